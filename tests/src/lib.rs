@@ -1,0 +1,1 @@
+//! Test support: real Apache ZooKeeper servers on loopback and a fault proxy.

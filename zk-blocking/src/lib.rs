@@ -1,0 +1,1 @@
+//! Drivers that give the sans-IO session a socket and a clock.

@@ -1,0 +1,3 @@
+//! The ZooKeeper client wire protocol: framing and the jute records of every client op.
+//!
+//! No IO, no clock, no session state.
