@@ -1,0 +1,156 @@
+//! Session configuration and its validation.
+
+use std::time::Duration;
+
+use crate::connect_string::ConnectString;
+use crate::error::ConfigError;
+
+/// The largest frame ZooKeeper accepts by default (`jute.maxbuffer`, 0xfffff bytes).
+pub const DEFAULT_MAX_FRAME_SIZE: usize = 0xfffff;
+
+/// A session id and password from a ConnectResponse: enough to resume the session on
+/// another connection, in this process or another.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SessionCredentials {
+    /// The server-assigned session id (never 0 for a real session).
+    pub session_id: i64,
+    /// The session password, opaque (16 bytes from real servers).
+    pub password: Vec<u8>,
+}
+
+/// Everything the session needs to know up front. Build with [`Config::new`] and adjust
+/// the public fields; [`crate::Session::new`] validates it and says what to fix.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `host:port,host:port/chroot`; see [`ConnectString::parse`].
+    pub connect_string: String,
+    /// Requested session timeout; the server clamps it (by default to
+    /// [2, 20] × tickTime). Default 30 s.
+    pub session_timeout: Duration,
+    /// Resume this session instead of creating one.
+    pub resume: Option<SessionCredentials>,
+    /// Accept a read-only server (sends the readOnly byte as true). Default false.
+    pub read_only: bool,
+    /// Largest frame accepted or sent, prefix excluded. Default 0xfffff.
+    pub max_frame_size: usize,
+    /// Fail a request with `RequestTimeout` if it is not answered within this time after
+    /// `submit`; the connection is then dropped, as in Java. Default `None` (off).
+    pub request_timeout: Option<Duration>,
+    /// Report `Expired` after 4/3 of the negotiated timeout without hearing from any
+    /// server (Java 3.9.3+ behaviour). Default true.
+    pub client_side_expiry: bool,
+    /// How long `close` waits for the closeSession reply. Default 3 s.
+    pub close_timeout: Duration,
+    /// First delay after a full pass over the hosts without success; doubled after each
+    /// further failed pass up to `max_reconnect_backoff`, plus up to 100% jitter.
+    /// Default 1 s.
+    pub reconnect_backoff: Duration,
+    /// Cap of the reconnect backoff (before jitter). Default 30 s.
+    pub max_reconnect_backoff: Duration,
+    /// Seed for the host shuffle and backoff jitter. Drivers should draw it from OS
+    /// entropy; tests fix it. Default 0.
+    pub seed: u64,
+}
+
+impl Config {
+    /// A config with the defaults listed on each field.
+    pub fn new(connect_string: impl Into<String>) -> Config {
+        Config {
+            connect_string: connect_string.into(),
+            session_timeout: Duration::from_secs(30),
+            resume: None,
+            read_only: false,
+            max_frame_size: DEFAULT_MAX_FRAME_SIZE,
+            request_timeout: None,
+            client_side_expiry: true,
+            close_timeout: Duration::from_secs(3),
+            reconnect_backoff: Duration::from_secs(1),
+            max_reconnect_backoff: Duration::from_secs(30),
+            seed: 0,
+        }
+    }
+
+    /// Checks every field; on success returns the parsed connect string.
+    pub(crate) fn validate(&self) -> Result<ConnectString, ConfigError> {
+        let cs = ConnectString::parse(&self.connect_string)?;
+        let ms = self.session_timeout.as_millis();
+        if ms == 0 || ms > i32::MAX as u128 {
+            return Err(ConfigError::BadSessionTimeout(self.session_timeout));
+        }
+        if let Some(c) = &self.resume {
+            if c.session_id == 0 {
+                return Err(ConfigError::BadResume(
+                    "session id 0 means `new session`; set `resume` to None instead",
+                ));
+            }
+            if c.password.len() > 64 {
+                return Err(ConfigError::BadResume(
+                    "password is longer than 64 bytes; real servers issue 16",
+                ));
+            }
+        }
+        if !(64..=i32::MAX as usize).contains(&self.max_frame_size) {
+            return Err(ConfigError::BadMaxFrameSize(self.max_frame_size));
+        }
+        if self.request_timeout == Some(Duration::ZERO) {
+            return Err(ConfigError::ZeroDuration("request_timeout"));
+        }
+        if self.close_timeout.is_zero() {
+            return Err(ConfigError::ZeroDuration("close_timeout"));
+        }
+        if self.reconnect_backoff > self.max_reconnect_backoff {
+            return Err(ConfigError::BadBackoff);
+        }
+        Ok(cs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        let c = Config::new("localhost");
+        let cs = c.validate().unwrap();
+        assert_eq!(cs.hosts.len(), 1);
+        assert_eq!(c.max_frame_size, 0xfffff);
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let mut c = Config::new("h");
+        c.session_timeout = Duration::ZERO;
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("session_timeout")
+        );
+        let mut c = Config::new("h");
+        c.max_frame_size = 10;
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("max_frame_size")
+        );
+        let mut c = Config::new("h");
+        c.resume = Some(SessionCredentials {
+            session_id: 0,
+            password: vec![0; 16],
+        });
+        assert!(c.validate().unwrap_err().to_string().contains("resume"));
+        let mut c = Config::new("h");
+        c.request_timeout = Some(Duration::ZERO);
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("request_timeout")
+        );
+        let mut c = Config::new("h");
+        c.reconnect_backoff = Duration::from_secs(100);
+        assert!(c.validate().unwrap_err().to_string().contains("backoff"));
+    }
+}

@@ -1,0 +1,78 @@
+//! Client-side watch registrations and the routing of notifications (protocol.md §7).
+
+mod table;
+
+#[allow(unused_imports)]
+pub(crate) use table::{NodeEvent, WatchTables};
+
+use crate::id::RequestId;
+
+/// Which table a registration lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WatchKind {
+    /// One-shot data watch (getData, or exists on an existing node).
+    Data,
+    /// One-shot exists watch on a missing node (exists that got NoNode).
+    Exist,
+    /// One-shot child watch (getChildren).
+    Child,
+    /// Persistent watch on one node (addWatch mode 0).
+    Persistent,
+    /// Persistent recursive watch on a node and its descendants (addWatch mode 1).
+    PersistentRecursive,
+}
+
+impl WatchKind {
+    /// Whether the registration is removed when it fires.
+    pub fn is_one_shot(self) -> bool {
+        matches!(self, WatchKind::Data | WatchKind::Exist | WatchKind::Child)
+    }
+}
+
+/// One registration: the request that made it and its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Registration {
+    /// The id of the request that registered the watch.
+    pub id: RequestId,
+    /// Its table.
+    pub kind: WatchKind,
+}
+
+/// Which registrations a remove/check-watches request targets (the wire WatcherType).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WatcherType {
+    /// Child watches (wire 1).
+    Children,
+    /// Data and exist watches (wire 2).
+    Data,
+    /// Every kind (wire 3).
+    Any,
+    /// Persistent watches (wire 4, servers 3.9+).
+    Persistent,
+    /// Persistent recursive watches (wire 5, servers 3.9+).
+    PersistentRecursive,
+}
+
+impl WatcherType {
+    /// The wire value.
+    pub fn code(self) -> i32 {
+        match self {
+            WatcherType::Children => 1,
+            WatcherType::Data => 2,
+            WatcherType::Any => 3,
+            WatcherType::Persistent => 4,
+            WatcherType::PersistentRecursive => 5,
+        }
+    }
+
+    /// Whether registrations of `kind` are targeted.
+    pub fn covers(self, kind: WatchKind) -> bool {
+        match self {
+            WatcherType::Children => kind == WatchKind::Child,
+            WatcherType::Data => matches!(kind, WatchKind::Data | WatchKind::Exist),
+            WatcherType::Any => true,
+            WatcherType::Persistent => kind == WatchKind::Persistent,
+            WatcherType::PersistentRecursive => kind == WatchKind::PersistentRecursive,
+        }
+    }
+}

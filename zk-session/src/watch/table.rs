@@ -1,0 +1,301 @@
+//! The five watch tables, keyed by client path, and the routing rules of §7.
+
+use std::collections::HashMap;
+
+use super::{Registration, WatchKind, WatcherType};
+use crate::id::RequestId;
+
+/// The node event types a server notification can carry (wire types 1–4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NodeEvent {
+    Created,
+    Deleted,
+    DataChanged,
+    ChildrenChanged,
+}
+
+const KINDS: [WatchKind; 5] = [
+    WatchKind::Data,
+    WatchKind::Exist,
+    WatchKind::Child,
+    WatchKind::Persistent,
+    WatchKind::PersistentRecursive,
+];
+
+/// Registrations per table and client path, in registration order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WatchTables {
+    tables: [HashMap<String, Vec<RequestId>>; 5],
+}
+
+impl WatchTables {
+    fn table(&mut self, kind: WatchKind) -> &mut HashMap<String, Vec<RequestId>> {
+        &mut self.tables[kind as usize]
+    }
+
+    /// Adds a registration (after its request succeeded).
+    pub(crate) fn register(&mut self, kind: WatchKind, path: &str, id: RequestId) {
+        let ids = self.table(kind).entry(path.to_string()).or_default();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+
+    /// Number of registrations.
+    pub(crate) fn len(&self) -> usize {
+        self.tables
+            .iter()
+            .flat_map(|t| t.values())
+            .map(Vec::len)
+            .sum()
+    }
+
+    fn take(&mut self, kind: WatchKind, path: &str, out: &mut Vec<Registration>) {
+        if let Some(ids) = self.table(kind).remove(path) {
+            out.extend(ids.into_iter().map(|id| Registration { id, kind }));
+        }
+    }
+
+    fn peek(&self, kind: WatchKind, path: &str, out: &mut Vec<Registration>) {
+        if let Some(ids) = self.tables[kind as usize].get(path) {
+            out.extend(ids.iter().map(|&id| Registration { id, kind }));
+        }
+    }
+
+    /// The registrations a notification fires, removing the one-shot ones. `path` is
+    /// the client path (chroot already stripped).
+    pub(crate) fn route(&mut self, event: NodeEvent, path: &str) -> Vec<Registration> {
+        let mut out = Vec::new();
+        match event {
+            NodeEvent::Created | NodeEvent::DataChanged => {
+                self.take(WatchKind::Data, path, &mut out);
+                self.take(WatchKind::Exist, path, &mut out);
+                self.peek(WatchKind::Persistent, path, &mut out);
+                self.recursive(path, &mut out);
+            }
+            NodeEvent::ChildrenChanged => {
+                // From 3.9.0 (ZOOKEEPER-4475) recursive watches do not see child events.
+                self.take(WatchKind::Child, path, &mut out);
+                self.peek(WatchKind::Persistent, path, &mut out);
+            }
+            NodeEvent::Deleted => {
+                self.take(WatchKind::Data, path, &mut out);
+                self.take(WatchKind::Exist, path, &mut out);
+                self.take(WatchKind::Child, path, &mut out);
+                self.peek(WatchKind::Persistent, path, &mut out);
+                self.recursive(path, &mut out);
+            }
+        }
+        out
+    }
+
+    fn recursive(&self, path: &str, out: &mut Vec<Registration>) {
+        if self.tables[WatchKind::PersistentRecursive as usize].is_empty() {
+            return;
+        }
+        let mut p = path;
+        loop {
+            self.peek(WatchKind::PersistentRecursive, p, out);
+            if p == "/" || p.is_empty() {
+                break;
+            }
+            p = match p.rfind('/') {
+                Some(0) => "/",
+                Some(i) => &p[..i],
+                None => break,
+            };
+        }
+    }
+
+    /// Every registration, in table order (for session events).
+    pub(crate) fn all(&self) -> Vec<Registration> {
+        let mut out = Vec::new();
+        for kind in KINDS {
+            let table = &self.tables[kind as usize];
+            let mut paths: Vec<&String> = table.keys().collect();
+            paths.sort();
+            for p in paths {
+                out.extend(table[p].iter().map(|&id| Registration { id, kind }));
+            }
+        }
+        out
+    }
+
+    /// Removes every registration and returns them.
+    pub(crate) fn clear(&mut self) -> Vec<Registration> {
+        let all = self.all();
+        for t in &mut self.tables {
+            t.clear();
+        }
+        all
+    }
+
+    /// Whether any registration of a kind covered by `which` exists on `path`
+    /// (optionally only the one made by `id`).
+    pub(crate) fn contains(&self, path: &str, which: WatcherType, id: Option<RequestId>) -> bool {
+        KINDS.iter().any(|&k| {
+            which.covers(k)
+                && self.tables[k as usize]
+                    .get(path)
+                    .is_some_and(|ids| id.is_none_or(|id| ids.contains(&id)))
+        })
+    }
+
+    /// Removes the registrations of a kind covered by `which` on `path` (only the one
+    /// made by `id`, if given) and returns them.
+    pub(crate) fn remove(
+        &mut self,
+        path: &str,
+        which: WatcherType,
+        id: Option<RequestId>,
+    ) -> Vec<Registration> {
+        let mut out = Vec::new();
+        for kind in KINDS {
+            if !which.covers(kind) {
+                continue;
+            }
+            let table = self.table(kind);
+            let Some(ids) = table.get_mut(path) else {
+                continue;
+            };
+            ids.retain(|&r| {
+                let hit = id.is_none_or(|id| id == r);
+                if hit {
+                    out.push(Registration { id: r, kind });
+                }
+                !hit
+            });
+            if ids.is_empty() {
+                table.remove(path);
+            }
+        }
+        out
+    }
+
+    /// The client paths of each table, sorted, for SetWatches / SetWatches2 after a
+    /// reconnect: data, exist, child, persistent, persistent recursive.
+    pub(crate) fn paths(&self) -> [Vec<String>; 5] {
+        KINDS.map(|k| {
+            let mut v: Vec<String> = self.tables[k as usize].keys().cloned().collect();
+            v.sort();
+            v
+        })
+    }
+
+    /// The persistent and persistent-recursive registrations (they survive reconnects
+    /// and are told when events may have been missed).
+    pub(crate) fn persistent(&self) -> Vec<Registration> {
+        self.all()
+            .into_iter()
+            .filter(|r| !r.kind.is_one_shot())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(id: u64, kind: WatchKind) -> Registration {
+        Registration {
+            id: RequestId(id),
+            kind,
+        }
+    }
+
+    fn tables() -> WatchTables {
+        let mut t = WatchTables::default();
+        t.register(WatchKind::Data, "/a", RequestId(1));
+        t.register(WatchKind::Exist, "/a", RequestId(2));
+        t.register(WatchKind::Child, "/a", RequestId(3));
+        t.register(WatchKind::Persistent, "/a", RequestId(4));
+        t.register(WatchKind::PersistentRecursive, "/", RequestId(5));
+        t.register(WatchKind::PersistentRecursive, "/a", RequestId(6));
+        t.register(WatchKind::Data, "/a", RequestId(7));
+        t
+    }
+
+    #[test]
+    fn data_changed_fires_data_exist_persistent_and_recursive_ancestors() {
+        let mut t = tables();
+        let fired = t.route(NodeEvent::DataChanged, "/a");
+        assert_eq!(
+            fired,
+            vec![
+                r(1, WatchKind::Data),
+                r(7, WatchKind::Data),
+                r(2, WatchKind::Exist),
+                r(4, WatchKind::Persistent),
+                r(6, WatchKind::PersistentRecursive),
+                r(5, WatchKind::PersistentRecursive),
+            ]
+        );
+        // one-shots are gone, persistent ones stay
+        let again = t.route(NodeEvent::DataChanged, "/a");
+        assert_eq!(
+            again,
+            vec![
+                r(4, WatchKind::Persistent),
+                r(6, WatchKind::PersistentRecursive),
+                r(5, WatchKind::PersistentRecursive),
+            ]
+        );
+    }
+
+    #[test]
+    fn children_changed_fires_child_and_persistent_not_recursive() {
+        let mut t = tables();
+        assert_eq!(
+            t.route(NodeEvent::ChildrenChanged, "/a"),
+            vec![r(3, WatchKind::Child), r(4, WatchKind::Persistent)]
+        );
+        assert_eq!(
+            t.route(NodeEvent::ChildrenChanged, "/a"),
+            vec![r(4, WatchKind::Persistent)]
+        );
+    }
+
+    #[test]
+    fn deleted_fires_all_three_one_shot_tables() {
+        let mut t = tables();
+        let fired = t.route(NodeEvent::Deleted, "/a");
+        assert_eq!(fired.len(), 7);
+        assert_eq!(t.len(), 3);
+    }
+
+    #[test]
+    fn descendants_fire_recursive_ancestors_only() {
+        let mut t = tables();
+        assert_eq!(
+            t.route(NodeEvent::Created, "/a/b/c"),
+            vec![
+                r(6, WatchKind::PersistentRecursive),
+                r(5, WatchKind::PersistentRecursive)
+            ]
+        );
+        // a sibling with the same text prefix is not a descendant
+        assert_eq!(
+            t.route(NodeEvent::Created, "/ab"),
+            vec![r(5, WatchKind::PersistentRecursive)]
+        );
+        assert_eq!(t.len(), 7);
+    }
+
+    #[test]
+    fn remove_by_type_and_id() {
+        let mut t = tables();
+        assert!(t.contains("/a", WatcherType::Data, Some(RequestId(7))));
+        assert!(!t.contains("/a", WatcherType::Children, Some(RequestId(7))));
+        let removed = t.remove("/a", WatcherType::Data, Some(RequestId(7)));
+        assert_eq!(removed, vec![r(7, WatchKind::Data)]);
+        let removed = t.remove("/a", WatcherType::Data, None);
+        assert_eq!(removed, vec![r(1, WatchKind::Data), r(2, WatchKind::Exist)]);
+        let removed = t.remove("/a", WatcherType::Any, None);
+        assert_eq!(removed.len(), 3);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.paths()[4], vec!["/".to_string()]);
+        assert_eq!(t.persistent(), vec![r(5, WatchKind::PersistentRecursive)]);
+        assert_eq!(t.clear().len(), 1);
+        assert_eq!(t.len(), 0);
+    }
+}
