@@ -1,3 +1,126 @@
-//! The ZooKeeper client wire protocol: framing and the jute records of every client op.
+//! The ZooKeeper client wire protocol (ZooKeeper 3.5–3.9): framing, the jute records of
+//! every client op, error codes, and client-side path validation.
 //!
-//! No IO, no clock, no session state.
+//! # What it does
+//!
+//! * [`FrameDecoder`] splits a byte stream into frames (4-byte big-endian length, checked
+//!   against a maximum before anything is reserved) and hands each one out as [`Bytes`]
+//!   without copying. [`encode_frame`] / [`encode_frame_with_header`] write frames in one
+//!   pass.
+//! * One Rust type per jute record, each implementing [`Encode`] and [`Decode`]. Decoding
+//!   never trusts a length: everything is checked against the bytes left in the frame
+//!   before allocation, and a failure is a [`DecodeError`] naming the record and field.
+//!   Znode data and auth bytes are zero-copy [`Bytes`] slices of the frame.
+//! * Op-level enums: [`Request`] (one variant per client op, with
+//!   [`Request::op_code`]), [`Response`] (decoded with [`Response::decode`] given the op
+//!   of the request answered), [`Reply`] (a whole server frame), [`WatcherEvent`]
+//!   (notifications, xid [`xid::NOTIFICATION`]).
+//! * Every enum that comes off the wire ([`OpCode`], [`ErrorCode`], [`EventType`],
+//!   [`KeeperState`], [`WatcherType`], [`AddWatchMode`], [`CreateMode`]) keeps unknown
+//!   values as `Unknown(i32)`, so a newer server never fails a frame.
+//! * [`validate_path`] accepts and rejects exactly what Java's `PathUtils` does.
+//!
+//! # What it does not do
+//!
+//! No IO, no clock, no session state: it does not assign xids, match replies to
+//! requests, track watches, apply a chroot, or decide when to ping. That is the session's
+//! job (`zk-session`). Nothing here blocks or allocates more than the frame in hand
+//! needs.
+//!
+//! # Example
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use zk_proto::*;
+//!
+//! // Client side: frame a getData request.
+//! let mut out = BytesMut::new();
+//! let req = Request::GetData(GetDataRequest { path: "/a".into(), watch: true });
+//! req.encode_frame(1, &mut out);
+//!
+//! // Server side (for instance a fake server in a test): answer it.
+//! let mut dec = FrameDecoder::new();
+//! dec.extend_from_slice(&out);
+//! let (header, decoded) = Request::decode_frame(dec.decode()?.unwrap())?;
+//! assert_eq!((header.xid, &decoded), (1, &req));
+//! let mut reply = BytesMut::new();
+//! let body = Response::GetData(GetDataResponse { data: "hi".into(), stat: Stat::default() });
+//! Response::encode_frame(
+//!     &ReplyHeader { xid: 1, zxid: 7, err: ErrorCode::Ok },
+//!     Some(&body),
+//!     &mut reply,
+//! );
+//!
+//! // Client side: decode the reply, given the op of the request with that xid.
+//! dec.extend_from_slice(&reply);
+//! match Reply::decode(dec.decode()?.unwrap(), |_header| OpCode::GetData)? {
+//!     Reply::Response { header, body: Some(Response::GetData(r)) } => {
+//!         assert_eq!(header.zxid, 7);
+//!         assert_eq!(&r.data[..], b"hi");
+//!     }
+//!     other => panic!("unexpected {other:?}"),
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#[macro_use]
+mod macros;
+
+#[cfg(feature = "arbitrary")]
+mod arb;
+
+pub mod acl;
+pub mod connect;
+pub mod create_mode;
+pub mod error_code;
+pub mod frame;
+pub mod header;
+pub mod jute;
+pub mod opcode;
+pub mod ops;
+pub mod path;
+pub mod request;
+pub mod response;
+pub mod stat;
+pub mod watch;
+pub mod xid;
+
+pub use bytes::Bytes;
+
+pub use acl::{Acl, ClientInfo, Id, Perms, creator_all_acl, open_acl_unsafe, read_acl_unsafe};
+pub use connect::{ConnectRequest, ConnectResponse, PASSWORD_LEN};
+pub use create_mode::{CreateMode, CreateModeError, MAX_TTL};
+pub use error_code::ErrorCode;
+pub use frame::{
+    DEFAULT_MAX_FRAME_LEN, FrameDecoder, FrameError, LENGTH_PREFIX_LEN, encode_frame,
+    encode_frame_with_header,
+};
+pub use header::{ReplyHeader, RequestHeader};
+pub use jute::{Decode, DecodeError, DecodeErrorKind, Encode, Reader};
+pub use opcode::OpCode;
+pub use ops::acl_ops::{GetAclRequest, GetAclResponse, SetAclRequest, SetAclResponse};
+pub use ops::admin::{ReconfigRequest, SyncRequest, SyncResponse};
+pub use ops::children::{
+    GetAllChildrenNumberRequest, GetAllChildrenNumberResponse, GetChildren2Request,
+    GetChildren2Response, GetChildrenRequest, GetChildrenResponse, GetEphemeralsRequest,
+    GetEphemeralsResponse,
+};
+pub use ops::create::{
+    Create2Response, CreateRequest, CreateResponse, CreateTtlRequest, DeleteRequest,
+};
+pub use ops::data::{
+    ExistsRequest, ExistsResponse, GetDataRequest, GetDataResponse, SetDataRequest, SetDataResponse,
+};
+pub use ops::multi::{
+    CheckVersionRequest, MultiHeader, MultiOp, MultiRequest, MultiResponse, MultiResult,
+};
+pub use ops::session::{AuthPacket, GetSaslRequest, SetSaslResponse, WhoAmIResponse};
+pub use ops::watches::{
+    AddWatchRequest, CheckWatchesRequest, ErrorResponse, RemoveWatchesRequest, SetWatches,
+    SetWatches2,
+};
+pub use path::{PathError, is_forbidden_char, validate_path};
+pub use request::Request;
+pub use response::{Reply, Response, decode_notification, decode_reply};
+pub use stat::Stat;
+pub use watch::{AddWatchMode, EventType, KeeperState, WatcherEvent, WatcherType};

@@ -1,0 +1,171 @@
+//! Framing: a 4-byte big-endian signed length, then that many bytes.
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+
+use crate::jute::Encode;
+
+/// The default maximum frame length: `jute.maxbuffer`, 0xfffff = 1,048,575 bytes.
+pub const DEFAULT_MAX_FRAME_LEN: usize = 1_048_575;
+
+/// Length of the frame length prefix.
+pub const LENGTH_PREFIX_LEN: usize = 4;
+
+/// A frame length the peer must not send. After this error the connection is unusable:
+/// drop it (the decoder keeps returning the same error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FrameError {
+    /// The length prefix is negative.
+    #[error("frame length {0} is negative")]
+    NegativeLength(i32),
+    /// The length prefix exceeds the configured maximum.
+    #[error("frame length {len} exceeds the maximum of {max} bytes")]
+    TooLong {
+        /// The announced length.
+        len: usize,
+        /// The configured maximum.
+        max: usize,
+    },
+}
+
+/// Splits a byte stream into frames. Input may be split at any byte.
+///
+/// The length prefix is checked against the maximum as soon as its 4 bytes are in, before
+/// any memory is reserved for the body; then exactly the rest of that frame is reserved.
+/// Each frame comes out as [`Bytes`] split off the internal buffer (no copy), without its
+/// length prefix.
+///
+/// ```
+/// use zk_proto::FrameDecoder;
+/// let mut d = FrameDecoder::new();
+/// d.extend_from_slice(&[0, 0, 0, 2, 0xAB]);
+/// assert_eq!(d.decode().unwrap(), None);
+/// d.extend_from_slice(&[0xCD, 0, 0]);
+/// assert_eq!(d.decode().unwrap().unwrap().as_ref(), &[0xAB, 0xCD]);
+/// assert_eq!(d.decode().unwrap(), None);
+/// assert_eq!(d.buffered_len(), 2);
+/// ```
+#[derive(Debug)]
+pub struct FrameDecoder {
+    buf: BytesMut,
+    max_frame_len: usize,
+    error: Option<FrameError>,
+}
+
+impl Default for FrameDecoder {
+    fn default() -> Self {
+        FrameDecoder::new()
+    }
+}
+
+impl FrameDecoder {
+    /// A decoder with the maximum [`DEFAULT_MAX_FRAME_LEN`].
+    pub fn new() -> Self {
+        FrameDecoder::with_max_frame_len(DEFAULT_MAX_FRAME_LEN)
+    }
+
+    /// A decoder refusing frames longer than `max_frame_len` bytes (prefix not counted).
+    pub fn with_max_frame_len(max_frame_len: usize) -> Self {
+        FrameDecoder {
+            buf: BytesMut::new(),
+            max_frame_len,
+            error: None,
+        }
+    }
+
+    /// The maximum frame length.
+    pub fn max_frame_len(&self) -> usize {
+        self.max_frame_len
+    }
+
+    /// Appends received bytes.
+    pub fn extend_from_slice(&mut self, data: &[u8]) {
+        self.buf.extend_from_slice(data);
+    }
+
+    /// The internal buffer, for reading into it directly (e.g. `read_buf`). Only append
+    /// to it.
+    pub fn buffer_mut(&mut self) -> &mut BytesMut {
+        &mut self.buf
+    }
+
+    /// Bytes received but not yet handed out as frames.
+    pub fn buffered_len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// How many more bytes complete the frame being assembled (at least 1 when nothing
+    /// is buffered; 0 when a whole frame is ready). Useful as a read size hint.
+    pub fn bytes_needed(&self) -> usize {
+        match self.peek_len() {
+            Some(Ok(len)) => (LENGTH_PREFIX_LEN + len).saturating_sub(self.buf.len()),
+            Some(Err(_)) => 0,
+            None => LENGTH_PREFIX_LEN - self.buf.len(),
+        }
+    }
+
+    fn peek_len(&self) -> Option<Result<usize, FrameError>> {
+        if self.buf.len() < LENGTH_PREFIX_LEN {
+            return None;
+        }
+        let raw = i32::from_be_bytes([self.buf[0], self.buf[1], self.buf[2], self.buf[3]]);
+        Some(match usize::try_from(raw) {
+            Err(_) => Err(FrameError::NegativeLength(raw)),
+            Ok(len) if len > self.max_frame_len => Err(FrameError::TooLong {
+                len,
+                max: self.max_frame_len,
+            }),
+            Ok(len) => Ok(len),
+        })
+    }
+
+    /// The next complete frame (without its prefix), `Ok(None)` if more input is needed,
+    /// or an error for a bad length (sticky: the stream cannot be resynchronised).
+    pub fn decode(&mut self) -> Result<Option<Bytes>, FrameError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let len = match self.peek_len() {
+            None => return Ok(None),
+            Some(Err(e)) => {
+                self.error = Some(e);
+                return Err(e);
+            }
+            Some(Ok(len)) => len,
+        };
+        let total = LENGTH_PREFIX_LEN + len;
+        if self.buf.len() < total {
+            // The length is valid: reserve what this frame still needs, and no more.
+            self.buf.reserve(total - self.buf.len());
+            return Ok(None);
+        }
+        self.buf.advance(LENGTH_PREFIX_LEN);
+        Ok(Some(self.buf.split_to(len).freeze()))
+    }
+}
+
+fn put_len(buf: &mut BytesMut, len: usize) {
+    let len = i32::try_from(len).expect("frame longer than i32::MAX bytes");
+    buf.put_i32(len);
+}
+
+/// Appends one frame holding `body`: reserves `encoded_len + 4` once, writes the prefix
+/// and the body.
+pub fn encode_frame<T: Encode + ?Sized>(body: &T, buf: &mut BytesMut) {
+    let len = body.encoded_len();
+    buf.reserve(LENGTH_PREFIX_LEN + len);
+    put_len(buf, len);
+    body.encode(buf);
+}
+
+/// Appends one frame holding `header` then `body` (a request or reply), in one pass.
+pub fn encode_frame_with_header<H: Encode + ?Sized, T: Encode + ?Sized>(
+    header: &H,
+    body: &T,
+    buf: &mut BytesMut,
+) {
+    let len = header.encoded_len() + body.encoded_len();
+    buf.reserve(LENGTH_PREFIX_LEN + len);
+    put_len(buf, len);
+    header.encode(buf);
+    body.encode(buf);
+}

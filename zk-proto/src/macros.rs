@@ -1,0 +1,161 @@
+//! Internal macros: wire enums with an `Unknown(i32)` case, and jute records.
+
+/// Declares an `i32`-valued enum that keeps unknown wire values as `Unknown(i32)`.
+macro_rules! wire_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $value:literal => $wire:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )*
+            /// A value this crate does not know (for example from a newer server).
+            /// [`Self::from_i32`] never produces it for a known value.
+            Unknown(i32),
+        }
+
+        impl $name {
+            /// Every known value, in declaration order.
+            pub const KNOWN: &'static [$name] = &[$($name::$variant),*];
+
+            /// Maps a wire value; values this crate does not know become `Unknown`.
+            pub const fn from_i32(value: i32) -> Self {
+                match value {
+                    $($value => $name::$variant,)*
+                    other => $name::Unknown(other),
+                }
+            }
+
+            /// The wire value.
+            pub const fn to_i32(self) -> i32 {
+                match self {
+                    $($name::$variant => $value,)*
+                    $name::Unknown(v) => v,
+                }
+            }
+
+            /// The upstream constant name, or `"UNKNOWN"`.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => $wire,)*
+                    $name::Unknown(_) => "UNKNOWN",
+                }
+            }
+
+            /// Whether this is a value this crate knows.
+            pub const fn is_known(self) -> bool {
+                !matches!(self, $name::Unknown(_))
+            }
+        }
+
+        impl From<i32> for $name {
+            fn from(value: i32) -> Self {
+                Self::from_i32(value)
+            }
+        }
+
+        impl From<$name> for i32 {
+            fn from(value: $name) -> i32 {
+                value.to_i32()
+            }
+        }
+
+        impl $crate::jute::Field for $name {
+            const MIN_LEN: usize = 4;
+            fn field_len(&self) -> usize {
+                4
+            }
+            fn put(&self, buf: &mut impl bytes::BufMut) {
+                buf.put_i32(self.to_i32());
+            }
+            fn take(
+                r: &mut $crate::jute::Reader,
+                record: &'static str,
+                field: &'static str,
+            ) -> Result<Self, $crate::jute::DecodeError> {
+                r.read_i32(record, field).map(Self::from_i32)
+            }
+        }
+
+        #[cfg(feature = "arbitrary")]
+        impl<'a> arbitrary::Arbitrary<'a> for $name {
+            fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+                if u.ratio(1u8, 8u8)? {
+                    Ok(Self::from_i32(<i32 as arbitrary::Arbitrary>::arbitrary(u)?))
+                } else {
+                    Ok(*u.choose(Self::KNOWN)?)
+                }
+            }
+        }
+    };
+}
+
+/// Declares a jute record: the struct plus `Encode`, `Decode` and `Field`.
+macro_rules! record {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+        pub struct $name {
+            $( $(#[$fmeta])* pub $field: $ty, )*
+        }
+
+        impl $crate::jute::Encode for $name {
+            fn encoded_len(&self) -> usize {
+                0 $( + $crate::jute::Field::field_len(&self.$field) )*
+            }
+            #[allow(unused_variables)]
+            fn encode(&self, buf: &mut impl bytes::BufMut) {
+                $( $crate::jute::Field::put(&self.$field, buf); )*
+            }
+        }
+
+        impl $crate::jute::Decode for $name {
+            #[allow(unused_variables)]
+            fn decode(r: &mut $crate::jute::Reader) -> Result<Self, $crate::jute::DecodeError> {
+                Ok($name {
+                    $( $field: <$ty as $crate::jute::Field>::take(r, stringify!($name), stringify!($field))?, )*
+                })
+            }
+        }
+
+        impl $crate::jute::Field for $name {
+            const MIN_LEN: usize = 0 $( + <$ty as $crate::jute::Field>::MIN_LEN )*;
+            fn field_len(&self) -> usize {
+                $crate::jute::Encode::encoded_len(self)
+            }
+            fn put(&self, buf: &mut impl bytes::BufMut) {
+                $crate::jute::Encode::encode(self, buf)
+            }
+            fn take(
+                r: &mut $crate::jute::Reader,
+                _record: &'static str,
+                _field: &'static str,
+            ) -> Result<Self, $crate::jute::DecodeError> {
+                <$name as $crate::jute::Decode>::decode(r)
+            }
+        }
+    };
+}
+
+/// Implements `Display` as the upstream name, or `UNKNOWN(value)`.
+macro_rules! display_by_name {
+    ($name:ident) => {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                match self {
+                    $name::Unknown(v) => write!(f, "UNKNOWN({v})"),
+                    known => f.write_str(known.name()),
+                }
+            }
+        }
+    };
+}

@@ -1,0 +1,385 @@
+//! multi (14) and multiRead (22).
+//!
+//! Request: for each op, `MultiHeader(type, done=false, err=-1)` + its record; then the
+//! terminator `MultiHeader(-1, true, -1)`. Response: for each result,
+//! `MultiHeader(type, false, err)` + a body chosen by **the result's own type**; then the
+//! same terminator.
+
+use bytes::BufMut;
+
+use crate::jute::{Decode, DecodeError, DecodeErrorKind, Encode, Reader};
+use crate::{
+    Acl, Create2Response, CreateMode, CreateModeError, CreateRequest, CreateResponse,
+    CreateTtlRequest, DeleteRequest, ErrorCode, ErrorResponse, GetChildrenRequest,
+    GetChildrenResponse, GetDataRequest, GetDataResponse, OpCode, SetDataRequest, SetDataResponse,
+};
+
+record! {
+    /// The header before every multi sub-op and result: `type:int, done:boolean, err:int`.
+    #[derive(Copy)]
+    pub struct MultiHeader {
+        /// The sub-op's op code, or [`OpCode::Error`] (-1) for an error result or the
+        /// terminator.
+        pub op_type: OpCode,
+        /// True only on the terminator.
+        pub done: bool,
+        /// -1 on requests; the result code on responses.
+        pub err: ErrorCode,
+    }
+}
+
+impl MultiHeader {
+    /// The terminator `(-1, true, -1)`.
+    pub const TERMINATOR: MultiHeader = MultiHeader {
+        op_type: OpCode::Error,
+        done: true,
+        err: ErrorCode::SystemError,
+    };
+    /// Encoded length: 9 bytes.
+    pub const LEN: usize = 9;
+}
+
+record! {
+    /// check (13) as a multi sub-op: `path, version:int`. Never send it alone.
+    pub struct CheckVersionRequest {
+        /// The path.
+        pub path: String,
+        /// The expected data version.
+        pub version: i32,
+    }
+}
+
+/// One sub-op of a multi (writes) or multiRead (reads).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub enum MultiOp {
+    /// create (1): answered with a path.
+    Create(CreateRequest),
+    /// create2 (15): answered with path and Stat (servers before 3.9 answer type 1).
+    Create2(CreateRequest),
+    /// createContainer (19).
+    CreateContainer(CreateRequest),
+    /// createTTL (21).
+    CreateTtl(CreateTtlRequest),
+    /// delete (2).
+    Delete(DeleteRequest),
+    /// setData (5).
+    SetData(SetDataRequest),
+    /// check (13).
+    Check(CheckVersionRequest),
+    /// getData (4), multiRead only.
+    GetData(GetDataRequest),
+    /// getChildren (8), multiRead only.
+    GetChildren(GetChildrenRequest),
+}
+
+impl MultiOp {
+    /// A create sub-op with the op code the mode needs (1/15, 19 or 21); `ttl` is
+    /// validated against the mode.
+    pub fn create(
+        path: impl Into<String>,
+        data: impl Into<bytes::Bytes>,
+        acl: Vec<Acl>,
+        mode: CreateMode,
+        ttl: Option<i64>,
+        with_stat: bool,
+    ) -> Result<MultiOp, CreateModeError> {
+        mode.validate_ttl(ttl)?;
+        let (path, data) = (path.into(), data.into());
+        Ok(match (mode.op_code(with_stat), ttl) {
+            (OpCode::CreateTtl, Some(ttl)) => MultiOp::CreateTtl(CreateTtlRequest {
+                path,
+                data,
+                acl,
+                flags: mode,
+                ttl,
+            }),
+            (op, _) => {
+                let req = CreateRequest {
+                    path,
+                    data,
+                    acl,
+                    flags: mode,
+                };
+                match op {
+                    OpCode::CreateContainer => MultiOp::CreateContainer(req),
+                    OpCode::Create2 => MultiOp::Create2(req),
+                    _ => MultiOp::Create(req),
+                }
+            }
+        })
+    }
+
+    /// The op code written in this sub-op's header.
+    pub const fn op_code(&self) -> OpCode {
+        match self {
+            MultiOp::Create(_) => OpCode::Create,
+            MultiOp::Create2(_) => OpCode::Create2,
+            MultiOp::CreateContainer(_) => OpCode::CreateContainer,
+            MultiOp::CreateTtl(_) => OpCode::CreateTtl,
+            MultiOp::Delete(_) => OpCode::Delete,
+            MultiOp::SetData(_) => OpCode::SetData,
+            MultiOp::Check(_) => OpCode::Check,
+            MultiOp::GetData(_) => OpCode::GetData,
+            MultiOp::GetChildren(_) => OpCode::GetChildren,
+        }
+    }
+
+    /// The path the sub-op acts on.
+    pub fn path(&self) -> &str {
+        match self {
+            MultiOp::Create(r) | MultiOp::Create2(r) | MultiOp::CreateContainer(r) => &r.path,
+            MultiOp::CreateTtl(r) => &r.path,
+            MultiOp::Delete(r) => &r.path,
+            MultiOp::SetData(r) => &r.path,
+            MultiOp::Check(r) => &r.path,
+            MultiOp::GetData(r) => &r.path,
+            MultiOp::GetChildren(r) => &r.path,
+        }
+    }
+
+    /// Whether this is a read (allowed only in multiRead).
+    pub const fn is_read(&self) -> bool {
+        matches!(self, MultiOp::GetData(_) | MultiOp::GetChildren(_))
+    }
+
+    fn body_len(&self) -> usize {
+        match self {
+            MultiOp::Create(r) | MultiOp::Create2(r) | MultiOp::CreateContainer(r) => {
+                r.encoded_len()
+            }
+            MultiOp::CreateTtl(r) => r.encoded_len(),
+            MultiOp::Delete(r) => r.encoded_len(),
+            MultiOp::SetData(r) => r.encoded_len(),
+            MultiOp::Check(r) => r.encoded_len(),
+            MultiOp::GetData(r) => r.encoded_len(),
+            MultiOp::GetChildren(r) => r.encoded_len(),
+        }
+    }
+
+    fn encode_body(&self, buf: &mut impl BufMut) {
+        match self {
+            MultiOp::Create(r) | MultiOp::Create2(r) | MultiOp::CreateContainer(r) => r.encode(buf),
+            MultiOp::CreateTtl(r) => r.encode(buf),
+            MultiOp::Delete(r) => r.encode(buf),
+            MultiOp::SetData(r) => r.encode(buf),
+            MultiOp::Check(r) => r.encode(buf),
+            MultiOp::GetData(r) => r.encode(buf),
+            MultiOp::GetChildren(r) => r.encode(buf),
+        }
+    }
+}
+
+/// The request of multi (14) and multiRead (22): `MultiOperationRecord`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct MultiRequest {
+    /// The sub-ops, in order. Java sends nothing at all for an empty list.
+    pub ops: Vec<MultiOp>,
+}
+
+impl Encode for MultiRequest {
+    fn encoded_len(&self) -> usize {
+        self.ops
+            .iter()
+            .map(|op| MultiHeader::LEN + op.body_len())
+            .sum::<usize>()
+            + MultiHeader::LEN
+    }
+
+    fn encode(&self, buf: &mut impl BufMut) {
+        for op in &self.ops {
+            MultiHeader {
+                op_type: op.op_code(),
+                done: false,
+                err: ErrorCode::SystemError,
+            }
+            .encode(buf);
+            op.encode_body(buf);
+        }
+        MultiHeader::TERMINATOR.encode(buf);
+    }
+}
+
+impl Decode for MultiRequest {
+    fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
+        let mut ops = Vec::new();
+        loop {
+            let h = MultiHeader::decode(r)?;
+            if h.done {
+                return Ok(MultiRequest { ops });
+            }
+            ops.push(match h.op_type {
+                OpCode::Create => MultiOp::Create(r.read()?),
+                OpCode::Create2 => MultiOp::Create2(r.read()?),
+                OpCode::CreateContainer => MultiOp::CreateContainer(r.read()?),
+                OpCode::CreateTtl => MultiOp::CreateTtl(r.read()?),
+                OpCode::Delete => MultiOp::Delete(r.read()?),
+                OpCode::SetData => MultiOp::SetData(r.read()?),
+                OpCode::Check => MultiOp::Check(r.read()?),
+                OpCode::GetData => MultiOp::GetData(r.read()?),
+                OpCode::GetChildren => MultiOp::GetChildren(r.read()?),
+                other => {
+                    return Err(DecodeError::new(
+                        "MultiHeader",
+                        "op_type",
+                        DecodeErrorKind::UnknownMultiType(other.to_i32()),
+                    ));
+                }
+            });
+        }
+    }
+}
+
+/// One result of a multi or multiRead, chosen by the result's own type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub enum MultiResult {
+    /// Type 1: a create answered with the path only (also create2 sub-ops on servers
+    /// before 3.9).
+    Create(CreateResponse),
+    /// Type 15: a create answered with path and Stat (create2, container and TTL).
+    Create2(Create2Response),
+    /// Type 2: a delete; no body.
+    Delete,
+    /// Type 5: a setData, with the new Stat.
+    SetData(SetDataResponse),
+    /// Type 13: a check; no body.
+    Check,
+    /// Type 4: a getData (multiRead).
+    GetData(GetDataResponse),
+    /// Type 8: a getChildren (multiRead).
+    GetChildren(GetChildrenResponse),
+    /// Type -1: this sub-op failed with the code (or, in a failed transaction, `Ok`
+    /// before the failing op and `RuntimeInconsistency` after it).
+    Error(ErrorCode),
+}
+
+impl MultiResult {
+    /// The type written in this result's header.
+    pub const fn op_code(&self) -> OpCode {
+        match self {
+            MultiResult::Create(_) => OpCode::Create,
+            MultiResult::Create2(_) => OpCode::Create2,
+            MultiResult::Delete => OpCode::Delete,
+            MultiResult::SetData(_) => OpCode::SetData,
+            MultiResult::Check => OpCode::Check,
+            MultiResult::GetData(_) => OpCode::GetData,
+            MultiResult::GetChildren(_) => OpCode::GetChildren,
+            MultiResult::Error(_) => OpCode::Error,
+        }
+    }
+
+    /// The error code of an error result, else `None`.
+    pub const fn error(&self) -> Option<ErrorCode> {
+        match self {
+            MultiResult::Error(e) => Some(*e),
+            _ => None,
+        }
+    }
+
+    /// The created path of a create result.
+    pub fn created_path(&self) -> Option<&str> {
+        match self {
+            MultiResult::Create(r) => Some(&r.path),
+            MultiResult::Create2(r) => Some(&r.path),
+            _ => None,
+        }
+    }
+}
+
+/// The response of multi (14) and multiRead (22).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct MultiResponse {
+    /// One result per sub-op, in order.
+    pub results: Vec<MultiResult>,
+}
+
+impl MultiResponse {
+    /// The first error result with a code other than `Ok`, with its index: the cause of
+    /// a failed transaction (Java reports this one).
+    pub fn first_error(&self) -> Option<(usize, ErrorCode)> {
+        self.results
+            .iter()
+            .enumerate()
+            .find_map(|(i, r)| r.error().filter(|e| !e.is_ok()).map(|e| (i, e)))
+    }
+
+    /// Whether this is a failed (rolled back) transaction: non-empty and every result an
+    /// error. For multiRead, failures are per op; use [`MultiResult::error`] instead.
+    pub fn is_failed_transaction(&self) -> bool {
+        !self.results.is_empty() && self.results.iter().all(|r| r.error().is_some())
+    }
+}
+
+impl Encode for MultiResponse {
+    fn encoded_len(&self) -> usize {
+        self.results
+            .iter()
+            .map(|r| {
+                MultiHeader::LEN
+                    + match r {
+                        MultiResult::Create(b) => b.encoded_len(),
+                        MultiResult::Create2(b) => b.encoded_len(),
+                        MultiResult::Delete | MultiResult::Check => 0,
+                        MultiResult::SetData(b) => b.encoded_len(),
+                        MultiResult::GetData(b) => b.encoded_len(),
+                        MultiResult::GetChildren(b) => b.encoded_len(),
+                        MultiResult::Error(_) => 4,
+                    }
+            })
+            .sum::<usize>()
+            + MultiHeader::LEN
+    }
+
+    fn encode(&self, buf: &mut impl BufMut) {
+        for r in &self.results {
+            MultiHeader {
+                op_type: r.op_code(),
+                done: false,
+                err: r.error().unwrap_or(ErrorCode::Ok),
+            }
+            .encode(buf);
+            match r {
+                MultiResult::Create(b) => b.encode(buf),
+                MultiResult::Create2(b) => b.encode(buf),
+                MultiResult::Delete | MultiResult::Check => {}
+                MultiResult::SetData(b) => b.encode(buf),
+                MultiResult::GetData(b) => b.encode(buf),
+                MultiResult::GetChildren(b) => b.encode(buf),
+                MultiResult::Error(e) => ErrorResponse { err: *e }.encode(buf),
+            }
+        }
+        MultiHeader::TERMINATOR.encode(buf);
+    }
+}
+
+impl Decode for MultiResponse {
+    fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
+        let mut results = Vec::new();
+        loop {
+            let h = MultiHeader::decode(r)?;
+            if h.done {
+                return Ok(MultiResponse { results });
+            }
+            results.push(match h.op_type {
+                OpCode::Create => MultiResult::Create(r.read()?),
+                OpCode::Create2 => MultiResult::Create2(r.read()?),
+                OpCode::Delete => MultiResult::Delete,
+                OpCode::SetData => MultiResult::SetData(r.read()?),
+                OpCode::Check => MultiResult::Check,
+                OpCode::GetData => MultiResult::GetData(r.read()?),
+                OpCode::GetChildren => MultiResult::GetChildren(r.read()?),
+                OpCode::Error => MultiResult::Error(r.read::<ErrorResponse>()?.err),
+                other => {
+                    return Err(DecodeError::new(
+                        "MultiHeader",
+                        "op_type",
+                        DecodeErrorKind::UnknownMultiType(other.to_i32()),
+                    ));
+                }
+            });
+        }
+    }
+}
