@@ -19,9 +19,9 @@ impl Chroot {
         if path == "/" {
             return Ok(Chroot(None));
         }
-        crate::path::validate(path, false).map_err(|why| ConfigError::BadChroot {
+        zk_proto::validate_path(path, false).map_err(|e| ConfigError::BadChroot {
             chroot: path.to_string(),
-            why,
+            why: e.to_string(),
         })?;
         Ok(Chroot(Some(path.to_string())))
     }

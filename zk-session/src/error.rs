@@ -26,7 +26,7 @@ pub enum ConfigError {
         /// The offending chroot.
         chroot: String,
         /// What is wrong with it.
-        why: &'static str,
+        why: String,
     },
     /// The session timeout is zero or does not fit the wire's i32 milliseconds.
     #[error(
@@ -49,4 +49,133 @@ pub enum ConfigError {
         "reconnect_backoff is larger than max_reconnect_backoff: make the first no larger than the cap"
     )]
     BadBackoff,
+}
+
+/// A request refused by [`crate::Session::submit`] before anything was queued. Nothing
+/// was sent and no reply event will follow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SubmitError {
+    /// The session is closing or in a terminal state; it accepts no more requests.
+    #[error("session is {0:?}: no more requests are accepted")]
+    NotAccepting(crate::SessionState),
+    /// A path failed client-side validation (protocol.md §8.5).
+    #[error("invalid path {path:?}: {why}")]
+    InvalidPath {
+        /// The client path.
+        path: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// The encoded request exceeds the frame limit; the server would drop the
+    /// connection, so it is never sent.
+    #[error(
+        "request frame of {size} bytes exceeds max_frame_size {max}: send less data per request"
+    )]
+    TooLarge {
+        /// Frame length (header + body) in bytes.
+        size: usize,
+        /// The configured limit.
+        max: usize,
+    },
+    /// Create mode and TTL do not go together, or the mode is unknown.
+    #[error("invalid create: {0}")]
+    InvalidCreate(zk_proto::CreateModeError),
+    /// An empty ACL list (the server would answer INVALIDACL).
+    #[error("ACL list is empty: pass at least one entry, e.g. zk_proto::open_acl_unsafe()")]
+    EmptyAcl,
+    /// A read sub-op in multi, or a write sub-op in multiRead.
+    #[error(
+        "sub-op {index} does not belong here: multi takes only writes and checks, multiRead only getData/getChildren"
+    )]
+    MixedMulti {
+        /// Index of the offending sub-op.
+        index: usize,
+    },
+    /// Removing watches that are not registered on this client.
+    #[error("no watch of that type is registered on {path:?}")]
+    NoWatcher {
+        /// The client path.
+        path: String,
+    },
+}
+
+/// Why a submitted request failed. Delivered in its [`crate::Event::Reply`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// The server answered with this error code.
+    #[error("server error {0}")]
+    Server(zk_proto::ErrorCode),
+    /// The request was written but the connection dropped before its reply: it may or
+    /// may not have been applied. The session reconnects by itself.
+    #[error("connection lost before the reply: the request may or may not have been applied")]
+    ConnectionLoss,
+    /// The session expired; the request was not (or not knowingly) applied.
+    #[error("session expired")]
+    SessionExpired,
+    /// Authentication failed; the session is dead.
+    #[error("authentication failed")]
+    AuthFailed,
+    /// The session was closed (or is closing) before the reply.
+    #[error("session closed before the reply")]
+    Closing,
+    /// No reply within `request_timeout`. If it had been written, the connection was
+    /// dropped too (Java semantics).
+    #[error("request timed out")]
+    RequestTimeout,
+}
+
+/// Why the session asks the driver to close a connection (see
+/// [`crate::Transport::Close`]). None of these ends the session by itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// The handshake did not complete within the connect timeout.
+    #[error("connect timeout")]
+    ConnectTimeout,
+    /// Nothing received for 2/3 of the session timeout.
+    #[error("read timeout")]
+    ReadTimeout,
+    /// A bad frame length.
+    #[error("bad frame: {0}")]
+    Frame(zk_proto::FrameError),
+    /// A frame that does not decode.
+    #[error("undecodable frame: {0}")]
+    Decode(String),
+    /// A reply whose xid is not the head of the in-flight FIFO.
+    #[error("reply xid {got} out of order (expected {expected})")]
+    XidOutOfOrder {
+        /// The xid at the head of the FIFO.
+        expected: i32,
+        /// The xid received.
+        got: i32,
+    },
+    /// A second reply for the xid just answered.
+    #[error("duplicate reply for xid {0}")]
+    DuplicateReply(i32),
+    /// A reply while nothing was in flight.
+    #[error("unsolicited reply with xid {0}")]
+    UnsolicitedReply(i32),
+    /// A written request exceeded `request_timeout`.
+    #[error("request timeout")]
+    RequestTimeout,
+    /// A read-write server was found while connected read-only.
+    #[error("moving to a read-write server")]
+    MovingToReadWrite,
+    /// The session reached a terminal state.
+    #[error("session ended")]
+    SessionEnded,
+}
+
+/// How a connection ended, as the driver saw it ([`crate::Session::handle_disconnected`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DisconnectCause {
+    /// The dial failed (DNS, refused, unreachable, timed out).
+    ConnectFailed,
+    /// The peer closed the stream (EOF).
+    Eof,
+    /// A read or write error (reset, broken pipe...).
+    Io,
 }

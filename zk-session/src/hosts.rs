@@ -58,6 +58,11 @@ impl HostList {
         (host, delay)
     }
 
+    /// The `i`-th host of the shuffled list (modulo its length).
+    pub(crate) fn host_at(&self, i: usize) -> &HostAddr {
+        &self.hosts[i % self.hosts.len()]
+    }
+
     /// A handshake succeeded: the next failure starts a fresh pass without backoff.
     pub(crate) fn succeeded(&mut self) {
         self.tried = 0;

@@ -2,31 +2,30 @@
 //!
 //! No IO, no clock reads, no threads: time is a parameter of every call that needs it.
 
-#[allow(dead_code)]
 mod chroot;
-#[allow(dead_code)]
 mod config;
 mod connect_string;
 mod error;
-#[allow(dead_code)] // wired in by the session machine (next commit)
+mod event;
 mod hosts;
 mod id;
-#[allow(dead_code)]
-mod path;
-#[allow(dead_code)]
+mod pending;
+mod request;
 mod rng;
+mod session;
 mod state;
-#[allow(dead_code)]
 mod timer;
-#[allow(dead_code)]
 mod watch;
-#[allow(dead_code)]
 mod xid;
 
 pub use chroot::Chroot;
 pub use config::{Config, DEFAULT_MAX_FRAME_SIZE, SessionCredentials};
 pub use connect_string::{ConnectString, DEFAULT_PORT, HostAddr};
-pub use error::ConfigError;
+pub use error::{CloseReason, ConfigError, DisconnectCause, RequestError, SubmitError};
+pub use event::{Event, Transport, WatchEvent};
 pub use id::{ConnId, RequestId};
+pub use request::{CONFIG_NODE, Request, Response};
+pub use session::Session;
 pub use state::SessionState;
 pub use watch::{Registration, WatchKind, WatcherType};
+pub use zk_proto;

@@ -47,6 +47,7 @@ impl TimerTable {
     }
 
     /// Disarms `timer`.
+    #[cfg(test)]
     pub(crate) fn stop(&mut self, timer: Timer) {
         self.slots[timer as usize] = None;
     }

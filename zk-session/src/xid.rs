@@ -29,15 +29,6 @@ impl XidGen {
     }
 }
 
-/// Xid of server notifications.
-pub(crate) const NOTIFICATION_XID: i32 = -1;
-/// Xid of pings.
-pub(crate) const PING_XID: i32 = -2;
-/// Xid of auth packets.
-pub(crate) const AUTH_XID: i32 = -4;
-/// Xid of SetWatches as the C client sends it (we send SetWatches with ordinary xids).
-pub(crate) const SET_WATCHES_XID: i32 = -8;
-
 #[cfg(test)]
 mod tests {
     use super::*;

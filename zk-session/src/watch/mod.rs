@@ -2,7 +2,6 @@
 
 mod table;
 
-#[allow(unused_imports)]
 pub(crate) use table::{NodeEvent, WatchTables};
 
 use crate::id::RequestId;

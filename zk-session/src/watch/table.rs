@@ -181,15 +181,6 @@ impl WatchTables {
             v
         })
     }
-
-    /// The persistent and persistent-recursive registrations (they survive reconnects
-    /// and are told when events may have been missed).
-    pub(crate) fn persistent(&self) -> Vec<Registration> {
-        self.all()
-            .into_iter()
-            .filter(|r| !r.kind.is_one_shot())
-            .collect()
-    }
 }
 
 #[cfg(test)]
@@ -294,7 +285,6 @@ mod tests {
         assert_eq!(removed.len(), 3);
         assert_eq!(t.len(), 1);
         assert_eq!(t.paths()[4], vec!["/".to_string()]);
-        assert_eq!(t.persistent(), vec![r(5, WatchKind::PersistentRecursive)]);
         assert_eq!(t.clear().len(), 1);
         assert_eq!(t.len(), 0);
     }

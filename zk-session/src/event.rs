@@ -1,0 +1,78 @@
+//! What the session hands to the driver: transport actions and events.
+
+use std::time::Duration;
+
+use zk_proto::{EventType, KeeperState};
+
+use crate::connect_string::HostAddr;
+use crate::error::{CloseReason, RequestError};
+use crate::id::{ConnId, RequestId};
+use crate::request::Response;
+use crate::watch::Registration;
+
+/// A connection action for the driver ([`crate::Session::poll_transport`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    /// Resolve `host` and open a TCP connection, giving up after `timeout`; then call
+    /// `handle_connected(conn)` or `handle_disconnected(conn, ConnectFailed)`.
+    Connect {
+        /// Id to tag this connection's input with.
+        conn: ConnId,
+        /// Where to connect.
+        host: HostAddr,
+        /// Dial + handshake budget (session timeout ÷ number of hosts).
+        timeout: Duration,
+    },
+    /// Close this connection (after writing nothing more). Do not report it back.
+    Close {
+        /// The connection.
+        conn: ConnId,
+        /// Why.
+        reason: CloseReason,
+    },
+    /// While connected read-only: ask `host` whether it serves read-write (send the
+    /// 4-letter word `isro` on a fresh connection; `rw` means yes) and report with
+    /// [`crate::Session::handle_probe_result`].
+    ProbeReadWrite {
+        /// The server to ask.
+        host: HostAddr,
+    },
+}
+
+/// Something for the application ([`crate::Session::poll_event`]), in wire order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The outcome of a submitted request; exactly one per accepted request.
+    Reply {
+        /// The id `submit` returned.
+        id: RequestId,
+        /// Result.
+        result: Result<Response, RequestError>,
+    },
+    /// A watch notification, or the removal of watches.
+    Watch(WatchEvent),
+    /// A session state change, with every registration that should hear of it (all of
+    /// them: like Java's `None` events, which go to every watcher).
+    State {
+        /// `Disconnected`, `SyncConnected`, `ConnectedReadOnly`, `Expired`,
+        /// `AuthFailed` or `Closed`.
+        state: KeeperState,
+        /// The registrations to tell (the default watcher should hear it too).
+        registrations: Vec<Registration>,
+    },
+}
+
+/// One notification (or watch removal) and every registration it fired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchEvent {
+    /// NodeCreated … NodeChildrenChanged from the server; DataWatchRemoved,
+    /// ChildWatchRemoved or PersistentWatchRemoved for removals.
+    pub event_type: EventType,
+    /// Client path (chroot stripped).
+    pub path: String,
+    /// The zxid of the change (−1 from servers before 3.9 and for removals).
+    pub zxid: i64,
+    /// The registrations fired; one-shot ones are now gone. Empty if none matched
+    /// (deliver to the default watcher).
+    pub registrations: Vec<Registration>,
+}

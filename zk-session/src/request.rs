@@ -1,0 +1,706 @@
+//! User-facing requests and their typed results, and their translation to wire records.
+
+use bytes::Bytes;
+use zk_proto::{
+    Acl, AddWatchMode, CheckWatchesRequest, ClientInfo, CreateMode, DeleteRequest, ExistsRequest,
+    GetAclRequest, GetAllChildrenNumberRequest, GetChildren2Request, GetChildrenRequest,
+    GetDataRequest, GetEphemeralsRequest, MultiOp, MultiRequest, MultiResult, ReconfigRequest,
+    RemoveWatchesRequest, SetAclRequest, SetDataRequest, Stat, SyncRequest, validate_path,
+};
+
+use crate::chroot::Chroot;
+use crate::error::SubmitError;
+use crate::id::RequestId;
+use crate::watch::{WatchKind, WatcherType};
+
+/// The path of the dynamic configuration node; never chrooted.
+pub const CONFIG_NODE: &str = "/zookeeper/config";
+
+/// One client operation. Paths are client paths: the chroot is prepended by the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Request {
+    /// Create a node. The op code follows the mode: createTTL (21) for TTL modes,
+    /// createContainer (19) for containers, else create2 (15) when `with_stat`, else
+    /// create (1). `ttl` is required for TTL modes and refused otherwise.
+    Create {
+        /// Client path (may end with `/` for sequential modes).
+        path: String,
+        /// Node data.
+        data: Bytes,
+        /// Must not be empty.
+        acl: Vec<Acl>,
+        /// Create mode.
+        mode: CreateMode,
+        /// TTL in ms for TTL modes.
+        ttl: Option<i64>,
+        /// Ask for the new node's Stat.
+        with_stat: bool,
+    },
+    /// Delete a node (version −1 = any).
+    Delete {
+        /// Client path.
+        path: String,
+        /// Expected data version.
+        version: i32,
+    },
+    /// Stat a node; with `watch`, registers a data watch (node exists) or an exist watch
+    /// (node missing).
+    Exists {
+        /// Client path.
+        path: String,
+        /// Leave a watch.
+        watch: bool,
+    },
+    /// Read data and Stat; with `watch`, registers a data watch.
+    GetData {
+        /// Client path.
+        path: String,
+        /// Leave a watch.
+        watch: bool,
+    },
+    /// Write data (version −1 = any).
+    SetData {
+        /// Client path.
+        path: String,
+        /// New data.
+        data: Bytes,
+        /// Expected data version.
+        version: i32,
+    },
+    /// Read the ACL.
+    GetAcl {
+        /// Client path.
+        path: String,
+    },
+    /// Replace the ACL (version is the ACL version; −1 = any).
+    SetAcl {
+        /// Client path.
+        path: String,
+        /// New ACL, not empty.
+        acl: Vec<Acl>,
+        /// Expected ACL version.
+        version: i32,
+    },
+    /// List children (op 12 with `with_stat`, else 8); with `watch`, registers a child
+    /// watch.
+    GetChildren {
+        /// Client path.
+        path: String,
+        /// Leave a watch.
+        watch: bool,
+        /// Also return the parent's Stat.
+        with_stat: bool,
+    },
+    /// Sync the connected server with the leader for this path.
+    Sync {
+        /// Client path.
+        path: String,
+    },
+    /// An atomic transaction of create/delete/setData/check sub-ops (client paths).
+    /// An empty list is answered locally with an empty result, as Java does.
+    Multi(Vec<MultiOp>),
+    /// Independent reads: getData / getChildren sub-ops (client paths; the watch flags
+    /// are ignored by the server).
+    MultiRead(Vec<MultiOp>),
+    /// Read `/zookeeper/config` (never chrooted), optionally watching it.
+    GetConfig {
+        /// Leave a data watch on the config node.
+        watch: bool,
+    },
+    /// Change the ensemble (admin op); `None` strings are sent as null.
+    Reconfig {
+        /// Servers to add.
+        joining: Option<String>,
+        /// Servers to remove.
+        leaving: Option<String>,
+        /// A whole new membership.
+        new_members: Option<String>,
+        /// Expected config version, −1 to skip the check.
+        config_id: i64,
+    },
+    /// Ask the server which identities this connection has (3.7+).
+    WhoAmI,
+    /// This session's ephemeral nodes whose **server** path starts with `prefix` (the
+    /// prefix is not chrooted and results are server paths, as in Java).
+    GetEphemerals {
+        /// Server path prefix; `/` or empty for all.
+        prefix: String,
+    },
+    /// Count all descendants of a node.
+    GetAllChildrenNumber {
+        /// Client path.
+        path: String,
+    },
+    /// Add a persistent (or persistent recursive) watch (3.6+).
+    AddWatch {
+        /// Client path.
+        path: String,
+        /// Watch the whole subtree.
+        recursive: bool,
+    },
+    /// Remove watches on `path`. With `registration`, only that registration is
+    /// removed and the server is asked with checkWatches (17); without, every
+    /// registration of the type is removed with removeWatches (18). With `local`, the
+    /// server is not contacted at all. Removed registrations get a watch-removed event.
+    RemoveWatches {
+        /// Client path.
+        path: String,
+        /// Which tables.
+        watcher_type: WatcherType,
+        /// Only this registration.
+        registration: Option<RequestId>,
+        /// Remove locally without asking the server.
+        local: bool,
+    },
+}
+
+impl Request {
+    /// `getData(path)`, optionally leaving a data watch.
+    pub fn get_data(path: impl Into<String>, watch: bool) -> Request {
+        Request::GetData {
+            path: path.into(),
+            watch,
+        }
+    }
+
+    /// `exists(path)`, optionally leaving a watch.
+    pub fn exists(path: impl Into<String>, watch: bool) -> Request {
+        Request::Exists {
+            path: path.into(),
+            watch,
+        }
+    }
+
+    /// `getChildren(path)` without Stat, optionally leaving a child watch.
+    pub fn get_children(path: impl Into<String>, watch: bool) -> Request {
+        Request::GetChildren {
+            path: path.into(),
+            watch,
+            with_stat: false,
+        }
+    }
+
+    /// `create(path, data, OPEN_ACL_UNSAFE, mode)` without Stat.
+    pub fn create(path: impl Into<String>, data: impl Into<Bytes>, mode: CreateMode) -> Request {
+        Request::Create {
+            path: path.into(),
+            data: data.into(),
+            acl: zk_proto::open_acl_unsafe(),
+            mode,
+            ttl: None,
+            with_stat: false,
+        }
+    }
+
+    /// `setData(path, data, version)`.
+    pub fn set_data(path: impl Into<String>, data: impl Into<Bytes>, version: i32) -> Request {
+        Request::SetData {
+            path: path.into(),
+            data: data.into(),
+            version,
+        }
+    }
+
+    /// `delete(path, version)`.
+    pub fn delete(path: impl Into<String>, version: i32) -> Request {
+        Request::Delete {
+            path: path.into(),
+            version,
+        }
+    }
+}
+
+/// The successful result of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Response {
+    /// The created node's client path (with any sequence suffix), and its Stat when
+    /// asked for (always present for container and TTL creates).
+    Create {
+        /// Client path of the new node.
+        path: String,
+        /// Stat, for create2/container/TTL.
+        stat: Option<Stat>,
+    },
+    /// The node was deleted.
+    Delete,
+    /// The node's Stat, or `None` when it does not exist (the server's NoNode).
+    Exists(Option<Stat>),
+    /// Data and Stat.
+    GetData {
+        /// Node data.
+        data: Bytes,
+        /// Node Stat.
+        stat: Stat,
+    },
+    /// The new Stat.
+    SetData(Stat),
+    /// ACL and Stat.
+    GetAcl {
+        /// The ACL.
+        acl: Vec<Acl>,
+        /// Node Stat.
+        stat: Stat,
+    },
+    /// The new Stat.
+    SetAcl(Stat),
+    /// Child names (unordered), and the parent's Stat when asked for.
+    GetChildren {
+        /// Child names, relative.
+        children: Vec<String>,
+        /// Parent Stat, with `with_stat`.
+        stat: Option<Stat>,
+    },
+    /// The synced path, as the server returns it (server path).
+    Sync {
+        /// Server path.
+        path: String,
+    },
+    /// One result per sub-op; created paths are client paths. A failed transaction has
+    /// every result an `Error` (see [`zk_proto::MultiResponse::first_error`]).
+    Multi(Vec<MultiResult>),
+    /// One result per read; each may be an `Error`.
+    MultiRead(Vec<MultiResult>),
+    /// The config text and the config node's Stat.
+    GetConfig {
+        /// Config text.
+        data: Bytes,
+        /// Stat.
+        stat: Stat,
+    },
+    /// The new config text and Stat.
+    Reconfig {
+        /// Config text.
+        data: Bytes,
+        /// Stat.
+        stat: Stat,
+    },
+    /// The identities of this connection.
+    WhoAmI(Vec<ClientInfo>),
+    /// Server paths of this session's ephemerals.
+    GetEphemerals(Vec<String>),
+    /// Number of descendants.
+    GetAllChildrenNumber(i32),
+    /// The watch was added.
+    AddWatch,
+    /// The watches were removed (their removal events are delivered separately).
+    RemoveWatches,
+}
+
+/// How to turn a reply into a [`Response`], and what to register when it succeeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Expect {
+    Create,
+    Delete,
+    Exists,
+    GetData,
+    SetData,
+    GetAcl,
+    SetAcl,
+    GetChildren,
+    Sync,
+    Multi,
+    MultiRead,
+    GetConfig,
+    Reconfig,
+    WhoAmI,
+    GetEphemerals,
+    GetAllChildrenNumber,
+    AddWatch,
+    RemoveWatches {
+        watcher_type: WatcherType,
+        registration: Option<RequestId>,
+    },
+}
+
+/// A request checked and translated for the wire.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    /// The wire request, with server paths.
+    pub(crate) wire: zk_proto::Request,
+    /// How to read the reply.
+    pub(crate) expect: Expect,
+    /// The client path, for watch registration, removal and chroot stripping.
+    pub(crate) client_path: String,
+    /// The table a successful reply registers in (exists chooses Data/Exist itself).
+    pub(crate) watch: Option<WatchKind>,
+}
+
+/// What `prepare` decided.
+pub(crate) enum Prepare {
+    /// Send it.
+    Send(Prepared),
+    /// Answer at once without the server (empty multi, local watch removal).
+    Local(Expect, String),
+}
+
+fn check_path(path: &str, sequential: bool) -> Result<(), SubmitError> {
+    validate_path(path, sequential).map_err(|e| SubmitError::InvalidPath {
+        path: path.to_string(),
+        why: e.to_string(),
+    })
+}
+
+fn check_acl(acl: &[Acl]) -> Result<(), SubmitError> {
+    if acl.is_empty() {
+        Err(SubmitError::EmptyAcl)
+    } else {
+        Ok(())
+    }
+}
+
+fn multi_op_path(op: &mut MultiOp) -> &mut String {
+    match op {
+        MultiOp::Create(r) | MultiOp::Create2(r) | MultiOp::CreateContainer(r) => &mut r.path,
+        MultiOp::CreateTtl(r) => &mut r.path,
+        MultiOp::Delete(r) => &mut r.path,
+        MultiOp::SetData(r) => &mut r.path,
+        MultiOp::Check(r) => &mut r.path,
+        MultiOp::GetData(r) => &mut r.path,
+        MultiOp::GetChildren(r) => &mut r.path,
+    }
+}
+
+fn multi_op_sequential(op: &MultiOp) -> bool {
+    match op {
+        MultiOp::Create(r) | MultiOp::Create2(r) | MultiOp::CreateContainer(r) => {
+            r.flags.is_sequential()
+        }
+        MultiOp::CreateTtl(r) => r.flags.is_sequential(),
+        _ => false,
+    }
+}
+
+fn prepare_multi(
+    mut ops: Vec<MultiOp>,
+    reads: bool,
+    chroot: &Chroot,
+) -> Result<MultiRequest, SubmitError> {
+    for (index, op) in ops.iter_mut().enumerate() {
+        if op.is_read() != reads {
+            return Err(SubmitError::MixedMulti { index });
+        }
+        match op {
+            MultiOp::Create(r) | MultiOp::Create2(r) | MultiOp::CreateContainer(r) => {
+                check_acl(&r.acl)?;
+                r.flags
+                    .validate_ttl(None)
+                    .map_err(SubmitError::InvalidCreate)?;
+            }
+            MultiOp::CreateTtl(r) => {
+                check_acl(&r.acl)?;
+                r.flags
+                    .validate_ttl(Some(r.ttl))
+                    .map_err(SubmitError::InvalidCreate)?;
+            }
+            _ => {}
+        }
+        let seq = multi_op_sequential(op);
+        let path = multi_op_path(op);
+        check_path(path, seq)?;
+        *path = chroot.prepend(path);
+    }
+    Ok(MultiRequest { ops })
+}
+
+/// Validates `req` and builds its wire form with server paths.
+pub(crate) fn prepare(req: Request, chroot: &Chroot) -> Result<Prepare, SubmitError> {
+    use zk_proto::Request as W;
+    let send = |wire, expect, client_path: String, watch| {
+        Ok(Prepare::Send(Prepared {
+            wire,
+            expect,
+            client_path,
+            watch,
+        }))
+    };
+    let w = |watch: bool, kind| if watch { Some(kind) } else { None };
+    match req {
+        Request::Create {
+            path,
+            data,
+            acl,
+            mode,
+            ttl,
+            with_stat,
+        } => {
+            mode.validate_ttl(ttl).map_err(SubmitError::InvalidCreate)?;
+            check_path(&path, mode.is_sequential())?;
+            check_acl(&acl)?;
+            let wire = W::create(chroot.prepend(&path), data, acl, mode, ttl, with_stat)
+                .map_err(SubmitError::InvalidCreate)?;
+            send(wire, Expect::Create, path, None)
+        }
+        Request::Delete { path, version } => {
+            check_path(&path, false)?;
+            // Java sends delete("/") unchrooted; the server refuses it either way.
+            let server = if path == "/" {
+                path.clone()
+            } else {
+                chroot.prepend(&path)
+            };
+            send(
+                W::Delete(DeleteRequest {
+                    path: server,
+                    version,
+                }),
+                Expect::Delete,
+                path,
+                None,
+            )
+        }
+        Request::Exists { path, watch } => {
+            check_path(&path, false)?;
+            let wire = W::Exists(ExistsRequest {
+                path: chroot.prepend(&path),
+                watch,
+            });
+            send(wire, Expect::Exists, path, w(watch, WatchKind::Data))
+        }
+        Request::GetData { path, watch } => {
+            check_path(&path, false)?;
+            let wire = W::GetData(GetDataRequest {
+                path: chroot.prepend(&path),
+                watch,
+            });
+            send(wire, Expect::GetData, path, w(watch, WatchKind::Data))
+        }
+        Request::SetData {
+            path,
+            data,
+            version,
+        } => {
+            check_path(&path, false)?;
+            let wire = W::SetData(SetDataRequest {
+                path: chroot.prepend(&path),
+                data,
+                version,
+            });
+            send(wire, Expect::SetData, path, None)
+        }
+        Request::GetAcl { path } => {
+            check_path(&path, false)?;
+            let wire = W::GetAcl(GetAclRequest {
+                path: chroot.prepend(&path),
+            });
+            send(wire, Expect::GetAcl, path, None)
+        }
+        Request::SetAcl { path, acl, version } => {
+            check_path(&path, false)?;
+            check_acl(&acl)?;
+            let wire = W::SetAcl(SetAclRequest {
+                path: chroot.prepend(&path),
+                acl,
+                version,
+            });
+            send(wire, Expect::SetAcl, path, None)
+        }
+        Request::GetChildren {
+            path,
+            watch,
+            with_stat,
+        } => {
+            check_path(&path, false)?;
+            let server = chroot.prepend(&path);
+            let wire = if with_stat {
+                W::GetChildren2(GetChildren2Request {
+                    path: server,
+                    watch,
+                })
+            } else {
+                W::GetChildren(GetChildrenRequest {
+                    path: server,
+                    watch,
+                })
+            };
+            send(wire, Expect::GetChildren, path, w(watch, WatchKind::Child))
+        }
+        Request::Sync { path } => {
+            check_path(&path, false)?;
+            let wire = W::Sync(SyncRequest {
+                path: chroot.prepend(&path),
+            });
+            send(wire, Expect::Sync, path, None)
+        }
+        Request::Multi(ops) => {
+            if ops.is_empty() {
+                return Ok(Prepare::Local(Expect::Multi, String::new()));
+            }
+            let m = prepare_multi(ops, false, chroot)?;
+            send(W::Multi(m), Expect::Multi, String::new(), None)
+        }
+        Request::MultiRead(ops) => {
+            if ops.is_empty() {
+                return Ok(Prepare::Local(Expect::MultiRead, String::new()));
+            }
+            let m = prepare_multi(ops, true, chroot)?;
+            send(W::MultiRead(m), Expect::MultiRead, String::new(), None)
+        }
+        Request::GetConfig { watch } => {
+            let wire = W::GetData(GetDataRequest {
+                path: CONFIG_NODE.to_string(),
+                watch,
+            });
+            send(
+                wire,
+                Expect::GetConfig,
+                CONFIG_NODE.to_string(),
+                w(watch, WatchKind::Data),
+            )
+        }
+        Request::Reconfig {
+            joining,
+            leaving,
+            new_members,
+            config_id,
+        } => {
+            let wire = W::Reconfig(ReconfigRequest {
+                joining_servers: joining,
+                leaving_servers: leaving,
+                new_members,
+                cur_config_id: config_id,
+            });
+            send(wire, Expect::Reconfig, String::new(), None)
+        }
+        Request::WhoAmI => send(W::WhoAmI, Expect::WhoAmI, String::new(), None),
+        Request::GetEphemerals { prefix } => {
+            let wire = W::GetEphemerals(GetEphemeralsRequest {
+                prefix_path: prefix,
+            });
+            send(wire, Expect::GetEphemerals, String::new(), None)
+        }
+        Request::GetAllChildrenNumber { path } => {
+            check_path(&path, false)?;
+            let wire = W::GetAllChildrenNumber(GetAllChildrenNumberRequest {
+                path: chroot.prepend(&path),
+            });
+            send(wire, Expect::GetAllChildrenNumber, path, None)
+        }
+        Request::AddWatch { path, recursive } => {
+            check_path(&path, false)?;
+            let (mode, kind) = if recursive {
+                (
+                    AddWatchMode::PersistentRecursive,
+                    WatchKind::PersistentRecursive,
+                )
+            } else {
+                (AddWatchMode::Persistent, WatchKind::Persistent)
+            };
+            let wire = W::AddWatch(zk_proto::AddWatchRequest {
+                path: chroot.prepend(&path),
+                mode,
+            });
+            send(wire, Expect::AddWatch, path, Some(kind))
+        }
+        Request::RemoveWatches {
+            path,
+            watcher_type,
+            registration,
+            local,
+        } => {
+            check_path(&path, false)?;
+            let expect = Expect::RemoveWatches {
+                watcher_type,
+                registration,
+            };
+            if local {
+                return Ok(Prepare::Local(expect, path));
+            }
+            let server = chroot.prepend(&path);
+            let wt = zk_proto::WatcherType::from_i32(watcher_type.code());
+            let wire = if registration.is_some() {
+                W::CheckWatches(CheckWatchesRequest {
+                    path: server,
+                    watcher_type: wt,
+                })
+            } else {
+                W::RemoveWatches(RemoveWatchesRequest {
+                    path: server,
+                    watcher_type: wt,
+                })
+            };
+            send(wire, expect, path, None)
+        }
+    }
+}
+
+/// Turns a successful wire response into the user's [`Response`], stripping the
+/// chroot from created paths. `None` if the body does not fit the request (a broken
+/// server).
+pub(crate) fn finish(
+    expect: &Expect,
+    body: zk_proto::Response,
+    chroot: &Chroot,
+) -> Option<Response> {
+    use zk_proto::Response as R;
+    Some(match (expect, body) {
+        (Expect::Create, R::Create(r)) => Response::Create {
+            path: chroot.strip_created(r.path),
+            stat: None,
+        },
+        (Expect::Create, R::Create2(r)) => Response::Create {
+            path: chroot.strip_created(r.path),
+            stat: Some(r.stat),
+        },
+        (Expect::Delete, R::Empty) => Response::Delete,
+        (Expect::Exists, R::Exists(r)) => Response::Exists(Some(r.stat)),
+        (Expect::GetData, R::GetData(r)) => Response::GetData {
+            data: r.data,
+            stat: r.stat,
+        },
+        (Expect::GetConfig, R::GetData(r)) => Response::GetConfig {
+            data: r.data,
+            stat: r.stat,
+        },
+        (Expect::SetData, R::SetData(r)) => Response::SetData(r.stat),
+        (Expect::GetAcl, R::GetAcl(r)) => Response::GetAcl {
+            acl: r.acl,
+            stat: r.stat,
+        },
+        (Expect::SetAcl, R::SetAcl(r)) => Response::SetAcl(r.stat),
+        (Expect::GetChildren, R::GetChildren(r)) => Response::GetChildren {
+            children: r.children,
+            stat: None,
+        },
+        (Expect::GetChildren, R::GetChildren2(r)) => Response::GetChildren {
+            children: r.children,
+            stat: Some(r.stat),
+        },
+        (Expect::Sync, R::Sync(r)) => Response::Sync { path: r.path },
+        (Expect::Multi | Expect::MultiRead, R::Multi(m)) => {
+            let results = m
+                .results
+                .into_iter()
+                .map(|res| match res {
+                    MultiResult::Create(mut c) => {
+                        c.path = chroot.strip_created(c.path);
+                        MultiResult::Create(c)
+                    }
+                    MultiResult::Create2(mut c) => {
+                        c.path = chroot.strip_created(c.path);
+                        MultiResult::Create2(c)
+                    }
+                    other => other,
+                })
+                .collect();
+            if *expect == Expect::Multi {
+                Response::Multi(results)
+            } else {
+                Response::MultiRead(results)
+            }
+        }
+        (Expect::Reconfig, R::Reconfig(r)) => Response::Reconfig {
+            data: r.data,
+            stat: r.stat,
+        },
+        (Expect::WhoAmI, R::WhoAmI(r)) => Response::WhoAmI(r.client_info),
+        (Expect::GetEphemerals, R::GetEphemerals(r)) => Response::GetEphemerals(r.ephemerals),
+        (Expect::GetAllChildrenNumber, R::GetAllChildrenNumber(r)) => {
+            Response::GetAllChildrenNumber(r.total_number)
+        }
+        (Expect::AddWatch, R::AddWatch(_)) => Response::AddWatch,
+        (Expect::RemoveWatches { .. }, R::Empty) => Response::RemoveWatches,
+        _ => return None,
+    })
+}
