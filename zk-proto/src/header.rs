@@ -3,6 +3,7 @@
 use crate::{ErrorCode, OpCode};
 
 record! {
+    #[derive(Copy, Hash)]
     /// Precedes every client request after the handshake: `xid:int, type:int`.
     pub struct RequestHeader {
         /// Request id; see [`crate::xid`] for the special values.
@@ -13,6 +14,7 @@ record! {
 }
 
 record! {
+    #[derive(Copy, Hash)]
     /// Precedes every server reply after the handshake: `xid:int, zxid:long, err:int`.
     ///
     /// Parse the reply body only when `err` is [`ErrorCode::Ok`].

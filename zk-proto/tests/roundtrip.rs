@@ -1,0 +1,290 @@
+//! Property tests: encode -> decode is the identity for every record and op, and
+//! `encoded_len` is exact. Values are built with `arbitrary` from proptest-chosen bytes.
+
+use std::fmt::Debug;
+
+use arbitrary::{Arbitrary, Unstructured};
+use bytes::{Bytes, BytesMut};
+use proptest::prelude::*;
+use zk_proto::*;
+
+fn value<T: for<'a> Arbitrary<'a>>(data: &[u8]) -> Option<T> {
+    T::arbitrary(&mut Unstructured::new(data)).ok()
+}
+
+/// Encodes, checks the length, decodes, checks equality and that everything was consumed.
+fn check<T>(
+    v: &T,
+    decode: impl FnOnce(&mut Reader) -> Result<T, DecodeError>,
+) -> Result<(), TestCaseError>
+where
+    T: Encode + PartialEq + Debug,
+{
+    let bytes = v.to_vec();
+    prop_assert_eq!(bytes.len(), v.encoded_len(), "encoded_len of {:?}", v);
+    let mut r = Reader::new(Bytes::from(bytes));
+    let back = decode(&mut r).map_err(|e| TestCaseError::fail(format!("{e} for {v:?}")))?;
+    prop_assert_eq!(&back, v);
+    prop_assert_eq!(r.remaining(), 0, "bytes left after {:?}", v);
+    Ok(())
+}
+
+fn roundtrip<T>(data: &[u8]) -> Result<(), TestCaseError>
+where
+    T: for<'a> Arbitrary<'a> + Encode + Decode + PartialEq + Debug,
+{
+    if let Some(v) = value::<T>(data) {
+        check(&v, T::decode)?;
+    }
+    Ok(())
+}
+
+/// An op whose response decodes to this variant.
+fn op_for(resp: &Response) -> OpCode {
+    match resp {
+        Response::Empty => OpCode::Delete,
+        Response::Create(_) => OpCode::Create,
+        Response::Create2(_) => OpCode::Create2,
+        Response::Exists(_) => OpCode::Exists,
+        Response::GetData(_) => OpCode::GetData,
+        Response::SetData(_) => OpCode::SetData,
+        Response::GetAcl(_) => OpCode::GetAcl,
+        Response::SetAcl(_) => OpCode::SetAcl,
+        Response::GetChildren(_) => OpCode::GetChildren,
+        Response::Sync(_) => OpCode::Sync,
+        Response::GetChildren2(_) => OpCode::GetChildren2,
+        Response::Multi(_) => OpCode::Multi,
+        Response::Reconfig(_) => OpCode::Reconfig,
+        Response::Sasl(_) => OpCode::Sasl,
+        Response::GetEphemerals(_) => OpCode::GetEphemerals,
+        Response::GetAllChildrenNumber(_) => OpCode::GetAllChildrenNumber,
+        Response::AddWatch(_) => OpCode::AddWatch,
+        Response::WhoAmI(_) => OpCode::WhoAmI,
+    }
+}
+
+fn bytes_strategy() -> impl Strategy<Value = Vec<u8>> {
+    proptest::collection::vec(any::<u8>(), 0..1024)
+}
+
+macro_rules! roundtrip_tests {
+    ($($name:ident: $ty:ty,)*) => {
+        proptest! {
+            $(
+                #[test]
+                fn $name(data in bytes_strategy()) {
+                    roundtrip::<$ty>(&data)?;
+                }
+            )*
+        }
+    };
+}
+
+roundtrip_tests! {
+    rt_connect_request: ConnectRequest,
+    rt_connect_response: ConnectResponse,
+    rt_request_header: RequestHeader,
+    rt_reply_header: ReplyHeader,
+    rt_stat: Stat,
+    rt_id: Id,
+    rt_acl: Acl,
+    rt_client_info: ClientInfo,
+    rt_watcher_event: WatcherEvent,
+    rt_create_request: CreateRequest,
+    rt_create_ttl_request: CreateTtlRequest,
+    rt_create_response: CreateResponse,
+    rt_create2_response: Create2Response,
+    rt_delete_request: DeleteRequest,
+    rt_exists_request: ExistsRequest,
+    rt_exists_response: ExistsResponse,
+    rt_get_data_request: GetDataRequest,
+    rt_get_data_response: GetDataResponse,
+    rt_set_data_request: SetDataRequest,
+    rt_set_data_response: SetDataResponse,
+    rt_get_acl_request: GetAclRequest,
+    rt_get_acl_response: GetAclResponse,
+    rt_set_acl_request: SetAclRequest,
+    rt_set_acl_response: SetAclResponse,
+    rt_get_children_request: GetChildrenRequest,
+    rt_get_children_response: GetChildrenResponse,
+    rt_get_children2_request: GetChildren2Request,
+    rt_get_children2_response: GetChildren2Response,
+    rt_get_all_children_number_request: GetAllChildrenNumberRequest,
+    rt_get_all_children_number_response: GetAllChildrenNumberResponse,
+    rt_get_ephemerals_request: GetEphemeralsRequest,
+    rt_get_ephemerals_response: GetEphemeralsResponse,
+    rt_sync_request: SyncRequest,
+    rt_sync_response: SyncResponse,
+    rt_reconfig_request: ReconfigRequest,
+    rt_check_version_request: CheckVersionRequest,
+    rt_check_watches_request: CheckWatchesRequest,
+    rt_remove_watches_request: RemoveWatchesRequest,
+    rt_set_watches: SetWatches,
+    rt_set_watches2: SetWatches2,
+    rt_add_watch_request: AddWatchRequest,
+    rt_error_response: ErrorResponse,
+    rt_auth_packet: AuthPacket,
+    rt_get_sasl_request: GetSaslRequest,
+    rt_set_sasl_response: SetSaslResponse,
+    rt_who_am_i_response: WhoAmIResponse,
+    rt_multi_header: MultiHeader,
+    rt_multi_request: MultiRequest,
+    rt_multi_response: MultiResponse,
+}
+
+proptest! {
+    #[test]
+    fn rt_request(data in bytes_strategy()) {
+        if let Some(req) = value::<Request>(&data) {
+            check(&req, |r| Request::decode(req.op_code(), r))?;
+            // And as a whole frame.
+            let mut buf = BytesMut::new();
+            req.encode_frame(7, &mut buf);
+            prop_assert_eq!(buf.len(), 4 + 8 + req.encoded_len());
+            let mut d = FrameDecoder::with_max_frame_len(usize::MAX >> 1);
+            d.extend_from_slice(&buf);
+            let frame = d.decode().unwrap().unwrap();
+            let (h, back) = Request::decode_frame(frame).unwrap();
+            prop_assert_eq!(h, RequestHeader { xid: 7, op: req.op_code() });
+            prop_assert_eq!(back, req);
+        }
+    }
+
+    #[test]
+    fn rt_response(data in bytes_strategy()) {
+        if let Some(resp) = value::<Response>(&data) {
+            let op = op_for(&resp);
+            check(&resp, |r| Response::decode(op, r))?;
+            let header = ReplyHeader { xid: 3, zxid: 99, err: ErrorCode::Ok };
+            let mut buf = BytesMut::new();
+            Response::encode_frame(&header, Some(&resp), &mut buf);
+            let (h, body) = decode_reply(buf.freeze().slice(4..), op).unwrap();
+            prop_assert_eq!(h, header);
+            prop_assert_eq!(body, Some(resp));
+        }
+    }
+
+    #[test]
+    fn rt_notification(data in bytes_strategy()) {
+        if let Some(event) = value::<WatcherEvent>(&data) {
+            let header = ReplyHeader { xid: xid::NOTIFICATION, zxid: -1, err: ErrorCode::Ok };
+            let mut buf = BytesMut::new();
+            encode_frame_with_header(&header, &event, &mut buf);
+            let frame = buf.freeze().slice(4..);
+            let reply = Reply::decode(frame.clone(), |_| panic!("not asked for notifications")).unwrap();
+            prop_assert_eq!(reply, Reply::Notification { header, event: event.clone() });
+            prop_assert_eq!(decode_notification(frame).unwrap(), (header, event));
+        }
+    }
+
+    #[test]
+    fn rt_multi_op_and_result(data in bytes_strategy()) {
+        // Single sub-ops and results round-trip inside a one-element multi.
+        let mut u = Unstructured::new(&data);
+        if let (Ok(op), Ok(res)) = (MultiOp::arbitrary(&mut u), MultiResult::arbitrary(&mut u)) {
+            check(&MultiRequest { ops: vec![op] }, MultiRequest::decode)?;
+            check(&MultiResponse { results: vec![res] }, MultiResponse::decode)?;
+        }
+    }
+}
+
+macro_rules! enum_tests {
+    ($($name:ident: $ty:ident,)*) => {
+        proptest! {
+            $(
+                #[test]
+                fn $name(x in any::<i32>()) {
+                    let v = <$ty>::from_i32(x);
+                    prop_assert_eq!(v.to_i32(), x);
+                    prop_assert_eq!(i32::from(<$ty>::from(x)), x);
+                    let known = <$ty>::KNOWN.iter().any(|k| k.to_i32() == x);
+                    prop_assert_eq!(v.is_known(), known);
+                    prop_assert_eq!(matches!(v, $ty::Unknown(_)), !known);
+                    // Known values also round-trip from the enum side.
+                    for k in <$ty>::KNOWN {
+                        prop_assert_eq!(<$ty>::from_i32(k.to_i32()), *k);
+                    }
+                }
+            )*
+        }
+    };
+}
+
+enum_tests! {
+    enum_op_code: OpCode,
+    enum_error_code: ErrorCode,
+    enum_event_type: EventType,
+    enum_keeper_state: KeeperState,
+    enum_watcher_type: WatcherType,
+    enum_add_watch_mode: AddWatchMode,
+    enum_create_mode: CreateMode,
+}
+
+#[test]
+fn enum_known_values_are_distinct_and_near_zero() {
+    // Exhaustively check a window around every known code, including all of -200..=200.
+    for x in -200..=200 {
+        assert_eq!(OpCode::from_i32(x).to_i32(), x);
+        assert_eq!(ErrorCode::from_i32(x).to_i32(), x);
+        assert_eq!(EventType::from_i32(x).to_i32(), x);
+        assert_eq!(KeeperState::from_i32(x).to_i32(), x);
+        assert_eq!(WatcherType::from_i32(x).to_i32(), x);
+        assert_eq!(AddWatchMode::from_i32(x).to_i32(), x);
+        assert_eq!(CreateMode::from_i32(x).to_i32(), x);
+    }
+    assert_eq!(ErrorCode::KNOWN.len(), 36);
+    assert_eq!(OpCode::KNOWN.len(), 33);
+}
+
+proptest! {
+    /// Any re-chunking of a stream of frames yields the same frames as the unsplit input.
+    #[test]
+    fn frames_survive_any_chunking(
+        bodies in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 0..12),
+        cuts in proptest::collection::vec(0usize..64, 0..40),
+    ) {
+        let mut stream = BytesMut::new();
+        for b in &bodies {
+            encode_frame(&RawBody(b), &mut stream);
+        }
+        let stream = stream.freeze();
+
+        let whole = collect(&[&stream[..]]);
+        prop_assert_eq!(&whole, &bodies);
+
+        let mut chunks = Vec::new();
+        let mut rest = &stream[..];
+        for c in cuts {
+            let c = c.min(rest.len());
+            let (a, b) = rest.split_at(c);
+            chunks.push(a);
+            rest = b;
+        }
+        chunks.push(rest);
+        prop_assert_eq!(collect(&chunks), bodies);
+    }
+}
+
+struct RawBody<'a>(&'a [u8]);
+
+impl Encode for RawBody<'_> {
+    fn encoded_len(&self) -> usize {
+        self.0.len()
+    }
+    fn encode(&self, buf: &mut impl bytes::BufMut) {
+        buf.put_slice(self.0);
+    }
+}
+
+fn collect(chunks: &[&[u8]]) -> Vec<Vec<u8>> {
+    let mut d = FrameDecoder::new();
+    let mut out = Vec::new();
+    for c in chunks {
+        d.extend_from_slice(c);
+        while let Some(f) = d.decode().unwrap() {
+            out.push(f.to_vec());
+        }
+    }
+    assert_eq!(d.buffered_len(), 0);
+    out
+}
