@@ -4,12 +4,12 @@ use std::fmt::Write as _;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::HarnessError;
 use crate::four_letter::ServerMode;
 use crate::options::ServerOptions;
 use crate::ports::{free_port, retry_on_port_clash};
 use crate::server::{MemberSpec, Role, ZkServer};
 use crate::tempdir::TempDir;
-use crate::HarnessError;
 
 /// The ports one member listens on.
 #[derive(Clone, Copy)]
@@ -34,13 +34,21 @@ impl Ensemble {
         retry_on_port_clash(|| {
             let ports = (0..size)
                 .map(|_| -> std::io::Result<MemberPorts> {
-                    Ok(MemberPorts { client: free_port()?, quorum: free_port()?, election: free_port()? })
+                    Ok(MemberPorts {
+                        client: free_port()?,
+                        quorum: free_port()?,
+                        election: free_port()?,
+                    })
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|err| HarnessError::io("picking ports", err))?;
             let mut server_lines = String::new();
             for (myid, member) in (1..).zip(&ports) {
-                let _ = writeln!(server_lines, "server.{myid}=127.0.0.1:{}:{}", member.quorum, member.election);
+                let _ = writeln!(
+                    server_lines,
+                    "server.{myid}=127.0.0.1:{}:{}",
+                    member.quorum, member.election
+                );
             }
             let members = (1..)
                 .zip(&ports)
@@ -48,6 +56,8 @@ impl Ensemble {
                     let dir = TempDir::new(&format!("server{myid}"))?;
                     let cfg = options.cfg_text(&dir.path().join("data"), member.client)
                         + "initLimit=10\nsyncLimit=5\n"
+                        // Else a 1-member ensemble would run as a standalone server.
+                        + "standaloneEnabled=false\n"
                         + &server_lines
                         + &options.extra_cfg_text();
                     ZkServer::launch(MemberSpec {
@@ -92,7 +102,9 @@ impl Ensemble {
 
     /// The `myid` of a member whose `srvr` says leader right now.
     pub fn leader(&self) -> Option<u32> {
-        self.live_members().find(|member| member.mode() == Some(ServerMode::Leader)).and_then(ZkServer::myid)
+        self.live_members()
+            .find(|member| member.mode() == Some(ServerMode::Leader))
+            .and_then(ZkServer::myid)
     }
 
     /// Waits until the members that run and are not paused all serve, exactly one of them
@@ -104,9 +116,14 @@ impl Ensemble {
                 .live_members()
                 .map(|member| (member.myid().unwrap_or_default(), member.mode()))
                 .collect();
-            let leaders: Vec<u32> =
-                modes.iter().filter(|(_, mode)| *mode == Some(ServerMode::Leader)).map(|(id, _)| *id).collect();
-            let all_serve = modes.iter().all(|(_, mode)| mode.is_some_and(ServerMode::in_quorum));
+            let leaders: Vec<u32> = modes
+                .iter()
+                .filter(|(_, mode)| *mode == Some(ServerMode::Leader))
+                .map(|(id, _)| *id)
+                .collect();
+            let all_serve = modes
+                .iter()
+                .all(|(_, mode)| mode.is_some_and(ServerMode::in_quorum));
             if all_serve && leaders.len() == 1 {
                 return Ok(leaders[0]);
             }
@@ -128,7 +145,9 @@ impl Ensemble {
     }
 
     fn live_members(&self) -> impl Iterator<Item = &ZkServer> {
-        self.members.iter().filter(|member| member.is_running() && !member.is_paused())
+        self.members
+            .iter()
+            .filter(|member| member.is_running() && !member.is_paused())
     }
 
     fn index(myid: u32) -> usize {

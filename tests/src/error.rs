@@ -45,7 +45,12 @@ impl fmt::Display for HarnessError {
         match self {
             HarnessError::NotInstalled(message) => write!(f, "{message}"),
             HarnessError::Io(message) => write!(f, "{message}"),
-            HarnessError::NotServing { member, detail, waited, log_tail } => write!(
+            HarnessError::NotServing {
+                member,
+                detail,
+                waited,
+                log_tail,
+            } => write!(
                 f,
                 "{member} did not start serving within {waited:?}: {detail}\n\
                  --- last lines of its log ---\n{log_tail}"

@@ -36,7 +36,10 @@ pub fn four_letter_with_timeout(
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(io::Error::new(io::ErrorKind::TimedOut, format!("{command} to {addr}")));
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("{command} to {addr}"),
+            ));
         }
         stream.set_read_timeout(Some(left))?;
         match stream.read(&mut buf)? {
@@ -86,7 +89,10 @@ impl ServerMode {
 
     /// Whether a member in this mode is part of a working quorum.
     pub fn in_quorum(self) -> bool {
-        matches!(self, ServerMode::Leader | ServerMode::Follower | ServerMode::Observer)
+        matches!(
+            self,
+            ServerMode::Leader | ServerMode::Follower | ServerMode::Observer
+        )
     }
 }
 
@@ -100,7 +106,10 @@ pub fn is_read_only(addr: SocketAddr) -> io::Result<bool> {
     match four_letter(addr, "isro")?.trim() {
         "ro" => Ok(true),
         "rw" => Ok(false),
-        other => Err(io::Error::new(io::ErrorKind::InvalidData, format!("isro answered {other:?}"))),
+        other => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("isro answered {other:?}"),
+        )),
     }
 }
 

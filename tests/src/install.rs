@@ -58,7 +58,10 @@ impl ZkInstall {
     /// The installation found by [`ZkInstall::locate`], looked up once per process.
     pub fn cached() -> Result<&'static ZkInstall, HarnessError> {
         static INSTALL: OnceLock<Result<ZkInstall, HarnessError>> = OnceLock::new();
-        INSTALL.get_or_init(ZkInstall::locate).as_ref().map_err(Clone::clone)
+        INSTALL
+            .get_or_init(ZkInstall::locate)
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// The `java` executable.
@@ -68,7 +71,11 @@ impl ZkInstall {
 
     /// The server classpath as one `:`-separated string for `java -cp`.
     pub fn classpath(&self) -> String {
-        let parts: Vec<_> = self.classpath.iter().map(|jar| jar.to_string_lossy()).collect();
+        let parts: Vec<_> = self
+            .classpath
+            .iter()
+            .map(|jar| jar.to_string_lossy())
+            .collect();
         parts.join(":")
     }
 }
@@ -80,7 +87,10 @@ fn not_installed(what: String) -> HarnessError {
 fn home_classpath(home: &Path) -> Result<Vec<PathBuf>, HarnessError> {
     let lib = home.join("lib");
     let entries = std::fs::read_dir(&lib).map_err(|err| {
-        not_installed(format!("ZOOKEEPER_HOME is set but {} cannot be read ({err})", lib.display()))
+        not_installed(format!(
+            "ZOOKEEPER_HOME is set but {} cannot be read ({err})",
+            lib.display()
+        ))
     })?;
     let mut jars: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))

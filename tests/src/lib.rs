@@ -33,8 +33,8 @@ mod watchdog;
 pub use ensemble::Ensemble;
 pub use error::HarnessError;
 pub use four_letter::{
-    FOUR_LETTER_TIMEOUT, ServerMode, four_letter, four_letter_with_timeout, is_ok, is_read_only, mntr,
-    parse_mntr, server_mode,
+    FOUR_LETTER_TIMEOUT, ServerMode, four_letter, four_letter_with_timeout, is_ok, is_read_only,
+    mntr, parse_mntr, server_mode,
 };
 pub use install::ZkInstall;
 pub use options::ServerOptions;

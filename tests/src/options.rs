@@ -109,7 +109,11 @@ impl ServerOptions {
 
     /// Adds `-Dkey=value` to the server JVM; it comes last, so it overrides the harness's
     /// own setting of the same property.
-    pub fn system_property(mut self, key: impl Into<String>, value: impl Into<String>) -> ServerOptions {
+    pub fn system_property(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> ServerOptions {
         self.system_properties.push((key.into(), value.into()));
         self
     }
@@ -148,17 +152,22 @@ impl ServerOptions {
         }
         if self.local_sessions {
             line("localSessionsEnabled=true".to_owned());
-            line(format!("localSessionsUpgradingEnabled={}", self.local_sessions_upgrading));
+            line(format!(
+                "localSessionsUpgradingEnabled={}",
+                self.local_sessions_upgrading
+            ));
         }
         cfg
     }
 
     /// The user's `zoo.cfg` lines, written after everything else.
     pub(crate) fn extra_cfg_text(&self) -> String {
-        self.extra_cfg_lines.iter().fold(String::new(), |mut text, line| {
-            let _ = writeln!(text, "{line}");
-            text
-        })
+        self.extra_cfg_lines
+            .iter()
+            .fold(String::new(), |mut text, line| {
+                let _ = writeln!(text, "{line}");
+                text
+            })
     }
 
     /// The `-D` options of the server JVM.
@@ -176,12 +185,19 @@ impl ServerOptions {
             properties.push("-Dzookeeper.extendedTypesEnabled=true".to_owned());
         }
         if let Some(interval) = self.container_check_interval {
-            properties.push(format!("-Dznode.container.checkIntervalMs={}", interval.as_millis()));
+            properties.push(format!(
+                "-Dznode.container.checkIntervalMs={}",
+                interval.as_millis()
+            ));
         }
         if self.read_only_mode {
             properties.push("-Dreadonlymode.enabled=true".to_owned());
         }
-        properties.extend(self.system_properties.iter().map(|(key, value)| format!("-D{key}={value}")));
+        properties.extend(
+            self.system_properties
+                .iter()
+                .map(|(key, value)| format!("-D{key}={value}")),
+        );
         properties
     }
 }

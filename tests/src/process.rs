@@ -16,7 +16,9 @@ pub(crate) fn send_signal(pid: u32, signal: &str) -> io::Result<()> {
     if status.success() {
         Ok(())
     } else {
-        Err(io::Error::other(format!("kill -s {signal} {pid} failed: {status}")))
+        Err(io::Error::other(format!(
+            "kill -s {signal} {pid} failed: {status}"
+        )))
     }
 }
 
@@ -28,7 +30,9 @@ pub fn is_alive(pid: u32) -> bool {
     };
     // The state letter follows the command name, which is in parentheses and may itself
     // contain ") ", so look after the last one.
-    let state = stat.rfind(')').and_then(|end| stat[end + 1..].trim_start().chars().next());
+    let state = stat
+        .rfind(')')
+        .and_then(|end| stat[end + 1..].trim_start().chars().next());
     !matches!(state, None | Some('Z' | 'X'))
 }
 

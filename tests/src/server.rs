@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::HarnessError;
 use crate::four_letter::{ServerMode, four_letter, four_letter_with_timeout};
 use crate::install::ZkInstall;
 use crate::options::ServerOptions;
@@ -15,7 +16,6 @@ use crate::ports::{free_port, retry_on_port_clash};
 use crate::process::{is_alive, send_signal, wait_dead};
 use crate::tempdir::TempDir;
 use crate::watchdog::Watchdog;
-use crate::HarnessError;
 
 const STANDALONE_MAIN: &str = "org.apache.zookeeper.server.ZooKeeperServerMain";
 const QUORUM_MAIN: &str = "org.apache.zookeeper.server.quorum.QuorumPeerMain";
@@ -84,7 +84,8 @@ impl ZkServer {
         retry_on_port_clash(|| {
             let client_port = free_port().map_err(|err| HarnessError::io("picking a port", err))?;
             let dir = TempDir::new("standalone")?;
-            let cfg = options.cfg_text(&dir.path().join("data"), client_port) + &options.extra_cfg_text();
+            let cfg =
+                options.cfg_text(&dir.path().join("data"), client_port) + &options.extra_cfg_text();
             let server = ZkServer::launch(MemberSpec {
                 name: format!("standalone server (127.0.0.1:{client_port})"),
                 myid: None,
@@ -120,11 +121,26 @@ impl ZkServer {
         // A small heap, the serial collector and C1 only: servers here hold little data,
         // and JVM start-up time is most of a test's set-up time.
         // No perf data: a SIGKILLed JVM would leave its hsperfdata file behind in /tmp.
-        for arg in ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"] {
+        for arg in [
+            "-Xmx256m",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-XX:-UsePerfData",
+        ] {
             command.push(arg.into());
         }
-        command.extend(spec.options.jvm_properties().into_iter().map(OsString::from));
-        command.extend(["-cp".into(), install.classpath().into(), main_class.into(), cfg_path.into()]);
+        command.extend(
+            spec.options
+                .jvm_properties()
+                .into_iter()
+                .map(OsString::from),
+        );
+        command.extend([
+            "-cp".into(),
+            install.classpath().into(),
+            main_class.into(),
+            cfg_path.into(),
+        ]);
 
         let mut watchdog = Watchdog::spawn(dir, &dir.join("server.log"), &command)?;
         let pid = watchdog.launch()?;
@@ -257,7 +273,10 @@ impl ZkServer {
         let mut last_seen = "no answer to ruok".to_owned();
         loop {
             if !self.is_running() {
-                return Err(self.not_serving("its java process is not running".to_owned(), started.elapsed()));
+                return Err(self.not_serving(
+                    "its java process is not running".to_owned(),
+                    started.elapsed(),
+                ));
             }
             if let Some(mode) = self.mode() {
                 let serving = match self.role {
@@ -279,7 +298,8 @@ impl ZkServer {
     /// The mode `srvr` reports; `None` when it does not answer `ruok` and `srvr` within
     /// a second each, or is not serving.
     pub fn mode(&self) -> Option<ServerMode> {
-        let ok = four_letter_with_timeout(self.address, "ruok", PROBE_TIMEOUT).is_ok_and(|r| r == "imok");
+        let ok = four_letter_with_timeout(self.address, "ruok", PROBE_TIMEOUT)
+            .is_ok_and(|r| r == "imok");
         if !ok {
             return None;
         }
@@ -288,23 +308,33 @@ impl ZkServer {
     }
 
     pub(crate) fn not_serving(&self, detail: String, waited: Duration) -> HarnessError {
-        HarnessError::NotServing { member: self.name.clone(), detail, waited, log_tail: self.log_tail(30) }
+        HarnessError::NotServing {
+            member: self.name.clone(),
+            detail,
+            waited,
+            log_tail: self.log_tail(30),
+        }
     }
 
     fn running_pid(&self, action: &str) -> Result<u32, HarnessError> {
-        self.pid
-            .ok_or_else(|| HarnessError::Io(format!("cannot {action} {}: it is not running", self.name)))
+        self.pid.ok_or_else(|| {
+            HarnessError::Io(format!("cannot {action} {}: it is not running", self.name))
+        })
     }
 
     fn signal(&self, pid: u32, signal: &str) -> Result<(), HarnessError> {
-        send_signal(pid, signal).map_err(|err| HarnessError::io(format!("signalling {}", self.name), err))
+        send_signal(pid, signal)
+            .map_err(|err| HarnessError::io(format!("signalling {}", self.name), err))
     }
 
     fn wait_gone(&self, pid: u32) -> Result<(), HarnessError> {
         if wait_dead(pid, KILL_WAIT) {
             Ok(())
         } else {
-            Err(HarnessError::Io(format!("{} (pid {pid}) survived SIGKILL for {KILL_WAIT:?}", self.name)))
+            Err(HarnessError::Io(format!(
+                "{} (pid {pid}) survived SIGKILL for {KILL_WAIT:?}",
+                self.name
+            )))
         }
     }
 }
@@ -320,5 +350,6 @@ impl Drop for ZkServer {
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), HarnessError> {
-    std::fs::write(path, text).map_err(|err| HarnessError::io(format!("writing {}", path.display()), err))
+    std::fs::write(path, text)
+        .map_err(|err| HarnessError::io(format!("writing {}", path.display()), err))
 }

@@ -16,7 +16,9 @@ impl TempDir {
     /// Creates `$TMPDIR/zk-tests-<label>-<pid>-<n>-<nanos>`.
     pub(crate) fn new(label: &str) -> Result<TempDir, HarnessError> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
         let name = format!(
             "zk-tests-{label}-{}-{}-{nanos}",
             std::process::id(),

@@ -66,8 +66,14 @@ impl Watchdog {
         let commands = child.stdin.take();
         let answers = child.stdout.take().map(BufReader::new);
         match answers {
-            Some(answers) => Ok(Watchdog { child, commands, answers }),
-            None => Err(HarnessError::Io("watchdog sh has no stdout pipe".to_owned())),
+            Some(answers) => Ok(Watchdog {
+                child,
+                commands,
+                answers,
+            }),
+            None => Err(HarnessError::Io(
+                "watchdog sh has no stdout pipe".to_owned(),
+            )),
         }
     }
 

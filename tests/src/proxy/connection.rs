@@ -37,6 +37,8 @@ pub(crate) struct Connection {
     pub(crate) id: u64,
     pub(crate) client_addr: SocketAddr,
     pub(crate) backend_addr: SocketAddr,
+    /// Names this connection's threads: the proxy's thread prefix and the id.
+    pub(crate) thread_prefix: String,
     client: TcpStream,
     server: TcpStream,
     ending: AtomicU8,
@@ -48,6 +50,7 @@ impl Connection {
     pub(crate) fn new(id: u64, client: TcpStream, server: TcpStream) -> io::Result<Connection> {
         Ok(Connection {
             id,
+            thread_prefix: super::thread_prefix(client.local_addr()?.port()),
             client_addr: client.peer_addr()?,
             backend_addr: server.peer_addr()?,
             client,
@@ -63,7 +66,11 @@ impl Connection {
 
     /// Ends both sides with FIN; both peers read EOF after any bytes already written.
     pub(crate) fn close(&self) {
-        if self.ending.compare_exchange(OPEN, CLOSING, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+        if self
+            .ending
+            .compare_exchange(OPEN, CLOSING, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
             for socket in [&self.client, &self.server] {
                 let _ = socket.shutdown(Shutdown::Both);
             }
@@ -74,7 +81,11 @@ impl Connection {
     /// let go of the sockets discards unsent data and sends a reset. Shutting down only
     /// the read side wakes the threads without sending a FIN first.
     pub(crate) fn reset(&self) {
-        if self.ending.compare_exchange(OPEN, RESETTING, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+        if self
+            .ending
+            .compare_exchange(OPEN, RESETTING, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
             for socket in [&self.client, &self.server] {
                 let _ = socket2::SockRef::from(socket).set_linger(Some(Duration::ZERO));
                 let _ = socket.shutdown(Shutdown::Read);
@@ -101,16 +112,34 @@ impl Connection {
 /// close when the last reference goes.
 pub(crate) fn run(shared: &Shared, connection: &Connection) {
     thread::scope(|scope| {
-        for direction in [Direction::ToServer, Direction::ToClient] {
+        for (direction, tag) in [(Direction::ToServer, 's'), (Direction::ToClient, 'c')] {
             let (chunks, queue) = channel();
-            scope.spawn(move || read_side(shared, connection, direction, chunks));
-            scope.spawn(move || write_side(shared, connection, direction, queue));
+            let name = |role| format!("{}{}{role}{tag}", connection.thread_prefix, connection.id);
+            // Without threads to forward, the connection cannot work at all: end it.
+            let reader = thread::Builder::new()
+                .name(name('r'))
+                .spawn_scoped(scope, move || {
+                    read_side(shared, connection, direction, chunks)
+                });
+            let writer = thread::Builder::new()
+                .name(name('w'))
+                .spawn_scoped(scope, move || {
+                    write_side(shared, connection, direction, queue)
+                });
+            if reader.is_err() || writer.is_err() {
+                connection.reset();
+            }
         }
     });
     shared.unregister(connection.id);
 }
 
-fn read_side(shared: &Shared, connection: &Connection, direction: Direction, chunks: Sender<Chunk>) {
+fn read_side(
+    shared: &Shared,
+    connection: &Connection,
+    direction: Direction,
+    chunks: Sender<Chunk>,
+) {
     let mut source = connection.source(direction);
     let mut frames = FrameCounter::default();
     let mut buf = vec![0u8; 64 * 1024];
@@ -138,14 +167,22 @@ fn read_side(shared: &Shared, connection: &Connection, direction: Direction, chu
             Fault::Delay(delay) => delay,
             Fault::Pass | Fault::Slice | Fault::CutAfter(_) => Duration::ZERO,
         };
-        let chunk = Chunk { due: Instant::now() + delay, bytes: buf[..read].to_vec() };
+        let chunk = Chunk {
+            due: Instant::now() + delay,
+            bytes: buf[..read].to_vec(),
+        };
         if chunks.send(chunk).is_err() {
             break;
         }
     }
 }
 
-fn write_side(shared: &Shared, connection: &Connection, direction: Direction, queue: Receiver<Chunk>) {
+fn write_side(
+    shared: &Shared,
+    connection: &Connection,
+    direction: Direction,
+    queue: Receiver<Chunk>,
+) {
     let mut destination = connection.destination(direction);
     // (generation of the CutAfter fault, bytes it still lets through)
     let mut cut_budget: Option<(u64, u64)> = None;
@@ -168,7 +205,9 @@ fn write_side(shared: &Shared, connection: &Connection, direction: Direction, qu
                 Some((seen, budget)) if seen == generation => budget,
                 _ => limit,
             };
-            let allowed = bytes.len().min(usize::try_from(budget).unwrap_or(usize::MAX));
+            let allowed = bytes
+                .len()
+                .min(usize::try_from(budget).unwrap_or(usize::MAX));
             bytes = &bytes[..allowed];
             cut_budget = Some((generation, budget - allowed as u64));
             cut_now = budget == allowed as u64;

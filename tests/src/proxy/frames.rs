@@ -34,15 +34,19 @@ impl FrameCounter {
         let mut seen = FramesSeen::default();
         while !input.is_empty() && !self.lost_track {
             if self.in_body {
-                let take = input.len().min(usize::try_from(self.body_left).unwrap_or(usize::MAX));
+                let take = input
+                    .len()
+                    .min(usize::try_from(self.body_left).unwrap_or(usize::MAX));
                 let xid_take = take.min(4 - self.xid_filled);
-                self.xid[self.xid_filled..self.xid_filled + xid_take].copy_from_slice(&input[..xid_take]);
+                self.xid[self.xid_filled..self.xid_filled + xid_take]
+                    .copy_from_slice(&input[..xid_take]);
                 self.xid_filled += xid_take;
                 self.body_left -= take as u64;
                 input = &input[take..];
             } else {
                 let take = input.len().min(4 - self.length_filled);
-                self.length[self.length_filled..self.length_filled + take].copy_from_slice(&input[..take]);
+                self.length[self.length_filled..self.length_filled + take]
+                    .copy_from_slice(&input[..take]);
                 self.length_filled += take;
                 input = &input[take..];
                 if self.length_filled < 4 {
@@ -64,7 +68,8 @@ impl FrameCounter {
 
     fn finish_frame(&mut self, seen: &mut FramesSeen) {
         seen.frames += 1;
-        if self.frames_done > 0 && self.xid_filled == 4 && i32::from_be_bytes(self.xid) == PING_XID {
+        if self.frames_done > 0 && self.xid_filled == 4 && i32::from_be_bytes(self.xid) == PING_XID
+        {
             seen.pings += 1;
         }
         self.frames_done += 1;
@@ -86,10 +91,22 @@ mod tests {
 
     fn stream() -> Vec<u8> {
         let ping = [(-2i32).to_be_bytes(), 11i32.to_be_bytes()].concat();
-        let get = [7i32.to_be_bytes().as_slice(), &4i32.to_be_bytes(), &[0, 0, 0, 1, b'/', 0]].concat();
+        let get = [
+            7i32.to_be_bytes().as_slice(),
+            &4i32.to_be_bytes(),
+            &[0, 0, 0, 1, b'/', 0],
+        ]
+        .concat();
         // The connect request starts with protocol version 0, then a ping, a request, an
         // empty frame and another ping.
-        [frame(&[0; 45]), frame(&ping), frame(&get), frame(&[]), frame(&ping)].concat()
+        [
+            frame(&[0; 45]),
+            frame(&ping),
+            frame(&get),
+            frame(&[]),
+            frame(&ping),
+        ]
+        .concat()
     }
 
     #[test]
@@ -103,14 +120,27 @@ mod tests {
                 total.frames += seen.frames;
                 total.pings += seen.pings;
             }
-            assert_eq!(total, FramesSeen { frames: 5, pings: 2 }, "chunk size {chunk}");
+            assert_eq!(
+                total,
+                FramesSeen {
+                    frames: 5,
+                    pings: 2
+                },
+                "chunk size {chunk}"
+            );
         }
     }
 
     #[test]
     fn first_frame_is_never_a_ping() {
         let mut counter = FrameCounter::default();
-        assert_eq!(counter.feed(&frame(&(-2i32).to_be_bytes())), FramesSeen { frames: 1, pings: 0 });
+        assert_eq!(
+            counter.feed(&frame(&(-2i32).to_be_bytes())),
+            FramesSeen {
+                frames: 1,
+                pings: 0
+            }
+        );
     }
 
     #[test]

@@ -153,15 +153,22 @@ impl FaultProxy {
         let acceptor = {
             let shared = Arc::clone(&shared);
             thread::Builder::new()
-                .name(format!("proxy-accept-{}", address.port()))
+                .name(format!("{}acc", thread_prefix(address.port())))
                 .spawn(move || accept_loop(&listener, &shared))?
         };
-        Ok(FaultProxy { address, shared, acceptor: Some(acceptor) })
+        Ok(FaultProxy {
+            address,
+            shared,
+            acceptor: Some(acceptor),
+        })
     }
 
     /// One proxy per backend, in the same order; e.g. one per ensemble member.
     pub fn start_for_each(backends: &[SocketAddr]) -> io::Result<Vec<FaultProxy>> {
-        backends.iter().map(|backend| FaultProxy::start(*backend)).collect()
+        backends
+            .iter()
+            .map(|backend| FaultProxy::start(*backend))
+            .collect()
     }
 
     /// The address clients connect to.
@@ -315,7 +322,7 @@ fn forward(shared: &Arc<Shared>, client: TcpStream, id: u64) {
     lock(&shared.connections).insert(id, Arc::clone(&connection));
     let thread_shared = Arc::clone(shared);
     let spawned = thread::Builder::new()
-        .name(format!("proxy-conn-{id}"))
+        .name(format!("{}{id}", connection.thread_prefix))
         .spawn(move || connection::run(&thread_shared, &connection));
     let mut threads = lock(&shared.threads);
     threads.retain(|thread| !thread.is_finished());
@@ -323,6 +330,12 @@ fn forward(shared: &Arc<Shared>, client: TcpStream, id: u64) {
         Ok(thread) => threads.push(thread),
         Err(_) => shared.unregister(id),
     }
+}
+
+/// The start of the name of every thread of the proxy listening on `port`, so that a test
+/// can look for them in `/proc/self/task/*/comm` (which keeps 15 bytes of a name).
+pub fn thread_prefix(port: u16) -> String {
+    format!("zkp{port}-")
 }
 
 fn reset_now(stream: &TcpStream) {

@@ -35,7 +35,8 @@ impl Counters {
     }
 
     pub(crate) fn add_written(&self, bytes: usize) {
-        self.bytes_written.fetch_add(bytes as u64, Ordering::Relaxed);
+        self.bytes_written
+            .fetch_add(bytes as u64, Ordering::Relaxed);
     }
 
     pub(crate) fn snapshot(&self) -> TrafficStats {

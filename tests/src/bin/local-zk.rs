@@ -1,0 +1,118 @@
+//! `local-zk`: start a throwaway ZooKeeper on 127.0.0.1 through the test harness, show
+//! that it is healthy, and stop it again.
+//!
+//! ```text
+//! local-zk [--ensemble N] [--keep-running]
+//! ```
+//! Prints the connect string and each member's `srvr` output. With `--keep-running` the
+//! servers run until stdin reaches EOF or the process is interrupted (Ctrl-C); either way
+//! the harness's watchdogs stop them and remove their temp dirs.
+
+use std::process::ExitCode;
+
+use zk_tests::{Ensemble, HarnessError, ServerOptions, ZkServer};
+
+const USAGE: &str = "usage: local-zk [--ensemble N] [--keep-running]";
+
+/// What the command line asked for.
+struct Args {
+    ensemble_size: Option<u32>,
+    keep_running: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        ensemble_size: None,
+        keep_running: false,
+    };
+    let mut words = std::env::args().skip(1);
+    while let Some(word) = words.next() {
+        match word.as_str() {
+            "--ensemble" => {
+                let size = words.next().ok_or("--ensemble needs a member count")?;
+                let size: u32 = size
+                    .parse()
+                    .map_err(|_| format!("--ensemble {size}: not a number"))?;
+                if size == 0 {
+                    return Err("--ensemble needs at least 1 member".to_owned());
+                }
+                args.ensemble_size = Some(size);
+            }
+            "--keep-running" => args.keep_running = true,
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument {other}\n{USAGE}")),
+        }
+    }
+    Ok(args)
+}
+
+/// Keeps whichever kind was started alive until `main` returns.
+enum Running {
+    Standalone(ZkServer),
+    Ensemble(Ensemble),
+}
+
+impl Running {
+    fn start(args: &Args) -> Result<Running, HarnessError> {
+        let options = ServerOptions::default();
+        match args.ensemble_size {
+            None => ZkServer::start_standalone(&options).map(Running::Standalone),
+            Some(size) => Ensemble::start(size, &options).map(Running::Ensemble),
+        }
+    }
+
+    fn members(&self) -> &[ZkServer] {
+        match self {
+            Running::Standalone(server) => std::slice::from_ref(server),
+            Running::Ensemble(ensemble) => ensemble.members(),
+        }
+    }
+
+    fn connect_string(&self) -> String {
+        match self {
+            Running::Standalone(server) => server.connect_string(),
+            Running::Ensemble(ensemble) => ensemble.connect_string(),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("local-zk: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let running = match Running::start(&args) {
+        Ok(running) => running,
+        Err(err) => {
+            eprintln!("local-zk: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("connect string: {}", running.connect_string());
+    for member in running.members() {
+        println!(
+            "--- {} (pid {}, dir {})",
+            member.name(),
+            member.pid().unwrap_or_default(),
+            member.dir().display()
+        );
+        match member.four_letter("srvr") {
+            Ok(srvr) => print!("{srvr}"),
+            Err(err) => {
+                eprintln!("local-zk: srvr to {} failed: {err}", member.name());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if args.keep_running {
+        println!("running; close stdin (Ctrl-D) or press Ctrl-C to stop");
+        // Only EOF (or an interrupt, which ends this process) matters, not the bytes.
+        let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+    }
+    drop(running);
+    println!("stopped");
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,130 @@
+//! The `local-zk` binary: starts, reports healthy servers, stops, and says how to install
+//! ZooKeeper when it is missing.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use zk_tests::is_alive;
+
+const LOCAL_ZK: &str = env!("CARGO_BIN_EXE_local-zk");
+
+/// The pids and dirs in the `--- server (pid N, dir D)` lines of its output.
+fn members_in(output: &str) -> Vec<(u32, PathBuf)> {
+    output
+        .lines()
+        .filter_map(|line| {
+            line.split_once("(pid ")?
+                .1
+                .strip_suffix(')')?
+                .split_once(", dir ")
+        })
+        .map(|(pid, dir)| (pid.parse().unwrap(), PathBuf::from(dir)))
+        .collect()
+}
+
+fn assert_gone(members: &[(u32, PathBuf)]) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    for (pid, dir) in members {
+        while is_alive(*pid) || dir.exists() {
+            assert!(
+                Instant::now() < deadline,
+                "java {pid} or {} outlived local-zk",
+                dir.display()
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+#[test]
+fn prints_a_healthy_standalone_server_and_stops_it() {
+    let output = Command::new(LOCAL_ZK)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("connect string: 127.0.0.1:"), "{stdout}");
+    assert!(stdout.contains("Mode: standalone"), "{stdout}");
+    assert!(stdout.trim_end().ends_with("stopped"), "{stdout}");
+    let members = members_in(&stdout);
+    assert_eq!(members.len(), 1, "{stdout}");
+    // Stopped by its own drop before it exited: nothing to wait for.
+    assert!(!is_alive(members[0].0) && !members[0].1.exists());
+}
+
+/// Starts `local-zk --keep-running` and reads its output up to the "running" line.
+fn keep_running() -> (Child, BufReader<ChildStdout>, Vec<(u32, PathBuf)>, String) {
+    let mut child = Command::new(LOCAL_ZK)
+        .arg("--keep-running")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("running;") {
+        assert!(
+            stdout.read_line(&mut seen).unwrap() > 0,
+            "local-zk ended early:\n{seen}"
+        );
+    }
+    let members = members_in(&seen);
+    assert_eq!(members.len(), 1, "{seen}");
+    (child, stdout, members, seen)
+}
+
+#[test]
+fn keep_running_serves_until_stdin_closes() {
+    let (mut child, mut stdout, members, seen) = keep_running();
+    let address = seen
+        .split("connect string: ")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap();
+    assert_eq!(
+        zk_tests::four_letter(address.parse().unwrap(), "ruok").unwrap(),
+        "imok"
+    );
+    drop(child.stdin.take());
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest.trim(), "stopped");
+    assert!(child.wait().unwrap().success());
+    assert_gone(&members);
+}
+
+#[test]
+fn an_interrupt_still_stops_the_servers() {
+    let (mut child, _stdout, members, _) = keep_running();
+    Command::new("kill")
+        .args(["-s", "INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(!child.wait().unwrap().success());
+    assert_gone(&members);
+}
+
+#[test]
+fn a_missing_installation_says_how_to_install_it() {
+    let output = Command::new(LOCAL_ZK)
+        .env("ZOOKEEPER_HOME", "/nonexistent/zookeeper")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("apt-get update && apt-get install -y zookeeper"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("ZOOKEEPER_HOME"), "{stderr}");
+}
