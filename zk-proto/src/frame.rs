@@ -34,6 +34,10 @@ pub enum FrameError {
 /// Each frame comes out as [`Bytes`] split off the internal buffer (no copy), without its
 /// length prefix.
 ///
+/// A frame (and every zero-copy slice decoded from it, such as znode data) shares its
+/// allocation with the decoder's read buffer, so keeping a small slice alive keeps that
+/// allocation alive; copy out (`Bytes::copy_from_slice`) anything kept for long.
+///
 /// ```
 /// use zk_proto::FrameDecoder;
 /// let mut d = FrameDecoder::new();

@@ -502,3 +502,41 @@ fn unsupported_ops_and_multi_types_are_typed_errors() {
     });
     assert!(MultiResponse::decode_bytes(f).is_err());
 }
+
+proptest! {
+    /// Every proper prefix of a request frame body (header + request) fails.
+    #[test]
+    fn truncated_request_frames_fail(data in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let Ok(req) = Request::arbitrary(&mut Unstructured::new(&data)) else {
+            return Ok(());
+        };
+        let mut buf = BytesMut::new();
+        req.encode_frame(3, &mut buf);
+        let body = buf.freeze().slice(4..);
+        for n in 0..body.len() {
+            prop_assert!(
+                Request::decode_frame(body.slice(..n)).is_err(),
+                "prefix {} of {:?} decoded",
+                n,
+                req
+            );
+        }
+        prop_assert_eq!(Request::decode_frame(body).unwrap().1, req);
+    }
+}
+
+#[test]
+fn auth_failure_reply_has_no_body() {
+    let f = frame(|b| {
+        b.put_i32(xid::AUTH);
+        b.put_i64(0);
+        b.put_i32(-115);
+    });
+    let reply = Reply::decode(f, |h| {
+        assert_eq!(h.xid, xid::AUTH);
+        OpCode::Auth
+    })
+    .unwrap();
+    assert_eq!(reply.header().err, ErrorCode::AuthFailed);
+    assert!(matches!(reply, Reply::Response { body: None, .. }));
+}
