@@ -13,7 +13,7 @@ use crate::four_letter::{ServerMode, four_letter, four_letter_with_timeout};
 use crate::install::ZkInstall;
 use crate::options::ServerOptions;
 use crate::ports::{free_port, retry_on_port_clash};
-use crate::process::{is_alive, send_signal, wait_dead};
+use crate::process::{is_alive, send_signal, signal_until_stopped_is, wait_dead};
 use crate::tempdir::TempDir;
 use crate::watchdog::Watchdog;
 
@@ -26,6 +26,8 @@ const STOP_GRACE: Duration = Duration::from_secs(10);
 const KILL_WAIT: Duration = Duration::from_secs(10);
 /// The timeout of each readiness probe; short, so a paused member does not stall a wait.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long pause and resume wait for the process to be stopped or running again.
+const SIGNAL_EFFECT_WAIT: Duration = Duration::from_secs(5);
 const PROBE_INTERVAL: Duration = Duration::from_millis(50);
 
 /// What "serving" means for a member.
@@ -223,7 +225,7 @@ impl ZkServer {
         self.signal(pid, "TERM")?;
         if std::mem::take(&mut self.paused) {
             // A stopped process only acts on the SIGTERM once it runs again.
-            self.signal(pid, "CONT")?;
+            self.signal_until_stopped_is(pid, "CONT", false)?;
         }
         if !wait_dead(pid, STOP_GRACE) {
             self.signal(pid, "KILL")?;
@@ -246,7 +248,7 @@ impl ZkServer {
     /// Freezes the server with SIGSTOP: its sockets stay open but nothing answers.
     pub fn pause(&mut self) -> Result<(), HarnessError> {
         let pid = self.running_pid("pause")?;
-        self.signal(pid, "STOP")?;
+        self.signal_until_stopped_is(pid, "STOP", true)?;
         self.paused = true;
         Ok(())
     }
@@ -254,7 +256,7 @@ impl ZkServer {
     /// Lets a paused server run again with SIGCONT.
     pub fn resume(&mut self) -> Result<(), HarnessError> {
         let pid = self.running_pid("resume")?;
-        self.signal(pid, "CONT")?;
+        self.signal_until_stopped_is(pid, "CONT", false)?;
         self.paused = false;
         Ok(())
     }
@@ -325,6 +327,22 @@ impl ZkServer {
     fn signal(&self, pid: u32, signal: &str) -> Result<(), HarnessError> {
         send_signal(pid, signal)
             .map_err(|err| HarnessError::io(format!("signalling {}", self.name), err))
+    }
+
+    fn signal_until_stopped_is(
+        &self,
+        pid: u32,
+        signal: &str,
+        stopped: bool,
+    ) -> Result<(), HarnessError> {
+        match signal_until_stopped_is(pid, signal, stopped, SIGNAL_EFFECT_WAIT) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(HarnessError::Io(format!(
+                "{} (pid {pid}) ignored SIG{signal} for {SIGNAL_EFFECT_WAIT:?}",
+                self.name
+            ))),
+            Err(err) => Err(HarnessError::io(format!("signalling {}", self.name), err)),
+        }
     }
 
     fn wait_gone(&self, pid: u32) -> Result<(), HarnessError> {

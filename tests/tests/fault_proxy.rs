@@ -242,10 +242,11 @@ fn cut_after_n_bytes_towards_the_server() {
 
     proxy.set_fault(Direction::ToServer, Fault::CutAfter(3));
     client.write_all(b"0123456789").unwrap();
-    // The whole connection closes right after the third byte, before its echo returns.
+    // The whole connection closes right after the third byte; some of the echo may
+    // race back to the client before that.
     let mut received = Vec::new();
     client.read_to_end(&mut received).unwrap();
-    assert_eq!(received, b"");
+    assert!(b"012".starts_with(&received), "{received:?}");
     eventually("the backend sees EOF", || echo.ended() == 1);
     assert_eq!(echo.received(), b"up012");
     assert_eq!(proxy.stats(Direction::ToServer).bytes_written, 2 + 3);
