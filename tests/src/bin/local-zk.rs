@@ -6,7 +6,8 @@
 //! ```
 //! Prints the connect string and each member's `srvr` output. With `--keep-running` the
 //! servers run until stdin reaches EOF or the process is interrupted (Ctrl-C); either way
-//! the harness's watchdogs stop them and remove their temp dirs.
+//! (or on any signal that ends the process) the harness's watchdogs stop them and remove
+//! their temp dirs.
 
 use std::process::ExitCode;
 
