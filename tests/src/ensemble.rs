@@ -28,7 +28,7 @@ pub struct Ensemble {
 
 impl Ensemble {
     /// Starts `size` members on free ports and waits until every one of them is leader
-    /// or follower.
+    /// or follower. Panics if `size` is 0.
     pub fn start(size: u32, options: &ServerOptions) -> Result<Ensemble, HarnessError> {
         assert!(size > 0, "an ensemble needs at least one member");
         retry_on_port_clash(|| {
@@ -138,6 +138,7 @@ impl Ensemble {
                     detail: format!("no single leader; modes by myid: {modes:?}"),
                     waited: started.elapsed(),
                     log_tail,
+                    port_taken: false,
                 });
             }
             thread::sleep(Duration::from_millis(100));

@@ -24,6 +24,9 @@ pub enum HarnessError {
         waited: Duration,
         /// The last lines of the member's log.
         log_tail: String,
+        /// Whether the log shows that one of the member's ports was taken by another
+        /// process between the harness picking it and the server binding it.
+        port_taken: bool,
     },
 }
 
@@ -35,8 +38,13 @@ impl HarnessError {
     /// Whether the server failed because one of its ports was taken by someone else,
     /// which a fresh set of ports cures.
     pub(crate) fn is_port_clash(&self) -> bool {
-        matches!(self, HarnessError::NotServing { log_tail, .. }
-            if log_tail.contains("Address already in use"))
+        matches!(
+            self,
+            HarnessError::NotServing {
+                port_taken: true,
+                ..
+            }
+        )
     }
 }
 
@@ -50,6 +58,7 @@ impl fmt::Display for HarnessError {
                 detail,
                 waited,
                 log_tail,
+                ..
             } => write!(
                 f,
                 "{member} did not start serving within {waited:?}: {detail}\n\

@@ -177,6 +177,10 @@ impl ServerOptions {
             "-Dzookeeper.admin.enableServer=false".to_owned(),
             "-Dorg.slf4j.simpleLogger.defaultLogLevel=info".to_owned(),
             "-Dorg.slf4j.simpleLogger.showDateTime=true".to_owned(),
+            // Every readiness probe is a four-letter word, each logged at INFO by the
+            // connection class; that would push everything useful out of a log tail.
+            "-Dorg.slf4j.simpleLogger.log.org.apache.zookeeper.server.NIOServerCnxn=warn"
+                .to_owned(),
         ];
         if let Some(bytes) = self.jute_max_buffer {
             properties.push(format!("-Djute.maxbuffer={bytes}"));

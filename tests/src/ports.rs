@@ -41,3 +41,60 @@ pub(crate) fn retry_on_port_clash<T>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::HarnessError;
+
+    fn not_serving(port_taken: bool) -> HarnessError {
+        HarnessError::NotServing {
+            member: "server".to_owned(),
+            detail: "exited".to_owned(),
+            waited: Duration::ZERO,
+            log_tail: String::new(),
+            port_taken,
+        }
+    }
+
+    #[test]
+    fn a_taken_port_is_retried_with_a_bound() {
+        let mut attempts = 0;
+        let result: Result<(), _> = retry_on_port_clash(|| {
+            attempts += 1;
+            Err(not_serving(true))
+        });
+        assert!(result.is_err());
+        assert_eq!(attempts, PORT_CLASH_ATTEMPTS);
+
+        let mut attempts = 0;
+        let result = retry_on_port_clash(|| {
+            attempts += 1;
+            if attempts == 1 {
+                Err(not_serving(true))
+            } else {
+                Ok(attempts)
+            }
+        });
+        assert_eq!(result.unwrap(), 2);
+    }
+
+    #[test]
+    fn other_failures_are_not_retried() {
+        let mut attempts = 0;
+        let result: Result<(), _> = retry_on_port_clash(|| {
+            attempts += 1;
+            Err(not_serving(false))
+        });
+        assert!(result.is_err());
+        assert_eq!(attempts, 1);
+    }
+
+    #[test]
+    fn ports_are_never_handed_out_twice() {
+        let ports: HashSet<u16> = (0..200).map(|_| free_port().unwrap()).collect();
+        assert_eq!(ports.len(), 200);
+    }
+}

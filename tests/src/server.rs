@@ -310,11 +310,14 @@ impl ZkServer {
     }
 
     pub(crate) fn not_serving(&self, detail: String, waited: Duration) -> HarnessError {
+        let log = std::fs::read_to_string(self.log_path()).unwrap_or_default();
         HarnessError::NotServing {
             member: self.name.clone(),
             detail,
             waited,
             log_tail: self.log_tail(30),
+            // A BindException; searched in the whole log, as the tail may have moved on.
+            port_taken: log.contains("Address already in use"),
         }
     }
 
