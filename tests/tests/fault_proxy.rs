@@ -8,6 +8,11 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use zk_tests::proxy::{self, Direction, Fault, FaultProxy, OnAccept, thread_prefix};
+use zk_tests::shared_standalone;
+
+mod raw_session;
+
+use raw_session::RawSession;
 
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -135,8 +140,10 @@ fn pass_forwards_both_ways_and_counts_bytes() {
     let proxy = FaultProxy::start(echo.address).unwrap();
     let mut client = connect(&proxy);
     round_trip(&mut client, b"hello");
-    eventually("the echo is counted", || {
-        proxy.stats(Direction::ToClient).bytes_written == 5
+    // Writers count after their write returns, which may be after the echo arrived.
+    eventually("both writes are counted", || {
+        proxy.stats(Direction::ToServer).bytes_written == 5
+            && proxy.stats(Direction::ToClient).bytes_written == 5
     });
     let to_server = proxy.stats(Direction::ToServer);
     assert_eq!((to_server.bytes_read, to_server.bytes_written), (5, 5));
@@ -147,7 +154,7 @@ fn pass_forwards_both_ways_and_counts_bytes() {
 
 #[test]
 fn delay_is_added_per_direction() {
-    let delay = Duration::from_millis(200);
+    let delay = Duration::from_millis(250);
     let echo = EchoServer::start();
     let proxy = FaultProxy::start(echo.address).unwrap();
     let mut client = connect(&proxy);
@@ -287,7 +294,8 @@ fn slice_delivers_the_same_bytes_in_many_reads() {
         reads += 1;
     }
     assert_eq!(received, sent);
-    assert!(reads >= 20, "40 bytes arrived in only {reads} reads");
+    // About 40 expected; the bound leaves room for a busy machine coalescing some.
+    assert!(reads >= 10, "40 bytes arrived in only {reads} reads");
 }
 
 #[test]
@@ -403,8 +411,23 @@ fn dropping_the_proxy_closes_connections_and_joins_its_threads() {
         "drop took {:?}",
         started.elapsed()
     );
-    assert_eq!(proxy_thread_count(port), 0);
+    // A joined thread can stay listed in /proc for a moment while the kernel reaps it.
+    eventually("no proxy thread is left", || proxy_thread_count(port) == 0);
     assert_eq!(client.read(&mut [0; 16]).unwrap(), 0);
     let refused = TcpStream::connect(("127.0.0.1", port)).unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::ConnectionRefused);
+}
+
+#[test]
+fn a_real_session_is_counted_in_frames_and_pings() {
+    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
+    let mut session = RawSession::open(proxy.address());
+    session.ping();
+    session.watch_root();
+    session.ping();
+    for direction in [Direction::ToServer, Direction::ToClient] {
+        let stats = proxy.stats(direction);
+        // Connect request/response, two pings, one exists.
+        assert_eq!((stats.frames, stats.pings), (4, 2), "{direction:?}");
+    }
 }

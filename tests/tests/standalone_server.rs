@@ -1,8 +1,10 @@
 //! A standalone server starts, answers the four-letter words, and leaves nothing behind.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+mod raw_session;
+
 use std::time::Duration;
+
+use raw_session::RawSession;
 
 use zk_tests::{
     ServerMode, ServerOptions, ZkServer, four_letter_with_timeout, is_alive, is_read_only, mntr,
@@ -50,7 +52,10 @@ fn standalone_answers_four_letter_words_and_cleans_up_on_drop() {
     assert!(znodes >= 2, "/ and /zookeeper at least: {znodes}");
     assert!(metrics.contains_key("zk_num_alive_connections"));
 
-    let session = open_session_watching_root(server.address());
+    // A session with a watch, so that cons, dump and wchc have something to list.
+    let mut session = RawSession::open(server.address());
+    session.ping();
+    session.watch_root();
     let cons = server.four_letter("cons").unwrap();
     assert!(
         cons.contains("/127.0.0.1:") && cons.contains("queued=") && cons.contains("sid=0x"),
@@ -82,47 +87,4 @@ fn standalone_answers_four_letter_words_and_cleans_up_on_drop() {
     drop(server);
     assert!(!is_alive(pid), "java {pid} survived the drop");
     assert!(!dir.exists(), "{} survived the drop", dir.display());
-}
-
-/// Opens a session by hand (a ConnectRequest) and sets an exists-watch on `/`, so that
-/// `cons`, `dump` and `wchc` have something to list; the harness has no client of its own.
-fn open_session_watching_root(server: SocketAddr) -> TcpStream {
-    let mut stream = TcpStream::connect(server).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    let mut connect = Vec::new();
-    connect.extend_from_slice(&0i32.to_be_bytes()); // protocol version
-    connect.extend_from_slice(&0i64.to_be_bytes()); // last zxid seen
-    connect.extend_from_slice(&30_000i32.to_be_bytes()); // session timeout, ms
-    connect.extend_from_slice(&0i64.to_be_bytes()); // session id: new session
-    connect.extend_from_slice(&16i32.to_be_bytes()); // password length
-    connect.extend_from_slice(&[0; 16]);
-    connect.push(0); // not read-only
-    send_frame(&mut stream, &connect);
-    read_frame(&mut stream);
-
-    let mut exists = Vec::new();
-    exists.extend_from_slice(&1i32.to_be_bytes()); // xid
-    exists.extend_from_slice(&3i32.to_be_bytes()); // OpCode exists
-    exists.extend_from_slice(&1i32.to_be_bytes());
-    exists.push(b'/');
-    exists.push(1); // watch
-    send_frame(&mut stream, &exists);
-    read_frame(&mut stream);
-    stream
-}
-
-fn send_frame(stream: &mut TcpStream, payload: &[u8]) {
-    let length = i32::try_from(payload.len()).unwrap();
-    stream.write_all(&length.to_be_bytes()).unwrap();
-    stream.write_all(payload).unwrap();
-}
-
-fn read_frame(stream: &mut TcpStream) -> Vec<u8> {
-    let mut length = [0; 4];
-    stream.read_exact(&mut length).unwrap();
-    let mut payload = vec![0; usize::try_from(i32::from_be_bytes(length)).unwrap()];
-    stream.read_exact(&mut payload).unwrap();
-    payload
 }

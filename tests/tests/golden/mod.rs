@@ -14,8 +14,8 @@ use bytes::{Bytes, BytesMut};
 use zk_proto::{
     AuthPacket, CheckVersionRequest, ConnectRequest, ConnectResponse, CreateMode, CreateRequest,
     Decode, DeleteRequest, Encode, ExistsRequest, GetChildren2Request, GetDataRequest, MultiOp,
-    MultiRequest, MultiResult, OpCode, Request, Response, SetDataRequest, Stat, decode_notification,
-    decode_reply, encode_frame, open_acl_unsafe, xid,
+    MultiRequest, MultiResult, OpCode, Request, Response, SetDataRequest, Stat,
+    decode_notification, decode_reply, encode_frame, open_acl_unsafe, xid,
 };
 
 /// Bounds every read and write, so a server that stays silent fails the test instead of
@@ -74,13 +74,7 @@ impl Recorder {
         stream
             .write_all(frame)
             .unwrap_or_else(|err| panic!("sending {slug}: {err}"));
-        self.record(
-            slug,
-            Direction::ClientToServer,
-            kind,
-            what,
-            frame.to_vec(),
-        );
+        self.record(slug, Direction::ClientToServer, kind, what, frame.to_vec());
     }
 
     fn receive(&mut self, stream: &mut TcpStream, slug: &str, kind: Kind, what: &str) -> Vec<u8> {
@@ -91,7 +85,14 @@ impl Recorder {
 
     /// Sends `request` with `xid` and records every frame up to its reply, in arrival
     /// order; xid -1 frames on the way are recorded as notifications.
-    fn call(&mut self, stream: &mut TcpStream, slug: &str, xid: i32, request: &Request, what: &str) {
+    fn call(
+        &mut self,
+        stream: &mut TcpStream,
+        slug: &str,
+        xid: i32,
+        request: &Request,
+        what: &str,
+    ) {
         let mut out = BytesMut::new();
         request.encode_frame(xid, &mut out);
         let request_what = format!("{what}: request, xid {xid}");
@@ -107,13 +108,26 @@ impl Recorder {
             let frame = read_frame(stream).unwrap_or_else(|err| panic!("reading {slug}: {err}"));
             let reply_xid = i32::from_be_bytes(frame[4..8].try_into().expect("4 bytes"));
             if reply_xid == xid::NOTIFICATION {
-                let what = format!("notification (xid -1), arrived while waiting for the {slug} reply");
-                self.record("notification", Direction::ServerToClient, Kind::Reply(op), &what, frame);
+                let what =
+                    format!("notification (xid -1), arrived while waiting for the {slug} reply");
+                self.record(
+                    "notification",
+                    Direction::ServerToClient,
+                    Kind::Reply(op),
+                    &what,
+                    frame,
+                );
                 continue;
             }
             assert_eq!(reply_xid, xid, "{slug}: reply to another xid");
             let what = format!("{what}: reply, xid {xid}");
-            self.record(&format!("{slug}_reply"), Direction::ServerToClient, Kind::Reply(op), &what, frame);
+            self.record(
+                &format!("{slug}_reply"),
+                Direction::ServerToClient,
+                Kind::Reply(op),
+                &what,
+                frame,
+            );
             return;
         }
     }
@@ -417,7 +431,10 @@ fn mask_response(body: &mut Response) {
 /// 36/37-byte handshake or an unexpected error body shows up.
 pub fn describe(kind: Kind, frame: &[u8]) -> Result<String, String> {
     if frame.len() < 4 {
-        return Err(format!("{} bytes, shorter than a length prefix", frame.len()));
+        return Err(format!(
+            "{} bytes, shorter than a length prefix",
+            frame.len()
+        ));
     }
     let declared = i32::from_be_bytes(frame[..4].try_into().unwrap());
     let payload = Bytes::copy_from_slice(&frame[4..]);
@@ -468,7 +485,11 @@ pub fn describe(kind: Kind, frame: &[u8]) -> Result<String, String> {
         }
     };
     text.push_str(&decoded);
-    let _ = write!(text, "\nunread: {} bytes", payload.len().saturating_sub(used));
+    let _ = write!(
+        text,
+        "\nunread: {} bytes",
+        payload.len().saturating_sub(used)
+    );
     Ok(text)
 }
 
