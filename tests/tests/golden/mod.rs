@@ -14,8 +14,8 @@ use bytes::{Bytes, BytesMut};
 use zk_proto::{
     AuthPacket, CheckVersionRequest, ConnectRequest, ConnectResponse, CreateMode, CreateRequest,
     Decode, DeleteRequest, Encode, ExistsRequest, GetChildren2Request, GetDataRequest, MultiOp,
-    MultiRequest, MultiResult, OpCode, Request, Response, SetDataRequest, Stat,
-    decode_notification, decode_reply, encode_frame, open_acl_unsafe, xid,
+    MultiRequest, OpCode, Request, SetDataRequest, decode_notification, decode_reply, encode_frame,
+    open_acl_unsafe, xid,
 };
 
 /// Bounds every read and write, so a server that stays silent fails the test instead of
@@ -256,7 +256,7 @@ pub fn capture(addr: SocketAddr) -> Vec<Frame> {
             "multi",
             Request::Multi(MultiRequest {
                 ops: vec![
-                    MultiOp::Create(create("/golden/m1", b"m1")),
+                    MultiOp::Create2(create("/golden/m1", b"m1")),
                     MultiOp::SetData(SetDataRequest {
                         path: "/golden/m1".into(),
                         data: Bytes::from_static(b"m1-v1"),
@@ -268,7 +268,7 @@ pub fn capture(addr: SocketAddr) -> Vec<Frame> {
                     }),
                 ],
             }),
-            "multi (op 14) that succeeds: create /golden/m1, setData /golden/m1 version 0, check /golden/m1 version 1",
+            "multi (op 14) that succeeds: create2 /golden/m1, setData /golden/m1 version 0, check /golden/m1 version 1",
         ),
         (
             "multi_failing",
@@ -391,44 +391,48 @@ pub fn fixture_names(dir: &Path) -> Vec<String> {
     names
 }
 
-/// Zeroes what changes from run to run: times, zxids and session owners.
-fn mask_stat(stat: &mut Stat) {
-    stat.czxid = 0;
-    stat.mzxid = 0;
-    stat.pzxid = 0;
-    stat.ctime = 0;
-    stat.mtime = 0;
-    stat.ephemeral_owner = 0;
-}
+/// Fields whose positive values change from run to run: zxids, times, session owners
+/// and ids. Zero and negative values (a persistent node's owner, the -1 zxid of a
+/// notification, the 0 zxid of an auth reply, a refused session) are kept.
+const VARYING_FIELDS: [&str; 8] = [
+    "zxid",
+    "czxid",
+    "mzxid",
+    "pzxid",
+    "ctime",
+    "mtime",
+    "ephemeral_owner",
+    "session_id",
+];
 
-fn mask_response(body: &mut Response) {
-    match body {
-        Response::Create2(r) => mask_stat(&mut r.stat),
-        Response::Exists(r) => mask_stat(&mut r.stat),
-        Response::GetData(r) | Response::Reconfig(r) => mask_stat(&mut r.stat),
-        Response::SetData(r) => mask_stat(&mut r.stat),
-        Response::GetChildren2(r) => mask_stat(&mut r.stat),
-        Response::SetAcl(r) => mask_stat(&mut r.stat),
-        Response::GetAcl(r) => mask_stat(&mut r.stat),
-        Response::Multi(r) => {
-            for result in &mut r.results {
-                match result {
-                    MultiResult::Create2(r) => mask_stat(&mut r.stat),
-                    MultiResult::SetData(r) => mask_stat(&mut r.stat),
-                    MultiResult::GetData(r) => mask_stat(&mut r.stat),
-                    _ => {}
-                }
-            }
-        }
-        _ => {}
+/// Replaces the positive values of [`VARYING_FIELDS`] in pretty `Debug` output with
+/// `<varies>`.
+fn mask_varying(pretty: &str) -> String {
+    let mut out = String::new();
+    for line in pretty.lines() {
+        let masked = line
+            .trim_start()
+            .split_once(": ")
+            .and_then(|(field, value)| {
+                let number: i64 = value.strip_suffix(',')?.parse().ok()?;
+                (VARYING_FIELDS.contains(&field) && number > 0).then(|| {
+                    format!(
+                        "{}{field}: <varies>,",
+                        &line[..line.len() - line.trim_start().len()]
+                    )
+                })
+            });
+        out.push_str(masked.as_deref().unwrap_or(line));
+        out.push('\n');
     }
+    out
 }
 
 /// The frame decoded by zk-proto and pretty-printed, with the fields that vary from run
-/// to run zeroed: reply zxids (positive ones; -1 on notifications and 0 on auth replies
-/// are kept), Stat zxids, times and ephemeral owner, session id and password (its
-/// length is kept). Payload length and any bytes zk-proto left unread are included, so a
-/// 36/37-byte handshake or an unexpected error body shows up.
+/// to run masked: positive zxids, times, ephemeral owners and session ids (see
+/// [`mask_varying`]), and the session password's bytes (its length is kept). Payload
+/// length and any bytes zk-proto left unread are included, so a 36/37-byte handshake or
+/// an unexpected error body shows up.
 pub fn describe(kind: Kind, frame: &[u8]) -> Result<String, String> {
     if frame.len() < 4 {
         return Err(format!(
@@ -456,7 +460,6 @@ pub fn describe(kind: Kind, frame: &[u8]) -> Result<String, String> {
         Kind::ConnectResponse => {
             let mut resp = ConnectResponse::decode_bytes(payload.clone()).map_err(err)?;
             let used = resp.encoded_len();
-            resp.session_id = 0;
             resp.passwd = Bytes::from(vec![0; resp.passwd.len()]);
             (format!("{resp:#?}"), used)
         }
@@ -472,24 +475,14 @@ pub fn describe(kind: Kind, frame: &[u8]) -> Result<String, String> {
                 let used = header.encoded_len() + event.encoded_len();
                 (format!("{header:#?}\n{event:#?}"), used)
             } else {
-                let (mut header, mut body) = decode_reply(payload.clone(), op).map_err(err)?;
+                let (header, body) = decode_reply(payload.clone(), op).map_err(err)?;
                 let used = header.encoded_len() + body.as_ref().map_or(0, Encode::encoded_len);
-                if header.zxid > 0 {
-                    header.zxid = 0;
-                }
-                if let Some(body) = &mut body {
-                    mask_response(body);
-                }
                 (format!("{header:#?}\n{body:#?}"), used)
             }
         }
     };
-    text.push_str(&decoded);
-    let _ = write!(
-        text,
-        "\nunread: {} bytes",
-        payload.len().saturating_sub(used)
-    );
+    text.push_str(&mask_varying(&decoded));
+    let _ = write!(text, "unread: {} bytes", payload.len().saturating_sub(used));
     Ok(text)
 }
 
