@@ -77,10 +77,9 @@ impl Recorder {
         self.record(slug, Direction::ClientToServer, kind, what, frame.to_vec());
     }
 
-    fn receive(&mut self, stream: &mut TcpStream, slug: &str, kind: Kind, what: &str) -> Vec<u8> {
+    fn receive(&mut self, stream: &mut TcpStream, slug: &str, kind: Kind, what: &str) {
         let frame = read_frame(stream).unwrap_or_else(|err| panic!("reading {slug}: {err}"));
-        self.record(slug, Direction::ServerToClient, kind, what, frame.clone());
-        frame
+        self.record(slug, Direction::ServerToClient, kind, what, frame);
     }
 
     /// Sends `request` with `xid` and records every frame up to its reply, in arrival
@@ -106,7 +105,8 @@ impl Recorder {
         let op = request.op_code();
         loop {
             let frame = read_frame(stream).unwrap_or_else(|err| panic!("reading {slug}: {err}"));
-            let reply_xid = i32::from_be_bytes(frame[4..8].try_into().expect("4 bytes"));
+            let reply_xid = frame_xid(&frame)
+                .unwrap_or_else(|| panic!("{slug}: a {}-byte frame has no xid", frame.len()));
             if reply_xid == xid::NOTIFICATION {
                 let what =
                     format!("notification (xid -1), arrived while waiting for the {slug} reply");
@@ -133,6 +133,11 @@ impl Recorder {
     }
 }
 
+/// The xid of a whole server frame (after the handshake), if it is long enough to have one.
+fn frame_xid(frame: &[u8]) -> Option<i32> {
+    Some(i32::from_be_bytes(frame.get(4..8)?.try_into().ok()?))
+}
+
 fn connect(addr: SocketAddr) -> TcpStream {
     let stream = TcpStream::connect_timeout(&addr, IO_TIMEOUT).expect("connect to the server");
     stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
@@ -147,7 +152,9 @@ fn read_frame(stream: &mut TcpStream) -> io::Result<Vec<u8>> {
     stream.read_exact(&mut prefix)?;
     let len = i32::from_be_bytes(prefix);
     let len = usize::try_from(len)
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, format!("length {len}")))?;
+        .ok()
+        .filter(|&len| len <= zk_proto::DEFAULT_MAX_FRAME_LEN)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("length {len}")))?;
     let mut frame = vec![0u8; 4 + len];
     frame[..4].copy_from_slice(&prefix);
     stream.read_exact(&mut frame[4..])?;
@@ -469,8 +476,7 @@ pub fn describe(kind: Kind, frame: &[u8]) -> Result<String, String> {
             (format!("{header:#?}\n{req:#?}"), used)
         }
         Kind::Reply(op) => {
-            let xid = i32::from_be_bytes(frame[4..8].try_into().map_err(|_| "no xid")?);
-            if xid == xid::NOTIFICATION {
+            if frame_xid(frame) == Some(xid::NOTIFICATION) {
                 let (header, event) = decode_notification(payload.clone()).map_err(err)?;
                 let used = header.encoded_len() + event.encoded_len();
                 (format!("{header:#?}\n{event:#?}"), used)
