@@ -1,0 +1,273 @@
+//! The one error type of the crate, and the mapping from the session's errors to it.
+
+use std::time::Duration;
+
+use zk_proto::ErrorCode;
+use zk_session::{ConfigError, RequestError, SessionState, SubmitError};
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in a call: the server's answers and the client's own
+/// conditions. Every message says what happened and what to do about it.
+///
+/// Server codes that a program usually handles have their own variant (for example
+/// [`Error::NoNode`]); the rest arrive as [`Error::Server`]. [`Error::code`] gives the
+/// ZooKeeper code of any variant that has one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    // ----- the server's answers -----------------------------------------------------
+    /// NONODE (-101).
+    #[error("the node does not exist (NONODE): create it, or its parent, first")]
+    NoNode,
+    /// NODEEXISTS (-110).
+    #[error("the node already exists (NODEEXISTS): pick another path, or use a sequential mode")]
+    NodeExists,
+    /// BADVERSION (-103).
+    #[error(
+        "the node's version is not the one expected (BADVERSION): re-read it and retry, or pass -1"
+    )]
+    BadVersion,
+    /// NOAUTH (-102).
+    #[error(
+        "this session may not do that to the node (NOAUTH): add_auth with an identity its ACL allows"
+    )]
+    NoAuth,
+    /// NOTEMPTY (-111).
+    #[error("the node has children (NOTEMPTY): delete them first")]
+    NotEmpty,
+    /// NOCHILDRENFOREPHEMERALS (-108).
+    #[error(
+        "ephemeral nodes cannot have children (NOCHILDRENFOREPHEMERALS): make the parent persistent"
+    )]
+    NoChildrenForEphemerals,
+    /// INVALIDACL (-114).
+    #[error(
+        "the server refused the ACL (INVALIDACL): check schemes and ids, or authenticate for `auth` ACLs"
+    )]
+    InvalidAcl,
+    /// NOTREADONLY (-119).
+    #[error(
+        "the connected server is read-only (NOTREADONLY): wait for a read-write server and retry"
+    )]
+    NotReadOnly,
+    /// UNIMPLEMENTED (-6).
+    #[error("the server does not implement this operation (UNIMPLEMENTED): it is too old for it")]
+    Unimplemented,
+    /// Any other server code.
+    #[error("the server answered {0}")]
+    Server(ErrorCode),
+    /// A multi transaction was rolled back because sub-op `index` failed.
+    #[error(
+        "the transaction was rolled back: sub-op {index} failed with {code}; nothing was applied"
+    )]
+    TransactionFailed {
+        /// Index of the failing sub-op.
+        index: usize,
+        /// Its error code.
+        code: ErrorCode,
+    },
+
+    // ----- the client's conditions --------------------------------------------------
+    /// The connection dropped after the request was written and before its reply; it may
+    /// or may not have been applied. The session reconnects by itself.
+    #[error(
+        "connection lost before the reply (CONNECTIONLOSS): the request may or may not have been applied; check, then retry"
+    )]
+    ConnectionLoss,
+    /// The session expired: its ephemerals and watches are gone.
+    #[error(
+        "the session expired (SESSIONEXPIRED): connect a new client and re-create ephemerals and watches"
+    )]
+    SessionExpired,
+    /// The session was closed (by `close`, or while closing).
+    #[error("the session is closed: connect a new client")]
+    Closed,
+    /// The server rejected the credentials; the session is dead.
+    #[error(
+        "authentication failed (AUTHFAILED): the session is dead; fix the scheme or credentials and connect again"
+    )]
+    AuthFailed,
+    /// The call's own deadline (`Options::call_timeout` or the `wait` timeout) passed
+    /// before the reply; the request is still outstanding.
+    #[error(
+        "no reply within {0:?}: the request is still outstanding and may yet be applied; wait longer or check the server"
+    )]
+    Timeout(Duration),
+    /// The session's `request_timeout` passed; the connection was dropped.
+    #[error(
+        "the request timed out (REQUESTTIMEOUT) and the connection was reset: retry, or raise request_timeout"
+    )]
+    RequestTimeout,
+    /// No server of the connect string could be reached before the connect deadline.
+    #[error(
+        "no ZooKeeper server of {hosts:?} established a session within {waited:?} ({detail}): check that a server runs there and is reachable"
+    )]
+    NoHosts {
+        /// The connect string.
+        hosts: String,
+        /// How long `connect` tried.
+        waited: Duration,
+        /// The last dial or handshake problem seen.
+        detail: String,
+    },
+    /// The request would exceed the frame limit; it was not sent.
+    #[error(
+        "the request is {size} bytes, more than max_frame_size {max}: send less data per request (the server's jute.maxbuffer bounds it too)"
+    )]
+    TooLarge {
+        /// Encoded size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A path failed validation before anything was sent.
+    #[error("invalid path {path:?}: {why}; paths look like /a/b")]
+    InvalidPath {
+        /// The path.
+        path: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// Arguments that cannot make a valid request (empty ACL, a TTL with a mode that has
+    /// none, a read in a write transaction...). Nothing was sent.
+    #[error("invalid request: {0}")]
+    InvalidArgument(String),
+    /// Removing a watch that this client does not hold.
+    #[error("no such watch on {path:?} (NOWATCHER): it already fired or was removed")]
+    NoWatcher {
+        /// The path.
+        path: String,
+    },
+    /// The options or connect string are unusable.
+    #[error("bad configuration: {0}")]
+    Config(#[from] ConfigError),
+    /// `wait` was given an id this client is not waiting for.
+    #[error(
+        "request {0} is not outstanding: it was never submitted here, or its reply was already taken"
+    )]
+    UnknownRequest(zk_session::RequestId),
+}
+
+impl Error {
+    /// The ZooKeeper code of this error, for variants that have one.
+    pub fn code(&self) -> Option<ErrorCode> {
+        Some(match self {
+            Error::NoNode => ErrorCode::NoNode,
+            Error::NodeExists => ErrorCode::NodeExists,
+            Error::BadVersion => ErrorCode::BadVersion,
+            Error::NoAuth => ErrorCode::NoAuth,
+            Error::NotEmpty => ErrorCode::NotEmpty,
+            Error::NoChildrenForEphemerals => ErrorCode::NoChildrenForEphemerals,
+            Error::InvalidAcl => ErrorCode::InvalidAcl,
+            Error::NotReadOnly => ErrorCode::NotReadOnly,
+            Error::Unimplemented => ErrorCode::Unimplemented,
+            Error::Server(code) => *code,
+            Error::TransactionFailed { code, .. } => *code,
+            Error::ConnectionLoss => ErrorCode::ConnectionLoss,
+            Error::SessionExpired => ErrorCode::SessionExpired,
+            Error::AuthFailed => ErrorCode::AuthFailed,
+            Error::RequestTimeout => ErrorCode::RequestTimeout,
+            Error::NoWatcher { .. } => ErrorCode::NoWatcher,
+            Error::InvalidPath { .. } | Error::InvalidArgument(_) | Error::TooLarge { .. } => {
+                ErrorCode::BadArguments
+            }
+            Error::Closed => ErrorCode::Closing,
+            _ => return None,
+        })
+    }
+
+    /// Whether the session is over: every later call fails too, and a new client is
+    /// needed.
+    pub fn is_session_over(&self) -> bool {
+        matches!(
+            self,
+            Error::SessionExpired | Error::Closed | Error::AuthFailed
+        )
+    }
+
+    /// The error for a server code (`Ok` is not an error and maps to `Server(Ok)`).
+    pub fn from_code(code: ErrorCode) -> Error {
+        match code {
+            ErrorCode::NoNode => Error::NoNode,
+            ErrorCode::NodeExists => Error::NodeExists,
+            ErrorCode::BadVersion => Error::BadVersion,
+            ErrorCode::NoAuth => Error::NoAuth,
+            ErrorCode::NotEmpty => Error::NotEmpty,
+            ErrorCode::NoChildrenForEphemerals => Error::NoChildrenForEphemerals,
+            ErrorCode::InvalidAcl => Error::InvalidAcl,
+            ErrorCode::NotReadOnly => Error::NotReadOnly,
+            ErrorCode::Unimplemented => Error::Unimplemented,
+            ErrorCode::ConnectionLoss => Error::ConnectionLoss,
+            ErrorCode::SessionExpired => Error::SessionExpired,
+            ErrorCode::AuthFailed => Error::AuthFailed,
+            ErrorCode::RequestTimeout => Error::RequestTimeout,
+            other => Error::Server(other),
+        }
+    }
+
+    /// The error a session in a terminal (or closing) `state` gives every call.
+    pub(crate) fn for_state(state: SessionState) -> Error {
+        match state {
+            SessionState::Expired => Error::SessionExpired,
+            SessionState::AuthFailed => Error::AuthFailed,
+            _ => Error::Closed,
+        }
+    }
+}
+
+impl From<RequestError> for Error {
+    fn from(e: RequestError) -> Error {
+        match e {
+            RequestError::Server(code) => Error::from_code(code),
+            RequestError::ConnectionLoss => Error::ConnectionLoss,
+            RequestError::SessionExpired => Error::SessionExpired,
+            RequestError::AuthFailed => Error::AuthFailed,
+            RequestError::Closing => Error::Closed,
+            RequestError::RequestTimeout => Error::RequestTimeout,
+            // RequestError is non_exhaustive: a future variant is a lost request.
+            _ => Error::ConnectionLoss,
+        }
+    }
+}
+
+impl From<SubmitError> for Error {
+    fn from(e: SubmitError) -> Error {
+        match e {
+            SubmitError::NotAccepting(state) => Error::for_state(state),
+            SubmitError::InvalidPath { path, why } => Error::InvalidPath { path, why },
+            SubmitError::TooLarge { size, max } => Error::TooLarge { size, max },
+            SubmitError::NoWatcher { path } => Error::NoWatcher { path },
+            other => Error::InvalidArgument(other.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_through_variants() {
+        for code in [
+            ErrorCode::NoNode,
+            ErrorCode::NodeExists,
+            ErrorCode::BadVersion,
+            ErrorCode::NoAuth,
+            ErrorCode::NotEmpty,
+            ErrorCode::SessionMoved,
+        ] {
+            assert_eq!(Error::from_code(code).code(), Some(code));
+        }
+        assert!(Error::SessionExpired.is_session_over());
+        assert!(!Error::ConnectionLoss.is_session_over());
+    }
+
+    #[test]
+    fn messages_say_what_to_do() {
+        let msg = Error::TooLarge { size: 10, max: 5 }.to_string();
+        assert!(msg.contains("send less data"), "{msg}");
+        assert!(Error::NoNode.to_string().contains("create it"));
+    }
+}

@@ -1,0 +1,288 @@
+//! Builders for multi (an atomic transaction) and multiRead (a batch of reads), and
+//! their typed per-op results.
+
+use bytes::Bytes;
+use zk_proto::{
+    Acl, CheckVersionRequest, CreateMode, DeleteRequest, GetChildrenRequest, GetDataRequest,
+    MultiOp, MultiResult, SetDataRequest, Stat,
+};
+use zk_session::Request;
+
+use crate::error::{Error, Result};
+
+/// An atomic transaction: every op is applied, or none. Build it, then run it with
+/// [`crate::Client::multi`] (or turn it into a [`Request`] for `submit`).
+///
+/// ```no_run
+/// # fn f(client: &mut zk_blocking::Client) -> zk_blocking::Result<()> {
+/// use zk_blocking::{CreateMode, Transaction};
+/// let results = client.multi(
+///     Transaction::new()
+///         .check("/config", 3)
+///         .set_data("/config", "v4", 3)
+///         .create("/config/log-", "changed", CreateMode::PersistentSequential),
+/// )?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Transaction {
+    ops: Vec<MultiOp>,
+    invalid: Option<String>,
+}
+
+impl Transaction {
+    /// An empty transaction (which succeeds without contacting the server).
+    pub fn new() -> Transaction {
+        Transaction::default()
+    }
+
+    /// Creates `path` with the open ACL; the result carries no Stat.
+    pub fn create(self, path: impl Into<String>, data: impl Into<Bytes>, mode: CreateMode) -> Self {
+        self.create_with(path, data, zk_proto::open_acl_unsafe(), mode, None, false)
+    }
+
+    /// Creates `path` with every option: ACL, mode, TTL (for TTL modes) and whether the
+    /// result should carry the new node's Stat.
+    pub fn create_with(
+        mut self,
+        path: impl Into<String>,
+        data: impl Into<Bytes>,
+        acl: Vec<Acl>,
+        mode: CreateMode,
+        ttl: Option<i64>,
+        with_stat: bool,
+    ) -> Self {
+        match MultiOp::create(path, data, acl, mode, ttl, with_stat) {
+            Ok(op) => self.ops.push(op),
+            Err(e) => self.note_invalid(e.to_string()),
+        }
+        self
+    }
+
+    /// Deletes `path` if its version is `version` (-1: any).
+    pub fn delete(mut self, path: impl Into<String>, version: i32) -> Self {
+        self.ops.push(MultiOp::Delete(DeleteRequest {
+            path: path.into(),
+            version,
+        }));
+        self
+    }
+
+    /// Sets `path`'s data if its version is `version` (-1: any).
+    pub fn set_data(
+        mut self,
+        path: impl Into<String>,
+        data: impl Into<Bytes>,
+        version: i32,
+    ) -> Self {
+        self.ops.push(MultiOp::SetData(SetDataRequest {
+            path: path.into(),
+            data: data.into(),
+            version,
+        }));
+        self
+    }
+
+    /// Fails the transaction unless `path`'s version is `version`.
+    pub fn check(mut self, path: impl Into<String>, version: i32) -> Self {
+        self.ops.push(MultiOp::Check(CheckVersionRequest {
+            path: path.into(),
+            version,
+        }));
+        self
+    }
+
+    /// Number of ops.
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// Whether there are no ops.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// The request to `submit`; fails if an op was built from invalid arguments.
+    pub fn into_request(self) -> Result<Request> {
+        match self.invalid {
+            Some(why) => Err(Error::InvalidArgument(why)),
+            None => Ok(Request::Multi(self.ops)),
+        }
+    }
+
+    fn note_invalid(&mut self, why: String) {
+        let index = self.ops.len();
+        self.invalid
+            .get_or_insert_with(|| format!("transaction op {index}: {why}"));
+    }
+}
+
+/// The result of one op of a successful transaction, in the order of the ops.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpResult {
+    /// The node was created at `path` (client path, with any sequence suffix).
+    Created {
+        /// The new node's path.
+        path: String,
+        /// Its Stat, when asked for (always for containers and TTL nodes on 3.9+).
+        stat: Option<Stat>,
+    },
+    /// The node was deleted.
+    Deleted,
+    /// The data was set; the node's new Stat.
+    DataSet(Stat),
+    /// The version check passed.
+    Checked,
+}
+
+/// Turns a multi reply into typed results, or the error of the failing op.
+pub(crate) fn transaction_results(results: Vec<MultiResult>) -> Result<Vec<OpResult>> {
+    let failed = !results.is_empty() && results.iter().all(|r| r.error().is_some());
+    if failed {
+        let (index, code) = results
+            .iter()
+            .enumerate()
+            .find_map(|(i, r)| r.error().filter(|c| !c.is_ok()).map(|c| (i, c)))
+            .unwrap_or((0, zk_proto::ErrorCode::SystemError));
+        return Err(Error::TransactionFailed { index, code });
+    }
+    results
+        .into_iter()
+        .map(|r| {
+            Ok(match r {
+                MultiResult::Create(c) => OpResult::Created {
+                    path: c.path,
+                    stat: None,
+                },
+                MultiResult::Create2(c) => OpResult::Created {
+                    path: c.path,
+                    stat: Some(c.stat),
+                },
+                MultiResult::Delete => OpResult::Deleted,
+                MultiResult::SetData(s) => OpResult::DataSet(s.stat),
+                MultiResult::Check => OpResult::Checked,
+                MultiResult::Error(code) => return Err(Error::from_code(code)),
+                other => {
+                    return Err(Error::InvalidArgument(format!(
+                        "the server answered a transaction op with a read result {other:?}"
+                    )));
+                }
+            })
+        })
+        .collect()
+}
+
+/// A batch of independent reads, answered together (multiRead, servers 3.6+). Each
+/// read succeeds or fails on its own.
+#[derive(Debug, Clone, Default)]
+pub struct ReadBatch {
+    ops: Vec<MultiOp>,
+}
+
+impl ReadBatch {
+    /// An empty batch.
+    pub fn new() -> ReadBatch {
+        ReadBatch::default()
+    }
+
+    /// Reads `path`'s data and Stat.
+    pub fn get_data(mut self, path: impl Into<String>) -> Self {
+        self.ops.push(MultiOp::GetData(GetDataRequest {
+            path: path.into(),
+            watch: false,
+        }));
+        self
+    }
+
+    /// Lists `path`'s children.
+    pub fn get_children(mut self, path: impl Into<String>) -> Self {
+        self.ops.push(MultiOp::GetChildren(GetChildrenRequest {
+            path: path.into(),
+            watch: false,
+        }));
+        self
+    }
+
+    /// Number of reads.
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// Whether there are no reads.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// The request to `submit`.
+    pub fn into_request(self) -> Request {
+        Request::MultiRead(self.ops)
+    }
+}
+
+/// The result of one read of a [`ReadBatch`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadResult {
+    /// A node's data and Stat.
+    Data {
+        /// The data.
+        data: Bytes,
+        /// The Stat.
+        stat: Stat,
+    },
+    /// A node's children (unordered).
+    Children(Vec<String>),
+}
+
+/// Turns a multiRead reply into typed per-read results.
+pub(crate) fn read_results(results: Vec<MultiResult>) -> Vec<Result<ReadResult>> {
+    results
+        .into_iter()
+        .map(|r| match r {
+            MultiResult::GetData(d) => Ok(ReadResult::Data {
+                data: d.data,
+                stat: d.stat,
+            }),
+            MultiResult::GetChildren(c) => Ok(ReadResult::Children(c.children)),
+            MultiResult::Error(code) => Err(Error::from_code(code)),
+            other => Err(Error::InvalidArgument(format!(
+                "the server answered a read with a write result {other:?}"
+            ))),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zk_proto::ErrorCode;
+
+    #[test]
+    fn a_failed_transaction_names_the_failing_op() {
+        let results = vec![
+            MultiResult::Error(ErrorCode::Ok),
+            MultiResult::Error(ErrorCode::BadVersion),
+            MultiResult::Error(ErrorCode::RuntimeInconsistency),
+        ];
+        assert_eq!(
+            transaction_results(results),
+            Err(Error::TransactionFailed {
+                index: 1,
+                code: ErrorCode::BadVersion
+            })
+        );
+    }
+
+    #[test]
+    fn a_ttl_on_a_plain_mode_is_reported_at_run_time() {
+        let tx = Transaction::new().check("/a", 1).create_with(
+            "/b",
+            "",
+            zk_proto::open_acl_unsafe(),
+            CreateMode::Persistent,
+            Some(5),
+            false,
+        );
+        let err = tx.into_request().unwrap_err();
+        assert!(err.to_string().contains("op 1"), "{err}");
+    }
+}
