@@ -1,0 +1,246 @@
+//! How the client behaves: event ordering, pipelining, close/drop/forget, errors and
+//! connect failures, against real servers.
+
+use std::time::{Duration, Instant};
+
+use zk_blocking::{
+    Client, CreateMode, Error, Event, EventType, KeeperState, Options, Request, Response,
+    SessionState,
+};
+
+fn connect_string() -> String {
+    zk_tests::shared_standalone().connect_string()
+}
+
+fn connect() -> Client {
+    Client::connect(&connect_string(), Options::default()).expect("connecting")
+}
+
+#[test]
+fn a_watch_event_comes_before_the_reply_of_the_write_that_fired_it() {
+    let mut zk = connect();
+    let _ = zk.next_event(Duration::ZERO); // SyncConnected
+    zk.create("/order", "0", CreateMode::Ephemeral).unwrap();
+    let (_, _, watch) = zk.get_data_watch("/order").unwrap();
+    assert_eq!(zk.queued_events(), 0);
+    zk.set_data("/order", "1", -1).unwrap();
+    // The notification was read (and queued) before the setData reply.
+    assert_eq!(zk.queued_events(), 1);
+    match zk.next_event(Duration::ZERO).unwrap() {
+        Some(Event::Watch(e)) => {
+            assert_eq!(e.event_type, EventType::NodeDataChanged);
+            assert!(e.fired(watch));
+        }
+        other => panic!("expected the watch event, got {other:?}"),
+    }
+    zk.close();
+}
+
+#[test]
+fn a_thousand_pipelined_requests_complete_in_order() {
+    let mut zk = connect();
+    zk.create("/pipeline", "", CreateMode::Persistent).unwrap();
+    let ids: Vec<_> = (0..1000)
+        .map(|i| {
+            zk.submit(Request::create(
+                "/pipeline/n-",
+                format!("{i}"),
+                CreateMode::PersistentSequential,
+            ))
+            .unwrap()
+        })
+        .collect();
+    assert_eq!(zk.outstanding(), 1000);
+    let mut last = String::new();
+    for (i, id) in ids.iter().enumerate() {
+        match zk.wait(*id).unwrap() {
+            Response::Create { path, .. } => {
+                assert!(path > last, "reply {i}: {path} after {last}");
+                last = path;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(zk.outstanding(), 0);
+    assert_eq!(zk.get_all_children_number("/pipeline").unwrap(), 1000);
+
+    // Replies for other ids are kept while waiting for a later one; wait_any hands
+    // them out in arrival order.
+    let a = zk.submit(Request::exists("/pipeline", false)).unwrap();
+    let b = zk
+        .submit(Request::get_children("/pipeline", false))
+        .unwrap();
+    let c = zk
+        .submit(Request::get_data("/pipeline/none", false))
+        .unwrap();
+    assert!(matches!(zk.wait(c), Err(Error::NoNode)));
+    let first = zk.wait_any(Duration::from_secs(5)).unwrap().unwrap();
+    assert_eq!(first.id, a);
+    assert!(
+        matches!(zk.wait(b).unwrap(), Response::GetChildren { children, .. } if children.len() == 1000)
+    );
+    assert_eq!(zk.wait_any(Duration::from_millis(10)).unwrap(), None);
+    assert_eq!(zk.wait(a), Err(Error::UnknownRequest(a)));
+    zk.close();
+}
+
+#[test]
+fn close_ends_the_session_and_deletes_its_ephemerals() {
+    let mut observer = connect();
+    let mut zk = connect();
+    zk.create("/closing", "", CreateMode::Ephemeral).unwrap();
+    let started = Instant::now();
+    zk.close();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(zk.state(), SessionState::Closed);
+    assert_eq!(observer.exists("/closing").unwrap(), None);
+    assert_eq!(zk.get_data("/closing"), Err(Error::Closed));
+    zk.close(); // a second close does nothing
+
+    let mut dropped = connect();
+    dropped
+        .create("/dropping", "", CreateMode::Ephemeral)
+        .unwrap();
+    drop(dropped);
+    assert_eq!(observer.exists("/dropping").unwrap(), None, "drop closes");
+    observer.close();
+}
+
+#[test]
+fn a_forgotten_session_lives_on_and_can_be_resumed() {
+    let mut observer = connect();
+    let mut zk = connect();
+    zk.create("/forgotten", "", CreateMode::Ephemeral).unwrap();
+    let credentials = zk.credentials().unwrap();
+    let session_id = zk.session_id();
+    zk.forget();
+    assert!(observer.exists("/forgotten").unwrap().is_some());
+
+    let mut resumed = Client::connect(
+        &connect_string(),
+        Options::default().resume(credentials.clone()),
+    )
+    .unwrap();
+    assert_eq!(resumed.session_id(), session_id);
+    assert_eq!(resumed.get_ephemerals("/").unwrap(), ["/forgotten"]);
+    resumed.close();
+    assert_eq!(observer.exists("/forgotten").unwrap(), None);
+
+    // The server no longer knows it.
+    let again = Client::connect(&connect_string(), Options::default().resume(credentials));
+    assert_eq!(again.unwrap_err(), Error::SessionExpired);
+    observer.close();
+}
+
+#[test]
+fn server_errors_have_their_own_variants() {
+    let mut zk = connect();
+    assert_eq!(zk.get_data("/errors-none"), Err(Error::NoNode));
+    zk.create("/errors", "", CreateMode::Ephemeral).unwrap();
+    assert_eq!(
+        zk.create("/errors", "", CreateMode::Ephemeral),
+        Err(Error::NodeExists)
+    );
+    assert_eq!(zk.set_data("/errors", "x", 7), Err(Error::BadVersion));
+    assert_eq!(
+        zk.create("/errors/child", "", CreateMode::Persistent),
+        Err(Error::NoChildrenForEphemerals)
+    );
+    assert_eq!(zk.delete("/errors", 3), Err(Error::BadVersion));
+    let e = zk.get_data("/errors-none").unwrap_err();
+    assert_eq!(e.code(), Some(zk_blocking::ErrorCode::NoNode));
+    assert!(e.to_string().contains("NONODE"), "{e}");
+    zk.close();
+}
+
+#[test]
+fn invalid_paths_and_oversized_requests_fail_before_sending() {
+    let mut zk = connect();
+    let sent_before = zk.session().last_zxid();
+    for bad in [
+        "", "no-slash", "/a/", "/a//b", "/a/./b", "/a/../b", "/a\u{0}b",
+    ] {
+        match zk.exists(bad) {
+            Err(Error::InvalidPath { path, .. }) => assert_eq!(path, bad),
+            other => panic!("{bad:?}: {other:?}"),
+        }
+    }
+    let big = vec![0u8; 2 * 1024 * 1024];
+    match zk.create("/too-large", big, CreateMode::Ephemeral) {
+        Err(Error::TooLarge { size, max }) => assert!(size > max),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(zk.outstanding(), 0);
+    assert_eq!(zk.session().last_zxid(), sent_before);
+    // The connection is still fine.
+    assert!(zk.exists("/").unwrap().is_some());
+    // A request that fits is accepted, right under the limit.
+    let fits = vec![7u8; 1000 * 1000];
+    zk.create("/large", fits.clone(), CreateMode::Ephemeral)
+        .unwrap();
+    assert_eq!(zk.get_data("/large").unwrap().0.len(), fits.len());
+    zk.close();
+}
+
+#[test]
+fn connect_fails_clearly_when_no_server_answers() {
+    let port = zk_tests::free_port().unwrap();
+    let started = Instant::now();
+    let err = Client::connect(
+        &format!("127.0.0.1:{port}"),
+        Options::default().connect_timeout(Duration::from_millis(700)),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::NoHosts { .. }), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(err.to_string().contains(&port.to_string()), "{err}");
+}
+
+#[test]
+fn connect_reports_bad_options_and_failed_auth() {
+    let err = Client::connect("", Options::default()).unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err}");
+    let err = Client::connect(
+        &connect_string(),
+        Options::default().auth("no-such-scheme", "x"),
+    )
+    .unwrap_err();
+    assert_eq!(err, Error::AuthFailed);
+
+    let mut zk = connect();
+    assert_eq!(zk.add_auth("no-such-scheme", "x"), Err(Error::AuthFailed));
+    assert_eq!(zk.state(), SessionState::AuthFailed);
+    assert_eq!(zk.exists("/"), Err(Error::AuthFailed));
+    let mut events = Vec::new();
+    while let Ok(Some(e)) = zk.next_event(Duration::ZERO) {
+        events.push(e);
+    }
+    assert_eq!(
+        events.last(),
+        Some(&Event::Session(KeeperState::AuthFailed))
+    );
+}
+
+#[test]
+fn a_call_timeout_leaves_the_session_usable() {
+    let mut server =
+        zk_tests::ZkServer::start_standalone(&zk_tests::ServerOptions::default()).unwrap();
+    let mut zk = Client::connect(
+        &server.connect_string(),
+        Options::default()
+            .session_timeout(Duration::from_secs(20))
+            .call_timeout(Duration::from_millis(300)),
+    )
+    .unwrap();
+    server.pause().unwrap();
+    let started = Instant::now();
+    assert!(matches!(zk.exists("/"), Err(Error::Timeout(_))));
+    assert!(started.elapsed() < Duration::from_secs(2));
+    server.resume().unwrap();
+    assert!(zk.exists("/").unwrap().is_some());
+    zk.close();
+}
