@@ -1,0 +1,145 @@
+//! Several ZooKeeper sessions in one mio event loop, each an `ExternalDriver`.
+//!
+//! Every session creates an ephemeral node, watches its neighbour's node, then changes
+//! its own; each must see its neighbour's change. Then all close.
+//!
+//! ```sh
+//! cargo run -p zk-blocking --example mio_sessions -- 127.0.0.1:2181   # your server
+//! cargo run -p zk-blocking --example mio_sessions                     # starts one
+//! ```
+
+use std::error::Error;
+use std::time::{Duration, Instant};
+
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token};
+use zk_blocking::zk_session::{ConnId, Event};
+use zk_blocking::{CreateMode, EventType, ExternalDriver, Options, Request, SessionState};
+
+/// What one session has got to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Creating,
+    Created,
+    Watching,
+    Changed,
+    SawNeighbour,
+    Closing,
+    Done,
+}
+
+/// Runs `count` sessions against `connect_string` in one mio loop; returns the session
+/// ids once every session saw its neighbour's change and closed.
+pub fn run(connect_string: &str, count: usize) -> Result<Vec<i64>, Box<dyn Error>> {
+    let tag = std::process::id();
+    let node = |i: usize| format!("/mio-{tag}-{i}");
+    let mut drivers = (0..count)
+        .map(|_| ExternalDriver::new(connect_string, &Options::default()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut steps = vec![Step::Creating; count];
+    let mut registered: Vec<Option<ConnId>> = vec![None; count];
+    let mut session_ids = vec![0; count];
+    let mut poll = Poll::new()?;
+    let mut events = Events::with_capacity(64);
+    let give_up = Instant::now() + Duration::from_secs(30);
+
+    // Queue the creates; they go out once each session is connected.
+    for (i, d) in drivers.iter_mut().enumerate() {
+        d.submit(Request::create(node(i), "0", CreateMode::Ephemeral))?;
+        d.process(false, false, Instant::now());
+    }
+
+    while steps.iter().any(|s| *s != Step::Done) {
+        // The socket changes when a session (re)connects: register the new one.
+        for (i, d) in drivers.iter().enumerate() {
+            if d.conn_id() != registered[i] {
+                registered[i] = d.conn_id();
+                if let Some(fd) = d.as_raw_fd() {
+                    poll.registry().register(
+                        &mut SourceFd(&fd),
+                        Token(i),
+                        Interest::READABLE | Interest::WRITABLE,
+                    )?;
+                }
+            }
+        }
+        let now = Instant::now();
+        if now > give_up {
+            return Err(format!("sessions stuck at {steps:?}").into());
+        }
+        let next = drivers.iter().filter_map(ExternalDriver::deadline).min();
+        let timeout = next
+            .map_or(give_up, |d| d.min(give_up))
+            .saturating_duration_since(now);
+        poll.poll(&mut events, Some(timeout))?;
+
+        let now = Instant::now();
+        let mut ready = vec![false; count];
+        for event in events.iter() {
+            ready[event.token().0] = true;
+        }
+        for (i, d) in drivers.iter_mut().enumerate() {
+            // Edge-triggered: the driver reads and writes until the socket would block.
+            d.process(ready[i], ready[i], now);
+        }
+
+        // Application logic, per session, driven by its events.
+        for i in 0..count {
+            while let Some(event) = drivers[i].poll_event() {
+                match event {
+                    Event::Reply { result, .. } => {
+                        result.map_err(|e| format!("session {i}: {e}"))?;
+                        steps[i] = match steps[i] {
+                            Step::Creating => Step::Created,
+                            Step::Watching => Step::Changed,
+                            s => s,
+                        };
+                    }
+                    Event::Watch(w) if w.event_type == EventType::NodeDataChanged => {
+                        assert_eq!(w.path, node((i + 1) % count));
+                        steps[i] = Step::SawNeighbour;
+                    }
+                    Event::Watch(_) => {}
+                    Event::State { .. } => {
+                        if drivers[i].state() == SessionState::Closed {
+                            steps[i] = Step::Done;
+                        }
+                    }
+                }
+            }
+        }
+        // Once every node exists, each session watches its neighbour and then
+        // changes its own node.
+        if steps.iter().all(|s| *s == Step::Created) {
+            for (i, d) in drivers.iter_mut().enumerate() {
+                d.submit(Request::get_data(node((i + 1) % count), true))?;
+                d.submit(Request::set_data(node(i), "1", -1))?;
+                steps[i] = Step::Watching;
+            }
+        }
+        if steps.iter().all(|s| *s == Step::SawNeighbour) {
+            for (i, d) in drivers.iter_mut().enumerate() {
+                session_ids[i] = d.credentials().map_or(0, |c| c.session_id);
+                d.close();
+                steps[i] = Step::Closing;
+            }
+        }
+    }
+    Ok(session_ids)
+}
+
+#[allow(dead_code)] // The test suite includes this file and calls `run` directly.
+fn main() -> Result<(), Box<dyn Error>> {
+    let (connect_string, _server) = match std::env::args().nth(1) {
+        Some(cs) => (cs, None),
+        None => {
+            let server = zk_tests::ZkServer::start_standalone(&Default::default())?;
+            (server.connect_string(), Some(server))
+        }
+    };
+    let ids = run(&connect_string, 4)?;
+    for id in ids {
+        println!("session {id:#x}: saw its neighbour's change, closed");
+    }
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! An `ExternalDriver` under tokio: the session's socket is watched with `AsyncFd`,
+//! its deadline with `sleep_until`. Two sessions run concurrently on one thread.
+//!
+//! ```sh
+//! cargo run -p zk-blocking --example tokio_asyncfd -- 127.0.0.1:2181   # your server
+//! cargo run -p zk-blocking --example tokio_asyncfd                     # starts one
+//! ```
+
+use std::error::Error;
+use std::os::fd::{AsRawFd, RawFd};
+use std::time::{Duration, Instant};
+
+use tokio::io::unix::AsyncFd;
+use zk_blocking::zk_session::{ConnId, Event};
+use zk_blocking::{
+    CreateMode, EventType, ExternalDriver, Options, Request, RequestId, SessionState,
+};
+
+/// The driver's current fd, for `AsyncFd` (which needs an owner of an fd; the driver
+/// keeps the socket itself).
+struct Fd(RawFd);
+
+impl AsRawFd for Fd {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0
+    }
+}
+
+/// Runs the driver until `done` says so, handing it every event. Returns when `done`
+/// returns true.
+async fn drive(
+    driver: &mut ExternalDriver,
+    mut on_event: impl FnMut(&mut ExternalDriver, Event) -> Result<bool, Box<dyn Error>>,
+) -> Result<(), Box<dyn Error>> {
+    let mut socket: Option<(ConnId, AsyncFd<Fd>)> = None;
+    driver.process(false, false, Instant::now());
+    loop {
+        while let Some(event) = driver.poll_event() {
+            if on_event(driver, event)? {
+                return Ok(());
+            }
+        }
+        // A new connection means a new socket: drop the old registration first.
+        if socket.as_ref().map(|(id, _)| *id) != driver.conn_id() {
+            socket = None;
+            if let (Some(id), Some(fd)) = (driver.conn_id(), driver.as_raw_fd()) {
+                socket = Some((id, AsyncFd::new(Fd(fd))?));
+            }
+        }
+        let interest = driver.interest();
+        let deadline = driver
+            .deadline()
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(1));
+        let sleep = tokio::time::sleep_until(deadline.into());
+        match &socket {
+            Some((_, fd)) => tokio::select! {
+                guard = fd.readable(), if interest.readable => {
+                    let mut guard = guard?;
+                    driver.process(true, false, Instant::now());
+                    // The driver read until the socket would block.
+                    guard.clear_ready();
+                }
+                guard = fd.writable(), if interest.writable => {
+                    let mut guard = guard?;
+                    driver.process(false, true, Instant::now());
+                    if driver.interest().writable {
+                        guard.clear_ready(); // it stopped at "would block"
+                    }
+                }
+                _ = sleep => driver.process(false, false, Instant::now()),
+            },
+            None => {
+                sleep.await;
+                driver.process(false, false, Instant::now());
+            }
+        }
+    }
+}
+
+/// One session: create an ephemeral node, watch it, change it, see the watch event
+/// before the change's own reply, close. Returns the session id.
+async fn session(connect_string: &str, name: &str) -> Result<i64, Box<dyn Error>> {
+    let path = format!("/tokio-{}-{name}", std::process::id());
+    let mut driver = ExternalDriver::new(connect_string, &Options::default())?;
+    let create = driver.submit(Request::create(&path, "0", CreateMode::Ephemeral))?;
+    let watch = driver.submit(Request::get_data(&path, true))?;
+    let mut set: Option<RequestId> = None;
+    let mut saw_watch = false;
+    drive(&mut driver, |d, event| {
+        match event {
+            Event::Reply { id, result } => {
+                result.map_err(|e| format!("{name}: {e}"))?;
+                if id == watch {
+                    set = Some(d.submit(Request::set_data(&path, "1", -1))?);
+                } else if Some(id) == set {
+                    assert!(saw_watch, "the notification comes before the reply");
+                    return Ok(true);
+                } else {
+                    assert_eq!(id, create);
+                }
+            }
+            Event::Watch(w) => {
+                assert_eq!(
+                    (w.event_type, w.path.as_str()),
+                    (EventType::NodeDataChanged, path.as_str())
+                );
+                saw_watch = true;
+            }
+            Event::State { .. } => {}
+        }
+        Ok(false)
+    })
+    .await?;
+    let id = driver.credentials().map_or(0, |c| c.session_id);
+    driver.close();
+    drive(&mut driver, |d, _| Ok(d.state() == SessionState::Closed)).await?;
+    Ok(id)
+}
+
+/// Runs two sessions concurrently on a current-thread runtime; returns their ids.
+pub fn run(connect_string: &str) -> Result<(i64, i64), Box<dyn Error>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let (a, b) = tokio::join!(session(connect_string, "a"), session(connect_string, "b"));
+        Ok((a?, b?))
+    })
+}
+
+#[allow(dead_code)] // The test suite includes this file and calls `run` directly.
+fn main() -> Result<(), Box<dyn Error>> {
+    let (connect_string, _server) = match std::env::args().nth(1) {
+        Some(cs) => (cs, None),
+        None => {
+            let server = zk_tests::ZkServer::start_standalone(&Default::default())?;
+            (server.connect_string(), Some(server))
+        }
+    };
+    let (a, b) = run(&connect_string)?;
+    println!("sessions {a:#x} and {b:#x}: watched, changed, closed under tokio");
+    Ok(())
+}
