@@ -20,6 +20,7 @@
 mod ensemble;
 mod error;
 mod four_letter;
+pub mod fuzzing;
 mod install;
 mod options;
 mod ports;
