@@ -16,16 +16,17 @@ use mio::{Events, Interest, Poll, Token};
 use zk_blocking::zk_session::{ConnId, Event};
 use zk_blocking::{CreateMode, EventType, ExternalDriver, Options, Request, SessionState};
 
-/// What one session has got to.
+/// Where the whole group is; each phase waits for every session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Step {
+enum Phase {
+    /// Creating the nodes.
     Creating,
-    Created,
+    /// Setting the watches (every watch must be set before any node changes).
     Watching,
-    Changed,
-    SawNeighbour,
+    /// Changing the nodes and waiting for the neighbours' events.
+    Changing,
+    /// Closing.
     Closing,
-    Done,
 }
 
 /// Runs `count` sessions against `connect_string` in one mio loop; returns the session
@@ -36,7 +37,10 @@ pub fn run(connect_string: &str, count: usize) -> Result<Vec<i64>, Box<dyn Error
     let mut drivers = (0..count)
         .map(|_| ExternalDriver::new(connect_string, &Options::default()))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut steps = vec![Step::Creating; count];
+    let mut phase = Phase::Creating;
+    let mut replies = vec![0usize; count]; // successful replies per session
+    let mut saw_neighbour = vec![false; count];
+    let mut closed = vec![false; count];
     let mut registered: Vec<Option<ConnId>> = vec![None; count];
     let mut session_ids = vec![0; count];
     let mut poll = Poll::new()?;
@@ -49,7 +53,7 @@ pub fn run(connect_string: &str, count: usize) -> Result<Vec<i64>, Box<dyn Error
         d.process(false, false, Instant::now());
     }
 
-    while steps.iter().any(|s| *s != Step::Done) {
+    while closed.iter().any(|c| !c) {
         // The socket changes when a session (re)connects: register the new one.
         for (i, d) in drivers.iter().enumerate() {
             if d.conn_id() != registered[i] {
@@ -65,7 +69,9 @@ pub fn run(connect_string: &str, count: usize) -> Result<Vec<i64>, Box<dyn Error
         }
         let now = Instant::now();
         if now > give_up {
-            return Err(format!("sessions stuck at {steps:?}").into());
+            return Err(
+                format!("stuck in {phase:?}: replies {replies:?}, saw {saw_neighbour:?}").into(),
+            );
         }
         let next = drivers.iter().filter_map(ExternalDriver::deadline).min();
         let timeout = next
@@ -89,45 +95,40 @@ pub fn run(connect_string: &str, count: usize) -> Result<Vec<i64>, Box<dyn Error
                 match event {
                     Event::Reply { result, .. } => {
                         result.map_err(|e| format!("session {i}: {e}"))?;
-                        steps[i] = match steps[i] {
-                            Step::Creating => Step::Created,
-                            Step::Watching => Step::Changed,
-                            s => s,
-                        };
+                        replies[i] += 1;
                     }
                     Event::Watch(w) if w.event_type == EventType::NodeDataChanged => {
                         assert_eq!(w.path, node((i + 1) % count));
-                        steps[i] = Step::SawNeighbour;
+                        saw_neighbour[i] = true;
                     }
                     Event::Watch(_) => {}
                     Event::State { .. } => {
-                        if drivers[i].state() == SessionState::Closed {
-                            steps[i] = Step::Done;
-                        }
+                        closed[i] = drivers[i].state() == SessionState::Closed;
                     }
                 }
             }
         }
-        // Once every node exists, each session watches its neighbour and then
-        // changes its own node.
-        if steps.iter().all(|s| *s == Step::Created) {
+        let all_replied = |n: usize| replies.iter().all(|r| *r == n);
+        if phase == Phase::Creating && all_replied(1) {
             for (i, d) in drivers.iter_mut().enumerate() {
                 d.submit(Request::get_data(node((i + 1) % count), true))?;
-                d.submit(Request::set_data(node(i), "1", -1))?;
-                steps[i] = Step::Watching;
             }
-        }
-        if steps.iter().all(|s| *s == Step::SawNeighbour) {
+            phase = Phase::Watching;
+        } else if phase == Phase::Watching && all_replied(2) {
+            for (i, d) in drivers.iter_mut().enumerate() {
+                d.submit(Request::set_data(node(i), "1", -1))?;
+            }
+            phase = Phase::Changing;
+        } else if phase == Phase::Changing && all_replied(3) && saw_neighbour.iter().all(|s| *s) {
             for (i, d) in drivers.iter_mut().enumerate() {
                 session_ids[i] = d.credentials().map_or(0, |c| c.session_id);
                 d.close();
-                steps[i] = Step::Closing;
             }
+            phase = Phase::Closing;
         }
     }
     Ok(session_ids)
 }
-
 #[allow(dead_code)] // The test suite includes this file and calls `run` directly.
 fn main() -> Result<(), Box<dyn Error>> {
     let (connect_string, _server) = match std::env::args().nth(1) {

@@ -7,7 +7,7 @@
 //! ```
 
 use std::error::Error;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 use tokio::io::unix::AsyncFd;
@@ -16,14 +16,15 @@ use zk_blocking::{
     CreateMode, EventType, ExternalDriver, Options, Request, RequestId, SessionState,
 };
 
-/// The driver's current fd, for `AsyncFd` (which needs an owner of an fd; the driver
-/// keeps the socket itself).
-struct Fd(RawFd);
-
-impl AsRawFd for Fd {
-    fn as_raw_fd(&self) -> RawFd {
-        self.0
-    }
+/// Registers a duplicate of the driver's socket with tokio. The `AsyncFd` owns the
+/// duplicate, so the fd it registered stays open and means the same socket for the
+/// registration's whole life, even after the driver drops its own copy: that is the
+/// contract of tokio's (unsafe) `AsyncFd::register`. This workspace forbids `unsafe`,
+/// so it uses the safe constructor that newer tokio deprecates for callers that cannot
+/// promise this; an owned fd can.
+fn register(fd: BorrowedFd<'_>) -> std::io::Result<AsyncFd<OwnedFd>> {
+    #[allow(deprecated)]
+    AsyncFd::new(fd.try_clone_to_owned()?)
 }
 
 /// Runs the driver until `done` says so, handing it every event. Returns when `done`
@@ -32,7 +33,7 @@ async fn drive(
     driver: &mut ExternalDriver,
     mut on_event: impl FnMut(&mut ExternalDriver, Event) -> Result<bool, Box<dyn Error>>,
 ) -> Result<(), Box<dyn Error>> {
-    let mut socket: Option<(ConnId, AsyncFd<Fd>)> = None;
+    let mut socket: Option<(ConnId, AsyncFd<OwnedFd>)> = None;
     driver.process(false, false, Instant::now());
     loop {
         while let Some(event) = driver.poll_event() {
@@ -40,11 +41,12 @@ async fn drive(
                 return Ok(());
             }
         }
-        // A new connection means a new socket: drop the old registration first.
+        // A new connection means a new socket: drop the old registration (and with it
+        // the duplicate that kept the old connection open), register the new one.
         if socket.as_ref().map(|(id, _)| *id) != driver.conn_id() {
             socket = None;
-            if let (Some(id), Some(fd)) = (driver.conn_id(), driver.as_raw_fd()) {
-                socket = Some((id, AsyncFd::new(Fd(fd))?));
+            if let (Some(id), Some(fd)) = (driver.conn_id(), driver.as_fd()) {
+                socket = Some((id, register(fd)?));
             }
         }
         let interest = driver.interest();

@@ -2,7 +2,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -86,6 +86,14 @@ impl ExternalDriver {
     /// The current socket's fd, if there is a socket.
     pub fn as_raw_fd(&self) -> Option<RawFd> {
         self.link.as_ref().map(|l| l.stream.as_raw_fd())
+    }
+
+    /// The current socket, borrowed: `try_clone_to_owned()` gives an owned duplicate
+    /// for loops whose registrations must own their fd (tokio's `AsyncFd`). A
+    /// duplicate keeps the connection open until it is dropped too, so drop it as soon
+    /// as [`ExternalDriver::conn_id`] changes.
+    pub fn as_fd(&self) -> Option<BorrowedFd<'_>> {
+        self.link.as_ref().map(|l| l.stream.as_fd())
     }
 
     /// The id of the current connection; it changes whenever the socket is replaced.

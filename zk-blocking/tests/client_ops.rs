@@ -260,7 +260,7 @@ fn one_shot_watches_fire_with_their_handles() {
     assert_eq!((stat, exist.kind()), (None, WatchKind::Exist));
     let (_, child) = zk.get_children_watch(&root).unwrap();
     other.create(&a, "1", CreateMode::Persistent).unwrap();
-    let mut seen = vec![next_watch(&mut zk), next_watch(&mut zk)];
+    let mut seen = [next_watch(&mut zk), next_watch(&mut zk)];
     seen.sort_by_key(|e| e.path.clone());
     assert_eq!(
         (seen[0].event_type, seen[0].path.as_str()),
