@@ -57,6 +57,10 @@ struct Link {
 /// program is idle for longer than about a third of the session timeout, it should
 /// wait in [`Client::next_event`] (which pumps) rather than sleep.
 ///
+/// Time bounds: a call blocks until its reply, its `call_timeout`, or the end of the
+/// session; a dial inside a call blocks at most the session's connect timeout (session
+/// timeout ÷ number of hosts), and a write at most until the session's next deadline.
+///
 /// Dropping the client closes the session (bounded by `close_timeout`);
 /// [`Client::forget`] drops the connection without closing it.
 #[derive(Debug)]

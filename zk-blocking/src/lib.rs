@@ -31,7 +31,12 @@
 //!
 //! # What it does not do
 //!
-//! No SASL or TLS. No background thread, so no callbacks: events are pulled with
+//! No SASL or TLS. Reads are copied twice: from the socket into the driver's reused
+//! 64 KiB buffer, then by `Session::handle_bytes(&[u8])` into the session's frame
+//! decoder (the session offers no way to read straight into its decoder's buffer); a
+//! frame is then handed out without further copies (znode data is a slice of it).
+//! Name resolution uses the system resolver, which blocks; the external driver is fully
+//! non-blocking only with IP addresses in the connect string. No background thread, so no callbacks: events are pulled with
 //! [`Client::next_event`] or [`ExternalDriver::poll_event`]. No retries: a call that
 //! fails with [`Error::ConnectionLoss`] may or may not have been applied, and
 //! deciding whether to retry is the program's business.

@@ -244,3 +244,51 @@ fn a_call_timeout_leaves_the_session_usable() {
     assert!(zk.exists("/").unwrap().is_some());
     zk.close();
 }
+
+#[test]
+fn a_chroot_in_the_connect_string_is_applied_both_ways() {
+    let mut root = connect();
+    root.create("/chrooted", "", CreateMode::Persistent)
+        .unwrap();
+    let mut zk = Client::connect(
+        &format!("{}/chrooted", connect_string()),
+        Options::default(),
+    )
+    .unwrap();
+    assert_eq!(zk.create("/x", "", CreateMode::Ephemeral).unwrap(), "/x");
+    assert!(root.exists("/chrooted/x").unwrap().is_some());
+    let (_, _, watch) = zk.get_data_watch("/x").unwrap();
+    root.set_data("/chrooted/x", "1", -1).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        assert!(Instant::now() < deadline, "no event");
+        if let Some(Event::Watch(e)) = zk.next_event(Duration::from_millis(100)).unwrap() {
+            assert_eq!(e.path, "/x");
+            assert!(e.fired(watch));
+            break;
+        }
+    }
+    zk.close();
+    root.close();
+}
+
+#[test]
+fn waiting_in_next_event_keeps_an_idle_session_alive() {
+    // The shared server grants at least 4 s; idle for longer, pumping in next_event.
+    let mut zk = Client::connect(
+        &connect_string(),
+        Options::default().session_timeout(Duration::from_secs(4)),
+    )
+    .unwrap();
+    let granted = zk.negotiated_timeout().unwrap();
+    let id = zk.session_id();
+    let _ = zk.next_event(Duration::ZERO); // SyncConnected
+    let until = Instant::now() + granted + granted / 2;
+    while Instant::now() < until {
+        assert_eq!(zk.next_event(Duration::from_millis(500)).unwrap(), None);
+    }
+    assert_eq!(zk.state(), SessionState::Connected);
+    assert!(zk.exists("/").unwrap().is_some());
+    assert_eq!(zk.session_id(), id);
+    zk.close();
+}
