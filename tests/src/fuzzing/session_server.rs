@@ -181,31 +181,48 @@ fn created_path(path: &str, mode: zk_proto::CreateMode) -> String {
     }
 }
 
+// `.into()`: some result variants box their record (which ones has changed).
+#[allow(clippy::useless_conversion)]
 fn multi_result(op: &MultiOp, zxid: i64) -> MultiResult {
     match op {
-        MultiOp::Create(r) => MultiResult::Create(CreateResponse {
-            path: created_path(&r.path, r.flags),
-        }),
-        MultiOp::Create2(r) | MultiOp::CreateContainer(r) => {
-            MultiResult::Create2(Create2Response {
+        MultiOp::Create(r) => MultiResult::Create(
+            CreateResponse {
+                path: created_path(&r.path, r.flags),
+            }
+            .into(),
+        ),
+        MultiOp::Create2(r) | MultiOp::CreateContainer(r) => MultiResult::Create2(
+            Create2Response {
                 path: created_path(&r.path, r.flags),
                 stat: stat(zxid),
-            })
-        }
-        MultiOp::CreateTtl(r) => MultiResult::Create2(Create2Response {
-            path: created_path(&r.path, r.flags),
-            stat: stat(zxid),
-        }),
+            }
+            .into(),
+        ),
+        MultiOp::CreateTtl(r) => MultiResult::Create2(
+            Create2Response {
+                path: created_path(&r.path, r.flags),
+                stat: stat(zxid),
+            }
+            .into(),
+        ),
         MultiOp::Delete(_) => MultiResult::Delete,
-        MultiOp::SetData(_) => MultiResult::SetData(zk_proto::SetDataResponse { stat: stat(zxid) }),
+        MultiOp::SetData(_) => {
+            MultiResult::SetData(zk_proto::SetDataResponse { stat: stat(zxid) }.into())
+        }
         MultiOp::Check(_) => MultiResult::Check,
-        MultiOp::GetData(_) => MultiResult::GetData(GetDataResponse {
-            data: Bytes::from_static(b"d"),
-            stat: stat(zxid),
-        }),
-        MultiOp::GetChildren(_) => MultiResult::GetChildren(GetChildrenResponse {
-            children: vec!["c1".into(), "c2".into()],
-        }),
+        MultiOp::GetData(_) => MultiResult::GetData(
+            GetDataResponse {
+                data: Bytes::from_static(b"d"),
+                stat: stat(zxid),
+            }
+            .into(),
+        ),
+        MultiOp::GetChildren(_) => MultiResult::GetChildren(
+            GetChildrenResponse {
+                children: vec!["c1".into(), "c2".into()],
+            }
+            .into(),
+        ),
     }
 }
 
