@@ -27,9 +27,8 @@ fn register(fd: BorrowedFd<'_>) -> std::io::Result<AsyncFd<OwnedFd>> {
     AsyncFd::new(fd.try_clone_to_owned()?)
 }
 
-/// Runs the driver until `done` says so, handing it every event. Returns when `done`
-/// returns true.
-async fn drive(
+/// Runs the driver, handing every event to `on_event`, until `on_event` returns true.
+pub async fn drive(
     driver: &mut ExternalDriver,
     mut on_event: impl FnMut(&mut ExternalDriver, Event) -> Result<bool, Box<dyn Error>>,
 ) -> Result<(), Box<dyn Error>> {

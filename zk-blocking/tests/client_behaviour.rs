@@ -292,3 +292,63 @@ fn waiting_in_next_event_keeps_an_idle_session_alive() {
     assert_eq!(zk.session_id(), id);
     zk.close();
 }
+
+#[test]
+fn the_session_survives_a_server_restart() {
+    let mut server =
+        zk_tests::ZkServer::start_standalone(&zk_tests::ServerOptions::default()).unwrap();
+    let mut zk = Client::connect(
+        &server.connect_string(),
+        Options::default()
+            .session_timeout(Duration::from_secs(20))
+            .reconnect_backoff(Duration::from_millis(100), Duration::from_millis(500)),
+    )
+    .unwrap();
+    zk.create("/restart", "", CreateMode::Ephemeral).unwrap();
+    let (_, watch) = zk.exists_watch("/restart").unwrap();
+    let id = zk.session_id();
+    server.stop().unwrap();
+    // A call while the server is down: the request was written (or queued) and the
+    // connection drops, or it waits for the reconnect.
+    let during = zk.get_data("/restart");
+    assert!(
+        matches!(during, Err(Error::ConnectionLoss) | Ok(_)),
+        "{during:?}"
+    );
+    server.restart().unwrap();
+    let mut states = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !states.contains(&KeeperState::SyncConnected) {
+        assert!(Instant::now() < deadline, "no reconnect: {states:?}");
+        if let Some(Event::Session(s)) = zk.next_event(Duration::from_millis(200)).unwrap() {
+            if s != KeeperState::SyncConnected || states.contains(&KeeperState::Disconnected) {
+                states.push(s);
+            }
+        }
+    }
+    assert_eq!(
+        states,
+        [KeeperState::Disconnected, KeeperState::SyncConnected]
+    );
+    assert_eq!(zk.session_id(), id);
+    assert!(
+        zk.exists("/restart").unwrap().is_some(),
+        "the ephemeral survived"
+    );
+    // The watch was re-registered on the new connection.
+    assert_eq!(
+        zk.check_watches("/restart", zk_blocking::WatcherType::Any),
+        [watch]
+    );
+    zk.delete("/restart", -1).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        assert!(Instant::now() < deadline, "no NodeDeleted");
+        if let Some(Event::Watch(e)) = zk.next_event(Duration::from_millis(100)).unwrap() {
+            assert_eq!(e.event_type, EventType::NodeDeleted);
+            assert!(e.fired(watch));
+            break;
+        }
+    }
+    zk.close();
+}
