@@ -258,6 +258,13 @@ impl Client {
         }))
     }
 
+    /// Runs the session for `duration` (answering pings, writing what is queued,
+    /// reconnecting), keeping every reply and event that arrives for later.
+    pub fn pump(&mut self, duration: Duration) {
+        let deadline = Instant::now() + duration;
+        self.pump_until(Some(deadline), |_| false);
+    }
+
     // ----- events -------------------------------------------------------------------
 
     /// Waits at most `timeout` for the next watch event or session state change,

@@ -352,3 +352,21 @@ fn the_session_survives_a_server_restart() {
     }
     zk.close();
 }
+
+#[test]
+fn drop_is_bounded_when_the_server_does_not_answer() {
+    let mut server =
+        zk_tests::ZkServer::start_standalone(&zk_tests::ServerOptions::default()).unwrap();
+    let mut zk = Client::connect(
+        &server.connect_string(),
+        Options::default().close_timeout(Duration::from_millis(500)),
+    )
+    .unwrap();
+    zk.pump(Duration::from_millis(50));
+    server.pause().unwrap();
+    let started = Instant::now();
+    drop(zk);
+    let took = started.elapsed();
+    server.resume().unwrap();
+    assert!(took < Duration::from_millis(1500), "drop took {took:?}");
+}
