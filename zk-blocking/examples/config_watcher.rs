@@ -133,7 +133,10 @@ pub fn failover_demo() -> Result<Vec<String>, Box<dyn StdError>> {
     let options = zk_tests::ServerOptions::default().tick_time(Duration::from_millis(500));
     let mut ensemble = zk_tests::Ensemble::start(3, &options)?;
     let cs = ensemble.connect_string();
-    let client_options = Options::default().session_timeout(Duration::from_secs(6));
+    // Quick retries while the ensemble re-elects, if the killed member was its leader.
+    let client_options = Options::default()
+        .session_timeout(Duration::from_secs(6))
+        .reconnect_backoff(Duration::from_millis(100), Duration::from_secs(1));
     let path = "/app-config";
     let mut writer = Client::connect(&cs, client_options.clone())?;
     writer.create(path, "v1", CreateMode::Persistent)?;

@@ -252,7 +252,12 @@ pub fn run(
         rx,
         backlog: VecDeque::new(),
     };
-    let options = Options::default().session_timeout(session_timeout);
+    // Quick retries while an ensemble re-elects its own leader; the server, not the
+    // client's own timer, decides when a cut-off candidate's session has expired.
+    let options = Options::default()
+        .session_timeout(session_timeout)
+        .reconnect_backoff(Duration::from_millis(100), Duration::from_secs(1))
+        .client_side_expiry(false);
     let mut candidates = Vec::new();
     for i in 1..=3 {
         let name = format!("candidate-{i}");
