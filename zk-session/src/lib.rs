@@ -14,6 +14,8 @@ mod request;
 mod rng;
 mod session;
 mod state;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod timer;
 mod watch;
 mod xid;

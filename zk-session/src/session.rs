@@ -210,6 +210,12 @@ impl Session {
         &self.chroot
     }
 
+    /// Makes the next ordinary xid `xid` (tests of the wrap-around).
+    #[cfg(feature = "testing")]
+    pub fn testing_set_next_xid(&mut self, xid: i32) {
+        self.xids = XidGen::starting_at(xid);
+    }
+
     // ----- outputs -------------------------------------------------------------------
 
     /// The next connection action, if any. Call after every input until `None`.

@@ -23,7 +23,7 @@ impl XidGen {
     }
 
     /// Starts the sequence at `next` (tests of the wrap).
-    #[cfg(test)]
+    #[cfg(any(test, feature = "testing"))]
     pub(crate) fn starting_at(next: i32) -> XidGen {
         XidGen { next }
     }
