@@ -93,12 +93,25 @@ impl Client {
     /// Each host is resolved when it is dialled; each dial is bounded by the session's
     /// connect timeout (session timeout ÷ number of hosts).
     pub fn connect(connect_string: &str, options: Options) -> Result<Client> {
-        let started = Instant::now();
-        let mut session = Session::new(options.session_config(connect_string), started)?;
-        for (scheme, auth) in &options.auth {
-            session.add_auth(scheme, auth.clone(), started);
+        let mut client = Client::start(connect_string, &options)?;
+        client.wait_until_connected(options.connect_deadline())?;
+        if !options.auth.is_empty() {
+            client.confirm_auth()?;
         }
-        let mut client = Client {
+        Ok(client)
+    }
+
+    /// Creates the client without waiting for a server: nothing is dialled until a
+    /// call, [`Client::pump`], [`Client::next_event`] or
+    /// [`Client::wait_until_connected`] runs the session. Requests submitted meanwhile
+    /// are queued and sent once connected. Fails only on unusable options.
+    pub fn start(connect_string: &str, options: &Options) -> Result<Client> {
+        let now = Instant::now();
+        let mut session = Session::new(options.session_config(connect_string), now)?;
+        for (scheme, auth) in &options.auth {
+            session.add_auth(scheme, auth.clone(), now);
+        }
+        Ok(Client {
             session,
             link: None,
             read_buf: vec![0; READ_CHUNK].into_boxed_slice(),
@@ -112,24 +125,26 @@ impl Client {
             connect_string: connect_string.to_string(),
             last_problem: None,
             closed_by_forget: false,
-        };
-        let deadline = started + options.connect_deadline();
-        client.pump_until(Some(deadline), |c| {
+        })
+    }
+
+    /// Runs the session until it is connected (read-write or read-only), at most
+    /// `timeout`. Events on the way stay queued for [`Client::next_event`]. Fails with
+    /// [`Error::NoHosts`] (naming the last problem seen) when time runs out, or with
+    /// the session's error when it ended.
+    pub fn wait_until_connected(&mut self, timeout: Duration) -> Result<()> {
+        let started = Instant::now();
+        self.pump_until(Some(started + timeout), |c| {
             c.session.state() != SessionState::Connecting
         });
-        match client.session.state() {
-            SessionState::Connected | SessionState::ConnectedReadOnly => {
-                if !options.auth.is_empty() {
-                    client.confirm_auth()?;
-                }
-                Ok(client)
-            }
+        match self.session.state() {
+            SessionState::Connected | SessionState::ConnectedReadOnly => Ok(()),
             SessionState::Connecting => Err(Error::NoHosts {
-                hosts: client.connect_string.clone(),
+                hosts: self.connect_string.clone(),
                 waited: started.elapsed(),
-                detail: client
+                detail: self
                     .last_problem
-                    .take()
+                    .clone()
                     .unwrap_or_else(|| "no answer".to_string()),
             }),
             state => Err(Error::for_state(state)),

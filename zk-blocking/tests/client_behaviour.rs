@@ -370,3 +370,29 @@ fn drop_is_bounded_when_the_server_does_not_answer() {
     server.resume().unwrap();
     assert!(took < Duration::from_millis(1500), "drop took {took:?}");
 }
+
+#[test]
+fn a_started_client_queues_requests_until_a_server_comes_up() {
+    let mut server =
+        zk_tests::ZkServer::start_standalone(&zk_tests::ServerOptions::default()).unwrap();
+    server.stop().unwrap();
+    let port = server.address().port();
+    let options = Options::default()
+        .reconnect_backoff(Duration::from_millis(50), Duration::from_millis(200))
+        .connect_timeout(Duration::from_millis(300));
+    let mut zk = Client::start(&server.connect_string(), &options).unwrap();
+    assert_eq!(zk.state(), SessionState::Connecting);
+    let id = zk.submit(Request::exists("/", false)).unwrap();
+    let err = zk
+        .wait_until_connected(Duration::from_millis(300))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::NoHosts { detail, .. } if detail.contains(&port.to_string())),
+        "{err}"
+    );
+    // The server comes up: the queued request goes out once the session connects.
+    server.restart().unwrap();
+    zk.wait_until_connected(Duration::from_secs(10)).unwrap();
+    assert!(matches!(zk.wait(id).unwrap(), Response::Exists(Some(_))));
+    zk.close();
+}
