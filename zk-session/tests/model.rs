@@ -1,0 +1,470 @@
+//! Model-based property test: random submits, server replies, notifications, byte
+//! splits, disconnects, time jumps and closes, checked against invariants:
+//! every request completes exactly once, replies come in submit order, wire events
+//! come in wire order, state transitions are legal, buffers stay bounded, no panic.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use bytes::Bytes;
+use proptest::prelude::*;
+use zk_proto::{ErrorCode, EventType};
+use zk_session::testing::{ClientFrame, FakeServer, Harness};
+use zk_session::{Config, Event, Request, RequestError, RequestId, SessionState};
+
+const PATHS: [&str; 3] = ["/a", "/a/b", "/c"];
+const CHROOT: &str = "/r";
+
+#[derive(Debug, Clone)]
+enum Action {
+    Submit { op: u8, path: usize, watch: bool },
+    Flush { max: Option<usize> },
+    Reply { count: usize, err: bool },
+    Notify { kind: u8, path: usize },
+    Deliver { chunk: usize },
+    DeliverAll,
+    Disconnect,
+    Advance { ms: u64 },
+    Connect { read_only: bool, expire: bool },
+    Refuse,
+    BadReply,
+    AddAuth { ok: bool },
+    Close,
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        8 => (0u8..5, 0..PATHS.len(), any::<bool>())
+            .prop_map(|(op, path, watch)| Action::Submit { op, path, watch }),
+        6 => proptest::option::of(1usize..200).prop_map(|max| Action::Flush { max }),
+        6 => (1usize..4, proptest::bool::weighted(0.2)).prop_map(|(count, err)| Action::Reply { count, err }),
+        3 => (1u8..5, 0..PATHS.len()).prop_map(|(kind, path)| Action::Notify { kind, path }),
+        5 => (1usize..80).prop_map(|chunk| Action::Deliver { chunk }),
+        4 => Just(Action::DeliverAll),
+        1 => Just(Action::Disconnect),
+        3 => prop_oneof![0u64..2_000, 0u64..45_000].prop_map(|ms| Action::Advance { ms }),
+        4 => (proptest::bool::weighted(0.15), proptest::bool::weighted(0.03))
+            .prop_map(|(read_only, expire)| Action::Connect { read_only, expire }),
+        1 => Just(Action::Refuse),
+        1 => Just(Action::BadReply),
+        1 => proptest::bool::weighted(0.9).prop_map(|ok| Action::AddAuth { ok }),
+        1 => Just(Action::Close),
+    ]
+}
+
+/// What a server frame should turn into, once the session has read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tag {
+    /// A notification on this client path: one Watch event.
+    Notify(String),
+    /// A reply to a user request: one Reply event (Ok or server error).
+    UserReply,
+    /// Ping, auth, SetWatches replies, handshake: no event of its own.
+    Quiet,
+    /// A frame after which the session drops the connection or ends.
+    Ends,
+}
+
+struct Model {
+    h: Harness,
+    /// Server → client bytes not yet delivered, with frame ends and tags.
+    outbox: Vec<u8>,
+    tags: VecDeque<(usize, Tag)>,
+    delivered: usize,
+    /// Requests the server has read and not answered, in order.
+    fifo: VecDeque<(i32, zk_proto::Request)>,
+    /// Tags the session has read, in order.
+    realized: Vec<Tag>,
+    accepted: Vec<RequestId>,
+    bad_auth: bool,
+}
+
+impl Model {
+    fn new(seed: u64) -> Model {
+        let mut c = Config::new(format!("h1,h2{CHROOT}"));
+        c.session_timeout = Duration::from_secs(6);
+        c.request_timeout = if seed % 2 == 0 {
+            Some(Duration::from_secs(20))
+        } else {
+            None
+        };
+        c.read_only = true;
+        c.seed = seed;
+        Model {
+            h: Harness::new(c),
+            outbox: Vec::new(),
+            tags: VecDeque::new(),
+            delivered: 0,
+            fifo: VecDeque::new(),
+            realized: Vec::new(),
+            accepted: Vec::new(),
+            bad_auth: false,
+        }
+    }
+
+    fn reset_connection(&mut self) {
+        self.outbox.clear();
+        self.tags.clear();
+        self.delivered = 0;
+        self.fifo.clear();
+    }
+
+    /// Notices a connection the session closed by itself.
+    fn sync_conn(&mut self) {
+        if self.h.conn.is_none() {
+            self.reset_connection();
+        }
+    }
+
+    fn push(&mut self, bytes: Vec<u8>, tag: Tag) {
+        self.outbox.extend(bytes);
+        self.tags.push_back((self.outbox.len(), tag));
+    }
+
+    fn server_read(&mut self, frames: Vec<ClientFrame>) {
+        for f in frames {
+            match f {
+                ClientFrame::Connect(_) => {}
+                ClientFrame::Request { xid, request } => match request {
+                    zk_proto::Request::Ping => {
+                        self.push(FakeServer::reply(-2, 1, ErrorCode::Ok, None), Tag::Quiet)
+                    }
+                    zk_proto::Request::Auth(a) => {
+                        if a.scheme == "bad" {
+                            self.bad_auth = true;
+                            self.push(
+                                FakeServer::reply(-4, 0, ErrorCode::AuthFailed, None),
+                                Tag::Ends,
+                            );
+                        } else {
+                            self.push(FakeServer::reply(-4, 0, ErrorCode::Ok, None), Tag::Quiet);
+                        }
+                    }
+                    other => self.fifo.push_back((xid, other)),
+                },
+            }
+        }
+    }
+
+    fn flush(&mut self, max: Option<usize>) {
+        if self.h.conn.is_none() {
+            return;
+        }
+        let buf = self.h.session.send_buf();
+        let n = max.map_or(buf.len(), |m| m.min(buf.len()));
+        if n == 0 {
+            return;
+        }
+        let bytes = buf[..n].to_vec();
+        self.h.session.advance_send(n, self.h.now);
+        let frames = self.h.server.feed(&bytes);
+        self.h.pump();
+        self.server_read(frames);
+    }
+
+    fn reply(&mut self, err: bool) {
+        let Some((xid, req)) = self.fifo.pop_front() else {
+            return;
+        };
+        let zxid = 10;
+        let stat = zk_proto::Stat {
+            czxid: 1,
+            mzxid: 1,
+            ctime: 0,
+            mtime: 0,
+            version: 0,
+            cversion: 0,
+            aversion: 0,
+            ephemeral_owner: 0,
+            data_length: 0,
+            num_children: 0,
+            pzxid: 1,
+        };
+        use zk_proto::Response as R;
+        let (tag, body) = match &req {
+            zk_proto::Request::SetWatches(_) | zk_proto::Request::SetWatches2(_) => {
+                (Tag::Quiet, None)
+            }
+            zk_proto::Request::CloseSession => (Tag::Ends, None),
+            zk_proto::Request::GetData(_) => (
+                Tag::UserReply,
+                Some(R::GetData(zk_proto::GetDataResponse {
+                    data: Bytes::new(),
+                    stat,
+                })),
+            ),
+            zk_proto::Request::Exists(_) => (
+                Tag::UserReply,
+                Some(R::Exists(zk_proto::ExistsResponse { stat })),
+            ),
+            zk_proto::Request::SetData(_) => (
+                Tag::UserReply,
+                Some(R::SetData(zk_proto::SetDataResponse { stat })),
+            ),
+            zk_proto::Request::GetChildren(_) => (
+                Tag::UserReply,
+                Some(R::GetChildren(zk_proto::GetChildrenResponse {
+                    children: vec!["x".into()],
+                })),
+            ),
+            zk_proto::Request::Create(c) => (
+                Tag::UserReply,
+                Some(R::Create(zk_proto::CreateResponse {
+                    path: c.path.clone(),
+                })),
+            ),
+            other => panic!("model server got an unexpected request {other:?}"),
+        };
+        let frame = match (err && tag == Tag::UserReply, body) {
+            (false, Some(b)) => FakeServer::ok(xid, zxid, &b),
+            (true, _) => FakeServer::reply(xid, zxid, ErrorCode::NoNode, None),
+            (false, None) => FakeServer::reply(xid, zxid, ErrorCode::Ok, None),
+        };
+        self.push(frame, tag);
+    }
+
+    fn deliver(&mut self, chunk: usize) {
+        let Some(conn) = self.h.conn else {
+            return;
+        };
+        let end = (self.delivered + chunk).min(self.outbox.len());
+        if end == self.delivered {
+            return;
+        }
+        let bytes = self.outbox[self.delivered..end].to_vec();
+        self.delivered = end;
+        self.h.session.handle_bytes(conn, &bytes, self.h.now);
+        self.h.pump();
+        while let Some((e, _)) = self.tags.front() {
+            if *e > self.delivered {
+                break;
+            }
+            let (_, tag) = self.tags.pop_front().unwrap();
+            let ends = tag == Tag::Ends;
+            self.realized.push(tag);
+            if ends {
+                break;
+            }
+        }
+        self.sync_conn();
+        // Server-side: a closeSession reply or a failed auth closes the socket.
+        if self.realized.last() == Some(&Tag::Ends)
+            && self.h.conn.is_some()
+            && self.h.session.state().is_terminal()
+        {
+            self.reset_connection();
+        }
+    }
+
+    fn step(&mut self, a: &Action) {
+        let before = self.h.session.state();
+        match a {
+            Action::Submit { op, path, watch } => {
+                let p = PATHS[*path];
+                let req = match op {
+                    0 => Request::get_data(p, *watch),
+                    1 => Request::exists(p, *watch),
+                    2 => Request::set_data(p, &b"d"[..], -1),
+                    3 => Request::get_children(p, *watch),
+                    _ => Request::create(p, Bytes::new(), zk_proto::CreateMode::Persistent),
+                };
+                match self.h.session.submit(req, self.h.now) {
+                    Ok(id) => self.accepted.push(id),
+                    Err(e) => assert!(
+                        before.is_terminal() || before == SessionState::Closing,
+                        "{e}"
+                    ),
+                }
+                self.h.pump();
+            }
+            Action::Flush { max } => self.flush(*max),
+            Action::Reply { count, err } => {
+                for _ in 0..*count {
+                    self.reply(*err);
+                }
+            }
+            Action::Notify { kind, path } => {
+                if self.h.conn.is_some() && self.h.session.state().is_connected() {
+                    let et = EventType::from_i32(i32::from(*kind));
+                    let server = format!("{CHROOT}{}", PATHS[*path]);
+                    self.push(
+                        FakeServer::notification(et, &server, 11),
+                        Tag::Notify(PATHS[*path].into()),
+                    );
+                }
+            }
+            Action::Deliver { chunk } => self.deliver(*chunk),
+            Action::DeliverAll => self.deliver(usize::MAX / 2),
+            Action::Disconnect => {
+                if self.h.conn.is_some() {
+                    self.h.server_close();
+                    self.reset_connection();
+                }
+            }
+            Action::Advance { ms } => {
+                self.h.advance(Duration::from_millis(*ms));
+                self.sync_conn();
+            }
+            Action::Connect { read_only, expire } => {
+                if self.h.pending_connect().is_some() {
+                    self.h.accept();
+                    self.reset_connection();
+                    self.flush(None);
+                    let resp = if *expire {
+                        FakeServer::connect_response(0, 0, [0; 16], Some(false))
+                    } else {
+                        FakeServer::connect_response(6000, 42, [5; 16], Some(*read_only))
+                    };
+                    self.push(resp, if *expire { Tag::Ends } else { Tag::Quiet });
+                }
+            }
+            Action::Refuse => {
+                if self.h.pending_connect().is_some() {
+                    self.h.refuse();
+                }
+            }
+            Action::BadReply => {
+                if self.h.session.state().is_connected() && self.h.conn.is_some() {
+                    self.push(
+                        FakeServer::reply(999_999, 1, ErrorCode::Ok, None),
+                        Tag::Ends,
+                    );
+                }
+            }
+            Action::AddAuth { ok } => {
+                let scheme = if *ok { "digest" } else { "bad" };
+                self.h
+                    .session
+                    .add_auth(scheme, Bytes::from_static(b"u:p"), self.h.now);
+                self.h.pump();
+            }
+            Action::Close => {
+                self.h.session.close(self.h.now);
+                self.h.pump();
+                self.sync_conn();
+            }
+        }
+        // Connection attempts the harness did not answer stay pending; flush pings and
+        // handshakes that timers produced.
+        if matches!(a, Action::Advance { .. }) {
+            self.flush(None);
+        }
+        let after = self.h.session.state();
+        assert!(
+            before == after || before.can_transition_to(after),
+            "illegal transition {before:?} -> {after:?} on {a:?}"
+        );
+        assert!(
+            self.h.session.send_buf().len() <= 64 * 1024 + 4096,
+            "send buffer unbounded: {}",
+            self.h.session.send_buf().len()
+        );
+    }
+
+    fn finish(&mut self) {
+        self.h.session.close(self.h.now);
+        self.h.pump();
+        self.h.advance(Duration::from_secs(10));
+        assert!(
+            self.h.session.state().is_terminal(),
+            "{:?}",
+            self.h.session.state()
+        );
+        assert_eq!(self.h.session.poll_timeout(), None);
+        assert_eq!(self.h.session.poll_transport(self.h.now), None);
+
+        // every accepted request completed exactly once, in submit order
+        let replies: Vec<(RequestId, Result<zk_session::Response, RequestError>)> = self
+            .h
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Reply { id, result } => Some((*id, result.clone())),
+                _ => None,
+            })
+            .collect();
+        let mut count: HashMap<RequestId, usize> = HashMap::new();
+        for (id, _) in &replies {
+            *count.entry(*id).or_default() += 1;
+        }
+        for id in &self.accepted {
+            assert_eq!(
+                count.get(id),
+                Some(&1),
+                "request {id} completed {:?} times",
+                count.get(id)
+            );
+        }
+        assert_eq!(count.len(), self.accepted.len(), "replies for unknown ids");
+        let ids: Vec<RequestId> = replies.iter().map(|r| r.0).collect();
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "replies out of submit order: {ids:?}"
+        );
+
+        // wire-derived events come in wire order
+        let actual: Vec<Tag> = self
+            .h
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Watch(w) if (1..=4).contains(&w.event_type.to_i32()) => {
+                    Some(Tag::Notify(w.path.clone()))
+                }
+                Event::Reply {
+                    result: Ok(_) | Err(RequestError::Server(_)),
+                    ..
+                } => Some(Tag::UserReply),
+                _ => None,
+            })
+            .collect();
+        let expected: Vec<Tag> = self
+            .realized
+            .iter()
+            .filter(|t| matches!(t, Tag::Notify(_) | Tag::UserReply))
+            .cloned()
+            .collect();
+        assert_eq!(actual, expected);
+        if std::env::var_os("MODEL_STATS").is_some() {
+            let losses = replies
+                .iter()
+                .filter(|r| r.1 == Err(RequestError::ConnectionLoss))
+                .count();
+            let states: Vec<_> = self
+                .h
+                .events
+                .iter()
+                .filter_map(|e| match e {
+                    Event::State { state, .. } => Some(state.to_i32()),
+                    _ => None,
+                })
+                .collect();
+            eprintln!(
+                "accepted {} wire-replies {} notifies {} losses {} states {:?} end {:?}",
+                self.accepted.len(),
+                expected.iter().filter(|t| **t == Tag::UserReply).count(),
+                expected
+                    .iter()
+                    .filter(|t| matches!(t, Tag::Notify(_)))
+                    .count(),
+                losses,
+                states,
+                self.h.session.state()
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn session_invariants(seed in any::<u64>(), actions in proptest::collection::vec(action(), 1..120)) {
+        let mut m = Model::new(seed);
+        for a in &actions {
+            m.step(a);
+        }
+        m.finish();
+        let _ = m.bad_auth;
+    }
+}
