@@ -148,7 +148,7 @@ fn codec(c: &mut Criterion) {
                     path: format!("/bench/multi/n{i}"),
                 })
             } else {
-                MultiResult::SetData(SetDataResponse { stat: stat() })
+                MultiResult::SetData(Box::new(SetDataResponse { stat: stat() }))
             }
         })
         .collect();

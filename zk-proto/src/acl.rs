@@ -7,7 +7,11 @@ use bytes::BufMut;
 
 use crate::jute::{DecodeError, Field, Reader};
 
-/// Permission bits of an [`Acl`] (`ZooDefs.Perms`). Unknown bits are kept as they are.
+/// Permission bits of an [`Acl`] (`ZooDefs.Perms`).
+///
+/// Decoding, encoding, `|` and `&` keep bits outside [`Perms::ALL`] as they are; only
+/// `!` drops them (it complements within the five known bits, so `!Perms::READ` is
+/// `WRITE | CREATE | DELETE | ADMIN`, not a value with 27 unknown bits set).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Perms(pub i32);
@@ -67,6 +71,7 @@ impl BitAndAssign for Perms {
 
 impl Not for Perms {
     type Output = Perms;
+    /// The known bits not in `self`; bits outside [`Perms::ALL`] are dropped.
     fn not(self) -> Perms {
         Perms(!self.0 & Perms::ALL.0)
     }
@@ -116,6 +121,9 @@ impl Field for Perms {
         field: &'static str,
     ) -> Result<Self, DecodeError> {
         r.read_i32(record, field).map(Perms)
+    }
+    fn skip(r: &mut Reader) -> Option<()> {
+        r.skip(4)
     }
 }
 

@@ -137,4 +137,7 @@ impl std::fmt::Display for ErrorCode {
     }
 }
 
+/// Every code is an `Error`, [`ErrorCode::Ok`] included, so a reply's code can be
+/// returned or wrapped (`?`, `Box<dyn Error>`) as it is. Nothing here turns `Ok` into
+/// an error: check [`ErrorCode::is_ok`] first, and report only the codes that are not.
 impl std::error::Error for ErrorCode {}

@@ -147,29 +147,46 @@ impl FrameDecoder {
     }
 }
 
-fn put_len(buf: &mut BytesMut, len: usize) {
-    let len = i32::try_from(len).expect("frame longer than i32::MAX bytes");
-    buf.put_i32(len);
+/// The frame length as the prefix's i32, checked before anything is reserved.
+fn prefix(len: usize) -> i32 {
+    let Ok(prefix) = i32::try_from(len) else {
+        panic!("frame of {len} bytes exceeds i32::MAX, the longest a length prefix can say");
+    };
+    prefix
 }
 
 /// Appends one frame holding `body`: reserves `encoded_len + 4` once, writes the prefix
 /// and the body.
+///
+/// # Panics
+///
+/// If `body.encoded_len()` exceeds `i32::MAX`, before anything is reserved or written.
+/// Check the length first (as the session does against its maximum frame length) to
+/// avoid it.
 pub fn encode_frame<T: Encode + ?Sized>(body: &T, buf: &mut BytesMut) {
     let len = body.encoded_len();
+    let prefix = prefix(len);
     buf.reserve(LENGTH_PREFIX_LEN + len);
-    put_len(buf, len);
+    buf.put_i32(prefix);
     body.encode(buf);
 }
 
 /// Appends one frame holding `header` then `body` (a request or reply), in one pass.
+///
+/// # Panics
+///
+/// If the header and body together exceed `i32::MAX` bytes, before anything is reserved
+/// or written. For requests, [`Request::frame_len`](crate::Request::frame_len) gives
+/// the length to check first.
 pub fn encode_frame_with_header<H: Encode + ?Sized, T: Encode + ?Sized>(
     header: &H,
     body: &T,
     buf: &mut BytesMut,
 ) {
     let len = header.encoded_len() + body.encoded_len();
+    let prefix = prefix(len);
     buf.reserve(LENGTH_PREFIX_LEN + len);
-    put_len(buf, len);
+    buf.put_i32(prefix);
     header.encode(buf);
     body.encode(buf);
 }

@@ -9,12 +9,15 @@
 //!   pass.
 //! * One Rust type per jute record, each implementing [`Encode`] and [`Decode`]. Decoding
 //!   never trusts a length: everything is checked against the bytes left in the frame
-//!   before allocation, and a failure is a [`DecodeError`] naming the record and field.
+//!   before allocation, and a failure is a [`DecodeError`] naming the record and field,
+//!   and the records (and list indexes) it sits in. String bytes never fail: they are
+//!   read as Java writes and reads them ([`jute::decode_java_string`]).
 //!   Znode data and auth bytes are zero-copy [`Bytes`] slices of the frame.
 //! * Op-level enums: [`Request`] (one variant per client op, with
 //!   [`Request::op_code`]), [`Response`] (decoded with [`Response::decode`] given the op
 //!   of the request answered), [`Reply`] (a whole server frame), [`WatcherEvent`]
-//!   (notifications, xid [`xid::NOTIFICATION`]).
+//!   (notifications, xid [`xid::NOTIFICATION`]). A session reads the reply header
+//!   first with [`split_reply`], routes it by xid, then decodes the body.
 //! * Every enum that comes off the wire ([`OpCode`], [`ErrorCode`], [`EventType`],
 //!   [`KeeperState`], [`WatcherType`], [`AddWatchMode`], [`CreateMode`]) keeps unknown
 //!   values as `Unknown(i32)`, so a newer server never fails a frame.
@@ -24,8 +27,34 @@
 //!
 //! No IO, no clock, no session state: it does not assign xids, match replies to
 //! requests, track watches, apply a chroot, or decide when to ping. That is the session's
-//! job (`zk-session`). Nothing here blocks or allocates more than the frame in hand
-//! needs.
+//! job (`zk-session`). Nothing here blocks.
+//!
+//! # Memory
+//!
+//! Memory is bounded by a small constant times the frame: decoding one frame allocates
+//! at most **6 times the frame's length** (bytes asked of the allocator, at any moment
+//! of the decode, result included; measured on hostile frames by `tests/memory.rs`).
+//!
+//! * The worst shapes are vectors of the smallest elements: an empty string is 4 bytes
+//!   on the wire and a 24-byte `String` in memory (getChildren, getEphemerals), an empty
+//!   [`ClientInfo`] 8 bytes and 48 (whoAmI); an empty [`Acl`] gives 4.7 times. A
+//!   vector's count is checked against the bytes left, then reserved exactly once.
+//! * A multi's results have no count on the wire: they are counted first (without
+//!   allocating), then reserved exactly once, so nothing grows by doubling. A
+//!   [`MultiResult`] is 32 bytes (results with a Stat are boxed), against at least 9 on
+//!   the wire: at most 3.6 times.
+//! * Strings that are not valid UTF-8 may grow up to 3 times (one 3-byte U+FFFD per
+//!   bad byte); within a vector this stays under the 6 times above.
+//! * Znode data, auth and SASL bytes are zero-copy slices of the frame.
+//! * Decoding a *client* frame ([`Request::decode_frame`], as a fake server does) is
+//!   bounded by 7 times: a 14-byte getData sub-op of a multiRead is a 96-byte
+//!   [`MultiOp`] (not boxed, to keep the variants constructible as they are).
+//!
+//! So the memory one hostile reply can cost grows linearly with the maximum frame
+//! length: about 6 MiB at the default [`DEFAULT_MAX_FRAME_LEN`] (1 MiB), 12 GiB at
+//! `i32::MAX`. The system allocator's own overhead per block comes on top: with glibc
+//! (at least 32 bytes a block), a list of 1-byte child names costs about 11 times its
+//! frame.
 //!
 //! # Example
 //!
@@ -63,6 +92,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 #[macro_use]
 mod macros;
 
@@ -96,7 +127,7 @@ pub use frame::{
     encode_frame_with_header,
 };
 pub use header::{ReplyHeader, RequestHeader};
-pub use jute::{Decode, DecodeError, DecodeErrorKind, Encode, Reader};
+pub use jute::{Decode, DecodeError, DecodeErrorKind, DecodeLocation, Encode, Reader};
 pub use opcode::OpCode;
 pub use ops::acl_ops::{GetAclRequest, GetAclResponse, SetAclRequest, SetAclResponse};
 pub use ops::admin::{ReconfigRequest, SyncRequest, SyncResponse};
@@ -121,6 +152,6 @@ pub use ops::watches::{
 };
 pub use path::{PathError, is_forbidden_char, validate_path};
 pub use request::Request;
-pub use response::{Reply, Response, decode_notification, decode_reply};
+pub use response::{Reply, Response, decode_notification, decode_reply, split_reply};
 pub use stat::Stat;
 pub use watch::{AddWatchMode, EventType, KeeperState, WatcherEvent, WatcherType};

@@ -78,6 +78,9 @@ macro_rules! wire_enum {
             ) -> Result<Self, $crate::jute::DecodeError> {
                 r.read_i32(record, field).map(Self::from_i32)
             }
+            fn skip(r: &mut $crate::jute::Reader) -> Option<()> {
+                <i32 as $crate::jute::Field>::skip(r)
+            }
         }
 
         #[cfg(feature = "arbitrary")]
@@ -137,10 +140,15 @@ macro_rules! record {
             }
             fn take(
                 r: &mut $crate::jute::Reader,
-                _record: &'static str,
-                _field: &'static str,
+                record: &'static str,
+                field: &'static str,
             ) -> Result<Self, $crate::jute::DecodeError> {
-                <$name as $crate::jute::Decode>::decode(r)
+                <$name as $crate::jute::Decode>::decode(r).map_err(|e| e.within(record, field, None))
+            }
+            #[allow(unused_variables)]
+            fn skip(r: &mut $crate::jute::Reader) -> Option<()> {
+                $( <$ty as $crate::jute::Field>::skip(r)?; )*
+                Some(())
             }
         }
     };
@@ -157,5 +165,19 @@ macro_rules! display_by_name {
                 }
             }
         }
+    };
+}
+
+/// The op codes that have neither a request nor a response record of their own
+/// (notification, check, deleteContainer, createSession, error, unknown), as a pattern.
+/// Both `Request::decode` and `Response::decode` reject them.
+macro_rules! ops_without_record {
+    () => {
+        $crate::OpCode::Notification
+            | $crate::OpCode::Check
+            | $crate::OpCode::DeleteContainer
+            | $crate::OpCode::CreateSession
+            | $crate::OpCode::Error
+            | $crate::OpCode::Unknown(_)
     };
 }

@@ -3,8 +3,6 @@
 //! The server does not fully validate paths (a bad path often just gives NONODE), so a
 //! client validates before sending.
 
-use std::borrow::Cow;
-
 /// Why a path is invalid. Positions are byte offsets into the path as given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PathError {
@@ -70,41 +68,41 @@ pub fn validate_path(path: &str, sequential: bool) -> Result<(), PathError> {
     if path.is_empty() {
         return Err(PathError::Empty);
     }
-    let s: Cow<'_, str> = if sequential {
-        Cow::Owned(format!("{path}1"))
-    } else {
-        Cow::Borrowed(path)
-    };
-    if !s.starts_with('/') {
+    if !path.starts_with('/') {
         return Err(PathError::NoLeadingSlash);
     }
-    if s.len() == 1 {
-        return Ok(());
+    if !sequential {
+        if path.len() == 1 {
+            return Ok(());
+        }
+        if path.ends_with('/') {
+            return Err(PathError::TrailingSlash);
+        }
     }
-    if s.ends_with('/') {
-        return Err(PathError::TrailingSlash);
-    }
-    let chars: Vec<(usize, char)> = s.char_indices().collect();
-    let at_end_of_segment = |i: usize| i + 1 == chars.len() || chars[i + 1].1 == '/';
-    let mut last = '/';
-    for i in 1..chars.len() {
-        let (position, c) = chars[i];
+    // A sequential path is checked with a virtual "1" after it, as Java appends one; no
+    // string is built for it. The leading '/' is skipped: it is the first `last`.
+    let suffix = sequential.then_some((path.len(), '1'));
+    let mut chars = path.char_indices().chain(suffix).skip(1).peekable();
+    // The two characters before `c`, and where the first of them starts.
+    let (mut last, mut last_position, mut before_last) = ('/', 0, '/');
+    while let Some((position, c)) = chars.next() {
+        let at_end_of_segment = matches!(chars.peek(), None | Some((_, '/')));
         if c == '/' && last == '/' {
             return Err(PathError::EmptySegment { position });
         } else if c == '.' && last == '.' {
-            if chars[i - 2].1 == '/' && at_end_of_segment(i) {
+            if before_last == '/' && at_end_of_segment {
                 return Err(PathError::RelativeSegment {
-                    position: chars[i - 1].0,
+                    position: last_position,
                 });
             }
         } else if c == '.' {
-            if last == '/' && at_end_of_segment(i) {
+            if last == '/' && at_end_of_segment {
                 return Err(PathError::RelativeSegment { position });
             }
         } else if is_forbidden_char(c) {
             return Err(PathError::InvalidChar { position, ch: c });
         }
-        last = c;
+        (before_last, last, last_position) = (last, c, position);
     }
     Ok(())
 }

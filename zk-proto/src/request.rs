@@ -3,6 +3,7 @@
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::jute::{Decode, DecodeError, DecodeErrorKind, Encode, Reader};
+use crate::ops::multi::CreateBody;
 use crate::{
     Acl, AddWatchRequest, AuthPacket, CheckWatchesRequest, CreateMode, CreateModeError,
     CreateRequest, CreateTtlRequest, DeleteRequest, ExistsRequest, GetAclRequest,
@@ -122,12 +123,11 @@ impl Request {
         with_stat: bool,
     ) -> Result<Request, CreateModeError> {
         Ok(
-            match crate::MultiOp::create(path, data, acl, mode, ttl, with_stat)? {
-                crate::MultiOp::CreateTtl(r) => Request::CreateTtl(r),
-                crate::MultiOp::CreateContainer(r) => Request::CreateContainer(r),
-                crate::MultiOp::Create2(r) => Request::Create2(r),
-                crate::MultiOp::Create(r) => Request::Create(r),
-                _ => unreachable!("MultiOp::create only builds create sub-ops"),
+            match CreateBody::new(path.into(), data.into(), acl, mode, ttl, with_stat)? {
+                CreateBody::Ttl(r) => Request::CreateTtl(r),
+                CreateBody::Container(r) => Request::CreateContainer(r),
+                CreateBody::Create2(r) => Request::Create2(r),
+                CreateBody::Create(r) => Request::Create(r),
             },
         )
     }
@@ -235,23 +235,24 @@ impl Request {
             OpCode::AddWatch => Request::AddWatch(r.read()?),
             OpCode::WhoAmI => Request::WhoAmI,
             OpCode::CloseSession => Request::CloseSession,
-            OpCode::Notification
-            | OpCode::Check
-            | OpCode::DeleteContainer
-            | OpCode::CreateSession
-            | OpCode::Error
-            | OpCode::Unknown(_) => {
-                return Err(DecodeError::new(
-                    "Request",
-                    "op",
-                    DecodeErrorKind::UnsupportedOp(op.to_i32()),
-                ));
-            }
+            ops_without_record!() => return Err(unsupported_op("Request", op)),
         })
+    }
+
+    /// The length of the frame [`Request::encode_frame`] writes, prefix not counted:
+    /// `RequestHeader::LEN + encoded_len()`. Compare it with the maximum frame length
+    /// (and `i32::MAX`) before encoding; nothing is allocated to compute it.
+    pub fn frame_len(&self) -> usize {
+        RequestHeader::LEN + self.encoded_len()
     }
 
     /// Appends a whole frame: length prefix, `RequestHeader { xid, op: self.op_code() }`
     /// and the body, reserving exactly once. Use [`Request::fixed_xid`] for ping/auth.
+    ///
+    /// # Panics
+    ///
+    /// If [`Request::frame_len`] exceeds `i32::MAX` (checked before anything is
+    /// reserved); see [`crate::encode_frame_with_header`].
     pub fn encode_frame(&self, xid: i32, buf: &mut BytesMut) {
         let header = RequestHeader {
             xid,
@@ -277,4 +278,10 @@ impl Encode for Request {
     fn encode(&self, buf: &mut impl BufMut) {
         each_body!(self, r => r.encode(buf), ())
     }
+}
+
+/// The error for an op that has no record of the kind being decoded (a request or a
+/// response body): [`DecodeErrorKind::UnsupportedOp`], named `what.op`.
+pub(crate) fn unsupported_op(what: &'static str, op: OpCode) -> DecodeError {
+    DecodeError::new(what, "op", DecodeErrorKind::UnsupportedOp(op.to_i32()))
 }

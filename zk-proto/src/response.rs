@@ -3,7 +3,8 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::jute::{Decode, DecodeError, DecodeErrorKind, Encode, Reader};
+use crate::jute::{Decode, DecodeError, Encode, Reader};
+use crate::request::unsupported_op;
 use crate::{
     Create2Response, CreateResponse, ErrorCode, ErrorResponse, ExistsResponse, GetAclResponse,
     GetAllChildrenNumberResponse, GetChildren2Response, GetChildrenResponse, GetDataResponse,
@@ -99,23 +100,31 @@ impl Response {
                 }
             }
             OpCode::WhoAmI => Response::WhoAmI(r.read()?),
-            OpCode::Notification
-            | OpCode::Check
-            | OpCode::DeleteContainer
-            | OpCode::CreateSession
-            | OpCode::Error
-            | OpCode::Unknown(_) => {
-                return Err(DecodeError::new(
-                    "Response",
-                    "op",
-                    DecodeErrorKind::UnsupportedOp(op.to_i32()),
-                ));
-            }
+            ops_without_record!() => return Err(unsupported_op("Response", op)),
         })
+    }
+
+    /// Decodes the body of a reply whose header is `header`, to a request with op `op`:
+    /// `None` without reading anything when `header.err` is not `Ok` (an error reply's
+    /// body is not worth reading), else [`Response::decode`].
+    pub fn decode_reply_body(
+        header: &ReplyHeader,
+        op: OpCode,
+        r: &mut Reader,
+    ) -> Result<Option<Response>, DecodeError> {
+        if header.err.is_ok() {
+            Response::decode(op, r).map(Some)
+        } else {
+            Ok(None)
+        }
     }
 
     /// Appends a whole reply frame (length prefix, header, body), as a server would.
     /// `body` is written only when given; pass `None` for error replies.
+    ///
+    /// # Panics
+    ///
+    /// If the frame would exceed `i32::MAX` bytes; see [`crate::encode_frame`].
     pub fn encode_frame(header: &ReplyHeader, body: Option<&Response>, buf: &mut BytesMut) {
         match body {
             Some(b) => crate::encode_frame_with_header(header, b, buf),
@@ -195,21 +204,19 @@ impl Reply {
     /// for the op of the request a non-notification xid answers; it is not called for
     /// xid -1. Ping (-2) and auth (-4) replies need an op too: return
     /// [`OpCode::Ping`] / [`OpCode::Auth`].
+    ///
+    /// A session that must look the xid up first (and may find it unknown or out of
+    /// order) uses [`split_reply`] and [`Response::decode_reply_body`] instead.
     pub fn decode(
         frame: Bytes,
         op_for_xid: impl FnOnce(&ReplyHeader) -> OpCode,
     ) -> Result<Reply, DecodeError> {
-        let mut r = Reader::new(frame);
-        let header = ReplyHeader::decode(&mut r)?;
+        let (header, mut r) = split_reply(frame)?;
         if header.xid == xid::NOTIFICATION {
             let event = WatcherEvent::decode(&mut r)?;
             return Ok(Reply::Notification { header, event });
         }
-        let body = if header.err.is_ok() {
-            Some(Response::decode(op_for_xid(&header), &mut r)?)
-        } else {
-            None
-        };
+        let body = Response::decode_reply_body(&header, op_for_xid(&header), &mut r)?;
         Ok(Reply::Response { header, body })
     }
 
@@ -221,27 +228,47 @@ impl Reply {
     }
 }
 
+/// Splits a server frame after the handshake (without its length prefix) into its
+/// [`ReplyHeader`] and a [`Reader`] positioned at the body, which is not looked at.
+///
+/// This is the lower-level entry point for a session: read the header, route it by
+/// xid (notification, ping, auth, or the oldest pending request, which gives the op),
+/// then decode the body with [`WatcherEvent::decode`] or
+/// [`Response::decode_reply_body`] (which reads it only when err is 0).
+///
+/// ```
+/// use bytes::BytesMut;
+/// use zk_proto::*;
+/// let mut buf = BytesMut::new();
+/// let header = ReplyHeader { xid: 3, zxid: 9, err: ErrorCode::NoNode };
+/// Response::encode_frame(&header, None, &mut buf);
+/// let (h, mut body) = split_reply(buf.freeze().slice(4..))?;
+/// assert_eq!(h, header);
+/// // Look the xid up, find the op (say exists), then:
+/// assert_eq!(Response::decode_reply_body(&h, OpCode::Exists, &mut body)?, None);
+/// # Ok::<(), DecodeError>(())
+/// ```
+pub fn split_reply(frame: Bytes) -> Result<(ReplyHeader, Reader), DecodeError> {
+    let mut r = Reader::new(frame);
+    let header = ReplyHeader::decode(&mut r)?;
+    Ok((header, r))
+}
+
 /// Decodes a whole server reply frame (without its length prefix) to a request of op
 /// `op`: the header, then the body only if err is 0. Convenient for tests and golden
-/// frames; a session that must look at the xid first uses [`Reply::decode`].
+/// frames; a session that must look at the xid first uses [`split_reply`].
 pub fn decode_reply(
     frame: Bytes,
     op: OpCode,
 ) -> Result<(ReplyHeader, Option<Response>), DecodeError> {
-    let mut r = Reader::new(frame);
-    let header = ReplyHeader::decode(&mut r)?;
-    let body = if header.err.is_ok() {
-        Some(Response::decode(op, &mut r)?)
-    } else {
-        None
-    };
+    let (header, mut r) = split_reply(frame)?;
+    let body = Response::decode_reply_body(&header, op, &mut r)?;
     Ok((header, body))
 }
 
 /// Decodes a whole notification frame (xid -1) into its header and event.
 pub fn decode_notification(frame: Bytes) -> Result<(ReplyHeader, WatcherEvent), DecodeError> {
-    let mut r = Reader::new(frame);
-    let header = ReplyHeader::decode(&mut r)?;
+    let (header, mut r) = split_reply(frame)?;
     let event = WatcherEvent::decode(&mut r)?;
     Ok((header, event))
 }

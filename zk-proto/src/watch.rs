@@ -41,7 +41,10 @@ wire_enum! {
         Expired = -112 => "Expired",
         /// 7: the session was closed by the client.
         Closed = 7 => "Closed",
-        /// -1: deprecated `Unknown`, never sent.
+        /// -1: Java's deprecated constant `Unknown`, never sent. Its
+        /// [`name`](KeeperState::name) is Java's, `"Unknown"`; do not confuse it with
+        /// [`KeeperState::Unknown`], a value this crate does not know, whose name is
+        /// `"UNKNOWN"` and which displays as `UNKNOWN(<value>)`.
         DeprecatedUnknown = -1 => "Unknown",
         /// 1: deprecated `NoSyncConnected`, never sent.
         NoSyncConnected = 1 => "NoSyncConnected",

@@ -11,8 +11,3 @@ pub const PING: i32 = -2;
 pub const AUTH: i32 = -4;
 /// `SET_WATCHES_XID`, used by the C client for SetWatches; the server echoes it.
 pub const SET_WATCHES: i32 = -8;
-
-/// Whether `xid` is one of the special values above, that is, not an ordinary request.
-pub const fn is_special(xid: i32) -> bool {
-    matches!(xid, NOTIFICATION | PING | AUTH | SET_WATCHES)
-}

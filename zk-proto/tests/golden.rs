@@ -453,9 +453,10 @@ fn successful_multi_answers_each_op_by_its_own_type() {
             path: "/golden/m1".into()
         })
     );
-    let MultiResult::SetData(SetDataResponse { stat }) = set_data else {
+    let MultiResult::SetData(set_data) = set_data else {
         panic!("{set_data:?}");
     };
+    let SetDataResponse { stat } = &**set_data;
     assert_eq!((stat.czxid, stat.mzxid, stat.pzxid), (zxid, zxid, zxid));
     assert_eq!(
         (stat.version, stat.data_length, stat.num_children),

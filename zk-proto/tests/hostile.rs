@@ -153,19 +153,147 @@ fn huge_counts_in_every_vector_field_fail_fast() {
     assert_eq!(err.field, "child_watches");
 }
 
+/// A ustring holding `bytes`, as the whole body of a CreateResponse.
+fn create_response_path(bytes: &[u8]) -> String {
+    let f = frame(|b| {
+        b.put_i32(bytes.len() as i32);
+        b.put_slice(bytes);
+    });
+    CreateResponse::decode_bytes(f).unwrap().path
+}
+
 #[test]
-fn invalid_utf8_is_an_error() {
-    for bad in [&[0xFF, 0xFE][..], &[b'/', 0xC3], &[0xED, 0xA0, 0x80]] {
-        let f = frame(|b| {
-            b.put_i32(bad.len() as i32);
-            b.put_slice(bad);
-        });
-        let err = CreateResponse::decode_bytes(f).unwrap_err();
-        assert_eq!((err.record, err.field), ("CreateResponse", "path"));
-        assert!(
-            matches!(err.kind, DecodeErrorKind::InvalidUtf8 { .. }),
-            "{err}"
+fn invalid_utf8_decodes_lossily_and_never_fails() {
+    let cases: &[(&[u8], &str)] = &[
+        (&[0xFF, 0xFE], "\u{FFFD}\u{FFFD}"),
+        // A sequence cut short at the end of the string.
+        (b"/\xC3", "/\u{FFFD}"),
+        (b"/a\xE2\x82", "/a\u{FFFD}"),
+        // A lone high surrogate (no low one after it), then a lone low surrogate: each
+        // byte of them is a maximal invalid sequence, as in from_utf8_lossy.
+        (b"\xED\xA0\xBDx", "\u{FFFD}\u{FFFD}\u{FFFD}x"),
+        (b"\xED\xB8\x80", "\u{FFFD}\u{FFFD}\u{FFFD}"),
+        // Two high surrogates: not a pair.
+        (
+            b"\xED\xA0\xBD\xED\xA0\xBD",
+            "\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}",
+        ),
+        // A stray continuation byte, an overlong NUL (Java's modified UTF-8), C0/F5.
+        (b"a\x80b", "a\u{FFFD}b"),
+        (b"\xC0\x80", "\u{FFFD}\u{FFFD}"),
+        (b"\xF5", "\u{FFFD}"),
+        // A valid 4-byte sequence next to invalid bytes stays as it is.
+        (b"\xF0\x9F\x98\x80\xFF", "\u{1F600}\u{FFFD}"),
+    ];
+    for &(bytes, want) in cases {
+        assert_eq!(create_response_path(bytes), want, "{bytes:02X?}");
+        assert_eq!(
+            create_response_path(bytes),
+            String::from_utf8_lossy(bytes),
+            "same as from_utf8_lossy when there is no surrogate pair: {bytes:02X?}"
         );
+    }
+}
+
+#[test]
+fn java_surrogate_pairs_decode_to_the_character() {
+    // U+1F600 as Java's BinaryOutputArchive writes it: two 3-byte surrogates.
+    const CESU: &[u8] = b"\xED\xA0\xBD\xED\xB8\x80";
+    assert_eq!(create_response_path(CESU), "\u{1F600}");
+    // Mixed with valid text and a lone surrogate.
+    let mut bytes = b"/a".to_vec();
+    bytes.extend_from_slice(CESU);
+    bytes.extend_from_slice(b"\xED\xA0\x80b");
+    bytes.extend_from_slice(CESU);
+    assert_eq!(
+        create_response_path(&bytes),
+        "/a\u{1F600}\u{FFFD}\u{FFFD}\u{FFFD}b\u{1F600}"
+    );
+    // The first and last non-BMP characters.
+    assert_eq!(
+        create_response_path(b"\xED\xA0\x80\xED\xB0\x80"),
+        "\u{10000}"
+    );
+    assert_eq!(
+        create_response_path(b"\xED\xAF\xBF\xED\xBF\xBF"),
+        "\u{10FFFF}"
+    );
+}
+
+#[test]
+fn whoami_reply_with_a_java_encoded_emoji_user() {
+    // whoAmI after addAuth("digest", "😀:pw"): the server writes the user with
+    // BinaryOutputArchive, so the emoji is two 3-byte surrogates.
+    let f = frame(|b| {
+        ReplyHeader {
+            xid: 5,
+            zxid: 0x10,
+            err: ErrorCode::Ok,
+        }
+        .encode(b);
+        b.put_i32(1);
+        b.put_i32(6);
+        b.put_slice(b"digest");
+        b.put_i32(6);
+        b.put_slice(&[0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80]);
+    });
+    let (header, body) = decode_reply(f, OpCode::WhoAmI).unwrap();
+    assert_eq!(header.xid, 5);
+    let Some(Response::WhoAmI(r)) = body else {
+        panic!("{body:?}")
+    };
+    assert_eq!(
+        r.client_info,
+        vec![ClientInfo {
+            auth_scheme: "digest".into(),
+            user: "😀".into(),
+        }]
+    );
+    // Encoding writes standard UTF-8 (4 bytes), which Java's reader decodes to the same
+    // string.
+    assert_eq!(&r.to_vec()[18..], "😀".as_bytes());
+}
+
+#[test]
+fn valid_utf8_is_unchanged() {
+    for s in [
+        "",
+        "/",
+        "/a/b",
+        "/ü/日本",
+        "😀",
+        "/\u{FFFD}",
+        "a\u{10FFFF}\u{0}",
+    ] {
+        assert_eq!(create_response_path(s.as_bytes()), s);
+    }
+}
+
+proptest! {
+    /// Any bytes decode; valid UTF-8 unchanged, else as from_utf8_lossy once the Java
+    /// surrogate pairs are joined (checked independently by re-encoding the pairs).
+    #[test]
+    fn strings_never_fail(bytes in proptest::collection::vec(
+        prop_oneof![
+            any::<u8>(),
+            Just(0xED), Just(0xA0), Just(0xB0), Just(0x80), Just(0xBF),
+        ],
+        0..24,
+    )) {
+        let s = jute::decode_java_string(&bytes);
+        match std::str::from_utf8(&bytes) {
+            Ok(valid) => prop_assert_eq!(&s, valid),
+            Err(_) => {
+                let has_pair = bytes.windows(6).any(|w| {
+                    w[0] == 0xED && (0xA0..=0xAF).contains(&w[1]) && w[3] == 0xED
+                        && (0xB0..=0xBF).contains(&w[4])
+                });
+                if !has_pair {
+                    prop_assert_eq!(&s, &String::from_utf8_lossy(&bytes));
+                }
+                prop_assert!(s.len() <= 3 * bytes.len());
+            }
+        }
     }
 }
 
@@ -482,7 +610,7 @@ fn unsupported_ops_and_multi_types_are_typed_errors() {
     assert_eq!(err.kind, DecodeErrorKind::UnknownMultiType(77));
     assert_eq!(
         err.to_string(),
-        "MultiHeader.op_type: unknown multi op type 77"
+        "MultiResponse.results[0]: MultiHeader.op_type: unknown multi op type 77"
     );
     // A multi request sub-op that is not allowed (getACL).
     let f = frame(|b| {
@@ -539,4 +667,107 @@ fn auth_failure_reply_has_no_body() {
     .unwrap();
     assert_eq!(reply.header().err, ErrorCode::AuthFailed);
     assert!(matches!(reply, Reply::Response { body: None, .. }));
+}
+
+#[test]
+fn errors_name_the_enclosing_records_and_indexes() {
+    // A truncated Stat inside a GetDataResponse.
+    let f = frame(|b| {
+        b.put_i32(2);
+        b.put_slice(b"hi");
+        b.put_slice(&[0; 3]);
+    });
+    let err = GetDataResponse::decode_bytes(f).unwrap_err();
+    assert_eq!((err.record, err.field, err.index), ("Stat", "czxid", None));
+    assert_eq!(
+        err.outer,
+        vec![DecodeLocation {
+            record: "GetDataResponse",
+            field: "stat",
+            index: None
+        }]
+    );
+    assert_eq!(
+        err.to_string(),
+        "GetDataResponse.stat: Stat.czxid: needs 8 bytes but only 3 bytes remain"
+    );
+
+    // The third child name runs past the end.
+    let f = frame(|b| {
+        b.put_i32(3);
+        for _ in 0..2 {
+            b.put_i32(1);
+            b.put_u8(b'x');
+        }
+        b.put_i32(50);
+    });
+    let err = GetChildrenResponse::decode_bytes(f).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "GetChildrenResponse.children[2]: length 50 exceeds the 0 bytes remaining"
+    );
+
+    // An ACL entry's id, in a getACL reply frame.
+    let f = frame(|b| {
+        ReplyHeader {
+            xid: 1,
+            zxid: 1,
+            err: ErrorCode::Ok,
+        }
+        .encode(b);
+        b.put_i32(2);
+        Acl::new(Perms::ALL, Id::anyone()).encode(b);
+        b.put_i32(31);
+        b.put_i32(5);
+        b.put_slice(b"world");
+        b.put_i32(-7);
+    });
+    let err = decode_reply(f, OpCode::GetAcl).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "GetAclResponse.acl[1]: Acl.id: Id.id: invalid negative length -7"
+    );
+    let names: Vec<String> = err.locations().map(|l| l.to_string()).collect();
+    assert_eq!(names, ["GetAclResponse.acl[1]", "Acl.id", "Id.id"]);
+
+    // The third result of a multi: a create2 whose Stat is cut short.
+    let f = frame(|b| {
+        MultiResponse {
+            results: vec![MultiResult::Delete, MultiResult::Check],
+        }
+        .encode(b);
+        b.truncate(b.len() - MultiHeader::LEN);
+        MultiHeader {
+            op_type: OpCode::Create2,
+            done: false,
+            err: ErrorCode::Ok,
+        }
+        .encode(b);
+        b.put_i32(2);
+        b.put_slice(b"/a");
+        b.put_slice(&[0; 10]);
+    });
+    let err = MultiResponse::decode_bytes(f).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "MultiResponse.results[2]: Create2Response.stat: Stat.mzxid: \
+         needs 8 bytes but only 2 bytes remain"
+    );
+    // A multi request whose second op has a bad header.
+    let f = frame(|b| {
+        MultiRequest {
+            ops: vec![MultiOp::Delete(DeleteRequest {
+                path: "/a".into(),
+                version: -1,
+            })],
+        }
+        .encode(b);
+        b.truncate(b.len() - MultiHeader::LEN);
+        b.put_i32(2);
+    });
+    let err = MultiRequest::decode_bytes(f).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "MultiRequest.ops[1]: MultiHeader.done: needs 1 bytes but only 0 bytes remain"
+    );
 }

@@ -162,3 +162,101 @@ fn sequential_paths_are_checked_with_a_suffix() {
     assert_eq!(validate_path("a", true), Err(NoLeadingSlash));
     assert_eq!(validate_path("", true), Err(Empty));
 }
+
+/// The implementation `validate_path` had before it stopped allocating (it built
+/// `path + "1"` and collected the characters), kept as the oracle: the allocation-free
+/// one must give exactly the same result, error positions included.
+fn validate_path_oracle(path: &str, sequential: bool) -> Result<(), PathError> {
+    use std::borrow::Cow;
+    if path.is_empty() {
+        return Err(PathError::Empty);
+    }
+    let s: Cow<'_, str> = if sequential {
+        Cow::Owned(format!("{path}1"))
+    } else {
+        Cow::Borrowed(path)
+    };
+    if !s.starts_with('/') {
+        return Err(PathError::NoLeadingSlash);
+    }
+    if s.len() == 1 {
+        return Ok(());
+    }
+    if s.ends_with('/') {
+        return Err(PathError::TrailingSlash);
+    }
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    let at_end_of_segment = |i: usize| i + 1 == chars.len() || chars[i + 1].1 == '/';
+    let mut last = '/';
+    for i in 1..chars.len() {
+        let (position, c) = chars[i];
+        if c == '/' && last == '/' {
+            return Err(PathError::EmptySegment { position });
+        } else if c == '.' && last == '.' {
+            if chars[i - 2].1 == '/' && at_end_of_segment(i) {
+                return Err(PathError::RelativeSegment {
+                    position: chars[i - 1].0,
+                });
+            }
+        } else if c == '.' {
+            if last == '/' && at_end_of_segment(i) {
+                return Err(PathError::RelativeSegment { position });
+            }
+        } else if zk_proto::is_forbidden_char(c) {
+            return Err(PathError::InvalidChar { position, ch: c });
+        }
+        last = c;
+    }
+    Ok(())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+    /// Paths built from the characters that matter (slashes, dots, the sequential
+    /// suffix's digit, a forbidden control, private-use and non-BMP character, and
+    /// ordinary ones of 1 to 3 bytes).
+    #[test]
+    fn same_result_as_the_allocating_version(
+        chars in proptest::collection::vec(
+            proptest::sample::select(vec![
+                '/', '/', '/', '.', '.', '.', 'a', '1', '\0', '\u{1f}', '\u{e9}',
+                '\u{e000}', '\u{fff0}', '日', '😀',
+            ]),
+            0..10,
+        ),
+        sequential: bool,
+    ) {
+        let path: String = chars.into_iter().collect();
+        proptest::prop_assert_eq!(
+            validate_path(&path, sequential),
+            validate_path_oracle(&path, sequential),
+            "{:?} sequential={}", path, sequential
+        );
+    }
+}
+
+#[test]
+fn same_result_as_the_allocating_version_on_every_short_path() {
+    // Exhaustive over short paths of the characters that drive the segment rules.
+    let alphabet = ['/', '.', 'a', '\0', '😀'];
+    let mut paths = vec![String::new()];
+    for _ in 0..6 {
+        let mut next = Vec::new();
+        for p in &paths {
+            for c in alphabet {
+                next.push(format!("{p}{c}"));
+            }
+        }
+        for p in &paths {
+            for seq in [false, true] {
+                assert_eq!(
+                    validate_path(p, seq),
+                    validate_path_oracle(p, seq),
+                    "{p:?} sequential={seq}"
+                );
+            }
+        }
+        paths = next;
+    }
+}

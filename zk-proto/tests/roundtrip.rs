@@ -186,6 +186,28 @@ proptest! {
             check(&MultiResponse { results: vec![res] }, MultiResponse::decode)?;
         }
     }
+
+    #[test]
+    fn multi_lists_are_reserved_exactly(data in bytes_strategy()) {
+        // The entries are counted before decoding, so the vector is never over-reserved
+        // or grown.
+        let mut u = Unstructured::new(&data);
+        if let (Ok(req), Ok(resp)) = (MultiRequest::arbitrary(&mut u), MultiResponse::arbitrary(&mut u)) {
+            let back = MultiRequest::decode_bytes(Bytes::from(req.to_vec())).unwrap();
+            prop_assert_eq!(back.ops.capacity(), req.ops.len());
+            let back = MultiResponse::decode_bytes(Bytes::from(resp.to_vec())).unwrap();
+            prop_assert_eq!(back.results.capacity(), resp.results.len());
+        }
+    }
+
+    #[test]
+    fn frame_len_is_the_encoded_frame_length(data in bytes_strategy()) {
+        if let Some(req) = value::<Request>(&data) {
+            let mut buf = BytesMut::new();
+            req.encode_frame(1, &mut buf);
+            prop_assert_eq!(buf.len(), LENGTH_PREFIX_LEN + req.frame_len());
+        }
+    }
 }
 
 macro_rules! enum_tests {

@@ -497,3 +497,47 @@ fn frames_are_split_off_the_decoder_buffer() {
     assert_eq!(a.as_ptr() as usize, base + 4);
     assert_eq!(b.as_ptr() as usize, base + 11);
 }
+
+/// A body that claims more than a frame can hold; it is never actually written.
+struct TooLong;
+
+impl Encode for TooLong {
+    fn encoded_len(&self) -> usize {
+        i32::MAX as usize + 1
+    }
+    fn encode(&self, _buf: &mut impl bytes::BufMut) {
+        panic!("encode must not be reached");
+    }
+}
+
+#[test]
+fn over_long_frames_panic_before_reserving_or_writing() {
+    for with_header in [false, true] {
+        let mut buf = BytesMut::new();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if with_header {
+                encode_frame_with_header(
+                    &RequestHeader {
+                        xid: 1,
+                        op: OpCode::Sync,
+                    },
+                    &TooLong,
+                    &mut buf,
+                )
+            } else {
+                encode_frame(&TooLong, &mut buf)
+            }
+        }));
+        let msg = caught.unwrap_err();
+        let msg = msg.downcast_ref::<String>().unwrap();
+        assert!(msg.contains("exceeds i32::MAX"), "{msg}");
+        assert_eq!(
+            (buf.len(), buf.capacity()),
+            (0, 0),
+            "nothing reserved or written"
+        );
+    }
+    // Exactly i32::MAX fits the prefix; frame_len lets a caller check first.
+    let req = Request::Sync(SyncRequest { path: "/a".into() });
+    assert_eq!(req.frame_len(), 8 + 6);
+}

@@ -32,11 +32,6 @@ pub enum DecodeErrorKind {
         /// Bytes left in the frame after the count.
         remaining: usize,
     },
-    /// A ustring that is not valid UTF-8.
-    InvalidUtf8 {
-        /// Length of the valid prefix, in bytes.
-        valid_up_to: usize,
-    },
     /// A multi header announced an op type this crate cannot decode a body for.
     UnknownMultiType(i32),
     /// The op code has no record of the requested kind (for example `Response::decode`
@@ -62,9 +57,6 @@ impl fmt::Display for DecodeErrorKind {
                 f,
                 "vector count {count} (at least {min_element_len} bytes each) exceeds the {remaining} bytes remaining"
             ),
-            DecodeErrorKind::InvalidUtf8 { valid_up_to } => {
-                write!(f, "invalid UTF-8 after {valid_up_to} valid bytes")
-            }
             DecodeErrorKind::UnknownMultiType(t) => write!(f, "unknown multi op type {t}"),
             DecodeErrorKind::UnsupportedOp(op) => {
                 write!(f, "op code {op} has no record of this kind")
@@ -73,27 +65,123 @@ impl fmt::Display for DecodeErrorKind {
     }
 }
 
-/// A record could not be decoded: names the record and field, and says why.
-///
-/// Display looks like `GetDataResponse.data: length 5000 exceeds the 12 bytes remaining`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{record}.{field}: {kind}")]
-pub struct DecodeError {
-    /// The jute record being decoded (e.g. `"GetDataResponse"`).
+/// One enclosing field of a failed decode: the record, the field of it that was being
+/// read, and the element index when that field is a vector (or a multi's list of ops or
+/// results).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeLocation {
+    /// The enclosing record (e.g. `"GetDataResponse"`).
     pub record: &'static str,
-    /// The field of that record (e.g. `"data"`).
+    /// Its field being read (e.g. `"stat"`).
     pub field: &'static str,
+    /// The element being read, when the field is a vector.
+    pub index: Option<usize>,
+}
+
+impl fmt::Display for DecodeLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.record, self.field)?;
+        if let Some(i) = self.index {
+            write!(f, "[{i}]")?;
+        }
+        Ok(())
+    }
+}
+
+/// A record could not be decoded: names the record and field, the records it is nested
+/// in, and says why.
+///
+/// Display looks like `GetDataResponse.data: length 5000 exceeds the 12 bytes remaining`,
+/// or, for a nested record, `GetDataResponse.stat: Stat.czxid: needs 8 bytes but only 3
+/// bytes remain` and `MultiResponse.results[2]: Create2Response.path: ...`.
+///
+/// The enclosing fields are only collected on the error path, as the error travels out
+/// of the nested decoders; a successful decode pays nothing for them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", DisplayError(self))]
+pub struct DecodeError {
+    /// The innermost jute record being decoded when it failed (e.g. `"Stat"`).
+    pub record: &'static str,
+    /// The field of that record (e.g. `"czxid"`).
+    pub field: &'static str,
+    /// The element of that field being read, when the field is a vector of primitives
+    /// (e.g. the 3rd string of `GetChildrenResponse.children`).
+    pub index: Option<usize>,
+    /// The enclosing records and fields, outermost first (empty when the failing field
+    /// belongs to the record decoding was asked for).
+    pub outer: Vec<DecodeLocation>,
     /// What went wrong.
     pub kind: DecodeErrorKind,
 }
 
+struct DisplayError<'a>(&'a DecodeError);
+
+impl fmt::Display for DisplayError<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = self.0;
+        for loc in &e.outer {
+            write!(f, "{loc}: ")?;
+        }
+        let leaf = DecodeLocation {
+            record: e.record,
+            field: e.field,
+            index: e.index,
+        };
+        write!(f, "{leaf}: {}", e.kind)
+    }
+}
+
 impl DecodeError {
-    /// Builds an error.
+    /// Builds an error about `record.field` with no enclosing records.
     pub const fn new(record: &'static str, field: &'static str, kind: DecodeErrorKind) -> Self {
         DecodeError {
             record,
             field,
+            index: None,
+            outer: Vec::new(),
             kind,
         }
+    }
+
+    /// Records that this error happened while reading `record.field` (element `index`
+    /// if it is a vector) of an enclosing record. Called on the error path only.
+    #[must_use]
+    pub fn within(
+        mut self,
+        record: &'static str,
+        field: &'static str,
+        index: Option<usize>,
+    ) -> Self {
+        self.outer.insert(
+            0,
+            DecodeLocation {
+                record,
+                field,
+                index,
+            },
+        );
+        self
+    }
+
+    /// Sets the element index on the outermost location, which is the one the caller
+    /// (a vector decoder) named when it read the element.
+    pub(crate) fn at_index(mut self, index: usize) -> Self {
+        match self.outer.first_mut() {
+            Some(loc) => loc.index = Some(index),
+            None => self.index = Some(index),
+        }
+        self
+    }
+
+    /// The enclosing locations and the failing one, outermost first.
+    pub fn locations(&self) -> impl Iterator<Item = DecodeLocation> + '_ {
+        self.outer
+            .iter()
+            .copied()
+            .chain(std::iter::once(DecodeLocation {
+                record: self.record,
+                field: self.field,
+                index: self.index,
+            }))
     }
 }

@@ -9,7 +9,7 @@
 //! | long | `i64` | 8 |
 //! | boolean | `bool` | 1 (any non-zero byte reads as true) |
 //! | buffer | [`Bytes`] | int length + bytes |
-//! | ustring | `String` | int length + UTF-8 |
+//! | ustring | `String` | int length + UTF-8 (decoded leniently, see below) |
 //! | vector&lt;T&gt; | `Vec<T>` | int count + elements |
 //! | record | a struct | its fields in order |
 //!
@@ -17,6 +17,12 @@
 //! empty `String` and a null vector as an empty `Vec`, except for fields typed
 //! `Option<String>` (the `ReconfigRequest` strings), where null is `None`. Encoders never
 //! write -1 except for those `None` strings. Any other negative length is an error.
+//!
+//! Strings are written as standard UTF-8. They are read the way Java reads them: never
+//! failing on the bytes themselves. Valid UTF-8 is taken as is, the surrogate pairs
+//! Java's writer emits for characters outside the BMP are joined back into one
+//! character, and anything else invalid becomes U+FFFD; see [`decode_java_string`].
+//! So a ustring field fails a frame only through its length.
 //!
 //! Trailing bytes after a record are left unread and are not an error: the frame length
 //! is the delimiter.
@@ -26,8 +32,8 @@ mod reader;
 
 use bytes::{BufMut, Bytes};
 
-pub use error::{DecodeError, DecodeErrorKind};
-pub use reader::Reader;
+pub use error::{DecodeError, DecodeErrorKind, DecodeLocation};
+pub use reader::{Reader, decode_java_string};
 
 /// A value with a jute encoding.
 pub trait Encode {
@@ -35,9 +41,19 @@ pub trait Encode {
     fn encoded_len(&self) -> usize;
 
     /// Writes the encoding to `buf`.
+    ///
+    /// # Panics
+    ///
+    /// If a buffer, string or vector is longer than `i32::MAX` (bytes or elements),
+    /// which jute cannot express. Such a value never fits in a frame; check the frame
+    /// length first ([`crate::Request::frame_len`]).
     fn encode(&self, buf: &mut impl BufMut);
 
     /// The encoding as a fresh vector (convenient in tests).
+    ///
+    /// # Panics
+    ///
+    /// As [`Encode::encode`].
     fn to_vec(&self) -> Vec<u8> {
         let mut v = Vec::with_capacity(self.encoded_len());
         self.encode(&mut v);
@@ -68,6 +84,9 @@ pub(crate) trait Field: Sized {
     /// Reads a value; `record`/`field` name it in errors.
     fn take(r: &mut Reader, record: &'static str, field: &'static str)
     -> Result<Self, DecodeError>;
+    /// Steps over one encoded value without decoding or allocating; `None` where
+    /// [`Field::take`] would fail. Lets a decoder count list entries before reserving.
+    fn skip(r: &mut Reader) -> Option<()>;
 }
 
 impl Field for i32 {
@@ -84,6 +103,9 @@ impl Field for i32 {
         field: &'static str,
     ) -> Result<Self, DecodeError> {
         r.read_i32(record, field)
+    }
+    fn skip(r: &mut Reader) -> Option<()> {
+        r.skip(4)
     }
 }
 
@@ -102,6 +124,9 @@ impl Field for i64 {
     ) -> Result<Self, DecodeError> {
         r.read_i64(record, field)
     }
+    fn skip(r: &mut Reader) -> Option<()> {
+        r.skip(8)
+    }
 }
 
 impl Field for bool {
@@ -119,11 +144,24 @@ impl Field for bool {
     ) -> Result<Self, DecodeError> {
         r.read_bool(record, field)
     }
+    fn skip(r: &mut Reader) -> Option<()> {
+        r.skip(1)
+    }
 }
 
+/// Writes a buffer/string length or a vector count.
+///
+/// # Panics
+///
+/// If `len` exceeds `i32::MAX`: jute cannot express it, and writing anything else would
+/// corrupt the stream. Such a field cannot fit in a frame either (frames are at most
+/// `i32::MAX` bytes), so callers that check the frame length first
+/// ([`crate::Request::frame_len`]) never get here.
 fn put_len(buf: &mut impl BufMut, len: usize) {
-    // Frames are at most 2^31 - 1 bytes, so any field that fits a frame fits an int.
-    buf.put_i32(i32::try_from(len).unwrap_or(i32::MAX));
+    let Ok(len) = i32::try_from(len) else {
+        panic!("jute length or count {len} exceeds i32::MAX");
+    };
+    buf.put_i32(len);
 }
 
 impl Field for Bytes {
@@ -142,6 +180,9 @@ impl Field for Bytes {
     ) -> Result<Self, DecodeError> {
         Ok(r.read_buffer(record, field)?.unwrap_or_default())
     }
+    fn skip(r: &mut Reader) -> Option<()> {
+        r.skip_len_prefixed()
+    }
 }
 
 impl Field for String {
@@ -159,6 +200,9 @@ impl Field for String {
         field: &'static str,
     ) -> Result<Self, DecodeError> {
         Ok(r.read_ustring(record, field)?.unwrap_or_default())
+    }
+    fn skip(r: &mut Reader) -> Option<()> {
+        r.skip_len_prefixed()
     }
 }
 
@@ -179,6 +223,9 @@ impl Field for Option<String> {
         field: &'static str,
     ) -> Result<Self, DecodeError> {
         r.read_ustring(record, field)
+    }
+    fn skip(r: &mut Reader) -> Option<()> {
+        r.skip_len_prefixed()
     }
 }
 
@@ -201,11 +248,18 @@ impl<T: Field> Field for Vec<T> {
         let Some(count) = r.read_count(record, field, T::MIN_LEN)? else {
             return Ok(Vec::new());
         };
-        // `read_count` proved `count * MIN_LEN <= remaining`, so this is bounded by the frame.
+        // `read_count` proved `count * MIN_LEN <= remaining`, so reserving `count`
+        // elements costs at most `size_of::<T>() / MIN_LEN` bytes per byte of frame (6 for
+        // strings, the worst case; see the crate docs). The count is reserved exactly, so
+        // a vector never grows by doubling: no over-allocation, no transient copy.
         let mut out = Vec::with_capacity(count);
-        for _ in 0..count {
-            out.push(T::take(r, record, field)?);
+        for i in 0..count {
+            out.push(T::take(r, record, field).map_err(|e| e.at_index(i))?);
         }
         Ok(out)
+    }
+    fn skip(r: &mut Reader) -> Option<()> {
+        let count = r.read_count("", "", T::MIN_LEN).ok()?.unwrap_or(0);
+        (0..count).try_for_each(|_| T::skip(r))
     }
 }

@@ -35,9 +35,13 @@ record! {
 record! {
     /// Response of getData (4) and reconfig (16): `data:buffer, stat`.
     ///
-    /// `data` is a zero-copy slice of the received frame; null data reads as empty.
+    /// `data` is a zero-copy slice of the received frame.
     pub struct GetDataResponse {
         /// The node's data.
+        ///
+        /// Null data (a node created with `null`, sent as buffer length -1, which Java's
+        /// getData returns as `null`) reads as empty: this type cannot tell the two
+        /// apart, and encoding always writes a length of 0 or more.
         #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::bytes))]
         pub data: Bytes,
         /// The node's Stat.

@@ -7,7 +7,7 @@
 
 use bytes::BufMut;
 
-use crate::jute::{Decode, DecodeError, DecodeErrorKind, Encode, Reader};
+use crate::jute::{Decode, DecodeError, DecodeErrorKind, Encode, Field, Reader};
 use crate::{
     Acl, Create2Response, CreateMode, CreateModeError, CreateRequest, CreateResponse,
     CreateTtlRequest, DeleteRequest, ErrorCode, ErrorResponse, GetChildrenRequest,
@@ -49,6 +49,55 @@ record! {
     }
 }
 
+/// The body of a create request, with the op it goes under: built once for both
+/// [`MultiOp::create`] and [`Request::create`](crate::Request::create).
+pub(crate) enum CreateBody {
+    /// create (1).
+    Create(CreateRequest),
+    /// create2 (15).
+    Create2(CreateRequest),
+    /// createContainer (19).
+    Container(CreateRequest),
+    /// createTTL (21).
+    Ttl(CreateTtlRequest),
+}
+
+impl CreateBody {
+    /// Validates `ttl` against `mode` and picks the op: createTTL (21) for TTL modes,
+    /// createContainer (19) for containers, else create2 (15) if `with_stat`, else
+    /// create (1).
+    pub(crate) fn new(
+        path: String,
+        data: bytes::Bytes,
+        acl: Vec<Acl>,
+        mode: CreateMode,
+        ttl: Option<i64>,
+        with_stat: bool,
+    ) -> Result<CreateBody, CreateModeError> {
+        mode.validate_ttl(ttl)?;
+        if let (OpCode::CreateTtl, Some(ttl)) = (mode.op_code(with_stat), ttl) {
+            return Ok(CreateBody::Ttl(CreateTtlRequest {
+                path,
+                data,
+                acl,
+                flags: mode,
+                ttl,
+            }));
+        }
+        let req = CreateRequest {
+            path,
+            data,
+            acl,
+            flags: mode,
+        };
+        Ok(match mode.op_code(with_stat) {
+            OpCode::CreateContainer => CreateBody::Container(req),
+            OpCode::Create2 => CreateBody::Create2(req),
+            _ => CreateBody::Create(req),
+        })
+    }
+}
+
 /// One sub-op of a multi (writes) or multiRead (reads).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
@@ -84,30 +133,14 @@ impl MultiOp {
         ttl: Option<i64>,
         with_stat: bool,
     ) -> Result<MultiOp, CreateModeError> {
-        mode.validate_ttl(ttl)?;
-        let (path, data) = (path.into(), data.into());
-        Ok(match (mode.op_code(with_stat), ttl) {
-            (OpCode::CreateTtl, Some(ttl)) => MultiOp::CreateTtl(CreateTtlRequest {
-                path,
-                data,
-                acl,
-                flags: mode,
-                ttl,
-            }),
-            (op, _) => {
-                let req = CreateRequest {
-                    path,
-                    data,
-                    acl,
-                    flags: mode,
-                };
-                match op {
-                    OpCode::CreateContainer => MultiOp::CreateContainer(req),
-                    OpCode::Create2 => MultiOp::Create2(req),
-                    _ => MultiOp::Create(req),
-                }
-            }
-        })
+        Ok(
+            match CreateBody::new(path.into(), data.into(), acl, mode, ttl, with_stat)? {
+                CreateBody::Ttl(r) => MultiOp::CreateTtl(r),
+                CreateBody::Container(r) => MultiOp::CreateContainer(r),
+                CreateBody::Create2(r) => MultiOp::Create2(r),
+                CreateBody::Create(r) => MultiOp::Create(r),
+            },
+        )
     }
 
     /// The op code written in this sub-op's header.
@@ -142,6 +175,19 @@ impl MultiOp {
     pub const fn is_read(&self) -> bool {
         matches!(self, MultiOp::GetData(_) | MultiOp::GetChildren(_))
     }
+}
+
+impl Entry for MultiOp {
+    const LIST: &'static str = "MultiRequest";
+    const FIELD: &'static str = "ops";
+
+    fn header(&self) -> MultiHeader {
+        MultiHeader {
+            op_type: self.op_code(),
+            done: false,
+            err: ErrorCode::SystemError,
+        }
+    }
 
     fn body_len(&self) -> usize {
         match self {
@@ -168,6 +214,34 @@ impl MultiOp {
             MultiOp::GetChildren(r) => r.encode(buf),
         }
     }
+
+    fn decode_body(op_type: OpCode, r: &mut Reader) -> Result<Self, DecodeError> {
+        Ok(match op_type {
+            OpCode::Create => MultiOp::Create(r.read()?),
+            OpCode::Create2 => MultiOp::Create2(r.read()?),
+            OpCode::CreateContainer => MultiOp::CreateContainer(r.read()?),
+            OpCode::CreateTtl => MultiOp::CreateTtl(r.read()?),
+            OpCode::Delete => MultiOp::Delete(r.read()?),
+            OpCode::SetData => MultiOp::SetData(r.read()?),
+            OpCode::Check => MultiOp::Check(r.read()?),
+            OpCode::GetData => MultiOp::GetData(r.read()?),
+            OpCode::GetChildren => MultiOp::GetChildren(r.read()?),
+            _ => unknown_type(op_type)?,
+        })
+    }
+
+    fn skip_body(op_type: OpCode, r: &mut Reader) -> Option<()> {
+        match op_type {
+            OpCode::Create | OpCode::Create2 | OpCode::CreateContainer => CreateRequest::skip(r),
+            OpCode::CreateTtl => CreateTtlRequest::skip(r),
+            OpCode::Delete => DeleteRequest::skip(r),
+            OpCode::SetData => SetDataRequest::skip(r),
+            OpCode::Check => CheckVersionRequest::skip(r),
+            OpCode::GetData => GetDataRequest::skip(r),
+            OpCode::GetChildren => GetChildrenRequest::skip(r),
+            _ => None,
+        }
+    }
 }
 
 /// The request of multi (14) and multiRead (22): `MultiOperationRecord`.
@@ -180,54 +254,19 @@ pub struct MultiRequest {
 
 impl Encode for MultiRequest {
     fn encoded_len(&self) -> usize {
-        self.ops
-            .iter()
-            .map(|op| MultiHeader::LEN + op.body_len())
-            .sum::<usize>()
-            + MultiHeader::LEN
+        entries_len(&self.ops)
     }
 
     fn encode(&self, buf: &mut impl BufMut) {
-        for op in &self.ops {
-            MultiHeader {
-                op_type: op.op_code(),
-                done: false,
-                err: ErrorCode::SystemError,
-            }
-            .encode(buf);
-            op.encode_body(buf);
-        }
-        MultiHeader::TERMINATOR.encode(buf);
+        encode_entries(&self.ops, buf);
     }
 }
 
 impl Decode for MultiRequest {
     fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
-        let mut ops = Vec::new();
-        loop {
-            let h = MultiHeader::decode(r)?;
-            if h.done {
-                return Ok(MultiRequest { ops });
-            }
-            ops.push(match h.op_type {
-                OpCode::Create => MultiOp::Create(r.read()?),
-                OpCode::Create2 => MultiOp::Create2(r.read()?),
-                OpCode::CreateContainer => MultiOp::CreateContainer(r.read()?),
-                OpCode::CreateTtl => MultiOp::CreateTtl(r.read()?),
-                OpCode::Delete => MultiOp::Delete(r.read()?),
-                OpCode::SetData => MultiOp::SetData(r.read()?),
-                OpCode::Check => MultiOp::Check(r.read()?),
-                OpCode::GetData => MultiOp::GetData(r.read()?),
-                OpCode::GetChildren => MultiOp::GetChildren(r.read()?),
-                other => {
-                    return Err(DecodeError::new(
-                        "MultiHeader",
-                        "op_type",
-                        DecodeErrorKind::UnknownMultiType(other.to_i32()),
-                    ));
-                }
-            });
-        }
+        Ok(MultiRequest {
+            ops: decode_entries(r)?,
+        })
     }
 }
 
@@ -239,15 +278,16 @@ pub enum MultiResult {
     /// before 3.9).
     Create(CreateResponse),
     /// Type 15: a create answered with path and Stat (create2, container and TTL).
-    Create2(Create2Response),
+    /// Boxed, like the other results with a Stat, to keep `MultiResult` small.
+    Create2(Box<Create2Response>),
     /// Type 2: a delete; no body.
     Delete,
     /// Type 5: a setData, with the new Stat.
-    SetData(SetDataResponse),
+    SetData(Box<SetDataResponse>),
     /// Type 13: a check; no body.
     Check,
     /// Type 4: a getData (multiRead).
-    GetData(GetDataResponse),
+    GetData(Box<GetDataResponse>),
     /// Type 8: a getChildren (multiRead).
     GetChildren(GetChildrenResponse),
     /// Type -1: this sub-op failed with the code (or, in a failed transaction, `Ok`
@@ -313,73 +353,166 @@ impl MultiResponse {
     }
 }
 
+impl Entry for MultiResult {
+    const LIST: &'static str = "MultiResponse";
+    const FIELD: &'static str = "results";
+
+    fn header(&self) -> MultiHeader {
+        MultiHeader {
+            op_type: self.op_code(),
+            done: false,
+            err: self.error().unwrap_or(ErrorCode::Ok),
+        }
+    }
+
+    fn body_len(&self) -> usize {
+        match self {
+            MultiResult::Create(b) => b.encoded_len(),
+            MultiResult::Create2(b) => b.encoded_len(),
+            MultiResult::Delete | MultiResult::Check => 0,
+            MultiResult::SetData(b) => b.encoded_len(),
+            MultiResult::GetData(b) => b.encoded_len(),
+            MultiResult::GetChildren(b) => b.encoded_len(),
+            MultiResult::Error(_) => 4,
+        }
+    }
+
+    fn encode_body(&self, buf: &mut impl BufMut) {
+        match self {
+            MultiResult::Create(b) => b.encode(buf),
+            MultiResult::Create2(b) => b.encode(buf),
+            MultiResult::Delete | MultiResult::Check => {}
+            MultiResult::SetData(b) => b.encode(buf),
+            MultiResult::GetData(b) => b.encode(buf),
+            MultiResult::GetChildren(b) => b.encode(buf),
+            MultiResult::Error(e) => ErrorResponse { err: *e }.encode(buf),
+        }
+    }
+
+    fn decode_body(op_type: OpCode, r: &mut Reader) -> Result<Self, DecodeError> {
+        Ok(match op_type {
+            OpCode::Create => MultiResult::Create(r.read()?),
+            OpCode::Create2 => MultiResult::Create2(Box::new(r.read()?)),
+            OpCode::Delete => MultiResult::Delete,
+            OpCode::SetData => MultiResult::SetData(Box::new(r.read()?)),
+            OpCode::Check => MultiResult::Check,
+            OpCode::GetData => MultiResult::GetData(Box::new(r.read()?)),
+            OpCode::GetChildren => MultiResult::GetChildren(r.read()?),
+            OpCode::Error => MultiResult::Error(r.read::<ErrorResponse>()?.err),
+            _ => unknown_type(op_type)?,
+        })
+    }
+
+    fn skip_body(op_type: OpCode, r: &mut Reader) -> Option<()> {
+        match op_type {
+            OpCode::Create => CreateResponse::skip(r),
+            OpCode::Create2 => Create2Response::skip(r),
+            OpCode::Delete | OpCode::Check => Some(()),
+            OpCode::SetData => SetDataResponse::skip(r),
+            OpCode::GetData => GetDataResponse::skip(r),
+            OpCode::GetChildren => GetChildrenResponse::skip(r),
+            OpCode::Error => ErrorResponse::skip(r),
+            _ => None,
+        }
+    }
+}
+
 impl Encode for MultiResponse {
     fn encoded_len(&self) -> usize {
-        self.results
-            .iter()
-            .map(|r| {
-                MultiHeader::LEN
-                    + match r {
-                        MultiResult::Create(b) => b.encoded_len(),
-                        MultiResult::Create2(b) => b.encoded_len(),
-                        MultiResult::Delete | MultiResult::Check => 0,
-                        MultiResult::SetData(b) => b.encoded_len(),
-                        MultiResult::GetData(b) => b.encoded_len(),
-                        MultiResult::GetChildren(b) => b.encoded_len(),
-                        MultiResult::Error(_) => 4,
-                    }
-            })
-            .sum::<usize>()
-            + MultiHeader::LEN
+        entries_len(&self.results)
     }
 
     fn encode(&self, buf: &mut impl BufMut) {
-        for r in &self.results {
-            MultiHeader {
-                op_type: r.op_code(),
-                done: false,
-                err: r.error().unwrap_or(ErrorCode::Ok),
-            }
-            .encode(buf);
-            match r {
-                MultiResult::Create(b) => b.encode(buf),
-                MultiResult::Create2(b) => b.encode(buf),
-                MultiResult::Delete | MultiResult::Check => {}
-                MultiResult::SetData(b) => b.encode(buf),
-                MultiResult::GetData(b) => b.encode(buf),
-                MultiResult::GetChildren(b) => b.encode(buf),
-                MultiResult::Error(e) => ErrorResponse { err: *e }.encode(buf),
-            }
-        }
-        MultiHeader::TERMINATOR.encode(buf);
+        encode_entries(&self.results, buf);
     }
 }
 
 impl Decode for MultiResponse {
     fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
-        let mut results = Vec::new();
-        loop {
+        Ok(MultiResponse {
+            results: decode_entries(r)?,
+        })
+    }
+}
+
+/// A sub-op or a result: what follows one [`MultiHeader`] in a multi's list.
+trait Entry: Sized {
+    /// The record and field naming the list in errors.
+    const LIST: &'static str;
+    const FIELD: &'static str;
+    /// The header written before this entry.
+    fn header(&self) -> MultiHeader;
+    /// The encoded length of the body after the header.
+    fn body_len(&self) -> usize;
+    /// Writes the body after the header.
+    fn encode_body(&self, buf: &mut impl BufMut);
+    /// Decodes the body announced by a header of type `op_type`.
+    fn decode_body(op_type: OpCode, r: &mut Reader) -> Result<Self, DecodeError>;
+    /// Steps over that body without allocating; `None` where decoding would fail.
+    fn skip_body(op_type: OpCode, r: &mut Reader) -> Option<()>;
+}
+
+/// The error for a header type that has no body decoder.
+fn unknown_type<T>(op_type: OpCode) -> Result<T, DecodeError> {
+    Err(DecodeError::new(
+        "MultiHeader",
+        "op_type",
+        DecodeErrorKind::UnknownMultiType(op_type.to_i32()),
+    ))
+}
+
+fn entries_len<T: Entry>(entries: &[T]) -> usize {
+    entries
+        .iter()
+        .map(|e| MultiHeader::LEN + e.body_len())
+        .sum::<usize>()
+        + MultiHeader::LEN
+}
+
+fn encode_entries<T: Entry>(entries: &[T], buf: &mut impl BufMut) {
+    for e in entries {
+        e.header().encode(buf);
+        e.encode_body(buf);
+    }
+    MultiHeader::TERMINATOR.encode(buf);
+}
+
+/// How many entries come before the terminator (counting a last one that does not
+/// decode), found by stepping over them without allocating. The list has no count on
+/// the wire; this lets [`decode_entries`] reserve it exactly, instead of growing a
+/// vector by doubling (which briefly holds up to 3 times the entries).
+fn count_entries<T: Entry>(mut r: Reader) -> usize {
+    let mut n = 0;
+    while let Ok(h) = MultiHeader::decode(&mut r) {
+        if h.done {
+            break;
+        }
+        n += 1;
+        if T::skip_body(h.op_type, &mut r).is_none() {
+            break;
+        }
+    }
+    n
+}
+
+/// Decodes entries up to the terminator. The loop ends on the first header with
+/// `done` set, whatever its type or err, as Java's does. Each entry takes at least 9
+/// bytes, so hostile input cannot make it loop for long. Errors name the entry's index.
+fn decode_entries<T: Entry>(r: &mut Reader) -> Result<Vec<T>, DecodeError> {
+    let mut entries = Vec::with_capacity(count_entries::<T>(r.clone()));
+    loop {
+        let index = entries.len();
+        let entry = (|| {
             let h = MultiHeader::decode(r)?;
             if h.done {
-                return Ok(MultiResponse { results });
+                return Ok(None);
             }
-            results.push(match h.op_type {
-                OpCode::Create => MultiResult::Create(r.read()?),
-                OpCode::Create2 => MultiResult::Create2(r.read()?),
-                OpCode::Delete => MultiResult::Delete,
-                OpCode::SetData => MultiResult::SetData(r.read()?),
-                OpCode::Check => MultiResult::Check,
-                OpCode::GetData => MultiResult::GetData(r.read()?),
-                OpCode::GetChildren => MultiResult::GetChildren(r.read()?),
-                OpCode::Error => MultiResult::Error(r.read::<ErrorResponse>()?.err),
-                other => {
-                    return Err(DecodeError::new(
-                        "MultiHeader",
-                        "op_type",
-                        DecodeErrorKind::UnknownMultiType(other.to_i32()),
-                    ));
-                }
-            });
+            T::decode_body(h.op_type, r).map(Some)
+        })()
+        .map_err(|e| e.within(T::LIST, T::FIELD, Some(index)))?;
+        match entry {
+            Some(e) => entries.push(e),
+            None => return Ok(entries),
         }
     }
 }
