@@ -1,6 +1,177 @@
-//! The ZooKeeper session as a pure state machine.
+//! The ZooKeeper session as a pure state machine: bytes and timestamps in; bytes,
+//! deadlines, connection actions and events out.
 //!
-//! No IO, no clock reads, no threads: time is a parameter of every call that needs it.
+//! No IO, no clock reads, no threads, no sleeping and no unseeded randomness: time is a
+//! parameter of every call that needs it, and the host shuffle and backoff jitter come
+//! from [`Config::seed`]. A driver (see `zk-blocking`) owns the sockets, DNS and the
+//! clock; this crate owns every protocol decision.
+//!
+//! # The run loop
+//!
+//! After **every** input (bytes, a connection coming up or going down, a timeout, a
+//! submit or close), drain the outputs in this order, then wait:
+//!
+//! ```text
+//! loop {
+//!     // 1. connection actions
+//!     while let Some(t) = session.poll_transport(now) {
+//!         Connect { conn, host, timeout }  -> start dialling host (resolve DNS now);
+//!                                             later handle_connected(conn) or
+//!                                             handle_disconnected(conn, ConnectFailed)
+//!         Close { conn, reason }           -> drop that socket; do not report it back
+//!         ProbeReadWrite { host }          -> ask host "isro"; handle_probe_result(...)
+//!     }
+//!     // 2. bytes to write, on session.current_conn()
+//!     n = socket.write(session.send_buf()); session.advance_send(n, now);
+//!     // 3. events for the application
+//!     while let Some(e) = session.poll_event() { deliver(e) }
+//!     // 4. wait for socket readiness or the deadline, whichever comes first
+//!     wait(readable/writable, session.poll_timeout());
+//!     now = Instant::now();
+//!     readable      -> session.handle_bytes(conn, &buf[..n], now)
+//!     EOF / error   -> session.handle_disconnected(conn, Eof | Io, now)
+//!     deadline hit  -> session.handle_timeout(now)
+//! }
+//! ```
+//!
+//! Order rules:
+//! * `poll_transport` before `send_buf`: a `Close` ends the connection whose buffer
+//!   you would otherwise write, and a `Connect` starts the one the next bytes belong to.
+//!   `send_buf` always belongs to [`Session::current_conn`].
+//! * Input tagged with a stale [`ConnId`] is ignored, so a late read from a closed
+//!   socket is harmless.
+//! * `handle_timeout` may be called early or repeatedly; it only acts on what is due.
+//! * `poll_timeout` changes after every input; re-read it each time round the loop.
+//! * Events come out in wire order: a watch event before the reply that followed it on
+//!   the wire, and every request's reply in submit order.
+//!
+//! # States
+//!
+//! ```text
+//!                   ┌───────────── connection lost ─────────────┐
+//!                   v                                           │
+//!   new ──> Connecting ──handshake──> Connected <──rw server── ConnectedReadOnly
+//!              │  ^ └──handshake with a read-only server──────────^  │
+//!              │  └──────────── connection lost ─────────────────────┘
+//!   any live state ──close()──> Closing ──reply or close timeout──> Closed
+//!   any live state ──handshake timeOut ≤ 0, or 4/3 T unheard──> Expired
+//!   any live state ──auth reply −115──> AuthFailed
+//! ```
+//! [`SessionState::Expired`], [`SessionState::AuthFailed`] and
+//! [`SessionState::Closed`] are terminal and sticky: each comes with one
+//! [`Event::State`], every outstanding request fails, and `submit` refuses from then on.
+//! The session never opens a new session by itself after `Expired`.
+//!
+//! # Timers (one table; `poll_timeout` is its minimum)
+//!
+//! With `T` the negotiated timeout (the requested one before the first handshake):
+//! * connect: `T ÷ number of hosts` per dial + handshake, then the next host;
+//! * read: nothing received for `2/3 T` drops the connection;
+//! * ping: nothing sent for `T/3`, also with requests outstanding;
+//! * client-side expiry ([`Config::client_side_expiry`]): nothing heard from any server
+//!   for `4/3 T` reports `Expired`;
+//! * request timeout ([`Config::request_timeout`]), close timeout
+//!   ([`Config::close_timeout`]), reconnect backoff after a full failed pass over the
+//!   hosts, and the read-write probe while read-only (100 ms doubling to 60 s).
+//!
+//! # Errors
+//!
+//! * [`ConfigError`]: the config cannot be used; the message says what to fix.
+//! * [`SubmitError`]: returned by `submit` at once (bad path, empty ACL, oversize frame,
+//!   mixed multi, no such watch, session not accepting); nothing was queued.
+//! * [`RequestError`] in [`Event::Reply`]: `Server(code)` is the server's answer;
+//!   `ConnectionLoss` means the request was written but its connection dropped (it may
+//!   have been applied; it is never retried); `RequestTimeout`, `SessionExpired`,
+//!   `AuthFailed` and `Closing` follow from timers and terminal states. Requests never
+//!   written when a connection drops stay queued for the next one.
+//! * [`CloseReason`] in [`Transport::Close`]: why the session dropped a connection
+//!   (read timeout, bad frame, xid out of order...). Only the connection ends; the
+//!   session reconnects by itself.
+//!
+//! # Watches
+//!
+//! A request that leaves a watch registers it when its reply succeeds (exists also on
+//! NoNode), under the request's [`RequestId`]. Each notification becomes one
+//! [`Event::Watch`] naming every [`Registration`] it fired (empty: deliver to the
+//! default watcher). One-shot registrations fire once; persistent ones stay and are
+//! re-registered (with SetWatches/SetWatches2, after the auths) on every reconnect.
+//! State events name every registration, so each holder hears of disconnects (events
+//! may have been missed meanwhile) and of the end of the session.
+//!
+//! # Example: driving the session from a scripted byte source
+//!
+//! ```
+//! use std::time::Instant;
+//! use bytes::{Bytes, BytesMut};
+//! use zk_session::zk_proto::{
+//!     self, ConnectResponse, ErrorCode, GetDataResponse, ReplyHeader, Stat,
+//! };
+//! use zk_session::{Config, Event, Request, Response, Session, Transport};
+//!
+//! // What the "server" will send: the handshake answer, then the reply to xid 1.
+//! let mut script = BytesMut::new();
+//! zk_proto::encode_frame(
+//!     &ConnectResponse {
+//!         protocol_version: 0,
+//!         timeout: 10_000,
+//!         session_id: 0x42,
+//!         passwd: Bytes::from_static(&[9; 16]),
+//!         read_only: Some(false),
+//!     },
+//!     &mut script,
+//! );
+//! let body = zk_proto::Response::GetData(GetDataResponse {
+//!     data: Bytes::from_static(b"hello"),
+//!     stat: Stat::default(),
+//! });
+//! let header = ReplyHeader { xid: 1, zxid: 7, err: ErrorCode::Ok };
+//! zk_proto::Response::encode_frame(&header, Some(&body), &mut script);
+//! let mut incoming = script.freeze();
+//!
+//! let mut now = Instant::now();
+//! let mut session = Session::new(Config::new("127.0.0.1:2181/app"), now).unwrap();
+//! let id = session.submit(Request::get_data("/greeting", false), now).unwrap();
+//! let mut conn = None;
+//! let mut written = Vec::new(); // what a socket would have carried
+//! let answer = loop {
+//!     while let Some(t) = session.poll_transport(now) {
+//!         match t {
+//!             // A real driver dials here; the script "connects" at once.
+//!             Transport::Connect { conn: c, .. } => {
+//!                 conn = Some(c);
+//!                 session.handle_connected(c, now);
+//!             }
+//!             Transport::Close { .. } => conn = None,
+//!             Transport::ProbeReadWrite { .. } => {}
+//!         }
+//!     }
+//!     let out = session.send_buf().to_vec();
+//!     written.extend_from_slice(&out);
+//!     session.advance_send(out.len(), now);
+//!     let mut done = None;
+//!     while let Some(event) = session.poll_event() {
+//!         if let Event::Reply { id: got, result } = event {
+//!             assert_eq!(got, id);
+//!             done = Some(result);
+//!         }
+//!     }
+//!     if let Some(result) = done {
+//!         break result;
+//!     }
+//!     if incoming.is_empty() {
+//!         // nothing to read: sleep until the deadline
+//!         now = session.poll_timeout().expect("a timer is armed");
+//!         session.handle_timeout(now);
+//!     } else {
+//!         // the socket delivers 5 bytes at a time; frames may split anywhere
+//!         let chunk = incoming.split_to(incoming.len().min(5));
+//!         session.handle_bytes(conn.unwrap(), &chunk, now);
+//!     }
+//! };
+//! assert!(matches!(answer, Ok(Response::GetData { ref data, .. }) if data == "hello"));
+//! assert_eq!(session.last_zxid(), 7);
+//! assert_eq!(written.len(), 4 + 45 + 4 + 8 + 4 + 13 + 1); // handshake, then getData
+//! ```
 
 mod chroot;
 mod config;
