@@ -243,6 +243,20 @@ fn a_call_timeout_leaves_the_session_usable() {
     server.resume().unwrap();
     assert!(zk.exists("/").unwrap().is_some());
     zk.close();
+
+    // The session's own request timeout fails the request and resets the connection.
+    let mut zk = Client::connect(
+        &server.connect_string(),
+        Options::default()
+            .session_timeout(Duration::from_secs(20))
+            .request_timeout(Duration::from_millis(300)),
+    )
+    .unwrap();
+    server.pause().unwrap();
+    assert_eq!(zk.exists("/"), Err(Error::RequestTimeout));
+    server.resume().unwrap();
+    assert!(zk.exists("/").unwrap().is_some());
+    zk.close();
 }
 
 #[test]
