@@ -55,7 +55,10 @@ mod tests {
     fn digest_ids_keep_their_colon() {
         let acl = parse_acl_list("world:anyone:cdrwa,digest:user:hash=:r").unwrap();
         assert_eq!(acl[0], Acl::new(Perms::ALL, Id::anyone()));
-        assert_eq!(acl[1], Acl::new(Perms::READ, Id::new("digest", "user:hash=")));
+        assert_eq!(
+            acl[1],
+            Acl::new(Perms::READ, Id::new("digest", "user:hash="))
+        );
     }
 
     #[test]

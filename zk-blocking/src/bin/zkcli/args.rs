@@ -49,7 +49,11 @@ pub fn parse_global(args: &[String], env_hosts: Option<String>) -> Result<Global
                 let ms = value(arg)?;
                 global.timeout = match ms.parse::<u64>() {
                     Ok(ms) if ms > 0 => Duration::from_millis(ms),
-                    _ => return Err(Failure::Usage(format!("bad -timeout {ms:?}: milliseconds > 0"))),
+                    _ => {
+                        return Err(Failure::Usage(format!(
+                            "bad -timeout {ms:?}: milliseconds > 0"
+                        )));
+                    }
                 };
             }
             "--auth" | "-auth" => {
@@ -57,7 +61,9 @@ pub fn parse_global(args: &[String], env_hosts: Option<String>) -> Result<Global
                 let (scheme, credentials) = auth.split_once(':').ok_or_else(|| {
                     Failure::Usage(format!("bad --auth {auth:?}: expected SCHEME:CREDENTIALS"))
                 })?;
-                global.auth.push((scheme.to_string(), credentials.to_string()));
+                global
+                    .auth
+                    .push((scheme.to_string(), credentials.to_string()));
             }
             "--json" => global.json = true,
             "-r" => global.read_only = true,
@@ -164,7 +170,10 @@ mod tests {
 
     #[test]
     fn hosts_fall_back_to_the_environment_then_the_default() {
-        assert_eq!(parse_global(&[], Some("env:2".into())).unwrap().hosts, "env:2");
+        assert_eq!(
+            parse_global(&[], Some("env:2".into())).unwrap().hosts,
+            "env:2"
+        );
         assert_eq!(parse_global(&[], None).unwrap().hosts, DEFAULT_HOSTS);
     }
 

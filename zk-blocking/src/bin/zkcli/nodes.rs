@@ -139,7 +139,10 @@ pub fn stat(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome {
 
 fn print_stat_result(out: &mut Output, path: &str, stat: &Stat) -> Outcome {
     if out.is_json() {
-        out.object(with_stat(JsonObject::new().string("path", path), Some(stat)))?;
+        out.object(with_stat(
+            JsonObject::new().string("path", path),
+            Some(stat),
+        ))?;
     } else {
         out.stat(stat)?;
     }
@@ -296,9 +299,7 @@ pub fn sync(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome {
 }
 
 pub fn whoami(zk: &mut Client, _line: &CommandLine, out: &mut Output) -> Outcome {
-    let identities = zk
-        .who_am_i()
-        .map_err(|e| Failure::from_error(e, None))?;
+    let identities = zk.who_am_i().map_err(|e| Failure::from_error(e, None))?;
     if !out.is_json() {
         out.line("Auth scheme: User")?;
     }
@@ -340,7 +341,11 @@ pub fn get_all_children_number(zk: &mut Client, line: &CommandLine, out: &mut Ou
         .get_all_children_number(path)
         .map_err(Failure::at(path))?;
     if out.is_json() {
-        out.object(JsonObject::new().string("path", path).number("count", count))?;
+        out.object(
+            JsonObject::new()
+                .string("path", path)
+                .number("count", count),
+        )?;
     } else {
         out.line(&count.to_string())?;
     }
@@ -353,7 +358,10 @@ pub fn config(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome 
         .map_err(|e| Failure::from_error(e, Some("/zookeeper/config".into())))?;
     let show_stat = line.has("-s").then_some(&stat);
     if out.is_json() {
-        out.object(with_stat(json::with_data(JsonObject::new(), &data), show_stat))?;
+        out.object(with_stat(
+            json::with_data(JsonObject::new(), &data),
+            show_stat,
+        ))?;
     } else {
         out.data(&data)?;
         if let Some(stat) = show_stat {

@@ -1,0 +1,84 @@
+//! The harness's `ZKB_*` environment variables, with the same defaults as every peer
+//! in /work/shared/bench.
+
+use std::str::FromStr;
+
+pub const ALL_WORKLOADS: &str =
+    "sync_get,pipelined_get,pipelined_create_delete,large_get,watch_storm";
+const DEFAULT_CLIENT: &str = "zk-rs-blocking";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub client: String,
+    pub hosts: String,
+    pub workloads: Vec<String>,
+    pub sync_n: usize,
+    pub pipe_n: usize,
+    pub cd_n: usize,
+    pub large_n: usize,
+    pub large_size: usize,
+    pub watch_n: usize,
+    pub outstanding: usize,
+    pub warmup: bool,
+    pub server_pid: Option<u32>,
+}
+
+/// An unset or empty variable takes the default; anything unparsable is an error
+/// rather than a silently different benchmark.
+fn var<T: FromStr>(name: &str, default: T) -> Result<T, String> {
+    match std::env::var(name) {
+        Ok(value) if !value.is_empty() => value
+            .trim()
+            .parse()
+            .map_err(|_| format!("bad value for {name}: {value:?}")),
+        _ => Ok(default),
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, String> {
+        let config = Config {
+            client: var("ZKB_CLIENT", DEFAULT_CLIENT.to_string())?,
+            hosts: var("ZKB_HOSTS", "127.0.0.1:2281".to_string())?,
+            workloads: var("ZKB_WORKLOADS", ALL_WORKLOADS.to_string())?
+                .split(',')
+                .map(|w| w.trim().to_string())
+                .filter(|w| !w.is_empty())
+                .collect(),
+            sync_n: var("ZKB_SYNC_N", 20_000)?,
+            pipe_n: var("ZKB_PIPE_N", 200_000)?,
+            cd_n: var("ZKB_CD_N", 20_000)?,
+            large_n: var("ZKB_LARGE_N", 500)?,
+            large_size: var("ZKB_LARGE_SIZE", 1_000_000)?,
+            watch_n: var("ZKB_WATCH_N", 5_000)?,
+            outstanding: var("ZKB_OUTSTANDING", 1000)?,
+            warmup: var::<i64>("ZKB_WARMUP", 1)? != 0,
+            server_pid: std::env::var("ZKB_SERVER_PID")
+                .ok()
+                .and_then(|pid| pid.trim().parse().ok()),
+        };
+        if config.outstanding == 0 {
+            return Err("ZKB_OUTSTANDING must be at least 1".into());
+        }
+        if let Some(unknown) = config
+            .workloads
+            .iter()
+            .find(|w| !ALL_WORKLOADS.split(',').any(|known| known == w.as_str()))
+        {
+            return Err(format!(
+                "unknown workload {unknown:?}; known: {ALL_WORKLOADS}"
+            ));
+        }
+        Ok(config)
+    }
+
+    pub fn wants(&self, workload: &str) -> bool {
+        self.workloads.iter().any(|w| w == workload)
+    }
+}
+
+/// The untimed warm-up size: a tenth of the measured size, at least `floor` (but no
+/// more than the measured size).
+pub fn warm_up_size(n: usize, floor: usize) -> usize {
+    (n / 10).max(floor.min(n))
+}

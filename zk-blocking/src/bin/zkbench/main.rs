@@ -1,0 +1,113 @@
+//! `zkbench`: the peer benchmark of /work/shared/bench for this project's blocking
+//! client. Same `ZKB_*` variables, workloads, fixtures and JSON lines as the peers, so
+//! `run-all` can run it as `ours`.
+
+mod config;
+mod measure;
+mod pipeline;
+mod workloads;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use zk_blocking::{Client, CreateMode, Error, Options};
+
+use crate::config::{Config, warm_up_size};
+use crate::measure::Report;
+use crate::workloads::{DATA_NODE, LARGE_NODE, ROOT, ensure_node, payload};
+
+/// As the C peer: 30 s sessions.
+const SESSION_TIMEOUT: Duration = Duration::from_secs(30);
+/// Room for the reply header and Stat around the large value.
+const FRAME_OVERHEAD: usize = 4096;
+
+fn main() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(why) => {
+            eprintln!("zkbench: {why}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("zkbench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn connect(config: &Config) -> Result<Client, Error> {
+    let options = Options::default()
+        .session_timeout(SESSION_TIMEOUT)
+        .max_frame_size(
+            zk_blocking::Options::default()
+                .max_frame_size
+                .max(config.large_size + FRAME_OVERHEAD),
+        );
+    Client::connect(&config.hosts, options)
+}
+
+fn print(report: Report<'_>, config: &Config) {
+    println!("{}", report.json_line(config));
+}
+
+fn run(config: &Config) -> Result<(), Error> {
+    let mut zk = connect(config)?;
+    match zk.create(ROOT, Vec::new(), CreateMode::Persistent) {
+        Ok(_) | Err(Error::NodeExists) => {}
+        Err(e) => return Err(e),
+    }
+    ensure_node(&mut zk, DATA_NODE, payload(100))?;
+    if config.wants("large_get") {
+        ensure_node(&mut zk, LARGE_NODE, payload(config.large_size))?;
+    }
+    let warm = config.warmup;
+
+    if config.wants("sync_get") {
+        if warm {
+            workloads::sync_get(&mut zk, config, warm_up_size(config.sync_n, 1000))?;
+        }
+        print(workloads::sync_get(&mut zk, config, config.sync_n)?, config);
+    }
+    if config.wants("pipelined_get") {
+        if warm {
+            workloads::pipelined_get(&mut zk, config, warm_up_size(config.pipe_n, 10_000))?;
+        }
+        print(
+            workloads::pipelined_get(&mut zk, config, config.pipe_n)?,
+            config,
+        );
+    }
+    if config.wants("pipelined_create_delete") {
+        if warm {
+            let n = warm_up_size(config.cd_n, 2000);
+            workloads::pipelined_create_delete(&mut zk, config, n)?;
+        }
+        let report = workloads::pipelined_create_delete(&mut zk, config, config.cd_n)?;
+        print(report, config);
+    }
+    if config.wants("large_get") {
+        if warm {
+            workloads::large_get(&mut zk, config, warm_up_size(config.large_n, 20))?;
+        }
+        print(
+            workloads::large_get(&mut zk, config, config.large_n)?,
+            config,
+        );
+    }
+    if config.wants("watch_storm") {
+        let mut b = connect(config)?;
+        if warm {
+            let n = warm_up_size(config.watch_n, 500);
+            zk = workloads::watch_storm(zk, &mut b, config, n)?.0;
+        }
+        let (a, report) = workloads::watch_storm(zk, &mut b, config, config.watch_n)?;
+        print(report, config);
+        zk = a;
+        b.close();
+    }
+    zk.close();
+    Ok(())
+}

@@ -1,0 +1,274 @@
+//! The five workloads of /work/shared/bench/README.md, timed as the peers time them.
+//! Each returns its report, or `None` for an untimed warm-up pass.
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use zk_blocking::{Bytes, Client, CreateMode, Error, Event, EventType, Request, zk_proto};
+
+use crate::config::Config;
+use crate::measure::{Meter, Report};
+use crate::pipeline::Pipeline;
+
+pub const ROOT: &str = "/bench";
+pub const DATA_NODE: &str = "/bench/data";
+pub const LARGE_NODE: &str = "/bench/large";
+const DATA_SIZE: usize = 100;
+/// How long watch_storm waits for its last event.
+const EVENT_TIMEOUT: Duration = Duration::from_secs(60);
+
+type Outcome<'a> = Result<Report<'a>, Error>;
+
+/// `a`..`z` repeated, as every peer writes.
+pub fn payload(size: usize) -> Bytes {
+    (0..size)
+        .map(|i| b'a' + (i % 26) as u8)
+        .collect::<Vec<u8>>()
+        .into()
+}
+
+/// Creates `path` with `data`, or overwrites the data if it exists.
+pub fn ensure_node(zk: &mut Client, path: &str, data: Bytes) -> Result<(), Error> {
+    match zk.create(path, data.clone(), CreateMode::Persistent) {
+        Err(Error::NodeExists) => zk.set_data(path, data, -1).map(drop),
+        other => other.map(drop),
+    }
+}
+
+fn get_request(path: &str) -> Request {
+    Request::GetData {
+        path: path.to_string(),
+        watch: false,
+    }
+}
+
+fn nanos_since(start: Instant) -> u64 {
+    u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// One blocking get at a time, each timed; a reply of the wrong size is an error.
+fn one_at_a_time<'a>(
+    zk: &mut Client,
+    config: &Config,
+    workload: &'a str,
+    path: &str,
+    n: usize,
+    size: usize,
+) -> Outcome<'a> {
+    let mut latencies = Vec::with_capacity(n);
+    let mut errors = 0;
+    let meter = Meter::start(config);
+    for _ in 0..n {
+        let start = Instant::now();
+        let result = zk.get_data(path);
+        latencies.push(nanos_since(start));
+        match result {
+            Ok((data, _)) if data.len() == size => {}
+            Ok((data, _)) => {
+                if errors == 0 {
+                    eprintln!(
+                        "zkbench: {workload}: {} bytes instead of {size}",
+                        data.len()
+                    );
+                }
+                errors += 1;
+            }
+            Err(e) => {
+                if errors == 0 {
+                    eprintln!("zkbench: {workload}: {e}");
+                }
+                errors += 1;
+            }
+        }
+    }
+    Ok(Report {
+        workload,
+        ops: n,
+        measured: meter.stop(),
+        latencies: Some(latencies),
+        errors,
+        extra: Vec::new(),
+    })
+}
+
+pub fn sync_get<'a>(zk: &mut Client, config: &Config, n: usize) -> Outcome<'a> {
+    one_at_a_time(zk, config, "sync_get", DATA_NODE, n, DATA_SIZE)
+}
+
+pub fn large_get<'a>(zk: &mut Client, config: &Config, n: usize) -> Outcome<'a> {
+    let mut report = one_at_a_time(zk, config, "large_get", LARGE_NODE, n, config.large_size)?;
+    let megabytes = (n * config.large_size) as f64 / 1e6;
+    report.extra = vec![
+        ("value_bytes", config.large_size.to_string()),
+        (
+            "mb_per_s",
+            format!("{:.1}", megabytes / report.measured.seconds),
+        ),
+    ];
+    Ok(report)
+}
+
+pub fn pipelined_get<'a>(zk: &mut Client, config: &Config, n: usize) -> Outcome<'a> {
+    let meter = Meter::start(config);
+    let mut pipeline = Pipeline::new(zk, config.outstanding);
+    for _ in 0..n {
+        pipeline.submit(get_request(DATA_NODE))?;
+    }
+    pipeline.drain()?;
+    Ok(Report {
+        workload: "pipelined_get",
+        ops: n,
+        measured: meter.stop(),
+        latencies: None,
+        errors: pipeline.errors,
+        extra: vec![("outstanding", config.outstanding.to_string())],
+    })
+}
+
+fn numbered(prefix: &str, i: usize) -> String {
+    format!("{ROOT}/{prefix}-{i}")
+}
+
+fn create_request(path: String, data: Bytes) -> Request {
+    Request::Create {
+        path,
+        data,
+        acl: zk_proto::open_acl_unsafe(),
+        mode: CreateMode::Persistent,
+        ttl: None,
+        with_stat: false,
+    }
+}
+
+pub fn pipelined_create_delete<'a>(zk: &mut Client, config: &Config, n: usize) -> Outcome<'a> {
+    let data = payload(DATA_SIZE);
+    let meter = Meter::start(config);
+    let mut pipeline = Pipeline::new(zk, config.outstanding);
+    for i in 0..n {
+        pipeline.submit(create_request(numbered("n", i), data.clone()))?;
+    }
+    pipeline.drain()?;
+    let creates_done = Instant::now();
+    for i in 0..n {
+        pipeline.submit(Request::delete(numbered("n", i), -1))?;
+    }
+    pipeline.drain()?;
+    let measured = meter.stop();
+    let create_s = creates_done.duration_since(meter.started()).as_secs_f64();
+    Ok(Report {
+        workload: "pipelined_create_delete",
+        ops: 2 * n,
+        extra: vec![
+            ("outstanding", config.outstanding.to_string()),
+            ("create_s", format!("{create_s:.6}")),
+            ("delete_s", format!("{:.6}", measured.seconds - create_s)),
+        ],
+        measured,
+        latencies: None,
+        errors: pipeline.errors,
+    })
+}
+
+/// What session A's thread saw.
+struct Watcher {
+    client: Client,
+    changes: usize,
+    last_change: Option<Instant>,
+}
+
+/// Session A counts NodeDataChanged events in its own thread (the blocking client
+/// has no background thread, so someone must read A's socket while B writes).
+fn count_changes(mut a: Client, target: usize) -> Watcher {
+    let deadline = Instant::now() + EVENT_TIMEOUT;
+    let (mut changes, mut last_change) = (0, None);
+    while changes < target {
+        let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+            break;
+        };
+        match a.next_event(left.min(Duration::from_secs(1))) {
+            Ok(Some(Event::Watch(e))) if e.event_type == EventType::NodeDataChanged => {
+                changes += 1;
+                last_change = Some(Instant::now());
+            }
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("zkbench: watch_storm: session A: {e}");
+                break;
+            }
+        }
+    }
+    Watcher {
+        client: a,
+        changes,
+        last_change,
+    }
+}
+
+/// B creates the nodes, A watches them, B changes them all (timed until A has seen
+/// every change), B deletes them. Returns A for the next pass.
+pub fn watch_storm<'a>(
+    a: Client,
+    b: &mut Client,
+    config: &Config,
+    n: usize,
+) -> Result<(Client, Report<'a>), Error> {
+    let mut a = a;
+    let short = payload(10);
+    let data = Bytes::from(vec![b'w'; DATA_SIZE]);
+    let mut setup = Pipeline::accepting(b, config.outstanding, |e| *e == Error::NodeExists);
+    for i in 0..n {
+        setup.submit(create_request(numbered("w", i), short.clone()))?;
+    }
+    setup.drain()?;
+    let mut setup_errors = setup.errors;
+
+    let watches_started = Instant::now();
+    let mut watches = Pipeline::new(&mut a, config.outstanding);
+    for i in 0..n {
+        watches.submit(Request::Exists {
+            path: numbered("w", i),
+            watch: true,
+        })?;
+    }
+    watches.drain()?;
+    setup_errors += watches.errors;
+    let watch_set_s = watches_started.elapsed().as_secs_f64();
+
+    let watcher = thread::spawn(move || count_changes(a, n));
+    let meter = Meter::start(config);
+    let mut sets = Pipeline::new(b, config.outstanding);
+    for i in 0..n {
+        sets.submit(Request::SetData {
+            path: numbered("w", i),
+            data: data.clone(),
+            version: -1,
+        })?;
+    }
+    sets.drain()?;
+    let set_data_s = meter.started().elapsed().as_secs_f64();
+    let set_errors = sets.errors;
+    let seen = watcher
+        .join()
+        .expect("the watch_storm watcher thread panicked");
+    let measured = meter.stop_at(seen.last_change.unwrap_or_else(Instant::now));
+
+    let mut cleanup = Pipeline::accepting(b, config.outstanding, |e| *e == Error::NoNode);
+    for i in 0..n {
+        cleanup.submit(Request::delete(numbered("w", i), -1))?;
+    }
+    cleanup.drain()?;
+    let report = Report {
+        workload: "watch_storm",
+        ops: n,
+        measured,
+        latencies: None,
+        errors: set_errors + setup_errors + (n - seen.changes),
+        extra: vec![
+            ("events", seen.changes.to_string()),
+            ("set_data_s", format!("{set_data_s:.6}")),
+            ("watch_set_s", format!("{watch_set_s:.6}")),
+            ("outstanding", config.outstanding.to_string()),
+        ],
+    };
+    Ok((seen.client, report))
+}
