@@ -167,7 +167,7 @@ pub(crate) struct Driver {
     pub(crate) s: Session,
     pub(crate) now: Instant,
     start: Instant,
-    max_frame: usize,
+    pub(crate) max_frame: usize,
     /// The state as last observed (through events and `state()`).
     state: SessionState,
     /// A terminal state was observed.

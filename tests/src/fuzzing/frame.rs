@@ -19,8 +19,8 @@ pub(crate) const MAXES: [usize; 8] = [0, 1, 4, 16, 100, 1024, 65536, DEFAULT_MAX
 /// * an error is sticky;
 /// * while a frame is incomplete, the bytes buffered are less than the frame's whole
 ///   length and [`FrameDecoder::bytes_needed`] completes it exactly;
-/// * the buffer's capacity stays within twice (prefix + maximum + largest chunk): a
-///   length prefix never reserves more than the maximum.
+/// * the buffer's capacity stays within 4 * (prefix + maximum + largest chunk): a
+///   length prefix never makes the decoder reserve more than the maximum.
 pub fn frame(data: &[u8]) {
     let mut input = Input::new(data);
     let Some(max) = input.pick(&MAXES) else {
@@ -53,8 +53,12 @@ pub fn frame(data: &[u8]) {
     );
 
     // Chunked.
+    // No single reservation exceeds prefix + max + largest chunk (`need`). Frames split
+    // off the front leave a consumed prefix behind, and `BytesMut` grows an allocation
+    // it cannot reuse to twice its size, so the buffer may reach about 4 * `need`, never
+    // more: memory stays proportional to the maximum, whatever length a prefix claims.
     let largest = chunks.iter().copied().max().unwrap_or(0);
-    let bound = 2 * (LENGTH_PREFIX_LEN + max + largest) + 64;
+    let bound = 4 * (LENGTH_PREFIX_LEN + max + largest) + 64;
     let mut dec = FrameDecoder::with_max_frame_len(max);
     let mut got = Vec::new();
     let mut rest = stream;

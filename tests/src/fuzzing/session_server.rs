@@ -101,15 +101,28 @@ struct Server {
     last_xid: Option<i32>,
     /// Everything sent on this connection is what a real server could send.
     clean: bool,
+    /// The ConnectResponse was sent: only then may anything else follow.
+    handshaken: bool,
+    /// The client's maximum frame length: a longer frame is not clean.
+    max_frame: usize,
 }
 
 impl Server {
-    fn new() -> Self {
+    fn new(max_frame: usize) -> Self {
         Server {
+            max_frame,
             clean: true,
             zxid: 100,
             ..Server::default()
         }
+    }
+
+    /// Queues a whole frame for delivery.
+    fn emit(&mut self, frame: &[u8]) {
+        if frame.len() > self.max_frame + 4 {
+            self.clean = false;
+        }
+        self.out.extend_from_slice(frame);
     }
 
     fn receive(&mut self, frames: Vec<ClientFrame>) {
@@ -137,13 +150,14 @@ impl Server {
             body,
             &mut b,
         );
-        self.out.extend_from_slice(&b);
+        self.emit(&b);
     }
 
     fn handshake_reply(&mut self, timeout: i32, session_id: i64, read_only: Option<bool>) {
         if self.handshake.take().is_none() {
             return;
         }
+        self.handshaken = true;
         let r = ConnectResponse {
             protocol_version: 0,
             timeout,
@@ -153,7 +167,7 @@ impl Server {
         };
         let mut b = BytesMut::new();
         zk_proto::encode_frame(&r, &mut b);
-        self.out.extend_from_slice(&b);
+        self.emit(&b);
     }
 }
 
@@ -327,7 +341,7 @@ pub(crate) fn run(data: &[u8], record: bool) -> Option<Vec<u8>> {
     if record {
         d.record = Some(data[..3].to_vec());
     }
-    let mut server = Server::new();
+    let mut server = Server::new(d.max_frame);
     loop {
         let at = data.len() - input.len();
         let Some(op) = input.u8() else { break };
@@ -351,7 +365,7 @@ pub(crate) fn run(data: &[u8], record: bool) -> Option<Vec<u8>> {
         }
         check_closes(&d, was_clean && server.clean);
         if d.live.is_none() || d.new_conn {
-            server = Server::new();
+            server = Server::new(d.max_frame);
         }
     }
     d.finish();
@@ -381,7 +395,7 @@ fn step(d: &mut Driver, server: &mut Server, op: u8, input: &mut Input) -> Optio
     if op < CLIENT_OPS {
         let frames = driver::client_step(d, op, input)?;
         if d.new_conn {
-            *server = Server::new();
+            *server = Server::new(d.max_frame);
         }
         server.receive(frames);
         return Some(());
@@ -412,8 +426,9 @@ fn step(d: &mut Driver, server: &mut Server, op: u8, input: &mut Input) -> Optio
                 6 => i32::MAX,
                 _ => i32::MIN,
             };
-            // A ping or auth reply out of band is something a server does send.
-            if !matches!(xid, xid::PING | xid::AUTH) {
+            // A ping or auth reply out of band is something a server does send, after
+            // the handshake.
+            if !matches!(xid, xid::PING | xid::AUTH) || !server.handshaken {
                 server.clean = false;
             }
             let err = if which & 0x80 != 0 {
@@ -444,7 +459,7 @@ fn step(d: &mut Driver, server: &mut Server, op: u8, input: &mut Input) -> Optio
             } else {
                 format!("{prefix}{path}")
             };
-            if !event_type.is_known() {
+            if !event_type.is_known() || !server.handshaken {
                 server.clean = false;
             }
             let mut b = BytesMut::new();
@@ -461,7 +476,7 @@ fn step(d: &mut Driver, server: &mut Server, op: u8, input: &mut Input) -> Optio
                 },
                 &mut b,
             );
-            server.out.extend_from_slice(&b);
+            server.emit(&b);
         }
         OP_GARBAGE => {
             let b = input.short_bytes()?;
@@ -560,7 +575,7 @@ fn reply(server: &mut Server, mode: ReplyMode, arg: u8, input: &mut Input) -> Op
             }
             body.truncate(usize::from(arg) % (body.len() + 1));
             zk_proto::encode_frame_with_header(&header, &Raw(body), &mut b);
-            server.out.extend_from_slice(&b);
+            server.emit(&b);
         }
         ReplyMode::OtherOp => {
             server.clean = false;
@@ -606,7 +621,7 @@ fn reply(server: &mut Server, mode: ReplyMode, arg: u8, input: &mut Input) -> Op
             };
             let mut b = BytesMut::new();
             zk_proto::encode_frame_with_header(&header, &Raw(body), &mut b);
-            server.out.extend_from_slice(&b);
+            server.emit(&b);
         }
     }
     Some(())
