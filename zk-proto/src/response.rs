@@ -64,7 +64,7 @@ impl Response {
     /// Only call this when the [`ReplyHeader::err`] is `Ok`; error replies carry no body
     /// worth reading. Trailing bytes are ignored. Ops that are never answered with a
     /// body of their own (notification, check, createSession, deleteContainer, error,
-    /// unknown) give [`DecodeErrorKind::UnsupportedOp`].
+    /// unknown) give [`DecodeErrorKind::UnsupportedOp`](crate::DecodeErrorKind::UnsupportedOp).
     pub fn decode(op: OpCode, r: &mut Reader) -> Result<Response, DecodeError> {
         Ok(match op {
             OpCode::Delete

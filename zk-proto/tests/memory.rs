@@ -325,6 +325,13 @@ fn decoding_a_frame_allocates_a_bounded_multiple_of_it() {
     ));
 
     println!("worst reply factor {worst:.2}, worst request factor {request_worst:.2}");
+
+    // Path validation runs on every request and allocates nothing, sequential or not.
+    let long = format!("/{}", "a/".repeat(1000));
+    for (path, sequential) in [("/a/b/c", false), ("/a/b/", true), ("/a/../b", false)] {
+        assert_eq!(peak_of(|| validate_path(path, sequential)), 0, "{path}");
+    }
+    assert_eq!(peak_of(|| validate_path(&long, true)), 0);
     println!(
         "size_of: MultiResult {}, MultiOp {}, String {}, Acl {}, ClientInfo {}",
         size_of::<MultiResult>(),

@@ -18,7 +18,8 @@
 //! `Option<String>` (the `ReconfigRequest` strings), where null is `None`. Encoders never
 //! write -1 except for those `None` strings. Any other negative length is an error.
 //!
-//! Strings are written as standard UTF-8. They are read the way Java reads them: never
+//! Strings are written as standard UTF-8 (which Java's reader decodes correctly, while
+//! it would turn Java's own surrogate pairs into U+FFFD). They are read the way Java reads them: never
 //! failing on the bytes themselves. Valid UTF-8 is taken as is, the surrogate pairs
 //! Java's writer emits for characters outside the BMP are joined back into one
 //! character, and anything else invalid becomes U+FFFD; see [`decode_java_string`].
@@ -190,6 +191,13 @@ impl Field for String {
     fn field_len(&self) -> usize {
         4 + self.len()
     }
+    /// Writes standard UTF-8, not the CESU-8 surrogate pairs Java's own writer emits for
+    /// characters outside the BMP: Java's reader (`new String(bytes, UTF_8)`) decodes a
+    /// 4-byte sequence to the right character, but turns each 3-byte surrogate into
+    /// U+FFFD. So an ACL id or other string naming such a character (e.g. a digest user
+    /// `😀`, whose id the server derived from the UTF-8 auth bytes) reaches the server
+    /// intact only as standard UTF-8. Paths cannot hold such characters at all (see
+    /// [`crate::validate_path`]).
     fn put(&self, buf: &mut impl BufMut) {
         put_len(buf, self.len());
         buf.put_slice(self.as_bytes());
