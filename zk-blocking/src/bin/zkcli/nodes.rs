@@ -106,6 +106,7 @@ pub fn get(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome {
     let path = arg(line, 0);
     let limits = watching::Limits::from_line(line)?;
     let (data, stat, watch) = if line.has("-w") {
+        watching::skip_connect_events(zk)?;
         let (data, stat, watch) = zk.get_data_watch(path).map_err(Failure::at(path))?;
         (data, stat, Some(watch))
     } else {

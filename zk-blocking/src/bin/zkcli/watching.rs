@@ -36,6 +36,21 @@ impl Limits {
     }
 }
 
+/// Drops the session events queued while connecting (zkcli only starts once
+/// connected, so "SyncConnected" would be noise). Call it before setting a watch, so
+/// that no watch event can be among them.
+pub fn skip_connect_events(zk: &mut Client) -> Result<(), Failure> {
+    while let Some(event) = zk
+        .next_event(Duration::ZERO)
+        .map_err(|e| Failure::from_error(e, None))?
+    {
+        if let Event::Watch(_) = event {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// The next event, or `None` once the time limit passed. Waits in short slices so
 /// that the session keeps being pumped (the client has no background thread).
 fn next_event(zk: &mut Client, limits: &Limits) -> Result<Option<Event>, Failure> {
@@ -120,6 +135,7 @@ pub fn add_watch(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Resul
     let path = line.positional.first().map_or("", String::as_str);
     let mode = add_watch_mode(line.value("-m"))?;
     let limits = Limits::from_line(line)?;
+    skip_connect_events(zk)?;
     let watch = zk.add_watch(path, mode).map_err(Failure::at(path))?;
     let mut printed = 0;
     while !limits.reached(printed) {
@@ -181,6 +197,7 @@ impl ArmedWatches {
 pub fn watch(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Result<(), Failure> {
     let path = line.positional.first().map_or("", String::as_str);
     let limits = Limits::from_line(line)?;
+    skip_connect_events(zk)?;
     let mut armed = ArmedWatches::default();
     armed.arm(zk, path)?;
     let mut printed = 0;

@@ -1,0 +1,665 @@
+//! zkcli end to end against a real server: every command and flag, `--json`, stdin
+//! and binary data, chroot, auth, and the exit statuses (1 ZooKeeper error, 2 usage,
+//! 3 unreachable).
+
+#[path = "zkcli_support.rs"]
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use support::{Json, Run, json_lines, run_zkcli, zkcli_command};
+use zk_blocking::{Client, CreateMode, Options};
+use zk_tests::{ServerOptions, ZkServer, free_port, shared_standalone};
+
+fn hosts() -> String {
+    shared_standalone().connect_string()
+}
+
+/// zkcli against the shared server.
+fn zkcli(args: &[&str]) -> Run {
+    let hosts = hosts();
+    let mut all = vec!["-server", hosts.as_str()];
+    all.extend_from_slice(args);
+    run_zkcli(&all, None)
+}
+
+fn zkcli_stdin(args: &[&str], stdin: &[u8]) -> Run {
+    let hosts = hosts();
+    let mut all = vec!["-server", hosts.as_str()];
+    all.extend_from_slice(args);
+    run_zkcli(&all, Some(stdin))
+}
+
+fn client() -> Client {
+    Client::connect(&hosts(), Options::default()).expect("connecting a test client")
+}
+
+fn assert_zk_error(run: &Run, name: &str, path: &str) {
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains(name) && run.stderr.contains(path),
+        "stderr should name {name} and {path}: {run:?}"
+    );
+}
+
+fn assert_usage_error(run: &Run) {
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(!run.stderr.is_empty());
+}
+
+/// The zkCli.sh Stat block as name → value.
+fn stat_fields(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|line| line.split_once(" = "))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    &fields.iter().find(|(k, _)| k == name).expect(name).1
+}
+
+const STAT_NAMES: [&str; 11] = [
+    "cZxid",
+    "ctime",
+    "mZxid",
+    "mtime",
+    "pZxid",
+    "cversion",
+    "dataVersion",
+    "aclVersion",
+    "ephemeralOwner",
+    "dataLength",
+    "numChildren",
+];
+const JSON_STAT_NAMES: [&str; 11] = [
+    "aversion",
+    "ctime",
+    "cversion",
+    "czxid",
+    "dataLength",
+    "ephemeralOwner",
+    "mtime",
+    "mzxid",
+    "numChildren",
+    "pzxid",
+    "version",
+];
+
+#[test]
+fn create_get_set_and_stat() {
+    assert_eq!(zkcli(&["create", "/cgs", "v1"]).ok(), "/cgs\n");
+    assert_eq!(zkcli(&["get", "/cgs"]).ok(), "v1");
+    assert_eq!(zkcli(&["set", "/cgs", "value-2"]).ok(), "");
+    assert_eq!(zkcli(&["get", "/cgs"]).ok(), "value-2");
+
+    let stat = stat_fields(&zkcli(&["stat", "/cgs"]).ok());
+    let names: Vec<&str> = stat.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(names, STAT_NAMES);
+    assert_eq!(field(&stat, "dataVersion"), "1");
+    assert_eq!(field(&stat, "dataLength"), "7");
+    assert_eq!(field(&stat, "ephemeralOwner"), "0x0");
+    assert!(field(&stat, "cZxid").starts_with("0x"));
+    assert!(
+        field(&stat, "ctime").ends_with(" UTC 2026") || field(&stat, "ctime").contains(" UTC ")
+    );
+
+    // get -s: the data, then the Stat on its own lines.
+    let text = zkcli(&["get", "-s", "/cgs"]).ok();
+    assert!(text.starts_with("value-2\ncZxid = 0x"), "{text}");
+
+    // set -s prints the new Stat; -v must match.
+    let text = zkcli(&["set", "-s", "-v", "1", "/cgs", "v3"]).ok();
+    assert_eq!(field(&stat_fields(&text), "dataVersion"), "2");
+    let stale = zkcli(&["set", "-v", "1", "/cgs", "v4"]);
+    assert_zk_error(&stale, "BadVersion", "/cgs");
+    assert_zk_error(&zkcli(&["create", "/cgs"]), "NodeExists", "/cgs");
+    assert_eq!(zkcli(&["get", "/cgs"]).ok(), "v3");
+}
+
+#[test]
+fn json_results_carry_stat_fields_by_zookeeper_names() {
+    zkcli(&["create", "/json", "héllo"]).ok();
+    let get = Json::parse(&zkcli(&["--json", "get", "-s", "/json"]).ok()).unwrap();
+    assert_eq!(get.get("path").str(), "/json");
+    assert_eq!(get.get("data").str(), "héllo");
+    let stat = get.get("stat");
+    assert_eq!(stat.keys(), JSON_STAT_NAMES);
+    assert_eq!(stat.get("dataLength").num(), 6.0);
+    assert_eq!(stat.get("version").num(), 0.0);
+    assert!(stat.get("czxid").num() > 0.0 && stat.get("ctime").num() > 1.7e12);
+
+    let set = Json::parse(&zkcli(&["--json", "set", "/json", "x"]).ok()).unwrap();
+    assert_eq!(set.get("stat").get("version").num(), 1.0);
+    let stat = Json::parse(&zkcli(&["--json", "stat", "/json"]).ok()).unwrap();
+    assert_eq!(stat.get("stat").get("dataLength").num(), 1.0);
+    let created = Json::parse(&zkcli(&["--json", "create", "/json/c"]).ok()).unwrap();
+    assert_eq!(created.get("path").str(), "/json/c");
+    let ls = Json::parse(&zkcli(&["--json", "ls", "-s", "/json"]).ok()).unwrap();
+    assert_eq!(
+        ls.get("children"),
+        &Json::Array(vec![Json::String("c".into())])
+    );
+    assert_eq!(ls.get("stat").get("numChildren").num(), 1.0);
+    let plain = Json::parse(&zkcli(&["--json", "ls", "/json"]).ok()).unwrap();
+    assert!(!plain.has("stat"));
+    let count = Json::parse(&zkcli(&["--json", "getAllChildrenNumber", "/json"]).ok()).unwrap();
+    assert_eq!(count.get("count").num(), 1.0);
+    let deleted = Json::parse(&zkcli(&["--json", "delete", "/json/c"]).ok()).unwrap();
+    assert_eq!(deleted.get("deleted").str(), "/json/c");
+}
+
+#[test]
+fn ls_sorts_and_recurses() {
+    for path in ["/ls", "/ls/b", "/ls/a", "/ls/c", "/ls/a/x", "/ls/a/x/y"] {
+        zkcli(&["create", path]).ok();
+    }
+    assert_eq!(zkcli(&["ls", "/ls"]).ok(), "a\nb\nc\n");
+    let text = zkcli(&["ls", "-s", "/ls"]).ok();
+    assert!(text.starts_with("a\nb\nc\ncZxid = "), "{text}");
+    assert_eq!(field(&stat_fields(&text), "numChildren"), "3");
+    assert_eq!(
+        zkcli(&["ls", "-R", "/ls"]).ok(),
+        "/ls\n/ls/a\n/ls/b\n/ls/c\n/ls/a/x\n/ls/a/x/y\n"
+    );
+    let paths: Vec<String> = json_lines(&zkcli(&["--json", "ls", "-R", "/ls/a"]).ok())
+        .iter()
+        .map(|j| j.get("path").str().to_string())
+        .collect();
+    assert_eq!(paths, ["/ls/a", "/ls/a/x", "/ls/a/x/y"]);
+    assert_eq!(zkcli(&["getAllChildrenNumber", "/ls"]).ok(), "5\n");
+    assert_usage_error(&zkcli(&["ls", "-R", "-s", "/ls"]));
+    assert_zk_error(&zkcli(&["ls", "/ls/none"]), "NoNode", "/ls/none");
+}
+
+#[test]
+fn create_modes() {
+    zkcli(&["create", "/modes"]).ok();
+    let sequential = zkcli(&["create", "-s", "/modes/seq-", "d"]).ok();
+    assert!(
+        sequential.starts_with("/modes/seq-")
+            && sequential.trim_end().len() == "/modes/seq-".len() + 10,
+        "{sequential}"
+    );
+    // An ephemeral lives as long as zkcli's session, so it is gone once zkcli exits.
+    assert_eq!(zkcli(&["create", "-e", "/modes/eph"]).ok(), "/modes/eph\n");
+    assert_zk_error(&zkcli(&["stat", "/modes/eph"]), "NoNode", "/modes/eph");
+    let both = zkcli(&["create", "-e", "-s", "/modes/es-"]).ok();
+    assert!(both.starts_with("/modes/es-"));
+    assert_eq!(
+        zkcli(&["create", "-c", "/modes/container"]).ok(),
+        "/modes/container\n"
+    );
+
+    assert_usage_error(&zkcli(&["create", "-c", "-s", "/modes/x"]));
+    assert_usage_error(&zkcli(&["create", "-e", "-t", "1000", "/modes/x"]));
+    assert_usage_error(&zkcli(&["create", "-t", "soon", "/modes/x"]));
+    assert_usage_error(&zkcli(&["create", "/modes/x", "d", "world:anyone:xyz"]));
+    assert_usage_error(&zkcli(&["create", "relative"]));
+    // The shared server does not enable TTL nodes.
+    assert_eq!(zkcli(&["create", "-t", "1000", "/modes/ttl"]).code, 1);
+}
+
+/// The server hides the container and TTL markers from the Stat, so their kind shows
+/// in how the server reaps them.
+#[test]
+fn container_and_ttl_nodes_are_reaped() {
+    let options = ServerOptions::default()
+        .extended_types(true)
+        .container_check_interval(Duration::from_millis(100));
+    let server =
+        ZkServer::start_standalone(&options).expect("starting a server with extended types");
+    let hosts = server.connect_string();
+    let run = |args: &[&str]| {
+        let mut all = vec!["-server", hosts.as_str()];
+        all.extend_from_slice(args);
+        run_zkcli(&all, None)
+    };
+    assert_eq!(run(&["create", "-t", "200", "/ttl", "d"]).ok(), "/ttl\n");
+    let sequential = run(&["create", "-s", "-t", "200", "/ttl-"]).ok();
+    assert!(sequential.starts_with("/ttl-00"), "{sequential}");
+    run(&["create", "-c", "/box"]).ok();
+    run(&["create", "/box/kid"]).ok();
+    run(&["delete", "/box/kid"]).ok();
+    let gone = |path: &str| run(&["stat", path]).code == 1;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !(gone("/ttl") && gone(sequential.trim_end()) && gone("/box")) {
+        assert!(
+            Instant::now() < deadline,
+            "TTL nodes and the empty container outlived their time"
+        );
+        thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn delete_and_deleteall() {
+    for path in ["/del", "/del/a", "/del/a/b", "/del/c"] {
+        zkcli(&["create", path]).ok();
+    }
+    assert_zk_error(&zkcli(&["delete", "/del"]), "NotEmpty", "/del");
+    assert_zk_error(
+        &zkcli(&["delete", "-v", "5", "/del/c"]),
+        "BadVersion",
+        "/del/c",
+    );
+    assert_eq!(zkcli(&["delete", "-v", "0", "/del/c"]).ok(), "");
+    assert_zk_error(&zkcli(&["delete", "/del/c"]), "NoNode", "/del/c");
+    assert_eq!(zkcli(&["deleteall", "/del"]).ok(), "");
+    assert_zk_error(&zkcli(&["stat", "/del"]), "NoNode", "/del");
+    assert_zk_error(&zkcli(&["deleteall", "/del"]), "NoNode", "/del");
+}
+
+#[test]
+fn acls_in_zkcli_syntax() {
+    zkcli(&[
+        "create",
+        "/acl",
+        "d",
+        "world:anyone:cdrwa,digest:user:aGFzaA==:r",
+    ])
+    .ok();
+    assert_eq!(
+        zkcli(&["getAcl", "/acl"]).ok(),
+        "'world,'anyone\n: cdrwa\n'digest,'user:aGFzaA==\n: r\n"
+    );
+    let text = zkcli(&["setAcl", "-s", "/acl", "world:anyone:crwa"]).ok();
+    assert_eq!(field(&stat_fields(&text), "aclVersion"), "1");
+    assert_zk_error(
+        &zkcli(&["setAcl", "-v", "0", "/acl", "world:anyone:r"]),
+        "BadVersion",
+        "/acl",
+    );
+    let json = Json::parse(&zkcli(&["--json", "getAcl", "-s", "/acl"]).ok()).unwrap();
+    let entry = &json.get("acl").array()[0];
+    assert_eq!(
+        (
+            entry.get("scheme").str(),
+            entry.get("id").str(),
+            entry.get("perms").str()
+        ),
+        ("world", "anyone", "crwa")
+    );
+    assert_eq!(json.get("stat").get("aversion").num(), 1.0);
+    let text = zkcli(&["getAcl", "-s", "/acl"]).ok();
+    assert!(
+        text.starts_with("cZxid") && text.ends_with("'world,'anyone\n: crwa\n"),
+        "{text}"
+    );
+
+    zkcli(&["create", "/acl/child"]).ok();
+    zkcli(&["setAcl", "-R", "/acl", "world:anyone:cdra"]).ok();
+    assert_eq!(
+        zkcli(&["getAcl", "/acl/child"]).ok(),
+        "'world,'anyone\n: cdra\n"
+    );
+    assert_usage_error(&zkcli(&["setAcl", "/acl", "world:anyone"]));
+    assert_usage_error(&zkcli(&["setAcl", "/acl", "world:anyone:rq"]));
+}
+
+#[test]
+fn digest_auth_guards_a_node() {
+    let auth = ["--auth", "digest:alice:secret"];
+    let mut args = auth.to_vec();
+    args.extend(["create", "/authed", "private", "auth::cdrwa"]);
+    assert_eq!(zkcli(&args).ok(), "/authed\n");
+    assert_zk_error(&zkcli(&["get", "/authed"]), "NoAuth", "/authed");
+    assert_zk_error(
+        &zkcli(&["--auth", "digest:alice:wrong", "get", "/authed"]),
+        "NoAuth",
+        "/authed",
+    );
+    let mut args = auth.to_vec();
+    args.extend(["get", "/authed"]);
+    assert_eq!(zkcli(&args).ok(), "private");
+    let mut args = auth.to_vec();
+    args.extend(["whoami"]);
+    let text = zkcli(&args).ok();
+    assert!(
+        text.starts_with("Auth scheme: User\n") && text.contains("digest: alice\n"),
+        "{text}"
+    );
+    let mut args = auth.to_vec();
+    args.extend(["--json", "whoami"]);
+    let identities = json_lines(&zkcli(&args).ok());
+    assert!(
+        identities
+            .iter()
+            .any(|i| i.get("scheme").str() == "digest" && i.get("user").str() == "alice")
+    );
+    assert_usage_error(&zkcli(&["--auth", "nocolon", "whoami"]));
+}
+
+#[test]
+fn stdin_and_binary_data_round_trip_exactly() {
+    let every_byte: Vec<u8> = (0..=255).collect();
+    zkcli_stdin(&["create", "/binary", "-"], &every_byte).ok();
+    assert_eq!(zkcli(&["get", "/binary"]).stdout, every_byte);
+    let stat = stat_fields(&zkcli(&["stat", "/binary"]).ok());
+    assert_eq!(field(&stat, "dataLength"), "256");
+    let json = Json::parse(&zkcli(&["--json", "get", "/binary"]).ok()).unwrap();
+    assert!(json.get("data_base64").str().starts_with("AAECAwQF"));
+
+    let reversed: Vec<u8> = (0..=255).rev().collect();
+    zkcli_stdin(&["set", "/binary", "-"], &reversed).ok();
+    assert_eq!(zkcli(&["get", "/binary"]).stdout, reversed);
+    zkcli_stdin(&["set", "/binary", "-"], b"").ok();
+    assert_eq!(zkcli(&["get", "/binary"]).stdout, b"");
+    // Data that looks like a flag goes after `--`.
+    zkcli(&["set", "--", "/binary", "-v"]).ok();
+    assert_eq!(zkcli(&["get", "/binary"]).stdout, b"-v");
+}
+
+#[test]
+fn chroot_in_hosts_applies() {
+    zkcli(&["create", "/jail"]).ok();
+    let jailed = format!("{}/jail", hosts());
+    let run = run_zkcli(&["-server", &jailed, "create", "/inside", "x"], None);
+    assert_eq!(run.ok(), "/inside\n");
+    assert_eq!(zkcli(&["get", "/jail/inside"]).ok(), "x");
+    assert_eq!(
+        run_zkcli(&["-server", &jailed, "ls", "/"], None).ok(),
+        "inside\n"
+    );
+    // ZK_HOSTS is the default connect string.
+    let run = zkcli_command()
+        .env("ZK_HOSTS", &jailed)
+        .args(["get", "/inside"])
+        .output()
+        .expect("zkcli");
+    assert_eq!(run.stdout, b"x");
+}
+
+#[test]
+fn session_and_server_commands() {
+    zkcli(&["create", "/misc"]).ok();
+    assert_eq!(zkcli(&["sync", "/misc"]).ok(), "Sync is OK\n");
+    assert_eq!(
+        Json::parse(&zkcli(&["--json", "sync", "/misc"]).ok())
+            .unwrap()
+            .get("synced")
+            .str(),
+        "/misc"
+    );
+    let who = zkcli(&["whoami"]).ok();
+    assert!(who.contains("ip: 127.0.0.1"), "{who}");
+    // A fresh zkcli session owns no ephemerals.
+    assert_eq!(zkcli(&["getEphemerals"]).ok(), "");
+    assert_eq!(zkcli(&["getEphemerals", "/misc"]).ok(), "");
+    let json = Json::parse(&zkcli(&["--json", "getEphemerals"]).ok()).unwrap();
+    assert_eq!(json.get("ephemerals"), &Json::Array(Vec::new()));
+    // A standalone server has no dynamic config, but the node is readable.
+    let config = zkcli(&["config", "-s"]).ok();
+    assert!(config.contains("cZxid = "), "{config}");
+    assert!(
+        Json::parse(&zkcli(&["--json", "config"]).ok())
+            .unwrap()
+            .has("data")
+    );
+
+    assert_eq!(zkcli(&["ruok"]).ok(), "imok");
+    assert!(zkcli(&["srvr"]).ok().contains("Mode: standalone"));
+    assert!(zkcli(&["mntr"]).ok().contains("zk_version"));
+    let json = Json::parse(&zkcli(&["--json", "ruok"]).ok()).unwrap();
+    assert_eq!(json.get("response").str(), "imok");
+}
+
+/// Changes `path` every 100 ms until stopped: the watching command under test prints
+/// events whenever its watch is in place, without a race on when that happens.
+fn keep_changing(path: &'static str) -> (Arc<AtomicBool>, thread::JoinHandle<()>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let handle = thread::spawn(move || {
+        let mut zk = client();
+        let mut i = 0u32;
+        while !flag.load(Ordering::Relaxed) {
+            zk.set_data(path, i.to_string(), -1)
+                .expect("changing the node");
+            i += 1;
+            thread::sleep(Duration::from_millis(100));
+        }
+    });
+    (stop, handle)
+}
+
+fn run_until_exit(args: &[&str], limit: Duration) -> Run {
+    let hosts = hosts();
+    let mut child = zkcli_command()
+        .arg("-server")
+        .arg(&hosts)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("zkcli");
+    let started = Instant::now();
+    while child.try_wait().expect("try_wait").is_none() {
+        assert!(
+            started.elapsed() < limit,
+            "zkcli {args:?} did not finish in {limit:?}"
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().expect("output").into()
+}
+
+#[test]
+fn add_watch_and_watch_print_events_until_count() {
+    client()
+        .create("/watched", "0", CreateMode::Persistent)
+        .unwrap();
+    client()
+        .create("/watched/kid", "0", CreateMode::Persistent)
+        .unwrap();
+    let (stop, changer) = keep_changing("/watched");
+    let persistent = run_until_exit(
+        &[
+            "--json",
+            "addWatch",
+            "-m",
+            "persistent",
+            "--count",
+            "2",
+            "/watched",
+        ],
+        Duration::from_secs(20),
+    );
+    let text = run_until_exit(
+        &["watch", "--count", "2", "/watched"],
+        Duration::from_secs(20),
+    );
+    stop.store(true, Ordering::Relaxed);
+    changer.join().unwrap();
+
+    let events = json_lines(&persistent.ok());
+    assert_eq!(events.len(), 2);
+    for event in &events {
+        assert_eq!(event.get("event").str(), "NodeDataChanged");
+        assert_eq!(event.get("path").str(), "/watched");
+        assert_eq!(event.get("state").str(), "SyncConnected");
+    }
+    assert_eq!(
+        text.ok(),
+        "WatchedEvent state:SyncConnected type:NodeDataChanged path:/watched\n".repeat(2)
+    );
+
+    // Recursive (the default) sees descendants; `--for` bounds an idle watch.
+    let (stop, changer) = keep_changing("/watched/kid");
+    let recursive = run_until_exit(
+        &["addWatch", "--count", "1", "/watched"],
+        Duration::from_secs(20),
+    );
+    stop.store(true, Ordering::Relaxed);
+    changer.join().unwrap();
+    assert_eq!(
+        recursive.ok(),
+        "WatchedEvent state:SyncConnected type:NodeDataChanged path:/watched/kid\n"
+    );
+    let idle = run_until_exit(
+        &["addWatch", "--for", "0.3", "/nothing-here"],
+        Duration::from_secs(10),
+    );
+    assert_eq!(idle.ok(), "");
+    assert_usage_error(&zkcli(&["addWatch", "-m", "sometimes", "/watched"]));
+    assert_usage_error(&zkcli(&["watch", "--count", "x", "/watched"]));
+}
+
+#[test]
+fn watch_sees_creation_and_deletion() {
+    let hosts = hosts();
+    let mut child = zkcli_command()
+        .args([
+            "-server", &hosts, "--json", "watch", "--count", "3", "--for", "20", "/appears",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("zkcli");
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let (lines_tx, lines) = mpsc::channel();
+    let reader = thread::spawn(move || {
+        for line in stdout.lines() {
+            lines_tx.send(line.unwrap()).unwrap();
+        }
+    });
+    // Create and delete until the watcher has reported both (its watch may not be
+    // set yet when the first changes happen).
+    let mut zk = client();
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while seen.len() < 3 && Instant::now() < deadline {
+        let _ = zk.create("/appears", "x", CreateMode::Persistent);
+        thread::sleep(Duration::from_millis(100));
+        let _ = zk.create("/appears/child", "x", CreateMode::Persistent);
+        thread::sleep(Duration::from_millis(100));
+        let _ = zk.delete("/appears/child", -1);
+        let _ = zk.delete("/appears", -1);
+        thread::sleep(Duration::from_millis(100));
+        seen.extend(lines.try_iter().map(|l| Json::parse(&l).unwrap()));
+    }
+    assert!(child.wait().unwrap().success());
+    reader.join().unwrap();
+    seen.extend(lines.try_iter().map(|l| Json::parse(&l).unwrap()));
+    let kinds: Vec<&str> = seen.iter().map(|e| e.get("event").str()).collect();
+    assert_eq!(kinds.len(), 3, "{kinds:?}");
+    assert!(
+        kinds
+            .iter()
+            .all(|k| ["NodeCreated", "NodeDeleted", "NodeChildrenChanged"].contains(k)),
+        "{kinds:?}"
+    );
+}
+
+#[test]
+fn get_w_prints_the_data_then_the_next_change() {
+    client()
+        .create("/getw", "before", CreateMode::Persistent)
+        .unwrap();
+    let hosts = hosts();
+    let mut child = zkcli_command()
+        .args([
+            "-server", &hosts, "--json", "get", "-w", "--for", "20", "/getw",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("zkcli");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    // The data is printed after the watch is set, so this change fires it.
+    assert_eq!(Json::parse(&first).unwrap().get("data").str(), "before");
+    client().set_data("/getw", "after", -1).unwrap();
+    let mut second = String::new();
+    stdout.read_line(&mut second).unwrap();
+    let event = Json::parse(&second).unwrap();
+    assert_eq!(event.get("event").str(), "NodeDataChanged");
+    assert_eq!(event.get("path").str(), "/getw");
+    assert!(child.wait().unwrap().success());
+
+    // Text mode, bounded by --for with nothing happening: the data only.
+    assert_eq!(zkcli(&["get", "-w", "--for", "0.2", "/getw"]).ok(), "after");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &[][..],
+        &["frobnicate"][..],
+        &["ls"][..],
+        &["ls", "/a", "/b"][..],
+        &["ls", "-x", "/"][..],
+        &["get", "--bogus", "/"][..],
+        &["set", "-v", "one", "/a", "d"][..],
+        &["set", "/a"][..],
+        &["-timeout", "soon", "ls", "/"][..],
+        &["-server"][..],
+        &["--nope", "ls", "/"][..],
+        &["whoami", "extra"][..],
+        &["get", "no-slash"][..],
+    ] {
+        assert_usage_error(&zkcli(args));
+    }
+}
+
+#[test]
+fn help_on_every_command() {
+    let global = run_zkcli(&["--help"], None).ok();
+    for name in [
+        "ls",
+        "get",
+        "stat",
+        "set",
+        "create",
+        "delete",
+        "deleteall",
+        "getAcl",
+        "setAcl",
+        "sync",
+        "whoami",
+        "getEphemerals",
+        "getAllChildrenNumber",
+        "config",
+        "addWatch",
+        "watch",
+        "srvr",
+        "ruok",
+        "mntr",
+    ] {
+        assert!(
+            global.contains(&format!("  {name}")),
+            "{name} missing from --help"
+        );
+        let help = run_zkcli(&[name, "--help"], None).ok();
+        assert!(
+            help.starts_with(&format!("usage: zkcli [GLOBAL OPTIONS] {name}")),
+            "{help}"
+        );
+    }
+}
+
+#[test]
+fn unreachable_server_exits_3() {
+    let nowhere = format!("127.0.0.1:{}", free_port().expect("a free port"));
+    let started = Instant::now();
+    let run = run_zkcli(&["-server", &nowhere, "-timeout", "1000", "ls", "/"], None);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(run.stderr.contains(&nowhere), "{run:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let run = run_zkcli(&["-server", &nowhere, "-timeout", "1000", "ruok"], None);
+    assert_eq!(run.code, 3, "{run:?}");
+}
+
+#[test]
+fn non_utf8_arguments_are_a_usage_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let output = zkcli_command()
+        .arg("get")
+        .arg(std::ffi::OsStr::from_bytes(b"/\xff"))
+        .output()
+        .expect("zkcli");
+    assert_eq!(output.status.code(), Some(2));
+}
