@@ -1,0 +1,100 @@
+//! Scenarios: digest authentication across reconnects, a rejected scheme, and NOAUTH.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{connect, options, queued_events, states, until_state};
+use zk_blocking::{
+    Client, CreateMode, CreateOptions, Error, Event, KeeperState, SessionState, zk_proto,
+};
+use zk_tests::proxy::FaultProxy;
+use zk_tests::shared_standalone;
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+fn protected(mode: CreateMode) -> CreateOptions {
+    CreateOptions::new(mode).acl(zk_proto::creator_all_acl())
+}
+
+#[test]
+fn digest_auth_is_replayed_after_a_reconnect() {
+    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
+    let mut zk = connect(&proxy.connect_string(), options(TIMEOUT));
+    let session = zk.session_id();
+    zk.add_auth("digest", "alice:secret").unwrap();
+    zk.create_with("/alice-only", "hers", &protected(CreateMode::Persistent))
+        .unwrap();
+    assert_eq!(zk.get_data("/alice-only").unwrap().0, "hers");
+
+    proxy.close_all();
+    let events = until_state(&mut zk, KeeperState::SyncConnected);
+    assert_eq!(
+        states(&events),
+        [KeeperState::Disconnected, KeeperState::SyncConnected]
+    );
+    assert_eq!(zk.session_id(), session);
+    assert_eq!(proxy.accepted(), 2);
+    // Readable again: the new connection carries alice's identity.
+    assert_eq!(zk.get_data("/alice-only").unwrap().0, "hers");
+    let who = zk.who_am_i().unwrap();
+    assert!(
+        who.iter()
+            .any(|c| c.auth_scheme == "digest" && c.user == "alice"),
+        "{who:?}"
+    );
+    // Without it, it is not.
+    let mut stranger = connect(&shared_standalone().connect_string(), options(TIMEOUT));
+    assert_eq!(stranger.get_data("/alice-only"), Err(Error::NoAuth));
+    stranger.close();
+    zk.close();
+}
+
+#[test]
+fn an_unknown_auth_scheme_ends_the_session_with_auth_failed() {
+    let server = shared_standalone();
+    let mut zk = connect(&server.connect_string(), options(TIMEOUT));
+    assert_eq!(zk.add_auth("no-such-scheme", "x"), Err(Error::AuthFailed));
+    assert_eq!(zk.state(), SessionState::AuthFailed);
+    assert_eq!(
+        queued_events(&mut zk),
+        [Event::Session(KeeperState::AuthFailed)]
+    );
+    assert_eq!(zk.exists("/"), Err(Error::AuthFailed));
+    assert_eq!(zk.next_event(Duration::ZERO), Err(Error::AuthFailed));
+
+    // The same credentials given at connect time fail the connect.
+    let err = Client::connect(
+        &server.connect_string(),
+        options(TIMEOUT).auth("no-such-scheme", "x"),
+    )
+    .unwrap_err();
+    assert_eq!(err, Error::AuthFailed);
+}
+
+#[test]
+fn no_auth_on_a_protected_node_leaves_the_session_working() {
+    let server = shared_standalone();
+    let mut owner = connect(&server.connect_string(), options(TIMEOUT));
+    owner.add_auth("digest", "bob:pw").unwrap();
+    owner
+        .create_with("/bob-only", "his", &protected(CreateMode::Persistent))
+        .unwrap();
+
+    let mut zk = connect(&server.connect_string(), options(TIMEOUT));
+    let session = zk.session_id();
+    assert_eq!(zk.get_data("/bob-only"), Err(Error::NoAuth));
+    assert_eq!(zk.set_data("/bob-only", "mine", -1), Err(Error::NoAuth));
+    assert_eq!(zk.get_children("/bob-only"), Err(Error::NoAuth));
+    // Nothing else happened to the session, and it still works.
+    assert_eq!(zk.state(), SessionState::Connected);
+    assert_eq!(zk.session_id(), session);
+    assert!(zk.exists("/bob-only").unwrap().is_some());
+    assert_eq!(
+        zk.create("/not-bobs", "", CreateMode::Ephemeral).unwrap(),
+        "/not-bobs"
+    );
+    assert!(queued_events(&mut zk).is_empty());
+    zk.close();
+    owner.close();
+}

@@ -1,0 +1,111 @@
+//! Scenarios: closing a session with requests in flight, and closing twice.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{connect, options, queued_events};
+use zk_blocking::{CreateMode, Error, Event, KeeperState, Request, Response, SessionState};
+use zk_tests::proxy::{Direction, FaultProxy};
+use zk_tests::shared_standalone;
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+#[test]
+fn close_with_fifty_requests_in_flight_completes_each_once() {
+    let server = shared_standalone();
+    let proxy = FaultProxy::start(server.address()).unwrap();
+    let mut zk = connect(&proxy.connect_string(), options(TIMEOUT));
+    zk.create("/closing-parent", "", CreateMode::Persistent)
+        .unwrap();
+    let ids: Vec<_> = (0..50)
+        .map(|i| {
+            zk.submit(Request::create(
+                format!("/closing-parent/n{i}"),
+                "",
+                CreateMode::Persistent,
+            ))
+            .unwrap()
+        })
+        .collect();
+    zk.flush(); // on the wire, before the closeSession
+    zk.close();
+    assert_eq!(zk.state(), SessionState::Closed);
+
+    // Each request has exactly one completion; written before the close, each was
+    // answered before it.
+    for (i, id) in ids.iter().enumerate() {
+        match zk.wait(*id) {
+            Ok(Response::Create { path, .. }) => assert_eq!(path, format!("/closing-parent/n{i}")),
+            other => panic!("request {i}: {other:?}"),
+        }
+        assert_eq!(zk.wait(*id), Err(Error::UnknownRequest(*id)));
+    }
+    assert_eq!(zk.outstanding(), 0);
+    assert_eq!(
+        queued_events(&mut zk),
+        [Event::Session(KeeperState::Closed)]
+    );
+    let mut observer = connect(&server.connect_string(), options(TIMEOUT));
+    assert_eq!(
+        observer.get_all_children_number("/closing-parent").unwrap(),
+        50
+    );
+    // The server got exactly 50 creates, the create of the parent and the close.
+    let to_server = proxy.stats(Direction::ToServer);
+    assert_eq!(to_server.frames - to_server.pings, 1 + 1 + 50 + 1);
+    observer.close();
+}
+
+#[test]
+fn close_fails_the_requests_it_never_sent_with_closed_and_answers_the_rest() {
+    let mut zk = connect(&shared_standalone().connect_string(), options(TIMEOUT));
+    // More than the session buffers for the socket (64 KiB): the tail is still queued
+    // in the session when close runs.
+    let ids: Vec<_> = (0..5000)
+        .map(|_| zk.submit(Request::exists("/", false)).unwrap())
+        .collect();
+    zk.close();
+    assert_eq!(zk.state(), SessionState::Closed);
+    let mut outcomes = Vec::new();
+    for id in &ids {
+        match zk.wait(*id) {
+            Ok(Response::Exists(Some(_))) => outcomes.push(true),
+            Err(Error::Closed) => outcomes.push(false),
+            other => panic!("request {id}: {other:?}"),
+        }
+        assert_eq!(zk.wait(*id), Err(Error::UnknownRequest(*id)), "only once");
+    }
+    let answered = outcomes.iter().take_while(|ok| **ok).count();
+    assert!(answered > 0, "the buffered head was sent and answered");
+    assert!(
+        outcomes[answered..].iter().all(|ok| !ok) && answered < ids.len(),
+        "answered {answered}, then only Closed"
+    );
+    assert_eq!(zk.outstanding(), 0);
+    assert_eq!(
+        queued_events(&mut zk),
+        [Event::Session(KeeperState::Closed)]
+    );
+}
+
+#[test]
+fn a_second_close_is_harmless() {
+    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
+    let mut zk = connect(&proxy.connect_string(), options(TIMEOUT));
+    zk.close();
+    assert_eq!(zk.state(), SessionState::Closed);
+    let sent = proxy.stats(Direction::ToServer);
+    zk.close();
+    assert_eq!(zk.state(), SessionState::Closed);
+    assert_eq!(proxy.stats(Direction::ToServer), sent, "nothing sent");
+    assert_eq!(proxy.accepted(), 1, "nothing dialled");
+    assert_eq!(
+        queued_events(&mut zk),
+        [Event::Session(KeeperState::Closed)]
+    );
+    assert_eq!(zk.next_event(Duration::ZERO), Err(Error::Closed));
+    assert_eq!(zk.exists("/"), Err(Error::Closed));
+    drop(zk); // and dropping a closed client does nothing either
+    assert_eq!(proxy.stats(Direction::ToServer), sent);
+}

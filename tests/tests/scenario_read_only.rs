@@ -1,0 +1,93 @@
+//! Scenario: a client that accepts read-only servers, on the one member left of a 3-member
+//! ensemble (readonlymode.enabled), and its move to read-write when quorum returns.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{PATIENCE, events_until_within, eventually, options, queued_events, states};
+use zk_blocking::{Client, CreateMode, Error, Event, KeeperState, SessionState};
+use zk_tests::{Ensemble, ServerOptions, is_read_only};
+
+#[test]
+fn a_minority_member_serves_reads_read_only_until_quorum_returns() {
+    let mut ensemble = Ensemble::start(
+        3,
+        &ServerOptions::default()
+            .tick_time(Duration::from_millis(500))
+            .read_only_mode(true)
+            // A 3.8 read-only member creates only local sessions: without them it
+            // answers a new session's handshake with a bare NOTREADONLY reply header.
+            .local_sessions(true, true),
+    )
+    .unwrap_or_else(|err| panic!("starting the ensemble: {err}"));
+    let connect_string = ensemble.connect_string();
+    let mut setup = Client::connect(&connect_string, options(Duration::from_secs(8))).unwrap();
+    setup
+        .create("/ro-data", "readable", CreateMode::Persistent)
+        .unwrap();
+    setup.close();
+
+    ensemble.member_mut(1).kill().unwrap();
+    ensemble.member_mut(2).kill().unwrap();
+    let survivor = ensemble.member(3).address();
+    eventually("member 3 serves read-only", PATIENCE * 2, || {
+        is_read_only(survivor).unwrap_or(false)
+    });
+
+    let mut zk = Client::connect(
+        &connect_string,
+        options(Duration::from_secs(8)).read_only(true),
+    )
+    .unwrap();
+    assert_eq!(zk.state(), SessionState::ConnectedReadOnly);
+    assert_eq!(
+        queued_events(&mut zk),
+        [Event::Session(KeeperState::ConnectedReadOnly)]
+    );
+    // Reads work.
+    assert_eq!(zk.get_data("/ro-data").unwrap().0, "readable");
+    assert!(
+        zk.get_children("/")
+            .unwrap()
+            .contains(&"ro-data".to_string())
+    );
+    assert!(zk.exists("/ro-data").unwrap().is_some());
+    // Writes are refused, and the session stays.
+    assert_eq!(
+        zk.create("/ro-write", "", CreateMode::Persistent),
+        Err(Error::NotReadOnly)
+    );
+    assert_eq!(zk.set_data("/ro-data", "x", -1), Err(Error::NotReadOnly));
+    assert_eq!(zk.delete("/ro-data", -1), Err(Error::NotReadOnly));
+    assert_eq!(zk.state(), SessionState::ConnectedReadOnly);
+    assert!(queued_events(&mut zk).is_empty());
+
+    // Quorum returns (member 1 rejoins) while the client keeps pumping.
+    let events = std::thread::scope(|scope| {
+        let restart = scope.spawn(|| ensemble.member_mut(1).restart());
+        let events = events_until_within(&mut zk, PATIENCE * 4, |e| {
+            *e == Event::Session(KeeperState::SyncConnected)
+        });
+        restart.join().unwrap().expect("member 1 rejoins");
+        events
+    });
+    let seen = states(&events);
+    assert_eq!(seen.first(), Some(&KeeperState::Disconnected), "{events:?}");
+    assert_eq!(seen.last(), Some(&KeeperState::SyncConnected), "{events:?}");
+    assert!(
+        seen.iter().all(|s| matches!(
+            s,
+            KeeperState::Disconnected | KeeperState::ConnectedReadOnly | KeeperState::SyncConnected
+        )),
+        "{events:?}"
+    );
+    assert_eq!(events.len(), seen.len(), "no watch events: {events:?}");
+    assert_eq!(zk.state(), SessionState::Connected);
+    assert_ne!(zk.session_id(), 0);
+    assert_eq!(
+        zk.create("/rw-again", "", CreateMode::Ephemeral).unwrap(),
+        "/rw-again"
+    );
+    zk.close();
+}

@@ -1,0 +1,286 @@
+//! Scenarios: watch ordering, one-shot and persistent watches, and removing watches
+//! (also locally while disconnected).
+//!
+//! "Nothing else fired" is checked after a [`common::barrier`]: the server sends a
+//! session its notifications before the reply to any later request.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{barrier, connect, next_watch, options, queued_events, states, until_state};
+use zk_blocking::{
+    AddWatchMode, Client, CreateMode, Event, EventType, KeeperState, WatchKind, WatcherType,
+};
+use zk_tests::proxy::{FaultProxy, OnAccept};
+use zk_tests::shared_standalone;
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+fn two_clients() -> (Client, Client) {
+    let cs = shared_standalone().connect_string();
+    (
+        connect(&cs, options(TIMEOUT)),
+        connect(&cs, options(TIMEOUT)),
+    )
+}
+
+/// The watch events queued now; panics on a session event.
+fn queued_watch_events(client: &mut Client) -> Vec<(EventType, String)> {
+    queued_events(client)
+        .into_iter()
+        .map(|e| match e {
+            Event::Watch(w) => (w.event_type, w.path),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_watch_event_arrives_before_the_reply_of_a_later_request() {
+    let (mut zk, mut other) = two_clients();
+    zk.create("/before-reply", "old", CreateMode::Persistent)
+        .unwrap();
+    let (_, _, watch) = zk.get_data_watch("/before-reply").unwrap();
+    other.set_data("/before-reply", "new", -1).unwrap();
+
+    // The read that follows the change returns the new data, and by then the event is
+    // already queued: the notification came first on the wire.
+    let (data, _) = zk.get_data("/before-reply").unwrap();
+    assert_eq!(data, "new");
+    let events = queued_events(&mut zk);
+    match events.as_slice() {
+        [Event::Watch(e)] => {
+            assert_eq!(
+                (e.event_type, e.path.as_str()),
+                (EventType::NodeDataChanged, "/before-reply")
+            );
+            assert_eq!(e.watches, [watch]);
+        }
+        other => panic!("{other:?}"),
+    }
+    zk.close();
+    other.close();
+}
+
+#[test]
+fn a_one_shot_watch_fires_once() {
+    let (mut zk, mut other) = two_clients();
+    zk.create("/one-shot", "", CreateMode::Persistent).unwrap();
+    let (_, _, watch) = zk.get_data_watch("/one-shot").unwrap();
+    assert_eq!(watch.kind(), WatchKind::Data);
+    other.set_data("/one-shot", "1", -1).unwrap();
+    other.set_data("/one-shot", "2", -1).unwrap();
+    other.delete("/one-shot", -1).unwrap();
+    barrier(&mut zk);
+    let events = queued_events(&mut zk);
+    match events.as_slice() {
+        [Event::Watch(e)] => {
+            assert_eq!(e.event_type, EventType::NodeDataChanged);
+            assert_eq!(e.watches, [watch]);
+        }
+        other => panic!("exactly one event expected: {other:?}"),
+    }
+    assert!(zk.check_watches("/one-shot", WatcherType::Any).is_empty());
+    zk.close();
+    other.close();
+}
+
+#[test]
+fn an_exists_watch_on_a_missing_node_fires_when_it_is_created() {
+    let (mut zk, mut other) = two_clients();
+    let (stat, watch) = zk.exists_watch("/not-yet").unwrap();
+    assert_eq!(stat, None);
+    assert_eq!(watch.kind(), WatchKind::Exist);
+    other.create("/not-yet", "", CreateMode::Ephemeral).unwrap();
+    let e = next_watch(&mut zk);
+    assert_eq!(
+        (e.event_type, e.path.as_str()),
+        (EventType::NodeCreated, "/not-yet")
+    );
+    assert_eq!(e.watches, [watch]);
+    barrier(&mut zk);
+    assert!(queued_events(&mut zk).is_empty());
+    zk.close();
+    other.close();
+}
+
+#[test]
+fn a_persistent_watch_fires_for_data_and_children_and_stays() {
+    let (mut zk, mut other) = two_clients();
+    zk.create("/persistent", "", CreateMode::Persistent)
+        .unwrap();
+    let watch = zk
+        .add_watch("/persistent", AddWatchMode::Persistent)
+        .unwrap();
+    assert_eq!(watch.kind(), WatchKind::Persistent);
+    other.set_data("/persistent", "1", -1).unwrap();
+    other
+        .create("/persistent/kid", "", CreateMode::Persistent)
+        .unwrap();
+    other.set_data("/persistent/kid", "x", -1).unwrap(); // not watched
+    other.set_data("/persistent", "2", -1).unwrap();
+    other.delete("/persistent/kid", -1).unwrap();
+    barrier(&mut zk);
+    let events = queued_events(&mut zk);
+    let summary: Vec<(EventType, &str, bool)> = events
+        .iter()
+        .map(|e| match e {
+            Event::Watch(w) => (w.event_type, w.path.as_str(), w.watches == [watch]),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (EventType::NodeDataChanged, "/persistent", true),
+            (EventType::NodeChildrenChanged, "/persistent", true),
+            (EventType::NodeDataChanged, "/persistent", true),
+            (EventType::NodeChildrenChanged, "/persistent", true),
+        ]
+    );
+    assert_eq!(zk.check_watches("/persistent", WatcherType::Any), [watch]);
+    zk.close();
+    other.close();
+}
+
+#[test]
+fn a_recursive_watch_covers_descendants_without_child_events() {
+    let (mut zk, mut other) = two_clients();
+    zk.create("/recursive", "", CreateMode::Persistent).unwrap();
+    let watch = zk
+        .add_watch("/recursive", AddWatchMode::PersistentRecursive)
+        .unwrap();
+    other
+        .create("/recursive/a", "", CreateMode::Persistent)
+        .unwrap();
+    other
+        .create("/recursive/a/b", "", CreateMode::Persistent)
+        .unwrap();
+    other.set_data("/recursive/a/b", "x", -1).unwrap();
+    other.delete("/recursive/a/b", -1).unwrap();
+    other.set_data("/recursive", "y", -1).unwrap();
+    barrier(&mut zk);
+    let events = queued_events(&mut zk);
+    assert!(
+        events
+            .iter()
+            .all(|e| matches!(e, Event::Watch(w) if w.watches == [watch])),
+        "{events:?}"
+    );
+    assert_eq!(
+        queued_watch_summary(events),
+        [
+            (EventType::NodeCreated, "/recursive/a".to_string()),
+            (EventType::NodeCreated, "/recursive/a/b".to_string()),
+            (EventType::NodeDataChanged, "/recursive/a/b".to_string()),
+            (EventType::NodeDeleted, "/recursive/a/b".to_string()),
+            (EventType::NodeDataChanged, "/recursive".to_string()),
+        ]
+    );
+    zk.close();
+    other.close();
+}
+
+fn queued_watch_summary(events: Vec<Event>) -> Vec<(EventType, String)> {
+    events
+        .into_iter()
+        .map(|e| match e {
+            Event::Watch(w) => (w.event_type, w.path),
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn removed_watches_report_their_removal_and_never_fire() {
+    let (mut zk, mut other) = two_clients();
+    zk.create("/removed", "", CreateMode::Persistent).unwrap();
+    let (_, _, data) = zk.get_data_watch("/removed").unwrap();
+    let (_, child) = zk.get_children_watch("/removed").unwrap();
+    let (_, _, kept) = zk.get_data_watch("/removed").unwrap();
+
+    // One watch by handle, then every child watch on the path.
+    zk.remove_watch(data).unwrap();
+    zk.remove_watches("/removed", WatcherType::Children)
+        .unwrap();
+    let events = queued_events(&mut zk);
+    let removals: Vec<_> = events
+        .iter()
+        .map(|e| match e {
+            Event::Watch(w) => (w.event_type, w.path.as_str(), w.watches.clone()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        removals,
+        [
+            (EventType::DataWatchRemoved, "/removed", vec![data]),
+            (EventType::ChildWatchRemoved, "/removed", vec![child]),
+        ]
+    );
+    assert_eq!(zk.check_watches("/removed", WatcherType::Any), [kept]);
+
+    other
+        .create("/removed/kid", "", CreateMode::Persistent)
+        .unwrap();
+    other.set_data("/removed", "x", -1).unwrap();
+    barrier(&mut zk);
+    let fired = queued_events(&mut zk);
+    match fired.as_slice() {
+        [Event::Watch(w)] => {
+            assert_eq!(w.event_type, EventType::NodeDataChanged);
+            assert_eq!(w.watches, [kept], "only the watch that was not removed");
+        }
+        other => panic!("{other:?}"),
+    }
+    zk.close();
+    other.close();
+}
+
+#[test]
+fn watches_removed_locally_while_disconnected_are_not_restored() {
+    let server = shared_standalone();
+    let proxy = FaultProxy::start(server.address()).unwrap();
+    let mut zk = connect(&proxy.connect_string(), options(TIMEOUT));
+    let mut other = connect(&server.connect_string(), options(TIMEOUT));
+    zk.create("/local-removal", "", CreateMode::Persistent)
+        .unwrap();
+    let (_, _, removed) = zk.get_data_watch("/local-removal").unwrap();
+    let (_, kept) = zk.get_children_watch("/local-removal").unwrap();
+
+    // Disconnected, and kept that way until the removal is done.
+    proxy.set_on_accept(OnAccept::Reset);
+    proxy.close_all();
+    let events = until_state(&mut zk, KeeperState::Disconnected);
+    assert_eq!(states(&events), [KeeperState::Disconnected]);
+    zk.remove_watches_locally("/local-removal", WatcherType::Data)
+        .unwrap();
+    let events = queued_events(&mut zk);
+    match events.as_slice() {
+        [Event::Watch(w)] => {
+            assert_eq!(
+                (w.event_type, w.path.as_str()),
+                (EventType::DataWatchRemoved, "/local-removal")
+            );
+            assert_eq!(w.watches, [removed]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(zk.check_watches("/local-removal", WatcherType::Any), [kept]);
+
+    proxy.set_on_accept(OnAccept::Forward);
+    until_state(&mut zk, KeeperState::SyncConnected);
+    other.set_data("/local-removal", "x", -1).unwrap();
+    other
+        .create("/local-removal/kid", "", CreateMode::Persistent)
+        .unwrap();
+    barrier(&mut zk);
+    assert_eq!(
+        queued_watch_events(&mut zk),
+        [(EventType::NodeChildrenChanged, "/local-removal".to_string())],
+        "only the child watch was re-registered"
+    );
+    zk.close();
+    other.close();
+}
