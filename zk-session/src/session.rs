@@ -1082,12 +1082,16 @@ impl Session {
         if let Some(d) = self.expiry_deadline() {
             self.timers.set(Timer::Expiry, d);
         }
-        let oldest = self
-            .in_flight
-            .first_deadline()
-            .or_else(|| self.queue.iter().find_map(|u| u.deadline));
-        if let Some(d) = oldest {
-            self.timers.set(Timer::Request, d);
+        if self.request_timeout.is_some() {
+            // Deadlines grow in submit order and in-flight requests are older than
+            // queued ones, so the first user request found has the earliest deadline.
+            let oldest = self
+                .in_flight
+                .first_deadline()
+                .or_else(|| self.queue.front().and_then(|u| u.deadline));
+            if let Some(d) = oldest {
+                self.timers.set(Timer::Request, d);
+            }
         }
         if let Some(d) = self.close_deadline {
             self.timers.set(Timer::Close, d);
