@@ -1,0 +1,152 @@
+//! zkbench runs every workload at a tiny size against a real server, and each line it
+//! prints has the fields /work/shared/bench's summarizer reads.
+
+#[path = "zkcli_support.rs"]
+mod support;
+
+use std::process::{Command, Output};
+
+use support::Json;
+use zk_tests::shared_standalone;
+
+const TINY: [(&str, &str); 8] = [
+    ("ZKB_SYNC_N", "40"),
+    ("ZKB_PIPE_N", "400"),
+    ("ZKB_CD_N", "60"),
+    ("ZKB_LARGE_N", "3"),
+    ("ZKB_LARGE_SIZE", "200000"),
+    ("ZKB_WATCH_N", "50"),
+    ("ZKB_OUTSTANDING", "16"),
+    ("ZKB_WARMUP", "1"),
+];
+
+fn zkbench(extra_env: &[(&str, &str)]) -> Output {
+    let server = shared_standalone();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_zkbench"));
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("ZKB_")) {
+        command.env_remove(name);
+    }
+    command
+        .env("ZKB_HOSTS", server.connect_string())
+        .env(
+            "ZKB_SERVER_PID",
+            server.pid().expect("server pid").to_string(),
+        )
+        .envs(TINY)
+        .envs(extra_env.iter().copied());
+    command.output().expect("running zkbench")
+}
+
+fn number(line: &Json, field: &str) -> f64 {
+    line.get(field).num()
+}
+
+#[test]
+fn every_workload_prints_a_complete_line() {
+    let output = zkbench(&[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "zkbench failed: {stderr}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<Json> = stdout.lines().map(|l| Json::parse(l).unwrap()).collect();
+    let workloads: Vec<&str> = lines.iter().map(|l| l.get("workload").str()).collect();
+    assert_eq!(
+        workloads,
+        [
+            "sync_get",
+            "pipelined_get",
+            "pipelined_create_delete",
+            "large_get",
+            "watch_storm"
+        ]
+    );
+    let common = [
+        "client",
+        "workload",
+        "ops",
+        "seconds",
+        "ops_per_s",
+        "p50_us",
+        "p99_us",
+        "client_cpu_s",
+        "server_cpu_s",
+        "errors",
+    ];
+    let extras: [&[&str]; 5] = [
+        &[],
+        &["outstanding"],
+        &["outstanding", "create_s", "delete_s"],
+        &["value_bytes", "mb_per_s"],
+        &["events", "set_data_s", "watch_set_s", "outstanding"],
+    ];
+    let expected_ops = [40.0, 400.0, 120.0, 3.0, 50.0];
+    for ((line, extra), ops) in lines.iter().zip(extras).zip(expected_ops) {
+        let mut keys: Vec<&str> = common.iter().chain(extra).copied().collect();
+        keys.sort_unstable();
+        assert_eq!(line.keys(), keys, "{line:?}");
+        assert_eq!(line.get("client").str(), "zk-rs-blocking");
+        assert_eq!(number(line, "ops"), ops);
+        assert_eq!(number(line, "errors"), 0.0, "{line:?}");
+        let seconds = number(line, "seconds");
+        assert!(seconds > 0.0);
+        let rate = ops / seconds;
+        assert!(
+            (number(line, "ops_per_s") - rate).abs() <= rate * 0.01 + 0.1,
+            "{line:?}"
+        );
+        assert!(number(line, "client_cpu_s") >= 0.0);
+        assert!(number(line, "server_cpu_s") >= 0.0);
+        let one_at_a_time = matches!(line.get("workload").str(), "sync_get" | "large_get");
+        if one_at_a_time {
+            let (p50, p99) = (number(line, "p50_us"), number(line, "p99_us"));
+            assert!(0.0 < p50 && p50 <= p99, "{line:?}");
+        } else {
+            assert_eq!(line.get("p50_us"), &Json::Null);
+            assert_eq!(line.get("p99_us"), &Json::Null);
+            assert_eq!(number(line, "outstanding"), 16.0);
+        }
+    }
+    let create_delete = &lines[2];
+    let split = number(create_delete, "create_s") + number(create_delete, "delete_s");
+    assert!((split - number(create_delete, "seconds")).abs() < 1e-3);
+    let large = &lines[3];
+    assert_eq!(number(large, "value_bytes"), 200_000.0);
+    let mb_per_s = 3.0 * 0.2 / number(large, "seconds");
+    assert!((number(large, "mb_per_s") - mb_per_s).abs() <= mb_per_s * 0.01 + 0.1);
+    let storm = &lines[4];
+    assert_eq!(number(storm, "events"), 50.0);
+    assert!(number(storm, "set_data_s") > 0.0 && number(storm, "watch_set_s") > 0.0);
+}
+
+#[test]
+fn selected_workloads_label_and_no_server_pid() {
+    let output = zkbench(&[
+        ("ZKB_WORKLOADS", "large_get,sync_get"),
+        ("ZKB_CLIENT", "label \"quoted\""),
+        ("ZKB_SERVER_PID", ""),
+        ("ZKB_WARMUP", "0"),
+    ]);
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<Json> = stdout.lines().map(|l| Json::parse(l).unwrap()).collect();
+    // The harness's order, whatever the list's.
+    let workloads: Vec<&str> = lines.iter().map(|l| l.get("workload").str()).collect();
+    assert_eq!(workloads, ["sync_get", "large_get"]);
+    for line in &lines {
+        assert_eq!(line.get("client").str(), "label \"quoted\"");
+        assert_eq!(line.get("server_cpu_s"), &Json::Null);
+    }
+}
+
+#[test]
+fn bad_settings_exit_2() {
+    for (name, value) in [
+        ("ZKB_SYNC_N", "many"),
+        ("ZKB_WORKLOADS", "sync_get,teleport"),
+        ("ZKB_OUTSTANDING", "0"),
+    ] {
+        let output = zkbench(&[(name, value)]);
+        assert_eq!(output.status.code(), Some(2), "{name}={value}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.starts_with("zkbench: "), "{stderr}");
+    }
+}

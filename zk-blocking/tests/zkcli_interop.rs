@@ -1,0 +1,92 @@
+//! zkcli and Apache's own client (ZooKeeperMain, the class behind zkCli.sh) read each
+//! other's writes identically. One JVM run, fed its commands on stdin, keeps it quick.
+
+#[path = "zkcli_support.rs"]
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use support::{Run, run_zkcli};
+use zk_tests::{ZkInstall, shared_standalone};
+
+fn zkcli(args: &[&str]) -> Run {
+    let hosts = shared_standalone().connect_string();
+    let mut all = vec!["-server", hosts.as_str()];
+    all.extend_from_slice(args);
+    run_zkcli(&all, None)
+}
+
+/// Runs ZooKeeperMain interactively with `commands` on stdin; returns its stdout.
+fn apache_cli(commands: &str) -> String {
+    let install = ZkInstall::cached().expect("ZooKeeper and java installed");
+    let mut child = Command::new(install.java())
+        // Java prints dates in its default zone and text in its default charset.
+        .env("TZ", "UTC")
+        .args(["-Dfile.encoding=UTF-8", "-Dsun.stdout.encoding=UTF-8"])
+        .arg("-cp")
+        .arg(install.classpath())
+        .arg("org.apache.zookeeper.ZooKeeperMain")
+        .arg("-server")
+        .arg(shared_standalone().connect_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting ZooKeeperMain");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(commands.as_bytes()).unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().expect("ZooKeeperMain");
+    String::from_utf8(output.stdout).expect("UTF-8 from java")
+}
+
+/// The 11-line Stat block that starts at the `cZxid` line.
+fn stat_block(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.starts_with("cZxid = "))
+        .unwrap_or_else(|| panic!("no Stat in {text}"));
+    lines[start..start + 11]
+        .iter()
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn zkcli_and_apache_cli_read_each_others_writes() {
+    zkcli(&["create", "/interop"]).ok();
+    let acl = "world:anyone:cdrwa,digest:carol:c2VjcmV0:r";
+    zkcli(&["create", "/interop/from-zkcli", "draft", acl]).ok();
+    zkcli(&["set", "/interop/from-zkcli", "written-by-zkcli-ü"]).ok();
+    let our_stat = zkcli(&["stat", "/interop/from-zkcli"]).ok();
+
+    let java = apache_cli(
+        "get /interop/from-zkcli\n\
+         stat /interop/from-zkcli\n\
+         getAcl /interop/from-zkcli\n\
+         create /interop/from-java first\n\
+         setAcl /interop/from-java world:anyone:cdrw\n\
+         set /interop/from-java from-java-v2\n\
+         ls /interop\n",
+    );
+    assert!(java.lines().any(|l| l == "written-by-zkcli-ü"), "{java}");
+    assert_eq!(stat_block(&java), our_stat, "Stat printed alike");
+    assert!(
+        java.contains("'world,'anyone\n: cdrwa\n'digest,'carol:c2VjcmV0\n: r\n"),
+        "{java}"
+    );
+    assert!(java.contains("[from-java, from-zkcli]"), "{java}");
+
+    assert_eq!(zkcli(&["get", "/interop/from-java"]).ok(), "from-java-v2");
+    assert_eq!(
+        zkcli(&["getAcl", "/interop/from-java"]).ok(),
+        "'world,'anyone\n: cdrw\n"
+    );
+    let stat = zkcli(&["stat", "/interop/from-java"]).ok();
+    assert!(
+        stat.contains("dataVersion = 1\naclVersion = 1\n") && stat.contains("dataLength = 12\n"),
+        "{stat}"
+    );
+}
