@@ -600,6 +600,10 @@ fn usage_errors_exit_2() {
         &["--nope", "ls", "/"][..],
         &["whoami", "extra"][..],
         &["get", "no-slash"][..],
+        &["-timeout", "99999999999", "ls", "/"][..],
+        &["-server", "127.0.0.1:1,,", "ls", "/"][..],
+        &["get", "-w", "--for", "1e300", "/"][..],
+        &["create", "-t", "0", "/ttl-zero"][..],
     ] {
         assert_usage_error(&zkcli(args));
     }

@@ -48,10 +48,11 @@ pub fn parse_global(args: &[String], env_hosts: Option<String>) -> Result<Global
             "-timeout" | "--timeout" => {
                 let ms = value(arg)?;
                 global.timeout = match ms.parse::<u64>() {
-                    Ok(ms) if ms > 0 => Duration::from_millis(ms),
+                    // The session timeout is an int of milliseconds on the wire.
+                    Ok(ms) if (1..=i32::MAX as u64).contains(&ms) => Duration::from_millis(ms),
                     _ => {
                         return Err(Failure::Usage(format!(
-                            "bad -timeout {ms:?}: milliseconds > 0"
+                            "bad -timeout {ms:?}: milliseconds, 1 ..= 2147483647"
                         )));
                     }
                 };

@@ -29,7 +29,7 @@ impl Failure {
         match error {
             Error::NoHosts { .. } => Failure::Unreachable(error.to_string()),
             // Rejected before anything was sent: the arguments are at fault.
-            Error::InvalidPath { .. } | Error::InvalidArgument(_) => {
+            Error::InvalidPath { .. } | Error::InvalidArgument(_) | Error::Config(_) => {
                 Failure::Usage(error.to_string())
             }
             error => Failure::ZooKeeper { error, path },

@@ -25,7 +25,12 @@ impl Limits {
         let seconds = line.number::<f64>("--for").map_err(Failure::Usage)?;
         let until = match seconds {
             Some(s) if (0.0..1e9).contains(&s) => Some(Instant::now() + Duration::from_secs_f64(s)),
-            Some(s) => return Err(Failure::Usage(format!("bad --for {s}: seconds >= 0"))),
+            Some(_) => {
+                let text = line.value("--for").unwrap_or_default();
+                return Err(Failure::Usage(format!(
+                    "bad --for {text:?}: seconds, 0 up to 1e9"
+                )));
+            }
             None => None,
         };
         Ok(Limits { count, until })
