@@ -1154,12 +1154,21 @@ fn read_only_then_move_to_a_read_write_server() {
 
 // ----- breadth: every op -------------------------------------------------------------
 
+/// A request, its op code, its server path, the server's body and the typed result.
+type OpCase = (
+    Request,
+    i32,
+    Option<&'static str>,
+    Option<zk_proto::Response>,
+    Response,
+);
+
 #[test]
 fn every_op_is_encoded_and_its_result_typed() {
     use zk_proto::Response as R;
     let mut h = connected("a/ch");
     let acl = zk_proto::open_acl_unsafe();
-    let cases: Vec<(Request, i32, Option<&str>, Option<R>, Response)> = vec![
+    let cases: Vec<OpCase> = vec![
         (
             Request::delete("/d", 3),
             2,
