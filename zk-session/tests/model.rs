@@ -29,6 +29,7 @@ enum Action {
     Refuse,
     BadReply,
     AddAuth { ok: bool },
+    ProbeResult { rw: bool },
     Close,
 }
 
@@ -48,6 +49,7 @@ fn action() -> impl Strategy<Value = Action> {
         1 => Just(Action::Refuse),
         1 => Just(Action::BadReply),
         1 => proptest::bool::weighted(0.9).prop_map(|ok| Action::AddAuth { ok }),
+        1 => any::<bool>().prop_map(|rw| Action::ProbeResult { rw }),
         1 => Just(Action::Close),
     ]
 }
@@ -338,6 +340,17 @@ impl Model {
                     .add_auth(scheme, Bytes::from_static(b"u:p"), self.h.now);
                 self.h.pump();
             }
+            Action::ProbeResult { rw } => {
+                let host = self.h.transports.iter().rev().find_map(|t| match t {
+                    zk_session::Transport::ProbeReadWrite { host } => Some(host.clone()),
+                    _ => None,
+                });
+                if let Some(host) = host {
+                    self.h.session.handle_probe_result(&host, *rw, self.h.now);
+                    self.h.pump();
+                    self.sync_conn();
+                }
+            }
             Action::Close => {
                 self.h.session.close(self.h.now);
                 self.h.pump();
@@ -402,6 +415,29 @@ impl Model {
             "replies out of submit order: {ids:?}"
         );
 
+        // a one-shot registration fires (or is removed) at most once, and only for a
+        // request that succeeded
+        let ok: std::collections::HashSet<RequestId> = replies
+            .iter()
+            .filter(|r| r.1.is_ok())
+            .map(|r| r.0)
+            .collect();
+        let mut fired: HashMap<RequestId, usize> = HashMap::new();
+        for e in &self.h.events {
+            if let Event::Watch(w) = e {
+                for r in &w.registrations {
+                    assert!(ok.contains(&r.id), "registration {r:?} of a failed request");
+                    if r.kind.is_one_shot() {
+                        *fired.entry(r.id).or_default() += 1;
+                    }
+                }
+            }
+        }
+        assert!(
+            fired.values().all(|n| *n == 1),
+            "one-shot fired twice: {fired:?}"
+        );
+
         // wire-derived events come in wire order
         let actual: Vec<Tag> = self
             .h
@@ -456,7 +492,10 @@ impl Model {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    // 512 cases by default; PROPTEST_CASES=N for a longer run.
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512)
+    ))]
 
     #[test]
     fn session_invariants(seed in any::<u64>(), actions in proptest::collection::vec(action(), 1..120)) {
