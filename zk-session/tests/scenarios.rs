@@ -688,6 +688,35 @@ fn reconnect_sends_auths_then_set_watches_then_queued_requests() {
             })
         )]
     );
+    // the persistent watch survived the reconnect and keeps firing
+    for _ in 0..2 {
+        h.deliver(&FakeServer::notification(
+            EventType::NodeDataChanged,
+            "/p",
+            103,
+        ));
+        assert!(matches!(h.events.last(), Some(Event::Watch(we))
+            if we.registrations == vec![Registration { id: p, kind: WatchKind::Persistent }]));
+    }
+}
+
+#[test]
+fn auth_added_while_disconnected_is_sent_after_the_handshake() {
+    let mut h = Harness::new(config("a"));
+    h.session
+        .add_auth("digest", Bytes::from_static(b"u:p"), h.now);
+    let id = h
+        .session
+        .submit(Request::get_data("/x", false), h.now)
+        .unwrap();
+    h.establish(T, SID);
+    let f = h.flush();
+    assert_eq!(f.len(), 2);
+    assert_eq!(f[0].xid(), -4);
+    assert_eq!(f[1].xid(), 1);
+    h.deliver(&FakeServer::reply(-4, 0, ErrorCode::Ok, None));
+    h.deliver(&data_reply(1, 1));
+    assert!(matches!(&replies(&h.events)[..], [(got, Ok(_))] if *got == id));
 }
 
 #[test]
