@@ -8,7 +8,7 @@ use common::{connect, options, queued_events, states, until_state};
 use zk_blocking::{
     Client, CreateMode, CreateOptions, Error, Event, KeeperState, SessionState, zk_proto,
 };
-use zk_tests::proxy::FaultProxy;
+use zk_tests::proxy::{FaultProxy, OnAccept};
 use zk_tests::shared_standalone;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -95,6 +95,34 @@ fn no_auth_on_a_protected_node_leaves_the_session_working() {
         "/not-bobs"
     );
     assert!(queued_events(&mut zk).is_empty());
+    zk.close();
+    owner.close();
+}
+
+#[test]
+fn credentials_added_while_disconnected_are_sent_after_the_reconnect() {
+    let server = shared_standalone();
+    let mut owner = connect(&server.connect_string(), options(TIMEOUT));
+    owner.add_auth("digest", "carol:pw").unwrap();
+    owner
+        .create_with("/carol-only", "hers", &protected(CreateMode::Persistent))
+        .unwrap();
+    let proxy = FaultProxy::start(server.address()).unwrap();
+    let mut zk = connect(&proxy.connect_string(), options(TIMEOUT));
+    let session = zk.session_id();
+    proxy.set_on_accept(OnAccept::Reset);
+    proxy.close_all();
+    until_state(&mut zk, KeeperState::Disconnected);
+
+    proxy.set_on_accept(OnAccept::Forward);
+    // Returns once the server has accepted them on the new connection.
+    zk.add_auth("digest", "carol:pw").unwrap();
+    assert_eq!(
+        queued_events(&mut zk),
+        [Event::Session(KeeperState::SyncConnected)]
+    );
+    assert_eq!(zk.session_id(), session);
+    assert_eq!(zk.get_data("/carol-only").unwrap().0, "hers");
     zk.close();
     owner.close();
 }

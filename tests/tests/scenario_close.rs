@@ -2,11 +2,11 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{connect, options, queued_events};
 use zk_blocking::{CreateMode, Error, Event, KeeperState, Request, Response, SessionState};
-use zk_tests::proxy::{Direction, FaultProxy};
+use zk_tests::proxy::{Direction, Fault, FaultProxy};
 use zk_tests::shared_standalone;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -108,4 +108,33 @@ fn a_second_close_is_harmless() {
     assert_eq!(zk.exists("/"), Err(Error::Closed));
     drop(zk); // and dropping a closed client does nothing either
     assert_eq!(proxy.stats(Direction::ToServer), sent);
+}
+
+#[test]
+fn close_returns_after_the_close_timeout_when_the_server_does_not_answer() {
+    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
+    let mut zk = connect(
+        &proxy.connect_string(),
+        options(TIMEOUT).close_timeout(Duration::from_millis(500)),
+    );
+    proxy.set_faults(Fault::Blackhole);
+    let ids: Vec<_> = (0..3)
+        .map(|_| zk.submit(Request::exists("/", false)).unwrap())
+        .collect();
+    zk.flush();
+    let started = Instant::now();
+    zk.close();
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(500) && took < Duration::from_secs(3),
+        "close took {took:?}"
+    );
+    assert_eq!(zk.state(), SessionState::Closed);
+    for id in ids {
+        assert_eq!(zk.wait(id), Err(Error::Closed), "request {id}");
+    }
+    assert_eq!(
+        queued_events(&mut zk),
+        [Event::Session(KeeperState::Closed)]
+    );
 }

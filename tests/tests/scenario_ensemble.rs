@@ -123,15 +123,22 @@ fn a_change_made_while_disconnected_fires_the_watch_after_the_reconnect() {
     other.close();
 }
 
+/// The path of the `i`-th watched node: 40 characters, sorting in numeric order.
+fn path(i: usize) -> String {
+    format!("/a-rather-long-watched-node-name-{i:06}")
+}
+
 #[test]
 fn ten_thousand_watches_are_re_registered_on_the_new_member() {
     const N: usize = 10_000;
     let mut ensemble = ensemble();
     let (mut zk, on) = connect_on_follower(&ensemble);
     let session = zk.session_id();
-    // Exists watches on missing nodes: cheap for the server, armed all the same.
+    // Exists watches on missing nodes: cheap for the server, armed all the same. The
+    // paths are long enough that re-registering them takes several SetWatches batches
+    // (of at most 128 KiB of path characters each).
     let ids: Vec<_> = (0..N)
-        .map(|i| zk.submit(Request::exists(format!("/w{i}"), true)).unwrap())
+        .map(|i| zk.submit(Request::exists(path(i), true)).unwrap())
         .collect();
     for id in ids {
         assert_eq!(zk.wait(id).unwrap(), Response::Exists(None));
@@ -149,18 +156,17 @@ fn ten_thousand_watches_are_re_registered_on_the_new_member() {
     let now_on = member_holding(&ensemble, session).expect("a member holds the session");
     assert_ne!(now_on, on);
     let mut watched = watched_paths(ensemble.member(now_on), session);
-    watched.sort_by_key(|p| p[2..].parse::<usize>().unwrap());
-    let expected: Vec<String> = (0..N).map(|i| format!("/w{i}")).collect();
+    watched.sort();
+    let expected: Vec<String> = (0..N).map(path).collect();
     assert_eq!(watched, expected);
 
     // And they fire.
     let mut other = connect_on_leader(&ensemble);
-    other.create("/w1234", "", CreateMode::Ephemeral).unwrap();
+    other
+        .create(&path(1234), "", CreateMode::Ephemeral)
+        .unwrap();
     let e = next_watch(&mut zk);
-    assert_eq!(
-        (e.event_type, e.path.as_str()),
-        (EventType::NodeCreated, "/w1234")
-    );
+    assert_eq!((e.event_type, e.path), (EventType::NodeCreated, path(1234)));
     assert_eq!(e.watches.len(), 1);
     zk.close();
     other.close();

@@ -228,3 +228,71 @@ fn a_blackhole_longer_than_the_timeout_expires_the_session_once() {
     assert_eq!(zk.session_id(), session);
     assert_eq!(zk.state(), SessionState::Expired);
 }
+
+#[test]
+fn a_reset_connection_fails_the_requests_in_flight_with_connection_loss() {
+    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
+    let mut zk = connect(&proxy.connect_string(), options(LONG));
+    let session = zk.session_id();
+    proxy.set_fault(Direction::ToClient, Fault::Blackhole);
+    let (sent, replied) = (
+        frames(&proxy, Direction::ToServer),
+        frames(&proxy, Direction::ToClient),
+    );
+    let in_flight: Vec<_> = (0..3)
+        .map(|_| zk.submit(Request::exists("/", false)).unwrap())
+        .collect();
+    zk.flush();
+    eventually("the requests answered (and dropped)", PATIENCE, || {
+        frames(&proxy, Direction::ToServer) >= sent + 3
+            && frames(&proxy, Direction::ToClient) >= replied + 3
+    });
+    proxy.set_fault(Direction::ToClient, Fault::Pass);
+    proxy.reset_all();
+    for id in &in_flight {
+        assert_eq!(zk.wait(*id), Err(Error::ConnectionLoss), "request {id}");
+    }
+    let events = until_state(&mut zk, KeeperState::SyncConnected);
+    assert_eq!(
+        states(&events),
+        [KeeperState::Disconnected, KeeperState::SyncConnected]
+    );
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(zk.session_id(), session);
+    assert!(zk.exists("/").unwrap().is_some());
+    zk.close();
+}
+
+#[test]
+fn a_delay_well_below_the_read_timeout_changes_nothing() {
+    let server = shared_standalone();
+    let proxy = FaultProxy::start(server.address()).unwrap();
+    proxy.set_faults(Fault::Delay(Duration::from_millis(300)));
+    let mut zk = connect(&proxy.connect_string(), options(LONG));
+    let mut other = connect(&server.connect_string(), options(LONG));
+    zk.create("/delayed", "1", CreateMode::Persistent).unwrap();
+    let (_, _, watch) = zk.get_data_watch("/delayed").unwrap();
+    // Pipelined through the delay: replies in order, the watch event before the reply
+    // that followed it.
+    other.set_data("/delayed", "2", -1).unwrap();
+    let ids: Vec<_> = (0..20)
+        .map(|_| zk.submit(Request::get_data("/delayed", false)).unwrap())
+        .collect();
+    for id in ids {
+        match zk.wait(id) {
+            Ok(Response::GetData { data, .. }) => assert_eq!(data, "2"),
+            other => panic!("{other:?}"),
+        }
+    }
+    let events = queued_events(&mut zk);
+    match events.as_slice() {
+        [Event::Watch(e)] => {
+            assert_eq!(e.event_type, EventType::NodeDataChanged);
+            assert!(e.fired(watch));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(proxy.accepted(), 1, "no reconnect");
+    zk.close();
+    other.close();
+}

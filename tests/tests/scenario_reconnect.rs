@@ -1,0 +1,232 @@
+//! Scenarios: what a reconnect carries over — queued requests, persistent watches, exist
+//! watches — and sessions that end while the client is not pumping.
+
+mod common;
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use common::{
+    barrier, connect, fast_server, next_watch, options, queued_events, states, until_state,
+};
+use zk_blocking::{
+    AddWatchMode, CreateMode, Error, Event, EventType, KeeperState, Request, Response, SessionState,
+};
+use zk_tests::proxy::{Direction, Fault, FaultProxy, OnAccept};
+use zk_tests::{ZkServer, shared_standalone};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A server that allows 1 s sessions, for the expiry scenarios of this file.
+fn short_session_server() -> &'static ZkServer {
+    static SERVER: OnceLock<ZkServer> = OnceLock::new();
+    SERVER.get_or_init(|| fast_server(|o| o))
+}
+
+#[test]
+fn requests_queued_while_disconnected_go_out_in_order_after_the_reconnect() {
+    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
+    let mut zk = connect(&proxy.connect_string(), options(TIMEOUT));
+    let session = zk.session_id();
+    zk.create("/queued", "", CreateMode::Persistent).unwrap();
+    proxy.set_on_accept(OnAccept::Reset);
+    proxy.close_all();
+    until_state(&mut zk, KeeperState::Disconnected);
+
+    let mut ids: Vec<_> = (0..3)
+        .map(|_| {
+            zk.submit(Request::create(
+                "/queued/n-",
+                "",
+                CreateMode::PersistentSequential,
+            ))
+            .unwrap()
+        })
+        .collect();
+    ids.push(zk.submit(Request::get_children("/queued", false)).unwrap());
+    // Dials keep failing meanwhile; nothing is lost.
+    zk.pump(Duration::from_millis(300));
+    assert_eq!(zk.outstanding(), 4);
+    assert_eq!(zk.state(), SessionState::Connecting);
+
+    proxy.set_on_accept(OnAccept::Forward);
+    for (i, id) in ids[..3].iter().enumerate() {
+        match zk.wait(*id) {
+            Ok(Response::Create { path, .. }) => {
+                assert_eq!(path, format!("/queued/n-000000000{i}"));
+            }
+            other => panic!("create {i}: {other:?}"),
+        }
+    }
+    match zk.wait(ids[3]) {
+        Ok(Response::GetChildren { children, .. }) => assert_eq!(children.len(), 3),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        queued_events(&mut zk),
+        [Event::Session(KeeperState::SyncConnected)]
+    );
+    assert_eq!(zk.session_id(), session);
+    zk.close();
+}
+
+#[test]
+fn persistent_watches_survive_a_reconnect_without_catch_up_events() {
+    let server = shared_standalone();
+    let proxy = FaultProxy::start(server.address()).unwrap();
+    let mut zk = connect(&proxy.connect_string(), options(TIMEOUT));
+    let mut other = connect(&server.connect_string(), options(TIMEOUT));
+    zk.create("/pw", "", CreateMode::Persistent).unwrap();
+    let persistent = zk.add_watch("/pw", AddWatchMode::Persistent).unwrap();
+    let recursive = zk
+        .add_watch("/pw", AddWatchMode::PersistentRecursive)
+        .unwrap();
+
+    // A change while the client is cut off: persistent watches do not catch up.
+    proxy.close_all();
+    other
+        .create("/pw/missed", "", CreateMode::Persistent)
+        .unwrap();
+    let events = until_state(&mut zk, KeeperState::SyncConnected);
+    assert_eq!(
+        states(&events),
+        [KeeperState::Disconnected, KeeperState::SyncConnected]
+    );
+    assert_eq!(events.len(), 2, "{events:?}");
+    barrier(&mut zk);
+    assert!(queued_events(&mut zk).is_empty());
+
+    // Both are registered on the new connection.
+    other.set_data("/pw", "x", -1).unwrap();
+    let e = next_watch(&mut zk);
+    assert_eq!(
+        (e.event_type, e.path.as_str()),
+        (EventType::NodeDataChanged, "/pw")
+    );
+    assert_eq!(e.watches.len(), 2);
+    assert!(e.fired(persistent) && e.fired(recursive));
+    other.set_data("/pw/missed", "y", -1).unwrap();
+    let e = next_watch(&mut zk);
+    assert_eq!(
+        (e.event_type, e.path.as_str()),
+        (EventType::NodeDataChanged, "/pw/missed")
+    );
+    assert_eq!(e.watches, [recursive]);
+    zk.close();
+    other.close();
+}
+
+#[test]
+fn an_exists_watch_fires_for_a_node_created_while_disconnected() {
+    let server = shared_standalone();
+    let proxy = FaultProxy::start(server.address()).unwrap();
+    let mut zk = connect(&proxy.connect_string(), options(TIMEOUT));
+    let mut other = connect(&server.connect_string(), options(TIMEOUT));
+    let (stat, watch) = zk.exists_watch("/appeared").unwrap();
+    assert_eq!(stat, None);
+
+    proxy.close_all();
+    other
+        .create("/appeared", "", CreateMode::Ephemeral)
+        .unwrap();
+    let events = common::events_until(&mut zk, |e| matches!(e, Event::Watch(_)));
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert_eq!(
+        states(&events),
+        [KeeperState::Disconnected, KeeperState::SyncConnected]
+    );
+    match &events[2] {
+        Event::Watch(e) => {
+            assert_eq!(
+                (e.event_type, e.path.as_str()),
+                (EventType::NodeCreated, "/appeared")
+            );
+            assert_eq!(e.watches, [watch]);
+        }
+        other => panic!("{other:?}"),
+    }
+    zk.close();
+    other.close();
+}
+
+#[test]
+fn a_request_timeout_fails_the_request_and_resets_the_connection() {
+    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
+    let mut zk = connect(
+        &proxy.connect_string(),
+        options(Duration::from_secs(4)).request_timeout(Duration::from_millis(800)),
+    );
+    let session = zk.session_id();
+    proxy.set_fault(Direction::ToServer, Fault::Blackhole);
+    assert_eq!(zk.exists("/"), Err(Error::RequestTimeout));
+    proxy.set_fault(Direction::ToServer, Fault::Pass);
+    let events = until_state(&mut zk, KeeperState::SyncConnected);
+    assert_eq!(
+        states(&events),
+        [KeeperState::Disconnected, KeeperState::SyncConnected]
+    );
+    assert_eq!(zk.session_id(), session);
+    assert!(zk.exists("/").unwrap().is_some());
+    assert!(proxy.accepted() >= 2);
+    zk.close();
+}
+
+/// A client that stops pumping for longer than its timeout: the server expires the
+/// session (its ephemeral goes), and the client's next call says so.
+fn idle_past_expiry(client_side_expiry: bool) -> Vec<Event> {
+    let server = short_session_server();
+    let timeout = Duration::from_secs(1);
+    let mut zk = connect(
+        &server.connect_string(),
+        options(timeout).client_side_expiry(client_side_expiry),
+    );
+    assert_eq!(zk.negotiated_timeout(), Some(timeout));
+    let node = format!("/idle-{client_side_expiry}");
+    zk.create(&node, "", CreateMode::Ephemeral).unwrap();
+    let mut observer = connect(&server.connect_string(), options(Duration::from_secs(4)));
+    let (_, watch) = observer.exists_watch(&node).unwrap();
+    let e = next_watch(&mut observer); // zk is not pumping meanwhile
+    assert_eq!(
+        (e.event_type, e.watches),
+        (EventType::NodeDeleted, vec![watch])
+    );
+
+    assert_eq!(zk.exists("/"), Err(Error::SessionExpired));
+    assert_eq!(zk.state(), SessionState::Expired);
+    observer.close();
+    let mut events = Vec::new();
+    while let Ok(Some(e)) = zk.next_event(Duration::ZERO) {
+        events.push(e);
+    }
+    events
+}
+
+#[test]
+fn an_unpumped_client_finds_its_session_expired_at_its_next_call() {
+    let events = idle_past_expiry(true);
+    // Its own clock tells it first: no reconnect is needed to know.
+    assert_eq!(events.last(), Some(&Event::Session(KeeperState::Expired)));
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| **e == Event::Session(KeeperState::Expired))
+            .count(),
+        1
+    );
+    assert!(
+        events.iter().all(|e| matches!(e, Event::Session(_))),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn with_client_side_expiry_off_the_server_reports_the_expiry_at_reconnect() {
+    let events = idle_past_expiry(false);
+    assert_eq!(
+        events,
+        [
+            Event::Session(KeeperState::Disconnected),
+            Event::Session(KeeperState::Expired)
+        ]
+    );
+}
