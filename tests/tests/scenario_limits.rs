@@ -93,3 +93,29 @@ fn a_reply_over_the_client_limit_drops_that_connection_and_the_session_goes_on()
     zk.close();
     writer.close();
 }
+
+#[test]
+fn a_reply_over_the_client_limit_is_reported_with_an_error_naming_the_limit() {
+    let server = shared_standalone();
+    let mut writer = connect(&server.connect_string(), options(TIMEOUT));
+    writer
+        .create(
+            "/over-limit-named",
+            vec![1u8; 200 * 1024],
+            CreateMode::Persistent,
+        )
+        .unwrap();
+    let mut zk = connect(
+        &server.connect_string(),
+        options(TIMEOUT).max_frame_size(64 * 1024),
+    );
+    // Retrying cannot help, so the caller must be told why, not just "connection lost".
+    let err = zk.get_data("/over-limit-named").unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("max_frame_size") || message.contains("65536"),
+        "the error does not say the reply exceeded the frame limit: {err:?} ({message})"
+    );
+    zk.close();
+    writer.close();
+}

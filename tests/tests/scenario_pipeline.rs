@@ -7,9 +7,9 @@ use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use common::{PATIENCE, connect, options, queued_events};
-use zk_blocking::{CreateMode, Request, Response};
+use zk_blocking::{CreateMode, Error, Request, Response};
 use zk_session::{Config, ConnId, DisconnectCause, Event, Session, Transport};
-use zk_tests::proxy::{Direction, FaultProxy};
+use zk_tests::proxy::{Direction, Fault, FaultProxy};
 use zk_tests::shared_standalone;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -234,4 +234,54 @@ fn xids_wrap_from_just_below_i32_max_back_to_one() {
         driver.step();
     }
     assert_eq!(driver.session.state(), zk_blocking::SessionState::Closed);
+}
+
+#[test]
+fn a_cut_in_a_long_pipeline_fails_each_written_request_once_and_keeps_submit_order() {
+    const N: usize = 10_000;
+    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
+    let mut zk = connect(&proxy.connect_string(), options(TIMEOUT));
+    let session = zk.session_id();
+    // An exists of a missing node is answered with a 20-byte frame: let 500 through.
+    proxy.set_fault(Direction::ToClient, Fault::CutAfter(500 * 20));
+    let ids: Vec<_> = (0..N)
+        .map(|_| {
+            zk.submit(Request::exists("/cut-pipeline-none", false))
+                .unwrap()
+        })
+        .collect();
+    let deadline = Instant::now() + PATIENCE * 3;
+    let mut completed = Vec::with_capacity(N);
+    let mut lost = 0;
+    while completed.len() < N {
+        assert!(Instant::now() < deadline, "{} of {N} done", completed.len());
+        let Some(c) = zk.wait_any(Duration::from_secs(1)).unwrap() else {
+            continue;
+        };
+        match c.result {
+            Ok(Response::Exists(None)) => {}
+            Err(Error::ConnectionLoss) => {
+                lost += 1;
+                proxy.set_fault(Direction::ToClient, Fault::Pass);
+            }
+            other => panic!("request {}: {other:?}", c.id),
+        }
+        completed.push(c.id);
+    }
+    // Replies, then the written-but-unanswered ones failing (through the proxy every
+    // request is soon written: it reads without back-pressure), in submit order, each
+    // exactly once.
+    assert_eq!(completed, ids);
+    assert!(lost > 0, "the cut lost nothing");
+    assert_eq!(zk.outstanding(), 0);
+    assert_eq!(zk.session_id(), session);
+    assert!(zk.exists("/").unwrap().is_some());
+    let events = queued_events(&mut zk);
+    assert!(
+        events.ends_with(&[zk_blocking::Event::Session(
+            zk_blocking::KeeperState::SyncConnected
+        )]),
+        "{events:?}"
+    );
+    zk.close();
 }

@@ -230,3 +230,58 @@ fn with_client_side_expiry_off_the_server_reports_the_expiry_at_reconnect() {
         ]
     );
 }
+
+#[test]
+fn requests_still_unwritten_when_the_connection_drops_are_sent_on_the_next_one() {
+    // A frozen server stops reading, so the client's writes back up: part of the
+    // pipeline is in the socket buffers ("written"), the rest still in the session.
+    // Then the server dies and comes back with the session (it is in its log).
+    let timeout = Duration::from_secs(12);
+    let mut server = fast_server(|o| o.max_session_timeout(timeout));
+    let mut zk = connect(&server.connect_string(), options(timeout));
+    let session = zk.session_id();
+    zk.create("/backed-up", "", CreateMode::Persistent).unwrap();
+    server.pause().unwrap();
+    let chunk = vec![7u8; 256 * 1024];
+    // 80 x 256 KiB: more than loopback socket buffers hold. A wrong version makes each
+    // a cheap BADVERSION for the server; the last one applies.
+    let mut ids: Vec<_> = (0..79)
+        .map(|_| {
+            zk.submit(Request::set_data("/backed-up", chunk.clone(), 12345))
+                .unwrap()
+        })
+        .collect();
+    ids.push(
+        zk.submit(Request::set_data("/backed-up", "last", -1))
+            .unwrap(),
+    );
+    zk.flush(); // writes until the buffers are full (bounded by the ping deadline)
+    server.kill().unwrap();
+    server.restart().unwrap();
+
+    let mut outcomes = Vec::new();
+    for id in &ids {
+        let result = zk.wait(*id);
+        match &result {
+            Err(Error::ConnectionLoss) => outcomes.push(false),
+            Err(Error::BadVersion) | Ok(Response::SetData(_)) => outcomes.push(true),
+            other => panic!("request {id}: {other:?}"),
+        }
+        assert_eq!(zk.wait(*id), Err(Error::UnknownRequest(*id)), "only once");
+    }
+    let lost = outcomes.iter().take_while(|ok| !**ok).count();
+    assert!(lost > 0, "some were written before the drop: {outcomes:?}");
+    assert!(
+        lost < outcomes.len() && outcomes[lost..].iter().all(|ok| *ok),
+        "written ones lost, then every unwritten one sent and answered: {outcomes:?}"
+    );
+    assert_eq!(zk.get_data("/backed-up").unwrap().0, "last");
+    assert_eq!(zk.session_id(), session);
+    let events = queued_events(&mut zk);
+    assert_eq!(
+        states(&events),
+        [KeeperState::Disconnected, KeeperState::SyncConnected],
+        "{events:?}"
+    );
+    zk.close();
+}
