@@ -202,7 +202,7 @@ fn xids_wrap_from_just_below_i32_max_back_to_one() {
         .events
         .iter()
         .filter_map(|e| match e {
-            Event::Reply { id, result } => Some((*id, result.clone())),
+            Event::Reply { id, result, .. } => Some((*id, result.clone())),
             _ => None,
         })
         .collect();

@@ -284,3 +284,158 @@ fn watches_removed_locally_while_disconnected_are_not_restored() {
     zk.close();
     other.close();
 }
+
+#[test]
+fn one_delete_fires_every_one_shot_watch_on_the_node_in_one_event() {
+    let (mut zk, mut other) = two_clients();
+    zk.create("/doomed", "", CreateMode::Persistent).unwrap();
+    let (_, _, data) = zk.get_data_watch("/doomed").unwrap();
+    let (_, exists) = zk.exists_watch("/doomed").unwrap();
+    let (_, child) = zk.get_children_watch("/doomed").unwrap();
+    other.delete("/doomed", -1).unwrap();
+    barrier(&mut zk);
+    let events = queued_events(&mut zk);
+    match events.as_slice() {
+        [Event::Watch(e)] => {
+            assert_eq!(
+                (e.event_type, e.path.as_str()),
+                (EventType::NodeDeleted, "/doomed")
+            );
+            let mut fired = e.watches.clone();
+            fired.sort_by_key(|w| w.id());
+            assert_eq!(fired, [data, exists, child]);
+        }
+        other => panic!("one NodeDeleted expected: {other:?}"),
+    }
+    assert!(zk.check_watches("/doomed", WatcherType::Any).is_empty());
+    zk.close();
+    other.close();
+}
+
+#[test]
+fn reads_of_a_missing_node_leave_no_watch_except_exists() {
+    let (mut zk, mut other) = two_clients();
+    assert_eq!(
+        zk.get_data_watch("/absent").unwrap_err(),
+        zk_blocking::Error::NoNode
+    );
+    assert_eq!(
+        zk.get_children_watch("/absent").unwrap_err(),
+        zk_blocking::Error::NoNode
+    );
+    assert!(zk.check_watches("/absent", WatcherType::Any).is_empty());
+    let (_, exists) = zk.exists_watch("/absent").unwrap();
+    assert_eq!(zk.check_watches("/absent", WatcherType::Any), [exists]);
+    other.create("/absent", "", CreateMode::Ephemeral).unwrap();
+    let e = next_watch(&mut zk);
+    assert_eq!(e.event_type, EventType::NodeCreated);
+    assert_eq!(e.watches, [exists]);
+    zk.close();
+    other.close();
+}
+
+#[test]
+fn a_child_event_under_a_recursive_watch_fires_only_the_child_watch() {
+    let (mut zk, mut other) = two_clients();
+    zk.create("/rec-child", "", CreateMode::Persistent).unwrap();
+    zk.create("/rec-child/a", "", CreateMode::Persistent)
+        .unwrap();
+    let recursive = zk
+        .add_watch("/rec-child", AddWatchMode::PersistentRecursive)
+        .unwrap();
+    let (_, child) = zk.get_children_watch("/rec-child/a").unwrap();
+    other
+        .create("/rec-child/a/x", "", CreateMode::Persistent)
+        .unwrap();
+    barrier(&mut zk);
+    let events = queued_events(&mut zk);
+    let fired: Vec<_> = events
+        .iter()
+        .map(|e| match e {
+            Event::Watch(w) => (w.event_type, w.path.as_str(), w.watches.clone()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        fired,
+        [
+            (EventType::NodeCreated, "/rec-child/a/x", vec![recursive]),
+            (EventType::NodeChildrenChanged, "/rec-child/a", vec![child]),
+        ]
+    );
+    zk.close();
+    other.close();
+}
+
+#[test]
+fn a_persistent_and_a_one_shot_watch_on_one_node_fire_together_once() {
+    let (mut zk, mut other) = two_clients();
+    zk.create("/both", "", CreateMode::Persistent).unwrap();
+    // One-shot first: a 3.8 server keeps a single watch mode per connection and path,
+    // so a one-shot watch set *after* a persistent one would replace it on the server
+    // (the client cannot see that; fixed in later servers).
+    let (_, _, once) = zk.get_data_watch("/both").unwrap();
+    let persistent = zk.add_watch("/both", AddWatchMode::Persistent).unwrap();
+    other.set_data("/both", "1", -1).unwrap();
+    other.set_data("/both", "2", -1).unwrap();
+    barrier(&mut zk);
+    let events = queued_events(&mut zk);
+    let fired: Vec<_> = events
+        .iter()
+        .map(|e| match e {
+            Event::Watch(w) => {
+                let mut handles = w.watches.clone();
+                handles.sort_by_key(|h| h.id());
+                (w.event_type, handles)
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        fired,
+        [
+            (EventType::NodeDataChanged, vec![once, persistent]),
+            (EventType::NodeDataChanged, vec![persistent]),
+        ]
+    );
+    zk.close();
+    other.close();
+}
+
+#[test]
+fn removing_every_watch_of_a_node_also_removes_its_persistent_watch() {
+    let (mut zk, mut other) = two_clients();
+    zk.create("/remove-all", "", CreateMode::Persistent)
+        .unwrap();
+    let persistent = zk
+        .add_watch("/remove-all", AddWatchMode::Persistent)
+        .unwrap();
+    let (_, _, data) = zk.get_data_watch("/remove-all").unwrap();
+    zk.remove_watches("/remove-all", WatcherType::Any).unwrap();
+    let events = queued_events(&mut zk);
+    let mut removed: Vec<_> = events
+        .iter()
+        .map(|e| match e {
+            Event::Watch(w) => (w.event_type, w.watches.clone()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    removed.sort_by_key(|(t, _)| format!("{t:?}"));
+    assert_eq!(
+        removed,
+        [
+            (EventType::DataWatchRemoved, vec![data]),
+            (EventType::PersistentWatchRemoved, vec![persistent]),
+        ]
+    );
+    assert!(zk.check_watches("/remove-all", WatcherType::Any).is_empty());
+    // The server agrees: nothing fires any more.
+    other.set_data("/remove-all", "x", -1).unwrap();
+    other
+        .create("/remove-all/kid", "", CreateMode::Persistent)
+        .unwrap();
+    barrier(&mut zk);
+    assert!(queued_events(&mut zk).is_empty());
+    zk.close();
+    other.close();
+}
