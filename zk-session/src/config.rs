@@ -32,6 +32,13 @@ pub struct Config {
     /// Accept a read-only server (sends the readOnly byte as true). Default false.
     pub read_only: bool,
     /// Largest frame accepted or sent, prefix excluded. Default 0xfffff.
+    ///
+    /// This is also the memory bound per reply: besides the frame itself (held in
+    /// the receive buffer while it arrives), decoding one reply asks the allocator
+    /// for up to about **6 times the frame's length** (zk-proto's crate docs, "Memory",
+    /// give the factor and the worst shapes, such as long lists of short child names).
+    /// So raising the limit raises the worst case a hostile or buggy server can cost
+    /// accordingly: about 6 MiB per reply at the default, 60 MiB at 10 MiB.
     pub max_frame_size: usize,
     /// Fail a request with `RequestTimeout` if it is not answered within this time after
     /// `submit`; the connection is then dropped, as in Java. Default `None` (off).
@@ -47,6 +54,26 @@ pub struct Config {
     pub reconnect_backoff: Duration,
     /// Cap of the reconnect backoff (before jitter). Default 30 s.
     pub max_reconnect_backoff: Duration,
+    /// Send the watcher types Persistent (4) and PersistentRecursive (5) as they are.
+    /// Default false: they are sent as Any (3).
+    ///
+    /// Only servers 3.9+ know types 4 and 5; 3.6–3.8 servers answer them with
+    /// MarshallingError, and have no way to name one persistent kind: Any is what
+    /// removes persistent watches there (the Java 3.8 client's semantics). The session
+    /// cannot tell the server's version, so the default is the form every server
+    /// accepts:
+    /// * removing one registration ([`crate::Request::RemoveWatches`] with
+    ///   `registration`) and [`crate::Request::CheckWatches`] send checkWatches with
+    ///   Any: the server only checks that it holds some watch on the path; the local
+    ///   check is still exact, and only the named registration is removed here;
+    /// * removing every registration of a persistent type on a path sends
+    ///   removeWatches with Any, which removes **every** watch of this session on that
+    ///   path from the server; on success the session removes every local
+    ///   registration on the path too (each gets its watch-removed event), so none is
+    ///   left that the server no longer backs.
+    ///
+    /// Set it for 3.9+ servers to remove only the persistent kind asked for.
+    pub persistent_watcher_types: bool,
     /// Seed for the host shuffle and backoff jitter. Drivers should draw it from OS
     /// entropy; tests fix it. Default 0.
     pub seed: u64,
@@ -66,6 +93,7 @@ impl Config {
             close_timeout: Duration::from_secs(3),
             reconnect_backoff: Duration::from_secs(1),
             max_reconnect_backoff: Duration::from_secs(30),
+            persistent_watcher_types: false,
             seed: 0,
         }
     }

@@ -48,6 +48,12 @@ pub enum Event {
         id: RequestId,
         /// Result.
         result: Result<Response, RequestError>,
+        /// The watch this request registered: set exactly when a watching request
+        /// (getData/exists/getChildren/getConfig with `watch`, addWatch) succeeded
+        /// (exists also on NoNode, as an [`crate::WatchKind::Exist`] registration).
+        /// Its `id` is this reply's `id`. A later event may already have fired or
+        /// removed it; [`crate::Session::registration`] says whether it is still live.
+        registration: Option<Registration>,
     },
     /// A watch notification, or the removal of watches.
     Watch(WatchEvent),

@@ -28,18 +28,27 @@
 //!     // 4. wait for socket readiness or the deadline, whichever comes first
 //!     wait(readable/writable, session.poll_timeout());
 //!     now = Instant::now();
-//!     readable      -> session.handle_bytes(conn, &buf[..n], now)
+//!     readable      -> buf = session.recv_buf(conn); n = socket.read(buf);
+//!                      session.handle_received(conn, n, now)
+//!                      (or, simpler, with one more copy: read into your own buffer,
+//!                      then session.handle_bytes(conn, &mine[..n], now))
 //!     EOF / error   -> session.handle_disconnected(conn, Eof | Io, now)
 //!     deadline hit  -> session.handle_timeout(now)
 //! }
 //! ```
+//!
+//! Reading with [`Session::recv_buf`] puts the socket's bytes straight into the
+//! buffer frames are split from: a reply's payload (`Bytes`) is a slice of the
+//! memory the kernel wrote, copied by nobody after that.
 //!
 //! Order rules:
 //! * `poll_transport` before `send_buf`: a `Close` ends the connection whose buffer
 //!   you would otherwise write, and a `Connect` starts the one the next bytes belong to.
 //!   `send_buf` always belongs to [`Session::current_conn`].
 //! * Input tagged with a stale [`ConnId`] is ignored, so a late read from a closed
-//!   socket is harmless.
+//!   socket is harmless (`recv_buf` answers `None` for it).
+//! * `handle_received` follows the `recv_buf` it reports on, with no other input to
+//!   that connection in between.
 //! * `handle_timeout` may be called early or repeatedly; it only acts on what is due.
 //! * `poll_timeout` changes after every input; re-read it each time round the loop.
 //! * Events come out in wire order: a watch event before the reply that followed it on
@@ -91,7 +100,11 @@
 //! # Watches
 //!
 //! A request that leaves a watch registers it when its reply succeeds (exists also on
-//! NoNode), under the request's [`RequestId`]. Each notification becomes one
+//! NoNode), under the request's [`RequestId`]; that reply's [`Event::Reply`] carries
+//! the [`Registration`] (id, kind, client path), and [`Session::watches`] /
+//! [`Session::registration`] list the live ones. [`Request::CheckWatches`] asks the
+//! server without removing anything; [`Config::persistent_watcher_types`] says how
+//! persistent types go to servers older than 3.9. Each notification becomes one
 //! [`Event::Watch`] naming every [`Registration`] it fired (empty: deliver to the
 //! default watcher). One-shot registrations fire once; persistent ones stay and are
 //! re-registered (with SetWatches/SetWatches2, after the auths) on every reconnect.
@@ -150,7 +163,7 @@
 //!     session.advance_send(out.len(), now);
 //!     let mut done = None;
 //!     while let Some(event) = session.poll_event() {
-//!         if let Event::Reply { id: got, result } = event {
+//!         if let Event::Reply { id: got, result, .. } = event {
 //!             assert_eq!(got, id);
 //!             done = Some(result);
 //!         }

@@ -153,6 +153,17 @@ pub enum Request {
         /// Remove locally without asking the server.
         local: bool,
     },
+    /// Ask the server whether it holds a watch of `watcher_type` on `path` for this
+    /// session (checkWatches, op 17), without removing anything here or there. Answers
+    /// [`Response::CheckWatches`], or `Server(NoWatcher)` when the server holds none.
+    /// The local registrations are not consulted (see [`crate::Session::watches`]).
+    /// Persistent types follow [`crate::Config::persistent_watcher_types`].
+    CheckWatches {
+        /// Client path.
+        path: String,
+        /// Which kinds to look for.
+        watcher_type: WatcherType,
+    },
 }
 
 impl Request {
@@ -286,6 +297,8 @@ pub enum Response {
     AddWatch,
     /// The watches were removed (their removal events are delivered separately).
     RemoveWatches,
+    /// The server holds a watch of the type asked for.
+    CheckWatches,
 }
 
 /// How to turn a reply into a [`Response`], and what to register when it succeeds.
@@ -309,9 +322,14 @@ pub(crate) enum Expect {
     GetAllChildrenNumber,
     AddWatch,
     RemoveWatches {
+        /// What the caller asked to remove (checked locally at submit).
         watcher_type: WatcherType,
         registration: Option<RequestId>,
+        /// What a success removes locally: `watcher_type`, or Any when a persistent
+        /// type went to the server as Any with removeWatches.
+        removes: WatcherType,
     },
+    CheckWatches,
 }
 
 /// A request checked and translated for the wire.
@@ -404,8 +422,25 @@ fn prepare_multi(
     Ok(MultiRequest { ops })
 }
 
-/// Validates `req` and builds its wire form with server paths.
-pub(crate) fn prepare(req: Request, chroot: &Chroot) -> Result<Prepare, SubmitError> {
+/// The watcher type to put on the wire: servers before 3.9 do not know 4 and 5, so
+/// unless `persistent_types` is set they are sent as Any (3), which those servers
+/// apply to persistent watches too.
+fn wire_watcher_type(t: WatcherType, persistent_types: bool) -> zk_proto::WatcherType {
+    let t = if t.is_persistent() && !persistent_types {
+        WatcherType::Any
+    } else {
+        t
+    };
+    zk_proto::WatcherType::from_i32(t.code())
+}
+
+/// Validates `req` and builds its wire form with server paths. `persistent_types`:
+/// see [`crate::Config::persistent_watcher_types`].
+pub(crate) fn prepare(
+    req: Request,
+    chroot: &Chroot,
+    persistent_types: bool,
+) -> Result<Prepare, SubmitError> {
     use zk_proto::Request as W;
     let send = |wire, expect, client_path: String, watch| {
         Ok(Prepare::Send(Prepared {
@@ -600,15 +635,30 @@ pub(crate) fn prepare(req: Request, chroot: &Chroot) -> Result<Prepare, SubmitEr
             local,
         } => {
             check_path(&path, false)?;
+            // removeWatches sent as Any (persistent type, pre-3.9 wire) removes every
+            // watch of this session on the path from the server; a success then drops
+            // the same here, so that no registration is left the server no longer backs.
+            let widened =
+                registration.is_none() && watcher_type.is_persistent() && !persistent_types;
             let expect = Expect::RemoveWatches {
                 watcher_type,
                 registration,
+                removes: if widened {
+                    WatcherType::Any
+                } else {
+                    watcher_type
+                },
             };
             if local {
+                let expect = Expect::RemoveWatches {
+                    watcher_type,
+                    registration,
+                    removes: watcher_type,
+                };
                 return Ok(Prepare::Local(expect, path));
             }
             let server = chroot.prepend(&path);
-            let wt = zk_proto::WatcherType::from_i32(watcher_type.code());
+            let wt = wire_watcher_type(watcher_type, persistent_types);
             let wire = if registration.is_some() {
                 W::CheckWatches(CheckWatchesRequest {
                     path: server,
@@ -621,6 +671,14 @@ pub(crate) fn prepare(req: Request, chroot: &Chroot) -> Result<Prepare, SubmitEr
                 })
             };
             send(wire, expect, path, None)
+        }
+        Request::CheckWatches { path, watcher_type } => {
+            check_path(&path, false)?;
+            let wire = W::CheckWatches(CheckWatchesRequest {
+                path: chroot.prepend(&path),
+                watcher_type: wire_watcher_type(watcher_type, persistent_types),
+            });
+            send(wire, Expect::CheckWatches, path, None)
         }
     }
 }
@@ -701,6 +759,7 @@ pub(crate) fn finish(
         }
         (Expect::AddWatch, R::AddWatch(_)) => Response::AddWatch,
         (Expect::RemoveWatches { .. }, R::Empty) => Response::RemoveWatches,
+        (Expect::CheckWatches, R::Empty) => Response::CheckWatches,
         _ => return None,
     })
 }

@@ -32,6 +32,11 @@ const SET_WATCHES_MAX_LEN: usize = 128 * 1024;
 const RO_PROBE_MIN: Duration = Duration::from_millis(100);
 /// Cap of the read-write probe interval.
 const RO_PROBE_MAX: Duration = Duration::from_secs(60);
+/// Receive-buffer space [`Session::recv_buf`] hands out while the next frame's length
+/// is unknown or its rest is small: enough for many small replies per read.
+const RECV_CHUNK: usize = 16 * 1024;
+/// Most space handed out at once inside a large frame (each call zero-fills it).
+const RECV_MAX: usize = 64 * 1024;
 /// Password sent with a new session.
 const ZERO_PASSWORD: [u8; 16] = [0; 16];
 
@@ -50,6 +55,8 @@ struct Conn {
     id: ConnId,
     phase: Phase,
     decoder: FrameDecoder,
+    /// Length of the decoder's buffer before the space handed out by `recv_buf`.
+    recv_mark: Option<usize>,
     out: BytesMut,
     /// Bytes appended to `out` since the connection started.
     queued: u64,
@@ -78,6 +85,7 @@ pub struct Session {
     requested_timeout: Duration,
     read_only_allowed: bool,
     max_frame: usize,
+    persistent_types: bool,
     request_timeout: Option<Duration>,
     client_side_expiry: bool,
     close_timeout: Duration,
@@ -128,6 +136,7 @@ impl Session {
             requested_timeout: config.session_timeout,
             read_only_allowed: config.read_only,
             max_frame: config.max_frame_size,
+            persistent_types: config.persistent_watcher_types,
             request_timeout: config.request_timeout,
             client_side_expiry: config.client_side_expiry,
             close_timeout: config.close_timeout,
@@ -210,6 +219,17 @@ impl Session {
         &self.chroot
     }
 
+    /// Every live watch registration, in no particular order. One-shot ones leave when
+    /// they fire, any kind when removed, all of them when the session ends.
+    pub fn watches(&self) -> impl Iterator<Item = &Registration> + '_ {
+        self.watches.iter()
+    }
+
+    /// The live registration made by the request `id`, if it is still live.
+    pub fn registration(&self, id: RequestId) -> Option<&Registration> {
+        self.watches.get(id)
+    }
+
     /// Makes the next ordinary xid `xid` (tests of the wrap-around).
     #[cfg(feature = "testing")]
     pub fn testing_set_next_xid(&mut self, xid: i32) {
@@ -239,6 +259,7 @@ impl Session {
             id,
             phase: Phase::Dialing,
             decoder: FrameDecoder::with_max_frame_len(self.max_frame),
+            recv_mark: None,
             out: BytesMut::new(),
             queued: 0,
             written: 0,
@@ -337,19 +358,86 @@ impl Session {
         self.update_timers();
     }
 
-    /// Bytes read from `conn`. Input from a stale connection is ignored.
+    /// Bytes read from `conn`, copied into the session's receive buffer. Input from a
+    /// stale connection is ignored. [`Session::recv_buf`] avoids the copy.
     pub fn handle_bytes(&mut self, conn: ConnId, data: &[u8], now: Instant) {
         let Some(c) = self.conn_mut(conn) else {
             return;
         };
-        if c.phase == Phase::Dialing {
-            // Bytes before `handle_connected`: treat the connection as up.
-            self.handle_connected(conn, now);
+        if let Some(mark) = c.recv_mark.take() {
+            c.decoder.buffer_mut().truncate(mark);
         }
+        c.decoder.extend_from_slice(data);
+        self.process_received(conn, now);
+    }
+
+    /// Space at the end of `conn`'s receive buffer to read into directly: read from
+    /// the socket into it, then report the count with [`Session::handle_received`].
+    /// `None` for a stale connection.
+    ///
+    /// This is the one-copy path: the socket writes into the buffer the frames are
+    /// split from, and each reply's payload (znode data...) is a slice of it, so
+    /// nothing copies it again. The space is zero-filled (safe code cannot hand out
+    /// uninitialised memory) and sized from the frame being assembled: 16 KiB while
+    /// the next length is unknown or the frame's rest is small (many small replies per
+    /// read), else the frame's rest, at most 64 KiB at a time, so a read never runs
+    /// past the end of a large frame. Once a frame's length prefix is in, room for the
+    /// whole frame is reserved at once; only the bytes of it that came with the
+    /// prefix (at most 16 KiB) are moved, once, if the buffer had to grow.
+    ///
+    /// Calling it again before `handle_received` hands out the same space afresh;
+    /// [`Session::handle_bytes`] in between discards it.
+    pub fn recv_buf(&mut self, conn: ConnId) -> Option<&mut [u8]> {
+        let c = self.conn.as_mut().filter(|c| c.id == conn)?;
+        if let Some(mark) = c.recv_mark.take() {
+            c.decoder.buffer_mut().truncate(mark);
+        }
+        let rest = c.decoder.bytes_needed();
+        let in_frame = c.decoder.buffered_len() >= zk_proto::LENGTH_PREFIX_LEN && rest > 0;
+        let buf = c.decoder.buffer_mut();
+        let mark = buf.len();
+        let want = if !in_frame {
+            RECV_CHUNK
+        } else if rest >= RECV_CHUNK {
+            rest.min(RECV_MAX)
+        } else {
+            // Room for the whole frame is reserved already: use what is spare, never
+            // more (growing now would move the frame).
+            rest.max((buf.capacity() - mark).min(RECV_CHUNK))
+        };
+        buf.resize(mark + want, 0);
+        c.recv_mark = Some(mark);
+        Some(&mut c.decoder.buffer_mut()[mark..])
+    }
+
+    /// `n` bytes were read into the space [`Session::recv_buf`] handed out for `conn`
+    /// (at its start). Processes them like [`Session::handle_bytes`]. Ignored for a
+    /// stale connection, or when no space was handed out. `n == 0` does nothing (an
+    /// end of stream is [`Session::handle_disconnected`]).
+    pub fn handle_received(&mut self, conn: ConnId, n: usize, now: Instant) {
         let Some(c) = self.conn_mut(conn) else {
             return;
         };
-        c.decoder.extend_from_slice(data);
+        let Some(mark) = c.recv_mark.take() else {
+            return;
+        };
+        let buf = c.decoder.buffer_mut();
+        let n = n.min(buf.len() - mark);
+        buf.truncate(mark + n);
+        if n > 0 {
+            self.process_received(conn, now);
+        }
+    }
+
+    /// Decodes and handles every complete frame in `conn`'s receive buffer.
+    fn process_received(&mut self, conn: ConnId, now: Instant) {
+        if self
+            .conn_mut(conn)
+            .is_some_and(|c| c.phase == Phase::Dialing)
+        {
+            // Bytes before `handle_connected`: treat the connection as up.
+            self.handle_connected(conn, now);
+        }
         while let Some(c) = self.conn.as_mut().filter(|c| c.id == conn) {
             let frame = match c.decoder.decode() {
                 Ok(Some(f)) => f,
@@ -438,13 +526,14 @@ impl Session {
         if self.state.is_terminal() || self.state == SessionState::Closing {
             return Err(SubmitError::NotAccepting(self.state));
         }
-        let prepared = match request::prepare(request, &self.chroot)? {
+        let prepared = match request::prepare(request, &self.chroot, self.persistent_types)? {
             Prepare::Send(p) => p,
             Prepare::Local(expect, path) => return self.answer_locally(expect, path),
         };
         if let Expect::RemoveWatches {
             watcher_type,
             registration,
+            ..
         } = &prepared.expect
         {
             if !self
@@ -565,7 +654,11 @@ impl Session {
     }
 
     fn reply(&mut self, id: RequestId, result: Result<Response, RequestError>) {
-        self.events.push_back(Event::Reply { id, result });
+        self.events.push_back(Event::Reply {
+            id,
+            result,
+            registration: None,
+        });
     }
 
     fn state_event(&mut self, state: KeeperState) {
@@ -855,11 +948,12 @@ impl Session {
             Expect::RemoveWatches {
                 watcher_type,
                 registration,
+                removes,
             } => {
                 if !self.watches.contains(&path, watcher_type, registration) {
                     return Err(SubmitError::NoWatcher { path });
                 }
-                let removed = self.watches.remove(&path, watcher_type, registration);
+                let removed = self.watches.remove(&path, removes, registration);
                 self.removed_events(&path, removed);
                 Response::RemoveWatches
             }
@@ -886,7 +980,7 @@ impl Session {
             let regs: Vec<Registration> = removed
                 .iter()
                 .filter(|r| kinds.contains(&r.kind))
-                .copied()
+                .cloned()
                 .collect();
             if !regs.is_empty() {
                 self.events.push_back(Event::Watch(WatchEvent {
@@ -988,16 +1082,19 @@ impl Session {
         let p = &u.prepared;
         let err = header.err;
         if !err.is_ok() {
-            let result = if p.expect == Expect::Exists && err == zk_proto::ErrorCode::NoNode {
-                if p.watch.is_some() {
+            if p.expect == Expect::Exists && err == zk_proto::ErrorCode::NoNode {
+                let registration = p.watch.map(|_| {
                     self.watches
-                        .register(WatchKind::Exist, &p.client_path, u.id);
-                }
-                Ok(Response::Exists(None))
+                        .register(WatchKind::Exist, &p.client_path, u.id)
+                });
+                self.events.push_back(Event::Reply {
+                    id: u.id,
+                    result: Ok(Response::Exists(None)),
+                    registration,
+                });
             } else {
-                Err(RequestError::Server(err))
-            };
-            self.reply(u.id, result);
+                self.reply(u.id, Err(RequestError::Server(err)));
+            }
             return;
         }
         let body = match zk_proto::Response::decode(f.op, r) {
@@ -1025,21 +1122,24 @@ impl Session {
             );
             return;
         };
-        if let Some(kind) = p.watch {
-            self.watches.register(kind, &p.client_path, u.id);
-        }
+        let registration = p
+            .watch
+            .map(|kind| self.watches.register(kind, &p.client_path, u.id));
         if let Expect::RemoveWatches {
-            watcher_type,
-            registration,
+            registration: one,
+            removes,
+            ..
         } = p.expect
         {
-            let removed = self
-                .watches
-                .remove(&p.client_path, watcher_type, registration);
+            let removed = self.watches.remove(&p.client_path, removes, one);
             let path = p.client_path.clone();
             self.removed_events(&path, removed);
         }
-        self.reply(u.id, Ok(response));
+        self.events.push_back(Event::Reply {
+            id: u.id,
+            result: Ok(response),
+            registration,
+        });
     }
 
     // ----- internals: timers ----------------------------------------------------------

@@ -265,6 +265,27 @@ impl Harness {
         self.pump();
     }
 
+    /// Delivers server bytes on the current connection the way a one-copy driver
+    /// does: each "read" writes at most `max_read` bytes straight into
+    /// [`Session::recv_buf`], then [`Session::handle_received`]. Returns the address
+    /// range (start, length) each read wrote, to check where frames end up.
+    pub fn deliver_direct(&mut self, mut bytes: &[u8], max_read: usize) -> Vec<(usize, usize)> {
+        let conn = self.conn.expect("connected");
+        let mut reads = Vec::new();
+        while !bytes.is_empty() {
+            let Some(space) = self.session.recv_buf(conn) else {
+                break;
+            };
+            let n = space.len().min(max_read).min(bytes.len());
+            space[..n].copy_from_slice(&bytes[..n]);
+            reads.push((space.as_ptr() as usize, n));
+            bytes = &bytes[n..];
+            self.session.handle_received(conn, n, self.now);
+            self.pump();
+        }
+        reads
+    }
+
     /// The server closes the current connection.
     pub fn server_close(&mut self) {
         let conn = self.conn.take().expect("connected");

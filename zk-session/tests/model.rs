@@ -392,7 +392,7 @@ impl Model {
             .events
             .iter()
             .filter_map(|e| match e {
-                Event::Reply { id, result } => Some((*id, result.clone())),
+                Event::Reply { id, result, .. } => Some((*id, result.clone())),
                 _ => None,
             })
             .collect();

@@ -55,11 +55,19 @@ fn data_reply(xid: i32, zxid: i64) -> Vec<u8> {
     )
 }
 
+fn reg(id: RequestId, kind: WatchKind, path: &str) -> Registration {
+    Registration {
+        id,
+        kind,
+        path: path.into(),
+    }
+}
+
 fn replies(events: &[Event]) -> Vec<(RequestId, Result<Response, RequestError>)> {
     events
         .iter()
         .filter_map(|e| match e {
-            Event::Reply { id, result } => Some((*id, result.clone())),
+            Event::Reply { id, result, .. } => Some((*id, result.clone())),
             _ => None,
         })
         .collect()
@@ -649,14 +657,8 @@ fn reconnect_sends_auths_then_set_watches_then_queued_requests() {
         panic!()
     };
     assert_eq!(*state, KeeperState::Disconnected);
-    assert!(registrations.contains(&Registration {
-        id: p,
-        kind: WatchKind::Persistent
-    }));
-    assert!(registrations.contains(&Registration {
-        id: w,
-        kind: WatchKind::Data
-    }));
+    assert!(registrations.contains(&reg(p, WatchKind::Persistent, "/p")));
+    assert!(registrations.contains(&reg(w, WatchKind::Data, "/w")));
 
     let req = h.establish(T, SID);
     assert_eq!(req.session_id, SID);
@@ -696,7 +698,7 @@ fn reconnect_sends_auths_then_set_watches_then_queued_requests() {
             103,
         ));
         assert!(matches!(h.events.last(), Some(Event::Watch(we))
-            if we.registrations == vec![Registration { id: p, kind: WatchKind::Persistent }]));
+            if we.registrations == vec![reg(p, WatchKind::Persistent, "/p")]));
     }
 }
 
@@ -885,9 +887,11 @@ fn watch_event_precedes_the_reply_that_follows_it() {
     let ev = h.take_events();
     assert!(
         matches!(&ev[1], Event::Watch(we) if we.event_type == EventType::NodeDataChanged
-        && we.path == "/p" && we.registrations == vec![Registration { id: w, kind: WatchKind::Data }])
+        && we.path == "/p" && we.registrations == vec![reg(w, WatchKind::Data, "/p")])
     );
-    assert!(matches!(&ev[2], Event::Reply { id, result: Ok(Response::SetData(_)) } if *id == s));
+    assert!(
+        matches!(&ev[2], Event::Reply { id, result: Ok(Response::SetData(_)), registration: None } if *id == s)
+    );
     // one-shot: a second change fires nothing
     h.deliver(&FakeServer::notification(
         EventType::NodeDataChanged,
@@ -910,7 +914,7 @@ fn exists_on_missing_node_registers_an_exist_watch() {
     assert_eq!(replies(&h.events), vec![(id, Ok(Response::Exists(None)))]);
     h.deliver(&FakeServer::notification(EventType::NodeCreated, "/m", 2));
     assert!(matches!(h.events.last(), Some(Event::Watch(we))
-        if we.registrations == vec![Registration { id, kind: WatchKind::Exist }]));
+        if we.registrations == vec![reg(id, WatchKind::Exist, "/m")]));
     // a failed getData registers nothing
     h.session
         .submit(Request::get_data("/gone", true), h.now)
@@ -927,7 +931,12 @@ fn exists_on_missing_node_registers_an_exist_watch() {
 
 #[test]
 fn persistent_recursive_and_removal_events() {
-    let mut h = connected("a");
+    // a 3.9+ server: watcher type 5 goes on the wire as it is
+    let mut c = config("a");
+    c.persistent_watcher_types = true;
+    let mut h = Harness::new(c);
+    h.establish(T, SID);
+    h.take_events();
     let r = h
         .session
         .submit(
@@ -951,7 +960,7 @@ fn persistent_recursive_and_removal_events() {
             2,
         ));
         assert!(matches!(h.events.last(), Some(Event::Watch(we))
-            if we.registrations == vec![Registration { id: r, kind: WatchKind::PersistentRecursive }]));
+            if we.registrations == vec![reg(r, WatchKind::PersistentRecursive, "/t")]));
     }
     // server-side removal of all persistent-recursive watches on /t
     let rm = h
@@ -980,7 +989,8 @@ fn persistent_recursive_and_removal_events() {
         ev[n - 1],
         Event::Reply {
             id: rm,
-            result: Ok(Response::RemoveWatches)
+            result: Ok(Response::RemoveWatches),
+            registration: None,
         }
     );
     // nothing left to remove
@@ -1034,7 +1044,7 @@ fn local_removal_of_one_registration() {
     let ev = h.take_events();
     assert!(
         matches!(&ev[0], Event::Watch(we) if we.event_type == EventType::ChildWatchRemoved
-        && we.registrations == vec![Registration { id: a, kind: WatchKind::Child }])
+        && we.registrations == vec![reg(a, WatchKind::Child, "/c")])
     );
     h.deliver(&FakeServer::notification(
         EventType::NodeChildrenChanged,
@@ -1042,7 +1052,7 @@ fn local_removal_of_one_registration() {
         2,
     ));
     assert!(matches!(h.events.last(), Some(Event::Watch(we))
-        if we.registrations == vec![Registration { id: b, kind: WatchKind::Child }]));
+        if we.registrations == vec![reg(b, WatchKind::Child, "/c")]));
 }
 
 // ----- chroot -------------------------------------------------------------------------
@@ -1095,7 +1105,7 @@ fn chroot_everywhere() {
     ));
     assert!(
         matches!(h.events.last(), Some(Event::Watch(we)) if we.path == "/"
-        && we.registrations == vec![Registration { id: w, kind: WatchKind::Data }])
+        && we.registrations == vec![reg(w, WatchKind::Data, "/")])
     );
     h.deliver(&FakeServer::notification(
         EventType::NodeDataChanged,
@@ -1104,7 +1114,7 @@ fn chroot_everywhere() {
     ));
     assert!(
         matches!(h.events.last(), Some(Event::Watch(we)) if we.path == "/zookeeper/config"
-        && we.registrations == vec![Registration { id: cfg, kind: WatchKind::Data }])
+        && we.registrations == vec![reg(cfg, WatchKind::Data, "/zookeeper/config")])
     );
     // SetWatches carries server paths
     h.session

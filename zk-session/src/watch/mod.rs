@@ -28,13 +28,34 @@ impl WatchKind {
     }
 }
 
-/// One registration: the request that made it and its table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// One registration: the request that made it, its table and its client path.
+///
+/// The session reports it on the successful [`crate::Event::Reply`] of the request that
+/// made it, names it in every event it fires, and lists the live ones
+/// ([`crate::Session::watches`], [`crate::Session::registration`]), so a driver needs
+/// no table of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Registration {
     /// The id of the request that registered the watch.
     pub id: RequestId,
     /// Its table.
     pub kind: WatchKind,
+    /// The client path it watches (chroot stripped; for a recursive watch, the root of
+    /// the watched subtree).
+    pub path: String,
+}
+
+impl WatchKind {
+    /// The narrowest [`WatcherType`] that covers this kind (for removing or checking
+    /// exactly this kind of registration).
+    pub fn watcher_type(self) -> WatcherType {
+        match self {
+            WatchKind::Data | WatchKind::Exist => WatcherType::Data,
+            WatchKind::Child => WatcherType::Children,
+            WatchKind::Persistent => WatcherType::Persistent,
+            WatchKind::PersistentRecursive => WatcherType::PersistentRecursive,
+        }
+    }
 }
 
 /// Which registrations a remove/check-watches request targets (the wire WatcherType).
@@ -62,6 +83,15 @@ impl WatcherType {
             WatcherType::Persistent => 4,
             WatcherType::PersistentRecursive => 5,
         }
+    }
+
+    /// Whether this type is one only servers 3.9+ know (4 and 5): older servers answer
+    /// it with MarshallingError (see [`crate::Config::persistent_watcher_types`]).
+    pub fn is_persistent(self) -> bool {
+        matches!(
+            self,
+            WatcherType::Persistent | WatcherType::PersistentRecursive
+        )
     }
 
     /// Whether registrations of `kind` are targeted.

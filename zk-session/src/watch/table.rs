@@ -22,10 +22,12 @@ const KINDS: [WatchKind; 5] = [
     WatchKind::PersistentRecursive,
 ];
 
-/// Registrations per table and client path, in registration order.
+/// Registrations per table and client path, in registration order, and by id.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct WatchTables {
     tables: [HashMap<String, Vec<RequestId>>; 5],
+    /// Every live registration by the id that made it (one request makes at most one).
+    by_id: HashMap<RequestId, Registration>,
 }
 
 impl WatchTables {
@@ -33,12 +35,29 @@ impl WatchTables {
         &mut self.tables[kind as usize]
     }
 
-    /// Adds a registration (after its request succeeded).
-    pub(crate) fn register(&mut self, kind: WatchKind, path: &str, id: RequestId) {
+    /// Adds a registration (after its request succeeded) and returns it.
+    pub(crate) fn register(&mut self, kind: WatchKind, path: &str, id: RequestId) -> Registration {
         let ids = self.table(kind).entry(path.to_string()).or_default();
         if !ids.contains(&id) {
             ids.push(id);
         }
+        let r = Registration {
+            id,
+            kind,
+            path: path.to_string(),
+        };
+        self.by_id.insert(id, r.clone());
+        r
+    }
+
+    /// The live registration made by `id`.
+    pub(crate) fn get(&self, id: RequestId) -> Option<&Registration> {
+        self.by_id.get(&id)
+    }
+
+    /// Every live registration, in no particular order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Registration> {
+        self.by_id.values()
     }
 
     /// Number of registrations.
@@ -52,13 +71,16 @@ impl WatchTables {
 
     fn take(&mut self, kind: WatchKind, path: &str, out: &mut Vec<Registration>) {
         if let Some(ids) = self.table(kind).remove(path) {
-            out.extend(ids.into_iter().map(|id| Registration { id, kind }));
+            for id in ids {
+                self.by_id.remove(&id);
+                out.push(reg(id, kind, path));
+            }
         }
     }
 
     fn peek(&self, kind: WatchKind, path: &str, out: &mut Vec<Registration>) {
         if let Some(ids) = self.tables[kind as usize].get(path) {
-            out.extend(ids.iter().map(|&id| Registration { id, kind }));
+            out.extend(ids.iter().map(|&id| reg(id, kind, path)));
         }
     }
 
@@ -115,7 +137,7 @@ impl WatchTables {
             let mut paths: Vec<&String> = table.keys().collect();
             paths.sort();
             for p in paths {
-                out.extend(table[p].iter().map(|&id| Registration { id, kind }));
+                out.extend(table[p].iter().map(|&id| reg(id, kind, p)));
             }
         }
         out
@@ -127,6 +149,7 @@ impl WatchTables {
         for t in &mut self.tables {
             t.clear();
         }
+        self.by_id.clear();
         all
     }
 
@@ -154,19 +177,23 @@ impl WatchTables {
             if !which.covers(kind) {
                 continue;
             }
-            let table = self.table(kind);
+            let before = out.len();
+            let table = &mut self.tables[kind as usize];
             let Some(ids) = table.get_mut(path) else {
                 continue;
             };
             ids.retain(|&r| {
                 let hit = id.is_none_or(|id| id == r);
                 if hit {
-                    out.push(Registration { id: r, kind });
+                    out.push(reg(r, kind, path));
                 }
                 !hit
             });
             if ids.is_empty() {
                 table.remove(path);
+            }
+            for r in &out[before..] {
+                self.by_id.remove(&r.id);
             }
         }
         out
@@ -183,15 +210,24 @@ impl WatchTables {
     }
 }
 
+fn reg(id: RequestId, kind: WatchKind, path: &str) -> Registration {
+    Registration {
+        id,
+        kind,
+        path: path.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn r(id: u64, kind: WatchKind) -> Registration {
-        Registration {
-            id: RequestId(id),
-            kind,
-        }
+        let path = match id {
+            5 => "/",
+            _ => "/a",
+        };
+        reg(RequestId(id), kind, path)
     }
 
     fn tables() -> WatchTables {
@@ -281,9 +317,15 @@ mod tests {
         assert_eq!(removed, vec![r(7, WatchKind::Data)]);
         let removed = t.remove("/a", WatcherType::Data, None);
         assert_eq!(removed, vec![r(1, WatchKind::Data), r(2, WatchKind::Exist)]);
+        assert_eq!(t.get(RequestId(3)), Some(&r(3, WatchKind::Child)));
         let removed = t.remove("/a", WatcherType::Any, None);
         assert_eq!(removed.len(), 3);
         assert_eq!(t.len(), 1);
+        assert_eq!(t.get(RequestId(3)), None);
+        assert_eq!(
+            t.iter().collect::<Vec<_>>(),
+            [&r(5, WatchKind::PersistentRecursive)]
+        );
         assert_eq!(t.paths()[4], vec!["/".to_string()]);
         assert_eq!(t.clear().len(), 1);
         assert_eq!(t.len(), 0);
