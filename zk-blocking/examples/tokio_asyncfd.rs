@@ -89,7 +89,7 @@ async fn session(connect_string: &str, name: &str) -> Result<i64, Box<dyn Error>
     let mut saw_watch = false;
     drive(&mut driver, |d, event| {
         match event {
-            Event::Reply { id, result } => {
+            Event::Reply { id, result, .. } => {
                 result.map_err(|e| format!("{name}: {e}"))?;
                 if id == watch {
                     set = Some(d.submit(Request::set_data(&path, "1", -1))?);

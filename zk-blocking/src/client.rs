@@ -6,7 +6,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use zk_proto::{Acl, AddWatchMode, ClientInfo, KeeperState, Stat};
+use zk_proto::{Acl, AddWatchMode, ClientInfo, Stat};
 use zk_session::{
     ConnId, DisconnectCause, Request, RequestId, Response, Session, SessionCredentials,
     SessionState, Transport, WatcherType,
@@ -19,7 +19,7 @@ use crate::multi::{
     OpResult, ReadBatch, ReadResult, Transaction, read_results, transaction_results,
 };
 use crate::options::Options;
-use crate::watch::{Event, WatchBook, WatchHandle, WatchedEvent};
+use crate::watch::{Event, WatchHandle, WatchedEvent};
 
 /// The longest a read-only session's read-write probe may block a call.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -72,7 +72,6 @@ pub struct Client {
     outstanding: HashSet<RequestId>,
     abandoned: HashSet<RequestId>,
     events: VecDeque<Event>,
-    watches: WatchBook,
     call_timeout: Option<Duration>,
     close_timeout: Duration,
     connect_string: String,
@@ -119,7 +118,6 @@ impl Client {
             outstanding: HashSet::new(),
             abandoned: HashSet::new(),
             events: VecDeque::new(),
-            watches: WatchBook::default(),
             call_timeout: options.call_timeout,
             close_timeout: options.close_timeout,
             connect_string: connect_string.to_string(),
@@ -227,9 +225,7 @@ impl Client {
     /// Validation happens here: an invalid path, an empty ACL or an oversized request
     /// fail at once and nothing is sent.
     pub fn submit(&mut self, request: Request) -> Result<RequestId> {
-        let intent = WatchBook::intent(&request);
         let id = self.session.submit(request, Instant::now())?;
-        self.watches.submitted(id, intent);
         self.outstanding.insert(id);
         Ok(id)
     }
@@ -579,22 +575,27 @@ impl Client {
 
     /// Removes one watch: the server is asked (checkWatches) whether it holds a watch
     /// of that kind on the path, then the registration is dropped here. A
-    /// `*WatchRemoved` event for it follows.
+    /// `*WatchRemoved` event for it follows. Persistent kinds are checked as Any unless
+    /// [`Options::persistent_watcher_types`] is set (servers before 3.9).
     pub fn remove_watch(&mut self, handle: WatchHandle) -> Result<()> {
         let path = self.registered_path(handle)?;
-        self.remove(path, WatcherType::Any, Some(handle.id()), false)
+        let kind = handle.kind().watcher_type();
+        self.remove(path, kind, Some(handle.id()), false)
     }
 
     /// Removes one watch from this client only, without asking the server (the server
     /// may still send its event, which then fires no handle).
     pub fn remove_watch_locally(&mut self, handle: WatchHandle) -> Result<()> {
         let path = self.registered_path(handle)?;
-        self.remove(path, WatcherType::Any, Some(handle.id()), true)
+        let kind = handle.kind().watcher_type();
+        self.remove(path, kind, Some(handle.id()), true)
     }
 
     /// Removes every watch of `watcher_type` on `path`, here and on the server
     /// (removeWatches). Fails with [`Error::NoWatcher`] if this client holds none.
-    /// `Persistent` and `PersistentRecursive` need servers 3.9+; use `Any` on older ones.
+    /// `Persistent` and `PersistentRecursive` go to the server as `Any` unless
+    /// [`Options::persistent_watcher_types`] is set, which on servers before 3.9 (the
+    /// only form they accept) removes every watch of the session on `path`, here too.
     pub fn remove_watches(&mut self, path: &str, watcher_type: WatcherType) -> Result<()> {
         self.remove(path.to_string(), watcher_type, None, false)
     }
@@ -605,10 +606,38 @@ impl Client {
     }
 
     /// The watches this client holds on `path` of the kinds `watcher_type` covers,
-    /// oldest first. Answered from the client's own table, without the server (the
-    /// server's checkWatches is used by [`Client::remove_watch`]).
+    /// oldest first. Answered from the session's registrations, without the server
+    /// ([`Client::check_watches_on_server`] asks the server).
     pub fn check_watches(&self, path: &str, watcher_type: WatcherType) -> Vec<WatchHandle> {
-        self.watches.on_path(path, watcher_type)
+        let mut found: Vec<WatchHandle> = self
+            .session
+            .watches()
+            .filter(|r| r.path == path && watcher_type.covers(r.kind))
+            .map(WatchHandle::from_registration)
+            .collect();
+        found.sort_by_key(|h| h.id());
+        found
+    }
+
+    /// Asks the server (checkWatches) whether it holds a watch of `watcher_type` on
+    /// `path` for this session: `Ok(true)` if it does, `Ok(false)` if it answers
+    /// NoWatcher. Nothing is removed, here or there. Persistent types are asked as
+    /// `Any` unless [`Options::persistent_watcher_types`] is set.
+    pub fn check_watches_on_server(
+        &mut self,
+        path: &str,
+        watcher_type: WatcherType,
+    ) -> Result<bool> {
+        let request = Request::CheckWatches {
+            path: path.to_string(),
+            watcher_type,
+        };
+        match self.call(request) {
+            Ok(Response::CheckWatches) => Ok(true),
+            Ok(other) => Err(unexpected(other)),
+            Err(e) if e.code() == Some(zk_proto::ErrorCode::NoWatcher) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     // ----- internals: calls ---------------------------------------------------------
@@ -652,9 +681,10 @@ impl Client {
     }
 
     fn registered_path(&self, handle: WatchHandle) -> Result<String> {
-        self.watches
-            .path_of(&handle)
-            .map(str::to_string)
+        self.session
+            .registration(handle.id())
+            .filter(|r| r.kind == handle.kind())
+            .map(|r| r.path.clone())
             .ok_or_else(|| Error::NoWatcher {
                 path: format!("<watch {}>", handle.id()),
             })
@@ -845,8 +875,12 @@ impl Client {
     fn drain_events(&mut self) {
         while let Some(event) = self.session.poll_event() {
             match event {
-                zk_session::Event::Reply { id, result } => {
-                    let watch = self.watches.replied(id, &result);
+                zk_session::Event::Reply {
+                    id,
+                    result,
+                    registration,
+                } => {
+                    let watch = registration.as_ref().map(WatchHandle::from_registration);
                     if self.abandoned.remove(&id) {
                         continue;
                     }
@@ -862,7 +896,6 @@ impl Client {
                         .iter()
                         .map(WatchHandle::from_registration)
                         .collect();
-                    self.watches.fired(w.event_type, &watches);
                     self.events.push_back(Event::Watch(WatchedEvent {
                         event_type: w.event_type,
                         path: w.path,
@@ -871,12 +904,6 @@ impl Client {
                     }));
                 }
                 zk_session::Event::State { state, .. } => {
-                    if matches!(
-                        state,
-                        KeeperState::Expired | KeeperState::AuthFailed | KeeperState::Closed
-                    ) {
-                        self.watches.clear();
-                    }
                     self.events.push_back(Event::Session(state));
                 }
             }

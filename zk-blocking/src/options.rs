@@ -52,6 +52,10 @@ pub struct Options {
     pub max_reconnect_backoff: Duration,
     /// Seed for the host shuffle and backoff jitter; `None` draws one per client.
     pub seed: Option<u64>,
+    /// Send the watcher types Persistent and PersistentRecursive as they are (servers
+    /// 3.9+); default false sends them as Any, which every server accepts. See
+    /// [`zk_session::Config::persistent_watcher_types`].
+    pub persistent_watcher_types: bool,
 }
 
 impl Default for Options {
@@ -71,6 +75,7 @@ impl Default for Options {
             reconnect_backoff: c.reconnect_backoff,
             max_reconnect_backoff: c.max_reconnect_backoff,
             seed: None,
+            persistent_watcher_types: c.persistent_watcher_types,
         }
     }
 }
@@ -167,6 +172,7 @@ impl Options {
         c.reconnect_backoff = self.reconnect_backoff;
         c.max_reconnect_backoff = self.max_reconnect_backoff;
         c.seed = self.seed.unwrap_or_else(random_seed);
+        c.persistent_watcher_types = self.persistent_watcher_types;
         c
     }
 }

@@ -1,13 +1,12 @@
-//! Watch handles, the events a client hands out, and the client's own record of its
-//! live watches (to remove one by handle and to answer `check_watches`).
-
-use std::collections::HashMap;
+//! Watch handles and the events a client hands out. The live watches themselves (with
+//! their paths) are the session's ([`zk_session::Session::watches`]).
 
 use zk_proto::{EventType, KeeperState};
-use zk_session::{Registration, Request, RequestId, Response, WatchKind, WatcherType};
+use zk_session::{Registration, RequestId, WatchKind};
 
-/// Identifies one watch: the request that set it and the table it lives in. Events
-/// name the handles they fired, so a program can tell its watches apart.
+/// Identifies one watch: the request that set it and the table it lives in (a copyable
+/// key for the session's [`Registration`], which also has the path). Events name the
+/// handles they fired, so a program can tell its watches apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct WatchHandle {
     id: RequestId,
@@ -63,103 +62,4 @@ pub enum Event {
     /// The session changed state: `SyncConnected`, `ConnectedReadOnly`, `Disconnected`,
     /// and finally `Expired`, `AuthFailed` or `Closed`. It concerns every watch.
     Session(KeeperState),
-}
-
-/// The client's record of live watches: handle → client path.
-#[derive(Debug, Default)]
-pub(crate) struct WatchBook {
-    /// Requests that will register a watch if they succeed: id → (path, kind to use;
-    /// `None` for exists, whose kind depends on the result).
-    pending: HashMap<RequestId, (String, Option<WatchKind>)>,
-    live: HashMap<WatchHandle, String>,
-}
-
-impl WatchBook {
-    /// The watch `req` would leave if it succeeds: its path and kind (`None` for
-    /// exists, whose kind depends on the result).
-    pub(crate) fn intent(req: &Request) -> Option<(String, Option<WatchKind>)> {
-        Some(match req {
-            Request::GetData { path, watch: true } => (path.clone(), Some(WatchKind::Data)),
-            Request::Exists { path, watch: true } => (path.clone(), None),
-            Request::GetChildren {
-                path, watch: true, ..
-            } => (path.clone(), Some(WatchKind::Child)),
-            Request::GetConfig { watch: true } => {
-                (zk_session::CONFIG_NODE.to_string(), Some(WatchKind::Data))
-            }
-            Request::AddWatch { path, recursive } => (
-                path.clone(),
-                Some(if *recursive {
-                    WatchKind::PersistentRecursive
-                } else {
-                    WatchKind::Persistent
-                }),
-            ),
-            _ => return None,
-        })
-    }
-
-    /// Notes that the request `id` may leave the watch `intent`.
-    pub(crate) fn submitted(&mut self, id: RequestId, intent: Option<(String, Option<WatchKind>)>) {
-        if let Some(intent) = intent {
-            self.pending.insert(id, intent);
-        }
-    }
-
-    /// A reply arrived: returns the handle of the watch it registered, if any.
-    pub(crate) fn replied(
-        &mut self,
-        id: RequestId,
-        result: &Result<Response, zk_session::RequestError>,
-    ) -> Option<WatchHandle> {
-        let (path, kind) = self.pending.remove(&id)?;
-        let kind = match (kind, result) {
-            (_, Err(_)) => return None,
-            (Some(kind), Ok(_)) => kind,
-            (None, Ok(Response::Exists(Some(_)))) => WatchKind::Data,
-            (None, Ok(_)) => WatchKind::Exist,
-        };
-        let handle = WatchHandle { id, kind };
-        self.live.insert(handle, path);
-        Some(handle)
-    }
-
-    /// Forgets the handles an event fired that are now gone (one-shot ones, and every
-    /// handle of a removal event).
-    pub(crate) fn fired(&mut self, event_type: EventType, handles: &[WatchHandle]) {
-        let removal = matches!(
-            event_type,
-            EventType::DataWatchRemoved
-                | EventType::ChildWatchRemoved
-                | EventType::PersistentWatchRemoved
-        );
-        for h in handles {
-            if removal || h.kind.is_one_shot() {
-                self.live.remove(h);
-            }
-        }
-    }
-
-    /// The session ended: no watch survives.
-    pub(crate) fn clear(&mut self) {
-        self.live.clear();
-        self.pending.clear();
-    }
-
-    /// The path of a live watch.
-    pub(crate) fn path_of(&self, handle: &WatchHandle) -> Option<&str> {
-        self.live.get(handle).map(String::as_str)
-    }
-
-    /// Live watches on `path` of the kinds `watcher_type` covers, oldest first.
-    pub(crate) fn on_path(&self, path: &str, watcher_type: WatcherType) -> Vec<WatchHandle> {
-        let mut found: Vec<WatchHandle> = self
-            .live
-            .iter()
-            .filter(|(h, p)| p.as_str() == path && watcher_type.covers(h.kind))
-            .map(|(h, _)| *h)
-            .collect();
-        found.sort_by_key(|h| h.id);
-        found
-    }
 }

@@ -72,7 +72,9 @@ fn the_external_driver_reconnects_after_a_server_restart() {
     let id = driver.submit(Request::exists("/", false)).unwrap();
     runtime.block_on(async {
         tokio_asyncfd::drive(&mut driver, |_, e| match e {
-            Event::Reply { id: got, result } if got == id => {
+            Event::Reply {
+                id: got, result, ..
+            } if got == id => {
                 result.unwrap();
                 Ok(true)
             }
