@@ -105,9 +105,9 @@ fn create_get_set_and_stat() {
     assert_eq!(field(&stat, "dataLength"), "7");
     assert_eq!(field(&stat, "ephemeralOwner"), "0x0");
     assert!(field(&stat, "cZxid").starts_with("0x"));
-    assert!(
-        field(&stat, "ctime").ends_with(" UTC 2026") || field(&stat, "ctime").contains(" UTC ")
-    );
+    // Like Java's Date.toString() in UTC: "Sun Nov 22 00:43:29 UTC 2026".
+    let ctime: Vec<&str> = field(&stat, "ctime").split(' ').collect();
+    assert_eq!((ctime.len(), ctime[4]), (6, "UTC"), "{ctime:?}");
 
     // get -s: the data, then the Stat on its own lines.
     let text = zkcli(&["get", "-s", "/cgs"]).ok();

@@ -39,13 +39,11 @@ fn main() -> ExitCode {
 }
 
 fn connect(config: &Config) -> Result<Client, Error> {
-    let options = Options::default()
-        .session_timeout(SESSION_TIMEOUT)
-        .max_frame_size(
-            zk_blocking::Options::default()
-                .max_frame_size
-                .max(config.large_size + FRAME_OVERHEAD),
-        );
+    let options = Options::default().session_timeout(SESSION_TIMEOUT);
+    let frame_limit = options
+        .max_frame_size
+        .max(config.large_size + FRAME_OVERHEAD);
+    let options = options.max_frame_size(frame_limit);
     Client::connect(&config.hosts, options)
 }
 
