@@ -14,7 +14,7 @@ use zk_session::{
 
 use crate::create::CreateOptions;
 use crate::error::{Error, Result};
-use crate::io::{READ_CHUNK, dial, probe_read_write, would_block};
+use crate::io::{dial, probe_read_write, would_block};
 use crate::multi::{
     OpResult, ReadBatch, ReadResult, Transaction, read_results, transaction_results,
 };
@@ -67,7 +67,6 @@ struct Link {
 pub struct Client {
     session: Session,
     link: Option<Link>,
-    read_buf: Box<[u8]>,
     replies: VecDeque<Completion>,
     outstanding: HashSet<RequestId>,
     abandoned: HashSet<RequestId>,
@@ -113,7 +112,6 @@ impl Client {
         Ok(Client {
             session,
             link: None,
-            read_buf: vec![0; READ_CHUNK].into_boxed_slice(),
             replies: VecDeque::new(),
             outstanding: HashSet::new(),
             abandoned: HashSet::new(),
@@ -822,40 +820,39 @@ impl Client {
         false
     }
 
-    /// One read, blocking until `wake` at the latest; hands the bytes to the session.
+    /// One read, blocking until `wake` at the latest, straight into the session's
+    /// receive buffer (no copy of our own).
     fn read_once(&mut self, wake: Option<Instant>) {
         let Some(link) = self.link.as_mut() else {
             return;
         };
+        let conn = link.conn;
         let timeout = wake.map(|w| w.saturating_duration_since(Instant::now()));
-        if timeout.is_some_and(|t| t.is_zero()) {
+        let poll = timeout.is_some_and(|t| t.is_zero());
+        if poll {
             // Poll without blocking: the shortest timeout std allows.
             if link.stream.set_nonblocking(true).is_err() {
                 return;
             }
-            let got = link.stream.read(&mut self.read_buf);
-            let _ = link.stream.set_nonblocking(false);
-            self.took(got);
+        } else if link.stream.set_read_timeout(timeout).is_err() {
             return;
         }
-        if link.stream.set_read_timeout(timeout).is_err() {
-            return;
-        }
-        let got = link.stream.read(&mut self.read_buf);
-        self.took(got);
-    }
-
-    fn took(&mut self, got: std::io::Result<usize>) {
-        let Some(conn) = self.link.as_ref().map(|l| l.conn) else {
+        let Some(space) = self.session.recv_buf(conn) else {
             return;
         };
+        let got = link.stream.read(space);
+        if poll {
+            let _ = link.stream.set_nonblocking(false);
+        }
+        self.took(conn, got);
+    }
+
+    fn took(&mut self, conn: ConnId, got: std::io::Result<usize>) {
         match got {
             Ok(0) => {
                 self.lost(DisconnectCause::Eof, "the server closed the connection");
             }
-            Ok(n) => self
-                .session
-                .handle_bytes(conn, &self.read_buf[..n], Instant::now()),
+            Ok(n) => self.session.handle_received(conn, n, Instant::now()),
             Err(e) if would_block(&e) => {}
             Err(e) => {
                 self.lost(DisconnectCause::Io, &format!("read failed: {e}"));

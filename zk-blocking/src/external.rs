@@ -13,7 +13,7 @@ use zk_session::{
 };
 
 use crate::error::Result;
-use crate::io::{READ_CHUNK, resolve};
+use crate::io::resolve;
 use crate::options::Options;
 
 /// Which readiness the driver waits for on its current socket.
@@ -64,7 +64,6 @@ struct Link {
 pub struct ExternalDriver {
     session: Session,
     link: Option<Link>,
-    read_buf: Box<[u8]>,
 }
 
 impl ExternalDriver {
@@ -79,7 +78,6 @@ impl ExternalDriver {
         Ok(ExternalDriver {
             session,
             link: None,
-            read_buf: vec![0; READ_CHUNK].into_boxed_slice(),
         })
     }
 
@@ -280,9 +278,13 @@ impl ExternalDriver {
                 return;
             };
             let conn = link.conn;
-            match link.stream.read(&mut self.read_buf) {
+            // Straight into the session's receive buffer: no copy of our own.
+            let Some(space) = self.session.recv_buf(conn) else {
+                return;
+            };
+            match link.stream.read(space) {
                 Ok(0) => return self.lost(DisconnectCause::Eof, now),
-                Ok(n) => self.session.handle_bytes(conn, &self.read_buf[..n], now),
+                Ok(n) => self.session.handle_received(conn, n, now),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(_) => return self.lost(DisconnectCause::Io, now),

@@ -1,15 +1,12 @@
-//! Socket helpers shared by the drivers: dialling with a fresh DNS lookup, the
-//! read-write probe, and the read buffer size.
+//! Socket helpers shared by the drivers: dialling with a fresh DNS lookup and the
+//! read-write probe. (The drivers read straight into the session's receive buffer,
+//! `Session::recv_buf`, so they keep no read buffer of their own.)
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use zk_session::HostAddr;
-
-/// Size of each driver's reused read buffer. A larger reply is read in several chunks,
-/// each handed to the session as it arrives.
-pub(crate) const READ_CHUNK: usize = 64 * 1024;
 
 /// Resolves `host` now (every dial looks the name up again, so DNS changes are seen).
 pub(crate) fn resolve(host: &HostAddr) -> io::Result<Vec<SocketAddr>> {
