@@ -1,6 +1,10 @@
 //! The session against an in-memory responder: getData of 100 bytes, one at a time
 //! and 1,000 in flight. Reports time per request (the session's CPU cost plus a very
 //! cheap responder that patches the xid into a pre-encoded reply).
+//!
+//! Also getData of 1 MB, read the two ways a driver can: into its own 64 KiB buffer
+//! and then `handle_bytes` (a second copy), or straight into `recv_buf` (one copy).
+//! The "socket" is a memcpy from the responder's output in both.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -19,6 +23,10 @@ struct Responder {
 
 impl Responder {
     fn new() -> Responder {
+        Responder::with_data(100)
+    }
+
+    fn with_data(size: usize) -> Responder {
         let mut t = BytesMut::new();
         zk_proto::Response::encode_frame(
             &ReplyHeader {
@@ -27,7 +35,7 @@ impl Responder {
                 err: ErrorCode::Ok,
             },
             Some(&zk_proto::Response::GetData(GetDataResponse {
-                data: Bytes::from(vec![7u8; 100]),
+                data: Bytes::from(vec![7u8; size]),
                 stat: Stat::default(),
             })),
             &mut t,
@@ -51,6 +59,10 @@ impl Responder {
 }
 
 fn connected() -> (Session, Responder, zk_session::ConnId, Instant) {
+    connected_with(Responder::new())
+}
+
+fn connected_with(mut r: Responder) -> (Session, Responder, zk_session::ConnId, Instant) {
     let now = Instant::now();
     let mut s = Session::new(Config::new("127.0.0.1"), now).unwrap();
     let Some(Transport::Connect { conn, .. }) = s.poll_transport(now) else {
@@ -72,7 +84,6 @@ fn connected() -> (Session, Responder, zk_session::ConnId, Instant) {
     );
     s.handle_bytes(conn, &hs, now);
     while s.poll_event().is_some() {}
-    let mut r = Responder::new();
     // the handshake bytes were already consumed; start the responder after them
     r.decoder = FrameDecoder::new();
     (s, r, conn, now)
@@ -108,6 +119,66 @@ fn round_trip(
     }
 }
 
+/// One getData of a large node; the reply is "read" from the responder in reads of at
+/// most 64 KiB, either via the driver's own buffer or straight into the session's.
+fn large_round_trip(
+    s: &mut Session,
+    r: &mut Responder,
+    conn: zk_session::ConnId,
+    now: Instant,
+    own_buf: Option<&mut [u8]>,
+) {
+    s.submit(Request::get_data("/bench/node", false), now)
+        .unwrap();
+    let out = s.send_buf();
+    let len = out.len();
+    r.feed(out);
+    s.advance_send(len, now);
+    let reply = std::mem::take(&mut r.out);
+    let mut rest = &reply[..];
+    match own_buf {
+        Some(buf) => {
+            while !rest.is_empty() {
+                let n = rest.len().min(buf.len());
+                buf[..n].copy_from_slice(&rest[..n]);
+                rest = &rest[n..];
+                s.handle_bytes(conn, &buf[..n], now);
+            }
+        }
+        None => {
+            while !rest.is_empty() {
+                let space = s.recv_buf(conn).unwrap();
+                let n = rest.len().min(space.len()).min(64 * 1024);
+                space[..n].copy_from_slice(&rest[..n]);
+                rest = &rest[n..];
+                s.handle_received(conn, n, now);
+            }
+        }
+    }
+    r.out = reply;
+    r.out.clear();
+    while let Some(e) = s.poll_event() {
+        if let Event::Reply { result, .. } = e {
+            black_box(result.unwrap());
+        }
+    }
+}
+
+fn bench_large(c: &mut Criterion) {
+    let mut g = c.benchmark_group("session_get_data_1MB");
+    g.throughput(Throughput::Bytes(1_000_000));
+    g.bench_function("own_64k_buffer_then_handle_bytes", |b| {
+        let (mut s, mut r, conn, now) = connected_with(Responder::with_data(1_000_000));
+        let mut buf = vec![0u8; 64 * 1024];
+        b.iter(|| large_round_trip(&mut s, &mut r, conn, now, Some(&mut buf)));
+    });
+    g.bench_function("recv_buf", |b| {
+        let (mut s, mut r, conn, now) = connected_with(Responder::with_data(1_000_000));
+        b.iter(|| large_round_trip(&mut s, &mut r, conn, now, None));
+    });
+    g.finish();
+}
+
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("session_get_data_100B");
     g.throughput(Throughput::Elements(1));
@@ -123,5 +194,5 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+criterion_group!(benches, bench, bench_large);
 criterion_main!(benches);
