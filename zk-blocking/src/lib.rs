@@ -18,7 +18,8 @@
 //! Both drivers run the same loop around [`zk_session::Session`]:
 //!
 //! 1. feed inputs with the current time: `handle_timeout(now)` first, then
-//!    `handle_connected` / `handle_disconnected` / `handle_bytes` as the socket says;
+//!    `handle_connected` / `handle_disconnected` as the socket says, and reads: into
+//!    `recv_buf(conn)`, reported with `handle_received(conn, n, now)`;
 //! 2. drain every output: `poll_transport` (dial, close, probe) until `None`, the send
 //!    buffer (write, then `advance_send`), `poll_event` until `None`;
 //! 3. wait for socket readiness or `poll_timeout()`, whichever comes first, and go to 1.
@@ -27,15 +28,21 @@
 //! earliest of the session's deadline and the call's own; it writes everything queued
 //! before it waits (a write blocks at most until the session's next deadline). Hosts
 //! are resolved each time they are dialled (`ToSocketAddrs`), connects are bounded by
-//! the session's connect timeout, TCP_NODELAY is on, and one read buffer is reused.
+//! the session's connect timeout, and TCP_NODELAY is on.
+//!
+//! Reads go straight from the socket into the session's receive buffer
+//! (`Session::recv_buf`), the memory frames are split from: a reply's data is a slice
+//! of what the kernel wrote, and the drivers copy nothing themselves. (The session
+//! zero-fills the space before each read, as safe Rust must, and moves the head of a
+//! large frame, at most 16 KiB, once when its length shows it needs a bigger buffer.)
+//!
+//! Watch handles are keys into the session's registrations
+//! (`Session::watches`, `Session::registration`): the client keeps no table of its
+//! own.
 //!
 //! # What it does not do
 //!
-//! No SASL or TLS. Reads are copied twice: from the socket into the driver's reused
-//! 64 KiB buffer, then by `Session::handle_bytes(&[u8])` into the session's frame
-//! decoder (the session offers no way to read straight into its decoder's buffer); a
-//! frame is then handed out without further copies (znode data is a slice of it).
-//! Name resolution uses the system resolver, which blocks; the external driver is fully
+//! No SASL or TLS. Name resolution uses the system resolver, which blocks; the external driver is fully
 //! non-blocking only with IP addresses in the connect string. No background thread, so no callbacks: events are pulled with
 //! [`Client::next_event`] or [`ExternalDriver::poll_event`]. No retries: a call that
 //! fails with [`Error::ConnectionLoss`] may or may not have been applied, and

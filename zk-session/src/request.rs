@@ -143,6 +143,9 @@ pub enum Request {
     /// removed and the server is asked with checkWatches (17); without, every
     /// registration of the type is removed with removeWatches (18). With `local`, the
     /// server is not contacted at all. Removed registrations get a watch-removed event.
+    /// Persistent types go to the server as Any unless
+    /// [`crate::Config::persistent_watcher_types`] is set; removing every persistent
+    /// registration that way also removes the path's other registrations (see there).
     RemoveWatches {
         /// Client path.
         path: String,

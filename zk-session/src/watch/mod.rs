@@ -67,9 +67,11 @@ pub enum WatcherType {
     Data,
     /// Every kind (wire 3).
     Any,
-    /// Persistent watches (wire 4, servers 3.9+).
+    /// Persistent watches (wire 4, servers 3.9+; sent as Any unless
+    /// [`crate::Config::persistent_watcher_types`]).
     Persistent,
-    /// Persistent recursive watches (wire 5, servers 3.9+).
+    /// Persistent recursive watches (wire 5, servers 3.9+; sent as Any unless
+    /// [`crate::Config::persistent_watcher_types`]).
     PersistentRecursive,
 }
 
