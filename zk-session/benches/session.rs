@@ -2,6 +2,9 @@
 //! and 1,000 in flight. Reports time per request (the session's CPU cost plus a very
 //! cheap responder that patches the xid into a pre-encoded reply).
 //!
+//! Each both ways a driver can read: into its own buffer then `handle_bytes`, or
+//! straight into `recv_buf` (the `_recv_buf` variants).
+//!
 //! Also getData of 1 MB, read the two ways a driver can: into its own 64 KiB buffer
 //! and then `handle_bytes` (a second copy), or straight into `recv_buf` (one copy).
 //! The "socket" is a memcpy from the responder's output in both.
@@ -95,6 +98,7 @@ fn round_trip(
     conn: zk_session::ConnId,
     now: Instant,
     n: usize,
+    direct: bool,
 ) {
     for _ in 0..n {
         s.submit(Request::get_data("/bench/node", false), now)
@@ -107,7 +111,18 @@ fn round_trip(
         r.feed(out);
         s.advance_send(len, now);
         let reply = std::mem::take(&mut r.out);
-        s.handle_bytes(conn, &reply, now);
+        if direct {
+            let mut rest = &reply[..];
+            while !rest.is_empty() {
+                let space = s.recv_buf(conn).unwrap();
+                let n = rest.len().min(space.len());
+                space[..n].copy_from_slice(&rest[..n]);
+                rest = &rest[n..];
+                s.handle_received(conn, n, now);
+            }
+        } else {
+            s.handle_bytes(conn, &reply, now);
+        }
         r.out = reply;
         r.out.clear();
         while let Some(e) = s.poll_event() {
@@ -184,12 +199,20 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1));
     g.bench_function("one_at_a_time", |b| {
         let (mut s, mut r, conn, now) = connected();
-        b.iter(|| round_trip(&mut s, &mut r, conn, now, 1));
+        b.iter(|| round_trip(&mut s, &mut r, conn, now, 1, false));
+    });
+    g.bench_function("one_at_a_time_recv_buf", |b| {
+        let (mut s, mut r, conn, now) = connected();
+        b.iter(|| round_trip(&mut s, &mut r, conn, now, 1, true));
     });
     g.throughput(Throughput::Elements(1000));
     g.bench_function("1000_in_flight", |b| {
         let (mut s, mut r, conn, now) = connected();
-        b.iter(|| round_trip(&mut s, &mut r, conn, now, 1000));
+        b.iter(|| round_trip(&mut s, &mut r, conn, now, 1000, false));
+    });
+    g.bench_function("1000_in_flight_recv_buf", |b| {
+        let (mut s, mut r, conn, now) = connected();
+        b.iter(|| round_trip(&mut s, &mut r, conn, now, 1000, true));
     });
     g.finish();
 }
