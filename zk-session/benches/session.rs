@@ -2,8 +2,8 @@
 //! and 1,000 in flight. Reports time per request (the session's CPU cost plus a very
 //! cheap responder that patches the xid into a pre-encoded reply).
 //!
-//! Each both ways a driver can read: into its own buffer then `handle_bytes`, or
-//! straight into `recv_buf` (the `_recv_buf` variants).
+//! Both are measured the two ways a driver can read: into its own buffer, then
+//! `handle_bytes`, or straight into `recv_buf` (the `_recv_buf` variants).
 //!
 //! Also getData of 1 MB, read the two ways a driver can: into its own 64 KiB buffer
 //! and then `handle_bytes` (a second copy), or straight into `recv_buf` (one copy).
