@@ -98,11 +98,11 @@ impl RawDriver {
                 Transport::ProbeReadWrite { .. } => {}
             }
         }
-        if let Some((_, stream)) = &mut self.link {
+        if let Some((conn, stream)) = &mut self.link {
             let out = self.session.send_buf().to_vec();
             stream.write_all(&out).unwrap();
             self.written.extend_from_slice(&out);
-            self.session.advance_send(out.len(), Instant::now());
+            self.session.advance_send(*conn, out.len(), Instant::now());
         }
         while let Some(e) = self.session.poll_event() {
             self.events.push(e);

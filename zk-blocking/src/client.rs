@@ -812,7 +812,7 @@ impl Client {
             }
             match link.stream.write(self.session.send_buf()) {
                 Ok(0) => return self.lost(DisconnectCause::Io, "the socket accepts no more bytes"),
-                Ok(n) => self.session.advance_send(n, Instant::now()),
+                Ok(n) => self.session.advance_send(link.conn, n, Instant::now()),
                 Err(e) if would_block(&e) => return false,
                 Err(e) => return self.lost(DisconnectCause::Io, &format!("write failed: {e}")),
             }

@@ -308,7 +308,7 @@ impl ExternalDriver {
                     self.lost(DisconnectCause::Io, now);
                     return true;
                 }
-                Ok(n) => self.session.advance_send(n, now),
+                Ok(n) => self.session.advance_send(link.conn, n, now),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
                 Err(_) => {

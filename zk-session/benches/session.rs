@@ -73,7 +73,7 @@ fn connected_with(mut r: Responder) -> (Session, Responder, zk_session::ConnId, 
     };
     s.handle_connected(conn, now);
     let n = s.send_buf().len();
-    s.advance_send(n, now);
+    s.advance_send(conn, n, now);
     let mut hs = BytesMut::new();
     zk_proto::encode_frame(
         &ConnectResponse {
@@ -109,7 +109,7 @@ fn round_trip(
         let out = s.send_buf();
         let len = out.len();
         r.feed(out);
-        s.advance_send(len, now);
+        s.advance_send(conn, len, now);
         let reply = std::mem::take(&mut r.out);
         if direct {
             let mut rest = &reply[..];
@@ -148,7 +148,7 @@ fn large_round_trip(
     let out = s.send_buf();
     let len = out.len();
     r.feed(out);
-    s.advance_send(len, now);
+    s.advance_send(conn, len, now);
     let reply = std::mem::take(&mut r.out);
     let mut rest = &reply[..];
     match own_buf {

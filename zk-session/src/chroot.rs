@@ -46,15 +46,9 @@ impl Chroot {
         }
     }
 
-    /// A created node's path as the client sees it. The server returns the full path
-    /// under the chroot; anything not under it is passed through unchanged.
-    pub(crate) fn strip_created(&self, server_path: String) -> String {
-        self.strip(server_path)
-    }
-
-    /// The client path of a notification (protocol.md §8.4 table): the chroot itself
-    /// becomes `/`, a path under it loses the prefix, anything else (such as
-    /// `/zookeeper/config`) is unchanged.
+    /// The client path of a server path (a notification's, a created node's;
+    /// protocol.md §8.4 table): the chroot itself becomes `/`, a path under it loses
+    /// the prefix, anything else (such as `/zookeeper/config`) is unchanged.
     pub(crate) fn strip(&self, server_path: String) -> String {
         let Some(root) = &self.0 else {
             return server_path;
@@ -91,10 +85,7 @@ mod tests {
         assert_eq!(c.strip("/other".into()), "/other");
         // a sibling sharing the prefix as text is not under the chroot
         assert_eq!(c.strip("/application".into()), "/application");
-        assert_eq!(
-            c.strip_created("/app/seq0000000001".into()),
-            "/seq0000000001"
-        );
+        assert_eq!(c.strip("/app/seq0000000001".into()), "/seq0000000001");
         assert_eq!(Chroot::none().strip("/x".into()), "/x");
     }
 

@@ -8,6 +8,11 @@ use crate::error::ConfigError;
 /// The largest frame ZooKeeper accepts by default (`jute.maxbuffer`, 0xfffff bytes).
 pub const DEFAULT_MAX_FRAME_SIZE: usize = 0xfffff;
 
+/// The longest duration any [`Config`] field accepts: i32::MAX ms (about 24.8 days),
+/// the limit `session_timeout` has on the wire. It keeps every deadline the session
+/// computes far inside what `Instant` can represent.
+pub const MAX_DURATION: Duration = Duration::from_millis(i32::MAX as u64);
+
 /// A session id and password from a ConnectResponse: enough to resume the session on
 /// another connection, in this process or another.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -126,6 +131,17 @@ impl Config {
         if self.close_timeout.is_zero() {
             return Err(ConfigError::ZeroDuration("close_timeout"));
         }
+        let durations = [
+            ("request_timeout", self.request_timeout),
+            ("close_timeout", Some(self.close_timeout)),
+            ("reconnect_backoff", Some(self.reconnect_backoff)),
+            ("max_reconnect_backoff", Some(self.max_reconnect_backoff)),
+        ];
+        for (field, value) in durations {
+            if let Some(value) = value.filter(|d| *d > MAX_DURATION) {
+                return Err(ConfigError::DurationTooLong { field, value });
+            }
+        }
         if self.reconnect_backoff > self.max_reconnect_backoff {
             return Err(ConfigError::BadBackoff);
         }
@@ -180,5 +196,38 @@ mod tests {
         let mut c = Config::new("h");
         c.reconnect_backoff = Duration::from_secs(100);
         assert!(c.validate().unwrap_err().to_string().contains("backoff"));
+    }
+
+    #[test]
+    fn durations_beyond_the_limit_are_named() {
+        let set: [fn(&mut Config, Duration); 4] = [
+            |c, d| c.request_timeout = Some(d),
+            |c, d| c.close_timeout = d,
+            |c, d| c.reconnect_backoff = d,
+            |c, d| {
+                c.max_reconnect_backoff = d;
+            },
+        ];
+        let names = [
+            "request_timeout",
+            "close_timeout",
+            "reconnect_backoff",
+            "max_reconnect_backoff",
+        ];
+        for (f, name) in set.iter().zip(names) {
+            let mut c = Config::new("h");
+            f(&mut c, MAX_DURATION);
+            if name == "reconnect_backoff" {
+                c.max_reconnect_backoff = MAX_DURATION;
+            }
+            assert!(c.validate().is_ok(), "{name} at the limit");
+            for d in [MAX_DURATION + Duration::from_millis(1), Duration::MAX] {
+                let mut c = Config::new("h");
+                f(&mut c, d);
+                let msg = c.validate().unwrap_err().to_string();
+                assert!(msg.starts_with(name), "{msg}");
+                assert!(msg.contains("i32::MAX ms"), "{msg}");
+            }
+        }
     }
 }

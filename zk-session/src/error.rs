@@ -44,6 +44,16 @@ pub enum ConfigError {
     /// A duration that must be positive is zero.
     #[error("{0} must not be zero: use None to turn it off where allowed, or a positive duration")]
     ZeroDuration(&'static str),
+    /// A duration is longer than [`crate::MAX_DURATION`] (i32::MAX ms).
+    #[error(
+        "{field} {value:?} is too long: use at most i32::MAX ms (about 24.8 days), the limit session_timeout has too"
+    )]
+    DurationTooLong {
+        /// The config field.
+        field: &'static str,
+        /// The value given.
+        value: Duration,
+    },
     /// The backoff bounds are inverted.
     #[error(
         "reconnect_backoff is larger than max_reconnect_backoff: make the first no larger than the cap"
@@ -120,6 +130,18 @@ pub enum RequestError {
     /// The session was closed (or is closing) before the reply.
     #[error("session closed before the reply")]
     Closing,
+    /// The reply's frame is longer than `max_frame_size`: the server executed the
+    /// request, but its answer cannot be read. The connection is dropped (the stream
+    /// cannot be resynchronised past the frame) and the session reconnects.
+    #[error(
+        "reply of {len} bytes exceeds max_frame_size {max}: the request was executed but its reply cannot be read; raise max_frame_size (up to the server's jute.maxbuffer) or ask for less per request"
+    )]
+    ReplyTooLarge {
+        /// The reply frame's announced length.
+        len: usize,
+        /// The configured limit.
+        max: usize,
+    },
     /// No reply within `request_timeout`. If it had been written, the connection was
     /// dropped too (Java semantics).
     #[error("request timed out")]

@@ -50,7 +50,7 @@ impl HostList {
             let shift = (self.failed_passes - 1).min(20);
             let d = base.saturating_mul(1 << shift).min(max);
             let ms = d.as_millis().min(u64::MAX as u128) as u64;
-            delay = d + Duration::from_millis(rng.below(ms.saturating_add(1)));
+            delay = d.saturating_add(Duration::from_millis(rng.below(ms.saturating_add(1))));
         }
         let host = self.hosts[self.next].clone();
         self.next = (self.next + 1) % self.hosts.len();

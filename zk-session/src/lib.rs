@@ -22,7 +22,7 @@
 //!         ProbeReadWrite { host }          -> ask host "isro"; handle_probe_result(...)
 //!     }
 //!     // 2. bytes to write, on session.current_conn()
-//!     n = socket.write(session.send_buf()); session.advance_send(n, now);
+//!     n = socket.write(session.send_buf()); session.advance_send(conn, n, now);
 //!     // 3. events for the application
 //!     while let Some(e) = session.poll_event() { deliver(e) }
 //!     // 4. wait for socket readiness or the deadline, whichever comes first
@@ -52,7 +52,12 @@
 //! * `handle_timeout` may be called early or repeatedly; it only acts on what is due.
 //! * `poll_timeout` changes after every input; re-read it each time round the loop.
 //! * Events come out in wire order: a watch event before the reply that followed it on
-//!   the wire, and every request's reply in submit order.
+//!   the wire, and every request's reply in submit order. That holds for requests the
+//!   session answers itself too (an empty multi/multiRead, a local
+//!   [`Request::RemoveWatches`]): each waits for the replies of everything submitted
+//!   before it, and a local watch removal takes effect then, not at submit.
+//! * `advance_send` names the connection it wrote to; a report for a connection the
+//!   session has since closed is ignored.
 //!
 //! # States
 //!
@@ -76,9 +81,12 @@
 //! With `T` the negotiated timeout (the requested one before the first handshake):
 //! * connect: `T ÷ number of hosts` per dial + handshake, then the next host;
 //! * read: nothing received for `2/3 T` drops the connection;
-//! * ping: nothing sent for `T/3`, also with requests outstanding;
+//! * ping: nothing sent for `T/3 − 1 s` (never less than `T/6`), at most 10 s, also
+//!   with requests outstanding: Java's `readTimeout/2 − 1 s` and its 10 s cap
+//!   (`MAX_SEND_PING_INTERVAL`), so idle timers of NATs and load balancers tuned to
+//!   Java clients are met;
 //! * client-side expiry ([`Config::client_side_expiry`]): nothing heard from any server
-//!   for `4/3 T` reports `Expired`;
+//!   for `4/3 T` reports `Expired` (not while `Closing`: a close ends `Closed`);
 //! * request timeout ([`Config::request_timeout`]), close timeout
 //!   ([`Config::close_timeout`]), reconnect backoff after a full failed pass over the
 //!   hosts, and the read-write probe while read-only (100 ms doubling to 60 s).
@@ -91,23 +99,40 @@
 //! * [`RequestError`] in [`Event::Reply`]: `Server(code)` is the server's answer;
 //!   `ConnectionLoss` means the request was written but its connection dropped (it may
 //!   have been applied; it is never retried); `RequestTimeout`, `SessionExpired`,
-//!   `AuthFailed` and `Closing` follow from timers and terminal states. Requests never
-//!   written when a connection drops stay queued for the next one.
+//!   `AuthFailed` and `Closing` follow from timers and terminal states.
+//!   `ReplyTooLarge { len, max }`: the reply's frame exceeds
+//!   [`Config::max_frame_size`]; the request was executed, its answer is lost, the
+//!   connection drops (other written requests fail with `ConnectionLoss`) and the
+//!   session reconnects.
+//! * **Unlike Java**, requests never written when a connection drops (still queued, or
+//!   only partly in the send buffer) are not failed with `ConnectionLoss`: they stay
+//!   queued and go out on the next connection, after the auths and the watch
+//!   re-registration. Java's `ClientCnxn` fails queued and in-flight requests alike.
+//!   Without [`Config::request_timeout`] such a request can wait until the session
+//!   reconnects or ends (expiry, close). A request whose reply arrived is never sent
+//!   again, even if the driver had not yet reported writing it.
 //! * [`CloseReason`] in [`Transport::Close`]: why the session dropped a connection
 //!   (read timeout, bad frame, xid out of order...). Only the connection ends; the
 //!   session reconnects by itself.
 //!
 //! # Watches
 //!
-//! A request that leaves a watch registers it when its reply succeeds (exists also on
-//! NoNode), under the request's [`RequestId`]; that reply's [`Event::Reply`] carries
+//! A request that leaves a watch registers it when its reply succeeds (exists and
+//! addWatch also on NoNode, as in Java; servers answer addWatch on a missing node
+//! with Ok anyway), under the request's [`RequestId`]; that reply's [`Event::Reply`] carries
 //! the [`Registration`] (id, kind, client path), and [`Session::watches`] /
 //! [`Session::registration`] list the live ones. [`Request::CheckWatches`] asks the
 //! server without removing anything; [`Config::persistent_watcher_types`] says how
 //! persistent types go to servers older than 3.9. Each notification becomes one
 //! [`Event::Watch`] naming every [`Registration`] it fired (empty: deliver to the
 //! default watcher). One-shot registrations fire once; persistent ones stay and are
-//! re-registered (with SetWatches/SetWatches2, after the auths) on every reconnect.
+//! re-registered (with SetWatches/SetWatches2, after the auths) on every reconnect, in
+//! batches that each fit [`Config::max_frame_size`]. A registration whose path is too
+//! long for any SetWatches frame under that limit cannot be re-registered: it is
+//! dropped at the reconnect with its watch-removed event (zxid −1), as a local removal
+//! would. Registrations are keyed by server path, so getConfig's watch on the
+//! unchrooted `/zookeeper/config` and a watch on `/zookeeper/config` under the chroot
+//! stay apart (both report the client path `/zookeeper/config`).
 //! State events name every registration, so each holder hears of disconnects (events
 //! may have been missed meanwhile) and of the end of the session.
 //!
@@ -160,7 +185,9 @@
 //!     }
 //!     let out = session.send_buf().to_vec();
 //!     written.extend_from_slice(&out);
-//!     session.advance_send(out.len(), now);
+//!     if let Some(c) = conn {
+//!         session.advance_send(c, out.len(), now);
+//!     }
 //!     let mut done = None;
 //!     while let Some(event) = session.poll_event() {
 //!         if let Event::Reply { id: got, result, .. } = event {
@@ -205,7 +232,7 @@ mod watch;
 mod xid;
 
 pub use chroot::Chroot;
-pub use config::{Config, DEFAULT_MAX_FRAME_SIZE, SessionCredentials};
+pub use config::{Config, DEFAULT_MAX_FRAME_SIZE, MAX_DURATION, SessionCredentials};
 pub use connect_string::{ConnectString, DEFAULT_PORT, HostAddr};
 pub use error::{CloseReason, ConfigError, DisconnectCause, RequestError, SubmitError};
 pub use event::{Event, Transport, WatchEvent};

@@ -13,6 +13,9 @@ pub(crate) struct UserRequest {
     pub(crate) prepared: Prepared,
     /// When it fails with `RequestTimeout`, if a request timeout is configured.
     pub(crate) deadline: Option<Instant>,
+    /// Answered by the session itself (empty multi, local watch removal) when it
+    /// reaches the head: written as nothing, it only keeps its place in the order.
+    pub(crate) local: bool,
 }
 
 /// What an in-flight entry stands for.

@@ -98,7 +98,8 @@ pub enum Request {
         path: String,
     },
     /// An atomic transaction of create/delete/setData/check sub-ops (client paths).
-    /// An empty list is answered locally with an empty result, as Java does.
+    /// An empty list is answered locally with an empty result, as Java does (in submit
+    /// order: after the replies of every request submitted before it).
     Multi(Vec<MultiOp>),
     /// Independent reads: getData / getChildren sub-ops (client paths; the watch flags
     /// are ignored by the server).
@@ -142,7 +143,10 @@ pub enum Request {
     /// Remove watches on `path`. With `registration`, only that registration is
     /// removed and the server is asked with checkWatches (17); without, every
     /// registration of the type is removed with removeWatches (18). With `local`, the
-    /// server is not contacted at all. Removed registrations get a watch-removed event.
+    /// server is not contacted at all: the registrations must exist at submit, and are
+    /// removed when every request submitted before it is answered (its reply keeps
+    /// submit order); if they are gone by then (fired meanwhile), the reply is
+    /// `Server(NoWatcher)`. Removed registrations get a watch-removed event.
     /// Persistent types go to the server as Any unless
     /// [`crate::Config::persistent_watcher_types`] is set; removing every persistent
     /// registration that way also removes the path's other registrations (see there).
@@ -352,8 +356,10 @@ pub(crate) struct Prepared {
 pub(crate) enum Prepare {
     /// Send it.
     Send(Prepared),
-    /// Answer at once without the server (empty multi, local watch removal).
-    Local(Expect, String),
+    /// Answer without the server (empty multi, local watch removal), once every
+    /// request submitted before it is answered. `wire` is what it stands for; it is
+    /// never written.
+    Local(Prepared),
 }
 
 fn check_path(path: &str, sequential: bool) -> Result<(), SubmitError> {
@@ -435,6 +441,15 @@ fn wire_watcher_type(t: WatcherType, persistent_types: bool) -> zk_proto::Watche
         t
     };
     zk_proto::WatcherType::from_i32(t.code())
+}
+
+fn local_answer(wire: zk_proto::Request, expect: Expect, client_path: String) -> Prepared {
+    Prepared {
+        wire,
+        expect,
+        client_path,
+        watch: None,
+    }
 }
 
 /// Validates `req` and builds its wire form with server paths. `persistent_types`:
@@ -563,14 +578,24 @@ pub(crate) fn prepare(
         }
         Request::Multi(ops) => {
             if ops.is_empty() {
-                return Ok(Prepare::Local(Expect::Multi, String::new()));
+                let wire = W::Multi(MultiRequest { ops });
+                return Ok(Prepare::Local(local_answer(
+                    wire,
+                    Expect::Multi,
+                    String::new(),
+                )));
             }
             let m = prepare_multi(ops, false, chroot)?;
             send(W::Multi(m), Expect::Multi, String::new(), None)
         }
         Request::MultiRead(ops) => {
             if ops.is_empty() {
-                return Ok(Prepare::Local(Expect::MultiRead, String::new()));
+                let wire = W::MultiRead(MultiRequest { ops });
+                return Ok(Prepare::Local(local_answer(
+                    wire,
+                    Expect::MultiRead,
+                    String::new(),
+                )));
             }
             let m = prepare_multi(ops, true, chroot)?;
             send(W::MultiRead(m), Expect::MultiRead, String::new(), None)
@@ -658,7 +683,11 @@ pub(crate) fn prepare(
                     registration,
                     removes: watcher_type,
                 };
-                return Ok(Prepare::Local(expect, path));
+                let wire = W::RemoveWatches(RemoveWatchesRequest {
+                    path: chroot.prepend(&path),
+                    watcher_type: zk_proto::WatcherType::from_i32(watcher_type.code()),
+                });
+                return Ok(Prepare::Local(local_answer(wire, expect, path)));
             }
             let server = chroot.prepend(&path);
             let wt = wire_watcher_type(watcher_type, persistent_types);
@@ -697,11 +726,11 @@ pub(crate) fn finish(
     use zk_proto::Response as R;
     Some(match (expect, body) {
         (Expect::Create, R::Create(r)) => Response::Create {
-            path: chroot.strip_created(r.path),
+            path: chroot.strip(r.path),
             stat: None,
         },
         (Expect::Create, R::Create2(r)) => Response::Create {
-            path: chroot.strip_created(r.path),
+            path: chroot.strip(r.path),
             stat: Some(r.stat),
         },
         (Expect::Delete, R::Empty) => Response::Delete,
@@ -735,11 +764,11 @@ pub(crate) fn finish(
                 .into_iter()
                 .map(|res| match res {
                     MultiResult::Create(mut c) => {
-                        c.path = chroot.strip_created(c.path);
+                        c.path = chroot.strip(c.path);
                         MultiResult::Create(c)
                     }
                     MultiResult::Create2(mut c) => {
-                        c.path = chroot.strip_created(c.path);
+                        c.path = chroot.strip(c.path);
                         MultiResult::Create2(c)
                     }
                     other => other,

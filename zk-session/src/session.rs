@@ -17,7 +17,7 @@ use crate::event::{Event, Transport, WatchEvent};
 use crate::hosts::HostList;
 use crate::id::{ConnId, RequestId};
 use crate::pending::{InFlight, InFlightKind, InFlightQueue, UserRequest};
-use crate::request::{self, Expect, Prepare, Request, Response};
+use crate::request::{self, CONFIG_NODE, Expect, Prepare, Prepared, Request, Response};
 use crate::rng::SplitMix64;
 use crate::state::SessionState;
 use crate::timer::{Timer, TimerTable};
@@ -28,6 +28,17 @@ use crate::xid::XidGen;
 const SEND_HIGH_WATER: usize = 64 * 1024;
 /// Java's `SET_WATCHES_MAX_LENGTH`: path characters per SetWatches batch.
 const SET_WATCHES_MAX_LEN: usize = 128 * 1024;
+/// A SetWatches/SetWatches2 frame without paths: request header, relativeZxid and
+/// five list counts (SetWatches has three; counting five only overestimates).
+const SET_WATCHES_BASE_LEN: usize = zk_proto::RequestHeader::LEN + 8 + 5 * 4;
+/// The watch tables in the order of [`WatchTables::paths`] and the SetWatches lists.
+const KINDS_IN_SET_WATCHES_ORDER: [WatchKind; 5] = [
+    WatchKind::Data,
+    WatchKind::Exist,
+    WatchKind::Child,
+    WatchKind::Persistent,
+    WatchKind::PersistentRecursive,
+];
 /// First read-write probe interval while read-only.
 const RO_PROBE_MIN: Duration = Duration::from_millis(100);
 /// Cap of the read-write probe interval.
@@ -37,6 +48,10 @@ const RO_PROBE_MAX: Duration = Duration::from_secs(60);
 const RECV_CHUNK: usize = 16 * 1024;
 /// Most space handed out at once inside a large frame (each call zero-fills it).
 const RECV_MAX: usize = 64 * 1024;
+/// Longest idle send time before a ping (Java's `MAX_SEND_PING_INTERVAL`).
+const MAX_PING_INTERVAL: Duration = Duration::from_secs(10);
+/// Margin Java subtracts from half the read timeout before pinging.
+const PING_MARGIN: Duration = Duration::from_secs(1);
 /// Password sent with a new session.
 const ZERO_PASSWORD: [u8; 16] = [0; 16];
 
@@ -62,6 +77,9 @@ struct Conn {
     queued: u64,
     /// Bytes the driver reported written.
     written: u64,
+    /// End of the last request answered on this connection: the server read up to
+    /// here, whatever the driver has reported yet.
+    answered: u64,
     /// Deadline of the dial + handshake.
     connect_deadline: Instant,
     last_recv: Instant,
@@ -263,7 +281,8 @@ impl Session {
             out: BytesMut::new(),
             queued: 0,
             written: 0,
-            connect_deadline: now + timeout,
+            answered: 0,
+            connect_deadline: later(now, timeout),
             last_recv: now,
             last_send: now,
             read_only: false,
@@ -291,9 +310,12 @@ impl Session {
         }
     }
 
-    /// `n` bytes of [`Session::send_buf`] were written to the socket.
-    pub fn advance_send(&mut self, n: usize, now: Instant) {
-        let Some(c) = self.conn.as_mut() else {
+    /// `n` bytes of [`Session::send_buf`] were written to the socket of `conn`.
+    /// Ignored when `conn` is not [`Session::current_conn`] any more (the bytes went to
+    /// a connection the session has since closed), so a late report never eats into
+    /// the next connection's handshake.
+    pub fn advance_send(&mut self, conn: ConnId, n: usize, now: Instant) {
+        let Some(c) = self.conn_mut(conn) else {
             return;
         };
         let n = n.min(c.out.len());
@@ -333,7 +355,7 @@ impl Session {
             return;
         }
         c.phase = Phase::Handshaking;
-        c.connect_deadline = now + timeout;
+        c.connect_deadline = later(now, timeout);
         c.last_recv = now;
         let req = ConnectRequest {
             protocol_version: 0,
@@ -350,6 +372,12 @@ impl Session {
     }
 
     /// The connection `conn` ended (or could not be opened). Stale ids are ignored.
+    ///
+    /// `cause` is informational: the session treats every cause alike (written
+    /// requests fail with `ConnectionLoss`, unwritten ones stay queued, the next host
+    /// is dialled, counting towards the backoff until a handshake succeeds). Whether
+    /// the dial failed or an established connection ended already follows from the
+    /// session's own view of the connection.
     pub fn handle_disconnected(&mut self, conn: ConnId, _cause: DisconnectCause, now: Instant) {
         if self.conn_mut(conn).is_none() {
             return;
@@ -443,7 +471,7 @@ impl Session {
                 Ok(Some(f)) => f,
                 Ok(None) => break,
                 Err(e) => {
-                    self.drop_conn(Some(CloseReason::Frame(e)), now);
+                    self.frame_error(e, now);
                     break;
                 }
             };
@@ -453,6 +481,7 @@ impl Session {
                 self.on_handshake(frame, now);
             } else {
                 self.on_frame(frame, now);
+                self.answer_local_heads();
             }
             if self.state.is_terminal() {
                 break;
@@ -467,7 +496,8 @@ impl Session {
         if !read_write || self.state != SessionState::ConnectedReadOnly {
             return;
         }
-        self.drop_conn(Some(CloseReason::MovingToReadWrite), now);
+        // Not a failed attempt: the host list's pass and backoff stay as they are.
+        self.end_conn(Some(CloseReason::MovingToReadWrite), now, false);
         self.next_dial = Some((host.clone(), now));
         self.update_timers();
     }
@@ -526,37 +556,40 @@ impl Session {
         if self.state.is_terminal() || self.state == SessionState::Closing {
             return Err(SubmitError::NotAccepting(self.state));
         }
-        let prepared = match request::prepare(request, &self.chroot, self.persistent_types)? {
-            Prepare::Send(p) => p,
-            Prepare::Local(expect, path) => return self.answer_locally(expect, path),
-        };
+        let (prepared, local) =
+            match request::prepare(request, &self.chroot, self.persistent_types)? {
+                Prepare::Send(p) => (p, false),
+                Prepare::Local(p) => (p, true),
+            };
         if let Expect::RemoveWatches {
             watcher_type,
             registration,
             ..
         } = &prepared.expect
         {
-            if !self
-                .watches
-                .contains(&prepared.client_path, *watcher_type, *registration)
-            {
+            let server = self.server_path(&prepared);
+            if !self.watches.contains(&server, *watcher_type, *registration) {
                 return Err(SubmitError::NoWatcher {
                     path: prepared.client_path,
                 });
             }
         }
         let size = zk_proto::RequestHeader::LEN + zk_proto::Encode::encoded_len(&prepared.wire);
-        if size > self.max_frame {
+        if !local && size > self.max_frame {
             return Err(SubmitError::TooLarge {
                 size,
                 max: self.max_frame,
             });
         }
         let id = self.new_request_id();
+        // A locally answered request (empty multi, local watch removal) queues too,
+        // writes nothing and completes when it reaches the head: replies stay in
+        // submit order.
         self.queue.push_back(UserRequest {
             id,
             prepared,
-            deadline: self.request_timeout.map(|t| now + t),
+            deadline: self.request_timeout.and_then(|t| now.checked_add(t)),
+            local,
         });
         self.fill_send(now);
         self.update_timers();
@@ -609,7 +642,7 @@ impl Session {
             end,
             kind: InFlightKind::Close,
         });
-        self.close_deadline = Some(now + self.close_timeout);
+        self.close_deadline = now.checked_add(self.close_timeout);
         self.update_timers();
     }
 
@@ -635,7 +668,7 @@ impl Session {
         let (host, delay) = self
             .hosts
             .next(&mut self.rng, self.backoff.0, self.backoff.1);
-        self.next_dial = Some((host, now + delay));
+        self.next_dial = Some((host, later(now, delay)));
     }
 
     fn new_request_id(&mut self) -> RequestId {
@@ -673,6 +706,12 @@ impl Session {
     /// driver is told to close), `None` when the driver reported it. Written requests
     /// fail with ConnectionLoss; unwritten ones go back to the queue.
     fn drop_conn(&mut self, reason: Option<CloseReason>, now: Instant) {
+        self.end_conn(reason, now, true);
+    }
+
+    /// [`Session::drop_conn`]; `choose_host`: pick the next host (counting the
+    /// attempt towards the backoff), unless the caller sets `next_dial` itself.
+    fn end_conn(&mut self, reason: Option<CloseReason>, now: Instant, choose_host: bool) {
         let Some(c) = self.conn.take() else {
             return;
         };
@@ -680,22 +719,31 @@ impl Session {
             self.transports
                 .push_back(Transport::Close { conn: c.id, reason });
         }
+        // A request the server answered was read by it, whatever the driver reported:
+        // never send it again.
+        let written = c.written.max(c.answered);
+        let entries: Vec<InFlight> = self.in_flight.drain().collect();
         let mut requeue = Vec::new();
-        let mut lost = Vec::new();
-        for f in self.in_flight.drain() {
-            if let InFlightKind::User(u) = f.kind {
-                if f.end <= c.written {
-                    lost.push(u.id);
+        for f in entries {
+            let InFlightKind::User(u) = f.kind else {
+                continue;
+            };
+            if u.local {
+                // Everything before it is answered now, or it waits behind the
+                // requeued requests.
+                if requeue.is_empty() {
+                    self.answer_local(u);
                 } else {
                     requeue.push(u);
                 }
+            } else if f.end <= written {
+                self.reply(u.id, Err(RequestError::ConnectionLoss));
+            } else {
+                requeue.push(u);
             }
         }
         for u in requeue.into_iter().rev() {
             self.queue.push_front(u);
-        }
-        for id in lost {
-            self.reply(id, Err(RequestError::ConnectionLoss));
         }
         self.last_answered = None;
         self.ro_probe_at = None;
@@ -707,7 +755,38 @@ impl Session {
             self.set_state(SessionState::Connecting);
             self.state_event(KeeperState::Disconnected);
         }
-        self.choose_next_host(now);
+        if choose_host {
+            self.choose_next_host(now);
+        }
+    }
+
+    /// The receive side hit a bad frame length. A too-long frame that is the reply to
+    /// the in-flight head fails that request with [`RequestError::ReplyTooLarge`]
+    /// (the server executed it; only its answer cannot be read); the connection is
+    /// dropped either way.
+    fn frame_error(&mut self, e: zk_proto::FrameError, now: Instant) {
+        if let zk_proto::FrameError::TooLong { len, max } = e {
+            let Some(c) = self.conn.as_mut() else {
+                return;
+            };
+            // The xid follows the length prefix; when it is in, it must name the head.
+            let buf = c.decoder.buffer_mut();
+            let xid =
+                (buf.len() >= 8).then(|| i32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]));
+            let established = c.phase == Phase::Established;
+            let head = self.in_flight.front().and_then(|f| match &f.kind {
+                InFlightKind::User(u) if !u.local && xid.is_none_or(|x| x == f.xid) => Some(u.id),
+                _ => None,
+            });
+            if let (true, Some(id)) = (established, head) {
+                let f = self.in_flight.pop().expect("head exists");
+                if let Some(c) = self.conn.as_mut() {
+                    c.answered = c.answered.max(f.end);
+                }
+                self.reply(id, Err(RequestError::ReplyTooLarge { len, max }));
+            }
+        }
+        self.drop_conn(Some(CloseReason::Frame(e)), now);
     }
 
     /// Enters a terminal state: everything outstanding fails, every registration is
@@ -783,7 +862,7 @@ impl Session {
         self.state_event(ks);
         if read_only {
             self.ro_probe_interval = RO_PROBE_MIN;
-            self.ro_probe_at = Some(now + RO_PROBE_MIN);
+            self.ro_probe_at = Some(later(now, RO_PROBE_MIN));
         }
         // Auths in the order added, then the watch re-registration, then the queue.
         let c = self.conn.as_mut().expect("established");
@@ -795,28 +874,52 @@ impl Session {
         self.fill_send(now);
     }
 
+    /// Re-registers every watch after a reconnect, in batches that each fit
+    /// `max_frame` (counted as encoded) and Java's 128 Ki path characters. A path so
+    /// long that a SetWatches frame holding only it exceeds `max_frame` cannot be
+    /// re-registered: its registrations are dropped, each with its watch-removed
+    /// event (zxid −1), as if removed locally.
     fn send_set_watches(&mut self, now: Instant) {
         if self.watches.len() == 0 {
             return;
         }
         let lists = self.watches.paths();
-        let limit = SET_WATCHES_MAX_LEN.min(self.max_frame / 2);
         let mut batch: [Vec<String>; 5] = Default::default();
-        let mut batch_len = 0usize;
-        for (i, list) in lists.iter().enumerate() {
-            for p in list {
-                let server = self.chroot.prepend(p);
-                if batch_len > 0 && batch_len + server.len() + 4 > limit {
+        let mut frame_len = SET_WATCHES_BASE_LEN;
+        let mut chars = 0usize;
+        let mut in_batch = 0usize;
+        let mut too_long = Vec::new();
+        for (i, list) in lists.into_iter().enumerate() {
+            for server in list {
+                let entry = 4 + server.len();
+                if SET_WATCHES_BASE_LEN + entry > self.max_frame {
+                    too_long.push((KINDS_IN_SET_WATCHES_ORDER[i], server));
+                    continue;
+                }
+                if in_batch > 0
+                    && (frame_len + entry > self.max_frame
+                        || chars + server.len() > SET_WATCHES_MAX_LEN)
+                {
                     let full = std::mem::take(&mut batch);
                     self.write_set_watches(full, now);
-                    batch_len = 0;
+                    frame_len = SET_WATCHES_BASE_LEN;
+                    chars = 0;
+                    in_batch = 0;
                 }
-                batch_len += server.len() + 4;
+                frame_len += entry;
+                chars += server.len();
+                in_batch += 1;
                 batch[i].push(server);
             }
         }
-        if batch_len > 0 {
+        if in_batch > 0 {
             self.write_set_watches(batch, now);
+        }
+        for (kind, server) in too_long {
+            let removed = self.watches.take_all(kind, &server);
+            if let Some(client) = removed.first().map(|r| r.path.clone()) {
+                self.removed_events(&client, removed);
+            }
         }
     }
 
@@ -840,6 +943,9 @@ impl Session {
                 persistent_recursive_watches: recursive,
             })
         };
+        debug_assert!(
+            zk_proto::RequestHeader::LEN + zk_proto::Encode::encoded_len(&req) <= self.max_frame
+        );
         let xid = self.xids.next_xid();
         let c = self.conn.as_mut().expect("established");
         write_frame(c, &req, xid, now);
@@ -852,8 +958,14 @@ impl Session {
         });
     }
 
-    /// Moves queued requests into the send buffer while it is below the high-water mark.
+    /// Moves queued requests into the send buffer while it is below the high-water
+    /// mark, then answers the local requests that reached the head.
     fn fill_send(&mut self, now: Instant) {
+        self.write_queued(now);
+        self.answer_local_heads();
+    }
+
+    fn write_queued(&mut self, now: Instant) {
         if self.state == SessionState::Closing {
             return;
         }
@@ -864,6 +976,16 @@ impl Session {
             let Some(u) = self.queue.pop_front() else {
                 break;
             };
+            if u.local {
+                // Nothing to write: it takes its place in the FIFO.
+                self.in_flight.push(InFlight {
+                    xid: 0,
+                    op: u.prepared.wire.op_code(),
+                    end: c.queued,
+                    kind: InFlightKind::User(u),
+                });
+                continue;
+            }
             let xid = self.xids.next_xid();
             write_frame(c, &u.prepared.wire, xid, now);
             self.in_flight.push(InFlight {
@@ -900,7 +1022,7 @@ impl Session {
         self.transports
             .push_back(Transport::ProbeReadWrite { host });
         self.ro_probe_interval = (self.ro_probe_interval * 2).min(RO_PROBE_MAX);
-        self.ro_probe_at = Some(now + self.ro_probe_interval);
+        self.ro_probe_at = Some(later(now, self.ro_probe_interval));
     }
 
     fn expire_requests(&mut self, now: Instant) {
@@ -922,6 +1044,10 @@ impl Session {
             .iter()
             .any(|f| matches!(&f.kind, InFlightKind::User(u) if due(u)))
         {
+            drop = self
+                .in_flight
+                .iter()
+                .any(|f| matches!(&f.kind, InFlightKind::User(u) if due(u) && !u.local));
             let mut keep = InFlightQueue::default();
             for f in self.in_flight.drain() {
                 match &f.kind {
@@ -930,7 +1056,6 @@ impl Session {
                 }
             }
             self.in_flight = keep;
-            drop = true;
         }
         timed_out.sort();
         for id in timed_out {
@@ -939,29 +1064,66 @@ impl Session {
         if drop {
             self.drop_conn(Some(CloseReason::RequestTimeout), now);
         }
+        self.answer_local_heads();
     }
 
-    fn answer_locally(&mut self, expect: Expect, path: String) -> Result<RequestId, SubmitError> {
-        let result = match expect {
-            Expect::Multi => Response::Multi(Vec::new()),
-            Expect::MultiRead => Response::MultiRead(Vec::new()),
+    /// Completes the locally answered requests at the head of the FIFO (or of the
+    /// queue, when nothing is in flight): everything submitted before them is
+    /// answered.
+    fn answer_local_heads(&mut self) {
+        loop {
+            let u = match self.in_flight.front() {
+                Some(f) if matches!(&f.kind, InFlightKind::User(u) if u.local) => {
+                    match self.in_flight.pop() {
+                        Some(InFlight {
+                            kind: InFlightKind::User(u),
+                            ..
+                        }) => u,
+                        _ => unreachable!("checked"),
+                    }
+                }
+                None if self.queue.front().is_some_and(|u| u.local) => {
+                    self.queue.pop_front().expect("checked")
+                }
+                _ => return,
+            };
+            self.answer_local(u);
+        }
+    }
+
+    /// The answer of an empty multi/multiRead or a local watch removal.
+    fn answer_local(&mut self, u: UserRequest) {
+        let result = match u.prepared.expect {
+            Expect::Multi => Ok(Response::Multi(Vec::new())),
+            Expect::MultiRead => Ok(Response::MultiRead(Vec::new())),
             Expect::RemoveWatches {
-                watcher_type,
                 registration,
                 removes,
+                ..
             } => {
-                if !self.watches.contains(&path, watcher_type, registration) {
-                    return Err(SubmitError::NoWatcher { path });
+                let server = self.server_path(&u.prepared);
+                let removed = self.watches.remove(&server, removes, registration);
+                if removed.is_empty() {
+                    // Checked at submit; it fired (or was removed) since.
+                    Err(RequestError::Server(zk_proto::ErrorCode::NoWatcher))
+                } else {
+                    self.removed_events(&u.prepared.client_path, removed);
+                    Ok(Response::RemoveWatches)
                 }
-                let removed = self.watches.remove(&path, removes, registration);
-                self.removed_events(&path, removed);
-                Response::RemoveWatches
             }
             _ => unreachable!("only multi and watch removal are answered locally"),
         };
-        let id = self.new_request_id();
-        self.reply(id, Ok(result));
-        Ok(id)
+        self.reply(u.id, result);
+    }
+
+    /// The key of a request's watches: its server path (getConfig's is never
+    /// chrooted).
+    fn server_path(&self, p: &Prepared) -> String {
+        if p.expect == Expect::GetConfig {
+            CONFIG_NODE.to_string()
+        } else {
+            self.chroot.prepend(&p.client_path)
+        }
     }
 
     fn removed_events(&mut self, path: &str, removed: Vec<Registration>) {
@@ -1024,7 +1186,6 @@ impl Session {
                 return;
             }
         };
-        let path = self.chroot.strip(ev.path);
         let node_event = match ev.event_type {
             EventType::NodeCreated => Some(NodeEvent::Created),
             EventType::NodeDeleted => Some(NodeEvent::Deleted),
@@ -1033,9 +1194,10 @@ impl Session {
             _ => None,
         };
         let registrations = match node_event {
-            Some(e) => self.watches.route(e, &path),
+            Some(e) => self.watches.route(e, &ev.path),
             None => Vec::new(),
         };
+        let path = self.chroot.strip(ev.path);
         self.events.push_back(Event::Watch(WatchEvent {
             event_type: ev.event_type,
             path,
@@ -1067,6 +1229,9 @@ impl Session {
             return;
         }
         let f = self.in_flight.pop().expect("head exists");
+        if let Some(c) = self.conn.as_mut() {
+            c.answered = c.answered.max(f.end);
+        }
         self.last_answered = Some(xid);
         if header.zxid > 0 {
             self.last_zxid = header.zxid;
@@ -1082,14 +1247,21 @@ impl Session {
         let p = &u.prepared;
         let err = header.err;
         if !err.is_ok() {
-            if p.expect == Expect::Exists && err == zk_proto::ErrorCode::NoNode {
-                let registration = p.watch.map(|_| {
-                    self.watches
-                        .register(WatchKind::Exist, &p.client_path, u.id)
-                });
+            // exists watches a missing node; addWatch registers on NoNode too (Java's
+            // AddWatchRegistration), though servers answer it Ok on missing nodes.
+            let on_no_node = match p.expect {
+                Expect::Exists => Some((WatchKind::Exist, Response::Exists(None))),
+                Expect::AddWatch => p.watch.map(|k| (k, Response::AddWatch)),
+                _ => None,
+            };
+            if let (Some((kind, result)), zk_proto::ErrorCode::NoNode) = (on_no_node, err) {
+                let server = self.server_path(p);
+                let registration = p
+                    .watch
+                    .map(|_| self.watches.register(kind, &server, &p.client_path, u.id));
                 self.events.push_back(Event::Reply {
                     id: u.id,
-                    result: Ok(Response::Exists(None)),
+                    result: Ok(result),
                     registration,
                 });
             } else {
@@ -1122,16 +1294,17 @@ impl Session {
             );
             return;
         };
+        let server = self.server_path(p);
         let registration = p
             .watch
-            .map(|kind| self.watches.register(kind, &p.client_path, u.id));
+            .map(|kind| self.watches.register(kind, &server, &p.client_path, u.id));
         if let Expect::RemoveWatches {
             registration: one,
             removes,
             ..
         } = p.expect
         {
-            let removed = self.watches.remove(&p.client_path, removes, one);
+            let removed = self.watches.remove(&server, removes, one);
             let path = p.client_path.clone();
             self.removed_events(&path, removed);
         }
@@ -1146,21 +1319,35 @@ impl Session {
 
     fn read_deadline(&self) -> Option<Instant> {
         let c = self.conn.as_ref()?;
-        (c.phase == Phase::Established).then(|| c.last_recv + self.timeout_base() * 2 / 3)
+        (c.phase == Phase::Established).then(|| later(c.last_recv, self.timeout_base() * 2 / 3))
     }
 
     fn ping_deadline(&self) -> Option<Instant> {
         let c = self.conn.as_ref()?;
         (c.phase == Phase::Established && self.state != SessionState::Closing)
-            .then(|| c.last_send + self.timeout_base() / 3)
+            .then(|| later(c.last_send, self.ping_interval()))
+    }
+
+    /// How long the send side may stay idle before a ping, like Java's
+    /// `ClientCnxn`: `readTimeout/2 − 1 s` (readTimeout = 2/3 T, so `T/3 − 1 s`),
+    /// capped at 10 s (`MAX_SEND_PING_INTERVAL`). For small T, where the 1 s margin
+    /// would leave (almost) nothing, never less than `T/6`.
+    fn ping_interval(&self) -> Duration {
+        let third = self.timeout_base() / 3;
+        third
+            .saturating_sub(PING_MARGIN)
+            .max(third / 2)
+            .min(MAX_PING_INTERVAL)
     }
 
     fn expiry_deadline(&self) -> Option<Instant> {
         (self.client_side_expiry
             && self.session_id != 0
             && self.seen_rw
-            && !self.state.is_terminal())
-        .then(|| self.last_heard + self.timeout_base() * 4 / 3)
+            && !self.state.is_terminal()
+            // Closing ends by the reply or the close timeout, always as Closed.
+            && self.state != SessionState::Closing)
+            .then(|| later(self.last_heard, self.timeout_base() * 4 / 3))
     }
 
     fn update_timers(&mut self) {
@@ -1204,6 +1391,18 @@ impl Session {
         if let Some(d) = self.ro_probe_at {
             self.timers.set(Timer::RoProbe, d);
         }
+    }
+}
+
+/// `t + d`, or the furthest instant after `t` the platform can represent when that
+/// overflows: a deadline that far out never comes, and nothing panics.
+fn later(t: Instant, d: Duration) -> Instant {
+    let mut d = d;
+    loop {
+        if let Some(at) = t.checked_add(d) {
+            return at;
+        }
+        d /= 2;
     }
 }
 

@@ -250,7 +250,11 @@ impl Harness {
             return Vec::new();
         }
         let n = buf.len();
-        self.session.advance_send(n, self.now);
+        let conn = self
+            .session
+            .current_conn()
+            .expect("bytes to send belong to a connection");
+        self.session.advance_send(conn, n, self.now);
         let mut frames = self.server.feed(&buf);
         self.pump();
         // advancing may have moved more queued requests into the buffer

@@ -9,7 +9,7 @@ pub(crate) enum Timer {
     Connect,
     /// Nothing received for 2/3 of the negotiated timeout: drop the connection.
     Read,
-    /// Nothing sent for 1/3 of the negotiated timeout: send a ping.
+    /// Nothing sent for the ping interval (T/3 − 1 s, at least T/6, at most 10 s).
     Ping,
     /// Nothing heard from any server for 4/3 of the timeout: the session is expired.
     Expiry,

@@ -159,7 +159,12 @@ impl Model {
             return;
         }
         let bytes = buf[..n].to_vec();
-        self.h.session.advance_send(n, self.h.now);
+        let conn = self
+            .h
+            .session
+            .current_conn()
+            .expect("bytes belong to a connection");
+        self.h.session.advance_send(conn, n, self.h.now);
         let frames = self.h.server.feed(&bytes);
         self.h.pump();
         self.server_read(frames);

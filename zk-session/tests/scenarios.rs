@@ -477,9 +477,10 @@ fn pings(frames: &[ClientFrame]) -> usize {
 }
 
 #[test]
-fn ping_after_a_third_of_the_timeout_idle_and_busy() {
+fn ping_after_a_third_of_the_timeout_less_a_second_idle_and_busy() {
+    // T = 30 s: Java's readTimeout/2 - 1 s = 9 s
     let mut h = connected("a");
-    h.advance(Duration::from_millis(9_999));
+    h.advance(Duration::from_millis(8_999));
     assert_eq!(pings(&h.flush()), 0);
     h.advance(Duration::from_millis(1));
     assert_eq!(pings(&h.flush()), 1);
@@ -490,7 +491,9 @@ fn ping_after_a_third_of_the_timeout_idle_and_busy() {
         .submit(Request::get_data("/x", false), h.now)
         .unwrap();
     h.flush();
-    h.advance(Duration::from_secs(10));
+    h.advance(Duration::from_millis(8_999));
+    assert_eq!(pings(&h.flush()), 0);
+    h.advance(Duration::from_millis(1));
     assert_eq!(pings(&h.flush()), 1);
     // repeated and early timeouts are harmless
     h.session.handle_timeout(h.now);

@@ -473,7 +473,9 @@ impl Driver {
         let buf = self.s.send_buf();
         let n = n.unwrap_or(buf.len()).min(buf.len());
         let written = buf[..n].to_vec();
-        self.s.advance_send(n, self.now);
+        if let Some(conn) = self.s.current_conn() {
+            self.s.advance_send(conn, n, self.now);
+        }
         let frames = self.wire.feed(&written, self.max_frame);
         self.pump();
         frames

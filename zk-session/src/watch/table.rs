@@ -1,4 +1,10 @@
-//! The five watch tables, keyed by client path, and the routing rules of §7.
+//! The five watch tables, keyed by **server** path, and the routing rules of §7.
+//!
+//! Keying by the server path keeps apart what the client paths would merge: under
+//! the chroot `/app`, getConfig watches the server's `/zookeeper/config` while
+//! `getData("/zookeeper/config")` watches `/app/zookeeper/config`; both have the
+//! client path `/zookeeper/config`. Notifications carry server paths, and SetWatches
+//! sends the keys as they are. Each [`Registration`] keeps its client path.
 
 use std::collections::HashMap;
 
@@ -22,7 +28,7 @@ const KINDS: [WatchKind; 5] = [
     WatchKind::PersistentRecursive,
 ];
 
-/// Registrations per table and client path, in registration order, and by id.
+/// Registrations per table and server path, in registration order, and by id.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct WatchTables {
     tables: [HashMap<String, Vec<RequestId>>; 5],
@@ -35,16 +41,23 @@ impl WatchTables {
         &mut self.tables[kind as usize]
     }
 
-    /// Adds a registration (after its request succeeded) and returns it.
-    pub(crate) fn register(&mut self, kind: WatchKind, path: &str, id: RequestId) -> Registration {
-        let ids = self.table(kind).entry(path.to_string()).or_default();
+    /// Adds a registration (after its request succeeded) under `server_path` and
+    /// returns it (with `client_path`).
+    pub(crate) fn register(
+        &mut self,
+        kind: WatchKind,
+        server_path: &str,
+        client_path: &str,
+        id: RequestId,
+    ) -> Registration {
+        let ids = self.table(kind).entry(server_path.to_string()).or_default();
         if !ids.contains(&id) {
             ids.push(id);
         }
         let r = Registration {
             id,
             kind,
-            path: path.to_string(),
+            path: client_path.to_string(),
         };
         self.by_id.insert(id, r.clone());
         r
@@ -69,23 +82,42 @@ impl WatchTables {
             .sum()
     }
 
+    /// The registration `id` (listed in the table `kind` under `path`).
+    fn reg(&self, id: RequestId, kind: WatchKind, path: &str) -> Registration {
+        match self.by_id.get(&id) {
+            Some(r) => r.clone(),
+            None => Registration {
+                id,
+                kind,
+                path: path.to_string(),
+            },
+        }
+    }
+
     fn take(&mut self, kind: WatchKind, path: &str, out: &mut Vec<Registration>) {
         if let Some(ids) = self.table(kind).remove(path) {
             for id in ids {
+                out.push(self.reg(id, kind, path));
                 self.by_id.remove(&id);
-                out.push(reg(id, kind, path));
             }
         }
     }
 
     fn peek(&self, kind: WatchKind, path: &str, out: &mut Vec<Registration>) {
         if let Some(ids) = self.tables[kind as usize].get(path) {
-            out.extend(ids.iter().map(|&id| reg(id, kind, path)));
+            out.extend(ids.iter().map(|&id| self.reg(id, kind, path)));
         }
     }
 
+    /// Removes every registration of `kind` on the server path `path` and returns them.
+    pub(crate) fn take_all(&mut self, kind: WatchKind, path: &str) -> Vec<Registration> {
+        let mut out = Vec::new();
+        self.take(kind, path, &mut out);
+        out
+    }
+
     /// The registrations a notification fires, removing the one-shot ones. `path` is
-    /// the client path (chroot already stripped).
+    /// the server path, as the notification carries it.
     pub(crate) fn route(&mut self, event: NodeEvent, path: &str) -> Vec<Registration> {
         let mut out = Vec::new();
         match event {
@@ -137,7 +169,7 @@ impl WatchTables {
             let mut paths: Vec<&String> = table.keys().collect();
             paths.sort();
             for p in paths {
-                out.extend(table[p].iter().map(|&id| reg(id, kind, p)));
+                out.extend(table[p].iter().map(|&id| self.reg(id, kind, p)));
             }
         }
         out
@@ -153,8 +185,8 @@ impl WatchTables {
         all
     }
 
-    /// Whether any registration of a kind covered by `which` exists on `path`
-    /// (optionally only the one made by `id`).
+    /// Whether any registration of a kind covered by `which` exists on the server
+    /// path `path` (optionally only the one made by `id`).
     pub(crate) fn contains(&self, path: &str, which: WatcherType, id: Option<RequestId>) -> bool {
         KINDS.iter().any(|&k| {
             which.covers(k)
@@ -164,8 +196,8 @@ impl WatchTables {
         })
     }
 
-    /// Removes the registrations of a kind covered by `which` on `path` (only the one
-    /// made by `id`, if given) and returns them.
+    /// Removes the registrations of a kind covered by `which` on the server path
+    /// `path` (only the one made by `id`, if given) and returns them.
     pub(crate) fn remove(
         &mut self,
         path: &str,
@@ -178,17 +210,20 @@ impl WatchTables {
                 continue;
             }
             let before = out.len();
-            let table = &mut self.tables[kind as usize];
-            let Some(ids) = table.get_mut(path) else {
+            let Some(ids) = self.tables[kind as usize].get(path) else {
                 continue;
             };
-            ids.retain(|&r| {
-                let hit = id.is_none_or(|id| id == r);
-                if hit {
-                    out.push(reg(r, kind, path));
-                }
-                !hit
-            });
+            let hits: Vec<RequestId> = ids
+                .iter()
+                .copied()
+                .filter(|&r| id.is_none_or(|id| id == r))
+                .collect();
+            for &r in &hits {
+                out.push(self.reg(r, kind, path));
+            }
+            let table = &mut self.tables[kind as usize];
+            let ids = table.get_mut(path).expect("present");
+            ids.retain(|r| !hits.contains(r));
             if ids.is_empty() {
                 table.remove(path);
             }
@@ -199,7 +234,7 @@ impl WatchTables {
         out
     }
 
-    /// The client paths of each table, sorted, for SetWatches / SetWatches2 after a
+    /// The server paths of each table, sorted, for SetWatches / SetWatches2 after a
     /// reconnect: data, exist, child, persistent, persistent recursive.
     pub(crate) fn paths(&self) -> [Vec<String>; 5] {
         KINDS.map(|k| {
@@ -207,14 +242,6 @@ impl WatchTables {
             v.sort();
             v
         })
-    }
-}
-
-fn reg(id: RequestId, kind: WatchKind, path: &str) -> Registration {
-    Registration {
-        id,
-        kind,
-        path: path.to_string(),
     }
 }
 
@@ -227,18 +254,22 @@ mod tests {
             5 => "/",
             _ => "/a",
         };
-        reg(RequestId(id), kind, path)
+        Registration {
+            id: RequestId(id),
+            kind,
+            path: path.to_string(),
+        }
     }
 
     fn tables() -> WatchTables {
         let mut t = WatchTables::default();
-        t.register(WatchKind::Data, "/a", RequestId(1));
-        t.register(WatchKind::Exist, "/a", RequestId(2));
-        t.register(WatchKind::Child, "/a", RequestId(3));
-        t.register(WatchKind::Persistent, "/a", RequestId(4));
-        t.register(WatchKind::PersistentRecursive, "/", RequestId(5));
-        t.register(WatchKind::PersistentRecursive, "/a", RequestId(6));
-        t.register(WatchKind::Data, "/a", RequestId(7));
+        t.register(WatchKind::Data, "/a", "/a", RequestId(1));
+        t.register(WatchKind::Exist, "/a", "/a", RequestId(2));
+        t.register(WatchKind::Child, "/a", "/a", RequestId(3));
+        t.register(WatchKind::Persistent, "/a", "/a", RequestId(4));
+        t.register(WatchKind::PersistentRecursive, "/", "/", RequestId(5));
+        t.register(WatchKind::PersistentRecursive, "/a", "/a", RequestId(6));
+        t.register(WatchKind::Data, "/a", "/a", RequestId(7));
         t
     }
 
@@ -329,5 +360,43 @@ mod tests {
         assert_eq!(t.paths()[4], vec!["/".to_string()]);
         assert_eq!(t.clear().len(), 1);
         assert_eq!(t.len(), 0);
+    }
+
+    #[test]
+    fn keyed_by_server_path_reporting_client_paths() {
+        // chroot /app: getConfig's /zookeeper/config and the user's
+        // /app/zookeeper/config share a client path but not a key
+        let mut t = WatchTables::default();
+        let config = t.register(
+            WatchKind::Data,
+            "/zookeeper/config",
+            "/zookeeper/config",
+            RequestId(1),
+        );
+        let user = t.register(
+            WatchKind::Data,
+            "/app/zookeeper/config",
+            "/zookeeper/config",
+            RequestId(2),
+        );
+        let rec = t.register(WatchKind::PersistentRecursive, "/app", "/", RequestId(3));
+        assert_eq!(
+            t.paths()[0],
+            vec![
+                "/app/zookeeper/config".to_string(),
+                "/zookeeper/config".to_string()
+            ]
+        );
+        assert_eq!(t.paths()[4], vec!["/app".to_string()]);
+        assert_eq!(
+            t.route(NodeEvent::DataChanged, "/app/zookeeper/config"),
+            vec![user, rec.clone()]
+        );
+        assert_eq!(
+            t.route(NodeEvent::DataChanged, "/zookeeper/config"),
+            vec![config]
+        );
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.remove("/app", WatcherType::Any, None), vec![rec]);
     }
 }
