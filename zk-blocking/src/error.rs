@@ -52,8 +52,11 @@ pub enum Error {
         "the connected server is read-only (NOTREADONLY): wait for a read-write server and retry"
     )]
     NotReadOnly,
-    /// UNIMPLEMENTED (-6).
-    #[error("the server does not implement this operation (UNIMPLEMENTED): it is too old for it")]
+    /// UNIMPLEMENTED (-6): the server is too old for the operation, or has it switched
+    /// off (TTL creates, op 21, need `zookeeper.extendedTypesEnabled=true`).
+    #[error(
+        "the server does not implement this operation (UNIMPLEMENTED): either it is too old for it, or the feature is switched off on the server (TTL nodes need the server started with zookeeper.extendedTypesEnabled=true)"
+    )]
     Unimplemented,
     /// Any other server code.
     #[error("the server answered {0}")]
@@ -119,6 +122,19 @@ pub enum Error {
     TooLarge {
         /// Encoded size.
         size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The reply to this request is longer than the client's frame limit: the server
+    /// executed the request, but its answer could not be read. The connection was
+    /// reset (other requests in flight got `ConnectionLoss`) and the session
+    /// reconnects; retrying as is fails the same way.
+    #[error(
+        "the reply is {len} bytes, more than max_frame_size {max}: the request was executed but its reply could not be read and the connection was reset; raise max_frame_size (Options), or ask for less per call (smaller data, fewer children)"
+    )]
+    ReplyTooLarge {
+        /// The reply frame's length.
+        len: usize,
         /// The limit.
         max: usize,
     },
@@ -226,6 +242,7 @@ impl From<RequestError> for Error {
             RequestError::AuthFailed => Error::AuthFailed,
             RequestError::Closing => Error::Closed,
             RequestError::RequestTimeout => Error::RequestTimeout,
+            RequestError::ReplyTooLarge { len, max } => Error::ReplyTooLarge { len, max },
             // RequestError is non_exhaustive: a future variant is a lost request.
             _ => Error::ConnectionLoss,
         }
@@ -269,5 +286,32 @@ mod tests {
         let msg = Error::TooLarge { size: 10, max: 5 }.to_string();
         assert!(msg.contains("send less data"), "{msg}");
         assert!(Error::NoNode.to_string().contains("create it"));
+        let msg = Error::Unimplemented.to_string();
+        assert!(
+            msg.contains("too old") && msg.contains("zookeeper.extendedTypesEnabled=true"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn reply_too_large_keeps_its_numbers_and_names_the_limit() {
+        let e = Error::from(RequestError::ReplyTooLarge {
+            len: 204_900,
+            max: 65_536,
+        });
+        assert_eq!(
+            e,
+            Error::ReplyTooLarge {
+                len: 204_900,
+                max: 65_536
+            }
+        );
+        let msg = e.to_string();
+        assert!(
+            msg.contains("204900") && msg.contains("max_frame_size 65536"),
+            "{msg}"
+        );
+        assert_eq!(e.code(), None);
+        assert!(!e.is_session_over());
     }
 }
