@@ -145,6 +145,39 @@ fn a_persistent_watch_fires_for_data_and_children_and_stays() {
 }
 
 #[test]
+fn add_watch_on_a_missing_node_succeeds_and_fires_when_it_is_created() {
+    // The 3.8 server answers addWatch on a missing node with Ok (the session would
+    // register on NONODE too, as Java does); the watch then sees the creation.
+    let (mut zk, mut other) = two_clients();
+    let watch = zk
+        .add_watch("/not-yet-there", AddWatchMode::Persistent)
+        .unwrap();
+    assert_eq!(watch.kind(), WatchKind::Persistent);
+    other
+        .create("/not-yet-there", "", CreateMode::Persistent)
+        .unwrap();
+    other.delete("/not-yet-there", -1).unwrap();
+    barrier(&mut zk);
+    let events = queued_events(&mut zk);
+    let summary: Vec<(EventType, &str, bool)> = events
+        .iter()
+        .map(|e| match e {
+            Event::Watch(w) => (w.event_type, w.path.as_str(), w.watches == [watch]),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (EventType::NodeCreated, "/not-yet-there", true),
+            (EventType::NodeDeleted, "/not-yet-there", true),
+        ]
+    );
+    zk.close();
+    other.close();
+}
+
+#[test]
 fn a_recursive_watch_covers_descendants_without_child_events() {
     let (mut zk, mut other) = two_clients();
     zk.create("/recursive", "", CreateMode::Persistent).unwrap();
