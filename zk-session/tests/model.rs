@@ -3,17 +3,28 @@
 //! sizes), disconnects, time jumps and closes, checked against invariants:
 //! every request completes exactly once, replies come in submit order, wire events
 //! come in wire order, state transitions are legal, buffers stay bounded, no panic.
+//!
+//! The submits include requests the session answers itself (empty multi and
+//! multiRead, local watch removal), getConfig watches beside a user watch on
+//! `/zookeeper/config` under the chroot (each notification must fire only the
+//! registrations made at its server path), and some runs use the longest durations
+//! the config accepts, on a clock close to the end of `Instant`'s range.
 
 use std::collections::{HashMap, VecDeque};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use proptest::prelude::*;
 use zk_proto::{ErrorCode, EventType};
 use zk_session::testing::{ClientFrame, FakeServer, Harness};
-use zk_session::{Config, Event, Request, RequestError, RequestId, SessionState};
+use zk_session::{
+    Config, Event, MAX_DURATION, Request, RequestError, RequestId, Session, SessionState,
+    SubmitError, WatcherType,
+};
 
-const PATHS: [&str; 3] = ["/a", "/a/b", "/c"];
+const PATHS: [&str; 4] = ["/a", "/a/b", "/c", "/zookeeper/config"];
+/// The unchrooted config node getConfig reads.
+const CONFIG: &str = "/zookeeper/config";
 const CHROOT: &str = "/r";
 
 #[derive(Debug, Clone)]
@@ -36,11 +47,12 @@ enum Action {
 
 fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
-        8 => (0u8..5, 0..PATHS.len(), any::<bool>())
+        8 => (0u8..9, 0..PATHS.len(), any::<bool>())
             .prop_map(|(op, path, watch)| Action::Submit { op, path, watch }),
         6 => proptest::option::of(1usize..200).prop_map(|max| Action::Flush { max }),
         6 => (1usize..4, proptest::bool::weighted(0.2)).prop_map(|(count, err)| Action::Reply { count, err }),
-        3 => (1u8..5, 0..PATHS.len()).prop_map(|(kind, path)| Action::Notify { kind, path }),
+        // path == PATHS.len(): the unchrooted config node
+        3 => (1u8..5, 0..=PATHS.len()).prop_map(|(kind, path)| Action::Notify { kind, path }),
         5 => (1usize..80).prop_map(|chunk| Action::Deliver { chunk }),
         4 => Just(Action::DeliverAll),
         1 => Just(Action::Disconnect),
@@ -58,8 +70,8 @@ fn action() -> impl Strategy<Value = Action> {
 /// What a server frame should turn into, once the session has read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Tag {
-    /// A notification on this client path: one Watch event.
-    Notify(String),
+    /// A notification on this client path (from this server path): one Watch event.
+    Notify(String, String),
     /// A reply to a user request: one Reply event (Ok or server error).
     UserReply,
     /// Ping, auth, SetWatches replies, handshake: no event of its own.
@@ -79,7 +91,26 @@ struct Model {
     /// Tags the session has read, in order.
     realized: Vec<Tag>,
     accepted: Vec<RequestId>,
+    /// Accepted requests the session answers itself (not wire-ordered).
+    local: std::collections::HashSet<RequestId>,
+    /// The server path each watching request registers at.
+    watch_server_path: HashMap<RequestId, String>,
+    /// The run uses the longest durations the config accepts.
+    long_durations: bool,
     bad_auth: bool,
+}
+
+/// The latest `Instant` this platform can represent.
+fn latest_instant() -> Instant {
+    let mut t = Instant::now();
+    let mut d = Duration::MAX;
+    while !d.is_zero() {
+        match t.checked_add(d) {
+            Some(n) => t = n,
+            None => d /= 2,
+        }
+    }
+    t
 }
 
 impl Model {
@@ -93,14 +124,34 @@ impl Model {
         };
         c.read_only = true;
         c.seed = seed;
+        let long_durations = seed % 5 == 1;
+        let mut h = if long_durations {
+            c.request_timeout = Some(MAX_DURATION);
+            c.close_timeout = MAX_DURATION;
+            c.reconnect_backoff = MAX_DURATION;
+            c.max_reconnect_backoff = MAX_DURATION;
+            // a day before the end of the clock: every long deadline overflows
+            let start = latest_instant() - Duration::from_secs(86_400);
+            let mut h = Harness::new(Config::new("unused"));
+            h.transports.clear();
+            h.session = Session::new(c, start).expect("valid config");
+            h.now = start;
+            h
+        } else {
+            Harness::new(c)
+        };
+        h.pump();
         Model {
-            h: Harness::new(c),
+            h,
             outbox: Vec::new(),
             tags: VecDeque::new(),
             delivered: 0,
             fifo: VecDeque::new(),
             realized: Vec::new(),
             accepted: Vec::new(),
+            local: Default::default(),
+            watch_server_path: HashMap::new(),
+            long_durations,
             bad_auth: false,
         }
     }
@@ -280,15 +331,40 @@ impl Model {
         match a {
             Action::Submit { op, path, watch } => {
                 let p = PATHS[*path];
+                let local = matches!(op, 5..=7);
+                let watching = *watch && matches!(op, 0 | 1 | 3 | 8);
                 let req = match op {
                     0 => Request::get_data(p, *watch),
                     1 => Request::exists(p, *watch),
                     2 => Request::set_data(p, &b"d"[..], -1),
                     3 => Request::get_children(p, *watch),
-                    _ => Request::create(p, Bytes::new(), zk_proto::CreateMode::Persistent),
+                    4 => Request::create(p, Bytes::new(), zk_proto::CreateMode::Persistent),
+                    5 => Request::Multi(vec![]),
+                    6 => Request::MultiRead(vec![]),
+                    7 => Request::RemoveWatches {
+                        path: p.into(),
+                        watcher_type: WatcherType::Any,
+                        registration: None,
+                        local: true,
+                    },
+                    _ => Request::GetConfig { watch: *watch },
                 };
                 match self.h.session.submit(req, self.h.now) {
-                    Ok(id) => self.accepted.push(id),
+                    Ok(id) => {
+                        self.accepted.push(id);
+                        if local {
+                            self.local.insert(id);
+                        }
+                        if watching {
+                            let server = if *op == 8 {
+                                CONFIG.to_string()
+                            } else {
+                                format!("{CHROOT}{p}")
+                            };
+                            self.watch_server_path.insert(id, server);
+                        }
+                    }
+                    Err(SubmitError::NoWatcher { .. }) if *op == 7 => {}
                     Err(e) => assert!(
                         before.is_terminal() || before == SessionState::Closing,
                         "{e}"
@@ -305,10 +381,13 @@ impl Model {
             Action::Notify { kind, path } => {
                 if self.h.conn.is_some() && self.h.session.state().is_connected() {
                     let et = EventType::from_i32(i32::from(*kind));
-                    let server = format!("{CHROOT}{}", PATHS[*path]);
+                    let (client, server) = match PATHS.get(*path) {
+                        Some(p) => (p.to_string(), format!("{CHROOT}{p}")),
+                        None => (CONFIG.to_string(), CONFIG.to_string()),
+                    };
                     self.push(
                         FakeServer::notification(et, &server, 11),
-                        Tag::Notify(PATHS[*path].into()),
+                        Tag::Notify(client, server),
                     );
                 }
             }
@@ -395,6 +474,13 @@ impl Model {
         self.h.session.close(self.h.now);
         self.h.pump();
         self.h.advance(Duration::from_secs(10));
+        if self.long_durations
+            && self.h.session.state() == SessionState::Closing
+            && self.h.conn.is_some()
+        {
+            // a close timeout of 24.8 days: the server closes the socket instead
+            self.h.server_close();
+        }
         assert!(
             self.h.session.state().is_terminal(),
             "{:?}",
@@ -456,28 +542,50 @@ impl Model {
         );
 
         // wire-derived events come in wire order
+        let mut notifications = Vec::new();
         let actual: Vec<Tag> = self
             .h
             .events
             .iter()
             .filter_map(|e| match e {
                 Event::Watch(w) if (1..=4).contains(&w.event_type.to_i32()) => {
-                    Some(Tag::Notify(w.path.clone()))
+                    notifications.push(w);
+                    Some(Tag::Notify(w.path.clone(), String::new()))
                 }
                 Event::Reply {
+                    id,
                     result: Ok(_) | Err(RequestError::Server(_)),
                     ..
-                } => Some(Tag::UserReply),
+                } if !self.local.contains(id) => Some(Tag::UserReply),
                 _ => None,
             })
             .collect();
         let expected: Vec<Tag> = self
             .realized
             .iter()
-            .filter(|t| matches!(t, Tag::Notify(_) | Tag::UserReply))
+            .filter(|t| matches!(t, Tag::Notify(..) | Tag::UserReply))
             .cloned()
             .collect();
-        assert_eq!(actual, expected);
+        let client_only = |t: &Tag| match t {
+            Tag::Notify(c, _) => Tag::Notify(c.clone(), String::new()),
+            other => other.clone(),
+        };
+        assert_eq!(actual, expected.iter().map(client_only).collect::<Vec<_>>());
+        // each notification fires only registrations made at its server path
+        let servers = expected.iter().filter_map(|t| match t {
+            Tag::Notify(_, s) => Some(s),
+            _ => None,
+        });
+        for (w, server) in notifications.iter().zip(servers) {
+            for r in &w.registrations {
+                assert_eq!(
+                    self.watch_server_path.get(&r.id),
+                    Some(server),
+                    "{r:?} fired by a notification on {server}"
+                );
+            }
+        }
+
         if std::env::var_os("MODEL_STATS").is_some() {
             let losses = replies
                 .iter()
@@ -498,7 +606,7 @@ impl Model {
                 expected.iter().filter(|t| **t == Tag::UserReply).count(),
                 expected
                     .iter()
-                    .filter(|t| matches!(t, Tag::Notify(_)))
+                    .filter(|t| matches!(t, Tag::Notify(..)))
                     .count(),
                 losses,
                 states,
