@@ -118,7 +118,8 @@ fn harness_at(c: Config, now: Instant) -> Harness {
 
 #[test]
 fn durations_beyond_i32_max_ms_are_refused_naming_the_field_and_limit() {
-    let cases: [(&str, fn(&mut Config)); 4] = [
+    type Set = fn(&mut Config);
+    let cases: [(&str, Set); 4] = [
         ("request_timeout", |c| {
             c.request_timeout = Some(Duration::MAX)
         }),
