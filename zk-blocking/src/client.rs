@@ -54,8 +54,9 @@ struct Link {
 ///
 /// **An idle client keeps its session alive only while some call is pumping.** Between
 /// calls nothing answers the server, sends pings or notices a dead connection; if a
-/// program is idle for longer than about a third of the session timeout, it should
-/// wait in [`Client::next_event`] (which pumps) rather than sleep.
+/// program is idle for longer than the ping interval (a third of the session timeout
+/// less a second, at most 10 s), it should wait in [`Client::next_event`] (which
+/// pumps) rather than sleep.
 ///
 /// Time bounds: a call blocks until its reply, its `call_timeout`, or the end of the
 /// session; a dial inside a call blocks at most the session's connect timeout (session
@@ -130,7 +131,7 @@ impl Client {
     /// the session's error when it ended.
     pub fn wait_until_connected(&mut self, timeout: Duration) -> Result<()> {
         let started = Instant::now();
-        self.pump_until(Some(started + timeout), |c| {
+        self.pump_until(started.checked_add(timeout), |c| {
             c.session.state() != SessionState::Connecting
         });
         match self.session.state() {
@@ -242,14 +243,16 @@ impl Client {
     /// Waits for the reply of `id` (up to `Options::call_timeout`, if set), pumping the
     /// session meanwhile.
     pub fn wait(&mut self, id: RequestId) -> Result<Response> {
-        let deadline = self.call_timeout.map(|t| Instant::now() + t);
+        let deadline = self
+            .call_timeout
+            .and_then(|t| Instant::now().checked_add(t));
         self.wait_until(id, deadline).and_then(|c| c.result)
     }
 
     /// Waits at most `timeout` for the reply of `id`. On [`Error::Timeout`] the request
     /// is still outstanding: wait for it again later.
     pub fn wait_timeout(&mut self, id: RequestId, timeout: Duration) -> Result<Response> {
-        self.wait_until(id, Some(Instant::now() + timeout))
+        self.wait_until(id, Instant::now().checked_add(timeout))
             .and_then(|c| c.result)
     }
 
@@ -260,8 +263,9 @@ impl Client {
         if self.outstanding.is_empty() {
             return Ok(None);
         }
-        let deadline = Instant::now() + timeout;
-        self.pump_until(Some(deadline), |c| !c.replies.is_empty());
+        // A timeout too long for the clock means no deadline.
+        let deadline = Instant::now().checked_add(timeout);
+        self.pump_until(deadline, |c| !c.replies.is_empty());
         Ok(self.replies.pop_front().inspect(|c| {
             self.outstanding.remove(&c.id);
         }))
@@ -270,8 +274,8 @@ impl Client {
     /// Runs the session for `duration` (answering pings, writing what is queued,
     /// reconnecting), keeping every reply and event that arrives for later.
     pub fn pump(&mut self, duration: Duration) {
-        let deadline = Instant::now() + duration;
-        self.pump_until(Some(deadline), |_| false);
+        let deadline = Instant::now().checked_add(duration);
+        self.pump_until(deadline, |_| false);
     }
 
     // ----- events -------------------------------------------------------------------
@@ -283,8 +287,8 @@ impl Client {
     /// fails with the session's error ([`Error::Closed`], [`Error::SessionExpired`],
     /// [`Error::AuthFailed`]).
     pub fn next_event(&mut self, timeout: Duration) -> Result<Option<Event>> {
-        let deadline = Instant::now() + timeout;
-        self.pump_until(Some(deadline), |c| !c.events.is_empty());
+        let deadline = Instant::now().checked_add(timeout);
+        self.pump_until(deadline, |c| !c.events.is_empty());
         match self.events.pop_front() {
             Some(e) => Ok(Some(e)),
             None if self.session.state().is_terminal() => {
@@ -646,7 +650,9 @@ impl Client {
 
     fn call_watch(&mut self, request: Request) -> Result<(Response, Option<WatchHandle>)> {
         let id = self.submit(request)?;
-        let deadline = self.call_timeout.map(|t| Instant::now() + t);
+        let deadline = self
+            .call_timeout
+            .and_then(|t| Instant::now().checked_add(t));
         match self.wait_until(id, deadline) {
             Ok(c) => c.result.map(|r| (r, c.watch)),
             Err(e) => {
