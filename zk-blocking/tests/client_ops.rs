@@ -392,3 +392,30 @@ fn next_event_reports_session_states_then_the_end() {
     assert_eq!(zk.next_event(Duration::ZERO), Err(Error::Closed));
     assert_eq!(zk.exists("/"), Err(Error::Closed));
 }
+
+#[test]
+fn timeouts_too_long_for_the_clock_mean_no_deadline() {
+    let mut zk = Client::connect(
+        &zk_tests::shared_standalone().connect_string(),
+        Options::default()
+            .session_timeout(Duration::from_secs(10))
+            .call_timeout(Duration::MAX),
+    )
+    .expect("connecting to the shared server");
+    let path = root(&mut zk, "huge-timeouts");
+    assert!(zk.exists(&path).unwrap().is_some());
+    let id = zk
+        .submit(zk_blocking::Request::get_data(path.as_str(), false))
+        .unwrap();
+    assert!(zk.wait_timeout(id, Duration::MAX).is_ok());
+    let id = zk
+        .submit(zk_blocking::Request::get_data(path.as_str(), false))
+        .unwrap();
+    assert!(
+        zk.wait_any(Duration::MAX)
+            .unwrap()
+            .is_some_and(|c| c.id == id)
+    );
+    zk.delete(&path, -1).unwrap();
+    zk.close();
+}
