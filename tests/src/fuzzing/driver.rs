@@ -21,6 +21,9 @@ use super::input::Input;
 
 /// `SEND_HIGH_WATER` of zk-session: user requests stop moving to the send buffer there.
 const SEND_HIGH_WATER: usize = 64 * 1024;
+/// The most `recv_buf` may hand out at once (zk-session's `RECV_MAX`): reads are bounded
+/// whatever length a frame claims.
+const RECV_MAX: usize = 64 * 1024;
 
 /// Paths requests use: valid, chroot-looking, special and invalid ones.
 pub(crate) const PATHS: &[&str] = &[
@@ -57,8 +60,9 @@ pub(crate) const CONNECT_STRINGS: &[&str] = &[
 ///
 /// Flags: bit 0 read-only allowed, bit 1 client-side expiry, bit 2 a 2 s request
 /// timeout, bit 3 resume a session, bit 4 a 64-byte maximum frame, bit 5 a 1 KiB one,
-/// bits 6-7 the seed.
-pub(crate) fn config(input: &mut Input) -> Option<Config> {
+/// bit 6 the seed, bit 7 server bytes go in through `recv_buf`/`handle_received`
+/// instead of `handle_bytes` (the second value returned).
+pub(crate) fn config(input: &mut Input) -> Option<(Config, bool)> {
     let flags = input.u8()?;
     let timeout = input.pick(SESSION_TIMEOUTS)?;
     let connect = input.pick(CONNECT_STRINGS)?;
@@ -80,8 +84,8 @@ pub(crate) fn config(input: &mut Input) -> Option<Config> {
     c.reconnect_backoff = Duration::from_millis(10);
     c.max_reconnect_backoff = Duration::from_millis(1000);
     c.close_timeout = Duration::from_millis(500);
-    c.seed = u64::from(flags >> 6);
-    Some(c)
+    c.seed = u64::from((flags >> 6) & 1);
+    Some((c, flags & 0x80 != 0))
 }
 
 /// A frame the client wrote, decoded.
@@ -198,6 +202,8 @@ pub(crate) struct Driver {
     pub(crate) new_conn: bool,
     /// When recording a `session` input: deliveries are appended as raw server bytes.
     pub(crate) record: Option<Vec<u8>>,
+    /// Deliver server bytes through `recv_buf` + `handle_received`.
+    pub(crate) use_recv_buf: bool,
 }
 
 impl Driver {
@@ -227,6 +233,7 @@ impl Driver {
             closes: Vec::new(),
             new_conn: false,
             record: None,
+            use_recv_buf: false,
         };
         assert_eq!(
             d.state,
@@ -460,8 +467,34 @@ impl Driver {
             // Bytes before handle_connected count as connected.
             self.connected = true;
         }
-        self.s.handle_bytes(conn, bytes, self.now);
+        if self.use_recv_buf {
+            self.receive(conn, bytes);
+        } else {
+            self.s.handle_bytes(conn, bytes, self.now);
+        }
         self.pump();
+    }
+
+    /// Reads `bytes` into the session's own buffer, as much as each `recv_buf` offers.
+    fn receive(&mut self, conn: ConnId, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let Some(buf) = self.s.recv_buf(conn) else {
+                assert!(
+                    Some(conn) != self.s.current_conn(),
+                    "no recv_buf for the current connection"
+                );
+                return;
+            };
+            assert!(
+                !buf.is_empty() && buf.len() <= RECV_MAX,
+                "recv_buf of {} bytes (1 ..= {RECV_MAX})",
+                buf.len()
+            );
+            let n = buf.len().min(bytes.len());
+            buf[..n].copy_from_slice(&bytes[..n]);
+            bytes = &bytes[n..];
+            self.s.handle_received(conn, n, self.now);
+        }
     }
 
     /// The driver writes `n` bytes (all with `None`) of the send buffer; returns the

@@ -346,6 +346,19 @@ pub fn session_server_seeds() -> Seeds {
             .serve()
             .done(),
     ));
+    // The same through recv_buf.
+    seeds.push((
+        "basic_recv_buf".to_string(),
+        Script::new(0x82, 3, 0)
+            .establish()
+            .submit(3, &[A, 1])
+            .serve()
+            .notify(3, A, 0)
+            .deliver(0)
+            .close()
+            .serve()
+            .done(),
+    ));
     // Every request kind, answered well.
     let mut s = Script::new(2, 3, 0);
     s.establish();
@@ -353,8 +366,8 @@ pub fn session_server_seeds() -> Seeds {
         s.submit(kind, &fields).serve();
     }
     seeds.push(("every_op".into(), s.close().serve().done()));
-    // The same, pipelined, then answered with errors.
-    let mut s = Script::new(2, 3, 0);
+    // The same, pipelined, then answered with errors (through recv_buf).
+    let mut s = Script::new(0x82, 3, 0);
     s.establish();
     for (kind, fields) in every_request() {
         s.submit(kind, &fields);

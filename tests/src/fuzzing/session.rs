@@ -32,12 +32,13 @@ const OPS: u8 = CLIENT_OPS + 2;
 /// * at the end, `close()` and running the timers ends the session.
 pub fn session(data: &[u8]) {
     let mut input = Input::new(data);
-    let Some(config) = driver::config(&mut input) else {
+    let Some((config, recv_buf)) = driver::config(&mut input) else {
         return;
     };
     let Some(mut d) = Driver::new(config) else {
         return;
     };
+    d.use_recv_buf = recv_buf;
     while let Some(op) = input.u8() {
         d.begin();
         let op = op % OPS;

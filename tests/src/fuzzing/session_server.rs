@@ -336,8 +336,9 @@ pub fn session_server(data: &[u8]) {
 /// server bytes (how the `session` seeds are recorded).
 pub(crate) fn run(data: &[u8], record: bool) -> Option<Vec<u8>> {
     let mut input = Input::new(data);
-    let config = driver::config(&mut input)?;
+    let (config, recv_buf) = driver::config(&mut input)?;
     let mut d = Driver::new(config)?;
+    d.use_recv_buf = recv_buf;
     if record {
         d.record = Some(data[..3].to_vec());
     }
