@@ -1,0 +1,105 @@
+//! When each timer is due: the one table `poll_timeout` reads, refilled after every
+//! input.
+
+use std::time::{Duration, Instant};
+
+use crate::state::SessionState;
+use crate::timer::Timer;
+
+use super::Session;
+use super::connection::Phase;
+
+/// Longest idle send time before a ping (Java's `MAX_SEND_PING_INTERVAL`).
+const MAX_PING_INTERVAL: Duration = Duration::from_secs(10);
+/// Margin Java subtracts from half the read timeout before pinging.
+const PING_MARGIN: Duration = Duration::from_secs(1);
+
+impl Session {
+    pub(super) fn read_deadline(&self) -> Option<Instant> {
+        let c = self.conn.as_ref()?;
+        (c.phase == Phase::Established).then(|| later(c.last_recv, self.timeout_base() * 2 / 3))
+    }
+
+    pub(super) fn ping_deadline(&self) -> Option<Instant> {
+        let c = self.conn.as_ref()?;
+        (c.phase == Phase::Established && self.state != SessionState::Closing)
+            .then(|| later(c.last_send, self.ping_interval()))
+    }
+
+    /// How long the send side may stay idle before a ping, like Java's
+    /// `ClientCnxn`: `readTimeout/2 − 1 s` (readTimeout = 2/3 T, so `T/3 − 1 s`),
+    /// capped at 10 s (`MAX_SEND_PING_INTERVAL`). For small T, where the 1 s margin
+    /// would leave (almost) nothing, never less than `T/6`.
+    fn ping_interval(&self) -> Duration {
+        let third = self.timeout_base() / 3;
+        third
+            .saturating_sub(PING_MARGIN)
+            .max(third / 2)
+            .min(MAX_PING_INTERVAL)
+    }
+
+    pub(super) fn expiry_deadline(&self) -> Option<Instant> {
+        (self.client_side_expiry
+            && self.session_id != 0
+            && self.seen_rw
+            && !self.state.is_terminal()
+            // Closing ends by the reply or the close timeout, always as Closed.
+            && self.state != SessionState::Closing)
+            .then(|| later(self.last_heard, self.timeout_base() * 4 / 3))
+    }
+
+    pub(super) fn update_timers(&mut self) {
+        let t = &mut self.timers;
+        t.stop_all();
+        if self.state.is_terminal() {
+            return;
+        }
+        let conn = self.conn.as_ref();
+        if let Some(c) = conn.filter(|c| c.phase != Phase::Established) {
+            t.set(Timer::Connect, c.connect_deadline);
+        }
+        if let Some(d) = self.read_deadline() {
+            self.timers.set(Timer::Read, d);
+        }
+        if let Some(d) = self.ping_deadline() {
+            self.timers.set(Timer::Ping, d);
+        }
+        if let Some(d) = self.expiry_deadline() {
+            self.timers.set(Timer::Expiry, d);
+        }
+        if self.request_timeout.is_some() {
+            // Deadlines grow in submit order and in-flight requests are older than
+            // queued ones, so the first user request found has the earliest deadline.
+            let oldest = self
+                .in_flight
+                .first_deadline()
+                .or_else(|| self.queue.front().and_then(|u| u.deadline));
+            if let Some(d) = oldest {
+                self.timers.set(Timer::Request, d);
+            }
+        }
+        if let Some(d) = self.close_deadline {
+            self.timers.set(Timer::Close, d);
+        }
+        if self.conn.is_none() {
+            if let Some((_, at)) = &self.next_dial {
+                self.timers.set(Timer::Backoff, *at);
+            }
+        }
+        if let Some(d) = self.ro_probe_at {
+            self.timers.set(Timer::RoProbe, d);
+        }
+    }
+}
+
+/// `t + d`, or the furthest instant after `t` the platform can represent when that
+/// overflows: a deadline that far out never comes, and nothing panics.
+pub(super) fn later(t: Instant, d: Duration) -> Instant {
+    let mut d = d;
+    loop {
+        if let Some(at) = t.checked_add(d) {
+            return at;
+        }
+        d /= 2;
+    }
+}

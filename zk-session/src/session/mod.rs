@@ -1,0 +1,567 @@
+//! The session state machine. The `Session` type and its public API live here; each
+//! child module holds one concern of the machinery behind it.
+
+mod connection;
+mod deadlines;
+mod events;
+mod read_only;
+mod replay;
+mod replies;
+mod requests;
+mod terminal;
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use zk_proto::{AuthPacket, ConnectRequest, FrameDecoder, OpCode, xid};
+
+use crate::chroot::Chroot;
+use crate::config::{Config, SessionCredentials};
+use crate::connect_string::HostAddr;
+use crate::error::{CloseReason, ConfigError, DisconnectCause, RequestError, SubmitError};
+use crate::event::{Event, Transport};
+use crate::hosts::HostList;
+use crate::id::{ConnId, RequestId};
+use crate::pending::{InFlight, InFlightKind, InFlightQueue, UserRequest};
+use crate::request::{self, Expect, Prepare, Request};
+use crate::rng::SplitMix64;
+use crate::state::SessionState;
+use crate::timer::{Timer, TimerTable};
+use crate::watch::{Registration, WatchTables};
+use crate::xid::XidGen;
+
+use connection::{Conn, Phase, write_frame};
+use deadlines::later;
+use read_only::RO_PROBE_MIN;
+
+/// Receive-buffer space [`Session::recv_buf`] hands out while the next frame's length
+/// is unknown or its rest is small: enough for many small replies per read.
+const RECV_CHUNK: usize = 16 * 1024;
+/// Most space handed out at once inside a large frame (each call zero-fills it).
+const RECV_MAX: usize = 64 * 1024;
+/// Password sent with a new session.
+const ZERO_PASSWORD: [u8; 16] = [0; 16];
+
+/// The ZooKeeper session as a sans-IO state machine. See the crate docs for the run
+/// loop.
+///
+/// Methods come in four kinds:
+/// * `handle_*` feed inputs (a connection came up or went down, bytes arrived, time
+///   passed). Each takes the current time.
+/// * `poll_*` and [`Session::send_buf`] drain outputs: transport actions, events,
+///   bytes to write, the next deadline. Call them after every input until they are empty.
+/// * [`Session::submit`], [`Session::add_auth`] and [`Session::close`] are requests from
+///   the application.
+/// * Getters ([`Session::state`], [`Session::credentials`], ...) never change anything.
+#[derive(Debug)]
+pub struct Session {
+    requested_timeout: Duration,
+    read_only_allowed: bool,
+    max_frame: usize,
+    persistent_types: bool,
+    request_timeout: Option<Duration>,
+    client_side_expiry: bool,
+    close_timeout: Duration,
+    backoff: (Duration, Duration),
+    chroot: Chroot,
+    hosts: HostList,
+    rng: SplitMix64,
+
+    state: SessionState,
+    session_id: i64,
+    password: Bytes,
+    seen_rw: bool,
+    negotiated: Option<Duration>,
+    last_zxid: i64,
+    xids: XidGen,
+    next_request: u64,
+    next_conn: u64,
+
+    conn: Option<Conn>,
+    next_dial: Option<(HostAddr, Instant)>,
+    transports: VecDeque<Transport>,
+    events: VecDeque<Event>,
+    queue: VecDeque<UserRequest>,
+    in_flight: InFlightQueue,
+    last_answered: Option<i32>,
+    auths: Vec<(String, Bytes)>,
+    watches: WatchTables,
+    timers: TimerTable,
+    last_heard: Instant,
+    close_deadline: Option<Instant>,
+    ro_probe_interval: Duration,
+    ro_probe_at: Option<Instant>,
+    ro_probe_next: usize,
+}
+
+impl Session {
+    /// Validates `config` and starts a session. The first [`Session::poll_transport`]
+    /// asks for a connection.
+    pub fn new(config: Config, now: Instant) -> Result<Session, ConfigError> {
+        let cs = config.validate()?;
+        let mut rng = SplitMix64::new(config.seed);
+        let hosts = HostList::new(cs.hosts, &mut rng);
+        let (session_id, password, seen_rw) = match &config.resume {
+            Some(c) => (c.session_id, Bytes::from(c.password.clone()), true),
+            None => (0, Bytes::from_static(&ZERO_PASSWORD), false),
+        };
+        let mut s = Session {
+            requested_timeout: config.session_timeout,
+            read_only_allowed: config.read_only,
+            max_frame: config.max_frame_size,
+            persistent_types: config.persistent_watcher_types,
+            request_timeout: config.request_timeout,
+            client_side_expiry: config.client_side_expiry,
+            close_timeout: config.close_timeout,
+            backoff: (config.reconnect_backoff, config.max_reconnect_backoff),
+            chroot: cs.chroot,
+            hosts,
+            rng,
+            state: SessionState::Connecting,
+            session_id,
+            password,
+            seen_rw,
+            negotiated: None,
+            last_zxid: 0,
+            xids: XidGen::default(),
+            next_request: 1,
+            next_conn: 1,
+            conn: None,
+            next_dial: None,
+            transports: VecDeque::new(),
+            events: VecDeque::new(),
+            queue: VecDeque::new(),
+            in_flight: InFlightQueue::default(),
+            last_answered: None,
+            auths: Vec::new(),
+            watches: WatchTables::default(),
+            timers: TimerTable::default(),
+            last_heard: now,
+            close_deadline: None,
+            ro_probe_interval: RO_PROBE_MIN,
+            ro_probe_at: None,
+            ro_probe_next: 0,
+        };
+        s.choose_next_host(now);
+        s.update_timers();
+        Ok(s)
+    }
+
+    // ----- getters -------------------------------------------------------------------
+    /// The current state.
+    pub fn state(&self) -> SessionState {
+        self.state
+    }
+
+    /// Session id and password, once a server has issued them (or as given to resume).
+    pub fn credentials(&self) -> Option<SessionCredentials> {
+        (self.session_id != 0).then(|| SessionCredentials {
+            session_id: self.session_id,
+            password: self.password.to_vec(),
+        })
+    }
+
+    /// The timeout the server granted, once connected.
+    pub fn negotiated_timeout(&self) -> Option<Duration> {
+        self.negotiated
+    }
+
+    /// The highest zxid seen in a reply (0 before any).
+    pub fn last_zxid(&self) -> i64 {
+        self.last_zxid
+    }
+
+    /// The connection the session currently uses, if any.
+    pub fn current_conn(&self) -> Option<ConnId> {
+        self.conn.as_ref().map(|c| c.id)
+    }
+
+    /// Requests accepted but not yet answered (queued plus in flight).
+    pub fn outstanding(&self) -> usize {
+        self.queue.len()
+            + self
+                .in_flight
+                .iter()
+                .filter(|f| matches!(f.kind, InFlightKind::User(_)))
+                .count()
+    }
+
+    /// The chroot in use.
+    pub fn chroot(&self) -> &Chroot {
+        &self.chroot
+    }
+
+    /// Every live watch registration, in no particular order. One-shot ones leave when
+    /// they fire, any kind when removed, all of them when the session ends.
+    pub fn watches(&self) -> impl Iterator<Item = &Registration> + '_ {
+        self.watches.iter()
+    }
+
+    /// The live registration made by the request `id`, if it is still live.
+    pub fn registration(&self, id: RequestId) -> Option<&Registration> {
+        self.watches.get(id)
+    }
+
+    /// Makes the next ordinary xid `xid` (tests of the wrap-around).
+    #[cfg(feature = "testing")]
+    pub fn testing_set_next_xid(&mut self, xid: i32) {
+        self.xids = XidGen::starting_at(xid);
+    }
+
+    // ----- outputs -------------------------------------------------------------------
+    /// The next connection action, if any. Call after every input until `None`.
+    #[must_use]
+    pub fn poll_transport(&mut self, now: Instant) -> Option<Transport> {
+        if let Some(t) = self.transports.pop_front() {
+            return Some(t);
+        }
+        if self.state.is_terminal() || self.state == SessionState::Closing || self.conn.is_some() {
+            return None;
+        }
+        let (_, not_before) = self.next_dial.as_ref()?;
+        if *not_before > now {
+            return None;
+        }
+        let (host, _) = self.next_dial.take().expect("checked");
+        let id = ConnId(self.next_conn);
+        self.next_conn += 1;
+        let timeout = self.connect_timeout();
+        self.conn = Some(Conn {
+            id,
+            phase: Phase::Dialing,
+            decoder: FrameDecoder::with_max_frame_len(self.max_frame),
+            recv_mark: None,
+            out: BytesMut::new(),
+            queued: 0,
+            written: 0,
+            answered: 0,
+            connect_deadline: later(now, timeout),
+            last_recv: now,
+            last_send: now,
+            read_only: false,
+        });
+        self.update_timers();
+        Some(Transport::Connect {
+            conn: id,
+            host,
+            timeout,
+        })
+    }
+
+    /// The next event for the application, in wire order.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Bytes to write to the current connection ([`Session::current_conn`]). Report
+    /// what was written with [`Session::advance_send`].
+    pub fn send_buf(&self) -> &[u8] {
+        match &self.conn {
+            Some(c) => &c.out,
+            None => &[],
+        }
+    }
+
+    /// `n` bytes of [`Session::send_buf`] were written to the socket of `conn`.
+    /// Ignored when `conn` is not [`Session::current_conn`] any more (the bytes went to
+    /// a connection the session has since closed), so a late report never eats into
+    /// the next connection's handshake.
+    pub fn advance_send(&mut self, conn: ConnId, n: usize, now: Instant) {
+        let Some(c) = self.conn_mut(conn) else {
+            return;
+        };
+        let n = n.min(c.out.len());
+        if n == 0 {
+            return;
+        }
+        let _ = c.out.split_to(n);
+        c.written += n as u64;
+        c.last_send = now;
+        self.fill_send(now);
+        self.update_timers();
+    }
+
+    /// The earliest deadline at which [`Session::handle_timeout`] has work.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next_timeout()
+    }
+
+    // ----- inputs --------------------------------------------------------------------
+    /// The TCP connection `conn` is up: the handshake is written to the send buffer.
+    pub fn handle_connected(&mut self, conn: ConnId, now: Instant) {
+        let timeout = self.connect_timeout();
+        let read_only = self.read_only_allowed;
+        let last_zxid = self.last_zxid;
+        let requested = self.requested_ms();
+        let (sid, pw) = if self.seen_rw && self.session_id != 0 {
+            (self.session_id, self.password.clone())
+        } else {
+            (0, Bytes::from_static(&ZERO_PASSWORD))
+        };
+        let Some(c) = self.conn_mut(conn) else {
+            return;
+        };
+        if c.phase != Phase::Dialing {
+            return;
+        }
+        c.phase = Phase::Handshaking;
+        c.connect_deadline = later(now, timeout);
+        c.last_recv = now;
+        let req = ConnectRequest {
+            protocol_version: 0,
+            last_zxid_seen: last_zxid,
+            timeout: requested,
+            session_id: sid,
+            passwd: pw,
+            read_only,
+        };
+        zk_proto::encode_frame(&req, &mut c.out);
+        c.queued = c.out.len() as u64;
+        c.last_send = now;
+        self.update_timers();
+    }
+
+    /// The connection `conn` ended (or could not be opened). Stale ids are ignored.
+    ///
+    /// `cause` is informational: the session treats every cause alike (written
+    /// requests fail with `ConnectionLoss`, unwritten ones stay queued, the next host
+    /// is dialled, counting towards the backoff until a handshake succeeds). Whether
+    /// the dial failed or an established connection ended already follows from the
+    /// session's own view of the connection.
+    pub fn handle_disconnected(&mut self, conn: ConnId, _cause: DisconnectCause, now: Instant) {
+        if self.conn_mut(conn).is_none() {
+            return;
+        }
+        self.drop_conn(None, now);
+        self.update_timers();
+    }
+
+    /// Bytes read from `conn`, copied into the session's receive buffer. Input from a
+    /// stale connection is ignored. [`Session::recv_buf`] avoids the copy.
+    pub fn handle_bytes(&mut self, conn: ConnId, data: &[u8], now: Instant) {
+        let Some(c) = self.conn_mut(conn) else {
+            return;
+        };
+        if let Some(mark) = c.recv_mark.take() {
+            c.decoder.buffer_mut().truncate(mark);
+        }
+        c.decoder.extend_from_slice(data);
+        self.process_received(conn, now);
+    }
+
+    /// Space at the end of `conn`'s receive buffer to read into directly: read from
+    /// the socket into it, then report the count with [`Session::handle_received`].
+    /// `None` for a stale connection.
+    ///
+    /// This is the one-copy path: the socket writes into the buffer the frames are
+    /// split from, and each reply's payload (znode data...) is a slice of it, so
+    /// nothing copies it again. The space is zero-filled (safe code cannot hand out
+    /// uninitialised memory) and sized from the frame being assembled: 16 KiB while
+    /// the next length is unknown or the frame's rest is small (many small replies per
+    /// read), else the frame's rest, at most 64 KiB at a time, so a read never runs
+    /// past the end of a large frame. Once a frame's length prefix is in, room for the
+    /// whole frame is reserved at once; only the bytes of it that came with the
+    /// prefix (at most 16 KiB) are moved, once, if the buffer had to grow.
+    ///
+    /// Calling it again before `handle_received` hands out the same space afresh;
+    /// [`Session::handle_bytes`] in between discards it.
+    pub fn recv_buf(&mut self, conn: ConnId) -> Option<&mut [u8]> {
+        let c = self.conn.as_mut().filter(|c| c.id == conn)?;
+        if let Some(mark) = c.recv_mark.take() {
+            c.decoder.buffer_mut().truncate(mark);
+        }
+        let rest = c.decoder.bytes_needed();
+        let in_frame = c.decoder.buffered_len() >= zk_proto::LENGTH_PREFIX_LEN && rest > 0;
+        let buf = c.decoder.buffer_mut();
+        let mark = buf.len();
+        let want = if !in_frame {
+            RECV_CHUNK
+        } else if rest >= RECV_CHUNK {
+            rest.min(RECV_MAX)
+        } else {
+            // Room for the whole frame is reserved already: use what is spare, never
+            // more (growing now would move the frame).
+            rest.max((buf.capacity() - mark).min(RECV_CHUNK))
+        };
+        buf.resize(mark + want, 0);
+        c.recv_mark = Some(mark);
+        Some(&mut c.decoder.buffer_mut()[mark..])
+    }
+
+    /// `n` bytes were read into the space [`Session::recv_buf`] handed out for `conn`
+    /// (at its start). Processes them like [`Session::handle_bytes`]. Ignored for a
+    /// stale connection, or when no space was handed out. `n == 0` does nothing (an
+    /// end of stream is [`Session::handle_disconnected`]).
+    pub fn handle_received(&mut self, conn: ConnId, n: usize, now: Instant) {
+        let Some(c) = self.conn_mut(conn) else {
+            return;
+        };
+        let Some(mark) = c.recv_mark.take() else {
+            return;
+        };
+        let buf = c.decoder.buffer_mut();
+        let n = n.min(buf.len() - mark);
+        buf.truncate(mark + n);
+        if n > 0 {
+            self.process_received(conn, now);
+        }
+    }
+
+    /// The driver asked `host` (see [`Transport::ProbeReadWrite`]) and it answered.
+    /// When it serves read-write and the session is read-only, the session moves there.
+    pub fn handle_probe_result(&mut self, host: &HostAddr, read_write: bool, now: Instant) {
+        if !read_write || self.state != SessionState::ConnectedReadOnly {
+            return;
+        }
+        // Not a failed attempt: the host list's pass and backoff stay as they are.
+        self.end_conn(Some(CloseReason::MovingToReadWrite), now, false);
+        self.next_dial = Some((host.clone(), now));
+        self.update_timers();
+    }
+
+    /// Runs every timer due at `now`. Early or repeated calls are harmless.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let due: Vec<Timer> = self.timers.expired(now).collect();
+        for t in due {
+            if self.state.is_terminal() {
+                break;
+            }
+            match t {
+                Timer::Expiry => {
+                    if self.expiry_deadline().is_some_and(|d| d <= now) {
+                        self.terminate(SessionState::Expired, now);
+                    }
+                }
+                Timer::Close => {
+                    if self.close_deadline.is_some_and(|d| d <= now) {
+                        self.terminate(SessionState::Closed, now);
+                    }
+                }
+                Timer::Connect => {
+                    if self
+                        .conn
+                        .as_ref()
+                        .is_some_and(|c| c.phase != Phase::Established && c.connect_deadline <= now)
+                    {
+                        self.drop_conn(Some(CloseReason::ConnectTimeout), now);
+                    }
+                }
+                Timer::Read => {
+                    if self.read_deadline().is_some_and(|d| d <= now) {
+                        self.drop_conn(Some(CloseReason::ReadTimeout), now);
+                    }
+                }
+                Timer::Request => self.expire_requests(now),
+                Timer::Ping => {
+                    if self.ping_deadline().is_some_and(|d| d <= now) {
+                        self.send_ping(now);
+                    }
+                }
+                Timer::RoProbe => self.probe(now),
+                Timer::Backoff => {} // poll_transport dials
+            }
+        }
+        self.update_timers();
+    }
+
+    // ----- application requests ------------------------------------------------------
+    /// Queues a request. Validation (paths, ACLs, create modes, size) happens here;
+    /// an error means nothing was queued. Otherwise exactly one
+    /// [`Event::Reply`] with the returned id will follow.
+    pub fn submit(&mut self, request: Request, now: Instant) -> Result<RequestId, SubmitError> {
+        if self.state.is_terminal() || self.state == SessionState::Closing {
+            return Err(SubmitError::NotAccepting(self.state));
+        }
+        let (prepared, local) =
+            match request::prepare(request, &self.chroot, self.persistent_types)? {
+                Prepare::Send(p) => (p, false),
+                Prepare::Local(p) => (p, true),
+            };
+        if let Expect::RemoveWatches {
+            watcher_type,
+            registration,
+            ..
+        } = &prepared.expect
+        {
+            let server = self.server_path(&prepared);
+            if !self.watches.contains(&server, *watcher_type, *registration) {
+                return Err(SubmitError::NoWatcher {
+                    path: prepared.client_path,
+                });
+            }
+        }
+        let size = zk_proto::RequestHeader::LEN + zk_proto::Encode::encoded_len(&prepared.wire);
+        if !local && size > self.max_frame {
+            return Err(SubmitError::TooLarge {
+                size,
+                max: self.max_frame,
+            });
+        }
+        let id = self.new_request_id();
+        // A locally answered request (empty multi, local watch removal) queues too,
+        // writes nothing and completes when it reaches the head: replies stay in
+        // submit order.
+        self.queue.push_back(UserRequest {
+            id,
+            prepared,
+            deadline: self.request_timeout.and_then(|t| now.checked_add(t)),
+            local,
+        });
+        self.fill_send(now);
+        self.update_timers();
+        Ok(id)
+    }
+
+    /// Adds credentials: sent now if connected, and again (all of them, in the order
+    /// added) on every reconnect. A rejection makes the session `AuthFailed`.
+    pub fn add_auth(&mut self, scheme: &str, auth: Bytes, now: Instant) {
+        if self.state.is_terminal() || self.state == SessionState::Closing {
+            return;
+        }
+        self.auths.push((scheme.to_string(), auth.clone()));
+        if let Some(c) = self.conn.as_mut().filter(|c| c.phase == Phase::Established) {
+            let req = zk_proto::Request::Auth(AuthPacket::new(scheme, auth));
+            write_frame(c, &req, xid::AUTH, now);
+        }
+        self.update_timers();
+    }
+
+    /// Closes the session: requests not yet written fail with `Closing`, closeSession
+    /// is sent, and the session becomes `Closed` when its reply arrives or after the
+    /// close timeout (requests still in flight then fail with `Closing`). If no
+    /// connection is established, the session is `Closed` at once (the server expires
+    /// it). A second call, or a call in a terminal state, does nothing.
+    pub fn close(&mut self, now: Instant) {
+        if self.state.is_terminal() || self.state == SessionState::Closing {
+            return;
+        }
+        let established = self
+            .conn
+            .as_ref()
+            .is_some_and(|c| c.phase == Phase::Established);
+        if !established {
+            self.terminate(SessionState::Closed, now);
+            self.update_timers();
+            return;
+        }
+        for r in std::mem::take(&mut self.queue) {
+            self.reply(r.id, Err(RequestError::Closing));
+        }
+        self.set_state(SessionState::Closing);
+        let c = self.conn.as_mut().expect("established");
+        let xid = self.xids.next_xid();
+        write_frame(c, &zk_proto::Request::CloseSession, xid, now);
+        let end = c.queued;
+        self.in_flight.push(InFlight {
+            xid,
+            op: OpCode::CloseSession,
+            end,
+            kind: InFlightKind::Close,
+        });
+        self.close_deadline = now.checked_add(self.close_timeout);
+        self.update_timers();
+    }
+}
