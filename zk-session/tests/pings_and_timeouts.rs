@@ -1,0 +1,128 @@
+//! Keeping the connection alive and noticing when it is not: Java's ping interval,
+//! the read timeout, and request timeouts.
+
+mod common;
+
+use std::time::Duration;
+
+use zk_proto::{ErrorCode, KeeperState};
+use zk_session::testing::{FakeServer, Harness};
+use zk_session::{CloseReason, Request, RequestError};
+
+use common::{SID, T, closes, config, connected, pings, replies, states};
+
+#[test]
+fn ping_after_a_third_of_the_timeout_less_a_second_idle_and_busy() {
+    // T = 30 s: Java's readTimeout/2 - 1 s = 9 s
+    let mut h = connected("a");
+    h.advance(Duration::from_millis(8_999));
+    assert_eq!(pings(&h.flush()), 0);
+    h.advance(Duration::from_millis(1));
+    assert_eq!(pings(&h.flush()), 1);
+    h.deliver(&FakeServer::reply(-2, 5, ErrorCode::Ok, None));
+    assert_eq!(h.session.last_zxid(), 0, "pings do not move lastZxid");
+    // busy: a request outstanding, nothing sent for T/3 -> ping anyway
+    h.session
+        .submit(Request::get_data("/x", false), h.now)
+        .unwrap();
+    h.flush();
+    h.advance(Duration::from_millis(8_999));
+    assert_eq!(pings(&h.flush()), 0);
+    h.advance(Duration::from_millis(1));
+    assert_eq!(pings(&h.flush()), 1);
+    // repeated and early timeouts are harmless
+    h.session.handle_timeout(h.now);
+    h.session.handle_timeout(h.now - Duration::from_secs(1));
+    assert_eq!(pings(&h.flush()), 0);
+}
+
+fn first_ping_after(timeout_ms: i32) -> Duration {
+    let mut c = config("a");
+    c.session_timeout = Duration::from_millis(timeout_ms as u64);
+    let mut h = Harness::new(c);
+    h.establish(timeout_ms, SID);
+    h.flush();
+    let start = h.now;
+    loop {
+        h.advance(Duration::from_millis(1));
+        if pings(&h.flush()) > 0 {
+            return h.now - start;
+        }
+    }
+}
+
+#[test]
+fn ping_interval_is_javas_third_less_a_second_capped_at_ten_seconds() {
+    assert_eq!(first_ping_after(60_000), Duration::from_secs(10), "cap");
+    assert_eq!(first_ping_after(40_000), Duration::from_secs(10), "cap");
+    assert_eq!(
+        first_ping_after(30_000),
+        Duration::from_secs(9),
+        "T/3 - 1 s"
+    );
+    assert_eq!(
+        first_ping_after(12_000),
+        Duration::from_secs(3),
+        "T/3 - 1 s"
+    );
+    // small T: never below T/6
+    assert_eq!(first_ping_after(6_000), Duration::from_secs(1));
+    assert_eq!(first_ping_after(3_000), Duration::from_millis(500));
+    assert_eq!(first_ping_after(600), Duration::from_millis(100));
+}
+
+#[test]
+fn read_timeout_at_two_thirds_reconnects() {
+    let mut h = connected("a");
+    h.session
+        .submit(Request::get_data("/x", false), h.now)
+        .unwrap();
+    h.flush();
+    // pings go out but nothing comes back
+    for _ in 0..19 {
+        h.advance(Duration::from_secs(1));
+        h.flush();
+    }
+    assert!(closes(&h).is_empty());
+    h.advance(Duration::from_secs(1));
+    assert_eq!(closes(&h), vec![CloseReason::ReadTimeout]);
+    assert_eq!(replies(&h.events)[0].1, Err(RequestError::ConnectionLoss));
+    assert_eq!(states(&h.events), vec![KeeperState::Disconnected]);
+}
+
+#[test]
+fn request_timeout_for_queued_and_written_requests() {
+    let mut c = config("a");
+    c.request_timeout = Some(Duration::from_secs(5));
+    let mut h = Harness::new(c);
+    let queued = h
+        .session
+        .submit(Request::get_data("/q", false), h.now)
+        .unwrap();
+    h.advance(Duration::from_secs(5));
+    assert_eq!(
+        replies(&h.events),
+        vec![(queued, Err(RequestError::RequestTimeout))]
+    );
+    h.take_events();
+    h.establish(T, SID);
+    let a = h
+        .session
+        .submit(Request::get_data("/a", false), h.now)
+        .unwrap();
+    h.advance(Duration::from_secs(1));
+    let b = h
+        .session
+        .submit(Request::get_data("/b", false), h.now)
+        .unwrap();
+    h.flush();
+    h.advance(Duration::from_secs(4));
+    assert_eq!(
+        replies(&h.events),
+        vec![
+            (a, Err(RequestError::RequestTimeout)),
+            (b, Err(RequestError::ConnectionLoss))
+        ]
+    );
+    assert_eq!(closes(&h), vec![CloseReason::RequestTimeout]);
+}

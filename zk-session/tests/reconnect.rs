@@ -1,0 +1,255 @@
+//! Reconnecting: auths, then SetWatches batches, then queued requests; what the
+//! server already answered is never sent again.
+
+mod common;
+
+use bytes::Bytes;
+use zk_proto::{AuthPacket, CreateMode, ErrorCode, EventType, KeeperState};
+use zk_session::testing::{FakeServer, Harness};
+use zk_session::{CloseReason, Event, Registration, Request, RequestError, Response, WatchKind};
+
+use common::{
+    SID, T, closes, config, connected, connected_with, data_reply, reg, replies, reply_ids,
+    requests, stat, watch_events,
+};
+
+#[test]
+fn reconnect_sends_auths_then_set_watches_then_queued_requests() {
+    let mut h = connected("a,b");
+    h.session
+        .add_auth("digest", Bytes::from_static(b"u:p"), h.now);
+    h.session.add_auth("ip", Bytes::from_static(b"x"), h.now);
+    let f = h.flush();
+    assert_eq!(f.len(), 2);
+    assert!(f.iter().all(|f| f.xid() == -4));
+    // a data watch and a persistent watch
+    let w = h
+        .session
+        .submit(Request::get_data("/w", true), h.now)
+        .unwrap();
+    let p = h
+        .session
+        .submit(
+            Request::AddWatch {
+                path: "/p".into(),
+                recursive: false,
+            },
+            h.now,
+        )
+        .unwrap();
+    let f = h.flush();
+    h.deliver(&data_reply(f[0].xid(), 100));
+    h.deliver(&FakeServer::ok(
+        f[1].xid(),
+        101,
+        &zk_proto::Response::AddWatch(zk_proto::ErrorResponse { err: ErrorCode::Ok }),
+    ));
+    // one written-but-unanswered, one never written
+    let lost = h
+        .session
+        .submit(Request::get_data("/lost", false), h.now)
+        .unwrap();
+    h.flush();
+    h.server_close();
+    let kept = h
+        .session
+        .submit(Request::get_data("/kept", false), h.now)
+        .unwrap();
+    let ev = h.take_events();
+    assert_eq!(replies(&ev).iter().filter(|r| r.0 == lost).count(), 1);
+    assert_eq!(
+        replies(&ev).last().unwrap(),
+        &(lost, Err(RequestError::ConnectionLoss))
+    );
+    // persistent holders hear of the disconnect
+    let Some(Event::State {
+        state,
+        registrations,
+    }) = ev.iter().find(|e| matches!(e, Event::State { .. }))
+    else {
+        panic!()
+    };
+    assert_eq!(*state, KeeperState::Disconnected);
+    assert!(registrations.contains(&reg(p, WatchKind::Persistent, "/p")));
+    assert!(registrations.contains(&reg(w, WatchKind::Data, "/w")));
+
+    let req = h.establish(T, SID);
+    assert_eq!(req.session_id, SID);
+    assert_eq!(req.last_zxid_seen, 101);
+    let f = h.flush();
+    let ops: Vec<i32> = f.iter().map(|f| f.request().op_code().to_i32()).collect();
+    assert_eq!(ops, vec![100, 100, 105, 4]);
+    assert!(
+        matches!(f[0].request(), zk_proto::Request::Auth(AuthPacket { scheme, .. }) if scheme == "digest")
+    );
+    assert!(
+        matches!(f[1].request(), zk_proto::Request::Auth(AuthPacket { scheme, .. }) if scheme == "ip")
+    );
+    let zk_proto::Request::SetWatches2(sw) = f[2].request() else {
+        panic!()
+    };
+    assert_eq!(sw.relative_zxid, 101);
+    assert_eq!(sw.data_watches, vec!["/w".to_string()]);
+    assert_eq!(sw.persistent_watches, vec!["/p".to_string()]);
+    h.deliver(&FakeServer::reply(f[2].xid(), 101, ErrorCode::Ok, None));
+    h.deliver(&data_reply(f[3].xid(), 102));
+    assert_eq!(
+        replies(&h.events),
+        vec![(
+            kept,
+            Ok(Response::GetData {
+                data: Bytes::from_static(b"v"),
+                stat: stat(1)
+            })
+        )]
+    );
+    // the persistent watch survived the reconnect and keeps firing
+    for _ in 0..2 {
+        h.deliver(&FakeServer::notification(
+            EventType::NodeDataChanged,
+            "/p",
+            103,
+        ));
+        assert!(matches!(h.events.last(), Some(Event::Watch(we))
+            if we.registrations == vec![reg(p, WatchKind::Persistent, "/p")]));
+    }
+}
+
+#[test]
+fn auth_added_while_disconnected_is_sent_after_the_handshake() {
+    let mut h = Harness::new(config("a"));
+    h.session
+        .add_auth("digest", Bytes::from_static(b"u:p"), h.now);
+    let id = h
+        .session
+        .submit(Request::get_data("/x", false), h.now)
+        .unwrap();
+    h.establish(T, SID);
+    let f = h.flush();
+    assert_eq!(f.len(), 2);
+    assert_eq!(f[0].xid(), -4);
+    assert_eq!(f[1].xid(), 1);
+    h.deliver(&FakeServer::reply(-4, 0, ErrorCode::Ok, None));
+    h.deliver(&data_reply(1, 1));
+    assert!(matches!(&replies(&h.events)[..], [(got, Ok(_))] if *got == id));
+}
+
+#[test]
+fn a_request_answered_before_its_write_was_reported_is_not_resent() {
+    let mut h = connected("a");
+    let a = h
+        .session
+        .submit(Request::get_data("/a", false), h.now)
+        .unwrap();
+    let b = h
+        .session
+        .submit(
+            Request::create("/b", Bytes::new(), CreateMode::Persistent),
+            h.now,
+        )
+        .unwrap();
+    // the driver wrote the bytes but reads before reporting the write
+    let bytes = h.session.send_buf().to_vec();
+    let f = requests(&h.server.feed(&bytes));
+    h.deliver(&data_reply(f[0].0, 5));
+    // b's reply arrives, but its body does not decode: the connection drops
+    h.deliver(&FakeServer::reply(f[1].0, 9, ErrorCode::Ok, None));
+    assert!(matches!(closes(&h)[0], CloseReason::Decode(_)));
+    assert_eq!(reply_ids(&h.events), vec![a, b]);
+    assert_eq!(replies(&h.events)[1].1, Err(RequestError::ConnectionLoss));
+    assert_eq!(h.session.outstanding(), 0);
+    h.establish(T, SID);
+    assert!(
+        requests(&h.flush()).is_empty(),
+        "the create is not sent twice"
+    );
+}
+
+#[test]
+fn set_watches_batches_10000_long_paths() {
+    let mut h = connected("a/root");
+    let n = 10_000;
+    let path = |i: usize| format!("/{}/{i:05}", "x".repeat(90));
+    for i in 0..n {
+        h.session
+            .submit(Request::get_data(path(i), true), h.now)
+            .unwrap();
+        if i % 500 == 499 {
+            for f in h.flush() {
+                h.deliver(&data_reply(f.xid(), 1));
+            }
+        }
+    }
+    assert_eq!(replies(&h.events).len(), n);
+    h.server_close();
+    h.establish(T, SID);
+    let f = h.flush();
+    let mut seen = Vec::new();
+    for fr in &f {
+        let zk_proto::Request::SetWatches(sw) = fr.request() else {
+            panic!("only SetWatches expected, got {:?}", fr.request().op_code())
+        };
+        let chars: usize = sw.data_watches.iter().map(String::len).sum();
+        assert!(chars <= 128 * 1024, "batch of {chars} path bytes");
+        seen.extend(sw.data_watches.iter().cloned());
+    }
+    assert!(f.len() >= 8, "{} batches", f.len());
+    seen.sort();
+    let mut want: Vec<String> = (0..n).map(|i| format!("/root{}", path(i))).collect();
+    want.sort();
+    assert_eq!(seen, want);
+}
+
+#[test]
+fn set_watches_batches_fit_max_frame_and_an_unfittable_path_is_dropped_with_an_event() {
+    let mut c = config("a");
+    c.max_frame_size = 256;
+    let mut h = connected_with(c);
+    let mut ids = Vec::new();
+    // 20 paths of 30 characters: about 680 bytes of paths
+    for i in 0..20 {
+        let p = format!("/{i:029}");
+        ids.push(h.session.submit(Request::get_data(p, true), h.now).unwrap());
+    }
+    // a path that fits a getData (≤ 256) but no SetWatches frame (header 36 + 4 + len)
+    let long = format!("/{}", "x".repeat(229));
+    let long_id = h
+        .session
+        .submit(Request::exists(long.clone(), true), h.now)
+        .unwrap();
+    for (xid, _) in requests(&h.flush()) {
+        h.deliver(&data_reply(xid, 5));
+    }
+    assert_eq!(h.session.watches().count(), 21);
+    h.server_close();
+    h.take_events();
+    h.establish(T, SID);
+    let sw = requests(&h.flush());
+    assert!(sw.len() >= 3, "several batches: {}", sw.len());
+    let mut sent = Vec::new();
+    for (_, r) in &sw {
+        let size = zk_proto::RequestHeader::LEN + zk_proto::Encode::encoded_len(r);
+        assert!(size <= 256, "frame of {size} bytes");
+        let zk_proto::Request::SetWatches(s) = r else {
+            panic!("{r:?}")
+        };
+        sent.extend(s.data_watches.iter().cloned());
+        assert!(s.exist_watches.is_empty() && s.child_watches.is_empty());
+    }
+    assert_eq!(sent.len(), 20);
+    assert!(!sent.contains(&long));
+    let ev = h.take_events();
+    assert_eq!(
+        watch_events(&ev),
+        vec![(
+            EventType::DataWatchRemoved,
+            long.clone(),
+            vec![Registration {
+                id: long_id,
+                kind: WatchKind::Data,
+                path: long
+            }]
+        )]
+    );
+    assert_eq!(h.session.watches().count(), 20);
+}

@@ -1,0 +1,185 @@
+//! How a session ends: auth failure, close (with requests in flight, by timeout, while
+//! connecting), and client-side expiry.
+
+mod common;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use zk_proto::{ErrorCode, KeeperState};
+use zk_session::testing::{FakeServer, Harness};
+use zk_session::{CloseReason, Event, Request, RequestError, SessionState, SubmitError};
+
+use common::{
+    SID, T, closes, config, connected, connected_with, data_reply, replies, stat, states,
+};
+
+#[test]
+fn auth_failure_is_terminal() {
+    let mut h = connected("a");
+    let id = h
+        .session
+        .submit(Request::get_data("/x", false), h.now)
+        .unwrap();
+    h.session
+        .add_auth("digest", Bytes::from_static(b"bad"), h.now);
+    h.flush();
+    h.deliver(&FakeServer::reply(-4, 0, ErrorCode::AuthFailed, None));
+    assert_eq!(h.session.state(), SessionState::AuthFailed);
+    assert_eq!(
+        replies(&h.events),
+        vec![(id, Err(RequestError::AuthFailed))]
+    );
+    assert_eq!(states(&h.events), vec![KeeperState::AuthFailed]);
+    assert!(
+        h.session
+            .submit(Request::get_data("/x", false), h.now)
+            .is_err()
+    );
+}
+
+#[test]
+fn close_with_requests_in_flight() {
+    let mut h = connected("a");
+    let written = h
+        .session
+        .submit(Request::get_data("/a", false), h.now)
+        .unwrap();
+    let fa = h.flush();
+    // a large write fills the send buffer past its high-water mark, so /c stays queued
+    let big = h
+        .session
+        .submit(Request::set_data("/big", vec![0u8; 70_000], -1), h.now)
+        .unwrap();
+    let queued = h
+        .session
+        .submit(Request::get_data("/c", false), h.now)
+        .unwrap();
+    h.session.close(h.now);
+    h.pump();
+    assert_eq!(h.session.state(), SessionState::Closing);
+    assert_eq!(
+        replies(&h.events),
+        vec![(queued, Err(RequestError::Closing))]
+    );
+    h.session.close(h.now); // harmless
+    assert!(matches!(
+        h.session.submit(Request::get_data("/d", false), h.now),
+        Err(SubmitError::NotAccepting(SessionState::Closing))
+    ));
+    let f = h.flush();
+    assert_eq!(f.len(), 2);
+    assert_eq!(f[1].request(), &zk_proto::Request::CloseSession);
+    h.deliver(&data_reply(fa[0].xid(), 1));
+    h.deliver(&FakeServer::ok(
+        f[0].xid(),
+        2,
+        &zk_proto::Response::SetData(zk_proto::SetDataResponse { stat: stat(1) }),
+    ));
+    assert_eq!(h.session.state(), SessionState::Closing);
+    h.deliver(&FakeServer::reply(f[1].xid(), 3, ErrorCode::Ok, None));
+    assert_eq!(h.session.state(), SessionState::Closed);
+    let r = replies(&h.events);
+    assert_eq!(r.len(), 3, "every request completed exactly once: {r:?}");
+    assert!(r.iter().any(|(id, r)| *id == written && r.is_ok()));
+    assert!(r.iter().any(|(id, r)| *id == big && r.is_ok()));
+    assert_eq!(states(&h.events), vec![KeeperState::Closed]);
+    assert_eq!(closes(&h), vec![CloseReason::SessionEnded]);
+}
+
+#[test]
+fn close_timeout_then_closed() {
+    let mut h = connected("a");
+    let id = h
+        .session
+        .submit(Request::get_data("/a", false), h.now)
+        .unwrap();
+    h.flush();
+    h.session.close(h.now);
+    h.flush();
+    h.advance(Duration::from_secs(3));
+    assert_eq!(h.session.state(), SessionState::Closed);
+    assert_eq!(replies(&h.events), vec![(id, Err(RequestError::Closing))]);
+    h.session.close(h.now);
+    assert_eq!(h.session.poll_timeout(), None);
+}
+
+#[test]
+fn close_while_connecting_is_immediate() {
+    let mut h = Harness::new(config("a"));
+    let id = h
+        .session
+        .submit(Request::get_data("/a", false), h.now)
+        .unwrap();
+    h.session.close(h.now);
+    h.pump();
+    assert_eq!(h.session.state(), SessionState::Closed);
+    assert_eq!(replies(&h.events), vec![(id, Err(RequestError::Closing))]);
+}
+
+#[test]
+fn a_long_close_timeout_ends_closed_not_expired() {
+    let mut c = config("a");
+    c.close_timeout = Duration::from_secs(120);
+    let mut h = connected_with(c);
+    h.session.close(h.now);
+    h.flush();
+    // 4/3 T = 40 s pass without a word from the server
+    h.advance(Duration::from_secs(60));
+    assert_ne!(h.session.state(), SessionState::Expired);
+    while h.session.state() == SessionState::Closing {
+        h.run_next_timer();
+    }
+    assert_eq!(h.session.state(), SessionState::Closed);
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        Event::State {
+            state: KeeperState::Closed,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn client_side_expiry_after_four_thirds_without_a_server() {
+    let mut h = connected("a");
+    let heard = h.now;
+    h.server_close();
+    let id = h
+        .session
+        .submit(Request::get_data("/x", false), h.now)
+        .unwrap();
+    // every reconnect fails
+    while h.session.state() != SessionState::Expired {
+        if h.pending_connect().is_some() {
+            h.refuse();
+        } else {
+            h.run_next_timer().unwrap();
+        }
+        assert!(h.now <= heard + Duration::from_secs(40));
+    }
+    assert_eq!(h.now, heard + Duration::from_secs(40));
+    assert_eq!(
+        replies(&h.events),
+        vec![(id, Err(RequestError::SessionExpired))]
+    );
+    assert_eq!(states(&h.events).last(), Some(&KeeperState::Expired));
+    assert_eq!(h.session.poll_transport(h.now), None);
+}
+
+#[test]
+fn client_side_expiry_can_be_turned_off() {
+    let mut c = config("a");
+    c.client_side_expiry = false;
+    let mut h = Harness::new(c);
+    h.establish(T, SID);
+    h.server_close();
+    for _ in 0..200 {
+        if h.pending_connect().is_some() {
+            h.refuse();
+        } else {
+            h.run_next_timer().unwrap();
+        }
+    }
+    assert_eq!(h.session.state(), SessionState::Connecting);
+}

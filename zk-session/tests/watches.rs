@@ -1,0 +1,238 @@
+//! Watches: events in wire order, registrations on missing nodes, persistent watches
+//! and removal events.
+
+mod common;
+
+use zk_proto::{ErrorCode, EventType};
+use zk_session::testing::{FakeServer, Harness};
+use zk_session::{Event, Registration, Request, Response, SubmitError, WatchKind, WatcherType};
+
+use common::{SID, T, config, connected, data_reply, reg, replies, requests, stat, watch_events};
+
+#[test]
+fn watch_event_precedes_the_reply_that_follows_it() {
+    let mut h = connected("a");
+    let w = h
+        .session
+        .submit(Request::get_data("/p", true), h.now)
+        .unwrap();
+    let f = h.flush();
+    h.deliver(&data_reply(f[0].xid(), 1));
+    let s = h
+        .session
+        .submit(Request::set_data("/p", &b"x"[..], -1), h.now)
+        .unwrap();
+    let f = h.flush();
+    let mut bytes = FakeServer::notification(EventType::NodeDataChanged, "/p", 2);
+    bytes.extend(FakeServer::ok(
+        f[0].xid(),
+        2,
+        &zk_proto::Response::SetData(zk_proto::SetDataResponse { stat: stat(2) }),
+    ));
+    h.deliver(&bytes);
+    let ev = h.take_events();
+    assert!(
+        matches!(&ev[1], Event::Watch(we) if we.event_type == EventType::NodeDataChanged
+        && we.path == "/p" && we.registrations == vec![reg(w, WatchKind::Data, "/p")])
+    );
+    assert!(
+        matches!(&ev[2], Event::Reply { id, result: Ok(Response::SetData(_)), registration: None } if *id == s)
+    );
+    // one-shot: a second change fires nothing
+    h.deliver(&FakeServer::notification(
+        EventType::NodeDataChanged,
+        "/p",
+        3,
+    ));
+    let ev = h.take_events();
+    assert!(matches!(&ev[0], Event::Watch(we) if we.registrations.is_empty()));
+}
+
+#[test]
+fn exists_on_missing_node_registers_an_exist_watch() {
+    let mut h = connected("a");
+    let id = h
+        .session
+        .submit(Request::exists("/m", true), h.now)
+        .unwrap();
+    let f = h.flush();
+    h.deliver(&FakeServer::reply(f[0].xid(), 1, ErrorCode::NoNode, None));
+    assert_eq!(replies(&h.events), vec![(id, Ok(Response::Exists(None)))]);
+    h.deliver(&FakeServer::notification(EventType::NodeCreated, "/m", 2));
+    assert!(matches!(h.events.last(), Some(Event::Watch(we))
+        if we.registrations == vec![reg(id, WatchKind::Exist, "/m")]));
+    // a failed getData registers nothing
+    h.session
+        .submit(Request::get_data("/gone", true), h.now)
+        .unwrap();
+    let f = h.flush();
+    h.deliver(&FakeServer::reply(f[0].xid(), 3, ErrorCode::NoNode, None));
+    h.deliver(&FakeServer::notification(
+        EventType::NodeCreated,
+        "/gone",
+        4,
+    ));
+    assert!(matches!(h.events.last(), Some(Event::Watch(we)) if we.registrations.is_empty()));
+}
+
+#[test]
+fn add_watch_answered_no_node_registers_like_java() {
+    let mut h = connected("a");
+    let id = h
+        .session
+        .submit(
+            Request::AddWatch {
+                path: "/missing".into(),
+                recursive: false,
+            },
+            h.now,
+        )
+        .unwrap();
+    let f = requests(&h.flush());
+    h.deliver(&FakeServer::reply(f[0].0, 3, ErrorCode::NoNode, None));
+    let r = Registration {
+        id,
+        kind: WatchKind::Persistent,
+        path: "/missing".into(),
+    };
+    assert_eq!(
+        h.take_events(),
+        vec![Event::Reply {
+            id,
+            result: Ok(Response::AddWatch),
+            registration: Some(r.clone()),
+        }]
+    );
+    h.deliver(&FakeServer::notification(
+        EventType::NodeCreated,
+        "/missing",
+        4,
+    ));
+    assert_eq!(watch_events(&h.events)[0].2, vec![r]);
+}
+
+#[test]
+fn persistent_recursive_and_removal_events() {
+    // a 3.9+ server: watcher type 5 goes on the wire as it is
+    let mut c = config("a");
+    c.persistent_watcher_types = true;
+    let mut h = Harness::new(c);
+    h.establish(T, SID);
+    h.take_events();
+    let r = h
+        .session
+        .submit(
+            Request::AddWatch {
+                path: "/t".into(),
+                recursive: true,
+            },
+            h.now,
+        )
+        .unwrap();
+    let f = h.flush();
+    h.deliver(&FakeServer::ok(
+        f[0].xid(),
+        1,
+        &zk_proto::Response::AddWatch(zk_proto::ErrorResponse { err: ErrorCode::Ok }),
+    ));
+    for _ in 0..2 {
+        h.deliver(&FakeServer::notification(
+            EventType::NodeCreated,
+            "/t/a/b",
+            2,
+        ));
+        assert!(matches!(h.events.last(), Some(Event::Watch(we))
+            if we.registrations == vec![reg(r, WatchKind::PersistentRecursive, "/t")]));
+    }
+    // server-side removal of all persistent-recursive watches on /t
+    let rm = h
+        .session
+        .submit(
+            Request::RemoveWatches {
+                path: "/t".into(),
+                watcher_type: WatcherType::PersistentRecursive,
+                registration: None,
+                local: false,
+            },
+            h.now,
+        )
+        .unwrap();
+    let f = h.flush();
+    assert!(
+        matches!(f[0].request(), zk_proto::Request::RemoveWatches(r) if r.watcher_type.to_i32() == 5)
+    );
+    h.deliver(&FakeServer::reply(f[0].xid(), 3, ErrorCode::Ok, None));
+    let ev = h.take_events();
+    let n = ev.len();
+    assert!(
+        matches!(&ev[n - 2], Event::Watch(we) if we.event_type == EventType::PersistentWatchRemoved)
+    );
+    assert_eq!(
+        ev[n - 1],
+        Event::Reply {
+            id: rm,
+            result: Ok(Response::RemoveWatches),
+            registration: None,
+        }
+    );
+    // nothing left to remove
+    assert!(matches!(
+        h.session.submit(
+            Request::RemoveWatches {
+                path: "/t".into(),
+                watcher_type: WatcherType::Any,
+                registration: None,
+                local: true
+            },
+            h.now
+        ),
+        Err(SubmitError::NoWatcher { .. })
+    ));
+}
+
+#[test]
+fn local_removal_of_one_registration() {
+    let mut h = connected("a");
+    let a = h
+        .session
+        .submit(Request::get_children("/c", true), h.now)
+        .unwrap();
+    let b = h
+        .session
+        .submit(Request::get_children("/c", true), h.now)
+        .unwrap();
+    let f = h.flush();
+    for x in &f {
+        h.deliver(&FakeServer::ok(
+            x.xid(),
+            1,
+            &zk_proto::Response::GetChildren(zk_proto::GetChildrenResponse { children: vec![] }),
+        ));
+    }
+    h.take_events();
+    h.session
+        .submit(
+            Request::RemoveWatches {
+                path: "/c".into(),
+                watcher_type: WatcherType::Children,
+                registration: Some(a),
+                local: true,
+            },
+            h.now,
+        )
+        .unwrap();
+    h.pump();
+    assert!(h.flush().is_empty(), "local removal sends nothing");
+    let ev = h.take_events();
+    assert!(
+        matches!(&ev[0], Event::Watch(we) if we.event_type == EventType::ChildWatchRemoved
+        && we.registrations == vec![reg(a, WatchKind::Child, "/c")])
+    );
+    h.deliver(&FakeServer::notification(
+        EventType::NodeChildrenChanged,
+        "/c",
+        2,
+    ));
+    assert!(matches!(h.events.last(), Some(Event::Watch(we))
+        if we.registrations == vec![reg(b, WatchKind::Child, "/c")]));
+}
