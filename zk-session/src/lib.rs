@@ -213,6 +213,8 @@
 //! assert_eq!(written.len(), 4 + 45 + 4 + 8 + 4 + 13 + 1); // handshake, then getData
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod chroot;
 mod config;
 mod connect_string;
