@@ -108,7 +108,7 @@ impl Client {
         let now = Instant::now();
         let mut session = Session::new(options.session_config(connect_string), now)?;
         for (scheme, auth) in &options.auth {
-            session.add_auth(scheme, auth.clone(), now);
+            session.add_auth(scheme, auth.clone(), now)?;
         }
         Ok(Client {
             session,
@@ -481,7 +481,7 @@ impl Client {
         if state.is_terminal() || state == SessionState::Closing {
             return Err(Error::for_state(state));
         }
-        self.session.add_auth(scheme, auth.into(), Instant::now());
+        self.session.add_auth(scheme, auth.into(), Instant::now())?;
         self.confirm_auth()
     }
 

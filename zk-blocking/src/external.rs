@@ -73,7 +73,7 @@ impl ExternalDriver {
         let now = Instant::now();
         let mut session = Session::new(options.session_config(connect_string), now)?;
         for (scheme, auth) in &options.auth {
-            session.add_auth(scheme, auth.clone(), now);
+            session.add_auth(scheme, auth.clone(), now)?;
         }
         Ok(ExternalDriver {
             session,
@@ -156,11 +156,13 @@ impl ExternalDriver {
         Ok(id)
     }
 
-    /// Adds credentials (sent now if connected, and after every reconnect).
-    pub fn add_auth(&mut self, scheme: &str, auth: impl Into<Bytes>) {
+    /// Adds credentials (sent now if connected, and after every reconnect). Fails when
+    /// the session is closing or over, or the auth packet exceeds `max_frame_size`.
+    pub fn add_auth(&mut self, scheme: &str, auth: impl Into<Bytes>) -> Result<()> {
         let now = Instant::now();
-        self.session.add_auth(scheme, auth.into(), now);
+        self.session.add_auth(scheme, auth.into(), now)?;
         self.write_all(now);
+        Ok(())
     }
 
     /// Starts closing the session; keep processing until [`ExternalDriver::state`] is

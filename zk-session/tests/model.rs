@@ -431,9 +431,14 @@ impl Model {
             }
             Action::AddAuth { ok } => {
                 let scheme = if *ok { "digest" } else { "bad" };
-                self.h
+                let open = !self.h.session.state().is_terminal()
+                    && self.h.session.state() != zk_session::SessionState::Closing;
+                let accepted = self
+                    .h
                     .session
-                    .add_auth(scheme, Bytes::from_static(b"u:p"), self.h.now);
+                    .add_auth(scheme, Bytes::from_static(b"u:p"), self.h.now)
+                    .is_ok();
+                assert_eq!(accepted, open, "add_auth accepted iff the session is open");
                 self.h.pump();
             }
             Action::ProbeResult { rw } => {

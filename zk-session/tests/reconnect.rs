@@ -17,8 +17,11 @@ use common::{
 fn reconnect_sends_auths_then_set_watches_then_queued_requests() {
     let mut h = connected("a,b");
     h.session
-        .add_auth("digest", Bytes::from_static(b"u:p"), h.now);
-    h.session.add_auth("ip", Bytes::from_static(b"x"), h.now);
+        .add_auth("digest", Bytes::from_static(b"u:p"), h.now)
+        .unwrap();
+    h.session
+        .add_auth("ip", Bytes::from_static(b"x"), h.now)
+        .unwrap();
     let f = h.flush();
     assert_eq!(f.len(), 2);
     assert!(f.iter().all(|f| f.xid() == -4));
@@ -119,7 +122,8 @@ fn reconnect_sends_auths_then_set_watches_then_queued_requests() {
 fn auth_added_while_disconnected_is_sent_after_the_handshake() {
     let mut h = Harness::new(config("a"));
     h.session
-        .add_auth("digest", Bytes::from_static(b"u:p"), h.now);
+        .add_auth("digest", Bytes::from_static(b"u:p"), h.now)
+        .unwrap();
     let id = h
         .session
         .submit(Request::get_data("/x", false), h.now)

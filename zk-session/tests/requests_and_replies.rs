@@ -325,3 +325,25 @@ fn an_oversize_frame_for_another_xid_fails_nothing_as_too_large() {
         )]
     );
 }
+
+#[test]
+fn an_auth_packet_over_the_frame_limit_is_refused_and_never_sent() {
+    let mut c = config("a");
+    c.max_frame_size = 1024;
+    let mut h = connected_with(c);
+    let refused = h
+        .session
+        .add_auth("digest", Bytes::from(vec![b'x'; 2000]), h.now);
+    assert!(
+        matches!(refused, Err(SubmitError::TooLarge { max: 1024, size }) if size > 2000),
+        "{refused:?}"
+    );
+    assert!(h.flush().is_empty(), "a refused auth must not be sent");
+    // Nothing was recorded either: a reconnect replays no auth.
+    h.server_close();
+    h.establish(T, SID);
+    assert!(
+        h.flush().iter().all(|f| f.xid() != -4),
+        "a refused auth was replayed after reconnect"
+    );
+}

@@ -22,7 +22,8 @@ fn auth_failure_is_terminal() {
         .submit(Request::get_data("/x", false), h.now)
         .unwrap();
     h.session
-        .add_auth("digest", Bytes::from_static(b"bad"), h.now);
+        .add_auth("digest", Bytes::from_static(b"bad"), h.now)
+        .unwrap();
     h.flush();
     h.deliver(&FakeServer::reply(-4, 0, ErrorCode::AuthFailed, None));
     assert_eq!(h.session.state(), SessionState::AuthFailed);
@@ -182,4 +183,19 @@ fn client_side_expiry_can_be_turned_off() {
         }
     }
     assert_eq!(h.session.state(), SessionState::Connecting);
+}
+
+#[test]
+fn add_auth_after_the_session_ended_is_refused() {
+    let mut h = connected("a");
+    h.session.close(h.now);
+    h.flush();
+    let refused = h
+        .session
+        .add_auth("digest", Bytes::from_static(b"u:p"), h.now);
+    assert_eq!(
+        refused,
+        Err(SubmitError::NotAccepting(SessionState::Closing))
+    );
+    assert!(h.flush().is_empty(), "a refused auth must not be sent");
 }

@@ -140,14 +140,12 @@ impl ClientWire {
             let mut again = bytes::BytesMut::new();
             request.encode_frame(h.xid, &mut again);
             assert_eq!(&again[4..], &frame[..], "client request not canonical");
-            if !matches!(request, zk_proto::Request::Auth(_)) {
-                assert!(
-                    frame.len() <= max_frame,
-                    "client wrote a {} byte {:?} frame, above max_frame_size {max_frame}",
-                    frame.len(),
-                    request.op_code()
-                );
-            }
+            assert!(
+                frame.len() <= max_frame,
+                "client wrote a {} byte {:?} frame, above max_frame_size {max_frame}",
+                frame.len(),
+                request.op_code()
+            );
             match h.xid {
                 xid::PING => assert_eq!(request, zk_proto::Request::Ping, "xid -2"),
                 xid::AUTH => assert!(matches!(request, zk_proto::Request::Auth(_)), "xid -4"),
@@ -546,11 +544,27 @@ impl Driver {
     }
 
     pub(crate) fn add_auth(&mut self, scheme: &str, auth: &[u8]) {
-        if !self.s.state().is_terminal() && self.s.state() != SessionState::Closing {
-            self.auth_bytes += 4 + 8 + 4 + 4 + scheme.len() + 4 + auth.len();
+        let accepting = !self.s.state().is_terminal() && self.s.state() != SessionState::Closing;
+        let frame_len = 8 + 4 + 4 + scheme.len() + 4 + auth.len();
+        match self
+            .s
+            .add_auth(scheme, Bytes::copy_from_slice(auth), self.now)
+        {
+            Ok(()) => {
+                assert!(accepting, "a closing or ended session accepted an auth");
+                assert!(
+                    frame_len <= self.max_frame,
+                    "an auth packet over max_frame_size was accepted"
+                );
+                self.auth_bytes += 4 + frame_len;
+            }
+            Err(SubmitError::NotAccepting(_)) => assert!(!accepting, "auth refused while open"),
+            Err(SubmitError::TooLarge { size, max }) => {
+                assert_eq!(size, frame_len, "auth frame length miscounted");
+                assert!(size > max, "auth refused under the limit");
+            }
+            Err(other) => panic!("unexpected add_auth error {other:?}"),
         }
-        self.s
-            .add_auth(scheme, Bytes::copy_from_slice(auth), self.now);
         self.pump();
     }
 

@@ -517,16 +517,29 @@ impl Session {
 
     /// Adds credentials: sent now if connected, and again (all of them, in the order
     /// added) on every reconnect. A rejection makes the session `AuthFailed`.
-    pub fn add_auth(&mut self, scheme: &str, auth: Bytes, now: Instant) {
+    ///
+    /// Refused, with nothing recorded or sent, when the session is closing or over
+    /// ([`SubmitError::NotAccepting`]) or when the auth packet would exceed
+    /// `max_frame_size` ([`SubmitError::TooLarge`]): the server would drop every
+    /// connection that carried it.
+    pub fn add_auth(&mut self, scheme: &str, auth: Bytes, now: Instant) -> Result<(), SubmitError> {
         if self.state.is_terminal() || self.state == SessionState::Closing {
-            return;
+            return Err(SubmitError::NotAccepting(self.state));
         }
-        self.auths.push((scheme.to_string(), auth.clone()));
+        let req = zk_proto::Request::Auth(AuthPacket::new(scheme, auth.clone()));
+        let size = req.frame_len();
+        if size > self.max_frame {
+            return Err(SubmitError::TooLarge {
+                size,
+                max: self.max_frame,
+            });
+        }
+        self.auths.push((scheme.to_string(), auth));
         if let Some(c) = self.conn.as_mut().filter(|c| c.phase == Phase::Established) {
-            let req = zk_proto::Request::Auth(AuthPacket::new(scheme, auth));
             write_frame(c, &req, xid::AUTH, now);
         }
         self.update_timers();
+        Ok(())
     }
 
     /// Closes the session: requests not yet written fail with `Closing`, closeSession
