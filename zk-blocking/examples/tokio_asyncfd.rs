@@ -107,7 +107,7 @@ async fn session(connect_string: &str, name: &str) -> Result<i64, Box<dyn Error>
                 );
                 saw_watch = true;
             }
-            Event::State { .. } => {}
+            Event::State { .. } | Event::Overflow { .. } => {}
         }
         Ok(false)
     })

@@ -909,6 +909,16 @@ impl Client {
                 zk_session::Event::State { state, .. } => {
                     self.events.push_back(Event::Session(state));
                 }
+                zk_session::Event::Overflow {
+                    dropped,
+                    registrations,
+                } => {
+                    let watches = registrations
+                        .iter()
+                        .map(WatchHandle::from_registration)
+                        .collect();
+                    self.events.push_back(Event::Overflow { dropped, watches });
+                }
             }
         }
     }

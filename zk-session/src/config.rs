@@ -79,6 +79,14 @@ pub struct Config {
     ///
     /// Set it for 3.9+ servers to remove only the persistent kind asked for.
     pub persistent_watcher_types: bool,
+    /// Most watch notifications and connection-state events the session keeps queued
+    /// for [`crate::Session::poll_event`] while the application does not drain them.
+    /// Beyond it, further notifications and non-terminal state changes are dropped
+    /// and summed up in one [`crate::Event::Overflow`] (queued where the first was
+    /// dropped) that names every registration affected, so no watch holder waits
+    /// for an event that will never come. Replies are never dropped: they are bounded
+    /// by the requests the application submitted. Default 100,000.
+    pub max_queued_events: usize,
     /// Seed for the host shuffle and backoff jitter. Drivers should draw it from OS
     /// entropy; tests fix it. Default 0.
     pub seed: u64,
@@ -96,6 +104,7 @@ impl Config {
             request_timeout: None,
             client_side_expiry: true,
             close_timeout: Duration::from_secs(3),
+            max_queued_events: 100_000,
             reconnect_backoff: Duration::from_secs(1),
             max_reconnect_backoff: Duration::from_secs(30),
             persistent_watcher_types: false,
@@ -124,6 +133,9 @@ impl Config {
         }
         if !(64..=i32::MAX as usize).contains(&self.max_frame_size) {
             return Err(ConfigError::BadMaxFrameSize(self.max_frame_size));
+        }
+        if self.max_queued_events == 0 {
+            return Err(ConfigError::ZeroQueuedEvents);
         }
         if self.request_timeout == Some(Duration::ZERO) {
             return Err(ConfigError::ZeroDuration("request_timeout"));

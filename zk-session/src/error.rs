@@ -59,6 +59,9 @@ pub enum ConfigError {
         "reconnect_backoff is larger than max_reconnect_backoff: make the first no larger than the cap"
     )]
     BadBackoff,
+    /// `max_queued_events` is 0.
+    #[error("max_queued_events is 0: allow at least one queued event (default 100,000)")]
+    ZeroQueuedEvents,
 }
 
 /// A request refused by [`crate::Session::submit`] before anything was queued. Nothing
@@ -185,6 +188,10 @@ pub enum CloseReason {
     /// A read-write server was found while connected read-only.
     #[error("moving to a read-write server")]
     MovingToReadWrite,
+    /// The server's handshake answer cannot start a session: session id 0 with a
+    /// positive timeout, or a password that is not 16 bytes. The next host is tried.
+    #[error("invalid handshake answer: {0}")]
+    InvalidHandshake(&'static str),
     /// The session reached a terminal state.
     #[error("session ended")]
     SessionEnded,

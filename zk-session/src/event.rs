@@ -66,6 +66,19 @@ pub enum Event {
         /// The registrations to tell (the default watcher should hear it too).
         registrations: Vec<Registration>,
     },
+    /// The application left more than [`crate::Config::max_queued_events`] events
+    /// unread, so the session dropped `dropped` watch notifications and connection
+    /// state changes instead of queueing them. Treat it as a disconnect: every
+    /// registration named may have missed events (one-shot ones among them may have
+    /// fired and be gone), so re-read what they watch. Comes where the first dropped
+    /// event would have been; at most one is queued at a time.
+    Overflow {
+        /// How many events were dropped.
+        dropped: u64,
+        /// The registrations the dropped events would have reached, and every live
+        /// registration if a state change was dropped.
+        registrations: Vec<Registration>,
+    },
 }
 
 /// One notification (or watch removal) and every registration it fired.
@@ -78,7 +91,7 @@ pub struct WatchEvent {
     pub path: String,
     /// The zxid of the change (−1 from servers before 3.9 and for removals).
     pub zxid: i64,
-    /// The registrations fired; one-shot ones are now gone. Empty if none matched
-    /// (deliver to the default watcher).
+    /// The registrations fired (never empty: a notification that fires no live
+    /// registration is dropped); one-shot ones are now gone.
     pub registrations: Vec<Registration>,
 }

@@ -220,6 +220,7 @@ mod config;
 mod connect_string;
 mod error;
 mod event;
+mod event_queue;
 mod hosts;
 mod id;
 mod pending;
@@ -238,6 +239,7 @@ pub use config::{Config, DEFAULT_MAX_FRAME_SIZE, MAX_DURATION, SessionCredential
 pub use connect_string::{ConnectString, DEFAULT_PORT, HostAddr};
 pub use error::{CloseReason, ConfigError, DisconnectCause, RequestError, SubmitError};
 pub use event::{Event, Transport, WatchEvent};
+pub use event_queue::EventQueue;
 pub use id::{ConnId, RequestId};
 pub use request::{CONFIG_NODE, Request, Response};
 pub use session::Session;

@@ -351,7 +351,11 @@ impl Driver {
                 };
                 self.observe(to, "event");
             }
-            Event::Watch(_) => {}
+            Event::Watch(w) => assert!(
+                !w.registrations.is_empty(),
+                "a watch event that fires no registration: {w:?}"
+            ),
+            Event::Overflow { .. } => {}
         }
     }
 

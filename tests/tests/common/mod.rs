@@ -123,7 +123,7 @@ pub fn states(events: &[Event]) -> Vec<KeeperState> {
         .iter()
         .filter_map(|e| match e {
             Event::Session(s) => Some(*s),
-            Event::Watch(_) => None,
+            Event::Watch(_) | Event::Overflow { .. } => None,
         })
         .collect()
 }

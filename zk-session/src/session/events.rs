@@ -12,19 +12,45 @@ use super::Session;
 
 impl Session {
     pub(super) fn reply(&mut self, id: RequestId, result: Result<Response, RequestError>) {
-        self.events.push_back(Event::Reply {
+        self.reply_with(id, result, None);
+    }
+
+    /// Queues the one reply of `id`, unless its driver abandoned it.
+    pub(super) fn reply_with(
+        &mut self,
+        id: RequestId,
+        result: Result<Response, RequestError>,
+        registration: Option<Registration>,
+    ) {
+        if self.is_abandoned(id) {
+            self.abandoned.remove(&id);
+            return;
+        }
+        self.events.push(Event::Reply {
             id,
             result,
-            registration: None,
+            registration,
         });
     }
 
+    /// Whether the driver gave up on `id` ([`Session::abandon`]).
+    pub(super) fn is_abandoned(&self, id: RequestId) -> bool {
+        !self.abandoned.is_empty() && self.abandoned.contains(&id)
+    }
+
+    /// Queues a state change naming every registration (non-terminal ones may
+    /// overflow: see [`crate::Config::max_queued_events`]).
     pub(super) fn state_event(&mut self, state: KeeperState) {
         let registrations = self.watches.all();
-        self.events.push_back(Event::State {
+        self.events.push(Event::State {
             state,
             registrations,
         });
+    }
+
+    /// Queues a server notification (it may overflow).
+    pub(super) fn push_watch_event(&mut self, event: WatchEvent) {
+        self.events.push(Event::Watch(event));
     }
 
     pub(super) fn removed_events(&mut self, path: &str, removed: Vec<Registration>) {
@@ -46,7 +72,7 @@ impl Session {
                 .cloned()
                 .collect();
             if !regs.is_empty() {
-                self.events.push_back(Event::Watch(WatchEvent {
+                self.events.push(Event::Watch(WatchEvent {
                     event_type,
                     path: path.to_string(),
                     zxid: -1,

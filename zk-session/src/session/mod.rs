@@ -10,7 +10,7 @@ mod replies;
 mod requests;
 mod terminal;
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -21,6 +21,7 @@ use crate::config::{Config, SessionCredentials};
 use crate::connect_string::HostAddr;
 use crate::error::{CloseReason, ConfigError, DisconnectCause, RequestError, SubmitError};
 use crate::event::{Event, Transport};
+use crate::event_queue::EventQueue;
 use crate::hosts::HostList;
 use crate::id::{ConnId, RequestId};
 use crate::pending::{InFlight, InFlightKind, InFlightQueue, UserRequest};
@@ -81,7 +82,7 @@ pub struct Session {
     conn: Option<Conn>,
     next_dial: Option<(HostAddr, Instant)>,
     transports: VecDeque<Transport>,
-    events: VecDeque<Event>,
+    events: EventQueue,
     queue: VecDeque<UserRequest>,
     in_flight: InFlightQueue,
     last_answered: Option<i32>,
@@ -93,6 +94,11 @@ pub struct Session {
     ro_probe_interval: Duration,
     ro_probe_at: Option<Instant>,
     ro_probe_next: usize,
+    /// Requests whose driver gave up on them: their replies are discarded and they
+    /// register no watch.
+    abandoned: HashSet<RequestId>,
+    /// Notifications that fired no live registration (dropped, as Java drops them).
+    stray_notifications: u64,
 }
 
 impl Session {
@@ -130,7 +136,7 @@ impl Session {
             conn: None,
             next_dial: None,
             transports: VecDeque::new(),
-            events: VecDeque::new(),
+            events: EventQueue::new(config.max_queued_events),
             queue: VecDeque::new(),
             in_flight: InFlightQueue::default(),
             last_answered: None,
@@ -142,6 +148,8 @@ impl Session {
             ro_probe_interval: RO_PROBE_MIN,
             ro_probe_at: None,
             ro_probe_next: 0,
+            abandoned: HashSet::new(),
+            stray_notifications: 0,
         };
         s.choose_next_host(now);
         s.update_timers();
@@ -187,6 +195,11 @@ impl Session {
                 .count()
     }
 
+    /// Events queued for [`Session::poll_event`] (replies included).
+    pub fn queued_events(&self) -> usize {
+        self.events.len()
+    }
+
     /// The chroot in use.
     pub fn chroot(&self) -> &Chroot {
         &self.chroot
@@ -201,6 +214,14 @@ impl Session {
     /// The live registration made by the request `id`, if it is still live.
     pub fn registration(&self, id: RequestId) -> Option<&Registration> {
         self.watches.get(id)
+    }
+
+    /// Notifications the server sent that fired no live registration (a watch removed
+    /// or abandoned here that the server still held, or the second of the two
+    /// NodeDeleted notifications a 3.8 server sends after a reconnect). They are
+    /// dropped, as Java drops them; this counts them.
+    pub fn stray_notifications(&self) -> u64 {
+        self.stray_notifications
     }
 
     /// Makes the next ordinary xid `xid` (tests of the wrap-around).
@@ -252,7 +273,7 @@ impl Session {
     /// The next event for the application, in wire order.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.events.pop()
     }
 
     /// Bytes to write to the current connection ([`Session::current_conn`]). Report
@@ -513,6 +534,39 @@ impl Session {
         self.fill_send(now);
         self.update_timers();
         Ok(id)
+    }
+
+    /// Gives up on the request `id` (for example: its caller's own timeout passed).
+    /// No [`Event::Reply`] will come for it, and no watch stays registered by it: a
+    /// request not yet written is never sent; one in flight has its reply discarded
+    /// and registers nothing; a reply already queued for [`Session::poll_event`] is
+    /// taken back, with the registration it made. If the server already holds the
+    /// watch, its notification fires no registration and is dropped.
+    ///
+    /// Returns whether `id` was outstanding (or its reply still queued).
+    pub fn abandon(&mut self, id: RequestId) -> bool {
+        if let Some(i) = self.queue.iter().position(|u| u.id == id) {
+            self.queue.remove(i);
+            self.update_timers();
+            return true;
+        }
+        let in_flight = self
+            .in_flight
+            .iter()
+            .any(|f| matches!(&f.kind, InFlightKind::User(u) if u.id == id));
+        if in_flight {
+            self.abandoned.insert(id);
+            return true;
+        }
+        match self.events.take_reply(id) {
+            Some(Event::Reply { registration, .. }) => {
+                if let Some(r) = registration {
+                    self.watches.unregister(&r);
+                }
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Adds credentials: sent now if connected, and again (all of them, in the order

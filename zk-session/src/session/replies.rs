@@ -4,10 +4,10 @@
 use std::time::Instant;
 
 use bytes::Bytes;
-use zk_proto::{Decode, EventType, Reader, ReplyHeader, xid};
+use zk_proto::{Decode, ErrorCode, EventType, Reader, ReplyHeader, xid};
 
 use crate::error::{CloseReason, RequestError};
-use crate::event::{Event, WatchEvent};
+use crate::event::WatchEvent;
 use crate::id::ConnId;
 use crate::pending::{InFlight, InFlightKind};
 use crate::request::{self, Expect, Response};
@@ -91,13 +91,20 @@ impl Session {
             Some(e) => self.watches.route(e, &ev.path),
             None => Vec::new(),
         };
+        if registrations.is_empty() {
+            // Nobody here watches it any more (removed or abandoned while the server
+            // still held the watch, or the server's second NodeDeleted for a node
+            // deleted while disconnected). Java hands such events to nobody either.
+            self.stray_notifications += 1;
+            return;
+        }
         let path = self.chroot.strip(ev.path);
-        self.events.push_back(Event::Watch(WatchEvent {
+        self.push_watch_event(WatchEvent {
             event_type: ev.event_type,
             path,
             zxid: header.zxid,
             registrations,
-        }));
+        });
     }
 
     fn on_reply(&mut self, xid: i32, header: &ReplyHeader, r: &mut Reader, now: Instant) {
@@ -149,15 +156,14 @@ impl Session {
                 _ => None,
             };
             if let (Some((kind, result)), zk_proto::ErrorCode::NoNode) = (on_no_node, err) {
-                let server = self.server_path(p);
-                let registration = p
-                    .watch
-                    .map(|_| self.watches.register(kind, &server, &p.client_path, u.id));
-                self.events.push_back(Event::Reply {
-                    id: u.id,
-                    result: Ok(result),
-                    registration,
-                });
+                let registration = match p.watch {
+                    Some(_) if !self.is_abandoned(u.id) => {
+                        let server = self.server_path(p);
+                        Some(self.watches.register(kind, &server, &p.client_path, u.id))
+                    }
+                    _ => None,
+                };
+                self.reply_with(u.id, Ok(result), registration);
             } else {
                 self.reply(u.id, Err(RequestError::Server(err)));
             }
@@ -189,9 +195,12 @@ impl Session {
             return;
         };
         let server = self.server_path(p);
-        let registration = p
-            .watch
-            .map(|kind| self.watches.register(kind, &server, &p.client_path, u.id));
+        let registration = match p.watch {
+            Some(kind) if !self.is_abandoned(u.id) => {
+                Some(self.watches.register(kind, &server, &p.client_path, u.id))
+            }
+            _ => None,
+        };
         if let Expect::RemoveWatches {
             registration: one,
             removes,
@@ -199,13 +208,15 @@ impl Session {
         } = p.expect
         {
             let removed = self.watches.remove(&server, removes, one);
+            if removed.is_empty() {
+                // It fired (or was removed) after the submit-time check: Java answers
+                // NoWatcher here too.
+                self.reply(u.id, Err(RequestError::Server(ErrorCode::NoWatcher)));
+                return;
+            }
             let path = p.client_path.clone();
             self.removed_events(&path, removed);
         }
-        self.events.push_back(Event::Reply {
-            id: u.id,
-            result: Ok(response),
-            registration,
-        });
+        self.reply_with(u.id, Ok(response), registration);
     }
 }

@@ -32,8 +32,9 @@ const KINDS: [WatchKind; 5] = [
 #[derive(Debug, Clone, Default)]
 pub(crate) struct WatchTables {
     tables: [HashMap<String, Vec<RequestId>>; 5],
-    /// Every live registration by the id that made it (one request makes at most one).
-    by_id: HashMap<RequestId, Registration>,
+    /// Every live registration by the id that made it (one request makes at most
+    /// one), with the server path it is keyed under.
+    by_id: HashMap<RequestId, (Registration, String)>,
 }
 
 impl WatchTables {
@@ -59,18 +60,48 @@ impl WatchTables {
             kind,
             path: client_path.to_string(),
         };
-        self.by_id.insert(id, r.clone());
+        self.by_id.insert(id, (r.clone(), server_path.to_string()));
         r
     }
 
     /// The live registration made by `id`.
     pub(crate) fn get(&self, id: RequestId) -> Option<&Registration> {
-        self.by_id.get(&id)
+        self.by_id.get(&id).map(|(r, _)| r)
+    }
+
+    /// The server path the live registration `id` is keyed under (differs from
+    /// chroot + client path for getConfig's watch).
+    pub(crate) fn server_path(&self, id: RequestId) -> Option<&str> {
+        self.by_id.get(&id).map(|(_, p)| p.as_str())
+    }
+
+    /// Removes the registration `r` (if still live) without any event.
+    pub(crate) fn unregister(&mut self, r: &Registration) {
+        let Some((_, server)) = self.by_id.remove(&r.id) else {
+            return;
+        };
+        let table = &mut self.tables[r.kind as usize];
+        if let Some(ids) = table.get_mut(&server) {
+            ids.retain(|&id| id != r.id);
+            if ids.is_empty() {
+                table.remove(&server);
+            }
+        }
+    }
+
+    /// How many live registrations, of any kind, are keyed under the server path
+    /// `path`.
+    pub(crate) fn count_at(&self, path: &str) -> usize {
+        self.tables
+            .iter()
+            .filter_map(|t| t.get(path))
+            .map(Vec::len)
+            .sum()
     }
 
     /// Every live registration, in no particular order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Registration> {
-        self.by_id.values()
+        self.by_id.values().map(|(r, _)| r)
     }
 
     /// Number of registrations.
@@ -85,7 +116,7 @@ impl WatchTables {
     /// The registration `id` (listed in the table `kind` under `path`).
     fn reg(&self, id: RequestId, kind: WatchKind, path: &str) -> Registration {
         match self.by_id.get(&id) {
-            Some(r) => r.clone(),
+            Some((r, _)) => r.clone(),
             None => Registration {
                 id,
                 kind,

@@ -119,7 +119,8 @@ pub fn await_one(
     while let Some(event) = next_event(zk, limits)? {
         match event {
             Event::Watch(event) if event.fired(watch) => return print_watch_event(out, &event),
-            Event::Watch(_) => {}
+            // zkcli reads every event as it comes, so its queue never overflows.
+            Event::Watch(_) | Event::Overflow { .. } => {}
             Event::Session(state) => print_session_event(out, state)?,
         }
     }
@@ -150,7 +151,7 @@ pub fn add_watch(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Resul
                 print_watch_event(out, &event)?;
                 printed += 1;
             }
-            Some(Event::Watch(_)) => {}
+            Some(Event::Watch(_) | Event::Overflow { .. }) => {}
             Some(Event::Session(state)) => print_session_event(out, state)?,
         }
     }
@@ -215,6 +216,10 @@ pub fn watch(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Result<()
                     printed += 1;
                     armed.arm(zk, path)?;
                 }
+            }
+            Some(Event::Overflow { .. }) => {
+                armed = ArmedWatches::default();
+                armed.arm(zk, path)?;
             }
             Some(Event::Session(state)) => print_session_event(out, state)?,
         }

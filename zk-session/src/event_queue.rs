@@ -1,0 +1,235 @@
+//! The queue of events waiting for the application, with its bound.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use zk_proto::{EventType, KeeperState};
+
+use crate::event::Event;
+use crate::id::RequestId;
+use crate::watch::Registration;
+
+/// Events in wire order, bounded for an application that does not drain them.
+///
+/// Replies, watch removals and terminal state changes always queue: the first two
+/// are bounded by the requests the application made, the last comes once. Watch
+/// notifications and other state changes count against `max_notices`; beyond it
+/// they are dropped and summed up in one [`Event::Overflow`], queued where the first
+/// of them would have been, naming every registration they would have reached. The
+/// session queues its events here; drivers that hold events for their application
+/// (the blocking client does) can use one too, so the bound holds end to end.
+#[derive(Debug)]
+pub struct EventQueue {
+    events: VecDeque<Event>,
+    /// Most notices queued before they overflow.
+    max_notices: usize,
+    /// Watch, state and overflow events now queued.
+    notices: usize,
+    /// What the queued [`Event::Overflow`] marker stands for, while one is queued.
+    overflow: Option<Dropped>,
+}
+
+/// Events dropped since the queued overflow marker was queued.
+#[derive(Debug, Default)]
+struct Dropped {
+    count: u64,
+    registrations: BTreeMap<RequestId, Registration>,
+}
+
+impl EventQueue {
+    /// An empty queue that holds at most `max_notices` notifications and state
+    /// changes (at least 1).
+    pub fn new(max_notices: usize) -> EventQueue {
+        EventQueue {
+            events: VecDeque::new(),
+            max_notices: max_notices.max(1),
+            notices: 0,
+            overflow: None,
+        }
+    }
+
+    /// Queues `event`, or drops it into the overflow (see the type's docs).
+    pub fn push(&mut self, event: Event) {
+        match event {
+            Event::Reply { .. } => self.events.push_back(event),
+            Event::Watch(ref w) if is_removal(w.event_type) => self.push_notice(event),
+            Event::State { state, .. } if is_terminal(state) => self.push_notice(event),
+            Event::Watch(w) if self.is_full() => self.drop_events(1, w.registrations),
+            Event::State { registrations, .. } if self.is_full() => {
+                self.drop_events(1, registrations)
+            }
+            Event::Overflow {
+                dropped,
+                registrations,
+            } => self.drop_events(dropped, registrations),
+            Event::Watch(_) | Event::State { .. } => self.push_notice(event),
+        }
+    }
+
+    fn push_notice(&mut self, event: Event) {
+        self.notices += 1;
+        self.events.push_back(event);
+    }
+
+    fn is_full(&self) -> bool {
+        self.overflow.is_some() || self.notices >= self.max_notices
+    }
+
+    fn drop_events(&mut self, count: u64, registrations: Vec<Registration>) {
+        let dropped = match &mut self.overflow {
+            Some(d) => d,
+            None => {
+                // The marker takes the place of the first dropped event.
+                self.notices += 1;
+                self.events.push_back(Event::Overflow {
+                    dropped: 0,
+                    registrations: Vec::new(),
+                });
+                self.overflow.insert(Dropped::default())
+            }
+        };
+        dropped.count += count;
+        for r in registrations {
+            dropped.registrations.insert(r.id, r);
+        }
+    }
+
+    /// The next event, in order.
+    pub fn pop(&mut self) -> Option<Event> {
+        let event = self.events.pop_front()?;
+        Some(match event {
+            Event::Reply { .. } => event,
+            Event::Overflow { .. } => {
+                self.notices -= 1;
+                let d = self.overflow.take().unwrap_or_default();
+                Event::Overflow {
+                    dropped: d.count,
+                    registrations: d.registrations.into_values().collect(),
+                }
+            }
+            Event::Watch(_) | Event::State { .. } => {
+                self.notices -= 1;
+                event
+            }
+        })
+    }
+
+    /// Takes back the queued reply of `id`, if any.
+    pub fn take_reply(&mut self, id: RequestId) -> Option<Event> {
+        let i = self
+            .events
+            .iter()
+            .position(|e| matches!(e, Event::Reply { id: got, .. } if *got == id))?;
+        self.events.remove(i)
+    }
+
+    /// Events queued now.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Whether nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+}
+
+fn is_removal(t: EventType) -> bool {
+    matches!(
+        t,
+        EventType::DataWatchRemoved | EventType::ChildWatchRemoved | EventType::PersistentWatchRemoved
+    )
+}
+
+fn is_terminal(s: KeeperState) -> bool {
+    matches!(
+        s,
+        KeeperState::Expired | KeeperState::AuthFailed | KeeperState::Closed
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::WatchEvent;
+    use crate::watch::WatchKind;
+
+    fn reg(id: u64) -> Registration {
+        Registration {
+            id: RequestId(id),
+            kind: WatchKind::Persistent,
+            path: "/a".into(),
+        }
+    }
+
+    fn changed(id: u64) -> Event {
+        Event::Watch(WatchEvent {
+            event_type: EventType::NodeDataChanged,
+            path: "/a".into(),
+            zxid: 1,
+            registrations: vec![reg(id)],
+        })
+    }
+
+    fn reply(id: u64) -> Event {
+        Event::Reply {
+            id: RequestId(id),
+            result: Err(crate::RequestError::Closing),
+            registration: None,
+        }
+    }
+
+    #[test]
+    fn notifications_beyond_the_bound_become_one_overflow_naming_their_registrations() {
+        let mut q = EventQueue::new(2);
+        for id in 1..=5 {
+            q.push(changed(id));
+        }
+        q.push(reply(9));
+        assert_eq!(q.len(), 4, "two events, one marker, one reply");
+        assert!(matches!(q.pop(), Some(Event::Watch(_))));
+        assert!(matches!(q.pop(), Some(Event::Watch(_))));
+        match q.pop() {
+            Some(Event::Overflow {
+                dropped,
+                registrations,
+            }) => {
+                assert_eq!(dropped, 3);
+                assert_eq!(registrations, vec![reg(3), reg(4), reg(5)]);
+            }
+            other => panic!("expected the overflow, got {other:?}"),
+        }
+        assert_eq!(q.pop(), Some(reply(9)), "replies are never dropped");
+        q.push(changed(6));
+        assert!(matches!(q.pop(), Some(Event::Watch(_))), "room again");
+    }
+
+    #[test]
+    fn replies_and_asked_for_events_queue_past_the_bound() {
+        let mut q = EventQueue::new(1);
+        q.push(changed(1));
+        for id in 0..10 {
+            q.push(reply(id));
+        }
+        q.push(Event::State {
+            state: KeeperState::Closed,
+            registrations: Vec::new(),
+        });
+        assert_eq!(q.len(), 12);
+    }
+
+    #[test]
+    fn a_dropped_state_change_names_every_live_registration() {
+        let mut q = EventQueue::new(1);
+        q.push(changed(1));
+        let state = Event::State {
+            state: KeeperState::Disconnected,
+            registrations: vec![reg(1), reg(2)],
+        };
+        q.push(state);
+        let _ = q.pop();
+        assert!(matches!(
+            q.pop(),
+            Some(Event::Overflow { dropped: 1, ref registrations }) if registrations.len() == 2
+        ));
+    }
+}
