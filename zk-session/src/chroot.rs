@@ -3,6 +3,17 @@
 
 use crate::error::ConfigError;
 
+/// How a request uses its path, where that changes the chroot mapping of `/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PathUse {
+    /// A create with a sequential mode (the server appends the sequence number).
+    SequentialCreate,
+    /// A delete.
+    Delete,
+    /// Anything else.
+    Other,
+}
+
 /// A validated chroot, or none. Cheap to clone.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Chroot(Option<String>);
@@ -46,6 +57,19 @@ impl Chroot {
         }
     }
 
+    /// The server path a request on `client_path` goes to, the same rule for a
+    /// request on its own and inside a multi: a sequential create at `/` names the
+    /// chroot's children (`/app/`, so the server creates `/app/0000000001`); a
+    /// delete of `/` goes out unchrooted, so the server refuses it instead of
+    /// deleting the chroot node; every other path is [`Chroot::prepend`]ed.
+    pub(crate) fn server_path(&self, client_path: &str, op: PathUse) -> String {
+        match (&self.0, op, client_path) {
+            (Some(root), PathUse::SequentialCreate, "/") => format!("{root}/"),
+            (Some(_), PathUse::Delete, "/") => "/".to_string(),
+            _ => self.prepend(client_path),
+        }
+    }
+
     /// The client path of a server path (a notification's, a created node's;
     /// protocol.md §8.4 table): the chroot itself becomes `/`, a path under it loses
     /// the prefix, anything else (such as `/zookeeper/config`) is unchanged.
@@ -74,6 +98,19 @@ mod tests {
         assert_eq!(c.prepend("/a/b"), "/app/a/b");
         assert_eq!(Chroot::none().prepend("/a"), "/a");
         assert_eq!(Chroot::new("/").unwrap(), Chroot::none());
+    }
+
+    #[test]
+    fn root_maps_alike_on_its_own_and_in_a_multi() {
+        let c = Chroot::new("/app").unwrap();
+        assert_eq!(c.server_path("/", PathUse::SequentialCreate), "/app/");
+        assert_eq!(c.server_path("/", PathUse::Delete), "/");
+        assert_eq!(c.server_path("/", PathUse::Other), "/app");
+        assert_eq!(c.server_path("/x", PathUse::Delete), "/app/x");
+        assert_eq!(c.server_path("/x", PathUse::SequentialCreate), "/app/x");
+        let none = Chroot::none();
+        assert_eq!(none.server_path("/", PathUse::SequentialCreate), "/");
+        assert_eq!(none.server_path("/", PathUse::Delete), "/");
     }
 
     #[test]

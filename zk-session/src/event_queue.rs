@@ -136,7 +136,9 @@ impl EventQueue {
 fn is_removal(t: EventType) -> bool {
     matches!(
         t,
-        EventType::DataWatchRemoved | EventType::ChildWatchRemoved | EventType::PersistentWatchRemoved
+        EventType::DataWatchRemoved
+            | EventType::ChildWatchRemoved
+            | EventType::PersistentWatchRemoved
     )
 }
 

@@ -8,7 +8,7 @@ use zk_proto::{
     RemoveWatchesRequest, SetAclRequest, SetDataRequest, Stat, SyncRequest, validate_path,
 };
 
-use crate::chroot::Chroot;
+use crate::chroot::{Chroot, PathUse};
 use crate::error::SubmitError;
 use crate::id::RequestId;
 use crate::watch::{WatchKind, WatcherType};
@@ -270,9 +270,10 @@ pub enum Response {
         /// Parent Stat, with `with_stat`.
         stat: Option<Stat>,
     },
-    /// The synced path, as the server returns it (server path).
+    /// The synced path, as a client path (chroot stripped, as C does and as Java's
+    /// callback reports it).
     Sync {
-        /// Server path.
+        /// Client path.
         path: String,
     },
     /// One result per sub-op; created paths are client paths. A failed transaction has
@@ -389,13 +390,19 @@ fn multi_op_path(op: &mut MultiOp) -> &mut String {
     }
 }
 
-fn multi_op_sequential(op: &MultiOp) -> bool {
-    match op {
+fn multi_op_path_use(op: &MultiOp) -> PathUse {
+    let sequential = match op {
         MultiOp::Create(r) | MultiOp::Create2(r) | MultiOp::CreateContainer(r) => {
             r.flags.is_sequential()
         }
         MultiOp::CreateTtl(r) => r.flags.is_sequential(),
+        MultiOp::Delete(_) => return PathUse::Delete,
         _ => false,
+    };
+    if sequential {
+        PathUse::SequentialCreate
+    } else {
+        PathUse::Other
     }
 }
 
@@ -423,10 +430,10 @@ fn prepare_multi(
             }
             _ => {}
         }
-        let seq = multi_op_sequential(op);
+        let use_ = multi_op_path_use(op);
         let path = multi_op_path(op);
-        check_path(path, seq)?;
-        *path = chroot.prepend(path);
+        check_path(path, use_ == PathUse::SequentialCreate)?;
+        *path = chroot.server_path(path, use_);
     }
     Ok(MultiRequest { ops })
 }
@@ -481,21 +488,27 @@ pub(crate) fn prepare(
             mode.validate_ttl(ttl).map_err(SubmitError::InvalidCreate)?;
             check_path(&path, mode.is_sequential())?;
             check_acl(&acl)?;
-            let wire = W::create(chroot.prepend(&path), data, acl, mode, ttl, with_stat)
-                .map_err(SubmitError::InvalidCreate)?;
+            let use_ = if mode.is_sequential() {
+                PathUse::SequentialCreate
+            } else {
+                PathUse::Other
+            };
+            let wire = W::create(
+                chroot.server_path(&path, use_),
+                data,
+                acl,
+                mode,
+                ttl,
+                with_stat,
+            )
+            .map_err(SubmitError::InvalidCreate)?;
             send(wire, Expect::Create, path, None)
         }
         Request::Delete { path, version } => {
             check_path(&path, false)?;
-            // Java sends delete("/") unchrooted; the server refuses it either way.
-            let server = if path == "/" {
-                path.clone()
-            } else {
-                chroot.prepend(&path)
-            };
             send(
                 W::Delete(DeleteRequest {
-                    path: server,
+                    path: chroot.server_path(&path, PathUse::Delete),
                     version,
                 }),
                 Expect::Delete,
@@ -757,7 +770,9 @@ pub(crate) fn finish(
             children: r.children,
             stat: Some(r.stat),
         },
-        (Expect::Sync, R::Sync(r)) => Response::Sync { path: r.path },
+        (Expect::Sync, R::Sync(r)) => Response::Sync {
+            path: chroot.strip(r.path),
+        },
         (Expect::Multi | Expect::MultiRead, R::Multi(m)) => {
             let results = m
                 .results

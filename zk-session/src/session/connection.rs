@@ -17,6 +17,13 @@ use super::Session;
 use super::deadlines::later;
 use super::read_only::RO_PROBE_MIN;
 
+/// How long a connection must carry the session before its loss counts as a fresh
+/// start (an immediate redial) rather than a failed attempt (backoff).
+const STABLE: Duration = Duration::from_secs(1);
+
+/// Length of the password every ZooKeeper server issues with a session.
+const SESSION_PASSWORD_LEN: usize = 16;
+
 /// How far a connection has come towards carrying the session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Phase {
@@ -50,6 +57,8 @@ pub(super) struct Conn {
     pub(super) last_recv: Instant,
     pub(super) last_send: Instant,
     pub(super) read_only: bool,
+    /// When the handshake completed on it.
+    pub(super) established_at: Option<Instant>,
 }
 
 impl Session {
@@ -69,10 +78,21 @@ impl Session {
         (self.timeout_base() / self.hosts.len() as u32).max(Duration::from_millis(1))
     }
 
+    /// Picks the next host and when to dial it. While a session exists, no wait is
+    /// longer than a third of its timeout, nor past the point where the server
+    /// expires it: a network that comes back in time always gets the session back.
     pub(super) fn choose_next_host(&mut self, now: Instant) {
-        let (host, delay) = self
-            .hosts
-            .next(&mut self.rng, self.backoff.0, self.backoff.1);
+        let (mut base, mut max) = self.backoff;
+        if self.session_id != 0 && self.seen_rw {
+            // A wait is at most twice the capped backoff (up to 100 % jitter).
+            let cap = self.timeout_base() / 6;
+            let lifetime = later(self.last_heard, self.timeout_base());
+            let left = lifetime.saturating_duration_since(now) / 2;
+            let cap = if left.is_zero() { cap } else { cap.min(left) };
+            max = max.min(cap);
+            base = base.min(max);
+        }
+        let (host, delay) = self.hosts.next(&mut self.rng, base, max);
         self.next_dial = Some((host, later(now, delay)));
     }
 
@@ -101,6 +121,19 @@ impl Session {
         // A request the server answered was read by it, whatever the driver reported:
         // never send it again.
         let written = c.written.max(c.answered);
+        if c.established_at
+            .is_some_and(|t| now.saturating_duration_since(t) >= STABLE)
+        {
+            // It carried the session for a while: the next failure starts a fresh pass.
+            // A connection dropped sooner (a server refusing SetWatches, a second
+            // process resuming the same session, a broken proxy) counts as a failed
+            // attempt, so flapping backs off instead of redialling at once forever.
+            self.hosts.succeeded();
+        }
+        let close_written = self
+            .in_flight
+            .iter()
+            .any(|f| matches!(f.kind, InFlightKind::Close) && f.end <= written);
         let entries: Vec<InFlight> = self.in_flight.drain().collect();
         let mut requeue = Vec::new();
         for f in entries {
@@ -127,7 +160,15 @@ impl Session {
         self.last_answered = None;
         self.ro_probe_at = None;
         if self.state == SessionState::Closing {
-            self.terminate(SessionState::Closed, now);
+            if close_written || !self.close_pending_possible() {
+                self.terminate(SessionState::Closed, now);
+                return;
+            }
+            // closeSession never reached the server: try the next one until the
+            // close timeout.
+            self.close_pending = true;
+            self.choose_next_host(now);
+            self.bring_dial_forward(now);
             return;
         }
         if c.phase == Phase::Established {
@@ -139,30 +180,36 @@ impl Session {
         }
     }
 
-    /// The receive side hit a bad frame length. A too-long frame that is the reply to
-    /// the in-flight head fails that request with [`RequestError::ReplyTooLarge`]
-    /// (the server executed it; only its answer cannot be read); the connection is
-    /// dropped either way.
+    /// The receive side hit a bad frame length. A too-long frame whose xid names the
+    /// in-flight head is that request's reply: it fails with
+    /// [`RequestError::ReplyTooLarge`] (the server executed it; only its answer
+    /// cannot be read). Any other bad frame (a notification, an unknown xid) fails
+    /// every written request with `ConnectionLoss`, as any drop does. While the xid
+    /// has not arrived yet the connection stays, until it does (or the read timeout
+    /// passes).
     pub(super) fn frame_error(&mut self, e: zk_proto::FrameError, now: Instant) {
         if let zk_proto::FrameError::TooLong { len, max } = e {
             let Some(c) = self.conn.as_mut() else {
                 return;
             };
-            // The xid follows the length prefix; when it is in, it must name the head.
-            let buf = c.decoder.buffer_mut();
-            let xid =
-                (buf.len() >= 8).then(|| i32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]));
             let established = c.phase == Phase::Established;
+            let buf = c.decoder.buffer_mut();
             let head = self.in_flight.front().and_then(|f| match &f.kind {
-                InFlightKind::User(u) if !u.local && xid.is_none_or(|x| x == f.xid) => Some(u.id),
+                InFlightKind::User(u) if !u.local => Some((f.xid, u.id)),
                 _ => None,
             });
-            if let (true, Some(id)) = (established, head) {
-                let f = self.in_flight.pop().expect("head exists");
-                if let Some(c) = self.conn.as_mut() {
-                    c.answered = c.answered.max(f.end);
+            if let (true, Some((head_xid, id))) = (established, head) {
+                if buf.len() < 8 {
+                    return;
                 }
-                self.reply(id, Err(RequestError::ReplyTooLarge { len, max }));
+                let xid = i32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]);
+                if xid == head_xid {
+                    let f = self.in_flight.pop().expect("head exists");
+                    if let Some(c) = self.conn.as_mut() {
+                        c.answered = c.answered.max(f.end);
+                    }
+                    self.reply(id, Err(RequestError::ReplyTooLarge { len, max }));
+                }
             }
         }
         self.drop_conn(Some(CloseReason::Frame(e)), now);
@@ -180,6 +227,18 @@ impl Session {
             self.terminate(SessionState::Expired, now);
             return;
         }
+        // Either would start a session that cannot be resumed or expire properly.
+        let invalid = if resp.session_id == 0 {
+            Some("session id 0 with a positive timeout")
+        } else if resp.passwd.len() != SESSION_PASSWORD_LEN {
+            Some("session password is not 16 bytes")
+        } else {
+            None
+        };
+        if let Some(why) = invalid {
+            self.drop_conn(Some(CloseReason::InvalidHandshake(why)), now);
+            return;
+        }
         let negotiated = Duration::from_millis(resp.timeout as u64);
         self.negotiated = Some(negotiated);
         self.session_id = resp.session_id;
@@ -188,10 +247,14 @@ impl Session {
         if !read_only {
             self.seen_rw = true;
         }
-        self.hosts.succeeded();
         let c = self.conn.as_mut().expect("handshaking connection");
         c.phase = Phase::Established;
         c.read_only = read_only;
+        c.established_at = Some(now);
+        if self.state == SessionState::Closing {
+            self.write_close(now);
+            return;
+        }
         let (to, ks) = if read_only {
             (
                 SessionState::ConnectedReadOnly,

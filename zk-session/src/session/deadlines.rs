@@ -11,8 +11,11 @@ use super::connection::Phase;
 
 /// Longest idle send time before a ping (Java's `MAX_SEND_PING_INTERVAL`).
 const MAX_PING_INTERVAL: Duration = Duration::from_secs(10);
-/// Margin Java subtracts from half the read timeout before pinging.
+/// Margin Java subtracts from half the read timeout before pinging, once the send
+/// side has been idle for longer than this.
 const PING_MARGIN: Duration = Duration::from_secs(1);
+/// The first idle time (at Java's millisecond resolution) "over" the margin.
+const JUST_OVER_MARGIN: Duration = Duration::from_millis(1001);
 
 impl Session {
     pub(super) fn read_deadline(&self) -> Option<Instant> {
@@ -26,16 +29,19 @@ impl Session {
             .then(|| later(c.last_send, self.ping_interval()))
     }
 
-    /// How long the send side may stay idle before a ping, like Java's
-    /// `ClientCnxn`: `readTimeout/2 − 1 s` (readTimeout = 2/3 T, so `T/3 − 1 s`),
-    /// capped at 10 s (`MAX_SEND_PING_INTERVAL`). For small T, where the 1 s margin
-    /// would leave (almost) nothing, never less than `T/6`.
+    /// How long the send side may stay idle before a ping: the first idle time at
+    /// which Java's `ClientCnxn` rule pings. With R the read timeout (2/3 T), Java
+    /// pings once idle ≥ R/2, less 1 s when idle is over 1 s, or idle over 10 s
+    /// (`MAX_SEND_PING_INTERVAL`). So: T/3 while T/3 ≤ 1 s; just over 1 s while
+    /// T/3 ≤ 2 s; T/3 − 1 s above; never more than 10 s.
     fn ping_interval(&self) -> Duration {
-        let third = self.timeout_base() / 3;
-        third
-            .saturating_sub(PING_MARGIN)
-            .max(third / 2)
-            .min(MAX_PING_INTERVAL)
+        let half_read = self.timeout_base() / 3;
+        let interval = if half_read <= PING_MARGIN {
+            half_read
+        } else {
+            half_read.saturating_sub(PING_MARGIN).max(JUST_OVER_MARGIN)
+        };
+        interval.min(MAX_PING_INTERVAL)
     }
 
     pub(super) fn expiry_deadline(&self) -> Option<Instant> {

@@ -29,7 +29,7 @@ use crate::request::{self, Expect, Prepare, Request};
 use crate::rng::SplitMix64;
 use crate::state::SessionState;
 use crate::timer::{Timer, TimerTable};
-use crate::watch::{Registration, WatchTables};
+use crate::watch::{Registration, WatchTables, WatcherType};
 use crate::xid::XidGen;
 
 use connection::{Conn, Phase, write_frame};
@@ -91,6 +91,8 @@ pub struct Session {
     timers: TimerTable,
     last_heard: Instant,
     close_deadline: Option<Instant>,
+    /// Closing, and closeSession still has to be written on a new connection.
+    close_pending: bool,
     ro_probe_interval: Duration,
     ro_probe_at: Option<Instant>,
     ro_probe_next: usize,
@@ -145,6 +147,7 @@ impl Session {
             timers: TimerTable::default(),
             last_heard: now,
             close_deadline: None,
+            close_pending: false,
             ro_probe_interval: RO_PROBE_MIN,
             ro_probe_at: None,
             ro_probe_next: 0,
@@ -237,7 +240,8 @@ impl Session {
         if let Some(t) = self.transports.pop_front() {
             return Some(t);
         }
-        if self.state.is_terminal() || self.state == SessionState::Closing || self.conn.is_some() {
+        let closing = self.state == SessionState::Closing && !self.close_pending;
+        if self.state.is_terminal() || closing || self.conn.is_some() {
             return None;
         }
         let (_, not_before) = self.next_dial.as_ref()?;
@@ -261,6 +265,7 @@ impl Session {
             last_recv: now,
             last_send: now,
             read_only: false,
+            established_at: None,
         });
         self.update_timers();
         Some(Transport::Connect {
@@ -437,7 +442,9 @@ impl Session {
         if !read_write || self.state != SessionState::ConnectedReadOnly {
             return;
         }
-        // Not a failed attempt: the host list's pass and backoff stay as they are.
+        // Not a failed attempt: the read-only connection served, and the session
+        // leaves it by choice, so the next failure starts a fresh pass.
+        self.hosts.succeeded();
         self.end_conn(Some(CloseReason::MovingToReadWrite), now, false);
         self.next_dial = Some((host.clone(), now));
         self.update_timers();
@@ -496,7 +503,7 @@ impl Session {
         if self.state.is_terminal() || self.state == SessionState::Closing {
             return Err(SubmitError::NotAccepting(self.state));
         }
-        let (prepared, local) =
+        let (mut prepared, local) =
             match request::prepare(request, &self.chroot, self.persistent_types)? {
                 Prepare::Send(p) => (p, false),
                 Prepare::Local(p) => (p, true),
@@ -505,14 +512,9 @@ impl Session {
             watcher_type,
             registration,
             ..
-        } = &prepared.expect
+        } = prepared.expect
         {
-            let server = self.server_path(&prepared);
-            if !self.watches.contains(&server, *watcher_type, *registration) {
-                return Err(SubmitError::NoWatcher {
-                    path: prepared.client_path,
-                });
-            }
+            self.check_removal(&mut prepared, watcher_type, registration, local)?;
         }
         let size = zk_proto::RequestHeader::LEN + zk_proto::Encode::encoded_len(&prepared.wire);
         if !local && size > self.max_frame {
@@ -569,6 +571,56 @@ impl Session {
         }
     }
 
+    /// Checks a watch removal against the live registrations before it is queued.
+    /// Removing one registration by its id targets the server path it is keyed
+    /// under (getConfig's is `/zookeeper/config` whatever the chroot). A local
+    /// removal takes effect now: the registration fires no more and is not
+    /// re-registered on a reconnect; only its reply waits for its turn.
+    fn check_removal(
+        &mut self,
+        prepared: &mut request::Prepared,
+        watcher_type: WatcherType,
+        registration: Option<RequestId>,
+        local: bool,
+    ) -> Result<(), SubmitError> {
+        let server = match registration.and_then(|id| self.watches.server_path(id)) {
+            Some(key) => key.to_string(),
+            None => self.server_path(prepared),
+        };
+        if !self.watches.contains(&server, watcher_type, registration) {
+            return Err(SubmitError::NoWatcher {
+                path: prepared.client_path.clone(),
+            });
+        }
+        if local {
+            let removed = self.watches.remove(&server, watcher_type, registration);
+            let path = prepared.client_path.clone();
+            self.removed_events(&path, removed);
+        }
+        // Removing the only watch this session holds on the node: ask the server to
+        // drop it too (Java only checks, and the server keeps notifying). With other
+        // registrations on the node the server's watch still serves them.
+        let only_one = registration.is_some() && self.watches.count_at(&server) == 1;
+        prepared.wire = match std::mem::replace(&mut prepared.wire, zk_proto::Request::Ping) {
+            zk_proto::Request::CheckWatches(r) if only_one => {
+                zk_proto::Request::RemoveWatches(zk_proto::RemoveWatchesRequest {
+                    path: server,
+                    watcher_type: r.watcher_type,
+                })
+            }
+            zk_proto::Request::CheckWatches(mut r) => {
+                r.path = server;
+                zk_proto::Request::CheckWatches(r)
+            }
+            zk_proto::Request::RemoveWatches(mut r) => {
+                r.path = server;
+                zk_proto::Request::RemoveWatches(r)
+            }
+            other => other,
+        };
+        Ok(())
+    }
+
     /// Adds credentials: sent now if connected, and again (all of them, in the order
     /// added) on every reconnect. A rejection makes the session `AuthFailed`.
     ///
@@ -598,9 +650,16 @@ impl Session {
 
     /// Closes the session: requests not yet written fail with `Closing`, closeSession
     /// is sent, and the session becomes `Closed` when its reply arrives or after the
-    /// close timeout (requests still in flight then fail with `Closing`). If no
-    /// connection is established, the session is `Closed` at once (the server expires
-    /// it). A second call, or a call in a terminal state, does nothing.
+    /// close timeout (requests still in flight then fail with `Closing`).
+    ///
+    /// While no connection is established, the session keeps dialling (without
+    /// backoff beyond the close timeout) to deliver closeSession, so that the server
+    /// removes its ephemerals (and the locks they stand for) at once. If no server
+    /// answers within the close timeout the session is `Closed` anyway, and the
+    /// server expires it after its timeout: its ephemerals linger until then. A
+    /// session that never completed a handshake has nothing to close on a server
+    /// and is `Closed` at once. A second call, or a call in a terminal state, does
+    /// nothing.
     pub fn close(&mut self, now: Instant) {
         if self.state.is_terminal() || self.state == SessionState::Closing {
             return;
@@ -609,7 +668,7 @@ impl Session {
             .conn
             .as_ref()
             .is_some_and(|c| c.phase == Phase::Established);
-        if !established {
+        if !established && !self.close_pending_possible() {
             self.terminate(SessionState::Closed, now);
             self.update_timers();
             return;
@@ -618,7 +677,35 @@ impl Session {
             self.reply(r.id, Err(RequestError::Closing));
         }
         self.set_state(SessionState::Closing);
-        let c = self.conn.as_mut().expect("established");
+        self.close_deadline = now.checked_add(self.close_timeout);
+        if established {
+            self.write_close(now);
+        } else {
+            self.close_pending = true;
+            self.bring_dial_forward(now);
+        }
+        self.update_timers();
+    }
+
+    /// Whether the server may hold this session, so closeSession is worth sending.
+    fn close_pending_possible(&self) -> bool {
+        self.session_id != 0 && self.seen_rw
+    }
+
+    /// While closing, a reconnect waits no longer than the backoff allows and never
+    /// past the close deadline.
+    fn bring_dial_forward(&mut self, now: Instant) {
+        if let (Some((_, at)), Some(deadline)) = (self.next_dial.as_mut(), self.close_deadline) {
+            *at = (*at).min(deadline).max(now);
+        }
+    }
+
+    /// Writes closeSession on the established connection.
+    fn write_close(&mut self, now: Instant) {
+        self.close_pending = false;
+        let Some(c) = self.conn.as_mut() else {
+            return;
+        };
         let xid = self.xids.next_xid();
         write_frame(c, &zk_proto::Request::CloseSession, xid, now);
         let end = c.queued;
@@ -628,7 +715,5 @@ impl Session {
             end,
             kind: InFlightKind::Close,
         });
-        self.close_deadline = now.checked_add(self.close_timeout);
-        self.update_timers();
     }
 }

@@ -11,11 +11,15 @@ use crate::watch::WatchKind;
 use super::Session;
 use super::connection::write_frame;
 
-/// Java's `SET_WATCHES_MAX_LENGTH`: path characters per SetWatches batch.
+/// Most bytes of one SetWatches frame, length prefix included: Java's
+/// `SET_WATCHES_MAX_LENGTH` (128 KiB), which Java counts in path characters only; we
+/// count the whole frame, so no batch exceeds it.
 const SET_WATCHES_MAX_LEN: usize = 128 * 1024;
-/// A SetWatches/SetWatches2 frame without paths: request header, relativeZxid and
-/// five list counts (SetWatches has three; counting five only overestimates).
-const SET_WATCHES_BASE_LEN: usize = zk_proto::RequestHeader::LEN + 8 + 5 * 4;
+/// A SetWatches/SetWatches2 frame without paths: length prefix, request header,
+/// relativeZxid and five list counts (SetWatches has three; counting five only
+/// overestimates).
+const SET_WATCHES_BASE_LEN: usize =
+    zk_proto::LENGTH_PREFIX_LEN + zk_proto::RequestHeader::LEN + 8 + 5 * 4;
 /// The watch tables in the order of [`WatchTables::paths`] and the SetWatches lists.
 const KINDS_IN_SET_WATCHES_ORDER: [WatchKind; 5] = [
     WatchKind::Data,
@@ -35,8 +39,9 @@ impl Session {
         }
     }
 
-    /// Re-registers every watch after a reconnect, in batches that each fit
-    /// `max_frame` (counted as encoded) and Java's 128 Ki path characters. A path so
+    /// Re-registers every watch after a reconnect, in batches whose frames each fit
+    /// `max_frame` and 128 KiB (counted as encoded; a single path longer than that
+    /// goes alone in a frame up to `max_frame`). A path so
     /// long that a SetWatches frame holding only it exceeds `max_frame` cannot be
     /// re-registered: its registrations are dropped, each with its watch-removed
     /// event (zxid −1), as if removed locally.
@@ -46,29 +51,27 @@ impl Session {
         }
         let lists = self.watches.paths();
         let mut batch: [Vec<String>; 5] = Default::default();
+        // The frame limit counts the body without the prefix.
+        let budget = (self.max_frame + zk_proto::LENGTH_PREFIX_LEN).min(SET_WATCHES_MAX_LEN);
         let mut frame_len = SET_WATCHES_BASE_LEN;
-        let mut chars = 0usize;
         let mut in_batch = 0usize;
         let mut too_long = Vec::new();
         for (i, list) in lists.into_iter().enumerate() {
             for server in list {
                 let entry = 4 + server.len();
-                if SET_WATCHES_BASE_LEN + entry > self.max_frame {
+                // A path longer than the batch budget still goes alone in its frame,
+                // if the server can take that frame.
+                if SET_WATCHES_BASE_LEN + entry > self.max_frame + zk_proto::LENGTH_PREFIX_LEN {
                     too_long.push((KINDS_IN_SET_WATCHES_ORDER[i], server));
                     continue;
                 }
-                if in_batch > 0
-                    && (frame_len + entry > self.max_frame
-                        || chars + server.len() > SET_WATCHES_MAX_LEN)
-                {
+                if in_batch > 0 && frame_len + entry > budget {
                     let full = std::mem::take(&mut batch);
                     self.write_set_watches(full, now);
                     frame_len = SET_WATCHES_BASE_LEN;
-                    chars = 0;
                     in_batch = 0;
                 }
                 frame_len += entry;
-                chars += server.len();
                 in_batch += 1;
                 batch[i].push(server);
             }

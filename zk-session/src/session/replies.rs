@@ -32,6 +32,7 @@ impl Session {
                 Ok(Some(f)) => f,
                 Ok(None) => break,
                 Err(e) => {
+                    // Drops the connection, or waits for the frame's xid.
                     self.frame_error(e, now);
                     break;
                 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 use crate::error::{CloseReason, RequestError};
 use crate::id::RequestId;
 use crate::pending::{InFlight, InFlightKind, InFlightQueue, UserRequest};
-use crate::request::{CONFIG_NODE, Expect, Prepared, Response};
+use crate::request::{Expect, Prepared, Response};
 use crate::state::SessionState;
 
 use super::Session;
@@ -132,33 +132,19 @@ impl Session {
         let result = match u.prepared.expect {
             Expect::Multi => Ok(Response::Multi(Vec::new())),
             Expect::MultiRead => Ok(Response::MultiRead(Vec::new())),
-            Expect::RemoveWatches {
-                registration,
-                removes,
-                ..
-            } => {
-                let server = self.server_path(&u.prepared);
-                let removed = self.watches.remove(&server, removes, registration);
-                if removed.is_empty() {
-                    // Checked at submit; it fired (or was removed) since.
-                    Err(RequestError::Server(zk_proto::ErrorCode::NoWatcher))
-                } else {
-                    self.removed_events(&u.prepared.client_path, removed);
-                    Ok(Response::RemoveWatches)
-                }
-            }
+            // The removal took effect at submit; only the reply waited for its turn.
+            Expect::RemoveWatches { .. } => Ok(Response::RemoveWatches),
             _ => unreachable!("only multi and watch removal are answered locally"),
         };
         self.reply(u.id, result);
     }
 
-    /// The key of a request's watches: its server path (getConfig's is never
-    /// chrooted).
+    /// The key of a request's watches: the server path on the wire (getConfig's is
+    /// never chrooted; a removal by id names the key of that registration).
     pub(super) fn server_path(&self, p: &Prepared) -> String {
-        if p.expect == Expect::GetConfig {
-            CONFIG_NODE.to_string()
-        } else {
-            self.chroot.prepend(&p.client_path)
+        match p.wire.path() {
+            Some(path) => path.to_string(),
+            None => self.chroot.prepend(&p.client_path),
         }
     }
 }

@@ -49,11 +49,13 @@ impl Session {
             })
             .chain(self.queue.drain(..).map(|u| u.id))
             .collect();
+        // The state first (Java's order): a program reacting to it learns why the
+        // replies that follow failed.
+        self.set_state(to);
+        self.state_event(ks);
         for id in ids {
             self.reply(id, Err(err));
         }
-        self.set_state(to);
-        self.state_event(ks);
         self.watches.clear();
         self.next_dial = None;
         self.close_deadline = None;
