@@ -68,9 +68,11 @@ pub struct Config {
     /// cannot tell the server's version, so the default is the form every server
     /// accepts:
     /// * removing one registration ([`crate::Request::RemoveWatches`] with
-    ///   `registration`) and [`crate::Request::CheckWatches`] send checkWatches with
-    ///   Any: the server only checks that it holds some watch on the path; the local
-    ///   check is still exact, and only the named registration is removed here;
+    ///   `registration`) sends Any: removeWatches when it is the session's only
+    ///   registration on the node (nothing else there to lose), else checkWatches,
+    ///   which only checks that the server holds some watch on the path; the local
+    ///   check is still exact, and only the named registration is removed here.
+    ///   [`crate::Request::CheckWatches`] sends checkWatches with Any;
     /// * removing every registration of a persistent type on a path sends
     ///   removeWatches with Any, which removes **every** watch of this session on that
     ///   path from the server; on success the session removes every local

@@ -73,7 +73,9 @@
 //! ```
 //! [`SessionState::Expired`], [`SessionState::AuthFailed`] and
 //! [`SessionState::Closed`] are terminal and sticky: each comes with one
-//! [`Event::State`], every outstanding request fails, and `submit` refuses from then on.
+//! [`Event::State`] (queued before the replies it fails), every outstanding request
+//! fails, and `submit` refuses from then on. A `Closing` session that learns from a
+//! handshake that the server expired it ends `Expired`.
 //! The session never opens a new session by itself after `Expired`.
 //!
 //! # Timers (one table; `poll_timeout` is its minimum)
@@ -81,15 +83,26 @@
 //! With `T` the negotiated timeout (the requested one before the first handshake):
 //! * connect: `T ÷ number of hosts` per dial + handshake, then the next host;
 //! * read: nothing received for `2/3 T` drops the connection;
-//! * ping: nothing sent for `T/3 − 1 s` (never less than `T/6`), at most 10 s, also
-//!   with requests outstanding: Java's `readTimeout/2 − 1 s` and its 10 s cap
-//!   (`MAX_SEND_PING_INTERVAL`), so idle timers of NATs and load balancers tuned to
-//!   Java clients are met;
+//! * ping: the first idle send time at which Java's `ClientCnxn` rule pings, also
+//!   with requests outstanding: half the read timeout (`T/3`), less 1 s once idle
+//!   over 1 s, and never more than 10 s idle (`MAX_SEND_PING_INTERVAL`). That is
+//!   `T/3` for `T ≤ 3 s`, just over 1 s up to `T = 6 s`, then `T/3 − 1 s`, capped
+//!   at 10 s; so idle timers of NATs and load balancers tuned to Java are met;
 //! * client-side expiry ([`Config::client_side_expiry`]): nothing heard from any server
 //!   for `4/3 T` reports `Expired` (not while `Closing`: a close ends `Closed`);
 //! * request timeout ([`Config::request_timeout`]), close timeout
-//!   ([`Config::close_timeout`]), reconnect backoff after a full failed pass over the
-//!   hosts, and the read-write probe while read-only (100 ms doubling to 60 s).
+//!   ([`Config::close_timeout`]), and the read-write probe while read-only (100 ms
+//!   doubling to 60 s);
+//! * reconnect: the hosts are tried in turn at once; after a full pass without
+//!   success the session backs off ([`Config::reconnect_backoff`] doubling to
+//!   [`Config::max_reconnect_backoff`], plus up to 100 % jitter). A connection that
+//!   completes its handshake but drops within 1 s (a server refusing SetWatches, a
+//!   second process resuming the same session, a broken proxy) counts as a failed
+//!   attempt, so such flapping backs off too; one that served longer is redialled at
+//!   once. Once a session exists, no wait is longer than `T/3` nor past the point
+//!   where the server expires the session, so a network that comes back in time
+//!   always gets the session back (Java sleeps up to 1 s before every reconnect and
+//!   has no such bound; C waits `T/60`).
 //!
 //! # Errors
 //!
@@ -112,8 +125,22 @@
 //!   reconnects or ends (expiry, close). A request whose reply arrived is never sent
 //!   again, even if the driver had not yet reported writing it.
 //! * [`CloseReason`] in [`Transport::Close`]: why the session dropped a connection
-//!   (read timeout, bad frame, xid out of order...). Only the connection ends; the
-//!   session reconnects by itself.
+//!   (read timeout, bad frame, xid out of order, an invalid handshake answer such as
+//!   session id 0 or a password that is not 16 bytes...). Only the connection ends;
+//!   the session reconnects by itself.
+//! * A frame longer than [`Config::max_frame_size`] fails a request with
+//!   `ReplyTooLarge` only when its xid (read after the length) names that request;
+//!   otherwise (a notification, an unknown xid) every written request fails with
+//!   `ConnectionLoss`.
+//! * Entering a terminal state, the [`Event::State`] comes before the replies that
+//!   fail because of it (Java's order).
+//! * [`Session::abandon`]: a driver whose caller gave up on a request (its own
+//!   timeout) abandons it; no reply comes for it and it leaves no watch behind.
+//! * **Unlike Java**, `close()` while disconnected does not end at once: the session
+//!   redials, within [`Config::close_timeout`], to deliver closeSession, so the
+//!   server drops the session's ephemerals (and the locks they stand for) at once.
+//!   If no server answers in time the session is `Closed` anyway and the server
+//!   expires it after `T`.
 //!
 //! # Watches
 //!
@@ -124,10 +151,14 @@
 //! [`Session::registration`] list the live ones. [`Request::CheckWatches`] asks the
 //! server without removing anything; [`Config::persistent_watcher_types`] says how
 //! persistent types go to servers older than 3.9. Each notification becomes one
-//! [`Event::Watch`] naming every [`Registration`] it fired (empty: deliver to the
-//! default watcher). One-shot registrations fire once; persistent ones stay and are
-//! re-registered (with SetWatches/SetWatches2, after the auths) on every reconnect, in
-//! batches that each fit [`Config::max_frame_size`]. A registration whose path is too
+//! [`Event::Watch`] naming every [`Registration`] it fired. A notification that fires
+//! no live registration (a watch removed or abandoned here that the server still
+//! held; the second NodeDeleted a 3.8 server sends for a node deleted while the
+//! session was disconnected) is dropped, as Java drops it, and counted
+//! ([`Session::stray_notifications`]). One-shot registrations fire once; persistent
+//! ones stay and are re-registered (with SetWatches/SetWatches2, after the auths) on
+//! every reconnect, in batches whose frames each fit [`Config::max_frame_size`] and
+//! 128 KiB. A registration whose path is too
 //! long for any SetWatches frame under that limit cannot be re-registered: it is
 //! dropped at the reconnect with its watch-removed event (zxid −1), as a local removal
 //! would. Registrations are keyed by server path, so getConfig's watch on the
@@ -135,6 +166,25 @@
 //! stay apart (both report the client path `/zookeeper/config`).
 //! State events name every registration, so each holder hears of disconnects (events
 //! may have been missed meanwhile) and of the end of the session.
+//!
+//! Removing watches ([`Request::RemoveWatches`]): a **local** removal takes effect at
+//! submit (the registration fires no more and is not re-registered on a reconnect;
+//! only its reply waits for the replies submitted before it), so it works while no
+//! server can be reached. Removing one registration by its id targets the server
+//! path it is keyed under (getConfig's watch too, whatever the chroot); **unlike
+//! Java**, which only checks (checkWatches) and leaves the server notifying, it
+//! sends removeWatches when that registration is the only one this session holds on
+//! the node, so the server stops sending. A removal whose watch fired meanwhile
+//! answers `NoWatcher`, as in Java.
+//!
+//! # Memory of unread events
+//!
+//! Replies are bounded by the requests the application submitted, and removal events
+//! by the removals it asked for. Watch notifications and state changes are bounded by
+//! [`Config::max_queued_events`]: an application that stops draining gets one
+//! [`Event::Overflow`] in place of what did not fit, naming every registration that
+//! may have missed an event ([`EventQueue`] holds the rule; drivers that keep events
+//! for their application use it too).
 //!
 //! # Example: driving the session from a scripted byte source
 //!

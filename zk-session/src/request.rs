@@ -141,12 +141,15 @@ pub enum Request {
         recursive: bool,
     },
     /// Remove watches on `path`. With `registration`, only that registration is
-    /// removed and the server is asked with checkWatches (17); without, every
-    /// registration of the type is removed with removeWatches (18). With `local`, the
-    /// server is not contacted at all: the registrations must exist at submit, and are
-    /// removed when every request submitted before it is answered (its reply keeps
-    /// submit order); if they are gone by then (fired meanwhile), the reply is
-    /// `Server(NoWatcher)`. Removed registrations get a watch-removed event.
+    /// removed (at the server path it is keyed under, which for getConfig's watch is
+    /// `/zookeeper/config` whatever the chroot): the server is sent removeWatches (18)
+    /// when it is this session's only registration on the node, so it stops
+    /// notifying, else checkWatches (17). Without, every registration of the type is
+    /// removed with removeWatches. Either way, if the registrations fired meanwhile
+    /// the reply is `Server(NoWatcher)`. With `local`, the server is not contacted
+    /// at all: the registrations must exist at submit and are removed then (they fire
+    /// no more and are not re-registered); only the reply keeps submit order.
+    /// Removed registrations get a watch-removed event.
     /// Persistent types go to the server as Any unless
     /// [`crate::Config::persistent_watcher_types`] is set; removing every persistent
     /// registration that way also removes the path's other registrations (see there).
