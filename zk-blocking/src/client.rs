@@ -446,7 +446,7 @@ impl Client {
     }
 
     /// Makes the connected server catch up with the leader for `path`; returns the
-    /// path the server synced (a server path).
+    /// path synced (a client path: the chroot stripped).
     pub fn sync(&mut self, path: &str) -> Result<String> {
         match self.call(Request::Sync {
             path: path.to_string(),
@@ -673,14 +673,20 @@ impl Client {
         local: bool,
     ) -> Result<()> {
         let request = Request::RemoveWatches {
-            path,
+            path: path.clone(),
             watcher_type,
             registration,
             local,
         };
-        match self.call(request)? {
-            Response::RemoveWatches => Ok(()),
-            other => Err(unexpected(other)),
+        match self.call(request) {
+            Ok(Response::RemoveWatches) => Ok(()),
+            Ok(other) => Err(unexpected(other)),
+            // The server's answer when the watch fired meanwhile: the same error as
+            // the local check gives.
+            Err(e) if e.code() == Some(zk_proto::ErrorCode::NoWatcher) => {
+                Err(Error::NoWatcher { path })
+            }
+            Err(e) => Err(e),
         }
     }
 

@@ -329,11 +329,19 @@ impl Driver {
         }
         let st = self.s.state();
         self.observe(st, "state()");
+        if self.s.state().is_terminal() {
+            self.end();
+        }
         self.check();
     }
 
     fn check_event(&mut self, e: &Event) {
         assert!(!self.ended, "event after the session ended: {e:?}");
+        // The terminal state comes first, then the replies it fails.
+        assert!(
+            !self.state.is_terminal() || matches!(e, Event::Reply { .. }),
+            "only failed replies follow the terminal state: {e:?}"
+        );
         match e {
             Event::Reply { id, .. } => {
                 assert!(self.submitted.contains(id), "reply to unknown {id}");
@@ -369,14 +377,20 @@ impl Driver {
             );
             self.state = to;
         }
-        if to.is_terminal() && !self.ended {
-            self.ended = true;
-            let missing: Vec<_> = self.submitted.difference(&self.completed).collect();
-            assert!(
-                missing.is_empty(),
-                "session {to:?} with requests never completed: {missing:?}"
-            );
+    }
+
+    /// The session is over and its events drained: every request has completed.
+    fn end(&mut self) {
+        if self.ended {
+            return;
         }
+        self.ended = true;
+        let missing: Vec<_> = self.submitted.difference(&self.completed).collect();
+        assert!(
+            missing.is_empty(),
+            "session {:?} with requests never completed: {missing:?}",
+            self.state
+        );
     }
 
     fn check(&mut self) {
