@@ -545,6 +545,9 @@ impl Session {
     /// taken back, with the registration it made. If the server already holds the
     /// watch, its notification fires no registration and is dropped.
     ///
+    /// An abandoned request that was already written still counts in
+    /// [`Session::outstanding`] until its reply (or the connection's end) comes.
+    ///
     /// Returns whether `id` was outstanding (or its reply still queued).
     pub fn abandon(&mut self, id: RequestId) -> bool {
         if let Some(i) = self.queue.iter().position(|u| u.id == id) {
