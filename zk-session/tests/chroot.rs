@@ -1,14 +1,14 @@
 //! The chroot: prepended to every path sent, stripped from every path received, and
-//! never applied to the config node.
+//! never applied to the config node; `/` maps alike alone and in a multi.
 
 mod common;
 
 use bytes::Bytes;
 use zk_proto::{CreateMode, ErrorCode, EventType};
-use zk_session::testing::FakeServer;
-use zk_session::{Event, Request, Response, WatchKind, WatcherType};
+use zk_session::testing::{FakeServer, Harness};
+use zk_session::{Event, Request, RequestError, RequestId, Response, WatchKind, WatcherType};
 
-use common::{SID, T, connected, data_reply, reg, replies, requests, watch_events};
+use common::{SID, T, connected, data_reply, reg, remove_watches, replies, requests, watch_events};
 
 #[test]
 fn chroot_everywhere() {
@@ -183,4 +183,211 @@ fn removing_the_users_watch_under_chroot_leaves_the_config_watch() {
     h.pump();
     assert!(h.session.registration(user).is_none());
     assert!(h.session.registration(cfg).is_some());
+}
+
+#[test]
+fn a_sequential_create_at_the_root_creates_a_child_of_the_chroot() {
+    let mut h = connected("a/app");
+    let alone = h
+        .session
+        .submit(
+            Request::create("/", Bytes::new(), CreateMode::PersistentSequential),
+            h.now,
+        )
+        .unwrap();
+    let op = zk_proto::MultiOp::create(
+        "/",
+        Bytes::new(),
+        zk_proto::open_acl_unsafe(),
+        CreateMode::EphemeralSequential,
+        None,
+        false,
+    )
+    .unwrap();
+    let in_multi = h.session.submit(Request::Multi(vec![op]), h.now).unwrap();
+    let f = requests(&h.flush());
+    // `/app/`, so that the server creates /app/0000000001, not the sibling /app0000000001
+    assert_eq!(f[0].1.path(), Some("/app/"));
+    let zk_proto::Request::Multi(m) = &f[1].1 else {
+        panic!("{f:?}")
+    };
+    assert_eq!(m.ops[0].path(), "/app/");
+    h.deliver(&FakeServer::ok(
+        f[0].0,
+        1,
+        &zk_proto::Response::Create(zk_proto::CreateResponse {
+            path: "/app/0000000001".into(),
+        }),
+    ));
+    h.deliver(&FakeServer::ok(
+        f[1].0,
+        2,
+        &zk_proto::Response::Multi(zk_proto::MultiResponse {
+            results: vec![zk_proto::MultiResult::Create(zk_proto::CreateResponse {
+                path: "/app/0000000002".into(),
+            })],
+        }),
+    ));
+    let r = replies(&h.events);
+    assert_eq!(
+        r[0],
+        (
+            alone,
+            Ok(Response::Create {
+                path: "/0000000001".into(),
+                stat: None
+            })
+        )
+    );
+    let (id, Ok(Response::Multi(results))) = &r[1] else {
+        panic!("{r:?}")
+    };
+    assert_eq!(*id, in_multi);
+    assert_eq!(results[0].created_path(), Some("/0000000002"));
+}
+
+#[test]
+fn deleting_the_root_goes_out_unchrooted_alone_and_in_a_multi() {
+    let mut h = connected("a/app");
+    let alone = h.session.submit(Request::delete("/", -1), h.now).unwrap();
+    let op = zk_proto::MultiOp::Delete(zk_proto::DeleteRequest {
+        path: "/".into(),
+        version: -1,
+    });
+    let in_multi = h.session.submit(Request::Multi(vec![op]), h.now).unwrap();
+    let f = requests(&h.flush());
+    // `/`, which the server refuses, never `/app`, which it would delete
+    assert_eq!(f[0].1.path(), Some("/"));
+    let zk_proto::Request::Multi(m) = &f[1].1 else {
+        panic!("{f:?}")
+    };
+    assert_eq!(m.ops[0].path(), "/");
+    h.deliver(&FakeServer::reply(f[0].0, 1, ErrorCode::BadArguments, None));
+    h.deliver(&FakeServer::ok(
+        f[1].0,
+        2,
+        &zk_proto::Response::Multi(zk_proto::MultiResponse {
+            results: vec![zk_proto::MultiResult::Error(ErrorCode::BadArguments)],
+        }),
+    ));
+    assert_eq!(
+        replies(&h.events),
+        vec![
+            (alone, Err(RequestError::Server(ErrorCode::BadArguments))),
+            (
+                in_multi,
+                Ok(Response::Multi(vec![zk_proto::MultiResult::Error(
+                    ErrorCode::BadArguments
+                )]))
+            ),
+        ]
+    );
+}
+
+#[test]
+fn sync_returns_the_client_path() {
+    let mut h = connected("a/app");
+    let id = h
+        .session
+        .submit(Request::Sync { path: "/x".into() }, h.now)
+        .unwrap();
+    let f = requests(&h.flush());
+    assert_eq!(f[0].1.path(), Some("/app/x"));
+    h.deliver(&FakeServer::ok(
+        f[0].0,
+        1,
+        &zk_proto::Response::Sync(zk_proto::SyncResponse {
+            path: "/app/x".into(),
+        }),
+    ));
+    assert_eq!(
+        replies(&h.events),
+        vec![(id, Ok(Response::Sync { path: "/x".into() }))]
+    );
+}
+
+/// Under chroot /app: getConfig's watch (keyed at the unchrooted /zookeeper/config)
+/// and a user's watch on /app/zookeeper/config; both have the client path
+/// /zookeeper/config.
+fn config_and_user_watches() -> (Harness, RequestId, RequestId) {
+    let mut h = connected("a/app");
+    let cfg = h
+        .session
+        .submit(Request::GetConfig { watch: true }, h.now)
+        .unwrap();
+    let user = h
+        .session
+        .submit(Request::get_data("/zookeeper/config", true), h.now)
+        .unwrap();
+    for (xid, _) in requests(&h.flush()) {
+        h.deliver(&data_reply(xid, 5));
+    }
+    h.take_events();
+    (h, cfg, user)
+}
+
+#[test]
+fn the_config_watch_under_a_chroot_can_be_removed_by_id_on_the_server() {
+    let (mut h, cfg, user) = config_and_user_watches();
+    let rm = h
+        .session
+        .submit(
+            remove_watches("/zookeeper/config", WatcherType::Data, Some(cfg), false),
+            h.now,
+        )
+        .unwrap();
+    let f = requests(&h.flush());
+    assert_eq!(
+        f[0].1,
+        zk_proto::Request::RemoveWatches(zk_proto::RemoveWatchesRequest {
+            path: "/zookeeper/config".into(),
+            watcher_type: zk_proto::WatcherType::Data,
+        })
+    );
+    h.deliver(&FakeServer::reply(f[0].0, 6, ErrorCode::Ok, None));
+    let ev = h.take_events();
+    assert_eq!(
+        watch_events(&ev),
+        vec![(
+            EventType::DataWatchRemoved,
+            "/zookeeper/config".to_string(),
+            vec![reg(cfg, WatchKind::Data, "/zookeeper/config")]
+        )]
+    );
+    assert_eq!(replies(&ev), vec![(rm, Ok(Response::RemoveWatches))]);
+    assert!(h.session.registration(cfg).is_none());
+    assert!(h.session.registration(user).is_some(), "the user's stays");
+}
+
+#[test]
+fn the_config_watch_under_a_chroot_can_be_removed_by_id_locally() {
+    let (mut h, cfg, user) = config_and_user_watches();
+    let rm = h
+        .session
+        .submit(
+            remove_watches("/zookeeper/config", WatcherType::Data, Some(cfg), true),
+            h.now,
+        )
+        .unwrap();
+    h.pump();
+    assert!(h.flush().is_empty(), "a local removal sends nothing");
+    assert_eq!(
+        watch_events(&h.events),
+        vec![(
+            EventType::DataWatchRemoved,
+            "/zookeeper/config".to_string(),
+            vec![reg(cfg, WatchKind::Data, "/zookeeper/config")]
+        )]
+    );
+    assert_eq!(replies(&h.events), vec![(rm, Ok(Response::RemoveWatches))]);
+    assert!(h.session.registration(cfg).is_none());
+    assert!(h.session.registration(user).is_some(), "the user's stays");
+    // the config node changes: nothing fires here any more
+    h.take_events();
+    h.deliver(&FakeServer::notification(
+        EventType::NodeDataChanged,
+        "/zookeeper/config",
+        7,
+    ));
+    assert!(watch_events(&h.events).is_empty());
 }

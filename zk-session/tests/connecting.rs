@@ -1,5 +1,6 @@
-//! Connecting: the handshake of a new or resumed session, the connect timeout per
-//! host, and the backoff after a pass of failed hosts.
+//! Connecting: the handshake of a new or resumed session, handshake answers that
+//! cannot start a session, the connect timeout per host, and the backoff after a pass
+//! of failed hosts.
 
 mod common;
 
@@ -9,7 +10,7 @@ use zk_proto::KeeperState;
 use zk_session::testing::{FakeServer, Harness};
 use zk_session::{CloseReason, Request, RequestError, SessionState, SubmitError};
 
-use common::{SID, T, closes, config, connects, replies, states};
+use common::{SID, T, closes, config, connect_response_with_password, connects, replies, states};
 
 #[test]
 fn new_session_handshake() {
@@ -136,4 +137,54 @@ fn backoff_with_jitter_after_a_full_failed_pass() {
     // same order on the second pass
     let c = connects(&h);
     assert_eq!(c[3].0, c[0].0);
+}
+
+/// Answers the first dial of a two-host session with `response`; returns the harness
+/// and the host it dialled.
+fn first_handshake_answered_with(response: Vec<u8>) -> (Harness, String) {
+    let mut h = Harness::new(config("a,b"));
+    let first = connects(&h)[0].0.clone();
+    h.accept();
+    h.flush();
+    h.deliver(&response);
+    (h, first)
+}
+
+/// The session refused the handshake answer as a protocol error on that connection:
+/// no session started, and the next host is dialled.
+fn assert_refused_then_next_host(h: &mut Harness, first: &str) {
+    assert!(
+        matches!(closes(h)[..], [CloseReason::InvalidHandshake(_)]),
+        "{:?}",
+        closes(h)
+    );
+    assert_eq!(h.session.state(), SessionState::Connecting);
+    assert!(
+        states(&h.events).is_empty(),
+        "no SyncConnected: {:?}",
+        h.events
+    );
+    assert_eq!(h.session.credentials(), None);
+    let c = connects(h);
+    assert_eq!(c.len(), 2);
+    assert_ne!(c[1].0, first, "next host");
+    // the next server's valid answer starts a fresh session
+    let req = h.establish(T, SID);
+    assert_eq!(req.session_id, 0);
+    assert_eq!(h.session.state(), SessionState::Connected);
+    assert_eq!(h.session.credentials().unwrap().session_id, SID);
+}
+
+#[test]
+fn a_handshake_answer_with_session_id_zero_and_a_timeout_is_refused() {
+    let (mut h, first) =
+        first_handshake_answered_with(FakeServer::connect_response(T, 0, [7; 16], Some(false)));
+    assert_refused_then_next_host(&mut h, &first);
+}
+
+#[test]
+fn a_handshake_answer_with_a_password_not_16_bytes_long_is_refused() {
+    let (mut h, first) =
+        first_handshake_answered_with(connect_response_with_password(T, SID, &[7; 8]));
+    assert_refused_then_next_host(&mut h, &first);
 }

@@ -1,5 +1,6 @@
 //! Requests the session answers itself (an empty multi/multiRead, a local watch
-//! removal) keep their place in submit order.
+//! removal) keep their place in submit order; a local watch removal takes effect at
+//! submit, connected or not.
 
 mod common;
 
@@ -7,9 +8,14 @@ use std::time::Duration;
 
 use zk_proto::{ErrorCode, EventType};
 use zk_session::testing::{FakeServer, Harness};
-use zk_session::{Registration, Request, RequestError, Response, WatchKind, WatcherType};
+use zk_session::{
+    Registration, Request, RequestError, Response, SubmitError, WatchKind, WatcherType,
+};
 
-use common::{SID, T, config, connected, data_reply, replies, reply_ids, requests, watch_events};
+use common::{
+    SID, T, config, connected, data_reply, reg, remove_watches, replies, reply_ids, requests,
+    watch_data, watch_events,
+};
 
 #[test]
 fn empty_multis_wait_for_earlier_replies() {
@@ -49,14 +55,9 @@ fn empty_multis_wait_for_earlier_replies() {
 }
 
 #[test]
-fn local_watch_removal_waits_for_earlier_replies_and_removes_then() {
+fn local_watch_removal_takes_effect_at_submit_and_replies_in_order() {
     let mut h = connected("a");
-    let w = h
-        .session
-        .submit(Request::get_data("/w", true), h.now)
-        .unwrap();
-    let f = requests(&h.flush());
-    h.deliver(&data_reply(f[0].0, 5));
+    let w = watch_data(&mut h, "/w");
     h.take_events();
     let a = h
         .session
@@ -64,24 +65,12 @@ fn local_watch_removal_waits_for_earlier_replies_and_removes_then() {
         .unwrap();
     let rm = h
         .session
-        .submit(
-            Request::RemoveWatches {
-                path: "/w".into(),
-                watcher_type: WatcherType::Data,
-                registration: None,
-                local: true,
-            },
-            h.now,
-        )
+        .submit(remove_watches("/w", WatcherType::Data, None, true), h.now)
         .unwrap();
     h.pump();
-    assert!(h.take_events().is_empty());
-    assert!(h.session.registration(w).is_some(), "removed in order");
-    let f = requests(&h.flush());
-    assert_eq!(f.len(), 1);
-    h.deliver(&data_reply(f[0].0, 5));
+    // the registration is gone and its removal event is out at once
+    assert!(h.session.registration(w).is_none(), "removed at submit");
     let ev = h.take_events();
-    assert_eq!(reply_ids(&ev), vec![a, rm]);
     assert_eq!(
         watch_events(&ev),
         vec![(
@@ -94,18 +83,21 @@ fn local_watch_removal_waits_for_earlier_replies_and_removes_then() {
             }]
         )]
     );
-    assert!(h.session.registration(w).is_none());
+    assert!(replies(&ev).is_empty(), "the reply waits for a's");
+    // only its reply keeps submit order
+    let f = requests(&h.flush());
+    assert_eq!(f.len(), 1);
+    h.deliver(&data_reply(f[0].0, 5));
+    let ev = h.take_events();
+    assert_eq!(reply_ids(&ev), vec![a, rm]);
+    assert_eq!(replies(&ev)[1].1, Ok(Response::RemoveWatches));
+    assert!(watch_events(&ev).is_empty(), "one removal event only");
 }
 
 #[test]
-fn local_removal_of_a_watch_that_fired_meanwhile_fails_with_no_watcher() {
+fn a_notification_after_a_local_removal_fires_nothing() {
     let mut h = connected("a");
-    let w = h
-        .session
-        .submit(Request::get_data("/w", true), h.now)
-        .unwrap();
-    let f = requests(&h.flush());
-    h.deliver(&data_reply(f[0].0, 5));
+    let w = watch_data(&mut h, "/w");
     let a = h
         .session
         .submit(Request::get_data("/a", false), h.now)
@@ -113,24 +105,92 @@ fn local_removal_of_a_watch_that_fired_meanwhile_fails_with_no_watcher() {
     let rm = h
         .session
         .submit(
-            Request::RemoveWatches {
-                path: "/w".into(),
-                watcher_type: WatcherType::Data,
-                registration: Some(w),
-                local: true,
-            },
+            remove_watches("/w", WatcherType::Data, Some(w), true),
             h.now,
         )
         .unwrap();
     let f = requests(&h.flush());
     h.take_events();
+    // the server still holds the watch and fires it before a's reply
     h.deliver(&FakeServer::notification(EventType::NodeDeleted, "/w", 6));
     h.deliver(&data_reply(f[0].0, 5));
-    assert_eq!(
-        replies(&h.events)[1],
-        (rm, Err(RequestError::Server(ErrorCode::NoWatcher)))
-    );
+    assert!(watch_events(&h.events).is_empty(), "{:?}", h.events);
+    assert_eq!(h.session.stray_notifications(), 1);
     assert_eq!(reply_ids(&h.events), vec![a, rm]);
+    assert_eq!(replies(&h.events)[1].1, Ok(Response::RemoveWatches));
+}
+
+#[test]
+fn a_local_removal_of_a_watch_that_already_fired_is_refused_at_submit() {
+    let mut h = connected("a");
+    let w = watch_data(&mut h, "/w");
+    h.deliver(&FakeServer::notification(EventType::NodeDeleted, "/w", 6));
+    assert!(h.session.registration(w).is_none(), "one-shot: fired");
+    assert_eq!(
+        h.session.submit(
+            remove_watches("/w", WatcherType::Data, Some(w), true),
+            h.now
+        ),
+        Err(SubmitError::NoWatcher { path: "/w".into() })
+    );
+    assert_eq!(
+        h.session
+            .submit(remove_watches("/w", WatcherType::Any, None, true), h.now),
+        Err(SubmitError::NoWatcher { path: "/w".into() })
+    );
+    assert_eq!(h.session.outstanding(), 0, "nothing queued");
+}
+
+#[test]
+fn a_local_removal_while_disconnected_takes_effect_at_once_and_is_not_reregistered() {
+    let mut h = connected("a");
+    let w = watch_data(&mut h, "/w");
+    let k = watch_data(&mut h, "/k");
+    h.server_close();
+    h.take_events();
+    // no server to ask, and a request queued ahead of the removal
+    let a = h
+        .session
+        .submit(Request::get_data("/a", false), h.now)
+        .unwrap();
+    let rm = h
+        .session
+        .submit(remove_watches("/w", WatcherType::Data, None, true), h.now)
+        .unwrap();
+    h.pump();
+    assert!(h.session.registration(w).is_none(), "gone at once");
+    assert!(h.session.registration(k).is_some());
+    let ev = h.take_events();
+    assert_eq!(
+        watch_events(&ev),
+        vec![(
+            EventType::DataWatchRemoved,
+            "/w".to_string(),
+            vec![reg(w, WatchKind::Data, "/w")]
+        )]
+    );
+    assert!(replies(&ev).is_empty(), "the reply waits for a's");
+    // the reconnect re-registers /k only, then sends a
+    h.establish(T, SID);
+    let f = requests(&h.flush());
+    assert_eq!(f.len(), 2, "{f:?}");
+    let zk_proto::Request::SetWatches(sw) = &f[0].1 else {
+        panic!("{f:?}")
+    };
+    assert_eq!(sw.data_watches, ["/k"]);
+    assert!(matches!(&f[1].1, zk_proto::Request::GetData(g) if g.path == "/a"));
+    h.deliver(&FakeServer::reply(f[0].0, 0, ErrorCode::Ok, None));
+    h.deliver(&data_reply(f[1].0, 5));
+    assert_eq!(reply_ids(&h.events), vec![a, rm]);
+    assert_eq!(replies(&h.events)[1].1, Ok(Response::RemoveWatches));
+    // the watch is gone here and from the server: nothing fires for /w
+    h.take_events();
+    h.deliver(&FakeServer::notification(
+        EventType::NodeDataChanged,
+        "/w",
+        7,
+    ));
+    assert!(watch_events(&h.events).is_empty());
 }
 
 #[test]

@@ -3,23 +3,30 @@
 //! sizes), disconnects, time jumps and closes, checked against invariants:
 //! every request completes exactly once, replies come in submit order, wire events
 //! come in wire order, state transitions are legal, buffers stay bounded, no panic.
+//! Watches: a notification surfaces exactly when it fires a live registration (else
+//! it is dropped and counted by `stray_notifications`), firing exactly those; no
+//! watch event comes without a registration, every registration an event names is
+//! live (registered by its reply, not yet fired or removed), and every state event
+//! names every live registration.
 //!
 //! The submits include requests the session answers itself (empty multi and
 //! multiRead, local watch removal), getConfig watches beside a user watch on
 //! `/zookeeper/config` under the chroot (each notification must fire only the
 //! registrations made at its server path), and some runs use the longest durations
-//! the config accepts, on a clock close to the end of `Instant`'s range.
+//! the config accepts, on a clock close to the end of `Instant`'s range. A second
+//! property runs actions weighted towards watches (watching reads answered, then
+//! notifications on the paths of live registrations).
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use proptest::prelude::*;
-use zk_proto::{ErrorCode, EventType};
+use zk_proto::{ErrorCode, EventType, KeeperState};
 use zk_session::testing::{ClientFrame, FakeServer, Harness};
 use zk_session::{
-    Config, Event, MAX_DURATION, Request, RequestError, RequestId, Session, SessionState,
-    SubmitError, WatcherType,
+    Config, Event, MAX_DURATION, Registration, Request, RequestError, RequestId, Session,
+    SessionState, SubmitError, WatchKind, WatcherType,
 };
 
 const PATHS: [&str; 4] = ["/a", "/a/b", "/c", "/zookeeper/config"];
@@ -33,6 +40,8 @@ enum Action {
     Flush { max: Option<usize> },
     Reply { count: usize, err: bool },
     Notify { kind: u8, path: usize },
+    // a notification on the path of a live registration (picked among them)
+    NotifyWatched { kind: u8, pick: usize },
     Deliver { chunk: usize },
     DeliverAll,
     Disconnect,
@@ -53,6 +62,7 @@ fn action() -> impl Strategy<Value = Action> {
         6 => (1usize..4, proptest::bool::weighted(0.2)).prop_map(|(count, err)| Action::Reply { count, err }),
         // path == PATHS.len(): the unchrooted config node
         3 => (1u8..5, 0..=PATHS.len()).prop_map(|(kind, path)| Action::Notify { kind, path }),
+        3 => (1u8..5, any::<usize>()).prop_map(|(kind, pick)| Action::NotifyWatched { kind, pick }),
         5 => (1usize..80).prop_map(|chunk| Action::Deliver { chunk }),
         4 => Just(Action::DeliverAll),
         1 => Just(Action::Disconnect),
@@ -67,11 +77,31 @@ fn action() -> impl Strategy<Value = Action> {
     ]
 }
 
+/// Actions weighted towards watches: watching reads answered and read back, then
+/// notifications on their paths (and others), with fewer drops and timers.
+fn watch_action() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        10 => (0u8..9, 0..PATHS.len(), proptest::bool::weighted(0.8))
+            .prop_map(|(op, path, watch)| Action::Submit { op, path, watch }),
+        6 => Just(Action::Flush { max: None }),
+        6 => (1usize..4, proptest::bool::weighted(0.2)).prop_map(|(count, err)| Action::Reply { count, err }),
+        3 => (1u8..5, 0..=PATHS.len()).prop_map(|(kind, path)| Action::Notify { kind, path }),
+        8 => (1u8..5, any::<usize>()).prop_map(|(kind, pick)| Action::NotifyWatched { kind, pick }),
+        3 => (1usize..80).prop_map(|chunk| Action::Deliver { chunk }),
+        8 => Just(Action::DeliverAll),
+        1 => Just(Action::Disconnect),
+        1 => (0u64..2_000).prop_map(|ms| Action::Advance { ms }),
+        4 => (proptest::bool::weighted(0.05), proptest::bool::weighted(0.01))
+            .prop_map(|(read_only, expire)| Action::Connect { read_only, expire }),
+    ]
+}
+
 /// What a server frame should turn into, once the session has read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Tag {
-    /// A notification on this client path (from this server path): one Watch event.
-    Notify(String, String),
+    /// A notification of this type on this client path (from this server path): one
+    /// Watch event if it fires a live registration, else dropped (and counted).
+    Notify(EventType, String, String),
     /// A reply to a user request: one Reply event (Ok or server error).
     UserReply,
     /// Ping, auth, SetWatches replies, handshake: no event of its own.
@@ -387,7 +417,24 @@ impl Model {
                     };
                     self.push(
                         FakeServer::notification(et, &server, 11),
-                        Tag::Notify(client, server),
+                        Tag::Notify(et, client, server),
+                    );
+                }
+            }
+            Action::NotifyWatched { kind, pick } => {
+                let mut ids: Vec<RequestId> = self.h.session.watches().map(|r| r.id).collect();
+                ids.sort();
+                if !ids.is_empty() && self.h.conn.is_some() && self.h.session.state().is_connected()
+                {
+                    let server = self.watch_server_path[&ids[pick % ids.len()]].clone();
+                    let client = match server.strip_prefix(CHROOT) {
+                        Some(p) if p.starts_with('/') => p.to_string(),
+                        _ => server.clone(),
+                    };
+                    let et = EventType::from_i32(i32::from(*kind));
+                    self.push(
+                        FakeServer::notification(et, &server, 11),
+                        Tag::Notify(et, client, server),
                     );
                 }
             }
@@ -479,12 +526,21 @@ impl Model {
         self.h.session.close(self.h.now);
         self.h.pump();
         self.h.advance(Duration::from_secs(10));
-        if self.long_durations
-            && self.h.session.state() == SessionState::Closing
-            && self.h.conn.is_some()
-        {
-            // a close timeout of 24.8 days: the server closes the socket instead
-            self.h.server_close();
+        if self.long_durations && self.h.session.state() == SessionState::Closing {
+            // A close timeout of 24.8 days: the server closes the socket instead, and
+            // the session dials again to deliver closeSession; a server answers it.
+            if self.h.conn.is_some() {
+                self.h.server_close();
+            }
+            self.h
+                .establish_with(FakeServer::connect_response(6000, 42, [5; 16], Some(false)));
+            let close = self.h.flush();
+            assert!(
+                matches!(&close[..], [f] if *f.request() == zk_proto::Request::CloseSession),
+                "{close:?}"
+            );
+            self.h
+                .deliver(&FakeServer::reply(close[0].xid(), 0, ErrorCode::Ok, None));
         }
         assert!(
             self.h.session.state().is_terminal(),
@@ -546,50 +602,78 @@ impl Model {
             "one-shot fired twice: {fired:?}"
         );
 
-        // wire-derived events come in wire order
-        let mut notifications = Vec::new();
-        let actual: Vec<Tag> = self
-            .h
-            .events
-            .iter()
-            .filter_map(|e| match e {
-                Event::Watch(w) if (1..=4).contains(&w.event_type.to_i32()) => {
-                    notifications.push(w);
-                    Some(Tag::Notify(w.path.clone(), String::new()))
-                }
-                Event::Reply {
-                    id,
-                    result: Ok(_) | Err(RequestError::Server(_)),
-                    ..
-                } if !self.local.contains(id) => Some(Tag::UserReply),
-                _ => None,
-            })
-            .collect();
-        let expected: Vec<Tag> = self
+        // Wire-derived events come in wire order, and a notification surfaces exactly
+        // when it fires a live registration. Walk the frames the session read beside
+        // its events, keeping the live registrations as the events tell them: a reply
+        // adds its registration; a notification removes the one-shots it fires; a
+        // removal event removes what it names; the end of the session removes all.
+        // Events that do not come from the wire (states, removals, local answers,
+        // failed requests) are applied up to the next wire-derived event before each
+        // frame is judged: none of them adds a registration, so a notification that
+        // fires nothing still fires nothing after them, and one that fires something
+        // surfaces before any of them that came later.
+        let expected: Vec<&Tag> = self
             .realized
             .iter()
             .filter(|t| matches!(t, Tag::Notify(..) | Tag::UserReply))
-            .cloned()
             .collect();
-        let client_only = |t: &Tag| match t {
-            Tag::Notify(c, _) => Tag::Notify(c.clone(), String::new()),
-            other => other.clone(),
-        };
-        assert_eq!(actual, expected.iter().map(client_only).collect::<Vec<_>>());
-        // each notification fires only registrations made at its server path
-        let servers = expected.iter().filter_map(|t| match t {
-            Tag::Notify(_, s) => Some(s),
-            _ => None,
-        });
-        for (w, server) in notifications.iter().zip(servers) {
-            for r in &w.registrations {
-                assert_eq!(
-                    self.watch_server_path.get(&r.id),
-                    Some(server),
-                    "{r:?} fired by a notification on {server}"
-                );
+        let mut live = Live::new(&self.watch_server_path);
+        let mut events = self.h.events.iter().peekable();
+        let mut strays = 0u64;
+        let mut notifies = 0usize;
+        for tag in &expected {
+            while let Some(e) = events.next_if(|e| !self.is_from_wire(e)) {
+                live.apply(e);
+            }
+            match tag {
+                Tag::UserReply => {
+                    let e = events.next();
+                    assert!(
+                        matches!(e, Some(Event::Reply { .. })),
+                        "expected the reply read from the wire, got {e:?}"
+                    );
+                    live.apply(e.unwrap());
+                }
+                Tag::Notify(et, client, server) => {
+                    notifies += 1;
+                    let fires = live.fired_by(*et, server);
+                    if fires.is_empty() {
+                        strays += 1;
+                        continue;
+                    }
+                    let e = events.next();
+                    let Some(Event::Watch(w)) = e else {
+                        panic!("{et:?} on {server} fires {fires:?}: expected its event, got {e:?}")
+                    };
+                    assert_eq!((w.event_type, &w.path), (*et, client));
+                    let mut named: Vec<RequestId> = w.registrations.iter().map(|r| r.id).collect();
+                    named.sort();
+                    assert_eq!(
+                        named, fires,
+                        "{et:?} on {server} fired the wrong registrations"
+                    );
+                    // each fired registration was made at the notification's server path
+                    for r in &w.registrations {
+                        assert_eq!(
+                            self.watch_server_path.get(&r.id),
+                            Some(server),
+                            "{r:?} fired by a notification on {server}"
+                        );
+                    }
+                    live.apply(e.unwrap());
+                }
+                _ => unreachable!("filtered"),
             }
         }
+        for e in events {
+            assert!(!self.is_from_wire(e), "an event no frame explains: {e:?}");
+            live.apply(e);
+        }
+        assert_eq!(
+            self.h.session.stray_notifications(),
+            strays,
+            "notifications that fired nothing are dropped and counted"
+        );
 
         if std::env::var_os("MODEL_STATS").is_some() {
             let losses = replies
@@ -606,18 +690,139 @@ impl Model {
                 })
                 .collect();
             eprintln!(
-                "accepted {} wire-replies {} notifies {} losses {} states {:?} end {:?}",
+                "accepted {} wire-replies {} notifies {} (stray {}) losses {} states {:?} end {:?}",
                 self.accepted.len(),
-                expected.iter().filter(|t| **t == Tag::UserReply).count(),
-                expected
-                    .iter()
-                    .filter(|t| matches!(t, Tag::Notify(..)))
-                    .count(),
+                expected.iter().filter(|t| ***t == Tag::UserReply).count(),
+                notifies,
+                strays,
                 losses,
                 states,
                 self.h.session.state()
             );
         }
+    }
+}
+
+impl Model {
+    /// Whether `e` stands for a frame the session read: a notification (types 1–4),
+    /// or the Ok or server-error reply of a request that went to the server.
+    fn is_from_wire(&self, e: &Event) -> bool {
+        match e {
+            Event::Watch(w) => is_notification(w.event_type),
+            Event::Reply {
+                id,
+                result: Ok(_) | Err(RequestError::Server(_)),
+                ..
+            } => !self.local.contains(id),
+            _ => false,
+        }
+    }
+}
+
+fn is_notification(t: EventType) -> bool {
+    (1..=4).contains(&t.to_i32())
+}
+
+/// Which one-shot kinds a node event fires (Java's `ZKWatchManager.materialize`; the
+/// model makes no persistent watches).
+fn fires(kind: WatchKind, et: EventType) -> bool {
+    use EventType as E;
+    match kind {
+        WatchKind::Data | WatchKind::Exist => {
+            matches!(et, E::NodeCreated | E::NodeDataChanged | E::NodeDeleted)
+        }
+        WatchKind::Child => matches!(et, E::NodeChildrenChanged | E::NodeDeleted),
+        other => panic!("the model makes no {other:?} watch"),
+    }
+}
+
+/// The live registrations, as the session's events tell them, checking on the way
+/// that no watch event comes without a registration and that every registration an
+/// event names is live (registered by its reply, not yet fired or removed).
+struct Live<'a> {
+    /// The server path each watching request registers at (the model's own view).
+    server_path: &'a HashMap<RequestId, String>,
+    regs: HashMap<RequestId, Registration>,
+}
+
+impl<'a> Live<'a> {
+    fn new(server_path: &'a HashMap<RequestId, String>) -> Live<'a> {
+        Live {
+            server_path,
+            regs: HashMap::new(),
+        }
+    }
+
+    fn ids(&self) -> Vec<RequestId> {
+        let mut ids: Vec<RequestId> = self.regs.keys().copied().collect();
+        ids.sort();
+        ids
+    }
+
+    fn apply(&mut self, e: &Event) {
+        match e {
+            Event::Reply {
+                id,
+                registration: Some(r),
+                ..
+            } => {
+                assert_eq!(r.id, *id, "a reply carries its own registration");
+                assert!(
+                    self.server_path.contains_key(id),
+                    "{r:?} made by a request that does not watch"
+                );
+                assert!(
+                    self.regs.insert(r.id, r.clone()).is_none(),
+                    "{r:?} registered twice"
+                );
+            }
+            Event::Reply { .. } => {}
+            Event::Watch(w) => {
+                assert!(
+                    !w.registrations.is_empty(),
+                    "a watch event without a registration: {w:?}"
+                );
+                let notification = is_notification(w.event_type);
+                for r in &w.registrations {
+                    assert_eq!(
+                        self.regs.get(&r.id),
+                        Some(r),
+                        "{w:?} names a registration that is not live"
+                    );
+                    if !notification || r.kind.is_one_shot() {
+                        self.regs.remove(&r.id);
+                    }
+                }
+            }
+            Event::State {
+                state,
+                registrations,
+            } => {
+                let mut named: Vec<RequestId> = registrations.iter().map(|r| r.id).collect();
+                named.sort();
+                assert_eq!(named, self.ids(), "{state:?} names every live registration");
+                if matches!(
+                    state,
+                    KeeperState::Expired | KeeperState::AuthFailed | KeeperState::Closed
+                ) {
+                    self.regs.clear();
+                }
+            }
+            other => panic!("the model never fills the event queue: {other:?}"),
+        }
+    }
+
+    /// The live registrations (ids, sorted) a notification `et` on the server path
+    /// `server` fires.
+    fn fired_by(&self, et: EventType, server: &str) -> Vec<RequestId> {
+        let mut ids: Vec<RequestId> = self
+            .regs
+            .values()
+            .filter(|r| self.server_path[&r.id] == server && fires(r.kind, et))
+            .map(|r| r.id)
+            .collect();
+        ids.sort();
+        ids
     }
 }
 
@@ -635,5 +840,17 @@ proptest! {
         }
         m.finish();
         let _ = m.bad_auth;
+    }
+
+    #[test]
+    fn notifications_fire_exactly_the_live_registrations(
+        seed in any::<u64>(),
+        actions in proptest::collection::vec(watch_action(), 1..150),
+    ) {
+        let mut m = Model::new(seed);
+        for a in &actions {
+            m.step(a);
+        }
+        m.finish();
     }
 }

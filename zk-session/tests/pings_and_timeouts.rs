@@ -36,6 +36,8 @@ fn ping_after_a_third_of_the_timeout_less_a_second_idle_and_busy() {
     assert_eq!(pings(&h.flush()), 0);
 }
 
+/// How long an idle connection with the negotiated timeout `timeout_ms` stays silent
+/// before its first ping.
 fn first_ping_after(timeout_ms: i32) -> Duration {
     let mut c = config("a");
     c.session_timeout = Duration::from_millis(timeout_ms as u64);
@@ -44,11 +46,28 @@ fn first_ping_after(timeout_ms: i32) -> Duration {
     h.flush();
     let start = h.now;
     loop {
-        h.advance(Duration::from_millis(1));
+        h.run_next_timer().expect("a ping is due some time");
         if pings(&h.flush()) > 0 {
             return h.now - start;
         }
     }
+}
+
+const MS: Duration = Duration::from_millis(1);
+
+#[test]
+fn ping_interval_is_a_third_of_the_timeout_up_to_one_second() {
+    // Java pings once idle for half the read timeout (2/3 T), i.e. T/3
+    assert_eq!(first_ping_after(600), 200 * MS);
+    assert_eq!(first_ping_after(2_000), Duration::from_secs(2) / 3);
+    assert_eq!(first_ping_after(3_000), Duration::from_secs(1));
+}
+
+#[test]
+fn ping_interval_is_just_over_a_second_while_a_third_is_up_to_two_seconds() {
+    // idle over 1 s and at least T/3 - 1 s: Java's first such idle time, 1001 ms
+    assert_eq!(first_ping_after(4_500), 1_001 * MS);
+    assert_eq!(first_ping_after(6_000), 1_001 * MS);
 }
 
 #[test]
@@ -65,10 +84,7 @@ fn ping_interval_is_javas_third_less_a_second_capped_at_ten_seconds() {
         Duration::from_secs(3),
         "T/3 - 1 s"
     );
-    // small T: never below T/6
-    assert_eq!(first_ping_after(6_000), Duration::from_secs(1));
-    assert_eq!(first_ping_after(3_000), Duration::from_millis(500));
-    assert_eq!(first_ping_after(600), Duration::from_millis(100));
+    assert_eq!(first_ping_after(7_500), 1_500 * MS, "T/3 - 1 s");
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! Reconnecting: auths, then SetWatches batches, then queued requests; what the
-//! server already answered is never sent again.
+//! Reconnecting: auths, then SetWatches batches (each frame within 128 KiB and the
+//! frame limit), then queued requests; what the server already answered is never sent
+//! again.
 
 mod common;
 
@@ -9,8 +10,8 @@ use zk_session::testing::{FakeServer, Harness};
 use zk_session::{CloseReason, Event, Registration, Request, RequestError, Response, WatchKind};
 
 use common::{
-    SID, T, closes, config, connected, connected_with, data_reply, reg, replies, reply_ids,
-    requests, stat, watch_events,
+    SID, T, closes, config, connected, connected_with, data_reply, flush_with_sizes, reg, replies,
+    reply_ids, requests, stat, watch_data, watch_events,
 };
 
 #[test]
@@ -170,9 +171,10 @@ fn a_request_answered_before_its_write_was_reported_is_not_resent() {
 }
 
 #[test]
-fn set_watches_batches_10000_long_paths() {
+fn set_watches_frames_of_10000_long_paths_stay_within_128_kib_on_the_wire() {
     let mut h = connected("a/root");
     let n = 10_000;
+    // 102-character server paths
     let path = |i: usize| format!("/{}/{i:05}", "x".repeat(90));
     for i in 0..n {
         h.session
@@ -187,21 +189,56 @@ fn set_watches_batches_10000_long_paths() {
     assert_eq!(replies(&h.events).len(), n);
     h.server_close();
     h.establish(T, SID);
-    let f = h.flush();
+    let f = flush_with_sizes(&mut h);
     let mut seen = Vec::new();
-    for fr in &f {
+    for (size, fr) in &f {
         let zk_proto::Request::SetWatches(sw) = fr.request() else {
             panic!("only SetWatches expected, got {:?}", fr.request().op_code())
         };
-        let chars: usize = sw.data_watches.iter().map(String::len).sum();
-        assert!(chars <= 128 * 1024, "batch of {chars} path bytes");
+        // Java's 128 KiB, counted over the whole frame, length prefix included
+        assert!(*size <= 128 * 1024, "SetWatches frame of {size} bytes");
         seen.extend(sw.data_watches.iter().cloned());
     }
-    assert!(f.len() >= 8, "{} batches", f.len());
+    // batches are full: 10,000 entries of 106 bytes fill 9 frames
+    assert!((8..=10).contains(&f.len()), "{} batches", f.len());
+    // every registration is carried, once
     seen.sort();
     let mut want: Vec<String> = (0..n).map(|i| format!("/root{}", path(i))).collect();
     want.sort();
     assert_eq!(seen, want);
+}
+
+#[test]
+fn a_path_longer_than_the_set_watches_budget_goes_alone_in_a_frame_the_server_takes() {
+    let mut h = connected("a");
+    let long = format!("/{}", "x".repeat(130 * 1024));
+    let big = watch_data(&mut h, &long);
+    let small = watch_data(&mut h, "/small");
+    h.server_close();
+    h.take_events();
+    h.establish(T, SID);
+    let f = flush_with_sizes(&mut h);
+    let batches: Vec<(usize, Vec<String>)> = f
+        .iter()
+        .map(|(size, fr)| match fr.request() {
+            zk_proto::Request::SetWatches(sw) => (*size, sw.data_watches.clone()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        batches.len(),
+        2,
+        "{:?}",
+        batches.iter().map(|b| b.0).collect::<Vec<_>>()
+    );
+    let alone = batches.iter().find(|b| b.1.contains(&long)).unwrap();
+    assert_eq!(alone.1.len(), 1, "the long path goes alone");
+    assert!(alone.0 > 128 * 1024 && alone.0 <= 4 + zk_session::DEFAULT_MAX_FRAME_SIZE);
+    assert!(batches.iter().any(|b| b.1 == ["/small"]));
+    // both stay registered: nothing was dropped
+    assert!(h.session.registration(big).is_some());
+    assert!(h.session.registration(small).is_some());
+    assert!(watch_events(&h.events).is_empty());
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! How a session ends: auth failure, close (with requests in flight, by timeout, while
-//! connecting), and client-side expiry.
+//! connecting), and client-side expiry; the terminal state is reported before the
+//! requests it fails.
 
 mod common;
 
@@ -8,10 +9,14 @@ use std::time::Duration;
 use bytes::Bytes;
 use zk_proto::{ErrorCode, KeeperState};
 use zk_session::testing::{FakeServer, Harness};
-use zk_session::{CloseReason, Event, Request, RequestError, SessionState, SubmitError};
+use zk_session::{
+    CloseReason, Event, Registration, Request, RequestError, RequestId, SessionState, SubmitError,
+    WatchKind,
+};
 
 use common::{
-    SID, T, closes, config, connected, connected_with, data_reply, replies, stat, states,
+    SID, T, closes, config, connected, connected_with, data_reply, reg, replies, stat, states,
+    watch_data,
 };
 
 #[test]
@@ -198,4 +203,97 @@ fn add_auth_after_the_session_ended_is_refused() {
         Err(SubmitError::NotAccepting(SessionState::Closing))
     );
     assert!(h.flush().is_empty(), "a refused auth must not be sent");
+}
+
+/// The events of a session's end: first the terminal state (naming `registrations`),
+/// then every outstanding request failed with `err`, in submit order.
+fn ending(
+    state: KeeperState,
+    registrations: Vec<Registration>,
+    failed: &[RequestId],
+    err: RequestError,
+) -> Vec<Event> {
+    let mut events = vec![Event::State {
+        state,
+        registrations,
+    }];
+    events.extend(failed.iter().map(|&id| Event::Reply {
+        id,
+        result: Err(err),
+        registration: None,
+    }));
+    events
+}
+
+#[test]
+fn a_server_declared_expiry_reports_expired_before_the_failed_replies() {
+    let mut h = connected("a");
+    let w = watch_data(&mut h, "/w");
+    h.server_close();
+    // queued while disconnected: a request, and one the session answers itself
+    let a = h
+        .session
+        .submit(Request::get_data("/a", false), h.now)
+        .unwrap();
+    let m = h.session.submit(Request::Multi(vec![]), h.now).unwrap();
+    h.take_events();
+    h.establish_with(FakeServer::connect_response(0, 0, [0; 16], Some(false)));
+    assert_eq!(
+        h.take_events(),
+        ending(
+            KeeperState::Expired,
+            vec![reg(w, WatchKind::Data, "/w")],
+            &[a, m],
+            RequestError::SessionExpired
+        )
+    );
+}
+
+#[test]
+fn an_auth_failure_reports_auth_failed_before_the_failed_replies() {
+    let mut h = connected("a");
+    let w = watch_data(&mut h, "/w");
+    let written = h
+        .session
+        .submit(Request::get_data("/a", false), h.now)
+        .unwrap();
+    h.session
+        .add_auth("digest", Bytes::from_static(b"bad"), h.now)
+        .unwrap();
+    h.flush();
+    h.take_events();
+    h.deliver(&FakeServer::reply(-4, 0, ErrorCode::AuthFailed, None));
+    assert_eq!(
+        h.take_events(),
+        ending(
+            KeeperState::AuthFailed,
+            vec![reg(w, WatchKind::Data, "/w")],
+            &[written],
+            RequestError::AuthFailed
+        )
+    );
+}
+
+#[test]
+fn a_close_timeout_reports_closed_before_the_failed_replies() {
+    let mut h = connected("a");
+    let w = watch_data(&mut h, "/w");
+    let written = h
+        .session
+        .submit(Request::get_data("/a", false), h.now)
+        .unwrap();
+    h.flush();
+    h.session.close(h.now);
+    h.flush();
+    h.take_events();
+    h.advance(Duration::from_secs(3));
+    assert_eq!(
+        h.take_events(),
+        ending(
+            KeeperState::Closed,
+            vec![reg(w, WatchKind::Data, "/w")],
+            &[written],
+            RequestError::Closing
+        )
+    );
 }

@@ -1,13 +1,19 @@
 //! Watches: events in wire order, registrations on missing nodes, persistent watches
-//! and removal events.
+//! and removal events; notifications that fire nothing are dropped; removing one
+//! registration asks the server to drop its watch only when nothing else here needs it.
 
 mod common;
 
 use zk_proto::{ErrorCode, EventType};
 use zk_session::testing::{FakeServer, Harness};
-use zk_session::{Event, Registration, Request, Response, SubmitError, WatchKind, WatcherType};
+use zk_session::{
+    Event, Registration, Request, RequestError, Response, SubmitError, WatchKind, WatcherType,
+};
 
-use common::{SID, T, config, connected, data_reply, reg, replies, requests, stat, watch_events};
+use common::{
+    SID, T, config, connected, data_reply, reg, remove_watches, replies, requests, stat,
+    watch_children, watch_data, watch_events,
+};
 
 #[test]
 fn watch_event_precedes_the_reply_that_follows_it() {
@@ -38,14 +44,14 @@ fn watch_event_precedes_the_reply_that_follows_it() {
     assert!(
         matches!(&ev[2], Event::Reply { id, result: Ok(Response::SetData(_)), registration: None } if *id == s)
     );
-    // one-shot: a second change fires nothing
+    // one-shot: a second change fires nothing, and nobody hears of it
     h.deliver(&FakeServer::notification(
         EventType::NodeDataChanged,
         "/p",
         3,
     ));
-    let ev = h.take_events();
-    assert!(matches!(&ev[0], Event::Watch(we) if we.registrations.is_empty()));
+    assert_eq!(h.take_events(), vec![]);
+    assert_eq!(h.session.stray_notifications(), 1);
 }
 
 #[test]
@@ -67,12 +73,14 @@ fn exists_on_missing_node_registers_an_exist_watch() {
         .unwrap();
     let f = h.flush();
     h.deliver(&FakeServer::reply(f[0].xid(), 3, ErrorCode::NoNode, None));
+    h.take_events();
     h.deliver(&FakeServer::notification(
         EventType::NodeCreated,
         "/gone",
         4,
     ));
-    assert!(matches!(h.events.last(), Some(Event::Watch(we)) if we.registrations.is_empty()));
+    assert_eq!(h.take_events(), vec![], "no registration: no event");
+    assert_eq!(h.session.stray_notifications(), 1);
 }
 
 #[test]
@@ -235,4 +243,176 @@ fn local_removal_of_one_registration() {
     ));
     assert!(matches!(h.events.last(), Some(Event::Watch(we))
         if we.registrations == vec![reg(b, WatchKind::Child, "/c")]));
+}
+
+#[test]
+fn a_notification_that_fires_no_registration_is_dropped_and_counted() {
+    let mut h = connected("a");
+    let d = watch_data(&mut h, "/n");
+    let c = watch_children(&mut h, "/n");
+    // /n is deleted while the session is away
+    h.server_close();
+    h.establish(T, SID);
+    let sw = requests(&h.flush());
+    h.deliver(&FakeServer::reply(sw[0].0, 0, ErrorCode::Ok, None));
+    h.take_events();
+    // a 3.8 server then sends NodeDeleted twice: for its data and its child table
+    h.deliver(&FakeServer::notification(EventType::NodeDeleted, "/n", 9));
+    h.deliver(&FakeServer::notification(EventType::NodeDeleted, "/n", 9));
+    assert_eq!(
+        watch_events(&h.events),
+        vec![(
+            EventType::NodeDeleted,
+            "/n".to_string(),
+            vec![
+                reg(d, WatchKind::Data, "/n"),
+                reg(c, WatchKind::Child, "/n")
+            ]
+        )],
+        "the second fires nothing and is not passed on"
+    );
+    assert_eq!(h.session.stray_notifications(), 1);
+}
+
+#[test]
+fn removing_the_only_registration_on_a_path_by_id_asks_the_server_to_remove_it() {
+    let mut h = connected("a/app");
+    let d = watch_data(&mut h, "/n");
+    h.take_events();
+    let rm = h
+        .session
+        .submit(
+            remove_watches("/n", WatcherType::Data, Some(d), false),
+            h.now,
+        )
+        .unwrap();
+    let f = requests(&h.flush());
+    // removeWatches, so that the server stops notifying; not checkWatches
+    assert_eq!(
+        f[0].1,
+        zk_proto::Request::RemoveWatches(zk_proto::RemoveWatchesRequest {
+            path: "/app/n".into(),
+            watcher_type: zk_proto::WatcherType::Data,
+        })
+    );
+    h.deliver(&FakeServer::reply(f[0].0, 3, ErrorCode::Ok, None));
+    let ev = h.take_events();
+    assert_eq!(
+        watch_events(&ev),
+        vec![(
+            EventType::DataWatchRemoved,
+            "/n".to_string(),
+            vec![reg(d, WatchKind::Data, "/n")]
+        )]
+    );
+    assert_eq!(replies(&ev), vec![(rm, Ok(Response::RemoveWatches))]);
+    assert_eq!(h.session.watches().count(), 0);
+}
+
+#[test]
+fn removing_one_of_several_registrations_on_a_path_by_id_only_checks_with_the_server() {
+    let mut h = connected("a/app");
+    let d = watch_data(&mut h, "/n");
+    let c = watch_children(&mut h, "/n");
+    h.take_events();
+    let rm = h
+        .session
+        .submit(
+            remove_watches("/n", WatcherType::Data, Some(d), false),
+            h.now,
+        )
+        .unwrap();
+    let f = requests(&h.flush());
+    // the server's watch on /n still serves the child registration
+    assert_eq!(
+        f[0].1,
+        zk_proto::Request::CheckWatches(zk_proto::CheckWatchesRequest {
+            path: "/app/n".into(),
+            watcher_type: zk_proto::WatcherType::Data,
+        })
+    );
+    h.deliver(&FakeServer::reply(f[0].0, 3, ErrorCode::Ok, None));
+    let ev = h.take_events();
+    assert_eq!(
+        watch_events(&ev),
+        vec![(
+            EventType::DataWatchRemoved,
+            "/n".to_string(),
+            vec![reg(d, WatchKind::Data, "/n")]
+        )]
+    );
+    assert_eq!(replies(&ev), vec![(rm, Ok(Response::RemoveWatches))]);
+    h.deliver(&FakeServer::notification(
+        EventType::NodeDeleted,
+        "/app/n",
+        4,
+    ));
+    assert_eq!(
+        watch_events(&h.events),
+        vec![(
+            EventType::NodeDeleted,
+            "/n".to_string(),
+            vec![reg(c, WatchKind::Child, "/n")]
+        )]
+    );
+}
+
+#[test]
+fn a_server_removal_of_a_watch_that_fired_meanwhile_answers_no_watcher() {
+    let mut h = connected("a");
+    let w = watch_data(&mut h, "/w");
+    h.take_events();
+    let rm = h
+        .session
+        .submit(remove_watches("/w", WatcherType::Data, None, false), h.now)
+        .unwrap();
+    let f = requests(&h.flush());
+    // the watch fires before the server reads the removal, which then finds nothing
+    // on our side either
+    h.deliver(&FakeServer::notification(
+        EventType::NodeDataChanged,
+        "/w",
+        4,
+    ));
+    h.deliver(&FakeServer::reply(f[0].0, 5, ErrorCode::Ok, None));
+    let ev = h.take_events();
+    assert_eq!(
+        watch_events(&ev),
+        vec![(
+            EventType::NodeDataChanged,
+            "/w".to_string(),
+            vec![reg(w, WatchKind::Data, "/w")]
+        )],
+        "no removal event"
+    );
+    assert_eq!(
+        replies(&ev),
+        vec![(rm, Err(RequestError::Server(ErrorCode::NoWatcher)))]
+    );
+}
+
+#[test]
+#[ignore = "src: the only-registration check ignores watching reads submitted before the removal"]
+fn removing_a_registration_by_id_spares_the_servers_watch_while_another_watching_read_is_in_flight()
+{
+    let mut h = connected("a");
+    let first = watch_data(&mut h, "/n");
+    // a second watching read of /n is written, not yet answered: the server's one
+    // data watch on /n serves it too
+    let second = h
+        .session
+        .submit(Request::get_data("/n", true), h.now)
+        .unwrap();
+    h.session
+        .submit(
+            remove_watches("/n", WatcherType::Data, Some(first), false),
+            h.now,
+        )
+        .unwrap();
+    let f = requests(&h.flush());
+    assert!(
+        matches!(f[1].1, zk_proto::Request::CheckWatches(_)),
+        "removeWatches would take the server's watch from {second} too: {:?}",
+        f[1].1
+    );
 }

@@ -8,11 +8,12 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use zk_proto::{GetDataResponse, KeeperState, Stat};
+use bytes::BytesMut;
+use zk_proto::{ErrorCode, GetDataResponse, KeeperState, Stat};
 use zk_session::testing::{ClientFrame, FakeServer, Harness};
 use zk_session::{
-    CloseReason, Config, Event, Registration, RequestError, RequestId, Response, Transport,
-    WatchKind,
+    CloseReason, Config, Event, Registration, Request, RequestError, RequestId, Response,
+    Transport, WatchKind, WatcherType,
 };
 
 pub const T: i32 = 30_000;
@@ -148,4 +149,154 @@ pub fn pings(frames: &[ClientFrame]) -> usize {
             )
         })
         .count()
+}
+
+pub fn children_reply(xid: i32, zxid: i64) -> Vec<u8> {
+    FakeServer::ok(
+        xid,
+        zxid,
+        &zk_proto::Response::GetChildren(zk_proto::GetChildrenResponse { children: vec![] }),
+    )
+}
+
+pub fn add_watch_reply(xid: i32, zxid: i64) -> Vec<u8> {
+    FakeServer::ok(
+        xid,
+        zxid,
+        &zk_proto::Response::AddWatch(zk_proto::ErrorResponse { err: ErrorCode::Ok }),
+    )
+}
+
+/// A ConnectResponse with a password of any length (servers always issue 16 bytes).
+pub fn connect_response_with_password(timeout_ms: i32, session_id: i64, passwd: &[u8]) -> Vec<u8> {
+    let r = zk_proto::ConnectResponse {
+        protocol_version: 0,
+        timeout: timeout_ms,
+        session_id,
+        passwd: Bytes::copy_from_slice(passwd),
+        read_only: Some(false),
+    };
+    let mut b = BytesMut::new();
+    zk_proto::encode_frame(&r, &mut b);
+    b.to_vec()
+}
+
+/// Submits a watching request, writes it and answers it with `reply(xid)`; returns
+/// its id (the registration's id). Events are left in `h.events`.
+pub fn watch_with(h: &mut Harness, req: Request, reply: fn(i32, i64) -> Vec<u8>) -> RequestId {
+    let id = h.session.submit(req, h.now).unwrap();
+    let f = requests(&h.flush());
+    assert_eq!(f.len(), 1, "one request written: {f:?}");
+    h.deliver(&reply(f[0].0, 1));
+    assert!(h.session.registration(id).is_some(), "{id} registered");
+    id
+}
+
+/// A data watch on `path` (getData with a watch, answered).
+pub fn watch_data(h: &mut Harness, path: &str) -> RequestId {
+    watch_with(h, Request::get_data(path, true), data_reply)
+}
+
+/// A child watch on `path` (getChildren with a watch, answered).
+pub fn watch_children(h: &mut Harness, path: &str) -> RequestId {
+    watch_with(h, Request::get_children(path, true), children_reply)
+}
+
+/// A persistent (non-recursive) watch on `path` (addWatch, answered).
+pub fn watch_persistent(h: &mut Harness, path: &str) -> RequestId {
+    watch_with(
+        h,
+        Request::AddWatch {
+            path: path.into(),
+            recursive: false,
+        },
+        add_watch_reply,
+    )
+}
+
+pub fn remove_watches(
+    path: &str,
+    watcher_type: WatcherType,
+    registration: Option<RequestId>,
+    local: bool,
+) -> Request {
+    Request::RemoveWatches {
+        path: path.into(),
+        watcher_type,
+        registration,
+        local,
+    }
+}
+
+// ----- a silent application: the session is driven, its events are never polled ----
+
+/// Drains the transport actions only (as `Harness::pump` does), leaving every event
+/// queued in the session.
+pub fn pump_transports(h: &mut Harness) {
+    while let Some(t) = h.session.poll_transport(h.now) {
+        if let Transport::Close { conn, .. } = &t {
+            if Some(*conn) == h.conn {
+                h.conn = None;
+            }
+        }
+        h.transports.push(t);
+    }
+}
+
+/// `Harness::flush` without polling events.
+pub fn flush_silently(h: &mut Harness) -> Vec<ClientFrame> {
+    let mut frames = Vec::new();
+    loop {
+        let buf = h.session.send_buf().to_vec();
+        if buf.is_empty() {
+            return frames;
+        }
+        let conn = h
+            .session
+            .current_conn()
+            .expect("bytes belong to a connection");
+        h.session.advance_send(conn, buf.len(), h.now);
+        frames.extend(h.server.feed(&buf));
+        pump_transports(h);
+    }
+}
+
+/// `Harness::deliver` without polling events.
+pub fn deliver_silently(h: &mut Harness, bytes: &[u8]) {
+    let conn = h.conn.expect("connected");
+    h.session.handle_bytes(conn, bytes, h.now);
+    pump_transports(h);
+}
+
+/// Every event the session holds now, polled in order.
+pub fn drain(h: &mut Harness) -> Vec<Event> {
+    std::iter::from_fn(|| h.session.poll_event()).collect()
+}
+
+/// Like `Harness::flush`, returning each frame with its size on the wire (length
+/// prefix included).
+pub fn flush_with_sizes(h: &mut Harness) -> Vec<(usize, ClientFrame)> {
+    let mut out = Vec::new();
+    loop {
+        let buf = h.session.send_buf().to_vec();
+        if buf.is_empty() {
+            return out;
+        }
+        let mut sizes = Vec::new();
+        let mut rest = &buf[..];
+        while !rest.is_empty() {
+            let len = i32::from_be_bytes(rest[..4].try_into().unwrap()) as usize;
+            sizes.push(4 + len);
+            rest = &rest[4 + len..];
+        }
+        let conn = h
+            .session
+            .current_conn()
+            .expect("bytes belong to a connection");
+        h.session.advance_send(conn, buf.len(), h.now);
+        let frames = h.server.feed(&buf);
+        assert_eq!(frames.len(), sizes.len(), "whole frames in the send buffer");
+        out.extend(sizes.into_iter().zip(frames));
+        h.pump();
+    }
 }
