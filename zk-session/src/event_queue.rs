@@ -122,6 +122,26 @@ impl EventQueue {
         self.events.remove(i)
     }
 
+    /// Removes the registration `id` from the queued events; a watch event left
+    /// naming none is dropped (its registration was taken back with its reply).
+    pub fn forget_registration(&mut self, id: RequestId) {
+        self.events.retain_mut(|e| match e {
+            Event::Watch(w) => {
+                w.registrations.retain(|r| r.id != id);
+                !w.registrations.is_empty()
+            }
+            _ => true,
+        });
+        if let Some(d) = &mut self.overflow {
+            d.registrations.remove(&id);
+        }
+        self.notices = self
+            .events
+            .iter()
+            .filter(|e| !matches!(e, Event::Reply { .. }))
+            .count();
+    }
+
     /// Events queued now.
     pub fn len(&self) -> usize {
         self.events.len()
@@ -217,6 +237,16 @@ mod tests {
             registrations: Vec::new(),
         });
         assert_eq!(q.len(), 12);
+    }
+
+    #[test]
+    fn a_forgotten_registration_leaves_the_queued_events() {
+        let mut q = EventQueue::new(10);
+        q.push(changed(1));
+        q.push(changed(2));
+        q.forget_registration(RequestId(1));
+        assert_eq!(q.len(), 1);
+        assert_eq!(q.pop(), Some(changed(2)));
     }
 
     #[test]

@@ -55,7 +55,7 @@
 //!   the wire, and every request's reply in submit order. That holds for requests the
 //!   session answers itself too (an empty multi/multiRead, a local
 //!   [`Request::RemoveWatches`]): each waits for the replies of everything submitted
-//!   before it, and a local watch removal takes effect then, not at submit.
+//!   before it (a local watch removal takes effect at submit; only its reply waits).
 //! * `advance_send` names the connection it wrote to; a report for a connection the
 //!   session has since closed is ignored.
 //!

@@ -128,6 +128,12 @@ struct Model {
     /// The run uses the longest durations the config accepts.
     long_durations: bool,
     bad_auth: bool,
+    /// Transports and events already checked for reconnect pacing.
+    paced: (usize, usize),
+    /// When the last established connection was lost (its Disconnected event).
+    last_lost: Option<Instant>,
+    /// Dials in a row, each at the very instant an established connection was lost.
+    instant_redials: usize,
 }
 
 /// The latest `Instant` this platform can represent.
@@ -183,6 +189,9 @@ impl Model {
             watch_server_path: HashMap::new(),
             long_durations,
             bad_auth: false,
+            paced: (0, 0),
+            last_lost: None,
+            instant_redials: 0,
         }
     }
 
@@ -520,6 +529,39 @@ impl Model {
             "send buffer unbounded: {}",
             self.h.session.send_buf().len()
         );
+        self.check_reconnect_pacing();
+    }
+
+    /// No reconnect without delay after a handshake, over and over: once a pass over
+    /// both hosts has each completed a handshake and dropped at once, the next dial
+    /// waits. (A connection lost and redialled at the same instant counts; two hosts
+    /// allow two such dials in a row, a read-write move one more.)
+    fn check_reconnect_pacing(&mut self) {
+        let (seen_events, seen_transports) = self.paced;
+        for e in &self.h.events[seen_events.min(self.h.events.len())..] {
+            if let Event::State {
+                state: KeeperState::Disconnected,
+                ..
+            } = e
+            {
+                self.last_lost = Some(self.h.now);
+            }
+        }
+        for t in &self.h.transports[seen_transports.min(self.h.transports.len())..] {
+            if let zk_session::Transport::Connect { .. } = t {
+                if self.last_lost == Some(self.h.now) {
+                    self.instant_redials += 1;
+                } else {
+                    self.instant_redials = 0;
+                }
+                assert!(
+                    self.instant_redials <= 3,
+                    "{} dials in a row at the instant an established connection dropped",
+                    self.instant_redials
+                );
+            }
+        }
+        self.paced = (self.h.events.len(), self.h.transports.len());
     }
 
     fn finish(&mut self) {

@@ -497,7 +497,6 @@ fn abandoning_a_request_whose_reply_is_queued_takes_back_the_reply_and_its_watch
 }
 
 #[test]
-#[ignore = "src: a drop requeues an abandoned request that was never written, and it is sent"]
 fn an_abandoned_request_still_in_the_send_buffer_when_the_connection_drops_is_never_sent() {
     let mut h = connected("a");
     let gave_up = h

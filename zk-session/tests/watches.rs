@@ -392,7 +392,6 @@ fn a_server_removal_of_a_watch_that_fired_meanwhile_answers_no_watcher() {
 }
 
 #[test]
-#[ignore = "src: the only-registration check ignores watching reads submitted before the removal"]
 fn removing_a_registration_by_id_spares_the_servers_watch_while_another_watching_read_is_in_flight()
 {
     let mut h = connected("a");

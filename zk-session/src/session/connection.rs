@@ -150,6 +150,9 @@ impl Session {
                 }
             } else if f.end <= written {
                 self.reply(u.id, Err(RequestError::ConnectionLoss));
+            } else if self.is_abandoned(u.id) {
+                // Never reached the server and nobody waits for it: never send it.
+                self.abandoned.remove(&u.id);
             } else {
                 requeue.push(u);
             }

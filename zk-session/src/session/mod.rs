@@ -567,6 +567,8 @@ impl Session {
             Some(Event::Reply { registration, .. }) => {
                 if let Some(r) = registration {
                     self.watches.unregister(&r);
+                    // Nobody holds a handle to it: queued events stop naming it.
+                    self.events.forget_registration(r.id);
                 }
                 true
             }
@@ -603,7 +605,9 @@ impl Session {
         // Removing the only watch this session holds on the node: ask the server to
         // drop it too (Java only checks, and the server keeps notifying). With other
         // registrations on the node the server's watch still serves them.
-        let only_one = registration.is_some() && self.watches.count_at(&server) == 1;
+        let only_one = registration.is_some()
+            && self.watches.count_at(&server) == 1
+            && !self.watching_request_pending(&server);
         prepared.wire = match std::mem::replace(&mut prepared.wire, zk_proto::Request::Ping) {
             zk_proto::Request::CheckWatches(r) if only_one => {
                 zk_proto::Request::RemoveWatches(zk_proto::RemoveWatchesRequest {
@@ -622,6 +626,18 @@ impl Session {
             other => other,
         };
         Ok(())
+    }
+
+    /// Whether a watching request on the server path `server` is queued or in flight:
+    /// its registration will need the server's watch.
+    fn watching_request_pending(&self, server: &str) -> bool {
+        let in_flight = self.in_flight.iter().filter_map(|f| match &f.kind {
+            InFlightKind::User(u) => Some(u),
+            _ => None,
+        });
+        in_flight
+            .chain(self.queue.iter())
+            .any(|u| u.prepared.watch.is_some() && self.server_path(&u.prepared) == server)
     }
 
     /// Adds credentials: sent now if connected, and again (all of them, in the order
@@ -680,7 +696,7 @@ impl Session {
             self.reply(r.id, Err(RequestError::Closing));
         }
         self.set_state(SessionState::Closing);
-        self.close_deadline = now.checked_add(self.close_timeout);
+        self.close_deadline = Some(later(now, self.close_timeout));
         if established {
             self.write_close(now);
         } else {
