@@ -1,7 +1,7 @@
 //! The blocking client: the caller's thread runs the session.
 
 use std::collections::{HashSet, VecDeque};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
@@ -14,7 +14,7 @@ use zk_session::{
 
 use crate::create::CreateOptions;
 use crate::error::{Error, Result};
-use crate::io::{dial, probe_read_write, would_block};
+use crate::io::{dial, probe_read_write, would_block, write_send_buf};
 use crate::multi::{
     OpResult, ReadBatch, ReadResult, Transaction, read_results, transaction_results,
 };
@@ -807,23 +807,21 @@ impl Client {
         let Some(link) = self.link.as_mut() else {
             return false;
         };
-        while !self.session.send_buf().is_empty() {
-            let now = Instant::now();
-            let left = self
-                .session
-                .poll_timeout()
-                .map_or(Duration::from_secs(1), |d| d.saturating_duration_since(now));
-            if left.is_zero() || link.stream.set_write_timeout(Some(left)).is_err() {
-                return false;
-            }
-            match link.stream.write(self.session.send_buf()) {
-                Ok(0) => return self.lost(DisconnectCause::Io, "the socket accepts no more bytes"),
-                Ok(n) => self.session.advance_send(link.conn, n, Instant::now()),
-                Err(e) if would_block(&e) => return false,
-                Err(e) => return self.lost(DisconnectCause::Io, &format!("write failed: {e}")),
-            }
+        let written = write_send_buf(
+            &mut self.session,
+            link.conn,
+            &mut link.stream,
+            |s, stream| {
+                let left = s.poll_timeout().map_or(Duration::from_secs(1), |d| {
+                    d.saturating_duration_since(Instant::now())
+                });
+                !left.is_zero() && stream.set_write_timeout(Some(left)).is_ok()
+            },
+        );
+        match written {
+            Ok(()) => false,
+            Err(e) => self.lost(DisconnectCause::Io, &format!("write failed: {e}")),
         }
-        false
     }
 
     /// One read, blocking until `wake` at the latest, straight into the session's
@@ -859,7 +857,8 @@ impl Client {
                 self.lost(DisconnectCause::Eof, "the server closed the connection");
             }
             Ok(n) => self.session.handle_received(conn, n, Instant::now()),
-            Err(e) if would_block(&e) => {}
+            // Interrupted: the pump loop reads again at once.
+            Err(e) if would_block(&e) || e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => {
                 self.lost(DisconnectCause::Io, &format!("read failed: {e}"));
             }

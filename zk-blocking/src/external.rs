@@ -1,6 +1,6 @@
 //! The external-loop driver: a non-blocking handle for an event loop you own.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::net::{SocketAddr, TcpStream};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::time::Instant;
@@ -13,7 +13,7 @@ use zk_session::{
 };
 
 use crate::error::Result;
-use crate::io::resolve;
+use crate::io::{resolve, write_send_buf};
 use crate::options::Options;
 
 /// Which readiness the driver waits for on its current socket.
@@ -297,26 +297,14 @@ impl ExternalDriver {
     /// Writes until the send buffer is empty or the socket would block; returns whether
     /// the connection was lost.
     fn write_all(&mut self, now: Instant) -> bool {
-        loop {
-            let Some(link) = self.link.as_mut().filter(|l| matches!(l.phase, Phase::Up)) else {
-                return false;
-            };
-            let buf = self.session.send_buf();
-            if buf.is_empty() {
-                return false;
-            }
-            match link.stream.write(buf) {
-                Ok(0) => {
-                    self.lost(DisconnectCause::Io, now);
-                    return true;
-                }
-                Ok(n) => self.session.advance_send(link.conn, n, now),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
-                Err(_) => {
-                    self.lost(DisconnectCause::Io, now);
-                    return true;
-                }
+        let Some(link) = self.link.as_mut().filter(|l| matches!(l.phase, Phase::Up)) else {
+            return false;
+        };
+        match write_send_buf(&mut self.session, link.conn, &mut link.stream, |_, _| true) {
+            Ok(()) => false,
+            Err(_) => {
+                self.lost(DisconnectCause::Io, now);
+                true
             }
         }
     }

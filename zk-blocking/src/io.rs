@@ -1,12 +1,13 @@
-//! Socket helpers shared by the drivers: dialling with a fresh DNS lookup and the
-//! read-write probe. (The drivers read straight into the session's receive buffer,
-//! `Session::recv_buf`, so they keep no read buffer of their own.)
+//! Socket helpers shared by the drivers: dialling with a fresh DNS lookup, writing the
+//! session's send buffer and the read-write probe. (The drivers read straight into the
+//! session's receive buffer, `Session::recv_buf`, so they keep no read buffer of their
+//! own.)
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use zk_session::HostAddr;
+use zk_session::{ConnId, HostAddr, Session};
 
 /// Resolves `host` now (every dial looks the name up again, so DNS changes are seen).
 pub(crate) fn resolve(host: &HostAddr) -> io::Result<Vec<SocketAddr>> {
@@ -66,10 +67,91 @@ pub(crate) fn probe_read_write(host: &HostAddr, timeout: Duration) -> bool {
     answer.starts_with(b"rw")
 }
 
+/// Writes the send buffer of `session`'s connection `conn` to `out` until the buffer is
+/// empty, `out` would block (or its timeout passed), or `may_write`, asked before each
+/// write, says no. `Err`: the connection failed.
+///
+/// A write interrupted by a signal is retried at once: it wrote nothing, and taking it
+/// for "would block" could leave the bytes unsent until the session's next deadline.
+pub(crate) fn write_send_buf<W: Write>(
+    session: &mut Session,
+    conn: ConnId,
+    out: &mut W,
+    mut may_write: impl FnMut(&Session, &mut W) -> bool,
+) -> io::Result<()> {
+    // The buffer is the current connection's: bytes for another would never drain.
+    while session.current_conn() == Some(conn)
+        && !session.send_buf().is_empty()
+        && may_write(session, out)
+    {
+        match out.write(session.send_buf()) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "the socket accepts no more bytes",
+                ));
+            }
+            Ok(n) => session.advance_send(conn, n, Instant::now()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if would_block(&e) => return Ok(()),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// Whether an error only means "try again later" on a non-blocking or timed socket.
 pub(crate) fn would_block(e: &io::Error) -> bool {
     matches!(
         e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zk_session::{Config, Transport};
+
+    /// A socket that a signal interrupts once, then takes at most 7 bytes per write.
+    #[derive(Default)]
+    struct InterruptedOnce {
+        interrupted: bool,
+        written: Vec<u8>,
+    }
+
+    impl Write for InterruptedOnce {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if !self.interrupted {
+                self.interrupted = true;
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            let n = buf.len().min(7);
+            self.written.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_write_interrupted_by_a_signal_is_retried_until_every_byte_is_written() {
+        let now = Instant::now();
+        let mut session = Session::new(Config::new("127.0.0.1:2181"), now).unwrap();
+        let Some(Transport::Connect { conn, .. }) = session.poll_transport(now) else {
+            panic!("a new session dials first");
+        };
+        session.handle_connected(conn, now);
+        let handshake = session.send_buf().to_vec();
+        assert!(!handshake.is_empty());
+
+        let mut socket = InterruptedOnce::default();
+        write_send_buf(&mut session, conn, &mut socket, |_, _| true).unwrap();
+
+        assert!(socket.interrupted);
+        assert_eq!(socket.written, handshake);
+        assert!(session.send_buf().is_empty());
+    }
 }
