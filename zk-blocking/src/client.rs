@@ -14,15 +14,13 @@ use zk_session::{
 
 use crate::create::CreateOptions;
 use crate::error::{Error, Result};
-use crate::io::{dial, probe_read_write, would_block, write_send_buf};
+use crate::io::{PROBE_TIMEOUT, dial, probe_read_write, would_block, write_send_buf};
 use crate::multi::{
     OpResult, ReadBatch, ReadResult, Transaction, read_results, transaction_results,
 };
 use crate::options::Options;
 use crate::watch::{Event, WatchHandle, WatchedEvent};
 
-/// The longest a read-only session's read-write probe may block a call.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Extra time `close` and drop give the session beyond its own close timeout.
 const CLOSE_SLACK: Duration = Duration::from_millis(500);
 
@@ -60,7 +58,8 @@ struct Link {
 ///
 /// Time bounds: a call blocks until its reply, its `call_timeout`, or the end of the
 /// session; a dial inside a call blocks at most the session's connect timeout (session
-/// timeout ÷ number of hosts), and a write at most until the session's next deadline.
+/// timeout ÷ number of hosts), a write at most until the session's next deadline, and
+/// a read-only session's probe for a read-write server (`isro`) at most 1 s.
 ///
 /// Dropping the client closes the session (bounded by `close_timeout`);
 /// [`Client::forget`] drops the connection without closing it.
@@ -931,7 +930,7 @@ impl Drop for Client {
     }
 }
 
-fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),

@@ -47,24 +47,68 @@ pub(crate) fn dial(host: &HostAddr, timeout: Duration) -> io::Result<TcpStream> 
     }))
 }
 
-/// Asks `host` with the four-letter word `isro` whether it serves read-write; any
-/// failure counts as "no".
+/// How long a read-write probe may take before its host counts as not read-write.
+pub(crate) const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Asks `host` with the four-letter word `isro` whether it serves read-write, blocking
+/// at most `timeout`; any failure counts as "no".
 pub(crate) fn probe_read_write(host: &HostAddr, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     let Ok(mut stream) = dial(host, timeout) else {
         return false;
     };
-    let left = deadline.saturating_duration_since(Instant::now());
-    if left.is_zero()
-        || stream.set_read_timeout(Some(left)).is_err()
-        || stream.set_write_timeout(Some(left)).is_err()
-        || stream.write_all(b"isro").is_err()
-    {
-        return false;
+    let mut isro = IsroExchange::default();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero()
+            || stream.set_read_timeout(Some(left)).is_err()
+            || stream.set_write_timeout(Some(left)).is_err()
+        {
+            return false;
+        }
+        // On this blocking socket "would block" means the timeout passed.
+        if let Some(read_write) = isro.advance(&mut stream) {
+            return read_write;
+        }
     }
-    let mut answer = Vec::new();
-    let _ = stream.take(16).read_to_end(&mut answer);
-    answer.starts_with(b"rw")
+}
+
+/// One `isro` question and its answer (`rw` or `ro`) over a connected socket, carried
+/// as far as the socket allows at each call: the blocking client's probe and the
+/// external driver's non-blocking one share it.
+#[derive(Debug, Default)]
+pub(crate) struct IsroExchange {
+    sent: usize,
+    answer: [u8; 2],
+    got: usize,
+}
+
+impl IsroExchange {
+    /// Writes the question and reads the answer as far as `stream` allows:
+    /// `Some(read_write)` once it is known (a failure or an early end counts as no),
+    /// `None` while `stream` would block.
+    pub(crate) fn advance(&mut self, stream: &mut (impl Read + Write)) -> Option<bool> {
+        const QUESTION: &[u8] = b"isro";
+        while self.sent < QUESTION.len() {
+            match stream.write(&QUESTION[self.sent..]) {
+                Ok(0) => return Some(false),
+                Ok(n) => self.sent += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if would_block(&e) => return None,
+                Err(_) => return Some(false),
+            }
+        }
+        while self.got < self.answer.len() {
+            match stream.read(&mut self.answer[self.got..]) {
+                Ok(0) => return Some(false),
+                Ok(n) => self.got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if would_block(&e) => return None,
+                Err(_) => return Some(false),
+            }
+        }
+        Some(&self.answer == b"rw")
+    }
 }
 
 /// Writes the send buffer of `session`'s connection `conn` to `out` until the buffer is
