@@ -69,7 +69,6 @@ pub struct Client {
     link: Option<Link>,
     replies: VecDeque<Completion>,
     outstanding: HashSet<RequestId>,
-    abandoned: HashSet<RequestId>,
     events: VecDeque<Event>,
     call_timeout: Option<Duration>,
     close_timeout: Duration,
@@ -114,7 +113,6 @@ impl Client {
             link: None,
             replies: VecDeque::new(),
             outstanding: HashSet::new(),
-            abandoned: HashSet::new(),
             events: VecDeque::new(),
             call_timeout: options.call_timeout,
             close_timeout: options.close_timeout,
@@ -249,7 +247,8 @@ impl Client {
     }
 
     /// Waits at most `timeout` for the reply of `id`. On [`Error::Timeout`] the request
-    /// is still outstanding: wait for it again later.
+    /// is still outstanding: wait for it again later. (Operations such as
+    /// [`Client::get_data`] give up on their request when `call_timeout` passes.)
     pub fn wait_timeout(&mut self, id: RequestId, timeout: Duration) -> Result<Response> {
         self.wait_until(id, Instant::now().checked_add(timeout))
             .and_then(|c| c.result)
@@ -656,8 +655,10 @@ impl Client {
             Ok(c) => c.result.map(|r| (r, c.watch)),
             Err(e) => {
                 if matches!(e, Error::Timeout(_)) {
+                    // The caller never gets this reply or its watch handle: the
+                    // session must not register a watch nobody can remove.
                     self.outstanding.remove(&id);
-                    self.abandoned.insert(id);
+                    self.session.abandon(id);
                 }
                 Err(e)
             }
@@ -882,9 +883,6 @@ impl Client {
                     registration,
                 } => {
                     let watch = registration.as_ref().map(WatchHandle::from_registration);
-                    if self.abandoned.remove(&id) {
-                        continue;
-                    }
                     self.replies.push_back(Completion {
                         id,
                         result: result.map_err(Error::from),

@@ -36,9 +36,12 @@ pub struct Options {
     /// fails with [`crate::Error::RequestTimeout`] and, if it was written, the connection
     /// is reset (Java's `zookeeper.request.timeout`). Default off.
     pub request_timeout: Option<Duration>,
-    /// The blocking client's per-call deadline: a call whose reply has not come by then
-    /// returns [`crate::Error::Timeout`] (the request stays outstanding; its reply is
-    /// dropped). Default off: a call then ends with its reply, or with ConnectionLoss,
+    /// The blocking client's per-call deadline: an operation whose reply has not come
+    /// by then returns [`crate::Error::Timeout`] and the client gives up on the
+    /// request: not sent if it was still queued; if sent, the server may still apply
+    /// it, but its reply is discarded and any watch it asked for is not registered.
+    /// [`crate::Client::wait`] is bounded by it too, but leaves the request outstanding.
+    /// Default off: a call then ends with its reply, or with ConnectionLoss,
     /// SessionExpired or Closed, which the session guarantees in bounded time.
     pub call_timeout: Option<Duration>,
     /// The session declares itself expired after 4/3 of the negotiated timeout without
