@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use zk_proto::{Acl, AddWatchMode, ClientInfo, Stat};
 use zk_session::{
-    ConnId, DisconnectCause, Request, RequestId, Response, Session, SessionCredentials,
+    ConnId, DisconnectCause, EventQueue, Request, RequestId, Response, Session, SessionCredentials,
     SessionState, Transport, WatcherType,
 };
 
@@ -61,6 +61,13 @@ struct Link {
 /// timeout ÷ number of hosts), a write at most until the session's next deadline, and
 /// a read-only session's probe for a read-write server (`isro`) at most 1 s.
 ///
+/// Memory: replies wait for their `wait` (bounded by the requests submitted). Watch
+/// notifications and state changes wait for [`Client::next_event`], at most
+/// [`Options::max_queued_events`] of them: a program that makes calls but never reads
+/// events keeps that many, then one [`Event::Overflow`] that counts the rest and names
+/// the watches they concerned (only watch-removal events and the final state event
+/// still queue past it).
+///
 /// Dropping the client closes the session (bounded by `close_timeout`);
 /// [`Client::forget`] drops the connection without closing it.
 #[derive(Debug)]
@@ -69,7 +76,9 @@ pub struct Client {
     link: Option<Link>,
     replies: VecDeque<Completion>,
     outstanding: HashSet<RequestId>,
-    events: VecDeque<Event>,
+    /// Unread watch and state events, as the session gave them; bounded like the
+    /// session's own queue, so a program that never reads events stays bounded too.
+    events: EventQueue,
     call_timeout: Option<Duration>,
     close_timeout: Duration,
     connect_string: String,
@@ -113,7 +122,7 @@ impl Client {
             link: None,
             replies: VecDeque::new(),
             outstanding: HashSet::new(),
-            events: VecDeque::new(),
+            events: EventQueue::new(options.max_queued_events),
             call_timeout: options.call_timeout,
             close_timeout: options.close_timeout,
             connect_string: connect_string.to_string(),
@@ -204,7 +213,9 @@ impl Client {
 
     /// Events already received and not yet returned by [`Client::next_event`]. Events
     /// are queued in wire order, so a watch event that arrived before the reply of a
-    /// call is queued by the time the call returns.
+    /// call is queued by the time the call returns. At most
+    /// [`Options::max_queued_events`] + 1 (see [`Client`]) unless watches are being
+    /// removed or the session ended.
     pub fn queued_events(&self) -> usize {
         self.events.len()
     }
@@ -287,7 +298,7 @@ impl Client {
     pub fn next_event(&mut self, timeout: Duration) -> Result<Option<Event>> {
         let deadline = Instant::now().checked_add(timeout);
         self.pump_until(deadline, |c| !c.events.is_empty());
-        match self.events.pop_front() {
+        match self.events.pop().and_then(handed_out) {
             Some(e) => Ok(Some(e)),
             None if self.session.state().is_terminal() => {
                 Err(Error::for_state(self.session.state()))
@@ -889,34 +900,37 @@ impl Client {
                         watch,
                     });
                 }
-                zk_session::Event::Watch(w) => {
-                    let watches: Vec<WatchHandle> = w
-                        .registrations
-                        .iter()
-                        .map(WatchHandle::from_registration)
-                        .collect();
-                    self.events.push_back(Event::Watch(WatchedEvent {
-                        event_type: w.event_type,
-                        path: w.path,
-                        zxid: w.zxid,
-                        watches,
-                    }));
-                }
-                zk_session::Event::State { state, .. } => {
-                    self.events.push_back(Event::Session(state));
-                }
-                zk_session::Event::Overflow {
-                    dropped,
-                    registrations,
-                } => {
-                    let watches = registrations
-                        .iter()
-                        .map(WatchHandle::from_registration)
-                        .collect();
-                    self.events.push_back(Event::Overflow { dropped, watches });
-                }
+                event => self.events.push(event),
             }
         }
+    }
+}
+
+/// A session event as [`Client::next_event`] hands it out (replies go to their `wait`
+/// and never reach the event queue).
+fn handed_out(event: zk_session::Event) -> Option<Event> {
+    let handles = |registrations: &[zk_session::Registration]| {
+        registrations
+            .iter()
+            .map(WatchHandle::from_registration)
+            .collect()
+    };
+    match event {
+        zk_session::Event::Reply { .. } => None,
+        zk_session::Event::Watch(w) => Some(Event::Watch(WatchedEvent {
+            event_type: w.event_type,
+            path: w.path,
+            zxid: w.zxid,
+            watches: handles(&w.registrations),
+        })),
+        zk_session::Event::State { state, .. } => Some(Event::Session(state)),
+        zk_session::Event::Overflow {
+            dropped,
+            registrations,
+        } => Some(Event::Overflow {
+            dropped,
+            watches: handles(&registrations),
+        }),
     }
 }
 

@@ -62,7 +62,7 @@ pub enum Event {
     /// The session changed state: `SyncConnected`, `ConnectedReadOnly`, `Disconnected`,
     /// and finally `Expired`, `AuthFailed` or `Closed`. It concerns every watch.
     Session(KeeperState),
-    /// Events were left unread beyond the session's `max_queued_events`: `dropped`
+    /// Events were left unread beyond [`crate::Options::max_queued_events`]: `dropped`
     /// notifications and state changes were discarded instead of queued. Treat it as
     /// a disconnect for every watch named: re-read what they watch (one-shot ones may
     /// have fired and be gone).
