@@ -595,7 +595,7 @@ impl Client {
     }
 
     /// Removes one watch from this client only, without asking the server (the server
-    /// may still send its event, which then fires no handle).
+    /// may still send its event, which then fires nothing here and is dropped).
     pub fn remove_watch_locally(&mut self, handle: WatchHandle) -> Result<()> {
         let path = self.registered_path(handle)?;
         let kind = handle.kind().watcher_type();

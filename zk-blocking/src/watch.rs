@@ -42,8 +42,10 @@ pub struct WatchedEvent {
     pub path: String,
     /// The zxid of the change (-1 from servers before 3.9 and for removals).
     pub zxid: i64,
-    /// The watches this event fired; one-shot ones are gone now. Empty means none of
-    /// this client's watches matched (treat it as the default watcher's).
+    /// The watches this event fired (at least one); one-shot ones are gone now. A
+    /// notification that fires none of this client's watches (one removed, or whose
+    /// call timed out, while the server still held it) is dropped, not handed out;
+    /// [`zk_session::Session::stray_notifications`] counts them.
     pub watches: Vec<WatchHandle>,
 }
 
