@@ -308,8 +308,8 @@ impl ExternalDriver {
                     dial,
                     connected: false,
                     isro: IsroExchange::default(),
-                    give_up: now + PROBE_TIMEOUT,
-                    next_check: now + PROBE_TICK,
+                    give_up: later(now, PROBE_TIMEOUT),
+                    next_check: later(now, PROBE_TICK),
                 });
             }
             None => self.session.handle_probe_result(&host, false, now),
@@ -330,7 +330,7 @@ impl ExternalDriver {
             Some(answer) => answer,
             None if now >= probe.give_up => false,
             None => {
-                probe.next_check = (now + PROBE_TICK).min(probe.give_up);
+                probe.next_check = later(now, PROBE_TICK).min(probe.give_up);
                 return;
             }
         };
@@ -384,6 +384,11 @@ impl ExternalDriver {
             self.session.handle_disconnected(link.conn, cause, now);
         }
     }
+}
+
+/// `now + d`, or `now` at the end of the clock (the caller's `now` is not checked).
+fn later(now: Instant, d: Duration) -> Instant {
+    now.checked_add(d).unwrap_or(now)
 }
 
 /// A non-blocking connect that tries a host's addresses in turn.
