@@ -58,6 +58,16 @@ impl ConfigWatcher {
                         return Ok(Some(self.current.clone()));
                     }
                 }
+                // Events went unread past the bound: the value may have changed.
+                Some(Event::Overflow { watches, .. })
+                    if self.watch.is_some_and(|w| watches.contains(&w)) =>
+                {
+                    let before = self.current.clone();
+                    self.reread()?;
+                    if self.current != before {
+                        return Ok(Some(self.current.clone()));
+                    }
+                }
                 Some(Event::Session(KeeperState::Disconnected)) => {
                     eprintln!("config watcher: connection lost, the session reconnects");
                 }

@@ -88,6 +88,8 @@ impl Candidate {
                 // Waiting in next_event keeps the session alive.
                 match self.client.next_event(Duration::from_millis(100))? {
                     Some(Event::Watch(e)) if e.fired(watch) => break,
+                    // Events went unread past the bound: the predecessor may be gone.
+                    Some(Event::Overflow { watches, .. }) if watches.contains(&watch) => break,
                     _ => {}
                 }
             }

@@ -82,6 +82,8 @@ impl<'a> Lock<'a> {
                 }
                 match self.client.next_event(left)? {
                     Some(Event::Watch(e)) if e.fired(watch) => break,
+                    // Events went unread past the bound: the predecessor may be gone.
+                    Some(Event::Overflow { watches, .. }) if watches.contains(&watch) => break,
                     _ => {}
                 }
             }

@@ -1,28 +1,26 @@
 //! The blocking client: the caller's thread runs the session.
 
 use std::collections::{HashSet, VecDeque};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use zk_proto::{Acl, AddWatchMode, ClientInfo, Stat};
 use zk_session::{
-    ConnId, DisconnectCause, Request, RequestId, Response, Session, SessionCredentials,
+    ConnId, DisconnectCause, EventQueue, Request, RequestId, Response, Session, SessionCredentials,
     SessionState, Transport, WatcherType,
 };
 
 use crate::create::CreateOptions;
 use crate::error::{Error, Result};
-use crate::io::{dial, probe_read_write, would_block};
+use crate::io::{PROBE_TIMEOUT, dial, probe_read_write, would_block, write_send_buf};
 use crate::multi::{
     OpResult, ReadBatch, ReadResult, Transaction, read_results, transaction_results,
 };
 use crate::options::Options;
 use crate::watch::{Event, WatchHandle, WatchedEvent};
 
-/// The longest a read-only session's read-write probe may block a call.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Extra time `close` and drop give the session beyond its own close timeout.
 const CLOSE_SLACK: Duration = Duration::from_millis(500);
 
@@ -60,7 +58,15 @@ struct Link {
 ///
 /// Time bounds: a call blocks until its reply, its `call_timeout`, or the end of the
 /// session; a dial inside a call blocks at most the session's connect timeout (session
-/// timeout ÷ number of hosts), and a write at most until the session's next deadline.
+/// timeout ÷ number of hosts), a write at most until the session's next deadline, and
+/// a read-only session's probe for a read-write server (`isro`) at most 1 s.
+///
+/// Memory: replies wait for their `wait` (bounded by the requests submitted). Watch
+/// notifications and state changes wait for [`Client::next_event`], at most
+/// [`Options::max_queued_events`] of them: a program that makes calls but never reads
+/// events keeps that many, then one [`Event::Overflow`] that counts the rest and names
+/// the watches they concerned (only watch-removal events and the final state event
+/// still queue past it).
 ///
 /// Dropping the client closes the session (bounded by `close_timeout`);
 /// [`Client::forget`] drops the connection without closing it.
@@ -70,8 +76,9 @@ pub struct Client {
     link: Option<Link>,
     replies: VecDeque<Completion>,
     outstanding: HashSet<RequestId>,
-    abandoned: HashSet<RequestId>,
-    events: VecDeque<Event>,
+    /// Unread watch and state events, as the session gave them; bounded like the
+    /// session's own queue, so a program that never reads events stays bounded too.
+    events: EventQueue,
     call_timeout: Option<Duration>,
     close_timeout: Duration,
     connect_string: String,
@@ -115,8 +122,7 @@ impl Client {
             link: None,
             replies: VecDeque::new(),
             outstanding: HashSet::new(),
-            abandoned: HashSet::new(),
-            events: VecDeque::new(),
+            events: EventQueue::new(options.max_queued_events),
             call_timeout: options.call_timeout,
             close_timeout: options.close_timeout,
             connect_string: connect_string.to_string(),
@@ -207,7 +213,9 @@ impl Client {
 
     /// Events already received and not yet returned by [`Client::next_event`]. Events
     /// are queued in wire order, so a watch event that arrived before the reply of a
-    /// call is queued by the time the call returns.
+    /// call is queued by the time the call returns. At most
+    /// [`Options::max_queued_events`] + 1 (see [`Client`]) unless watches are being
+    /// removed or the session ended.
     pub fn queued_events(&self) -> usize {
         self.events.len()
     }
@@ -250,7 +258,8 @@ impl Client {
     }
 
     /// Waits at most `timeout` for the reply of `id`. On [`Error::Timeout`] the request
-    /// is still outstanding: wait for it again later.
+    /// is still outstanding: wait for it again later. (Operations such as
+    /// [`Client::get_data`] give up on their request when `call_timeout` passes.)
     pub fn wait_timeout(&mut self, id: RequestId, timeout: Duration) -> Result<Response> {
         self.wait_until(id, Instant::now().checked_add(timeout))
             .and_then(|c| c.result)
@@ -289,7 +298,7 @@ impl Client {
     pub fn next_event(&mut self, timeout: Duration) -> Result<Option<Event>> {
         let deadline = Instant::now().checked_add(timeout);
         self.pump_until(deadline, |c| !c.events.is_empty());
-        match self.events.pop_front() {
+        match self.events.pop().and_then(handed_out) {
             Some(e) => Ok(Some(e)),
             None if self.session.state().is_terminal() => {
                 Err(Error::for_state(self.session.state()))
@@ -586,7 +595,7 @@ impl Client {
     }
 
     /// Removes one watch from this client only, without asking the server (the server
-    /// may still send its event, which then fires no handle).
+    /// may still send its event, which then fires nothing here and is dropped).
     pub fn remove_watch_locally(&mut self, handle: WatchHandle) -> Result<()> {
         let path = self.registered_path(handle)?;
         let kind = handle.kind().watcher_type();
@@ -657,8 +666,10 @@ impl Client {
             Ok(c) => c.result.map(|r| (r, c.watch)),
             Err(e) => {
                 if matches!(e, Error::Timeout(_)) {
+                    // The caller never gets this reply or its watch handle: the
+                    // session must not register a watch nobody can remove.
                     self.outstanding.remove(&id);
-                    self.abandoned.insert(id);
+                    self.session.abandon(id);
                 }
                 Err(e)
             }
@@ -813,23 +824,21 @@ impl Client {
         let Some(link) = self.link.as_mut() else {
             return false;
         };
-        while !self.session.send_buf().is_empty() {
-            let now = Instant::now();
-            let left = self
-                .session
-                .poll_timeout()
-                .map_or(Duration::from_secs(1), |d| d.saturating_duration_since(now));
-            if left.is_zero() || link.stream.set_write_timeout(Some(left)).is_err() {
-                return false;
-            }
-            match link.stream.write(self.session.send_buf()) {
-                Ok(0) => return self.lost(DisconnectCause::Io, "the socket accepts no more bytes"),
-                Ok(n) => self.session.advance_send(link.conn, n, Instant::now()),
-                Err(e) if would_block(&e) => return false,
-                Err(e) => return self.lost(DisconnectCause::Io, &format!("write failed: {e}")),
-            }
+        let written = write_send_buf(
+            &mut self.session,
+            link.conn,
+            &mut link.stream,
+            |s, stream| {
+                let left = s.poll_timeout().map_or(Duration::from_secs(1), |d| {
+                    d.saturating_duration_since(Instant::now())
+                });
+                !left.is_zero() && stream.set_write_timeout(Some(left)).is_ok()
+            },
+        );
+        match written {
+            Ok(()) => false,
+            Err(e) => self.lost(DisconnectCause::Io, &format!("write failed: {e}")),
         }
-        false
     }
 
     /// One read, blocking until `wake` at the latest, straight into the session's
@@ -865,7 +874,8 @@ impl Client {
                 self.lost(DisconnectCause::Eof, "the server closed the connection");
             }
             Ok(n) => self.session.handle_received(conn, n, Instant::now()),
-            Err(e) if would_block(&e) => {}
+            // Interrupted: the pump loop reads again at once.
+            Err(e) if would_block(&e) || e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => {
                 self.lost(DisconnectCause::Io, &format!("read failed: {e}"));
             }
@@ -890,43 +900,43 @@ impl Client {
                     registration,
                 } => {
                     let watch = registration.as_ref().map(WatchHandle::from_registration);
-                    if self.abandoned.remove(&id) {
-                        continue;
-                    }
                     self.replies.push_back(Completion {
                         id,
                         result: result.map_err(Error::from),
                         watch,
                     });
                 }
-                zk_session::Event::Watch(w) => {
-                    let watches: Vec<WatchHandle> = w
-                        .registrations
-                        .iter()
-                        .map(WatchHandle::from_registration)
-                        .collect();
-                    self.events.push_back(Event::Watch(WatchedEvent {
-                        event_type: w.event_type,
-                        path: w.path,
-                        zxid: w.zxid,
-                        watches,
-                    }));
-                }
-                zk_session::Event::State { state, .. } => {
-                    self.events.push_back(Event::Session(state));
-                }
-                zk_session::Event::Overflow {
-                    dropped,
-                    registrations,
-                } => {
-                    let watches = registrations
-                        .iter()
-                        .map(WatchHandle::from_registration)
-                        .collect();
-                    self.events.push_back(Event::Overflow { dropped, watches });
-                }
+                event => self.events.push(event),
             }
         }
+    }
+}
+
+/// A session event as [`Client::next_event`] hands it out (replies go to their `wait`
+/// and never reach the event queue).
+fn handed_out(event: zk_session::Event) -> Option<Event> {
+    let handles = |registrations: &[zk_session::Registration]| {
+        registrations
+            .iter()
+            .map(WatchHandle::from_registration)
+            .collect()
+    };
+    match event {
+        zk_session::Event::Reply { .. } => None,
+        zk_session::Event::Watch(w) => Some(Event::Watch(WatchedEvent {
+            event_type: w.event_type,
+            path: w.path,
+            zxid: w.zxid,
+            watches: handles(&w.registrations),
+        })),
+        zk_session::Event::State { state, .. } => Some(Event::Session(state)),
+        zk_session::Event::Overflow {
+            dropped,
+            registrations,
+        } => Some(Event::Overflow {
+            dropped,
+            watches: handles(&registrations),
+        }),
     }
 }
 
@@ -938,7 +948,7 @@ impl Drop for Client {
     }
 }
 
-fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),

@@ -93,9 +93,11 @@ pub enum Error {
     )]
     AuthFailed,
     /// The call's own deadline (`Options::call_timeout` or the `wait` timeout) passed
-    /// before the reply; the request is still outstanding.
+    /// before the reply. An operation gave up on its request (its reply and any watch
+    /// are discarded); after `wait` / `wait_timeout` it is still outstanding. Either
+    /// way the server may yet apply it.
     #[error(
-        "no reply within {0:?}: the request is still outstanding and may yet be applied; wait longer or check the server"
+        "no reply within {0:?}: the request may yet be applied; check the server, or allow more time (`wait` can wait again)"
     )]
     Timeout(Duration),
     /// The session's `request_timeout` passed; the connection was dropped.

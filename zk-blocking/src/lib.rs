@@ -38,7 +38,9 @@
 //!
 //! Watch handles are keys into the session's registrations
 //! (`Session::watches`, `Session::registration`): the client keeps no table of its
-//! own.
+//! own. A watch event names at least one handle: the session drops notifications for
+//! watches this client no longer holds (removed, or set by a call that timed out),
+//! as Java does. Unread events are bounded by [`Options::max_queued_events`].
 //!
 //! # What it does not do
 //!

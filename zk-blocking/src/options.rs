@@ -36,9 +36,12 @@ pub struct Options {
     /// fails with [`crate::Error::RequestTimeout`] and, if it was written, the connection
     /// is reset (Java's `zookeeper.request.timeout`). Default off.
     pub request_timeout: Option<Duration>,
-    /// The blocking client's per-call deadline: a call whose reply has not come by then
-    /// returns [`crate::Error::Timeout`] (the request stays outstanding; its reply is
-    /// dropped). Default off: a call then ends with its reply, or with ConnectionLoss,
+    /// The blocking client's per-call deadline: an operation whose reply has not come
+    /// by then returns [`crate::Error::Timeout`] and the client gives up on the
+    /// request: not sent if it was still queued; if sent, the server may still apply
+    /// it, but its reply is discarded and any watch it asked for is not registered.
+    /// [`crate::Client::wait`] is bounded by it too, but leaves the request outstanding.
+    /// Default off: a call then ends with its reply, or with ConnectionLoss,
     /// SessionExpired or Closed, which the session guarantees in bounded time.
     pub call_timeout: Option<Duration>,
     /// The session declares itself expired after 4/3 of the negotiated timeout without
@@ -46,6 +49,12 @@ pub struct Options {
     pub client_side_expiry: bool,
     /// How long `close` waits for the server's reply. Default 3 s.
     pub close_timeout: Duration,
+    /// Most watch notifications and state changes kept for the application while it
+    /// does not read them ([`crate::Client::next_event`],
+    /// [`crate::ExternalDriver::poll_event`]); beyond it they are dropped and counted
+    /// in one [`crate::Event::Overflow`]. Replies are never dropped. Default 100,000.
+    /// See [`zk_session::Config::max_queued_events`].
+    pub max_queued_events: usize,
     /// First delay after a full pass over the hosts fails. Default 1 s.
     pub reconnect_backoff: Duration,
     /// Cap of the reconnect delay. Default 30 s.
@@ -72,6 +81,7 @@ impl Default for Options {
             call_timeout: None,
             client_side_expiry: c.client_side_expiry,
             close_timeout: c.close_timeout,
+            max_queued_events: c.max_queued_events,
             reconnect_backoff: c.reconnect_backoff,
             max_reconnect_backoff: c.max_reconnect_backoff,
             seed: None,
@@ -141,6 +151,12 @@ impl Options {
         self
     }
 
+    /// Sets [`Options::max_queued_events`].
+    pub fn max_queued_events(mut self, events: usize) -> Options {
+        self.max_queued_events = events;
+        self
+    }
+
     /// Sets [`Options::reconnect_backoff`] and [`Options::max_reconnect_backoff`].
     pub fn reconnect_backoff(mut self, first: Duration, max: Duration) -> Options {
         self.reconnect_backoff = first;
@@ -169,6 +185,7 @@ impl Options {
         c.request_timeout = self.request_timeout;
         c.client_side_expiry = self.client_side_expiry;
         c.close_timeout = self.close_timeout;
+        c.max_queued_events = self.max_queued_events;
         c.reconnect_backoff = self.reconnect_backoff;
         c.max_reconnect_backoff = self.max_reconnect_backoff;
         c.seed = self.seed.unwrap_or_else(random_seed);

@@ -42,8 +42,10 @@ pub struct WatchedEvent {
     pub path: String,
     /// The zxid of the change (-1 from servers before 3.9 and for removals).
     pub zxid: i64,
-    /// The watches this event fired; one-shot ones are gone now. Empty means none of
-    /// this client's watches matched (treat it as the default watcher's).
+    /// The watches this event fired (at least one); one-shot ones are gone now. A
+    /// notification that fires none of this client's watches (one removed, or whose
+    /// call timed out, while the server still held it) is dropped, not handed out;
+    /// [`zk_session::Session::stray_notifications`] counts them.
     pub watches: Vec<WatchHandle>,
 }
 
@@ -62,7 +64,7 @@ pub enum Event {
     /// The session changed state: `SyncConnected`, `ConnectedReadOnly`, `Disconnected`,
     /// and finally `Expired`, `AuthFailed` or `Closed`. It concerns every watch.
     Session(KeeperState),
-    /// Events were left unread beyond the session's `max_queued_events`: `dropped`
+    /// Events were left unread beyond [`crate::Options::max_queued_events`]: `dropped`
     /// notifications and state changes were discarded instead of queued. Treat it as
     /// a disconnect for every watch named: re-read what they watch (one-shot ones may
     /// have fired and be gone).

@@ -84,3 +84,96 @@ fn the_external_driver_reconnects_after_a_server_restart() {
         .unwrap();
     });
 }
+
+#[test]
+fn a_read_only_external_driver_moves_to_a_read_write_server_once_one_answers() {
+    use std::time::Duration;
+    use zk_blocking::zk_session::Event;
+    use zk_blocking::{CreateMode, ExternalDriver, KeeperState, Options, Request, SessionState};
+    use zk_tests::proxy::{FaultProxy, OnAccept};
+    use zk_tests::{Ensemble, ServerOptions, ZkServer, is_read_only};
+
+    // The read-only server: the one member left of a 2-member ensemble. (A 3.8 member
+    // serves read-only sessions only as local sessions.)
+    let mut ensemble = Ensemble::start(
+        2,
+        &ServerOptions::default()
+            .tick_time(Duration::from_millis(500))
+            .read_only_mode(true)
+            .local_sessions(true, true),
+    )
+    .unwrap();
+    ensemble.member_mut(1).kill().unwrap();
+    let read_only = ensemble.member(2).address();
+    let patience = std::time::Instant::now() + Duration::from_secs(40);
+    while !is_read_only(read_only).unwrap_or(false) {
+        assert!(
+            std::time::Instant::now() < patience,
+            "member 2 never served read-only"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The read-write server, behind a proxy that turns every connection away for now.
+    let read_write = ZkServer::start_standalone(&ServerOptions::default()).unwrap();
+    let proxy = FaultProxy::start(read_write.address()).unwrap();
+    proxy.set_on_accept(OnAccept::Close);
+
+    let options = Options::default()
+        .session_timeout(Duration::from_secs(8))
+        .read_only(true)
+        .reconnect_backoff(Duration::from_millis(50), Duration::from_millis(500));
+    let connect_string = format!("{read_only},{}", proxy.address());
+    let mut driver = ExternalDriver::new(&connect_string, &options).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let state_events = |driver: &mut ExternalDriver, until: KeeperState| {
+        let mut states = Vec::new();
+        runtime.block_on(async {
+            let give_up = tokio::time::sleep(Duration::from_secs(30));
+            let drive = tokio_asyncfd::drive(driver, |_, e| {
+                if let Event::State { state, .. } = e {
+                    states.push(state);
+                }
+                Ok(states.last() == Some(&until))
+            });
+            tokio::select! {
+                done = drive => done.unwrap(),
+                _ = give_up => panic!("no {until:?} within 30 s; states {states:?}"),
+            }
+        });
+        states
+    };
+    assert_eq!(
+        state_events(&mut driver, KeeperState::ConnectedReadOnly),
+        [KeeperState::ConnectedReadOnly]
+    );
+
+    // A read-write server becomes reachable; the read-only connection stays as it is.
+    proxy.set_on_accept(OnAccept::Forward);
+    assert_eq!(
+        state_events(&mut driver, KeeperState::SyncConnected),
+        [KeeperState::Disconnected, KeeperState::SyncConnected],
+        "the session leaves the read-only server for the read-write one"
+    );
+    assert_eq!(driver.state(), SessionState::Connected);
+    assert!(
+        is_read_only(read_only).unwrap(),
+        "the read-only server still serves: the probe moved the session"
+    );
+    let create = driver
+        .submit(Request::create("/moved", "", CreateMode::Ephemeral))
+        .unwrap();
+    runtime.block_on(async {
+        tokio_asyncfd::drive(&mut driver, |_, e| match e {
+            Event::Reply { id, result, .. } if id == create => {
+                result.unwrap();
+                Ok(true)
+            }
+            _ => Ok(false),
+        })
+        .await
+        .unwrap();
+    });
+}
