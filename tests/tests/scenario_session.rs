@@ -57,7 +57,7 @@ fn an_idle_session_pumped_for_ten_timeouts_is_kept_alive_by_pings() {
     let interval = if t / 3.0 <= 1.0 {
         t / 3.0
     } else {
-        (t / 3.0 - 1.0).max(1.001).min(10.0)
+        (t / 3.0 - 1.0).clamp(1.001, 10.0)
     };
     let expected = idled.as_secs_f64() / interval;
     assert!(
