@@ -120,7 +120,7 @@ fn registrations(client: &Client) -> Vec<String> {
 
 #[test]
 fn a_sequential_create_at_the_chroot_root_creates_a_child_of_the_chroot() {
-    let chroot = "app-seq";
+    let chroot = "app-seq-alone";
     let (mut root, mut zk) = chrooted(chroot, None);
     let created = zk
         .create("/", "data", CreateMode::PersistentSequential)

@@ -98,7 +98,8 @@
 //!   [`Config::max_reconnect_backoff`], plus up to 100 % jitter). A connection that
 //!   completes its handshake but drops within 1 s (a server refusing SetWatches, a
 //!   second process resuming the same session, a broken proxy) counts as a failed
-//!   attempt, so such flapping backs off too; one that served longer is redialled at
+//!   attempt, so such flapping backs off too; one that served longer, or that the
+//!   session dropped for a request timeout (paced by that timeout), is redialled at
 //!   once. Once a session exists, no wait is longer than `T/3` nor past the point
 //!   where the server expires the session, so a network that comes back in time
 //!   always gets the session back (Java sleeps up to 1 s before every reconnect and

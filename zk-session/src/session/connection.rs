@@ -114,6 +114,7 @@ impl Session {
         let Some(c) = self.conn.take() else {
             return;
         };
+        let timed_out = c.established_at.is_some() && reason == Some(CloseReason::RequestTimeout);
         if let Some(reason) = reason {
             self.transports
                 .push_back(Transport::Close { conn: c.id, reason });
@@ -121,13 +122,16 @@ impl Session {
         // A request the server answered was read by it, whatever the driver reported:
         // never send it again.
         let written = c.written.max(c.answered);
-        if c.established_at
-            .is_some_and(|t| now.saturating_duration_since(t) >= STABLE)
-        {
-            // It carried the session for a while: the next failure starts a fresh pass.
-            // A connection dropped sooner (a server refusing SetWatches, a second
-            // process resuming the same session, a broken proxy) counts as a failed
-            // attempt, so flapping backs off instead of redialling at once forever.
+        let served = c
+            .established_at
+            .is_some_and(|t| now.saturating_duration_since(t) >= STABLE);
+        // A drop for a request timeout (`timed_out`) is paced by that timeout already,
+        // and waiting longer would fail the requests queued behind it too.
+        if served || timed_out {
+            // It carried the session: the next failure starts a fresh pass. A
+            // connection dropped sooner (a server refusing SetWatches, a second process
+            // resuming the same session, a broken proxy) counts as a failed attempt,
+            // so flapping backs off instead of redialling at once forever.
             self.hosts.succeeded();
         }
         let close_written = self
