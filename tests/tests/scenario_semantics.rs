@@ -372,15 +372,20 @@ fn a_watching_call_that_timed_out_leaves_no_watch() {
 
 // ----- 5. the config watch under a chroot ------------------------------------------------
 
-#[test]
-fn a_config_watch_under_a_chroot_can_be_removed_by_handle() {
-    let (mut root, mut zk) = chrooted("app-config-remove", None);
+/// Under its own chroot, sets getConfig's watch and removes it with `remove`; the
+/// removal succeeds and leaves no registration.
+fn config_watch_removal(
+    chroot: &str,
+    how: &str,
+    remove: fn(&mut Client, WatchHandle) -> Result<(), Error>,
+) {
+    let (mut root, mut zk) = chrooted(chroot, None);
     let (_, _, watch) = zk.get_config_watch().unwrap();
     assert!(still_registered(&zk, watch), "{:?}", registrations(&zk));
-    let result = zk.remove_watch(watch);
+    let result = remove(&mut zk, watch);
     assert!(
         result.is_ok(),
-        "remove_watch(config watch) under a chroot: {result:?}"
+        "{how}(config watch) under a chroot: {result:?}"
     );
     assert!(
         !still_registered(&zk, watch),
@@ -392,22 +397,17 @@ fn a_config_watch_under_a_chroot_can_be_removed_by_handle() {
 }
 
 #[test]
+fn a_config_watch_under_a_chroot_can_be_removed_by_handle() {
+    config_watch_removal("app-config-remove", "remove_watch", Client::remove_watch);
+}
+
+#[test]
 fn a_config_watch_under_a_chroot_can_be_removed_locally() {
-    let (mut root, mut zk) = chrooted("app-config-remove-locally", None);
-    let (_, _, watch) = zk.get_config_watch().unwrap();
-    assert!(still_registered(&zk, watch), "{:?}", registrations(&zk));
-    let result = zk.remove_watch_locally(watch);
-    assert!(
-        result.is_ok(),
-        "remove_watch_locally(config watch) under a chroot: {result:?}"
+    config_watch_removal(
+        "app-config-remove-locally",
+        "remove_watch_locally",
+        Client::remove_watch_locally,
     );
-    assert!(
-        !still_registered(&zk, watch),
-        "the config watch is still registered: {:?}",
-        registrations(&zk)
-    );
-    zk.close();
-    root.close();
 }
 
 // ----- 6. local removal while disconnected -----------------------------------------------

@@ -14,7 +14,7 @@ use zk_session::{
 
 use crate::create::CreateOptions;
 use crate::error::{Error, Result};
-use crate::io::{PROBE_TIMEOUT, dial, probe_read_write, would_block, write_send_buf};
+use crate::io::{PROBE_TIMEOUT, dial, earliest, probe_read_write, would_block, write_send_buf};
 use crate::multi::{
     OpResult, ReadBatch, ReadResult, Transaction, read_results, transaction_results,
 };
@@ -945,13 +945,6 @@ impl Drop for Client {
         if !self.closed_by_forget {
             self.close();
         }
-    }
-}
-
-pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
     }
 }
 

@@ -12,9 +12,8 @@ use zk_session::{
     SessionState, Transport,
 };
 
-use crate::client::earliest;
 use crate::error::Result;
-use crate::io::{IsroExchange, PROBE_TIMEOUT, resolve, write_send_buf};
+use crate::io::{IsroExchange, PROBE_TIMEOUT, earliest, resolve, write_send_buf};
 use crate::options::Options;
 
 /// Which readiness the driver waits for on its current socket.

@@ -144,6 +144,14 @@ pub(crate) fn write_send_buf<W: Write>(
     Ok(())
 }
 
+/// The earlier of two optional deadlines (`None`: no deadline).
+pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// Whether an error only means "try again later" on a non-blocking or timed socket.
 pub(crate) fn would_block(e: &io::Error) -> bool {
     matches!(

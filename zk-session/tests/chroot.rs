@@ -8,7 +8,10 @@ use zk_proto::{CreateMode, ErrorCode, EventType};
 use zk_session::testing::{FakeServer, Harness};
 use zk_session::{Event, Request, RequestError, RequestId, Response, WatchKind, WatcherType};
 
-use common::{SID, T, connected, data_reply, reg, remove_watches, replies, requests, watch_events};
+use common::{
+    SID, T, connected, data_reply, data_watch_removed, reg, remove_data_watch, remove_watches,
+    replies, requests, watch_events,
+};
 
 #[test]
 fn chroot_everywhere() {
@@ -329,14 +332,7 @@ fn config_and_user_watches() -> (Harness, RequestId, RequestId) {
 #[test]
 fn the_config_watch_under_a_chroot_can_be_removed_by_id_on_the_server() {
     let (mut h, cfg, user) = config_and_user_watches();
-    let rm = h
-        .session
-        .submit(
-            remove_watches("/zookeeper/config", WatcherType::Data, Some(cfg), false),
-            h.now,
-        )
-        .unwrap();
-    let f = requests(&h.flush());
+    let (rm, f) = remove_data_watch(&mut h, "/zookeeper/config", cfg, false);
     assert_eq!(
         f[0].1,
         zk_proto::Request::RemoveWatches(zk_proto::RemoveWatchesRequest {
@@ -348,11 +344,7 @@ fn the_config_watch_under_a_chroot_can_be_removed_by_id_on_the_server() {
     let ev = h.take_events();
     assert_eq!(
         watch_events(&ev),
-        vec![(
-            EventType::DataWatchRemoved,
-            "/zookeeper/config".to_string(),
-            vec![reg(cfg, WatchKind::Data, "/zookeeper/config")]
-        )]
+        data_watch_removed("/zookeeper/config", cfg)
     );
     assert_eq!(replies(&ev), vec![(rm, Ok(Response::RemoveWatches))]);
     assert!(h.session.registration(cfg).is_none());
@@ -373,11 +365,7 @@ fn the_config_watch_under_a_chroot_can_be_removed_by_id_locally() {
     assert!(h.flush().is_empty(), "a local removal sends nothing");
     assert_eq!(
         watch_events(&h.events),
-        vec![(
-            EventType::DataWatchRemoved,
-            "/zookeeper/config".to_string(),
-            vec![reg(cfg, WatchKind::Data, "/zookeeper/config")]
-        )]
+        data_watch_removed("/zookeeper/config", cfg)
     );
     assert_eq!(replies(&h.events), vec![(rm, Ok(Response::RemoveWatches))]);
     assert!(h.session.registration(cfg).is_none());

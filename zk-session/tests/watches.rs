@@ -11,8 +11,8 @@ use zk_session::{
 };
 
 use common::{
-    SID, T, config, connected, data_reply, reg, remove_watches, replies, requests, stat,
-    watch_children, watch_data, watch_events,
+    SID, T, config, connected, data_reply, data_watch_removed, reg, remove_data_watch,
+    remove_watches, replies, requests, stat, watch_children, watch_data, watch_events,
 };
 
 #[test]
@@ -279,14 +279,7 @@ fn removing_the_only_registration_on_a_path_by_id_asks_the_server_to_remove_it()
     let mut h = connected("a/app");
     let d = watch_data(&mut h, "/n");
     h.take_events();
-    let rm = h
-        .session
-        .submit(
-            remove_watches("/n", WatcherType::Data, Some(d), false),
-            h.now,
-        )
-        .unwrap();
-    let f = requests(&h.flush());
+    let (rm, f) = remove_data_watch(&mut h, "/n", d, false);
     // removeWatches, so that the server stops notifying; not checkWatches
     assert_eq!(
         f[0].1,
@@ -297,14 +290,7 @@ fn removing_the_only_registration_on_a_path_by_id_asks_the_server_to_remove_it()
     );
     h.deliver(&FakeServer::reply(f[0].0, 3, ErrorCode::Ok, None));
     let ev = h.take_events();
-    assert_eq!(
-        watch_events(&ev),
-        vec![(
-            EventType::DataWatchRemoved,
-            "/n".to_string(),
-            vec![reg(d, WatchKind::Data, "/n")]
-        )]
-    );
+    assert_eq!(watch_events(&ev), data_watch_removed("/n", d));
     assert_eq!(replies(&ev), vec![(rm, Ok(Response::RemoveWatches))]);
     assert_eq!(h.session.watches().count(), 0);
 }
@@ -315,14 +301,7 @@ fn removing_one_of_several_registrations_on_a_path_by_id_only_checks_with_the_se
     let d = watch_data(&mut h, "/n");
     let c = watch_children(&mut h, "/n");
     h.take_events();
-    let rm = h
-        .session
-        .submit(
-            remove_watches("/n", WatcherType::Data, Some(d), false),
-            h.now,
-        )
-        .unwrap();
-    let f = requests(&h.flush());
+    let (rm, f) = remove_data_watch(&mut h, "/n", d, false);
     // the server's watch on /n still serves the child registration
     assert_eq!(
         f[0].1,
@@ -333,14 +312,7 @@ fn removing_one_of_several_registrations_on_a_path_by_id_only_checks_with_the_se
     );
     h.deliver(&FakeServer::reply(f[0].0, 3, ErrorCode::Ok, None));
     let ev = h.take_events();
-    assert_eq!(
-        watch_events(&ev),
-        vec![(
-            EventType::DataWatchRemoved,
-            "/n".to_string(),
-            vec![reg(d, WatchKind::Data, "/n")]
-        )]
-    );
+    assert_eq!(watch_events(&ev), data_watch_removed("/n", d));
     assert_eq!(replies(&ev), vec![(rm, Ok(Response::RemoveWatches))]);
     h.deliver(&FakeServer::notification(
         EventType::NodeDeleted,

@@ -167,7 +167,7 @@ impl Session {
         self.last_answered = None;
         self.ro_probe_at = None;
         if self.state == SessionState::Closing {
-            if close_written || !self.close_pending_possible() {
+            if close_written || !self.server_may_hold_session() {
                 self.terminate(SessionState::Closed, now);
                 return;
             }

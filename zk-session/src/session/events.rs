@@ -22,8 +22,7 @@ impl Session {
         result: Result<Response, RequestError>,
         registration: Option<Registration>,
     ) {
-        if self.is_abandoned(id) {
-            self.abandoned.remove(&id);
+        if !self.abandoned.is_empty() && self.abandoned.remove(&id) {
             return;
         }
         self.events.push(Event::Reply {
@@ -46,11 +45,6 @@ impl Session {
             state,
             registrations,
         });
-    }
-
-    /// Queues a server notification (it may overflow).
-    pub(super) fn push_watch_event(&mut self, event: WatchEvent) {
-        self.events.push(Event::Watch(event));
     }
 
     pub(super) fn removed_events(&mut self, path: &str, removed: Vec<Registration>) {

@@ -687,7 +687,7 @@ impl Session {
             .conn
             .as_ref()
             .is_some_and(|c| c.phase == Phase::Established);
-        if !established && !self.close_pending_possible() {
+        if !established && !self.server_may_hold_session() {
             self.terminate(SessionState::Closed, now);
             self.update_timers();
             return;
@@ -707,7 +707,7 @@ impl Session {
     }
 
     /// Whether the server may hold this session, so closeSession is worth sending.
-    fn close_pending_possible(&self) -> bool {
+    fn server_may_hold_session(&self) -> bool {
         self.session_id != 0 && self.seen_rw
     }
 

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use zk_proto::{Decode, ErrorCode, EventType, Reader, ReplyHeader, xid};
 
 use crate::error::{CloseReason, RequestError};
-use crate::event::WatchEvent;
+use crate::event::{Event, WatchEvent};
 use crate::id::ConnId;
 use crate::pending::{InFlight, InFlightKind};
 use crate::request::{self, Expect, Response};
@@ -100,12 +100,13 @@ impl Session {
             return;
         }
         let path = self.chroot.strip(ev.path);
-        self.push_watch_event(WatchEvent {
+        // A notification may overflow the event queue (Config::max_queued_events).
+        self.events.push(Event::Watch(WatchEvent {
             event_type: ev.event_type,
             path,
             zxid: header.zxid,
             registrations,
-        });
+        }));
     }
 
     fn on_reply(&mut self, xid: i32, header: &ReplyHeader, r: &mut Reader, now: Instant) {

@@ -214,6 +214,36 @@ pub fn watch_persistent(h: &mut Harness, path: &str) -> RequestId {
     )
 }
 
+/// Submits the removal of the data registration `id` on `path` (`local` or by the
+/// server) and flushes; returns the removal's id and the request frames written.
+pub fn remove_data_watch(
+    h: &mut Harness,
+    path: &str,
+    id: RequestId,
+    local: bool,
+) -> (RequestId, Vec<(i32, zk_proto::Request)>) {
+    let rm = h
+        .session
+        .submit(
+            remove_watches(path, WatcherType::Data, Some(id), local),
+            h.now,
+        )
+        .unwrap();
+    (rm, requests(&h.flush()))
+}
+
+/// The watch events of one data registration `id` on `path` being removed.
+pub fn data_watch_removed(
+    path: &str,
+    id: RequestId,
+) -> Vec<(zk_proto::EventType, String, Vec<Registration>)> {
+    vec![(
+        zk_proto::EventType::DataWatchRemoved,
+        path.to_string(),
+        vec![reg(id, WatchKind::Data, path)],
+    )]
+}
+
 pub fn remove_watches(
     path: &str,
     watcher_type: WatcherType,
