@@ -132,7 +132,7 @@ struct Model {
     paced: (usize, usize),
     /// When the last established connection was lost (its Disconnected event).
     last_lost: Option<Instant>,
-    /// Dials in a row, each at the very instant an established connection was lost.
+    /// Dials in a row at the instant of `last_lost`.
     instant_redials: usize,
 }
 
@@ -544,6 +544,10 @@ impl Model {
                 ..
             } = e
             {
+                if self.last_lost != Some(self.h.now) {
+                    // A loss at a new instant starts a new run.
+                    self.instant_redials = 0;
+                }
                 self.last_lost = Some(self.h.now);
             }
         }
