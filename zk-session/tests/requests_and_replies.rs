@@ -322,6 +322,24 @@ fn an_oversize_frame_for_another_xid_fails_nothing_as_too_large() {
     assert!(matches!(closes(&h)[..], [CloseReason::Frame(_)]));
 }
 
+/// The replies when the 5000-byte frame answers `a` (limit 1024) and `b` was written
+/// after it.
+fn head_too_large_rest_lost(
+    a: RequestId,
+    b: RequestId,
+) -> Vec<(RequestId, Result<Response, RequestError>)> {
+    vec![
+        (
+            a,
+            Err(RequestError::ReplyTooLarge {
+                len: 5000,
+                max: 1024,
+            }),
+        ),
+        (b, Err(RequestError::ConnectionLoss)),
+    ]
+}
+
 #[test]
 fn an_oversize_frame_waits_for_its_xid_before_blaming_the_head() {
     let (mut h, a, b, head) = two_written_with_a_small_frame_limit();
@@ -332,19 +350,7 @@ fn an_oversize_frame_waits_for_its_xid_before_blaming_the_head() {
     assert_eq!(h.session.state(), SessionState::Connected);
     // the next read names the head: that request was executed, its answer is lost
     h.deliver(&head.to_be_bytes());
-    assert_eq!(
-        replies(&h.events),
-        vec![
-            (
-                a,
-                Err(RequestError::ReplyTooLarge {
-                    len: 5000,
-                    max: 1024
-                })
-            ),
-            (b, Err(RequestError::ConnectionLoss)),
-        ]
-    );
+    assert_eq!(replies(&h.events), head_too_large_rest_lost(a, b));
     assert!(matches!(closes(&h)[..], [CloseReason::Frame(_)]));
 }
 
@@ -355,19 +361,7 @@ fn an_oversize_reply_read_in_place_in_small_reads_still_names_the_head() {
     frame.extend_from_slice(&head.to_be_bytes());
     // a one-copy driver whose reads return 3 bytes at a time
     h.deliver_direct(&frame, 3);
-    assert_eq!(
-        replies(&h.events),
-        vec![
-            (
-                a,
-                Err(RequestError::ReplyTooLarge {
-                    len: 5000,
-                    max: 1024
-                })
-            ),
-            (b, Err(RequestError::ConnectionLoss)),
-        ]
-    );
+    assert_eq!(replies(&h.events), head_too_large_rest_lost(a, b));
 }
 
 #[test]
