@@ -8,13 +8,13 @@ use bytes::{Bytes, BytesMut};
 use criterion::{Criterion, criterion_group, criterion_main};
 use zk_proto::*;
 
-fn reply_frame(header: &ReplyHeader, body: &Response) -> Bytes {
+fn reply_frame(header: &ReplyHeader, body: &WireResponse) -> Bytes {
     let mut buf = BytesMut::new();
-    Response::encode_frame(header, Some(body), &mut buf);
+    WireResponse::encode_frame(header, Some(body), &mut buf);
     buf.freeze().slice(4..)
 }
 
-fn request_frame(req: &Request) -> Bytes {
+fn request_frame(req: &WireRequest) -> Bytes {
     let mut buf = BytesMut::new();
     req.encode_frame(1, &mut buf);
     buf.freeze().slice(4..)
@@ -42,7 +42,7 @@ const OK: ReplyHeader = ReplyHeader {
     err: ErrorCode::Ok,
 };
 
-fn bench_request(c: &mut Criterion, name: &str, req: Request) {
+fn bench_request(c: &mut Criterion, name: &str, req: WireRequest) {
     let mut buf = BytesMut::with_capacity(4 + 8 + req.encoded_len());
     c.bench_function(&format!("encode/{name}"), |b| {
         b.iter(|| {
@@ -53,16 +53,16 @@ fn bench_request(c: &mut Criterion, name: &str, req: Request) {
     });
     let frame = request_frame(&req);
     c.bench_function(&format!("decode/{name}"), |b| {
-        b.iter(|| Request::decode_frame(black_box(frame.clone())).unwrap())
+        b.iter(|| WireRequest::decode_frame(black_box(frame.clone())).unwrap())
     });
 }
 
-fn bench_reply(c: &mut Criterion, name: &str, op: OpCode, header: ReplyHeader, resp: Response) {
+fn bench_reply(c: &mut Criterion, name: &str, op: OpCode, header: ReplyHeader, resp: WireResponse) {
     let mut buf = BytesMut::with_capacity(4 + 16 + resp.encoded_len());
     c.bench_function(&format!("encode/{name}"), |b| {
         b.iter(|| {
             buf.clear();
-            Response::encode_frame(&header, Some(black_box(&resp)), &mut buf);
+            WireResponse::encode_frame(&header, Some(black_box(&resp)), &mut buf);
             black_box(buf.len())
         })
     });
@@ -76,7 +76,7 @@ fn codec(c: &mut Criterion) {
     bench_request(
         c,
         "get_data_request",
-        Request::GetData(GetDataRequest {
+        WireRequest::GetData(GetDataRequest {
             path: "/bench/some/node".into(),
             watch: true,
         }),
@@ -90,7 +90,7 @@ fn codec(c: &mut Criterion) {
             name,
             OpCode::GetData,
             OK,
-            Response::GetData(GetDataResponse {
+            WireResponse::GetData(GetDataResponse {
                 data: Bytes::from(vec![0xA5; len]),
                 stat: stat(),
             }),
@@ -99,7 +99,7 @@ fn codec(c: &mut Criterion) {
     bench_request(
         c,
         "create_request",
-        Request::create(
+        WireRequest::create(
             "/bench/node-",
             vec![7u8; 100],
             open_acl_unsafe(),
@@ -114,7 +114,7 @@ fn codec(c: &mut Criterion) {
         "get_children2_reply_1000",
         OpCode::GetChildren2,
         OK,
-        Response::GetChildren2(GetChildren2Response {
+        WireResponse::GetChildren2(GetChildren2Response {
             children: (0..1000).map(|i| format!("child-{i:010}")).collect(),
             stat: stat(),
         }),
@@ -140,7 +140,11 @@ fn codec(c: &mut Criterion) {
             }
         })
         .collect();
-    bench_request(c, "multi_request_100", Request::Multi(MultiRequest { ops }));
+    bench_request(
+        c,
+        "multi_request_100",
+        WireRequest::Multi(MultiRequest { ops }),
+    );
     let results = (0..100)
         .map(|i| {
             if i % 2 == 0 {
@@ -157,7 +161,7 @@ fn codec(c: &mut Criterion) {
         "multi_reply_100",
         OpCode::Multi,
         OK,
-        Response::Multi(MultiResponse { results }),
+        WireResponse::Multi(MultiResponse { results }),
     );
 
     let header = ReplyHeader {
@@ -187,9 +191,9 @@ fn codec(c: &mut Criterion) {
 
     // Frame splitting of a 1 MB frame arriving in 64 KiB reads.
     let mut stream = BytesMut::new();
-    Response::encode_frame(
+    WireResponse::encode_frame(
         &OK,
-        Some(&Response::GetData(GetDataResponse {
+        Some(&WireResponse::GetData(GetDataResponse {
             data: Bytes::from(vec![0xA5; 1_000_000]),
             stat: stat(),
         })),

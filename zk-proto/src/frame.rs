@@ -176,7 +176,7 @@ pub fn encode_frame<T: Encode + ?Sized>(body: &T, buf: &mut BytesMut) {
 /// # Panics
 ///
 /// If the header and body together exceed `i32::MAX` bytes, before anything is reserved
-/// or written. For requests, [`Request::frame_len`](crate::Request::frame_len) gives
+/// or written. For requests, [`WireRequest::frame_len`](crate::WireRequest::frame_len) gives
 /// the length to check first.
 pub fn encode_frame_with_header<H: Encode + ?Sized, T: Encode + ?Sized>(
     header: &H,

@@ -13,13 +13,13 @@
 //!   and the records (and list indexes) it sits in. String bytes never fail: they are
 //!   read as Java writes and reads them ([`jute::decode_java_string`]).
 //!   Znode data and auth bytes are zero-copy [`Bytes`] slices of the frame.
-//! * Op-level enums: [`Request`] (one variant per client op, with
-//!   [`Request::op_code`]), [`Response`] (decoded with [`Response::decode`] given the op
+//! * Op-level enums: [`WireRequest`] (one variant per client op, with
+//!   [`WireRequest::op_code`]), [`WireResponse`] (decoded with [`WireResponse::decode`] given the op
 //!   of the request answered), [`Reply`] (a whole server frame), [`WatcherEvent`]
 //!   (notifications, xid [`xid::NOTIFICATION`]). A session reads the reply header
 //!   first with [`split_reply`], routes it by xid, then decodes the body.
 //! * Every enum that comes off the wire ([`OpCode`], [`ErrorCode`], [`EventType`],
-//!   [`KeeperState`], [`WatcherType`], [`AddWatchMode`], [`CreateMode`]) keeps unknown
+//!   [`KeeperState`], [`WireWatcherType`], [`AddWatchMode`], [`CreateMode`]) keeps unknown
 //!   values as `Unknown(i32)`, so a newer server never fails a frame.
 //! * [`validate_path`] accepts and rejects exactly what Java's `PathUtils` does.
 //!
@@ -46,7 +46,7 @@
 //! * Strings that are not valid UTF-8 may grow up to 3 times (one 3-byte U+FFFD per
 //!   bad byte); within a vector this stays under the 6 times above.
 //! * Znode data, auth and SASL bytes are zero-copy slices of the frame.
-//! * Decoding a *client* frame ([`Request::decode_frame`], as a fake server does) is
+//! * Decoding a *client* frame ([`WireRequest::decode_frame`], as a fake server does) is
 //!   bounded by 7 times: a 14-byte getData sub-op of a multiRead is a 96-byte
 //!   [`MultiOp`] (not boxed, to keep the variants constructible as they are).
 //!
@@ -64,17 +64,17 @@
 //!
 //! // Client side: frame a getData request.
 //! let mut out = BytesMut::new();
-//! let req = Request::GetData(GetDataRequest { path: "/a".into(), watch: true });
+//! let req = WireRequest::GetData(GetDataRequest { path: "/a".into(), watch: true });
 //! req.encode_frame(1, &mut out);
 //!
 //! // Server side (for instance a fake server in a test): answer it.
 //! let mut dec = FrameDecoder::new();
 //! dec.extend_from_slice(&out);
-//! let (header, decoded) = Request::decode_frame(dec.decode()?.unwrap())?;
+//! let (header, decoded) = WireRequest::decode_frame(dec.decode()?.unwrap())?;
 //! assert_eq!((header.xid, &decoded), (1, &req));
 //! let mut reply = BytesMut::new();
-//! let body = Response::GetData(GetDataResponse { data: "hi".into(), stat: Stat::default() });
-//! Response::encode_frame(
+//! let body = WireResponse::GetData(GetDataResponse { data: "hi".into(), stat: Stat::default() });
+//! WireResponse::encode_frame(
 //!     &ReplyHeader { xid: 1, zxid: 7, err: ErrorCode::Ok },
 //!     Some(&body),
 //!     &mut reply,
@@ -83,7 +83,7 @@
 //! // Client side: decode the reply, given the op of the request with that xid.
 //! dec.extend_from_slice(&reply);
 //! match Reply::decode(dec.decode()?.unwrap(), |_header| OpCode::GetData)? {
-//!     Reply::Response { header, body: Some(Response::GetData(r)) } => {
+//!     Reply::Response { header, body: Some(WireResponse::GetData(r)) } => {
 //!         assert_eq!(header.zxid, 7);
 //!         assert_eq!(&r.data[..], b"hi");
 //!     }
@@ -100,20 +100,20 @@ mod macros;
 #[cfg(feature = "arbitrary")]
 mod arb;
 
-pub mod acl;
-pub mod connect;
-pub mod create_mode;
-pub mod error_code;
-pub mod frame;
-pub mod header;
-pub mod jute;
-pub mod opcode;
-pub mod ops;
-pub mod path;
-pub mod request;
-pub mod response;
-pub mod stat;
-pub mod watch;
+mod acl;
+mod connect;
+mod create_mode;
+mod error_code;
+mod frame;
+mod header;
+mod jute;
+mod opcode;
+mod ops;
+mod path;
+mod request;
+mod response;
+mod stat;
+mod watch;
 pub mod xid;
 
 pub use bytes::Bytes;
@@ -127,7 +127,9 @@ pub use frame::{
     encode_frame_with_header,
 };
 pub use header::{ReplyHeader, RequestHeader};
-pub use jute::{Decode, DecodeError, DecodeErrorKind, DecodeLocation, Encode, Reader};
+pub use jute::{
+    Decode, DecodeError, DecodeErrorKind, DecodeLocation, Encode, Reader, decode_java_string,
+};
 pub use opcode::OpCode;
 pub use ops::acl_ops::{GetAclRequest, GetAclResponse, SetAclRequest, SetAclResponse};
 pub use ops::admin::{ReconfigRequest, SyncRequest, SyncResponse};
@@ -151,7 +153,7 @@ pub use ops::watches::{
     SetWatches2,
 };
 pub use path::{PathError, is_forbidden_char, validate_path};
-pub use request::Request;
-pub use response::{Reply, Response, decode_notification, decode_reply, split_reply};
+pub use request::WireRequest;
+pub use response::{Reply, WireResponse, decode_notification, decode_reply, split_reply};
 pub use stat::Stat;
-pub use watch::{AddWatchMode, EventType, KeeperState, WatcherEvent, WatcherType};
+pub use watch::{AddWatchMode, EventType, KeeperState, WatcherEvent, WireWatcherType};

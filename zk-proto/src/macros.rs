@@ -170,7 +170,7 @@ macro_rules! display_by_name {
 
 /// The op codes that have neither a request nor a response record of their own
 /// (notification, check, deleteContainer, createSession, error, unknown), as a pattern.
-/// Both `Request::decode` and `Response::decode` reject them.
+/// Both `WireRequest::decode` and `WireResponse::decode` reject them.
 macro_rules! ops_without_record {
     () => {
         $crate::OpCode::Notification

@@ -1,4 +1,4 @@
-//! [`Request`]: one variant per client op, with its op code and body.
+//! [`WireRequest`]: one variant per client op, with its op code and body.
 
 use bytes::{BufMut, Bytes, BytesMut};
 
@@ -16,13 +16,13 @@ use crate::{
 /// A client request body, tagged by op. `check` (13) exists only as a
 /// [`MultiOp`](crate::MultiOp).
 ///
-/// Encode writes only the body; frame it with [`Request::encode_frame`] (or
+/// Encode writes only the body; frame it with [`WireRequest::encode_frame`] (or
 /// [`crate::encode_frame_with_header`]) under a [`RequestHeader`] whose op is
-/// [`Request::op_code`].
+/// [`WireRequest::op_code`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub enum Request {
-    /// create (1): answered with [`Response::Create`](crate::Response::Create).
+pub enum WireRequest {
+    /// create (1): answered with [`WireResponse::Create`](crate::WireResponse::Create).
     Create(CreateRequest),
     /// create2 (15): answered with path and Stat.
     Create2(CreateRequest),
@@ -83,34 +83,36 @@ pub enum Request {
 macro_rules! each_body {
     ($self:expr, $r:ident => $e:expr, $none:expr) => {
         match $self {
-            Request::Create($r) | Request::Create2($r) | Request::CreateContainer($r) => $e,
-            Request::CreateTtl($r) => $e,
-            Request::Delete($r) => $e,
-            Request::Exists($r) => $e,
-            Request::GetData($r) => $e,
-            Request::SetData($r) => $e,
-            Request::GetAcl($r) => $e,
-            Request::SetAcl($r) => $e,
-            Request::GetChildren($r) => $e,
-            Request::Sync($r) => $e,
-            Request::GetChildren2($r) => $e,
-            Request::Multi($r) | Request::MultiRead($r) => $e,
-            Request::Reconfig($r) => $e,
-            Request::CheckWatches($r) => $e,
-            Request::RemoveWatches($r) => $e,
-            Request::Auth($r) => $e,
-            Request::SetWatches($r) => $e,
-            Request::Sasl($r) => $e,
-            Request::GetEphemerals($r) => $e,
-            Request::GetAllChildrenNumber($r) => $e,
-            Request::SetWatches2($r) => $e,
-            Request::AddWatch($r) => $e,
-            Request::Ping | Request::WhoAmI | Request::CloseSession => $none,
+            WireRequest::Create($r)
+            | WireRequest::Create2($r)
+            | WireRequest::CreateContainer($r) => $e,
+            WireRequest::CreateTtl($r) => $e,
+            WireRequest::Delete($r) => $e,
+            WireRequest::Exists($r) => $e,
+            WireRequest::GetData($r) => $e,
+            WireRequest::SetData($r) => $e,
+            WireRequest::GetAcl($r) => $e,
+            WireRequest::SetAcl($r) => $e,
+            WireRequest::GetChildren($r) => $e,
+            WireRequest::Sync($r) => $e,
+            WireRequest::GetChildren2($r) => $e,
+            WireRequest::Multi($r) | WireRequest::MultiRead($r) => $e,
+            WireRequest::Reconfig($r) => $e,
+            WireRequest::CheckWatches($r) => $e,
+            WireRequest::RemoveWatches($r) => $e,
+            WireRequest::Auth($r) => $e,
+            WireRequest::SetWatches($r) => $e,
+            WireRequest::Sasl($r) => $e,
+            WireRequest::GetEphemerals($r) => $e,
+            WireRequest::GetAllChildrenNumber($r) => $e,
+            WireRequest::SetWatches2($r) => $e,
+            WireRequest::AddWatch($r) => $e,
+            WireRequest::Ping | WireRequest::WhoAmI | WireRequest::CloseSession => $none,
         }
     };
 }
 
-impl Request {
+impl WireRequest {
     /// A create request with the op code the mode needs: createTTL (21) for TTL modes,
     /// createContainer (19) for containers, else create2 (15) if `with_stat`, else
     /// create (1). `ttl` must be `Some(1..=MAX_TTL)` for TTL modes and `None` otherwise.
@@ -121,13 +123,13 @@ impl Request {
         mode: CreateMode,
         ttl: Option<i64>,
         with_stat: bool,
-    ) -> Result<Request, CreateModeError> {
+    ) -> Result<WireRequest, CreateModeError> {
         Ok(
             match CreateBody::new(path.into(), data.into(), acl, mode, ttl, with_stat)? {
-                CreateBody::Ttl(r) => Request::CreateTtl(r),
-                CreateBody::Container(r) => Request::CreateContainer(r),
-                CreateBody::Create2(r) => Request::Create2(r),
-                CreateBody::Create(r) => Request::Create(r),
+                CreateBody::Ttl(r) => WireRequest::CreateTtl(r),
+                CreateBody::Container(r) => WireRequest::CreateContainer(r),
+                CreateBody::Create2(r) => WireRequest::Create2(r),
+                CreateBody::Create(r) => WireRequest::Create(r),
             },
         )
     }
@@ -135,34 +137,34 @@ impl Request {
     /// The op code for the [`RequestHeader`].
     pub const fn op_code(&self) -> OpCode {
         match self {
-            Request::Create(_) => OpCode::Create,
-            Request::Create2(_) => OpCode::Create2,
-            Request::CreateContainer(_) => OpCode::CreateContainer,
-            Request::CreateTtl(_) => OpCode::CreateTtl,
-            Request::Delete(_) => OpCode::Delete,
-            Request::Exists(_) => OpCode::Exists,
-            Request::GetData(_) => OpCode::GetData,
-            Request::SetData(_) => OpCode::SetData,
-            Request::GetAcl(_) => OpCode::GetAcl,
-            Request::SetAcl(_) => OpCode::SetAcl,
-            Request::GetChildren(_) => OpCode::GetChildren,
-            Request::Sync(_) => OpCode::Sync,
-            Request::Ping => OpCode::Ping,
-            Request::GetChildren2(_) => OpCode::GetChildren2,
-            Request::Multi(_) => OpCode::Multi,
-            Request::Reconfig(_) => OpCode::Reconfig,
-            Request::CheckWatches(_) => OpCode::CheckWatches,
-            Request::RemoveWatches(_) => OpCode::RemoveWatches,
-            Request::MultiRead(_) => OpCode::MultiRead,
-            Request::Auth(_) => OpCode::Auth,
-            Request::SetWatches(_) => OpCode::SetWatches,
-            Request::Sasl(_) => OpCode::Sasl,
-            Request::GetEphemerals(_) => OpCode::GetEphemerals,
-            Request::GetAllChildrenNumber(_) => OpCode::GetAllChildrenNumber,
-            Request::SetWatches2(_) => OpCode::SetWatches2,
-            Request::AddWatch(_) => OpCode::AddWatch,
-            Request::WhoAmI => OpCode::WhoAmI,
-            Request::CloseSession => OpCode::CloseSession,
+            WireRequest::Create(_) => OpCode::Create,
+            WireRequest::Create2(_) => OpCode::Create2,
+            WireRequest::CreateContainer(_) => OpCode::CreateContainer,
+            WireRequest::CreateTtl(_) => OpCode::CreateTtl,
+            WireRequest::Delete(_) => OpCode::Delete,
+            WireRequest::Exists(_) => OpCode::Exists,
+            WireRequest::GetData(_) => OpCode::GetData,
+            WireRequest::SetData(_) => OpCode::SetData,
+            WireRequest::GetAcl(_) => OpCode::GetAcl,
+            WireRequest::SetAcl(_) => OpCode::SetAcl,
+            WireRequest::GetChildren(_) => OpCode::GetChildren,
+            WireRequest::Sync(_) => OpCode::Sync,
+            WireRequest::Ping => OpCode::Ping,
+            WireRequest::GetChildren2(_) => OpCode::GetChildren2,
+            WireRequest::Multi(_) => OpCode::Multi,
+            WireRequest::Reconfig(_) => OpCode::Reconfig,
+            WireRequest::CheckWatches(_) => OpCode::CheckWatches,
+            WireRequest::RemoveWatches(_) => OpCode::RemoveWatches,
+            WireRequest::MultiRead(_) => OpCode::MultiRead,
+            WireRequest::Auth(_) => OpCode::Auth,
+            WireRequest::SetWatches(_) => OpCode::SetWatches,
+            WireRequest::Sasl(_) => OpCode::Sasl,
+            WireRequest::GetEphemerals(_) => OpCode::GetEphemerals,
+            WireRequest::GetAllChildrenNumber(_) => OpCode::GetAllChildrenNumber,
+            WireRequest::SetWatches2(_) => OpCode::SetWatches2,
+            WireRequest::AddWatch(_) => OpCode::AddWatch,
+            WireRequest::WhoAmI => OpCode::WhoAmI,
+            WireRequest::CloseSession => OpCode::CloseSession,
         }
     }
 
@@ -171,8 +173,8 @@ impl Request {
     /// answered in order).
     pub const fn fixed_xid(&self) -> Option<i32> {
         match self {
-            Request::Ping => Some(xid::PING),
-            Request::Auth(_) => Some(xid::AUTH),
+            WireRequest::Ping => Some(xid::PING),
+            WireRequest::Auth(_) => Some(xid::AUTH),
             _ => None,
         }
     }
@@ -182,22 +184,24 @@ impl Request {
     /// prefix.
     pub fn path(&self) -> Option<&str> {
         Some(match self {
-            Request::Create(r) | Request::Create2(r) | Request::CreateContainer(r) => &r.path,
-            Request::CreateTtl(r) => &r.path,
-            Request::Delete(r) => &r.path,
-            Request::Exists(r) => &r.path,
-            Request::GetData(r) => &r.path,
-            Request::SetData(r) => &r.path,
-            Request::GetAcl(r) => &r.path,
-            Request::SetAcl(r) => &r.path,
-            Request::GetChildren(r) => &r.path,
-            Request::Sync(r) => &r.path,
-            Request::GetChildren2(r) => &r.path,
-            Request::CheckWatches(r) => &r.path,
-            Request::RemoveWatches(r) => &r.path,
-            Request::GetEphemerals(r) => &r.prefix_path,
-            Request::GetAllChildrenNumber(r) => &r.path,
-            Request::AddWatch(r) => &r.path,
+            WireRequest::Create(r) | WireRequest::Create2(r) | WireRequest::CreateContainer(r) => {
+                &r.path
+            }
+            WireRequest::CreateTtl(r) => &r.path,
+            WireRequest::Delete(r) => &r.path,
+            WireRequest::Exists(r) => &r.path,
+            WireRequest::GetData(r) => &r.path,
+            WireRequest::SetData(r) => &r.path,
+            WireRequest::GetAcl(r) => &r.path,
+            WireRequest::SetAcl(r) => &r.path,
+            WireRequest::GetChildren(r) => &r.path,
+            WireRequest::Sync(r) => &r.path,
+            WireRequest::GetChildren2(r) => &r.path,
+            WireRequest::CheckWatches(r) => &r.path,
+            WireRequest::RemoveWatches(r) => &r.path,
+            WireRequest::GetEphemerals(r) => &r.prefix_path,
+            WireRequest::GetAllChildrenNumber(r) => &r.path,
+            WireRequest::AddWatch(r) => &r.path,
             _ => return None,
         })
     }
@@ -205,41 +209,41 @@ impl Request {
     /// Decodes the body of a request whose header carried `op` (for fake servers and
     /// tests). Ops a client never sends alone (notification, check, createSession,
     /// deleteContainer, error, unknown) give [`DecodeErrorKind::UnsupportedOp`].
-    pub fn decode(op: OpCode, r: &mut Reader) -> Result<Request, DecodeError> {
+    pub fn decode(op: OpCode, r: &mut Reader) -> Result<WireRequest, DecodeError> {
         Ok(match op {
-            OpCode::Create => Request::Create(r.read()?),
-            OpCode::Create2 => Request::Create2(r.read()?),
-            OpCode::CreateContainer => Request::CreateContainer(r.read()?),
-            OpCode::CreateTtl => Request::CreateTtl(r.read()?),
-            OpCode::Delete => Request::Delete(r.read()?),
-            OpCode::Exists => Request::Exists(r.read()?),
-            OpCode::GetData => Request::GetData(r.read()?),
-            OpCode::SetData => Request::SetData(r.read()?),
-            OpCode::GetAcl => Request::GetAcl(r.read()?),
-            OpCode::SetAcl => Request::SetAcl(r.read()?),
-            OpCode::GetChildren => Request::GetChildren(r.read()?),
-            OpCode::Sync => Request::Sync(r.read()?),
-            OpCode::Ping => Request::Ping,
-            OpCode::GetChildren2 => Request::GetChildren2(r.read()?),
-            OpCode::Multi => Request::Multi(r.read()?),
-            OpCode::Reconfig => Request::Reconfig(r.read()?),
-            OpCode::CheckWatches => Request::CheckWatches(r.read()?),
-            OpCode::RemoveWatches => Request::RemoveWatches(r.read()?),
-            OpCode::MultiRead => Request::MultiRead(r.read()?),
-            OpCode::Auth => Request::Auth(r.read()?),
-            OpCode::SetWatches => Request::SetWatches(r.read()?),
-            OpCode::Sasl => Request::Sasl(r.read()?),
-            OpCode::GetEphemerals => Request::GetEphemerals(r.read()?),
-            OpCode::GetAllChildrenNumber => Request::GetAllChildrenNumber(r.read()?),
-            OpCode::SetWatches2 => Request::SetWatches2(r.read()?),
-            OpCode::AddWatch => Request::AddWatch(r.read()?),
-            OpCode::WhoAmI => Request::WhoAmI,
-            OpCode::CloseSession => Request::CloseSession,
-            ops_without_record!() => return Err(unsupported_op("Request", op)),
+            OpCode::Create => WireRequest::Create(r.read()?),
+            OpCode::Create2 => WireRequest::Create2(r.read()?),
+            OpCode::CreateContainer => WireRequest::CreateContainer(r.read()?),
+            OpCode::CreateTtl => WireRequest::CreateTtl(r.read()?),
+            OpCode::Delete => WireRequest::Delete(r.read()?),
+            OpCode::Exists => WireRequest::Exists(r.read()?),
+            OpCode::GetData => WireRequest::GetData(r.read()?),
+            OpCode::SetData => WireRequest::SetData(r.read()?),
+            OpCode::GetAcl => WireRequest::GetAcl(r.read()?),
+            OpCode::SetAcl => WireRequest::SetAcl(r.read()?),
+            OpCode::GetChildren => WireRequest::GetChildren(r.read()?),
+            OpCode::Sync => WireRequest::Sync(r.read()?),
+            OpCode::Ping => WireRequest::Ping,
+            OpCode::GetChildren2 => WireRequest::GetChildren2(r.read()?),
+            OpCode::Multi => WireRequest::Multi(r.read()?),
+            OpCode::Reconfig => WireRequest::Reconfig(r.read()?),
+            OpCode::CheckWatches => WireRequest::CheckWatches(r.read()?),
+            OpCode::RemoveWatches => WireRequest::RemoveWatches(r.read()?),
+            OpCode::MultiRead => WireRequest::MultiRead(r.read()?),
+            OpCode::Auth => WireRequest::Auth(r.read()?),
+            OpCode::SetWatches => WireRequest::SetWatches(r.read()?),
+            OpCode::Sasl => WireRequest::Sasl(r.read()?),
+            OpCode::GetEphemerals => WireRequest::GetEphemerals(r.read()?),
+            OpCode::GetAllChildrenNumber => WireRequest::GetAllChildrenNumber(r.read()?),
+            OpCode::SetWatches2 => WireRequest::SetWatches2(r.read()?),
+            OpCode::AddWatch => WireRequest::AddWatch(r.read()?),
+            OpCode::WhoAmI => WireRequest::WhoAmI,
+            OpCode::CloseSession => WireRequest::CloseSession,
+            ops_without_record!() => return Err(unsupported_op("WireRequest", op)),
         })
     }
 
-    /// The length of the frame [`Request::encode_frame`] writes, prefix not counted:
+    /// The length of the frame [`WireRequest::encode_frame`] writes, prefix not counted:
     /// `RequestHeader::LEN + encoded_len()`. Compare it with the maximum frame length
     /// (and `i32::MAX`) before encoding; nothing is allocated to compute it.
     pub fn frame_len(&self) -> usize {
@@ -247,11 +251,11 @@ impl Request {
     }
 
     /// Appends a whole frame: length prefix, `RequestHeader { xid, op: self.op_code() }`
-    /// and the body, reserving exactly once. Use [`Request::fixed_xid`] for ping/auth.
+    /// and the body, reserving exactly once. Use [`WireRequest::fixed_xid`] for ping/auth.
     ///
     /// # Panics
     ///
-    /// If [`Request::frame_len`] exceeds `i32::MAX` (checked before anything is
+    /// If [`WireRequest::frame_len`] exceeds `i32::MAX` (checked before anything is
     /// reserved); see [`crate::encode_frame_with_header`].
     pub fn encode_frame(&self, xid: i32, buf: &mut BytesMut) {
         let header = RequestHeader {
@@ -262,15 +266,15 @@ impl Request {
     }
 
     /// Decodes a whole client frame body (header and request), as a server would.
-    pub fn decode_frame(frame: Bytes) -> Result<(RequestHeader, Request), DecodeError> {
+    pub fn decode_frame(frame: Bytes) -> Result<(RequestHeader, WireRequest), DecodeError> {
         let mut r = Reader::new(frame);
         let header = RequestHeader::decode(&mut r)?;
-        let req = Request::decode(header.op, &mut r)?;
+        let req = WireRequest::decode(header.op, &mut r)?;
         Ok((header, req))
     }
 }
 
-impl Encode for Request {
+impl Encode for WireRequest {
     fn encoded_len(&self) -> usize {
         each_body!(self, r => r.encoded_len(), 0)
     }

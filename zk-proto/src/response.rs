@@ -1,4 +1,4 @@
-//! [`Response`]: the reply body of every client op, decoded given the op of the request
+//! [`WireResponse`]: the reply body of every client op, decoded given the op of the request
 //! it answers.
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -15,10 +15,10 @@ use crate::{
 /// A successful reply body (the reply header's err was 0).
 ///
 /// Which variant comes back depends only on the op of the request answered; see
-/// [`Response::decode`].
+/// [`WireResponse::decode`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub enum Response {
+pub enum WireResponse {
     /// No body: delete (2), ping (11), checkWatches (17), removeWatches (18), auth (100),
     /// setWatches (101), setWatches2 (105), closeSession (-11).
     Empty,
@@ -58,14 +58,14 @@ pub enum Response {
     WhoAmI(WhoAmIResponse),
 }
 
-impl Response {
+impl WireResponse {
     /// Decodes the body of a successful reply to a request with op `op`.
     ///
     /// Only call this when the [`ReplyHeader::err`] is `Ok`; error replies carry no body
     /// worth reading. Trailing bytes are ignored. Ops that are never answered with a
     /// body of their own (notification, check, createSession, deleteContainer, error,
     /// unknown) give [`DecodeErrorKind::UnsupportedOp`](crate::DecodeErrorKind::UnsupportedOp).
-    pub fn decode(op: OpCode, r: &mut Reader) -> Result<Response, DecodeError> {
+    pub fn decode(op: OpCode, r: &mut Reader) -> Result<WireResponse, DecodeError> {
         Ok(match op {
             OpCode::Delete
             | OpCode::Ping
@@ -74,46 +74,46 @@ impl Response {
             | OpCode::Auth
             | OpCode::SetWatches
             | OpCode::SetWatches2
-            | OpCode::CloseSession => Response::Empty,
-            OpCode::Create => Response::Create(r.read()?),
+            | OpCode::CloseSession => WireResponse::Empty,
+            OpCode::Create => WireResponse::Create(r.read()?),
             OpCode::Create2 | OpCode::CreateContainer | OpCode::CreateTtl => {
-                Response::Create2(r.read()?)
+                WireResponse::Create2(r.read()?)
             }
-            OpCode::Exists => Response::Exists(r.read()?),
-            OpCode::GetData => Response::GetData(r.read()?),
-            OpCode::SetData => Response::SetData(r.read()?),
-            OpCode::GetAcl => Response::GetAcl(r.read()?),
-            OpCode::SetAcl => Response::SetAcl(r.read()?),
-            OpCode::GetChildren => Response::GetChildren(r.read()?),
-            OpCode::Sync => Response::Sync(r.read()?),
-            OpCode::GetChildren2 => Response::GetChildren2(r.read()?),
-            OpCode::Multi | OpCode::MultiRead => Response::Multi(r.read()?),
-            OpCode::Reconfig => Response::Reconfig(r.read()?),
-            OpCode::Sasl => Response::Sasl(r.read()?),
-            OpCode::GetEphemerals => Response::GetEphemerals(r.read()?),
-            OpCode::GetAllChildrenNumber => Response::GetAllChildrenNumber(r.read()?),
+            OpCode::Exists => WireResponse::Exists(r.read()?),
+            OpCode::GetData => WireResponse::GetData(r.read()?),
+            OpCode::SetData => WireResponse::SetData(r.read()?),
+            OpCode::GetAcl => WireResponse::GetAcl(r.read()?),
+            OpCode::SetAcl => WireResponse::SetAcl(r.read()?),
+            OpCode::GetChildren => WireResponse::GetChildren(r.read()?),
+            OpCode::Sync => WireResponse::Sync(r.read()?),
+            OpCode::GetChildren2 => WireResponse::GetChildren2(r.read()?),
+            OpCode::Multi | OpCode::MultiRead => WireResponse::Multi(r.read()?),
+            OpCode::Reconfig => WireResponse::Reconfig(r.read()?),
+            OpCode::Sasl => WireResponse::Sasl(r.read()?),
+            OpCode::GetEphemerals => WireResponse::GetEphemerals(r.read()?),
+            OpCode::GetAllChildrenNumber => WireResponse::GetAllChildrenNumber(r.read()?),
             OpCode::AddWatch => {
                 if r.is_empty() {
-                    Response::AddWatch(ErrorResponse { err: ErrorCode::Ok })
+                    WireResponse::AddWatch(ErrorResponse { err: ErrorCode::Ok })
                 } else {
-                    Response::AddWatch(r.read()?)
+                    WireResponse::AddWatch(r.read()?)
                 }
             }
-            OpCode::WhoAmI => Response::WhoAmI(r.read()?),
-            ops_without_record!() => return Err(unsupported_op("Response", op)),
+            OpCode::WhoAmI => WireResponse::WhoAmI(r.read()?),
+            ops_without_record!() => return Err(unsupported_op("WireResponse", op)),
         })
     }
 
     /// Decodes the body of a reply whose header is `header`, to a request with op `op`:
     /// `None` without reading anything when `header.err` is not `Ok` (an error reply's
-    /// body is not worth reading), else [`Response::decode`].
+    /// body is not worth reading), else [`WireResponse::decode`].
     pub fn decode_reply_body(
         header: &ReplyHeader,
         op: OpCode,
         r: &mut Reader,
-    ) -> Result<Option<Response>, DecodeError> {
+    ) -> Result<Option<WireResponse>, DecodeError> {
         if header.err.is_ok() {
-            Response::decode(op, r).map(Some)
+            WireResponse::decode(op, r).map(Some)
         } else {
             Ok(None)
         }
@@ -125,7 +125,7 @@ impl Response {
     /// # Panics
     ///
     /// If the frame would exceed `i32::MAX` bytes; see [`crate::encode_frame`].
-    pub fn encode_frame(header: &ReplyHeader, body: Option<&Response>, buf: &mut BytesMut) {
+    pub fn encode_frame(header: &ReplyHeader, body: Option<&WireResponse>, buf: &mut BytesMut) {
         match body {
             Some(b) => crate::encode_frame_with_header(header, b, buf),
             None => crate::encode_frame(header, buf),
@@ -133,48 +133,48 @@ impl Response {
     }
 }
 
-impl Encode for Response {
+impl Encode for WireResponse {
     fn encoded_len(&self) -> usize {
         match self {
-            Response::Empty => 0,
-            Response::Create(b) => b.encoded_len(),
-            Response::Create2(b) => b.encoded_len(),
-            Response::Exists(b) => b.encoded_len(),
-            Response::GetData(b) | Response::Reconfig(b) => b.encoded_len(),
-            Response::SetData(b) => b.encoded_len(),
-            Response::GetAcl(b) => b.encoded_len(),
-            Response::SetAcl(b) => b.encoded_len(),
-            Response::GetChildren(b) => b.encoded_len(),
-            Response::Sync(b) => b.encoded_len(),
-            Response::GetChildren2(b) => b.encoded_len(),
-            Response::Multi(b) => b.encoded_len(),
-            Response::Sasl(b) => b.encoded_len(),
-            Response::GetEphemerals(b) => b.encoded_len(),
-            Response::GetAllChildrenNumber(b) => b.encoded_len(),
-            Response::AddWatch(b) => b.encoded_len(),
-            Response::WhoAmI(b) => b.encoded_len(),
+            WireResponse::Empty => 0,
+            WireResponse::Create(b) => b.encoded_len(),
+            WireResponse::Create2(b) => b.encoded_len(),
+            WireResponse::Exists(b) => b.encoded_len(),
+            WireResponse::GetData(b) | WireResponse::Reconfig(b) => b.encoded_len(),
+            WireResponse::SetData(b) => b.encoded_len(),
+            WireResponse::GetAcl(b) => b.encoded_len(),
+            WireResponse::SetAcl(b) => b.encoded_len(),
+            WireResponse::GetChildren(b) => b.encoded_len(),
+            WireResponse::Sync(b) => b.encoded_len(),
+            WireResponse::GetChildren2(b) => b.encoded_len(),
+            WireResponse::Multi(b) => b.encoded_len(),
+            WireResponse::Sasl(b) => b.encoded_len(),
+            WireResponse::GetEphemerals(b) => b.encoded_len(),
+            WireResponse::GetAllChildrenNumber(b) => b.encoded_len(),
+            WireResponse::AddWatch(b) => b.encoded_len(),
+            WireResponse::WhoAmI(b) => b.encoded_len(),
         }
     }
 
     fn encode(&self, buf: &mut impl BufMut) {
         match self {
-            Response::Empty => {}
-            Response::Create(b) => b.encode(buf),
-            Response::Create2(b) => b.encode(buf),
-            Response::Exists(b) => b.encode(buf),
-            Response::GetData(b) | Response::Reconfig(b) => b.encode(buf),
-            Response::SetData(b) => b.encode(buf),
-            Response::GetAcl(b) => b.encode(buf),
-            Response::SetAcl(b) => b.encode(buf),
-            Response::GetChildren(b) => b.encode(buf),
-            Response::Sync(b) => b.encode(buf),
-            Response::GetChildren2(b) => b.encode(buf),
-            Response::Multi(b) => b.encode(buf),
-            Response::Sasl(b) => b.encode(buf),
-            Response::GetEphemerals(b) => b.encode(buf),
-            Response::GetAllChildrenNumber(b) => b.encode(buf),
-            Response::AddWatch(b) => b.encode(buf),
-            Response::WhoAmI(b) => b.encode(buf),
+            WireResponse::Empty => {}
+            WireResponse::Create(b) => b.encode(buf),
+            WireResponse::Create2(b) => b.encode(buf),
+            WireResponse::Exists(b) => b.encode(buf),
+            WireResponse::GetData(b) | WireResponse::Reconfig(b) => b.encode(buf),
+            WireResponse::SetData(b) => b.encode(buf),
+            WireResponse::GetAcl(b) => b.encode(buf),
+            WireResponse::SetAcl(b) => b.encode(buf),
+            WireResponse::GetChildren(b) => b.encode(buf),
+            WireResponse::Sync(b) => b.encode(buf),
+            WireResponse::GetChildren2(b) => b.encode(buf),
+            WireResponse::Multi(b) => b.encode(buf),
+            WireResponse::Sasl(b) => b.encode(buf),
+            WireResponse::GetEphemerals(b) => b.encode(buf),
+            WireResponse::GetAllChildrenNumber(b) => b.encode(buf),
+            WireResponse::AddWatch(b) => b.encode(buf),
+            WireResponse::WhoAmI(b) => b.encode(buf),
         }
     }
 }
@@ -195,7 +195,7 @@ pub enum Reply {
         /// The header.
         header: ReplyHeader,
         /// The decoded body, when err is 0.
-        body: Option<Response>,
+        body: Option<WireResponse>,
     },
 }
 
@@ -206,7 +206,7 @@ impl Reply {
     /// [`OpCode::Ping`] / [`OpCode::Auth`].
     ///
     /// A session that must look the xid up first (and may find it unknown or out of
-    /// order) uses [`split_reply`] and [`Response::decode_reply_body`] instead.
+    /// order) uses [`split_reply`] and [`WireResponse::decode_reply_body`] instead.
     pub fn decode(
         frame: Bytes,
         op_for_xid: impl FnOnce(&ReplyHeader) -> OpCode,
@@ -216,7 +216,7 @@ impl Reply {
             let event = WatcherEvent::decode(&mut r)?;
             return Ok(Reply::Notification { header, event });
         }
-        let body = Response::decode_reply_body(&header, op_for_xid(&header), &mut r)?;
+        let body = WireResponse::decode_reply_body(&header, op_for_xid(&header), &mut r)?;
         Ok(Reply::Response { header, body })
     }
 
@@ -234,18 +234,18 @@ impl Reply {
 /// This is the lower-level entry point for a session: read the header, route it by
 /// xid (notification, ping, auth, or the oldest pending request, which gives the op),
 /// then decode the body with [`WatcherEvent::decode`] or
-/// [`Response::decode_reply_body`] (which reads it only when err is 0).
+/// [`WireResponse::decode_reply_body`] (which reads it only when err is 0).
 ///
 /// ```
 /// use bytes::BytesMut;
 /// use zk_proto::*;
 /// let mut buf = BytesMut::new();
 /// let header = ReplyHeader { xid: 3, zxid: 9, err: ErrorCode::NoNode };
-/// Response::encode_frame(&header, None, &mut buf);
+/// WireResponse::encode_frame(&header, None, &mut buf);
 /// let (h, mut body) = split_reply(buf.freeze().slice(4..))?;
 /// assert_eq!(h, header);
 /// // Look the xid up, find the op (say exists), then:
-/// assert_eq!(Response::decode_reply_body(&h, OpCode::Exists, &mut body)?, None);
+/// assert_eq!(WireResponse::decode_reply_body(&h, OpCode::Exists, &mut body)?, None);
 /// # Ok::<(), DecodeError>(())
 /// ```
 pub fn split_reply(frame: Bytes) -> Result<(ReplyHeader, Reader), DecodeError> {
@@ -260,9 +260,9 @@ pub fn split_reply(frame: Bytes) -> Result<(ReplyHeader, Reader), DecodeError> {
 pub fn decode_reply(
     frame: Bytes,
     op: OpCode,
-) -> Result<(ReplyHeader, Option<Response>), DecodeError> {
+) -> Result<(ReplyHeader, Option<WireResponse>), DecodeError> {
     let (header, mut r) = split_reply(frame)?;
-    let body = Response::decode_reply_body(&header, op, &mut r)?;
+    let body = WireResponse::decode_reply_body(&header, op, &mut r)?;
     Ok((header, body))
 }
 

@@ -54,7 +54,7 @@ display_by_name!(KeeperState);
 
 wire_enum! {
     /// The watch kind for checkWatches (17) and removeWatches (18).
-    pub enum WatcherType {
+    pub enum WireWatcherType {
         /// 1: child watches.
         Children = 1 => "Children",
         /// 2: data (and exist) watches.
@@ -67,7 +67,7 @@ wire_enum! {
         PersistentRecursive = 5 => "PersistentRecursive",
     }
 }
-display_by_name!(WatcherType);
+display_by_name!(WireWatcherType);
 
 wire_enum! {
     /// The mode of addWatch (106).

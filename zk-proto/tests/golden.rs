@@ -73,7 +73,7 @@ fn payload(name: &str) -> Bytes {
 }
 
 /// A reply to a request of `op`, checking that zk-proto read every byte the server sent.
-fn reply(name: &str, op: OpCode) -> (ReplyHeader, Option<Response>) {
+fn reply(name: &str, op: OpCode) -> (ReplyHeader, Option<WireResponse>) {
     let payload = payload(name);
     let (header, body) =
         decode_reply(payload.clone(), op).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -86,7 +86,7 @@ fn reply(name: &str, op: OpCode) -> (ReplyHeader, Option<Response>) {
     (header, body)
 }
 
-fn ok_reply(name: &str, op: OpCode, xid: i32) -> (i64, Response) {
+fn ok_reply(name: &str, op: OpCode, xid: i32) -> (i64, WireResponse) {
     let (header, body) = reply(name, op);
     assert_eq!((header.xid, header.err), (xid, ErrorCode::Ok), "{name}");
     (
@@ -116,22 +116,22 @@ fn create(path: &str, data: &'static [u8]) -> CreateRequest {
 }
 
 /// The requests of the capture (`tests/tests/golden/mod.rs` in zk-tests), with their xids.
-fn captured_requests() -> Vec<(&'static str, i32, Request)> {
+fn captured_requests() -> Vec<(&'static str, i32, WireRequest)> {
     vec![
         (
             "03_create_request",
             1,
-            Request::Create(create("/golden", b"golden")),
+            WireRequest::Create(create("/golden", b"golden")),
         ),
         (
             "05_create2_request",
             2,
-            Request::Create2(create("/golden/c2", b"c2")),
+            WireRequest::Create2(create("/golden/c2", b"c2")),
         ),
         (
             "07_get_data_request",
             3,
-            Request::GetData(GetDataRequest {
+            WireRequest::GetData(GetDataRequest {
                 path: "/golden".into(),
                 watch: true,
             }),
@@ -139,7 +139,7 @@ fn captured_requests() -> Vec<(&'static str, i32, Request)> {
         (
             "09_get_children2_request",
             4,
-            Request::GetChildren2(GetChildren2Request {
+            WireRequest::GetChildren2(GetChildren2Request {
                 path: "/golden".into(),
                 watch: false,
             }),
@@ -147,7 +147,7 @@ fn captured_requests() -> Vec<(&'static str, i32, Request)> {
         (
             "11_set_data_request",
             5,
-            Request::SetData(SetDataRequest {
+            WireRequest::SetData(SetDataRequest {
                 path: "/golden".into(),
                 data: Bytes::from_static(b"golden-v1"),
                 version: -1,
@@ -156,7 +156,7 @@ fn captured_requests() -> Vec<(&'static str, i32, Request)> {
         (
             "14_delete_request",
             6,
-            Request::Delete(DeleteRequest {
+            WireRequest::Delete(DeleteRequest {
                 path: "/golden/c2".into(),
                 version: -1,
             }),
@@ -164,7 +164,7 @@ fn captured_requests() -> Vec<(&'static str, i32, Request)> {
         (
             "16_exists_missing_request",
             7,
-            Request::Exists(ExistsRequest {
+            WireRequest::Exists(ExistsRequest {
                 path: "/missing".into(),
                 watch: false,
             }),
@@ -172,7 +172,7 @@ fn captured_requests() -> Vec<(&'static str, i32, Request)> {
         (
             "18_multi_request",
             8,
-            Request::Multi(MultiRequest {
+            WireRequest::Multi(MultiRequest {
                 ops: vec![
                     MultiOp::Create2(create("/golden/m1", b"m1")),
                     MultiOp::SetData(SetDataRequest {
@@ -190,7 +190,7 @@ fn captured_requests() -> Vec<(&'static str, i32, Request)> {
         (
             "20_multi_failing_request",
             9,
-            Request::Multi(MultiRequest {
+            WireRequest::Multi(MultiRequest {
                 ops: vec![
                     MultiOp::Create(create("/golden/m", b"")),
                     MultiOp::Delete(DeleteRequest {
@@ -201,12 +201,12 @@ fn captured_requests() -> Vec<(&'static str, i32, Request)> {
                 ],
             }),
         ),
-        ("22_ping_request", xid::PING, Request::Ping),
-        ("24_close_session_request", 10, Request::CloseSession),
+        ("22_ping_request", xid::PING, WireRequest::Ping),
+        ("24_close_session_request", 10, WireRequest::CloseSession),
         (
             "28_auth_failed_request",
             xid::AUTH,
-            Request::Auth(AuthPacket::new("nosuchscheme", &b"anything"[..])),
+            WireRequest::Auth(AuthPacket::new("nosuchscheme", &b"anything"[..])),
         ),
     ]
 }
@@ -260,7 +260,7 @@ fn requests_encoded_today_match_the_captured_bytes() {
         let mut out = BytesMut::new();
         request.encode_frame(request.fixed_xid().unwrap_or(xid), &mut out);
         assert_eq!(&out[..], frame(name), "{name}");
-        let (header, decoded) = Request::decode_frame(payload(name)).unwrap();
+        let (header, decoded) = WireRequest::decode_frame(payload(name)).unwrap();
         assert_eq!(
             (header.xid, header.op, decoded),
             (xid, request.op_code(), request),
@@ -298,7 +298,7 @@ fn create_reply_names_the_created_path() {
     let (_, body) = ok_reply("04_create_reply", OpCode::Create, 1);
     assert_eq!(
         body,
-        Response::Create(CreateResponse {
+        WireResponse::Create(CreateResponse {
             path: "/golden".into()
         })
     );
@@ -307,7 +307,7 @@ fn create_reply_names_the_created_path() {
 #[test]
 fn create2_reply_carries_the_new_nodes_stat() {
     let (zxid, body) = ok_reply("06_create2_reply", OpCode::Create2, 2);
-    let Response::Create2(Create2Response { path, stat }) = body else {
+    let WireResponse::Create2(Create2Response { path, stat }) = body else {
         panic!("{body:?}");
     };
     assert_eq!(path, "/golden/c2");
@@ -328,7 +328,7 @@ fn get_data_returns_the_created_data_and_a_stat_that_counts_the_child() {
         zxid, create2_zxid,
         "a read carries the last zxid and uses none"
     );
-    let Response::GetData(GetDataResponse { data, stat }) = body else {
+    let WireResponse::GetData(GetDataResponse { data, stat }) = body else {
         panic!("{body:?}");
     };
     assert_eq!(&data[..], b"golden");
@@ -348,11 +348,11 @@ fn get_data_returns_the_created_data_and_a_stat_that_counts_the_child() {
 fn get_children2_lists_the_child_and_the_parents_stat() {
     let (_, data) = ok_reply("08_get_data_reply", OpCode::GetData, 3);
     let (_, body) = ok_reply("10_get_children2_reply", OpCode::GetChildren2, 4);
-    let Response::GetChildren2(GetChildren2Response { children, stat }) = body else {
+    let WireResponse::GetChildren2(GetChildren2Response { children, stat }) = body else {
         panic!("{body:?}");
     };
     assert_eq!(children, ["c2"], "names are relative");
-    let Response::GetData(data) = data else {
+    let WireResponse::GetData(data) = data else {
         unreachable!()
     };
     assert_eq!(stat, data.stat, "nothing changed /golden in between");
@@ -390,7 +390,7 @@ fn set_data_notification_arrives_before_its_reply() {
     let (create2_zxid, _) = ok_reply("06_create2_reply", OpCode::Create2, 2);
     let (zxid, body) = ok_reply("13_set_data_reply", OpCode::SetData, 5);
     assert!(zxid > create2_zxid);
-    let Response::SetData(SetDataResponse { stat }) = body else {
+    let WireResponse::SetData(SetDataResponse { stat }) = body else {
         panic!("{body:?}");
     };
     assert_eq!(
@@ -413,7 +413,7 @@ fn set_data_notification_arrives_before_its_reply() {
 fn delete_reply_is_a_bare_header() {
     let (set_data_zxid, _) = ok_reply("13_set_data_reply", OpCode::SetData, 5);
     let (zxid, body) = ok_reply("15_delete_reply", OpCode::Delete, 6);
-    assert_eq!(body, Response::Empty);
+    assert_eq!(body, WireResponse::Empty);
     assert!(zxid > set_data_zxid);
     assert_eq!(payload("15_delete_reply").len(), ReplyHeader::LEN);
 }
@@ -439,7 +439,7 @@ fn successful_multi_answers_each_op_by_its_own_type() {
     let (delete_zxid, _) = ok_reply("15_delete_reply", OpCode::Delete, 6);
     let (zxid, body) = ok_reply("19_multi_reply", OpCode::Multi, 8);
     assert_eq!(zxid, delete_zxid + 1, "the whole transaction is one zxid");
-    let Response::Multi(multi) = body else {
+    let WireResponse::Multi(multi) = body else {
         panic!("{body:?}");
     };
     let [create, set_data, check] = &multi.results[..] else {
@@ -476,7 +476,7 @@ fn failed_multi_reports_ok_then_the_cause_then_runtime_inconsistency() {
         multi_zxid + 1,
         "a failed transaction still uses a zxid"
     );
-    let Response::Multi(multi) = body else {
+    let WireResponse::Multi(multi) = body else {
         panic!("{body:?}");
     };
     assert_eq!(
@@ -496,7 +496,7 @@ fn ping_reply_is_xid_minus_2_with_the_last_zxid_and_no_body() {
     let (failed_multi_zxid, _) = ok_reply("21_multi_failing_reply", OpCode::Multi, 9);
     let (zxid, body) = ok_reply("23_ping_reply", OpCode::Ping, xid::PING);
     assert_eq!(zxid, failed_multi_zxid);
-    assert_eq!(body, Response::Empty);
+    assert_eq!(body, WireResponse::Empty);
     assert_eq!(payload("23_ping_reply").len(), ReplyHeader::LEN);
 }
 
@@ -505,7 +505,7 @@ fn close_session_reply_is_a_bare_header_with_a_new_zxid() {
     let (ping_zxid, _) = ok_reply("23_ping_reply", OpCode::Ping, xid::PING);
     let (zxid, body) = ok_reply("25_close_session_reply", OpCode::CloseSession, 10);
     assert_eq!(zxid, ping_zxid + 1, "closing the session is a transaction");
-    assert_eq!(body, Response::Empty);
+    assert_eq!(body, WireResponse::Empty);
 }
 
 #[test]
@@ -554,7 +554,7 @@ fn zk_proto_re_encodes_every_server_frame_to_the_captured_bytes() {
     for (name, op) in replies {
         let (header, body) = reply(name, op);
         let mut out = BytesMut::new();
-        Response::encode_frame(&header, body.as_ref(), &mut out);
+        WireResponse::encode_frame(&header, body.as_ref(), &mut out);
         assert_eq!(&out[..], frame(name), "{name}");
     }
 }

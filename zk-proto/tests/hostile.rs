@@ -239,7 +239,7 @@ fn whoami_reply_with_a_java_encoded_emoji_user() {
     });
     let (header, body) = decode_reply(f, OpCode::WhoAmI).unwrap();
     assert_eq!(header.xid, 5);
-    let Some(Response::WhoAmI(r)) = body else {
+    let Some(WireResponse::WhoAmI(r)) = body else {
         panic!("{body:?}")
     };
     assert_eq!(
@@ -280,7 +280,7 @@ proptest! {
         ],
         0..24,
     )) {
-        let s = jute::decode_java_string(&bytes);
+        let s = decode_java_string(&bytes);
         match std::str::from_utf8(&bytes) {
             Ok(valid) => prop_assert_eq!(&s, valid),
             Err(_) => {
@@ -433,14 +433,14 @@ proptest! {
     fn garbage_never_panics(data in proptest::collection::vec(any::<u8>(), 0..256)) {
         let b = Bytes::from(data);
         for op in OpCode::KNOWN.iter().copied().chain([OpCode::Unknown(77)]) {
-            let _ = Response::decode(op, &mut Reader::new(b.clone()));
-            let _ = Request::decode(op, &mut Reader::new(b.clone()));
+            let _ = WireResponse::decode(op, &mut Reader::new(b.clone()));
+            let _ = WireRequest::decode(op, &mut Reader::new(b.clone()));
             let _ = decode_reply(b.clone(), op);
         }
         let _ = Reply::decode(b.clone(), |h| OpCode::from_i32(h.xid));
         let _ = ConnectRequest::decode_bytes(b.clone());
         let _ = ConnectResponse::decode_bytes(b.clone());
-        let _ = Request::decode_frame(b.clone());
+        let _ = WireRequest::decode_frame(b.clone());
         let mut d = FrameDecoder::with_max_frame_len(200);
         d.extend_from_slice(&b);
         while let Ok(Some(_)) = d.decode() {}
@@ -480,7 +480,7 @@ fn unknown_enum_values_decode_to_unknown() {
 
     assert_eq!(KeeperState::from_i32(-1), KeeperState::DeprecatedUnknown);
     assert_eq!(KeeperState::from_i32(1), KeeperState::NoSyncConnected);
-    assert_eq!(WatcherType::from_i32(6), WatcherType::Unknown(6));
+    assert_eq!(WireWatcherType::from_i32(6), WireWatcherType::Unknown(6));
     assert_eq!(AddWatchMode::from_i32(2), AddWatchMode::Unknown(2));
 
     let mut req = CreateRequest {
@@ -533,7 +533,7 @@ fn trailing_bytes_are_tolerated() {
         b.put_slice(&[1, 2, 3]);
     });
     let (_, body) = decode_reply(f, OpCode::GetData).unwrap();
-    assert_eq!(body, Some(Response::GetData(rec)));
+    assert_eq!(body, Some(WireResponse::GetData(rec)));
 
     // ConnectResponse with bytes after the readOnly byte.
     let f = frame(|b| {
@@ -595,9 +595,9 @@ fn unsupported_ops_and_multi_types_are_typed_errors() {
         OpCode::DeleteContainer,
         OpCode::Unknown(77),
     ] {
-        let err = Response::decode(op, &mut empty()).unwrap_err();
+        let err = WireResponse::decode(op, &mut empty()).unwrap_err();
         assert_eq!(err.kind, DecodeErrorKind::UnsupportedOp(op.to_i32()));
-        let err = Request::decode(op, &mut empty()).unwrap_err();
+        let err = WireRequest::decode(op, &mut empty()).unwrap_err();
         assert_eq!(err.kind, DecodeErrorKind::UnsupportedOp(op.to_i32()));
     }
     // A multi result of a type with no known body.
@@ -635,7 +635,7 @@ proptest! {
     /// Every proper prefix of a request frame body (header + request) fails.
     #[test]
     fn truncated_request_frames_fail(data in proptest::collection::vec(any::<u8>(), 0..512)) {
-        let Ok(req) = Request::arbitrary(&mut Unstructured::new(&data)) else {
+        let Ok(req) = WireRequest::arbitrary(&mut Unstructured::new(&data)) else {
             return Ok(());
         };
         let mut buf = BytesMut::new();
@@ -643,13 +643,13 @@ proptest! {
         let body = buf.freeze().slice(4..);
         for n in 0..body.len() {
             prop_assert!(
-                Request::decode_frame(body.slice(..n)).is_err(),
+                WireRequest::decode_frame(body.slice(..n)).is_err(),
                 "prefix {} of {:?} decoded",
                 n,
                 req
             );
         }
-        prop_assert_eq!(Request::decode_frame(body).unwrap().1, req);
+        prop_assert_eq!(WireRequest::decode_frame(body).unwrap().1, req);
     }
 }
 

@@ -74,7 +74,7 @@ const FRAME: usize = DEFAULT_MAX_FRAME_LEN;
 /// The bound the crate docs state for decoding a server frame: peak bytes allocated
 /// while decoding, over the frame's length.
 const REPLY_FACTOR: f64 = 6.0;
-/// The bound stated for decoding a client frame (`Request::decode_frame`, as a fake
+/// The bound stated for decoding a client frame (`WireRequest::decode_frame`, as a fake
 /// server does).
 const REQUEST_FACTOR: f64 = 7.0;
 
@@ -169,7 +169,7 @@ fn request(name: &str, op: OpCode, build: impl FnOnce(&mut BytesMut)) -> f64 {
         build(b);
     });
     check(name, f, REQUEST_FACTOR, |f| {
-        Request::decode_frame(f).is_ok()
+        WireRequest::decode_frame(f).is_ok()
     })
 }
 

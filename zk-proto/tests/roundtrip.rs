@@ -40,26 +40,26 @@ where
 }
 
 /// An op whose response decodes to this variant.
-fn op_for(resp: &Response) -> OpCode {
+fn op_for(resp: &WireResponse) -> OpCode {
     match resp {
-        Response::Empty => OpCode::Delete,
-        Response::Create(_) => OpCode::Create,
-        Response::Create2(_) => OpCode::Create2,
-        Response::Exists(_) => OpCode::Exists,
-        Response::GetData(_) => OpCode::GetData,
-        Response::SetData(_) => OpCode::SetData,
-        Response::GetAcl(_) => OpCode::GetAcl,
-        Response::SetAcl(_) => OpCode::SetAcl,
-        Response::GetChildren(_) => OpCode::GetChildren,
-        Response::Sync(_) => OpCode::Sync,
-        Response::GetChildren2(_) => OpCode::GetChildren2,
-        Response::Multi(_) => OpCode::Multi,
-        Response::Reconfig(_) => OpCode::Reconfig,
-        Response::Sasl(_) => OpCode::Sasl,
-        Response::GetEphemerals(_) => OpCode::GetEphemerals,
-        Response::GetAllChildrenNumber(_) => OpCode::GetAllChildrenNumber,
-        Response::AddWatch(_) => OpCode::AddWatch,
-        Response::WhoAmI(_) => OpCode::WhoAmI,
+        WireResponse::Empty => OpCode::Delete,
+        WireResponse::Create(_) => OpCode::Create,
+        WireResponse::Create2(_) => OpCode::Create2,
+        WireResponse::Exists(_) => OpCode::Exists,
+        WireResponse::GetData(_) => OpCode::GetData,
+        WireResponse::SetData(_) => OpCode::SetData,
+        WireResponse::GetAcl(_) => OpCode::GetAcl,
+        WireResponse::SetAcl(_) => OpCode::SetAcl,
+        WireResponse::GetChildren(_) => OpCode::GetChildren,
+        WireResponse::Sync(_) => OpCode::Sync,
+        WireResponse::GetChildren2(_) => OpCode::GetChildren2,
+        WireResponse::Multi(_) => OpCode::Multi,
+        WireResponse::Reconfig(_) => OpCode::Reconfig,
+        WireResponse::Sasl(_) => OpCode::Sasl,
+        WireResponse::GetEphemerals(_) => OpCode::GetEphemerals,
+        WireResponse::GetAllChildrenNumber(_) => OpCode::GetAllChildrenNumber,
+        WireResponse::AddWatch(_) => OpCode::AddWatch,
+        WireResponse::WhoAmI(_) => OpCode::WhoAmI,
     }
 }
 
@@ -135,8 +135,8 @@ roundtrip_tests! {
 proptest! {
     #[test]
     fn rt_request(data in bytes_strategy()) {
-        if let Some(req) = value::<Request>(&data) {
-            check(&req, |r| Request::decode(req.op_code(), r))?;
+        if let Some(req) = value::<WireRequest>(&data) {
+            check(&req, |r| WireRequest::decode(req.op_code(), r))?;
             // And as a whole frame.
             let mut buf = BytesMut::new();
             req.encode_frame(7, &mut buf);
@@ -144,7 +144,7 @@ proptest! {
             let mut d = FrameDecoder::with_max_frame_len(usize::MAX >> 1);
             d.extend_from_slice(&buf);
             let frame = d.decode().unwrap().unwrap();
-            let (h, back) = Request::decode_frame(frame).unwrap();
+            let (h, back) = WireRequest::decode_frame(frame).unwrap();
             prop_assert_eq!(h, RequestHeader { xid: 7, op: req.op_code() });
             prop_assert_eq!(back, req);
         }
@@ -152,12 +152,12 @@ proptest! {
 
     #[test]
     fn rt_response(data in bytes_strategy()) {
-        if let Some(resp) = value::<Response>(&data) {
+        if let Some(resp) = value::<WireResponse>(&data) {
             let op = op_for(&resp);
-            check(&resp, |r| Response::decode(op, r))?;
+            check(&resp, |r| WireResponse::decode(op, r))?;
             let header = ReplyHeader { xid: 3, zxid: 99, err: ErrorCode::Ok };
             let mut buf = BytesMut::new();
-            Response::encode_frame(&header, Some(&resp), &mut buf);
+            WireResponse::encode_frame(&header, Some(&resp), &mut buf);
             let (h, body) = decode_reply(buf.freeze().slice(4..), op).unwrap();
             prop_assert_eq!(h, header);
             prop_assert_eq!(body, Some(resp));
@@ -202,7 +202,7 @@ proptest! {
 
     #[test]
     fn frame_len_is_the_encoded_frame_length(data in bytes_strategy()) {
-        if let Some(req) = value::<Request>(&data) {
+        if let Some(req) = value::<WireRequest>(&data) {
             let mut buf = BytesMut::new();
             req.encode_frame(1, &mut buf);
             prop_assert_eq!(buf.len(), LENGTH_PREFIX_LEN + req.frame_len());
@@ -237,7 +237,7 @@ enum_tests! {
     enum_error_code: ErrorCode,
     enum_event_type: EventType,
     enum_keeper_state: KeeperState,
-    enum_watcher_type: WatcherType,
+    enum_watcher_type: WireWatcherType,
     enum_add_watch_mode: AddWatchMode,
     enum_create_mode: CreateMode,
 }
@@ -250,7 +250,7 @@ fn enum_known_values_are_distinct_and_near_zero() {
         assert_eq!(ErrorCode::from_i32(x).to_i32(), x);
         assert_eq!(EventType::from_i32(x).to_i32(), x);
         assert_eq!(KeeperState::from_i32(x).to_i32(), x);
-        assert_eq!(WatcherType::from_i32(x).to_i32(), x);
+        assert_eq!(WireWatcherType::from_i32(x).to_i32(), x);
         assert_eq!(AddWatchMode::from_i32(x).to_i32(), x);
         assert_eq!(CreateMode::from_i32(x).to_i32(), x);
     }

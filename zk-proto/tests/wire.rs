@@ -78,28 +78,28 @@ fn connect_response_36_and_37_bytes() {
 #[test]
 fn ping_and_close_frames() {
     let mut buf = BytesMut::new();
-    Request::Ping.encode_frame(Request::Ping.fixed_xid().unwrap(), &mut buf);
+    WireRequest::Ping.encode_frame(WireRequest::Ping.fixed_xid().unwrap(), &mut buf);
     assert_eq!(&buf[..], &hex("00000008 FFFFFFFE 0000000B")[..]);
 
     let mut buf = BytesMut::new();
-    Request::CloseSession.encode_frame(5, &mut buf);
+    WireRequest::CloseSession.encode_frame(5, &mut buf);
     assert_eq!(&buf[..], &hex("00000008 00000005 FFFFFFF5")[..]);
 
     let mut buf = BytesMut::new();
-    Request::WhoAmI.encode_frame(6, &mut buf);
+    WireRequest::WhoAmI.encode_frame(6, &mut buf);
     assert_eq!(&buf[..], &hex("00000008 00000006 0000006B")[..]);
 
     // The ping reply: (-2, zxid, 0), no body.
     let reply = hex("FFFFFFFE 0000000000000010 00000000");
     let (h, body) = decode_reply(Bytes::from(reply), OpCode::Ping).unwrap();
     assert_eq!((h.xid, h.zxid, h.err), (xid::PING, 16, ErrorCode::Ok));
-    assert_eq!(body, Some(Response::Empty));
+    assert_eq!(body, Some(WireResponse::Empty));
 }
 
 #[test]
 fn get_data_and_create_request_frames() {
     let mut buf = BytesMut::new();
-    Request::GetData(GetDataRequest {
+    WireRequest::GetData(GetDataRequest {
         path: "/a".into(),
         watch: true,
     })
@@ -109,7 +109,7 @@ fn get_data_and_create_request_frames() {
         &hex("0000000F 00000001 00000004 00000002 2F61 01")[..]
     );
 
-    let req = Request::create(
+    let req = WireRequest::create(
         "/a",
         "x",
         open_acl_unsafe(),
@@ -128,7 +128,7 @@ fn get_data_and_create_request_frames() {
 
 #[test]
 fn auth_packet_and_stat_bytes() {
-    let req = Request::Auth(AuthPacket::new("digest", Bytes::from_static(b"u:p")));
+    let req = WireRequest::Auth(AuthPacket::new("digest", Bytes::from_static(b"u:p")));
     assert_eq!(req.fixed_xid(), Some(xid::AUTH));
     let mut buf = BytesMut::new();
     req.encode_frame(xid::AUTH, &mut buf);
@@ -290,7 +290,7 @@ fn multi_create2_answered_with_type_1_on_3_8() {
     multi_header(&mut b, -1, true, -1);
     let (h, body) = decode_reply(b.freeze(), OpCode::Multi).unwrap();
     assert_eq!(h.xid, 9);
-    let Some(Response::Multi(m)) = body else {
+    let Some(WireResponse::Multi(m)) = body else {
         panic!("{body:?}")
     };
     assert_eq!(
@@ -323,7 +323,7 @@ fn multi_read_results_are_independent() {
         f.put_slice(&b);
         decode_reply(f.freeze(), OpCode::MultiRead).unwrap()
     };
-    let Some(Response::Multi(m)) = body else {
+    let Some(WireResponse::Multi(m)) = body else {
         panic!()
     };
     assert!(matches!(&m.results[0], MultiResult::GetData(r) if &r.data[..] == b"hi"));
@@ -373,7 +373,7 @@ fn create_modes_and_ttl_rules() {
         Err(CreateModeError::UnknownMode(7))
     );
 
-    let r = Request::create(
+    let r = WireRequest::create(
         "/t",
         "",
         open_acl_unsafe(),
@@ -382,12 +382,14 @@ fn create_modes_and_ttl_rules() {
         false,
     )
     .unwrap();
-    assert!(matches!(&r, Request::CreateTtl(c) if c.ttl == 5000 && c.flags == PersistentWithTtl));
-    let r = Request::create("/c", "", open_acl_unsafe(), Container, None, false).unwrap();
+    assert!(
+        matches!(&r, WireRequest::CreateTtl(c) if c.ttl == 5000 && c.flags == PersistentWithTtl)
+    );
+    let r = WireRequest::create("/c", "", open_acl_unsafe(), Container, None, false).unwrap();
     assert_eq!(r.op_code(), OpCode::CreateContainer);
-    let r = Request::create("/e", "", open_acl_unsafe(), Ephemeral, None, true).unwrap();
+    let r = WireRequest::create("/e", "", open_acl_unsafe(), Ephemeral, None, true).unwrap();
     assert_eq!(r.op_code(), OpCode::Create2);
-    assert!(Request::create("/e", "", open_acl_unsafe(), Ephemeral, Some(1), true).is_err());
+    assert!(WireRequest::create("/e", "", open_acl_unsafe(), Ephemeral, Some(1), true).is_err());
     let op = MultiOp::create(
         "/m",
         "",
@@ -446,13 +448,13 @@ fn error_codes_have_names_and_meanings() {
 fn one_megabyte_get_data_reply_is_not_copied() {
     let data = Bytes::from(vec![0x5A; 1_000_000]);
     let mut stream = BytesMut::new();
-    Response::encode_frame(
+    WireResponse::encode_frame(
         &ReplyHeader {
             xid: 1,
             zxid: 2,
             err: ErrorCode::Ok,
         },
-        Some(&Response::GetData(GetDataResponse {
+        Some(&WireResponse::GetData(GetDataResponse {
             data: data.clone(),
             stat: Stat::default(),
         })),
@@ -470,7 +472,7 @@ fn one_megabyte_get_data_reply_is_not_copied() {
     let range = frame.as_ptr_range();
     let reply = Reply::decode(frame.clone(), |_| OpCode::GetData).unwrap();
     let Reply::Response {
-        body: Some(Response::GetData(r)),
+        body: Some(WireResponse::GetData(r)),
         ..
     } = reply
     else {
@@ -538,6 +540,6 @@ fn over_long_frames_panic_before_reserving_or_writing() {
         );
     }
     // Exactly i32::MAX fits the prefix; frame_len lets a caller check first.
-    let req = Request::Sync(SyncRequest { path: "/a".into() });
+    let req = WireRequest::Sync(SyncRequest { path: "/a".into() });
     assert_eq!(req.frame_len(), 8 + 6);
 }

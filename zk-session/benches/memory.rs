@@ -223,12 +223,12 @@ fn check_written(written: &[u8]) {
 }
 
 /// A reply frame with xid 0, to patch.
-fn template(body: &zk_proto::Response) -> Vec<u8> {
+fn template(body: &zk_proto::WireResponse) -> Vec<u8> {
     FakeServer::ok(0, 1, body)
 }
 
 fn get_data_template() -> Vec<u8> {
-    template(&zk_proto::Response::GetData(GetDataResponse {
+    template(&zk_proto::WireResponse::GetData(GetDataResponse {
         data: bytes::Bytes::new(),
         stat: Stat::default(),
     }))
@@ -370,7 +370,7 @@ fn watches(
 /// Runs every measurement.
 pub fn measure() -> Figures {
     let paths = Paths::new();
-    let add_watch = template(&zk_proto::Response::AddWatch(ErrorResponse {
+    let add_watch = template(&zk_proto::WireResponse::AddWatch(ErrorResponse {
         err: ErrorCode::Ok,
     }));
     Figures {

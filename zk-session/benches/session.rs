@@ -31,13 +31,13 @@ impl Responder {
 
     fn with_data(size: usize) -> Responder {
         let mut t = BytesMut::new();
-        zk_proto::Response::encode_frame(
+        zk_proto::WireResponse::encode_frame(
             &ReplyHeader {
                 xid: 0,
                 zxid: 1,
                 err: ErrorCode::Ok,
             },
-            Some(&zk_proto::Response::GetData(GetDataResponse {
+            Some(&zk_proto::WireResponse::GetData(GetDataResponse {
                 data: Bytes::from(vec![7u8; size]),
                 stat: Stat::default(),
             })),

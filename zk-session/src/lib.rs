@@ -209,12 +209,12 @@
 //!     },
 //!     &mut script,
 //! );
-//! let body = zk_proto::Response::GetData(GetDataResponse {
+//! let body = zk_proto::WireResponse::GetData(GetDataResponse {
 //!     data: Bytes::from_static(b"hello"),
 //!     stat: Stat::default(),
 //! });
 //! let header = ReplyHeader { xid: 1, zxid: 7, err: ErrorCode::Ok };
-//! zk_proto::Response::encode_frame(&header, Some(&body), &mut script);
+//! zk_proto::WireResponse::encode_frame(&header, Some(&body), &mut script);
 //! let mut incoming = script.freeze();
 //!
 //! let mut now = Instant::now();

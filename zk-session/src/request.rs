@@ -347,7 +347,7 @@ pub(crate) enum Expect {
 #[derive(Debug, Clone)]
 pub(crate) struct Prepared {
     /// The wire request, with server paths.
-    pub(crate) wire: zk_proto::Request,
+    pub(crate) wire: zk_proto::WireRequest,
     /// How to read the reply.
     pub(crate) expect: Expect,
     /// The client path, for watch registration, removal and chroot stripping.
@@ -444,16 +444,16 @@ fn prepare_multi(
 /// The watcher type to put on the wire: servers before 3.9 do not know 4 and 5, so
 /// unless `persistent_types` is set they are sent as Any (3), which those servers
 /// apply to persistent watches too.
-fn wire_watcher_type(t: WatcherType, persistent_types: bool) -> zk_proto::WatcherType {
+fn wire_watcher_type(t: WatcherType, persistent_types: bool) -> zk_proto::WireWatcherType {
     let t = if t.is_persistent() && !persistent_types {
         WatcherType::Any
     } else {
         t
     };
-    zk_proto::WatcherType::from_i32(t.code())
+    zk_proto::WireWatcherType::from_i32(t.code())
 }
 
-fn local_answer(wire: zk_proto::Request, expect: Expect, client_path: String) -> Prepared {
+fn local_answer(wire: zk_proto::WireRequest, expect: Expect, client_path: String) -> Prepared {
     Prepared {
         wire,
         expect,
@@ -469,7 +469,7 @@ pub(crate) fn prepare(
     chroot: &Chroot,
     persistent_types: bool,
 ) -> Result<Prepare, SubmitError> {
-    use zk_proto::Request as W;
+    use zk_proto::WireRequest as W;
     let send = |wire, expect, client_path: String, watch| {
         Ok(Prepare::Send(Prepared {
             wire,
@@ -701,7 +701,7 @@ pub(crate) fn prepare(
                 };
                 let wire = W::RemoveWatches(RemoveWatchesRequest {
                     path: chroot.prepend(&path),
-                    watcher_type: zk_proto::WatcherType::from_i32(watcher_type.code()),
+                    watcher_type: zk_proto::WireWatcherType::from_i32(watcher_type.code()),
                 });
                 return Ok(Prepare::Local(local_answer(wire, expect, path)));
             }
@@ -736,10 +736,10 @@ pub(crate) fn prepare(
 /// server).
 pub(crate) fn finish(
     expect: &Expect,
-    body: zk_proto::Response,
+    body: zk_proto::WireResponse,
     chroot: &Chroot,
 ) -> Option<Response> {
-    use zk_proto::Response as R;
+    use zk_proto::WireResponse as R;
     Some(match (expect, body) {
         (Expect::Create, R::Create(r)) => Response::Create {
             path: chroot.strip(r.path),

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use zk_proto::{
     ConnectRequest, ConnectResponse, Decode, EventType, FrameDecoder, KeeperState, Reader,
-    ReplyHeader, Response, WatcherEvent,
+    ReplyHeader, WatcherEvent, WireResponse,
 };
 
 use crate::{Config, ConnId, DisconnectCause, Event, Session, Transport};
@@ -22,7 +22,7 @@ pub enum ClientFrame {
         /// Its xid.
         xid: i32,
         /// Its body.
-        request: zk_proto::Request,
+        request: zk_proto::WireRequest,
     },
 }
 
@@ -36,7 +36,7 @@ impl ClientFrame {
     }
 
     /// The request of a request frame (panics on the handshake).
-    pub fn request(&self) -> &zk_proto::Request {
+    pub fn request(&self) -> &zk_proto::WireRequest {
         match self {
             ClientFrame::Request { request, .. } => request,
             ClientFrame::Connect(_) => panic!("handshake is not a request"),
@@ -69,7 +69,7 @@ impl FakeServer {
                     ConnectRequest::decode_bytes(frame).expect("ConnectRequest"),
                 ));
             } else {
-                let (h, request) = zk_proto::Request::decode_frame(frame).expect("request");
+                let (h, request) = zk_proto::WireRequest::decode_frame(frame).expect("request");
                 out.push(ClientFrame::Request {
                     xid: h.xid,
                     request,
@@ -103,15 +103,15 @@ impl FakeServer {
         xid: i32,
         zxid: i64,
         err: zk_proto::ErrorCode,
-        body: Option<&Response>,
+        body: Option<&WireResponse>,
     ) -> Vec<u8> {
         let mut b = BytesMut::new();
-        Response::encode_frame(&ReplyHeader { xid, zxid, err }, body, &mut b);
+        WireResponse::encode_frame(&ReplyHeader { xid, zxid, err }, body, &mut b);
         b.to_vec()
     }
 
     /// A successful reply.
-    pub fn ok(xid: i32, zxid: i64, body: &Response) -> Vec<u8> {
+    pub fn ok(xid: i32, zxid: i64, body: &WireResponse) -> Vec<u8> {
         Self::reply(xid, zxid, zk_proto::ErrorCode::Ok, Some(body))
     }
 

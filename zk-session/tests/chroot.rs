@@ -38,7 +38,7 @@ fn chroot_everywhere() {
     h.deliver(&FakeServer::ok(
         f[0].xid(),
         1,
-        &zk_proto::Response::Create(zk_proto::CreateResponse {
+        &zk_proto::WireResponse::Create(zk_proto::CreateResponse {
             path: "/app/s-0000000001".into(),
         }),
     ));
@@ -81,7 +81,7 @@ fn chroot_everywhere() {
     h.server_close();
     h.establish(T, SID);
     let f = h.flush();
-    let zk_proto::Request::SetWatches(sw) = f[0].request() else {
+    let zk_proto::WireRequest::SetWatches(sw) = f[0].request() else {
         panic!()
     };
     assert_eq!(sw.exist_watches, vec!["/app/e".to_string()]);
@@ -103,7 +103,7 @@ fn config_watch_under_chroot_is_kept_apart_and_reregistered_unchrooted() {
     let paths: Vec<String> = f
         .iter()
         .map(|(_, r)| match r {
-            zk_proto::Request::GetData(g) => g.path.clone(),
+            zk_proto::WireRequest::GetData(g) => g.path.clone(),
             other => panic!("{other:?}"),
         })
         .collect();
@@ -121,7 +121,7 @@ fn config_watch_under_chroot_is_kept_apart_and_reregistered_unchrooted() {
     h.establish(T, SID);
     let sw = requests(&h.flush());
     assert_eq!(sw.len(), 1);
-    let zk_proto::Request::SetWatches(s) = &sw[0].1 else {
+    let zk_proto::WireRequest::SetWatches(s) = &sw[0].1 else {
         panic!("{sw:?}")
     };
     assert_eq!(
@@ -211,21 +211,21 @@ fn a_sequential_create_at_the_root_creates_a_child_of_the_chroot() {
     let f = requests(&h.flush());
     // `/app/`, so that the server creates /app/0000000001, not the sibling /app0000000001
     assert_eq!(f[0].1.path(), Some("/app/"));
-    let zk_proto::Request::Multi(m) = &f[1].1 else {
+    let zk_proto::WireRequest::Multi(m) = &f[1].1 else {
         panic!("{f:?}")
     };
     assert_eq!(m.ops[0].path(), "/app/");
     h.deliver(&FakeServer::ok(
         f[0].0,
         1,
-        &zk_proto::Response::Create(zk_proto::CreateResponse {
+        &zk_proto::WireResponse::Create(zk_proto::CreateResponse {
             path: "/app/0000000001".into(),
         }),
     ));
     h.deliver(&FakeServer::ok(
         f[1].0,
         2,
-        &zk_proto::Response::Multi(zk_proto::MultiResponse {
+        &zk_proto::WireResponse::Multi(zk_proto::MultiResponse {
             results: vec![zk_proto::MultiResult::Create(zk_proto::CreateResponse {
                 path: "/app/0000000002".into(),
             })],
@@ -261,7 +261,7 @@ fn deleting_the_root_goes_out_unchrooted_alone_and_in_a_multi() {
     let f = requests(&h.flush());
     // `/`, which the server refuses, never `/app`, which it would delete
     assert_eq!(f[0].1.path(), Some("/"));
-    let zk_proto::Request::Multi(m) = &f[1].1 else {
+    let zk_proto::WireRequest::Multi(m) = &f[1].1 else {
         panic!("{f:?}")
     };
     assert_eq!(m.ops[0].path(), "/");
@@ -269,7 +269,7 @@ fn deleting_the_root_goes_out_unchrooted_alone_and_in_a_multi() {
     h.deliver(&FakeServer::ok(
         f[1].0,
         2,
-        &zk_proto::Response::Multi(zk_proto::MultiResponse {
+        &zk_proto::WireResponse::Multi(zk_proto::MultiResponse {
             results: vec![zk_proto::MultiResult::Error(ErrorCode::BadArguments)],
         }),
     ));
@@ -299,7 +299,7 @@ fn sync_returns_the_client_path() {
     h.deliver(&FakeServer::ok(
         f[0].0,
         1,
-        &zk_proto::Response::Sync(zk_proto::SyncResponse {
+        &zk_proto::WireResponse::Sync(zk_proto::SyncResponse {
             path: "/app/x".into(),
         }),
     ));
@@ -335,9 +335,9 @@ fn the_config_watch_under_a_chroot_can_be_removed_by_id_on_the_server() {
     let (rm, f) = remove_data_watch(&mut h, "/zookeeper/config", cfg, false);
     assert_eq!(
         f[0].1,
-        zk_proto::Request::RemoveWatches(zk_proto::RemoveWatchesRequest {
+        zk_proto::WireRequest::RemoveWatches(zk_proto::RemoveWatchesRequest {
             path: "/zookeeper/config".into(),
-            watcher_type: zk_proto::WatcherType::Data,
+            watcher_type: zk_proto::WireWatcherType::Data,
         })
     );
     h.deliver(&FakeServer::reply(f[0].0, 6, ErrorCode::Ok, None));

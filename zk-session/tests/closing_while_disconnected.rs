@@ -17,7 +17,7 @@ fn close_frames(frames: &[ClientFrame]) -> usize {
             matches!(
                 f,
                 ClientFrame::Request {
-                    request: zk_proto::Request::CloseSession,
+                    request: zk_proto::WireRequest::CloseSession,
                     ..
                 }
             )

@@ -14,13 +14,13 @@ type OpCase = (
     Request,
     i32,
     Option<&'static str>,
-    Option<zk_proto::Response>,
+    Option<zk_proto::WireResponse>,
     Response,
 );
 
 #[test]
 fn every_op_is_encoded_and_its_result_typed() {
-    use zk_proto::Response as R;
+    use zk_proto::WireResponse as R;
     let mut h = connected("a/ch");
     let acl = zk_proto::open_acl_unsafe();
     let cases: Vec<OpCase> = vec![
@@ -216,7 +216,7 @@ fn multi_read_has_independent_results() {
     h.deliver(&FakeServer::ok(
         f[0].xid(),
         3,
-        &zk_proto::Response::Multi(zk_proto::MultiResponse {
+        &zk_proto::WireResponse::Multi(zk_proto::MultiResponse {
             results: results.clone(),
         }),
     ));

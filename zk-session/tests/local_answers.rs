@@ -174,11 +174,11 @@ fn a_local_removal_while_disconnected_takes_effect_at_once_and_is_not_reregister
     h.establish(T, SID);
     let f = requests(&h.flush());
     assert_eq!(f.len(), 2, "{f:?}");
-    let zk_proto::Request::SetWatches(sw) = &f[0].1 else {
+    let zk_proto::WireRequest::SetWatches(sw) = &f[0].1 else {
         panic!("{f:?}")
     };
     assert_eq!(sw.data_watches, ["/k"]);
-    assert!(matches!(&f[1].1, zk_proto::Request::GetData(g) if g.path == "/a"));
+    assert!(matches!(&f[1].1, zk_proto::WireRequest::GetData(g) if g.path == "/a"));
     h.deliver(&FakeServer::reply(f[0].0, 0, ErrorCode::Ok, None));
     h.deliver(&data_reply(f[1].0, 5));
     assert_eq!(reply_ids(&h.events), vec![a, rm]);

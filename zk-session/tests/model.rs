@@ -117,7 +117,7 @@ struct Model {
     tags: VecDeque<(usize, Tag)>,
     delivered: usize,
     /// Requests the server has read and not answered, in order.
-    fifo: VecDeque<(i32, zk_proto::Request)>,
+    fifo: VecDeque<(i32, zk_proto::WireRequest)>,
     /// Tags the session has read, in order.
     realized: Vec<Tag>,
     accepted: Vec<RequestId>,
@@ -219,10 +219,10 @@ impl Model {
             match f {
                 ClientFrame::Connect(_) => {}
                 ClientFrame::Request { xid, request } => match request {
-                    zk_proto::Request::Ping => {
+                    zk_proto::WireRequest::Ping => {
                         self.push(FakeServer::reply(-2, 1, ErrorCode::Ok, None), Tag::Quiet)
                     }
-                    zk_proto::Request::Auth(a) => {
+                    zk_proto::WireRequest::Auth(a) => {
                         if a.scheme == "bad" {
                             self.bad_auth = true;
                             self.push(
@@ -278,34 +278,34 @@ impl Model {
             num_children: 0,
             pzxid: 1,
         };
-        use zk_proto::Response as R;
+        use zk_proto::WireResponse as R;
         let (tag, body) = match &req {
-            zk_proto::Request::SetWatches(_) | zk_proto::Request::SetWatches2(_) => {
+            zk_proto::WireRequest::SetWatches(_) | zk_proto::WireRequest::SetWatches2(_) => {
                 (Tag::Quiet, None)
             }
-            zk_proto::Request::CloseSession => (Tag::Ends, None),
-            zk_proto::Request::GetData(_) => (
+            zk_proto::WireRequest::CloseSession => (Tag::Ends, None),
+            zk_proto::WireRequest::GetData(_) => (
                 Tag::UserReply,
                 Some(R::GetData(zk_proto::GetDataResponse {
                     data: Bytes::new(),
                     stat,
                 })),
             ),
-            zk_proto::Request::Exists(_) => (
+            zk_proto::WireRequest::Exists(_) => (
                 Tag::UserReply,
                 Some(R::Exists(zk_proto::ExistsResponse { stat })),
             ),
-            zk_proto::Request::SetData(_) => (
+            zk_proto::WireRequest::SetData(_) => (
                 Tag::UserReply,
                 Some(R::SetData(zk_proto::SetDataResponse { stat })),
             ),
-            zk_proto::Request::GetChildren(_) => (
+            zk_proto::WireRequest::GetChildren(_) => (
                 Tag::UserReply,
                 Some(R::GetChildren(zk_proto::GetChildrenResponse {
                     children: vec!["x".into()],
                 })),
             ),
-            zk_proto::Request::Create(c) => (
+            zk_proto::WireRequest::Create(c) => (
                 Tag::UserReply,
                 Some(R::Create(zk_proto::CreateResponse {
                     path: c.path.clone(),
@@ -582,7 +582,7 @@ impl Model {
                 .establish_with(FakeServer::connect_response(6000, 42, [5; 16], Some(false)));
             let close = self.h.flush();
             assert!(
-                matches!(&close[..], [f] if *f.request() == zk_proto::Request::CloseSession),
+                matches!(&close[..], [f] if *f.request() == zk_proto::WireRequest::CloseSession),
                 "{close:?}"
             );
             self.h

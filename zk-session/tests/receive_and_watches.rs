@@ -29,7 +29,7 @@ fn data_reply(xid: i32, data: Bytes) -> Vec<u8> {
     FakeServer::ok(
         xid,
         1,
-        &zk_proto::Response::GetData(GetDataResponse {
+        &zk_proto::WireResponse::GetData(GetDataResponse {
             data,
             stat: Stat::default(),
         }),
@@ -224,12 +224,12 @@ fn watching_replies_carry_their_registration() {
     let mut wire = FakeServer::ok(
         f[0].xid(),
         3,
-        &zk_proto::Response::GetChildren(zk_proto::GetChildrenResponse { children: vec![] }),
+        &zk_proto::WireResponse::GetChildren(zk_proto::GetChildrenResponse { children: vec![] }),
     );
     wire.extend(FakeServer::ok(
         f[1].xid(),
         4,
-        &zk_proto::Response::AddWatch(zk_proto::ErrorResponse { err: ErrorCode::Ok }),
+        &zk_proto::WireResponse::AddWatch(zk_proto::ErrorResponse { err: ErrorCode::Ok }),
     ));
     h.deliver(&wire);
     let regs: Vec<Option<Registration>> = h
@@ -298,7 +298,7 @@ fn check_watches_asks_the_server_and_keeps_the_registration() {
             .unwrap();
         let f = h.flush();
         let wire_type = match f[0].request() {
-            zk_proto::Request::CheckWatches(c) => {
+            zk_proto::WireRequest::CheckWatches(c) => {
                 assert_eq!(c.path, "/w");
                 c.watcher_type.to_i32()
             }
@@ -365,7 +365,7 @@ fn with_watches(persistent_types: bool) -> (Harness, RequestId, RequestId) {
     wire.extend(FakeServer::ok(
         f[1].xid(),
         2,
-        &zk_proto::Response::AddWatch(zk_proto::ErrorResponse { err: ErrorCode::Ok }),
+        &zk_proto::WireResponse::AddWatch(zk_proto::ErrorResponse { err: ErrorCode::Ok }),
     ));
     h.deliver(&wire);
     h.take_events();
@@ -376,7 +376,7 @@ fn remove(
     h: &mut Harness,
     t: WatcherType,
     one: Option<RequestId>,
-) -> (zk_proto::Request, Vec<Event>) {
+) -> (zk_proto::WireRequest, Vec<Event>) {
     h.session
         .submit(
             Request::RemoveWatches {
@@ -409,7 +409,7 @@ fn removing_all_persistent_watches_on_an_old_server_sends_any_and_drops_the_path
     let (mut h, d, p) = with_watches(false);
     let (sent, events) = remove(&mut h, WatcherType::Persistent, None);
     assert!(
-        matches!(&sent, zk_proto::Request::RemoveWatches(r) if r.watcher_type.to_i32() == 3),
+        matches!(&sent, zk_proto::WireRequest::RemoveWatches(r) if r.watcher_type.to_i32() == 3),
         "{sent:?}"
     );
     // the server dropped every watch of the session on /n; so does the session
@@ -434,7 +434,7 @@ fn removing_one_persistent_watch_on_an_old_server_checks_with_any() {
     let (mut h, d, p) = with_watches(false);
     let (sent, events) = remove(&mut h, WatcherType::Persistent, Some(p));
     assert!(
-        matches!(&sent, zk_proto::Request::CheckWatches(r) if r.watcher_type.to_i32() == 3),
+        matches!(&sent, zk_proto::WireRequest::CheckWatches(r) if r.watcher_type.to_i32() == 3),
         "{sent:?}"
     );
     assert_eq!(
@@ -468,7 +468,7 @@ fn with_persistent_types_only_that_kind_is_removed() {
     let (mut h, d, p) = with_watches(true);
     let (sent, events) = remove(&mut h, WatcherType::Persistent, None);
     assert!(
-        matches!(&sent, zk_proto::Request::RemoveWatches(r) if r.watcher_type.to_i32() == 4),
+        matches!(&sent, zk_proto::WireRequest::RemoveWatches(r) if r.watcher_type.to_i32() == 4),
         "{sent:?}"
     );
     assert_eq!(

@@ -46,7 +46,7 @@ fn reconnect_sends_auths_then_set_watches_then_queued_requests() {
     h.deliver(&FakeServer::ok(
         f[1].xid(),
         101,
-        &zk_proto::Response::AddWatch(zk_proto::ErrorResponse { err: ErrorCode::Ok }),
+        &zk_proto::WireResponse::AddWatch(zk_proto::ErrorResponse { err: ErrorCode::Ok }),
     ));
     // one written-but-unanswered, one never written
     let lost = h
@@ -84,12 +84,12 @@ fn reconnect_sends_auths_then_set_watches_then_queued_requests() {
     let ops: Vec<i32> = f.iter().map(|f| f.request().op_code().to_i32()).collect();
     assert_eq!(ops, vec![100, 100, 105, 4]);
     assert!(
-        matches!(f[0].request(), zk_proto::Request::Auth(AuthPacket { scheme, .. }) if scheme == "digest")
+        matches!(f[0].request(), zk_proto::WireRequest::Auth(AuthPacket { scheme, .. }) if scheme == "digest")
     );
     assert!(
-        matches!(f[1].request(), zk_proto::Request::Auth(AuthPacket { scheme, .. }) if scheme == "ip")
+        matches!(f[1].request(), zk_proto::WireRequest::Auth(AuthPacket { scheme, .. }) if scheme == "ip")
     );
-    let zk_proto::Request::SetWatches2(sw) = f[2].request() else {
+    let zk_proto::WireRequest::SetWatches2(sw) = f[2].request() else {
         panic!()
     };
     assert_eq!(sw.relative_zxid, 101);
@@ -192,7 +192,7 @@ fn set_watches_frames_of_10000_long_paths_stay_within_128_kib_on_the_wire() {
     let f = flush_with_sizes(&mut h);
     let mut seen = Vec::new();
     for (size, fr) in &f {
-        let zk_proto::Request::SetWatches(sw) = fr.request() else {
+        let zk_proto::WireRequest::SetWatches(sw) = fr.request() else {
             panic!("only SetWatches expected, got {:?}", fr.request().op_code())
         };
         // Java's 128 KiB, counted over the whole frame, length prefix included
@@ -221,7 +221,7 @@ fn a_path_longer_than_the_set_watches_budget_goes_alone_in_a_frame_the_server_ta
     let batches: Vec<(usize, Vec<String>)> = f
         .iter()
         .map(|(size, fr)| match fr.request() {
-            zk_proto::Request::SetWatches(sw) => (*size, sw.data_watches.clone()),
+            zk_proto::WireRequest::SetWatches(sw) => (*size, sw.data_watches.clone()),
             other => panic!("{other:?}"),
         })
         .collect();
@@ -271,7 +271,7 @@ fn set_watches_batches_fit_max_frame_and_an_unfittable_path_is_dropped_with_an_e
     for (_, r) in &sw {
         let size = zk_proto::RequestHeader::LEN + zk_proto::Encode::encoded_len(r);
         assert!(size <= 256, "frame of {size} bytes");
-        let zk_proto::Request::SetWatches(s) = r else {
+        let zk_proto::WireRequest::SetWatches(s) = r else {
             panic!("{r:?}")
         };
         sent.extend(s.data_watches.iter().cloned());

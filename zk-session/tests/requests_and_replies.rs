@@ -27,7 +27,7 @@ fn request_reply_and_zxid() {
     assert_eq!(frames.len(), 1);
     assert_eq!(frames[0].xid(), 1);
     assert!(
-        matches!(frames[0].request(), zk_proto::Request::GetData(r) if r.path == "/x" && !r.watch)
+        matches!(frames[0].request(), zk_proto::WireRequest::GetData(r) if r.path == "/x" && !r.watch)
     );
     h.deliver(&data_reply(1, 77));
     assert_eq!(
@@ -126,12 +126,12 @@ fn multi_has_typed_results_and_never_a_standalone_check() {
     ];
     let id = h.session.submit(Request::Multi(ops), h.now).unwrap();
     let f = h.flush();
-    let zk_proto::Request::Multi(m) = f[0].request() else {
+    let zk_proto::WireRequest::Multi(m) = f[0].request() else {
         panic!("multi expected")
     };
     assert_eq!(m.ops[0].path(), "/app/p");
     assert_eq!(m.ops[1].path(), "/app/p");
-    let body = zk_proto::Response::Multi(zk_proto::MultiResponse {
+    let body = zk_proto::WireResponse::Multi(zk_proto::MultiResponse {
         results: vec![
             zk_proto::MultiResult::Create(zk_proto::CreateResponse {
                 path: "/app/p".into(),
@@ -425,7 +425,7 @@ fn an_abandoned_request_not_yet_written_is_never_sent() {
     h.establish(T, SID);
     let f = requests(&h.flush());
     assert_eq!(f.len(), 1, "{f:?}");
-    assert!(matches!(&f[0].1, zk_proto::Request::GetData(g) if g.path == "/kept"));
+    assert!(matches!(&f[0].1, zk_proto::WireRequest::GetData(g) if g.path == "/kept"));
     h.deliver(&data_reply(f[0].0, 5));
     assert_eq!(reply_ids(&h.events), vec![kept]);
     assert!(!h.session.abandon(gave_up), "nothing left to abandon");

@@ -75,12 +75,12 @@ fn close_with_requests_in_flight() {
     ));
     let f = h.flush();
     assert_eq!(f.len(), 2);
-    assert_eq!(f[1].request(), &zk_proto::Request::CloseSession);
+    assert_eq!(f[1].request(), &zk_proto::WireRequest::CloseSession);
     h.deliver(&data_reply(fa[0].xid(), 1));
     h.deliver(&FakeServer::ok(
         f[0].xid(),
         2,
-        &zk_proto::Response::SetData(zk_proto::SetDataResponse { stat: stat(1) }),
+        &zk_proto::WireResponse::SetData(zk_proto::SetDataResponse { stat: stat(1) }),
     ));
     assert_eq!(h.session.state(), SessionState::Closing);
     h.deliver(&FakeServer::reply(f[1].xid(), 3, ErrorCode::Ok, None));

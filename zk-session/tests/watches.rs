@@ -33,7 +33,7 @@ fn watch_event_precedes_the_reply_that_follows_it() {
     bytes.extend(FakeServer::ok(
         f[0].xid(),
         2,
-        &zk_proto::Response::SetData(zk_proto::SetDataResponse { stat: stat(2) }),
+        &zk_proto::WireResponse::SetData(zk_proto::SetDataResponse { stat: stat(2) }),
     ));
     h.deliver(&bytes);
     let ev = h.take_events();
@@ -141,7 +141,7 @@ fn persistent_recursive_and_removal_events() {
     h.deliver(&FakeServer::ok(
         f[0].xid(),
         1,
-        &zk_proto::Response::AddWatch(zk_proto::ErrorResponse { err: ErrorCode::Ok }),
+        &zk_proto::WireResponse::AddWatch(zk_proto::ErrorResponse { err: ErrorCode::Ok }),
     ));
     for _ in 0..2 {
         h.deliver(&FakeServer::notification(
@@ -167,7 +167,7 @@ fn persistent_recursive_and_removal_events() {
         .unwrap();
     let f = h.flush();
     assert!(
-        matches!(f[0].request(), zk_proto::Request::RemoveWatches(r) if r.watcher_type.to_i32() == 5)
+        matches!(f[0].request(), zk_proto::WireRequest::RemoveWatches(r) if r.watcher_type.to_i32() == 5)
     );
     h.deliver(&FakeServer::reply(f[0].xid(), 3, ErrorCode::Ok, None));
     let ev = h.take_events();
@@ -214,7 +214,9 @@ fn local_removal_of_one_registration() {
         h.deliver(&FakeServer::ok(
             x.xid(),
             1,
-            &zk_proto::Response::GetChildren(zk_proto::GetChildrenResponse { children: vec![] }),
+            &zk_proto::WireResponse::GetChildren(zk_proto::GetChildrenResponse {
+                children: vec![],
+            }),
         ));
     }
     h.take_events();
@@ -283,9 +285,9 @@ fn removing_the_only_registration_on_a_path_by_id_asks_the_server_to_remove_it()
     // removeWatches, so that the server stops notifying; not checkWatches
     assert_eq!(
         f[0].1,
-        zk_proto::Request::RemoveWatches(zk_proto::RemoveWatchesRequest {
+        zk_proto::WireRequest::RemoveWatches(zk_proto::RemoveWatchesRequest {
             path: "/app/n".into(),
-            watcher_type: zk_proto::WatcherType::Data,
+            watcher_type: zk_proto::WireWatcherType::Data,
         })
     );
     h.deliver(&FakeServer::reply(f[0].0, 3, ErrorCode::Ok, None));
@@ -305,9 +307,9 @@ fn removing_one_of_several_registrations_on_a_path_by_id_only_checks_with_the_se
     // the server's watch on /n still serves the child registration
     assert_eq!(
         f[0].1,
-        zk_proto::Request::CheckWatches(zk_proto::CheckWatchesRequest {
+        zk_proto::WireRequest::CheckWatches(zk_proto::CheckWatchesRequest {
             path: "/app/n".into(),
-            watcher_type: zk_proto::WatcherType::Data,
+            watcher_type: zk_proto::WireWatcherType::Data,
         })
     );
     h.deliver(&FakeServer::reply(f[0].0, 3, ErrorCode::Ok, None));
@@ -382,7 +384,7 @@ fn removing_a_registration_by_id_spares_the_servers_watch_while_another_watching
         .unwrap();
     let f = requests(&h.flush());
     assert!(
-        matches!(f[1].1, zk_proto::Request::CheckWatches(_)),
+        matches!(f[1].1, zk_proto::WireRequest::CheckWatches(_)),
         "removeWatches would take the server's watch from {second} too: {:?}",
         f[1].1
     );

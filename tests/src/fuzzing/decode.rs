@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use zk_proto::{
-    ConnectResponse, Decode, Encode, OpCode, Reader, Reply, ReplyHeader, Response, WatcherEvent,
+    ConnectResponse, Decode, Encode, OpCode, Reader, Reply, ReplyHeader, WatcherEvent, WireResponse,
 };
 
 use super::input::Input;
@@ -11,9 +11,9 @@ use super::input::Input;
 /// What the first input byte selects (modulo the length of this table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Target {
-    /// `Response::decode(op)` on the rest.
+    /// `WireResponse::decode(op)` on the rest.
     Body(OpCode),
-    /// `Response::decode(Unknown(n))`, n from the next 4 bytes.
+    /// `WireResponse::decode(Unknown(n))`, n from the next 4 bytes.
     UnknownOp,
     /// `ConnectResponse::decode` on the rest.
     Connect,
@@ -124,18 +124,18 @@ fn compare(what: &str, consumed: &[u8], again: &[u8], w: &Walked) {
 
 fn body(op: OpCode, bytes: &[u8]) {
     let mut r = Reader::new(Bytes::copy_from_slice(bytes));
-    let decoded = Response::decode(op, &mut r);
+    let decoded = WireResponse::decode(op, &mut r);
     let walked = walk(bytes, |w| w.response(op));
-    let what = format!("Response::decode({op:?})");
+    let what = format!("WireResponse::decode({op:?})");
     match (decoded, walked) {
         (Ok(v), Ok(w)) => {
-            // Response has no Decode impl of its own: compare by hand.
+            // WireResponse has no Decode impl of its own: compare by hand.
             let consumed = bytes.len() - r.remaining();
             assert_eq!(consumed, w.consumed, "{what}: bytes consumed");
             let again = v.to_vec();
             assert_eq!(again.len(), v.encoded_len(), "{what}: encoded_len");
             compare(&what, &bytes[..consumed], &again, &w);
-            let back = Response::decode(op, &mut Reader::new(Bytes::from(again.clone())))
+            let back = WireResponse::decode(op, &mut Reader::new(Bytes::from(again.clone())))
                 .expect("re-encoding decodes");
             assert_eq!(back, v, "{what}: decode(encode(v)) != v");
             assert_eq!(back.to_vec(), again, "{what}: re-encoding is not stable");
@@ -210,7 +210,7 @@ fn frame(op: OpCode, bytes: &[u8]) {
     }
     let body = if header.err.is_ok() {
         assert_eq!(asked, 1, "op asked once for a successful reply");
-        match Response::decode(op, &mut r) {
+        match WireResponse::decode(op, &mut r) {
             Ok(b) => Some(b),
             Err(_) => {
                 assert!(reply.is_err(), "Reply::decode accepted a bad body");

@@ -94,7 +94,7 @@ pub(crate) enum ClientFrame {
     Connect(ConnectRequest),
     Request {
         xid: i32,
-        request: zk_proto::Request,
+        request: zk_proto::WireRequest,
     },
 }
 
@@ -135,7 +135,7 @@ impl ClientWire {
                 out.push(ClientFrame::Connect(c));
                 continue;
             }
-            let (h, request) = zk_proto::Request::decode_frame(frame.clone())
+            let (h, request) = zk_proto::WireRequest::decode_frame(frame.clone())
                 .unwrap_or_else(|e| panic!("client wrote an undecodable request: {e}"));
             let mut again = bytes::BytesMut::new();
             request.encode_frame(h.xid, &mut again);
@@ -147,8 +147,8 @@ impl ClientWire {
                 request.op_code()
             );
             match h.xid {
-                xid::PING => assert_eq!(request, zk_proto::Request::Ping, "xid -2"),
-                xid::AUTH => assert!(matches!(request, zk_proto::Request::Auth(_)), "xid -4"),
+                xid::PING => assert_eq!(request, zk_proto::WireRequest::Ping, "xid -2"),
+                xid::AUTH => assert!(matches!(request, zk_proto::WireRequest::Auth(_)), "xid -4"),
                 x if x > 0 => {
                     assert!(x > self.last_xid, "xid {x} after {}", self.last_xid);
                     self.last_xid = x;

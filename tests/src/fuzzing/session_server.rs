@@ -7,8 +7,8 @@ use bytes::{Bytes, BytesMut};
 use zk_proto::{
     ClientInfo, ConnectRequest, ConnectResponse, Create2Response, CreateResponse, ErrorCode,
     ErrorResponse, EventType, GetAclResponse, GetChildren2Response, GetChildrenResponse,
-    GetDataResponse, KeeperState, MultiOp, MultiResponse, MultiResult, ReplyHeader, Response, Stat,
-    WatcherEvent, xid,
+    GetDataResponse, KeeperState, MultiOp, MultiResponse, MultiResult, ReplyHeader, Stat,
+    WatcherEvent, WireResponse, xid,
 };
 use zk_session::CloseReason;
 
@@ -95,7 +95,7 @@ pub(crate) const WRONG_XIDS: &[&str] = &[
 #[derive(Debug, Default)]
 struct Server {
     handshake: Option<ConnectRequest>,
-    pending: VecDeque<(i32, zk_proto::Request)>,
+    pending: VecDeque<(i32, zk_proto::WireRequest)>,
     out: Vec<u8>,
     zxid: i64,
     last_xid: Option<i32>,
@@ -138,10 +138,10 @@ impl Server {
         }
     }
 
-    fn push_reply(&mut self, xid: i32, err: ErrorCode, body: Option<&Response>) {
+    fn push_reply(&mut self, xid: i32, err: ErrorCode, body: Option<&WireResponse>) {
         self.zxid += 1;
         let mut b = BytesMut::new();
-        Response::encode_frame(
+        WireResponse::encode_frame(
             &ReplyHeader {
                 xid,
                 zxid: self.zxid,
@@ -241,64 +241,64 @@ fn multi_result(op: &MultiOp, zxid: i64) -> MultiResult {
 }
 
 /// What a real server answers to `request` on success (`None`: a bare header).
-pub(crate) fn ok_response(request: &zk_proto::Request, zxid: i64) -> Option<Response> {
-    use zk_proto::Request as Q;
+pub(crate) fn ok_response(request: &zk_proto::WireRequest, zxid: i64) -> Option<WireResponse> {
+    use zk_proto::WireRequest as Q;
     Some(match request {
-        Q::Create(r) => Response::Create(CreateResponse {
+        Q::Create(r) => WireResponse::Create(CreateResponse {
             path: created_path(&r.path, r.flags),
         }),
-        Q::Create2(r) | Q::CreateContainer(r) => Response::Create2(Create2Response {
-            path: created_path(&r.path, r.flags),
-            stat: stat(zxid),
-        }),
-        Q::CreateTtl(r) => Response::Create2(Create2Response {
+        Q::Create2(r) | Q::CreateContainer(r) => WireResponse::Create2(Create2Response {
             path: created_path(&r.path, r.flags),
             stat: stat(zxid),
         }),
-        Q::Exists(_) => Response::Exists(zk_proto::ExistsResponse { stat: stat(zxid) }),
-        Q::GetData(_) => Response::GetData(GetDataResponse {
+        Q::CreateTtl(r) => WireResponse::Create2(Create2Response {
+            path: created_path(&r.path, r.flags),
+            stat: stat(zxid),
+        }),
+        Q::Exists(_) => WireResponse::Exists(zk_proto::ExistsResponse { stat: stat(zxid) }),
+        Q::GetData(_) => WireResponse::GetData(GetDataResponse {
             data: Bytes::from_static(b"d"),
             stat: stat(zxid),
         }),
-        Q::SetData(_) => Response::SetData(zk_proto::SetDataResponse { stat: stat(zxid) }),
-        Q::GetAcl(_) => Response::GetAcl(GetAclResponse {
+        Q::SetData(_) => WireResponse::SetData(zk_proto::SetDataResponse { stat: stat(zxid) }),
+        Q::GetAcl(_) => WireResponse::GetAcl(GetAclResponse {
             acl: zk_proto::open_acl_unsafe(),
             stat: stat(zxid),
         }),
-        Q::SetAcl(_) => Response::SetAcl(zk_proto::SetAclResponse { stat: stat(zxid) }),
-        Q::GetChildren(_) => Response::GetChildren(GetChildrenResponse {
+        Q::SetAcl(_) => WireResponse::SetAcl(zk_proto::SetAclResponse { stat: stat(zxid) }),
+        Q::GetChildren(_) => WireResponse::GetChildren(GetChildrenResponse {
             children: vec!["c1".into(), "c2".into()],
         }),
-        Q::GetChildren2(_) => Response::GetChildren2(GetChildren2Response {
+        Q::GetChildren2(_) => WireResponse::GetChildren2(GetChildren2Response {
             children: vec!["c1".into()],
             stat: stat(zxid),
         }),
-        Q::Sync(r) => Response::Sync(zk_proto::SyncResponse {
+        Q::Sync(r) => WireResponse::Sync(zk_proto::SyncResponse {
             path: r.path.clone(),
         }),
-        Q::Multi(m) | Q::MultiRead(m) => Response::Multi(MultiResponse {
+        Q::Multi(m) | Q::MultiRead(m) => WireResponse::Multi(MultiResponse {
             results: m.ops.iter().map(|op| multi_result(op, zxid)).collect(),
         }),
-        Q::Reconfig(_) => Response::Reconfig(GetDataResponse {
+        Q::Reconfig(_) => WireResponse::Reconfig(GetDataResponse {
             data: Bytes::from_static(b"server.1=h1:2888:3888:participant;2181\nversion=1"),
             stat: stat(zxid),
         }),
-        Q::WhoAmI => Response::WhoAmI(zk_proto::WhoAmIResponse {
+        Q::WhoAmI => WireResponse::WhoAmI(zk_proto::WhoAmIResponse {
             client_info: vec![ClientInfo {
                 auth_scheme: "ip".into(),
                 user: "127.0.0.1".into(),
             }],
         }),
-        Q::GetEphemerals(_) => Response::GetEphemerals(zk_proto::GetEphemeralsResponse {
+        Q::GetEphemerals(_) => WireResponse::GetEphemerals(zk_proto::GetEphemeralsResponse {
             ephemerals: vec!["/e1".into()],
         }),
         Q::GetAllChildrenNumber(_) => {
-            Response::GetAllChildrenNumber(zk_proto::GetAllChildrenNumberResponse {
+            WireResponse::GetAllChildrenNumber(zk_proto::GetAllChildrenNumberResponse {
                 total_number: 3,
             })
         }
-        Q::AddWatch(_) => Response::AddWatch(ErrorResponse { err: ErrorCode::Ok }),
-        Q::Sasl(_) => Response::Sasl(zk_proto::SetSaslResponse {
+        Q::AddWatch(_) => WireResponse::AddWatch(ErrorResponse { err: ErrorCode::Ok }),
+        Q::Sasl(_) => WireResponse::Sasl(zk_proto::SetSaslResponse {
             token: Bytes::new(),
         }),
         Q::Delete(_)
@@ -536,7 +536,7 @@ fn reply(server: &mut Server, mode: ReplyMode, arg: u8, input: &mut Input) -> Op
             server.push_reply(xid, err, None);
         }
         ReplyMode::FailedMulti => match &request {
-            zk_proto::Request::Multi(m) | zk_proto::Request::MultiRead(m) => {
+            zk_proto::WireRequest::Multi(m) | zk_proto::WireRequest::MultiRead(m) => {
                 let cause = ERRORS[usize::from(arg) % ERRORS.len()];
                 let failing = usize::from(arg) % m.ops.len().max(1);
                 let results = (0..m.ops.len())
@@ -548,7 +548,7 @@ fn reply(server: &mut Server, mode: ReplyMode, arg: u8, input: &mut Input) -> Op
                         })
                     })
                     .collect();
-                let body = Response::Multi(MultiResponse { results });
+                let body = WireResponse::Multi(MultiResponse { results });
                 server.push_reply(xid, ErrorCode::Ok, Some(&body));
             }
             _ => {
@@ -558,7 +558,7 @@ fn reply(server: &mut Server, mode: ReplyMode, arg: u8, input: &mut Input) -> Op
         },
         ReplyMode::Arbitrary => {
             server.clean = false;
-            let body: Response = input.arbitrary()?;
+            let body: WireResponse = input.arbitrary()?;
             server.push_reply(xid, ErrorCode::Ok, Some(&body));
         }
         ReplyMode::Truncated => {
@@ -581,28 +581,28 @@ fn reply(server: &mut Server, mode: ReplyMode, arg: u8, input: &mut Input) -> Op
         ReplyMode::OtherOp => {
             server.clean = false;
             let others = [
-                zk_proto::Request::WhoAmI,
-                zk_proto::Request::GetData(zk_proto::GetDataRequest {
+                zk_proto::WireRequest::WhoAmI,
+                zk_proto::WireRequest::GetData(zk_proto::GetDataRequest {
                     path: "/a".into(),
                     watch: false,
                 }),
-                zk_proto::Request::Create(zk_proto::CreateRequest {
+                zk_proto::WireRequest::Create(zk_proto::CreateRequest {
                     path: "/elsewhere".into(),
                     data: Bytes::new(),
                     acl: Vec::new(),
                     flags: zk_proto::CreateMode::Persistent,
                 }),
-                zk_proto::Request::Multi(zk_proto::MultiRequest {
+                zk_proto::WireRequest::Multi(zk_proto::MultiRequest {
                     ops: vec![MultiOp::Delete(zk_proto::DeleteRequest {
                         path: "/a".into(),
                         version: 0,
                     })],
                 }),
-                zk_proto::Request::GetChildren2(zk_proto::GetChildren2Request {
+                zk_proto::WireRequest::GetChildren2(zk_proto::GetChildren2Request {
                     path: "/".into(),
                     watch: false,
                 }),
-                zk_proto::Request::Ping,
+                zk_proto::WireRequest::Ping,
             ];
             let other = ok_response(&others[usize::from(arg) % others.len()], zxid);
             server.push_reply(xid, ErrorCode::Ok, other.as_ref());

@@ -14,8 +14,8 @@ use bytes::{Bytes, BytesMut};
 use zk_proto::{
     AuthPacket, CheckVersionRequest, ConnectRequest, ConnectResponse, CreateMode, CreateRequest,
     Decode, DeleteRequest, Encode, ExistsRequest, GetChildren2Request, GetDataRequest, MultiOp,
-    MultiRequest, OpCode, Request, SetDataRequest, decode_notification, decode_reply, encode_frame,
-    open_acl_unsafe, xid,
+    MultiRequest, OpCode, SetDataRequest, WireRequest, decode_notification, decode_reply,
+    encode_frame, open_acl_unsafe, xid,
 };
 
 /// Bounds every read and write, so a server that stays silent fails the test instead of
@@ -89,7 +89,7 @@ impl Recorder {
         stream: &mut TcpStream,
         slug: &str,
         xid: i32,
-        request: &Request,
+        request: &WireRequest,
         what: &str,
     ) {
         let mut out = BytesMut::new();
@@ -207,20 +207,20 @@ pub fn capture(addr: SocketAddr) -> Vec<Frame> {
         "ConnectResponse to a client that sent the readOnly byte",
     );
 
-    let steps: Vec<(&str, Request, &str)> = vec![
+    let steps: Vec<(&str, WireRequest, &str)> = vec![
         (
             "create",
-            Request::Create(create("/golden", b"golden")),
+            WireRequest::Create(create("/golden", b"golden")),
             "create (op 1) of /golden, data \"golden\", OPEN_ACL_UNSAFE, persistent",
         ),
         (
             "create2",
-            Request::Create2(create("/golden/c2", b"c2")),
+            WireRequest::Create2(create("/golden/c2", b"c2")),
             "create2 (op 15) of /golden/c2, data \"c2\", OPEN_ACL_UNSAFE, persistent",
         ),
         (
             "get_data",
-            Request::GetData(GetDataRequest {
+            WireRequest::GetData(GetDataRequest {
                 path: "/golden".into(),
                 watch: true,
             }),
@@ -228,7 +228,7 @@ pub fn capture(addr: SocketAddr) -> Vec<Frame> {
         ),
         (
             "get_children2",
-            Request::GetChildren2(GetChildren2Request {
+            WireRequest::GetChildren2(GetChildren2Request {
                 path: "/golden".into(),
                 watch: false,
             }),
@@ -236,7 +236,7 @@ pub fn capture(addr: SocketAddr) -> Vec<Frame> {
         ),
         (
             "set_data",
-            Request::SetData(SetDataRequest {
+            WireRequest::SetData(SetDataRequest {
                 path: "/golden".into(),
                 data: Bytes::from_static(b"golden-v1"),
                 version: -1,
@@ -245,7 +245,7 @@ pub fn capture(addr: SocketAddr) -> Vec<Frame> {
         ),
         (
             "delete",
-            Request::Delete(DeleteRequest {
+            WireRequest::Delete(DeleteRequest {
                 path: "/golden/c2".into(),
                 version: -1,
             }),
@@ -253,7 +253,7 @@ pub fn capture(addr: SocketAddr) -> Vec<Frame> {
         ),
         (
             "exists_missing",
-            Request::Exists(ExistsRequest {
+            WireRequest::Exists(ExistsRequest {
                 path: "/missing".into(),
                 watch: false,
             }),
@@ -261,7 +261,7 @@ pub fn capture(addr: SocketAddr) -> Vec<Frame> {
         ),
         (
             "multi",
-            Request::Multi(MultiRequest {
+            WireRequest::Multi(MultiRequest {
                 ops: vec![
                     MultiOp::Create2(create("/golden/m1", b"m1")),
                     MultiOp::SetData(SetDataRequest {
@@ -279,7 +279,7 @@ pub fn capture(addr: SocketAddr) -> Vec<Frame> {
         ),
         (
             "multi_failing",
-            Request::Multi(MultiRequest {
+            WireRequest::Multi(MultiRequest {
                 ops: vec![
                     MultiOp::Create(create("/golden/m", b"")),
                     MultiOp::Delete(DeleteRequest {
@@ -296,13 +296,19 @@ pub fn capture(addr: SocketAddr) -> Vec<Frame> {
         let xid = i32::try_from(i + 1).unwrap();
         rec.call(&mut main, slug, xid, request, what);
     }
-    rec.call(&mut main, "ping", xid::PING, &Request::Ping, "ping (op 11)");
+    rec.call(
+        &mut main,
+        "ping",
+        xid::PING,
+        &WireRequest::Ping,
+        "ping (op 11)",
+    );
     let close_xid = i32::try_from(steps.len() + 1).unwrap();
     rec.call(
         &mut main,
         "close_session",
         close_xid,
-        &Request::CloseSession,
+        &WireRequest::CloseSession,
         "closeSession (op -11)",
     );
     expect_closed(&mut main, "closeSession");
@@ -339,7 +345,7 @@ pub fn capture(addr: SocketAddr) -> Vec<Frame> {
         &mut auth,
         "auth_failed",
         xid::AUTH,
-        &Request::Auth(AuthPacket::new("nosuchscheme", &b"anything"[..])),
+        &WireRequest::Auth(AuthPacket::new("nosuchscheme", &b"anything"[..])),
         "auth (op 100) with an unknown scheme, on a fresh session",
     );
     expect_closed(&mut auth, "the auth failure");
@@ -471,7 +477,7 @@ pub fn describe(kind: Kind, frame: &[u8]) -> Result<String, String> {
             (format!("{resp:#?}"), used)
         }
         Kind::Request => {
-            let (header, req) = Request::decode_frame(payload.clone()).map_err(err)?;
+            let (header, req) = WireRequest::decode_frame(payload.clone()).map_err(err)?;
             let used = header.encoded_len() + req.encoded_len();
             (format!("{header:#?}\n{req:#?}"), used)
         }

@@ -34,8 +34,8 @@ pub enum DecodeErrorKind {
     },
     /// A multi header announced an op type this crate cannot decode a body for.
     UnknownMultiType(i32),
-    /// The op code has no record of the requested kind (for example `Response::decode`
-    /// with op `Check`, or `Request::decode` with op `Notification`).
+    /// The op code has no record of the requested kind (for example `WireResponse::decode`
+    /// with op `Check`, or `WireRequest::decode` with op `Notification`).
     UnsupportedOp(i32),
 }
 

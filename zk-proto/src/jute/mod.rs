@@ -47,7 +47,7 @@ pub trait Encode {
     ///
     /// If a buffer, string or vector is longer than `i32::MAX` (bytes or elements),
     /// which jute cannot express. Such a value never fits in a frame; check the frame
-    /// length first ([`crate::Request::frame_len`]).
+    /// length first ([`crate::WireRequest::frame_len`]).
     fn encode(&self, buf: &mut impl BufMut);
 
     /// The encoding as a fresh vector (convenient in tests).
@@ -157,7 +157,7 @@ impl Field for bool {
 /// If `len` exceeds `i32::MAX`: jute cannot express it, and writing anything else would
 /// corrupt the stream. Such a field cannot fit in a frame either (frames are at most
 /// `i32::MAX` bytes), so callers that check the frame length first
-/// ([`crate::Request::frame_len`]) never get here.
+/// ([`crate::WireRequest::frame_len`]) never get here.
 fn put_len(buf: &mut impl BufMut, len: usize) {
     let Ok(len) = i32::try_from(len) else {
         panic!("jute length or count {len} exceeds i32::MAX");

@@ -205,7 +205,7 @@ impl Reader {
 /// The result is at most 3 times as long as the input (one 3-byte U+FFFD per bad byte).
 ///
 /// ```
-/// use zk_proto::jute::decode_java_string;
+/// use zk_proto::decode_java_string;
 /// assert_eq!(decode_java_string(b"/a/b"), "/a/b");
 /// assert_eq!(decode_java_string(&[0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80]), "\u{1F600}");
 /// assert_eq!(decode_java_string(&[b'a', 0xFF, b'b']), "a\u{FFFD}b");

@@ -1,7 +1,7 @@
 //! multi (14) and multiRead (22).
 //!
-//! Request: for each op, `MultiHeader(type, done=false, err=-1)` + its record; then the
-//! terminator `MultiHeader(-1, true, -1)`. Response: for each result,
+//! WireRequest: for each op, `MultiHeader(type, done=false, err=-1)` + its record; then the
+//! terminator `MultiHeader(-1, true, -1)`. WireResponse: for each result,
 //! `MultiHeader(type, false, err)` + a body chosen by **the result's own type**; then the
 //! same terminator.
 
@@ -50,7 +50,7 @@ record! {
 }
 
 /// The body of a create request, with the op it goes under: built once for both
-/// [`MultiOp::create`] and [`Request::create`](crate::Request::create).
+/// [`MultiOp::create`] and [`WireRequest::create`](crate::WireRequest::create).
 pub(crate) enum CreateBody {
     /// create (1).
     Create(CreateRequest),

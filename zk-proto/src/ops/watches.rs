@@ -1,6 +1,6 @@
 //! checkWatches (17), removeWatches (18), setWatches (101), setWatches2 (105), addWatch (106).
 
-use crate::{AddWatchMode, ErrorCode, WatcherType};
+use crate::{AddWatchMode, ErrorCode, WireWatcherType};
 
 record! {
     /// Request of checkWatches (17): `path, type:int`. No response body.
@@ -8,7 +8,7 @@ record! {
         /// The path.
         pub path: String,
         /// Which watches.
-        pub watcher_type: WatcherType,
+        pub watcher_type: WireWatcherType,
     }
 }
 
@@ -18,7 +18,7 @@ record! {
         /// The path.
         pub path: String,
         /// Which watches.
-        pub watcher_type: WatcherType,
+        pub watcher_type: WireWatcherType,
     }
 }
 

@@ -291,12 +291,12 @@ impl Session {
             c.last_send = now;
             return;
         }
-        write_frame(c, &zk_proto::Request::Ping, xid::PING, now);
+        write_frame(c, &zk_proto::WireRequest::Ping, xid::PING, now);
     }
 }
 
 /// Appends one request frame to the connection's output.
-pub(super) fn write_frame(c: &mut Conn, req: &zk_proto::Request, xid: i32, now: Instant) {
+pub(super) fn write_frame(c: &mut Conn, req: &zk_proto::WireRequest, xid: i32, now: Instant) {
     req.encode_frame(xid, &mut c.out);
     c.queued += (zk_proto::LENGTH_PREFIX_LEN
         + zk_proto::RequestHeader::LEN

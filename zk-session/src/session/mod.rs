@@ -608,20 +608,20 @@ impl Session {
         let only_one = registration.is_some()
             && self.watches.count_at(&server) == 1
             && !self.watching_request_pending(&server);
-        prepared.wire = match std::mem::replace(&mut prepared.wire, zk_proto::Request::Ping) {
-            zk_proto::Request::CheckWatches(r) if only_one => {
-                zk_proto::Request::RemoveWatches(zk_proto::RemoveWatchesRequest {
+        prepared.wire = match std::mem::replace(&mut prepared.wire, zk_proto::WireRequest::Ping) {
+            zk_proto::WireRequest::CheckWatches(r) if only_one => {
+                zk_proto::WireRequest::RemoveWatches(zk_proto::RemoveWatchesRequest {
                     path: server,
                     watcher_type: r.watcher_type,
                 })
             }
-            zk_proto::Request::CheckWatches(mut r) => {
+            zk_proto::WireRequest::CheckWatches(mut r) => {
                 r.path = server;
-                zk_proto::Request::CheckWatches(r)
+                zk_proto::WireRequest::CheckWatches(r)
             }
-            zk_proto::Request::RemoveWatches(mut r) => {
+            zk_proto::WireRequest::RemoveWatches(mut r) => {
                 r.path = server;
-                zk_proto::Request::RemoveWatches(r)
+                zk_proto::WireRequest::RemoveWatches(r)
             }
             other => other,
         };
@@ -651,7 +651,7 @@ impl Session {
         if self.state.is_terminal() || self.state == SessionState::Closing {
             return Err(SubmitError::NotAccepting(self.state));
         }
-        let req = zk_proto::Request::Auth(AuthPacket::new(scheme, auth.clone()));
+        let req = zk_proto::WireRequest::Auth(AuthPacket::new(scheme, auth.clone()));
         let size = req.frame_len();
         if size > self.max_frame {
             return Err(SubmitError::TooLarge {
@@ -726,7 +726,7 @@ impl Session {
             return;
         };
         let xid = self.xids.next_xid();
-        write_frame(c, &zk_proto::Request::CloseSession, xid, now);
+        write_frame(c, &zk_proto::WireRequest::CloseSession, xid, now);
         let end = c.queued;
         self.in_flight.push(InFlight {
             xid,

@@ -34,7 +34,7 @@ impl Session {
     pub(super) fn replay_auths(&mut self, now: Instant) {
         let c = self.conn.as_mut().expect("established");
         for (scheme, auth) in &self.auths {
-            let req = zk_proto::Request::Auth(AuthPacket::new(scheme.clone(), auth.clone()));
+            let req = zk_proto::WireRequest::Auth(AuthPacket::new(scheme.clone(), auth.clone()));
             write_frame(c, &req, xid::AUTH, now);
         }
     }
@@ -91,14 +91,14 @@ impl Session {
         let [data, exist, child, persistent, recursive] = batch;
         let relative_zxid = self.last_zxid;
         let req = if persistent.is_empty() && recursive.is_empty() {
-            zk_proto::Request::SetWatches(SetWatches {
+            zk_proto::WireRequest::SetWatches(SetWatches {
                 relative_zxid,
                 data_watches: data,
                 exist_watches: exist,
                 child_watches: child,
             })
         } else {
-            zk_proto::Request::SetWatches2(SetWatches2 {
+            zk_proto::WireRequest::SetWatches2(SetWatches2 {
                 relative_zxid,
                 data_watches: data,
                 exist_watches: exist,

@@ -171,7 +171,7 @@ impl Session {
             }
             return;
         }
-        let body = match zk_proto::Response::decode(f.op, r) {
+        let body = match zk_proto::WireResponse::decode(f.op, r) {
             Ok(b) => b,
             Err(e) => {
                 let reason = CloseReason::Decode(e.to_string());

@@ -57,7 +57,7 @@ pub fn data_reply(xid: i32, zxid: i64) -> Vec<u8> {
     FakeServer::ok(
         xid,
         zxid,
-        &zk_proto::Response::GetData(GetDataResponse {
+        &zk_proto::WireResponse::GetData(GetDataResponse {
             data: Bytes::from_static(b"v"),
             stat: stat(1),
         }),
@@ -126,7 +126,7 @@ pub fn connects(h: &Harness) -> Vec<(String, Duration)> {
         .collect()
 }
 
-pub fn requests(frames: &[ClientFrame]) -> Vec<(i32, zk_proto::Request)> {
+pub fn requests(frames: &[ClientFrame]) -> Vec<(i32, zk_proto::WireRequest)> {
     frames
         .iter()
         .filter_map(|f| match f {
@@ -143,7 +143,7 @@ pub fn pings(frames: &[ClientFrame]) -> usize {
             matches!(
                 f,
                 ClientFrame::Request {
-                    request: zk_proto::Request::Ping,
+                    request: zk_proto::WireRequest::Ping,
                     xid: -2
                 }
             )
@@ -155,7 +155,7 @@ pub fn children_reply(xid: i32, zxid: i64) -> Vec<u8> {
     FakeServer::ok(
         xid,
         zxid,
-        &zk_proto::Response::GetChildren(zk_proto::GetChildrenResponse { children: vec![] }),
+        &zk_proto::WireResponse::GetChildren(zk_proto::GetChildrenResponse { children: vec![] }),
     )
 }
 
@@ -163,7 +163,7 @@ pub fn add_watch_reply(xid: i32, zxid: i64) -> Vec<u8> {
     FakeServer::ok(
         xid,
         zxid,
-        &zk_proto::Response::AddWatch(zk_proto::ErrorResponse { err: ErrorCode::Ok }),
+        &zk_proto::WireResponse::AddWatch(zk_proto::ErrorResponse { err: ErrorCode::Ok }),
     )
 }
 
@@ -221,7 +221,7 @@ pub fn remove_data_watch(
     path: &str,
     id: RequestId,
     local: bool,
-) -> (RequestId, Vec<(i32, zk_proto::Request)>) {
+) -> (RequestId, Vec<(i32, zk_proto::WireRequest)>) {
     let rm = h
         .session
         .submit(
