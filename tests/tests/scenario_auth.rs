@@ -14,7 +14,7 @@ use zk_tests::shared_standalone;
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 fn protected(mode: CreateMode) -> CreateOptions {
-    CreateOptions::new(mode).acl(zk_proto::creator_all_acl())
+    CreateOptions::new(mode).acl(zk_proto::Acl::creator_all())
 }
 
 #[test]

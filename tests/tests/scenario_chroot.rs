@@ -55,11 +55,11 @@ fn every_op_of_a_chrooted_client_works_under_its_chroot() {
         ("one".into(), stat)
     );
     let (acl, _) = zk.get_acl("/a").unwrap();
-    assert_eq!(acl, zk_proto::open_acl_unsafe());
-    zk.set_acl("/a", zk_proto::read_acl_unsafe(), -1).unwrap();
+    assert_eq!(acl, zk_proto::Acl::open_unsafe());
+    zk.set_acl("/a", zk_proto::Acl::read_unsafe(), -1).unwrap();
     assert_eq!(
         root.get_acl("/chroot-ops/a").unwrap().0,
-        zk_proto::read_acl_unsafe()
+        zk_proto::Acl::read_unsafe()
     );
     let mut children = zk.get_children("/").unwrap();
     children.sort();
@@ -95,7 +95,7 @@ fn multi_results_of_a_chrooted_client_carry_client_paths() {
                 .create_with(
                     "/m/with-stat",
                     "x",
-                    zk_proto::open_acl_unsafe(),
+                    zk_proto::Acl::open_unsafe(),
                     CreateMode::Persistent,
                     None,
                     true,

@@ -24,7 +24,7 @@ impl CreateOptions {
     pub fn new(mode: CreateMode) -> CreateOptions {
         CreateOptions {
             mode,
-            acl: zk_proto::open_acl_unsafe(),
+            acl: zk_proto::Acl::open_unsafe(),
             ttl: None,
         }
     }

@@ -38,7 +38,7 @@ impl Transaction {
 
     /// Creates `path` with the open ACL; the result carries no Stat.
     pub fn create(self, path: impl Into<String>, data: impl Into<Bytes>, mode: CreateMode) -> Self {
-        self.create_with(path, data, zk_proto::open_acl_unsafe(), mode, None, false)
+        self.create_with(path, data, zk_proto::Acl::open_unsafe(), mode, None, false)
     }
 
     /// Creates `path` with every option: ACL, mode, TTL (for TTL modes) and whether the
@@ -277,7 +277,7 @@ mod tests {
         let tx = Transaction::new().check("/a", 1).create_with(
             "/b",
             "",
-            zk_proto::open_acl_unsafe(),
+            zk_proto::Acl::open_unsafe(),
             CreateMode::Persistent,
             Some(5),
             false,

@@ -134,7 +134,7 @@ fn read_write_delete_children_acl_and_counts() {
     assert_eq!(zk.sync(&root).unwrap(), root);
 
     let (acl, _) = zk.get_acl(&a).unwrap();
-    assert_eq!(acl, zk_proto::open_acl_unsafe());
+    assert_eq!(acl, zk_proto::Acl::open_unsafe());
     let read_admin = vec![zk_blocking::Acl::new(
         zk_blocking::Perms(zk_blocking::Perms::READ.bits() | zk_blocking::Perms::ADMIN.bits()),
         zk_blocking::Id::anyone(),
@@ -143,7 +143,7 @@ fn read_write_delete_children_acl_and_counts() {
     assert_eq!(stat.aversion, 1);
     assert_eq!(zk.get_acl(&a).unwrap().0, read_admin);
     assert_eq!(zk.set_data(&a, "three", -1), Err(Error::NoAuth));
-    zk.set_acl(&a, zk_proto::open_acl_unsafe(), 1).unwrap();
+    zk.set_acl(&a, zk_proto::Acl::open_unsafe(), 1).unwrap();
 
     zk.delete(&format!("{a}/x"), -1).unwrap();
     zk.delete(&a, 1).unwrap();
@@ -188,7 +188,7 @@ fn multi_and_multi_read_have_typed_results() {
                 .create_with(
                     format!("{root}/s-"),
                     "",
-                    zk_proto::open_acl_unsafe(),
+                    zk_proto::Acl::open_unsafe(),
                     CreateMode::PersistentSequential,
                     None,
                     true,
@@ -360,7 +360,7 @@ fn auth_identities_and_no_auth() {
             .any(|i| i.auth_scheme == "digest" && i.user == "alice"),
         "{me:?}"
     );
-    let opts = CreateOptions::new(CreateMode::Ephemeral).acl(zk_proto::creator_all_acl());
+    let opts = CreateOptions::new(CreateMode::Ephemeral).acl(zk_proto::Acl::creator_all());
     owner.create_with("/ops-private", "secret", &opts).unwrap();
 
     let mut stranger = connect();

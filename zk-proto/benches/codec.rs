@@ -102,7 +102,7 @@ fn codec(c: &mut Criterion) {
         WireRequest::create(
             "/bench/node-",
             vec![7u8; 100],
-            open_acl_unsafe(),
+            Acl::open_unsafe(),
             CreateMode::PersistentSequential,
             None,
             true,
@@ -125,7 +125,7 @@ fn codec(c: &mut Criterion) {
                 MultiOp::create(
                     format!("/bench/multi/n{i}"),
                     vec![1u8; 32],
-                    open_acl_unsafe(),
+                    Acl::open_unsafe(),
                     CreateMode::Persistent,
                     None,
                     false,

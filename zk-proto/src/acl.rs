@@ -176,19 +176,21 @@ impl Acl {
     }
 }
 
-/// `OPEN_ACL_UNSAFE`: `[(ALL, world:anyone)]`.
-pub fn open_acl_unsafe() -> Vec<Acl> {
-    vec![Acl::new(Perms::ALL, Id::anyone())]
-}
+impl Acl {
+    /// `OPEN_ACL_UNSAFE`: `[(ALL, world:anyone)]`.
+    pub fn open_unsafe() -> Vec<Acl> {
+        vec![Acl::new(Perms::ALL, Id::anyone())]
+    }
 
-/// `CREATOR_ALL_ACL`: `[(ALL, auth:)]`; the server substitutes the creator's ids.
-pub fn creator_all_acl() -> Vec<Acl> {
-    vec![Acl::new(Perms::ALL, Id::auth_ids())]
-}
+    /// `CREATOR_ALL_ACL`: `[(ALL, auth:)]`; the server substitutes the creator's ids.
+    pub fn creator_all() -> Vec<Acl> {
+        vec![Acl::new(Perms::ALL, Id::auth_ids())]
+    }
 
-/// `READ_ACL_UNSAFE`: `[(READ, world:anyone)]`.
-pub fn read_acl_unsafe() -> Vec<Acl> {
-    vec![Acl::new(Perms::READ, Id::anyone())]
+    /// `READ_ACL_UNSAFE`: `[(READ, world:anyone)]`.
+    pub fn read_unsafe() -> Vec<Acl> {
+        vec![Acl::new(Perms::READ, Id::anyone())]
+    }
 }
 
 record! {

@@ -118,7 +118,7 @@ pub mod xid;
 
 pub use bytes::Bytes;
 
-pub use acl::{Acl, ClientInfo, Id, Perms, creator_all_acl, open_acl_unsafe, read_acl_unsafe};
+pub use acl::{Acl, ClientInfo, Id, Perms};
 pub use connect::{ConnectRequest, ConnectResponse, PASSWORD_LEN};
 pub use create_mode::{CreateMode, CreateModeError, MAX_TTL};
 pub use error_code::ErrorCode;

@@ -110,7 +110,7 @@ fn create(path: &str, data: &'static [u8]) -> CreateRequest {
     CreateRequest {
         path: path.into(),
         data: Bytes::from_static(data),
-        acl: open_acl_unsafe(),
+        acl: Acl::open_unsafe(),
         flags: CreateMode::Persistent,
     }
 }

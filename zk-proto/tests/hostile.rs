@@ -486,7 +486,7 @@ fn unknown_enum_values_decode_to_unknown() {
     let mut req = CreateRequest {
         path: "/a".into(),
         data: Bytes::new(),
-        acl: open_acl_unsafe(),
+        acl: Acl::open_unsafe(),
         flags: CreateMode::Persistent,
     }
     .to_vec();

@@ -112,7 +112,7 @@ fn get_data_and_create_request_frames() {
     let req = WireRequest::create(
         "/a",
         "x",
-        open_acl_unsafe(),
+        Acl::open_unsafe(),
         CreateMode::Persistent,
         None,
         false,
@@ -376,7 +376,7 @@ fn create_modes_and_ttl_rules() {
     let r = WireRequest::create(
         "/t",
         "",
-        open_acl_unsafe(),
+        Acl::open_unsafe(),
         PersistentWithTtl,
         Some(5000),
         false,
@@ -385,15 +385,15 @@ fn create_modes_and_ttl_rules() {
     assert!(
         matches!(&r, WireRequest::CreateTtl(c) if c.ttl == 5000 && c.flags == PersistentWithTtl)
     );
-    let r = WireRequest::create("/c", "", open_acl_unsafe(), Container, None, false).unwrap();
+    let r = WireRequest::create("/c", "", Acl::open_unsafe(), Container, None, false).unwrap();
     assert_eq!(r.op_code(), OpCode::CreateContainer);
-    let r = WireRequest::create("/e", "", open_acl_unsafe(), Ephemeral, None, true).unwrap();
+    let r = WireRequest::create("/e", "", Acl::open_unsafe(), Ephemeral, None, true).unwrap();
     assert_eq!(r.op_code(), OpCode::Create2);
-    assert!(WireRequest::create("/e", "", open_acl_unsafe(), Ephemeral, Some(1), true).is_err());
+    assert!(WireRequest::create("/e", "", Acl::open_unsafe(), Ephemeral, Some(1), true).is_err());
     let op = MultiOp::create(
         "/m",
         "",
-        open_acl_unsafe(),
+        Acl::open_unsafe(),
         PersistentSequential,
         None,
         true,
@@ -414,15 +414,15 @@ fn perms_and_acls() {
     assert_eq!(!Perms::READ, Perms(30));
     assert_eq!(Perms::ALL.to_string(), "cdrwa");
     assert_eq!(
-        open_acl_unsafe(),
+        Acl::open_unsafe(),
         vec![Acl::new(Perms::ALL, Id::new("world", "anyone"))]
     );
     assert_eq!(
-        creator_all_acl(),
+        Acl::creator_all(),
         vec![Acl::new(Perms::ALL, Id::new("auth", ""))]
     );
     assert_eq!(
-        read_acl_unsafe(),
+        Acl::read_unsafe(),
         vec![Acl::new(Perms::READ, Id::new("world", "anyone"))]
     );
 }

@@ -95,7 +95,7 @@ pub enum SubmitError {
     #[error("invalid create: {0}")]
     InvalidCreate(zk_proto::CreateModeError),
     /// An empty ACL list (the server would answer INVALIDACL).
-    #[error("ACL list is empty: pass at least one entry, e.g. zk_proto::open_acl_unsafe()")]
+    #[error("ACL list is empty: pass at least one entry, e.g. zk_proto::Acl::open_unsafe()")]
     EmptyAcl,
     /// A read sub-op in multi, or a write sub-op in multiRead.
     #[error(

@@ -207,7 +207,7 @@ impl Request {
         Request::Create {
             path: path.into(),
             data: data.into(),
-            acl: zk_proto::open_acl_unsafe(),
+            acl: zk_proto::Acl::open_unsafe(),
             mode,
             ttl: None,
             with_stat: false,

@@ -201,7 +201,7 @@ fn a_sequential_create_at_the_root_creates_a_child_of_the_chroot() {
     let op = zk_proto::MultiOp::create(
         "/",
         Bytes::new(),
-        zk_proto::open_acl_unsafe(),
+        zk_proto::Acl::open_unsafe(),
         CreateMode::EphemeralSequential,
         None,
         false,

@@ -22,7 +22,7 @@ type OpCase = (
 fn every_op_is_encoded_and_its_result_typed() {
     use zk_proto::WireResponse as R;
     let mut h = connected("a/ch");
-    let acl = zk_proto::open_acl_unsafe();
+    let acl = zk_proto::Acl::open_unsafe();
     let cases: Vec<OpCase> = vec![
         (
             Request::delete("/d", 3),

@@ -61,7 +61,7 @@ fn create_uses_the_op_code_of_its_mode() {
     let mk = |mode, ttl, with_stat| Request::Create {
         path: "/n".into(),
         data: Bytes::new(),
-        acl: zk_proto::open_acl_unsafe(),
+        acl: zk_proto::Acl::open_unsafe(),
         mode,
         ttl,
         with_stat,
@@ -113,7 +113,7 @@ fn multi_has_typed_results_and_never_a_standalone_check() {
         zk_proto::MultiOp::create(
             "/p",
             Bytes::new(),
-            zk_proto::open_acl_unsafe(),
+            zk_proto::Acl::open_unsafe(),
             CreateMode::Persistent,
             None,
             false,

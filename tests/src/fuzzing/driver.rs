@@ -664,10 +664,10 @@ fn modes() -> Vec<CreateMode> {
 
 fn acl(input: &mut Input) -> Option<Vec<Acl>> {
     Some(match input.u8()? % 4 {
-        0 => zk_proto::open_acl_unsafe(),
+        0 => zk_proto::Acl::open_unsafe(),
         1 => Vec::new(),
-        2 => zk_proto::creator_all_acl(),
-        _ => zk_proto::read_acl_unsafe(),
+        2 => zk_proto::Acl::creator_all(),
+        _ => zk_proto::Acl::read_unsafe(),
     })
 }
 

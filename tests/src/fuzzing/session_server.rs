@@ -262,7 +262,7 @@ pub(crate) fn ok_response(request: &zk_proto::WireRequest, zxid: i64) -> Option<
         }),
         Q::SetData(_) => WireResponse::SetData(zk_proto::SetDataResponse { stat: stat(zxid) }),
         Q::GetAcl(_) => WireResponse::GetAcl(GetAclResponse {
-            acl: zk_proto::open_acl_unsafe(),
+            acl: zk_proto::Acl::open_unsafe(),
             stat: stat(zxid),
         }),
         Q::SetAcl(_) => WireResponse::SetAcl(zk_proto::SetAclResponse { stat: stat(zxid) }),

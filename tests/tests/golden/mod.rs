@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use zk_proto::{
-    AuthPacket, CheckVersionRequest, ConnectRequest, ConnectResponse, CreateMode, CreateRequest,
-    Decode, DeleteRequest, Encode, ExistsRequest, GetChildren2Request, GetDataRequest, MultiOp,
-    MultiRequest, OpCode, SetDataRequest, WireRequest, decode_notification, decode_reply,
-    encode_frame, open_acl_unsafe, xid,
+    Acl, AuthPacket, CheckVersionRequest, ConnectRequest, ConnectResponse, CreateMode,
+    CreateRequest, Decode, DeleteRequest, Encode, ExistsRequest, GetChildren2Request,
+    GetDataRequest, MultiOp, MultiRequest, OpCode, SetDataRequest, WireRequest,
+    decode_notification, decode_reply, encode_frame, xid,
 };
 
 /// Bounds every read and write, so a server that stays silent fails the test instead of
@@ -176,7 +176,7 @@ fn create(path: &str, data: &'static [u8]) -> CreateRequest {
     CreateRequest {
         path: path.into(),
         data: Bytes::from_static(data),
-        acl: open_acl_unsafe(),
+        acl: Acl::open_unsafe(),
         flags: CreateMode::Persistent,
     }
 }

@@ -133,7 +133,7 @@ fn create_request(path: String, data: Bytes) -> Request {
     Request::Create {
         path,
         data,
-        acl: zk_proto::open_acl_unsafe(),
+        acl: zk_proto::Acl::open_unsafe(),
         mode: CreateMode::Persistent,
         ttl: None,
         with_stat: false,
