@@ -3,6 +3,7 @@
 mod common;
 
 use std::time::Duration;
+use zk_blocking::Version;
 
 use common::{connect, options, queued_events, states, until_state};
 use zk_blocking::{
@@ -84,7 +85,10 @@ fn no_auth_on_a_protected_node_leaves_the_session_working() {
     let mut zk = connect(&server.connect_string(), options(TIMEOUT));
     let session = zk.session_id();
     assert_eq!(zk.get_data("/bob-only"), Err(Error::NoAuth));
-    assert_eq!(zk.set_data("/bob-only", "mine", -1), Err(Error::NoAuth));
+    assert_eq!(
+        zk.set_data("/bob-only", "mine", Version::Any),
+        Err(Error::NoAuth)
+    );
     assert_eq!(zk.get_children("/bob-only"), Err(Error::NoAuth));
     // Nothing else happened to the session, and it still works.
     assert_eq!(zk.state(), SessionState::Connected);

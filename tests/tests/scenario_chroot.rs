@@ -4,6 +4,7 @@
 mod common;
 
 use std::time::Duration;
+use zk_blocking::Version;
 
 use common::{connect, next_watch, options, queued_events, states, until_state};
 use zk_blocking::{
@@ -49,14 +50,15 @@ fn every_op_of_a_chrooted_client_works_under_its_chroot() {
     assert_eq!(zk.exists("/").unwrap(), Some(root_stat));
     assert_eq!(zk.exists("/a").unwrap().unwrap().data_length, 1);
     assert_eq!(zk.get_data("/b").unwrap().0, "22");
-    let stat = zk.set_data("/a", "one", 0).unwrap();
+    let stat = zk.set_data("/a", "one", Version::Exact(0)).unwrap();
     assert_eq!(
         root.get_data("/chroot-ops/a").unwrap(),
         ("one".into(), stat)
     );
     let (acl, _) = zk.get_acl("/a").unwrap();
     assert_eq!(acl, zk_proto::Acl::open_unsafe());
-    zk.set_acl("/a", zk_proto::Acl::read_unsafe(), -1).unwrap();
+    zk.set_acl("/a", zk_proto::Acl::read_unsafe(), Version::Any)
+        .unwrap();
     assert_eq!(
         root.get_acl("/chroot-ops/a").unwrap().0,
         zk_proto::Acl::read_unsafe()
@@ -76,7 +78,7 @@ fn every_op_of_a_chrooted_client_works_under_its_chroot() {
     assert_eq!(reads.len(), 2);
     assert!(matches!(&reads[0], Ok(ReadResult::Data { data, .. }) if data == "22"));
     assert!(matches!(&reads[1], Ok(ReadResult::Children(c)) if c.len() == 4));
-    zk.delete("/b", -1).unwrap();
+    zk.delete("/b", Version::Any).unwrap();
     assert_eq!(root.exists("/chroot-ops/b").unwrap(), None);
     // Nothing outside the chroot is reachable by a client path.
     assert_eq!(zk.get_data("/chroot-ops"), Err(Error::NoNode));
@@ -95,14 +97,12 @@ fn multi_results_of_a_chrooted_client_carry_client_paths() {
                 .create_with(
                     "/m/with-stat",
                     "x",
-                    zk_proto::Acl::open_unsafe(),
-                    CreateMode::Persistent,
-                    None,
+                    &CreateOptions::new(CreateMode::Persistent),
                     true,
                 )
-                .set_data("/m", "data", -1)
-                .check("/m", 1)
-                .delete("/m/with-stat", -1),
+                .set_data("/m", "data", Version::Any)
+                .check("/m", Version::Exact(1))
+                .delete("/m/with-stat", Version::Any),
         )
         .unwrap();
     assert_eq!(results.len(), 6);
@@ -136,7 +136,7 @@ fn watch_events_of_a_chrooted_client_carry_client_paths() {
         .add_watch("/w", AddWatchMode::PersistentRecursive)
         .unwrap();
 
-    root.set_data("/chroot-watch/w", "x", -1).unwrap();
+    root.set_data("/chroot-watch/w", "x", Version::Any).unwrap();
     let e = next_watch(&mut zk);
     assert_eq!(
         (e.event_type, e.path.as_str()),
@@ -183,7 +183,8 @@ fn a_chrooted_client_keeps_its_chroot_and_watches_across_a_reconnect() {
     // Cut the connection and change the node before the client notices: only the
     // re-registration (with the chroot prepended) can tell it.
     proxy.close_all();
-    root.set_data("/chroot-reconnect/r", "v2", -1).unwrap();
+    root.set_data("/chroot-reconnect/r", "v2", Version::Any)
+        .unwrap();
     let events = until_state(&mut zk, KeeperState::SyncConnected);
     assert_eq!(
         states(&events),

@@ -4,6 +4,7 @@
 mod common;
 
 use std::time::Duration;
+use zk_blocking::Version;
 
 use common::{PATIENCE, barrier, connect, fast_server, options, queued_events};
 use zk_blocking::{AddWatchMode, CreateMode, Error, Event, EventType};
@@ -29,7 +30,7 @@ fn a_watching_call_that_timed_out_leaves_no_watch() {
     barrier(&mut zk);
     assert_eq!(zk.session().watches().count(), 0, "no watch was registered");
 
-    zk.set_data("/gave-up", "changed", -1).unwrap();
+    zk.set_data("/gave-up", "changed", Version::Any).unwrap();
     barrier(&mut zk);
     assert_eq!(queued_events(&mut zk), [], "the change fired nothing here");
     assert_eq!(
@@ -51,7 +52,9 @@ fn events_left_unread_stop_at_max_queued_events_and_one_overflow_counts_the_rest
 
     for change in 1..=CHANGES {
         let value = change.to_string();
-        writer.set_data("/unread", value.clone(), -1).unwrap();
+        writer
+            .set_data("/unread", value.clone(), Version::Any)
+            .unwrap();
         // The busy client makes calls but never reads its events; its calls are
         // still answered, each after the notification of the change before it.
         assert_eq!(busy.get_data("/unread").unwrap().0, value);

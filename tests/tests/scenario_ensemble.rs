@@ -4,6 +4,7 @@
 mod common;
 
 use std::time::{Duration, Instant};
+use zk_blocking::Version;
 
 use common::{
     PATIENCE, barrier, connect, events_until, member_holding, next_watch, options, states,
@@ -69,7 +70,7 @@ fn killing_the_member_moves_the_session_to_another_with_its_ephemerals_and_watch
 
     // Both watches were re-registered on the new member.
     let mut other = connect_on_leader(&ensemble);
-    other.set_data("/kept", "changed", -1).unwrap();
+    other.set_data("/kept", "changed", Version::Any).unwrap();
     let e = next_watch(&mut zk);
     assert_eq!(
         (e.event_type, e.path.as_str()),
@@ -101,7 +102,7 @@ fn a_change_made_while_disconnected_fires_the_watch_after_the_reconnect() {
     // The client does not pump meanwhile, so it learns of the change only from the
     // server's re-check of its watches (SetWatches with its last zxid).
     ensemble.member_mut(on).kill().unwrap();
-    other.set_data("/while-away", "v2", -1).unwrap();
+    other.set_data("/while-away", "v2", Version::Any).unwrap();
     let events = events_until(&mut zk, |e| matches!(e, Event::Watch(_)));
     assert_eq!(events.len(), 3, "{events:?}");
     assert_eq!(

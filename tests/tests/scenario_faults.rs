@@ -4,6 +4,7 @@
 mod common;
 
 use std::time::Duration;
+use zk_blocking::Version;
 
 use common::{
     PATIENCE, connect, eventually, fast_server, options, queued_events, states, until_state,
@@ -141,7 +142,9 @@ fn one_byte_slices_both_ways_change_nothing() {
     );
     let (data, stat, watch) = zk.get_data_watch("/sliced").unwrap();
     assert_eq!((&data[..], stat.version), (&b"first"[..], 0));
-    other.set_data("/sliced", "second", 0).unwrap();
+    other
+        .set_data("/sliced", "second", Version::Exact(0))
+        .unwrap();
     let (data, stat) = zk.get_data("/sliced").unwrap();
     assert_eq!((&data[..], stat.version), (&b"second"[..], 1));
     let results = zk
@@ -274,7 +277,7 @@ fn a_delay_well_below_the_read_timeout_changes_nothing() {
     let (_, _, watch) = zk.get_data_watch("/delayed").unwrap();
     // Pipelined through the delay: replies in order, the watch event before the reply
     // that followed it.
-    other.set_data("/delayed", "2", -1).unwrap();
+    other.set_data("/delayed", "2", Version::Any).unwrap();
     let ids: Vec<_> = (0..20)
         .map(|_| zk.submit(Request::get_data("/delayed", false)).unwrap())
         .collect();

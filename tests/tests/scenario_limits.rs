@@ -4,6 +4,7 @@
 mod common;
 
 use std::time::Duration;
+use zk_blocking::Version;
 
 use common::{connect, fast_server, options, states, until_state};
 use zk_blocking::{CreateMode, Error, KeeperState, SessionState};
@@ -29,7 +30,8 @@ fn a_one_mebibyte_payload_round_trips_when_both_limits_allow_it() {
     assert!(data == payload, "the payload came back changed");
 
     let reversed: Vec<u8> = payload.iter().rev().copied().collect();
-    zk.set_data("/big", reversed.clone(), 0).unwrap();
+    zk.set_data("/big", reversed.clone(), Version::Exact(0))
+        .unwrap();
     let (data, stat) = zk.get_data("/big").unwrap();
     assert_eq!(stat.version, 1);
     assert!(data == reversed, "the new payload came back changed");

@@ -3,6 +3,7 @@
 mod common;
 
 use std::time::Duration;
+use zk_blocking::Version;
 
 use common::{connect, options};
 use zk_blocking::{
@@ -18,7 +19,7 @@ fn failing_transaction() -> Transaction {
     Transaction::new()
         .create("/tx-first", "", CreateMode::Persistent)
         .create("/tx-missing-parent/child", "", CreateMode::Persistent)
-        .set_data("/tx-existing", "changed", -1)
+        .set_data("/tx-existing", "changed", Version::Any)
 }
 
 #[test]
@@ -55,7 +56,7 @@ fn a_failing_op_applies_nothing_and_each_op_reports_its_error() {
         .multi(
             Transaction::new()
                 .create("/tx-first", "", CreateMode::Persistent)
-                .set_data("/tx-existing", "changed", 0),
+                .set_data("/tx-existing", "changed", Version::Exact(0)),
         )
         .unwrap();
     assert!(matches!(

@@ -4,6 +4,7 @@ mod common;
 
 use std::sync::OnceLock;
 use std::time::Duration;
+use zk_blocking::Version;
 
 use common::{connect, fast_server, next_watch, options, queued_events};
 use zk_blocking::{CreateMode, CreateOptions, Error, EventType, SessionState};
@@ -85,7 +86,7 @@ fn a_container_is_removed_after_its_last_child_goes() {
         .unwrap();
     let (stat, watch) = zk.exists_watch("/container").unwrap();
     assert_eq!(stat.unwrap().ephemeral_owner, 0, "containers show no owner");
-    zk.delete("/container/child", -1).unwrap();
+    zk.delete("/container/child", Version::Any).unwrap();
     let e = next_watch(&mut zk);
     assert_eq!(
         (e.event_type, e.path.as_str()),
@@ -103,7 +104,7 @@ fn a_ttl_node_is_removed_once_its_ttl_passes_unmodified() {
         .create_with_stat(
             "/ttl",
             "short-lived",
-            &CreateOptions::new(CreateMode::PersistentWithTtl).ttl(500),
+            &CreateOptions::new(CreateMode::PersistentWithTtl).ttl(Duration::from_millis(500)),
         )
         .unwrap();
     assert_eq!(path, "/ttl");
@@ -126,7 +127,7 @@ fn a_ttl_node_on_a_server_without_extended_types_fails_clearly_with_unimplemente
         .create_with(
             "/ttl-refused",
             "",
-            &CreateOptions::new(CreateMode::PersistentWithTtl).ttl(60_000),
+            &CreateOptions::new(CreateMode::PersistentWithTtl).ttl(Duration::from_millis(60_000)),
         )
         .unwrap_err();
     assert_eq!(err, Error::Unimplemented);

@@ -4,6 +4,7 @@
 mod common;
 
 use std::time::Duration;
+use zk_blocking::Version;
 
 use common::{PATIENCE, events_until_within, eventually, options, queued_events, states};
 use zk_blocking::{Client, CreateMode, Error, Event, KeeperState, SessionState};
@@ -58,8 +59,11 @@ fn a_minority_member_serves_reads_read_only_until_quorum_returns() {
         zk.create("/ro-write", "", CreateMode::Persistent),
         Err(Error::NotReadOnly)
     );
-    assert_eq!(zk.set_data("/ro-data", "x", -1), Err(Error::NotReadOnly));
-    assert_eq!(zk.delete("/ro-data", -1), Err(Error::NotReadOnly));
+    assert_eq!(
+        zk.set_data("/ro-data", "x", Version::Any),
+        Err(Error::NotReadOnly)
+    );
+    assert_eq!(zk.delete("/ro-data", Version::Any), Err(Error::NotReadOnly));
     assert_eq!(zk.state(), SessionState::ConnectedReadOnly);
     assert!(queued_events(&mut zk).is_empty());
 

@@ -5,6 +5,7 @@ mod common;
 
 use std::sync::OnceLock;
 use std::time::Duration;
+use zk_blocking::Version;
 
 use common::{
     barrier, connect, fast_server, next_watch, options, queued_events, states, until_state,
@@ -97,7 +98,7 @@ fn persistent_watches_survive_a_reconnect_without_catch_up_events() {
     assert!(queued_events(&mut zk).is_empty());
 
     // Both are registered on the new connection.
-    other.set_data("/pw", "x", -1).unwrap();
+    other.set_data("/pw", "x", Version::Any).unwrap();
     let e = next_watch(&mut zk);
     assert_eq!(
         (e.event_type, e.path.as_str()),
@@ -105,7 +106,7 @@ fn persistent_watches_survive_a_reconnect_without_catch_up_events() {
     );
     assert_eq!(e.watches.len(), 2);
     assert!(e.fired(persistent) && e.fired(recursive));
-    other.set_data("/pw/missed", "y", -1).unwrap();
+    other.set_data("/pw/missed", "y", Version::Any).unwrap();
     let e = next_watch(&mut zk);
     assert_eq!(
         (e.event_type, e.path.as_str()),
@@ -253,12 +254,16 @@ fn requests_still_unwritten_when_the_connection_drops_are_sent_on_the_next_one()
     // a cheap BADVERSION for the server; the last one applies.
     let mut ids: Vec<_> = (0..79)
         .map(|_| {
-            zk.submit(Request::set_data("/backed-up", chunk.clone(), 12345))
-                .unwrap()
+            zk.submit(Request::set_data(
+                "/backed-up",
+                chunk.clone(),
+                Version::Exact(12345),
+            ))
+            .unwrap()
         })
         .collect();
     ids.push(
-        zk.submit(Request::set_data("/backed-up", "last", -1))
+        zk.submit(Request::set_data("/backed-up", "last", Version::Any))
             .unwrap(),
     );
     zk.flush(); // writes until the buffers are full (bounded by the ping deadline)

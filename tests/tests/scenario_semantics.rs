@@ -13,6 +13,7 @@
 mod common;
 
 use std::time::Duration;
+use zk_blocking::Version;
 
 use common::{
     PATIENCE, barrier, connect, fast_server, options, queued_events, states, until_state,
@@ -183,7 +184,7 @@ fn a_sequential_create_at_the_chroot_root_inside_multi_creates_a_child_of_the_ch
 fn deleting_the_chroot_root_is_refused_and_the_chroot_stays() {
     let chroot = "app-delete-root";
     let (mut root, mut zk) = chrooted(chroot, None);
-    let result = zk.delete("/", -1);
+    let result = zk.delete("/", Version::Any);
     assert!(
         result.is_err(),
         "delete(\"/\") under /{chroot} must be refused, got {result:?}"
@@ -200,7 +201,7 @@ fn deleting_the_chroot_root_is_refused_and_the_chroot_stays() {
 fn deleting_the_chroot_root_inside_multi_is_refused_and_the_chroot_stays() {
     let chroot = "app-multi-delete-root";
     let (mut root, mut zk) = chrooted(chroot, None);
-    let result = zk.multi(Transaction::new().delete("/", -1));
+    let result = zk.multi(Transaction::new().delete("/", Version::Any));
     let still_there = root.exists(&format!("/{chroot}")).unwrap().is_some();
     assert!(
         result.is_err() && still_there,
@@ -252,7 +253,7 @@ fn node_deleted_while_disconnected(chroot: Option<&str>) -> DeletedWhileAway {
     proxy.set_on_accept(OnAccept::Reset);
     proxy.close_all();
     let mut events = until_state(&mut zk, KeeperState::Disconnected);
-    other.delete(&server_path, -1).unwrap();
+    other.delete(&server_path, Version::Any).unwrap();
     proxy.set_on_accept(OnAccept::Forward);
     events.extend(until_state(&mut zk, KeeperState::SyncConnected));
     events.extend(events_after_round_trips(&mut zk, 3));
@@ -316,7 +317,7 @@ fn a_persistent_watch_removed_by_handle_no_longer_fires_and_leaves_the_server() 
         "after remove_watch(handle) the server still holds the watch (wchc lists {held:?})"
     );
 
-    other.set_data(path, "changed", -1).unwrap();
+    other.set_data(path, "changed", Version::Any).unwrap();
     other
         .create(&format!("{path}/kid"), "", CreateMode::Persistent)
         .unwrap();
@@ -360,7 +361,7 @@ fn a_watching_call_that_timed_out_leaves_no_watch() {
     );
 
     let mut other = root_client(&server);
-    other.set_data(path, "v2", -1).unwrap();
+    other.set_data(path, "v2", Version::Any).unwrap();
     let events = events_after_round_trips(&mut zk, 2);
     assert!(
         node_events(&events).is_empty(),
@@ -457,7 +458,7 @@ fn a_watch_removed_locally_while_disconnected_is_gone_at_once_and_not_restored()
         "the reconnect re-armed the locally removed watch on the server (wchc lists {held:?})"
     );
 
-    other.set_data(path, "changed", -1).unwrap();
+    other.set_data(path, "changed", Version::Any).unwrap();
     let events = events_after_round_trips(&mut zk, 2);
     assert!(
         node_events(&events).is_empty(),
@@ -494,7 +495,7 @@ fn removing_a_watch_that_already_fired_fails_with_no_watcher() {
 
     // The notification reaches zk's socket; the blocking client reads it only during
     // its next call, so the watch still looks registered until then.
-    other.set_data(path, "changed", -1).unwrap();
+    other.set_data(path, "changed", Version::Any).unwrap();
     std::thread::sleep(Duration::from_millis(200));
     let result = zk.remove_watch(watch);
     assert_eq!(
@@ -531,7 +532,7 @@ fn removing_a_watch_that_already_fired_fails_with_no_watcher_while_the_server_ho
     let (_, _, once) = zk.get_data_watch(path).unwrap();
     let persistent = zk.add_watch(path, AddWatchMode::Persistent).unwrap();
 
-    other.set_data(path, "changed", -1).unwrap();
+    other.set_data(path, "changed", Version::Any).unwrap();
     std::thread::sleep(Duration::from_millis(200));
     let result = zk.remove_watch(once);
     assert_eq!(

@@ -7,6 +7,7 @@
 mod common;
 
 use std::time::Duration;
+use zk_blocking::Version;
 
 use common::{barrier, connect, next_watch, options, queued_events, states, until_state};
 use zk_blocking::{
@@ -42,7 +43,9 @@ fn a_watch_event_arrives_before_the_reply_of_a_later_request() {
     zk.create("/before-reply", "old", CreateMode::Persistent)
         .unwrap();
     let (_, _, watch) = zk.get_data_watch("/before-reply").unwrap();
-    other.set_data("/before-reply", "new", -1).unwrap();
+    other
+        .set_data("/before-reply", "new", Version::Any)
+        .unwrap();
 
     // The read that follows the change returns the new data, and by then the event is
     // already queued: the notification came first on the wire.
@@ -69,9 +72,9 @@ fn a_one_shot_watch_fires_once() {
     zk.create("/one-shot", "", CreateMode::Persistent).unwrap();
     let (_, _, watch) = zk.get_data_watch("/one-shot").unwrap();
     assert_eq!(watch.kind(), WatchKind::Data);
-    other.set_data("/one-shot", "1", -1).unwrap();
-    other.set_data("/one-shot", "2", -1).unwrap();
-    other.delete("/one-shot", -1).unwrap();
+    other.set_data("/one-shot", "1", Version::Any).unwrap();
+    other.set_data("/one-shot", "2", Version::Any).unwrap();
+    other.delete("/one-shot", Version::Any).unwrap();
     barrier(&mut zk);
     let events = queued_events(&mut zk);
     match events.as_slice() {
@@ -114,13 +117,15 @@ fn a_persistent_watch_fires_for_data_and_children_and_stays() {
         .add_watch("/persistent", AddWatchMode::Persistent)
         .unwrap();
     assert_eq!(watch.kind(), WatchKind::Persistent);
-    other.set_data("/persistent", "1", -1).unwrap();
+    other.set_data("/persistent", "1", Version::Any).unwrap();
     other
         .create("/persistent/kid", "", CreateMode::Persistent)
         .unwrap();
-    other.set_data("/persistent/kid", "x", -1).unwrap(); // not watched
-    other.set_data("/persistent", "2", -1).unwrap();
-    other.delete("/persistent/kid", -1).unwrap();
+    other
+        .set_data("/persistent/kid", "x", Version::Any)
+        .unwrap(); // not watched
+    other.set_data("/persistent", "2", Version::Any).unwrap();
+    other.delete("/persistent/kid", Version::Any).unwrap();
     barrier(&mut zk);
     let events = queued_events(&mut zk);
     let summary: Vec<(EventType, &str, bool)> = events
@@ -156,7 +161,7 @@ fn add_watch_on_a_missing_node_succeeds_and_fires_when_it_is_created() {
     other
         .create("/not-yet-there", "", CreateMode::Persistent)
         .unwrap();
-    other.delete("/not-yet-there", -1).unwrap();
+    other.delete("/not-yet-there", Version::Any).unwrap();
     barrier(&mut zk);
     let events = queued_events(&mut zk);
     let summary: Vec<(EventType, &str, bool)> = events
@@ -190,9 +195,9 @@ fn a_recursive_watch_covers_descendants_without_child_events() {
     other
         .create("/recursive/a/b", "", CreateMode::Persistent)
         .unwrap();
-    other.set_data("/recursive/a/b", "x", -1).unwrap();
-    other.delete("/recursive/a/b", -1).unwrap();
-    other.set_data("/recursive", "y", -1).unwrap();
+    other.set_data("/recursive/a/b", "x", Version::Any).unwrap();
+    other.delete("/recursive/a/b", Version::Any).unwrap();
+    other.set_data("/recursive", "y", Version::Any).unwrap();
     barrier(&mut zk);
     let events = queued_events(&mut zk);
     assert!(
@@ -257,7 +262,7 @@ fn removed_watches_report_their_removal_and_never_fire() {
     other
         .create("/removed/kid", "", CreateMode::Persistent)
         .unwrap();
-    other.set_data("/removed", "x", -1).unwrap();
+    other.set_data("/removed", "x", Version::Any).unwrap();
     barrier(&mut zk);
     let fired = queued_events(&mut zk);
     match fired.as_slice() {
@@ -304,7 +309,7 @@ fn watches_removed_locally_while_disconnected_are_not_restored() {
 
     proxy.set_on_accept(OnAccept::Forward);
     until_state(&mut zk, KeeperState::SyncConnected);
-    other.set_data("/local-removal", "x", -1).unwrap();
+    other.set_data("/local-removal", "x", Version::Any).unwrap();
     other
         .create("/local-removal/kid", "", CreateMode::Persistent)
         .unwrap();
@@ -325,7 +330,7 @@ fn one_delete_fires_every_one_shot_watch_on_the_node_in_one_event() {
     let (_, _, data) = zk.get_data_watch("/doomed").unwrap();
     let (_, exists) = zk.exists_watch("/doomed").unwrap();
     let (_, child) = zk.get_children_watch("/doomed").unwrap();
-    other.delete("/doomed", -1).unwrap();
+    other.delete("/doomed", Version::Any).unwrap();
     barrier(&mut zk);
     let events = queued_events(&mut zk);
     match events.as_slice() {
@@ -409,8 +414,8 @@ fn a_persistent_and_a_one_shot_watch_on_one_node_fire_together_once() {
     // (the client cannot see that; fixed in later servers).
     let (_, _, once) = zk.get_data_watch("/both").unwrap();
     let persistent = zk.add_watch("/both", AddWatchMode::Persistent).unwrap();
-    other.set_data("/both", "1", -1).unwrap();
-    other.set_data("/both", "2", -1).unwrap();
+    other.set_data("/both", "1", Version::Any).unwrap();
+    other.set_data("/both", "2", Version::Any).unwrap();
     barrier(&mut zk);
     let events = queued_events(&mut zk);
     let fired: Vec<_> = events
@@ -463,7 +468,7 @@ fn removing_every_watch_of_a_node_also_removes_its_persistent_watch() {
     );
     assert!(zk.check_watches("/remove-all", WatcherType::Any).is_empty());
     // The server agrees: nothing fires any more.
-    other.set_data("/remove-all", "x", -1).unwrap();
+    other.set_data("/remove-all", "x", Version::Any).unwrap();
     other
         .create("/remove-all/kid", "", CreateMode::Persistent)
         .unwrap();

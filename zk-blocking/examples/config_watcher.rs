@@ -9,6 +9,7 @@
 
 use std::error::Error as StdError;
 use std::time::{Duration, Instant};
+use zk_blocking::Version;
 
 use zk_blocking::{
     Bytes, Client, CreateMode, Error, Event, EventType, KeeperState, Options, WatchHandle,
@@ -111,7 +112,7 @@ impl ConfigWatcher {
 /// harmless).
 fn publish(writer: &mut Client, path: &str, value: &str) -> Result<(), Error> {
     loop {
-        match writer.set_data(path, value.to_string(), -1) {
+        match writer.set_data(path, value.to_string(), Version::Any) {
             Err(Error::ConnectionLoss) => continue,
             other => return other.map(|_| ()),
         }

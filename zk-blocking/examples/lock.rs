@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
+use zk_blocking::Version;
 
 use zk_blocking::{Client, CreateMode, Error, Event, Options};
 
@@ -93,7 +94,7 @@ impl<'a> Lock<'a> {
     /// Releases the lock (deletes this contender's node).
     pub fn release(&mut self) -> Result<(), Error> {
         if let Some(node) = self.node.take() {
-            match self.client.delete(&node, -1) {
+            match self.client.delete(&node, Version::Any) {
                 Ok(()) | Err(Error::NoNode) => {}
                 Err(e) => return Err(e),
             }
@@ -130,7 +131,7 @@ pub fn run(connect_string: &str, workers: usize, rounds: usize) -> Result<u64, B
                     let value: u64 = String::from_utf8_lossy(&data).parse().unwrap_or(0);
                     thread::sleep(Duration::from_millis(2)); // widen the race window
                     lock.client
-                        .set_data(&counter, (value + 1).to_string(), -1)?;
+                        .set_data(&counter, (value + 1).to_string(), Version::Any)?;
                     inside.store(false, Ordering::SeqCst);
                     lock.release()?;
                 }

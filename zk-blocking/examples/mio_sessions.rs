@@ -10,6 +10,7 @@
 
 use std::error::Error;
 use std::time::{Duration, Instant};
+use zk_blocking::Version;
 
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
@@ -116,7 +117,7 @@ pub fn run(connect_string: &str, count: usize) -> Result<Vec<i64>, Box<dyn Error
             phase = Phase::Watching;
         } else if phase == Phase::Watching && all_replied(2) {
             for (i, d) in drivers.iter_mut().enumerate() {
-                d.submit(Request::set_data(node(i), "1", -1))?;
+                d.submit(Request::set_data(node(i), "1", Version::Any))?;
             }
             phase = Phase::Changing;
         } else if phase == Phase::Changing && all_replied(3) && saw_neighbour.iter().all(|s| *s) {

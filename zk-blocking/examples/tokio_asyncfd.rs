@@ -9,6 +9,7 @@
 use std::error::Error;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
+use zk_blocking::Version;
 
 use tokio::io::unix::AsyncFd;
 use zk_blocking::zk_session::{ConnId, Event};
@@ -92,7 +93,7 @@ async fn session(connect_string: &str, name: &str) -> Result<i64, Box<dyn Error>
             Event::Reply { id, result, .. } => {
                 result.map_err(|e| format!("{name}: {e}"))?;
                 if id == watch {
-                    set = Some(d.submit(Request::set_data(&path, "1", -1))?);
+                    set = Some(d.submit(Request::set_data(&path, "1", Version::Any))?);
                 } else if Some(id) == set {
                     assert!(saw_watch, "the notification comes before the reply");
                     return Ok(true);

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use zk_proto::{Acl, AddWatchMode, ClientInfo, Stat};
 use zk_session::{
-    ConnId, DisconnectCause, EventQueue, Request, RequestId, Response, Session, SessionCredentials,
-    SessionState, Transport, WatcherType,
+    ConnId, DisconnectCause, EventQueue, IntoData, Request, RequestId, Response, Session,
+    SessionCredentials, SessionState, Transport, Version, WatcherType,
 };
 
 use crate::create::CreateOptions;
@@ -314,7 +314,7 @@ impl Client {
     pub fn create(
         &mut self,
         path: &str,
-        data: impl Into<Bytes>,
+        data: impl IntoData,
         mode: zk_proto::CreateMode,
     ) -> Result<String> {
         self.create_with(path, data, &CreateOptions::new(mode))
@@ -324,10 +324,10 @@ impl Client {
     pub fn create_with(
         &mut self,
         path: &str,
-        data: impl Into<Bytes>,
+        data: impl IntoData,
         options: &CreateOptions,
     ) -> Result<String> {
-        match self.call(create_request(path, data.into(), options, false))? {
+        match self.call(create_request(path, data.into_data(), options, false))? {
             Response::Create { path, .. } => Ok(path),
             other => Err(unexpected(other)),
         }
@@ -337,10 +337,10 @@ impl Client {
     pub fn create_with_stat(
         &mut self,
         path: &str,
-        data: impl Into<Bytes>,
+        data: impl IntoData,
         options: &CreateOptions,
     ) -> Result<(String, Stat)> {
-        match self.call(create_request(path, data.into(), options, true))? {
+        match self.call(create_request(path, data.into_data(), options, true))? {
             Response::Create {
                 path,
                 stat: Some(stat),
@@ -349,8 +349,8 @@ impl Client {
         }
     }
 
-    /// Deletes `path` if its version is `version` (-1: any).
-    pub fn delete(&mut self, path: &str, version: i32) -> Result<()> {
+    /// Deletes `path` if its version is `version`.
+    pub fn delete(&mut self, path: &str, version: Version) -> Result<()> {
         match self.call(Request::delete(path, version))? {
             Response::Delete => Ok(()),
             other => Err(unexpected(other)),
@@ -390,8 +390,8 @@ impl Client {
         }
     }
 
-    /// Sets `path`'s data if its version is `version` (-1: any); returns the new Stat.
-    pub fn set_data(&mut self, path: &str, data: impl Into<Bytes>, version: i32) -> Result<Stat> {
+    /// Sets `path`'s data if its version is `version`; returns the new Stat.
+    pub fn set_data(&mut self, path: &str, data: impl IntoData, version: Version) -> Result<Stat> {
         match self.call(Request::set_data(path, data, version))? {
             Response::SetData(stat) => Ok(stat),
             other => Err(unexpected(other)),
@@ -408,8 +408,8 @@ impl Client {
         }
     }
 
-    /// Replaces `path`'s ACL if its ACL version is `version` (-1: any).
-    pub fn set_acl(&mut self, path: &str, acl: Vec<Acl>, version: i32) -> Result<Stat> {
+    /// Replaces `path`'s ACL if its ACL version (the Stat's `aversion`) is `version`.
+    pub fn set_acl(&mut self, path: &str, acl: Vec<Acl>, version: Version) -> Result<Stat> {
         let request = Request::SetAcl {
             path: path.to_string(),
             acl,
@@ -512,14 +512,14 @@ impl Client {
 
     /// Changes the ensemble's membership (an admin op; the server must allow it).
     /// `joining` / `leaving` are incremental changes, `new_members` a whole new list;
-    /// `config_id` is the expected config version (-1: skip the check). Returns the new
+    /// `config_id` is the expected config version (`None`: skip the check). Returns the new
     /// config and its Stat.
     pub fn reconfig(
         &mut self,
         joining: Option<&str>,
         leaving: Option<&str>,
         new_members: Option<&str>,
-        config_id: i64,
+        config_id: Option<i64>,
     ) -> Result<(Bytes, Stat)> {
         let request = Request::Reconfig {
             joining: joining.map(str::to_string),

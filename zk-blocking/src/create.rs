@@ -1,12 +1,15 @@
 //! Per-call options of `create`.
 
+use std::time::Duration;
+
 use zk_proto::{Acl, CreateMode};
 
 /// How to create a node: mode, ACL and TTL. [`CreateOptions::new`] gives the open ACL.
 ///
 /// ```
+/// use std::time::Duration;
 /// use zk_blocking::{CreateMode, CreateOptions};
-/// let opts = CreateOptions::new(CreateMode::PersistentWithTtl).ttl(60_000);
+/// let opts = CreateOptions::new(CreateMode::PersistentWithTtl).ttl(Duration::from_secs(60));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateOptions {
@@ -14,9 +17,10 @@ pub struct CreateOptions {
     pub mode: CreateMode,
     /// The node's ACL; must not be empty. Default: world:anyone with every permission.
     pub acl: Vec<Acl>,
-    /// TTL in milliseconds, required for the TTL modes and refused by the others
-    /// (servers need `zookeeper.extendedTypesEnabled=true`).
-    pub ttl: Option<i64>,
+    /// How long the node may live childless and unmodified: required for the TTL
+    /// modes and refused by the others (servers need
+    /// `zookeeper.extendedTypesEnabled=true`). Whole milliseconds count.
+    pub ttl: Option<Duration>,
 }
 
 impl CreateOptions {
@@ -35,9 +39,9 @@ impl CreateOptions {
         self
     }
 
-    /// Sets the TTL in milliseconds.
-    pub fn ttl(mut self, ttl_ms: i64) -> CreateOptions {
-        self.ttl = Some(ttl_ms);
+    /// Sets the TTL.
+    pub fn ttl(mut self, ttl: Duration) -> CreateOptions {
+        self.ttl = Some(ttl);
         self
     }
 }

@@ -94,6 +94,7 @@ pub use zk_proto::{
     Acl, AddWatchMode, ClientInfo, CreateMode, ErrorCode, EventType, Id, KeeperState, Perms, Stat,
 };
 pub use zk_session::{
-    Request, RequestId, Response, SessionCredentials, SessionState, WatchKind, WatcherType,
+    IntoData, Request, RequestId, Response, SessionCredentials, SessionState, Version, WatchKind,
+    WatcherType,
 };
 pub use {zk_proto, zk_session};

@@ -3,11 +3,12 @@
 
 use bytes::Bytes;
 use zk_proto::{
-    Acl, CheckVersionRequest, CreateMode, DeleteRequest, GetChildrenRequest, GetDataRequest,
-    MultiOp, MultiResult, SetDataRequest, Stat,
+    CheckVersionRequest, CreateMode, DeleteRequest, GetChildrenRequest, GetDataRequest, MultiOp,
+    MultiResult, SetDataRequest, Stat,
 };
-use zk_session::Request;
+use zk_session::{IntoData, Request, Version};
 
+use crate::create::CreateOptions;
 use crate::error::{Error, Result};
 
 /// An atomic transaction: every op is applied, or none. Build it, then run it with
@@ -37,30 +38,40 @@ impl Transaction {
     }
 
     /// Creates `path` with the open ACL; the result carries no Stat.
-    pub fn create(self, path: impl Into<String>, data: impl Into<Bytes>, mode: CreateMode) -> Self {
-        self.create_with(path, data, zk_proto::Acl::open_unsafe(), mode, None, false)
+    pub fn create(self, path: impl Into<String>, data: impl IntoData, mode: CreateMode) -> Self {
+        self.create_with(path, data, &CreateOptions::new(mode), false)
     }
 
-    /// Creates `path` with every option: ACL, mode, TTL (for TTL modes) and whether the
-    /// result should carry the new node's Stat.
+    /// Creates `path` with the given mode, ACL and TTL; `with_stat`: the result carries
+    /// the new node's Stat.
     pub fn create_with(
         mut self,
         path: impl Into<String>,
-        data: impl Into<Bytes>,
-        acl: Vec<Acl>,
-        mode: CreateMode,
-        ttl: Option<i64>,
+        data: impl IntoData,
+        options: &CreateOptions,
         with_stat: bool,
     ) -> Self {
-        match MultiOp::create(path, data, acl, mode, ttl, with_stat) {
+        let ttl = options
+            .ttl
+            .map(|t| i64::try_from(t.as_millis()).unwrap_or(i64::MAX));
+        let op = MultiOp::create(
+            path,
+            data.into_data(),
+            options.acl.clone(),
+            options.mode,
+            ttl,
+            with_stat,
+        );
+        match op {
             Ok(op) => self.ops.push(op),
             Err(e) => self.note_invalid(e.to_string()),
         }
         self
     }
 
-    /// Deletes `path` if its version is `version` (-1: any).
-    pub fn delete(mut self, path: impl Into<String>, version: i32) -> Self {
+    /// Deletes `path` if its version is `version`.
+    pub fn delete(mut self, path: impl Into<String>, version: Version) -> Self {
+        let version = self.wire_version(version);
         self.ops.push(MultiOp::Delete(DeleteRequest {
             path: path.into(),
             version,
@@ -68,28 +79,43 @@ impl Transaction {
         self
     }
 
-    /// Sets `path`'s data if its version is `version` (-1: any).
+    /// Sets `path`'s data if its version is `version`.
     pub fn set_data(
         mut self,
         path: impl Into<String>,
-        data: impl Into<Bytes>,
-        version: i32,
+        data: impl IntoData,
+        version: Version,
     ) -> Self {
+        let version = self.wire_version(version);
         self.ops.push(MultiOp::SetData(SetDataRequest {
             path: path.into(),
-            data: data.into(),
+            data: data.into_data(),
             version,
         }));
         self
     }
 
     /// Fails the transaction unless `path`'s version is `version`.
-    pub fn check(mut self, path: impl Into<String>, version: i32) -> Self {
+    pub fn check(mut self, path: impl Into<String>, version: Version) -> Self {
+        let version = self.wire_version(version);
         self.ops.push(MultiOp::Check(CheckVersionRequest {
             path: path.into(),
             version,
         }));
         self
+    }
+
+    /// The wire form of `version` (−1 for any); `Exact(-1)` makes the transaction
+    /// invalid, as the session refuses it in a single write.
+    fn wire_version(&mut self, version: Version) -> i32 {
+        match version {
+            Version::Any => -1,
+            Version::Exact(-1) => {
+                self.note_invalid(zk_session::SubmitError::AmbiguousVersion.to_string());
+                -1
+            }
+            Version::Exact(v) => v,
+        }
     }
 
     /// Number of ops.
@@ -254,6 +280,7 @@ pub(crate) fn read_results(results: Vec<MultiResult>) -> Vec<Result<ReadResult>>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
     use zk_proto::ErrorCode;
 
     #[test]
@@ -273,15 +300,24 @@ mod tests {
     }
 
     #[test]
+    fn an_exact_version_of_minus_one_is_refused_as_ambiguous() {
+        let err = Transaction::new()
+            .delete("/a", Version::Exact(-1))
+            .into_request()
+            .unwrap_err();
+        assert!(err.to_string().contains("Version::Any"), "{err}");
+    }
+
+    #[test]
     fn a_ttl_on_a_plain_mode_is_reported_at_run_time() {
-        let tx = Transaction::new().check("/a", 1).create_with(
-            "/b",
-            "",
-            zk_proto::Acl::open_unsafe(),
-            CreateMode::Persistent,
-            Some(5),
-            false,
-        );
+        let tx = Transaction::new()
+            .check("/a", Version::Exact(1))
+            .create_with(
+                "/b",
+                "",
+                &CreateOptions::new(CreateMode::Persistent).ttl(Duration::from_millis(5)),
+                false,
+            );
         let err = tx.into_request().unwrap_err();
         assert!(err.to_string().contains("op 1"), "{err}");
     }

@@ -2,6 +2,7 @@
 //! connect failures, against real servers.
 
 use std::time::{Duration, Instant};
+use zk_blocking::Version;
 
 use zk_blocking::{
     Client, CreateMode, Error, Event, EventType, KeeperState, Options, Request, Response,
@@ -23,7 +24,7 @@ fn a_watch_event_comes_before_the_reply_of_the_write_that_fired_it() {
     zk.create("/order", "0", CreateMode::Ephemeral).unwrap();
     let (_, _, watch) = zk.get_data_watch("/order").unwrap();
     assert_eq!(zk.queued_events(), 0);
-    zk.set_data("/order", "1", -1).unwrap();
+    zk.set_data("/order", "1", Version::Any).unwrap();
     // The notification was read (and queued) before the setData reply.
     assert_eq!(zk.queued_events(), 1);
     match zk.next_event(Duration::ZERO).unwrap() {
@@ -141,12 +142,18 @@ fn server_errors_have_their_own_variants() {
         zk.create("/errors", "", CreateMode::Ephemeral),
         Err(Error::NodeExists)
     );
-    assert_eq!(zk.set_data("/errors", "x", 7), Err(Error::BadVersion));
+    assert_eq!(
+        zk.set_data("/errors", "x", Version::Exact(7)),
+        Err(Error::BadVersion)
+    );
     assert_eq!(
         zk.create("/errors/child", "", CreateMode::Persistent),
         Err(Error::NoChildrenForEphemerals)
     );
-    assert_eq!(zk.delete("/errors", 3), Err(Error::BadVersion));
+    assert_eq!(
+        zk.delete("/errors", Version::Exact(3)),
+        Err(Error::BadVersion)
+    );
     let e = zk.get_data("/errors-none").unwrap_err();
     assert_eq!(e.code(), Some(zk_blocking::ErrorCode::NoNode));
     assert!(e.to_string().contains("NONODE"), "{e}");
@@ -278,7 +285,7 @@ fn a_chroot_in_the_connect_string_is_applied_both_ways() {
     assert_eq!(zk.create("/x", "", CreateMode::Ephemeral).unwrap(), "/x");
     assert!(root.exists("/chrooted/x").unwrap().is_some());
     let (_, _, watch) = zk.get_data_watch("/x").unwrap();
-    root.set_data("/chrooted/x", "1", -1).unwrap();
+    root.set_data("/chrooted/x", "1", Version::Any).unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         assert!(Instant::now() < deadline, "no event");
@@ -360,7 +367,7 @@ fn the_session_survives_a_server_restart() {
         zk.check_watches("/restart", zk_blocking::WatcherType::Any),
         [watch]
     );
-    zk.delete("/restart", -1).unwrap();
+    zk.delete("/restart", Version::Any).unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         assert!(Instant::now() < deadline, "no NodeDeleted");

@@ -1,6 +1,7 @@
 //! Every `Client` operation once, against the shared real server.
 
 use std::time::Duration;
+use zk_blocking::Version;
 
 use zk_blocking::{
     AddWatchMode, Client, CreateMode, CreateOptions, Error, Event, EventType, KeeperState,
@@ -82,7 +83,7 @@ fn create_in_every_mode_with_and_without_stat() {
     let bad = zk.create_with(
         &format!("{root}/t"),
         "",
-        &CreateOptions::new(CreateMode::Persistent).ttl(5),
+        &CreateOptions::new(CreateMode::Persistent).ttl(Duration::from_millis(5)),
     );
     assert!(matches!(bad, Err(Error::InvalidArgument(_))), "{bad:?}");
     zk.close();
@@ -95,10 +96,11 @@ fn ttl_nodes_on_a_server_with_extended_types() {
     )
     .unwrap();
     let mut zk = Client::connect(&server.connect_string(), Options::default()).unwrap();
-    let opts = CreateOptions::new(CreateMode::PersistentWithTtl).ttl(60_000);
+    let opts = CreateOptions::new(CreateMode::PersistentWithTtl).ttl(Duration::from_secs(60));
     let (path, stat) = zk.create_with_stat("/ttl", "x", &opts).unwrap();
     assert_eq!((path.as_str(), stat.data_length), ("/ttl", 1));
-    let seq = CreateOptions::new(CreateMode::PersistentSequentialWithTtl).ttl(60_000);
+    let seq =
+        CreateOptions::new(CreateMode::PersistentSequentialWithTtl).ttl(Duration::from_secs(60));
     assert!(
         zk.create_with("/ttl/s-", "", &seq)
             .unwrap()
@@ -119,7 +121,7 @@ fn read_write_delete_children_acl_and_counts() {
 
     let (data, stat) = zk.get_data(&a).unwrap();
     assert_eq!((&data[..], stat.version), (&b"one"[..], 0));
-    let stat = zk.set_data(&a, "two", 0).unwrap();
+    let stat = zk.set_data(&a, "two", Version::Exact(0)).unwrap();
     assert_eq!(stat.version, 1);
     assert_eq!(zk.exists(&a).unwrap().unwrap().version, 1);
     assert_eq!(zk.exists(&format!("{root}/none")).unwrap(), None);
@@ -139,14 +141,17 @@ fn read_write_delete_children_acl_and_counts() {
         zk_blocking::Perms(zk_blocking::Perms::READ.bits() | zk_blocking::Perms::ADMIN.bits()),
         zk_blocking::Id::anyone(),
     )];
-    let stat = zk.set_acl(&a, read_admin.clone(), 0).unwrap();
+    let stat = zk
+        .set_acl(&a, read_admin.clone(), Version::Exact(0))
+        .unwrap();
     assert_eq!(stat.aversion, 1);
     assert_eq!(zk.get_acl(&a).unwrap().0, read_admin);
-    assert_eq!(zk.set_data(&a, "three", -1), Err(Error::NoAuth));
-    zk.set_acl(&a, zk_proto::Acl::open_unsafe(), 1).unwrap();
+    assert_eq!(zk.set_data(&a, "three", Version::Any), Err(Error::NoAuth));
+    zk.set_acl(&a, zk_proto::Acl::open_unsafe(), Version::Exact(1))
+        .unwrap();
 
-    zk.delete(&format!("{a}/x"), -1).unwrap();
-    zk.delete(&a, 1).unwrap();
+    zk.delete(&format!("{a}/x"), Version::Any).unwrap();
+    zk.delete(&a, Version::Exact(1)).unwrap();
     assert_eq!(zk.exists(&a).unwrap(), None);
 
     let me = zk.who_am_i().unwrap();
@@ -166,7 +171,7 @@ fn config_and_reconfig_on_a_standalone_server() {
         Ok((_, _, w)) => assert_eq!(w.kind(), WatchKind::Data),
         Err(e) => assert_eq!(e, Error::NoNode),
     }
-    let r = zk.reconfig(Some("server.9=127.0.0.1:1:2;3"), None, None, -1);
+    let r = zk.reconfig(Some("server.9=127.0.0.1:1:2;3"), None, None, None);
     assert!(
         matches!(
             r,
@@ -188,14 +193,12 @@ fn multi_and_multi_read_have_typed_results() {
                 .create_with(
                     format!("{root}/s-"),
                     "",
-                    zk_proto::Acl::open_unsafe(),
-                    CreateMode::PersistentSequential,
-                    None,
+                    &CreateOptions::new(CreateMode::PersistentSequential),
                     true,
                 )
-                .set_data(format!("{root}/a"), "2", 0)
-                .check(format!("{root}/a"), 1)
-                .delete(format!("{root}/a"), 1),
+                .set_data(format!("{root}/a"), "2", Version::Exact(0))
+                .check(format!("{root}/a"), Version::Exact(1))
+                .delete(format!("{root}/a"), Version::Exact(1)),
         )
         .unwrap();
     assert_eq!(results.len(), 5);
@@ -217,7 +220,7 @@ fn multi_and_multi_read_have_typed_results() {
     let failed = zk.multi(
         Transaction::new()
             .create(format!("{root}/b"), "", CreateMode::Persistent)
-            .check(format!("{root}/nope"), 0),
+            .check(format!("{root}/nope"), Version::Exact(0)),
     );
     assert_eq!(
         failed,
@@ -276,7 +279,7 @@ fn one_shot_watches_fire_with_their_handles() {
     let (_, _, data) = zk.get_data_watch(&a).unwrap();
     let (_, exists_on_node) = zk.exists_watch(&a).unwrap();
     assert_eq!(exists_on_node.kind(), WatchKind::Data);
-    other.set_data(&a, "2", -1).unwrap();
+    other.set_data(&a, "2", Version::Any).unwrap();
     let e = next_watch(&mut zk);
     assert_eq!(e.event_type, EventType::NodeDataChanged);
     assert!(e.fired(data) && e.fired(exists_on_node), "{e:?}");
@@ -416,6 +419,6 @@ fn timeouts_too_long_for_the_clock_mean_no_deadline() {
             .unwrap()
             .is_some_and(|c| c.id == id)
     );
-    zk.delete(&path, -1).unwrap();
+    zk.delete(&path, Version::Any).unwrap();
     zk.close();
 }

@@ -2,6 +2,7 @@
 //! shared real server (ZooKeeper 3.8, which knows no watcher types 4 and 5).
 
 use std::time::Duration;
+use zk_blocking::Version;
 
 use zk_blocking::{
     AddWatchMode, Client, CreateMode, Event, EventType, Options, WatchKind, WatcherType,
@@ -47,7 +48,7 @@ fn check_watches_on_server_asks_and_removes_nothing() {
     );
     // still registered here and on the server: the watch fires
     assert_eq!(zk.check_watches(&path, WatcherType::Any), [data]);
-    zk.set_data(&path, "x", -1).unwrap();
+    zk.set_data(&path, "x", Version::Any).unwrap();
     let events = drain(&mut zk);
     assert!(
         events.iter().any(|e| matches!(e, Event::Watch(w)
@@ -94,6 +95,6 @@ fn persistent_watches_are_removed_by_type_on_a_3_8_server() {
         "{events:?}"
     );
     // the server really dropped it: a change fires nothing
-    zk.set_data(&path, "y", -1).unwrap();
+    zk.set_data(&path, "y", Version::Any).unwrap();
     assert!(drain(&mut zk).is_empty());
 }

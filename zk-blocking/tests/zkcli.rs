@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
+use zk_blocking::Version;
 
 use support::{Json, Run, json_lines, run_zkcli, zkcli_command};
 use zk_blocking::{Client, CreateMode, Options};
@@ -418,7 +419,7 @@ fn keep_changing(path: &'static str) -> (Arc<AtomicBool>, thread::JoinHandle<()>
         let mut zk = client();
         let mut i = 0u32;
         while !flag.load(Ordering::Relaxed) {
-            zk.set_data(path, i.to_string(), -1)
+            zk.set_data(path, i.to_string(), Version::Any)
                 .expect("changing the node");
             i += 1;
             thread::sleep(Duration::from_millis(100));
@@ -536,8 +537,8 @@ fn watch_sees_creation_and_deletion() {
         thread::sleep(Duration::from_millis(100));
         let _ = zk.create("/appears/child", "x", CreateMode::Persistent);
         thread::sleep(Duration::from_millis(100));
-        let _ = zk.delete("/appears/child", -1);
-        let _ = zk.delete("/appears", -1);
+        let _ = zk.delete("/appears/child", Version::Any);
+        let _ = zk.delete("/appears", Version::Any);
         thread::sleep(Duration::from_millis(100));
         seen.extend(lines.try_iter().map(|l| Json::parse(&l).unwrap()));
     }
@@ -572,7 +573,7 @@ fn get_w_prints_the_data_then_the_next_change() {
     stdout.read_line(&mut first).unwrap();
     // The data is printed after the watch is set, so this change fires it.
     assert_eq!(Json::parse(&first).unwrap().get("data").str(), "before");
-    client().set_data("/getw", "after", -1).unwrap();
+    client().set_data("/getw", "after", Version::Any).unwrap();
     let mut second = String::new();
     stdout.read_line(&mut second).unwrap();
     let event = Json::parse(&second).unwrap();

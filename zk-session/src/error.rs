@@ -94,6 +94,12 @@ pub enum SubmitError {
     /// Create mode and TTL do not go together, or the mode is unknown.
     #[error("invalid create: {0}")]
     InvalidCreate(zk_proto::CreateModeError),
+    /// `Version::Exact(-1)`: on the wire −1 means any version, so the write would
+    /// not be conditional at all.
+    #[error(
+        "Version::Exact(-1) is not a version a node can have; pass Version::Any to skip the check"
+    )]
+    AmbiguousVersion,
     /// An empty ACL list (the server would answer INVALIDACL).
     #[error("ACL list is empty: pass at least one entry, e.g. zk_proto::Acl::open_unsafe()")]
     EmptyAcl,

@@ -269,6 +269,7 @@
 mod chroot;
 mod config;
 mod connect_string;
+mod data;
 mod error;
 mod event;
 mod event_queue;
@@ -282,12 +283,14 @@ mod state;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod timer;
+mod version;
 mod watch;
 mod xid;
 
 pub use chroot::Chroot;
 pub use config::{Config, DEFAULT_MAX_FRAME_SIZE, MAX_DURATION, SessionCredentials};
 pub use connect_string::{ConnectString, DEFAULT_PORT, HostAddr};
+pub use data::IntoData;
 pub use error::{CloseReason, ConfigError, DisconnectCause, RequestError, SubmitError};
 pub use event::{Event, Transport, WatchEvent};
 pub use event_queue::EventQueue;
@@ -295,5 +298,10 @@ pub use id::{ConnId, RequestId};
 pub use request::{CONFIG_NODE, Request, Response};
 pub use session::Session;
 pub use state::SessionState;
+pub use version::Version;
 pub use watch::{Registration, WatchKind, WatcherType};
 pub use zk_proto;
+pub use zk_proto::{
+    Acl, ClientInfo, CreateMode, ErrorCode, EventType, Id, KeeperState, MultiOp, MultiResult,
+    Perms, Stat,
+};

@@ -1,5 +1,7 @@
 //! User-facing requests and their typed results, and their translation to wire records.
 
+use std::time::Duration;
+
 use bytes::Bytes;
 use zk_proto::{
     Acl, AddWatchMode, CheckWatchesRequest, ClientInfo, CreateMode, DeleteRequest, ExistsRequest,
@@ -9,8 +11,10 @@ use zk_proto::{
 };
 
 use crate::chroot::{Chroot, PathUse};
+use crate::data::IntoData;
 use crate::error::SubmitError;
 use crate::id::RequestId;
+use crate::version::Version;
 use crate::watch::{WatchKind, WatcherType};
 
 /// The path of the dynamic configuration node; never chrooted.
@@ -32,17 +36,18 @@ pub enum Request {
         acl: Vec<Acl>,
         /// Create mode.
         mode: CreateMode,
-        /// TTL in ms for TTL modes.
-        ttl: Option<i64>,
+        /// How long the node may stay childless and unmodified (TTL modes only;
+        /// whole milliseconds, at most [`zk_proto::MAX_TTL`] ms).
+        ttl: Option<Duration>,
         /// Ask for the new node's Stat.
         with_stat: bool,
     },
-    /// Delete a node (version −1 = any).
+    /// Delete a node.
     Delete {
         /// Client path.
         path: String,
         /// Expected data version.
-        version: i32,
+        version: Version,
     },
     /// Stat a node; with `watch`, registers a data watch (node exists) or an exist watch
     /// (node missing).
@@ -59,28 +64,28 @@ pub enum Request {
         /// Leave a watch.
         watch: bool,
     },
-    /// Write data (version −1 = any).
+    /// Write data.
     SetData {
         /// Client path.
         path: String,
         /// New data.
         data: Bytes,
         /// Expected data version.
-        version: i32,
+        version: Version,
     },
     /// Read the ACL.
     GetAcl {
         /// Client path.
         path: String,
     },
-    /// Replace the ACL (version is the ACL version; −1 = any).
+    /// Replace the ACL.
     SetAcl {
         /// Client path.
         path: String,
         /// New ACL, not empty.
         acl: Vec<Acl>,
-        /// Expected ACL version.
-        version: i32,
+        /// Expected ACL version (the Stat's `aversion`).
+        version: Version,
     },
     /// List children (op 12 with `with_stat`, else 8); with `watch`, registers a child
     /// watch.
@@ -117,8 +122,8 @@ pub enum Request {
         leaving: Option<String>,
         /// A whole new membership.
         new_members: Option<String>,
-        /// Expected config version, −1 to skip the check.
-        config_id: i64,
+        /// Expected config version; `None` skips the check.
+        config_id: Option<i64>,
     },
     /// Ask the server which identities this connection has (3.7+).
     WhoAmI,
@@ -203,11 +208,11 @@ impl Request {
     }
 
     /// `create(path, data, OPEN_ACL_UNSAFE, mode)` without Stat.
-    pub fn create(path: impl Into<String>, data: impl Into<Bytes>, mode: CreateMode) -> Request {
+    pub fn create(path: impl Into<String>, data: impl IntoData, mode: CreateMode) -> Request {
         Request::Create {
             path: path.into(),
-            data: data.into(),
-            acl: zk_proto::Acl::open_unsafe(),
+            data: data.into_data(),
+            acl: Acl::open_unsafe(),
             mode,
             ttl: None,
             with_stat: false,
@@ -215,16 +220,16 @@ impl Request {
     }
 
     /// `setData(path, data, version)`.
-    pub fn set_data(path: impl Into<String>, data: impl Into<Bytes>, version: i32) -> Request {
+    pub fn set_data(path: impl Into<String>, data: impl IntoData, version: Version) -> Request {
         Request::SetData {
             path: path.into(),
-            data: data.into(),
+            data: data.into_data(),
             version,
         }
     }
 
     /// `delete(path, version)`.
-    pub fn delete(path: impl Into<String>, version: i32) -> Request {
+    pub fn delete(path: impl Into<String>, version: Version) -> Request {
         Request::Delete {
             path: path.into(),
             version,
@@ -373,6 +378,19 @@ fn check_path(path: &str, sequential: bool) -> Result<(), SubmitError> {
     })
 }
 
+/// The wire version; `Exact(-1)` would silently mean "any" on the wire.
+fn check_version(version: Version) -> Result<i32, SubmitError> {
+    match version {
+        Version::Exact(-1) => Err(SubmitError::AmbiguousVersion),
+        v => Ok(v.wire()),
+    }
+}
+
+/// A TTL in whole milliseconds, saturating (an over-long TTL fails validation).
+fn ttl_millis(ttl: Duration) -> i64 {
+    i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX)
+}
+
 fn check_acl(acl: &[Acl]) -> Result<(), SubmitError> {
     if acl.is_empty() {
         Err(SubmitError::EmptyAcl)
@@ -488,6 +506,7 @@ pub(crate) fn prepare(
             ttl,
             with_stat,
         } => {
+            let ttl = ttl.map(ttl_millis);
             mode.validate_ttl(ttl).map_err(SubmitError::InvalidCreate)?;
             check_path(&path, mode.is_sequential())?;
             check_acl(&acl)?;
@@ -512,7 +531,7 @@ pub(crate) fn prepare(
             send(
                 W::Delete(DeleteRequest {
                     path: chroot.server_path(&path, PathUse::Delete),
-                    version,
+                    version: check_version(version)?,
                 }),
                 Expect::Delete,
                 path,
@@ -544,7 +563,7 @@ pub(crate) fn prepare(
             let wire = W::SetData(SetDataRequest {
                 path: chroot.prepend(&path),
                 data,
-                version,
+                version: check_version(version)?,
             });
             send(wire, Expect::SetData, path, None)
         }
@@ -561,7 +580,7 @@ pub(crate) fn prepare(
             let wire = W::SetAcl(SetAclRequest {
                 path: chroot.prepend(&path),
                 acl,
-                version,
+                version: check_version(version)?,
             });
             send(wire, Expect::SetAcl, path, None)
         }
@@ -638,7 +657,7 @@ pub(crate) fn prepare(
                 joining_servers: joining,
                 leaving_servers: leaving,
                 new_members,
-                cur_config_id: config_id,
+                cur_config_id: config_id.unwrap_or(-1),
             });
             send(wire, Expect::Reconfig, String::new(), None)
         }

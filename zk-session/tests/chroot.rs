@@ -5,6 +5,7 @@ mod common;
 
 use bytes::Bytes;
 use zk_proto::{CreateMode, ErrorCode, EventType};
+use zk_session::Version;
 use zk_session::testing::{FakeServer, Harness};
 use zk_session::{Event, Request, RequestError, RequestId, Response, WatchKind, WatcherType};
 
@@ -252,7 +253,10 @@ fn a_sequential_create_at_the_root_creates_a_child_of_the_chroot() {
 #[test]
 fn deleting_the_root_goes_out_unchrooted_alone_and_in_a_multi() {
     let mut h = connected("a/app");
-    let alone = h.session.submit(Request::delete("/", -1), h.now).unwrap();
+    let alone = h
+        .session
+        .submit(Request::delete("/", Version::Any), h.now)
+        .unwrap();
     let op = zk_proto::MultiOp::Delete(zk_proto::DeleteRequest {
         path: "/".into(),
         version: -1,

@@ -3,7 +3,9 @@
 mod common;
 
 use bytes::Bytes;
+use std::time::Duration;
 use zk_proto::{CreateMode, ErrorCode, GetDataResponse};
+use zk_session::Version;
 use zk_session::testing::FakeServer;
 use zk_session::{Request, Response, SubmitError};
 
@@ -25,7 +27,7 @@ fn every_op_is_encoded_and_its_result_typed() {
     let acl = zk_proto::Acl::open_unsafe();
     let cases: Vec<OpCase> = vec![
         (
-            Request::delete("/d", 3),
+            Request::delete("/d", Version::Exact(3)),
             2,
             Some("/ch/d"),
             None,
@@ -55,7 +57,7 @@ fn every_op_is_encoded_and_its_result_typed() {
             Request::SetAcl {
                 path: "/s".into(),
                 acl: acl.clone(),
-                version: -1,
+                version: Version::Any,
             },
             7,
             Some("/ch/s"),
@@ -94,7 +96,7 @@ fn every_op_is_encoded_and_its_result_typed() {
                 joining: Some("server.4=h:2888:3888".into()),
                 leaving: None,
                 new_members: None,
-                config_id: -1,
+                config_id: None,
             },
             16,
             None,
@@ -146,7 +148,7 @@ fn every_op_is_encoded_and_its_result_typed() {
                 data: Bytes::new(),
                 acl: acl.clone(),
                 mode: CreateMode::PersistentWithTtl,
-                ttl: Some(60_000),
+                ttl: Some(Duration::from_secs(60)),
                 with_stat: false,
             },
             21,
@@ -182,7 +184,7 @@ fn every_op_is_encoded_and_its_result_typed() {
             Request::SetAcl {
                 path: "/s".into(),
                 acl: vec![],
-                version: -1
+                version: Version::Any
             },
             h.now
         ),

@@ -19,6 +19,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
+use zk_session::Version;
 
 use bytes::Bytes;
 use proptest::prelude::*;
@@ -375,7 +376,7 @@ impl Model {
                 let req = match op {
                     0 => Request::get_data(p, *watch),
                     1 => Request::exists(p, *watch),
-                    2 => Request::set_data(p, &b"d"[..], -1),
+                    2 => Request::set_data(p, &b"d"[..], Version::Any),
                     3 => Request::get_children(p, *watch),
                     4 => Request::create(p, Bytes::new(), zk_proto::CreateMode::Persistent),
                     5 => Request::Multi(vec![]),

@@ -4,6 +4,7 @@
 mod common;
 
 use std::time::Duration;
+use zk_session::Version;
 
 use bytes::Bytes;
 use zk_proto::{ErrorCode, KeeperState};
@@ -24,7 +25,7 @@ fn read_only_then_move_to_a_read_write_server() {
     // a write is refused by the server with NotReadOnly
     let id = h
         .session
-        .submit(Request::set_data("/x", Bytes::new(), -1), h.now)
+        .submit(Request::set_data("/x", Bytes::new(), Version::Any), h.now)
         .unwrap();
     let f = h.flush();
     h.deliver(&FakeServer::reply(

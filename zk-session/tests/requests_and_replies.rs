@@ -5,7 +5,9 @@
 mod common;
 
 use bytes::Bytes;
+use std::time::Duration;
 use zk_proto::{CreateMode, ErrorCode, EventType, KeeperState};
+use zk_session::Version;
 use zk_session::testing::{ClientFrame, FakeServer, Harness};
 use zk_session::{
     CloseReason, Request, RequestError, RequestId, Response, SessionState, SubmitError,
@@ -70,7 +72,14 @@ fn create_uses_the_op_code_of_its_mode() {
         (mk(CreateMode::Persistent, None, false), 1),
         (mk(CreateMode::Ephemeral, None, true), 15),
         (mk(CreateMode::Container, None, false), 19),
-        (mk(CreateMode::PersistentWithTtl, Some(1000), false), 21),
+        (
+            mk(
+                CreateMode::PersistentWithTtl,
+                Some(Duration::from_secs(1)),
+                false,
+            ),
+            21,
+        ),
     ] {
         h.session.submit(req, h.now).unwrap();
         let f = h.flush();
@@ -82,8 +91,14 @@ fn create_uses_the_op_code_of_its_mode() {
         Err(SubmitError::InvalidCreate(_))
     ));
     assert!(matches!(
-        h.session
-            .submit(mk(CreateMode::Persistent, Some(5), false), h.now),
+        h.session.submit(
+            mk(
+                CreateMode::Persistent,
+                Some(Duration::from_millis(5)),
+                false
+            ),
+            h.now
+        ),
         Err(SubmitError::InvalidCreate(_))
     ));
 }
@@ -97,7 +112,7 @@ fn invalid_paths_and_oversize_requests_are_refused_locally() {
             Err(SubmitError::InvalidPath { .. })
         ));
     }
-    let big = Request::set_data("/x", vec![0u8; 2 << 20], -1);
+    let big = Request::set_data("/x", vec![0u8; 2 << 20], Version::Any);
     assert!(matches!(
         h.session.submit(big, h.now),
         Err(SubmitError::TooLarge { max: 0xfffff, .. })

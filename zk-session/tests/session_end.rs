@@ -5,6 +5,7 @@
 mod common;
 
 use std::time::Duration;
+use zk_session::Version;
 
 use bytes::Bytes;
 use zk_proto::{ErrorCode, KeeperState};
@@ -55,7 +56,10 @@ fn close_with_requests_in_flight() {
     // a large write fills the send buffer past its high-water mark, so /c stays queued
     let big = h
         .session
-        .submit(Request::set_data("/big", vec![0u8; 70_000], -1), h.now)
+        .submit(
+            Request::set_data("/big", vec![0u8; 70_000], Version::Any),
+            h.now,
+        )
         .unwrap();
     let queued = h
         .session

@@ -5,6 +5,7 @@
 mod common;
 
 use zk_proto::{ErrorCode, EventType};
+use zk_session::Version;
 use zk_session::testing::{FakeServer, Harness};
 use zk_session::{
     Event, Registration, Request, RequestError, Response, SubmitError, WatchKind, WatcherType,
@@ -26,7 +27,7 @@ fn watch_event_precedes_the_reply_that_follows_it() {
     h.deliver(&data_reply(f[0].xid(), 1));
     let s = h
         .session
-        .submit(Request::set_data("/p", &b"x"[..], -1), h.now)
+        .submit(Request::set_data("/p", &b"x"[..], Version::Any), h.now)
         .unwrap();
     let f = h.flush();
     let mut bytes = FakeServer::notification(EventType::NodeDataChanged, "/p", 2);

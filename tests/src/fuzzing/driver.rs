@@ -14,7 +14,7 @@ use zk_proto::{
 };
 use zk_session::{
     CloseReason, Config, ConnId, DisconnectCause, Event, HostAddr, Request, RequestId, Session,
-    SessionCredentials, SessionState, SubmitError, Transport, WatcherType,
+    SessionCredentials, SessionState, SubmitError, Transport, Version, WatcherType,
 };
 
 use super::input::Input;
@@ -648,6 +648,21 @@ const TTLS: &[Option<i64>] = &[
     Some(-1),
     Some(zk_proto::MAX_TTL + 1),
 ];
+/// What a user passes (the wire lists above are for multi sub-ops).
+const USER_VERSIONS: &[Version] = &[
+    Version::Any,
+    Version::Exact(-1),
+    Version::Exact(0),
+    Version::Exact(1),
+    Version::Exact(i32::MAX),
+];
+const USER_TTLS: &[Option<Duration>] = &[
+    None,
+    Some(Duration::from_secs(1)),
+    Some(Duration::ZERO),
+    Some(Duration::from_nanos(1)),
+    Some(Duration::from_millis(zk_proto::MAX_TTL as u64 + 1)),
+];
 const WATCHER_TYPES: &[WatcherType] = &[
     WatcherType::Children,
     WatcherType::Data,
@@ -754,12 +769,12 @@ pub(crate) fn request(input: &mut Input, ids: &[RequestId]) -> Option<Request> {
             data: data(input)?,
             acl: acl(input)?,
             mode: input.pick(&modes())?,
-            ttl: input.pick(TTLS)?,
+            ttl: input.pick(USER_TTLS)?,
             with_stat: bool(input)?,
         },
         1 => Request::Delete {
             path: path(input)?,
-            version: input.pick(VERSIONS)?,
+            version: input.pick(USER_VERSIONS)?,
         },
         2 => Request::Exists {
             path: path(input)?,
@@ -772,13 +787,13 @@ pub(crate) fn request(input: &mut Input, ids: &[RequestId]) -> Option<Request> {
         4 => Request::SetData {
             path: path(input)?,
             data: data(input)?,
-            version: input.pick(VERSIONS)?,
+            version: input.pick(USER_VERSIONS)?,
         },
         5 => Request::GetAcl { path: path(input)? },
         6 => Request::SetAcl {
             path: path(input)?,
             acl: acl(input)?,
-            version: input.pick(VERSIONS)?,
+            version: input.pick(USER_VERSIONS)?,
         },
         7 => Request::GetChildren {
             path: path(input)?,
@@ -803,7 +818,7 @@ pub(crate) fn request(input: &mut Input, ids: &[RequestId]) -> Option<Request> {
                 joining: s(input)?,
                 leaving: s(input)?,
                 new_members: s(input)?,
-                config_id: i64::from(input.pick(VERSIONS)?),
+                config_id: Some(i64::from(input.pick(VERSIONS)?)),
             }
         }
         13 => Request::WhoAmI,

@@ -3,6 +3,7 @@
 
 use std::thread;
 use std::time::{Duration, Instant};
+use zk_blocking::Version;
 
 use zk_blocking::{Bytes, Client, CreateMode, Error, Event, EventType, Request, zk_proto};
 
@@ -30,7 +31,7 @@ pub fn payload(size: usize) -> Bytes {
 /// Creates `path` with `data`, or overwrites the data if it exists.
 pub fn ensure_node(zk: &mut Client, path: &str, data: Bytes) -> Result<(), Error> {
     match zk.create(path, data.clone(), CreateMode::Persistent) {
-        Err(Error::NodeExists) => zk.set_data(path, data, -1).map(drop),
+        Err(Error::NodeExists) => zk.set_data(path, data, Version::Any).map(drop),
         other => other.map(drop),
     }
 }
@@ -150,7 +151,7 @@ pub fn pipelined_create_delete<'a>(zk: &mut Client, config: &Config, n: usize) -
     pipeline.drain()?;
     let creates_done = Instant::now();
     for i in 0..n {
-        pipeline.submit(Request::delete(numbered("n", i), -1))?;
+        pipeline.submit(Request::delete(numbered("n", i), Version::Any))?;
     }
     pipeline.drain()?;
     let measured = meter.stop();
@@ -241,7 +242,7 @@ pub fn watch_storm<'a>(
         sets.submit(Request::SetData {
             path: numbered("w", i),
             data: data.clone(),
-            version: -1,
+            version: Version::Any,
         })?;
     }
     sets.drain()?;
@@ -254,7 +255,7 @@ pub fn watch_storm<'a>(
 
     let mut cleanup = Pipeline::accepting(b, config.outstanding, |e| *e == Error::NoNode);
     for i in 0..n {
-        cleanup.submit(Request::delete(numbered("w", i), -1))?;
+        cleanup.submit(Request::delete(numbered("w", i), Version::Any))?;
     }
     cleanup.drain()?;
     let report = Report {

@@ -2,6 +2,8 @@
 
 use std::collections::VecDeque;
 use std::io::Read;
+use std::time::Duration;
+use zk_blocking::Version;
 
 use zk_blocking::{Acl, Client, CreateMode, CreateOptions, Error, Stat};
 
@@ -19,8 +21,12 @@ fn arg(line: &CommandLine, index: usize) -> &str {
     line.positional.get(index).map_or("", String::as_str)
 }
 
-fn version(line: &CommandLine) -> Result<i32, Failure> {
-    Ok(line.number("-v").map_err(Failure::Usage)?.unwrap_or(-1))
+/// `-v N`: the expected version; absent (or Java's -1) means any.
+fn version(line: &CommandLine) -> Result<Version, Failure> {
+    Ok(match line.number("-v").map_err(Failure::Usage)? {
+        None | Some(-1) => Version::Any,
+        Some(v) => Version::Exact(v),
+    })
 }
 
 /// DATA as given, or stdin's bytes for `-` (the only way to pass arbitrary bytes).
@@ -188,8 +194,8 @@ fn create_mode(line: &CommandLine) -> Result<CreateMode, Failure> {
 pub fn create(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome {
     let path = arg(line, 0);
     let mut options = CreateOptions::new(create_mode(line)?);
-    if let Some(ttl) = line.number::<i64>("-t").map_err(Failure::Usage)? {
-        options = options.ttl(ttl);
+    if let Some(ttl) = line.number::<u64>("-t").map_err(Failure::Usage)? {
+        options = options.ttl(Duration::from_millis(ttl));
     }
     if let Some(acl) = line.positional.get(2) {
         options = options.acl(parse_acl_list(acl).map_err(Failure::Usage)?);
@@ -221,7 +227,7 @@ pub fn deleteall(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outco
     let path = arg(line, 0);
     let nodes = subtree(zk, path)?;
     for node in nodes.iter().rev() {
-        match zk.delete(node, -1) {
+        match zk.delete(node, Version::Any) {
             Ok(()) | Err(Error::NoNode) => {}
             Err(e) => return Err(Failure::at(node)(e)),
         }
@@ -275,7 +281,7 @@ pub fn set_acl(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome
     if line.has("-R") {
         // Children first would not matter: an ACL change never blocks another one.
         for node in subtree(zk, path)?.iter().skip(1) {
-            match zk.set_acl(node, acl.clone(), -1) {
+            match zk.set_acl(node, acl.clone(), Version::Any) {
                 Ok(_) | Err(Error::NoNode) => {}
                 Err(e) => return Err(Failure::at(node)(e)),
             }
