@@ -275,14 +275,12 @@ mod event;
 mod event_queue;
 mod hosts;
 mod id;
-mod pending;
 mod request;
 mod rng;
 mod session;
 mod state;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod timer;
 mod version;
 mod watch;
 mod xid;

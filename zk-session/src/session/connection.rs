@@ -1,32 +1,29 @@
-//! One connection's life: its state, the timeouts of dialling it, completing the
-//! handshake, keeping it alive with pings, and dropping it (requeueing what the server
-//! never read) before dialling the next host.
+//! One transport connection as the session sees it: how far it has come (dialling,
+//! handshaking, established), its receive buffer, its send buffer with the byte
+//! accounting that tells which requests reached the server, and the times its
+//! deadlines are measured from.
 
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use zk_proto::{ConnectResponse, Decode, FrameDecoder, KeeperState, xid};
+use zk_proto::{ConnectRequest, FrameDecoder, FrameError, WireRequest};
 
-use crate::error::{CloseReason, RequestError};
-use crate::event::Transport;
 use crate::id::ConnId;
-use crate::pending::{InFlight, InFlightKind};
-use crate::state::SessionState;
 
-use super::Session;
-use super::deadlines::later;
-use super::read_only::RO_PROBE_MIN;
+use super::timing::later;
 
+/// Receive-buffer space [`Connection::recv_buf`] hands out while the next frame's
+/// length is unknown or its rest is small: enough for many small replies per read.
+const RECV_CHUNK: usize = 16 * 1024;
+/// Most space handed out at once inside a large frame (each call zero-fills it).
+const RECV_MAX: usize = 64 * 1024;
 /// How long a connection must carry the session before its loss counts as a fresh
 /// start (an immediate redial) rather than a failed attempt (backoff).
 const STABLE: Duration = Duration::from_secs(1);
 
-/// Length of the password every ZooKeeper server issues with a session.
-const SESSION_PASSWORD_LEN: usize = 16;
-
 /// How far a connection has come towards carrying the session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Phase {
+pub(super) enum Stage {
     /// Waiting for the driver's `handle_connected`.
     Dialing,
     /// ConnectRequest written, waiting for the ConnectResponse.
@@ -35,271 +32,226 @@ pub(super) enum Phase {
     Established,
 }
 
-/// The session's view of one transport connection: its receive and send buffers and
-/// the byte counts and times its timers and requeueing depend on.
+/// The session's view of one transport connection.
 #[derive(Debug)]
-pub(super) struct Conn {
-    pub(super) id: ConnId,
-    pub(super) phase: Phase,
-    pub(super) decoder: FrameDecoder,
+pub(super) struct Connection {
+    id: ConnId,
+    stage: Stage,
+    /// Splits frames off the receive buffer.
+    decoder: FrameDecoder,
     /// Length of the decoder's buffer before the space handed out by `recv_buf`.
-    pub(super) recv_mark: Option<usize>,
-    pub(super) out: BytesMut,
+    recv_mark: Option<usize>,
+    /// Bytes for the driver to write.
+    out: BytesMut,
     /// Bytes appended to `out` since the connection started.
-    pub(super) queued: u64,
+    queued: u64,
     /// Bytes the driver reported written.
-    pub(super) written: u64,
+    written: u64,
     /// End of the last request answered on this connection: the server read up to
     /// here, whatever the driver has reported yet.
-    pub(super) answered: u64,
-    /// Deadline of the dial + handshake.
-    pub(super) connect_deadline: Instant,
-    pub(super) last_recv: Instant,
-    pub(super) last_send: Instant,
-    pub(super) read_only: bool,
+    answered: u64,
+    /// Deadline of the dial, then of the handshake.
+    connect_deadline: Instant,
+    last_recv: Instant,
+    last_send: Instant,
     /// When the handshake completed on it.
-    pub(super) established_at: Option<Instant>,
+    established_at: Option<Instant>,
 }
 
-impl Session {
-    pub(super) fn conn_mut(&mut self, id: ConnId) -> Option<&mut Conn> {
-        self.conn.as_mut().filter(|c| c.id == id)
-    }
-
-    pub(super) fn timeout_base(&self) -> Duration {
-        self.negotiated.unwrap_or(self.requested_timeout)
-    }
-
-    pub(super) fn requested_ms(&self) -> i32 {
-        i32::try_from(self.requested_timeout.as_millis()).unwrap_or(i32::MAX)
-    }
-
-    pub(super) fn connect_timeout(&self) -> Duration {
-        (self.timeout_base() / self.hosts.len() as u32).max(Duration::from_millis(1))
-    }
-
-    /// Picks the next host and when to dial it. While a session exists, no wait is
-    /// longer than a third of its timeout, nor past the point where the server
-    /// expires it: a network that comes back in time always gets the session back.
-    pub(super) fn choose_next_host(&mut self, now: Instant) {
-        let (mut base, mut max) = self.backoff;
-        if self.session_id != 0 && self.seen_rw {
-            // A wait is at most twice the capped backoff (up to 100 % jitter).
-            let cap = self.timeout_base() / 6;
-            let lifetime = later(self.last_heard, self.timeout_base());
-            let left = lifetime.saturating_duration_since(now) / 2;
-            let cap = if left.is_zero() { cap } else { cap.min(left) };
-            max = max.min(cap);
-            base = base.min(max);
+impl Connection {
+    /// A connection being dialled, given `timeout` to come up.
+    pub(super) fn dial(id: ConnId, max_frame: usize, timeout: Duration, now: Instant) -> Self {
+        Connection {
+            id,
+            stage: Stage::Dialing,
+            decoder: FrameDecoder::with_max_frame_len(max_frame),
+            recv_mark: None,
+            out: BytesMut::new(),
+            queued: 0,
+            written: 0,
+            answered: 0,
+            connect_deadline: later(now, timeout),
+            last_recv: now,
+            last_send: now,
+            established_at: None,
         }
-        let (host, delay) = self.hosts.next(&mut self.rng, base, max);
-        self.next_dial = Some((host, later(now, delay)));
     }
 
-    /// Ends the current connection. `reason` is `Some` when the session decided it (the
-    /// driver is told to close), `None` when the driver reported it. Written requests
-    /// fail with ConnectionLoss; unwritten ones go back to the queue.
-    pub(super) fn drop_conn(&mut self, reason: Option<CloseReason>, now: Instant) {
-        self.end_conn(reason, now, true);
+    // ----- getters -------------------------------------------------------------------
+    pub(super) fn id(&self) -> ConnId {
+        self.id
     }
 
-    /// [`Session::drop_conn`]; `choose_host`: pick the next host (counting the
-    /// attempt towards the backoff), unless the caller sets `next_dial` itself.
-    pub(super) fn end_conn(
+    pub(super) fn stage(&self) -> Stage {
+        self.stage
+    }
+
+    pub(super) fn is_established(&self) -> bool {
+        self.stage == Stage::Established
+    }
+
+    pub(super) fn send_buf(&self) -> &[u8] {
+        &self.out
+    }
+
+    /// The end of the output stream so far: a request appended last ends here.
+    pub(super) fn end_of_output(&self) -> u64 {
+        self.queued
+    }
+
+    /// How much of the output the server has certainly read: what the driver
+    /// reported written, or more when a later request was answered already.
+    pub(super) fn reached_server(&self) -> u64 {
+        self.written.max(self.answered)
+    }
+
+    /// Whether it carried the session long enough that losing it is a fresh start.
+    pub(super) fn served_stably(&self, now: Instant) -> bool {
+        self.established_at
+            .is_some_and(|t| now.saturating_duration_since(t) >= STABLE)
+    }
+
+    /// Unsent output is waiting for the driver.
+    pub(super) fn has_output(&self) -> bool {
+        !self.out.is_empty()
+    }
+
+    /// Output buffered, not yet taken by the driver.
+    pub(super) fn buffered_output(&self) -> usize {
+        self.out.len()
+    }
+
+    // ----- deadlines -----------------------------------------------------------------
+    /// When the dial or handshake has taken too long (not once established).
+    pub(super) fn connect_deadline(&self) -> Option<Instant> {
+        (!self.is_established()).then_some(self.connect_deadline)
+    }
+
+    /// When silence on an established connection drops it.
+    pub(super) fn read_deadline(&self, read_timeout: Duration) -> Option<Instant> {
+        self.is_established()
+            .then(|| later(self.last_recv, read_timeout))
+    }
+
+    /// When an established connection whose send side stayed idle needs a ping.
+    pub(super) fn ping_deadline(&self, interval: Duration) -> Option<Instant> {
+        self.is_established()
+            .then(|| later(self.last_send, interval))
+    }
+
+    // ----- the stages ----------------------------------------------------------------
+    /// The transport is up: the handshake goes out, with `timeout` to be answered.
+    pub(super) fn start_handshake(
         &mut self,
-        reason: Option<CloseReason>,
+        req: &ConnectRequest,
+        timeout: Duration,
         now: Instant,
-        choose_host: bool,
     ) {
-        let Some(c) = self.conn.take() else {
-            return;
-        };
-        let timed_out = c.established_at.is_some() && reason == Some(CloseReason::RequestTimeout);
-        if let Some(reason) = reason {
-            self.transports
-                .push_back(Transport::Close { conn: c.id, reason });
-        }
-        // A request the server answered was read by it, whatever the driver reported:
-        // never send it again.
-        let written = c.written.max(c.answered);
-        let served = c
-            .established_at
-            .is_some_and(|t| now.saturating_duration_since(t) >= STABLE);
-        // A drop for a request timeout (`timed_out`) is paced by that timeout already,
-        // and waiting longer would fail the requests queued behind it too.
-        if served || timed_out {
-            // It carried the session: the next failure starts a fresh pass. A
-            // connection dropped sooner (a server refusing SetWatches, a second process
-            // resuming the same session, a broken proxy) counts as a failed attempt,
-            // so flapping backs off instead of redialling at once forever.
-            self.hosts.succeeded();
-        }
-        let close_written = self
-            .in_flight
-            .iter()
-            .any(|f| matches!(f.kind, InFlightKind::Close) && f.end <= written);
-        let entries: Vec<InFlight> = self.in_flight.drain().collect();
-        let mut requeue = Vec::new();
-        for f in entries {
-            let InFlightKind::User(u) = f.kind else {
-                continue;
-            };
-            if u.local {
-                // Everything before it is answered now, or it waits behind the
-                // requeued requests.
-                if requeue.is_empty() {
-                    self.answer_local(u);
-                } else {
-                    requeue.push(u);
-                }
-            } else if f.end <= written {
-                self.reply(u.id, Err(RequestError::ConnectionLoss));
-            } else if self.is_abandoned(u.id) {
-                // Never reached the server and nobody waits for it: never send it.
-                self.abandoned.remove(&u.id);
-            } else {
-                requeue.push(u);
-            }
-        }
-        for u in requeue.into_iter().rev() {
-            self.queue.push_front(u);
-        }
-        self.last_answered = None;
-        self.ro_probe_at = None;
-        if self.state == SessionState::Closing {
-            if close_written || !self.server_may_hold_session() {
-                self.terminate(SessionState::Closed, now);
-                return;
-            }
-            // closeSession never reached the server: try the next one until the
-            // close timeout.
-            self.close_pending = true;
-            self.choose_next_host(now);
-            self.bring_dial_forward(now);
-            return;
-        }
-        if c.phase == Phase::Established {
-            self.set_state(SessionState::Connecting);
-            self.state_event(KeeperState::Disconnected);
-        }
-        if choose_host {
-            self.choose_next_host(now);
-        }
+        self.stage = Stage::Handshaking;
+        self.connect_deadline = later(now, timeout);
+        self.last_recv = now;
+        zk_proto::encode_frame(req, &mut self.out);
+        self.queued = self.out.len() as u64;
+        self.last_send = now;
     }
 
-    /// The receive side hit a bad frame length. A too-long frame whose xid names the
-    /// in-flight head is that request's reply: it fails with
-    /// [`RequestError::ReplyTooLarge`] (the server executed it; only its answer
-    /// cannot be read). Any other bad frame (a notification, an unknown xid) fails
-    /// every written request with `ConnectionLoss`, as any drop does. While the xid
-    /// has not arrived yet the connection stays, until it does (or the read timeout
-    /// passes).
-    pub(super) fn frame_error(&mut self, e: zk_proto::FrameError, now: Instant) {
-        if let zk_proto::FrameError::TooLong { len, max } = e {
-            let Some(c) = self.conn.as_mut() else {
-                return;
-            };
-            let established = c.phase == Phase::Established;
-            let buf = c.decoder.buffer_mut();
-            let head = self.in_flight.front().and_then(|f| match &f.kind {
-                InFlightKind::User(u) if !u.local => Some((f.xid, u.id)),
-                _ => None,
-            });
-            if let (true, Some((head_xid, id))) = (established, head) {
-                if buf.len() < 8 {
-                    return;
-                }
-                let xid = i32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]);
-                if xid == head_xid {
-                    let f = self.in_flight.pop().expect("head exists");
-                    if let Some(c) = self.conn.as_mut() {
-                        c.answered = c.answered.max(f.end);
-                    }
-                    self.reply(id, Err(RequestError::ReplyTooLarge { len, max }));
-                }
-            }
-        }
-        self.drop_conn(Some(CloseReason::Frame(e)), now);
+    /// The handshake was answered: the connection carries the session.
+    pub(super) fn establish(&mut self, now: Instant) {
+        self.stage = Stage::Established;
+        self.established_at = Some(now);
     }
 
-    pub(super) fn on_handshake(&mut self, frame: Bytes, now: Instant) {
-        let resp = match ConnectResponse::decode_bytes(frame) {
-            Ok(r) => r,
-            Err(e) => {
-                self.drop_conn(Some(CloseReason::Decode(e.to_string())), now);
-                return;
-            }
-        };
-        if resp.timeout <= 0 {
-            self.terminate(SessionState::Expired, now);
-            return;
-        }
-        // Either would start a session that cannot be resumed or expire properly.
-        let invalid = if resp.session_id == 0 {
-            Some("session id 0 with a positive timeout")
-        } else if resp.passwd.len() != SESSION_PASSWORD_LEN {
-            Some("session password is not 16 bytes")
+    // ----- receiving -----------------------------------------------------------------
+    /// Space to read into; see `Session::recv_buf` for the sizing rules.
+    pub(super) fn recv_buf(&mut self) -> &mut [u8] {
+        self.discard_unreported_space();
+        let rest = self.decoder.bytes_needed();
+        let in_frame = self.decoder.buffered_len() >= zk_proto::LENGTH_PREFIX_LEN && rest > 0;
+        let buf = self.decoder.buffer_mut();
+        let mark = buf.len();
+        let want = if !in_frame {
+            RECV_CHUNK
+        } else if rest >= RECV_CHUNK {
+            rest.min(RECV_MAX)
         } else {
-            None
+            // Room for the whole frame is reserved already: use what is spare, never
+            // more (growing now would move the frame).
+            rest.max((buf.capacity() - mark).min(RECV_CHUNK))
         };
-        if let Some(why) = invalid {
-            self.drop_conn(Some(CloseReason::InvalidHandshake(why)), now);
-            return;
-        }
-        let negotiated = Duration::from_millis(resp.timeout as u64);
-        self.negotiated = Some(negotiated);
-        self.session_id = resp.session_id;
-        self.password = resp.passwd.clone();
-        let read_only = resp.is_read_only();
-        if !read_only {
-            self.seen_rw = true;
-        }
-        let c = self.conn.as_mut().expect("handshaking connection");
-        c.phase = Phase::Established;
-        c.read_only = read_only;
-        c.established_at = Some(now);
-        if self.state == SessionState::Closing {
-            self.write_close(now);
-            return;
-        }
-        let (to, ks) = if read_only {
-            (
-                SessionState::ConnectedReadOnly,
-                KeeperState::ConnectedReadOnly,
-            )
-        } else {
-            (SessionState::Connected, KeeperState::SyncConnected)
-        };
-        self.set_state(to);
-        self.state_event(ks);
-        if read_only {
-            self.ro_probe_interval = RO_PROBE_MIN;
-            self.ro_probe_at = Some(later(now, RO_PROBE_MIN));
-        }
-        // Auths in the order added, then the watch re-registration, then the queue.
-        self.replay_auths(now);
-        self.send_set_watches(now);
-        self.fill_send(now);
+        buf.resize(mark + want, 0);
+        self.recv_mark = Some(mark);
+        &mut self.decoder.buffer_mut()[mark..]
     }
 
-    pub(super) fn send_ping(&mut self, now: Instant) {
-        let Some(c) = self.conn.as_mut().filter(|c| c.phase == Phase::Established) else {
-            return;
+    /// `n` bytes were read into the space `recv_buf` handed out. Returns whether any
+    /// arrived (false also when no space was handed out).
+    pub(super) fn received(&mut self, n: usize) -> bool {
+        let Some(mark) = self.recv_mark.take() else {
+            return false;
         };
-        if !c.out.is_empty() {
-            // Bytes are already waiting for the socket; they will count as traffic.
-            c.last_send = now;
-            return;
-        }
-        write_frame(c, &zk_proto::WireRequest::Ping, xid::PING, now);
+        let buf = self.decoder.buffer_mut();
+        let n = n.min(buf.len() - mark);
+        buf.truncate(mark + n);
+        n > 0
     }
-}
 
-/// Appends one request frame to the connection's output.
-pub(super) fn write_frame(c: &mut Conn, req: &zk_proto::WireRequest, xid: i32, now: Instant) {
-    req.encode_frame(xid, &mut c.out);
-    c.queued += (zk_proto::LENGTH_PREFIX_LEN
-        + zk_proto::RequestHeader::LEN
-        + zk_proto::Encode::encoded_len(req)) as u64;
-    c.last_send = now;
+    /// Bytes read by the driver into its own buffer.
+    pub(super) fn received_copy(&mut self, data: &[u8]) {
+        self.discard_unreported_space();
+        self.decoder.extend_from_slice(data);
+    }
+
+    fn discard_unreported_space(&mut self) {
+        if let Some(mark) = self.recv_mark.take() {
+            self.decoder.buffer_mut().truncate(mark);
+        }
+    }
+
+    /// The next complete frame, if any; `now` counts as traffic when there is one.
+    pub(super) fn next_frame(&mut self, now: Instant) -> Result<Option<Bytes>, FrameError> {
+        let frame = self.decoder.decode()?;
+        if frame.is_some() {
+            self.last_recv = now;
+        }
+        Ok(frame)
+    }
+
+    /// The xid of the frame whose length was refused, once its header has arrived.
+    pub(super) fn refused_frame_xid(&mut self) -> Option<i32> {
+        let buf = self.decoder.buffer_mut();
+        (buf.len() >= 8).then(|| i32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]))
+    }
+
+    /// A request that ended at `end` in the output stream was answered.
+    pub(super) fn answered_up_to(&mut self, end: u64) {
+        self.answered = self.answered.max(end);
+    }
+
+    // ----- sending -------------------------------------------------------------------
+    /// Appends one request frame; returns where it ends in the output stream.
+    pub(super) fn write_frame(&mut self, req: &WireRequest, xid: i32, now: Instant) -> u64 {
+        req.encode_frame(xid, &mut self.out);
+        self.queued += (zk_proto::LENGTH_PREFIX_LEN
+            + zk_proto::RequestHeader::LEN
+            + zk_proto::Encode::encoded_len(req)) as u64;
+        self.last_send = now;
+        self.queued
+    }
+
+    /// The driver wrote `n` bytes of `send_buf`. Returns whether any were taken.
+    pub(super) fn advance_send(&mut self, n: usize, now: Instant) -> bool {
+        let n = n.min(self.out.len());
+        if n == 0 {
+            return false;
+        }
+        let _ = self.out.split_to(n);
+        self.written += n as u64;
+        self.last_send = now;
+        true
+    }
+
+    /// A ping is due but output is already waiting: it counts as traffic.
+    pub(super) fn defer_ping(&mut self, now: Instant) {
+        self.last_send = now;
+    }
 }

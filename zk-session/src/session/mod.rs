@@ -1,48 +1,67 @@
-//! The session state machine. The `Session` type and its public API live here; each
-//! child module holds one concern of the machinery behind it.
+//! The session state machine. `Session` is the protocol, read top to bottom: public
+//! outputs, inputs and application requests first, then the steps they share. The
+//! state it keeps lives in owned values, one concern each (see the crate docs):
+//! [`Connection`], [`Requests`], [`Redial`], [`ReadWriteProbe`], the watch tables
+//! and the event queue.
 
 mod connection;
-mod deadlines;
-mod events;
-mod read_only;
-mod replay;
-mod replies;
+mod probe;
+mod redial;
 mod requests;
-mod terminal;
+mod set_watches;
+mod timing;
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
-use zk_proto::{AuthPacket, ConnectRequest, FrameDecoder, OpCode, xid};
+use bytes::Bytes;
+use zk_proto::{
+    AuthPacket, ConnectRequest, ConnectResponse, Decode, ErrorCode, EventType, FrameError,
+    KeeperState, Reader, ReplyHeader, WatcherEvent, WireRequest, xid,
+};
 
 use crate::chroot::Chroot;
 use crate::config::{Config, SessionCredentials};
 use crate::connect_string::HostAddr;
 use crate::error::{CloseReason, ConfigError, DisconnectCause, RequestError, SubmitError};
-use crate::event::{Event, Transport};
+use crate::event::{Event, Transport, WatchEvent};
 use crate::event_queue::EventQueue;
 use crate::hosts::HostList;
 use crate::id::{ConnId, RequestId};
-use crate::pending::{InFlight, InFlightKind, InFlightQueue, UserRequest};
-use crate::request::{self, Expect, Prepare, Request};
+use crate::request::{self, Prepared, Request, Response};
 use crate::rng::SplitMix64;
 use crate::state::SessionState;
-use crate::timer::{Timer, TimerTable};
-use crate::watch::{Registration, WatchTables, WatcherType};
-use crate::xid::XidGen;
+use crate::watch::{NodeEvent, Registration, WatchKind, WatchTables, WatcherType};
 
-use connection::{Conn, Phase, write_frame};
-use deadlines::later;
-use read_only::RO_PROBE_MIN;
+use connection::{Connection, Stage};
+use probe::ReadWriteProbe;
+use redial::Redial;
+use requests::{Abandoned, InFlight, InFlightKind, LossOutcome, Requests, UserRequest};
+use timing::later;
 
-/// Receive-buffer space [`Session::recv_buf`] hands out while the next frame's length
-/// is unknown or its rest is small: enough for many small replies per read.
-const RECV_CHUNK: usize = 16 * 1024;
-/// Most space handed out at once inside a large frame (each call zero-fills it).
-const RECV_MAX: usize = 64 * 1024;
 /// Password sent with a new session.
 const ZERO_PASSWORD: [u8; 16] = [0; 16];
+/// Length of the password every ZooKeeper server issues with a session.
+const SESSION_PASSWORD_LEN: usize = 16;
+
+/// What the session was configured with and never changes.
+#[derive(Debug)]
+struct Settings {
+    /// The session timeout asked for in every handshake.
+    requested_timeout: Duration,
+    /// Accept read-only servers.
+    read_only_allowed: bool,
+    /// Largest frame written or accepted.
+    max_frame: usize,
+    /// Send watcher types 4 and 5 as they are (3.9+ servers).
+    persistent_types: bool,
+    /// How long a request may wait for its reply.
+    request_timeout: Option<Duration>,
+    /// Expire the session after 4/3 of its timeout without hearing any server.
+    client_side_expiry: bool,
+    /// How long a close waits for the server's answer.
+    close_timeout: Duration,
+}
 
 /// The ZooKeeper session as a sans-IO state machine. See the crate docs for the run
 /// loop.
@@ -57,50 +76,49 @@ const ZERO_PASSWORD: [u8; 16] = [0; 16];
 /// * Getters ([`Session::state`], [`Session::credentials`], ...) never change anything.
 #[derive(Debug)]
 pub struct Session {
-    requested_timeout: Duration,
-    read_only_allowed: bool,
-    max_frame: usize,
-    persistent_types: bool,
-    request_timeout: Option<Duration>,
-    client_side_expiry: bool,
-    close_timeout: Duration,
-    backoff: (Duration, Duration),
+    /// Fixed configuration.
+    settings: Settings,
+    /// The chroot every client path lives under.
     chroot: Chroot,
-    hosts: HostList,
-    rng: SplitMix64,
-
+    /// Where the session is in its life.
     state: SessionState,
+    /// The id the servers know the session by (0 before the first handshake).
     session_id: i64,
+    /// The password that goes with `session_id`.
     password: Bytes,
-    seen_rw: bool,
+    /// A read-write server issued or accepted `session_id` (a read-only server's
+    /// session is provisional until then): it can be resumed and must be closed.
+    known_to_quorum: bool,
+    /// The timeout the server granted.
     negotiated: Option<Duration>,
+    /// The highest zxid seen in a reply.
     last_zxid: i64,
-    xids: XidGen,
-    next_request: u64,
-    next_conn: u64,
-
-    conn: Option<Conn>,
-    next_dial: Option<(HostAddr, Instant)>,
-    transports: VecDeque<Transport>,
-    events: EventQueue,
-    queue: VecDeque<UserRequest>,
-    in_flight: InFlightQueue,
-    last_answered: Option<i32>,
-    auths: Vec<(String, Bytes)>,
-    watches: WatchTables,
-    timers: TimerTable,
+    /// When any server was last heard from.
     last_heard: Instant,
+    /// The current transport connection, if any.
+    conn: Option<Connection>,
+    /// The number of the next connection.
+    next_conn: u64,
+    /// Which host to dial next, and when.
+    redial: Redial,
+    /// When to look for a read-write server while read-only.
+    probe: ReadWriteProbe,
+    /// Queued and in-flight requests.
+    requests: Requests,
+    /// Credentials, replayed in this order after every handshake.
+    auths: Vec<(String, Bytes)>,
+    /// The live watch registrations.
+    watches: WatchTables,
+    /// Connection actions for the driver.
+    transports: VecDeque<Transport>,
+    /// Replies and events for the application.
+    events: EventQueue,
+    /// Notifications that fired no live registration (dropped, as Java drops them).
+    stray_notifications: u64,
+    /// While closing: when the session ends `Closed` without the server's answer.
     close_deadline: Option<Instant>,
     /// Closing, and closeSession still has to be written on a new connection.
     close_pending: bool,
-    ro_probe_interval: Duration,
-    ro_probe_at: Option<Instant>,
-    ro_probe_next: usize,
-    /// Requests whose driver gave up on them: their replies are discarded and they
-    /// register no watch.
-    abandoned: HashSet<RequestId>,
-    /// Notifications that fired no live registration (dropped, as Java drops them).
-    stray_notifications: u64,
 }
 
 impl Session {
@@ -110,52 +128,46 @@ impl Session {
         let cs = config.validate()?;
         let mut rng = SplitMix64::new(config.seed);
         let hosts = HostList::new(cs.hosts, &mut rng);
-        let (session_id, password, seen_rw) = match &config.resume {
+        let (session_id, password, known_to_quorum) = match &config.resume {
             Some(c) => (c.session_id, Bytes::from(c.password.clone()), true),
             None => (0, Bytes::from_static(&ZERO_PASSWORD), false),
         };
         let mut s = Session {
-            requested_timeout: config.session_timeout,
-            read_only_allowed: config.read_only,
-            max_frame: config.max_frame_size,
-            persistent_types: config.persistent_watcher_types,
-            request_timeout: config.request_timeout,
-            client_side_expiry: config.client_side_expiry,
-            close_timeout: config.close_timeout,
-            backoff: (config.reconnect_backoff, config.max_reconnect_backoff),
+            settings: Settings {
+                requested_timeout: config.session_timeout,
+                read_only_allowed: config.read_only,
+                max_frame: config.max_frame_size,
+                persistent_types: config.persistent_watcher_types,
+                request_timeout: config.request_timeout,
+                client_side_expiry: config.client_side_expiry,
+                close_timeout: config.close_timeout,
+            },
             chroot: cs.chroot,
-            hosts,
-            rng,
             state: SessionState::Connecting,
             session_id,
             password,
-            seen_rw,
+            known_to_quorum,
             negotiated: None,
             last_zxid: 0,
-            xids: XidGen::default(),
-            next_request: 1,
-            next_conn: 1,
+            last_heard: now,
             conn: None,
-            next_dial: None,
-            transports: VecDeque::new(),
-            events: EventQueue::new(config.max_queued_events),
-            queue: VecDeque::new(),
-            in_flight: InFlightQueue::default(),
-            last_answered: None,
+            next_conn: 1,
+            redial: Redial::new(
+                hosts,
+                rng,
+                (config.reconnect_backoff, config.max_reconnect_backoff),
+            ),
+            probe: ReadWriteProbe::default(),
+            requests: Requests::default(),
             auths: Vec::new(),
             watches: WatchTables::default(),
-            timers: TimerTable::default(),
-            last_heard: now,
+            transports: VecDeque::new(),
+            events: EventQueue::new(config.max_queued_events),
+            stray_notifications: 0,
             close_deadline: None,
             close_pending: false,
-            ro_probe_interval: RO_PROBE_MIN,
-            ro_probe_at: None,
-            ro_probe_next: 0,
-            abandoned: HashSet::new(),
-            stray_notifications: 0,
         };
-        s.choose_next_host(now);
-        s.update_timers();
+        s.schedule_redial(now);
         Ok(s)
     }
 
@@ -185,17 +197,12 @@ impl Session {
 
     /// The connection the session currently uses, if any.
     pub fn current_conn(&self) -> Option<ConnId> {
-        self.conn.as_ref().map(|c| c.id)
+        self.conn.as_ref().map(Connection::id)
     }
 
     /// Requests accepted but not yet answered (queued plus in flight).
     pub fn outstanding(&self) -> usize {
-        self.queue.len()
-            + self
-                .in_flight
-                .iter()
-                .filter(|f| matches!(f.kind, InFlightKind::User(_)))
-                .count()
+        self.requests.outstanding()
     }
 
     /// Events queued for [`Session::poll_event`] (replies included).
@@ -230,7 +237,7 @@ impl Session {
     /// Makes the next ordinary xid `xid` (tests of the wrap-around).
     #[cfg(feature = "testing")]
     pub fn testing_set_next_xid(&mut self, xid: i32) {
-        self.xids = XidGen::starting_at(xid);
+        self.requests.set_next_xid(xid);
     }
 
     // ----- outputs -------------------------------------------------------------------
@@ -244,30 +251,11 @@ impl Session {
         if self.state.is_terminal() || closing || self.conn.is_some() {
             return None;
         }
-        let (_, not_before) = self.next_dial.as_ref()?;
-        if *not_before > now {
-            return None;
-        }
-        let (host, _) = self.next_dial.take().expect("checked");
+        let host = self.redial.take_due(now)?;
         let id = ConnId(self.next_conn);
         self.next_conn += 1;
         let timeout = self.connect_timeout();
-        self.conn = Some(Conn {
-            id,
-            phase: Phase::Dialing,
-            decoder: FrameDecoder::with_max_frame_len(self.max_frame),
-            recv_mark: None,
-            out: BytesMut::new(),
-            queued: 0,
-            written: 0,
-            answered: 0,
-            connect_deadline: later(now, timeout),
-            last_recv: now,
-            last_send: now,
-            read_only: false,
-            established_at: None,
-        });
-        self.update_timers();
+        self.conn = Some(Connection::dial(id, self.settings.max_frame, timeout, now));
         Some(Transport::Connect {
             conn: id,
             host,
@@ -284,10 +272,7 @@ impl Session {
     /// Bytes to write to the current connection ([`Session::current_conn`]). Report
     /// what was written with [`Session::advance_send`].
     pub fn send_buf(&self) -> &[u8] {
-        match &self.conn {
-            Some(c) => &c.out,
-            None => &[],
-        }
+        self.conn.as_ref().map_or(&[], Connection::send_buf)
     }
 
     /// `n` bytes of [`Session::send_buf`] were written to the socket of `conn`.
@@ -295,59 +280,58 @@ impl Session {
     /// a connection the session has since closed), so a late report never eats into
     /// the next connection's handshake.
     pub fn advance_send(&mut self, conn: ConnId, n: usize, now: Instant) {
-        let Some(c) = self.conn_mut(conn) else {
-            return;
-        };
-        let n = n.min(c.out.len());
-        if n == 0 {
-            return;
+        if self.conn_mut(conn).is_some_and(|c| c.advance_send(n, now)) {
+            self.fill_send(now);
         }
-        let _ = c.out.split_to(n);
-        c.written += n as u64;
-        c.last_send = now;
-        self.fill_send(now);
-        self.update_timers();
     }
 
-    /// The earliest deadline at which [`Session::handle_timeout`] has work.
+    /// The earliest deadline at which [`Session::handle_timeout`] has work: the
+    /// minimum of the deadlines each part of the session keeps, computed now.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.next_timeout()
+        if self.state.is_terminal() {
+            return None;
+        }
+        let conn = self.conn.as_ref();
+        [
+            conn.and_then(Connection::connect_deadline),
+            self.read_deadline(),
+            self.ping_deadline(),
+            self.expiry_deadline(),
+            self.requests.first_deadline(),
+            self.close_deadline,
+            if conn.is_none() {
+                self.redial.deadline()
+            } else {
+                None
+            },
+            self.probe.deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     // ----- inputs --------------------------------------------------------------------
     /// The TCP connection `conn` is up: the handshake is written to the send buffer.
     pub fn handle_connected(&mut self, conn: ConnId, now: Instant) {
         let timeout = self.connect_timeout();
-        let read_only = self.read_only_allowed;
-        let last_zxid = self.last_zxid;
-        let requested = self.requested_ms();
-        let (sid, pw) = if self.seen_rw && self.session_id != 0 {
+        let (session_id, passwd) = if self.known_to_quorum && self.session_id != 0 {
             (self.session_id, self.password.clone())
         } else {
             (0, Bytes::from_static(&ZERO_PASSWORD))
         };
-        let Some(c) = self.conn_mut(conn) else {
-            return;
-        };
-        if c.phase != Phase::Dialing {
-            return;
-        }
-        c.phase = Phase::Handshaking;
-        c.connect_deadline = later(now, timeout);
-        c.last_recv = now;
         let req = ConnectRequest {
             protocol_version: 0,
-            last_zxid_seen: last_zxid,
-            timeout: requested,
-            session_id: sid,
-            passwd: pw,
-            read_only,
+            last_zxid_seen: self.last_zxid,
+            timeout: self.requested_ms(),
+            session_id,
+            passwd,
+            read_only: self.settings.read_only_allowed,
         };
-        zk_proto::encode_frame(&req, &mut c.out);
-        c.queued = c.out.len() as u64;
-        c.last_send = now;
-        self.update_timers();
+        if let Some(c) = self.conn_mut(conn).filter(|c| c.stage() == Stage::Dialing) {
+            c.start_handshake(&req, timeout, now);
+        }
     }
 
     /// The connection `conn` ended (or could not be opened). Stale ids are ignored.
@@ -358,24 +342,18 @@ impl Session {
     /// the dial failed or an established connection ended already follows from the
     /// session's own view of the connection.
     pub fn handle_disconnected(&mut self, conn: ConnId, _cause: DisconnectCause, now: Instant) {
-        if self.conn_mut(conn).is_none() {
-            return;
+        if self.conn_mut(conn).is_some() {
+            self.drop_conn(None, now);
         }
-        self.drop_conn(None, now);
-        self.update_timers();
     }
 
     /// Bytes read from `conn`, copied into the session's receive buffer. Input from a
     /// stale connection is ignored. [`Session::recv_buf`] avoids the copy.
     pub fn handle_bytes(&mut self, conn: ConnId, data: &[u8], now: Instant) {
-        let Some(c) = self.conn_mut(conn) else {
-            return;
-        };
-        if let Some(mark) = c.recv_mark.take() {
-            c.decoder.buffer_mut().truncate(mark);
+        if let Some(c) = self.conn_mut(conn) {
+            c.received_copy(data);
+            self.process_received(conn, now);
         }
-        c.decoder.extend_from_slice(data);
-        self.process_received(conn, now);
     }
 
     /// Space at the end of `conn`'s receive buffer to read into directly: read from
@@ -395,26 +373,7 @@ impl Session {
     /// Calling it again before `handle_received` hands out the same space afresh;
     /// [`Session::handle_bytes`] in between discards it.
     pub fn recv_buf(&mut self, conn: ConnId) -> Option<&mut [u8]> {
-        let c = self.conn.as_mut().filter(|c| c.id == conn)?;
-        if let Some(mark) = c.recv_mark.take() {
-            c.decoder.buffer_mut().truncate(mark);
-        }
-        let rest = c.decoder.bytes_needed();
-        let in_frame = c.decoder.buffered_len() >= zk_proto::LENGTH_PREFIX_LEN && rest > 0;
-        let buf = c.decoder.buffer_mut();
-        let mark = buf.len();
-        let want = if !in_frame {
-            RECV_CHUNK
-        } else if rest >= RECV_CHUNK {
-            rest.min(RECV_MAX)
-        } else {
-            // Room for the whole frame is reserved already: use what is spare, never
-            // more (growing now would move the frame).
-            rest.max((buf.capacity() - mark).min(RECV_CHUNK))
-        };
-        buf.resize(mark + want, 0);
-        c.recv_mark = Some(mark);
-        Some(&mut c.decoder.buffer_mut()[mark..])
+        Some(self.conn_mut(conn)?.recv_buf())
     }
 
     /// `n` bytes were read into the space [`Session::recv_buf`] handed out for `conn`
@@ -422,16 +381,7 @@ impl Session {
     /// stale connection, or when no space was handed out. `n == 0` does nothing (an
     /// end of stream is [`Session::handle_disconnected`]).
     pub fn handle_received(&mut self, conn: ConnId, n: usize, now: Instant) {
-        let Some(c) = self.conn_mut(conn) else {
-            return;
-        };
-        let Some(mark) = c.recv_mark.take() else {
-            return;
-        };
-        let buf = c.decoder.buffer_mut();
-        let n = n.min(buf.len() - mark);
-        buf.truncate(mark + n);
-        if n > 0 {
+        if self.conn_mut(conn).is_some_and(|c| c.received(n)) {
             self.process_received(conn, now);
         }
     }
@@ -444,55 +394,40 @@ impl Session {
         }
         // Not a failed attempt: the read-only connection served, and the session
         // leaves it by choice, so the next failure starts a fresh pass.
-        self.hosts.succeeded();
+        self.redial.succeeded();
         self.end_conn(Some(CloseReason::MovingToReadWrite), now, false);
-        self.next_dial = Some((host.clone(), now));
-        self.update_timers();
+        self.redial.dial_now(host.clone(), now);
     }
 
-    /// Runs every timer due at `now`. Early or repeated calls are harmless.
+    /// Runs every deadline due at `now`. Early or repeated calls are harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let due: Vec<Timer> = self.timers.expired(now).collect();
-        for t in due {
-            if self.state.is_terminal() {
-                break;
-            }
-            match t {
-                Timer::Expiry => {
-                    if self.expiry_deadline().is_some_and(|d| d <= now) {
-                        self.terminate(SessionState::Expired, now);
-                    }
-                }
-                Timer::Close => {
-                    if self.close_deadline.is_some_and(|d| d <= now) {
-                        self.terminate(SessionState::Closed, now);
-                    }
-                }
-                Timer::Connect => {
-                    if self
-                        .conn
-                        .as_ref()
-                        .is_some_and(|c| c.phase != Phase::Established && c.connect_deadline <= now)
-                    {
-                        self.drop_conn(Some(CloseReason::ConnectTimeout), now);
-                    }
-                }
-                Timer::Read => {
-                    if self.read_deadline().is_some_and(|d| d <= now) {
-                        self.drop_conn(Some(CloseReason::ReadTimeout), now);
-                    }
-                }
-                Timer::Request => self.expire_requests(now),
-                Timer::Ping => {
-                    if self.ping_deadline().is_some_and(|d| d <= now) {
-                        self.send_ping(now);
-                    }
-                }
-                Timer::RoProbe => self.probe(now),
-                Timer::Backoff => {} // poll_transport dials
-            }
+        let due = |d: Option<Instant>| d.is_some_and(|d| d <= now);
+        // What was due when called; each is checked again when its turn comes, as an
+        // earlier one may have changed it (a dropped connection has no read deadline).
+        let requests_due = due(self.requests.first_deadline());
+        let probe_due = due(self.probe.deadline());
+        if due(self.conn.as_ref().and_then(Connection::connect_deadline)) {
+            self.drop_conn(Some(CloseReason::ConnectTimeout), now);
         }
-        self.update_timers();
+        if due(self.read_deadline()) {
+            self.drop_conn(Some(CloseReason::ReadTimeout), now);
+        }
+        if due(self.ping_deadline()) {
+            self.send_ping(now);
+        }
+        if due(self.expiry_deadline()) {
+            self.terminate(SessionState::Expired);
+        }
+        if requests_due && !self.state.is_terminal() {
+            self.expire_requests(now);
+        }
+        if due(self.close_deadline) {
+            self.terminate(SessionState::Closed);
+        }
+        if probe_due && !self.state.is_terminal() {
+            self.probe_read_write(now);
+        }
+        // A due redial is the driver's next poll_transport.
     }
 
     // ----- application requests ------------------------------------------------------
@@ -503,38 +438,40 @@ impl Session {
         if self.state.is_terminal() || self.state == SessionState::Closing {
             return Err(SubmitError::NotAccepting(self.state));
         }
-        let (mut prepared, local) =
-            match request::prepare(request, &self.chroot, self.persistent_types)? {
-                Prepare::Send(p) => (p, false),
-                Prepare::Local(p) => (p, true),
-            };
-        if let Expect::RemoveWatches {
-            watcher_type,
-            registration,
-            ..
-        } = prepared.expect
-        {
-            self.check_removal(&mut prepared, watcher_type, registration, local)?;
+        let cx = request::Context {
+            chroot: &self.chroot,
+            persistent_types: self.settings.persistent_types,
+        };
+        let mut prepared = request::prepare(request, &cx)?;
+        let local = prepared.local;
+        if let Some(removal) = prepared.removal {
+            self.check_removal(
+                &mut prepared,
+                removal.watcher_type,
+                removal.registration,
+                local,
+            )?;
         }
         let size = zk_proto::RequestHeader::LEN + zk_proto::Encode::encoded_len(&prepared.wire);
-        if !local && size > self.max_frame {
+        if !local && size > self.settings.max_frame {
             return Err(SubmitError::TooLarge {
                 size,
-                max: self.max_frame,
+                max: self.settings.max_frame,
             });
         }
-        let id = self.new_request_id();
+        let id = self.requests.new_id();
         // A locally answered request (empty multi, local watch removal) queues too,
         // writes nothing and completes when it reaches the head: replies stay in
         // submit order.
-        self.queue.push_back(UserRequest {
+        self.requests.enqueue(UserRequest {
             id,
             prepared,
-            deadline: self.request_timeout.and_then(|t| now.checked_add(t)),
-            local,
+            deadline: self
+                .settings
+                .request_timeout
+                .and_then(|t| now.checked_add(t)),
         });
         self.fill_send(now);
-        self.update_timers();
         Ok(id)
     }
 
@@ -550,17 +487,7 @@ impl Session {
     ///
     /// Returns whether `id` was outstanding (or its reply still queued).
     pub fn abandon(&mut self, id: RequestId) -> bool {
-        if let Some(i) = self.queue.iter().position(|u| u.id == id) {
-            self.queue.remove(i);
-            self.update_timers();
-            return true;
-        }
-        let in_flight = self
-            .in_flight
-            .iter()
-            .any(|f| matches!(&f.kind, InFlightKind::User(u) if u.id == id));
-        if in_flight {
-            self.abandoned.insert(id);
+        if self.requests.abandon(id) != Abandoned::NotOutstanding {
             return true;
         }
         match self.events.take_reply(id) {
@@ -576,70 +503,6 @@ impl Session {
         }
     }
 
-    /// Checks a watch removal against the live registrations before it is queued.
-    /// Removing one registration by its id targets the server path it is keyed
-    /// under (getConfig's is `/zookeeper/config` whatever the chroot). A local
-    /// removal takes effect now: the registration fires no more and is not
-    /// re-registered on a reconnect; only its reply waits for its turn.
-    fn check_removal(
-        &mut self,
-        prepared: &mut request::Prepared,
-        watcher_type: WatcherType,
-        registration: Option<RequestId>,
-        local: bool,
-    ) -> Result<(), SubmitError> {
-        let server = match registration.and_then(|id| self.watches.server_path(id)) {
-            Some(key) => key.to_string(),
-            None => self.server_path(prepared),
-        };
-        if !self.watches.contains(&server, watcher_type, registration) {
-            return Err(SubmitError::NoWatcher {
-                path: prepared.client_path.clone(),
-            });
-        }
-        if local {
-            let removed = self.watches.remove(&server, watcher_type, registration);
-            let path = prepared.client_path.clone();
-            self.removed_events(&path, removed);
-        }
-        // Removing the only watch this session holds on the node: ask the server to
-        // drop it too (Java only checks, and the server keeps notifying). With other
-        // registrations on the node the server's watch still serves them.
-        let only_one = registration.is_some()
-            && self.watches.count_at(&server) == 1
-            && !self.watching_request_pending(&server);
-        prepared.wire = match std::mem::replace(&mut prepared.wire, zk_proto::WireRequest::Ping) {
-            zk_proto::WireRequest::CheckWatches(r) if only_one => {
-                zk_proto::WireRequest::RemoveWatches(zk_proto::RemoveWatchesRequest {
-                    path: server,
-                    watcher_type: r.watcher_type,
-                })
-            }
-            zk_proto::WireRequest::CheckWatches(mut r) => {
-                r.path = server;
-                zk_proto::WireRequest::CheckWatches(r)
-            }
-            zk_proto::WireRequest::RemoveWatches(mut r) => {
-                r.path = server;
-                zk_proto::WireRequest::RemoveWatches(r)
-            }
-            other => other,
-        };
-        Ok(())
-    }
-
-    /// Whether a watching request on the server path `server` is queued or in flight:
-    /// its registration will need the server's watch.
-    fn watching_request_pending(&self, server: &str) -> bool {
-        let in_flight = self.in_flight.iter().filter_map(|f| match &f.kind {
-            InFlightKind::User(u) => Some(u),
-            _ => None,
-        });
-        in_flight
-            .chain(self.queue.iter())
-            .any(|u| u.prepared.watch.is_some() && self.server_path(&u.prepared) == server)
-    }
-
     /// Adds credentials: sent now if connected, and again (all of them, in the order
     /// added) on every reconnect. A rejection makes the session `AuthFailed`.
     ///
@@ -651,19 +514,18 @@ impl Session {
         if self.state.is_terminal() || self.state == SessionState::Closing {
             return Err(SubmitError::NotAccepting(self.state));
         }
-        let req = zk_proto::WireRequest::Auth(AuthPacket::new(scheme, auth.clone()));
+        let req = WireRequest::Auth(AuthPacket::new(scheme, auth.clone()));
         let size = req.frame_len();
-        if size > self.max_frame {
+        if size > self.settings.max_frame {
             return Err(SubmitError::TooLarge {
                 size,
-                max: self.max_frame,
+                max: self.settings.max_frame,
             });
         }
         self.auths.push((scheme.to_string(), auth));
-        if let Some(c) = self.conn.as_mut().filter(|c| c.phase == Phase::Established) {
-            write_frame(c, &req, xid::AUTH, now);
+        if let Some(c) = self.conn.as_mut().filter(|c| c.is_established()) {
+            c.write_frame(&req, xid::AUTH, now);
         }
-        self.update_timers();
         Ok(())
     }
 
@@ -683,56 +545,664 @@ impl Session {
         if self.state.is_terminal() || self.state == SessionState::Closing {
             return;
         }
-        let established = self
-            .conn
-            .as_ref()
-            .is_some_and(|c| c.phase == Phase::Established);
+        let established = self.conn.as_ref().is_some_and(Connection::is_established);
         if !established && !self.server_may_hold_session() {
-            self.terminate(SessionState::Closed, now);
-            self.update_timers();
+            self.terminate(SessionState::Closed);
             return;
         }
-        for r in std::mem::take(&mut self.queue) {
-            self.reply(r.id, Err(RequestError::Closing));
+        for id in self.requests.take_queued() {
+            self.reply(id, Err(RequestError::Closing));
         }
         self.set_state(SessionState::Closing);
-        self.close_deadline = Some(later(now, self.close_timeout));
+        let deadline = later(now, self.settings.close_timeout);
+        self.close_deadline = Some(deadline);
         if established {
             self.write_close(now);
         } else {
             self.close_pending = true;
-            self.bring_dial_forward(now);
+            self.redial.bring_forward(deadline, now);
         }
-        self.update_timers();
     }
 
-    /// Whether the server may hold this session, so closeSession is worth sending.
+    // ----- deadlines -----------------------------------------------------------------
+    /// The session timeout in force: the granted one, else the one asked for.
+    fn timeout_base(&self) -> Duration {
+        self.negotiated.unwrap_or(self.settings.requested_timeout)
+    }
+
+    fn read_deadline(&self) -> Option<Instant> {
+        let timeout = timing::read_timeout(self.timeout_base());
+        self.conn.as_ref()?.read_deadline(timeout)
+    }
+
+    fn ping_deadline(&self) -> Option<Instant> {
+        if self.state == SessionState::Closing {
+            return None;
+        }
+        let interval = timing::ping_interval(self.timeout_base());
+        self.conn.as_ref()?.ping_deadline(interval)
+    }
+
+    fn expiry_deadline(&self) -> Option<Instant> {
+        (self.settings.client_side_expiry
+            && self.server_may_hold_session()
+            && !self.state.is_terminal()
+            // Closing ends by the reply or the close timeout, always as Closed.
+            && self.state != SessionState::Closing)
+            .then(|| later(self.last_heard, timing::expiry_timeout(self.timeout_base())))
+    }
+
+    // ----- connections ---------------------------------------------------------------
+    fn conn_mut(&mut self, id: ConnId) -> Option<&mut Connection> {
+        self.conn.as_mut().filter(|c| c.id() == id)
+    }
+
+    fn requested_ms(&self) -> i32 {
+        i32::try_from(self.settings.requested_timeout.as_millis()).unwrap_or(i32::MAX)
+    }
+
+    /// Dial plus handshake: the session timeout shared among the hosts.
+    fn connect_timeout(&self) -> Duration {
+        (self.timeout_base() / self.redial.host_count() as u32).max(Duration::from_millis(1))
+    }
+
+    /// Whether the server may hold this session, so closeSession is worth sending
+    /// (and the session can expire there).
     fn server_may_hold_session(&self) -> bool {
-        self.session_id != 0 && self.seen_rw
+        self.session_id != 0 && self.known_to_quorum
     }
 
-    /// While closing, a reconnect waits no longer than the backoff allows and never
-    /// past the close deadline.
-    fn bring_dial_forward(&mut self, now: Instant) {
-        if let (Some((_, at)), Some(deadline)) = (self.next_dial.as_mut(), self.close_deadline) {
-            *at = (*at).min(deadline).max(now);
+    /// Picks the next host and when to dial it. While a session exists, no wait is
+    /// longer than a third of its timeout, nor past the point where the server
+    /// expires it: a network that comes back in time always gets the session back.
+    fn schedule_redial(&mut self, now: Instant) {
+        let cap = self.server_may_hold_session().then(|| {
+            // A wait is at most twice the capped backoff (up to 100 % jitter).
+            let cap = self.timeout_base() / 6;
+            let lifetime = later(self.last_heard, self.timeout_base());
+            let left = lifetime.saturating_duration_since(now) / 2;
+            if left.is_zero() { cap } else { cap.min(left) }
+        });
+        self.redial.schedule(now, cap);
+    }
+
+    /// Ends the current connection. `reason` is `Some` when the session decided it (the
+    /// driver is told to close), `None` when the driver reported it. Written requests
+    /// fail with ConnectionLoss; unwritten ones go back to the queue.
+    fn drop_conn(&mut self, reason: Option<CloseReason>, now: Instant) {
+        self.end_conn(reason, now, true);
+    }
+
+    /// [`Session::drop_conn`]; `redial`: schedule the next host (counting the
+    /// attempt towards the backoff), unless the caller schedules one itself.
+    fn end_conn(&mut self, reason: Option<CloseReason>, now: Instant, redial: bool) {
+        let Some(c) = self.conn.take() else {
+            return;
+        };
+        if let Some(reason) = &reason {
+            self.transports.push_back(Transport::Close {
+                conn: c.id(),
+                reason: reason.clone(),
+            });
+        }
+        // A drop for a request timeout is paced by that timeout already, and waiting
+        // longer would fail the requests queued behind it too.
+        let timed_out =
+            c.stage() == Stage::Established && reason == Some(CloseReason::RequestTimeout);
+        if c.served_stably(now) || timed_out {
+            // It carried the session: the next failure starts a fresh pass. A
+            // connection dropped sooner (a server refusing SetWatches, a second process
+            // resuming the same session, a broken proxy) counts as a failed attempt,
+            // so flapping backs off instead of redialling at once forever.
+            self.redial.succeeded();
+        }
+        // A request the server answered was read by it, whatever the driver reported:
+        // never send it again.
+        let loss = self.requests.connection_lost(c.reached_server());
+        for outcome in loss.outcomes {
+            match outcome {
+                LossOutcome::AnswerLocal(u) => self.answer_local(u),
+                LossOutcome::Lost(id) => self.reply(id, Err(RequestError::ConnectionLoss)),
+            }
+        }
+        self.probe.stop();
+        if self.state == SessionState::Closing {
+            if loss.close_written || !self.server_may_hold_session() {
+                self.terminate(SessionState::Closed);
+                return;
+            }
+            // closeSession never reached the server: try the next one until the
+            // close timeout.
+            self.close_pending = true;
+            self.schedule_redial(now);
+            if let Some(deadline) = self.close_deadline {
+                self.redial.bring_forward(deadline, now);
+            }
+            return;
+        }
+        if c.is_established() {
+            self.set_state(SessionState::Connecting);
+            self.state_event(KeeperState::Disconnected);
+        }
+        if redial {
+            self.schedule_redial(now);
+        }
+    }
+
+    fn send_ping(&mut self, now: Instant) {
+        let Some(c) = self.conn.as_mut().filter(|c| c.is_established()) else {
+            return;
+        };
+        if c.has_output() {
+            // Bytes are already waiting for the socket; they will count as traffic.
+            c.defer_ping(now);
+        } else {
+            c.write_frame(&WireRequest::Ping, xid::PING, now);
+        }
+    }
+
+    /// While read-only, asks the next host whether it serves read-write, when due.
+    fn probe_read_write(&mut self, now: Instant) {
+        if self.state != SessionState::ConnectedReadOnly {
+            self.probe.stop();
+            return;
+        }
+        if let Some(i) = self.probe.due(now, self.redial.host_count()) {
+            let host = self.redial.host_at(i).clone();
+            self.transports
+                .push_back(Transport::ProbeReadWrite { host });
+        }
+    }
+
+    // ----- receiving -----------------------------------------------------------------
+    /// Decodes and handles every complete frame in `conn`'s receive buffer.
+    fn process_received(&mut self, conn: ConnId, now: Instant) {
+        if self
+            .conn_mut(conn)
+            .is_some_and(|c| c.stage() == Stage::Dialing)
+        {
+            // Bytes before `handle_connected`: treat the connection as up.
+            self.handle_connected(conn, now);
+        }
+        while let Some(c) = self.conn_mut(conn) {
+            let stage = c.stage();
+            let frame = match c.next_frame(now) {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => {
+                    // Drops the connection, or waits for the frame's xid.
+                    self.frame_error(e, now);
+                    break;
+                }
+            };
+            self.last_heard = now;
+            if stage == Stage::Handshaking {
+                self.on_handshake(frame, now);
+            } else {
+                self.on_frame(frame, now);
+                self.answer_local_heads();
+            }
+            if self.state.is_terminal() {
+                break;
+            }
+        }
+    }
+
+    /// The receive side hit a bad frame length. A too-long frame whose xid names the
+    /// in-flight head is that request's reply: it fails with
+    /// [`RequestError::ReplyTooLarge`] (the server executed it; only its answer
+    /// cannot be read). Any other bad frame (a notification, an unknown xid) fails
+    /// every written request with `ConnectionLoss`, as any drop does. While the xid
+    /// has not arrived yet the connection stays, until it does (or the read timeout
+    /// passes).
+    fn frame_error(&mut self, e: FrameError, now: Instant) {
+        if let FrameError::TooLong { len, max } = e {
+            let head = self.requests.written_head();
+            let Some(c) = self.conn.as_mut() else {
+                return;
+            };
+            if let (true, Some((head_xid, id))) = (c.is_established(), head) {
+                let Some(xid) = c.refused_frame_xid() else {
+                    return;
+                };
+                if xid == head_xid {
+                    let f = self.requests.pop_head().expect("the head exists");
+                    c.answered_up_to(f.end);
+                    self.reply(id, Err(RequestError::ReplyTooLarge { len, max }));
+                }
+            }
+        }
+        self.drop_conn(Some(CloseReason::Frame(e)), now);
+    }
+
+    fn on_handshake(&mut self, frame: Bytes, now: Instant) {
+        let resp = match ConnectResponse::decode_bytes(frame) {
+            Ok(r) => r,
+            Err(e) => {
+                self.drop_conn(Some(CloseReason::Decode(e.to_string())), now);
+                return;
+            }
+        };
+        if resp.timeout <= 0 {
+            self.terminate(SessionState::Expired);
+            return;
+        }
+        // Either would start a session that cannot be resumed or expire properly.
+        let invalid = if resp.session_id == 0 {
+            Some("session id 0 with a positive timeout")
+        } else if resp.passwd.len() != SESSION_PASSWORD_LEN {
+            Some("session password is not 16 bytes")
+        } else {
+            None
+        };
+        if let Some(why) = invalid {
+            self.drop_conn(Some(CloseReason::InvalidHandshake(why)), now);
+            return;
+        }
+        self.negotiated = Some(Duration::from_millis(resp.timeout as u64));
+        self.session_id = resp.session_id;
+        self.password = resp.passwd.clone();
+        let read_only = resp.is_read_only();
+        if !read_only {
+            self.known_to_quorum = true;
+        }
+        if let Some(c) = self.conn.as_mut() {
+            c.establish(now);
+        }
+        if self.state == SessionState::Closing {
+            self.write_close(now);
+            return;
+        }
+        let (to, ks) = if read_only {
+            (
+                SessionState::ConnectedReadOnly,
+                KeeperState::ConnectedReadOnly,
+            )
+        } else {
+            (SessionState::Connected, KeeperState::SyncConnected)
+        };
+        self.set_state(to);
+        self.state_event(ks);
+        if read_only {
+            self.probe.start(now);
+        }
+        // Auths in the order added, then the watch re-registration, then the queue.
+        self.replay_auths(now);
+        self.send_set_watches(now);
+        self.fill_send(now);
+    }
+
+    fn on_frame(&mut self, frame: Bytes, now: Instant) {
+        let mut r = Reader::new(frame);
+        let header = match ReplyHeader::decode(&mut r) {
+            Ok(h) => h,
+            Err(e) => {
+                self.drop_conn(Some(CloseReason::Decode(e.to_string())), now);
+                return;
+            }
+        };
+        match header.xid {
+            xid::NOTIFICATION => self.on_notification(&header, &mut r, now),
+            xid::PING => {}
+            xid::AUTH => {
+                if header.err == ErrorCode::AuthFailed {
+                    self.terminate(SessionState::AuthFailed);
+                }
+            }
+            x => self.on_reply(x, &header, &mut r, now),
+        }
+    }
+
+    fn on_notification(&mut self, header: &ReplyHeader, r: &mut Reader, now: Instant) {
+        let ev = match WatcherEvent::decode(r) {
+            Ok(e) => e,
+            Err(e) => {
+                self.drop_conn(Some(CloseReason::Decode(e.to_string())), now);
+                return;
+            }
+        };
+        let node_event = match ev.event_type {
+            EventType::NodeCreated => Some(NodeEvent::Created),
+            EventType::NodeDeleted => Some(NodeEvent::Deleted),
+            EventType::NodeDataChanged => Some(NodeEvent::DataChanged),
+            EventType::NodeChildrenChanged => Some(NodeEvent::ChildrenChanged),
+            _ => None,
+        };
+        let registrations = match node_event {
+            Some(e) => self.watches.route(e, &ev.path),
+            None => Vec::new(),
+        };
+        if registrations.is_empty() {
+            // Nobody here watches it any more (removed or abandoned while the server
+            // still held the watch, or the server's second NodeDeleted for a node
+            // deleted while disconnected). Java hands such events to nobody either.
+            self.stray_notifications += 1;
+            return;
+        }
+        // A notification may overflow the event queue (Config::max_queued_events).
+        self.events.push(Event::Watch(WatchEvent {
+            event_type: ev.event_type,
+            path: self.chroot.strip(ev.path),
+            zxid: header.zxid,
+            registrations,
+        }));
+    }
+
+    fn on_reply(&mut self, xid: i32, header: &ReplyHeader, r: &mut Reader, now: Instant) {
+        let f = match self.requests.take_reply(xid) {
+            Ok(f) => f,
+            Err(reason) => {
+                self.drop_conn(Some(reason), now);
+                return;
+            }
+        };
+        if let Some(c) = self.conn.as_mut() {
+            c.answered_up_to(f.end);
+        }
+        if header.zxid > 0 {
+            self.last_zxid = header.zxid;
+        }
+        let u = match f.kind {
+            InFlightKind::User(u) => u,
+            InFlightKind::SetWatches => return,
+            InFlightKind::Close => {
+                self.terminate(SessionState::Closed);
+                return;
+            }
+        };
+        if !header.err.is_ok() {
+            self.on_error_reply(u, header.err);
+            return;
+        }
+        let body = zk_proto::WireResponse::decode(f.op, r)
+            .map_err(|e| e.to_string())
+            .and_then(|body| {
+                request::into_response(u.prepared.reply, body, &self.chroot)
+                    .ok_or_else(|| "reply body does not fit the request".to_string())
+            });
+        let response = match body {
+            Ok(response) => response,
+            Err(why) => {
+                // The connection drops: a written request is settled by that.
+                self.requests.put_back(InFlight {
+                    kind: InFlightKind::User(u),
+                    ..f
+                });
+                self.drop_conn(Some(CloseReason::Decode(why)), now);
+                return;
+            }
+        };
+        let p = &u.prepared;
+        let server = p.server_path(&self.chroot);
+        let registration = match p.watch {
+            Some(kind) if !self.requests.is_abandoned(u.id) => {
+                Some(self.watches.register(kind, &server, &p.client_path, u.id))
+            }
+            _ => None,
+        };
+        if let Some(removal) = p.removal {
+            let removed = self
+                .watches
+                .remove(&server, removal.removes, removal.registration);
+            if removed.is_empty() {
+                // It fired (or was removed) after the submit-time check: Java answers
+                // NoWatcher here too.
+                self.reply(u.id, Err(RequestError::Server(ErrorCode::NoWatcher)));
+                return;
+            }
+            let path = p.client_path.clone();
+            self.removed_events(&path, removed);
+        }
+        self.reply_with(u.id, Ok(response), registration);
+    }
+
+    /// A reply with an error code: the server's answer, unless the operation takes
+    /// NoNode for an answer (exists, addWatch), with the watch it asked for.
+    fn on_error_reply(&mut self, u: UserRequest, err: ErrorCode) {
+        let p = &u.prepared;
+        let answer = (err == ErrorCode::NoNode)
+            .then(|| request::no_node_response(p.reply, p.watch))
+            .flatten();
+        let Some((watch, response)) = answer else {
+            self.reply(u.id, Err(RequestError::Server(err)));
+            return;
+        };
+        let registration = match watch {
+            Some(kind) if !self.requests.is_abandoned(u.id) => {
+                let server = p.server_path(&self.chroot);
+                Some(self.watches.register(kind, &server, &p.client_path, u.id))
+            }
+            _ => None,
+        };
+        self.reply_with(u.id, Ok(response), registration);
+    }
+
+    // ----- sending -------------------------------------------------------------------
+    /// Moves queued requests into the send buffer (while it is below the high-water
+    /// mark and the session is not closing), then answers the local requests that
+    /// reached the head.
+    fn fill_send(&mut self, now: Instant) {
+        if self.state != SessionState::Closing {
+            if let Some(c) = self.conn.as_mut().filter(|c| c.is_established()) {
+                self.requests.write_queued(c, now);
+            }
+        }
+        self.answer_local_heads();
+    }
+
+    /// Sends every credential again, in the order added.
+    fn replay_auths(&mut self, now: Instant) {
+        let Some(c) = self.conn.as_mut() else {
+            return;
+        };
+        for (scheme, auth) in &self.auths {
+            let req = WireRequest::Auth(AuthPacket::new(scheme.clone(), auth.clone()));
+            c.write_frame(&req, xid::AUTH, now);
+        }
+    }
+
+    /// Re-registers every watch after a reconnect (see [`set_watches::batches`]). A
+    /// path too long for any frame cannot be re-registered: its registrations are
+    /// dropped, each with its watch-removed event (zxid −1), as if removed locally.
+    fn send_set_watches(&mut self, now: Instant) {
+        if self.watches.len() == 0 {
+            return;
+        }
+        let batches = set_watches::batches(
+            self.watches.paths(),
+            self.last_zxid,
+            self.settings.max_frame,
+        );
+        if let Some(c) = self.conn.as_mut() {
+            for frame in &batches.frames {
+                self.requests
+                    .write_own(c, frame, InFlightKind::SetWatches, now);
+            }
+        }
+        for (kind, server) in batches.too_long {
+            let removed = self.watches.take_all(kind, &server);
+            if let Some(client) = removed.first().map(|r| r.path.clone()) {
+                self.removed_events(&client, removed);
+            }
         }
     }
 
     /// Writes closeSession on the established connection.
     fn write_close(&mut self, now: Instant) {
         self.close_pending = false;
-        let Some(c) = self.conn.as_mut() else {
-            return;
+        if let Some(c) = self.conn.as_mut() {
+            self.requests
+                .write_own(c, &WireRequest::CloseSession, InFlightKind::Close, now);
+        }
+    }
+
+    // ----- requests ------------------------------------------------------------------
+    /// Checks a watch removal against the live registrations before it is queued.
+    /// Removing one registration by its id targets the server path it is keyed
+    /// under (getConfig's is `/zookeeper/config` whatever the chroot). A local
+    /// removal takes effect now: the registration fires no more and is not
+    /// re-registered on a reconnect; only its reply waits for its turn.
+    fn check_removal(
+        &mut self,
+        prepared: &mut Prepared,
+        watcher_type: WatcherType,
+        registration: Option<RequestId>,
+        local: bool,
+    ) -> Result<(), SubmitError> {
+        let server = match registration.and_then(|id| self.watches.server_path(id)) {
+            Some(key) => key.to_string(),
+            None => prepared.server_path(&self.chroot),
         };
-        let xid = self.xids.next_xid();
-        write_frame(c, &zk_proto::WireRequest::CloseSession, xid, now);
-        let end = c.queued;
-        self.in_flight.push(InFlight {
-            xid,
-            op: OpCode::CloseSession,
-            end,
-            kind: InFlightKind::Close,
+        if !self.watches.contains(&server, watcher_type, registration) {
+            return Err(SubmitError::NoWatcher {
+                path: prepared.client_path.clone(),
+            });
+        }
+        if local {
+            let removed = self.watches.remove(&server, watcher_type, registration);
+            let path = prepared.client_path.clone();
+            self.removed_events(&path, removed);
+        }
+        // Removing the only watch this session holds on the node: ask the server to
+        // drop it too (Java only checks, and the server keeps notifying). With other
+        // registrations on the node the server's watch still serves them.
+        let only_one = registration.is_some()
+            && self.watches.count_at(&server) == 1
+            && !self
+                .requests
+                .watching_request_pending(&server, &self.chroot);
+        prepared.aim_removal(server, only_one);
+        Ok(())
+    }
+
+    fn expire_requests(&mut self, now: Instant) {
+        let expired = self.requests.expire(now);
+        for id in expired.ids {
+            self.reply(id, Err(RequestError::RequestTimeout));
+        }
+        if expired.written {
+            self.drop_conn(Some(CloseReason::RequestTimeout), now);
+        }
+        self.answer_local_heads();
+    }
+
+    /// Completes the locally answered requests at the head of the FIFO (or of the
+    /// queue, when nothing is in flight): everything submitted before them is
+    /// answered.
+    fn answer_local_heads(&mut self) {
+        while let Some(u) = self.requests.next_local_head() {
+            self.answer_local(u);
+        }
+    }
+
+    /// The answer of an empty multi/multiRead or a local watch removal (which took
+    /// effect at submit; only the reply waited for its turn).
+    fn answer_local(&mut self, u: UserRequest) {
+        let result = request::local_response(u.prepared.reply);
+        self.reply(u.id, Ok(result));
+    }
+
+    // ----- events --------------------------------------------------------------------
+    fn reply(&mut self, id: RequestId, result: Result<Response, RequestError>) {
+        self.reply_with(id, result, None);
+    }
+
+    /// Queues the one reply of `id`, unless its driver abandoned it.
+    fn reply_with(
+        &mut self,
+        id: RequestId,
+        result: Result<Response, RequestError>,
+        registration: Option<Registration>,
+    ) {
+        if self.requests.take_abandoned(id) {
+            return;
+        }
+        self.events.push(Event::Reply {
+            id,
+            result,
+            registration,
         });
+    }
+
+    /// Queues a state change naming every registration (non-terminal ones may
+    /// overflow: see [`crate::Config::max_queued_events`]).
+    fn state_event(&mut self, state: KeeperState) {
+        let registrations = self.watches.all();
+        self.events.push(Event::State {
+            state,
+            registrations,
+        });
+    }
+
+    /// Queues the watch-removed events of `removed`, one per event type.
+    fn removed_events(&mut self, path: &str, removed: Vec<Registration>) {
+        let groups = [
+            (
+                EventType::DataWatchRemoved,
+                [WatchKind::Data, WatchKind::Exist].as_slice(),
+            ),
+            (EventType::ChildWatchRemoved, &[WatchKind::Child]),
+            (
+                EventType::PersistentWatchRemoved,
+                &[WatchKind::Persistent, WatchKind::PersistentRecursive],
+            ),
+        ];
+        for (event_type, kinds) in groups {
+            let regs: Vec<Registration> = removed
+                .iter()
+                .filter(|r| kinds.contains(&r.kind))
+                .cloned()
+                .collect();
+            if !regs.is_empty() {
+                self.events.push(Event::Watch(WatchEvent {
+                    event_type,
+                    path: path.to_string(),
+                    zxid: -1,
+                    registrations: regs,
+                }));
+            }
+        }
+    }
+
+    // ----- states --------------------------------------------------------------------
+    /// Moves to `to`; debug builds check that the transition is legal.
+    fn set_state(&mut self, to: SessionState) {
+        debug_assert!(
+            self.state == to || self.state.can_transition_to(to),
+            "illegal transition {:?} -> {to:?}",
+            self.state
+        );
+        self.state = to;
+    }
+
+    /// Enters a terminal state: everything outstanding fails, every registration is
+    /// told, the connection is closed.
+    fn terminate(&mut self, to: SessionState) {
+        if self.state.is_terminal() {
+            return;
+        }
+        let (err, ks) = match to {
+            SessionState::Expired => (RequestError::SessionExpired, KeeperState::Expired),
+            SessionState::AuthFailed => (RequestError::AuthFailed, KeeperState::AuthFailed),
+            _ => (RequestError::Closing, KeeperState::Closed),
+        };
+        if let Some(c) = self.conn.take() {
+            self.transports.push_back(Transport::Close {
+                conn: c.id(),
+                reason: CloseReason::SessionEnded,
+            });
+        }
+        let ids = self.requests.take_all();
+        // The state first (Java's order): a program reacting to it learns why the
+        // replies that follow failed.
+        self.set_state(to);
+        self.state_event(ks);
+        for id in ids {
+            self.reply(id, Err(err));
+        }
+        self.watches.clear();
+        self.redial.stop();
+        self.close_deadline = None;
+        self.probe.stop();
     }
 }

@@ -1,150 +1,378 @@
-//! The request FIFO: writing queued requests, answering local ones in order, and
-//! failing those past their request timeout.
+//! The requests of the session: those waiting to be written, the in-flight FIFO of
+//! those written (replies must answer its head), their ids and xids, and the ones
+//! the driver abandoned.
 
+use std::collections::{HashSet, VecDeque};
 use std::time::Instant;
 
-use crate::error::{CloseReason, RequestError};
-use crate::id::RequestId;
-use crate::pending::{InFlight, InFlightKind, InFlightQueue, UserRequest};
-use crate::request::{Expect, Prepared, Response};
-use crate::state::SessionState;
+use zk_proto::{OpCode, WireRequest};
 
-use super::Session;
-use super::connection::{Phase, write_frame};
+use crate::chroot::Chroot;
+use crate::error::CloseReason;
+use crate::id::RequestId;
+use crate::request::Prepared;
+use crate::xid::XidGen;
+
+use super::connection::Connection;
 
 /// Output buffered beyond this is left in the request queue until the driver writes.
 const SEND_HIGH_WATER: usize = 64 * 1024;
 
-impl Session {
-    pub(super) fn new_request_id(&mut self) -> RequestId {
-        let id = RequestId(self.next_request);
-        self.next_request += 1;
+/// A user request not yet answered.
+#[derive(Debug, Clone)]
+pub(super) struct UserRequest {
+    pub(super) id: RequestId,
+    pub(super) prepared: Prepared,
+    /// When it fails with `RequestTimeout`, if a request timeout is configured.
+    pub(super) deadline: Option<Instant>,
+}
+
+impl UserRequest {
+    /// Answered by the session itself (empty multi, local watch removal) when it
+    /// reaches the head: written as nothing, it only keeps its place in the order.
+    pub(super) fn is_local(&self) -> bool {
+        self.prepared.local
+    }
+}
+
+/// What an in-flight entry stands for.
+// Nearly every entry is a user request; boxing it would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub(super) enum InFlightKind {
+    /// A user request.
+    User(UserRequest),
+    /// One SetWatches / SetWatches2 batch (regenerated on every connection).
+    SetWatches,
+    /// closeSession.
+    Close,
+}
+
+/// A request written to the current connection, awaiting its reply.
+#[derive(Debug, Clone)]
+pub(super) struct InFlight {
+    pub(super) xid: i32,
+    pub(super) op: OpCode,
+    /// Offset in the connection's output stream just past this frame: the request
+    /// reached the server once that much of the stream did.
+    pub(super) end: u64,
+    pub(super) kind: InFlightKind,
+}
+
+/// What became of a written request when its connection was lost, in FIFO order.
+#[derive(Debug)]
+pub(super) enum LossOutcome {
+    /// A local request whose predecessors are all answered now: answer it.
+    AnswerLocal(UserRequest),
+    /// It reached the server and its reply is lost: `ConnectionLoss`.
+    Lost(RequestId),
+}
+
+/// The requests a lost connection leaves behind.
+#[derive(Debug)]
+pub(super) struct Loss {
+    /// In FIFO order.
+    pub(super) outcomes: Vec<LossOutcome>,
+    /// closeSession reached the server.
+    pub(super) close_written: bool,
+}
+
+/// Requests past their deadline.
+#[derive(Debug, Default)]
+pub(super) struct Expired {
+    /// In submit order.
+    pub(super) ids: Vec<RequestId>,
+    /// One of them was written: its connection must go (Java semantics).
+    pub(super) written: bool,
+}
+
+/// What `abandon` found.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Abandoned {
+    /// It was never written: gone without a trace.
+    Unsent,
+    /// It is in flight: its reply will be discarded.
+    InFlight,
+    /// Not outstanding (answered already, or unknown).
+    NotOutstanding,
+}
+
+/// The request queues.
+#[derive(Debug)]
+pub(super) struct Requests {
+    /// Accepted, not yet written, in submit order.
+    queued: VecDeque<UserRequest>,
+    /// Written (or local and waiting for their turn), oldest first.
+    in_flight: VecDeque<InFlight>,
+    xids: XidGen,
+    next_id: u64,
+    /// The xid of the last reply matched on this connection, to name a duplicate.
+    last_answered: Option<i32>,
+    /// Requests whose driver gave up on them: their replies are discarded and they
+    /// register no watch.
+    abandoned: HashSet<RequestId>,
+}
+
+impl Default for Requests {
+    fn default() -> Self {
+        Requests {
+            queued: VecDeque::new(),
+            in_flight: VecDeque::new(),
+            xids: XidGen::default(),
+            next_id: 1,
+            last_answered: None,
+            abandoned: HashSet::new(),
+        }
+    }
+}
+
+impl Requests {
+    // ----- getters -------------------------------------------------------------------
+    /// User requests accepted and not answered (queued plus in flight).
+    pub(super) fn outstanding(&self) -> usize {
+        self.queued.len() + self.in_flight_users().count()
+    }
+
+    /// The earliest request deadline. Deadlines grow in submit order and in-flight
+    /// requests are older than queued ones, so the first user request found has it.
+    pub(super) fn first_deadline(&self) -> Option<Instant> {
+        self.in_flight_users()
+            .next()
+            .or_else(|| self.queued.front())
+            .and_then(|u| u.deadline)
+    }
+
+    /// Whether the driver gave up on `id`.
+    pub(super) fn is_abandoned(&self, id: RequestId) -> bool {
+        !self.abandoned.is_empty() && self.abandoned.contains(&id)
+    }
+
+    /// Whether a request that registers a watch at the server path `server` is queued
+    /// or in flight.
+    pub(super) fn watching_request_pending(&self, server: &str, chroot: &Chroot) -> bool {
+        self.in_flight_users()
+            .chain(self.queued.iter())
+            .any(|u| u.prepared.watch.is_some() && u.prepared.server_path(chroot) == server)
+    }
+
+    /// The written user request at the head of the FIFO, with its xid.
+    pub(super) fn written_head(&self) -> Option<(i32, RequestId)> {
+        self.in_flight.front().and_then(|f| match &f.kind {
+            InFlightKind::User(u) if !u.is_local() => Some((f.xid, u.id)),
+            _ => None,
+        })
+    }
+
+    fn in_flight_users(&self) -> impl Iterator<Item = &UserRequest> {
+        self.in_flight.iter().filter_map(|f| match &f.kind {
+            InFlightKind::User(u) => Some(u),
+            _ => None,
+        })
+    }
+
+    // ----- submitting ----------------------------------------------------------------
+    pub(super) fn new_id(&mut self) -> RequestId {
+        let id = RequestId(self.next_id);
+        self.next_id += 1;
         id
     }
 
-    /// Moves queued requests into the send buffer while it is below the high-water
-    /// mark, then answers the local requests that reached the head.
-    pub(super) fn fill_send(&mut self, now: Instant) {
-        self.write_queued(now);
-        self.answer_local_heads();
+    pub(super) fn enqueue(&mut self, request: UserRequest) {
+        self.queued.push_back(request);
     }
 
-    fn write_queued(&mut self, now: Instant) {
-        if self.state == SessionState::Closing {
-            return;
-        }
-        let Some(c) = self.conn.as_mut().filter(|c| c.phase == Phase::Established) else {
-            return;
-        };
-        while c.out.len() < SEND_HIGH_WATER {
-            let Some(u) = self.queue.pop_front() else {
+    /// Moves queued requests into `conn`'s output while it is below the high-water
+    /// mark (local ones take their place in the FIFO without a frame).
+    pub(super) fn write_queued(&mut self, conn: &mut Connection, now: Instant) {
+        while conn.buffered_output() < SEND_HIGH_WATER {
+            let Some(u) = self.queued.pop_front() else {
                 break;
             };
-            if u.local {
-                // Nothing to write: it takes its place in the FIFO.
-                self.in_flight.push(InFlight {
-                    xid: 0,
-                    op: u.prepared.wire.op_code(),
-                    end: c.queued,
-                    kind: InFlightKind::User(u),
-                });
-                continue;
-            }
-            let xid = self.xids.next_xid();
-            write_frame(c, &u.prepared.wire, xid, now);
-            self.in_flight.push(InFlight {
+            let op = u.prepared.wire.op_code();
+            let (xid, end) = if u.is_local() {
+                (0, conn.end_of_output())
+            } else {
+                let xid = self.xids.next_xid();
+                (xid, conn.write_frame(&u.prepared.wire, xid, now))
+            };
+            self.in_flight.push_back(InFlight {
                 xid,
-                op: u.prepared.wire.op_code(),
-                end: c.queued,
+                op,
+                end,
                 kind: InFlightKind::User(u),
             });
         }
     }
 
-    pub(super) fn expire_requests(&mut self, now: Instant) {
-        let due = |u: &UserRequest| u.deadline.is_some_and(|d| d <= now);
-        // Never-written requests just fail.
-        let mut timed_out = Vec::new();
-        self.queue.retain(|u| {
-            if due(u) {
-                timed_out.push(u.id);
-                false
-            } else {
-                true
-            }
+    /// Writes a request of the session's own (SetWatches, closeSession) to `conn`.
+    pub(super) fn write_own(
+        &mut self,
+        conn: &mut Connection,
+        req: &WireRequest,
+        kind: InFlightKind,
+        now: Instant,
+    ) {
+        let xid = self.xids.next_xid();
+        let end = conn.write_frame(req, xid, now);
+        self.in_flight.push_back(InFlight {
+            xid,
+            op: req.op_code(),
+            end,
+            kind,
         });
-        // A written one fails and takes the connection down (Java semantics).
-        let mut drop = false;
-        if self
+    }
+
+    /// The next local request whose predecessors are all answered, taken out.
+    pub(super) fn next_local_head(&mut self) -> Option<UserRequest> {
+        match self.in_flight.front() {
+            Some(InFlight {
+                kind: InFlightKind::User(u),
+                ..
+            }) if u.is_local() => match self.in_flight.pop_front() {
+                Some(InFlight {
+                    kind: InFlightKind::User(u),
+                    ..
+                }) => Some(u),
+                _ => unreachable!("the head was checked to be a local user request"),
+            },
+            None if self.queued.front().is_some_and(|u| u.is_local()) => self.queued.pop_front(),
+            _ => None,
+        }
+    }
+
+    // ----- replies -------------------------------------------------------------------
+    /// The in-flight entry a reply with `xid` answers: the head, or why the
+    /// connection must go (a reply out of order, unsolicited or repeated).
+    pub(super) fn take_reply(&mut self, xid: i32) -> Result<InFlight, CloseReason> {
+        let repeated = self.last_answered == Some(xid);
+        match self.in_flight.front() {
+            Some(head) if head.xid == xid => {}
+            _ if repeated => return Err(CloseReason::DuplicateReply(xid)),
+            None => return Err(CloseReason::UnsolicitedReply(xid)),
+            Some(head) => {
+                return Err(CloseReason::XidOutOfOrder {
+                    expected: head.xid,
+                    got: xid,
+                });
+            }
+        }
+        self.last_answered = Some(xid);
+        Ok(self.in_flight.pop_front().expect("the head was checked"))
+    }
+
+    /// Puts back an entry `take_reply` gave out whose reply could not be read: the
+    /// connection is about to drop, which settles it.
+    pub(super) fn put_back(&mut self, entry: InFlight) {
+        self.in_flight.push_front(entry);
+    }
+
+    /// Takes the head out of the FIFO (its reply was refused as too large).
+    pub(super) fn pop_head(&mut self) -> Option<InFlight> {
+        self.in_flight.pop_front()
+    }
+
+    /// Whether `id`'s reply is to be discarded; forgets it either way.
+    pub(super) fn take_abandoned(&mut self, id: RequestId) -> bool {
+        !self.abandoned.is_empty() && self.abandoned.remove(&id)
+    }
+
+    // ----- giving up -----------------------------------------------------------------
+    /// The driver gives up on `id`.
+    pub(super) fn abandon(&mut self, id: RequestId) -> Abandoned {
+        if let Some(i) = self.queued.iter().position(|u| u.id == id) {
+            self.queued.remove(i);
+            return Abandoned::Unsent;
+        }
+        if self.in_flight_users().any(|u| u.id == id) {
+            self.abandoned.insert(id);
+            return Abandoned::InFlight;
+        }
+        Abandoned::NotOutstanding
+    }
+
+    /// Takes out every request past its deadline at `now`.
+    pub(super) fn expire(&mut self, now: Instant) -> Expired {
+        let due = |u: &UserRequest| u.deadline.is_some_and(|d| d <= now);
+        let mut expired = Expired::default();
+        self.queued.retain(|u| {
+            let keep = !due(u);
+            if !keep {
+                expired.ids.push(u.id);
+            }
+            keep
+        });
+        self.in_flight.retain(|f| match &f.kind {
+            InFlightKind::User(u) if due(u) => {
+                expired.written |= !u.is_local();
+                expired.ids.push(u.id);
+                false
+            }
+            _ => true,
+        });
+        expired.ids.sort();
+        expired
+    }
+
+    /// The connection is gone and the server read `reached` bytes of it: written
+    /// requests are lost, the rest go back to the front of the queue (an abandoned
+    /// one that never reached the server is dropped), local ones are answered when
+    /// nothing before them waits.
+    pub(super) fn connection_lost(&mut self, reached: u64) -> Loss {
+        let close_written = self
             .in_flight
             .iter()
-            .any(|f| matches!(&f.kind, InFlightKind::User(u) if due(u)))
-        {
-            drop = self
-                .in_flight
-                .iter()
-                .any(|f| matches!(&f.kind, InFlightKind::User(u) if due(u) && !u.local));
-            let mut keep = InFlightQueue::default();
-            for f in self.in_flight.drain() {
-                match &f.kind {
-                    InFlightKind::User(u) if due(u) => timed_out.push(u.id),
-                    _ => keep.push(f),
-                }
-            }
-            self.in_flight = keep;
-        }
-        timed_out.sort();
-        for id in timed_out {
-            self.reply(id, Err(RequestError::RequestTimeout));
-        }
-        if drop {
-            self.drop_conn(Some(CloseReason::RequestTimeout), now);
-        }
-        self.answer_local_heads();
-    }
-
-    /// Completes the locally answered requests at the head of the FIFO (or of the
-    /// queue, when nothing is in flight): everything submitted before them is
-    /// answered.
-    pub(super) fn answer_local_heads(&mut self) {
-        loop {
-            let u = match self.in_flight.front() {
-                Some(f) if matches!(&f.kind, InFlightKind::User(u) if u.local) => {
-                    match self.in_flight.pop() {
-                        Some(InFlight {
-                            kind: InFlightKind::User(u),
-                            ..
-                        }) => u,
-                        _ => unreachable!("checked"),
-                    }
-                }
-                None if self.queue.front().is_some_and(|u| u.local) => {
-                    self.queue.pop_front().expect("checked")
-                }
-                _ => return,
+            .any(|f| matches!(f.kind, InFlightKind::Close) && f.end <= reached);
+        let mut outcomes = Vec::new();
+        let mut requeue = Vec::new();
+        for f in std::mem::take(&mut self.in_flight) {
+            let InFlightKind::User(u) = f.kind else {
+                continue;
             };
-            self.answer_local(u);
+            if u.is_local() {
+                if requeue.is_empty() {
+                    outcomes.push(LossOutcome::AnswerLocal(u));
+                } else {
+                    requeue.push(u);
+                }
+            } else if f.end <= reached {
+                outcomes.push(LossOutcome::Lost(u.id));
+            } else if self.abandoned.remove(&u.id) {
+                // Never reached the server and nobody waits for it: never send it.
+            } else {
+                requeue.push(u);
+            }
+        }
+        for u in requeue.into_iter().rev() {
+            self.queued.push_front(u);
+        }
+        self.last_answered = None;
+        Loss {
+            outcomes,
+            close_written,
         }
     }
 
-    /// The answer of an empty multi/multiRead or a local watch removal.
-    pub(super) fn answer_local(&mut self, u: UserRequest) {
-        let result = match u.prepared.expect {
-            Expect::Multi => Ok(Response::Multi(Vec::new())),
-            Expect::MultiRead => Ok(Response::MultiRead(Vec::new())),
-            // The removal took effect at submit; only the reply waited for its turn.
-            Expect::RemoveWatches { .. } => Ok(Response::RemoveWatches),
-            _ => unreachable!("only multi and watch removal are answered locally"),
-        };
-        self.reply(u.id, result);
+    /// Takes out every queued (never written) request, in submit order.
+    pub(super) fn take_queued(&mut self) -> Vec<RequestId> {
+        self.queued.drain(..).map(|u| u.id).collect()
     }
 
-    /// The key of a request's watches: the server path on the wire (getConfig's is
-    /// never chrooted; a removal by id names the key of that registration).
-    pub(super) fn server_path(&self, p: &Prepared) -> String {
-        match p.wire.path() {
-            Some(path) => path.to_string(),
-            None => self.chroot.prepend(&p.client_path),
-        }
+    /// Takes out every user request, in flight first, then queued.
+    pub(super) fn take_all(&mut self) -> Vec<RequestId> {
+        let in_flight = std::mem::take(&mut self.in_flight);
+        in_flight
+            .into_iter()
+            .filter_map(|f| match f.kind {
+                InFlightKind::User(u) => Some(u.id),
+                _ => None,
+            })
+            .chain(self.queued.drain(..).map(|u| u.id))
+            .collect()
+    }
+
+    /// Makes the next ordinary xid `xid` (tests of the wrap-around).
+    #[cfg(feature = "testing")]
+    pub(super) fn set_next_xid(&mut self, xid: i32) {
+        self.xids = XidGen::starting_at(xid);
     }
 }

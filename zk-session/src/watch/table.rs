@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use super::{Registration, WatchKind, WatcherType};
+use super::kinds::{Registration, WatchKind, WatcherType};
 use crate::id::RequestId;
 
 /// The node event types a server notification can carry (wire types 1–4).
