@@ -9,31 +9,104 @@
 //! # The run loop
 //!
 //! After **every** input (bytes, a connection coming up or going down, a timeout, a
-//! submit or close), drain the outputs in this order, then wait:
+//! submit or close), drain the outputs in this order, then wait: (1) connection
+//! actions ([`Session::poll_transport`]), (2) bytes to write
+//! ([`Session::send_buf`] / [`Session::advance_send`]), (3) events
+//! ([`Session::poll_event`]), (4) wait for the socket or [`Session::poll_timeout`],
+//! whichever comes first, and feed what happened back in. Here it is over a blocking
+//! `std` socket, one request, start to finish (the drivers in `zk-blocking` and
+//! `zk-tokio` are this loop, made non-blocking and complete):
 //!
-//! ```text
-//! loop {
-//!     // 1. connection actions
-//!     while let Some(t) = session.poll_transport(now) {
-//!         Connect { conn, host, timeout }  -> start dialling host (resolve DNS now);
-//!                                             later handle_connected(conn) or
-//!                                             handle_disconnected(conn, ConnectFailed)
-//!         Close { conn, reason }           -> drop that socket; do not report it back
-//!         ProbeReadWrite { host }          -> ask host "isro"; handle_probe_result(...)
+//! ```no_run
+//! use std::io::{ErrorKind, Read, Write};
+//! use std::net::{TcpStream, ToSocketAddrs};
+//! use std::time::{Duration, Instant};
+//!
+//! use zk_session::{Config, ConnId, DisconnectCause, Event, HostAddr, Request, Session, Transport};
+//!
+//! fn dial(host: &HostAddr, timeout: Duration) -> std::io::Result<TcpStream> {
+//!     // Resolve when dialling: the session walks the hosts, DNS may have changed.
+//!     let addr = (host.host.as_str(), host.port).to_socket_addrs()?.next();
+//!     let addr = addr.ok_or_else(|| std::io::Error::other("no address"))?;
+//!     TcpStream::connect_timeout(&addr, timeout)
+//! }
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let mut session = Session::new(Config::new("127.0.0.1:2181"), Instant::now())?;
+//!     let id = session.submit(Request::get_children("/", false), Instant::now())?;
+//!     let mut socket: Option<(ConnId, TcpStream)> = None;
+//!     loop {
+//!         // 1. connection actions
+//!         while let Some(action) = session.poll_transport(Instant::now()) {
+//!             match action {
+//!                 Transport::Connect { conn, host, timeout } => match dial(&host, timeout) {
+//!                     Ok(stream) => {
+//!                         socket = Some((conn, stream));
+//!                         session.handle_connected(conn, Instant::now());
+//!                     }
+//!                     Err(_) => {
+//!                         let failed = DisconnectCause::ConnectFailed;
+//!                         session.handle_disconnected(conn, failed, Instant::now());
+//!                     }
+//!                 },
+//!                 // Never reported back: the session already counts it as gone.
+//!                 Transport::Close { .. } => socket = None,
+//!                 // Only asked while read-only; a real driver asks `host` "isro".
+//!                 Transport::ProbeReadWrite { host } => {
+//!                     session.handle_probe_result(&host, false, Instant::now())
+//!                 }
+//!             }
+//!         }
+//!         // 2. bytes to write, on the current connection
+//!         if let Some((conn, stream)) = socket.as_mut() {
+//!             let conn = *conn;
+//!             while !session.send_buf().is_empty() {
+//!                 match stream.write(session.send_buf()) {
+//!                     Ok(n) => session.advance_send(conn, n, Instant::now()),
+//!                     Err(_) => {
+//!                         socket = None;
+//!                         session.handle_disconnected(conn, DisconnectCause::Io, Instant::now());
+//!                         break;
+//!                     }
+//!                 }
+//!             }
+//!         }
+//!         // 3. events for the application
+//!         while let Some(event) = session.poll_event() {
+//!             if let Event::Reply { id: done, result, .. } = event {
+//!                 assert_eq!(done, id);
+//!                 println!("{result:?}");
+//!                 return Ok(());
+//!             }
+//!         }
+//!         // 4. wait for bytes or the next deadline, then feed back what happened
+//!         let wait = session
+//!             .poll_timeout()
+//!             .map(|at| at.saturating_duration_since(Instant::now()));
+//!         match socket.as_mut() {
+//!             Some((conn, stream)) => {
+//!                 let conn = *conn;
+//!                 // A zero read timeout means "forever" to std: wait 1 ms at least.
+//!                 stream.set_read_timeout(wait.map(|w| w.max(Duration::from_millis(1))))?;
+//!                 let space = session.recv_buf(conn).expect("the current connection");
+//!                 match stream.read(space) {
+//!                     Ok(0) => {
+//!                         socket = None;
+//!                         session.handle_disconnected(conn, DisconnectCause::Eof, Instant::now());
+//!                     }
+//!                     Ok(n) => session.handle_received(conn, n, Instant::now()),
+//!                     Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+//!                     Err(e) if e.kind() == ErrorKind::Interrupted => {}
+//!                     Err(_) => {
+//!                         socket = None;
+//!                         session.handle_disconnected(conn, DisconnectCause::Io, Instant::now());
+//!                     }
+//!                 }
+//!             }
+//!             None => std::thread::sleep(wait.unwrap_or(Duration::from_millis(10))),
+//!         }
+//!         session.handle_timeout(Instant::now());
 //!     }
-//!     // 2. bytes to write, on session.current_conn()
-//!     n = socket.write(session.send_buf()); session.advance_send(conn, n, now);
-//!     // 3. events for the application
-//!     while let Some(e) = session.poll_event() { deliver(e) }
-//!     // 4. wait for socket readiness or the deadline, whichever comes first
-//!     wait(readable/writable, session.poll_timeout());
-//!     now = Instant::now();
-//!     readable      -> buf = session.recv_buf(conn); n = socket.read(buf);
-//!                      session.handle_received(conn, n, now)
-//!                      (or, simpler, with one more copy: read into your own buffer,
-//!                      then session.handle_bytes(conn, &mine[..n], now))
-//!     EOF / error   -> session.handle_disconnected(conn, Eof | Io, now)
-//!     deadline hit  -> session.handle_timeout(now)
 //! }
 //! ```
 //!
@@ -78,7 +151,7 @@
 //! handshake that the server expired it ends `Expired`.
 //! The session never opens a new session by itself after `Expired`.
 //!
-//! # Timers (one table; `poll_timeout` is its minimum)
+//! # Deadlines (`poll_timeout` is the earliest)
 //!
 //! With `T` the negotiated timeout (the requested one before the first handshake):
 //! * connect: `T ÷ number of hosts` per dial + handshake, then the next host;
@@ -186,6 +259,39 @@
 //! [`Event::Overflow`] in place of what did not fit, naming every registration that
 //! may have missed an event ([`EventQueue`] holds the rule; drivers that keep events
 //! for their application use it too).
+//!
+//! # Inside the session
+//!
+//! `Session` is the protocol, written top to bottom in one `impl`; what it
+//! remembers lives in values it owns, each with private fields and its own tests,
+//! and no module imports its parent or closes a circle of imports:
+//!
+//! * `Connection` (`session/connection.rs`): one transport connection: its stage
+//!   (dialling, handshaking, established), the receive buffer frames are split from,
+//!   the send buffer and the byte counts that tell which requests reached the server,
+//!   and the times its connect, read and ping deadlines run from.
+//! * `Requests` (`session/requests.rs`): the queue of requests not yet written, the
+//!   in-flight FIFO replies must answer in order, request ids and xids, and the
+//!   requests the driver abandoned.
+//! * `Redial` (`session/redial.rs`): the shuffled host list, the backoff and its
+//!   jitter, and which host to dial next and when.
+//! * `ReadWriteProbe` (`session/probe.rs`): while read-only, when to ask which host
+//!   whether it serves read-write.
+//! * `WatchTables` (`watch/table.rs`): the live registrations, keyed by server path,
+//!   and the routing of notifications.
+//! * [`EventQueue`] (`event_queue.rs`): replies and events for the application, with
+//!   the bound on unread notifications.
+//! * Pure functions: `set_watches::batches` (re-registration frames) and `timing`
+//!   (read, ping and expiry intervals from the session timeout).
+//!
+//! There is no timer table: [`Session::poll_timeout`] is the minimum of the
+//! deadlines each owner computes from its own state, and `handle_timeout` acts on
+//! the ones due, so a deadline can never be forgotten or left stale.
+//!
+//! Every operation is one entry of the table in `request/operations.rs`: the
+//! [`Request`] variant, how it is checked and put on the wire, the [`Response`] it
+//! becomes, and (for some) its local or NoNode answer. The `operations!` macro turns
+//! the table into those types and the functions the session calls.
 //!
 //! # Example: driving the session from a scripted byte source
 //!
