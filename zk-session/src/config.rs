@@ -26,6 +26,7 @@ pub struct SessionCredentials {
 /// Everything the session needs to know up front. Build with [`Config::new`] and adjust
 /// the public fields; [`crate::Session::new`] validates it and says what to fix.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Config {
     /// `host:port,host:port/chroot`; see [`ConnectString::parse`].
     pub connect_string: String,
