@@ -181,3 +181,62 @@ macro_rules! ops_without_record {
             | $crate::OpCode::Unknown(_)
     };
 }
+
+/// The request table: one row per client op, `Variant(Body) = OpCode` (no body for
+/// ping, whoAmI and closeSession). Generates the enum, `op_code`, the body decoder
+/// and `Encode`, so adding an op is one row (plus its records and `OpCode`).
+macro_rules! wire_requests {
+    (
+        $(#[$meta:meta])*
+        pub enum $Name:ident {
+            $( $(#[$vmeta:meta])* $Op:ident $( ($Body:ty) )? = $code:ident, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+        pub enum $Name {
+            $( $(#[$vmeta])* $Op $( ($Body) )?, )*
+        }
+
+        impl $Name {
+            /// The op code for the [`RequestHeader`].
+            pub const fn op_code(&self) -> OpCode {
+                match self {
+                    $( $Name::$Op { .. } => OpCode::$code, )*
+                }
+            }
+
+            fn decode_body(op: OpCode, r: &mut Reader) -> Result<$Name, DecodeError> {
+                Ok(match op {
+                    $( OpCode::$code => $Name::$Op $( (r.read::<$Body>()?) )?, )*
+                    ops_without_record!() => return Err(unsupported_op("WireRequest", op)),
+                })
+            }
+        }
+
+        impl Encode for $Name {
+            fn encoded_len(&self) -> usize {
+                match self {
+                    $( $Name::$Op { .. } => wire_requests!(@body self, $Name::$Op $(, $Body)?; b => b.encoded_len(), 0), )*
+                }
+            }
+
+            fn encode(&self, buf: &mut impl BufMut) {
+                match self {
+                    $( $Name::$Op { .. } => wire_requests!(@body self, $Name::$Op $(, $Body)?; b => b.encode(buf), ()), )*
+                }
+            }
+        }
+    };
+    // `$with` applied to the variant's body, or `$without` for a variant without one.
+    (@body $self:ident, $Name:ident::$Op:ident, $Body:ty; $b:ident => $with:expr, $without:expr) => {
+        match $self {
+            $Name::$Op($b) => $with,
+            _ => unreachable!("matched as {} above", stringify!($Op)),
+        }
+    };
+    (@body $self:ident, $Name:ident::$Op:ident; $b:ident => $with:expr, $without:expr) => {
+        $without
+    };
+}
