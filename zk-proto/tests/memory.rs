@@ -1,72 +1,18 @@
 //! Memory: decoding one hostile frame allocates at most a small constant times the
 //! frame's length (the factor stated in the crate docs).
 //!
-//! A counting global allocator measures the peak of the bytes requested while one
-//! frame is decoded (the frame itself, already in memory, is not counted). A
-//! reallocation counts as if the old and the new block were live at once, as they are
-//! when it moves. The only test in this binary, so no other test allocates meanwhile.
-
-// The counting allocator needs `unsafe`; the library itself forbids unsafe code.
-#![allow(unsafe_code)]
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+//! A counting global allocator (`zk_test_support::counting_alloc`) measures the peak of
+//! the bytes requested while one frame is decoded (the frame itself, already in memory,
+//! is not counted). A reallocation counts as if the old and the new block were live at
+//! once, as they are when it moves. The only test in this binary, so no other test
+//! allocates meanwhile.
 
 use bytes::{BufMut, Bytes, BytesMut};
 use zk_proto::*;
-
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is passed on to `System` unchanged; only counters are added.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller upholds `alloc`'s contract, which we pass on.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            PEAK.fetch_max(
-                CURRENT.fetch_add(layout.size(), Relaxed) + layout.size(),
-                Relaxed,
-            );
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: as `alloc`.
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            PEAK.fetch_max(
-                CURRENT.fetch_add(layout.size(), Relaxed) + layout.size(),
-                Relaxed,
-            );
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller upholds `dealloc`'s contract, which we pass on.
-        unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Relaxed);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // Both blocks may be live while the contents move.
-        PEAK.fetch_max(CURRENT.load(Relaxed) + new_size, Relaxed);
-        // SAFETY: the caller upholds `realloc`'s contract, which we pass on.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            CURRENT.fetch_add(new_size, Relaxed);
-            CURRENT.fetch_sub(layout.size(), Relaxed);
-        }
-        p
-    }
-}
+use zk_test_support::counting_alloc::{CountingAllocator, peak_bytes_of};
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 /// The frame length every shape is built to: the default maximum, 1 MiB - 1.
 const FRAME: usize = DEFAULT_MAX_FRAME_LEN;
@@ -77,16 +23,6 @@ const REPLY_FACTOR: f64 = 6.0;
 /// The bound stated for decoding a client frame (`WireRequest::decode_frame`, as a fake
 /// server does).
 const REQUEST_FACTOR: f64 = 7.0;
-
-/// Peak bytes allocated while `f` runs (its result included, then dropped).
-fn peak_of<T>(f: impl FnOnce() -> T) -> usize {
-    let base = CURRENT.load(Relaxed);
-    PEAK.store(base, Relaxed);
-    let out = f();
-    let peak = PEAK.load(Relaxed) - base;
-    drop(out);
-    peak
-}
 
 fn reply_header(b: &mut BytesMut) {
     b.put_i32(1); // xid
@@ -131,7 +67,7 @@ fn check(name: &str, frame: Bytes, bound: f64, decode: impl FnOnce(Bytes) -> boo
         "{name}: frame of {len} bytes"
     );
     let mut ok = false;
-    let peak = peak_of(|| ok = decode(frame));
+    let peak = peak_bytes_of(|| ok = decode(frame));
     assert!(ok, "{name}: did not decode as intended");
     let factor = peak as f64 / len as f64;
     // A few bytes of slack over the factor, for fixed-size parts (a header, a Box).
@@ -329,9 +265,13 @@ fn decoding_a_frame_allocates_a_bounded_multiple_of_it() {
     // Path validation runs on every request and allocates nothing, sequential or not.
     let long = format!("/{}", "a/".repeat(1000));
     for (path, sequential) in [("/a/b/c", false), ("/a/b/", true), ("/a/../b", false)] {
-        assert_eq!(peak_of(|| validate_path(path, sequential)), 0, "{path}");
+        assert_eq!(
+            peak_bytes_of(|| validate_path(path, sequential)),
+            0,
+            "{path}"
+        );
     }
-    assert_eq!(peak_of(|| validate_path(&long, true)), 0);
+    assert_eq!(peak_bytes_of(|| validate_path(&long, true)), 0);
     println!(
         "size_of: MultiResult {}, MultiOp {}, String {}, Acl {}, ClientInfo {}",
         size_of::<MultiResult>(),

@@ -8,9 +8,9 @@
 //! `tests/memory.rs` runs the same measurements as a test and bounds them, so they
 //! cannot rot.
 //!
-//! A counting global allocator keeps the live bytes (the sizes requested from the
-//! allocator, so its own per-block overhead comes on top) and the live blocks. Each
-//! figure is the growth of both across `N` submits (and their writes and replies),
+//! A counting global allocator (`zk_test_support::counting_alloc`) keeps the live bytes
+//! (the sizes requested from the allocator, so its own per-block overhead comes on top)
+//! and the live blocks. Each figure is the growth of both across `N` submits (and their writes and replies),
 //! divided by `N`. Everything else that runs in the measured stretch allocates nothing:
 //! the paths are sliced from one string built beforehand (each request's `String` is
 //! then exactly its path, as the session keeps it), the bytes written go to a sink
@@ -20,84 +20,21 @@
 //! (registering nothing) first grows those to the size the measured round needs, so
 //! the figure is the watch tables alone.
 
-// The counting allocator needs `unsafe`; the library itself forbids unsafe code.
-#![allow(unsafe_code)]
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
 use zk_session::testing::{ClientFrame, FakeServer, Harness};
 use zk_session::zk_proto::{self, ErrorCode, ErrorResponse, GetDataResponse, Stat};
 use zk_session::{Config, ConnId, Event, Request, Session, WatchKind};
-
-struct Counting;
-
-static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
-static LIVE_BLOCKS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is passed on to `System` unchanged; only counters are added.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller upholds `alloc`'s contract, which we pass on.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            LIVE_BYTES.fetch_add(layout.size(), Relaxed);
-            LIVE_BLOCKS.fetch_add(1, Relaxed);
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: as `alloc`.
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            LIVE_BYTES.fetch_add(layout.size(), Relaxed);
-            LIVE_BLOCKS.fetch_add(1, Relaxed);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller upholds `dealloc`'s contract, which we pass on.
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE_BYTES.fetch_sub(layout.size(), Relaxed);
-        LIVE_BLOCKS.fetch_sub(1, Relaxed);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: the caller upholds `realloc`'s contract, which we pass on.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            LIVE_BYTES.fetch_add(new_size, Relaxed);
-            LIVE_BYTES.fetch_sub(layout.size(), Relaxed);
-        }
-        p
-    }
-}
+use zk_test_support::counting_alloc::{CountingAllocator, Live, live};
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 /// Requests (or watches) per measurement.
 pub const N: usize = 10_000;
 
 /// The length of every path: `/app/service/node-00001`.
 pub const PATH_LEN: usize = "/app/service/node-00001".len();
-
-/// Live bytes and blocks at one moment.
-#[derive(Debug, Clone, Copy)]
-struct Live {
-    bytes: usize,
-    blocks: usize,
-}
-
-fn live() -> Live {
-    Live {
-        bytes: LIVE_BYTES.load(Relaxed),
-        blocks: LIVE_BLOCKS.load(Relaxed),
-    }
-}
 
 /// One row of the table: what the session holds per item.
 #[derive(Debug, Clone, Copy)]
