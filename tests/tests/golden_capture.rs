@@ -6,10 +6,9 @@ mod golden;
 
 use std::path::Path;
 
-use golden::{Direction, capture, describe, fixture_names, from_fixture, line_diff, to_fixture};
+use golden::{Direction, capture, describe, line_diff, to_fixture};
+use zk_test_support::golden::{FIXTURE_DIR, fixture_names, parse_fixture};
 use zk_tests::{ServerOptions, ZkServer};
-
-const FIXTURE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../zk-proto/tests/golden");
 
 #[test]
 fn live_exchange_decodes_like_the_committed_golden_frames() {
@@ -42,7 +41,7 @@ fn live_exchange_decodes_like_the_committed_golden_frames() {
     let mut failures = String::new();
     for frame in &frames {
         let path = dir.join(format!("{}.hex", frame.name));
-        let committed = from_fixture(&std::fs::read_to_string(&path).unwrap())
+        let committed = parse_fixture(&std::fs::read_to_string(&path).unwrap())
             .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
         let expected = describe(frame.kind, &committed)
             .unwrap_or_else(|err| panic!("committed {}: {err}", frame.name));

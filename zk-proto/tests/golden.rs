@@ -5,8 +5,10 @@ use std::path::Path;
 
 use bytes::{Bytes, BytesMut};
 use zk_proto::*;
-
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden");
+use zk_test_support::golden::{
+    CONNECT_REPLIES, FIXTURE_DIR, REPLIES, auth_failure_request, fixture, fixture_names,
+    main_session_requests,
+};
 
 /// Every fixture, in capture order. A new fixture must be added here (and checked below).
 const FIXTURES: [&str; 29] = [
@@ -41,27 +43,10 @@ const FIXTURES: [&str; 29] = [
     "29_auth_failed_reply",
 ];
 
-/// The whole frame of a fixture (length prefix included): `#` lines are comments,
-/// whitespace is ignored.
-fn frame(name: &str) -> Vec<u8> {
-    let path = Path::new(DIR).join(format!("{name}.hex"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let hex: String = text
-        .lines()
-        .filter(|line| !line.trim_start().starts_with('#'))
-        .flat_map(|line| line.chars().filter(|c| !c.is_whitespace()))
-        .collect();
-    assert!(hex.len() % 2 == 0, "{name}: odd number of hex digits");
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or_else(|e| panic!("{name}: {e}")))
-        .collect()
-}
-
 /// The payload of a fixture, after checking that its length prefix covers exactly the
 /// rest of the frame.
 fn payload(name: &str) -> Bytes {
-    let frame = frame(name);
+    let frame = fixture(name);
     let mut decoder = FrameDecoder::new();
     decoder.extend_from_slice(&frame);
     let payload = decoder
@@ -106,125 +91,13 @@ fn connect_reply(name: &str) -> (usize, ConnectResponse) {
     (payload.len(), response)
 }
 
-fn create(path: &str, data: &'static [u8]) -> CreateRequest {
-    CreateRequest {
-        path: path.into(),
-        data: Bytes::from_static(data),
-        acl: Acl::open_unsafe(),
-        flags: CreateMode::Persistent,
-    }
-}
-
-/// The requests of the capture (`tests/tests/golden/mod.rs` in zk-tests), with their xids.
-fn captured_requests() -> Vec<(&'static str, i32, WireRequest)> {
-    vec![
-        (
-            "03_create_request",
-            1,
-            WireRequest::Create(create("/golden", b"golden")),
-        ),
-        (
-            "05_create2_request",
-            2,
-            WireRequest::Create2(create("/golden/c2", b"c2")),
-        ),
-        (
-            "07_get_data_request",
-            3,
-            WireRequest::GetData(GetDataRequest {
-                path: "/golden".into(),
-                watch: true,
-            }),
-        ),
-        (
-            "09_get_children2_request",
-            4,
-            WireRequest::GetChildren2(GetChildren2Request {
-                path: "/golden".into(),
-                watch: false,
-            }),
-        ),
-        (
-            "11_set_data_request",
-            5,
-            WireRequest::SetData(SetDataRequest {
-                path: "/golden".into(),
-                data: Bytes::from_static(b"golden-v1"),
-                version: -1,
-            }),
-        ),
-        (
-            "14_delete_request",
-            6,
-            WireRequest::Delete(DeleteRequest {
-                path: "/golden/c2".into(),
-                version: -1,
-            }),
-        ),
-        (
-            "16_exists_missing_request",
-            7,
-            WireRequest::Exists(ExistsRequest {
-                path: "/missing".into(),
-                watch: false,
-            }),
-        ),
-        (
-            "18_multi_request",
-            8,
-            WireRequest::Multi(MultiRequest {
-                ops: vec![
-                    MultiOp::Create2(create("/golden/m1", b"m1")),
-                    MultiOp::SetData(SetDataRequest {
-                        path: "/golden/m1".into(),
-                        data: Bytes::from_static(b"m1-v1"),
-                        version: 0,
-                    }),
-                    MultiOp::Check(CheckVersionRequest {
-                        path: "/golden/m1".into(),
-                        version: 1,
-                    }),
-                ],
-            }),
-        ),
-        (
-            "20_multi_failing_request",
-            9,
-            WireRequest::Multi(MultiRequest {
-                ops: vec![
-                    MultiOp::Create(create("/golden/m", b"")),
-                    MultiOp::Delete(DeleteRequest {
-                        path: "/nonexistent".into(),
-                        version: -1,
-                    }),
-                    MultiOp::Create(create("/golden/m2", b"")),
-                ],
-            }),
-        ),
-        ("22_ping_request", xid::PING, WireRequest::Ping),
-        ("24_close_session_request", 10, WireRequest::CloseSession),
-        (
-            "28_auth_failed_request",
-            xid::AUTH,
-            WireRequest::Auth(AuthPacket::new("nosuchscheme", &b"anything"[..])),
-        ),
-    ]
-}
-
 #[test]
 fn fixture_dir_holds_exactly_the_checked_frames_each_whole() {
-    let mut on_disk: Vec<String> = std::fs::read_dir(DIR)
-        .unwrap()
-        .filter_map(|entry| {
-            let path = entry.unwrap().path();
-            (path.extension()? == "hex").then(|| path.file_stem()?.to_str().map(str::to_owned))?
-        })
-        .collect();
-    on_disk.sort();
-    assert_eq!(on_disk, FIXTURES);
+    assert_eq!(fixture_names(Path::new(FIXTURE_DIR)), FIXTURES);
     for name in FIXTURES {
         payload(name);
-        let text = std::fs::read_to_string(Path::new(DIR).join(format!("{name}.hex"))).unwrap();
+        let text =
+            std::fs::read_to_string(Path::new(FIXTURE_DIR).join(format!("{name}.hex"))).unwrap();
         let direction = text.lines().next().unwrap_or_default();
         let expected = if name.ends_with("_request") {
             "# client -> server"
@@ -241,14 +114,14 @@ fn requests_encoded_today_match_the_captured_bytes() {
     encode_frame(&ConnectRequest::new_session(30_000, false), &mut connect);
     assert_eq!(
         &connect[..],
-        frame("01_connect_request"),
+        fixture("01_connect_request"),
         "01_connect_request"
     );
 
     // The old-client handshake is zk-proto's 45-byte request without its last byte.
     let mut full = BytesMut::new();
     encode_frame(&ConnectRequest::new_session(1_000, false), &mut full);
-    let old = frame("26_connect_without_read_only_request");
+    let old = fixture("26_connect_without_read_only_request");
     assert_eq!(
         (&old[..4], &old[4..]),
         (&44i32.to_be_bytes()[..], &full[4..48])
@@ -256,17 +129,44 @@ fn requests_encoded_today_match_the_captured_bytes() {
     let decoded = ConnectRequest::decode_bytes(payload("26_connect_without_read_only_request"));
     assert_eq!(decoded.unwrap(), ConnectRequest::new_session(1_000, false));
 
-    for (name, xid, request) in captured_requests() {
+    let mut checked = vec!["01_connect_request", "26_connect_without_read_only_request"];
+    for scripted in main_session_requests()
+        .into_iter()
+        .chain([auth_failure_request()])
+    {
+        let (name, xid, request) = (
+            request_fixture(scripted.slug),
+            scripted.xid,
+            scripted.request,
+        );
         let mut out = BytesMut::new();
         request.encode_frame(request.fixed_xid().unwrap_or(xid), &mut out);
-        assert_eq!(&out[..], frame(name), "{name}");
+        assert_eq!(&out[..], fixture(name), "{name}");
         let (header, decoded) = WireRequest::decode_frame(payload(name)).unwrap();
         assert_eq!(
             (header.xid, header.op, decoded),
             (xid, request.op_code(), request),
             "{name}"
         );
+        checked.push(name);
     }
+    checked.sort();
+    let captured: Vec<&str> = FIXTURES
+        .into_iter()
+        .filter(|name| name.ends_with("_request"))
+        .collect();
+    assert_eq!(checked, captured, "every captured request is checked once");
+}
+
+/// The fixture of the scripted request `slug`: `NN_<slug>_request`.
+fn request_fixture(slug: &str) -> &'static str {
+    let stem = format!("{slug}_request");
+    let mut found = FIXTURES.into_iter().filter(|name| name[3..] == stem);
+    let name = found
+        .next()
+        .unwrap_or_else(|| panic!("no fixture for the {slug} request"));
+    assert_eq!(found.next(), None, "two fixtures for the {slug} request");
+    name
 }
 
 #[test]
@@ -526,35 +426,25 @@ fn auth_failure_reply_is_xid_minus_4_authfailed_with_zxid_0() {
 #[test]
 fn zk_proto_re_encodes_every_server_frame_to_the_captured_bytes() {
     // What a fake server built on zk-proto sends is byte for byte what the real one did.
-    for name in ["02_connect_reply", "27_connect_without_read_only_reply"] {
+    for name in CONNECT_REPLIES {
         let (_, response) = connect_reply(name);
         let mut out = BytesMut::new();
         encode_frame(&response, &mut out);
-        assert_eq!(&out[..], frame(name), "{name}");
+        assert_eq!(&out[..], fixture(name), "{name}");
     }
     let (header, event) = decode_notification(payload("12_notification")).unwrap();
     let mut out = BytesMut::new();
     encode_frame_with_header(&header, &event, &mut out);
-    assert_eq!(&out[..], frame("12_notification"));
+    assert_eq!(&out[..], fixture("12_notification"));
 
-    let replies = [
-        ("04_create_reply", OpCode::Create),
-        ("06_create2_reply", OpCode::Create2),
-        ("08_get_data_reply", OpCode::GetData),
-        ("10_get_children2_reply", OpCode::GetChildren2),
-        ("13_set_data_reply", OpCode::SetData),
-        ("15_delete_reply", OpCode::Delete),
-        ("17_exists_missing_reply", OpCode::Exists),
-        ("19_multi_reply", OpCode::Multi),
-        ("21_multi_failing_reply", OpCode::Multi),
-        ("23_ping_reply", OpCode::Ping),
-        ("25_close_session_reply", OpCode::CloseSession),
-        ("29_auth_failed_reply", OpCode::Auth),
-    ];
-    for (name, op) in replies {
+    // every other server frame answers a request
+    for (name, op) in REPLIES
+        .into_iter()
+        .filter(|&(_, op)| op != OpCode::Notification)
+    {
         let (header, body) = reply(name, op);
         let mut out = BytesMut::new();
         WireResponse::encode_frame(&header, body.as_ref(), &mut out);
-        assert_eq!(&out[..], frame(name), "{name}");
+        assert_eq!(&out[..], fixture(name), "{name}");
     }
 }

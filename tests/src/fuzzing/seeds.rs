@@ -3,9 +3,8 @@
 //! scripted exchanges. `tests/tests/fuzz_corpus.rs` rewrites the seed dirs from here
 //! when run with `ZK_WRITE_SEEDS=1`.
 
-use std::path::{Path, PathBuf};
-
 use zk_proto::OpCode;
+use zk_test_support::golden::{CONNECT_REPLIES, REPLIES, fixture};
 
 use super::decode::{OPS, Target, targets};
 use super::frame::MAXES;
@@ -13,47 +12,6 @@ use super::input::Output;
 
 /// Named seed inputs of one target.
 pub type Seeds = Vec<(String, Vec<u8>)>;
-
-/// The golden fixtures dir.
-pub fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../zk-proto/tests/golden")
-}
-
-/// A golden frame (whole, with its length prefix) by file stem; `None` if missing.
-pub fn golden(name: &str) -> Option<Vec<u8>> {
-    let text = std::fs::read_to_string(golden_dir().join(format!("{name}.hex"))).ok()?;
-    let hex: String = text
-        .lines()
-        .filter(|l| !l.trim_start().starts_with('#'))
-        .flat_map(|l| l.chars())
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
-        .collect()
-}
-
-/// The golden server frames after the handshake, with the op each one answers.
-pub(crate) const GOLDEN_REPLIES: &[(&str, OpCode)] = &[
-    ("04_create_reply", OpCode::Create),
-    ("06_create2_reply", OpCode::Create2),
-    ("08_get_data_reply", OpCode::GetData),
-    ("10_get_children2_reply", OpCode::GetChildren2),
-    ("12_notification", OpCode::Notification),
-    ("13_set_data_reply", OpCode::SetData),
-    ("15_delete_reply", OpCode::Delete),
-    ("17_exists_missing_reply", OpCode::Exists),
-    ("19_multi_reply", OpCode::Multi),
-    ("21_multi_failing_reply", OpCode::Multi),
-    ("23_ping_reply", OpCode::Ping),
-    ("25_close_session_reply", OpCode::CloseSession),
-    ("29_auth_failed_reply", OpCode::Auth),
-];
-
-/// The golden ConnectResponse frames.
-pub(crate) const GOLDEN_CONNECTS: &[&str] =
-    &["02_connect_reply", "27_connect_without_read_only_reply"];
 
 fn frame_input(max_index: usize, chunks: &[u8], stream: &[u8]) -> Vec<u8> {
     let mut o = Output::default();
@@ -79,11 +37,9 @@ fn op_index(op: OpCode) -> usize {
 /// a too-long and a negative length.
 pub fn frame_seeds() -> Seeds {
     let mut stream = Vec::new();
-    for name in GOLDEN_CONNECTS.iter().take(1) {
-        stream.extend(golden(name).unwrap_or_default());
-    }
-    for (name, _) in GOLDEN_REPLIES {
-        stream.extend(golden(name).unwrap_or_default());
+    stream.extend(fixture(CONNECT_REPLIES[0]));
+    for (name, _) in REPLIES {
+        stream.extend(fixture(name));
     }
     let default = MAXES.len() - 1;
     let mut seeds = vec![
@@ -115,9 +71,11 @@ pub fn frame_seeds() -> Seeds {
             frame_input(default, &[], &[0x7f, 0xff, 0xff, 0xff, 1, 2]),
         ),
     ];
-    if let Some(c) = golden("02_connect_reply") {
-        seeds.push(("connect_reply".into(), frame_input(default, &[4], &c)));
-    }
+    let connect_reply = fixture(CONNECT_REPLIES[0]);
+    seeds.push((
+        "connect_reply".into(),
+        frame_input(default, &[4], &connect_reply),
+    ));
     seeds
 }
 
@@ -125,8 +83,8 @@ pub fn frame_seeds() -> Seeds {
 /// body, plus hand-made non-canonical forms.
 pub fn decode_seeds() -> Seeds {
     let mut seeds = Vec::new();
-    for (name, op) in GOLDEN_REPLIES {
-        let Some(f) = golden(name) else { continue };
+    for (name, op) in &REPLIES {
+        let f = fixture(name);
         let payload = &f[4..];
         let frame_op = if *op == OpCode::Notification {
             OpCode::GetData
@@ -147,8 +105,8 @@ pub fn decode_seeds() -> Seeds {
         }
         seeds.push((format!("body_{name}"), o.buf));
     }
-    for name in GOLDEN_CONNECTS {
-        let Some(f) = golden(name) else { continue };
+    for name in CONNECT_REPLIES {
+        let f = fixture(name);
         let mut o = Output::default();
         o.pick(target_index(Target::Connect)).bytes(&f[4..]);
         seeds.push((format!("connect_{name}"), o.buf));

@@ -1,5 +1,6 @@
-//! The golden exchange: a scripted raw-socket conversation with a real server, the
-//! fixture file format, and a masked rendering of each frame for comparison.
+//! The golden exchange: the scripted requests (`zk_test_support::golden`) sent over raw
+//! sockets to a real server, the fixture file format, and a masked rendering of each
+//! frame for comparison.
 //!
 //! Every frame is kept whole, as it crossed the wire: the 4-byte big-endian length
 //! prefix, then the payload.
@@ -7,16 +8,14 @@
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use zk_proto::{
-    Acl, AuthPacket, CheckVersionRequest, ConnectRequest, ConnectResponse, CreateMode,
-    CreateRequest, Decode, DeleteRequest, Encode, ExistsRequest, GetChildren2Request,
-    GetDataRequest, MultiOp, MultiRequest, OpCode, SetDataRequest, WireRequest,
-    decode_notification, decode_reply, encode_frame, xid,
+    ConnectRequest, ConnectResponse, Decode, Encode, OpCode, WireRequest, decode_notification,
+    decode_reply, encode_frame, xid,
 };
+use zk_test_support::golden::{ScriptedRequest, auth_failure_request, main_session_requests};
 
 /// Bounds every read and write, so a server that stays silent fails the test instead of
 /// hanging it.
@@ -82,16 +81,15 @@ impl Recorder {
         self.record(slug, Direction::ServerToClient, kind, what, frame);
     }
 
-    /// Sends `request` with `xid` and records every frame up to its reply, in arrival
+    /// Sends the scripted request and records every frame up to its reply, in arrival
     /// order; xid -1 frames on the way are recorded as notifications.
-    fn call(
-        &mut self,
-        stream: &mut TcpStream,
-        slug: &str,
-        xid: i32,
-        request: &WireRequest,
-        what: &str,
-    ) {
+    fn call(&mut self, stream: &mut TcpStream, scripted: &ScriptedRequest) {
+        let ScriptedRequest {
+            slug,
+            xid,
+            ref request,
+            what,
+        } = *scripted;
         let mut out = BytesMut::new();
         request.encode_frame(xid, &mut out);
         let request_what = format!("{what}: request, xid {xid}");
@@ -172,15 +170,6 @@ fn expect_closed(stream: &mut TcpStream, after: &str) {
     }
 }
 
-fn create(path: &str, data: &'static [u8]) -> CreateRequest {
-    CreateRequest {
-        path: path.into(),
-        data: Bytes::from_static(data),
-        acl: Acl::open_unsafe(),
-        flags: CreateMode::Persistent,
-    }
-}
-
 /// Runs the scripted exchange against the server at `addr`, which must be fresh (no
 /// `/golden`), and returns every frame in capture order.
 ///
@@ -207,110 +196,9 @@ pub fn capture(addr: SocketAddr) -> Vec<Frame> {
         "ConnectResponse to a client that sent the readOnly byte",
     );
 
-    let steps: Vec<(&str, WireRequest, &str)> = vec![
-        (
-            "create",
-            WireRequest::Create(create("/golden", b"golden")),
-            "create (op 1) of /golden, data \"golden\", OPEN_ACL_UNSAFE, persistent",
-        ),
-        (
-            "create2",
-            WireRequest::Create2(create("/golden/c2", b"c2")),
-            "create2 (op 15) of /golden/c2, data \"c2\", OPEN_ACL_UNSAFE, persistent",
-        ),
-        (
-            "get_data",
-            WireRequest::GetData(GetDataRequest {
-                path: "/golden".into(),
-                watch: true,
-            }),
-            "getData (op 4) of /golden, watch true",
-        ),
-        (
-            "get_children2",
-            WireRequest::GetChildren2(GetChildren2Request {
-                path: "/golden".into(),
-                watch: false,
-            }),
-            "getChildren2 (op 12) of /golden, watch false",
-        ),
-        (
-            "set_data",
-            WireRequest::SetData(SetDataRequest {
-                path: "/golden".into(),
-                data: Bytes::from_static(b"golden-v1"),
-                version: -1,
-            }),
-            "setData (op 5) of /golden, data \"golden-v1\", version -1 (fires the getData watch)",
-        ),
-        (
-            "delete",
-            WireRequest::Delete(DeleteRequest {
-                path: "/golden/c2".into(),
-                version: -1,
-            }),
-            "delete (op 2) of /golden/c2, version -1",
-        ),
-        (
-            "exists_missing",
-            WireRequest::Exists(ExistsRequest {
-                path: "/missing".into(),
-                watch: false,
-            }),
-            "exists (op 3) of /missing, watch false",
-        ),
-        (
-            "multi",
-            WireRequest::Multi(MultiRequest {
-                ops: vec![
-                    MultiOp::Create2(create("/golden/m1", b"m1")),
-                    MultiOp::SetData(SetDataRequest {
-                        path: "/golden/m1".into(),
-                        data: Bytes::from_static(b"m1-v1"),
-                        version: 0,
-                    }),
-                    MultiOp::Check(CheckVersionRequest {
-                        path: "/golden/m1".into(),
-                        version: 1,
-                    }),
-                ],
-            }),
-            "multi (op 14) that succeeds: create2 /golden/m1, setData /golden/m1 version 0, check /golden/m1 version 1",
-        ),
-        (
-            "multi_failing",
-            WireRequest::Multi(MultiRequest {
-                ops: vec![
-                    MultiOp::Create(create("/golden/m", b"")),
-                    MultiOp::Delete(DeleteRequest {
-                        path: "/nonexistent".into(),
-                        version: -1,
-                    }),
-                    MultiOp::Create(create("/golden/m2", b"")),
-                ],
-            }),
-            "multi (op 14) that fails on its second op: create /golden/m, delete /nonexistent, create /golden/m2",
-        ),
-    ];
-    for (i, (slug, request, what)) in steps.iter().enumerate() {
-        let xid = i32::try_from(i + 1).unwrap();
-        rec.call(&mut main, slug, xid, request, what);
+    for scripted in main_session_requests() {
+        rec.call(&mut main, &scripted);
     }
-    rec.call(
-        &mut main,
-        "ping",
-        xid::PING,
-        &WireRequest::Ping,
-        "ping (op 11)",
-    );
-    let close_xid = i32::try_from(steps.len() + 1).unwrap();
-    rec.call(
-        &mut main,
-        "close_session",
-        close_xid,
-        &WireRequest::CloseSession,
-        "closeSession (op -11)",
-    );
     expect_closed(&mut main, "closeSession");
 
     // A client that leaves the readOnly byte out gets a reply without it.
@@ -341,13 +229,7 @@ pub fn capture(addr: SocketAddr) -> Vec<Frame> {
     let handshake = read_frame(&mut auth).expect("auth connection handshake");
     let reply = ConnectResponse::decode_bytes(Bytes::copy_from_slice(&handshake[4..])).unwrap();
     assert!(!reply.is_expired(), "auth connection handshake: {reply:?}");
-    rec.call(
-        &mut auth,
-        "auth_failed",
-        xid::AUTH,
-        &WireRequest::Auth(AuthPacket::new("nosuchscheme", &b"anything"[..])),
-        "auth (op 100) with an unknown scheme, on a fresh session",
-    );
+    rec.call(&mut auth, &auth_failure_request());
     expect_closed(&mut auth, "the auth failure");
 
     rec.frames
@@ -373,35 +255,6 @@ pub fn to_fixture(frame: &Frame) -> String {
         text.push('\n');
     }
     text
-}
-
-/// Parses fixture text: `#` lines are comments, whitespace is ignored.
-pub fn from_fixture(text: &str) -> Result<Vec<u8>, String> {
-    let hex: String = text
-        .lines()
-        .filter(|line| !line.trim_start().starts_with('#'))
-        .flat_map(|line| line.chars().filter(|c| !c.is_whitespace()))
-        .collect();
-    if hex.len() % 2 != 0 {
-        return Err(format!("odd number of hex digits ({})", hex.len()));
-    }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|err| format!("at {i}: {err}")))
-        .collect()
-}
-
-/// The names of the `.hex` files in `dir`, without the extension, sorted.
-pub fn fixture_names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap_or_else(|err| panic!("{}: {err}", dir.display()))
-        .filter_map(|entry| {
-            let path = entry.unwrap().path();
-            (path.extension()? == "hex").then(|| path.file_stem()?.to_str().map(str::to_owned))?
-        })
-        .collect();
-    names.sort();
-    names
 }
 
 /// Fields whose positive values change from run to run: zxids, times, session owners
