@@ -10,28 +10,20 @@ use zk_session::testing::{FakeServer, Harness};
 use zk_session::{Event, Request, RequestError, RequestId, Response, WatchKind, WatcherType};
 
 use common::{
-    SID, T, connected, data_reply, data_watch_removed, reg, remove_data_watch, remove_watches,
-    replies, requests, watch_events,
+    HarnessExt, SID, T, connected, data_reply, data_watch_removed, reg, remove_data_watch,
+    remove_watches, replies, requests, watch_events,
 };
 
 #[test]
 fn chroot_everywhere() {
     let mut h = connected("a:1/app");
-    let c = h
-        .session
-        .submit(
-            Request::create("/s-", Bytes::new(), CreateMode::PersistentSequential),
-            h.now,
-        )
-        .unwrap();
-    let w = h
-        .session
-        .submit(Request::get_data("/", true), h.now)
-        .unwrap();
-    let cfg = h
-        .session
-        .submit(Request::GetConfig { watch: true }, h.now)
-        .unwrap();
+    let c = h.submit(Request::create(
+        "/s-",
+        Bytes::new(),
+        CreateMode::PersistentSequential,
+    ));
+    let w = h.submit(Request::get_data("/", true));
+    let cfg = h.submit(Request::GetConfig { watch: true });
     let f = h.flush();
     assert_eq!(f[0].request().path(), Some("/app/s-"));
     assert_eq!(f[1].request().path(), Some("/app"));
@@ -55,30 +47,19 @@ fn chroot_everywhere() {
             })
         )
     );
-    h.deliver(&FakeServer::notification(
-        EventType::NodeDataChanged,
-        "/app",
-        4,
-    ));
+    h.notify(EventType::NodeDataChanged, "/app", 4);
     assert!(
         matches!(h.events.last(), Some(Event::Watch(we)) if we.path == "/"
         && we.registrations == vec![reg(w, WatchKind::Data, "/")])
     );
-    h.deliver(&FakeServer::notification(
-        EventType::NodeDataChanged,
-        "/zookeeper/config",
-        5,
-    ));
+    h.notify(EventType::NodeDataChanged, "/zookeeper/config", 5);
     assert!(
         matches!(h.events.last(), Some(Event::Watch(we)) if we.path == "/zookeeper/config"
         && we.registrations == vec![reg(cfg, WatchKind::Data, "/zookeeper/config")])
     );
     // SetWatches carries server paths
-    h.session
-        .submit(Request::exists("/e", true), h.now)
-        .unwrap();
-    let f = h.flush();
-    h.deliver(&FakeServer::reply(f[0].xid(), 6, ErrorCode::NoNode, None));
+    let (_, sent) = h.submit_and_flush(Request::exists("/e", true));
+    h.deliver(&FakeServer::reply(sent.xid(), 6, ErrorCode::NoNode, None));
     h.server_close();
     h.establish(T, SID);
     let f = h.flush();
@@ -92,14 +73,8 @@ fn chroot_everywhere() {
 #[test]
 fn config_watch_under_chroot_is_kept_apart_and_reregistered_unchrooted() {
     let mut h = connected("a/app");
-    let cfg = h
-        .session
-        .submit(Request::GetConfig { watch: true }, h.now)
-        .unwrap();
-    let user = h
-        .session
-        .submit(Request::get_data("/zookeeper/config", true), h.now)
-        .unwrap();
+    let cfg = h.submit(Request::GetConfig { watch: true });
+    let user = h.submit(Request::get_data("/zookeeper/config", true));
     let f = requests(&h.flush());
     let paths: Vec<String> = f
         .iter()
@@ -132,16 +107,8 @@ fn config_watch_under_chroot_is_kept_apart_and_reregistered_unchrooted() {
     h.deliver(&FakeServer::reply(sw[0].0, 0, ErrorCode::Ok, None));
     h.take_events();
     // each notification fires only its own registration; both report the client path
-    h.deliver(&FakeServer::notification(
-        EventType::NodeDataChanged,
-        "/app/zookeeper/config",
-        9,
-    ));
-    h.deliver(&FakeServer::notification(
-        EventType::NodeDataChanged,
-        "/zookeeper/config",
-        10,
-    ));
+    h.notify(EventType::NodeDataChanged, "/app/zookeeper/config", 9);
+    h.notify(EventType::NodeDataChanged, "/zookeeper/config", 10);
     assert_eq!(
         watch_events(&h.take_events()),
         vec![
@@ -161,29 +128,13 @@ fn config_watch_under_chroot_is_kept_apart_and_reregistered_unchrooted() {
 
 #[test]
 fn removing_the_users_watch_under_chroot_leaves_the_config_watch() {
-    let mut h = connected("a/app");
-    let cfg = h
-        .session
-        .submit(Request::GetConfig { watch: true }, h.now)
-        .unwrap();
-    let user = h
-        .session
-        .submit(Request::get_data("/zookeeper/config", true), h.now)
-        .unwrap();
-    for (xid, _) in requests(&h.flush()) {
-        h.deliver(&data_reply(xid, 5));
-    }
-    h.session
-        .submit(
-            Request::RemoveWatches {
-                path: "/zookeeper/config".into(),
-                watcher_type: WatcherType::Data,
-                registration: None,
-                local: true,
-            },
-            h.now,
-        )
-        .unwrap();
+    let (mut h, cfg, user) = config_and_user_watches();
+    h.submit(remove_watches(
+        "/zookeeper/config",
+        WatcherType::Data,
+        None,
+        true,
+    ));
     h.pump();
     assert!(h.session.registration(user).is_none());
     assert!(h.session.registration(cfg).is_some());
@@ -192,13 +143,11 @@ fn removing_the_users_watch_under_chroot_leaves_the_config_watch() {
 #[test]
 fn a_sequential_create_at_the_root_creates_a_child_of_the_chroot() {
     let mut h = connected("a/app");
-    let alone = h
-        .session
-        .submit(
-            Request::create("/", Bytes::new(), CreateMode::PersistentSequential),
-            h.now,
-        )
-        .unwrap();
+    let alone = h.submit(Request::create(
+        "/",
+        Bytes::new(),
+        CreateMode::PersistentSequential,
+    ));
     let op = zk_proto::MultiOp::create(
         "/",
         Bytes::new(),
@@ -208,7 +157,7 @@ fn a_sequential_create_at_the_root_creates_a_child_of_the_chroot() {
         false,
     )
     .unwrap();
-    let in_multi = h.session.submit(Request::Multi(vec![op]), h.now).unwrap();
+    let in_multi = h.submit(Request::Multi(vec![op]));
     let f = requests(&h.flush());
     // `/app/`, so that the server creates /app/0000000001, not the sibling /app0000000001
     assert_eq!(f[0].1.path(), Some("/app/"));
@@ -253,15 +202,12 @@ fn a_sequential_create_at_the_root_creates_a_child_of_the_chroot() {
 #[test]
 fn deleting_the_root_goes_out_unchrooted_alone_and_in_a_multi() {
     let mut h = connected("a/app");
-    let alone = h
-        .session
-        .submit(Request::delete("/", Version::Any), h.now)
-        .unwrap();
+    let alone = h.submit(Request::delete("/", Version::Any));
     let op = zk_proto::MultiOp::Delete(zk_proto::DeleteRequest {
         path: "/".into(),
         version: -1,
     });
-    let in_multi = h.session.submit(Request::Multi(vec![op]), h.now).unwrap();
+    let in_multi = h.submit(Request::Multi(vec![op]));
     let f = requests(&h.flush());
     // `/`, which the server refuses, never `/app`, which it would delete
     assert_eq!(f[0].1.path(), Some("/"));
@@ -294,14 +240,10 @@ fn deleting_the_root_goes_out_unchrooted_alone_and_in_a_multi() {
 #[test]
 fn sync_returns_the_client_path() {
     let mut h = connected("a/app");
-    let id = h
-        .session
-        .submit(Request::Sync { path: "/x".into() }, h.now)
-        .unwrap();
-    let f = requests(&h.flush());
-    assert_eq!(f[0].1.path(), Some("/app/x"));
+    let (id, sent) = h.submit_and_flush(Request::Sync { path: "/x".into() });
+    assert_eq!(sent.request().path(), Some("/app/x"));
     h.deliver(&FakeServer::ok(
-        f[0].0,
+        sent.xid(),
         1,
         &zk_proto::WireResponse::Sync(zk_proto::SyncResponse {
             path: "/app/x".into(),
@@ -318,14 +260,8 @@ fn sync_returns_the_client_path() {
 /// /zookeeper/config.
 fn config_and_user_watches() -> (Harness, RequestId, RequestId) {
     let mut h = connected("a/app");
-    let cfg = h
-        .session
-        .submit(Request::GetConfig { watch: true }, h.now)
-        .unwrap();
-    let user = h
-        .session
-        .submit(Request::get_data("/zookeeper/config", true), h.now)
-        .unwrap();
+    let cfg = h.submit(Request::GetConfig { watch: true });
+    let user = h.submit(Request::get_data("/zookeeper/config", true));
     for (xid, _) in requests(&h.flush()) {
         h.deliver(&data_reply(xid, 5));
     }
@@ -336,15 +272,15 @@ fn config_and_user_watches() -> (Harness, RequestId, RequestId) {
 #[test]
 fn the_config_watch_under_a_chroot_can_be_removed_by_id_on_the_server() {
     let (mut h, cfg, user) = config_and_user_watches();
-    let (rm, f) = remove_data_watch(&mut h, "/zookeeper/config", cfg, false);
+    let (rm, sent) = remove_data_watch(&mut h, "/zookeeper/config", cfg);
     assert_eq!(
-        f[0].1,
-        zk_proto::WireRequest::RemoveWatches(zk_proto::RemoveWatchesRequest {
+        sent.request(),
+        &zk_proto::WireRequest::RemoveWatches(zk_proto::RemoveWatchesRequest {
             path: "/zookeeper/config".into(),
             watcher_type: zk_proto::WireWatcherType::Data,
         })
     );
-    h.deliver(&FakeServer::reply(f[0].0, 6, ErrorCode::Ok, None));
+    h.deliver(&FakeServer::reply(sent.xid(), 6, ErrorCode::Ok, None));
     let ev = h.take_events();
     assert_eq!(
         watch_events(&ev),
@@ -358,13 +294,12 @@ fn the_config_watch_under_a_chroot_can_be_removed_by_id_on_the_server() {
 #[test]
 fn the_config_watch_under_a_chroot_can_be_removed_by_id_locally() {
     let (mut h, cfg, user) = config_and_user_watches();
-    let rm = h
-        .session
-        .submit(
-            remove_watches("/zookeeper/config", WatcherType::Data, Some(cfg), true),
-            h.now,
-        )
-        .unwrap();
+    let rm = h.submit(remove_watches(
+        "/zookeeper/config",
+        WatcherType::Data,
+        Some(cfg),
+        true,
+    ));
     h.pump();
     assert!(h.flush().is_empty(), "a local removal sends nothing");
     assert_eq!(
@@ -376,10 +311,6 @@ fn the_config_watch_under_a_chroot_can_be_removed_by_id_locally() {
     assert!(h.session.registration(user).is_some(), "the user's stays");
     // the config node changes: nothing fires here any more
     h.take_events();
-    h.deliver(&FakeServer::notification(
-        EventType::NodeDataChanged,
-        "/zookeeper/config",
-        7,
-    ));
+    h.notify(EventType::NodeDataChanged, "/zookeeper/config", 7);
     assert!(watch_events(&h.events).is_empty());
 }

@@ -10,7 +10,9 @@ use zk_proto::KeeperState;
 use zk_session::testing::{FakeServer, Harness};
 use zk_session::{CloseReason, Request, RequestError, SessionState, SubmitError};
 
-use common::{SID, T, closes, config, connect_response_with_password, connects, replies, states};
+use common::{
+    HarnessExt, SID, T, closes, config, connect_response_with_password, connects, replies, states,
+};
 
 #[test]
 fn new_session_handshake() {
@@ -69,10 +71,7 @@ fn resume_sends_id_password_and_last_zxid() {
 #[test]
 fn handshake_timeout_zero_means_expired() {
     let mut h = Harness::new(config("a"));
-    let id = h
-        .session
-        .submit(Request::get_data("/x", false), h.now)
-        .unwrap();
+    let id = h.submit(Request::get_data("/x", false));
     h.establish_with(FakeServer::connect_response(0, 0, [0; 16], Some(false)));
     assert_eq!(h.session.state(), SessionState::Expired);
     assert_eq!(states(&h.events), vec![KeeperState::Expired]);

@@ -6,7 +6,7 @@ mod common;
 use zk_session::testing::ClientFrame;
 use zk_session::{Request, SessionState};
 
-use common::{SID, T, connected, data_reply};
+use common::{HarnessExt, SID, T, connected, data_reply};
 
 #[test]
 fn stale_connection_input_is_ignored() {
@@ -26,9 +26,7 @@ fn stale_connection_input_is_ignored() {
 #[test]
 fn a_late_advance_send_for_an_old_connection_is_ignored() {
     let mut h = connected("a");
-    h.session
-        .submit(Request::get_data("/a", false), h.now)
-        .unwrap();
+    h.submit(Request::get_data("/a", false));
     let old = h.conn.unwrap();
     let unsent = h.session.send_buf().len();
     assert!(unsent > 0);

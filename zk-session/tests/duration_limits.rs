@@ -9,7 +9,7 @@ use zk_proto::ErrorCode;
 use zk_session::testing::{FakeServer, Harness};
 use zk_session::{Config, ConfigError, MAX_DURATION, Request, Session, SessionState};
 
-use common::{SID, T, config, data_reply, reply_ids, requests};
+use common::{HarnessExt, SID, T, config, data_reply, reply_ids, requests};
 
 #[test]
 fn durations_beyond_i32_max_ms_are_refused_naming_the_field_and_limit() {
@@ -79,10 +79,7 @@ fn run_with_limit_durations(start: Instant) {
     assert!(h.session.poll_timeout().is_some());
     h.run_next_timer();
     h.establish(T, SID);
-    let id = h
-        .session
-        .submit(Request::get_data("/x", false), h.now)
-        .unwrap();
+    let id = h.submit(Request::get_data("/x", false));
     let f = h.flush();
     h.deliver(&data_reply(f[0].xid(), 5));
     assert_eq!(reply_ids(&h.events), vec![id]);

@@ -9,7 +9,7 @@ use zk_session::Version;
 use zk_session::testing::FakeServer;
 use zk_session::{Request, Response, SubmitError};
 
-use common::{connected, replies, stat};
+use common::{HarnessExt, connected, replies, stat};
 
 /// A request, its op code, its server path, the server's body and the typed result.
 type OpCase = (
@@ -164,7 +164,7 @@ fn every_op_is_encoded_and_its_result_typed() {
         ),
     ];
     for (req, op, path, body, want) in cases {
-        let id = h.session.submit(req, h.now).unwrap();
+        let id = h.submit(req);
         let f = h.flush();
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].request().op_code().to_i32(), op);
@@ -205,7 +205,7 @@ fn multi_read_has_independent_results() {
             watch: false,
         }),
     ];
-    let id = h.session.submit(Request::MultiRead(ops), h.now).unwrap();
+    let id = h.submit(Request::MultiRead(ops));
     let f = h.flush();
     assert_eq!(f[0].request().op_code().to_i32(), 22);
     let results = vec![

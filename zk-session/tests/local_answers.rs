@@ -13,23 +13,17 @@ use zk_session::{
 };
 
 use common::{
-    SID, T, config, connected, data_reply, reg, remove_watches, replies, reply_ids, requests,
-    watch_data, watch_events,
+    HarnessExt, SID, T, config, connected, data_reply, reg, remove_watches, replies, reply_ids,
+    requests, watch_data, watch_events,
 };
 
 #[test]
 fn empty_multis_wait_for_earlier_replies() {
     let mut h = connected("a");
-    let a = h
-        .session
-        .submit(Request::get_data("/a", false), h.now)
-        .unwrap();
-    let m = h.session.submit(Request::Multi(vec![]), h.now).unwrap();
-    let b = h
-        .session
-        .submit(Request::get_data("/b", false), h.now)
-        .unwrap();
-    let r = h.session.submit(Request::MultiRead(vec![]), h.now).unwrap();
+    let a = h.submit(Request::get_data("/a", false));
+    let m = h.submit(Request::Multi(vec![]));
+    let b = h.submit(Request::get_data("/b", false));
+    let r = h.submit(Request::MultiRead(vec![]));
     h.pump();
     assert!(replies(&h.events).is_empty(), "nothing answered before a");
     let f = requests(&h.flush());
@@ -49,7 +43,7 @@ fn empty_multis_wait_for_earlier_replies() {
     );
     assert_eq!(h.session.outstanding(), 0);
     // nothing outstanding: answered at once
-    let now = h.session.submit(Request::Multi(vec![]), h.now).unwrap();
+    let now = h.submit(Request::Multi(vec![]));
     h.pump();
     assert_eq!(reply_ids(&h.events).last(), Some(&now));
 }
@@ -59,14 +53,8 @@ fn local_watch_removal_takes_effect_at_submit_and_replies_in_order() {
     let mut h = connected("a");
     let w = watch_data(&mut h, "/w");
     h.take_events();
-    let a = h
-        .session
-        .submit(Request::get_data("/a", false), h.now)
-        .unwrap();
-    let rm = h
-        .session
-        .submit(remove_watches("/w", WatcherType::Data, None, true), h.now)
-        .unwrap();
+    let a = h.submit(Request::get_data("/a", false));
+    let rm = h.submit(remove_watches("/w", WatcherType::Data, None, true));
     h.pump();
     // the registration is gone and its removal event is out at once
     assert!(h.session.registration(w).is_none(), "removed at submit");
@@ -98,17 +86,8 @@ fn local_watch_removal_takes_effect_at_submit_and_replies_in_order() {
 fn a_notification_after_a_local_removal_fires_nothing() {
     let mut h = connected("a");
     let w = watch_data(&mut h, "/w");
-    let a = h
-        .session
-        .submit(Request::get_data("/a", false), h.now)
-        .unwrap();
-    let rm = h
-        .session
-        .submit(
-            remove_watches("/w", WatcherType::Data, Some(w), true),
-            h.now,
-        )
-        .unwrap();
+    let a = h.submit(Request::get_data("/a", false));
+    let rm = h.submit(remove_watches("/w", WatcherType::Data, Some(w), true));
     let f = requests(&h.flush());
     h.take_events();
     // the server still holds the watch and fires it before a's reply
@@ -149,14 +128,8 @@ fn a_local_removal_while_disconnected_takes_effect_at_once_and_is_not_reregister
     h.server_close();
     h.take_events();
     // no server to ask, and a request queued ahead of the removal
-    let a = h
-        .session
-        .submit(Request::get_data("/a", false), h.now)
-        .unwrap();
-    let rm = h
-        .session
-        .submit(remove_watches("/w", WatcherType::Data, None, true), h.now)
-        .unwrap();
+    let a = h.submit(Request::get_data("/a", false));
+    let rm = h.submit(remove_watches("/w", WatcherType::Data, None, true));
     h.pump();
     assert!(h.session.registration(w).is_none(), "gone at once");
     assert!(h.session.registration(k).is_some());
@@ -197,17 +170,11 @@ fn a_local_removal_while_disconnected_takes_effect_at_once_and_is_not_reregister
 fn local_answers_keep_their_place_across_a_drop() {
     let mut h = connected("a");
     // a: written and lost; m1: local; b: unwritten (requeued); m2: local behind b
-    let a = h
-        .session
-        .submit(Request::get_data("/a", false), h.now)
-        .unwrap();
-    let m1 = h.session.submit(Request::Multi(vec![]), h.now).unwrap();
+    let a = h.submit(Request::get_data("/a", false));
+    let m1 = h.submit(Request::Multi(vec![]));
     h.flush();
-    let b = h
-        .session
-        .submit(Request::get_data("/b", false), h.now)
-        .unwrap();
-    let m2 = h.session.submit(Request::Multi(vec![]), h.now).unwrap();
+    let b = h.submit(Request::get_data("/b", false));
+    let m2 = h.submit(Request::Multi(vec![]));
     // b is in the send buffer but never written
     h.server_close();
     assert_eq!(reply_ids(&h.events), vec![a, m1]);
@@ -226,11 +193,8 @@ fn a_queued_local_answer_times_out_in_order_with_the_requests_before_it() {
     c.request_timeout = Some(Duration::from_secs(5));
     let mut h = Harness::new(c);
     // not connected: everything queues
-    let a = h
-        .session
-        .submit(Request::get_data("/a", false), h.now)
-        .unwrap();
-    let m = h.session.submit(Request::Multi(vec![]), h.now).unwrap();
+    let a = h.submit(Request::get_data("/a", false));
+    let m = h.submit(Request::Multi(vec![]));
     h.pump();
     assert!(h.events.is_empty());
     h.advance(Duration::from_secs(5));

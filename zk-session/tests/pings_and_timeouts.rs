@@ -9,7 +9,7 @@ use zk_proto::{ErrorCode, KeeperState};
 use zk_session::testing::{FakeServer, Harness};
 use zk_session::{CloseReason, Request, RequestError};
 
-use common::{SID, T, closes, config, connected, pings, replies, states};
+use common::{HarnessExt, SID, T, closes, config, connected, pings, replies, states};
 
 #[test]
 fn ping_after_a_third_of_the_timeout_less_a_second_idle_and_busy() {
@@ -22,9 +22,7 @@ fn ping_after_a_third_of_the_timeout_less_a_second_idle_and_busy() {
     h.deliver(&FakeServer::reply(-2, 5, ErrorCode::Ok, None));
     assert_eq!(h.session.last_zxid(), 0, "pings do not move lastZxid");
     // busy: a request outstanding, nothing sent for T/3 -> ping anyway
-    h.session
-        .submit(Request::get_data("/x", false), h.now)
-        .unwrap();
+    h.submit(Request::get_data("/x", false));
     h.flush();
     h.advance(Duration::from_millis(8_999));
     assert_eq!(pings(&h.flush()), 0);
@@ -90,9 +88,7 @@ fn ping_interval_is_javas_third_less_a_second_capped_at_ten_seconds() {
 #[test]
 fn read_timeout_at_two_thirds_reconnects() {
     let mut h = connected("a");
-    h.session
-        .submit(Request::get_data("/x", false), h.now)
-        .unwrap();
+    h.submit(Request::get_data("/x", false));
     h.flush();
     // pings go out but nothing comes back
     for _ in 0..19 {
@@ -111,10 +107,7 @@ fn request_timeout_for_queued_and_written_requests() {
     let mut c = config("a");
     c.request_timeout = Some(Duration::from_secs(5));
     let mut h = Harness::new(c);
-    let queued = h
-        .session
-        .submit(Request::get_data("/q", false), h.now)
-        .unwrap();
+    let queued = h.submit(Request::get_data("/q", false));
     h.advance(Duration::from_secs(5));
     assert_eq!(
         replies(&h.events),
@@ -122,15 +115,9 @@ fn request_timeout_for_queued_and_written_requests() {
     );
     h.take_events();
     h.establish(T, SID);
-    let a = h
-        .session
-        .submit(Request::get_data("/a", false), h.now)
-        .unwrap();
+    let a = h.submit(Request::get_data("/a", false));
     h.advance(Duration::from_secs(1));
-    let b = h
-        .session
-        .submit(Request::get_data("/b", false), h.now)
-        .unwrap();
+    let b = h.submit(Request::get_data("/b", false));
     h.flush();
     h.advance(Duration::from_secs(4));
     assert_eq!(

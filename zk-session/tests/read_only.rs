@@ -11,7 +11,7 @@ use zk_proto::{ErrorCode, KeeperState};
 use zk_session::testing::{FakeServer, Harness};
 use zk_session::{CloseReason, Request, RequestError, SessionState, Transport};
 
-use common::{SID, T, closes, config, replies, states};
+use common::{HarnessExt, SID, T, closes, config, replies, states};
 
 #[test]
 fn read_only_then_move_to_a_read_write_server() {
@@ -23,10 +23,7 @@ fn read_only_then_move_to_a_read_write_server() {
     assert_eq!(h.session.state(), SessionState::ConnectedReadOnly);
     assert_eq!(states(&h.events), vec![KeeperState::ConnectedReadOnly]);
     // a write is refused by the server with NotReadOnly
-    let id = h
-        .session
-        .submit(Request::set_data("/x", Bytes::new(), Version::Any), h.now)
-        .unwrap();
+    let id = h.submit(Request::set_data("/x", Bytes::new(), Version::Any));
     let f = h.flush();
     h.deliver(&FakeServer::reply(
         f[0].xid(),

@@ -2,30 +2,23 @@
 //! registration reported on replies, checkWatches, and persistent watcher types on
 //! servers older than 3.9.
 
-use std::time::Duration;
+mod common;
 
 use bytes::Bytes;
 use zk_proto::{ErrorCode, EventType, GetDataResponse, Stat};
 use zk_session::testing::{FakeServer, Harness};
 use zk_session::{
-    Config, Event, Registration, Request, RequestError, RequestId, Response, SubmitError,
-    WatchKind, WatcherType,
+    Event, Registration, Request, RequestError, RequestId, Response, SubmitError, WatchKind,
+    WatcherType,
 };
 
-const T: i32 = 30_000;
+use common::{
+    HarnessExt, add_watch, add_watch_reply, children_reply, connected,
+    connected_with_persistent_types, reg, remove_watches,
+};
 
-fn harness(persistent_types: bool) -> Harness {
-    let mut c = Config::new("a");
-    c.session_timeout = Duration::from_millis(T as u64);
-    c.seed = 1;
-    c.persistent_watcher_types = persistent_types;
-    let mut h = Harness::new(c);
-    h.establish(T, 0x55);
-    h.take_events();
-    h
-}
-
-fn data_reply(xid: i32, data: Bytes) -> Vec<u8> {
+/// A getData reply carrying `data`.
+fn reply_with_data(xid: i32, data: Bytes) -> Vec<u8> {
     FakeServer::ok(
         xid,
         1,
@@ -34,14 +27,6 @@ fn data_reply(xid: i32, data: Bytes) -> Vec<u8> {
             stat: Stat::default(),
         }),
     )
-}
-
-fn reg(id: RequestId, kind: WatchKind, path: &str) -> Registration {
-    Registration {
-        id,
-        kind,
-        path: path.into(),
-    }
 }
 
 /// The single reply among `events`: (id, result, registration).
@@ -69,14 +54,10 @@ fn reply(
 
 #[test]
 fn a_large_reply_is_read_in_place() {
-    let mut h = harness(false);
-    let id = h
-        .session
-        .submit(Request::get_data("/big", false), h.now)
-        .unwrap();
-    let f = h.flush();
+    let mut h = connected("a");
+    let (id, sent) = h.submit_and_flush(Request::get_data("/big", false));
     let payload: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
-    let wire = data_reply(f[0].xid(), Bytes::from(payload.clone()));
+    let wire = reply_with_data(sent.xid(), Bytes::from(payload.clone()));
     // a socket that hands out up to 64 KiB per read
     let reads = h.deliver_direct(&wire, 64 * 1024);
     let (got, result, registration) = reply(&h.take_events());
@@ -112,18 +93,14 @@ fn a_large_reply_is_read_in_place() {
 
 #[test]
 fn small_replies_share_reads_and_handle_bytes_still_works() {
-    let mut h = harness(false);
+    let mut h = connected("a");
     let ids: Vec<RequestId> = (0..50)
-        .map(|_| {
-            h.session
-                .submit(Request::get_data("/s", false), h.now)
-                .unwrap()
-        })
+        .map(|_| h.submit(Request::get_data("/s", false)))
         .collect();
     let f = h.flush();
     let mut wire = Vec::new();
     for frame in &f {
-        wire.extend(data_reply(frame.xid(), Bytes::from_static(&[7; 100])));
+        wire.extend(reply_with_data(frame.xid(), Bytes::from_static(&[7; 100])));
     }
     // 50 replies of 100 bytes (192 on the wire): one 16 KiB read takes them all
     let conn = h.conn.unwrap();
@@ -141,13 +118,9 @@ fn small_replies_share_reads_and_handle_bytes_still_works() {
         .collect();
     assert_eq!(done, ids);
     // space handed out but never filled is discarded by handle_bytes
-    let id = h
-        .session
-        .submit(Request::get_data("/s", false), h.now)
-        .unwrap();
-    let f = h.flush();
+    let (id, sent) = h.submit_and_flush(Request::get_data("/s", false));
     assert!(h.session.recv_buf(conn).is_some());
-    h.deliver(&data_reply(f[0].xid(), Bytes::from_static(b"ok")));
+    h.deliver(&reply_with_data(sent.xid(), Bytes::from_static(b"ok")));
     let (got, result, _) = reply(&h.take_events());
     assert_eq!(got, id);
     assert!(matches!(result, Ok(Response::GetData { data, .. }) if data == "ok"));
@@ -159,18 +132,14 @@ fn small_replies_share_reads_and_handle_bytes_still_works() {
 
 #[test]
 fn split_reads_of_a_frame_and_a_repeated_recv_buf() {
-    let mut h = harness(false);
-    let id = h
-        .session
-        .submit(Request::get_data("/x", false), h.now)
-        .unwrap();
-    let f = h.flush();
+    let mut h = connected("a");
+    let (id, sent) = h.submit_and_flush(Request::get_data("/x", false));
     let conn = h.conn.unwrap();
     // recv_buf twice without a read in between hands out the same space
     let first = h.session.recv_buf(conn).unwrap().as_ptr();
     let again = h.session.recv_buf(conn).unwrap().as_ptr();
     assert_eq!(first, again);
-    let wire = data_reply(f[0].xid(), Bytes::from(vec![3u8; 40_000]));
+    let wire = reply_with_data(sent.xid(), Bytes::from(vec![3u8; 40_000]));
     // one byte at a time for the prefix, then the rest
     let reads = h.deliver_direct(&wire[..3], 1);
     assert_eq!(reads.len(), 3);
@@ -184,53 +153,25 @@ fn split_reads_of_a_frame_and_a_repeated_recv_buf() {
 
 #[test]
 fn watching_replies_carry_their_registration() {
-    let mut h = harness(false);
+    let mut h = connected("a");
     // getData with a watch
-    let d = h
-        .session
-        .submit(Request::get_data("/d", true), h.now)
-        .unwrap();
-    let f = h.flush();
-    h.deliver(&data_reply(f[0].xid(), Bytes::new()));
+    let (d, sent) = h.submit_and_flush(Request::get_data("/d", true));
+    h.deliver(&reply_with_data(sent.xid(), Bytes::new()));
     let (_, _, r) = reply(&h.take_events());
     assert_eq!(r, Some(reg(d, WatchKind::Data, "/d")));
     assert_eq!(h.session.registration(d), r.as_ref());
     // exists on a missing node: an exist watch
-    let e = h
-        .session
-        .submit(Request::exists("/e", true), h.now)
-        .unwrap();
-    let f = h.flush();
-    h.deliver(&FakeServer::reply(f[0].xid(), 2, ErrorCode::NoNode, None));
+    let (e, sent) = h.submit_and_flush(Request::exists("/e", true));
+    h.deliver(&FakeServer::reply(sent.xid(), 2, ErrorCode::NoNode, None));
     let (_, result, r) = reply(&h.take_events());
     assert_eq!(result, Ok(Response::Exists(None)));
     assert_eq!(r, Some(reg(e, WatchKind::Exist, "/e")));
     // getChildren, addWatch
-    let c = h
-        .session
-        .submit(Request::get_children("/c", true), h.now)
-        .unwrap();
-    let p = h
-        .session
-        .submit(
-            Request::AddWatch {
-                path: "/p".into(),
-                recursive: true,
-            },
-            h.now,
-        )
-        .unwrap();
+    let c = h.submit(Request::get_children("/c", true));
+    let p = h.submit(add_watch("/p", true));
     let f = h.flush();
-    let mut wire = FakeServer::ok(
-        f[0].xid(),
-        3,
-        &zk_proto::WireResponse::GetChildren(zk_proto::GetChildrenResponse { children: vec![] }),
-    );
-    wire.extend(FakeServer::ok(
-        f[1].xid(),
-        4,
-        &zk_proto::WireResponse::AddWatch(zk_proto::ErrorResponse { err: ErrorCode::Ok }),
-    ));
+    let mut wire = children_reply(f[0].xid(), 3);
+    wire.extend(add_watch_reply(f[1].xid(), 4));
     h.deliver(&wire);
     let regs: Vec<Option<Registration>> = h
         .take_events()
@@ -252,21 +193,13 @@ fn watching_replies_carry_their_registration() {
     assert_eq!(live.len(), 4);
     assert_eq!(live[3], reg(p, WatchKind::PersistentRecursive, "/p"));
     // a failed watching request and a plain one register nothing
-    let bad = h
-        .session
-        .submit(Request::get_data("/gone", true), h.now)
-        .unwrap();
-    let f = h.flush();
-    h.deliver(&FakeServer::reply(f[0].xid(), 5, ErrorCode::NoNode, None));
+    let (bad, sent) = h.submit_and_flush(Request::get_data("/gone", true));
+    h.deliver(&FakeServer::reply(sent.xid(), 5, ErrorCode::NoNode, None));
     let (got, _, r) = reply(&h.take_events());
     assert_eq!((got, r), (bad, None));
     assert_eq!(h.session.registration(bad), None);
     // a one-shot that fired is gone; its event names it with its path
-    h.deliver(&FakeServer::notification(
-        EventType::NodeDataChanged,
-        "/d",
-        6,
-    ));
+    h.notify(EventType::NodeDataChanged, "/d", 6);
     assert!(matches!(h.events.last(), Some(Event::Watch(w))
         if w.registrations == [reg(d, WatchKind::Data, "/d")]));
     assert_eq!(h.session.registration(d), None);
@@ -277,34 +210,23 @@ fn watching_replies_carry_their_registration() {
 
 #[test]
 fn check_watches_asks_the_server_and_keeps_the_registration() {
-    let mut h = harness(false);
-    let d = h
-        .session
-        .submit(Request::get_data("/w", true), h.now)
-        .unwrap();
-    let f = h.flush();
-    h.deliver(&data_reply(f[0].xid(), Bytes::new()));
+    let mut h = connected("a");
+    let (d, sent) = h.submit_and_flush(Request::get_data("/w", true));
+    h.deliver(&reply_with_data(sent.xid(), Bytes::new()));
     h.take_events();
     let check = |h: &mut Harness, t: WatcherType, answer: ErrorCode| {
-        let id = h
-            .session
-            .submit(
-                Request::CheckWatches {
-                    path: "/w".into(),
-                    watcher_type: t,
-                },
-                h.now,
-            )
-            .unwrap();
-        let f = h.flush();
-        let wire_type = match f[0].request() {
+        let (id, sent) = h.submit_and_flush(Request::CheckWatches {
+            path: "/w".into(),
+            watcher_type: t,
+        });
+        let wire_type = match sent.request() {
             zk_proto::WireRequest::CheckWatches(c) => {
                 assert_eq!(c.path, "/w");
                 c.watcher_type.to_i32()
             }
             other => panic!("{other:?}"),
         };
-        h.deliver(&FakeServer::reply(f[0].xid(), 0, answer, None));
+        h.deliver(&FakeServer::reply(sent.xid(), 0, answer, None));
         let events = h.take_events();
         assert_eq!(events.len(), 1, "no removal event: {events:?}");
         let (got, result, _) = reply(&events);
@@ -330,7 +252,7 @@ fn check_watches_asks_the_server_and_keeps_the_registration() {
         Some(&reg(d, WatchKind::Data, "/w"))
     );
     // with persistent types on (3.9+ servers) the type goes out as it is
-    let mut h = harness(true);
+    let mut h = connected_with_persistent_types("a");
     assert_eq!(
         check(
             &mut h,
@@ -344,29 +266,13 @@ fn check_watches_asks_the_server_and_keeps_the_registration() {
 
 // ----- persistent watcher types and pre-3.9 servers ------------------------------------
 
-fn with_watches(persistent_types: bool) -> (Harness, RequestId, RequestId) {
-    let mut h = harness(persistent_types);
-    let d = h
-        .session
-        .submit(Request::get_data("/n", true), h.now)
-        .unwrap();
-    let p = h
-        .session
-        .submit(
-            Request::AddWatch {
-                path: "/n".into(),
-                recursive: false,
-            },
-            h.now,
-        )
-        .unwrap();
+/// A data watch and a persistent watch on /n.
+fn with_watches(mut h: Harness) -> (Harness, RequestId, RequestId) {
+    let d = h.submit(Request::get_data("/n", true));
+    let p = h.submit(add_watch("/n", false));
     let f = h.flush();
-    let mut wire = data_reply(f[0].xid(), Bytes::new());
-    wire.extend(FakeServer::ok(
-        f[1].xid(),
-        2,
-        &zk_proto::WireResponse::AddWatch(zk_proto::ErrorResponse { err: ErrorCode::Ok }),
-    ));
+    let mut wire = reply_with_data(f[0].xid(), Bytes::new());
+    wire.extend(add_watch_reply(f[1].xid(), 2));
     h.deliver(&wire);
     h.take_events();
     (h, d, p)
@@ -377,21 +283,9 @@ fn remove(
     t: WatcherType,
     one: Option<RequestId>,
 ) -> (zk_proto::WireRequest, Vec<Event>) {
-    h.session
-        .submit(
-            Request::RemoveWatches {
-                path: "/n".into(),
-                watcher_type: t,
-                registration: one,
-                local: false,
-            },
-            h.now,
-        )
-        .unwrap();
-    let f = h.flush();
-    let sent = f[0].request().clone();
-    h.deliver(&FakeServer::reply(f[0].xid(), 3, ErrorCode::Ok, None));
-    (sent, h.take_events())
+    let (_, sent) = h.submit_and_flush(remove_watches("/n", t, one, false));
+    h.deliver(&FakeServer::reply(sent.xid(), 3, ErrorCode::Ok, None));
+    (sent.request().clone(), h.take_events())
 }
 
 fn removed(events: &[Event]) -> Vec<(EventType, Vec<Registration>)> {
@@ -406,7 +300,7 @@ fn removed(events: &[Event]) -> Vec<(EventType, Vec<Registration>)> {
 
 #[test]
 fn removing_all_persistent_watches_on_an_old_server_sends_any_and_drops_the_path() {
-    let (mut h, d, p) = with_watches(false);
+    let (mut h, d, p) = with_watches(connected("a"));
     let (sent, events) = remove(&mut h, WatcherType::Persistent, None);
     assert!(
         matches!(&sent, zk_proto::WireRequest::RemoveWatches(r) if r.watcher_type.to_i32() == 3),
@@ -431,7 +325,7 @@ fn removing_all_persistent_watches_on_an_old_server_sends_any_and_drops_the_path
 
 #[test]
 fn removing_one_persistent_watch_on_an_old_server_checks_with_any() {
-    let (mut h, d, p) = with_watches(false);
+    let (mut h, d, p) = with_watches(connected("a"));
     let (sent, events) = remove(&mut h, WatcherType::Persistent, Some(p));
     assert!(
         matches!(&sent, zk_proto::WireRequest::CheckWatches(r) if r.watcher_type.to_i32() == 3),
@@ -451,13 +345,8 @@ fn removing_one_persistent_watch_on_an_old_server_checks_with_any() {
     // the local check still uses the type asked for
     assert!(matches!(
         h.session.submit(
-            Request::RemoveWatches {
-                path: "/n".into(),
-                watcher_type: WatcherType::PersistentRecursive,
-                registration: None,
-                local: false,
-            },
-            h.now,
+            remove_watches("/n", WatcherType::PersistentRecursive, None, false),
+            h.now
         ),
         Err(SubmitError::NoWatcher { .. })
     ));
@@ -465,7 +354,7 @@ fn removing_one_persistent_watch_on_an_old_server_checks_with_any() {
 
 #[test]
 fn with_persistent_types_only_that_kind_is_removed() {
-    let (mut h, d, p) = with_watches(true);
+    let (mut h, d, p) = with_watches(connected_with_persistent_types("a"));
     let (sent, events) = remove(&mut h, WatcherType::Persistent, None);
     assert!(
         matches!(&sent, zk_proto::WireRequest::RemoveWatches(r) if r.watcher_type.to_i32() == 4),

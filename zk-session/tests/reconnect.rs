@@ -10,8 +10,8 @@ use zk_session::testing::{FakeServer, Harness};
 use zk_session::{CloseReason, Event, Registration, Request, RequestError, Response, WatchKind};
 
 use common::{
-    SID, T, closes, config, connected, connected_with, data_reply, flush_with_sizes, reg, replies,
-    reply_ids, requests, stat, watch_data, watch_events,
+    HarnessExt, SID, T, closes, config, connected, connected_with, data_reply, flush_with_sizes,
+    reg, replies, reply_ids, requests, stat, watch_data, watch_events,
 };
 
 #[test]
@@ -27,20 +27,11 @@ fn reconnect_sends_auths_then_set_watches_then_queued_requests() {
     assert_eq!(f.len(), 2);
     assert!(f.iter().all(|f| f.xid() == -4));
     // a data watch and a persistent watch
-    let w = h
-        .session
-        .submit(Request::get_data("/w", true), h.now)
-        .unwrap();
-    let p = h
-        .session
-        .submit(
-            Request::AddWatch {
-                path: "/p".into(),
-                recursive: false,
-            },
-            h.now,
-        )
-        .unwrap();
+    let w = h.submit(Request::get_data("/w", true));
+    let p = h.submit(Request::AddWatch {
+        path: "/p".into(),
+        recursive: false,
+    });
     let f = h.flush();
     h.deliver(&data_reply(f[0].xid(), 100));
     h.deliver(&FakeServer::ok(
@@ -49,16 +40,10 @@ fn reconnect_sends_auths_then_set_watches_then_queued_requests() {
         &zk_proto::WireResponse::AddWatch(zk_proto::ErrorResponse { err: ErrorCode::Ok }),
     ));
     // one written-but-unanswered, one never written
-    let lost = h
-        .session
-        .submit(Request::get_data("/lost", false), h.now)
-        .unwrap();
+    let lost = h.submit(Request::get_data("/lost", false));
     h.flush();
     h.server_close();
-    let kept = h
-        .session
-        .submit(Request::get_data("/kept", false), h.now)
-        .unwrap();
+    let kept = h.submit(Request::get_data("/kept", false));
     let ev = h.take_events();
     assert_eq!(replies(&ev).iter().filter(|r| r.0 == lost).count(), 1);
     assert_eq!(
@@ -125,10 +110,7 @@ fn auth_added_while_disconnected_is_sent_after_the_handshake() {
     h.session
         .add_auth("digest", Bytes::from_static(b"u:p"), h.now)
         .unwrap();
-    let id = h
-        .session
-        .submit(Request::get_data("/x", false), h.now)
-        .unwrap();
+    let id = h.submit(Request::get_data("/x", false));
     h.establish(T, SID);
     let f = h.flush();
     assert_eq!(f.len(), 2);
@@ -142,17 +124,8 @@ fn auth_added_while_disconnected_is_sent_after_the_handshake() {
 #[test]
 fn a_request_answered_before_its_write_was_reported_is_not_resent() {
     let mut h = connected("a");
-    let a = h
-        .session
-        .submit(Request::get_data("/a", false), h.now)
-        .unwrap();
-    let b = h
-        .session
-        .submit(
-            Request::create("/b", Bytes::new(), CreateMode::Persistent),
-            h.now,
-        )
-        .unwrap();
+    let a = h.submit(Request::get_data("/a", false));
+    let b = h.submit(Request::create("/b", Bytes::new(), CreateMode::Persistent));
     // the driver wrote the bytes but reads before reporting the write
     let bytes = h.session.send_buf().to_vec();
     let f = requests(&h.server.feed(&bytes));
@@ -177,9 +150,7 @@ fn set_watches_frames_of_10000_long_paths_stay_within_128_kib_on_the_wire() {
     // 102-character server paths
     let path = |i: usize| format!("/{}/{i:05}", "x".repeat(90));
     for i in 0..n {
-        h.session
-            .submit(Request::get_data(path(i), true), h.now)
-            .unwrap();
+        h.submit(Request::get_data(path(i), true));
         if i % 500 == 499 {
             for f in h.flush() {
                 h.deliver(&data_reply(f.xid(), 1));
@@ -250,14 +221,11 @@ fn set_watches_batches_fit_max_frame_and_an_unfittable_path_is_dropped_with_an_e
     // 20 paths of 30 characters: about 680 bytes of paths
     for i in 0..20 {
         let p = format!("/{i:029}");
-        ids.push(h.session.submit(Request::get_data(p, true), h.now).unwrap());
+        ids.push(h.submit(Request::get_data(p, true)));
     }
     // a path that fits a getData (≤ 256) but no SetWatches frame (header 36 + 4 + len)
     let long = format!("/{}", "x".repeat(229));
-    let long_id = h
-        .session
-        .submit(Request::exists(long.clone(), true), h.now)
-        .unwrap();
+    let long_id = h.submit(Request::exists(long.clone(), true));
     for (xid, _) in requests(&h.flush()) {
         h.deliver(&data_reply(xid, 5));
     }

@@ -14,17 +14,14 @@ use zk_session::{
 };
 
 use common::{
-    SID, T, closes, config, connected, connected_with, data_reply, deliver_silently, drain,
-    flush_silently, replies, reply_ids, requests, stat, states, watch_events,
+    HarnessExt, SID, T, closes, config, connected, connected_with, data_reply, deliver_silently,
+    drain, flush_silently, replies, reply_ids, requests, stat, states, watch_events,
 };
 
 #[test]
 fn request_reply_and_zxid() {
     let mut h = connected("a");
-    let id = h
-        .session
-        .submit(Request::get_data("/x", false), h.now)
-        .unwrap();
+    let id = h.submit(Request::get_data("/x", false));
     let frames = h.flush();
     assert_eq!(frames.len(), 1);
     assert_eq!(frames[0].xid(), 1);
@@ -44,10 +41,7 @@ fn request_reply_and_zxid() {
     );
     assert_eq!(h.session.last_zxid(), 77);
     // error replies carry no body; zxid 0 does not lower lastZxid
-    let id2 = h
-        .session
-        .submit(Request::get_data("/y", false), h.now)
-        .unwrap();
+    let id2 = h.submit(Request::get_data("/y", false));
     h.flush();
     h.deliver(&FakeServer::reply(2, 0, ErrorCode::NoNode, None));
     assert_eq!(
@@ -81,7 +75,7 @@ fn create_uses_the_op_code_of_its_mode() {
             21,
         ),
     ] {
-        h.session.submit(req, h.now).unwrap();
+        h.submit(req);
         let f = h.flush();
         assert_eq!(f[0].request().op_code().to_i32(), op);
     }
@@ -139,7 +133,7 @@ fn multi_has_typed_results_and_never_a_standalone_check() {
             version: 0,
         }),
     ];
-    let id = h.session.submit(Request::Multi(ops), h.now).unwrap();
+    let id = h.submit(Request::Multi(ops));
     let f = h.flush();
     let zk_proto::WireRequest::Multi(m) = f[0].request() else {
         panic!("multi expected")
@@ -174,7 +168,7 @@ fn multi_has_typed_results_and_never_a_standalone_check() {
         h.session.submit(Request::Multi(vec![read]), h.now),
         Err(SubmitError::MixedMulti { index: 0 })
     ));
-    let id = h.session.submit(Request::Multi(vec![]), h.now).unwrap();
+    let id = h.submit(Request::Multi(vec![]));
     h.pump();
     assert_eq!(
         replies(&h.events).last().unwrap(),
@@ -187,9 +181,7 @@ fn xids_wrap_from_max_to_one() {
     let mut h = connected("a");
     h.session.testing_set_next_xid(i32::MAX - 1);
     for _ in 0..3 {
-        h.session
-            .submit(Request::get_data("/x", false), h.now)
-            .unwrap();
+        h.submit(Request::get_data("/x", false));
     }
     let xids: Vec<i32> = h.flush().iter().map(ClientFrame::xid).collect();
     assert_eq!(xids, vec![i32::MAX - 1, 1, 2]);
@@ -203,14 +195,8 @@ fn xids_wrap_from_max_to_one() {
 #[test]
 fn out_of_order_reply_drops_the_connection_not_the_session() {
     let mut h = connected("a");
-    let a = h
-        .session
-        .submit(Request::get_data("/a", false), h.now)
-        .unwrap();
-    let b = h
-        .session
-        .submit(Request::get_data("/b", false), h.now)
-        .unwrap();
+    let a = h.submit(Request::get_data("/a", false));
+    let b = h.submit(Request::get_data("/b", false));
     h.flush();
     h.deliver(&data_reply(2, 1));
     assert_eq!(
@@ -239,9 +225,7 @@ fn unsolicited_and_duplicate_replies_drop_the_connection() {
     h.deliver(&data_reply(5, 1));
     assert_eq!(closes(&h), vec![CloseReason::UnsolicitedReply(5)]);
     h.establish(T, SID);
-    h.session
-        .submit(Request::get_data("/a", false), h.now)
-        .unwrap();
+    h.submit(Request::get_data("/a", false));
     let x = h.flush()[0].xid();
     h.deliver(&data_reply(x, 1));
     h.deliver(&data_reply(x, 1));
@@ -261,14 +245,8 @@ fn an_oversize_reply_fails_its_request_naming_the_limit_and_the_rest_lose_the_co
     let mut c = config("a");
     c.max_frame_size = 1024;
     let mut h = connected_with(c);
-    let big = h
-        .session
-        .submit(Request::get_data("/big", false), h.now)
-        .unwrap();
-    let next = h
-        .session
-        .submit(Request::get_data("/next", false), h.now)
-        .unwrap();
+    let big = h.submit(Request::get_data("/big", false));
+    let next = h.submit(Request::get_data("/next", false));
     let f = requests(&h.flush());
     // the reply announces 5000 bytes; its header follows
     let mut frame = 5000i32.to_be_bytes().to_vec();
@@ -308,14 +286,8 @@ fn two_written_with_a_small_frame_limit() -> (Harness, RequestId, RequestId, i32
     let mut c = config("a");
     c.max_frame_size = 1024;
     let mut h = connected_with(c);
-    let a = h
-        .session
-        .submit(Request::get_data("/a", false), h.now)
-        .unwrap();
-    let b = h
-        .session
-        .submit(Request::get_data("/b", false), h.now)
-        .unwrap();
+    let a = h.submit(Request::get_data("/a", false));
+    let b = h.submit(Request::get_data("/b", false));
     let f = requests(&h.flush());
     (h, a, b, f[0].0)
 }
@@ -427,14 +399,8 @@ fn an_auth_packet_over_the_frame_limit_is_refused_and_never_sent() {
 fn an_abandoned_request_not_yet_written_is_never_sent() {
     let mut h = Harness::new(config("a"));
     // no connection yet: both wait in the queue
-    let gave_up = h
-        .session
-        .submit(Request::get_data("/gave-up", true), h.now)
-        .unwrap();
-    let kept = h
-        .session
-        .submit(Request::get_data("/kept", false), h.now)
-        .unwrap();
+    let gave_up = h.submit(Request::get_data("/gave-up", true));
+    let kept = h.submit(Request::get_data("/kept", false));
     assert!(h.session.abandon(gave_up));
     assert_eq!(h.session.outstanding(), 1);
     h.establish(T, SID);
@@ -449,14 +415,8 @@ fn an_abandoned_request_not_yet_written_is_never_sent() {
 #[test]
 fn an_abandoned_request_in_flight_gets_no_reply_and_registers_no_watch() {
     let mut h = connected("a");
-    let gave_up = h
-        .session
-        .submit(Request::get_data("/w", true), h.now)
-        .unwrap();
-    let next = h
-        .session
-        .submit(Request::get_data("/next", false), h.now)
-        .unwrap();
+    let gave_up = h.submit(Request::get_data("/w", true));
+    let next = h.submit(Request::get_data("/next", false));
     let f = requests(&h.flush());
     assert!(h.session.abandon(gave_up));
     h.deliver(&data_reply(f[0].0, 5));
@@ -481,10 +441,7 @@ fn an_abandoned_request_in_flight_gets_no_reply_and_registers_no_watch() {
 #[test]
 fn abandoning_a_request_whose_reply_is_queued_takes_back_the_reply_and_its_watch() {
     let mut h = connected("a");
-    let gave_up = h
-        .session
-        .submit(Request::get_data("/w", true), h.now)
-        .unwrap();
+    let gave_up = h.submit(Request::get_data("/w", true));
     let f = flush_silently(&mut h);
     // the reply arrived and registered the watch, but nobody polled it yet
     deliver_silently(&mut h, &data_reply(f[0].xid(), 5));
@@ -508,13 +465,11 @@ fn abandoning_a_request_whose_reply_is_queued_takes_back_the_reply_and_its_watch
 #[test]
 fn an_abandoned_request_still_in_the_send_buffer_when_the_connection_drops_is_never_sent() {
     let mut h = connected("a");
-    let gave_up = h
-        .session
-        .submit(
-            Request::create("/gave-up", Bytes::new(), CreateMode::Persistent),
-            h.now,
-        )
-        .unwrap();
+    let gave_up = h.submit(Request::create(
+        "/gave-up",
+        Bytes::new(),
+        CreateMode::Persistent,
+    ));
     // the session put it in the send buffer; the driver never wrote it
     assert!(!h.session.send_buf().is_empty());
     assert!(h.session.abandon(gave_up));

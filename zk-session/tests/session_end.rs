@@ -16,17 +16,14 @@ use zk_session::{
 };
 
 use common::{
-    SID, T, closes, config, connected, connected_with, data_reply, reg, replies, stat, states,
-    watch_data,
+    HarnessExt, SID, T, closes, config, connected, connected_with, data_reply, reg, replies, stat,
+    states, watch_data,
 };
 
 #[test]
 fn auth_failure_is_terminal() {
     let mut h = connected("a");
-    let id = h
-        .session
-        .submit(Request::get_data("/x", false), h.now)
-        .unwrap();
+    let id = h.submit(Request::get_data("/x", false));
     h.session
         .add_auth("digest", Bytes::from_static(b"bad"), h.now)
         .unwrap();
@@ -48,23 +45,11 @@ fn auth_failure_is_terminal() {
 #[test]
 fn close_with_requests_in_flight() {
     let mut h = connected("a");
-    let written = h
-        .session
-        .submit(Request::get_data("/a", false), h.now)
-        .unwrap();
+    let written = h.submit(Request::get_data("/a", false));
     let fa = h.flush();
     // a large write fills the send buffer past its high-water mark, so /c stays queued
-    let big = h
-        .session
-        .submit(
-            Request::set_data("/big", vec![0u8; 70_000], Version::Any),
-            h.now,
-        )
-        .unwrap();
-    let queued = h
-        .session
-        .submit(Request::get_data("/c", false), h.now)
-        .unwrap();
+    let big = h.submit(Request::set_data("/big", vec![0u8; 70_000], Version::Any));
+    let queued = h.submit(Request::get_data("/c", false));
     h.session.close(h.now);
     h.pump();
     assert_eq!(h.session.state(), SessionState::Closing);
@@ -100,10 +85,7 @@ fn close_with_requests_in_flight() {
 #[test]
 fn close_timeout_then_closed() {
     let mut h = connected("a");
-    let id = h
-        .session
-        .submit(Request::get_data("/a", false), h.now)
-        .unwrap();
+    let id = h.submit(Request::get_data("/a", false));
     h.flush();
     h.session.close(h.now);
     h.flush();
@@ -117,10 +99,7 @@ fn close_timeout_then_closed() {
 #[test]
 fn close_while_connecting_is_immediate() {
     let mut h = Harness::new(config("a"));
-    let id = h
-        .session
-        .submit(Request::get_data("/a", false), h.now)
-        .unwrap();
+    let id = h.submit(Request::get_data("/a", false));
     h.session.close(h.now);
     h.pump();
     assert_eq!(h.session.state(), SessionState::Closed);
@@ -155,10 +134,7 @@ fn client_side_expiry_after_four_thirds_without_a_server() {
     let mut h = connected("a");
     let heard = h.now;
     h.server_close();
-    let id = h
-        .session
-        .submit(Request::get_data("/x", false), h.now)
-        .unwrap();
+    let id = h.submit(Request::get_data("/x", false));
     // every reconnect fails
     while h.session.state() != SessionState::Expired {
         if h.pending_connect().is_some() {
@@ -235,11 +211,8 @@ fn a_server_declared_expiry_reports_expired_before_the_failed_replies() {
     let w = watch_data(&mut h, "/w");
     h.server_close();
     // queued while disconnected: a request, and one the session answers itself
-    let a = h
-        .session
-        .submit(Request::get_data("/a", false), h.now)
-        .unwrap();
-    let m = h.session.submit(Request::Multi(vec![]), h.now).unwrap();
+    let a = h.submit(Request::get_data("/a", false));
+    let m = h.submit(Request::Multi(vec![]));
     h.take_events();
     h.establish_with(FakeServer::connect_response(0, 0, [0; 16], Some(false)));
     assert_eq!(
@@ -257,10 +230,7 @@ fn a_server_declared_expiry_reports_expired_before_the_failed_replies() {
 fn an_auth_failure_reports_auth_failed_before_the_failed_replies() {
     let mut h = connected("a");
     let w = watch_data(&mut h, "/w");
-    let written = h
-        .session
-        .submit(Request::get_data("/a", false), h.now)
-        .unwrap();
+    let written = h.submit(Request::get_data("/a", false));
     h.session
         .add_auth("digest", Bytes::from_static(b"bad"), h.now)
         .unwrap();
@@ -282,10 +252,7 @@ fn an_auth_failure_reports_auth_failed_before_the_failed_replies() {
 fn a_close_timeout_reports_closed_before_the_failed_replies() {
     let mut h = connected("a");
     let w = watch_data(&mut h, "/w");
-    let written = h
-        .session
-        .submit(Request::get_data("/a", false), h.now)
-        .unwrap();
+    let written = h.submit(Request::get_data("/a", false));
     h.flush();
     h.session.close(h.now);
     h.flush();

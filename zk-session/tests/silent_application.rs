@@ -12,8 +12,9 @@ use zk_session::testing::{FakeServer, Harness};
 use zk_session::{DisconnectCause, Event, Request, RequestError, WatchKind};
 
 use common::{
-    SID, T, config, connected_with, data_reply, deliver_silently, drain, flush_silently,
-    pump_transports, reg, replies, reply_ids, watch_data, watch_events, watch_persistent,
+    HarnessExt, SID, T, config, connected_with, data_reply, deliver_silently, drain,
+    flush_silently, pump_transports, reg, replies, reply_ids, watch_data, watch_events,
+    watch_persistent,
 };
 
 /// A connected session that queues at most `max` notifications and state changes.
@@ -31,11 +32,7 @@ fn notifications_beyond_the_bound_become_one_overflow_and_replies_still_queue() 
     h.take_events();
     // from here on the application reads nothing
     let ids: Vec<_> = (0..5)
-        .map(|_| {
-            h.session
-                .submit(Request::get_data("/x", false), h.now)
-                .unwrap()
-        })
+        .map(|_| h.submit(Request::get_data("/x", false)))
         .collect();
     let xids: Vec<i32> = flush_silently(&mut h).iter().map(|f| f.xid()).collect();
     for i in 0..1_000 {
@@ -125,10 +122,7 @@ fn the_end_of_the_session_and_its_failed_replies_are_never_dropped() {
     let mut h = bounded(1);
     let p = watch_persistent(&mut h, "/p");
     h.take_events();
-    let written = h
-        .session
-        .submit(Request::get_data("/x", false), h.now)
-        .unwrap();
+    let written = h.submit(Request::get_data("/x", false));
     flush_silently(&mut h);
     for zxid in [10, 11, 12] {
         deliver_silently(

@@ -6,33 +6,23 @@ mod common;
 
 use zk_proto::{ErrorCode, EventType};
 use zk_session::Version;
-use zk_session::testing::{FakeServer, Harness};
-use zk_session::{
-    Event, Registration, Request, RequestError, Response, SubmitError, WatchKind, WatcherType,
-};
+use zk_session::testing::FakeServer;
+use zk_session::{Event, Request, RequestError, Response, SubmitError, WatchKind, WatcherType};
 
 use common::{
-    SID, T, config, connected, data_reply, data_watch_removed, reg, remove_data_watch,
-    remove_watches, replies, requests, stat, watch_children, watch_data, watch_events,
+    HarnessExt, SID, T, add_watch, add_watch_reply, connected, connected_with_persistent_types,
+    data_watch_removed, reg, remove_data_watch, remove_watches, replies, requests, stat,
+    watch_children, watch_data, watch_events, watch_with,
 };
 
 #[test]
 fn watch_event_precedes_the_reply_that_follows_it() {
     let mut h = connected("a");
-    let w = h
-        .session
-        .submit(Request::get_data("/p", true), h.now)
-        .unwrap();
-    let f = h.flush();
-    h.deliver(&data_reply(f[0].xid(), 1));
-    let s = h
-        .session
-        .submit(Request::set_data("/p", &b"x"[..], Version::Any), h.now)
-        .unwrap();
-    let f = h.flush();
+    let w = watch_data(&mut h, "/p");
+    let (s, sent) = h.submit_and_flush(Request::set_data("/p", &b"x"[..], Version::Any));
     let mut bytes = FakeServer::notification(EventType::NodeDataChanged, "/p", 2);
     bytes.extend(FakeServer::ok(
-        f[0].xid(),
+        sent.xid(),
         2,
         &zk_proto::WireResponse::SetData(zk_proto::SetDataResponse { stat: stat(2) }),
     ));
@@ -46,11 +36,7 @@ fn watch_event_precedes_the_reply_that_follows_it() {
         matches!(&ev[2], Event::Reply { id, result: Ok(Response::SetData(_)), registration: None } if *id == s)
     );
     // one-shot: a second change fires nothing, and nobody hears of it
-    h.deliver(&FakeServer::notification(
-        EventType::NodeDataChanged,
-        "/p",
-        3,
-    ));
+    h.notify(EventType::NodeDataChanged, "/p", 3);
     assert_eq!(h.take_events(), vec![]);
     assert_eq!(h.session.stray_notifications(), 1);
 }
@@ -58,28 +44,17 @@ fn watch_event_precedes_the_reply_that_follows_it() {
 #[test]
 fn exists_on_missing_node_registers_an_exist_watch() {
     let mut h = connected("a");
-    let id = h
-        .session
-        .submit(Request::exists("/m", true), h.now)
-        .unwrap();
-    let f = h.flush();
-    h.deliver(&FakeServer::reply(f[0].xid(), 1, ErrorCode::NoNode, None));
+    let (id, sent) = h.submit_and_flush(Request::exists("/m", true));
+    h.deliver(&FakeServer::reply(sent.xid(), 1, ErrorCode::NoNode, None));
     assert_eq!(replies(&h.events), vec![(id, Ok(Response::Exists(None)))]);
-    h.deliver(&FakeServer::notification(EventType::NodeCreated, "/m", 2));
+    h.notify(EventType::NodeCreated, "/m", 2);
     assert!(matches!(h.events.last(), Some(Event::Watch(we))
         if we.registrations == vec![reg(id, WatchKind::Exist, "/m")]));
     // a failed getData registers nothing
-    h.session
-        .submit(Request::get_data("/gone", true), h.now)
-        .unwrap();
-    let f = h.flush();
-    h.deliver(&FakeServer::reply(f[0].xid(), 3, ErrorCode::NoNode, None));
+    let (_, sent) = h.submit_and_flush(Request::get_data("/gone", true));
+    h.deliver(&FakeServer::reply(sent.xid(), 3, ErrorCode::NoNode, None));
     h.take_events();
-    h.deliver(&FakeServer::notification(
-        EventType::NodeCreated,
-        "/gone",
-        4,
-    ));
+    h.notify(EventType::NodeCreated, "/gone", 4);
     assert_eq!(h.take_events(), vec![], "no registration: no event");
     assert_eq!(h.session.stray_notifications(), 1);
 }
@@ -87,23 +62,9 @@ fn exists_on_missing_node_registers_an_exist_watch() {
 #[test]
 fn add_watch_answered_no_node_registers_like_java() {
     let mut h = connected("a");
-    let id = h
-        .session
-        .submit(
-            Request::AddWatch {
-                path: "/missing".into(),
-                recursive: false,
-            },
-            h.now,
-        )
-        .unwrap();
-    let f = requests(&h.flush());
-    h.deliver(&FakeServer::reply(f[0].0, 3, ErrorCode::NoNode, None));
-    let r = Registration {
-        id,
-        kind: WatchKind::Persistent,
-        path: "/missing".into(),
-    };
+    let (id, sent) = h.submit_and_flush(add_watch("/missing", false));
+    h.deliver(&FakeServer::reply(sent.xid(), 3, ErrorCode::NoNode, None));
+    let r = reg(id, WatchKind::Persistent, "/missing");
     assert_eq!(
         h.take_events(),
         vec![Event::Reply {
@@ -112,65 +73,31 @@ fn add_watch_answered_no_node_registers_like_java() {
             registration: Some(r.clone()),
         }]
     );
-    h.deliver(&FakeServer::notification(
-        EventType::NodeCreated,
-        "/missing",
-        4,
-    ));
+    h.notify(EventType::NodeCreated, "/missing", 4);
     assert_eq!(watch_events(&h.events)[0].2, vec![r]);
 }
 
 #[test]
 fn persistent_recursive_and_removal_events() {
     // a 3.9+ server: watcher type 5 goes on the wire as it is
-    let mut c = config("a");
-    c.persistent_watcher_types = true;
-    let mut h = Harness::new(c);
-    h.establish(T, SID);
-    h.take_events();
-    let r = h
-        .session
-        .submit(
-            Request::AddWatch {
-                path: "/t".into(),
-                recursive: true,
-            },
-            h.now,
-        )
-        .unwrap();
-    let f = h.flush();
-    h.deliver(&FakeServer::ok(
-        f[0].xid(),
-        1,
-        &zk_proto::WireResponse::AddWatch(zk_proto::ErrorResponse { err: ErrorCode::Ok }),
-    ));
+    let mut h = connected_with_persistent_types("a");
+    let r = watch_with(&mut h, add_watch("/t", true), add_watch_reply);
     for _ in 0..2 {
-        h.deliver(&FakeServer::notification(
-            EventType::NodeCreated,
-            "/t/a/b",
-            2,
-        ));
+        h.notify(EventType::NodeCreated, "/t/a/b", 2);
         assert!(matches!(h.events.last(), Some(Event::Watch(we))
             if we.registrations == vec![reg(r, WatchKind::PersistentRecursive, "/t")]));
     }
     // server-side removal of all persistent-recursive watches on /t
-    let rm = h
-        .session
-        .submit(
-            Request::RemoveWatches {
-                path: "/t".into(),
-                watcher_type: WatcherType::PersistentRecursive,
-                registration: None,
-                local: false,
-            },
-            h.now,
-        )
-        .unwrap();
-    let f = h.flush();
+    let (rm, sent) = h.submit_and_flush(remove_watches(
+        "/t",
+        WatcherType::PersistentRecursive,
+        None,
+        false,
+    ));
     assert!(
-        matches!(f[0].request(), zk_proto::WireRequest::RemoveWatches(r) if r.watcher_type.to_i32() == 5)
+        matches!(sent.request(), zk_proto::WireRequest::RemoveWatches(r) if r.watcher_type.to_i32() == 5)
     );
-    h.deliver(&FakeServer::reply(f[0].xid(), 3, ErrorCode::Ok, None));
+    h.deliver(&FakeServer::reply(sent.xid(), 3, ErrorCode::Ok, None));
     let ev = h.take_events();
     let n = ev.len();
     assert!(
@@ -186,15 +113,8 @@ fn persistent_recursive_and_removal_events() {
     );
     // nothing left to remove
     assert!(matches!(
-        h.session.submit(
-            Request::RemoveWatches {
-                path: "/t".into(),
-                watcher_type: WatcherType::Any,
-                registration: None,
-                local: true
-            },
-            h.now
-        ),
+        h.session
+            .submit(remove_watches("/t", WatcherType::Any, None, true), h.now),
         Err(SubmitError::NoWatcher { .. })
     ));
 }
@@ -202,36 +122,10 @@ fn persistent_recursive_and_removal_events() {
 #[test]
 fn local_removal_of_one_registration() {
     let mut h = connected("a");
-    let a = h
-        .session
-        .submit(Request::get_children("/c", true), h.now)
-        .unwrap();
-    let b = h
-        .session
-        .submit(Request::get_children("/c", true), h.now)
-        .unwrap();
-    let f = h.flush();
-    for x in &f {
-        h.deliver(&FakeServer::ok(
-            x.xid(),
-            1,
-            &zk_proto::WireResponse::GetChildren(zk_proto::GetChildrenResponse {
-                children: vec![],
-            }),
-        ));
-    }
+    let a = watch_children(&mut h, "/c");
+    let b = watch_children(&mut h, "/c");
     h.take_events();
-    h.session
-        .submit(
-            Request::RemoveWatches {
-                path: "/c".into(),
-                watcher_type: WatcherType::Children,
-                registration: Some(a),
-                local: true,
-            },
-            h.now,
-        )
-        .unwrap();
+    h.submit(remove_watches("/c", WatcherType::Children, Some(a), true));
     h.pump();
     assert!(h.flush().is_empty(), "local removal sends nothing");
     let ev = h.take_events();
@@ -239,11 +133,7 @@ fn local_removal_of_one_registration() {
         matches!(&ev[0], Event::Watch(we) if we.event_type == EventType::ChildWatchRemoved
         && we.registrations == vec![reg(a, WatchKind::Child, "/c")])
     );
-    h.deliver(&FakeServer::notification(
-        EventType::NodeChildrenChanged,
-        "/c",
-        2,
-    ));
+    h.notify(EventType::NodeChildrenChanged, "/c", 2);
     assert!(matches!(h.events.last(), Some(Event::Watch(we))
         if we.registrations == vec![reg(b, WatchKind::Child, "/c")]));
 }
@@ -260,8 +150,8 @@ fn a_notification_that_fires_no_registration_is_dropped_and_counted() {
     h.deliver(&FakeServer::reply(sw[0].0, 0, ErrorCode::Ok, None));
     h.take_events();
     // a 3.8 server then sends NodeDeleted twice: for its data and its child table
-    h.deliver(&FakeServer::notification(EventType::NodeDeleted, "/n", 9));
-    h.deliver(&FakeServer::notification(EventType::NodeDeleted, "/n", 9));
+    h.notify(EventType::NodeDeleted, "/n", 9);
+    h.notify(EventType::NodeDeleted, "/n", 9);
     assert_eq!(
         watch_events(&h.events),
         vec![(
@@ -282,16 +172,16 @@ fn removing_the_only_registration_on_a_path_by_id_asks_the_server_to_remove_it()
     let mut h = connected("a/app");
     let d = watch_data(&mut h, "/n");
     h.take_events();
-    let (rm, f) = remove_data_watch(&mut h, "/n", d, false);
+    let (rm, sent) = remove_data_watch(&mut h, "/n", d);
     // removeWatches, so that the server stops notifying; not checkWatches
     assert_eq!(
-        f[0].1,
-        zk_proto::WireRequest::RemoveWatches(zk_proto::RemoveWatchesRequest {
+        sent.request(),
+        &zk_proto::WireRequest::RemoveWatches(zk_proto::RemoveWatchesRequest {
             path: "/app/n".into(),
             watcher_type: zk_proto::WireWatcherType::Data,
         })
     );
-    h.deliver(&FakeServer::reply(f[0].0, 3, ErrorCode::Ok, None));
+    h.deliver(&FakeServer::reply(sent.xid(), 3, ErrorCode::Ok, None));
     let ev = h.take_events();
     assert_eq!(watch_events(&ev), data_watch_removed("/n", d));
     assert_eq!(replies(&ev), vec![(rm, Ok(Response::RemoveWatches))]);
@@ -304,24 +194,20 @@ fn removing_one_of_several_registrations_on_a_path_by_id_only_checks_with_the_se
     let d = watch_data(&mut h, "/n");
     let c = watch_children(&mut h, "/n");
     h.take_events();
-    let (rm, f) = remove_data_watch(&mut h, "/n", d, false);
+    let (rm, sent) = remove_data_watch(&mut h, "/n", d);
     // the server's watch on /n still serves the child registration
     assert_eq!(
-        f[0].1,
-        zk_proto::WireRequest::CheckWatches(zk_proto::CheckWatchesRequest {
+        sent.request(),
+        &zk_proto::WireRequest::CheckWatches(zk_proto::CheckWatchesRequest {
             path: "/app/n".into(),
             watcher_type: zk_proto::WireWatcherType::Data,
         })
     );
-    h.deliver(&FakeServer::reply(f[0].0, 3, ErrorCode::Ok, None));
+    h.deliver(&FakeServer::reply(sent.xid(), 3, ErrorCode::Ok, None));
     let ev = h.take_events();
     assert_eq!(watch_events(&ev), data_watch_removed("/n", d));
     assert_eq!(replies(&ev), vec![(rm, Ok(Response::RemoveWatches))]);
-    h.deliver(&FakeServer::notification(
-        EventType::NodeDeleted,
-        "/app/n",
-        4,
-    ));
+    h.notify(EventType::NodeDeleted, "/app/n", 4);
     assert_eq!(
         watch_events(&h.events),
         vec![(
@@ -337,19 +223,11 @@ fn a_server_removal_of_a_watch_that_fired_meanwhile_answers_no_watcher() {
     let mut h = connected("a");
     let w = watch_data(&mut h, "/w");
     h.take_events();
-    let rm = h
-        .session
-        .submit(remove_watches("/w", WatcherType::Data, None, false), h.now)
-        .unwrap();
-    let f = requests(&h.flush());
+    let (rm, sent) = h.submit_and_flush(remove_watches("/w", WatcherType::Data, None, false));
     // the watch fires before the server reads the removal, which then finds nothing
     // on our side either
-    h.deliver(&FakeServer::notification(
-        EventType::NodeDataChanged,
-        "/w",
-        4,
-    ));
-    h.deliver(&FakeServer::reply(f[0].0, 5, ErrorCode::Ok, None));
+    h.notify(EventType::NodeDataChanged, "/w", 4);
+    h.deliver(&FakeServer::reply(sent.xid(), 5, ErrorCode::Ok, None));
     let ev = h.take_events();
     assert_eq!(
         watch_events(&ev),
@@ -373,16 +251,8 @@ fn removing_a_registration_by_id_spares_the_servers_watch_while_another_watching
     let first = watch_data(&mut h, "/n");
     // a second watching read of /n is written, not yet answered: the server's one
     // data watch on /n serves it too
-    let second = h
-        .session
-        .submit(Request::get_data("/n", true), h.now)
-        .unwrap();
-    h.session
-        .submit(
-            remove_watches("/n", WatcherType::Data, Some(first), false),
-            h.now,
-        )
-        .unwrap();
+    let second = h.submit(Request::get_data("/n", true));
+    h.submit(remove_watches("/n", WatcherType::Data, Some(first), false));
     let f = requests(&h.flush());
     assert!(
         matches!(f[1].1, zk_proto::WireRequest::CheckWatches(_)),

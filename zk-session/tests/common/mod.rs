@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use bytes::BytesMut;
-use zk_proto::{ErrorCode, GetDataResponse, KeeperState, Stat};
+use zk_proto::{ErrorCode, EventType, GetDataResponse, KeeperState, Stat};
 use zk_session::testing::{ClientFrame, FakeServer, Harness};
 use zk_session::{
     CloseReason, Config, Event, Registration, Request, RequestError, RequestId, Response,
@@ -18,6 +18,41 @@ use zk_session::{
 
 pub const T: i32 = 30_000;
 pub const SID: i64 = 0x1234;
+
+/// The steps every scenario takes, each in one call.
+pub trait HarnessExt {
+    /// Submits `request` now; panics if the session refuses it. Nothing is written or
+    /// polled: the request waits in the send buffer (or the queue) for the next
+    /// `flush`.
+    fn submit(&mut self, request: Request) -> RequestId;
+
+    /// Submits `request` and writes it to the server; returns its id and the one frame
+    /// written (panics if anything else was written with it).
+    fn submit_and_flush(&mut self, request: Request) -> (RequestId, ClientFrame);
+
+    /// The server sends a notification for `server_path`.
+    fn notify(&mut self, event_type: EventType, server_path: &str, zxid: i64);
+}
+
+impl HarnessExt for Harness {
+    fn submit(&mut self, request: Request) -> RequestId {
+        self.session
+            .submit(request, self.now)
+            .unwrap_or_else(|err| panic!("refused: {err}"))
+    }
+
+    fn submit_and_flush(&mut self, request: Request) -> (RequestId, ClientFrame) {
+        let id = self.submit(request);
+        match <[ClientFrame; 1]>::try_from(self.flush()) {
+            Ok([frame]) => (id, frame),
+            Err(frames) => panic!("one frame written, not {frames:?}"),
+        }
+    }
+
+    fn notify(&mut self, event_type: EventType, server_path: &str, zxid: i64) {
+        self.deliver(&FakeServer::notification(event_type, server_path, zxid));
+    }
+}
 
 pub fn config(connect: &str) -> Config {
     let mut c = Config::new(connect);
@@ -35,6 +70,13 @@ pub fn connected_with(c: Config) -> Harness {
 
 pub fn connected(connect: &str) -> Harness {
     connected_with(config(connect))
+}
+
+/// Connected as to a 3.9+ server: persistent watcher types go on the wire as they are.
+pub fn connected_with_persistent_types(connect: &str) -> Harness {
+    let mut c = config(connect);
+    c.persistent_watcher_types = true;
+    connected_with(c)
 }
 
 pub fn stat(v: i32) -> Stat {
@@ -184,10 +226,8 @@ pub fn connect_response_with_password(timeout_ms: i32, session_id: i64, passwd: 
 /// Submits a watching request, writes it and answers it with `reply(xid)`; returns
 /// its id (the registration's id). Events are left in `h.events`.
 pub fn watch_with(h: &mut Harness, req: Request, reply: fn(i32, i64) -> Vec<u8>) -> RequestId {
-    let id = h.session.submit(req, h.now).unwrap();
-    let f = requests(&h.flush());
-    assert_eq!(f.len(), 1, "one request written: {f:?}");
-    h.deliver(&reply(f[0].0, 1));
+    let (id, sent) = h.submit_and_flush(req);
+    h.deliver(&reply(sent.xid(), 1));
     assert!(h.session.registration(id).is_some(), "{id} registered");
     id
 }
@@ -204,32 +244,13 @@ pub fn watch_children(h: &mut Harness, path: &str) -> RequestId {
 
 /// A persistent (non-recursive) watch on `path` (addWatch, answered).
 pub fn watch_persistent(h: &mut Harness, path: &str) -> RequestId {
-    watch_with(
-        h,
-        Request::AddWatch {
-            path: path.into(),
-            recursive: false,
-        },
-        add_watch_reply,
-    )
+    watch_with(h, add_watch(path, false), add_watch_reply)
 }
 
-/// Submits the removal of the data registration `id` on `path` (`local` or by the
-/// server) and flushes; returns the removal's id and the request frames written.
-pub fn remove_data_watch(
-    h: &mut Harness,
-    path: &str,
-    id: RequestId,
-    local: bool,
-) -> (RequestId, Vec<(i32, zk_proto::WireRequest)>) {
-    let rm = h
-        .session
-        .submit(
-            remove_watches(path, WatcherType::Data, Some(id), local),
-            h.now,
-        )
-        .unwrap();
-    (rm, requests(&h.flush()))
+/// Submits the server-side removal of the data registration `id` on `path` and
+/// writes it; returns the removal's id and the frame written.
+pub fn remove_data_watch(h: &mut Harness, path: &str, id: RequestId) -> (RequestId, ClientFrame) {
+    h.submit_and_flush(remove_watches(path, WatcherType::Data, Some(id), false))
 }
 
 /// The watch events of one data registration `id` on `path` being removed.
@@ -242,6 +263,14 @@ pub fn data_watch_removed(
         path.to_string(),
         vec![reg(id, WatchKind::Data, path)],
     )]
+}
+
+/// addWatch on `path`: persistent, or persistent-recursive.
+pub fn add_watch(path: &str, recursive: bool) -> Request {
+    Request::AddWatch {
+        path: path.into(),
+        recursive,
+    }
 }
 
 pub fn remove_watches(
