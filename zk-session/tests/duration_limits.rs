@@ -9,7 +9,7 @@ use zk_proto::ErrorCode;
 use zk_session::testing::{FakeServer, Harness};
 use zk_session::{Config, ConfigError, MAX_DURATION, Request, Session, SessionState};
 
-use common::{HarnessExt, SID, T, config, data_reply, reply_ids, requests};
+use common::{HarnessExt, SID, T, config, data_reply, reply_ids};
 
 #[test]
 fn durations_beyond_i32_max_ms_are_refused_naming_the_field_and_limit() {
@@ -79,21 +79,16 @@ fn run_with_limit_durations(start: Instant) {
     assert!(h.session.poll_timeout().is_some());
     h.run_next_timer();
     h.establish(T, SID);
-    let id = h.submit(Request::get_data("/x", false));
-    let f = h.flush();
-    h.deliver(&data_reply(f[0].xid(), 5));
+    let (id, sent) = h.submit_and_flush(Request::get_data("/x", false));
+    h.deliver(&data_reply(sent.xid(), 5));
     assert_eq!(reply_ids(&h.events), vec![id]);
     h.session.close(h.now);
     assert_eq!(h.session.state(), SessionState::Closing);
     h.flush();
     let _ = h.session.poll_timeout();
     h.advance(Duration::from_secs(1));
-    h.deliver(&FakeServer::reply(
-        requests(&f).len() as i32 + 1,
-        0,
-        ErrorCode::Ok,
-        None,
-    ));
+    // closeSession took the next xid
+    h.deliver(&FakeServer::reply(sent.xid() + 1, 0, ErrorCode::Ok, None));
     assert_eq!(h.session.state(), SessionState::Closed);
 }
 

@@ -164,16 +164,14 @@ fn every_op_is_encoded_and_its_result_typed() {
         ),
     ];
     for (req, op, path, body, want) in cases {
-        let id = h.submit(req);
-        let f = h.flush();
-        assert_eq!(f.len(), 1);
-        assert_eq!(f[0].request().op_code().to_i32(), op);
+        let (id, sent) = h.submit_and_flush(req);
+        assert_eq!(sent.request().op_code().to_i32(), op);
         if path.is_some() {
-            assert_eq!(f[0].request().path(), path);
+            assert_eq!(sent.request().path(), path);
         }
         let frame = match &body {
-            Some(b) => FakeServer::ok(f[0].xid(), 10, b),
-            None => FakeServer::reply(f[0].xid(), 10, ErrorCode::Ok, None),
+            Some(b) => FakeServer::ok(sent.xid(), 10, b),
+            None => FakeServer::reply(sent.xid(), 10, ErrorCode::Ok, None),
         };
         h.deliver(&frame);
         assert_eq!(replies(&h.events).last().unwrap(), &(id, Ok(want)));
@@ -205,9 +203,8 @@ fn multi_read_has_independent_results() {
             watch: false,
         }),
     ];
-    let id = h.submit(Request::MultiRead(ops));
-    let f = h.flush();
-    assert_eq!(f[0].request().op_code().to_i32(), 22);
+    let (id, sent) = h.submit_and_flush(Request::MultiRead(ops));
+    assert_eq!(sent.request().op_code().to_i32(), 22);
     let results = vec![
         zk_proto::MultiResult::GetData(Box::new(GetDataResponse {
             data: Bytes::from_static(b"1"),
@@ -216,7 +213,7 @@ fn multi_read_has_independent_results() {
         zk_proto::MultiResult::Error(ErrorCode::NoNode),
     ];
     h.deliver(&FakeServer::ok(
-        f[0].xid(),
+        sent.xid(),
         3,
         &zk_proto::WireResponse::Multi(zk_proto::MultiResponse {
             results: results.clone(),

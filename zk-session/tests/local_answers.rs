@@ -8,13 +8,11 @@ use std::time::Duration;
 
 use zk_proto::{ErrorCode, EventType};
 use zk_session::testing::{FakeServer, Harness};
-use zk_session::{
-    Registration, Request, RequestError, Response, SubmitError, WatchKind, WatcherType,
-};
+use zk_session::{Request, RequestError, Response, SubmitError, WatcherType};
 
 use common::{
-    HarnessExt, SID, T, config, connected, data_reply, reg, remove_watches, replies, reply_ids,
-    requests, watch_data, watch_events,
+    HarnessExt, SID, T, config, connected, data_reply, data_watch_removed, remove_watches, replies,
+    reply_ids, requests, watch_data, watch_events,
 };
 
 #[test]
@@ -59,18 +57,7 @@ fn local_watch_removal_takes_effect_at_submit_and_replies_in_order() {
     // the registration is gone and its removal event is out at once
     assert!(h.session.registration(w).is_none(), "removed at submit");
     let ev = h.take_events();
-    assert_eq!(
-        watch_events(&ev),
-        vec![(
-            EventType::DataWatchRemoved,
-            "/w".to_string(),
-            vec![Registration {
-                id: w,
-                kind: WatchKind::Data,
-                path: "/w".into()
-            }]
-        )]
-    );
+    assert_eq!(watch_events(&ev), data_watch_removed("/w", w));
     assert!(replies(&ev).is_empty(), "the reply waits for a's");
     // only its reply keeps submit order
     let f = requests(&h.flush());
@@ -91,7 +78,7 @@ fn a_notification_after_a_local_removal_fires_nothing() {
     let f = requests(&h.flush());
     h.take_events();
     // the server still holds the watch and fires it before a's reply
-    h.deliver(&FakeServer::notification(EventType::NodeDeleted, "/w", 6));
+    h.notify(EventType::NodeDeleted, "/w", 6);
     h.deliver(&data_reply(f[0].0, 5));
     assert!(watch_events(&h.events).is_empty(), "{:?}", h.events);
     assert_eq!(h.session.stray_notifications(), 1);
@@ -103,7 +90,7 @@ fn a_notification_after_a_local_removal_fires_nothing() {
 fn a_local_removal_of_a_watch_that_already_fired_is_refused_at_submit() {
     let mut h = connected("a");
     let w = watch_data(&mut h, "/w");
-    h.deliver(&FakeServer::notification(EventType::NodeDeleted, "/w", 6));
+    h.notify(EventType::NodeDeleted, "/w", 6);
     assert!(h.session.registration(w).is_none(), "one-shot: fired");
     assert_eq!(
         h.session.submit(
@@ -134,14 +121,7 @@ fn a_local_removal_while_disconnected_takes_effect_at_once_and_is_not_reregister
     assert!(h.session.registration(w).is_none(), "gone at once");
     assert!(h.session.registration(k).is_some());
     let ev = h.take_events();
-    assert_eq!(
-        watch_events(&ev),
-        vec![(
-            EventType::DataWatchRemoved,
-            "/w".to_string(),
-            vec![reg(w, WatchKind::Data, "/w")]
-        )]
-    );
+    assert_eq!(watch_events(&ev), data_watch_removed("/w", w));
     assert!(replies(&ev).is_empty(), "the reply waits for a's");
     // the reconnect re-registers /k only, then sends a
     h.establish(T, SID);
@@ -158,11 +138,7 @@ fn a_local_removal_while_disconnected_takes_effect_at_once_and_is_not_reregister
     assert_eq!(replies(&h.events)[1].1, Ok(Response::RemoveWatches));
     // the watch is gone here and from the server: nothing fires for /w
     h.take_events();
-    h.deliver(&FakeServer::notification(
-        EventType::NodeDataChanged,
-        "/w",
-        7,
-    ));
+    h.notify(EventType::NodeDataChanged, "/w", 7);
     assert!(watch_events(&h.events).is_empty());
 }
 

@@ -22,8 +22,7 @@ fn ping_after_a_third_of_the_timeout_less_a_second_idle_and_busy() {
     h.deliver(&FakeServer::reply(-2, 5, ErrorCode::Ok, None));
     assert_eq!(h.session.last_zxid(), 0, "pings do not move lastZxid");
     // busy: a request outstanding, nothing sent for T/3 -> ping anyway
-    h.submit(Request::get_data("/x", false));
-    h.flush();
+    h.submit_and_flush(Request::get_data("/x", false));
     h.advance(Duration::from_millis(8_999));
     assert_eq!(pings(&h.flush()), 0);
     h.advance(Duration::from_millis(1));
@@ -88,8 +87,7 @@ fn ping_interval_is_javas_third_less_a_second_capped_at_ten_seconds() {
 #[test]
 fn read_timeout_at_two_thirds_reconnects() {
     let mut h = connected("a");
-    h.submit(Request::get_data("/x", false));
-    h.flush();
+    h.submit_and_flush(Request::get_data("/x", false));
     // pings go out but nothing comes back
     for _ in 0..19 {
         h.advance(Duration::from_secs(1));

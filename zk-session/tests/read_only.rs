@@ -23,10 +23,9 @@ fn read_only_then_move_to_a_read_write_server() {
     assert_eq!(h.session.state(), SessionState::ConnectedReadOnly);
     assert_eq!(states(&h.events), vec![KeeperState::ConnectedReadOnly]);
     // a write is refused by the server with NotReadOnly
-    let id = h.submit(Request::set_data("/x", Bytes::new(), Version::Any));
-    let f = h.flush();
+    let (id, sent) = h.submit_and_flush(Request::set_data("/x", Bytes::new(), Version::Any));
     h.deliver(&FakeServer::reply(
-        f[0].xid(),
+        sent.xid(),
         0,
         ErrorCode::NotReadOnly,
         None,

@@ -7,11 +7,12 @@ mod common;
 use bytes::Bytes;
 use zk_proto::{AuthPacket, CreateMode, ErrorCode, EventType, KeeperState};
 use zk_session::testing::{FakeServer, Harness};
-use zk_session::{CloseReason, Event, Registration, Request, RequestError, Response, WatchKind};
+use zk_session::{CloseReason, Event, Request, RequestError, Response, WatchKind};
 
 use common::{
-    HarnessExt, SID, T, closes, config, connected, connected_with, data_reply, flush_with_sizes,
-    reg, replies, reply_ids, requests, stat, watch_data, watch_events,
+    HarnessExt, SID, T, add_watch, add_watch_reply, closes, config, connected, connected_with,
+    data_reply, data_watch_removed, flush_with_sizes, reg, replies, reply_ids, requests, stat,
+    watch_data, watch_events,
 };
 
 #[test]
@@ -28,20 +29,12 @@ fn reconnect_sends_auths_then_set_watches_then_queued_requests() {
     assert!(f.iter().all(|f| f.xid() == -4));
     // a data watch and a persistent watch
     let w = h.submit(Request::get_data("/w", true));
-    let p = h.submit(Request::AddWatch {
-        path: "/p".into(),
-        recursive: false,
-    });
+    let p = h.submit(add_watch("/p", false));
     let f = h.flush();
     h.deliver(&data_reply(f[0].xid(), 100));
-    h.deliver(&FakeServer::ok(
-        f[1].xid(),
-        101,
-        &zk_proto::WireResponse::AddWatch(zk_proto::ErrorResponse { err: ErrorCode::Ok }),
-    ));
+    h.deliver(&add_watch_reply(f[1].xid(), 101));
     // one written-but-unanswered, one never written
-    let lost = h.submit(Request::get_data("/lost", false));
-    h.flush();
+    let (lost, _) = h.submit_and_flush(Request::get_data("/lost", false));
     h.server_close();
     let kept = h.submit(Request::get_data("/kept", false));
     let ev = h.take_events();
@@ -94,11 +87,7 @@ fn reconnect_sends_auths_then_set_watches_then_queued_requests() {
     );
     // the persistent watch survived the reconnect and keeps firing
     for _ in 0..2 {
-        h.deliver(&FakeServer::notification(
-            EventType::NodeDataChanged,
-            "/p",
-            103,
-        ));
+        h.notify(EventType::NodeDataChanged, "/p", 103);
         assert!(matches!(h.events.last(), Some(Event::Watch(we))
             if we.registrations == vec![reg(p, WatchKind::Persistent, "/p")]));
     }
@@ -248,17 +237,6 @@ fn set_watches_batches_fit_max_frame_and_an_unfittable_path_is_dropped_with_an_e
     assert_eq!(sent.len(), 20);
     assert!(!sent.contains(&long));
     let ev = h.take_events();
-    assert_eq!(
-        watch_events(&ev),
-        vec![(
-            EventType::DataWatchRemoved,
-            long.clone(),
-            vec![Registration {
-                id: long_id,
-                kind: WatchKind::Data,
-                path: long
-            }]
-        )]
-    );
+    assert_eq!(watch_events(&ev), data_watch_removed(&long, long_id));
     assert_eq!(h.session.watches().count(), 20);
 }

@@ -21,12 +21,10 @@ use common::{
 #[test]
 fn request_reply_and_zxid() {
     let mut h = connected("a");
-    let id = h.submit(Request::get_data("/x", false));
-    let frames = h.flush();
-    assert_eq!(frames.len(), 1);
-    assert_eq!(frames[0].xid(), 1);
+    let (id, sent) = h.submit_and_flush(Request::get_data("/x", false));
+    assert_eq!(sent.xid(), 1);
     assert!(
-        matches!(frames[0].request(), zk_proto::WireRequest::GetData(r) if r.path == "/x" && !r.watch)
+        matches!(sent.request(), zk_proto::WireRequest::GetData(r) if r.path == "/x" && !r.watch)
     );
     h.deliver(&data_reply(1, 77));
     assert_eq!(
@@ -41,8 +39,7 @@ fn request_reply_and_zxid() {
     );
     assert_eq!(h.session.last_zxid(), 77);
     // error replies carry no body; zxid 0 does not lower lastZxid
-    let id2 = h.submit(Request::get_data("/y", false));
-    h.flush();
+    let (id2, _) = h.submit_and_flush(Request::get_data("/y", false));
     h.deliver(&FakeServer::reply(2, 0, ErrorCode::NoNode, None));
     assert_eq!(
         replies(&h.events)[1],
@@ -75,9 +72,8 @@ fn create_uses_the_op_code_of_its_mode() {
             21,
         ),
     ] {
-        h.submit(req);
-        let f = h.flush();
-        assert_eq!(f[0].request().op_code().to_i32(), op);
+        let (_, sent) = h.submit_and_flush(req);
+        assert_eq!(sent.request().op_code().to_i32(), op);
     }
     assert!(matches!(
         h.session
@@ -133,9 +129,8 @@ fn multi_has_typed_results_and_never_a_standalone_check() {
             version: 0,
         }),
     ];
-    let id = h.submit(Request::Multi(ops));
-    let f = h.flush();
-    let zk_proto::WireRequest::Multi(m) = f[0].request() else {
+    let (id, sent) = h.submit_and_flush(Request::Multi(ops));
+    let zk_proto::WireRequest::Multi(m) = sent.request() else {
         panic!("multi expected")
     };
     assert_eq!(m.ops[0].path(), "/app/p");
@@ -148,7 +143,7 @@ fn multi_has_typed_results_and_never_a_standalone_check() {
             zk_proto::MultiResult::Check,
         ],
     });
-    h.deliver(&FakeServer::ok(f[0].xid(), 9, &body));
+    h.deliver(&FakeServer::ok(sent.xid(), 9, &body));
     let r = replies(&h.events);
     let Ok(Response::Multi(results)) = &r[0].1 else {
         panic!("{r:?}")
@@ -206,13 +201,7 @@ fn out_of_order_reply_drops_the_connection_not_the_session() {
             got: 2
         }]
     );
-    assert_eq!(
-        replies(&h.events),
-        vec![
-            (a, Err(RequestError::ConnectionLoss)),
-            (b, Err(RequestError::ConnectionLoss))
-        ]
-    );
+    assert_eq!(replies(&h.events), connection_lost(&[a, b]));
     assert_eq!(h.session.state(), SessionState::Connecting);
     assert_eq!(states(&h.events), vec![KeeperState::Disconnected]);
     h.establish(T, SID);
@@ -225,8 +214,8 @@ fn unsolicited_and_duplicate_replies_drop_the_connection() {
     h.deliver(&data_reply(5, 1));
     assert_eq!(closes(&h), vec![CloseReason::UnsolicitedReply(5)]);
     h.establish(T, SID);
-    h.submit(Request::get_data("/a", false));
-    let x = h.flush()[0].xid();
+    let (_, sent) = h.submit_and_flush(Request::get_data("/a", false));
+    let x = sent.xid();
     h.deliver(&data_reply(x, 1));
     h.deliver(&data_reply(x, 1));
     assert_eq!(closes(&h)[1], CloseReason::DuplicateReply(x));
@@ -242,29 +231,12 @@ fn oversize_frame_from_server_drops_the_connection() {
 
 #[test]
 fn an_oversize_reply_fails_its_request_naming_the_limit_and_the_rest_lose_the_connection() {
-    let mut c = config("a");
-    c.max_frame_size = 1024;
-    let mut h = connected_with(c);
-    let big = h.submit(Request::get_data("/big", false));
-    let next = h.submit(Request::get_data("/next", false));
-    let f = requests(&h.flush());
+    let (mut h, big, next, head) = two_written_with_a_small_frame_limit();
     // the reply announces 5000 bytes; its header follows
     let mut frame = 5000i32.to_be_bytes().to_vec();
-    frame.extend_from_slice(&f[0].0.to_be_bytes());
+    frame.extend_from_slice(&head.to_be_bytes());
     h.deliver(&frame);
-    assert_eq!(
-        replies(&h.events),
-        vec![
-            (
-                big,
-                Err(RequestError::ReplyTooLarge {
-                    len: 5000,
-                    max: 1024
-                })
-            ),
-            (next, Err(RequestError::ConnectionLoss)),
-        ]
-    );
+    assert_eq!(replies(&h.events), head_too_large_rest_lost(big, next));
     let msg = RequestError::ReplyTooLarge {
         len: 5000,
         max: 1024,
@@ -281,11 +253,17 @@ fn an_oversize_reply_fails_its_request_naming_the_limit_and_the_rest_lose_the_co
     assert_eq!(h.session.state(), SessionState::Connected);
 }
 
-/// A session with a 1 KiB frame limit and two getData requests written.
-fn two_written_with_a_small_frame_limit() -> (Harness, RequestId, RequestId, i32) {
+/// A connected session with a 1 KiB frame limit.
+fn connected_with_a_small_frame_limit() -> Harness {
     let mut c = config("a");
     c.max_frame_size = 1024;
-    let mut h = connected_with(c);
+    connected_with(c)
+}
+
+/// A session with a 1 KiB frame limit and two getData requests written; the xid of
+/// the first.
+fn two_written_with_a_small_frame_limit() -> (Harness, RequestId, RequestId, i32) {
+    let mut h = connected_with_a_small_frame_limit();
     let a = h.submit(Request::get_data("/a", false));
     let b = h.submit(Request::get_data("/b", false));
     let f = requests(&h.flush());
@@ -299,14 +277,15 @@ fn an_oversize_frame_for_another_xid_fails_nothing_as_too_large() {
     let mut frame = 5000i32.to_be_bytes().to_vec();
     frame.extend_from_slice(&(-1i32).to_be_bytes());
     h.deliver(&frame);
-    assert_eq!(
-        replies(&h.events),
-        vec![
-            (a, Err(RequestError::ConnectionLoss)),
-            (b, Err(RequestError::ConnectionLoss))
-        ]
-    );
+    assert_eq!(replies(&h.events), connection_lost(&[a, b]));
     assert!(matches!(closes(&h)[..], [CloseReason::Frame(_)]));
+}
+
+/// The replies of requests that the connection took with it.
+fn connection_lost(ids: &[RequestId]) -> Vec<(RequestId, Result<Response, RequestError>)> {
+    ids.iter()
+        .map(|&id| (id, Err(RequestError::ConnectionLoss)))
+        .collect()
 }
 
 /// The replies when the 5000-byte frame answers `a` (limit 1024) and `b` was written
@@ -360,22 +339,14 @@ fn an_oversize_notification_whose_xid_comes_in_a_later_read_loses_every_written_
     for byte in (-1i32).to_be_bytes() {
         h.deliver(&[byte]);
     }
-    assert_eq!(
-        replies(&h.events),
-        vec![
-            (a, Err(RequestError::ConnectionLoss)),
-            (b, Err(RequestError::ConnectionLoss))
-        ]
-    );
+    assert_eq!(replies(&h.events), connection_lost(&[a, b]));
     assert!(matches!(closes(&h)[..], [CloseReason::Frame(_)]));
     assert_eq!(h.session.state(), SessionState::Connecting);
 }
 
 #[test]
 fn an_auth_packet_over_the_frame_limit_is_refused_and_never_sent() {
-    let mut c = config("a");
-    c.max_frame_size = 1024;
-    let mut h = connected_with(c);
+    let mut h = connected_with_a_small_frame_limit();
     let refused = h
         .session
         .add_auth("digest", Bytes::from(vec![b'x'; 2000]), h.now);
@@ -425,11 +396,7 @@ fn an_abandoned_request_in_flight_gets_no_reply_and_registers_no_watch() {
     assert_eq!(h.session.registration(gave_up), None);
     assert_eq!(h.session.watches().count(), 0);
     // the server set the watch; its notification reaches nobody
-    h.deliver(&FakeServer::notification(
-        EventType::NodeDataChanged,
-        "/w",
-        7,
-    ));
+    h.notify(EventType::NodeDataChanged, "/w", 7);
     assert!(watch_events(&h.events).is_empty());
     assert_eq!(h.session.stray_notifications(), 1);
     assert!(
@@ -453,11 +420,7 @@ fn abandoning_a_request_whose_reply_is_queued_takes_back_the_reply_and_its_watch
     assert_eq!(h.session.registration(gave_up), None);
     assert_eq!(h.session.watches().count(), 0);
     // nor does the watch fire
-    h.deliver(&FakeServer::notification(
-        EventType::NodeDataChanged,
-        "/w",
-        7,
-    ));
+    h.notify(EventType::NodeDataChanged, "/w", 7);
     assert!(watch_events(&h.events).is_empty());
     assert!(!h.session.abandon(gave_up));
 }

@@ -45,8 +45,7 @@ fn auth_failure_is_terminal() {
 #[test]
 fn close_with_requests_in_flight() {
     let mut h = connected("a");
-    let written = h.submit(Request::get_data("/a", false));
-    let fa = h.flush();
+    let (written, sent) = h.submit_and_flush(Request::get_data("/a", false));
     // a large write fills the send buffer past its high-water mark, so /c stays queued
     let big = h.submit(Request::set_data("/big", vec![0u8; 70_000], Version::Any));
     let queued = h.submit(Request::get_data("/c", false));
@@ -65,7 +64,7 @@ fn close_with_requests_in_flight() {
     let f = h.flush();
     assert_eq!(f.len(), 2);
     assert_eq!(f[1].request(), &zk_proto::WireRequest::CloseSession);
-    h.deliver(&data_reply(fa[0].xid(), 1));
+    h.deliver(&data_reply(sent.xid(), 1));
     h.deliver(&FakeServer::ok(
         f[0].xid(),
         2,
@@ -85,8 +84,7 @@ fn close_with_requests_in_flight() {
 #[test]
 fn close_timeout_then_closed() {
     let mut h = connected("a");
-    let id = h.submit(Request::get_data("/a", false));
-    h.flush();
+    let (id, _) = h.submit_and_flush(Request::get_data("/a", false));
     h.session.close(h.now);
     h.flush();
     h.advance(Duration::from_secs(3));
@@ -252,8 +250,7 @@ fn an_auth_failure_reports_auth_failed_before_the_failed_replies() {
 fn a_close_timeout_reports_closed_before_the_failed_replies() {
     let mut h = connected("a");
     let w = watch_data(&mut h, "/w");
-    let written = h.submit(Request::get_data("/a", false));
-    h.flush();
+    let (written, _) = h.submit_and_flush(Request::get_data("/a", false));
     h.session.close(h.now);
     h.flush();
     h.take_events();

@@ -68,11 +68,7 @@ fn notifications_beyond_the_bound_become_one_overflow_and_replies_still_queue() 
     assert_eq!(reply_ids(&events), ids, "every reply, in order");
     assert!(replies(&events).iter().all(|(_, r)| r.is_ok()));
     // read again: there is room again
-    h.deliver(&FakeServer::notification(
-        EventType::NodeDataChanged,
-        "/p",
-        2_000,
-    ));
+    h.notify(EventType::NodeDataChanged, "/p", 2_000);
     assert_eq!(watch_events(&h.events).len(), 1);
 }
 
