@@ -17,7 +17,7 @@ use zk_blocking::Version;
 
 use common::{
     PATIENCE, barrier, connect, fast_server, options, queued_events, states, until_state,
-    watched_paths,
+    watch_summaries, watch_summary, watched_paths,
 };
 use zk_blocking::{
     AddWatchMode, Client, CreateMode, Error, ErrorCode, Event, EventType, KeeperState, OpResult,
@@ -79,16 +79,12 @@ fn events_after_round_trips(client: &mut Client, round_trips: usize) -> Vec<Even
 }
 
 /// The watch events among `events` that say a node changed (not the
-/// `*WatchRemoved` confirmations of a removal), as (type, path, handles fired).
-fn node_events(events: &[Event]) -> Vec<(EventType, String, Vec<WatchHandle>)> {
+/// `*WatchRemoved` confirmations of a removal), as [`watch_summary`] gives them.
+fn node_events(events: &[Event]) -> Vec<(EventType, &str, Vec<WatchHandle>)> {
     events
         .iter()
         .filter_map(|e| match e {
-            Event::Watch(w) if !is_removal(w.event_type) => {
-                let mut handles = w.watches.clone();
-                handles.sort_by_key(|h| h.id());
-                Some((w.event_type, w.path.clone(), handles))
-            }
+            Event::Watch(w) if !is_removal(w.event_type) => Some(watch_summary(w)),
             _ => None,
         })
         .collect()
@@ -278,7 +274,7 @@ impl DeletedWhileAway {
         both.sort_by_key(|h| h.id());
         assert_eq!(
             node_events(&self.events),
-            [(EventType::NodeDeleted, self.path.clone(), both)],
+            [(EventType::NodeDeleted, self.path.as_str(), both)],
             "exactly one NodeDeleted, firing both watches; every event: {:?}",
             self.events
         );
@@ -505,15 +501,8 @@ fn removing_a_watch_that_already_fired_fails_with_no_watcher() {
     );
 
     let events = events_after_round_trips(&mut zk, 1);
-    let summary: Vec<_> = events
-        .iter()
-        .map(|e| match e {
-            Event::Watch(w) => (w.event_type, w.path.as_str(), w.watches.clone()),
-            other => panic!("only watch events expected, got {other:?}"),
-        })
-        .collect();
     assert_eq!(
-        summary,
+        watch_summaries(&events),
         [(EventType::NodeDataChanged, path, vec![watch])],
         "the watch fired once and no removal was reported"
     );
@@ -546,7 +535,7 @@ fn removing_a_watch_that_already_fired_fails_with_no_watcher_while_the_server_ho
     both.sort_by_key(|h| h.id());
     assert_eq!(
         node_events(&events),
-        [(EventType::NodeDataChanged, path.to_string(), both)],
+        [(EventType::NodeDataChanged, path, both)],
         "the change fired both watches once; every event: {events:?}"
     );
     assert!(

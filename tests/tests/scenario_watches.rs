@@ -9,9 +9,12 @@ mod common;
 use std::time::Duration;
 use zk_blocking::Version;
 
-use common::{barrier, connect, next_watch, options, queued_events, states, until_state};
+use common::{
+    barrier, connect, next_watch, options, queued_events, states, until_state, watch_summaries,
+    watch_summary,
+};
 use zk_blocking::{
-    AddWatchMode, Client, CreateMode, Event, EventType, KeeperState, WatchKind, WatcherType,
+    AddWatchMode, Client, CreateMode, EventType, KeeperState, WatchKind, WatcherType,
 };
 use zk_tests::proxy::{FaultProxy, OnAccept};
 use zk_tests::shared_standalone;
@@ -24,17 +27,6 @@ fn two_clients() -> (Client, Client) {
         connect(&cs, options(TIMEOUT)),
         connect(&cs, options(TIMEOUT)),
     )
-}
-
-/// The watch events queued now; panics on a session event.
-fn queued_watch_events(client: &mut Client) -> Vec<(EventType, String)> {
-    queued_events(client)
-        .into_iter()
-        .map(|e| match e {
-            Event::Watch(w) => (w.event_type, w.path),
-            other => panic!("unexpected {other:?}"),
-        })
-        .collect()
 }
 
 #[test]
@@ -52,16 +44,10 @@ fn a_watch_event_arrives_before_the_reply_of_a_later_request() {
     let (data, _) = zk.get_data("/before-reply").unwrap();
     assert_eq!(data, "new");
     let events = queued_events(&mut zk);
-    match events.as_slice() {
-        [Event::Watch(e)] => {
-            assert_eq!(
-                (e.event_type, e.path.as_str()),
-                (EventType::NodeDataChanged, "/before-reply")
-            );
-            assert_eq!(e.watches, [watch]);
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(
+        watch_summaries(&events),
+        [(EventType::NodeDataChanged, "/before-reply", vec![watch])]
+    );
     zk.close();
     other.close();
 }
@@ -77,13 +63,11 @@ fn a_one_shot_watch_fires_once() {
     other.delete("/one-shot", Version::Any).unwrap();
     barrier(&mut zk);
     let events = queued_events(&mut zk);
-    match events.as_slice() {
-        [Event::Watch(e)] => {
-            assert_eq!(e.event_type, EventType::NodeDataChanged);
-            assert_eq!(e.watches, [watch]);
-        }
-        other => panic!("exactly one event expected: {other:?}"),
-    }
+    assert_eq!(
+        watch_summaries(&events),
+        [(EventType::NodeDataChanged, "/one-shot", vec![watch])],
+        "exactly one event expected"
+    );
     assert!(zk.check_watches("/one-shot", WatcherType::Any).is_empty());
     zk.close();
     other.close();
@@ -96,12 +80,10 @@ fn an_exists_watch_on_a_missing_node_fires_when_it_is_created() {
     assert_eq!(stat, None);
     assert_eq!(watch.kind(), WatchKind::Exist);
     other.create("/not-yet", "", CreateMode::Ephemeral).unwrap();
-    let e = next_watch(&mut zk);
     assert_eq!(
-        (e.event_type, e.path.as_str()),
-        (EventType::NodeCreated, "/not-yet")
+        watch_summary(&next_watch(&mut zk)),
+        (EventType::NodeCreated, "/not-yet", vec![watch])
     );
-    assert_eq!(e.watches, [watch]);
     barrier(&mut zk);
     assert!(queued_events(&mut zk).is_empty());
     zk.close();
@@ -128,20 +110,13 @@ fn a_persistent_watch_fires_for_data_and_children_and_stays() {
     other.delete("/persistent/kid", Version::Any).unwrap();
     barrier(&mut zk);
     let events = queued_events(&mut zk);
-    let summary: Vec<(EventType, &str, bool)> = events
-        .iter()
-        .map(|e| match e {
-            Event::Watch(w) => (w.event_type, w.path.as_str(), w.watches == [watch]),
-            other => panic!("{other:?}"),
-        })
-        .collect();
     assert_eq!(
-        summary,
+        watch_summaries(&events),
         [
-            (EventType::NodeDataChanged, "/persistent", true),
-            (EventType::NodeChildrenChanged, "/persistent", true),
-            (EventType::NodeDataChanged, "/persistent", true),
-            (EventType::NodeChildrenChanged, "/persistent", true),
+            (EventType::NodeDataChanged, "/persistent", vec![watch]),
+            (EventType::NodeChildrenChanged, "/persistent", vec![watch]),
+            (EventType::NodeDataChanged, "/persistent", vec![watch]),
+            (EventType::NodeChildrenChanged, "/persistent", vec![watch]),
         ]
     );
     assert_eq!(zk.check_watches("/persistent", WatcherType::Any), [watch]);
@@ -164,18 +139,11 @@ fn add_watch_on_a_missing_node_succeeds_and_fires_when_it_is_created() {
     other.delete("/not-yet-there", Version::Any).unwrap();
     barrier(&mut zk);
     let events = queued_events(&mut zk);
-    let summary: Vec<(EventType, &str, bool)> = events
-        .iter()
-        .map(|e| match e {
-            Event::Watch(w) => (w.event_type, w.path.as_str(), w.watches == [watch]),
-            other => panic!("{other:?}"),
-        })
-        .collect();
     assert_eq!(
-        summary,
+        watch_summaries(&events),
         [
-            (EventType::NodeCreated, "/not-yet-there", true),
-            (EventType::NodeDeleted, "/not-yet-there", true),
+            (EventType::NodeCreated, "/not-yet-there", vec![watch]),
+            (EventType::NodeDeleted, "/not-yet-there", vec![watch]),
         ]
     );
     zk.close();
@@ -200,34 +168,18 @@ fn a_recursive_watch_covers_descendants_without_child_events() {
     other.set_data("/recursive", "y", Version::Any).unwrap();
     barrier(&mut zk);
     let events = queued_events(&mut zk);
-    assert!(
-        events
-            .iter()
-            .all(|e| matches!(e, Event::Watch(w) if w.watches == [watch])),
-        "{events:?}"
-    );
     assert_eq!(
-        queued_watch_summary(events),
+        watch_summaries(&events),
         [
-            (EventType::NodeCreated, "/recursive/a".to_string()),
-            (EventType::NodeCreated, "/recursive/a/b".to_string()),
-            (EventType::NodeDataChanged, "/recursive/a/b".to_string()),
-            (EventType::NodeDeleted, "/recursive/a/b".to_string()),
-            (EventType::NodeDataChanged, "/recursive".to_string()),
+            (EventType::NodeCreated, "/recursive/a", vec![watch]),
+            (EventType::NodeCreated, "/recursive/a/b", vec![watch]),
+            (EventType::NodeDataChanged, "/recursive/a/b", vec![watch]),
+            (EventType::NodeDeleted, "/recursive/a/b", vec![watch]),
+            (EventType::NodeDataChanged, "/recursive", vec![watch]),
         ]
     );
     zk.close();
     other.close();
-}
-
-fn queued_watch_summary(events: Vec<Event>) -> Vec<(EventType, String)> {
-    events
-        .into_iter()
-        .map(|e| match e {
-            Event::Watch(w) => (w.event_type, w.path),
-            other => panic!("{other:?}"),
-        })
-        .collect()
 }
 
 #[test]
@@ -243,15 +195,8 @@ fn removed_watches_report_their_removal_and_never_fire() {
     zk.remove_watches("/removed", WatcherType::Children)
         .unwrap();
     let events = queued_events(&mut zk);
-    let removals: Vec<_> = events
-        .iter()
-        .map(|e| match e {
-            Event::Watch(w) => (w.event_type, w.path.as_str(), w.watches.clone()),
-            other => panic!("{other:?}"),
-        })
-        .collect();
     assert_eq!(
-        removals,
+        watch_summaries(&events),
         [
             (EventType::DataWatchRemoved, "/removed", vec![data]),
             (EventType::ChildWatchRemoved, "/removed", vec![child]),
@@ -265,13 +210,11 @@ fn removed_watches_report_their_removal_and_never_fire() {
     other.set_data("/removed", "x", Version::Any).unwrap();
     barrier(&mut zk);
     let fired = queued_events(&mut zk);
-    match fired.as_slice() {
-        [Event::Watch(w)] => {
-            assert_eq!(w.event_type, EventType::NodeDataChanged);
-            assert_eq!(w.watches, [kept], "only the watch that was not removed");
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(
+        watch_summaries(&fired),
+        [(EventType::NodeDataChanged, "/removed", vec![kept])],
+        "only the watch that was not removed"
+    );
     zk.close();
     other.close();
 }
@@ -295,16 +238,10 @@ fn watches_removed_locally_while_disconnected_are_not_restored() {
     zk.remove_watches_locally("/local-removal", WatcherType::Data)
         .unwrap();
     let events = queued_events(&mut zk);
-    match events.as_slice() {
-        [Event::Watch(w)] => {
-            assert_eq!(
-                (w.event_type, w.path.as_str()),
-                (EventType::DataWatchRemoved, "/local-removal")
-            );
-            assert_eq!(w.watches, [removed]);
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(
+        watch_summaries(&events),
+        [(EventType::DataWatchRemoved, "/local-removal", vec![removed])]
+    );
     assert_eq!(zk.check_watches("/local-removal", WatcherType::Any), [kept]);
 
     proxy.set_on_accept(OnAccept::Forward);
@@ -315,8 +252,8 @@ fn watches_removed_locally_while_disconnected_are_not_restored() {
         .unwrap();
     barrier(&mut zk);
     assert_eq!(
-        queued_watch_events(&mut zk),
-        [(EventType::NodeChildrenChanged, "/local-removal".to_string())],
+        watch_summaries(&queued_events(&mut zk)),
+        [(EventType::NodeChildrenChanged, "/local-removal", vec![kept])],
         "only the child watch was re-registered"
     );
     zk.close();
@@ -333,18 +270,11 @@ fn one_delete_fires_every_one_shot_watch_on_the_node_in_one_event() {
     other.delete("/doomed", Version::Any).unwrap();
     barrier(&mut zk);
     let events = queued_events(&mut zk);
-    match events.as_slice() {
-        [Event::Watch(e)] => {
-            assert_eq!(
-                (e.event_type, e.path.as_str()),
-                (EventType::NodeDeleted, "/doomed")
-            );
-            let mut fired = e.watches.clone();
-            fired.sort_by_key(|w| w.id());
-            assert_eq!(fired, [data, exists, child]);
-        }
-        other => panic!("one NodeDeleted expected: {other:?}"),
-    }
+    assert_eq!(
+        watch_summaries(&events),
+        [(EventType::NodeDeleted, "/doomed", vec![data, exists, child])],
+        "one NodeDeleted expected"
+    );
     assert!(zk.check_watches("/doomed", WatcherType::Any).is_empty());
     zk.close();
     other.close();
@@ -365,9 +295,10 @@ fn reads_of_a_missing_node_leave_no_watch_except_exists() {
     let (_, exists) = zk.exists_watch("/absent").unwrap();
     assert_eq!(zk.check_watches("/absent", WatcherType::Any), [exists]);
     other.create("/absent", "", CreateMode::Ephemeral).unwrap();
-    let e = next_watch(&mut zk);
-    assert_eq!(e.event_type, EventType::NodeCreated);
-    assert_eq!(e.watches, [exists]);
+    assert_eq!(
+        watch_summary(&next_watch(&mut zk)),
+        (EventType::NodeCreated, "/absent", vec![exists])
+    );
     zk.close();
     other.close();
 }
@@ -387,15 +318,8 @@ fn a_child_event_under_a_recursive_watch_fires_only_the_child_watch() {
         .unwrap();
     barrier(&mut zk);
     let events = queued_events(&mut zk);
-    let fired: Vec<_> = events
-        .iter()
-        .map(|e| match e {
-            Event::Watch(w) => (w.event_type, w.path.as_str(), w.watches.clone()),
-            other => panic!("{other:?}"),
-        })
-        .collect();
     assert_eq!(
-        fired,
+        watch_summaries(&events),
         [
             (EventType::NodeCreated, "/rec-child/a/x", vec![recursive]),
             (EventType::NodeChildrenChanged, "/rec-child/a", vec![child]),
@@ -418,22 +342,11 @@ fn a_persistent_and_a_one_shot_watch_on_one_node_fire_together_once() {
     other.set_data("/both", "2", Version::Any).unwrap();
     barrier(&mut zk);
     let events = queued_events(&mut zk);
-    let fired: Vec<_> = events
-        .iter()
-        .map(|e| match e {
-            Event::Watch(w) => {
-                let mut handles = w.watches.clone();
-                handles.sort_by_key(|h| h.id());
-                (w.event_type, handles)
-            }
-            other => panic!("{other:?}"),
-        })
-        .collect();
     assert_eq!(
-        fired,
+        watch_summaries(&events),
         [
-            (EventType::NodeDataChanged, vec![once, persistent]),
-            (EventType::NodeDataChanged, vec![persistent]),
+            (EventType::NodeDataChanged, "/both", vec![once, persistent]),
+            (EventType::NodeDataChanged, "/both", vec![persistent]),
         ]
     );
     zk.close();
@@ -451,19 +364,17 @@ fn removing_every_watch_of_a_node_also_removes_its_persistent_watch() {
     let (_, _, data) = zk.get_data_watch("/remove-all").unwrap();
     zk.remove_watches("/remove-all", WatcherType::Any).unwrap();
     let events = queued_events(&mut zk);
-    let mut removed: Vec<_> = events
-        .iter()
-        .map(|e| match e {
-            Event::Watch(w) => (w.event_type, w.watches.clone()),
-            other => panic!("{other:?}"),
-        })
-        .collect();
-    removed.sort_by_key(|(t, _)| format!("{t:?}"));
+    let mut removed = watch_summaries(&events);
+    removed.sort_by_key(|(t, ..)| format!("{t:?}"));
     assert_eq!(
         removed,
         [
-            (EventType::DataWatchRemoved, vec![data]),
-            (EventType::PersistentWatchRemoved, vec![persistent]),
+            (EventType::DataWatchRemoved, "/remove-all", vec![data]),
+            (
+                EventType::PersistentWatchRemoved,
+                "/remove-all",
+                vec![persistent]
+            ),
         ]
     );
     assert!(zk.check_watches("/remove-all", WatcherType::Any).is_empty());

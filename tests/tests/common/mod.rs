@@ -143,9 +143,23 @@ pub fn barrier_synced(client: &mut Client) {
     barrier(client);
 }
 
-/// A watch event as a comparable tuple: type, path and the handles it fired.
-pub fn watch_summary(event: &WatchedEvent) -> (EventType, String, Vec<WatchHandle>) {
-    (event.event_type, event.path.clone(), event.watches.clone())
+/// A watch event as one comparable value: its type, its path and the watches it fired,
+/// sorted by id (the order within one event is not part of the API).
+pub fn watch_summary(event: &WatchedEvent) -> (EventType, &str, Vec<WatchHandle>) {
+    let mut fired = event.watches.clone();
+    fired.sort_by_key(|w| w.id());
+    (event.event_type, event.path.as_str(), fired)
+}
+
+/// The [`watch_summary`] of each event; panics on an event that is not a watch event.
+pub fn watch_summaries(events: &[Event]) -> Vec<(EventType, &str, Vec<WatchHandle>)> {
+    events
+        .iter()
+        .map(|e| match e {
+            Event::Watch(w) => watch_summary(w),
+            other => panic!("only watch events expected, got {other:?} in {events:?}"),
+        })
+        .collect()
 }
 
 /// Calls `op` until it stops failing with ConnectionLoss (an ensemble electing a leader),
