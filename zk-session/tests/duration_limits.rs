@@ -9,7 +9,7 @@ use zk_proto::ErrorCode;
 use zk_session::testing::{FakeServer, Harness};
 use zk_session::{Config, ConfigError, MAX_DURATION, Request, Session, SessionState};
 
-use common::{HarnessExt, SID, T, config, data_reply, reply_ids};
+use common::{HarnessExt, SID, T, config, data_reply, latest_instant, reply_ids};
 
 #[test]
 fn durations_beyond_i32_max_ms_are_refused_naming_the_field_and_limit() {
@@ -38,19 +38,6 @@ fn durations_beyond_i32_max_ms_are_refused_naming_the_field_and_limit() {
         let msg = err.to_string();
         assert!(msg.contains(field) && msg.contains("i32::MAX ms"), "{msg}");
     }
-}
-
-/// The latest `Instant` this platform can represent (found by doubling steps).
-fn latest_instant() -> Instant {
-    let mut t = Instant::now();
-    let mut d = Duration::MAX;
-    while !d.is_zero() {
-        match t.checked_add(d) {
-            Some(n) => t = n,
-            None => d /= 2,
-        }
-    }
-    t
 }
 
 /// A harness whose session starts at `now` instead of the real clock.

@@ -17,6 +17,8 @@
 //! property runs actions weighted towards watches (watching reads answered, then
 //! notifications on the paths of live registrations).
 
+mod common;
+
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 use zk_session::Version;
@@ -29,6 +31,8 @@ use zk_session::{
     Config, Event, MAX_DURATION, Registration, Request, RequestError, RequestId, Session,
     SessionState, SubmitError, WatchKind, WatcherType,
 };
+
+use common::latest_instant;
 
 const PATHS: [&str; 4] = ["/a", "/a/b", "/c", "/zookeeper/config"];
 /// The unchrooted config node getConfig reads.
@@ -135,19 +139,6 @@ struct Model {
     last_lost: Option<Instant>,
     /// Dials in a row at the instant of `last_lost`.
     instant_redials: usize,
-}
-
-/// The latest `Instant` this platform can represent.
-fn latest_instant() -> Instant {
-    let mut t = Instant::now();
-    let mut d = Duration::MAX;
-    while !d.is_zero() {
-        match t.checked_add(d) {
-            Some(n) => t = n,
-            None => d /= 2,
-        }
-    }
-    t
 }
 
 impl Model {

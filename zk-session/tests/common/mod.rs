@@ -5,7 +5,7 @@
 // Each test file is its own crate and uses only some of these.
 #![allow(dead_code)]
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use bytes::BytesMut;
@@ -18,6 +18,19 @@ use zk_session::{
 
 pub const T: i32 = 30_000;
 pub const SID: i64 = 0x1234;
+
+/// The latest `Instant` this platform can represent (found by doubling steps).
+pub fn latest_instant() -> Instant {
+    let mut t = Instant::now();
+    let mut d = Duration::MAX;
+    while !d.is_zero() {
+        match t.checked_add(d) {
+            Some(n) => t = n,
+            None => d /= 2,
+        }
+    }
+    t
+}
 
 /// The steps every scenario takes, each in one call.
 pub trait HarnessExt {
