@@ -8,15 +8,12 @@ use std::time::Duration;
 use zk_proto::{CreateMode, WireRequest};
 use zk_session::{Request, SubmitError, Version};
 
-use common::{connected, requests};
+use common::{HarnessExt, connected, requests};
 
 /// Submits `request` and returns the one wire request the session wrote for it.
 fn written(request: Request) -> WireRequest {
-    let mut h = connected("a");
-    h.session.submit(request, h.now).unwrap();
-    let mut sent = requests(&h.flush());
-    assert_eq!(sent.len(), 1, "one request written");
-    sent.remove(0).1
+    let (_, sent) = connected("a").submit_and_flush(request);
+    sent.request().clone()
 }
 
 #[test]
