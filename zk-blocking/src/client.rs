@@ -1,20 +1,18 @@
 //! The blocking client: the caller's thread runs the session.
 
 use std::collections::{HashSet, VecDeque};
-use std::io::Read;
-use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use zk_proto::{Acl, AddWatchMode, ClientInfo, Stat};
 use zk_session::{
-    ConnId, DisconnectCause, EventQueue, IntoData, Request, RequestId, Response, Session,
-    SessionCredentials, SessionState, Transport, Version, WatcherType,
+    EventQueue, IntoData, Request, RequestId, Response, Session, SessionCredentials, SessionState,
+    Version, WatcherType,
 };
 
 use crate::create::CreateOptions;
 use crate::error::{Error, Result};
-use crate::io::{PROBE_TIMEOUT, dial, earliest, probe_read_write, would_block, write_send_buf};
+use crate::link::{Link, earliest};
 use crate::multi::{
     OpResult, ReadBatch, ReadResult, Transaction, read_results, transaction_results,
 };
@@ -33,13 +31,6 @@ pub struct Completion {
     pub result: Result<Response>,
     /// The watch the request left, if it asked for one and succeeded.
     pub watch: Option<WatchHandle>,
-}
-
-/// The open connection.
-#[derive(Debug)]
-struct Link {
-    conn: ConnId,
-    stream: TcpStream,
 }
 
 /// A ZooKeeper client that runs its session in the caller's thread (the C client's
@@ -73,7 +64,7 @@ struct Link {
 #[derive(Debug)]
 pub struct Client {
     session: Session,
-    link: Option<Link>,
+    link: Link,
     replies: VecDeque<Completion>,
     outstanding: HashSet<RequestId>,
     /// Unread watch and state events, as the session gave them; bounded like the
@@ -82,7 +73,6 @@ pub struct Client {
     call_timeout: Option<Duration>,
     close_timeout: Duration,
     connect_string: String,
-    last_problem: Option<String>,
     closed_by_forget: bool,
 }
 
@@ -119,14 +109,13 @@ impl Client {
         }
         Ok(Client {
             session,
-            link: None,
+            link: Link::blocking(),
             replies: VecDeque::new(),
             outstanding: HashSet::new(),
             events: EventQueue::new(options.max_queued_events),
             call_timeout: options.call_timeout,
             close_timeout: options.close_timeout,
             connect_string: connect_string.to_string(),
-            last_problem: None,
             closed_by_forget: false,
         })
     }
@@ -145,10 +134,7 @@ impl Client {
             SessionState::Connecting => Err(Error::NoHosts {
                 hosts: self.connect_string.clone(),
                 waited: started.elapsed(),
-                detail: self
-                    .last_problem
-                    .clone()
-                    .unwrap_or_else(|| "no answer".to_string()),
+                detail: self.link.last_problem().unwrap_or("no answer").to_string(),
             }),
             state => Err(Error::for_state(state)),
         }
@@ -160,14 +146,14 @@ impl Client {
     /// if the session is already over.
     pub fn close(&mut self) {
         if self.session.state().is_terminal() {
-            self.link = None;
+            self.link.release();
             return;
         }
         let now = Instant::now();
         self.session.close(now);
         let deadline = now + self.close_timeout + CLOSE_SLACK;
         self.pump_until(Some(deadline), |c| c.session.state().is_terminal());
-        self.link = None;
+        self.link.release();
     }
 
     /// Drops the connection without closing the session, as a killed process would:
@@ -175,7 +161,7 @@ impl Client {
     /// [`Client::credentials`] first to resume it with [`Options::resume`].
     pub fn forget(mut self) {
         self.closed_by_forget = true;
-        self.link = None;
+        self.link.release();
     }
 
     // ----- getters ------------------------------------------------------------------
@@ -241,9 +227,8 @@ impl Client {
     /// waiting for more.
     pub fn flush(&mut self) {
         self.service();
-        let now = Instant::now();
-        if self.link.is_some() {
-            self.read_once(Some(now));
+        if self.link.conn_id().is_some() {
+            self.link.read_once(&mut self.session, Some(Instant::now()));
             self.service();
         }
     }
@@ -751,9 +736,9 @@ impl Client {
             if deadline.is_some_and(|d| d <= now) {
                 return false;
             }
-            let wake = earliest(self.session.poll_timeout(), deadline);
-            if self.link.is_some() {
-                self.read_once(wake);
+            let wake = earliest(self.link.deadline(&self.session), deadline);
+            if self.link.conn_id().is_some() {
+                self.link.read_once(&mut self.session, wake);
             } else if let Some(wake) = wake {
                 std::thread::sleep(wake.saturating_duration_since(now));
             } else {
@@ -768,127 +753,12 @@ impl Client {
         loop {
             let now = Instant::now();
             self.session.handle_timeout(now);
-            let mut acted = false;
-            while let Some(t) = self.session.poll_transport(now) {
-                acted = true;
-                self.carry_out(t);
-            }
-            acted |= self.write_queued();
+            let acted = self.link.act(&mut self.session, now);
             self.drain_events();
             if !acted {
                 return;
             }
         }
-    }
-
-    fn carry_out(&mut self, transport: Transport) {
-        match transport {
-            Transport::Connect {
-                conn,
-                host,
-                timeout,
-            } => {
-                self.link = None;
-                match dial(&host, timeout) {
-                    Ok(stream) => {
-                        self.link = Some(Link { conn, stream });
-                        self.session.handle_connected(conn, Instant::now());
-                    }
-                    Err(e) => {
-                        self.last_problem = Some(format!("{}:{}: {e}", host.host, host.port));
-                        self.session.handle_disconnected(
-                            conn,
-                            DisconnectCause::ConnectFailed,
-                            Instant::now(),
-                        );
-                    }
-                }
-            }
-            Transport::Close { conn, reason } => {
-                if self.link.as_ref().is_some_and(|l| l.conn == conn) {
-                    self.link = None;
-                }
-                self.last_problem = Some(reason.to_string());
-            }
-            Transport::ProbeReadWrite { host } => {
-                let read_write = probe_read_write(&host, PROBE_TIMEOUT);
-                self.session
-                    .handle_probe_result(&host, read_write, Instant::now());
-            }
-        }
-    }
-
-    /// Writes the session's send buffer, blocking at most until the session's next
-    /// deadline. Returns whether the connection was lost.
-    fn write_queued(&mut self) -> bool {
-        let Some(link) = self.link.as_mut() else {
-            return false;
-        };
-        let written = write_send_buf(
-            &mut self.session,
-            link.conn,
-            &mut link.stream,
-            |s, stream| {
-                let left = s.poll_timeout().map_or(Duration::from_secs(1), |d| {
-                    d.saturating_duration_since(Instant::now())
-                });
-                !left.is_zero() && stream.set_write_timeout(Some(left)).is_ok()
-            },
-        );
-        match written {
-            Ok(()) => false,
-            Err(e) => self.lost(DisconnectCause::Io, &format!("write failed: {e}")),
-        }
-    }
-
-    /// One read, blocking until `wake` at the latest, straight into the session's
-    /// receive buffer (no copy of our own).
-    fn read_once(&mut self, wake: Option<Instant>) {
-        let Some(link) = self.link.as_mut() else {
-            return;
-        };
-        let conn = link.conn;
-        let timeout = wake.map(|w| w.saturating_duration_since(Instant::now()));
-        let poll = timeout.is_some_and(|t| t.is_zero());
-        if poll {
-            // Poll without blocking: the shortest timeout std allows.
-            if link.stream.set_nonblocking(true).is_err() {
-                return;
-            }
-        } else if link.stream.set_read_timeout(timeout).is_err() {
-            return;
-        }
-        let Some(space) = self.session.recv_buf(conn) else {
-            return;
-        };
-        let got = link.stream.read(space);
-        if poll {
-            let _ = link.stream.set_nonblocking(false);
-        }
-        self.took(conn, got);
-    }
-
-    fn took(&mut self, conn: ConnId, got: std::io::Result<usize>) {
-        match got {
-            Ok(0) => {
-                self.lost(DisconnectCause::Eof, "the server closed the connection");
-            }
-            Ok(n) => self.session.handle_received(conn, n, Instant::now()),
-            // Interrupted: the pump loop reads again at once.
-            Err(e) if would_block(&e) || e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                self.lost(DisconnectCause::Io, &format!("read failed: {e}"));
-            }
-        }
-    }
-
-    fn lost(&mut self, cause: DisconnectCause, why: &str) -> bool {
-        if let Some(link) = self.link.take() {
-            self.last_problem = Some(why.to_string());
-            self.session
-                .handle_disconnected(link.conn, cause, Instant::now());
-        }
-        true
     }
 
     fn drain_events(&mut self) {

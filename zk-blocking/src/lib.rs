@@ -75,7 +75,7 @@ mod create;
 mod error;
 #[cfg(unix)]
 mod external;
-mod io;
+mod link;
 mod multi;
 mod options;
 mod watch;
