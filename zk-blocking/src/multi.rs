@@ -16,11 +16,11 @@ use crate::error::{Error, Result};
 ///
 /// ```no_run
 /// # fn f(client: &mut zk_blocking::Client) -> zk_blocking::Result<()> {
-/// use zk_blocking::{CreateMode, Transaction};
+/// use zk_blocking::{CreateMode, Transaction, Version};
 /// let results = client.multi(
 ///     Transaction::new()
-///         .check("/config", 3)
-///         .set_data("/config", "v4", 3)
+///         .check("/config", Version::Exact(3))
+///         .set_data("/config", "v4", Version::Exact(3))
 ///         .create("/config/log-", "changed", CreateMode::PersistentSequential),
 /// )?;
 /// # Ok(()) }
