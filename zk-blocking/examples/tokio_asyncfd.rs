@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 use zk_blocking::Version;
 
 use tokio::io::unix::AsyncFd;
-use zk_blocking::zk_session::{ConnId, Event};
 use zk_blocking::{
-    CreateMode, EventType, ExternalDriver, Options, Request, RequestId, SessionState,
+    ConnId, CreateMode, Event, EventType, ExternalDriver, ExternalEvent, Options, Request,
+    RequestId, SessionState,
 };
 
 /// Registers a duplicate of the driver's socket with tokio. The `AsyncFd` owns the
@@ -31,7 +31,7 @@ fn register(fd: BorrowedFd<'_>) -> std::io::Result<AsyncFd<OwnedFd>> {
 /// Runs the driver, handing every event to `on_event`, until `on_event` returns true.
 pub async fn drive(
     driver: &mut ExternalDriver,
-    mut on_event: impl FnMut(&mut ExternalDriver, Event) -> Result<bool, Box<dyn Error>>,
+    mut on_event: impl FnMut(&mut ExternalDriver, ExternalEvent) -> Result<bool, Box<dyn Error>>,
 ) -> Result<(), Box<dyn Error>> {
     let mut socket: Option<(ConnId, AsyncFd<OwnedFd>)> = None;
     driver.process(false, false, Instant::now());
@@ -90,8 +90,9 @@ async fn session(connect_string: &str, name: &str) -> Result<i64, Box<dyn Error>
     let mut saw_watch = false;
     drive(&mut driver, |d, event| {
         match event {
-            Event::Reply { id, result, .. } => {
-                result.map_err(|e| format!("{name}: {e}"))?;
+            ExternalEvent::Reply(reply) => {
+                reply.result.map_err(|e| format!("{name}: {e}"))?;
+                let id = reply.id;
                 if id == watch {
                     set = Some(d.submit(Request::set_data(&path, "1", Version::Any))?);
                 } else if Some(id) == set {
@@ -101,14 +102,14 @@ async fn session(connect_string: &str, name: &str) -> Result<i64, Box<dyn Error>
                     assert_eq!(id, create);
                 }
             }
-            Event::Watch(w) => {
+            ExternalEvent::Event(Event::Watch(w)) => {
                 assert_eq!(
                     (w.event_type, w.path.as_str()),
                     (EventType::NodeDataChanged, path.as_str())
                 );
                 saw_watch = true;
             }
-            Event::State { .. } | Event::Overflow { .. } => {}
+            ExternalEvent::Event(Event::Session(_) | Event::Overflow { .. }) => {}
         }
         Ok(false)
     })

@@ -12,26 +12,16 @@ use zk_session::{
 
 use crate::create::CreateOptions;
 use crate::error::{Error, Result};
+use crate::event::{Completion, Event, ExternalEvent};
 use crate::link::{Link, earliest};
 use crate::multi::{
     OpResult, ReadBatch, ReadResult, Transaction, read_results, transaction_results,
 };
 use crate::options::Options;
-use crate::watch::{Event, WatchHandle, WatchedEvent};
+use crate::watch::WatchHandle;
 
 /// Extra time `close` and drop give the session beyond its own close timeout.
 const CLOSE_SLACK: Duration = Duration::from_millis(500);
-
-/// A reply taken out of the session, waiting for its `wait`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Completion {
-    /// The id `submit` returned.
-    pub id: RequestId,
-    /// The reply.
-    pub result: Result<Response>,
-    /// The watch the request left, if it asked for one and succeeded.
-    pub watch: Option<WatchHandle>,
-}
 
 /// A ZooKeeper client that runs its session in the caller's thread (the C client's
 /// "single-threaded" model): no background thread, no runtime.
@@ -283,8 +273,11 @@ impl Client {
     pub fn next_event(&mut self, timeout: Duration) -> Result<Option<Event>> {
         let deadline = Instant::now().checked_add(timeout);
         self.pump_until(deadline, |c| !c.events.is_empty());
-        match self.events.pop().and_then(handed_out) {
-            Some(e) => Ok(Some(e)),
+        match self.events.pop().map(ExternalEvent::from_session) {
+            Some(ExternalEvent::Event(e)) => Ok(Some(e)),
+            Some(ExternalEvent::Reply(c)) => {
+                unreachable!("replies wait in the client's reply list, not among events: {c:?}")
+            }
             None if self.session.state().is_terminal() => {
                 Err(Error::for_state(self.session.state()))
             }
@@ -769,44 +762,14 @@ impl Client {
                     result,
                     registration,
                 } => {
-                    let watch = registration.as_ref().map(WatchHandle::from_registration);
-                    self.replies.push_back(Completion {
-                        id,
-                        result: result.map_err(Error::from),
-                        watch,
-                    });
+                    let reply = Completion::new(id, result, registration.as_ref());
+                    self.replies.push_back(reply);
                 }
+                // Kept as the session gave them, so the queue's bound and overflow
+                // marker work as the session's own do.
                 event => self.events.push(event),
             }
         }
-    }
-}
-
-/// A session event as [`Client::next_event`] hands it out (replies go to their `wait`
-/// and never reach the event queue).
-fn handed_out(event: zk_session::Event) -> Option<Event> {
-    let handles = |registrations: &[zk_session::Registration]| {
-        registrations
-            .iter()
-            .map(WatchHandle::from_registration)
-            .collect()
-    };
-    match event {
-        zk_session::Event::Reply { .. } => None,
-        zk_session::Event::Watch(w) => Some(Event::Watch(WatchedEvent {
-            event_type: w.event_type,
-            path: w.path,
-            zxid: w.zxid,
-            watches: handles(&w.registrations),
-        })),
-        zk_session::Event::State { state, .. } => Some(Event::Session(state)),
-        zk_session::Event::Overflow {
-            dropped,
-            registrations,
-        } => Some(Event::Overflow {
-            dropped,
-            watches: handles(&registrations),
-        }),
     }
 }
 

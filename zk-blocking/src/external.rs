@@ -4,9 +4,10 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::time::Instant;
 
 use bytes::Bytes;
-use zk_session::{ConnId, Event, Request, RequestId, Session, SessionCredentials, SessionState};
+use zk_session::{ConnId, Request, RequestId, Session, SessionCredentials, SessionState};
 
 use crate::error::Result;
+use crate::event::ExternalEvent;
 use crate::link::Link;
 use crate::options::Options;
 
@@ -123,7 +124,7 @@ impl ExternalDriver {
     }
 
     /// Queues a request and writes it if the socket can take it. Replies come from
-    /// [`ExternalDriver::poll_event`] as [`Event::Reply`] with the returned id.
+    /// [`ExternalDriver::poll_event`] as [`ExternalEvent::Reply`] with the returned id.
     pub fn submit(&mut self, request: Request) -> Result<RequestId> {
         let now = Instant::now();
         let id = self.session.submit(request, now)?;
@@ -149,8 +150,8 @@ impl ExternalDriver {
     }
 
     /// The next reply, watch event or state change, in wire order.
-    pub fn poll_event(&mut self) -> Option<Event> {
-        self.session.poll_event()
+    pub fn poll_event(&mut self) -> Option<ExternalEvent> {
+        self.session.poll_event().map(ExternalEvent::from_session)
     }
 
     /// The session's state.

@@ -73,6 +73,7 @@
 mod client;
 mod create;
 mod error;
+mod event;
 #[cfg(unix)]
 mod external;
 mod link;
@@ -80,21 +81,22 @@ mod multi;
 mod options;
 mod watch;
 
-pub use client::{Client, Completion};
+pub use client::Client;
 pub use create::CreateOptions;
 pub use error::{Error, Result};
+pub use event::{Completion, Event, ExternalEvent};
 #[cfg(unix)]
 pub use external::{ExternalDriver, Interest};
 pub use multi::{OpResult, ReadBatch, ReadResult, Transaction};
 pub use options::Options;
-pub use watch::{Event, WatchHandle, WatchedEvent};
+pub use watch::{WatchHandle, WatchedEvent};
 
 pub use bytes::Bytes;
 pub use zk_proto::{
     Acl, AddWatchMode, ClientInfo, CreateMode, ErrorCode, EventType, Id, KeeperState, Perms, Stat,
 };
 pub use zk_session::{
-    IntoData, Request, RequestId, Response, SessionCredentials, SessionState, Version, WatchKind,
-    WatcherType,
+    ConnId, IntoData, Request, RequestId, Response, SessionCredentials, SessionState, Version,
+    WatchKind, WatcherType,
 };
 pub use {zk_proto, zk_session};
