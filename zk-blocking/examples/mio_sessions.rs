@@ -38,7 +38,7 @@ pub fn run(connect_string: &str, count: usize) -> Result<Vec<i64>, Box<dyn Error
     let tag = std::process::id();
     let node = |i: usize| format!("/mio-{tag}-{i}");
     let mut drivers = (0..count)
-        .map(|_| ExternalDriver::new(connect_string, &Options::default()))
+        .map(|_| ExternalDriver::new(connect_string, Options::default()))
         .collect::<Result<Vec<_>, _>>()?;
     let mut phase = Phase::Creating;
     let mut replies = vec![0usize; count]; // successful replies per session

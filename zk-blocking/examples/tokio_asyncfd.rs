@@ -83,7 +83,7 @@ pub async fn drive(
 /// before the change's own reply, close. Returns the session id.
 async fn session(connect_string: &str, name: &str) -> Result<i64, Box<dyn Error>> {
     let path = format!("/tokio-{}-{name}", std::process::id());
-    let mut driver = ExternalDriver::new(connect_string, &Options::default())?;
+    let mut driver = ExternalDriver::new(connect_string, Options::default())?;
     let create = driver.submit(Request::create(&path, "0", CreateMode::Ephemeral))?;
     let watch = driver.submit(Request::get_data(&path, true))?;
     let mut set: Option<RequestId> = None;

@@ -3,8 +3,7 @@
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::time::Instant;
 
-use bytes::Bytes;
-use zk_session::{ConnId, Request, RequestId, Session, SessionCredentials, SessionState};
+use zk_session::{ConnId, IntoData, Request, RequestId, Session, SessionCredentials, SessionState};
 
 use crate::error::Result;
 use crate::event::ExternalEvent;
@@ -53,16 +52,11 @@ pub struct ExternalDriver {
 }
 
 impl ExternalDriver {
-    /// A driver for a new session (or one resumed with `options.resume`). Nothing
+    /// A driver for a new session (or one resumed with [`Options::resume`]). Nothing
     /// happens until the first [`ExternalDriver::process`], which dials.
-    pub fn new(connect_string: &str, options: &Options) -> Result<ExternalDriver> {
-        let now = Instant::now();
-        let mut session = Session::new(options.session_config(connect_string), now)?;
-        for (scheme, auth) in &options.auth {
-            session.add_auth(scheme, auth.clone(), now)?;
-        }
+    pub fn new(connect_string: &str, options: Options) -> Result<ExternalDriver> {
         Ok(ExternalDriver {
-            session,
+            session: options.start_session(connect_string, Instant::now())?,
             link: Link::non_blocking(),
         })
     }
@@ -134,9 +128,9 @@ impl ExternalDriver {
 
     /// Adds credentials (sent now if connected, and after every reconnect). Fails when
     /// the session is closing or over, or the auth packet exceeds `max_frame_size`.
-    pub fn add_auth(&mut self, scheme: &str, auth: impl Into<Bytes>) -> Result<()> {
+    pub fn add_auth(&mut self, scheme: &str, auth: impl IntoData) -> Result<()> {
         let now = Instant::now();
-        self.session.add_auth(scheme, auth.into(), now)?;
+        self.session.add_auth(scheme, auth.into_data(), now)?;
         self.link.write(&mut self.session, now);
         Ok(())
     }

@@ -56,7 +56,7 @@
 //! use std::time::Duration;
 //! use zk_blocking::{Client, CreateMode, Event, Options};
 //!
-//! let mut zk = Client::connect("127.0.0.1:2181/app", Options::default())?;
+//! let mut zk = Client::connect("127.0.0.1:2181/app", Options::new())?;
 //! zk.create("/config", "v1", CreateMode::Persistent)?;
 //! let (data, _stat, watch) = zk.get_data_watch("/config")?;
 //! println!("config: {}", String::from_utf8_lossy(&data));
@@ -96,7 +96,7 @@ pub use zk_proto::{
     Acl, AddWatchMode, ClientInfo, CreateMode, ErrorCode, EventType, Id, KeeperState, Perms, Stat,
 };
 pub use zk_session::{
-    ConnId, IntoData, Request, RequestId, Response, SessionCredentials, SessionState, Version,
-    WatchKind, WatcherType,
+    ConnId, DEFAULT_MAX_FRAME_SIZE, IntoData, Request, RequestId, Response, SessionCredentials,
+    SessionState, Version, WatchKind, WatcherType,
 };
 pub use {zk_proto, zk_session};

@@ -28,7 +28,7 @@ fn the_external_driver_reconnects_after_a_server_restart() {
     let options = Options::default()
         .session_timeout(Duration::from_secs(20))
         .reconnect_backoff(Duration::from_millis(100), Duration::from_millis(500));
-    let mut driver = ExternalDriver::new(&server.connect_string(), &options).unwrap();
+    let mut driver = ExternalDriver::new(&server.connect_string(), options).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -118,7 +118,7 @@ fn a_read_only_external_driver_moves_to_a_read_write_server_once_one_answers() {
         .read_only(true)
         .reconnect_backoff(Duration::from_millis(50), Duration::from_millis(500));
     let connect_string = format!("{read_only},{}", proxy.address());
-    let mut driver = ExternalDriver::new(&connect_string, &options).unwrap();
+    let mut driver = ExternalDriver::new(&connect_string, options).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -65,7 +65,7 @@ fn one_megabyte_replies_through_the_external_driver() {
     let mut zk = Client::connect(&cs, options()).unwrap();
     let path = node(&mut zk, "external");
     let expected = payload();
-    let mut driver = ExternalDriver::new(&cs, &options()).unwrap();
+    let mut driver = ExternalDriver::new(&cs, options()).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

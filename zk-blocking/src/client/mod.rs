@@ -68,17 +68,19 @@ impl Client {
 
     /// Connects to `connect_string` (`host:port,host:port[/chroot]`) and returns once
     /// the session is established. Fails with [`Error::NoHosts`] when no server
-    /// established a session within `options.connect_timeout`, with
+    /// established a session within [`Options::connect_timeout`], with
     /// [`Error::SessionExpired`] when resuming a session the server no longer knows,
-    /// with [`Error::AuthFailed`] when the server rejects `options.auth`, and with
+    /// with [`Error::AuthFailed`] when the server rejects [`Options::auth`], and with
     /// [`Error::Config`] for unusable options.
     ///
     /// Each host is resolved when it is dialled; each dial is bounded by the session's
     /// connect timeout (session timeout ÷ number of hosts).
     pub fn connect(connect_string: &str, options: Options) -> Result<Client> {
-        let mut client = Client::start(connect_string, &options)?;
-        client.wait_until_connected(options.connect_deadline())?;
-        if !options.auth.is_empty() {
+        let connect_deadline = options.connect_deadline();
+        let confirm_auth = options.has_auth();
+        let mut client = Client::start(connect_string, options)?;
+        client.wait_until_connected(connect_deadline)?;
+        if confirm_auth {
             client.confirm_auth()?;
         }
         Ok(client)
@@ -88,20 +90,15 @@ impl Client {
     /// call, [`Client::pump`], [`Client::next_event`] or
     /// [`Client::wait_until_connected`] runs the session. Requests submitted meanwhile
     /// are queued and sent once connected. Fails only on unusable options.
-    pub fn start(connect_string: &str, options: &Options) -> Result<Client> {
-        let now = Instant::now();
-        let mut session = Session::new(options.session_config(connect_string), now)?;
-        for (scheme, auth) in &options.auth {
-            session.add_auth(scheme, auth.clone(), now)?;
-        }
+    pub fn start(connect_string: &str, options: Options) -> Result<Client> {
         Ok(Client {
-            session,
+            session: options.start_session(connect_string, Instant::now())?,
             link: Link::blocking(),
             replies: VecDeque::new(),
             outstanding: HashSet::new(),
-            events: EventQueue::new(options.max_queued_events),
+            events: EventQueue::new(options.session.max_queued_events),
             call_timeout: options.call_timeout,
-            close_timeout: options.close_timeout,
+            close_timeout: options.session.close_timeout,
             connect_string: connect_string.to_string(),
             closed_by_forget: false,
         })

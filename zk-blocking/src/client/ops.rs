@@ -193,12 +193,13 @@ impl Client {
     /// Adds credentials to the session (sent again after every reconnect) and waits
     /// until the server has processed them. A rejection ends the session:
     /// [`Error::AuthFailed`].
-    pub fn add_auth(&mut self, scheme: &str, auth: impl Into<Bytes>) -> Result<()> {
+    pub fn add_auth(&mut self, scheme: &str, auth: impl IntoData) -> Result<()> {
         let state = self.session.state();
         if state.is_terminal() || state == SessionState::Closing {
             return Err(Error::for_state(state));
         }
-        self.session.add_auth(scheme, auth.into(), Instant::now())?;
+        self.session
+            .add_auth(scheme, auth.into_data(), Instant::now())?;
         self.confirm_auth()
     }
 
