@@ -96,7 +96,8 @@ pub use zk_proto::{
     Acl, AddWatchMode, ClientInfo, CreateMode, ErrorCode, EventType, Id, KeeperState, Perms, Stat,
 };
 pub use zk_session::{
-    ConnId, DEFAULT_MAX_FRAME_SIZE, IntoData, Request, RequestId, Response, SessionCredentials,
-    SessionState, Version, WatchKind, WatcherType,
+    ConfigError, ConnId, DEFAULT_MAX_FRAME_SIZE, IntoData, MultiOp, MultiResult, Request,
+    RequestError, RequestId, Response, Session, SessionCredentials, SessionState, Version,
+    WatchKind, WatcherType,
 };
 pub use {zk_proto, zk_session};
