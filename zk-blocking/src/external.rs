@@ -26,7 +26,9 @@ pub struct Interest {
 /// address in the connect string avoids) and owns one non-blocking socket at a time
 /// for the session (and, while read-only, briefly a second one for a probe).
 ///
-/// The loop, for each driver:
+/// The loop around it, for each driver (what happens inside `process` is the
+/// session's run loop, described once in
+/// [`zk_session`'s crate docs](zk_session#the-run-loop)):
 /// 1. register [`ExternalDriver::as_raw_fd`] for [`ExternalDriver::interest`]; the
 ///    socket changes when the session reconnects, which [`ExternalDriver::conn_id`]
 ///    tells (register the new fd; the old one is already closed);
@@ -101,10 +103,11 @@ impl ExternalDriver {
         self.link.deadline(&self.session)
     }
 
-    /// Does everything there is to do at `now`: completes a connect, reads until the
-    /// socket would block, carries on a read-write probe, runs due timers, dials, closes
-    /// or probes as the session asks, and writes until the socket would block. `readable` / `writable` say what the loop
-    /// saw; spurious calls are harmless.
+    /// Does everything there is to do at `now` (one turn of the session's run loop):
+    /// completes a connect, reads until the socket would block, carries on a
+    /// read-write probe, runs due timers, carries out the session's transport actions
+    /// and writes until the socket would block. `readable` / `writable` say what the
+    /// loop saw; spurious calls are harmless.
     pub fn process(&mut self, readable: bool, writable: bool, now: Instant) {
         if readable || writable {
             self.link.finish_connect(&mut self.session, now);
