@@ -51,15 +51,22 @@ const CLOSE_SLACK: Duration = Duration::from_millis(500);
 #[derive(Debug)]
 pub struct Client {
     session: Session,
+    /// The session's socket, used blocking.
     link: Link,
+    /// Replies not yet taken by a `wait`, in arrival order.
     replies: VecDeque<Completion>,
+    /// Submitted requests whose replies no `wait` has taken yet.
     outstanding: HashSet<RequestId>,
     /// Unread watch and state events, as the session gave them; bounded like the
     /// session's own queue, so a program that never reads events stays bounded too.
     events: EventQueue,
+    /// [`Options::call_timeout`].
     call_timeout: Option<Duration>,
+    /// [`Options::close_timeout`], which also bounds `close` and drop.
     close_timeout: Duration,
+    /// For [`Error::NoHosts`].
     connect_string: String,
+    /// Set by [`Client::forget`]: drop leaves the session to expire.
     closed_by_forget: bool,
 }
 

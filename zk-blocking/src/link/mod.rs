@@ -24,7 +24,7 @@ mod transfer;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use zk_session::{ConnId, DisconnectCause, HostAddr, Session, Transport};
+use zk_session::{ConnId, DisconnectCause, HostAddr, Session, SessionState, Transport};
 
 use connect::{Connect, Dial, dial};
 use probe::{Probe, probe_blocking};
@@ -232,6 +232,7 @@ impl Link {
         }
     }
 
+    /// Tells the session a dial failed, keeping why for [`Link::last_problem`].
     fn connect_failed(
         &mut self,
         session: &mut Session,
@@ -259,7 +260,7 @@ impl Link {
     /// Carries a non-blocking probe on, and reports its answer once there is one (or
     /// its time is up). A session no longer read-only has no use for it.
     pub(crate) fn advance_probe(&mut self, session: &mut Session, now: Instant) {
-        if session.state() != zk_session::SessionState::ConnectedReadOnly {
+        if session.state() != SessionState::ConnectedReadOnly {
             self.probe = None;
             return;
         }
