@@ -87,6 +87,7 @@ async fn session(connect_string: &str, name: &str) -> Result<i64, Box<dyn Error>
     let create = driver.submit(Request::create(&path, "0", CreateMode::Ephemeral))?;
     let watch = driver.submit(Request::get_data(&path, true))?;
     let mut set: Option<RequestId> = None;
+    let mut handle = None;
     let mut saw_watch = false;
     drive(&mut driver, |d, event| {
         match event {
@@ -94,6 +95,7 @@ async fn session(connect_string: &str, name: &str) -> Result<i64, Box<dyn Error>
                 reply.result.map_err(|e| format!("{name}: {e}"))?;
                 let id = reply.id;
                 if id == watch {
+                    handle = reply.watch;
                     set = Some(d.submit(Request::set_data(&path, "1", Version::Any))?);
                 } else if Some(id) == set {
                     assert!(saw_watch, "the notification comes before the reply");
@@ -106,6 +108,10 @@ async fn session(connect_string: &str, name: &str) -> Result<i64, Box<dyn Error>
                 assert_eq!(
                     (w.event_type, w.path.as_str()),
                     (EventType::NodeDataChanged, path.as_str())
+                );
+                assert!(
+                    handle.is_some_and(|h| w.fired(h)),
+                    "the event names the watch the getData reply handed out"
                 );
                 saw_watch = true;
             }
