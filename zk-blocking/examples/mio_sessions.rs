@@ -14,8 +14,10 @@ use zk_blocking::Version;
 
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
-use zk_blocking::zk_session::{ConnId, Event};
-use zk_blocking::{CreateMode, EventType, ExternalDriver, Options, Request, SessionState};
+use zk_blocking::{
+    ConnId, CreateMode, Event, EventType, ExternalDriver, ExternalEvent, Options, Request,
+    SessionState,
+};
 
 /// Where the whole group is; each phase waits for every session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +38,7 @@ pub fn run(connect_string: &str, count: usize) -> Result<Vec<i64>, Box<dyn Error
     let tag = std::process::id();
     let node = |i: usize| format!("/mio-{tag}-{i}");
     let mut drivers = (0..count)
-        .map(|_| ExternalDriver::new(connect_string, &Options::default()))
+        .map(|_| ExternalDriver::new(connect_string, Options::default()))
         .collect::<Result<Vec<_>, _>>()?;
     let mut phase = Phase::Creating;
     let mut replies = vec![0usize; count]; // successful replies per session
@@ -94,16 +96,18 @@ pub fn run(connect_string: &str, count: usize) -> Result<Vec<i64>, Box<dyn Error
         for i in 0..count {
             while let Some(event) = drivers[i].poll_event() {
                 match event {
-                    Event::Reply { result, .. } => {
-                        result.map_err(|e| format!("session {i}: {e}"))?;
+                    ExternalEvent::Reply(reply) => {
+                        reply.result.map_err(|e| format!("session {i}: {e}"))?;
                         replies[i] += 1;
                     }
-                    Event::Watch(w) if w.event_type == EventType::NodeDataChanged => {
+                    ExternalEvent::Event(Event::Watch(w))
+                        if w.event_type == EventType::NodeDataChanged =>
+                    {
                         assert_eq!(w.path, node((i + 1) % count));
                         saw_neighbour[i] = true;
                     }
-                    Event::Watch(_) | Event::Overflow { .. } => {}
-                    Event::State { .. } => {
+                    ExternalEvent::Event(Event::Watch(_) | Event::Overflow { .. }) => {}
+                    ExternalEvent::Event(Event::Session(_)) => {
                         closed[i] = drivers[i].state() == SessionState::Closed;
                     }
                 }

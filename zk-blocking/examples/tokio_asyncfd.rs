@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 use zk_blocking::Version;
 
 use tokio::io::unix::AsyncFd;
-use zk_blocking::zk_session::{ConnId, Event};
 use zk_blocking::{
-    CreateMode, EventType, ExternalDriver, Options, Request, RequestId, SessionState,
+    ConnId, CreateMode, Event, EventType, ExternalDriver, ExternalEvent, Options, Request,
+    RequestId, SessionState,
 };
 
 /// Registers a duplicate of the driver's socket with tokio. The `AsyncFd` owns the
@@ -31,7 +31,7 @@ fn register(fd: BorrowedFd<'_>) -> std::io::Result<AsyncFd<OwnedFd>> {
 /// Runs the driver, handing every event to `on_event`, until `on_event` returns true.
 pub async fn drive(
     driver: &mut ExternalDriver,
-    mut on_event: impl FnMut(&mut ExternalDriver, Event) -> Result<bool, Box<dyn Error>>,
+    mut on_event: impl FnMut(&mut ExternalDriver, ExternalEvent) -> Result<bool, Box<dyn Error>>,
 ) -> Result<(), Box<dyn Error>> {
     let mut socket: Option<(ConnId, AsyncFd<OwnedFd>)> = None;
     driver.process(false, false, Instant::now());
@@ -83,16 +83,19 @@ pub async fn drive(
 /// before the change's own reply, close. Returns the session id.
 async fn session(connect_string: &str, name: &str) -> Result<i64, Box<dyn Error>> {
     let path = format!("/tokio-{}-{name}", std::process::id());
-    let mut driver = ExternalDriver::new(connect_string, &Options::default())?;
+    let mut driver = ExternalDriver::new(connect_string, Options::default())?;
     let create = driver.submit(Request::create(&path, "0", CreateMode::Ephemeral))?;
     let watch = driver.submit(Request::get_data(&path, true))?;
     let mut set: Option<RequestId> = None;
+    let mut handle = None;
     let mut saw_watch = false;
     drive(&mut driver, |d, event| {
         match event {
-            Event::Reply { id, result, .. } => {
-                result.map_err(|e| format!("{name}: {e}"))?;
+            ExternalEvent::Reply(reply) => {
+                reply.result.map_err(|e| format!("{name}: {e}"))?;
+                let id = reply.id;
                 if id == watch {
+                    handle = reply.watch;
                     set = Some(d.submit(Request::set_data(&path, "1", Version::Any))?);
                 } else if Some(id) == set {
                     assert!(saw_watch, "the notification comes before the reply");
@@ -101,14 +104,18 @@ async fn session(connect_string: &str, name: &str) -> Result<i64, Box<dyn Error>
                     assert_eq!(id, create);
                 }
             }
-            Event::Watch(w) => {
+            ExternalEvent::Event(Event::Watch(w)) => {
                 assert_eq!(
                     (w.event_type, w.path.as_str()),
                     (EventType::NodeDataChanged, path.as_str())
                 );
+                assert!(
+                    handle.is_some_and(|h| w.fired(h)),
+                    "the event names the watch the getData reply handed out"
+                );
                 saw_watch = true;
             }
-            Event::State { .. } | Event::Overflow { .. } => {}
+            ExternalEvent::Event(Event::Session(_) | Event::Overflow { .. }) => {}
         }
         Ok(false)
     })

@@ -13,33 +13,31 @@ use zk_proto::{Acl, CreateMode};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateOptions {
-    /// The create mode (persistent, ephemeral, sequential, container, TTL).
-    pub mode: CreateMode,
-    /// The node's ACL; must not be empty. Default: world:anyone with every permission.
-    pub acl: Vec<Acl>,
-    /// How long the node may live childless and unmodified: required for the TTL
-    /// modes and refused by the others (servers need
-    /// `zookeeper.extendedTypesEnabled=true`). Whole milliseconds count.
-    pub ttl: Option<Duration>,
+    pub(crate) mode: CreateMode,
+    pub(crate) acl: Vec<Acl>,
+    pub(crate) ttl: Option<Duration>,
 }
 
 impl CreateOptions {
-    /// `mode` with the open ACL and no TTL.
+    /// `mode` (persistent, ephemeral, sequential, container, TTL) with the open ACL
+    /// ([`Acl::open_unsafe`]) and no TTL.
     pub fn new(mode: CreateMode) -> CreateOptions {
         CreateOptions {
             mode,
-            acl: zk_proto::Acl::open_unsafe(),
+            acl: Acl::open_unsafe(),
             ttl: None,
         }
     }
 
-    /// Sets the ACL.
+    /// Sets the node's ACL; it must not be empty.
     pub fn acl(mut self, acl: Vec<Acl>) -> CreateOptions {
         self.acl = acl;
         self
     }
 
-    /// Sets the TTL.
+    /// Sets how long the node may live childless and unmodified: required for the TTL
+    /// modes and refused by the others (servers need
+    /// `zookeeper.extendedTypesEnabled=true`). Whole milliseconds count.
     pub fn ttl(mut self, ttl: Duration) -> CreateOptions {
         self.ttl = Some(ttl);
         self

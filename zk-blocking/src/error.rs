@@ -26,7 +26,7 @@ pub enum Error {
     NodeExists,
     /// BADVERSION (-103).
     #[error(
-        "the node's version is not the one expected (BADVERSION): re-read it and retry, or pass -1"
+        "the node's version is not the one expected (BADVERSION): re-read it and retry, or pass Version::Any"
     )]
     BadVersion,
     /// NOAUTH (-102).
@@ -258,6 +258,12 @@ impl From<SubmitError> for Error {
             SubmitError::InvalidPath { path, why } => Error::InvalidPath { path, why },
             SubmitError::TooLarge { size, max } => Error::TooLarge { size, max },
             SubmitError::NoWatcher { path } => Error::NoWatcher { path },
+            // The session's message names zk_proto's path; users of this crate have
+            // the type at its root.
+            SubmitError::EmptyAcl => Error::InvalidArgument(
+                "the ACL list is empty: pass at least one entry, e.g. zk_blocking::Acl::open_unsafe()"
+                    .to_string(),
+            ),
             other => Error::InvalidArgument(other.to_string()),
         }
     }
@@ -293,6 +299,16 @@ mod tests {
             msg.contains("too old") && msg.contains("zookeeper.extendedTypesEnabled=true"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn messages_name_what_this_crate_exports() {
+        let msg = Error::from(SubmitError::EmptyAcl).to_string();
+        assert!(msg.contains("zk_blocking::Acl::open_unsafe()"), "{msg}");
+        let msg = Error::from(SubmitError::AmbiguousVersion).to_string();
+        assert!(msg.contains("Version::Any"), "{msg}");
+        let msg = Error::BadVersion.to_string();
+        assert!(msg.contains("Version::Any"), "{msg}");
     }
 
     #[test]

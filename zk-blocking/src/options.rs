@@ -1,200 +1,195 @@
-//! What a client is configured with: the session's settings plus the driver's own.
+//! What a driver is configured with: the session's settings plus the driver's own.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use zk_session::{Config, DEFAULT_MAX_FRAME_SIZE, SessionCredentials};
+use zk_session::{Config, IntoData, Session, SessionCredentials};
 
-/// Settings for [`crate::Client::connect`] and [`crate::ExternalDriver::new`].
+use crate::error::Result;
+
+/// Settings for every driver: [`crate::Client::connect`], [`crate::Client::start`] and
+/// [`crate::ExternalDriver::new`] each take them by value.
 ///
-/// Start from [`Options::default`] and chain the setters:
+/// Start from [`Options::new`] (every default) and chain the setters; each setter
+/// says its default:
 /// ```
 /// # use std::time::Duration;
-/// let options = zk_blocking::Options::default()
+/// let options = zk_blocking::Options::new()
 ///     .session_timeout(Duration::from_secs(10))
 ///     .auth("digest", "user:secret");
 /// ```
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Requested session timeout (the server clamps it). Default 30 s.
-    pub session_timeout: Duration,
-    /// How long [`crate::Client::connect`] tries before it gives up with
-    /// [`crate::Error::NoHosts`]. Default: the session timeout.
-    pub connect_timeout: Option<Duration>,
-    /// Resume this session (from [`crate::Client::credentials`]) instead of creating one.
-    pub resume: Option<SessionCredentials>,
-    /// Accept read-only servers. Default false.
-    pub read_only: bool,
-    /// Credentials sent after every handshake, in this order (`scheme`, `auth`).
-    pub auth: Vec<(String, Bytes)>,
-    /// Largest frame sent or accepted, in bytes. Default 0xfffff (the server's default
-    /// `jute.maxbuffer`).
-    pub max_frame_size: usize,
-    /// The session's request timeout: a request unanswered this long after `submit`
-    /// fails with [`crate::Error::RequestTimeout`] and, if it was written, the connection
-    /// is reset (Java's `zookeeper.request.timeout`). Default off.
-    pub request_timeout: Option<Duration>,
-    /// The blocking client's per-call deadline: an operation whose reply has not come
-    /// by then returns [`crate::Error::Timeout`] and the client gives up on the
-    /// request: not sent if it was still queued; if sent, the server may still apply
-    /// it, but its reply is discarded and any watch it asked for is not registered.
-    /// [`crate::Client::wait`] is bounded by it too, but leaves the request outstanding.
-    /// Default off: a call then ends with its reply, or with ConnectionLoss,
-    /// SessionExpired or Closed, which the session guarantees in bounded time.
-    pub call_timeout: Option<Duration>,
-    /// The session declares itself expired after 4/3 of the negotiated timeout without
-    /// hearing from any server (Java 3.9.3+). Default true.
-    pub client_side_expiry: bool,
-    /// How long `close` waits for the server's reply. Default 3 s.
-    pub close_timeout: Duration,
-    /// Most watch notifications and state changes kept for the application while it
-    /// does not read them ([`crate::Client::next_event`],
-    /// [`crate::ExternalDriver::poll_event`]); beyond it they are dropped and counted
-    /// in one [`crate::Event::Overflow`]. Replies are never dropped. Default 100,000.
-    /// See [`zk_session::Config::max_queued_events`].
-    pub max_queued_events: usize,
-    /// First delay after a full pass over the hosts fails. Default 1 s.
-    pub reconnect_backoff: Duration,
-    /// Cap of the reconnect delay. Default 30 s.
-    pub max_reconnect_backoff: Duration,
-    /// Seed for the host shuffle and backoff jitter; `None` draws one per client.
-    pub seed: Option<u64>,
-    /// Send the watcher types Persistent and PersistentRecursive as they are (servers
-    /// 3.9+); default false sends them as Any, which every server accepts. See
-    /// [`zk_session::Config::persistent_watcher_types`].
-    pub persistent_watcher_types: bool,
+    /// The session's settings; the connect string and the seed are filled in for each
+    /// session.
+    pub(crate) session: Config,
+    /// `None`: a seed drawn for each session.
+    seed: Option<u64>,
+    /// `None`: the session timeout.
+    connect_timeout: Option<Duration>,
+    pub(crate) call_timeout: Option<Duration>,
+    /// Sent after every handshake, in this order.
+    auth: Vec<(String, Bytes)>,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        let c = Config::new("");
         Options {
-            session_timeout: c.session_timeout,
-            connect_timeout: None,
-            resume: None,
-            read_only: c.read_only,
-            auth: Vec::new(),
-            max_frame_size: DEFAULT_MAX_FRAME_SIZE,
-            request_timeout: c.request_timeout,
-            call_timeout: None,
-            client_side_expiry: c.client_side_expiry,
-            close_timeout: c.close_timeout,
-            max_queued_events: c.max_queued_events,
-            reconnect_backoff: c.reconnect_backoff,
-            max_reconnect_backoff: c.max_reconnect_backoff,
+            session: Config::new(""),
             seed: None,
-            persistent_watcher_types: c.persistent_watcher_types,
+            connect_timeout: None,
+            call_timeout: None,
+            auth: Vec::new(),
         }
     }
 }
 
 impl Options {
-    /// Sets [`Options::session_timeout`].
+    /// Every setting at its default.
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    /// Requested session timeout (the server clamps it). Default 30 s.
     pub fn session_timeout(mut self, timeout: Duration) -> Options {
-        self.session_timeout = timeout;
+        self.session.session_timeout = timeout;
         self
     }
 
-    /// Sets [`Options::connect_timeout`].
+    /// How long [`crate::Client::connect`] tries before it gives up with
+    /// [`crate::Error::NoHosts`]. Default: the session timeout.
     pub fn connect_timeout(mut self, timeout: Duration) -> Options {
         self.connect_timeout = Some(timeout);
         self
     }
 
-    /// Sets [`Options::resume`].
-    pub fn resume(mut self, credentials: SessionCredentials) -> Options {
-        self.resume = Some(credentials);
+    /// Resume this session (from [`crate::Client::credentials`]) instead of creating
+    /// one. Default `None`: a new session.
+    pub fn resume(mut self, credentials: impl Into<Option<SessionCredentials>>) -> Options {
+        self.session.resume = credentials.into();
         self
     }
 
-    /// Sets [`Options::read_only`].
+    /// Accept read-only servers. Default false.
     pub fn read_only(mut self, allowed: bool) -> Options {
-        self.read_only = allowed;
+        self.session.read_only = allowed;
         self
     }
 
-    /// Appends one credential to [`Options::auth`].
-    pub fn auth(mut self, scheme: impl Into<String>, auth: impl Into<Bytes>) -> Options {
-        self.auth.push((scheme.into(), auth.into()));
+    /// Appends one credential (`scheme`, `auth`), sent after every handshake in the
+    /// order given. Default none.
+    pub fn auth(mut self, scheme: impl Into<String>, auth: impl IntoData) -> Options {
+        self.auth.push((scheme.into(), auth.into_data()));
         self
     }
 
-    /// Sets [`Options::max_frame_size`].
+    /// Largest frame sent or accepted, in bytes. Default 0xfffff (the server's default
+    /// `jute.maxbuffer`). See [`zk_session::Config::max_frame_size`] for what it costs.
     pub fn max_frame_size(mut self, bytes: usize) -> Options {
-        self.max_frame_size = bytes;
+        self.session.max_frame_size = bytes;
         self
     }
 
-    /// Sets [`Options::request_timeout`].
-    pub fn request_timeout(mut self, timeout: Duration) -> Options {
-        self.request_timeout = Some(timeout);
+    /// The session's request timeout: a request unanswered this long after `submit`
+    /// fails with [`crate::Error::RequestTimeout`] and, if it was written, the
+    /// connection is reset (Java's `zookeeper.request.timeout`). Default `None` (off).
+    pub fn request_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Options {
+        self.session.request_timeout = timeout.into();
         self
     }
 
-    /// Sets [`Options::call_timeout`].
-    pub fn call_timeout(mut self, timeout: Duration) -> Options {
-        self.call_timeout = Some(timeout);
+    /// The blocking client's per-call deadline: an operation whose reply has not come
+    /// by then returns [`crate::Error::Timeout`] and the client gives up on the
+    /// request: not sent if it was still queued; if sent, the server may still apply
+    /// it, but its reply is discarded and any watch it asked for is not registered.
+    /// [`crate::Client::wait`] is bounded by it too, but leaves the request outstanding.
+    /// Default `None` (off): a call then ends with its reply, or with ConnectionLoss,
+    /// SessionExpired or Closed, which the session guarantees in bounded time.
+    pub fn call_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Options {
+        self.call_timeout = timeout.into();
         self
     }
 
-    /// Sets [`Options::client_side_expiry`].
+    /// Whether the session declares itself expired after 4/3 of the negotiated timeout
+    /// without hearing from any server (Java 3.9.3+). Default true.
     pub fn client_side_expiry(mut self, enabled: bool) -> Options {
-        self.client_side_expiry = enabled;
+        self.session.client_side_expiry = enabled;
         self
     }
 
-    /// Sets [`Options::close_timeout`].
+    /// How long `close` waits for the server's reply. Default 3 s.
     pub fn close_timeout(mut self, timeout: Duration) -> Options {
-        self.close_timeout = timeout;
+        self.session.close_timeout = timeout;
         self
     }
 
-    /// Sets [`Options::max_queued_events`].
+    /// Most watch notifications and state changes kept for the application while it
+    /// does not read them ([`crate::Client::next_event`],
+    /// [`crate::ExternalDriver::poll_event`]); beyond it they are dropped and counted
+    /// in one [`crate::Event::Overflow`]. Replies are never dropped. Default 100,000.
+    /// See [`zk_session::Config::max_queued_events`].
     pub fn max_queued_events(mut self, events: usize) -> Options {
-        self.max_queued_events = events;
+        self.session.max_queued_events = events;
         self
     }
 
-    /// Sets [`Options::reconnect_backoff`] and [`Options::max_reconnect_backoff`].
+    /// The reconnect delay: `first` after a full pass over the hosts fails, doubling
+    /// after each further failed pass up to `max` (plus jitter). Default 1 s and 30 s.
     pub fn reconnect_backoff(mut self, first: Duration, max: Duration) -> Options {
-        self.reconnect_backoff = first;
-        self.max_reconnect_backoff = max;
+        self.session.reconnect_backoff = first;
+        self.session.max_reconnect_backoff = max;
         self
     }
 
-    /// Sets [`Options::seed`].
+    /// Seed for the host shuffle and backoff jitter. Default: one drawn for each
+    /// session.
     pub fn seed(mut self, seed: u64) -> Options {
         self.seed = Some(seed);
         self
     }
 
-    /// The deadline of the initial connect.
-    pub(crate) fn connect_deadline(&self) -> Duration {
-        self.connect_timeout.unwrap_or(self.session_timeout)
+    /// Send the watcher types Persistent and PersistentRecursive as they are (only
+    /// servers 3.9+ know them). Default false: they are sent as Any, which every server
+    /// accepts; removing watches of a persistent type by path then removes every watch
+    /// of the session on that path. See
+    /// [`zk_session::Config::persistent_watcher_types`].
+    pub fn persistent_watcher_types(mut self, as_they_are: bool) -> Options {
+        self.session.persistent_watcher_types = as_they_are;
+        self
     }
 
-    /// The session's configuration (auth is added separately).
-    pub(crate) fn session_config(&self, connect_string: &str) -> Config {
-        let mut c = Config::new(connect_string);
-        c.session_timeout = self.session_timeout;
-        c.resume = self.resume.clone();
-        c.read_only = self.read_only;
-        c.max_frame_size = self.max_frame_size;
-        c.request_timeout = self.request_timeout;
-        c.client_side_expiry = self.client_side_expiry;
-        c.close_timeout = self.close_timeout;
-        c.max_queued_events = self.max_queued_events;
-        c.reconnect_backoff = self.reconnect_backoff;
-        c.max_reconnect_backoff = self.max_reconnect_backoff;
-        c.seed = self.seed.unwrap_or_else(random_seed);
-        c.persistent_watcher_types = self.persistent_watcher_types;
-        c
+    /// How long the initial connect may take.
+    pub(crate) fn connect_deadline(&self) -> Duration {
+        self.connect_timeout.unwrap_or(self.session.session_timeout)
+    }
+
+    /// Whether credentials are sent after the handshake.
+    pub(crate) fn has_auth(&self) -> bool {
+        !self.auth.is_empty()
+    }
+
+    /// A new session on `connect_string` with these settings and credentials. Fails
+    /// on unusable settings.
+    pub(crate) fn start_session(&self, connect_string: &str, now: Instant) -> Result<Session> {
+        let mut session = Session::new(self.session_config(connect_string), now)?;
+        for (scheme, auth) in &self.auth {
+            session.add_auth(scheme, auth.clone(), now)?;
+        }
+        Ok(session)
+    }
+
+    /// The session's config: the template with `connect_string` and a seed.
+    fn session_config(&self, connect_string: &str) -> Config {
+        let mut config = self.session.clone();
+        config.connect_string = connect_string.to_string();
+        config.seed = self.seed.unwrap_or_else(random_seed);
+        config
     }
 }
 
-/// A per-client seed from std's randomly keyed hasher and the wall clock.
+/// A per-session seed from std's randomly keyed hasher and the wall clock.
 fn random_seed() -> u64 {
     let mut h = RandomState::new().build_hasher();
     let nanos = SystemTime::now()
@@ -202,4 +197,77 @@ fn random_seed() -> u64 {
         .map_or(0, |d| d.as_nanos());
     h.write_u128(nanos);
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_session_setting_reaches_the_session_config() {
+        let credentials = SessionCredentials {
+            session_id: 7,
+            password: vec![1; 16],
+        };
+        let c = Options::new()
+            .session_timeout(Duration::from_secs(5))
+            .resume(credentials.clone())
+            .read_only(true)
+            .max_frame_size(4096)
+            .request_timeout(Duration::from_secs(2))
+            .client_side_expiry(false)
+            .close_timeout(Duration::from_secs(1))
+            .max_queued_events(9)
+            .reconnect_backoff(Duration::from_millis(10), Duration::from_millis(20))
+            .seed(42)
+            .persistent_watcher_types(true)
+            .session_config("zk1:2181/app");
+        assert_eq!(c.connect_string, "zk1:2181/app");
+        assert_eq!(c.session_timeout, Duration::from_secs(5));
+        assert_eq!(c.resume, Some(credentials));
+        assert!(c.read_only);
+        assert_eq!(c.max_frame_size, 4096);
+        assert_eq!(c.request_timeout, Some(Duration::from_secs(2)));
+        assert!(!c.client_side_expiry);
+        assert_eq!(c.close_timeout, Duration::from_secs(1));
+        assert_eq!(c.max_queued_events, 9);
+        assert_eq!(
+            (c.reconnect_backoff, c.max_reconnect_backoff),
+            (Duration::from_millis(10), Duration::from_millis(20))
+        );
+        assert_eq!(c.seed, 42);
+        assert!(c.persistent_watcher_types);
+    }
+
+    #[test]
+    fn defaults_are_the_sessions_and_optional_settings_switch_off_again() {
+        let defaults = Config::new("");
+        let c = Options::new()
+            .request_timeout(Duration::from_secs(2))
+            .request_timeout(None)
+            .resume(None)
+            .session_config("zk1:2181");
+        assert_eq!(c.request_timeout, None);
+        assert_eq!(c.resume, None);
+        assert_eq!(c.session_timeout, defaults.session_timeout);
+        assert_eq!(c.max_frame_size, defaults.max_frame_size);
+        assert_eq!(
+            c.persistent_watcher_types,
+            defaults.persistent_watcher_types
+        );
+        let call = Options::new()
+            .call_timeout(Duration::from_secs(1))
+            .call_timeout(None);
+        assert_eq!(call.call_timeout, None);
+        assert_eq!(Options::new().connect_deadline(), defaults.session_timeout);
+    }
+
+    #[test]
+    fn each_session_draws_its_own_seed_unless_one_is_set() {
+        let options = Options::new();
+        let seeds: Vec<u64> = (0..3).map(|_| options.session_config("h").seed).collect();
+        assert!(seeds[0] != seeds[1] || seeds[1] != seeds[2], "{seeds:?}");
+        let fixed = Options::new().seed(5);
+        assert_eq!(fixed.session_config("h").seed, 5);
+    }
 }

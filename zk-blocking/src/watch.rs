@@ -1,7 +1,7 @@
-//! Watch handles and the events a client hands out. The live watches themselves (with
+//! Watch handles and the watch events that name them. The live watches themselves (with
 //! their paths) are the session's ([`zk_session::Session::watches`]).
 
-use zk_proto::{EventType, KeeperState};
+use zk_proto::EventType;
 use zk_session::{Registration, RequestId, WatchKind};
 
 /// Identifies one watch: the request that set it and the table it lives in (a copyable
@@ -54,24 +54,4 @@ impl WatchedEvent {
     pub fn fired(&self, handle: WatchHandle) -> bool {
         self.watches.contains(&handle)
     }
-}
-
-/// What [`crate::Client::next_event`] returns, in the order it came off the wire.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
-    /// A watch fired or was removed.
-    Watch(WatchedEvent),
-    /// The session changed state: `SyncConnected`, `ConnectedReadOnly`, `Disconnected`,
-    /// and finally `Expired`, `AuthFailed` or `Closed`. It concerns every watch.
-    Session(KeeperState),
-    /// Events were left unread beyond [`crate::Options::max_queued_events`]: `dropped`
-    /// notifications and state changes were discarded instead of queued. Treat it as
-    /// a disconnect for every watch named: re-read what they watch (one-shot ones may
-    /// have fired and be gone).
-    Overflow {
-        /// How many events were dropped.
-        dropped: u64,
-        /// The watches those events would have reached.
-        watches: Vec<WatchHandle>,
-    },
 }

@@ -407,7 +407,7 @@ fn a_started_client_queues_requests_until_a_server_comes_up() {
     let options = Options::default()
         .reconnect_backoff(Duration::from_millis(50), Duration::from_millis(200))
         .connect_timeout(Duration::from_millis(300));
-    let mut zk = Client::start(&server.connect_string(), &options).unwrap();
+    let mut zk = Client::start(&server.connect_string(), options).unwrap();
     assert_eq!(zk.state(), SessionState::Connecting);
     let id = zk.submit(Request::exists("/", false)).unwrap();
     let err = zk

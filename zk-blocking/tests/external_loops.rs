@@ -21,15 +21,14 @@ fn sessions_run_under_tokio_with_async_fd() {
 #[test]
 fn the_external_driver_reconnects_after_a_server_restart() {
     use std::time::Duration;
-    use zk_blocking::zk_session::Event;
-    use zk_blocking::{ExternalDriver, KeeperState, Options, Request};
+    use zk_blocking::{Event, ExternalDriver, ExternalEvent, KeeperState, Options, Request};
 
     let mut server =
         zk_tests::ZkServer::start_standalone(&zk_tests::ServerOptions::default()).unwrap();
     let options = Options::default()
         .session_timeout(Duration::from_secs(20))
         .reconnect_backoff(Duration::from_millis(100), Duration::from_millis(500));
-    let mut driver = ExternalDriver::new(&server.connect_string(), &options).unwrap();
+    let mut driver = ExternalDriver::new(&server.connect_string(), options).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -37,11 +36,7 @@ fn the_external_driver_reconnects_after_a_server_restart() {
     runtime.block_on(async {
         let mut connected = 0;
         tokio_asyncfd::drive(&mut driver, |_, e| {
-            if let Event::State {
-                state: KeeperState::SyncConnected,
-                ..
-            } = e
-            {
+            if e == ExternalEvent::Event(Event::Session(KeeperState::SyncConnected)) {
                 connected += 1;
             }
             Ok(connected == 1)
@@ -59,7 +54,7 @@ fn the_external_driver_reconnects_after_a_server_restart() {
     let mut states = Vec::new();
     runtime.block_on(async {
         tokio_asyncfd::drive(&mut driver, |_, e| {
-            if let Event::State { state, .. } = e {
+            if let ExternalEvent::Event(Event::Session(state)) = e {
                 states.push(state);
             }
             Ok(states.ends_with(&[KeeperState::Disconnected, KeeperState::SyncConnected]))
@@ -72,10 +67,8 @@ fn the_external_driver_reconnects_after_a_server_restart() {
     let id = driver.submit(Request::exists("/", false)).unwrap();
     runtime.block_on(async {
         tokio_asyncfd::drive(&mut driver, |_, e| match e {
-            Event::Reply {
-                id: got, result, ..
-            } if got == id => {
-                result.unwrap();
+            ExternalEvent::Reply(reply) if reply.id == id => {
+                reply.result.unwrap();
                 Ok(true)
             }
             _ => Ok(false),
@@ -88,8 +81,10 @@ fn the_external_driver_reconnects_after_a_server_restart() {
 #[test]
 fn a_read_only_external_driver_moves_to_a_read_write_server_once_one_answers() {
     use std::time::Duration;
-    use zk_blocking::zk_session::Event;
-    use zk_blocking::{CreateMode, ExternalDriver, KeeperState, Options, Request, SessionState};
+    use zk_blocking::{
+        CreateMode, Event, ExternalDriver, ExternalEvent, KeeperState, Options, Request,
+        SessionState,
+    };
     use zk_tests::proxy::{FaultProxy, OnAccept};
     use zk_tests::{Ensemble, ServerOptions, ZkServer, is_read_only};
 
@@ -123,7 +118,7 @@ fn a_read_only_external_driver_moves_to_a_read_write_server_once_one_answers() {
         .read_only(true)
         .reconnect_backoff(Duration::from_millis(50), Duration::from_millis(500));
     let connect_string = format!("{read_only},{}", proxy.address());
-    let mut driver = ExternalDriver::new(&connect_string, &options).unwrap();
+    let mut driver = ExternalDriver::new(&connect_string, options).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -133,7 +128,7 @@ fn a_read_only_external_driver_moves_to_a_read_write_server_once_one_answers() {
         runtime.block_on(async {
             let give_up = tokio::time::sleep(Duration::from_secs(30));
             let drive = tokio_asyncfd::drive(driver, |_, e| {
-                if let Event::State { state, .. } = e {
+                if let ExternalEvent::Event(Event::Session(state)) = e {
                     states.push(state);
                 }
                 Ok(states.last() == Some(&until))
@@ -167,8 +162,8 @@ fn a_read_only_external_driver_moves_to_a_read_write_server_once_one_answers() {
         .unwrap();
     runtime.block_on(async {
         tokio_asyncfd::drive(&mut driver, |_, e| match e {
-            Event::Reply { id, result, .. } if id == create => {
-                result.unwrap();
+            ExternalEvent::Reply(reply) if reply.id == create => {
+                reply.result.unwrap();
                 Ok(true)
             }
             _ => Ok(false),

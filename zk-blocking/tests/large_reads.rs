@@ -8,8 +8,7 @@ mod tokio_asyncfd;
 
 use std::time::{Duration, Instant};
 
-use zk_blocking::zk_session::{Event, Response};
-use zk_blocking::{Client, CreateMode, ExternalDriver, Options, Request};
+use zk_blocking::{Client, CreateMode, ExternalDriver, ExternalEvent, Options, Request, Response};
 
 const SIZE: usize = 1_000_000;
 const READS: usize = 40;
@@ -66,7 +65,7 @@ fn one_megabyte_replies_through_the_external_driver() {
     let mut zk = Client::connect(&cs, options()).unwrap();
     let path = node(&mut zk, "external");
     let expected = payload();
-    let mut driver = ExternalDriver::new(&cs, &options()).unwrap();
+    let mut driver = ExternalDriver::new(&cs, options()).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -79,8 +78,8 @@ fn one_megabyte_replies_through_the_external_driver() {
     }
     runtime.block_on(async {
         tokio_asyncfd::drive(&mut driver, |_, e| {
-            if let Event::Reply { result, .. } = e {
-                match result.unwrap() {
+            if let ExternalEvent::Reply(reply) = e {
+                match reply.result.unwrap() {
                     Response::GetData { data, .. } if first => {
                         assert_eq!(data, expected);
                         first = false;

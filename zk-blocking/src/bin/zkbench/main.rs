@@ -10,7 +10,7 @@ mod workloads;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use zk_blocking::{Client, CreateMode, Error, Options};
+use zk_blocking::{Client, CreateMode, DEFAULT_MAX_FRAME_SIZE, Error, Options};
 
 use crate::config::{Config, warm_up_size};
 use crate::measure::Report;
@@ -39,11 +39,10 @@ fn main() -> ExitCode {
 }
 
 fn connect(config: &Config) -> Result<Client, Error> {
-    let options = Options::default().session_timeout(SESSION_TIMEOUT);
-    let frame_limit = options
-        .max_frame_size
-        .max(config.large_size + FRAME_OVERHEAD);
-    let options = options.max_frame_size(frame_limit);
+    let frame_limit = DEFAULT_MAX_FRAME_SIZE.max(config.large_size + FRAME_OVERHEAD);
+    let options = Options::new()
+        .session_timeout(SESSION_TIMEOUT)
+        .max_frame_size(frame_limit);
     Client::connect(&config.hosts, options)
 }
 

@@ -1,0 +1,305 @@
+//! The blocking client: the caller's thread runs the session. Its life cycle,
+//! pipelining and events are here; the typed operations are in `ops`, the run loop in
+//! `pump`.
+
+mod ops;
+mod pump;
+
+use std::collections::{HashSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use zk_session::{
+    EventQueue, Request, RequestId, Response, Session, SessionCredentials, SessionState,
+};
+
+use crate::error::{Error, Result};
+use crate::event::{Completion, Event, ExternalEvent};
+use crate::link::Link;
+use crate::options::Options;
+
+/// Extra time `close` and drop give the session beyond its own close timeout.
+const CLOSE_SLACK: Duration = Duration::from_millis(500);
+
+/// A ZooKeeper client that runs its session in the caller's thread (the C client's
+/// "single-threaded" model): no background thread, no runtime.
+///
+/// Every call writes its request and then reads and processes input — pings, other
+/// replies, watch events, reconnects — until its own reply arrives or its deadline
+/// passes. Replies for other requests and events that arrive meanwhile are kept for
+/// their own [`Client::wait`] and [`Client::next_event`].
+///
+/// **An idle client keeps its session alive only while some call is pumping.** Between
+/// calls nothing answers the server, sends pings or notices a dead connection; if a
+/// program is idle for longer than the ping interval (a third of the session timeout
+/// less a second, at most 10 s), it should wait in [`Client::next_event`] (which
+/// pumps) rather than sleep.
+///
+/// Time bounds: a call blocks until its reply, its `call_timeout`, or the end of the
+/// session; a dial inside a call blocks at most the session's connect timeout (session
+/// timeout ÷ number of hosts), a write at most until the session's next deadline, and
+/// a read-only session's probe for a read-write server (`isro`) at most 1 s.
+///
+/// Memory: replies wait for their `wait` (bounded by the requests submitted). Watch
+/// notifications and state changes wait for [`Client::next_event`], at most
+/// [`Options::max_queued_events`] of them: a program that makes calls but never reads
+/// events keeps that many, then one [`Event::Overflow`] that counts the rest and names
+/// the watches they concerned (only watch-removal events and the final state event
+/// still queue past it).
+///
+/// Dropping the client closes the session (bounded by `close_timeout`);
+/// [`Client::forget`] drops the connection without closing it.
+#[derive(Debug)]
+pub struct Client {
+    session: Session,
+    /// The session's socket, used blocking.
+    link: Link,
+    /// Replies not yet taken by a `wait`, in arrival order.
+    replies: VecDeque<Completion>,
+    /// Submitted requests whose replies no `wait` has taken yet.
+    outstanding: HashSet<RequestId>,
+    /// Unread watch and state events, as the session gave them; bounded like the
+    /// session's own queue, so a program that never reads events stays bounded too.
+    events: EventQueue,
+    /// [`Options::call_timeout`].
+    call_timeout: Option<Duration>,
+    /// [`Options::close_timeout`], which also bounds `close` and drop.
+    close_timeout: Duration,
+    /// For [`Error::NoHosts`].
+    connect_string: String,
+    /// Set by [`Client::forget`]: drop leaves the session to expire.
+    closed_by_forget: bool,
+}
+
+impl Client {
+    // ----- life cycle ---------------------------------------------------------------
+
+    /// Connects to `connect_string` (`host:port,host:port[/chroot]`) and returns once
+    /// the session is established. Fails with [`Error::NoHosts`] when no server
+    /// established a session within [`Options::connect_timeout`], with
+    /// [`Error::SessionExpired`] when resuming a session the server no longer knows,
+    /// with [`Error::AuthFailed`] when the server rejects [`Options::auth`], and with
+    /// [`Error::Config`] for unusable options.
+    ///
+    /// Each host is resolved when it is dialled; each dial is bounded by the session's
+    /// connect timeout (session timeout ÷ number of hosts).
+    pub fn connect(connect_string: &str, options: Options) -> Result<Client> {
+        let connect_deadline = options.connect_deadline();
+        let confirm_auth = options.has_auth();
+        let mut client = Client::start(connect_string, options)?;
+        client.wait_until_connected(connect_deadline)?;
+        if confirm_auth {
+            client.confirm_auth()?;
+        }
+        Ok(client)
+    }
+
+    /// Creates the client without waiting for a server: nothing is dialled until a
+    /// call, [`Client::pump`], [`Client::next_event`] or
+    /// [`Client::wait_until_connected`] runs the session. Requests submitted meanwhile
+    /// are queued and sent once connected. Fails only on unusable options.
+    pub fn start(connect_string: &str, options: Options) -> Result<Client> {
+        Ok(Client {
+            session: options.start_session(connect_string, Instant::now())?,
+            link: Link::blocking(),
+            replies: VecDeque::new(),
+            outstanding: HashSet::new(),
+            events: EventQueue::new(options.session.max_queued_events),
+            call_timeout: options.call_timeout,
+            close_timeout: options.session.close_timeout,
+            connect_string: connect_string.to_string(),
+            closed_by_forget: false,
+        })
+    }
+
+    /// Runs the session until it is connected (read-write or read-only), at most
+    /// `timeout`. Events on the way stay queued for [`Client::next_event`]. Fails with
+    /// [`Error::NoHosts`] (naming the last problem seen) when time runs out, or with
+    /// the session's error when it ended.
+    pub fn wait_until_connected(&mut self, timeout: Duration) -> Result<()> {
+        let started = Instant::now();
+        self.pump_until(started.checked_add(timeout), |c| {
+            c.session.state() != SessionState::Connecting
+        });
+        match self.session.state() {
+            SessionState::Connected | SessionState::ConnectedReadOnly => Ok(()),
+            SessionState::Connecting => Err(Error::NoHosts {
+                hosts: self.connect_string.clone(),
+                waited: started.elapsed(),
+                detail: self.link.last_problem().unwrap_or("no answer").to_string(),
+            }),
+            state => Err(Error::for_state(state)),
+        }
+    }
+
+    /// Closes the session: unsent requests fail with [`Error::Closed`], closeSession
+    /// is sent, and the call returns when the server confirms or `close_timeout`
+    /// passes. The server deletes the session's ephemeral nodes at once. Does nothing
+    /// if the session is already over.
+    pub fn close(&mut self) {
+        if self.session.state().is_terminal() {
+            self.link.release();
+            return;
+        }
+        let now = Instant::now();
+        self.session.close(now);
+        let deadline = now + self.close_timeout + CLOSE_SLACK;
+        self.pump_until(Some(deadline), |c| c.session.state().is_terminal());
+        self.link.release();
+    }
+
+    /// Drops the connection without closing the session, as a killed process would:
+    /// the server keeps the session (and its ephemerals) until it expires. Take
+    /// [`Client::credentials`] first to resume it with [`Options::resume`].
+    pub fn forget(mut self) {
+        self.closed_by_forget = true;
+        self.link.release();
+    }
+
+    // ----- getters ------------------------------------------------------------------
+
+    /// The session's state.
+    pub fn state(&self) -> SessionState {
+        self.session.state()
+    }
+
+    /// The session id and password, to resume the session elsewhere
+    /// ([`Options::resume`]).
+    pub fn credentials(&self) -> Option<SessionCredentials> {
+        self.session.credentials()
+    }
+
+    /// The session id (0 before the first handshake).
+    pub fn session_id(&self) -> i64 {
+        self.session.credentials().map_or(0, |c| c.session_id)
+    }
+
+    /// The session timeout the server granted.
+    pub fn negotiated_timeout(&self) -> Option<Duration> {
+        self.session.negotiated_timeout()
+    }
+
+    /// The highest zxid seen in a reply.
+    pub fn last_zxid(&self) -> i64 {
+        self.session.last_zxid()
+    }
+
+    /// Submitted requests whose replies have not been taken by a `wait` yet.
+    pub fn outstanding(&self) -> usize {
+        self.outstanding.len()
+    }
+
+    /// Events already received and not yet returned by [`Client::next_event`]. Events
+    /// are queued in wire order, so a watch event that arrived before the reply of a
+    /// call is queued by the time the call returns. At most
+    /// [`Options::max_queued_events`] + 1 (see [`Client`]) unless watches are being
+    /// removed or the session ended.
+    pub fn queued_events(&self) -> usize {
+        self.events.len()
+    }
+
+    /// The session machine, read-only (for diagnostics).
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    // ----- pipelining ---------------------------------------------------------------
+
+    /// Queues a request without waiting for it; it is written at the next call that
+    /// does IO (`wait`, `wait_any`, `next_event`, [`Client::flush`] or any operation).
+    /// Validation happens here: an invalid path, an empty ACL or an oversized request
+    /// fail at once and nothing is sent.
+    pub fn submit(&mut self, request: Request) -> Result<RequestId> {
+        let id = self.session.submit(request, Instant::now())?;
+        self.outstanding.insert(id);
+        Ok(id)
+    }
+
+    /// Writes what is queued and processes whatever input is already there, without
+    /// waiting for more.
+    pub fn flush(&mut self) {
+        self.service();
+        if self.link.conn_id().is_some() {
+            self.link.read_once(&mut self.session, Some(Instant::now()));
+            self.service();
+        }
+    }
+
+    /// Waits for the reply of `id` (up to `Options::call_timeout`, if set), pumping the
+    /// session meanwhile.
+    pub fn wait(&mut self, id: RequestId) -> Result<Response> {
+        let deadline = self
+            .call_timeout
+            .and_then(|t| Instant::now().checked_add(t));
+        self.wait_until(id, deadline).and_then(|c| c.result)
+    }
+
+    /// Waits at most `timeout` for the reply of `id`. On [`Error::Timeout`] the request
+    /// is still outstanding: wait for it again later. (Operations such as
+    /// [`Client::get_data`] give up on their request when `call_timeout` passes.)
+    pub fn wait_timeout(&mut self, id: RequestId, timeout: Duration) -> Result<Response> {
+        self.wait_until(id, Instant::now().checked_add(timeout))
+            .and_then(|c| c.result)
+    }
+
+    /// Waits at most `timeout` for the next reply of any outstanding request, in the
+    /// order replies arrived. `Ok(None)`: nothing arrived in time, or nothing is
+    /// outstanding.
+    pub fn wait_any(&mut self, timeout: Duration) -> Result<Option<Completion>> {
+        if self.outstanding.is_empty() {
+            return Ok(None);
+        }
+        // A timeout too long for the clock means no deadline.
+        let deadline = Instant::now().checked_add(timeout);
+        self.pump_until(deadline, |c| !c.replies.is_empty());
+        Ok(self.replies.pop_front().inspect(|c| {
+            self.outstanding.remove(&c.id);
+        }))
+    }
+
+    /// Runs the session for `duration` (answering pings, writing what is queued,
+    /// reconnecting), keeping every reply and event that arrives for later.
+    pub fn pump(&mut self, duration: Duration) {
+        let deadline = Instant::now().checked_add(duration);
+        self.pump_until(deadline, |_| false);
+    }
+
+    // ----- events -------------------------------------------------------------------
+
+    /// Waits at most `timeout` for the next watch event or session state change,
+    /// pumping the session meanwhile (so an idle program that loops here keeps its
+    /// session alive). Events come in wire order. `Ok(None)`: nothing within
+    /// `timeout`. Once the session is over and its last state event was returned,
+    /// fails with the session's error ([`Error::Closed`], [`Error::SessionExpired`],
+    /// [`Error::AuthFailed`]).
+    pub fn next_event(&mut self, timeout: Duration) -> Result<Option<Event>> {
+        let deadline = Instant::now().checked_add(timeout);
+        self.pump_until(deadline, |c| !c.events.is_empty());
+        match self.events.pop().map(ExternalEvent::from_session) {
+            Some(ExternalEvent::Event(e)) => Ok(Some(e)),
+            Some(ExternalEvent::Reply(c)) => {
+                unreachable!("replies wait in the client's reply list, not among events: {c:?}")
+            }
+            None if self.session.state().is_terminal() => {
+                Err(Error::for_state(self.session.state()))
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        if !self.closed_by_forget {
+            self.close();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_client_can_move_to_another_thread() {
+        fn is_send<T: Send>() {}
+        is_send::<super::Client>();
+    }
+}

@@ -1,0 +1,94 @@
+//! The blocking client's run loop: the caller's thread pumps the session until what
+//! it waits for arrives or its deadline passes.
+
+use std::time::Instant;
+
+use zk_session::RequestId;
+
+use super::Client;
+use crate::error::{Error, Result};
+use crate::event::Completion;
+use crate::link::earliest;
+
+impl Client {
+    /// Pumps until the reply of `id` arrives (and takes it) or `deadline` passes
+    /// ([`Error::Timeout`]; the request stays outstanding).
+    pub(super) fn wait_until(
+        &mut self,
+        id: RequestId,
+        deadline: Option<Instant>,
+    ) -> Result<Completion> {
+        if !self.outstanding.contains(&id) {
+            return Err(Error::UnknownRequest(id));
+        }
+        let started = Instant::now();
+        self.pump_until(deadline, |c| c.replies.iter().any(|r| r.id == id));
+        match self.replies.iter().position(|r| r.id == id) {
+            Some(i) => {
+                self.outstanding.remove(&id);
+                Ok(self.replies.remove(i).expect("position is in range"))
+            }
+            None => Err(Error::Timeout(started.elapsed())),
+        }
+    }
+
+    /// Runs the session until `done` holds or `deadline` passes; returns whether `done`
+    /// held. Also returns (false) when nothing can happen any more (the session is
+    /// over and its connection closed).
+    pub(super) fn pump_until(
+        &mut self,
+        deadline: Option<Instant>,
+        done: impl Fn(&Client) -> bool,
+    ) -> bool {
+        loop {
+            self.service();
+            if done(self) {
+                return true;
+            }
+            let now = Instant::now();
+            if deadline.is_some_and(|d| d <= now) {
+                return false;
+            }
+            let wake = earliest(self.link.deadline(&self.session), deadline);
+            if self.link.conn_id().is_some() {
+                self.link.read_once(&mut self.session, wake);
+            } else if let Some(wake) = wake {
+                std::thread::sleep(wake.saturating_duration_since(now));
+            } else {
+                return false;
+            }
+        }
+    }
+
+    /// Runs due timers, carries out connection actions, writes what is queued and
+    /// drains the session's events, until the session has nothing more to do now.
+    pub(super) fn service(&mut self) {
+        loop {
+            let now = Instant::now();
+            self.session.handle_timeout(now);
+            let acted = self.link.act(&mut self.session, now);
+            self.drain_events();
+            if !acted {
+                return;
+            }
+        }
+    }
+
+    fn drain_events(&mut self) {
+        while let Some(event) = self.session.poll_event() {
+            match event {
+                zk_session::Event::Reply {
+                    id,
+                    result,
+                    registration,
+                } => {
+                    let reply = Completion::new(id, result, registration.as_ref());
+                    self.replies.push_back(reply);
+                }
+                // Kept as the session gave them, so the queue's bound and overflow
+                // marker work as the session's own do.
+                event => self.events.push(event),
+            }
+        }
+    }
+}

@@ -1,0 +1,375 @@
+//! The socket side of a session, shared by every driver: it carries out the session's
+//! transport actions (dial with a fresh DNS lookup and TCP_NODELAY, close, probe a host
+//! for read-write), reads straight into the session's receive buffer, writes its send
+//! buffer, and reports every lost connection with `handle_disconnected`. A driver adds
+//! only how it waits and what it hands to its caller.
+//!
+//! How the link may wait is fixed when it is made:
+//! * [`Link::blocking`]: dials and probes finish inside [`Link::act`] (bounded by the
+//!   session's connect timeout and 1 s per probe), [`Link::read_once`] waits up to a
+//!   deadline, writes wait at most until the session's next deadline. For a driver
+//!   that runs the session in its caller's thread (the blocking client).
+//! * [`Link::non_blocking`]: nothing blocks (except resolving a host name). Dials and
+//!   probes start in [`Link::act`] and go on in [`Link::finish_connect`] and
+//!   [`Link::advance_probe`]; [`Link::read_available`] and writes stop where the
+//!   socket would block. The driver waits until [`Link::stream`] is writable (while
+//!   [`Link::is_connecting`]) or readable, or [`Link::deadline`] passes. For any driver
+//!   that waits on readiness: the external driver, an IO thread over a poller, an
+//!   async task over the socket's fd.
+
+mod connect;
+mod probe;
+mod transfer;
+
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use zk_session::{ConnId, DisconnectCause, HostAddr, Session, SessionState, Transport};
+
+use connect::{Connect, Dial, dial};
+use probe::{Probe, probe_blocking};
+use transfer::{Received, read_into_session, write_send_buf};
+
+/// The session's connection and what goes on around it (see the module docs).
+#[derive(Debug)]
+pub(crate) struct Link {
+    /// Whether dials, probes, reads and writes may block.
+    blocking: bool,
+    /// The session's current connection, connecting or up.
+    connection: Option<Connection>,
+    /// A non-blocking read-write probe under way (a blocking one ends where it starts).
+    probe: Option<Probe>,
+    /// The last dial, close or IO problem, for errors that say why no server answered.
+    last_problem: Option<String>,
+}
+
+/// One connection of the session: the id the session gave it and its socket.
+#[derive(Debug)]
+struct Connection {
+    conn: ConnId,
+    socket: Socket,
+}
+
+#[derive(Debug)]
+enum Socket {
+    /// A non-blocking connect in progress.
+    Connecting(Dial),
+    Up(TcpStream),
+}
+
+impl Socket {
+    fn stream(&self) -> &TcpStream {
+        match self {
+            Socket::Connecting(dial) => &dial.stream,
+            Socket::Up(stream) => stream,
+        }
+    }
+}
+
+impl Link {
+    /// A link whose dials, probes, reads and writes may block (see the module docs).
+    pub(crate) fn blocking() -> Link {
+        Link::new(true)
+    }
+
+    /// A link that never blocks (see the module docs).
+    // Only the external driver, a unix one, waits on readiness so far.
+    #[cfg_attr(not(unix), allow(dead_code))]
+    pub(crate) fn non_blocking() -> Link {
+        Link::new(false)
+    }
+
+    fn new(blocking: bool) -> Link {
+        Link {
+            blocking,
+            connection: None,
+            probe: None,
+            last_problem: None,
+        }
+    }
+
+    /// The id of the current connection (connecting or up).
+    pub(crate) fn conn_id(&self) -> Option<ConnId> {
+        self.connection.as_ref().map(|c| c.conn)
+    }
+
+    /// The current connection's socket, the one to wait on.
+    pub(crate) fn stream(&self) -> Option<&TcpStream> {
+        self.connection.as_ref().map(|c| c.socket.stream())
+    }
+
+    /// Whether a connect is in progress (wait for the socket to be writable).
+    pub(crate) fn is_connecting(&self) -> bool {
+        matches!(
+            self.connection,
+            Some(Connection {
+                socket: Socket::Connecting(_),
+                ..
+            })
+        )
+    }
+
+    /// When the driver should call in even if no socket stirs: the session's next
+    /// deadline, or the next step of a non-blocking probe ([`Link::advance_probe`]).
+    pub(crate) fn deadline(&self, session: &Session) -> Option<Instant> {
+        earliest(
+            session.poll_timeout(),
+            self.probe.as_ref().map(|p| p.next_check),
+        )
+    }
+
+    /// The last dial, close or IO problem seen.
+    pub(crate) fn last_problem(&self) -> Option<&str> {
+        self.last_problem.as_deref()
+    }
+
+    /// Carries out the session's transport actions, then writes its send buffer;
+    /// returns whether anything happened that can give the session more to do (an
+    /// action, a lost connection). Run it until it returns false.
+    pub(crate) fn act(&mut self, session: &mut Session, now: Instant) -> bool {
+        let mut acted = false;
+        while let Some(transport) = session.poll_transport(now) {
+            acted = true;
+            self.carry_out(session, transport, now);
+        }
+        acted | self.write(session, now)
+    }
+
+    /// Drops the socket without telling the session, which is over or is being left
+    /// to expire.
+    pub(crate) fn release(&mut self) {
+        self.connection = None;
+        self.probe = None;
+    }
+
+    fn carry_out(&mut self, session: &mut Session, transport: Transport, now: Instant) {
+        match transport {
+            Transport::Connect {
+                conn,
+                host,
+                timeout,
+            } => {
+                self.connection = None;
+                if self.blocking {
+                    self.dial_blocking(session, conn, &host, timeout);
+                } else {
+                    self.start_dial(session, conn, &host, now);
+                }
+            }
+            Transport::Close { conn, reason } => {
+                if self.conn_id() == Some(conn) {
+                    self.connection = None;
+                }
+                self.last_problem = Some(reason.to_string());
+            }
+            Transport::ProbeReadWrite { host } if self.blocking => {
+                let read_write = probe_blocking(&host);
+                session.handle_probe_result(&host, read_write, Instant::now());
+            }
+            Transport::ProbeReadWrite { host } => self.start_probe(session, host, now),
+        }
+    }
+
+    /// Connects within `timeout` and tells the session how it went.
+    fn dial_blocking(
+        &mut self,
+        session: &mut Session,
+        conn: ConnId,
+        host: &HostAddr,
+        timeout: Duration,
+    ) {
+        match dial(host, timeout) {
+            Ok(stream) => {
+                self.connection = Some(Connection {
+                    conn,
+                    socket: Socket::Up(stream),
+                });
+                session.handle_connected(conn, Instant::now());
+            }
+            Err(e) => self.connect_failed(session, conn, host, &e, Instant::now()),
+        }
+    }
+
+    /// Starts connecting, or tells the session the host cannot be reached. The
+    /// session's connect timer bounds the dial; it sends Close when due.
+    fn start_dial(&mut self, session: &mut Session, conn: ConnId, host: &HostAddr, now: Instant) {
+        match Dial::start(host) {
+            Ok(dial) => {
+                self.connection = Some(Connection {
+                    conn,
+                    socket: Socket::Connecting(dial),
+                });
+                self.finish_connect(session, now);
+            }
+            Err(e) => self.connect_failed(session, conn, host, &e, now),
+        }
+    }
+
+    /// Checks a non-blocking connect in progress: done, failed (after every address), or
+    /// still going.
+    pub(crate) fn finish_connect(&mut self, session: &mut Session, now: Instant) {
+        match self.connection.take() {
+            Some(Connection {
+                conn,
+                socket: Socket::Connecting(mut dial),
+            }) => match dial.poll() {
+                Connect::InProgress => {
+                    self.connection = Some(Connection {
+                        conn,
+                        socket: Socket::Connecting(dial),
+                    });
+                }
+                Connect::Done => {
+                    self.connection = Some(Connection {
+                        conn,
+                        socket: Socket::Up(dial.stream),
+                    });
+                    session.handle_connected(conn, now);
+                }
+                Connect::Failed(e) => self.connect_failed(session, conn, &dial.host, &e, now),
+            },
+            up_or_none => self.connection = up_or_none,
+        }
+    }
+
+    /// Tells the session a dial failed, keeping why for [`Link::last_problem`].
+    fn connect_failed(
+        &mut self,
+        session: &mut Session,
+        conn: ConnId,
+        host: &HostAddr,
+        e: &std::io::Error,
+        now: Instant,
+    ) {
+        self.last_problem = Some(format!("{}:{}: {e}", host.host, host.port));
+        session.handle_disconnected(conn, DisconnectCause::ConnectFailed, now);
+    }
+
+    /// Starts asking `host` whether it serves read-write. A probe still under way gives
+    /// way to it (its host counts as not read-write).
+    fn start_probe(&mut self, session: &mut Session, host: HostAddr, now: Instant) {
+        if let Some(old) = self.probe.take() {
+            session.handle_probe_result(&old.host, false, now);
+        }
+        match Probe::start(host.clone(), now) {
+            Some(probe) => self.probe = Some(probe),
+            None => session.handle_probe_result(&host, false, now),
+        }
+    }
+
+    /// Carries a non-blocking probe on, and reports its answer once there is one (or
+    /// its time is up). A session no longer read-only has no use for it.
+    pub(crate) fn advance_probe(&mut self, session: &mut Session, now: Instant) {
+        if session.state() != SessionState::ConnectedReadOnly {
+            self.probe = None;
+            return;
+        }
+        let Some(probe) = self.probe.as_mut() else {
+            return;
+        };
+        if let Some(read_write) = probe.advance(now) {
+            let host = probe.host.clone();
+            self.probe = None;
+            session.handle_probe_result(&host, read_write, now);
+        }
+    }
+
+    /// One read, waiting until `wake` at the latest (not at all once it has passed),
+    /// for a blocking link.
+    pub(crate) fn read_once(&mut self, session: &mut Session, wake: Option<Instant>) {
+        let Some(Connection {
+            conn,
+            socket: Socket::Up(stream),
+        }) = self.connection.as_mut()
+        else {
+            return;
+        };
+        let conn = *conn;
+        let timeout = wake.map(|w| w.saturating_duration_since(Instant::now()));
+        let poll = timeout.is_some_and(|t| t.is_zero());
+        if poll {
+            // Poll without blocking: the shortest timeout std allows.
+            if stream.set_nonblocking(true).is_err() {
+                return;
+            }
+        } else if stream.set_read_timeout(timeout).is_err() {
+            return;
+        }
+        let received = read_into_session(session, conn, stream, true, Instant::now);
+        if poll {
+            let _ = stream.set_nonblocking(false);
+        }
+        // Interrupted, or nothing: the caller's loop reads again with a fresh deadline.
+        if let Received::Lost(cause, why) = received {
+            self.lost(session, cause, why, Instant::now());
+        }
+    }
+
+    /// Reads until the socket would block, for a non-blocking link.
+    pub(crate) fn read_available(&mut self, session: &mut Session, now: Instant) {
+        while let Some(Connection {
+            conn,
+            socket: Socket::Up(stream),
+        }) = self.connection.as_mut()
+        {
+            match read_into_session(session, *conn, stream, false, || now) {
+                Received::Bytes | Received::Interrupted => {}
+                Received::Nothing => return,
+                Received::Lost(cause, why) => return self.lost(session, cause, why, now),
+            }
+        }
+    }
+
+    /// Writes the session's send buffer: a blocking link waits at most until the
+    /// session's next deadline, a non-blocking one stops where the socket would block.
+    /// Returns whether the connection was lost.
+    pub(crate) fn write(&mut self, session: &mut Session, now: Instant) -> bool {
+        let Some(Connection {
+            conn,
+            socket: Socket::Up(stream),
+        }) = self.connection.as_mut()
+        else {
+            return false;
+        };
+        let written = if self.blocking {
+            write_send_buf(session, *conn, stream, |session, stream| {
+                // A write blocks at most until the session's next deadline.
+                let left = session.poll_timeout().map_or(Duration::from_secs(1), |d| {
+                    d.saturating_duration_since(Instant::now())
+                });
+                !left.is_zero() && stream.set_write_timeout(Some(left)).is_ok()
+            })
+        } else {
+            write_send_buf(session, *conn, stream, |_, _| true)
+        };
+        match written {
+            Ok(()) => false,
+            Err(e) => {
+                let now = if self.blocking { Instant::now() } else { now };
+                self.lost(
+                    session,
+                    DisconnectCause::Io,
+                    format!("write failed: {e}"),
+                    now,
+                );
+                true
+            }
+        }
+    }
+
+    /// Drops the current connection and tells the session.
+    fn lost(&mut self, session: &mut Session, cause: DisconnectCause, why: String, now: Instant) {
+        if let Some(connection) = self.connection.take() {
+            self.last_problem = Some(why);
+            session.handle_disconnected(connection.conn, cause, now);
+        }
+    }
+}
+
+/// The earlier of two optional deadlines (`None`: no deadline).
+pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
