@@ -101,7 +101,7 @@ pub enum SubmitError {
     )]
     AmbiguousVersion,
     /// An empty ACL list (the server would answer INVALIDACL).
-    #[error("ACL list is empty: pass at least one entry, e.g. zk_proto::Acl::open_unsafe()")]
+    #[error("ACL list is empty: pass at least one entry, e.g. zk_session::Acl::open_unsafe()")]
     EmptyAcl,
     /// A read sub-op in multi, or a write sub-op in multiRead.
     #[error(
