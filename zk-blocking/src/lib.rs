@@ -72,6 +72,8 @@
 //! # Ok::<(), zk_blocking::Error>(())
 //! ```
 
+#[macro_use]
+mod typed_ops;
 mod client;
 mod create;
 mod error;
