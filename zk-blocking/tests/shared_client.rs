@@ -3,7 +3,7 @@
 
 #![cfg(unix)]
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use zk_blocking::{
     CreateMode, Error, Event, EventType, Options, Request, Response, SharedClient, Version,
