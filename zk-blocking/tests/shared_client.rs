@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use zk_blocking::{
-    CreateMode, Error, Event, EventType, Options, Request, Response, SharedClient, Version,
+    CreateMode, Error, Event, EventType, KeeperState, Options, Request, Response, SharedClient,
+    Version,
 };
 
 fn connect(session_timeout: Duration) -> SharedClient {
@@ -111,4 +112,21 @@ fn an_empty_transaction_is_answered_without_the_server() {
         .wait()
         .unwrap();
     assert_eq!(done.result, Ok(Response::Multi(Vec::new())));
+}
+
+#[test]
+fn the_event_channel_ends_with_the_final_state_then_the_error() {
+    let zk = connect(Duration::from_secs(10));
+    let events = zk.events();
+    zk.close();
+    let mut last = None;
+    let end = loop {
+        match events.recv() {
+            Ok(e) => last = Some(e),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(last, Some(Event::Session(KeeperState::Closed)));
+    assert_eq!(end, Error::Closed);
+    assert_eq!(events.try_recv(), Err(Error::Closed), "and stays ended");
 }

@@ -14,36 +14,49 @@ use crate::event::Completion;
 /// Where the reply of one request lands.
 #[derive(Debug, Default)]
 pub(super) struct ReplySlot {
-    reply: Mutex<Option<Completion>>,
+    state: Mutex<SlotState>,
     filled: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct SlotState {
+    reply: Option<Completion>,
+    /// Its caller is blocked on `filled` (else filling needs no wake-up call).
+    waiting: bool,
 }
 
 impl ReplySlot {
     pub(super) fn fill(&self, reply: Completion) {
-        *lock(&self.reply) = Some(reply);
-        self.filled.notify_one();
+        let mut state = lock(&self.state);
+        state.reply = Some(reply);
+        if state.waiting {
+            self.filled.notify_one();
+        }
     }
 
     pub(super) fn take(&self) -> Option<Completion> {
-        lock(&self.reply).take()
+        lock(&self.state).reply.take()
     }
 
     /// Waits until the reply is in or `deadline` passes (`None`: no deadline).
     fn wait_until(&self, deadline: Option<Instant>) -> Option<Completion> {
-        let mut reply = lock(&self.reply);
+        let mut state = lock(&self.state);
         loop {
-            if let Some(done) = reply.take() {
+            if let Some(done) = state.reply.take() {
+                state.waiting = false;
                 return Some(done);
             }
-            reply = match deadline {
-                None => self.filled.wait(reply).unwrap_or_else(|e| e.into_inner()),
+            state.waiting = true;
+            state = match deadline {
+                None => self.filled.wait(state).unwrap_or_else(|e| e.into_inner()),
                 Some(at) => {
                     let left = at.saturating_duration_since(Instant::now());
                     if left.is_zero() {
+                        state.waiting = false;
                         return None;
                     }
                     self.filled
-                        .wait_timeout(reply, left)
+                        .wait_timeout(state, left)
                         .unwrap_or_else(|e| e.into_inner())
                         .0
                 }
