@@ -1,0 +1,355 @@
+//! Leader election on the [`SharedClient`] (the C client's mt model): the same recipe
+//! as `leader_election.rs` (ephemeral sequential nodes, each candidate watching only its
+//! predecessor), but the leader does its job — here several session timeouts of work
+//! without a single ZooKeeper call — while the client's IO thread keeps the session, and
+//! so the leadership, alive. With the blocking `Client` nobody would answer the pings
+//! during the job: the server would expire the session and hand leadership to the next
+//! candidate while the first still believed it led.
+//!
+//! ```sh
+//! cargo run -p zk-blocking --example leader_election_shared                    # starts a local server
+//! cargo run -p zk-blocking --example leader_election_shared -- 127.0.0.1:2181  # your server
+//! ```
+//!
+//! Three candidates on 2 s sessions; each leader takes over its predecessor's result,
+//! works 6 s (3 session timeouts) on it, writes it back with the same session, and
+//! resigns; the next one takes over. Followers
+//! wait in [`SharedClient::wait_watch`], which needs no pumping either. An event thread
+//! ([`SharedClient::on_event`]) flags a lost session, so a leader would stop its job
+//! when its leadership ends.
+
+use std::collections::VecDeque;
+use std::error::Error as StdError;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use zk_blocking::{CreateMode, Error, Event, KeeperState, Options, SharedClient, Version};
+
+/// One candidate: a session (its IO thread keeps it alive) and its election node.
+pub struct Candidate {
+    client: SharedClient,
+    dir: String,
+    node: String,
+    name: String,
+    /// Set by the event thread when the session is over: leadership is gone with it.
+    lost: Arc<AtomicBool>,
+}
+
+/// What one leadership term achieved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    /// The leader's name.
+    pub name: String,
+    /// How long the leader worked without any ZooKeeper call.
+    pub worked: Duration,
+    /// The session timeout the server granted.
+    pub session_timeout: Duration,
+    /// After the job: same session, its election node still there and still its own.
+    pub still_leader: bool,
+    /// The job's result, as written to `<dir>/result`.
+    pub result: u64,
+}
+
+impl Candidate {
+    /// Connects and enters the election under `dir` with `name` as the node's data.
+    pub fn volunteer(
+        connect_string: &str,
+        options: Options,
+        dir: &str,
+        name: &str,
+    ) -> Result<Candidate, Error> {
+        let client = SharedClient::connect(connect_string, options)?;
+        let lost = Arc::new(AtomicBool::new(false));
+        let flag = lost.clone();
+        // Runs on the client's event thread, never on its IO thread.
+        client.on_event(move |event| {
+            if let Event::Session(KeeperState::Expired | KeeperState::AuthFailed) = event {
+                flag.store(true, Ordering::SeqCst);
+            }
+        })?;
+        match client.create(dir, "", CreateMode::Persistent) {
+            Ok(_) | Err(Error::NodeExists) => {}
+            Err(e) => return Err(e),
+        }
+        let node = client.create(
+            &format!("{dir}/n-"),
+            name.to_string(),
+            CreateMode::EphemeralSequential,
+        )?;
+        Ok(Candidate {
+            client,
+            dir: dir.to_string(),
+            node,
+            name: name.to_string(),
+            lost,
+        })
+    }
+
+    /// Waits until this candidate leads, or `stop` is set (then returns false). While
+    /// it waits it watches its predecessor only; the waiting keeps nothing alive, the IO
+    /// thread does.
+    pub fn wait_for_leadership(&self, stop: &dyn Fn() -> bool) -> Result<bool, Error> {
+        let mine = self.node.rsplit('/').next().unwrap_or_default().to_string();
+        loop {
+            // Reads are safe to repeat: on ConnectionLoss, ask again.
+            let mut children = match self.client.get_children(&self.dir) {
+                Err(Error::ConnectionLoss) => continue,
+                other => other?,
+            };
+            children.sort();
+            let index = children
+                .iter()
+                .position(|c| *c == mine)
+                .ok_or(Error::NoNode)?;
+            if index == 0 {
+                return Ok(true);
+            }
+            let predecessor = format!("{}/{}", self.dir, children[index - 1]);
+            let (stat, watch) = match self.client.exists_watch(&predecessor) {
+                Err(Error::ConnectionLoss) => continue,
+                other => other?,
+            };
+            if stat.is_none() {
+                continue;
+            }
+            // The watch fired (or its events were dropped for the memory bound: look
+            // again either way); the short timeout is only to notice `stop`.
+            while self
+                .client
+                .wait_watch(watch, Duration::from_millis(200))?
+                .is_none()
+            {
+                if stop() {
+                    return Ok(false);
+                }
+            }
+        }
+    }
+
+    /// The leader's job: it reads where the previous leader left off (`<dir>/result`),
+    /// computes for `work` in slices with no ZooKeeper call at all (stopping early if
+    /// the session, and so the leadership, is lost), checks that it still leads and
+    /// writes its result back.
+    pub fn lead(&self, work: Duration) -> Result<Term, Error> {
+        let session = self.client.session_id();
+        // Take over where the previous leader stopped.
+        let result_node = format!("{}/result", self.dir);
+        let mut result = match self.client.get_data(&result_node) {
+            Ok((data, _)) => String::from_utf8_lossy(&data).parse().unwrap_or(0),
+            Err(Error::NoNode) => 0,
+            Err(e) => return Err(e),
+        };
+        let started = Instant::now();
+        while started.elapsed() < work {
+            if self.lost.load(Ordering::SeqCst) {
+                return Err(Error::SessionExpired);
+            }
+            result = crunch(result);
+            thread::sleep(Duration::from_millis(20)); // leave the CPU to others
+        }
+        let worked = started.elapsed();
+        let still_leader = self.client.session_id() == session
+            && self
+                .client
+                .exists(&self.node)?
+                .is_some_and(|stat| stat.ephemeral_owner == session);
+        match self
+            .client
+            .create(&result_node, result.to_string(), CreateMode::Persistent)
+        {
+            Err(Error::NodeExists) => self
+                .client
+                .set_data(&result_node, result.to_string(), Version::Any)
+                .map(drop)?,
+            other => other.map(drop)?,
+        }
+        Ok(Term {
+            name: self.name.clone(),
+            worked,
+            session_timeout: self.client.negotiated_timeout().unwrap_or_default(),
+            still_leader,
+            result,
+        })
+    }
+
+    /// The candidate's session id.
+    pub fn session_id(&self) -> i64 {
+        self.client.session_id()
+    }
+
+    /// Steps down: closing the session deletes the election node at once, which wakes
+    /// the next candidate.
+    pub fn resign(self) {
+        self.client.close();
+    }
+}
+
+/// A slice of "work": some arithmetic the compiler cannot skip.
+fn crunch(mut x: u64) -> u64 {
+    for i in 0..20_000u64 {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(i | 1);
+    }
+    x
+}
+
+/// What a candidate thread tells the demo.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Report {
+    /// The candidate has volunteered (its session id).
+    Volunteered(String, i64),
+    /// The candidate leads now.
+    Leading(String),
+    /// The candidate finished its term and resigned.
+    Resigned(Term),
+    /// The candidate failed.
+    Failed(String, String),
+}
+
+/// Starts a candidate in its own thread: volunteer, wait, lead for `work`, resign.
+pub fn spawn_candidate(
+    connect_string: &str,
+    options: Options,
+    dir: &str,
+    name: &str,
+    work: Duration,
+    stop: Arc<AtomicBool>,
+    reports: Sender<Report>,
+) -> JoinHandle<()> {
+    let (cs, dir, name) = (
+        connect_string.to_string(),
+        dir.to_string(),
+        name.to_string(),
+    );
+    thread::spawn(move || {
+        let run = || -> Result<(), Error> {
+            let me = Candidate::volunteer(&cs, options, &dir, &name)?;
+            let _ = reports.send(Report::Volunteered(name.clone(), me.session_id()));
+            if me.wait_for_leadership(&|| stop.load(Ordering::SeqCst))? {
+                let _ = reports.send(Report::Leading(name.clone()));
+                let term = me.lead(work)?;
+                me.resign();
+                let _ = reports.send(Report::Resigned(term));
+            }
+            Ok(())
+        };
+        if let Err(e) = run() {
+            let _ = reports.send(Report::Failed(name.clone(), e.to_string()));
+        }
+    })
+}
+
+/// Runs `candidates` candidates on `connect_string` with `session_timeout` sessions;
+/// each leads in turn, works `work` without a ZooKeeper call, and resigns. Returns the
+/// terms in order.
+pub fn run(
+    connect_string: &str,
+    candidates: usize,
+    session_timeout: Duration,
+    work: Duration,
+) -> Result<Vec<Term>, Box<dyn StdError>> {
+    let dir = format!("/election-shared-{}", std::process::id());
+    let options = Options::default().session_timeout(session_timeout);
+    let (tx, rx) = mpsc::channel();
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut threads = Vec::new();
+    let outcome = (|| -> Result<Vec<Term>, Box<dyn StdError>> {
+        // Reports that come before the one waited for (the first leader starts while
+        // the others volunteer) wait here.
+        let mut backlog = VecDeque::new();
+        let next = |backlog: &mut VecDeque<Report>, timeout: Duration| match backlog.pop_front() {
+            Some(report) => Ok(report),
+            None => rx
+                .recv_timeout(timeout)
+                .map_err(|_| format!("no report within {timeout:?}")),
+        };
+        for i in 1..=candidates {
+            let name = format!("candidate-{i}");
+            threads.push(spawn_candidate(
+                connect_string,
+                options.clone(),
+                &dir,
+                &name,
+                work,
+                stop.clone(),
+                tx.clone(),
+            ));
+            // One at a time, so that the candidates lead in the order they came.
+            loop {
+                match rx.recv_timeout(Duration::from_secs(20)) {
+                    Ok(Report::Volunteered(n, id)) => {
+                        println!("{n} volunteered (session {id:#x})");
+                        break;
+                    }
+                    Ok(other) => backlog.push_back(other),
+                    Err(_) => return Err("a candidate did not volunteer within 20 s".into()),
+                }
+            }
+        }
+        let mut terms = Vec::new();
+        let mut leading: Option<String> = None;
+        while terms.len() < candidates {
+            match next(&mut backlog, work + Duration::from_secs(20))? {
+                Report::Leading(n) => {
+                    if let Some(other) = &leading {
+                        return Err(format!("{n} leads while {other} still does").into());
+                    }
+                    println!("{n} leads: working {work:?} without a ZooKeeper call");
+                    leading = Some(n);
+                }
+                Report::Resigned(term) => {
+                    println!(
+                        "{} worked {:.1} s on a {:.1} s session; still the leader: {}; \
+                         result {:#x}; resigned",
+                        term.name,
+                        term.worked.as_secs_f64(),
+                        term.session_timeout.as_secs_f64(),
+                        term.still_leader,
+                        term.result
+                    );
+                    leading = None;
+                    terms.push(term);
+                }
+                Report::Failed(n, e) => return Err(format!("{n} failed: {e}").into()),
+                other => return Err(format!("unexpected {other:?}").into()),
+            }
+        }
+        Ok(terms)
+    })();
+    stop.store(true, Ordering::SeqCst);
+    for t in threads {
+        let _ = t.join();
+    }
+    // Tidy up (the election nodes went with their sessions).
+    if let Ok(zk) = SharedClient::connect(connect_string, Options::default()) {
+        let _ = zk.delete(&format!("{dir}/result"), Version::Any);
+        let _ = zk.delete(&dir, Version::Any);
+        zk.close();
+    }
+    outcome
+}
+
+/// A local standalone server with a short tick (so that 2 s sessions are allowed).
+pub fn local_server() -> Result<zk_tests::ZkServer, Box<dyn StdError>> {
+    let options = zk_tests::ServerOptions::default().tick_time(Duration::from_millis(500));
+    Ok(zk_tests::ZkServer::start_standalone(&options)?)
+}
+
+#[allow(dead_code)] // The test suite includes this file and calls `run`.
+fn main() -> Result<(), Box<dyn StdError>> {
+    let (connect_string, _server) = match std::env::args().nth(1) {
+        Some(cs) => (cs, None),
+        None => {
+            println!("starting a local ZooKeeper server...");
+            let server = local_server()?;
+            (server.connect_string(), Some(server))
+        }
+    };
+    let session_timeout = Duration::from_secs(2);
+    let terms = run(&connect_string, 3, session_timeout, session_timeout * 3)?;
+    let names: Vec<&str> = terms.iter().map(|t| t.name.as_str()).collect();
+    println!("leadership went {}", names.join(" -> "));
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! The shared-client examples (leader election and lock doing work without pumping,
+//! eight threads on one client), run against real servers.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+#[path = "../examples/leader_election_shared.rs"]
+mod leader_election_shared;
+
+#[path = "../examples/lock_shared.rs"]
+mod lock_shared;
+
+#[path = "../examples/shared_threads.rs"]
+mod shared_threads;
+
+/// A server with a 500 ms tick, so that 2 s sessions are granted as asked (the shared
+/// standalone's 2 s tick would raise them to 4 s).
+fn short_tick_server() -> &'static zk_tests::ZkServer {
+    static SERVER: OnceLock<zk_tests::ZkServer> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        lock_shared::local_server()
+            .unwrap_or_else(|e| panic!("starting a short-tick ZooKeeper: {e}"))
+    })
+}
+
+const SESSION: Duration = Duration::from_secs(2);
+
+#[test]
+fn leaders_work_several_session_timeouts_without_a_call_and_keep_leadership() {
+    let work = SESSION * 2;
+    let terms =
+        leader_election_shared::run(&short_tick_server().connect_string(), 3, SESSION, work)
+            .unwrap();
+    let names: Vec<&str> = terms.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["candidate-1", "candidate-2", "candidate-3"]);
+    for term in &terms {
+        assert_eq!(term.session_timeout, SESSION, "{term:?}");
+        assert!(term.worked >= work, "{term:?}");
+        assert!(term.still_leader, "{term:?}");
+    }
+    // Each leader went on from its predecessor's result.
+    assert!(terms.windows(2).all(|w| w[0].result != w[1].result));
+}
+
+#[test]
+fn the_lock_holder_works_three_session_timeouts_and_keeps_the_lock() {
+    let outcome = lock_shared::run(
+        &short_tick_server().connect_string(),
+        3,
+        4,
+        SESSION,
+        SESSION * 3,
+    )
+    .unwrap();
+    assert_eq!(outcome.counter, 12);
+    assert_eq!(outcome.session_timeout, SESSION);
+    assert!(outcome.longest_hold >= SESSION * 3, "{outcome:?}");
+}
+
+#[test]
+fn eight_threads_share_one_client() {
+    let rounds = 50;
+    let summary =
+        shared_threads::run(&zk_tests::shared_standalone().connect_string(), 8, rounds).unwrap();
+    assert_eq!(
+        summary,
+        shared_threads::Summary {
+            // per thread: the directory, 3 per round, the listing, the directory's delete
+            calls: 8 * (3 * rounds + 3),
+            // per thread: every node read once in a batch, and deleted
+            pipelined: 8 * 2 * rounds,
+            watches_fired: 8 * rounds,
+            events_seen: 8 * rounds,
+            same_session: true,
+        }
+    );
+}
