@@ -43,7 +43,39 @@ fn number(line: &Json, field: &str) -> f64 {
 
 #[test]
 fn every_workload_prints_a_complete_line() {
-    let output = zkbench(&[]);
+    every_workload(&[], "zk-rs-blocking", None);
+}
+
+#[test]
+fn the_shared_client_prints_the_same_lines() {
+    every_workload(&[("ZKB_CLIENT_KIND", "shared")], "zk-rs-shared", None);
+}
+
+#[test]
+fn the_shared_client_splits_the_window_over_threads() {
+    every_workload(
+        &[("ZKB_CLIENT_KIND", "shared"), ("ZKB_SHARED_THREADS", "3")],
+        "zk-rs-shared",
+        Some(3.0),
+    );
+}
+
+#[test]
+fn the_blocking_kind_can_be_named() {
+    let output = zkbench(&[
+        ("ZKB_CLIENT_KIND", "blocking"),
+        ("ZKB_WORKLOADS", "sync_get"),
+    ]);
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let line = Json::parse(stdout.trim()).unwrap();
+    assert_eq!(line.get("client").str(), "zk-rs-blocking");
+}
+
+/// Runs every workload with `extra_env`; checks each line's fields, the label, and
+/// (`threads`) the thread count the pipelined workloads report.
+fn every_workload(extra_env: &[(&str, &str)], client: &str, threads: Option<f64>) {
+    let output = zkbench(extra_env);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "zkbench failed: {stderr}");
     let stdout = String::from_utf8(output.stdout).unwrap();
@@ -71,19 +103,23 @@ fn every_workload_prints_a_complete_line() {
         "server_cpu_s",
         "errors",
     ];
-    let extras: [&[&str]; 5] = [
-        &[],
-        &["outstanding"],
-        &["outstanding", "create_s", "delete_s"],
-        &["value_bytes", "mb_per_s"],
-        &["events", "set_data_s", "watch_set_s", "outstanding"],
+    let split: &[&str] = if threads.is_some() { &["threads"] } else { &[] };
+    let extras: [Vec<&str>; 5] = [
+        vec![],
+        [&["outstanding"][..], split].concat(),
+        [&["outstanding", "create_s", "delete_s"][..], split].concat(),
+        vec!["value_bytes", "mb_per_s"],
+        vec!["events", "set_data_s", "watch_set_s", "outstanding"],
     ];
     let expected_ops = [40.0, 400.0, 120.0, 3.0, 50.0];
     for ((line, extra), ops) in lines.iter().zip(extras).zip(expected_ops) {
-        let mut keys: Vec<&str> = common.iter().chain(extra).copied().collect();
+        let mut keys: Vec<&str> = common.iter().chain(&extra).copied().collect();
         keys.sort_unstable();
         assert_eq!(line.keys(), keys, "{line:?}");
-        assert_eq!(line.get("client").str(), "zk-rs-blocking");
+        assert_eq!(line.get("client").str(), client);
+        if let Some(threads) = threads.filter(|_| extra.contains(&"threads")) {
+            assert_eq!(number(line, "threads"), threads, "{line:?}");
+        }
         assert_eq!(number(line, "ops"), ops);
         assert_eq!(number(line, "errors"), 0.0, "{line:?}");
         let seconds = number(line, "seconds");
@@ -143,10 +179,24 @@ fn bad_settings_exit_2() {
         ("ZKB_SYNC_N", "many"),
         ("ZKB_WORKLOADS", "sync_get,teleport"),
         ("ZKB_OUTSTANDING", "0"),
+        ("ZKB_CLIENT_KIND", "async"),
+        ("ZKB_SHARED_THREADS", "2"), // the blocking client has no threads to share
     ] {
         let output = zkbench(&[(name, value)]);
         assert_eq!(output.status.code(), Some(2), "{name}={value}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.starts_with("zkbench: "), "{stderr}");
+    }
+    for threads in ["0", "17"] {
+        // 17: more threads than the window (ZKB_OUTSTANDING=16) has room for
+        let output = zkbench(&[
+            ("ZKB_CLIENT_KIND", "shared"),
+            ("ZKB_SHARED_THREADS", threads),
+        ]);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "ZKB_SHARED_THREADS={threads}"
+        );
     }
 }

@@ -1,14 +1,47 @@
 //! The harness's `ZKB_*` environment variables, with the same defaults as every peer
-//! in /work/shared/bench.
+//! in /work/shared/bench, plus two of our own: `ZKB_CLIENT_KIND` (`blocking` or
+//! `shared`) and `ZKB_SHARED_THREADS` (threads sharing the pipelined window, shared
+//! client only).
 
 use std::str::FromStr;
 
 pub const ALL_WORKLOADS: &str =
     "sync_get,pipelined_get,pipelined_create_delete,large_get,watch_storm";
-const DEFAULT_CLIENT: &str = "zk-rs-blocking";
+
+/// Which client runs the workloads (`ZKB_CLIENT_KIND`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `blocking` (the default): [`zk_blocking::Client`], the st model.
+    Blocking,
+    /// `shared`: [`zk_blocking::SharedClient`], the mt model.
+    Shared,
+}
+
+impl FromStr for Kind {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Kind, ()> {
+        match text {
+            "blocking" => Ok(Kind::Blocking),
+            "shared" => Ok(Kind::Shared),
+            _ => Err(()),
+        }
+    }
+}
+
+impl Kind {
+    /// The default `client` label of the JSON lines.
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Blocking => "zk-rs-blocking",
+            Kind::Shared => "zk-rs-shared",
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Config {
+    pub kind: Kind,
     pub client: String,
     pub hosts: String,
     pub workloads: Vec<String>,
@@ -19,6 +52,8 @@ pub struct Config {
     pub large_size: usize,
     pub watch_n: usize,
     pub outstanding: usize,
+    /// Threads sharing the pipelined workloads' window (shared client only).
+    pub threads: usize,
     pub warmup: bool,
     pub server_pid: Option<u32>,
 }
@@ -37,8 +72,12 @@ fn var<T: FromStr>(name: &str, default: T) -> Result<T, String> {
 
 impl Config {
     pub fn from_env() -> Result<Config, String> {
+        let kind = var::<String>("ZKB_CLIENT_KIND", "blocking".into())?
+            .parse()
+            .map_err(|()| "ZKB_CLIENT_KIND must be blocking or shared".to_string())?;
         let config = Config {
-            client: var("ZKB_CLIENT", DEFAULT_CLIENT.to_string())?,
+            kind,
+            client: var("ZKB_CLIENT", Kind::label(kind).to_string())?,
             hosts: var("ZKB_HOSTS", "127.0.0.1:2281".to_string())?,
             workloads: var("ZKB_WORKLOADS", ALL_WORKLOADS.to_string())?
                 .split(',')
@@ -52,6 +91,7 @@ impl Config {
             large_size: var("ZKB_LARGE_SIZE", 1_000_000)?,
             watch_n: var("ZKB_WATCH_N", 5_000)?,
             outstanding: var("ZKB_OUTSTANDING", 1000)?,
+            threads: var("ZKB_SHARED_THREADS", 1)?,
             warmup: var::<i64>("ZKB_WARMUP", 1)? != 0,
             server_pid: std::env::var("ZKB_SERVER_PID")
                 .ok()
@@ -59,6 +99,12 @@ impl Config {
         };
         if config.outstanding == 0 {
             return Err("ZKB_OUTSTANDING must be at least 1".into());
+        }
+        if config.threads == 0 || config.threads > config.outstanding {
+            return Err("ZKB_SHARED_THREADS must be between 1 and ZKB_OUTSTANDING".into());
+        }
+        if config.threads > 1 && config.kind != Kind::Shared {
+            return Err("ZKB_SHARED_THREADS needs ZKB_CLIENT_KIND=shared".into());
         }
         if let Some(unknown) = config
             .workloads

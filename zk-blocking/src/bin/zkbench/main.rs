@@ -1,25 +1,24 @@
-//! `zkbench`: the peer benchmark of /work/shared/bench for this project's blocking
-//! client. Same `ZKB_*` variables, workloads, fixtures and JSON lines as the peers, so
-//! `run-all` can run it as `ours`.
+//! `zkbench`: the peer benchmark of /work/shared/bench for this project's clients. Same
+//! `ZKB_*` variables, workloads, fixtures and JSON lines as the peers, so `run-all` can
+//! run it as `ours`. `ZKB_CLIENT_KIND` picks the client: `blocking` (the default,
+//! [`zk_blocking::Client`], labelled `zk-rs-blocking`) or `shared`
+//! ([`zk_blocking::SharedClient`], labelled `zk-rs-shared`; its pipelined workloads use
+//! `submit` + `PendingReply::wait`, split over `ZKB_SHARED_THREADS` threads, default 1).
 
+mod client;
 mod config;
 mod measure;
 mod pipeline;
 mod workloads;
 
 use std::process::ExitCode;
-use std::time::Duration;
 
-use zk_blocking::{Client, CreateMode, DEFAULT_MAX_FRAME_SIZE, Error, Options};
+use zk_blocking::{Bytes, CreateMode, Error};
 
+use crate::client::Zk;
 use crate::config::{Config, warm_up_size};
 use crate::measure::Report;
 use crate::workloads::{DATA_NODE, LARGE_NODE, ROOT, ensure_node, payload};
-
-/// As the C peer: 30 s sessions.
-const SESSION_TIMEOUT: Duration = Duration::from_secs(30);
-/// Room for the reply header and Stat around the large value.
-const FRAME_OVERHEAD: usize = 4096;
 
 fn main() -> ExitCode {
     let config = match Config::from_env() {
@@ -38,21 +37,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn connect(config: &Config) -> Result<Client, Error> {
-    let frame_limit = DEFAULT_MAX_FRAME_SIZE.max(config.large_size + FRAME_OVERHEAD);
-    let options = Options::new()
-        .session_timeout(SESSION_TIMEOUT)
-        .max_frame_size(frame_limit);
-    Client::connect(&config.hosts, options)
-}
-
 fn print(report: Report<'_>, config: &Config) {
     println!("{}", report.json_line(config));
 }
 
 fn run(config: &Config) -> Result<(), Error> {
-    let mut zk = connect(config)?;
-    match zk.create(ROOT, Vec::new(), CreateMode::Persistent) {
+    let mut zk = Zk::connect(config)?;
+    match zk.create(ROOT, Bytes::new(), CreateMode::Persistent) {
         Ok(_) | Err(Error::NodeExists) => {}
         Err(e) => return Err(e),
     }
@@ -95,7 +86,7 @@ fn run(config: &Config) -> Result<(), Error> {
         );
     }
     if config.wants("watch_storm") {
-        let mut b = connect(config)?;
+        let mut b = Zk::connect(config)?;
         if warm {
             let n = warm_up_size(config.watch_n, 500);
             zk = workloads::watch_storm(zk, &mut b, config, n)?.0;

@@ -5,11 +5,12 @@ use std::thread;
 use std::time::{Duration, Instant};
 use zk_blocking::Version;
 
-use zk_blocking::{Bytes, Client, CreateMode, Error, Event, EventType, Request, zk_proto};
+use zk_blocking::{Bytes, CreateMode, Error, Event, EventType, Request, zk_proto};
 
+use crate::client::Zk;
 use crate::config::Config;
 use crate::measure::{Meter, Report};
-use crate::pipeline::Pipeline;
+use crate::pipeline::{Pipeline, run_split};
 
 pub const ROOT: &str = "/bench";
 pub const DATA_NODE: &str = "/bench/data";
@@ -29,9 +30,9 @@ pub fn payload(size: usize) -> Bytes {
 }
 
 /// Creates `path` with `data`, or overwrites the data if it exists.
-pub fn ensure_node(zk: &mut Client, path: &str, data: Bytes) -> Result<(), Error> {
+pub fn ensure_node(zk: &mut Zk, path: &str, data: Bytes) -> Result<(), Error> {
     match zk.create(path, data.clone(), CreateMode::Persistent) {
-        Err(Error::NodeExists) => zk.set_data(path, data, Version::Any).map(drop),
+        Err(Error::NodeExists) => zk.set_data(path, data).map(drop),
         other => other.map(drop),
     }
 }
@@ -49,7 +50,7 @@ fn nanos_since(start: Instant) -> u64 {
 
 /// One blocking get at a time, each timed; a reply of the wrong size is an error.
 fn one_at_a_time<'a>(
-    zk: &mut Client,
+    zk: &mut Zk,
     config: &Config,
     workload: &'a str,
     path: &str,
@@ -92,11 +93,11 @@ fn one_at_a_time<'a>(
     })
 }
 
-pub fn sync_get<'a>(zk: &mut Client, config: &Config, n: usize) -> Outcome<'a> {
+pub fn sync_get<'a>(zk: &mut Zk, config: &Config, n: usize) -> Outcome<'a> {
     one_at_a_time(zk, config, "sync_get", DATA_NODE, n, DATA_SIZE)
 }
 
-pub fn large_get<'a>(zk: &mut Client, config: &Config, n: usize) -> Outcome<'a> {
+pub fn large_get<'a>(zk: &mut Zk, config: &Config, n: usize) -> Outcome<'a> {
     let mut report = one_at_a_time(zk, config, "large_get", LARGE_NODE, n, config.large_size)?;
     let megabytes = (n * config.large_size) as f64 / 1e6;
     report.extra = vec![
@@ -109,20 +110,28 @@ pub fn large_get<'a>(zk: &mut Client, config: &Config, n: usize) -> Outcome<'a> 
     Ok(report)
 }
 
-pub fn pipelined_get<'a>(zk: &mut Client, config: &Config, n: usize) -> Outcome<'a> {
-    let meter = Meter::start(config);
-    let mut pipeline = Pipeline::new(zk, config.outstanding);
-    for _ in 0..n {
-        pipeline.submit(get_request(DATA_NODE))?;
+/// The pipelined workloads' extra fields: the window, and the threads sharing it when
+/// more than one.
+fn window_fields(config: &Config) -> Vec<(&'static str, String)> {
+    let mut extra = vec![("outstanding", config.outstanding.to_string())];
+    if config.threads > 1 {
+        extra.push(("threads", config.threads.to_string()));
     }
-    pipeline.drain()?;
+    extra
+}
+
+pub fn pipelined_get<'a>(zk: &mut Zk, config: &Config, n: usize) -> Outcome<'a> {
+    let meter = Meter::start(config);
+    let errors = run_split(zk, config.outstanding, config.threads, n, |_| {
+        get_request(DATA_NODE)
+    })?;
     Ok(Report {
         workload: "pipelined_get",
         ops: n,
         measured: meter.stop(),
         latencies: None,
-        errors: pipeline.errors,
-        extra: vec![("outstanding", config.outstanding.to_string())],
+        errors,
+        extra: window_fields(config),
     })
 }
 
@@ -141,45 +150,45 @@ fn create_request(path: String, data: Bytes) -> Request {
     }
 }
 
-pub fn pipelined_create_delete<'a>(zk: &mut Client, config: &Config, n: usize) -> Outcome<'a> {
+pub fn pipelined_create_delete<'a>(zk: &mut Zk, config: &Config, n: usize) -> Outcome<'a> {
     let data = payload(DATA_SIZE);
+    let (cap, threads) = (config.outstanding, config.threads);
     let meter = Meter::start(config);
-    let mut pipeline = Pipeline::new(zk, config.outstanding);
-    for i in 0..n {
-        pipeline.submit(create_request(numbered("n", i), data.clone()))?;
-    }
-    pipeline.drain()?;
+    let mut errors = run_split(zk, cap, threads, n, |i| {
+        create_request(numbered("n", i), data.clone())
+    })?;
     let creates_done = Instant::now();
-    for i in 0..n {
-        pipeline.submit(Request::delete(numbered("n", i), Version::Any))?;
-    }
-    pipeline.drain()?;
+    errors += run_split(zk, cap, threads, n, |i| {
+        Request::delete(numbered("n", i), Version::Any)
+    })?;
     let measured = meter.stop();
     let create_s = creates_done.duration_since(meter.started()).as_secs_f64();
+    let mut extra = window_fields(config);
+    extra.extend([
+        ("create_s", format!("{create_s:.6}")),
+        ("delete_s", format!("{:.6}", measured.seconds - create_s)),
+    ]);
     Ok(Report {
         workload: "pipelined_create_delete",
         ops: 2 * n,
-        extra: vec![
-            ("outstanding", config.outstanding.to_string()),
-            ("create_s", format!("{create_s:.6}")),
-            ("delete_s", format!("{:.6}", measured.seconds - create_s)),
-        ],
+        extra,
         measured,
         latencies: None,
-        errors: pipeline.errors,
+        errors,
     })
 }
 
 /// What session A's thread saw.
 struct Watcher {
-    client: Client,
+    client: Zk,
     changes: usize,
     last_change: Option<Instant>,
 }
 
 /// Session A counts NodeDataChanged events in its own thread (the blocking client
-/// has no background thread, so someone must read A's socket while B writes).
-fn count_changes(mut a: Client, target: usize) -> Watcher {
+/// has no background thread, so someone must read A's socket while B writes; the
+/// shared client's IO thread reads it, and this thread takes A's event channel).
+fn count_changes(mut a: Zk, target: usize) -> Watcher {
     let deadline = Instant::now() + EVENT_TIMEOUT;
     let (mut changes, mut last_change) = (0, None);
     while changes < target {
@@ -208,11 +217,11 @@ fn count_changes(mut a: Client, target: usize) -> Watcher {
 /// B creates the nodes, A watches them, B changes them all (timed until A has seen
 /// every change), B deletes them. Returns A for the next pass.
 pub fn watch_storm<'a>(
-    a: Client,
-    b: &mut Client,
+    a: Zk,
+    b: &mut Zk,
     config: &Config,
     n: usize,
-) -> Result<(Client, Report<'a>), Error> {
+) -> Result<(Zk, Report<'a>), Error> {
     let mut a = a;
     let short = payload(10);
     let data = Bytes::from(vec![b'w'; DATA_SIZE]);
