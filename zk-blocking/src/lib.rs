@@ -1,14 +1,14 @@
 //! Drivers that give the sans-IO session ([`zk_session`]) a socket and a clock. The
 //! session makes every protocol decision; this crate owns the sockets, name
-//! resolution, the clock and the waiting, in three pieces:
+//! resolution, the clock and the waiting, in four pieces (see [Which driver to
+//! pick](#which-driver-to-pick)):
 //!
 //! * the link (the private `link` module), shared by every driver: it carries out the
 //!   session's transport actions (dial, resolving the host afresh each time, bounded
 //!   by the session's connect timeout, TCP_NODELAY on; close; ask a host whether it
 //!   serves read-write), reads straight into the session's receive buffer, writes its
 //!   send buffer, and reports every lost connection. A driver adds only how it waits
-//!   and what it hands out; the next ones (a thread-backed client, an async one) are
-//!   meant to reuse it.
+//!   and what it hands out; the next one (an async client) is meant to reuse it.
 //! * [`Client`]: a blocking client in the C client's single-threaded model. The
 //!   caller's thread runs the session: every call writes its request and then reads
 //!   and processes input until its reply arrives, waiting in a socket read bounded by
@@ -18,6 +18,14 @@
 //!   do). One method per ZooKeeper operation with typed results; watching variants
 //!   return a [`WatchHandle`]; [`Client::submit`] / [`Client::wait`] pipeline without
 //!   threads. Events come from [`Client::next_event`] as [`Event`]s.
+//! * [`SharedClient`]: the C client's multi-threaded model (Unix only). A background IO
+//!   thread owns the socket and keeps the session alive whether or not anyone calls;
+//!   the client is `Clone + Send + Sync`, every operation of [`Client`] takes `&self`,
+//!   requests of all threads go out pipelined in the one session, and each caller
+//!   blocks only on its own reply ([`SharedClient::submit`] / [`PendingReply::wait`] to
+//!   pipeline). Events come from a channel ([`SharedClient::events`]), per watch
+//!   ([`SharedClient::wait_watch`]) or as callbacks on one event thread
+//!   ([`SharedClient::on_event`]).
 //! * [`ExternalDriver`]: a non-blocking handle for an event loop you own (poll, epoll,
 //!   mio, tokio's `AsyncFd`): it says which fd, which readiness and which deadline it
 //!   needs ([`ExternalDriver::interest`]) and does the work in
@@ -25,9 +33,10 @@
 //!   `zookeeper_process`. Replies and events come from [`ExternalDriver::poll_event`]
 //!   as [`ExternalEvent`]s: a [`Completion`] or an [`Event`].
 //!
-//! Both run the session's run loop, which is written once, in the "The run loop"
-//! section of [`zk_session`'s crate docs](zk_session#the-run-loop). Both take
-//! [`Options`] by value; node data is anything [`IntoData`] (borrowed `&str`, `&[u8]`,
+//! [`Client`] and [`ExternalDriver`] run the session's run loop, which is written once,
+//! in the "The run loop" section of [`zk_session`'s crate docs](zk_session#the-run-loop);
+//! [`SharedClient`]'s IO thread runs an [`ExternalDriver`]. All take [`Options`] by
+//! value; node data is anything [`IntoData`] (borrowed `&str`, `&[u8]`,
 //! `&String`, `&Vec<u8>`, or owned `String`, `Vec<u8>`, [`Bytes`]), conditional writes
 //! take a [`Version`], and a TTL is a `Duration` ([`CreateOptions::ttl`]).
 //!
@@ -43,12 +52,21 @@
 //! that timed out), as Java does. Unread events are bounded by
 //! [`Options::max_queued_events`].
 //!
+//! # Which driver to pick
+//!
+//! | driver | runs the session | idle session kept alive | pick it when |
+//! |---|---|---|---|
+//! | [`Client`] (st model) | the calling thread, in each call | only while a call pumps ([`Client::next_event`]) | one thread calls ZooKeeper all the time (scripts, tools); no threads of its own |
+//! | [`SharedClient`] (mt model) | a background IO thread; calls from any thread (`&self`) | yes, without calls | many threads share a session, or locks, leadership or ephemerals are held while the program does other work |
+//! | [`ExternalDriver`] | your event loop (poll, epoll, mio, tokio's `AsyncFd`) | while your loop serves its fd and deadline | you own an event loop and want no extra threads |
+//!
 //! # What it does not do
 //!
 //! No SASL or TLS. Name resolution uses the system resolver, which blocks; the
 //! external driver is fully non-blocking only with IP addresses in the connect string.
-//! No background thread, so no callbacks: events are pulled with
-//! [`Client::next_event`] or [`ExternalDriver::poll_event`]. No retries: a call that
+//! Only [`SharedClient`] has threads (and so callbacks, [`SharedClient::on_event`]); the
+//! others hand out events when pulled ([`Client::next_event`],
+//! [`ExternalDriver::poll_event`]). No retries: a call that
 //! fails with [`Error::ConnectionLoss`] may or may not have been applied, and
 //! deciding whether to retry is the program's business.
 //!
@@ -69,6 +87,26 @@
 //!     }
 //! }
 //! zk.close();
+//! # Ok::<(), zk_blocking::Error>(())
+//! ```
+//!
+//! The same on a [`SharedClient`], with the work in another thread: no loop is needed
+//! to keep the session alive.
+//!
+//! ```no_run
+//! # #[cfg(unix)] {
+//! use std::time::Duration;
+//! use zk_blocking::{CreateMode, Options, SharedClient};
+//!
+//! let zk = SharedClient::connect("127.0.0.1:2181/app", Options::new())?;
+//! zk.create("/config", "v1", CreateMode::Persistent)?;
+//! let (_data, _stat, watch) = zk.get_data_watch("/config")?;
+//! let reader = zk.clone(); // the same client and session
+//! let worker = std::thread::spawn(move || reader.get_data("/config"));
+//! let changed = zk.wait_watch(watch, Duration::from_secs(60))?; // nothing to pump
+//! println!("changed: {changed:?}; read: {:?}", worker.join().unwrap()?.0);
+//! zk.close();
+//! # }
 //! # Ok::<(), zk_blocking::Error>(())
 //! ```
 

@@ -25,7 +25,7 @@ fn ticks_per_second() -> f64 {
     })
 }
 
-/// user + sys CPU seconds of a process from /proc/<pid>/stat.
+/// user + sys CPU seconds of a process from `/proc/<pid>/stat`.
 fn cpu_seconds(proc_dir: &str) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{proc_dir}/stat")).ok()?;
     // The command name may hold spaces; the fields after its `)` are fixed.
