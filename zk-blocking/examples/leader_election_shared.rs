@@ -202,7 +202,7 @@ pub enum Report {
     Volunteered(String, i64),
     /// The candidate leads now.
     Leading(String),
-    /// The candidate finished its term and resigned.
+    /// The candidate finished its term and resigns (its node goes after this report).
     Resigned(Term),
     /// The candidate failed.
     Failed(String, String),
@@ -230,8 +230,10 @@ pub fn spawn_candidate(
             if me.wait_for_leadership(&|| stop.load(Ordering::SeqCst))? {
                 let _ = reports.send(Report::Leading(name.clone()));
                 let term = me.lead(work)?;
-                me.resign();
+                // Reported before the node goes, so that the next leader's report
+                // comes after this one.
                 let _ = reports.send(Report::Resigned(term));
+                me.resign();
             }
             Ok(())
         };
