@@ -161,6 +161,10 @@ pub enum Error {
     /// The options or connect string are unusable.
     #[error("bad configuration: {0}")]
     Config(#[from] ConfigError),
+    /// The operating system refused what a client needs to run (a thread, a poller);
+    /// usually a process limit on threads or open files.
+    #[error("the system refused to {0}; check the process's limits on threads and open files")]
+    System(String),
     /// `wait` was given an id this client is not waiting for.
     #[error(
         "request {0} is not outstanding: it was never submitted here, or its reply was already taken"

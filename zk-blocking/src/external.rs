@@ -146,6 +146,23 @@ impl ExternalDriver {
         self.process(false, false, now);
     }
 
+    /// Gives up on the request `id`: no reply will come for it and it leaves no watch
+    /// (see [`Session::abandon`]). Returns whether it was outstanding.
+    pub fn abandon(&mut self, id: RequestId) -> bool {
+        self.session.abandon(id)
+    }
+
+    /// The session's next event as it gives it (for drivers built on this one).
+    pub(crate) fn poll_session_event(&mut self) -> Option<zk_session::Event> {
+        self.session.poll_event()
+    }
+
+    /// The last dial, close or IO problem seen, for errors that say why no server
+    /// answered.
+    pub(crate) fn last_problem(&self) -> Option<&str> {
+        self.link.last_problem()
+    }
+
     /// The next reply, watch event or state change, in wire order.
     pub fn poll_event(&mut self) -> Option<ExternalEvent> {
         self.session.poll_event().map(ExternalEvent::from_session)

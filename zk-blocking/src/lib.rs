@@ -83,6 +83,8 @@ mod external;
 mod link;
 mod multi;
 mod options;
+#[cfg(unix)]
+mod shared;
 mod watch;
 
 pub use client::Client;
@@ -93,6 +95,8 @@ pub use event::{Completion, Event, ExternalEvent};
 pub use external::{ExternalDriver, Interest};
 pub use multi::{OpResult, ReadBatch, ReadResult, Transaction};
 pub use options::Options;
+#[cfg(unix)]
+pub use shared::{Events, PendingReply, SharedClient};
 pub use watch::{WatchHandle, WatchedEvent};
 
 pub use bytes::Bytes;

@@ -1,0 +1,83 @@
+//! The state behind the shared client's lock: the session with its socket (an
+//! [`ExternalDriver`]), the callers waiting for replies, and what the IO thread is
+//! waiting for. Any thread holding the lock may move the session on; the IO thread
+//! does whenever its socket, a deadline or a wake-up says so.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use zk_session::{ConnId, RequestId};
+
+use super::events::{EventChannel, Mailboxes};
+use super::reply::ReplySlot;
+use crate::event::{Completion, Event, ExternalEvent};
+use crate::external::ExternalDriver;
+
+/// What the IO thread waits for while it does not hold the lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct Waiting {
+    /// The connection whose socket it watches.
+    pub(super) conn: Option<ConnId>,
+    /// When it wakes at the latest.
+    pub(super) deadline: Option<Instant>,
+}
+
+#[derive(Debug)]
+pub(super) struct Core {
+    /// The session and its non-blocking socket.
+    pub(super) driver: ExternalDriver,
+    /// Callers waiting for replies, by request.
+    pub(super) slots: HashMap<RequestId, Arc<ReplySlot>>,
+    /// What the IO thread waits for now.
+    pub(super) waiting: Waiting,
+    /// The last clone is gone: the IO thread ends once the session is over.
+    pub(super) stopping: bool,
+}
+
+impl Core {
+    /// Hands every event the session has to whoever waits for it: replies to their
+    /// callers (the watch a reply made gets its mailbox first), watch and state events
+    /// to the channel and the mailboxes of the watches they fired.
+    pub(super) fn dispatch(&mut self, channel: &EventChannel, mailboxes: &Mailboxes) {
+        while let Some(event) = self.driver.poll_session_event() {
+            if let zk_session::Event::Reply {
+                id,
+                result,
+                registration,
+            } = event
+            {
+                let reply = Completion::new(id, result, registration.as_ref());
+                if let Some(watch) = reply.watch {
+                    mailboxes.open(watch);
+                }
+                if let Some(slot) = self.slots.remove(&id) {
+                    slot.fill(reply);
+                }
+                continue;
+            }
+            if let ExternalEvent::Event(copy @ Event::Watch(_)) =
+                ExternalEvent::from_session(event.clone())
+            {
+                mailboxes.deliver(&copy);
+            }
+            channel.push(event);
+        }
+        let state = self.driver.state();
+        if state.is_terminal() {
+            channel.end(state);
+            mailboxes.end(state);
+        }
+    }
+
+    /// Whether the IO thread must look again now: the connection changed or a
+    /// deadline came closer than the one it sleeps until.
+    pub(super) fn io_must_wake(&self) -> bool {
+        let deadline_closer = match (self.driver.deadline(), self.waiting.deadline) {
+            (Some(now), Some(then)) => now < then,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        self.driver.conn_id() != self.waiting.conn || deadline_closer
+    }
+}

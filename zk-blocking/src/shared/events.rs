@@ -1,0 +1,298 @@
+//! Where the IO thread leaves watch and session events for the application: the
+//! client's one event channel, and a mailbox per watch for `wait_watch`.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use zk_proto::EventType;
+use zk_session::{EventQueue, RequestId, SessionState};
+
+use super::sync::lock;
+use crate::error::{Error, Result};
+use crate::event::{Event, ExternalEvent};
+use crate::watch::WatchHandle;
+
+/// Mailboxes of ended watches still holding events nobody took; beyond this many the
+/// oldest are dropped (a program that never calls `wait_watch` stays bounded).
+const ENDED_MAILBOXES_KEPT: usize = 4096;
+
+/// The event channel: watch notifications and state changes in wire order, bounded
+/// like the blocking client's queue (one `Overflow` in place of what did not fit).
+#[derive(Debug)]
+pub(super) struct EventChannel {
+    state: Mutex<ChannelState>,
+    ready: Condvar,
+}
+
+#[derive(Debug)]
+struct ChannelState {
+    queue: EventQueue,
+    /// The terminal state, once the session is over.
+    ended: Option<SessionState>,
+}
+
+impl EventChannel {
+    pub(super) fn new(max_queued_events: usize) -> EventChannel {
+        EventChannel {
+            state: Mutex::new(ChannelState {
+                queue: EventQueue::new(max_queued_events),
+                ended: None,
+            }),
+            ready: Condvar::new(),
+        }
+    }
+
+    pub(super) fn push(&self, event: zk_session::Event) {
+        lock(&self.state).queue.push(event);
+        self.ready.notify_one();
+    }
+
+    /// The session is over: receivers get what is queued, then its error.
+    pub(super) fn end(&self, state: SessionState) {
+        lock(&self.state).ended = Some(state);
+        self.ready.notify_all();
+    }
+
+    fn next(state: &mut ChannelState) -> Option<Result<Event>> {
+        match state.queue.pop().map(ExternalEvent::from_session) {
+            Some(ExternalEvent::Event(e)) => Some(Ok(e)),
+            Some(ExternalEvent::Reply(c)) => {
+                unreachable!("replies go to their callers, never to the channel: {c:?}")
+            }
+            None => state.ended.map(|s| Err(Error::for_state(s))),
+        }
+    }
+
+    fn recv_until(&self, deadline: Option<Instant>) -> Result<Option<Event>> {
+        let mut state = lock(&self.state);
+        loop {
+            if let Some(next) = EventChannel::next(&mut state) {
+                return next.map(Some);
+            }
+            state = match wait(&self.ready, state, deadline) {
+                Some(state) => state,
+                None => return Ok(None),
+            };
+        }
+    }
+}
+
+/// Waits on `cv` until notified or `deadline` (`None`: no deadline); `None` once the
+/// deadline has passed.
+fn wait<'a, T>(
+    cv: &Condvar,
+    guard: MutexGuard<'a, T>,
+    deadline: Option<Instant>,
+) -> Option<MutexGuard<'a, T>> {
+    match deadline {
+        None => Some(cv.wait(guard).unwrap_or_else(|e| e.into_inner())),
+        Some(at) => {
+            let left = at.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            Some(
+                cv.wait_timeout(guard, left)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0,
+            )
+        }
+    }
+}
+
+/// A receiver of a [`crate::SharedClient`]'s events: watch notifications (and removals)
+/// and session state changes, in wire order. Every receiver and every clone of the
+/// client share one channel; each event is taken by one receiver. Unread events are
+/// bounded by [`crate::Options::max_queued_events`]: past it, one [`Event::Overflow`]
+/// stands for the rest (watch removals and the final state change still queue).
+#[derive(Debug, Clone)]
+pub struct Events {
+    channel: Arc<EventChannel>,
+}
+
+impl Events {
+    pub(super) fn new(channel: Arc<EventChannel>) -> Events {
+        Events { channel }
+    }
+
+    /// The next event, waiting as long as it takes. Once the session is over and its
+    /// last events were taken (the final `Event::Session` first), fails with the
+    /// session's error ([`Error::Closed`], [`Error::SessionExpired`],
+    /// [`Error::AuthFailed`]).
+    pub fn recv(&self) -> Result<Event> {
+        self.channel
+            .recv_until(None)
+            .map(|e| e.expect("no deadline"))
+    }
+
+    /// The next event, waiting at most `timeout`; `Ok(None)` if none came.
+    pub fn recv_timeout(&self, timeout: Duration) -> Result<Option<Event>> {
+        self.channel.recv_until(Instant::now().checked_add(timeout))
+    }
+
+    /// The next event if one is queued, without waiting.
+    pub fn try_recv(&self) -> Result<Option<Event>> {
+        EventChannel::next(&mut lock(&self.channel.state)).transpose()
+    }
+
+    /// Events queued and not taken yet.
+    pub fn len(&self) -> usize {
+        lock(&self.channel.state).queue.len()
+    }
+
+    /// Whether no event is queued.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The events of one watch, for [`crate::SharedClient::wait_watch`].
+#[derive(Debug)]
+struct Mailbox {
+    events: VecDeque<Event>,
+    /// Events not kept for lack of room.
+    missed: u64,
+    /// The registration may still fire.
+    live: bool,
+}
+
+/// A mailbox per watch: copies of the events that fired it, within one budget.
+#[derive(Debug)]
+pub(super) struct Mailboxes {
+    state: Mutex<MailboxState>,
+    ready: Condvar,
+}
+
+#[derive(Debug)]
+struct MailboxState {
+    boxes: HashMap<RequestId, Mailbox>,
+    /// Ended watches whose mailboxes still hold events, oldest first.
+    ended: VecDeque<RequestId>,
+    /// Events held in all mailboxes.
+    held: usize,
+    /// Most events held in all mailboxes together.
+    budget: usize,
+    session_ended: Option<SessionState>,
+}
+
+impl Mailboxes {
+    pub(super) fn new(budget: usize) -> Mailboxes {
+        Mailboxes {
+            state: Mutex::new(MailboxState {
+                boxes: HashMap::new(),
+                ended: VecDeque::new(),
+                held: 0,
+                budget,
+                session_ended: None,
+            }),
+            ready: Condvar::new(),
+        }
+    }
+
+    /// A watch was registered: its events are kept from now on.
+    pub(super) fn open(&self, handle: WatchHandle) {
+        lock(&self.state).boxes.insert(
+            handle.id(),
+            Mailbox {
+                events: VecDeque::new(),
+                missed: 0,
+                live: true,
+            },
+        );
+    }
+
+    /// Keeps a copy of a watch event for every watch it fired.
+    pub(super) fn deliver(&self, event: &Event) {
+        let Event::Watch(watched) = event else {
+            return;
+        };
+        let removal = matches!(
+            watched.event_type,
+            EventType::DataWatchRemoved
+                | EventType::ChildWatchRemoved
+                | EventType::PersistentWatchRemoved
+        );
+        let mut state = lock(&self.state);
+        let state = &mut *state;
+        for handle in &watched.watches {
+            let Some(mailbox) = state.boxes.get_mut(&handle.id()) else {
+                continue;
+            };
+            if state.held < state.budget {
+                mailbox.events.push_back(event.clone());
+                state.held += 1;
+            } else {
+                mailbox.missed += 1;
+            }
+            if removal || handle.kind().is_one_shot() {
+                mailbox.live = false;
+                state.ended.push_back(handle.id());
+            }
+        }
+        while state.ended.len() > ENDED_MAILBOXES_KEPT {
+            if let Some(id) = state.ended.pop_front() {
+                if let Some(gone) = state.boxes.remove(&id) {
+                    state.held -= gone.events.len();
+                }
+            }
+        }
+        self.ready.notify_all();
+    }
+
+    /// The session is over: every watch ended.
+    pub(super) fn end(&self, session: SessionState) {
+        let mut state = lock(&self.state);
+        state.session_ended = Some(session);
+        state
+            .boxes
+            .retain(|_, b| !b.events.is_empty() || b.missed > 0);
+        for mailbox in state.boxes.values_mut() {
+            mailbox.live = false;
+        }
+        self.ready.notify_all();
+    }
+
+    /// The next event of `handle`'s watch, waiting until `deadline`.
+    pub(super) fn wait(
+        &self,
+        handle: WatchHandle,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Event>> {
+        let mut state = lock(&self.state);
+        loop {
+            let s = &mut *state;
+            let Some(mailbox) = s.boxes.get_mut(&handle.id()) else {
+                return Err(match s.session_ended {
+                    Some(end) => Error::for_state(end),
+                    None => Error::NoWatcher {
+                        path: format!("<watch {}>", handle.id()),
+                    },
+                });
+            };
+            let next = if mailbox.missed > 0 {
+                let dropped = std::mem::take(&mut mailbox.missed);
+                Some(Event::Overflow {
+                    dropped,
+                    watches: vec![handle],
+                })
+            } else {
+                mailbox.events.pop_front().inspect(|_| s.held -= 1)
+            };
+            let finished = !mailbox.live && mailbox.events.is_empty() && mailbox.missed == 0;
+            if finished {
+                s.boxes.remove(&handle.id());
+            }
+            if let Some(event) = next {
+                return Ok(Some(event));
+            }
+            if finished {
+                continue;
+            }
+            state = match wait(&self.ready, state, deadline) {
+                Some(state) => state,
+                None => return Ok(None),
+            };
+        }
+    }
+}

@@ -1,0 +1,414 @@
+//! The shared client: many threads, one session kept alive by a background IO thread
+//! (the C client's "multi-threaded" model, Java's send thread). The protocol stays in
+//! the session; this adds threads and locks, nothing else.
+//!
+//! Pieces: [`core`] (the session with its socket and the callers' reply slots, behind
+//! one lock), [`io_thread`] (waits on the socket, the session's deadlines and wake-ups,
+//! and moves the session on), [`reply`] (one caller's wait), [`events`] (the event
+//! channel and per-watch mailboxes), `ops` (the typed operations).
+
+mod core;
+mod events;
+mod io_thread;
+mod ops;
+mod reply;
+mod sync;
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use mio::{Poll, Waker};
+use zk_session::{Request, RequestId, SessionCredentials, SessionState};
+
+use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::external::ExternalDriver;
+use crate::options::Options;
+use crate::watch::WatchHandle;
+
+use self::core::{Core, Waiting};
+pub use events::Events;
+use events::{EventChannel, Mailboxes};
+pub use reply::PendingReply;
+use reply::ReplySlot;
+use sync::lock;
+
+/// Extra time `close` gives the session beyond its own close timeout.
+const CLOSE_SLACK: Duration = Duration::from_millis(500);
+
+/// A ZooKeeper client that many threads share (the C client's "multi-threaded" model):
+/// a background IO thread keeps the session alive (pings, reconnects, watch and
+/// credential replay) whether or not anyone calls, and every thread's requests go out
+/// pipelined in the one session.
+///
+/// `Clone` is cheap (all clones are the same client) and the client is `Send + Sync`:
+/// hand a clone to each thread, or share a reference. Each call blocks only its own
+/// thread, until its reply, [`Options::call_timeout`] (then [`Error::Timeout`], and
+/// the request is given up), or the end of the session. A request is written from the
+/// calling thread at once when the socket takes it, else by the IO thread as soon as
+/// the socket can; the IO thread also wakes at once when a call needs it sooner (a
+/// reconnect, a nearer deadline). It never runs user code.
+///
+/// Events: watch notifications and session state changes go, in wire order, to one
+/// channel ([`SharedClient::events`], or callbacks on one event thread with
+/// [`SharedClient::on_event`]); [`SharedClient::wait_watch`] waits for the events of
+/// one watch. Memory of events nobody takes is bounded: the channel by
+/// [`Options::max_queued_events`] (then one [`Event::Overflow`] for the rest), the
+/// per-watch copies by the same number in all, plus at most 4,096 ended watches'
+/// mailboxes.
+///
+/// Life cycle: [`SharedClient::close`] from any thread closes the session (bounded by
+/// the close timeout); after `Closed`, `Expired` or `AuthFailed` every call fails at once
+/// with that error. Dropping the last clone closes the session and joins the threads.
+///
+/// Unix only (it waits on the socket with `mio`), like [`crate::ExternalDriver`].
+#[derive(Debug, Clone)]
+pub struct SharedClient {
+    owner: Arc<Owner>,
+}
+
+/// Held by every clone; its drop (the last clone's) ends the client.
+#[derive(Debug)]
+struct Owner {
+    shared: Arc<Shared>,
+    io_thread: Mutex<Option<JoinHandle<()>>>,
+    event_thread: Mutex<Option<JoinHandle<()>>>,
+    call_timeout: Option<Duration>,
+    close_timeout: Duration,
+    connect_string: String,
+}
+
+/// What the clones and the IO thread share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    core: Mutex<Core>,
+    /// Signalled after every turn of the IO thread (state changes).
+    state_changed: Condvar,
+    /// Interrupts the IO thread's wait.
+    waker: Waker,
+    channel: Arc<EventChannel>,
+    mailboxes: Mailboxes,
+}
+
+impl Shared {
+    /// Gives up on `id` after its caller's timeout: no reply will be handed out and
+    /// no watch stays registered by it.
+    pub(crate) fn give_up(&self, id: RequestId) {
+        let mut core = lock(&self.core);
+        core.slots.remove(&id);
+        core.driver.abandon(id);
+    }
+
+    /// Wakes the IO thread if what it waits for is out of date.
+    fn wake_io_if_needed(&self, core: &Core) {
+        if core.io_must_wake() {
+            // A failed wake leaves the IO thread to its own deadline.
+            let _ = self.waker.wake();
+        }
+    }
+}
+
+impl SharedClient {
+    // ----- life cycle ---------------------------------------------------------------
+
+    /// Connects to `connect_string` (`host:port,host:port[/chroot]`) and returns once
+    /// the session is established, with the same errors as [`crate::Client::connect`]:
+    /// [`Error::NoHosts`], [`Error::SessionExpired`], [`Error::AuthFailed`],
+    /// [`Error::Config`].
+    pub fn connect(connect_string: &str, options: Options) -> Result<SharedClient> {
+        let connect_deadline = options.connect_deadline();
+        let confirm_auth = options.has_auth();
+        let client = SharedClient::start(connect_string, options)?;
+        client.wait_until_connected(connect_deadline)?;
+        if confirm_auth {
+            client.confirm_auth()?;
+        }
+        Ok(client)
+    }
+
+    /// Starts the IO thread, which dials at once, and returns without waiting for a
+    /// server. Requests submitted meanwhile go out once connected. Fails only on
+    /// unusable options (or if the OS refuses a poller or a thread).
+    pub fn start(connect_string: &str, options: Options) -> Result<SharedClient> {
+        let call_timeout = options.call_timeout;
+        let close_timeout = options.session.close_timeout;
+        let budget = options.session.max_queued_events;
+        let driver = ExternalDriver::new(connect_string, options)?;
+        let poll = Poll::new().map_err(|e| Error::System(format!("create a poller ({e})")))?;
+        let waker = Waker::new(poll.registry(), io_thread::WAKE)
+            .map_err(|e| Error::System(format!("create a waker ({e})")))?;
+        let shared = Arc::new(Shared {
+            core: Mutex::new(Core {
+                driver,
+                slots: HashMap::new(),
+                waiting: Waiting::default(),
+                stopping: false,
+            }),
+            state_changed: Condvar::new(),
+            waker,
+            channel: Arc::new(EventChannel::new(budget)),
+            mailboxes: Mailboxes::new(budget),
+        });
+        let io_shared = shared.clone();
+        let io_thread = std::thread::Builder::new()
+            .name("zk-io".into())
+            .spawn(move || io_thread::run(io_shared, poll))
+            .map_err(|e| Error::System(format!("start the IO thread ({e})")))?;
+        Ok(SharedClient {
+            owner: Arc::new(Owner {
+                shared,
+                io_thread: Mutex::new(Some(io_thread)),
+                event_thread: Mutex::new(None),
+                call_timeout,
+                close_timeout,
+                connect_string: connect_string.to_string(),
+            }),
+        })
+    }
+
+    /// Waits until the session is connected (read-write or read-only), at most
+    /// `timeout`. Fails with [`Error::NoHosts`] (naming the last problem seen) when
+    /// time runs out, or with the session's error when it ended.
+    pub fn wait_until_connected(&self, timeout: Duration) -> Result<()> {
+        let started = Instant::now();
+        let state = self.wait_for_state(started.checked_add(timeout), |s| {
+            s != SessionState::Connecting
+        });
+        match state {
+            SessionState::Connected | SessionState::ConnectedReadOnly => Ok(()),
+            SessionState::Connecting => Err(Error::NoHosts {
+                hosts: self.owner.connect_string.clone(),
+                waited: started.elapsed(),
+                detail: lock(&self.shared().core)
+                    .driver
+                    .last_problem()
+                    .unwrap_or("no answer")
+                    .to_string(),
+            }),
+            state => Err(Error::for_state(state)),
+        }
+    }
+
+    /// Closes the session, from any thread: requests not yet written fail with
+    /// [`Error::Closed`], closeSession is sent, and the call returns when the server
+    /// confirms or the close timeout passes (calls still waiting then fail with
+    /// [`Error::Closed`]). The server deletes the session's ephemeral nodes at once.
+    /// Does nothing if the session is already over.
+    pub fn close(&self) {
+        self.owner.close();
+    }
+
+    // ----- getters ------------------------------------------------------------------
+
+    /// The session's state.
+    pub fn state(&self) -> SessionState {
+        self.with_driver(|d| d.state())
+    }
+
+    /// The session id and password, to resume the session elsewhere
+    /// ([`Options::resume`]).
+    pub fn credentials(&self) -> Option<SessionCredentials> {
+        self.with_driver(|d| d.credentials())
+    }
+
+    /// The session id (0 before the first handshake).
+    pub fn session_id(&self) -> i64 {
+        self.credentials().map_or(0, |c| c.session_id)
+    }
+
+    /// The session timeout the server granted.
+    pub fn negotiated_timeout(&self) -> Option<Duration> {
+        self.with_driver(|d| d.session().negotiated_timeout())
+    }
+
+    /// The highest zxid seen in a reply.
+    pub fn last_zxid(&self) -> i64 {
+        self.with_driver(|d| d.session().last_zxid())
+    }
+
+    /// Requests submitted and not answered yet (by all threads).
+    pub fn outstanding(&self) -> usize {
+        self.with_driver(|d| d.session().outstanding())
+    }
+
+    // ----- pipelining ---------------------------------------------------------------
+
+    /// Queues a request without waiting for its reply: it is written at once when the
+    /// socket takes it. Validation happens here (an invalid path, an empty ACL or an
+    /// oversized request fail at once, nothing sent); after the session ended, its
+    /// error.
+    pub fn submit(&self, request: Request) -> Result<PendingReply> {
+        let shared = self.shared();
+        let mut core = lock(&shared.core);
+        let state = core.driver.state();
+        if state.is_terminal() || state == SessionState::Closing {
+            return Err(Error::for_state(state));
+        }
+        let id = core.driver.submit(request)?;
+        let slot = Arc::new(ReplySlot::default());
+        core.slots.insert(id, slot.clone());
+        // A request answered locally (an empty multi) is answered by now.
+        core.dispatch(&shared.channel, &shared.mailboxes);
+        shared.wake_io_if_needed(&core);
+        drop(core);
+        Ok(PendingReply::new(
+            id,
+            slot,
+            shared.clone(),
+            self.owner.call_timeout,
+        ))
+    }
+
+    // ----- events -------------------------------------------------------------------
+
+    /// A receiver of this client's events (see [`Events`]).
+    pub fn events(&self) -> Events {
+        Events::new(self.shared().channel.clone())
+    }
+
+    /// Waits at most `timeout` for the next event of one watch (a copy: the event
+    /// also goes to the channel): `Ok(Some(Event::Watch(..)))` when it fired or was
+    /// removed, `Ok(Some(Event::Overflow{..}))` if its events were dropped for the
+    /// memory bound, `Ok(None)` if nothing came in time. Fails with
+    /// [`Error::NoWatcher`] for a watch this client does not know or whose events were
+    /// all taken after it ended, and with the session's error once the session is
+    /// over and nothing of the watch is left.
+    pub fn wait_watch(&self, handle: WatchHandle, timeout: Duration) -> Result<Option<Event>> {
+        self.shared()
+            .mailboxes
+            .wait(handle, Instant::now().checked_add(timeout))
+    }
+
+    /// Runs `callback` for every event, in wire order, on one event thread of its
+    /// own (the C client's completion thread): a slow callback delays the next
+    /// callbacks, never the IO. It takes events from the same channel as
+    /// [`SharedClient::events`]. A panic in the callback is caught, and the next event
+    /// still gets its call. The thread ends after the session's last event; dropping
+    /// the last clone joins it (a callback that keeps a clone keeps the client alive
+    /// until [`SharedClient::close`]). At most one per client: a second call fails with
+    /// [`Error::InvalidArgument`].
+    pub fn on_event(&self, mut callback: impl FnMut(Event) + Send + 'static) -> Result<()> {
+        let mut slot = lock(&self.owner.event_thread);
+        if slot.is_some() {
+            return Err(Error::InvalidArgument(
+                "on_event was already called for this client: one event thread per client".into(),
+            ));
+        }
+        let events = self.events();
+        let thread = std::thread::Builder::new()
+            .name("zk-events".into())
+            .spawn(move || {
+                while let Ok(event) = events.recv() {
+                    // The panic was the callback's to report; the next event goes on.
+                    let _ = catch_unwind(AssertUnwindSafe(|| callback(event)));
+                }
+            })
+            .map_err(|e| Error::System(format!("start the event thread ({e})")))?;
+        *slot = Some(thread);
+        Ok(())
+    }
+
+    // ----- internals ----------------------------------------------------------------
+
+    fn shared(&self) -> &Arc<Shared> {
+        &self.owner.shared
+    }
+
+    fn with_driver<R>(&self, f: impl FnOnce(&ExternalDriver) -> R) -> R {
+        f(&lock(&self.shared().core).driver)
+    }
+
+    /// Waits until `done(state)` or `deadline`; returns the state then.
+    fn wait_for_state(
+        &self,
+        deadline: Option<Instant>,
+        done: impl Fn(SessionState) -> bool,
+    ) -> SessionState {
+        self.owner.wait_for_state(deadline, done)
+    }
+}
+
+impl Owner {
+    fn close(&self) {
+        let shared = &self.shared;
+        {
+            let mut core = lock(&shared.core);
+            if core.driver.state().is_terminal() {
+                return;
+            }
+            core.driver.close();
+            core.dispatch(&shared.channel, &shared.mailboxes);
+        }
+        // The IO thread carries the close on (a reconnect to deliver it, the timeout).
+        let _ = shared.waker.wake();
+        let deadline = Instant::now().checked_add(self.close_timeout + CLOSE_SLACK);
+        self.wait_for_state(deadline, |s| s.is_terminal());
+    }
+
+    fn wait_for_state(
+        &self,
+        deadline: Option<Instant>,
+        done: impl Fn(SessionState) -> bool,
+    ) -> SessionState {
+        let shared = &self.shared;
+        let mut core = lock(&shared.core);
+        loop {
+            let state = core.driver.state();
+            if done(state) {
+                return state;
+            }
+            core = match deadline {
+                None => shared
+                    .state_changed
+                    .wait(core)
+                    .unwrap_or_else(|e| e.into_inner()),
+                Some(at) => {
+                    let left = at.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return state;
+                    }
+                    shared
+                        .state_changed
+                        .wait_timeout(core, left)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+            };
+        }
+    }
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        self.close();
+        lock(&self.shared.core).stopping = true;
+        let _ = self.shared.waker.wake();
+        if let Some(io) = lock(&self.io_thread).take() {
+            // The IO thread runs none of the user's code: it cannot have panicked
+            // with anything worth passing on.
+            let _ = io.join();
+        }
+        if let Some(events) = lock(&self.event_thread).take() {
+            // A callback that dropped the last clone runs on the event thread itself,
+            // which ends by itself now that the session is over.
+            if events.thread().id() != std::thread::current().id() {
+                let _ = events.join();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_shared_client_is_send_sync_and_clone() {
+        fn shareable<T: Send + Sync + Clone>() {}
+        shareable::<super::SharedClient>();
+        fn movable<T: Send>() {}
+        movable::<super::PendingReply>();
+        movable::<super::Events>();
+    }
+}
