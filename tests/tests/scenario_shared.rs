@@ -18,6 +18,7 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread::{self, JoinHandle, ThreadId};
@@ -28,7 +29,7 @@ use zk_blocking::{
     AddWatchMode, Client, Completion, CreateMode, Error, Event, EventType, Events, KeeperState,
     Options, PendingReply, Request, Response, SessionState, SharedClient, Version, WatchHandle,
 };
-use zk_tests::proxy::{Direction, Fault, FaultProxy, OnAccept, thread_prefix};
+use zk_tests::proxy::{Direction, Fault, FaultProxy, OnAccept};
 use zk_tests::{Ensemble, ServerOptions, ZkServer, shared_standalone};
 
 /// A session timeout nothing in these scenarios comes near (the shared server allows
@@ -158,31 +159,44 @@ fn submit_error(submitted: Result<PendingReply, Error>) -> Error {
 
 // ----- threads -------------------------------------------------------------------------
 
-/// The names of the process's threads (`/proc/self/task/*/comm`, at most 15 bytes).
-fn thread_names() -> Vec<String> {
+/// The process's threads by id, with their names (`/proc/self/task/*/comm`, at most 15
+/// bytes).
+fn threads() -> BTreeMap<u32, String> {
     std::fs::read_dir("/proc/self/task")
         .expect("/proc/self/task")
-        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
-        .map(|name| name.trim_end().to_string())
+        .filter_map(|task| {
+            let task = task.ok()?;
+            let tid = task.file_name().to_str()?.parse().ok()?;
+            let name = std::fs::read_to_string(task.path().join("comm")).ok()?;
+            Some((tid, name.trim_end().to_string()))
+        })
         .collect()
 }
 
-/// The threads of shared clients: IO threads ("zk-io") and event threads ("zk-events").
-fn client_threads() -> usize {
-    thread_names()
-        .iter()
-        .filter(|name| *name == "zk-io" || *name == "zk-events")
-        .count()
-}
-
-/// The process's threads, except those of the proxy listening on `proxy_port` (which
-/// come and go with its connections).
-fn threads_except_proxy(proxy_port: u16) -> usize {
-    let prefix = thread_prefix(proxy_port);
-    thread_names()
-        .iter()
-        .filter(|name| !name.starts_with(&prefix))
-        .count()
+/// Waits until every thread started since `before` has ended (the client's "zk-io" and
+/// "zk-events" among them; a joined thread may linger in /proc for a moment), except
+/// the test harness's own: it may start a thread for the next test meanwhile, named after the
+/// test (snake case), where every thread a client or this file names has a `-`.
+fn assert_no_thread_left(before: &BTreeMap<u32, String>) {
+    let left = || -> Vec<String> {
+        threads()
+            .into_iter()
+            .filter(|(tid, name)| !before.contains_key(tid) && name.contains('-'))
+            .map(|(tid, name)| format!("{name} ({tid})"))
+            .collect()
+    };
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let left = left();
+        if left.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "threads still running {PATIENCE:?} after the last clone was dropped: {left:?}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Joins every thread, failing the test instead of hanging when they are not all done
@@ -1011,9 +1025,7 @@ fn close_from_one_thread_fails_four_calls_in_flight_with_closed_and_leaks_no_thr
     let _alone = alone();
     let server = shared_standalone();
     let proxy = FaultProxy::start(server.address()).unwrap();
-    let proxy_port = proxy.address().port();
-    let threads_before = threads_except_proxy(proxy_port);
-    let client_threads_before = client_threads();
+    let threads_before = threads();
     let close_timeout = Duration::from_millis(500);
 
     let (zk, events) = connect_shared(
@@ -1074,20 +1086,15 @@ fn close_from_one_thread_fails_four_calls_in_flight_with_closed_and_leaks_no_thr
     // No thread outlives the last clone (the callers' and the closer's are gone).
     drop(events);
     drop(zk);
-    eventually("the client's threads are gone", PATIENCE, || {
-        client_threads() == client_threads_before
-    });
-    eventually("the process is back to its threads", PATIENCE, || {
-        threads_except_proxy(proxy_port) <= threads_before
-    });
+    drop(proxy);
+    assert_no_thread_left(&threads_before);
 }
 
 #[test]
 fn after_close_every_call_fails_at_once_with_closed_and_the_last_drop_joins_the_threads() {
     let _alone = alone();
     let connect_string = shared_standalone().connect_string();
-    let threads_before = thread_names().len();
-    let client_threads_before = client_threads();
+    let threads_before = threads();
 
     let zk = SharedClient::connect(&connect_string, options(LONG)).unwrap();
     // The event thread too, so that both are counted.
@@ -1099,7 +1106,9 @@ fn after_close_every_call_fails_at_once_with_closed_and_the_last_drop_joins_the_
     }
     zk.create("/shared-closed", "", CreateMode::Ephemeral)
         .unwrap();
-    let (_, watch) = zk.exists_watch("/shared-closed").unwrap();
+    // A watch that nothing fires (the close deletes the ephemeral, which would fire
+    // one on it).
+    let (_, watch) = zk.exists_watch("/shared-closed-never").unwrap();
     let clone = zk.clone();
     zk.close();
     let mut other = observer(&connect_string);
@@ -1167,12 +1176,7 @@ fn after_close_every_call_fails_at_once_with_closed_and_the_last_drop_joins_the_
 
     drop(clone);
     drop(zk);
-    eventually("the client's threads are gone", PATIENCE, || {
-        client_threads() == client_threads_before
-    });
-    eventually("the process is back to its threads", PATIENCE, || {
-        thread_names().len() <= threads_before
-    });
+    assert_no_thread_left(&threads_before);
     other.close();
 }
 
@@ -1180,8 +1184,7 @@ fn after_close_every_call_fails_at_once_with_closed_and_the_last_drop_joins_the_
 fn the_session_lives_while_any_clone_does_and_dropping_the_last_closes_it() {
     let _alone = alone();
     let connect_string = shared_standalone().connect_string();
-    let threads_before = thread_names().len();
-    let client_threads_before = client_threads();
+    let threads_before = threads();
     // Long enough that only a close, not an expiry, can remove the ephemeral in time.
     let zk = SharedClient::connect(&connect_string, options(Duration::from_secs(30))).unwrap();
     let session = zk.session_id();
@@ -1217,12 +1220,7 @@ fn the_session_lives_while_any_clone_does_and_dropping_the_last_closes_it() {
             .iter()
             .all(|p| p != "/shared-dropped"),
     );
-    eventually("the client's threads are gone", PATIENCE, || {
-        client_threads() == client_threads_before
-    });
-    eventually("the process is back to its threads", PATIENCE, || {
-        thread_names().len() <= threads_before
-    });
+    assert_no_thread_left(&threads_before);
     other.close();
 }
 
