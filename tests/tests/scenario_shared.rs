@@ -1004,9 +1004,13 @@ fn wait_watch_on_a_watch_whose_events_overflowed_reports_the_overflow() {
         .filter(|e| matches!(e, Event::Overflow { watches, .. } if watches.contains(&watch)))
         .count();
     assert_eq!(overflows, 1, "{got:?}");
+    // In wire order, as in the channel: the events that were kept came before the
+    // ones that were dropped, so the Overflow comes after them. (First, it would tell
+    // the program to re-read, and the older changes would then look new.)
     assert!(
         matches!(got.last(), Some(Event::Overflow { .. })),
-        "{got:?}"
+        "the Overflow is not after the {} kept events: {got:?}",
+        got.len() - 1
     );
     assert!(got.len() <= BOUND + 1, "{} events kept: {got:?}", got.len());
     assert!(
