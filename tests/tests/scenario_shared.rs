@@ -534,6 +534,25 @@ fn a_watch_event_of_this_clients_own_write_is_in_the_channel_when_the_write_retu
         watch_summaries(&queued(&events)),
         [(EventType::NodeDataChanged, "/shared-own-write", vec![watch])]
     );
+
+    // Every time: the notification and the reply often come in one read, and a
+    // client that handed out the reply first would lose the race now and then.
+    let persistent = zk
+        .add_watch("/shared-own-write", AddWatchMode::Persistent)
+        .unwrap();
+    for round in 0..200 {
+        zk.set_data("/shared-own-write", round.to_string(), Version::Any)
+            .unwrap();
+        assert_eq!(
+            watch_summaries(&queued(&events)),
+            [(
+                EventType::NodeDataChanged,
+                "/shared-own-write",
+                vec![persistent]
+            )],
+            "write {round}"
+        );
+    }
     zk.close();
 }
 
