@@ -600,6 +600,8 @@ fn one_shot_watches_fire_once_and_persistent_ones_stay_in_the_channel_and_on_the
     zk.create(path, "", CreateMode::Persistent).unwrap();
     let (_, _, one_shot) = zk.get_data_watch(path).unwrap();
     let persistent = zk.add_watch(path, AddWatchMode::Persistent).unwrap();
+    // A persistent watch's events are kept for wait_watch from its first wait on.
+    assert_eq!(zk.wait_watch(persistent, Duration::ZERO).unwrap(), None);
 
     other.set_data(path, "1", Version::Any).unwrap();
     other.set_data(path, "2", Version::Any).unwrap();
@@ -956,6 +958,8 @@ fn overflowed(path: &str) -> (SharedClient, Events, WatchHandle) {
     let mut writer = observer(&connect_string);
     zk.create(path, "0", CreateMode::Persistent).unwrap();
     let watch = zk.add_watch(path, AddWatchMode::Persistent).unwrap();
+    // A persistent watch's events are kept for wait_watch from its first wait on.
+    assert_eq!(zk.wait_watch(watch, Duration::ZERO).unwrap(), None);
     for change in 1..=CHANGES {
         let value = change.to_string();
         writer.set_data(path, value.clone(), Version::Any).unwrap();
@@ -1036,6 +1040,23 @@ fn wait_watch_on_a_watch_whose_events_overflowed_reports_the_overflow() {
         got[..got.len() - 1]
             .iter()
             .all(|e| matches!(e, Event::Watch(w) if w.fired(watch))),
+        "{got:?}"
+    );
+    zk.close();
+}
+
+#[test]
+fn a_busy_watch_nobody_waits_on_does_not_crowd_out_another_watchs_event() {
+    let _serial = alongside_others();
+    let (zk, events, _busy) = overflowed("/shared-overflow-busy");
+    while events.try_recv().unwrap().is_some() {}
+    zk.create("/shared-overflow-other", "", CreateMode::Ephemeral)
+        .unwrap();
+    let (_, _, one_shot) = zk.get_data_watch("/shared-overflow-other").unwrap();
+    zk.delete("/shared-overflow-other", Version::Any).unwrap();
+    let got = zk.wait_watch(one_shot, Duration::from_secs(5)).unwrap();
+    assert!(
+        matches!(&got, Some(Event::Watch(w)) if w.event_type == EventType::NodeDeleted && w.fired(one_shot)),
         "{got:?}"
     );
     zk.close();
