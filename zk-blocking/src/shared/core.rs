@@ -49,7 +49,7 @@ impl Core {
             {
                 let reply = Completion::new(id, result, registration.as_ref());
                 if let Some(watch) = reply.watch {
-                    mailboxes.open(watch);
+                    mailboxes.registered(watch);
                 }
                 if let Some(slot) = self.slots.remove(&id) {
                     slot.fill(reply);

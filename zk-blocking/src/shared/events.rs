@@ -147,17 +147,53 @@ impl Events {
     }
 }
 
-/// The events of one watch, for [`crate::SharedClient::wait_watch`].
+/// The events of one watch, for [`crate::SharedClient::wait_watch`], in wire order.
+/// Events that did not fit are one `Overflow` in their place (consecutive ones merge).
 #[derive(Debug)]
 struct Mailbox {
     events: VecDeque<Event>,
-    /// Events not kept for lack of room.
-    missed: u64,
+    /// Watch events held (overflow markers not counted).
+    held: usize,
     /// The registration may still fire.
     live: bool,
 }
 
-/// A mailbox per watch: copies of the events that fired it, within one budget.
+impl Mailbox {
+    fn new() -> Mailbox {
+        Mailbox {
+            events: VecDeque::new(),
+            held: 0,
+            live: true,
+        }
+    }
+
+    fn keep(&mut self, event: &Event, handle: WatchHandle, bound: usize) {
+        if self.held < bound {
+            self.events.push_back(event.clone());
+            self.held += 1;
+            return;
+        }
+        match self.events.back_mut() {
+            Some(Event::Overflow { dropped, .. }) => *dropped += 1,
+            _ => self.events.push_back(Event::Overflow {
+                dropped: 1,
+                watches: vec![handle],
+            }),
+        }
+    }
+
+    fn take(&mut self) -> Option<Event> {
+        let event = self.events.pop_front()?;
+        if matches!(event, Event::Watch(_)) {
+            self.held -= 1;
+        }
+        Some(event)
+    }
+}
+
+/// A mailbox per watch: copies of the events that fired it. A one-shot watch gets its
+/// mailbox when it is registered (its one event is never missed); a persistent one
+/// from the first `wait_watch` on (its events until then are in the channel only).
 #[derive(Debug)]
 pub(super) struct Mailboxes {
     state: Mutex<MailboxState>,
@@ -169,40 +205,32 @@ struct MailboxState {
     boxes: HashMap<RequestId, Mailbox>,
     /// Ended watches whose mailboxes still hold events, oldest first.
     ended: VecDeque<RequestId>,
-    /// Events held in all mailboxes.
-    held: usize,
-    /// Most events held in all mailboxes together.
-    budget: usize,
+    /// Most events one mailbox holds.
+    bound: usize,
     session_ended: Option<SessionState>,
 }
 
 impl Mailboxes {
-    pub(super) fn new(budget: usize) -> Mailboxes {
+    pub(super) fn new(bound: usize) -> Mailboxes {
         Mailboxes {
             state: Mutex::new(MailboxState {
                 boxes: HashMap::new(),
                 ended: VecDeque::new(),
-                held: 0,
-                budget,
+                bound,
                 session_ended: None,
             }),
             ready: Condvar::new(),
         }
     }
 
-    /// A watch was registered: its events are kept from now on.
-    pub(super) fn open(&self, handle: WatchHandle) {
-        lock(&self.state).boxes.insert(
-            handle.id(),
-            Mailbox {
-                events: VecDeque::new(),
-                missed: 0,
-                live: true,
-            },
-        );
+    /// A watch was registered: a one-shot one's events are kept from now on.
+    pub(super) fn registered(&self, handle: WatchHandle) {
+        if handle.kind().is_one_shot() {
+            lock(&self.state).boxes.insert(handle.id(), Mailbox::new());
+        }
     }
 
-    /// Keeps a copy of a watch event for every watch it fired.
+    /// Keeps a copy of a watch event for every watch it fired that has a mailbox.
     pub(super) fn deliver(&self, event: &Event) {
         let Event::Watch(watched) = event else {
             return;
@@ -219,12 +247,7 @@ impl Mailboxes {
             let Some(mailbox) = state.boxes.get_mut(&handle.id()) else {
                 continue;
             };
-            if state.held < state.budget {
-                mailbox.events.push_back(event.clone());
-                state.held += 1;
-            } else {
-                mailbox.missed += 1;
-            }
+            mailbox.keep(event, *handle, state.bound);
             if removal || handle.kind().is_one_shot() {
                 mailbox.live = false;
                 state.ended.push_back(handle.id());
@@ -232,8 +255,8 @@ impl Mailboxes {
         }
         while state.ended.len() > ENDED_MAILBOXES_KEPT {
             if let Some(id) = state.ended.pop_front() {
-                if let Some(gone) = state.boxes.remove(&id) {
-                    state.held -= gone.events.len();
+                if state.boxes.get(&id).is_some_and(|b| !b.live) {
+                    state.boxes.remove(&id);
                 }
             }
         }
@@ -244,22 +267,26 @@ impl Mailboxes {
     pub(super) fn end(&self, session: SessionState) {
         let mut state = lock(&self.state);
         state.session_ended = Some(session);
-        state
-            .boxes
-            .retain(|_, b| !b.events.is_empty() || b.missed > 0);
+        state.boxes.retain(|_, b| !b.events.is_empty());
         for mailbox in state.boxes.values_mut() {
             mailbox.live = false;
         }
         self.ready.notify_all();
     }
 
-    /// The next event of `handle`'s watch, waiting until `deadline`.
+    /// The next event of `handle`'s watch, waiting until `deadline`. `live`: whether
+    /// the session still holds the registration (a persistent watch gets its mailbox
+    /// now if it has none).
     pub(super) fn wait(
         &self,
         handle: WatchHandle,
+        live: bool,
         deadline: Option<Instant>,
     ) -> Result<Option<Event>> {
         let mut state = lock(&self.state);
+        if live && state.session_ended.is_none() {
+            state.boxes.entry(handle.id()).or_insert_with(Mailbox::new);
+        }
         loop {
             let s = &mut *state;
             let Some(mailbox) = s.boxes.get_mut(&handle.id()) else {
@@ -270,16 +297,8 @@ impl Mailboxes {
                     },
                 });
             };
-            let next = if mailbox.missed > 0 {
-                let dropped = std::mem::take(&mut mailbox.missed);
-                Some(Event::Overflow {
-                    dropped,
-                    watches: vec![handle],
-                })
-            } else {
-                mailbox.events.pop_front().inspect(|_| s.held -= 1)
-            };
-            let finished = !mailbox.live && mailbox.events.is_empty() && mailbox.missed == 0;
+            let next = mailbox.take();
+            let finished = !mailbox.live && mailbox.events.is_empty();
             if finished {
                 s.boxes.remove(&handle.id());
             }

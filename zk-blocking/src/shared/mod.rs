@@ -56,9 +56,10 @@ const CLOSE_SLACK: Duration = Duration::from_millis(500);
 /// channel ([`SharedClient::events`], or callbacks on one event thread with
 /// [`SharedClient::on_event`]); [`SharedClient::wait_watch`] waits for the events of
 /// one watch. Memory of events nobody takes is bounded: the channel by
-/// [`Options::max_queued_events`] (then one [`Event::Overflow`] for the rest), the
-/// per-watch copies by the same number in all, plus at most 4,096 ended watches'
-/// mailboxes.
+/// [`Options::max_queued_events`] (then one [`Event::Overflow`] for the rest); the
+/// per-watch copies by one event (and its removal) per live one-shot watch, plus the
+/// unread events of at most 4,096 ended ones, and by `max_queued_events` per persistent
+/// watch someone waits on.
 ///
 /// Life cycle: [`SharedClient::close`] from any thread closes the session (bounded by
 /// the close timeout); after `Closed`, `Expired` or `AuthFailed` every call fails at once
@@ -271,15 +272,26 @@ impl SharedClient {
 
     /// Waits at most `timeout` for the next event of one watch (a copy: the event
     /// also goes to the channel): `Ok(Some(Event::Watch(..)))` when it fired or was
-    /// removed, `Ok(Some(Event::Overflow{..}))` if its events were dropped for the
+    /// removed, `Ok(Some(Event::Overflow{..}))` in the place of events dropped for the
     /// memory bound, `Ok(None)` if nothing came in time. Fails with
-    /// [`Error::NoWatcher`] for a watch this client does not know or whose events were
-    /// all taken after it ended, and with the session's error once the session is
+    /// [`Error::NoWatcher`] for a watch this client does not hold (or whose last
+    /// event was already taken), and with the session's error once the session is
     /// over and nothing of the watch is left.
+    ///
+    /// A one-shot watch's event is kept for this from the moment the watch is set, so
+    /// waiting after it fired still returns it. A persistent watch's events are kept
+    /// from its first `wait_watch` on, at most [`Options::max_queued_events`] of them
+    /// unread (then one `Overflow` stands for the rest); before that they are in the
+    /// channel only.
     pub fn wait_watch(&self, handle: WatchHandle, timeout: Duration) -> Result<Option<Event>> {
+        let live = self.with_driver(|d| {
+            d.session()
+                .registration(handle.id())
+                .is_some_and(|r| r.kind == handle.kind())
+        });
         self.shared()
             .mailboxes
-            .wait(handle, Instant::now().checked_add(timeout))
+            .wait(handle, live, Instant::now().checked_add(timeout))
     }
 
     /// Runs `callback` for every event, in wire order, on one event thread of its
