@@ -152,6 +152,12 @@ impl ExternalDriver {
         self.session.abandon(id)
     }
 
+    /// Queues a request without writing it: the next [`ExternalDriver::process`]
+    /// writes it (for drivers that batch writes while replies are on their way).
+    pub(crate) fn submit_unwritten(&mut self, request: Request) -> Result<RequestId> {
+        Ok(self.session.submit(request, Instant::now())?)
+    }
+
     /// The session's next event as it gives it (for drivers built on this one).
     pub(crate) fn poll_session_event(&mut self) -> Option<zk_session::Event> {
         self.session.poll_event()

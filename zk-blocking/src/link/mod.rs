@@ -305,7 +305,8 @@ impl Link {
         }
     }
 
-    /// Reads until the socket would block, for a non-blocking link.
+    /// Reads until the socket is empty (it would block, or a read came back short),
+    /// for a non-blocking link.
     pub(crate) fn read_available(&mut self, session: &mut Session, now: Instant) {
         while let Some(Connection {
             conn,
@@ -313,8 +314,9 @@ impl Link {
         }) = self.connection.as_mut()
         {
             match read_into_session(session, *conn, stream, false, || now) {
-                Received::Bytes | Received::Interrupted => {}
-                Received::Nothing => return,
+                // A short read emptied the socket: one more read would only say so.
+                Received::Bytes { drained: true } | Received::Nothing => return,
+                Received::Bytes { drained: false } | Received::Interrupted => {}
                 Received::Lost(cause, why) => return self.lost(session, cause, why, now),
             }
         }

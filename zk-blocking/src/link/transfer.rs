@@ -36,8 +36,9 @@ pub(super) fn classify(result: io::Result<usize>) -> Transfer {
 
 /// What [`read_into_session`] did.
 pub(super) enum Received {
-    /// Bytes went to the session.
-    Bytes,
+    /// Bytes went to the session; `drained`: fewer than there was room for, so the
+    /// socket had no more at that moment (new bytes bring a new readiness edge).
+    Bytes { drained: bool },
     /// A signal interrupted the read before it read anything.
     Interrupted,
     /// Nothing to read now (or the session has no buffer for `conn` any more).
@@ -59,6 +60,7 @@ pub(super) fn read_into_session(
     let Some(space) = session.recv_buf(conn) else {
         return Received::Nothing;
     };
+    let room = space.len();
     match classify(stream.read(space)) {
         Transfer::Moved(0) => Received::Lost(
             DisconnectCause::Eof,
@@ -66,7 +68,7 @@ pub(super) fn read_into_session(
         ),
         Transfer::Moved(n) => {
             session.handle_received(conn, n, clock());
-            Received::Bytes
+            Received::Bytes { drained: n < room }
         }
         Transfer::Interrupted => Received::Interrupted,
         Transfer::WouldBlock => Received::Nothing,

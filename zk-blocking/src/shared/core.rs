@@ -14,6 +14,19 @@ use super::reply::ReplySlot;
 use crate::event::{Completion, Event, ExternalEvent};
 use crate::external::ExternalDriver;
 
+/// Replies taken from the session, for their callers.
+#[must_use = "hand them out with deliver(), after letting go of the lock"]
+pub(super) struct Replies(Vec<(Arc<ReplySlot>, Completion)>);
+
+impl Replies {
+    /// Wakes each caller with its reply.
+    pub(super) fn deliver(self) {
+        for (slot, reply) in self.0 {
+            slot.fill(reply);
+        }
+    }
+}
+
 /// What the IO thread waits for while it does not hold the lock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(super) struct Waiting {
@@ -36,10 +49,13 @@ pub(super) struct Core {
 }
 
 impl Core {
-    /// Hands every event the session has to whoever waits for it: replies to their
-    /// callers (the watch a reply made gets its mailbox first), watch and state events
-    /// to the channel and the mailboxes of the watches they fired.
-    pub(super) fn dispatch(&mut self, channel: &EventChannel, mailboxes: &Mailboxes) {
+    /// Hands every event the session has to whoever waits for it: watch and state
+    /// events to the channel and the mailboxes of the watches they fired (the watch a
+    /// reply made gets its mailbox first); replies are returned, to be handed to
+    /// their callers once the lock is let go (a woken caller then finds it free).
+    /// Events before a reply on the wire are in the channel before its caller wakes.
+    pub(super) fn dispatch(&mut self, channel: &EventChannel, mailboxes: &Mailboxes) -> Replies {
+        let mut replies = Replies(Vec::new());
         while let Some(event) = self.driver.poll_session_event() {
             if let zk_session::Event::Reply {
                 id,
@@ -52,7 +68,7 @@ impl Core {
                     mailboxes.registered(watch);
                 }
                 if let Some(slot) = self.slots.remove(&id) {
-                    slot.fill(reply);
+                    replies.0.push((slot, reply));
                 }
                 continue;
             }
@@ -68,6 +84,7 @@ impl Core {
             channel.end(state);
             mailboxes.end(state);
         }
+        replies
     }
 
     /// Whether the IO thread must look again now: the connection changed or a

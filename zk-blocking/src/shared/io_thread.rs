@@ -29,23 +29,29 @@ pub(super) fn run(shared: Arc<Shared>, mut poll: Poll) {
     let mut ready = mio::Events::with_capacity(8);
     let (mut readable, mut writable) = (false, false);
     let mut registered: Option<ConnId> = None;
+    let mut last_state = None;
     loop {
-        let (socket, deadline, done) = {
+        let (socket, deadline, done, replies, state) = {
             let mut core = lock(&shared.core);
             let now = Instant::now();
             core.driver.process(readable, writable, now);
-            core.dispatch(&shared.channel, &shared.mailboxes);
+            let replies = core.dispatch(&shared.channel, &shared.mailboxes);
             let socket = core.driver.conn_id().zip(core.driver.as_raw_fd());
             let deadline = core.driver.deadline();
             core.waiting = Waiting {
                 conn: socket.map(|(conn, _)| conn),
                 deadline,
             };
-            let done = core.stopping && core.driver.state().is_terminal();
-            (socket, deadline, done)
+            let state = core.driver.state();
+            let done = core.stopping && state.is_terminal();
+            (socket, deadline, done, replies, state)
         };
-        // Callers waiting for a state (connected, closed) look again.
-        shared.state_changed.notify_all();
+        replies.deliver();
+        if last_state != Some(state) {
+            // Callers waiting for a state (connected, closed) look again.
+            last_state = Some(state);
+            shared.state_changed.notify_all();
+        }
         if done {
             return;
         }

@@ -36,6 +36,9 @@ pub use reply::PendingReply;
 use reply::ReplySlot;
 use sync::lock;
 
+/// Requests outstanding from which a new one waits for the IO thread's next write
+/// (due within one reply's time) instead of costing a write of its own.
+const BATCH_DEPTH: usize = 32;
 /// Extra time `close` gives the session beyond its own close timeout.
 const CLOSE_SLACK: Duration = Duration::from_millis(500);
 
@@ -248,13 +251,20 @@ impl SharedClient {
         if state.is_terminal() || state == SessionState::Closing {
             return Err(Error::for_state(state));
         }
-        let id = core.driver.submit(request)?;
+        // Deep in a pipeline the IO thread writes at its next reply, many requests
+        // per write; otherwise the request goes out now, from this thread.
+        let id = if core.driver.session().outstanding() >= BATCH_DEPTH {
+            core.driver.submit_unwritten(request)?
+        } else {
+            core.driver.submit(request)?
+        };
         let slot = Arc::new(ReplySlot::default());
         core.slots.insert(id, slot.clone());
         // A request answered locally (an empty multi) is answered by now.
-        core.dispatch(&shared.channel, &shared.mailboxes);
+        let replies = core.dispatch(&shared.channel, &shared.mailboxes);
         shared.wake_io_if_needed(&core);
         drop(core);
+        replies.deliver();
         Ok(PendingReply::new(
             id,
             slot,
@@ -352,8 +362,9 @@ impl Owner {
                 return;
             }
             core.driver.close();
-            core.dispatch(&shared.channel, &shared.mailboxes);
+            core.dispatch(&shared.channel, &shared.mailboxes)
         }
+        .deliver();
         // The IO thread carries the close on (a reconnect to deliver it, the timeout).
         let _ = shared.waker.wake();
         let deadline = Instant::now().checked_add(self.close_timeout + CLOSE_SLACK);

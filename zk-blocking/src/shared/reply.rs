@@ -27,9 +27,13 @@ struct SlotState {
 
 impl ReplySlot {
     pub(super) fn fill(&self, reply: Completion) {
-        let mut state = lock(&self.state);
-        state.reply = Some(reply);
-        if state.waiting {
+        let waiting = {
+            let mut state = lock(&self.state);
+            state.reply = Some(reply);
+            state.waiting
+        };
+        // Outside the lock, so the woken caller does not block on it at once.
+        if waiting {
             self.filled.notify_one();
         }
     }
