@@ -50,6 +50,12 @@ impl Default for ServerOptions {
 }
 
 impl ServerOptions {
+    /// The defaults with a 500 ms tick, so that sessions from 1 s up are granted as
+    /// asked (the default 2 s tick raises anything under 4 s).
+    pub fn short_tick() -> ServerOptions {
+        ServerOptions::default().tick_time(Duration::from_millis(500))
+    }
+
     /// `tickTime` (default 2 s); the session timeout bounds default to 2 and 20 ticks.
     pub fn tick_time(mut self, tick: Duration) -> ServerOptions {
         self.tick_time = tick;

@@ -80,6 +80,19 @@ impl fmt::Debug for ZkServer {
 }
 
 impl ZkServer {
+    /// For examples: the connect string given as the program's first argument, or else
+    /// the one of a standalone server started now with `options` (returned too; it
+    /// stops when dropped).
+    pub fn given_or_started(
+        options: &ServerOptions,
+    ) -> Result<(String, Option<ZkServer>), HarnessError> {
+        if let Some(given) = std::env::args().nth(1) {
+            return Ok((given, None));
+        }
+        let server = ZkServer::start_standalone(options)?;
+        Ok((server.connect_string(), Some(server)))
+    }
+
     /// Starts a standalone server (`ZooKeeperServerMain`) on a free port and waits until
     /// `srvr` reports `Mode: standalone`.
     pub fn start_standalone(options: &ServerOptions) -> Result<ZkServer, HarnessError> {

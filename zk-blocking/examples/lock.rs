@@ -152,13 +152,7 @@ pub fn run(connect_string: &str, workers: usize, rounds: usize) -> Result<u64, B
 
 #[allow(dead_code)] // The test suite includes this file and calls `run` directly.
 fn main() -> Result<(), Box<dyn StdError>> {
-    let (connect_string, _server) = match std::env::args().nth(1) {
-        Some(cs) => (cs, None),
-        None => {
-            let server = zk_tests::ZkServer::start_standalone(&Default::default())?;
-            (server.connect_string(), Some(server))
-        }
-    };
+    let (connect_string, _server) = zk_tests::ZkServer::given_or_started(&Default::default())?;
     let total = run(&connect_string, 3, 10)?;
     println!("counter = {total} (3 workers × 10 rounds under the lock)");
     Ok(())

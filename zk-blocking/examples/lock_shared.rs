@@ -239,22 +239,10 @@ pub fn run(
     })
 }
 
-/// A local standalone server with a short tick (so that 2 s sessions are allowed).
-pub fn local_server() -> Result<zk_tests::ZkServer, Box<dyn StdError>> {
-    let options = zk_tests::ServerOptions::default().tick_time(Duration::from_millis(500));
-    Ok(zk_tests::ZkServer::start_standalone(&options)?)
-}
-
 #[allow(dead_code)] // The test suite includes this file and calls `run` directly.
 fn main() -> Result<(), Box<dyn StdError>> {
-    let (connect_string, _server) = match std::env::args().nth(1) {
-        Some(cs) => (cs, None),
-        None => {
-            println!("starting a local ZooKeeper server...");
-            let server = local_server()?;
-            (server.connect_string(), Some(server))
-        }
-    };
+    let (connect_string, _server) =
+        zk_tests::ZkServer::given_or_started(&zk_tests::ServerOptions::short_tick())?;
     let session_timeout = Duration::from_secs(2);
     let outcome = run(&connect_string, 3, 10, session_timeout, session_timeout * 3)?;
     println!(

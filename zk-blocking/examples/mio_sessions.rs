@@ -136,13 +136,7 @@ pub fn run(connect_string: &str, count: usize) -> Result<Vec<i64>, Box<dyn Error
 }
 #[allow(dead_code)] // The test suite includes this file and calls `run` directly.
 fn main() -> Result<(), Box<dyn Error>> {
-    let (connect_string, _server) = match std::env::args().nth(1) {
-        Some(cs) => (cs, None),
-        None => {
-            let server = zk_tests::ZkServer::start_standalone(&Default::default())?;
-            (server.connect_string(), Some(server))
-        }
-    };
+    let (connect_string, _server) = zk_tests::ZkServer::given_or_started(&Default::default())?;
     let ids = run(&connect_string, 4)?;
     for id in ids {
         println!("session {id:#x}: saw its neighbour's change, closed");

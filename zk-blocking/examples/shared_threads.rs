@@ -187,14 +187,7 @@ pub fn run(
 
 #[allow(dead_code)] // The test suite includes this file and calls `run`.
 fn main() -> Result<(), Box<dyn StdError>> {
-    let (connect_string, _server) = match std::env::args().nth(1) {
-        Some(cs) => (cs, None),
-        None => {
-            println!("starting a local ZooKeeper server...");
-            let server = zk_tests::ZkServer::start_standalone(&Default::default())?;
-            (server.connect_string(), Some(server))
-        }
-    };
+    let (connect_string, _server) = zk_tests::ZkServer::given_or_started(&Default::default())?;
     let summary = run(&connect_string, 8, 100)?;
     assert!(summary.same_session, "one session throughout");
     Ok(())

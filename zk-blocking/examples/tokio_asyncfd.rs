@@ -139,13 +139,7 @@ pub fn run(connect_string: &str) -> Result<(i64, i64), Box<dyn Error>> {
 
 #[allow(dead_code)] // The test suite includes this file and calls `run` directly.
 fn main() -> Result<(), Box<dyn Error>> {
-    let (connect_string, _server) = match std::env::args().nth(1) {
-        Some(cs) => (cs, None),
-        None => {
-            let server = zk_tests::ZkServer::start_standalone(&Default::default())?;
-            (server.connect_string(), Some(server))
-        }
-    };
+    let (connect_string, _server) = zk_tests::ZkServer::given_or_started(&Default::default())?;
     let (a, b) = run(&connect_string)?;
     println!("sessions {a:#x} and {b:#x}: watched, changed, closed under tokio");
     Ok(())

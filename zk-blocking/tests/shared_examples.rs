@@ -18,7 +18,7 @@ mod shared_threads;
 fn short_tick_server() -> &'static zk_tests::ZkServer {
     static SERVER: OnceLock<zk_tests::ZkServer> = OnceLock::new();
     SERVER.get_or_init(|| {
-        lock_shared::local_server()
+        zk_tests::ZkServer::start_standalone(&zk_tests::ServerOptions::short_tick())
             .unwrap_or_else(|e| panic!("starting a short-tick ZooKeeper: {e}"))
     })
 }
