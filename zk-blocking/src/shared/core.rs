@@ -11,7 +11,7 @@ use zk_session::{ConnId, RequestId};
 
 use super::events::{EventChannel, Mailboxes};
 use super::reply::ReplySlot;
-use crate::event::{Completion, Event, ExternalEvent};
+use crate::event::{Completion, ExternalEvent};
 use crate::external::ExternalDriver;
 
 /// Replies taken from the session, for their callers.
@@ -72,10 +72,10 @@ impl Core {
                 }
                 continue;
             }
-            if let ExternalEvent::Event(copy @ Event::Watch(_)) =
-                ExternalEvent::from_session(event.clone())
-            {
-                mailboxes.deliver(&copy);
+            if matches!(event, zk_session::Event::Watch(_)) {
+                if let ExternalEvent::Event(copy) = ExternalEvent::from_session(event.clone()) {
+                    mailboxes.deliver(&copy);
+                }
             }
             channel.push(event);
         }

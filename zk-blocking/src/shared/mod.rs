@@ -253,7 +253,8 @@ impl SharedClient {
         }
         // Deep in a pipeline the IO thread writes at its next reply, many requests
         // per write; otherwise the request goes out now, from this thread.
-        let id = if core.driver.session().outstanding() >= BATCH_DEPTH {
+        // (Every outstanding request has its caller's slot: counting them is free.)
+        let id = if core.slots.len() >= BATCH_DEPTH {
             core.driver.submit_unwritten(request)?
         } else {
             core.driver.submit(request)?
