@@ -6,8 +6,10 @@ mod common;
 use std::time::Duration;
 use zk_blocking::Version;
 
-use common::{PATIENCE, barrier, connect, fast_server, options, queued_events};
-use zk_blocking::{AddWatchMode, CreateMode, Error, Event, EventType};
+use common::{
+    PATIENCE, assert_kept_then_overflow, barrier, connect, fast_server, options, queued_events,
+};
+use zk_blocking::{AddWatchMode, CreateMode, Error};
 use zk_tests::shared_standalone;
 
 #[test]
@@ -65,20 +67,5 @@ fn events_left_unread_stop_at_max_queued_events_and_one_overflow_counts_the_rest
         );
     }
 
-    let events = queued_events(&mut busy);
-    assert_eq!(events.len(), BOUND + 1, "{events:?}");
-    assert!(
-        events[..BOUND].iter().all(|e| matches!(
-            e,
-            Event::Watch(w) if w.event_type == EventType::NodeDataChanged && w.fired(watch)
-        )),
-        "{events:?}"
-    );
-    assert_eq!(
-        events[BOUND],
-        Event::Overflow {
-            dropped: (CHANGES - BOUND) as u64,
-            watches: vec![watch],
-        }
-    );
+    assert_kept_then_overflow(&queued_events(&mut busy), watch, BOUND, CHANGES);
 }

@@ -24,7 +24,10 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLo
 use std::thread::{self, JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
-use common::{PATIENCE, eventually, fast_server, member_holding, options, watch_summaries};
+use common::{
+    PATIENCE, assert_kept_then_overflow, eventually, fast_server, member_holding, options,
+    watch_summaries,
+};
 use zk_blocking::{
     AddWatchMode, Client, Completion, CreateMode, Error, Event, EventType, Events, KeeperState,
     Options, PendingReply, Request, Response, SessionState, SharedClient, Version, WatchHandle,
@@ -982,24 +985,8 @@ fn an_unread_channel_holds_at_most_max_queued_events_then_one_overflow() {
     let (zk, events, watch) = overflowed(path);
 
     assert_eq!(events.len(), BOUND + 1);
-    let mut got = Vec::new();
-    for _ in 0..=BOUND {
-        got.push(events.recv().unwrap());
-    }
-    assert!(
-        got[..BOUND].iter().all(|e| matches!(
-            e,
-            Event::Watch(w) if w.event_type == EventType::NodeDataChanged && w.fired(watch)
-        )),
-        "{got:?}"
-    );
-    assert_eq!(
-        got[BOUND],
-        Event::Overflow {
-            dropped: (CHANGES - BOUND) as u64,
-            watches: vec![watch],
-        }
-    );
+    let got: Vec<Event> = (0..=BOUND).map(|_| events.recv().unwrap()).collect();
+    assert_kept_then_overflow(&got, watch, BOUND, CHANGES);
     assert!(events.is_empty());
     assert_eq!(events.try_recv(), Ok(None));
 

@@ -230,3 +230,30 @@ pub fn assert_connected(client: &Client, session_id: i64) {
     assert_eq!(client.state(), SessionState::Connected);
     assert_eq!(client.session_id(), session_id, "the same session");
 }
+
+/// Asserts what an unread event queue bounded at `kept` holds after `changes` data
+/// changes of one persistent `watch`: the first `kept` changes, then one `Overflow`
+/// counting the rest and naming the watch.
+#[allow(dead_code)]
+pub fn assert_kept_then_overflow(
+    events: &[Event],
+    watch: WatchHandle,
+    kept: usize,
+    changes: usize,
+) {
+    assert_eq!(events.len(), kept + 1, "{events:?}");
+    assert!(
+        events[..kept].iter().all(|e| matches!(
+            e,
+            Event::Watch(w) if w.event_type == EventType::NodeDataChanged && w.fired(watch)
+        )),
+        "{events:?}"
+    );
+    assert_eq!(
+        events[kept],
+        Event::Overflow {
+            dropped: (changes - kept) as u64,
+            watches: vec![watch],
+        }
+    );
+}
