@@ -933,6 +933,11 @@ impl Session {
             }
         };
         let p = &u.prepared;
+        if p.watch.is_none() && p.removal.is_none() {
+            // Most replies: nothing to register or remove.
+            self.reply(u.id, Ok(response));
+            return;
+        }
         let server = p.server_path(&self.chroot);
         let registration = match p.watch {
             Some(kind) if !self.requests.is_abandoned(u.id) => {
