@@ -110,8 +110,6 @@
 //! # Ok::<(), zk_blocking::Error>(())
 //! ```
 
-#[macro_use]
-mod typed_ops;
 mod client;
 mod create;
 mod error;
@@ -123,6 +121,7 @@ mod multi;
 mod options;
 #[cfg(unix)]
 mod shared;
+mod typed_ops;
 mod watch;
 
 pub use client::Client;
@@ -147,3 +146,72 @@ pub use zk_session::{
     WatchKind, WatcherType,
 };
 pub use {zk_proto, zk_session};
+
+/// Building blocks for the drivers in other crates of this workspace (zk-tokio expands
+/// the same typed operations and hands out the same types). Not for applications, and
+/// not a stable API.
+#[doc(hidden)]
+pub mod for_drivers {
+    use std::time::{Duration, Instant};
+
+    use zk_session::{Registration, RequestError, RequestId, Response, Session, SessionState};
+
+    use crate::{Completion, Error, ExternalEvent, Options, Result, WatchHandle};
+
+    pub use crate::multi::{read_results, transaction_results};
+    pub use crate::typed_ops::{add_watch_request, auth_confirmed, create_request, wrong_reply};
+
+    /// The handle of a session's watch registration.
+    pub fn watch_handle(registration: &Registration) -> WatchHandle {
+        WatchHandle::from_registration(registration)
+    }
+
+    /// A reply as the drivers hand it out.
+    pub fn completion(
+        id: RequestId,
+        result: std::result::Result<Response, RequestError>,
+        registration: Option<&Registration>,
+    ) -> Completion {
+        Completion::new(id, result, registration)
+    }
+
+    /// A session event as the drivers hand it out.
+    pub fn event(event: zk_session::Event) -> ExternalEvent {
+        ExternalEvent::from_session(event)
+    }
+
+    /// The error every call gets from a session in `state` (terminal or closing).
+    pub fn error_for_state(state: SessionState) -> Error {
+        Error::for_state(state)
+    }
+
+    /// A new session for `options` (see `Options::start_session`).
+    pub fn start_session(options: &Options, connect_string: &str, now: Instant) -> Result<Session> {
+        options.start_session(connect_string, now)
+    }
+
+    /// How long a connect may wait for the first session.
+    pub fn connect_deadline(options: &Options) -> Duration {
+        options.connect_deadline()
+    }
+
+    /// Whether credentials go out after the handshake (and need confirming).
+    pub fn has_auth(options: &Options) -> bool {
+        options.has_auth()
+    }
+
+    /// The per-call deadline.
+    pub fn call_timeout(options: &Options) -> Option<Duration> {
+        options.call_timeout
+    }
+
+    /// How long closing may wait for the server.
+    pub fn close_timeout(options: &Options) -> Duration {
+        options.session.close_timeout
+    }
+
+    /// The most unread events kept.
+    pub fn max_queued_events(options: &Options) -> usize {
+        options.session.max_queued_events
+    }
+}

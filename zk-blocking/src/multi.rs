@@ -162,7 +162,7 @@ pub enum OpResult {
 }
 
 /// Turns a multi reply into typed results, or the error of the failing op.
-pub(crate) fn transaction_results(results: Vec<MultiResult>) -> Result<Vec<OpResult>> {
+pub fn transaction_results(results: Vec<MultiResult>) -> Result<Vec<OpResult>> {
     let failed = !results.is_empty() && results.iter().all(|r| r.error().is_some());
     if failed {
         let (index, code) = results
@@ -260,7 +260,7 @@ pub enum ReadResult {
 }
 
 /// Turns a multiRead reply into typed per-read results.
-pub(crate) fn read_results(results: Vec<MultiResult>) -> Vec<Result<ReadResult>> {
+pub fn read_results(results: Vec<MultiResult>) -> Vec<Result<ReadResult>> {
     results
         .into_iter()
         .map(|r| match r {

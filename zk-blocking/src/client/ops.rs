@@ -3,22 +3,14 @@
 use std::time::Instant;
 
 use bytes::Bytes;
-use zk_proto::{Acl, AddWatchMode, ClientInfo, Stat};
-use zk_session::{
-    IntoData, Request, RequestId, Response, Session, SessionState, Version, WatcherType,
-};
+use zk_session::{Request, Response, Session, SessionState};
 
 use super::Client;
-use crate::create::CreateOptions;
 use crate::error::{Error, Result};
-use crate::multi::{
-    OpResult, ReadBatch, ReadResult, Transaction, read_results, transaction_results,
-};
-use crate::typed_ops::{create_request, wrong_reply};
 use crate::watch::WatchHandle;
 
 impl Client {
-    typed_operations!(mut);
+    crate::typed_operations!(mut);
 
     /// Submits `request` and waits for its reply and watch, at most `call_timeout`;
     /// a call that times out gives up on its request.

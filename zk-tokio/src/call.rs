@@ -1,0 +1,184 @@
+//! The futures of requests: [`PendingReply`] for a submitted request's reply, [`Call`]
+//! for a typed operation's result. The request is queued when the future is made, so
+//! calls go on the wire in the order they were made, whenever they are awaited.
+//! Dropping either before it is ready never disturbs the session or another caller:
+//! the request still completes in the session, and its reply is dropped (a watch it
+//! set is removed).
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::time::Sleep;
+use zk_blocking::{Completion, Error, Response, Result, WatchHandle};
+use zk_session::RequestId;
+
+use crate::core::Shared;
+
+/// The reply of a request queued with [`crate::Client::submit`]: a future of its
+/// [`Completion`] (exactly one per request, also when the connection or the session
+/// ends first). Dropping it leaves the request to complete unseen.
+pub struct PendingReply {
+    shared: Arc<Shared>,
+    id: RequestId,
+    /// The reply was handed out (or given up): nothing is left to forget on drop.
+    finished: bool,
+}
+
+impl PendingReply {
+    pub(crate) fn new(shared: Arc<Shared>, id: RequestId) -> PendingReply {
+        PendingReply {
+            shared,
+            id,
+            finished: false,
+        }
+    }
+
+    /// The request's id (as in its [`Completion`]).
+    pub fn id(&self) -> RequestId {
+        self.id
+    }
+
+    /// Gives up on the request: not sent if it is still queued; if sent, its reply
+    /// and any watch it sets are discarded.
+    fn give_up(&mut self) {
+        let id = self.id;
+        self.shared.with(|core, wakeups| core.give_up(id, wakeups));
+        self.finished = true;
+    }
+}
+
+impl Future for PendingReply {
+    type Output = Completion;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Completion> {
+        let this = self.get_mut();
+        let reply = this.shared.lock().poll_reply(this.id, cx);
+        if reply.is_ready() {
+            this.finished = true;
+        }
+        reply
+    }
+}
+
+impl Drop for PendingReply {
+    fn drop(&mut self) {
+        if !self.finished {
+            let id = self.id;
+            self.shared
+                .with(|core, wakeups| core.forget_reply(id, wakeups));
+        }
+    }
+}
+
+impl fmt::Debug for PendingReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingReply")
+            .field("id", &self.id)
+            .finish()
+    }
+}
+
+/// A reply and the watch it set, or the call's error.
+pub(crate) type Reply = Result<(Response, Option<WatchHandle>)>;
+
+type Unpack<T> = Box<dyn FnOnce(Reply) -> Result<T> + Send>;
+
+/// The future of one typed operation of [`crate::Client`]: resolves to the same
+/// typed result as the blocking client's method of the same name. The request is
+/// already queued (or refused: then the future resolves to that error at once).
+///
+/// With [`Options::call_timeout`](crate::Options::call_timeout) set, a call whose
+/// reply has not come by then fails with [`Error::Timeout`] and gives its request up
+/// (not sent if still queued; if sent, the server may apply it, but its reply and any
+/// watch are discarded). `tokio::time::timeout` around a call instead just drops it:
+/// the request completes unseen.
+#[must_use = "the request is queued; await the future for its result"]
+pub struct Call<T> {
+    state: State<T>,
+}
+
+enum State<T> {
+    Refused(Error),
+    Waiting {
+        reply: PendingReply,
+        unpack: Unpack<T>,
+        deadline: Option<(Duration, Pin<Box<Sleep>>)>,
+    },
+    Finished,
+}
+
+impl<T> Call<T> {
+    pub(crate) fn refused(error: Error) -> Call<T> {
+        Call {
+            state: State::Refused(error),
+        }
+    }
+
+    pub(crate) fn waiting(
+        reply: PendingReply,
+        unpack: Unpack<T>,
+        timeout: Option<Duration>,
+    ) -> Call<T> {
+        Call {
+            state: State::Waiting {
+                reply,
+                unpack,
+                deadline: timeout.map(|t| (t, Box::pin(tokio::time::sleep(t)))),
+            },
+        }
+    }
+}
+
+impl<T> Future for Call<T> {
+    type Output = Result<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
+        let this = self.get_mut();
+        let State::Waiting {
+            reply, deadline, ..
+        } = &mut this.state
+        else {
+            return match std::mem::replace(&mut this.state, State::Finished) {
+                State::Refused(e) => Poll::Ready(Err(e)),
+                _ => Poll::Ready(Err(Error::InvalidArgument(
+                    "a Call was polled again after it completed".to_string(),
+                ))),
+            };
+        };
+        let completion = match Pin::new(&mut *reply).poll(cx) {
+            Poll::Ready(completion) => completion,
+            Poll::Pending => {
+                let Some((timeout, sleep)) = deadline else {
+                    return Poll::Pending;
+                };
+                if sleep.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                let timeout = *timeout;
+                reply.give_up();
+                this.state = State::Finished;
+                return Poll::Ready(Err(Error::Timeout(timeout)));
+            }
+        };
+        let State::Waiting { unpack, .. } = std::mem::replace(&mut this.state, State::Finished)
+        else {
+            unreachable!("the state was just seen waiting");
+        };
+        Poll::Ready(unpack(completion.result.map(|r| (r, completion.watch))))
+    }
+}
+
+impl<T> fmt::Debug for Call<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &self.state {
+            State::Refused(e) => format!("refused: {e}"),
+            State::Waiting { reply, .. } => format!("waiting for request {}", reply.id),
+            State::Finished => "finished".to_string(),
+        };
+        f.debug_struct("Call").field("state", &state).finish()
+    }
+}

@@ -1,0 +1,234 @@
+//! The client handle: life cycle, getters, raw requests and the state stream. The
+//! typed operations are in `ops`.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use zk_blocking::for_drivers::{
+    call_timeout, close_timeout, connect_deadline, has_auth, max_queued_events, start_session,
+};
+use zk_blocking::{Error, Options, Request, Result};
+use zk_session::{SessionCredentials, SessionState};
+
+use crate::call::PendingReply;
+use crate::core::{Core, Shared};
+use crate::driver::Driver;
+use crate::watch::StateChanges;
+
+/// Extra time `close` gives the session beyond its own close timeout.
+const CLOSE_SLACK: Duration = Duration::from_millis(500);
+
+/// An async ZooKeeper client (see the [crate docs](crate) for the driving model).
+///
+/// `Clone` is cheap (all clones are the same client and session) and the client is
+/// `Send + Sync`. Every operation of the blocking client is here, with the same typed
+/// results and errors, as a method returning a future ([`Call`](crate::Call)): the
+/// request is queued when the method is called, so calls reach the server in the order
+/// they were made, however their futures are awaited, and requests of every clone and
+/// task go out pipelined in the one session.
+///
+/// # Watches
+/// The watching reads return a [`OneShotWatch`](crate::OneShotWatch) beside the data:
+/// a future of the event. [`Client::add_watch`] returns a
+/// [`WatchStream`](crate::WatchStream). Each keeps its watch's events from the moment
+/// the reply came, in wire order relative to replies (an event the server sent before
+/// a reply is in the watch's queue when that reply's future resolves). Dropping one
+/// removes its watch: when no other watch of this client is on the path and the
+/// session is connected, a removeWatches for that one watch goes to the server (the
+/// server stops sending its notifications); otherwise only the registration here goes
+/// (a later notification then fires nothing and is dropped; the server forgets the
+/// watch at the next reconnect or when it fires).
+///
+/// # Life cycle
+/// [`Client::close`] closes the session, bounded by the close timeout. Dropping the
+/// last clone closes it too, in the background (the driver task sends closeSession and
+/// ends). After `Closed`, `Expired` or `AuthFailed` every call fails at once with that
+/// state's error.
+#[derive(Clone)]
+pub struct Client {
+    owner: Arc<Owner>,
+}
+
+/// Held by every clone; its drop (the last clone's) closes the session.
+struct Owner {
+    shared: Arc<Shared>,
+    connect_string: String,
+    call_timeout: Option<Duration>,
+    close_timeout: Duration,
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        self.shared.with(|core, wakeups| {
+            if !core.session.state().is_terminal() {
+                core.session.close(Instant::now());
+                core.wake_driver(wakeups);
+            }
+        });
+    }
+}
+
+impl Client {
+    // ----- life cycle ---------------------------------------------------------------
+
+    /// Connects to `connect_string` (`host:port,host:port[/chroot]`) and returns once
+    /// the session is established (and credentials from [`Options::auth`] were
+    /// accepted), with the blocking client's errors: [`Error::NoHosts`] (no server
+    /// answered within the connect timeout, naming the last problem),
+    /// [`Error::SessionExpired`] (a resumed session is gone), [`Error::AuthFailed`],
+    /// [`Error::Config`]. Must be called inside a tokio runtime (current-thread or
+    /// multi-thread): it spawns the driver task there.
+    pub async fn connect(connect_string: &str, options: Options) -> Result<Client> {
+        let deadline = connect_deadline(&options);
+        let confirm_auth = has_auth(&options);
+        let client = Client::start(connect_string, options)?;
+        client.wait_until_connected(deadline).await?;
+        if confirm_auth {
+            client.confirm_auth().await?;
+        }
+        Ok(client)
+    }
+
+    /// Spawns the driver task, which dials at once, and returns without waiting for a
+    /// server; requests made meanwhile go out once connected. Fails on unusable
+    /// options, or outside a tokio runtime ([`Error::System`]).
+    pub fn start(connect_string: &str, options: Options) -> Result<Client> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            Error::System(
+                "zk_tokio::Client needs a tokio runtime: call connect/start from inside one \
+                 (#[tokio::main], Runtime::block_on or a task)"
+                    .to_string(),
+            )
+        })?;
+        let session = start_session(&options, connect_string, Instant::now())?;
+        let shared = Arc::new(Shared::new(Core::new(session, max_queued_events(&options))));
+        let driver = {
+            let _entered = runtime.enter();
+            Driver::new(shared.clone())
+        };
+        runtime.spawn(driver);
+        Ok(Client {
+            owner: Arc::new(Owner {
+                shared,
+                connect_string: connect_string.to_string(),
+                call_timeout: call_timeout(&options),
+                close_timeout: close_timeout(&options),
+            }),
+        })
+    }
+
+    /// Waits until the session is connected (read-write or read-only), at most
+    /// `timeout`. Fails with [`Error::NoHosts`] (naming the last problem seen) when
+    /// time runs out, or with the session's error when it ended.
+    pub async fn wait_until_connected(&self, timeout: Duration) -> Result<()> {
+        let started = Instant::now();
+        let shared = self.shared();
+        let connected = poll_fn(|cx| {
+            shared
+                .lock()
+                .poll_state(|s| s != SessionState::Connecting, cx)
+        });
+        match tokio::time::timeout(timeout, connected).await {
+            Ok(SessionState::Connected | SessionState::ConnectedReadOnly) => Ok(()),
+            Ok(state) if state.is_terminal() => {
+                Err(zk_blocking::for_drivers::error_for_state(state))
+            }
+            _ => Err(Error::NoHosts {
+                hosts: self.owner.connect_string.clone(),
+                waited: started.elapsed(),
+                detail: shared
+                    .lock()
+                    .last_problem
+                    .clone()
+                    .unwrap_or_else(|| "no answer".to_string()),
+            }),
+        }
+    }
+
+    /// Closes the session: requests not yet written fail with [`Error::Closed`],
+    /// closeSession is sent, and the future resolves when the server confirms or the
+    /// close timeout passes (calls still waiting then fail with [`Error::Closed`]).
+    /// The server deletes the session's ephemeral nodes at once. Does nothing if the
+    /// session is already over.
+    pub async fn close(&self) {
+        let shared = self.shared();
+        shared.with(|core, wakeups| {
+            if !core.session.state().is_terminal() {
+                core.session.close(Instant::now());
+                core.wake_driver(wakeups);
+            }
+        });
+        let over = poll_fn(|cx| shared.lock().poll_state(|s| s.is_terminal(), cx));
+        // The session bounds the close itself; the slack covers a stalled runtime.
+        let _ = tokio::time::timeout(self.owner.close_timeout + CLOSE_SLACK, over).await;
+    }
+
+    // ----- getters ------------------------------------------------------------------
+
+    /// The session's state.
+    pub fn state(&self) -> SessionState {
+        self.shared().lock().session.state()
+    }
+
+    /// The session id and password, to resume the session elsewhere
+    /// ([`Options::resume`]).
+    pub fn credentials(&self) -> Option<SessionCredentials> {
+        self.shared().lock().session.credentials()
+    }
+
+    /// The session id (0 before the first handshake).
+    pub fn session_id(&self) -> i64 {
+        self.credentials().map_or(0, |c| c.session_id)
+    }
+
+    /// The session timeout the server granted.
+    pub fn negotiated_timeout(&self) -> Option<Duration> {
+        self.shared().lock().session.negotiated_timeout()
+    }
+
+    /// The highest zxid seen in a reply.
+    pub fn last_zxid(&self) -> i64 {
+        self.shared().lock().session.last_zxid()
+    }
+
+    /// Requests submitted and not answered yet (by every clone).
+    pub fn outstanding(&self) -> usize {
+        self.shared().lock().session.outstanding()
+    }
+
+    // ----- raw requests and events ----------------------------------------------------
+
+    /// Queues a request; the returned future resolves to its reply. Validation happens
+    /// here (an invalid path, an empty ACL or an oversized request fail at once,
+    /// nothing sent); after the session ended, its error. `call_timeout` does not
+    /// apply.
+    pub fn submit(&self, request: Request) -> Result<PendingReply> {
+        let shared = self.shared();
+        let id = shared.with(|core, wakeups| core.submit(request, wakeups))?;
+        Ok(PendingReply::new(shared.clone(), id))
+    }
+
+    /// A stream of the session's state changes from now on (see [`StateChanges`]).
+    pub fn state_changes(&self) -> StateChanges {
+        StateChanges::new(self.shared().clone())
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.owner.shared
+    }
+
+    pub(crate) fn call_timeout(&self) -> Option<Duration> {
+        self.owner.call_timeout
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("connect_string", &self.owner.connect_string)
+            .field("state", &self.state())
+            .finish_non_exhaustive()
+    }
+}

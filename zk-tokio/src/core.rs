@@ -1,0 +1,268 @@
+//! The state behind the client's lock: the session, the callers waiting for replies,
+//! the queues of the watches and state listeners, and the driver task's waker. Every
+//! clone and the driver task lock it for short, non-blocking turns; wakers are woken
+//! after the lock is let go ([`Wakeups`]).
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+
+use zk_blocking::for_drivers::{error_for_state, event};
+use zk_blocking::{Completion, Event, ExternalEvent, Request, Result, WatchHandle};
+use zk_session::{RequestId, Session, SessionState};
+
+use crate::watch::queues::{StateListeners, WatchQueues};
+
+/// What the clones, their futures and the driver task share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    core: Mutex<Core>,
+}
+
+impl Shared {
+    pub(crate) fn new(core: Core) -> Shared {
+        Shared {
+            core: Mutex::new(core),
+        }
+    }
+
+    /// The core. A panic while it was held (a bug) leaves it usable: every turn leaves
+    /// the session consistent.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Core> {
+        self.core.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` on the core, then wakes whoever it made ready (after the lock is let
+    /// go, so that a woken task does not block on it).
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Core, &mut Wakeups) -> R) -> R {
+        let mut wakeups = Wakeups::default();
+        let result = f(&mut self.lock(), &mut wakeups);
+        wakeups.wake_all();
+        result
+    }
+}
+
+/// Tasks to wake once the lock is let go.
+#[derive(Debug, Default)]
+pub(crate) struct Wakeups(Vec<Waker>);
+
+impl Wakeups {
+    pub(crate) fn push(&mut self, waker: Option<Waker>) {
+        self.0.extend(waker);
+    }
+
+    pub(crate) fn wake_all(self) {
+        for waker in self.0 {
+            waker.wake();
+        }
+    }
+}
+
+/// One caller's reply: awaited, or in and not yet taken.
+#[derive(Debug)]
+enum Slot {
+    Waiting(Option<Waker>),
+    Done(Completion),
+}
+
+#[derive(Debug)]
+pub(crate) struct Core {
+    /// The session: every protocol decision.
+    pub(crate) session: Session,
+    /// The last dial, close or IO problem, for errors that say why no server answered.
+    pub(crate) last_problem: Option<String>,
+    /// The reply slots of the requests whose callers still wait, by request.
+    slots: HashMap<RequestId, Slot>,
+    /// The events of the watches someone holds.
+    pub(crate) watches: WatchQueues,
+    /// The state-change streams.
+    pub(crate) listeners: StateListeners,
+    /// Tasks waiting for the session's state to change (connect, close).
+    state_waiters: Vec<Waker>,
+    /// The driver task, while it waits.
+    driver: Option<Waker>,
+}
+
+impl Core {
+    pub(crate) fn new(session: Session, max_queued_events: usize) -> Core {
+        Core {
+            session,
+            last_problem: None,
+            slots: HashMap::new(),
+            watches: WatchQueues::new(max_queued_events),
+            listeners: StateListeners::new(max_queued_events),
+            state_waiters: Vec::new(),
+            driver: None,
+        }
+    }
+
+    // ----- requests -----------------------------------------------------------------
+
+    /// Queues `request` with a slot for its reply; the driver task writes it.
+    pub(crate) fn submit(&mut self, request: Request, wakeups: &mut Wakeups) -> Result<RequestId> {
+        let state = self.session.state();
+        if state.is_terminal() || state == SessionState::Closing {
+            return Err(error_for_state(state));
+        }
+        let id = self.session.submit(request, Instant::now())?;
+        self.slots.insert(id, Slot::Waiting(None));
+        wakeups.push(self.driver.take());
+        Ok(id)
+    }
+
+    /// The reply of `id` if it is in (it is then taken), else `cx` is woken when it is.
+    pub(crate) fn poll_reply(&mut self, id: RequestId, cx: &Context<'_>) -> Poll<Completion> {
+        match self.slots.get_mut(&id) {
+            Some(Slot::Waiting(waker)) => {
+                if !waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    *waker = Some(cx.waker().clone());
+                }
+                Poll::Pending
+            }
+            Some(Slot::Done(_)) => match self.slots.remove(&id) {
+                Some(Slot::Done(reply)) => Poll::Ready(reply),
+                _ => unreachable!("the slot was just seen done"),
+            },
+            // Slots go only with their reply or their caller; a caller never polls
+            // after either.
+            None => Poll::Ready(Completion {
+                id,
+                result: Err(zk_blocking::Error::Closed),
+                watch: None,
+            }),
+        }
+    }
+
+    /// The caller of `id` is gone: its request still completes in the session, its
+    /// reply is dropped, and a watch it set is removed (nobody holds its handle).
+    pub(crate) fn forget_reply(&mut self, id: RequestId, wakeups: &mut Wakeups) {
+        if let Some(Slot::Done(Completion {
+            watch: Some(handle),
+            ..
+        })) = self.slots.remove(&id)
+        {
+            self.drop_watch(handle, wakeups);
+        }
+    }
+
+    /// The caller of `id` stopped waiting (its call timeout passed): the request is
+    /// given up, its reply and any watch it would set are discarded.
+    pub(crate) fn give_up(&mut self, id: RequestId, wakeups: &mut Wakeups) {
+        self.forget_reply(id, wakeups);
+        self.session.abandon(id);
+    }
+
+    // ----- watches ------------------------------------------------------------------
+
+    /// Nobody holds `handle` any more: its queue goes, and its registration with it.
+    /// The server is told (removeWatches for this one registration) when no other
+    /// watch of this client is left on the path, so its notifications stop; otherwise
+    /// the registration is dropped here only (asking the server to remove a
+    /// persistent watch would, before 3.9, remove the others on the path too) and the
+    /// server's notification for it, if one comes, fires nothing.
+    pub(crate) fn drop_watch(&mut self, handle: WatchHandle, wakeups: &mut Wakeups) {
+        self.watches.close(handle.id());
+        let Some(path) = self
+            .session
+            .registration(handle.id())
+            .filter(|r| r.kind == handle.kind())
+            .map(|r| r.path.clone())
+        else {
+            return;
+        };
+        let alone = self
+            .session
+            .watches()
+            .all(|r| r.path != path || r.id == handle.id());
+        let state = self.session.state();
+        let local = !alone || !state.is_connected();
+        let request = Request::RemoveWatches {
+            path,
+            watcher_type: handle.kind().watcher_type(),
+            registration: Some(handle.id()),
+            local,
+        };
+        // Refused only once the session is closing or over: its watches go with it.
+        if self.session.submit(request, Instant::now()).is_ok() {
+            wakeups.push(self.driver.take());
+        }
+    }
+
+    // ----- the driver task ------------------------------------------------------------
+
+    /// Hands the session's events to whoever waits for them, in wire order: replies to
+    /// their slots (a reply's watch gets its queue before any later event), watch
+    /// notifications to their watches' queues, state changes to the listeners.
+    pub(crate) fn dispatch(&mut self, wakeups: &mut Wakeups) {
+        while let Some(next) = self.session.poll_event() {
+            match event(next) {
+                ExternalEvent::Reply(reply) => self.deliver_reply(reply, wakeups),
+                ExternalEvent::Event(Event::Watch(watched)) => {
+                    self.watches.deliver(&watched, wakeups);
+                }
+                ExternalEvent::Event(Event::Session(state)) => {
+                    self.listeners.deliver(state, wakeups);
+                    wakeups.0.append(&mut self.state_waiters);
+                }
+                ExternalEvent::Event(Event::Overflow { dropped, watches }) => {
+                    self.watches.overflowed(dropped, &watches, wakeups);
+                }
+            }
+        }
+        let state = self.session.state();
+        if state.is_terminal() {
+            self.watches.end(state, wakeups);
+            self.listeners.end(wakeups);
+            wakeups.0.append(&mut self.state_waiters);
+        }
+    }
+
+    fn deliver_reply(&mut self, reply: Completion, wakeups: &mut Wakeups) {
+        match self.slots.get_mut(&reply.id) {
+            Some(slot) => {
+                if let Some(handle) = reply.watch {
+                    self.watches.open(handle);
+                }
+                if let Slot::Waiting(waker) = slot {
+                    wakeups.push(waker.take());
+                }
+                *slot = Slot::Done(reply);
+            }
+            None => {
+                if let Some(handle) = reply.watch {
+                    self.drop_watch(handle, wakeups);
+                }
+            }
+        }
+    }
+
+    /// Remembers the driver task's waker while it waits.
+    pub(crate) fn park_driver(&mut self, waker: &Waker) {
+        if !self.driver.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            self.driver = Some(waker.clone());
+        }
+    }
+
+    /// Wakes the driver task (after the lock is let go), to write or to act.
+    pub(crate) fn wake_driver(&mut self, wakeups: &mut Wakeups) {
+        wakeups.push(self.driver.take());
+    }
+
+    /// `Ready` once `reached` holds for the session's state, else `cx` is woken at the
+    /// next state change.
+    pub(crate) fn poll_state(
+        &mut self,
+        reached: impl Fn(SessionState) -> bool,
+        cx: &Context<'_>,
+    ) -> Poll<SessionState> {
+        let state = self.session.state();
+        if reached(state) || state.is_terminal() {
+            return Poll::Ready(state);
+        }
+        if !self.state_waiters.iter().any(|w| w.will_wake(cx.waker())) {
+            self.state_waiters.push(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+}

@@ -1,0 +1,46 @@
+//! The driver's own connections: the session's dials (a fresh name lookup each time,
+//! then each address in turn, TCP_NODELAY on) and the read-write probe.
+
+use std::io;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use zk_session::HostAddr;
+
+/// How long a probe may take before its host counts as not read-write.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Resolves `host` now and connects to its addresses in turn. Not bounded here: the
+/// session's connect timer closes a dial that takes too long.
+pub(super) async fn dial(host: HostAddr) -> io::Result<TcpStream> {
+    let mut last = None;
+    for addr in tokio::net::lookup_host((host.host.as_str(), host.port)).await? {
+        match TcpStream::connect(addr).await {
+            Ok(stream) => {
+                stream.set_nodelay(true)?;
+                return Ok(stream);
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("{}:{} resolves to no address", host.host, host.port),
+        )
+    }))
+}
+
+/// Asks `host` whether it serves read-write (`isro` on a connection of its own; `rw`
+/// means yes). A failure, or no answer within [`PROBE_TIMEOUT`], counts as no.
+pub(super) async fn probe(host: HostAddr) -> bool {
+    let ask = async {
+        let mut stream = dial(host).await?;
+        stream.write_all(b"isro").await?;
+        let mut answer = [0u8; 2];
+        stream.read_exact(&mut answer).await?;
+        Ok::<bool, io::Error>(&answer == b"rw")
+    };
+    matches!(tokio::time::timeout(PROBE_TIMEOUT, ask).await, Ok(Ok(true)))
+}

@@ -1,0 +1,251 @@
+//! The driver task: tokio owns the socket and the clock, the session everything else.
+//! Each turn (under the core's lock, never blocking) carries on a dial or a probe,
+//! reads into the session's receive buffer until the socket has nothing more, runs
+//! the session's timers, carries out its transport actions, writes its send buffer
+//! until the socket would block, and hands the session's events out. Then it waits
+//! for the socket, the session's next deadline, or a caller's wake-up (a new request).
+//!
+//! This is the session's run loop (written once in
+//! [`zk_session`'s crate docs](zk_session#the-run-loop)) as a future.
+
+mod dial;
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::time::Sleep;
+use zk_session::{ConnId, DisconnectCause, HostAddr, Session, SessionState, Transport};
+
+use crate::core::{Core, Shared, Wakeups};
+
+type Pending<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// The driver task's future; it ends when the session does.
+pub(crate) struct Driver {
+    shared: Arc<Shared>,
+    /// The session's connection once it is up.
+    socket: Option<(ConnId, TcpStream)>,
+    /// A dial in progress, with the host it is for.
+    dialing: Option<(ConnId, HostAddr, Pending<io::Result<TcpStream>>)>,
+    /// A read-write probe in progress, with the host it asks.
+    probe: Option<(HostAddr, Pending<bool>)>,
+    /// Wakes the task at the session's next deadline.
+    timer: Pin<Box<Sleep>>,
+    /// The deadline `timer` is set to.
+    timer_at: Option<Instant>,
+}
+
+impl Driver {
+    /// Must be made inside a tokio runtime (the timer needs its time driver).
+    pub(crate) fn new(shared: Arc<Shared>) -> Driver {
+        Driver {
+            shared,
+            socket: None,
+            dialing: None,
+            probe: None,
+            timer: Box::pin(tokio::time::sleep(std::time::Duration::ZERO)),
+            timer_at: None,
+        }
+    }
+
+    /// One turn, repeated while it changes anything; true once the session is over.
+    fn turn(&mut self, core: &mut Core, cx: &mut Context<'_>, wakeups: &mut Wakeups) -> bool {
+        loop {
+            let now = Instant::now();
+            let mut again = self.poll_dial(core, cx, now);
+            again |= self.poll_probe(&mut core.session, cx, now);
+            self.read(core, cx, now);
+            core.session.handle_timeout(now);
+            while let Some(transport) = core.session.poll_transport(now) {
+                self.carry_out(core, transport, now);
+                again = true;
+            }
+            again |= self.write(core, cx, now);
+            core.dispatch(wakeups);
+            if core.session.state().is_terminal() {
+                self.socket = None;
+                self.dialing = None;
+                self.probe = None;
+                return true;
+            }
+            if again {
+                continue;
+            }
+            let Some(at) = core.session.poll_timeout() else {
+                return false;
+            };
+            if self.timer_at != Some(at) {
+                self.timer
+                    .as_mut()
+                    .reset(tokio::time::Instant::from_std(at));
+                self.timer_at = Some(at);
+            }
+            if self.timer.as_mut().poll(cx).is_pending() {
+                return false;
+            }
+            self.timer_at = None;
+        }
+    }
+
+    /// Carries on a dial; true when it ended (connected or failed).
+    fn poll_dial(&mut self, core: &mut Core, cx: &mut Context<'_>, now: Instant) -> bool {
+        let Some((conn, host, dial)) = self.dialing.as_mut() else {
+            return false;
+        };
+        let Poll::Ready(result) = dial.as_mut().poll(cx) else {
+            return false;
+        };
+        let conn = *conn;
+        match result {
+            Ok(stream) => {
+                self.socket = Some((conn, stream));
+                core.session.handle_connected(conn, now);
+            }
+            Err(e) => {
+                core.last_problem = Some(format!("{}:{}: {e}", host.host, host.port));
+                core.session
+                    .handle_disconnected(conn, DisconnectCause::ConnectFailed, now);
+            }
+        }
+        self.dialing = None;
+        true
+    }
+
+    /// Carries on a read-write probe; true when it answered. A session no longer
+    /// read-only has no use for it.
+    fn poll_probe(&mut self, session: &mut Session, cx: &mut Context<'_>, now: Instant) -> bool {
+        if session.state() != SessionState::ConnectedReadOnly {
+            self.probe = None;
+            return false;
+        }
+        let Some((host, probe)) = self.probe.as_mut() else {
+            return false;
+        };
+        let Poll::Ready(read_write) = probe.as_mut().poll(cx) else {
+            return false;
+        };
+        session.handle_probe_result(host, read_write, now);
+        self.probe = None;
+        true
+    }
+
+    fn carry_out(&mut self, core: &mut Core, transport: Transport, now: Instant) {
+        match transport {
+            // The session's connect timer bounds the dial (it sends Close when due).
+            Transport::Connect { conn, host, .. } => {
+                self.socket = None;
+                self.dialing = Some((conn, host.clone(), Box::pin(dial::dial(host))));
+            }
+            Transport::Close { conn, reason } => {
+                if self.socket.as_ref().is_some_and(|(c, _)| *c == conn) {
+                    self.socket = None;
+                }
+                if self.dialing.as_ref().is_some_and(|(c, ..)| *c == conn) {
+                    self.dialing = None;
+                }
+                core.last_problem = Some(reason.to_string());
+            }
+            Transport::ProbeReadWrite { host } => {
+                // A probe still under way gives way (its host counts as not read-write).
+                if let Some((old, _)) = self.probe.take() {
+                    core.session.handle_probe_result(&old, false, now);
+                }
+                self.probe = Some((host.clone(), Box::pin(dial::probe(host))));
+            }
+        }
+    }
+
+    /// Reads until the socket has nothing more (tokio then watches it for us).
+    fn read(&mut self, core: &mut Core, cx: &mut Context<'_>, now: Instant) {
+        while let Some((conn, stream)) = self.socket.as_mut() {
+            let conn = *conn;
+            let Some(space) = core.session.recv_buf(conn) else {
+                return;
+            };
+            if space.is_empty() {
+                return;
+            }
+            let mut buf = ReadBuf::new(space);
+            match Pin::new(stream).poll_read(cx, &mut buf) {
+                Poll::Pending => return,
+                Poll::Ready(Ok(())) => match buf.filled().len() {
+                    0 => {
+                        return self.lost(
+                            core,
+                            DisconnectCause::Eof,
+                            "the server closed the connection".to_string(),
+                            now,
+                        );
+                    }
+                    n => core.session.handle_received(conn, n, now),
+                },
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                Poll::Ready(Err(e)) => {
+                    return self.lost(core, DisconnectCause::Io, format!("read failed: {e}"), now);
+                }
+            }
+        }
+    }
+
+    /// Writes the send buffer until it is empty or the socket would block; true if the
+    /// connection was lost.
+    fn write(&mut self, core: &mut Core, cx: &mut Context<'_>, now: Instant) -> bool {
+        while let Some((conn, stream)) = self.socket.as_mut() {
+            let conn = *conn;
+            let session = &mut core.session;
+            // The buffer is the current connection's: bytes for another never drain.
+            if session.current_conn() != Some(conn) || session.send_buf().is_empty() {
+                return false;
+            }
+            match Pin::new(stream).poll_write(cx, session.send_buf()) {
+                Poll::Pending => return false,
+                Poll::Ready(Ok(0)) => {
+                    let why = "write failed: the socket accepts no more bytes".to_string();
+                    self.lost(core, DisconnectCause::Io, why, now);
+                    return true;
+                }
+                Poll::Ready(Ok(n)) => session.advance_send(conn, n, now),
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                Poll::Ready(Err(e)) => {
+                    self.lost(core, DisconnectCause::Io, format!("write failed: {e}"), now);
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// Drops the connection and tells the session why.
+    fn lost(&mut self, core: &mut Core, cause: DisconnectCause, why: String, now: Instant) {
+        if let Some((conn, _)) = self.socket.take() {
+            core.last_problem = Some(why);
+            core.session.handle_disconnected(conn, cause, now);
+        }
+    }
+}
+
+impl Future for Driver {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let shared = this.shared.clone();
+        let mut wakeups = Wakeups::default();
+        let over = {
+            let mut core = shared.lock();
+            let over = this.turn(&mut core, cx, &mut wakeups);
+            if !over {
+                core.park_driver(cx.waker());
+            }
+            over
+        };
+        wakeups.wake_all();
+        if over { Poll::Ready(()) } else { Poll::Pending }
+    }
+}

@@ -1,0 +1,234 @@
+//! Where the driver task leaves events for the watch futures and streams and the
+//! state streams: one bounded queue per watch someone holds, one per state listener.
+
+use std::collections::{HashMap, VecDeque};
+use std::task::{Context, Poll, Waker};
+
+use zk_blocking::{Event, KeeperState, WatchHandle, WatchedEvent};
+use zk_proto::EventType;
+use zk_session::{RequestId, SessionState};
+
+use crate::core::Wakeups;
+
+/// The queues of the watches handed out, by the request that set them.
+#[derive(Debug)]
+pub(crate) struct WatchQueues {
+    queues: HashMap<RequestId, WatchQueue>,
+    /// Most events kept unread per watch.
+    max_queued: usize,
+}
+
+#[derive(Debug)]
+struct WatchQueue {
+    handle: WatchHandle,
+    events: VecDeque<Event>,
+    /// Events dropped since the queue was full, told as one `Overflow` after it.
+    dropped: u64,
+    /// Its last event is in: it fired (one-shot) or was removed.
+    finished: bool,
+    /// The session ended while the watch was live.
+    ended: Option<SessionState>,
+    waker: Option<Waker>,
+}
+
+impl WatchQueues {
+    pub(crate) fn new(max_queued: usize) -> WatchQueues {
+        WatchQueues {
+            queues: HashMap::new(),
+            max_queued: max_queued.max(1),
+        }
+    }
+
+    /// Starts keeping the events of `handle` (its request's reply just came).
+    pub(crate) fn open(&mut self, handle: WatchHandle) {
+        self.queues.insert(
+            handle.id(),
+            WatchQueue {
+                handle,
+                events: VecDeque::new(),
+                dropped: 0,
+                finished: false,
+                ended: None,
+                waker: None,
+            },
+        );
+    }
+
+    /// Stops keeping the events of watch `id` (its holder is gone).
+    pub(crate) fn close(&mut self, id: RequestId) {
+        self.queues.remove(&id);
+    }
+
+    /// Queues a notification (or removal) for each watch it fired.
+    pub(crate) fn deliver(&mut self, event: &WatchedEvent, wakeups: &mut Wakeups) {
+        let removed = matches!(
+            event.event_type,
+            EventType::DataWatchRemoved
+                | EventType::ChildWatchRemoved
+                | EventType::PersistentWatchRemoved
+        );
+        for handle in &event.watches {
+            if let Some(queue) = self.queues.get_mut(&handle.id()) {
+                if queue.events.len() < self.max_queued {
+                    queue.events.push_back(Event::Watch(event.clone()));
+                } else {
+                    queue.dropped += 1;
+                }
+                queue.finished |= removed || handle.kind().is_one_shot();
+                wakeups.push(queue.waker.take());
+            }
+        }
+    }
+
+    /// The session dropped events for these watches (its own queue overflowed).
+    pub(crate) fn overflowed(
+        &mut self,
+        dropped: u64,
+        watches: &[WatchHandle],
+        wakeups: &mut Wakeups,
+    ) {
+        for handle in watches {
+            if let Some(queue) = self.queues.get_mut(&handle.id()) {
+                queue.dropped += dropped;
+                wakeups.push(queue.waker.take());
+            }
+        }
+    }
+
+    /// The session is over: every watch ends after what it has queued.
+    pub(crate) fn end(&mut self, state: SessionState, wakeups: &mut Wakeups) {
+        for queue in self.queues.values_mut() {
+            if queue.ended.is_none() {
+                queue.ended = Some(state);
+                wakeups.push(queue.waker.take());
+            }
+        }
+    }
+
+    /// The next event of watch `id`: its notifications in order, an `Overflow` in the
+    /// place of those dropped, then `Event::Session` with the final state if the
+    /// session ended before the watch did; `None` once nothing more will come.
+    pub(crate) fn poll_next(&mut self, id: RequestId, cx: &Context<'_>) -> Poll<Option<Event>> {
+        let Some(queue) = self.queues.get_mut(&id) else {
+            return Poll::Ready(None);
+        };
+        if let Some(event) = queue.events.pop_front() {
+            return Poll::Ready(Some(event));
+        }
+        if queue.dropped > 0 {
+            let dropped = std::mem::take(&mut queue.dropped);
+            return Poll::Ready(Some(Event::Overflow {
+                dropped,
+                watches: vec![queue.handle],
+            }));
+        }
+        if queue.finished {
+            self.queues.remove(&id);
+            return Poll::Ready(None);
+        }
+        if let Some(state) = queue.ended {
+            self.queues.remove(&id);
+            return Poll::Ready(Some(Event::Session(final_keeper_state(state))));
+        }
+        if !queue
+            .waker
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()))
+        {
+            queue.waker = Some(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+}
+
+/// The state a watcher hears when the session ends in `state`.
+pub(crate) fn final_keeper_state(state: SessionState) -> KeeperState {
+    match state {
+        SessionState::Expired => KeeperState::Expired,
+        SessionState::AuthFailed => KeeperState::AuthFailed,
+        _ => KeeperState::Closed,
+    }
+}
+
+/// The state-change streams, each with its own queue.
+#[derive(Debug)]
+pub(crate) struct StateListeners {
+    listeners: HashMap<u64, Listener>,
+    next_id: u64,
+    max_queued: usize,
+}
+
+#[derive(Debug, Default)]
+struct Listener {
+    states: VecDeque<KeeperState>,
+    /// The session ended: the stream ends after what it has queued.
+    ended: bool,
+    waker: Option<Waker>,
+}
+
+impl StateListeners {
+    pub(crate) fn new(max_queued: usize) -> StateListeners {
+        StateListeners {
+            listeners: HashMap::new(),
+            next_id: 0,
+            max_queued: max_queued.max(1),
+        }
+    }
+
+    /// A new listener, hearing the changes from now on (`ended`: the session is over).
+    pub(crate) fn add(&mut self, ended: bool) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.listeners.insert(
+            id,
+            Listener {
+                ended,
+                ..Listener::default()
+            },
+        );
+        id
+    }
+
+    pub(crate) fn remove(&mut self, id: u64) {
+        self.listeners.remove(&id);
+    }
+
+    /// Queues a state change for every listener. A listener that left
+    /// `max_queued_events` unread loses its oldest: the latest state is what counts.
+    pub(crate) fn deliver(&mut self, state: KeeperState, wakeups: &mut Wakeups) {
+        for listener in self.listeners.values_mut() {
+            if listener.states.len() >= self.max_queued {
+                listener.states.pop_front();
+            }
+            listener.states.push_back(state);
+            wakeups.push(listener.waker.take());
+        }
+    }
+
+    pub(crate) fn end(&mut self, wakeups: &mut Wakeups) {
+        for listener in self.listeners.values_mut() {
+            listener.ended = true;
+            wakeups.push(listener.waker.take());
+        }
+    }
+
+    pub(crate) fn poll_next(&mut self, id: u64, cx: &Context<'_>) -> Poll<Option<KeeperState>> {
+        let Some(listener) = self.listeners.get_mut(&id) else {
+            return Poll::Ready(None);
+        };
+        if let Some(state) = listener.states.pop_front() {
+            return Poll::Ready(Some(state));
+        }
+        if listener.ended {
+            return Poll::Ready(None);
+        }
+        if !listener
+            .waker
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()))
+        {
+            listener.waker = Some(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+}
