@@ -20,9 +20,9 @@ pub struct Interest {
     pub writable: bool,
 }
 
-/// A ZooKeeper session for an event loop you own (poll, epoll, mio, tokio's
-/// `AsyncFd`): the analogue of the C client's `zookeeper_interest` and
-/// `zookeeper_process`. It never blocks (except to resolve a host name, which an IP
+/// A ZooKeeper session for an event loop you own (poll, epoll, mio): the analogue of
+/// the C client's `zookeeper_interest` and `zookeeper_process`. (On tokio, use the
+/// `zk-tokio` crate: its driver task owns a `tokio::net::TcpStream` instead of an fd.) It never blocks (except to resolve a host name, which an IP
 /// address in the connect string avoids) and owns one non-blocking socket at a time
 /// for the session (and, while read-only, briefly a second one for a probe).
 ///
@@ -69,7 +69,7 @@ impl ExternalDriver {
     }
 
     /// The current socket, borrowed: `try_clone_to_owned()` gives an owned duplicate
-    /// for loops whose registrations must own their fd (tokio's `AsyncFd`). A
+    /// for loops whose registrations must own their fd. A
     /// duplicate keeps the connection open until it is dropped too, so drop it as soon
     /// as [`ExternalDriver::conn_id`] changes.
     pub fn as_fd(&self) -> Option<BorrowedFd<'_>> {

@@ -8,7 +8,8 @@
 //!   by the session's connect timeout, TCP_NODELAY on; close; ask a host whether it
 //!   serves read-write), reads straight into the session's receive buffer, writes its
 //!   send buffer, and reports every lost connection. A driver adds only how it waits
-//!   and what it hands out; the next one (an async client) is meant to reuse it.
+//!   and what it hands out. (The async client, crate `zk-tokio`, does the same over
+//!   tokio's sockets; it shares this crate's types and typed operations.)
 //! * [`Client`]: a blocking client in the C client's single-threaded model. The
 //!   caller's thread runs the session: every call writes its request and then reads
 //!   and processes input until its reply arrives, waiting in a socket read bounded by
@@ -27,7 +28,7 @@
 //!   ([`SharedClient::wait_watch`]) or as callbacks on one event thread
 //!   ([`SharedClient::on_event`]).
 //! * [`ExternalDriver`]: a non-blocking handle for an event loop you own (poll, epoll,
-//!   mio, tokio's `AsyncFd`): it says which fd, which readiness and which deadline it
+//!   mio): it says which fd, which readiness and which deadline it
 //!   needs ([`ExternalDriver::interest`]) and does the work in
 //!   [`ExternalDriver::process`], like the C client's `zookeeper_interest` /
 //!   `zookeeper_process`. Replies and events come from [`ExternalDriver::poll_event`]
@@ -58,7 +59,8 @@
 //! |---|---|---|---|
 //! | [`Client`] (st model) | the calling thread, in each call | only while a call pumps ([`Client::next_event`]) | one thread calls ZooKeeper all the time (scripts, tools); no threads of its own |
 //! | [`SharedClient`] (mt model) | a background IO thread; calls from any thread (`&self`) | yes, without calls | many threads share a session, or locks, leadership or ephemerals are held while the program does other work |
-//! | [`ExternalDriver`] | your event loop (poll, epoll, mio, tokio's `AsyncFd`) | while your loop serves its fd and deadline | you own an event loop and want no extra threads |
+//! | [`ExternalDriver`] | your event loop (poll, epoll, mio) | while your loop serves its fd and deadline | you own an event loop and want no extra threads |
+//! | `zk_tokio::Client` (crate `zk-tokio`) | a task on your tokio runtime; calls are futures from any task | yes, without calls | your program is async on tokio |
 //!
 //! # What it does not do
 //!

@@ -230,6 +230,42 @@ impl Driver {
     }
 }
 
+impl Drop for Driver {
+    /// The runtime dropped the task before the session ended (it shut down, or the
+    /// task was aborted): nobody will drive this session again, so it ends now, as a
+    /// close whose time ran out. Every waiting call fails with `Closed` instead of
+    /// hanging, and later calls fail at once.
+    fn drop(&mut self) {
+        let shared = self.shared.clone();
+        shared.with(|core, wakeups| {
+            if core.session.state().is_terminal() {
+                return;
+            }
+            let now = Instant::now();
+            if let Some((conn, _)) = self.socket.take() {
+                core.session
+                    .handle_disconnected(conn, DisconnectCause::Io, now);
+            }
+            core.session.close(now);
+            // Run the session's clock forward to its close deadline (a few timers at
+            // most), ignoring what it asks of the network.
+            let mut clock = now;
+            for _ in 0..64 {
+                while core.session.poll_transport(clock).is_some() {}
+                match core.session.poll_timeout() {
+                    Some(at) if !core.session.state().is_terminal() => {
+                        clock = clock.max(at);
+                        core.session.handle_timeout(clock);
+                    }
+                    _ => break,
+                }
+            }
+            core.last_problem = Some("the tokio runtime driving this client shut down".into());
+            core.dispatch(wakeups);
+        });
+    }
+}
+
 impl Future for Driver {
     type Output = ();
 

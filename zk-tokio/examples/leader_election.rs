@@ -1,0 +1,232 @@
+//! Leader election on the async client: each candidate holds an ephemeral sequential
+//! node and watches only its predecessor (no herd effect). The leader then works for
+//! several session timeouts without a single ZooKeeper call while the client's driver
+//! task keeps the session, and so the leadership, alive; a state stream tells the
+//! leader at once if its session is lost, so it stops working for a leadership it no
+//! longer holds.
+//!
+//! ```sh
+//! cargo run -p zk-tokio --example leader_election                    # starts a local server
+//! cargo run -p zk-tokio --example leader_election -- 127.0.0.1:2181  # your server
+//! ```
+//!
+//! Three candidates (tasks on one current-thread runtime, one session each) on 2 s
+//! sessions; each leader takes over its predecessor's result, works 6 s on it, writes
+//! it back and resigns (closing its session deletes its node, which wakes the next).
+
+use std::error::Error as StdError;
+use std::time::{Duration, Instant};
+
+use zk_tokio::{Client, CreateMode, Error, KeeperState, Options, StateChanges, Version};
+
+/// One candidate: a session and its election node.
+pub struct Candidate {
+    client: Client,
+    states: StateChanges,
+    dir: String,
+    node: String,
+    name: String,
+}
+
+/// What one leadership term achieved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    /// The leader's name.
+    pub name: String,
+    /// How long the leader worked without any ZooKeeper call.
+    pub worked: Duration,
+    /// The session timeout the server granted.
+    pub session_timeout: Duration,
+    /// After the job: same session, its election node still there and still its own.
+    pub still_leader: bool,
+    /// The job's result, as written to `<dir>/result`.
+    pub result: u64,
+}
+
+impl Candidate {
+    /// Connects and enters the election under `dir` with `name` as the node's data.
+    pub async fn volunteer(
+        connect_string: &str,
+        options: Options,
+        dir: &str,
+        name: &str,
+    ) -> Result<Candidate, Error> {
+        let client = Client::connect(connect_string, options).await?;
+        let states = client.state_changes();
+        match client.create(dir, "", CreateMode::Persistent).await {
+            Ok(_) | Err(Error::NodeExists) => {}
+            Err(e) => return Err(e),
+        }
+        let node = client
+            .create(&format!("{dir}/n-"), name, CreateMode::EphemeralSequential)
+            .await?;
+        Ok(Candidate {
+            client,
+            states,
+            dir: dir.to_string(),
+            node,
+            name: name.to_string(),
+        })
+    }
+
+    /// Returns once this candidate leads. Meanwhile it watches its predecessor only.
+    pub async fn wait_for_leadership(&self) -> Result<(), Error> {
+        let mine = self.node.rsplit('/').next().unwrap_or_default();
+        loop {
+            // Reads are safe to repeat: on ConnectionLoss, ask again.
+            let mut children = match self.client.get_children(&self.dir).await {
+                Err(Error::ConnectionLoss) => continue,
+                other => other?,
+            };
+            children.sort();
+            let index = children
+                .iter()
+                .position(|c| c == mine)
+                .ok_or(Error::NoNode)?;
+            if index == 0 {
+                return Ok(());
+            }
+            let predecessor = format!("{}/{}", self.dir, children[index - 1]);
+            match self.client.exists_watch(&predecessor).await {
+                // Still there: wait until it changes or goes, then look again.
+                Ok((Some(_), watch)) => drop(watch.await?),
+                Ok((None, _)) | Err(Error::ConnectionLoss) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The leader's job: it reads where the previous leader left off, computes for
+    /// `work` with no ZooKeeper call at all (stopping at once if the session, and so
+    /// the leadership, is lost), checks that it still leads and writes its result back.
+    pub async fn lead(&mut self, work: Duration) -> Result<Term, Error> {
+        let session = self.client.session_id();
+        let result_node = format!("{}/result", self.dir);
+        let mut result = match self.client.get_data(&result_node).await {
+            Ok((data, _)) => String::from_utf8_lossy(&data).parse().unwrap_or(0),
+            Err(Error::NoNode) => 0,
+            Err(e) => return Err(e),
+        };
+        let started = Instant::now();
+        let job = async {
+            while started.elapsed() < work {
+                result = crunch(result);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        tokio::select! {
+            () = job => {}
+            lost = session_lost(&mut self.states) => return Err(lost),
+        }
+        let worked = started.elapsed();
+        let still_leader = self.client.session_id() == session
+            && self
+                .client
+                .exists(&self.node)
+                .await?
+                .is_some_and(|stat| stat.ephemeral_owner == session);
+        let value = result.to_string();
+        match self
+            .client
+            .create(&result_node, value.as_str(), CreateMode::Persistent)
+            .await
+        {
+            Err(Error::NodeExists) => {
+                self.client
+                    .set_data(&result_node, value, Version::Any)
+                    .await?;
+            }
+            other => drop(other?),
+        }
+        Ok(Term {
+            name: self.name.clone(),
+            worked,
+            session_timeout: self.client.negotiated_timeout().unwrap_or_default(),
+            still_leader,
+            result,
+        })
+    }
+
+    /// Steps down: closing the session deletes the election node at once, which wakes
+    /// the next candidate.
+    pub async fn resign(self) {
+        self.client.close().await;
+    }
+}
+
+/// Resolves when the session is over (the leadership with it).
+async fn session_lost(states: &mut StateChanges) -> Error {
+    while let Some(state) = states.next().await {
+        match state {
+            KeeperState::Expired => return Error::SessionExpired,
+            KeeperState::AuthFailed => return Error::AuthFailed,
+            KeeperState::Closed => return Error::Closed,
+            _ => {}
+        }
+    }
+    Error::Closed
+}
+
+/// A slice of "work": some arithmetic the compiler cannot skip.
+fn crunch(mut x: u64) -> u64 {
+    for i in 0..20_000u64 {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(i | 1);
+    }
+    x
+}
+
+/// Runs `candidates` candidates, one task and session each, on `connect_string` until
+/// each has led once; returns the terms in the order they were held.
+pub async fn run(
+    connect_string: &str,
+    candidates: usize,
+    session_timeout: Duration,
+    work: Duration,
+) -> Result<Vec<Term>, Error> {
+    let dir = format!("/election-{}", std::process::id());
+    let options = Options::new().session_timeout(session_timeout);
+    let mut tasks = Vec::new();
+    for i in 1..=candidates {
+        let mut candidate = Candidate::volunteer(
+            connect_string,
+            options.clone(),
+            &dir,
+            &format!("candidate-{i}"),
+        )
+        .await?;
+        tasks.push(tokio::spawn(async move {
+            candidate.wait_for_leadership().await?;
+            let term = candidate.lead(work).await;
+            candidate.resign().await;
+            term
+        }));
+    }
+    let mut terms = Vec::new();
+    for task in tasks {
+        let term = task
+            .await
+            .map_err(|e| Error::System(format!("a candidate failed: {e}")))??;
+        println!(
+            "{} led for {:?} (session timeout {:?}), still leader: {}, result {}",
+            term.name, term.worked, term.session_timeout, term.still_leader, term.result
+        );
+        terms.push(term);
+    }
+    let cleanup = Client::connect(connect_string, Options::new()).await?;
+    let _ = cleanup.delete(&format!("{dir}/result"), Version::Any).await;
+    let _ = cleanup.delete(&dir, Version::Any).await;
+    cleanup.close().await;
+    Ok(terms)
+}
+
+#[allow(dead_code)] // The test suite includes this file and calls `run`.
+fn main() -> Result<(), Box<dyn StdError>> {
+    let (connect_string, _server) =
+        zk_tests::ZkServer::given_or_started(&zk_tests::ServerOptions::short_tick())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let session = Duration::from_secs(2);
+    runtime.block_on(run(&connect_string, 3, session, session * 3))?;
+    Ok(())
+}
