@@ -1,21 +1,15 @@
 //! The external-loop examples, run against the shared real server.
 
+#[path = "support/mio_drive.rs"]
+mod mio_drive;
 #[path = "../examples/mio_sessions.rs"]
 mod mio_sessions;
-#[path = "../examples/tokio_asyncfd.rs"]
-mod tokio_asyncfd;
 
 #[test]
 fn several_sessions_share_one_mio_loop() {
     let ids = mio_sessions::run(&zk_tests::shared_standalone().connect_string(), 4).unwrap();
     assert_eq!(ids.len(), 4);
     assert!(ids.iter().all(|id| *id != 0));
-}
-
-#[test]
-fn sessions_run_under_tokio_with_async_fd() {
-    let (a, b) = tokio_asyncfd::run(&zk_tests::shared_standalone().connect_string()).unwrap();
-    assert!(a != 0 && b != 0 && a != b);
 }
 
 #[test]
@@ -29,21 +23,14 @@ fn the_external_driver_reconnects_after_a_server_restart() {
         .session_timeout(Duration::from_secs(20))
         .reconnect_backoff(Duration::from_millis(100), Duration::from_millis(500));
     let mut driver = ExternalDriver::new(&server.connect_string(), options).unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let mut connected = 0;
-        tokio_asyncfd::drive(&mut driver, |_, e| {
-            if e == ExternalEvent::Event(Event::Session(KeeperState::SyncConnected)) {
-                connected += 1;
-            }
-            Ok(connected == 1)
-        })
-        .await
-        .unwrap();
-    });
+    let mut connected = 0;
+    mio_drive::drive(&mut driver, |_, e| {
+        if e == ExternalEvent::Event(Event::Session(KeeperState::SyncConnected)) {
+            connected += 1;
+        }
+        Ok(connected == 1)
+    })
+    .unwrap();
     let session = driver.credentials().unwrap();
     // Restart the server in another thread while the loop keeps driving.
     let restarter = std::thread::spawn(move || {
@@ -52,30 +39,24 @@ fn the_external_driver_reconnects_after_a_server_restart() {
         server
     });
     let mut states = Vec::new();
-    runtime.block_on(async {
-        tokio_asyncfd::drive(&mut driver, |_, e| {
-            if let ExternalEvent::Event(Event::Session(state)) = e {
-                states.push(state);
-            }
-            Ok(states.ends_with(&[KeeperState::Disconnected, KeeperState::SyncConnected]))
-        })
-        .await
-        .unwrap();
-    });
+    mio_drive::drive(&mut driver, |_, e| {
+        if let ExternalEvent::Event(Event::Session(state)) = e {
+            states.push(state);
+        }
+        Ok(states.ends_with(&[KeeperState::Disconnected, KeeperState::SyncConnected]))
+    })
+    .unwrap();
     let _server = restarter.join().unwrap();
     assert_eq!(driver.credentials().unwrap(), session);
     let id = driver.submit(Request::exists("/", false)).unwrap();
-    runtime.block_on(async {
-        tokio_asyncfd::drive(&mut driver, |_, e| match e {
-            ExternalEvent::Reply(reply) if reply.id == id => {
-                reply.result.unwrap();
-                Ok(true)
-            }
-            _ => Ok(false),
-        })
-        .await
-        .unwrap();
-    });
+    mio_drive::drive(&mut driver, |_, e| match e {
+        ExternalEvent::Reply(reply) if reply.id == id => {
+            reply.result.unwrap();
+            Ok(true)
+        }
+        _ => Ok(false),
+    })
+    .unwrap();
 }
 
 #[test]
@@ -119,25 +100,15 @@ fn a_read_only_external_driver_moves_to_a_read_write_server_once_one_answers() {
         .reconnect_backoff(Duration::from_millis(50), Duration::from_millis(500));
     let connect_string = format!("{read_only},{}", proxy.address());
     let mut driver = ExternalDriver::new(&connect_string, options).unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let state_events = |driver: &mut ExternalDriver, until: KeeperState| {
         let mut states = Vec::new();
-        runtime.block_on(async {
-            let give_up = tokio::time::sleep(Duration::from_secs(30));
-            let drive = tokio_asyncfd::drive(driver, |_, e| {
-                if let ExternalEvent::Event(Event::Session(state)) = e {
-                    states.push(state);
-                }
-                Ok(states.last() == Some(&until))
-            });
-            tokio::select! {
-                done = drive => done.unwrap(),
-                _ = give_up => panic!("no {until:?} within 30 s; states {states:?}"),
+        mio_drive::drive(driver, |_, e| {
+            if let ExternalEvent::Event(Event::Session(state)) = e {
+                states.push(state);
             }
-        });
+            Ok(states.last() == Some(&until))
+        })
+        .unwrap_or_else(|e| panic!("no {until:?}: {e}"));
         states
     };
     assert_eq!(
@@ -160,15 +131,12 @@ fn a_read_only_external_driver_moves_to_a_read_write_server_once_one_answers() {
     let create = driver
         .submit(Request::create("/moved", "", CreateMode::Ephemeral))
         .unwrap();
-    runtime.block_on(async {
-        tokio_asyncfd::drive(&mut driver, |_, e| match e {
-            ExternalEvent::Reply(reply) if reply.id == create => {
-                reply.result.unwrap();
-                Ok(true)
-            }
-            _ => Ok(false),
-        })
-        .await
-        .unwrap();
-    });
+    mio_drive::drive(&mut driver, |_, e| match e {
+        ExternalEvent::Reply(reply) if reply.id == create => {
+            reply.result.unwrap();
+            Ok(true)
+        }
+        _ => Ok(false),
+    })
+    .unwrap();
 }

@@ -2,9 +2,8 @@
 //! arrives intact, and the time per 1 MB read is printed (run with `--nocapture` to
 //! see it).
 
-#[allow(dead_code)]
-#[path = "../examples/tokio_asyncfd.rs"]
-mod tokio_asyncfd;
+#[path = "support/mio_drive.rs"]
+mod mio_drive;
 
 use std::time::{Duration, Instant};
 
@@ -66,34 +65,27 @@ fn one_megabyte_replies_through_the_external_driver() {
     let path = node(&mut zk, "external");
     let expected = payload();
     let mut driver = ExternalDriver::new(&cs, options()).unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let mut left = READS;
     let mut first = true;
     let started = Instant::now();
     for _ in 0..READS {
         driver.submit(Request::get_data(&path, false)).unwrap();
     }
-    runtime.block_on(async {
-        tokio_asyncfd::drive(&mut driver, |_, e| {
-            if let ExternalEvent::Reply(reply) = e {
-                match reply.result.unwrap() {
-                    Response::GetData { data, .. } if first => {
-                        assert_eq!(data, expected);
-                        first = false;
-                    }
-                    Response::GetData { data, .. } => assert_eq!(data.len(), SIZE),
-                    other => panic!("{other:?}"),
+    mio_drive::drive(&mut driver, |_, e| {
+        if let ExternalEvent::Reply(reply) = e {
+            match reply.result.unwrap() {
+                Response::GetData { data, .. } if first => {
+                    assert_eq!(data, expected);
+                    first = false;
                 }
-                left -= 1;
+                Response::GetData { data, .. } => assert_eq!(data.len(), SIZE),
+                other => panic!("{other:?}"),
             }
-            Ok(left == 0)
-        })
-        .await
-        .unwrap();
-    });
+            left -= 1;
+        }
+        Ok(left == 0)
+    })
+    .unwrap();
     let per_read = started.elapsed() / READS as u32;
     println!("ExternalDriver: 1 MB getData in {per_read:?} each ({READS} reads, pipelined)");
     driver.close();
