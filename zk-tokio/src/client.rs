@@ -9,13 +9,13 @@ use std::time::{Duration, Instant};
 use zk_blocking::for_drivers::{
     call_timeout, close_timeout, connect_deadline, has_auth, max_queued_events, start_session,
 };
-use zk_blocking::{Error, Options, Request, Result};
+use zk_blocking::{Error, Options, Request, Result, WatchHandle};
 use zk_session::{SessionCredentials, SessionState};
 
 use crate::call::PendingReply;
 use crate::core::{Core, Shared};
 use crate::driver::Driver;
-use crate::watch::StateChanges;
+use crate::watch::{StateChanges, WatchStream};
 
 /// Extra time `close` gives the session beyond its own close timeout.
 const CLOSE_SLACK: Duration = Duration::from_millis(500);
@@ -203,11 +203,32 @@ impl Client {
     /// Queues a request; the returned future resolves to its reply. Validation happens
     /// here (an invalid path, an empty ACL or an oversized request fail at once,
     /// nothing sent); after the session ended, its error. `call_timeout` does not
-    /// apply.
+    /// apply. A watch the request sets is kept (its events too) until
+    /// [`Client::watch_stream`] takes it or `remove_watch` removes it.
     pub fn submit(&self, request: Request) -> Result<PendingReply> {
+        self.submit_as(request, false)
+    }
+
+    /// [`Client::submit`] for a typed call (`typed`) or a raw request.
+    pub(crate) fn submit_as(&self, request: Request, typed: bool) -> Result<PendingReply> {
         let shared = self.shared();
-        let id = shared.with(|core, wakeups| core.submit(request, wakeups))?;
+        let id = shared.with(|core, wakeups| core.submit(request, typed, wakeups))?;
         Ok(PendingReply::new(shared.clone(), id))
+    }
+
+    /// The events of a watch set by a request of [`Client::submit`] (its
+    /// [`Completion`](crate::Completion)`::watch`), as a stream from its first event on
+    /// (a one-shot watch's stream ends after its one event). Fails with
+    /// [`Error::NoWatcher`] if this client holds no such watch, or its events already
+    /// have a holder (a typed call's watch future or stream, or an earlier stream).
+    pub fn watch_stream(&self, handle: WatchHandle) -> Result<WatchStream> {
+        if self.shared().lock().watches.adopt(handle.id()) {
+            Ok(WatchStream::new(self.shared().clone(), handle))
+        } else {
+            Err(Error::NoWatcher {
+                path: format!("<watch {}>", handle.id()),
+            })
+        }
     }
 
     /// A stream of the session's state changes from now on (see [`StateChanges`]).

@@ -62,7 +62,12 @@ impl Wakeups {
 /// One caller's reply: awaited, or in and not yet taken.
 #[derive(Debug)]
 enum Slot {
-    Waiting(Option<Waker>),
+    Waiting {
+        waker: Option<Waker>,
+        /// A typed call: a watch its reply sets is handed to a watch future or stream
+        /// (else it waits for [`Core::adopt_watch`]).
+        typed: bool,
+    },
     Done(Completion),
 }
 
@@ -99,14 +104,20 @@ impl Core {
 
     // ----- requests -----------------------------------------------------------------
 
-    /// Queues `request` with a slot for its reply; the driver task writes it.
-    pub(crate) fn submit(&mut self, request: Request, wakeups: &mut Wakeups) -> Result<RequestId> {
+    /// Queues `request` with a slot for its reply (`typed`: for a typed call); the
+    /// driver task writes it.
+    pub(crate) fn submit(
+        &mut self,
+        request: Request,
+        typed: bool,
+        wakeups: &mut Wakeups,
+    ) -> Result<RequestId> {
         let state = self.session.state();
         if state.is_terminal() || state == SessionState::Closing {
             return Err(error_for_state(state));
         }
         let id = self.session.submit(request, Instant::now())?;
-        self.slots.insert(id, Slot::Waiting(None));
+        self.slots.insert(id, Slot::Waiting { waker: None, typed });
         wakeups.push(self.driver.take());
         Ok(id)
     }
@@ -114,7 +125,7 @@ impl Core {
     /// The reply of `id` if it is in (it is then taken), else `cx` is woken when it is.
     pub(crate) fn poll_reply(&mut self, id: RequestId, cx: &Context<'_>) -> Poll<Completion> {
         match self.slots.get_mut(&id) {
-            Some(Slot::Waiting(waker)) => {
+            Some(Slot::Waiting { waker, .. }) => {
                 if !waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                     *waker = Some(cx.waker().clone());
                 }
@@ -221,10 +232,10 @@ impl Core {
     fn deliver_reply(&mut self, reply: Completion, wakeups: &mut Wakeups) {
         match self.slots.get_mut(&reply.id) {
             Some(slot) => {
-                if let Some(handle) = reply.watch {
-                    self.watches.open(handle);
-                }
-                if let Slot::Waiting(waker) = slot {
+                if let Slot::Waiting { waker, typed } = slot {
+                    if let Some(handle) = reply.watch {
+                        self.watches.open(handle, *typed);
+                    }
                     wakeups.push(waker.take());
                 }
                 *slot = Slot::Done(reply);

@@ -26,6 +26,8 @@ struct WatchQueue {
     dropped: u64,
     /// Its last event is in: it fired (one-shot) or was removed.
     finished: bool,
+    /// A watch future or stream holds it.
+    held: bool,
     /// The session ended while the watch was live.
     ended: Option<SessionState>,
     waker: Option<Waker>,
@@ -39,8 +41,9 @@ impl WatchQueues {
         }
     }
 
-    /// Starts keeping the events of `handle` (its request's reply just came).
-    pub(crate) fn open(&mut self, handle: WatchHandle) {
+    /// Starts keeping the events of `handle` (its request's reply just came); `held`:
+    /// a watch future or stream takes them (else one may adopt it later).
+    pub(crate) fn open(&mut self, handle: WatchHandle, held: bool) {
         self.queues.insert(
             handle.id(),
             WatchQueue {
@@ -48,10 +51,23 @@ impl WatchQueues {
                 events: VecDeque::new(),
                 dropped: 0,
                 finished: false,
+                held,
                 ended: None,
                 waker: None,
             },
         );
+    }
+
+    /// Hands the events of watch `id`, set by a raw request, to a new holder; false
+    /// if there is no such watch or it already has one.
+    pub(crate) fn adopt(&mut self, id: RequestId) -> bool {
+        match self.queues.get_mut(&id) {
+            Some(queue) if !queue.held => {
+                queue.held = true;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Stops keeping the events of watch `id` (its holder is gone).
