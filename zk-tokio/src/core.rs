@@ -160,8 +160,9 @@ impl Core {
     /// watch of this client is left on the path, so its notifications stop; otherwise
     /// the registration is dropped here only (asking the server to remove a
     /// persistent watch would, before 3.9, remove the others on the path too) and the
-    /// server's notification for it, if one comes, fires nothing.
-    pub(crate) fn drop_watch(&mut self, handle: WatchHandle, wakeups: &mut Wakeups) {
+    /// server's notification for it, if one comes, fires nothing. Returns whether a
+    /// removal was queued.
+    pub(crate) fn drop_watch(&mut self, handle: WatchHandle, wakeups: &mut Wakeups) -> bool {
         self.watches.close(handle.id());
         let Some(path) = self
             .session
@@ -169,7 +170,7 @@ impl Core {
             .filter(|r| r.kind == handle.kind())
             .map(|r| r.path.clone())
         else {
-            return;
+            return false;
         };
         let alone = self
             .session
@@ -184,9 +185,11 @@ impl Core {
             local,
         };
         // Refused only once the session is closing or over: its watches go with it.
-        if self.session.submit(request, Instant::now()).is_ok() {
+        let queued = self.session.submit(request, Instant::now()).is_ok();
+        if queued {
             wakeups.push(self.driver.take());
         }
+        queued
     }
 
     // ----- the driver task ------------------------------------------------------------
@@ -194,10 +197,15 @@ impl Core {
     /// Hands the session's events to whoever waits for them, in wire order: replies to
     /// their slots (a reply's watch gets its queue before any later event), watch
     /// notifications to their watches' queues, state changes to the listeners.
-    pub(crate) fn dispatch(&mut self, wakeups: &mut Wakeups) {
+    ///
+    /// Returns whether it queued a request of its own (the removal of a watch set by a
+    /// request whose caller is gone): the driver task, which is the one calling, must
+    /// write it before it waits, as nobody else wakes it for that.
+    pub(crate) fn dispatch(&mut self, wakeups: &mut Wakeups) -> bool {
+        let mut queued = false;
         while let Some(next) = self.session.poll_event() {
             match event(next) {
-                ExternalEvent::Reply(reply) => self.deliver_reply(reply, wakeups),
+                ExternalEvent::Reply(reply) => queued |= self.deliver_reply(reply, wakeups),
                 ExternalEvent::Event(Event::Watch(watched)) => {
                     self.watches.deliver(&watched, wakeups);
                 }
@@ -216,9 +224,12 @@ impl Core {
             self.listeners.end(wakeups);
             wakeups.0.append(&mut self.state_waiters);
         }
+        queued
     }
 
-    fn deliver_reply(&mut self, reply: Completion, wakeups: &mut Wakeups) {
+    /// Hands `reply` to its caller; returns whether it queued the removal of the
+    /// reply's watch because the caller is gone.
+    fn deliver_reply(&mut self, reply: Completion, wakeups: &mut Wakeups) -> bool {
         match self.slots.get_mut(&reply.id) {
             Some(slot) => {
                 if let Some(handle) = reply.watch {
@@ -228,12 +239,11 @@ impl Core {
                     wakeups.push(waker.take());
                 }
                 *slot = Slot::Done(reply);
+                false
             }
-            None => {
-                if let Some(handle) = reply.watch {
-                    self.drop_watch(handle, wakeups);
-                }
-            }
+            None => reply
+                .watch
+                .is_some_and(|handle| self.drop_watch(handle, wakeups)),
         }
     }
 
