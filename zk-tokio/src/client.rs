@@ -121,7 +121,8 @@ impl Client {
 
     /// Waits until the session is connected (read-write or read-only), at most
     /// `timeout`. Fails with [`Error::NoHosts`] (naming the last problem seen) when
-    /// time runs out, or with the session's error when it ended.
+    /// time runs out, or with the session's error when it is closing
+    /// ([`Error::Closed`]) or ended.
     pub async fn wait_until_connected(&self, timeout: Duration) -> Result<()> {
         let started = Instant::now();
         let shared = self.shared();
@@ -132,7 +133,8 @@ impl Client {
         });
         match tokio::time::timeout(timeout, connected).await {
             Ok(SessionState::Connected | SessionState::ConnectedReadOnly) => Ok(()),
-            Ok(state) if state.is_terminal() => {
+            // Closing or over: that state's error (Closed while closing).
+            Ok(state) if state != SessionState::Connecting => {
                 Err(zk_blocking::for_drivers::error_for_state(state))
             }
             _ => Err(Error::NoHosts {
