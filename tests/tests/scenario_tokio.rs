@@ -15,10 +15,10 @@ mod on_tokio;
 
 use std::time::{Duration, Instant};
 
-use common::{PATIENCE, options, watched_paths};
+use common::{PATIENCE, assert_kept_then_overflow, options, watched_paths};
 use on_tokio::{
     AT_ONCE, assert_connected, barrier, connect, fired, joined, next_event, next_state, next_watch,
-    queued_event, ready_now, settled, until, what, within,
+    no_task_left, queued_event, ready_now, settled, until, what, within,
 };
 use zk_tests::shared_standalone;
 use zk_tokio::{
@@ -291,6 +291,36 @@ async fn add_auth_with_a_digest_makes_the_session_the_owner_of_creator_only_node
 }
 
 #[tokio::test]
+async fn an_auth_the_server_rejects_ends_the_session_with_auth_failed() {
+    let zk = client().await;
+    let path = "/tokio-auth-failed";
+    zk.create(path, "", CreateMode::Ephemeral).await.unwrap();
+    let mut states = zk.state_changes();
+    let (_, _, watch) = zk.get_data_watch(path).await.unwrap();
+    assert_eq!(
+        zk.add_auth("no-such-scheme", "x").await,
+        Err(Error::AuthFailed)
+    );
+    assert_eq!(zk.state(), SessionState::AuthFailed);
+    assert_eq!(next_state(&mut states).await, KeeperState::AuthFailed);
+    assert_eq!(states.next().await, None);
+    assert_eq!(
+        within("the watch's end", watch).await,
+        Err(Error::AuthFailed)
+    );
+    assert_eq!(zk.exists("/").await, Err(Error::AuthFailed));
+    no_task_left().await;
+
+    // The same credentials given at connect time fail the connect.
+    let refused = Client::connect(
+        &shared_standalone().connect_string(),
+        options(LONG).auth("no-such-scheme", "x"),
+    )
+    .await;
+    assert_eq!(refused.map(drop), Err(Error::AuthFailed));
+}
+
+#[tokio::test]
 async fn who_am_i_names_the_connections_ip_identity() {
     let zk = client().await;
     let who = zk.who_am_i().await.unwrap();
@@ -360,6 +390,35 @@ async fn sync_answers_with_the_path_it_synced() {
         .unwrap();
     assert_eq!(zk.sync("/tokio-sync").await.unwrap(), "/tokio-sync");
     zk.close().await;
+}
+
+#[tokio::test]
+async fn a_chrooted_client_names_nodes_and_events_below_its_chroot() {
+    let root = client().await;
+    root.create("/tokio-chroot", "", CreateMode::Persistent)
+        .await
+        .unwrap();
+    let zk = connect(
+        &format!("{}/tokio-chroot", shared_standalone().connect_string()),
+        options(LONG),
+    )
+    .await;
+    assert_eq!(
+        zk.create("/a", "x", CreateMode::Persistent).await.unwrap(),
+        "/a"
+    );
+    assert_eq!(root.get_data("/tokio-chroot/a").await.unwrap().0, "x");
+    assert_eq!(zk.get_children("/").await.unwrap(), ["a"]);
+    let (_, _, watch) = zk.get_data_watch("/a").await.unwrap();
+    root.set_data("/tokio-chroot/a", "y", Version::Any)
+        .await
+        .unwrap();
+    assert_eq!(
+        what(&fired(watch).await),
+        (EventType::NodeDataChanged, "/a")
+    );
+    zk.close().await;
+    root.close().await;
 }
 
 #[tokio::test]
@@ -697,6 +756,42 @@ async fn remove_watch_locally_ends_the_watch_here_while_the_server_still_holds_i
     other.set_data(path, "x", Version::Any).await.unwrap();
     barrier(&zk).await;
     assert_eq!(zk.state(), SessionState::Connected);
+    zk.close().await;
+    other.close().await;
+}
+
+#[tokio::test]
+async fn a_watch_stream_nobody_reads_keeps_max_queued_events_then_one_overflow() {
+    const KEPT: usize = 5;
+    const CHANGES: usize = 20;
+    let zk = connect(
+        &shared_standalone().connect_string(),
+        options(LONG).max_queued_events(KEPT),
+    )
+    .await;
+    let other = client().await;
+    let path = "/tokio-overflow";
+    zk.create(path, "", CreateMode::Persistent).await.unwrap();
+    let mut stream = zk.add_watch(path, AddWatchMode::Persistent).await.unwrap();
+    for i in 0..CHANGES {
+        other
+            .set_data(path, i.to_string(), Version::Any)
+            .await
+            .unwrap();
+    }
+    barrier(&zk).await;
+
+    let mut events = Vec::new();
+    while let Some(event) = queued_event(&mut stream) {
+        events.push(event);
+    }
+    assert_kept_then_overflow(&events, stream.handle(), KEPT, CHANGES);
+    // The watch itself lives on.
+    other.set_data(path, "after", Version::Any).await.unwrap();
+    assert_eq!(
+        what(&next_watch(&mut stream).await),
+        (EventType::NodeDataChanged, path)
+    );
     zk.close().await;
     other.close().await;
 }
@@ -1127,6 +1222,7 @@ async fn after_close_every_call_fails_at_once_with_closed_and_every_stream_ends(
     zk.close().await; // harmless
     let took = started.elapsed();
     assert!(took < AT_ONCE, "calls after the close took {took:?}");
+    no_task_left().await;
 }
 
 #[tokio::test]
@@ -1151,4 +1247,5 @@ async fn the_session_lives_while_any_clone_does_and_dropping_the_last_closes_it(
     .await;
     assert!(dropped.elapsed() < LONG / 2);
     other.close().await;
+    no_task_left().await;
 }

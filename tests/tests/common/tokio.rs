@@ -115,6 +115,16 @@ pub async fn barrier(zk: &Client) {
         .expect("barrier round trip");
 }
 
+/// Waits until no task is left on this runtime: the client's driver task has ended
+/// (it ends with the session). The scenario must have joined its own tasks.
+pub async fn no_task_left() {
+    let metrics = tokio::runtime::Handle::current().metrics();
+    eventually("the driver task ends with the session", PATIENCE, || {
+        metrics.num_alive_tasks() == 0
+    })
+    .await;
+}
+
 /// The next state change, within [`PATIENCE`].
 pub async fn next_state(states: &mut StateChanges) -> KeeperState {
     within("the next state change", states.next())
@@ -155,6 +165,14 @@ pub fn queued_event(stream: &mut WatchStream) -> Option<Event> {
     futures::StreamExt::next(stream)
         .now_or_never()
         .map(|next| next.expect("the watch stream ended"))
+}
+
+/// The next state change if one is queued, without waiting; panics if the stream has
+/// ended.
+pub fn queued_state(states: &mut StateChanges) -> Option<KeeperState> {
+    futures::StreamExt::next(states)
+        .now_or_never()
+        .map(|next| next.expect("the state stream ended"))
 }
 
 /// What a watch notification is, as one comparable value.
