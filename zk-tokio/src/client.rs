@@ -205,10 +205,18 @@ impl Client {
     /// Queues a request; the returned future resolves to its reply. Validation happens
     /// here (an invalid path, an empty ACL or an oversized request fail at once,
     /// nothing sent); after the session ended, its error. `call_timeout` does not
-    /// apply.
+    /// apply. A watch the request sets is registered (the reply has its handle, for
+    /// `remove_watch` and `check_watches`), but its events are not kept for anyone:
+    /// the watching methods (`get_data_watch`, `add_watch`, ...) hand them out.
     pub fn submit(&self, request: Request) -> Result<PendingReply> {
+        self.queue(request, false)
+    }
+
+    /// Queues `request`; `keeps_events`: the events of a watch it sets are kept for
+    /// the watch future or stream a typed call makes of its reply.
+    pub(crate) fn queue(&self, request: Request, keeps_events: bool) -> Result<PendingReply> {
         let shared = self.shared();
-        let id = shared.with(|core, wakeups| core.submit(request, wakeups))?;
+        let id = shared.with(|core, wakeups| core.submit(request, keeps_events, wakeups))?;
         Ok(PendingReply::new(shared.clone(), id))
     }
 

@@ -62,7 +62,13 @@ impl Wakeups {
 /// One caller's reply: awaited, or in and not yet taken.
 #[derive(Debug)]
 enum Slot {
-    Waiting(Option<Waker>),
+    /// `keeps_events`: a watch the reply sets gets a queue for its events (a typed
+    /// call hands the watch out as a future or stream; a raw reply only has its
+    /// handle, and nobody could ever take those events).
+    Waiting {
+        waker: Option<Waker>,
+        keeps_events: bool,
+    },
     Done(Completion),
 }
 
@@ -100,13 +106,23 @@ impl Core {
     // ----- requests -----------------------------------------------------------------
 
     /// Queues `request` with a slot for its reply; the driver task writes it.
-    pub(crate) fn submit(&mut self, request: Request, wakeups: &mut Wakeups) -> Result<RequestId> {
+    /// `keeps_events`: see [`Slot::Waiting`].
+    pub(crate) fn submit(
+        &mut self,
+        request: Request,
+        keeps_events: bool,
+        wakeups: &mut Wakeups,
+    ) -> Result<RequestId> {
         let state = self.session.state();
         if state.is_terminal() || state == SessionState::Closing {
             return Err(error_for_state(state));
         }
         let id = self.session.submit(request, Instant::now())?;
-        self.slots.insert(id, Slot::Waiting(None));
+        let slot = Slot::Waiting {
+            waker: None,
+            keeps_events,
+        };
+        self.slots.insert(id, slot);
         wakeups.push(self.driver.take());
         Ok(id)
     }
@@ -114,7 +130,7 @@ impl Core {
     /// The reply of `id` if it is in (it is then taken), else `cx` is woken when it is.
     pub(crate) fn poll_reply(&mut self, id: RequestId, cx: &Context<'_>) -> Poll<Completion> {
         match self.slots.get_mut(&id) {
-            Some(Slot::Waiting(waker)) => {
+            Some(Slot::Waiting { waker, .. }) => {
                 if !waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                     *waker = Some(cx.waker().clone());
                 }
@@ -232,10 +248,14 @@ impl Core {
     fn deliver_reply(&mut self, reply: Completion, wakeups: &mut Wakeups) -> bool {
         match self.slots.get_mut(&reply.id) {
             Some(slot) => {
-                if let Some(handle) = reply.watch {
-                    self.watches.open(handle);
-                }
-                if let Slot::Waiting(waker) = slot {
+                if let Slot::Waiting {
+                    waker,
+                    keeps_events,
+                } = slot
+                {
+                    if let Some(handle) = reply.watch.filter(|_| *keeps_events) {
+                        self.watches.open(handle);
+                    }
                     wakeups.push(waker.take());
                 }
                 *slot = Slot::Done(reply);

@@ -121,7 +121,7 @@ impl Client {
                     .to_string(),
             ));
         }
-        match request.and_then(|r| self.submit(r)) {
+        match request.and_then(|r| self.queue(r, true)) {
             Ok(reply) => Call::waiting(reply, Box::new(unpack), timeout),
             Err(e) => Call::refused(e),
         }
