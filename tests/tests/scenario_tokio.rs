@@ -563,6 +563,35 @@ async fn submit_resolves_to_the_raw_reply_and_refuses_an_invalid_request_at_once
     zk.close().await;
 }
 
+#[tokio::test]
+async fn a_watch_set_by_a_submitted_request_is_registered_and_removable_by_its_handle() {
+    let (zk, other) = (client().await, client().await);
+    let path = "/tokio-submitted-watch";
+    zk.create(path, "", CreateMode::Persistent).await.unwrap();
+    let pending = zk.submit(Request::get_data(path, true)).unwrap();
+    let completion = within("the submitted read", pending).await;
+    assert!(matches!(completion.result, Ok(Response::GetData { .. })));
+    let handle = completion.watch.expect("the read set a watch");
+    assert_eq!(handle.kind(), WatchKind::Data);
+    assert_eq!(zk.check_watches(path, WatcherType::Any), [handle]);
+    assert_eq!(
+        zk.check_watches_on_server(path, WatcherType::Data).await,
+        Ok(true)
+    );
+
+    zk.remove_watch(handle).await.unwrap();
+    assert!(zk.check_watches(path, WatcherType::Any).is_empty());
+    assert_eq!(
+        zk.check_watches_on_server(path, WatcherType::Data).await,
+        Ok(false)
+    );
+    other.set_data(path, "x", Version::Any).await.unwrap();
+    barrier(&zk).await;
+    assert_eq!(zk.state(), SessionState::Connected);
+    zk.close().await;
+    other.close().await;
+}
+
 // ----- watches ------------------------------------------------------------------------
 
 on_both_runtimes!(a_data_watch_fires_once_after_set_data);
