@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use zk_blocking::for_drivers::{error_for_state, event};
 use zk_blocking::{Completion, Event, ExternalEvent, Request, Result, WatchHandle};
-use zk_session::{RequestId, Session, SessionState};
+use zk_session::{RequestId, Session, SessionState, WatcherType};
 
 use crate::watch::queues::{StateListeners, WatchQueues};
 
@@ -172,12 +172,13 @@ impl Core {
     // ----- watches ------------------------------------------------------------------
 
     /// Nobody holds `handle` any more: its queue goes, and its registration with it.
-    /// The server is told (removeWatches for this one registration) when no other
-    /// watch of this client is left on the path, so its notifications stop; otherwise
-    /// the registration is dropped here only (asking the server to remove a
-    /// persistent watch would, before 3.9, remove the others on the path too) and the
-    /// server's notification for it, if one comes, fires nothing. Returns whether a
-    /// removal was queued.
+    /// The server is told (removeWatches, of every type, for this one registration)
+    /// when no other watch of this client is left on the path, so its notifications
+    /// stop, also those of watches dropped earlier beside this one; otherwise the
+    /// registration is dropped here only (asking the server to remove a persistent
+    /// watch would, before 3.9, remove the others on the path too) and the server's
+    /// notification for it, if one comes, fires nothing. Returns whether a removal
+    /// was queued.
     pub(crate) fn drop_watch(&mut self, handle: WatchHandle, wakeups: &mut Wakeups) -> bool {
         self.watches.close(handle.id());
         let Some(path) = self
@@ -194,9 +195,17 @@ impl Core {
             .all(|r| r.path != path || r.id == handle.id());
         let state = self.session.state();
         let local = !alone || !state.is_connected();
+        // The last watch here on the path: nothing here needs what the server holds
+        // there for this session (the session sends checkWatches instead while a
+        // watching request for the path is still unanswered).
+        let watcher_type = if local {
+            handle.kind().watcher_type()
+        } else {
+            WatcherType::Any
+        };
         let request = Request::RemoveWatches {
             path,
-            watcher_type: handle.kind().watcher_type(),
+            watcher_type,
             registration: Some(handle.id()),
             local,
         };
