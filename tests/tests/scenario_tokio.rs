@@ -1140,6 +1140,62 @@ async fn dropping_one_of_two_watches_on_a_node_leaves_the_other_firing() {
     other.close().await;
 }
 
+#[tokio::test]
+async fn dropping_the_last_watch_on_a_node_leaves_the_server_no_watch_there() {
+    let (zk, other) = (client().await, client().await);
+    let path = "/tokio-drop-last-of-two";
+    zk.create(path, "", CreateMode::Persistent).await.unwrap();
+    let (_, _, one_shot) = zk.get_data_watch(path).await.unwrap();
+    let persistent = zk.add_watch(path, AddWatchMode::Persistent).await.unwrap();
+    // Dropped beside the one-shot watch: removed here only, for now.
+    drop(persistent);
+    settled(&zk).await;
+    assert_eq!(
+        zk.check_watches(path, WatcherType::Any),
+        [one_shot.handle()]
+    );
+
+    // The last one: the server must forget every watch of this client on the node,
+    // or it would notify it of every change there for the rest of the session.
+    drop(one_shot);
+    settled(&zk).await;
+    assert!(zk.check_watches(path, WatcherType::Any).is_empty());
+    assert_eq!(
+        zk.check_watches_on_server(path, WatcherType::Any).await,
+        Ok(false)
+    );
+    other
+        .create(&format!("{path}/kid"), "", CreateMode::Ephemeral)
+        .await
+        .unwrap();
+    barrier(&zk).await;
+    assert_eq!(zk.state(), SessionState::Connected);
+    zk.close().await;
+    other.close().await;
+}
+
+#[tokio::test]
+async fn a_watch_dropped_while_a_new_one_on_the_node_is_being_set_leaves_the_new_one_firing() {
+    let (zk, other) = (client().await, client().await);
+    let path = "/tokio-drop-while-rearming";
+    zk.create(path, "", CreateMode::Persistent).await.unwrap();
+    let (_, _, old) = zk.get_data_watch(path).await.unwrap();
+    // The new watch's request goes out before the old one's removal.
+    let new = zk.get_data_watch(path);
+    drop(old);
+    let (_, _, new) = new.await.unwrap();
+    settled(&zk).await;
+    assert_eq!(zk.check_watches(path, WatcherType::Any), [new.handle()]);
+    assert_eq!(
+        zk.check_watches_on_server(path, WatcherType::Data).await,
+        Ok(true)
+    );
+    other.set_data(path, "x", Version::Any).await.unwrap();
+    assert_eq!(what(&fired(new).await), (EventType::NodeDataChanged, path));
+    zk.close().await;
+    other.close().await;
+}
+
 // ----- close --------------------------------------------------------------------------
 
 on_both_runtimes!(close_with_fifty_calls_in_flight_resolves_each_and_returns_in_time);
