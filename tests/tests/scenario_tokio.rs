@@ -15,10 +15,10 @@ mod on_tokio;
 
 use std::time::{Duration, Instant};
 
-use common::{PATIENCE, assert_kept_then_overflow, options, watched_paths};
+use common::{PATIENCE, assert_kept_then_overflow, watched_paths};
 use on_tokio::{
     AT_ONCE, assert_connected, barrier, connect, fired, joined, next_event, next_state, next_watch,
-    no_task_left, queued_event, ready_now, settled, until, what, within,
+    no_task_left, options, queued_event, ready_now, settled, until, what, within,
 };
 use zk_tests::shared_standalone;
 use zk_tokio::{
@@ -303,7 +303,7 @@ async fn an_auth_the_server_rejects_ends_the_session_with_auth_failed() {
     );
     assert_eq!(zk.state(), SessionState::AuthFailed);
     assert_eq!(next_state(&mut states).await, KeeperState::AuthFailed);
-    assert_eq!(states.next().await, None);
+    assert_eq!(within("the end of the states", states.next()).await, None);
     assert_eq!(
         within("the watch's end", watch).await,
         Err(Error::AuthFailed)
@@ -1271,13 +1271,13 @@ async fn after_close_every_call_fails_at_once_with_closed_and_every_stream_ends(
 
     zk.close().await;
     assert_eq!(next_state(&mut states).await, KeeperState::Closed);
-    assert_eq!(states.next().await, None);
+    assert_eq!(within("the end of the states", states.next()).await, None);
     assert_eq!(within("the watch's end", watch).await, Err(Error::Closed));
     assert_eq!(
         next_event(&mut stream).await,
         Event::Session(KeeperState::Closed)
     );
-    assert_eq!(stream.next().await, None);
+    assert_eq!(within("the end of the stream", stream.next()).await, None);
 
     let started = Instant::now();
     assert_eq!(zk.state(), SessionState::Closed);
@@ -1298,7 +1298,8 @@ async fn after_close_every_call_fails_at_once_with_closed_and_every_stream_ends(
     ));
     assert_eq!(zk.add_auth("digest", "late:pw").await, Err(Error::Closed));
     assert_eq!(zk.wait_until_connected(PATIENCE).await, Err(Error::Closed));
-    assert_eq!(zk.state_changes().next().await, None);
+    let mut late = zk.state_changes();
+    assert_eq!(within("a late state stream", late.next()).await, None);
     zk.close().await; // harmless
     let took = started.elapsed();
     assert!(took < AT_ONCE, "calls after the close took {took:?}");

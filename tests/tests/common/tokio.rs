@@ -43,6 +43,12 @@ macro_rules! on_both_runtimes {
     )*};
 }
 
+/// [`crate::common::options`] with every call bounded: a call not answered within
+/// [`PATIENCE`] fails with `Error::Timeout` instead of hanging the scenario.
+pub fn options(session_timeout: Duration) -> Options {
+    crate::common::options(session_timeout).call_timeout(PATIENCE)
+}
+
 /// Connects (bounded by the options' connect timeout), panicking with the reason.
 pub async fn connect(connect_string: &str, options: Options) -> Client {
     Client::connect(connect_string, options)
