@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 use common::{PATIENCE, fast_server, member_holding};
 use on_tokio::{
     AT_ONCE, assert_connected, barrier, connect, eventually, fired, joined, next_event, next_state,
-    next_watch, no_task_left, options, queued_state, ready_now, settled, what, within,
+    next_watch, no_task_left, options, queued_state, ready_now, settled, what, within, within_for,
 };
 use zk_tests::proxy::{Direction, Fault, FaultProxy, OnAccept};
-use zk_tests::{Ensemble, ServerOptions, ZkServer, free_port, shared_standalone};
+use zk_tests::{Ensemble, ServerOptions, ZkServer, free_port, is_read_only, shared_standalone};
 use zk_tokio::{
     AddWatchMode, Client, CreateMode, Error, Event, EventType, KeeperState, Request, SessionState,
     Version, WatcherType,
@@ -407,6 +407,82 @@ async fn the_session_and_its_watches_move_to_another_member_when_its_member_is_k
     );
     zk.close().await;
     other.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_client_reads_from_a_minority_member_until_quorum_returns() {
+    let timeout = Duration::from_secs(8);
+    let mut ensemble = Ensemble::start(
+        3,
+        &ServerOptions::default()
+            .tick_time(Duration::from_millis(500))
+            .read_only_mode(true)
+            // A 3.8 read-only member creates only local sessions: without them it
+            // answers a new session's handshake with a bare NOTREADONLY reply header.
+            .local_sessions(true, true),
+    )
+    .unwrap_or_else(|err| panic!("starting the ensemble: {err}"));
+    let connect_string = ensemble.connect_string();
+    let path = "/tokio-read-only";
+    let setup = connect(&connect_string, options(timeout)).await;
+    setup
+        .create(path, "readable", CreateMode::Persistent)
+        .await
+        .unwrap();
+    setup.close().await;
+
+    ensemble.member_mut(1).kill().unwrap();
+    ensemble.member_mut(2).kill().unwrap();
+    let survivor = ensemble.member(3).address();
+    eventually("member 3 serves read-only", PATIENCE * 2, || {
+        is_read_only(survivor).unwrap_or(false)
+    })
+    .await;
+
+    let zk = connect(&connect_string, options(timeout).read_only(true)).await;
+    assert_eq!(zk.state(), SessionState::ConnectedReadOnly);
+    let mut states = zk.state_changes();
+    assert_eq!(zk.get_data(path).await.unwrap().0, "readable");
+    assert_eq!(
+        zk.set_data(path, "x", Version::Any).await,
+        Err(Error::NotReadOnly)
+    );
+    assert_eq!(
+        zk.create("/tokio-read-only-write", "", CreateMode::Persistent)
+            .await,
+        Err(Error::NotReadOnly)
+    );
+    assert_eq!(zk.state(), SessionState::ConnectedReadOnly);
+
+    // Quorum returns; nobody calls the client meanwhile: its driver probes the hosts
+    // and moves to a read-write one by itself.
+    let restart = tokio::task::spawn_blocking(move || {
+        ensemble.member_mut(1).restart().expect("member 1 rejoins");
+        ensemble
+    });
+    let mut seen = Vec::new();
+    while seen.last() != Some(&KeeperState::SyncConnected) {
+        let next = within_for("a read-write server", PATIENCE * 4, states.next()).await;
+        seen.push(next.expect("the session lives"));
+    }
+    let _ensemble = within_for("member 1's restart", PATIENCE * 3, restart)
+        .await
+        .expect("the restart task");
+    assert_eq!(seen.first(), Some(&KeeperState::Disconnected), "{seen:?}");
+    assert!(
+        seen.iter().all(|s| matches!(
+            s,
+            KeeperState::Disconnected | KeeperState::ConnectedReadOnly | KeeperState::SyncConnected
+        )),
+        "{seen:?}"
+    );
+    assert_eq!(zk.state(), SessionState::Connected);
+    assert_eq!(
+        zk.create("/tokio-read-write-again", "", CreateMode::Ephemeral)
+            .await,
+        Ok("/tokio-read-write-again".to_string())
+    );
+    zk.close().await;
 }
 
 // ----- expiry -------------------------------------------------------------------------
