@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use zk_blocking::for_drivers::{error_for_state, event};
+use zk_blocking::for_drivers::{error_for_state, event, watch_handle};
 use zk_blocking::{Completion, Event, ExternalEvent, Request, Result, WatchHandle};
 use zk_session::{RequestId, Session, SessionState, WatcherType};
 
@@ -84,6 +84,12 @@ pub(crate) struct Core {
     pub(crate) watches: WatchQueues,
     /// The state-change streams.
     pub(crate) listeners: StateListeners,
+    /// The removals of dropped watches sent to the server and not yet answered (by
+    /// the removal's request): the path and the registration each removes.
+    removals: HashMap<RequestId, (String, RequestId)>,
+    /// Watches dropped while a removal on their path was under way, with their
+    /// paths: taken up again when it is answered.
+    deferred: Vec<(String, WatchHandle)>,
     /// Tasks waiting for the session's state to change (connect, close).
     state_waiters: Vec<Waker>,
     /// The driver task, while it waits.
@@ -98,6 +104,8 @@ impl Core {
             slots: HashMap::new(),
             watches: WatchQueues::new(max_queued_events),
             listeners: StateListeners::new(max_queued_events),
+            removals: HashMap::new(),
+            deferred: Vec::new(),
             state_waiters: Vec::new(),
             driver: None,
         }
@@ -177,8 +185,15 @@ impl Core {
     /// stop, also those of watches dropped earlier beside this one; otherwise the
     /// registration is dropped here only (asking the server to remove a persistent
     /// watch would, before 3.9, remove the others on the path too) and the server's
-    /// notification for it, if one comes, fires nothing. Returns whether a removal
-    /// was queued.
+    /// notification for it, if one comes, fires nothing.
+    ///
+    /// One removal at a time per path: a watch dropped while one is under way waits
+    /// for its answer. Until then the registration it removes still counts as a
+    /// watch on the path, so this one would go here only, and if that removal was
+    /// only a check (the session asks checkWatches while a watching request for the
+    /// path is unanswered), the server would keep a watch nobody holds.
+    ///
+    /// Returns whether a removal was queued.
     pub(crate) fn drop_watch(&mut self, handle: WatchHandle, wakeups: &mut Wakeups) -> bool {
         self.watches.close(handle.id());
         let Some(path) = self
@@ -189,30 +204,73 @@ impl Core {
         else {
             return false;
         };
+        if self.removals.values().any(|(p, _)| *p == path) {
+            self.deferred.push((path, handle));
+            return false;
+        }
         let alone = self
             .session
             .watches()
             .all(|r| r.path != path || r.id == handle.id());
-        let state = self.session.state();
-        let local = !alone || !state.is_connected();
-        // The last watch here on the path: nothing here needs what the server holds
-        // there for this session (the session sends checkWatches instead while a
-        // watching request for the path is still unanswered).
+        let local = !alone || !self.session.state().is_connected();
+        self.remove_watch(path, handle, local, wakeups)
+    }
+
+    /// Queues the removal of `handle`'s registration on `path`, here only (`local`)
+    /// or on the server too; true if queued (refused only once the session is
+    /// closing or over: its watches go with it).
+    fn remove_watch(
+        &mut self,
+        path: String,
+        handle: WatchHandle,
+        local: bool,
+        wakeups: &mut Wakeups,
+    ) -> bool {
+        // Sent, it is the last watch here on the path: nothing here needs what the
+        // server holds there for this session (the session asks checkWatches instead
+        // while a watching request for the path is still unanswered).
         let watcher_type = if local {
             handle.kind().watcher_type()
         } else {
             WatcherType::Any
         };
         let request = Request::RemoveWatches {
-            path,
+            path: path.clone(),
             watcher_type,
             registration: Some(handle.id()),
             local,
         };
-        // Refused only once the session is closing or over: its watches go with it.
-        let queued = self.session.submit(request, Instant::now()).is_ok();
-        if queued {
-            wakeups.push(self.driver.take());
+        let Ok(id) = self.session.submit(request, Instant::now()) else {
+            return false;
+        };
+        if !local {
+            self.removals.insert(id, (path, handle.id()));
+        }
+        wakeups.push(self.driver.take());
+        true
+    }
+
+    /// The removal `id` of a dropped watch was answered. A registration it did not
+    /// remove (its connection dropped first) goes here only: nobody holds it, and
+    /// the session is disconnected now, so the server forgets it with the
+    /// connection. The watches dropped meanwhile on the path are taken up again.
+    /// Returns whether a removal was queued.
+    fn removal_answered(&mut self, id: RequestId, wakeups: &mut Wakeups) -> bool {
+        let Some((path, registration)) = self.removals.remove(&id) else {
+            return false;
+        };
+        let mut queued = false;
+        if let Some(left) = self.session.registration(registration).map(watch_handle) {
+            queued |= self.remove_watch(path.clone(), left, true, wakeups);
+        }
+        if !self.removals.values().any(|(p, _)| *p == path) {
+            let (now, later) = std::mem::take(&mut self.deferred)
+                .into_iter()
+                .partition(|(p, _)| *p == path);
+            self.deferred = later;
+            for (_, handle) in now {
+                queued |= self.drop_watch(handle, wakeups);
+            }
         }
         queued
     }
@@ -270,9 +328,12 @@ impl Core {
                 *slot = Slot::Done(reply);
                 false
             }
-            None => reply
-                .watch
-                .is_some_and(|handle| self.drop_watch(handle, wakeups)),
+            None => {
+                let dropped = reply
+                    .watch
+                    .is_some_and(|handle| self.drop_watch(handle, wakeups));
+                self.removal_answered(reply.id, wakeups) | dropped
+            }
         }
     }
 
