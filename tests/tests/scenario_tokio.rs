@@ -1175,6 +1175,31 @@ async fn dropping_the_last_watch_on_a_node_leaves_the_server_no_watch_there() {
 }
 
 #[tokio::test]
+async fn dropping_a_watch_and_then_a_call_setting_another_on_the_node_leaves_the_server_none() {
+    let (zk, other) = (client().await, client().await);
+    let path = "/tokio-drop-two-in-a-row";
+    zk.create(path, "", CreateMode::Persistent).await.unwrap();
+    let held = zk.add_watch(path, AddWatchMode::Persistent).await.unwrap();
+    let setting = zk.add_watch(path, AddWatchMode::Persistent);
+    // The first removal cannot take the server's watch away from the call still
+    // setting one; once that call's reply is in, nobody holds either watch.
+    drop(held);
+    drop(setting);
+    settled(&zk).await;
+    assert!(zk.check_watches(path, WatcherType::Any).is_empty());
+    assert_eq!(
+        zk.check_watches_on_server(path, WatcherType::Any).await,
+        Ok(false)
+    );
+    // The session carries on without a notification for anyone.
+    other.set_data(path, "x", Version::Any).await.unwrap();
+    barrier(&zk).await;
+    assert_eq!(zk.state(), SessionState::Connected);
+    zk.close().await;
+    other.close().await;
+}
+
+#[tokio::test]
 async fn a_watch_dropped_while_a_new_one_on_the_node_is_being_set_leaves_the_new_one_firing() {
     let (zk, other) = (client().await, client().await);
     let path = "/tokio-drop-while-rearming";

@@ -261,6 +261,38 @@ async fn calls_on_the_wire_when_the_connection_is_cut_fail_with_connection_loss(
 }
 
 #[tokio::test]
+async fn a_watch_dropped_just_before_a_cut_is_not_set_again_after_the_reconnect() {
+    let server = shared_standalone();
+    let (zk, proxy) = through_proxy(server, LONG).await;
+    let path = "/tokio-dropped-before-cut";
+    zk.create(path, "", CreateMode::Persistent).await.unwrap();
+    let stream = zk.add_watch(path, AddWatchMode::Persistent).await.unwrap();
+    let mut states = zk.state_changes();
+
+    // The removal reaches the server, its answer never comes back: the cut fails it.
+    proxy.set_fault(Direction::ToClient, Fault::Blackhole);
+    let sent = frames(&proxy, Direction::ToServer);
+    drop(stream);
+    eventually("the removal sent", PATIENCE, || {
+        frames(&proxy, Direction::ToServer) > sent
+    })
+    .await;
+    proxy.set_fault(Direction::ToClient, Fault::Pass);
+    proxy.close_all();
+    assert_eq!(next_state(&mut states).await, KeeperState::Disconnected);
+    assert_eq!(next_state(&mut states).await, KeeperState::SyncConnected);
+
+    // Nobody holds the watch: it is not set again on the new connection.
+    settled(&zk).await;
+    assert!(zk.check_watches(path, WatcherType::Any).is_empty());
+    assert_eq!(
+        zk.check_watches_on_server(path, WatcherType::Any).await,
+        Ok(false)
+    );
+    zk.close().await;
+}
+
+#[tokio::test]
 async fn a_call_timeout_fails_a_call_the_server_is_slow_to_answer_and_leaves_no_watch_here() {
     let server = shared_standalone();
     let proxy = FaultProxy::start(server.address()).unwrap();
