@@ -36,10 +36,11 @@ const CLOSE_SLACK: Duration = Duration::from_millis(500);
 /// the reply came, in wire order relative to replies (an event the server sent before
 /// a reply is in the watch's queue when that reply's future resolves). Dropping one
 /// removes its watch: when no other watch of this client is on the path and the
-/// session is connected, a removeWatches for that one watch goes to the server (the
-/// server stops sending its notifications); otherwise only the registration here goes
-/// (a later notification then fires nothing and is dropped; the server forgets the
-/// watch at the next reconnect or when it fires).
+/// session is connected, a removeWatches goes to the server (it forgets this
+/// session's watches on the path and stops notifying); otherwise only the
+/// registration here goes (a later notification then fires nothing and is dropped;
+/// the server forgets the watch at the next reconnect, when it fires if it is a
+/// one-shot watch, or when the client's last watch on the path is dropped).
 ///
 /// # Life cycle
 /// [`Client::close`] closes the session, bounded by the close timeout. Dropping the
