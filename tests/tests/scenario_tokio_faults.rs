@@ -1,8 +1,10 @@
 //! Scenarios for the async client (zk-tokio) where the network or the servers fail:
-//! connections cut or reset by the fault proxy (watches and calls carry over), the
-//! ensemble member a session is on killed, sessions expired by a blackhole (every
-//! waiter hears it), an idle session kept alive by the driver task alone, and close
-//! against a silent server. Every scenario starts its own proxy.
+//! no server at all, connections cut or reset by the fault proxy (watches and calls
+//! carry over), replies held back (call timeouts, watch removals raced by calls or
+//! cut off), the ensemble member a session is on killed, a minority member serving
+//! read-only until quorum returns, sessions expired by a blackhole (every waiter hears
+//! it), an idle session kept alive by the driver task alone, and close against a slow
+//! or silent server. Each scenario that needs a proxy or an ensemble starts its own.
 
 mod common;
 #[macro_use]
