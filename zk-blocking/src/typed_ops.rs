@@ -367,6 +367,8 @@ macro_rules! typed_operations {
             self.call_then(request, move |reply| match reply {
                 Ok(($crate::Response::RemoveWatches, _)) => Ok(()),
                 Ok((other, _)) => $crate::for_drivers::wrong_reply("removeWatches", other),
+                // The local check's own error names the watch already.
+                Err(e @ $crate::Error::NoWatcher { .. }) => Err(e),
                 // The server's answer when the watch fired meanwhile: the same error as
                 // the local check gives.
                 Err(e) if e.code() == Some($crate::ErrorCode::NoWatcher) => {

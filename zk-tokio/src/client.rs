@@ -36,10 +36,11 @@ const CLOSE_SLACK: Duration = Duration::from_millis(500);
 /// the reply came, in wire order relative to replies (an event the server sent before
 /// a reply is in the watch's queue when that reply's future resolves). Dropping one
 /// removes its watch: when no other watch of this client is on the path and the
-/// session is connected, a removeWatches for that one watch goes to the server (the
-/// server stops sending its notifications); otherwise only the registration here goes
-/// (a later notification then fires nothing and is dropped; the server forgets the
-/// watch at the next reconnect or when it fires).
+/// session is connected, a removeWatches goes to the server (it forgets this
+/// session's watches on the path and stops notifying); otherwise only the
+/// registration here goes (a later notification then fires nothing and is dropped;
+/// the server forgets the watch at the next reconnect, when it fires if it is a
+/// one-shot watch, or when the client's last watch on the path is dropped).
 ///
 /// # Life cycle
 /// [`Client::close`] closes the session, bounded by the close timeout. Dropping the
@@ -121,7 +122,8 @@ impl Client {
 
     /// Waits until the session is connected (read-write or read-only), at most
     /// `timeout`. Fails with [`Error::NoHosts`] (naming the last problem seen) when
-    /// time runs out, or with the session's error when it ended.
+    /// time runs out, or with the session's error when it is closing
+    /// ([`Error::Closed`]) or ended.
     pub async fn wait_until_connected(&self, timeout: Duration) -> Result<()> {
         let started = Instant::now();
         let shared = self.shared();
@@ -132,7 +134,8 @@ impl Client {
         });
         match tokio::time::timeout(timeout, connected).await {
             Ok(SessionState::Connected | SessionState::ConnectedReadOnly) => Ok(()),
-            Ok(state) if state.is_terminal() => {
+            // Closing or over: that state's error (Closed while closing).
+            Ok(state) if state != SessionState::Connecting => {
                 Err(zk_blocking::for_drivers::error_for_state(state))
             }
             _ => Err(Error::NoHosts {
@@ -203,8 +206,9 @@ impl Client {
     /// Queues a request; the returned future resolves to its reply. Validation happens
     /// here (an invalid path, an empty ACL or an oversized request fail at once,
     /// nothing sent); after the session ended, its error. `call_timeout` does not
-    /// apply. A watch the request sets is kept (its events too) until
-    /// [`Client::watch_stream`] takes it or `remove_watch` removes it.
+    /// apply. The events of a watch the request sets are kept, from its reply on,
+    /// for [`Client::watch_stream`]; if nobody takes them before the watch ends (it
+    /// fires, or `remove_watch` removes it), they are dropped.
     pub fn submit(&self, request: Request) -> Result<PendingReply> {
         self.submit_as(request, false)
     }

@@ -8,9 +8,9 @@ use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use zk_blocking::for_drivers::{error_for_state, event};
+use zk_blocking::for_drivers::{error_for_state, event, watch_handle};
 use zk_blocking::{Completion, Event, ExternalEvent, Request, Result, WatchHandle};
-use zk_session::{RequestId, Session, SessionState};
+use zk_session::{RequestId, Session, SessionState, WatcherType};
 
 use crate::watch::queues::{StateListeners, WatchQueues};
 
@@ -65,7 +65,7 @@ enum Slot {
     Waiting {
         waker: Option<Waker>,
         /// A typed call: a watch its reply sets is handed to a watch future or stream
-        /// (else it waits for [`Core::adopt_watch`]).
+        /// (else it waits for `Client::watch_stream`).
         typed: bool,
     },
     Done(Completion),
@@ -83,6 +83,12 @@ pub(crate) struct Core {
     pub(crate) watches: WatchQueues,
     /// The state-change streams.
     pub(crate) listeners: StateListeners,
+    /// The removals of dropped watches sent to the server and not yet answered (by
+    /// the removal's request): the path and the registration each removes.
+    removals: HashMap<RequestId, (String, RequestId)>,
+    /// Watches dropped while a removal on their path was under way, with their
+    /// paths: taken up again when it is answered.
+    deferred: Vec<(String, WatchHandle)>,
     /// Tasks waiting for the session's state to change (connect, close).
     state_waiters: Vec<Waker>,
     /// The driver task, while it waits.
@@ -97,6 +103,8 @@ impl Core {
             slots: HashMap::new(),
             watches: WatchQueues::new(max_queued_events),
             listeners: StateListeners::new(max_queued_events),
+            removals: HashMap::new(),
+            deferred: Vec::new(),
             state_waiters: Vec::new(),
             driver: None,
         }
@@ -167,12 +175,21 @@ impl Core {
     // ----- watches ------------------------------------------------------------------
 
     /// Nobody holds `handle` any more: its queue goes, and its registration with it.
-    /// The server is told (removeWatches for this one registration) when no other
-    /// watch of this client is left on the path, so its notifications stop; otherwise
-    /// the registration is dropped here only (asking the server to remove a
-    /// persistent watch would, before 3.9, remove the others on the path too) and the
-    /// server's notification for it, if one comes, fires nothing.
-    pub(crate) fn drop_watch(&mut self, handle: WatchHandle, wakeups: &mut Wakeups) {
+    /// The server is told (removeWatches, of every type, for this one registration)
+    /// when no other watch of this client is left on the path, so its notifications
+    /// stop, also those of watches dropped earlier beside this one; otherwise the
+    /// registration is dropped here only (asking the server to remove a persistent
+    /// watch would, before 3.9, remove the others on the path too) and the server's
+    /// notification for it, if one comes, fires nothing.
+    ///
+    /// One removal at a time per path: a watch dropped while one is under way waits
+    /// for its answer. Until then the registration it removes still counts as a
+    /// watch on the path, so this one would go here only, and if that removal was
+    /// only a check (the session asks checkWatches while a watching request for the
+    /// path is unanswered), the server would keep a watch nobody holds.
+    ///
+    /// Returns whether a removal was queued.
+    pub(crate) fn drop_watch(&mut self, handle: WatchHandle, wakeups: &mut Wakeups) -> bool {
         self.watches.close(handle.id());
         let Some(path) = self
             .session
@@ -180,24 +197,77 @@ impl Core {
             .filter(|r| r.kind == handle.kind())
             .map(|r| r.path.clone())
         else {
-            return;
+            return false;
         };
+        if self.removals.values().any(|(p, _)| *p == path) {
+            self.deferred.push((path, handle));
+            return false;
+        }
         let alone = self
             .session
             .watches()
             .all(|r| r.path != path || r.id == handle.id());
-        let state = self.session.state();
-        let local = !alone || !state.is_connected();
+        let local = !alone || !self.session.state().is_connected();
+        self.remove_watch(path, handle, local, wakeups)
+    }
+
+    /// Queues the removal of `handle`'s registration on `path`, here only (`local`)
+    /// or on the server too; true if queued (refused only once the session is
+    /// closing or over: its watches go with it).
+    fn remove_watch(
+        &mut self,
+        path: String,
+        handle: WatchHandle,
+        local: bool,
+        wakeups: &mut Wakeups,
+    ) -> bool {
+        // Sent, it is the last watch here on the path: nothing here needs what the
+        // server holds there for this session (the session asks checkWatches instead
+        // while a watching request for the path is still unanswered).
+        let watcher_type = if local {
+            handle.kind().watcher_type()
+        } else {
+            WatcherType::Any
+        };
         let request = Request::RemoveWatches {
-            path,
-            watcher_type: handle.kind().watcher_type(),
+            path: path.clone(),
+            watcher_type,
             registration: Some(handle.id()),
             local,
         };
-        // Refused only once the session is closing or over: its watches go with it.
-        if self.session.submit(request, Instant::now()).is_ok() {
-            wakeups.push(self.driver.take());
+        let Ok(id) = self.session.submit(request, Instant::now()) else {
+            return false;
+        };
+        if !local {
+            self.removals.insert(id, (path, handle.id()));
         }
+        wakeups.push(self.driver.take());
+        true
+    }
+
+    /// The removal `id` of a dropped watch was answered. A registration it did not
+    /// remove (its connection dropped first) goes here only: nobody holds it, and
+    /// the session is disconnected now, so the server forgets it with the
+    /// connection. The watches dropped meanwhile on the path are taken up again.
+    /// Returns whether a removal was queued.
+    fn removal_answered(&mut self, id: RequestId, wakeups: &mut Wakeups) -> bool {
+        let Some((path, registration)) = self.removals.remove(&id) else {
+            return false;
+        };
+        let mut queued = false;
+        if let Some(left) = self.session.registration(registration).map(watch_handle) {
+            queued |= self.remove_watch(path.clone(), left, true, wakeups);
+        }
+        if !self.removals.values().any(|(p, _)| *p == path) {
+            let (now, later) = std::mem::take(&mut self.deferred)
+                .into_iter()
+                .partition(|(p, _)| *p == path);
+            self.deferred = later;
+            for (_, handle) in now {
+                queued |= self.drop_watch(handle, wakeups);
+            }
+        }
+        queued
     }
 
     // ----- the driver task ------------------------------------------------------------
@@ -205,10 +275,15 @@ impl Core {
     /// Hands the session's events to whoever waits for them, in wire order: replies to
     /// their slots (a reply's watch gets its queue before any later event), watch
     /// notifications to their watches' queues, state changes to the listeners.
-    pub(crate) fn dispatch(&mut self, wakeups: &mut Wakeups) {
+    ///
+    /// Returns whether it queued a request of its own (the removal of a watch set by a
+    /// request whose caller is gone): the driver task, which is the one calling, must
+    /// write it before it waits, as nobody else wakes it for that.
+    pub(crate) fn dispatch(&mut self, wakeups: &mut Wakeups) -> bool {
+        let mut queued = false;
         while let Some(next) = self.session.poll_event() {
             match event(next) {
-                ExternalEvent::Reply(reply) => self.deliver_reply(reply, wakeups),
+                ExternalEvent::Reply(reply) => queued |= self.deliver_reply(reply, wakeups),
                 ExternalEvent::Event(Event::Watch(watched)) => {
                     self.watches.deliver(&watched, wakeups);
                 }
@@ -227,9 +302,12 @@ impl Core {
             self.listeners.end(wakeups);
             wakeups.0.append(&mut self.state_waiters);
         }
+        queued
     }
 
-    fn deliver_reply(&mut self, reply: Completion, wakeups: &mut Wakeups) {
+    /// Hands `reply` to its caller; returns whether it queued the removal of the
+    /// reply's watch because the caller is gone.
+    fn deliver_reply(&mut self, reply: Completion, wakeups: &mut Wakeups) -> bool {
         match self.slots.get_mut(&reply.id) {
             Some(slot) => {
                 if let Slot::Waiting { waker, typed } = slot {
@@ -239,11 +317,13 @@ impl Core {
                     wakeups.push(waker.take());
                 }
                 *slot = Slot::Done(reply);
+                false
             }
             None => {
-                if let Some(handle) = reply.watch {
-                    self.drop_watch(handle, wakeups);
-                }
+                let dropped = reply
+                    .watch
+                    .is_some_and(|handle| self.drop_watch(handle, wakeups));
+                self.removal_answered(reply.id, wakeups) | dropped
             }
         }
     }

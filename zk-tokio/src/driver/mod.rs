@@ -67,7 +67,8 @@ impl Driver {
                 again = true;
             }
             again |= self.write(core, cx, now);
-            core.dispatch(wakeups);
+            // A request the dispatch queued (a watch removal) is written next time round.
+            again |= core.dispatch(wakeups);
             if core.session.state().is_terminal() {
                 self.socket = None;
                 self.dialing = None;

@@ -157,8 +157,9 @@ impl Held {
 impl Drop for Held {
     fn drop(&mut self) {
         let handle = self.handle;
-        self.shared
-            .with(|core, wakeups| core.drop_watch(handle, wakeups));
+        self.shared.with(|core, wakeups| {
+            core.drop_watch(handle, wakeups);
+        });
     }
 }
 

@@ -92,6 +92,10 @@ impl WatchQueues {
                 }
                 queue.finished |= removed || handle.kind().is_one_shot();
                 wakeups.push(queue.waker.take());
+                // A raw request's watch that ended before anyone took it: nobody will.
+                if queue.finished && !queue.held {
+                    self.queues.remove(&handle.id());
+                }
             }
         }
     }
@@ -113,6 +117,7 @@ impl WatchQueues {
 
     /// The session is over: every watch ends after what it has queued.
     pub(crate) fn end(&mut self, state: SessionState, wakeups: &mut Wakeups) {
+        self.queues.retain(|_, queue| queue.held);
         for queue in self.queues.values_mut() {
             if queue.ended.is_none() {
                 queue.ended = Some(state);
