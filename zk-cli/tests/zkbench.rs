@@ -82,6 +82,11 @@ fn the_shared_client_splits_the_window_over_threads() {
 }
 
 #[test]
+fn the_tokio_client_prints_the_same_lines() {
+    every_workload(&[("ZKB_CLIENT_KIND", "tokio")], "zk-rs-tokio", None);
+}
+
+#[test]
 fn the_blocking_kind_can_be_named() {
     let output = zkbench(&[
         ("ZKB_CLIENT_KIND", "blocking"),
@@ -208,6 +213,13 @@ fn bad_settings_exit_2() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.starts_with("zkbench: "), "{stderr}");
     }
+    // Only the shared client splits its window over threads.
+    let output = zkbench(&[("ZKB_CLIENT_KIND", "tokio"), ("ZKB_SHARED_THREADS", "2")]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "tokio with ZKB_SHARED_THREADS=2"
+    );
     for threads in ["0", "17"] {
         // 17: more threads than the window (ZKB_OUTSTANDING=16) has room for
         let output = zkbench(&[
