@@ -1,12 +1,17 @@
 //! zkbench runs every workload at a tiny size against a real server, and each line it
-//! prints has the fields /work/shared/bench's summarizer reads.
+//! prints has the fields /work/shared/bench's summarizer reads. The tests share one
+//! server and run at once, so each run works under a chroot of its own: every run
+//! uses the same node names, and one run deleting another's watched nodes would leave
+//! that run waiting out its event timeout.
 
 #[path = "zkcli_support.rs"]
 mod support;
 
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use support::Json;
+use zk_blocking::{Bytes, Client, CreateMode, Options};
 use zk_tests::shared_standalone;
 
 const TINY: [(&str, &str); 8] = [
@@ -20,6 +25,22 @@ const TINY: [(&str, &str); 8] = [
     ("ZKB_WARMUP", "1"),
 ];
 
+/// A fresh connect string for one run: the shared server under a chroot of its own.
+fn own_chroot() -> String {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let hosts = shared_standalone().connect_string();
+    let chroot = format!(
+        "/zkbench-{}-{}",
+        std::process::id(),
+        RUNS.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut zk = Client::connect(&hosts, Options::default()).expect("connecting to make a chroot");
+    zk.create(&chroot, Bytes::new(), CreateMode::Persistent)
+        .expect("creating the chroot");
+    zk.close();
+    format!("{hosts}{chroot}")
+}
+
 fn zkbench(extra_env: &[(&str, &str)]) -> Output {
     let server = shared_standalone();
     let mut command = Command::new(env!("CARGO_BIN_EXE_zkbench"));
@@ -27,7 +48,7 @@ fn zkbench(extra_env: &[(&str, &str)]) -> Output {
         command.env_remove(name);
     }
     command
-        .env("ZKB_HOSTS", server.connect_string())
+        .env("ZKB_HOSTS", own_chroot())
         .env(
             "ZKB_SERVER_PID",
             server.pid().expect("server pid").to_string(),
@@ -58,6 +79,11 @@ fn the_shared_client_splits_the_window_over_threads() {
         "zk-rs-shared",
         Some(3.0),
     );
+}
+
+#[test]
+fn the_tokio_client_prints_the_same_lines() {
+    every_workload(&[("ZKB_CLIENT_KIND", "tokio")], "zk-rs-tokio", None);
 }
 
 #[test]
@@ -187,6 +213,13 @@ fn bad_settings_exit_2() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.starts_with("zkbench: "), "{stderr}");
     }
+    // Only the shared client splits its window over threads.
+    let output = zkbench(&[("ZKB_CLIENT_KIND", "tokio"), ("ZKB_SHARED_THREADS", "2")]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "tokio with ZKB_SHARED_THREADS=2"
+    );
     for threads in ["0", "17"] {
         // 17: more threads than the window (ZKB_OUTSTANDING=16) has room for
         let output = zkbench(&[

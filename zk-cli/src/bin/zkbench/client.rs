@@ -1,7 +1,8 @@
-//! The two clients zkbench measures (`ZKB_CLIENT_KIND`), behind one enum: the blocking
-//! [`Client`] (the C client's st model: the caller's thread runs the session) and the
-//! [`SharedClient`] (the mt model: an IO thread runs it, callers wait on their replies).
-//! Only what the workloads call is here.
+//! The two blocking clients zkbench measures (`ZKB_CLIENT_KIND`), behind one enum: the
+//! blocking [`Client`] (the C client's st model: the caller's thread runs the session)
+//! and the [`SharedClient`] (the mt model: an IO thread runs it, callers wait on their
+//! replies). Only what the workloads call is here. The tokio client has async
+//! workloads of its own (`tokio_kind`) and shares only [`options`].
 
 use std::time::Duration;
 
@@ -27,12 +28,17 @@ pub enum Zk {
     Shared(SharedClient, Events),
 }
 
+/// Every kind's session options: 30 s sessions, frames large enough for large_get.
+pub fn options(config: &Config) -> Options {
+    let frame_limit = DEFAULT_MAX_FRAME_SIZE.max(config.large_size + FRAME_OVERHEAD);
+    Options::new()
+        .session_timeout(SESSION_TIMEOUT)
+        .max_frame_size(frame_limit)
+}
+
 impl Zk {
     pub fn connect(config: &Config) -> Result<Zk, Error> {
-        let frame_limit = DEFAULT_MAX_FRAME_SIZE.max(config.large_size + FRAME_OVERHEAD);
-        let options = Options::new()
-            .session_timeout(SESSION_TIMEOUT)
-            .max_frame_size(frame_limit);
+        let options = options(config);
         Ok(match config.kind {
             Kind::Blocking => Zk::Blocking(Client::connect(&config.hosts, options)?),
             Kind::Shared => {
@@ -40,6 +46,7 @@ impl Zk {
                 let events = zk.events();
                 Zk::Shared(zk, events)
             }
+            Kind::Tokio => unreachable!("the tokio kind runs tokio_kind::run, not Zk"),
         })
     }
 

@@ -20,7 +20,7 @@ use zk_blocking::{Client, Completion, Error, PendingReply, Request, SharedClient
 use crate::client::Zk;
 
 /// The longest a reply may take before the workload gives up.
-const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
 
 enum Window<'a> {
     Blocking {

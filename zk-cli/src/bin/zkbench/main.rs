@@ -1,14 +1,17 @@
 //! `zkbench`: the peer benchmark of /work/shared/bench for this project's clients. Same
 //! `ZKB_*` variables, workloads, fixtures and JSON lines as the peers, so `run-all` can
 //! run it as `ours`. `ZKB_CLIENT_KIND` picks the client: `blocking` (the default,
-//! [`zk_blocking::Client`], labelled `zk-rs-blocking`) or `shared`
+//! [`zk_blocking::Client`], labelled `zk-rs-blocking`), `shared`
 //! ([`zk_blocking::SharedClient`], labelled `zk-rs-shared`; its pipelined workloads use
-//! `submit` + `PendingReply::wait`, split over `ZKB_SHARED_THREADS` threads, default 1).
+//! `submit` + `PendingReply::wait`, split over `ZKB_SHARED_THREADS` threads, default 1)
+//! or `tokio` ([`zk_tokio::Client`] on a current-thread runtime, labelled `zk-rs-tokio`;
+//! its pipelined workloads keep a FIFO of typed calls, see `tokio_kind`).
 
 mod client;
 mod config;
 mod measure;
 mod pipeline;
+mod tokio_kind;
 mod workloads;
 
 use std::process::ExitCode;
@@ -16,7 +19,7 @@ use std::process::ExitCode;
 use zk_blocking::{Bytes, CreateMode, Error};
 
 use crate::client::Zk;
-use crate::config::{Config, warm_up_size};
+use crate::config::{Config, Kind, warm_up_size};
 use crate::measure::Report;
 use crate::workloads::{DATA_NODE, LARGE_NODE, ROOT, ensure_node, payload};
 
@@ -28,7 +31,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(&config) {
+    let outcome = match config.kind {
+        Kind::Tokio => tokio_kind::run(&config),
+        Kind::Blocking | Kind::Shared => run(&config),
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("zkbench: {e}");
@@ -41,6 +48,7 @@ fn print(report: Report<'_>, config: &Config) {
     println!("{}", report.json_line(config));
 }
 
+/// Runs the selected workloads on a blocking kind, printing a line for each.
 fn run(config: &Config) -> Result<(), Error> {
     let mut zk = Zk::connect(config)?;
     match zk.create(ROOT, Bytes::new(), CreateMode::Persistent) {

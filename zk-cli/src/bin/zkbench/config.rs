@@ -1,6 +1,6 @@
 //! The harness's `ZKB_*` environment variables, with the same defaults as every peer
-//! in /work/shared/bench, plus two of our own: `ZKB_CLIENT_KIND` (`blocking` or
-//! `shared`) and `ZKB_SHARED_THREADS` (threads sharing the pipelined window, shared
+//! in /work/shared/bench, plus two of our own: `ZKB_CLIENT_KIND` (`blocking`, `shared`
+//! or `tokio`) and `ZKB_SHARED_THREADS` (threads sharing the pipelined window, shared
 //! client only).
 
 use std::str::FromStr;
@@ -15,6 +15,8 @@ pub enum Kind {
     Blocking,
     /// `shared`: [`zk_blocking::SharedClient`], the mt model.
     Shared,
+    /// `tokio`: [`zk_tokio::Client`] on a current-thread runtime.
+    Tokio,
 }
 
 impl FromStr for Kind {
@@ -24,6 +26,7 @@ impl FromStr for Kind {
         match text {
             "blocking" => Ok(Kind::Blocking),
             "shared" => Ok(Kind::Shared),
+            "tokio" => Ok(Kind::Tokio),
             _ => Err(()),
         }
     }
@@ -35,6 +38,7 @@ impl Kind {
         match self {
             Kind::Blocking => "zk-rs-blocking",
             Kind::Shared => "zk-rs-shared",
+            Kind::Tokio => "zk-rs-tokio",
         }
     }
 }
@@ -74,7 +78,7 @@ impl Config {
     pub fn from_env() -> Result<Config, String> {
         let kind = var::<String>("ZKB_CLIENT_KIND", "blocking".into())?
             .parse()
-            .map_err(|()| "ZKB_CLIENT_KIND must be blocking or shared".to_string())?;
+            .map_err(|()| "ZKB_CLIENT_KIND must be blocking, shared or tokio".to_string())?;
         let config = Config {
             kind,
             client: var("ZKB_CLIENT", Kind::label(kind).to_string())?,

@@ -1,5 +1,7 @@
-//! The five workloads of /work/shared/bench/README.md, timed as the peers time them.
-//! Each returns its report, or `None` for an untimed warm-up pass.
+//! The five workloads of /work/shared/bench/README.md, timed as the peers time them,
+//! for the blocking and the shared client (the tokio client's are in `tokio_kind`, with
+//! the fields and checks shared from here). Each returns its report; `main` drops the
+//! report of an untimed warm-up pass.
 
 use std::thread;
 use std::time::{Duration, Instant};
@@ -9,17 +11,17 @@ use zk_blocking::{Bytes, CreateMode, Error, Event, EventType, Request, zk_proto}
 
 use crate::client::Zk;
 use crate::config::Config;
-use crate::measure::{Meter, Report};
+use crate::measure::{Measured, Meter, Report};
 use crate::pipeline::{Pipeline, run_split};
 
 pub const ROOT: &str = "/bench";
 pub const DATA_NODE: &str = "/bench/data";
 pub const LARGE_NODE: &str = "/bench/large";
-const DATA_SIZE: usize = 100;
+pub const DATA_SIZE: usize = 100;
 /// How long watch_storm waits for its last event.
-const EVENT_TIMEOUT: Duration = Duration::from_secs(60);
+pub const EVENT_TIMEOUT: Duration = Duration::from_secs(60);
 
-type Outcome<'a> = Result<Report<'a>, Error>;
+pub type Outcome<'a> = Result<Report<'a>, Error>;
 
 /// `a`..`z` repeated, as every peer writes.
 pub fn payload(size: usize) -> Bytes {
@@ -44,7 +46,7 @@ fn get_request(path: &str) -> Request {
     }
 }
 
-fn nanos_since(start: Instant) -> u64 {
+pub fn nanos_since(start: Instant) -> u64 {
     u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
 
@@ -64,24 +66,7 @@ fn one_at_a_time<'a>(
         let start = Instant::now();
         let result = zk.get_data(path);
         latencies.push(nanos_since(start));
-        match result {
-            Ok((data, _)) if data.len() == size => {}
-            Ok((data, _)) => {
-                if errors == 0 {
-                    eprintln!(
-                        "zkbench: {workload}: {} bytes instead of {size}",
-                        data.len()
-                    );
-                }
-                errors += 1;
-            }
-            Err(e) => {
-                if errors == 0 {
-                    eprintln!("zkbench: {workload}: {e}");
-                }
-                errors += 1;
-            }
-        }
+        check_read(workload, result.map(|(data, _)| data), size, &mut errors);
     }
     Ok(Report {
         workload,
@@ -93,26 +78,42 @@ fn one_at_a_time<'a>(
     })
 }
 
+/// Counts a read that failed or returned other than `size` bytes as an error (the
+/// first one is told on stderr).
+pub fn check_read(workload: &str, result: Result<Bytes, Error>, size: usize, errors: &mut usize) {
+    let problem = match result {
+        Ok(data) if data.len() == size => return,
+        Ok(data) => format!("{} bytes instead of {size}", data.len()),
+        Err(e) => e.to_string(),
+    };
+    if *errors == 0 {
+        eprintln!("zkbench: {workload}: {problem}");
+    }
+    *errors += 1;
+}
+
 pub fn sync_get<'a>(zk: &mut Zk, config: &Config, n: usize) -> Outcome<'a> {
     one_at_a_time(zk, config, "sync_get", DATA_NODE, n, DATA_SIZE)
 }
 
 pub fn large_get<'a>(zk: &mut Zk, config: &Config, n: usize) -> Outcome<'a> {
     let mut report = one_at_a_time(zk, config, "large_get", LARGE_NODE, n, config.large_size)?;
-    let megabytes = (n * config.large_size) as f64 / 1e6;
-    report.extra = vec![
-        ("value_bytes", config.large_size.to_string()),
-        (
-            "mb_per_s",
-            format!("{:.1}", megabytes / report.measured.seconds),
-        ),
-    ];
+    report.extra = large_get_fields(config, n, report.measured.seconds);
     Ok(report)
+}
+
+/// large_get's extra fields: the value size and the read rate.
+pub fn large_get_fields(config: &Config, n: usize, seconds: f64) -> Vec<(&'static str, String)> {
+    let megabytes = (n * config.large_size) as f64 / 1e6;
+    vec![
+        ("value_bytes", config.large_size.to_string()),
+        ("mb_per_s", format!("{:.1}", megabytes / seconds)),
+    ]
 }
 
 /// The pipelined workloads' extra fields: the window, and the threads sharing it when
 /// more than one.
-fn window_fields(config: &Config) -> Vec<(&'static str, String)> {
+pub fn window_fields(config: &Config) -> Vec<(&'static str, String)> {
     let mut extra = vec![("outstanding", config.outstanding.to_string())];
     if config.threads > 1 {
         extra.push(("threads", config.threads.to_string()));
@@ -135,7 +136,7 @@ pub fn pipelined_get<'a>(zk: &mut Zk, config: &Config, n: usize) -> Outcome<'a> 
     })
 }
 
-fn numbered(prefix: &str, i: usize) -> String {
+pub fn numbered(prefix: &str, i: usize) -> String {
     format!("{ROOT}/{prefix}-{i}")
 }
 
@@ -161,6 +162,23 @@ pub fn pipelined_create_delete<'a>(zk: &mut Zk, config: &Config, n: usize) -> Ou
     errors += run_split(zk, cap, threads, n, |i| {
         Request::delete(numbered("n", i), Version::Any)
     })?;
+    Ok(create_delete_report(
+        config,
+        n,
+        &meter,
+        creates_done,
+        errors,
+    ))
+}
+
+/// pipelined_create_delete's report: the time splits at the last create's reply.
+pub fn create_delete_report<'a>(
+    config: &Config,
+    n: usize,
+    meter: &Meter,
+    creates_done: Instant,
+    errors: usize,
+) -> Report<'a> {
     let measured = meter.stop();
     let create_s = creates_done.duration_since(meter.started()).as_secs_f64();
     let mut extra = window_fields(config);
@@ -168,14 +186,14 @@ pub fn pipelined_create_delete<'a>(zk: &mut Zk, config: &Config, n: usize) -> Ou
         ("create_s", format!("{create_s:.6}")),
         ("delete_s", format!("{:.6}", measured.seconds - create_s)),
     ]);
-    Ok(Report {
+    Report {
         workload: "pipelined_create_delete",
         ops: 2 * n,
         extra,
         measured,
         latencies: None,
         errors,
-    })
+    }
 }
 
 /// What session A's thread saw.
@@ -267,18 +285,43 @@ pub fn watch_storm<'a>(
         cleanup.submit(Request::delete(numbered("w", i), Version::Any))?;
     }
     cleanup.drain()?;
-    let report = Report {
-        workload: "watch_storm",
-        ops: n,
-        measured,
-        latencies: None,
-        errors: set_errors + setup_errors + (n - seen.changes),
-        extra: vec![
-            ("events", seen.changes.to_string()),
-            ("set_data_s", format!("{set_data_s:.6}")),
-            ("watch_set_s", format!("{watch_set_s:.6}")),
-            ("outstanding", config.outstanding.to_string()),
-        ],
-    };
+    let report = Storm {
+        n,
+        changes: seen.changes,
+        errors: set_errors + setup_errors,
+        set_data_s,
+        watch_set_s,
+    }
+    .report(config, measured);
     Ok((seen.client, report))
+}
+
+/// What a watch_storm pass counted, for its report.
+pub struct Storm {
+    pub n: usize,
+    /// NodeDataChanged events session A saw.
+    pub changes: usize,
+    /// Failed setup, watch and setData requests.
+    pub errors: usize,
+    pub set_data_s: f64,
+    pub watch_set_s: f64,
+}
+
+impl Storm {
+    /// The report: every missing event counts as an error too.
+    pub fn report<'a>(&self, config: &Config, measured: Measured) -> Report<'a> {
+        Report {
+            workload: "watch_storm",
+            ops: self.n,
+            measured,
+            latencies: None,
+            errors: self.errors + (self.n - self.changes),
+            extra: vec![
+                ("events", self.changes.to_string()),
+                ("set_data_s", format!("{:.6}", self.set_data_s)),
+                ("watch_set_s", format!("{:.6}", self.watch_set_s)),
+                ("outstanding", config.outstanding.to_string()),
+            ],
+        }
+    }
 }
