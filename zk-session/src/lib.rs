@@ -401,6 +401,9 @@ pub use event_queue::EventQueue;
 pub use id::{ConnId, RequestId};
 pub use request::{CONFIG_NODE, Request, Response};
 pub use session::Session;
+
+/// The fewest bytes a reply takes on the wire: its length prefix and reply header.
+pub const MIN_REPLY_BYTES: usize = zk_proto::LENGTH_PREFIX_LEN + zk_proto::ReplyHeader::LEN;
 pub use state::SessionState;
 pub use version::Version;
 pub use watch::{Registration, WatchKind, WatcherType};

@@ -94,6 +94,11 @@ impl Connection {
         &self.out
     }
 
+    /// Bytes of output the driver reported written.
+    pub(super) fn written(&self) -> u64 {
+        self.written
+    }
+
     /// The end of the output stream so far: a request appended last ends here.
     pub(super) fn end_of_output(&self) -> u64 {
         self.queued

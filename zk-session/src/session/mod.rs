@@ -205,6 +205,19 @@ impl Session {
         self.requests.outstanding()
     }
 
+    /// How many replies the server owes on the current connection for requests
+    /// whose bytes were all written (pings aside), counting at most `cap`. Every
+    /// reply is at least [`MIN_REPLY_BYTES`](crate::MIN_REPLY_BYTES) on the wire, so
+    /// a driver that waits for fewer bytes than `MIN_REPLY_BYTES × (owed − 1) + 1`
+    /// before reading (a socket's receive low-water mark) never waits for bytes that
+    /// will not come: part of one reply may already be in the receive buffer.
+    pub fn replies_owed(&self, cap: usize) -> usize {
+        self.conn
+            .as_ref()
+            .filter(|c| c.is_established())
+            .map_or(0, |c| self.requests.replies_owed(c.written(), cap))
+    }
+
     /// Events queued for [`Session::poll_event`] (replies included).
     pub fn queued_events(&self) -> usize {
         self.events.len()

@@ -170,6 +170,17 @@ impl Requests {
         })
     }
 
+    /// Replies the server owes for requests whose frames end at or before `written`
+    /// bytes of the connection's output (local requests owe none), at most `cap`.
+    pub(super) fn replies_owed(&self, written: u64, cap: usize) -> usize {
+        self.in_flight
+            .iter()
+            .take_while(|f| f.end <= written)
+            .filter(|f| !matches!(&f.kind, InFlightKind::User(u) if u.is_local()))
+            .take(cap)
+            .count()
+    }
+
     // ----- submitting ----------------------------------------------------------------
     pub(super) fn new_id(&mut self) -> RequestId {
         let id = RequestId(self.next_id);

@@ -9,6 +9,7 @@
 //! [`zk_session`'s crate docs](zk_session#the-run-loop)) as a future.
 
 mod dial;
+mod low_water;
 
 use std::future::Future;
 use std::io;
@@ -23,14 +24,15 @@ use tokio::time::Sleep;
 use zk_session::{ConnId, DisconnectCause, HostAddr, Session, SessionState, Transport};
 
 use crate::core::{Core, Shared, Wakeups};
+use low_water::LowWater;
 
 type Pending<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// The driver task's future; it ends when the session does.
 pub(crate) struct Driver {
     shared: Arc<Shared>,
-    /// The session's connection once it is up.
-    socket: Option<(ConnId, TcpStream)>,
+    /// The session's connection once it is up, with its receive low-water mark.
+    socket: Option<(ConnId, TcpStream, LowWater)>,
     /// A dial in progress, with the host it is for.
     dialing: Option<(ConnId, HostAddr, Pending<io::Result<TcpStream>>)>,
     /// A read-write probe in progress, with the host it asks.
@@ -75,22 +77,51 @@ impl Driver {
                 self.probe = None;
                 return true;
             }
-            if again {
+            if again || self.timer_due(&core.session, cx) {
                 continue;
             }
-            let Some(at) = core.session.poll_timeout() else {
-                return false;
-            };
-            if self.timer_at != Some(at) {
-                self.timer
-                    .as_mut()
-                    .reset(tokio::time::Instant::from_std(at));
-                self.timer_at = Some(at);
-            }
-            if self.timer.as_mut().poll(cx).is_pending() {
+            if self.settle_low_water(core, Instant::now()) {
                 return false;
             }
-            self.timer_at = None;
+        }
+    }
+
+    /// Arms the timer for the session's next deadline; true if it has passed already.
+    /// The timer is moved only to an earlier deadline: the ping deadline moves later
+    /// with every write, and a timer that fires early costs one idle turn, which
+    /// re-arms it, where moving it costs a timer-wheel update on nearly every turn.
+    fn timer_due(&mut self, session: &Session, cx: &mut Context<'_>) -> bool {
+        let Some(at) = session.poll_timeout() else {
+            return false;
+        };
+        if self.timer_at.is_none_or(|armed| at < armed) {
+            self.timer
+                .as_mut()
+                .reset(tokio::time::Instant::from_std(at));
+            self.timer_at = Some(at);
+        }
+        if self.timer.as_mut().poll(cx).is_pending() {
+            return false;
+        }
+        self.timer_at = None;
+        true
+    }
+
+    /// Before the task waits: sets the socket's receive low-water mark to what the
+    /// replies due are sure to bring (see `low_water`). False if that failed and the
+    /// connection was dropped, leaving the session more to do.
+    fn settle_low_water(&mut self, core: &mut Core, now: Instant) -> bool {
+        let Some((_, stream, low_water)) = self.socket.as_mut() else {
+            return true;
+        };
+        let all_written = core.session.send_buf().is_empty();
+        match low_water.adjust(stream, &core.session, all_written) {
+            Ok(()) => true,
+            Err(e) => {
+                let why = format!("setting the receive low-water mark failed: {e}");
+                self.lost(core, DisconnectCause::Io, why, now);
+                false
+            }
         }
     }
 
@@ -105,7 +136,7 @@ impl Driver {
         let conn = *conn;
         match result {
             Ok(stream) => {
-                self.socket = Some((conn, stream));
+                self.socket = Some((conn, stream, LowWater::new()));
                 core.session.handle_connected(conn, now);
             }
             Err(e) => {
@@ -144,7 +175,7 @@ impl Driver {
                 self.dialing = Some((conn, host.clone(), Box::pin(dial::dial(host))));
             }
             Transport::Close { conn, reason } => {
-                if self.socket.as_ref().is_some_and(|(c, _)| *c == conn) {
+                if self.socket.as_ref().is_some_and(|(c, ..)| *c == conn) {
                     self.socket = None;
                 }
                 if self.dialing.as_ref().is_some_and(|(c, ..)| *c == conn) {
@@ -164,7 +195,7 @@ impl Driver {
 
     /// Reads until the socket has nothing more (tokio then watches it for us).
     fn read(&mut self, core: &mut Core, cx: &mut Context<'_>, now: Instant) {
-        while let Some((conn, stream)) = self.socket.as_mut() {
+        while let Some((conn, stream, _)) = self.socket.as_mut() {
             let conn = *conn;
             let Some(space) = core.session.recv_buf(conn) else {
                 return;
@@ -197,7 +228,7 @@ impl Driver {
     /// Writes the send buffer until it is empty or the socket would block; true if the
     /// connection was lost.
     fn write(&mut self, core: &mut Core, cx: &mut Context<'_>, now: Instant) -> bool {
-        while let Some((conn, stream)) = self.socket.as_mut() {
+        while let Some((conn, stream, _)) = self.socket.as_mut() {
             let conn = *conn;
             let session = &mut core.session;
             // The buffer is the current connection's: bytes for another never drain.
@@ -224,7 +255,7 @@ impl Driver {
 
     /// Drops the connection and tells the session why.
     fn lost(&mut self, core: &mut Core, cause: DisconnectCause, why: String, now: Instant) {
-        if let Some((conn, _)) = self.socket.take() {
+        if let Some((conn, ..)) = self.socket.take() {
             core.last_problem = Some(why);
             core.session.handle_disconnected(conn, cause, now);
         }
@@ -243,7 +274,7 @@ impl Drop for Driver {
                 return;
             }
             let now = Instant::now();
-            if let Some((conn, _)) = self.socket.take() {
+            if let Some((conn, ..)) = self.socket.take() {
                 core.session
                     .handle_disconnected(conn, DisconnectCause::Io, now);
             }
