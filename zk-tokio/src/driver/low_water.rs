@@ -38,7 +38,7 @@ impl LowWater {
         all_written: bool,
     ) -> std::io::Result<()> {
         let owed = if all_written {
-            session.replies_owed(MOST / MIN_REPLY_BYTES + 1)
+            session.replies_owed(MOST / MIN_REPLY_BYTES + 2)
         } else {
             0
         };
