@@ -241,6 +241,12 @@ impl Client {
             .and_then(|c| c.result)
     }
 
+    /// Like [`Client::wait_timeout`], with the whole [`Completion`]: also the watch the
+    /// request set (for a watching request submitted raw).
+    pub fn wait_completion(&mut self, id: RequestId, timeout: Duration) -> Result<Completion> {
+        self.wait_until(id, Instant::now().checked_add(timeout))
+    }
+
     /// Waits at most `timeout` for the next reply of any outstanding request, in the
     /// order replies arrived. `Ok(None)`: nothing arrived in time, or nothing is
     /// outstanding.

@@ -1,0 +1,44 @@
+//! ZooKeeper recipes, each written once as a sans-IO state machine ([`Recipe`]) and
+//! run on any client by a thin adapter: the blocking `Client` ([`run::Blocking`]), the
+//! [`zk_blocking::SharedClient`] (both through [`run::Driver`]) and, with the `tokio`
+//! feature (on by default), zk-tokio's async client.
+//!
+//! A machine emits the requests to submit and consumes their replies, the events of
+//! the watch it names and the session's state changes; it never blocks, reads a clock
+//! or touches a socket, so its tests script every reply, failure and race.
+//!
+//! # Recipes
+//! * [`Lock`]: an exclusive lock, or either side of a read-write lock, interoperable
+//!   with kazoo's `Lock`, `ReadLock` and `WriteLock` on the same path: contender nodes
+//!   `<32 hex>__lock__<sequence>` (`__rlock__` for readers) holding the contender's
+//!   identifier, ordered by sequence; each contender watches only the one just ahead
+//!   of it (no herd effect). A create whose reply is lost (ConnectionLoss) is found
+//!   again by its unique prefix instead of leaving an orphan node; a timed-out or
+//!   cancelled acquire deletes its node; missing parents are created.
+//!
+//! # What it does not do (yet)
+//! Leader election, barriers, counters, queues and re-arming watchers are not here
+//! yet; nor is a release-on-drop guard.
+//!
+//! # Quick start
+//! ```no_run
+//! # #[cfg(unix)] {
+//! use zk_blocking::{Options, SharedClient};
+//! use zk_recipes::Lock;
+//!
+//! let zk = SharedClient::connect("127.0.0.1:2181", Options::new())?;
+//! let mut lock = Lock::new("/locks/nightly-report", "worker-1");
+//! let mut driver = zk.clone();
+//! lock.acquire(&mut driver, None)?;
+//! // ... only one holder at a time here ...
+//! lock.release(&mut driver)?;
+//! # }
+//! # Ok::<(), zk_blocking::Error>(())
+//! ```
+
+pub mod lock;
+mod machine;
+pub mod run;
+
+pub use lock::{Lock, LockEvent, LockMachine};
+pub use machine::{Recipe, Reply, Submit, Token};

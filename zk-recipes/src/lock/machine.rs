@@ -1,0 +1,391 @@
+//! The lock as a state machine (see the crate docs for the protocol): create an
+//! ephemeral sequential node, list the contenders, watch only the one just ahead,
+//! and hold the lock once nobody blocking is ahead.
+
+use std::collections::VecDeque;
+
+use bytes::Bytes;
+use zk_blocking::{
+    CreateMode, Error, KeeperState, Request, Response, Version, WatchHandle, WatchedEvent,
+};
+
+use super::names::{Kind, new_prefix, predecessor, sequence};
+use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
+
+/// What a lock machine tells its user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockEvent {
+    /// The lock is held.
+    Acquired,
+    /// `try_acquire` found the lock taken; the contender's node is gone again.
+    NotAcquired,
+    /// The lock was released (its node deleted).
+    Released,
+    /// The acquire was cancelled; its node (if it was made) is deleted.
+    Cancelled,
+    /// The session ended while the lock was held: it is not held any more.
+    Lost(Error),
+    /// Acquiring failed with an error that retrying does not mend; nothing is left
+    /// behind (the node is deleted, or went with the session).
+    Failed(Error),
+}
+
+/// Where the machine is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Phase {
+    Idle,
+    /// The ephemeral sequential create is out.
+    Creating,
+    /// Creating the lock's missing parent nodes, this many path components deep.
+    CreatingParents(usize),
+    /// Looking for the node of a create whose reply was lost.
+    Finding,
+    /// Listing the contenders.
+    Listing,
+    /// exists(watch) on the predecessor is out.
+    Checking,
+    /// Waiting for the predecessor's watch to fire.
+    Waiting(WatchHandle),
+    Held,
+    /// Deleting the node; then the event to tell.
+    Deleting(LockEvent),
+    Done,
+}
+
+/// A lock (kazoo's `Lock`, or a `ReadLock` / `WriteLock` by its kinds) as a machine.
+#[derive(Debug)]
+pub struct LockMachine {
+    path: String,
+    identifier: Bytes,
+    prefix: String,
+    /// The kinds of node that block this contender.
+    blocking: Vec<Kind>,
+    /// `try_acquire`: give up at once instead of waiting.
+    wait: bool,
+    /// Cancel once the request in flight answers.
+    cancelled: bool,
+    /// The contender node's name (not the full path), once known.
+    node: Option<String>,
+    phase: Phase,
+    /// The token of the request the phase waits for.
+    pending: Option<Token>,
+    outbox: Outbox,
+    outputs: VecDeque<LockEvent>,
+}
+
+impl LockMachine {
+    /// An exclusive lock on `path` (kazoo's `Lock`): `identifier` is its node's data.
+    pub fn exclusive(path: &str, identifier: Bytes) -> LockMachine {
+        LockMachine::new(path, identifier, Kind::Exclusive, vec![Kind::Exclusive])
+    }
+
+    /// One side of a read-write lock on `path` (kazoo's `ReadLock` / `WriteLock`):
+    /// readers are blocked by writers only, writers by both.
+    pub fn read_write(path: &str, identifier: Bytes, write: bool) -> LockMachine {
+        if write {
+            LockMachine::new(
+                path,
+                identifier,
+                Kind::Exclusive,
+                vec![Kind::Exclusive, Kind::Shared],
+            )
+        } else {
+            LockMachine::new(path, identifier, Kind::Shared, vec![Kind::Exclusive])
+        }
+    }
+
+    fn new(path: &str, identifier: Bytes, kind: Kind, blocking: Vec<Kind>) -> LockMachine {
+        LockMachine {
+            path: path.trim_end_matches('/').to_string(),
+            identifier,
+            prefix: new_prefix(kind),
+            blocking,
+            wait: true,
+            cancelled: false,
+            node: None,
+            phase: Phase::Idle,
+            pending: None,
+            outbox: Outbox::default(),
+            outputs: VecDeque::new(),
+        }
+    }
+
+    /// Starts acquiring: [`LockEvent::Acquired`] comes once the lock is held (or
+    /// `Failed`). With `wait` false (`try_acquire`) it gives up at once with
+    /// `NotAcquired` if another contender is ahead.
+    pub fn acquire(&mut self, wait: bool) {
+        if matches!(self.phase, Phase::Idle | Phase::Done) {
+            self.wait = wait;
+            self.cancelled = false;
+            self.create();
+        }
+    }
+
+    /// Stops acquiring: the node (once known) is deleted, then `Cancelled`. Does
+    /// nothing unless an acquire is under way.
+    pub fn cancel(&mut self) {
+        match &self.phase {
+            Phase::Waiting(_) => self.delete_then(LockEvent::Cancelled),
+            Phase::Creating
+            | Phase::CreatingParents(_)
+            | Phase::Finding
+            | Phase::Listing
+            | Phase::Checking => self.cancelled = true,
+            _ => {}
+        }
+    }
+
+    /// Releases a held lock: its node is deleted, then `Released`.
+    pub fn release(&mut self) {
+        if self.phase == Phase::Held {
+            self.delete_then(LockEvent::Released);
+        }
+    }
+
+    /// Whether the lock is held now.
+    pub fn is_held(&self) -> bool {
+        self.phase == Phase::Held
+    }
+
+    /// The contender node's full path, once created.
+    pub fn node_path(&self) -> Option<String> {
+        self.node.as_ref().map(|n| format!("{}/{n}", self.path))
+    }
+
+    // ----- steps ----------------------------------------------------------------------
+
+    fn send(&mut self, phase: Phase, request: Request) {
+        self.phase = phase;
+        self.pending = Some(self.outbox.send(request));
+    }
+
+    fn create(&mut self) {
+        let path = format!("{}/{}", self.path, self.prefix);
+        let request = Request::create(
+            path,
+            self.identifier.clone(),
+            CreateMode::EphemeralSequential,
+        );
+        self.send(Phase::Creating, request);
+    }
+
+    fn list(&mut self) {
+        self.send(Phase::Listing, Request::get_children(&self.path, false));
+    }
+
+    fn delete_then(&mut self, then: LockEvent) {
+        match &self.node {
+            Some(node) => {
+                let path = format!("{}/{node}", self.path);
+                self.send(Phase::Deleting(then), Request::delete(path, Version::Any));
+            }
+            None => self.finish(then),
+        }
+    }
+
+    fn finish(&mut self, event: LockEvent) {
+        self.phase = Phase::Done;
+        self.pending = None;
+        self.node = None;
+        self.outputs.push_back(event);
+    }
+
+    /// An error that retrying does not mend: the node goes, then `Failed`.
+    fn fail(&mut self, error: Error) {
+        self.delete_then(LockEvent::Failed(error));
+    }
+
+    /// The parent components of the lock path to create, `depth` deep from the root.
+    fn create_parent(&mut self, depth: usize) {
+        let parts: Vec<&str> = self.path.split('/').filter(|p| !p.is_empty()).collect();
+        let partial = format!("/{}", parts[..depth.min(parts.len())].join("/"));
+        let request = Request::create(partial, Bytes::new(), CreateMode::Persistent);
+        self.send(Phase::CreatingParents(depth), request);
+    }
+
+    fn on_created(&mut self, reply: Reply) {
+        match reply {
+            Ok((Response::Create { path, .. }, _)) => {
+                self.node = path.rsplit('/').next().map(str::to_string);
+                self.after_node_known();
+            }
+            // The node may exist: look for it by its unique prefix before creating again.
+            Err(Error::ConnectionLoss) => {
+                self.send(Phase::Finding, Request::get_children(&self.path, false))
+            }
+            Err(Error::NoNode) => self.create_parent(1),
+            Err(e) => self.fail(e),
+            Ok((other, _)) => self.fail(unexpected("create", &other)),
+        }
+    }
+
+    fn after_node_known(&mut self) {
+        if self.cancelled {
+            self.delete_then(LockEvent::Cancelled);
+        } else {
+            self.list();
+        }
+    }
+
+    fn on_parent_created(&mut self, depth: usize, reply: Reply) {
+        let depth_total = self.path.split('/').filter(|p| !p.is_empty()).count();
+        match reply {
+            Ok(_) | Err(Error::NodeExists) if depth >= depth_total => self.create(),
+            Ok(_) | Err(Error::NodeExists) => self.create_parent(depth + 1),
+            // A parent created concurrently and deleted again, or a lost reply: retry.
+            Err(Error::ConnectionLoss | Error::NoNode) => self.create_parent(1),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn on_found(&mut self, reply: Reply) {
+        match reply {
+            Ok((Response::GetChildren { children, .. }, _)) => {
+                match children.into_iter().find(|c| c.starts_with(&self.prefix)) {
+                    Some(node) => {
+                        self.node = Some(node);
+                        self.after_node_known();
+                    }
+                    None if self.cancelled => self.finish(LockEvent::Cancelled),
+                    None => self.create(),
+                }
+            }
+            Err(Error::ConnectionLoss) => {
+                self.send(Phase::Finding, Request::get_children(&self.path, false))
+            }
+            Err(e) => self.fail(e),
+            Ok((other, _)) => self.fail(unexpected("getChildren", &other)),
+        }
+    }
+
+    fn on_listed(&mut self, reply: Reply) {
+        if self.cancelled {
+            return self.delete_then(LockEvent::Cancelled);
+        }
+        let children = match reply {
+            Ok((Response::GetChildren { children, .. }, _)) => children,
+            Err(Error::ConnectionLoss) => return self.list(),
+            Err(e) => return self.fail(e),
+            Ok((other, _)) => return self.fail(unexpected("getChildren", &other)),
+        };
+        let Some(own) = self.node.clone() else {
+            return self.create();
+        };
+        let kinds = [Kind::Exclusive, Kind::Shared];
+        let own_sequence = sequence(&own, &kinds).unwrap_or_default().to_string();
+        match predecessor(&children, &own, &own_sequence, &self.blocking) {
+            // Our node is gone (deleted by someone else): contend again.
+            Err(()) => {
+                self.node = None;
+                self.create();
+            }
+            Ok(None) => {
+                self.phase = Phase::Held;
+                self.pending = None;
+                self.outputs.push_back(LockEvent::Acquired);
+            }
+            Ok(Some(_)) if !self.wait => self.delete_then(LockEvent::NotAcquired),
+            Ok(Some(ahead)) => {
+                let path = format!("{}/{ahead}", self.path);
+                self.send(Phase::Checking, Request::exists(path, true));
+            }
+        }
+    }
+
+    fn on_checked(&mut self, reply: Reply) {
+        if self.cancelled {
+            return self.delete_then(LockEvent::Cancelled);
+        }
+        match reply {
+            Ok((Response::Exists(Some(_)), Some(watch))) => {
+                self.phase = Phase::Waiting(watch);
+                self.pending = None;
+            }
+            // Gone already, or a lost reply: look again.
+            Ok((Response::Exists(_), _)) | Err(Error::ConnectionLoss) => self.list(),
+            Err(e) => self.fail(e),
+            Ok((other, _)) => self.fail(unexpected("exists", &other)),
+        }
+    }
+
+    fn on_deleted(&mut self, then: LockEvent, reply: Reply) {
+        match reply {
+            Ok(_) | Err(Error::NoNode) => self.finish(then),
+            Err(Error::ConnectionLoss) => self.delete_then(then),
+            // The node stays until the session ends; tell what happened anyway.
+            Err(e) => match then {
+                LockEvent::Released | LockEvent::Cancelled | LockEvent::NotAcquired => {
+                    self.finish(LockEvent::Failed(e))
+                }
+                other => self.finish(other),
+            },
+        }
+    }
+}
+
+fn unexpected(op: &str, reply: &Response) -> Error {
+    Error::InvalidArgument(format!("{op} answered with {reply:?}"))
+}
+
+impl Recipe for LockMachine {
+    type Output = LockEvent;
+
+    fn poll_submit(&mut self) -> Option<Submit> {
+        self.outbox.poll()
+    }
+
+    fn handle_reply(&mut self, token: Token, reply: Reply) {
+        self.outbox.answered();
+        if self.pending != Some(token) {
+            return;
+        }
+        self.pending = None;
+        match self.phase.clone() {
+            Phase::Creating => self.on_created(reply),
+            Phase::CreatingParents(depth) => self.on_parent_created(depth, reply),
+            Phase::Finding => self.on_found(reply),
+            Phase::Listing => self.on_listed(reply),
+            Phase::Checking => self.on_checked(reply),
+            Phase::Deleting(then) => self.on_deleted(then, reply),
+            Phase::Idle | Phase::Waiting(_) | Phase::Held | Phase::Done => {}
+        }
+    }
+
+    fn handle_watch(&mut self, event: &WatchedEvent) {
+        if let Phase::Waiting(watch) = self.phase {
+            if event.fired(watch) {
+                self.list();
+            }
+        }
+    }
+
+    fn handle_session(&mut self, state: KeeperState) {
+        let error = match state {
+            KeeperState::Expired => Error::SessionExpired,
+            KeeperState::Closed => Error::Closed,
+            KeeperState::AuthFailed => Error::AuthFailed,
+            _ => return,
+        };
+        match self.phase {
+            Phase::Idle | Phase::Done => {}
+            // The ephemeral node went with the session.
+            Phase::Held => self.finish(LockEvent::Lost(error)),
+            _ => self.finish(LockEvent::Failed(error)),
+        }
+    }
+
+    fn poll_output(&mut self) -> Option<LockEvent> {
+        self.outputs.pop_front()
+    }
+
+    fn watch(&self) -> Option<WatchHandle> {
+        match self.phase {
+            Phase::Waiting(watch) => Some(watch),
+            _ => None,
+        }
+    }
+
+    fn awaiting_replies(&self) -> bool {
+        self.outbox.awaiting()
+    }
+}

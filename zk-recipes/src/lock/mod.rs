@@ -1,0 +1,140 @@
+//! The lock recipe: [`LockMachine`] (sans-IO) and [`Lock`], which runs it on a client.
+
+mod machine;
+pub mod names;
+
+use std::time::{Duration, Instant};
+
+use zk_blocking::{IntoData, Result};
+
+pub use machine::{LockEvent, LockMachine};
+
+use crate::run::Driver;
+
+/// A distributed lock on a path, interoperable with kazoo's `Lock` (and, made with
+/// [`Lock::read`] / [`Lock::write`], with its `ReadLock` / `WriteLock`).
+///
+/// ```no_run
+/// # fn f(zk: &zk_blocking::SharedClient) -> zk_blocking::Result<()> {
+/// let mut lock = zk_recipes::Lock::new("/locks/report", "worker-1");
+/// let mut driver = zk.clone();
+/// if lock.acquire(&mut driver, None)? {
+///     // ... the critical section ...
+///     lock.release(&mut driver)?;
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Lock {
+    machine: LockMachine,
+}
+
+impl Lock {
+    /// An exclusive lock on `path`; `identifier` is its contender node's data (what
+    /// kazoo's `contenders()` shows).
+    pub fn new(path: &str, identifier: impl IntoData) -> Lock {
+        Lock {
+            machine: LockMachine::exclusive(path, identifier.into_data()),
+        }
+    }
+
+    /// The read side of a read-write lock on `path`: held beside other readers.
+    pub fn read(path: &str, identifier: impl IntoData) -> Lock {
+        Lock {
+            machine: LockMachine::read_write(path, identifier.into_data(), false),
+        }
+    }
+
+    /// The write side of a read-write lock on `path`: held alone.
+    pub fn write(path: &str, identifier: impl IntoData) -> Lock {
+        Lock {
+            machine: LockMachine::read_write(path, identifier.into_data(), true),
+        }
+    }
+
+    /// Waits until the lock is held (`Ok(true)`), or `timeout` passes (`Ok(false)`,
+    /// and the contender's node is deleted again). Fails when the session ends or the
+    /// server refuses (for example NoAuth on the lock's path).
+    pub fn acquire<D: Driver>(
+        &mut self,
+        driver: &mut D,
+        timeout: Option<Duration>,
+    ) -> Result<bool> {
+        self.machine.acquire(true);
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        match driver.run(&mut self.machine, deadline)? {
+            Some(event) => outcome(event),
+            None => {
+                self.machine.cancel();
+                match driver.run(&mut self.machine, None)? {
+                    Some(event) => outcome(event),
+                    None => Ok(false),
+                }
+            }
+        }
+    }
+
+    /// Takes the lock if nobody holds or waits for it: `Ok(false)` at once otherwise.
+    pub fn try_acquire<D: Driver>(&mut self, driver: &mut D) -> Result<bool> {
+        self.machine.acquire(false);
+        match driver.run(&mut self.machine, None)? {
+            Some(event) => outcome(event),
+            None => Ok(false),
+        }
+    }
+
+    /// Releases a held lock (deletes its node). Does nothing if it is not held.
+    pub fn release<D: Driver>(&mut self, driver: &mut D) -> Result<()> {
+        if !self.machine.is_held() {
+            return Ok(());
+        }
+        self.machine.release();
+        match driver.run(&mut self.machine, None)? {
+            Some(LockEvent::Failed(e) | LockEvent::Lost(e)) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Like [`Lock::acquire`] without a timeout, on zk-tokio's client.
+    #[cfg(feature = "tokio")]
+    pub async fn acquire_async(&mut self, client: &zk_tokio::Client) -> Result<bool> {
+        self.machine.acquire(true);
+        match crate::run::tokio::run(client, &mut self.machine).await? {
+            Some(event) => outcome(event),
+            None => Ok(false),
+        }
+    }
+
+    /// Like [`Lock::release`], on zk-tokio's client.
+    #[cfg(feature = "tokio")]
+    pub async fn release_async(&mut self, client: &zk_tokio::Client) -> Result<()> {
+        if !self.machine.is_held() {
+            return Ok(());
+        }
+        self.machine.release();
+        match crate::run::tokio::run(client, &mut self.machine).await? {
+            Some(LockEvent::Failed(e) | LockEvent::Lost(e)) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the lock is held (as far as this client knows: a session that ended
+    /// took it along).
+    pub fn is_held(&self) -> bool {
+        self.machine.is_held()
+    }
+
+    /// The contender node's path, while it exists.
+    pub fn node_path(&self) -> Option<String> {
+        self.machine.node_path()
+    }
+}
+
+/// What an acquire's last event means for its caller.
+fn outcome(event: LockEvent) -> Result<bool> {
+    match event {
+        LockEvent::Acquired => Ok(true),
+        LockEvent::NotAcquired | LockEvent::Cancelled | LockEvent::Released => Ok(false),
+        LockEvent::Lost(e) | LockEvent::Failed(e) => Err(e),
+    }
+}

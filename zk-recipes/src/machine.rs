@@ -1,0 +1,87 @@
+//! What every recipe machine is: requests out, replies, watch events and session
+//! states in, outputs out. A machine never blocks, reads a clock or touches a client;
+//! an adapter (`crate::run`) carries its requests to a client and its replies back.
+
+use zk_blocking::{Error, KeeperState, Request, Response, WatchHandle, WatchedEvent};
+
+/// Identifies one request a machine submitted, so that its reply finds its way back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Token(pub(crate) u64);
+
+/// A request a machine wants submitted; hand its reply back with
+/// [`Recipe::handle_reply`] and the same token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submit {
+    /// The reply's key.
+    pub token: Token,
+    /// What to submit.
+    pub request: Request,
+}
+
+/// A reply as machines see it: the response and the watch it set, or the error.
+pub type Reply = Result<(Response, Option<WatchHandle>), Error>;
+
+/// A recipe as a state machine. The adapters run it: they submit what
+/// [`Recipe::poll_submit`] gives, hand back every reply, the events of the watch
+/// [`Recipe::watch`] names and every session state change, and take
+/// [`Recipe::poll_output`] until the output they wait for comes.
+pub trait Recipe {
+    /// What the machine tells its user (acquired, released, lost, ...).
+    type Output;
+
+    /// The next request to submit.
+    #[must_use]
+    fn poll_submit(&mut self) -> Option<Submit>;
+
+    /// The reply to the request submitted with `token`.
+    fn handle_reply(&mut self, token: Token, reply: Reply);
+
+    /// An event of the watch [`Recipe::watch`] named.
+    fn handle_watch(&mut self, event: &WatchedEvent);
+
+    /// A session state change.
+    fn handle_session(&mut self, state: KeeperState);
+
+    /// The next output.
+    #[must_use]
+    fn poll_output(&mut self) -> Option<Self::Output>;
+
+    /// The watch whose event the machine waits for now, if any.
+    fn watch(&self) -> Option<WatchHandle>;
+
+    /// Whether requests are submitted and not yet answered.
+    fn awaiting_replies(&self) -> bool;
+}
+
+/// Hands out tokens and queues requests: the part of every machine that talks.
+#[derive(Debug, Default)]
+pub(crate) struct Outbox {
+    next: u64,
+    queued: std::collections::VecDeque<Submit>,
+    /// Tokens submitted and not answered yet.
+    waiting: usize,
+}
+
+impl Outbox {
+    /// Queues `request`; returns its token.
+    pub(crate) fn send(&mut self, request: Request) -> Token {
+        let token = Token(self.next);
+        self.next += 1;
+        self.queued.push_back(Submit { token, request });
+        self.waiting += 1;
+        token
+    }
+
+    pub(crate) fn poll(&mut self) -> Option<Submit> {
+        self.queued.pop_front()
+    }
+
+    /// A reply came for one of the tokens.
+    pub(crate) fn answered(&mut self) {
+        self.waiting = self.waiting.saturating_sub(1);
+    }
+
+    pub(crate) fn awaiting(&self) -> bool {
+        self.waiting > 0
+    }
+}

@@ -1,0 +1,66 @@
+//! The adapter for the [`SharedClient`]: the calling thread waits for each reply and
+//! for the recipe's watch; the client's IO thread keeps the session alive.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use zk_blocking::{Error, Event, KeeperState, Result, SharedClient, WatchedEvent};
+
+use super::Driver;
+use crate::machine::Recipe;
+
+/// The longest single wait for a watch, so that a deadline is checked this often.
+const SLICE: Duration = Duration::from_millis(200);
+
+impl Driver for SharedClient {
+    fn run<R: Recipe>(
+        &mut self,
+        recipe: &mut R,
+        deadline: Option<Instant>,
+    ) -> Result<Option<R::Output>> {
+        let mut pending = VecDeque::new();
+        loop {
+            while let Some(submit) = recipe.poll_submit() {
+                match self.submit(submit.request) {
+                    Ok(reply) => pending.push_back((reply, submit.token)),
+                    Err(e) => recipe.handle_reply(submit.token, Err(e)),
+                }
+            }
+            if let Some(output) = recipe.poll_output() {
+                return Ok(Some(output));
+            }
+            // Replies always come (the session answers every request in bounded
+            // time); waiting for them without a deadline never leaves a request the
+            // recipe does not know the outcome of.
+            if let Some((reply, token)) = pending.pop_front() {
+                let c = reply.wait_timeout(Duration::MAX)?;
+                recipe.handle_reply(token, c.result.map(|r| (r, c.watch)));
+                continue;
+            }
+            let left = deadline.map(|at| at.saturating_duration_since(Instant::now()));
+            if left.is_some_and(|l| l.is_zero()) {
+                return Ok(None);
+            }
+            let Some(watch) = recipe.watch() else {
+                // Nothing due and nothing watched: the recipe waits for its user.
+                return Ok(None);
+            };
+            match self.wait_watch(watch, left.unwrap_or(SLICE).min(SLICE)) {
+                Ok(Some(Event::Watch(e))) => recipe.handle_watch(&e),
+                // Its events were dropped for the memory bound: as good as fired.
+                Ok(Some(Event::Overflow { watches, .. })) => recipe.handle_watch(&WatchedEvent {
+                    event_type: zk_blocking::EventType::None,
+                    path: String::new(),
+                    zxid: -1,
+                    watches,
+                }),
+                Ok(Some(Event::Session(state))) => recipe.handle_session(state),
+                Ok(None) => {}
+                Err(Error::SessionExpired) => recipe.handle_session(KeeperState::Expired),
+                Err(Error::AuthFailed) => recipe.handle_session(KeeperState::AuthFailed),
+                Err(Error::Closed) => recipe.handle_session(KeeperState::Closed),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
