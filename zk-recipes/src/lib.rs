@@ -15,10 +15,13 @@
 //!   of it (no herd effect). A create whose reply is lost (ConnectionLoss) is found
 //!   again by its unique prefix instead of leaving an orphan node; a timed-out or
 //!   cancelled acquire deletes its node; missing parents are created.
+//!   [`Lock::contenders`] lists the contenders' identifiers in order.
+//! * [`LeaderElection`]: kazoo's `Election` (a lock whose holder leads), with the
+//!   candidates listed in order.
 //!
 //! # What it does not do (yet)
-//! Leader election, barriers, counters, queues and re-arming watchers are not here
-//! yet; nor is a release-on-drop guard.
+//! Barriers, counters, queues and re-arming watchers are not here yet; nor is a
+//! release-on-drop guard or a "lost" signal while a lock is held.
 //!
 //! # Quick start
 //! ```no_run
@@ -36,9 +39,11 @@
 //! # Ok::<(), zk_blocking::Error>(())
 //! ```
 
+mod election;
 pub mod lock;
 mod machine;
 pub mod run;
 
-pub use lock::{Lock, LockEvent, LockMachine};
+pub use election::LeaderElection;
+pub use lock::{ContendersMachine, Lock, LockEvent, LockMachine};
 pub use machine::{Recipe, Reply, Submit, Token};

@@ -142,6 +142,11 @@ impl LockMachine {
         }
     }
 
+    /// The lock's path.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
     /// Whether the lock is held now.
     pub fn is_held(&self) -> bool {
         self.phase == Phase::Held

@@ -1,5 +1,6 @@
 //! The lock recipe: [`LockMachine`] (sans-IO) and [`Lock`], which runs it on a client.
 
+mod contenders;
 mod machine;
 pub mod names;
 
@@ -7,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use zk_blocking::{IntoData, Result};
 
+pub use contenders::ContendersMachine;
 pub use machine::{LockEvent, LockMachine};
 
 use crate::run::Driver;
@@ -115,6 +117,26 @@ impl Lock {
         match crate::run::tokio::run(client, &mut self.machine).await? {
             Some(LockEvent::Failed(e) | LockEvent::Lost(e)) => Err(e),
             _ => Ok(()),
+        }
+    }
+
+    /// The identifiers of the contenders (holder first, then the waiting ones in
+    /// order), kazoo's `contenders()`.
+    pub fn contenders<D: Driver>(&self, driver: &mut D) -> Result<Vec<String>> {
+        let mut reading = ContendersMachine::new(self.machine.path());
+        match driver.run(&mut reading, None)? {
+            Some(found) => found,
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Like [`Lock::contenders`], on zk-tokio's client.
+    #[cfg(feature = "tokio")]
+    pub async fn contenders_async(&self, client: &zk_tokio::Client) -> Result<Vec<String>> {
+        let mut reading = ContendersMachine::new(self.machine.path());
+        match crate::run::tokio::run(client, &mut reading).await? {
+            Some(found) => found,
+            None => Ok(Vec::new()),
         }
     }
 

@@ -1,0 +1,69 @@
+//! Leader election (kazoo's `Election`): the candidates contend for a lock on the
+//! election path; the holder leads. Interoperable with kazoo's `Election` on the same
+//! path: kazoo's `contenders()` lists our candidates and ours lists kazoo's.
+
+use std::time::Duration;
+
+use zk_blocking::{IntoData, Result};
+
+use crate::lock::Lock;
+use crate::run::Driver;
+
+/// One candidate in an election.
+#[derive(Debug)]
+pub struct LeaderElection {
+    lock: Lock,
+}
+
+impl LeaderElection {
+    /// A candidate for the election at `path`, known to the others by `identifier`.
+    pub fn new(path: &str, identifier: impl IntoData) -> LeaderElection {
+        LeaderElection {
+            lock: Lock::new(path, identifier),
+        }
+    }
+
+    /// Runs for leadership and returns once elected (`Ok(true)`), or when `timeout`
+    /// passes (`Ok(false)`: the candidacy is withdrawn).
+    pub fn run_for_leadership<D: Driver>(
+        &mut self,
+        driver: &mut D,
+        timeout: Option<Duration>,
+    ) -> Result<bool> {
+        self.lock.acquire(driver, timeout)
+    }
+
+    /// Steps down (or withdraws): the next candidate leads.
+    pub fn resign<D: Driver>(&mut self, driver: &mut D) -> Result<()> {
+        self.lock.release(driver)
+    }
+
+    /// Whether this candidate leads (as far as its client knows).
+    pub fn is_leader(&self) -> bool {
+        self.lock.is_held()
+    }
+
+    /// The candidates' identifiers, the leader first.
+    pub fn contenders<D: Driver>(&self, driver: &mut D) -> Result<Vec<String>> {
+        self.lock.contenders(driver)
+    }
+
+    /// Like [`LeaderElection::run_for_leadership`] without a timeout, on zk-tokio's
+    /// client.
+    #[cfg(feature = "tokio")]
+    pub async fn run_for_leadership_async(&mut self, client: &zk_tokio::Client) -> Result<bool> {
+        self.lock.acquire_async(client).await
+    }
+
+    /// Like [`LeaderElection::resign`], on zk-tokio's client.
+    #[cfg(feature = "tokio")]
+    pub async fn resign_async(&mut self, client: &zk_tokio::Client) -> Result<()> {
+        self.lock.release_async(client).await
+    }
+
+    /// Like [`LeaderElection::contenders`], on zk-tokio's client.
+    #[cfg(feature = "tokio")]
+    pub async fn contenders_async(&self, client: &zk_tokio::Client) -> Result<Vec<String>> {
+        self.lock.contenders_async(client).await
+    }
+}

@@ -1,0 +1,142 @@
+//! Listing a lock's contenders in lock order with their identifiers (kazoo's
+//! `Lock.contenders()` / `Election.contenders()`), as a machine: list the children,
+//! then read each contender node's data. A node deleted meanwhile is left out.
+
+use zk_blocking::{Error, KeeperState, Request, Response, WatchHandle, WatchedEvent};
+
+use super::names::{Kind, contenders};
+use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
+
+/// Reads the contenders of the lock at `path`; outputs them once, in lock order, as
+/// their identifiers (node data, lossily UTF-8).
+#[derive(Debug)]
+pub struct ContendersMachine {
+    path: String,
+    /// The list request, until it is answered.
+    listing: Option<Token>,
+    /// The reads out, in lock order, and what each read (`None`: not yet, or gone).
+    reads: Vec<(Token, Option<Option<String>>)>,
+    outbox: Outbox,
+    output: Option<Result<Vec<String>, Error>>,
+}
+
+impl ContendersMachine {
+    /// Starts reading the contenders of the lock at `path` (every kind of node).
+    pub fn new(path: &str) -> ContendersMachine {
+        let mut machine = ContendersMachine {
+            path: path.trim_end_matches('/').to_string(),
+            listing: None,
+            reads: Vec::new(),
+            outbox: Outbox::default(),
+            output: None,
+        };
+        machine.list();
+        machine
+    }
+
+    fn list(&mut self) {
+        self.reads.clear();
+        self.listing = Some(self.outbox.send(Request::get_children(&self.path, false)));
+    }
+
+    fn on_listed(&mut self, reply: Reply) {
+        match reply {
+            Ok((Response::GetChildren { children, .. }, _)) => {
+                let ordered = contenders(&children, &[Kind::Exclusive, Kind::Shared]);
+                for child in ordered {
+                    let path = format!("{}/{child}", self.path);
+                    let token = self.outbox.send(Request::get_data(path, false));
+                    self.reads.push((token, None));
+                }
+                self.finish_if_read();
+            }
+            Err(Error::ConnectionLoss) => self.list(),
+            Err(Error::NoNode) => self.output = Some(Ok(Vec::new())),
+            Err(e) => self.output = Some(Err(e)),
+            Ok((other, _)) => {
+                self.output = Some(Err(Error::InvalidArgument(format!(
+                    "getChildren answered with {other:?}"
+                ))))
+            }
+        }
+    }
+
+    fn on_read(&mut self, token: Token, reply: Reply) {
+        let value = match reply {
+            Ok((Response::GetData { data, .. }, _)) => {
+                Some(String::from_utf8_lossy(&data).into_owned())
+            }
+            // Gone meanwhile: no longer a contender.
+            Err(Error::NoNode) => None,
+            // A lost read: start over (the list may have changed too).
+            Err(Error::ConnectionLoss) => return self.list(),
+            Err(e) => {
+                self.output = Some(Err(e));
+                return;
+            }
+            Ok(_) => None,
+        };
+        if let Some(slot) = self.reads.iter_mut().find(|(t, _)| *t == token) {
+            slot.1 = Some(value);
+        }
+        self.finish_if_read();
+    }
+
+    fn finish_if_read(&mut self) {
+        if self.output.is_none() && self.reads.iter().all(|(_, v)| v.is_some()) {
+            let found = self
+                .reads
+                .drain(..)
+                .filter_map(|(_, v)| v.flatten())
+                .collect();
+            self.output = Some(Ok(found));
+        }
+    }
+}
+
+impl Recipe for ContendersMachine {
+    type Output = Result<Vec<String>, Error>;
+
+    fn poll_submit(&mut self) -> Option<Submit> {
+        self.outbox.poll()
+    }
+
+    fn handle_reply(&mut self, token: Token, reply: Reply) {
+        self.outbox.answered();
+        if self.output.is_some() {
+            return;
+        }
+        if self.listing == Some(token) {
+            self.listing = None;
+            self.on_listed(reply);
+        } else if self.reads.iter().any(|(t, _)| *t == token) {
+            self.on_read(token, reply);
+        }
+    }
+
+    fn handle_watch(&mut self, _event: &WatchedEvent) {}
+
+    fn handle_session(&mut self, state: KeeperState) {
+        let error = match state {
+            KeeperState::Expired => Error::SessionExpired,
+            KeeperState::Closed => Error::Closed,
+            KeeperState::AuthFailed => Error::AuthFailed,
+            _ => return,
+        };
+        if self.output.is_none() {
+            self.output = Some(Err(error));
+        }
+    }
+
+    fn poll_output(&mut self) -> Option<Self::Output> {
+        self.output.take()
+    }
+
+    fn watch(&self) -> Option<WatchHandle> {
+        None
+    }
+
+    fn awaiting_replies(&self) -> bool {
+        self.outbox.awaiting()
+    }
+}
