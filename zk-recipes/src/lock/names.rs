@@ -113,8 +113,8 @@ mod tests {
             Some("0000000042")
         );
         assert_eq!(
-            sequence("abc__lock__-000000042", EXCLUSIVE),
-            Some("-000000042")
+            sequence("abc__lock__-0000000042", EXCLUSIVE),
+            Some("-0000000042")
         );
         assert_eq!(sequence("abc__rlock__0000000042", EXCLUSIVE), None);
         assert_eq!(sequence("lease_holder", EXCLUSIVE), None);
