@@ -18,6 +18,10 @@
 //!   [`Lock::contenders`] lists the contenders' identifiers in order.
 //! * [`LeaderElection`]: kazoo's `Election` (a lock whose holder leads), with the
 //!   candidates listed in order.
+//! * [`tree::create_all`] (`mkdir -p`) and [`tree::delete_all`] (`rm -r`), tolerant of
+//!   others creating and deleting nodes at the same time.
+//! * [`retry::retry`]: retries an idempotent operation after ConnectionLoss or a
+//!   server timeout, with a backoff; says what it never retries.
 //!
 //! # What it does not do (yet)
 //! Barriers, counters, queues and re-arming watchers are not here yet; nor is a
@@ -42,7 +46,9 @@
 mod election;
 pub mod lock;
 mod machine;
+pub mod retry;
 pub mod run;
+pub mod tree;
 
 pub use election::LeaderElection;
 pub use lock::{ContendersMachine, Lock, LockEvent, LockMachine};
