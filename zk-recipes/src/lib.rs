@@ -18,14 +18,18 @@
 //!   [`Lock::contenders`] lists the contenders' identifiers in order.
 //! * [`LeaderElection`]: kazoo's `Election` (a lock whose holder leads), with the
 //!   candidates listed in order.
+//! * [`NodeWatch`]: kazoo's `DataWatch` / `ChildrenWatch`: the current value, then
+//!   every change, re-armed with one-shot watches (the session sets them again after
+//!   a reconnect, with catch-up).
 //! * [`tree::create_all`] (`mkdir -p`) and [`tree::delete_all`] (`rm -r`), tolerant of
 //!   others creating and deleting nodes at the same time.
 //! * [`retry::retry`]: retries an idempotent operation after ConnectionLoss or a
 //!   server timeout, with a backoff; says what it never retries.
 //!
 //! # What it does not do (yet)
-//! Barriers, counters, queues and re-arming watchers are not here yet; nor is a
-//! release-on-drop guard or a "lost" signal while a lock is held.
+//! Barriers, counters and queues are not here yet; nor is a release-on-drop guard or
+//! a "lost" signal while a lock is held; [`NodeWatch`] does not use persistent
+//! watches yet.
 //!
 //! # Quick start
 //! ```no_run
@@ -46,6 +50,7 @@
 mod election;
 pub mod lock;
 mod machine;
+mod node_watch;
 pub mod retry;
 pub mod run;
 pub mod tree;
@@ -53,3 +58,4 @@ pub mod tree;
 pub use election::LeaderElection;
 pub use lock::{ContendersMachine, Lock, LockEvent, LockMachine};
 pub use machine::{Recipe, Reply, Submit, Token};
+pub use node_watch::{NodeValue, NodeWatch, NodeWatchMachine};

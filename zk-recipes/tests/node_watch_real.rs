@@ -1,0 +1,130 @@
+//! Re-arming node watches against a real server: the first value, every change, a
+//! deletion and a re-creation, children, and the last change after a connection cut.
+
+use std::time::Duration;
+
+use zk_blocking::{Client, CreateMode, Options, SharedClient, Version};
+use zk_recipes::run::Blocking;
+use zk_recipes::{NodeValue, NodeWatch};
+use zk_tests::proxy::FaultProxy;
+use zk_tests::shared_standalone;
+
+const PATIENCE: Option<Duration> = Some(Duration::from_secs(20));
+
+fn data_of(value: Option<NodeValue>) -> String {
+    match value {
+        Some(NodeValue::Data(data, _)) => String::from_utf8_lossy(&data).into_owned(),
+        Some(NodeValue::Missing) => "<missing>".to_string(),
+        other => panic!("expected data, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_data_watch_tells_the_value_then_each_change_a_deletion_and_a_recreation() {
+    let zk = SharedClient::connect(&shared_standalone().connect_string(), Options::new()).unwrap();
+    let path = "/node-watch-data";
+    let _ = zk.delete(path, Version::Any);
+    zk.create(path, "v1", CreateMode::Persistent).unwrap();
+    let mut driver = zk.clone();
+    let mut watch = NodeWatch::data(path);
+    assert_eq!(data_of(watch.next(&mut driver, PATIENCE).unwrap()), "v1");
+
+    zk.set_data(path, "v2", Version::Any).unwrap();
+    assert_eq!(data_of(watch.next(&mut driver, PATIENCE).unwrap()), "v2");
+    zk.delete(path, Version::Any).unwrap();
+    assert_eq!(
+        data_of(watch.next(&mut driver, PATIENCE).unwrap()),
+        "<missing>"
+    );
+    zk.create(path, "v3", CreateMode::Persistent).unwrap();
+    assert_eq!(data_of(watch.next(&mut driver, PATIENCE).unwrap()), "v3");
+    assert_eq!(
+        watch
+            .next(&mut driver, Some(Duration::from_millis(200)))
+            .unwrap(),
+        None,
+        "nothing changed: nothing told"
+    );
+    zk.delete(path, Version::Any).unwrap();
+}
+
+#[test]
+fn a_children_watch_on_the_blocking_client_tells_each_new_list() {
+    let mut zk = Client::connect(&shared_standalone().connect_string(), Options::new()).unwrap();
+    let path = "/node-watch-children";
+    let _ = zk.create(path, "", CreateMode::Persistent);
+    let mut watch = NodeWatch::children(path);
+    let mut driver = Blocking::new(&mut zk);
+    assert!(matches!(
+        watch.next(&mut driver, PATIENCE).unwrap(),
+        Some(NodeValue::Children(c, _)) if c.is_empty()
+    ));
+    driver
+        .client()
+        .create(&format!("{path}/a"), "", CreateMode::Ephemeral)
+        .unwrap();
+    match watch.next(&mut driver, PATIENCE).unwrap() {
+        Some(NodeValue::Children(children, _)) => assert_eq!(children, ["a"]),
+        other => panic!("expected the new list, got {other:?}"),
+    }
+    driver
+        .client()
+        .delete(&format!("{path}/a"), Version::Any)
+        .unwrap();
+    match watch.next(&mut driver, PATIENCE).unwrap() {
+        Some(NodeValue::Children(children, _)) => assert!(children.is_empty()),
+        other => panic!("expected the empty list, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_data_watch_sees_the_last_change_made_while_its_connection_was_cut() {
+    let server = shared_standalone();
+    let proxy = FaultProxy::start(server.address()).unwrap();
+    let options = Options::new()
+        .session_timeout(Duration::from_secs(10))
+        .reconnect_backoff(Duration::from_millis(50), Duration::from_millis(200));
+    let watcher = SharedClient::connect(&proxy.connect_string(), options).unwrap();
+    let writer = SharedClient::connect(&server.connect_string(), Options::new()).unwrap();
+    let path = "/node-watch-cut";
+    let _ = writer.delete(path, Version::Any);
+    writer
+        .create(path, "before", CreateMode::Persistent)
+        .unwrap();
+    let mut driver = watcher.clone();
+    let mut watch = NodeWatch::data(path);
+    assert_eq!(
+        data_of(watch.next(&mut driver, PATIENCE).unwrap()),
+        "before"
+    );
+
+    proxy.close_all();
+    writer.set_data(path, "during", Version::Any).unwrap();
+    writer.set_data(path, "last", Version::Any).unwrap();
+    let mut seen = data_of(watch.next(&mut driver, PATIENCE).unwrap());
+    if seen == "during" {
+        seen = data_of(watch.next(&mut driver, PATIENCE).unwrap());
+    }
+    assert_eq!(seen, "last");
+    writer.delete(path, Version::Any).unwrap();
+}
+
+#[cfg(feature = "tokio")]
+#[tokio::test]
+async fn the_async_client_runs_the_same_watch() {
+    let zk = zk_tokio::Client::connect(
+        &shared_standalone().connect_string(),
+        zk_tokio::Options::new(),
+    )
+    .await
+    .unwrap();
+    let path = "/node-watch-tokio";
+    let _ = zk.delete(path, Version::Any).await;
+    let mut watch = NodeWatch::data(path);
+    assert_eq!(data_of(watch.next_async(&zk).await.unwrap()), "<missing>");
+    zk.create(path, "born", CreateMode::Ephemeral)
+        .await
+        .unwrap();
+    assert_eq!(data_of(watch.next_async(&zk).await.unwrap()), "born");
+    zk.close().await;
+}
