@@ -36,8 +36,11 @@ pub trait Recipe {
     /// The reply to the request submitted with `token`.
     fn handle_reply(&mut self, token: Token, reply: Reply);
 
-    /// An event of the watch [`Recipe::watch`] named.
-    fn handle_watch(&mut self, event: &WatchedEvent);
+    /// An event of the watch [`Recipe::watch`] named. (Recipes that set no watch
+    /// need not implement it.)
+    fn handle_watch(&mut self, event: &WatchedEvent) {
+        let _ = event;
+    }
 
     /// A session state change.
     fn handle_session(&mut self, state: KeeperState);
@@ -47,7 +50,9 @@ pub trait Recipe {
     fn poll_output(&mut self) -> Option<Self::Output>;
 
     /// The watch whose event the machine waits for now, if any.
-    fn watch(&self) -> Option<WatchHandle>;
+    fn watch(&self) -> Option<WatchHandle> {
+        None
+    }
 
     /// Whether requests are submitted and not yet answered.
     fn awaiting_replies(&self) -> bool;

@@ -2,7 +2,7 @@
 //! `Lock.contenders()` / `Election.contenders()`), as a machine: list the children,
 //! then read each contender node's data. A node deleted meanwhile is left out.
 
-use zk_blocking::{Error, KeeperState, Request, Response, WatchHandle, WatchedEvent};
+use zk_blocking::{Error, KeeperState, Request, Response};
 
 use super::names::{Kind, contenders};
 use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
@@ -114,8 +114,6 @@ impl Recipe for ContendersMachine {
         }
     }
 
-    fn handle_watch(&mut self, _event: &WatchedEvent) {}
-
     fn handle_session(&mut self, state: KeeperState) {
         let error = match state {
             KeeperState::Expired => Error::SessionExpired,
@@ -130,10 +128,6 @@ impl Recipe for ContendersMachine {
 
     fn poll_output(&mut self) -> Option<Self::Output> {
         self.output.take()
-    }
-
-    fn watch(&self) -> Option<WatchHandle> {
-        None
     }
 
     fn awaiting_replies(&self) -> bool {

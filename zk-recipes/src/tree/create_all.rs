@@ -2,7 +2,7 @@
 //! tolerant of others creating them at the same time.
 
 use bytes::Bytes;
-use zk_blocking::{CreateMode, Error, KeeperState, Request, WatchHandle, WatchedEvent};
+use zk_blocking::{CreateMode, Error, KeeperState, Request};
 
 use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
 
@@ -75,8 +75,6 @@ impl Recipe for CreateAllMachine {
         }
     }
 
-    fn handle_watch(&mut self, _event: &WatchedEvent) {}
-
     fn handle_session(&mut self, state: KeeperState) {
         if let Some(e) = super::session_error(state) {
             self.output.get_or_insert(Err(e));
@@ -86,10 +84,6 @@ impl Recipe for CreateAllMachine {
 
     fn poll_output(&mut self) -> Option<Self::Output> {
         self.output.take()
-    }
-
-    fn watch(&self) -> Option<WatchHandle> {
-        None
     }
 
     fn awaiting_replies(&self) -> bool {

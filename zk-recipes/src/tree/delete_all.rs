@@ -1,7 +1,7 @@
 //! `rm -r`: delete a node and everything below it, depth first, tolerant of others
 //! deleting (NoNode) or adding (NotEmpty: listed again) nodes at the same time.
 
-use zk_blocking::{Error, KeeperState, Request, Response, Version, WatchHandle, WatchedEvent};
+use zk_blocking::{Error, KeeperState, Request, Response, Version};
 
 use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
 
@@ -99,8 +99,6 @@ impl Recipe for DeleteAllMachine {
         self.next();
     }
 
-    fn handle_watch(&mut self, _event: &WatchedEvent) {}
-
     fn handle_session(&mut self, state: KeeperState) {
         if let Some(e) = super::session_error(state) {
             self.output.get_or_insert(Err(e));
@@ -110,10 +108,6 @@ impl Recipe for DeleteAllMachine {
 
     fn poll_output(&mut self) -> Option<Self::Output> {
         self.output.take()
-    }
-
-    fn watch(&self) -> Option<WatchHandle> {
-        None
     }
 
     fn awaiting_replies(&self) -> bool {
