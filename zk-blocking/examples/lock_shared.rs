@@ -1,4 +1,4 @@
-//! A distributed lock on the [`SharedClient`]: the recipe of `lock.rs` (ephemeral
+//! A distributed lock on the [`SharedClient`], with zk-recipes' `Lock` (ephemeral
 //! sequential nodes, each contender watching only the node just before its own), but
 //! the holder works under the lock for longer than its session timeout without any
 //! ZooKeeper call: the client's IO thread answers the pings meanwhile, so the session,
@@ -6,8 +6,8 @@
 //! during the work, the node would vanish, and a second contender would enter while the
 //! first still thought it held the lock.
 //!
-//! The lock borrows the client (`&SharedClient`), so any thread of a program can take
-//! it on the program's one session; the demo gives each worker its own client, as
+//! Any thread of a program can take a lock on the program's one session (each with
+//! a clone of the client); the demo gives each worker its own client, as
 //! separate processes would have. Under the lock the workers increment a counter node
 //! with an unchecked read-modify-write, correct only because the lock excludes the
 //! others; the first holder works three session timeouts long.
@@ -23,95 +23,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use zk_blocking::{CreateMode, Error, Event, KeeperState, Options, SharedClient, Version};
-
-/// A lock on `dir`, held through `client`'s session (released when the session ends,
-/// as the node is ephemeral).
-pub struct Lock<'a> {
-    client: &'a SharedClient,
-    dir: String,
-    node: Option<String>,
-}
-
-impl<'a> Lock<'a> {
-    /// A lock on the directory `dir` (created when missing).
-    pub fn new(client: &'a SharedClient, dir: &str) -> Lock<'a> {
-        Lock {
-            client,
-            dir: dir.to_string(),
-            node: None,
-        }
-    }
-
-    /// Waits at most `timeout` for the lock. Waiting is a blocked
-    /// [`SharedClient::wait_watch`] on the predecessor's node: no pumping.
-    pub fn acquire(&mut self, timeout: Duration) -> Result<(), Error> {
-        let deadline = Instant::now() + timeout;
-        match self.client.create(&self.dir, "", CreateMode::Persistent) {
-            Ok(_) | Err(Error::NodeExists) => {}
-            Err(e) => return Err(e),
-        }
-        let node = self.client.create(
-            &format!("{}/lock-", self.dir),
-            "",
-            CreateMode::EphemeralSequential,
-        )?;
-        let mine = node.rsplit('/').next().unwrap_or_default().to_string();
-        self.node = Some(node);
-        loop {
-            // Reads are safe to repeat after ConnectionLoss.
-            let mut children = match self.client.get_children(&self.dir) {
-                Err(Error::ConnectionLoss) => continue,
-                other => other?,
-            };
-            children.sort(); // same prefix, so the sequence numbers sort as text
-            let index = children
-                .iter()
-                .position(|c| *c == mine)
-                .ok_or(Error::NoNode)?;
-            if index == 0 {
-                return Ok(());
-            }
-            let predecessor = format!("{}/{}", self.dir, children[index - 1]);
-            let (stat, watch) = match self.client.exists_watch(&predecessor) {
-                Err(Error::ConnectionLoss) => continue,
-                other => other?,
-            };
-            if stat.is_none() {
-                continue; // gone between the listing and the watch
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            // Fired (or dropped for the memory bound): look again either way.
-            if self.client.wait_watch(watch, left)?.is_none() {
-                self.release()?;
-                return Err(Error::Timeout(timeout));
-            }
-        }
-    }
-
-    /// Whether this contender's node is still there and still owned by this session
-    /// (false once the session expired).
-    pub fn still_held(&self) -> Result<bool, Error> {
-        let Some(node) = &self.node else {
-            return Ok(false);
-        };
-        Ok(self
-            .client
-            .exists(node)?
-            .is_some_and(|stat| stat.ephemeral_owner == self.client.session_id()))
-    }
-
-    /// Releases the lock (deletes this contender's node).
-    pub fn release(&mut self) -> Result<(), Error> {
-        if let Some(node) = self.node.take() {
-            match self.client.delete(&node, Version::Any) {
-                Ok(()) | Err(Error::NoNode) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
-    }
-}
+use zk_blocking::{CreateMode, Event, KeeperState, Options, SharedClient, Version};
+use zk_recipes::Lock;
 
 /// Work under the lock: `duration` of computing in slices, no ZooKeeper call; stops
 /// early (false) when `lost` is set.
@@ -129,6 +42,16 @@ fn work(duration: Duration, lost: &AtomicBool) -> bool {
         thread::sleep(Duration::from_millis(2).min(duration));
     }
     true
+}
+
+/// Whether `lock`'s node is still there and owned by `client`'s session (false once
+/// the session expired).
+fn still_held(client: &SharedClient, lock: &Lock) -> Result<bool, String> {
+    let Some(node) = lock.node_path() else {
+        return Ok(false);
+    };
+    let stat = client.exists(&node).map_err(|e| e.to_string())?;
+    Ok(stat.is_some_and(|s| s.ephemeral_owner == client.session_id()))
 }
 
 /// What the demo saw.
@@ -186,10 +109,15 @@ pub fn run(
                     })
                     .map_err(|e| e.to_string())?;
                 let mut longest = Duration::ZERO;
+                let mut lock = Lock::new(&dir, format!("worker-{w}"));
+                let mut driver = client.clone();
                 for _ in 0..rounds {
-                    let mut lock = Lock::new(&client, &dir);
-                    lock.acquire(long_hold + Duration::from_secs(30))
+                    let acquired = lock
+                        .acquire(&mut driver, Some(long_hold + Duration::from_secs(30)))
                         .map_err(|e| format!("acquire: {e}"))?;
+                    if !acquired {
+                        return Err(format!("worker {w} waited too long for the lock"));
+                    }
                     if inside.swap(true, Ordering::SeqCst) {
                         return Err("two holders at once".into());
                     }
@@ -202,7 +130,7 @@ pub fn run(
                     } else {
                         Duration::from_millis(2) // widen the race window
                     };
-                    if !work(hold, &lost) || !lock.still_held().map_err(|e| e.to_string())? {
+                    if !work(hold, &lost) || !still_held(&client, &lock)? {
                         return Err(format!("worker {w} lost the lock during its work"));
                     }
                     client
@@ -210,7 +138,7 @@ pub fn run(
                         .map_err(|e| e.to_string())?;
                     longest = longest.max(held.elapsed());
                     inside.store(false, Ordering::SeqCst);
-                    lock.release().map_err(|e| e.to_string())?;
+                    lock.release(&mut driver).map_err(|e| e.to_string())?;
                 }
                 let timeout = client.negotiated_timeout().unwrap_or_default();
                 println!("worker {w}: done (session {:#x})", client.session_id());
