@@ -23,19 +23,23 @@ impl LeaderElection {
         }
     }
 
-    /// Runs for leadership and returns once elected (`Ok(true)`), or when `timeout`
-    /// passes (`Ok(false)`: the candidacy is withdrawn).
+    /// Enters the election (once) and waits at most `timeout` (`None`: until then)
+    /// to lead: `Ok(true)` once elected; `Ok(false)` not yet, and the candidate keeps
+    /// its place (call again, or [`LeaderElection::resign`] to withdraw).
     pub fn run_for_leadership<D: Driver>(
         &mut self,
         driver: &mut D,
         timeout: Option<Duration>,
     ) -> Result<bool> {
-        self.lock.acquire(driver, timeout)
+        match timeout {
+            Some(timeout) => self.lock.acquire_for(driver, timeout),
+            None => self.lock.acquire(driver, None),
+        }
     }
 
-    /// Steps down (or withdraws): the next candidate leads.
+    /// Steps down as leader, or withdraws as candidate: the next candidate leads.
     pub fn resign<D: Driver>(&mut self, driver: &mut D) -> Result<()> {
-        self.lock.release(driver)
+        self.lock.cancel(driver)
     }
 
     /// Whether this candidate leads (as far as its client knows).

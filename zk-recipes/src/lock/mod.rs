@@ -76,6 +76,31 @@ impl Lock {
         }
     }
 
+    /// Starts contending (unless already under way) and waits at most `timeout`:
+    /// `Ok(true)` once held; `Ok(false)` while others are ahead, and the contender
+    /// keeps its place in line (call again to wait more, or [`Lock::cancel`]).
+    pub fn acquire_for<D: Driver>(&mut self, driver: &mut D, timeout: Duration) -> Result<bool> {
+        self.machine.acquire(true);
+        let deadline = Instant::now().checked_add(timeout);
+        match driver.run(&mut self.machine, deadline)? {
+            Some(event) => outcome(event),
+            None => Ok(false),
+        }
+    }
+
+    /// Gives up a place in line (deletes the contender's node); releases the lock if
+    /// it is held.
+    pub fn cancel<D: Driver>(&mut self, driver: &mut D) -> Result<()> {
+        if self.machine.is_held() {
+            return self.release(driver);
+        }
+        self.machine.cancel();
+        match driver.run(&mut self.machine, None)? {
+            Some(LockEvent::Failed(e) | LockEvent::Lost(e)) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
     /// Takes the lock if nobody holds or waits for it: `Ok(false)` at once otherwise.
     pub fn try_acquire<D: Driver>(&mut self, driver: &mut D) -> Result<bool> {
         self.machine.acquire(false);

@@ -50,13 +50,20 @@ impl Driver for Blocking<'_> {
             if let Some(output) = recipe.poll_output() {
                 return Ok(Some(output));
             }
+            // Nothing due and nothing watched: the recipe waits for its user.
+            if pending.is_empty() && recipe.watch().is_none() {
+                return Ok(None);
+            }
             let left = match deadline {
                 Some(at) => at.saturating_duration_since(Instant::now()),
                 None => SLICE,
             };
-            if left.is_zero() {
+            // Replies due are waited for even past the deadline (they come in bounded
+            // time): the recipe must learn what became of each request it made.
+            if left.is_zero() && pending.is_empty() {
                 return Ok(None);
             }
+            let left = left.max(Duration::from_millis(1));
             let slice = left.min(SLICE);
             if let Some(&(id, token)) = pending.front() {
                 match self.client.wait_completion(id, slice) {
