@@ -1,7 +1,7 @@
-//! Leader election (the ZooKeeper recipe): each candidate creates an ephemeral
-//! sequential node under the election directory; the lowest is the leader, and every
-//! other candidate watches only its predecessor, so when the leader's session dies
-//! exactly one candidate wakes up and takes over.
+//! Leader election with zk-recipes' `LeaderElection` on the blocking client: each
+//! candidate holds an ephemeral sequential node under the election path; the lowest
+//! is the leader, and every other candidate watches only its predecessor, so when the
+//! leader's session dies exactly one candidate wakes up and takes over.
 //!
 //! ```sh
 //! cargo run -p zk-blocking --example leader_election -- --demo             # ensemble demo
@@ -20,13 +20,14 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use zk_blocking::{Client, CreateMode, Error, Event, KeeperState, Options};
+use zk_blocking::{Client, Error, Event, KeeperState, Options};
+use zk_recipes::LeaderElection;
+use zk_recipes::run::Blocking;
 
-/// One candidate: a session and its node in the election directory.
+/// One candidate: a session and its candidacy (zk-recipes' `LeaderElection`).
 pub struct Candidate {
     client: Client,
-    dir: String,
-    node: String,
+    election: LeaderElection,
 }
 
 impl Candidate {
@@ -38,60 +39,24 @@ impl Candidate {
         name: &str,
     ) -> Result<Candidate, Error> {
         let mut client = Client::connect(connect_string, options)?;
-        match client.create(dir, "", CreateMode::Persistent) {
-            Ok(_) | Err(Error::NodeExists) => {}
-            Err(e) => return Err(e),
-        }
-        let node = client.create(
-            &format!("{dir}/n-"),
-            name.to_string(),
-            CreateMode::EphemeralSequential,
-        )?;
-        Ok(Candidate {
-            client,
-            dir: dir.to_string(),
-            node,
-        })
+        let mut election = LeaderElection::new(dir, name.to_string());
+        // Takes a place in line now (a zero wait), so candidates lead in the order
+        // they volunteered.
+        election.run_for_leadership(&mut Blocking::new(&mut client), Some(Duration::ZERO))?;
+        Ok(Candidate { client, election })
     }
 
     /// Waits until this candidate leads, or `stop` is set (then returns false).
-    /// While it waits it watches its predecessor only.
+    /// While it waits it watches its predecessor only, and keeps its session alive.
     pub fn wait_for_leadership(&mut self, stop: &dyn Fn() -> bool) -> Result<bool, Error> {
-        let mine = self.node.rsplit('/').next().unwrap_or_default().to_string();
+        let mut driver = Blocking::new(&mut self.client);
         loop {
-            // Reads are safe to repeat: on ConnectionLoss, ask again (the call waits
-            // while the session reconnects).
-            let mut children = match self.client.get_children(&self.dir) {
-                Err(Error::ConnectionLoss) => continue,
-                other => other?,
-            };
-            children.sort();
-            let index = children
-                .iter()
-                .position(|c| *c == mine)
-                .ok_or(Error::NoNode)?;
-            if index == 0 {
+            let slice = Some(Duration::from_millis(100));
+            if self.election.run_for_leadership(&mut driver, slice)? {
                 return Ok(true);
             }
-            let predecessor = format!("{}/{}", self.dir, children[index - 1]);
-            let (stat, watch) = match self.client.exists_watch(&predecessor) {
-                Err(Error::ConnectionLoss) => continue,
-                other => other?,
-            };
-            if stat.is_none() {
-                continue;
-            }
-            loop {
-                if stop() {
-                    return Ok(false);
-                }
-                // Waiting in next_event keeps the session alive.
-                match self.client.next_event(Duration::from_millis(100))? {
-                    Some(Event::Watch(e)) if e.fired(watch) => break,
-                    // Events went unread past the bound: the predecessor may be gone.
-                    Some(Event::Overflow { watches, .. }) if watches.contains(&watch) => break,
-                    _ => {}
-                }
+            if stop() {
+                return Ok(false);
             }
         }
     }

@@ -54,14 +54,17 @@ impl Lock {
         }
     }
 
-    /// Waits until the lock is held (`Ok(true)`), or `timeout` passes (`Ok(false)`,
-    /// and the contender's node is deleted again). Fails when the session ends or the
+    /// Waits until the lock is held (`Ok(true)`, at once if it is already), or
+    /// `timeout` passes (`Ok(false)`, and the contender's node is deleted again). Fails when the session ends or the
     /// server refuses (for example NoAuth on the lock's path).
     pub fn acquire<D: Driver>(
         &mut self,
         driver: &mut D,
         timeout: Option<Duration>,
     ) -> Result<bool> {
+        if self.machine.is_held() {
+            return Ok(true);
+        }
         self.machine.acquire(true);
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         match driver.run(&mut self.machine, deadline)? {
@@ -80,6 +83,9 @@ impl Lock {
     /// `Ok(true)` once held; `Ok(false)` while others are ahead, and the contender
     /// keeps its place in line (call again to wait more, or [`Lock::cancel`]).
     pub fn acquire_for<D: Driver>(&mut self, driver: &mut D, timeout: Duration) -> Result<bool> {
+        if self.machine.is_held() {
+            return Ok(true);
+        }
         self.machine.acquire(true);
         let deadline = Instant::now().checked_add(timeout);
         match driver.run(&mut self.machine, deadline)? {
@@ -125,6 +131,9 @@ impl Lock {
     /// Like [`Lock::acquire`] without a timeout, on zk-tokio's client.
     #[cfg(feature = "tokio")]
     pub async fn acquire_async(&mut self, client: &zk_tokio::Client) -> Result<bool> {
+        if self.machine.is_held() {
+            return Ok(true);
+        }
         self.machine.acquire(true);
         match crate::run::tokio::run(client, &mut self.machine).await? {
             Some(event) => outcome(event),
