@@ -27,12 +27,14 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use zk_blocking::{CreateMode, Error, Event, KeeperState, Options, SharedClient, Version};
+use zk_recipes::LeaderElection;
 
-/// One candidate: a session (its IO thread keeps it alive) and its election node.
+/// One candidate: a session (its IO thread keeps it alive) and its candidacy
+/// (zk-recipes' `LeaderElection`).
 pub struct Candidate {
     client: SharedClient,
+    election: LeaderElection,
     dir: String,
-    node: String,
     name: String,
     /// Set by the event thread when the session is over: leadership is gone with it.
     lost: Arc<AtomicBool>,
@@ -70,19 +72,13 @@ impl Candidate {
                 flag.store(true, Ordering::SeqCst);
             }
         })?;
-        match client.create(dir, "", CreateMode::Persistent) {
-            Ok(_) | Err(Error::NodeExists) => {}
-            Err(e) => return Err(e),
-        }
-        let node = client.create(
-            &format!("{dir}/n-"),
-            name.to_string(),
-            CreateMode::EphemeralSequential,
-        )?;
+        let mut election = LeaderElection::new(dir, name.to_string());
+        // Takes a place in line now, so candidates lead in the order they volunteered.
+        election.run_for_leadership(&mut client.clone(), Some(Duration::ZERO))?;
         Ok(Candidate {
             client,
+            election,
             dir: dir.to_string(),
-            node,
             name: name.to_string(),
             lost,
         })
@@ -91,40 +87,16 @@ impl Candidate {
     /// Waits until this candidate leads, or `stop` is set (then returns false). While
     /// it waits it watches its predecessor only; the waiting keeps nothing alive, the IO
     /// thread does.
-    pub fn wait_for_leadership(&self, stop: &dyn Fn() -> bool) -> Result<bool, Error> {
-        let mine = self.node.rsplit('/').next().unwrap_or_default().to_string();
+    pub fn wait_for_leadership(&mut self, stop: &dyn Fn() -> bool) -> Result<bool, Error> {
+        let mut driver = self.client.clone();
         loop {
-            // Reads are safe to repeat: on ConnectionLoss, ask again.
-            let mut children = match self.client.get_children(&self.dir) {
-                Err(Error::ConnectionLoss) => continue,
-                other => other?,
-            };
-            children.sort();
-            let index = children
-                .iter()
-                .position(|c| *c == mine)
-                .ok_or(Error::NoNode)?;
-            if index == 0 {
+            // The short wait is only to notice `stop`: the candidacy stays.
+            let slice = Some(Duration::from_millis(200));
+            if self.election.run_for_leadership(&mut driver, slice)? {
                 return Ok(true);
             }
-            let predecessor = format!("{}/{}", self.dir, children[index - 1]);
-            let (stat, watch) = match self.client.exists_watch(&predecessor) {
-                Err(Error::ConnectionLoss) => continue,
-                other => other?,
-            };
-            if stat.is_none() {
-                continue;
-            }
-            // The watch fired (or its events were dropped for the memory bound: look
-            // again either way); the short timeout is only to notice `stop`.
-            while self
-                .client
-                .wait_watch(watch, Duration::from_millis(200))?
-                .is_none()
-            {
-                if stop() {
-                    return Ok(false);
-                }
+            if stop() {
+                return Ok(false);
             }
         }
     }
@@ -154,7 +126,7 @@ impl Candidate {
         let still_leader = self.client.session_id() == session
             && self
                 .client
-                .exists(&self.node)?
+                .exists(&self.election.node_path().unwrap_or_default())?
                 .is_some_and(|stat| stat.ephemeral_owner == session);
         match self
             .client
@@ -225,7 +197,7 @@ pub fn spawn_candidate(
     );
     thread::spawn(move || {
         let run = || -> Result<(), Error> {
-            let me = Candidate::volunteer(&cs, options, &dir, &name)?;
+            let mut me = Candidate::volunteer(&cs, options, &dir, &name)?;
             let _ = reports.send(Report::Volunteered(name.clone(), me.session_id()));
             if me.wait_for_leadership(&|| stop.load(Ordering::SeqCst))? {
                 let _ = reports.send(Report::Leading(name.clone()));

@@ -47,6 +47,11 @@ impl LeaderElection {
         self.lock.is_held()
     }
 
+    /// The candidate's node, while it is in the election.
+    pub fn node_path(&self) -> Option<String> {
+        self.lock.node_path()
+    }
+
     /// The candidates' identifiers, the leader first.
     pub fn contenders<D: Driver>(&self, driver: &mut D) -> Result<Vec<String>> {
         self.lock.contenders(driver)
