@@ -611,6 +611,32 @@ fn cancel_while_the_list_is_out_deletes_the_node_when_it_answers() {
 }
 
 #[test]
+fn cancel_while_parents_are_created_creates_no_contender_node() {
+    let mut lock = Script::exclusive();
+    lock.machine.acquire(true);
+    let (token, _) = lock.expect_node_create();
+    lock.answer(token, Err(Error::NoNode));
+    let token = lock.expect_create_parent("/locks");
+    lock.machine.cancel();
+    lock.answer(token, created("/locks"));
+
+    assert_eq!(lock.output(), Some(LockEvent::Cancelled));
+    lock.expect_no_request();
+}
+
+#[test]
+fn cancel_while_a_create_under_missing_parents_is_out_creates_no_parents() {
+    let mut lock = Script::exclusive();
+    lock.machine.acquire(true);
+    let (token, _) = lock.expect_node_create();
+    lock.machine.cancel();
+    lock.answer(token, Err(Error::NoNode));
+
+    assert_eq!(lock.output(), Some(LockEvent::Cancelled));
+    lock.expect_no_request();
+}
+
+#[test]
 fn release_deletes_the_node_and_is_released() {
     let mut lock = Script::exclusive();
     let own = lock.hold();
