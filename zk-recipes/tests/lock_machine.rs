@@ -857,3 +857,19 @@ fn a_lock_path_that_does_not_exist_has_no_contenders() {
     assert_eq!(reading.output(), Some(Ok(vec![])));
     reading.expect_no_request();
 }
+
+#[test]
+fn contenders_are_read_once_even_when_late_replies_follow_the_answer() {
+    let mut reading = Script::new(ContendersMachine::new(LOCK));
+    let token = reading.expect_children(LOCK);
+    reading.answer(token, listed(&[&other(1), &other(2)]));
+    let first = reading.expect_get_data(&at(&other(1)));
+    let second = reading.expect_get_data(&at(&other(2)));
+    reading.machine.handle_session(KeeperState::Expired);
+    assert_eq!(reading.output(), Some(Err(Error::SessionExpired)));
+
+    reading.answer(first, Err(Error::SessionExpired));
+    reading.answer(second, Err(Error::SessionExpired));
+    assert_eq!(reading.output(), None);
+    assert!(!reading.machine.awaiting_replies());
+}
