@@ -174,9 +174,9 @@ impl Script<LockMachine> {
     /// The contender's create, answered with sequence `seq`: the node's name.
     fn create_node(&mut self, seq: u32) -> String {
         let (token, path) = self.expect_node_create();
-        let node = format!("{path}{seq:010}");
-        self.answer(token, created(&node));
-        name(&node)
+        let own = sequenced(&path, seq);
+        self.answer(token, created(&at(&own)));
+        own
     }
 
     /// The contender list, answered with `children`.
@@ -242,9 +242,10 @@ fn at(child: &str) -> String {
     format!("{LOCK}/{child}")
 }
 
-/// A full path's last component.
-fn name(path: &str) -> String {
-    path.rsplit('/').next().unwrap_or_default().to_string()
+/// The name the server gives the node created at `path` with sequence `seq`.
+fn sequenced(path: &str, seq: u32) -> String {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    format!("{name}{seq:010}")
 }
 
 fn created(path: &str) -> Reply {
@@ -289,12 +290,13 @@ fn the_first_contender_creates_its_node_lists_and_acquires() {
     lock.machine.acquire(true);
     let (token, path) = lock.expect_node_create();
     assert!(path.ends_with("__lock__"));
-    lock.answer(token, created(&format!("{path}0000000000")));
-    lock.list(&[&name(&format!("{path}0000000000"))]);
+    let own = sequenced(&path, 0);
+    lock.answer(token, created(&at(&own)));
+    lock.list(&[&own]);
 
     assert_eq!(lock.output(), Some(LockEvent::Acquired));
     assert!(lock.machine.is_held());
-    assert_eq!(lock.machine.node_path(), Some(format!("{path}0000000000")));
+    assert_eq!(lock.machine.node_path(), Some(at(&own)));
     assert_eq!(lock.machine.watch(), None);
     lock.expect_no_request();
 }
@@ -370,6 +372,16 @@ fn foreign_children_of_the_lock_are_ignored() {
 }
 
 #[test]
+fn a_lock_path_with_a_trailing_slash_is_the_same_lock() {
+    let mut lock = Script::new(LockMachine::exclusive(
+        &format!("{LOCK}/"),
+        Bytes::from_static(ME.as_bytes()),
+    ));
+    lock.hold();
+    assert_eq!(lock.machine.path(), LOCK);
+}
+
+#[test]
 fn missing_parents_are_created_one_component_at_a_time_then_the_node() {
     let mut lock = Script::exclusive();
     lock.machine.acquire(true);
@@ -383,8 +395,9 @@ fn missing_parents_are_created_one_component_at_a_time_then_the_node() {
 
     let (token, again) = lock.expect_node_create();
     assert_eq!(again, path, "the same prefix");
-    lock.answer(token, created(&format!("{path}0000000000")));
-    lock.list(&[&name(&format!("{path}0000000000"))]);
+    let own = sequenced(&path, 0);
+    lock.answer(token, created(&at(&own)));
+    lock.list(&[&own]);
     assert_eq!(lock.output(), Some(LockEvent::Acquired));
 }
 
@@ -409,7 +422,7 @@ fn a_create_lost_whose_node_exists_finds_it_by_prefix_and_does_not_create_again(
     let (token, path) = lock.expect_node_create();
     lock.answer(token, lost());
 
-    let own = name(&format!("{path}0000000002"));
+    let own = sequenced(&path, 2);
     let token = lock.expect_children(LOCK);
     lock.answer(token, listed(&[&other(1), &own]));
 
@@ -430,8 +443,9 @@ fn a_create_lost_whose_node_is_not_there_creates_again() {
 
     let (token, again) = lock.expect_node_create();
     assert_eq!(again, path);
-    lock.answer(token, created(&format!("{path}0000000002")));
-    lock.list(&[&name(&format!("{path}0000000002"))]);
+    let own = sequenced(&path, 2);
+    lock.answer(token, created(&at(&own)));
+    lock.list(&[&own]);
     assert_eq!(lock.output(), Some(LockEvent::Acquired));
 }
 
@@ -444,7 +458,7 @@ fn a_lost_search_for_the_created_node_is_retried() {
     let token = lock.expect_children(LOCK);
     lock.answer(token, lost());
 
-    let own = name(&format!("{path}0000000001"));
+    let own = sequenced(&path, 1);
     let token = lock.expect_children(LOCK);
     lock.answer(token, listed(&[&own]));
     lock.list(&[&own]);
@@ -562,9 +576,10 @@ fn cancel_while_the_create_is_out_deletes_the_node_once_created() {
     lock.machine.acquire(true);
     let (token, path) = lock.expect_node_create();
     lock.machine.cancel();
-    lock.answer(token, created(&format!("{path}0000000001")));
+    let own = sequenced(&path, 1);
+    lock.answer(token, created(&at(&own)));
 
-    lock.delete(&name(&format!("{path}0000000001")));
+    lock.delete(&own);
     assert_eq!(lock.output(), Some(LockEvent::Cancelled));
 }
 
@@ -575,7 +590,7 @@ fn cancel_while_a_lost_create_is_out_deletes_the_node_found_by_prefix() {
     let (token, path) = lock.expect_node_create();
     lock.machine.cancel();
     lock.answer(token, lost());
-    let own = name(&format!("{path}0000000001"));
+    let own = sequenced(&path, 1);
     let token = lock.expect_children(LOCK);
     lock.answer(token, listed(&[&own]));
 
