@@ -17,6 +17,14 @@ impl RequestId {
     pub fn as_u64(self) -> u64 {
         self.0
     }
+
+    /// The id of that raw number ([`RequestId::as_u64`]'s inverse), for code that
+    /// stands in for a session: tests that script replies and watch registrations
+    /// (a [`crate::Registration`] has public fields, its id is this). A session takes
+    /// a made-up id as the request it numbered so, if any.
+    pub fn from_u64(raw: u64) -> RequestId {
+        RequestId(raw)
+    }
 }
 
 impl ConnId {

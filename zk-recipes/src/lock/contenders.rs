@@ -18,6 +18,8 @@ pub struct ContendersMachine {
     reads: Vec<(Token, Option<Option<String>>)>,
     outbox: Outbox,
     output: Option<Result<Vec<String>, Error>>,
+    /// The answer was given: later replies (and session ends) change nothing.
+    done: bool,
 }
 
 impl ContendersMachine {
@@ -29,6 +31,7 @@ impl ContendersMachine {
             reads: Vec::new(),
             outbox: Outbox::default(),
             output: None,
+            done: false,
         };
         machine.list();
         machine
@@ -51,13 +54,11 @@ impl ContendersMachine {
                 self.finish_if_read();
             }
             Err(Error::ConnectionLoss) => self.list(),
-            Err(Error::NoNode) => self.output = Some(Ok(Vec::new())),
-            Err(e) => self.output = Some(Err(e)),
-            Ok((other, _)) => {
-                self.output = Some(Err(Error::InvalidArgument(format!(
-                    "getChildren answered with {other:?}"
-                ))))
-            }
+            Err(Error::NoNode) => self.finish(Ok(Vec::new())),
+            Err(e) => self.finish(Err(e)),
+            Ok((other, _)) => self.finish(Err(Error::InvalidArgument(format!(
+                "getChildren answered with {other:?}"
+            )))),
         }
     }
 
@@ -70,10 +71,7 @@ impl ContendersMachine {
             Err(Error::NoNode) => None,
             // A lost read: start over (the list may have changed too).
             Err(Error::ConnectionLoss) => return self.list(),
-            Err(e) => {
-                self.output = Some(Err(e));
-                return;
-            }
+            Err(e) => return self.finish(Err(e)),
             Ok(_) => None,
         };
         if let Some(slot) = self.reads.iter_mut().find(|(t, _)| *t == token) {
@@ -83,14 +81,19 @@ impl ContendersMachine {
     }
 
     fn finish_if_read(&mut self) {
-        if self.output.is_none() && self.reads.iter().all(|(_, v)| v.is_some()) {
+        if !self.done && self.reads.iter().all(|(_, v)| v.is_some()) {
             let found = self
                 .reads
                 .drain(..)
                 .filter_map(|(_, v)| v.flatten())
                 .collect();
-            self.output = Some(Ok(found));
+            self.finish(Ok(found));
         }
+    }
+
+    fn finish(&mut self, result: Result<Vec<String>, Error>) {
+        self.done = true;
+        self.output = Some(result);
     }
 }
 
@@ -103,7 +106,7 @@ impl Recipe for ContendersMachine {
 
     fn handle_reply(&mut self, token: Token, reply: Reply) {
         self.outbox.answered();
-        if self.output.is_some() {
+        if self.done {
             return;
         }
         if self.listing == Some(token) {
@@ -121,8 +124,8 @@ impl Recipe for ContendersMachine {
             KeeperState::AuthFailed => Error::AuthFailed,
             _ => return,
         };
-        if self.output.is_none() {
-            self.output = Some(Err(error));
+        if !self.done {
+            self.finish(Err(error));
         }
     }
 

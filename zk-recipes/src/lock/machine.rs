@@ -218,6 +218,8 @@ impl LockMachine {
             Err(Error::ConnectionLoss) => {
                 self.send(Phase::Finding, Request::get_children(&self.path, false))
             }
+            // Nothing was created: a cancelled acquire ends here.
+            Err(Error::NoNode) if self.cancelled => self.finish(LockEvent::Cancelled),
             Err(Error::NoNode) => self.create_parent(1),
             Err(e) => self.fail(e),
             Ok((other, _)) => self.fail(unexpected("create", &other)),
@@ -233,6 +235,10 @@ impl LockMachine {
     }
 
     fn on_parent_created(&mut self, depth: usize, reply: Reply) {
+        if self.cancelled {
+            // No contender node yet: make none.
+            return self.finish(LockEvent::Cancelled);
+        }
         let depth_total = self.path.split('/').filter(|p| !p.is_empty()).count();
         match reply {
             Ok(_) | Err(Error::NodeExists) if depth >= depth_total => self.create(),
