@@ -57,17 +57,23 @@ impl LeaderElection {
         self.lock.contenders(driver)
     }
 
-    /// Like [`LeaderElection::run_for_leadership`] without a timeout, on zk-tokio's
-    /// client.
+    /// Like [`LeaderElection::run_for_leadership`], on zk-tokio's client.
     #[cfg(feature = "tokio")]
-    pub async fn run_for_leadership_async(&mut self, client: &zk_tokio::Client) -> Result<bool> {
-        self.lock.acquire_async(client).await
+    pub async fn run_for_leadership_async(
+        &mut self,
+        client: &zk_tokio::Client,
+        timeout: Option<Duration>,
+    ) -> Result<bool> {
+        match timeout {
+            Some(timeout) => self.lock.acquire_for_async(client, timeout).await,
+            None => self.lock.acquire_async(client).await,
+        }
     }
 
     /// Like [`LeaderElection::resign`], on zk-tokio's client.
     #[cfg(feature = "tokio")]
     pub async fn resign_async(&mut self, client: &zk_tokio::Client) -> Result<()> {
-        self.lock.release_async(client).await
+        self.lock.cancel_async(client).await
     }
 
     /// Like [`LeaderElection::contenders`], on zk-tokio's client.

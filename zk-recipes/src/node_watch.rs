@@ -222,7 +222,7 @@ impl NodeWatch {
     /// Like [`NodeWatch::next`] without a timeout, on zk-tokio's client.
     #[cfg(feature = "tokio")]
     pub async fn next_async(&mut self, client: &zk_tokio::Client) -> Result<Option<NodeValue>> {
-        crate::run::tokio::run(client, &mut self.machine)
+        crate::run::tokio::run(client, &mut self.machine, None)
             .await?
             .transpose()
     }

@@ -1,8 +1,8 @@
-//! A configuration watcher on the async client: read a znode with a data watch, await
-//! the watch, read again (which sets the next watch), forever. Changes made between a
-//! watch firing and the next read are never lost: the read returns the latest value.
-//! Connection losses need no code here: the session reconnects and sets the watch
-//! again by itself.
+//! A configuration watcher on the async client, with zk-recipes' `NodeWatch`: the
+//! node's value first, then every change, each read again with a fresh watch (changes
+//! made between a watch firing and the next one being set are never lost: the read
+//! returns the latest value). Connection losses need no code here: the session
+//! reconnects and sets the watch again by itself.
 //!
 //! ```sh
 //! cargo run -p zk-tokio --example config_watcher                              # starts a local server
@@ -15,64 +15,15 @@
 use std::error::Error as StdError;
 use std::time::Duration;
 
-use zk_tokio::{Bytes, Client, CreateMode, Error, EventType, OneShotWatch, Version};
+use zk_recipes::{NodeValue, NodeWatch};
+use zk_tokio::{Client, CreateMode, Error, Version};
 
-/// Watches one znode's data.
-pub struct ConfigWatcher {
-    client: Client,
-    path: String,
-    current: Option<Bytes>,
-    watch: OneShotWatch,
-}
-
-impl ConfigWatcher {
-    /// Reads the node's current value (`None` while it does not exist) and starts
-    /// watching it.
-    pub async fn start(client: Client, path: &str) -> Result<ConfigWatcher, Error> {
-        let (current, watch) = read(&client, path).await?;
-        Ok(ConfigWatcher {
-            client,
-            path: path.to_string(),
-            current,
-            watch,
-        })
-    }
-
-    /// The value last read.
-    pub fn current(&self) -> Option<&Bytes> {
-        self.current.as_ref()
-    }
-
-    /// Waits for the value to change; returns the new value (`None`: the node was
-    /// deleted). Fails only when the session is over.
-    pub async fn next_change(&mut self) -> Result<Option<Bytes>, Error> {
-        loop {
-            let event = (&mut self.watch).await?;
-            let (value, watch) = read(&self.client, &self.path).await?;
-            self.watch = watch;
-            if value != self.current || event.event_type == EventType::NodeDataChanged {
-                self.current = value;
-                return Ok(self.current.clone());
-            }
-        }
-    }
-}
-
-/// The node's value and a watch on it: a data watch while it exists, an exists watch
-/// (fires on creation) while it does not. Reads are repeated on ConnectionLoss.
-async fn read(client: &Client, path: &str) -> Result<(Option<Bytes>, OneShotWatch), Error> {
-    loop {
-        match client.get_data_watch(path).await {
-            Ok((data, _, watch)) => return Ok((Some(data), watch)),
-            Err(Error::NoNode) => match client.exists_watch(path).await {
-                Ok((None, watch)) => return Ok((None, watch)),
-                // Created meanwhile: read it.
-                Ok((Some(_), _)) | Err(Error::ConnectionLoss) => {}
-                Err(e) => return Err(e),
-            },
-            Err(Error::ConnectionLoss) => {}
-            Err(e) => return Err(e),
-        }
+/// The next value `watch` tells, as text (`<deleted>` for a missing node).
+async fn next_value(watch: &mut NodeWatch, client: &Client) -> Result<String, Error> {
+    match watch.next_async(client).await? {
+        Some(NodeValue::Data(data, _)) => Ok(String::from_utf8_lossy(&data).into_owned()),
+        Some(NodeValue::Missing) => Ok("<deleted>".to_string()),
+        other => Err(Error::System(format!("the watch told {other:?}"))),
     }
 }
 
@@ -84,8 +35,8 @@ pub async fn run(client: Client, path: &str, versions: usize) -> Result<Vec<Stri
         Err(Error::NodeExists) => drop(client.set_data(path, "v0", Version::Any).await?),
         Err(e) => return Err(e),
     }
-    let mut watcher = ConfigWatcher::start(client.clone(), path).await?;
-    println!("config: {:?}", watcher.current());
+    let mut watch = NodeWatch::data(path);
+    println!("config: {}", next_value(&mut watch, &client).await?);
     let writer = client.clone();
     let node = path.to_string();
     let writing = tokio::spawn(async move {
@@ -100,10 +51,7 @@ pub async fn run(client: Client, path: &str, versions: usize) -> Result<Vec<Stri
     let last = format!("v{versions}");
     let mut seen = Vec::new();
     while seen.last() != Some(&last) {
-        let value = watcher.next_change().await?;
-        let text = value.map_or("<deleted>".to_string(), |v| {
-            String::from_utf8_lossy(&v).into_owned()
-        });
+        let text = next_value(&mut watch, &client).await?;
         println!("config changed: {text}");
         seen.push(text);
     }

@@ -1,5 +1,6 @@
-//! Leader election on the async client: each candidate holds an ephemeral sequential
-//! node and watches only its predecessor (no herd effect). The leader then works for
+//! Leader election on the async client with zk-recipes' `LeaderElection`: each
+//! candidate holds an ephemeral sequential node and watches only its predecessor (no
+//! herd effect). The leader then works for
 //! several session timeouts without a single ZooKeeper call while the client's driver
 //! task keeps the session, and so the leadership, alive; a state stream tells the
 //! leader at once if its session is lost, so it stops working for a leadership it no
@@ -17,14 +18,15 @@
 use std::error::Error as StdError;
 use std::time::{Duration, Instant};
 
+use zk_recipes::LeaderElection;
 use zk_tokio::{Client, CreateMode, Error, KeeperState, Options, StateChanges, Version};
 
-/// One candidate: a session and its election node.
+/// One candidate: a session and its candidacy (zk-recipes' `LeaderElection`).
 pub struct Candidate {
     client: Client,
     states: StateChanges,
+    election: LeaderElection,
     dir: String,
-    node: String,
     name: String,
 }
 
@@ -53,47 +55,28 @@ impl Candidate {
     ) -> Result<Candidate, Error> {
         let client = Client::connect(connect_string, options).await?;
         let states = client.state_changes();
-        match client.create(dir, "", CreateMode::Persistent).await {
-            Ok(_) | Err(Error::NodeExists) => {}
-            Err(e) => return Err(e),
-        }
-        let node = client
-            .create(&format!("{dir}/n-"), name, CreateMode::EphemeralSequential)
+        let mut election = LeaderElection::new(dir, name);
+        // Takes a place in line now, so candidates lead in the order they volunteered.
+        election
+            .run_for_leadership_async(&client, Some(Duration::ZERO))
             .await?;
         Ok(Candidate {
             client,
             states,
+            election,
             dir: dir.to_string(),
-            node,
             name: name.to_string(),
         })
     }
 
     /// Returns once this candidate leads. Meanwhile it watches its predecessor only.
-    pub async fn wait_for_leadership(&self) -> Result<(), Error> {
-        let mine = self.node.rsplit('/').next().unwrap_or_default();
-        loop {
-            // Reads are safe to repeat: on ConnectionLoss, ask again.
-            let mut children = match self.client.get_children(&self.dir).await {
-                Err(Error::ConnectionLoss) => continue,
-                other => other?,
-            };
-            children.sort();
-            let index = children
-                .iter()
-                .position(|c| c == mine)
-                .ok_or(Error::NoNode)?;
-            if index == 0 {
-                return Ok(());
-            }
-            let predecessor = format!("{}/{}", self.dir, children[index - 1]);
-            match self.client.exists_watch(&predecessor).await {
-                // Still there: wait until it changes or goes, then look again.
-                Ok((Some(_), watch)) => drop(watch.await?),
-                Ok((None, _)) | Err(Error::ConnectionLoss) => {}
-                Err(e) => return Err(e),
-            }
-        }
+    pub async fn wait_for_leadership(&mut self) -> Result<(), Error> {
+        while !self
+            .election
+            .run_for_leadership_async(&self.client, None)
+            .await?
+        {}
+        Ok(())
     }
 
     /// The leader's job: it reads where the previous leader left off, computes for
@@ -122,7 +105,7 @@ impl Candidate {
         let still_leader = self.client.session_id() == session
             && self
                 .client
-                .exists(&self.node)
+                .exists(&self.election.node_path().unwrap_or_default())
                 .await?
                 .is_some_and(|stat| stat.ephemeral_owner == session);
         let value = result.to_string();

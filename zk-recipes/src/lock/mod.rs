@@ -135,9 +135,40 @@ impl Lock {
             return Ok(true);
         }
         self.machine.acquire(true);
-        match crate::run::tokio::run(client, &mut self.machine).await? {
+        match crate::run::tokio::run(client, &mut self.machine, None).await? {
             Some(event) => outcome(event),
             None => Ok(false),
+        }
+    }
+
+    /// Like [`Lock::acquire_for`], on zk-tokio's client.
+    #[cfg(feature = "tokio")]
+    pub async fn acquire_for_async(
+        &mut self,
+        client: &zk_tokio::Client,
+        timeout: Duration,
+    ) -> Result<bool> {
+        if self.machine.is_held() {
+            return Ok(true);
+        }
+        self.machine.acquire(true);
+        let deadline = Instant::now().checked_add(timeout);
+        match crate::run::tokio::run(client, &mut self.machine, deadline).await? {
+            Some(event) => outcome(event),
+            None => Ok(false),
+        }
+    }
+
+    /// Like [`Lock::cancel`], on zk-tokio's client.
+    #[cfg(feature = "tokio")]
+    pub async fn cancel_async(&mut self, client: &zk_tokio::Client) -> Result<()> {
+        if self.machine.is_held() {
+            return self.release_async(client).await;
+        }
+        self.machine.cancel();
+        match crate::run::tokio::run(client, &mut self.machine, None).await? {
+            Some(LockEvent::Failed(e) | LockEvent::Lost(e)) => Err(e),
+            _ => Ok(()),
         }
     }
 
@@ -148,7 +179,7 @@ impl Lock {
             return Ok(());
         }
         self.machine.release();
-        match crate::run::tokio::run(client, &mut self.machine).await? {
+        match crate::run::tokio::run(client, &mut self.machine, None).await? {
             Some(LockEvent::Failed(e) | LockEvent::Lost(e)) => Err(e),
             _ => Ok(()),
         }
@@ -168,7 +199,7 @@ impl Lock {
     #[cfg(feature = "tokio")]
     pub async fn contenders_async(&self, client: &zk_tokio::Client) -> Result<Vec<String>> {
         let mut reading = ContendersMachine::new(self.machine.path());
-        match crate::run::tokio::run(client, &mut reading).await? {
+        match crate::run::tokio::run(client, &mut reading, None).await? {
             Some(found) => found,
             None => Ok(Vec::new()),
         }

@@ -2,6 +2,7 @@
 //! recipe's watch through its event stream ([`Client::watch_stream`]).
 
 use std::collections::VecDeque;
+use std::time::Instant;
 
 use zk_blocking::{Error, Event, KeeperState, Result, WatchedEvent};
 use zk_tokio::Client;
@@ -9,9 +10,15 @@ use zk_tokio::Client;
 use crate::machine::Recipe;
 
 /// Runs `recipe` on `client` until it has an output; `Ok(None)` when it waits for its
-/// user (no reply due, no watch). Dropping the future between awaits leaves requests
-/// to complete unseen: use the recipe's own cancel for a clean stop.
-pub(crate) async fn run<R: Recipe>(client: &Client, recipe: &mut R) -> Result<Option<R::Output>> {
+/// user (no reply due, no watch), or when `deadline` passes while it waits for its
+/// watch (replies due are awaited regardless: they come in bounded time). Dropping the
+/// future between awaits leaves requests to complete unseen: use the deadline, or the
+/// recipe's own cancel, for a clean stop.
+pub(crate) async fn run<R: Recipe>(
+    client: &Client,
+    recipe: &mut R,
+    deadline: Option<Instant>,
+) -> Result<Option<R::Output>> {
     let mut pending = VecDeque::new();
     loop {
         while let Some(submit) = recipe.poll_submit() {
@@ -42,7 +49,16 @@ pub(crate) async fn run<R: Recipe>(client: &Client, recipe: &mut R) -> Result<Op
             recipe.handle_watch(&fired);
             continue;
         };
-        match events.next().await {
+        let next = match deadline {
+            Some(at) => match tokio::time::timeout_at(at.into(), events.next()).await {
+                Ok(next) => next,
+                // The stream goes, and the watch with it; the next run finds it gone
+                // and looks again, as if it had fired.
+                Err(_) => return Ok(None),
+            },
+            None => events.next().await,
+        };
+        match next {
             Some(Event::Watch(e)) => recipe.handle_watch(&e),
             Some(Event::Overflow { watches, .. }) => recipe.handle_watch(&WatchedEvent {
                 event_type: zk_blocking::EventType::None,
