@@ -1,5 +1,5 @@
-//! A configuration watcher: reads a znode, leaves a data watch, and re-reads it on
-//! every change. It survives a server failover: the session reconnects to another
+//! A configuration watcher with zk-recipes' `NodeWatch` on the blocking client: reads
+//! a znode, leaves a data watch, and re-reads it on every change. It survives a server failover: the session reconnects to another
 //! member by itself and re-registers its watches (SetWatches), so no change is missed.
 //!
 //! ```sh
@@ -11,16 +11,16 @@ use std::error::Error as StdError;
 use std::time::{Duration, Instant};
 use zk_blocking::Version;
 
-use zk_blocking::{
-    Bytes, Client, CreateMode, Error, Event, EventType, KeeperState, Options, WatchHandle,
-};
+use zk_blocking::{Bytes, Client, CreateMode, Error, Event, KeeperState, Options};
+use zk_recipes::run::{Blocking, Driver};
+use zk_recipes::{NodeValue, NodeWatch};
 
-/// Watches one znode's data.
+/// Watches one znode's data with zk-recipes' `NodeWatch` (the value, then every change,
+/// re-armed with a fresh watch each time).
 pub struct ConfigWatcher {
     client: Client,
-    path: String,
+    watch: NodeWatch,
     current: Option<Bytes>,
-    watch: Option<WatchHandle>,
 }
 
 impl ConfigWatcher {
@@ -29,11 +29,12 @@ impl ConfigWatcher {
         let client = Client::connect(connect_string, options)?;
         let mut watcher = ConfigWatcher {
             client,
-            path: path.to_string(),
+            watch: NodeWatch::data(path),
             current: None,
-            watch: None,
         };
-        watcher.reread()?;
+        if watcher.next_change(Duration::from_secs(30))?.is_none() {
+            return Err(Error::Timeout(Duration::from_secs(30)));
+        }
         Ok(watcher)
     }
 
@@ -45,66 +46,25 @@ impl ConfigWatcher {
     /// Waits at most `timeout` for the value to change; returns the new value (or
     /// `None` for a deleted node) when it did.
     pub fn next_change(&mut self, timeout: Duration) -> Result<Option<Option<Bytes>>, Error> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Ok(None);
-            }
-            match self.client.next_event(left)? {
-                Some(Event::Watch(e)) if self.watch.is_some_and(|w| e.fired(w)) => {
-                    let before = self.current.clone();
-                    self.reread()?;
-                    if self.current != before || e.event_type == EventType::NodeDataChanged {
-                        return Ok(Some(self.current.clone()));
-                    }
-                }
-                // Events went unread past the bound: the value may have changed.
-                Some(Event::Overflow { watches, .. })
-                    if self.watch.is_some_and(|w| watches.contains(&w)) =>
-                {
-                    let before = self.current.clone();
-                    self.reread()?;
-                    if self.current != before {
-                        return Ok(Some(self.current.clone()));
-                    }
-                }
-                Some(Event::Session(KeeperState::Disconnected)) => {
-                    eprintln!("config watcher: connection lost, the session reconnects");
-                }
-                _ => {}
+        let mut driver = Blocking::new(&mut self.client);
+        let next = self.watch.next(&mut driver, Some(timeout))?;
+        for event in driver.take_other_events() {
+            if event == Event::Session(KeeperState::Disconnected) {
+                eprintln!("config watcher: connection lost, the session reconnects");
             }
         }
+        Ok(next.map(|value| {
+            self.current = match value {
+                NodeValue::Data(data, _) => Some(data),
+                _ => None,
+            };
+            self.current.clone()
+        }))
     }
 
     /// The session id (to find the server it is connected to).
     pub fn session_id(&self) -> i64 {
         self.client.session_id()
-    }
-
-    /// Reads the value and sets the next watch: a data watch while the node exists,
-    /// an exists watch while it does not. Reads are repeated after ConnectionLoss.
-    fn reread(&mut self) -> Result<(), Error> {
-        loop {
-            match self.client.get_data_watch(&self.path) {
-                Ok((data, _, watch)) => {
-                    self.current = Some(data);
-                    self.watch = Some(watch);
-                    return Ok(());
-                }
-                Err(Error::NoNode) => match self.client.exists_watch(&self.path) {
-                    Ok((None, watch)) => {
-                        self.current = None;
-                        self.watch = Some(watch);
-                        return Ok(());
-                    }
-                    Ok((Some(_), _)) | Err(Error::ConnectionLoss) => continue,
-                    Err(e) => return Err(e),
-                },
-                Err(Error::ConnectionLoss) => continue,
-                Err(e) => return Err(e),
-            }
-        }
     }
 }
 
