@@ -18,9 +18,11 @@
 //!   [`Lock::contenders`] lists the contenders' identifiers in order.
 //! * [`LeaderElection`]: kazoo's `Election` (a lock whose holder leads), with the
 //!   candidates listed in order.
+//! * [`Counter`]: kazoo's `Counter` (ASCII decimal), or Curator's `SharedCount`
+//!   encoding: add by versioned writes, retried on conflict, never applied twice.
 //!
 //! # What it does not do (yet)
-//! Barriers, counters, queues and re-arming watchers are not here yet; nor is a
+//! Barriers, queues and re-arming watchers are not here yet; nor is a
 //! release-on-drop guard or a "lost" signal while a lock is held.
 //!
 //! # Quick start
@@ -39,11 +41,14 @@
 //! # Ok::<(), zk_blocking::Error>(())
 //! ```
 
+pub mod counter;
 mod election;
+mod ensure;
 pub mod lock;
 mod machine;
 pub mod run;
 
+pub use counter::{Counter, CounterEncoding, CounterMachine};
 pub use election::LeaderElection;
 pub use lock::{ContendersMachine, Lock, LockEvent, LockMachine};
 pub use machine::{Recipe, Reply, Submit, Token};
