@@ -20,9 +20,11 @@
 //!   candidates listed in order.
 //! * [`Counter`]: kazoo's `Counter` (ASCII decimal), or Curator's `SharedCount`
 //!   encoding: add by versioned writes, retried on conflict, never applied twice.
+//! * [`Barrier`] and [`DoubleBarrier`]: kazoo's `Barrier` (wait until the node is
+//!   gone, watching it) and `DoubleBarrier` (enter and leave with N participants).
 //!
 //! # What it does not do (yet)
-//! Barriers, queues and re-arming watchers are not here yet; nor is a
+//! Queues and re-arming watchers are not here yet; nor is a
 //! release-on-drop guard or a "lost" signal while a lock is held.
 //!
 //! # Quick start
@@ -41,6 +43,7 @@
 //! # Ok::<(), zk_blocking::Error>(())
 //! ```
 
+pub mod barrier;
 pub mod counter;
 mod election;
 mod ensure;
@@ -48,6 +51,9 @@ pub mod lock;
 mod machine;
 pub mod run;
 
+pub use barrier::{
+    Barrier, BarrierEvent, BarrierMachine, DoubleBarrier, DoubleBarrierEvent, DoubleBarrierMachine,
+};
 pub use counter::{Counter, CounterEncoding, CounterMachine};
 pub use election::LeaderElection;
 pub use lock::{ContendersMachine, Lock, LockEvent, LockMachine};
