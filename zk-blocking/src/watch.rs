@@ -24,7 +24,9 @@ impl WatchHandle {
         self.kind
     }
 
-    pub(crate) fn from_registration(r: &Registration) -> WatchHandle {
+    /// The handle of a registration (one of [`zk_session::Session::watches`]); also
+    /// how tests of code that consumes watches, such as recipe machines, script one.
+    pub fn from_registration(r: &Registration) -> WatchHandle {
         WatchHandle {
             id: r.id,
             kind: r.kind,

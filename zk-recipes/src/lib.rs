@@ -21,15 +21,18 @@
 //! * [`NodeWatch`]: kazoo's `DataWatch` / `ChildrenWatch`: the current value, then
 //!   every change, re-armed with one-shot watches (the session sets them again after
 //!   a reconnect, with catch-up).
+//! * [`Counter`]: kazoo's `Counter` (ASCII decimal), or Curator's `SharedCount`
+//!   encoding: add by versioned writes, retried on conflict, never applied twice.
+//! * [`Barrier`] and [`DoubleBarrier`]: kazoo's `Barrier` (wait until the node is
+//!   gone, watching it) and `DoubleBarrier` (enter and leave with N participants).
 //! * [`tree::create_all`] (`mkdir -p`) and [`tree::delete_all`] (`rm -r`), tolerant of
 //!   others creating and deleting nodes at the same time.
 //! * [`retry::retry`]: retries an idempotent operation after ConnectionLoss or a
 //!   server timeout, with a backoff; says what it never retries.
 //!
 //! # What it does not do (yet)
-//! Barriers, counters and queues are not here yet; nor is a release-on-drop guard or
-//! a "lost" signal while a lock is held; [`NodeWatch`] does not use persistent
-//! watches yet.
+//! Queues and semaphores are not here yet; nor is a release-on-drop guard or a "lost"
+//! signal while a lock is held; [`NodeWatch`] does not use persistent watches yet.
 //!
 //! # Quick start
 //! ```no_run
@@ -47,7 +50,10 @@
 //! # Ok::<(), zk_blocking::Error>(())
 //! ```
 
+pub mod barrier;
+pub mod counter;
 mod election;
+mod ensure;
 pub mod lock;
 mod machine;
 mod node_watch;
@@ -55,6 +61,10 @@ pub mod retry;
 pub mod run;
 pub mod tree;
 
+pub use barrier::{
+    Barrier, BarrierEvent, BarrierMachine, DoubleBarrier, DoubleBarrierEvent, DoubleBarrierMachine,
+};
+pub use counter::{Counter, CounterEncoding, CounterMachine};
 pub use election::LeaderElection;
 pub use lock::{ContendersMachine, Lock, LockEvent, LockMachine};
 pub use machine::{Recipe, Reply, Submit, Token};
