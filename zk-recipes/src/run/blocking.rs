@@ -54,10 +54,16 @@ impl Driver for Blocking<'_> {
                 Some(at) => at.saturating_duration_since(Instant::now()),
                 None => SLICE,
             };
-            if left.is_zero() {
+            // Past the deadline only with no reply due: a reply left behind here would
+            // never reach the recipe (the next run starts with nothing pending).
+            if left.is_zero() && pending.is_empty() {
                 return Ok(None);
             }
-            let slice = left.min(SLICE);
+            let slice = if left.is_zero() {
+                SLICE
+            } else {
+                left.min(SLICE)
+            };
             if let Some(&(id, token)) = pending.front() {
                 match self.client.wait_completion(id, slice) {
                     Ok(c) => {
