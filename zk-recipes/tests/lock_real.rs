@@ -50,6 +50,7 @@ fn assert_exact(zk: &SharedClient, lock: &str, counter: &str, held: Vec<Held>) -
         Vec::<String>::new(),
         "no contender left"
     );
+    eprintln!("{holds} holds of {lock}");
     holds
 }
 
@@ -233,6 +234,7 @@ fn the_shared_client_keeps_exclusion_while_the_proxy_cuts_its_connections() {
         .collect();
     stop.store(true, Ordering::Relaxed);
     let cuts = cutter.join().expect("the cutter");
+    eprintln!("{cuts} cuts, {} connections accepted", proxy.accepted());
     assert!(cuts >= 5, "the proxy cut the connections ({cuts} times)");
     assert!(proxy.accepted() >= 3, "the client reconnected after cuts");
     assert_exact(&direct, &lock, &counter, held);
@@ -267,6 +269,7 @@ fn the_count_stays_exact_when_the_member_the_clients_are_on_is_killed() {
     let on = member_holding(&ensemble, zk.session_id()).expect("the member the client is on");
     ensemble.member_mut(on).kill().expect("killing the member");
     let killed_at = Instant::now();
+    eprintln!("killed server.{on} (leader: {:?})", ensemble.leader());
     let held: Vec<Held> = workers
         .into_iter()
         .flat_map(|w| w.join().expect("a contender"))
@@ -439,5 +442,32 @@ fn three_candidates_are_listed_leader_first_and_resigning_hands_over() {
         ["candidate-3"]
     );
     third.resign(&mut zk.clone()).expect("resigning");
+    assert_eq!(children(&zk, &path), Vec::<String>::new());
+}
+
+#[test]
+fn the_blocking_driver_takes_each_next_step_at_once_after_a_reply() {
+    let server = shared_standalone().connect_string();
+    let zk = shared(&server);
+    let path = fresh_path("blocking-pace");
+    let mut client = blocking(&server);
+    let mut driver = Blocking::new(&mut client);
+    let mut lock = Lock::new(&path, "alone");
+    // Three round trips a cycle (create, list, delete) on loopback: milliseconds. A
+    // driver that waits out its 100 ms poll slice after each reply takes 300 ms.
+    let cycles = 10;
+    let started = Instant::now();
+    for _ in 0..cycles {
+        assert!(
+            lock.acquire(&mut driver, Some(PATIENCE))
+                .expect("acquiring")
+        );
+        lock.release(&mut driver).expect("releasing");
+    }
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_millis(1500),
+        "{cycles} uncontended cycles took {took:?}"
+    );
     assert_eq!(children(&zk, &path), Vec::<String>::new());
 }

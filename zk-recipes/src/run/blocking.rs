@@ -64,21 +64,25 @@ impl Driver for Blocking<'_> {
             } else {
                 left.min(SLICE)
             };
+            let mut answered = false;
             if let Some(&(id, token)) = pending.front() {
                 match self.client.wait_completion(id, slice) {
                     Ok(c) => {
                         pending.pop_front();
                         recipe.handle_reply(token, c.result.map(|r| (r, c.watch)));
+                        answered = true;
                     }
                     Err(Error::Timeout(_)) => {}
                     Err(e) => {
                         pending.pop_front();
                         recipe.handle_reply(token, Err(e));
+                        answered = true;
                     }
                 }
             }
-            // Events: those already queued, or (with no reply due) the next one.
-            let wait = if pending.is_empty() {
+            // Events: those already queued, or (with no reply due, and no reply just
+            // handed over, whose next request or output comes first) the next one.
+            let wait = if pending.is_empty() && !answered {
                 slice
             } else {
                 Duration::ZERO
