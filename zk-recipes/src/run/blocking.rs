@@ -58,28 +58,35 @@ impl Driver for Blocking<'_> {
                 Some(at) => at.saturating_duration_since(Instant::now()),
                 None => SLICE,
             };
-            // Replies due are waited for even past the deadline (they come in bounded
-            // time): the recipe must learn what became of each request it made.
+            // Past the deadline only with no reply due: a reply left behind here would
+            // never reach the recipe (the next run starts with nothing pending).
             if left.is_zero() && pending.is_empty() {
                 return Ok(None);
             }
-            let left = left.max(Duration::from_millis(1));
-            let slice = left.min(SLICE);
+            let slice = if left.is_zero() {
+                SLICE
+            } else {
+                left.min(SLICE)
+            };
+            let mut answered = false;
             if let Some(&(id, token)) = pending.front() {
                 match self.client.wait_completion(id, slice) {
                     Ok(c) => {
                         pending.pop_front();
                         recipe.handle_reply(token, c.result.map(|r| (r, c.watch)));
+                        answered = true;
                     }
                     Err(Error::Timeout(_)) => {}
                     Err(e) => {
                         pending.pop_front();
                         recipe.handle_reply(token, Err(e));
+                        answered = true;
                     }
                 }
             }
-            // Events: those already queued, or (with no reply due) the next one.
-            let wait = if pending.is_empty() {
+            // Events: those already queued, or (with no reply due, and no reply just
+            // handed over, whose next request or output comes first) the next one.
+            let wait = if pending.is_empty() && !answered {
                 slice
             } else {
                 Duration::ZERO
