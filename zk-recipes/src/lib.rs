@@ -25,13 +25,14 @@
 //!   encoding: add by versioned writes, retried on conflict, never applied twice.
 //! * [`Barrier`] and [`DoubleBarrier`]: kazoo's `Barrier` (wait until the node is
 //!   gone, watching it) and `DoubleBarrier` (enter and leave with N participants).
+//! * [`Queue`]: kazoo's `Queue` with priorities; each item taken by one consumer.
 //! * [`tree::create_all`] (`mkdir -p`) and [`tree::delete_all`] (`rm -r`), tolerant of
 //!   others creating and deleting nodes at the same time.
 //! * [`retry::retry`]: retries an idempotent operation after ConnectionLoss or a
 //!   server timeout, with a backoff; says what it never retries.
 //!
 //! # What it does not do (yet)
-//! Queues and semaphores are not here yet; nor is a release-on-drop guard or a "lost"
+//! Semaphores and kazoo's `LockingQueue` are not here yet; nor is a release-on-drop guard or a "lost"
 //! signal while a lock is held; [`NodeWatch`] does not use persistent watches yet.
 //!
 //! # Quick start
@@ -57,6 +58,7 @@ mod ensure;
 pub mod lock;
 mod machine;
 mod node_watch;
+pub mod queue;
 pub mod retry;
 pub mod run;
 pub mod tree;
@@ -69,3 +71,4 @@ pub use election::LeaderElection;
 pub use lock::{ContendersMachine, Lock, LockEvent, LockMachine};
 pub use machine::{Recipe, Reply, Submit, Token};
 pub use node_watch::{NodeValue, NodeWatch, NodeWatchMachine};
+pub use queue::{Queue, QueueEvent, QueueMachine};
