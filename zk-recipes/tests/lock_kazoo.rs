@@ -172,3 +172,32 @@ fn the_lock_counter_example_counts_exactly_beside_kazoo() {
     kazoo.assert_exits_ok();
     assert_eq!(counter_value(&zk, &counter), 4 * EACH, "3 runs and kazoo's");
 }
+
+#[test]
+fn our_counter_and_kazoos_add_to_the_same_counter_and_the_total_is_exact() {
+    let server = shared_standalone().connect_string();
+    let mut zk = shared(&server);
+    let counter = format!("{}/counter", fresh_path("kazoo-counter"));
+    const EACH: i64 = 100;
+
+    let kazoo = Kazoo::start(&["add", &server, &counter, &EACH.to_string()]);
+    let ours: Vec<_> = (0..2)
+        .map(|_| {
+            let (mut zk, counter) = (zk.clone(), counter.clone());
+            thread::spawn(move || {
+                let mut ours = zk_recipes::Counter::new(&counter);
+                for _ in 0..EACH {
+                    ours.add(&mut zk, 1).expect("an add");
+                }
+            })
+        })
+        .collect();
+    for adder in ours {
+        adder.join().expect("an adding thread");
+    }
+    let mut kazoo = kazoo;
+    kazoo.expect_line(&format!("done {EACH}"));
+    kazoo.assert_exits_ok();
+    let total = zk_recipes::Counter::new(&counter).get(&mut zk).unwrap();
+    assert_eq!(total, 3 * EACH, "two of ours and kazoo's");
+}

@@ -11,6 +11,8 @@ Commands (HOSTS is a 127.0.0.1 connect string):
       contenders as JSON, "release" releases and prints "released" and exits.
   contenders HOSTS LOCK_PATH
       Prints kazoo's Lock(LOCK_PATH).contenders() as JSON.
+  add HOSTS COUNTER_PATH N
+      N times: kazoo's Counter(COUNTER_PATH) += 1. Prints "done N".
 
 Every line is flushed at once; kazoo's own log goes to stderr.
 """
@@ -83,10 +85,20 @@ def contenders(hosts, lock_path):
     zk.close()
 
 
+def add(hosts, counter_path, n):
+    zk = connect(hosts)
+    counter = zk.Counter(counter_path)
+    for _ in range(int(n)):
+        counter += 1
+    zk.stop()
+    zk.close()
+    say("done %s" % n)
+
+
 def main():
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
     command, args = sys.argv[1], sys.argv[2:]
-    {"count": count, "hold": hold, "contenders": contenders}[command](*args)
+    {"count": count, "hold": hold, "contenders": contenders, "add": add}[command](*args)
 
 
 if __name__ == "__main__":
