@@ -15,7 +15,9 @@
 //!   of it (no herd effect). A create whose reply is lost (ConnectionLoss) is found
 //!   again by its unique prefix instead of leaving an orphan node; a timed-out or
 //!   cancelled acquire deletes its node; missing parents are created.
-//!   [`Lock::contenders`] lists the contenders' identifiers in order.
+//!   [`Lock::contenders`] lists the contenders' identifiers in order. [`Lock::lock`]
+//!   (shared client) and `Lock::lock_async` give a guard that releases on drop and
+//!   tells when the lock is lost with the session.
 //! * [`LeaderElection`]: kazoo's `Election` (a lock whose holder leads), with the
 //!   candidates listed in order.
 //! * [`NodeWatch`]: kazoo's `DataWatch` / `ChildrenWatch`: the current value, then
@@ -32,8 +34,8 @@
 //!   server timeout, with a backoff; says what it never retries.
 //!
 //! # What it does not do (yet)
-//! Semaphores and kazoo's `LockingQueue` are not here yet; nor is a release-on-drop guard or a "lost"
-//! signal while a lock is held; [`NodeWatch`] does not use persistent watches yet.
+//! Semaphores and kazoo's `LockingQueue` are not here yet; [`NodeWatch`] does not use
+//! persistent watches yet.
 //!
 //! # Quick start
 //! ```no_run
@@ -68,6 +70,10 @@ pub use barrier::{
 };
 pub use counter::{Counter, CounterEncoding, CounterMachine};
 pub use election::LeaderElection;
+#[cfg(feature = "tokio")]
+pub use lock::AsyncLockGuard;
+#[cfg(unix)]
+pub use lock::LockGuard;
 pub use lock::{ContendersMachine, Lock, LockEvent, LockMachine};
 pub use machine::{Recipe, Reply, Submit, Token};
 pub use node_watch::{NodeValue, NodeWatch, NodeWatchMachine};

@@ -1,6 +1,7 @@
 //! The lock recipe: [`LockMachine`] (sans-IO) and [`Lock`], which runs it on a client.
 
 mod contenders;
+mod guard;
 mod machine;
 pub mod names;
 
@@ -9,6 +10,10 @@ use std::time::{Duration, Instant};
 use zk_blocking::{IntoData, Result};
 
 pub use contenders::ContendersMachine;
+#[cfg(feature = "tokio")]
+pub use guard::AsyncLockGuard;
+#[cfg(unix)]
+pub use guard::LockGuard;
 pub use machine::{LockEvent, LockMachine};
 
 use crate::run::Driver;

@@ -1,0 +1,160 @@
+//! Holding a lock as a value: released when dropped, and able to say when the session
+//! (and with it the lock) is lost. For the clients that can be cloned into a guard:
+//! the [`SharedClient`](zk_blocking::SharedClient) and zk-tokio's client.
+
+use std::time::Duration;
+
+use zk_blocking::Result;
+#[cfg(feature = "tokio")]
+use zk_blocking::{Error, SessionState};
+
+use super::Lock;
+
+/// A lock held on a [`SharedClient`](zk_blocking::SharedClient): dropping it releases
+/// the lock (deletes its node; an error then is ignored: the node goes with the
+/// session at the latest).
+#[cfg(unix)]
+#[derive(Debug)]
+pub struct LockGuard {
+    lock: Option<Lock>,
+    client: zk_blocking::SharedClient,
+}
+
+#[cfg(unix)]
+impl Lock {
+    /// Takes the lock, waiting at most `timeout` (`None`: as long as it takes):
+    /// `Ok(None)` when time ran out (nothing is left behind).
+    pub fn lock(
+        mut self,
+        client: &zk_blocking::SharedClient,
+        timeout: Option<Duration>,
+    ) -> Result<Option<LockGuard>> {
+        let mut driver = client.clone();
+        if !self.acquire(&mut driver, timeout)? {
+            return Ok(None);
+        }
+        Ok(Some(LockGuard {
+            lock: Some(self),
+            client: driver,
+        }))
+    }
+}
+
+#[cfg(unix)]
+impl LockGuard {
+    /// Whether the lock is lost: the session ended (expired, closed, or its
+    /// credentials were refused), and with it the lock's ephemeral node.
+    pub fn is_lost(&self) -> bool {
+        self.client.state().is_terminal()
+    }
+
+    /// Releases the lock now, reporting an error.
+    pub fn release(mut self) -> Result<()> {
+        match self.lock.take() {
+            Some(mut lock) => lock.release(&mut self.client),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(unix)]
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        if let Some(mut lock) = self.lock.take() {
+            let _ = lock.release(&mut self.client);
+        }
+    }
+}
+
+/// A lock held on zk-tokio's client: dropping it releases the lock (the delete is
+/// queued at once and completes in the background).
+#[cfg(feature = "tokio")]
+#[derive(Debug)]
+pub struct AsyncLockGuard {
+    lock: Option<Lock>,
+    client: zk_tokio::Client,
+    states: zk_tokio::StateChanges,
+}
+
+#[cfg(feature = "tokio")]
+impl Lock {
+    /// Takes the lock on zk-tokio's client, waiting at most `timeout` (`None`: as
+    /// long as it takes): `Ok(None)` when time ran out (nothing is left behind).
+    pub async fn lock_async(
+        mut self,
+        client: &zk_tokio::Client,
+        timeout: Option<Duration>,
+    ) -> Result<Option<AsyncLockGuard>> {
+        let states = client.state_changes();
+        let held = match timeout {
+            None => self.acquire_async(client).await?,
+            Some(timeout) => {
+                if !self.acquire_for_async(client, timeout).await? {
+                    self.cancel_async(client).await?;
+                    return Ok(None);
+                }
+                true
+            }
+        };
+        if !held {
+            return Ok(None);
+        }
+        Ok(Some(AsyncLockGuard {
+            lock: Some(self),
+            client: client.clone(),
+            states,
+        }))
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl AsyncLockGuard {
+    /// Resolves when the lock is lost: the session ended (the error says how).
+    pub async fn lost(&mut self) -> Error {
+        if self.client.state().is_terminal() {
+            return error_for(self.client.state());
+        }
+        while let Some(state) = self.states.next().await {
+            match state {
+                zk_blocking::KeeperState::Expired => return Error::SessionExpired,
+                zk_blocking::KeeperState::AuthFailed => return Error::AuthFailed,
+                zk_blocking::KeeperState::Closed => return Error::Closed,
+                _ => {}
+            }
+        }
+        error_for(self.client.state())
+    }
+
+    /// Whether the lock is lost (the session ended).
+    pub fn is_lost(&self) -> bool {
+        self.client.state().is_terminal()
+    }
+
+    /// Releases the lock now, reporting an error.
+    pub async fn release(mut self) -> Result<()> {
+        match self.lock.take() {
+            Some(mut lock) => lock.release_async(&self.client).await,
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl Drop for AsyncLockGuard {
+    fn drop(&mut self) {
+        if let Some(node) = self.lock.take().and_then(|lock| lock.node_path()) {
+            // Queued now; it completes without anyone awaiting it.
+            drop(self.client.delete(&node, zk_blocking::Version::Any));
+        }
+    }
+}
+
+/// The error of a session that ended in `state`.
+#[cfg(feature = "tokio")]
+fn error_for(state: SessionState) -> Error {
+    match state {
+        SessionState::Expired => Error::SessionExpired,
+        SessionState::AuthFailed => Error::AuthFailed,
+        _ => Error::Closed,
+    }
+}

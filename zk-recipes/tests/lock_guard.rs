@@ -1,0 +1,75 @@
+//! Lock guards: released on drop, and told when the session (and the lock) is lost.
+
+use std::time::Duration;
+
+use zk_blocking::{Options, SharedClient};
+use zk_recipes::Lock;
+use zk_tests::shared_standalone;
+
+fn shared() -> SharedClient {
+    SharedClient::connect(&shared_standalone().connect_string(), Options::new()).unwrap()
+}
+
+#[test]
+fn dropping_a_guard_releases_the_lock_for_the_next_contender() {
+    let (holder, other) = (shared(), shared());
+    let path = "/guard-drop";
+    let guard = Lock::new(path, "holder").lock(&holder, None).unwrap();
+    let guard = guard.expect("a free lock is taken");
+    let mut waiting = Lock::new(path, "other");
+    assert!(
+        !waiting.try_acquire(&mut other.clone()).unwrap(),
+        "held by the guard"
+    );
+    drop(guard);
+    assert!(
+        waiting
+            .acquire(&mut other.clone(), Some(Duration::from_secs(20)))
+            .unwrap()
+    );
+    waiting.release(&mut other.clone()).unwrap();
+}
+
+#[test]
+fn a_guard_whose_session_ended_says_the_lock_is_lost() {
+    let holder = shared();
+    let guard = Lock::new("/guard-lost", "holder")
+        .lock(&holder, None)
+        .unwrap()
+        .expect("a free lock is taken");
+    assert!(!guard.is_lost());
+    holder.close();
+    assert!(guard.is_lost());
+}
+
+#[tokio::test]
+async fn an_async_guard_releases_on_drop_and_resolves_lost_when_the_session_ends() {
+    let cs = shared_standalone().connect_string();
+    let holder = zk_tokio::Client::connect(&cs, zk_tokio::Options::new())
+        .await
+        .unwrap();
+    let other = zk_tokio::Client::connect(&cs, zk_tokio::Options::new())
+        .await
+        .unwrap();
+    let path = "/guard-async";
+    let guard = Lock::new(path, "holder")
+        .lock_async(&holder, None)
+        .await
+        .unwrap()
+        .expect("a free lock is taken");
+    let behind = Lock::new(path, "other")
+        .lock_async(&other, Some(Duration::from_millis(300)))
+        .await
+        .unwrap();
+    assert!(behind.is_none(), "held by the guard");
+    drop(guard);
+    let mut guard = Lock::new(path, "other")
+        .lock_async(&other, Some(Duration::from_secs(20)))
+        .await
+        .unwrap()
+        .expect("free again once the guard is dropped");
+    other.close().await;
+    let lost = tokio::time::timeout(Duration::from_secs(20), guard.lost()).await;
+    assert_eq!(lost.expect("lost resolves"), zk_blocking::Error::Closed);
+    holder.close().await;
+}
