@@ -73,3 +73,38 @@ async fn an_async_guard_releases_on_drop_and_resolves_lost_when_the_session_ends
     assert_eq!(lost.expect("lost resolves"), zk_blocking::Error::Closed);
     holder.close().await;
 }
+
+#[tokio::test]
+async fn an_async_acquire_that_times_out_behind_a_holder_leaves_no_node_and_no_place() {
+    let cs = shared_standalone().connect_string();
+    let holder = zk_tokio::Client::connect(&cs, zk_tokio::Options::new())
+        .await
+        .unwrap();
+    let other = zk_tokio::Client::connect(&cs, zk_tokio::Options::new())
+        .await
+        .unwrap();
+    let path = "/guard-async-timeout";
+    let mut held = Lock::new(path, "holder");
+    assert!(held.acquire_async(&holder).await.unwrap());
+
+    let mut waiting = Lock::new(path, "other");
+    let started = std::time::Instant::now();
+    assert!(
+        !waiting
+            .acquire_for_async(&other, Duration::from_millis(300))
+            .await
+            .unwrap()
+    );
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert!(waiting.node_path().is_some(), "acquire_for keeps its place");
+    waiting.cancel_async(&other).await.unwrap();
+    assert_eq!(waiting.node_path(), None);
+    assert_eq!(
+        other.get_children(path).await.unwrap().len(),
+        1,
+        "only the holder's node is left"
+    );
+    held.release_async(&holder).await.unwrap();
+    holder.close().await;
+    other.close().await;
+}

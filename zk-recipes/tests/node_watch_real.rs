@@ -128,3 +128,47 @@ async fn the_async_client_runs_the_same_watch() {
     assert_eq!(data_of(watch.next_async(&zk).await.unwrap()), "born");
     zk.close().await;
 }
+
+#[test]
+fn a_data_watch_sees_the_last_change_after_the_member_it_was_on_is_killed() {
+    let options = zk_tests::ServerOptions::default().tick_time(Duration::from_millis(500));
+    let mut ensemble = zk_tests::Ensemble::start(3, &options).unwrap();
+    let cs = ensemble.connect_string();
+    let client_options = Options::new()
+        .session_timeout(Duration::from_secs(8))
+        .reconnect_backoff(Duration::from_millis(100), Duration::from_secs(1));
+    let watcher = SharedClient::connect(&cs, client_options.clone()).unwrap();
+    let writer = SharedClient::connect(&cs, client_options).unwrap();
+    let path = "/node-watch-member-kill";
+    writer
+        .create(path, "before", CreateMode::Persistent)
+        .unwrap();
+    let mut driver = watcher.clone();
+    let mut watch = NodeWatch::data(path);
+    assert_eq!(
+        data_of(watch.next(&mut driver, PATIENCE).unwrap()),
+        "before"
+    );
+
+    let sid = format!("sid=0x{:x}", watcher.session_id());
+    let serving = ensemble
+        .members()
+        .iter()
+        .find(|m| m.four_letter("cons").is_ok_and(|c| c.contains(&sid)))
+        .and_then(|m| m.myid())
+        .expect("a member lists the watcher's session");
+    ensemble.member_mut(serving).kill().unwrap();
+    for value in ["during", "last"] {
+        loop {
+            match writer.set_data(path, value, Version::Any) {
+                Err(zk_blocking::Error::ConnectionLoss) => continue,
+                other => break other.map(drop).unwrap(),
+            }
+        }
+    }
+    let mut seen = data_of(watch.next(&mut driver, PATIENCE).unwrap());
+    if seen == "during" {
+        seen = data_of(watch.next(&mut driver, PATIENCE).unwrap());
+    }
+    assert_eq!(seen, "last");
+}

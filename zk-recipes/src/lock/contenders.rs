@@ -12,6 +12,8 @@ use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
 #[derive(Debug)]
 pub struct ContendersMachine {
     path: String,
+    /// The kinds of node listed.
+    kinds: Vec<Kind>,
     /// The list request, until it is answered.
     listing: Option<Token>,
     /// The reads out, in lock order, and what each read (`None`: not yet, or gone).
@@ -25,7 +27,15 @@ pub struct ContendersMachine {
 impl ContendersMachine {
     /// Starts reading the contenders of the lock at `path` (every kind of node).
     pub fn new(path: &str) -> ContendersMachine {
+        ContendersMachine::of_kinds(path, &[Kind::Exclusive, Kind::Shared])
+    }
+
+    /// Starts reading the contenders of the lock at `path` whose nodes are of `kinds`
+    /// (as kazoo's `contenders()` lists those of its lock's excluding kinds: only
+    /// `__lock__` nodes for a `Lock`).
+    pub fn of_kinds(path: &str, kinds: &[Kind]) -> ContendersMachine {
         let mut machine = ContendersMachine {
+            kinds: kinds.to_vec(),
             path: path.trim_end_matches('/').to_string(),
             listing: None,
             reads: Vec::new(),
@@ -45,7 +55,7 @@ impl ContendersMachine {
     fn on_listed(&mut self, reply: Reply) {
         match reply {
             Ok((Response::GetChildren { children, .. }, _)) => {
-                let ordered = contenders(&children, &[Kind::Exclusive, Kind::Shared]);
+                let ordered = contenders(&children, &self.kinds);
                 for child in ordered {
                     let path = format!("{}/{child}", self.path);
                     let token = self.outbox.send(Request::get_data(path, false));

@@ -147,6 +147,11 @@ impl LockMachine {
         &self.path
     }
 
+    /// The kinds of contender node that block this one.
+    pub fn blocking_kinds(&self) -> &[Kind] {
+        &self.blocking
+    }
+
     /// Whether the lock is held now.
     pub fn is_held(&self) -> bool {
         self.phase == Phase::Held

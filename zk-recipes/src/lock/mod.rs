@@ -191,9 +191,11 @@ impl Lock {
     }
 
     /// The identifiers of the contenders (holder first, then the waiting ones in
-    /// order), kazoo's `contenders()`.
+    /// order), kazoo's `contenders()`: those whose kind of node blocks this lock
+    /// (writers for a read lock; every contender for a write lock).
     pub fn contenders<D: Driver>(&self, driver: &mut D) -> Result<Vec<String>> {
-        let mut reading = ContendersMachine::new(self.machine.path());
+        let mut reading =
+            ContendersMachine::of_kinds(self.machine.path(), self.machine.blocking_kinds());
         match driver.run(&mut reading, None)? {
             Some(found) => found,
             None => Ok(Vec::new()),
@@ -203,7 +205,8 @@ impl Lock {
     /// Like [`Lock::contenders`], on zk-tokio's client.
     #[cfg(feature = "tokio")]
     pub async fn contenders_async(&self, client: &zk_tokio::Client) -> Result<Vec<String>> {
-        let mut reading = ContendersMachine::new(self.machine.path());
+        let mut reading =
+            ContendersMachine::of_kinds(self.machine.path(), self.machine.blocking_kinds());
         match crate::run::tokio::run(client, &mut reading, None).await? {
             Some(found) => found,
             None => Ok(Vec::new()),
