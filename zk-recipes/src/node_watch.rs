@@ -1,13 +1,22 @@
 //! Re-arming watchers (kazoo's `DataWatch` / `ChildrenWatch`): the node's current
-//! value first, then every change, each read again with a fresh one-shot watch. No
-//! change is lost between a watch firing and the next one being set: the read that
-//! sets it returns the latest value. Across reconnects the session sets the watch
-//! again with the last zxid it saw, so a change made while disconnected fires it.
+//! value first, then every change. Two ways to watch, chosen per driver:
+//! * a **persistent watch** (addWatch, servers 3.6+) on drivers that hear reconnects
+//!   ([`Driver::hears_reconnects`]: the blocking client): set once, it fires on every
+//!   change; each firing reads the value again, and so does every reconnect (the
+//!   server does not replay what a persistent watch missed while disconnected). A
+//!   server without addWatch (UNIMPLEMENTED) falls back to one-shot watches.
+//! * **one-shot watches** (the shared and zk-tokio's client, and old servers): each
+//!   read sets the next watch, so no change is lost between a firing and the next read
+//!   (the read returns the latest value); across reconnects the session sets the watch
+//!   again with the last zxid it saw, so a change made meanwhile fires it.
+//!
 //! Values are told when they differ from the last one told (a spurious wake-up tells
 //! nothing).
 
 use bytes::Bytes;
-use zk_blocking::{Error, KeeperState, Request, Response, Result, Stat, WatchHandle, WatchedEvent};
+use zk_blocking::{
+    Error, EventType, KeeperState, Request, Response, Result, Stat, WatchHandle, WatchedEvent,
+};
 
 use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
 use crate::run::Driver;
@@ -44,63 +53,121 @@ impl NodeValue {
     }
 }
 
+/// How the machine watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Watching {
+    /// addWatch is out.
+    Adding,
+    /// A persistent watch is set.
+    Persistent(WatchHandle),
+    /// One-shot watches, set by each read.
+    OneShot,
+}
+
+/// The request the machine waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Out {
+    AddWatch,
+    Read,
+    Exists,
+}
+
 /// A re-arming watch on one node, as a machine: outputs every new value, or the
 /// error that ended it (the session's end, or the server refusing the reads).
 #[derive(Debug)]
 pub struct NodeWatchMachine {
     path: String,
     reading: Reading,
+    watching: Watching,
     last: Option<NodeValue>,
-    pending: Option<Token>,
+    pending: Option<(Token, Out)>,
+    /// A change came while a read was out: read again once it answers.
+    reread: bool,
+    /// The connection was lost: a persistent watch reads again at the reconnect.
+    disconnected: bool,
     /// The one-shot watch the machine waits on.
-    watch: Option<WatchHandle>,
+    one_shot: Option<WatchHandle>,
     ended: bool,
     outbox: Outbox,
     outputs: std::collections::VecDeque<Result<NodeValue>>,
 }
 
 impl NodeWatchMachine {
-    fn new(path: &str, reading: Reading) -> NodeWatchMachine {
+    fn new(path: &str, reading: Reading, persistent: bool) -> NodeWatchMachine {
         let mut machine = NodeWatchMachine {
             path: path.to_string(),
             reading,
+            watching: Watching::OneShot,
             last: None,
             pending: None,
-            watch: None,
+            reread: false,
+            disconnected: false,
+            one_shot: None,
             ended: false,
             outbox: Outbox::default(),
             outputs: Default::default(),
         };
-        machine.read();
+        if persistent {
+            machine.add_watch();
+        } else {
+            machine.read();
+        }
         machine
     }
 
-    /// Watches `path`'s data.
-    pub fn data(path: &str) -> NodeWatchMachine {
-        NodeWatchMachine::new(path, Reading::Data)
+    /// Watches `path`'s data, with a persistent watch (`persistent`, falling back to
+    /// one-shot ones on servers without addWatch) or with one-shot watches.
+    pub fn data(path: &str, persistent: bool) -> NodeWatchMachine {
+        NodeWatchMachine::new(path, Reading::Data, persistent)
     }
 
-    /// Watches `path`'s children.
-    pub fn children(path: &str) -> NodeWatchMachine {
-        NodeWatchMachine::new(path, Reading::Children)
+    /// Watches `path`'s children (see [`NodeWatchMachine::data`]).
+    pub fn children(path: &str, persistent: bool) -> NodeWatchMachine {
+        NodeWatchMachine::new(path, Reading::Children, persistent)
     }
 
+    fn send(&mut self, out: Out, request: Request) {
+        self.pending = Some((self.outbox.send(request), out));
+    }
+
+    fn add_watch(&mut self) {
+        self.watching = Watching::Adding;
+        let request = Request::AddWatch {
+            path: self.path.clone(),
+            recursive: false,
+        };
+        self.send(Out::AddWatch, request);
+    }
+
+    /// Reads the value; with one-shot watching the read sets the next watch.
     fn read(&mut self) {
-        self.watch = None;
+        let watch = self.watching == Watching::OneShot;
+        if watch {
+            self.one_shot = None;
+        }
         let request = match self.reading {
-            Reading::Data => Request::get_data(&self.path, true),
+            Reading::Data => Request::get_data(&self.path, watch),
             Reading::Children => Request::GetChildren {
                 path: self.path.clone(),
-                watch: true,
+                watch,
                 with_stat: true,
             },
         };
-        self.pending = Some(self.outbox.send(request));
+        self.send(Out::Read, request);
+    }
+
+    /// Reads again now, or once the read out answers.
+    fn read_soon(&mut self) {
+        match self.pending {
+            Some((_, Out::Read | Out::Exists)) => self.reread = true,
+            Some((_, Out::AddWatch)) => {}
+            None => self.read(),
+        }
     }
 
     fn check_exists(&mut self) {
-        self.watch = None;
-        self.pending = Some(self.outbox.send(Request::exists(&self.path, true)));
+        self.one_shot = None;
+        self.send(Out::Exists, Request::exists(&self.path, true));
     }
 
     fn tell(&mut self, value: NodeValue) {
@@ -114,8 +181,85 @@ impl NodeWatchMachine {
         if !self.ended {
             self.ended = true;
             self.pending = None;
-            self.watch = None;
+            self.one_shot = None;
             self.outputs.push_back(Err(error));
+        }
+    }
+
+    /// A read answered: tell the value, then read again if a change came meanwhile.
+    fn after_read(&mut self, value: NodeValue) {
+        self.tell(value);
+        if std::mem::take(&mut self.reread) {
+            self.read();
+        }
+    }
+
+    fn on_added(&mut self, reply: Reply) {
+        match reply {
+            Ok((Response::AddWatch, Some(watch))) => {
+                self.watching = Watching::Persistent(watch);
+                self.read();
+            }
+            Err(Error::ConnectionLoss) => self.add_watch(),
+            // A server without addWatch (or one refusing it): one-shot watches; the
+            // read says what else is wrong.
+            Err(_) | Ok(_) => {
+                self.watching = Watching::OneShot;
+                self.read();
+            }
+        }
+    }
+
+    fn on_read(&mut self, reply: Reply) {
+        let one_shot = self.watching == Watching::OneShot;
+        match reply {
+            Ok((Response::GetData { data, stat }, watch)) => {
+                if one_shot {
+                    self.one_shot = watch;
+                }
+                self.after_read(NodeValue::Data(data, stat));
+            }
+            Ok((Response::GetChildren { mut children, stat }, watch)) => {
+                if one_shot {
+                    self.one_shot = watch;
+                }
+                children.sort();
+                self.after_read(NodeValue::Children(children, stat.unwrap_or_default()));
+            }
+            // Missing: a persistent watch fires at its creation; a one-shot one is set
+            // by exists.
+            Err(Error::NoNode) if one_shot => self.check_exists(),
+            Err(Error::NoNode) => self.after_read(NodeValue::Missing),
+            Err(Error::ConnectionLoss) => self.read(),
+            Err(e) => self.end(e),
+            Ok((other, _)) => self.end(Error::InvalidArgument(format!(
+                "a node watch's read answered with {other:?}"
+            ))),
+        }
+    }
+
+    fn on_exists(&mut self, reply: Reply) {
+        match reply {
+            Ok((Response::Exists(None), watch)) => {
+                self.one_shot = watch;
+                self.after_read(NodeValue::Missing);
+            }
+            // Created meanwhile, or a lost reply: read it.
+            Ok((Response::Exists(Some(_)), _)) | Err(Error::ConnectionLoss) => self.read(),
+            Err(e) => self.end(e),
+            Ok((other, _)) => self.end(Error::InvalidArgument(format!(
+                "a node watch's exists answered with {other:?}"
+            ))),
+        }
+    }
+
+    /// Whether a persistent watch's event changes what this watcher reads.
+    fn concerns(&self, event: &WatchedEvent) -> bool {
+        match event.event_type {
+            EventType::NodeCreated | EventType::NodeDeleted | EventType::None => true,
+            EventType::NodeDataChanged => self.reading == Reading::Data,
+            EventType::NodeChildrenChanged => self.reading == Reading::Children,
+            _ => false,
         }
     }
 }
@@ -129,46 +273,54 @@ impl Recipe for NodeWatchMachine {
 
     fn handle_reply(&mut self, token: Token, reply: Reply) {
         self.outbox.answered();
-        if self.pending != Some(token) || self.ended {
+        let Some((expected, out)) = self.pending else {
+            return;
+        };
+        if expected != token || self.ended {
             return;
         }
         self.pending = None;
-        match reply {
-            Ok((Response::GetData { data, stat }, watch)) => {
-                self.watch = watch;
-                self.tell(NodeValue::Data(data, stat));
-            }
-            Ok((Response::GetChildren { mut children, stat }, watch)) => {
-                self.watch = watch;
-                children.sort();
-                self.tell(NodeValue::Children(children, stat.unwrap_or_default()));
-            }
-            // Missing: watch for its creation.
-            Err(Error::NoNode) => self.check_exists(),
-            Ok((Response::Exists(None), watch)) => {
-                self.watch = watch;
-                self.tell(NodeValue::Missing);
-            }
-            // Created meanwhile: read it.
-            Ok((Response::Exists(Some(_)), _)) => self.read(),
-            Err(Error::ConnectionLoss) => self.read(),
-            Err(e) => self.end(e),
-            Ok((other, _)) => self.end(Error::InvalidArgument(format!(
-                "a node watch's read answered with {other:?}"
-            ))),
+        match out {
+            Out::AddWatch => self.on_added(reply),
+            Out::Read => self.on_read(reply),
+            Out::Exists => self.on_exists(reply),
         }
     }
 
     fn handle_watch(&mut self, event: &WatchedEvent) {
-        // A removal (of our watch, by someone) ends nothing: it is set again too.
-        if self.watch.is_some_and(|w| event.fired(w)) && !self.ended {
-            self.read();
+        if self.ended {
+            return;
+        }
+        match self.watching {
+            Watching::Persistent(watch) if event.fired(watch) => {
+                if event.event_type == EventType::PersistentWatchRemoved {
+                    // Removed by someone: set it again, then read what was missed.
+                    self.add_watch();
+                } else if self.concerns(event) {
+                    self.read_soon();
+                }
+            }
+            // A removal (of our watch, by someone) ends nothing: it is set again too.
+            Watching::OneShot if self.one_shot.is_some_and(|w| event.fired(w)) => self.read(),
+            _ => {}
         }
     }
 
     fn handle_session(&mut self, state: KeeperState) {
         if let Some(e) = crate::tree::session_error(state) {
-            self.end(e);
+            return self.end(e);
+        }
+        match state {
+            KeeperState::Disconnected => self.disconnected = true,
+            KeeperState::SyncConnected | KeeperState::ConnectedReadOnly
+                if std::mem::take(&mut self.disconnected) =>
+            {
+                // A persistent watch does not replay what it missed: catch up.
+                if matches!(self.watching, Watching::Persistent(_)) {
+                    self.read_soon();
+                }
+            }
+            _ => {}
         }
     }
 
@@ -177,7 +329,11 @@ impl Recipe for NodeWatchMachine {
     }
 
     fn watch(&self) -> Option<WatchHandle> {
-        self.watch
+        match self.watching {
+            Watching::Persistent(watch) => Some(watch),
+            Watching::Adding => None,
+            Watching::OneShot => self.one_shot,
+        }
     }
 
     fn awaiting_replies(&self) -> bool {
@@ -187,25 +343,39 @@ impl Recipe for NodeWatchMachine {
 
 /// A re-arming watch on a node's data or children (kazoo's `DataWatch` /
 /// `ChildrenWatch`): [`NodeWatch::next`] gives the current value first, then each
-/// change.
+/// change. On the blocking client it uses a persistent watch (servers 3.6+, else
+/// one-shot ones); on the shared and zk-tokio's client one-shot watches.
 #[derive(Debug)]
 pub struct NodeWatch {
-    machine: NodeWatchMachine,
+    path: String,
+    reading: Reading,
+    machine: Option<NodeWatchMachine>,
 }
 
 impl NodeWatch {
     /// Watches `path`'s data (a missing node is [`NodeValue::Missing`]).
     pub fn data(path: &str) -> NodeWatch {
         NodeWatch {
-            machine: NodeWatchMachine::data(path),
+            path: path.to_string(),
+            reading: Reading::Data,
+            machine: None,
         }
     }
 
     /// Watches `path`'s children.
     pub fn children(path: &str) -> NodeWatch {
         NodeWatch {
-            machine: NodeWatchMachine::children(path),
+            path: path.to_string(),
+            reading: Reading::Children,
+            machine: None,
         }
+    }
+
+    /// The machine, made on first use with persistent watches or one-shot ones.
+    fn machine(&mut self, persistent: bool) -> &mut NodeWatchMachine {
+        let (path, reading) = (&self.path, self.reading);
+        self.machine
+            .get_or_insert_with(|| NodeWatchMachine::new(path, reading, persistent))
     }
 
     /// The next value: the current one at first, then each change. Waits at most
@@ -216,13 +386,14 @@ impl NodeWatch {
         timeout: Option<std::time::Duration>,
     ) -> Result<Option<NodeValue>> {
         let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
-        driver.run(&mut self.machine, deadline)?.transpose()
+        let persistent = driver.hears_reconnects();
+        driver.run(self.machine(persistent), deadline)?.transpose()
     }
 
     /// Like [`NodeWatch::next`] without a timeout, on zk-tokio's client.
     #[cfg(feature = "tokio")]
     pub async fn next_async(&mut self, client: &zk_tokio::Client) -> Result<Option<NodeValue>> {
-        crate::run::tokio::run(client, &mut self.machine, None)
+        crate::run::tokio::run(client, self.machine(false), None)
             .await?
             .transpose()
     }

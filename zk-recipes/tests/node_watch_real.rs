@@ -172,3 +172,45 @@ fn a_data_watch_sees_the_last_change_after_the_member_it_was_on_is_killed() {
     }
     assert_eq!(seen, "last");
 }
+
+#[test]
+fn a_persistent_data_watch_on_the_blocking_client_catches_up_after_a_cut() {
+    let server = shared_standalone();
+    let proxy = FaultProxy::start(server.address()).unwrap();
+    let options = Options::new()
+        .session_timeout(Duration::from_secs(10))
+        .reconnect_backoff(Duration::from_millis(50), Duration::from_millis(200));
+    let mut watcher = Client::connect(&proxy.connect_string(), options).unwrap();
+    let writer = SharedClient::connect(&server.connect_string(), Options::new()).unwrap();
+    let path = "/node-watch-blocking-cut";
+    let _ = writer.delete(path, Version::Any);
+    writer
+        .create(path, "before", CreateMode::Persistent)
+        .unwrap();
+    let mut watch = NodeWatch::data(path);
+    let mut driver = Blocking::new(&mut watcher);
+    assert_eq!(
+        data_of(watch.next(&mut driver, PATIENCE).unwrap()),
+        "before"
+    );
+    assert_eq!(
+        driver
+            .client()
+            .check_watches(path, zk_blocking::WatcherType::Any)
+            .iter()
+            .map(|w| w.kind())
+            .collect::<Vec<_>>(),
+        [zk_blocking::WatchKind::Persistent],
+        "the blocking client watches with one persistent watch"
+    );
+
+    proxy.close_all();
+    writer.set_data(path, "during", Version::Any).unwrap();
+    writer.set_data(path, "last", Version::Any).unwrap();
+    let mut seen = data_of(watch.next(&mut driver, PATIENCE).unwrap());
+    if seen == "during" {
+        seen = data_of(watch.next(&mut driver, PATIENCE).unwrap());
+    }
+    assert_eq!(seen, "last");
+    writer.delete(path, Version::Any).unwrap();
+}

@@ -25,6 +25,14 @@ pub trait Driver {
         deadline: Option<Instant>,
     ) -> Result<Option<R::Output>>;
 
+    /// Whether the recipes it runs hear every session state change, reconnects
+    /// included (a persistent watch needs them to catch up on what it missed while
+    /// disconnected). The blocking client's adapter does; the shared client's sees
+    /// only its recipe's watch and the session's end.
+    fn hears_reconnects(&self) -> bool {
+        false
+    }
+
     /// Watch and session events the recipe took from the client that were not its
     /// own (the blocking [`Client`] has one event queue for everyone), to be handled
     /// by the program. Empty for the other drivers.

@@ -35,6 +35,13 @@ impl Driver for SharedClient {
             if let Some((reply, token)) = pending.pop_front() {
                 let c = reply.wait_timeout(Duration::MAX)?;
                 recipe.handle_reply(token, c.result.map(|r| (r, c.watch)));
+                // A persistent watch's events are kept for `wait_watch` only from its
+                // first call: a call that does not wait opens its mailbox before the
+                // recipe's next request goes out, so nothing after that request is
+                // missed.
+                if let Some(watch) = recipe.watch().filter(|w| !w.kind().is_one_shot()) {
+                    feed(recipe, self.wait_watch(watch, Duration::ZERO))?;
+                }
                 continue;
             }
             let left = deadline.map(|at| at.saturating_duration_since(Instant::now()));
@@ -45,22 +52,38 @@ impl Driver for SharedClient {
                 // Nothing due and nothing watched: the recipe waits for its user.
                 return Ok(None);
             };
-            match self.wait_watch(watch, left.unwrap_or(SLICE).min(SLICE)) {
-                Ok(Some(Event::Watch(e))) => recipe.handle_watch(&e),
-                // Its events were dropped for the memory bound: as good as fired.
-                Ok(Some(Event::Overflow { watches, .. })) => recipe.handle_watch(&WatchedEvent {
-                    event_type: zk_blocking::EventType::None,
-                    path: String::new(),
-                    zxid: -1,
-                    watches,
-                }),
-                Ok(Some(Event::Session(state))) => recipe.handle_session(state),
-                Ok(None) => {}
-                Err(Error::SessionExpired) => recipe.handle_session(KeeperState::Expired),
-                Err(Error::AuthFailed) => recipe.handle_session(KeeperState::AuthFailed),
-                Err(Error::Closed) => recipe.handle_session(KeeperState::Closed),
-                Err(e) => return Err(e),
-            }
+            let waited = self.wait_watch(watch, left.unwrap_or(SLICE).min(SLICE));
+            feed(recipe, waited)?;
         }
     }
+}
+
+/// Hands what `wait_watch` gave to `recipe`: an event, an overflow (as good as a
+/// firing), or the end of the session.
+fn feed<R: Recipe>(recipe: &mut R, waited: Result<Option<Event>>) -> Result<()> {
+    let fired = |watches| WatchedEvent {
+        event_type: zk_blocking::EventType::None,
+        path: String::new(),
+        zxid: -1,
+        watches,
+    };
+    match waited {
+        Ok(Some(Event::Watch(e))) => recipe.handle_watch(&e),
+        // Its events were dropped for the memory bound: as good as fired.
+        Ok(Some(Event::Overflow { watches, .. })) => recipe.handle_watch(&fired(watches)),
+        Ok(Some(Event::Session(state))) => recipe.handle_session(state),
+        Ok(None) => {}
+        // The watch is gone (it fired and its event was taken, or it was removed):
+        // as good as fired; the recipe looks again.
+        Err(Error::NoWatcher { .. }) => {
+            if let Some(watch) = recipe.watch() {
+                recipe.handle_watch(&fired(vec![watch]));
+            }
+        }
+        Err(Error::SessionExpired) => recipe.handle_session(KeeperState::Expired),
+        Err(Error::AuthFailed) => recipe.handle_session(KeeperState::AuthFailed),
+        Err(Error::Closed) => recipe.handle_session(KeeperState::Closed),
+        Err(e) => return Err(e),
+    }
+    Ok(())
 }

@@ -63,6 +63,21 @@ impl Watches {
     }
 }
 
+impl Watches {
+    /// A fresh persistent watch on `path`.
+    pub fn persistent(&mut self, path: &str) -> WatchHandle {
+        let id = self
+            .session
+            .submit(Request::exists(path, true), Instant::now())
+            .unwrap();
+        WatchHandle::from_registration(&Registration {
+            id,
+            kind: WatchKind::Persistent,
+            path: path.to_string(),
+        })
+    }
+}
+
 /// The event of `watch` firing.
 pub fn fired(watch: WatchHandle, event_type: EventType, path: &str) -> WatchedEvent {
     WatchedEvent {
