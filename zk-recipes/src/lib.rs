@@ -34,8 +34,13 @@
 //!   server timeout, with a backoff; says what it never retries.
 //!
 //! # What it does not do (yet)
-//! Semaphores and kazoo's `LockingQueue` are not here yet; [`NodeWatch`] does not use
-//! persistent watches yet.
+//! No semaphore: a waiter for one of N leases must see any of the holders ahead of it
+//! leave (a children watch, with its herd), not just its predecessor, and kazoo's
+//! `Semaphore` is a lease scheme of its own (a lock guarding lease nodes): neither is
+//! a small extension of the lock machine. No `LockingQueue` (kazoo's take-then-consume
+//! queue). [`NodeWatch`] uses persistent watches on the blocking client only: the
+//! other adapters do not let a recipe hear reconnects, which a persistent watch needs
+//! to catch up (one-shot watches catch up by themselves).
 //!
 //! # Quick start
 //! ```no_run

@@ -1,4 +1,4 @@
-//! Adapters: run a [`Recipe`](crate::Recipe) on a client until it has an output. The
+//! Adapters: run a [`Recipe`] on a client until it has an output. The
 //! blocking ones implement [`Driver`] (the blocking [`Client`] and the
 //! [`SharedClient`]); `tokio` has the async one.
 
