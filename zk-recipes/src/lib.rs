@@ -38,9 +38,9 @@
 //! leave (a children watch, with its herd), not just its predecessor, and kazoo's
 //! `Semaphore` is a lease scheme of its own (a lock guarding lease nodes): neither is
 //! a small extension of the lock machine. No `LockingQueue` (kazoo's take-then-consume
-//! queue). [`NodeWatch`] uses persistent watches on the blocking client only: the
-//! other adapters do not let a recipe hear reconnects, which a persistent watch needs
-//! to catch up (one-shot watches catch up by themselves).
+//! queue). [`NodeWatch`] uses one-shot watches on zk-tokio's client: its adapter
+//! takes a watch's events through a stream per wait, and dropping a stream removes a
+//! persistent watch.
 //!
 //! # Quick start
 //! ```no_run

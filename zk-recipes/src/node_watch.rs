@@ -1,11 +1,11 @@
 //! Re-arming watchers (kazoo's `DataWatch` / `ChildrenWatch`): the node's current
 //! value first, then every change. Two ways to watch, chosen per driver:
-//! * a **persistent watch** (addWatch, servers 3.6+) on drivers that hear reconnects
-//!   ([`Driver::hears_reconnects`]: the blocking client): set once, it fires on every
-//!   change; each firing reads the value again, and so does every reconnect (the
-//!   server does not replay what a persistent watch missed while disconnected). A
-//!   server without addWatch (UNIMPLEMENTED) falls back to one-shot watches.
-//! * **one-shot watches** (the shared and zk-tokio's client, and old servers): each
+//! * a **persistent watch** (addWatch, servers 3.6+; the blocking and the shared
+//!   client): set once, it fires on every change; each firing reads the value again,
+//!   and so does every reconnect (the server does not replay what a persistent watch
+//!   missed while disconnected). A server without addWatch (UNIMPLEMENTED) falls back
+//!   to one-shot watches.
+//! * **one-shot watches** (zk-tokio's client, and old servers): each
 //!   read sets the next watch, so no change is lost between a firing and the next read
 //!   (the read returns the latest value); across reconnects the session sets the watch
 //!   again with the last zxid it saw, so a change made meanwhile fires it.
@@ -343,13 +343,15 @@ impl Recipe for NodeWatchMachine {
 
 /// A re-arming watch on a node's data or children (kazoo's `DataWatch` /
 /// `ChildrenWatch`): [`NodeWatch::next`] gives the current value first, then each
-/// change. On the blocking client it uses a persistent watch (servers 3.6+, else
-/// one-shot ones); on the shared and zk-tokio's client one-shot watches.
+/// change. On the blocking and the shared client it uses a persistent watch (servers
+/// 3.6+, else one-shot ones); on zk-tokio's client one-shot watches.
 #[derive(Debug)]
 pub struct NodeWatch {
     path: String,
     reading: Reading,
     machine: Option<NodeWatchMachine>,
+    /// The connection the last run ended on (drivers that report it).
+    conn: Option<zk_blocking::ConnId>,
 }
 
 impl NodeWatch {
@@ -359,6 +361,7 @@ impl NodeWatch {
             path: path.to_string(),
             reading: Reading::Data,
             machine: None,
+            conn: None,
         }
     }
 
@@ -368,6 +371,7 @@ impl NodeWatch {
             path: path.to_string(),
             reading: Reading::Children,
             machine: None,
+            conn: None,
         }
     }
 
@@ -386,8 +390,17 @@ impl NodeWatch {
         timeout: Option<std::time::Duration>,
     ) -> Result<Option<NodeValue>> {
         let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
-        let persistent = driver.hears_reconnects();
-        driver.run(self.machine(persistent), deadline)?.transpose()
+        // A reconnect between two calls, which the run itself cannot see.
+        let conn = driver.connection();
+        let reconnected = self.conn.is_some() && conn.is_some() && conn != self.conn;
+        let machine = self.machine(true);
+        if reconnected {
+            machine.handle_session(KeeperState::Disconnected);
+            machine.handle_session(KeeperState::SyncConnected);
+        }
+        let next = driver.run(machine, deadline)?.transpose();
+        self.conn = driver.connection();
+        next
     }
 
     /// Like [`NodeWatch::next`] without a timeout, on zk-tokio's client.

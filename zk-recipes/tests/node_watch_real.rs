@@ -97,6 +97,16 @@ fn a_data_watch_sees_the_last_change_made_while_its_connection_was_cut() {
         data_of(watch.next(&mut driver, PATIENCE).unwrap()),
         "before"
     );
+    let kinds: Vec<_> = watcher
+        .check_watches(path, zk_blocking::WatcherType::Any)
+        .iter()
+        .map(|w| w.kind())
+        .collect();
+    assert_eq!(
+        kinds,
+        [zk_blocking::WatchKind::Persistent],
+        "the shared client watches with one persistent watch"
+    );
 
     proxy.close_all();
     writer.set_data(path, "during", Version::Any).unwrap();

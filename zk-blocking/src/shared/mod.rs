@@ -233,6 +233,12 @@ impl SharedClient {
         self.with_driver(|d| d.session().last_zxid())
     }
 
+    /// The id of the session's current connection: it changes at every reconnect
+    /// (`None` while no connection is up or being made).
+    pub fn conn_id(&self) -> Option<zk_session::ConnId> {
+        self.with_driver(|d| d.conn_id())
+    }
+
     /// Requests submitted and not answered yet (by all threads).
     pub fn outstanding(&self) -> usize {
         self.with_driver(|d| d.session().outstanding())

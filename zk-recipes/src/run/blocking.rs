@@ -115,10 +115,6 @@ impl Driver for Blocking<'_> {
         }
     }
 
-    fn hears_reconnects(&self) -> bool {
-        true
-    }
-
     fn take_other_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.others)
     }

@@ -25,12 +25,11 @@ pub trait Driver {
         deadline: Option<Instant>,
     ) -> Result<Option<R::Output>>;
 
-    /// Whether the recipes it runs hear every session state change, reconnects
-    /// included (a persistent watch needs them to catch up on what it missed while
-    /// disconnected). The blocking client's adapter does; the shared client's sees
-    /// only its recipe's watch and the session's end.
-    fn hears_reconnects(&self) -> bool {
-        false
+    /// The session's current connection, for a caller that must notice reconnects
+    /// between two runs (`None` from drivers whose recipes hear every state change
+    /// themselves: the blocking client's).
+    fn connection(&self) -> Option<zk_blocking::ConnId> {
+        None
     }
 
     /// Watch and session events the recipe took from the client that were not its

@@ -13,13 +13,27 @@ use crate::machine::Recipe;
 const SLICE: Duration = Duration::from_millis(200);
 
 impl Driver for SharedClient {
+    fn connection(&self) -> Option<zk_blocking::ConnId> {
+        self.conn_id()
+    }
+
     fn run<R: Recipe>(
         &mut self,
         recipe: &mut R,
         deadline: Option<Instant>,
     ) -> Result<Option<R::Output>> {
         let mut pending = VecDeque::new();
+        // Its recipe hears no state changes but the session's end: a new connection
+        // seen between two waits is told as a reconnect (a persistent watch reads
+        // again then; for the others it is nothing).
+        let mut conn = self.conn_id();
         loop {
+            let now = self.conn_id();
+            if now != conn && now.is_some() && self.state().is_connected() {
+                recipe.handle_session(KeeperState::Disconnected);
+                recipe.handle_session(KeeperState::SyncConnected);
+            }
+            conn = now;
             while let Some(submit) = recipe.poll_submit() {
                 match self.submit(submit.request) {
                     Ok(reply) => pending.push_back((reply, submit.token)),
