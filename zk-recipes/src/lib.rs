@@ -21,8 +21,8 @@
 //! * [`LeaderElection`]: kazoo's `Election` (a lock whose holder leads), with the
 //!   candidates listed in order.
 //! * [`NodeWatch`]: kazoo's `DataWatch` / `ChildrenWatch`: the current value, then
-//!   every change, re-armed with one-shot watches (the session sets them again after
-//!   a reconnect, with catch-up).
+//!   every change, with a persistent watch that reads again after each reconnect
+//!   (one-shot watches, re-armed, on servers before 3.6).
 //! * [`Counter`]: kazoo's `Counter` (ASCII decimal), or Curator's `SharedCount`
 //!   encoding: add by versioned writes, retried on conflict, never applied twice.
 //! * [`Barrier`] and [`DoubleBarrier`]: kazoo's `Barrier` (wait until the node is
@@ -38,9 +38,7 @@
 //! leave (a children watch, with its herd), not just its predecessor, and kazoo's
 //! `Semaphore` is a lease scheme of its own (a lock guarding lease nodes): neither is
 //! a small extension of the lock machine. No `LockingQueue` (kazoo's take-then-consume
-//! queue). [`NodeWatch`] uses one-shot watches on zk-tokio's client: its adapter
-//! takes a watch's events through a stream per wait, and dropping a stream removes a
-//! persistent watch.
+//! queue).
 //!
 //! # Quick start
 //! ```no_run

@@ -1,14 +1,13 @@
 //! Re-arming watchers (kazoo's `DataWatch` / `ChildrenWatch`): the node's current
 //! value first, then every change. Two ways to watch, chosen per driver:
-//! * a **persistent watch** (addWatch, servers 3.6+; the blocking and the shared
-//!   client): set once, it fires on every change; each firing reads the value again,
-//!   and so does every reconnect (the server does not replay what a persistent watch
-//!   missed while disconnected). A server without addWatch (UNIMPLEMENTED) falls back
-//!   to one-shot watches.
-//! * **one-shot watches** (zk-tokio's client, and old servers): each
-//!   read sets the next watch, so no change is lost between a firing and the next read
-//!   (the read returns the latest value); across reconnects the session sets the watch
-//!   again with the last zxid it saw, so a change made meanwhile fires it.
+//! * a **persistent watch** (addWatch, servers 3.6+): set once, it fires on every
+//!   change; each firing reads the value again, and so does every reconnect (the
+//!   server does not replay what a persistent watch missed while disconnected; the
+//!   adapters tell the recipe of reconnects, also between two calls).
+//! * **one-shot watches**, on servers without addWatch (UNIMPLEMENTED): each read sets
+//!   the next watch, so no change is lost between a firing and the next read (the read
+//!   returns the latest value); across reconnects the session sets the watch again
+//!   with the last zxid it saw, so a change made meanwhile fires it.
 //!
 //! Values are told when they differ from the last one told (a spurious wake-up tells
 //! nothing).
@@ -343,8 +342,8 @@ impl Recipe for NodeWatchMachine {
 
 /// A re-arming watch on a node's data or children (kazoo's `DataWatch` /
 /// `ChildrenWatch`): [`NodeWatch::next`] gives the current value first, then each
-/// change. On the blocking and the shared client it uses a persistent watch (servers
-/// 3.6+, else one-shot ones); on zk-tokio's client one-shot watches.
+/// change, with a persistent watch (servers 3.6+; one-shot ones before), on every
+/// client.
 #[derive(Debug)]
 pub struct NodeWatch {
     path: String,
@@ -352,6 +351,9 @@ pub struct NodeWatch {
     machine: Option<NodeWatchMachine>,
     /// The connection the last run ended on (drivers that report it).
     conn: Option<zk_blocking::ConnId>,
+    /// zk-tokio's adapter's watch stream and state changes, kept between calls.
+    #[cfg(feature = "tokio")]
+    held: crate::run::tokio::Held,
 }
 
 impl NodeWatch {
@@ -362,6 +364,8 @@ impl NodeWatch {
             reading: Reading::Data,
             machine: None,
             conn: None,
+            #[cfg(feature = "tokio")]
+            held: Default::default(),
         }
     }
 
@@ -372,6 +376,8 @@ impl NodeWatch {
             reading: Reading::Children,
             machine: None,
             conn: None,
+            #[cfg(feature = "tokio")]
+            held: Default::default(),
         }
     }
 
@@ -406,7 +412,13 @@ impl NodeWatch {
     /// Like [`NodeWatch::next`] without a timeout, on zk-tokio's client.
     #[cfg(feature = "tokio")]
     pub async fn next_async(&mut self, client: &zk_tokio::Client) -> Result<Option<NodeValue>> {
-        crate::run::tokio::run(client, self.machine(false), None)
+        // Split borrows: the stream and state changes stay in `self` even if this
+        // future is dropped, so the persistent watch outlives a cancelled call.
+        let (path, reading) = (&self.path, self.reading);
+        let machine = self
+            .machine
+            .get_or_insert_with(|| NodeWatchMachine::new(path, reading, true));
+        crate::run::tokio::run(client, machine, None, &mut self.held)
             .await?
             .transpose()
     }

@@ -224,3 +224,75 @@ fn a_persistent_data_watch_on_the_blocking_client_catches_up_after_a_cut() {
     assert_eq!(seen, "last");
     writer.delete(path, Version::Any).unwrap();
 }
+
+#[cfg(feature = "tokio")]
+#[tokio::test]
+async fn an_async_persistent_data_watch_catches_up_after_a_cut() {
+    let server = shared_standalone();
+    let proxy = FaultProxy::start(server.address()).unwrap();
+    let options = zk_tokio::Options::new()
+        .session_timeout(Duration::from_secs(10))
+        .reconnect_backoff(Duration::from_millis(50), Duration::from_millis(200));
+    let watcher = zk_tokio::Client::connect(&proxy.connect_string(), options)
+        .await
+        .unwrap();
+    let writer = zk_tokio::Client::connect(&server.connect_string(), zk_tokio::Options::new())
+        .await
+        .unwrap();
+    let path = "/node-watch-tokio-cut";
+    let _ = writer.delete(path, Version::Any).await;
+    writer
+        .create(path, "before", CreateMode::Persistent)
+        .await
+        .unwrap();
+    let mut watch = NodeWatch::data(path);
+    assert_eq!(data_of(watch.next_async(&watcher).await.unwrap()), "before");
+    let kinds: Vec<_> = watcher
+        .check_watches(path, zk_blocking::WatcherType::Any)
+        .iter()
+        .map(|w| w.kind())
+        .collect();
+    assert_eq!(kinds, [zk_blocking::WatchKind::Persistent]);
+
+    proxy.close_all();
+    writer.set_data(path, "during", Version::Any).await.unwrap();
+    writer.set_data(path, "last", Version::Any).await.unwrap();
+    let patience = Duration::from_secs(20);
+    let value = tokio::time::timeout(patience, watch.next_async(&watcher)).await;
+    let mut seen = data_of(value.expect("a change in time").unwrap());
+    if seen == "during" {
+        let value = tokio::time::timeout(patience, watch.next_async(&watcher)).await;
+        seen = data_of(value.expect("a change in time").unwrap());
+    }
+    assert_eq!(seen, "last");
+    drop(watch);
+    writer.delete(path, Version::Any).await.unwrap();
+    watcher.close().await;
+    writer.close().await;
+}
+
+#[cfg(feature = "tokio")]
+#[tokio::test]
+async fn an_async_watch_call_cut_short_by_a_timeout_keeps_watching() {
+    let zk = zk_tokio::Client::connect(
+        &shared_standalone().connect_string(),
+        zk_tokio::Options::new(),
+    )
+    .await
+    .unwrap();
+    let path = "/node-watch-tokio-timeout";
+    let _ = zk.delete(path, Version::Any).await;
+    zk.create(path, "v1", CreateMode::Ephemeral).await.unwrap();
+    let mut watch = NodeWatch::data(path);
+    assert_eq!(data_of(watch.next_async(&zk).await.unwrap()), "v1");
+    let quiet = tokio::time::timeout(Duration::from_millis(200), watch.next_async(&zk)).await;
+    assert!(quiet.is_err(), "nothing changed");
+
+    zk.set_data(path, "v2", Version::Any).await.unwrap();
+    let changed = tokio::time::timeout(Duration::from_secs(20), watch.next_async(&zk)).await;
+    assert_eq!(
+        data_of(changed.expect("the change, in time").unwrap()),
+        "v2"
+    );
+    zk.close().await;
+}

@@ -72,7 +72,8 @@ impl Barrier {
     pub async fn create_async(&mut self, client: &zk_tokio::Client) -> Result<()> {
         self.machine.cancel();
         self.machine.create();
-        barrier_outcome(crate::run::tokio::run(client, &mut self.machine, None).await?).map(|_| ())
+        barrier_outcome(crate::run::tokio::run_once(client, &mut self.machine, None).await?)
+            .map(|_| ())
     }
 
     /// Like [`Barrier::remove`], on zk-tokio's client.
@@ -80,7 +81,7 @@ impl Barrier {
     pub async fn remove_async(&mut self, client: &zk_tokio::Client) -> Result<bool> {
         self.machine.cancel();
         self.machine.remove();
-        barrier_outcome(crate::run::tokio::run(client, &mut self.machine, None).await?)
+        barrier_outcome(crate::run::tokio::run_once(client, &mut self.machine, None).await?)
     }
 
     /// Like [`Barrier::wait`] without a timeout, on zk-tokio's client (wrap it in
@@ -89,7 +90,7 @@ impl Barrier {
     pub async fn wait_async(&mut self, client: &zk_tokio::Client) -> Result<bool> {
         self.machine.cancel();
         self.machine.wait();
-        barrier_outcome(crate::run::tokio::run(client, &mut self.machine, None).await?)
+        barrier_outcome(crate::run::tokio::run_once(client, &mut self.machine, None).await?)
     }
 }
 
@@ -153,7 +154,7 @@ impl DoubleBarrier {
     pub async fn enter_async(&mut self, client: &zk_tokio::Client) -> Result<()> {
         self.machine.enter();
         let outcome =
-            double_outcome(crate::run::tokio::run(client, &mut self.machine, None).await?);
+            double_outcome(crate::run::tokio::run_once(client, &mut self.machine, None).await?);
         self.participating = outcome.is_ok();
         outcome
     }
@@ -163,7 +164,7 @@ impl DoubleBarrier {
     pub async fn leave_async(&mut self, client: &zk_tokio::Client) -> Result<()> {
         self.machine.leave();
         let outcome =
-            double_outcome(crate::run::tokio::run(client, &mut self.machine, None).await?);
+            double_outcome(crate::run::tokio::run_once(client, &mut self.machine, None).await?);
         self.participating = false;
         outcome
     }

@@ -68,14 +68,14 @@ impl Counter {
     #[cfg(feature = "tokio")]
     pub async fn add_async(&mut self, client: &zk_tokio::Client, delta: i64) -> Result<i64> {
         self.machine.add(delta);
-        answer(crate::run::tokio::run(client, &mut self.machine, None).await?)
+        answer(crate::run::tokio::run_once(client, &mut self.machine, None).await?)
     }
 
     /// Like [`Counter::get`], on zk-tokio's client.
     #[cfg(feature = "tokio")]
     pub async fn get_async(&mut self, client: &zk_tokio::Client) -> Result<i64> {
         self.machine.get();
-        answer(crate::run::tokio::run(client, &mut self.machine, None).await?)
+        answer(crate::run::tokio::run_once(client, &mut self.machine, None).await?)
     }
 
     /// The counter's path.

@@ -140,7 +140,7 @@ impl Lock {
             return Ok(true);
         }
         self.machine.acquire(true);
-        match crate::run::tokio::run(client, &mut self.machine, None).await? {
+        match crate::run::tokio::run_once(client, &mut self.machine, None).await? {
             Some(event) => outcome(event),
             None => Ok(false),
         }
@@ -158,7 +158,7 @@ impl Lock {
         }
         self.machine.acquire(true);
         let deadline = Instant::now().checked_add(timeout);
-        match crate::run::tokio::run(client, &mut self.machine, deadline).await? {
+        match crate::run::tokio::run_once(client, &mut self.machine, deadline).await? {
             Some(event) => outcome(event),
             None => Ok(false),
         }
@@ -171,7 +171,7 @@ impl Lock {
             return self.release_async(client).await;
         }
         self.machine.cancel();
-        match crate::run::tokio::run(client, &mut self.machine, None).await? {
+        match crate::run::tokio::run_once(client, &mut self.machine, None).await? {
             Some(LockEvent::Failed(e) | LockEvent::Lost(e)) => Err(e),
             _ => Ok(()),
         }
@@ -184,7 +184,7 @@ impl Lock {
             return Ok(());
         }
         self.machine.release();
-        match crate::run::tokio::run(client, &mut self.machine, None).await? {
+        match crate::run::tokio::run_once(client, &mut self.machine, None).await? {
             Some(LockEvent::Failed(e) | LockEvent::Lost(e)) => Err(e),
             _ => Ok(()),
         }
@@ -207,7 +207,7 @@ impl Lock {
     pub async fn contenders_async(&self, client: &zk_tokio::Client) -> Result<Vec<String>> {
         let mut reading =
             ContendersMachine::of_kinds(self.machine.path(), self.machine.blocking_kinds());
-        match crate::run::tokio::run(client, &mut reading, None).await? {
+        match crate::run::tokio::run_once(client, &mut reading, None).await? {
             Some(found) => found,
             None => Ok(Vec::new()),
         }

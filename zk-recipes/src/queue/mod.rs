@@ -60,14 +60,14 @@ impl Queue {
         priority: u16,
     ) -> Result<()> {
         self.machine.put(data.into_data(), priority);
-        put_outcome(crate::run::tokio::run(client, &mut self.machine, None).await?)
+        put_outcome(crate::run::tokio::run_once(client, &mut self.machine, None).await?)
     }
 
     /// Like [`Queue::get`], on zk-tokio's client.
     #[cfg(feature = "tokio")]
     pub async fn get_async(&mut self, client: &zk_tokio::Client) -> Result<Option<Bytes>> {
         self.machine.get();
-        get_outcome(crate::run::tokio::run(client, &mut self.machine, None).await?)
+        get_outcome(crate::run::tokio::run_once(client, &mut self.machine, None).await?)
     }
 }
 

@@ -1,13 +1,45 @@
 //! The adapter for zk-tokio's async [`Client`]: replies are awaited in order, the
-//! recipe's watch through its event stream ([`Client::watch_stream`]).
+//! recipe's watch through its event stream ([`Client::watch_stream`]), and the
+//! session's state changes through [`Client::state_changes`].
 
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use zk_blocking::{Error, Event, KeeperState, Result, WatchedEvent};
-use zk_tokio::Client;
+use zk_blocking::{Error, Event, KeeperState, Result, WatchHandle, WatchedEvent};
+use zk_tokio::{Client, StateChanges, WatchStream};
 
 use crate::machine::Recipe;
+
+/// What the adapter keeps between runs of one recipe: the stream of the watch it waits
+/// on (dropping it removes the watch, so a persistent one must outlive a run) and the
+/// session's state changes (so that the recipe hears reconnects). A recipe that needs
+/// neither across runs passes a fresh one.
+#[derive(Debug, Default)]
+pub(crate) struct Held {
+    watch: Option<(WatchHandle, WatchStream)>,
+    states: Option<StateChanges>,
+}
+
+/// The event of a watch that is gone (it fired before its stream was taken, or its
+/// events were dropped for the memory bound): as good as fired, the recipe looks again.
+fn fired(watches: Vec<WatchHandle>) -> WatchedEvent {
+    WatchedEvent {
+        event_type: zk_blocking::EventType::None,
+        path: String::new(),
+        zxid: -1,
+        watches,
+    }
+}
+
+/// [`run`] for a recipe that keeps nothing between runs (a watch it still waits on
+/// when the run ends is removed; the next run finds it gone and looks again).
+pub(crate) async fn run_once<R: Recipe>(
+    client: &Client,
+    recipe: &mut R,
+    deadline: Option<Instant>,
+) -> Result<Option<R::Output>> {
+    run(client, recipe, deadline, &mut Held::default()).await
+}
 
 /// Runs `recipe` on `client` until it has an output; `Ok(None)` when it waits for its
 /// user (no reply due, no watch), or when `deadline` passes while it waits for its
@@ -18,8 +50,10 @@ pub(crate) async fn run<R: Recipe>(
     client: &Client,
     recipe: &mut R,
     deadline: Option<Instant>,
+    held: &mut Held,
 ) -> Result<Option<R::Output>> {
     let mut pending = VecDeque::new();
+    let states = held.states.get_or_insert_with(|| client.state_changes());
     loop {
         while let Some(submit) = recipe.poll_submit() {
             match client.submit(submit.request) {
@@ -38,47 +72,57 @@ pub(crate) async fn run<R: Recipe>(
         let Some(watch) = recipe.watch() else {
             return Ok(None);
         };
-        // The watch fired before its stream was taken: as good as seen.
-        let fired = WatchedEvent {
-            event_type: zk_blocking::EventType::None,
-            path: String::new(),
-            zxid: -1,
-            watches: vec![watch],
-        };
-        let Ok(mut events) = client.watch_stream(watch) else {
-            recipe.handle_watch(&fired);
+        if held.watch.as_ref().is_none_or(|(h, _)| *h != watch) {
+            // A new watch: the old stream goes (and its watch, which the recipe no
+            // longer names).
+            held.watch = None;
+            match client.watch_stream(watch) {
+                Ok(stream) => held.watch = Some((watch, stream)),
+                Err(_) => {
+                    recipe.handle_watch(&fired(vec![watch]));
+                    continue;
+                }
+            }
+        }
+        let Some((_, events)) = held.watch.as_mut() else {
             continue;
         };
+        let wait = async {
+            tokio::select! {
+                event = events.next() => Ok(event),
+                state = states.next() => Err(state),
+            }
+        };
         let next = match deadline {
-            Some(at) => match tokio::time::timeout_at(at.into(), events.next()).await {
+            Some(at) => match tokio::time::timeout_at(at.into(), wait).await {
                 Ok(next) => next,
-                // The stream goes, and the watch with it; the next run finds it gone
-                // and looks again, as if it had fired.
                 Err(_) => return Ok(None),
             },
-            None => events.next().await,
+            None => wait.await,
         };
         match next {
-            Some(Event::Watch(e)) => recipe.handle_watch(&e),
-            Some(Event::Overflow { watches, .. }) => recipe.handle_watch(&WatchedEvent {
-                event_type: zk_blocking::EventType::None,
-                path: String::new(),
-                zxid: -1,
-                watches,
-            }),
-            Some(Event::Session(state)) => recipe.handle_session(state),
-            None => match client.state() {
-                zk_blocking::SessionState::Expired => recipe.handle_session(KeeperState::Expired),
-                zk_blocking::SessionState::AuthFailed => {
-                    recipe.handle_session(KeeperState::AuthFailed)
+            Ok(Some(Event::Watch(e))) => recipe.handle_watch(&e),
+            Ok(Some(Event::Overflow { watches, .. })) => recipe.handle_watch(&fired(watches)),
+            Ok(Some(Event::Session(state))) => recipe.handle_session(state),
+            // The watch's stream ended (its last event was taken): the recipe looks
+            // again, or hears the session's end.
+            Ok(None) => {
+                held.watch = None;
+                match client.state() {
+                    zk_blocking::SessionState::Expired => {
+                        recipe.handle_session(KeeperState::Expired)
+                    }
+                    zk_blocking::SessionState::AuthFailed => {
+                        recipe.handle_session(KeeperState::AuthFailed)
+                    }
+                    zk_blocking::SessionState::Closed => recipe.handle_session(KeeperState::Closed),
+                    _ => recipe.handle_watch(&fired(vec![watch])),
                 }
-                zk_blocking::SessionState::Closed => recipe.handle_session(KeeperState::Closed),
-                _ => {
-                    return Err(Error::NoWatcher {
-                        path: "<the recipe's watch ended without an event>".to_string(),
-                    });
-                }
-            },
+            }
+            Err(Some(state)) => recipe.handle_session(state),
+            Err(None) => {
+                return Err(Error::Closed);
+            }
         }
     }
 }

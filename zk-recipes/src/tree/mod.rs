@@ -29,7 +29,7 @@ pub fn delete_all<D: Driver>(driver: &mut D, path: &str) -> Result<()> {
 #[cfg(feature = "tokio")]
 pub async fn create_all_async(client: &zk_tokio::Client, path: &str) -> Result<()> {
     let mut machine = CreateAllMachine::new(path);
-    crate::run::tokio::run(client, &mut machine, None)
+    crate::run::tokio::run_once(client, &mut machine, None)
         .await?
         .unwrap_or(Ok(()))
 }
@@ -38,7 +38,7 @@ pub async fn create_all_async(client: &zk_tokio::Client, path: &str) -> Result<(
 #[cfg(feature = "tokio")]
 pub async fn delete_all_async(client: &zk_tokio::Client, path: &str) -> Result<()> {
     let mut machine = DeleteAllMachine::new(path);
-    crate::run::tokio::run(client, &mut machine, None)
+    crate::run::tokio::run_once(client, &mut machine, None)
         .await?
         .unwrap_or(Ok(()))
 }
