@@ -16,8 +16,8 @@
 //!   again by its unique prefix instead of leaving an orphan node; a timed-out or
 //!   cancelled acquire deletes its node; missing parents are created.
 //!   [`Lock::contenders`] lists the contenders' identifiers in order. [`Lock::lock`]
-//!   (shared client) and `Lock::lock_async` give a guard that releases on drop and
-//!   tells when the lock is lost with the session.
+//!   (shared client), [`Lock::lock_blocking`] and `Lock::lock_async` give a guard that
+//!   releases on drop and tells when the lock is lost with the session.
 //! * [`LeaderElection`]: kazoo's `Election` (a lock whose holder leads), with the
 //!   candidates listed in order.
 //! * [`NodeWatch`]: kazoo's `DataWatch` / `ChildrenWatch`: the current value, then
@@ -77,7 +77,7 @@ pub use election::LeaderElection;
 pub use lock::AsyncLockGuard;
 #[cfg(unix)]
 pub use lock::LockGuard;
-pub use lock::{ContendersMachine, Lock, LockEvent, LockMachine};
+pub use lock::{BlockingLockGuard, ContendersMachine, Lock, LockEvent, LockMachine};
 pub use machine::{Recipe, Reply, Submit, Token};
 pub use node_watch::{NodeValue, NodeWatch, NodeWatchMachine};
 pub use queue::{Queue, QueueEvent, QueueMachine};

@@ -108,3 +108,28 @@ async fn an_async_acquire_that_times_out_behind_a_holder_leaves_no_node_and_no_p
     holder.close().await;
     other.close().await;
 }
+
+#[test]
+fn a_blocking_guard_lends_its_client_for_the_hold_and_releases_on_drop() {
+    let cs = shared_standalone().connect_string();
+    let mut holder = zk_blocking::Client::connect(&cs, Options::new()).unwrap();
+    let other = shared();
+    let path = "/guard-blocking";
+    {
+        let mut guard = Lock::new(path, "holder")
+            .lock_blocking(&mut holder, None)
+            .unwrap()
+            .expect("a free lock is taken");
+        // The client, through the guard, inside the critical section.
+        assert!(guard.exists(path).unwrap().is_some());
+        assert!(!guard.is_lost());
+        let mut behind = Lock::new(path, "other");
+        assert!(!behind.try_acquire(&mut other.clone()).unwrap());
+    }
+    let mut after = Lock::new(path, "other");
+    assert!(
+        after.try_acquire(&mut other.clone()).unwrap(),
+        "released on drop"
+    );
+    after.release(&mut other.clone()).unwrap();
+}

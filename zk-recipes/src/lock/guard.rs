@@ -1,6 +1,7 @@
 //! Holding a lock as a value: released when dropped, and able to say when the session
-//! (and with it the lock) is lost. For the clients that can be cloned into a guard:
-//! the [`SharedClient`](zk_blocking::SharedClient) and zk-tokio's client.
+//! (and with it the lock) is lost. The shared and the async client are cloned into
+//! their guard; the blocking client is lent to its guard for the hold, and used
+//! through it (the guard dereferences to the client).
 
 use std::time::Duration;
 
@@ -9,6 +10,70 @@ use zk_blocking::Result;
 use zk_blocking::{Error, SessionState};
 
 use super::Lock;
+
+/// A lock held on the blocking [`Client`](zk_blocking::Client), which the guard holds
+/// for the hold: use the client through it (it dereferences to the client). Dropping
+/// it releases the lock.
+#[derive(Debug)]
+pub struct BlockingLockGuard<'a> {
+    lock: Option<Lock>,
+    client: &'a mut zk_blocking::Client,
+}
+
+impl Lock {
+    /// Takes the lock on the blocking client, waiting at most `timeout` (`None`: as
+    /// long as it takes): `Ok(None)` when time ran out (nothing is left behind).
+    pub fn lock_blocking(
+        mut self,
+        client: &mut zk_blocking::Client,
+        timeout: Option<Duration>,
+    ) -> Result<Option<BlockingLockGuard<'_>>> {
+        if !self.acquire(&mut crate::run::Blocking::new(client), timeout)? {
+            return Ok(None);
+        }
+        Ok(Some(BlockingLockGuard {
+            lock: Some(self),
+            client,
+        }))
+    }
+}
+
+impl BlockingLockGuard<'_> {
+    /// Whether the lock is lost: the session ended, and with it the lock's node.
+    pub fn is_lost(&self) -> bool {
+        self.client.state().is_terminal()
+    }
+
+    /// Releases the lock now, reporting an error.
+    pub fn release(mut self) -> Result<()> {
+        match self.lock.take() {
+            Some(mut lock) => lock.release(&mut crate::run::Blocking::new(self.client)),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::ops::Deref for BlockingLockGuard<'_> {
+    type Target = zk_blocking::Client;
+
+    fn deref(&self) -> &zk_blocking::Client {
+        self.client
+    }
+}
+
+impl std::ops::DerefMut for BlockingLockGuard<'_> {
+    fn deref_mut(&mut self) -> &mut zk_blocking::Client {
+        self.client
+    }
+}
+
+impl Drop for BlockingLockGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(mut lock) = self.lock.take() {
+            let _ = lock.release(&mut crate::run::Blocking::new(self.client));
+        }
+    }
+}
 
 /// A lock held on a [`SharedClient`](zk_blocking::SharedClient): dropping it releases
 /// the lock (deletes its node; an error then is ignored: the node goes with the

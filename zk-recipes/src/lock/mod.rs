@@ -12,6 +12,7 @@ use zk_blocking::{IntoData, Result};
 pub use contenders::ContendersMachine;
 #[cfg(feature = "tokio")]
 pub use guard::AsyncLockGuard;
+pub use guard::BlockingLockGuard;
 #[cfg(unix)]
 pub use guard::LockGuard;
 pub use machine::{LockEvent, LockMachine};
