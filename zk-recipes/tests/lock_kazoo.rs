@@ -201,3 +201,51 @@ fn our_counter_and_kazoos_add_to_the_same_counter_and_the_total_is_exact() {
     let total = zk_recipes::Counter::new(&counter).get(&mut zk).unwrap();
     assert_eq!(total, 3 * EACH, "two of ours and kazoo's");
 }
+
+/// The lock_counter example's binary, which `cargo test` builds beside this test.
+fn lock_counter_binary() -> std::path::PathBuf {
+    let test = std::env::current_exe().expect("the test's own path");
+    let debug = test
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>/deps");
+    let binary = debug.join("examples").join("lock_counter");
+    assert!(
+        binary.exists(),
+        "{} is missing: run the suite with `cargo test`, which builds the examples",
+        binary.display()
+    );
+    binary
+}
+
+#[test]
+fn three_lock_counter_processes_and_kazoo_count_exactly() {
+    let server = shared_standalone().connect_string();
+    let zk = shared(&server);
+    let base = fresh_path("kazoo-processes");
+    create_all(&zk, &base, b"");
+    let (lock, counter) = (format!("{base}/lock"), format!("{base}/counter"));
+    const EACH: u64 = 20;
+
+    let kazoo = Kazoo::start(&["count", &server, &lock, &counter, &EACH.to_string()]);
+    let processes: Vec<_> = (0..3)
+        .map(|_| {
+            std::process::Command::new(lock_counter_binary())
+                .args([&server, &lock, &counter, &EACH.to_string()])
+                .spawn()
+                .expect("starting lock_counter")
+        })
+        .collect();
+    for mut process in processes {
+        let status = process.wait().expect("lock_counter ran");
+        assert!(status.success(), "lock_counter exited with {status}");
+    }
+    let mut kazoo = kazoo;
+    kazoo.expect_line(&format!("done {EACH}"));
+    kazoo.assert_exits_ok();
+    assert_eq!(
+        counter_value(&zk, &counter),
+        4 * EACH,
+        "3 processes and kazoo's"
+    );
+}

@@ -296,3 +296,36 @@ async fn an_async_watch_call_cut_short_by_a_timeout_keeps_watching() {
     );
     zk.close().await;
 }
+
+#[test]
+fn a_children_watch_sees_the_last_list_after_its_connection_was_cut() {
+    let server = shared_standalone();
+    let proxy = FaultProxy::start(server.address()).unwrap();
+    let options = Options::new()
+        .session_timeout(Duration::from_secs(10))
+        .reconnect_backoff(Duration::from_millis(50), Duration::from_millis(200));
+    let watcher = SharedClient::connect(&proxy.connect_string(), options).unwrap();
+    let writer = SharedClient::connect(&server.connect_string(), Options::new()).unwrap();
+    let path = "/node-watch-children-cut";
+    let _ = writer.create(path, "", CreateMode::Persistent);
+    let mut driver = watcher.clone();
+    let mut watch = NodeWatch::children(path);
+    let list = |value: Option<NodeValue>| match value {
+        Some(NodeValue::Children(children, _)) => children,
+        other => panic!("expected a list, got {other:?}"),
+    };
+    assert!(list(watch.next(&mut driver, PATIENCE).unwrap()).is_empty());
+
+    proxy.close_all();
+    writer
+        .create(&format!("{path}/a"), "", CreateMode::Ephemeral)
+        .unwrap();
+    writer
+        .create(&format!("{path}/b"), "", CreateMode::Ephemeral)
+        .unwrap();
+    let mut seen = list(watch.next(&mut driver, PATIENCE).unwrap());
+    if seen.len() < 2 {
+        seen = list(watch.next(&mut driver, PATIENCE).unwrap());
+    }
+    assert_eq!(seen, ["a", "b"]);
+}
