@@ -51,28 +51,22 @@ impl Watches {
 
     /// A fresh exist watch on `path`.
     pub fn exist(&mut self, path: &str) -> WatchHandle {
-        let id = self
-            .session
-            .submit(Request::exists(path, true), Instant::now())
-            .unwrap();
-        WatchHandle::from_registration(&Registration {
-            id,
-            kind: WatchKind::Exist,
-            path: path.to_string(),
-        })
+        self.handle(path, WatchKind::Exist)
     }
-}
 
-impl Watches {
     /// A fresh persistent watch on `path`.
     pub fn persistent(&mut self, path: &str) -> WatchHandle {
+        self.handle(path, WatchKind::Persistent)
+    }
+
+    fn handle(&mut self, path: &str, kind: WatchKind) -> WatchHandle {
         let id = self
             .session
             .submit(Request::exists(path, true), Instant::now())
             .unwrap();
         WatchHandle::from_registration(&Registration {
             id,
-            kind: WatchKind::Persistent,
+            kind,
             path: path.to_string(),
         })
     }
