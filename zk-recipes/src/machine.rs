@@ -90,3 +90,14 @@ impl Outbox {
         self.waiting > 0
     }
 }
+
+/// The error a recipe ends with when the session does (`None`: the state is not an
+/// end: a disconnect or a reconnect).
+pub(crate) fn session_end(state: KeeperState) -> Option<Error> {
+    match state {
+        KeeperState::Expired => Some(Error::SessionExpired),
+        KeeperState::Closed => Some(Error::Closed),
+        KeeperState::AuthFailed => Some(Error::AuthFailed),
+        _ => None,
+    }
+}

@@ -306,7 +306,7 @@ impl Recipe for NodeWatchMachine {
     }
 
     fn handle_session(&mut self, state: KeeperState) {
-        if let Some(e) = crate::tree::session_error(state) {
+        if let Some(e) = crate::machine::session_end(state) {
             return self.end(e);
         }
         match state {

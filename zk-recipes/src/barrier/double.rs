@@ -366,11 +366,8 @@ impl Recipe for DoubleBarrierMachine {
     }
 
     fn handle_session(&mut self, state: KeeperState) {
-        let error = match state {
-            KeeperState::Expired => Error::SessionExpired,
-            KeeperState::Closed => Error::Closed,
-            KeeperState::AuthFailed => Error::AuthFailed,
-            _ => return,
+        let Some(error) = crate::machine::session_end(state) else {
+            return;
         };
         // The ephemeral node went with the session.
         if !matches!(self.phase, Phase::Idle) {

@@ -247,11 +247,8 @@ impl Recipe for CounterMachine {
     fn handle_watch(&mut self, _event: &WatchedEvent) {}
 
     fn handle_session(&mut self, state: KeeperState) {
-        let error = match state {
-            KeeperState::Expired => Error::SessionExpired,
-            KeeperState::Closed => Error::Closed,
-            KeeperState::AuthFailed => Error::AuthFailed,
-            _ => return,
+        let Some(error) = crate::machine::session_end(state) else {
+            return;
         };
         if !matches!(self.phase, Phase::Idle) {
             self.finish(Err(error));

@@ -128,11 +128,8 @@ impl Recipe for ContendersMachine {
     }
 
     fn handle_session(&mut self, state: KeeperState) {
-        let error = match state {
-            KeeperState::Expired => Error::SessionExpired,
-            KeeperState::Closed => Error::Closed,
-            KeeperState::AuthFailed => Error::AuthFailed,
-            _ => return,
+        let Some(error) = crate::machine::session_end(state) else {
+            return;
         };
         if !self.done {
             self.finish(Err(error));

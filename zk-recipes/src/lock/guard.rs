@@ -5,9 +5,11 @@
 
 use std::time::Duration;
 
+#[cfg(feature = "tokio")]
+use zk_blocking::Error;
 use zk_blocking::Result;
 #[cfg(feature = "tokio")]
-use zk_blocking::{Error, SessionState};
+use zk_blocking::for_drivers::error_for_state;
 
 use super::Lock;
 
@@ -177,17 +179,14 @@ impl AsyncLockGuard {
     /// Resolves when the lock is lost: the session ended (the error says how).
     pub async fn lost(&mut self) -> Error {
         if self.client.state().is_terminal() {
-            return error_for(self.client.state());
+            return error_for_state(self.client.state());
         }
         while let Some(state) = self.states.next().await {
-            match state {
-                zk_blocking::KeeperState::Expired => return Error::SessionExpired,
-                zk_blocking::KeeperState::AuthFailed => return Error::AuthFailed,
-                zk_blocking::KeeperState::Closed => return Error::Closed,
-                _ => {}
+            if let Some(error) = crate::machine::session_end(state) {
+                return error;
             }
         }
-        error_for(self.client.state())
+        error_for_state(self.client.state())
     }
 
     /// Whether the lock is lost (the session ended).
@@ -211,15 +210,5 @@ impl Drop for AsyncLockGuard {
             // Queued now; it completes without anyone awaiting it.
             drop(self.client.delete(&node, zk_blocking::Version::Any));
         }
-    }
-}
-
-/// The error of a session that ended in `state`.
-#[cfg(feature = "tokio")]
-fn error_for(state: SessionState) -> Error {
-    match state {
-        SessionState::Expired => Error::SessionExpired,
-        SessionState::AuthFailed => Error::AuthFailed,
-        _ => Error::Closed,
     }
 }

@@ -376,11 +376,8 @@ impl Recipe for LockMachine {
     }
 
     fn handle_session(&mut self, state: KeeperState) {
-        let error = match state {
-            KeeperState::Expired => Error::SessionExpired,
-            KeeperState::Closed => Error::Closed,
-            KeeperState::AuthFailed => Error::AuthFailed,
-            _ => return,
+        let Some(error) = crate::machine::session_end(state) else {
+            return;
         };
         match self.phase {
             Phase::Idle | Phase::Done => {}

@@ -239,7 +239,7 @@ impl Recipe for QueueMachine {
     }
 
     fn handle_session(&mut self, state: KeeperState) {
-        if let Some(e) = crate::tree::session_error(state) {
+        if let Some(e) = crate::machine::session_end(state) {
             if !matches!(self.phase, Phase::Idle) {
                 self.finish(QueueEvent::Failed(e));
             }

@@ -10,7 +10,7 @@ pub(crate) mod tokio;
 
 use std::time::Instant;
 
-use zk_blocking::{Event, Result};
+use zk_blocking::{Event, Result, WatchHandle, WatchedEvent};
 
 use crate::machine::Recipe;
 
@@ -45,3 +45,15 @@ pub use blocking::Blocking;
 pub use zk_blocking::Client;
 #[cfg(unix)]
 pub use zk_blocking::SharedClient;
+
+/// The event of watches that are gone without an event the adapter could hand over
+/// (it fired before its stream was taken, it was removed, or its events were dropped
+/// for the memory bound): as good as fired, the recipe looks again.
+pub(crate) fn as_fired(watches: Vec<WatchHandle>) -> WatchedEvent {
+    WatchedEvent {
+        event_type: zk_blocking::EventType::None,
+        path: String::new(),
+        zxid: -1,
+        watches,
+    }
+}

@@ -4,9 +4,9 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use zk_blocking::{Error, Event, KeeperState, Result, SharedClient, WatchedEvent};
+use zk_blocking::{Error, Event, KeeperState, Result, SharedClient};
 
-use super::Driver;
+use super::{Driver, as_fired};
 use crate::machine::Recipe;
 
 /// The longest single wait for a watch, so that a deadline is checked this often.
@@ -75,23 +75,17 @@ impl Driver for SharedClient {
 /// Hands what `wait_watch` gave to `recipe`: an event, an overflow (as good as a
 /// firing), or the end of the session.
 fn feed<R: Recipe>(recipe: &mut R, waited: Result<Option<Event>>) -> Result<()> {
-    let fired = |watches| WatchedEvent {
-        event_type: zk_blocking::EventType::None,
-        path: String::new(),
-        zxid: -1,
-        watches,
-    };
     match waited {
         Ok(Some(Event::Watch(e))) => recipe.handle_watch(&e),
         // Its events were dropped for the memory bound: as good as fired.
-        Ok(Some(Event::Overflow { watches, .. })) => recipe.handle_watch(&fired(watches)),
+        Ok(Some(Event::Overflow { watches, .. })) => recipe.handle_watch(&as_fired(watches)),
         Ok(Some(Event::Session(state))) => recipe.handle_session(state),
         Ok(None) => {}
         // The watch is gone (it fired and its event was taken, or it was removed):
         // as good as fired; the recipe looks again.
         Err(Error::NoWatcher { .. }) => {
             if let Some(watch) = recipe.watch() {
-                recipe.handle_watch(&fired(vec![watch]));
+                recipe.handle_watch(&as_fired(vec![watch]));
             }
         }
         Err(Error::SessionExpired) => recipe.handle_session(KeeperState::Expired),

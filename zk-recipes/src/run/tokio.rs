@@ -5,9 +5,10 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use zk_blocking::{Error, Event, KeeperState, Result, WatchHandle, WatchedEvent};
+use zk_blocking::{Error, Event, KeeperState, Result, WatchHandle};
 use zk_tokio::{Client, StateChanges, WatchStream};
 
+use super::as_fired;
 use crate::machine::Recipe;
 
 /// What the adapter keeps between runs of one recipe: the stream of the watch it waits
@@ -18,17 +19,6 @@ use crate::machine::Recipe;
 pub(crate) struct Held {
     watch: Option<(WatchHandle, WatchStream)>,
     states: Option<StateChanges>,
-}
-
-/// The event of a watch that is gone (it fired before its stream was taken, or its
-/// events were dropped for the memory bound): as good as fired, the recipe looks again.
-fn fired(watches: Vec<WatchHandle>) -> WatchedEvent {
-    WatchedEvent {
-        event_type: zk_blocking::EventType::None,
-        path: String::new(),
-        zxid: -1,
-        watches,
-    }
 }
 
 /// [`run`] for a recipe that keeps nothing between runs (a watch it still waits on
@@ -79,7 +69,7 @@ pub(crate) async fn run<R: Recipe>(
             match client.watch_stream(watch) {
                 Ok(stream) => held.watch = Some((watch, stream)),
                 Err(_) => {
-                    recipe.handle_watch(&fired(vec![watch]));
+                    recipe.handle_watch(&as_fired(vec![watch]));
                     continue;
                 }
             }
@@ -102,7 +92,7 @@ pub(crate) async fn run<R: Recipe>(
         };
         match next {
             Ok(Some(Event::Watch(e))) => recipe.handle_watch(&e),
-            Ok(Some(Event::Overflow { watches, .. })) => recipe.handle_watch(&fired(watches)),
+            Ok(Some(Event::Overflow { watches, .. })) => recipe.handle_watch(&as_fired(watches)),
             Ok(Some(Event::Session(state))) => recipe.handle_session(state),
             // The watch's stream ended (its last event was taken): the recipe looks
             // again, or hears the session's end.
@@ -116,7 +106,7 @@ pub(crate) async fn run<R: Recipe>(
                         recipe.handle_session(KeeperState::AuthFailed)
                     }
                     zk_blocking::SessionState::Closed => recipe.handle_session(KeeperState::Closed),
-                    _ => recipe.handle_watch(&fired(vec![watch])),
+                    _ => recipe.handle_watch(&as_fired(vec![watch])),
                 }
             }
             Err(Some(state)) => recipe.handle_session(state),

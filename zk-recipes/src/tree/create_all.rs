@@ -1,17 +1,16 @@
 //! `mkdir -p`: create a path and its missing parents (persistent, open ACL, no data),
-//! tolerant of others creating them at the same time.
+//! tolerant of others creating them at the same time: the step the recipes embed
+//! ([`EnsurePath`]), as a machine of its own.
 
-use bytes::Bytes;
-use zk_blocking::{CreateMode, Error, KeeperState, Request};
+use zk_blocking::{Error, KeeperState};
 
+use crate::ensure::{EnsurePath, Ensured};
 use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
 
-/// Creates every missing node of a path, from the root down; outputs once.
+/// Creates every missing node of a path; outputs once.
 #[derive(Debug)]
 pub struct CreateAllMachine {
-    parts: Vec<String>,
-    /// How many components exist (or were created) so far.
-    done: usize,
+    ensure: EnsurePath,
     pending: Option<Token>,
     outbox: Outbox,
     output: Option<Result<(), Error>>,
@@ -20,30 +19,24 @@ pub struct CreateAllMachine {
 impl CreateAllMachine {
     /// Starts creating `path` (absolute; `/` alone is done at once).
     pub fn new(path: &str) -> CreateAllMachine {
-        let parts = path
-            .split('/')
-            .filter(|p| !p.is_empty())
-            .map(str::to_string)
-            .collect();
+        let mut ensure = EnsurePath::new(path);
+        let first = ensure.start();
         let mut machine = CreateAllMachine {
-            parts,
-            done: 0,
+            ensure,
             pending: None,
             outbox: Outbox::default(),
             output: None,
         };
-        machine.next();
+        machine.step(first);
         machine
     }
 
-    fn next(&mut self) {
-        if self.done == self.parts.len() {
-            self.output = Some(Ok(()));
-            return;
+    fn step(&mut self, next: Ensured) {
+        match next {
+            Ensured::Next(request) => self.pending = Some(self.outbox.send(request)),
+            Ensured::Done => self.output = Some(Ok(())),
+            Ensured::Failed(e) => self.output = Some(Err(e)),
         }
-        let path = format!("/{}", self.parts[..=self.done].join("/"));
-        let request = Request::create(path, Bytes::new(), CreateMode::Persistent);
-        self.pending = Some(self.outbox.send(request));
     }
 }
 
@@ -60,23 +53,12 @@ impl Recipe for CreateAllMachine {
             return;
         }
         self.pending = None;
-        match reply {
-            Ok(_) | Err(Error::NodeExists) => {
-                self.done += 1;
-                self.next();
-            }
-            // A lost reply (the node may exist: NodeExists next time), or a parent
-            // deleted meanwhile: start again from the top.
-            Err(Error::ConnectionLoss | Error::NoNode) => {
-                self.done = 0;
-                self.next();
-            }
-            Err(e) => self.output = Some(Err(e)),
-        }
+        let next = self.ensure.on_reply(reply);
+        self.step(next);
     }
 
     fn handle_session(&mut self, state: KeeperState) {
-        if let Some(e) = super::session_error(state) {
+        if let Some(e) = crate::machine::session_end(state) {
             self.output.get_or_insert(Err(e));
             self.pending = None;
         }

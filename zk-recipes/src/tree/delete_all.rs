@@ -100,7 +100,7 @@ impl Recipe for DeleteAllMachine {
     }
 
     fn handle_session(&mut self, state: KeeperState) {
-        if let Some(e) = super::session_error(state) {
+        if let Some(e) = crate::machine::session_end(state) {
             self.output.get_or_insert(Err(e));
             self.pending = None;
         }

@@ -4,7 +4,7 @@
 mod create_all;
 mod delete_all;
 
-use zk_blocking::{Error, KeeperState, Result};
+use zk_blocking::Result;
 
 pub use create_all::CreateAllMachine;
 pub use delete_all::DeleteAllMachine;
@@ -41,14 +41,4 @@ pub async fn delete_all_async(client: &zk_tokio::Client, path: &str) -> Result<(
     crate::run::tokio::run_once(client, &mut machine, None)
         .await?
         .unwrap_or(Ok(()))
-}
-
-/// The error a machine ends with when the session does (`None`: not an end).
-pub(crate) fn session_error(state: KeeperState) -> Option<Error> {
-    match state {
-        KeeperState::Expired => Some(Error::SessionExpired),
-        KeeperState::Closed => Some(Error::Closed),
-        KeeperState::AuthFailed => Some(Error::AuthFailed),
-        _ => None,
-    }
 }
