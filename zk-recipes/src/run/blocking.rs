@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use zk_blocking::{Client, Error, Event, Result};
 
-use super::Driver;
+use super::{Driver, as_fired};
 use crate::machine::Recipe;
 
 /// The longest single wait, so that a deadline is checked this often.
@@ -97,8 +97,16 @@ impl Driver for Blocking<'_> {
                         recipe.handle_watch(&e);
                     }
                     Ok(Some(event)) => {
-                        if let Event::Session(state) = &event {
-                            recipe.handle_session(*state);
+                        match &event {
+                            Event::Session(state) => recipe.handle_session(*state),
+                            // Events of the recipe's watch were dropped for the memory
+                            // bound: as good as fired (the program is told too).
+                            Event::Overflow { watches, .. }
+                                if recipe.watch().is_some_and(|w| watches.contains(&w)) =>
+                            {
+                                recipe.handle_watch(&as_fired(watches.clone()));
+                            }
+                            _ => {}
                         }
                         self.others.push(event);
                     }
