@@ -156,9 +156,9 @@ pub use {zk_proto, zk_session};
 pub mod for_drivers {
     use std::time::{Duration, Instant};
 
-    use zk_session::{Registration, RequestError, RequestId, Response, Session, SessionState};
+    use zk_session::{Registration, Session, SessionState};
 
-    use crate::{Completion, Error, ExternalEvent, Options, Result, WatchHandle};
+    use crate::{Error, ExternalEvent, Options, Result, WatchHandle};
 
     pub use crate::multi::{read_results, transaction_results};
     pub use crate::typed_ops::{add_watch_request, auth_confirmed, create_request, wrong_reply};
@@ -166,15 +166,6 @@ pub mod for_drivers {
     /// The handle of a session's watch registration.
     pub fn watch_handle(registration: &Registration) -> WatchHandle {
         WatchHandle::from_registration(registration)
-    }
-
-    /// A reply as the drivers hand it out.
-    pub fn completion(
-        id: RequestId,
-        result: std::result::Result<Response, RequestError>,
-        registration: Option<&Registration>,
-    ) -> Completion {
-        Completion::new(id, result, registration)
     }
 
     /// A session event as the drivers hand it out.
