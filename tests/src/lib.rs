@@ -43,3 +43,9 @@ pub use ports::free_port;
 pub use process::is_alive;
 pub use server::ZkServer;
 pub use shared::shared_standalone;
+
+/// The workspace README's examples, compiled as doc tests (the quick starts are also
+/// run against a real server: tests/front_door.rs).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

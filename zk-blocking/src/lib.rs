@@ -72,44 +72,63 @@
 //! fails with [`Error::ConnectionLoss`] may or may not have been applied, and
 //! deciding whether to retry is the program's business.
 //!
-//! # Example
+//! # Quick start
+//!
+//! Against a local server (`127.0.0.1:2181`, or the connect string given as the first
+//! argument): create an ephemeral node, read it with a watch, change it, see the watch
+//! fire. This is the example `quick_start`, run against a real server by the tests.
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use zk_blocking::{Client, CreateMode, Event, Options};
+//! use zk_blocking::{Client, CreateMode, Event, Options, Version};
 //!
-//! let mut zk = Client::connect("127.0.0.1:2181/app", Options::new())?;
-//! zk.create("/config", "v1", CreateMode::Persistent)?;
-//! let (data, _stat, watch) = zk.get_data_watch("/config")?;
-//! println!("config: {}", String::from_utf8_lossy(&data));
-//! loop {
-//!     match zk.next_event(Duration::from_secs(1))? {
-//!         Some(Event::Watch(e)) if e.fired(watch) => break,
-//!         _ => {} // session events, or nothing yet: the loop keeps the session alive
+//! fn main() -> Result<(), zk_blocking::Error> {
+//!     let hosts = std::env::args().nth(1);
+//!     let mut zk = Client::connect(hosts.as_deref().unwrap_or("127.0.0.1:2181"), Options::new())?;
+//!     // An ephemeral node lives as long as the session that created it.
+//!     zk.create("/quick-start", "hello", CreateMode::Ephemeral)?;
+//!     let (data, _stat, watch) = zk.get_data_watch("/quick-start")?;
+//!     println!("read {}", String::from_utf8_lossy(&data));
+//!     zk.set_data("/quick-start", "world", Version::Any)?;
+//!     // This client runs in the caller's thread: events arrive while it is called.
+//!     while let Some(event) = zk.next_event(Duration::from_secs(10))? {
+//!         if let Event::Watch(e) = event {
+//!             println!("{:?} on {}", e.event_type, e.path);
+//!             if e.fired(watch) {
+//!                 break;
+//!             }
+//!         }
 //!     }
+//!     zk.close();
+//!     Ok(())
 //! }
-//! zk.close();
-//! # Ok::<(), zk_blocking::Error>(())
 //! ```
 //!
-//! The same on a [`SharedClient`], with the work in another thread: no loop is needed
-//! to keep the session alive.
+//! The same on a [`SharedClient`], with the change made in another thread: no loop is
+//! needed to keep the session alive (the example `quick_start_shared`).
 //!
 //! ```no_run
-//! # #[cfg(unix)] {
 //! use std::time::Duration;
-//! use zk_blocking::{CreateMode, Options, SharedClient};
+//! use zk_blocking::{CreateMode, Event, Options, SharedClient, Version};
 //!
-//! let zk = SharedClient::connect("127.0.0.1:2181/app", Options::new())?;
-//! zk.create("/config", "v1", CreateMode::Persistent)?;
-//! let (_data, _stat, watch) = zk.get_data_watch("/config")?;
-//! let reader = zk.clone(); // the same client and session
-//! let worker = std::thread::spawn(move || reader.get_data("/config"));
-//! let changed = zk.wait_watch(watch, Duration::from_secs(60))?; // nothing to pump
-//! println!("changed: {changed:?}; read: {:?}", worker.join().unwrap()?.0);
-//! zk.close();
-//! # }
-//! # Ok::<(), zk_blocking::Error>(())
+//! fn main() -> Result<(), zk_blocking::Error> {
+//!     let hosts = std::env::args().nth(1);
+//!     // A background thread keeps the session; clones share it across threads.
+//!     let zk = SharedClient::connect(hosts.as_deref().unwrap_or("127.0.0.1:2181"), Options::new())?;
+//!     zk.create("/quick-start-shared", "hello", CreateMode::Ephemeral)?;
+//!     let (data, _stat, watch) = zk.get_data_watch("/quick-start-shared")?;
+//!     println!("read {}", String::from_utf8_lossy(&data));
+//!     let writer = zk.clone();
+//!     let worker =
+//!         std::thread::spawn(move || writer.set_data("/quick-start-shared", "world", Version::Any));
+//!     match zk.wait_watch(watch, Duration::from_secs(10))? {
+//!         Some(Event::Watch(e)) => println!("{:?} on {}", e.event_type, e.path),
+//!         other => println!("no change within 10 s: {other:?}"),
+//!     }
+//!     worker.join().expect("the writer thread panicked")?;
+//!     zk.close();
+//!     Ok(())
+//! }
 //! ```
 
 mod client;
@@ -208,3 +227,8 @@ pub mod for_drivers {
         options.session.max_queued_events
     }
 }
+
+/// The README's examples, compiled (and run, where not `no_run`) as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -157,3 +157,8 @@ pub use request::WireRequest;
 pub use response::{Reply, WireResponse, decode_notification, decode_reply, split_reply};
 pub use stat::Stat;
 pub use watch::{AddWatchMode, EventType, KeeperState, WatcherEvent, WireWatcherType};
+
+/// The README's examples, compiled (and run, where not `no_run`) as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -41,19 +41,29 @@
 //! queue).
 //!
 //! # Quick start
-//! ```no_run
-//! # #[cfg(unix)] {
-//! use zk_blocking::{Options, SharedClient};
-//! use zk_recipes::Lock;
 //!
-//! let zk = SharedClient::connect("127.0.0.1:2181", Options::new())?;
-//! let mut lock = Lock::new("/locks/nightly-report", "worker-1");
-//! let mut driver = zk.clone();
-//! lock.acquire(&mut driver, None)?;
-//! // ... only one holder at a time here ...
-//! lock.release(&mut driver)?;
-//! # }
-//! # Ok::<(), zk_blocking::Error>(())
+//! A lock on the shared client, against a local server (`127.0.0.1:2181`, or the
+//! connect string given as the first argument); the example `quick_start`, run against
+//! a real server by the tests.
+//!
+//! ```no_run
+//! use zk_blocking::{Options, SharedClient};
+//! use zk_recipes::{Lock, tree};
+//!
+//! fn main() -> Result<(), zk_blocking::Error> {
+//!     let hosts = std::env::args().nth(1);
+//!     let zk = SharedClient::connect(hosts.as_deref().unwrap_or("127.0.0.1:2181"), Options::new())?;
+//!     // Kazoo's Lock on the same path takes turns with this one; missing parents are made.
+//!     let lock = Lock::new("/quick-start/locks/report", "worker-1");
+//!     let guard = lock.lock(&zk, None)?.expect("no timeout: waits until held");
+//!     println!("holding the lock");
+//!     // ... the work only one holder at a time may do; the guard says if the session ends ...
+//!     assert!(!guard.is_lost());
+//!     guard.release()?;
+//!     tree::delete_all(&mut zk.clone(), "/quick-start")?;
+//!     zk.close();
+//!     Ok(())
+//! }
 //! ```
 
 pub mod barrier;
@@ -81,3 +91,8 @@ pub use lock::{BlockingLockGuard, ContendersMachine, Lock, LockEvent, LockMachin
 pub use machine::{Recipe, Reply, Submit, Token};
 pub use node_watch::{NodeValue, NodeWatch, NodeWatchMachine};
 pub use queue::{Queue, QueueEvent, QueueMachine};
+
+/// The README's examples, compiled (and run, where not `no_run`) as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

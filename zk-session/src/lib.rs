@@ -412,3 +412,8 @@ pub use zk_proto::{
     Acl, ClientInfo, CreateMode, ErrorCode, EventType, Id, KeeperState, MultiOp, MultiResult,
     Perms, Stat,
 };
+
+/// The README's examples, compiled (and run, where not `no_run`) as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -40,26 +40,28 @@
 //! the server.
 //!
 //! # Quick start
+//!
+//! Against a local server (`127.0.0.1:2181`, or the connect string given as the first
+//! argument): create an ephemeral node, read it with a watch, change it from another
+//! task, await the watch. This is the example `quick_start`, run against a real server
+//! by the tests.
+//!
 //! ```no_run
-//! use zk_tokio::{Client, CreateMode, Options};
+//! use zk_tokio::{Client, CreateMode, Options, Version};
 //!
 //! #[tokio::main]
 //! async fn main() -> Result<(), zk_tokio::Error> {
-//!     let zk = Client::connect("127.0.0.1:2181", Options::new()).await?;
-//!     match zk.create("/greeting", "hello", CreateMode::Persistent).await {
-//!         Ok(_) | Err(zk_tokio::Error::NodeExists) => {}
-//!         Err(e) => return Err(e),
-//!     }
-//!     let (data, _stat, changed) = zk.get_data_watch("/greeting").await?;
-//!     println!("greeting: {}", String::from_utf8_lossy(&data));
-//!
-//!     // Another task changes it; this one awaits the watch.
+//!     let hosts = std::env::args().nth(1);
+//!     // A driver task on this runtime keeps the session; clones share it.
+//!     let zk = Client::connect(hosts.as_deref().unwrap_or("127.0.0.1:2181"), Options::new()).await?;
+//!     let path = "/quick-start-async";
+//!     zk.create(path, "hello", CreateMode::Ephemeral).await?;
+//!     let (data, _stat, changed) = zk.get_data_watch(path).await?;
+//!     println!("read {}", String::from_utf8_lossy(&data));
 //!     let writer = zk.clone();
-//!     tokio::spawn(async move { writer.set_data("/greeting", "hi", zk_tokio::Version::Any).await });
+//!     tokio::spawn(async move { writer.set_data(path, "world", Version::Any).await });
 //!     let event = changed.await?;
 //!     println!("{:?} on {}", event.event_type, event.path);
-//!
-//!     zk.delete("/greeting", zk_tokio::Version::Any).await?;
 //!     zk.close().await;
 //!     Ok(())
 //! }
@@ -83,3 +85,8 @@ pub use zk_blocking::{
     Version, WatchHandle, WatchKind, WatchedEvent, WatcherType,
 };
 pub use {zk_blocking, zk_proto, zk_session};
+
+/// The README's examples, compiled (and run, where not `no_run`) as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
