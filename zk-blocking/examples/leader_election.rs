@@ -9,8 +9,10 @@
 //! ```
 //!
 //! `--demo` starts a local 3-member ZooKeeper ensemble (through the test harness), runs
-//! three candidates, kills the leading candidate (its session expires), kills the
-//! ensemble's own leader member, and prints each transition.
+//! three candidates, kills the ensemble's own leader member (every candidate loses its
+//! connection and reconnects to a surviving member with its session, and so its place,
+//! intact), then kills the leading candidate (its session expires and the next one
+//! leads), and prints each transition as it happens.
 
 use std::collections::VecDeque;
 use std::error::Error as StdError;
@@ -22,12 +24,45 @@ use std::time::{Duration, Instant};
 
 use zk_blocking::{Client, Error, Event, KeeperState, Options};
 use zk_recipes::LeaderElection;
-use zk_recipes::run::Blocking;
+use zk_recipes::run::{Blocking, Driver as _};
 
 /// One candidate: a session and its candidacy (zk-recipes' `LeaderElection`).
 pub struct Candidate {
     client: Client,
     election: LeaderElection,
+    connection: ConnectionWatch,
+}
+
+/// A change of a candidate's connection worth telling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connection {
+    /// The connection dropped; the session is reconnecting.
+    Lost,
+    /// Connected again within the session: the candidate's node, and its place in
+    /// line (or its leadership), survived.
+    Regained,
+}
+
+/// Turns the session's state events into [`Connection`] changes.
+#[derive(Default)]
+struct ConnectionWatch {
+    lost: bool,
+}
+
+impl ConnectionWatch {
+    fn observe(&mut self, event: &Event, report: &dyn Fn(Connection)) {
+        match event {
+            Event::Session(KeeperState::Disconnected) if !self.lost => {
+                self.lost = true;
+                report(Connection::Lost);
+            }
+            Event::Session(KeeperState::SyncConnected) if self.lost => {
+                self.lost = false;
+                report(Connection::Regained);
+            }
+            _ => {}
+        }
+    }
 }
 
 impl Candidate {
@@ -43,16 +78,29 @@ impl Candidate {
         // Takes a place in line now (a zero wait), so candidates lead in the order
         // they volunteered.
         election.run_for_leadership(&mut Blocking::new(&mut client), Some(Duration::ZERO))?;
-        Ok(Candidate { client, election })
+        Ok(Candidate {
+            client,
+            election,
+            connection: ConnectionWatch::default(),
+        })
     }
 
     /// Waits until this candidate leads, or `stop` is set (then returns false).
-    /// While it waits it watches its predecessor only, and keeps its session alive.
-    pub fn wait_for_leadership(&mut self, stop: &dyn Fn() -> bool) -> Result<bool, Error> {
+    /// While it waits it watches its predecessor only, keeps its session alive and
+    /// reports its connection's ups and downs.
+    pub fn wait_for_leadership(
+        &mut self,
+        stop: &dyn Fn() -> bool,
+        report: &dyn Fn(Connection),
+    ) -> Result<bool, Error> {
         let mut driver = Blocking::new(&mut self.client);
         loop {
             let slice = Some(Duration::from_millis(100));
-            if self.election.run_for_leadership(&mut driver, slice)? {
+            let leads = self.election.run_for_leadership(&mut driver, slice)?;
+            for event in driver.take_other_events() {
+                self.connection.observe(&event, report);
+            }
+            if leads {
                 return Ok(true);
             }
             if stop() {
@@ -61,20 +109,15 @@ impl Candidate {
         }
     }
 
-    /// Serves as leader until `stop` is set; reports connection trouble on the way.
-    pub fn lead(&mut self, stop: &dyn Fn() -> bool, report: &dyn Fn(String)) -> Result<(), Error> {
-        let mut disconnected = false;
+    /// Serves as leader until `stop` is set, reporting its connection's ups and downs.
+    pub fn lead(
+        &mut self,
+        stop: &dyn Fn() -> bool,
+        report: &dyn Fn(Connection),
+    ) -> Result<(), Error> {
         while !stop() {
-            match self.client.next_event(Duration::from_millis(100))? {
-                Some(Event::Session(KeeperState::Disconnected)) => {
-                    disconnected = true;
-                    report("lost its ZooKeeper connection; reconnecting".into());
-                }
-                Some(Event::Session(KeeperState::SyncConnected)) if disconnected => {
-                    disconnected = false;
-                    report("reconnected: its session, and so its leadership, survived".into());
-                }
-                _ => {}
+            if let Some(event) = self.client.next_event(Duration::from_millis(100))? {
+                self.connection.observe(&event, report);
             }
         }
         Ok(())
@@ -99,8 +142,8 @@ pub enum Report {
     Volunteered(String, i64),
     /// The candidate is the leader now.
     Leading(String),
-    /// Something worth printing.
-    Note(String, String),
+    /// The candidate's connection dropped or came back.
+    Connection(String, Connection),
     /// The candidate failed.
     Failed(String, String),
 }
@@ -149,11 +192,12 @@ pub fn spawn_candidate(
         let run = || -> Result<(), Error> {
             let mut me = Candidate::volunteer(&cs, options, &dir, &n)?;
             let _ = reports.send(Report::Volunteered(n.clone(), me.session_id()));
-            if me.wait_for_leadership(&stop)? {
+            let report = |change| {
+                let _ = reports.send(Report::Connection(n.clone(), change));
+            };
+            if me.wait_for_leadership(&stop, &report)? {
                 let _ = reports.send(Report::Leading(n.clone()));
-                me.lead(&stop, &|note| {
-                    let _ = reports.send(Report::Note(n.clone(), note));
-                })?;
+                me.lead(&stop, &report)?;
             }
             if crash2.load(Ordering::SeqCst) {
                 me.crash();
@@ -179,7 +223,7 @@ struct Reports {
 }
 
 impl Reports {
-    /// Waits for the next report that `want` accepts, printing notes on the way.
+    /// Waits for the next report that `want` accepts; the others wait in the backlog.
     fn wait_for(
         &mut self,
         timeout: Duration,
@@ -194,10 +238,9 @@ impl Reports {
             let report = self
                 .rx
                 .recv_timeout(left)
-                .map_err(|_| format!("no expected report within {timeout:?}"))?;
+                .map_err(|_| format!("no expected report within {} s", timeout.as_secs()))?;
             match &report {
                 Report::Failed(n, e) => return Err(format!("{n} failed: {e}").into()),
-                Report::Note(n, note) => println!("  {n}: {note}"),
                 _ if want(&report) => return Ok(report),
                 _ => self.backlog.push_back(report),
             }
@@ -205,13 +248,51 @@ impl Reports {
     }
 }
 
+impl Reports {
+    /// Waits until each of `names` has lost its connection and regained it, printing
+    /// each change as it arrives.
+    fn wait_for_ride_through(
+        &mut self,
+        names: &[String],
+        leader: &str,
+        timeout: Duration,
+    ) -> Result<(), Box<dyn StdError>> {
+        let mut regained = Vec::new();
+        let deadline = Instant::now() + timeout;
+        while regained.len() < names.len() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Report::Connection(name, change) =
+                self.wait_for(left, |r| matches!(r, Report::Connection(..)))?
+            else {
+                unreachable!()
+            };
+            match change {
+                Connection::Lost => {
+                    println!("  {name}: lost its ZooKeeper connection; reconnecting")
+                }
+                Connection::Regained => {
+                    let kept = if name == leader {
+                        "leadership"
+                    } else {
+                        "place in line"
+                    };
+                    println!("  {name}: reconnected; its session, and so its {kept}, survived");
+                    regained.push(name);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Runs three candidates on `connect_string`, crashes the first leader and returns the
-/// leaders in order (the first, then its successor). `on_leader` runs once the first
-/// leader is known (the demo kills a ZooKeeper member there).
+/// leaders in order (the first, then its successor). With an `ensemble`, its own
+/// leader member is killed first, once the first candidate leads, and every candidate
+/// rides through before the next act.
 pub fn run(
     connect_string: &str,
     session_timeout: Duration,
-    mut between: impl FnMut(&str) -> Result<(), Box<dyn StdError>>,
+    ensemble: Option<&mut zk_tests::Ensemble>,
 ) -> Result<Vec<String>, Box<dyn StdError>> {
     let dir = format!("/election-{}", std::process::id());
     let (tx, rx) = mpsc::channel();
@@ -250,14 +331,25 @@ pub fn run(
     };
     println!("{first} is the leader");
     leaders.push(first.clone());
-    between(&first)?;
+    if let Some(ensemble) = ensemble {
+        let zk_leader = ensemble.wait_for_leader(Duration::from_secs(30))?;
+        println!("killing ZooKeeper's own leader, server.{zk_leader}: the candidates ride through");
+        ensemble.member_mut(zk_leader).kill()?;
+        let names: Vec<String> = candidates.iter().map(|c| c.name.clone()).collect();
+        reports.wait_for_ride_through(&names, &first, Duration::from_secs(60))?;
+        let new = ensemble.wait_for_leader(Duration::from_secs(30))?;
+        println!("ensemble re-elected: server.{new} leads ZooKeeper now");
+    }
 
     let crashed = candidates
         .iter()
         .position(|c| c.name == first)
         .expect("known");
     let started = Instant::now();
-    println!("killing {first}: its process dies, its session expires after ~{session_timeout:?}");
+    println!(
+        "killing {first}: its process dies, its session expires after ~{} s",
+        session_timeout.as_secs()
+    );
     candidates[crashed].crash();
     let Report::Leading(next) =
         reports.wait_for(session_timeout * 4, |r| matches!(r, Report::Leading(_)))?
@@ -289,13 +381,7 @@ pub fn demo() -> Result<Vec<String>, Box<dyn StdError>> {
         ensemble.connect_string()
     );
     let connect_string = ensemble.connect_string();
-    let leaders = run(&connect_string, Duration::from_secs(4), |_| {
-        println!("killing ZooKeeper's own leader, server.{zk_leader}: the candidates ride through");
-        ensemble.member_mut(zk_leader).kill()?;
-        let new = ensemble.wait_for_leader(Duration::from_secs(30))?;
-        println!("ensemble re-elected: server.{new} leads ZooKeeper now");
-        Ok(())
-    })?;
+    let leaders = run(&connect_string, Duration::from_secs(4), Some(&mut ensemble))?;
     println!(
         "leadership went {} in {:.1} s overall",
         leaders.join(" -> "),
@@ -308,6 +394,6 @@ pub fn demo() -> Result<Vec<String>, Box<dyn StdError>> {
 fn main() -> Result<(), Box<dyn StdError>> {
     match std::env::args().nth(1).as_deref() {
         None | Some("--demo") => demo().map(|_| ()),
-        Some(connect_string) => run(connect_string, Duration::from_secs(4), |_| Ok(())).map(|_| ()),
+        Some(connect_string) => run(connect_string, Duration::from_secs(4), None).map(|_| ()),
     }
 }

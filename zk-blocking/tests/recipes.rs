@@ -29,7 +29,7 @@ fn leader_election_on_a_standalone_server() {
     let leaders = leader_election::run(
         &zk_tests::shared_standalone().connect_string(),
         std::time::Duration::from_secs(4),
-        |_| Ok(()),
+        None,
     )
     .unwrap();
     assert_eq!(leaders, ["candidate-1", "candidate-2"]);
