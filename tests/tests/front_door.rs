@@ -56,6 +56,7 @@ fn assert_shows(document: &str, example: &str, shown: &str) {
 fn the_quick_starts_shown_are_the_examples_word_for_word() {
     let blocking = "zk-blocking/examples/quick_start.rs";
     let shared = "zk-blocking/examples/quick_start_shared.rs";
+    let external = "zk-blocking/examples/quick_start_external.rs";
     let tokio = "zk-tokio/examples/quick_start.rs";
     let recipes = "zk-recipes/examples/quick_start.rs";
     for (document, example) in [
@@ -63,6 +64,7 @@ fn the_quick_starts_shown_are_the_examples_word_for_word() {
         ("README.md", tokio),
         ("zk-blocking/README.md", blocking),
         ("zk-blocking/README.md", shared),
+        ("zk-blocking/README.md", external),
         ("zk-tokio/README.md", tokio),
         ("zk-recipes/README.md", recipes),
     ] {
@@ -72,6 +74,7 @@ fn the_quick_starts_shown_are_the_examples_word_for_word() {
     for (document, example) in [
         ("zk-blocking/src/lib.rs", blocking),
         ("zk-blocking/src/lib.rs", shared),
+        ("zk-blocking/src/lib.rs", external),
         ("zk-tokio/src/lib.rs", tokio),
         ("zk-recipes/src/lib.rs", recipes),
     ] {
@@ -126,6 +129,16 @@ fn the_shared_quick_start_sees_the_change_made_by_another_thread() {
     let out = run_example("zk-blocking", "quick_start_shared", &hosts);
     assert_eq!(out, "read hello\nNodeDataChanged on /quick-start-shared\n");
     assert!(!exists(&hosts, "/quick-start-shared"));
+}
+
+#[test]
+fn the_external_quick_start_lists_the_root_from_its_own_event_loop() {
+    let hosts = zk_tests::shared_standalone().connect_string();
+    let out = run_example("zk-blocking", "quick_start_external", &hosts);
+    assert_eq!(
+        out,
+        "GetChildren { children: [\"zookeeper\"], stat: None }\n"
+    );
 }
 
 #[test]
