@@ -15,6 +15,7 @@ use crate::tempdir::TempDir;
 #[derive(Clone, Copy)]
 struct MemberPorts {
     client: u16,
+    secure: Option<u16>,
     quorum: u16,
     election: u16,
 }
@@ -36,6 +37,10 @@ impl Ensemble {
                 .map(|_| -> std::io::Result<MemberPorts> {
                     Ok(MemberPorts {
                         client: free_port()?,
+                        secure: match options.serves_tls() {
+                            true => Some(free_port()?),
+                            false => None,
+                        },
                         quorum: free_port()?,
                         election: free_port()?,
                     })
@@ -54,7 +59,7 @@ impl Ensemble {
                 .zip(&ports)
                 .map(|(myid, member)| {
                     let dir = TempDir::new(&format!("server{myid}"))?;
-                    let cfg = options.cfg_text(&dir.path().join("data"), member.client)
+                    let cfg = options.cfg_text(&dir.path().join("data"), member.client, member.secure)
                         + "initLimit=10\nsyncLimit=5\n"
                         // Else a 1-member ensemble would run as a standalone server.
                         + "standaloneEnabled=false\n"
@@ -66,6 +71,7 @@ impl Ensemble {
                         role: Role::QuorumMember,
                         dir,
                         client_port: member.client,
+                        secure_port: member.secure,
                         cfg,
                         options,
                     })
@@ -97,6 +103,17 @@ impl Ensemble {
     /// `127.0.0.1:p1,127.0.0.1:p2,...` over all members, whether running or not.
     pub fn connect_string(&self) -> String {
         let addresses: Vec<String> = self.members.iter().map(ZkServer::connect_string).collect();
+        addresses.join(",")
+    }
+
+    /// The connect string of every member's secure client port (started with
+    /// [`ServerOptions::tls`]).
+    pub fn secure_connect_string(&self) -> String {
+        let addresses: Vec<String> = self
+            .members
+            .iter()
+            .map(ZkServer::secure_connect_string)
+            .collect();
         addresses.join(",")
     }
 

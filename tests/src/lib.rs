@@ -29,6 +29,7 @@ pub mod proxy;
 mod server;
 mod shared;
 mod tempdir;
+mod tls;
 mod watchdog;
 
 pub use ensemble::Ensemble;
@@ -43,6 +44,7 @@ pub use ports::free_port;
 pub use process::is_alive;
 pub use server::ZkServer;
 pub use shared::shared_standalone;
+pub use tls::{ClientAuth, ServerCert, TestPki, TlsServer};
 
 /// The workspace README's examples, compiled as doc tests (the quick starts are also
 /// run against a real server: tests/front_door.rs).

@@ -4,6 +4,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::tls::TlsServer;
+
 /// Settings for a standalone server or for every member of an ensemble.
 ///
 /// Built by chaining, starting from [`ServerOptions::default`]:
@@ -28,6 +30,7 @@ pub struct ServerOptions {
     extra_cfg_lines: Vec<String>,
     system_properties: Vec<(String, String)>,
     start_timeout: Duration,
+    tls: Option<TlsServer>,
 }
 
 impl Default for ServerOptions {
@@ -45,6 +48,7 @@ impl Default for ServerOptions {
             extra_cfg_lines: Vec::new(),
             system_properties: Vec::new(),
             start_timeout: Duration::from_secs(60),
+            tls: None,
         }
     }
 }
@@ -124,6 +128,19 @@ impl ServerOptions {
         self
     }
 
+    /// A secure client port beside the plain one (which the harness's probes use),
+    /// served by the Netty connection factory with `tls`'s certificate and client
+    /// authentication; [`crate::ZkServer::secure_connect_string`] names it.
+    pub fn tls(mut self, tls: TlsServer) -> ServerOptions {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Whether members get a secure client port.
+    pub(crate) fn serves_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
     /// How long a start or restart waits for a member to serve (default 60 s).
     pub fn start_timeout(mut self, timeout: Duration) -> ServerOptions {
         self.start_timeout = timeout;
@@ -135,7 +152,12 @@ impl ServerOptions {
     }
 
     /// The `zoo.cfg` lines every member gets, before any ensemble lines.
-    pub(crate) fn cfg_text(&self, data_dir: &Path, client_port: u16) -> String {
+    pub(crate) fn cfg_text(
+        &self,
+        data_dir: &Path,
+        client_port: u16,
+        secure_port: Option<u16>,
+    ) -> String {
         let mut cfg = String::new();
         let mut line = |text: String| {
             cfg.push_str(&text);
@@ -155,6 +177,9 @@ impl ServerOptions {
         }
         if let Some(timeout) = self.max_session_timeout {
             line(format!("maxSessionTimeout={}", timeout.as_millis()));
+        }
+        if let (Some(tls), Some(port)) = (&self.tls, secure_port) {
+            tls.cfg_lines(port).into_iter().for_each(&mut line);
         }
         if self.local_sessions {
             line("localSessionsEnabled=true".to_owned());
@@ -187,7 +212,16 @@ impl ServerOptions {
             // connection class; that would push everything useful out of a log tail.
             "-Dorg.slf4j.simpleLogger.log.org.apache.zookeeper.server.NIOServerCnxn=warn"
                 .to_owned(),
+            "-Dorg.slf4j.simpleLogger.log.org.apache.zookeeper.server.NettyServerCnxn=warn"
+                .to_owned(),
         ];
+        if self.tls.is_some() {
+            // Only the Netty connection factory serves a secure client port.
+            properties.push(
+                "-Dzookeeper.serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory"
+                    .to_owned(),
+            );
+        }
         if let Some(bytes) = self.jute_max_buffer {
             properties.push(format!("-Djute.maxbuffer={bytes}"));
         }

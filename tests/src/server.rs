@@ -46,6 +46,7 @@ pub(crate) struct MemberSpec<'a> {
     pub(crate) role: Role,
     pub(crate) dir: TempDir,
     pub(crate) client_port: u16,
+    pub(crate) secure_port: Option<u16>,
     pub(crate) cfg: String,
     pub(crate) options: &'a ServerOptions,
 }
@@ -60,6 +61,7 @@ pub struct ZkServer {
     myid: Option<u32>,
     role: Role,
     address: SocketAddr,
+    secure_address: Option<SocketAddr>,
     start_timeout: Duration,
     pid: Option<u32>,
     paused: bool,
@@ -97,16 +99,22 @@ impl ZkServer {
     /// `srvr` reports `Mode: standalone`.
     pub fn start_standalone(options: &ServerOptions) -> Result<ZkServer, HarnessError> {
         retry_on_port_clash(|| {
-            let client_port = free_port().map_err(|err| HarnessError::io("picking a port", err))?;
+            let picking = |err| HarnessError::io("picking a port", err);
+            let client_port = free_port().map_err(picking)?;
+            let secure_port = match options.serves_tls() {
+                true => Some(free_port().map_err(picking)?),
+                false => None,
+            };
             let dir = TempDir::new("standalone")?;
-            let cfg =
-                options.cfg_text(&dir.path().join("data"), client_port) + &options.extra_cfg_text();
+            let cfg = options.cfg_text(&dir.path().join("data"), client_port, secure_port)
+                + &options.extra_cfg_text();
             let server = ZkServer::launch(MemberSpec {
                 name: format!("standalone server (127.0.0.1:{client_port})"),
                 myid: None,
                 role: Role::Standalone,
                 dir,
                 client_port,
+                secure_port,
                 cfg,
                 options,
             })?;
@@ -164,6 +172,9 @@ impl ZkServer {
             myid: spec.myid,
             role: spec.role,
             address: SocketAddr::from((Ipv4Addr::LOCALHOST, spec.client_port)),
+            secure_address: spec
+                .secure_port
+                .map(|port| SocketAddr::from((Ipv4Addr::LOCALHOST, port))),
             start_timeout: spec.options.start_timeout_value(),
             pid: Some(pid),
             paused: false,
@@ -190,6 +201,24 @@ impl ZkServer {
     /// The connect string of this server alone, `127.0.0.1:<port>`.
     pub fn connect_string(&self) -> String {
         self.address.to_string()
+    }
+
+    /// The secure (TLS) client address, when started with [`ServerOptions::tls`].
+    pub fn secure_address(&self) -> Option<SocketAddr> {
+        self.secure_address
+    }
+
+    /// The connect string of the secure client port; panics when the server was not
+    /// started with [`ServerOptions::tls`] (a test's own mistake).
+    pub fn secure_connect_string(&self) -> String {
+        self.secure_address
+            .unwrap_or_else(|| {
+                panic!(
+                    "{} has no secure client port: start it with ServerOptions::tls",
+                    self.name
+                )
+            })
+            .to_string()
     }
 
     /// The pid of the java process, while the harness considers it started.
