@@ -49,7 +49,7 @@ fn parse_args() -> Result<Args, String> {
 
 /// Keeps whichever kind was started alive until `main` returns.
 enum Running {
-    Standalone(ZkServer),
+    Standalone(Box<ZkServer>),
     Ensemble(Ensemble),
 }
 
@@ -57,14 +57,15 @@ impl Running {
     fn start(args: &Args) -> Result<Running, HarnessError> {
         let options = ServerOptions::default();
         match args.ensemble_size {
-            None => ZkServer::start_standalone(&options).map(Running::Standalone),
+            None => ZkServer::start_standalone(&options)
+                .map(|server| Running::Standalone(Box::new(server))),
             Some(size) => Ensemble::start(size, &options).map(Running::Ensemble),
         }
     }
 
     fn members(&self) -> &[ZkServer] {
         match self {
-            Running::Standalone(server) => std::slice::from_ref(server),
+            Running::Standalone(server) => std::slice::from_ref(&**server),
             Running::Ensemble(ensemble) => ensemble.members(),
         }
     }
