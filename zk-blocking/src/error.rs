@@ -170,6 +170,11 @@ pub enum Error {
         "request {0} is not outstanding: it was never submitted here, or its reply was already taken"
     )]
     UnknownRequest(zk_session::RequestId),
+    /// The TLS settings ([`crate::TlsConfig`]) are unusable: a file that cannot be read
+    /// or holds no usable certificate or key, or a key that does not fit its
+    /// certificate.
+    #[error("unusable TLS settings: {0}")]
+    TlsSetup(String),
 }
 
 impl Error {

@@ -59,7 +59,7 @@ impl ExternalDriver {
     pub fn new(connect_string: &str, options: Options) -> Result<ExternalDriver> {
         Ok(ExternalDriver {
             session: options.start_session(connect_string, Instant::now())?,
-            link: Link::non_blocking(),
+            link: Link::non_blocking(options.link_tls()?),
         })
     }
 
@@ -83,19 +83,8 @@ impl ExternalDriver {
 
     /// Which readiness of [`ExternalDriver::as_raw_fd`] the driver needs now.
     pub fn interest(&self) -> Interest {
-        if self.link.stream().is_none() {
-            Interest::default()
-        } else if self.link.is_connecting() {
-            Interest {
-                readable: false,
-                writable: true,
-            }
-        } else {
-            Interest {
-                readable: true,
-                writable: !self.session.send_buf().is_empty(),
-            }
-        }
+        let (readable, writable) = self.link.readiness(&self.session);
+        Interest { readable, writable }
     }
 
     /// When to call [`ExternalDriver::process`] even if the socket stays quiet.

@@ -182,6 +182,7 @@ mod multi;
 mod options;
 #[cfg(unix)]
 mod shared;
+mod tls;
 mod typed_ops;
 mod watch;
 
@@ -195,9 +196,12 @@ pub use multi::{OpResult, ReadBatch, ReadResult, Transaction};
 pub use options::Options;
 #[cfg(unix)]
 pub use shared::{Events, PendingReply, SharedClient};
+pub use tls::TlsConfig;
 pub use watch::{WatchHandle, WatchedEvent};
 
 pub use bytes::Bytes;
+/// The TLS library, for [`TlsConfig::from_rustls`].
+pub use rustls;
 pub use zk_proto::{
     Acl, AddWatchMode, ClientInfo, CreateMode, ErrorCode, EventType, Id, KeeperState, Perms, Stat,
 };

@@ -8,6 +8,8 @@ use bytes::Bytes;
 use zk_session::{Config, IntoData, Session, SessionCredentials};
 
 use crate::error::Result;
+use crate::link::LinkTls;
+use crate::tls::TlsConfig;
 
 /// Settings for every driver: [`crate::Client::connect`], [`crate::Client::start`] and
 /// [`crate::ExternalDriver::new`] each take them by value.
@@ -32,6 +34,8 @@ pub struct Options {
     pub(crate) call_timeout: Option<Duration>,
     /// Sent after every handshake, in this order.
     auth: Vec<(String, Bytes)>,
+    /// TLS on every connection, when set.
+    tls: Option<TlsConfig>,
 }
 
 impl Default for Options {
@@ -42,6 +46,7 @@ impl Default for Options {
             connect_timeout: None,
             call_timeout: None,
             auth: Vec::new(),
+            tls: None,
         }
     }
 }
@@ -172,6 +177,35 @@ impl Options {
 
     /// A new session on `connect_string` with these settings and credentials. Fails
     /// on unusable settings.
+    /// Speaks TLS on every connection, trusting and presenting what `tls` says; the
+    /// servers must be given by the names (or addresses) their certificates carry,
+    /// and the ports must be their `secureClientPort`s. A handshake that fails moves
+    /// on to the next host like any failed dial; when no host will do, the error
+    /// names the TLS problem (unknown CA, name mismatch, expired certificate, a
+    /// client certificate required, a plaintext port).
+    pub fn tls(mut self, tls: TlsConfig) -> Options {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// The TLS settings, when set.
+    pub fn tls_config(&self) -> Option<&TlsConfig> {
+        self.tls.as_ref()
+    }
+
+    /// The link's TLS settings, built once per client.
+    pub(crate) fn link_tls(&self) -> Result<Option<LinkTls>> {
+        self.tls
+            .as_ref()
+            .map(|tls| {
+                Ok(LinkTls {
+                    config: tls.client_config()?,
+                    has_client_cert: tls.has_client_cert(),
+                })
+            })
+            .transpose()
+    }
+
     pub(crate) fn start_session(&self, connect_string: &str, now: Instant) -> Result<Session> {
         let mut session = Session::new(self.session_config(connect_string), now)?;
         for (scheme, auth) in &self.auth {

@@ -100,7 +100,7 @@ impl Client {
     pub fn start(connect_string: &str, options: Options) -> Result<Client> {
         Ok(Client {
             session: options.start_session(connect_string, Instant::now())?,
-            link: Link::blocking(),
+            link: Link::blocking(options.link_tls()?),
             replies: VecDeque::new(),
             outstanding: HashSet::new(),
             events: EventQueue::new(options.session.max_queued_events),

@@ -19,16 +19,30 @@
 
 mod connect;
 mod probe;
+mod stream;
+mod tls;
 mod transfer;
 
 use std::net::TcpStream;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use rustls::ClientConfig;
 
 use zk_session::{ConnId, DisconnectCause, HostAddr, Session, SessionState, Transport};
 
 use connect::{Connect, Dial, dial};
 use probe::{Probe, probe_blocking};
+use stream::Stream;
+use tls::{Handshake, TlsStream};
 use transfer::{Received, read_into_session, write_send_buf};
+
+/// The TLS settings of a link's connections, ready to use.
+#[derive(Debug, Clone)]
+pub(crate) struct LinkTls {
+    pub(crate) config: Arc<ClientConfig>,
+    pub(crate) has_client_cert: bool,
+}
 
 /// The session's connection and what goes on around it (see the module docs).
 #[derive(Debug)]
@@ -41,6 +55,8 @@ pub(crate) struct Link {
     probe: Option<Probe>,
     /// The last dial, close or IO problem, for errors that say why no server answered.
     last_problem: Option<String>,
+    /// TLS on every connection, when set.
+    tls: Option<LinkTls>,
 }
 
 /// One connection of the session: the id the session gave it and its socket.
@@ -54,37 +70,41 @@ struct Connection {
 enum Socket {
     /// A non-blocking connect in progress.
     Connecting(Dial),
-    Up(TcpStream),
+    /// Connected; a non-blocking TLS handshake in progress.
+    Handshaking(Box<TlsStream>),
+    Up(Stream),
 }
 
 impl Socket {
     fn stream(&self) -> &TcpStream {
         match self {
             Socket::Connecting(dial) => &dial.stream,
-            Socket::Up(stream) => stream,
+            Socket::Handshaking(tls) => &tls.tcp,
+            Socket::Up(stream) => stream.tcp(),
         }
     }
 }
 
 impl Link {
     /// A link whose dials, probes, reads and writes may block (see the module docs).
-    pub(crate) fn blocking() -> Link {
-        Link::new(true)
+    pub(crate) fn blocking(tls: Option<LinkTls>) -> Link {
+        Link::new(true, tls)
     }
 
     /// A link that never blocks (see the module docs).
     // Only the external driver, a unix one, waits on readiness so far.
     #[cfg_attr(not(unix), allow(dead_code))]
-    pub(crate) fn non_blocking() -> Link {
-        Link::new(false)
+    pub(crate) fn non_blocking(tls: Option<LinkTls>) -> Link {
+        Link::new(false, tls)
     }
 
-    fn new(blocking: bool) -> Link {
+    fn new(blocking: bool, tls: Option<LinkTls>) -> Link {
         Link {
             blocking,
             connection: None,
             probe: None,
             last_problem: None,
+            tls,
         }
     }
 
@@ -98,15 +118,19 @@ impl Link {
         self.connection.as_ref().map(|c| c.socket.stream())
     }
 
-    /// Whether a connect is in progress (wait for the socket to be writable).
-    pub(crate) fn is_connecting(&self) -> bool {
-        matches!(
-            self.connection,
-            Some(Connection {
-                socket: Socket::Connecting(_),
-                ..
-            })
-        )
+    /// Which readiness of [`Link::stream`] a waiting driver needs: (readable,
+    /// writable). While connecting, writable; while a TLS handshake goes on, what it
+    /// wants next; once up, readable, and writable while there are bytes to send.
+    pub(crate) fn readiness(&self, session: &Session) -> (bool, bool) {
+        match self.connection.as_ref().map(|c| &c.socket) {
+            None => (false, false),
+            Some(Socket::Connecting(_)) => (false, true),
+            Some(Socket::Handshaking(tls)) => (tls.wants_read(), tls.wants_write()),
+            Some(Socket::Up(stream)) => (
+                true,
+                !session.send_buf().is_empty() || stream.has_pending_output(),
+            ),
+        }
     }
 
     /// When the driver should call in even if no socket stirs: the session's next
@@ -178,7 +202,16 @@ impl Link {
         host: &HostAddr,
         timeout: Duration,
     ) {
-        match dial(host, timeout) {
+        let deadline = Instant::now() + timeout;
+        let stream = dial(host, timeout).and_then(|tcp| match &self.tls {
+            None => Ok(Stream::Plain(tcp)),
+            Some(tls) => {
+                let mut stream = TlsStream::start(tcp, &tls.config, host, tls.has_client_cert)?;
+                stream.handshake_blocking(deadline)?;
+                Ok(Stream::Tls(Box::new(stream)))
+            }
+        });
+        match stream {
             Ok(stream) => {
                 self.connection = Some(Connection {
                     conn,
@@ -205,30 +238,54 @@ impl Link {
         }
     }
 
-    /// Checks a non-blocking connect in progress: done, failed (after every address), or
-    /// still going.
+    /// Checks a non-blocking connect (and TLS handshake) in progress: done, failed
+    /// (after every address), or still going.
     pub(crate) fn finish_connect(&mut self, session: &mut Session, now: Instant) {
-        match self.connection.take() {
-            Some(Connection {
-                conn,
-                socket: Socket::Connecting(mut dial),
-            }) => match dial.poll() {
-                Connect::InProgress => {
-                    self.connection = Some(Connection {
-                        conn,
-                        socket: Socket::Connecting(dial),
-                    });
-                }
-                Connect::Done => {
-                    self.connection = Some(Connection {
-                        conn,
-                        socket: Socket::Up(dial.stream),
-                    });
-                    session.handle_connected(conn, now);
-                }
-                Connect::Failed(e) => self.connect_failed(session, conn, &dial.host, &e, now),
-            },
-            up_or_none => self.connection = up_or_none,
+        loop {
+            let Some(Connection { conn, socket }) = self.connection.take() else {
+                return;
+            };
+            let was_up = matches!(socket, Socket::Up(_));
+            let socket = match socket {
+                Socket::Connecting(mut dial) => match dial.poll() {
+                    Connect::InProgress => Socket::Connecting(dial),
+                    Connect::Failed(e) => {
+                        return self.connect_failed(session, conn, &dial.host, &e, now);
+                    }
+                    Connect::Done => match &self.tls {
+                        None => Socket::Up(Stream::Plain(dial.stream)),
+                        Some(tls) => {
+                            let has_cert = tls.has_client_cert;
+                            match TlsStream::start(dial.stream, &tls.config, &dial.host, has_cert) {
+                                Ok(tls) => {
+                                    // Straight on with the handshake's first flight.
+                                    let socket = Socket::Handshaking(Box::new(tls));
+                                    self.connection = Some(Connection { conn, socket });
+                                    continue;
+                                }
+                                Err(e) => {
+                                    return self.connect_failed(session, conn, &dial.host, &e, now);
+                                }
+                            }
+                        }
+                    },
+                },
+                Socket::Handshaking(mut tls) => match tls.handshake_step() {
+                    Handshake::InProgress => Socket::Handshaking(tls),
+                    Handshake::Done => Socket::Up(Stream::Tls(tls)),
+                    Handshake::Failed(e) => {
+                        let host = tls.host.clone();
+                        return self.connect_failed(session, conn, &host, &e, now);
+                    }
+                },
+                up @ Socket::Up(_) => up,
+            };
+            let up = matches!(socket, Socket::Up(_)) && !was_up;
+            self.connection = Some(Connection { conn, socket });
+            if up {
+                session.handle_connected(conn, now);
+            }
+            return;
         }
     }
 
@@ -289,15 +346,15 @@ impl Link {
         let poll = timeout.is_some_and(|t| t.is_zero());
         if poll {
             // Poll without blocking: the shortest timeout std allows.
-            if stream.set_nonblocking(true).is_err() {
+            if stream.tcp().set_nonblocking(true).is_err() {
                 return;
             }
-        } else if stream.set_read_timeout(timeout).is_err() {
+        } else if stream.tcp().set_read_timeout(timeout).is_err() {
             return;
         }
         let received = read_into_session(session, conn, stream, true, Instant::now);
         if poll {
-            let _ = stream.set_nonblocking(false);
+            let _ = stream.tcp().set_nonblocking(false);
         }
         // Interrupted, or nothing: the caller's loop reads again with a fresh deadline.
         if let Received::Lost(cause, why) = received {
@@ -313,10 +370,12 @@ impl Link {
             socket: Socket::Up(stream),
         }) = self.connection.as_mut()
         {
+            let short_means_empty = stream.short_read_means_empty();
             match read_into_session(session, *conn, stream, false, || now) {
                 // A short read emptied the socket: one more read would only say so.
-                Received::Bytes { drained: true } | Received::Nothing => return,
-                Received::Bytes { drained: false } | Received::Interrupted => {}
+                Received::Bytes { drained: true } if short_means_empty => return,
+                Received::Nothing => return,
+                Received::Bytes { .. } | Received::Interrupted => {}
                 Received::Lost(cause, why) => return self.lost(session, cause, why, now),
             }
         }
@@ -333,16 +392,25 @@ impl Link {
         else {
             return false;
         };
+        // A blocking write waits at most until the session's next deadline.
+        let bounded = |session: &Session, stream: &mut Stream| {
+            let left = session.poll_timeout().map_or(Duration::from_secs(1), |d| {
+                d.saturating_duration_since(Instant::now())
+            });
+            !left.is_zero() && stream.tcp().set_write_timeout(Some(left)).is_ok()
+        };
         let written = if self.blocking {
-            write_send_buf(session, *conn, stream, |session, stream| {
-                // A write blocks at most until the session's next deadline.
-                let left = session.poll_timeout().map_or(Duration::from_secs(1), |d| {
-                    d.saturating_duration_since(Instant::now())
-                });
-                !left.is_zero() && stream.set_write_timeout(Some(left)).is_ok()
+            write_send_buf(session, *conn, stream, bounded).and_then(|()| {
+                // TLS records the socket did not take (its timeout passed) go out now.
+                if stream.has_pending_output() && bounded(session, stream) {
+                    stream.flush_pending()?;
+                }
+                Ok(())
             })
         } else {
+            // ... or on the socket's next writable edge.
             write_send_buf(session, *conn, stream, |_, _| true)
+                .and_then(|()| stream.flush_pending())
         };
         match written {
             Ok(()) => false,

@@ -1,0 +1,241 @@
+//! TLS against real servers (a Netty `secureClientPort` with per-run certificates): the
+//! blocking client and the shared client (the non-blocking link) do their work over
+//! TLS, mutual TLS admits the right client certificate only, and every way a handshake
+//! can fail gives an error that names it.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use zk_blocking::{
+    Client, CreateMode, Error, Event, Options, SharedClient, TlsConfig, Transaction, Version,
+};
+use zk_tests::{ClientAuth, ServerCert, ServerOptions, TestPki, ZkServer};
+
+/// One certificate authority for the whole run.
+fn pki() -> &'static TestPki {
+    static PKI: OnceLock<TestPki> = OnceLock::new();
+    PKI.get_or_init(|| TestPki::generate().expect("generating test certificates"))
+}
+
+/// The TLS servers started so far, by certificate and client-auth setting.
+type Started = Vec<(ServerCert, ClientAuth, &'static ZkServer)>;
+
+/// A TLS server per certificate and client-auth setting, shared by the tests (like the
+/// shared standalone, the harness's watchdog stops it when the test process ends).
+fn server(cert: ServerCert, auth: ClientAuth) -> &'static ZkServer {
+    static SERVERS: OnceLock<std::sync::Mutex<Started>> = OnceLock::new();
+    let mut servers = SERVERS.get_or_init(Default::default).lock().unwrap();
+    if let Some((_, _, s)) = servers.iter().find(|(c, a, _)| (*c, *a) == (cert, auth)) {
+        return s;
+    }
+    let options = ServerOptions::default()
+        .jute_max_buffer(4 * 1024 * 1024)
+        .tls(pki().server(cert, auth));
+    let started = ZkServer::start_standalone(&options)
+        .unwrap_or_else(|e| panic!("starting a TLS ZooKeeper: {e}"));
+    let leaked: &'static ZkServer = Box::leak(Box::new(started));
+    servers.push((cert, auth, leaked));
+    leaked
+}
+
+fn trusting_the_ca() -> TlsConfig {
+    TlsConfig::from_ca_file(pki().ca()).unwrap()
+}
+
+fn with_client_cert() -> TlsConfig {
+    trusting_the_ca()
+        .client_cert_files(pki().client_cert(), pki().client_key())
+        .unwrap()
+}
+
+fn options(tls: TlsConfig) -> Options {
+    Options::new()
+        .session_timeout(Duration::from_secs(4))
+        .tls(tls)
+}
+
+/// Connecting fails; returns the error's message.
+fn refused(connect_string: &str, tls: TlsConfig) -> String {
+    let options = options(tls).connect_timeout(Duration::from_secs(3));
+    match Client::connect(connect_string, options) {
+        Ok(_) => panic!("connected to {connect_string} where the TLS handshake must fail"),
+        Err(e @ Error::NoHosts { .. }) => e.to_string(),
+        Err(e) => panic!("expected NoHosts naming the TLS problem, got {e:?}"),
+    }
+}
+
+#[test]
+fn the_blocking_client_does_every_kind_of_operation_over_tls() {
+    let cs = server(ServerCert::Valid, ClientAuth::None).secure_connect_string();
+    let mut zk = Client::connect(&cs, options(trusting_the_ca())).unwrap();
+    zk.create("/tls-ops", "v1", CreateMode::Persistent).unwrap();
+    let (data, _stat, watch) = zk.get_data_watch("/tls-ops").unwrap();
+    assert_eq!(&data[..], b"v1");
+    zk.set_data("/tls-ops", "v2", Version::Any).unwrap();
+    let fired = loop {
+        match zk.next_event(Duration::from_secs(5)).unwrap() {
+            Some(Event::Watch(e)) if e.fired(watch) => break e,
+            Some(_) => {}
+            None => panic!("the watch did not fire over TLS"),
+        }
+    };
+    assert_eq!(fired.path, "/tls-ops");
+    let results = zk
+        .multi(
+            Transaction::new()
+                .create("/tls-ops/a", "", CreateMode::Persistent)
+                .check("/tls-ops", Version::Exact(1)),
+        )
+        .unwrap();
+    assert_eq!(results.len(), 2);
+    assert_eq!(zk.get_children("/tls-ops").unwrap(), ["a"]);
+    zk.delete("/tls-ops/a", Version::Any).unwrap();
+    zk.delete("/tls-ops", Version::Any).unwrap();
+    assert!(zk.exists("/tls-ops").unwrap().is_none());
+    zk.close();
+}
+
+#[test]
+fn a_one_megabyte_node_goes_both_ways_over_tls() {
+    let cs = server(ServerCert::Valid, ClientAuth::None).secure_connect_string();
+    let mut zk = Client::connect(&cs, options(trusting_the_ca()).max_frame_size(4 << 20)).unwrap();
+    let big: Vec<u8> = (0..1024 * 1024).map(|i| (i * 7 % 251) as u8).collect();
+    zk.create("/tls-big", &big, CreateMode::Ephemeral).unwrap();
+    let (data, stat) = zk.get_data("/tls-big").unwrap();
+    assert_eq!(stat.data_length as usize, big.len());
+    assert!(data[..] == big[..], "the 1 MB node came back different");
+    zk.close();
+}
+
+#[test]
+fn ten_thousand_pipelined_gets_over_tls_all_complete_in_order() {
+    let cs = server(ServerCert::Valid, ClientAuth::None).secure_connect_string();
+    let mut zk = Client::connect(&cs, options(trusting_the_ca())).unwrap();
+    zk.create("/tls-pipe", "x", CreateMode::Ephemeral).unwrap();
+    let ids: Vec<_> = (0..10_000)
+        .map(|_| {
+            zk.submit(zk_blocking::Request::get_data("/tls-pipe", false))
+                .unwrap()
+        })
+        .collect();
+    for id in ids {
+        let response = zk.wait(id).unwrap();
+        assert!(
+            matches!(response, zk_blocking::Response::GetData { .. }),
+            "{response:?}"
+        );
+    }
+    zk.close();
+}
+
+#[test]
+fn the_shared_client_works_over_tls_without_pumping() {
+    let cs = server(ServerCert::Valid, ClientAuth::None).secure_connect_string();
+    let zk = SharedClient::connect(&cs, options(trusting_the_ca())).unwrap();
+    zk.create("/tls-shared", "v1", CreateMode::Ephemeral)
+        .unwrap();
+    let (_, _, watch) = zk.get_data_watch("/tls-shared").unwrap();
+    let writer = zk.clone();
+    let worker = std::thread::spawn(move || writer.set_data("/tls-shared", "v2", Version::Any));
+    let event = zk.wait_watch(watch, Duration::from_secs(10)).unwrap();
+    assert!(matches!(event, Some(Event::Watch(_))), "{event:?}");
+    worker.join().unwrap().unwrap();
+    assert_eq!(&zk.get_data("/tls-shared").unwrap().0[..], b"v2");
+    zk.close();
+}
+
+#[test]
+fn mutual_tls_admits_a_client_with_the_right_certificate() {
+    let cs = server(ServerCert::Valid, ClientAuth::Need).secure_connect_string();
+    let mut zk = Client::connect(&cs, options(with_client_cert())).unwrap();
+    zk.create("/tls-mutual", "", CreateMode::Ephemeral).unwrap();
+    zk.close();
+}
+
+#[test]
+fn mutual_tls_refuses_a_client_without_a_certificate_and_says_so() {
+    let cs = server(ServerCert::Valid, ClientAuth::Need).secure_connect_string();
+    let msg = refused(&cs, trusting_the_ca());
+    assert!(msg.contains("requires a client certificate"), "{msg}");
+}
+
+#[test]
+fn a_server_signed_by_an_unknown_ca_is_refused_by_name() {
+    let cs = server(ServerCert::Valid, ClientAuth::None).secure_connect_string();
+    let msg = refused(&cs, TlsConfig::from_ca_file(pki().other_ca()).unwrap());
+    assert!(
+        msg.contains("not signed by a CA this client trusts"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_certificate_for_another_name_is_refused_by_name() {
+    let cs = server(ServerCert::WrongName, ClientAuth::None).secure_connect_string();
+    let msg = refused(&cs, trusting_the_ca());
+    assert!(
+        msg.contains("not valid for the name \"127.0.0.1\""),
+        "{msg}"
+    );
+}
+
+#[test]
+fn an_expired_certificate_is_refused_by_name() {
+    let cs = server(ServerCert::Expired, ClientAuth::None).secure_connect_string();
+    let msg = refused(&cs, trusting_the_ca());
+    assert!(msg.contains("has expired"), "{msg}");
+}
+
+#[test]
+fn tls_to_a_plaintext_port_says_it_is_one() {
+    let cs = server(ServerCert::Valid, ClientAuth::None).connect_string();
+    let msg = refused(&cs, trusting_the_ca());
+    assert!(msg.contains("plaintext port"), "{msg}");
+}
+
+#[test]
+fn the_shared_client_names_the_tls_problem_too() {
+    let cs = server(ServerCert::Valid, ClientAuth::None).secure_connect_string();
+    let options = options(TlsConfig::from_ca_file(pki().other_ca()).unwrap())
+        .connect_timeout(Duration::from_secs(3));
+    match SharedClient::connect(&cs, options) {
+        Ok(_) => panic!("connected with an untrusted CA"),
+        Err(e) => assert!(
+            e.to_string()
+                .contains("not signed by a CA this client trusts"),
+            "{e}"
+        ),
+    }
+}
+
+#[test]
+fn unusable_tls_files_fail_when_the_config_is_made() {
+    let missing = TlsConfig::from_ca_file("/nonexistent/ca.pem").unwrap_err();
+    assert!(matches!(missing, Error::TlsSetup(_)), "{missing:?}");
+    assert!(
+        missing.to_string().contains("/nonexistent/ca.pem"),
+        "{missing}"
+    );
+    let not_pem = TlsConfig::from_ca_pem(b"hello").unwrap_err();
+    assert!(
+        not_pem.to_string().contains("no CERTIFICATE block"),
+        "{not_pem}"
+    );
+    // The client key of another pair: the config says so at once.
+    let cert = std::fs::read(pki().client_cert()).unwrap();
+    let other_key = std::fs::read(pki().ca()).unwrap();
+    let mismatch = trusting_the_ca()
+        .client_cert_pem(&cert, &other_key)
+        .unwrap_err();
+    assert!(matches!(mismatch, Error::TlsSetup(_)), "{mismatch:?}");
+}
+
+#[test]
+fn tls_settings_print_no_key_material() {
+    let tls = with_client_cert();
+    let key = std::fs::read_to_string(pki().client_key()).unwrap();
+    let body: String = key.lines().filter(|l| !l.starts_with("-----")).collect();
+    let shown = format!("{:?} {:?}", tls, options(tls.clone()));
+    assert!(!shown.contains(&body[..32]), "{shown}");
+    assert!(shown.contains("redacted"), "{shown}");
+}
