@@ -588,7 +588,6 @@ fn get_w_prints_the_data_then_the_next_change() {
 #[test]
 fn usage_errors_exit_2() {
     for args in [
-        &[][..],
         &["frobnicate"][..],
         &["ls"][..],
         &["ls", "/a", "/b"][..],
