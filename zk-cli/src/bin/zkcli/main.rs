@@ -31,7 +31,7 @@ fn main() -> ExitCode {
     // Asked for before parsing, so that a bad command line is reported as JSON too.
     let json = args.iter().any(|arg| arg == "--json");
     match run(args) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(failure) => {
             failure.report(json);
             ExitCode::from(failure.exit_code())
@@ -39,14 +39,18 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: Vec<std::ffi::OsString>) -> Result<(), Failure> {
+/// The exit status of a run that did not fail as a whole.
+fn run(args: Vec<std::ffi::OsString>) -> Result<u8, Failure> {
     let matches = Cli::command()
         .mut_subcommands(|command| command.help_template(COMMAND_HELP_TEMPLATE))
         .try_get_matches_from(args);
     let cli = match matches.and_then(|matches| Cli::from_arg_matches(&matches)) {
         Ok(cli) => cli,
         // --help and --version: clap prints them on stdout.
-        Err(error) if !error.use_stderr() => return Ok(error.print()?),
+        Err(error) if !error.use_stderr() => {
+            error.print()?;
+            return Ok(0);
+        }
         Err(error) => return Err(error.into()),
     };
     logging::install(cli.global.verbose);
@@ -65,10 +69,11 @@ fn run(args: Vec<std::ffi::OsString>) -> Result<(), Failure> {
     };
     let mut out = Output::new(global.json, DataNewline::OnTerminal);
     if let Some(word) = command.four_letter_word() {
-        return four_letter::run(word, &global.hosts(), global.timeout, &mut out);
+        four_letter::run(word, &global.hosts(), global.timeout, &mut out)?;
+        return Ok(0);
     }
     let mut zk = settings.connect(&global.hosts())?;
     let outcome = commands::run_in_session(&mut zk, command, Waiting::InCommand, &mut out);
     zk.close();
-    outcome
+    outcome.map(|()| 0)
 }

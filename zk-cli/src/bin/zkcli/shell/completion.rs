@@ -67,10 +67,11 @@ impl Completer for ShellHelper {
             .map_or(0, |blank| blank + 1);
         let word = &before[start..];
         let candidates = if before[..start].trim().is_empty() {
+            // The blank after a command name lets the next word start at once.
             self.commands
                 .iter()
                 .filter(|name| name.starts_with(word))
-                .cloned()
+                .map(|name| format!("{name} "))
                 .collect()
         } else if word.starts_with('/') {
             self.znode_candidates(word)
@@ -119,9 +120,9 @@ mod tests {
         let helper = ShellHelper::new(SessionSlot::default());
         assert_eq!(
             complete(&helper, "getA"),
-            (0, vec!["getAcl".into(), "getAllChildrenNumber".into()])
+            (0, vec!["getAcl ".into(), "getAllChildrenNumber ".into()])
         );
-        assert_eq!(complete(&helper, "  con").1, ["config", "connect"]);
+        assert_eq!(complete(&helper, "  con").1, ["config ", "connect "]);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
-use rustyline::{Editor, ExternalPrinter};
+use rustyline::{CompletionType, Config, Editor, ExternalPrinter};
 
 use super::completion::ShellHelper;
 use super::session::EventSink;
@@ -44,7 +44,11 @@ pub struct Terminal {
 
 impl Terminal {
     pub fn new(helper: ShellHelper) -> io::Result<Terminal> {
-        let mut editor = Editor::new().map_err(io::Error::other)?;
+        // Tab completes the common prefix, a second Tab lists the candidates, as in bash.
+        let config = Config::builder()
+            .completion_type(CompletionType::List)
+            .build();
+        let mut editor = Editor::with_config(config).map_err(io::Error::other)?;
         editor.set_helper(Some(helper));
         let history_file = history_file();
         if let Some(path) = &history_file {

@@ -21,7 +21,7 @@ use crate::connection::Settings;
 use crate::failure::Failure;
 use crate::four_letter;
 use crate::output::{DataNewline, Output};
-use crate::watching::Waiting;
+use crate::watching::{self, Waiting};
 use completion::ShellHelper;
 use input::{LineSource, Read, Script, Terminal};
 use line::{ShellCommand, ShellLine};
@@ -41,7 +41,8 @@ struct Shell {
     json: bool,
 }
 
-pub fn run(global: &Global, settings: Settings) -> Result<(), Failure> {
+/// Runs the shell to its end; its exit status, every failure being reported already.
+pub fn run(global: &Global, settings: Settings) -> Result<u8, Failure> {
     let session = SessionSlot::default();
     let mut source: Box<dyn LineSource> = if io::stdin().is_terminal() {
         Box::new(Terminal::new(ShellHelper::new(session.clone()))?)
@@ -55,10 +56,10 @@ pub fn run(global: &Global, settings: Settings) -> Result<(), Failure> {
         out: Output::new(global.json, DataNewline::Always),
         json: global.json,
     };
-    let mut last_failure = None;
+    let mut exit_code = 0;
     if let Err(failure) = shell.connect(global.hosts()) {
         failure.report(shell.json);
-        last_failure = Some(failure);
+        exit_code = failure.exit_code();
     }
     let _printer = EventPrinter::start(session, source.event_sink(), global.json);
     let mut number = 0;
@@ -78,12 +79,12 @@ pub fn run(global: &Global, settings: Settings) -> Result<(), Failure> {
             Ok(Flow::Quit) => break,
             Err(failure) => {
                 failure.report(shell.json);
-                last_failure = Some(failure);
+                exit_code = failure.exit_code();
             }
         }
     }
     shell.session.replace(None);
-    last_failure.map_or(Ok(()), Err)
+    Ok(exit_code)
 }
 
 impl Shell {
@@ -99,7 +100,9 @@ impl Shell {
     fn connect(&mut self, hosts: String) -> Result<(), Failure> {
         self.session.replace(None);
         self.hosts = hosts;
-        let client = self.settings.connect(&self.hosts)?;
+        let mut client = self.settings.connect(&self.hosts)?;
+        // The shell starts once connected: "SyncConnected" would only be noise.
+        watching::skip_connect_events(&mut client, Waiting::InCommand)?;
         self.session.replace(Some(client));
         Ok(())
     }

@@ -1,0 +1,339 @@
+//! zkcli's interactive shell against a real server: as a script on stdin (output,
+//! failures that do not stop it, connect/close/history/quit, events between
+//! commands, a session kept alive while idle), and on a pseudo-terminal (completion
+//! of commands and znode paths, events at the prompt, the history file).
+
+#[path = "zkcli_support.rs"]
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::thread;
+use std::time::Duration;
+
+use support::{Json, Run, json_lines, run_zkcli, zkcli_command};
+use zk_blocking::{Client, CreateMode, Error, Options, Version};
+use zk_tests::shared_standalone;
+
+/// How long a test waits for a line it expects.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+fn hosts() -> String {
+    shared_standalone().connect_string()
+}
+
+fn client() -> Client {
+    Client::connect(&hosts(), Options::default()).expect("connecting a test client")
+}
+
+/// Creates `path` with `data`, or resets the data of an existing one.
+fn ensure(zk: &mut Client, path: &str, data: &str) {
+    match zk.create(path, data, CreateMode::Persistent) {
+        Ok(_) => {}
+        Err(Error::NodeExists) => {
+            zk.set_data(path, data, Version::Any)
+                .expect("resetting a node");
+        }
+        Err(e) => panic!("creating {path}: {e}"),
+    }
+}
+
+/// The shell on the shared server, fed `script` on stdin.
+fn shell_script(global: &[&str], script: &str) -> Run {
+    let hosts = hosts();
+    let mut args = vec!["-server", hosts.as_str()];
+    args.extend_from_slice(global);
+    run_zkcli(&args, Some(script.as_bytes()))
+}
+
+/// A shell whose stdin the test writes while reading its stdout line by line.
+struct LiveShell {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<String>,
+}
+
+impl LiveShell {
+    fn start(global: &[&str]) -> LiveShell {
+        let mut child = zkcli_command()
+            .arg("-server")
+            .arg(hosts())
+            .args(global)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting the zkcli shell");
+        let stdin = child.stdin.take().expect("stdin");
+        let lines = forward_lines(child.stdout.take().expect("stdout"));
+        LiveShell {
+            child,
+            stdin,
+            lines,
+        }
+    }
+
+    fn send(&mut self, line: &str) {
+        writeln!(self.stdin, "{line}").expect("writing to the shell");
+    }
+
+    fn next_line(&self) -> String {
+        self.lines
+            .recv_timeout(PATIENCE)
+            .expect("a line from the shell in time")
+    }
+
+    fn quit(mut self) -> i32 {
+        self.send("quit");
+        let status = self.child.wait().expect("the shell exits");
+        status.code().expect("an exit code")
+    }
+}
+
+fn forward_lines(stdout: ChildStdout) -> Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receiver
+}
+
+#[test]
+fn a_script_on_stdin_prints_what_one_shot_commands_print() {
+    client().delete("/shell-script", Version::Any).ok();
+    let run = shell_script(
+        &[],
+        "create /shell-script hello\n\
+         get /shell-script\n\
+         set /shell-script 'two words'\n\
+         get /shell-script\n\
+         getAllChildrenNumber /shell-script\n",
+    );
+    assert_eq!(run.ok(), "/shell-script\nhello\ntwo words\n0\n");
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn a_failed_command_prints_its_error_and_the_script_goes_on() {
+    let mut zk = client();
+    zk.delete("/shell-after", Version::Any).ok();
+    let run = shell_script(
+        &[],
+        "get /shell-missing\n\
+         lss /\n\
+         create /shell-after y\n\
+         get /shell-after\n",
+    );
+    assert_eq!(run.text(), "/shell-after\ny\n");
+    assert!(
+        run.stderr.contains("NoNode: /shell-missing"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("similar subcommand exists: 'ls'"),
+        "{}",
+        run.stderr
+    );
+    // The exit status is the last failure's: 2 for the typo.
+    assert_eq!(run.code, 2, "{run:?}");
+}
+
+#[test]
+fn a_clean_script_exits_0_and_quit_ends_it() {
+    let run = shell_script(&[], "ls /zookeeper\nquit\ncreate /shell-never-created\n");
+    assert_eq!(run.ok(), "config\nquota\n");
+    assert_eq!(client().exists("/shell-never-created").unwrap(), None);
+}
+
+#[test]
+fn close_and_connect_switch_sessions() {
+    let mut zk = client();
+    ensure(&mut zk, "/shell-conn", "");
+    ensure(&mut zk, "/shell-conn/inside", "");
+    let script = format!(
+        "close\n\
+         ls /shell-conn\n\
+         connect {}/shell-conn\n\
+         ls /\n\
+         history\n",
+        hosts()
+    );
+    let run = shell_script(&[], &script);
+    assert!(run.stderr.contains("not connected"), "{}", run.stderr);
+    let history = format!(
+        "0 - close\n1 - ls /shell-conn\n2 - connect {}/shell-conn\n3 - ls /\n4 - history\n",
+        hosts()
+    );
+    assert_eq!(run.text(), format!("inside\n{history}"));
+}
+
+#[test]
+fn help_lists_the_shell_commands_and_each_command_has_its_own() {
+    let run = shell_script(&[], "help\nhelp connect\nget --help\n");
+    let text = run.ok();
+    for name in [
+        "connect", "close", "quit", "history", "ls", "addWatch", "ruok",
+    ] {
+        assert!(text.contains(&format!("  {name}")), "{name}: {text}");
+    }
+    assert!(text.contains("usage: connect HOSTS"), "{text}");
+    assert!(text.contains("usage: zkcli [GLOBAL OPTIONS] get"), "{text}");
+}
+
+#[test]
+fn with_json_results_and_failures_are_objects() {
+    let mut zk = client();
+    ensure(&mut zk, "/shell-json", "j");
+    let run = shell_script(&["--json"], "get /shell-json\nget /shell-json-missing\n");
+    let results = json_lines(&run.text());
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].get("data").str(), "j");
+    let failure = Json::parse(&run.stderr).expect("one JSON object on stderr");
+    assert_eq!(failure.get("error").str(), "NoNode");
+    assert_eq!(failure.get("path").str(), "/shell-json-missing");
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn data_from_stdin_is_refused_because_stdin_holds_the_script() {
+    let run = shell_script(&[], "create /shell-stdin -\nls /zookeeper\n");
+    assert!(run.stderr.contains("stdin holds the commands"), "{run:?}");
+    assert_eq!(run.text(), "config\nquota\n");
+    assert_eq!(client().exists("/shell-stdin").unwrap(), None);
+}
+
+#[test]
+fn watch_events_are_printed_as_they_arrive_between_commands() {
+    let mut zk = client();
+    ensure(&mut zk, "/shell-watched", "before");
+    let mut shell = LiveShell::start(&[]);
+    shell.send("get -w /shell-watched");
+    assert_eq!(shell.next_line(), "before");
+    zk.set_data("/shell-watched", "after", Version::Any)
+        .unwrap();
+    assert_eq!(
+        shell.next_line(),
+        "WatchedEvent state:SyncConnected type:NodeDataChanged path:/shell-watched"
+    );
+    shell.send("get /shell-watched");
+    assert_eq!(shell.next_line(), "after");
+    assert_eq!(shell.quit(), 0);
+}
+
+#[test]
+fn an_idle_shell_keeps_its_session_and_ephemeral_nodes() {
+    let mut zk = client();
+    zk.delete("/shell-ephemeral", Version::Any).ok();
+    let mut shell = LiveShell::start(&["-timeout", "2000"]);
+    shell.send("create -e /shell-ephemeral");
+    assert_eq!(shell.next_line(), "/shell-ephemeral");
+    // Twice the session timeout with no command: the session must still be there.
+    thread::sleep(Duration::from_secs(4));
+    assert!(zk.exists("/shell-ephemeral").unwrap().is_some());
+    shell.send("close");
+    shell.send("ls /zookeeper");
+    assert_eq!(shell.quit(), 2, "ls after close is a usage error");
+    assert_eq!(zk.exists("/shell-ephemeral").unwrap(), None);
+}
+
+/// zkcli's shell on a pseudo-terminal, steered by tests/pty/drive.py.
+struct Terminal {
+    driver: Child,
+    steps: ChildStdin,
+    answers: Receiver<String>,
+}
+
+impl Terminal {
+    fn start(home: &std::path::Path) -> Terminal {
+        let mut driver = Command::new("python3")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/pty/drive.py"))
+            .arg(PATIENCE.as_secs().to_string())
+            .arg(env!("CARGO_BIN_EXE_zkcli"))
+            .arg("-server")
+            .arg(hosts())
+            .env("HOME", home)
+            .env("TERM", "xterm")
+            .env_remove("ZK_HOSTS")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 to drive a pseudo-terminal");
+        let steps = driver.stdin.take().expect("stdin");
+        let answers = forward_lines(driver.stdout.take().expect("stdout"));
+        Terminal {
+            driver,
+            steps,
+            answers,
+        }
+    }
+
+    fn step(&mut self, verb: &str, text: &str) {
+        writeln!(self.steps, "{verb} {text}").expect("writing a step");
+        let answer = self
+            .answers
+            .recv_timeout(PATIENCE * 2)
+            .expect("the driver answers");
+        assert_eq!(answer, "ok", "{verb} {text}");
+    }
+
+    /// Types `keys` (with \t for Tab and \n for Enter, as the driver unescapes them).
+    fn types(&mut self, keys: &str) {
+        self.step("send", keys);
+    }
+
+    fn shows(&mut self, text: &str) {
+        self.step("expect", text);
+    }
+
+    /// Ends input with Ctrl-D; the shell's exit status.
+    fn close(mut self) -> String {
+        drop(self.steps);
+        let answer = self
+            .answers
+            .recv_timeout(PATIENCE * 3)
+            .expect("the driver reports the exit");
+        self.driver.wait().expect("the driver exits");
+        answer
+    }
+}
+
+#[test]
+fn on_a_terminal_tab_completes_command_names_and_znode_paths() {
+    let mut zk = client();
+    ensure(&mut zk, "/pty-completion", "");
+    ensure(&mut zk, "/pty-completion/beta", "beta-data");
+    let home = tempfile::tempdir().unwrap();
+    let mut terminal = Terminal::start(home.path());
+    terminal.shows("(CONNECTED) 0]");
+    terminal.types(r"sta\t/pty-completion/be\t\n");
+    terminal.shows("dataLength = 9");
+    terminal.types(r"get /pty-compl\t/b\t\n");
+    terminal.shows("beta-data");
+    assert_eq!(terminal.close(), "exit 0");
+    let history = std::fs::read_to_string(home.path().join(".zkcli_history")).unwrap();
+    assert!(
+        history.contains("stat /pty-completion/beta\n")
+            && history.contains("get /pty-completion/beta\n"),
+        "{history}"
+    );
+}
+
+#[test]
+fn on_a_terminal_watch_events_are_printed_at_the_prompt() {
+    let mut zk = client();
+    ensure(&mut zk, "/pty-watched", "v1");
+    let home = tempfile::tempdir().unwrap();
+    let mut terminal = Terminal::start(home.path());
+    terminal.types(r"get -w /pty-watched\n");
+    terminal.shows("v1");
+    terminal.shows("(CONNECTED) 1]");
+    zk.set_data("/pty-watched", "v2", Version::Any).unwrap();
+    terminal.shows("type:NodeDataChanged path:/pty-watched");
+    assert_eq!(terminal.close(), "exit 0");
+}
