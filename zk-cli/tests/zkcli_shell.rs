@@ -3,21 +3,21 @@
 //! commands, a session kept alive while idle), and on a pseudo-terminal (completion
 //! of commands and znode paths, events at the prompt, the history file).
 
+#[path = "pty_support.rs"]
+mod pty;
 #[path = "zkcli_support.rs"]
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::io::Write;
+use std::process::{Child, ChildStdin, Stdio};
+use std::sync::mpsc::Receiver;
 use std::thread;
 use std::time::Duration;
 
+use pty::{PATIENCE, Terminal, forward_lines};
 use support::{Json, Run, json_lines, run_zkcli, zkcli_command};
 use zk_blocking::{Client, CreateMode, Error, Options, Version};
 use zk_tests::shared_standalone;
-
-/// How long a test waits for a line it expects.
-const PATIENCE: Duration = Duration::from_secs(20);
 
 fn hosts() -> String {
     shared_standalone().connect_string()
@@ -89,18 +89,6 @@ impl LiveShell {
         let status = self.child.wait().expect("the shell exits");
         status.code().expect("an exit code")
     }
-}
-
-fn forward_lines(stdout: ChildStdout) -> Receiver<String> {
-    let (sender, receiver) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    receiver
 }
 
 #[test]
@@ -242,74 +230,13 @@ fn an_idle_shell_keeps_its_session_and_ephemeral_nodes() {
     assert_eq!(zk.exists("/shell-ephemeral").unwrap(), None);
 }
 
-/// zkcli's shell on a pseudo-terminal, steered by tests/pty/drive.py.
-struct Terminal {
-    driver: Child,
-    steps: ChildStdin,
-    answers: Receiver<String>,
-}
-
-impl Terminal {
-    fn start(home: &std::path::Path) -> Terminal {
-        let mut driver = Command::new("python3")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/pty/drive.py"))
-            .arg(PATIENCE.as_secs().to_string())
-            .arg(env!("CARGO_BIN_EXE_zkcli"))
-            .arg("-server")
-            .arg(hosts())
-            .env("HOME", home)
-            .env("TERM", "xterm")
-            .env_remove("ZK_HOSTS")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 to drive a pseudo-terminal");
-        let steps = driver.stdin.take().expect("stdin");
-        let answers = forward_lines(driver.stdout.take().expect("stdout"));
-        Terminal {
-            driver,
-            steps,
-            answers,
-        }
-    }
-
-    fn step(&mut self, verb: &str, text: &str) {
-        writeln!(self.steps, "{verb} {text}").expect("writing a step");
-        let answer = self
-            .answers
-            .recv_timeout(PATIENCE * 2)
-            .expect("the driver answers");
-        assert_eq!(answer, "ok", "{verb} {text}");
-    }
-
-    /// Types `keys` (with \t for Tab and \n for Enter, as the driver unescapes them).
-    fn types(&mut self, keys: &str) {
-        self.step("send", keys);
-    }
-
-    fn shows(&mut self, text: &str) {
-        self.step("expect", text);
-    }
-
-    /// Ends input with Ctrl-D; the shell's exit status.
-    fn close(mut self) -> String {
-        drop(self.steps);
-        let answer = self
-            .answers
-            .recv_timeout(PATIENCE * 3)
-            .expect("the driver reports the exit");
-        self.driver.wait().expect("the driver exits");
-        answer
-    }
-}
-
 #[test]
 fn on_a_terminal_tab_completes_command_names_and_znode_paths() {
     let mut zk = client();
     ensure(&mut zk, "/pty-completion", "");
     ensure(&mut zk, "/pty-completion/beta", "beta-data");
     let home = tempfile::tempdir().unwrap();
-    let mut terminal = Terminal::start(home.path());
+    let mut terminal = Terminal::start(home.path(), &["-server", &hosts()]);
     terminal.shows("(CONNECTED) 0]");
     terminal.types(r"sta\t/pty-completion/be\t\n");
     terminal.shows("dataLength = 9");
@@ -329,7 +256,7 @@ fn on_a_terminal_watch_events_are_printed_at_the_prompt() {
     let mut zk = client();
     ensure(&mut zk, "/pty-watched", "v1");
     let home = tempfile::tempdir().unwrap();
-    let mut terminal = Terminal::start(home.path());
+    let mut terminal = Terminal::start(home.path(), &["-server", &hosts()]);
     terminal.types(r"get -w /pty-watched\n");
     terminal.shows("v1");
     terminal.shows("(CONNECTED) 1]");
