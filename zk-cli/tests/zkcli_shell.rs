@@ -242,6 +242,8 @@ fn on_a_terminal_tab_completes_command_names_and_znode_paths() {
     terminal.shows("dataLength = 9");
     terminal.types(r"get /pty-compl\t/b\t\n");
     terminal.shows("beta-data");
+    // Ctrl-D ends the shell only at an empty prompt, not while a command runs.
+    terminal.shows("(CONNECTED) 2]");
     assert_eq!(terminal.close(), "exit 0");
     let history = std::fs::read_to_string(home.path().join(".zkcli_history")).unwrap();
     assert!(

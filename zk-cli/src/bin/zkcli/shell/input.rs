@@ -62,21 +62,18 @@ impl Terminal {
     }
 }
 
-impl Drop for Terminal {
-    fn drop(&mut self) {
-        if let Some(path) = &self.history_file {
-            // History is a convenience: a read-only home must not fail the shell.
-            let _ = self.editor.save_history(path);
-        }
-    }
-}
-
 impl LineSource for Terminal {
     fn read(&mut self, prompt: &str) -> io::Result<Read> {
         match self.editor.readline(prompt) {
             Ok(line) => {
                 if !line.trim().is_empty() {
                     let _ = self.editor.add_history_entry(line.as_str());
+                    // Written line by line, so that a closed terminal loses none.
+                    // History is a convenience: a read-only home must not fail the
+                    // shell.
+                    if let Some(path) = &self.history_file {
+                        let _ = self.editor.append_history(path);
+                    }
                 }
                 Ok(Read::Line(line))
             }
