@@ -99,7 +99,7 @@ impl Failure {
     /// scripts can match, then the path.
     pub fn message(&self) -> String {
         match self {
-            Failure::Usage(why) => format!("zkcli: {why} (zkcli --help for usage)"),
+            Failure::Usage(why) => format!("zkcli: {why} (--help for usage)"),
             Failure::CommandLine(text) => format!("zkcli: {text}"),
             Failure::Unreachable(why) => format!("zkcli: unreachable: {why}"),
             Failure::ZooKeeper { error, path } => {

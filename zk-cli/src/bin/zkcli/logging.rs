@@ -1,6 +1,8 @@
 //! `-v` / `-vv`: logs of zkcli and the client library on stderr, at info or debug
 //! level. `RUST_LOG`, when set, chooses the filter instead.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 pub fn install(verbosity: u8) {
@@ -17,5 +19,7 @@ pub fn install(verbosity: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colours only where a person reads them, not in a captured log.
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
