@@ -2,7 +2,7 @@
 //! and binary data, chroot, auth, and the exit statuses (1 ZooKeeper error, 2 usage,
 //! 3 unreachable).
 
-#[path = "pty_support.rs"]
+#[path = "pty/terminal.rs"]
 mod pty;
 #[path = "zkcli_support.rs"]
 mod support;

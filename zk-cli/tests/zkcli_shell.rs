@@ -3,7 +3,7 @@
 //! commands, a session kept alive while idle), and on a pseudo-terminal (completion
 //! of commands and znode paths, events at the prompt, the history file).
 
-#[path = "pty_support.rs"]
+#[path = "pty/terminal.rs"]
 mod pty;
 #[path = "zkcli_support.rs"]
 mod support;

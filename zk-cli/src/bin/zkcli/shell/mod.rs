@@ -77,6 +77,8 @@ pub fn run(global: &Global, settings: Settings) -> Result<u8, Failure> {
         match shell.execute(&line, source.as_ref()) {
             Ok(Flow::Continue) => {}
             Ok(Flow::Quit) => break,
+            // Nobody reads the output any more (`zkcli < script | head`).
+            Err(failure) if failure.is_broken_pipe() => break,
             Err(failure) => {
                 failure.report(shell.json);
                 exit_code = failure.exit_code();
