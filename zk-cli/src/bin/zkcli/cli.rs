@@ -2,6 +2,7 @@
 //! zkCli.sh's commands with its flags. The same command types are parsed from the
 //! shell's lines (see `shell::line`).
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -82,23 +83,30 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// The arguments as clap should see them, and what a failure to parse them needs.
+pub struct RawArgs {
+    pub args: Vec<OsString>,
+    /// `--json` among the global options: a bad command line is reported as JSON too.
+    pub json: bool,
+}
+
 /// zkCli.sh writes its long global options with one dash (`-server h:1`); clap wants
 /// two. Rewrites them among the options before the command, and nowhere else, so that
 /// a command's own arguments reach clap untouched.
-pub fn with_double_dash_globals(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+pub fn with_double_dash_globals(args: Vec<OsString>) -> RawArgs {
     const SINGLE_DASH: [&str; 5] = ["-server", "-timeout", "-auth", "-auth-file", "-help"];
     const TAKE_VALUES: [&str; 4] = ["--server", "--timeout", "--auth", "--auth-file"];
     let mut rewritten = Vec::with_capacity(args.len());
+    let mut json = false;
     let mut rest = args.into_iter();
-    if let Some(program) = rest.next() {
-        rewritten.push(program);
-    }
+    rewritten.extend(rest.next());
     while let Some(arg) = rest.next() {
         let text = arg.to_str().unwrap_or_default();
         if !text.starts_with('-') || text == "--" {
             rewritten.push(arg);
             break;
         }
+        json |= text == "--json";
         let arg = if SINGLE_DASH.contains(&text) {
             format!("-{text}").into()
         } else {
@@ -111,7 +119,10 @@ pub fn with_double_dash_globals(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::
         }
     }
     rewritten.extend(rest);
-    rewritten
+    RawArgs {
+        args: rewritten,
+        json,
+    }
 }
 
 /// zkCli.sh's commands, plus `watch` and the four-letter words.
@@ -366,7 +377,7 @@ mod tests {
     use super::*;
     use clap::CommandFactory;
 
-    fn os(args: &[&str]) -> Vec<std::ffi::OsString> {
+    fn os(args: &[&str]) -> Vec<OsString> {
         args.iter().map(Into::into).collect()
     }
 
@@ -377,10 +388,11 @@ mod tests {
 
     #[test]
     fn single_dash_globals_are_rewritten_before_the_command_only() {
+        let raw = with_double_dash_globals(os(&[
+            "zkcli", "-server", "-x", "-timeout", "5", "set", "-server", "d",
+        ]));
         assert_eq!(
-            with_double_dash_globals(os(&[
-                "zkcli", "-server", "-x", "-timeout", "5", "set", "-server", "d"
-            ])),
+            raw.args,
             os(&[
                 "zkcli",
                 "--server",
@@ -392,6 +404,12 @@ mod tests {
                 "d"
             ])
         );
+    }
+
+    #[test]
+    fn json_is_noticed_among_the_global_options_only() {
+        assert!(with_double_dash_globals(os(&["zkcli", "--server", "h", "--json", "lss"])).json);
+        assert!(!with_double_dash_globals(os(&["zkcli", "set", "/a", "--json"])).json);
     }
 
     #[test]

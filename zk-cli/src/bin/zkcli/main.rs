@@ -27,13 +27,11 @@ use crate::output::{DataNewline, Output};
 use crate::watching::Waiting;
 
 fn main() -> ExitCode {
-    let args = cli::with_double_dash_globals(std::env::args_os().collect());
-    // Asked for before parsing, so that a bad command line is reported as JSON too.
-    let json = args.iter().any(|arg| arg == "--json");
-    match run(args) {
+    let raw = cli::with_double_dash_globals(std::env::args_os().collect());
+    match run(raw.args) {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            failure.report(json);
+            failure.report(raw.json);
             ExitCode::from(failure.exit_code())
         }
     }
