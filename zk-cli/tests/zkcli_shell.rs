@@ -266,3 +266,34 @@ fn on_a_terminal_watch_events_are_printed_at_the_prompt() {
     terminal.shows("type:NodeDataChanged path:/pty-watched");
     assert_eq!(terminal.close(), "exit 0");
 }
+
+#[test]
+fn a_failed_connect_leaves_the_shell_running_unconnected() {
+    let nowhere = format!("127.0.0.1:{}", zk_tests::free_port().expect("a free port"));
+    let run = shell_script(
+        &["-timeout", "1000"],
+        &format!("connect {nowhere}\nls /zookeeper\nruok\n"),
+    );
+    assert!(run.stderr.contains("unreachable"), "{run:?}");
+    assert!(run.stderr.contains("not connected"), "{run:?}");
+    // The four-letter word goes to the hosts last asked for.
+    assert!(run.stderr.contains(&nowhere), "{run:?}");
+    assert_eq!(run.text(), "");
+    assert_eq!(run.code, 3, "the last failure was the unreachable ruok");
+}
+
+#[test]
+fn in_the_shell_watch_without_a_limit_is_refused_and_with_one_runs() {
+    let mut zk = client();
+    ensure(&mut zk, "/shell-limited", "quiet");
+    let run = shell_script(
+        &[],
+        "watch /shell-limited\nwatch --for 0.2 /shell-limited\nget /shell-limited\n",
+    );
+    assert_eq!(
+        run.stderr.matches("watch needs --count or --for").count(),
+        1,
+        "{run:?}"
+    );
+    assert_eq!(run.text(), "quiet\n");
+}

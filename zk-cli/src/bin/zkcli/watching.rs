@@ -31,7 +31,7 @@ impl Waiting {
 }
 
 /// How long a command keeps watching; unlimited when neither flag is given.
-pub struct Limits {
+struct Limits {
     count: Option<u64>,
     until: Option<Instant>,
 }
