@@ -297,3 +297,31 @@ fn in_the_shell_watch_without_a_limit_is_refused_and_with_one_runs() {
     );
     assert_eq!(run.text(), "quiet\n");
 }
+
+#[test]
+fn when_its_session_ends_the_shell_says_so_on_stderr_and_goes_on() {
+    let mut server =
+        zk_tests::ZkServer::start_standalone(&zk_tests::ServerOptions::default()).unwrap();
+    let mut child = zkcli_command()
+        .args(["-server", &server.connect_string(), "-timeout", "2000"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting the zkcli shell");
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = forward_lines(child.stdout.take().unwrap());
+    let stderr = forward_lines(child.stderr.take().unwrap());
+    writeln!(stdin, "ls /zookeeper").unwrap();
+    assert_eq!(stdout.recv_timeout(PATIENCE).unwrap(), "config");
+    server.kill().unwrap();
+    let ended = stderr
+        .recv_timeout(PATIENCE)
+        .expect("a word on the session's end");
+    assert!(ended.starts_with("zkcli: SessionExpired"), "{ended}");
+    writeln!(stdin, "ls /").unwrap();
+    let unconnected = stderr.recv_timeout(PATIENCE).unwrap();
+    assert!(unconnected.contains("not connected"), "{unconnected}");
+    drop(stdin);
+    assert_eq!(child.wait().unwrap().code(), Some(2));
+}

@@ -2,9 +2,9 @@
 //! `pty` module), as a person at a terminal would use it.
 #![allow(dead_code, missing_docs)]
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::Duration;
@@ -12,11 +12,11 @@ use std::time::Duration;
 /// How long a test waits for output it expects.
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
-/// Each line of `stdout`, as it comes.
-pub fn forward_lines(stdout: ChildStdout) -> Receiver<String> {
+/// Each line of `output` (a child's stdout or stderr), as it comes.
+pub fn forward_lines(output: impl Read + Send + 'static) -> Receiver<String> {
     let (sender, receiver) = mpsc::channel();
     thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        for line in BufReader::new(output).lines().map_while(Result::ok) {
             if sender.send(line).is_err() {
                 break;
             }

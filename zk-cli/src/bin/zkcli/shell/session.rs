@@ -56,8 +56,11 @@ impl EventPrinter {
         let stopping = stop.clone();
         let thread = thread::spawn(move || {
             while !stopping.load(Ordering::Relaxed) {
-                if let Some(line) = pump_once(&slot, json) {
-                    sink.print(line);
+                match pump_once(&slot, json) {
+                    Pumped::Nothing => {}
+                    Pumped::Line(line) => sink.print(line),
+                    // On stderr like every failure; `connect` starts a new session.
+                    Pumped::Ended(failure) => failure.report(json),
                 }
                 thread::sleep(PUMP_PAUSE);
             }
@@ -69,25 +72,26 @@ impl EventPrinter {
     }
 }
 
-/// One slice of waiting for an event of the current session, as the line to print.
-/// A session that ended is taken out of the slot, with the reason printed once.
-fn pump_once(slot: &SessionSlot, json: bool) -> Option<String> {
+/// What one slice of pumping brought.
+enum Pumped {
+    Nothing,
+    Line(String),
+    /// The session is over; it has been taken out of the slot.
+    Ended(Failure),
+}
+
+/// One slice of waiting for an event of the current session.
+fn pump_once(slot: &SessionSlot, json: bool) -> Pumped {
     let mut current = slot.lock();
-    let zk = current.as_mut()?;
+    let Some(zk) = current.as_mut() else {
+        return Pumped::Nothing;
+    };
     match zk.next_event(PUMP_SLICE) {
-        Ok(Some(event)) => event_line(&event, json),
-        Ok(None) => None,
+        Ok(Some(event)) => event_line(&event, json).map_or(Pumped::Nothing, Pumped::Line),
+        Ok(None) => Pumped::Nothing,
         Err(error) => {
             *current = None;
-            let failure = Failure::from_error(error, None);
-            Some(if json {
-                failure.json()
-            } else {
-                format!(
-                    "{} (connect HOSTS to start a new session)",
-                    failure.message()
-                )
-            })
+            Pumped::Ended(Failure::from_error(error, None))
         }
     }
 }
