@@ -8,6 +8,8 @@ use rustyline::hint::Hinter;
 use rustyline::validate::Validator;
 use rustyline::{Context, Helper};
 
+use zk_blocking::SessionState;
+
 use super::line::command_names;
 use super::session::SessionSlot;
 use crate::nodes::child_path;
@@ -36,7 +38,14 @@ impl ShellHelper {
             &word[slash + 1..],
         );
         let mut current = self.session.lock();
-        let Some(zk) = current.as_mut() else {
+        // While disconnected a call would wait for a reconnection, up to the call
+        // timeout: a Tab must not freeze the line.
+        let Some(zk) = current.as_mut().filter(|zk| {
+            matches!(
+                zk.state(),
+                SessionState::Connected | SessionState::ConnectedReadOnly
+            )
+        }) else {
             return Vec::new();
         };
         let Ok(children) = zk.get_children(parent) else {
