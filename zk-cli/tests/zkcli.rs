@@ -2,6 +2,8 @@
 //! and binary data, chroot, auth, and the exit statuses (1 ZooKeeper error, 2 usage,
 //! 3 unreachable).
 
+#[path = "pty/terminal.rs"]
+mod pty;
 #[path = "zkcli_support.rs"]
 mod support;
 
@@ -13,6 +15,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 use zk_blocking::Version;
 
+use pty::Terminal;
 use support::{Json, Run, json_lines, run_zkcli, zkcli_command};
 use zk_blocking::{Client, CreateMode, Options};
 use zk_tests::{ServerOptions, ZkServer, free_port, shared_standalone};
@@ -588,7 +591,6 @@ fn get_w_prints_the_data_then_the_next_change() {
 #[test]
 fn usage_errors_exit_2() {
     for args in [
-        &[][..],
         &["frobnicate"][..],
         &["ls"][..],
         &["ls", "/a", "/b"][..],
@@ -667,4 +669,132 @@ fn non_utf8_arguments_are_a_usage_error() {
         .output()
         .expect("zkcli");
     assert_eq!(output.status.code(), Some(2));
+}
+
+/// zkcli against the shared server with extra environment variables.
+fn zkcli_with_env(env: &[(&str, &str)], args: &[&str]) -> Run {
+    zkcli_command()
+        .envs(env.iter().copied())
+        .arg("-server")
+        .arg(hosts())
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("zkcli")
+        .into()
+}
+
+#[test]
+fn credentials_come_from_a_file_or_the_environment() {
+    zkcli(&[
+        "--auth",
+        "digest:dora:pw",
+        "create",
+        "/auth-sources",
+        "hidden",
+        "auth::cdrwa",
+    ])
+    .ok();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("credentials");
+    std::fs::write(&file, "# zkcli credentials\n\ndigest:dora:pw\n").unwrap();
+    let from_file = zkcli(&[
+        "--auth-file",
+        file.to_str().unwrap(),
+        "get",
+        "/auth-sources",
+    ]);
+    assert_eq!(from_file.ok(), "hidden");
+    let from_env = zkcli_with_env(
+        &[("ZKCLI_AUTH", "digest:dora:pw")],
+        &["get", "/auth-sources"],
+    );
+    assert_eq!(from_env.ok(), "hidden");
+    assert_zk_error(&zkcli(&["get", "/auth-sources"]), "NoAuth", "/auth-sources");
+}
+
+#[test]
+fn malformed_credentials_are_refused_without_being_echoed() {
+    let run = zkcli(&["--auth", "no-scheme-secret", "whoami"]);
+    assert_usage_error(&run);
+    assert!(!run.stderr.contains("no-scheme-secret"), "{run:?}");
+    let run = zkcli_with_env(&[("ZKCLI_AUTH", ":leaked-secret")], &["whoami"]);
+    assert_usage_error(&run);
+    assert!(run.stderr.contains("ZKCLI_AUTH"), "{run:?}");
+    assert!(!run.stderr.contains("leaked-secret"), "{run:?}");
+    let run = zkcli(&["--auth-file", "/nonexistent/credentials", "whoami"]);
+    assert_usage_error(&run);
+    assert!(run.stderr.contains("/nonexistent/credentials"), "{run:?}");
+}
+
+#[test]
+fn json_failures_are_one_object_on_stderr() {
+    let run = zkcli(&["--json", "get", "/json-failure-missing"]);
+    assert_eq!(run.code, 1);
+    let failure = Json::parse(&run.stderr).expect("one JSON object");
+    assert_eq!(failure.get("error").str(), "NoNode");
+    assert_eq!(failure.get("path").str(), "/json-failure-missing");
+    assert!(!failure.get("message").str().is_empty());
+
+    let run = zkcli(&["--json", "ls"]);
+    assert_eq!(run.code, 2);
+    let failure = Json::parse(&run.stderr).expect("one JSON object");
+    assert_eq!(failure.get("error").str(), "Usage");
+    assert_eq!(failure.get("path"), &Json::Null);
+}
+
+#[test]
+fn a_mistyped_command_gets_a_suggestion() {
+    let run = zkcli(&["getAcll", "/"]);
+    assert_usage_error(&run);
+    assert!(run.stderr.contains("'getAcl'"), "{run:?}");
+}
+
+#[test]
+fn version_prints_the_crate_version() {
+    let run = run_zkcli(&["--version"], None);
+    assert_eq!(run.ok(), format!("zkcli {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn verbose_logs_go_to_stderr_and_quiet_runs_log_nothing() {
+    let run = zkcli_with_env(&[], &["-v", "ls", "/zookeeper"]);
+    assert_eq!(run.ok(), "config\nquota\n");
+    assert!(
+        run.stderr.contains("INFO") && run.stderr.contains("connecting"),
+        "{run:?}"
+    );
+    let quiet = zkcli(&["ls", "/zookeeper"]);
+    assert_eq!(quiet.stderr, "");
+}
+
+/// The `ctime = ...` line of a Stat block.
+fn ctime_line(stat: &str) -> String {
+    stat.lines()
+        .find(|line| line.starts_with("ctime = "))
+        .expect("a ctime line")
+        .to_string()
+}
+
+#[test]
+fn stat_dates_are_in_the_local_time_zone() {
+    zkcli(&["create", "/dated"]).ok();
+    let utc = zkcli_with_env(&[("TZ", "UTC")], &["stat", "/dated"]).ok();
+    let paris = zkcli_with_env(&[("TZ", "Europe/Paris")], &["stat", "/dated"]).ok();
+    assert!(ctime_line(&utc).contains(" UTC "), "{utc}");
+    let paris = ctime_line(&paris);
+    assert!(
+        paris.contains(" CET ") || paris.contains(" CEST "),
+        "{paris}"
+    );
+}
+
+#[test]
+fn get_on_a_terminal_ends_its_data_with_a_newline() {
+    zkcli(&["create", "/on-terminal", "no-newline"]).ok();
+    let home = tempfile::tempdir().unwrap();
+    let hosts = hosts();
+    let mut terminal = Terminal::start(home.path(), &["-server", &hosts, "get", "/on-terminal"]);
+    terminal.shows(r"no-newline\r\n");
+    assert_eq!(terminal.close(), "exit 0");
 }

@@ -7,14 +7,23 @@ mod support;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use support::{Run, run_zkcli};
+use support::{Run, zkcli_command};
 use zk_tests::{ZkInstall, shared_standalone};
 
+/// A zone other than the machine's usual UTC, so that a match shows both clients
+/// print dates in the local zone.
+const ZONE: &str = "Europe/Paris";
+
 fn zkcli(args: &[&str]) -> Run {
-    let hosts = shared_standalone().connect_string();
-    let mut all = vec!["-server", hosts.as_str()];
-    all.extend_from_slice(args);
-    run_zkcli(&all, None)
+    zkcli_command()
+        .env("TZ", ZONE)
+        .arg("-server")
+        .arg(shared_standalone().connect_string())
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("zkcli")
+        .into()
 }
 
 /// Runs ZooKeeperMain interactively with `commands` on stdin; returns its stdout.
@@ -22,7 +31,7 @@ fn apache_cli(commands: &str) -> String {
     let install = ZkInstall::cached().expect("ZooKeeper and java installed");
     let mut child = Command::new(install.java())
         // Java prints dates in its default zone and text in its default charset.
-        .env("TZ", "UTC")
+        .env("TZ", ZONE)
         .args(["-Dfile.encoding=UTF-8", "-Dsun.stdout.encoding=UTF-8"])
         .arg("-cp")
         .arg(install.classpath())

@@ -1,5 +1,6 @@
 //! Shared by the zkcli and zkbench tests (`#[path]`-included): running the binaries
-//! and a small JSON reader for their output (the crate has no JSON dependency).
+//! and a small JSON reader for their output (written before zkcli used serde_json;
+//! zkbench still has no JSON dependency).
 #![allow(dead_code, missing_docs)]
 
 use std::collections::BTreeMap;

@@ -5,11 +5,15 @@ use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
+use serde_json::json;
+
 use crate::failure::Failure;
-use crate::json::JsonObject;
+use crate::json::object;
 use crate::output::Output;
 
 const DEFAULT_PORT: u16 = 2181;
+/// `mntr` of a busy server is a few KiB; anything past this is not a four-letter reply.
+const MAX_REPLY: u64 = 1 << 20;
 
 /// `host:port` of the first host, without the chroot; the port defaults to 2181.
 fn first_host(hosts: &str) -> String {
@@ -38,12 +42,11 @@ pub fn run(word: &str, hosts: &str, timeout: Duration, out: &mut Output) -> Resu
         match ask(addr, word, timeout) {
             Ok(reply) => {
                 if out.is_json() {
-                    out.object(
-                        JsonObject::new()
-                            .string("command", word)
-                            .string("server", &addr.to_string())
-                            .string("response", &reply),
-                    )?;
+                    out.object(object(json!({
+                        "command": word,
+                        "server": addr.to_string(),
+                        "response": reply,
+                    })))?;
                 } else {
                     out.data(reply.as_bytes())?;
                 }
@@ -61,7 +64,7 @@ fn ask(addr: std::net::SocketAddr, word: &str, timeout: Duration) -> std::io::Re
     stream.set_write_timeout(Some(timeout))?;
     stream.write_all(word.as_bytes())?;
     let mut reply = Vec::new();
-    stream.read_to_end(&mut reply)?;
+    stream.take(MAX_REPLY).read_to_end(&mut reply)?;
     Ok(String::from_utf8_lossy(&reply).into_owned())
 }
 

@@ -1,126 +1,80 @@
-//! A minimal JSON writer: zkcli prints flat objects of strings, numbers and arrays,
-//! which does not justify a serialization dependency.
+//! The `--json` shapes: ZooKeeper's own field names for the Stat, and znode data as
+//! text when it is UTF-8, else base64, so that JSON output never loses bytes.
 
-use std::fmt::{Display, Write};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use zk_blocking::{Acl, Stat};
 
-use zk_blocking::Stat;
-
-/// Builds one JSON object, field by field, in insertion order.
-pub struct JsonObject {
-    text: String,
+/// The Stat with the field names of ZooKeeper's Stat record.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatJson {
+    czxid: i64,
+    mzxid: i64,
+    ctime: i64,
+    mtime: i64,
+    version: i32,
+    cversion: i32,
+    aversion: i32,
+    ephemeral_owner: i64,
+    data_length: i32,
+    num_children: i32,
+    pzxid: i64,
 }
 
-impl JsonObject {
-    pub fn new() -> JsonObject {
-        JsonObject {
-            text: String::from("{"),
-        }
-    }
-
-    fn key(&mut self, key: &str) {
-        if self.text.len() > 1 {
-            self.text.push(',');
-        }
-        self.text.push_str(&quote(key));
-        self.text.push(':');
-    }
-
-    pub fn string(mut self, key: &str, value: &str) -> JsonObject {
-        self.key(key);
-        self.text.push_str(&quote(value));
-        self
-    }
-
-    pub fn number(mut self, key: &str, value: impl Display) -> JsonObject {
-        self.key(key);
-        let _ = write!(self.text, "{value}");
-        self
-    }
-
-    /// Adds an already encoded JSON value (an object, an array, `null`).
-    pub fn raw(mut self, key: &str, json: &str) -> JsonObject {
-        self.key(key);
-        self.text.push_str(json);
-        self
-    }
-
-    pub fn finish(mut self) -> String {
-        self.text.push('}');
-        self.text
-    }
+pub fn stat(stat: &Stat) -> Value {
+    json!(StatJson {
+        czxid: stat.czxid,
+        mzxid: stat.mzxid,
+        ctime: stat.ctime,
+        mtime: stat.mtime,
+        version: stat.version,
+        cversion: stat.cversion,
+        aversion: stat.aversion,
+        ephemeral_owner: stat.ephemeral_owner,
+        data_length: stat.data_length,
+        num_children: stat.num_children,
+        pzxid: stat.pzxid,
+    })
 }
 
-/// A JSON string literal.
-pub fn quote(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
+/// Adds `"stat"` when the caller asked for it.
+pub fn with_stat(mut object: Map<String, Value>, shown: Option<&Stat>) -> Map<String, Value> {
+    if let Some(shown) = shown {
+        object.insert("stat".into(), stat(shown));
     }
-    out.push('"');
-    out
+    object
 }
 
-pub fn string_array<S: AsRef<str>>(items: &[S]) -> String {
-    let quoted: Vec<String> = items.iter().map(|s| quote(s.as_ref())).collect();
-    format!("[{}]", quoted.join(","))
-}
-
-/// The Stat with the field names ZooKeeper's own Stat record uses.
-pub fn stat(stat: &Stat) -> String {
-    JsonObject::new()
-        .number("czxid", stat.czxid)
-        .number("mzxid", stat.mzxid)
-        .number("ctime", stat.ctime)
-        .number("mtime", stat.mtime)
-        .number("version", stat.version)
-        .number("cversion", stat.cversion)
-        .number("aversion", stat.aversion)
-        .number("ephemeralOwner", stat.ephemeral_owner)
-        .number("dataLength", stat.data_length)
-        .number("numChildren", stat.num_children)
-        .number("pzxid", stat.pzxid)
-        .finish()
-}
-
-/// Znode data as `"data"` when it is UTF-8 text, else as `"data_base64"`, so that JSON
-/// output never loses bytes.
-pub fn with_data(object: JsonObject, data: &[u8]) -> JsonObject {
+/// Adds the data as `"data"` when it is UTF-8 text, else as `"data_base64"`.
+pub fn with_data(mut object: Map<String, Value>, data: &[u8]) -> Map<String, Value> {
     match std::str::from_utf8(data) {
-        Ok(text) => object.string("data", text),
-        Err(_) => object.string("data_base64", &base64(data)),
-    }
+        Ok(text) => object.insert("data".into(), text.into()),
+        Err(_) => object.insert("data_base64".into(), STANDARD.encode(data).into()),
+    };
+    object
 }
 
-fn base64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
+pub fn acl(acl: &[Acl]) -> Value {
+    acl.iter()
+        .map(|entry| {
+            json!({
+                "scheme": entry.id.scheme,
+                "id": entry.id.id,
+                "perms": entry.perms.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// `json!` of an object literal, as the map the helpers above extend.
+pub fn object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        other => Map::from_iter([("value".to_string(), other)]),
     }
-    out
 }
 
 #[cfg(test)]
@@ -128,15 +82,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_control_characters() {
-        assert_eq!(quote("a\"b\\\n\u{1}"), "\"a\\\"b\\\\\\n\\u0001\"");
-    }
-
-    #[test]
-    fn base64_pads() {
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(&[0xff, 0xfe]), "//4=");
+    fn binary_data_is_base64_and_text_stays_text() {
+        let binary = with_data(Map::new(), &[0xff, 0xfe]);
+        assert_eq!(binary["data_base64"], "//4=");
+        let text = with_data(Map::new(), "é\n".as_bytes());
+        assert_eq!(text["data"], "é\n");
     }
 }

@@ -1,88 +1,77 @@
-//! `zkcli`: a non-interactive ZooKeeper command line with zkCli.sh's commands and
-//! output, plus `--json` for scripts. See `zkcli --help`.
+//! `zkcli`: a ZooKeeper command line with zkCli.sh's commands and output, plus
+//! `--json` for scripts; without a command, an interactive shell. See `zkcli --help`.
 
 mod acl_syntax;
-mod args;
+mod cli;
 mod commands;
+mod connection;
+mod credentials;
 mod failure;
 mod four_letter;
 mod json;
+mod logging;
 mod nodes;
 mod output;
+mod shell;
 mod text_format;
 mod watching;
 
-use std::io::ErrorKind;
 use std::process::ExitCode;
 
-use zk_blocking::{Client, Options};
+use clap::{CommandFactory, FromArgMatches};
 
-use crate::args::{CommandLine, Global};
-use crate::commands::Runner;
+use crate::cli::{COMMAND_HELP_TEMPLATE, Cli};
+use crate::connection::Settings;
 use crate::failure::Failure;
-use crate::output::Output;
+use crate::output::{DataNewline, Output};
+use crate::watching::Waiting;
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
+    let raw = cli::with_double_dash_globals(std::env::args_os().collect());
+    match run(raw.args) {
+        Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            // A closed pipe (`zkcli ls -R / | head`) is not worth a message.
-            if !matches!(&failure, Failure::Io(e) if e.kind() == ErrorKind::BrokenPipe) {
-                eprintln!("{}", failure.message());
-            }
+            failure.report(raw.json);
             ExitCode::from(failure.exit_code())
         }
     }
 }
 
-fn run() -> Result<(), Failure> {
-    let args = std::env::args_os()
-        .skip(1)
-        .map(|arg| {
-            arg.into_string()
-                .map_err(|arg| Failure::Usage(format!("argument {arg:?} is not UTF-8")))
-        })
-        .collect::<Result<Vec<String>, Failure>>()?;
-    let global = args::parse_global(&args, std::env::var("ZK_HOSTS").ok())?;
-    let mut out = Output::new(global.json);
-    let Some((name, command_args)) = global.command.split_first() else {
-        if global.help {
-            out.data(commands::usage().as_bytes())?;
-            return Ok(());
+/// The exit status of a run that did not fail as a whole.
+fn run(args: Vec<std::ffi::OsString>) -> Result<u8, Failure> {
+    let matches = Cli::command()
+        .mut_subcommands(|command| command.help_template(COMMAND_HELP_TEMPLATE))
+        .try_get_matches_from(args);
+    let cli = match matches.and_then(|matches| Cli::from_arg_matches(&matches)) {
+        Ok(cli) => cli,
+        // --help and --version: clap prints them on stdout.
+        Err(error) if !error.use_stderr() => {
+            error.print()?;
+            return Ok(0);
         }
-        return Err(Failure::Usage("no command given".into()));
+        Err(error) => return Err(error.into()),
     };
-    let command =
-        commands::find(name).ok_or_else(|| Failure::Usage(format!("unknown command {name:?}")))?;
-    let line = CommandLine::parse(command_args, &command.flags)
-        .map_err(|why| Failure::Usage(format!("{name}: {why}")))?;
-    if line.help || global.help {
-        out.data(command.help().as_bytes())?;
-        return Ok(());
+    logging::install(cli.global.verbose);
+    let global = &cli.global;
+    let settings = Settings {
+        timeout: global.timeout,
+        read_only: global.read_only,
+        credentials: credentials::gather(
+            &global.auth,
+            global.auth_file.as_deref(),
+            std::env::var(credentials::AUTH_VARIABLE).ok(),
+        )?,
+    };
+    let Some(command) = &cli.command else {
+        return shell::run(global, settings);
+    };
+    let mut out = Output::new(global.json, DataNewline::OnTerminal);
+    if let Some(word) = command.four_letter_word() {
+        four_letter::run(word, &global.hosts(), global.timeout, &mut out)?;
+        return Ok(0);
     }
-    let (min, max) = command.arity;
-    if !(min..=max).contains(&line.positional.len()) {
-        return Err(Failure::Usage(format!("usage: zkcli {}", command.synopsis)));
-    }
-    match command.runner {
-        Runner::FourLetter => four_letter::run(name, &global.hosts, global.timeout, &mut out),
-        Runner::Session(run_command) => {
-            let mut zk = connect(&global)?;
-            let outcome = run_command(&mut zk, &line, &mut out);
-            zk.close();
-            outcome
-        }
-    }
-}
-
-fn connect(global: &Global) -> Result<Client, Failure> {
-    let mut options = Options::default()
-        .session_timeout(global.timeout)
-        .connect_timeout(global.timeout)
-        .call_timeout(global.timeout)
-        .read_only(global.read_only);
-    for (scheme, credentials) in &global.auth {
-        options = options.auth(scheme.as_str(), credentials.clone().into_bytes());
-    }
-    Client::connect(&global.hosts, options).map_err(|e| Failure::from_error(e, None))
+    let mut zk = settings.connect(&global.hosts())?;
+    let outcome = commands::run_in_session(&mut zk, command, Waiting::InCommand, &mut out);
+    zk.close();
+    outcome.map(|()| 0)
 }

@@ -3,38 +3,46 @@
 use std::collections::VecDeque;
 use std::io::Read;
 use std::time::Duration;
-use zk_blocking::Version;
 
-use zk_blocking::{Acl, Client, CreateMode, CreateOptions, Error, Stat};
+use serde_json::json;
+use zk_blocking::{Client, CreateMode, CreateOptions, Error, Stat, Version};
 
 use crate::acl_syntax::parse_acl_list;
-use crate::args::CommandLine;
+use crate::cli::{EventLimits, ExpectedVersion};
 use crate::failure::Failure;
-use crate::json::{self, JsonObject};
-use crate::output::{Output, with_stat};
+use crate::json::{self, object, with_stat};
+use crate::output::Output;
 use crate::text_format;
-use crate::watching;
+use crate::watching::{self, Waiting};
 
 type Outcome = Result<(), Failure>;
 
-fn arg(line: &CommandLine, index: usize) -> &str {
-    line.positional.get(index).map_or("", String::as_str)
-}
+/// More than any server accepts by default (jute.maxbuffer is 1 MiB), and a bound on
+/// what zkcli holds in memory from stdin.
+const MAX_STDIN_DATA: u64 = 16 << 20;
 
 /// `-v N`: the expected version; absent (or Java's -1) means any.
-fn version(line: &CommandLine) -> Result<Version, Failure> {
-    Ok(match line.number("-v").map_err(Failure::Usage)? {
+fn version(expected: &ExpectedVersion) -> Version {
+    match expected.version {
         None | Some(-1) => Version::Any,
         Some(v) => Version::Exact(v),
-    })
+    }
 }
 
 /// DATA as given, or stdin's bytes for `-` (the only way to pass arbitrary bytes).
-fn data_argument(value: Option<&String>) -> Result<Vec<u8>, Failure> {
-    match value.map(String::as_str) {
+fn data_argument(value: Option<&str>) -> Result<Vec<u8>, Failure> {
+    match value {
         Some("-") => {
             let mut data = Vec::new();
-            std::io::stdin().read_to_end(&mut data)?;
+            std::io::stdin()
+                .take(MAX_STDIN_DATA + 1)
+                .read_to_end(&mut data)?;
+            if data.len() as u64 > MAX_STDIN_DATA {
+                return Err(Failure::Usage(format!(
+                    "data on stdin exceeds {} MiB; no ZooKeeper server takes that much by default",
+                    MAX_STDIN_DATA >> 20
+                )));
+            }
             Ok(data)
         }
         Some(text) => Ok(text.as_bytes().to_vec()),
@@ -42,7 +50,7 @@ fn data_argument(value: Option<&String>) -> Result<Vec<u8>, Failure> {
     }
 }
 
-fn child_path(parent: &str, child: &str) -> String {
+pub fn child_path(parent: &str, child: &str) -> String {
     if parent.ends_with('/') {
         format!("{parent}{child}")
     } else {
@@ -71,22 +79,24 @@ fn subtree(zk: &mut Client, path: &str) -> Result<Vec<String>, Failure> {
     Ok(found)
 }
 
-pub fn ls(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome {
-    let path = arg(line, 0);
-    if line.has("-R") {
-        if line.has("-s") {
-            return Err(Failure::Usage("ls: -R and -s cannot be combined".into()));
-        }
+pub fn ls(
+    zk: &mut Client,
+    path: &str,
+    show_stat: bool,
+    recursive: bool,
+    out: &mut Output,
+) -> Outcome {
+    if recursive {
         for node in subtree(zk, path)? {
             if out.is_json() {
-                out.object(JsonObject::new().string("path", &node))?;
+                out.object(object(json!({ "path": node })))?;
             } else {
                 out.line(&node)?;
             }
         }
         return Ok(());
     }
-    let (mut children, stat) = if line.has("-s") {
+    let (mut children, stat) = if show_stat {
         let (children, stat) = zk.get_children_with_stat(path).map_err(Failure::at(path))?;
         (children, Some(stat))
     } else {
@@ -94,10 +104,8 @@ pub fn ls(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome {
     };
     children.sort();
     if out.is_json() {
-        let object = JsonObject::new()
-            .string("path", path)
-            .raw("children", &json::string_array(&children));
-        return Ok(out.object(with_stat(object, stat.as_ref()))?);
+        let listing = object(json!({ "path": path, "children": children }));
+        return Ok(out.object(with_stat(listing, stat.as_ref()))?);
     }
     for child in &children {
         out.line(child)?;
@@ -108,21 +116,28 @@ pub fn ls(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome {
     Ok(())
 }
 
-pub fn get(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome {
-    let path = arg(line, 0);
-    let limits = watching::Limits::from_line(line)?;
-    let (data, stat, watch) = if line.has("-w") {
-        watching::skip_connect_events(zk)?;
+/// What `get` was asked for besides the data.
+pub struct GetRequest<'a> {
+    pub path: &'a str,
+    pub show_stat: bool,
+    pub watch: bool,
+    pub limits: &'a EventLimits,
+}
+
+pub fn get(zk: &mut Client, request: &GetRequest, waiting: Waiting, out: &mut Output) -> Outcome {
+    let path = request.path;
+    let (data, stat, watch) = if request.watch {
+        watching::skip_connect_events(zk, waiting)?;
         let (data, stat, watch) = zk.get_data_watch(path).map_err(Failure::at(path))?;
         (data, stat, Some(watch))
     } else {
         let (data, stat) = zk.get_data(path).map_err(Failure::at(path))?;
         (data, stat, None)
     };
-    let show_stat = line.has("-s").then_some(&stat);
+    let show_stat = request.show_stat.then_some(&stat);
     if out.is_json() {
-        let object = json::with_data(JsonObject::new().string("path", path), &data);
-        out.object(with_stat(object, show_stat))?;
+        let result = json::with_data(object(json!({ "path": path })), &data);
+        out.object(with_stat(result, show_stat))?;
     } else {
         out.data(&data)?;
         if let Some(stat) = show_stat {
@@ -130,13 +145,14 @@ pub fn get(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome {
         }
     }
     match watch {
-        Some(watch) => watching::await_one(zk, watch, &limits, out),
-        None => Ok(()),
+        Some(watch) if waiting.waits_for(request.limits) => {
+            watching::await_one(zk, watch, request.limits, out)
+        }
+        _ => Ok(()),
     }
 }
 
-pub fn stat(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome {
-    let path = arg(line, 0);
+pub fn stat(zk: &mut Client, path: &str, out: &mut Output) -> Outcome {
     let stat = zk
         .exists(path)
         .map_err(Failure::at(path))?
@@ -146,85 +162,100 @@ pub fn stat(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome {
 
 fn print_stat_result(out: &mut Output, path: &str, stat: &Stat) -> Outcome {
     if out.is_json() {
-        out.object(with_stat(
-            JsonObject::new().string("path", path),
-            Some(stat),
-        ))?;
+        out.object(with_stat(object(json!({ "path": path })), Some(stat)))?;
     } else {
         out.stat(stat)?;
     }
     Ok(())
 }
 
-pub fn set(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome {
-    let path = arg(line, 0);
-    let data = data_argument(line.positional.get(1))?;
+pub fn set(
+    zk: &mut Client,
+    path: &str,
+    data: &str,
+    expected: &ExpectedVersion,
+    show_stat: bool,
+    out: &mut Output,
+) -> Outcome {
+    let data = data_argument(Some(data))?;
     let stat = zk
-        .set_data(path, data, version(line)?)
+        .set_data(path, data, version(expected))
         .map_err(Failure::at(path))?;
-    if line.has("-s") || out.is_json() {
+    if show_stat || out.is_json() {
         print_stat_result(out, path, &stat)?;
     }
     Ok(())
 }
 
-fn create_mode(line: &CommandLine) -> Result<CreateMode, Failure> {
-    let (sequential, ephemeral, container, ttl) = (
-        line.has("-s"),
-        line.has("-e"),
-        line.has("-c"),
-        line.value("-t").is_some(),
-    );
-    let usage = |why: &str| Err(Failure::Usage(format!("create: {why}")));
-    Ok(match (sequential, ephemeral, container, ttl) {
-        (_, _, true, _) if sequential || ephemeral || ttl => {
-            return usage("-c cannot be combined with -s, -e or -t");
-        }
-        (_, true, _, true) => return usage("-t cannot be combined with -e"),
-        (_, _, true, _) => CreateMode::Container,
-        (true, _, _, true) => CreateMode::PersistentSequentialWithTtl,
-        (false, _, _, true) => CreateMode::PersistentWithTtl,
-        (true, true, _, _) => CreateMode::EphemeralSequential,
-        (false, true, _, _) => CreateMode::Ephemeral,
-        (true, false, _, _) => CreateMode::PersistentSequential,
-        (false, false, _, _) => CreateMode::Persistent,
-    })
+/// What `create` was asked to make.
+pub struct CreateRequest<'a> {
+    pub path: &'a str,
+    pub data: Option<&'a str>,
+    pub acl: Option<&'a str>,
+    pub sequential: bool,
+    pub ephemeral: bool,
+    pub container: bool,
+    pub ttl: Option<u64>,
 }
 
-pub fn create(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome {
-    let path = arg(line, 0);
-    let mut options = CreateOptions::new(create_mode(line)?);
-    if let Some(ttl) = line.number::<u64>("-t").map_err(Failure::Usage)? {
+impl CreateRequest<'_> {
+    /// The flags' combinations clap has not already refused (-c alone, -t without -e).
+    fn mode(&self) -> CreateMode {
+        match (
+            self.sequential,
+            self.ephemeral,
+            self.container,
+            self.ttl.is_some(),
+        ) {
+            (_, _, true, _) => CreateMode::Container,
+            (true, _, _, true) => CreateMode::PersistentSequentialWithTtl,
+            (false, _, _, true) => CreateMode::PersistentWithTtl,
+            (true, true, _, _) => CreateMode::EphemeralSequential,
+            (false, true, _, _) => CreateMode::Ephemeral,
+            (true, false, _, _) => CreateMode::PersistentSequential,
+            (false, false, _, _) => CreateMode::Persistent,
+        }
+    }
+}
+
+pub fn create(zk: &mut Client, request: &CreateRequest, out: &mut Output) -> Outcome {
+    let path = request.path;
+    let mut options = CreateOptions::new(request.mode());
+    if let Some(ttl) = request.ttl {
         options = options.ttl(Duration::from_millis(ttl));
     }
-    if let Some(acl) = line.positional.get(2) {
+    if let Some(acl) = request.acl {
         options = options.acl(parse_acl_list(acl).map_err(Failure::Usage)?);
     }
-    let data = data_argument(line.positional.get(1))?;
+    let data = data_argument(request.data)?;
     let created = zk
         .create_with(path, data, &options)
         .map_err(Failure::at(path))?;
     if out.is_json() {
-        out.object(JsonObject::new().string("path", &created))?;
+        out.object(object(json!({ "path": created })))?;
     } else {
         out.line(&created)?;
     }
     Ok(())
 }
 
-pub fn delete(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome {
-    let path = arg(line, 0);
-    zk.delete(path, version(line)?).map_err(Failure::at(path))?;
+pub fn delete(
+    zk: &mut Client,
+    path: &str,
+    expected: &ExpectedVersion,
+    out: &mut Output,
+) -> Outcome {
+    zk.delete(path, version(expected))
+        .map_err(Failure::at(path))?;
     if out.is_json() {
-        out.object(JsonObject::new().string("deleted", path))?;
+        out.object(object(json!({ "deleted": path })))?;
     }
     Ok(())
 }
 
 /// Deletes the subtree leaves first. Not atomic, as in zkCli.sh: a node created
 /// meanwhile makes its parent's delete fail with NotEmpty.
-pub fn deleteall(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome {
-    let path = arg(line, 0);
+pub fn deleteall(zk: &mut Client, path: &str, out: &mut Output) -> Outcome {
     let nodes = subtree(zk, path)?;
     for node in nodes.iter().rev() {
         match zk.delete(node, Version::Any) {
@@ -233,38 +264,17 @@ pub fn deleteall(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outco
         }
     }
     if out.is_json() {
-        out.object(
-            JsonObject::new()
-                .string("deleted", path)
-                .number("nodes", nodes.len()),
-        )?;
+        out.object(object(json!({ "deleted": path, "nodes": nodes.len() })))?;
     }
     Ok(())
 }
 
-fn acl_json(acl: &[Acl]) -> String {
-    let entries: Vec<String> = acl
-        .iter()
-        .map(|entry| {
-            JsonObject::new()
-                .string("scheme", &entry.id.scheme)
-                .string("id", &entry.id.id)
-                .string("perms", &entry.perms.to_string())
-                .finish()
-        })
-        .collect();
-    format!("[{}]", entries.join(","))
-}
-
-pub fn get_acl(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome {
-    let path = arg(line, 0);
+pub fn get_acl(zk: &mut Client, path: &str, show_stat: bool, out: &mut Output) -> Outcome {
     let (acl, stat) = zk.get_acl(path).map_err(Failure::at(path))?;
-    let show_stat = line.has("-s").then_some(&stat);
+    let show_stat = show_stat.then_some(&stat);
     if out.is_json() {
-        let object = JsonObject::new()
-            .string("path", path)
-            .raw("acl", &acl_json(&acl));
-        out.object(with_stat(object, show_stat))?;
+        let result = object(json!({ "path": path, "acl": json::acl(&acl) }));
+        out.object(with_stat(result, show_stat))?;
         return Ok(());
     }
     if let Some(stat) = show_stat {
@@ -274,11 +284,19 @@ pub fn get_acl(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome
     Ok(())
 }
 
-pub fn set_acl(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome {
-    let path = arg(line, 0);
-    let acl = parse_acl_list(arg(line, 1)).map_err(Failure::Usage)?;
-    let version = version(line)?;
-    if line.has("-R") {
+/// What `setAcl` was asked to change.
+pub struct SetAclRequest<'a> {
+    pub path: &'a str,
+    pub acl: &'a str,
+    pub expected: &'a ExpectedVersion,
+    pub recursive: bool,
+    pub show_stat: bool,
+}
+
+pub fn set_acl(zk: &mut Client, request: &SetAclRequest, out: &mut Output) -> Outcome {
+    let path = request.path;
+    let acl = parse_acl_list(request.acl).map_err(Failure::Usage)?;
+    if request.recursive {
         // Children first would not matter: an ACL change never blocks another one.
         for node in subtree(zk, path)?.iter().skip(1) {
             match zk.set_acl(node, acl.clone(), Version::Any) {
@@ -287,36 +305,35 @@ pub fn set_acl(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome
             }
         }
     }
-    let stat = zk.set_acl(path, acl, version).map_err(Failure::at(path))?;
-    if line.has("-s") || out.is_json() {
+    let stat = zk
+        .set_acl(path, acl, version(request.expected))
+        .map_err(Failure::at(path))?;
+    if request.show_stat || out.is_json() {
         print_stat_result(out, path, &stat)?;
     }
     Ok(())
 }
 
-pub fn sync(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome {
-    let path = arg(line, 0);
+pub fn sync(zk: &mut Client, path: &str, out: &mut Output) -> Outcome {
     zk.sync(path).map_err(Failure::at(path))?;
     if out.is_json() {
-        out.object(JsonObject::new().string("synced", path))?;
+        out.object(object(json!({ "synced": path })))?;
     } else {
         out.line("Sync is OK")?;
     }
     Ok(())
 }
 
-pub fn whoami(zk: &mut Client, _line: &CommandLine, out: &mut Output) -> Outcome {
+pub fn whoami(zk: &mut Client, out: &mut Output) -> Outcome {
     let identities = zk.who_am_i().map_err(|e| Failure::from_error(e, None))?;
     if !out.is_json() {
         out.line("Auth scheme: User")?;
     }
     for identity in identities {
         if out.is_json() {
-            out.object(
-                JsonObject::new()
-                    .string("scheme", &identity.auth_scheme)
-                    .string("user", &identity.user),
-            )?;
+            out.object(object(
+                json!({ "scheme": identity.auth_scheme, "user": identity.user }),
+            ))?;
         } else {
             out.line(&format!("{}: {}", identity.auth_scheme, identity.user))?;
         }
@@ -324,16 +341,12 @@ pub fn whoami(zk: &mut Client, _line: &CommandLine, out: &mut Output) -> Outcome
     Ok(())
 }
 
-pub fn get_ephemerals(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome {
-    let prefix = line.positional.first().map_or("/", String::as_str);
+pub fn get_ephemerals(zk: &mut Client, prefix: Option<&str>, out: &mut Output) -> Outcome {
+    let prefix = prefix.unwrap_or("/");
     let mut paths = zk.get_ephemerals(prefix).map_err(Failure::at(prefix))?;
     paths.sort();
     if out.is_json() {
-        out.object(
-            JsonObject::new()
-                .string("prefix", prefix)
-                .raw("ephemerals", &json::string_array(&paths)),
-        )?;
+        out.object(object(json!({ "prefix": prefix, "ephemerals": paths })))?;
     } else {
         for path in &paths {
             out.line(path)?;
@@ -342,31 +355,26 @@ pub fn get_ephemerals(zk: &mut Client, line: &CommandLine, out: &mut Output) -> 
     Ok(())
 }
 
-pub fn get_all_children_number(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome {
-    let path = arg(line, 0);
+pub fn get_all_children_number(zk: &mut Client, path: &str, out: &mut Output) -> Outcome {
     let count = zk
         .get_all_children_number(path)
         .map_err(Failure::at(path))?;
     if out.is_json() {
-        out.object(
-            JsonObject::new()
-                .string("path", path)
-                .number("count", count),
-        )?;
+        out.object(object(json!({ "path": path, "count": count })))?;
     } else {
         out.line(&count.to_string())?;
     }
     Ok(())
 }
 
-pub fn config(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Outcome {
+pub fn config(zk: &mut Client, show_stat: bool, out: &mut Output) -> Outcome {
     let (data, stat) = zk
         .get_config()
         .map_err(|e| Failure::from_error(e, Some("/zookeeper/config".into())))?;
-    let show_stat = line.has("-s").then_some(&stat);
+    let show_stat = show_stat.then_some(&stat);
     if out.is_json() {
         out.object(with_stat(
-            json::with_data(JsonObject::new(), &data),
+            json::with_data(serde_json::Map::new(), &data),
             show_stat,
         ))?;
     } else {

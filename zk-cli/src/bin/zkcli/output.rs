@@ -2,20 +2,31 @@
 
 use std::io::{self, IsTerminal, Write};
 
+use serde_json::{Map, Value};
 use zk_blocking::Stat;
 
-use crate::json::{self, JsonObject};
 use crate::text_format;
+
+/// When znode data gets a newline after it (if it does not end with one already).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum DataNewline {
+    /// Only when stdout is a terminal: piped data round-trips byte for byte.
+    OnTerminal,
+    /// Always: the shell prints line by line, whatever stdout is.
+    Always,
+}
 
 pub struct Output {
     json: bool,
+    data_newline: DataNewline,
     stdout: io::Stdout,
 }
 
 impl Output {
-    pub fn new(json: bool) -> Output {
+    pub fn new(json: bool, data_newline: DataNewline) -> Output {
         Output {
             json,
+            data_newline,
             stdout: io::stdout(),
         }
     }
@@ -33,16 +44,22 @@ impl Output {
         out.flush()
     }
 
-    pub fn object(&mut self, object: JsonObject) -> io::Result<()> {
-        self.line(&object.finish())
+    pub fn object(&mut self, object: Map<String, Value>) -> io::Result<()> {
+        self.line(&Value::Object(object).to_string())
     }
 
-    /// Znode data exactly as stored. A newline is added only on a terminal, so that
-    /// piped output round-trips byte for byte.
+    fn newline_after_data(&self, out: &io::StdoutLock) -> bool {
+        match self.data_newline {
+            DataNewline::OnTerminal => out.is_terminal(),
+            DataNewline::Always => true,
+        }
+    }
+
+    /// Znode data exactly as stored, then a newline where `DataNewline` says.
     pub fn data(&mut self, data: &[u8]) -> io::Result<()> {
         let mut out = self.stdout.lock();
         out.write_all(data)?;
-        if out.is_terminal() && !data.ends_with(b"\n") {
+        if !data.ends_with(b"\n") && self.newline_after_data(&out) {
             out.write_all(b"\n")?;
         }
         out.flush()
@@ -51,7 +68,7 @@ impl Output {
     /// Text mode: the Stat block; it starts on a fresh line even after raw data.
     pub fn stat_after(&mut self, data: &[u8], stat: &Stat) -> io::Result<()> {
         let mut out = self.stdout.lock();
-        if !data.is_empty() && !data.ends_with(b"\n") && !out.is_terminal() {
+        if !data.is_empty() && !data.ends_with(b"\n") && !self.newline_after_data(&out) {
             out.write_all(b"\n")?;
         }
         out.write_all(text_format::stat(stat).as_bytes())?;
@@ -60,13 +77,5 @@ impl Output {
 
     pub fn stat(&mut self, stat: &Stat) -> io::Result<()> {
         self.stat_after(&[], stat)
-    }
-}
-
-/// `"stat": {...}` added to an object when the caller asked for it.
-pub fn with_stat(object: JsonObject, stat: Option<&Stat>) -> JsonObject {
-    match stat {
-        Some(stat) => object.raw("stat", &json::stat(stat)),
-        None => object,
     }
 }

@@ -3,37 +3,45 @@
 
 use std::time::{Duration, Instant};
 
+use serde_json::{Value, json};
 use zk_blocking::{
     AddWatchMode, Client, Error, Event, EventType, KeeperState, WatchHandle, WatchedEvent,
 };
 
-use crate::args::CommandLine;
+use crate::cli::{EventLimits, WatchMode};
 use crate::failure::Failure;
-use crate::json::JsonObject;
+use crate::json::object;
 use crate::output::Output;
 use crate::text_format;
 
+/// Who prints the events of the watches a command sets.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Waiting {
+    /// The command itself, until its limits (one-shot zkcli: nobody else would).
+    InCommand,
+    /// The shell's event printer, as they arrive; the command waits only when given
+    /// `--count` or `--for`.
+    InBackground,
+}
+
+impl Waiting {
+    pub fn waits_for(self, limits: &EventLimits) -> bool {
+        self == Waiting::InCommand || !limits.is_unlimited()
+    }
+}
+
 /// How long a command keeps watching; unlimited when neither flag is given.
-pub struct Limits {
+struct Limits {
     count: Option<u64>,
     until: Option<Instant>,
 }
 
 impl Limits {
-    pub fn from_line(line: &CommandLine) -> Result<Limits, Failure> {
-        let count = line.number::<u64>("--count").map_err(Failure::Usage)?;
-        let seconds = line.number::<f64>("--for").map_err(Failure::Usage)?;
-        let until = match seconds {
-            Some(s) if (0.0..1e9).contains(&s) => Some(Instant::now() + Duration::from_secs_f64(s)),
-            Some(_) => {
-                let text = line.value("--for").unwrap_or_default();
-                return Err(Failure::Usage(format!(
-                    "bad --for {text:?}: seconds, 0 up to 1e9"
-                )));
-            }
-            None => None,
-        };
-        Ok(Limits { count, until })
+    fn starting_now(limits: &EventLimits) -> Limits {
+        Limits {
+            count: limits.count,
+            until: limits.duration.map(|d| Instant::now() + d),
+        }
     }
 
     fn reached(&self, printed: u64) -> bool {
@@ -43,8 +51,12 @@ impl Limits {
 
 /// Drops the session events queued while connecting (zkcli only starts once
 /// connected, so "SyncConnected" would be noise). Call it before setting a watch, so
-/// that no watch event can be among them.
-pub fn skip_connect_events(zk: &mut Client) -> Result<(), Failure> {
+/// that no watch event can be among them. In the shell the event printer owns the
+/// queue, so nothing is dropped.
+pub fn skip_connect_events(zk: &mut Client, waiting: Waiting) -> Result<(), Failure> {
+    if waiting == Waiting::InBackground {
+        return Ok(());
+    }
     while let Some(event) = zk
         .next_event(Duration::ZERO)
         .map_err(|e| Failure::from_error(e, None))?
@@ -75,21 +87,52 @@ fn next_event(zk: &mut Client, limits: &Limits) -> Result<Option<Event>, Failure
     }
 }
 
+fn watch_event_json(event: &WatchedEvent) -> Value {
+    json!({
+        "event": event.event_type.to_string(),
+        "state": KeeperState::SyncConnected.to_string(),
+        "path": event.path,
+        "zxid": event.zxid,
+    })
+}
+
+fn watch_event_text(event: &WatchedEvent) -> String {
+    text_format::event(
+        KeeperState::SyncConnected,
+        event.event_type,
+        Some(&event.path),
+    )
+}
+
+fn session_event_json(state: KeeperState) -> Value {
+    json!({
+        "event": EventType::None.to_string(),
+        "state": state.to_string(),
+        "path": null,
+    })
+}
+
+fn session_event_text(state: KeeperState) -> String {
+    text_format::event(state, EventType::None, None)
+}
+
+/// An event as the line a watching command prints for it, for the shell's printer;
+/// `None` for an overflow, which only says that events were dropped.
+pub fn event_line(event: &Event, json: bool) -> Option<String> {
+    Some(match (event, json) {
+        (Event::Watch(event), true) => watch_event_json(event).to_string(),
+        (Event::Watch(event), false) => watch_event_text(event),
+        (Event::Session(state), true) => session_event_json(*state).to_string(),
+        (Event::Session(state), false) => session_event_text(*state),
+        (Event::Overflow { .. }, _) => return None,
+    })
+}
+
 fn print_watch_event(out: &mut Output, event: &WatchedEvent) -> Result<(), Failure> {
     if out.is_json() {
-        out.object(
-            JsonObject::new()
-                .string("event", &event.event_type.to_string())
-                .string("state", &KeeperState::SyncConnected.to_string())
-                .string("path", &event.path)
-                .number("zxid", event.zxid),
-        )?;
+        out.object(object(watch_event_json(event)))?;
     } else {
-        out.line(&text_format::event(
-            KeeperState::SyncConnected,
-            event.event_type,
-            Some(&event.path),
-        ))?;
+        out.line(&watch_event_text(event))?;
     }
     Ok(())
 }
@@ -97,14 +140,9 @@ fn print_watch_event(out: &mut Output, event: &WatchedEvent) -> Result<(), Failu
 /// Session changes are shown (they explain gaps) but not counted as events.
 fn print_session_event(out: &mut Output, state: KeeperState) -> Result<(), Failure> {
     if out.is_json() {
-        out.object(
-            JsonObject::new()
-                .string("event", &EventType::None.to_string())
-                .string("state", &state.to_string())
-                .raw("path", "null"),
-        )?;
+        out.object(object(session_event_json(state)))?;
     } else {
-        out.line(&text_format::event(state, EventType::None, None))?;
+        out.line(&session_event_text(state))?;
     }
     Ok(())
 }
@@ -113,10 +151,11 @@ fn print_session_event(out: &mut Output, state: KeeperState) -> Result<(), Failu
 pub fn await_one(
     zk: &mut Client,
     watch: WatchHandle,
-    limits: &Limits,
+    limits: &EventLimits,
     out: &mut Output,
 ) -> Result<(), Failure> {
-    while let Some(event) = next_event(zk, limits)? {
+    let limits = Limits::starting_now(limits);
+    while let Some(event) = next_event(zk, &limits)? {
         match event {
             Event::Watch(event) if event.fired(watch) => return print_watch_event(out, &event),
             // zkcli reads every event as it comes, so its queue never overflows.
@@ -127,22 +166,30 @@ pub fn await_one(
     Ok(())
 }
 
-fn add_watch_mode(name: Option<&str>) -> Result<AddWatchMode, Failure> {
-    match name.map(str::to_ascii_lowercase).as_deref() {
-        None | Some("persistent_recursive") => Ok(AddWatchMode::PersistentRecursive),
-        Some("persistent") => Ok(AddWatchMode::Persistent),
-        Some(other) => Err(Failure::Usage(format!(
-            "addWatch: unknown mode {other:?}: persistent or persistent_recursive"
-        ))),
-    }
+/// What `addWatch` was asked for.
+pub struct AddWatchRequest<'a> {
+    pub path: &'a str,
+    pub mode: WatchMode,
+    pub limits: &'a EventLimits,
 }
 
-pub fn add_watch(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Result<(), Failure> {
-    let path = line.positional.first().map_or("", String::as_str);
-    let mode = add_watch_mode(line.value("-m"))?;
-    let limits = Limits::from_line(line)?;
-    skip_connect_events(zk)?;
+pub fn add_watch(
+    zk: &mut Client,
+    request: &AddWatchRequest,
+    waiting: Waiting,
+    out: &mut Output,
+) -> Result<(), Failure> {
+    let path = request.path;
+    let mode = match request.mode {
+        WatchMode::Persistent => AddWatchMode::Persistent,
+        WatchMode::PersistentRecursive => AddWatchMode::PersistentRecursive,
+    };
+    skip_connect_events(zk, waiting)?;
     let watch = zk.add_watch(path, mode).map_err(Failure::at(path))?;
+    if !waiting.waits_for(request.limits) {
+        return Ok(());
+    }
+    let limits = Limits::starting_now(request.limits);
     let mut printed = 0;
     while !limits.reached(printed) {
         match next_event(zk, &limits)? {
@@ -200,10 +247,21 @@ impl ArmedWatches {
     }
 }
 
-pub fn watch(zk: &mut Client, line: &CommandLine, out: &mut Output) -> Result<(), Failure> {
-    let path = line.positional.first().map_or("", String::as_str);
-    let limits = Limits::from_line(line)?;
-    skip_connect_events(zk)?;
+pub fn watch(
+    zk: &mut Client,
+    path: &str,
+    limits: &EventLimits,
+    waiting: Waiting,
+    out: &mut Output,
+) -> Result<(), Failure> {
+    if !waiting.waits_for(limits) {
+        return Err(Failure::Usage(
+            "in the shell, watch needs --count or --for (addWatch prints events as they arrive)"
+                .into(),
+        ));
+    }
+    let limits = Limits::starting_now(limits);
+    skip_connect_events(zk, waiting)?;
     let mut armed = ArmedWatches::default();
     armed.arm(zk, path)?;
     let mut printed = 0;

@@ -1,0 +1,439 @@
+//! The command line, declared with clap: zkcli's global options, then one of
+//! zkCli.sh's commands with its flags. The same command types are parsed from the
+//! shell's lines (see `shell::line`).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const DEFAULT_HOSTS: &str = "127.0.0.1:2181";
+/// zkCli.sh's default session timeout, in milliseconds.
+const DEFAULT_TIMEOUT_MS: &str = "30000";
+
+/// Every command's help starts with its zkCli.sh-style usage line.
+pub const COMMAND_HELP_TEMPLATE: &str = "usage: {usage}\n\n{about}\n\n{all-args}";
+
+#[derive(Parser)]
+#[command(
+    name = "zkcli",
+    version,
+    about = "A ZooKeeper command line with zkCli.sh's commands and output, plus --json for scripts. \
+             Without a command, an interactive shell.",
+    after_help = "HOSTS: host:port[,host:port...][/chroot], default $ZK_HOSTS, then 127.0.0.1:2181.\n\
+                  zkCli.sh's spellings -server, -timeout and -auth are accepted too.\n\
+                  Credentials: --auth (repeatable), --auth-file, or $ZKCLI_AUTH; each SCHEME:CREDENTIALS.\n\
+                  Exit status: 0 ok, 1 ZooKeeper error (name and path on stderr), 2 usage, 3 no server reachable."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<ZkCommand>,
+}
+
+/// Everything before the command.
+#[derive(Args, Clone)]
+pub struct Global {
+    /// Connect string: host:port[,host:port...][/chroot] [default: $ZK_HOSTS, then
+    /// 127.0.0.1:2181].
+    #[arg(long, value_name = "HOSTS")]
+    server: Option<String>,
+    /// Session timeout in ms, also the bound on connecting and on each call.
+    #[arg(long, value_name = "MS", default_value = DEFAULT_TIMEOUT_MS, value_parser = parse_timeout)]
+    pub timeout: Duration,
+    /// Credentials to add, e.g. digest:user:password (repeatable). Visible to other
+    /// local users in the process list: prefer --auth-file or $ZKCLI_AUTH.
+    #[arg(long, value_name = "SCHEME:CREDENTIALS")]
+    pub auth: Vec<String>,
+    /// A file of credentials, one SCHEME:CREDENTIALS per line (# comments, blank lines skipped).
+    #[arg(long, value_name = "PATH")]
+    pub auth_file: Option<PathBuf>,
+    /// One JSON object per result or event; on failure one JSON object on stderr.
+    #[arg(long)]
+    pub json: bool,
+    /// Accept a read-only server.
+    #[arg(short = 'r')]
+    pub read_only: bool,
+    /// Logs on stderr: -v info, -vv debug (RUST_LOG, if set, decides instead).
+    #[arg(short = 'v', action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+impl Global {
+    /// `--server`, else a non-empty `$ZK_HOSTS`, else the local default.
+    pub fn hosts(&self) -> String {
+        self.server
+            .clone()
+            .or_else(|| {
+                std::env::var("ZK_HOSTS")
+                    .ok()
+                    .filter(|hosts| !hosts.is_empty())
+            })
+            .unwrap_or_else(|| DEFAULT_HOSTS.to_string())
+    }
+}
+
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match text.parse::<u64>() {
+        // The session timeout is an int of milliseconds on the wire.
+        Ok(ms) if (1..=i32::MAX as u64).contains(&ms) => Ok(Duration::from_millis(ms)),
+        _ => Err("milliseconds, 1 ..= 2147483647".into()),
+    }
+}
+
+/// The arguments as clap should see them, and what a failure to parse them needs.
+pub struct RawArgs {
+    pub args: Vec<OsString>,
+    /// `--json` among the global options: a bad command line is reported as JSON too.
+    pub json: bool,
+}
+
+/// zkCli.sh writes its long global options with one dash (`-server h:1`); clap wants
+/// two. Rewrites them among the options before the command, and nowhere else, so that
+/// a command's own arguments reach clap untouched.
+pub fn with_double_dash_globals(args: Vec<OsString>) -> RawArgs {
+    const SINGLE_DASH: [&str; 5] = ["-server", "-timeout", "-auth", "-auth-file", "-help"];
+    const TAKE_VALUES: [&str; 4] = ["--server", "--timeout", "--auth", "--auth-file"];
+    let mut rewritten = Vec::with_capacity(args.len());
+    let mut json = false;
+    let mut rest = args.into_iter();
+    rewritten.extend(rest.next());
+    while let Some(arg) = rest.next() {
+        let text = arg.to_str().unwrap_or_default();
+        if !text.starts_with('-') || text == "--" {
+            rewritten.push(arg);
+            break;
+        }
+        json |= text == "--json";
+        let arg = if SINGLE_DASH.contains(&text) {
+            format!("-{text}").into()
+        } else {
+            arg
+        };
+        let takes_value = TAKE_VALUES.iter().any(|name| arg == *name);
+        rewritten.push(arg);
+        if takes_value {
+            rewritten.extend(rest.next());
+        }
+    }
+    rewritten.extend(rest);
+    RawArgs {
+        args: rewritten,
+        json,
+    }
+}
+
+/// zkCli.sh's commands, plus `watch` and the four-letter words.
+#[derive(Subcommand, Clone)]
+pub enum ZkCommand {
+    /// Children of PATH, sorted, one per line.
+    ///
+    /// -s adds PATH's Stat; -R lists the whole subtree as full paths.
+    #[command(override_usage = "zkcli [GLOBAL OPTIONS] ls [-s] [-R] PATH")]
+    Ls {
+        /// Add PATH's Stat.
+        #[arg(short = 's')]
+        stat: bool,
+        /// The whole subtree, as full paths.
+        #[arg(short = 'R', conflicts_with = "stat")]
+        recursive: bool,
+        path: String,
+    },
+    /// PATH's data, written as-is.
+    ///
+    /// On a terminal a newline follows data that does not
+    /// end with one; piped or redirected, the bytes are exactly the node's (so output
+    /// round-trips); in the shell a newline always follows. -s adds the Stat; -w then
+    /// waits for the next change of PATH and prints the event (in the shell, without
+    /// --count or --for, the event is printed when it arrives).
+    #[command(
+        override_usage = "zkcli [GLOBAL OPTIONS] get [-s] [-w [--count 1] [--for SECONDS]] PATH"
+    )]
+    Get {
+        /// Add the Stat.
+        #[arg(short = 's')]
+        stat: bool,
+        /// Watch PATH and print its next change.
+        #[arg(short = 'w')]
+        watch: bool,
+        #[command(flatten)]
+        limits: EventLimits,
+        path: String,
+    },
+    /// PATH's Stat.
+    #[command(override_usage = "zkcli [GLOBAL OPTIONS] stat PATH")]
+    Stat { path: String },
+    /// Sets PATH's data.
+    ///
+    /// DATA `-` reads it from stdin. -v only if PATH is at VERSION;
+    /// -s prints the new Stat. Data that starts with `-` goes after `--`.
+    #[command(override_usage = "zkcli [GLOBAL OPTIONS] set [-s] [-v VERSION] PATH DATA")]
+    Set {
+        /// Print the new Stat.
+        #[arg(short = 's')]
+        stat: bool,
+        #[command(flatten)]
+        version: ExpectedVersion,
+        path: String,
+        data: String,
+    },
+    /// Creates PATH and prints the created path.
+    ///
+    /// -s sequential, -e ephemeral (gone when
+    /// the session ends), -c container, -t TTL in ms (server needs
+    /// extendedTypesEnabled). DATA `-` reads stdin; ACL as in setAcl, default
+    /// world:anyone:cdrwa.
+    #[command(
+        override_usage = "zkcli [GLOBAL OPTIONS] create [-s] [-e] [-c] [-t TTL] PATH [DATA] [ACL]"
+    )]
+    Create {
+        /// Sequential.
+        #[arg(short = 's')]
+        sequential: bool,
+        /// Ephemeral.
+        #[arg(short = 'e', conflicts_with = "ttl")]
+        ephemeral: bool,
+        /// Container.
+        #[arg(short = 'c', conflicts_with_all = ["sequential", "ephemeral", "ttl"])]
+        container: bool,
+        /// Time to live in milliseconds.
+        #[arg(short = 't', value_name = "TTL")]
+        ttl: Option<u64>,
+        path: String,
+        data: Option<String>,
+        acl: Option<String>,
+    },
+    /// Deletes PATH, which must have no children.
+    ///
+    /// -v only if it is at VERSION.
+    #[command(override_usage = "zkcli [GLOBAL OPTIONS] delete [-v VERSION] PATH")]
+    Delete {
+        #[command(flatten)]
+        version: ExpectedVersion,
+        path: String,
+    },
+    /// Deletes PATH and everything under it (not atomically).
+    #[command(
+        name = "deleteall",
+        override_usage = "zkcli [GLOBAL OPTIONS] deleteall PATH"
+    )]
+    DeleteAll { path: String },
+    /// PATH's ACL; -s adds the Stat.
+    #[command(
+        name = "getAcl",
+        override_usage = "zkcli [GLOBAL OPTIONS] getAcl [-s] PATH"
+    )]
+    GetAcl {
+        /// Add the Stat.
+        #[arg(short = 's')]
+        stat: bool,
+        path: String,
+    },
+    /// Sets PATH's ACL.
+    ///
+    /// ACL: scheme:id:perms, comma-separated, e.g. world:anyone:cdrwa,digest:user:hash:r.
+    /// -v only at that ACL version; -R also every descendant; -s
+    /// prints the Stat.
+    #[command(
+        name = "setAcl",
+        override_usage = "zkcli [GLOBAL OPTIONS] setAcl [-s] [-v VERSION] [-R] PATH ACL"
+    )]
+    SetAcl {
+        /// Print the Stat.
+        #[arg(short = 's')]
+        stat: bool,
+        /// Every descendant too.
+        #[arg(short = 'R')]
+        recursive: bool,
+        #[command(flatten)]
+        version: ExpectedVersion,
+        path: String,
+        acl: String,
+    },
+    /// Waits until the connected server has caught up with the leader.
+    #[command(override_usage = "zkcli [GLOBAL OPTIONS] sync PATH")]
+    Sync { path: String },
+    /// The identities this session is authenticated as.
+    #[command(name = "whoami", override_usage = "zkcli [GLOBAL OPTIONS] whoami")]
+    WhoAmI,
+    /// This session's ephemeral nodes under PATH (default /).
+    ///
+    /// A fresh zkcli session has none of its own.
+    #[command(
+        name = "getEphemerals",
+        override_usage = "zkcli [GLOBAL OPTIONS] getEphemerals [PATH]"
+    )]
+    GetEphemerals { path: Option<String> },
+    /// The number of descendants of PATH.
+    #[command(
+        name = "getAllChildrenNumber",
+        override_usage = "zkcli [GLOBAL OPTIONS] getAllChildrenNumber PATH"
+    )]
+    GetAllChildrenNumber { path: String },
+    /// The ensemble configuration (/zookeeper/config); -s adds the Stat.
+    #[command(override_usage = "zkcli [GLOBAL OPTIONS] config [-s]")]
+    Config {
+        /// Add the Stat.
+        #[arg(short = 's')]
+        stat: bool,
+    },
+    /// Adds a persistent watch and prints its events.
+    ///
+    /// The mode defaults to persistent_recursive. One event per line until N events or SECONDS (in the shell, without either, events are printed
+    /// as they arrive).
+    #[command(
+        name = "addWatch",
+        override_usage = "zkcli [GLOBAL OPTIONS] addWatch [-m persistent|persistent_recursive] [--count N] [--for SECONDS] PATH"
+    )]
+    AddWatch {
+        /// The watch's mode.
+        #[arg(
+            short = 'm',
+            value_enum,
+            ignore_case = true,
+            default_value = "persistent_recursive"
+        )]
+        mode: WatchMode,
+        #[command(flatten)]
+        limits: EventLimits,
+        path: String,
+    },
+    /// Prints the changes of PATH, one event per line.
+    ///
+    /// Created, deleted, data or children changed, until N events or SECONDS, re-arming one-shot watches (any server version).
+    #[command(override_usage = "zkcli [GLOBAL OPTIONS] watch [--count N] [--for SECONDS] PATH")]
+    Watch {
+        #[command(flatten)]
+        limits: EventLimits,
+        path: String,
+    },
+    /// The first host's `srvr` four-letter word.
+    #[command(override_usage = "zkcli [GLOBAL OPTIONS] srvr")]
+    Srvr,
+    /// The first host's `ruok` four-letter word (imok).
+    #[command(override_usage = "zkcli [GLOBAL OPTIONS] ruok")]
+    Ruok,
+    /// The first host's `mntr` four-letter word.
+    #[command(override_usage = "zkcli [GLOBAL OPTIONS] mntr")]
+    Mntr,
+}
+
+/// `-v VERSION`: absent, or Java's -1, means any version.
+#[derive(Args, Clone)]
+pub struct ExpectedVersion {
+    /// Only if the node is at this version.
+    #[arg(short = 'v', value_name = "VERSION", allow_negative_numbers = true)]
+    pub version: Option<i32>,
+}
+
+/// How long an event-printing command keeps waiting; unlimited without either.
+#[derive(Args, Clone, Default)]
+pub struct EventLimits {
+    /// Stop after N events.
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Stop after SECONDS.
+    #[arg(long = "for", value_name = "SECONDS", value_parser = parse_seconds)]
+    pub duration: Option<Duration>,
+}
+
+impl EventLimits {
+    pub fn is_unlimited(&self) -> bool {
+        self.count.is_none() && self.duration.is_none()
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if (0.0..1e9).contains(&seconds) => Ok(Duration::from_secs_f64(seconds)),
+        _ => Err("seconds, 0 up to 1e9".into()),
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy)]
+pub enum WatchMode {
+    Persistent,
+    #[value(name = "persistent_recursive")]
+    PersistentRecursive,
+}
+
+impl ZkCommand {
+    /// The four-letter word, for the commands that talk to a server outside any
+    /// session.
+    pub fn four_letter_word(&self) -> Option<&'static str> {
+        match self {
+            ZkCommand::Srvr => Some("srvr"),
+            ZkCommand::Ruok => Some("ruok"),
+            ZkCommand::Mntr => Some("mntr"),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn os(args: &[&str]) -> Vec<OsString> {
+        args.iter().map(Into::into).collect()
+    }
+
+    #[test]
+    fn the_declaration_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn single_dash_globals_are_rewritten_before_the_command_only() {
+        let raw = with_double_dash_globals(os(&[
+            "zkcli", "-server", "-x", "-timeout", "5", "set", "-server", "d",
+        ]));
+        assert_eq!(
+            raw.args,
+            os(&[
+                "zkcli",
+                "--server",
+                "-x",
+                "--timeout",
+                "5",
+                "set",
+                "-server",
+                "d"
+            ])
+        );
+    }
+
+    #[test]
+    fn json_is_noticed_among_the_global_options_only() {
+        assert!(with_double_dash_globals(os(&["zkcli", "--server", "h", "--json", "lss"])).json);
+        assert!(!with_double_dash_globals(os(&["zkcli", "set", "/a", "--json"])).json);
+    }
+
+    #[test]
+    fn flags_combine_and_dash_is_data() {
+        let cli = Cli::try_parse_from(["zkcli", "create", "-se", "/a", "-"]).unwrap();
+        let Some(ZkCommand::Create {
+            sequential,
+            ephemeral,
+            data,
+            ..
+        }) = cli.command
+        else {
+            panic!("not a create");
+        };
+        assert!(sequential && ephemeral);
+        assert_eq!(data.as_deref(), Some("-"));
+    }
+
+    #[test]
+    fn version_minus_one_is_accepted() {
+        let cli = Cli::try_parse_from(["zkcli", "delete", "-v", "-1", "/a"]).unwrap();
+        let Some(ZkCommand::Delete { version, .. }) = cli.command else {
+            panic!("not a delete");
+        };
+        assert_eq!(version.version, Some(-1));
+    }
+}

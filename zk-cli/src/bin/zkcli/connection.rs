@@ -1,0 +1,36 @@
+//! Opening a session with the global options: hosts, timeout, read-only, credentials.
+
+use std::time::Duration;
+
+use zk_blocking::{Client, Options};
+
+use crate::credentials::Credential;
+use crate::failure::Failure;
+
+/// What every session of this zkcli run is opened with.
+pub struct Settings {
+    pub timeout: Duration,
+    pub read_only: bool,
+    pub credentials: Vec<Credential>,
+}
+
+impl Settings {
+    pub fn connect(&self, hosts: &str) -> Result<Client, Failure> {
+        let mut options = Options::default()
+            .session_timeout(self.timeout)
+            .connect_timeout(self.timeout)
+            .call_timeout(self.timeout)
+            .read_only(self.read_only);
+        for credential in &self.credentials {
+            options = options.auth(credential.scheme.as_str(), credential.secret.clone());
+        }
+        let schemes: Vec<&str> = self.credentials.iter().map(|c| c.scheme.as_str()).collect();
+        tracing::info!(hosts, ?schemes, "connecting");
+        let client = Client::connect(hosts, options).map_err(|e| Failure::from_error(e, None))?;
+        tracing::info!(
+            session_id = format!("0x{:x}", client.session_id()),
+            "connected"
+        );
+        Ok(client)
+    }
+}

@@ -1,0 +1,56 @@
+//! What one shell line may say: any zkcli command, or one of the shell's own.
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+use crate::cli::{COMMAND_HELP_TEMPLATE, ZkCommand};
+
+#[derive(Parser)]
+#[command(
+    name = "zkcli",
+    no_binary_name = true,
+    disable_version_flag = true,
+    override_usage = "COMMAND [ARGS...]",
+    help_template = "{about}\n\nCommands:\n{subcommands}\n\nCOMMAND --help or help COMMAND for details.",
+    about = "The zkcli shell: zkcli's commands, plus connect, close, history and quit."
+)]
+pub struct ShellLine {
+    #[command(subcommand)]
+    pub command: ShellCommand,
+}
+
+#[derive(Subcommand)]
+pub enum ShellCommand {
+    /// Closes this session and opens one on HOSTS (host:port[,host:port...][/chroot]).
+    #[command(override_usage = "connect HOSTS")]
+    Connect { hosts: String },
+    /// Closes this session (ephemeral nodes go, watches end).
+    #[command(override_usage = "close")]
+    Close,
+    /// Leaves the shell.
+    #[command(override_usage = "quit", visible_alias = "exit")]
+    Quit,
+    /// The lines entered so far, numbered.
+    #[command(override_usage = "history")]
+    History,
+    #[command(flatten)]
+    Zk(ZkCommand),
+}
+
+/// The parser, with every command's help in zkcli's own layout.
+pub fn parser() -> clap::Command {
+    ShellLine::command().mut_subcommands(|command| command.help_template(COMMAND_HELP_TEMPLATE))
+}
+
+/// Every command name, for completion (clap's own `help` included).
+pub fn command_names() -> Vec<String> {
+    let mut names: Vec<String> = parser()
+        .get_subcommands()
+        .flat_map(|command| {
+            std::iter::once(command.get_name().to_string())
+                .chain(command.get_visible_aliases().map(str::to_string))
+        })
+        .collect();
+    names.push("help".into());
+    names.sort();
+    names
+}

@@ -1,0 +1,164 @@
+//! The interactive shell, started when no command is given (as `zkCli.sh -server
+//! HOSTS` does): zkcli's commands with the same output, plus `connect`, `close`,
+//! `history`, `quit` and `help`. Watch events are printed as they arrive, while a
+//! command runs or at the prompt. A failed command prints its error and the shell
+//! goes on; the exit status is that of the last failed command, 0 if none failed.
+//! With stdin not a terminal, the shell runs it as a script, one command per line.
+
+mod completion;
+mod input;
+mod line;
+mod session;
+mod words;
+
+use std::io::{self, IsTerminal};
+
+use clap::FromArgMatches;
+
+use crate::cli::{Global, ZkCommand};
+use crate::commands;
+use crate::connection::Settings;
+use crate::failure::Failure;
+use crate::four_letter;
+use crate::output::{DataNewline, Output};
+use crate::watching::{self, Waiting};
+use completion::ShellHelper;
+use input::{LineSource, Read, Script, Terminal};
+use line::{ShellCommand, ShellLine};
+use session::{EventPrinter, SessionSlot};
+
+/// What the loop does after a line.
+enum Flow {
+    Continue,
+    Quit,
+}
+
+struct Shell {
+    hosts: String,
+    settings: Settings,
+    session: SessionSlot,
+    out: Output,
+    json: bool,
+}
+
+/// Runs the shell to its end; its exit status, every failure being reported already.
+pub fn run(global: &Global, settings: Settings) -> Result<u8, Failure> {
+    let session = SessionSlot::default();
+    let mut source: Box<dyn LineSource> = if io::stdin().is_terminal() {
+        Box::new(Terminal::new(ShellHelper::new(session.clone()))?)
+    } else {
+        Box::new(Script::new())
+    };
+    let mut shell = Shell {
+        hosts: global.hosts(),
+        settings,
+        session: session.clone(),
+        out: Output::new(global.json, DataNewline::Always),
+        json: global.json,
+    };
+    let mut exit_code = 0;
+    if let Err(failure) = shell.connect(global.hosts()) {
+        failure.report(shell.json);
+        exit_code = failure.exit_code();
+    }
+    let _printer = EventPrinter::start(session, source.event_sink(), global.json);
+    let mut number = 0;
+    loop {
+        let prompt = shell.prompt(number);
+        let line = match source.read(&prompt)? {
+            Read::Line(line) => line,
+            Read::Interrupted => continue,
+            Read::End => break,
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        number += 1;
+        match shell.execute(&line, source.as_ref()) {
+            Ok(Flow::Continue) => {}
+            Ok(Flow::Quit) => break,
+            // Nobody reads the output any more (`zkcli < script | head`).
+            Err(failure) if failure.is_broken_pipe() => break,
+            Err(failure) => {
+                failure.report(shell.json);
+                exit_code = failure.exit_code();
+            }
+        }
+    }
+    shell.session.replace(None);
+    Ok(exit_code)
+}
+
+impl Shell {
+    /// zkCli.sh's prompt: `[zk: HOSTS(STATE) N] `.
+    fn prompt(&self, number: usize) -> String {
+        let state = match self.session.lock().as_ref() {
+            Some(zk) => format!("{:?}", zk.state()).to_uppercase(),
+            None => "CLOSED".into(),
+        };
+        format!("[zk: {}({state}) {number}] ", self.hosts)
+    }
+
+    fn connect(&mut self, hosts: String) -> Result<(), Failure> {
+        self.session.replace(None);
+        self.hosts = hosts;
+        let mut client = self.settings.connect(&self.hosts)?;
+        // The shell starts once connected: "SyncConnected" would only be noise.
+        watching::skip_connect_events(&mut client, Waiting::InCommand)?;
+        self.session.replace(Some(client));
+        Ok(())
+    }
+
+    fn execute(&mut self, text: &str, source: &dyn LineSource) -> Result<Flow, Failure> {
+        let words = words::split(text).map_err(|why| Failure::Usage(why.to_string()))?;
+        let parsed = line::parser()
+            .try_get_matches_from(words)
+            .and_then(|matches| ShellLine::from_arg_matches(&matches));
+        let command = match parsed {
+            Ok(parsed) => parsed.command,
+            Err(error) if !error.use_stderr() => {
+                self.out.line(error.render().to_string().trim_end())?;
+                return Ok(Flow::Continue);
+            }
+            Err(error) => return Err(error.into()),
+        };
+        match command {
+            ShellCommand::Quit => return Ok(Flow::Quit),
+            ShellCommand::Connect { hosts } => self.connect(hosts)?,
+            ShellCommand::Close => self.session.replace(None),
+            ShellCommand::History => {
+                for (index, line) in source.history().iter().enumerate() {
+                    self.out.line(&format!("{index} - {line}"))?;
+                }
+            }
+            ShellCommand::Zk(command) => self.run(&command)?,
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn run(&mut self, command: &ZkCommand) -> Result<(), Failure> {
+        if let Some(word) = command.four_letter_word() {
+            return four_letter::run(word, &self.hosts, self.settings.timeout, &mut self.out);
+        }
+        if reads_stdin(command) {
+            return Err(Failure::Usage(
+                "in the shell, stdin holds the commands: give DATA on the line, quoted if need be"
+                    .into(),
+            ));
+        }
+        let mut current = self.session.lock();
+        let zk = current
+            .as_mut()
+            .ok_or_else(|| Failure::Usage("not connected: connect HOSTS first".into()))?;
+        commands::run_in_session(zk, command, Waiting::InBackground, &mut self.out)
+    }
+}
+
+/// DATA `-`, which one-shot zkcli reads from stdin.
+fn reads_stdin(command: &ZkCommand) -> bool {
+    match command {
+        ZkCommand::Set { data, .. } => data == "-",
+        ZkCommand::Create { data, .. } => data.as_deref() == Some("-"),
+        _ => false,
+    }
+}

@@ -1,0 +1,107 @@
+//! The shell's current session, shared by the command loop, the completer and the
+//! event printer. `zk_blocking::Client` runs its session only while called, so the
+//! printer's thread keeps calling `next_event` whenever no command holds the client:
+//! that keeps an idle session alive and prints watch events as they arrive.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use zk_blocking::Client;
+
+use crate::failure::Failure;
+use crate::watching::event_line;
+
+/// How long the printer holds the client per call: also the longest a command or a
+/// completion waits to get it.
+const PUMP_SLICE: Duration = Duration::from_millis(100);
+/// The printer's pause between calls, so that the command loop gets the lock.
+const PUMP_PAUSE: Duration = Duration::from_millis(10);
+
+/// Where the event printer writes a line.
+pub trait EventSink: Send {
+    fn print(&mut self, line: String);
+}
+
+/// The client of the current session, if connected.
+#[derive(Clone, Default)]
+pub struct SessionSlot(Arc<Mutex<Option<Client>>>);
+
+impl SessionSlot {
+    pub fn lock(&self) -> MutexGuard<'_, Option<Client>> {
+        // A panic while holding the lock is a bug already reported; the client
+        // itself stays usable.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Puts `client` in (or nothing), closing the session it replaces.
+    pub fn replace(&self, client: Option<Client>) {
+        let old = std::mem::replace(&mut *self.lock(), client);
+        if let Some(mut old) = old {
+            old.close();
+        }
+    }
+}
+
+/// The thread that pumps the current session and prints its events.
+pub struct EventPrinter {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl EventPrinter {
+    pub fn start(slot: SessionSlot, mut sink: Box<dyn EventSink>, json: bool) -> EventPrinter {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
+        let thread = thread::spawn(move || {
+            while !stopping.load(Ordering::Relaxed) {
+                match pump_once(&slot, json) {
+                    Pumped::Nothing => {}
+                    Pumped::Line(line) => sink.print(line),
+                    // On stderr like every failure; `connect` starts a new session.
+                    Pumped::Ended(failure) => failure.report(json),
+                }
+                thread::sleep(PUMP_PAUSE);
+            }
+        });
+        EventPrinter {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+/// What one slice of pumping brought.
+enum Pumped {
+    Nothing,
+    Line(String),
+    /// The session is over; it has been taken out of the slot.
+    Ended(Failure),
+}
+
+/// One slice of waiting for an event of the current session.
+fn pump_once(slot: &SessionSlot, json: bool) -> Pumped {
+    let mut current = slot.lock();
+    let Some(zk) = current.as_mut() else {
+        return Pumped::Nothing;
+    };
+    match zk.next_event(PUMP_SLICE) {
+        Ok(Some(event)) => event_line(&event, json).map_or(Pumped::Nothing, Pumped::Line),
+        Ok(None) => Pumped::Nothing,
+        Err(error) => {
+            *current = None;
+            Pumped::Ended(Failure::from_error(error, None))
+        }
+    }
+}
+
+impl Drop for EventPrinter {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            // The thread only prints; a panic in it has been reported on stderr.
+            let _ = thread.join();
+        }
+    }
+}

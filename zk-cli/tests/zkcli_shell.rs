@@ -1,0 +1,327 @@
+//! zkcli's interactive shell against a real server: as a script on stdin (output,
+//! failures that do not stop it, connect/close/history/quit, events between
+//! commands, a session kept alive while idle), and on a pseudo-terminal (completion
+//! of commands and znode paths, events at the prompt, the history file).
+
+#[path = "pty/terminal.rs"]
+mod pty;
+#[path = "zkcli_support.rs"]
+mod support;
+
+use std::io::Write;
+use std::process::{Child, ChildStdin, Stdio};
+use std::sync::mpsc::Receiver;
+use std::thread;
+use std::time::Duration;
+
+use pty::{PATIENCE, Terminal, forward_lines};
+use support::{Json, Run, json_lines, run_zkcli, zkcli_command};
+use zk_blocking::{Client, CreateMode, Error, Options, Version};
+use zk_tests::shared_standalone;
+
+fn hosts() -> String {
+    shared_standalone().connect_string()
+}
+
+fn client() -> Client {
+    Client::connect(&hosts(), Options::default()).expect("connecting a test client")
+}
+
+/// Creates `path` with `data`, or resets the data of an existing one.
+fn ensure(zk: &mut Client, path: &str, data: &str) {
+    match zk.create(path, data, CreateMode::Persistent) {
+        Ok(_) => {}
+        Err(Error::NodeExists) => {
+            zk.set_data(path, data, Version::Any)
+                .expect("resetting a node");
+        }
+        Err(e) => panic!("creating {path}: {e}"),
+    }
+}
+
+/// The shell on the shared server, fed `script` on stdin.
+fn shell_script(global: &[&str], script: &str) -> Run {
+    let hosts = hosts();
+    let mut args = vec!["-server", hosts.as_str()];
+    args.extend_from_slice(global);
+    run_zkcli(&args, Some(script.as_bytes()))
+}
+
+/// A shell whose stdin the test writes while reading its stdout line by line.
+struct LiveShell {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<String>,
+}
+
+impl LiveShell {
+    fn start(global: &[&str]) -> LiveShell {
+        let mut child = zkcli_command()
+            .arg("-server")
+            .arg(hosts())
+            .args(global)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting the zkcli shell");
+        let stdin = child.stdin.take().expect("stdin");
+        let lines = forward_lines(child.stdout.take().expect("stdout"));
+        LiveShell {
+            child,
+            stdin,
+            lines,
+        }
+    }
+
+    fn send(&mut self, line: &str) {
+        writeln!(self.stdin, "{line}").expect("writing to the shell");
+    }
+
+    fn next_line(&self) -> String {
+        self.lines
+            .recv_timeout(PATIENCE)
+            .expect("a line from the shell in time")
+    }
+
+    fn quit(mut self) -> i32 {
+        self.send("quit");
+        let status = self.child.wait().expect("the shell exits");
+        status.code().expect("an exit code")
+    }
+}
+
+#[test]
+fn a_script_on_stdin_prints_what_one_shot_commands_print() {
+    client().delete("/shell-script", Version::Any).ok();
+    let run = shell_script(
+        &[],
+        "create /shell-script hello\n\
+         get /shell-script\n\
+         set /shell-script 'two words'\n\
+         get /shell-script\n\
+         getAllChildrenNumber /shell-script\n",
+    );
+    assert_eq!(run.ok(), "/shell-script\nhello\ntwo words\n0\n");
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn a_failed_command_prints_its_error_and_the_script_goes_on() {
+    let mut zk = client();
+    zk.delete("/shell-after", Version::Any).ok();
+    let run = shell_script(
+        &[],
+        "get /shell-missing\n\
+         lss /\n\
+         create /shell-after y\n\
+         get /shell-after\n",
+    );
+    assert_eq!(run.text(), "/shell-after\ny\n");
+    assert!(
+        run.stderr.contains("NoNode: /shell-missing"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("similar subcommand exists: 'ls'"),
+        "{}",
+        run.stderr
+    );
+    // The exit status is the last failure's: 2 for the typo.
+    assert_eq!(run.code, 2, "{run:?}");
+}
+
+#[test]
+fn a_clean_script_exits_0_and_quit_ends_it() {
+    let run = shell_script(&[], "ls /zookeeper\nquit\ncreate /shell-never-created\n");
+    assert_eq!(run.ok(), "config\nquota\n");
+    assert_eq!(client().exists("/shell-never-created").unwrap(), None);
+}
+
+#[test]
+fn close_and_connect_switch_sessions() {
+    let mut zk = client();
+    ensure(&mut zk, "/shell-conn", "");
+    ensure(&mut zk, "/shell-conn/inside", "");
+    let script = format!(
+        "close\n\
+         ls /shell-conn\n\
+         connect {}/shell-conn\n\
+         ls /\n\
+         history\n",
+        hosts()
+    );
+    let run = shell_script(&[], &script);
+    assert!(run.stderr.contains("not connected"), "{}", run.stderr);
+    let history = format!(
+        "0 - close\n1 - ls /shell-conn\n2 - connect {}/shell-conn\n3 - ls /\n4 - history\n",
+        hosts()
+    );
+    assert_eq!(run.text(), format!("inside\n{history}"));
+}
+
+#[test]
+fn help_lists_the_shell_commands_and_each_command_has_its_own() {
+    let run = shell_script(&[], "help\nhelp connect\nget --help\n");
+    let text = run.ok();
+    for name in [
+        "connect", "close", "quit", "history", "ls", "addWatch", "ruok",
+    ] {
+        assert!(text.contains(&format!("  {name}")), "{name}: {text}");
+    }
+    assert!(text.contains("usage: connect HOSTS"), "{text}");
+    assert!(text.contains("usage: zkcli [GLOBAL OPTIONS] get"), "{text}");
+}
+
+#[test]
+fn with_json_results_and_failures_are_objects() {
+    let mut zk = client();
+    ensure(&mut zk, "/shell-json", "j");
+    let run = shell_script(&["--json"], "get /shell-json\nget /shell-json-missing\n");
+    let results = json_lines(&run.text());
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].get("data").str(), "j");
+    let failure = Json::parse(&run.stderr).expect("one JSON object on stderr");
+    assert_eq!(failure.get("error").str(), "NoNode");
+    assert_eq!(failure.get("path").str(), "/shell-json-missing");
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn data_from_stdin_is_refused_because_stdin_holds_the_script() {
+    let run = shell_script(&[], "create /shell-stdin -\nls /zookeeper\n");
+    assert!(run.stderr.contains("stdin holds the commands"), "{run:?}");
+    assert_eq!(run.text(), "config\nquota\n");
+    assert_eq!(client().exists("/shell-stdin").unwrap(), None);
+}
+
+#[test]
+fn watch_events_are_printed_as_they_arrive_between_commands() {
+    let mut zk = client();
+    ensure(&mut zk, "/shell-watched", "before");
+    let mut shell = LiveShell::start(&[]);
+    shell.send("get -w /shell-watched");
+    assert_eq!(shell.next_line(), "before");
+    zk.set_data("/shell-watched", "after", Version::Any)
+        .unwrap();
+    assert_eq!(
+        shell.next_line(),
+        "WatchedEvent state:SyncConnected type:NodeDataChanged path:/shell-watched"
+    );
+    shell.send("get /shell-watched");
+    assert_eq!(shell.next_line(), "after");
+    assert_eq!(shell.quit(), 0);
+}
+
+#[test]
+fn an_idle_shell_keeps_its_session_and_ephemeral_nodes() {
+    let mut zk = client();
+    zk.delete("/shell-ephemeral", Version::Any).ok();
+    let mut shell = LiveShell::start(&["-timeout", "2000"]);
+    shell.send("create -e /shell-ephemeral");
+    assert_eq!(shell.next_line(), "/shell-ephemeral");
+    // Twice the session timeout with no command: the session must still be there.
+    thread::sleep(Duration::from_secs(4));
+    assert!(zk.exists("/shell-ephemeral").unwrap().is_some());
+    shell.send("close");
+    shell.send("ls /zookeeper");
+    assert_eq!(shell.quit(), 2, "ls after close is a usage error");
+    assert_eq!(zk.exists("/shell-ephemeral").unwrap(), None);
+}
+
+#[test]
+fn on_a_terminal_tab_completes_command_names_and_znode_paths() {
+    let mut zk = client();
+    ensure(&mut zk, "/pty-completion", "");
+    ensure(&mut zk, "/pty-completion/beta", "beta-data");
+    let home = tempfile::tempdir().unwrap();
+    let mut terminal = Terminal::start(home.path(), &["-server", &hosts()]);
+    terminal.shows("(CONNECTED) 0]");
+    terminal.types(r"sta\t/pty-completion/be\t\n");
+    terminal.shows("dataLength = 9");
+    terminal.types(r"get /pty-compl\t/b\t\n");
+    terminal.shows("beta-data");
+    // Ctrl-D ends the shell only at an empty prompt, not while a command runs.
+    terminal.shows("(CONNECTED) 2]");
+    assert_eq!(terminal.close(), "exit 0");
+    let history = std::fs::read_to_string(home.path().join(".zkcli_history")).unwrap();
+    assert!(
+        history.contains("stat /pty-completion/beta\n")
+            && history.contains("get /pty-completion/beta\n"),
+        "{history}"
+    );
+}
+
+#[test]
+fn on_a_terminal_watch_events_are_printed_at_the_prompt() {
+    let mut zk = client();
+    ensure(&mut zk, "/pty-watched", "v1");
+    let home = tempfile::tempdir().unwrap();
+    let mut terminal = Terminal::start(home.path(), &["-server", &hosts()]);
+    terminal.types(r"get -w /pty-watched\n");
+    terminal.shows("v1");
+    terminal.shows("(CONNECTED) 1]");
+    zk.set_data("/pty-watched", "v2", Version::Any).unwrap();
+    terminal.shows("type:NodeDataChanged path:/pty-watched");
+    assert_eq!(terminal.close(), "exit 0");
+}
+
+#[test]
+fn a_failed_connect_leaves_the_shell_running_unconnected() {
+    let nowhere = format!("127.0.0.1:{}", zk_tests::free_port().expect("a free port"));
+    let run = shell_script(
+        &["-timeout", "1000"],
+        &format!("connect {nowhere}\nls /zookeeper\nruok\n"),
+    );
+    assert!(run.stderr.contains("unreachable"), "{run:?}");
+    assert!(run.stderr.contains("not connected"), "{run:?}");
+    // The four-letter word goes to the hosts last asked for.
+    assert!(run.stderr.contains(&nowhere), "{run:?}");
+    assert_eq!(run.text(), "");
+    assert_eq!(run.code, 3, "the last failure was the unreachable ruok");
+}
+
+#[test]
+fn in_the_shell_watch_without_a_limit_is_refused_and_with_one_runs() {
+    let mut zk = client();
+    ensure(&mut zk, "/shell-limited", "quiet");
+    let run = shell_script(
+        &[],
+        "watch /shell-limited\nwatch --for 0.2 /shell-limited\nget /shell-limited\n",
+    );
+    assert_eq!(
+        run.stderr.matches("watch needs --count or --for").count(),
+        1,
+        "{run:?}"
+    );
+    assert_eq!(run.text(), "quiet\n");
+}
+
+#[test]
+fn when_its_session_ends_the_shell_says_so_on_stderr_and_goes_on() {
+    let mut server =
+        zk_tests::ZkServer::start_standalone(&zk_tests::ServerOptions::default()).unwrap();
+    let mut child = zkcli_command()
+        .args(["-server", &server.connect_string(), "-timeout", "2000"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting the zkcli shell");
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = forward_lines(child.stdout.take().unwrap());
+    let stderr = forward_lines(child.stderr.take().unwrap());
+    writeln!(stdin, "ls /zookeeper").unwrap();
+    assert_eq!(stdout.recv_timeout(PATIENCE).unwrap(), "config");
+    server.kill().unwrap();
+    let ended = stderr
+        .recv_timeout(PATIENCE)
+        .expect("a word on the session's end");
+    assert!(ended.starts_with("zkcli: SessionExpired"), "{ended}");
+    writeln!(stdin, "ls /").unwrap();
+    let unconnected = stderr.recv_timeout(PATIENCE).unwrap();
+    assert!(unconnected.contains("not connected"), "{unconnected}");
+    drop(stdin);
+    assert_eq!(child.wait().unwrap().code(), Some(2));
+}
