@@ -144,8 +144,8 @@ pub use zk_proto::{
 };
 pub use zk_session::{
     ConfigError, ConnId, DEFAULT_MAX_FRAME_SIZE, IntoData, MultiOp, MultiResult, Request,
-    RequestError, RequestId, Response, Session, SessionCredentials, SessionState, Version,
-    WatchKind, WatcherType,
+    RequestError, RequestId, Response, Session, SessionCredentials, SessionState, StateReason,
+    Version, WatchKind, WatcherType,
 };
 pub use {zk_proto, zk_session};
 
