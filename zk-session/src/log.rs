@@ -41,15 +41,6 @@ macro_rules! warning {
 
 pub(crate) use {debug, emit, info, warning};
 
-/// A session id as ZooKeeper's own logs print it: `0x` and lowercase hex.
-pub(crate) struct SessionId(pub(crate) i64);
-
-impl std::fmt::Display for SessionId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "0x{:x}", self.0)
-    }
-}
-
 /// A state change's reason in a log line, when it has one.
 pub(crate) struct Reason<'a>(pub(crate) Option<&'a crate::StateReason>);
 

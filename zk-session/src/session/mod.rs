@@ -5,6 +5,7 @@
 //! and the event queue.
 
 mod connection;
+mod debug;
 mod probe;
 mod redial;
 mod requests;
@@ -27,8 +28,8 @@ use crate::error::{CloseReason, ConfigError, DisconnectCause, RequestError, Subm
 use crate::event::{Event, Transport, WatchEvent};
 use crate::event_queue::EventQueue;
 use crate::hosts::HostList;
-use crate::id::{ConnId, RequestId};
-use crate::log::{self, SessionId};
+use crate::id::{ConnId, HexSessionId, RequestId};
+use crate::log;
 use crate::request::{self, Prepared, Request, Response};
 use crate::rng::SplitMix64;
 use crate::state::SessionState;
@@ -84,7 +85,8 @@ struct Settings {
 /// * [`Session::submit`], [`Session::add_auth`] and [`Session::close`] are requests from
 ///   the application.
 /// * Getters ([`Session::state`], [`Session::credentials`], ...) never change anything.
-#[derive(Debug)]
+///
+/// `Debug` shows no secret: the session password and the credentials are redacted.
 pub struct Session {
     /// Fixed configuration.
     settings: Settings,
@@ -376,7 +378,7 @@ impl Session {
             log::debug!(
                 "connected to {}, sending the handshake (session {})",
                 c.host(),
-                SessionId(session_id)
+                HexSessionId(session_id)
             );
             c.start_handshake(&req, timeout, now);
         }
@@ -609,7 +611,7 @@ impl Session {
             );
             return;
         }
-        log::info!("closing session {}", SessionId(self.session_id));
+        log::info!("closing session {}", HexSessionId(self.session_id));
         for id in self.requests.take_queued() {
             self.reply(id, Err(RequestError::Closing));
         }
@@ -900,7 +902,7 @@ impl Session {
         if let Some(c) = self.conn.as_mut() {
             log::info!(
                 "session {} established with {}: timeout {} ms, read-only {read_only}",
-                SessionId(resp.session_id),
+                HexSessionId(resp.session_id),
                 c.host(),
                 resp.timeout
             );
@@ -1301,7 +1303,7 @@ impl Session {
         if self.state.is_terminal() {
             return;
         }
-        let id = SessionId(self.session_id);
+        let id = HexSessionId(self.session_id);
         let why = log::Reason(reason.as_ref());
         if to == SessionState::Closed {
             log::info!("session {id} closed: {why}");
