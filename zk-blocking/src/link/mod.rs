@@ -242,7 +242,7 @@ impl Link {
         now: Instant,
     ) {
         #[cfg(feature = "tracing")]
-        tracing::warn!("could not connect to {host} (connection {conn}): {e}");
+        tracing::warn!("could not connect to {host} ({conn}): {e}");
         self.last_problem = Some(format!("{}:{}: {e}", host.host, host.port));
         session.handle_disconnected(conn, DisconnectCause::ConnectFailed, now);
     }
@@ -366,7 +366,7 @@ impl Link {
         if let Some(connection) = self.connection.take() {
             // The session logs the loss and its host; this is the IO error behind it.
             #[cfg(feature = "tracing")]
-            tracing::debug!("connection {}: {why}", connection.conn);
+            tracing::debug!("{}: {why}", connection.conn);
             self.last_problem = Some(why);
             session.handle_disconnected(connection.conn, cause, now);
         }

@@ -291,7 +291,7 @@ impl Session {
         self.next_conn += 1;
         let timeout = self.connect_timeout();
         log::info!(
-            "connecting to {host} (connection {id}, {} ms to connect and handshake)",
+            "connecting to {host} ({id}, {} ms to connect and handshake)",
             timeout.as_millis()
         );
         self.conn = Some(Connection::dial(
@@ -730,9 +730,9 @@ impl Session {
             }
         ) {
             // The driver logs the dial's own error, which says more.
-            log::debug!("connection {}: {why}", c.id());
+            log::debug!("{}: {why}", c.id());
         } else {
-            log::warning!("connection {} ended: {why}", c.id());
+            log::warning!("{} ended: {why}", c.id());
         }
         if c.served_stably(now) || timed_out {
             // It carried the session: the next failure starts a fresh pass. A

@@ -141,7 +141,7 @@ impl Driver {
             }
             Err(e) => {
                 #[cfg(feature = "tracing")]
-                tracing::warn!("could not connect to {host} (connection {conn}): {e}");
+                tracing::warn!("could not connect to {host} ({conn}): {e}");
                 core.last_problem = Some(format!("{}:{}: {e}", host.host, host.port));
                 core.session
                     .handle_disconnected(conn, DisconnectCause::ConnectFailed, now);
@@ -260,7 +260,7 @@ impl Driver {
         if let Some((conn, ..)) = self.socket.take() {
             // The session logs the loss and its host; this is the IO error behind it.
             #[cfg(feature = "tracing")]
-            tracing::debug!("connection {conn}: {why}");
+            tracing::debug!("{conn}: {why}");
             core.last_problem = Some(why);
             core.session.handle_disconnected(conn, cause, now);
         }
