@@ -189,7 +189,7 @@ impl ExternalDriver {
     /// Why the session last became `Disconnected`, `Expired`, `AuthFailed` or
     /// `Closed` ("server 127.0.0.1:2181 closed the connection", "no reply from ...
     /// within the read timeout (ping)"...): the reason behind the latest such
-    /// [`Event::Session`] the session went through (events not yet
+    /// [`crate::Event::Session`] the session went through (events not yet
     /// taken with [`ExternalDriver::poll_event`] may be newer). `None` before any.
     pub fn state_reason(&self) -> Option<StateReason> {
         self.session.state_reason().cloned()
