@@ -147,6 +147,23 @@ fn the_handshake_records_redact_the_password() {
 }
 
 #[test]
+fn a_frame_decoder_holding_a_handshake_shows_no_bytes() {
+    let mut decoder = zk_proto::FrameDecoder::new();
+    let mut frame = bytes::BytesMut::new();
+    let response = ConnectResponse {
+        protocol_version: 0,
+        timeout: 30_000,
+        session_id: 0x1234,
+        passwd: Bytes::from_static(SECRET.as_bytes()),
+        read_only: Some(false),
+    };
+    zk_proto::encode_frame(&response, &mut frame);
+    // all but the last byte: the frame stays buffered
+    decoder.extend_from_slice(&frame[..frame.len() - 1]);
+    debug_without_secret("FrameDecoder", &decoder);
+}
+
+#[test]
 fn session_credentials_show_the_id_not_the_password() {
     let shown = debug_without_secret("SessionCredentials", &credentials());
     assert!(shown.contains("0x1234"), "{shown}");
