@@ -3,7 +3,9 @@
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::time::Instant;
 
-use zk_session::{ConnId, IntoData, Request, RequestId, Session, SessionCredentials, SessionState};
+use zk_session::{
+    ConnId, IntoData, Request, RequestId, Session, SessionCredentials, SessionState, StateReason,
+};
 
 use crate::error::Result;
 use crate::event::ExternalEvent;
@@ -171,6 +173,15 @@ impl ExternalDriver {
     /// The session id and password, to resume it elsewhere.
     pub fn credentials(&self) -> Option<SessionCredentials> {
         self.session.credentials()
+    }
+
+    /// Why the session last became `Disconnected`, `Expired`, `AuthFailed` or
+    /// `Closed` ("server 127.0.0.1:2181 closed the connection", "no reply from ...
+    /// within the read timeout (ping)"...): the reason behind the latest such
+    /// [`crate::Event::Session`] the session went through (events not yet
+    /// taken with [`ExternalDriver::poll_event`] may be newer). `None` before any.
+    pub fn state_reason(&self) -> Option<StateReason> {
+        self.session.state_reason().cloned()
     }
 
     /// The session machine, read-only.

@@ -206,9 +206,9 @@ pub use zk_proto::{
     Acl, AddWatchMode, ClientInfo, CreateMode, ErrorCode, EventType, Id, KeeperState, Perms, Stat,
 };
 pub use zk_session::{
-    ConfigError, ConnId, DEFAULT_MAX_FRAME_SIZE, IntoData, MultiOp, MultiResult, Request,
-    RequestError, RequestId, Response, Session, SessionCredentials, SessionState, Version,
-    WatchKind, WatcherType,
+    CloseReason, ConfigError, ConnId, DEFAULT_MAX_FRAME_SIZE, DisconnectCause, HostAddr, IntoData,
+    MultiOp, MultiResult, Request, RequestError, RequestId, Response, Session, SessionCredentials,
+    SessionState, StateReason, Version, WatchKind, WatcherType,
 };
 pub use {zk_proto, zk_session};
 

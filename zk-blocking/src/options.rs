@@ -1,10 +1,12 @@
 //! What a driver is configured with: the session's settings plus the driver's own.
 
 use std::collections::hash_map::RandomState;
+use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
+use zk_proto::redact::RedactedAuth;
 use zk_session::{Config, IntoData, Session, SessionCredentials};
 
 use crate::error::Result;
@@ -22,7 +24,9 @@ use crate::tls::TlsConfig;
 ///     .session_timeout(Duration::from_secs(10))
 ///     .auth("digest", "user:secret");
 /// ```
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows each credential's scheme (and a digest user), never its secret.
+#[derive(Clone)]
 pub struct Options {
     /// The session's settings; the connect string and the seed are filled in for each
     /// session.
@@ -48,6 +52,23 @@ impl Default for Options {
             auth: Vec::new(),
             tls: None,
         }
+    }
+}
+
+impl fmt::Debug for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let auth: Vec<RedactedAuth<'_>> = self
+            .auth
+            .iter()
+            .map(|(scheme, auth)| RedactedAuth::new(scheme, auth))
+            .collect();
+        f.debug_struct("Options")
+            .field("session", &self.session)
+            .field("seed", &self.seed)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("call_timeout", &self.call_timeout)
+            .field("auth", &auth)
+            .finish()
     }
 }
 

@@ -1,8 +1,11 @@
 //! The handshake: the first frame each way, with no header.
 
+use std::fmt;
+
 use bytes::{BufMut, Bytes};
 
 use crate::jute::{Decode, DecodeError, Encode, Field, Reader};
+use crate::redact::Redacted;
 
 /// Length of a session password.
 pub const PASSWORD_LEN: usize = 16;
@@ -10,7 +13,8 @@ pub const PASSWORD_LEN: usize = 16;
 /// The first client frame (45 bytes with the readOnly byte, which [`Encode`] always writes).
 ///
 /// Decoding accepts the 44-byte form without the readOnly byte (it reads as `false`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Debug` redacts the password.
+#[derive(Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct ConnectRequest {
     /// Always 0.
@@ -84,8 +88,8 @@ impl Decode for ConnectRequest {
 }
 
 /// The first server frame: 36 bytes without the readOnly byte (servers answering an
-/// "old" client) or 37 with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// "old" client) or 37 with it. `Debug` redacts the password.
+#[derive(Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct ConnectResponse {
     /// Always 0.
@@ -100,6 +104,31 @@ pub struct ConnectResponse {
     /// The readOnly byte: `None` if the server left it out (36-byte reply).
     /// Encoding writes it only when `Some`.
     pub read_only: Option<bool>,
+}
+
+impl fmt::Debug for ConnectRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectRequest")
+            .field("protocol_version", &self.protocol_version)
+            .field("last_zxid_seen", &self.last_zxid_seen)
+            .field("timeout", &self.timeout)
+            .field("session_id", &self.session_id)
+            .field("passwd", &Redacted)
+            .field("read_only", &self.read_only)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ConnectResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectResponse")
+            .field("protocol_version", &self.protocol_version)
+            .field("timeout", &self.timeout)
+            .field("session_id", &self.session_id)
+            .field("passwd", &Redacted)
+            .field("read_only", &self.read_only)
+            .finish()
+    }
 }
 
 impl ConnectResponse {

@@ -48,11 +48,22 @@ pub enum FrameError {
 /// assert_eq!(d.decode().unwrap(), None);
 /// assert_eq!(d.buffered_len(), 2);
 /// ```
-#[derive(Debug)]
 pub struct FrameDecoder {
     buf: BytesMut,
     max_frame_len: usize,
     error: Option<FrameError>,
+}
+
+/// Only the buffer's length: it holds whatever arrived, a handshake's session
+/// password or an auth packet among it.
+impl std::fmt::Debug for FrameDecoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FrameDecoder")
+            .field("buffered_len", &self.buf.len())
+            .field("max_frame_len", &self.max_frame_len)
+            .field("error", &self.error)
+            .finish()
+    }
 }
 
 impl Default for FrameDecoder {

@@ -110,6 +110,7 @@ mod jute;
 mod opcode;
 mod ops;
 mod path;
+pub mod redact;
 mod request;
 mod response;
 mod stat;

@@ -96,16 +96,48 @@ macro_rules! wire_enum {
     };
 }
 
-/// Declares a jute record: the struct plus `Encode`, `Decode` and `Field`.
+/// Declares a jute record: the struct plus `Encode`, `Decode` and `Field`, and a
+/// derived `Debug`. Written `record! { secret; ... }`, it leaves `Debug` out: a record
+/// that carries a password or credentials implements it by hand, redacting them.
 macro_rules! record {
+    (
+        secret;
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty, )*
+        }
+    ) => {
+        record! {
+            @derive [];
+            $(#[$meta])*
+            pub struct $name {
+                $( $(#[$fmeta])* pub $field: $ty, )*
+            }
+        }
+    };
     (
         $(#[$meta:meta])*
         pub struct $name:ident {
             $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty, )*
         }
     ) => {
+        record! {
+            @derive [Debug];
+            $(#[$meta])*
+            pub struct $name {
+                $( $(#[$fmeta])* pub $field: $ty, )*
+            }
+        }
+    };
+    (
+        @derive [$($debug:ident)?];
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty, )*
+        }
+    ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[derive($($debug,)? Clone, PartialEq, Eq)]
         #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
         pub struct $name {
             $( $(#[$fmeta])* pub $field: $ty, )*

@@ -1,9 +1,13 @@
 //! Session configuration and its validation.
 
+use std::fmt;
 use std::time::Duration;
+
+use zk_proto::redact::Redacted;
 
 use crate::connect_string::ConnectString;
 use crate::error::ConfigError;
+use crate::id::HexSessionId;
 
 /// The largest frame ZooKeeper accepts by default (`jute.maxbuffer`, 0xfffff bytes).
 pub const DEFAULT_MAX_FRAME_SIZE: usize = 0xfffff;
@@ -14,13 +18,22 @@ pub const DEFAULT_MAX_FRAME_SIZE: usize = 0xfffff;
 pub const MAX_DURATION: Duration = Duration::from_millis(i32::MAX as u64);
 
 /// A session id and password from a ConnectResponse: enough to resume the session on
-/// another connection, in this process or another.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// another connection, in this process or another. `Debug` redacts the password.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct SessionCredentials {
     /// The server-assigned session id (never 0 for a real session).
     pub session_id: i64,
     /// The session password, opaque (16 bytes from real servers).
     pub password: Vec<u8>,
+}
+
+impl fmt::Debug for SessionCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionCredentials")
+            .field("session_id", &HexSessionId(self.session_id))
+            .field("password", &Redacted)
+            .finish()
+    }
 }
 
 /// Everything the session needs to know up front. Build with [`Config::new`] and adjust

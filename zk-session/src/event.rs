@@ -8,6 +8,7 @@ use crate::connect_string::HostAddr;
 use crate::error::{CloseReason, RequestError};
 use crate::id::{ConnId, RequestId};
 use crate::request::Response;
+use crate::state_reason::StateReason;
 use crate::watch::Registration;
 
 /// A connection action for the driver ([`crate::Session::poll_transport`]).
@@ -65,6 +66,10 @@ pub enum Event {
         state: KeeperState,
         /// The registrations to tell (the default watcher should hear it too).
         registrations: Vec<Registration>,
+        /// Why: set for `Disconnected`, `Expired`, `AuthFailed` and `Closed`, `None`
+        /// for the connected states. Its `Display` is a sentence such as "server
+        /// 127.0.0.1:2181 closed the connection".
+        reason: Option<StateReason>,
     },
     /// The application left more than [`crate::Config::max_queued_events`] events
     /// unread, so the session dropped `dropped` watch notifications and connection

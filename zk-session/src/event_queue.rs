@@ -235,6 +235,7 @@ mod tests {
         q.push(Event::State {
             state: KeeperState::Closed,
             registrations: Vec::new(),
+            reason: None,
         });
         assert_eq!(q.len(), 12);
     }
@@ -256,6 +257,7 @@ mod tests {
         let state = Event::State {
             state: KeeperState::Disconnected,
             registrations: vec![reg(1), reg(2)],
+            reason: None,
         };
         q.push(state);
         let _ = q.pop();

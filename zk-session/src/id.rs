@@ -45,3 +45,19 @@ impl fmt::Display for ConnId {
         write!(f, "conn#{}", self.0)
     }
 }
+
+/// A session id as ZooKeeper's own logs print it, in `Display` and `Debug`: `0x` and
+/// lowercase hex.
+pub(crate) struct HexSessionId(pub(crate) i64);
+
+impl fmt::Display for HexSessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "0x{:x}", self.0)
+    }
+}
+
+impl fmt::Debug for HexSessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}

@@ -206,6 +206,10 @@
 //!   `ReplyTooLarge` only when its xid (read after the length) names that request;
 //!   otherwise (a notification, an unknown xid) every written request fails with
 //!   `ConnectionLoss`.
+//! * [`StateReason`] in [`Event::State`]: why the session became `Disconnected`
+//!   (the connection's host, and the [`CloseReason`] or the driver's
+//!   [`DisconnectCause`]), `Expired`, `AuthFailed` or `Closed`;
+//!   [`Session::state_reason`] keeps the latest.
 //! * Entering a terminal state, the [`Event::State`] comes before the replies that
 //!   fail because of it (Java's order).
 //! * [`Session::abandon`]: a driver whose caller gave up on a request (its own
@@ -259,6 +263,15 @@
 //! [`Event::Overflow`] in place of what did not fit, naming every registration that
 //! may have missed an event ([`EventQueue`] holds the rule; drivers that keep events
 //! for their application use it too).
+//!
+//! # Logging
+//!
+//! With the `tracing` feature (off by default) the session emits `tracing` events
+//! for its decisions: `info` for dialling a host, an established session (id in hex,
+//! negotiated timeout, read-only) and a close; `warn` for a dropped connection with
+//! its reason, expiry and an auth failure; `debug` for backoff waits, watch
+//! re-registration batches and other details. Payloads and credentials are never
+//! logged. Without the feature the log calls compile to nothing.
 //!
 //! # Inside the session
 //!
@@ -381,10 +394,12 @@ mod event;
 mod event_queue;
 mod hosts;
 mod id;
+mod log;
 mod request;
 mod rng;
 mod session;
 mod state;
+mod state_reason;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod version;
@@ -405,6 +420,7 @@ pub use session::Session;
 /// The fewest bytes a reply takes on the wire: its length prefix and reply header.
 pub const MIN_REPLY_BYTES: usize = zk_proto::LENGTH_PREFIX_LEN + zk_proto::ReplyHeader::LEN;
 pub use state::SessionState;
+pub use state_reason::StateReason;
 pub use version::Version;
 pub use watch::{Registration, WatchKind, WatcherType};
 pub use zk_proto;

@@ -835,6 +835,7 @@ impl<'a> Live<'a> {
             Event::State {
                 state,
                 registrations,
+                ..
             } => {
                 let mut named: Vec<RequestId> = registrations.iter().map(|r| r.id).collect();
                 named.sort();

@@ -47,6 +47,7 @@ fn reconnect_sends_auths_then_set_watches_then_queued_requests() {
     let Some(Event::State {
         state,
         registrations,
+        ..
     }) = ev.iter().find(|e| matches!(e, Event::State { .. }))
     else {
         panic!()

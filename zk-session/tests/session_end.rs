@@ -11,8 +11,8 @@ use bytes::Bytes;
 use zk_proto::{ErrorCode, KeeperState};
 use zk_session::testing::{FakeServer, Harness};
 use zk_session::{
-    CloseReason, Event, Registration, Request, RequestError, RequestId, SessionState, SubmitError,
-    WatchKind,
+    CloseReason, Event, HostAddr, Registration, Request, RequestError, RequestId, SessionState,
+    StateReason, SubmitError, WatchKind,
 };
 
 use common::{
@@ -183,10 +183,11 @@ fn add_auth_after_the_session_ended_is_refused() {
     assert!(h.flush().is_empty(), "a refused auth must not be sent");
 }
 
-/// The events of a session's end: first the terminal state (naming `registrations`),
-/// then every outstanding request failed with `err`, in submit order.
+/// The events of a session's end: first the terminal state (naming `registrations`,
+/// with its `reason`), then every outstanding request failed with `err`, in submit
+/// order.
 fn ending(
-    state: KeeperState,
+    (state, reason): (KeeperState, StateReason),
     registrations: Vec<Registration>,
     failed: &[RequestId],
     err: RequestError,
@@ -194,6 +195,7 @@ fn ending(
     let mut events = vec![Event::State {
         state,
         registrations,
+        reason: Some(reason),
     }];
     events.extend(failed.iter().map(|&id| Event::Reply {
         id,
@@ -201,6 +203,14 @@ fn ending(
         registration: None,
     }));
     events
+}
+
+/// The one host of `connected("a")`.
+fn host_a() -> HostAddr {
+    HostAddr {
+        host: "a".to_string(),
+        port: 2181,
+    }
 }
 
 #[test]
@@ -216,7 +226,10 @@ fn a_server_declared_expiry_reports_expired_before_the_failed_replies() {
     assert_eq!(
         h.take_events(),
         ending(
-            KeeperState::Expired,
+            (
+                KeeperState::Expired,
+                StateReason::ExpiredByServer { host: host_a() }
+            ),
             vec![reg(w, WatchKind::Data, "/w")],
             &[a, m],
             RequestError::SessionExpired
@@ -238,7 +251,10 @@ fn an_auth_failure_reports_auth_failed_before_the_failed_replies() {
     assert_eq!(
         h.take_events(),
         ending(
-            KeeperState::AuthFailed,
+            (
+                KeeperState::AuthFailed,
+                StateReason::AuthRejected { host: host_a() }
+            ),
             vec![reg(w, WatchKind::Data, "/w")],
             &[written],
             RequestError::AuthFailed
@@ -258,7 +274,10 @@ fn a_close_timeout_reports_closed_before_the_failed_replies() {
     assert_eq!(
         h.take_events(),
         ending(
-            KeeperState::Closed,
+            (
+                KeeperState::Closed,
+                StateReason::ClosedByApplication { confirmed: false }
+            ),
             vec![reg(w, WatchKind::Data, "/w")],
             &[written],
             RequestError::Closing

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use zk_proto::{EventType, KeeperState};
 use zk_session::testing::{FakeServer, Harness};
-use zk_session::{DisconnectCause, Event, Request, RequestError, WatchKind};
+use zk_session::{DisconnectCause, Event, Request, RequestError, StateReason, WatchKind};
 
 use common::{
     HarnessExt, SID, T, config, connected_with, data_reply, deliver_silently, drain,
@@ -143,6 +143,8 @@ fn the_end_of_the_session_and_its_failed_replies_are_never_dropped() {
             Event::State {
                 state: KeeperState::Closed,
                 registrations: vec![reg(p, WatchKind::Persistent, "/p")],
+                // the close timeout passed without the server's answer
+                reason: Some(StateReason::ClosedByApplication { confirmed: false }),
             },
             Event::Reply {
                 id: written,

@@ -10,7 +10,7 @@ use zk_blocking::for_drivers::{
     call_timeout, close_timeout, connect_deadline, has_auth, max_queued_events, start_session,
 };
 use zk_blocking::{Error, Options, Request, Result, WatchHandle};
-use zk_session::{SessionCredentials, SessionState};
+use zk_session::{SessionCredentials, SessionState, StateReason};
 
 use crate::call::PendingReply;
 use crate::core::{Core, Shared};
@@ -189,6 +189,13 @@ impl Client {
     /// The session timeout the server granted.
     pub fn negotiated_timeout(&self) -> Option<Duration> {
         self.shared().lock().session.negotiated_timeout()
+    }
+
+    /// Why the session last became `Disconnected`, `Expired`, `AuthFailed` or
+    /// `Closed`; `None` before any. [`StateChanges::next_with_reason`] gives each
+    /// change with its own reason.
+    pub fn state_reason(&self) -> Option<StateReason> {
+        self.shared().lock().session.state_reason().cloned()
     }
 
     /// The highest zxid seen in a reply.

@@ -81,8 +81,8 @@ pub use watch::{OneShotWatch, StateChanges, WatchStream};
 pub use zk_blocking::{
     Acl, AddWatchMode, Bytes, ClientInfo, Completion, CreateMode, CreateOptions, Error, ErrorCode,
     Event, EventType, Id, IntoData, KeeperState, OpResult, Options, Perms, ReadBatch, ReadResult,
-    Request, RequestId, Response, Result, SessionCredentials, SessionState, Stat, Transaction,
-    Version, WatchHandle, WatchKind, WatchedEvent, WatcherType,
+    Request, RequestId, Response, Result, SessionCredentials, SessionState, Stat, StateReason,
+    Transaction, Version, WatchHandle, WatchKind, WatchedEvent, WatcherType,
 };
 pub use {zk_blocking, zk_proto, zk_session};
 

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use zk_session::{
     EventQueue, Request, RequestId, Response, Session, SessionCredentials, SessionState,
+    StateReason,
 };
 
 use crate::error::{Error, Result};
@@ -171,6 +172,15 @@ impl Client {
     /// The session id (0 before the first handshake).
     pub fn session_id(&self) -> i64 {
         self.session.credentials().map_or(0, |c| c.session_id)
+    }
+
+    /// Why the session last became `Disconnected`, `Expired`, `AuthFailed` or
+    /// `Closed` ("server 127.0.0.1:2181 closed the connection", "no reply from ...
+    /// within the read timeout (ping)"...): the reason behind the latest such
+    /// [`Event::Session`] the session went through (events not yet
+    /// taken with [`Client::next_event`] may be newer than the last one you read). `None` before any.
+    pub fn state_reason(&self) -> Option<StateReason> {
+        self.session.state_reason().cloned()
     }
 
     /// The session timeout the server granted.

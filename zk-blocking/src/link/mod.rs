@@ -298,6 +298,8 @@ impl Link {
         e: &std::io::Error,
         now: Instant,
     ) {
+        #[cfg(feature = "tracing")]
+        tracing::warn!("could not connect to {host} ({conn}): {e}");
         self.last_problem = Some(format!("{}:{}: {e}", host.host, host.port));
         session.handle_disconnected(conn, DisconnectCause::ConnectFailed, now);
     }
@@ -430,6 +432,9 @@ impl Link {
     /// Drops the current connection and tells the session.
     fn lost(&mut self, session: &mut Session, cause: DisconnectCause, why: String, now: Instant) {
         if let Some(connection) = self.connection.take() {
+            // The session logs the loss and its host; this is the IO error behind it.
+            #[cfg(feature = "tracing")]
+            tracing::debug!("{}: {why}", connection.conn);
             self.last_problem = Some(why);
             session.handle_disconnected(connection.conn, cause, now);
         }

@@ -21,7 +21,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use mio::{Poll, Waker};
-use zk_session::{Request, RequestId, SessionCredentials, SessionState};
+use zk_session::{Request, RequestId, SessionCredentials, SessionState, StateReason};
 
 use crate::error::{Error, Result};
 use crate::event::Event;
@@ -221,6 +221,15 @@ impl SharedClient {
     /// The session id (0 before the first handshake).
     pub fn session_id(&self) -> i64 {
         self.credentials().map_or(0, |c| c.session_id)
+    }
+
+    /// Why the session last became `Disconnected`, `Expired`, `AuthFailed` or
+    /// `Closed` ("server 127.0.0.1:2181 closed the connection", "no reply from ...
+    /// within the read timeout (ping)"...): the reason behind the latest such
+    /// [`Event::Session`] the session went through (it may be newer
+    /// than the last event your thread took). `None` before any.
+    pub fn state_reason(&self) -> Option<StateReason> {
+        self.with_driver(|d| d.session().state_reason().cloned())
     }
 
     /// The session timeout the server granted.

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use zk_proto::{ConnectRequest, FrameDecoder, FrameError, WireRequest};
 
+use crate::connect_string::HostAddr;
 use crate::id::ConnId;
 
 use super::timing::later;
@@ -36,6 +37,8 @@ pub(super) enum Stage {
 #[derive(Debug)]
 pub(super) struct Connection {
     id: ConnId,
+    /// The server dialled, named in logs and in the reason of a disconnect.
+    host: HostAddr,
     stage: Stage,
     /// Splits frames off the receive buffer.
     decoder: FrameDecoder,
@@ -59,10 +62,17 @@ pub(super) struct Connection {
 }
 
 impl Connection {
-    /// A connection being dialled, given `timeout` to come up.
-    pub(super) fn dial(id: ConnId, max_frame: usize, timeout: Duration, now: Instant) -> Self {
+    /// A connection to `host` being dialled, given `timeout` to come up.
+    pub(super) fn dial(
+        id: ConnId,
+        host: HostAddr,
+        max_frame: usize,
+        timeout: Duration,
+        now: Instant,
+    ) -> Self {
         Connection {
             id,
+            host,
             stage: Stage::Dialing,
             decoder: FrameDecoder::with_max_frame_len(max_frame),
             recv_mark: None,
@@ -80,6 +90,10 @@ impl Connection {
     // ----- getters -------------------------------------------------------------------
     pub(super) fn id(&self) -> ConnId {
         self.id
+    }
+
+    pub(super) fn host(&self) -> &HostAddr {
+        &self.host
     }
 
     pub(super) fn stage(&self) -> Stage {

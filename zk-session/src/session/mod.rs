@@ -5,6 +5,7 @@
 //! and the event queue.
 
 mod connection;
+mod debug;
 mod probe;
 mod redial;
 mod requests;
@@ -27,10 +28,12 @@ use crate::error::{CloseReason, ConfigError, DisconnectCause, RequestError, Subm
 use crate::event::{Event, Transport, WatchEvent};
 use crate::event_queue::EventQueue;
 use crate::hosts::HostList;
-use crate::id::{ConnId, RequestId};
+use crate::id::{ConnId, HexSessionId, RequestId};
+use crate::log;
 use crate::request::{self, Prepared, Request, Response};
 use crate::rng::SplitMix64;
 use crate::state::SessionState;
+use crate::state_reason::StateReason;
 use crate::watch::{NodeEvent, Registration, WatchKind, WatchTables, WatcherType};
 
 use connection::{Connection, Stage};
@@ -43,6 +46,14 @@ use timing::later;
 const ZERO_PASSWORD: [u8; 16] = [0; 16];
 /// Length of the password every ZooKeeper server issues with a session.
 const SESSION_PASSWORD_LEN: usize = 16;
+
+/// How a connection ended: the session decided it, or the driver reported it.
+enum Ending {
+    /// The session drops the connection (the driver is told to close it).
+    Dropped(CloseReason),
+    /// The driver saw the connection end.
+    Reported(DisconnectCause),
+}
 
 /// What the session was configured with and never changes.
 #[derive(Debug)]
@@ -74,7 +85,8 @@ struct Settings {
 /// * [`Session::submit`], [`Session::add_auth`] and [`Session::close`] are requests from
 ///   the application.
 /// * Getters ([`Session::state`], [`Session::credentials`], ...) never change anything.
-#[derive(Debug)]
+///
+/// `Debug` shows no secret: the session password and the credentials are redacted.
 pub struct Session {
     /// Fixed configuration.
     settings: Settings,
@@ -115,6 +127,8 @@ pub struct Session {
     events: EventQueue,
     /// Notifications that fired no live registration (dropped, as Java drops them).
     stray_notifications: u64,
+    /// Why the session last became `Disconnected`, `Expired`, `AuthFailed` or `Closed`.
+    state_reason: Option<StateReason>,
     /// While closing: when the session ends `Closed` without the server's answer.
     close_deadline: Option<Instant>,
     /// Closing, and closeSession still has to be written on a new connection.
@@ -164,6 +178,7 @@ impl Session {
             transports: VecDeque::new(),
             events: EventQueue::new(config.max_queued_events),
             stray_notifications: 0,
+            state_reason: None,
             close_deadline: None,
             close_pending: false,
         };
@@ -183,6 +198,13 @@ impl Session {
             session_id: self.session_id,
             password: self.password.to_vec(),
         })
+    }
+
+    /// Why the session last became `Disconnected`, `Expired`, `AuthFailed` or
+    /// `Closed` (the reason its latest such [`Event::State`] carried); `None` before
+    /// any of them.
+    pub fn state_reason(&self) -> Option<&StateReason> {
+        self.state_reason.as_ref()
     }
 
     /// The timeout the server granted, once connected.
@@ -268,7 +290,17 @@ impl Session {
         let id = ConnId(self.next_conn);
         self.next_conn += 1;
         let timeout = self.connect_timeout();
-        self.conn = Some(Connection::dial(id, self.settings.max_frame, timeout, now));
+        log::info!(
+            "connecting to {host} ({id}, {} ms to connect and handshake)",
+            timeout.as_millis()
+        );
+        self.conn = Some(Connection::dial(
+            id,
+            host.clone(),
+            self.settings.max_frame,
+            timeout,
+            now,
+        ));
         Some(Transport::Connect {
             conn: id,
             host,
@@ -343,20 +375,24 @@ impl Session {
             read_only: self.settings.read_only_allowed,
         };
         if let Some(c) = self.conn_mut(conn).filter(|c| c.stage() == Stage::Dialing) {
+            log::debug!(
+                "connected to {}, sending the handshake (session {})",
+                c.host(),
+                HexSessionId(session_id)
+            );
             c.start_handshake(&req, timeout, now);
         }
     }
 
     /// The connection `conn` ended (or could not be opened). Stale ids are ignored.
     ///
-    /// `cause` is informational: the session treats every cause alike (written
-    /// requests fail with `ConnectionLoss`, unwritten ones stay queued, the next host
-    /// is dialled, counting towards the backoff until a handshake succeeds). Whether
-    /// the dial failed or an established connection ended already follows from the
-    /// session's own view of the connection.
-    pub fn handle_disconnected(&mut self, conn: ConnId, _cause: DisconnectCause, now: Instant) {
+    /// The session treats every cause alike (written requests fail with
+    /// `ConnectionLoss`, unwritten ones stay queued, the next host is dialled,
+    /// counting towards the backoff until a handshake succeeds); `cause` goes into
+    /// the reason of the `Disconnected` event ([`StateReason::Lost`]) and the log.
+    pub fn handle_disconnected(&mut self, conn: ConnId, cause: DisconnectCause, now: Instant) {
         if self.conn_mut(conn).is_some() {
-            self.drop_conn(None, now);
+            self.end_conn(Ending::Reported(cause), now, true);
         }
     }
 
@@ -408,7 +444,8 @@ impl Session {
         // Not a failed attempt: the read-only connection served, and the session
         // leaves it by choice, so the next failure starts a fresh pass.
         self.redial.succeeded();
-        self.end_conn(Some(CloseReason::MovingToReadWrite), now, false);
+        log::info!("{host} serves read-write: moving there");
+        self.end_conn(Ending::Dropped(CloseReason::MovingToReadWrite), now, false);
         self.redial.dial_now(host.clone(), now);
     }
 
@@ -420,22 +457,29 @@ impl Session {
         let requests_due = due(self.requests.first_deadline());
         let probe_due = due(self.probe.deadline());
         if due(self.conn.as_ref().and_then(Connection::connect_deadline)) {
-            self.drop_conn(Some(CloseReason::ConnectTimeout), now);
+            self.drop_conn(CloseReason::ConnectTimeout, now);
         }
         if due(self.read_deadline()) {
-            self.drop_conn(Some(CloseReason::ReadTimeout), now);
+            self.drop_conn(CloseReason::ReadTimeout, now);
         }
         if due(self.ping_deadline()) {
             self.send_ping(now);
         }
         if due(self.expiry_deadline()) {
-            self.terminate(SessionState::Expired);
+            let silent_for = now.saturating_duration_since(self.last_heard);
+            self.terminate(
+                SessionState::Expired,
+                Some(StateReason::ExpiredUnheard { silent_for }),
+            );
         }
         if requests_due && !self.state.is_terminal() {
             self.expire_requests(now);
         }
         if due(self.close_deadline) {
-            self.terminate(SessionState::Closed);
+            self.terminate(
+                SessionState::Closed,
+                Some(StateReason::ClosedByApplication { confirmed: false }),
+            );
         }
         if probe_due && !self.state.is_terminal() {
             self.probe_read_write(now);
@@ -535,6 +579,7 @@ impl Session {
                 max: self.settings.max_frame,
             });
         }
+        log::debug!("adding credentials for scheme {scheme:?}");
         self.auths.push((scheme.to_string(), auth));
         if let Some(c) = self.conn.as_mut().filter(|c| c.is_established()) {
             c.write_frame(&req, xid::AUTH, now);
@@ -560,9 +605,13 @@ impl Session {
         }
         let established = self.conn.as_ref().is_some_and(Connection::is_established);
         if !established && !self.server_may_hold_session() {
-            self.terminate(SessionState::Closed);
+            self.terminate(
+                SessionState::Closed,
+                Some(StateReason::ClosedByApplication { confirmed: false }),
+            );
             return;
         }
+        log::info!("closing session {}", HexSessionId(self.session_id));
         for id in self.requests.take_queued() {
             self.reply(id, Err(RequestError::Closing));
         }
@@ -637,31 +686,54 @@ impl Session {
             if left.is_zero() { cap } else { cap.min(left) }
         });
         self.redial.schedule(now, cap);
+        if let Some((host, at)) = self.redial.next() {
+            let wait = at.saturating_duration_since(now);
+            if !wait.is_zero() {
+                log::debug!("waiting {} ms before dialling {host}", wait.as_millis());
+            }
+        }
     }
 
-    /// Ends the current connection. `reason` is `Some` when the session decided it (the
-    /// driver is told to close), `None` when the driver reported it. Written requests
-    /// fail with ConnectionLoss; unwritten ones go back to the queue.
-    fn drop_conn(&mut self, reason: Option<CloseReason>, now: Instant) {
-        self.end_conn(reason, now, true);
+    /// Drops the current connection for `reason` (the driver is told to close it).
+    /// Written requests fail with ConnectionLoss; unwritten ones go back to the queue.
+    fn drop_conn(&mut self, reason: CloseReason, now: Instant) {
+        self.end_conn(Ending::Dropped(reason), now, true);
     }
 
-    /// [`Session::drop_conn`]; `redial`: schedule the next host (counting the
-    /// attempt towards the backoff), unless the caller schedules one itself.
-    fn end_conn(&mut self, reason: Option<CloseReason>, now: Instant, redial: bool) {
+    /// Ends the current connection, as [`Session::drop_conn`] does, however it
+    /// ended; `redial`: schedule the next host (counting the attempt towards the
+    /// backoff), unless the caller schedules one itself.
+    fn end_conn(&mut self, ending: Ending, now: Instant, redial: bool) {
         let Some(c) = self.conn.take() else {
             return;
         };
-        if let Some(reason) = &reason {
-            self.transports.push_back(Transport::Close {
-                conn: c.id(),
-                reason: reason.clone(),
-            });
-        }
         // A drop for a request timeout is paced by that timeout already, and waiting
         // longer would fail the requests queued behind it too.
-        let timed_out =
-            c.stage() == Stage::Established && reason == Some(CloseReason::RequestTimeout);
+        let timed_out = c.stage() == Stage::Established
+            && matches!(ending, Ending::Dropped(CloseReason::RequestTimeout));
+        let host = c.host().clone();
+        let why = match ending {
+            Ending::Dropped(reason) => {
+                self.transports.push_back(Transport::Close {
+                    conn: c.id(),
+                    reason: reason.clone(),
+                });
+                StateReason::Dropped { host, reason }
+            }
+            Ending::Reported(cause) => StateReason::Lost { host, cause },
+        };
+        if matches!(
+            why,
+            StateReason::Lost {
+                cause: DisconnectCause::ConnectFailed,
+                ..
+            }
+        ) {
+            // The driver logs the dial's own error, which says more.
+            log::debug!("{}: {why}", c.id());
+        } else {
+            log::warning!("{} ended: {why}", c.id());
+        }
         if c.served_stably(now) || timed_out {
             // It carried the session: the next failure starts a fresh pass. A
             // connection dropped sooner (a server refusing SetWatches, a second process
@@ -681,7 +753,10 @@ impl Session {
         self.probe.stop();
         if self.state == SessionState::Closing {
             if loss.close_written || !self.server_may_hold_session() {
-                self.terminate(SessionState::Closed);
+                self.terminate(
+                    SessionState::Closed,
+                    Some(StateReason::ClosedByApplication { confirmed: false }),
+                );
                 return;
             }
             // closeSession never reached the server: try the next one until the
@@ -695,7 +770,7 @@ impl Session {
         }
         if c.is_established() {
             self.set_state(SessionState::Connecting);
-            self.state_event(KeeperState::Disconnected);
+            self.state_event(KeeperState::Disconnected, Some(why));
         }
         if redial {
             self.schedule_redial(now);
@@ -722,6 +797,7 @@ impl Session {
         }
         if let Some(i) = self.probe.due(now, self.redial.host_count()) {
             let host = self.redial.host_at(i).clone();
+            log::debug!("asking {host} whether it serves read-write");
             self.transports
                 .push_back(Transport::ProbeReadWrite { host });
         }
@@ -785,19 +861,23 @@ impl Session {
                 }
             }
         }
-        self.drop_conn(Some(CloseReason::Frame(e)), now);
+        self.drop_conn(CloseReason::Frame(e), now);
     }
 
     fn on_handshake(&mut self, frame: Bytes, now: Instant) {
         let resp = match ConnectResponse::decode_bytes(frame) {
             Ok(r) => r,
             Err(e) => {
-                self.drop_conn(Some(CloseReason::Decode(e.to_string())), now);
+                self.drop_conn(CloseReason::Decode(e.to_string()), now);
                 return;
             }
         };
         if resp.timeout <= 0 {
-            self.terminate(SessionState::Expired);
+            let host = self.conn.as_ref().map(|c| c.host().clone());
+            self.terminate(
+                SessionState::Expired,
+                host.map(|host| StateReason::ExpiredByServer { host }),
+            );
             return;
         }
         // Either would start a session that cannot be resumed or expire properly.
@@ -809,7 +889,7 @@ impl Session {
             None
         };
         if let Some(why) = invalid {
-            self.drop_conn(Some(CloseReason::InvalidHandshake(why)), now);
+            self.drop_conn(CloseReason::InvalidHandshake(why), now);
             return;
         }
         self.negotiated = Some(Duration::from_millis(resp.timeout as u64));
@@ -820,6 +900,12 @@ impl Session {
             self.known_to_quorum = true;
         }
         if let Some(c) = self.conn.as_mut() {
+            log::info!(
+                "session {} established with {}: timeout {} ms, read-only {read_only}",
+                HexSessionId(resp.session_id),
+                c.host(),
+                resp.timeout
+            );
             c.establish(now);
         }
         if self.state == SessionState::Closing {
@@ -835,7 +921,7 @@ impl Session {
             (SessionState::Connected, KeeperState::SyncConnected)
         };
         self.set_state(to);
-        self.state_event(ks);
+        self.state_event(ks, None);
         if read_only {
             self.probe.start(now);
         }
@@ -850,7 +936,7 @@ impl Session {
         let header = match ReplyHeader::decode(&mut r) {
             Ok(h) => h,
             Err(e) => {
-                self.drop_conn(Some(CloseReason::Decode(e.to_string())), now);
+                self.drop_conn(CloseReason::Decode(e.to_string()), now);
                 return;
             }
         };
@@ -859,7 +945,11 @@ impl Session {
             xid::PING => {}
             xid::AUTH => {
                 if header.err == ErrorCode::AuthFailed {
-                    self.terminate(SessionState::AuthFailed);
+                    let host = self.conn.as_ref().map(|c| c.host().clone());
+                    self.terminate(
+                        SessionState::AuthFailed,
+                        host.map(|host| StateReason::AuthRejected { host }),
+                    );
                 }
             }
             x => self.on_reply(x, &header, &mut r, now),
@@ -870,7 +960,7 @@ impl Session {
         let ev = match WatcherEvent::decode(r) {
             Ok(e) => e,
             Err(e) => {
-                self.drop_conn(Some(CloseReason::Decode(e.to_string())), now);
+                self.drop_conn(CloseReason::Decode(e.to_string()), now);
                 return;
             }
         };
@@ -905,7 +995,7 @@ impl Session {
         let f = match self.requests.take_reply(xid) {
             Ok(f) => f,
             Err(reason) => {
-                self.drop_conn(Some(reason), now);
+                self.drop_conn(reason, now);
                 return;
             }
         };
@@ -919,7 +1009,10 @@ impl Session {
             InFlightKind::User(u) => u,
             InFlightKind::SetWatches => return,
             InFlightKind::Close => {
-                self.terminate(SessionState::Closed);
+                self.terminate(
+                    SessionState::Closed,
+                    Some(StateReason::ClosedByApplication { confirmed: true }),
+                );
                 return;
             }
         };
@@ -941,7 +1034,7 @@ impl Session {
                     kind: InFlightKind::User(u),
                     ..f
                 });
-                self.drop_conn(Some(CloseReason::Decode(why)), now);
+                self.drop_conn(CloseReason::Decode(why), now);
                 return;
             }
         };
@@ -1026,10 +1119,12 @@ impl Session {
         if self.watches.len() == 0 {
             return;
         }
-        let batches = set_watches::batches(
-            self.watches.paths(),
-            self.last_zxid,
-            self.settings.max_frame,
+        let paths = self.watches.paths();
+        let path_count: usize = paths.iter().map(Vec::len).sum();
+        let batches = set_watches::batches(paths, self.last_zxid, self.settings.max_frame);
+        log::debug!(
+            "re-registering watches on {path_count} paths in {} SetWatches frames",
+            batches.frames.len()
         );
         if let Some(c) = self.conn.as_mut() {
             for frame in &batches.frames {
@@ -1038,6 +1133,10 @@ impl Session {
             }
         }
         for (kind, server) in batches.too_long {
+            log::warning!(
+                "a {kind:?} watch on a path of {} bytes fits no SetWatches frame: it is dropped",
+                server.len()
+            );
             let removed = self.watches.take_all(kind, &server);
             if let Some(client) = removed.first().map(|r| r.path.clone()) {
                 self.removed_events(&client, removed);
@@ -1095,11 +1194,12 @@ impl Session {
 
     fn expire_requests(&mut self, now: Instant) {
         let expired = self.requests.expire(now);
+        log::debug!("{} requests timed out", expired.ids.len());
         for id in expired.ids {
             self.reply(id, Err(RequestError::RequestTimeout));
         }
         if expired.written {
-            self.drop_conn(Some(CloseReason::RequestTimeout), now);
+            self.drop_conn(CloseReason::RequestTimeout, now);
         }
         self.answer_local_heads();
     }
@@ -1143,12 +1243,16 @@ impl Session {
     }
 
     /// Queues a state change naming every registration (non-terminal ones may
-    /// overflow: see [`crate::Config::max_queued_events`]).
-    fn state_event(&mut self, state: KeeperState) {
+    /// overflow: see [`crate::Config::max_queued_events`]), and remembers its reason.
+    fn state_event(&mut self, state: KeeperState, reason: Option<StateReason>) {
         let registrations = self.watches.all();
+        if reason.is_some() {
+            self.state_reason.clone_from(&reason);
+        }
         self.events.push(Event::State {
             state,
             registrations,
+            reason,
         });
     }
 
@@ -1194,10 +1298,17 @@ impl Session {
     }
 
     /// Enters a terminal state: everything outstanding fails, every registration is
-    /// told, the connection is closed.
-    fn terminate(&mut self, to: SessionState) {
+    /// told (with `reason`), the connection is closed.
+    fn terminate(&mut self, to: SessionState, reason: Option<StateReason>) {
         if self.state.is_terminal() {
             return;
+        }
+        let id = HexSessionId(self.session_id);
+        let why = log::Reason(reason.as_ref());
+        if to == SessionState::Closed {
+            log::info!("session {id} closed: {why}");
+        } else {
+            log::warning!("session {id} is {to:?}: {why}");
         }
         let (err, ks) = match to {
             SessionState::Expired => (RequestError::SessionExpired, KeeperState::Expired),
@@ -1214,7 +1325,7 @@ impl Session {
         // The state first (Java's order): a program reacting to it learns why the
         // replies that follow failed.
         self.set_state(to);
-        self.state_event(ks);
+        self.state_event(ks, reason);
         for id in ids {
             self.reply(id, Err(err));
         }

@@ -42,6 +42,11 @@ impl Redial {
         self.hosts.host_at(i)
     }
 
+    /// The host to dial next and when, if one is scheduled.
+    pub(super) fn next(&self) -> Option<&(HostAddr, Instant)> {
+        self.next.as_ref()
+    }
+
     /// When the next dial is due, if one is scheduled.
     pub(super) fn deadline(&self) -> Option<Instant> {
         self.next.as_ref().map(|(_, at)| *at)

@@ -140,6 +140,8 @@ impl Driver {
                 core.session.handle_connected(conn, now);
             }
             Err(e) => {
+                #[cfg(feature = "tracing")]
+                tracing::warn!("could not connect to {host} ({conn}): {e}");
                 core.last_problem = Some(format!("{}:{}: {e}", host.host, host.port));
                 core.session
                     .handle_disconnected(conn, DisconnectCause::ConnectFailed, now);
@@ -256,6 +258,9 @@ impl Driver {
     /// Drops the connection and tells the session why.
     fn lost(&mut self, core: &mut Core, cause: DisconnectCause, why: String, now: Instant) {
         if let Some((conn, ..)) = self.socket.take() {
+            // The session logs the loss and its host; this is the IO error behind it.
+            #[cfg(feature = "tracing")]
+            tracing::debug!("{conn}: {why}");
             core.last_problem = Some(why);
             core.session.handle_disconnected(conn, cause, now);
         }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
-use zk_blocking::{Error, Event, KeeperState, Result, WatchHandle, WatchedEvent};
+use zk_blocking::{Error, Event, KeeperState, Result, StateReason, WatchHandle, WatchedEvent};
 
 use crate::core::Shared;
 
@@ -186,6 +186,14 @@ impl StateChanges {
     /// The next state change; `None` once the session is over and its last change
     /// was taken.
     pub async fn next(&mut self) -> Option<KeeperState> {
+        Some(self.next_with_reason().await?.0)
+    }
+
+    /// The next state change with its reason: why the session became
+    /// `Disconnected`, `Expired`, `AuthFailed` or `Closed` (its `Display` is a
+    /// sentence such as "server 127.0.0.1:2181 closed the connection"); `None` for
+    /// the connected states.
+    pub async fn next_with_reason(&mut self) -> Option<(KeeperState, Option<StateReason>)> {
         std::future::poll_fn(|cx| self.shared.lock().listeners.poll_next(self.id, cx)).await
     }
 }
@@ -194,7 +202,8 @@ impl Stream for StateChanges {
     type Item = KeeperState;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<KeeperState>> {
-        self.shared.lock().listeners.poll_next(self.id, cx)
+        let next = self.shared.lock().listeners.poll_next(self.id, cx);
+        next.map(|change| change.map(|(state, _)| state))
     }
 }
 

@@ -6,7 +6,7 @@ use std::task::{Context, Poll, Waker};
 
 use zk_blocking::{Event, KeeperState, WatchHandle, WatchedEvent};
 use zk_proto::EventType;
-use zk_session::{RequestId, SessionState};
+use zk_session::{RequestId, SessionState, StateReason};
 
 use crate::core::Wakeups;
 
@@ -181,7 +181,8 @@ pub(crate) struct StateListeners {
 
 #[derive(Debug, Default)]
 struct Listener {
-    states: VecDeque<KeeperState>,
+    /// Each change with its reason (see [`zk_session::StateReason`]).
+    states: VecDeque<(KeeperState, Option<StateReason>)>,
     /// The session ended: the stream ends after what it has queued.
     ended: bool,
     waker: Option<Waker>,
@@ -216,12 +217,17 @@ impl StateListeners {
 
     /// Queues a state change for every listener. A listener that left
     /// `max_queued_events` unread loses its oldest: the latest state is what counts.
-    pub(crate) fn deliver(&mut self, state: KeeperState, wakeups: &mut Wakeups) {
+    pub(crate) fn deliver(
+        &mut self,
+        state: KeeperState,
+        reason: Option<StateReason>,
+        wakeups: &mut Wakeups,
+    ) {
         for listener in self.listeners.values_mut() {
             if listener.states.len() >= self.max_queued {
                 listener.states.pop_front();
             }
-            listener.states.push_back(state);
+            listener.states.push_back((state, reason.clone()));
             wakeups.push(listener.waker.take());
         }
     }
@@ -233,12 +239,16 @@ impl StateListeners {
         }
     }
 
-    pub(crate) fn poll_next(&mut self, id: u64, cx: &Context<'_>) -> Poll<Option<KeeperState>> {
+    pub(crate) fn poll_next(
+        &mut self,
+        id: u64,
+        cx: &Context<'_>,
+    ) -> Poll<Option<(KeeperState, Option<StateReason>)>> {
         let Some(listener) = self.listeners.get_mut(&id) else {
             return Poll::Ready(None);
         };
-        if let Some(state) = listener.states.pop_front() {
-            return Poll::Ready(Some(state));
+        if let Some(change) = listener.states.pop_front() {
+            return Poll::Ready(Some(change));
         }
         if listener.ended {
             return Poll::Ready(None);

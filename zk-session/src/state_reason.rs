@@ -1,0 +1,105 @@
+//! Why the session left a connection or ended: what an [`crate::Event::State`] says
+//! besides the new state, so that an application can tell "server closed the
+//! connection" from "no reply within the read timeout" without reading logs.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::connect_string::HostAddr;
+use crate::error::{CloseReason, DisconnectCause};
+
+/// Why the session became `Disconnected`, `Expired`, `AuthFailed` or `Closed`.
+/// Its `Display` is a sentence for a log line or an operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StateReason {
+    /// The session dropped its connection to `host` (see [`CloseReason`]).
+    Dropped {
+        /// The server the connection went to.
+        host: HostAddr,
+        /// What the session saw.
+        reason: CloseReason,
+    },
+    /// The driver reported that the connection to `host` ended.
+    Lost {
+        /// The server the connection went to.
+        host: HostAddr,
+        /// How it ended, as the driver saw it.
+        cause: DisconnectCause,
+    },
+    /// `host` answered the handshake with "this session has expired".
+    ExpiredByServer {
+        /// The server that answered.
+        host: HostAddr,
+    },
+    /// No server was heard from for `silent_for` (4/3 of the session timeout, see
+    /// [`crate::Config::client_side_expiry`]), so the servers have expired the session.
+    ExpiredUnheard {
+        /// How long nothing was heard.
+        silent_for: Duration,
+    },
+    /// `host` rejected an auth packet (error −115).
+    AuthRejected {
+        /// The server that rejected it.
+        host: HostAddr,
+    },
+    /// The application closed the session. `confirmed`: a server answered
+    /// closeSession (the session's ephemeral nodes are gone); otherwise the close
+    /// timeout passed, or no server held the session yet.
+    ClosedByApplication {
+        /// Whether a server confirmed the close.
+        confirmed: bool,
+    },
+}
+
+impl fmt::Display for StateReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StateReason::Dropped { host, reason } => match reason {
+                CloseReason::ReadTimeout => {
+                    write!(f, "no reply from {host} within the read timeout (ping)")
+                }
+                CloseReason::ConnectTimeout => {
+                    write!(
+                        f,
+                        "no handshake answer from {host} within the connect timeout"
+                    )
+                }
+                CloseReason::RequestTimeout => {
+                    write!(
+                        f,
+                        "a request to {host} got no reply within the request timeout"
+                    )
+                }
+                CloseReason::MovingToReadWrite => {
+                    write!(f, "left read-only server {host} for a read-write one")
+                }
+                CloseReason::SessionEnded => write!(f, "session ended (connection to {host})"),
+                other => write!(f, "dropped the connection to {host}: {other}"),
+            },
+            StateReason::Lost { host, cause } => match cause {
+                DisconnectCause::ConnectFailed => write!(f, "could not connect to {host}"),
+                DisconnectCause::Eof => write!(f, "server {host} closed the connection"),
+                DisconnectCause::Io => write!(f, "reading from or writing to {host} failed"),
+            },
+            StateReason::ExpiredByServer { host } => {
+                write!(f, "server {host} reports the session expired")
+            }
+            StateReason::ExpiredUnheard { silent_for } => write!(
+                f,
+                "no server heard from for {} ms, 4/3 of the session timeout",
+                silent_for.as_millis()
+            ),
+            StateReason::AuthRejected { host } => {
+                write!(f, "server {host} rejected the credentials")
+            }
+            StateReason::ClosedByApplication { confirmed: true } => {
+                write!(f, "closed by the application")
+            }
+            StateReason::ClosedByApplication { confirmed: false } => write!(
+                f,
+                "closed by the application, without a server's confirmation"
+            ),
+        }
+    }
+}
