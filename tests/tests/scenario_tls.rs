@@ -239,3 +239,44 @@ fn tls_settings_print_no_key_material() {
     assert!(!shown.contains(&body[..32]), "{shown}");
     assert!(shown.contains("redacted"), "{shown}");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_async_client_works_over_tls_with_a_watch() {
+    let cs = server(ServerCert::Valid, ClientAuth::None).secure_connect_string();
+    let zk = zk_tokio::Client::connect(&cs, options(trusting_the_ca()))
+        .await
+        .unwrap();
+    zk.create("/tls-async", "v1", CreateMode::Ephemeral).await.unwrap();
+    let (data, _, changed) = zk.get_data_watch("/tls-async").await.unwrap();
+    assert_eq!(&data[..], b"v1");
+    zk.set_data("/tls-async", "v2", Version::Any).await.unwrap();
+    let event = changed.await.unwrap();
+    assert_eq!(event.path, "/tls-async");
+    zk.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_async_client_pipelines_a_megabyte_and_many_gets_over_mutual_tls() {
+    let cs = server(ServerCert::Valid, ClientAuth::Need).secure_connect_string();
+    let options = options(with_client_cert()).max_frame_size(4 << 20);
+    let zk = zk_tokio::Client::connect(&cs, options).await.unwrap();
+    let big = vec![7u8; 1024 * 1024];
+    zk.create("/tls-async-big", &big, CreateMode::Ephemeral)
+        .await
+        .unwrap();
+    let gets: Vec<_> = (0..2_000).map(|_| zk.get_data("/tls-async-big")).collect();
+    for get in gets {
+        assert_eq!(get.await.unwrap().0.len(), big.len());
+    }
+    zk.close().await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_async_client_names_the_tls_problem() {
+    let cs = server(ServerCert::WrongName, ClientAuth::None).secure_connect_string();
+    let options = options(trusting_the_ca()).connect_timeout(Duration::from_secs(3));
+    match zk_tokio::Client::connect(&cs, options).await {
+        Ok(_) => panic!("connected to a server whose certificate names another host"),
+        Err(e) => assert!(e.to_string().contains("not valid for the name"), "{e}"),
+    }
+}

@@ -223,6 +223,7 @@ pub mod for_drivers {
 
     use crate::{Error, ExternalEvent, Options, Result, WatchHandle};
 
+    pub use crate::link::LinkTls;
     pub use crate::multi::{read_results, transaction_results};
     pub use crate::typed_ops::{add_watch_request, auth_confirmed, create_request, wrong_reply};
 
@@ -244,6 +245,20 @@ pub mod for_drivers {
     /// A new session for `options` (see `Options::start_session`).
     pub fn start_session(options: &Options, connect_string: &str, now: Instant) -> Result<Session> {
         options.start_session(connect_string, now)
+    }
+
+    /// The TLS settings of `options`, built for the session's connections.
+    pub fn link_tls(options: &Options) -> Result<Option<LinkTls>> {
+        options.link_tls()
+    }
+
+    /// A failed TLS handshake or read, explained in TLS terms (see the blocking link).
+    pub fn explain_tls_failure(
+        e: std::io::Error,
+        host: &zk_session::HostAddr,
+        has_client_cert: bool,
+    ) -> std::io::Error {
+        crate::link::explain_tls_failure(e, host, has_client_cert)
     }
 
     /// How long a connect may wait for the first session.

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use zk_blocking::for_drivers::{
-    call_timeout, close_timeout, connect_deadline, has_auth, max_queued_events, start_session,
+    call_timeout, close_timeout, connect_deadline, has_auth, link_tls, max_queued_events,
+    start_session,
 };
 use zk_blocking::{Error, Options, Request, Result, WatchHandle};
 use zk_session::{SessionCredentials, SessionState, StateReason};
@@ -103,11 +104,12 @@ impl Client {
                     .to_string(),
             )
         })?;
+        let tls = link_tls(&options)?;
         let session = start_session(&options, connect_string, Instant::now())?;
         let shared = Arc::new(Shared::new(Core::new(session, max_queued_events(&options))));
         let driver = {
             let _entered = runtime.enter();
-            Driver::new(shared.clone())
+            Driver::new(shared.clone(), tls)
         };
         runtime.spawn(driver);
         Ok(Client {

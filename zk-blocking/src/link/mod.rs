@@ -34,14 +34,18 @@ use zk_session::{ConnId, DisconnectCause, HostAddr, Session, SessionState, Trans
 use connect::{Connect, Dial, dial};
 use probe::{Probe, probe_blocking};
 use stream::Stream;
+pub(crate) use tls::explain as explain_tls_failure;
 use tls::{Handshake, TlsStream};
 use transfer::{Received, read_into_session, write_send_buf};
 
-/// The TLS settings of a link's connections, ready to use.
+/// The TLS settings of a session's connections, ready to use (drivers in other crates
+/// get them from `for_drivers::link_tls`).
 #[derive(Debug, Clone)]
-pub(crate) struct LinkTls {
-    pub(crate) config: Arc<ClientConfig>,
-    pub(crate) has_client_cert: bool,
+pub struct LinkTls {
+    /// The rustls configuration every connection shares.
+    pub config: Arc<ClientConfig>,
+    /// Whether it presents a client certificate (to explain a server's refusal).
+    pub has_client_cert: bool,
 }
 
 /// The session's connection and what goes on around it (see the module docs).

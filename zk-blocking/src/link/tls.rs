@@ -148,62 +148,9 @@ impl TlsStream {
         Ok(())
     }
 
-    /// Turns a failure into one that says what went wrong in TLS terms and what to do
-    /// (the link puts `host:port: ` in front).
+    /// Turns a failure into one that says what went wrong in TLS terms.
     fn explain(&self, e: io::Error) -> io::Error {
-        const PLAINTEXT: &str =
-            "is it a plaintext port? (ZooKeeper serves TLS on its secureClientPort)";
-        let Some(tls) = e
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        else {
-            return match e.kind() {
-                io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset => io::Error::new(
-                    e.kind(),
-                    format!(
-                        "the server closed the connection during the TLS handshake: {PLAINTEXT}"
-                    ),
-                ),
-                _ => e,
-            };
-        };
-        let what = match tls {
-            rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
-                "the server's certificate is not signed by a CA this client trusts: give TlsConfig the CA that signed the server certificates".to_owned()
-            }
-            rustls::Error::InvalidCertificate(
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            ) => format!(
-                "the server's certificate is not valid for the name {:?}: connect with a name or address the certificate lists",
-                self.host.host
-            ),
-            rustls::Error::InvalidCertificate(
-                CertificateError::Expired | CertificateError::ExpiredContext { .. },
-            ) => "the server's certificate has expired: the server needs a new one".to_owned(),
-            rustls::Error::InvalidCertificate(
-                CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. },
-            ) => "the server's certificate is not valid yet: check the clocks".to_owned(),
-            rustls::Error::AlertReceived(
-                AlertDescription::CertificateRequired
-                | AlertDescription::HandshakeFailure
-                | AlertDescription::BadCertificate,
-            ) if !self.has_client_cert => {
-                "the server refused the TLS handshake: it requires a client certificate (mutual TLS): give one with TlsConfig::client_cert_files".to_owned()
-            }
-            rustls::Error::AlertReceived(
-                alert @ (AlertDescription::BadCertificate
-                | AlertDescription::UnknownCA
-                | AlertDescription::CertificateUnknown
-                | AlertDescription::CertificateRequired),
-            ) => format!(
-                "the server refused this client's certificate ({alert:?}): it must be signed by a CA in the server's trust store"
-            ),
-            rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
-                format!("the server did not answer in TLS: {PLAINTEXT}")
-            }
-            other => format!("TLS failed: {other}"),
-        };
-        io::Error::new(io::ErrorKind::InvalidData, what)
+        explain(e, &self.host, self.has_client_cert)
     }
 }
 
@@ -268,4 +215,62 @@ fn tls_error(e: rustls::Error) -> io::Error {
 
 fn eof() -> io::Error {
     io::ErrorKind::UnexpectedEof.into()
+}
+
+/// Turns a failed TLS handshake or read into an error that says what went wrong in
+/// TLS terms and what to do (drivers put `host:port: ` in front). `has_client_cert`:
+/// whether the session presents one, to tell "a certificate is required" from "this
+/// certificate is refused".
+pub(crate) fn explain(e: io::Error, host: &HostAddr, has_client_cert: bool) -> io::Error {
+    const PLAINTEXT: &str =
+        "is it a plaintext port? (ZooKeeper serves TLS on its secureClientPort)";
+    let Some(tls) = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    else {
+        return match e.kind() {
+            io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset => io::Error::new(
+                e.kind(),
+                format!("the server closed the connection during the TLS handshake: {PLAINTEXT}"),
+            ),
+            _ => e,
+        };
+    };
+    let what = match tls {
+        rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
+            "the server's certificate is not signed by a CA this client trusts: give TlsConfig the CA that signed the server certificates".to_owned()
+        }
+        rustls::Error::InvalidCertificate(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+        ) => format!(
+            "the server's certificate is not valid for the name {:?}: connect with a name or address the certificate lists",
+            host.host
+        ),
+        rustls::Error::InvalidCertificate(
+            CertificateError::Expired | CertificateError::ExpiredContext { .. },
+        ) => "the server's certificate has expired: the server needs a new one".to_owned(),
+        rustls::Error::InvalidCertificate(
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. },
+        ) => "the server's certificate is not valid yet: check the clocks".to_owned(),
+        rustls::Error::AlertReceived(
+            AlertDescription::CertificateRequired
+            | AlertDescription::HandshakeFailure
+            | AlertDescription::BadCertificate,
+        ) if !has_client_cert => {
+            "the server refused the TLS handshake: it requires a client certificate (mutual TLS): give one with TlsConfig::client_cert_files".to_owned()
+        }
+        rustls::Error::AlertReceived(
+            alert @ (AlertDescription::BadCertificate
+            | AlertDescription::UnknownCA
+            | AlertDescription::CertificateUnknown
+            | AlertDescription::CertificateRequired),
+        ) => format!(
+            "the server refused this client's certificate ({alert:?}): it must be signed by a CA in the server's trust store"
+        ),
+        rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
+            format!("the server did not answer in TLS: {PLAINTEXT}")
+        }
+        other => format!("TLS failed: {other}"),
+    };
+    io::Error::new(io::ErrorKind::InvalidData, what)
 }

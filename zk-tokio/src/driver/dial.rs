@@ -1,19 +1,45 @@
 //! The driver's own connections: the session's dials (a fresh name lookup each time,
-//! then each address in turn, TCP_NODELAY on) and the read-write probe.
+//! then each address in turn, TCP_NODELAY on, then the TLS handshake when the session
+//! uses TLS) and the read-write probe.
 
 use std::io;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls::pki_types::ServerName;
+use zk_blocking::for_drivers::{LinkTls, explain_tls_failure};
 use zk_session::HostAddr;
+
+use super::connection::Connection;
 
 /// How long a probe may take before its host counts as not read-write.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Resolves `host` now and connects to its addresses in turn. Not bounded here: the
-/// session's connect timer closes a dial that takes too long.
-pub(super) async fn dial(host: HostAddr) -> io::Result<TcpStream> {
+/// Connects to `host` ([`dial_tcp`]) and, with `tls`, completes the TLS handshake,
+/// verifying the server against `host`'s name. A failed handshake says why in TLS
+/// terms. Not bounded here: the session's connect timer closes a dial that takes too
+/// long.
+pub(super) async fn dial(host: HostAddr, tls: Option<LinkTls>) -> io::Result<Connection> {
+    let tcp = dial_tcp(&host).await?;
+    let Some(tls) = tls else {
+        return Ok(Connection::Plain(tcp));
+    };
+    let name = ServerName::try_from(host.host.clone()).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{:?} is not a name a certificate can carry: {e}", host.host),
+        )
+    })?;
+    match TlsConnector::from(tls.config).connect(name, tcp).await {
+        Ok(stream) => Ok(Connection::Tls(Box::new(stream))),
+        Err(e) => Err(explain_tls_failure(e, &host, tls.has_client_cert)),
+    }
+}
+
+/// Resolves `host` now and connects to its addresses in turn.
+async fn dial_tcp(host: &HostAddr) -> io::Result<TcpStream> {
     let mut last = None;
     for addr in tokio::net::lookup_host((host.host.as_str(), host.port)).await? {
         match TcpStream::connect(addr).await {
@@ -36,7 +62,7 @@ pub(super) async fn dial(host: HostAddr) -> io::Result<TcpStream> {
 /// means yes). A failure, or no answer within [`PROBE_TIMEOUT`], counts as no.
 pub(super) async fn probe(host: HostAddr) -> bool {
     let ask = async {
-        let mut stream = dial(host).await?;
+        let mut stream = dial_tcp(&host).await?;
         stream.write_all(b"isro").await?;
         let mut answer = [0u8; 2];
         stream.read_exact(&mut answer).await?;

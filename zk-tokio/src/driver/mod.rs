@@ -8,6 +8,7 @@
 //! This is the session's run loop (written once in
 //! [`zk_session`'s crate docs](zk_session#the-run-loop)) as a future.
 
+mod connection;
 mod dial;
 mod low_water;
 
@@ -19,11 +20,12 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 use tokio::time::Sleep;
+use zk_blocking::for_drivers::LinkTls;
 use zk_session::{ConnId, DisconnectCause, HostAddr, Session, SessionState, Transport};
 
 use crate::core::{Core, Shared, Wakeups};
+use connection::Connection;
 use low_water::LowWater;
 
 type Pending<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -32,9 +34,11 @@ type Pending<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 pub(crate) struct Driver {
     shared: Arc<Shared>,
     /// The session's connection once it is up, with its receive low-water mark.
-    socket: Option<(ConnId, TcpStream, LowWater)>,
+    socket: Option<(ConnId, Connection, LowWater)>,
     /// A dial in progress, with the host it is for.
-    dialing: Option<(ConnId, HostAddr, Pending<io::Result<TcpStream>>)>,
+    dialing: Option<(ConnId, HostAddr, Pending<io::Result<Connection>>)>,
+    /// TLS on every connection, when the options ask for it.
+    tls: Option<LinkTls>,
     /// A read-write probe in progress, with the host it asks.
     probe: Option<(HostAddr, Pending<bool>)>,
     /// Wakes the task at the session's next deadline.
@@ -45,9 +49,10 @@ pub(crate) struct Driver {
 
 impl Driver {
     /// Must be made inside a tokio runtime (the timer needs its time driver).
-    pub(crate) fn new(shared: Arc<Shared>) -> Driver {
+    pub(crate) fn new(shared: Arc<Shared>, tls: Option<LinkTls>) -> Driver {
         Driver {
             shared,
+            tls,
             socket: None,
             dialing: None,
             probe: None,
@@ -115,7 +120,7 @@ impl Driver {
             return true;
         };
         let all_written = core.session.send_buf().is_empty();
-        match low_water.adjust(stream, &core.session, all_written) {
+        match low_water.adjust(stream.tcp(), &core.session, all_written) {
             Ok(()) => true,
             Err(e) => {
                 let why = format!("setting the receive low-water mark failed: {e}");
@@ -174,7 +179,8 @@ impl Driver {
             // The session's connect timer bounds the dial (it sends Close when due).
             Transport::Connect { conn, host, .. } => {
                 self.socket = None;
-                self.dialing = Some((conn, host.clone(), Box::pin(dial::dial(host))));
+                let dial = dial::dial(host.clone(), self.tls.clone());
+                self.dialing = Some((conn, host, Box::pin(dial)));
             }
             Transport::Close { conn, reason } => {
                 if self.socket.as_ref().is_some_and(|(c, ..)| *c == conn) {
@@ -234,8 +240,21 @@ impl Driver {
             let conn = *conn;
             let session = &mut core.session;
             // The buffer is the current connection's: bytes for another never drain.
-            if session.current_conn() != Some(conn) || session.send_buf().is_empty() {
+            if session.current_conn() != Some(conn) {
                 return false;
+            }
+            if session.send_buf().is_empty() {
+                // TLS records the socket did not take go out now, or when it can.
+                if !stream.has_pending_output() {
+                    return false;
+                }
+                match Pin::new(stream).poll_flush(cx) {
+                    Poll::Pending | Poll::Ready(Ok(())) => return false,
+                    Poll::Ready(Err(e)) => {
+                        self.lost(core, DisconnectCause::Io, format!("write failed: {e}"), now);
+                        return true;
+                    }
+                }
             }
             match Pin::new(stream).poll_write(cx, session.send_buf()) {
                 Poll::Pending => return false,

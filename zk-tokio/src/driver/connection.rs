@@ -1,0 +1,76 @@
+//! The session's connection: plain TCP, or TLS over TCP (tokio-rustls over the same
+//! rustls configuration the blocking drivers use). One `AsyncRead` / `AsyncWrite` for
+//! the driver either way.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+/// A connection that is up (its TLS handshake, if any, done).
+pub(super) enum Connection {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl Connection {
+    /// The socket underneath (for its receive low-water mark).
+    pub(super) fn tcp(&self) -> &TcpStream {
+        match self {
+            Connection::Plain(tcp) => tcp,
+            Connection::Tls(tls) => tls.get_ref().0,
+        }
+    }
+
+    /// Whether encrypted bytes wait to go out after the plaintext was taken: the
+    /// driver flushes them even with nothing new to send.
+    pub(super) fn has_pending_output(&self) -> bool {
+        match self {
+            Connection::Plain(_) => false,
+            Connection::Tls(tls) => tls.get_ref().1.wants_write(),
+        }
+    }
+}
+
+impl AsyncRead for Connection {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Connection::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
+            Connection::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Connection {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Connection::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
+            Connection::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Connection::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
+            Connection::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Connection::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
+            Connection::Tls(tls) => Pin::new(tls.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
