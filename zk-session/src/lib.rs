@@ -372,6 +372,7 @@
 
 #![forbid(unsafe_code)]
 
+mod about;
 mod chroot;
 mod config;
 mod connect_string;
@@ -383,6 +384,7 @@ mod hosts;
 mod id;
 mod request;
 mod rng;
+mod rounded;
 mod session;
 mod state;
 #[cfg(feature = "testing")]
@@ -391,6 +393,7 @@ mod version;
 mod watch;
 mod xid;
 
+pub use about::About;
 pub use chroot::Chroot;
 pub use config::{Config, DEFAULT_MAX_FRAME_SIZE, MAX_DURATION, SessionCredentials};
 pub use connect_string::{ConnectString, DEFAULT_PORT, HostAddr};
@@ -400,6 +403,7 @@ pub use event::{Event, Transport, WatchEvent};
 pub use event_queue::EventQueue;
 pub use id::{ConnId, RequestId};
 pub use request::{CONFIG_NODE, Request, Response};
+pub use rounded::Rounded;
 pub use session::Session;
 
 /// The fewest bytes a reply takes on the wire: its length prefix and reply header.

@@ -47,7 +47,7 @@
 //! async fn main() -> Result<(), zk_tokio::Error> {
 //!     let zk = Client::connect("127.0.0.1:2181", Options::new()).await?;
 //!     match zk.create("/greeting", "hello", CreateMode::Persistent).await {
-//!         Ok(_) | Err(zk_tokio::Error::NodeExists) => {}
+//!         Ok(_) | Err(zk_tokio::Error::NodeExists { .. }) => {}
 //!         Err(e) => return Err(e),
 //!     }
 //!     let (data, _stat, changed) = zk.get_data_watch("/greeting").await?;

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use zk_proto::{ConnectRequest, FrameDecoder, FrameError, WireRequest};
 
+use crate::connect_string::HostAddr;
+use crate::error::CloseReason;
 use crate::id::ConnId;
 
 use super::timing::later;
@@ -36,6 +38,8 @@ pub(super) enum Stage {
 #[derive(Debug)]
 pub(super) struct Connection {
     id: ConnId,
+    /// The server dialled, for messages about what it answered.
+    host: HostAddr,
     stage: Stage,
     /// Splits frames off the receive buffer.
     decoder: FrameDecoder,
@@ -59,10 +63,17 @@ pub(super) struct Connection {
 }
 
 impl Connection {
-    /// A connection being dialled, given `timeout` to come up.
-    pub(super) fn dial(id: ConnId, max_frame: usize, timeout: Duration, now: Instant) -> Self {
+    /// A connection to `host` being dialled, given `timeout` to come up.
+    pub(super) fn dial(
+        id: ConnId,
+        host: HostAddr,
+        max_frame: usize,
+        timeout: Duration,
+        now: Instant,
+    ) -> Self {
         Connection {
             id,
+            host,
             stage: Stage::Dialing,
             decoder: FrameDecoder::with_max_frame_len(max_frame),
             recv_mark: None,
@@ -219,6 +230,12 @@ impl Connection {
             self.last_recv = now;
         }
         Ok(frame)
+    }
+
+    /// Why to drop it if what it received so far is text, not a ZooKeeper frame.
+    pub(super) fn answered_with_text(&mut self) -> Option<CloseReason> {
+        self.discard_unreported_space();
+        super::not_zookeeper::answer_is_text(&self.host, self.decoder.buffer_mut())
     }
 
     /// The xid of the frame whose length was refused, once its header has arrived.
