@@ -201,3 +201,70 @@ fn a_chrooted_client_keeps_its_chroot_and_watches_across_a_reconnect() {
     zk.close();
     root.close();
 }
+
+#[test]
+fn a_no_node_names_the_client_path_and_the_chroot() {
+    let (mut root, mut zk) = clients("chroot-errors", None);
+    let err = zk.get_data("/absent/child").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "NoNode: /absent/child (under chroot /chroot-errors): the node does not exist; create it, or its parent, first"
+    );
+    assert_eq!(
+        (err.path(), err.chroot()),
+        (Some("/absent/child"), Some("/chroot-errors"))
+    );
+    zk.close();
+    root.close();
+}
+
+#[test]
+fn a_chroot_missing_on_the_server_is_named_by_the_first_no_node() {
+    let server = shared_standalone();
+    let mut zk = connect(
+        &format!("{}/chroot-never-created", server.connect_string()),
+        options(TIMEOUT),
+    );
+    let on_root = zk.get_children("/").unwrap_err();
+    assert_matches!(on_root, Error::NoNode { .. });
+    assert!(
+        on_root.to_string().contains(
+            "the chroot /chroot-never-created does not exist on the server: create it first"
+        ),
+        "{on_root}"
+    );
+    let under_root = zk
+        .create("/config", "", CreateMode::Persistent)
+        .unwrap_err();
+    assert!(
+        under_root.to_string().contains(
+            "if the chroot /chroot-never-created does not exist on the server, create it first"
+        ),
+        "{under_root}"
+    );
+    zk.close();
+}
+
+#[test]
+fn a_failed_transaction_names_the_client_path_of_its_failing_op() {
+    let (mut root, mut zk) = clients("chroot-tx-errors", None);
+    let err = zk
+        .multi(
+            Transaction::new()
+                .create("/fine", "", CreateMode::Persistent)
+                .delete("/missing", Version::Any),
+        )
+        .unwrap_err();
+    assert_matches!(err, Error::TransactionFailed { index: 1, .. });
+    assert_eq!(
+        (err.path(), err.chroot()),
+        (Some("/missing"), Some("/chroot-tx-errors"))
+    );
+    assert!(
+        err.to_string()
+            .contains("sub-op 1 on /missing (under chroot /chroot-tx-errors) failed with NONODE"),
+        "{err}"
+    );
+    zk.close();
+    root.close();
+}

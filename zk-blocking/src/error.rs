@@ -176,7 +176,7 @@ pub enum Error {
     RequestTimeout,
     /// No server of the connect string could be reached before the connect deadline.
     #[error(
-        "no ZooKeeper server of {hosts:?} established a session within {} ({detail}): check that a server runs there and is reachable",
+        "no ZooKeeper server of {hosts:?} established a session within {}: check that a server runs there and is reachable; the last problem: {detail}",
         Rounded(*.waited)
     )]
     NoHosts {
