@@ -371,6 +371,13 @@ fn no_node_advice(path: &Option<String>, chroot: &Option<String>) -> String {
 impl From<RequestError> for Error {
     fn from(e: RequestError) -> Error {
         match e {
+            // The server found no such watch: the same error as the session's own
+            // check before sending.
+            RequestError::Server {
+                code: ErrorCode::NoWatcher,
+                path: Some(path),
+                ..
+            } => Error::NoWatcher { path },
             RequestError::Server { code, path, chroot } => Error::about(code, path, chroot),
             RequestError::TransactionFailed {
                 index,
