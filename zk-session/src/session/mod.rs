@@ -746,6 +746,7 @@ impl Session {
         }
         while let Some(c) = self.conn_mut(conn) {
             let stage = c.stage();
+            // Text where the handshake's answer belongs: not a ZooKeeper server.
             if stage == Stage::Handshaking {
                 if let Some(reason) = c.answered_with_text() {
                     self.drop_conn(Some(reason), now);
@@ -941,16 +942,10 @@ impl Session {
             return;
         }
         let body = zk_proto::WireResponse::decode(f.op, r).map_err(|e| e.to_string());
-        if let Ok(zk_proto::WireResponse::Multi(m)) = &body {
-            if f.op == OpCode::Multi {
-                if let Some((index, code)) =
-                    m.is_failed_transaction().then(|| m.first_error()).flatten()
-                {
-                    let error = self.transaction_failed(&u.prepared, index, code);
-                    self.reply(u.id, Err(error));
-                    return;
-                }
-            }
+        if let Some((index, code)) = body.as_ref().ok().and_then(|b| rolled_back(f.op, b)) {
+            let error = self.transaction_failed(&u.prepared, index, code);
+            self.reply(u.id, Err(error));
+            return;
         }
         let body = body.and_then(|body| {
             request::into_response(u.prepared.reply, body, &self.chroot)
@@ -1029,7 +1024,8 @@ impl Session {
         }
     }
 
-    /// A rolled-back transaction, naming its failing sub-op's client path.
+    /// A rolled-back transaction (see [`rolled_back`]), naming its failing sub-op's
+    /// client path.
     fn transaction_failed(
         &self,
         prepared: &Prepared,
@@ -1278,5 +1274,17 @@ impl Session {
         self.redial.stop();
         self.close_deadline = None;
         self.probe.stop();
+    }
+}
+
+/// The failing sub-op (index and code) of a rolled-back transaction, when `body`
+/// answers a multi with one: every result an error, the first that is not `Ok` the
+/// cause.
+fn rolled_back(op: OpCode, body: &zk_proto::WireResponse) -> Option<(usize, ErrorCode)> {
+    match body {
+        zk_proto::WireResponse::Multi(m) if op == OpCode::Multi && m.is_failed_transaction() => {
+            m.first_error()
+        }
+        _ => None,
     }
 }
