@@ -102,6 +102,17 @@ fn the_blocking_client_says_an_http_server_does_not_speak_zookeeper() {
     assert_names_the_http_server(&err, &server);
 }
 
+#[test]
+fn a_host_that_is_not_zookeeper_is_named_beside_a_host_that_is_down() {
+    let server = HttpServer::start();
+    let down = TcpListener::bind("127.0.0.1:0").expect("binding a local port");
+    let down_port = down.local_addr().expect("the bound address").port();
+    drop(down);
+    let hosts = format!("{},127.0.0.1:{down_port}", server.connect_string());
+    let err = Client::connect(&hosts, options()).unwrap_err();
+    assert_names_the_http_server(&err, &server);
+}
+
 #[cfg(unix)]
 #[test]
 fn the_shared_client_says_an_http_server_does_not_speak_zookeeper() {

@@ -113,6 +113,7 @@
 //! ```
 
 mod client;
+mod connect_problems;
 mod create;
 mod error;
 mod event;
@@ -160,6 +161,7 @@ pub mod for_drivers {
 
     use crate::{Error, ExternalEvent, Options, Result, WatchHandle};
 
+    pub use crate::connect_problems::ConnectProblems;
     pub use crate::multi::{read_results, transaction_results};
     pub use crate::typed_ops::{add_watch_request, auth_confirmed, create_request, wrong_reply};
 

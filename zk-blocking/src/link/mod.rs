@@ -26,6 +26,8 @@ use std::time::{Duration, Instant};
 
 use zk_session::{ConnId, DisconnectCause, HostAddr, Session, SessionState, Transport};
 
+use crate::connect_problems::ConnectProblems;
+
 use connect::{Connect, Dial, dial};
 use probe::{Probe, probe_blocking};
 use transfer::{Received, read_into_session, write_send_buf};
@@ -39,8 +41,8 @@ pub(crate) struct Link {
     connection: Option<Connection>,
     /// A non-blocking read-write probe under way (a blocking one ends where it starts).
     probe: Option<Probe>,
-    /// The last dial, close or IO problem, for errors that say why no server answered.
-    last_problem: Option<String>,
+    /// The dial, close and IO problems, for errors that say why no server answered.
+    problems: ConnectProblems,
 }
 
 /// One connection of the session: the id the session gave it and its socket.
@@ -84,7 +86,7 @@ impl Link {
             blocking,
             connection: None,
             probe: None,
-            last_problem: None,
+            problems: ConnectProblems::default(),
         }
     }
 
@@ -118,9 +120,9 @@ impl Link {
         )
     }
 
-    /// The last dial, close or IO problem seen.
-    pub(crate) fn last_problem(&self) -> Option<&str> {
-        self.last_problem.as_deref()
+    /// Why no server answered, as far as the problems seen tell.
+    pub(crate) fn connect_problem(&self) -> String {
+        self.problems.describe()
     }
 
     /// Carries out the session's transport actions, then writes its send buffer;
@@ -160,7 +162,7 @@ impl Link {
                 if self.conn_id() == Some(conn) {
                     self.connection = None;
                 }
-                self.last_problem = Some(reason.to_string());
+                self.problems.record_close(&reason);
             }
             Transport::ProbeReadWrite { host } if self.blocking => {
                 let read_write = probe_blocking(&host);
@@ -232,7 +234,7 @@ impl Link {
         }
     }
 
-    /// Tells the session a dial failed, keeping why for [`Link::last_problem`].
+    /// Tells the session a dial failed, keeping why for [`Link::connect_problem`].
     fn connect_failed(
         &mut self,
         session: &mut Session,
@@ -241,7 +243,8 @@ impl Link {
         e: &std::io::Error,
         now: Instant,
     ) {
-        self.last_problem = Some(format!("{}:{}: {e}", host.host, host.port));
+        self.problems
+            .record(format!("{}:{}: {e}", host.host, host.port));
         session.handle_disconnected(conn, DisconnectCause::ConnectFailed, now);
     }
 
@@ -362,7 +365,7 @@ impl Link {
     /// Drops the current connection and tells the session.
     fn lost(&mut self, session: &mut Session, cause: DisconnectCause, why: String, now: Instant) {
         if let Some(connection) = self.connection.take() {
-            self.last_problem = Some(why);
+            self.problems.record(why);
             session.handle_disconnected(connection.conn, cause, now);
         }
     }

@@ -140,7 +140,8 @@ impl Driver {
                 core.session.handle_connected(conn, now);
             }
             Err(e) => {
-                core.last_problem = Some(format!("{}:{}: {e}", host.host, host.port));
+                core.problems
+                    .record(format!("{}:{}: {e}", host.host, host.port));
                 core.session
                     .handle_disconnected(conn, DisconnectCause::ConnectFailed, now);
             }
@@ -181,7 +182,7 @@ impl Driver {
                 if self.dialing.as_ref().is_some_and(|(c, ..)| *c == conn) {
                     self.dialing = None;
                 }
-                core.last_problem = Some(reason.to_string());
+                core.problems.record_close(&reason);
             }
             Transport::ProbeReadWrite { host } => {
                 // A probe still under way gives way (its host counts as not read-write).
@@ -256,7 +257,7 @@ impl Driver {
     /// Drops the connection and tells the session why.
     fn lost(&mut self, core: &mut Core, cause: DisconnectCause, why: String, now: Instant) {
         if let Some((conn, ..)) = self.socket.take() {
-            core.last_problem = Some(why);
+            core.problems.record(why);
             core.session.handle_disconnected(conn, cause, now);
         }
     }
@@ -292,7 +293,8 @@ impl Drop for Driver {
                     _ => break,
                 }
             }
-            core.last_problem = Some("the tokio runtime driving this client shut down".into());
+            core.problems
+                .record("the tokio runtime driving this client shut down".into());
             core.dispatch(wakeups);
         });
     }
