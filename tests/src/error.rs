@@ -4,6 +4,8 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
+use zk_session::Rounded;
+
 /// Why a server or an ensemble could not be set up.
 ///
 /// `Debug` prints the same text as `Display`, so that `unwrap()` in a test shows the
@@ -61,8 +63,9 @@ impl fmt::Display for HarnessError {
                 ..
             } => write!(
                 f,
-                "{member} did not start serving within {waited:?}: {detail}\n\
-                 --- last lines of its log ---\n{log_tail}"
+                "{member} did not start serving within {}: {detail}\n\
+                 --- last lines of its log ---\n{log_tail}",
+                Rounded(*waited)
             ),
         }
     }

@@ -5,6 +5,7 @@ mod common;
 
 use std::time::Duration;
 use zk_blocking::Version;
+use zk_test_support::assert_matches;
 
 use common::{connect, next_watch, options, queued_events, states, until_state, watch_summary};
 use zk_blocking::{
@@ -81,7 +82,7 @@ fn every_op_of_a_chrooted_client_works_under_its_chroot() {
     zk.delete("/b", Version::Any).unwrap();
     assert_eq!(root.exists("/chroot-ops/b").unwrap(), None);
     // Nothing outside the chroot is reachable by a client path.
-    assert_eq!(zk.get_data("/chroot-ops"), Err(Error::NoNode));
+    assert_matches!(zk.get_data("/chroot-ops"), Err(Error::NoNode { .. }));
     zk.close();
     root.close();
 }
@@ -196,6 +197,73 @@ fn a_chrooted_client_keeps_its_chroot_and_watches_across_a_reconnect() {
         queued_events(&mut zk)
             .iter()
             .all(|e| !matches!(e, Event::Session(_)))
+    );
+    zk.close();
+    root.close();
+}
+
+#[test]
+fn a_no_node_names_the_client_path_and_the_chroot() {
+    let (mut root, mut zk) = clients("chroot-errors", None);
+    let err = zk.get_data("/absent/child").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "NoNode: /absent/child (under chroot /chroot-errors): the node does not exist; create it, or its parent, first"
+    );
+    assert_eq!(
+        (err.path(), err.chroot()),
+        (Some("/absent/child"), Some("/chroot-errors"))
+    );
+    zk.close();
+    root.close();
+}
+
+#[test]
+fn a_chroot_missing_on_the_server_is_named_by_the_first_no_node() {
+    let server = shared_standalone();
+    let mut zk = connect(
+        &format!("{}/chroot-never-created", server.connect_string()),
+        options(TIMEOUT),
+    );
+    let on_root = zk.get_children("/").unwrap_err();
+    assert_matches!(on_root, Error::NoNode { .. });
+    assert!(
+        on_root.to_string().contains(
+            "the chroot /chroot-never-created does not exist on the server: create it first"
+        ),
+        "{on_root}"
+    );
+    let under_root = zk
+        .create("/config", "", CreateMode::Persistent)
+        .unwrap_err();
+    assert!(
+        under_root.to_string().contains(
+            "if the chroot /chroot-never-created does not exist on the server, create it first"
+        ),
+        "{under_root}"
+    );
+    zk.close();
+}
+
+#[test]
+fn a_failed_transaction_names_the_client_path_of_its_failing_op() {
+    let (mut root, mut zk) = clients("chroot-tx-errors", None);
+    let err = zk
+        .multi(
+            Transaction::new()
+                .create("/fine", "", CreateMode::Persistent)
+                .delete("/missing", Version::Any),
+        )
+        .unwrap_err();
+    assert_matches!(err, Error::TransactionFailed { index: 1, .. });
+    assert_eq!(
+        (err.path(), err.chroot()),
+        (Some("/missing"), Some("/chroot-tx-errors"))
+    );
+    assert!(
+        err.to_string()
+            .contains("sub-op 1 on /missing (under chroot /chroot-tx-errors) failed with NONODE"),
+        "{err}"
     );
     zk.close();
     root.close();

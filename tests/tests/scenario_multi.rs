@@ -4,12 +4,10 @@ mod common;
 
 use std::time::Duration;
 use zk_blocking::Version;
+use zk_test_support::assert_matches;
 
 use common::{connect, options};
-use zk_blocking::{
-    CreateMode, Error, ErrorCode, OpResult, ReadBatch, ReadResult, Response, Transaction,
-    zk_proto::MultiResult,
-};
+use zk_blocking::{CreateMode, Error, OpResult, ReadBatch, ReadResult, Transaction};
 use zk_tests::proxy::{Direction, FaultProxy};
 use zk_tests::shared_standalone;
 
@@ -23,30 +21,22 @@ fn failing_transaction() -> Transaction {
 }
 
 #[test]
-fn a_failing_op_applies_nothing_and_each_op_reports_its_error() {
+fn a_failing_op_applies_nothing_and_the_error_names_its_path() {
     let mut zk = connect(&shared_standalone().connect_string(), options(TIMEOUT));
     zk.create("/tx-existing", "before", CreateMode::Persistent)
         .unwrap();
 
+    let failed = zk.multi(failing_transaction()).unwrap_err();
     assert_eq!(
-        zk.multi(failing_transaction()),
-        Err(Error::TransactionFailed {
-            index: 1,
-            code: ErrorCode::NoNode
-        })
+        failed.to_string(),
+        "the transaction was rolled back, nothing was applied: sub-op 1 on \
+         /tx-missing-parent/child failed with NONODE (-101): no node"
     );
-    // Per-op results: OK before the failure, its code at it, rolled back after it.
+    // A submitted transaction fails the same way.
     let id = zk
         .submit(failing_transaction().into_request().unwrap())
         .unwrap();
-    assert_eq!(
-        zk.wait(id).unwrap(),
-        Response::Multi(vec![
-            MultiResult::Error(ErrorCode::Ok),
-            MultiResult::Error(ErrorCode::NoNode),
-            MultiResult::Error(ErrorCode::RuntimeInconsistency),
-        ])
-    );
+    assert_eq!(zk.wait(id), Err(failed));
     // Nothing was applied.
     assert_eq!(zk.exists("/tx-first").unwrap(), None);
     assert_eq!(zk.get_data("/tx-existing").unwrap().0, "before");
@@ -84,12 +74,12 @@ fn multi_read_mixes_results_and_errors() {
     assert!(
         matches!(&results[0], Ok(ReadResult::Data { data, stat }) if data == "parent" && stat.num_children == 1)
     );
-    assert_eq!(results[1], Err(Error::NoNode));
+    assert_matches!(results[1], Err(Error::NoNode { .. }));
     assert_eq!(
         results[2],
         Ok(ReadResult::Children(vec!["kid".to_string()]))
     );
-    assert_eq!(results[3], Err(Error::NoNode));
+    assert_matches!(results[3], Err(Error::NoNode { .. }));
     zk.close();
 }
 

@@ -269,7 +269,7 @@ fn requests_still_unwritten_when_the_connection_drops_are_sent_on_the_next_one()
         let result = zk.wait(*id);
         match &result {
             Err(Error::ConnectionLoss) => outcomes.push(false),
-            Err(Error::BadVersion) | Ok(Response::SetData(_)) => outcomes.push(true),
+            Err(Error::BadVersion { .. }) | Ok(Response::SetData(_)) => outcomes.push(true),
             other => panic!("request {id}: {other:?}"),
         }
         assert_eq!(zk.wait(*id), Err(Error::UnknownRequest(*id)), "only once");

@@ -499,6 +499,10 @@ fn removing_a_watch_that_already_fired_fails_with_no_watcher() {
         Err(Some(ErrorCode::NoWatcher)),
         "removing a watch that already fired fails with NoWatcher (as Java), got {result:?}"
     );
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        format!("no such watch on {path:?} (NOWATCHER): it already fired or was removed")
+    );
 
     let events = events_after_round_trips(&mut zk, 1);
     assert_eq!(

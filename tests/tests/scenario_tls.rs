@@ -246,7 +246,9 @@ async fn the_async_client_works_over_tls_with_a_watch() {
     let zk = zk_tokio::Client::connect(&cs, options(trusting_the_ca()))
         .await
         .unwrap();
-    zk.create("/tls-async", "v1", CreateMode::Ephemeral).await.unwrap();
+    zk.create("/tls-async", "v1", CreateMode::Ephemeral)
+        .await
+        .unwrap();
     let (data, _, changed) = zk.get_data_watch("/tls-async").await.unwrap();
     assert_eq!(&data[..], b"v1");
     zk.set_data("/tls-async", "v2", Version::Any).await.unwrap();

@@ -14,6 +14,7 @@ mod common;
 mod on_tokio;
 
 use std::time::{Duration, Instant};
+use zk_test_support::assert_matches;
 
 use common::{PATIENCE, assert_kept_then_overflow, watched_paths};
 use on_tokio::{
@@ -122,14 +123,14 @@ async fn creating_an_existing_node_fails_with_node_exists_and_one_without_parent
     zk.create(path, "first", CreateMode::Persistent)
         .await
         .unwrap();
-    assert_eq!(
+    assert_matches!(
         zk.create(path, "second", CreateMode::Persistent).await,
-        Err(Error::NodeExists)
+        Err(Error::NodeExists { .. })
     );
-    assert_eq!(
+    assert_matches!(
         zk.create("/tokio-no-parent/child", "", CreateMode::Persistent)
             .await,
-        Err(Error::NoNode)
+        Err(Error::NoNode { .. })
     );
     assert_eq!(zk.get_data(path).await.unwrap().0, "first");
     zk.close().await;
@@ -157,9 +158,9 @@ async fn set_data_at_a_stale_version_fails_with_bad_version_and_changes_nothing(
     let path = "/tokio-bad-version";
     zk.create(path, "v0", CreateMode::Persistent).await.unwrap();
     zk.set_data(path, "v1", Version::Exact(0)).await.unwrap();
-    assert_eq!(
+    assert_matches!(
         zk.set_data(path, "stale", Version::Exact(0)).await,
-        Err(Error::BadVersion)
+        Err(Error::BadVersion { .. })
     );
     let (data, stat) = zk.get_data(path).await.unwrap();
     assert_eq!((data.as_ref(), stat.version), (&b"v1"[..], 1));
@@ -179,9 +180,9 @@ async fn exists_returns_the_stat_of_a_node_and_none_where_get_data_fails_with_no
         (4, zk.session_id())
     );
     assert_eq!(zk.exists("/tokio-exists-not").await, Ok(None));
-    assert_eq!(
+    assert_matches!(
         zk.get_data("/tokio-exists-not").await.unwrap_err(),
-        Error::NoNode
+        Error::NoNode { .. }
     );
     zk.close().await;
 }
@@ -195,14 +196,20 @@ async fn delete_removes_a_node_and_refuses_a_stale_version_a_missing_node_or_chi
     zk.create(&leaf, "", CreateMode::Persistent).await.unwrap();
     zk.set_data(&leaf, "v1", Version::Any).await.unwrap();
 
-    assert_eq!(zk.delete(root, Version::Any).await, Err(Error::NotEmpty));
-    assert_eq!(
+    assert_matches!(
+        zk.delete(root, Version::Any).await,
+        Err(Error::NotEmpty { .. })
+    );
+    assert_matches!(
         zk.delete(&leaf, Version::Exact(0)).await,
-        Err(Error::BadVersion)
+        Err(Error::BadVersion { .. })
     );
     assert_eq!(zk.delete(&leaf, Version::Exact(1)).await, Ok(()));
     assert_eq!(zk.exists(&leaf).await, Ok(None));
-    assert_eq!(zk.delete(&leaf, Version::Any).await, Err(Error::NoNode));
+    assert_matches!(
+        zk.delete(&leaf, Version::Any).await,
+        Err(Error::NoNode { .. })
+    );
     assert_eq!(zk.delete(root, Version::Any).await, Ok(()));
     zk.close().await;
 }
@@ -224,9 +231,9 @@ async fn get_children_lists_the_children_and_get_children_with_stat_adds_the_nod
     with_stat.sort();
     assert_eq!(with_stat, children);
     assert_eq!((stat.num_children, stat.cversion), (3, 3));
-    assert_eq!(
+    assert_matches!(
         zk.get_children("/tokio-children-not").await,
-        Err(Error::NoNode)
+        Err(Error::NoNode { .. })
     );
     zk.close().await;
 }
@@ -240,10 +247,10 @@ async fn an_acl_set_with_set_acl_is_read_back_by_get_acl_and_enforced() {
         .unwrap();
     let (acl, stat) = zk.get_acl(path).await.unwrap();
     assert_eq!((acl, stat.aversion), (Acl::open_unsafe(), 0));
-    assert_eq!(
+    assert_matches!(
         zk.set_acl(path, Acl::read_unsafe(), Version::Exact(3))
             .await,
-        Err(Error::BadVersion)
+        Err(Error::BadVersion { .. })
     );
 
     let stat = zk
@@ -253,13 +260,13 @@ async fn an_acl_set_with_set_acl_is_read_back_by_get_acl_and_enforced() {
     assert_eq!(stat.aversion, 1);
     assert_eq!(zk.get_acl(path).await.unwrap(), (Acl::read_unsafe(), stat));
     // Read-only now, for everyone: no writes, no ACL changes.
-    assert_eq!(
+    assert_matches!(
         zk.set_data(path, "changed", Version::Any).await,
-        Err(Error::NoAuth)
+        Err(Error::NoAuth { .. })
     );
-    assert_eq!(
+    assert_matches!(
         zk.set_acl(path, Acl::open_unsafe(), Version::Any).await,
-        Err(Error::NoAuth)
+        Err(Error::NoAuth { .. })
     );
     assert_eq!(zk.get_data(path).await.unwrap().0, "open");
     zk.close().await;
@@ -280,7 +287,7 @@ async fn add_auth_with_a_digest_makes_the_session_the_owner_of_creator_only_node
             .any(|c| c.auth_scheme == "digest" && c.user == "tokio-alice"),
         "{who:?}"
     );
-    assert_eq!(stranger.get_data(path).await, Err(Error::NoAuth));
+    assert_matches!(stranger.get_data(path).await, Err(Error::NoAuth { .. }));
     let theirs = stranger.who_am_i().await.unwrap();
     assert!(
         theirs.iter().all(|c| c.auth_scheme != "digest"),
@@ -435,7 +442,11 @@ async fn reconfig_on_a_server_without_reconfig_enabled_is_refused_with_reconfig_
     assert_eq!(
         zk.reconfig(Some("server.9=127.0.0.1:1:2;3"), None, None, None)
             .await,
-        Err(Error::Server(ErrorCode::ReconfigDisabled))
+        Err(Error::Server {
+            code: ErrorCode::ReconfigDisabled,
+            path: None,
+            chroot: None
+        })
     );
     // The session carries on.
     assert!(zk.exists("/").await.unwrap().is_some());
@@ -487,12 +498,14 @@ async fn a_failing_multi_applies_nothing_and_names_the_failing_op() {
         .set_data(path, "changed", Version::Any)
         .check(path, Version::Exact(7))
         .create(format!("{path}-last"), "", CreateMode::Persistent);
-    assert_eq!(
+    assert_matches!(
         zk.multi(failing).await,
         Err(Error::TransactionFailed {
             index: 2,
-            code: ErrorCode::BadVersion
-        })
+            code: ErrorCode::BadVersion,
+            path: Some(failed),
+            chroot: None,
+        }) if failed == path
     );
     assert_eq!(zk.exists(&format!("{path}-first")).await, Ok(None));
     assert_eq!(zk.get_data(path).await.unwrap().0, "before");
@@ -524,12 +537,12 @@ async fn multi_read_gives_each_read_its_own_data_children_or_error() {
         matches!(&results[0], Ok(ReadResult::Data { data, stat }) if data == "parent" && stat.num_children == 1),
         "{results:?}"
     );
-    assert_eq!(results[1], Err(Error::NoNode));
+    assert_matches!(results[1], Err(Error::NoNode { .. }));
     assert_eq!(
         results[2],
         Ok(ReadResult::Children(vec!["kid".to_string()]))
     );
-    assert_eq!(results[3], Err(Error::NoNode));
+    assert_matches!(results[3], Err(Error::NoNode { .. }));
     zk.close().await;
 }
 

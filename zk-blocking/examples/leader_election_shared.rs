@@ -111,7 +111,7 @@ impl Candidate {
         let result_node = format!("{}/result", self.dir);
         let mut result = match self.client.get_data(&result_node) {
             Ok((data, _)) => String::from_utf8_lossy(&data).parse().unwrap_or(0),
-            Err(Error::NoNode) => 0,
+            Err(Error::NoNode { .. }) => 0,
             Err(e) => return Err(e),
         };
         let started = Instant::now();
@@ -132,7 +132,7 @@ impl Candidate {
             .client
             .create(&result_node, result.to_string(), CreateMode::Persistent)
         {
-            Err(Error::NodeExists) => self
+            Err(Error::NodeExists { .. }) => self
                 .client
                 .set_data(&result_node, result.to_string(), Version::Any)
                 .map(drop)?,

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use zk_proto::ErrorCode;
-use zk_session::{ConfigError, RequestError, SessionState, SubmitError};
+use zk_session::{About, ConfigError, RequestError, Rounded, SessionState, SubmitError};
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -14,62 +14,130 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Server codes that a program usually handles have their own variant (for example
 /// [`Error::NoNode`]); the rest arrive as [`Error::Server`]. [`Error::code`] gives the
 /// ZooKeeper code of any variant that has one.
+///
+/// The server's answers about a node name it: `path` is the path the call was given
+/// (the client path, without the chroot) and `chroot` the session's chroot, so that
+/// the message reads `NoNode: /x (under chroot /app): ...`. Match on the kind with
+/// `Error::NoNode { .. }`; [`Error::path`] and [`Error::chroot`] read them from any
+/// variant. Both are `None` when the error came without a request that names a node
+/// (whoAmI, reconfig, a read of a [`ReadBatch`](crate::ReadBatch), [`Error::from_code`]).
+/// They are copied out of the request only when it fails.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     // ----- the server's answers -----------------------------------------------------
-    /// NONODE (-101).
-    #[error("the node does not exist (NONODE): create it, or its parent, first")]
-    NoNode,
+    /// NONODE (-101). Under a chroot, a NoNode on `/` (the chroot node itself) says
+    /// that the chroot does not exist on the server; one on a node right under it says
+    /// that the chroot may be missing.
+    #[error("NoNode{}: {}", About::new(.path, .chroot), no_node_advice(.path, .chroot))]
+    NoNode {
+        /// The client path.
+        path: Option<String>,
+        /// The session's chroot.
+        chroot: Option<String>,
+    },
     /// NODEEXISTS (-110).
-    #[error("the node already exists (NODEEXISTS): pick another path, or use a sequential mode")]
-    NodeExists,
+    #[error(
+        "NodeExists{}: the node already exists; pick another path, or use a sequential mode",
+        About::new(.path, .chroot)
+    )]
+    NodeExists {
+        /// The client path.
+        path: Option<String>,
+        /// The session's chroot.
+        chroot: Option<String>,
+    },
     /// BADVERSION (-103).
     #[error(
-        "the node's version is not the one expected (BADVERSION): re-read it and retry, or pass Version::Any"
+        "BadVersion{}: the node's version is not the one expected; re-read it and retry, or pass Version::Any",
+        About::new(.path, .chroot)
     )]
-    BadVersion,
+    BadVersion {
+        /// The client path.
+        path: Option<String>,
+        /// The session's chroot.
+        chroot: Option<String>,
+    },
     /// NOAUTH (-102).
     #[error(
-        "this session may not do that to the node (NOAUTH): add_auth with an identity its ACL allows"
+        "NoAuth{}: this session may not do that to the node; add_auth with an identity its ACL allows",
+        About::new(.path, .chroot)
     )]
-    NoAuth,
+    NoAuth {
+        /// The client path.
+        path: Option<String>,
+        /// The session's chroot.
+        chroot: Option<String>,
+    },
     /// NOTEMPTY (-111).
-    #[error("the node has children (NOTEMPTY): delete them first")]
-    NotEmpty,
+    #[error(
+        "NotEmpty{}: the node has children; delete them first",
+        About::new(.path, .chroot)
+    )]
+    NotEmpty {
+        /// The client path.
+        path: Option<String>,
+        /// The session's chroot.
+        chroot: Option<String>,
+    },
     /// NOCHILDRENFOREPHEMERALS (-108).
     #[error(
-        "ephemeral nodes cannot have children (NOCHILDRENFOREPHEMERALS): make the parent persistent"
+        "NoChildrenForEphemerals{}: ephemeral nodes cannot have children; make the parent persistent",
+        About::new(.path, .chroot)
     )]
-    NoChildrenForEphemerals,
+    NoChildrenForEphemerals {
+        /// The client path (the child's).
+        path: Option<String>,
+        /// The session's chroot.
+        chroot: Option<String>,
+    },
     /// INVALIDACL (-114).
     #[error(
-        "the server refused the ACL (INVALIDACL): check schemes and ids, or authenticate for `auth` ACLs"
+        "InvalidAcl{}: the server refused the ACL; check schemes and ids, or authenticate for `auth` ACLs",
+        About::new(.path, .chroot)
     )]
-    InvalidAcl,
-    /// NOTREADONLY (-119).
+    InvalidAcl {
+        /// The client path.
+        path: Option<String>,
+        /// The session's chroot.
+        chroot: Option<String>,
+    },
+    /// NOTREADONLY (-119): about the server, not a node.
     #[error(
         "the connected server is read-only (NOTREADONLY): wait for a read-write server and retry"
     )]
     NotReadOnly,
     /// UNIMPLEMENTED (-6): the server is too old for the operation, or has it switched
-    /// off (TTL creates, op 21, need `zookeeper.extendedTypesEnabled=true`).
+    /// off (TTL creates, op 21, need `zookeeper.extendedTypesEnabled=true`). About the
+    /// server, not a node.
     #[error(
         "the server does not implement this operation (UNIMPLEMENTED): either it is too old for it, or the feature is switched off on the server (TTL nodes need the server started with zookeeper.extendedTypesEnabled=true)"
     )]
     Unimplemented,
     /// Any other server code.
-    #[error("the server answered {0}")]
-    Server(ErrorCode),
+    #[error("the request{} failed: the server answered {code}", About::on(.path, .chroot))]
+    Server {
+        /// The code.
+        code: ErrorCode,
+        /// The client path.
+        path: Option<String>,
+        /// The session's chroot.
+        chroot: Option<String>,
+    },
     /// A multi transaction was rolled back because sub-op `index` failed.
     #[error(
-        "the transaction was rolled back: sub-op {index} failed with {code}; nothing was applied"
+        "the transaction was rolled back, nothing was applied: sub-op {index}{} failed with {code}",
+        About::on(.path, .chroot)
     )]
     TransactionFailed {
         /// Index of the failing sub-op.
         index: usize,
         /// Its error code.
         code: ErrorCode,
+        /// The failing sub-op's client path.
+        path: Option<String>,
+        /// The session's chroot.
+        chroot: Option<String>,
     },
 
     // ----- the client's conditions --------------------------------------------------
@@ -97,7 +165,8 @@ pub enum Error {
     /// are discarded); after `wait` / `wait_timeout` it is still outstanding. Either
     /// way the server may yet apply it.
     #[error(
-        "no reply within {0:?}: the request may yet be applied; check the server, or allow more time (`wait` can wait again)"
+        "no reply within {}: the request may yet be applied; check the server, or allow more time (`wait` can wait again)",
+        Rounded(*.0)
     )]
     Timeout(Duration),
     /// The session's `request_timeout` passed; the connection was dropped.
@@ -107,7 +176,8 @@ pub enum Error {
     RequestTimeout,
     /// No server of the connect string could be reached before the connect deadline.
     #[error(
-        "no ZooKeeper server of {hosts:?} established a session within {waited:?} ({detail}): check that a server runs there and is reachable"
+        "no ZooKeeper server of {hosts:?} established a session within {}: check that a server runs there and is reachable; the last problem: {detail}",
+        Rounded(*.waited)
     )]
     NoHosts {
         /// The connect string.
@@ -181,17 +251,16 @@ impl Error {
     /// The ZooKeeper code of this error, for variants that have one.
     pub fn code(&self) -> Option<ErrorCode> {
         Some(match self {
-            Error::NoNode => ErrorCode::NoNode,
-            Error::NodeExists => ErrorCode::NodeExists,
-            Error::BadVersion => ErrorCode::BadVersion,
-            Error::NoAuth => ErrorCode::NoAuth,
-            Error::NotEmpty => ErrorCode::NotEmpty,
-            Error::NoChildrenForEphemerals => ErrorCode::NoChildrenForEphemerals,
-            Error::InvalidAcl => ErrorCode::InvalidAcl,
+            Error::NoNode { .. } => ErrorCode::NoNode,
+            Error::NodeExists { .. } => ErrorCode::NodeExists,
+            Error::BadVersion { .. } => ErrorCode::BadVersion,
+            Error::NoAuth { .. } => ErrorCode::NoAuth,
+            Error::NotEmpty { .. } => ErrorCode::NotEmpty,
+            Error::NoChildrenForEphemerals { .. } => ErrorCode::NoChildrenForEphemerals,
+            Error::InvalidAcl { .. } => ErrorCode::InvalidAcl,
             Error::NotReadOnly => ErrorCode::NotReadOnly,
             Error::Unimplemented => ErrorCode::Unimplemented,
-            Error::Server(code) => *code,
-            Error::TransactionFailed { code, .. } => *code,
+            Error::Server { code, .. } | Error::TransactionFailed { code, .. } => *code,
             Error::ConnectionLoss => ErrorCode::ConnectionLoss,
             Error::SessionExpired => ErrorCode::SessionExpired,
             Error::AuthFailed => ErrorCode::AuthFailed,
@@ -205,6 +274,41 @@ impl Error {
         })
     }
 
+    /// The client path the error is about: the node a server answer concerns (for a
+    /// failed transaction, its failing sub-op's), an invalid path, a watch's path.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Error::NoNode { path, .. }
+            | Error::NodeExists { path, .. }
+            | Error::BadVersion { path, .. }
+            | Error::NoAuth { path, .. }
+            | Error::NotEmpty { path, .. }
+            | Error::NoChildrenForEphemerals { path, .. }
+            | Error::InvalidAcl { path, .. }
+            | Error::Server { path, .. }
+            | Error::TransactionFailed { path, .. } => path.as_deref(),
+            Error::InvalidPath { path, .. } | Error::NoWatcher { path } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// The chroot of the session a server answer came from, if it has one: the
+    /// server's path is the chroot followed by [`Error::path`].
+    pub fn chroot(&self) -> Option<&str> {
+        match self {
+            Error::NoNode { chroot, .. }
+            | Error::NodeExists { chroot, .. }
+            | Error::BadVersion { chroot, .. }
+            | Error::NoAuth { chroot, .. }
+            | Error::NotEmpty { chroot, .. }
+            | Error::NoChildrenForEphemerals { chroot, .. }
+            | Error::InvalidAcl { chroot, .. }
+            | Error::Server { chroot, .. }
+            | Error::TransactionFailed { chroot, .. } => chroot.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Whether the session is over: every later call fails too, and a new client is
     /// needed.
     pub fn is_session_over(&self) -> bool {
@@ -214,23 +318,30 @@ impl Error {
         )
     }
 
-    /// The error for a server code (`Ok` is not an error and maps to `Server(Ok)`).
+    /// The error for a server code, about no particular node (`Ok` is not an error and
+    /// maps to `Server { code: Ok, .. }`).
     pub fn from_code(code: ErrorCode) -> Error {
+        Error::about(code, None, None)
+    }
+
+    /// The error for a server code about the client `path` of a session rooted at
+    /// `chroot`.
+    pub fn about(code: ErrorCode, path: Option<String>, chroot: Option<String>) -> Error {
         match code {
-            ErrorCode::NoNode => Error::NoNode,
-            ErrorCode::NodeExists => Error::NodeExists,
-            ErrorCode::BadVersion => Error::BadVersion,
-            ErrorCode::NoAuth => Error::NoAuth,
-            ErrorCode::NotEmpty => Error::NotEmpty,
-            ErrorCode::NoChildrenForEphemerals => Error::NoChildrenForEphemerals,
-            ErrorCode::InvalidAcl => Error::InvalidAcl,
+            ErrorCode::NoNode => Error::NoNode { path, chroot },
+            ErrorCode::NodeExists => Error::NodeExists { path, chroot },
+            ErrorCode::BadVersion => Error::BadVersion { path, chroot },
+            ErrorCode::NoAuth => Error::NoAuth { path, chroot },
+            ErrorCode::NotEmpty => Error::NotEmpty { path, chroot },
+            ErrorCode::NoChildrenForEphemerals => Error::NoChildrenForEphemerals { path, chroot },
+            ErrorCode::InvalidAcl => Error::InvalidAcl { path, chroot },
             ErrorCode::NotReadOnly => Error::NotReadOnly,
             ErrorCode::Unimplemented => Error::Unimplemented,
             ErrorCode::ConnectionLoss => Error::ConnectionLoss,
             ErrorCode::SessionExpired => Error::SessionExpired,
             ErrorCode::AuthFailed => Error::AuthFailed,
             ErrorCode::RequestTimeout => Error::RequestTimeout,
-            other => Error::Server(other),
+            code => Error::Server { code, path, chroot },
         }
     }
 
@@ -244,10 +355,46 @@ impl Error {
     }
 }
 
+/// What to do about a NoNode on `path`: under a chroot, `/` is the chroot node itself,
+/// so the chroot is missing; right under it, the chroot may be.
+fn no_node_advice(path: &Option<String>, chroot: &Option<String>) -> String {
+    const CREATE: &str = "the node does not exist; create it, or its parent, first";
+    let (Some(path), Some(chroot)) = (path.as_deref(), chroot.as_deref()) else {
+        return CREATE.to_string();
+    };
+    if path == "/" {
+        format!(
+            "the chroot {chroot} does not exist on the server: create it first (from a client connected without the chroot)"
+        )
+    } else if path.rfind('/') == Some(0) {
+        format!("{CREATE} (if the chroot {chroot} does not exist on the server, create it first)")
+    } else {
+        CREATE.to_string()
+    }
+}
+
 impl From<RequestError> for Error {
     fn from(e: RequestError) -> Error {
         match e {
-            RequestError::Server(code) => Error::from_code(code),
+            // The server found no such watch: the same error as the session's own
+            // check before sending.
+            RequestError::Server {
+                code: ErrorCode::NoWatcher,
+                path: Some(path),
+                ..
+            } => Error::NoWatcher { path },
+            RequestError::Server { code, path, chroot } => Error::about(code, path, chroot),
+            RequestError::TransactionFailed {
+                index,
+                code,
+                path,
+                chroot,
+            } => Error::TransactionFailed {
+                index,
+                code,
+                path,
+                chroot,
+            },
             RequestError::ConnectionLoss => Error::ConnectionLoss,
             RequestError::SessionExpired => Error::SessionExpired,
             RequestError::AuthFailed => Error::AuthFailed,
@@ -302,7 +449,8 @@ mod tests {
     fn messages_say_what_to_do() {
         let msg = Error::TooLarge { size: 10, max: 5 }.to_string();
         assert!(msg.contains("send less data"), "{msg}");
-        assert!(Error::NoNode.to_string().contains("create it"));
+        let msg = Error::from_code(ErrorCode::NoNode).to_string();
+        assert!(msg.contains("create it"), "{msg}");
         let msg = Error::Unimplemented.to_string();
         assert!(
             msg.contains("too old") && msg.contains("zookeeper.extendedTypesEnabled=true"),
@@ -316,8 +464,77 @@ mod tests {
         assert!(msg.contains("zk_blocking::Acl::open_unsafe()"), "{msg}");
         let msg = Error::from(SubmitError::AmbiguousVersion).to_string();
         assert!(msg.contains("Version::Any"), "{msg}");
-        let msg = Error::BadVersion.to_string();
+        let msg = Error::from_code(ErrorCode::BadVersion).to_string();
         assert!(msg.contains("Version::Any"), "{msg}");
+    }
+
+    fn about(code: ErrorCode, path: &str, chroot: Option<&str>) -> Error {
+        Error::from(RequestError::Server {
+            code,
+            path: Some(path.to_string()),
+            chroot: chroot.map(str::to_string),
+        })
+    }
+
+    #[test]
+    fn a_server_error_names_the_client_path_and_the_chroot() {
+        let e = about(ErrorCode::NoNode, "/a/b", Some("/app"));
+        assert!(matches!(e, Error::NoNode { .. }));
+        assert_eq!((e.path(), e.chroot()), (Some("/a/b"), Some("/app")));
+        assert_eq!(
+            e.to_string(),
+            "NoNode: /a/b (under chroot /app): the node does not exist; create it, or its parent, first"
+        );
+        let e = about(ErrorCode::NotEmpty, "/a", None);
+        assert_eq!(
+            e.to_string(),
+            "NotEmpty: /a: the node has children; delete them first"
+        );
+    }
+
+    #[test]
+    fn a_no_node_on_the_chroot_says_the_chroot_is_missing() {
+        let msg = about(ErrorCode::NoNode, "/", Some("/app")).to_string();
+        assert!(
+            msg.contains("the chroot /app does not exist on the server: create it first"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_no_node_right_under_the_chroot_suspects_the_chroot() {
+        let msg = about(ErrorCode::NoNode, "/x", Some("/app")).to_string();
+        assert!(
+            msg.contains("if the chroot /app does not exist on the server, create it first"),
+            "{msg}"
+        );
+        let msg = about(ErrorCode::NoNode, "/x/y", Some("/app")).to_string();
+        assert!(!msg.contains("if the chroot"), "{msg}");
+    }
+
+    #[test]
+    fn a_failed_transaction_names_its_failing_sub_op() {
+        let e = Error::from(RequestError::TransactionFailed {
+            index: 1,
+            code: ErrorCode::BadVersion,
+            path: Some("/cfg".to_string()),
+            chroot: None,
+        });
+        assert_eq!(
+            (e.code(), e.path()),
+            (Some(ErrorCode::BadVersion), Some("/cfg"))
+        );
+        assert!(
+            e.to_string()
+                .contains("sub-op 1 on /cfg failed with BADVERSION"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn durations_print_rounded() {
+        let msg = Error::Timeout(std::time::Duration::from_nanos(30_000_083_584)).to_string();
+        assert!(msg.starts_with("no reply within 30 s:"), "{msg}");
     }
 
     #[test]

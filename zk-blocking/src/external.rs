@@ -154,10 +154,9 @@ impl ExternalDriver {
         self.session.poll_event()
     }
 
-    /// The last dial, close or IO problem seen, for errors that say why no server
-    /// answered.
-    pub(crate) fn last_problem(&self) -> Option<&str> {
-        self.link.last_problem()
+    /// Why no server answered, as far as the problems seen tell.
+    pub(crate) fn connect_problem(&self) -> String {
+        self.link.connect_problem()
     }
 
     /// The next reply, watch event or state change, in wire order.

@@ -172,6 +172,7 @@
 //! ```
 
 mod client;
+mod connect_problems;
 mod create;
 mod error;
 mod event;
@@ -223,6 +224,7 @@ pub mod for_drivers {
 
     use crate::{Error, ExternalEvent, Options, Result, WatchHandle};
 
+    pub use crate::connect_problems::ConnectProblems;
     pub use crate::link::LinkTls;
     pub use crate::multi::{read_results, transaction_results};
     pub use crate::typed_ops::{add_watch_request, auth_confirmed, create_request, wrong_reply};

@@ -161,17 +161,9 @@ pub enum OpResult {
     Checked,
 }
 
-/// Turns a multi reply into typed results, or the error of the failing op.
+/// Turns a successful multi reply into typed results. (A rolled-back transaction
+/// arrives from the session as [`Error::TransactionFailed`], naming the failing op.)
 pub fn transaction_results(results: Vec<MultiResult>) -> Result<Vec<OpResult>> {
-    let failed = !results.is_empty() && results.iter().all(|r| r.error().is_some());
-    if failed {
-        let (index, code) = results
-            .iter()
-            .enumerate()
-            .find_map(|(i, r)| r.error().filter(|c| !c.is_ok()).map(|c| (i, c)))
-            .unwrap_or((0, zk_proto::ErrorCode::SystemError));
-        return Err(Error::TransactionFailed { index, code });
-    }
     results
         .into_iter()
         .map(|r| {
@@ -281,23 +273,6 @@ pub fn read_results(results: Vec<MultiResult>) -> Vec<Result<ReadResult>> {
 mod tests {
     use super::*;
     use std::time::Duration;
-    use zk_proto::ErrorCode;
-
-    #[test]
-    fn a_failed_transaction_names_the_failing_op() {
-        let results = vec![
-            MultiResult::Error(ErrorCode::Ok),
-            MultiResult::Error(ErrorCode::BadVersion),
-            MultiResult::Error(ErrorCode::RuntimeInconsistency),
-        ];
-        assert_eq!(
-            transaction_results(results),
-            Err(Error::TransactionFailed {
-                index: 1,
-                code: ErrorCode::BadVersion
-            })
-        );
-    }
 
     #[test]
     fn an_exact_version_of_minus_one_is_refused_as_ambiguous() {

@@ -357,24 +357,17 @@ macro_rules! typed_operations {
             registration: Option<$crate::RequestId>,
             local: bool,
         ) -> $ret<()> {
-            let request = path.clone().map(|path| $crate::Request::RemoveWatches {
+            // The server's NoWatcher (the watch fired meanwhile) arrives as the same
+            // `Error::NoWatcher` as the session's own check gives.
+            let request = path.map(|path| $crate::Request::RemoveWatches {
                 path,
                 watcher_type,
                 registration,
                 local,
             });
-            let path = path.unwrap_or_default();
-            self.call_then(request, move |reply| match reply {
-                Ok(($crate::Response::RemoveWatches, _)) => Ok(()),
-                Ok((other, _)) => $crate::for_drivers::wrong_reply("removeWatches", other),
-                // The local check's own error names the watch already.
-                Err(e @ $crate::Error::NoWatcher { .. }) => Err(e),
-                // The server's answer when the watch fired meanwhile: the same error as
-                // the local check gives.
-                Err(e) if e.code() == Some($crate::ErrorCode::NoWatcher) => {
-                    Err($crate::Error::NoWatcher { path })
-                }
-                Err(e) => Err(e),
+            self.call_then(request, |reply| match reply?.0 {
+                $crate::Response::RemoveWatches => Ok(()),
+                other => $crate::for_drivers::wrong_reply("removeWatches", other),
             })
         }
 

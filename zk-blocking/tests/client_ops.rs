@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 use zk_blocking::Version;
+use zk_test_support::assert_matches;
 
 use zk_blocking::{
     AddWatchMode, Client, CreateMode, CreateOptions, Error, Event, EventType, KeeperState,
@@ -146,7 +147,10 @@ fn read_write_delete_children_acl_and_counts() {
         .unwrap();
     assert_eq!(stat.aversion, 1);
     assert_eq!(zk.get_acl(&a).unwrap().0, read_admin);
-    assert_eq!(zk.set_data(&a, "three", Version::Any), Err(Error::NoAuth));
+    assert_matches!(
+        zk.set_data(&a, "three", Version::Any),
+        Err(Error::NoAuth { .. })
+    );
     zk.set_acl(&a, zk_proto::Acl::open_unsafe(), Version::Exact(1))
         .unwrap();
 
@@ -164,18 +168,18 @@ fn config_and_reconfig_on_a_standalone_server() {
     let mut zk = connect();
     // Standalone servers keep an (empty) config node and refuse reconfig.
     match zk.get_config() {
-        Ok(_) | Err(Error::NoNode) => {}
+        Ok(_) | Err(Error::NoNode { .. }) => {}
         Err(e) => panic!("get_config: {e}"),
     }
     match zk.get_config_watch() {
         Ok((_, _, w)) => assert_eq!(w.kind(), WatchKind::Data),
-        Err(e) => assert_eq!(e, Error::NoNode),
+        Err(e) => assert_matches!(e, Error::NoNode { .. }),
     }
     let r = zk.reconfig(Some("server.9=127.0.0.1:1:2;3"), None, None, None);
     assert!(
         matches!(
             r,
-            Err(Error::Server(_) | Error::Unimplemented | Error::NoAuth)
+            Err(Error::Server { code: _, .. } | Error::Unimplemented | Error::NoAuth { .. })
         ),
         "{r:?}"
     );
@@ -222,12 +226,14 @@ fn multi_and_multi_read_have_typed_results() {
             .create(format!("{root}/b"), "", CreateMode::Persistent)
             .check(format!("{root}/nope"), Version::Exact(0)),
     );
-    assert_eq!(
+    assert_matches!(
         failed,
         Err(Error::TransactionFailed {
             index: 1,
-            code: zk_blocking::ErrorCode::NoNode
-        })
+            code: zk_blocking::ErrorCode::NoNode,
+            path: Some(failed),
+            ..
+        }) if failed == format!("{root}/nope")
     );
     assert_eq!(
         zk.exists(&format!("{root}/b")).unwrap(),
@@ -248,7 +254,7 @@ fn multi_and_multi_read_have_typed_results() {
         .unwrap();
     assert!(matches!(&reads[0], Ok(ReadResult::Data { data, .. }) if &data[..] == b"cc"));
     assert!(matches!(&reads[1], Ok(ReadResult::Children(c)) if c.len() == 2));
-    assert_eq!(reads[2], Err(Error::NoNode));
+    assert_matches!(reads[2], Err(Error::NoNode { .. }));
     zk.close();
 }
 
@@ -367,7 +373,7 @@ fn auth_identities_and_no_auth() {
     owner.create_with("/ops-private", "secret", &opts).unwrap();
 
     let mut stranger = connect();
-    assert_eq!(stranger.get_data("/ops-private"), Err(Error::NoAuth));
+    assert_matches!(stranger.get_data("/ops-private"), Err(Error::NoAuth { .. }));
     let mut friend = Client::connect(
         &zk_tests::shared_standalone().connect_string(),
         Options::default().auth("digest", "alice:secret"),

@@ -23,7 +23,7 @@ fn calls_from_several_threads_each_get_their_own_reply() {
     let zk = connect(Duration::from_secs(10));
     zk.create("/shared-threads", "", CreateMode::Persistent)
         .or_else(|e| {
-            if e == Error::NodeExists {
+            if matches!(e, Error::NodeExists { .. }) {
                 Ok(String::new())
             } else {
                 Err(e)

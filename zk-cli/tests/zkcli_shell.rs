@@ -31,7 +31,7 @@ fn client() -> Client {
 fn ensure(zk: &mut Client, path: &str, data: &str) {
     match zk.create(path, data, CreateMode::Persistent) {
         Ok(_) => {}
-        Err(Error::NodeExists) => {
+        Err(Error::NodeExists { .. }) => {
             zk.set_data(path, data, Version::Any)
                 .expect("resetting a node");
         }

@@ -41,7 +41,7 @@ pub fn run(hosts: &str, lock_path: &str, counter_path: &str, n: u64) -> Result<(
 fn increment(zk: &SharedClient, counter_path: &str) -> Result<()> {
     let (value, version) = match zk.get_data(counter_path) {
         Ok((data, stat)) => (parse(&data)?, Some(stat.version)),
-        Err(Error::NoNode) => (0, None),
+        Err(Error::NoNode { .. }) => (0, None),
         Err(e) => return Err(e),
     };
     std::thread::sleep(HOLD);

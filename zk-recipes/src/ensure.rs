@@ -52,13 +52,15 @@ impl EnsurePath {
     /// The reply to the last create.
     pub(crate) fn on_reply(&mut self, reply: Reply) -> Ensured {
         match reply {
-            Ok(_) | Err(Error::NodeExists) if self.depth >= self.parts.len() => Ensured::Done,
-            Ok(_) | Err(Error::NodeExists) => {
+            Ok(_) | Err(Error::NodeExists { .. }) if self.depth >= self.parts.len() => {
+                Ensured::Done
+            }
+            Ok(_) | Err(Error::NodeExists { .. }) => {
                 self.depth += 1;
                 Ensured::Next(self.create())
             }
             // An ancestor is missing (or was deleted meanwhile): from the top again.
-            Err(Error::NoNode) if self.depth > 1 => {
+            Err(Error::NoNode { .. }) if self.depth > 1 => {
                 self.depth = 1;
                 Ensured::Next(self.create())
             }

@@ -227,8 +227,8 @@ impl NodeWatchMachine {
             }
             // Missing: a persistent watch fires at its creation; a one-shot one is set
             // by exists.
-            Err(Error::NoNode) if one_shot => self.check_exists(),
-            Err(Error::NoNode) => self.after_read(NodeValue::Missing),
+            Err(Error::NoNode { .. }) if one_shot => self.check_exists(),
+            Err(Error::NoNode { .. }) => self.after_read(NodeValue::Missing),
             Err(Error::ConnectionLoss) => self.read(),
             Err(e) => self.end(e),
             Ok((other, _)) => self.end(Error::InvalidArgument(format!(

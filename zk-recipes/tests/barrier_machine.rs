@@ -3,8 +3,10 @@
 mod common;
 
 use common::*;
+use zk_blocking::ErrorCode;
 use zk_blocking::{Bytes, CreateMode, Error, EventType, KeeperState};
 use zk_recipes::{BarrierEvent, BarrierMachine, DoubleBarrierEvent, DoubleBarrierMachine, Recipe};
+use zk_test_support::assert_matches;
 
 fn done<R: Recipe>(m: &mut R) -> R::Output {
     assert!(m.poll_submit().is_none(), "nothing more to send");
@@ -22,13 +24,13 @@ fn create_makes_the_node_and_its_missing_parents() {
     expect_then(
         &mut m,
         create("/gates/deploy", b"", persistent),
-        Err(Error::NoNode),
+        Err(Error::from_code(ErrorCode::NoNode)),
     );
     expect_then(&mut m, create("/gates", b"", persistent), created("/gates"));
     expect_then(
         &mut m,
         create("/gates/deploy", b"", persistent),
-        Err(Error::NodeExists),
+        Err(Error::from_code(ErrorCode::NodeExists)),
     );
     assert_eq!(done(&mut m), BarrierEvent::Created);
 }
@@ -41,7 +43,11 @@ fn remove_tells_whether_it_deleted_the_node() {
     assert_eq!(done(&mut m), BarrierEvent::Removed(true));
     m.remove();
     expect_then(&mut m, delete("/b"), Err(Error::ConnectionLoss));
-    expect_then(&mut m, delete("/b"), Err(Error::NoNode));
+    expect_then(
+        &mut m,
+        delete("/b"),
+        Err(Error::from_code(ErrorCode::NoNode)),
+    );
     assert_eq!(done(&mut m), BarrierEvent::Removed(false));
 }
 
@@ -177,18 +183,18 @@ fn a_lost_create_of_the_own_node_finds_it_made() {
     expect_then(
         &mut m,
         create("/db", b"", CreateMode::Persistent),
-        Err(Error::NodeExists),
+        Err(Error::from_code(ErrorCode::NodeExists)),
     );
     let node = create(&own(), b"me", CreateMode::Ephemeral);
     expect_then(&mut m, node.clone(), Err(Error::ConnectionLoss));
-    expect_then(&mut m, node, Err(Error::NodeExists));
+    expect_then(&mut m, node, Err(Error::from_code(ErrorCode::NodeExists)));
     let ready = watches.exist("/db/ready");
     expect_then_watched(&mut m, exists("/db/ready"), not_there(), Some(ready));
     expect_then(&mut m, children("/db"), listing(&["a1", ME]));
     expect_then(
         &mut m,
         create("/db/ready", b"", CreateMode::Persistent),
-        Err(Error::NodeExists),
+        Err(Error::from_code(ErrorCode::NodeExists)),
     );
     assert_eq!(done(&mut m), DoubleBarrierEvent::Entered);
 }
@@ -200,9 +206,16 @@ fn a_refused_enter_deletes_the_own_node_then_fails() {
     entered_up_to_ready_check(&mut m);
     let ready = watches.exist("/db/ready");
     expect_then_watched(&mut m, exists("/db/ready"), not_there(), Some(ready));
-    expect_then(&mut m, children("/db"), Err(Error::NoAuth));
+    expect_then(
+        &mut m,
+        children("/db"),
+        Err(Error::from_code(ErrorCode::NoAuth)),
+    );
     expect_then(&mut m, delete(&own()), deleted());
-    assert_eq!(done(&mut m), DoubleBarrierEvent::Failed(Error::NoAuth));
+    assert_matches!(
+        done(&mut m),
+        DoubleBarrierEvent::Failed(Error::NoAuth { .. })
+    );
 }
 
 // ----- DoubleBarrier: leaving ---------------------------------------------------------
@@ -229,7 +242,11 @@ fn a_higher_one_deletes_its_node_and_waits_for_the_lowest() {
     let mut watches = Watches::new();
     let mut m = me(3);
     m.leave();
-    expect_then(&mut m, delete("/db/ready"), Err(Error::NoNode));
+    expect_then(
+        &mut m,
+        delete("/db/ready"),
+        Err(Error::from_code(ErrorCode::NoNode)),
+    );
     expect_then(&mut m, children("/db"), listing(&[ME, "a1", "c3"]));
     expect_then(&mut m, delete(&own()), deleted());
     let lowest = watches.exist("/db/a1");
@@ -245,12 +262,20 @@ fn one_waited_for_already_gone_means_listing_again() {
     m.leave();
     expect_then(&mut m, delete("/db/ready"), deleted());
     expect_then(&mut m, children("/db"), listing(&["a1", ME]));
-    expect_then(&mut m, delete(&own()), Err(Error::NoNode));
+    expect_then(
+        &mut m,
+        delete(&own()),
+        Err(Error::from_code(ErrorCode::NoNode)),
+    );
     expect_then(&mut m, exists("/db/a1"), not_there());
     // Its own node is not deleted twice.
     expect_then(&mut m, children("/db"), listing(&["a2"]));
     expect_then(&mut m, exists("/db/a2"), not_there());
-    expect_then(&mut m, children("/db"), Err(Error::NoNode));
+    expect_then(
+        &mut m,
+        children("/db"),
+        Err(Error::from_code(ErrorCode::NoNode)),
+    );
     assert_eq!(done(&mut m), DoubleBarrierEvent::Left);
 }
 

@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use zk_blocking::ErrorCode;
 use zk_blocking::{Bytes, Error, EventType, KeeperState, Request, Response, Stat};
 use zk_recipes::{NodeValue, NodeWatchMachine, Recipe};
 
@@ -54,7 +55,11 @@ fn a_persistent_watch_is_set_once_and_each_change_is_read_without_a_new_watch() 
     expect_then(&mut m, read(false), value(b"v2", 2));
     assert_eq!(told(&mut m).as_deref(), Some("v2"));
     m.handle_watch(&fired(watch, EventType::NodeDeleted, PATH));
-    expect_then(&mut m, read(false), Err(Error::NoNode));
+    expect_then(
+        &mut m,
+        read(false),
+        Err(Error::from_code(ErrorCode::NoNode)),
+    );
     assert_eq!(told(&mut m).as_deref(), Some("<missing>"));
 }
 

@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use zk_blocking::ErrorCode;
 use zk_blocking::{Bytes, CreateMode, Error, Request, Response, Stat};
 use zk_recipes::{QueueEvent, QueueMachine, Recipe};
 
@@ -78,7 +79,7 @@ fn an_entry_another_consumer_took_first_is_skipped() {
     expect_then(
         &mut q,
         delete("/q/entry-100-0000000001"),
-        Err(Error::NoNode),
+        Err(Error::from_code(ErrorCode::NoNode)),
     );
     expect_then(&mut q, read("/q/entry-100-0000000002"), data(b"b"));
     expect_then(&mut q, delete("/q/entry-100-0000000002"), deleted());
@@ -102,7 +103,7 @@ fn a_delete_whose_reply_was_lost_hands_the_item_out_rather_than_losing_it() {
     expect_then(
         &mut q,
         delete("/q/entry-100-0000000001"),
-        Err(Error::NoNode),
+        Err(Error::from_code(ErrorCode::NoNode)),
     );
     assert_eq!(
         q.poll_output(),
@@ -117,6 +118,10 @@ fn an_empty_or_missing_queue_gives_nothing() {
     expect_then(&mut q, children("/q"), listing(&[]));
     assert_eq!(q.poll_output(), Some(QueueEvent::Got(None)));
     q.get();
-    expect_then(&mut q, children("/q"), Err(Error::NoNode));
+    expect_then(
+        &mut q,
+        children("/q"),
+        Err(Error::from_code(ErrorCode::NoNode)),
+    );
     assert_eq!(q.poll_output(), Some(QueueEvent::Got(None)));
 }

@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+use crate::about::About;
+use crate::rounded::Rounded;
+
 /// The configuration cannot be used. The message says which field is wrong and how to
 /// fix it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,7 +33,8 @@ pub enum ConfigError {
     },
     /// The session timeout is zero or does not fit the wire's i32 milliseconds.
     #[error(
-        "session_timeout {0:?} is invalid: use 1 ms ..= i32::MAX ms (servers clamp it, typically to 4 s ..= 40 s)"
+        "session_timeout {} is invalid: use 1 ms ..= i32::MAX ms (servers clamp it, typically to 4 s ..= 40 s)",
+        Rounded(*.0)
     )]
     BadSessionTimeout(Duration),
     /// The credentials to resume are unusable.
@@ -46,7 +50,8 @@ pub enum ConfigError {
     ZeroDuration(&'static str),
     /// A duration is longer than [`crate::MAX_DURATION`] (i32::MAX ms).
     #[error(
-        "{field} {value:?} is too long: use at most i32::MAX ms (about 24.8 days), the limit session_timeout has too"
+        "{field} {} is too long: use at most i32::MAX ms (about 24.8 days), the limit session_timeout has too",
+        Rounded(*.value)
     )]
     DurationTooLong {
         /// The config field.
@@ -120,12 +125,40 @@ pub enum SubmitError {
 }
 
 /// Why a submitted request failed. Delivered in its [`crate::Event::Reply`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+///
+/// The server's answers name the node they are about: the client path the request
+/// named (the one given to `submit`, without the chroot) and the session's chroot.
+/// Both are moved or copied out of the request only when it fails.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RequestError {
     /// The server answered with this error code.
-    #[error("server error {0}")]
-    Server(zk_proto::ErrorCode),
+    #[error("server error{}: {code}", About::on(.path, .chroot))]
+    Server {
+        /// The code.
+        code: zk_proto::ErrorCode,
+        /// The client path of the request; `None` for requests that name no node
+        /// (whoAmI, reconfig, getEphemerals).
+        path: Option<String>,
+        /// The session's chroot, if it has one.
+        chroot: Option<String>,
+    },
+    /// A multi transaction was rolled back because its sub-op `index` failed with
+    /// `code`; nothing was applied (the other sub-ops' results say only that).
+    #[error(
+        "transaction rolled back: sub-op {index}{} failed with {code}",
+        About::on(.path, .chroot)
+    )]
+    TransactionFailed {
+        /// Index of the failing sub-op.
+        index: usize,
+        /// Its error code.
+        code: zk_proto::ErrorCode,
+        /// The failing sub-op's client path.
+        path: Option<String>,
+        /// The session's chroot, if it has one.
+        chroot: Option<String>,
+    },
     /// The request was written but the connection dropped before its reply: it may or
     /// may not have been applied. The session reconnects by itself.
     #[error("connection lost before the reply: the request may or may not have been applied")]
@@ -201,6 +234,20 @@ pub enum CloseReason {
     /// The session reached a terminal state.
     #[error("session ended")]
     SessionEnded,
+    /// The peer answered the handshake with text, not a ZooKeeper frame: something
+    /// else listens on that port (an HTTP server, say). The next host is tried.
+    #[error(
+        "the server at {host} does not speak the ZooKeeper protocol (it sent text: {text:?}{}): check the host and port of the connect string",
+        if *.cut { "…" } else { "" }
+    )]
+    NotZooKeeper {
+        /// The host that answered.
+        host: crate::HostAddr,
+        /// The start of its answer, up to its first line end.
+        text: String,
+        /// More followed `text`.
+        cut: bool,
+    },
 }
 
 /// How a connection ended, as the driver saw it ([`crate::Session::handle_disconnected`]).

@@ -385,6 +385,7 @@
 
 #![forbid(unsafe_code)]
 
+mod about;
 mod chroot;
 mod config;
 mod connect_string;
@@ -397,6 +398,7 @@ mod id;
 mod log;
 mod request;
 mod rng;
+mod rounded;
 mod session;
 mod state;
 mod state_reason;
@@ -406,6 +408,7 @@ mod version;
 mod watch;
 mod xid;
 
+pub use about::About;
 pub use chroot::Chroot;
 pub use config::{Config, DEFAULT_MAX_FRAME_SIZE, MAX_DURATION, SessionCredentials};
 pub use connect_string::{ConnectString, DEFAULT_PORT, HostAddr};
@@ -415,6 +418,7 @@ pub use event::{Event, Transport, WatchEvent};
 pub use event_queue::EventQueue;
 pub use id::{ConnId, RequestId};
 pub use request::{CONFIG_NODE, Request, Response};
+pub use rounded::Rounded;
 pub use session::Session;
 
 /// The fewest bytes a reply takes on the wire: its length prefix and reply header.

@@ -226,12 +226,22 @@ fn deleting_the_root_goes_out_unchrooted_alone_and_in_a_multi() {
     assert_eq!(
         replies(&h.events),
         vec![
-            (alone, Err(RequestError::Server(ErrorCode::BadArguments))),
+            (
+                alone,
+                Err(RequestError::Server {
+                    code: ErrorCode::BadArguments,
+                    path: Some("/".to_string()),
+                    chroot: Some("/app".to_string())
+                })
+            ),
             (
                 in_multi,
-                Ok(Response::Multi(vec![zk_proto::MultiResult::Error(
-                    ErrorCode::BadArguments
-                )]))
+                Err(RequestError::TransactionFailed {
+                    index: 0,
+                    code: ErrorCode::BadArguments,
+                    path: Some("/".to_string()),
+                    chroot: Some("/app".to_string())
+                })
             ),
         ]
     );

@@ -187,3 +187,22 @@ fn a_handshake_answer_with_a_password_not_16_bytes_long_is_refused() {
         first_handshake_answered_with(connect_response_with_password(T, SID, &[7; 8]));
     assert_refused_then_next_host(&mut h, &first);
 }
+
+#[test]
+fn a_handshake_answered_with_http_says_the_server_is_not_zookeeper() {
+    let (mut h, first) = first_handshake_answered_with(
+        b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".to_vec(),
+    );
+    let [CloseReason::NotZooKeeper { host, text, cut }] = &closes(&h)[..] else {
+        panic!("{:?}", closes(&h));
+    };
+    assert_eq!(
+        (host.to_string(), text.as_str(), *cut),
+        (first.clone(), "HTTP/1.1 400 Bad Request", true)
+    );
+    assert_eq!(h.session.state(), SessionState::Connecting);
+    let c = connects(&h);
+    assert_ne!(c[1].0, first, "the next host is tried");
+    h.establish(T, SID);
+    assert_eq!(h.session.state(), SessionState::Connected);
+}

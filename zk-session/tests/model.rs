@@ -749,7 +749,8 @@ impl Model {
             Event::Watch(w) => is_notification(w.event_type),
             Event::Reply {
                 id,
-                result: Ok(_) | Err(RequestError::Server(_)),
+                result:
+                    Ok(_) | Err(RequestError::Server { .. } | RequestError::TransactionFailed { .. }),
                 ..
             } => !self.local.contains(id),
             _ => false,

@@ -32,7 +32,14 @@ fn read_only_then_move_to_a_read_write_server() {
     ));
     assert_eq!(
         replies(&h.events),
-        vec![(id, Err(RequestError::Server(ErrorCode::NotReadOnly)))]
+        vec![(
+            id,
+            Err(RequestError::Server {
+                code: ErrorCode::NotReadOnly,
+                path: Some("/x".to_string()),
+                chroot: None
+            })
+        )]
     );
     // probes at 100 ms, then 200, 400 ...
     let probes = |h: &Harness| {

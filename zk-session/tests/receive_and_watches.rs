@@ -239,7 +239,14 @@ fn check_watches_asks_the_server_and_keeps_the_registration() {
     );
     assert_eq!(
         check(&mut h, WatcherType::Children, ErrorCode::NoWatcher),
-        (1, Err(RequestError::Server(ErrorCode::NoWatcher)))
+        (
+            1,
+            Err(RequestError::Server {
+                code: ErrorCode::NoWatcher,
+                path: Some("/w".to_string()),
+                chroot: None
+            })
+        )
     );
     // a persistent type goes out as Any by default
     assert_eq!(

@@ -43,7 +43,14 @@ fn request_reply_and_zxid() {
     h.deliver(&FakeServer::reply(2, 0, ErrorCode::NoNode, None));
     assert_eq!(
         replies(&h.events)[1],
-        (id2, Err(RequestError::Server(ErrorCode::NoNode)))
+        (
+            id2,
+            Err(RequestError::Server {
+                code: ErrorCode::NoNode,
+                path: Some("/y".to_string()),
+                chroot: None
+            })
+        )
     );
     assert_eq!(h.session.last_zxid(), 77);
 }

@@ -199,7 +199,7 @@ fn ending(
     }];
     events.extend(failed.iter().map(|&id| Event::Reply {
         id,
-        result: Err(err),
+        result: Err(err.clone()),
         registration: None,
     }));
     events

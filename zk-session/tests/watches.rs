@@ -240,7 +240,14 @@ fn a_server_removal_of_a_watch_that_fired_meanwhile_answers_no_watcher() {
     );
     assert_eq!(
         replies(&ev),
-        vec![(rm, Err(RequestError::Server(ErrorCode::NoWatcher)))]
+        vec![(
+            rm,
+            Err(RequestError::Server {
+                code: ErrorCode::NoWatcher,
+                path: Some("/w".to_string()),
+                chroot: None
+            })
+        )]
     );
 }
 

@@ -32,7 +32,7 @@ async fn next_value(watch: &mut NodeWatch, client: &Client) -> Result<String, Er
 pub async fn run(client: Client, path: &str, versions: usize) -> Result<Vec<String>, Error> {
     match client.create(path, "v0", CreateMode::Persistent).await {
         Ok(_) => {}
-        Err(Error::NodeExists) => drop(client.set_data(path, "v0", Version::Any).await?),
+        Err(Error::NodeExists { .. }) => drop(client.set_data(path, "v0", Version::Any).await?),
         Err(e) => return Err(e),
     }
     let mut watch = NodeWatch::data(path);

@@ -87,7 +87,7 @@ impl Candidate {
         let result_node = format!("{}/result", self.dir);
         let mut result = match self.client.get_data(&result_node).await {
             Ok((data, _)) => String::from_utf8_lossy(&data).parse().unwrap_or(0),
-            Err(Error::NoNode) => 0,
+            Err(Error::NoNode { .. }) => 0,
             Err(e) => return Err(e),
         };
         let started = Instant::now();
@@ -114,7 +114,7 @@ impl Candidate {
             .create(&result_node, value.as_str(), CreateMode::Persistent)
             .await
         {
-            Err(Error::NodeExists) => {
+            Err(Error::NodeExists { .. }) => {
                 self.client
                     .set_data(&result_node, value, Version::Any)
                     .await?;

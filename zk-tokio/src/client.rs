@@ -143,11 +143,7 @@ impl Client {
             _ => Err(Error::NoHosts {
                 hosts: self.owner.connect_string.clone(),
                 waited: started.elapsed(),
-                detail: shared
-                    .lock()
-                    .last_problem
-                    .clone()
-                    .unwrap_or_else(|| "no answer".to_string()),
+                detail: shared.lock().problems.describe(),
             }),
         }
     }

@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use zk_blocking::for_drivers::{error_for_state, event, watch_handle};
+use zk_blocking::for_drivers::{ConnectProblems, error_for_state, event, watch_handle};
 use zk_blocking::{Completion, Event, ExternalEvent, Request, Result, WatchHandle};
 use zk_session::{RequestId, Session, SessionState, WatcherType};
 
@@ -75,8 +75,8 @@ enum Slot {
 pub(crate) struct Core {
     /// The session: every protocol decision.
     pub(crate) session: Session,
-    /// The last dial, close or IO problem, for errors that say why no server answered.
-    pub(crate) last_problem: Option<String>,
+    /// The dial, close and IO problems, for errors that say why no server answered.
+    pub(crate) problems: ConnectProblems,
     /// The reply slots of the requests whose callers still wait, by request.
     slots: HashMap<RequestId, Slot>,
     /// The events of the watches someone holds.
@@ -99,7 +99,7 @@ impl Core {
     pub(crate) fn new(session: Session, max_queued_events: usize) -> Core {
         Core {
             session,
-            last_problem: None,
+            problems: ConnectProblems::default(),
             slots: HashMap::new(),
             watches: WatchQueues::new(max_queued_events),
             listeners: StateListeners::new(max_queued_events),

@@ -126,7 +126,7 @@ impl Client {
             SessionState::Connecting => Err(Error::NoHosts {
                 hosts: self.connect_string.clone(),
                 waited: started.elapsed(),
-                detail: self.link.last_problem().unwrap_or("no answer").to_string(),
+                detail: self.link.connect_problem(),
             }),
             state => Err(Error::for_state(state)),
         }

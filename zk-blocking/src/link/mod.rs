@@ -31,6 +31,8 @@ use rustls::ClientConfig;
 
 use zk_session::{ConnId, DisconnectCause, HostAddr, Session, SessionState, Transport};
 
+use crate::connect_problems::ConnectProblems;
+
 use connect::{Connect, Dial, dial};
 use probe::{Probe, probe_blocking};
 use stream::Stream;
@@ -57,8 +59,8 @@ pub(crate) struct Link {
     connection: Option<Connection>,
     /// A non-blocking read-write probe under way (a blocking one ends where it starts).
     probe: Option<Probe>,
-    /// The last dial, close or IO problem, for errors that say why no server answered.
-    last_problem: Option<String>,
+    /// The dial, close and IO problems, for errors that say why no server answered.
+    problems: ConnectProblems,
     /// TLS on every connection, when set.
     tls: Option<LinkTls>,
 }
@@ -107,7 +109,7 @@ impl Link {
             blocking,
             connection: None,
             probe: None,
-            last_problem: None,
+            problems: ConnectProblems::default(),
             tls,
         }
     }
@@ -146,9 +148,9 @@ impl Link {
         )
     }
 
-    /// The last dial, close or IO problem seen.
-    pub(crate) fn last_problem(&self) -> Option<&str> {
-        self.last_problem.as_deref()
+    /// Why no server answered, as far as the problems seen tell.
+    pub(crate) fn connect_problem(&self) -> String {
+        self.problems.describe()
     }
 
     /// Carries out the session's transport actions, then writes its send buffer;
@@ -188,7 +190,7 @@ impl Link {
                 if self.conn_id() == Some(conn) {
                     self.connection = None;
                 }
-                self.last_problem = Some(reason.to_string());
+                self.problems.record_close(&reason);
             }
             Transport::ProbeReadWrite { host } if self.blocking => {
                 let read_write = probe_blocking(&host);
@@ -293,7 +295,7 @@ impl Link {
         }
     }
 
-    /// Tells the session a dial failed, keeping why for [`Link::last_problem`].
+    /// Tells the session a dial failed, keeping why for [`Link::connect_problem`].
     fn connect_failed(
         &mut self,
         session: &mut Session,
@@ -304,7 +306,8 @@ impl Link {
     ) {
         #[cfg(feature = "tracing")]
         tracing::warn!("could not connect to {host} ({conn}): {e}");
-        self.last_problem = Some(format!("{}:{}: {e}", host.host, host.port));
+        self.problems
+            .record(format!("{}:{}: {e}", host.host, host.port));
         session.handle_disconnected(conn, DisconnectCause::ConnectFailed, now);
     }
 
@@ -439,7 +442,7 @@ impl Link {
             // The session logs the loss and its host; this is the IO error behind it.
             #[cfg(feature = "tracing")]
             tracing::debug!("{}: {why}", connection.conn);
-            self.last_problem = Some(why);
+            self.problems.record(why);
             session.handle_disconnected(connection.conn, cause, now);
         }
     }

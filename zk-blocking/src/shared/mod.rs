@@ -186,11 +186,7 @@ impl SharedClient {
             SessionState::Connecting => Err(Error::NoHosts {
                 hosts: self.owner.connect_string.clone(),
                 waited: started.elapsed(),
-                detail: lock(&self.shared().core)
-                    .driver
-                    .last_problem()
-                    .unwrap_or("no answer")
-                    .to_string(),
+                detail: lock(&self.shared().core).driver.connect_problem(),
             }),
             state => Err(Error::for_state(state)),
         }

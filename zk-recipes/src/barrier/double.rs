@@ -173,10 +173,10 @@ impl DoubleBarrierMachine {
     fn on_node_created(&mut self, reply: Reply) {
         match reply {
             // NodeExists: ours, from a create whose reply was lost.
-            Ok(_) | Err(Error::NodeExists) => self.check_ready(),
+            Ok(_) | Err(Error::NodeExists { .. }) => self.check_ready(),
             Err(Error::ConnectionLoss) => self.create_node(),
             // The barrier's node was deleted meanwhile.
-            Err(Error::NoNode) => self.enter(),
+            Err(Error::NoNode { .. }) => self.enter(),
             Err(e) => self.fail(e),
         }
     }
@@ -238,7 +238,7 @@ impl DoubleBarrierMachine {
 
     fn on_ready_deleted(&mut self, reply: Reply) {
         match reply {
-            Ok(_) | Err(Error::NoNode) => self.list(),
+            Ok(_) | Err(Error::NoNode { .. }) => self.list(),
             Err(Error::ConnectionLoss) => self.delete_ready(),
             Err(e) => self.fail(e),
         }
@@ -251,7 +251,7 @@ impl DoubleBarrierMachine {
     fn on_listed(&mut self, reply: Reply) {
         let mut children = match reply {
             Ok((Response::GetChildren { children, .. }, _)) => children,
-            Err(Error::NoNode) => Vec::new(),
+            Err(Error::NoNode { .. }) => Vec::new(),
             Err(Error::ConnectionLoss) => return self.list(),
             Err(e) => return self.fail(e),
             Ok((other, _)) => return self.fail(unexpected("getChildren", &other)),
@@ -287,8 +287,8 @@ impl DoubleBarrierMachine {
 
     fn on_own_deleted(&mut self, then_watch: Option<String>, reply: Reply) {
         match (reply, then_watch) {
-            (Ok(_) | Err(Error::NoNode), None) => self.finish(DoubleBarrierEvent::Left),
-            (Ok(_) | Err(Error::NoNode), Some(other)) => self.check_gone(other),
+            (Ok(_) | Err(Error::NoNode { .. }), None) => self.finish(DoubleBarrierEvent::Left),
+            (Ok(_) | Err(Error::NoNode { .. }), Some(other)) => self.check_gone(other),
             (Err(Error::ConnectionLoss), then_watch) => self.delete_own(then_watch),
             (Err(e), _) => self.fail(e),
         }

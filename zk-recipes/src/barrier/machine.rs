@@ -124,7 +124,7 @@ impl BarrierMachine {
     fn on_removed(&mut self, reply: Reply) {
         match reply {
             Ok(_) => self.finish(BarrierEvent::Removed(true)),
-            Err(Error::NoNode) => self.finish(BarrierEvent::Removed(false)),
+            Err(Error::NoNode { .. }) => self.finish(BarrierEvent::Removed(false)),
             Err(Error::ConnectionLoss) => self.remove(),
             Err(e) => self.finish(BarrierEvent::Failed(e)),
         }

@@ -153,7 +153,7 @@ impl CounterMachine {
             Ok((Response::GetData { data, stat }, _)) => {
                 self.with_value(Some((data, stat.version)), false)
             }
-            Err(Error::NoNode) => self.with_value(None, false),
+            Err(Error::NoNode { .. }) => self.with_value(None, false),
             Err(Error::ConnectionLoss) => self.read(),
             Err(e) => self.finish(Err(e)),
             Ok((other, _)) => self.finish(Err(unexpected("getData", &other))),
@@ -164,14 +164,14 @@ impl CounterMachine {
         match reply {
             Ok(_) => self.finish(Ok(write.value)),
             // The lost write may be what took the version (or made the node).
-            Err(Error::BadVersion | Error::NodeExists) if write.after_loss => {
+            Err(Error::BadVersion { .. } | Error::NodeExists { .. }) if write.after_loss => {
                 self.finish(Err(Error::ConnectionLoss))
             }
             // Someone else changed (or made, or deleted) it first: read again.
-            Err(Error::BadVersion | Error::NodeExists) => self.read(),
-            Err(Error::NoNode) if write.version.is_some() => self.read(),
+            Err(Error::BadVersion { .. } | Error::NodeExists { .. }) => self.read(),
+            Err(Error::NoNode { .. }) if write.version.is_some() => self.read(),
             // The create's parent is missing.
-            Err(Error::NoNode) => {
+            Err(Error::NoNode { .. }) => {
                 let mut ensure = EnsurePath::new(parent(&self.path));
                 self.ensure_step(&mut ensure, None);
             }
@@ -193,10 +193,10 @@ impl CounterMachine {
             (Ok((Response::GetData { data, stat }, _)), Some(v)) if stat.version == v => {
                 self.with_value(Some((data, stat.version)), true)
             }
-            (Err(Error::NoNode), None) => self.with_value(None, true),
+            (Err(Error::NoNode { .. }), None) => self.with_value(None, true),
             (Err(Error::ConnectionLoss), _) => self.verify(write),
             // Moved (or made, or deleted): maybe by our write, maybe not.
-            (Ok((Response::GetData { .. }, _)) | Err(Error::NoNode), _) => {
+            (Ok((Response::GetData { .. }, _)) | Err(Error::NoNode { .. }), _) => {
                 self.finish(Err(Error::ConnectionLoss))
             }
             (Err(e), _) => self.finish(Err(e)),

@@ -64,7 +64,7 @@ impl ContendersMachine {
                 self.finish_if_read();
             }
             Err(Error::ConnectionLoss) => self.list(),
-            Err(Error::NoNode) => self.finish(Ok(Vec::new())),
+            Err(Error::NoNode { .. }) => self.finish(Ok(Vec::new())),
             Err(e) => self.finish(Err(e)),
             Ok((other, _)) => self.finish(Err(Error::InvalidArgument(format!(
                 "getChildren answered with {other:?}"
@@ -78,7 +78,7 @@ impl ContendersMachine {
                 Some(String::from_utf8_lossy(&data).into_owned())
             }
             // Gone meanwhile: no longer a contender.
-            Err(Error::NoNode) => None,
+            Err(Error::NoNode { .. }) => None,
             // A lost read: start over (the list may have changed too).
             Err(Error::ConnectionLoss) => return self.list(),
             Err(e) => return self.finish(Err(e)),

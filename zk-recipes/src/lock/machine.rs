@@ -224,8 +224,8 @@ impl LockMachine {
                 self.send(Phase::Finding, Request::get_children(&self.path, false))
             }
             // Nothing was created: a cancelled acquire ends here.
-            Err(Error::NoNode) if self.cancelled => self.finish(LockEvent::Cancelled),
-            Err(Error::NoNode) => self.create_parent(1),
+            Err(Error::NoNode { .. }) if self.cancelled => self.finish(LockEvent::Cancelled),
+            Err(Error::NoNode { .. }) => self.create_parent(1),
             Err(e) => self.fail(e),
             Ok((other, _)) => self.fail(unexpected("create", &other)),
         }
@@ -246,10 +246,10 @@ impl LockMachine {
         }
         let depth_total = self.path.split('/').filter(|p| !p.is_empty()).count();
         match reply {
-            Ok(_) | Err(Error::NodeExists) if depth >= depth_total => self.create(),
-            Ok(_) | Err(Error::NodeExists) => self.create_parent(depth + 1),
+            Ok(_) | Err(Error::NodeExists { .. }) if depth >= depth_total => self.create(),
+            Ok(_) | Err(Error::NodeExists { .. }) => self.create_parent(depth + 1),
             // A parent created concurrently and deleted again, or a lost reply: retry.
-            Err(Error::ConnectionLoss | Error::NoNode) => self.create_parent(1),
+            Err(Error::ConnectionLoss | Error::NoNode { .. }) => self.create_parent(1),
             Err(e) => self.fail(e),
         }
     }
@@ -326,7 +326,7 @@ impl LockMachine {
 
     fn on_deleted(&mut self, then: LockEvent, reply: Reply) {
         match reply {
-            Ok(_) | Err(Error::NoNode) => self.finish(then),
+            Ok(_) | Err(Error::NoNode { .. }) => self.finish(then),
             Err(Error::ConnectionLoss) => self.delete_then(then),
             // The node stays until the session ends; tell what happened anyway.
             Err(e) => match then {

@@ -149,7 +149,7 @@ impl Recipe for QueueMachine {
             Phase::Idle => {}
             Phase::Putting { data, priority } => match reply {
                 Ok((Response::Create { path, .. }, _)) => self.finish(QueueEvent::Put(path)),
-                Err(Error::NoNode) => {
+                Err(Error::NoNode { .. }) => {
                     let mut ensure = EnsurePath::new(&self.path);
                     match ensure.start() {
                         Ensured::Next(request) => self.send(
@@ -197,7 +197,7 @@ impl Recipe for QueueMachine {
                     self.seen = children.into();
                     self.next_item();
                 }
-                Err(Error::NoNode) => self.finish(QueueEvent::Got(None)),
+                Err(Error::NoNode { .. }) => self.finish(QueueEvent::Got(None)),
                 Err(Error::ConnectionLoss) => self.next_item(),
                 Err(e) => self.finish(QueueEvent::Failed(e)),
                 Ok((other, _)) => self.finish(QueueEvent::Failed(Error::InvalidArgument(format!(
@@ -207,7 +207,7 @@ impl Recipe for QueueMachine {
             Phase::Reading => match reply {
                 Ok((Response::GetData { data, .. }, _)) => self.delete_first(data, false),
                 // Taken by another consumer: the next one.
-                Err(Error::NoNode) => {
+                Err(Error::NoNode { .. }) => {
                     self.seen.pop_front();
                     self.next_item();
                 }
@@ -224,11 +224,11 @@ impl Recipe for QueueMachine {
                 }
                 // After a lost delete, NoNode may be our own delete's doing: the item
                 // is handed out (at least once) rather than perhaps lost.
-                Err(Error::NoNode) if lost => {
+                Err(Error::NoNode { .. }) if lost => {
                     self.seen.pop_front();
                     self.finish(QueueEvent::Got(Some(data)));
                 }
-                Err(Error::NoNode) => {
+                Err(Error::NoNode { .. }) => {
                     self.seen.pop_front();
                     self.next_item();
                 }

@@ -84,11 +84,11 @@ impl Recipe for DeleteAllMachine {
                     .collect();
                 self.stack.extend(below);
             }
-            Ok(_) | Err(Error::NoNode) => {
+            Ok(_) | Err(Error::NoNode { .. }) => {
                 self.stack.pop();
             }
             // A child appeared meanwhile: list again.
-            Err(Error::NotEmpty) => top.listed = false,
+            Err(Error::NotEmpty { .. }) => top.listed = false,
             // Lost reply: ask again (a repeated delete answers NoNode).
             Err(Error::ConnectionLoss) => {}
             Err(e) => {

@@ -52,7 +52,7 @@ pub fn create_all(zk: &SharedClient, path: &str, data: &[u8]) {
         let partial = format!("/{}", parts[..depth].join("/"));
         let bytes = if depth == parts.len() { data } else { &[] };
         match zk.create(&partial, bytes.to_vec(), CreateMode::Persistent) {
-            Ok(_) | Err(Error::NodeExists) => {}
+            Ok(_) | Err(Error::NodeExists { .. }) => {}
             Err(e) => panic!("creating {partial}: {e}"),
         }
     }
@@ -185,7 +185,7 @@ pub fn assert_disjoint(mut held: Vec<Held>) -> u64 {
 pub fn children(zk: &SharedClient, path: &str) -> Vec<String> {
     match zk.get_children(path) {
         Ok(children) => children,
-        Err(Error::NoNode) => Vec::new(),
+        Err(Error::NoNode { .. }) => Vec::new(),
         Err(e) => panic!("listing {path}: {e}"),
     }
 }

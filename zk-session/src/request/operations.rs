@@ -282,8 +282,9 @@ operations! {
         }
     }
     =>
-    /// One result per sub-op; created paths are client paths. A failed transaction
-    /// has every result an `Error` (see [`zk_proto::MultiResponse::first_error`]).
+    /// One result per sub-op; created paths are client paths. A failed (rolled back)
+    /// transaction is no `Multi` but [`crate::RequestError::TransactionFailed`],
+    /// naming the failing sub-op.
     (Vec<MultiResult>)
     reply(chroot) { R::Multi(m) => Response::Multi(client_results(m, chroot)) }
     local { Response::Multi(Vec::new()) };

@@ -9,6 +9,7 @@ use bytes::{Bytes, BytesMut};
 use zk_proto::{ConnectRequest, FrameDecoder, FrameError, WireRequest};
 
 use crate::connect_string::HostAddr;
+use crate::error::CloseReason;
 use crate::id::ConnId;
 
 use super::timing::later;
@@ -37,7 +38,8 @@ pub(super) enum Stage {
 #[derive(Debug)]
 pub(super) struct Connection {
     id: ConnId,
-    /// The server dialled, named in logs and in the reason of a disconnect.
+    /// The server dialled: named in logs, in the reason of a disconnect and in
+    /// messages about what it answered.
     host: HostAddr,
     stage: Stage,
     /// Splits frames off the receive buffer.
@@ -233,6 +235,12 @@ impl Connection {
             self.last_recv = now;
         }
         Ok(frame)
+    }
+
+    /// Why to drop it if what it received so far is text, not a ZooKeeper frame.
+    pub(super) fn answered_with_text(&mut self) -> Option<CloseReason> {
+        self.discard_unreported_space();
+        super::not_zookeeper::answer_is_text(&self.host, self.decoder.buffer_mut())
     }
 
     /// The xid of the frame whose length was refused, once its header has arrived.

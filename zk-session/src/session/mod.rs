@@ -6,6 +6,7 @@
 
 mod connection;
 mod debug;
+mod not_zookeeper;
 mod probe;
 mod redial;
 mod requests;
@@ -18,7 +19,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use zk_proto::{
     AuthPacket, ConnectRequest, ConnectResponse, Decode, ErrorCode, EventType, FrameError,
-    KeeperState, Reader, ReplyHeader, WatcherEvent, WireRequest, xid,
+    KeeperState, OpCode, Reader, ReplyHeader, WatcherEvent, WireRequest, xid,
 };
 
 use crate::chroot::Chroot;
@@ -815,6 +816,13 @@ impl Session {
         }
         while let Some(c) = self.conn_mut(conn) {
             let stage = c.stage();
+            // Text where the handshake's answer belongs: not a ZooKeeper server.
+            if stage == Stage::Handshaking {
+                if let Some(reason) = c.answered_with_text() {
+                    self.drop_conn(reason, now);
+                    break;
+                }
+            }
             let frame = match c.next_frame(now) {
                 Ok(Some(f)) => f,
                 Ok(None) => break,
@@ -1020,12 +1028,16 @@ impl Session {
             self.on_error_reply(u, header.err);
             return;
         }
-        let body = zk_proto::WireResponse::decode(f.op, r)
-            .map_err(|e| e.to_string())
-            .and_then(|body| {
-                request::into_response(u.prepared.reply, body, &self.chroot)
-                    .ok_or_else(|| "reply body does not fit the request".to_string())
-            });
+        let body = zk_proto::WireResponse::decode(f.op, r).map_err(|e| e.to_string());
+        if let Some((index, code)) = body.as_ref().ok().and_then(|b| rolled_back(f.op, b)) {
+            let error = self.transaction_failed(&u.prepared, index, code);
+            self.reply(u.id, Err(error));
+            return;
+        }
+        let body = body.and_then(|body| {
+            request::into_response(u.prepared.reply, body, &self.chroot)
+                .ok_or_else(|| "reply body does not fit the request".to_string())
+        });
         let response = match body {
             Ok(response) => response,
             Err(why) => {
@@ -1058,7 +1070,8 @@ impl Session {
             if removed.is_empty() {
                 // It fired (or was removed) after the submit-time check: Java answers
                 // NoWatcher here too.
-                self.reply(u.id, Err(RequestError::Server(ErrorCode::NoWatcher)));
+                let error = self.server_error(ErrorCode::NoWatcher, p.client_path.clone());
+                self.reply(u.id, Err(error));
                 return;
             }
             let path = p.client_path.clone();
@@ -1075,7 +1088,8 @@ impl Session {
             .then(|| request::no_node_response(p.reply, p.watch))
             .flatten();
         let Some((watch, response)) = answer else {
-            self.reply(u.id, Err(RequestError::Server(err)));
+            let error = self.server_error(err, u.prepared.client_path);
+            self.reply(u.id, Err(error));
             return;
         };
         let registration = match watch {
@@ -1086,6 +1100,38 @@ impl Session {
             _ => None,
         };
         self.reply_with(u.id, Ok(response), registration);
+    }
+
+    /// The server's `code` for a request on `client_path` (empty: it names no node).
+    fn server_error(&self, code: ErrorCode, client_path: String) -> RequestError {
+        RequestError::Server {
+            code,
+            path: (!client_path.is_empty()).then_some(client_path),
+            chroot: self.chroot.as_str().map(str::to_string),
+        }
+    }
+
+    /// A rolled-back transaction (see [`rolled_back`]), naming its failing sub-op's
+    /// client path.
+    fn transaction_failed(
+        &self,
+        prepared: &Prepared,
+        index: usize,
+        code: ErrorCode,
+    ) -> RequestError {
+        let path = match &prepared.wire {
+            WireRequest::Multi(m) => m
+                .ops
+                .get(index)
+                .map(|op| self.chroot.strip(op.path().to_string())),
+            _ => None,
+        };
+        RequestError::TransactionFailed {
+            index,
+            code,
+            path,
+            chroot: self.chroot.as_str().map(str::to_string),
+        }
     }
 
     // ----- sending -------------------------------------------------------------------
@@ -1327,11 +1373,23 @@ impl Session {
         self.set_state(to);
         self.state_event(ks, reason);
         for id in ids {
-            self.reply(id, Err(err));
+            self.reply(id, Err(err.clone()));
         }
         self.watches.clear();
         self.redial.stop();
         self.close_deadline = None;
         self.probe.stop();
+    }
+}
+
+/// The failing sub-op (index and code) of a rolled-back transaction, when `body`
+/// answers a multi with one: every result an error, the first that is not `Ok` the
+/// cause.
+fn rolled_back(op: OpCode, body: &zk_proto::WireResponse) -> Option<(usize, ErrorCode)> {
+    match body {
+        zk_proto::WireResponse::Multi(m) if op == OpCode::Multi && m.is_failed_transaction() => {
+            m.first_error()
+        }
+        _ => None,
     }
 }

@@ -147,7 +147,8 @@ impl Driver {
             Err(e) => {
                 #[cfg(feature = "tracing")]
                 tracing::warn!("could not connect to {host} ({conn}): {e}");
-                core.last_problem = Some(format!("{}:{}: {e}", host.host, host.port));
+                core.problems
+                    .record(format!("{}:{}: {e}", host.host, host.port));
                 core.session
                     .handle_disconnected(conn, DisconnectCause::ConnectFailed, now);
             }
@@ -189,7 +190,7 @@ impl Driver {
                 if self.dialing.as_ref().is_some_and(|(c, ..)| *c == conn) {
                     self.dialing = None;
                 }
-                core.last_problem = Some(reason.to_string());
+                core.problems.record_close(&reason);
             }
             Transport::ProbeReadWrite { host } => {
                 // A probe still under way gives way (its host counts as not read-write).
@@ -280,7 +281,7 @@ impl Driver {
             // The session logs the loss and its host; this is the IO error behind it.
             #[cfg(feature = "tracing")]
             tracing::debug!("{conn}: {why}");
-            core.last_problem = Some(why);
+            core.problems.record(why);
             core.session.handle_disconnected(conn, cause, now);
         }
     }
@@ -316,7 +317,8 @@ impl Drop for Driver {
                     _ => break,
                 }
             }
-            core.last_problem = Some("the tokio runtime driving this client shut down".into());
+            core.problems
+                .record("the tokio runtime driving this client shut down".into());
             core.dispatch(wakeups);
         });
     }

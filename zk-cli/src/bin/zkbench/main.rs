@@ -52,7 +52,7 @@ fn print(report: Report<'_>, config: &Config) {
 fn run(config: &Config) -> Result<(), Error> {
     let mut zk = Zk::connect(config)?;
     match zk.create(ROOT, Bytes::new(), CreateMode::Persistent) {
-        Ok(_) | Err(Error::NodeExists) => {}
+        Ok(_) | Err(Error::NodeExists { .. }) => {}
         Err(e) => return Err(e),
     }
     ensure_node(&mut zk, DATA_NODE, payload(100))?;

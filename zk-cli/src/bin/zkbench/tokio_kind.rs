@@ -43,7 +43,7 @@ pub fn run(config: &Config) -> Result<(), Error> {
 async fn run_workloads(config: &Config) -> Result<(), Error> {
     let zk = Client::connect(&config.hosts, options(config)).await?;
     match zk.create(ROOT, Bytes::new(), CreateMode::Persistent).await {
-        Ok(_) | Err(Error::NodeExists) => {}
+        Ok(_) | Err(Error::NodeExists { .. }) => {}
         Err(e) => return Err(e),
     }
     ensure_node(&zk, DATA_NODE, payload(DATA_SIZE)).await?;
@@ -94,7 +94,7 @@ async fn run_workloads(config: &Config) -> Result<(), Error> {
 /// Creates `path` with `data`, or overwrites the data if it exists.
 async fn ensure_node(zk: &Client, path: &str, data: Bytes) -> Result<(), Error> {
     match zk.create(path, data.clone(), CreateMode::Persistent).await {
-        Err(Error::NodeExists) => zk.set_data(path, data, Version::Any).await.map(drop),
+        Err(Error::NodeExists { .. }) => zk.set_data(path, data, Version::Any).await.map(drop),
         other => other.map(drop),
     }
 }
@@ -301,7 +301,7 @@ async fn watch_storm<'a>(a: &Client, b: &Client, config: &Config, n: usize) -> O
         cap,
         n,
         |i| b.create(path.get(i), short.clone(), CreateMode::Persistent),
-        count_errors(&mut errors, |e| *e == Error::NodeExists),
+        count_errors(&mut errors, |e| matches!(e, Error::NodeExists { .. })),
     )
     .await?;
 

@@ -34,7 +34,7 @@ pub fn payload(size: usize) -> Bytes {
 /// Creates `path` with `data`, or overwrites the data if it exists.
 pub fn ensure_node(zk: &mut Zk, path: &str, data: Bytes) -> Result<(), Error> {
     match zk.create(path, data.clone(), CreateMode::Persistent) {
-        Err(Error::NodeExists) => zk.set_data(path, data).map(drop),
+        Err(Error::NodeExists { .. }) => zk.set_data(path, data).map(drop),
         other => other.map(drop),
     }
 }
@@ -243,7 +243,9 @@ pub fn watch_storm<'a>(
     let mut a = a;
     let short = payload(10);
     let data = Bytes::from(vec![b'w'; DATA_SIZE]);
-    let mut setup = Pipeline::accepting(b, config.outstanding, |e| *e == Error::NodeExists);
+    let mut setup = Pipeline::accepting(b, config.outstanding, |e| {
+        matches!(e, Error::NodeExists { .. })
+    });
     for i in 0..n {
         setup.submit(create_request(numbered("w", i), short.clone()))?;
     }
@@ -280,7 +282,8 @@ pub fn watch_storm<'a>(
         .expect("the watch_storm watcher thread panicked");
     let measured = meter.stop_at(seen.last_change.unwrap_or_else(Instant::now));
 
-    let mut cleanup = Pipeline::accepting(b, config.outstanding, |e| *e == Error::NoNode);
+    let mut cleanup =
+        Pipeline::accepting(b, config.outstanding, |e| matches!(e, Error::NoNode { .. }));
     for i in 0..n {
         cleanup.submit(Request::delete(numbered("w", i), Version::Any))?;
     }

@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 use std::io::Read;
 use std::time::Duration;
+use zk_blocking::ErrorCode;
 
 use serde_json::json;
 use zk_blocking::{Client, CreateMode, CreateOptions, Error, Stat, Version};
@@ -66,7 +67,7 @@ fn subtree(zk: &mut Client, path: &str) -> Result<Vec<String>, Failure> {
     while let Some(parent) = queue.pop_front() {
         let mut children = match zk.get_children(&parent) {
             Ok(children) => children,
-            Err(Error::NoNode) if parent != path => continue,
+            Err(Error::NoNode { .. }) if parent != path => continue,
             Err(e) => return Err(Failure::at(&parent)(e)),
         };
         children.sort();
@@ -156,7 +157,7 @@ pub fn stat(zk: &mut Client, path: &str, out: &mut Output) -> Outcome {
     let stat = zk
         .exists(path)
         .map_err(Failure::at(path))?
-        .ok_or_else(|| Failure::at(path)(Error::NoNode))?;
+        .ok_or_else(|| Failure::at(path)(Error::from_code(ErrorCode::NoNode)))?;
     print_stat_result(out, path, &stat)
 }
 
@@ -259,7 +260,7 @@ pub fn deleteall(zk: &mut Client, path: &str, out: &mut Output) -> Outcome {
     let nodes = subtree(zk, path)?;
     for node in nodes.iter().rev() {
         match zk.delete(node, Version::Any) {
-            Ok(()) | Err(Error::NoNode) => {}
+            Ok(()) | Err(Error::NoNode { .. }) => {}
             Err(e) => return Err(Failure::at(node)(e)),
         }
     }
@@ -300,7 +301,7 @@ pub fn set_acl(zk: &mut Client, request: &SetAclRequest, out: &mut Output) -> Ou
         // Children first would not matter: an ACL change never blocks another one.
         for node in subtree(zk, path)?.iter().skip(1) {
             match zk.set_acl(node, acl.clone(), Version::Any) {
-                Ok(_) | Err(Error::NoNode) => {}
+                Ok(_) | Err(Error::NoNode { .. }) => {}
                 Err(e) => return Err(Failure::at(node)(e)),
             }
         }

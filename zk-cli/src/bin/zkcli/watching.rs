@@ -227,7 +227,7 @@ impl ArmedWatches {
         if self.children.is_none() && exists {
             match zk.get_children_watch(path) {
                 Ok((_, watch)) => self.children = Some(watch),
-                Err(Error::NoNode) => {}
+                Err(Error::NoNode { .. }) => {}
                 Err(e) => return Err(Failure::at(path)(e)),
             }
         }

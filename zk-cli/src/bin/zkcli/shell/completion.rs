@@ -147,7 +147,7 @@ mod tests {
                 "/completion/beta",
             ] {
                 match zk.create(path, "", CreateMode::Persistent) {
-                    Ok(_) | Err(zk_blocking::Error::NodeExists) => {}
+                    Ok(_) | Err(zk_blocking::Error::NodeExists { .. }) => {}
                     Err(e) => panic!("creating {path}: {e}"),
                 }
             }

@@ -1,0 +1,77 @@
+//! What a connect that reached no server reports as the reason.
+
+use zk_session::CloseReason;
+
+/// The problems seen while connecting: the last one, and the last host that answered
+/// in some other protocol. A dial failure of a later host must not hide that one: it
+/// is the likelier mistake in the connect string (a wrong port).
+#[derive(Debug, Default)]
+pub struct ConnectProblems {
+    last: Option<String>,
+    not_zookeeper: Option<String>,
+}
+
+impl ConnectProblems {
+    /// A dial or IO problem.
+    pub fn record(&mut self, problem: String) {
+        self.last = Some(problem);
+    }
+
+    /// A connection the session closed, and why.
+    pub fn record_close(&mut self, reason: &CloseReason) {
+        let problem = reason.to_string();
+        if matches!(reason, CloseReason::NotZooKeeper { .. }) {
+            self.not_zookeeper = Some(problem.clone());
+        }
+        self.last = Some(problem);
+    }
+
+    /// The reason to give: the last problem, and a host that did not speak ZooKeeper
+    /// if that was not the last.
+    pub fn describe(&self) -> String {
+        match (&self.last, &self.not_zookeeper) {
+            (Some(last), Some(earlier)) if last != earlier => {
+                format!("{last}; before that, {earlier}")
+            }
+            (Some(last), _) => last.clone(),
+            (None, _) => "no answer".to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zk_session::HostAddr;
+
+    fn http_answer() -> CloseReason {
+        CloseReason::NotZooKeeper {
+            host: HostAddr {
+                host: "127.0.0.1".to_string(),
+                port: 8080,
+            },
+            text: "HTTP/1.1 400 Bad Request".to_string(),
+            cut: true,
+        }
+    }
+
+    #[test]
+    fn a_later_dial_failure_does_not_hide_a_host_that_is_not_zookeeper() {
+        let mut problems = ConnectProblems::default();
+        problems.record_close(&http_answer());
+        problems.record("127.0.0.1:1: connection refused".to_string());
+        let reason = problems.describe();
+        assert!(
+            reason.starts_with("127.0.0.1:1: connection refused; before that, the server at 127.0.0.1:8080 does not speak the ZooKeeper protocol"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn the_last_problem_is_named_once() {
+        let mut problems = ConnectProblems::default();
+        problems.record_close(&http_answer());
+        assert_eq!(problems.describe(), http_answer().to_string());
+        assert_eq!(ConnectProblems::default().describe(), "no answer");
+    }
+}
