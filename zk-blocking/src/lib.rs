@@ -64,7 +64,9 @@
 //!
 //! # What it does not do
 //!
-//! No SASL or TLS. Name resolution uses the system resolver, which blocks; the
+//! No SASL yet (TLS is [`Options::tls`]; a read-only session's read-write probe is
+//! plaintext, so over TLS-only ports it stays on its read-only server until that one
+//! drops it). Name resolution uses the system resolver, which blocks; the
 //! external driver is fully non-blocking only with IP addresses in the connect string.
 //! Only [`SharedClient`] has threads (and so callbacks, [`SharedClient::on_event`]); the
 //! others hand out events when pulled ([`Client::next_event`],

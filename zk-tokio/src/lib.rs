@@ -34,7 +34,7 @@
 //! [`Transaction`], ...), re-exported here, so code moves between the two clients.
 //!
 //! # What it does not do
-//! No SASL or TLS. No retries: a call that fails with [`Error::ConnectionLoss`] may or
+//! No SASL yet (TLS is `Options::tls`, as for the blocking clients). No retries: a call that fails with [`Error::ConnectionLoss`] may or
 //! may not have been applied. It needs a tokio runtime (with the time and IO drivers:
 //! `enable_all`); if the runtime shuts down first, the session is left to expire on
 //! the server.
