@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use zk_blocking::TlsConfig;
 
 const DEFAULT_HOSTS: &str = "127.0.0.1:2181";
 /// zkCli.sh's default session timeout, in milliseconds.
@@ -50,6 +51,17 @@ pub struct Global {
     /// A file of credentials, one SCHEME:CREDENTIALS per line (# comments, blank lines skipped).
     #[arg(long, value_name = "PATH")]
     pub auth_file: Option<PathBuf>,
+    /// Speak TLS, trusting the CA certificates of this PEM file (the servers' secure
+    /// client ports: their certificates must name the hosts as given).
+    #[arg(long, value_name = "PATH")]
+    pub tls_ca: Option<PathBuf>,
+    /// With TLS, present this client certificate chain (PEM) to servers that ask for
+    /// one (mutual TLS); needs --tls-key. Without --tls-ca, the system's CAs are trusted.
+    #[arg(long, value_name = "PATH", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "PATH", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// One JSON object per result or event; on failure one JSON object on stderr.
     #[arg(long)]
     pub json: bool,
@@ -62,6 +74,19 @@ pub struct Global {
 }
 
 impl Global {
+    /// The TLS settings the flags ask for: none without --tls-ca or --tls-cert.
+    pub fn tls(&self) -> Result<Option<TlsConfig>, zk_blocking::Error> {
+        let trust = match (&self.tls_ca, &self.tls_cert) {
+            (None, None) => return Ok(None),
+            (Some(ca), _) => TlsConfig::from_ca_file(ca)?,
+            (None, Some(_)) => TlsConfig::system_roots()?,
+        };
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => trust.client_cert_files(cert, key).map(Some),
+            _ => Ok(Some(trust)),
+        }
+    }
+
     /// `--server`, else a non-empty `$ZK_HOSTS`, else the local default.
     pub fn hosts(&self) -> String {
         self.server

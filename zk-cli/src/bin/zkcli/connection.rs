@@ -1,8 +1,9 @@
-//! Opening a session with the global options: hosts, timeout, read-only, credentials.
+//! Opening a session with the global options: hosts, timeout, read-only, credentials,
+//! TLS.
 
 use std::time::Duration;
 
-use zk_blocking::{Client, Options};
+use zk_blocking::{Client, Options, TlsConfig};
 
 use crate::credentials::Credential;
 use crate::failure::Failure;
@@ -12,6 +13,7 @@ pub struct Settings {
     pub timeout: Duration,
     pub read_only: bool,
     pub credentials: Vec<Credential>,
+    pub tls: Option<TlsConfig>,
 }
 
 impl Settings {
@@ -21,11 +23,14 @@ impl Settings {
             .connect_timeout(self.timeout)
             .call_timeout(self.timeout)
             .read_only(self.read_only);
+        if let Some(tls) = &self.tls {
+            options = options.tls(tls.clone());
+        }
         for credential in &self.credentials {
             options = options.auth(credential.scheme.as_str(), credential.secret.clone());
         }
         let schemes: Vec<&str> = self.credentials.iter().map(|c| c.scheme.as_str()).collect();
-        tracing::info!(hosts, ?schemes, "connecting");
+        tracing::info!(hosts, ?schemes, tls = self.tls.is_some(), "connecting");
         let client = Client::connect(hosts, options).map_err(|e| Failure::from_error(e, None))?;
         tracing::info!(
             session_id = format!("0x{:x}", client.session_id()),

@@ -61,6 +61,7 @@ fn run(args: Vec<std::ffi::OsString>) -> Result<u8, Failure> {
             global.auth_file.as_deref(),
             std::env::var(credentials::AUTH_VARIABLE).ok(),
         )?,
+        tls: global.tls().map_err(|e| Failure::from_error(e, None))?,
     };
     let Some(command) = &cli.command else {
         return shell::run(global, settings);

@@ -1,0 +1,86 @@
+//! zkcli over TLS against a real server's secure client port: --tls-ca, and mutual TLS
+//! with --tls-cert / --tls-key; a refused handshake is an unreachable server that says
+//! why.
+
+#[path = "zkcli_support.rs"]
+mod support;
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use support::{Run, run_zkcli};
+use zk_tests::{ClientAuth, ServerCert, ServerOptions, TestPki, ZkServer};
+
+fn pki() -> &'static TestPki {
+    static PKI: OnceLock<TestPki> = OnceLock::new();
+    PKI.get_or_init(|| TestPki::generate().expect("generating test certificates"))
+}
+
+/// A server that requires client certificates (mutual TLS).
+fn mutual_tls_server() -> &'static ZkServer {
+    static SERVER: OnceLock<ZkServer> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let options =
+            ServerOptions::default().tls(pki().server(ServerCert::Valid, ClientAuth::Need));
+        ZkServer::start_standalone(&options)
+            .unwrap_or_else(|e| panic!("starting a TLS ZooKeeper: {e}"))
+    })
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("temp paths are UTF-8")
+}
+
+fn zkcli_tls(tls_args: &[&str], command: &[&str]) -> Run {
+    let hosts = mutual_tls_server().secure_connect_string();
+    let mut args = vec!["-server", hosts.as_str()];
+    args.extend_from_slice(tls_args);
+    args.extend_from_slice(command);
+    run_zkcli(&args, None)
+}
+
+#[test]
+fn mutual_tls_flags_reach_a_secure_port() {
+    let (ca, cert, key) = (pki().ca(), pki().client_cert(), pki().client_key());
+    let tls = [
+        "--tls-ca",
+        path(&ca),
+        "--tls-cert",
+        path(&cert),
+        "--tls-key",
+        path(&key),
+    ];
+    let created = zkcli_tls(&tls, &["create", "/zkcli-tls", "over tls"]);
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    let read = zkcli_tls(&tls, &["get", "/zkcli-tls"]);
+    assert_eq!(read.code, 0, "{}", read.stderr);
+    assert_eq!(read.stdout, b"over tls");
+    assert_eq!(zkcli_tls(&tls, &["delete", "/zkcli-tls"]).code, 0);
+}
+
+#[test]
+fn a_refused_handshake_exits_unreachable_and_says_why() {
+    let ca = pki().ca();
+    let run = zkcli_tls(&["--tls-ca", path(&ca), "--timeout", "3000"], &["ls", "/"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("requires a client certificate"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_client_certificate_without_its_key_is_a_usage_error() {
+    let cert = pki().client_cert();
+    let run = zkcli_tls(&["--tls-cert", path(&cert)], &["ls", "/"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--tls-key"), "{}", run.stderr);
+}
+
+#[test]
+fn an_unreadable_ca_file_is_reported_with_its_path() {
+    let run = zkcli_tls(&["--tls-ca", "/nonexistent/ca.pem"], &["ls", "/"]);
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("/nonexistent/ca.pem"), "{}", run.stderr);
+}
