@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use support::Json;
 use zk_blocking::{Bytes, Client, CreateMode, Options};
-use zk_tests::shared_standalone;
+use zk_tests::{ClientAuth, ServerCert, ServerOptions, TestPki, ZkServer, shared_standalone};
 
 const TINY: [(&str, &str); 8] = [
     ("ZKB_SYNC_N", "40"),
@@ -27,28 +27,37 @@ const TINY: [(&str, &str); 8] = [
 
 /// A fresh connect string for one run: the shared server under a chroot of its own.
 fn own_chroot() -> String {
-    static RUNS: AtomicUsize = AtomicUsize::new(0);
     let hosts = shared_standalone().connect_string();
+    format!("{hosts}{}", fresh_chroot(&hosts))
+}
+
+/// Creates a chroot of its own on the server at `hosts`, and returns it.
+fn fresh_chroot(hosts: &str) -> String {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
     let chroot = format!(
         "/zkbench-{}-{}",
         std::process::id(),
         RUNS.fetch_add(1, Ordering::Relaxed)
     );
-    let mut zk = Client::connect(&hosts, Options::default()).expect("connecting to make a chroot");
+    let mut zk = Client::connect(hosts, Options::default()).expect("connecting to make a chroot");
     zk.create(&chroot, Bytes::new(), CreateMode::Persistent)
         .expect("creating the chroot");
     zk.close();
-    format!("{hosts}{chroot}")
+    chroot
 }
 
 fn zkbench(extra_env: &[(&str, &str)]) -> Output {
-    let server = shared_standalone();
+    zkbench_on(shared_standalone(), own_chroot(), extra_env)
+}
+
+/// zkbench against `server` at `hosts` (with a chroot of its own).
+fn zkbench_on(server: &ZkServer, hosts: String, extra_env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_zkbench"));
     for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("ZKB_")) {
         command.env_remove(name);
     }
     command
-        .env("ZKB_HOSTS", own_chroot())
+        .env("ZKB_HOSTS", hosts)
         .env(
             "ZKB_SERVER_PID",
             server.pid().expect("server pid").to_string(),
@@ -98,10 +107,39 @@ fn the_blocking_kind_can_be_named() {
     assert_eq!(line.get("client").str(), "zk-rs-blocking");
 }
 
+#[test]
+fn every_kind_runs_every_workload_over_mutual_tls() {
+    let pki = TestPki::generate().unwrap();
+    let options = ServerOptions::default().tls(pki.server(ServerCert::Valid, ClientAuth::Need));
+    let server = ZkServer::start_standalone(&options).unwrap();
+    let chroot = fresh_chroot(&server.connect_string());
+    let (ca, cert, key) = (pki.ca(), pki.client_cert(), pki.client_key());
+    let tls = [
+        ("ZKB_TLS_CA", ca.to_str().unwrap()),
+        ("ZKB_TLS_CERT", cert.to_str().unwrap()),
+        ("ZKB_TLS_KEY", key.to_str().unwrap()),
+    ];
+    for (kind, label) in [
+        ("blocking", "zk-rs-blocking"),
+        ("shared", "zk-rs-shared"),
+        ("tokio", "zk-rs-tokio"),
+    ] {
+        let hosts = format!("{}{chroot}", server.secure_connect_string());
+        let mut env = vec![("ZKB_CLIENT_KIND", kind)];
+        env.extend_from_slice(&tls);
+        check_every_workload(zkbench_on(&server, hosts, &env), label, None);
+    }
+}
+
 /// Runs every workload with `extra_env`; checks each line's fields, the label, and
 /// (`threads`) the thread count the pipelined workloads report.
 fn every_workload(extra_env: &[(&str, &str)], client: &str, threads: Option<f64>) {
-    let output = zkbench(extra_env);
+    check_every_workload(zkbench(extra_env), client, threads);
+}
+
+/// Checks a run of every workload: each line's fields, the label, and (`threads`) the
+/// thread count the pipelined workloads report.
+fn check_every_workload(output: Output, client: &str, threads: Option<f64>) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "zkbench failed: {stderr}");
     let stdout = String::from_utf8(output.stdout).unwrap();

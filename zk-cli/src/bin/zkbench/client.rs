@@ -28,12 +28,17 @@ pub enum Zk {
     Shared(SharedClient, Events),
 }
 
-/// Every kind's session options: 30 s sessions, frames large enough for large_get.
+/// Every kind's session options: 30 s sessions, frames large enough for large_get,
+/// TLS when asked.
 pub fn options(config: &Config) -> Options {
     let frame_limit = DEFAULT_MAX_FRAME_SIZE.max(config.large_size + FRAME_OVERHEAD);
-    Options::new()
+    let options = Options::new()
         .session_timeout(SESSION_TIMEOUT)
-        .max_frame_size(frame_limit)
+        .max_frame_size(frame_limit);
+    match &config.tls {
+        Some(tls) => options.tls(tls.clone()),
+        None => options,
+    }
 }
 
 impl Zk {

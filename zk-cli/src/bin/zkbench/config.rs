@@ -1,9 +1,12 @@
 //! The harness's `ZKB_*` environment variables, with the same defaults as every peer
-//! in /work/shared/bench, plus two of our own: `ZKB_CLIENT_KIND` (`blocking`, `shared`
-//! or `tokio`) and `ZKB_SHARED_THREADS` (threads sharing the pipelined window, shared
-//! client only).
+//! in /work/shared/bench, plus our own: `ZKB_CLIENT_KIND` (`blocking`, `shared` or
+//! `tokio`), `ZKB_SHARED_THREADS` (threads sharing the pipelined window, shared client
+//! only) and TLS: `ZKB_TLS_CA` (a PEM CA bundle: speak TLS to `ZKB_HOSTS`, which must
+//! then be secure client ports), `ZKB_TLS_CERT` and `ZKB_TLS_KEY` (mutual TLS).
 
 use std::str::FromStr;
+
+use zk_blocking::TlsConfig;
 
 pub const ALL_WORKLOADS: &str =
     "sync_get,pipelined_get,pipelined_create_delete,large_get,watch_storm";
@@ -60,6 +63,8 @@ pub struct Config {
     pub threads: usize,
     pub warmup: bool,
     pub server_pid: Option<u32>,
+    /// TLS on every connection (`ZKB_TLS_*`).
+    pub tls: Option<TlsConfig>,
 }
 
 /// An unset or empty variable takes the default; anything unparsable is an error
@@ -100,6 +105,7 @@ impl Config {
             server_pid: std::env::var("ZKB_SERVER_PID")
                 .ok()
                 .and_then(|pid| pid.trim().parse().ok()),
+            tls: tls_from_env()?,
         };
         if config.outstanding == 0 {
             return Err("ZKB_OUTSTANDING must be at least 1".into());
@@ -131,4 +137,25 @@ impl Config {
 /// more than the measured size).
 pub fn warm_up_size(n: usize, floor: usize) -> usize {
     (n / 10).max(floor.min(n))
+}
+
+/// `ZKB_TLS_CA`, with `ZKB_TLS_CERT` and `ZKB_TLS_KEY` for mutual TLS.
+fn tls_from_env() -> Result<Option<TlsConfig>, String> {
+    let set = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let (ca, cert, key) = (set("ZKB_TLS_CA"), set("ZKB_TLS_CERT"), set("ZKB_TLS_KEY"));
+    let Some(ca) = ca else {
+        return match (cert, key) {
+            (None, None) => Ok(None),
+            _ => Err("ZKB_TLS_CERT and ZKB_TLS_KEY need ZKB_TLS_CA".into()),
+        };
+    };
+    let trust = TlsConfig::from_ca_file(&ca).map_err(|e| e.to_string())?;
+    match (cert, key) {
+        (None, None) => Ok(Some(trust)),
+        (Some(cert), Some(key)) => trust
+            .client_cert_files(cert, key)
+            .map(Some)
+            .map_err(|e| e.to_string()),
+        _ => Err("ZKB_TLS_CERT and ZKB_TLS_KEY go together".into()),
+    }
 }
