@@ -25,7 +25,11 @@ fn the_external_driver_reconnects_after_a_server_restart() {
     let mut driver = ExternalDriver::new(&server.connect_string(), options).unwrap();
     let mut connected = 0;
     mio_drive::drive(&mut driver, |_, e| {
-        if e == ExternalEvent::Event(Event::Session(KeeperState::SyncConnected)) {
+        if let ExternalEvent::Event(Event::Session {
+            state: KeeperState::SyncConnected,
+            ..
+        }) = e
+        {
             connected += 1;
         }
         Ok(connected == 1)
@@ -40,7 +44,7 @@ fn the_external_driver_reconnects_after_a_server_restart() {
     });
     let mut states = Vec::new();
     mio_drive::drive(&mut driver, |_, e| {
-        if let ExternalEvent::Event(Event::Session(state)) = e {
+        if let ExternalEvent::Event(Event::Session { state, .. }) = e {
             states.push(state);
         }
         Ok(states.ends_with(&[KeeperState::Disconnected, KeeperState::SyncConnected]))
@@ -103,7 +107,7 @@ fn a_read_only_external_driver_moves_to_a_read_write_server_once_one_answers() {
     let state_events = |driver: &mut ExternalDriver, until: KeeperState| {
         let mut states = Vec::new();
         mio_drive::drive(driver, |_, e| {
-            if let ExternalEvent::Event(Event::Session(state)) = e {
+            if let ExternalEvent::Event(Event::Session { state, .. }) = e {
                 states.push(state);
             }
             Ok(states.last() == Some(&until))
