@@ -15,7 +15,7 @@ mod on_tokio;
 
 use std::time::{Duration, Instant};
 
-use common::{PATIENCE, assert_kept_then_overflow, state_of, watched_paths};
+use common::{PATIENCE, assert_kept_then_overflow, watched_paths};
 use on_tokio::{
     AT_ONCE, assert_connected, barrier, connect, fired, joined, next_event, next_state, next_watch,
     no_task_left, options, queued_event, ready_now, settled, until, what, within,
@@ -24,7 +24,7 @@ use zk_tests::shared_standalone;
 use zk_tokio::{
     Acl, AddWatchMode, Client, Completion, CreateMode, CreateOptions, Error, ErrorCode, Event,
     EventType, KeeperState, OpResult, ReadBatch, ReadResult, Request, Response, SessionState,
-    Transaction, Version, WatchKind, WatcherType,
+    StateReason, Transaction, Version, WatchKind, WatcherType,
 };
 
 /// A session timeout nothing in these scenarios comes near (the shared server grants
@@ -1299,8 +1299,12 @@ async fn after_close_every_call_fails_at_once_with_closed_and_every_stream_ends(
     assert_eq!(within("the end of the states", states.next()).await, None);
     assert_eq!(within("the watch's end", watch).await, Err(Error::Closed));
     assert_eq!(
-        state_of(&next_event(&mut stream).await),
-        Some(KeeperState::Closed)
+        next_event(&mut stream).await,
+        Event::Session {
+            state: KeeperState::Closed,
+            reason: Some(StateReason::ClosedByApplication { confirmed: true })
+        },
+        "the stream ends on the close, and why"
     );
     assert_eq!(within("the end of the stream", stream.next()).await, None);
 

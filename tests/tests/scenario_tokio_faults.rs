@@ -14,7 +14,7 @@ mod on_tokio;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{PATIENCE, fast_server, member_holding, state_of};
+use common::{PATIENCE, fast_server, member_holding};
 use on_tokio::{
     AT_ONCE, assert_connected, barrier, connect, eventually, fired, joined, next_event, next_state,
     next_watch, no_task_left, options, queued_state, ready_now, settled, what, within, within_for,
@@ -22,8 +22,8 @@ use on_tokio::{
 use zk_tests::proxy::{Direction, Fault, FaultProxy, OnAccept};
 use zk_tests::{Ensemble, ServerOptions, ZkServer, free_port, is_read_only, shared_standalone};
 use zk_tokio::{
-    AddWatchMode, Client, CreateMode, Error, EventType, KeeperState, Request, SessionState,
-    Version, WatcherType,
+    AddWatchMode, Client, CreateMode, Error, Event, EventType, KeeperState, Request, SessionState,
+    StateReason, Version, WatcherType,
 };
 
 /// A session timeout nothing in the reconnect scenarios comes near (the shared server
@@ -596,9 +596,16 @@ async fn watches_held_when_the_session_expires_end_with_session_expired() {
         within("the one-shot watch", watch).await,
         Err(Error::SessionExpired)
     );
-    assert_eq!(
-        state_of(&next_event(&mut stream).await),
-        Some(KeeperState::Expired)
+    let end = next_event(&mut stream).await;
+    assert!(
+        matches!(
+            end,
+            Event::Session {
+                state: KeeperState::Expired,
+                reason: Some(StateReason::ExpiredUnheard { .. })
+            }
+        ),
+        "the stream ends on the expiry, and why: {end:?}"
     );
     assert_eq!(within("the end of the stream", stream.next()).await, None);
 }
