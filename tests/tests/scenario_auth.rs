@@ -6,10 +6,8 @@ use std::time::Duration;
 use zk_blocking::Version;
 use zk_test_support::assert_matches;
 
-use common::{connect, options, queued_events, states, until_state};
-use zk_blocking::{
-    Client, CreateMode, CreateOptions, Error, Event, KeeperState, SessionState, zk_proto,
-};
+use common::{connect, only_states, options, queued_events, states, until_state};
+use zk_blocking::{Client, CreateMode, CreateOptions, Error, KeeperState, SessionState, zk_proto};
 use zk_tests::proxy::{FaultProxy, OnAccept};
 use zk_tests::shared_standalone;
 
@@ -59,8 +57,8 @@ fn an_unknown_auth_scheme_ends_the_session_with_auth_failed() {
     assert_eq!(zk.add_auth("no-such-scheme", "x"), Err(Error::AuthFailed));
     assert_eq!(zk.state(), SessionState::AuthFailed);
     assert_eq!(
-        queued_events(&mut zk),
-        [Event::Session(KeeperState::AuthFailed)]
+        only_states(&queued_events(&mut zk)),
+        [KeeperState::AuthFailed]
     );
     assert_eq!(zk.exists("/"), Err(Error::AuthFailed));
     assert_eq!(zk.next_event(Duration::ZERO), Err(Error::AuthFailed));
@@ -123,8 +121,8 @@ fn credentials_added_while_disconnected_are_sent_after_the_reconnect() {
     // Returns once the server has accepted them on the new connection.
     zk.add_auth("digest", "carol:pw").unwrap();
     assert_eq!(
-        queued_events(&mut zk),
-        [Event::Session(KeeperState::SyncConnected)]
+        only_states(&queued_events(&mut zk)),
+        [KeeperState::SyncConnected]
     );
     assert_eq!(zk.session_id(), session);
     assert_eq!(zk.get_data("/carol-only").unwrap().0, "hers");

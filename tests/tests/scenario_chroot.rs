@@ -196,7 +196,7 @@ fn a_chrooted_client_keeps_its_chroot_and_watches_across_a_reconnect() {
     assert!(
         queued_events(&mut zk)
             .iter()
-            .all(|e| !matches!(e, Event::Session(_)))
+            .all(|e| !matches!(e, Event::Session { .. }))
     );
     zk.close();
     root.close();

@@ -4,8 +4,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{connect, options, queued_events};
-use zk_blocking::{CreateMode, Error, Event, KeeperState, Request, Response, SessionState};
+use common::{connect, only_states, options, queued_events};
+use zk_blocking::{CreateMode, Error, KeeperState, Request, Response, SessionState};
 use zk_tests::proxy::{Direction, Fault, FaultProxy};
 use zk_tests::shared_standalone;
 
@@ -42,10 +42,7 @@ fn close_with_fifty_requests_in_flight_completes_each_once() {
         assert_eq!(zk.wait(*id), Err(Error::UnknownRequest(*id)));
     }
     assert_eq!(zk.outstanding(), 0);
-    assert_eq!(
-        queued_events(&mut zk),
-        [Event::Session(KeeperState::Closed)]
-    );
+    assert_eq!(only_states(&queued_events(&mut zk)), [KeeperState::Closed]);
     let mut observer = connect(&server.connect_string(), options(TIMEOUT));
     assert_eq!(
         observer.get_all_children_number("/closing-parent").unwrap(),
@@ -83,10 +80,7 @@ fn close_fails_the_requests_it_never_sent_with_closed_and_answers_the_rest() {
         "answered {answered}, then only Closed"
     );
     assert_eq!(zk.outstanding(), 0);
-    assert_eq!(
-        queued_events(&mut zk),
-        [Event::Session(KeeperState::Closed)]
-    );
+    assert_eq!(only_states(&queued_events(&mut zk)), [KeeperState::Closed]);
 }
 
 #[test]
@@ -100,10 +94,7 @@ fn a_second_close_is_harmless() {
     assert_eq!(zk.state(), SessionState::Closed);
     assert_eq!(proxy.stats(Direction::ToServer), sent, "nothing sent");
     assert_eq!(proxy.accepted(), 1, "nothing dialled");
-    assert_eq!(
-        queued_events(&mut zk),
-        [Event::Session(KeeperState::Closed)]
-    );
+    assert_eq!(only_states(&queued_events(&mut zk)), [KeeperState::Closed]);
     assert_eq!(zk.next_event(Duration::ZERO), Err(Error::Closed));
     assert_eq!(zk.exists("/"), Err(Error::Closed));
     drop(zk); // and dropping a closed client does nothing either
@@ -133,8 +124,5 @@ fn close_returns_after_the_close_timeout_when_the_server_does_not_answer() {
     for id in ids {
         assert_eq!(zk.wait(id), Err(Error::Closed), "request {id}");
     }
-    assert_eq!(
-        queued_events(&mut zk),
-        [Event::Session(KeeperState::Closed)]
-    );
+    assert_eq!(only_states(&queued_events(&mut zk)), [KeeperState::Closed]);
 }

@@ -5,8 +5,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{connect, options, until_state};
-use zk_blocking::{Client, CreateMode, Error, Event, KeeperState, SessionState};
+use common::{connect, only_states, options, until_state};
+use zk_blocking::{Client, CreateMode, Error, KeeperState, SessionState};
 use zk_tests::proxy::FaultProxy;
 use zk_tests::{free_port, shared_standalone};
 
@@ -33,11 +33,8 @@ fn a_second_attach_then_close_expires_the_first_client() {
     // reconnecting it learns that the session is gone.
     let events = until_state(&mut first, KeeperState::Expired);
     assert_eq!(
-        events,
-        [
-            Event::Session(KeeperState::Disconnected),
-            Event::Session(KeeperState::Expired)
-        ]
+        only_states(&events),
+        [KeeperState::Disconnected, KeeperState::Expired]
     );
     assert_eq!(first.state(), SessionState::Expired);
     assert_eq!(first.exists("/"), Err(Error::SessionExpired));

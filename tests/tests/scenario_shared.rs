@@ -25,8 +25,8 @@ use std::thread::{self, JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
 use common::{
-    PATIENCE, assert_kept_then_overflow, eventually, fast_server, member_holding, options,
-    watch_summaries,
+    PATIENCE, assert_kept_then_overflow, eventually, fast_server, member_holding, only_states,
+    options, state_of, watch_summaries,
 };
 use zk_blocking::{
     AddWatchMode, Client, Completion, CreateMode, Error, Event, EventType, Events, KeeperState,
@@ -78,7 +78,10 @@ fn connect_shared(connect_string: &str, options: Options) -> (SharedClient, Even
     let events = zk.events();
     assert_eq!(
         events.recv_timeout(PATIENCE),
-        Ok(Some(Event::Session(KeeperState::SyncConnected))),
+        Ok(Some(Event::Session {
+            state: KeeperState::SyncConnected,
+            reason: None
+        })),
         "the first event of a new shared client"
     );
     (zk, events)
@@ -128,7 +131,7 @@ fn events_until(events: &Events, wanted: impl Fn(&Event) -> bool) -> Vec<Event> 
 
 /// Events until the session state event `state`, that one last.
 fn until_state(events: &Events, state: KeeperState) -> Vec<Event> {
-    events_until(events, |e| *e == Event::Session(state))
+    events_until(events, |e| state_of(e) == Some(state))
 }
 
 /// Every event already in the channel, without waiting for more.
@@ -719,8 +722,8 @@ fn watches_survive_a_reconnect_that_the_client_makes_by_itself() {
     proxy.set_on_accept(OnAccept::Reset);
     proxy.close_all();
     assert_eq!(
-        next_event(&events),
-        Event::Session(KeeperState::Disconnected)
+        state_of(&next_event(&events)),
+        Some(KeeperState::Disconnected)
     );
     other
         .set_data("/shared-rc-data", "v2", Version::Any)
@@ -733,8 +736,8 @@ fn watches_survive_a_reconnect_that_the_client_makes_by_itself() {
     // The one-shot watch catches up (the server re-checks it against the last zxid);
     // the persistent one does not.
     assert_eq!(
-        next_event(&events),
-        Event::Session(KeeperState::SyncConnected)
+        state_of(&next_event(&events)),
+        Some(KeeperState::SyncConnected)
     );
     assert_eq!(
         watch_summaries(&[next_event(&events)]),
@@ -821,11 +824,8 @@ fn watches_and_ephemerals_follow_the_session_when_its_ensemble_member_dies() {
     ensemble.member_mut(on).kill().unwrap();
     // The client moves by itself; nobody calls it meanwhile.
     assert_eq!(
-        until_state(&events, KeeperState::SyncConnected),
-        [
-            Event::Session(KeeperState::Disconnected),
-            Event::Session(KeeperState::SyncConnected)
-        ]
+        only_states(&until_state(&events, KeeperState::SyncConnected)),
+        [KeeperState::Disconnected, KeeperState::SyncConnected]
     );
     assert_eq!(zk.session_id(), session, "the same session");
     let now_on = member_holding(&ensemble, session).expect("a member holds the session");
@@ -1111,7 +1111,7 @@ fn close_from_one_thread_fails_four_calls_in_flight_with_closed_and_leaks_no_thr
     }
     assert_eq!(zk.state(), SessionState::Closed);
     assert_eq!(zk.outstanding(), 0);
-    assert_eq!(queued(&events), [Event::Session(KeeperState::Closed)]);
+    assert_eq!(only_states(&queued(&events)), [KeeperState::Closed]);
     assert_eq!(events.recv(), Err(Error::Closed));
 
     // No thread outlives the last clone (the callers' and the closer's are gone).
@@ -1198,11 +1198,11 @@ fn after_close_every_call_fails_at_once_with_closed_and_the_last_drop_joins_the_
     clone.close();
     assert!(started.elapsed() < AT_ONCE, "{:?}", started.elapsed());
     eventually("the callback saw Closed", PATIENCE, || {
-        seen.lock().unwrap().last() == Some(&Event::Session(KeeperState::Closed))
+        seen.lock().unwrap().last().and_then(state_of) == Some(KeeperState::Closed)
     });
     assert_eq!(
-        seen.lock().unwrap().first(),
-        Some(&Event::Session(KeeperState::SyncConnected))
+        seen.lock().unwrap().first().and_then(state_of),
+        Some(KeeperState::SyncConnected)
     );
 
     drop(clone);
@@ -1278,8 +1278,8 @@ fn expiry_reaches_every_waiting_caller_and_the_channel_exactly_once() {
     // after 4/3 T without hearing from a server the session is expired.
     proxy.set_faults(Fault::Blackhole);
     assert_eq!(
-        next_event(&events),
-        Event::Session(KeeperState::Disconnected)
+        state_of(&next_event(&events)),
+        Some(KeeperState::Disconnected)
     );
     // Calls made while disconnected wait, queued, until the session ends.
     let callers: Vec<JoinHandle<Result<(), Error>>> = (0..4)
@@ -1318,7 +1318,7 @@ fn expiry_reaches_every_waiting_caller_and_the_channel_exactly_once() {
     );
 
     // The channel: Expired once, then the session's error, every time.
-    assert_eq!(next_event(&events), Event::Session(KeeperState::Expired));
+    assert_eq!(state_of(&next_event(&events)), Some(KeeperState::Expired));
     assert_eq!(events.recv(), Err(Error::SessionExpired));
     assert_eq!(events.try_recv(), Err(Error::SessionExpired));
     assert_eq!(
@@ -1460,8 +1460,8 @@ fn callbacks_run_in_order_on_one_event_thread_and_survive_a_panicking_or_slow_on
     assert_eq!(created_paths(&seen), expected, "in wire order");
     let seen = seen.lock().unwrap();
     assert_eq!(
-        seen.first().map(|(_, _, e)| e),
-        Some(&Event::Session(KeeperState::SyncConnected))
+        seen.first().and_then(|(_, _, e)| state_of(e)),
+        Some(KeeperState::SyncConnected)
     );
     assert!(
         seen.iter()

@@ -25,7 +25,7 @@ use zk_tests::shared_standalone;
 use zk_tokio::{
     Acl, AddWatchMode, Client, Completion, CreateMode, CreateOptions, Error, ErrorCode, Event,
     EventType, KeeperState, OpResult, ReadBatch, ReadResult, Request, Response, SessionState,
-    Transaction, Version, WatchKind, WatcherType,
+    StateReason, Transaction, Version, WatchKind, WatcherType,
 };
 
 /// A session timeout nothing in these scenarios comes near (the shared server grants
@@ -1313,7 +1313,11 @@ async fn after_close_every_call_fails_at_once_with_closed_and_every_stream_ends(
     assert_eq!(within("the watch's end", watch).await, Err(Error::Closed));
     assert_eq!(
         next_event(&mut stream).await,
-        Event::Session(KeeperState::Closed)
+        Event::Session {
+            state: KeeperState::Closed,
+            reason: Some(StateReason::ClosedByApplication { confirmed: true })
+        },
+        "the stream ends on the close, and why"
     );
     assert_eq!(within("the end of the stream", stream.next()).await, None);
 

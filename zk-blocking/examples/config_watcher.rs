@@ -49,8 +49,13 @@ impl ConfigWatcher {
         let mut driver = Blocking::new(&mut self.client);
         let next = self.watch.next(&mut driver, Some(timeout))?;
         for event in driver.take_other_events() {
-            if event == Event::Session(KeeperState::Disconnected) {
-                eprintln!("config watcher: connection lost, the session reconnects");
+            if let Event::Session {
+                state: KeeperState::Disconnected,
+                reason,
+            } = event
+            {
+                let why = reason.map(|r| format!(" ({r})")).unwrap_or_default();
+                eprintln!("config watcher: connection lost{why}, the session reconnects");
             }
         }
         Ok(next.map(|value| {

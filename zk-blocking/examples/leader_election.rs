@@ -22,7 +22,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use zk_blocking::{Client, Error, Event, KeeperState, Options};
+use zk_blocking::{Client, Error, Event, KeeperState, Options, StateReason};
 use zk_recipes::LeaderElection;
 use zk_recipes::run::{Blocking, Driver as _};
 
@@ -34,10 +34,11 @@ pub struct Candidate {
 }
 
 /// A change of a candidate's connection worth telling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Connection {
-    /// The connection dropped; the session is reconnecting.
-    Lost,
+    /// The connection dropped, for `reason` (the state event's); the session is
+    /// reconnecting.
+    Lost(Option<StateReason>),
     /// Connected again within the session: the candidate's node, and its place in
     /// line (or its leadership), survived.
     Regained,
@@ -52,11 +53,17 @@ struct ConnectionWatch {
 impl ConnectionWatch {
     fn observe(&mut self, event: &Event, report: &dyn Fn(Connection)) {
         match event {
-            Event::Session(KeeperState::Disconnected) if !self.lost => {
+            Event::Session {
+                state: KeeperState::Disconnected,
+                reason,
+            } if !self.lost => {
                 self.lost = true;
-                report(Connection::Lost);
+                report(Connection::Lost(reason.clone()));
             }
-            Event::Session(KeeperState::SyncConnected) if self.lost => {
+            Event::Session {
+                state: KeeperState::SyncConnected,
+                ..
+            } if self.lost => {
                 self.lost = false;
                 report(Connection::Regained);
             }
@@ -267,8 +274,9 @@ impl Reports {
                 unreachable!()
             };
             match change {
-                Connection::Lost => {
-                    println!("  {name}: lost its ZooKeeper connection; reconnecting")
+                Connection::Lost(reason) => {
+                    let why = reason.map(|r| format!(" ({r})")).unwrap_or_default();
+                    println!("  {name}: lost its ZooKeeper connection{why}; reconnecting")
                 }
                 Connection::Regained => {
                     let kept = if name == leader {

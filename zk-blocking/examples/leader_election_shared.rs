@@ -68,7 +68,11 @@ impl Candidate {
         let flag = lost.clone();
         // Runs on the client's event thread, never on its IO thread.
         client.on_event(move |event| {
-            if let Event::Session(KeeperState::Expired | KeeperState::AuthFailed) = event {
+            if let Event::Session {
+                state: KeeperState::Expired | KeeperState::AuthFailed,
+                ..
+            } = event
+            {
                 flag.store(true, Ordering::SeqCst);
             }
         })?;

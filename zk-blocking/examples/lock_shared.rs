@@ -103,7 +103,11 @@ pub fn run(
                 let flag = lost.clone();
                 client
                     .on_event(move |event| {
-                        if let Event::Session(KeeperState::Expired) = event {
+                        if let Event::Session {
+                            state: KeeperState::Expired,
+                            ..
+                        } = event
+                        {
                             flag.store(true, Ordering::SeqCst);
                         }
                     })

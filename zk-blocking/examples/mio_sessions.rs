@@ -107,7 +107,7 @@ pub fn run(connect_string: &str, count: usize) -> Result<Vec<i64>, Box<dyn Error
                         saw_neighbour[i] = true;
                     }
                     ExternalEvent::Event(Event::Watch(_) | Event::Overflow { .. }) => {}
-                    ExternalEvent::Event(Event::Session(_)) => {
+                    ExternalEvent::Event(Event::Session { .. }) => {
                         closed[i] = drivers[i].state() == SessionState::Closed;
                     }
                 }

@@ -3,7 +3,7 @@
 //! from the session's events by one translation.
 
 use zk_proto::KeeperState;
-use zk_session::{Registration, RequestError, RequestId, Response};
+use zk_session::{Registration, RequestError, RequestId, Response, StateReason};
 
 use crate::error::Result;
 use crate::watch::{WatchHandle, WatchedEvent};
@@ -43,7 +43,15 @@ pub enum Event {
     Watch(WatchedEvent),
     /// The session changed state: `SyncConnected`, `ConnectedReadOnly`, `Disconnected`,
     /// and finally `Expired`, `AuthFailed` or `Closed`. It concerns every watch.
-    Session(KeeperState),
+    Session {
+        /// The state the session is in now.
+        state: KeeperState,
+        /// Why it left its connection or ended, for `Disconnected`, `Expired`,
+        /// `AuthFailed` and `Closed` ("server 127.0.0.1:2181 closed the connection");
+        /// `None` for a connected state. It is the reason of this very change, where a
+        /// client's `state_reason()` is the latest one, which may be newer.
+        reason: Option<StateReason>,
+    },
     /// Events were left unread beyond [`crate::Options::max_queued_events`]: `dropped`
     /// notifications and state changes were discarded instead of queued. Treat it as
     /// a disconnect for every watch named: re-read what they watch (one-shot ones may
@@ -89,7 +97,7 @@ impl ExternalEvent {
                 zxid: w.zxid,
                 watches: handles(&w.registrations),
             }),
-            zk_session::Event::State { state, .. } => Event::Session(state),
+            zk_session::Event::State { state, reason, .. } => Event::Session { state, reason },
             zk_session::Event::Overflow {
                 dropped,
                 registrations,

@@ -7,7 +7,7 @@ use zk_test_support::assert_matches;
 
 use zk_blocking::{
     Client, CreateMode, Error, Event, EventType, KeeperState, Options, Request, Response,
-    SessionState,
+    SessionState, StateReason,
 };
 
 fn connect_string() -> String {
@@ -236,9 +236,15 @@ fn connect_reports_bad_options_and_failed_auth() {
     while let Ok(Some(e)) = zk.next_event(Duration::ZERO) {
         events.push(e);
     }
-    assert_eq!(
-        events.last(),
-        Some(&Event::Session(KeeperState::AuthFailed))
+    assert!(
+        matches!(
+            events.last(),
+            Some(Event::Session {
+                state: KeeperState::AuthFailed,
+                reason: Some(StateReason::AuthRejected { .. })
+            })
+        ),
+        "{events:?}"
     );
 }
 
@@ -351,7 +357,9 @@ fn the_session_survives_a_server_restart() {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !states.contains(&KeeperState::SyncConnected) {
         assert!(Instant::now() < deadline, "no reconnect: {states:?}");
-        if let Some(Event::Session(s)) = zk.next_event(Duration::from_millis(200)).unwrap() {
+        if let Some(Event::Session { state: s, .. }) =
+            zk.next_event(Duration::from_millis(200)).unwrap()
+        {
             if s != KeeperState::SyncConnected || states.contains(&KeeperState::Disconnected) {
                 states.push(s);
             }

@@ -6,7 +6,8 @@ use zk_test_support::assert_matches;
 
 use zk_blocking::{
     AddWatchMode, Client, CreateMode, CreateOptions, Error, Event, EventType, KeeperState,
-    OpResult, Options, ReadBatch, ReadResult, Transaction, WatchKind, WatcherType, zk_proto,
+    OpResult, Options, ReadBatch, ReadResult, StateReason, Transaction, WatchKind, WatcherType,
+    zk_proto,
 };
 
 fn connect() -> Client {
@@ -390,13 +391,19 @@ fn next_event_reports_session_states_then_the_end() {
     let mut zk = connect();
     assert_eq!(
         zk.next_event(Duration::ZERO).unwrap(),
-        Some(Event::Session(KeeperState::SyncConnected))
+        Some(Event::Session {
+            state: KeeperState::SyncConnected,
+            reason: None
+        })
     );
     assert_eq!(zk.next_event(Duration::from_millis(50)).unwrap(), None);
     zk.close();
     assert_eq!(
         zk.next_event(Duration::ZERO).unwrap(),
-        Some(Event::Session(KeeperState::Closed))
+        Some(Event::Session {
+            state: KeeperState::Closed,
+            reason: Some(StateReason::ClosedByApplication { confirmed: true })
+        })
     );
     assert_eq!(zk.next_event(Duration::ZERO), Err(Error::Closed));
     assert_eq!(zk.exists("/"), Err(Error::Closed));

@@ -25,7 +25,11 @@ fn the_external_driver_reconnects_after_a_server_restart() {
     let mut driver = ExternalDriver::new(&server.connect_string(), options).unwrap();
     let mut connected = 0;
     mio_drive::drive(&mut driver, |_, e| {
-        if e == ExternalEvent::Event(Event::Session(KeeperState::SyncConnected)) {
+        if let ExternalEvent::Event(Event::Session {
+            state: KeeperState::SyncConnected,
+            ..
+        }) = e
+        {
             connected += 1;
         }
         Ok(connected == 1)
@@ -40,7 +44,7 @@ fn the_external_driver_reconnects_after_a_server_restart() {
     });
     let mut states = Vec::new();
     mio_drive::drive(&mut driver, |_, e| {
-        if let ExternalEvent::Event(Event::Session(state)) = e {
+        if let ExternalEvent::Event(Event::Session { state, .. }) = e {
             states.push(state);
         }
         Ok(states.ends_with(&[KeeperState::Disconnected, KeeperState::SyncConnected]))
@@ -103,7 +107,7 @@ fn a_read_only_external_driver_moves_to_a_read_write_server_once_one_answers() {
     let state_events = |driver: &mut ExternalDriver, until: KeeperState| {
         let mut states = Vec::new();
         mio_drive::drive(driver, |_, e| {
-            if let ExternalEvent::Event(Event::Session(state)) = e {
+            if let ExternalEvent::Event(Event::Session { state, .. }) = e {
                 states.push(state);
             }
             Ok(states.last() == Some(&until))
@@ -139,4 +143,50 @@ fn a_read_only_external_driver_moves_to_a_read_write_server_once_one_answers() {
         _ => Ok(false),
     })
     .unwrap();
+}
+
+#[test]
+fn the_external_drivers_disconnect_event_names_the_server_that_closed_the_connection() {
+    use std::time::Duration;
+    use zk_blocking::{
+        DisconnectCause, Event, ExternalDriver, ExternalEvent, HostAddr, KeeperState, Options,
+        StateReason,
+    };
+    use zk_tests::proxy::FaultProxy;
+
+    let proxy = FaultProxy::start(zk_tests::shared_standalone().address()).unwrap();
+    let options = Options::default()
+        .session_timeout(Duration::from_secs(10))
+        .reconnect_backoff(Duration::from_millis(50), Duration::from_millis(500));
+    let mut driver = ExternalDriver::new(&proxy.connect_string(), options).unwrap();
+    // The reasons of the state changes `poll_event` handed out until `until`.
+    let changes_until = |driver: &mut ExternalDriver, until: KeeperState| {
+        let mut changes = Vec::new();
+        mio_drive::drive(driver, |_, e| {
+            if let ExternalEvent::Event(Event::Session { state, reason }) = e {
+                changes.push((state, reason));
+                return Ok(state == until);
+            }
+            Ok(false)
+        })
+        .unwrap_or_else(|e| panic!("no {until:?}: {e}"));
+        changes
+    };
+    changes_until(&mut driver, KeeperState::SyncConnected);
+
+    proxy.close_all();
+    let closed = StateReason::Lost {
+        host: HostAddr {
+            host: proxy.address().ip().to_string(),
+            port: proxy.address().port(),
+        },
+        cause: DisconnectCause::Eof,
+    };
+    assert_eq!(
+        changes_until(&mut driver, KeeperState::SyncConnected),
+        [
+            (KeeperState::Disconnected, Some(closed)),
+            (KeeperState::SyncConnected, None)
+        ]
+    );
 }

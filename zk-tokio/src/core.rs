@@ -282,17 +282,12 @@ impl Core {
     pub(crate) fn dispatch(&mut self, wakeups: &mut Wakeups) -> bool {
         let mut queued = false;
         while let Some(next) = self.session.poll_event() {
-            // The one part of a state event the drivers' shared `Event` leaves out.
-            let reason = match &next {
-                zk_session::Event::State { reason, .. } => reason.clone(),
-                _ => None,
-            };
             match event(next) {
                 ExternalEvent::Reply(reply) => queued |= self.deliver_reply(reply, wakeups),
                 ExternalEvent::Event(Event::Watch(watched)) => {
                     self.watches.deliver(&watched, wakeups);
                 }
-                ExternalEvent::Event(Event::Session(state)) => {
+                ExternalEvent::Event(Event::Session { state, reason }) => {
                     self.listeners.deliver(state, reason, wakeups);
                     wakeups.0.append(&mut self.state_waiters);
                 }
@@ -303,7 +298,8 @@ impl Core {
         }
         let state = self.session.state();
         if state.is_terminal() {
-            self.watches.end(state, wakeups);
+            self.watches
+                .end(state, self.session.state_reason(), wakeups);
             self.listeners.end(wakeups);
             wakeups.0.append(&mut self.state_waiters);
         }

@@ -46,7 +46,10 @@ pub fn connect(connect_string: &str, options: Options) -> Client {
     let first = client.next_event(Duration::ZERO).expect("a live session");
     assert_eq!(
         first,
-        Some(Event::Session(KeeperState::SyncConnected)),
+        Some(Event::Session {
+            state: KeeperState::SyncConnected,
+            reason: None
+        }),
         "the first event of a new client"
     );
     client
@@ -104,7 +107,7 @@ pub fn events_until_within(
 
 /// Pumps until the session state event `state` arrives; returns the events on the way.
 pub fn until_state(client: &mut Client, state: KeeperState) -> Vec<Event> {
-    events_until(client, |e| *e == Event::Session(state))
+    events_until(client, |e| state_of(e) == Some(state))
 }
 
 /// Pumps until a watch event arrives and returns it; panics if any other event (a
@@ -117,14 +120,25 @@ pub fn next_watch(client: &mut Client) -> WatchedEvent {
     }
 }
 
+/// The state a session event moved to; `None` for any other event. Scenarios that
+/// are not about the reason compare only this.
+pub fn state_of(event: &Event) -> Option<KeeperState> {
+    match event {
+        Event::Session { state, .. } => Some(*state),
+        Event::Watch(_) | Event::Overflow { .. } => None,
+    }
+}
+
 /// Only the session states among `events`.
 pub fn states(events: &[Event]) -> Vec<KeeperState> {
+    events.iter().filter_map(state_of).collect()
+}
+
+/// The states of `events`, every one of which must be a session event.
+pub fn only_states(events: &[Event]) -> Vec<KeeperState> {
     events
         .iter()
-        .filter_map(|e| match e {
-            Event::Session(s) => Some(*s),
-            Event::Watch(_) | Event::Overflow { .. } => None,
-        })
+        .map(|e| state_of(e).unwrap_or_else(|| panic!("not a session event: {e:?}")))
         .collect()
 }
 

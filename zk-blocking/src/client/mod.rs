@@ -177,8 +177,10 @@ impl Client {
     /// Why the session last became `Disconnected`, `Expired`, `AuthFailed` or
     /// `Closed` ("server 127.0.0.1:2181 closed the connection", "no reply from ...
     /// within the read timeout (ping)"...): the reason behind the latest such
-    /// [`Event::Session`] the session went through (events not yet
-    /// taken with [`Client::next_event`] may be newer than the last one you read). `None` before any.
+    /// [`Event::Session`] the session went through. Each event carries the reason of
+    /// its own change; this one is the latest, which may belong to an event not yet
+    /// taken with [`Client::next_event`]: ask here when a call failed with
+    /// `ConnectionLoss` and you do not read events. `None` before any.
     pub fn state_reason(&self) -> Option<StateReason> {
         self.session.state_reason().cloned()
     }

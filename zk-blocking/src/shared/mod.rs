@@ -222,8 +222,10 @@ impl SharedClient {
     /// Why the session last became `Disconnected`, `Expired`, `AuthFailed` or
     /// `Closed` ("server 127.0.0.1:2181 closed the connection", "no reply from ...
     /// within the read timeout (ping)"...): the reason behind the latest such
-    /// [`Event::Session`] the session went through (it may be newer
-    /// than the last event your thread took). `None` before any.
+    /// [`Event::Session`] the session went through. Each event carries the reason of
+    /// its own change; this one is the latest, which may be newer than the last event
+    /// your thread took: ask here when a call failed with `ConnectionLoss` and
+    /// another receiver, or nobody, reads the events. `None` before any.
     pub fn state_reason(&self) -> Option<StateReason> {
         self.with_driver(|d| d.session().state_reason().cloned())
     }

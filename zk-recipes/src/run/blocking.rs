@@ -98,7 +98,7 @@ impl Driver for Blocking<'_> {
                     }
                     Ok(Some(event)) => {
                         match &event {
-                            Event::Session(state) => recipe.handle_session(*state),
+                            Event::Session { state, .. } => recipe.handle_session(*state),
                             // Events of the recipe's watch were dropped for the memory
                             // bound: as good as fired (the program is told too).
                             Event::Overflow { watches, .. }

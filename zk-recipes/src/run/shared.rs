@@ -79,7 +79,7 @@ fn feed<R: Recipe>(recipe: &mut R, waited: Result<Option<Event>>) -> Result<()> 
         Ok(Some(Event::Watch(e))) => recipe.handle_watch(&e),
         // Its events were dropped for the memory bound: as good as fired.
         Ok(Some(Event::Overflow { watches, .. })) => recipe.handle_watch(&as_fired(watches)),
-        Ok(Some(Event::Session(state))) => recipe.handle_session(state),
+        Ok(Some(Event::Session { state, .. })) => recipe.handle_session(state),
         Ok(None) => {}
         // The watch is gone (it fired and its event was taken, or it was removed):
         // as good as fired; the recipe looks again.

@@ -93,7 +93,7 @@ pub(crate) async fn run<R: Recipe>(
         match next {
             Ok(Some(Event::Watch(e))) => recipe.handle_watch(&e),
             Ok(Some(Event::Overflow { watches, .. })) => recipe.handle_watch(&as_fired(watches)),
-            Ok(Some(Event::Session(state))) => recipe.handle_session(state),
+            Ok(Some(Event::Session { state, .. })) => recipe.handle_session(state),
             // The watch's stream ended (its last event was taken): the recipe looks
             // again, or hears the session's end.
             Ok(None) => {

@@ -53,7 +53,7 @@ impl Future for OneShotWatch {
         match this.watch.poll_next(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Some(Event::Watch(event))) => Poll::Ready(Ok(event)),
-            Poll::Ready(Some(Event::Session(state))) => Poll::Ready(Err(match state {
+            Poll::Ready(Some(Event::Session { state, .. })) => Poll::Ready(Err(match state {
                 KeeperState::Expired => Error::SessionExpired,
                 KeeperState::AuthFailed => Error::AuthFailed,
                 _ => Error::Closed,
@@ -78,8 +78,8 @@ impl fmt::Debug for OneShotWatch {
 ///   (`PersistentWatchRemoved`, after `remove_watch`), which ends the stream;
 /// * `Event::Overflow` in the place of notifications dropped because more than
 ///   `max_queued_events` were left unread: re-read what the watch covers;
-/// * `Event::Session(Expired | Closed | AuthFailed)` when the session ends, which
-///   ends the stream.
+/// * `Event::Session` with `Expired`, `Closed` or `AuthFailed` (and why) when the
+///   session ends, which ends the stream.
 ///
 /// Disconnects are not in it (see [`crate::Client::state_changes`]): the session sets
 /// the watch again on the next connection. Dropping the stream removes the watch (see
@@ -144,7 +144,7 @@ impl Held {
             return Poll::Ready(None);
         }
         let next = self.shared.lock().watches.poll_next(self.handle.id(), cx);
-        if let Poll::Ready(None | Some(Event::Session(_))) = next {
+        if let Poll::Ready(None | Some(Event::Session { .. })) = next {
             self.done = true;
         }
         if self.handle.kind().is_one_shot() && matches!(next, Poll::Ready(Some(_))) {

@@ -28,8 +28,8 @@ struct WatchQueue {
     finished: bool,
     /// A watch future or stream holds it.
     held: bool,
-    /// The session ended while the watch was live.
-    ended: Option<SessionState>,
+    /// The session ended while the watch was live: how, and why.
+    ended: Option<(SessionState, Option<StateReason>)>,
     waker: Option<Waker>,
 }
 
@@ -115,19 +115,26 @@ impl WatchQueues {
         }
     }
 
-    /// The session is over: every watch ends after what it has queued.
-    pub(crate) fn end(&mut self, state: SessionState, wakeups: &mut Wakeups) {
+    /// The session is over, in `state` for `reason`: every watch ends after what it
+    /// has queued.
+    pub(crate) fn end(
+        &mut self,
+        state: SessionState,
+        reason: Option<&StateReason>,
+        wakeups: &mut Wakeups,
+    ) {
         self.queues.retain(|_, queue| queue.held);
         for queue in self.queues.values_mut() {
             if queue.ended.is_none() {
-                queue.ended = Some(state);
+                queue.ended = Some((state, reason.cloned()));
                 wakeups.push(queue.waker.take());
             }
         }
     }
 
     /// The next event of watch `id`: its notifications in order, an `Overflow` in the
-    /// place of those dropped, then `Event::Session` with the final state if the
+    /// place of those dropped, then `Event::Session` with the final state (and its
+    /// reason) if the
     /// session ended before the watch did; `None` once nothing more will come.
     pub(crate) fn poll_next(&mut self, id: RequestId, cx: &Context<'_>) -> Poll<Option<Event>> {
         let Some(queue) = self.queues.get_mut(&id) else {
@@ -147,9 +154,12 @@ impl WatchQueues {
             self.queues.remove(&id);
             return Poll::Ready(None);
         }
-        if let Some(state) = queue.ended {
+        if let Some((state, reason)) = queue.ended.take() {
             self.queues.remove(&id);
-            return Poll::Ready(Some(Event::Session(final_keeper_state(state))));
+            return Poll::Ready(Some(Event::Session {
+                state: final_keeper_state(state),
+                reason,
+            }));
         }
         if !queue
             .waker

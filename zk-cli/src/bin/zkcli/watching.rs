@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use zk_blocking::{
-    AddWatchMode, Client, Error, Event, EventType, KeeperState, WatchHandle, WatchedEvent,
+    AddWatchMode, Client, Error, Event, EventType, KeeperState, StateReason, WatchHandle,
+    WatchedEvent,
 };
 
 use crate::cli::{EventLimits, WatchMode};
@@ -104,16 +105,24 @@ fn watch_event_text(event: &WatchedEvent) -> String {
     )
 }
 
-fn session_event_json(state: KeeperState) -> Value {
+/// `reason` is null for the connected states.
+fn session_event_json(state: KeeperState, reason: Option<&StateReason>) -> Value {
     json!({
         "event": EventType::None.to_string(),
         "state": state.to_string(),
         "path": null,
+        "reason": reason.map(StateReason::to_string),
     })
 }
 
-fn session_event_text(state: KeeperState) -> String {
-    text_format::event(state, EventType::None, None)
+/// Java's line, then why the session left its connection or ended, so that a user
+/// sees it without `-v`.
+fn session_event_text(state: KeeperState, reason: Option<&StateReason>) -> String {
+    let line = text_format::event(state, EventType::None, None);
+    match reason {
+        Some(reason) => format!("{line} ({reason})"),
+        None => line,
+    }
 }
 
 /// An event as the line a watching command prints for it, for the shell's printer;
@@ -122,8 +131,10 @@ pub fn event_line(event: &Event, json: bool) -> Option<String> {
     Some(match (event, json) {
         (Event::Watch(event), true) => watch_event_json(event).to_string(),
         (Event::Watch(event), false) => watch_event_text(event),
-        (Event::Session(state), true) => session_event_json(*state).to_string(),
-        (Event::Session(state), false) => session_event_text(*state),
+        (Event::Session { state, reason }, true) => {
+            session_event_json(*state, reason.as_ref()).to_string()
+        }
+        (Event::Session { state, reason }, false) => session_event_text(*state, reason.as_ref()),
         (Event::Overflow { .. }, _) => return None,
     })
 }
@@ -138,11 +149,15 @@ fn print_watch_event(out: &mut Output, event: &WatchedEvent) -> Result<(), Failu
 }
 
 /// Session changes are shown (they explain gaps) but not counted as events.
-fn print_session_event(out: &mut Output, state: KeeperState) -> Result<(), Failure> {
+fn print_session_event(
+    out: &mut Output,
+    state: KeeperState,
+    reason: Option<&StateReason>,
+) -> Result<(), Failure> {
     if out.is_json() {
-        out.object(object(session_event_json(state)))?;
+        out.object(object(session_event_json(state, reason)))?;
     } else {
-        out.line(&session_event_text(state))?;
+        out.line(&session_event_text(state, reason))?;
     }
     Ok(())
 }
@@ -160,7 +175,7 @@ pub fn await_one(
             Event::Watch(event) if event.fired(watch) => return print_watch_event(out, &event),
             // zkcli reads every event as it comes, so its queue never overflows.
             Event::Watch(_) | Event::Overflow { .. } => {}
-            Event::Session(state) => print_session_event(out, state)?,
+            Event::Session { state, reason } => print_session_event(out, state, reason.as_ref())?,
         }
     }
     Ok(())
@@ -199,7 +214,9 @@ pub fn add_watch(
                 printed += 1;
             }
             Some(Event::Watch(_) | Event::Overflow { .. }) => {}
-            Some(Event::Session(state)) => print_session_event(out, state)?,
+            Some(Event::Session { state, reason }) => {
+                print_session_event(out, state, reason.as_ref())?
+            }
         }
     }
     Ok(())
@@ -279,7 +296,9 @@ pub fn watch(
                 armed = ArmedWatches::default();
                 armed.arm(zk, path)?;
             }
-            Some(Event::Session(state)) => print_session_event(out, state)?,
+            Some(Event::Session { state, reason }) => {
+                print_session_event(out, state, reason.as_ref())?
+            }
         }
     }
     Ok(())
