@@ -61,6 +61,40 @@ fn prints_a_healthy_standalone_server_and_stops_it() {
     assert!(!is_alive(members[0].0) && !members[0].1.exists());
 }
 
+#[test]
+fn with_tls_it_prints_a_secure_port_that_serves_tls_with_its_ca() {
+    let output = Command::new(LOCAL_ZK)
+        .arg("--tls")
+        .arg("--keep-running")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = output;
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("running;") {
+        assert!(
+            stdout.read_line(&mut seen).unwrap() > 0,
+            "local-zk ended early:\n{seen}"
+        );
+    }
+    let value = |label: &str| {
+        let line = seen
+            .lines()
+            .find_map(|l| l.strip_prefix(label))
+            .unwrap_or_else(|| panic!("no {label:?} line in:\n{seen}"));
+        line.trim().to_string()
+    };
+    let tls = zk_blocking::TlsConfig::from_ca_file(value("CA:")).unwrap();
+    let options = zk_blocking::Options::new().tls(tls);
+    let mut zk = zk_blocking::Client::connect(&value("secure connect string:"), options).unwrap();
+    assert!(zk.exists("/zookeeper").unwrap().is_some());
+    zk.close();
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+}
+
 /// Starts `local-zk --keep-running` and reads its output up to the "running" line.
 fn keep_running() -> (Child, BufReader<ChildStdout>, Vec<(u32, PathBuf)>, String) {
     let mut child = Command::new(LOCAL_ZK)

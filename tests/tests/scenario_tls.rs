@@ -7,7 +7,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use zk_blocking::{
-    Client, CreateMode, Error, Event, Options, SharedClient, TlsConfig, Transaction, Version,
+    Client, CreateMode, Error, Event, KeeperState, Options, SharedClient, TlsConfig, Transaction,
+    Version,
 };
 use zk_tests::{ClientAuth, ServerCert, ServerOptions, TestPki, ZkServer};
 
@@ -281,4 +282,92 @@ async fn the_async_client_names_the_tls_problem() {
         Ok(_) => panic!("connected to a server whose certificate names another host"),
         Err(e) => assert!(e.to_string().contains("not valid for the name"), "{e}"),
     }
+}
+
+/// A proxy in front of the valid TLS server's secure port (the certificate names
+/// 127.0.0.1, which the proxy's address is too).
+fn tls_proxy() -> zk_tests::proxy::FaultProxy {
+    let secure = server(ServerCert::Valid, ClientAuth::None)
+        .secure_address()
+        .expect("a secure port");
+    zk_tests::proxy::FaultProxy::start(secure).unwrap()
+}
+
+/// Waits for the watch `watch` to fire, pumping the blocking client.
+fn fired(zk: &mut Client, watch: zk_blocking::WatchHandle) -> zk_blocking::WatchedEvent {
+    loop {
+        match zk.next_event(Duration::from_secs(10)).unwrap() {
+            Some(Event::Watch(e)) if e.fired(watch) => return e,
+            Some(_) => {}
+            None => panic!("the watch did not fire"),
+        }
+    }
+}
+
+#[test]
+fn a_cut_tls_connection_reconnects_with_its_session_and_watches() {
+    let proxy = tls_proxy();
+    let mut zk = Client::connect(&proxy.connect_string(), options(trusting_the_ca())).unwrap();
+    let session = zk.session_id();
+    zk.create("/tls-cut", "v1", CreateMode::Ephemeral).unwrap();
+    let (_, _, watch) = zk.get_data_watch("/tls-cut").unwrap();
+    proxy.close_all();
+    // The next call rides the reconnect: a fresh TLS handshake, the watch set again.
+    zk.set_data("/tls-cut", "v2", Version::Any)
+        .or_else(|e| match e {
+            Error::ConnectionLoss => zk.set_data("/tls-cut", "v2", Version::Any),
+            other => Err(other),
+        })
+        .unwrap();
+    assert_eq!(fired(&mut zk, watch).path, "/tls-cut");
+    assert_eq!(zk.session_id(), session, "the session survived the cut");
+    assert!(proxy.accepted() >= 2, "it reconnected through the proxy");
+    zk.close();
+}
+
+#[test]
+fn tls_in_one_byte_slices_still_works() {
+    let proxy = tls_proxy();
+    proxy.set_faults(zk_tests::proxy::Fault::Slice);
+    let mut zk = Client::connect(&proxy.connect_string(), options(trusting_the_ca())).unwrap();
+    zk.create("/tls-sliced", "sliced", CreateMode::Ephemeral)
+        .unwrap();
+    assert_eq!(&zk.get_data("/tls-sliced").unwrap().0[..], b"sliced");
+    zk.close();
+}
+
+#[test]
+fn the_shared_client_rides_a_tls_blackhole_and_keeps_its_watch() {
+    let proxy = tls_proxy();
+    let zk = SharedClient::connect(&proxy.connect_string(), options(trusting_the_ca())).unwrap();
+    zk.create("/tls-blackhole", "v1", CreateMode::Ephemeral)
+        .unwrap();
+    let (_, _, watch) = zk.get_data_watch("/tls-blackhole").unwrap();
+    let events = zk.events();
+    proxy.set_faults(zk_tests::proxy::Fault::Blackhole);
+    // Silence: the read timeout (2/3 of the 4 s session) drops the connection.
+    loop {
+        match events.recv_timeout(Duration::from_secs(10)) {
+            Ok(Some(Event::Session {
+                state: KeeperState::Disconnected,
+                ..
+            })) => break,
+            Ok(Some(_)) => {}
+            other => panic!("expected Disconnected, got {other:?}"),
+        }
+    }
+    proxy.set_faults(zk_tests::proxy::Fault::Pass);
+    zk.wait_until_connected(Duration::from_secs(10)).unwrap();
+    let mut observer = Client::connect(
+        &server(ServerCert::Valid, ClientAuth::None).secure_connect_string(),
+        options(trusting_the_ca()),
+    )
+    .unwrap();
+    observer
+        .set_data("/tls-blackhole", "v2", Version::Any)
+        .unwrap();
+    let event = zk.wait_watch(watch, Duration::from_secs(10)).unwrap();
+    assert!(matches!(event, Some(Event::Watch(_))), "{event:?}");
+    observer.close();
+    zk.close();
 }

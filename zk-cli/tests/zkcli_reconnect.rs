@@ -4,57 +4,26 @@
 
 #[path = "pty/terminal.rs"]
 mod pty;
+#[path = "common/shell.rs"]
+mod shell;
 #[path = "zkcli_support.rs"]
 mod support;
 
-use std::io::Write;
-use std::process::{Child, ChildStdin, Stdio};
 use std::sync::mpsc::Receiver;
 
-use pty::{PATIENCE, forward_lines};
-use support::{Json, zkcli_command};
+use pty::PATIENCE;
+use shell::ShellProcess;
+use support::Json;
 use zk_tests::proxy::FaultProxy;
 use zk_tests::shared_standalone;
 
-/// A shell connected through `proxy`, with stdout and stderr read line by line.
-struct CutShell {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: Receiver<String>,
-    stderr: Receiver<String>,
-}
-
-impl CutShell {
-    /// Starts the shell with `global` options and waits until it has answered a
-    /// command, so that it is connected.
-    fn start(proxy: &FaultProxy, global: &[&str]) -> CutShell {
-        let mut child = zkcli_command()
-            .args(["-server", &proxy.connect_string()])
-            .args(global)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("starting the zkcli shell");
-        let stdin = child.stdin.take().expect("stdin");
-        let stdout = forward_lines(child.stdout.take().expect("stdout"));
-        let stderr = forward_lines(child.stderr.take().expect("stderr"));
-        let mut shell = CutShell {
-            child,
-            stdin,
-            stdout,
-            stderr,
-        };
-        writeln!(shell.stdin, "ls /zookeeper").expect("writing to the shell");
-        line_with(&shell.stdout, "stdout", &["config"]);
-        shell
-    }
-
-    fn quit(mut self) -> i32 {
-        writeln!(self.stdin, "quit").expect("writing to the shell");
-        let status = self.child.wait().expect("the shell exits");
-        status.code().expect("an exit code")
-    }
+/// A shell connected through `proxy` with `global` options, once it has answered a
+/// command (so it is connected).
+fn connected_shell(proxy: &FaultProxy, global: &[&str]) -> ShellProcess {
+    let mut shell = ShellProcess::start(&proxy.connect_string(), global);
+    shell.send("ls /zookeeper");
+    line_with(&shell.stdout, "stdout", &["config"]);
+    shell
 }
 
 /// The next line of `lines` containing every one of `parts`, skipping the others;
@@ -84,7 +53,7 @@ fn established_session(line: &str) -> &str {
 #[test]
 fn the_shell_prints_the_disconnect_with_its_reason_then_the_reconnect() {
     let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
-    let shell = CutShell::start(&proxy, &[]);
+    let shell = connected_shell(&proxy, &[]);
     proxy.close_all();
     let host = proxy.address();
     assert_eq!(
@@ -104,7 +73,7 @@ fn the_shell_prints_the_disconnect_with_its_reason_then_the_reconnect() {
 #[test]
 fn with_json_the_disconnect_object_has_its_reason_and_the_reconnect_a_null_one() {
     let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
-    let shell = CutShell::start(&proxy, &["--json"]);
+    let shell = connected_shell(&proxy, &["--json"]);
     proxy.close_all();
     let object = |state: &str| {
         let line = line_with(&shell.stdout, "stdout", &[&format!("\"{state}\"")]);
@@ -129,7 +98,7 @@ fn with_json_the_disconnect_object_has_its_reason_and_the_reconnect_a_null_one()
 #[test]
 fn with_v_the_shell_logs_the_dropped_connection_its_reason_and_the_same_session_again() {
     let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
-    let shell = CutShell::start(&proxy, &["-v"]);
+    let shell = connected_shell(&proxy, &["-v"]);
     let host = proxy.address().to_string();
     let first = line_with(&shell.stderr, "stderr", &["established with", &host]);
     let session = established_session(&first).to_string();

@@ -5,17 +5,17 @@
 
 #[path = "pty/terminal.rs"]
 mod pty;
+#[path = "common/shell.rs"]
+mod shell;
 #[path = "zkcli_support.rs"]
 mod support;
 
-use std::io::Write;
-use std::process::{Child, ChildStdin, Stdio};
-use std::sync::mpsc::Receiver;
 use std::thread;
 use std::time::Duration;
 
-use pty::{PATIENCE, Terminal, forward_lines};
-use support::{Json, Run, json_lines, run_zkcli, zkcli_command};
+use pty::Terminal;
+use shell::ShellProcess;
+use support::{Json, Run, json_lines, run_zkcli};
 use zk_blocking::{Client, CreateMode, Error, Options, Version};
 use zk_tests::shared_standalone;
 
@@ -45,50 +45,6 @@ fn shell_script(global: &[&str], script: &str) -> Run {
     let mut args = vec!["-server", hosts.as_str()];
     args.extend_from_slice(global);
     run_zkcli(&args, Some(script.as_bytes()))
-}
-
-/// A shell whose stdin the test writes while reading its stdout line by line.
-struct LiveShell {
-    child: Child,
-    stdin: ChildStdin,
-    lines: Receiver<String>,
-}
-
-impl LiveShell {
-    fn start(global: &[&str]) -> LiveShell {
-        let mut child = zkcli_command()
-            .arg("-server")
-            .arg(hosts())
-            .args(global)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("starting the zkcli shell");
-        let stdin = child.stdin.take().expect("stdin");
-        let lines = forward_lines(child.stdout.take().expect("stdout"));
-        LiveShell {
-            child,
-            stdin,
-            lines,
-        }
-    }
-
-    fn send(&mut self, line: &str) {
-        writeln!(self.stdin, "{line}").expect("writing to the shell");
-    }
-
-    fn next_line(&self) -> String {
-        self.lines
-            .recv_timeout(PATIENCE)
-            .expect("a line from the shell in time")
-    }
-
-    fn quit(mut self) -> i32 {
-        self.send("quit");
-        let status = self.child.wait().expect("the shell exits");
-        status.code().expect("an exit code")
-    }
 }
 
 #[test]
@@ -200,7 +156,7 @@ fn data_from_stdin_is_refused_because_stdin_holds_the_script() {
 fn watch_events_are_printed_as_they_arrive_between_commands() {
     let mut zk = client();
     ensure(&mut zk, "/shell-watched", "before");
-    let mut shell = LiveShell::start(&[]);
+    let mut shell = ShellProcess::start(&hosts(), &[]);
     shell.send("get -w /shell-watched");
     assert_eq!(shell.next_line(), "before");
     zk.set_data("/shell-watched", "after", Version::Any)
@@ -218,7 +174,7 @@ fn watch_events_are_printed_as_they_arrive_between_commands() {
 fn an_idle_shell_keeps_its_session_and_ephemeral_nodes() {
     let mut zk = client();
     zk.delete("/shell-ephemeral", Version::Any).ok();
-    let mut shell = LiveShell::start(&["-timeout", "2000"]);
+    let mut shell = ShellProcess::start(&hosts(), &["-timeout", "2000"]);
     shell.send("create -e /shell-ephemeral");
     assert_eq!(shell.next_line(), "/shell-ephemeral");
     // Twice the session timeout with no command: the session must still be there.
@@ -302,26 +258,14 @@ fn in_the_shell_watch_without_a_limit_is_refused_and_with_one_runs() {
 fn when_its_session_ends_the_shell_says_so_on_stderr_and_goes_on() {
     let mut server =
         zk_tests::ZkServer::start_standalone(&zk_tests::ServerOptions::default()).unwrap();
-    let mut child = zkcli_command()
-        .args(["-server", &server.connect_string(), "-timeout", "2000"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting the zkcli shell");
-    let mut stdin = child.stdin.take().unwrap();
-    let stdout = forward_lines(child.stdout.take().unwrap());
-    let stderr = forward_lines(child.stderr.take().unwrap());
-    writeln!(stdin, "ls /zookeeper").unwrap();
-    assert_eq!(stdout.recv_timeout(PATIENCE).unwrap(), "config");
+    let mut shell = ShellProcess::start(&server.connect_string(), &["-timeout", "2000"]);
+    shell.send("ls /zookeeper");
+    assert_eq!(shell.next_line(), "config");
     server.kill().unwrap();
-    let ended = stderr
-        .recv_timeout(PATIENCE)
-        .expect("a word on the session's end");
+    let ended = shell.next_error_line();
     assert!(ended.starts_with("zkcli: SessionExpired"), "{ended}");
-    writeln!(stdin, "ls /").unwrap();
-    let unconnected = stderr.recv_timeout(PATIENCE).unwrap();
+    shell.send("ls /");
+    let unconnected = shell.next_error_line();
     assert!(unconnected.contains("not connected"), "{unconnected}");
-    drop(stdin);
-    assert_eq!(child.wait().unwrap().code(), Some(2));
+    assert_eq!(shell.end_input(), 2);
 }

@@ -2,8 +2,11 @@
 //! that it is healthy, and stop it again.
 //!
 //! ```text
-//! local-zk [--ensemble N] [--keep-running]
+//! local-zk [--ensemble N] [--tls] [--keep-running]
 //! ```
+//! With `--tls` every member also serves TLS on a secure client port, with
+//! certificates made for this run (a CA, the servers', a client's); it prints the
+//! secure connect string and the PEM files a client needs.
 //! Prints the connect string and each member's `srvr` output. With `--keep-running` the
 //! servers run until stdin reaches EOF or the process is interrupted (Ctrl-C); either way
 //! (or on any signal that ends the process) the harness's watchdogs stop them and remove
@@ -11,19 +14,21 @@
 
 use std::process::ExitCode;
 
-use zk_tests::{Ensemble, HarnessError, ServerOptions, ZkServer};
+use zk_tests::{ClientAuth, Ensemble, HarnessError, ServerCert, ServerOptions, TestPki, ZkServer};
 
-const USAGE: &str = "usage: local-zk [--ensemble N] [--keep-running]";
+const USAGE: &str = "usage: local-zk [--ensemble N] [--tls] [--keep-running]";
 
 /// What the command line asked for.
 struct Args {
     ensemble_size: Option<u32>,
+    tls: bool,
     keep_running: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         ensemble_size: None,
+        tls: false,
         keep_running: false,
     };
     let mut words = std::env::args().skip(1);
@@ -40,6 +45,7 @@ fn parse_args() -> Result<Args, String> {
                 args.ensemble_size = Some(size);
             }
             "--keep-running" => args.keep_running = true,
+            "--tls" => args.tls = true,
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
@@ -54,8 +60,14 @@ enum Running {
 }
 
 impl Running {
-    fn start(args: &Args) -> Result<Running, HarnessError> {
-        let options = ServerOptions::default();
+    fn start(args: &Args, pki: Option<&TestPki>) -> Result<Running, HarnessError> {
+        let options = match pki {
+            // Clients may present a certificate; none is required.
+            Some(pki) => {
+                ServerOptions::default().tls(pki.server(ServerCert::Valid, ClientAuth::None))
+            }
+            None => ServerOptions::default(),
+        };
         match args.ensemble_size {
             None => ZkServer::start_standalone(&options)
                 .map(|server| Running::Standalone(Box::new(server))),
@@ -76,6 +88,13 @@ impl Running {
             Running::Ensemble(ensemble) => ensemble.connect_string(),
         }
     }
+
+    fn secure_connect_string(&self) -> String {
+        match self {
+            Running::Standalone(server) => server.secure_connect_string(),
+            Running::Ensemble(ensemble) => ensemble.secure_connect_string(),
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -86,7 +105,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let running = match Running::start(&args) {
+    let pki = match args.tls.then(TestPki::generate).transpose() {
+        Ok(pki) => pki,
+        Err(err) => {
+            eprintln!("local-zk: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let running = match Running::start(&args, pki.as_ref()) {
         Ok(running) => running,
         Err(err) => {
             eprintln!("local-zk: {err}");
@@ -94,6 +120,12 @@ fn main() -> ExitCode {
         }
     };
     println!("connect string: {}", running.connect_string());
+    if let Some(pki) = &pki {
+        println!("secure connect string: {}", running.secure_connect_string());
+        println!("CA: {}", pki.ca().display());
+        println!("client certificate: {}", pki.client_cert().display());
+        println!("client key: {}", pki.client_key().display());
+    }
     for member in running.members() {
         println!(
             "--- {} (pid {}, dir {})",
