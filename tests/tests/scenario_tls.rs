@@ -371,3 +371,46 @@ fn the_shared_client_rides_a_tls_blackhole_and_keeps_its_watch() {
     observer.close();
     zk.close();
 }
+
+#[test]
+fn killing_the_member_of_a_tls_ensemble_moves_the_session_with_its_watch() {
+    let options_3 = ServerOptions::default()
+        .tick_time(Duration::from_millis(500))
+        .tls(pki().server(ServerCert::Valid, ClientAuth::None));
+    let mut ensemble = zk_tests::Ensemble::start(3, &options_3).unwrap();
+    let mut zk = Client::connect(
+        &ensemble.secure_connect_string(),
+        options(trusting_the_ca()),
+    )
+    .unwrap();
+    let session = zk.session_id();
+    zk.create("/tls-ensemble", "v1", CreateMode::Ephemeral)
+        .unwrap();
+    let (_, _, watch) = zk.get_data_watch("/tls-ensemble").unwrap();
+    let host = zk.session().current_host().expect("connected").clone();
+    let on = ensemble
+        .members()
+        .iter()
+        .find(|m| m.secure_address().is_some_and(|a| a.port() == host.port))
+        .and_then(ZkServer::myid)
+        .expect("the member the session is on");
+    ensemble.member_mut(on).kill().unwrap();
+    // The next call waits out the move: a new TLS handshake with another member.
+    let mut changed = false;
+    for _ in 0..20 {
+        match zk.set_data("/tls-ensemble", "v2", Version::Any) {
+            Ok(_) => {
+                changed = true;
+                break;
+            }
+            Err(Error::ConnectionLoss) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(changed, "no member took the session over TLS");
+    assert_eq!(fired(&mut zk, watch).path, "/tls-ensemble");
+    assert_eq!(zk.session_id(), session);
+    let now_on = zk.session().current_host().expect("connected").port;
+    assert_ne!(now_on, host.port, "on another member");
+    zk.close();
+}

@@ -223,6 +223,12 @@ impl Session {
         self.conn.as_ref().map(Connection::id)
     }
 
+    /// The server of the current connection (being dialled, handshaking or up), if
+    /// any: which member of an ensemble the session is on.
+    pub fn current_host(&self) -> Option<&HostAddr> {
+        self.conn.as_ref().map(Connection::host)
+    }
+
     /// Requests accepted but not yet answered (queued plus in flight).
     pub fn outstanding(&self) -> usize {
         self.requests.outstanding()
