@@ -267,9 +267,20 @@ async fn the_async_client_pipelines_a_megabyte_and_many_gets_over_mutual_tls() {
     zk.create("/tls-async-big", &big, CreateMode::Ephemeral)
         .await
         .unwrap();
-    let gets: Vec<_> = (0..2_000).map(|_| zk.get_data("/tls-async-big")).collect();
-    for get in gets {
+    // A few large replies (the server holds every queued reply in its small heap),
+    // then a deep pipeline of small ones.
+    let large: Vec<_> = (0..10).map(|_| zk.get_data("/tls-async-big")).collect();
+    for get in large {
         assert_eq!(get.await.unwrap().0.len(), big.len());
+    }
+    zk.create("/tls-async-small", "s", CreateMode::Ephemeral)
+        .await
+        .unwrap();
+    let small: Vec<_> = (0..2_000)
+        .map(|_| zk.get_data("/tls-async-small"))
+        .collect();
+    for get in small {
+        assert_eq!(&get.await.unwrap().0[..], b"s");
     }
     zk.close().await;
 }
