@@ -68,6 +68,7 @@ impl fmt::Debug for Options {
             .field("connect_timeout", &self.connect_timeout)
             .field("call_timeout", &self.call_timeout)
             .field("auth", &auth)
+            .field("tls", &self.tls)
             .finish()
     }
 }
