@@ -84,3 +84,19 @@ fn an_unreadable_ca_file_is_reported_with_its_path() {
     assert_ne!(run.code, 0);
     assert!(run.stderr.contains("/nonexistent/ca.pem"), "{}", run.stderr);
 }
+
+#[test]
+fn without_tls_ca_the_system_roots_are_trusted() {
+    // The "system" bundle is the test CA, named the standard way (SSL_CERT_FILE).
+    let (cert, key) = (pki().client_cert(), pki().client_key());
+    let output = support::zkcli_command()
+        .env("SSL_CERT_FILE", pki().ca())
+        .args(["-server", &mutual_tls_server().secure_connect_string()])
+        .args(["--tls-cert", path(&cert), "--tls-key", path(&key)])
+        .args(["ls", "/zookeeper"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("config"));
+}
