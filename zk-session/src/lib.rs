@@ -399,6 +399,7 @@ mod log;
 mod request;
 mod rng;
 mod rounded;
+mod sasl;
 mod session;
 mod state;
 mod state_reason;
@@ -419,6 +420,9 @@ pub use event_queue::EventQueue;
 pub use id::{ConnId, RequestId};
 pub use request::{CONFIG_NODE, Request, Response};
 pub use rounded::Rounded;
+pub use sasl::{
+    SASL_RANDOM_LEN, SaslConfig, SaslError, SaslMechanism, SaslMechanismFactory, SaslStep,
+};
 pub use session::Session;
 
 /// The fewest bytes a reply takes on the wire: its length prefix and reply header.
