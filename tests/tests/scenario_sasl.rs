@@ -2,7 +2,7 @@
 //! `SASLAuthenticationProvider`): the user is known as `sasl:<user>`, a `sasl` ACL
 //! admits only that user, a wrong password ends the session `AuthFailed` once, a new
 //! connection authenticates again before queued requests go out, and SASL works
-//! over TLS and on an ensemble.
+//! over TLS, on an ensemble and with the tokio client.
 
 mod common;
 
@@ -144,4 +144,26 @@ fn sasl_on_an_ensemble_member() {
     let mut zk = connect(&ensemble.connect_string(), as_user("carol", "carol-secret"));
     assert!(is_sasl_user(&mut zk, "carol"), "{:?}", zk.who_am_i());
     zk.close();
+}
+
+#[tokio::test]
+async fn the_tokio_client_authenticates() {
+    let cs = server().connect_string();
+    let zk = zk_tokio::Client::connect(&cs, as_user("bob", "bob-secret"))
+        .await
+        .unwrap();
+    let who = zk.who_am_i().await.unwrap();
+    assert!(
+        who.iter()
+            .any(|c| c.auth_scheme == "sasl" && c.user == "bob"),
+        "{who:?}"
+    );
+    zk.close().await;
+}
+
+#[tokio::test]
+async fn the_tokio_client_refuses_a_wrong_password() {
+    let cs = server().connect_string();
+    let refused = zk_tokio::Client::connect(&cs, as_user("bob", "wrong")).await;
+    assert_matches!(refused, Err(zk_tokio::Error::AuthFailed));
 }

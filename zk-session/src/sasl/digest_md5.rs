@@ -112,7 +112,8 @@ impl Exchange {
         }
         let utf8 = only(&directives, "charset")? == Some("utf-8");
         // Without `charset=utf-8` the strings are ISO 8859-1; ASCII is the same in both.
-        if !utf8 && !(self.user.is_ascii() && self.password.is_ascii() && realm.is_ascii()) {
+        let ascii = self.user.is_ascii() && self.password.is_ascii() && realm.is_ascii();
+        if !utf8 && !ascii {
             return Err(SaslError::new(
                 "the server does not accept UTF-8, and the credentials are not ASCII",
             ));

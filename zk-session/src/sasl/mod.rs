@@ -8,18 +8,6 @@
 //! else is written meanwhile. A mechanism never does IO, reads no clock and draws
 //! no randomness of its own: the session hands it 16 bytes from its seeded
 //! generator.
-//!
-//! # GSSAPI (Kerberos)
-//!
-//! Not shipped. It would be another [`SaslMechanismFactory`]: `begin` gets the
-//! server's [`HostAddr`] (GSSAPI names the service principal
-//! `zookeeper/<host>@REALM` after it), and the exchange wraps a GSS-API security
-//! context (for example the `libgssapi` crate) whose `step` feeds each server token
-//! to `gss_init_sec_context`. What it needs beyond this trait: credentials already in
-//! the ticket cache, since getting a ticket from the KDC is network IO the session
-//! cannot do (a driver would `kinit` or refresh beforehand); and the final security
-//! layer negotiation (RFC 4752 §3.1: unwrap the server's last token, answer with
-//! "no security layer"), which is one more `Respond` before `Done`.
 
 mod challenge;
 mod digest_md5;
@@ -84,6 +72,20 @@ pub trait SaslMechanismFactory: Send + Sync + fmt::Debug {
 /// A shared factory rather than an enum of mechanisms: the config stays `Clone` and
 /// `Debug` whatever the mechanism holds, and a custom mechanism
 /// ([`SaslConfig::custom`]) plugs in without the session knowing it.
+///
+/// # GSSAPI (Kerberos)
+///
+/// Not shipped. It would be another [`SaslMechanismFactory`]: `begin` gets the
+/// server's [`HostAddr`] (GSSAPI names the service principal
+/// `zookeeper/<host>@REALM` after it), and the exchange wraps a GSS-API security
+/// context (for example the `libgssapi` crate) whose `step` feeds each server token
+/// to `gss_init_sec_context`. What it needs beyond this trait: the ticket-granting
+/// and service tickets already in the ticket cache, since `gss_init_sec_context`
+/// would otherwise ask the KDC, network IO inside a session call (a driver would
+/// `kinit` and fetch the service ticket beforehand, and again before they expire);
+/// and the final security
+/// layer negotiation (RFC 4752 §3.1: unwrap the server's last token, answer with
+/// "no security layer"), which is one more `Respond` before `Done`.
 #[derive(Clone)]
 pub struct SaslConfig(Arc<dyn SaslMechanismFactory>);
 
@@ -98,7 +100,7 @@ impl SaslConfig {
         )))
     }
 
-    /// Another mechanism, such as GSSAPI (see the module docs).
+    /// Another mechanism, such as GSSAPI (see above).
     pub fn custom(factory: impl SaslMechanismFactory + 'static) -> SaslConfig {
         SaslConfig(Arc::new(factory))
     }
