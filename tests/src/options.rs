@@ -281,3 +281,20 @@ impl ServerOptions {
         properties
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jaas_users_are_quoted_with_escapes() {
+        let options = ServerOptions::default()
+            .sasl_digest_user("bob", "plain")
+            .sasl_digest_user("eve", r#"q"uo\te"#);
+        let jaas = options.jaas_text().expect("a JAAS file");
+        assert!(jaas.starts_with("Server {\n"), "{jaas}");
+        assert!(jaas.contains("user_bob=\"plain\""), "{jaas}");
+        assert!(jaas.contains(r#"user_eve="q\"uo\\te";"#), "{jaas}");
+        assert_eq!(ServerOptions::default().jaas_text(), None);
+    }
+}
