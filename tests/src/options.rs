@@ -31,6 +31,7 @@ pub struct ServerOptions {
     system_properties: Vec<(String, String)>,
     start_timeout: Duration,
     tls: Option<TlsServer>,
+    sasl_digest_users: Vec<(String, String)>,
 }
 
 impl Default for ServerOptions {
@@ -49,6 +50,7 @@ impl Default for ServerOptions {
             system_properties: Vec::new(),
             start_timeout: Duration::from_secs(60),
             tls: None,
+            sasl_digest_users: Vec::new(),
         }
     }
 }
@@ -136,6 +138,34 @@ impl ServerOptions {
         self
     }
 
+    /// A SASL DIGEST-MD5 user (`user_<name>="<password>"` of the JAAS `Server`
+    /// section's `DigestLoginModule`); the first one also turns on
+    /// `SASLAuthenticationProvider`, so an authenticated client is `sasl:<name>`.
+    pub fn sasl_digest_user(
+        mut self,
+        name: impl Into<String>,
+        password: impl Into<String>,
+    ) -> ServerOptions {
+        self.sasl_digest_users.push((name.into(), password.into()));
+        self
+    }
+
+    /// The JAAS login configuration of the SASL users, if any.
+    pub(crate) fn jaas_text(&self) -> Option<String> {
+        if self.sasl_digest_users.is_empty() {
+            return None;
+        }
+        let mut text =
+            String::from("Server {\n  org.apache.zookeeper.server.auth.DigestLoginModule required");
+        for (name, password) in &self.sasl_digest_users {
+            // JAAS reads a quoted value with Java's StreamTokenizer: `\` escapes.
+            let quoted = password.replace('\\', "\\\\").replace('"', "\\\"");
+            let _ = write!(text, "\n  user_{name}=\"{quoted}\"");
+        }
+        text.push_str(";\n};\n");
+        Some(text)
+    }
+
     /// Whether members get a secure client port.
     pub(crate) fn serves_tls(&self) -> bool {
         self.tls.is_some()
@@ -180,6 +210,12 @@ impl ServerOptions {
         }
         if let (Some(tls), Some(port)) = (&self.tls, secure_port) {
             tls.cfg_lines(port).into_iter().for_each(&mut line);
+        }
+        if !self.sasl_digest_users.is_empty() {
+            line(
+                "authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider"
+                    .to_owned(),
+            );
         }
         if self.local_sessions {
             line("localSessionsEnabled=true".to_owned());
@@ -243,5 +279,22 @@ impl ServerOptions {
                 .map(|(key, value)| format!("-D{key}={value}")),
         );
         properties
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jaas_users_are_quoted_with_escapes() {
+        let options = ServerOptions::default()
+            .sasl_digest_user("bob", "plain")
+            .sasl_digest_user("eve", r#"q"uo\te"#);
+        let jaas = options.jaas_text().expect("a JAAS file");
+        assert!(jaas.starts_with("Server {\n"), "{jaas}");
+        assert!(jaas.contains("user_bob=\"plain\""), "{jaas}");
+        assert!(jaas.contains(r#"user_eve="q\"uo\\te";"#), "{jaas}");
+        assert_eq!(ServerOptions::default().jaas_text(), None);
     }
 }

@@ -158,6 +158,12 @@ impl ZkServer {
                 .into_iter()
                 .map(OsString::from),
         );
+        if let Some(jaas) = spec.options.jaas_text() {
+            let jaas_path = dir.join("jaas.conf");
+            write_file(&jaas_path, &jaas)?;
+            command
+                .push(format!("-Djava.security.auth.login.config={}", jaas_path.display()).into());
+        }
         command.extend([
             "-cp".into(),
             install.classpath().into(),

@@ -92,6 +92,7 @@ fn options() -> zk_blocking::Options {
         .auth("digest", digest_auth())
         .resume(credentials())
         .close_timeout(Duration::from_millis(50))
+        .sasl_digest(USER, SECRET)
 }
 
 #[test]
@@ -173,6 +174,7 @@ fn session_credentials_show_the_id_not_the_password() {
 fn the_session_and_its_config_redact_password_and_credentials() {
     let mut config = Config::new(NOWHERE);
     config.resume = Some(credentials());
+    config.sasl = Some(zk_session::SaslConfig::digest_md5(USER, SECRET));
     debug_without_secret("Config", &config);
     let now = Instant::now();
     let mut session = Session::new(config, now).unwrap();

@@ -64,7 +64,9 @@
 //!
 //! # What it does not do
 //!
-//! No SASL yet (TLS is [`Options::tls`]; a read-only session's read-write probe is
+//! SASL is DIGEST-MD5 ([`Options::sasl_digest`]) or a mechanism of your own
+//! ([`Options::sasl`]); GSSAPI (Kerberos) is not built in (zk-session's `SaslConfig`
+//! docs say what it would take). A read-only session's read-write probe is
 //! plaintext, so over TLS-only ports it stays on its read-only server until that one
 //! drops it). Name resolution uses the system resolver, which blocks; the
 //! external driver is fully non-blocking only with IP addresses in the connect string.
@@ -210,8 +212,8 @@ pub use zk_proto::{
 };
 pub use zk_session::{
     CloseReason, ConfigError, ConnId, DEFAULT_MAX_FRAME_SIZE, DisconnectCause, HostAddr, IntoData,
-    MultiOp, MultiResult, Request, RequestError, RequestId, Response, Session, SessionCredentials,
-    SessionState, StateReason, Version, WatchKind, WatcherType,
+    MultiOp, MultiResult, Request, RequestError, RequestId, Response, SaslConfig, Session,
+    SessionCredentials, SessionState, StateReason, Version, WatchKind, WatcherType,
 };
 pub use {zk_proto, zk_session};
 

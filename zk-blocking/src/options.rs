@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use zk_proto::redact::RedactedAuth;
-use zk_session::{Config, IntoData, Session, SessionCredentials};
+use zk_session::{Config, IntoData, SaslConfig, Session, SessionCredentials};
 
 use crate::error::Result;
 use crate::link::LinkTls;
@@ -109,6 +109,22 @@ impl Options {
     /// order given. Default none.
     pub fn auth(mut self, scheme: impl Into<String>, auth: impl IntoData) -> Options {
         self.auth.push((scheme.into(), auth.into_data()));
+        self
+    }
+
+    /// Authenticates with SASL DIGEST-MD5 as `user` (a `user_<name>` of the server's
+    /// `DigestLoginModule`) on every connection, before anything else is sent; the
+    /// server then knows the session as `sasl:<user>` (whoAmI, ACLs). A wrong
+    /// password ends the session [`crate::Error::AuthFailed`]. `Debug` redacts the
+    /// password. Default none.
+    pub fn sasl_digest(self, user: impl Into<String>, password: impl Into<String>) -> Options {
+        self.sasl(SaslConfig::digest_md5(user, password))
+    }
+
+    /// Authenticates with SASL `mechanism` on every connection (see
+    /// [`zk_session::SaslConfig`], which also takes custom mechanisms). Default none.
+    pub fn sasl(mut self, mechanism: SaslConfig) -> Options {
+        self.session.sasl = Some(mechanism);
         self
     }
 
@@ -277,6 +293,7 @@ mod tests {
             .reconnect_backoff(Duration::from_millis(10), Duration::from_millis(20))
             .seed(42)
             .persistent_watcher_types(true)
+            .sasl_digest("bob", "pw")
             .session_config("zk1:2181/app");
         assert_eq!(c.connect_string, "zk1:2181/app");
         assert_eq!(c.session_timeout, Duration::from_secs(5));
@@ -293,6 +310,10 @@ mod tests {
         );
         assert_eq!(c.seed, 42);
         assert!(c.persistent_watcher_types);
+        assert_eq!(
+            c.sasl.map(|s| s.mechanism().to_string()).as_deref(),
+            Some("DIGEST-MD5")
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use zk_proto::redact::Redacted;
 use crate::connect_string::ConnectString;
 use crate::error::ConfigError;
 use crate::id::HexSessionId;
+use crate::sasl::SaslConfig;
 
 /// The largest frame ZooKeeper accepts by default (`jute.maxbuffer`, 0xfffff bytes).
 pub const DEFAULT_MAX_FRAME_SIZE: usize = 0xfffff;
@@ -103,7 +104,12 @@ pub struct Config {
     /// for an event that will never come. Replies are never dropped: they are bounded
     /// by the requests the application submitted. Default 100,000.
     pub max_queued_events: usize,
-    /// Seed for the host shuffle and backoff jitter. Drivers should draw it from OS
+    /// Authenticate with SASL on every connection, right after the handshake and
+    /// before anything else is written (see [`SaslConfig`]). The session reports
+    /// `Connected` once the exchange succeeds; a failure makes it `AuthFailed`.
+    /// Default `None`.
+    pub sasl: Option<SaslConfig>,
+    /// Seed for the host shuffle, the backoff jitter and SASL nonces. Drivers should draw it from OS
     /// entropy; tests fix it. Default 0.
     pub seed: u64,
 }
@@ -124,6 +130,7 @@ impl Config {
             reconnect_backoff: Duration::from_secs(1),
             max_reconnect_backoff: Duration::from_secs(30),
             persistent_watcher_types: false,
+            sasl: None,
             seed: 0,
         }
     }

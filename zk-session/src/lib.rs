@@ -143,13 +143,39 @@
 //!   any live state ──close()──> Closing ──reply or close timeout──> Closed
 //!   any live state ──handshake timeOut ≤ 0, or 4/3 T unheard──> Expired
 //!   any live state ──auth reply −115──> AuthFailed
+//!   Connecting ──SASL exchange fails──> AuthFailed
 //! ```
+//! With [`Config::sasl`] the session stays `Connecting` after the handshake until the
+//! SASL exchange succeeds (see "SASL" below).
 //! [`SessionState::Expired`], [`SessionState::AuthFailed`] and
 //! [`SessionState::Closed`] are terminal and sticky: each comes with one
 //! [`Event::State`] (queued before the replies it fails), every outstanding request
 //! fails, and `submit` refuses from then on. A `Closing` session that learns from a
 //! handshake that the server expired it ends `Expired`.
 //! The session never opens a new session by itself after `Expired`.
+//!
+//! # SASL
+//!
+//! With [`Config::sasl`] ([`SaslConfig::digest_md5`], or a custom
+//! [`SaslMechanismFactory`]) every connection runs a SASL exchange right after the
+//! handshake, as Java's `ClientCnxn` does: `sasl` requests (op 102) with ordinary
+//! xids, each server token answered by the [`SaslMechanism`], and **nothing else
+//! written meanwhile** (no auth replay, SetWatches, queued request or ping). Requests
+//! submitted meanwhile simply wait in the queue.
+//!
+//! Events: Java fires `SyncConnected` at the handshake and `SaslAuthenticated` (6)
+//! later; this session reports [`SessionState::Connected`] (one `SyncConnected`
+//! event) only once the exchange succeeds, so `Connected` always means "serving
+//! requests as the authenticated identity". A connection lost during the exchange
+//! reports nothing (it never was `Connected`) and the next host is dialled.
+//!
+//! Failure is terminal: an error reply (a 3.8 server answers a wrong DIGEST-MD5
+//! password with AUTHFAILED −115 and a null token, then closes the connection) or a
+//! token the mechanism refuses (malformed, or DIGEST-MD5's `rspauth` not proving that
+//! the server knows the password) makes the session `AuthFailed` with
+//! [`StateReason::SaslFailed`], which names the mechanism, the server and why.
+//! Mechanisms get their nonces from the session's seeded generator
+//! ([`Config::seed`]); what GSSAPI would take is in [`SaslConfig`]'s docs.
 //!
 //! # Deadlines (`poll_timeout` is the earliest)
 //!
@@ -294,6 +320,9 @@
 //!   and the routing of notifications.
 //! * [`EventQueue`] (`event_queue.rs`): replies and events for the application, with
 //!   the bound on unread notifications.
+//! * `SaslExchange` (in `session/mod.rs`): the mechanism of the exchange running on
+//!   the current connection; the mechanisms themselves live in `sasl/`
+//!   (`digest_md5.rs`, with its token parser in `challenge.rs`).
 //! * Pure functions: `set_watches::batches` (re-registration frames) and `timing`
 //!   (read, ping and expiry intervals from the session timeout).
 //!
@@ -399,6 +428,7 @@ mod log;
 mod request;
 mod rng;
 mod rounded;
+mod sasl;
 mod session;
 mod state;
 mod state_reason;
@@ -419,6 +449,9 @@ pub use event_queue::EventQueue;
 pub use id::{ConnId, RequestId};
 pub use request::{CONFIG_NODE, Request, Response};
 pub use rounded::Rounded;
+pub use sasl::{
+    SASL_RANDOM_LEN, SaslConfig, SaslError, SaslMechanism, SaslMechanismFactory, SaslStep,
+};
 pub use session::Session;
 
 /// The fewest bytes a reply takes on the wire: its length prefix and reply header.

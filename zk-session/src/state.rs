@@ -12,6 +12,7 @@
 ///   any live state ── close() ──> Closing ──reply / timeout──> Closed
 ///   any live state ── timeOut ≤ 0 / client-side expiry ──> Expired
 ///   any live state ── auth reply −115 ──> AuthFailed
+///   Connecting ── SASL exchange fails ──> AuthFailed
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SessionState {

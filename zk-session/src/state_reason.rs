@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::connect_string::HostAddr;
 use crate::error::{CloseReason, DisconnectCause};
+use crate::sasl::SaslError;
 
 /// Why the session became `Disconnected`, `Expired`, `AuthFailed` or `Closed`.
 /// Its `Display` is a sentence for a log line or an operator.
@@ -42,6 +43,16 @@ pub enum StateReason {
     AuthRejected {
         /// The server that rejected it.
         host: HostAddr,
+    },
+    /// SASL authentication with `host` failed: the server refused the credentials,
+    /// or its tokens were malformed or failed to prove it knows them.
+    SaslFailed {
+        /// The server of the exchange.
+        host: HostAddr,
+        /// The mechanism's SASL name (`DIGEST-MD5`).
+        mechanism: String,
+        /// What went wrong.
+        reason: SaslError,
     },
     /// The application closed the session. `confirmed`: a server answered
     /// closeSession (the session's ephemeral nodes are gone); otherwise the close
@@ -93,6 +104,14 @@ impl fmt::Display for StateReason {
             StateReason::AuthRejected { host } => {
                 write!(f, "server {host} rejected the credentials")
             }
+            StateReason::SaslFailed {
+                host,
+                mechanism,
+                reason,
+            } => write!(
+                f,
+                "SASL {mechanism} authentication with {host} failed: {reason}"
+            ),
             StateReason::ClosedByApplication { confirmed: true } => {
                 write!(f, "closed by the application")
             }

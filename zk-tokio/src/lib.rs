@@ -34,7 +34,8 @@
 //! [`Transaction`], ...), re-exported here, so code moves between the two clients.
 //!
 //! # What it does not do
-//! No SASL yet (TLS is `Options::tls`, as for the blocking clients). No retries: a call that fails with [`Error::ConnectionLoss`] may or
+//! SASL and TLS as for the blocking clients (`Options::sasl_digest`, `Options::tls`);
+//! no GSSAPI (Kerberos). No retries: a call that fails with [`Error::ConnectionLoss`] may or
 //! may not have been applied. It needs a tokio runtime (with the time and IO drivers:
 //! `enable_all`); if the runtime shuts down first, the session is left to expire on
 //! the server.
@@ -81,8 +82,8 @@ pub use watch::{OneShotWatch, StateChanges, WatchStream};
 pub use zk_blocking::{
     Acl, AddWatchMode, Bytes, ClientInfo, Completion, CreateMode, CreateOptions, Error, ErrorCode,
     Event, EventType, Id, IntoData, KeeperState, OpResult, Options, Perms, ReadBatch, ReadResult,
-    Request, RequestId, Response, Result, SessionCredentials, SessionState, Stat, StateReason,
-    Transaction, Version, WatchHandle, WatchKind, WatchedEvent, WatcherType,
+    Request, RequestId, Response, Result, SaslConfig, SessionCredentials, SessionState, Stat,
+    StateReason, Transaction, Version, WatchHandle, WatchKind, WatchedEvent, WatcherType,
 };
 pub use {zk_blocking, zk_proto, zk_session};
 

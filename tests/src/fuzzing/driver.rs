@@ -55,8 +55,9 @@ pub(crate) const CONNECT_STRINGS: &[&str] = &[
     "h1:99999",
 ];
 
-/// Builds the config from the first 3 input bytes: flags, session timeout, connect
-/// string (see `Output::config` in `seeds` for the writer).
+/// Builds the config from the first 3 input bytes: flags, session timeout (its two
+/// high bits: the SASL mechanism, see `sasl_mechanism::from_bits`), connect string
+/// (see `Output::config` in `seeds` for the writer).
 ///
 /// Flags: bit 0 read-only allowed, bit 1 client-side expiry, bit 2 a 2 s request
 /// timeout, bit 3 resume a session, bit 4 a 64-byte maximum frame, bit 5 a 1 KiB one,
@@ -64,7 +65,8 @@ pub(crate) const CONNECT_STRINGS: &[&str] = &[
 /// instead of `handle_bytes` (the second value returned).
 pub(crate) fn config(input: &mut Input) -> Option<(Config, bool)> {
     let flags = input.u8()?;
-    let timeout = input.pick(SESSION_TIMEOUTS)?;
+    let timeout_and_sasl = input.u8()?;
+    let timeout = SESSION_TIMEOUTS[usize::from(timeout_and_sasl & 0x3f) % SESSION_TIMEOUTS.len()];
     let connect = input.pick(CONNECT_STRINGS)?;
     let mut c = Config::new(connect);
     c.read_only = flags & 1 != 0;
@@ -85,6 +87,7 @@ pub(crate) fn config(input: &mut Input) -> Option<(Config, bool)> {
     c.max_reconnect_backoff = Duration::from_millis(1000);
     c.close_timeout = Duration::from_millis(500);
     c.seed = u64::from((flags >> 6) & 1);
+    c.sasl = super::sasl_mechanism::from_bits(timeout_and_sasl >> 6);
     Some((c, flags & 0x80 != 0))
 }
 

@@ -19,6 +19,7 @@ mod decode;
 mod driver;
 mod frame;
 mod input;
+mod sasl_mechanism;
 pub mod seeds;
 mod session;
 mod session_server;

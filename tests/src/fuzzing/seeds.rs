@@ -373,6 +373,19 @@ pub fn session_server_seeds() -> Seeds {
     let mut s = Script::new(2, 3, 0);
     s.establish().auth(0, b"bad").submit(3, &[A, 0]).write_all();
     seeds.push(("auth_failed".into(), s.wrong_xid(3, 6).deliver(0).done()));
+    // SASL: DIGEST-MD5 answers the challenge, then fails on a second one (no
+    // rspauth); the permissive mechanism completes, then a request is served.
+    let mut s = Script::new(2, 3 | 0x40, 0);
+    s.submit(3, &[A, 0]).establish().serve().serve();
+    seeds.push(("sasl_digest_fails".into(), s.done()));
+    let mut s = Script::new(2, 3 | 0x80, 0);
+    s.submit(3, &[A, 0])
+        .establish()
+        .serve()
+        .serve()
+        .close()
+        .serve();
+    seeds.push(("sasl_completes".into(), s.done()));
     // Read-only server, then probing.
     let mut s = Script::new(3, 3, 1);
     s.connect().write_all().handshake(0, 0, 2).deliver(0);

@@ -28,6 +28,9 @@ const OPS: u8 = CLIENT_OPS + 8;
 
 /// Negotiated timeouts the server can grant, in ms (0 and below: expired).
 pub(crate) const GRANTED: &[i32] = &[30_000, 4_000, 40_000, 1, 100, 0, -1, i32::MAX];
+/// The DIGEST-MD5 challenge of a real server.
+const SASL_CHALLENGE: &[u8] =
+    br#"realm="zk-sasl-md5",nonce="xV3+ziv2kq4UVu67Tw9nBY+46PkS18iQiz5pvuhq",charset=utf-8,algorithm=md5-sess"#;
 /// Session ids the server can hand out.
 pub(crate) const SESSION_IDS: &[i64] = &[0x5e55, 0x1234, 0, -1];
 /// The readOnly byte of the ConnectResponse.
@@ -298,8 +301,10 @@ pub(crate) fn ok_response(request: &zk_proto::WireRequest, zxid: i64) -> Option<
             })
         }
         Q::AddWatch(_) => WireResponse::AddWatch(ErrorResponse { err: ErrorCode::Ok }),
+        // The challenge a 3.8 server's DIGEST-MD5 sends (it never sends a valid
+        // rspauth here: a DIGEST-MD5 exchange fails at its second reply).
         Q::Sasl(_) => WireResponse::Sasl(zk_proto::SetSaslResponse {
-            token: Bytes::new(),
+            token: Bytes::from_static(SASL_CHALLENGE),
         }),
         Q::Delete(_)
         | Q::Ping

@@ -44,6 +44,7 @@ impl fmt::Debug for Session {
             .field("state_reason", &self.state_reason)
             .field("close_deadline", &self.close_deadline)
             .field("close_pending", &self.close_pending)
+            .field("sasl_exchange_running", &self.sasl_exchange.is_some())
             .finish()
     }
 }

@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use zk_proto::{
     AuthPacket, ConnectRequest, ConnectResponse, Decode, ErrorCode, EventType, FrameError,
-    KeeperState, OpCode, Reader, ReplyHeader, WatcherEvent, WireRequest, xid,
+    GetSaslRequest, KeeperState, OpCode, Reader, ReplyHeader, SetSaslResponse, WatcherEvent,
+    WireRequest, xid,
 };
 
 use crate::chroot::Chroot;
@@ -33,6 +34,7 @@ use crate::id::{ConnId, HexSessionId, RequestId};
 use crate::log;
 use crate::request::{self, Prepared, Request, Response};
 use crate::rng::SplitMix64;
+use crate::sasl::{SASL_RANDOM_LEN, SaslConfig, SaslError, SaslMechanism, SaslStep};
 use crate::state::SessionState;
 use crate::state_reason::StateReason;
 use crate::watch::{NodeEvent, Registration, WatchKind, WatchTables, WatcherType};
@@ -56,6 +58,18 @@ enum Ending {
     Reported(DisconnectCause),
 }
 
+/// Mixed into the config's seed for the SASL nonces, so they do not repeat the host
+/// shuffle's draws.
+const SASL_SEED_SALT: u64 = 0x5A5C_0D16_E57A_11CE;
+
+/// The SASL exchange running on the current connection: until it succeeds nothing
+/// else is written, and the session is not yet `Connected`.
+struct SaslExchange {
+    mechanism: Box<dyn SaslMechanism>,
+    /// The handshake's read-only flag, applied when the exchange succeeds.
+    read_only: bool,
+}
+
 /// What the session was configured with and never changes.
 #[derive(Debug)]
 struct Settings {
@@ -73,6 +87,8 @@ struct Settings {
     client_side_expiry: bool,
     /// How long a close waits for the server's answer.
     close_timeout: Duration,
+    /// The SASL mechanism run on every connection, if any.
+    sasl: Option<SaslConfig>,
 }
 
 /// The ZooKeeper session as a sans-IO state machine. See the crate docs for the run
@@ -134,6 +150,10 @@ pub struct Session {
     close_deadline: Option<Instant>,
     /// Closing, and closeSession still has to be written on a new connection.
     close_pending: bool,
+    /// The SASL exchange in progress on the current connection.
+    sasl_exchange: Option<SaslExchange>,
+    /// Randomness for SASL nonces, from the config's seed.
+    sasl_rng: SplitMix64,
 }
 
 impl Session {
@@ -156,6 +176,7 @@ impl Session {
                 request_timeout: config.request_timeout,
                 client_side_expiry: config.client_side_expiry,
                 close_timeout: config.close_timeout,
+                sasl: config.sasl.clone(),
             },
             chroot: cs.chroot,
             state: SessionState::Connecting,
@@ -182,6 +203,8 @@ impl Session {
             state_reason: None,
             close_deadline: None,
             close_pending: false,
+            sasl_exchange: None,
+            sasl_rng: SplitMix64::new(config.seed ^ SASL_SEED_SALT),
         };
         s.schedule_redial(now);
         Ok(s)
@@ -588,6 +611,10 @@ impl Session {
         }
         log::debug!("adding credentials for scheme {scheme:?}");
         self.auths.push((scheme.to_string(), auth));
+        // During a SASL exchange it waits: the replay after the exchange sends it.
+        if self.sasl_exchange.is_some() {
+            return Ok(());
+        }
         if let Some(c) = self.conn.as_mut().filter(|c| c.is_established()) {
             c.write_frame(&req, xid::AUTH, now);
         }
@@ -758,6 +785,8 @@ impl Session {
             }
         }
         self.probe.stop();
+        // A connection still authenticating never reported `Connected`.
+        let authenticating = self.sasl_exchange.take().is_some();
         if self.state == SessionState::Closing {
             if loss.close_written || !self.server_may_hold_session() {
                 self.terminate(
@@ -775,7 +804,7 @@ impl Session {
             }
             return;
         }
-        if c.is_established() {
+        if c.is_established() && !authenticating {
             self.set_state(SessionState::Connecting);
             self.state_event(KeeperState::Disconnected, Some(why));
         }
@@ -788,8 +817,10 @@ impl Session {
         let Some(c) = self.conn.as_mut().filter(|c| c.is_established()) else {
             return;
         };
-        if c.has_output() {
+        if c.has_output() || self.sasl_exchange.is_some() {
             // Bytes are already waiting for the socket; they will count as traffic.
+            // During a SASL exchange nothing else may be written; its tokens are the
+            // traffic.
             c.defer_ping(now);
         } else {
             c.write_frame(&WireRequest::Ping, xid::PING, now);
@@ -926,6 +957,17 @@ impl Session {
             self.write_close(now);
             return;
         }
+        if self.settings.sasl.is_some() {
+            self.start_sasl(read_only, now);
+        } else {
+            self.connection_ready(read_only, now);
+        }
+    }
+
+    /// The connection serves the session (after the handshake, and the SASL
+    /// exchange if any): `Connected`, then the auths, the watch re-registration and
+    /// the queue.
+    fn connection_ready(&mut self, read_only: bool, now: Instant) {
         let (to, ks) = if read_only {
             (
                 SessionState::ConnectedReadOnly,
@@ -968,6 +1010,106 @@ impl Session {
             }
             x => self.on_reply(x, &header, &mut r, now),
         }
+    }
+
+    // ----- SASL ----------------------------------------------------------------------
+    /// Starts the configured SASL exchange on the connection just established.
+    fn start_sasl(&mut self, read_only: bool, now: Instant) {
+        let (Some(sasl), Some(c)) = (&self.settings.sasl, self.conn.as_ref()) else {
+            return;
+        };
+        let mut random = [0; SASL_RANDOM_LEN];
+        for chunk in random.chunks_mut(8) {
+            let bits = self.sasl_rng.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&bits[..chunk.len()]);
+        }
+        log::debug!(
+            "authenticating with SASL {} on {}",
+            sasl.mechanism(),
+            c.id()
+        );
+        let mut mechanism = sasl.begin(c.host(), random);
+        match mechanism.start() {
+            Ok(token) => {
+                self.sasl_exchange = Some(SaslExchange {
+                    mechanism,
+                    read_only,
+                });
+                self.write_sasl_token(token, now);
+            }
+            Err(e) => self.sasl_failed(e.to_string()),
+        }
+    }
+
+    /// Writes a token of the exchange as a sasl request, at once: nothing else is
+    /// queued on the connection meanwhile.
+    fn write_sasl_token(&mut self, token: Vec<u8>, now: Instant) {
+        let req = WireRequest::Sasl(GetSaslRequest {
+            token: Bytes::from(token),
+        });
+        let size = req.frame_len();
+        if size > self.settings.max_frame {
+            self.sasl_failed(format!(
+                "a token of {size} bytes exceeds the largest frame ({})",
+                self.settings.max_frame
+            ));
+            return;
+        }
+        if let Some(c) = self.conn.as_mut() {
+            self.requests.write_own(c, &req, InFlightKind::Sasl, now);
+        }
+    }
+
+    /// The server's answer to a sasl request: an error ends the session
+    /// `AuthFailed`; a token goes to the mechanism, which answers or completes.
+    fn on_sasl_reply(&mut self, header: &ReplyHeader, r: &mut Reader, now: Instant) {
+        // A close written meanwhile ends the session whatever the answer.
+        if self.state == SessionState::Closing {
+            return;
+        }
+        let Some(mut exchange) = self.sasl_exchange.take() else {
+            return;
+        };
+        if !header.err.is_ok() {
+            self.sasl_failed(format!("the server answered {}", header.err));
+            return;
+        }
+        let token = match SetSaslResponse::decode(r) {
+            Ok(body) => body.token,
+            Err(e) => {
+                self.drop_conn(CloseReason::Decode(e.to_string()), now);
+                return;
+            }
+        };
+        match exchange.mechanism.step(&token) {
+            Ok(SaslStep::Respond(token)) => {
+                self.sasl_exchange = Some(exchange);
+                self.write_sasl_token(token, now);
+            }
+            Ok(SaslStep::Done) => {
+                log::info!("authenticated with SASL");
+                self.connection_ready(exchange.read_only, now);
+            }
+            Err(e) => self.sasl_failed(e.to_string()),
+        }
+    }
+
+    /// The exchange failed: the session is `AuthFailed`, with `why`.
+    fn sasl_failed(&mut self, why: String) {
+        let mechanism = self
+            .settings
+            .sasl
+            .as_ref()
+            .map_or_else(String::new, |s| s.mechanism().to_string());
+        let host = self.conn.as_ref().map(|c| c.host().clone());
+        self.terminate(
+            SessionState::AuthFailed,
+            host.map(|host| StateReason::SaslFailed {
+                host,
+                mechanism,
+                reason: SaslError::new(why),
+            }),
+        );
     }
 
     fn on_notification(&mut self, header: &ReplyHeader, r: &mut Reader, now: Instant) {
@@ -1022,6 +1164,10 @@ impl Session {
         let u = match f.kind {
             InFlightKind::User(u) => u,
             InFlightKind::SetWatches => return,
+            InFlightKind::Sasl => {
+                self.on_sasl_reply(header, r, now);
+                return;
+            }
             InFlightKind::Close => {
                 self.terminate(
                     SessionState::Closed,
@@ -1145,7 +1291,7 @@ impl Session {
     /// mark and the session is not closing), then answers the local requests that
     /// reached the head.
     fn fill_send(&mut self, now: Instant) {
-        if self.state != SessionState::Closing {
+        if self.state != SessionState::Closing && self.sasl_exchange.is_none() {
             if let Some(c) = self.conn.as_mut().filter(|c| c.is_established()) {
                 self.requests.write_queued(c, now);
             }
@@ -1383,6 +1529,7 @@ impl Session {
         }
         self.watches.clear();
         self.redial.stop();
+        self.sasl_exchange = None;
         self.close_deadline = None;
         self.probe.stop();
     }

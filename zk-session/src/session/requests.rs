@@ -44,6 +44,8 @@ pub(super) enum InFlightKind {
     User(UserRequest),
     /// One SetWatches / SetWatches2 batch (regenerated on every connection).
     SetWatches,
+    /// One token of the SASL exchange (restarted on every connection).
+    Sasl,
     /// closeSession.
     Close,
 }
@@ -215,7 +217,7 @@ impl Requests {
         }
     }
 
-    /// Writes a request of the session's own (SetWatches, closeSession) to `conn`.
+    /// Writes a request of the session's own (SASL, SetWatches, closeSession) to `conn`.
     pub(super) fn write_own(
         &mut self,
         conn: &mut Connection,

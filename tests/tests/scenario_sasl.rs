@@ -1,0 +1,169 @@
+//! SASL DIGEST-MD5 against real servers (a JAAS `DigestLoginModule` with
+//! `SASLAuthenticationProvider`): the user is known as `sasl:<user>`, a `sasl` ACL
+//! admits only that user, a wrong password ends the session `AuthFailed` once, a new
+//! connection authenticates again before queued requests go out, and SASL works
+//! over TLS, on an ensemble and with the tokio client.
+
+mod common;
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use zk_blocking::zk_proto::{Acl, Id, Perms};
+use zk_blocking::{
+    Client, CreateMode, CreateOptions, Error, Event, KeeperState, Options, SessionState, TlsConfig,
+};
+use zk_test_support::assert_matches;
+use zk_tests::proxy::{FaultProxy, OnAccept};
+use zk_tests::{ClientAuth, Ensemble, ServerCert, ServerOptions, TestPki, ZkServer};
+
+use common::{connect, only_states, options, until_state};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+fn sasl_server_options() -> ServerOptions {
+    ServerOptions::default()
+        .sasl_digest_user("bob", "bob-secret")
+        .sasl_digest_user("carol", "carol-secret")
+}
+
+/// One SASL server for the standalone tests (the harness's watchdog stops it when the
+/// test process ends).
+fn server() -> &'static ZkServer {
+    static SERVER: OnceLock<ZkServer> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        ZkServer::start_standalone(&sasl_server_options())
+            .unwrap_or_else(|e| panic!("starting a SASL ZooKeeper: {e}"))
+    })
+}
+
+fn as_user(user: &str, password: &str) -> Options {
+    options(TIMEOUT).sasl_digest(user, password)
+}
+
+fn only_for(user: &str) -> CreateOptions {
+    let acl = Acl::new(Perms::ALL, Id::new("sasl", user));
+    CreateOptions::new(CreateMode::Persistent).acl(vec![acl])
+}
+
+fn is_sasl_user(zk: &mut Client, user: &str) -> bool {
+    let who = zk.who_am_i().unwrap();
+    who.iter()
+        .any(|c| c.auth_scheme == "sasl" && c.user == user)
+}
+
+#[test]
+fn a_digest_user_is_known_by_its_sasl_identity() {
+    let mut zk = connect(&server().connect_string(), as_user("bob", "bob-secret"));
+    assert!(is_sasl_user(&mut zk, "bob"), "{:?}", zk.who_am_i());
+    zk.close();
+}
+
+#[test]
+fn a_sasl_acl_admits_its_user_and_refuses_another() {
+    let cs = server().connect_string();
+    let mut bob = connect(&cs, as_user("bob", "bob-secret"));
+    bob.create_with("/sasl-bob-only", "his", &only_for("bob"))
+        .unwrap();
+    assert_eq!(bob.get_data("/sasl-bob-only").unwrap().0, "his");
+    let mut carol = connect(&cs, as_user("carol", "carol-secret"));
+    assert_matches!(carol.get_data("/sasl-bob-only"), Err(Error::NoAuth { .. }));
+    carol.close();
+    bob.close();
+}
+
+#[test]
+fn a_wrong_password_ends_the_session_auth_failed_once() {
+    let mut zk = Client::start(&server().connect_string(), as_user("bob", "wrong")).unwrap();
+    assert_eq!(
+        zk.wait_until_connected(TIMEOUT),
+        Err(Error::AuthFailed),
+        "the connect fails"
+    );
+    let mut events = Vec::new();
+    while let Ok(Some(event)) = zk.next_event(Duration::from_millis(300)) {
+        events.push(event);
+    }
+    // One AuthFailed, nothing before or after it.
+    assert_matches!(
+        events.as_slice(),
+        [Event::Session {
+            state: KeeperState::AuthFailed,
+            reason: Some(_)
+        }]
+    );
+    let reason = zk.state_reason().expect("a reason").to_string();
+    assert!(reason.contains("SASL DIGEST-MD5"), "{reason}");
+    assert_eq!(zk.state(), SessionState::AuthFailed);
+    assert_eq!(zk.exists("/").map(|_| ()), Err(Error::AuthFailed));
+}
+
+#[test]
+fn a_new_connection_authenticates_before_queued_requests_go_out() {
+    let mut bob = connect(&server().connect_string(), as_user("bob", "bob-secret"));
+    bob.create_with("/sasl-reconnect", "his", &only_for("bob"))
+        .unwrap();
+    bob.close();
+
+    let proxy = FaultProxy::start(server().address()).unwrap();
+    let mut zk = connect(&proxy.connect_string(), as_user("bob", "bob-secret"));
+    let session = zk.session_id();
+    proxy.set_on_accept(OnAccept::Reset);
+    proxy.close_all();
+    until_state(&mut zk, KeeperState::Disconnected);
+    proxy.set_on_accept(OnAccept::Forward);
+    // Queued while disconnected; sent before the exchange it would meet NoAuth.
+    assert_eq!(zk.get_data("/sasl-reconnect").unwrap().0, "his");
+    assert_eq!(
+        only_states(&common::queued_events(&mut zk)),
+        [KeeperState::SyncConnected]
+    );
+    assert_eq!(zk.session_id(), session);
+    assert!(proxy.accepted() >= 2);
+    assert!(is_sasl_user(&mut zk, "bob"));
+    zk.close();
+}
+
+#[test]
+fn sasl_over_tls() {
+    let pki = TestPki::generate().expect("generating test certificates");
+    let options = sasl_server_options().tls(pki.server(ServerCert::Valid, ClientAuth::None));
+    let server = ZkServer::start_standalone(&options).expect("starting a TLS SASL ZooKeeper");
+    let tls = TlsConfig::from_ca_file(pki.ca()).unwrap();
+    let mut zk = connect(
+        &server.secure_connect_string(),
+        as_user("bob", "bob-secret").tls(tls),
+    );
+    assert!(is_sasl_user(&mut zk, "bob"), "{:?}", zk.who_am_i());
+    zk.close();
+}
+
+#[test]
+fn sasl_on_an_ensemble_member() {
+    let ensemble = Ensemble::start(3, &sasl_server_options()).expect("starting an ensemble");
+    let mut zk = connect(&ensemble.connect_string(), as_user("carol", "carol-secret"));
+    assert!(is_sasl_user(&mut zk, "carol"), "{:?}", zk.who_am_i());
+    zk.close();
+}
+
+#[tokio::test]
+async fn the_tokio_client_authenticates() {
+    let cs = server().connect_string();
+    let zk = zk_tokio::Client::connect(&cs, as_user("bob", "bob-secret"))
+        .await
+        .unwrap();
+    let who = zk.who_am_i().await.unwrap();
+    assert!(
+        who.iter()
+            .any(|c| c.auth_scheme == "sasl" && c.user == "bob"),
+        "{who:?}"
+    );
+    zk.close().await;
+}
+
+#[tokio::test]
+async fn the_tokio_client_refuses_a_wrong_password() {
+    let cs = server().connect_string();
+    let refused = zk_tokio::Client::connect(&cs, as_user("bob", "wrong")).await;
+    assert_matches!(refused, Err(zk_tokio::Error::AuthFailed));
+}
