@@ -63,22 +63,7 @@ fn prints_a_healthy_standalone_server_and_stops_it() {
 
 #[test]
 fn with_tls_it_prints_a_secure_port_that_serves_tls_with_its_ca() {
-    let output = Command::new(LOCAL_ZK)
-        .arg("--tls")
-        .arg("--keep-running")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut child = output;
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut seen = String::new();
-    while !seen.contains("running;") {
-        assert!(
-            stdout.read_line(&mut seen).unwrap() > 0,
-            "local-zk ended early:\n{seen}"
-        );
-    }
+    let (mut child, _stdout, _members, seen) = keep_running_with(&["--tls"]);
     let value = |label: &str| {
         let line = seen
             .lines()
@@ -97,7 +82,15 @@ fn with_tls_it_prints_a_secure_port_that_serves_tls_with_its_ca() {
 
 /// Starts `local-zk --keep-running` and reads its output up to the "running" line.
 fn keep_running() -> (Child, BufReader<ChildStdout>, Vec<(u32, PathBuf)>, String) {
+    keep_running_with(&[])
+}
+
+/// [`keep_running`] with more arguments.
+fn keep_running_with(
+    args: &[&str],
+) -> (Child, BufReader<ChildStdout>, Vec<(u32, PathBuf)>, String) {
     let mut child = Command::new(LOCAL_ZK)
+        .args(args)
         .arg("--keep-running")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
