@@ -51,6 +51,14 @@ pub struct Global {
     /// A file of credentials, one SCHEME:CREDENTIALS per line (# comments, blank lines skipped).
     #[arg(long, value_name = "PATH")]
     pub auth_file: Option<PathBuf>,
+    /// Authenticate with SASL DIGEST-MD5 as this user (a server with DigestLoginModule
+    /// users); the password comes from --sasl-password-file or $ZKCLI_SASL_PASSWORD,
+    /// never from the command line.
+    #[arg(long, value_name = "USER")]
+    pub sasl_user: Option<String>,
+    /// A file whose first line is the --sasl-user's password.
+    #[arg(long, value_name = "PATH", requires = "sasl_user")]
+    pub sasl_password_file: Option<PathBuf>,
     /// Speak TLS, trusting the CA certificates of this PEM file (the servers' secure
     /// client ports: their certificates must name the hosts as given).
     #[arg(long, value_name = "PATH")]

@@ -14,6 +14,8 @@ pub struct Settings {
     pub read_only: bool,
     pub credentials: Vec<Credential>,
     pub tls: Option<TlsConfig>,
+    /// SASL DIGEST-MD5 user and password.
+    pub sasl: Option<(String, String)>,
 }
 
 impl Settings {
@@ -26,11 +28,21 @@ impl Settings {
         if let Some(tls) = &self.tls {
             options = options.tls(tls.clone());
         }
+        if let Some((user, password)) = &self.sasl {
+            options = options.sasl_digest(user.as_str(), password.as_str());
+        }
         for credential in &self.credentials {
             options = options.auth(credential.scheme.as_str(), credential.secret.clone());
         }
         let schemes: Vec<&str> = self.credentials.iter().map(|c| c.scheme.as_str()).collect();
-        tracing::info!(hosts, ?schemes, tls = self.tls.is_some(), "connecting");
+        let sasl_user = self.sasl.as_ref().map(|(user, _)| user.as_str());
+        tracing::info!(
+            hosts,
+            ?schemes,
+            ?sasl_user,
+            tls = self.tls.is_some(),
+            "connecting"
+        );
         let client = Client::connect(hosts, options).map_err(|e| Failure::from_error(e, None))?;
         tracing::info!(
             session_id = format!("0x{:x}", client.session_id()),

@@ -10,6 +10,8 @@ use crate::failure::Failure;
 
 /// The environment variable holding credentials, one `SCHEME:CREDENTIALS` per line.
 pub const AUTH_VARIABLE: &str = "ZKCLI_AUTH";
+/// The environment variable holding the `--sasl-user`'s password.
+pub const SASL_PASSWORD_VARIABLE: &str = "ZKCLI_SASL_PASSWORD";
 /// A credentials file is a few lines; a bigger one is the wrong file.
 const MAX_AUTH_FILE: u64 = 64 << 10;
 
@@ -37,6 +39,36 @@ pub fn gather(
         credentials.push(parse_one(entry, &format!("--auth #{}", index + 1))?);
     }
     Ok(credentials)
+}
+
+/// The SASL user and password: `--sasl-user`, with the password from
+/// `--sasl-password-file` (its first line) or else `$ZKCLI_SASL_PASSWORD`.
+pub fn sasl(
+    user: Option<&str>,
+    password_file: Option<&Path>,
+    from_env: Option<String>,
+) -> Result<Option<(String, String)>, Failure> {
+    let Some(user) = user else {
+        return Ok(None);
+    };
+    let password = match password_file {
+        Some(path) => {
+            let source = format!("--sasl-password-file {}", path.display());
+            let text = read_auth_file(path, &source)?;
+            text.lines().next().unwrap_or_default().to_string()
+        }
+        None => from_env.ok_or_else(|| {
+            Failure::Usage(format!(
+                "--sasl-user {user} needs a password: --sasl-password-file PATH or ${SASL_PASSWORD_VARIABLE}"
+            ))
+        })?,
+    };
+    if password.is_empty() {
+        return Err(Failure::Usage(format!(
+            "the SASL password of {user} is empty"
+        )));
+    }
+    Ok(Some((user.to_string(), password)))
 }
 
 fn read_auth_file(path: &Path, source: &str) -> Result<String, Failure> {

@@ -62,6 +62,11 @@ fn run(args: Vec<std::ffi::OsString>) -> Result<u8, Failure> {
             std::env::var(credentials::AUTH_VARIABLE).ok(),
         )?,
         tls: global.tls().map_err(|e| Failure::from_error(e, None))?,
+        sasl: credentials::sasl(
+            global.sasl_user.as_deref(),
+            global.sasl_password_file.as_deref(),
+            std::env::var(credentials::SASL_PASSWORD_VARIABLE).ok(),
+        )?,
     };
     let Some(command) = &cli.command else {
         return shell::run(global, settings);
