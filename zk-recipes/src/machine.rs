@@ -65,6 +65,9 @@ pub(crate) struct Outbox {
     queued: std::collections::VecDeque<Submit>,
     /// Tokens submitted and not answered yet.
     waiting: usize,
+    /// The token whose reply the machine's current step waits for (the others are
+    /// answers it no longer needs: it moved on, or was cancelled).
+    awaited: Option<Token>,
 }
 
 impl Outbox {
@@ -77,13 +80,29 @@ impl Outbox {
         token
     }
 
+    /// Queues `request` as the one the machine's step waits for.
+    pub(crate) fn send_awaited(&mut self, request: Request) {
+        self.awaited = Some(self.send(request));
+    }
+
+    /// The step no longer waits for a reply: a late one is ignored.
+    pub(crate) fn forget_awaited(&mut self) {
+        self.awaited = None;
+    }
+
     pub(crate) fn poll(&mut self) -> Option<Submit> {
         self.queued.pop_front()
     }
 
-    /// A reply came for one of the tokens.
-    pub(crate) fn answered(&mut self) {
+    /// A reply came for `token`; whether it is the one the step waits for (then it is
+    /// no longer awaited).
+    pub(crate) fn answered(&mut self, token: Token) -> bool {
         self.waiting = self.waiting.saturating_sub(1);
+        let awaited = self.awaited == Some(token);
+        if awaited {
+            self.awaited = None;
+        }
+        awaited
     }
 
     pub(crate) fn awaiting(&self) -> bool {

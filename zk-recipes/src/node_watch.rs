@@ -271,7 +271,7 @@ impl Recipe for NodeWatchMachine {
     }
 
     fn handle_reply(&mut self, token: Token, reply: Reply) {
-        self.outbox.answered();
+        self.outbox.answered(token);
         let Some((expected, out)) = self.pending else {
             return;
         };

@@ -74,7 +74,6 @@ pub struct DoubleBarrierMachine {
     identifier: Bytes,
     node: String,
     phase: Phase,
-    pending: Option<Token>,
     outbox: Outbox,
     outputs: VecDeque<DoubleBarrierEvent>,
 }
@@ -100,7 +99,6 @@ impl DoubleBarrierMachine {
             identifier,
             node: node.to_string(),
             phase: Phase::Idle,
-            pending: None,
             outbox: Outbox::default(),
             outputs: VecDeque::new(),
         }
@@ -130,12 +128,12 @@ impl DoubleBarrierMachine {
 
     fn send(&mut self, phase: Phase, request: Request) {
         self.phase = phase;
-        self.pending = Some(self.outbox.send(request));
+        self.outbox.send_awaited(request);
     }
 
     fn finish(&mut self, event: DoubleBarrierEvent) {
         self.phase = Phase::Idle;
-        self.pending = None;
+        self.outbox.forget_awaited();
         self.outputs.push_back(event);
     }
 
@@ -332,11 +330,9 @@ impl Recipe for DoubleBarrierMachine {
     }
 
     fn handle_reply(&mut self, token: Token, reply: Reply) {
-        self.outbox.answered();
-        if self.pending != Some(token) {
+        if !self.outbox.answered(token) {
             return;
         }
-        self.pending = None;
         match std::mem::replace(&mut self.phase, Phase::Idle) {
             Phase::EnsuringPath(mut ensure) => self.ensure_path_step(&mut ensure, Some(reply)),
             Phase::CreatingNode => self.on_node_created(reply),

@@ -41,7 +41,6 @@ enum Phase {
 pub struct BarrierMachine {
     path: String,
     phase: Phase,
-    pending: Option<Token>,
     outbox: Outbox,
     outputs: VecDeque<BarrierEvent>,
 }
@@ -52,7 +51,6 @@ impl BarrierMachine {
         BarrierMachine {
             path: path.trim_end_matches('/').to_string(),
             phase: Phase::Idle,
-            pending: None,
             outbox: Outbox::default(),
             outputs: VecDeque::new(),
         }
@@ -84,7 +82,7 @@ impl BarrierMachine {
     /// replies and the watch's event are ignored.
     pub fn cancel(&mut self) {
         self.phase = Phase::Idle;
-        self.pending = None;
+        self.outbox.forget_awaited();
     }
 
     /// The barrier's path.
@@ -96,12 +94,12 @@ impl BarrierMachine {
 
     fn send(&mut self, phase: Phase, request: Request) {
         self.phase = phase;
-        self.pending = Some(self.outbox.send(request));
+        self.outbox.send_awaited(request);
     }
 
     fn finish(&mut self, event: BarrierEvent) {
         self.phase = Phase::Idle;
-        self.pending = None;
+        self.outbox.forget_awaited();
         self.outputs.push_back(event);
     }
 
@@ -153,11 +151,9 @@ impl Recipe for BarrierMachine {
     }
 
     fn handle_reply(&mut self, token: Token, reply: Reply) {
-        self.outbox.answered();
-        if self.pending != Some(token) {
+        if !self.outbox.answered(token) {
             return;
         }
-        self.pending = None;
         match std::mem::replace(&mut self.phase, Phase::Idle) {
             Phase::Creating(mut ensure) => self.ensure_step(&mut ensure, Some(reply)),
             Phase::Removing => self.on_removed(reply),

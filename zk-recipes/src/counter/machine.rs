@@ -56,7 +56,6 @@ pub struct CounterMachine {
     /// What is asked: the delta to add, or `None` for a read.
     delta: Option<i64>,
     phase: Phase,
-    pending: Option<Token>,
     outbox: Outbox,
     outputs: VecDeque<Result<i64, Error>>,
 }
@@ -69,7 +68,6 @@ impl CounterMachine {
             encoding,
             delta: None,
             phase: Phase::Idle,
-            pending: None,
             outbox: Outbox::default(),
             outputs: VecDeque::new(),
         }
@@ -101,7 +99,7 @@ impl CounterMachine {
 
     fn send(&mut self, phase: Phase, request: Request) {
         self.phase = phase;
-        self.pending = Some(self.outbox.send(request));
+        self.outbox.send_awaited(request);
     }
 
     fn read(&mut self) {
@@ -110,7 +108,7 @@ impl CounterMachine {
 
     fn finish(&mut self, outcome: Result<i64, Error>) {
         self.phase = Phase::Idle;
-        self.pending = None;
+        self.outbox.forget_awaited();
         self.outputs.push_back(outcome);
     }
 
@@ -230,11 +228,9 @@ impl Recipe for CounterMachine {
     }
 
     fn handle_reply(&mut self, token: Token, reply: Reply) {
-        self.outbox.answered();
-        if self.pending != Some(token) {
+        if !self.outbox.answered(token) {
             return;
         }
-        self.pending = None;
         match std::mem::replace(&mut self.phase, Phase::Idle) {
             Phase::Reading => self.on_read(reply),
             Phase::Writing(write) => self.on_written(write, reply),

@@ -115,7 +115,7 @@ impl Recipe for ContendersMachine {
     }
 
     fn handle_reply(&mut self, token: Token, reply: Reply) {
-        self.outbox.answered();
+        self.outbox.answered(token);
         if self.done {
             return;
         }

@@ -67,8 +67,6 @@ pub struct LockMachine {
     /// The contender node's name (not the full path), once known.
     node: Option<String>,
     phase: Phase,
-    /// The token of the request the phase waits for.
-    pending: Option<Token>,
     outbox: Outbox,
     outputs: VecDeque<LockEvent>,
 }
@@ -104,7 +102,6 @@ impl LockMachine {
             cancelled: false,
             node: None,
             phase: Phase::Idle,
-            pending: None,
             outbox: Outbox::default(),
             outputs: VecDeque::new(),
         }
@@ -166,7 +163,7 @@ impl LockMachine {
 
     fn send(&mut self, phase: Phase, request: Request) {
         self.phase = phase;
-        self.pending = Some(self.outbox.send(request));
+        self.outbox.send_awaited(request);
     }
 
     fn create(&mut self) {
@@ -195,7 +192,7 @@ impl LockMachine {
 
     fn finish(&mut self, event: LockEvent) {
         self.phase = Phase::Done;
-        self.pending = None;
+        self.outbox.forget_awaited();
         self.node = None;
         self.outputs.push_back(event);
     }
@@ -297,7 +294,7 @@ impl LockMachine {
             }
             Ok(None) => {
                 self.phase = Phase::Held;
-                self.pending = None;
+                self.outbox.forget_awaited();
                 self.outputs.push_back(LockEvent::Acquired);
             }
             Ok(Some(_)) if !self.wait => self.delete_then(LockEvent::NotAcquired),
@@ -315,7 +312,7 @@ impl LockMachine {
         match reply {
             Ok((Response::Exists(Some(_)), Some(watch))) => {
                 self.phase = Phase::Waiting(watch);
-                self.pending = None;
+                self.outbox.forget_awaited();
             }
             // Gone already, or a lost reply: look again.
             Ok((Response::Exists(_), _)) | Err(Error::ConnectionLoss) => self.list(),
@@ -351,11 +348,9 @@ impl Recipe for LockMachine {
     }
 
     fn handle_reply(&mut self, token: Token, reply: Reply) {
-        self.outbox.answered();
-        if self.pending != Some(token) {
+        if !self.outbox.answered(token) {
             return;
         }
-        self.pending = None;
         match self.phase.clone() {
             Phase::Creating => self.on_created(reply),
             Phase::CreatingParents(depth) => self.on_parent_created(depth, reply),

@@ -54,7 +54,6 @@ pub struct QueueMachine {
     /// Items seen at the last listing, in queue order, not yet tried.
     seen: VecDeque<String>,
     phase: Phase,
-    pending: Option<Token>,
     outbox: Outbox,
     outputs: VecDeque<QueueEvent>,
 }
@@ -66,7 +65,6 @@ impl QueueMachine {
             path: path.trim_end_matches('/').to_string(),
             seen: VecDeque::new(),
             phase: Phase::Idle,
-            pending: None,
             outbox: Outbox::default(),
             outputs: VecDeque::new(),
         }
@@ -96,7 +94,7 @@ impl QueueMachine {
 
     fn send(&mut self, phase: Phase, request: Request) {
         self.phase = phase;
-        self.pending = Some(self.outbox.send(request));
+        self.outbox.send_awaited(request);
     }
 
     fn send_put(&mut self, data: Bytes, priority: u16) {
@@ -118,7 +116,7 @@ impl QueueMachine {
 
     fn finish(&mut self, event: QueueEvent) {
         self.phase = Phase::Idle;
-        self.pending = None;
+        self.outbox.forget_awaited();
         self.outputs.push_back(event);
     }
 
@@ -140,11 +138,9 @@ impl Recipe for QueueMachine {
     }
 
     fn handle_reply(&mut self, token: Token, reply: Reply) {
-        self.outbox.answered();
-        if self.pending != Some(token) {
+        if !self.outbox.answered(token) {
             return;
         }
-        self.pending = None;
         match std::mem::replace(&mut self.phase, Phase::Idle) {
             Phase::Idle => {}
             Phase::Putting { data, priority } => match reply {

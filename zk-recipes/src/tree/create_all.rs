@@ -11,7 +11,6 @@ use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
 #[derive(Debug)]
 pub struct CreateAllMachine {
     ensure: EnsurePath,
-    pending: Option<Token>,
     outbox: Outbox,
     output: Option<Result<(), Error>>,
 }
@@ -23,7 +22,6 @@ impl CreateAllMachine {
         let first = ensure.start();
         let mut machine = CreateAllMachine {
             ensure,
-            pending: None,
             outbox: Outbox::default(),
             output: None,
         };
@@ -33,7 +31,7 @@ impl CreateAllMachine {
 
     fn step(&mut self, next: Ensured) {
         match next {
-            Ensured::Next(request) => self.pending = Some(self.outbox.send(request)),
+            Ensured::Next(request) => self.outbox.send_awaited(request),
             Ensured::Done => self.output = Some(Ok(())),
             Ensured::Failed(e) => self.output = Some(Err(e)),
         }
@@ -48,11 +46,9 @@ impl Recipe for CreateAllMachine {
     }
 
     fn handle_reply(&mut self, token: Token, reply: Reply) {
-        self.outbox.answered();
-        if self.pending != Some(token) {
+        if !self.outbox.answered(token) {
             return;
         }
-        self.pending = None;
         let next = self.ensure.on_reply(reply);
         self.step(next);
     }
@@ -60,7 +56,7 @@ impl Recipe for CreateAllMachine {
     fn handle_session(&mut self, state: KeeperState) {
         if let Some(e) = crate::machine::session_end(state) {
             self.output.get_or_insert(Err(e));
-            self.pending = None;
+            self.outbox.forget_awaited();
         }
     }
 

@@ -16,7 +16,6 @@ struct Frame {
 #[derive(Debug)]
 pub struct DeleteAllMachine {
     stack: Vec<Frame>,
-    pending: Option<Token>,
     outbox: Outbox,
     output: Option<Result<(), Error>>,
 }
@@ -29,7 +28,6 @@ impl DeleteAllMachine {
                 path: path.trim_end_matches('/').to_string(),
                 listed: false,
             }],
-            pending: None,
             outbox: Outbox::default(),
             output: None,
         };
@@ -47,7 +45,7 @@ impl DeleteAllMachine {
         } else {
             Request::get_children(&top.path, false)
         };
-        self.pending = Some(self.outbox.send(request));
+        self.outbox.send_awaited(request);
     }
 }
 
@@ -59,11 +57,9 @@ impl Recipe for DeleteAllMachine {
     }
 
     fn handle_reply(&mut self, token: Token, reply: Reply) {
-        self.outbox.answered();
-        if self.pending != Some(token) {
+        if !self.outbox.answered(token) {
             return;
         }
-        self.pending = None;
         let Some(top) = self.stack.last_mut() else {
             return;
         };
@@ -102,7 +98,7 @@ impl Recipe for DeleteAllMachine {
     fn handle_session(&mut self, state: KeeperState) {
         if let Some(e) = crate::machine::session_end(state) {
             self.output.get_or_insert(Err(e));
-            self.pending = None;
+            self.outbox.forget_awaited();
         }
     }
 
