@@ -109,6 +109,9 @@ impl ExternalDriver {
         self.link.advance_probe(&mut self.session, now);
         self.session.handle_timeout(now);
         while self.link.act(&mut self.session, now) {}
+        if self.link.settle_low_water(&mut self.session, now) {
+            while self.link.act(&mut self.session, now) {}
+        }
     }
 
     /// Queues a request and writes it if the socket can take it. Replies come from

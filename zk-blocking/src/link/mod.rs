@@ -18,7 +18,9 @@
 //!   async task over the socket's fd.
 
 mod connect;
+pub(crate) mod low_water;
 mod probe;
+pub(crate) mod record_framing;
 mod stream;
 mod tls;
 mod transfer;
@@ -34,6 +36,7 @@ use zk_session::{ConnId, DisconnectCause, HostAddr, Session, SessionState, Trans
 use crate::connect_problems::ConnectProblems;
 
 use connect::{Connect, Dial, dial};
+use low_water::LowWater;
 use probe::{Probe, probe_blocking};
 use stream::Stream;
 pub(crate) use tls::explain as explain_tls_failure;
@@ -65,11 +68,23 @@ pub(crate) struct Link {
     tls: Option<LinkTls>,
 }
 
-/// One connection of the session: the id the session gave it and its socket.
+/// One connection of the session: the id the session gave it, its socket and the
+/// socket's receive low-water mark.
 #[derive(Debug)]
 struct Connection {
     conn: ConnId,
     socket: Socket,
+    low_water: LowWater,
+}
+
+impl Connection {
+    fn new(conn: ConnId, socket: Socket) -> Connection {
+        Connection {
+            conn,
+            socket,
+            low_water: LowWater::new(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -219,10 +234,7 @@ impl Link {
         });
         match stream {
             Ok(stream) => {
-                self.connection = Some(Connection {
-                    conn,
-                    socket: Socket::Up(stream),
-                });
+                self.connection = Some(Connection::new(conn, Socket::Up(stream)));
                 session.handle_connected(conn, Instant::now());
             }
             Err(e) => self.connect_failed(session, conn, host, &e, Instant::now()),
@@ -234,10 +246,7 @@ impl Link {
     fn start_dial(&mut self, session: &mut Session, conn: ConnId, host: &HostAddr, now: Instant) {
         match Dial::start(host) {
             Ok(dial) => {
-                self.connection = Some(Connection {
-                    conn,
-                    socket: Socket::Connecting(dial),
-                });
+                self.connection = Some(Connection::new(conn, Socket::Connecting(dial)));
                 self.finish_connect(session, now);
             }
             Err(e) => self.connect_failed(session, conn, host, &e, now),
@@ -248,7 +257,12 @@ impl Link {
     /// (after every address), or still going.
     pub(crate) fn finish_connect(&mut self, session: &mut Session, now: Instant) {
         loop {
-            let Some(Connection { conn, socket }) = self.connection.take() else {
+            let Some(Connection {
+                conn,
+                socket,
+                low_water,
+            }) = self.connection.take()
+            else {
                 return;
             };
             let was_up = matches!(socket, Socket::Up(_));
@@ -266,7 +280,7 @@ impl Link {
                                 Ok(tls) => {
                                     // Straight on with the handshake's first flight.
                                     let socket = Socket::Handshaking(Box::new(tls));
-                                    self.connection = Some(Connection { conn, socket });
+                                    self.connection = Some(Connection::new(conn, socket));
                                     continue;
                                 }
                                 Err(e) => {
@@ -287,7 +301,11 @@ impl Link {
                 up @ Socket::Up(_) => up,
             };
             let up = matches!(socket, Socket::Up(_)) && !was_up;
-            self.connection = Some(Connection { conn, socket });
+            self.connection = Some(Connection {
+                conn,
+                socket,
+                low_water,
+            });
             if up {
                 session.handle_connected(conn, now);
             }
@@ -346,11 +364,20 @@ impl Link {
         let Some(Connection {
             conn,
             socket: Socket::Up(stream),
+            low_water,
         }) = self.connection.as_mut()
         else {
             return;
         };
         let conn = *conn;
+        // Half: a blocking read copies what is there at once, then sleeps until as
+        // many bytes as the mark arrive *after* that copy (the kernel's wake-up test
+        // counts only uncopied bytes), so it may need up to twice the mark.
+        let mark = stream.sure_to_arrive(session) / 2;
+        if let Err(e) = low_water.settle(stream.tcp(), mark) {
+            let why = format!("setting the receive low-water mark failed: {e}");
+            return self.lost(session, DisconnectCause::Io, why, Instant::now());
+        }
         let timeout = wake.map(|w| w.saturating_duration_since(Instant::now()));
         let poll = timeout.is_some_and(|t| t.is_zero());
         if poll {
@@ -377,6 +404,7 @@ impl Link {
         while let Some(Connection {
             conn,
             socket: Socket::Up(stream),
+            ..
         }) = self.connection.as_mut()
         {
             let short_means_empty = stream.short_read_means_empty();
@@ -390,6 +418,30 @@ impl Link {
         }
     }
 
+    /// Before a non-blocking link's driver waits: sets the receive low-water mark to
+    /// what the server is sure to send (see `low_water`), so that the socket turns
+    /// readable once per batch of replies rather than per segment. Replies come only
+    /// through reads, so the mark stays safe until the next one. Returns whether the
+    /// connection was lost (the kernel refused the mark).
+    pub(crate) fn settle_low_water(&mut self, session: &mut Session, now: Instant) -> bool {
+        let Some(Connection {
+            socket: Socket::Up(stream),
+            low_water,
+            ..
+        }) = self.connection.as_mut()
+        else {
+            return false;
+        };
+        match low_water.settle(stream.tcp(), stream.sure_to_arrive(session)) {
+            Ok(()) => false,
+            Err(e) => {
+                let why = format!("setting the receive low-water mark failed: {e}");
+                self.lost(session, DisconnectCause::Io, why, now);
+                true
+            }
+        }
+    }
+
     /// Writes the session's send buffer: a blocking link waits at most until the
     /// session's next deadline, a non-blocking one stops where the socket would block.
     /// Returns whether the connection was lost.
@@ -397,6 +449,7 @@ impl Link {
         let Some(Connection {
             conn,
             socket: Socket::Up(stream),
+            ..
         }) = self.connection.as_mut()
         else {
             return false;

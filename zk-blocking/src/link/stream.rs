@@ -4,6 +4,9 @@
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 
+use zk_session::Session;
+
+use super::low_water;
 use super::tls::TlsStream;
 
 /// A connection that is up (its TLS handshake, if any, done).
@@ -45,6 +48,19 @@ impl Stream {
                     Err(e)
                 }
                 _ => Ok(()),
+            },
+        }
+    }
+
+    /// The bytes the server is sure to send next, for the receive low-water mark:
+    /// over TLS, the rest of a record partly read, else what the session's owed
+    /// replies bring once every request reached the socket.
+    pub(crate) fn sure_to_arrive(&self, session: &Session) -> usize {
+        match self {
+            Stream::Plain(_) => low_water::sure_to_arrive(session, true),
+            Stream::Tls(tls) => match tls.to_finish_record() {
+                0 => low_water::sure_to_arrive(session, !tls.wants_write()),
+                rest => rest,
             },
         }
     }

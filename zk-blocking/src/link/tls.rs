@@ -13,10 +13,14 @@ use rustls::pki_types::ServerName;
 use rustls::{AlertDescription, CertificateError, ClientConfig, ClientConnection};
 use zk_session::HostAddr;
 
+use super::record_framing::RecordFraming;
+
 /// One TLS connection: the socket and rustls's state for it.
 pub(super) struct TlsStream {
     pub(super) tcp: TcpStream,
     conn: ClientConnection,
+    /// The record framing of what was read from `tcp`.
+    framing: RecordFraming,
     /// Whether the session's TLS settings hold a client certificate (to explain a
     /// server's refusal).
     has_client_cert: bool,
@@ -65,6 +69,7 @@ impl TlsStream {
         Ok(TlsStream {
             tcp,
             conn,
+            framing: RecordFraming::default(),
             has_client_cert,
             host: host.clone(),
         })
@@ -82,7 +87,10 @@ impl TlsStream {
             }
             self.tcp.set_read_timeout(Some(left))?;
             self.tcp.set_write_timeout(Some(left))?;
-            if let Err(e) = self.conn.complete_io(&mut self.tcp) {
+            if let Err(e) = self
+                .conn
+                .complete_io(&mut Framed::new(&mut self.tcp, &mut self.framing))
+            {
                 return Err(self.explain(e));
             }
         }
@@ -103,7 +111,10 @@ impl TlsStream {
                     Err(e) => return Handshake::Failed(self.explain(e)),
                 }
             }
-            match self.conn.read_tls(&mut self.tcp) {
+            match self
+                .conn
+                .read_tls(&mut Framed::new(&mut self.tcp, &mut self.framing))
+            {
                 Ok(0) => return Handshake::Failed(self.explain(eof())),
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Handshake::InProgress,
@@ -134,6 +145,11 @@ impl TlsStream {
         self.conn.wants_write()
     }
 
+    /// The bytes still to come of a record partly read (0 between records).
+    pub(super) fn to_finish_record(&self) -> usize {
+        self.framing.to_finish_record()
+    }
+
     /// Writes queued records until none are left or the socket would block (or its
     /// write timeout passes: `WouldBlock` / `TimedOut`).
     pub(super) fn flush_records(&mut self) -> io::Result<()> {
@@ -154,6 +170,37 @@ impl TlsStream {
     }
 }
 
+/// The socket as rustls reads and writes it, with the framing of what is read
+/// noted on the way.
+struct Framed<'a> {
+    tcp: &'a mut TcpStream,
+    framing: &'a mut RecordFraming,
+}
+
+impl<'a> Framed<'a> {
+    fn new(tcp: &'a mut TcpStream, framing: &'a mut RecordFraming) -> Framed<'a> {
+        Framed { tcp, framing }
+    }
+}
+
+impl Read for Framed<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.tcp.read(buf)?;
+        self.framing.observe(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl Write for Framed<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.tcp.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.tcp.flush()
+    }
+}
+
 impl Read for TlsStream {
     /// Plaintext from records already decrypted, else one read of the socket and what
     /// it brings; `WouldBlock` / `TimedOut` when the socket has nothing.
@@ -167,7 +214,11 @@ impl Read for TlsStream {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) => return Err(e),
             }
-            if self.conn.read_tls(&mut self.tcp)? == 0 {
+            if self
+                .conn
+                .read_tls(&mut Framed::new(&mut self.tcp, &mut self.framing))?
+                == 0
+            {
                 // Tells rustls the stream ended; the next reader call says how.
                 self.conn
                     .process_new_packets()

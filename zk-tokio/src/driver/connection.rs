@@ -9,11 +9,15 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
+use zk_blocking::for_drivers::sure_to_arrive;
+use zk_session::Session;
+
+use super::framed::FramedTcp;
 
 /// A connection that is up (its TLS handshake, if any, done).
 pub(super) enum Connection {
     Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
+    Tls(Box<TlsStream<FramedTcp>>),
 }
 
 impl Connection {
@@ -21,7 +25,22 @@ impl Connection {
     pub(super) fn tcp(&self) -> &TcpStream {
         match self {
             Connection::Plain(tcp) => tcp,
-            Connection::Tls(tls) => tls.get_ref().0,
+            Connection::Tls(tls) => &tls.get_ref().0.tcp,
+        }
+    }
+
+    /// The bytes the server is sure to send next, for the receive low-water mark:
+    /// over TLS, the rest of a record partly read, else what the session's owed
+    /// replies bring once every request reached the socket. Asked after a read that
+    /// found the socket empty, when TLS holds no plaintext back.
+    pub(super) fn sure_to_arrive(&self, session: &Session) -> usize {
+        let all_written = session.send_buf().is_empty();
+        match self {
+            Connection::Plain(_) => sure_to_arrive(session, all_written),
+            Connection::Tls(tls) => match tls.get_ref().0.framing.to_finish_record() {
+                0 => sure_to_arrive(session, all_written && !self.has_pending_output()),
+                rest => rest,
+            },
         }
     }
 

@@ -13,6 +13,7 @@ use zk_blocking::for_drivers::{LinkTls, explain_tls_failure};
 use zk_session::HostAddr;
 
 use super::connection::Connection;
+use super::framed::FramedTcp;
 
 /// How long a probe may take before its host counts as not read-write.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -32,7 +33,10 @@ pub(super) async fn dial(host: HostAddr, tls: Option<LinkTls>) -> io::Result<Con
             format!("{:?} is not a name a certificate can carry: {e}", host.host),
         )
     })?;
-    match TlsConnector::from(tls.config).connect(name, tcp).await {
+    match TlsConnector::from(tls.config)
+        .connect(name, FramedTcp::new(tcp))
+        .await
+    {
         Ok(stream) => Ok(Connection::Tls(Box::new(stream))),
         Err(e) => Err(explain_tls_failure(e, &host, tls.has_client_cert)),
     }

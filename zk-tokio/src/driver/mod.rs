@@ -10,7 +10,7 @@
 
 mod connection;
 mod dial;
-mod low_water;
+mod framed;
 
 use std::future::Future;
 use std::io;
@@ -21,12 +21,11 @@ use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
-use zk_blocking::for_drivers::LinkTls;
+use zk_blocking::for_drivers::{LinkTls, LowWater};
 use zk_session::{ConnId, DisconnectCause, HostAddr, Session, SessionState, Transport};
 
 use crate::core::{Core, Shared, Wakeups};
 use connection::Connection;
-use low_water::LowWater;
 
 type Pending<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
@@ -113,14 +112,14 @@ impl Driver {
     }
 
     /// Before the task waits: sets the socket's receive low-water mark to what the
-    /// replies due are sure to bring (see `low_water`). False if that failed and the
+    /// server is sure to send (see zk-blocking's `LowWater`). False if that failed and the
     /// connection was dropped, leaving the session more to do.
     fn settle_low_water(&mut self, core: &mut Core, now: Instant) -> bool {
         let Some((_, stream, low_water)) = self.socket.as_mut() else {
             return true;
         };
-        let all_written = core.session.send_buf().is_empty();
-        match low_water.adjust(stream.tcp(), &core.session, all_written) {
+        let sure = stream.sure_to_arrive(&core.session);
+        match low_water.settle(stream.tcp(), sure) {
             Ok(()) => true,
             Err(e) => {
                 let why = format!("setting the receive low-water mark failed: {e}");
