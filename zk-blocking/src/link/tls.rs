@@ -158,10 +158,33 @@ impl TlsStream {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+                Err(e) => return Err(self.alert_behind(e)),
             }
         }
         Ok(())
+    }
+
+    /// A write that failed because the server closed the connection may have an alert
+    /// behind it that says why (TLS 1.3: the server refuses a client certificate after
+    /// the client's handshake is done, so the first write fails): reads what the
+    /// socket still holds and explains that alert, else returns `e`. The connection is
+    /// over either way, so the socket is left non-blocking.
+    fn alert_behind(&mut self, e: io::Error) -> io::Error {
+        use io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset};
+        if !matches!(e.kind(), BrokenPipe | ConnectionReset | ConnectionAborted)
+            || self.tcp.set_nonblocking(true).is_err()
+        {
+            return e;
+        }
+        while let Ok(1..) = self
+            .conn
+            .read_tls(&mut Framed::new(&mut self.tcp, &mut self.framing))
+        {
+            if let Err(alert) = self.conn.process_new_packets() {
+                return self.explain(tls_error(alert));
+            }
+        }
+        e
     }
 
     /// Turns a failure into one that says what went wrong in TLS terms.
