@@ -22,6 +22,7 @@ pub(crate) mod low_water;
 mod probe;
 pub(crate) mod record_framing;
 mod stream;
+mod timeouts;
 mod tls;
 mod transfer;
 
@@ -39,6 +40,7 @@ use connect::{Connect, Dial, dial};
 use low_water::LowWater;
 use probe::{Probe, probe_blocking};
 use stream::Stream;
+use timeouts::Timeouts;
 pub(crate) use tls::explain as explain_tls_failure;
 use tls::{Handshake, TlsStream};
 use transfer::{Received, read_into_session, write_send_buf};
@@ -68,13 +70,14 @@ pub(crate) struct Link {
     tls: Option<LinkTls>,
 }
 
-/// One connection of the session: the id the session gave it, its socket and the
-/// socket's receive low-water mark.
+/// One connection of the session: the id the session gave it, its socket, and the
+/// socket's receive low-water mark and (blocking link) timeouts as set.
 #[derive(Debug)]
 struct Connection {
     conn: ConnId,
     socket: Socket,
     low_water: LowWater,
+    timeouts: Timeouts,
 }
 
 impl Connection {
@@ -83,6 +86,7 @@ impl Connection {
             conn,
             socket,
             low_water: LowWater::new(),
+            timeouts: Timeouts::default(),
         }
     }
 }
@@ -261,6 +265,7 @@ impl Link {
                 conn,
                 socket,
                 low_water,
+                timeouts,
             }) = self.connection.take()
             else {
                 return;
@@ -305,6 +310,7 @@ impl Link {
                 conn,
                 socket,
                 low_water,
+                timeouts,
             });
             if up {
                 session.handle_connected(conn, now);
@@ -365,6 +371,7 @@ impl Link {
             conn,
             socket: Socket::Up(stream),
             low_water,
+            timeouts,
         }) = self.connection.as_mut()
         else {
             return;
@@ -378,14 +385,16 @@ impl Link {
             let why = format!("setting the receive low-water mark failed: {e}");
             return self.lost(session, DisconnectCause::Io, why, Instant::now());
         }
-        let timeout = wake.map(|w| w.saturating_duration_since(Instant::now()));
-        let poll = timeout.is_some_and(|t| t.is_zero());
+        let timeout = wake.map_or(LONGEST_WAIT, |w| {
+            w.saturating_duration_since(Instant::now())
+        });
+        let poll = timeout.is_zero();
         if poll {
             // Poll without blocking: the shortest timeout std allows.
             if stream.tcp().set_nonblocking(true).is_err() {
                 return;
             }
-        } else if stream.tcp().set_read_timeout(timeout).is_err() {
+        } else if timeouts.read(stream.tcp(), timeout).is_err() {
             return;
         }
         let received = read_into_session(session, conn, stream, true, Instant::now);
@@ -449,20 +458,21 @@ impl Link {
         let Some(Connection {
             conn,
             socket: Socket::Up(stream),
+            timeouts,
             ..
         }) = self.connection.as_mut()
         else {
             return false;
         };
         // A blocking write waits at most until the session's next deadline.
-        let bounded = |session: &Session, stream: &mut Stream| {
+        let mut bounded = |session: &Session, stream: &mut Stream| {
             let left = session.poll_timeout().map_or(Duration::from_secs(1), |d| {
                 d.saturating_duration_since(Instant::now())
             });
-            !left.is_zero() && stream.tcp().set_write_timeout(Some(left)).is_ok()
+            !left.is_zero() && timeouts.write(stream.tcp(), left).is_ok()
         };
         let written = if self.blocking {
-            write_send_buf(session, *conn, stream, bounded).and_then(|()| {
+            write_send_buf(session, *conn, stream, &mut bounded).and_then(|()| {
                 // TLS records the socket did not take (its timeout passed) go out now.
                 if stream.has_pending_output() && bounded(session, stream) {
                     stream.flush_pending()?;
@@ -500,6 +510,10 @@ impl Link {
         }
     }
 }
+
+/// The longest a blocking read waits when nothing sets a deadline (the caller's loop
+/// then reads again).
+const LONGEST_WAIT: Duration = Duration::from_secs(3600);
 
 /// The earlier of two optional deadlines (`None`: no deadline).
 pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
