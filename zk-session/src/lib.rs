@@ -424,6 +424,7 @@ mod event;
 mod event_queue;
 mod hosts;
 mod id;
+mod id_hash;
 mod log;
 mod request;
 mod rng;
@@ -447,6 +448,7 @@ pub use error::{CloseReason, ConfigError, DisconnectCause, RequestError, SubmitE
 pub use event::{Event, Transport, WatchEvent};
 pub use event_queue::EventQueue;
 pub use id::{ConnId, RequestId};
+pub use id_hash::{IdHasher, RequestIdMap, RequestIdSet};
 pub use request::{CONFIG_NODE, Request, Response};
 pub use rounded::Rounded;
 pub use sasl::{

@@ -3,14 +3,13 @@
 //! clone and the driver task lock it for short, non-blocking turns; wakers are woken
 //! after the lock is let go ([`Wakeups`]).
 
-use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use zk_blocking::for_drivers::{ConnectProblems, error_for_state, event, watch_handle};
 use zk_blocking::{Completion, Event, ExternalEvent, Request, Result, WatchHandle};
-use zk_session::{RequestId, Session, SessionState, WatcherType};
+use zk_session::{RequestId, RequestIdMap, Session, SessionState, WatcherType};
 
 use crate::watch::queues::{StateListeners, WatchQueues};
 
@@ -78,14 +77,14 @@ pub(crate) struct Core {
     /// The dial, close and IO problems, for errors that say why no server answered.
     pub(crate) problems: ConnectProblems,
     /// The reply slots of the requests whose callers still wait, by request.
-    slots: HashMap<RequestId, Slot>,
+    slots: RequestIdMap<Slot>,
     /// The events of the watches someone holds.
     pub(crate) watches: WatchQueues,
     /// The state-change streams.
     pub(crate) listeners: StateListeners,
     /// The removals of dropped watches sent to the server and not yet answered (by
     /// the removal's request): the path and the registration each removes.
-    removals: HashMap<RequestId, (String, RequestId)>,
+    removals: RequestIdMap<(String, RequestId)>,
     /// Watches dropped while a removal on their path was under way, with their
     /// paths: taken up again when it is answered.
     deferred: Vec<(String, WatchHandle)>,
@@ -100,10 +99,10 @@ impl Core {
         Core {
             session,
             problems: ConnectProblems::default(),
-            slots: HashMap::new(),
+            slots: RequestIdMap::default(),
             watches: WatchQueues::new(max_queued_events),
             listeners: StateListeners::new(max_queued_events),
-            removals: HashMap::new(),
+            removals: RequestIdMap::default(),
             deferred: Vec::new(),
             state_waiters: Vec::new(),
             driver: None,

@@ -5,12 +5,12 @@
 mod ops;
 mod pump;
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use zk_session::{
-    EventQueue, Request, RequestId, Response, Session, SessionCredentials, SessionState,
-    StateReason,
+    EventQueue, Request, RequestId, RequestIdSet, Response, Session, SessionCredentials,
+    SessionState, StateReason,
 };
 
 use crate::error::{Error, Result};
@@ -57,7 +57,7 @@ pub struct Client {
     /// Replies not yet taken by a `wait`, in arrival order.
     replies: VecDeque<Completion>,
     /// Submitted requests whose replies no `wait` has taken yet.
-    outstanding: HashSet<RequestId>,
+    outstanding: RequestIdSet,
     /// Unread watch and state events, as the session gave them; bounded like the
     /// session's own queue, so a program that never reads events stays bounded too.
     events: EventQueue,
@@ -103,7 +103,7 @@ impl Client {
             session: options.start_session(connect_string, Instant::now())?,
             link: Link::blocking(options.link_tls()?),
             replies: VecDeque::new(),
-            outstanding: HashSet::new(),
+            outstanding: RequestIdSet::default(),
             events: EventQueue::new(options.session.max_queued_events),
             call_timeout: options.call_timeout,
             close_timeout: options.session.close_timeout,

@@ -3,11 +3,10 @@
 //! waiting for. Any thread holding the lock may move the session on; the IO thread
 //! does whenever its socket, a deadline or a wake-up says so.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use zk_session::{ConnId, RequestId};
+use zk_session::{ConnId, RequestIdMap};
 
 use super::events::{EventChannel, Mailboxes};
 use super::reply::ReplySlot;
@@ -41,7 +40,7 @@ pub(super) struct Core {
     /// The session and its non-blocking socket.
     pub(super) driver: ExternalDriver,
     /// Callers waiting for replies, by request.
-    pub(super) slots: HashMap<RequestId, Arc<ReplySlot>>,
+    pub(super) slots: RequestIdMap<Arc<ReplySlot>>,
     /// What the IO thread waits for now.
     pub(super) waiting: Waiting,
     /// The last clone is gone: the IO thread ends once the session is over.

@@ -1,12 +1,12 @@
 //! Where the IO thread leaves watch and session events for the application: the
 //! client's one event channel, and a mailbox per watch for `wait_watch`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use zk_proto::EventType;
-use zk_session::{EventQueue, RequestId, SessionState};
+use zk_session::{EventQueue, RequestId, RequestIdMap, SessionState};
 
 use super::sync::lock;
 use crate::error::{Error, Result};
@@ -202,7 +202,7 @@ pub(super) struct Mailboxes {
 
 #[derive(Debug)]
 struct MailboxState {
-    boxes: HashMap<RequestId, Mailbox>,
+    boxes: RequestIdMap<Mailbox>,
     /// Ended watches whose mailboxes still hold events, oldest first.
     ended: VecDeque<RequestId>,
     /// Most events one mailbox holds.
@@ -214,7 +214,7 @@ impl Mailboxes {
     pub(super) fn new(bound: usize) -> Mailboxes {
         Mailboxes {
             state: Mutex::new(MailboxState {
-                boxes: HashMap::new(),
+                boxes: RequestIdMap::default(),
                 ended: VecDeque::new(),
                 bound,
                 session_ended: None,

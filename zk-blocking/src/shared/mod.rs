@@ -14,14 +14,13 @@ mod ops;
 mod reply;
 mod sync;
 
-use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use mio::{Poll, Waker};
-use zk_session::{Request, RequestId, SessionCredentials, SessionState, StateReason};
+use zk_session::{Request, RequestId, RequestIdMap, SessionCredentials, SessionState, StateReason};
 
 use crate::error::{Error, Result};
 use crate::event::Event;
@@ -147,7 +146,7 @@ impl SharedClient {
         let shared = Arc::new(Shared {
             core: Mutex::new(Core {
                 driver,
-                slots: HashMap::new(),
+                slots: RequestIdMap::default(),
                 waiting: Waiting::default(),
                 stopping: false,
             }),

@@ -2,7 +2,7 @@
 //! those written (replies must answer its head), their ids and xids, and the ones
 //! the driver abandoned.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::time::Instant;
 
 use zk_proto::{OpCode, WireRequest};
@@ -10,6 +10,7 @@ use zk_proto::{OpCode, WireRequest};
 use crate::chroot::Chroot;
 use crate::error::CloseReason;
 use crate::id::RequestId;
+use crate::id_hash::RequestIdSet;
 use crate::request::Prepared;
 use crate::xid::XidGen;
 
@@ -112,7 +113,7 @@ pub(super) struct Requests {
     last_answered: Option<i32>,
     /// Requests whose driver gave up on them: their replies are discarded and they
     /// register no watch.
-    abandoned: HashSet<RequestId>,
+    abandoned: RequestIdSet,
 }
 
 impl Default for Requests {
@@ -123,7 +124,7 @@ impl Default for Requests {
             xids: XidGen::default(),
             next_id: 1,
             last_answered: None,
-            abandoned: HashSet::new(),
+            abandoned: RequestIdSet::default(),
         }
     }
 }
