@@ -51,11 +51,15 @@ def metrics(row):
 def main():
     rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
     groups = defaultdict(list)
-    names = {"peers": [], "plain": [], "tls": []}
+    names = {"peers": [], "plain": [], "tls": [], "memory": []}
+    memory = defaultdict(list)
     for r in rows:
         if r["name"] not in names[r["phase"]]:
             names[r["phase"]].append(r["name"])
-        groups[(r["phase"], r["name"], r["workload"])].append(metrics(r))
+        if r["phase"] == "memory":
+            memory[r["name"]].append(r)
+        else:
+            groups[(r["phase"], r["name"], r["workload"])].append(metrics(r))
 
     def med(phase, name, workload, key):
         return median([m[key] for m in groups.get((phase, name, workload), [])])
@@ -78,6 +82,8 @@ def main():
                   f"{fmt(g('instructions'), 0)} |")
         w("")
         targets(w, names["peers"], med)
+    if memory:
+        memory_table(w, memory)
     if names["tls"]:
         w("## TLS beside plaintext (one server with both ports)\n")
         w("| workload | client | ops/s plain | ops/s TLS | µs/op plain | µs/op TLS | CPU TLS/plain |")
@@ -92,6 +98,22 @@ def main():
                   f"{fmt(ratio, 2)}x |")
         w("")
     print("\n".join(out))
+
+
+def memory_table(w, memory):
+    """Resident memory per watch and per request in flight, against kezhuw's client."""
+    w("## Memory: resident bytes per watch and per request in flight\n")
+    w("| client | watches | requests | bytes/watch | bytes/request | vs kezhuw (watch / request; target ≤ 0.5) |")
+    w("|---|---:|---:|---:|---:|---:|")
+    med = {n: (median([r["bytes_per_watch"] for r in rs]), median([r["bytes_per_request"] for r in rs]),
+               rs[0]["watches"], rs[0]["requests"]) for n, rs in memory.items()}
+    peer = med.get("rust")
+    for name, (watch, request, watches, requests) in med.items():
+        ratio = "–"
+        if peer and name != "rust" and peer[0] and peer[1]:
+            ratio = f"{watch / peer[0]:.2f} / {request / peer[1]:.2f}"
+        w(f"| {name} | {watches:,} | {requests:,} | {fmt(watch, 0)} | {fmt(request, 0)} | {ratio} |")
+    w("")
 
 
 def targets(w, clients, med):

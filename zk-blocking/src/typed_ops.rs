@@ -318,8 +318,8 @@ macro_rules! typed_operations {
         ) -> Vec<$crate::WatchHandle> {
             let mut found: Vec<$crate::WatchHandle> = self.with_session(|session| {
                 session
-                    .watches()
-                    .filter(|r| r.path == path && watcher_type.covers(r.kind))
+                    .watches_on(path)
+                    .filter(|r| watcher_type.covers(r.kind))
                     .map($crate::for_drivers::watch_handle)
                     .collect()
             });

@@ -324,3 +324,29 @@ fn the_config_watch_under_a_chroot_can_be_removed_by_id_locally() {
     h.notify(EventType::NodeDataChanged, "/zookeeper/config", 7);
     assert!(watch_events(&h.events).is_empty());
 }
+
+#[test]
+fn watches_on_a_path_are_found_under_the_chroot_and_on_the_config_node() {
+    let mut h = connected("a:1/app");
+    let data = h.submit(Request::get_data("/n", true));
+    let other = h.submit(Request::get_data("/m", true));
+    let cfg = h.submit(Request::GetConfig { watch: true });
+    let exist = h.submit(Request::exists("/n", true));
+    let f = h.flush();
+    for (zxid, frame) in (1..).zip(&f[..3]) {
+        h.deliver(&data_reply(frame.xid(), zxid));
+    }
+    h.deliver(&FakeServer::reply(f[3].xid(), 4, ErrorCode::NoNode, None));
+    let on = |h: &Harness, path: &str| {
+        let mut ids: Vec<RequestId> = h.session.watches_on(path).map(|r| r.id).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(on(&h, "/n"), vec![data, exist]);
+    assert_eq!(on(&h, "/m"), vec![other]);
+    assert_eq!(on(&h, "/zookeeper/config"), vec![cfg]);
+    assert!(
+        on(&h, "/app/n").is_empty(),
+        "client paths, not server paths"
+    );
+}

@@ -3,6 +3,7 @@
 //! clone and the driver task lock it for short, non-blocking turns; wakers are woken
 //! after the lock is let go ([`Wakeups`]).
 
+use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
@@ -85,6 +86,9 @@ pub(crate) struct Core {
     /// The removals of dropped watches sent to the server and not yet answered (by
     /// the removal's request): the path and the registration each removes.
     removals: RequestIdMap<(String, RequestId)>,
+    /// How many of `removals` are under way per path (so that a drop need not scan
+    /// them all: dropping many watches at once stays linear).
+    removing: HashMap<String, usize>,
     /// Watches dropped while a removal on their path was under way, with their
     /// paths: taken up again when it is answered.
     deferred: Vec<(String, WatchHandle)>,
@@ -103,6 +107,7 @@ impl Core {
             watches: WatchQueues::new(max_queued_events),
             listeners: StateListeners::new(max_queued_events),
             removals: RequestIdMap::default(),
+            removing: HashMap::new(),
             deferred: Vec::new(),
             state_waiters: Vec::new(),
             driver: None,
@@ -198,14 +203,11 @@ impl Core {
         else {
             return false;
         };
-        if self.removals.values().any(|(p, _)| *p == path) {
+        if self.removing.contains_key(&path) {
             self.deferred.push((path, handle));
             return false;
         }
-        let alone = self
-            .session
-            .watches()
-            .all(|r| r.path != path || r.id == handle.id());
+        let alone = self.session.watches_on(&path).all(|r| r.id == handle.id());
         let local = !alone || !self.session.state().is_connected();
         self.remove_watch(path, handle, local, wakeups)
     }
@@ -238,6 +240,7 @@ impl Core {
             return false;
         };
         if !local {
+            *self.removing.entry(path.clone()).or_default() += 1;
             self.removals.insert(id, (path, handle.id()));
         }
         wakeups.push(self.driver.take());
@@ -253,11 +256,17 @@ impl Core {
         let Some((path, registration)) = self.removals.remove(&id) else {
             return false;
         };
+        if let Some(count) = self.removing.get_mut(&path) {
+            *count -= 1;
+            if *count == 0 {
+                self.removing.remove(&path);
+            }
+        }
         let mut queued = false;
         if let Some(left) = self.session.registration(registration).map(watch_handle) {
             queued |= self.remove_watch(path.clone(), left, true, wakeups);
         }
-        if !self.removals.values().any(|(p, _)| *p == path) {
+        if !self.removing.contains_key(&path) {
             let (now, later) = std::mem::take(&mut self.deferred)
                 .into_iter()
                 .partition(|(p, _)| *p == path);

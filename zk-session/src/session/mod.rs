@@ -286,6 +286,18 @@ impl Session {
         self.watches.iter()
     }
 
+    /// The live registrations on the client path `path`, of every kind, in no
+    /// particular order: a table lookup, not a scan of every watch.
+    pub fn watches_on<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a Registration> {
+        let server = self.chroot.prepend(path);
+        // getConfig's watch is keyed under the unprefixed config node.
+        let unprefixed = (server != path).then_some(path);
+        self.watches
+            .at(&server)
+            .chain(unprefixed.into_iter().flat_map(|p| self.watches.at(p)))
+            .filter(move |r| r.path == path)
+    }
+
     /// The live registration made by the request `id`, if it is still live.
     pub fn registration(&self, id: RequestId) -> Option<&Registration> {
         self.watches.get(id)

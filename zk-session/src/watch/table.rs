@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use super::kinds::{Registration, WatchKind, WatcherType};
 use crate::id::RequestId;
+use crate::id_hash::RequestIdMap;
 
 /// The node event types a server notification can carry (wire types 1–4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +35,7 @@ pub(crate) struct WatchTables {
     tables: [HashMap<String, Vec<RequestId>>; 5],
     /// Every live registration by the id that made it (one request makes at most
     /// one), with the server path it is keyed under.
-    by_id: HashMap<RequestId, (Registration, String)>,
+    by_id: RequestIdMap<(Registration, String)>,
 }
 
 impl WatchTables {
@@ -97,6 +98,20 @@ impl WatchTables {
             .filter_map(|t| t.get(path))
             .map(Vec::len)
             .sum()
+    }
+
+    /// The live registrations keyed under the server path `server`, of every kind.
+    pub(crate) fn at<'a>(
+        &'a self,
+        server: &str,
+    ) -> impl Iterator<Item = &'a Registration> + use<'a> {
+        let lists: [Option<&Vec<RequestId>>; 5] =
+            std::array::from_fn(|kind| self.tables[kind].get(server));
+        lists
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|id| self.get(*id))
     }
 
     /// Every live registration, in no particular order.

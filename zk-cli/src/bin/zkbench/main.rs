@@ -10,6 +10,7 @@
 mod client;
 mod config;
 mod measure;
+mod memory;
 mod pipeline;
 mod tokio_kind;
 mod workloads;
@@ -103,6 +104,12 @@ fn run(config: &Config) -> Result<(), Error> {
         print(report, config);
         zk = a;
         b.close();
+    }
+    if config.wants("memory") {
+        // A session of its own, so that no earlier workload's watches count.
+        let mut fresh = Zk::connect(config)?;
+        println!("{}", memory::memory(&mut fresh, config)?.json_line(config));
+        fresh.close();
     }
     zk.close();
     Ok(())

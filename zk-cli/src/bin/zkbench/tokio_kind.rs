@@ -24,6 +24,7 @@ use zk_tokio::{Bytes, Client, CreateMode, Error, EventType, OneShotWatch, Versio
 use crate::client::options;
 use crate::config::{Config, warm_up_size};
 use crate::measure::{Meter, Report};
+use crate::memory::{MemoryReport, resident_bytes, watched_path};
 use crate::pipeline::REPLY_TIMEOUT;
 use crate::print;
 use crate::workloads::{
@@ -87,8 +88,55 @@ async fn run_workloads(config: &Config) -> Result<(), Error> {
         print(watch_storm(&zk, &b, config, config.watch_n).await?, config);
         b.close().await;
     }
+    if config.wants("memory") {
+        let fresh = Client::connect(&config.hosts, options(config)).await?;
+        let (report, watches) = memory(&fresh, config).await?;
+        println!("{}", report.json_line(config));
+        // Closed first, the session drops the watches with it instead of asking the
+        // server to remove each (dropping 100,000 live watches one by one is quadratic
+        // in the session's pending-request scan: see the issue note).
+        fresh.close().await;
+        drop(watches);
+    }
     zk.close().await;
     Ok(())
+}
+
+/// The memory workload (see `memory`): the watches' handles are kept, as a program
+/// that waits for their events would keep them, and handed back.
+async fn memory(zk: &Client, config: &Config) -> Result<(MemoryReport, Vec<OneShotWatch>), Error> {
+    let started = Instant::now();
+    let base = resident_bytes().unwrap_or(0);
+    let mut watches = Vec::with_capacity(config.mem_watches);
+    let mut errors = 0;
+    pipeline(
+        config.outstanding,
+        config.mem_watches,
+        |i| zk.exists_watch(&watched_path(i)),
+        |result| match result {
+            Ok((_, watch)) => watches.push(watch),
+            Err(_) => errors += 1,
+        },
+    )
+    .await?;
+    let with_watches = resident_bytes().unwrap_or(0);
+    let calls: Vec<_> = (0..config.mem_requests)
+        .map(|_| zk.get_data(DATA_NODE))
+        .collect();
+    let with_requests = resident_bytes().unwrap_or(0);
+    for call in calls {
+        if reply(call).await?.is_err() {
+            errors += 1;
+        }
+    }
+    let report = MemoryReport {
+        base,
+        with_watches,
+        with_requests,
+        seconds: started.elapsed().as_secs_f64(),
+        errors,
+    };
+    Ok((report, watches))
 }
 
 /// Creates `path` with `data`, or overwrites the data if it exists.
