@@ -267,3 +267,25 @@ fn removing_a_registration_by_id_spares_the_servers_watch_while_another_watching
         f[1].1
     );
 }
+
+#[test]
+fn a_watching_read_after_an_earlier_removal_still_spares_the_servers_watch() {
+    let mut h = connected("a");
+    let first = watch_data(&mut h, "/n");
+    let (_, sent) = remove_data_watch(&mut h, "/n", first);
+    assert!(matches!(
+        sent.request(),
+        zk_proto::WireRequest::RemoveWatches(_)
+    ));
+    h.deliver(&FakeServer::reply(sent.xid(), 3, ErrorCode::Ok, None));
+    // The earlier removal found no watching request pending; this one must look again.
+    let again = watch_data(&mut h, "/n");
+    h.submit(Request::get_data("/n", true));
+    h.submit(remove_watches("/n", WatcherType::Data, Some(again), false));
+    let f = requests(&h.flush());
+    assert!(
+        matches!(f[1].1, zk_proto::WireRequest::CheckWatches(_)),
+        "removeWatches would take the server's watch from the read in flight: {:?}",
+        f[1].1
+    );
+}

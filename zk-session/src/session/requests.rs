@@ -114,6 +114,10 @@ pub(super) struct Requests {
     /// Requests whose driver gave up on them: their replies are discarded and they
     /// register no watch.
     abandoned: RequestIdSet,
+    /// No queued or in-flight request carries a watch: learnt by a scan that found
+    /// none, forgotten when one that does is queued (otherwise requests only leave).
+    /// Spares removing many watches at once a scan of every pending request each.
+    none_watching: bool,
 }
 
 impl Default for Requests {
@@ -125,6 +129,7 @@ impl Default for Requests {
             next_id: 1,
             last_answered: None,
             abandoned: RequestIdSet::default(),
+            none_watching: true,
         }
     }
 }
@@ -152,10 +157,21 @@ impl Requests {
 
     /// Whether a request that registers a watch at the server path `server` is queued
     /// or in flight.
-    pub(super) fn watching_request_pending(&self, server: &str, chroot: &Chroot) -> bool {
-        self.in_flight_users()
+    pub(super) fn watching_request_pending(&mut self, server: &str, chroot: &Chroot) -> bool {
+        if self.none_watching {
+            return false;
+        }
+        let mut any = false;
+        let pending = self
+            .in_flight_users()
             .chain(self.queued.iter())
-            .any(|u| u.prepared.watch.is_some() && u.prepared.server_path(chroot) == server)
+            .filter(|u| u.prepared.watch.is_some())
+            .any(|u| {
+                any = true;
+                u.prepared.server_path(chroot) == server
+            });
+        self.none_watching = !any;
+        pending
     }
 
     /// The written user request at the head of the FIFO, with its xid.
@@ -192,6 +208,9 @@ impl Requests {
     }
 
     pub(super) fn enqueue(&mut self, request: UserRequest) {
+        if request.prepared.watch.is_some() {
+            self.none_watching = false;
+        }
         self.queued.push_back(request);
     }
 

@@ -92,11 +92,9 @@ async fn run_workloads(config: &Config) -> Result<(), Error> {
         let fresh = Client::connect(&config.hosts, options(config)).await?;
         let (report, watches) = memory(&fresh, config).await?;
         println!("{}", report.json_line(config));
-        // Closed first, the session drops the watches with it instead of asking the
-        // server to remove each (dropping 100,000 live watches one by one is quadratic
-        // in the session's pending-request scan: see the issue note).
-        fresh.close().await;
+        // Dropped while the session lives: each asks the server to remove its watch.
         drop(watches);
+        fresh.close().await;
     }
     zk.close().await;
     Ok(())
