@@ -91,6 +91,7 @@ impl TlsStream {
                 .conn
                 .complete_io(&mut Framed::new(&mut self.tcp, &mut self.framing))
             {
+                let e = self.alert_behind(e);
                 return Err(self.explain(e));
             }
         }
@@ -108,7 +109,10 @@ impl TlsStream {
                         return Handshake::InProgress;
                     }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Handshake::Failed(self.explain(e)),
+                    Err(e) => {
+                        let e = self.alert_behind(e);
+                        return Handshake::Failed(self.explain(e));
+                    }
                 }
             }
             match self
@@ -165,10 +169,11 @@ impl TlsStream {
     }
 
     /// A write that failed because the server closed the connection may have an alert
-    /// behind it that says why (TLS 1.3: the server refuses a client certificate after
-    /// the client's handshake is done, so the first write fails): reads what the
-    /// socket still holds and explains that alert, else returns `e`. The connection is
-    /// over either way, so the socket is left non-blocking.
+    /// behind it that says why (a server refusing a missing client certificate sends
+    /// its alert and closes while the client may still be writing its last flight or,
+    /// under TLS 1.3, its first request): reads what the socket still holds and
+    /// explains that alert, else returns `e`. The connection is over either way, so
+    /// the socket is left non-blocking.
     fn alert_behind(&mut self, e: io::Error) -> io::Error {
         use io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset};
         if !matches!(e.kind(), BrokenPipe | ConnectionReset | ConnectionAborted)
