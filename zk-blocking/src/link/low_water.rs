@@ -21,6 +21,8 @@ use std::os::windows::io::AsSocket as AsOsSocket;
 
 use zk_session::{MIN_REPLY_BYTES, Session};
 
+use super::record_framing::RecordFraming;
+
 /// The highest mark set: a fraction of a socket buffer (about 800 of the smallest
 /// replies), so that a batch is never long in coming.
 const MOST: usize = 16 * 1024;
@@ -77,6 +79,17 @@ pub fn sure_to_arrive(session: &Session, all_written: bool) -> usize {
         .replies_owed(MOST / MIN_REPLY_BYTES + 2)
         .saturating_sub(1)
         .saturating_mul(MIN_REPLY_BYTES)
+}
+
+/// [`sure_to_arrive`] over TLS: while a record is partly read, the rest of it (the
+/// replies inside it are already out of the socket); between records, the owed
+/// replies, whose records carry at least their bytes. `all_written`: no record of
+/// the session's waits to be written either.
+pub fn sure_over_tls(session: &Session, framing: &RecordFraming, all_written: bool) -> usize {
+    match framing.to_finish_record() {
+        0 => sure_to_arrive(session, all_written),
+        rest => rest,
+    }
 }
 
 /// Sets `SO_RCVLOWAT` on `socket` (Linux). No crate this workspace may use wraps this

@@ -367,24 +367,22 @@ impl Link {
     /// One read, waiting until `wake` at the latest (not at all once it has passed),
     /// for a blocking link.
     pub(crate) fn read_once(&mut self, session: &mut Session, wake: Option<Instant>) {
+        // Half: a blocking read copies what is there at once, then sleeps until as
+        // many bytes as the mark arrive *after* that copy (the kernel's wake-up test
+        // counts only uncopied bytes), so it may need up to twice the mark.
+        if self.settle_mark(session, 2, Instant::now()) {
+            return;
+        }
         let Some(Connection {
             conn,
             socket: Socket::Up(stream),
-            low_water,
             timeouts,
+            ..
         }) = self.connection.as_mut()
         else {
             return;
         };
         let conn = *conn;
-        // Half: a blocking read copies what is there at once, then sleeps until as
-        // many bytes as the mark arrive *after* that copy (the kernel's wake-up test
-        // counts only uncopied bytes), so it may need up to twice the mark.
-        let mark = stream.sure_to_arrive(session) / 2;
-        if let Err(e) = low_water.settle(stream.tcp(), mark) {
-            let why = format!("setting the receive low-water mark failed: {e}");
-            return self.lost(session, DisconnectCause::Io, why, Instant::now());
-        }
         let timeout = wake.map_or(LONGEST_WAIT, |w| {
             w.saturating_duration_since(Instant::now())
         });
@@ -433,6 +431,12 @@ impl Link {
     /// through reads, so the mark stays safe until the next one. Returns whether the
     /// connection was lost (the kernel refused the mark).
     pub(crate) fn settle_low_water(&mut self, session: &mut Session, now: Instant) -> bool {
+        self.settle_mark(session, 1, now)
+    }
+
+    /// Sets the receive low-water mark to the `share`-th part of what the server is
+    /// sure to send; true if the kernel refused it and the connection was dropped.
+    fn settle_mark(&mut self, session: &mut Session, share: usize, now: Instant) -> bool {
         let Some(Connection {
             socket: Socket::Up(stream),
             low_water,
@@ -441,7 +445,7 @@ impl Link {
         else {
             return false;
         };
-        match low_water.settle(stream.tcp(), stream.sure_to_arrive(session)) {
+        match low_water.settle(stream.tcp(), stream.sure_to_arrive(session) / share) {
             Ok(()) => false,
             Err(e) => {
                 let why = format!("setting the receive low-water mark failed: {e}");

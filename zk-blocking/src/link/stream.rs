@@ -58,10 +58,9 @@ impl Stream {
     pub(crate) fn sure_to_arrive(&self, session: &Session) -> usize {
         match self {
             Stream::Plain(_) => low_water::sure_to_arrive(session, true),
-            Stream::Tls(tls) => match tls.to_finish_record() {
-                0 => low_water::sure_to_arrive(session, !tls.wants_write()),
-                rest => rest,
-            },
+            Stream::Tls(tls) => {
+                low_water::sure_over_tls(session, tls.framing(), !tls.wants_write())
+            }
         }
     }
 

@@ -149,9 +149,9 @@ impl TlsStream {
         self.conn.wants_write()
     }
 
-    /// The bytes still to come of a record partly read (0 between records).
-    pub(super) fn to_finish_record(&self) -> usize {
-        self.framing.to_finish_record()
+    /// The framing of the records read so far.
+    pub(super) fn framing(&self) -> &RecordFraming {
+        &self.framing
     }
 
     /// Writes queued records until none are left or the socket would block (or its

@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
-use zk_blocking::for_drivers::sure_to_arrive;
+use zk_blocking::for_drivers::{sure_over_tls, sure_to_arrive};
 use zk_session::Session;
 
 use super::framed::FramedTcp;
@@ -37,10 +37,11 @@ impl Connection {
         let all_written = session.send_buf().is_empty();
         match self {
             Connection::Plain(_) => sure_to_arrive(session, all_written),
-            Connection::Tls(tls) => match tls.get_ref().0.framing.to_finish_record() {
-                0 => sure_to_arrive(session, all_written && !self.has_pending_output()),
-                rest => rest,
-            },
+            Connection::Tls(tls) => sure_over_tls(
+                session,
+                &tls.get_ref().0.framing,
+                all_written && !self.has_pending_output(),
+            ),
         }
     }
 
