@@ -377,7 +377,7 @@ macro_rules! typed_operations {
                 session
                     .registration(handle.id())
                     .filter(|r| r.kind == handle.kind())
-                    .map(|r| r.path.clone())
+                    .map(|r| r.path.to_string())
             })
             .ok_or_else(|| $crate::Error::NoWatcher {
                 path: format!("<watch {}>", handle.id()),

@@ -108,7 +108,7 @@ impl<M: Recipe> Script<M> {
         watch_handle(&Registration {
             id: RequestId::from_u64(self.watches),
             kind: WatchKind::Data,
-            path: path.to_string(),
+            path: path.into(),
         })
     }
 

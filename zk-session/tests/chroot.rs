@@ -89,8 +89,8 @@ fn config_watch_under_chroot_is_kept_apart_and_reregistered_unchrooted() {
     }
     let cfg_reg = h.session.registration(cfg).cloned().unwrap();
     let user_reg = h.session.registration(user).cloned().unwrap();
-    assert_eq!(cfg_reg.path, "/zookeeper/config");
-    assert_eq!(user_reg.path, "/zookeeper/config");
+    assert_eq!(cfg_reg.path.as_ref(), "/zookeeper/config");
+    assert_eq!(user_reg.path.as_ref(), "/zookeeper/config");
     // reconnect: SetWatches names each at its own server path
     h.server_close();
     h.take_events();

@@ -199,7 +199,7 @@ impl Core {
             .session
             .registration(handle.id())
             .filter(|r| r.kind == handle.kind())
-            .map(|r| r.path.clone())
+            .map(|r| r.path.to_string())
         else {
             return false;
         };

@@ -67,7 +67,7 @@ impl Watches {
         WatchHandle::from_registration(&Registration {
             id,
             kind,
-            path: path.to_string(),
+            path: path.into(),
         })
     }
 }

@@ -295,7 +295,7 @@ impl Session {
         self.watches
             .at(&server)
             .chain(unprefixed.into_iter().flat_map(|p| self.watches.at(p)))
-            .filter(move |r| r.path == path)
+            .filter(move |r| *r.path == *path)
     }
 
     /// The live registration made by the request `id`, if it is still live.

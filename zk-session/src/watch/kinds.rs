@@ -1,6 +1,8 @@
 //! The kinds of watch registration, the registrations themselves, and which kinds a
 //! removal or check targets.
 
+use std::sync::Arc;
+
 use crate::id::RequestId;
 
 /// Which table a registration lives in.
@@ -38,8 +40,8 @@ pub struct Registration {
     /// Its table.
     pub kind: WatchKind,
     /// The client path it watches (chroot stripped; for a recursive watch, the root of
-    /// the watched subtree).
-    pub path: String,
+    /// the watched subtree). Shared, not copied, by every event that names it.
+    pub path: Arc<str>,
 }
 
 impl WatchKind {

@@ -1,5 +1,6 @@
 //! Client-side watch registrations and the routing of notifications (protocol.md §7).
 
+mod ids;
 mod kinds;
 mod table;
 

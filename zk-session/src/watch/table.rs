@@ -7,7 +7,9 @@
 //! sends the keys as they are. Each [`Registration`] keeps its client path.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
+use super::ids::Ids;
 use super::kinds::{Registration, WatchKind, WatcherType};
 use crate::id::RequestId;
 use crate::id_hash::RequestIdMap;
@@ -30,19 +32,25 @@ const KINDS: [WatchKind; 5] = [
 ];
 
 /// Registrations per table and server path, in registration order, and by id.
+///
+/// A watch costs one allocation: its server path, shared by the table's key, the
+/// entry by id and (without a chroot) the registration's client path.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct WatchTables {
-    tables: [HashMap<String, Vec<RequestId>>; 5],
+    tables: [HashMap<Arc<str>, Ids>; 5],
     /// Every live registration by the id that made it (one request makes at most
-    /// one), with the server path it is keyed under.
-    by_id: RequestIdMap<(Registration, String)>,
+    /// one).
+    by_id: RequestIdMap<Live>,
+}
+
+/// A live registration and the server path it is keyed under.
+#[derive(Debug, Clone)]
+struct Live {
+    registration: Registration,
+    server: Arc<str>,
 }
 
 impl WatchTables {
-    fn table(&mut self, kind: WatchKind) -> &mut HashMap<String, Vec<RequestId>> {
-        &mut self.tables[kind as usize]
-    }
-
     /// Adds a registration (after its request succeeded) under `server_path` and
     /// returns it (with `client_path`).
     pub(crate) fn register(
@@ -52,40 +60,55 @@ impl WatchTables {
         client_path: &str,
         id: RequestId,
     ) -> Registration {
-        let ids = self.table(kind).entry(server_path.to_string()).or_default();
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
-        let r = Registration {
-            id,
-            kind,
-            path: client_path.to_string(),
+        let table = &mut self.tables[kind as usize];
+        let server = match table.get_key_value(server_path) {
+            Some((key, _)) => key.clone(),
+            None => Arc::from(server_path),
         };
-        self.by_id.insert(id, (r.clone(), server_path.to_string()));
-        r
+        match table.get_mut(server_path) {
+            Some(ids) => ids.push(id),
+            None => {
+                table.insert(server.clone(), Ids::One(id));
+            }
+        }
+        let path = if client_path == server_path {
+            server.clone()
+        } else {
+            Arc::from(client_path)
+        };
+        let registration = Registration { id, kind, path };
+        let live = Live {
+            registration: registration.clone(),
+            server,
+        };
+        self.by_id.insert(id, live);
+        registration
     }
 
     /// The live registration made by `id`.
     pub(crate) fn get(&self, id: RequestId) -> Option<&Registration> {
-        self.by_id.get(&id).map(|(r, _)| r)
+        self.by_id.get(&id).map(|live| &live.registration)
     }
 
     /// The server path the live registration `id` is keyed under (differs from
     /// chroot + client path for getConfig's watch).
     pub(crate) fn server_path(&self, id: RequestId) -> Option<&str> {
-        self.by_id.get(&id).map(|(_, p)| p.as_str())
+        self.by_id.get(&id).map(|live| &*live.server)
     }
 
     /// Removes the registration `r` (if still live) without any event.
     pub(crate) fn unregister(&mut self, r: &Registration) {
-        let Some((_, server)) = self.by_id.remove(&r.id) else {
-            return;
-        };
-        let table = &mut self.tables[r.kind as usize];
-        if let Some(ids) = table.get_mut(&server) {
-            ids.retain(|&id| id != r.id);
-            if ids.is_empty() {
-                table.remove(&server);
+        if let Some(live) = self.by_id.remove(&r.id) {
+            self.keep_ids(r.kind, &live.server, |id| id != r.id);
+        }
+    }
+
+    /// Keeps, of the ids of table `kind` under `path`, those `keep` accepts.
+    fn keep_ids(&mut self, kind: WatchKind, path: &str, keep: impl Fn(RequestId) -> bool) {
+        let table = &mut self.tables[kind as usize];
+        if let Some((key, ids)) = table.remove_entry(path) {
+            if let Some(left) = ids.retain(keep) {
+                table.insert(key, left);
             }
         }
     }
@@ -96,7 +119,7 @@ impl WatchTables {
         self.tables
             .iter()
             .filter_map(|t| t.get(path))
-            .map(Vec::len)
+            .map(Ids::len)
             .sum()
     }
 
@@ -105,44 +128,39 @@ impl WatchTables {
         &'a self,
         server: &str,
     ) -> impl Iterator<Item = &'a Registration> + use<'a> {
-        let lists: [Option<&Vec<RequestId>>; 5] =
-            std::array::from_fn(|kind| self.tables[kind].get(server));
+        let lists: [Option<&Ids>; 5] = std::array::from_fn(|kind| self.tables[kind].get(server));
         lists
             .into_iter()
             .flatten()
-            .flatten()
+            .flat_map(Ids::as_slice)
             .filter_map(|id| self.get(*id))
     }
 
     /// Every live registration, in no particular order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Registration> {
-        self.by_id.values().map(|(r, _)| r)
+        self.by_id.values().map(|live| &live.registration)
     }
 
     /// Number of registrations.
     pub(crate) fn len(&self) -> usize {
-        self.tables
-            .iter()
-            .flat_map(|t| t.values())
-            .map(Vec::len)
-            .sum()
+        self.by_id.len()
     }
 
     /// The registration `id` (listed in the table `kind` under `path`).
     fn reg(&self, id: RequestId, kind: WatchKind, path: &str) -> Registration {
         match self.by_id.get(&id) {
-            Some((r, _)) => r.clone(),
+            Some(live) => live.registration.clone(),
             None => Registration {
                 id,
                 kind,
-                path: path.to_string(),
+                path: path.into(),
             },
         }
     }
 
     fn take(&mut self, kind: WatchKind, path: &str, out: &mut Vec<Registration>) {
-        if let Some(ids) = self.table(kind).remove(path) {
-            for id in ids {
+        if let Some(ids) = self.tables[kind as usize].remove(path) {
+            for &id in ids.as_slice() {
                 out.push(self.reg(id, kind, path));
                 self.by_id.remove(&id);
             }
@@ -151,7 +169,7 @@ impl WatchTables {
 
     fn peek(&self, kind: WatchKind, path: &str, out: &mut Vec<Registration>) {
         if let Some(ids) = self.tables[kind as usize].get(path) {
-            out.extend(ids.iter().map(|&id| self.reg(id, kind, path)));
+            out.extend(ids.as_slice().iter().map(|&id| self.reg(id, kind, path)));
         }
     }
 
@@ -212,10 +230,10 @@ impl WatchTables {
         let mut out = Vec::new();
         for kind in KINDS {
             let table = &self.tables[kind as usize];
-            let mut paths: Vec<&String> = table.keys().collect();
+            let mut paths: Vec<&Arc<str>> = table.keys().collect();
             paths.sort();
             for p in paths {
-                out.extend(table[p].iter().map(|&id| self.reg(id, kind, p)));
+                out.extend(table[p].as_slice().iter().map(|&id| self.reg(id, kind, p)));
             }
         }
         out
@@ -238,7 +256,7 @@ impl WatchTables {
             which.covers(k)
                 && self.tables[k as usize]
                     .get(path)
-                    .is_some_and(|ids| id.is_none_or(|id| ids.contains(&id)))
+                    .is_some_and(|ids| id.is_none_or(|id| ids.contains(id)))
         })
     }
 
@@ -255,27 +273,20 @@ impl WatchTables {
             if !which.covers(kind) {
                 continue;
             }
-            let before = out.len();
             let Some(ids) = self.tables[kind as usize].get(path) else {
                 continue;
             };
             let hits: Vec<RequestId> = ids
+                .as_slice()
                 .iter()
                 .copied()
                 .filter(|&r| id.is_none_or(|id| id == r))
                 .collect();
             for &r in &hits {
                 out.push(self.reg(r, kind, path));
+                self.by_id.remove(&r);
             }
-            let table = &mut self.tables[kind as usize];
-            let ids = table.get_mut(path).expect("present");
-            ids.retain(|r| !hits.contains(r));
-            if ids.is_empty() {
-                table.remove(path);
-            }
-            for r in &out[before..] {
-                self.by_id.remove(&r.id);
-            }
+            self.keep_ids(kind, path, |r| !hits.contains(&r));
         }
         out
     }
@@ -284,7 +295,10 @@ impl WatchTables {
     /// reconnect: data, exist, child, persistent, persistent recursive.
     pub(crate) fn paths(&self) -> [Vec<String>; 5] {
         KINDS.map(|k| {
-            let mut v: Vec<String> = self.tables[k as usize].keys().cloned().collect();
+            let mut v: Vec<String> = self.tables[k as usize]
+                .keys()
+                .map(|p| p.to_string())
+                .collect();
             v.sort();
             v
         })
@@ -303,7 +317,7 @@ mod tests {
         Registration {
             id: RequestId(id),
             kind,
-            path: path.to_string(),
+            path: path.into(),
         }
     }
 
