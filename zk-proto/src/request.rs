@@ -17,6 +17,9 @@ wire_requests! {
     /// A client request body, tagged by op. `check` (13) exists only as a
     /// [`MultiOp`](crate::MultiOp).
     ///
+    /// The large bodies of rare ops (createTTL, setWatches, setWatches2) are boxed, so
+    /// the enum, which a session keeps for every request it holds, stays small.
+    ///
     /// Encode writes only the body; frame it with [`WireRequest::encode_frame`] (or
     /// [`crate::encode_frame_with_header`]) under a [`RequestHeader`] whose op is
     /// [`WireRequest::op_code`].
@@ -28,7 +31,7 @@ wire_requests! {
         /// createContainer (19): answered with path and Stat.
         CreateContainer(CreateRequest) = CreateContainer,
         /// createTTL (21): answered with path and Stat.
-        CreateTtl(CreateTtlRequest) = CreateTtl,
+        CreateTtl(Box<CreateTtlRequest>) = CreateTtl,
         /// delete (2).
         Delete(DeleteRequest) = Delete,
         /// exists (3).
@@ -62,7 +65,7 @@ wire_requests! {
         /// auth (100), xid [`xid::AUTH`].
         Auth(AuthPacket) = Auth,
         /// setWatches (101).
-        SetWatches(SetWatches) = SetWatches,
+        SetWatches(Box<SetWatches>) = SetWatches,
         /// sasl (102).
         Sasl(GetSaslRequest) = Sasl,
         /// getEphemerals (103, 3.6+).
@@ -70,7 +73,7 @@ wire_requests! {
         /// getAllChildrenNumber (104, 3.6+).
         GetAllChildrenNumber(GetAllChildrenNumberRequest) = GetAllChildrenNumber,
         /// setWatches2 (105, 3.6+).
-        SetWatches2(SetWatches2) = SetWatches2,
+        SetWatches2(Box<SetWatches2>) = SetWatches2,
         /// addWatch (106, 3.6+).
         AddWatch(AddWatchRequest) = AddWatch,
         /// whoAmI (107, 3.7+); no body.
@@ -94,7 +97,7 @@ impl WireRequest {
     ) -> Result<WireRequest, CreateModeError> {
         Ok(
             match CreateBody::new(path.into(), data.into(), acl, mode, ttl, with_stat)? {
-                CreateBody::Ttl(r) => WireRequest::CreateTtl(r),
+                CreateBody::Ttl(r) => WireRequest::CreateTtl(Box::new(r)),
                 CreateBody::Container(r) => WireRequest::CreateContainer(r),
                 CreateBody::Create2(r) => WireRequest::Create2(r),
                 CreateBody::Create(r) => WireRequest::Create(r),

@@ -74,14 +74,24 @@ impl Chroot {
     /// protocol.md §8.4 table): the chroot itself becomes `/`, a path under it loses
     /// the prefix, anything else (such as `/zookeeper/config`) is unchanged.
     pub(crate) fn strip(&self, server_path: String) -> String {
+        let client = self.strip_str(&server_path);
+        if client.len() == server_path.len() {
+            server_path
+        } else {
+            client.to_string()
+        }
+    }
+
+    /// [`Chroot::strip`] without a copy: the client path inside `server_path` (or `/`).
+    pub(crate) fn strip_str<'a>(&self, server_path: &'a str) -> &'a str {
         let Some(root) = &self.0 else {
             return server_path;
         };
         if server_path == *root {
-            return "/".to_string();
+            return "/";
         }
         match server_path.strip_prefix(root.as_str()) {
-            Some(rest) if rest.starts_with('/') => rest.to_string(),
+            Some(rest) if rest.starts_with('/') => rest,
             _ => server_path,
         }
     }

@@ -62,6 +62,17 @@ pub trait Encode {
     }
 }
 
+/// A boxed record encodes as the record (the request enum boxes its largest bodies).
+impl<T: Encode> Encode for Box<T> {
+    fn encoded_len(&self) -> usize {
+        (**self).encoded_len()
+    }
+
+    fn encode(&self, buf: &mut impl BufMut) {
+        (**self).encode(buf)
+    }
+}
+
 /// A value that can be decoded from a frame.
 pub trait Decode: Sized {
     /// Decodes one value, leaving the reader just after it.
@@ -70,6 +81,12 @@ pub trait Decode: Sized {
     /// Decodes one value from the start of `bytes`, ignoring anything after it.
     fn decode_bytes(bytes: Bytes) -> Result<Self, DecodeError> {
         Self::decode(&mut Reader::new(bytes))
+    }
+}
+
+impl<T: Decode> Decode for Box<T> {
+    fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
+        T::decode(r).map(Box::new)
     }
 }
 

@@ -24,7 +24,7 @@ pub(crate) use prepared::Prepared;
 /// Validates `request` and builds its wire form with server paths.
 pub(crate) fn prepare(request: Request, cx: &Context<'_>) -> Result<Prepared, SubmitError> {
     let (reply, outgoing) = operations::prepare(request, cx)?;
-    Ok(Prepared::new(reply, outgoing))
+    Ok(Prepared::new(reply, outgoing, cx.chroot))
 }
 
 impl Request {

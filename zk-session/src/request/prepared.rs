@@ -16,26 +16,56 @@ pub(crate) struct Prepared {
     pub(crate) wire: WireRequest,
     /// How to read the reply.
     pub(crate) reply: ReplyKind,
-    /// The client path, for watch registration, removal and chroot stripping.
-    pub(crate) client_path: String,
     /// The table a successful reply registers in (exists chooses Data/Exist itself).
     pub(crate) watch: Option<WatchKind>,
-    /// The watches it removes.
-    pub(crate) removal: Option<Removal>,
     /// Answered by the session (empty multi, local watch removal); never written.
     pub(crate) local: bool,
+    /// What few requests need, boxed: every request the session holds carries the
+    /// field, so a small request stays small.
+    rare: Option<Box<Rare>>,
+}
+
+/// The parts of a request most requests lack.
+#[derive(Debug, Clone, Default)]
+struct Rare {
+    /// The client path, when it is not the chroot-stripped wire path (getConfig, a
+    /// removal aimed at a registration's key, a request naming no single node).
+    client_path: Option<String>,
+    /// The watches it removes.
+    removal: Option<Removal>,
 }
 
 impl Prepared {
-    pub(super) fn new(reply: ReplyKind, outgoing: Outgoing) -> Prepared {
+    pub(super) fn new(reply: ReplyKind, outgoing: Outgoing, chroot: &Chroot) -> Prepared {
+        let derived = outgoing.wire.path().map_or("", |p| chroot.strip_str(p));
+        let client_path = (derived != outgoing.client_path).then_some(outgoing.client_path);
+        let rare = (client_path.is_some() || outgoing.removal.is_some()).then(|| {
+            Box::new(Rare {
+                client_path,
+                removal: outgoing.removal,
+            })
+        });
         Prepared {
             wire: outgoing.wire,
             reply,
-            client_path: outgoing.client_path,
             watch: outgoing.watch,
-            removal: outgoing.removal,
             local: outgoing.local,
+            rare,
         }
+    }
+
+    /// The client path, for watch registration, removal and error messages (empty
+    /// for a request that names no node).
+    pub(crate) fn client_path<'a>(&'a self, chroot: &Chroot) -> &'a str {
+        match self.rare.as_ref().and_then(|r| r.client_path.as_deref()) {
+            Some(path) => path,
+            None => self.wire.path().map_or("", |p| chroot.strip_str(p)),
+        }
+    }
+
+    /// The watches it removes.
+    pub(crate) fn removal(&self) -> Option<Removal> {
+        self.rare.as_ref().and_then(|r| r.removal)
     }
 
     /// The key of the request's watches: the server path on the wire (getConfig's is
@@ -43,14 +73,16 @@ impl Prepared {
     pub(crate) fn server_path(&self, chroot: &Chroot) -> String {
         match self.wire.path() {
             Some(path) => path.to_string(),
-            None => chroot.prepend(&self.client_path),
+            None => chroot.prepend(self.client_path(chroot)),
         }
     }
 
     /// Aims a watch removal at `server` (where the registration is keyed). When it
     /// removes the session's only registration on the node, checkWatches becomes
     /// removeWatches, so the server stops notifying too.
-    pub(crate) fn aim_removal(&mut self, server: String, only_registration: bool) {
+    pub(crate) fn aim_removal(&mut self, server: String, only_registration: bool, chroot: &Chroot) {
+        let client_path = self.client_path(chroot).to_string();
+        self.rare.get_or_insert_default().client_path = Some(client_path);
         self.wire = match std::mem::replace(&mut self.wire, WireRequest::Ping) {
             WireRequest::CheckWatches(r) if only_registration => {
                 WireRequest::RemoveWatches(RemoveWatchesRequest {

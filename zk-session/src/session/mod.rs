@@ -543,7 +543,7 @@ impl Session {
         };
         let mut prepared = request::prepare(request, &cx)?;
         let local = prepared.local;
-        if let Some(removal) = prepared.removal {
+        if let Some(removal) = prepared.removal() {
             self.check_removal(
                 &mut prepared,
                 removal.watcher_type,
@@ -1215,7 +1215,7 @@ impl Session {
             }
         };
         let p = &u.prepared;
-        if p.watch.is_none() && p.removal.is_none() {
+        if p.watch.is_none() && p.removal().is_none() {
             // Most replies: nothing to register or remove.
             self.reply(u.id, Ok(response));
             return;
@@ -1223,22 +1223,28 @@ impl Session {
         let server = p.server_path(&self.chroot);
         let registration = match p.watch {
             Some(kind) if !self.requests.is_abandoned(u.id) => {
-                Some(self.watches.register(kind, &server, &p.client_path, u.id))
+                Some(
+                    self.watches
+                        .register(kind, &server, p.client_path(&self.chroot), u.id),
+                )
             }
             _ => None,
         };
-        if let Some(removal) = p.removal {
+        if let Some(removal) = p.removal() {
             let removed = self
                 .watches
                 .remove(&server, removal.removes, removal.registration);
             if removed.is_empty() {
                 // It fired (or was removed) after the submit-time check: Java answers
                 // NoWatcher here too.
-                let error = self.server_error(ErrorCode::NoWatcher, p.client_path.clone());
+                let error = self.server_error(
+                    ErrorCode::NoWatcher,
+                    p.client_path(&self.chroot).to_string(),
+                );
                 self.reply(u.id, Err(error));
                 return;
             }
-            let path = p.client_path.clone();
+            let path = p.client_path(&self.chroot).to_string();
             self.removed_events(&path, removed);
         }
         self.reply_with(u.id, Ok(response), registration);
@@ -1252,14 +1258,17 @@ impl Session {
             .then(|| request::no_node_response(p.reply, p.watch))
             .flatten();
         let Some((watch, response)) = answer else {
-            let error = self.server_error(err, u.prepared.client_path);
+            let error = self.server_error(err, u.prepared.client_path(&self.chroot).to_string());
             self.reply(u.id, Err(error));
             return;
         };
         let registration = match watch {
             Some(kind) if !self.requests.is_abandoned(u.id) => {
                 let server = p.server_path(&self.chroot);
-                Some(self.watches.register(kind, &server, &p.client_path, u.id))
+                Some(
+                    self.watches
+                        .register(kind, &server, p.client_path(&self.chroot), u.id),
+                )
             }
             _ => None,
         };
@@ -1382,12 +1391,12 @@ impl Session {
         };
         if !self.watches.contains(&server, watcher_type, registration) {
             return Err(SubmitError::NoWatcher {
-                path: prepared.client_path.clone(),
+                path: prepared.client_path(&self.chroot).to_string(),
             });
         }
         if local {
             let removed = self.watches.remove(&server, watcher_type, registration);
-            let path = prepared.client_path.clone();
+            let path = prepared.client_path(&self.chroot).to_string();
             self.removed_events(&path, removed);
         }
         // Removing the only watch this session holds on the node: ask the server to
@@ -1398,7 +1407,7 @@ impl Session {
             && !self
                 .requests
                 .watching_request_pending(&server, &self.chroot);
-        prepared.aim_removal(server, only_one);
+        prepared.aim_removal(server, only_one, &self.chroot);
         Ok(())
     }
 

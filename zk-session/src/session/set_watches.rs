@@ -78,21 +78,21 @@ pub(super) fn batches(paths: [Vec<String>; 5], relative_zxid: i64, max_frame: us
 fn frame(batch: [Vec<String>; 5], relative_zxid: i64) -> WireRequest {
     let [data, exist, child, persistent, recursive] = batch;
     if persistent.is_empty() && recursive.is_empty() {
-        WireRequest::SetWatches(SetWatches {
+        WireRequest::SetWatches(Box::new(SetWatches {
             relative_zxid,
             data_watches: data,
             exist_watches: exist,
             child_watches: child,
-        })
+        }))
     } else {
-        WireRequest::SetWatches2(SetWatches2 {
+        WireRequest::SetWatches2(Box::new(SetWatches2 {
             relative_zxid,
             data_watches: data,
             exist_watches: exist,
             child_watches: child,
             persistent_watches: persistent,
             persistent_recursive_watches: recursive,
-        })
+        }))
     }
 }
 
