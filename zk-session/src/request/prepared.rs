@@ -102,3 +102,39 @@ impl Prepared {
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::{CONFIG_NODE, Context, Request, prepare};
+
+    fn prepared(request: Request, chroot: &Chroot) -> Prepared {
+        let cx = Context {
+            chroot,
+            persistent_types: false,
+        };
+        prepare(request, &cx).unwrap()
+    }
+
+    #[test]
+    fn a_chrooted_path_is_derived_from_the_wire_without_a_copy() {
+        let chroot = Chroot::new("/app").unwrap();
+        let p = prepared(Request::get_data("/a/b", true), &chroot);
+        assert_eq!(p.wire.path(), Some("/app/a/b"));
+        assert_eq!(p.client_path(&chroot), "/a/b");
+        assert!(p.rare.is_none());
+        let root = prepared(Request::get_data("/", false), &chroot);
+        assert_eq!(root.client_path(&chroot), "/");
+    }
+
+    #[test]
+    fn a_client_path_the_wire_does_not_give_back_is_kept() {
+        // Under the chroot /zookeeper, getConfig's unchrooted /zookeeper/config would
+        // strip to /config.
+        let chroot = Chroot::new("/zookeeper").unwrap();
+        let p = prepared(Request::GetConfig { watch: true }, &chroot);
+        assert_eq!(p.wire.path(), Some(CONFIG_NODE));
+        assert_eq!(p.client_path(&chroot), CONFIG_NODE);
+        assert_eq!(p.server_path(&chroot), CONFIG_NODE);
+    }
+}
