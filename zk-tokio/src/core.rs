@@ -59,16 +59,14 @@ impl Wakeups {
     }
 }
 
-/// One caller's reply: awaited, or in and not yet taken.
+/// A caller awaiting its reply (small: a reply that comes moves to `Core::done`, so
+/// the many requests in flight do not each reserve room for one).
 #[derive(Debug)]
-enum Slot {
-    Waiting {
-        waker: Option<Waker>,
-        /// A typed call: a watch its reply sets is handed to a watch future or stream
-        /// (else it waits for `Client::watch_stream`).
-        typed: bool,
-    },
-    Done(Completion),
+struct Waiting {
+    waker: Option<Waker>,
+    /// A typed call: a watch its reply sets is handed to a watch future or stream
+    /// (else it waits for `Client::watch_stream`).
+    typed: bool,
 }
 
 #[derive(Debug)]
@@ -77,8 +75,10 @@ pub(crate) struct Core {
     pub(crate) session: Session,
     /// The dial, close and IO problems, for errors that say why no server answered.
     pub(crate) problems: ConnectProblems,
-    /// The reply slots of the requests whose callers still wait, by request.
-    slots: RequestIdMap<Slot>,
+    /// The callers awaiting a reply, by request.
+    waiting: RequestIdMap<Waiting>,
+    /// Replies in and not yet taken by their callers, by request.
+    done: RequestIdMap<Completion>,
     /// The events of the watches someone holds.
     pub(crate) watches: WatchQueues,
     /// The state-change streams.
@@ -103,7 +103,8 @@ impl Core {
         Core {
             session,
             problems: ConnectProblems::default(),
-            slots: RequestIdMap::default(),
+            waiting: RequestIdMap::default(),
+            done: RequestIdMap::default(),
             watches: WatchQueues::new(max_queued_events),
             listeners: StateListeners::new(max_queued_events),
             removals: RequestIdMap::default(),
@@ -129,26 +130,25 @@ impl Core {
             return Err(error_for_state(state));
         }
         let id = self.session.submit(request, Instant::now())?;
-        self.slots.insert(id, Slot::Waiting { waker: None, typed });
+        self.waiting.insert(id, Waiting { waker: None, typed });
         wakeups.push(self.driver.take());
         Ok(id)
     }
 
     /// The reply of `id` if it is in (it is then taken), else `cx` is woken when it is.
     pub(crate) fn poll_reply(&mut self, id: RequestId, cx: &Context<'_>) -> Poll<Completion> {
-        match self.slots.get_mut(&id) {
-            Some(Slot::Waiting { waker, .. }) => {
+        if let Some(reply) = self.done.remove(&id) {
+            return Poll::Ready(reply);
+        }
+        match self.waiting.get_mut(&id) {
+            Some(Waiting { waker, .. }) => {
                 if !waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                     *waker = Some(cx.waker().clone());
                 }
                 Poll::Pending
             }
-            Some(Slot::Done(_)) => match self.slots.remove(&id) {
-                Some(Slot::Done(reply)) => Poll::Ready(reply),
-                _ => unreachable!("the slot was just seen done"),
-            },
-            // Slots go only with their reply or their caller; a caller never polls
-            // after either.
+            // A caller leaves both maps only with its reply or when it is gone, and
+            // never polls after either.
             None => Poll::Ready(Completion {
                 id,
                 result: Err(zk_blocking::Error::Closed),
@@ -160,10 +160,11 @@ impl Core {
     /// The caller of `id` is gone: its request still completes in the session, its
     /// reply is dropped, and a watch it set is removed (nobody holds its handle).
     pub(crate) fn forget_reply(&mut self, id: RequestId, wakeups: &mut Wakeups) {
-        if let Some(Slot::Done(Completion {
+        self.waiting.remove(&id);
+        if let Some(Completion {
             watch: Some(handle),
             ..
-        })) = self.slots.remove(&id)
+        }) = self.done.remove(&id)
         {
             self.drop_watch(handle, wakeups);
         }
@@ -317,15 +318,13 @@ impl Core {
     /// Hands `reply` to its caller; returns whether it queued the removal of the
     /// reply's watch because the caller is gone.
     fn deliver_reply(&mut self, reply: Completion, wakeups: &mut Wakeups) -> bool {
-        match self.slots.get_mut(&reply.id) {
-            Some(slot) => {
-                if let Slot::Waiting { waker, typed } = slot {
-                    if let Some(handle) = reply.watch {
-                        self.watches.open(handle, *typed);
-                    }
-                    wakeups.push(waker.take());
+        match self.waiting.remove(&reply.id) {
+            Some(Waiting { waker, typed }) => {
+                if let Some(handle) = reply.watch {
+                    self.watches.open(handle, typed);
                 }
-                *slot = Slot::Done(reply);
+                wakeups.push(waker);
+                self.done.insert(reply.id, reply);
                 false
             }
             None => {

@@ -6,14 +6,14 @@ use std::task::{Context, Poll, Waker};
 
 use zk_blocking::{Event, KeeperState, WatchHandle, WatchedEvent};
 use zk_proto::EventType;
-use zk_session::{RequestId, SessionState, StateReason};
+use zk_session::{RequestId, RequestIdMap, SessionState, StateReason};
 
 use crate::core::Wakeups;
 
 /// The queues of the watches handed out, by the request that set them.
 #[derive(Debug)]
 pub(crate) struct WatchQueues {
-    queues: HashMap<RequestId, WatchQueue>,
+    queues: RequestIdMap<WatchQueue>,
     /// Most events kept unread per watch.
     max_queued: usize,
 }
@@ -21,22 +21,36 @@ pub(crate) struct WatchQueues {
 #[derive(Debug)]
 struct WatchQueue {
     handle: WatchHandle,
-    events: VecDeque<Event>,
-    /// Events dropped since the queue was full, told as one `Overflow` after it.
-    dropped: u64,
     /// Its last event is in: it fired (one-shot) or was removed.
     finished: bool,
     /// A watch future or stream holds it.
     held: bool,
+    waker: Option<Waker>,
+    /// Boxed, and only once there is something to tell: most watches wait without
+    /// an event, and a program may hold very many.
+    backlog: Option<Box<Backlog>>,
+}
+
+/// What a watch has to tell its holder.
+#[derive(Debug, Default)]
+struct Backlog {
+    events: VecDeque<Event>,
+    /// Events dropped since the queue was full, told as one `Overflow` after it.
+    dropped: u64,
     /// The session ended while the watch was live: how, and why.
     ended: Option<(SessionState, Option<StateReason>)>,
-    waker: Option<Waker>,
+}
+
+impl WatchQueue {
+    fn backlog(&mut self) -> &mut Backlog {
+        self.backlog.get_or_insert_default()
+    }
 }
 
 impl WatchQueues {
     pub(crate) fn new(max_queued: usize) -> WatchQueues {
         WatchQueues {
-            queues: HashMap::new(),
+            queues: RequestIdMap::default(),
             max_queued: max_queued.max(1),
         }
     }
@@ -48,12 +62,10 @@ impl WatchQueues {
             handle.id(),
             WatchQueue {
                 handle,
-                events: VecDeque::new(),
-                dropped: 0,
                 finished: false,
                 held,
-                ended: None,
                 waker: None,
+                backlog: None,
             },
         );
     }
@@ -85,10 +97,11 @@ impl WatchQueues {
         );
         for handle in &event.watches {
             if let Some(queue) = self.queues.get_mut(&handle.id()) {
-                if queue.events.len() < self.max_queued {
-                    queue.events.push_back(Event::Watch(event.clone()));
+                let backlog = queue.backlog();
+                if backlog.events.len() < self.max_queued {
+                    backlog.events.push_back(Event::Watch(event.clone()));
                 } else {
-                    queue.dropped += 1;
+                    backlog.dropped += 1;
                 }
                 queue.finished |= removed || handle.kind().is_one_shot();
                 wakeups.push(queue.waker.take());
@@ -109,7 +122,7 @@ impl WatchQueues {
     ) {
         for handle in watches {
             if let Some(queue) = self.queues.get_mut(&handle.id()) {
-                queue.dropped += dropped;
+                queue.backlog().dropped += dropped;
                 wakeups.push(queue.waker.take());
             }
         }
@@ -125,8 +138,9 @@ impl WatchQueues {
     ) {
         self.queues.retain(|_, queue| queue.held);
         for queue in self.queues.values_mut() {
-            if queue.ended.is_none() {
-                queue.ended = Some((state, reason.cloned()));
+            let backlog = queue.backlog();
+            if backlog.ended.is_none() {
+                backlog.ended = Some((state, reason.cloned()));
                 wakeups.push(queue.waker.take());
             }
         }
@@ -140,21 +154,23 @@ impl WatchQueues {
         let Some(queue) = self.queues.get_mut(&id) else {
             return Poll::Ready(None);
         };
-        if let Some(event) = queue.events.pop_front() {
-            return Poll::Ready(Some(event));
-        }
-        if queue.dropped > 0 {
-            let dropped = std::mem::take(&mut queue.dropped);
-            return Poll::Ready(Some(Event::Overflow {
-                dropped,
-                watches: vec![queue.handle],
-            }));
+        if let Some(backlog) = queue.backlog.as_deref_mut() {
+            if let Some(event) = backlog.events.pop_front() {
+                return Poll::Ready(Some(event));
+            }
+            if backlog.dropped > 0 {
+                let dropped = std::mem::take(&mut backlog.dropped);
+                return Poll::Ready(Some(Event::Overflow {
+                    dropped,
+                    watches: vec![queue.handle],
+                }));
+            }
         }
         if queue.finished {
             self.queues.remove(&id);
             return Poll::Ready(None);
         }
-        if let Some((state, reason)) = queue.ended.take() {
+        if let Some((state, reason)) = queue.backlog.as_deref_mut().and_then(|b| b.ended.take()) {
             self.queues.remove(&id);
             return Poll::Ready(Some(Event::Session {
                 state: final_keeper_state(state),
