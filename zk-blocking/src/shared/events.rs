@@ -151,7 +151,10 @@ impl Events {
 /// Events that did not fit are one `Overflow` in their place (consecutive ones merge).
 #[derive(Debug)]
 struct Mailbox {
-    events: VecDeque<Event>,
+    /// Boxed, and only from the first event: most watches wait without one, and a
+    /// program may hold very many (8 bytes here instead of a 32-byte empty deque).
+    #[allow(clippy::box_collection)]
+    events: Option<Box<VecDeque<Event>>>,
     /// Watch events held (overflow markers not counted).
     held: usize,
     /// The registration may still fire.
@@ -161,21 +164,22 @@ struct Mailbox {
 impl Mailbox {
     fn new() -> Mailbox {
         Mailbox {
-            events: VecDeque::new(),
+            events: None,
             held: 0,
             live: true,
         }
     }
 
     fn keep(&mut self, event: &Event, handle: WatchHandle, bound: usize) {
+        let events = self.events.get_or_insert_default();
         if self.held < bound {
-            self.events.push_back(event.clone());
+            events.push_back(event.clone());
             self.held += 1;
             return;
         }
-        match self.events.back_mut() {
+        match events.back_mut() {
             Some(Event::Overflow { dropped, .. }) => *dropped += 1,
-            _ => self.events.push_back(Event::Overflow {
+            _ => events.push_back(Event::Overflow {
                 dropped: 1,
                 watches: vec![handle],
             }),
@@ -183,11 +187,15 @@ impl Mailbox {
     }
 
     fn take(&mut self) -> Option<Event> {
-        let event = self.events.pop_front()?;
+        let event = self.events.as_mut()?.pop_front()?;
         if matches!(event, Event::Watch(_)) {
             self.held -= 1;
         }
         Some(event)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.events.as_ref().is_none_or(|events| events.is_empty())
     }
 }
 
@@ -267,7 +275,7 @@ impl Mailboxes {
     pub(super) fn end(&self, session: SessionState) {
         let mut state = lock(&self.state);
         state.session_ended = Some(session);
-        state.boxes.retain(|_, b| !b.events.is_empty());
+        state.boxes.retain(|_, b| !b.is_empty());
         for mailbox in state.boxes.values_mut() {
             mailbox.live = false;
         }
@@ -298,7 +306,7 @@ impl Mailboxes {
                 });
             };
             let next = mailbox.take();
-            let finished = !mailbox.live && mailbox.events.is_empty();
+            let finished = !mailbox.live && mailbox.is_empty();
             if finished {
                 s.boxes.remove(&handle.id());
             }

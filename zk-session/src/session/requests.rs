@@ -409,3 +409,16 @@ impl Requests {
         self.xids = XidGen::starting_at(xid);
     }
 }
+#[cfg(all(test, target_pointer_width = "64"))]
+mod tests {
+    use super::*;
+
+    // A session holds one of these per request in flight: 10,000 in flight are 10,000
+    // of them (bench: `zkbench` with ZKB_WORKLOADS=memory).
+    #[test]
+    fn a_request_the_session_holds_stays_small() {
+        assert!(std::mem::size_of::<UserRequest>() <= 136);
+        assert!(std::mem::size_of::<InFlight>() <= 160);
+        assert!(std::mem::size_of::<WireRequest>() <= 96);
+    }
+}
