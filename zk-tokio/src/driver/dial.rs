@@ -37,6 +37,18 @@ pub(super) async fn dial(host: HostAddr, tls: Option<LinkTls>) -> io::Result<Con
         .connect(name, FramedTcp::new(tcp))
         .await
     {
+        Ok(mut stream) if stream.get_ref().0.hung_up() => {
+            // The server hung up as the handshake ended: what it said before is why.
+            let mut byte = [0; 1];
+            let e = match stream.read(&mut byte).await {
+                Err(e) => e,
+                Ok(_) => io::Error::new(
+                    io::ErrorKind::ConnectionReset,
+                    "the server hung up as the TLS handshake ended",
+                ),
+            };
+            Err(explain_tls_failure(e, &host, tls.has_client_cert))
+        }
         Ok(stream) => Ok(Connection::Tls(Box::new(stream))),
         Err(e) => Err(explain_tls_failure(e, &host, tls.has_client_cert)),
     }
