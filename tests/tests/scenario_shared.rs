@@ -101,6 +101,50 @@ fn barrier(zk: &SharedClient) {
     zk.exists("/").expect("barrier round trip");
 }
 
+// ----- calls that give up --------------------------------------------------------------
+
+#[test]
+fn a_call_that_timed_out_fails_with_timeout_and_its_late_reply_sets_no_watch() {
+    let _serial = alongside_others();
+    let mut server = fast_server(|o| o);
+    let (zk, events) = connect_shared(
+        &server.connect_string(),
+        options(LONG).call_timeout(Duration::from_millis(300)),
+    );
+    zk.create("/gave-up", "", CreateMode::Persistent).unwrap();
+
+    server.pause().unwrap();
+    let timed_out = zk.get_data_watch("/gave-up");
+    // A handle dropped unawaited: its reply is discarded when it comes.
+    drop(zk.submit(Request::get_data("/gave-up", true)).unwrap());
+    server.resume().unwrap();
+    assert!(
+        matches!(timed_out, Err(Error::Timeout(_))),
+        "a call on a paused server fails with Timeout, got {timed_out:?}"
+    );
+    // The late replies come before this round trip's.
+    barrier(&zk);
+
+    observer(&server.connect_string())
+        .set_data("/gave-up", "changed", Version::Any)
+        .unwrap();
+    barrier(&zk);
+    let fired: Vec<Event> = queued(&events)
+        .into_iter()
+        .filter(|e| matches!(e, Event::Watch(_)))
+        .collect();
+    assert_eq!(
+        fired.len(),
+        1,
+        "only the dropped handle's watch fires (the timed-out call left none): {fired:?}"
+    );
+    assert_eq!(
+        zk.get_data("/gave-up").unwrap().0,
+        "changed",
+        "the client still serves"
+    );
+}
+
 // ----- events --------------------------------------------------------------------------
 
 /// The next event, within [`PATIENCE`].

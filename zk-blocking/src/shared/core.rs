@@ -3,25 +3,25 @@
 //! waiting for. Any thread holding the lock may move the session on; the IO thread
 //! does whenever its socket, a deadline or a wake-up says so.
 
-use std::sync::Arc;
+use std::thread::Thread;
 use std::time::Instant;
 
-use zk_session::{ConnId, RequestIdMap};
+use zk_session::ConnId;
 
 use super::events::{EventChannel, Mailboxes};
-use super::reply::ReplySlot;
+use super::reply_table::ReplyTable;
 use crate::event::{Completion, ExternalEvent};
 use crate::external::ExternalDriver;
 
-/// Replies taken from the session, for their callers.
-#[must_use = "hand them out with deliver(), after letting go of the lock"]
-pub(super) struct Replies(Vec<(Arc<ReplySlot>, Completion)>);
+/// The callers whose replies came, to wake.
+#[must_use = "wake them with deliver(), after letting go of the lock"]
+pub(super) struct Replies(Vec<Thread>);
 
 impl Replies {
-    /// Wakes each caller with its reply.
+    /// Wakes each caller whose reply came (it takes the reply from the table).
     pub(super) fn deliver(self) {
-        for (slot, reply) in self.0 {
-            slot.fill(reply);
+        for thread in self.0 {
+            thread.unpark();
         }
     }
 }
@@ -39,8 +39,8 @@ pub(super) struct Waiting {
 pub(super) struct Core {
     /// The session and its non-blocking socket.
     pub(super) driver: ExternalDriver,
-    /// Callers waiting for replies, by request.
-    pub(super) slots: RequestIdMap<Arc<ReplySlot>>,
+    /// The replies callers expect, and those in and not yet taken.
+    pub(super) replies: ReplyTable,
     /// What the IO thread waits for now.
     pub(super) waiting: Waiting,
     /// The last clone is gone: the IO thread ends once the session is over.
@@ -66,9 +66,7 @@ impl Core {
                 if let Some(watch) = reply.watch {
                     mailboxes.registered(watch);
                 }
-                if let Some(slot) = self.slots.remove(&id) {
-                    replies.0.push((slot, reply));
-                }
+                replies.0.extend(self.replies.fill(reply));
                 continue;
             }
             if matches!(event, zk_session::Event::Watch(_)) {

@@ -2,16 +2,18 @@
 //! (the C client's "multi-threaded" model, Java's send thread). The protocol stays in
 //! the session; this adds threads and locks, nothing else.
 //!
-//! Pieces: [`core`] (the session with its socket and the callers' reply slots, behind
+//! Pieces: [`core`] (the session with its socket and the callers' replies, behind
 //! one lock), [`io_thread`] (waits on the socket, the session's deadlines and wake-ups,
-//! and moves the session on), [`reply`] (one caller's wait), [`events`] (the event
-//! channel and per-watch mailboxes), `ops` (the typed operations).
+//! and moves the session on), [`reply_table`] (which replies callers expect, and
+//! those in), [`reply`] (one caller's wait), [`events`] (the event channel and
+//! per-watch mailboxes), `ops` (the typed operations).
 
 mod core;
 mod events;
 mod io_thread;
 mod ops;
 mod reply;
+mod reply_table;
 mod sync;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -20,10 +22,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use mio::{Poll, Waker};
-use zk_session::{Request, RequestId, RequestIdMap, SessionCredentials, SessionState, StateReason};
+use zk_session::{Request, RequestId, SessionCredentials, SessionState, StateReason};
 
 use crate::error::{Error, Result};
-use crate::event::Event;
+use crate::event::{Completion, Event};
 use crate::external::ExternalDriver;
 use crate::options::Options;
 use crate::watch::WatchHandle;
@@ -32,7 +34,7 @@ use self::core::{Core, Waiting};
 pub use events::Events;
 use events::{EventChannel, Mailboxes};
 pub use reply::PendingReply;
-use reply::ReplySlot;
+use reply_table::ReplyTable;
 use sync::lock;
 
 /// Requests outstanding from which a new one waits for the IO thread's next write
@@ -99,10 +101,14 @@ pub(crate) struct Shared {
 impl Shared {
     /// Gives up on `id` after its caller's timeout: no reply will be handed out and
     /// no watch stays registered by it.
-    pub(crate) fn give_up(&self, id: RequestId) {
+    /// If the reply came meanwhile, it is returned instead.
+    pub(crate) fn give_up(&self, id: RequestId) -> Option<Completion> {
         let mut core = lock(&self.core);
-        core.slots.remove(&id);
-        core.driver.abandon(id);
+        let came = core.replies.forget(id);
+        if came.is_none() {
+            core.driver.abandon(id);
+        }
+        came
     }
 
     /// Wakes the IO thread if what it waits for is out of date.
@@ -146,7 +152,7 @@ impl SharedClient {
         let shared = Arc::new(Shared {
             core: Mutex::new(Core {
                 driver,
-                slots: RequestIdMap::default(),
+                replies: ReplyTable::default(),
                 waiting: Waiting::default(),
                 stopping: false,
             }),
@@ -265,14 +271,13 @@ impl SharedClient {
         }
         // Deep in a pipeline the IO thread writes at its next reply, many requests
         // per write; otherwise the request goes out now, from this thread.
-        // (Every outstanding request has its caller's slot: counting them is free.)
-        let id = if core.slots.len() >= BATCH_DEPTH {
+        // (Every outstanding request has its caller's entry: counting them is free.)
+        let id = if core.replies.expected() >= BATCH_DEPTH {
             core.driver.submit_unwritten(request)?
         } else {
             core.driver.submit(request)?
         };
-        let slot = Arc::new(ReplySlot::default());
-        core.slots.insert(id, slot.clone());
+        core.replies.expect(id);
         // A request answered locally (an empty multi) is answered by now.
         let replies = core.dispatch(&shared.channel, &shared.mailboxes);
         shared.wake_io_if_needed(&core);
@@ -280,7 +285,6 @@ impl SharedClient {
         replies.deliver();
         Ok(PendingReply::new(
             id,
-            slot,
             shared.clone(),
             self.owner.call_timeout,
         ))

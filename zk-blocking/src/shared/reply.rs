@@ -1,7 +1,10 @@
-//! One caller's wait for one reply: a slot the IO thread fills, and the handle the
-//! caller waits on.
+//! One caller's wait for one reply: the handle [`SharedClient::submit`] returns. The
+//! reply itself waits in the core's reply table; the caller's thread parks until the
+//! IO thread (or whichever thread moved the session on) unparks it.
+//!
+//! [`SharedClient::submit`]: crate::SharedClient::submit
 
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use zk_session::RequestId;
@@ -11,87 +14,30 @@ use super::sync::lock;
 use crate::error::{Error, Result};
 use crate::event::Completion;
 
-/// Where the reply of one request lands.
-#[derive(Debug, Default)]
-pub(super) struct ReplySlot {
-    state: Mutex<SlotState>,
-    filled: Condvar,
-}
-
-#[derive(Debug, Default)]
-struct SlotState {
-    reply: Option<Completion>,
-    /// Its caller is blocked on `filled` (else filling needs no wake-up call).
-    waiting: bool,
-}
-
-impl ReplySlot {
-    pub(super) fn fill(&self, reply: Completion) {
-        let waiting = {
-            let mut state = lock(&self.state);
-            state.reply = Some(reply);
-            state.waiting
-        };
-        // Outside the lock, so the woken caller does not block on it at once.
-        if waiting {
-            self.filled.notify_one();
-        }
-    }
-
-    pub(super) fn take(&self) -> Option<Completion> {
-        lock(&self.state).reply.take()
-    }
-
-    /// Waits until the reply is in or `deadline` passes (`None`: no deadline).
-    fn wait_until(&self, deadline: Option<Instant>) -> Option<Completion> {
-        let mut state = lock(&self.state);
-        loop {
-            if let Some(done) = state.reply.take() {
-                state.waiting = false;
-                return Some(done);
-            }
-            state.waiting = true;
-            state = match deadline {
-                None => self.filled.wait(state).unwrap_or_else(|e| e.into_inner()),
-                Some(at) => {
-                    let left = at.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        state.waiting = false;
-                        return None;
-                    }
-                    self.filled
-                        .wait_timeout(state, left)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0
-                }
-            };
-        }
-    }
-}
-
 /// A submitted request whose reply has not been taken yet
 /// ([`crate::SharedClient::submit`]). Dropping it without waiting is fine: the reply is
 /// discarded when it comes.
 #[derive(Debug)]
 pub struct PendingReply {
     id: RequestId,
-    slot: Arc<ReplySlot>,
     shared: Arc<Shared>,
     call_timeout: Option<Duration>,
+    /// The reply was taken, or the request given up: nothing is left to forget.
+    settled: bool,
 }
 
 impl PendingReply {
+    /// The handle of `id`, whose reply `shared`'s reply table expects.
     pub(super) fn new(
         id: RequestId,
-        slot: Arc<ReplySlot>,
         shared: Arc<Shared>,
         call_timeout: Option<Duration>,
     ) -> PendingReply {
         PendingReply {
             id,
-            slot,
             shared,
             call_timeout,
+            settled: false,
         }
     }
 
@@ -116,15 +62,48 @@ impl PendingReply {
         self.wait_until(Instant::now().checked_add(timeout))
     }
 
-    fn wait_until(self, deadline: Option<Instant>) -> Result<Completion> {
+    fn wait_until(mut self, deadline: Option<Instant>) -> Result<Completion> {
         let started = Instant::now();
-        if let Some(reply) = self.slot.wait_until(deadline) {
-            return Ok(reply);
+        let this_thread = std::thread::current();
+        loop {
+            {
+                let mut core = lock(&self.shared.core);
+                if let Some(reply) = core.replies.take(self.id) {
+                    self.settled = true;
+                    return Ok(reply);
+                }
+                if !core.replies.wait_on(self.id, this_thread.clone()) {
+                    // Unreachable: every request completes, and only this handle
+                    // takes its reply or forgets it.
+                    self.settled = true;
+                    return Err(Error::Closed);
+                }
+            }
+            // An unpark meant for an earlier wait may end this one early: look again.
+            match deadline {
+                None => std::thread::park(),
+                Some(at) => {
+                    let left = at.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        self.settled = true;
+                        // The reply may have come just now: it wins over the timeout.
+                        return self
+                            .shared
+                            .give_up(self.id)
+                            .ok_or_else(|| Error::Timeout(started.elapsed()));
+                    }
+                    std::thread::park_timeout(left);
+                }
+            }
         }
-        self.shared.give_up(self.id);
-        // The reply may have come between the timeout and giving up.
-        self.slot
-            .take()
-            .ok_or_else(|| Error::Timeout(started.elapsed()))
+    }
+}
+
+/// Dropped without waiting: the reply is discarded when it comes (or now, if it did).
+impl Drop for PendingReply {
+    fn drop(&mut self) {
+        if !self.settled {
+            lock(&self.shared.core).replies.forget(self.id);
+        }
     }
 }
