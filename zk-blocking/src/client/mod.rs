@@ -217,7 +217,8 @@ impl Client {
     // ----- pipelining ---------------------------------------------------------------
 
     /// Queues a request without waiting for it; it is written at the next call that
-    /// does IO (`wait`, `wait_any`, `next_event`, [`Client::flush`] or any operation).
+    /// does IO (`wait`, `wait_any`, `next_event`, [`Client::flush`] or any operation;
+    /// a wait answered by a reply that is already in does none).
     /// Validation happens here: an invalid path, an empty ACL or an oversized request
     /// fail at once and nothing is sent.
     pub fn submit(&mut self, request: Request) -> Result<RequestId> {
@@ -266,9 +267,14 @@ impl Client {
         if self.outstanding.is_empty() {
             return Ok(None);
         }
-        // A timeout too long for the clock means no deadline.
-        let deadline = Instant::now().checked_add(timeout);
-        self.pump_until(deadline, |c| !c.replies.is_empty());
+        // A reply already in is handed out without touching the clock or the socket:
+        // draining a batch of pipelined replies costs no IO per reply (what was
+        // submitted meanwhile goes out, in one write, when the batch is used up).
+        if self.replies.is_empty() {
+            // A timeout too long for the clock means no deadline.
+            let deadline = Instant::now().checked_add(timeout);
+            self.pump_until(deadline, |c| !c.replies.is_empty());
+        }
         Ok(self.replies.pop_front().inspect(|c| {
             self.outstanding.remove(&c.id);
         }))
