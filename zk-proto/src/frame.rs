@@ -49,7 +49,12 @@ pub enum FrameError {
 /// assert_eq!(d.buffered_len(), 2);
 /// ```
 pub struct FrameDecoder {
+    /// The buffered data, then `spare` bytes of room for reads.
     buf: BytesMut,
+    /// Initialised room after the data that [`FrameDecoder::read_space`] handed out
+    /// and no read filled yet: kept for the next read, so no byte is zero-filled
+    /// twice however little each read brings.
+    spare: usize,
     max_frame_len: usize,
     error: Option<FrameError>,
 }
@@ -59,7 +64,8 @@ pub struct FrameDecoder {
 impl std::fmt::Debug for FrameDecoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FrameDecoder")
-            .field("buffered_len", &self.buf.len())
+            .field("buffered_len", &self.buffered_len())
+            .field("spare", &self.spare)
             .field("max_frame_len", &self.max_frame_len)
             .field("error", &self.error)
             .finish()
@@ -82,6 +88,7 @@ impl FrameDecoder {
     pub fn with_max_frame_len(max_frame_len: usize) -> Self {
         FrameDecoder {
             buf: BytesMut::new(),
+            spare: 0,
             max_frame_len,
             error: None,
         }
@@ -94,32 +101,66 @@ impl FrameDecoder {
 
     /// Appends received bytes.
     pub fn extend_from_slice(&mut self, data: &[u8]) {
-        self.buf.extend_from_slice(data);
+        let start = self.buffered_len();
+        let into_spare = self.spare.min(data.len());
+        self.buf[start..start + into_spare].copy_from_slice(&data[..into_spare]);
+        self.spare -= into_spare;
+        self.buf.extend_from_slice(&data[into_spare..]);
     }
 
-    /// The internal buffer, for reading into it directly (e.g. `read_buf`). Only append
-    /// to it.
+    /// Room for a read of up to `want` bytes, right after the buffered data: read into
+    /// it, then report how much came with [`FrameDecoder::commit`]. The room is
+    /// initialised (zero-filled: safe code cannot hand out uninitialised memory), but
+    /// only once: room an earlier call handed out and no read filled is handed out
+    /// again as it is.
+    pub fn read_space(&mut self, want: usize) -> &mut [u8] {
+        let start = self.buffered_len();
+        if self.spare < want {
+            self.buf.resize(start + want, 0);
+            self.spare = want;
+        }
+        &mut self.buf[start..start + want]
+    }
+
+    /// `n` bytes were read into the start of the room [`FrameDecoder::read_space`]
+    /// handed out: they are buffered data now.
+    pub fn commit(&mut self, n: usize) {
+        self.spare -= n.min(self.spare);
+    }
+
+    /// Bytes the buffer takes, after the buffered data, without growing (and so
+    /// without moving what it holds).
+    pub fn room(&self) -> usize {
+        self.buf.capacity() - self.buffered_len()
+    }
+
+    /// The internal buffer, holding exactly the buffered data (room from
+    /// [`FrameDecoder::read_space`] is given up), for reading into it directly (e.g.
+    /// `read_buf`) or looking at what came. Only append to it.
     pub fn buffer_mut(&mut self) -> &mut BytesMut {
+        let data = self.buffered_len();
+        self.buf.truncate(data);
+        self.spare = 0;
         &mut self.buf
     }
 
     /// Bytes received but not yet handed out as frames.
     pub fn buffered_len(&self) -> usize {
-        self.buf.len()
+        self.buf.len() - self.spare
     }
 
     /// How many more bytes complete the frame being assembled (at least 1 when nothing
     /// is buffered; 0 when a whole frame is ready). Useful as a read size hint.
     pub fn bytes_needed(&self) -> usize {
         match self.peek_len() {
-            Some(Ok(len)) => (LENGTH_PREFIX_LEN + len).saturating_sub(self.buf.len()),
+            Some(Ok(len)) => (LENGTH_PREFIX_LEN + len).saturating_sub(self.buffered_len()),
             Some(Err(_)) => 0,
-            None => LENGTH_PREFIX_LEN - self.buf.len(),
+            None => LENGTH_PREFIX_LEN - self.buffered_len(),
         }
     }
 
     fn peek_len(&self) -> Option<Result<usize, FrameError>> {
-        if self.buf.len() < LENGTH_PREFIX_LEN {
+        if self.buffered_len() < LENGTH_PREFIX_LEN {
             return None;
         }
         let raw = i32::from_be_bytes([self.buf[0], self.buf[1], self.buf[2], self.buf[3]]);
@@ -148,9 +189,9 @@ impl FrameDecoder {
             Some(Ok(len)) => len,
         };
         let total = LENGTH_PREFIX_LEN + len;
-        if self.buf.len() < total {
+        if self.buffered_len() < total {
             // The length is valid: reserve what this frame still needs, and no more.
-            self.buf.reserve(total - self.buf.len());
+            self.buf.reserve(total.saturating_sub(self.buf.len()));
             return Ok(None);
         }
         self.buf.advance(LENGTH_PREFIX_LEN);

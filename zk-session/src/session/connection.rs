@@ -17,8 +17,6 @@ use super::timing::later;
 /// Receive-buffer space [`Connection::recv_buf`] hands out while the next frame's
 /// length is unknown or its rest is small: enough for many small replies per read.
 const RECV_CHUNK: usize = 16 * 1024;
-/// Most space handed out at once inside a large frame (each call zero-fills it).
-const RECV_MAX: usize = 64 * 1024;
 /// How long a connection must carry the session before its loss counts as a fresh
 /// start (an immediate redial) rather than a failed attempt (backoff).
 const STABLE: Duration = Duration::from_secs(1);
@@ -44,8 +42,8 @@ pub(super) struct Connection {
     stage: Stage,
     /// Splits frames off the receive buffer.
     decoder: FrameDecoder,
-    /// Length of the decoder's buffer before the space handed out by `recv_buf`.
-    recv_mark: Option<usize>,
+    /// The length of the space `recv_buf` handed out, until a read is reported.
+    recv_handed_out: Option<usize>,
     /// Bytes for the driver to write.
     out: BytesMut,
     /// Bytes appended to `out` since the connection started.
@@ -77,7 +75,7 @@ impl Connection {
             host,
             stage: Stage::Dialing,
             decoder: FrameDecoder::with_max_frame_len(max_frame),
-            recv_mark: None,
+            recv_handed_out: None,
             out: BytesMut::new(),
             queued: 0,
             written: 0,
@@ -185,47 +183,38 @@ impl Connection {
     // ----- receiving -----------------------------------------------------------------
     /// Space to read into; see `Session::recv_buf` for the sizing rules.
     pub(super) fn recv_buf(&mut self) -> &mut [u8] {
-        self.discard_unreported_space();
         let rest = self.decoder.bytes_needed();
         let in_frame = self.decoder.buffered_len() >= zk_proto::LENGTH_PREFIX_LEN && rest > 0;
-        let buf = self.decoder.buffer_mut();
-        let mark = buf.len();
         let want = if !in_frame {
             RECV_CHUNK
         } else if rest >= RECV_CHUNK {
-            rest.min(RECV_MAX)
+            // The frame's whole rest (room for it is reserved already): initialised
+            // once, however many reads it takes to fill.
+            rest
         } else {
-            // Room for the whole frame is reserved already: use what is spare, never
+            // Room for the whole frame is reserved already: use what is there, never
             // more (growing now would move the frame).
-            rest.max((buf.capacity() - mark).min(RECV_CHUNK))
+            rest.max(self.decoder.room().min(RECV_CHUNK))
         };
-        buf.resize(mark + want, 0);
-        self.recv_mark = Some(mark);
-        &mut self.decoder.buffer_mut()[mark..]
+        self.recv_handed_out = Some(want);
+        self.decoder.read_space(want)
     }
 
     /// `n` bytes were read into the space `recv_buf` handed out. Returns whether any
     /// arrived (false also when no space was handed out).
     pub(super) fn received(&mut self, n: usize) -> bool {
-        let Some(mark) = self.recv_mark.take() else {
+        let Some(handed_out) = self.recv_handed_out.take() else {
             return false;
         };
-        let buf = self.decoder.buffer_mut();
-        let n = n.min(buf.len() - mark);
-        buf.truncate(mark + n);
+        let n = n.min(handed_out);
+        self.decoder.commit(n);
         n > 0
     }
 
     /// Bytes read by the driver into its own buffer.
     pub(super) fn received_copy(&mut self, data: &[u8]) {
-        self.discard_unreported_space();
+        self.recv_handed_out = None;
         self.decoder.extend_from_slice(data);
-    }
-
-    fn discard_unreported_space(&mut self) {
-        if let Some(mark) = self.recv_mark.take() {
-            self.decoder.buffer_mut().truncate(mark);
-        }
     }
 
     /// The next complete frame, if any; `now` counts as traffic when there is one.
@@ -239,7 +228,7 @@ impl Connection {
 
     /// Why to drop it if what it received so far is text, not a ZooKeeper frame.
     pub(super) fn answered_with_text(&mut self) -> Option<CloseReason> {
-        self.discard_unreported_space();
+        self.recv_handed_out = None;
         super::not_zookeeper::answer_is_text(&self.host, self.decoder.buffer_mut())
     }
 

@@ -453,13 +453,15 @@ impl Session {
     ///
     /// This is the one-copy path: the socket writes into the buffer the frames are
     /// split from, and each reply's payload (znode data...) is a slice of it, so
-    /// nothing copies it again. The space is zero-filled (safe code cannot hand out
-    /// uninitialised memory) and sized from the frame being assembled: 16 KiB while
-    /// the next length is unknown or the frame's rest is small (many small replies per
-    /// read), else the frame's rest, at most 64 KiB at a time, so a read never runs
-    /// past the end of a large frame. Once a frame's length prefix is in, room for the
-    /// whole frame is reserved at once; only the bytes of it that came with the
-    /// prefix (at most 16 KiB) are moved, once, if the buffer had to grow.
+    /// nothing copies it again. The space is sized from the frame being assembled:
+    /// 16 KiB while the next length is unknown or the frame's rest is small (many small
+    /// replies per read), else the frame's whole rest, so a read never runs past the
+    /// end of a large frame and a large frame takes few reads. Once a frame's length
+    /// prefix is in (and passed the maximum frame size), room for the whole frame is
+    /// reserved at once; only the bytes of it that came with the prefix (at most 16
+    /// KiB) are moved, once, if the buffer had to grow. The space is zero-filled (safe
+    /// code cannot hand out uninitialised memory), each byte once: space a read did
+    /// not fill is handed out again as it is.
     ///
     /// Calling it again before `handle_received` hands out the same space afresh;
     /// [`Session::handle_bytes`] in between discards it.
