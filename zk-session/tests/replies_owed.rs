@@ -46,3 +46,22 @@ fn a_locally_answered_request_is_owed_nothing() {
     assert_eq!(h.session.outstanding(), 2);
     assert_eq!(h.session.replies_owed(usize::MAX), 1);
 }
+
+#[test]
+fn once_a_local_request_is_answered_the_reads_after_it_are_still_owed() {
+    let mut h = connected("127.0.0.1:2181");
+    h.submit(Request::get_data("/a", false));
+    h.submit(Request::Multi(Vec::<MultiOp>::new()));
+    h.submit(Request::get_data("/b", false));
+    let frames = flush_silently(&mut h);
+    assert_eq!(h.session.replies_owed(usize::MAX), 2);
+
+    let xids: Vec<i32> = requests(&frames).iter().map(|r| r.0).collect();
+    h.deliver(&data_reply(xids[0], 10));
+    assert_eq!(
+        h.session.outstanding(),
+        1,
+        "the empty multi went with the read"
+    );
+    assert_eq!(h.session.replies_owed(usize::MAX), 1);
+}

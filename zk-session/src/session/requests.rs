@@ -118,6 +118,9 @@ pub(super) struct Requests {
     /// none, forgotten when one that does is queued (otherwise requests only leave).
     /// Spares removing many watches at once a scan of every pending request each.
     none_watching: bool,
+    /// Local requests in `in_flight` (they owe no reply); while there are none, the
+    /// replies owed are a binary search, not a walk.
+    locals_in_flight: usize,
 }
 
 impl Default for Requests {
@@ -130,6 +133,7 @@ impl Default for Requests {
             last_answered: None,
             abandoned: RequestIdSet::default(),
             none_watching: true,
+            locals_in_flight: 0,
         }
     }
 }
@@ -192,12 +196,35 @@ impl Requests {
     /// Replies the server owes for requests whose frames end at or before `written`
     /// bytes of the connection's output (local requests owe none), at most `cap`.
     pub(super) fn replies_owed(&self, written: u64, cap: usize) -> usize {
-        self.in_flight
-            .iter()
-            .take_while(|f| f.end <= written)
-            .filter(|f| !matches!(&f.kind, InFlightKind::User(u) if u.is_local()))
-            .take(cap)
-            .count()
+        // Frames end in FIFO order, so those written are a prefix.
+        let walk = || {
+            self.in_flight
+                .iter()
+                .take_while(|f| f.end <= written)
+                .filter(|f| !is_local(f))
+                .take(cap)
+                .count()
+        };
+        if self.locals_in_flight > 0 {
+            return walk();
+        }
+        let owed = self
+            .in_flight
+            .partition_point(|f| f.end <= written)
+            .min(cap);
+        debug_assert_eq!(
+            owed,
+            walk(),
+            "locals_in_flight is 0, yet a local is in flight"
+        );
+        owed
+    }
+
+    /// Keeps `locals_in_flight` right as `f` leaves `in_flight`.
+    fn left_in_flight(&mut self, f: &InFlight) {
+        if is_local(f) {
+            self.locals_in_flight -= 1;
+        }
     }
 
     // ----- submitting ----------------------------------------------------------------
@@ -223,6 +250,7 @@ impl Requests {
             };
             let op = u.prepared.wire.op_code();
             let (xid, end) = if u.is_local() {
+                self.locals_in_flight += 1;
                 (0, conn.end_of_output())
             } else {
                 let xid = self.xids.next_xid();
@@ -265,7 +293,10 @@ impl Requests {
                 Some(InFlight {
                     kind: InFlightKind::User(u),
                     ..
-                }) => Some(u),
+                }) => {
+                    self.locals_in_flight -= 1;
+                    Some(u)
+                }
                 _ => unreachable!("the head was checked to be a local user request"),
             },
             None if self.queued.front().is_some_and(|u| u.is_local()) => self.queued.pop_front(),
@@ -290,18 +321,25 @@ impl Requests {
             }
         }
         self.last_answered = Some(xid);
-        Ok(self.in_flight.pop_front().expect("the head was checked"))
+        let head = self.in_flight.pop_front().expect("the head was checked");
+        self.left_in_flight(&head);
+        Ok(head)
     }
 
     /// Puts back an entry `take_reply` gave out whose reply could not be read: the
     /// connection is about to drop, which settles it.
     pub(super) fn put_back(&mut self, entry: InFlight) {
+        if is_local(&entry) {
+            self.locals_in_flight += 1;
+        }
         self.in_flight.push_front(entry);
     }
 
     /// Takes the head out of the FIFO (its reply was refused as too large).
     pub(super) fn pop_head(&mut self) -> Option<InFlight> {
-        self.in_flight.pop_front()
+        let head = self.in_flight.pop_front()?;
+        self.left_in_flight(&head);
+        Some(head)
     }
 
     /// Whether `id`'s reply is to be discarded; forgets it either way.
@@ -334,14 +372,17 @@ impl Requests {
             }
             keep
         });
+        let mut locals_expired = 0;
         self.in_flight.retain(|f| match &f.kind {
             InFlightKind::User(u) if due(u) => {
                 expired.written |= !u.is_local();
+                locals_expired += usize::from(u.is_local());
                 expired.ids.push(u.id);
                 false
             }
             _ => true,
         });
+        self.locals_in_flight -= locals_expired;
         expired.ids.sort();
         expired
     }
@@ -357,6 +398,7 @@ impl Requests {
             .any(|f| matches!(f.kind, InFlightKind::Close) && f.end <= reached);
         let mut outcomes = Vec::new();
         let mut requeue = Vec::new();
+        self.locals_in_flight = 0;
         for f in std::mem::take(&mut self.in_flight) {
             let InFlightKind::User(u) = f.kind else {
                 continue;
@@ -392,6 +434,7 @@ impl Requests {
 
     /// Takes out every user request, in flight first, then queued.
     pub(super) fn take_all(&mut self) -> Vec<RequestId> {
+        self.locals_in_flight = 0;
         let in_flight = std::mem::take(&mut self.in_flight);
         in_flight
             .into_iter()
@@ -409,6 +452,11 @@ impl Requests {
         self.xids = XidGen::starting_at(xid);
     }
 }
+/// A local request: it holds its place in the FIFO, and owes no reply.
+fn is_local(f: &InFlight) -> bool {
+    matches!(&f.kind, InFlightKind::User(u) if u.is_local())
+}
+
 #[cfg(all(test, target_pointer_width = "64"))]
 mod tests {
     use super::*;
