@@ -21,10 +21,9 @@ use super::input::Input;
 
 /// `SEND_HIGH_WATER` of zk-session: user requests stop moving to the send buffer there.
 const SEND_HIGH_WATER: usize = 64 * 1024;
-/// What `recv_buf` hands out while no large frame is being read (zk-session's
-/// `RECV_CHUNK`); inside one, at most the rest of a frame whose length passed the
-/// maximum frame size, so reads stay bounded whatever length a frame claims.
-const RECV_CHUNK: usize = 16 * 1024;
+/// The most `recv_buf` may hand out at once (zk-session's `RECV_MAX`): reads are bounded
+/// whatever length a frame claims.
+const RECV_MAX: usize = 64 * 1024;
 
 /// Paths requests use: valid, chroot-looking, special and invalid ones.
 pub(crate) const PATHS: &[&str] = &[
@@ -505,10 +504,9 @@ impl Driver {
                 );
                 return;
             };
-            let most = RECV_CHUNK.max(self.max_frame + 4);
             assert!(
-                !buf.is_empty() && buf.len() <= most,
-                "recv_buf of {} bytes (1 ..= {most})",
+                !buf.is_empty() && buf.len() <= RECV_MAX,
+                "recv_buf of {} bytes (1 ..= {RECV_MAX})",
                 buf.len()
             );
             let n = buf.len().min(bytes.len());
