@@ -49,6 +49,16 @@ pub struct TestPki {
 }
 
 impl TestPki {
+    /// One PKI for the whole test process, generated on first use.
+    ///
+    /// # Panics
+    ///
+    /// If the certificates cannot be generated or written.
+    pub fn shared() -> &'static TestPki {
+        static PKI: std::sync::OnceLock<TestPki> = std::sync::OnceLock::new();
+        PKI.get_or_init(|| TestPki::generate().expect("generating test certificates"))
+    }
+
     /// Generates every key and certificate (ECDSA P-256) and writes the PEM files.
     pub fn generate() -> Result<TestPki, HarnessError> {
         let dir = TempDir::new("pki")?;

@@ -25,17 +25,12 @@ const LONGEST_GAP: Duration = Duration::from_secs(3);
 const IN_FLIGHT: usize = 1_000;
 const NODES: usize = 3_000;
 
-fn pki() -> &'static TestPki {
-    static PKI: OnceLock<TestPki> = OnceLock::new();
-    PKI.get_or_init(|| TestPki::generate().expect("generating test certificates"))
-}
-
 /// A server with a TLS port (Netty sends a TLS record per reply).
 fn tls_server() -> &'static ZkServer {
     static SERVER: OnceLock<ZkServer> = OnceLock::new();
     SERVER.get_or_init(|| {
-        let options =
-            ServerOptions::default().tls(pki().server(ServerCert::Valid, ClientAuth::None));
+        let options = ServerOptions::default()
+            .tls(TestPki::shared().server(ServerCert::Valid, ClientAuth::None));
         ZkServer::start_standalone(&options)
             .unwrap_or_else(|e| panic!("starting a TLS ZooKeeper: {e}"))
     })
@@ -47,7 +42,7 @@ fn plain() -> (String, Options) {
 }
 
 fn over_tls() -> (String, Options) {
-    let tls = TlsConfig::from_ca_file(pki().ca()).unwrap();
+    let tls = TlsConfig::from_ca_file(TestPki::shared().ca()).unwrap();
     let options = Options::new().session_timeout(SESSION_TIMEOUT).tls(tls);
     (tls_server().secure_connect_string(), options)
 }

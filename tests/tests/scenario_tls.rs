@@ -12,12 +12,6 @@ use zk_blocking::{
 };
 use zk_tests::{ClientAuth, ServerCert, ServerOptions, TestPki, ZkServer};
 
-/// One certificate authority for the whole run.
-fn pki() -> &'static TestPki {
-    static PKI: OnceLock<TestPki> = OnceLock::new();
-    PKI.get_or_init(|| TestPki::generate().expect("generating test certificates"))
-}
-
 /// The TLS servers started so far, by certificate and client-auth setting.
 type Started = Vec<(ServerCert, ClientAuth, &'static ZkServer)>;
 
@@ -31,7 +25,7 @@ fn server(cert: ServerCert, auth: ClientAuth) -> &'static ZkServer {
     }
     let options = ServerOptions::default()
         .jute_max_buffer(4 * 1024 * 1024)
-        .tls(pki().server(cert, auth));
+        .tls(TestPki::shared().server(cert, auth));
     let started = ZkServer::start_standalone(&options)
         .unwrap_or_else(|e| panic!("starting a TLS ZooKeeper: {e}"));
     let leaked: &'static ZkServer = Box::leak(Box::new(started));
@@ -40,12 +34,15 @@ fn server(cert: ServerCert, auth: ClientAuth) -> &'static ZkServer {
 }
 
 fn trusting_the_ca() -> TlsConfig {
-    TlsConfig::from_ca_file(pki().ca()).unwrap()
+    TlsConfig::from_ca_file(TestPki::shared().ca()).unwrap()
 }
 
 fn with_client_cert() -> TlsConfig {
     trusting_the_ca()
-        .client_cert_files(pki().client_cert(), pki().client_key())
+        .client_cert_files(
+            TestPki::shared().client_cert(),
+            TestPki::shared().client_key(),
+        )
         .unwrap()
 }
 
@@ -163,7 +160,10 @@ fn mutual_tls_refuses_a_client_without_a_certificate_and_says_so() {
 #[test]
 fn a_server_signed_by_an_unknown_ca_is_refused_by_name() {
     let cs = server(ServerCert::Valid, ClientAuth::None).secure_connect_string();
-    let msg = refused(&cs, TlsConfig::from_ca_file(pki().other_ca()).unwrap());
+    let msg = refused(
+        &cs,
+        TlsConfig::from_ca_file(TestPki::shared().other_ca()).unwrap(),
+    );
     assert!(
         msg.contains("not signed by a CA this client trusts"),
         "{msg}"
@@ -197,7 +197,7 @@ fn tls_to_a_plaintext_port_says_it_is_one() {
 #[test]
 fn the_shared_client_names_the_tls_problem_too() {
     let cs = server(ServerCert::Valid, ClientAuth::None).secure_connect_string();
-    let options = options(TlsConfig::from_ca_file(pki().other_ca()).unwrap())
+    let options = options(TlsConfig::from_ca_file(TestPki::shared().other_ca()).unwrap())
         .connect_timeout(Duration::from_secs(3));
     match SharedClient::connect(&cs, options) {
         Ok(_) => panic!("connected with an untrusted CA"),
@@ -223,8 +223,8 @@ fn unusable_tls_files_fail_when_the_config_is_made() {
         "{not_pem}"
     );
     // The client key of another pair: the config says so at once.
-    let cert = std::fs::read(pki().client_cert()).unwrap();
-    let other_key = std::fs::read(pki().ca()).unwrap();
+    let cert = std::fs::read(TestPki::shared().client_cert()).unwrap();
+    let other_key = std::fs::read(TestPki::shared().ca()).unwrap();
     let mismatch = trusting_the_ca()
         .client_cert_pem(&cert, &other_key)
         .unwrap_err();
@@ -234,7 +234,7 @@ fn unusable_tls_files_fail_when_the_config_is_made() {
 #[test]
 fn tls_settings_print_no_key_material() {
     let tls = with_client_cert();
-    let key = std::fs::read_to_string(pki().client_key()).unwrap();
+    let key = std::fs::read_to_string(TestPki::shared().client_key()).unwrap();
     let body: String = key.lines().filter(|l| !l.starts_with("-----")).collect();
     for shown in [format!("{tls:?}"), format!("{:#?}", options(tls.clone()))] {
         assert!(!shown.contains(&body[..32]), "{shown}");
@@ -397,7 +397,7 @@ fn the_shared_client_rides_a_tls_blackhole_and_keeps_its_watch() {
 fn killing_the_member_of_a_tls_ensemble_moves_the_session_with_its_watch() {
     let options_3 = ServerOptions::default()
         .tick_time(Duration::from_millis(500))
-        .tls(pki().server(ServerCert::Valid, ClientAuth::None));
+        .tls(TestPki::shared().server(ServerCert::Valid, ClientAuth::None));
     let mut ensemble = zk_tests::Ensemble::start(3, &options_3).unwrap();
     let mut zk = Client::connect(
         &ensemble.secure_connect_string(),

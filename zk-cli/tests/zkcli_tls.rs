@@ -11,17 +11,12 @@ use std::sync::OnceLock;
 use support::{Run, run_zkcli};
 use zk_tests::{ClientAuth, ServerCert, ServerOptions, TestPki, ZkServer};
 
-fn pki() -> &'static TestPki {
-    static PKI: OnceLock<TestPki> = OnceLock::new();
-    PKI.get_or_init(|| TestPki::generate().expect("generating test certificates"))
-}
-
 /// A server that requires client certificates (mutual TLS).
 fn mutual_tls_server() -> &'static ZkServer {
     static SERVER: OnceLock<ZkServer> = OnceLock::new();
     SERVER.get_or_init(|| {
-        let options =
-            ServerOptions::default().tls(pki().server(ServerCert::Valid, ClientAuth::Need));
+        let options = ServerOptions::default()
+            .tls(TestPki::shared().server(ServerCert::Valid, ClientAuth::Need));
         ZkServer::start_standalone(&options)
             .unwrap_or_else(|e| panic!("starting a TLS ZooKeeper: {e}"))
     })
@@ -41,7 +36,11 @@ fn zkcli_tls(tls_args: &[&str], command: &[&str]) -> Run {
 
 #[test]
 fn mutual_tls_flags_reach_a_secure_port() {
-    let (ca, cert, key) = (pki().ca(), pki().client_cert(), pki().client_key());
+    let (ca, cert, key) = (
+        TestPki::shared().ca(),
+        TestPki::shared().client_cert(),
+        TestPki::shared().client_key(),
+    );
     let tls = [
         "--tls-ca",
         path(&ca),
@@ -60,7 +59,7 @@ fn mutual_tls_flags_reach_a_secure_port() {
 
 #[test]
 fn a_refused_handshake_exits_unreachable_and_says_why() {
-    let ca = pki().ca();
+    let ca = TestPki::shared().ca();
     let run = zkcli_tls(&["--tls-ca", path(&ca), "--timeout", "3000"], &["ls", "/"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(
@@ -72,7 +71,7 @@ fn a_refused_handshake_exits_unreachable_and_says_why() {
 
 #[test]
 fn a_client_certificate_without_its_key_is_a_usage_error() {
-    let cert = pki().client_cert();
+    let cert = TestPki::shared().client_cert();
     let run = zkcli_tls(&["--tls-cert", path(&cert)], &["ls", "/"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("--tls-key"), "{}", run.stderr);
@@ -88,9 +87,12 @@ fn an_unreadable_ca_file_is_reported_with_its_path() {
 #[test]
 fn without_tls_ca_the_system_roots_are_trusted() {
     // The "system" bundle is the test CA, named the standard way (SSL_CERT_FILE).
-    let (cert, key) = (pki().client_cert(), pki().client_key());
+    let (cert, key) = (
+        TestPki::shared().client_cert(),
+        TestPki::shared().client_key(),
+    );
     let output = support::zkcli_command()
-        .env("SSL_CERT_FILE", pki().ca())
+        .env("SSL_CERT_FILE", TestPki::shared().ca())
         .args(["-server", &mutual_tls_server().secure_connect_string()])
         .args(["--tls-cert", path(&cert), "--tls-key", path(&key)])
         .args(["ls", "/zookeeper"])
