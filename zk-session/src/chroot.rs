@@ -57,6 +57,22 @@ impl Chroot {
         }
     }
 
+    /// [`Chroot::prepend`], reusing `client_path` when there is no chroot.
+    pub(crate) fn prepend_owned(&self, client_path: String) -> String {
+        match &self.0 {
+            None => client_path,
+            Some(_) => self.prepend(&client_path),
+        }
+    }
+
+    /// [`Chroot::server_path`], reusing `client_path` when there is no chroot.
+    pub(crate) fn server_path_owned(&self, client_path: String, op: PathUse) -> String {
+        match &self.0 {
+            None => client_path,
+            Some(_) => self.server_path(&client_path, op),
+        }
+    }
+
     /// The server path a request on `client_path` goes to, the same rule for a
     /// request on its own and inside a multi: a sequential create at `/` names the
     /// chroot's children (`/app/`, so the server creates `/app/0000000001`); a

@@ -71,10 +71,10 @@ operations! {
         } else {
             PathUse::Other
         };
-        let server = cx.chroot.server_path(&path, use_);
+        let server = cx.chroot.server_path_owned(path, use_);
         let wire = W::create(server, data, acl, mode, ttl, with_stat)
             .map_err(SubmitError::InvalidCreate)?;
-        cx.send(wire, path, None)
+        cx.send_derived(wire, None)
     }
     =>
     /// The created node's client path (with any sequence suffix), and its Stat when
@@ -100,10 +100,10 @@ operations! {
     prepare(cx) {
         check_path(&path, false)?;
         let wire = W::Delete(DeleteRequest {
-            path: cx.chroot.server_path(&path, PathUse::Delete),
+            path: cx.chroot.server_path_owned(path, PathUse::Delete),
             version: check_version(version)?,
         });
-        cx.send(wire, path, None)
+        cx.send_derived(wire, None)
     }
     =>
     /// The node was deleted.
@@ -119,8 +119,8 @@ operations! {
     }
     prepare(cx) {
         check_path(&path, false)?;
-        let wire = W::Exists(ExistsRequest { path: cx.chroot.prepend(&path), watch });
-        cx.send(wire, path, watch.then_some(WatchKind::Data))
+        let wire = W::Exists(ExistsRequest { path: cx.chroot.prepend_owned(path), watch });
+        cx.send_derived(wire, watch.then_some(WatchKind::Data))
     }
     =>
     /// The node's Stat, or `None` when it does not exist (the server's NoNode).
@@ -138,8 +138,8 @@ operations! {
     }
     prepare(cx) {
         check_path(&path, false)?;
-        let wire = W::GetData(GetDataRequest { path: cx.chroot.prepend(&path), watch });
-        cx.send(wire, path, watch.then_some(WatchKind::Data))
+        let wire = W::GetData(GetDataRequest { path: cx.chroot.prepend_owned(path), watch });
+        cx.send_derived(wire, watch.then_some(WatchKind::Data))
     }
     =>
     /// Data and Stat.
@@ -163,11 +163,11 @@ operations! {
     prepare(cx) {
         check_path(&path, false)?;
         let wire = W::SetData(SetDataRequest {
-            path: cx.chroot.prepend(&path),
+            path: cx.chroot.prepend_owned(path),
             data,
             version: check_version(version)?,
         });
-        cx.send(wire, path, None)
+        cx.send_derived(wire, None)
     }
     =>
     /// The new Stat.
@@ -181,8 +181,8 @@ operations! {
     }
     prepare(cx) {
         check_path(&path, false)?;
-        let wire = W::GetAcl(GetAclRequest { path: cx.chroot.prepend(&path) });
-        cx.send(wire, path, None)
+        let wire = W::GetAcl(GetAclRequest { path: cx.chroot.prepend_owned(path) });
+        cx.send_derived(wire, None)
     }
     =>
     /// ACL and Stat.
@@ -207,11 +207,11 @@ operations! {
         check_path(&path, false)?;
         check_acl(&acl)?;
         let wire = W::SetAcl(SetAclRequest {
-            path: cx.chroot.prepend(&path),
+            path: cx.chroot.prepend_owned(path),
             acl,
             version: check_version(version)?,
         });
-        cx.send(wire, path, None)
+        cx.send_derived(wire, None)
     }
     =>
     /// The new Stat.
@@ -230,13 +230,13 @@ operations! {
     }
     prepare(cx) {
         check_path(&path, false)?;
-        let server = cx.chroot.prepend(&path);
+        let server = cx.chroot.prepend_owned(path);
         let wire = if with_stat {
             W::GetChildren2(GetChildren2Request { path: server, watch })
         } else {
             W::GetChildren(GetChildrenRequest { path: server, watch })
         };
-        cx.send(wire, path, watch.then_some(WatchKind::Child))
+        cx.send_derived(wire, watch.then_some(WatchKind::Child))
     }
     =>
     /// Child names (unordered), and the parent's Stat when asked for.
@@ -258,8 +258,8 @@ operations! {
     }
     prepare(cx) {
         check_path(&path, false)?;
-        let wire = W::Sync(SyncRequest { path: cx.chroot.prepend(&path) });
-        cx.send(wire, path, None)
+        let wire = W::Sync(SyncRequest { path: cx.chroot.prepend_owned(path) });
+        cx.send_derived(wire, None)
     }
     =>
     /// The synced path, as a client path (chroot stripped, as C does and as Java's
@@ -384,9 +384,9 @@ operations! {
     prepare(cx) {
         check_path(&path, false)?;
         let wire = W::GetAllChildrenNumber(GetAllChildrenNumberRequest {
-            path: cx.chroot.prepend(&path),
+            path: cx.chroot.prepend_owned(path),
         });
-        cx.send(wire, path, None)
+        cx.send_derived(wire, None)
     }
     =>
     /// Number of descendants.
@@ -409,8 +409,8 @@ operations! {
         } else {
             (AddWatchMode::Persistent, WatchKind::Persistent)
         };
-        let wire = W::AddWatch(AddWatchRequest { path: cx.chroot.prepend(&path), mode });
-        cx.send(wire, path, Some(kind))
+        let wire = W::AddWatch(AddWatchRequest { path: cx.chroot.prepend_owned(path), mode });
+        cx.send_derived(wire, Some(kind))
     }
     =>
     /// The watch was added.
@@ -490,10 +490,10 @@ operations! {
     prepare(cx) {
         check_path(&path, false)?;
         let wire = W::CheckWatches(CheckWatchesRequest {
-            path: cx.chroot.prepend(&path),
+            path: cx.chroot.prepend_owned(path),
             watcher_type: cx.wire_watcher_type(watcher_type),
         });
-        cx.send(wire, path, None)
+        cx.send_derived(wire, None)
     }
     =>
     /// The server holds a watch of the type asked for.

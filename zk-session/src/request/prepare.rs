@@ -34,7 +34,24 @@ impl Context<'_> {
     ) -> Result<Outgoing, SubmitError> {
         Ok(Outgoing {
             wire,
-            client_path: client_path.into(),
+            client_path: Some(client_path.into()),
+            watch,
+            removal: None,
+            local: false,
+        })
+    }
+
+    /// [`Context::send`] for a request whose client path is its wire path with the
+    /// chroot stripped (every path made by [`Chroot::prepend_owned`] or
+    /// [`Chroot::server_path_owned`]): no copy of it is made or kept.
+    pub(crate) fn send_derived(
+        &self,
+        wire: WireRequest,
+        watch: Option<WatchKind>,
+    ) -> Result<Outgoing, SubmitError> {
+        Ok(Outgoing {
+            wire,
+            client_path: None,
             watch,
             removal: None,
             local: false,
@@ -83,7 +100,8 @@ pub(crate) struct Removal {
 #[derive(Debug)]
 pub(crate) struct Outgoing {
     pub(super) wire: WireRequest,
-    pub(super) client_path: String,
+    /// `None`: the wire path with the chroot stripped.
+    pub(super) client_path: Option<String>,
     pub(super) watch: Option<WatchKind>,
     pub(super) removal: Option<Removal>,
     pub(super) local: bool,

@@ -37,8 +37,8 @@ struct Rare {
 
 impl Prepared {
     pub(super) fn new(reply: ReplyKind, outgoing: Outgoing, chroot: &Chroot) -> Prepared {
-        let derived = outgoing.wire.path().map_or("", |p| chroot.strip_str(p));
-        let client_path = (derived != outgoing.client_path).then_some(outgoing.client_path);
+        let derived = || outgoing.wire.path().map_or("", |p| chroot.strip_str(p));
+        let client_path = outgoing.client_path.filter(|p| p != derived());
         let rare = (client_path.is_some() || outgoing.removal.is_some()).then(|| {
             Box::new(Rare {
                 client_path,
@@ -125,6 +125,14 @@ mod tests {
         assert!(p.rare.is_none());
         let root = prepared(Request::get_data("/", false), &chroot);
         assert_eq!(root.client_path(&chroot), "/");
+        // The root's special server paths still give the client path back.
+        let create = Request::create("/", "", zk_proto::CreateMode::PersistentSequential);
+        let create = prepared(create, &chroot);
+        assert_eq!(create.wire.path(), Some("/app/"));
+        assert_eq!(create.client_path(&chroot), "/");
+        let delete = prepared(Request::delete("/", crate::Version::Any), &chroot);
+        assert_eq!(delete.wire.path(), Some("/"));
+        assert_eq!(delete.client_path(&chroot), "/");
     }
 
     #[test]
