@@ -212,6 +212,14 @@ fn codec(c: &mut Criterion) {
             black_box(n)
         })
     });
+    for (name, path) in [
+        ("ascii", "/services/kafka/brokers/ids/broker-0001"),
+        ("unicode", "/services/kafka/brökers/ids/broker-0001"),
+    ] {
+        c.bench_function(&format!("validate_path/{name}"), |b| {
+            b.iter(|| validate_path(black_box(path), false))
+        });
+    }
 }
 
 criterion_group!(benches, codec);

@@ -79,6 +79,14 @@ pub fn validate_path(path: &str, sequential: bool) -> Result<(), PathError> {
             return Err(PathError::TrailingSlash);
         }
     }
+    if plain_ascii_and_valid(path, sequential) {
+        return Ok(());
+    }
+    check_characters(path, sequential)
+}
+
+/// The rules a character at a time, after the checks of the ends (any path).
+fn check_characters(path: &str, sequential: bool) -> Result<(), PathError> {
     // A sequential path is checked with a virtual "1" after it, as Java appends one; no
     // string is built for it. The leading '/' is skipped: it is the first `last`.
     let suffix = sequential.then_some((path.len(), '1'));
@@ -105,4 +113,67 @@ pub fn validate_path(path: &str, sequential: bool) -> Result<(), PathError> {
         (before_last, last, last_position) = (last, c, position);
     }
     Ok(())
+}
+
+/// The common case, decided a segment at a time: a path of printable ASCII only
+/// (none of it forbidden), without an empty, `.` or `..` node name (the last one may
+/// be any of these in a sequential path, which the server extends). False also for
+/// paths that are valid but not plain ASCII: `validate_path` then looks closer, and
+/// finds exactly what is wrong with an invalid one.
+fn plain_ascii_and_valid(path: &str, sequential: bool) -> bool {
+    let bytes = path.as_bytes();
+    let mut name_start = 1;
+    for i in 1..=bytes.len() {
+        let at_end = i == bytes.len();
+        if !at_end && bytes[i] != b'/' {
+            if !(b' '..=b'~').contains(&bytes[i]) {
+                return false;
+            }
+            continue;
+        }
+        let extended = sequential && at_end;
+        if !extended && matches!(&bytes[name_start..i], b"" | b"." | b"..") {
+            return false;
+        }
+        name_start = i + 1;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ascii_shortcut_accepts_exactly_what_the_character_rules_accept() {
+        // Every path of up to 7 characters over '/', '.', 'a' and a space after the
+        // leading '/' (the cases before the shortcut: empty, no leading '/', a
+        // trailing '/' outside sequential creates, the root alone).
+        let alphabet = ['/', '.', 'a', ' '];
+        let mut paths = vec![String::from("/")];
+        let mut frontier = paths.clone();
+        for _ in 0..6 {
+            frontier = frontier
+                .iter()
+                .flat_map(|p| alphabet.iter().map(move |c| format!("{p}{c}")))
+                .collect();
+            paths.extend(frontier.iter().cloned());
+        }
+        for path in &paths {
+            for sequential in [false, true] {
+                if !sequential && path.len() > 1 && path.ends_with('/') {
+                    continue;
+                }
+                if !sequential && path.len() == 1 {
+                    continue;
+                }
+                let shortcut = plain_ascii_and_valid(path, sequential);
+                assert_eq!(
+                    shortcut,
+                    check_characters(path, sequential).is_ok(),
+                    "{path:?} (sequential: {sequential})"
+                );
+            }
+        }
+    }
 }
