@@ -28,8 +28,8 @@ pub(crate) struct Prepared {
 /// The parts of a request most requests lack.
 #[derive(Debug, Clone, Default)]
 struct Rare {
-    /// The client path, when it is not the chroot-stripped wire path (getConfig, a
-    /// removal aimed at a registration's key, a request naming no single node).
+    /// The client path, when it is not the chroot-stripped wire path (getConfig under
+    /// a chroot that covers `/zookeeper`, a removal aimed at a registration's key).
     client_path: Option<String>,
     /// The watches it removes.
     removal: Option<Removal>,
