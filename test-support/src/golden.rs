@@ -60,13 +60,13 @@ pub fn main_session_requests() -> Vec<ScriptedRequest> {
         scripted(
             "create",
             1,
-            WireRequest::Create(create("/golden", b"golden")),
+            WireRequest::Create(Box::new(create("/golden", b"golden"))),
             "create (op 1) of /golden, data \"golden\", OPEN_ACL_UNSAFE, persistent",
         ),
         scripted(
             "create2",
             2,
-            WireRequest::Create2(create("/golden/c2", b"c2")),
+            WireRequest::Create2(Box::new(create("/golden/c2", b"c2"))),
             "create2 (op 15) of /golden/c2, data \"c2\", OPEN_ACL_UNSAFE, persistent",
         ),
         scripted(
@@ -90,11 +90,11 @@ pub fn main_session_requests() -> Vec<ScriptedRequest> {
         scripted(
             "set_data",
             5,
-            WireRequest::SetData(SetDataRequest {
+            WireRequest::SetData(Box::new(SetDataRequest {
                 path: "/golden".into(),
                 data: Bytes::from_static(b"golden-v1"),
                 version: -1,
-            }),
+            })),
             "setData (op 5) of /golden, data \"golden-v1\", version -1 (fires the getData watch)",
         ),
         scripted(
@@ -165,7 +165,7 @@ pub fn auth_failure_request() -> ScriptedRequest {
     scripted(
         "auth_failed",
         xid::AUTH,
-        WireRequest::Auth(AuthPacket::new("nosuchscheme", &b"anything"[..])),
+        WireRequest::Auth(Box::new(AuthPacket::new("nosuchscheme", &b"anything"[..]))),
         "auth (op 100) with an unknown scheme, on a fresh session",
     )
 }

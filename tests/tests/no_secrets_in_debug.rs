@@ -100,7 +100,7 @@ fn the_auth_packet_shows_scheme_and_user_only() {
     let packet = AuthPacket::new("digest", digest_auth());
     let shown = debug_without_secret("AuthPacket", &packet);
     assert_shows_digest_user("AuthPacket", &shown);
-    let request = WireRequest::Auth(packet);
+    let request = WireRequest::Auth(Box::new(packet));
     let shown = debug_without_secret("WireRequest::Auth", &request);
     assert_shows_digest_user("WireRequest::Auth", &shown);
 }

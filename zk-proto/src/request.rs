@@ -17,19 +17,20 @@ wire_requests! {
     /// A client request body, tagged by op. `check` (13) exists only as a
     /// [`MultiOp`](crate::MultiOp).
     ///
-    /// The large bodies of rare ops (createTTL, setWatches, setWatches2) are boxed, so
-    /// the enum, which a session keeps for every request it holds, stays small.
+    /// Every body larger than a path and a few fields is boxed (the creates, setData,
+    /// setACL, reconfig, auth, setWatches), so the enum, which a session keeps for every
+    /// request it holds, is 40 bytes: a read in flight costs no room sized for a write.
     ///
     /// Encode writes only the body; frame it with [`WireRequest::encode_frame`] (or
     /// [`crate::encode_frame_with_header`]) under a [`RequestHeader`] whose op is
     /// [`WireRequest::op_code`].
     pub enum WireRequest {
         /// create (1): answered with [`WireResponse::Create`](crate::WireResponse::Create).
-        Create(CreateRequest) = Create,
+        Create(Box<CreateRequest>) = Create,
         /// create2 (15): answered with path and Stat.
-        Create2(CreateRequest) = Create2,
+        Create2(Box<CreateRequest>) = Create2,
         /// createContainer (19): answered with path and Stat.
-        CreateContainer(CreateRequest) = CreateContainer,
+        CreateContainer(Box<CreateRequest>) = CreateContainer,
         /// createTTL (21): answered with path and Stat.
         CreateTtl(Box<CreateTtlRequest>) = CreateTtl,
         /// delete (2).
@@ -39,11 +40,11 @@ wire_requests! {
         /// getData (4).
         GetData(GetDataRequest) = GetData,
         /// setData (5).
-        SetData(SetDataRequest) = SetData,
+        SetData(Box<SetDataRequest>) = SetData,
         /// getACL (6).
         GetAcl(GetAclRequest) = GetAcl,
         /// setACL (7).
-        SetAcl(SetAclRequest) = SetAcl,
+        SetAcl(Box<SetAclRequest>) = SetAcl,
         /// getChildren (8).
         GetChildren(GetChildrenRequest) = GetChildren,
         /// sync (9).
@@ -55,7 +56,7 @@ wire_requests! {
         /// multi (14): writes, as one transaction.
         Multi(MultiRequest) = Multi,
         /// reconfig (16).
-        Reconfig(ReconfigRequest) = Reconfig,
+        Reconfig(Box<ReconfigRequest>) = Reconfig,
         /// checkWatches (17).
         CheckWatches(CheckWatchesRequest) = CheckWatches,
         /// removeWatches (18).
@@ -63,7 +64,7 @@ wire_requests! {
         /// multiRead (22, 3.6+): independent reads.
         MultiRead(MultiRequest) = MultiRead,
         /// auth (100), xid [`xid::AUTH`].
-        Auth(AuthPacket) = Auth,
+        Auth(Box<AuthPacket>) = Auth,
         /// setWatches (101).
         SetWatches(Box<SetWatches>) = SetWatches,
         /// sasl (102).
@@ -98,9 +99,9 @@ impl WireRequest {
         Ok(
             match CreateBody::new(path.into(), data.into(), acl, mode, ttl, with_stat)? {
                 CreateBody::Ttl(r) => WireRequest::CreateTtl(Box::new(r)),
-                CreateBody::Container(r) => WireRequest::CreateContainer(r),
-                CreateBody::Create2(r) => WireRequest::Create2(r),
-                CreateBody::Create(r) => WireRequest::Create(r),
+                CreateBody::Container(r) => WireRequest::CreateContainer(Box::new(r)),
+                CreateBody::Create2(r) => WireRequest::Create2(Box::new(r)),
+                CreateBody::Create(r) => WireRequest::Create(Box::new(r)),
             },
         )
     }

@@ -128,7 +128,10 @@ fn get_data_and_create_request_frames() {
 
 #[test]
 fn auth_packet_and_stat_bytes() {
-    let req = WireRequest::Auth(AuthPacket::new("digest", Bytes::from_static(b"u:p")));
+    let req = WireRequest::Auth(Box::new(AuthPacket::new(
+        "digest",
+        Bytes::from_static(b"u:p"),
+    )));
     assert_eq!(req.fixed_xid(), Some(xid::AUTH));
     let mut buf = BytesMut::new();
     req.encode_frame(xid::AUTH, &mut buf);

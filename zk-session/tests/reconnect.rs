@@ -5,7 +5,7 @@
 mod common;
 
 use bytes::Bytes;
-use zk_proto::{AuthPacket, CreateMode, ErrorCode, EventType, KeeperState};
+use zk_proto::{CreateMode, ErrorCode, EventType, KeeperState};
 use zk_session::testing::{FakeServer, Harness};
 use zk_session::{CloseReason, Event, Request, RequestError, Response, WatchKind};
 
@@ -62,12 +62,8 @@ fn reconnect_sends_auths_then_set_watches_then_queued_requests() {
     let f = h.flush();
     let ops: Vec<i32> = f.iter().map(|f| f.request().op_code().to_i32()).collect();
     assert_eq!(ops, vec![100, 100, 105, 4]);
-    assert!(
-        matches!(f[0].request(), zk_proto::WireRequest::Auth(AuthPacket { scheme, .. }) if scheme == "digest")
-    );
-    assert!(
-        matches!(f[1].request(), zk_proto::WireRequest::Auth(AuthPacket { scheme, .. }) if scheme == "ip")
-    );
+    assert!(matches!(f[0].request(), zk_proto::WireRequest::Auth(a) if a.scheme == "digest"));
+    assert!(matches!(f[1].request(), zk_proto::WireRequest::Auth(a) if a.scheme == "ip"));
     let zk_proto::WireRequest::SetWatches2(sw) = f[2].request() else {
         panic!()
     };

@@ -591,12 +591,12 @@ fn reply(server: &mut Server, mode: ReplyMode, arg: u8, input: &mut Input) -> Op
                     path: "/a".into(),
                     watch: false,
                 }),
-                zk_proto::WireRequest::Create(zk_proto::CreateRequest {
+                zk_proto::WireRequest::Create(Box::new(zk_proto::CreateRequest {
                     path: "/elsewhere".into(),
                     data: Bytes::new(),
                     acl: Vec::new(),
                     flags: zk_proto::CreateMode::Persistent,
-                }),
+                })),
                 zk_proto::WireRequest::Multi(zk_proto::MultiRequest {
                     ops: vec![MultiOp::Delete(zk_proto::DeleteRequest {
                         path: "/a".into(),

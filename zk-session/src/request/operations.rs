@@ -162,11 +162,11 @@ operations! {
     }
     prepare(cx) {
         check_path(&path, false)?;
-        let wire = W::SetData(SetDataRequest {
+        let wire = W::SetData(Box::new(SetDataRequest {
             path: cx.chroot.prepend_owned(path),
             data,
             version: check_version(version)?,
-        });
+        }));
         cx.send_derived(wire, None)
     }
     =>
@@ -206,11 +206,11 @@ operations! {
     prepare(cx) {
         check_path(&path, false)?;
         check_acl(&acl)?;
-        let wire = W::SetAcl(SetAclRequest {
+        let wire = W::SetAcl(Box::new(SetAclRequest {
             path: cx.chroot.prepend_owned(path),
             acl,
             version: check_version(version)?,
-        });
+        }));
         cx.send_derived(wire, None)
     }
     =>
@@ -336,12 +336,12 @@ operations! {
         config_id: Option<i64>,
     }
     prepare(cx) {
-        let wire = W::Reconfig(ReconfigRequest {
+        let wire = W::Reconfig(Box::new(ReconfigRequest {
             joining_servers: joining,
             leaving_servers: leaving,
             new_members,
             cur_config_id: config_id.unwrap_or(-1),
-        });
+        }));
         cx.send(wire, "", None)
     }
     =>

@@ -615,7 +615,7 @@ impl Session {
         if self.state.is_terminal() || self.state == SessionState::Closing {
             return Err(SubmitError::NotAccepting(self.state));
         }
-        let req = WireRequest::Auth(AuthPacket::new(scheme, auth.clone()));
+        let req = WireRequest::Auth(Box::new(AuthPacket::new(scheme, auth.clone())));
         let size = req.frame_len();
         if size > self.settings.max_frame {
             return Err(SubmitError::TooLarge {
@@ -1328,7 +1328,7 @@ impl Session {
             return;
         };
         for (scheme, auth) in &self.auths {
-            let req = WireRequest::Auth(AuthPacket::new(scheme.clone(), auth.clone()));
+            let req = WireRequest::Auth(Box::new(AuthPacket::new(scheme.clone(), auth.clone())));
             c.write_frame(&req, xid::AUTH, now);
         }
     }

@@ -465,8 +465,8 @@ mod tests {
     // of them (bench: `zkbench` with ZKB_WORKLOADS=memory).
     #[test]
     fn a_request_the_session_holds_stays_small() {
-        assert!(std::mem::size_of::<UserRequest>() <= 136);
-        assert!(std::mem::size_of::<InFlight>() <= 160);
-        assert!(std::mem::size_of::<WireRequest>() <= 96);
+        assert!(std::mem::size_of::<UserRequest>() <= 80);
+        assert!(std::mem::size_of::<InFlight>() <= 104);
+        assert!(std::mem::size_of::<WireRequest>() <= 40);
     }
 }
