@@ -81,7 +81,6 @@ struct Owner {
     shared: Arc<Shared>,
     io_thread: Mutex<Option<JoinHandle<()>>>,
     event_thread: Mutex<Option<JoinHandle<()>>>,
-    call_timeout: Option<Duration>,
     close_timeout: Duration,
     connect_string: String,
 }
@@ -96,6 +95,8 @@ pub(crate) struct Shared {
     waker: Waker,
     channel: Arc<EventChannel>,
     mailboxes: Mailboxes,
+    /// [`Options::call_timeout`]: kept here once, not in every [`PendingReply`].
+    call_timeout: Option<Duration>,
 }
 
 impl Shared {
@@ -160,6 +161,7 @@ impl SharedClient {
             waker,
             channel: Arc::new(EventChannel::new(budget)),
             mailboxes: Mailboxes::new(budget),
+            call_timeout,
         });
         let io_shared = shared.clone();
         let io_thread = std::thread::Builder::new()
@@ -171,7 +173,6 @@ impl SharedClient {
                 shared,
                 io_thread: Mutex::new(Some(io_thread)),
                 event_thread: Mutex::new(None),
-                call_timeout,
                 close_timeout,
                 connect_string: connect_string.to_string(),
             }),
@@ -283,11 +284,7 @@ impl SharedClient {
         shared.wake_io_if_needed(&core);
         drop(core);
         replies.deliver();
-        Ok(PendingReply::new(
-            id,
-            shared.clone(),
-            self.owner.call_timeout,
-        ))
+        Ok(PendingReply::new(id, shared.clone()))
     }
 
     // ----- events -------------------------------------------------------------------
