@@ -6,6 +6,7 @@
 
 mod connection;
 mod debug;
+mod fifo;
 mod not_zookeeper;
 mod probe;
 mod redial;

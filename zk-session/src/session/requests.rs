@@ -2,7 +2,6 @@
 //! those written (replies must answer its head), their ids and xids, and the ones
 //! the driver abandoned.
 
-use std::collections::VecDeque;
 use std::time::Instant;
 
 use zk_proto::{OpCode, WireRequest};
@@ -15,6 +14,7 @@ use crate::request::Prepared;
 use crate::xid::XidGen;
 
 use super::connection::Connection;
+use super::fifo::Fifo;
 
 /// Output buffered beyond this is left in the request queue until the driver writes.
 const SEND_HIGH_WATER: usize = 64 * 1024;
@@ -104,9 +104,9 @@ pub(super) enum Abandoned {
 #[derive(Debug)]
 pub(super) struct Requests {
     /// Accepted, not yet written, in submit order.
-    queued: VecDeque<UserRequest>,
+    queued: Fifo<UserRequest>,
     /// Written (or local and waiting for their turn), oldest first.
-    in_flight: VecDeque<InFlight>,
+    in_flight: Fifo<InFlight>,
     xids: XidGen,
     next_id: u64,
     /// The xid of the last reply matched on this connection, to name a duplicate.
@@ -126,8 +126,8 @@ pub(super) struct Requests {
 impl Default for Requests {
     fn default() -> Self {
         Requests {
-            queued: VecDeque::new(),
-            in_flight: VecDeque::new(),
+            queued: Fifo::default(),
+            in_flight: Fifo::default(),
             xids: XidGen::default(),
             next_id: 1,
             last_answered: None,
@@ -350,8 +350,7 @@ impl Requests {
     // ----- giving up -----------------------------------------------------------------
     /// The driver gives up on `id`.
     pub(super) fn abandon(&mut self, id: RequestId) -> Abandoned {
-        if let Some(i) = self.queued.iter().position(|u| u.id == id) {
-            self.queued.remove(i);
+        if self.queued.remove_first(|u| u.id == id).is_some() {
             return Abandoned::Unsent;
         }
         if self.in_flight_users().any(|u| u.id == id) {
@@ -399,7 +398,7 @@ impl Requests {
         let mut outcomes = Vec::new();
         let mut requeue = Vec::new();
         self.locals_in_flight = 0;
-        for f in std::mem::take(&mut self.in_flight) {
+        for f in self.in_flight.take_all() {
             let InFlightKind::User(u) = f.kind else {
                 continue;
             };
@@ -429,20 +428,19 @@ impl Requests {
 
     /// Takes out every queued (never written) request, in submit order.
     pub(super) fn take_queued(&mut self) -> Vec<RequestId> {
-        self.queued.drain(..).map(|u| u.id).collect()
+        self.queued.take_all().map(|u| u.id).collect()
     }
 
     /// Takes out every user request, in flight first, then queued.
     pub(super) fn take_all(&mut self) -> Vec<RequestId> {
         self.locals_in_flight = 0;
-        let in_flight = std::mem::take(&mut self.in_flight);
-        in_flight
-            .into_iter()
+        self.in_flight
+            .take_all()
             .filter_map(|f| match f.kind {
                 InFlightKind::User(u) => Some(u.id),
                 _ => None,
             })
-            .chain(self.queued.drain(..).map(|u| u.id))
+            .chain(self.queued.take_all().map(|u| u.id))
             .collect()
     }
 
