@@ -22,18 +22,17 @@ use crate::core::Shared;
 /// [`Completion`] (exactly one per request, also when the connection or the session
 /// ends first). Dropping it leaves the request to complete unseen.
 pub struct PendingReply {
-    shared: Arc<Shared>,
+    /// `None` once the reply was handed out (or given up): nothing is left to forget
+    /// on drop.
+    shared: Option<Arc<Shared>>,
     id: RequestId,
-    /// The reply was handed out (or given up): nothing is left to forget on drop.
-    finished: bool,
 }
 
 impl PendingReply {
     pub(crate) fn new(shared: Arc<Shared>, id: RequestId) -> PendingReply {
         PendingReply {
-            shared,
+            shared: Some(shared),
             id,
-            finished: false,
         }
     }
 
@@ -43,11 +42,12 @@ impl PendingReply {
     }
 
     /// Gives up on the request: not sent if it is still queued; if sent, its reply
-    /// and any watch it sets are discarded.
-    fn give_up(&mut self) {
+    /// and any watch it sets are discarded. Returns the client's call timeout.
+    fn give_up(&mut self) -> Option<Duration> {
+        let shared = self.shared.take()?;
         let id = self.id;
-        self.shared.with(|core, wakeups| core.give_up(id, wakeups));
-        self.finished = true;
+        shared.with(|core, wakeups| core.give_up(id, wakeups));
+        shared.call_timeout()
     }
 }
 
@@ -56,9 +56,17 @@ impl Future for PendingReply {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Completion> {
         let this = self.get_mut();
-        let reply = this.shared.lock().poll_reply(this.id, cx);
+        let Some(shared) = &this.shared else {
+            // Polled again after it completed.
+            return Poll::Ready(Completion {
+                id: this.id,
+                result: Err(Error::Closed),
+                watch: None,
+            });
+        };
+        let reply = shared.lock().poll_reply(this.id, cx);
         if reply.is_ready() {
-            this.finished = true;
+            this.shared = None;
         }
         reply
     }
@@ -66,10 +74,9 @@ impl Future for PendingReply {
 
 impl Drop for PendingReply {
     fn drop(&mut self) {
-        if !self.finished {
+        if let Some(shared) = self.shared.take() {
             let id = self.id;
-            self.shared
-                .with(|core, wakeups| core.forget_reply(id, wakeups));
+            shared.with(|core, wakeups| core.forget_reply(id, wakeups));
         }
     }
 }
@@ -101,20 +108,22 @@ pub struct Call<T> {
     state: State<T>,
 }
 
+// Small: a program may hold many calls at once (the rare parts are boxed, and two
+// variants leave the enum room for its tag inside `Waiting`).
 enum State<T> {
-    Refused(Error),
     Waiting {
         reply: PendingReply,
         unpack: Unpack<T>,
-        deadline: Option<(Duration, Pin<Box<Sleep>>)>,
+        deadline: Option<Pin<Box<Sleep>>>,
     },
-    Finished,
+    /// Refused with this error (not reported yet), or finished.
+    Over(Option<Box<Error>>),
 }
 
 impl<T> Call<T> {
     pub(crate) fn refused(error: Error) -> Call<T> {
         Call {
-            state: State::Refused(error),
+            state: State::Over(Some(Box::new(error))),
         }
     }
 
@@ -127,7 +136,7 @@ impl<T> Call<T> {
             state: State::Waiting {
                 reply,
                 unpack,
-                deadline: timeout.map(|t| (t, Box::pin(tokio::time::sleep(t)))),
+                deadline: timeout.map(|t| Box::pin(tokio::time::sleep(t))),
             },
         }
     }
@@ -142,8 +151,8 @@ impl<T> Future for Call<T> {
             reply, deadline, ..
         } = &mut this.state
         else {
-            return match std::mem::replace(&mut this.state, State::Finished) {
-                State::Refused(e) => Poll::Ready(Err(e)),
+            return match std::mem::replace(&mut this.state, State::Over(None)) {
+                State::Over(Some(e)) => Poll::Ready(Err(*e)),
                 _ => Poll::Ready(Err(Error::InvalidArgument(
                     "a Call was polled again after it completed".to_string(),
                 ))),
@@ -152,19 +161,18 @@ impl<T> Future for Call<T> {
         let completion = match Pin::new(&mut *reply).poll(cx) {
             Poll::Ready(completion) => completion,
             Poll::Pending => {
-                let Some((timeout, sleep)) = deadline else {
+                let Some(sleep) = deadline else {
                     return Poll::Pending;
                 };
                 if sleep.as_mut().poll(cx).is_pending() {
                     return Poll::Pending;
                 }
-                let timeout = *timeout;
-                reply.give_up();
-                this.state = State::Finished;
+                let timeout = reply.give_up().unwrap_or_default();
+                this.state = State::Over(None);
                 return Poll::Ready(Err(Error::Timeout(timeout)));
             }
         };
-        let State::Waiting { unpack, .. } = std::mem::replace(&mut this.state, State::Finished)
+        let State::Waiting { unpack, .. } = std::mem::replace(&mut this.state, State::Over(None))
         else {
             unreachable!("the state was just seen waiting");
         };
@@ -175,10 +183,26 @@ impl<T> Future for Call<T> {
 impl<T> fmt::Debug for Call<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &self.state {
-            State::Refused(e) => format!("refused: {e}"),
             State::Waiting { reply, .. } => format!("waiting for request {}", reply.id),
-            State::Finished => "finished".to_string(),
+            State::Over(Some(e)) => format!("refused: {e}"),
+            State::Over(None) => "finished".to_string(),
         };
         f.debug_struct("Call").field("state", &state).finish()
+    }
+}
+
+#[cfg(all(test, target_pointer_width = "64"))]
+mod tests {
+    use super::*;
+
+    // A program holds one per request in flight: a batch of 10,000 calls holds 10,000
+    // (bench: `zkbench` with ZKB_WORKLOADS=memory and ZKB_CLIENT_KIND=tokio).
+    #[test]
+    fn calls_stay_small() {
+        assert_eq!(std::mem::size_of::<PendingReply>(), 16);
+        assert_eq!(
+            std::mem::size_of::<Call<(bytes::Bytes, zk_blocking::Stat)>>(),
+            40
+        );
     }
 }

@@ -57,7 +57,6 @@ pub struct Client {
 struct Owner {
     shared: Arc<Shared>,
     connect_string: String,
-    call_timeout: Option<Duration>,
     close_timeout: Duration,
 }
 
@@ -106,7 +105,8 @@ impl Client {
         })?;
         let tls = link_tls(&options)?;
         let session = start_session(&options, connect_string, Instant::now())?;
-        let shared = Arc::new(Shared::new(Core::new(session, max_queued_events(&options))));
+        let core = Core::new(session, max_queued_events(&options));
+        let shared = Arc::new(Shared::new(core, call_timeout(&options)));
         let driver = {
             let _entered = runtime.enter();
             Driver::new(shared.clone(), tls)
@@ -116,7 +116,6 @@ impl Client {
             owner: Arc::new(Owner {
                 shared,
                 connect_string: connect_string.to_string(),
-                call_timeout: call_timeout(&options),
                 close_timeout: close_timeout(&options),
             }),
         })
@@ -250,7 +249,7 @@ impl Client {
     }
 
     pub(crate) fn call_timeout(&self) -> Option<Duration> {
-        self.owner.call_timeout
+        self.owner.shared.call_timeout()
     }
 }
 

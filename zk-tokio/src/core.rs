@@ -6,11 +6,11 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use zk_blocking::for_drivers::{ConnectProblems, error_for_state, event, watch_handle};
 use zk_blocking::{Completion, Event, ExternalEvent, Request, Result, WatchHandle};
-use zk_session::{RequestId, RequestIdMap, Session, SessionState, WatcherType};
+use zk_session::{RequestId, RequestIdMap, RequestIdSet, Session, SessionState, WatcherType};
 
 use crate::watch::queues::{StateListeners, WatchQueues};
 
@@ -18,13 +18,20 @@ use crate::watch::queues::{StateListeners, WatchQueues};
 #[derive(Debug)]
 pub(crate) struct Shared {
     core: Mutex<Core>,
+    /// The client's call timeout (kept here once, not in every call).
+    call_timeout: Option<Duration>,
 }
 
 impl Shared {
-    pub(crate) fn new(core: Core) -> Shared {
+    pub(crate) fn new(core: Core, call_timeout: Option<Duration>) -> Shared {
         Shared {
             core: Mutex::new(core),
+            call_timeout,
         }
+    }
+
+    pub(crate) fn call_timeout(&self) -> Option<Duration> {
+        self.call_timeout
     }
 
     /// The core. A panic while it was held (a bug) leaves it usable: every turn leaves
@@ -59,24 +66,20 @@ impl Wakeups {
     }
 }
 
-/// A caller awaiting its reply (small: a reply that comes moves to `Core::done`, so
-/// the many requests in flight do not each reserve room for one).
-#[derive(Debug)]
-struct Waiting {
-    waker: Option<Waker>,
-    /// A typed call: a watch its reply sets is handed to a watch future or stream
-    /// (else it waits for `Client::watch_stream`).
-    typed: bool,
-}
-
 #[derive(Debug)]
 pub(crate) struct Core {
     /// The session: every protocol decision.
     pub(crate) session: Session,
     /// The dial, close and IO problems, for errors that say why no server answered.
     pub(crate) problems: ConnectProblems,
-    /// The callers awaiting a reply, by request.
-    waiting: RequestIdMap<Waiting>,
+    /// The callers awaiting a reply, by request, with the task to wake when it comes
+    /// (small: a reply that comes moves to `done`, so the many requests in flight do
+    /// not each reserve room for one).
+    waiting: RequestIdMap<Option<Waker>>,
+    /// Those of `waiting` submitted raw ([`crate::Client::submit`]): a watch their
+    /// reply sets waits for `Client::watch_stream`, where a typed call's goes to its
+    /// watch future or stream. Few programs make many, so the flag is kept apart.
+    raw: RequestIdSet,
     /// Replies in and not yet taken by their callers, by request.
     done: RequestIdMap<Completion>,
     /// The events of the watches someone holds.
@@ -104,6 +107,7 @@ impl Core {
             session,
             problems: ConnectProblems::default(),
             waiting: RequestIdMap::default(),
+            raw: RequestIdSet::default(),
             done: RequestIdMap::default(),
             watches: WatchQueues::new(max_queued_events),
             listeners: StateListeners::new(max_queued_events),
@@ -130,7 +134,10 @@ impl Core {
             return Err(error_for_state(state));
         }
         let id = self.session.submit(request, Instant::now())?;
-        self.waiting.insert(id, Waiting { waker: None, typed });
+        self.waiting.insert(id, None);
+        if !typed {
+            self.raw.insert(id);
+        }
         wakeups.push(self.driver.take());
         Ok(id)
     }
@@ -141,7 +148,7 @@ impl Core {
             return Poll::Ready(reply);
         }
         match self.waiting.get_mut(&id) {
-            Some(Waiting { waker, .. }) => {
+            Some(waker) => {
                 if !waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                     *waker = Some(cx.waker().clone());
                 }
@@ -161,6 +168,7 @@ impl Core {
     /// reply is dropped, and a watch it set is removed (nobody holds its handle).
     pub(crate) fn forget_reply(&mut self, id: RequestId, wakeups: &mut Wakeups) {
         self.waiting.remove(&id);
+        self.raw.remove(&id);
         if let Some(Completion {
             watch: Some(handle),
             ..
@@ -319,7 +327,8 @@ impl Core {
     /// reply's watch because the caller is gone.
     fn deliver_reply(&mut self, reply: Completion, wakeups: &mut Wakeups) -> bool {
         match self.waiting.remove(&reply.id) {
-            Some(Waiting { waker, typed }) => {
+            Some(waker) => {
+                let typed = !self.raw.remove(&reply.id);
                 if let Some(handle) = reply.watch {
                     self.watches.open(handle, typed);
                 }
