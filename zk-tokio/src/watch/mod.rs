@@ -124,31 +124,35 @@ impl fmt::Debug for WatchStream {
 
 /// A watch someone holds: its queue lives while this does.
 struct Held {
-    shared: Arc<Shared>,
+    /// `None` once its last event was taken: nothing is left to remove.
+    shared: Option<Arc<Shared>>,
     handle: WatchHandle,
-    /// Its last event was taken: nothing is left to remove.
-    done: bool,
 }
 
 impl Held {
     fn new(shared: Arc<Shared>, handle: WatchHandle) -> Held {
         Held {
-            shared,
+            shared: Some(shared),
             handle,
-            done: false,
         }
     }
 
     fn poll_next(&mut self, cx: &Context<'_>) -> Poll<Option<Event>> {
-        if self.done {
+        let Some(shared) = &self.shared else {
             return Poll::Ready(None);
-        }
-        let next = self.shared.lock().watches.poll_next(self.handle.id(), cx);
-        if let Poll::Ready(None | Some(Event::Session { .. })) = next {
-            self.done = true;
-        }
-        if self.handle.kind().is_one_shot() && matches!(next, Poll::Ready(Some(_))) {
-            self.done = true;
+        };
+        let mut core = shared.lock();
+        let next = core.watches.poll_next(self.handle.id(), cx);
+        let last = match &next {
+            Poll::Ready(None | Some(Event::Session { .. })) => true,
+            Poll::Ready(Some(_)) => self.handle.kind().is_one_shot(),
+            Poll::Pending => false,
+        };
+        if last {
+            // Its registration went when it fired or ended; its queue goes now.
+            core.watches.close(self.handle.id());
+            drop(core);
+            self.shared = None;
         }
         next
     }
@@ -157,9 +161,11 @@ impl Held {
 impl Drop for Held {
     fn drop(&mut self) {
         let handle = self.handle;
-        self.shared.with(|core, wakeups| {
-            core.drop_watch(handle, wakeups);
-        });
+        if let Some(shared) = self.shared.take() {
+            shared.with(|core, wakeups| {
+                core.drop_watch(handle, wakeups);
+            });
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use std::task::{Context, Poll, Waker};
 
 use zk_blocking::{Event, KeeperState, WatchHandle, WatchedEvent};
 use zk_proto::EventType;
-use zk_session::{RequestId, RequestIdMap, SessionState, StateReason};
+use zk_session::{RequestId, RequestIdMap, RequestIdSet, SessionState, StateReason};
 
 use crate::core::Wakeups;
 
@@ -14,20 +14,18 @@ use crate::core::Wakeups;
 #[derive(Debug)]
 pub(crate) struct WatchQueues {
     queues: RequestIdMap<WatchQueue>,
+    /// The watches of `queues` no watch future or stream holds yet (set by raw
+    /// requests, waiting for `Client::watch_stream`): few, so kept apart.
+    unheld: RequestIdSet,
     /// Most events kept unread per watch.
     max_queued: usize,
 }
 
-#[derive(Debug)]
+/// Three words: a program may hold very many watches, and most wait without an event.
+#[derive(Debug, Default)]
 struct WatchQueue {
-    handle: WatchHandle,
-    /// Its last event is in: it fired (one-shot) or was removed.
-    finished: bool,
-    /// A watch future or stream holds it.
-    held: bool,
     waker: Option<Waker>,
-    /// Boxed, and only once there is something to tell: most watches wait without
-    /// an event, and a program may hold very many.
+    /// Boxed, and only once there is something to tell.
     backlog: Option<Box<Backlog>>,
 }
 
@@ -37,6 +35,10 @@ struct Backlog {
     events: VecDeque<Event>,
     /// Events dropped since the queue was full, told as one `Overflow` after it.
     dropped: u64,
+    /// The watch, for that `Overflow` (known once one is dropped).
+    overflowed: Option<WatchHandle>,
+    /// Its last event is in: it fired (one-shot) or was removed.
+    finished: bool,
     /// The session ended while the watch was live: how, and why.
     ended: Option<(SessionState, Option<StateReason>)>,
 }
@@ -51,6 +53,7 @@ impl WatchQueues {
     pub(crate) fn new(max_queued: usize) -> WatchQueues {
         WatchQueues {
             queues: RequestIdMap::default(),
+            unheld: RequestIdSet::default(),
             max_queued: max_queued.max(1),
         }
     }
@@ -58,33 +61,22 @@ impl WatchQueues {
     /// Starts keeping the events of `handle` (its request's reply just came); `held`:
     /// a watch future or stream takes them (else one may adopt it later).
     pub(crate) fn open(&mut self, handle: WatchHandle, held: bool) {
-        self.queues.insert(
-            handle.id(),
-            WatchQueue {
-                handle,
-                finished: false,
-                held,
-                waker: None,
-                backlog: None,
-            },
-        );
+        self.queues.insert(handle.id(), WatchQueue::default());
+        if !held {
+            self.unheld.insert(handle.id());
+        }
     }
 
     /// Hands the events of watch `id`, set by a raw request, to a new holder; false
     /// if there is no such watch or it already has one.
     pub(crate) fn adopt(&mut self, id: RequestId) -> bool {
-        match self.queues.get_mut(&id) {
-            Some(queue) if !queue.held => {
-                queue.held = true;
-                true
-            }
-            _ => false,
-        }
+        self.queues.contains_key(&id) && self.unheld.remove(&id)
     }
 
     /// Stops keeping the events of watch `id` (its holder is gone).
     pub(crate) fn close(&mut self, id: RequestId) {
         self.queues.remove(&id);
+        self.unheld.remove(&id);
     }
 
     /// Queues a notification (or removal) for each watch it fired.
@@ -102,11 +94,13 @@ impl WatchQueues {
                     backlog.events.push_back(Event::Watch(event.clone()));
                 } else {
                     backlog.dropped += 1;
+                    backlog.overflowed = Some(*handle);
                 }
-                queue.finished |= removed || handle.kind().is_one_shot();
+                backlog.finished |= removed || handle.kind().is_one_shot();
+                let finished = backlog.finished;
                 wakeups.push(queue.waker.take());
                 // A raw request's watch that ended before anyone took it: nobody will.
-                if queue.finished && !queue.held {
+                if finished && self.unheld.remove(&handle.id()) {
                     self.queues.remove(&handle.id());
                 }
             }
@@ -122,7 +116,9 @@ impl WatchQueues {
     ) {
         for handle in watches {
             if let Some(queue) = self.queues.get_mut(&handle.id()) {
-                queue.backlog().dropped += dropped;
+                let backlog = queue.backlog();
+                backlog.dropped += dropped;
+                backlog.overflowed = Some(*handle);
                 wakeups.push(queue.waker.take());
             }
         }
@@ -136,7 +132,8 @@ impl WatchQueues {
         reason: Option<&StateReason>,
         wakeups: &mut Wakeups,
     ) {
-        self.queues.retain(|_, queue| queue.held);
+        let unheld = std::mem::take(&mut self.unheld);
+        self.queues.retain(|id, _| !unheld.contains(id));
         for queue in self.queues.values_mut() {
             let backlog = queue.backlog();
             if backlog.ended.is_none() {
@@ -162,20 +159,20 @@ impl WatchQueues {
                 let dropped = std::mem::take(&mut backlog.dropped);
                 return Poll::Ready(Some(Event::Overflow {
                     dropped,
-                    watches: vec![queue.handle],
+                    watches: backlog.overflowed.into_iter().collect(),
                 }));
             }
-        }
-        if queue.finished {
-            self.queues.remove(&id);
-            return Poll::Ready(None);
-        }
-        if let Some((state, reason)) = queue.backlog.as_deref_mut().and_then(|b| b.ended.take()) {
-            self.queues.remove(&id);
-            return Poll::Ready(Some(Event::Session {
-                state: final_keeper_state(state),
-                reason,
-            }));
+            if backlog.finished {
+                self.queues.remove(&id);
+                return Poll::Ready(None);
+            }
+            if let Some((state, reason)) = backlog.ended.take() {
+                self.queues.remove(&id);
+                return Poll::Ready(Some(Event::Session {
+                    state: final_keeper_state(state),
+                    reason,
+                }));
+            }
         }
         if !queue
             .waker
@@ -287,5 +284,19 @@ impl StateListeners {
             listener.waker = Some(cx.waker().clone());
         }
         Poll::Pending
+    }
+}
+
+#[cfg(all(test, target_pointer_width = "64"))]
+mod tests {
+    use super::*;
+
+    // One per watch held: a program may hold 100,000 (bench: `zkbench` with
+    // ZKB_WORKLOADS=memory and ZKB_CLIENT_KIND=tokio).
+    #[test]
+    fn a_watch_without_events_costs_three_words_here_and_three_in_its_holder() {
+        assert_eq!(std::mem::size_of::<WatchQueue>(), 24);
+        assert_eq!(std::mem::size_of::<crate::OneShotWatch>(), 24);
+        assert_eq!(std::mem::size_of::<crate::WatchStream>(), 24);
     }
 }
