@@ -57,6 +57,16 @@ impl Chroot {
         }
     }
 
+    /// Whether [`Chroot::prepend`] makes `server_path` of `client_path` (checked
+    /// without building it).
+    pub(crate) fn leads_to(&self, client_path: &str, server_path: &str) -> bool {
+        match &self.0 {
+            None => client_path == server_path,
+            Some(root) if client_path == "/" => server_path == root,
+            Some(root) => server_path.strip_prefix(root.as_str()) == Some(client_path),
+        }
+    }
+
     /// [`Chroot::prepend`], reusing `client_path` when there is no chroot.
     pub(crate) fn prepend_owned(&self, client_path: String) -> String {
         match &self.0 {

@@ -168,6 +168,7 @@ impl Session {
             Some(c) => (c.session_id, Bytes::from(c.password.clone()), true),
             None => (0, Bytes::from_static(&ZERO_PASSWORD), false),
         };
+        let watches = WatchTables::new(cs.chroot.clone());
         let mut s = Session {
             settings: Settings {
                 requested_timeout: config.session_timeout,
@@ -197,7 +198,7 @@ impl Session {
             probe: ReadWriteProbe::default(),
             requests: Requests::default(),
             auths: Vec::new(),
-            watches: WatchTables::default(),
+            watches,
             transports: VecDeque::new(),
             events: EventQueue::new(config.max_queued_events),
             stray_notifications: 0,
@@ -1389,7 +1390,7 @@ impl Session {
         local: bool,
     ) -> Result<(), SubmitError> {
         let server = match registration.and_then(|id| self.watches.server_path(id)) {
-            Some(key) => key.to_string(),
+            Some(key) => key,
             None => prepared.server_path(&self.chroot),
         };
         if !self.watches.contains(&server, watcher_type, registration) {

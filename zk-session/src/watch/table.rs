@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use super::ids::Ids;
 use super::kinds::{Registration, WatchKind, WatcherType};
+use crate::chroot::Chroot;
 use crate::id::RequestId;
 use crate::id_hash::RequestIdMap;
 
@@ -33,24 +34,30 @@ const KINDS: [WatchKind; 5] = [
 
 /// Registrations per table and server path, in registration order, and by id.
 ///
-/// A watch costs one allocation: its server path, shared by the table's key, the
-/// entry by id and (without a chroot) the registration's client path.
+/// A watch costs one allocation: its server path, shared by the table's key and
+/// (without a chroot) the registration's client path. The entry by id keeps no
+/// server path: it is the chroot + client path, but for the few kept apart.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct WatchTables {
     tables: [HashMap<Arc<str>, Ids>; 5],
     /// Every live registration by the id that made it (one request makes at most
     /// one).
-    by_id: RequestIdMap<Live>,
-}
-
-/// A live registration and the server path it is keyed under.
-#[derive(Debug, Clone)]
-struct Live {
-    registration: Registration,
-    server: Arc<str>,
+    by_id: RequestIdMap<Registration>,
+    /// The server paths of live registrations keyed elsewhere than under the chroot +
+    /// client path (getConfig's `/zookeeper/config` under a chroot).
+    elsewhere: RequestIdMap<Arc<str>>,
+    chroot: Chroot,
 }
 
 impl WatchTables {
+    /// Empty tables of a session under `chroot`.
+    pub(crate) fn new(chroot: Chroot) -> WatchTables {
+        WatchTables {
+            chroot,
+            ..WatchTables::default()
+        }
+    }
+
     /// Adds a registration (after its request succeeded) under `server_path` and
     /// returns it (with `client_path`).
     pub(crate) fn register(
@@ -76,30 +83,41 @@ impl WatchTables {
         } else {
             Arc::from(client_path)
         };
+        if !self.chroot.leads_to(client_path, server_path) {
+            self.elsewhere.insert(id, server);
+        }
         let registration = Registration { id, kind, path };
-        let live = Live {
-            registration: registration.clone(),
-            server,
-        };
-        self.by_id.insert(id, live);
+        self.by_id.insert(id, registration.clone());
         registration
     }
 
     /// The live registration made by `id`.
     pub(crate) fn get(&self, id: RequestId) -> Option<&Registration> {
-        self.by_id.get(&id).map(|live| &live.registration)
+        self.by_id.get(&id)
     }
 
     /// The server path the live registration `id` is keyed under (differs from
     /// chroot + client path for getConfig's watch).
-    pub(crate) fn server_path(&self, id: RequestId) -> Option<&str> {
-        self.by_id.get(&id).map(|live| &*live.server)
+    pub(crate) fn server_path(&self, id: RequestId) -> Option<String> {
+        let registration = self.by_id.get(&id)?;
+        Some(match self.elsewhere.get(&id) {
+            Some(server) => server.to_string(),
+            None => self.chroot.prepend(&registration.path),
+        })
     }
 
     /// Removes the registration `r` (if still live) without any event.
     pub(crate) fn unregister(&mut self, r: &Registration) {
-        if let Some(live) = self.by_id.remove(&r.id) {
-            self.keep_ids(r.kind, &live.server, |id| id != r.id);
+        if let Some(server) = self.server_path(r.id) {
+            self.forget(r.id);
+            self.keep_ids(r.kind, &server, |id| id != r.id);
+        }
+    }
+
+    /// Drops the entry by id of `id` (its table's entry goes separately).
+    fn forget(&mut self, id: RequestId) {
+        if self.by_id.remove(&id).is_some() && !self.elsewhere.is_empty() {
+            self.elsewhere.remove(&id);
         }
     }
 
@@ -138,7 +156,7 @@ impl WatchTables {
 
     /// Every live registration, in no particular order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Registration> {
-        self.by_id.values().map(|live| &live.registration)
+        self.by_id.values()
     }
 
     /// Number of registrations.
@@ -149,7 +167,7 @@ impl WatchTables {
     /// The registration `id` (listed in the table `kind` under `path`).
     fn reg(&self, id: RequestId, kind: WatchKind, path: &str) -> Registration {
         match self.by_id.get(&id) {
-            Some(live) => live.registration.clone(),
+            Some(registration) => registration.clone(),
             None => Registration {
                 id,
                 kind,
@@ -162,7 +180,7 @@ impl WatchTables {
         if let Some(ids) = self.tables[kind as usize].remove(path) {
             for &id in ids.as_slice() {
                 out.push(self.reg(id, kind, path));
-                self.by_id.remove(&id);
+                self.forget(id);
             }
         }
     }
@@ -246,6 +264,7 @@ impl WatchTables {
             t.clear();
         }
         self.by_id.clear();
+        self.elsewhere.clear();
         all
     }
 
@@ -284,7 +303,7 @@ impl WatchTables {
                 .collect();
             for &r in &hits {
                 out.push(self.reg(r, kind, path));
-                self.by_id.remove(&r);
+                self.forget(r);
             }
             self.keep_ids(kind, path, |r| !hits.contains(&r));
         }
@@ -458,5 +477,32 @@ mod tests {
         );
         assert_eq!(t.len(), 1);
         assert_eq!(t.remove("/app", WatcherType::Any, None), vec![rec]);
+    }
+
+    #[test]
+    fn under_a_chroot_each_registration_finds_its_key_also_the_config_watch() {
+        let mut t = WatchTables::new(Chroot::new("/app").unwrap());
+        let node = t.register(WatchKind::Data, "/app/a", "/a", RequestId(1));
+        let root = t.register(WatchKind::Child, "/app", "/", RequestId(2));
+        let config = t.register(
+            WatchKind::Data,
+            "/zookeeper/config",
+            "/zookeeper/config",
+            RequestId(3),
+        );
+        assert_eq!(t.elsewhere.len(), 1, "only the config watch is kept apart");
+        assert_eq!(t.server_path(node.id).as_deref(), Some("/app/a"));
+        assert_eq!(t.server_path(root.id).as_deref(), Some("/app"));
+        assert_eq!(
+            t.server_path(config.id).as_deref(),
+            Some("/zookeeper/config")
+        );
+        t.unregister(&config);
+        t.unregister(&root);
+        assert_eq!(t.paths()[0], vec!["/app/a".to_string()]);
+        assert!(t.paths()[2].is_empty());
+        assert!(t.elsewhere.is_empty());
+        assert_eq!(t.route(NodeEvent::Deleted, "/app/a"), vec![node]);
+        assert_eq!(t.len(), 0);
     }
 }
