@@ -3,7 +3,10 @@
 //! A `VecDeque` doubles when full and keeps the old buffer's pages around while it
 //! copies, so 10,000 requests in flight could reserve room for 16,384 of them and more.
 //! Blocks grow the FIFO a block at a time: its memory follows what it holds within a
-//! block's worth, and nothing is ever copied to grow it.
+//! block's worth, and nothing is ever copied to grow it. One emptied block is kept for
+//! the next: a steady pipeline then allocates nothing (blocks are too large for the
+//! allocator's fast per-thread cache, and one allocation per block cost 7 % of a
+//! pipelined get's client CPU).
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -16,6 +19,8 @@ const BLOCK_BYTES: usize = 2048;
 pub(super) struct Fifo<T> {
     blocks: VecDeque<VecDeque<T>>,
     len: usize,
+    /// An emptied block, for the next one needed.
+    spare: Option<VecDeque<T>>,
 }
 
 impl<T> Default for Fifo<T> {
@@ -23,6 +28,7 @@ impl<T> Default for Fifo<T> {
         Fifo {
             blocks: VecDeque::new(),
             len: 0,
+            spare: None,
         }
     }
 }
@@ -53,7 +59,10 @@ impl<T> Fifo<T> {
     pub(super) fn push_back(&mut self, item: T) {
         match self.blocks.back_mut() {
             Some(block) if block.len() < Self::BLOCK => block.push_back(item),
-            _ => self.blocks.push_back(Self::block_of(item)),
+            _ => {
+                let block = self.block_of(item);
+                self.blocks.push_back(block);
+            }
         }
         self.len += 1;
     }
@@ -61,7 +70,10 @@ impl<T> Fifo<T> {
     pub(super) fn push_front(&mut self, item: T) {
         match self.blocks.front_mut() {
             Some(block) if block.len() < Self::BLOCK => block.push_front(item),
-            _ => self.blocks.push_front(Self::block_of(item)),
+            _ => {
+                let block = self.block_of(item);
+                self.blocks.push_front(block);
+            }
         }
         self.len += 1;
     }
@@ -70,7 +82,10 @@ impl<T> Fifo<T> {
         let block = self.blocks.front_mut()?;
         let item = block.pop_front();
         if block.is_empty() {
-            self.blocks.pop_front();
+            let emptied = self.blocks.pop_front();
+            if self.spare.is_none() {
+                self.spare = emptied;
+            }
         }
         self.len -= 1;
         item
@@ -120,8 +135,12 @@ impl<T> Fifo<T> {
         std::mem::take(&mut self.blocks).into_iter().flatten()
     }
 
-    fn block_of(item: T) -> VecDeque<T> {
-        let mut block = VecDeque::with_capacity(Self::BLOCK);
+    /// A block holding `item`: the spare one, else a new one.
+    fn block_of(&mut self, item: T) -> VecDeque<T> {
+        let mut block = self
+            .spare
+            .take()
+            .unwrap_or_else(|| VecDeque::with_capacity(Self::BLOCK));
         block.push_back(item);
         block
     }
@@ -188,6 +207,20 @@ mod tests {
             Fifo::<u64>::BLOCK,
             "emptied blocks are freed"
         );
+        assert!(fifo.spare.is_some(), "but for one spare");
+    }
+
+    #[test]
+    fn an_emptied_block_is_reused_for_the_next() {
+        let block = Fifo::<u64>::BLOCK as u64;
+        let mut fifo = fifo(0..2 * block);
+        for _ in 0..block {
+            fifo.pop_front();
+        }
+        assert!(fifo.spare.is_some(), "the emptied block is kept");
+        fifo.push_back(2 * block);
+        assert!(fifo.spare.is_none(), "and taken for the next block");
+        assert!(fifo.iter().copied().eq(block..=2 * block));
     }
 
     #[test]
