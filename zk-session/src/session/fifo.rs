@@ -15,7 +15,9 @@ use std::fmt;
 /// large enough that the allocator is asked once per few dozen requests.
 const BLOCK_BYTES: usize = 2048;
 
-/// A queue of `T` in blocks of equal capacity; no block is empty.
+/// A queue of `T` in blocks of equal capacity; no block is empty but a sole one (kept,
+/// so that a queue that keeps emptying, as a driver that writes each request at once
+/// leaves it, moves no block).
 pub(super) struct Fifo<T> {
     blocks: VecDeque<VecDeque<T>>,
     len: usize,
@@ -80,15 +82,15 @@ impl<T> Fifo<T> {
 
     pub(super) fn pop_front(&mut self) -> Option<T> {
         let block = self.blocks.front_mut()?;
-        let item = block.pop_front();
-        if block.is_empty() {
+        let item = block.pop_front()?;
+        if block.is_empty() && self.blocks.len() > 1 {
             let emptied = self.blocks.pop_front();
             if self.spare.is_none() {
                 self.spare = emptied;
             }
         }
         self.len -= 1;
-        item
+        Some(item)
     }
 
     /// Takes out the first entry `matches` accepts.
@@ -208,6 +210,22 @@ mod tests {
             "emptied blocks are freed"
         );
         assert!(fifo.spare.is_some(), "but for one spare");
+    }
+
+    #[test]
+    fn a_queue_that_keeps_emptying_keeps_its_one_block() {
+        let mut fifo = Fifo::default();
+        for item in 0..MANY {
+            fifo.push_back(item);
+            assert_eq!(fifo.pop_front(), Some(item));
+            assert_eq!(fifo.pop_front(), None);
+        }
+        assert_eq!(fifo.blocks.len(), 1);
+        assert!(fifo.spare.is_none());
+        assert_eq!(fifo.len(), 0);
+        assert_eq!(fifo.partition_point(|_| true), 0);
+        fifo.push_front(7);
+        assert_eq!(contents(&fifo), vec![7]);
     }
 
     #[test]
