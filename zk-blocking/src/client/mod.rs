@@ -230,9 +230,9 @@ impl Client {
     /// Writes what is queued and processes whatever input is already there, without
     /// waiting for more.
     pub fn flush(&mut self) {
-        self.service();
+        let now = self.service();
         if self.link.conn_id().is_some() {
-            self.link.read_once(&mut self.session, Some(Instant::now()));
+            self.link.read_once(&mut self.session, Some(now), now);
             self.service();
         }
     }

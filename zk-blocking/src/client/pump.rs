@@ -43,17 +43,16 @@ impl Client {
         done: impl Fn(&Client) -> bool,
     ) -> bool {
         loop {
-            self.service();
+            let now = self.service();
             if done(self) {
                 return true;
             }
-            let now = Instant::now();
             if deadline.is_some_and(|d| d <= now) {
                 return false;
             }
             let wake = earliest(self.link.deadline(&self.session), deadline);
             if self.link.conn_id().is_some() {
-                self.link.read_once(&mut self.session, wake);
+                self.link.read_once(&mut self.session, wake, now);
             } else if let Some(wake) = wake {
                 std::thread::sleep(wake.saturating_duration_since(now));
             } else {
@@ -64,14 +63,16 @@ impl Client {
 
     /// Runs due timers, carries out connection actions, writes what is queued and
     /// drains the session's events, until the session has nothing more to do now.
-    pub(super) fn service(&mut self) {
+    /// Returns the time it last read: the caller's "now" (a sync call reads the clock
+    /// ~5 times instead of ~9; each read is ~1 % of its CPU on a VM).
+    pub(super) fn service(&mut self) -> Instant {
         loop {
             let now = Instant::now();
             self.session.handle_timeout(now);
             let acted = self.link.act(&mut self.session, now);
             self.drain_events();
             if !acted {
-                return;
+                return now;
             }
         }
     }

@@ -364,13 +364,13 @@ impl Link {
         }
     }
 
-    /// One read, waiting until `wake` at the latest (not at all once it has passed),
-    /// for a blocking link.
-    pub(crate) fn read_once(&mut self, session: &mut Session, wake: Option<Instant>) {
+    /// One read, waiting until `wake` at the latest (not at all once it has passed;
+    /// `now` is the caller's last clock reading), for a blocking link.
+    pub(crate) fn read_once(&mut self, session: &mut Session, wake: Option<Instant>, now: Instant) {
         // Half: a blocking read copies what is there at once, then sleeps until as
         // many bytes as the mark arrive *after* that copy (the kernel's wake-up test
         // counts only uncopied bytes), so it may need up to twice the mark.
-        if self.settle_mark(session, 2, Instant::now()) {
+        if self.settle_mark(session, 2, now) {
             return;
         }
         let Some(Connection {
@@ -383,9 +383,7 @@ impl Link {
             return;
         };
         let conn = *conn;
-        let timeout = wake.map_or(LONGEST_WAIT, |w| {
-            w.saturating_duration_since(Instant::now())
-        });
+        let timeout = wake.map_or(LONGEST_WAIT, |w| w.saturating_duration_since(now));
         let poll = timeout.is_zero();
         if poll {
             // Poll without blocking: the shortest timeout std allows.
