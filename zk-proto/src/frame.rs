@@ -218,9 +218,10 @@ fn prefix(len: usize) -> i32 {
 pub fn encode_frame<T: Encode + ?Sized>(body: &T, buf: &mut BytesMut) {
     let len = body.encoded_len();
     let prefix = prefix(len);
-    buf.reserve(LENGTH_PREFIX_LEN + len);
-    buf.put_i32(prefix);
-    body.encode(buf);
+    let mut out = frame_room(buf, len);
+    out.put_i32(prefix);
+    body.encode(&mut out);
+    debug_assert!(out.is_empty(), "encoded_len said more than encode wrote");
 }
 
 /// Appends one frame holding `header` then `body` (a request or reply), in one pass.
@@ -237,8 +238,18 @@ pub fn encode_frame_with_header<H: Encode + ?Sized, T: Encode + ?Sized>(
 ) {
     let len = header.encoded_len() + body.encoded_len();
     let prefix = prefix(len);
-    buf.reserve(LENGTH_PREFIX_LEN + len);
-    buf.put_i32(prefix);
-    header.encode(buf);
-    body.encode(buf);
+    let mut out = frame_room(buf, len);
+    out.put_i32(prefix);
+    header.encode(&mut out);
+    body.encode(&mut out);
+    debug_assert!(out.is_empty(), "encoded_len said more than encode wrote");
+}
+
+/// The room for a frame of `len` bytes after its prefix, appended to `buf` (zeroed,
+/// then overwritten). Encoding into a slice keeps every small write inlined, where
+/// `BytesMut`'s own `put_slice` is a call per field.
+fn frame_room(buf: &mut BytesMut, len: usize) -> &mut [u8] {
+    let start = buf.len();
+    buf.resize(start + LENGTH_PREFIX_LEN + len, 0);
+    &mut buf[start..]
 }
