@@ -4,8 +4,10 @@ use std::collections::{BTreeMap, VecDeque};
 
 use zk_proto::{EventType, KeeperState};
 
+use crate::error::RequestError;
 use crate::event::Event;
 use crate::id::RequestId;
+use crate::request::Response;
 use crate::watch::Registration;
 
 /// Events in wire order, bounded for an application that does not drain them.
@@ -65,6 +67,21 @@ impl EventQueue {
         }
     }
 
+    /// Queues a reply (the same as [`EventQueue::push`] of an [`Event::Reply`], built
+    /// in place: it is the busiest event, and large).
+    pub fn push_reply(
+        &mut self,
+        id: RequestId,
+        result: Result<Response, RequestError>,
+        registration: Option<Registration>,
+    ) {
+        self.events.push_back(Event::Reply {
+            id,
+            result,
+            registration,
+        });
+    }
+
     fn push_notice(&mut self, event: Event) {
         self.notices += 1;
         self.events.push_back(event);
@@ -94,6 +111,7 @@ impl EventQueue {
     }
 
     /// The next event, in order.
+    #[inline]
     pub fn pop(&mut self) -> Option<Event> {
         let event = self.events.pop_front()?;
         Some(match event {

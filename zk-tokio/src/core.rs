@@ -9,7 +9,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use zk_blocking::for_drivers::{ConnectProblems, error_for_state, event, watch_handle};
-use zk_blocking::{Completion, Event, ExternalEvent, Request, Result, WatchHandle};
+use zk_blocking::{Completion, Event, ExternalEvent, Request, Response, Result, WatchHandle};
 use zk_session::{RequestId, RequestIdMap, RequestIdSet, Session, SessionState, WatcherType};
 
 use crate::watch::queues::{StateListeners, WatchQueues};
@@ -143,6 +143,7 @@ impl Core {
     }
 
     /// The reply of `id` if it is in (it is then taken), else `cx` is woken when it is.
+    #[inline]
     pub(crate) fn poll_reply(&mut self, id: RequestId, cx: &Context<'_>) -> Poll<Completion> {
         if let Some(reply) = self.done.remove(&id) {
             return Poll::Ready(reply);
@@ -299,8 +300,24 @@ impl Core {
     pub(crate) fn dispatch(&mut self, wakeups: &mut Wakeups) -> bool {
         let mut queued = false;
         while let Some(next) = self.session.poll_event() {
-            match event(next) {
-                ExternalEvent::Reply(reply) => queued |= self.deliver_reply(reply, wakeups),
+            // A reply goes straight to its caller's slot (the translation would move
+            // it twice more on the busiest path).
+            let next = match next {
+                zk_session::Event::Reply {
+                    id,
+                    result,
+                    registration,
+                } => {
+                    let watch = registration.as_ref().map(watch_handle);
+                    queued |= self.deliver_reply(id, result.map_err(Into::into), watch, wakeups);
+                    continue;
+                }
+                other => event(other),
+            };
+            match next {
+                ExternalEvent::Reply(reply) => {
+                    queued |= self.deliver_reply(reply.id, reply.result, reply.watch, wakeups);
+                }
                 ExternalEvent::Event(Event::Watch(watched)) => {
                     self.watches.deliver(&watched, wakeups);
                 }
@@ -323,24 +340,28 @@ impl Core {
         queued
     }
 
-    /// Hands `reply` to its caller; returns whether it queued the removal of the
-    /// reply's watch because the caller is gone.
-    fn deliver_reply(&mut self, reply: Completion, wakeups: &mut Wakeups) -> bool {
-        match self.waiting.remove(&reply.id) {
+    /// Hands the reply of `id` to its caller; returns whether it queued the removal of
+    /// the reply's watch because the caller is gone.
+    fn deliver_reply(
+        &mut self,
+        id: RequestId,
+        result: Result<Response>,
+        watch: Option<WatchHandle>,
+        wakeups: &mut Wakeups,
+    ) -> bool {
+        match self.waiting.remove(&id) {
             Some(waker) => {
-                let typed = !self.raw.remove(&reply.id);
-                if let Some(handle) = reply.watch {
+                let typed = !self.raw.remove(&id);
+                if let Some(handle) = watch {
                     self.watches.open(handle, typed);
                 }
                 wakeups.push(waker);
-                self.done.insert(reply.id, reply);
+                self.done.insert(id, Completion { id, result, watch });
                 false
             }
             None => {
-                let dropped = reply
-                    .watch
-                    .is_some_and(|handle| self.drop_watch(handle, wakeups));
-                self.removal_answered(reply.id, wakeups) | dropped
+                let dropped = watch.is_some_and(|handle| self.drop_watch(handle, wakeups));
+                self.removal_answered(id, wakeups) | dropped
             }
         }
     }

@@ -354,6 +354,7 @@ impl Session {
 
     /// The next event for the application, in wire order.
     #[must_use]
+    #[inline]
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop()
     }
@@ -1458,11 +1459,7 @@ impl Session {
         if self.requests.take_abandoned(id) {
             return;
         }
-        self.events.push(Event::Reply {
-            id,
-            result,
-            registration,
-        });
+        self.events.push_reply(id, result, registration);
     }
 
     /// Queues a state change naming every registration (non-terminal ones may
