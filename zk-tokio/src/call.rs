@@ -16,7 +16,7 @@ use tokio::time::Sleep;
 use zk_blocking::{Completion, Error, Response, Result, WatchHandle};
 use zk_session::RequestId;
 
-use crate::core::Shared;
+use crate::core::{ReplyParts, Shared};
 
 /// The reply of a request queued with [`crate::Client::submit`]: a future of its
 /// [`Completion`] (exactly one per request, also when the connection or the session
@@ -51,26 +51,33 @@ impl PendingReply {
     }
 }
 
+impl PendingReply {
+    /// The reply's parts once it is in (a typed call takes them without making a
+    /// [`Completion`]).
+    #[inline]
+    fn poll_parts(&mut self, cx: &Context<'_>) -> Poll<ReplyParts> {
+        let Some(shared) = &self.shared else {
+            // Polled again after it completed.
+            return Poll::Ready((Err(Error::Closed), None));
+        };
+        let reply = shared.lock().poll_reply(self.id, cx);
+        if reply.is_ready() {
+            self.shared = None;
+        }
+        reply
+    }
+}
+
 impl Future for PendingReply {
     type Output = Completion;
 
-    // Inlined into each typed call's poll, so the reply is moved fewer times.
-    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Completion> {
         let this = self.get_mut();
-        let Some(shared) = &this.shared else {
-            // Polled again after it completed.
-            return Poll::Ready(Completion {
-                id: this.id,
-                result: Err(Error::Closed),
-                watch: None,
-            });
-        };
-        let reply = shared.lock().poll_reply(this.id, cx);
-        if reply.is_ready() {
-            this.shared = None;
-        }
-        reply
+        this.poll_parts(cx).map(|(result, watch)| Completion {
+            id: this.id,
+            result,
+            watch,
+        })
     }
 }
 
@@ -160,8 +167,8 @@ impl<T> Future for Call<T> {
                 ))),
             };
         };
-        let completion = match Pin::new(&mut *reply).poll(cx) {
-            Poll::Ready(completion) => completion,
+        let (result, watch) = match reply.poll_parts(cx) {
+            Poll::Ready(parts) => parts,
             Poll::Pending => {
                 let Some(sleep) = deadline else {
                     return Poll::Pending;
@@ -178,7 +185,7 @@ impl<T> Future for Call<T> {
         else {
             unreachable!("the state was just seen waiting");
         };
-        Poll::Ready(unpack(completion.result.map(|r| (r, completion.watch))))
+        Poll::Ready(unpack(result.map(|r| (r, watch))))
     }
 }
 
@@ -199,6 +206,13 @@ mod tests {
 
     // A program holds one per request in flight: a batch of 10,000 calls holds 10,000
     // (bench: `zkbench` with ZKB_WORKLOADS=memory and ZKB_CLIENT_KIND=tokio).
+    // Replies waiting for their callers move inline up to 128 bytes; larger, each
+    // move is a call to `memcpy` (a tenth of a pipelined get's client CPU once).
+    #[test]
+    fn a_waiting_reply_moves_inline() {
+        assert!(std::mem::size_of::<ReplyParts>() <= 128);
+    }
+
     #[test]
     fn calls_stay_small() {
         assert_eq!(std::mem::size_of::<PendingReply>(), 16);

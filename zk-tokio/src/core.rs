@@ -9,10 +9,13 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use zk_blocking::for_drivers::{ConnectProblems, error_for_state, event, watch_handle};
-use zk_blocking::{Completion, Event, ExternalEvent, Request, Response, Result, WatchHandle};
+use zk_blocking::{Event, ExternalEvent, Request, Response, Result, WatchHandle};
 use zk_session::{RequestId, RequestIdMap, RequestIdSet, Session, SessionState, WatcherType};
 
 use crate::watch::queues::{StateListeners, WatchQueues};
+
+/// A reply as its caller takes it: the result and the watch it set.
+pub(crate) type ReplyParts = (Result<Response>, Option<WatchHandle>);
 
 /// What the clones, their futures and the driver task share.
 #[derive(Debug)]
@@ -80,8 +83,9 @@ pub(crate) struct Core {
     /// reply sets waits for `Client::watch_stream`, where a typed call's goes to its
     /// watch future or stream. Few programs make many, so the flag is kept apart.
     raw: RequestIdSet,
-    /// Replies in and not yet taken by their callers, by request.
-    done: RequestIdMap<Completion>,
+    /// Replies in and not yet taken by their callers, by request (without the id,
+    /// the key: 128 bytes move inline, where a `Completion` is a call to `memcpy`).
+    done: RequestIdMap<ReplyParts>,
     /// The events of the watches someone holds.
     pub(crate) watches: WatchQueues,
     /// The state-change streams.
@@ -144,7 +148,7 @@ impl Core {
 
     /// The reply of `id` if it is in (it is then taken), else `cx` is woken when it is.
     #[inline]
-    pub(crate) fn poll_reply(&mut self, id: RequestId, cx: &Context<'_>) -> Poll<Completion> {
+    pub(crate) fn poll_reply(&mut self, id: RequestId, cx: &Context<'_>) -> Poll<ReplyParts> {
         if let Some(reply) = self.done.remove(&id) {
             return Poll::Ready(reply);
         }
@@ -157,11 +161,7 @@ impl Core {
             }
             // A caller leaves both maps only with its reply or when it is gone, and
             // never polls after either.
-            None => Poll::Ready(Completion {
-                id,
-                result: Err(zk_blocking::Error::Closed),
-                watch: None,
-            }),
+            None => Poll::Ready((Err(zk_blocking::Error::Closed), None)),
         }
     }
 
@@ -170,11 +170,7 @@ impl Core {
     pub(crate) fn forget_reply(&mut self, id: RequestId, wakeups: &mut Wakeups) {
         self.waiting.remove(&id);
         self.raw.remove(&id);
-        if let Some(Completion {
-            watch: Some(handle),
-            ..
-        }) = self.done.remove(&id)
-        {
+        if let Some((_, Some(handle))) = self.done.remove(&id) {
             self.drop_watch(handle, wakeups);
         }
     }
@@ -356,7 +352,7 @@ impl Core {
                     self.watches.open(handle, typed);
                 }
                 wakeups.push(waker);
-                self.done.insert(id, Completion { id, result, watch });
+                self.done.insert(id, (result, watch));
                 false
             }
             None => {
