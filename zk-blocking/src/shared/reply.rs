@@ -45,21 +45,22 @@ impl PendingReply {
     /// was still queued; if sent, its reply is discarded and it leaves no watch).
     /// The operation's own error is in the [`Completion`]'s `result`.
     pub fn wait(self) -> Result<Completion> {
-        let deadline = self
-            .shared
-            .call_timeout
-            .and_then(|t| Instant::now().checked_add(t));
-        self.wait_until(deadline)
+        let timeout = self.shared.call_timeout;
+        self.wait_for(timeout)
     }
 
     /// Like [`PendingReply::wait`], bounded by `timeout` instead.
     pub fn wait_timeout(self, timeout: Duration) -> Result<Completion> {
-        self.wait_until(Instant::now().checked_add(timeout))
+        self.wait_for(Some(timeout))
     }
 
-    fn wait_until(mut self, deadline: Option<Instant>) -> Result<Completion> {
-        let started = Instant::now();
-        let this_thread = std::thread::current();
+    /// Waits at most `timeout` from now. A reply already in is taken without reading
+    /// the clock (a pipeline's usually is: two clock reads were a twentieth of its
+    /// caller's CPU).
+    fn wait_for(mut self, timeout: Option<Duration>) -> Result<Completion> {
+        // When the wait started, and its deadline (none: unbounded), from the first
+        // time the reply was not in.
+        let mut since: Option<(Instant, Option<Instant>)> = None;
         loop {
             {
                 let mut core = lock(&self.shared.core);
@@ -67,13 +68,17 @@ impl PendingReply {
                     self.settled = true;
                     return Ok(reply);
                 }
-                if !core.replies.wait_on(self.id, this_thread.clone()) {
+                if !core.replies.wait_on(self.id, std::thread::current()) {
                     // Unreachable: every request completes, and only this handle
                     // takes its reply or forgets it.
                     self.settled = true;
                     return Err(Error::Closed);
                 }
             }
+            let (started, deadline) = *since.get_or_insert_with(|| {
+                let now = Instant::now();
+                (now, timeout.and_then(|t| now.checked_add(t)))
+            });
             // An unpark meant for an earlier wait may end this one early: look again.
             match deadline {
                 None => std::thread::park(),
