@@ -7,14 +7,19 @@ use std::thread::Thread;
 
 use zk_session::{RequestId, RequestIdMap};
 
+use zk_session::Response;
+
+use crate::error::Result;
 use crate::event::Completion;
+use crate::watch::WatchHandle;
 
 #[derive(Debug, Default)]
 pub(super) struct ReplyTable {
     /// Requests whose caller expects the reply, with the thread blocked on it.
     expected: RequestIdMap<Option<Thread>>,
-    /// Replies in and not yet taken.
-    done: RequestIdMap<Completion>,
+    /// Replies in and not yet taken, without their ids (the keys): 128 bytes move
+    /// inline, where a whole `Completion` is a call to `memcpy`.
+    done: RequestIdMap<(Result<Response>, Option<WatchHandle>)>,
 }
 
 impl ReplyTable {
@@ -33,13 +38,14 @@ impl ReplyTable {
     /// handle) is dropped.
     pub(super) fn fill(&mut self, reply: Completion) -> Option<Thread> {
         let waiter = self.expected.remove(&reply.id)?;
-        self.done.insert(reply.id, reply);
+        self.done.insert(reply.id, (reply.result, reply.watch));
         waiter
     }
 
     /// The reply of `id`, if it came (it is then taken).
     pub(super) fn take(&mut self, id: RequestId) -> Option<Completion> {
-        self.done.remove(&id)
+        let (result, watch) = self.done.remove(&id)?;
+        Some(Completion { id, result, watch })
     }
 
     /// `thread` blocks until the reply of `id` comes: it is unparked then. False if
@@ -58,7 +64,7 @@ impl ReplyTable {
     /// reply that comes later is dropped).
     pub(super) fn forget(&mut self, id: RequestId) -> Option<Completion> {
         self.expected.remove(&id);
-        self.done.remove(&id)
+        self.take(id)
     }
 }
 
