@@ -214,6 +214,7 @@ fn codec(c: &mut Criterion) {
     });
     for (name, path) in [
         ("ascii", "/services/kafka/brokers/ids/broker-0001"),
+        ("short", "/bench/data"),
         ("unicode", "/services/kafka/brökers/ids/broker-0001"),
     ] {
         c.bench_function(&format!("validate_path/{name}"), |b| {

@@ -216,12 +216,18 @@ fn prefix(len: usize) -> i32 {
 /// Check the length first (as the session does against its maximum frame length) to
 /// avoid it.
 pub fn encode_frame<T: Encode + ?Sized>(body: &T, buf: &mut BytesMut) {
-    let len = body.encoded_len();
-    let prefix = prefix(len);
-    let mut out = frame_room(buf, len);
-    out.put_i32(prefix);
-    body.encode(&mut out);
-    debug_assert!(out.is_empty(), "encoded_len said more than encode wrote");
+    encode_frame_with_header(&NoHeader, body, buf);
+}
+
+/// The header of a frame that has none.
+struct NoHeader;
+
+impl Encode for NoHeader {
+    fn encoded_len(&self) -> usize {
+        0
+    }
+
+    fn encode(&self, _: &mut impl BufMut) {}
 }
 
 /// Appends one frame holding `header` then `body` (a request or reply), in one pass.
@@ -238,12 +244,24 @@ pub fn encode_frame_with_header<H: Encode + ?Sized, T: Encode + ?Sized>(
 ) {
     let len = header.encoded_len() + body.encoded_len();
     let prefix = prefix(len);
+    if len > SLICE_ENCODED_MAX {
+        // Zeroing the room first would cost as much as writing the payload.
+        buf.reserve(LENGTH_PREFIX_LEN + len);
+        buf.put_i32(prefix);
+        header.encode(buf);
+        body.encode(buf);
+        return;
+    }
     let mut out = frame_room(buf, len);
     out.put_i32(prefix);
     header.encode(&mut out);
     body.encode(&mut out);
     debug_assert!(out.is_empty(), "encoded_len said more than encode wrote");
 }
+
+/// The longest frame encoded into a slice (see [`frame_room`]); a longer one is
+/// mostly payload, written into the buffer as it grows.
+const SLICE_ENCODED_MAX: usize = 64 * 1024;
 
 /// The room for a frame of `len` bytes after its prefix, appended to `buf` (zeroed,
 /// then overwritten). Encoding into a slice keeps every small write inlined, where
