@@ -310,3 +310,28 @@ fn collect(chunks: &[&[u8]]) -> Vec<Vec<u8>> {
     assert_eq!(d.buffered_len(), 0);
     out
 }
+
+#[test]
+fn small_and_large_frames_encode_to_the_same_bytes_as_their_fields() {
+    // Frames up to 64 KiB are written into a slice, longer ones into the growing
+    // buffer: both must give the prefix, the header and the body, nothing else.
+    for size in [0, 100, 64 * 1024 - 40, 64 * 1024, 64 * 1024 + 1, 1_000_000] {
+        let req = WireRequest::SetData(Box::new(SetDataRequest {
+            path: "/bench/node".into(),
+            data: Bytes::from(vec![7u8; size]),
+            version: 3,
+        }));
+        let mut buf = BytesMut::from(&b"already here"[..]);
+        req.encode_frame(42, &mut buf);
+        let header = RequestHeader {
+            xid: 42,
+            op: req.op_code(),
+        };
+        let mut expected = b"already here".to_vec();
+        let len = header.encoded_len() + req.encoded_len();
+        expected.extend_from_slice(&i32::try_from(len).unwrap().to_be_bytes());
+        expected.extend_from_slice(&header.to_vec());
+        expected.extend_from_slice(&req.to_vec());
+        assert!(buf[..] == expected[..], "a setData of {size} bytes");
+    }
+}
