@@ -112,7 +112,9 @@
 //!
 //! Reading with [`Session::recv_buf`] puts the socket's bytes straight into the
 //! buffer frames are split from: a reply's payload (`Bytes`) is a slice of the
-//! memory the kernel wrote, copied by nobody after that.
+//! memory the kernel wrote, copied by nobody after that. A driver whose reads fill
+//! uninitialised memory (tokio's `read_buf`) uses [`Session::recv_buffer`] and
+//! [`Session::handle_appended`] instead, and spares the room its zero-filling.
 //!
 //! Order rules:
 //! * `poll_transport` before `send_buf`: a `Close` ends the connection whose buffer

@@ -290,6 +290,28 @@ impl Harness {
         reads
     }
 
+    /// Like [`Harness::deliver_direct`], through [`Session::recv_buffer`] (as tokio's
+    /// `read_buf` reads): appends at most `max_read` bytes and at most what the
+    /// session asks for per read, then [`Session::handle_appended`]. Returns the size
+    /// the session asked for at each read.
+    pub fn deliver_appended(&mut self, mut bytes: &[u8], max_read: usize) -> Vec<usize> {
+        let conn = self.conn.expect("connected");
+        let mut wants = Vec::new();
+        while !bytes.is_empty() {
+            let Some((buf, want)) = self.session.recv_buffer(conn) else {
+                break;
+            };
+            assert!(buf.capacity() - buf.len() >= want, "room for the read");
+            let n = want.min(max_read).min(bytes.len());
+            buf.extend_from_slice(&bytes[..n]);
+            wants.push(want);
+            bytes = &bytes[n..];
+            self.session.handle_appended(conn, self.now);
+            self.pump();
+        }
+        wants
+    }
+
     /// The server closes the current connection.
     pub fn server_close(&mut self) {
         let conn = self.conn.take().expect("connected");

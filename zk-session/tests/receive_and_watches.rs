@@ -149,6 +149,46 @@ fn split_reads_of_a_frame_and_a_repeated_recv_buf() {
     assert!(matches!(result, Ok(Response::GetData { data, .. }) if data.len() == 40_000));
 }
 
+#[test]
+fn replies_appended_to_the_receive_buffer_are_processed_as_read() {
+    let mut h = connected("a");
+    let conn = h.conn.unwrap();
+    let (small, sent_small) = h.submit_and_flush(Request::get_data("/s", false));
+    let (large, sent_large) = h.submit_and_flush(Request::get_data("/l", false));
+    let mut wire = reply_with_data(sent_small.xid(), Bytes::from_static(b"ok"));
+    wire.extend(reply_with_data(
+        sent_large.xid(),
+        Bytes::from(vec![5u8; 1_000_000]),
+    ));
+    // Odd read sizes: a frame's prefix and body split anywhere.
+    let wants = h.deliver_appended(&wire, 7_777);
+    assert!(wants.iter().all(|&w| w > 0 && w <= 64 * 1024), "{wants:?}");
+    let events = h.take_events();
+    let replies: Vec<(RequestId, usize)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Reply {
+                id,
+                result: Ok(Response::GetData { data, .. }),
+                ..
+            } => Some((*id, data.len())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(replies, [(small, 2), (large, 1_000_000)]);
+    // Mixed with the zero-filled space of recv_buf, and refused once stale.
+    let (id, sent) = h.submit_and_flush(Request::get_data("/m", false));
+    let wire = reply_with_data(sent.xid(), Bytes::from_static(b"mixed"));
+    h.deliver_direct(&wire[..10], usize::MAX);
+    h.deliver_appended(&wire[10..], usize::MAX);
+    let (got, result, _) = reply(&h.take_events());
+    assert_eq!(got, id);
+    assert!(matches!(result, Ok(Response::GetData { data, .. }) if data == "mixed"));
+    h.server_close();
+    assert!(h.session.recv_buffer(conn).is_none());
+    h.session.handle_appended(conn, h.now);
+}
+
 // ----- registrations on replies ------------------------------------------------------
 
 #[test]

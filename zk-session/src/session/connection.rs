@@ -187,9 +187,26 @@ impl Connection {
     // ----- receiving -----------------------------------------------------------------
     /// Space to read into; see `Session::recv_buf` for the sizing rules.
     pub(super) fn recv_buf(&mut self) -> &mut [u8] {
+        let want = self.recv_want();
+        self.recv_handed_out = Some(want);
+        self.decoder.read_space(want)
+    }
+
+    /// The buffer itself, with room for the next read reserved, and that read's size;
+    /// see `Session::recv_buffer`.
+    pub(super) fn recv_buffer(&mut self) -> (&mut BytesMut, usize) {
+        let want = self.recv_want();
+        self.recv_handed_out = None;
+        let buf = self.decoder.buffer_mut();
+        buf.reserve(want);
+        (buf, want)
+    }
+
+    /// How much the next read should take: see `Session::recv_buf`.
+    fn recv_want(&self) -> usize {
         let rest = self.decoder.bytes_needed();
         let in_frame = self.decoder.buffered_len() >= zk_proto::LENGTH_PREFIX_LEN && rest > 0;
-        let want = if !in_frame {
+        if !in_frame {
             RECV_CHUNK
         } else if rest >= RECV_CHUNK {
             // Room for the whole frame is reserved already; what a read leaves of
@@ -199,9 +216,7 @@ impl Connection {
             // Room for the whole frame is reserved already: use what is there, never
             // more (growing now would move the frame).
             rest.max(self.decoder.room().min(RECV_CHUNK))
-        };
-        self.recv_handed_out = Some(want);
-        self.decoder.read_space(want)
+        }
     }
 
     /// `n` bytes were read into the space `recv_buf` handed out. Returns whether any

@@ -17,7 +17,7 @@ mod timing;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use zk_proto::{
     AuthPacket, ConnectRequest, ConnectResponse, Decode, ErrorCode, EventType, FrameError,
     GetSaslRequest, KeeperState, OpCode, Reader, ReplyHeader, SetSaslResponse, WatcherEvent,
@@ -470,6 +470,26 @@ impl Session {
     /// [`Session::handle_bytes`] in between discards it.
     pub fn recv_buf(&mut self, conn: ConnId) -> Option<&mut [u8]> {
         Some(self.conn_mut(conn)?.recv_buf())
+    }
+
+    /// Like [`Session::recv_buf`], for a driver whose reads fill uninitialised memory
+    /// (tokio's `AsyncReadExt::read_buf`, or `BufMut` writers): `conn`'s receive
+    /// buffer itself, holding the bytes received and not yet processed, with room
+    /// reserved for the next read, and how many bytes that read should take at most
+    /// (sized as [`Session::recv_buf`] sizes its space). Nothing is zero-filled, which
+    /// spares a large reply one pass over its memory. Only append to the buffer, then
+    /// report with [`Session::handle_appended`]. `None` for a stale connection.
+    pub fn recv_buffer(&mut self, conn: ConnId) -> Option<(&mut BytesMut, usize)> {
+        Some(self.conn_mut(conn)?.recv_buffer())
+    }
+
+    /// Bytes were appended to the buffer [`Session::recv_buffer`] handed out for
+    /// `conn`: processes them like [`Session::handle_bytes`]. Ignored for a stale
+    /// connection.
+    pub fn handle_appended(&mut self, conn: ConnId, now: Instant) {
+        if self.conn_mut(conn).is_some() {
+            self.process_received(conn, now);
+        }
     }
 
     /// `n` bytes were read into the space [`Session::recv_buf`] handed out for `conn`
