@@ -61,8 +61,9 @@ pub(crate) const CONNECT_STRINGS: &[&str] = &[
 ///
 /// Flags: bit 0 read-only allowed, bit 1 client-side expiry, bit 2 a 2 s request
 /// timeout, bit 3 resume a session, bit 4 a 64-byte maximum frame, bit 5 a 1 KiB one,
-/// bit 6 the seed, bit 7 server bytes go in through `recv_buf`/`handle_received`
-/// instead of `handle_bytes` (the second value returned).
+/// bit 6 the seed, bit 7 server bytes go in through `recv_buf`/`handle_received` and
+/// `recv_buffer`/`handle_appended` (alternately) instead of `handle_bytes` (the second
+/// value returned).
 pub(crate) fn config(input: &mut Input) -> Option<(Config, bool)> {
     let flags = input.u8()?;
     let timeout_and_sasl = input.u8()?;
@@ -205,6 +206,8 @@ pub(crate) struct Driver {
     pub(crate) record: Option<Vec<u8>>,
     /// Deliver server bytes through `recv_buf` + `handle_received`.
     pub(crate) use_recv_buf: bool,
+    /// Reads so far through `recv_buf` / `recv_buffer` (they alternate).
+    reads: u64,
 }
 
 impl Driver {
@@ -235,6 +238,7 @@ impl Driver {
             new_conn: false,
             record: None,
             use_recv_buf: false,
+            reads: 0,
         };
         assert_eq!(
             d.state,
@@ -494,9 +498,29 @@ impl Driver {
         self.pump();
     }
 
-    /// Reads `bytes` into the session's own buffer, as much as each `recv_buf` offers.
+    /// Reads `bytes` into the session's own buffer, as much as each read is offered,
+    /// alternating `recv_buf` (zero-filled space) and `recv_buffer` (appended to).
     fn receive(&mut self, conn: ConnId, mut bytes: &[u8]) {
         while !bytes.is_empty() {
+            self.reads += 1;
+            if self.reads % 2 == 0 {
+                let Some((buf, want)) = self.s.recv_buffer(conn) else {
+                    assert!(
+                        Some(conn) != self.s.current_conn(),
+                        "no recv_buffer for the current connection"
+                    );
+                    return;
+                };
+                assert!(
+                    (1..=RECV_MAX).contains(&want) && buf.capacity() - buf.len() >= want,
+                    "recv_buffer asks for {want} bytes (1 ..= {RECV_MAX}) with room for them"
+                );
+                let n = want.min(bytes.len());
+                buf.extend_from_slice(&bytes[..n]);
+                bytes = &bytes[n..];
+                self.s.handle_appended(conn, self.now);
+                continue;
+            }
             let Some(buf) = self.s.recv_buf(conn) else {
                 assert!(
                     Some(conn) != self.s.current_conn(),
