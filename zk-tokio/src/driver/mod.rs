@@ -219,17 +219,15 @@ impl Driver {
             let read = pin!(stream.read_buf(&mut room));
             match read.poll(cx) {
                 Poll::Pending => return,
-                Poll::Ready(Ok(n)) => match n {
-                    0 => {
-                        return self.lost(
-                            core,
-                            DisconnectCause::Eof,
-                            "the server closed the connection".to_string(),
-                            now,
-                        );
-                    }
-                    _ => core.session.handle_appended(conn, now),
-                },
+                Poll::Ready(Ok(0)) => {
+                    return self.lost(
+                        core,
+                        DisconnectCause::Eof,
+                        "the server closed the connection".to_string(),
+                        now,
+                    );
+                }
+                Poll::Ready(Ok(_)) => core.session.handle_appended(conn, now),
                 Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
                 Poll::Ready(Err(e)) => {
                     return self.lost(core, DisconnectCause::Io, format!("read failed: {e}"), now);
