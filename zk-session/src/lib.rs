@@ -126,6 +126,9 @@
 //!   that connection in between.
 //! * `handle_timeout` may be called early or repeatedly; it only acts on what is due.
 //! * `poll_timeout` changes after every input; re-read it each time round the loop.
+//!   It may come before anything is due (it is not recomputed when a deadline only
+//!   moves later, as the read timeout does with every reply); `handle_timeout` at
+//!   such a time does nothing but compute the next one.
 //! * Events come out in wire order: a watch event before the reply that followed it on
 //!   the wire, and every request's reply in submit order. That holds for requests the
 //!   session answers itself too (an empty multi/multiRead, a local
@@ -328,9 +331,14 @@
 //! * Pure functions: `set_watches::batches` (re-registration frames) and `timing`
 //!   (read, ping and expiry intervals from the session timeout).
 //!
-//! There is no timer table: [`Session::poll_timeout`] is the minimum of the
-//! deadlines each owner computes from its own state, and `handle_timeout` acts on
-//! the ones due, so a deadline can never be forgotten or left stale.
+//! There is no timer table: each owner computes its deadline from its own state, and
+//! `handle_timeout` acts on the ones due, so a deadline can never be forgotten or left
+//! stale. The session keeps one instant, no later than any of them
+//! ([`Session::poll_timeout`]): computed afresh when it passes, brought forward where
+//! a deadline is set that may come sooner (a dial, a handshake, a submit with a
+//! request timeout, a close, a lost connection), and left alone when deadlines only
+//! move later (every read and write), so the hot path computes none. Debug builds
+//! check on every `poll_timeout` that no deadline comes before it.
 //!
 //! Every operation is one entry of the table in `request/operations.rs`: the
 //! [`Request`] variant, how it is checked and put on the wire, the [`Response`] it

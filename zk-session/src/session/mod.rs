@@ -44,7 +44,7 @@ use connection::{Connection, Stage};
 use probe::ReadWriteProbe;
 use redial::Redial;
 use requests::{Abandoned, InFlight, InFlightKind, LossOutcome, Requests, UserRequest};
-use timing::later;
+use timing::{Timing, later};
 
 /// Password sent with a new session.
 const ZERO_PASSWORD: [u8; 16] = [0; 16];
@@ -121,6 +121,8 @@ pub struct Session {
     known_to_quorum: bool,
     /// The timeout the server granted.
     negotiated: Option<Duration>,
+    /// The timers' durations, from the granted timeout (the requested one before).
+    timing: Timing,
     /// The highest zxid seen in a reply.
     last_zxid: i64,
     /// When any server was last heard from.
@@ -149,6 +151,12 @@ pub struct Session {
     state_reason: Option<StateReason>,
     /// While closing: when the session ends `Closed` without the server's answer.
     close_deadline: Option<Instant>,
+    /// No deadline comes before this one (`None`: there is no deadline). It is the
+    /// earliest as of its last computation, brought forward wherever a deadline is
+    /// set that may come sooner; deadlines that only move later (every read, every
+    /// write) leave it as it is, so the hot path computes nothing and a driver may
+    /// wake once early, when the session computes it afresh.
+    next_deadline: Option<Instant>,
     /// Closing, and closeSession still has to be written on a new connection.
     close_pending: bool,
     /// The SASL exchange in progress on the current connection.
@@ -186,6 +194,7 @@ impl Session {
             password,
             known_to_quorum,
             negotiated: None,
+            timing: Timing::new(config.session_timeout),
             last_zxid: 0,
             last_heard: now,
             conn: None,
@@ -204,11 +213,13 @@ impl Session {
             stray_notifications: 0,
             state_reason: None,
             close_deadline: None,
+            next_deadline: None,
             close_pending: false,
             sasl_exchange: None,
             sasl_rng: SplitMix64::new(config.seed ^ SASL_SEED_SALT),
         };
         s.schedule_redial(now);
+        s.refresh_deadline();
         Ok(s)
     }
 
@@ -345,6 +356,7 @@ impl Session {
             timeout,
             now,
         ));
+        self.refresh_deadline();
         Some(Transport::Connect {
             conn: id,
             host,
@@ -375,10 +387,29 @@ impl Session {
         }
     }
 
-    /// The earliest deadline at which [`Session::handle_timeout`] has work: the
-    /// minimum of the deadlines each part of the session keeps, computed now.
+    /// When to call [`Session::handle_timeout`] next, if no input comes first: no
+    /// deadline of the session's comes sooner. It may come before anything is due
+    /// (a deadline moved later since it was computed: every reply postpones the
+    /// read timeout): `handle_timeout` then does nothing but compute it afresh.
     #[must_use]
+    #[inline]
     pub fn poll_timeout(&self) -> Option<Instant> {
+        debug_assert!(
+            match (self.next_deadline, self.earliest_deadline()) {
+                (_, None) => true,
+                (Some(next), Some(earliest)) => next <= earliest,
+                (None, Some(_)) => false,
+            },
+            "a deadline came before the session's next one"
+        );
+        if self.state.is_terminal() {
+            return None;
+        }
+        self.next_deadline
+    }
+
+    /// The earliest of the deadlines each part of the session keeps, computed now.
+    fn earliest_deadline(&self) -> Option<Instant> {
         if self.state.is_terminal() {
             return None;
         }
@@ -388,7 +419,7 @@ impl Session {
             self.read_deadline(),
             self.ping_deadline(),
             self.expiry_deadline(),
-            self.requests.first_deadline(),
+            self.request_deadline(),
             self.close_deadline,
             if conn.is_none() {
                 self.redial.deadline()
@@ -426,6 +457,7 @@ impl Session {
                 HexSessionId(session_id)
             );
             c.start_handshake(&req, timeout, now);
+            self.refresh_deadline();
         }
     }
 
@@ -514,14 +546,19 @@ impl Session {
         log::info!("{host} serves read-write: moving there");
         self.end_conn(Ending::Dropped(CloseReason::MovingToReadWrite), now, false);
         self.redial.dial_now(host.clone(), now);
+        self.refresh_deadline();
     }
 
     /// Runs every deadline due at `now`. Early or repeated calls are harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
         let due = |d: Option<Instant>| d.is_some_and(|d| d <= now);
+        // Most calls come before anything can be due.
+        if !due(self.poll_timeout()) {
+            return;
+        }
         // What was due when called; each is checked again when its turn comes, as an
         // earlier one may have changed it (a dropped connection has no read deadline).
-        let requests_due = due(self.requests.first_deadline());
+        let requests_due = due(self.request_deadline());
         let probe_due = due(self.probe.deadline());
         if due(self.conn.as_ref().and_then(Connection::connect_deadline)) {
             self.drop_conn(CloseReason::ConnectTimeout, now);
@@ -552,6 +589,7 @@ impl Session {
             self.probe_read_write(now);
         }
         // A due redial is the driver's next poll_transport.
+        self.refresh_deadline();
     }
 
     // ----- application requests ------------------------------------------------------
@@ -584,16 +622,20 @@ impl Session {
             });
         }
         let id = self.requests.new_id();
+        let deadline = self
+            .settings
+            .request_timeout
+            .and_then(|t| now.checked_add(t));
+        if let Some(d) = deadline {
+            self.next_deadline = Some(self.next_deadline.map_or(d, |next| next.min(d)));
+        }
         // A locally answered request (empty multi, local watch removal) queues too,
         // writes nothing and completes when it reaches the head: replies stay in
         // submit order.
         self.requests.enqueue(UserRequest {
             id,
             prepared,
-            deadline: self
-                .settings
-                .request_timeout
-                .and_then(|t| now.checked_add(t)),
+            deadline,
         });
         self.fill_send(now);
         Ok(id)
@@ -695,25 +737,33 @@ impl Session {
             self.close_pending = true;
             self.redial.bring_forward(deadline, now);
         }
+        self.refresh_deadline();
     }
 
     // ----- deadlines -----------------------------------------------------------------
     /// The session timeout in force: the granted one, else the one asked for.
-    fn timeout_base(&self) -> Duration {
-        self.negotiated.unwrap_or(self.settings.requested_timeout)
+    /// Computes [`Session::next_deadline`] afresh: after a deadline was set that may
+    /// come sooner than it, or once it has passed.
+    fn refresh_deadline(&mut self) {
+        self.next_deadline = self.earliest_deadline();
+    }
+
+    fn request_deadline(&self) -> Option<Instant> {
+        // Without a request timeout no request has a deadline: no need to look.
+        self.settings
+            .request_timeout
+            .and_then(|_| self.requests.first_deadline())
     }
 
     fn read_deadline(&self) -> Option<Instant> {
-        let timeout = timing::read_timeout(self.timeout_base());
-        self.conn.as_ref()?.read_deadline(timeout)
+        self.conn.as_ref()?.read_deadline(self.timing.read)
     }
 
     fn ping_deadline(&self) -> Option<Instant> {
         if self.state == SessionState::Closing {
             return None;
         }
-        let interval = timing::ping_interval(self.timeout_base());
-        self.conn.as_ref()?.ping_deadline(interval)
+        self.conn.as_ref()?.ping_deadline(self.timing.ping)
     }
 
     fn expiry_deadline(&self) -> Option<Instant> {
@@ -722,7 +772,7 @@ impl Session {
             && !self.state.is_terminal()
             // Closing ends by the reply or the close timeout, always as Closed.
             && self.state != SessionState::Closing)
-            .then(|| later(self.last_heard, timing::expiry_timeout(self.timeout_base())))
+            .then(|| later(self.last_heard, self.timing.expiry))
     }
 
     // ----- connections ---------------------------------------------------------------
@@ -736,7 +786,7 @@ impl Session {
 
     /// Dial plus handshake: the session timeout shared among the hosts.
     fn connect_timeout(&self) -> Duration {
-        (self.timeout_base() / self.redial.host_count() as u32).max(Duration::from_millis(1))
+        (self.timing.session / self.redial.host_count() as u32).max(Duration::from_millis(1))
     }
 
     /// Whether the server may hold this session, so closeSession is worth sending
@@ -751,8 +801,8 @@ impl Session {
     fn schedule_redial(&mut self, now: Instant) {
         let cap = self.server_may_hold_session().then(|| {
             // A wait is at most twice the capped backoff (up to 100 % jitter).
-            let cap = self.timeout_base() / 6;
-            let lifetime = later(self.last_heard, self.timeout_base());
+            let cap = self.timing.session / 6;
+            let lifetime = later(self.last_heard, self.timing.session);
             let left = lifetime.saturating_duration_since(now) / 2;
             if left.is_zero() { cap } else { cap.min(left) }
         });
@@ -839,6 +889,7 @@ impl Session {
             if let Some(deadline) = self.close_deadline {
                 self.redial.bring_forward(deadline, now);
             }
+            self.refresh_deadline();
             return;
         }
         if c.is_established() && !authenticating {
@@ -848,6 +899,7 @@ impl Session {
         if redial {
             self.schedule_redial(now);
         }
+        self.refresh_deadline();
     }
 
     fn send_ping(&mut self, now: Instant) {
@@ -974,7 +1026,9 @@ impl Session {
             self.drop_conn(CloseReason::InvalidHandshake(why), now);
             return;
         }
-        self.negotiated = Some(Duration::from_millis(resp.timeout as u64));
+        let granted = Duration::from_millis(resp.timeout as u64);
+        self.negotiated = Some(granted);
+        self.timing = Timing::new(granted);
         self.session_id = resp.session_id;
         self.password = resp.passwd.clone();
         let read_only = resp.is_read_only();
@@ -990,6 +1044,8 @@ impl Session {
             );
             c.establish(now);
         }
+        // The connection's timers start, with the granted timeout.
+        self.refresh_deadline();
         if self.state == SessionState::Closing {
             self.write_close(now);
             return;
@@ -1017,6 +1073,7 @@ impl Session {
         self.state_event(ks, None);
         if read_only {
             self.probe.start(now);
+            self.refresh_deadline();
         }
         // Auths in the order added, then the watch re-registration, then the queue.
         self.replay_auths(now);
