@@ -51,6 +51,7 @@ fn first_ping_after(timeout_ms: i32) -> Duration {
 }
 
 const MS: Duration = Duration::from_millis(1);
+const SEC: Duration = Duration::from_secs(1);
 
 #[test]
 fn ping_interval_is_a_third_of_the_timeout_up_to_one_second() {
@@ -126,4 +127,33 @@ fn request_timeout_for_queued_and_written_requests() {
         ]
     );
     assert_eq!(closes(&h), vec![CloseReason::RequestTimeout]);
+}
+
+#[test]
+fn a_deadline_that_moved_later_wakes_the_driver_once_early_for_nothing() {
+    // T = 30 s: an idle connection pings after 9 s.
+    let mut h = connected("a");
+    let start = h.now;
+    assert_eq!(h.session.poll_timeout(), Some(start + 9 * SEC));
+    // A request written after 5 s postpones the ping; the wake-up is not recomputed.
+    h.advance(5 * SEC);
+    h.submit_and_flush(Request::get_data("/x", false));
+    assert_eq!(h.session.poll_timeout(), Some(start + 9 * SEC));
+    // At the old deadline nothing is due: no ping, and the next wake-up is the ping's.
+    h.advance(4 * SEC);
+    assert_eq!(pings(&h.flush()), 0);
+    assert_eq!(h.session.poll_timeout(), Some(start + 14 * SEC));
+}
+
+#[test]
+fn a_request_timeout_brings_the_next_deadline_forward() {
+    let mut c = config("a");
+    c.request_timeout = Some(SEC);
+    let mut h = Harness::new(c);
+    h.establish(T, SID);
+    h.flush();
+    let idle = h.session.poll_timeout();
+    assert_eq!(idle, Some(h.now + 9 * SEC), "the ping");
+    h.submit_and_flush(Request::get_data("/x", false));
+    assert_eq!(h.session.poll_timeout(), Some(h.now + SEC));
 }
