@@ -160,8 +160,8 @@ pub enum Error {
         "authentication failed (AUTHFAILED): the session is dead; fix the scheme or credentials and connect again"
     )]
     AuthFailed,
-    /// The call's own deadline (`Options::call_timeout` or the `wait` timeout) passed
-    /// before the reply. An operation gave up on its request (its reply and any watch
+    /// The call's own timeout (`Options::call_timeout` or the `wait` timeout, which
+    /// it carries) passed before the reply. An operation gave up on its request (its reply and any watch
     /// are discarded); after `wait` / `wait_timeout` it is still outstanding. Either
     /// way the server may yet apply it.
     #[error(

@@ -117,8 +117,7 @@ impl Client {
     /// [`Error::NoHosts`] (naming the last problem seen) when time runs out, or with
     /// the session's error when it ended.
     pub fn wait_until_connected(&mut self, timeout: Duration) -> Result<()> {
-        let started = Instant::now();
-        self.pump_until(started.checked_add(timeout), |c| {
+        let started = self.pump_until(Some(timeout), |c| {
             c.session.state() != SessionState::Connecting
         });
         match self.session.state() {
@@ -141,10 +140,10 @@ impl Client {
             self.link.release();
             return;
         }
-        let now = Instant::now();
-        self.session.close(now);
-        let deadline = now + self.close_timeout + CLOSE_SLACK;
-        self.pump_until(Some(deadline), |c| c.session.state().is_terminal());
+        self.session.close(Instant::now());
+        self.pump_until(Some(self.close_timeout + CLOSE_SLACK), |c| {
+            c.session.state().is_terminal()
+        });
         self.link.release();
     }
 
@@ -240,24 +239,21 @@ impl Client {
     /// Waits for the reply of `id` (up to `Options::call_timeout`, if set), pumping the
     /// session meanwhile.
     pub fn wait(&mut self, id: RequestId) -> Result<Response> {
-        let deadline = self
-            .call_timeout
-            .and_then(|t| Instant::now().checked_add(t));
-        self.wait_until(id, deadline).and_then(|c| c.result)
+        self.wait_until(id, self.call_timeout)
+            .and_then(|c| c.result)
     }
 
     /// Waits at most `timeout` for the reply of `id`. On [`Error::Timeout`] the request
     /// is still outstanding: wait for it again later. (Operations such as
     /// [`Client::get_data`] give up on their request when `call_timeout` passes.)
     pub fn wait_timeout(&mut self, id: RequestId, timeout: Duration) -> Result<Response> {
-        self.wait_until(id, Instant::now().checked_add(timeout))
-            .and_then(|c| c.result)
+        self.wait_until(id, Some(timeout)).and_then(|c| c.result)
     }
 
     /// Like [`Client::wait_timeout`], with the whole [`Completion`]: also the watch the
     /// request set (for a watching request submitted raw).
     pub fn wait_completion(&mut self, id: RequestId, timeout: Duration) -> Result<Completion> {
-        self.wait_until(id, Instant::now().checked_add(timeout))
+        self.wait_until(id, Some(timeout))
     }
 
     /// Waits at most `timeout` for the next reply of any outstanding request, in the
@@ -271,9 +267,7 @@ impl Client {
         // draining a batch of pipelined replies costs no IO per reply (what was
         // submitted meanwhile goes out, in one write, when the batch is used up).
         if self.replies.is_empty() {
-            // A timeout too long for the clock means no deadline.
-            let deadline = Instant::now().checked_add(timeout);
-            self.pump_until(deadline, |c| !c.replies.is_empty());
+            self.pump_until(Some(timeout), |c| !c.replies.is_empty());
         }
         Ok(self.replies.pop_front().inspect(|c| {
             self.outstanding.remove(&c.id);
@@ -283,8 +277,7 @@ impl Client {
     /// Runs the session for `duration` (answering pings, writing what is queued,
     /// reconnecting), keeping every reply and event that arrives for later.
     pub fn pump(&mut self, duration: Duration) {
-        let deadline = Instant::now().checked_add(duration);
-        self.pump_until(deadline, |_| false);
+        self.pump_until(Some(duration), |_| false);
     }
 
     // ----- events -------------------------------------------------------------------
@@ -296,8 +289,7 @@ impl Client {
     /// fails with the session's error ([`Error::Closed`], [`Error::SessionExpired`],
     /// [`Error::AuthFailed`]).
     pub fn next_event(&mut self, timeout: Duration) -> Result<Option<Event>> {
-        let deadline = Instant::now().checked_add(timeout);
-        self.pump_until(deadline, |c| !c.events.is_empty());
+        self.pump_until(Some(timeout), |c| !c.events.is_empty());
         match self.events.pop().map(ExternalEvent::from_session) {
             Some(ExternalEvent::Event(e)) => Ok(Some(e)),
             Some(ExternalEvent::Reply(c)) => {

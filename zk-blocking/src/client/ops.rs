@@ -16,10 +16,7 @@ impl Client {
     /// a call that times out gives up on its request.
     fn call_watch(&mut self, request: Request) -> Result<(Response, Option<WatchHandle>)> {
         let id = self.submit(request)?;
-        let deadline = self
-            .call_timeout
-            .and_then(|t| Instant::now().checked_add(t));
-        match self.wait_until(id, deadline) {
+        match self.wait_until(id, self.call_timeout) {
             Ok(c) => c.result.map(|r| (r, c.watch)),
             Err(e) => {
                 if matches!(e, Error::Timeout(_)) {

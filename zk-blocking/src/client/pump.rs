@@ -1,7 +1,7 @@
 //! The blocking client's run loop: the caller's thread pumps the session until what
 //! it waits for arrives or its deadline passes.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use zk_session::RequestId;
 
@@ -11,44 +11,49 @@ use crate::event::Completion;
 use crate::link::earliest;
 
 impl Client {
-    /// Pumps until the reply of `id` arrives (and takes it) or `deadline` passes
-    /// ([`Error::Timeout`]; the request stays outstanding).
+    /// Pumps until the reply of `id` arrives (and takes it) or `limit` passes
+    /// ([`Error::Timeout`]; the request stays outstanding). `None`: no limit.
     pub(super) fn wait_until(
         &mut self,
         id: RequestId,
-        deadline: Option<Instant>,
+        limit: Option<Duration>,
     ) -> Result<Completion> {
         if !self.outstanding.contains(&id) {
             return Err(Error::UnknownRequest(id));
         }
-        let started = Instant::now();
+        let mut started = None;
         if !self.replies.iter().any(|r| r.id == id) {
-            self.pump_until(deadline, |c| c.replies.iter().any(|r| r.id == id));
+            started = Some(self.pump_until(limit, |c| c.replies.iter().any(|r| r.id == id)));
         }
         match self.replies.iter().position(|r| r.id == id) {
             Some(i) => {
                 self.outstanding.remove(&id);
                 Ok(self.replies.remove(i).expect("position is in range"))
             }
-            None => Err(Error::Timeout(started.elapsed())),
+            None => {
+                Err(Error::Timeout(limit.unwrap_or_else(|| {
+                    started.map_or(Duration::ZERO, |t| t.elapsed())
+                })))
+            }
         }
     }
 
-    /// Runs the session until `done` holds or `deadline` passes; returns whether `done`
-    /// held. Also returns (false) when nothing can happen any more (the session is
-    /// over and its connection closed).
+    /// Runs the session until `done` holds or `limit` has passed (`None`: no limit);
+    /// returns when it started. Also returns when nothing can happen any more (the
+    /// session is over and its connection closed). The limit counts from the run's
+    /// first clock read, so a wait costs no clock read of its own.
     pub(super) fn pump_until(
         &mut self,
-        deadline: Option<Instant>,
+        limit: Option<Duration>,
         done: impl Fn(&Client) -> bool,
-    ) -> bool {
+    ) -> Instant {
+        let started = self.service();
+        // A limit too long for the clock means none.
+        let deadline = limit.and_then(|t| started.checked_add(t));
+        let mut now = started;
         loop {
-            let now = self.service();
-            if done(self) {
-                return true;
-            }
-            if deadline.is_some_and(|d| d <= now) {
-                return false;
+            if done(self) || deadline.is_some_and(|d| d <= now) {
+                return started;
             }
             let wake = earliest(self.link.deadline(&self.session), deadline);
             if self.link.conn_id().is_some() {
@@ -56,8 +61,9 @@ impl Client {
             } else if let Some(wake) = wake {
                 std::thread::sleep(wake.saturating_duration_since(now));
             } else {
-                return false;
+                return started;
             }
+            now = self.service();
         }
     }
 

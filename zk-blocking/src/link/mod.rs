@@ -467,23 +467,23 @@ impl Link {
             return false;
         };
         // A blocking write waits at most until the session's next deadline.
-        let mut bounded = |session: &Session, stream: &mut Stream| {
-            let left = session.poll_timeout().map_or(Duration::from_secs(1), |d| {
-                d.saturating_duration_since(Instant::now())
-            });
+        let mut bounded = |session: &Session, stream: &mut Stream, now: Instant| {
+            let left = session
+                .poll_timeout()
+                .map_or(Duration::from_secs(1), |d| d.saturating_duration_since(now));
             !left.is_zero() && timeouts.write(stream.tcp(), left).is_ok()
         };
         let written = if self.blocking {
-            write_send_buf(session, *conn, stream, &mut bounded).and_then(|()| {
+            write_send_buf(session, *conn, stream, now, &mut bounded).and_then(|()| {
                 // TLS records the socket did not take (its timeout passed) go out now.
-                if stream.has_pending_output() && bounded(session, stream) {
+                if stream.has_pending_output() && bounded(session, stream, Instant::now()) {
                     stream.flush_pending()?;
                 }
                 Ok(())
             })
         } else {
             // ... or on the socket's next writable edge.
-            write_send_buf(session, *conn, stream, |_, _| true)
+            write_send_buf(session, *conn, stream, now, |_, _, _| true)
                 .and_then(|()| stream.flush_pending())
         };
         match written {

@@ -81,7 +81,8 @@ pub(super) fn read_into_session(
 
 /// Writes the send buffer of `session`'s connection `conn` to `out` until the buffer is
 /// empty, `out` would block (or its timeout passed), or `may_write`, asked before each
-/// write, says no. `Err`: the connection failed.
+/// write with the time (`now`, then the time after the write before), says no.
+/// `Err`: the connection failed.
 ///
 /// A write interrupted by a signal is retried at once: it wrote nothing, and taking it
 /// for "would block" could leave the bytes unsent until the session's next deadline.
@@ -89,12 +90,14 @@ pub(super) fn write_send_buf<W: Write>(
     session: &mut Session,
     conn: ConnId,
     out: &mut W,
-    mut may_write: impl FnMut(&Session, &mut W) -> bool,
+    now: Instant,
+    mut may_write: impl FnMut(&Session, &mut W, Instant) -> bool,
 ) -> io::Result<()> {
+    let mut now = now;
     // The buffer is the current connection's: bytes for another would never drain.
     while session.current_conn() == Some(conn)
         && !session.send_buf().is_empty()
-        && may_write(session, out)
+        && may_write(session, out, now)
     {
         match classify(out.write(session.send_buf())) {
             Transfer::Moved(0) => {
@@ -103,7 +106,11 @@ pub(super) fn write_send_buf<W: Write>(
                     "the socket accepts no more bytes",
                 ));
             }
-            Transfer::Moved(n) => session.advance_send(conn, n, Instant::now()),
+            Transfer::Moved(n) => {
+                // The write may have blocked.
+                now = Instant::now();
+                session.advance_send(conn, n, now);
+            }
             Transfer::Interrupted => {}
             // A blocked write waits for the next deadline or readiness either way.
             Transfer::WouldBlock | Transfer::TimedOut(_) => return Ok(()),
@@ -153,7 +160,7 @@ mod tests {
         assert!(!handshake.is_empty());
 
         let mut socket = InterruptedOnce::default();
-        write_send_buf(&mut session, conn, &mut socket, |_, _| true).unwrap();
+        write_send_buf(&mut session, conn, &mut socket, now, |_, _, _| true).unwrap();
 
         assert!(socket.interrupted);
         assert_eq!(socket.written, handshake);

@@ -58,9 +58,9 @@ impl PendingReply {
     /// the clock (a pipeline's usually is: two clock reads were a twentieth of its
     /// caller's CPU).
     fn wait_for(mut self, timeout: Option<Duration>) -> Result<Completion> {
-        // When the wait started, and its deadline (none: unbounded), from the first
-        // time the reply was not in.
-        let mut since: Option<(Instant, Option<Instant>)> = None;
+        // The wait's deadline (none: unbounded), from the first time the reply was
+        // not in.
+        let mut since: Option<Option<Instant>> = None;
         loop {
             {
                 let mut core = lock(&self.shared.core);
@@ -75,22 +75,17 @@ impl PendingReply {
                     return Err(Error::Closed);
                 }
             }
-            let (started, deadline) = *since.get_or_insert_with(|| {
-                let now = Instant::now();
-                (now, timeout.and_then(|t| now.checked_add(t)))
-            });
+            let deadline =
+                *since.get_or_insert_with(|| timeout.and_then(|t| Instant::now().checked_add(t)));
             // An unpark meant for an earlier wait may end this one early: look again.
-            match deadline {
+            match deadline.zip(timeout) {
                 None => std::thread::park(),
-                Some(at) => {
+                Some((at, timeout)) => {
                     let left = at.saturating_duration_since(Instant::now());
                     if left.is_zero() {
                         self.settled = true;
                         // The reply may have come just now: it wins over the timeout.
-                        return self
-                            .shared
-                            .give_up(self.id)
-                            .ok_or_else(|| Error::Timeout(started.elapsed()));
+                        return self.shared.give_up(self.id).ok_or(Error::Timeout(timeout));
                     }
                     std::thread::park_timeout(left);
                 }
