@@ -91,12 +91,7 @@ impl ExternalEvent {
                 result,
                 registration,
             } => return ExternalEvent::Reply(Completion::new(id, result, registration.as_ref())),
-            zk_session::Event::Watch(w) => Event::Watch(WatchedEvent {
-                event_type: w.event_type,
-                path: w.path,
-                zxid: w.zxid,
-                watches: handles(&w.registrations),
-            }),
+            zk_session::Event::Watch(w) => Event::Watch(WatchedEvent::from_session(w)),
             zk_session::Event::State { state, reason, .. } => Event::Session { state, reason },
             zk_session::Event::Overflow {
                 dropped,

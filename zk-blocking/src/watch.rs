@@ -52,6 +52,20 @@ pub struct WatchedEvent {
 }
 
 impl WatchedEvent {
+    /// The session's watch event as a program sees it: handles, not registrations.
+    pub(crate) fn from_session(event: zk_session::WatchEvent) -> WatchedEvent {
+        WatchedEvent {
+            event_type: event.event_type,
+            path: event.path,
+            zxid: event.zxid,
+            watches: event
+                .registrations
+                .iter()
+                .map(WatchHandle::from_registration)
+                .collect(),
+        }
+    }
+
     /// Whether `handle` is among the watches fired.
     pub fn fired(&self, handle: WatchHandle) -> bool {
         self.watches.contains(&handle)

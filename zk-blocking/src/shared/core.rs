@@ -10,7 +10,7 @@ use zk_session::ConnId;
 
 use super::events::{EventChannel, Mailboxes};
 use super::reply_table::ReplyTable;
-use crate::event::{Completion, ExternalEvent};
+use crate::event::Completion;
 use crate::external::ExternalDriver;
 
 /// The callers whose replies came, to wake.
@@ -55,6 +55,9 @@ impl Core {
     /// Events before a reply on the wire are in the channel before its caller wakes.
     pub(super) fn dispatch(&mut self, channel: &EventChannel, mailboxes: &Mailboxes) -> Replies {
         let mut replies = Replies(Vec::new());
+        // Watch and state events, handed over together: one lock and at most one
+        // wake-up per batch, not per event.
+        let mut events = Vec::new();
         while let Some(event) = self.driver.poll_session_event() {
             if let zk_session::Event::Reply {
                 id,
@@ -69,13 +72,10 @@ impl Core {
                 replies.0.extend(self.replies.fill(reply));
                 continue;
             }
-            if matches!(event, zk_session::Event::Watch(_)) {
-                if let ExternalEvent::Event(copy) = ExternalEvent::from_session(event.clone()) {
-                    mailboxes.deliver(&copy);
-                }
-            }
-            channel.push(event);
+            events.push(event);
         }
+        mailboxes.deliver_all(&events);
+        channel.push_all(events);
         let state = self.driver.state();
         if state.is_terminal() {
             channel.end(state);

@@ -11,7 +11,7 @@ use zk_session::{EventQueue, RequestId, RequestIdMap, SessionState};
 use super::sync::lock;
 use crate::error::{Error, Result};
 use crate::event::{Event, ExternalEvent};
-use crate::watch::WatchHandle;
+use crate::watch::{WatchHandle, WatchedEvent};
 
 /// Mailboxes of ended watches still holding events nobody took; beyond this many the
 /// oldest are dropped (a program that never calls `wait_watch` stays bounded).
@@ -30,6 +30,22 @@ struct ChannelState {
     queue: EventQueue,
     /// The terminal state, once the session is over.
     ended: Option<SessionState>,
+    /// Receivers waiting on the condvar.
+    sleepers: usize,
+}
+
+/// State behind a mutex whose condvar is notified only while someone waits on it: a
+/// notification is a system call even when nobody waits, and a watch storm would
+/// pay two per event.
+trait Sleepers {
+    /// How many threads wait on the condvar (counted by [`wait`]).
+    fn sleepers(&mut self) -> &mut usize;
+}
+
+impl Sleepers for ChannelState {
+    fn sleepers(&mut self) -> &mut usize {
+        &mut self.sleepers
+    }
 }
 
 impl EventChannel {
@@ -38,14 +54,31 @@ impl EventChannel {
             state: Mutex::new(ChannelState {
                 queue: EventQueue::new(max_queued_events),
                 ended: None,
+                sleepers: 0,
             }),
             ready: Condvar::new(),
         }
     }
 
-    pub(super) fn push(&self, event: zk_session::Event) {
-        lock(&self.state).queue.push(event);
-        self.ready.notify_one();
+    /// Queues `events` (in order) under one lock, and wakes as many waiting
+    /// receivers as there are events, at most.
+    pub(super) fn push_all(&self, events: Vec<zk_session::Event>) {
+        if events.is_empty() {
+            return;
+        }
+        let count = events.len();
+        let sleepers = {
+            let mut state = lock(&self.state);
+            for event in events {
+                state.queue.push(event);
+            }
+            state.sleepers
+        };
+        match sleepers.min(count) {
+            0 => {}
+            1 => self.ready.notify_one(),
+            _ => self.ready.notify_all(),
+        }
     }
 
     /// The session is over: receivers get what is queued, then its error.
@@ -80,25 +113,32 @@ impl EventChannel {
 
 /// Waits on `cv` until notified or `deadline` (`None`: no deadline); `None` once the
 /// deadline has passed.
-fn wait<'a, T>(
+fn wait<'a, T: Sleepers>(
     cv: &Condvar,
-    guard: MutexGuard<'a, T>,
+    mut guard: MutexGuard<'a, T>,
     deadline: Option<Instant>,
 ) -> Option<MutexGuard<'a, T>> {
-    match deadline {
-        None => Some(cv.wait(guard).unwrap_or_else(|e| e.into_inner())),
+    let left = match deadline {
+        None => None,
         Some(at) => {
             let left = at.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return None;
             }
-            Some(
-                cv.wait_timeout(guard, left)
-                    .unwrap_or_else(|e| e.into_inner())
-                    .0,
-            )
+            Some(left)
         }
-    }
+    };
+    *guard.sleepers() += 1;
+    let mut guard = match left {
+        None => cv.wait(guard).unwrap_or_else(|e| e.into_inner()),
+        Some(left) => {
+            cv.wait_timeout(guard, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0
+        }
+    };
+    *guard.sleepers() -= 1;
+    Some(guard)
 }
 
 /// A receiver of a [`crate::SharedClient`]'s events: watch notifications (and removals)
@@ -216,6 +256,14 @@ struct MailboxState {
     /// Most events one mailbox holds.
     bound: usize,
     session_ended: Option<SessionState>,
+    /// Callers of `wait_watch` waiting on the condvar.
+    sleepers: usize,
+}
+
+impl Sleepers for MailboxState {
+    fn sleepers(&mut self) -> &mut usize {
+        &mut self.sleepers
+    }
 }
 
 impl Mailboxes {
@@ -226,6 +274,7 @@ impl Mailboxes {
                 ended: VecDeque::new(),
                 bound,
                 session_ended: None,
+                sleepers: 0,
             }),
             ready: Condvar::new(),
         }
@@ -238,27 +287,45 @@ impl Mailboxes {
         }
     }
 
-    /// Keeps a copy of a watch event for every watch it fired that has a mailbox.
-    pub(super) fn deliver(&self, event: &Event) {
-        let Event::Watch(watched) = event else {
+    /// Keeps a copy of each watch event among `events` for every watch it fired that
+    /// has a mailbox, under one lock (a copy is made only for a watch with a mailbox);
+    /// waiting callers are woken once, if any copy was kept.
+    pub(super) fn deliver_all(&self, events: &[zk_session::Event]) {
+        let mut watch_events = events
+            .iter()
+            .filter_map(|event| match event {
+                zk_session::Event::Watch(watched) => Some(watched),
+                _ => None,
+            })
+            .peekable();
+        if watch_events.peek().is_none() {
             return;
-        };
-        let removal = matches!(
-            watched.event_type,
-            EventType::DataWatchRemoved
-                | EventType::ChildWatchRemoved
-                | EventType::PersistentWatchRemoved
-        );
-        let mut state = lock(&self.state);
-        let state = &mut *state;
-        for handle in &watched.watches {
-            let Some(mailbox) = state.boxes.get_mut(&handle.id()) else {
-                continue;
-            };
-            mailbox.keep(event, *handle, state.bound);
-            if removal || handle.kind().is_one_shot() {
-                mailbox.live = false;
-                state.ended.push_back(handle.id());
+        }
+        let mut guard = lock(&self.state);
+        let state = &mut *guard;
+        let mut kept = false;
+        for watched in watch_events {
+            let removal = matches!(
+                watched.event_type,
+                EventType::DataWatchRemoved
+                    | EventType::ChildWatchRemoved
+                    | EventType::PersistentWatchRemoved
+            );
+            let mut copy = None;
+            for registration in &watched.registrations {
+                let handle = WatchHandle::from_registration(registration);
+                let Some(mailbox) = state.boxes.get_mut(&handle.id()) else {
+                    continue;
+                };
+                let event = copy.get_or_insert_with(|| {
+                    Event::Watch(WatchedEvent::from_session(watched.clone()))
+                });
+                mailbox.keep(event, handle, state.bound);
+                kept = true;
+                if removal || handle.kind().is_one_shot() {
+                    mailbox.live = false;
+                    state.ended.push_back(handle.id());
+                }
             }
         }
         while state.ended.len() > ENDED_MAILBOXES_KEPT {
@@ -268,7 +335,11 @@ impl Mailboxes {
                 }
             }
         }
-        self.ready.notify_all();
+        let wake = kept && state.sleepers > 0;
+        drop(guard);
+        if wake {
+            self.ready.notify_all();
+        }
     }
 
     /// The session is over: every watch ended.
@@ -321,5 +392,122 @@ impl Mailboxes {
                 None => return Ok(None),
             };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::thread;
+
+    use zk_proto::KeeperState;
+    use zk_session::{Registration, WatchEvent, WatchKind};
+
+    use super::*;
+
+    const PATIENCE: Duration = Duration::from_secs(10);
+
+    fn state_event(state: KeeperState) -> zk_session::Event {
+        zk_session::Event::State {
+            state,
+            registrations: Vec::new(),
+            reason: None,
+        }
+    }
+
+    fn watch_event(path: &str, fired: &[Registration]) -> zk_session::Event {
+        zk_session::Event::Watch(WatchEvent {
+            event_type: EventType::NodeDataChanged,
+            path: path.to_string(),
+            zxid: 7,
+            registrations: fired.to_vec(),
+        })
+    }
+
+    fn registration(id: u64, path: &str) -> Registration {
+        Registration {
+            id: RequestId::from_u64(id),
+            kind: WatchKind::Data,
+            path: path.into(),
+        }
+    }
+
+    /// Waits until `count` threads sleep on the state behind `state`.
+    fn until_asleep<T: Sleepers>(state: &Mutex<T>, count: usize) {
+        let deadline = Instant::now() + PATIENCE;
+        while *lock(state).sleepers() < count {
+            assert!(Instant::now() < deadline, "the receivers never waited");
+            thread::yield_now();
+        }
+    }
+
+    #[test]
+    fn every_waiting_receiver_gets_an_event_of_one_batch() {
+        let channel = Arc::new(EventChannel::new(100));
+        let receivers: Vec<_> = (0..2)
+            .map(|_| {
+                let events = Events::new(channel.clone());
+                thread::spawn(move || events.recv_timeout(PATIENCE))
+            })
+            .collect();
+        until_asleep(&channel.state, 2);
+        channel.push_all(vec![
+            state_event(KeeperState::Disconnected),
+            state_event(KeeperState::SyncConnected),
+        ]);
+        for receiver in receivers {
+            let event = receiver.join().unwrap().unwrap();
+            assert!(matches!(event, Some(Event::Session { .. })), "{event:?}");
+        }
+    }
+
+    #[test]
+    fn a_batch_keeps_wire_order() {
+        let channel = Arc::new(EventChannel::new(100));
+        channel.push_all(vec![
+            state_event(KeeperState::Disconnected),
+            state_event(KeeperState::SyncConnected),
+        ]);
+        let events = Events::new(channel);
+        let states: Vec<_> = (0..2)
+            .map(|_| match events.try_recv() {
+                Ok(Some(Event::Session { state, .. })) => state,
+                other => panic!("expected a state change, got {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            states,
+            [KeeperState::Disconnected, KeeperState::SyncConnected]
+        );
+    }
+
+    #[test]
+    fn a_watch_waited_on_gets_its_event_and_other_watches_get_no_copy() {
+        let mailboxes = Arc::new(Mailboxes::new(16));
+        let (waited, other) = (registration(1, "/a"), registration(2, "/b"));
+        let handle = WatchHandle::from_registration(&waited);
+        mailboxes.registered(handle);
+        let waiter = {
+            let mailboxes = mailboxes.clone();
+            thread::spawn(move || mailboxes.wait(handle, true, Some(Instant::now() + PATIENCE)))
+        };
+        until_asleep(&mailboxes.state, 1);
+        mailboxes.deliver_all(&[
+            state_event(KeeperState::SyncConnected),
+            watch_event("/b", &[other]),
+            watch_event("/a", &[waited]),
+        ]);
+        match waiter.join().unwrap() {
+            Ok(Some(Event::Watch(event))) => {
+                assert_eq!(event.path, "/a");
+                assert_eq!(event.watches, [handle]);
+            }
+            other => panic!("expected the watch event of /a, got {other:?}"),
+        }
+        assert_eq!(
+            lock(&mailboxes.state).boxes.len(),
+            0,
+            "the one-shot watch's mailbox ended with its event taken, and /b had none"
+        );
     }
 }
