@@ -152,6 +152,16 @@ impl ExternalDriver {
         Ok(self.session.submit(request, Instant::now())?)
     }
 
+    /// Writes what is queued (see [`ExternalDriver::submit_unwritten`]) until the
+    /// socket would block; false, reading no clock, when nothing was queued.
+    pub(crate) fn write_queued(&mut self) -> bool {
+        if self.session.send_buf().is_empty() {
+            return false;
+        }
+        self.link.write(&mut self.session, Instant::now());
+        true
+    }
+
     /// The session's next event as it gives it (for drivers built on this one).
     pub(crate) fn poll_session_event(&mut self) -> Option<zk_session::Event> {
         self.session.poll_event()

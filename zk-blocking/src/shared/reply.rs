@@ -74,6 +74,12 @@ impl PendingReply {
                     self.settled = true;
                     return Err(Error::Closed);
                 }
+                // Requests queued for the IO thread's next write (deep in a pipeline)
+                // go out before this thread sleeps: the server may have nothing else
+                // left to work on, and the IO thread writes only at its next reply.
+                if core.driver.write_queued() {
+                    self.shared.wake_io_if_needed(&core);
+                }
             }
             let deadline =
                 *since.get_or_insert_with(|| timeout.and_then(|t| Instant::now().checked_add(t)));
