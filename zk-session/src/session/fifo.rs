@@ -120,6 +120,15 @@ impl<T> Fifo<T> {
     /// How many entries lead the FIFO for which `before` holds, given that it holds
     /// for a prefix only (a binary search).
     pub(super) fn partition_point(&self, mut before: impl FnMut(&T) -> bool) -> usize {
+        // Often the whole FIFO (every request in flight written): one look.
+        if self
+            .blocks
+            .back()
+            .and_then(VecDeque::back)
+            .is_none_or(&mut before)
+        {
+            return self.len;
+        }
         let whole = self
             .blocks
             .partition_point(|block| block.back().is_some_and(&mut before));
