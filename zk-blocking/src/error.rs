@@ -161,9 +161,9 @@ pub enum Error {
     )]
     AuthFailed,
     /// The call's own timeout (`Options::call_timeout` or the `wait` timeout, which
-    /// it carries) passed before the reply. An operation gave up on its request (its reply and any watch
-    /// are discarded); after `wait` / `wait_timeout` it is still outstanding. Either
-    /// way the server may yet apply it.
+    /// it carries) passed before the reply. An operation gave up on its request (its
+    /// reply and any watch are discarded); after `wait` / `wait_timeout` it is still
+    /// outstanding. Either way the server may yet apply it.
     #[error(
         "no reply within {}: the request may yet be applied; check the server, or allow more time (`wait` can wait again)",
         Rounded(*.0)
