@@ -419,7 +419,7 @@ impl Session {
             self.read_deadline(),
             self.ping_deadline(),
             self.expiry_deadline(),
-            self.request_deadline(),
+            self.requests.first_deadline(),
             self.close_deadline,
             if conn.is_none() {
                 self.redial.deadline()
@@ -558,7 +558,7 @@ impl Session {
         }
         // What was due when called; each is checked again when its turn comes, as an
         // earlier one may have changed it (a dropped connection has no read deadline).
-        let requests_due = due(self.request_deadline());
+        let requests_due = due(self.requests.first_deadline());
         let probe_due = due(self.probe.deadline());
         if due(self.conn.as_ref().and_then(Connection::connect_deadline)) {
             self.drop_conn(CloseReason::ConnectTimeout, now);
@@ -746,13 +746,6 @@ impl Session {
     /// come sooner than it, or once it has passed.
     fn refresh_deadline(&mut self) {
         self.next_deadline = self.earliest_deadline();
-    }
-
-    fn request_deadline(&self) -> Option<Instant> {
-        // Without a request timeout no request has a deadline: no need to look.
-        self.settings
-            .request_timeout
-            .and_then(|_| self.requests.first_deadline())
     }
 
     fn read_deadline(&self) -> Option<Instant> {
