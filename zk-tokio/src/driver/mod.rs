@@ -92,14 +92,13 @@ impl Driver {
     }
 
     /// Arms the timer for the session's next deadline; true if it has passed already.
-    /// The timer is moved only to an earlier deadline: the ping deadline moves later
-    /// with every write, and a timer that fires early costs one idle turn, which
-    /// re-arms it, where moving it costs a timer-wheel update on nearly every turn.
+    /// The timer moves only when that deadline does, which is seldom: the session
+    /// keeps it while its deadlines move later (the ping's, with every write).
     fn timer_due(&mut self, session: &Session, cx: &mut Context<'_>) -> bool {
         let Some(at) = session.poll_timeout() else {
             return false;
         };
-        if self.timer_at.is_none_or(|armed| at < armed) {
+        if self.timer_at != Some(at) {
             self.timer
                 .as_mut()
                 .reset(tokio::time::Instant::from_std(at));
