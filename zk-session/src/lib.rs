@@ -329,7 +329,8 @@
 //!   the current connection; the mechanisms themselves live in `sasl/`
 //!   (`digest_md5.rs`, with its token parser in `challenge.rs`).
 //! * Pure functions: `set_watches::batches` (re-registration frames) and `timing`
-//!   (read, ping and expiry intervals from the session timeout).
+//!   (read, ping and expiry intervals from the session timeout, derived once per
+//!   timeout into a `Timing`).
 //!
 //! There is no timer table: each owner computes its deadline from its own state, and
 //! `handle_timeout` acts on the ones due, so a deadline can never be forgotten or left
