@@ -117,7 +117,7 @@ impl Client {
     /// [`Error::NoHosts`] (naming the last problem seen) when time runs out, or with
     /// the session's error when it ended.
     pub fn wait_until_connected(&mut self, timeout: Duration) -> Result<()> {
-        let started = self.pump_until(Some(timeout), |c| {
+        let started = self.pump_until(Some(timeout), None, |c| {
             c.session.state() != SessionState::Connecting
         });
         match self.session.state() {
@@ -140,8 +140,9 @@ impl Client {
             self.link.release();
             return;
         }
-        self.session.close(Instant::now());
-        self.pump_until(Some(self.close_timeout + CLOSE_SLACK), |c| {
+        let now = Instant::now();
+        self.session.close(now);
+        self.pump_until(Some(self.close_timeout + CLOSE_SLACK), Some(now), |c| {
             c.session.state().is_terminal()
         });
         self.link.release();
@@ -221,7 +222,12 @@ impl Client {
     /// Validation happens here: an invalid path, an empty ACL or an oversized request
     /// fail at once and nothing is sent.
     pub fn submit(&mut self, request: Request) -> Result<RequestId> {
-        let id = self.session.submit(request, Instant::now())?;
+        self.submit_at(request, Instant::now())
+    }
+
+    /// [`Client::submit`] at `now`.
+    pub(super) fn submit_at(&mut self, request: Request, now: Instant) -> Result<RequestId> {
+        let id = self.session.submit(request, now)?;
         self.outstanding.insert(id);
         Ok(id)
     }
@@ -229,17 +235,17 @@ impl Client {
     /// Writes what is queued and processes whatever input is already there, without
     /// waiting for more.
     pub fn flush(&mut self) {
-        let now = self.service();
+        let now = self.service(None);
         if self.link.conn_id().is_some() {
-            self.link.read_once(&mut self.session, Some(now), now);
-            self.service();
+            let read_at = self.link.read_once(&mut self.session, Some(now), now);
+            self.service(read_at);
         }
     }
 
     /// Waits for the reply of `id` (up to `Options::call_timeout`, if set), pumping the
     /// session meanwhile.
     pub fn wait(&mut self, id: RequestId) -> Result<Response> {
-        self.wait_until(id, self.call_timeout)
+        self.wait_until(id, self.call_timeout, None)
             .and_then(|c| c.result)
     }
 
@@ -247,13 +253,14 @@ impl Client {
     /// is still outstanding: wait for it again later. (Operations such as
     /// [`Client::get_data`] give up on their request when `call_timeout` passes.)
     pub fn wait_timeout(&mut self, id: RequestId, timeout: Duration) -> Result<Response> {
-        self.wait_until(id, Some(timeout)).and_then(|c| c.result)
+        self.wait_until(id, Some(timeout), None)
+            .and_then(|c| c.result)
     }
 
     /// Like [`Client::wait_timeout`], with the whole [`Completion`]: also the watch the
     /// request set (for a watching request submitted raw).
     pub fn wait_completion(&mut self, id: RequestId, timeout: Duration) -> Result<Completion> {
-        self.wait_until(id, Some(timeout))
+        self.wait_until(id, Some(timeout), None)
     }
 
     /// Waits at most `timeout` for the next reply of any outstanding request, in the
@@ -267,7 +274,7 @@ impl Client {
         // draining a batch of pipelined replies costs no IO per reply (what was
         // submitted meanwhile goes out, in one write, when the batch is used up).
         if self.replies.is_empty() {
-            self.pump_until(Some(timeout), |c| !c.replies.is_empty());
+            self.pump_until(Some(timeout), None, |c| !c.replies.is_empty());
         }
         Ok(self.replies.pop_front().inspect(|c| {
             self.outstanding.remove(&c.id);
@@ -277,7 +284,7 @@ impl Client {
     /// Runs the session for `duration` (answering pings, writing what is queued,
     /// reconnecting), keeping every reply and event that arrives for later.
     pub fn pump(&mut self, duration: Duration) {
-        self.pump_until(Some(duration), |_| false);
+        self.pump_until(Some(duration), None, |_| false);
     }
 
     // ----- events -------------------------------------------------------------------
@@ -289,7 +296,7 @@ impl Client {
     /// fails with the session's error ([`Error::Closed`], [`Error::SessionExpired`],
     /// [`Error::AuthFailed`]).
     pub fn next_event(&mut self, timeout: Duration) -> Result<Option<Event>> {
-        self.pump_until(Some(timeout), |c| !c.events.is_empty());
+        self.pump_until(Some(timeout), None, |c| !c.events.is_empty());
         match self.events.pop().map(ExternalEvent::from_session) {
             Some(ExternalEvent::Event(e)) => Ok(Some(e)),
             Some(ExternalEvent::Reply(c)) => {

@@ -15,8 +15,9 @@ impl Client {
     /// Submits `request` and waits for its reply and watch, at most `call_timeout`;
     /// a call that times out gives up on its request.
     fn call_watch(&mut self, request: Request) -> Result<(Response, Option<WatchHandle>)> {
-        let id = self.submit(request)?;
-        match self.wait_until(id, self.call_timeout) {
+        let now = Instant::now();
+        let id = self.submit_at(request, now)?;
+        match self.wait_until(id, self.call_timeout, Some(now)) {
             Ok(c) => c.result.map(|r| (r, c.watch)),
             Err(e) => {
                 if matches!(e, Error::Timeout(_)) {

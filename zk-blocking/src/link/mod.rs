@@ -365,13 +365,20 @@ impl Link {
     }
 
     /// One read, waiting until `wake` at the latest (not at all once it has passed;
-    /// `now` is the caller's last clock reading), for a blocking link.
-    pub(crate) fn read_once(&mut self, session: &mut Session, wake: Option<Instant>, now: Instant) {
+    /// `now` is the caller's last clock reading), for a blocking link. Returns the
+    /// clock reading taken when bytes came (the session was told with it).
+    #[must_use]
+    pub(crate) fn read_once(
+        &mut self,
+        session: &mut Session,
+        wake: Option<Instant>,
+        now: Instant,
+    ) -> Option<Instant> {
         // Half: a blocking read copies what is there at once, then sleeps until as
         // many bytes as the mark arrive *after* that copy (the kernel's wake-up test
         // counts only uncopied bytes), so it may need up to twice the mark.
         if self.settle_mark(session, 2, now) {
-            return;
+            return None;
         }
         let Some(Connection {
             conn,
@@ -380,7 +387,7 @@ impl Link {
             ..
         }) = self.connection.as_mut()
         else {
-            return;
+            return None;
         };
         let conn = *conn;
         let timeout = wake.map_or(LONGEST_WAIT, |w| w.saturating_duration_since(now));
@@ -388,19 +395,24 @@ impl Link {
         if poll {
             // Poll without blocking: the shortest timeout std allows.
             if stream.tcp().set_nonblocking(true).is_err() {
-                return;
+                return None;
             }
         } else if timeouts.read(stream.tcp(), timeout).is_err() {
-            return;
+            return None;
         }
-        let received = read_into_session(session, conn, stream, true, Instant::now);
+        let mut read_at = None;
+        let received = read_into_session(session, conn, stream, true, || {
+            *read_at.insert(Instant::now())
+        });
         if poll {
             let _ = stream.tcp().set_nonblocking(false);
         }
         // Interrupted, or nothing: the caller's loop reads again with a fresh deadline.
         if let Received::Lost(cause, why) = received {
             self.lost(session, cause, why, Instant::now());
+            return None;
         }
+        read_at
     }
 
     /// Reads until the socket is empty (it would block, or a read came back short),
