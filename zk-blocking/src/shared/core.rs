@@ -13,14 +13,15 @@ use super::reply_table::ReplyTable;
 use crate::event::Completion;
 use crate::external::ExternalDriver;
 
-/// The callers whose replies came, to wake.
-#[must_use = "wake them with deliver(), after letting go of the lock"]
+/// The callers whose replies came, to wake once the lock is let go. The IO thread
+/// keeps one for all its turns, so that a turn with replies allocates nothing.
+#[derive(Debug, Default)]
 pub(super) struct Replies(Vec<Thread>);
 
 impl Replies {
     /// Wakes each caller whose reply came (it takes the reply from the table).
-    pub(super) fn deliver(self) {
-        for thread in self.0 {
+    pub(super) fn deliver(&mut self) {
+        for thread in self.0.drain(..) {
             thread.unpark();
         }
     }
@@ -50,11 +51,16 @@ pub(super) struct Core {
 impl Core {
     /// Hands every event the session has to whoever waits for it: watch and state
     /// events to the channel and the mailboxes of the watches they fired (the watch a
-    /// reply made gets its mailbox first); replies are returned, to be handed to
-    /// their callers once the lock is let go (a woken caller then finds it free).
-    /// Events before a reply on the wire are in the channel before its caller wakes.
-    pub(super) fn dispatch(&mut self, channel: &EventChannel, mailboxes: &Mailboxes) -> Replies {
-        let mut replies = Replies(Vec::new());
+    /// reply made gets its mailbox first); the callers whose replies came are added to
+    /// `replies`, to be woken once the lock is let go (a woken caller then finds it
+    /// free). Events before a reply on the wire are in the channel before its caller
+    /// wakes.
+    pub(super) fn dispatch(
+        &mut self,
+        channel: &EventChannel,
+        mailboxes: &Mailboxes,
+        replies: &mut Replies,
+    ) {
         // Watch and state events, handed over together: one lock and at most one
         // wake-up per batch, not per event.
         let mut events = Vec::new();
@@ -81,7 +87,6 @@ impl Core {
             channel.end(state);
             mailboxes.end(state);
         }
-        replies
     }
 
     /// Whether the IO thread must look again now: the connection changed or a

@@ -14,7 +14,7 @@ use mio::{Events, Interest, Poll, Token};
 use zk_session::ConnId;
 
 use super::Shared;
-use super::core::Waiting;
+use super::core::{Replies, Waiting};
 use super::sync::lock;
 
 /// The session's socket.
@@ -30,12 +30,13 @@ pub(super) fn run(shared: Arc<Shared>, mut poll: Poll) {
     let (mut readable, mut writable) = (false, false);
     let mut registered: Option<ConnId> = None;
     let mut last_state = None;
+    let mut replies = Replies::default();
     loop {
-        let (socket, deadline, done, replies, state) = {
+        let (socket, deadline, done, state) = {
             let mut core = lock(&shared.core);
             let now = Instant::now();
             core.driver.process(readable, writable, now);
-            let replies = core.dispatch(&shared.channel, &shared.mailboxes);
+            core.dispatch(&shared.channel, &shared.mailboxes, &mut replies);
             let socket = core.driver.conn_id().zip(core.driver.as_raw_fd());
             let deadline = core.driver.deadline();
             core.waiting = Waiting {
@@ -44,7 +45,7 @@ pub(super) fn run(shared: Arc<Shared>, mut poll: Poll) {
             };
             let state = core.driver.state();
             let done = core.stopping && state.is_terminal();
-            (socket, deadline, done, replies, state)
+            (socket, deadline, done, state)
         };
         replies.deliver();
         if last_state != Some(state) {

@@ -30,7 +30,7 @@ use crate::external::ExternalDriver;
 use crate::options::Options;
 use crate::watch::WatchHandle;
 
-use self::core::{Core, Waiting};
+use self::core::{Core, Replies, Waiting};
 pub use events::Events;
 use events::{EventChannel, Mailboxes};
 pub use reply::PendingReply;
@@ -280,7 +280,8 @@ impl SharedClient {
         };
         core.replies.expect(id);
         // A request answered locally (an empty multi) is answered by now.
-        let replies = core.dispatch(&shared.channel, &shared.mailboxes);
+        let mut replies = Replies::default();
+        core.dispatch(&shared.channel, &shared.mailboxes, &mut replies);
         shared.wake_io_if_needed(&core);
         drop(core);
         replies.deliver();
@@ -370,15 +371,16 @@ impl SharedClient {
 impl Owner {
     fn close(&self) {
         let shared = &self.shared;
+        let mut replies = Replies::default();
         {
             let mut core = lock(&shared.core);
             if core.driver.state().is_terminal() {
                 return;
             }
             core.driver.close();
-            core.dispatch(&shared.channel, &shared.mailboxes)
+            core.dispatch(&shared.channel, &shared.mailboxes, &mut replies);
         }
-        .deliver();
+        replies.deliver();
         // The IO thread carries the close on (a reconnect to deliver it, the timeout).
         let _ = shared.waker.wake();
         let deadline = Instant::now().checked_add(self.close_timeout + CLOSE_SLACK);
