@@ -45,6 +45,19 @@ impl Connection {
         }
     }
 
+    /// Ready when a read may bring something: over plain TCP, when the socket is
+    /// readable (a read that found it empty, or came back short, made it wait for
+    /// the next bytes); over TLS always (the session may hold decrypted bytes).
+    /// The driver asks before it reserves room for a read: the room of the last
+    /// read is often still shared with a reply its caller has not taken yet, so
+    /// reserving room for a read that finds nothing would allocate a new buffer.
+    pub(super) fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self {
+            Connection::Plain(tcp) => tcp.poll_read_ready(cx),
+            Connection::Tls(_) => Poll::Ready(Ok(())),
+        }
+    }
+
     /// Whether encrypted bytes wait to go out after the plaintext was taken: the
     /// driver flushes them even with nothing new to send.
     pub(super) fn has_pending_output(&self) -> bool {

@@ -204,10 +204,18 @@ impl Driver {
     /// Reads until the socket has nothing more (tokio then watches it for us),
     /// straight into the session's receive buffer, whose room needs no zero-filling
     /// (tokio's `read_buf` reads into it uninitialised: a sixth of a 1 MB get's client
-    /// CPU was spent zeroing room for it).
+    /// CPU was spent zeroing room for it). Room is reserved only once the socket is
+    /// readable (see `Connection::poll_read_ready`).
     fn read(&mut self, core: &mut Core, cx: &mut Context<'_>, now: Instant) {
         while let Some((conn, stream, _)) = self.socket.as_mut() {
             let conn = *conn;
+            match stream.poll_read_ready(cx) {
+                Poll::Pending => return,
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => {
+                    return self.lost(core, DisconnectCause::Io, format!("read failed: {e}"), now);
+                }
+            }
             let Some((buf, want)) = core.session.recv_buffer(conn) else {
                 return;
             };
