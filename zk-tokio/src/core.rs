@@ -53,17 +53,27 @@ impl Shared {
     }
 }
 
-/// Tasks to wake once the lock is let go.
+/// Tasks to wake once the lock is let go. The first is kept inline: most turns wake
+/// one task (a call's, or the driver after a submit), and a list for it would be an
+/// allocation per call.
 #[derive(Debug, Default)]
-pub(crate) struct Wakeups(Vec<Waker>);
+pub(crate) struct Wakeups {
+    first: Option<Waker>,
+    more: Vec<Waker>,
+}
 
 impl Wakeups {
     pub(crate) fn push(&mut self, waker: Option<Waker>) {
-        self.0.extend(waker);
+        let Some(waker) = waker else { return };
+        if self.first.is_none() {
+            self.first = Some(waker);
+        } else {
+            self.more.push(waker);
+        }
     }
 
     pub(crate) fn wake_all(self) {
-        for waker in self.0 {
+        for waker in self.first.into_iter().chain(self.more) {
             waker.wake();
         }
     }
@@ -319,7 +329,7 @@ impl Core {
                 }
                 ExternalEvent::Event(Event::Session { state, reason }) => {
                     self.listeners.deliver(state, reason, wakeups);
-                    wakeups.0.append(&mut self.state_waiters);
+                    wakeups.more.append(&mut self.state_waiters);
                 }
                 ExternalEvent::Event(Event::Overflow { dropped, watches }) => {
                     self.watches.overflowed(dropped, &watches, wakeups);
@@ -331,7 +341,7 @@ impl Core {
             self.watches
                 .end(state, self.session.state_reason(), wakeups);
             self.listeners.end(wakeups);
-            wakeups.0.append(&mut self.state_waiters);
+            wakeups.more.append(&mut self.state_waiters);
         }
         queued
     }
@@ -389,5 +399,33 @@ impl Core {
             self.state_waiters.push(cx.waker().clone());
         }
         Poll::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+    use std::task::Wake;
+
+    /// A waker that notes its name in a shared log when woken.
+    struct Named(&'static str, Arc<Mutex<Vec<&'static str>>>);
+
+    impl Wake for Named {
+        fn wake(self: Arc<Self>) {
+            self.1.lock().unwrap().push(self.0);
+        }
+    }
+
+    #[test]
+    fn every_waker_pushed_is_woken_once_in_order() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let mut wakeups = Wakeups::default();
+        for name in ["caller", "driver", "watcher"] {
+            wakeups.push(Some(Waker::from(Arc::new(Named(name, log.clone())))));
+            wakeups.push(None);
+        }
+        wakeups.wake_all();
+        assert_eq!(*log.lock().unwrap(), ["caller", "driver", "watcher"]);
     }
 }
