@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use zk_blocking::{Client, CreateMode, Options, SharedClient, Version};
-use zk_recipes::run::Blocking;
+use zk_recipes::run::{Blocking, Driver};
 use zk_recipes::{NodeValue, NodeWatch};
 use zk_tests::proxy::FaultProxy;
 use zk_tests::shared_standalone;
@@ -46,6 +46,44 @@ fn a_data_watch_tells_the_value_then_each_change_a_deletion_and_a_recreation() {
         "nothing changed: nothing told"
     );
     zk.delete(path, Version::Any).unwrap();
+}
+
+/// Two changes before the watcher looks: the second comes while the read for the
+/// first is out, so that read's answer leaves another read due.
+fn two_quick_changes_then_each_change_is_told(
+    driver: &mut impl Driver,
+    writer: &SharedClient,
+    path: &str,
+) {
+    let _ = writer.delete(path, Version::Any);
+    writer.create(path, "v0", CreateMode::Persistent).unwrap();
+    let mut watch = NodeWatch::data(path);
+    assert_eq!(data_of(watch.next(driver, PATIENCE).unwrap()), "v0");
+    writer.set_data(path, "v1", Version::Any).unwrap();
+    writer.set_data(path, "v2", Version::Any).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(data_of(watch.next(driver, PATIENCE).unwrap()), "v2");
+    for value in ["v3", "v4"] {
+        writer.set_data(path, value, Version::Any).unwrap();
+        assert_eq!(data_of(watch.next(driver, PATIENCE).unwrap()), value);
+    }
+    writer.delete(path, Version::Any).unwrap();
+    assert_eq!(data_of(watch.next(driver, PATIENCE).unwrap()), "<missing>");
+}
+
+#[test]
+fn a_data_watch_on_the_shared_client_keeps_telling_changes_after_two_quick_ones() {
+    let zk = SharedClient::connect(&shared_standalone().connect_string(), Options::new()).unwrap();
+    two_quick_changes_then_each_change_is_told(&mut zk.clone(), &zk, "/node-watch-quick-shared");
+}
+
+#[test]
+fn a_data_watch_on_the_blocking_client_keeps_telling_changes_after_two_quick_ones() {
+    let connect = shared_standalone().connect_string();
+    let writer = SharedClient::connect(&connect, Options::new()).unwrap();
+    let mut zk = Client::connect(&connect, Options::new()).unwrap();
+    let path = "/node-watch-quick-blocking";
+    two_quick_changes_then_each_change_is_told(&mut Blocking::new(&mut zk), &writer, path);
 }
 
 #[test]

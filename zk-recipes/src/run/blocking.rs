@@ -47,8 +47,12 @@ impl Driver for Blocking<'_> {
                     Err(e) => recipe.handle_reply(submit.token, Err(e)),
                 }
             }
-            if let Some(output) = recipe.poll_output() {
-                return Ok(Some(output));
+            // An output waits for the replies due: this run's requests are known
+            // only here, and a reply left behind would never reach the recipe.
+            if pending.is_empty() {
+                if let Some(output) = recipe.poll_output() {
+                    return Ok(Some(output));
+                }
             }
             // Nothing due and nothing watched: the recipe waits for its user.
             if pending.is_empty() && recipe.watch().is_none() {

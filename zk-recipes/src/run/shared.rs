@@ -40,8 +40,12 @@ impl Driver for SharedClient {
                     Err(e) => recipe.handle_reply(submit.token, Err(e)),
                 }
             }
-            if let Some(output) = recipe.poll_output() {
-                return Ok(Some(output));
+            // An output waits for the replies due: this run's requests are known
+            // only here, and a reply left behind would never reach the recipe.
+            if pending.is_empty() {
+                if let Some(output) = recipe.poll_output() {
+                    return Ok(Some(output));
+                }
             }
             // Replies always come (the session answers every request in bounded
             // time); waiting for them without a deadline never leaves a request the
