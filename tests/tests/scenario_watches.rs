@@ -75,6 +75,58 @@ fn a_one_shot_watch_fires_once() {
 }
 
 #[test]
+fn waiting_on_one_watch_takes_its_event_and_leaves_the_others_queued() {
+    let (mut zk, mut other) = two_clients();
+    zk.create("/wait-one", "", CreateMode::Persistent).unwrap();
+    zk.create("/wait-other", "", CreateMode::Persistent)
+        .unwrap();
+    let (_, _, mine) = zk.get_data_watch("/wait-one").unwrap();
+    let (_, _, theirs) = zk.get_data_watch("/wait-other").unwrap();
+    other.set_data("/wait-other", "1", Version::Any).unwrap();
+    other.set_data("/wait-one", "1", Version::Any).unwrap();
+
+    match zk.wait_watch(mine, TIMEOUT).unwrap() {
+        Some(zk_blocking::Event::Watch(e)) => {
+            assert_eq!(
+                watch_summary(&e),
+                (EventType::NodeDataChanged, "/wait-one", vec![mine])
+            );
+        }
+        other => panic!("expected the watch's event, got {other:?}"),
+    }
+    // A one-shot watch whose event was taken is gone.
+    assert_matches!(
+        zk.wait_watch(mine, Duration::ZERO),
+        Err(zk_blocking::Error::NoWatcher { .. })
+    );
+    barrier(&mut zk);
+    let events = queued_events(&mut zk);
+    assert_eq!(
+        watch_summaries(&events),
+        [(EventType::NodeDataChanged, "/wait-other", vec![theirs])],
+        "the other watch's event is still there for next_event"
+    );
+    zk.close();
+    other.close();
+}
+
+#[test]
+fn waiting_on_a_watch_that_has_not_fired_times_out_with_nothing() {
+    let (mut zk, mut other) = two_clients();
+    zk.create("/wait-quiet", "", CreateMode::Persistent)
+        .unwrap();
+    let (_, _, watch) = zk.get_data_watch("/wait-quiet").unwrap();
+    assert_matches!(zk.wait_watch(watch, Duration::from_millis(100)), Ok(None));
+    other.delete("/wait-quiet", Version::Any).unwrap();
+    assert_matches!(
+        zk.wait_watch(watch, TIMEOUT),
+        Ok(Some(zk_blocking::Event::Watch(e))) if e.event_type == EventType::NodeDeleted
+    );
+    zk.close();
+    other.close();
+}
+
+#[test]
 fn an_exists_watch_on_a_missing_node_fires_when_it_is_created() {
     let (mut zk, mut other) = two_clients();
     let (stat, watch) = zk.exists_watch("/not-yet").unwrap();

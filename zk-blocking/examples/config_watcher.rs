@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use zk_blocking::Version;
 
 use zk_blocking::{Bytes, Client, CreateMode, Error, Event, KeeperState, Options};
-use zk_recipes::run::{Blocking, Driver};
+use zk_recipes::run::Blocking;
 use zk_recipes::{NodeValue, NodeWatch};
 
 /// Watches one znode's data with zk-recipes' `NodeWatch` (the value, then every change,
@@ -48,7 +48,8 @@ impl ConfigWatcher {
     pub fn next_change(&mut self, timeout: Duration) -> Result<Option<Option<Bytes>>, Error> {
         let mut driver = Blocking::new(&mut self.client);
         let next = self.watch.next(&mut driver, Some(timeout))?;
-        for event in driver.take_other_events() {
+        // The recipe took only its own events: the session's are the program's.
+        while let Ok(Some(event)) = driver.client().next_event(Duration::ZERO) {
             if let Event::Session {
                 state: KeeperState::Disconnected,
                 reason,

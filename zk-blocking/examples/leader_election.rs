@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use zk_blocking::{Client, Error, Event, KeeperState, Options, StateReason};
 use zk_recipes::LeaderElection;
-use zk_recipes::run::{Blocking, Driver as _};
+use zk_recipes::run::Blocking;
 
 /// One candidate: a session and its candidacy (zk-recipes' `LeaderElection`).
 pub struct Candidate {
@@ -104,7 +104,8 @@ impl Candidate {
         loop {
             let slice = Some(Duration::from_millis(100));
             let leads = self.election.run_for_leadership(&mut driver, slice)?;
-            for event in driver.take_other_events() {
+            // The recipe took only its own events: the session's are the program's.
+            while let Ok(Some(event)) = driver.client().next_event(Duration::ZERO) {
                 self.connection.observe(&event, report);
             }
             if leads {

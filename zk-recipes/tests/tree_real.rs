@@ -1,6 +1,10 @@
 //! create_all and delete_all against a real server, on each driver.
 
-use zk_blocking::{Client, CreateMode, Options, SharedClient};
+use std::time::Duration;
+
+use zk_blocking::{
+    Client, CreateMode, Event, EventType, KeeperState, Options, SharedClient, Version,
+};
 use zk_recipes::run::Blocking;
 use zk_recipes::tree::{create_all, delete_all};
 use zk_tests::shared_standalone;
@@ -23,6 +27,34 @@ fn create_all_makes_every_missing_parent_and_delete_all_removes_the_subtree() {
 
     delete_all(&mut driver, "/tree-blocking").unwrap();
     assert!(driver.client().exists("/tree-blocking").unwrap().is_none());
+}
+
+#[test]
+fn a_recipe_on_the_blocking_client_leaves_the_programs_watch_events_queued() {
+    let mut zk = Client::connect(&connect_string(), Options::new()).unwrap();
+    let other = SharedClient::connect(&connect_string(), Options::new()).unwrap();
+    zk.create("/tree-events", "", CreateMode::Persistent)
+        .unwrap();
+    let (_, _, watch) = zk.get_data_watch("/tree-events").unwrap();
+    other
+        .set_data("/tree-events", "changed", Version::Any)
+        .unwrap();
+
+    create_all(&mut Blocking::new(&mut zk), "/tree-events/a/b").unwrap();
+    delete_all(&mut Blocking::new(&mut zk), "/tree-events").unwrap();
+
+    // The connect's SyncConnected comes first: it is the program's too.
+    let mut events = Vec::new();
+    while let Some(event) = zk.next_event(Duration::from_millis(500)).unwrap() {
+        events.push(event);
+    }
+    assert!(
+        matches!(&events[..], [
+            Event::Session { state: KeeperState::SyncConnected, .. },
+            Event::Watch(e),
+        ] if e.fired(watch) && e.event_type == EventType::NodeDataChanged),
+        "the program's events, in order: {events:?}"
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, VecDeque};
 use zk_proto::{EventType, KeeperState};
 
 use crate::error::RequestError;
-use crate::event::Event;
+use crate::event::{Event, WatchEvent};
 use crate::id::RequestId;
 use crate::request::Response;
 use crate::watch::Registration;
@@ -160,6 +160,60 @@ impl EventQueue {
             .count();
     }
 
+    /// Whether an event for the registration `id` is queued: a notification or
+    /// removal it is among the registrations of, or the overflow marker naming it.
+    pub fn has_watch_event(&self, id: RequestId) -> bool {
+        self.events.iter().any(|e| match e {
+            Event::Watch(w) => w.registrations.iter().any(|r| r.id == id),
+            Event::Overflow { .. } => self
+                .overflow
+                .as_ref()
+                .is_some_and(|d| d.registrations.contains_key(&id)),
+            _ => false,
+        })
+    }
+
+    /// Takes out the first queued event for the registration `id` (see
+    /// [`EventQueue::has_watch_event`]), naming that registration only; every other
+    /// event stays queued, in order. An event that also fired other registrations
+    /// stays queued for them, and the overflow marker stays for the registrations
+    /// it still names: `id` is taken out of both, so it gets each event once.
+    pub fn take_watch_event(&mut self, id: RequestId) -> Option<Event> {
+        let i = self.events.iter().position(|e| match e {
+            Event::Watch(w) => w.registrations.iter().any(|r| r.id == id),
+            Event::Overflow { .. } => self
+                .overflow
+                .as_ref()
+                .is_some_and(|d| d.registrations.contains_key(&id)),
+            _ => false,
+        })?;
+        match &mut self.events[i] {
+            Event::Watch(w) => {
+                let at = w.registrations.iter().position(|r| r.id == id)?;
+                let registration = w.registrations.remove(at);
+                let event = Event::Watch(WatchEvent {
+                    event_type: w.event_type,
+                    path: w.path.clone(),
+                    zxid: w.zxid,
+                    registrations: vec![registration],
+                });
+                if w.registrations.is_empty() {
+                    self.events.remove(i);
+                    self.notices -= 1;
+                }
+                Some(event)
+            }
+            _ => {
+                let dropped = self.overflow.as_mut()?;
+                let registration = dropped.registrations.remove(&id)?;
+                Some(Event::Overflow {
+                    dropped: dropped.count,
+                    registrations: vec![registration],
+                })
+            }
+        }
+    }
+
     /// Events queued now.
     pub fn len(&self) -> usize {
         self.events.len()
@@ -190,7 +244,6 @@ fn is_terminal(s: KeeperState) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::WatchEvent;
     use crate::watch::WatchKind;
 
     fn reg(id: u64) -> Registration {
@@ -216,6 +269,72 @@ mod tests {
             result: Err(crate::RequestError::Closing),
             registration: None,
         }
+    }
+
+    fn changed_for(ids: &[u64]) -> Event {
+        Event::Watch(WatchEvent {
+            event_type: EventType::NodeDataChanged,
+            path: "/a".into(),
+            zxid: 1,
+            registrations: ids.iter().map(|&id| reg(id)).collect(),
+        })
+    }
+
+    fn registrations_of(event: &Event) -> Vec<u64> {
+        match event {
+            Event::Watch(w) => w.registrations.iter().map(|r| r.id.0).collect(),
+            Event::Overflow { registrations, .. } => registrations.iter().map(|r| r.id.0).collect(),
+            other => panic!("not a watch event: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_watch_takes_its_event_and_the_others_stay_queued_in_order() {
+        let mut q = EventQueue::new(10);
+        q.push(changed(1));
+        q.push(reply(9));
+        q.push(changed(2));
+        q.push(changed(1));
+        assert!(q.has_watch_event(RequestId(2)));
+        let taken = q.take_watch_event(RequestId(2)).expect("2's event");
+        assert_eq!(registrations_of(&taken), [2]);
+        assert!(!q.has_watch_event(RequestId(2)));
+        assert!(q.take_watch_event(RequestId(2)).is_none());
+        assert_eq!(registrations_of(&q.pop().unwrap()), [1]);
+        assert!(matches!(q.pop(), Some(Event::Reply { .. })));
+        assert_eq!(registrations_of(&q.pop().unwrap()), [1]);
+        assert!(q.pop().is_none());
+    }
+
+    #[test]
+    fn an_event_two_watches_share_stays_queued_for_the_other() {
+        let mut q = EventQueue::new(1);
+        q.push(changed_for(&[1, 2]));
+        assert_eq!(
+            registrations_of(&q.take_watch_event(RequestId(1)).unwrap()),
+            [1]
+        );
+        assert!(q.take_watch_event(RequestId(1)).is_none(), "told once");
+        // Still one notice queued: the bound counts it once.
+        q.push(changed(3));
+        assert_eq!(registrations_of(&q.pop().unwrap()), [2]);
+        assert!(matches!(q.pop(), Some(Event::Overflow { .. })));
+    }
+
+    #[test]
+    fn a_watch_named_by_the_overflow_takes_a_copy_and_the_marker_stays_for_the_rest() {
+        let mut q = EventQueue::new(1);
+        q.push(changed(1));
+        q.push(changed(2));
+        q.push(changed(3));
+        let taken = q
+            .take_watch_event(RequestId(3))
+            .expect("the overflow names 3");
+        assert!(matches!(taken, Event::Overflow { dropped: 2, .. }));
+        assert_eq!(registrations_of(&taken), [3]);
+        assert!(!q.has_watch_event(RequestId(3)), "told once");
+        assert_eq!(registrations_of(&q.pop().unwrap()), [1]);
+        assert_eq!(registrations_of(&q.pop().unwrap()), [2]);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::event::{Completion, Event, ExternalEvent};
 use crate::link::Link;
 use crate::options::Options;
+use crate::watch::WatchHandle;
 
 /// Extra time `close` and drop give the session beyond its own close timeout.
 const CLOSE_SLACK: Duration = Duration::from_millis(500);
@@ -195,6 +196,12 @@ impl Client {
         self.session.last_zxid()
     }
 
+    /// The session's current connection (`None` while it has none), to tell a
+    /// reconnect between two looks.
+    pub fn conn_id(&self) -> Option<zk_session::ConnId> {
+        self.link.conn_id()
+    }
+
     /// Submitted requests whose replies have not been taken by a `wait` yet.
     pub fn outstanding(&self) -> usize {
         self.outstanding.len()
@@ -306,6 +313,47 @@ impl Client {
                 Err(Error::for_state(self.session.state()))
             }
             None => Ok(None),
+        }
+    }
+
+    /// Waits at most `timeout` for the next event of one watch, pumping the session
+    /// meanwhile: `Ok(Some(Event::Watch(..)))` when it fired or was removed,
+    /// `Ok(Some(Event::Overflow{..}))` where events it should have had were dropped
+    /// for the memory bound, `Ok(None)` if nothing came in time. Only that event is
+    /// taken: every other event stays queued, in order, for [`Client::next_event`]
+    /// (an event that fired other watches too is still there for them). So a part of
+    /// the program that waits for its own watch (a recipe) takes nothing from the
+    /// rest. Fails with [`Error::NoWatcher`] for a watch this client does not hold
+    /// (or whose last event was already taken), and with the session's error once
+    /// the session is over and nothing of the watch is left.
+    pub fn wait_watch(&mut self, handle: WatchHandle, timeout: Duration) -> Result<Option<Event>> {
+        let id = handle.id();
+        let live = |c: &Client| {
+            c.session
+                .registration(id)
+                .is_some_and(|r| r.kind == handle.kind())
+        };
+        let over = |c: &Client| c.session.state().is_terminal();
+        if !self.events.has_watch_event(id) && live(self) && !over(self) {
+            self.pump_until(Some(timeout), None, |c| {
+                c.events.has_watch_event(id) || !live(c) || over(c)
+            });
+        }
+        if let Some(ExternalEvent::Event(event)) = self
+            .events
+            .take_watch_event(id)
+            .map(ExternalEvent::from_session)
+        {
+            return Ok(Some(event));
+        }
+        if over(self) {
+            Err(Error::for_state(self.session.state()))
+        } else if live(self) {
+            Ok(None)
+        } else {
+            Err(Error::NoWatcher {
+                path: format!("<watch {id}>"),
+            })
         }
     }
 }

@@ -1,30 +1,28 @@
 //! The adapter for the blocking [`Client`]: it pumps the client in the calling thread.
 
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use zk_blocking::{Client, Error, Event, Result};
+use zk_blocking::{Client, Error, KeeperState, Result};
 
-use super::{Driver, as_fired};
+use super::{Driver, feed};
 use crate::machine::Recipe;
 
 /// The longest single wait, so that a deadline is checked this often.
 const SLICE: Duration = Duration::from_millis(100);
 
-/// A blocking [`Client`] running recipes; events the recipes take that are not theirs
-/// are kept for [`Driver::take_other_events`].
+/// A blocking [`Client`] running recipes. A recipe takes only its own replies and
+/// the events of its own watch: every other event stays queued for the program's
+/// [`Client::next_event`].
 #[derive(Debug)]
 pub struct Blocking<'a> {
     client: &'a mut Client,
-    others: Vec<Event>,
 }
 
 impl<'a> Blocking<'a> {
     /// Runs recipes on `client`.
     pub fn new(client: &'a mut Client) -> Blocking<'a> {
-        Blocking {
-            client,
-            others: Vec::new(),
-        }
+        Blocking { client }
     }
 
     /// The client, for calls between recipe steps.
@@ -34,13 +32,28 @@ impl<'a> Blocking<'a> {
 }
 
 impl Driver for Blocking<'_> {
+    fn connection(&self) -> Option<zk_blocking::ConnId> {
+        self.client.conn_id()
+    }
+
     fn run<R: Recipe>(
         &mut self,
         recipe: &mut R,
         deadline: Option<Instant>,
     ) -> Result<Option<R::Output>> {
-        let mut pending = std::collections::VecDeque::new();
+        let mut pending = VecDeque::new();
+        // Its recipe hears no state changes but the session's end: a new connection
+        // seen between two waits is told as a reconnect (a persistent watch reads
+        // again then; for the others it is nothing). The state events themselves
+        // stay queued for the program.
+        let mut conn = self.client.conn_id();
         loop {
+            let now = self.client.conn_id();
+            if now != conn && now.is_some() && self.client.state().is_connected() {
+                recipe.handle_session(KeeperState::Disconnected);
+                recipe.handle_session(KeeperState::SyncConnected);
+            }
+            conn = now;
             while let Some(submit) = recipe.poll_submit() {
                 match self.client.submit(submit.request) {
                     Ok(id) => pending.push_back((id, submit.token)),
@@ -54,80 +67,35 @@ impl Driver for Blocking<'_> {
                     return Ok(Some(output));
                 }
             }
-            // Nothing due and nothing watched: the recipe waits for its user.
-            if pending.is_empty() && recipe.watch().is_none() {
-                return Ok(None);
-            }
-            let left = match deadline {
-                Some(at) => at.saturating_duration_since(Instant::now()),
-                None => SLICE,
-            };
-            // Past the deadline only with no reply due: a reply left behind here would
-            // never reach the recipe (the next run starts with nothing pending).
-            if left.is_zero() && pending.is_empty() {
-                return Ok(None);
-            }
-            let slice = if left.is_zero() {
-                SLICE
-            } else {
-                left.min(SLICE)
-            };
-            let mut answered = false;
+            let left = deadline.map(|at| at.saturating_duration_since(Instant::now()));
+            // Replies always come (the session answers every request in bounded
+            // time): they are waited for past the deadline too.
             if let Some(&(id, token)) = pending.front() {
+                let slice = left.filter(|l| !l.is_zero()).unwrap_or(SLICE).min(SLICE);
                 match self.client.wait_completion(id, slice) {
                     Ok(c) => {
                         pending.pop_front();
                         recipe.handle_reply(token, c.result.map(|r| (r, c.watch)));
-                        answered = true;
                     }
                     Err(Error::Timeout(_)) => {}
                     Err(e) => {
                         pending.pop_front();
                         recipe.handle_reply(token, Err(e));
-                        answered = true;
                     }
                 }
+                continue;
             }
-            // Events: those already queued, or (with no reply due, and no reply just
-            // handed over, whose next request or output comes first) the next one.
-            let wait = if pending.is_empty() && !answered {
-                slice
-            } else {
-                Duration::ZERO
+            if left.is_some_and(|l| l.is_zero()) {
+                return Ok(None);
+            }
+            let Some(watch) = recipe.watch() else {
+                // Nothing due and nothing watched: the recipe waits for its user.
+                return Ok(None);
             };
-            loop {
-                match self.client.next_event(wait) {
-                    Ok(Some(Event::Watch(e))) if recipe.watch().is_some_and(|w| e.fired(w)) => {
-                        recipe.handle_watch(&e);
-                    }
-                    Ok(Some(event)) => {
-                        match &event {
-                            Event::Session { state, .. } => recipe.handle_session(*state),
-                            // Events of the recipe's watch were dropped for the memory
-                            // bound: as good as fired (the program is told too).
-                            Event::Overflow { watches, .. }
-                                if recipe.watch().is_some_and(|w| watches.contains(&w)) =>
-                            {
-                                recipe.handle_watch(&as_fired(watches.clone()));
-                            }
-                            _ => {}
-                        }
-                        self.others.push(event);
-                    }
-                    Ok(None) => break,
-                    // The session is over and its last event taken; replies still
-                    // due come at once (failed), and may give the recipe its output.
-                    Err(_) if !pending.is_empty() => break,
-                    Err(e) => return recipe.poll_output().map(Some).ok_or(e),
-                }
-                if self.client.queued_events() == 0 {
-                    break;
-                }
-            }
+            let waited = self
+                .client
+                .wait_watch(watch, left.unwrap_or(SLICE).min(SLICE));
+            feed(recipe, waited)?;
         }
-    }
-
-    fn take_other_events(&mut self) -> Vec<Event> {
-        std::mem::take(&mut self.others)
     }
 }

@@ -10,7 +10,7 @@ pub(crate) mod tokio;
 
 use std::time::Instant;
 
-use zk_blocking::{Event, Result, WatchHandle, WatchedEvent};
+use zk_blocking::{Error, Event, KeeperState, Result, WatchHandle, WatchedEvent};
 
 use crate::machine::Recipe;
 
@@ -26,18 +26,8 @@ pub trait Driver {
     ) -> Result<Option<R::Output>>;
 
     /// The session's current connection, for a caller that must notice reconnects
-    /// between two runs (`None` from drivers whose recipes hear every state change
-    /// themselves: the blocking client's).
-    fn connection(&self) -> Option<zk_blocking::ConnId> {
-        None
-    }
-
-    /// Watch and session events the recipe took from the client that were not its
-    /// own (the blocking [`Client`] has one event queue for everyone), to be handled
-    /// by the program. Empty for the other drivers.
-    fn take_other_events(&mut self) -> Vec<Event> {
-        Vec::new()
-    }
+    /// between two runs.
+    fn connection(&self) -> Option<zk_blocking::ConnId>;
 }
 
 pub use blocking::Blocking;
@@ -56,4 +46,28 @@ pub(crate) fn as_fired(watches: Vec<WatchHandle>) -> WatchedEvent {
         zxid: -1,
         watches,
     }
+}
+
+/// Hands what a client's `wait_watch` gave to `recipe`: an event, an overflow (as
+/// good as a firing), or the end of the session.
+pub(crate) fn feed<R: Recipe>(recipe: &mut R, waited: Result<Option<Event>>) -> Result<()> {
+    match waited {
+        Ok(Some(Event::Watch(e))) => recipe.handle_watch(&e),
+        // Its events were dropped for the memory bound: as good as fired.
+        Ok(Some(Event::Overflow { watches, .. })) => recipe.handle_watch(&as_fired(watches)),
+        Ok(Some(Event::Session { state, .. })) => recipe.handle_session(state),
+        Ok(None) => {}
+        // The watch is gone (it fired and its event was taken, or it was removed):
+        // as good as fired; the recipe looks again.
+        Err(Error::NoWatcher { .. }) => {
+            if let Some(watch) = recipe.watch() {
+                recipe.handle_watch(&as_fired(vec![watch]));
+            }
+        }
+        Err(Error::SessionExpired) => recipe.handle_session(KeeperState::Expired),
+        Err(Error::AuthFailed) => recipe.handle_session(KeeperState::AuthFailed),
+        Err(Error::Closed) => recipe.handle_session(KeeperState::Closed),
+        Err(e) => return Err(e),
+    }
+    Ok(())
 }

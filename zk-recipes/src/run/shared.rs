@@ -4,9 +4,9 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use zk_blocking::{Error, Event, KeeperState, Result, SharedClient};
+use zk_blocking::{KeeperState, Result, SharedClient};
 
-use super::{Driver, as_fired};
+use super::{Driver, feed};
 use crate::machine::Recipe;
 
 /// The longest single wait for a watch, so that a deadline is checked this often.
@@ -74,28 +74,4 @@ impl Driver for SharedClient {
             feed(recipe, waited)?;
         }
     }
-}
-
-/// Hands what `wait_watch` gave to `recipe`: an event, an overflow (as good as a
-/// firing), or the end of the session.
-fn feed<R: Recipe>(recipe: &mut R, waited: Result<Option<Event>>) -> Result<()> {
-    match waited {
-        Ok(Some(Event::Watch(e))) => recipe.handle_watch(&e),
-        // Its events were dropped for the memory bound: as good as fired.
-        Ok(Some(Event::Overflow { watches, .. })) => recipe.handle_watch(&as_fired(watches)),
-        Ok(Some(Event::Session { state, .. })) => recipe.handle_session(state),
-        Ok(None) => {}
-        // The watch is gone (it fired and its event was taken, or it was removed):
-        // as good as fired; the recipe looks again.
-        Err(Error::NoWatcher { .. }) => {
-            if let Some(watch) = recipe.watch() {
-                recipe.handle_watch(&as_fired(vec![watch]));
-            }
-        }
-        Err(Error::SessionExpired) => recipe.handle_session(KeeperState::Expired),
-        Err(Error::AuthFailed) => recipe.handle_session(KeeperState::AuthFailed),
-        Err(Error::Closed) => recipe.handle_session(KeeperState::Closed),
-        Err(e) => return Err(e),
-    }
-    Ok(())
 }
