@@ -26,6 +26,29 @@ fn short_session_server() -> &'static ZkServer {
 }
 
 #[test]
+fn a_call_after_the_server_dropped_an_idle_connection_goes_out_on_the_next_one() {
+    for cut in [FaultProxy::close_all, FaultProxy::reset_all] {
+        let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
+        let mut zk = connect(&proxy.connect_string(), options(TIMEOUT));
+        let session = zk.session_id();
+        zk.create("/idle-cut", "", CreateMode::Ephemeral).unwrap();
+        // The blocking client reads only while it is called: the cut waits unseen.
+        cut(&proxy);
+        std::thread::sleep(Duration::from_millis(200));
+
+        // Nothing reached the server: the request waits for the next connection
+        // instead of failing with ConnectionLoss.
+        assert!(zk.exists("/idle-cut").unwrap().is_some());
+        assert_eq!(zk.session_id(), session);
+        assert_eq!(
+            only_states(&queued_events(&mut zk)),
+            [KeeperState::Disconnected, KeeperState::SyncConnected]
+        );
+        zk.close();
+    }
+}
+
+#[test]
 fn requests_queued_while_disconnected_go_out_in_order_after_the_reconnect() {
     let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
     let mut zk = connect(&proxy.connect_string(), options(TIMEOUT));

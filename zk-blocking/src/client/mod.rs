@@ -70,7 +70,17 @@ pub struct Client {
     connect_string: String,
     /// Set by [`Client::forget`]: drop leaves the session to expire.
     closed_by_forget: bool,
+    /// When the socket was last read (or found empty): see [`IDLE_LOOK`].
+    last_looked: Instant,
 }
+
+/// A connection not read for this long is looked at (one read that does not wait)
+/// before a request is submitted. This client reads only while it is called, so a
+/// connection the server dropped meanwhile would take the request and lose it
+/// (`ConnectionLoss`, though no server saw it); noticed first, the request waits for
+/// the next connection instead. Back-to-back calls, whose last read is fresh, pay
+/// nothing.
+const IDLE_LOOK: Duration = Duration::from_millis(1);
 
 impl Client {
     // ----- life cycle ---------------------------------------------------------------
@@ -110,6 +120,7 @@ impl Client {
             close_timeout: options.session.close_timeout,
             connect_string: connect_string.to_string(),
             closed_by_forget: false,
+            last_looked: Instant::now(),
         })
     }
 
@@ -234,9 +245,22 @@ impl Client {
 
     /// [`Client::submit`] at `now`.
     pub(super) fn submit_at(&mut self, request: Request, now: Instant) -> Result<RequestId> {
+        if now.saturating_duration_since(self.last_looked) >= IDLE_LOOK {
+            self.look_at_socket(now);
+        }
         let id = self.session.submit(request, now)?;
         self.outstanding.insert(id);
         Ok(id)
+    }
+
+    /// Reads what the socket holds without waiting: the server's close among it, so
+    /// that the session knows its connection is gone before it writes to it.
+    fn look_at_socket(&mut self, now: Instant) {
+        self.last_looked = now;
+        if self.link.conn_id().is_some() {
+            let read_at = self.link.read_once(&mut self.session, Some(now), now);
+            self.last_looked = read_at.unwrap_or(now);
+        }
     }
 
     /// Writes what is queued and processes whatever input is already there, without

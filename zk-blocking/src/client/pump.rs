@@ -69,6 +69,7 @@ impl Client {
                 return started;
             }
             now = self.service(read_at);
+            self.last_looked = now;
         }
     }
 
