@@ -3,6 +3,7 @@
 
 use zk_blocking::{Error, KeeperState, Request, Response, Version};
 
+use crate::ensure::check_path;
 use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
 
 /// One node on the way down: listed yet or not.
@@ -21,17 +22,25 @@ pub struct DeleteAllMachine {
 }
 
 impl DeleteAllMachine {
-    /// Starts deleting `path` and its descendants.
+    /// Starts deleting `path` and its descendants. An invalid path, or the root
+    /// (see [`super::delete_all`]), fails at once with [`Error::InvalidPath`] naming
+    /// `path`, and nothing is sent.
     pub fn new(path: &str) -> DeleteAllMachine {
         let mut machine = DeleteAllMachine {
-            stack: vec![Frame {
-                path: path.trim_end_matches('/').to_string(),
-                listed: false,
-            }],
+            stack: Vec::new(),
             outbox: Outbox::default(),
             output: None,
         };
-        machine.next();
+        match check_path(path).and_then(|()| refuse_root(path)) {
+            Ok(()) => {
+                machine.stack.push(Frame {
+                    path: path.to_string(),
+                    listed: false,
+                });
+                machine.next();
+            }
+            Err(invalid) => machine.output = Some(Err(invalid)),
+        }
         machine
     }
 
@@ -47,6 +56,21 @@ impl DeleteAllMachine {
         };
         self.outbox.send_awaited(request);
     }
+}
+
+/// The root cannot be deleted (the server refuses), and emptying it instead would
+/// also reach the server's own `/zookeeper`, which it refuses to delete too, after
+/// deleting an arbitrary part of the tree: the caller says which children to delete.
+fn refuse_root(path: &str) -> Result<(), Error> {
+    if path == "/" {
+        return Err(Error::InvalidPath {
+            path: path.to_string(),
+            why: "the root cannot be deleted; to empty the tree, delete_all each child of / \
+                  except /zookeeper (the server's own)"
+                .to_string(),
+        });
+    }
+    Ok(())
 }
 
 impl Recipe for DeleteAllMachine {
@@ -66,15 +90,10 @@ impl Recipe for DeleteAllMachine {
         match reply {
             Ok((Response::GetChildren { children, .. }, _)) => {
                 top.listed = true;
-                let parent = if top.path == "/" {
-                    ""
-                } else {
-                    top.path.as_str()
-                };
                 let below: Vec<Frame> = children
                     .into_iter()
                     .map(|c| Frame {
-                        path: format!("{parent}/{c}"),
+                        path: format!("{}/{c}", top.path),
                         listed: false,
                     })
                     .collect();
@@ -108,5 +127,67 @@ impl Recipe for DeleteAllMachine {
 
     fn awaiting_replies(&self) -> bool {
         self.outbox.awaiting()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use zk_blocking::Stat;
+
+    use super::*;
+
+    /// The machine sent nothing and ended with the client's error naming `path`.
+    fn refused_naming(machine: &mut DeleteAllMachine, path: &str) -> String {
+        assert_eq!(machine.poll_submit(), None);
+        match machine.poll_output() {
+            Some(Err(Error::InvalidPath { path: named, why })) => {
+                assert_eq!(named, path);
+                why
+            }
+            other => panic!("expected InvalidPath naming {path:?}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_root_is_refused_and_the_error_says_how_to_empty_the_tree() {
+        let why = refused_naming(&mut DeleteAllMachine::new("/"), "/");
+        assert!(why.contains("root cannot be deleted"), "{why}");
+        assert!(why.contains("/zookeeper"), "{why}");
+    }
+
+    #[test]
+    fn a_relative_path_is_refused_as_given() {
+        refused_naming(&mut DeleteAllMachine::new("rel/x"), "rel/x");
+    }
+
+    #[test]
+    fn a_path_ending_in_a_slash_is_refused_as_given_not_trimmed() {
+        refused_naming(&mut DeleteAllMachine::new("/q/"), "/q/");
+        refused_naming(&mut DeleteAllMachine::new("//"), "//");
+    }
+
+    #[test]
+    fn children_are_deleted_before_their_parent() {
+        let mut machine = DeleteAllMachine::new("/a");
+        let list = machine.poll_submit().expect("a listing");
+        assert_eq!(list.request, Request::get_children("/a", false));
+        let children = Response::GetChildren {
+            children: vec!["b".to_string()],
+            stat: Some(Stat::default()),
+        };
+        machine.handle_reply(list.token, Ok((children, None)));
+        let list_b = machine.poll_submit().expect("the child's listing");
+        assert_eq!(list_b.request, Request::get_children("/a/b", false));
+        let none = Response::GetChildren {
+            children: Vec::new(),
+            stat: Some(Stat::default()),
+        };
+        machine.handle_reply(list_b.token, Ok((none, None)));
+        for path in ["/a/b", "/a"] {
+            let delete = machine.poll_submit().expect("a delete");
+            assert_eq!(delete.request, Request::delete(path, Version::Any));
+            machine.handle_reply(delete.token, Ok((Response::Delete, None)));
+        }
+        assert_eq!(machine.poll_output(), Some(Ok(())));
     }
 }
