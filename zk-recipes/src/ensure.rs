@@ -32,6 +32,21 @@ pub(crate) fn check_path(path: &str) -> Result<(), Error> {
     })
 }
 
+/// Like [`check_path`], refusing the root too: a recipe keeps its state in a node
+/// of its own (or in that node's children), and the root is everyone's and can
+/// never be deleted.
+pub(crate) fn check_recipe_path(path: &str) -> Result<(), Error> {
+    check_path(path)?;
+    if path == "/" {
+        return Err(Error::InvalidPath {
+            path: path.to_string(),
+            why: "a recipe needs a node of its own, not the root: give it a path such as /app/name"
+                .to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// Ensures one path, empty-data nodes all the way down. The full path is tried first;
 /// only when its parent is missing (NoNode) are the ancestors made, from the top.
 #[derive(Debug, Clone)]
@@ -103,5 +118,175 @@ pub(crate) fn parent(path: &str) -> &str {
     match path.rfind('/') {
         Some(0) | None => "/",
         Some(at) => &path[..at],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use zk_blocking::Error;
+
+    use crate::barrier::{BarrierEvent, BarrierMachine, DoubleBarrierEvent, DoubleBarrierMachine};
+    use crate::counter::{CounterEncoding, CounterMachine};
+    use crate::lock::{ContendersMachine, LockEvent, LockMachine};
+    use crate::machine::Recipe;
+    use crate::queue::{QueueEvent, QueueMachine};
+    use crate::tree::{CreateAllMachine, DeleteAllMachine};
+
+    /// What a recipe's first operation did: the name of the operation, whether it sent
+    /// a request, and the error it failed with.
+    struct Attempt {
+        operation: &'static str,
+        sent: bool,
+        failure: Option<Error>,
+    }
+
+    fn attempt<R: Recipe>(
+        operation: &'static str,
+        mut machine: R,
+        failure: impl Fn(R::Output) -> Option<Error>,
+    ) -> Attempt {
+        Attempt {
+            operation,
+            sent: machine.poll_submit().is_some(),
+            failure: machine.poll_output().and_then(failure),
+        }
+    }
+
+    /// The first operation of every recipe that takes a path, on `path`.
+    fn every_recipe_on(path: &str) -> Vec<Attempt> {
+        let mut queue_put = QueueMachine::new(path);
+        queue_put.put(Bytes::from_static(b"job"), 100);
+        let mut queue_get = QueueMachine::new(path);
+        queue_get.get();
+        let mut counter = CounterMachine::new(path, CounterEncoding::Ascii);
+        counter.add(1);
+        let mut barrier = BarrierMachine::new(path);
+        barrier.create();
+        let mut barrier_wait = BarrierMachine::new(path);
+        barrier_wait.wait();
+        let mut double = DoubleBarrierMachine::new(path, 2, Bytes::new());
+        double.enter();
+        let mut lock = LockMachine::exclusive(path, Bytes::new());
+        lock.acquire(true);
+        let queue_failure = |event| match event {
+            QueueEvent::Failed(e) => Some(e),
+            _ => None,
+        };
+        let barrier_failure = |event| match event {
+            BarrierEvent::Failed(e) => Some(e),
+            _ => None,
+        };
+        vec![
+            attempt("create_all", CreateAllMachine::new(path), Result::err),
+            attempt("delete_all", DeleteAllMachine::new(path), Result::err),
+            attempt("Queue::put", queue_put, queue_failure),
+            attempt("Queue::get", queue_get, queue_failure),
+            attempt("Counter::add", counter, Result::err),
+            attempt("Barrier::create", barrier, barrier_failure),
+            attempt("Barrier::wait", barrier_wait, barrier_failure),
+            attempt("DoubleBarrier::enter", double, |event| match event {
+                DoubleBarrierEvent::Failed(e) => Some(e),
+                _ => None,
+            }),
+            attempt("Lock::acquire", lock, |event| match event {
+                LockEvent::Failed(e) => Some(e),
+                _ => None,
+            }),
+            attempt(
+                "Lock::contenders",
+                ContendersMachine::new(path),
+                Result::err,
+            ),
+        ]
+    }
+
+    /// Every recipe sent nothing and failed with the client's error naming `path`.
+    fn all_refuse(path: &str) {
+        for Attempt {
+            operation,
+            sent,
+            failure,
+        } in every_recipe_on(path)
+        {
+            assert!(!sent, "{operation} on {path:?} sent a request");
+            match failure {
+                Some(Error::InvalidPath { path: named, .. }) => {
+                    assert_eq!(named, path, "{operation}")
+                }
+                other => panic!("{operation} on {path:?}: expected InvalidPath, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_relative_path_is_refused_by_every_recipe_naming_it_as_given() {
+        all_refuse("rel/x");
+    }
+
+    #[test]
+    fn a_trailing_slash_is_refused_by_every_recipe_but_the_lock_not_trimmed() {
+        for Attempt {
+            operation,
+            sent,
+            failure,
+        } in every_recipe_on("/q/")
+        {
+            if operation.starts_with("Lock::") {
+                // One trailing '/' names the same lock (see lock_path).
+                assert!(sent && failure.is_none(), "{operation}: {failure:?}");
+            } else {
+                assert!(!sent, "{operation} sent a request");
+                assert!(
+                    matches!(&failure, Some(Error::InvalidPath { path, .. }) if path == "/q/"),
+                    "{operation}: got {failure:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn two_trailing_slashes_are_refused_by_every_recipe_the_lock_included() {
+        all_refuse("/q//");
+    }
+
+    #[test]
+    fn empty_paths_and_empty_or_dot_names_are_refused_by_every_recipe() {
+        for path in ["", "/a//b", "/a/./b", "/a/.."] {
+            all_refuse(path);
+        }
+    }
+
+    #[test]
+    fn a_valid_path_sends_a_request_for_it_in_every_recipe() {
+        for Attempt {
+            operation,
+            sent,
+            failure,
+        } in every_recipe_on("/app/x")
+        {
+            assert!(sent, "{operation} sent nothing");
+            assert_eq!(failure, None, "{operation}");
+        }
+    }
+
+    #[test]
+    fn the_root_is_refused_by_every_recipe_but_create_all_which_finds_it_made() {
+        for Attempt {
+            operation,
+            sent,
+            failure,
+        } in every_recipe_on("/")
+        {
+            assert!(!sent, "{operation} on / sent a request");
+            if operation == "create_all" {
+                assert_eq!(failure, None);
+            } else {
+                assert!(
+                    matches!(&failure, Some(Error::InvalidPath { path, .. }) if path == "/"),
+                    "{operation} on /: got {failure:?}"
+                );
+            }
+        }
     }
 }

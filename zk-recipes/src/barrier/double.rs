@@ -21,7 +21,7 @@ use zk_blocking::{
     WatchedEvent,
 };
 
-use crate::ensure::{EnsurePath, Ensured};
+use crate::ensure::{EnsurePath, Ensured, check_recipe_path};
 use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
 
 /// The child that says every participant has entered.
@@ -80,6 +80,8 @@ pub struct DoubleBarrierMachine {
 
 impl DoubleBarrierMachine {
     /// One of `participants` at the barrier at `path`; `identifier` is its node's data.
+    /// An invalid path (or the root) fails each operation with [`Error::InvalidPath`]
+    /// naming it, sending nothing.
     pub fn new(path: &str, participants: usize, identifier: Bytes) -> DoubleBarrierMachine {
         let name = crate::lock::names::new_prefix(crate::lock::names::Kind::Exclusive);
         DoubleBarrierMachine::with_node_name(path, participants, identifier, &name[..32])
@@ -94,7 +96,7 @@ impl DoubleBarrierMachine {
         node: &str,
     ) -> DoubleBarrierMachine {
         DoubleBarrierMachine {
-            path: path.trim_end_matches('/').to_string(),
+            path: path.to_string(),
             participants,
             identifier,
             node: node.to_string(),
@@ -106,7 +108,7 @@ impl DoubleBarrierMachine {
 
     /// Starts entering: `Entered` once all participants have.
     pub fn enter(&mut self) {
-        if matches!(self.phase, Phase::Idle) {
+        if matches!(self.phase, Phase::Idle) && !self.refused_path() {
             let mut ensure = EnsurePath::new(&self.path);
             self.ensure_path_step(&mut ensure, None);
         }
@@ -114,7 +116,7 @@ impl DoubleBarrierMachine {
 
     /// Starts leaving: `Left` once all participants have.
     pub fn leave(&mut self) {
-        if matches!(self.phase, Phase::Idle) {
+        if matches!(self.phase, Phase::Idle) && !self.refused_path() {
             self.delete_ready();
         }
     }
@@ -125,6 +127,18 @@ impl DoubleBarrierMachine {
     }
 
     // ----- steps ----------------------------------------------------------------------
+
+    /// Whether the path is one no request can be made of; then the operation has
+    /// failed already (with no node of this participant to clean up).
+    fn refused_path(&mut self) -> bool {
+        match check_recipe_path(&self.path) {
+            Ok(()) => false,
+            Err(invalid) => {
+                self.finish(DoubleBarrierEvent::Failed(invalid));
+                true
+            }
+        }
+    }
 
     fn send(&mut self, phase: Phase, request: Request) {
         self.phase = phase;

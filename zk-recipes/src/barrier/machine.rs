@@ -7,7 +7,7 @@ use zk_blocking::{
     Error, EventType, KeeperState, Request, Response, Version, WatchHandle, WatchedEvent,
 };
 
-use crate::ensure::{EnsurePath, Ensured};
+use crate::ensure::{EnsurePath, Ensured, check_recipe_path};
 use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
 
 /// What a barrier machine tells its user: one event per operation.
@@ -46,10 +46,11 @@ pub struct BarrierMachine {
 }
 
 impl BarrierMachine {
-    /// The barrier at `path`.
+    /// The barrier at `path`. An invalid path (or the root) fails each operation with
+    /// [`Error::InvalidPath`] naming it, sending nothing.
     pub fn new(path: &str) -> BarrierMachine {
         BarrierMachine {
-            path: path.trim_end_matches('/').to_string(),
+            path: path.to_string(),
             phase: Phase::Idle,
             outbox: Outbox::default(),
             outputs: VecDeque::new(),
@@ -58,7 +59,7 @@ impl BarrierMachine {
 
     /// Puts the barrier up (its node and missing parents): then `Created`.
     pub fn create(&mut self) {
-        if matches!(self.phase, Phase::Idle) {
+        if matches!(self.phase, Phase::Idle) && !self.refused_path() {
             let mut ensure = EnsurePath::new(&self.path);
             self.ensure_step(&mut ensure, None);
         }
@@ -66,14 +67,14 @@ impl BarrierMachine {
 
     /// Takes the barrier down: then `Removed`.
     pub fn remove(&mut self) {
-        if matches!(self.phase, Phase::Idle) {
+        if matches!(self.phase, Phase::Idle) && !self.refused_path() {
             self.send(Phase::Removing, Request::delete(&self.path, Version::Any));
         }
     }
 
     /// Waits for the barrier to be down: `Cleared` once its node is gone.
     pub fn wait(&mut self) {
-        if matches!(self.phase, Phase::Idle) {
+        if matches!(self.phase, Phase::Idle) && !self.refused_path() {
             self.check();
         }
     }
@@ -91,6 +92,18 @@ impl BarrierMachine {
     }
 
     // ----- steps ----------------------------------------------------------------------
+
+    /// Whether the path is one no request can be made of; then the operation has
+    /// failed already.
+    fn refused_path(&mut self) -> bool {
+        match check_recipe_path(&self.path) {
+            Ok(()) => false,
+            Err(invalid) => {
+                self.finish(BarrierEvent::Failed(invalid));
+                true
+            }
+        }
+    }
 
     fn send(&mut self, phase: Phase, request: Request) {
         self.phase = phase;

@@ -18,7 +18,7 @@ use zk_blocking::{
 };
 
 use super::encoding::CounterEncoding;
-use crate::ensure::{EnsurePath, Ensured, parent};
+use crate::ensure::{EnsurePath, Ensured, check_recipe_path, parent};
 use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
 
 /// A write the machine made: where it is conditioned and what it writes.
@@ -61,10 +61,12 @@ pub struct CounterMachine {
 }
 
 impl CounterMachine {
-    /// The counter at `path`, its value stored as `encoding` says.
+    /// The counter at `path`, its value stored as `encoding` says. An invalid path (or
+    /// the root) fails each operation with [`Error::InvalidPath`] naming it, sending
+    /// nothing.
     pub fn new(path: &str, encoding: CounterEncoding) -> CounterMachine {
         CounterMachine {
-            path: path.trim_end_matches('/').to_string(),
+            path: path.to_string(),
             encoding,
             delta: None,
             phase: Phase::Idle,
@@ -78,7 +80,7 @@ impl CounterMachine {
     pub fn add(&mut self, delta: i64) {
         if matches!(self.phase, Phase::Idle) {
             self.delta = Some(delta);
-            self.read();
+            self.start();
         }
     }
 
@@ -86,7 +88,7 @@ impl CounterMachine {
     pub fn get(&mut self) {
         if matches!(self.phase, Phase::Idle) {
             self.delta = None;
-            self.read();
+            self.start();
         }
     }
 
@@ -100,6 +102,15 @@ impl CounterMachine {
     fn send(&mut self, phase: Phase, request: Request) {
         self.phase = phase;
         self.outbox.send_awaited(request);
+    }
+
+    /// An operation's first step: read the value, unless no request can be made of
+    /// the path.
+    fn start(&mut self) {
+        match check_recipe_path(&self.path) {
+            Ok(()) => self.read(),
+            Err(invalid) => self.finish(Err(invalid)),
+        }
     }
 
     fn read(&mut self) {

@@ -4,6 +4,7 @@
 
 use zk_blocking::{Error, KeeperState, Request, Response};
 
+use super::machine::lock_path;
 use super::names::{Kind, contenders};
 use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
 
@@ -32,18 +33,23 @@ impl ContendersMachine {
 
     /// Starts reading the contenders of the lock at `path` whose nodes are of `kinds`
     /// (as kazoo's `contenders()` lists those of its lock's excluding kinds: only
-    /// `__lock__` nodes for a `Lock`).
+    /// `__lock__` nodes for a `Lock`). An invalid path (or the root) fails at once with
+    /// [`Error::InvalidPath`] naming it, sending nothing.
     pub fn of_kinds(path: &str, kinds: &[Kind]) -> ContendersMachine {
+        let (path, invalid) = lock_path(path);
         let mut machine = ContendersMachine {
             kinds: kinds.to_vec(),
-            path: path.trim_end_matches('/').to_string(),
+            path,
             listing: None,
             reads: Vec::new(),
             outbox: Outbox::default(),
             output: None,
             done: false,
         };
-        machine.list();
+        match invalid {
+            None => machine.list(),
+            Some(invalid) => machine.finish(Err(invalid)),
+        }
         machine
     }
 

@@ -10,6 +10,7 @@ use zk_blocking::{
 };
 
 use super::names::{Kind, new_prefix, predecessor, sequence};
+use crate::ensure::check_recipe_path;
 use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
 
 /// What a lock machine tells its user.
@@ -69,6 +70,27 @@ pub struct LockMachine {
     phase: Phase,
     outbox: Outbox,
     outputs: VecDeque<LockEvent>,
+    /// Why no request can be made of the path: every acquire fails with it.
+    invalid: Option<Error>,
+}
+
+/// The lock's path for the one the caller gave, and why no request can be made of it
+/// (naming the path as given). Unlike the other recipes, a lock takes one trailing
+/// `/` to name the same lock (tests/lock_machine.rs holds it to that); anything else
+/// the client would refuse, and the root, are refused.
+pub(crate) fn lock_path(given: &str) -> (String, Option<Error>) {
+    let path = match given.strip_suffix('/') {
+        Some(trimmed) if !trimmed.is_empty() => trimmed,
+        _ => given,
+    };
+    let invalid = check_recipe_path(path).err().map(|refused| match refused {
+        Error::InvalidPath { why, .. } => Error::InvalidPath {
+            path: given.to_string(),
+            why,
+        },
+        other => other,
+    });
+    (path.to_string(), invalid)
 }
 
 impl LockMachine {
@@ -93,8 +115,10 @@ impl LockMachine {
     }
 
     fn new(path: &str, identifier: Bytes, kind: Kind, blocking: Vec<Kind>) -> LockMachine {
+        let (path, invalid) = lock_path(path);
         LockMachine {
-            path: path.trim_end_matches('/').to_string(),
+            invalid,
+            path,
             identifier,
             prefix: new_prefix(kind),
             blocking,
@@ -109,9 +133,13 @@ impl LockMachine {
 
     /// Starts acquiring: [`LockEvent::Acquired`] comes once the lock is held (or
     /// `Failed`). With `wait` false (`try_acquire`) it gives up at once with
-    /// `NotAcquired` if another contender is ahead.
+    /// `NotAcquired` if another contender is ahead. An invalid path (or the root)
+    /// fails at once with [`Error::InvalidPath`] naming it, sending nothing.
     pub fn acquire(&mut self, wait: bool) {
         if matches!(self.phase, Phase::Idle | Phase::Done) {
+            if let Some(invalid) = self.invalid.clone() {
+                return self.finish(LockEvent::Failed(invalid));
+            }
             self.wait = wait;
             self.cancelled = false;
             self.create();

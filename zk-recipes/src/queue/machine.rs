@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use bytes::Bytes;
 use zk_blocking::{CreateMode, Error, KeeperState, Request, Response, Version};
 
-use crate::ensure::{EnsurePath, Ensured};
+use crate::ensure::{EnsurePath, Ensured, check_recipe_path};
 use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
 
 /// What a queue machine tells its user.
@@ -59,10 +59,11 @@ pub struct QueueMachine {
 }
 
 impl QueueMachine {
-    /// A queue at `path`.
+    /// A queue at `path`. An invalid path (or the root) fails each operation with
+    /// [`Error::InvalidPath`] naming it, sending nothing.
     pub fn new(path: &str) -> QueueMachine {
         QueueMachine {
-            path: path.trim_end_matches('/').to_string(),
+            path: path.to_string(),
             seen: VecDeque::new(),
             phase: Phase::Idle,
             outbox: Outbox::default(),
@@ -72,7 +73,7 @@ impl QueueMachine {
 
     /// Adds an item with `priority` (0 first, 999 last; kazoo's default is 100).
     pub fn put(&mut self, data: Bytes, priority: u16) {
-        if !matches!(self.phase, Phase::Idle) {
+        if !matches!(self.phase, Phase::Idle) || self.refused_path() {
             return;
         }
         if priority > 999 {
@@ -86,10 +87,22 @@ impl QueueMachine {
 
     /// Takes the first item (`Got(None)` when the queue is empty).
     pub fn get(&mut self) {
-        if !matches!(self.phase, Phase::Idle) {
+        if !matches!(self.phase, Phase::Idle) || self.refused_path() {
             return;
         }
         self.next_item();
+    }
+
+    /// Whether the path is one no request can be made of; then the operation has
+    /// failed already.
+    fn refused_path(&mut self) -> bool {
+        match check_recipe_path(&self.path) {
+            Ok(()) => false,
+            Err(invalid) => {
+                self.outputs.push_back(QueueEvent::Failed(invalid));
+                true
+            }
+        }
     }
 
     fn send(&mut self, phase: Phase, request: Request) {

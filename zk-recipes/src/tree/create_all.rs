@@ -76,32 +76,6 @@ mod tests {
 
     use super::*;
 
-    /// The machine sent nothing and ended with the client's error naming `path`.
-    fn refused_naming(machine: &mut CreateAllMachine, path: &str) {
-        assert_eq!(machine.poll_submit(), None);
-        match machine.poll_output() {
-            Some(Err(Error::InvalidPath { path: named, .. })) => assert_eq!(named, path),
-            other => panic!("expected InvalidPath naming {path:?}, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn a_relative_path_is_refused_as_given_not_made_absolute() {
-        refused_naming(&mut CreateAllMachine::new("rel/x"), "rel/x");
-    }
-
-    #[test]
-    fn a_path_ending_in_a_slash_is_refused_as_given() {
-        refused_naming(&mut CreateAllMachine::new("/q/"), "/q/");
-    }
-
-    #[test]
-    fn empty_and_dot_names_are_refused() {
-        for path in ["", "/a//b", "/a/./b", "/a/.."] {
-            refused_naming(&mut CreateAllMachine::new(path), path);
-        }
-    }
-
     #[test]
     fn the_root_exists_already_so_nothing_is_sent() {
         let mut machine = CreateAllMachine::new("/");
