@@ -33,6 +33,16 @@
 //! * [`retry::retry`]: retries an idempotent operation after ConnectionLoss or a
 //!   server timeout, with a backoff; says what it never retries.
 //!
+//! # Paths
+//! A recipe's path must be one the client itself accepts (absolute, no trailing `/`, no
+//! empty, `.` or `..` names: Java's rules); otherwise it fails with
+//! [`zk_blocking::Error::InvalidPath`] naming the path as given, and nothing is sent:
+//! `rel/x` is not taken to mean `/rel/x`, nor `/q/` to mean `/q`. The recipes that
+//! keep their state at the path (locks, elections, counters, barriers, queues) refuse
+//! the root `/` the same way: it is everyone's, and can never be deleted.
+//! [`NodeWatch`] may watch `/`, [`tree::create_all`] of `/` succeeds (it exists), and
+//! [`tree::delete_all`] of `/` is refused, as its docs explain.
+//!
 //! # What it does not do (yet)
 //! No semaphore: a waiter for one of N leases must see any of the holders ahead of it
 //! leave (a children watch, with its herd), not just its predecessor, and kazoo's
