@@ -150,6 +150,13 @@ impl Options {
     /// [`crate::Client::wait`] is bounded by it too, but leaves the request outstanding.
     /// Default `None` (off): a call then ends with its reply, or with ConnectionLoss,
     /// SessionExpired or Closed, which the session guarantees in bounded time.
+    ///
+    /// **While no server is reachable**, a call whose request was not yet written
+    /// waits for the next connection (its request goes out then), up to the
+    /// session's end: 4/3 of the session timeout after the last server reply, when
+    /// the session expires. Java's client fails it with ConnectionLoss once a
+    /// reconnect attempt fails. Set a call timeout (a few seconds, say) for a program
+    /// that would rather back off or try something else sooner.
     pub fn call_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Options {
         self.call_timeout = timeout.into();
         self

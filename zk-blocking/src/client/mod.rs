@@ -37,7 +37,8 @@ const CLOSE_SLACK: Duration = Duration::from_millis(500);
 /// pumps) rather than sleep.
 ///
 /// Time bounds: a call blocks until its reply, its `call_timeout`, or the end of the
-/// session; a dial inside a call blocks at most the session's connect timeout (session
+/// session (while no server is reachable, a call waits for the reconnect, up to the
+/// session's expiry: see [`Options::call_timeout`]); a dial inside a call blocks at most the session's connect timeout (session
 /// timeout ÷ number of hosts), a write at most until the session's next deadline, and
 /// a read-only session's probe for a read-write server (`isro`) at most 1 s.
 ///

@@ -51,7 +51,9 @@ const CLOSE_SLACK: Duration = Duration::from_millis(500);
 /// `Clone` is cheap (all clones are the same client) and the client is `Send + Sync`:
 /// hand a clone to each thread, or share a reference. Each call blocks only its own
 /// thread, until its reply, [`Options::call_timeout`] (then [`Error::Timeout`], and
-/// the request is given up), or the end of the session. A request is written from the
+/// the request is given up), or the end of the session (while no server is reachable,
+/// a call waits for the reconnect, up to the session's expiry: see
+/// [`Options::call_timeout`]). A request is written from the
 /// calling thread at once when the socket takes it, else by the IO thread as soon as
 /// the socket can; the IO thread also wakes at once when a call needs it sooner (a
 /// reconnect, a nearer deadline). It never runs user code.
