@@ -189,7 +189,7 @@ pub enum Error {
     },
     /// The request would exceed the frame limit; it was not sent.
     #[error(
-        "the request is {size} bytes, more than max_frame_size {max}: send less data per request (the server's jute.maxbuffer bounds it too)"
+        "the request is {size} bytes, more than max_frame_size {max}: send less data per request, or raise max_frame_size (Options) if the server's jute.maxbuffer was raised to match"
     )]
     TooLarge {
         /// Encoded size.
@@ -222,10 +222,12 @@ pub enum Error {
     /// none, a read in a write transaction...). Nothing was sent.
     #[error("invalid request: {0}")]
     InvalidArgument(String),
-    /// Removing a watch that this client does not hold.
-    #[error("no such watch on {path:?} (NOWATCHER): it already fired or was removed")]
+    /// Removing (or waiting for) a watch that this client does not hold.
+    #[error("{} (NOWATCHER): it already fired or was removed", no_such_watch(path))]
     NoWatcher {
-        /// The path.
+        /// The path; for a watch handle whose watch is gone (and its path with it),
+        /// which watch it was, such as "the watch set by req#7"
+        /// ([`Error::no_watcher`]).
         path: String,
     },
     /// The options or connect string are unusable.
@@ -247,7 +249,25 @@ pub enum Error {
     TlsSetup(String),
 }
 
+/// The start of [`Error::NoWatcher`]'s message: "no such watch on "/x"", or for a
+/// handle whose watch is gone, "no such watch: the watch set by req#7".
+fn no_such_watch(path: &str) -> String {
+    if path.starts_with('/') {
+        format!("no such watch on {path:?}")
+    } else {
+        format!("no such watch: {path}")
+    }
+}
+
 impl Error {
+    /// [`Error::NoWatcher`] for a watch handle whose watch is gone: its path went with
+    /// it, so the error names the request that set it.
+    pub fn no_watcher(handle: crate::WatchHandle) -> Error {
+        Error::NoWatcher {
+            path: format!("the watch set by {}", handle.id()),
+        }
+    }
+
     /// The ZooKeeper code of this error, for variants that have one.
     pub fn code(&self) -> Option<ErrorCode> {
         Some(match self {
@@ -287,7 +307,8 @@ impl Error {
             | Error::InvalidAcl { path, .. }
             | Error::Server { path, .. }
             | Error::TransactionFailed { path, .. } => path.as_deref(),
-            Error::InvalidPath { path, .. } | Error::NoWatcher { path } => Some(path),
+            Error::InvalidPath { path, .. } => Some(path),
+            Error::NoWatcher { path } => path.starts_with('/').then_some(path.as_str()),
             _ => None,
         }
     }
@@ -428,6 +449,28 @@ impl From<SubmitError> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_watch_is_named_by_its_path_or_by_the_request_that_set_it() {
+        let on_path = Error::NoWatcher { path: "/x".into() };
+        assert_eq!(
+            on_path.to_string(),
+            "no such watch on \"/x\" (NOWATCHER): it already fired or was removed"
+        );
+        assert_eq!(on_path.path(), Some("/x"));
+
+        let registration = zk_session::Registration {
+            id: zk_session::RequestId::from_u64(7),
+            kind: zk_session::WatchKind::Data,
+            path: "/gone".into(),
+        };
+        let gone = Error::no_watcher(crate::WatchHandle::from_registration(&registration));
+        assert_eq!(
+            gone.to_string(),
+            "no such watch: the watch set by req#7 (NOWATCHER): it already fired or was removed"
+        );
+        assert_eq!(gone.path(), None, "no path to name");
+    }
 
     #[test]
     fn codes_round_trip_through_variants() {

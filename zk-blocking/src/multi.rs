@@ -231,6 +231,19 @@ impl ReadBatch {
         self.ops.is_empty()
     }
 
+    /// The path of each read, in order (to name the node a failed read is about).
+    pub fn paths(&self) -> Vec<String> {
+        self.ops
+            .iter()
+            .map(|op| match op {
+                MultiOp::GetData(r) => r.path.clone(),
+                MultiOp::GetChildren(r) => r.path.clone(),
+                // A batch is made of the reads above only.
+                _ => String::new(),
+            })
+            .collect()
+    }
+
     /// The request to `submit`.
     pub fn into_request(self) -> Request {
         Request::MultiRead(self.ops)
@@ -251,17 +264,19 @@ pub enum ReadResult {
     Children(Vec<String>),
 }
 
-/// Turns a multiRead reply into typed per-read results.
-pub fn read_results(results: Vec<MultiResult>) -> Vec<Result<ReadResult>> {
+/// Turns a multiRead reply into typed per-read results; a failed read's error names
+/// its path, from `paths` ([`ReadBatch::paths`]).
+pub fn read_results(results: Vec<MultiResult>, paths: &[String]) -> Vec<Result<ReadResult>> {
     results
         .into_iter()
-        .map(|r| match r {
+        .enumerate()
+        .map(|(i, r)| match r {
             MultiResult::GetData(d) => Ok(ReadResult::Data {
                 data: d.data,
                 stat: d.stat,
             }),
             MultiResult::GetChildren(c) => Ok(ReadResult::Children(c.children)),
-            MultiResult::Error(code) => Err(Error::from_code(code)),
+            MultiResult::Error(code) => Err(Error::about(code, paths.get(i).cloned(), None)),
             other => Err(Error::InvalidArgument(format!(
                 "the server answered a read with a write result {other:?}"
             ))),
@@ -273,6 +288,22 @@ pub fn read_results(results: Vec<MultiResult>) -> Vec<Result<ReadResult>> {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn a_failed_read_of_a_batch_names_its_path() {
+        let batch = ReadBatch::new().get_data("/here").get_children("/gone");
+        let paths = batch.paths();
+        let results = read_results(
+            vec![
+                MultiResult::GetChildren(zk_proto::GetChildrenResponse { children: vec![] }),
+                MultiResult::Error(zk_proto::ErrorCode::NoNode),
+            ],
+            &paths,
+        );
+        assert!(results[0].is_ok());
+        let err = results[1].as_ref().unwrap_err();
+        assert_eq!(err.path(), Some("/gone"));
+    }
 
     #[test]
     fn an_exact_version_of_minus_one_is_refused_as_ambiguous() {

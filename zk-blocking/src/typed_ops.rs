@@ -202,8 +202,9 @@ macro_rules! typed_operations {
             &$($mutability)? self,
             batch: $crate::ReadBatch,
         ) -> $ret<Vec<$crate::Result<$crate::ReadResult>>> {
-            self.call_then(Ok(batch.into_request()), |reply| match reply?.0 {
-                $crate::Response::MultiRead(results) => Ok($crate::for_drivers::read_results(results)),
+            let paths = batch.paths();
+            self.call_then(Ok(batch.into_request()), move |reply| match reply?.0 {
+                $crate::Response::MultiRead(results) => Ok($crate::for_drivers::read_results(results, &paths)),
                 other => $crate::for_drivers::wrong_reply("multiRead", other),
             })
         }
@@ -379,9 +380,7 @@ macro_rules! typed_operations {
                     .filter(|r| r.kind == handle.kind())
                     .map(|r| r.path.to_string())
             })
-            .ok_or_else(|| $crate::Error::NoWatcher {
-                path: format!("<watch {}>", handle.id()),
-            })
+            .ok_or_else(|| $crate::Error::no_watcher(handle))
         }
     };
 

@@ -341,9 +341,7 @@ fn persistent_watches_stay_and_can_be_removed() {
     assert_eq!(next_watch(&mut zk).watches, [recursive]);
     assert_eq!(
         zk.remove_watch(recursive),
-        Err(Error::NoWatcher {
-            path: format!("<watch {}>", recursive.id())
-        })
+        Err(Error::no_watcher(recursive))
     );
 
     let (_, _, _) = zk.get_data_watch(&root).unwrap();

@@ -233,9 +233,7 @@ impl Client {
         if self.shared().lock().watches.adopt(handle.id()) {
             Ok(WatchStream::new(self.shared().clone(), handle))
         } else {
-            Err(Error::NoWatcher {
-                path: format!("<watch {}>", handle.id()),
-            })
+            Err(Error::no_watcher(handle))
         }
     }
 

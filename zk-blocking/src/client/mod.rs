@@ -376,9 +376,7 @@ impl Client {
         } else if live(self) {
             Ok(None)
         } else {
-            Err(Error::NoWatcher {
-                path: format!("<watch {id}>"),
-            })
+            Err(Error::no_watcher(handle))
         }
     }
 }

@@ -371,9 +371,7 @@ impl Mailboxes {
             let Some(mailbox) = s.boxes.get_mut(&handle.id()) else {
                 return Err(match s.session_ended {
                     Some(end) => Error::for_state(end),
-                    None => Error::NoWatcher {
-                        path: format!("<watch {}>", handle.id()),
-                    },
+                    None => Error::no_watcher(handle),
                 });
             };
             let next = mailbox.take();
