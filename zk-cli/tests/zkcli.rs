@@ -728,6 +728,23 @@ fn malformed_credentials_are_refused_without_being_echoed() {
 }
 
 #[test]
+fn an_error_names_its_code_and_path_once_with_advice_for_zkcli() {
+    zkcli(&["create", "/said-once", "x"]);
+    let stale = zkcli(&["set", "-v", "5", "/said-once", "y"]);
+    assert_zk_error(&stale, "BadVersion", "/said-once");
+    assert_eq!(stale.stderr.matches("BadVersion").count(), 1, "{stale:?}");
+    assert_eq!(stale.stderr.matches("/said-once").count(), 1, "{stale:?}");
+    assert!(stale.stderr.contains("leave out -v"), "{stale:?}");
+    assert!(!stale.stderr.contains("Version::Any"), "{stale:?}");
+
+    let missing = zkcli(&["stat", "/said-once-missing"]);
+    assert_eq!(
+        missing.stderr,
+        "zkcli: NoNode: /said-once-missing: the node does not exist; create it, or its parent, first\n"
+    );
+}
+
+#[test]
 fn json_failures_are_one_object_on_stderr() {
     let run = zkcli(&["--json", "get", "/json-failure-missing"]);
     assert_eq!(run.code, 1);

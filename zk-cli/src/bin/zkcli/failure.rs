@@ -78,35 +78,43 @@ impl Failure {
         }
     }
 
-    fn path(&self) -> Option<&str> {
-        match self {
-            Failure::ZooKeeper { path, .. } => path.as_deref(),
-            _ => None,
-        }
+    /// The node the failure is about, as the user named it (with the session's
+    /// chroot, if any, after it).
+    fn place(&self) -> Option<String> {
+        let Failure::ZooKeeper { error, path } = self else {
+            return None;
+        };
+        let path = error.path().or(path.as_deref())?;
+        Some(match error.chroot() {
+            Some(chroot) => format!("{path} (under chroot {chroot})"),
+            None => path.to_string(),
+        })
     }
 
+    /// What happened and what to do, without the name and place that lead the
+    /// stderr line and have fields of their own in JSON.
     fn detail(&self) -> String {
         match self {
             Failure::Usage(why) | Failure::CommandLine(why) | Failure::Unreachable(why) => {
                 why.clone()
             }
-            Failure::ZooKeeper { error, .. } => error.to_string(),
+            Failure::ZooKeeper { error, .. } => explanation(error),
             Failure::Io(e) => e.to_string(),
         }
     }
 
     /// The stderr line. ZooKeeper errors lead with the code's name (`NoNode`), which
-    /// scripts can match, then the path.
+    /// scripts can match, then the path, each once.
     pub fn message(&self) -> String {
         match self {
             Failure::Usage(why) => format!("zkcli: {why} (--help for usage)"),
             Failure::CommandLine(text) => format!("zkcli: {text}"),
             Failure::Unreachable(why) => format!("zkcli: unreachable: {why}"),
-            Failure::ZooKeeper { error, path } => {
-                let name = self.name();
-                match path {
-                    Some(path) => format!("zkcli: {name}: {path}: {error}"),
-                    None => format!("zkcli: {name}: {error}"),
+            Failure::ZooKeeper { .. } => {
+                let (name, detail) = (self.name(), self.detail());
+                match self.place() {
+                    Some(place) => format!("zkcli: {name}: {place}: {detail}"),
+                    None => format!("zkcli: {name}: {detail}"),
                 }
             }
             Failure::Io(e) => format!("zkcli: {e}"),
@@ -117,7 +125,7 @@ impl Failure {
     pub fn json(&self) -> String {
         json!({
             "error": self.name(),
-            "path": self.path(),
+            "path": self.place(),
             "message": self.detail(),
             "exit_code": self.exit_code(),
         })
@@ -140,5 +148,150 @@ impl Failure {
 impl From<io::Error> for Failure {
     fn from(e: io::Error) -> Failure {
         Failure::Io(e)
+    }
+}
+
+/// The client's message for `error` as a zkcli user can act on it: without its lead
+/// (`NoNode: /a: `), which `Failure::message` writes once, and with advice about the
+/// Rust API (`Version::Any`, `add_auth`, `Options`) replaced by zkcli's flags and
+/// commands.
+fn explanation(error: &Error) -> String {
+    match error {
+        Error::BadVersion { .. } => "the node's version is not the one expected; re-read it and \
+             retry, or leave out -v (or give -v -1) to accept any version"
+            .into(),
+        Error::NoAuth { .. } => "this session may not do that to the node; authenticate as an \
+             identity its ACL allows: addauth SCHEME AUTH in the shell, or --auth \
+             SCHEME:CREDENTIALS (see getAcl PATH)"
+            .into(),
+        Error::Timeout(waited) => format!(
+            "no reply within {} ms: the request may yet be applied; check the server \
+             (zkcli srvr), or allow more time with --timeout MS",
+            waited.as_millis()
+        ),
+        Error::SessionExpired => "the session expired (SESSIONEXPIRED): its ephemeral nodes and \
+             watches are gone; run the command again (in the shell: connect)"
+            .into(),
+        Error::Closed => {
+            "the session is closed; run the command again (in the shell: connect)".into()
+        }
+        Error::RequestTimeout => "the request timed out (REQUESTTIMEOUT) and the connection was \
+             reset: retry"
+            .into(),
+        Error::TooLarge { size, max } => format!(
+            "the request is {size} bytes, more than zkcli's limit of {max}: raise it with \
+             --jute-maxbuffer BYTES (the server's jute.maxbuffer must allow as much), or send \
+             less data"
+        ),
+        Error::ReplyTooLarge { len, max } => format!(
+            "the reply is {len} bytes, more than zkcli's limit of {max}: the request was \
+             executed but its reply could not be read; raise the limit with --jute-maxbuffer \
+             BYTES, or ask for less (smaller data, fewer children)"
+        ),
+        Error::Server { code, .. } => format!("the server refused the request with {code}"),
+        Error::NoWatcher { .. } => {
+            "this session has no such watch on the node: it already fired or was removed".into()
+        }
+        other => without_lead(other),
+    }
+}
+
+/// The client's message without its `Name: /path (under chroot /c): ` lead, when it
+/// has one (a single word, then the place); any other message whole.
+fn without_lead(error: &Error) -> String {
+    let text = error.to_string();
+    let place = match (error.path(), error.chroot()) {
+        (Some(path), Some(chroot)) => format!(": {path} (under chroot {chroot})"),
+        (Some(path), None) => format!(": {path}"),
+        (None, _) => String::new(),
+    };
+    match text.split_once(&format!("{place}: ")) {
+        Some((name, rest)) if !name.is_empty() && !name.contains(char::is_whitespace) => {
+            rest.to_string()
+        }
+        _ => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use zk_blocking::ErrorCode;
+
+    use super::*;
+
+    fn about(code: ErrorCode, path: &str, chroot: Option<&str>) -> Failure {
+        let error = Error::about(code, Some(path.into()), chroot.map(str::to_string));
+        Failure::at(path)(error)
+    }
+
+    #[test]
+    fn a_server_error_names_its_code_and_path_once() {
+        assert_eq!(
+            about(ErrorCode::NotEmpty, "/a", None).message(),
+            "zkcli: NotEmpty: /a: the node has children; delete them first"
+        );
+        assert_eq!(
+            about(ErrorCode::NoNode, "/a/b", Some("/app")).message(),
+            "zkcli: NoNode: /a/b (under chroot /app): the node does not exist; create it, or its parent, first"
+        );
+    }
+
+    #[test]
+    fn an_error_without_a_path_gets_the_commands_path_once() {
+        let failure = Failure::at("/gone")(Error::from_code(ErrorCode::NoNode));
+        assert_eq!(
+            failure.message(),
+            "zkcli: NoNode: /gone: the node does not exist; create it, or its parent, first"
+        );
+    }
+
+    #[test]
+    fn advice_names_zkcli_flags_and_commands_not_the_rust_api() {
+        let cases = [
+            (about(ErrorCode::BadVersion, "/a", None), "leave out -v"),
+            (about(ErrorCode::NoAuth, "/a", None), "addauth SCHEME AUTH"),
+            (
+                Failure::from_error(Error::Timeout(Duration::from_secs(3)), None),
+                "--timeout MS",
+            ),
+            (
+                Failure::from_error(Error::SessionExpired, None),
+                "in the shell: connect",
+            ),
+            (
+                Failure::from_error(Error::ReplyTooLarge { len: 9, max: 5 }, None),
+                "--jute-maxbuffer",
+            ),
+            (
+                Failure::from_error(Error::TooLarge { size: 9, max: 5 }, None),
+                "--jute-maxbuffer",
+            ),
+        ];
+        for (failure, advice) in cases {
+            let message = failure.message();
+            assert!(message.contains(advice), "{message}");
+            for rust_api in [
+                "Version::Any",
+                "add_auth",
+                "Options",
+                "`wait`",
+                "new client",
+            ] {
+                assert!(!message.contains(rust_api), "{message}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_json_object_keeps_name_path_and_message_apart() {
+        let object: serde_json::Value =
+            serde_json::from_str(&about(ErrorCode::BadVersion, "/a", None).json()).unwrap();
+        assert_eq!(object["error"], "BadVersion");
+        assert_eq!(object["path"], "/a");
+        let message = object["message"].as_str().unwrap();
+        assert!(message.starts_with("the node's version"), "{message}");
+        assert_eq!(object["exit_code"], 1);
     }
 }
