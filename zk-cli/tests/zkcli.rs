@@ -307,6 +307,22 @@ fn acls_in_zkcli_syntax() {
 }
 
 #[test]
+fn a_recursive_set_acl_at_a_stale_version_changes_nothing() {
+    zkcli(&["create", "/acl-stale"]).ok();
+    zkcli(&["create", "/acl-stale/child"]).ok();
+    let stale = zkcli(&["setAcl", "-R", "-v", "7", "/acl-stale", "world:anyone:r"]);
+    assert_zk_error(&stale, "BadVersion", "/acl-stale");
+    for path in ["/acl-stale", "/acl-stale/child"] {
+        assert_eq!(zkcli(&["getAcl", path]).ok(), "'world,'anyone\n: cdrwa\n");
+    }
+
+    zkcli(&["setAcl", "-R", "-v", "0", "/acl-stale", "world:anyone:r"]).ok();
+    for path in ["/acl-stale", "/acl-stale/child"] {
+        assert_eq!(zkcli(&["getAcl", path]).ok(), "'world,'anyone\n: r\n");
+    }
+}
+
+#[test]
 fn digest_auth_guards_a_node() {
     let auth = ["--auth", "digest:alice:secret"];
     let mut args = auth.to_vec();

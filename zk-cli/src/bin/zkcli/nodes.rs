@@ -297,18 +297,22 @@ pub struct SetAclRequest<'a> {
 pub fn set_acl(zk: &mut Client, request: &SetAclRequest, out: &mut Output) -> Outcome {
     let path = request.path;
     let acl = parse_acl_list(request.acl).map_err(Failure::Usage)?;
-    if request.recursive {
-        // Children first would not matter: an ACL change never blocks another one.
-        for node in subtree(zk, path)?.iter().skip(1) {
-            match zk.set_acl(node, acl.clone(), Version::Any) {
-                Ok(_) | Err(Error::NoNode { .. }) => {}
-                Err(e) => return Err(Failure::at(node)(e)),
-            }
+    // Listed before any change: the new ACL may deny this session reading children.
+    let descendants = if request.recursive {
+        subtree(zk, path)?.split_off(1)
+    } else {
+        Vec::new()
+    };
+    // The root first, with -v's version: a mismatch must leave the subtree as it was.
+    let stat = zk
+        .set_acl(path, acl.clone(), version(request.expected))
+        .map_err(Failure::at(path))?;
+    for node in &descendants {
+        match zk.set_acl(node, acl.clone(), Version::Any) {
+            Ok(_) | Err(Error::NoNode { .. }) => {}
+            Err(e) => return Err(Failure::at(node)(e)),
         }
     }
-    let stat = zk
-        .set_acl(path, acl, version(request.expected))
-        .map_err(Failure::at(path))?;
     if request.show_stat || out.is_json() {
         print_stat_result(out, path, &stat)?;
     }
