@@ -605,6 +605,32 @@ fn get_w_prints_the_data_then_the_next_change() {
 }
 
 #[test]
+fn get_w_piped_prints_the_event_on_a_line_of_its_own() {
+    client()
+        .create("/getw-piped", "1", CreateMode::Persistent)
+        .unwrap();
+    let hosts = hosts();
+    let mut child = zkcli_command()
+        .args(["-server", &hosts, "get", "-w", "--for", "20", "/getw-piped"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("zkcli");
+    let mut stdout = child.stdout.take().unwrap();
+    // The data, exactly: no newline follows it on a pipe until something else does.
+    let mut data = [0u8; 1];
+    std::io::Read::read_exact(&mut stdout, &mut data).unwrap();
+    assert_eq!(&data, b"1");
+    client().set_data("/getw-piped", "2", Version::Any).unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(
+        rest,
+        "\nWatchedEvent state:SyncConnected type:NodeDataChanged path:/getw-piped\n"
+    );
+}
+
+#[test]
 fn usage_errors_exit_2() {
     for args in [
         &["frobnicate"][..],

@@ -142,7 +142,7 @@ pub fn get(zk: &mut Client, request: &GetRequest, waiting: Waiting, out: &mut Ou
     } else {
         out.data(&data)?;
         if let Some(stat) = show_stat {
-            out.stat_after(&data, stat)?;
+            out.stat(stat)?;
         }
     }
     match watch {
@@ -385,7 +385,7 @@ pub fn config(zk: &mut Client, show_stat: bool, out: &mut Output) -> Outcome {
     } else {
         out.data(&data)?;
         if let Some(stat) = show_stat {
-            out.stat_after(&data, stat)?;
+            out.stat(stat)?;
         }
     }
     Ok(())

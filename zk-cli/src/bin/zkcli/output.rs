@@ -19,6 +19,9 @@ pub enum DataNewline {
 pub struct Output {
     json: bool,
     data_newline: DataNewline,
+    /// Raw data without a newline was the last thing written: whatever follows
+    /// (a Stat, a watch event) starts with one, so as not to be glued to the data.
+    line_open: bool,
     stdout: io::Stdout,
 }
 
@@ -27,6 +30,7 @@ impl Output {
         Output {
             json,
             data_newline,
+            line_open: false,
             stdout: io::stdout(),
         }
     }
@@ -39,6 +43,9 @@ impl Output {
     /// pipe as they happen.
     pub fn line(&mut self, text: &str) -> io::Result<()> {
         let mut out = self.stdout.lock();
+        if std::mem::take(&mut self.line_open) {
+            out.write_all(b"\n")?;
+        }
         out.write_all(text.as_bytes())?;
         out.write_all(b"\n")?;
         out.flush()
@@ -59,23 +66,21 @@ impl Output {
     pub fn data(&mut self, data: &[u8]) -> io::Result<()> {
         let mut out = self.stdout.lock();
         out.write_all(data)?;
-        if !data.ends_with(b"\n") && self.newline_after_data(&out) {
-            out.write_all(b"\n")?;
+        let ends_line = data.is_empty() || data.ends_with(b"\n");
+        self.line_open = false;
+        if !ends_line {
+            if self.newline_after_data(&out) {
+                out.write_all(b"\n")?;
+            } else {
+                self.line_open = true;
+            }
         }
         out.flush()
     }
 
     /// Text mode: the Stat block; it starts on a fresh line even after raw data.
-    pub fn stat_after(&mut self, data: &[u8], stat: &Stat) -> io::Result<()> {
-        let mut out = self.stdout.lock();
-        if !data.is_empty() && !data.ends_with(b"\n") && !self.newline_after_data(&out) {
-            out.write_all(b"\n")?;
-        }
-        out.write_all(text_format::stat(stat).as_bytes())?;
-        out.flush()
-    }
-
     pub fn stat(&mut self, stat: &Stat) -> io::Result<()> {
-        self.stat_after(&[], stat)
+        let block = text_format::stat(stat);
+        self.line(block.strip_suffix('\n').unwrap_or(&block))
     }
 }
