@@ -278,10 +278,11 @@ pub fn get_acl(zk: &mut Client, path: &str, show_stat: bool, out: &mut Output) -
         out.object(with_stat(result, show_stat))?;
         return Ok(());
     }
+    // zkCli.sh's order: the ACL, then the Stat.
+    out.data(text_format::acl(&acl).as_bytes())?;
     if let Some(stat) = show_stat {
         out.stat(stat)?;
     }
-    out.data(text_format::acl(&acl).as_bytes())?;
     Ok(())
 }
 
