@@ -118,11 +118,45 @@ fn close_and_connect_switch_sessions() {
 }
 
 #[test]
+fn addauth_gives_the_live_session_access_to_a_node_guarded_by_digest() {
+    let hosts = hosts();
+    client().delete("/shell-bobs", Version::Any).ok();
+    let create = [
+        "-server",
+        &hosts,
+        "--auth",
+        "digest:bob:pw",
+        "create",
+        "/shell-bobs",
+        "secret",
+        "auth::cdrwa",
+    ];
+    run_zkcli(&create, None).ok();
+    let run = shell_script(
+        &[],
+        "get /shell-bobs\n\
+         addauth digest bob:pw\n\
+         get /shell-bobs\n\
+         getAcl /shell-bobs\n",
+    );
+    assert!(run.stderr.contains("NoAuth: /shell-bobs"), "{run:?}");
+    assert!(
+        run.stderr.contains("addauth"),
+        "the advice names addauth: {run:?}"
+    );
+    let text = run.text();
+    assert!(
+        text.starts_with("secret\n'digest,'bob:") && text.ends_with("\n: cdrwa\n"),
+        "{text}"
+    );
+}
+
+#[test]
 fn help_lists_the_shell_commands_and_each_command_has_its_own() {
     let run = shell_script(&[], "help\nhelp connect\nget --help\n");
     let text = run.ok();
     for name in [
-        "connect", "close", "quit", "history", "ls", "addWatch", "ruok",
+        "addauth", "connect", "close", "quit", "history", "ls", "addWatch", "ruok",
     ] {
         assert!(text.contains(&format!("  {name}")), "{name}: {text}");
     }
@@ -205,6 +239,23 @@ fn on_a_terminal_tab_completes_command_names_and_znode_paths() {
     assert!(
         history.contains("stat /pty-completion/beta\n")
             && history.contains("get /pty-completion/beta\n"),
+        "{history}"
+    );
+}
+
+#[test]
+fn on_a_terminal_addauth_lines_are_kept_out_of_the_history_file() {
+    let home = tempfile::tempdir().unwrap();
+    let mut terminal = Terminal::start(home.path(), &["-server", &hosts()]);
+    terminal.types(r"addauth digest carol:hush\n");
+    terminal.shows("(CONNECTED) 1]");
+    terminal.types(r"whoami\n");
+    terminal.shows("digest: carol");
+    terminal.shows("(CONNECTED) 2]");
+    assert_eq!(terminal.close(), "exit 0");
+    let history = std::fs::read_to_string(home.path().join(".zkcli_history")).unwrap();
+    assert!(
+        history.contains("whoami") && !history.contains("hush"),
         "{history}"
     );
 }

@@ -37,6 +37,11 @@ fn history_file() -> Option<PathBuf> {
         .map(|home| PathBuf::from(home).join(".zkcli_history"))
 }
 
+/// `addauth` lines carry a secret, which must not be written to the history file.
+fn holds_credentials(line: &str) -> bool {
+    line.split_whitespace().next() == Some("addauth")
+}
+
 pub struct Terminal {
     editor: Editor<ShellHelper, DefaultHistory>,
     history_file: Option<PathBuf>,
@@ -66,7 +71,7 @@ impl LineSource for Terminal {
     fn read(&mut self, prompt: &str) -> io::Result<Read> {
         match self.editor.readline(prompt) {
             Ok(line) => {
-                if !line.trim().is_empty() {
+                if !line.trim().is_empty() && !holds_credentials(&line) {
                     let _ = self.editor.add_history_entry(line.as_str());
                     // Written line by line, so that a closed terminal loses none.
                     // History is a convenience: a read-only home must not fail the

@@ -11,7 +11,7 @@ use crate::cli::{COMMAND_HELP_TEMPLATE, ZkCommand};
     disable_version_flag = true,
     override_usage = "COMMAND [ARGS...]",
     help_template = "{about}\n\nCommands:\n{subcommands}\n\nCOMMAND --help or help COMMAND for details.",
-    about = "The zkcli shell: zkcli's commands, plus connect, close, history and quit."
+    about = "The zkcli shell: zkcli's commands, plus addauth, connect, close, history and quit."
 )]
 pub struct ShellLine {
     #[command(subcommand)]
@@ -23,6 +23,14 @@ pub enum ShellCommand {
     /// Closes this session and opens one on HOSTS (host:port[,host:port...][/chroot]).
     #[command(override_usage = "connect HOSTS")]
     Connect { hosts: String },
+    /// Adds credentials to this session, e.g. `addauth digest user:password`.
+    ///
+    /// The server checks them at once (wrong ones end the session) and they are sent
+    /// again after every reconnection, until the session ends; `connect` starts a
+    /// session with the global --auth credentials only. The line is kept out of the
+    /// history file.
+    #[command(name = "addauth", override_usage = "addauth SCHEME AUTH")]
+    AddAuth { scheme: String, auth: String },
     /// Closes this session (ephemeral nodes go, watches end).
     #[command(override_usage = "close")]
     Close,

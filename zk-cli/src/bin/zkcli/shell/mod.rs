@@ -1,7 +1,7 @@
 //! The interactive shell, started when no command is given (as `zkCli.sh -server
-//! HOSTS` does): zkcli's commands with the same output, plus `connect`, `close`,
-//! `history`, `quit` and `help`. Watch events are printed as they arrive, while a
-//! command runs or at the prompt. A failed command prints its error and the shell
+//! HOSTS` does): zkcli's commands with the same output, plus `addauth`, `connect`,
+//! `close`, `history`, `quit` and `help`. Watch events are printed as they arrive,
+//! while a command runs or at the prompt. A failed command prints its error and the shell
 //! goes on; the exit status is that of the last failed command, 0 if none failed.
 //! With stdin not a terminal, the shell runs it as a script, one command per line.
 
@@ -109,6 +109,19 @@ impl Shell {
         Ok(())
     }
 
+    fn add_auth(&mut self, scheme: &str, auth: &str) -> Result<(), Failure> {
+        let mut current = self.session.lock();
+        let zk = current.as_mut().ok_or_else(not_connected)?;
+        zk.add_auth(scheme, auth.as_bytes().to_vec())
+            .map_err(|error| {
+                // Rejected credentials end the session: said once, here.
+                if error.is_session_over() {
+                    *current = None;
+                }
+                Failure::from_error(error, None)
+            })
+    }
+
     fn execute(&mut self, text: &str, source: &dyn LineSource) -> Result<Flow, Failure> {
         let words = words::split(text).map_err(|why| Failure::Usage(why.to_string()))?;
         let parsed = line::parser()
@@ -124,6 +137,7 @@ impl Shell {
         };
         match command {
             ShellCommand::Quit => return Ok(Flow::Quit),
+            ShellCommand::AddAuth { scheme, auth } => self.add_auth(&scheme, &auth)?,
             ShellCommand::Connect { hosts } => self.connect(hosts)?,
             ShellCommand::Close => self.session.replace(None),
             ShellCommand::History => {
@@ -147,11 +161,13 @@ impl Shell {
             ));
         }
         let mut current = self.session.lock();
-        let zk = current
-            .as_mut()
-            .ok_or_else(|| Failure::Usage("not connected: connect HOSTS first".into()))?;
+        let zk = current.as_mut().ok_or_else(not_connected)?;
         commands::run_in_session(zk, command, Waiting::InBackground, &mut self.out)
     }
+}
+
+fn not_connected() -> Failure {
+    Failure::Usage("not connected: connect HOSTS first".into())
 }
 
 /// DATA `-`, which one-shot zkcli reads from stdin.
