@@ -156,7 +156,16 @@ fn help_lists_the_shell_commands_and_each_command_has_its_own() {
     let run = shell_script(&[], "help\nhelp connect\nget --help\n");
     let text = run.ok();
     for name in [
-        "addauth", "connect", "close", "quit", "history", "ls", "addWatch", "ruok",
+        "addauth",
+        "removewatches",
+        "printwatches",
+        "connect",
+        "close",
+        "quit",
+        "history",
+        "ls",
+        "addWatch",
+        "ruok",
     ] {
         assert!(text.contains(&format!("  {name}")), "{name}: {text}");
     }
@@ -201,6 +210,60 @@ fn watch_events_are_printed_as_they_arrive_between_commands() {
     );
     shell.send("get /shell-watched");
     assert_eq!(shell.next_line(), "after");
+    assert_eq!(shell.quit(), 0);
+}
+
+#[test]
+fn removewatches_ends_a_persistent_watch_without_closing_the_session() {
+    let mut zk = client();
+    ensure(&mut zk, "/shell-unwatched", "v1");
+    let mut shell = ShellProcess::start(&hosts(), &[]);
+    shell.send("addWatch -m persistent /shell-unwatched");
+    shell.send("get /shell-unwatched");
+    assert_eq!(shell.next_line(), "v1");
+    zk.set_data("/shell-unwatched", "v2", Version::Any).unwrap();
+    assert_eq!(
+        shell.next_line(),
+        "WatchedEvent state:SyncConnected type:NodeDataChanged path:/shell-unwatched"
+    );
+    shell.send("removewatches /shell-unwatched");
+    assert_eq!(
+        shell.next_line(),
+        "WatchedEvent state:SyncConnected type:PersistentWatchRemoved path:/shell-unwatched"
+    );
+    zk.set_data("/shell-unwatched", "v3", Version::Any).unwrap();
+    shell.send("get /shell-unwatched");
+    assert_eq!(shell.next_line(), "v3", "no event after the removal");
+    shell.send("removewatches /shell-unwatched -c");
+    assert!(
+        shell
+            .next_error_line()
+            .starts_with("zkcli: NoWatcher: /shell-unwatched")
+    );
+    assert_eq!(shell.end_input(), 1);
+}
+
+#[test]
+fn printwatches_off_keeps_events_from_being_printed() {
+    let mut zk = client();
+    ensure(&mut zk, "/shell-quiet", "v1");
+    let mut shell = ShellProcess::start(&hosts(), &[]);
+    shell.send("printwatches off");
+    shell.send("get -w /shell-quiet");
+    assert_eq!(shell.next_line(), "v1");
+    zk.set_data("/shell-quiet", "v2", Version::Any).unwrap();
+    // Long enough for the event to arrive and not be printed.
+    thread::sleep(Duration::from_millis(500));
+    shell.send("printwatches");
+    assert_eq!(shell.next_line(), "printwatches is off");
+    shell.send("printwatches on");
+    shell.send("get -w /shell-quiet");
+    assert_eq!(shell.next_line(), "v2");
+    zk.set_data("/shell-quiet", "v3", Version::Any).unwrap();
+    assert_eq!(
+        shell.next_line(),
+        "WatchedEvent state:SyncConnected type:NodeDataChanged path:/shell-quiet"
+    );
     assert_eq!(shell.quit(), 0);
 }
 

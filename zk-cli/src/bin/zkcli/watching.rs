@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use zk_blocking::{
     AddWatchMode, Client, Error, Event, EventType, KeeperState, StateReason, WatchHandle,
-    WatchedEvent,
+    WatchedEvent, WatcherType,
 };
 
 use crate::cli::{EventLimits, WatchMode};
@@ -218,6 +218,27 @@ pub fn add_watch(
                 print_session_event(out, state, reason.as_ref())?
             }
         }
+    }
+    Ok(())
+}
+
+/// `removewatches`: this session's watches of `watcher_type` on `path`, on the
+/// server too unless `locally`. Their *WatchRemoved events follow as events.
+pub fn remove_watches(
+    zk: &mut Client,
+    path: &str,
+    watcher_type: WatcherType,
+    locally: bool,
+    out: &mut Output,
+) -> Result<(), Failure> {
+    let removed = if locally {
+        zk.remove_watches_locally(path, watcher_type)
+    } else {
+        zk.remove_watches(path, watcher_type)
+    };
+    removed.map_err(Failure::at(path))?;
+    if out.is_json() {
+        out.object(object(json!({ "watches_removed": path })))?;
     }
     Ok(())
 }

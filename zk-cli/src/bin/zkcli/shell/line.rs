@@ -1,6 +1,6 @@
 //! What one shell line may say: any zkcli command, or one of the shell's own.
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::cli::{COMMAND_HELP_TEMPLATE, ZkCommand};
 
@@ -11,7 +11,8 @@ use crate::cli::{COMMAND_HELP_TEMPLATE, ZkCommand};
     disable_version_flag = true,
     override_usage = "COMMAND [ARGS...]",
     help_template = "{about}\n\nCommands:\n{subcommands}\n\nCOMMAND --help or help COMMAND for details.",
-    about = "The zkcli shell: zkcli's commands, plus addauth, connect, close, history and quit."
+    about = "The zkcli shell: zkcli's commands, plus addauth, removewatches, printwatches, connect, \
+             close, history and quit."
 )]
 pub struct ShellLine {
     #[command(subcommand)]
@@ -31,6 +32,38 @@ pub enum ShellCommand {
     /// history file.
     #[command(name = "addauth", override_usage = "addauth SCHEME AUTH")]
     AddAuth { scheme: String, auth: String },
+    /// Removes this session's watches on PATH: -a every kind (the default, persistent
+    /// ones from addWatch included), -c child watches, -d data and exists watches.
+    ///
+    /// -l removes them here only, without asking the server (for when it cannot be
+    /// reached). Each removed watch prints its *WatchRemoved event; NoWatcher if the
+    /// session holds none of that kind on PATH.
+    #[command(
+        name = "removewatches",
+        override_usage = "removewatches PATH [-c|-d|-a] [-l]"
+    )]
+    RemoveWatches {
+        path: String,
+        /// Child watches.
+        #[arg(short = 'c', group = "kind")]
+        children: bool,
+        /// Data and exists watches.
+        #[arg(short = 'd', group = "kind")]
+        data: bool,
+        /// Every kind (the default).
+        #[arg(short = 'a', group = "kind")]
+        any: bool,
+        /// Here only, without asking the server.
+        #[arg(short = 'l')]
+        locally: bool,
+    },
+    /// Whether watch and session events are printed as they arrive; without on|off,
+    /// says which.
+    #[command(name = "printwatches", override_usage = "printwatches [on|off]")]
+    PrintWatches {
+        #[arg(value_enum)]
+        switch: Option<Switch>,
+    },
     /// Closes this session (ephemeral nodes go, watches end).
     #[command(override_usage = "close")]
     Close,
@@ -42,6 +75,12 @@ pub enum ShellCommand {
     History,
     #[command(flatten)]
     Zk(ZkCommand),
+}
+
+#[derive(ValueEnum, Clone, Copy)]
+pub enum Switch {
+    On,
+    Off,
 }
 
 /// The parser, with every command's help in zkcli's own layout.

@@ -24,8 +24,10 @@ use crate::output::{DataNewline, Output};
 use crate::watching::{self, Waiting};
 use completion::ShellHelper;
 use input::{LineSource, Read, Script, Terminal};
+use line::Switch;
 use line::{ShellCommand, ShellLine};
-use session::{EventPrinter, SessionSlot};
+use session::{EventPrinter, PrintSwitch, SessionSlot};
+use zk_blocking::WatcherType;
 
 /// What the loop does after a line.
 enum Flow {
@@ -37,6 +39,7 @@ struct Shell {
     hosts: String,
     settings: Settings,
     session: SessionSlot,
+    printing: PrintSwitch,
     out: Output,
     json: bool,
 }
@@ -53,6 +56,7 @@ pub fn run(global: &Global, settings: Settings) -> Result<u8, Failure> {
         hosts: global.hosts(),
         settings,
         session: session.clone(),
+        printing: PrintSwitch::on(),
         out: Output::new(global.json, DataNewline::Always),
         json: global.json,
     };
@@ -61,7 +65,12 @@ pub fn run(global: &Global, settings: Settings) -> Result<u8, Failure> {
         failure.report(shell.json);
         exit_code = failure.exit_code();
     }
-    let _printer = EventPrinter::start(session, source.event_sink(), global.json);
+    let _printer = EventPrinter::start(
+        session,
+        source.event_sink(),
+        global.json,
+        shell.printing.clone(),
+    );
     let mut number = 0;
     loop {
         let prompt = shell.prompt(number);
@@ -138,6 +147,29 @@ impl Shell {
         match command {
             ShellCommand::Quit => return Ok(Flow::Quit),
             ShellCommand::AddAuth { scheme, auth } => self.add_auth(&scheme, &auth)?,
+            ShellCommand::RemoveWatches {
+                path,
+                children,
+                data,
+                any: _,
+                locally,
+            } => {
+                let watcher_type = match (children, data) {
+                    (true, _) => WatcherType::Children,
+                    (_, true) => WatcherType::Data,
+                    _ => WatcherType::Any,
+                };
+                let mut current = self.session.lock();
+                let zk = current.as_mut().ok_or_else(not_connected)?;
+                watching::remove_watches(zk, &path, watcher_type, locally, &mut self.out)?;
+            }
+            ShellCommand::PrintWatches { switch } => match switch {
+                Some(switch) => self.printing.set(matches!(switch, Switch::On)),
+                None => {
+                    let state = if self.printing.is_on() { "on" } else { "off" };
+                    self.out.line(&format!("printwatches is {state}"))?;
+                }
+            },
             ShellCommand::Connect { hosts } => self.connect(hosts)?,
             ShellCommand::Close => self.session.replace(None),
             ShellCommand::History => {

@@ -44,6 +44,25 @@ impl SessionSlot {
     }
 }
 
+/// `printwatches`: whether the printer prints the events it takes (it takes them
+/// either way, to keep the session running).
+#[derive(Clone)]
+pub struct PrintSwitch(Arc<AtomicBool>);
+
+impl PrintSwitch {
+    pub fn on() -> PrintSwitch {
+        PrintSwitch(Arc::new(AtomicBool::new(true)))
+    }
+
+    pub fn set(&self, on: bool) {
+        self.0.store(on, Ordering::Relaxed);
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// The thread that pumps the current session and prints its events.
 pub struct EventPrinter {
     stop: Arc<AtomicBool>,
@@ -51,14 +70,20 @@ pub struct EventPrinter {
 }
 
 impl EventPrinter {
-    pub fn start(slot: SessionSlot, mut sink: Box<dyn EventSink>, json: bool) -> EventPrinter {
+    pub fn start(
+        slot: SessionSlot,
+        mut sink: Box<dyn EventSink>,
+        json: bool,
+        printing: PrintSwitch,
+    ) -> EventPrinter {
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
         let thread = thread::spawn(move || {
             while !stopping.load(Ordering::Relaxed) {
                 match pump_once(&slot, json) {
                     Pumped::Nothing => {}
-                    Pumped::Line(line) => sink.print(line),
+                    Pumped::Line(line) if printing.is_on() => sink.print(line),
+                    Pumped::Line(_) => {}
                     // On stderr like every failure; `connect` starts a new session.
                     Pumped::Ended(failure) => failure.report(json),
                 }
