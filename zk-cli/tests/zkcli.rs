@@ -177,7 +177,12 @@ fn ls_sorts_and_recurses() {
         .collect();
     assert_eq!(paths, ["/ls/a", "/ls/a/x", "/ls/a/x/y"]);
     assert_eq!(zkcli(&["getAllChildrenNumber", "/ls"]).ok(), "5\n");
-    assert_usage_error(&zkcli(&["ls", "-R", "-s", "/ls"]));
+    // As in zkCli.sh, -s is accepted with -R and changes nothing.
+    assert_eq!(
+        zkcli(&["ls", "-R", "-s", "/ls"]).ok(),
+        zkcli(&["ls", "-R", "/ls"]).ok()
+    );
+    assert_usage_error(&zkcli(&["ls", "-R", "-w", "/ls"]));
     assert_zk_error(&zkcli(&["ls", "/ls/none"]), "NoNode", "/ls/none");
 }
 
@@ -602,6 +607,73 @@ fn get_w_prints_the_data_then_the_next_change() {
 
     // Text mode, bounded by --for with nothing happening: the data only.
     assert_eq!(zkcli(&["get", "-w", "--for", "0.2", "/getw"]).ok(), "after");
+}
+
+/// zkcli on the shared server with `args`, its stdout read line by line as it runs.
+fn spawn_watching(args: &[&str]) -> (std::process::Child, BufReader<std::process::ChildStdout>) {
+    let mut child = zkcli_command()
+        .args(["-server", &hosts()])
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("zkcli");
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    (child, stdout)
+}
+
+fn read_line(stdout: &mut BufReader<std::process::ChildStdout>) -> String {
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    line
+}
+
+#[test]
+fn ls_w_prints_the_children_and_stat_then_their_next_change() {
+    let mut zk = client();
+    zk.create("/lsw", "", CreateMode::Persistent).unwrap();
+    zk.create("/lsw/a", "", CreateMode::Persistent).unwrap();
+    let (mut child, mut stdout) = spawn_watching(&["ls", "-s", "-w", "--for", "20", "/lsw"]);
+    assert_eq!(read_line(&mut stdout), "a\n");
+    // The Stat, from the same reply that set the watch.
+    while !read_line(&mut stdout).starts_with("numChildren = 1") {}
+    zk.create("/lsw/b", "", CreateMode::Persistent).unwrap();
+    assert_eq!(
+        read_line(&mut stdout),
+        "WatchedEvent state:SyncConnected type:NodeChildrenChanged path:/lsw\n"
+    );
+    assert!(child.wait().unwrap().success());
+
+    let (mut child, mut stdout) = spawn_watching(&["--json", "ls", "-w", "--for", "20", "/lsw"]);
+    let listing = Json::parse(&read_line(&mut stdout)).unwrap();
+    assert_eq!(listing.get("children").array().len(), 2);
+    zk.delete("/lsw/a", Version::Any).unwrap();
+    let event = Json::parse(&read_line(&mut stdout)).unwrap();
+    assert_eq!(event.get("event").str(), "NodeChildrenChanged");
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn stat_w_prints_the_stat_then_the_next_change() {
+    let mut zk = client();
+    zk.create("/statw", "", CreateMode::Persistent).unwrap();
+    let (mut child, mut stdout) = spawn_watching(&["stat", "-w", "--for", "20", "/statw"]);
+    while !read_line(&mut stdout).starts_with("numChildren = 0") {}
+    zk.delete("/statw", Version::Any).unwrap();
+    assert_eq!(
+        read_line(&mut stdout),
+        "WatchedEvent state:SyncConnected type:NodeDeleted path:/statw\n"
+    );
+    assert!(child.wait().unwrap().success());
+
+    // Nothing happening within --for: the Stat only; a missing node is NoNode.
+    zk.create("/statw", "", CreateMode::Persistent).unwrap();
+    let text = zkcli(&["stat", "-w", "--for", "0.2", "/statw"]).ok();
+    assert!(text.ends_with("numChildren = 0\n"), "{text}");
+    assert_zk_error(
+        &zkcli(&["stat", "-w", "/statw-missing"]),
+        "NoNode",
+        "/statw-missing",
+    );
 }
 
 #[test]

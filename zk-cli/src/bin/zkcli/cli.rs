@@ -163,14 +163,23 @@ pub fn with_double_dash_globals(args: Vec<OsString>) -> RawArgs {
 pub enum ZkCommand {
     /// Children of PATH, sorted, one per line.
     ///
-    /// -s adds PATH's Stat; -R lists the whole subtree as full paths.
-    #[command(override_usage = "zkcli [GLOBAL OPTIONS] ls [-s] [-R] PATH")]
+    /// -s adds PATH's Stat; -R lists the whole subtree as full paths (with -R, -s is
+    /// ignored, as in zkCli.sh); -w then waits for the next change of PATH's children
+    /// and prints the event, as get -w does.
+    #[command(
+        override_usage = "zkcli [GLOBAL OPTIONS] ls [-s] [-w [--count 1] [--for SECONDS]] [-R] PATH"
+    )]
     Ls {
         /// Add PATH's Stat.
         #[arg(short = 's')]
         stat: bool,
+        /// Watch PATH's children and print their next change.
+        #[arg(short = 'w', conflicts_with = "recursive")]
+        watch: bool,
+        #[command(flatten)]
+        limits: EventLimits,
         /// The whole subtree, as full paths.
-        #[arg(short = 'R', conflicts_with = "stat")]
+        #[arg(short = 'R')]
         recursive: bool,
         path: String,
     },
@@ -196,8 +205,19 @@ pub enum ZkCommand {
         path: String,
     },
     /// PATH's Stat.
-    #[command(override_usage = "zkcli [GLOBAL OPTIONS] stat PATH")]
-    Stat { path: String },
+    ///
+    /// -w then waits for PATH's next change (data, deletion) and prints the event, as
+    /// get -w does. A missing PATH is a NoNode error; in the shell, -w's watch on it
+    /// still reports its creation.
+    #[command(override_usage = "zkcli [GLOBAL OPTIONS] stat [-w [--count 1] [--for SECONDS]] PATH")]
+    Stat {
+        /// Watch PATH and print its next change.
+        #[arg(short = 'w')]
+        watch: bool,
+        #[command(flatten)]
+        limits: EventLimits,
+        path: String,
+    },
     /// Sets PATH's data.
     ///
     /// DATA `-` reads it from stdin. -v only if PATH is at VERSION;

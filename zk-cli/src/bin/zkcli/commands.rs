@@ -5,7 +5,7 @@ use zk_blocking::Client;
 
 use crate::cli::ZkCommand;
 use crate::failure::Failure;
-use crate::nodes::{self, CreateRequest, GetRequest, SetAclRequest};
+use crate::nodes::{self, CreateRequest, GetRequest, LsRequest, SetAclRequest};
 use crate::output::Output;
 use crate::watching::{self, AddWatchRequest, Waiting};
 
@@ -19,9 +19,20 @@ pub fn run_in_session(
     match command {
         ZkCommand::Ls {
             stat,
+            watch,
+            limits,
             recursive,
             path,
-        } => nodes::ls(zk, path, *stat, *recursive, out),
+        } => {
+            let request = LsRequest {
+                path,
+                show_stat: *stat,
+                watch: *watch,
+                limits,
+                recursive: *recursive,
+            };
+            nodes::ls(zk, &request, waiting, out)
+        }
         ZkCommand::Get {
             stat,
             watch,
@@ -36,7 +47,11 @@ pub fn run_in_session(
             };
             nodes::get(zk, &request, waiting, out)
         }
-        ZkCommand::Stat { path } => nodes::stat(zk, path, out),
+        ZkCommand::Stat {
+            watch,
+            limits,
+            path,
+        } => nodes::stat(zk, path, *watch, limits, waiting, out),
         ZkCommand::Set {
             stat,
             version,

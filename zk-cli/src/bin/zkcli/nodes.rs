@@ -6,7 +6,9 @@ use std::time::Duration;
 use zk_blocking::ErrorCode;
 
 use serde_json::json;
-use zk_blocking::{Client, CreateMode, CreateOptions, Error, Stat, Version};
+use zk_blocking::{
+    Client, CreateMode, CreateOptions, Error, Request, Response, Stat, Version, WatchHandle,
+};
 
 use crate::acl_syntax::parse_acl_list;
 use crate::cli::{EventLimits, ExpectedVersion};
@@ -80,14 +82,18 @@ fn subtree(zk: &mut Client, path: &str) -> Result<Vec<String>, Failure> {
     Ok(found)
 }
 
-pub fn ls(
-    zk: &mut Client,
-    path: &str,
-    show_stat: bool,
-    recursive: bool,
-    out: &mut Output,
-) -> Outcome {
-    if recursive {
+/// What `ls` was asked for besides the children.
+pub struct LsRequest<'a> {
+    pub path: &'a str,
+    pub show_stat: bool,
+    pub watch: bool,
+    pub limits: &'a EventLimits,
+    pub recursive: bool,
+}
+
+pub fn ls(zk: &mut Client, request: &LsRequest, waiting: Waiting, out: &mut Output) -> Outcome {
+    let path = request.path;
+    if request.recursive {
         for node in subtree(zk, path)? {
             if out.is_json() {
                 out.object(object(json!({ "path": node })))?;
@@ -97,24 +103,87 @@ pub fn ls(
         }
         return Ok(());
     }
-    let (mut children, stat) = if show_stat {
-        let (children, stat) = zk.get_children_with_stat(path).map_err(Failure::at(path))?;
-        (children, Some(stat))
-    } else {
-        (zk.get_children(path).map_err(Failure::at(path))?, None)
-    };
+    if request.watch {
+        watching::skip_connect_events(zk, waiting)?;
+    }
+    let Listing {
+        mut children,
+        stat,
+        watch,
+    } = list(zk, path, request.show_stat, request.watch).map_err(Failure::at(path))?;
     children.sort();
     if out.is_json() {
         let listing = object(json!({ "path": path, "children": children }));
-        return Ok(out.object(with_stat(listing, stat.as_ref()))?);
+        out.object(with_stat(listing, stat.as_ref()))?;
+    } else {
+        for child in &children {
+            out.line(child)?;
+        }
+        if let Some(stat) = stat {
+            out.stat(&stat)?;
+        }
     }
-    for child in &children {
-        out.line(child)?;
+    await_event(zk, watch, request.limits, waiting, out)
+}
+
+/// A node's children, with what else `ls` asked for.
+struct Listing {
+    children: Vec<String>,
+    stat: Option<Stat>,
+    watch: Option<WatchHandle>,
+}
+
+/// `path`'s children, with its Stat and a child watch if asked for, from one reply.
+fn list(zk: &mut Client, path: &str, with_stat: bool, watch: bool) -> Result<Listing, Error> {
+    let listing = |children, stat, watch| Listing {
+        children,
+        stat,
+        watch,
+    };
+    Ok(match (with_stat, watch) {
+        (false, false) => listing(zk.get_children(path)?, None, None),
+        (true, false) => {
+            let (children, stat) = zk.get_children_with_stat(path)?;
+            listing(children, Some(stat), None)
+        }
+        (false, true) => {
+            let (children, watch) = zk.get_children_watch(path)?;
+            listing(children, None, Some(watch))
+        }
+        // The client has no typed call for getChildren2 with a watch.
+        (true, true) => {
+            let id = zk.submit(Request::GetChildren {
+                path: path.to_string(),
+                watch: true,
+                with_stat: true,
+            })?;
+            // The typed calls are bounded by --timeout, which the session timeout
+            // is negotiated from.
+            let bound = zk.negotiated_timeout().unwrap_or(Duration::from_secs(30));
+            let completion = zk.wait_completion(id, bound)?;
+            match (completion.result?, completion.watch) {
+                (Response::GetChildren { children, stat }, Some(watch)) => {
+                    listing(children, stat, Some(watch))
+                }
+                other => unreachable!("getChildren2 with a watch answered {other:?}"),
+            }
+        }
+    })
+}
+
+/// After a watching command's result: its watch's event, when this command is the
+/// one to wait for it (see `Waiting`).
+fn await_event(
+    zk: &mut Client,
+    watch: Option<WatchHandle>,
+    limits: &EventLimits,
+    waiting: Waiting,
+    out: &mut Output,
+) -> Outcome {
+    match watch {
+        Some(watch) if waiting.waits_for(limits) => watching::await_one(zk, watch, limits, out),
+        _ => Ok(()),
     }
-    if let Some(stat) = stat {
-        out.stat(&stat)?;
-    }
-    Ok(())
 }
 
 /// What `get` was asked for besides the data.
@@ -145,20 +214,28 @@ pub fn get(zk: &mut Client, request: &GetRequest, waiting: Waiting, out: &mut Ou
             out.stat(stat)?;
         }
     }
-    match watch {
-        Some(watch) if waiting.waits_for(request.limits) => {
-            watching::await_one(zk, watch, request.limits, out)
-        }
-        _ => Ok(()),
-    }
+    await_event(zk, watch, request.limits, waiting, out)
 }
 
-pub fn stat(zk: &mut Client, path: &str, out: &mut Output) -> Outcome {
-    let stat = zk
-        .exists(path)
-        .map_err(Failure::at(path))?
-        .ok_or_else(|| Failure::at(path)(Error::from_code(ErrorCode::NoNode)))?;
-    print_stat_result(out, path, &stat)
+/// `stat`, and `stat -w` with `watch`.
+pub fn stat(
+    zk: &mut Client,
+    path: &str,
+    watch: bool,
+    limits: &EventLimits,
+    waiting: Waiting,
+    out: &mut Output,
+) -> Outcome {
+    let (stat, watch) = if watch {
+        watching::skip_connect_events(zk, waiting)?;
+        let (stat, watch) = zk.exists_watch(path).map_err(Failure::at(path))?;
+        (stat, Some(watch))
+    } else {
+        (zk.exists(path).map_err(Failure::at(path))?, None)
+    };
+    let stat = stat.ok_or_else(|| Failure::at(path)(Error::from_code(ErrorCode::NoNode)))?;
+    print_stat_result(out, path, &stat)?;
+    await_event(zk, watch, limits, waiting, out)
 }
 
 fn print_stat_result(out: &mut Output, path: &str, stat: &Stat) -> Outcome {
