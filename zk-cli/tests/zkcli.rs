@@ -214,6 +214,54 @@ fn create_modes() {
     assert_eq!(zkcli(&["create", "-t", "1000", "/modes/ttl"]).code, 1);
 }
 
+#[test]
+fn jute_maxbuffer_lets_nodes_over_1_mib_be_written_and_read() {
+    let server = ZkServer::start_standalone(&ServerOptions::default().jute_max_buffer(4 << 20))
+        .expect("starting a server with a 4 MiB jute.maxbuffer");
+    let hosts = server.connect_string();
+    let big: Vec<u8> = (0..2 << 20).map(|i| (i % 251) as u8).collect();
+    let at_default = |args: &[&str], stdin: Option<&[u8]>| {
+        let mut all = vec!["-server", hosts.as_str()];
+        all.extend_from_slice(args);
+        run_zkcli(&all, stdin)
+    };
+    let raised = |args: &[&str], stdin: Option<&[u8]>| {
+        let mut all = vec!["-server", hosts.as_str(), "--jute-maxbuffer", "4194304"];
+        all.extend_from_slice(args);
+        run_zkcli(&all, stdin)
+    };
+    let too_large = at_default(&["create", "/big", "-"], Some(&big));
+    assert_eq!(too_large.code, 1, "{too_large:?}");
+    assert!(
+        too_large.stderr.contains("--jute-maxbuffer"),
+        "{too_large:?}"
+    );
+    assert!(
+        !too_large.stderr.contains("max_frame_size"),
+        "{too_large:?}"
+    );
+
+    assert_eq!(raised(&["create", "/big", "-"], Some(&big)).ok(), "/big\n");
+    let unreadable = at_default(&["get", "/big"], None);
+    assert_eq!(unreadable.code, 1, "{unreadable:?}");
+    assert!(
+        unreadable.stderr.contains("--jute-maxbuffer"),
+        "{unreadable:?}"
+    );
+    assert!(!unreadable.stderr.contains("Options"), "{unreadable:?}");
+    assert_eq!(raised(&["get", "/big"], None).stdout, big);
+
+    // zkCli.sh users set -Djute.maxbuffer in their environment; zkcli's variable.
+    let output = zkcli_command()
+        .env("ZKCLI_JUTE_MAXBUFFER", "4194304")
+        .args(["-server", hosts.as_str(), "get", "/big"])
+        .output()
+        .expect("zkcli");
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(output.stdout, big);
+    assert_usage_error(&at_default(&["--jute-maxbuffer", "1k", "ls", "/"], None));
+}
+
 /// The server hides the container and TTL markers from the Stat, so their kind shows
 /// in how the server reaps them.
 #[test]

@@ -253,7 +253,9 @@ impl From<Output> for Run {
 
 pub fn zkcli_command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_zkcli"));
-    command.env_remove("ZK_HOSTS");
+    command
+        .env_remove("ZK_HOSTS")
+        .env_remove("ZKCLI_JUTE_MAXBUFFER");
     command
 }
 

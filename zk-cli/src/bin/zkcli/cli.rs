@@ -12,6 +12,10 @@ use zk_blocking::TlsConfig;
 const DEFAULT_HOSTS: &str = "127.0.0.1:2181";
 /// zkCli.sh's default session timeout, in milliseconds.
 const DEFAULT_TIMEOUT_MS: &str = "30000";
+/// Java's default jute.maxbuffer, 1 MiB - 1, which the servers share.
+const DEFAULT_JUTE_MAXBUFFER: &str = "1048575";
+/// What zkCli.sh users give the JVM as -Djute.maxbuffer.
+pub const JUTE_MAXBUFFER_VARIABLE: &str = "ZKCLI_JUTE_MAXBUFFER";
 
 /// Every command's help starts with its zkCli.sh-style usage line.
 pub const COMMAND_HELP_TEMPLATE: &str = "usage: {usage}\n\n{about}\n\n{all-args}";
@@ -44,6 +48,17 @@ pub struct Global {
     /// Session timeout in ms, also the bound on connecting and on each call.
     #[arg(long, value_name = "MS", default_value = DEFAULT_TIMEOUT_MS, value_parser = parse_timeout)]
     pub timeout: Duration,
+    /// The largest request or reply in bytes, as Java's -Djute.maxbuffer: raise it to
+    /// read or write nodes over 1 MiB (the server's jute.maxbuffer must allow them
+    /// too). Decoding a reply may take about 6 times this much memory.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        env = JUTE_MAXBUFFER_VARIABLE,
+        default_value = DEFAULT_JUTE_MAXBUFFER,
+        value_parser = parse_frame_size
+    )]
+    pub jute_maxbuffer: usize,
     /// Credentials to add, e.g. digest:user:password (repeatable). Visible to other
     /// local users in the process list: prefer --auth-file or $ZKCLI_AUTH.
     #[arg(long, value_name = "SCHEME:CREDENTIALS")]
@@ -108,6 +123,14 @@ impl Global {
     }
 }
 
+fn parse_frame_size(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        // Frame lengths are an int on the wire; the client needs room for a header.
+        Ok(bytes) if (64..=i32::MAX as usize).contains(&bytes) => Ok(bytes),
+        _ => Err("bytes, 64 ..= 2147483647".into()),
+    }
+}
+
 fn parse_timeout(text: &str) -> Result<Duration, String> {
     match text.parse::<u64>() {
         // The session timeout is an int of milliseconds on the wire.
@@ -128,7 +151,13 @@ pub struct RawArgs {
 /// a command's own arguments reach clap untouched.
 pub fn with_double_dash_globals(args: Vec<OsString>) -> RawArgs {
     const SINGLE_DASH: [&str; 5] = ["-server", "-timeout", "-auth", "-auth-file", "-help"];
-    const TAKE_VALUES: [&str; 4] = ["--server", "--timeout", "--auth", "--auth-file"];
+    const TAKE_VALUES: [&str; 5] = [
+        "--server",
+        "--timeout",
+        "--jute-maxbuffer",
+        "--auth",
+        "--auth-file",
+    ];
     let mut rewritten = Vec::with_capacity(args.len());
     let mut json = false;
     let mut rest = args.into_iter();

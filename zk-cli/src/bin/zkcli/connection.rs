@@ -1,5 +1,5 @@
-//! Opening a session with the global options: hosts, timeout, read-only, credentials,
-//! TLS.
+//! Opening a session with the global options: hosts, timeout, frame size, read-only,
+//! credentials, TLS.
 
 use std::time::Duration;
 
@@ -11,6 +11,8 @@ use crate::failure::Failure;
 /// What every session of this zkcli run is opened with.
 pub struct Settings {
     pub timeout: Duration,
+    /// --jute-maxbuffer.
+    pub max_frame_size: usize,
     pub read_only: bool,
     pub credentials: Vec<Credential>,
     pub tls: Option<TlsConfig>,
@@ -24,6 +26,7 @@ impl Settings {
             .session_timeout(self.timeout)
             .connect_timeout(self.timeout)
             .call_timeout(self.timeout)
+            .max_frame_size(self.max_frame_size)
             .read_only(self.read_only);
         if let Some(tls) = &self.tls {
             options = options.tls(tls.clone());

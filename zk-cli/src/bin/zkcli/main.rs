@@ -55,6 +55,7 @@ fn run(args: Vec<std::ffi::OsString>) -> Result<u8, Failure> {
     let global = &cli.global;
     let settings = Settings {
         timeout: global.timeout,
+        max_frame_size: global.jute_maxbuffer,
         read_only: global.read_only,
         credentials: credentials::gather(
             &global.auth,
