@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use zk_blocking::TlsConfig;
 
 const DEFAULT_HOSTS: &str = "127.0.0.1:2181";
@@ -151,13 +151,12 @@ pub struct RawArgs {
 /// a command's own arguments reach clap untouched.
 pub fn with_double_dash_globals(args: Vec<OsString>) -> RawArgs {
     const SINGLE_DASH: [&str; 5] = ["-server", "-timeout", "-auth", "-auth-file", "-help"];
-    const TAKE_VALUES: [&str; 5] = [
-        "--server",
-        "--timeout",
-        "--jute-maxbuffer",
-        "--auth",
-        "--auth-file",
-    ];
+    // From the declaration, so that a new global option cannot be left out.
+    let takes_values: Vec<String> = Cli::command()
+        .get_arguments()
+        .filter(|arg| arg.get_action().takes_values())
+        .filter_map(|arg| arg.get_long().map(|long| format!("--{long}")))
+        .collect();
     let mut rewritten = Vec::with_capacity(args.len());
     let mut json = false;
     let mut rest = args.into_iter();
@@ -174,7 +173,7 @@ pub fn with_double_dash_globals(args: Vec<OsString>) -> RawArgs {
         } else {
             arg
         };
-        let takes_value = TAKE_VALUES.iter().any(|name| arg == *name);
+        let takes_value = takes_values.iter().any(|name| arg == name.as_str());
         rewritten.push(arg);
         if takes_value {
             rewritten.extend(rest.next());
@@ -485,6 +484,17 @@ mod tests {
                 "-server",
                 "d"
             ])
+        );
+    }
+
+    #[test]
+    fn single_dash_globals_after_any_option_with_a_value_are_rewritten() {
+        let raw = with_double_dash_globals(os(&[
+            "zkcli", "--tls-ca", "ca.pem", "-server", "h:1", "ls", "/",
+        ]));
+        assert_eq!(
+            raw.args,
+            os(&["zkcli", "--tls-ca", "ca.pem", "--server", "h:1", "ls", "/"])
         );
     }
 
