@@ -169,7 +169,7 @@ fn help_lists_the_shell_commands_and_each_command_has_its_own() {
     ] {
         assert!(text.contains(&format!("  {name}")), "{name}: {text}");
     }
-    assert!(text.contains("usage: connect HOSTS"), "{text}");
+    assert!(text.contains("usage: connect [HOSTS]"), "{text}");
     assert!(text.contains("usage: zkcli [GLOBAL OPTIONS] get"), "{text}");
 }
 
@@ -279,7 +279,7 @@ fn an_idle_shell_keeps_its_session_and_ephemeral_nodes() {
     assert!(zk.exists("/shell-ephemeral").unwrap().is_some());
     shell.send("close");
     shell.send("ls /zookeeper");
-    assert_eq!(shell.quit(), 2, "ls after close is a usage error");
+    assert_eq!(shell.quit(), 1, "ls after close fails: not connected");
     assert_eq!(zk.exists("/shell-ephemeral").unwrap(), None);
 }
 
@@ -338,18 +338,64 @@ fn on_a_terminal_watch_events_are_printed_at_the_prompt() {
 }
 
 #[test]
-fn a_failed_connect_leaves_the_shell_running_unconnected() {
+fn a_failed_connect_keeps_the_working_session() {
     let nowhere = format!("127.0.0.1:{}", zk_tests::free_port().expect("a free port"));
     let run = shell_script(
         &["-timeout", "1000"],
-        &format!("connect {nowhere}\nls /zookeeper\nruok\n"),
+        &format!(
+            "create -e /shell-kept\nconnect {nowhere}\nls /zookeeper\nstat /shell-kept\nruok\n"
+        ),
     );
     assert!(run.stderr.contains("unreachable"), "{run:?}");
-    assert!(run.stderr.contains("not connected"), "{run:?}");
-    // The four-letter word goes to the hosts last asked for.
     assert!(run.stderr.contains(&nowhere), "{run:?}");
-    assert_eq!(run.text(), "");
-    assert_eq!(run.code, 3, "the last failure was the unreachable ruok");
+    // The session, its ephemeral node and its hosts (ruok's) are those of before.
+    let text = run.text();
+    assert!(
+        text.starts_with("/shell-kept\nconfig\nquota\ncZxid = ") && text.ends_with("imok\n"),
+        "{text}"
+    );
+    assert_eq!(run.code, 3, "the last failure was the unreachable connect");
+}
+
+#[test]
+fn connect_without_hosts_opens_a_new_session_on_the_same_ones() {
+    let run = shell_script(
+        &[],
+        "create -e /shell-reconnected\nclose\nconnect\nstat /shell-reconnected\nls /zookeeper\n",
+    );
+    assert_eq!(run.text(), "/shell-reconnected\nconfig\nquota\n");
+    assert!(
+        run.stderr.starts_with("zkcli: NoNode: /shell-reconnected"),
+        "the ephemeral node went with the closed session: {run:?}"
+    );
+}
+
+#[test]
+fn a_shell_started_before_its_server_connects_once_the_server_is_up() {
+    let mut server =
+        zk_tests::ZkServer::start_standalone(&zk_tests::ServerOptions::default()).unwrap();
+    server.stop().unwrap();
+    let mut shell = ShellProcess::start(&server.connect_string(), &["-timeout", "2000"]);
+    let unreachable = shell.next_error_line();
+    assert!(
+        unreachable.starts_with("zkcli: unreachable: ") && unreachable.contains("keeps trying"),
+        "{unreachable}"
+    );
+    server.restart().unwrap();
+    assert_eq!(
+        shell
+            .stdout
+            .recv_timeout(pty::PATIENCE * 2)
+            .expect("connected in time"),
+        "WatchedEvent state:SyncConnected type:None path:null"
+    );
+    shell.send("ls /zookeeper");
+    assert_eq!(shell.next_line(), "config");
+    assert_eq!(
+        shell.end_input(),
+        3,
+        "the last failure was the unreachable start"
+    );
 }
 
 #[test]
@@ -380,6 +426,13 @@ fn when_its_session_ends_the_shell_says_so_on_stderr_and_goes_on() {
     assert!(ended.starts_with("zkcli: SessionExpired"), "{ended}");
     shell.send("ls /");
     let unconnected = shell.next_error_line();
-    assert!(unconnected.contains("not connected"), "{unconnected}");
-    assert_eq!(shell.end_input(), 2);
+    assert!(
+        unconnected.starts_with("zkcli: not connected: ") && unconnected.contains("`connect`"),
+        "{unconnected}"
+    );
+    assert!(
+        !unconnected.contains("--help"),
+        "not a usage error: {unconnected}"
+    );
+    assert_eq!(shell.end_input(), 1);
 }

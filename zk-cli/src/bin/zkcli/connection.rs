@@ -21,7 +21,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn connect(&self, hosts: &str) -> Result<Client, Failure> {
+    pub fn options(&self) -> Options {
         let mut options = Options::default()
             .session_timeout(self.timeout)
             .connect_timeout(self.timeout)
@@ -37,6 +37,11 @@ impl Settings {
         for credential in &self.credentials {
             options = options.auth(credential.scheme.as_str(), credential.secret.clone());
         }
+        options
+    }
+
+    /// A session on `hosts`, once established (within --timeout).
+    pub fn connect(&self, hosts: &str) -> Result<Client, Failure> {
         let schemes: Vec<&str> = self.credentials.iter().map(|c| c.scheme.as_str()).collect();
         let sasl_user = self.sasl.as_ref().map(|(user, _)| user.as_str());
         tracing::info!(
@@ -46,11 +51,18 @@ impl Settings {
             tls = self.tls.is_some(),
             "connecting"
         );
-        let client = Client::connect(hosts, options).map_err(|e| Failure::from_error(e, None))?;
+        let client =
+            Client::connect(hosts, self.options()).map_err(|e| Failure::from_error(e, None))?;
         tracing::info!(
             session_id = format!("0x{:x}", client.session_id()),
             "connected"
         );
         Ok(client)
+    }
+
+    /// A session on `hosts` that connects whenever its caller pumps it and a server
+    /// answers (see `Client::start`).
+    pub fn start(&self, hosts: &str) -> Result<Client, Failure> {
+        Client::start(hosts, self.options()).map_err(|e| Failure::from_error(e, None))
     }
 }

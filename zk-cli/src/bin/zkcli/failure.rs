@@ -29,6 +29,9 @@ pub enum Failure {
     ZooKeeper { error: Error, path: Option<String> },
     /// No server answered: exit 3.
     Unreachable(String),
+    /// A shell command without a session (after `close`, or once the session ended),
+    /// whose hosts were `hosts`: exit 1, as for a closed session.
+    NotConnected { hosts: String },
     /// Reading stdin or writing stdout failed: exit 1.
     Io(io::Error),
 }
@@ -53,7 +56,9 @@ impl Failure {
         match self {
             Failure::Usage(_) | Failure::CommandLine(_) => EXIT_USAGE,
             Failure::Unreachable(_) => EXIT_UNREACHABLE,
-            Failure::ZooKeeper { .. } | Failure::Io(_) => EXIT_ZOOKEEPER,
+            Failure::ZooKeeper { .. } | Failure::NotConnected { .. } | Failure::Io(_) => {
+                EXIT_ZOOKEEPER
+            }
         }
     }
 
@@ -68,6 +73,7 @@ impl Failure {
         match self {
             Failure::Usage(_) | Failure::CommandLine(_) => "Usage".into(),
             Failure::Unreachable(_) => "Unreachable".into(),
+            Failure::NotConnected { .. } => "NotConnected".into(),
             Failure::Io(_) => "Io".into(),
             Failure::ZooKeeper { error, .. } => match (error, error.code()) {
                 (Error::Timeout(_), _) => "Timeout".into(),
@@ -99,6 +105,9 @@ impl Failure {
                 why.clone()
             }
             Failure::ZooKeeper { error, .. } => explanation(error),
+            Failure::NotConnected { hosts } => format!(
+                "no session: `connect` opens one on {hosts} again, `connect HOSTS` one elsewhere"
+            ),
             Failure::Io(e) => e.to_string(),
         }
     }
@@ -110,6 +119,7 @@ impl Failure {
             Failure::Usage(why) => format!("zkcli: {why} (--help for usage)"),
             Failure::CommandLine(text) => format!("zkcli: {text}"),
             Failure::Unreachable(why) => format!("zkcli: unreachable: {why}"),
+            Failure::NotConnected { .. } => format!("zkcli: not connected: {}", self.detail()),
             Failure::ZooKeeper { .. } => {
                 let (name, detail) = (self.name(), self.detail());
                 match self.place() {

@@ -21,9 +21,13 @@ pub struct ShellLine {
 
 #[derive(Subcommand)]
 pub enum ShellCommand {
-    /// Closes this session and opens one on HOSTS (host:port[,host:port...][/chroot]).
-    #[command(override_usage = "connect HOSTS")]
-    Connect { hosts: String },
+    /// Opens a session on HOSTS (host:port[,host:port...][/chroot]), by default the
+    /// current ones, then closes this one.
+    ///
+    /// If no server of HOSTS can be reached, this session stays as it was; without
+    /// one, zkcli keeps trying HOSTS in the background, as zkCli.sh does.
+    #[command(override_usage = "connect [HOSTS]")]
+    Connect { hosts: Option<String> },
     /// Adds credentials to this session, e.g. `addauth digest user:password`.
     ///
     /// The server checks them at once (wrong ones end the session) and they are sent

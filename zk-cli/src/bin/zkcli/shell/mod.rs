@@ -108,19 +108,39 @@ impl Shell {
         format!("[zk: {}({state}) {number}] ", self.hosts)
     }
 
+    /// Opens a session on `hosts`, then closes the current one: a failure leaves the
+    /// current one as it was. Without one, unreachable `hosts` are tried again in the
+    /// background (the event printer pumps the session), as zkCli.sh does.
     fn connect(&mut self, hosts: String) -> Result<(), Failure> {
-        self.session.replace(None);
-        self.hosts = hosts;
-        let mut client = self.settings.connect(&self.hosts)?;
-        // The shell starts once connected: "SyncConnected" would only be noise.
-        watching::skip_connect_events(&mut client, Waiting::InCommand)?;
-        self.session.replace(Some(client));
-        Ok(())
+        match self.settings.connect(&hosts) {
+            Ok(mut client) => {
+                // Once connected, "SyncConnected" would only be noise.
+                watching::skip_connect_events(&mut client, Waiting::InCommand)?;
+                self.session.replace(Some(client));
+                self.hosts = hosts;
+                Ok(())
+            }
+            Err(Failure::Unreachable(why)) if self.session.lock().is_none() => {
+                self.session.replace(Some(self.settings.start(&hosts)?));
+                self.hosts = hosts;
+                Err(Failure::Unreachable(format!(
+                    "{why}; zkcli keeps trying (commands wait up to --timeout; an event \
+                     says when connected)"
+                )))
+            }
+            Err(failure) => Err(failure),
+        }
+    }
+
+    fn not_connected(&self) -> Failure {
+        Failure::NotConnected {
+            hosts: self.hosts.clone(),
+        }
     }
 
     fn add_auth(&mut self, scheme: &str, auth: &str) -> Result<(), Failure> {
         let mut current = self.session.lock();
-        let zk = current.as_mut().ok_or_else(not_connected)?;
+        let zk = current.as_mut().ok_or_else(|| self.not_connected())?;
         zk.add_auth(scheme, auth.as_bytes().to_vec())
             .map_err(|error| {
                 // Rejected credentials end the session: said once, here.
@@ -160,7 +180,7 @@ impl Shell {
                     _ => WatcherType::Any,
                 };
                 let mut current = self.session.lock();
-                let zk = current.as_mut().ok_or_else(not_connected)?;
+                let zk = current.as_mut().ok_or_else(|| self.not_connected())?;
                 watching::remove_watches(zk, &path, watcher_type, locally, &mut self.out)?;
             }
             ShellCommand::PrintWatches { switch } => match switch {
@@ -170,7 +190,10 @@ impl Shell {
                     self.out.line(&format!("printwatches is {state}"))?;
                 }
             },
-            ShellCommand::Connect { hosts } => self.connect(hosts)?,
+            ShellCommand::Connect { hosts } => {
+                let hosts = hosts.unwrap_or_else(|| self.hosts.clone());
+                self.connect(hosts)?
+            }
             ShellCommand::Close => self.session.replace(None),
             ShellCommand::History => {
                 for (index, line) in source.history().iter().enumerate() {
@@ -193,13 +216,9 @@ impl Shell {
             ));
         }
         let mut current = self.session.lock();
-        let zk = current.as_mut().ok_or_else(not_connected)?;
+        let zk = current.as_mut().ok_or_else(|| self.not_connected())?;
         commands::run_in_session(zk, command, Waiting::InBackground, &mut self.out)
     }
-}
-
-fn not_connected() -> Failure {
-    Failure::Usage("not connected: connect HOSTS first".into())
 }
 
 /// DATA `-`, which one-shot zkcli reads from stdin.
