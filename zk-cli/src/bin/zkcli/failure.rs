@@ -179,15 +179,13 @@ fn explanation(error: &Error) -> String {
              (zkcli srvr), or allow more time with --timeout MS",
             waited.as_millis()
         ),
-        Error::SessionExpired => "the session expired (SESSIONEXPIRED): its ephemeral nodes and \
-             watches are gone; run the command again (in the shell: connect)"
+        Error::SessionExpired => "the session expired: its ephemeral nodes and watches are \
+             gone; run the command again (in the shell: connect)"
             .into(),
         Error::Closed => {
             "the session is closed; run the command again (in the shell: connect)".into()
         }
-        Error::RequestTimeout => "the request timed out (REQUESTTIMEOUT) and the connection was \
-             reset: retry"
-            .into(),
+        Error::RequestTimeout => "the request timed out and the connection was reset: retry".into(),
         Error::TooLarge { size, max } => format!(
             "the request is {size} bytes, more than zkcli's limit of {max}: raise it with \
              --jute-maxbuffer BYTES (the server's jute.maxbuffer must allow as much), or send \
@@ -202,7 +200,16 @@ fn explanation(error: &Error) -> String {
         Error::NoWatcher { .. } => {
             "this session has no such watch on the node: it already fired or was removed".into()
         }
-        other => without_lead(other),
+        other => without_code(&without_lead(other), other),
+    }
+}
+
+/// `text` without the ` (CONNECTIONLOSS)` that names `error`'s code, which the name
+/// that leads zkcli's line already says.
+fn without_code(text: &str, error: &Error) -> String {
+    match error.code() {
+        Some(code) => text.replacen(&format!(" ({})", code.name()), "", 1),
+        None => text.to_string(),
     }
 }
 
@@ -291,6 +298,24 @@ mod tests {
             ] {
                 assert!(!message.contains(rust_api), "{message}");
             }
+        }
+    }
+
+    #[test]
+    fn the_code_is_not_repeated_after_its_name() {
+        for error in [
+            Error::ConnectionLoss,
+            Error::SessionExpired,
+            Error::AuthFailed,
+            Error::RequestTimeout,
+            Error::NotReadOnly,
+            Error::Unimplemented,
+        ] {
+            let code = error.code().unwrap().name();
+            let failure = Failure::from_error(error, None);
+            let message = failure.message();
+            assert!(message.starts_with(&format!("zkcli: {}: ", failure.name())));
+            assert!(!message.contains(code), "{message}");
         }
     }
 
