@@ -99,3 +99,17 @@ fn zkcli_and_apache_cli_read_each_others_writes() {
         "{stat}"
     );
 }
+
+#[test]
+fn get_acl_s_prints_the_acl_then_the_stat_as_apache_cli_does() {
+    zkcli(&["create", "/interop-acl-s", "d", "world:anyone:cdrwa"]).ok();
+    let ours = zkcli(&["getAcl", "-s", "/interop-acl-s"]).ok();
+    let java = apache_cli("getAcl -s /interop-acl-s\n");
+    let acl = "'world,'anyone\n: cdrwa\n";
+    let java_order = java
+        .find(acl)
+        .zip(java.find("cZxid = "))
+        .is_some_and(|(acl_at, stat_at)| acl_at < stat_at);
+    assert!(java_order, "{java}");
+    assert_eq!(ours, format!("{acl}{}", stat_block(&java)));
+}
