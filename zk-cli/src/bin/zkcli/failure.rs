@@ -105,9 +105,9 @@ impl Failure {
                 why.clone()
             }
             Failure::ZooKeeper { error, .. } => explanation(error),
-            Failure::NotConnected { hosts } => format!(
-                "no session: `connect` opens one on {hosts} again, `connect HOSTS` one elsewhere"
-            ),
+            Failure::NotConnected { hosts } => {
+                format!("`connect` opens a session on {hosts} again, `connect HOSTS` one elsewhere")
+            }
             Failure::Io(e) => e.to_string(),
         }
     }

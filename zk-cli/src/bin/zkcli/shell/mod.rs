@@ -1,9 +1,10 @@
 //! The interactive shell, started when no command is given (as `zkCli.sh -server
-//! HOSTS` does): zkcli's commands with the same output, plus `addauth`, `connect`,
-//! `close`, `history`, `quit` and `help`. Watch events are printed as they arrive,
-//! while a command runs or at the prompt. A failed command prints its error and the shell
-//! goes on; the exit status is that of the last failed command, 0 if none failed.
-//! With stdin not a terminal, the shell runs it as a script, one command per line.
+//! HOSTS` does): zkcli's commands with the same output, plus `addauth`,
+//! `removewatches`, `printwatches`, `connect`, `close`, `history`, `quit` and `help`.
+//! Watch events are printed as they arrive, while a command runs or at the prompt. A
+//! failed command prints its error and the shell goes on; the exit status is that of
+//! the last failed command, 0 if none failed. With stdin not a terminal, the shell
+//! runs it as a script, one command per line.
 
 mod completion;
 mod input;
@@ -24,8 +25,7 @@ use crate::output::{DataNewline, Output};
 use crate::watching::{self, Waiting};
 use completion::ShellHelper;
 use input::{LineSource, Read, Script, Terminal};
-use line::Switch;
-use line::{ShellCommand, ShellLine};
+use line::{ShellCommand, ShellLine, Switch};
 use session::{EventPrinter, PrintSwitch, SessionSlot};
 use zk_blocking::WatcherType;
 
@@ -151,6 +151,17 @@ impl Shell {
             })
     }
 
+    fn remove_watches(
+        &mut self,
+        path: &str,
+        watcher_type: WatcherType,
+        locally: bool,
+    ) -> Result<(), Failure> {
+        let mut current = self.session.lock();
+        let zk = current.as_mut().ok_or_else(|| self.not_connected())?;
+        watching::remove_watches(zk, path, watcher_type, locally, &mut self.out)
+    }
+
     fn execute(&mut self, text: &str, source: &dyn LineSource) -> Result<Flow, Failure> {
         let words = words::split(text).map_err(|why| Failure::Usage(why.to_string()))?;
         let parsed = line::parser()
@@ -171,6 +182,7 @@ impl Shell {
                 path,
                 children,
                 data,
+                // -a is the default; clap keeps it apart from -c and -d.
                 any: _,
                 locally,
             } => {
@@ -179,9 +191,7 @@ impl Shell {
                     (_, true) => WatcherType::Data,
                     _ => WatcherType::Any,
                 };
-                let mut current = self.session.lock();
-                let zk = current.as_mut().ok_or_else(|| self.not_connected())?;
-                watching::remove_watches(zk, &path, watcher_type, locally, &mut self.out)?;
+                self.remove_watches(&path, watcher_type, locally)?
             }
             ShellCommand::PrintWatches { switch } => match switch {
                 Some(switch) => self.printing.set(matches!(switch, Switch::On)),
