@@ -381,6 +381,12 @@ fn a_shell_started_before_its_server_connects_once_the_server_is_up() {
         unreachable.starts_with("zkcli: unreachable: ") && unreachable.contains("keeps trying"),
         "{unreachable}"
     );
+    shell.send("ls /zookeeper");
+    let waited = shell.next_error_line();
+    assert!(
+        waited.starts_with("zkcli: unreachable: no server of") && waited.contains("keeps trying"),
+        "{waited}"
+    );
     server.restart().unwrap();
     assert_eq!(
         shell

@@ -27,7 +27,7 @@ use completion::ShellHelper;
 use input::{LineSource, Read, Script, Terminal};
 use line::{ShellCommand, ShellLine, Switch};
 use session::{EventPrinter, PrintSwitch, SessionSlot};
-use zk_blocking::WatcherType;
+use zk_blocking::{Error, SessionState, WatcherType};
 
 /// What the loop does after a line.
 enum Flow {
@@ -227,7 +227,20 @@ impl Shell {
         }
         let mut current = self.session.lock();
         let zk = current.as_mut().ok_or_else(|| self.not_connected())?;
-        commands::run_in_session(zk, command, Waiting::InBackground, &mut self.out)
+        let outcome = commands::run_in_session(zk, command, Waiting::InBackground, &mut self.out);
+        match outcome {
+            // The session is still looking for a server: say so, not that a reply
+            // is late.
+            Err(Failure::ZooKeeper {
+                error: Error::Timeout(_),
+                ..
+            }) if zk.state() == SessionState::Connecting => Err(Failure::Unreachable(format!(
+                "no server of {} answered within --timeout; zkcli keeps trying (an event says \
+                 when connected)",
+                self.hosts
+            ))),
+            outcome => outcome,
+        }
     }
 }
 
