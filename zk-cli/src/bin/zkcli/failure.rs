@@ -84,16 +84,25 @@ impl Failure {
         }
     }
 
-    /// The node the failure is about, as the user named it (with the session's
-    /// chroot, if any, after it).
-    fn place(&self) -> Option<String> {
+    /// The node the failure is about, as the user named it.
+    fn path(&self) -> Option<&str> {
         let Failure::ZooKeeper { error, path } = self else {
             return None;
         };
-        let path = error.path().or(path.as_deref())?;
-        Some(match error.chroot() {
-            Some(chroot) => format!("{path} (under chroot {chroot})"),
-            None => path.to_string(),
+        error.path().or(path.as_deref())
+    }
+
+    /// The path for the stderr line, with the session's chroot, if any, after it.
+    fn place(&self) -> Option<String> {
+        let path = self.path()?;
+        Some(match self {
+            Failure::ZooKeeper { error, .. } if error.chroot().is_some() => {
+                format!(
+                    "{path} (under chroot {})",
+                    error.chroot().unwrap_or_default()
+                )
+            }
+            _ => path.to_string(),
         })
     }
 
@@ -135,7 +144,7 @@ impl Failure {
     pub fn json(&self) -> String {
         json!({
             "error": self.name(),
-            "path": self.place(),
+            "path": self.path(),
             "message": self.detail(),
             "exit_code": self.exit_code(),
         })
@@ -328,5 +337,9 @@ mod tests {
         let message = object["message"].as_str().unwrap();
         assert!(message.starts_with("the node's version"), "{message}");
         assert_eq!(object["exit_code"], 1);
+
+        let under_chroot = about(ErrorCode::NoNode, "/a", Some("/app"));
+        let object: serde_json::Value = serde_json::from_str(&under_chroot.json()).unwrap();
+        assert_eq!(object["path"], "/a", "the path alone, for scripts");
     }
 }
