@@ -95,14 +95,13 @@ impl Failure {
     /// The path for the stderr line, with the session's chroot, if any, after it.
     fn place(&self) -> Option<String> {
         let path = self.path()?;
-        Some(match self {
-            Failure::ZooKeeper { error, .. } if error.chroot().is_some() => {
-                format!(
-                    "{path} (under chroot {})",
-                    error.chroot().unwrap_or_default()
-                )
-            }
-            _ => path.to_string(),
+        let chroot = match self {
+            Failure::ZooKeeper { error, .. } => error.chroot(),
+            _ => None,
+        };
+        Some(match chroot {
+            Some(chroot) => format!("{path} (under chroot {chroot})"),
+            None => path.to_string(),
         })
     }
 
