@@ -265,6 +265,36 @@ fn a_persistent_data_watch_on_the_blocking_client_catches_up_after_a_cut() {
 
 #[cfg(feature = "tokio")]
 #[tokio::test]
+async fn an_async_data_watch_keeps_telling_changes_after_two_quick_ones() {
+    let zk = zk_tokio::Client::connect(
+        &shared_standalone().connect_string(),
+        zk_tokio::Options::new(),
+    )
+    .await
+    .unwrap();
+    let path = "/node-watch-quick-tokio";
+    let _ = zk.delete(path, Version::Any).await;
+    zk.create(path, "v0", CreateMode::Persistent).await.unwrap();
+    let mut watch = NodeWatch::data(path);
+    let next = async |watch: &mut NodeWatch| {
+        let told = tokio::time::timeout(PATIENCE.unwrap(), watch.next_async(&zk)).await;
+        data_of(told.expect("a value within the patience").unwrap())
+    };
+    assert_eq!(next(&mut watch).await, "v0");
+    zk.set_data(path, "v1", Version::Any).await.unwrap();
+    zk.set_data(path, "v2", Version::Any).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(next(&mut watch).await, "v2");
+    for value in ["v3", "v4"] {
+        zk.set_data(path, value, Version::Any).await.unwrap();
+        assert_eq!(next(&mut watch).await, value);
+    }
+    zk.delete(path, Version::Any).await.unwrap();
+    assert_eq!(next(&mut watch).await, "<missing>");
+}
+
+#[cfg(feature = "tokio")]
+#[tokio::test]
 async fn an_async_persistent_data_watch_catches_up_after_a_cut() {
     let server = shared_standalone();
     let proxy = FaultProxy::start(server.address()).unwrap();

@@ -51,8 +51,12 @@ pub(crate) async fn run<R: Recipe>(
                 Err(e) => recipe.handle_reply(submit.token, Err(e)),
             }
         }
-        if let Some(output) = recipe.poll_output() {
-            return Ok(Some(output));
+        // An output waits for the replies due: this run's requests are known only
+        // here, and a reply left behind would never reach the recipe.
+        if pending.is_empty() {
+            if let Some(output) = recipe.poll_output() {
+                return Ok(Some(output));
+            }
         }
         if let Some((reply, token)) = pending.pop_front() {
             let c = reply.await;
