@@ -163,7 +163,12 @@ impl EventQueue {
     /// Whether an event for the registration `id` is queued: a notification or
     /// removal it is among the registrations of, or the overflow marker naming it.
     pub fn has_watch_event(&self, id: RequestId) -> bool {
-        self.events.iter().any(|e| match e {
+        self.watch_event_of(id).is_some()
+    }
+
+    /// Where the first event for the registration `id` is queued.
+    fn watch_event_of(&self, id: RequestId) -> Option<usize> {
+        self.events.iter().position(|e| match e {
             Event::Watch(w) => w.registrations.iter().any(|r| r.id == id),
             Event::Overflow { .. } => self
                 .overflow
@@ -179,14 +184,7 @@ impl EventQueue {
     /// stays queued for them, and the overflow marker stays for the registrations
     /// it still names: `id` is taken out of both, so it gets each event once.
     pub fn take_watch_event(&mut self, id: RequestId) -> Option<Event> {
-        let i = self.events.iter().position(|e| match e {
-            Event::Watch(w) => w.registrations.iter().any(|r| r.id == id),
-            Event::Overflow { .. } => self
-                .overflow
-                .as_ref()
-                .is_some_and(|d| d.registrations.contains_key(&id)),
-            _ => false,
-        })?;
+        let i = self.watch_event_of(id)?;
         match &mut self.events[i] {
             Event::Watch(w) => {
                 let at = w.registrations.iter().position(|r| r.id == id)?;
