@@ -49,6 +49,36 @@ fn a_call_after_the_server_dropped_an_idle_connection_goes_out_on_the_next_one()
 }
 
 #[test]
+fn a_call_after_a_notification_and_then_the_servers_close_goes_out_on_the_next_one() {
+    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
+    let mut zk = connect(&proxy.connect_string(), options(TIMEOUT));
+    let mut other = connect(&shared_standalone().connect_string(), options(TIMEOUT));
+    zk.create("/idle-notified", "", CreateMode::Ephemeral)
+        .unwrap();
+    let (_, _, watch) = zk.get_data_watch("/idle-notified").unwrap();
+    // While the client is idle: a notification, then the connection's close.
+    other.set_data("/idle-notified", "1", Version::Any).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    proxy.close_all();
+    std::thread::sleep(Duration::from_millis(200));
+
+    assert!(zk.exists("/idle-notified").unwrap().is_some());
+    let (watches, others): (Vec<_>, Vec<_>) = queued_events(&mut zk)
+        .into_iter()
+        .partition(|e| matches!(e, Event::Watch(_)));
+    assert_eq!(
+        watch_summaries(&watches),
+        [(EventType::NodeDataChanged, "/idle-notified", vec![watch])]
+    );
+    assert_eq!(
+        only_states(&others),
+        [KeeperState::Disconnected, KeeperState::SyncConnected]
+    );
+    zk.close();
+    other.close();
+}
+
+#[test]
 fn requests_queued_while_disconnected_go_out_in_order_after_the_reconnect() {
     let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
     let mut zk = connect(&proxy.connect_string(), options(TIMEOUT));

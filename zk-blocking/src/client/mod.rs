@@ -83,6 +83,10 @@ pub struct Client {
 /// nothing.
 const IDLE_LOOK: Duration = Duration::from_millis(1);
 
+/// Most reads of one look: what came while idle is a few notifications at most, and a
+/// look must not turn into a long drain of a busy socket.
+const IDLE_LOOK_READS: usize = 4;
+
 impl Client {
     // ----- life cycle ---------------------------------------------------------------
 
@@ -255,13 +259,22 @@ impl Client {
     }
 
     /// Reads what the socket holds without waiting: the server's close among it, so
-    /// that the session knows its connection is gone before it writes to it.
+    /// that the session knows its connection is gone before it writes to it. A close
+    /// after data (a notification, then FIN) shows only to the read after the one that
+    /// took the data: it reads until the socket is empty (a few reads at most).
     fn look_at_socket(&mut self, now: Instant) {
         self.last_looked = now;
-        if self.link.conn_id().is_some() {
-            let read_at = self.link.read_once(&mut self.session, Some(now), now);
-            self.last_looked = read_at.unwrap_or(now);
+        for _ in 0..IDLE_LOOK_READS {
+            if self.link.conn_id().is_none() {
+                break;
+            }
+            match self.link.read_once(&mut self.session, Some(now), now) {
+                Some(read_at) => self.last_looked = read_at,
+                None => break,
+            }
         }
+        // What came is the program's (a notification fired a watch it may wait on).
+        self.drain_events();
     }
 
     /// Writes what is queued and processes whatever input is already there, without

@@ -90,7 +90,7 @@ impl Client {
         }
     }
 
-    fn drain_events(&mut self) {
+    pub(super) fn drain_events(&mut self) {
         while let Some(event) = self.session.poll_event() {
             match event {
                 zk_session::Event::Reply {
