@@ -87,6 +87,8 @@ pub struct NodeWatchMachine {
     /// The one-shot watch the machine waits on.
     one_shot: Option<WatchHandle>,
     ended: bool,
+    /// The error it ended with, told again to every later call.
+    end_error: Option<Error>,
     outbox: Outbox,
     outputs: std::collections::VecDeque<Result<NodeValue>>,
 }
@@ -103,6 +105,7 @@ impl NodeWatchMachine {
             disconnected: false,
             one_shot: None,
             ended: false,
+            end_error: None,
             outbox: Outbox::default(),
             outputs: Default::default(),
         };
@@ -179,6 +182,7 @@ impl NodeWatchMachine {
     fn end(&mut self, error: Error) {
         if !self.ended {
             self.ended = true;
+            self.end_error = Some(error.clone());
             self.pending = None;
             self.one_shot = None;
             self.outputs.push_back(Err(error));
@@ -328,6 +332,10 @@ impl Recipe for NodeWatchMachine {
     }
 
     fn watch(&self) -> Option<WatchHandle> {
+        // Ended: nothing more to wait for (its error is its last output).
+        if self.ended {
+            return None;
+        }
         match self.watching {
             Watching::Persistent(watch) => Some(watch),
             Watching::Adding => None,
@@ -381,6 +389,17 @@ impl NodeWatch {
         }
     }
 
+    /// The error the watch ended with, once its last output was told: every later
+    /// call fails with it at once.
+    fn ended(&self) -> Option<Error> {
+        let machine = self.machine.as_ref()?;
+        machine
+            .outputs
+            .is_empty()
+            .then(|| machine.end_error.clone())
+            .flatten()
+    }
+
     /// The machine, made on first use with persistent watches or one-shot ones.
     fn machine(&mut self, persistent: bool) -> &mut NodeWatchMachine {
         let (path, reading) = (&self.path, self.reading);
@@ -395,6 +414,9 @@ impl NodeWatch {
         driver: &mut D,
         timeout: Option<std::time::Duration>,
     ) -> Result<Option<NodeValue>> {
+        if let Some(end) = self.ended() {
+            return Err(end);
+        }
         let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
         // A reconnect between two calls, which the run itself cannot see.
         let conn = driver.connection();
@@ -412,6 +434,9 @@ impl NodeWatch {
     /// Like [`NodeWatch::next`] without a timeout, on zk-tokio's client.
     #[cfg(feature = "tokio")]
     pub async fn next_async(&mut self, client: &zk_tokio::Client) -> Result<Option<NodeValue>> {
+        if let Some(end) = self.ended() {
+            return Err(end);
+        }
         // Split borrows: the stream and state changes stay in `self` even if this
         // future is dropped, so the persistent watch outlives a cancelled call.
         let (path, reading) = (&self.path, self.reading);

@@ -87,6 +87,42 @@ fn a_data_watch_on_the_blocking_client_keeps_telling_changes_after_two_quick_one
 }
 
 #[test]
+fn a_data_watch_on_the_blocking_client_fails_every_call_once_the_session_is_closed() {
+    let mut zk = Client::connect(&shared_standalone().connect_string(), Options::new()).unwrap();
+    let path = "/node-watch-closed-blocking";
+    let _ = zk.create(path, "v", CreateMode::Ephemeral);
+    let mut watch = NodeWatch::data(path);
+    let mut driver = Blocking::new(&mut zk);
+    assert_eq!(data_of(watch.next(&mut driver, PATIENCE).unwrap()), "v");
+    driver.client().close();
+    for _ in 0..2 {
+        let after = watch.next(&mut driver, Some(Duration::from_secs(2)));
+        assert!(
+            matches!(after, Err(zk_blocking::Error::Closed)),
+            "{after:?}"
+        );
+    }
+}
+
+#[test]
+fn a_data_watch_on_the_shared_client_fails_every_call_once_the_session_is_closed() {
+    let zk = SharedClient::connect(&shared_standalone().connect_string(), Options::new()).unwrap();
+    let path = "/node-watch-closed-shared";
+    let _ = zk.create(path, "v", CreateMode::Ephemeral);
+    let mut watch = NodeWatch::data(path);
+    let mut driver = zk.clone();
+    assert_eq!(data_of(watch.next(&mut driver, PATIENCE).unwrap()), "v");
+    zk.close();
+    for _ in 0..2 {
+        let after = watch.next(&mut driver, Some(Duration::from_secs(2)));
+        assert!(
+            matches!(after, Err(zk_blocking::Error::Closed)),
+            "{after:?}"
+        );
+    }
+}
+
+#[test]
 fn a_children_watch_on_the_blocking_client_tells_each_new_list() {
     let mut zk = Client::connect(&shared_standalone().connect_string(), Options::new()).unwrap();
     let path = "/node-watch-children";

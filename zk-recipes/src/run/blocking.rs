@@ -95,7 +95,9 @@ impl Driver for Blocking<'_> {
             let waited = self
                 .client
                 .wait_watch(watch, left.unwrap_or(SLICE).min(SLICE));
-            feed(recipe, waited)?;
+            if let Some(end) = feed(recipe, waited)? {
+                return recipe.poll_output().map(Some).ok_or(end);
+            }
         }
     }
 }

@@ -49,25 +49,42 @@ pub(crate) fn as_fired(watches: Vec<WatchHandle>) -> WatchedEvent {
 }
 
 /// Hands what a client's `wait_watch` gave to `recipe`: an event, an overflow (as
-/// good as a firing), or the end of the session.
-pub(crate) fn feed<R: Recipe>(recipe: &mut R, waited: Result<Option<Event>>) -> Result<()> {
-    match waited {
-        Ok(Some(Event::Watch(e))) => recipe.handle_watch(&e),
+/// good as a firing), or the end of the session. Returns the session's error once it
+/// is over: an adapter returns it unless the recipe has an output (a recipe that
+/// still names a watch would otherwise be waited on again, and the wait fails at
+/// once).
+pub(crate) fn feed<R: Recipe>(
+    recipe: &mut R,
+    waited: Result<Option<Event>>,
+) -> Result<Option<Error>> {
+    let state = match waited {
+        Ok(Some(Event::Watch(e))) => {
+            recipe.handle_watch(&e);
+            return Ok(None);
+        }
         // Its events were dropped for the memory bound: as good as fired.
-        Ok(Some(Event::Overflow { watches, .. })) => recipe.handle_watch(&as_fired(watches)),
-        Ok(Some(Event::Session { state, .. })) => recipe.handle_session(state),
-        Ok(None) => {}
+        Ok(Some(Event::Overflow { watches, .. })) => {
+            recipe.handle_watch(&as_fired(watches));
+            return Ok(None);
+        }
+        Ok(Some(Event::Session { state, .. })) => {
+            recipe.handle_session(state);
+            return Ok(None);
+        }
+        Ok(None) => return Ok(None),
         // The watch is gone (it fired and its event was taken, or it was removed):
         // as good as fired; the recipe looks again.
         Err(Error::NoWatcher { .. }) => {
             if let Some(watch) = recipe.watch() {
                 recipe.handle_watch(&as_fired(vec![watch]));
             }
+            return Ok(None);
         }
-        Err(Error::SessionExpired) => recipe.handle_session(KeeperState::Expired),
-        Err(Error::AuthFailed) => recipe.handle_session(KeeperState::AuthFailed),
-        Err(Error::Closed) => recipe.handle_session(KeeperState::Closed),
+        Err(Error::SessionExpired) => KeeperState::Expired,
+        Err(Error::AuthFailed) => KeeperState::AuthFailed,
+        Err(Error::Closed) => KeeperState::Closed,
         Err(e) => return Err(e),
-    }
-    Ok(())
+    };
+    recipe.handle_session(state);
+    Ok(crate::machine::session_end(state))
 }

@@ -58,6 +58,8 @@ impl Driver for SharedClient {
                 // recipe's next request goes out, so nothing after that request is
                 // missed.
                 if let Some(watch) = recipe.watch().filter(|w| !w.kind().is_one_shot()) {
+                    // The session's end, if it came, is returned by the wait below
+                    // once the replies due are in.
                     feed(recipe, self.wait_watch(watch, Duration::ZERO))?;
                 }
                 continue;
@@ -71,7 +73,9 @@ impl Driver for SharedClient {
                 return Ok(None);
             };
             let waited = self.wait_watch(watch, left.unwrap_or(SLICE).min(SLICE));
-            feed(recipe, waited)?;
+            if let Some(end) = feed(recipe, waited)? {
+                return recipe.poll_output().map(Some).ok_or(end);
+            }
         }
     }
 }

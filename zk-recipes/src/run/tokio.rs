@@ -72,6 +72,18 @@ pub(crate) async fn run<R: Recipe>(
             held.watch = None;
             match client.watch_stream(watch) {
                 Ok(stream) => held.watch = Some((watch, stream)),
+                // The session is over: the recipe's output says so, or the error
+                // does (a recipe still naming a watch would be looked at again).
+                Err(_) if client.state().is_terminal() => {
+                    let state = match client.state() {
+                        zk_blocking::SessionState::Expired => KeeperState::Expired,
+                        zk_blocking::SessionState::AuthFailed => KeeperState::AuthFailed,
+                        _ => KeeperState::Closed,
+                    };
+                    recipe.handle_session(state);
+                    let end = crate::machine::session_end(state).unwrap_or(Error::Closed);
+                    return recipe.poll_output().map(Some).ok_or(end);
+                }
                 Err(_) => {
                     recipe.handle_watch(&as_fired(vec![watch]));
                     continue;
