@@ -357,7 +357,7 @@ pub struct NodeWatch {
     path: String,
     reading: Reading,
     machine: Option<NodeWatchMachine>,
-    /// The connection the last run ended on (drivers that report it).
+    /// The last connection a run saw connected.
     conn: Option<zk_blocking::ConnId>,
     /// zk-tokio's adapter's watch stream and state changes, kept between calls.
     #[cfg(feature = "tokio")]
@@ -427,7 +427,10 @@ impl NodeWatch {
             machine.handle_session(KeeperState::SyncConnected);
         }
         let next = driver.run(machine, deadline)?.transpose();
-        self.conn = driver.connection();
+        // The last connection seen connected: one still looked for says nothing yet.
+        if let Some(conn) = driver.connection() {
+            self.conn = Some(conn);
+        }
         next
     }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use zk_blocking::{Client, CreateMode, Options, SharedClient, Version};
 use zk_recipes::run::{Blocking, Driver};
 use zk_recipes::{NodeValue, NodeWatch};
-use zk_tests::proxy::FaultProxy;
+use zk_tests::proxy::{Direction, Fault, FaultProxy};
 use zk_tests::shared_standalone;
 
 const PATIENCE: Option<Duration> = Some(Duration::from_secs(20));
@@ -399,6 +399,44 @@ async fn an_async_watch_call_cut_short_by_a_timeout_keeps_watching() {
         "v2"
     );
     zk.close().await;
+}
+
+#[test]
+fn a_persistent_data_watch_catches_up_after_a_cut_whose_reconnect_is_slow() {
+    let server = shared_standalone();
+    let proxy = FaultProxy::start(server.address()).unwrap();
+    let options = Options::new()
+        .session_timeout(Duration::from_secs(10))
+        .reconnect_backoff(Duration::from_millis(50), Duration::from_millis(200));
+    let mut watcher = Client::connect(&proxy.connect_string(), options).unwrap();
+    let writer = SharedClient::connect(&server.connect_string(), Options::new()).unwrap();
+    let path = "/node-watch-slow-reconnect";
+    let _ = writer.delete(path, Version::Any);
+    writer
+        .create(path, "before", CreateMode::Persistent)
+        .unwrap();
+    let mut watch = NodeWatch::data(path);
+    let mut driver = Blocking::new(&mut watcher);
+    assert_eq!(
+        data_of(watch.next(&mut driver, PATIENCE).unwrap()),
+        "before"
+    );
+
+    // The new connection's handshake answer comes only after several of the
+    // adapter's looks: the connection is there, but not connected yet.
+    proxy.set_fault(
+        Direction::ToClient,
+        Fault::Delay(Duration::from_millis(600)),
+    );
+    proxy.close_all();
+    writer.set_data(path, "during", Version::Any).unwrap();
+    writer.set_data(path, "last", Version::Any).unwrap();
+    let mut seen = data_of(watch.next(&mut driver, PATIENCE).unwrap());
+    if seen == "during" {
+        seen = data_of(watch.next(&mut driver, PATIENCE).unwrap());
+    }
+    assert_eq!(seen, "last");
+    writer.delete(path, Version::Any).unwrap();
 }
 
 #[test]

@@ -33,7 +33,9 @@ impl<'a> Blocking<'a> {
 
 impl Driver for Blocking<'_> {
     fn connection(&self) -> Option<zk_blocking::ConnId> {
-        self.client.conn_id()
+        self.client
+            .conn_id()
+            .filter(|_| self.client.state().is_connected())
     }
 
     fn run<R: Recipe>(
@@ -46,14 +48,17 @@ impl Driver for Blocking<'_> {
         // seen between two waits is told as a reconnect (a persistent watch reads
         // again then; for the others it is nothing). The state events themselves
         // stay queued for the program.
-        let mut conn = self.client.conn_id();
+        // (Compared only while connected: a connection still dialling or in its
+        // handshake is not the reconnect yet.)
+        let mut conn = self.connection();
         loop {
-            let now = self.client.conn_id();
-            if now != conn && now.is_some() && self.client.state().is_connected() {
-                recipe.handle_session(KeeperState::Disconnected);
-                recipe.handle_session(KeeperState::SyncConnected);
+            if let Some(now) = self.connection() {
+                if conn != Some(now) {
+                    recipe.handle_session(KeeperState::Disconnected);
+                    recipe.handle_session(KeeperState::SyncConnected);
+                }
+                conn = Some(now);
             }
-            conn = now;
             while let Some(submit) = recipe.poll_submit() {
                 match self.client.submit(submit.request) {
                     Ok(id) => pending.push_back((id, submit.token)),

@@ -25,8 +25,9 @@ pub trait Driver {
         deadline: Option<Instant>,
     ) -> Result<Option<R::Output>>;
 
-    /// The session's current connection, for a caller that must notice reconnects
-    /// between two runs.
+    /// The session's current connection while it is connected (`None` while it
+    /// looks for a server, a new connection's handshake included), for a caller that
+    /// must notice reconnects between two runs.
     fn connection(&self) -> Option<zk_blocking::ConnId>;
 }
 

@@ -14,7 +14,7 @@ const SLICE: Duration = Duration::from_millis(200);
 
 impl Driver for SharedClient {
     fn connection(&self) -> Option<zk_blocking::ConnId> {
-        self.conn_id()
+        self.conn_id().filter(|_| self.state().is_connected())
     }
 
     fn run<R: Recipe>(
@@ -26,14 +26,17 @@ impl Driver for SharedClient {
         // Its recipe hears no state changes but the session's end: a new connection
         // seen between two waits is told as a reconnect (a persistent watch reads
         // again then; for the others it is nothing).
-        let mut conn = self.conn_id();
+        // (Compared only while connected: a connection still dialling or in its
+        // handshake is not the reconnect yet.)
+        let mut conn = self.connection();
         loop {
-            let now = self.conn_id();
-            if now != conn && now.is_some() && self.state().is_connected() {
-                recipe.handle_session(KeeperState::Disconnected);
-                recipe.handle_session(KeeperState::SyncConnected);
+            if let Some(now) = self.connection() {
+                if conn != Some(now) {
+                    recipe.handle_session(KeeperState::Disconnected);
+                    recipe.handle_session(KeeperState::SyncConnected);
+                }
+                conn = Some(now);
             }
-            conn = now;
             while let Some(submit) = recipe.poll_submit() {
                 match self.submit(submit.request) {
                     Ok(reply) => pending.push_back((reply, submit.token)),
