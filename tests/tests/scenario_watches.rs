@@ -75,7 +75,7 @@ fn a_one_shot_watch_fires_once() {
 }
 
 #[test]
-fn waiting_on_one_watch_takes_its_event_and_leaves_the_others_queued() {
+fn waiting_on_one_watch_gets_a_copy_of_its_event_and_next_event_still_has_every_event() {
     let (mut zk, mut other) = two_clients();
     zk.create("/wait-one", "", CreateMode::Persistent).unwrap();
     zk.create("/wait-other", "", CreateMode::Persistent)
@@ -103,9 +103,36 @@ fn waiting_on_one_watch_takes_its_event_and_leaves_the_others_queued() {
     let events = queued_events(&mut zk);
     assert_eq!(
         watch_summaries(&events),
-        [(EventType::NodeDataChanged, "/wait-other", vec![theirs])],
-        "the other watch's event is still there for next_event"
+        [
+            (EventType::NodeDataChanged, "/wait-other", vec![theirs]),
+            (EventType::NodeDataChanged, "/wait-one", vec![mine]),
+        ],
+        "next_event still has every event, in wire order"
     );
+    zk.close();
+    other.close();
+}
+
+#[test]
+fn a_watch_waited_on_keeps_its_events_while_the_program_reads_next_event() {
+    let (mut zk, mut other) = two_clients();
+    zk.create("/wait-kept", "", CreateMode::Persistent).unwrap();
+    let watch = zk
+        .add_watch("/wait-kept", AddWatchMode::Persistent)
+        .unwrap();
+    assert_matches!(zk.wait_watch(watch, Duration::ZERO), Ok(None));
+    // Between two waits, the program drains its events: the waiter's stay.
+    other.set_data("/wait-kept", "1", Version::Any).unwrap();
+    other.set_data("/wait-kept", "2", Version::Any).unwrap();
+    barrier(&mut zk);
+    assert_eq!(queued_events(&mut zk).len(), 2, "the program has both");
+    for _ in 0..2 {
+        assert_matches!(
+            zk.wait_watch(watch, TIMEOUT),
+            Ok(Some(zk_blocking::Event::Watch(e))) if e.event_type == EventType::NodeDataChanged
+        );
+    }
+    assert_matches!(zk.wait_watch(watch, Duration::from_millis(100)), Ok(None));
     zk.close();
     other.close();
 }

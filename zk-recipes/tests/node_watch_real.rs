@@ -87,6 +87,36 @@ fn a_data_watch_on_the_blocking_client_keeps_telling_changes_after_two_quick_one
 }
 
 #[test]
+fn a_data_watch_on_the_blocking_client_tells_each_change_though_the_program_reads_its_events() {
+    let connect = shared_standalone().connect_string();
+    let writer = SharedClient::connect(&connect, Options::new()).unwrap();
+    let mut zk = Client::connect(&connect, Options::new()).unwrap();
+    let path = "/node-watch-events-read";
+    let _ = writer.delete(path, Version::Any);
+    writer.create(path, "v0", CreateMode::Persistent).unwrap();
+    let mut watch = NodeWatch::data(path);
+    assert_eq!(
+        data_of(watch.next(&mut Blocking::new(&mut zk), PATIENCE).unwrap()),
+        "v0"
+    );
+    for value in ["v1", "v2"] {
+        writer.set_data(path, value, Version::Any).unwrap();
+        // The program reads its events between two calls, the watch's among them.
+        let mut read = 0;
+        while read == 0 {
+            while zk.next_event(Duration::from_millis(200)).unwrap().is_some() {
+                read += 1;
+            }
+        }
+        assert_eq!(
+            data_of(watch.next(&mut Blocking::new(&mut zk), PATIENCE).unwrap()),
+            value
+        );
+    }
+    writer.delete(path, Version::Any).unwrap();
+}
+
+#[test]
 fn a_data_watch_on_the_blocking_client_fails_every_call_once_the_session_is_closed() {
     let mut zk = Client::connect(&shared_standalone().connect_string(), Options::new()).unwrap();
     let path = "/node-watch-closed-blocking";

@@ -178,6 +178,35 @@ impl EventQueue {
         })
     }
 
+    /// A copy of each queued event for the registration `id` (see
+    /// [`EventQueue::has_watch_event`]), naming that registration only; the queue is
+    /// left as it is.
+    pub fn copies_for(&self, id: RequestId) -> Vec<Event> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Watch(w) => {
+                    let registration = w.registrations.iter().find(|r| r.id == id)?;
+                    Some(Event::Watch(WatchEvent {
+                        event_type: w.event_type,
+                        path: w.path.clone(),
+                        zxid: w.zxid,
+                        registrations: vec![registration.clone()],
+                    }))
+                }
+                Event::Overflow { .. } => {
+                    let dropped = self.overflow.as_ref()?;
+                    let registration = dropped.registrations.get(&id)?;
+                    Some(Event::Overflow {
+                        dropped: dropped.count,
+                        registrations: vec![registration.clone()],
+                    })
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Takes out the first queued event for the registration `id` (see
     /// [`EventQueue::has_watch_event`]), naming that registration only; every other
     /// event stays queued, in order. An event that also fired other registrations
@@ -317,6 +346,25 @@ mod tests {
         q.push(changed(3));
         assert_eq!(registrations_of(&q.pop().unwrap()), [2]);
         assert!(matches!(q.pop(), Some(Event::Overflow { .. })));
+    }
+
+    #[test]
+    fn copies_of_a_watchs_events_leave_the_queue_as_it_was() {
+        let mut q = EventQueue::new(2);
+        q.push(changed_for(&[1, 2]));
+        q.push(reply(9));
+        q.push(changed(2));
+        q.push(changed(1));
+        let copies = q.copies_for(RequestId(1));
+        assert_eq!(
+            copies.len(),
+            2,
+            "its event, and the overflow marker naming it"
+        );
+        assert_eq!(registrations_of(&copies[0]), [1]);
+        assert!(matches!(copies[1], Event::Overflow { dropped: 1, .. }));
+        assert_eq!(q.len(), 4, "nothing taken");
+        assert_eq!(registrations_of(&q.pop().unwrap()), [1, 2]);
     }
 
     #[test]

@@ -9,8 +9,8 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use zk_session::{
-    EventQueue, Request, RequestId, RequestIdSet, Response, Session, SessionCredentials,
-    SessionState, StateReason,
+    EventQueue, Request, RequestId, RequestIdMap, RequestIdSet, Response, Session,
+    SessionCredentials, SessionState, StateReason,
 };
 
 use crate::error::{Error, Result};
@@ -63,6 +63,12 @@ pub struct Client {
     /// Unread watch and state events, as the session gave them; bounded like the
     /// session's own queue, so a program that never reads events stays bounded too.
     events: EventQueue,
+    /// Watches a [`Client::wait_watch`] waits on: `false` until they end, `true` after
+    /// (kept while the program's queue still holds events of theirs, which were
+    /// copied already).
+    claimed: RequestIdMap<bool>,
+    /// Copies of their events, for `wait_watch` (bounded the same way).
+    claimed_events: EventQueue,
     /// [`Options::call_timeout`].
     call_timeout: Option<Duration>,
     /// [`Options::close_timeout`], which also bounds `close` and drop.
@@ -121,6 +127,8 @@ impl Client {
             replies: VecDeque::new(),
             outstanding: RequestIdSet::default(),
             events: EventQueue::new(options.session.max_queued_events),
+            claimed: RequestIdMap::default(),
+            claimed_events: EventQueue::new(options.session.max_queued_events),
             call_timeout: options.call_timeout,
             close_timeout: options.session.close_timeout,
             connect_string: connect_string.to_string(),
@@ -357,41 +365,75 @@ impl Client {
     /// Waits at most `timeout` for the next event of one watch, pumping the session
     /// meanwhile: `Ok(Some(Event::Watch(..)))` when it fired or was removed,
     /// `Ok(Some(Event::Overflow{..}))` where events it should have had were dropped
-    /// for the memory bound, `Ok(None)` if nothing came in time. Only that event is
-    /// taken: every other event stays queued, in order, for [`Client::next_event`]
-    /// (an event that fired other watches too is still there for them). So a part of
-    /// the program that waits for its own watch (a recipe) takes nothing from the
-    /// rest. Fails with [`Error::NoWatcher`] for a watch this client does not hold
-    /// (or whose last event was already taken), and with the session's error once
-    /// the session is over and nothing of the watch is left.
+    /// for the memory bound, `Ok(None)` if nothing came in time. Fails with
+    /// [`Error::NoWatcher`] for a watch this client does not hold (or whose last
+    /// event was already taken), and with the session's error once the session is
+    /// over and nothing of the watch is left.
+    ///
+    /// Each event is a copy, as [`SharedClient::wait_watch`](crate::SharedClient::wait_watch)'s
+    /// are: [`Client::next_event`] still returns every event, in order. From its first
+    /// `wait_watch` until it ends, a watch's events are kept for `wait_watch` too (at
+    /// most [`Options::max_queued_events`] unread, then one `Overflow` stands for the
+    /// rest), also those that come between two calls; the events it had before are
+    /// handed out first. So a part of the program that waits on its own watch (a
+    /// recipe) neither takes events from the rest nor loses its own to a
+    /// `next_event` loop.
     pub fn wait_watch(&mut self, handle: WatchHandle, timeout: Duration) -> Result<Option<Event>> {
         let id = handle.id();
+        let events = &self.events;
+        self.claimed
+            .retain(|id, ended| !*ended || events.has_watch_event(*id));
+        if let std::collections::hash_map::Entry::Vacant(claim) = self.claimed.entry(id) {
+            claim.insert(false);
+            for event in self.events.copies_for(id) {
+                self.claimed_events.push(event);
+            }
+        }
         let live = |c: &Client| {
             c.session
                 .registration(id)
                 .is_some_and(|r| r.kind == handle.kind())
         };
         let over = |c: &Client| c.session.state().is_terminal();
-        if !self.events.has_watch_event(id) && live(self) && !over(self) {
+        if !self.claimed_events.has_watch_event(id) && live(self) && !over(self) {
             self.pump_until(Some(timeout), None, |c| {
-                c.events.has_watch_event(id) || !live(c) || over(c)
+                c.claimed_events.has_watch_event(id) || !live(c) || over(c)
             });
         }
-        if let Some(ExternalEvent::Event(event)) = self
-            .events
-            .take_watch_event(id)
-            .map(ExternalEvent::from_session)
-        {
-            return Ok(Some(event));
+        if let Some(event) = self.claimed_events.take_watch_event(id) {
+            let ends = match &event {
+                zk_session::Event::Watch(w) => {
+                    handle.kind().is_one_shot() || is_removal(w.event_type)
+                }
+                _ => false,
+            };
+            if ends {
+                self.claimed.insert(id, true);
+            }
+            if let ExternalEvent::Event(event) = ExternalEvent::from_session(event) {
+                return Ok(Some(event));
+            }
         }
+        if live(self) && !over(self) {
+            return Ok(None);
+        }
+        self.claimed.insert(id, true);
         if over(self) {
             Err(Error::for_state(self.session.state()))
-        } else if live(self) {
-            Ok(None)
         } else {
             Err(Error::no_watcher(handle))
         }
     }
+}
+
+/// Whether a watch event is a watch's removal (its last event).
+fn is_removal(event_type: zk_session::EventType) -> bool {
+    matches!(
+        event_type,
+        zk_session::EventType::DataWatchRemoved
+            | zk_session::EventType::ChildWatchRemoved
+            | zk_session::EventType::PersistentWatchRemoved
+    )
 }
 
 impl Drop for Client {

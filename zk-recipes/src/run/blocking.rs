@@ -82,11 +82,18 @@ impl Driver for Blocking<'_> {
                         pending.pop_front();
                         recipe.handle_reply(token, c.result.map(|r| (r, c.watch)));
                     }
-                    Err(Error::Timeout(_)) => {}
+                    Err(Error::Timeout(_)) => continue,
                     Err(e) => {
                         pending.pop_front();
                         recipe.handle_reply(token, Err(e));
                     }
+                }
+                // The watch a reply set is the recipe's from now on: a wait that does
+                // not wait claims it, so its events are kept for the recipe even if
+                // the program reads `next_event` before the next run. (The session's
+                // end, if it came, is returned by the wait below.)
+                if let Some(watch) = recipe.watch() {
+                    feed(recipe, self.client.wait_watch(watch, Duration::ZERO))?;
                 }
                 continue;
             }
