@@ -6,9 +6,9 @@
 //! A machine emits the requests to submit and consumes their replies, the events of
 //! the watch it names and the session's state changes; it never blocks, reads a clock
 //! or touches a socket, so its tests script every reply, failure and race. A running
-//! recipe takes only its own replies and its own watch's events: every other event
-//! (the program's watches, the session's state changes) stays where the program reads
-//! it (the blocking client's `next_event`, the shared client's channel, the async
+//! recipe takes nothing from the program: it gets its own replies and copies of its
+//! own watch's events, and every event still reaches the program where it reads them
+//! (the blocking client's `next_event`, the shared client's channel, the async
 //! client's streams).
 //!
 //! # Recipes

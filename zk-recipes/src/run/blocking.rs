@@ -11,9 +11,9 @@ use crate::machine::Recipe;
 /// The longest single wait, so that a deadline is checked this often.
 const SLICE: Duration = Duration::from_millis(100);
 
-/// A blocking [`Client`] running recipes. A recipe takes only its own replies and
-/// the events of its own watch: every other event stays queued for the program's
-/// [`Client::next_event`].
+/// A blocking [`Client`] running recipes. A recipe takes only its own replies; it
+/// gets copies of its own watch's events ([`Client::wait_watch`]), and every event
+/// stays queued for the program's [`Client::next_event`].
 #[derive(Debug)]
 pub struct Blocking<'a> {
     client: &'a mut Client,
