@@ -19,6 +19,17 @@ fn data_of(value: Option<NodeValue>) -> String {
     }
 }
 
+/// An async client of the shared server.
+#[cfg(feature = "tokio")]
+async fn async_client() -> zk_tokio::Client {
+    zk_tokio::Client::connect(
+        &shared_standalone().connect_string(),
+        zk_tokio::Options::new(),
+    )
+    .await
+    .unwrap()
+}
+
 #[test]
 fn a_data_watch_tells_the_value_then_each_change_a_deletion_and_a_recreation() {
     let zk = SharedClient::connect(&shared_standalone().connect_string(), Options::new()).unwrap();
@@ -116,6 +127,18 @@ fn a_data_watch_on_the_blocking_client_tells_each_change_though_the_program_read
     writer.delete(path, Version::Any).unwrap();
 }
 
+/// Once the session is closed, every call fails with it (the watch has nothing left
+/// to wait for), instead of waiting out its timeout.
+fn every_later_call_fails_with_closed(watch: &mut NodeWatch, driver: &mut impl Driver) {
+    for _ in 0..2 {
+        let after = watch.next(driver, Some(Duration::from_secs(2)));
+        assert!(
+            matches!(after, Err(zk_blocking::Error::Closed)),
+            "{after:?}"
+        );
+    }
+}
+
 #[test]
 fn a_data_watch_on_the_blocking_client_fails_every_call_once_the_session_is_closed() {
     let mut zk = Client::connect(&shared_standalone().connect_string(), Options::new()).unwrap();
@@ -125,13 +148,7 @@ fn a_data_watch_on_the_blocking_client_fails_every_call_once_the_session_is_clos
     let mut driver = Blocking::new(&mut zk);
     assert_eq!(data_of(watch.next(&mut driver, PATIENCE).unwrap()), "v");
     driver.client().close();
-    for _ in 0..2 {
-        let after = watch.next(&mut driver, Some(Duration::from_secs(2)));
-        assert!(
-            matches!(after, Err(zk_blocking::Error::Closed)),
-            "{after:?}"
-        );
-    }
+    every_later_call_fails_with_closed(&mut watch, &mut driver);
 }
 
 #[test]
@@ -143,13 +160,7 @@ fn a_data_watch_on_the_shared_client_fails_every_call_once_the_session_is_closed
     let mut driver = zk.clone();
     assert_eq!(data_of(watch.next(&mut driver, PATIENCE).unwrap()), "v");
     zk.close();
-    for _ in 0..2 {
-        let after = watch.next(&mut driver, Some(Duration::from_secs(2)));
-        assert!(
-            matches!(after, Err(zk_blocking::Error::Closed)),
-            "{after:?}"
-        );
-    }
+    every_later_call_fails_with_closed(&mut watch, &mut driver);
 }
 
 #[test]
@@ -226,12 +237,7 @@ fn a_data_watch_sees_the_last_change_made_while_its_connection_was_cut() {
 #[cfg(feature = "tokio")]
 #[tokio::test]
 async fn the_async_client_runs_the_same_watch() {
-    let zk = zk_tokio::Client::connect(
-        &shared_standalone().connect_string(),
-        zk_tokio::Options::new(),
-    )
-    .await
-    .unwrap();
+    let zk = async_client().await;
     let path = "/node-watch-tokio";
     let _ = zk.delete(path, Version::Any).await;
     let mut watch = NodeWatch::data(path);
@@ -287,8 +293,11 @@ fn a_data_watch_sees_the_last_change_after_the_member_it_was_on_is_killed() {
     assert_eq!(seen, "last");
 }
 
-#[test]
-fn a_persistent_data_watch_on_the_blocking_client_catches_up_after_a_cut() {
+/// A persistent data watch on the blocking client; its connection is cut (and the
+/// new connection's handshake answer held back `slow_handshake`, so that the adapter
+/// sees the connection before it is up) and the node changes twice meanwhile: the
+/// last change is told.
+fn a_blocking_watch_catches_up_after_a_cut(path: &str, slow_handshake: Option<Duration>) {
     let server = shared_standalone();
     let proxy = FaultProxy::start(server.address()).unwrap();
     let options = Options::new()
@@ -296,7 +305,6 @@ fn a_persistent_data_watch_on_the_blocking_client_catches_up_after_a_cut() {
         .reconnect_backoff(Duration::from_millis(50), Duration::from_millis(200));
     let mut watcher = Client::connect(&proxy.connect_string(), options).unwrap();
     let writer = SharedClient::connect(&server.connect_string(), Options::new()).unwrap();
-    let path = "/node-watch-blocking-cut";
     let _ = writer.delete(path, Version::Any);
     writer
         .create(path, "before", CreateMode::Persistent)
@@ -318,6 +326,9 @@ fn a_persistent_data_watch_on_the_blocking_client_catches_up_after_a_cut() {
         "the blocking client watches with one persistent watch"
     );
 
+    if let Some(delay) = slow_handshake {
+        proxy.set_fault(Direction::ToClient, Fault::Delay(delay));
+    }
     proxy.close_all();
     writer.set_data(path, "during", Version::Any).unwrap();
     writer.set_data(path, "last", Version::Any).unwrap();
@@ -329,15 +340,22 @@ fn a_persistent_data_watch_on_the_blocking_client_catches_up_after_a_cut() {
     writer.delete(path, Version::Any).unwrap();
 }
 
+#[test]
+fn a_persistent_data_watch_on_the_blocking_client_catches_up_after_a_cut() {
+    a_blocking_watch_catches_up_after_a_cut("/node-watch-blocking-cut", None);
+}
+
+#[test]
+fn a_persistent_data_watch_catches_up_after_a_cut_whose_reconnect_is_slow() {
+    // Several of the adapter's looks see the new connection before it is up.
+    let slow = Some(Duration::from_millis(600));
+    a_blocking_watch_catches_up_after_a_cut("/node-watch-slow-reconnect", slow);
+}
+
 #[cfg(feature = "tokio")]
 #[tokio::test]
 async fn an_async_data_watch_keeps_telling_changes_after_two_quick_ones() {
-    let zk = zk_tokio::Client::connect(
-        &shared_standalone().connect_string(),
-        zk_tokio::Options::new(),
-    )
-    .await
-    .unwrap();
+    let zk = async_client().await;
     let path = "/node-watch-quick-tokio";
     let _ = zk.delete(path, Version::Any).await;
     zk.create(path, "v0", CreateMode::Persistent).await.unwrap();
@@ -408,12 +426,7 @@ async fn an_async_persistent_data_watch_catches_up_after_a_cut() {
 #[cfg(feature = "tokio")]
 #[tokio::test]
 async fn an_async_watch_call_cut_short_by_a_timeout_keeps_watching() {
-    let zk = zk_tokio::Client::connect(
-        &shared_standalone().connect_string(),
-        zk_tokio::Options::new(),
-    )
-    .await
-    .unwrap();
+    let zk = async_client().await;
     let path = "/node-watch-tokio-timeout";
     let _ = zk.delete(path, Version::Any).await;
     zk.create(path, "v1", CreateMode::Ephemeral).await.unwrap();
@@ -429,44 +442,6 @@ async fn an_async_watch_call_cut_short_by_a_timeout_keeps_watching() {
         "v2"
     );
     zk.close().await;
-}
-
-#[test]
-fn a_persistent_data_watch_catches_up_after_a_cut_whose_reconnect_is_slow() {
-    let server = shared_standalone();
-    let proxy = FaultProxy::start(server.address()).unwrap();
-    let options = Options::new()
-        .session_timeout(Duration::from_secs(10))
-        .reconnect_backoff(Duration::from_millis(50), Duration::from_millis(200));
-    let mut watcher = Client::connect(&proxy.connect_string(), options).unwrap();
-    let writer = SharedClient::connect(&server.connect_string(), Options::new()).unwrap();
-    let path = "/node-watch-slow-reconnect";
-    let _ = writer.delete(path, Version::Any);
-    writer
-        .create(path, "before", CreateMode::Persistent)
-        .unwrap();
-    let mut watch = NodeWatch::data(path);
-    let mut driver = Blocking::new(&mut watcher);
-    assert_eq!(
-        data_of(watch.next(&mut driver, PATIENCE).unwrap()),
-        "before"
-    );
-
-    // The new connection's handshake answer comes only after several of the
-    // adapter's looks: the connection is there, but not connected yet.
-    proxy.set_fault(
-        Direction::ToClient,
-        Fault::Delay(Duration::from_millis(600)),
-    );
-    proxy.close_all();
-    writer.set_data(path, "during", Version::Any).unwrap();
-    writer.set_data(path, "last", Version::Any).unwrap();
-    let mut seen = data_of(watch.next(&mut driver, PATIENCE).unwrap());
-    if seen == "during" {
-        seen = data_of(watch.next(&mut driver, PATIENCE).unwrap());
-    }
-    assert_eq!(seen, "last");
-    writer.delete(path, Version::Any).unwrap();
 }
 
 #[test]
