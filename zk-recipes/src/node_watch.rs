@@ -86,8 +86,8 @@ pub struct NodeWatchMachine {
     disconnected: bool,
     /// The one-shot watch the machine waits on.
     one_shot: Option<WatchHandle>,
-    ended: bool,
-    /// The error it ended with, told again to every later call.
+    /// The error it ended with (then it does nothing more), told again to every
+    /// later call.
     end_error: Option<Error>,
     outbox: Outbox,
     outputs: std::collections::VecDeque<Result<NodeValue>>,
@@ -104,7 +104,6 @@ impl NodeWatchMachine {
             reread: false,
             disconnected: false,
             one_shot: None,
-            ended: false,
             end_error: None,
             outbox: Outbox::default(),
             outputs: Default::default(),
@@ -180,8 +179,7 @@ impl NodeWatchMachine {
     }
 
     fn end(&mut self, error: Error) {
-        if !self.ended {
-            self.ended = true;
+        if self.end_error.is_none() {
             self.end_error = Some(error.clone());
             self.pending = None;
             self.one_shot = None;
@@ -279,7 +277,7 @@ impl Recipe for NodeWatchMachine {
         let Some((expected, out)) = self.pending else {
             return;
         };
-        if expected != token || self.ended {
+        if expected != token || self.end_error.is_some() {
             return;
         }
         self.pending = None;
@@ -291,7 +289,7 @@ impl Recipe for NodeWatchMachine {
     }
 
     fn handle_watch(&mut self, event: &WatchedEvent) {
-        if self.ended {
+        if self.end_error.is_some() {
             return;
         }
         match self.watching {
@@ -333,7 +331,7 @@ impl Recipe for NodeWatchMachine {
 
     fn watch(&self) -> Option<WatchHandle> {
         // Ended: nothing more to wait for (its error is its last output).
-        if self.ended {
+        if self.end_error.is_some() {
             return None;
         }
         match self.watching {
@@ -423,8 +421,7 @@ impl NodeWatch {
         let reconnected = self.conn.is_some() && conn.is_some() && conn != self.conn;
         let machine = self.machine(true);
         if reconnected {
-            machine.handle_session(KeeperState::Disconnected);
-            machine.handle_session(KeeperState::SyncConnected);
+            crate::run::tell_reconnect(machine);
         }
         let next = driver.run(machine, deadline)?.transpose();
         // The last connection seen connected: one still looked for says nothing yet.

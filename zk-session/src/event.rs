@@ -100,3 +100,51 @@ pub struct WatchEvent {
     /// registration is dropped); one-shot ones are now gone.
     pub registrations: Vec<Registration>,
 }
+
+impl WatchEvent {
+    /// Whether it is a watch's removal (its last event), not a notification.
+    pub fn is_removal(&self) -> bool {
+        matches!(
+            self.event_type,
+            EventType::DataWatchRemoved
+                | EventType::ChildWatchRemoved
+                | EventType::PersistentWatchRemoved
+        )
+    }
+
+    /// A copy naming only the registrations `keep` accepts; `None` if it names none
+    /// of them.
+    pub fn only(&self, keep: impl FnMut(&&Registration) -> bool) -> Option<WatchEvent> {
+        let registrations: Vec<Registration> =
+            self.registrations.iter().filter(keep).cloned().collect();
+        (!registrations.is_empty()).then(|| WatchEvent {
+            event_type: self.event_type,
+            path: self.path.clone(),
+            zxid: self.zxid,
+            registrations,
+        })
+    }
+}
+
+impl Event {
+    /// A copy of a notification, removal or overflow naming only the registrations
+    /// `keep` accepts; `None` if it names none of them, and for replies and state
+    /// changes.
+    pub fn only(&self, mut keep: impl FnMut(&&Registration) -> bool) -> Option<Event> {
+        match self {
+            Event::Watch(w) => w.only(keep).map(Event::Watch),
+            Event::Overflow {
+                dropped,
+                registrations,
+            } => {
+                let registrations: Vec<Registration> =
+                    registrations.iter().filter(&mut keep).cloned().collect();
+                (!registrations.is_empty()).then_some(Event::Overflow {
+                    dropped: *dropped,
+                    registrations,
+                })
+            }
+            Event::Reply { .. } | Event::State { .. } => None,
+        }
+    }
+}

@@ -2,10 +2,10 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use zk_proto::{EventType, KeeperState};
+use zk_proto::KeeperState;
 
 use crate::error::RequestError;
-use crate::event::{Event, WatchEvent};
+use crate::event::Event;
 use crate::id::RequestId;
 use crate::request::Response;
 use crate::watch::Registration;
@@ -53,7 +53,7 @@ impl EventQueue {
     pub fn push(&mut self, event: Event) {
         match event {
             Event::Reply { .. } => self.events.push_back(event),
-            Event::Watch(ref w) if is_removal(w.event_type) => self.push_notice(event),
+            Event::Watch(ref w) if w.is_removal() => self.push_notice(event),
             Event::State { state, .. } if is_terminal(state) => self.push_notice(event),
             Event::Watch(w) if self.is_full() => self.drop_events(1, w.registrations),
             Event::State { registrations, .. } if self.is_full() => {
@@ -185,15 +185,7 @@ impl EventQueue {
         self.events
             .iter()
             .filter_map(|e| match e {
-                Event::Watch(w) => {
-                    let registration = w.registrations.iter().find(|r| r.id == id)?;
-                    Some(Event::Watch(WatchEvent {
-                        event_type: w.event_type,
-                        path: w.path.clone(),
-                        zxid: w.zxid,
-                        registrations: vec![registration.clone()],
-                    }))
-                }
+                Event::Watch(w) => w.only(|r| r.id == id).map(Event::Watch),
                 Event::Overflow { .. } => {
                     let dropped = self.overflow.as_ref()?;
                     let registration = dropped.registrations.get(&id)?;
@@ -216,14 +208,8 @@ impl EventQueue {
         let i = self.watch_event_of(id)?;
         match &mut self.events[i] {
             Event::Watch(w) => {
-                let at = w.registrations.iter().position(|r| r.id == id)?;
-                let registration = w.registrations.remove(at);
-                let event = Event::Watch(WatchEvent {
-                    event_type: w.event_type,
-                    path: w.path.clone(),
-                    zxid: w.zxid,
-                    registrations: vec![registration],
-                });
+                let event = Event::Watch(w.only(|r| r.id == id)?);
+                w.registrations.retain(|r| r.id != id);
                 if w.registrations.is_empty() {
                     self.events.remove(i);
                     self.notices -= 1;
@@ -252,15 +238,6 @@ impl EventQueue {
     }
 }
 
-fn is_removal(t: EventType) -> bool {
-    matches!(
-        t,
-        EventType::DataWatchRemoved
-            | EventType::ChildWatchRemoved
-            | EventType::PersistentWatchRemoved
-    )
-}
-
 fn is_terminal(s: KeeperState) -> bool {
     matches!(
         s,
@@ -271,7 +248,9 @@ fn is_terminal(s: KeeperState) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::WatchEvent;
     use crate::watch::WatchKind;
+    use zk_proto::EventType;
 
     fn reg(id: u64) -> Registration {
         Registration {

@@ -38,9 +38,10 @@ const CLOSE_SLACK: Duration = Duration::from_millis(500);
 ///
 /// Time bounds: a call blocks until its reply, its `call_timeout`, or the end of the
 /// session (while no server is reachable, a call waits for the reconnect, up to the
-/// session's expiry: see [`Options::call_timeout`]); a dial inside a call blocks at most the session's connect timeout (session
-/// timeout ÷ number of hosts), a write at most until the session's next deadline, and
-/// a read-only session's probe for a read-write server (`isro`) at most 1 s.
+/// session's expiry: see [`Options::call_timeout`]); a dial inside a call blocks at
+/// most the session's connect timeout (session timeout ÷ number of hosts), a write at
+/// most until the session's next deadline, and a read-only session's probe for a
+/// read-write server (`isro`) at most 1 s.
 ///
 /// Memory: replies wait for their `wait` (bounded by the requests submitted). Watch
 /// notifications and state changes wait for [`Client::next_event`], at most
@@ -402,9 +403,7 @@ impl Client {
         }
         if let Some(event) = self.claimed_events.take_watch_event(id) {
             let ends = match &event {
-                zk_session::Event::Watch(w) => {
-                    handle.kind().is_one_shot() || is_removal(w.event_type)
-                }
+                zk_session::Event::Watch(w) => handle.kind().is_one_shot() || w.is_removal(),
                 _ => false,
             };
             if ends {
@@ -424,16 +423,6 @@ impl Client {
             Err(Error::no_watcher(handle))
         }
     }
-}
-
-/// Whether a watch event is a watch's removal (its last event).
-fn is_removal(event_type: zk_session::EventType) -> bool {
-    matches!(
-        event_type,
-        zk_session::EventType::DataWatchRemoved
-            | zk_session::EventType::ChildWatchRemoved
-            | zk_session::EventType::PersistentWatchRemoved
-    )
 }
 
 impl Drop for Client {

@@ -90,40 +90,6 @@ impl Client {
         }
     }
 
-    /// Queues a copy of `event` for `wait_watch`, naming the waited-on watches it
-    /// concerns only (none: no copy).
-    fn copy_for_claimed(&mut self, event: &zk_session::Event) {
-        let claimed = |r: &&zk_session::Registration| self.claimed.get(&r.id) == Some(&false);
-        let copy = match event {
-            zk_session::Event::Watch(w) => {
-                let registrations: Vec<_> =
-                    w.registrations.iter().filter(claimed).cloned().collect();
-                (!registrations.is_empty()).then(|| {
-                    zk_session::Event::Watch(zk_session::WatchEvent {
-                        event_type: w.event_type,
-                        path: w.path.clone(),
-                        zxid: w.zxid,
-                        registrations,
-                    })
-                })
-            }
-            zk_session::Event::Overflow {
-                dropped,
-                registrations,
-            } => {
-                let registrations: Vec<_> = registrations.iter().filter(claimed).cloned().collect();
-                (!registrations.is_empty()).then_some(zk_session::Event::Overflow {
-                    dropped: *dropped,
-                    registrations,
-                })
-            }
-            _ => None,
-        };
-        if let Some(copy) = copy {
-            self.claimed_events.push(copy);
-        }
-    }
-
     pub(super) fn drain_events(&mut self) {
         while let Some(event) = self.session.poll_event() {
             match event {
@@ -139,8 +105,13 @@ impl Client {
                 // marker work as the session's own do; a copy for each watch a
                 // `wait_watch` waits on.
                 event => {
+                    let claimed =
+                        |r: &&zk_session::Registration| self.claimed.get(&r.id) == Some(&false);
+                    // (Most programs wait on no watch: nothing to look up then.)
                     if !self.claimed.is_empty() {
-                        self.copy_for_claimed(&event);
+                        if let Some(copy) = event.only(claimed) {
+                            self.claimed_events.push(copy);
+                        }
                     }
                     self.events.push(event);
                 }

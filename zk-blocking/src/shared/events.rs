@@ -5,7 +5,6 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use zk_proto::EventType;
 use zk_session::{EventQueue, RequestId, RequestIdMap, SessionState};
 
 use super::sync::lock;
@@ -305,12 +304,7 @@ impl Mailboxes {
         let state = &mut *guard;
         let mut kept = false;
         for watched in watch_events {
-            let removal = matches!(
-                watched.event_type,
-                EventType::DataWatchRemoved
-                    | EventType::ChildWatchRemoved
-                    | EventType::PersistentWatchRemoved
-            );
+            let removal = watched.is_removal();
             let mut copy = None;
             for registration in &watched.registrations {
                 let handle = WatchHandle::from_registration(registration);
@@ -402,6 +396,7 @@ mod tests {
     use zk_session::{Registration, WatchEvent, WatchKind};
 
     use super::*;
+    use zk_proto::EventType;
 
     const PATIENCE: Duration = Duration::from_secs(10);
 

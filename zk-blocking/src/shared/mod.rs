@@ -53,10 +53,10 @@ const CLOSE_SLACK: Duration = Duration::from_millis(500);
 /// thread, until its reply, [`Options::call_timeout`] (then [`Error::Timeout`], and
 /// the request is given up), or the end of the session (while no server is reachable,
 /// a call waits for the reconnect, up to the session's expiry: see
-/// [`Options::call_timeout`]). A request is written from the
-/// calling thread at once when the socket takes it, else by the IO thread as soon as
-/// the socket can; the IO thread also wakes at once when a call needs it sooner (a
-/// reconnect, a nearer deadline). It never runs user code.
+/// [`Options::call_timeout`]). A request is written from the calling thread at once
+/// when the socket takes it, else by the IO thread as soon as the socket can; the IO
+/// thread also wakes at once when a call needs it sooner (a reconnect, a nearer
+/// deadline). It never runs user code.
 ///
 /// Events: watch notifications and session state changes go, in wire order, to one
 /// channel ([`SharedClient::events`], or callbacks on one event thread with

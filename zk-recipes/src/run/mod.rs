@@ -49,6 +49,39 @@ pub(crate) fn as_fired(watches: Vec<WatchHandle>) -> WatchedEvent {
     }
 }
 
+/// What an adapter tells its recipe of the session's connections: a reconnect, when
+/// it sees a connection other than the last it saw connected (a persistent watch
+/// reads again then; for other recipes it is nothing). Its recipe hears of no other
+/// state change but the session's end; the state events stay the program's. A
+/// connection still dialling or in its handshake is not the reconnect yet
+/// ([`Driver::connection`] is `None` until it is up).
+pub(crate) struct Reconnects {
+    last: Option<zk_blocking::ConnId>,
+}
+
+impl Reconnects {
+    /// Starting from the driver's connection now.
+    pub(crate) fn new(now: Option<zk_blocking::ConnId>) -> Reconnects {
+        Reconnects { last: now }
+    }
+
+    /// Tells `recipe` if `now`, the driver's connection, is a new one.
+    pub(crate) fn tell<R: Recipe>(&mut self, now: Option<zk_blocking::ConnId>, recipe: &mut R) {
+        let Some(now) = now else { return };
+        if self.last != Some(now) {
+            tell_reconnect(recipe);
+        }
+        self.last = Some(now);
+    }
+}
+
+/// Tells `recipe` that the session reconnected (what it may have missed meanwhile,
+/// it reads again).
+pub(crate) fn tell_reconnect<R: Recipe>(recipe: &mut R) {
+    recipe.handle_session(KeeperState::Disconnected);
+    recipe.handle_session(KeeperState::SyncConnected);
+}
+
 /// Hands what a client's `wait_watch` gave to `recipe`: an event, an overflow (as
 /// good as a firing), or the end of the session. Returns the session's error once it
 /// is over: an adapter returns it unless the recipe has an output (a recipe that

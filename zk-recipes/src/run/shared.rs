@@ -4,9 +4,9 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use zk_blocking::{KeeperState, Result, SharedClient};
+use zk_blocking::{Result, SharedClient};
 
-use super::{Driver, feed};
+use super::{Driver, Reconnects, feed};
 use crate::machine::Recipe;
 
 /// The longest single wait for a watch, so that a deadline is checked this often.
@@ -23,20 +23,9 @@ impl Driver for SharedClient {
         deadline: Option<Instant>,
     ) -> Result<Option<R::Output>> {
         let mut pending = VecDeque::new();
-        // Its recipe hears no state changes but the session's end: a new connection
-        // seen between two waits is told as a reconnect (a persistent watch reads
-        // again then; for the others it is nothing).
-        // (Compared only while connected: a connection still dialling or in its
-        // handshake is not the reconnect yet.)
-        let mut conn = self.connection();
+        let mut reconnects = Reconnects::new(self.connection());
         loop {
-            if let Some(now) = self.connection() {
-                if conn != Some(now) {
-                    recipe.handle_session(KeeperState::Disconnected);
-                    recipe.handle_session(KeeperState::SyncConnected);
-                }
-                conn = Some(now);
-            }
+            reconnects.tell(self.connection(), recipe);
             while let Some(submit) = recipe.poll_submit() {
                 match self.submit(submit.request) {
                     Ok(reply) => pending.push_back((reply, submit.token)),

@@ -72,21 +72,16 @@ pub(crate) async fn run<R: Recipe>(
             held.watch = None;
             match client.watch_stream(watch) {
                 Ok(stream) => held.watch = Some((watch, stream)),
-                // The session is over: the recipe's output says so, or the error
-                // does (a recipe still naming a watch would be looked at again).
-                Err(_) if client.state().is_terminal() => {
-                    let state = match client.state() {
-                        zk_blocking::SessionState::Expired => KeeperState::Expired,
-                        zk_blocking::SessionState::AuthFailed => KeeperState::AuthFailed,
-                        _ => KeeperState::Closed,
-                    };
-                    recipe.handle_session(state);
-                    let end = crate::machine::session_end(state).unwrap_or(Error::Closed);
-                    return recipe.poll_output().map(Some).ok_or(end);
-                }
                 Err(_) => {
-                    recipe.handle_watch(&as_fired(vec![watch]));
-                    continue;
+                    let Some(end) = end_state(client.state()) else {
+                        recipe.handle_watch(&as_fired(vec![watch]));
+                        continue;
+                    };
+                    // The session is over: the recipe's output says so, or the error
+                    // does (a recipe still naming a watch would be looked at again).
+                    recipe.handle_session(end);
+                    let error = crate::machine::session_end(end).unwrap_or(Error::Closed);
+                    return recipe.poll_output().map(Some).ok_or(error);
                 }
             }
         }
@@ -114,15 +109,9 @@ pub(crate) async fn run<R: Recipe>(
             // again, or hears the session's end.
             Ok(None) => {
                 held.watch = None;
-                match client.state() {
-                    zk_blocking::SessionState::Expired => {
-                        recipe.handle_session(KeeperState::Expired)
-                    }
-                    zk_blocking::SessionState::AuthFailed => {
-                        recipe.handle_session(KeeperState::AuthFailed)
-                    }
-                    zk_blocking::SessionState::Closed => recipe.handle_session(KeeperState::Closed),
-                    _ => recipe.handle_watch(&as_fired(vec![watch])),
+                match end_state(client.state()) {
+                    Some(end) => recipe.handle_session(end),
+                    None => recipe.handle_watch(&as_fired(vec![watch])),
                 }
             }
             Err(Some(state)) => recipe.handle_session(state),
@@ -130,5 +119,15 @@ pub(crate) async fn run<R: Recipe>(
                 return Err(Error::Closed);
             }
         }
+    }
+}
+
+/// The state event of the session's end, once it is over.
+fn end_state(state: zk_blocking::SessionState) -> Option<KeeperState> {
+    match state {
+        zk_blocking::SessionState::Expired => Some(KeeperState::Expired),
+        zk_blocking::SessionState::AuthFailed => Some(KeeperState::AuthFailed),
+        zk_blocking::SessionState::Closed => Some(KeeperState::Closed),
+        _ => None,
     }
 }
