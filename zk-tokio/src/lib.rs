@@ -44,8 +44,8 @@
 //!
 //! Against a local server (`127.0.0.1:2181`, or the connect string given as the first
 //! argument): create an ephemeral node, read it with a watch, change it from another
-//! task, await the watch. This is the example `quick_start`, run against a real server
-//! by the tests.
+//! task, await the watch. This is the example `tokio_quick_start`, run against a real
+//! server by the tests.
 //!
 //! ```no_run
 //! use zk_tokio::{Client, CreateMode, Options, Version};
