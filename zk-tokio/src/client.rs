@@ -2,8 +2,10 @@
 //! typed operations are in `ops`.
 
 use std::fmt;
-use std::future::poll_fn;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use zk_blocking::for_drivers::{
@@ -128,11 +130,7 @@ impl Client {
     pub async fn wait_until_connected(&self, timeout: Duration) -> Result<()> {
         let started = Instant::now();
         let shared = self.shared();
-        let connected = poll_fn(|cx| {
-            shared
-                .lock()
-                .poll_state(|s| s != SessionState::Connecting, cx)
-        });
+        let connected = StateReached::new(shared, |s| s != SessionState::Connecting);
         match tokio::time::timeout(timeout, connected).await {
             Ok(SessionState::Connected | SessionState::ConnectedReadOnly) => Ok(()),
             // Closing or over: that state's error (Closed while closing).
@@ -160,7 +158,7 @@ impl Client {
                 core.wake_driver(wakeups);
             }
         });
-        let over = poll_fn(|cx| shared.lock().poll_state(|s| s.is_terminal(), cx));
+        let over = StateReached::new(shared, SessionState::is_terminal);
         // The session bounds the close itself; the slack covers a stalled runtime.
         let _ = tokio::time::timeout(self.owner.close_timeout + CLOSE_SLACK, over).await;
     }
@@ -257,5 +255,43 @@ impl fmt::Debug for Client {
             .field("connect_string", &self.owner.connect_string)
             .field("state", &self.state())
             .finish_non_exhaustive()
+    }
+}
+
+/// A wait until the session's state satisfies `reached` (or the session is over): its
+/// output is that state. Dropped before then, it takes its waker back.
+struct StateReached<'a, F> {
+    shared: &'a Shared,
+    reached: F,
+    /// Its id while its waker is kept in the core.
+    wait: Option<u64>,
+}
+
+impl<'a, F: Fn(SessionState) -> bool + Unpin> StateReached<'a, F> {
+    fn new(shared: &'a Shared, reached: F) -> StateReached<'a, F> {
+        StateReached {
+            shared,
+            reached,
+            wait: None,
+        }
+    }
+}
+
+impl<F: Fn(SessionState) -> bool + Unpin> Future for StateReached<'_, F> {
+    type Output = SessionState;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SessionState> {
+        let this = self.get_mut();
+        this.shared
+            .lock()
+            .poll_state(&this.reached, &mut this.wait, cx)
+    }
+}
+
+impl<F> Drop for StateReached<'_, F> {
+    fn drop(&mut self) {
+        if let Some(id) = self.wait.take() {
+            self.shared.lock().forget_state_wait(id);
+        }
     }
 }
