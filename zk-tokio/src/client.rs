@@ -106,9 +106,24 @@ impl Client {
             )
         })?;
         let tls = link_tls(&options)?;
+        // Events leave the session's queue as soon as each read brings them (see
+        // the driver's `read`), into the queue of the watch or state stream they are
+        // for, which keeps at most `max_queued_events` of them unread. Bounding the
+        // session's queue too would drop events that came together, however
+        // promptly their holders read: many one-shot watches fired at once, say.
+        let (max_queued, call_timeout, close_timeout) = (
+            max_queued_events(&options),
+            call_timeout(&options),
+            close_timeout(&options),
+        );
+        // (0 is left for the session to refuse.)
+        let options = match max_queued {
+            0 => options,
+            _ => options.max_queued_events(usize::MAX),
+        };
         let session = start_session(&options, connect_string, Instant::now())?;
-        let core = Core::new(session, max_queued_events(&options));
-        let shared = Arc::new(Shared::new(core, call_timeout(&options)));
+        let core = Core::new(session, max_queued);
+        let shared = Arc::new(Shared::new(core, call_timeout));
         let driver = {
             let _entered = runtime.enter();
             Driver::new(shared.clone(), tls)
@@ -118,7 +133,7 @@ impl Client {
             owner: Arc::new(Owner {
                 shared,
                 connect_string: connect_string.to_string(),
-                close_timeout: close_timeout(&options),
+                close_timeout,
             }),
         })
     }
