@@ -93,6 +93,43 @@ async fn connecting_where_no_server_answers_fails_with_no_hosts_after_the_connec
     no_task_left().await;
 }
 
+#[tokio::test]
+async fn calls_on_a_started_client_wait_past_the_session_timeout_for_a_first_server() {
+    // No session yet, so none to expire: a call waits for the first server to answer,
+    // and only its call timeout bounds it.
+    let session_timeout = Duration::from_secs(2);
+    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
+    proxy.set_on_accept(OnAccept::Reset);
+    let zk = Client::start(
+        &proxy.connect_string(),
+        options(session_timeout).call_timeout(None),
+    )
+    .unwrap();
+    let bounded = Client::start(
+        &proxy.connect_string(),
+        options(session_timeout).call_timeout(Duration::from_secs(1)),
+    )
+    .unwrap();
+    let mut read = zk.exists("/");
+    assert_eq!(
+        within("a bounded call", bounded.exists("/")).await,
+        Err(Error::Timeout(Duration::from_secs(1)))
+    );
+    tokio::time::sleep(session_timeout * 2).await;
+    assert!(ready_now(&mut read).is_none(), "the call still waits");
+    assert_eq!(zk.state(), SessionState::Connecting);
+
+    proxy.set_on_accept(OnAccept::Forward);
+    assert!(
+        within("the call, once a server answers", read)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    zk.close().await;
+    bounded.close().await;
+}
+
 /// A waker that only counts who holds it: a wait that let go of it leaves the count.
 struct Counted;
 

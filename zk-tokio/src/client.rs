@@ -97,6 +97,11 @@ impl Client {
     /// Spawns the driver task, which dials at once, and returns without waiting for a
     /// server; requests made meanwhile go out once connected. Fails on unusable
     /// options, or outside a tokio runtime ([`Error::System`]).
+    ///
+    /// Until a first session is established nothing can expire, so while no server
+    /// answers such calls wait as long as it takes (the driver keeps dialling):
+    /// bound them with [`Options::call_timeout`], or use [`Client::connect`], which
+    /// gives up after the connect timeout.
     pub fn start(connect_string: &str, options: Options) -> Result<Client> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             Error::System(
