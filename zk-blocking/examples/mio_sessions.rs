@@ -15,8 +15,8 @@ use zk_blocking::Version;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 use zk_blocking::{
-    ConnId, CreateMode, Event, EventType, ExternalDriver, ExternalEvent, Options, Request,
-    SessionState,
+    CreateMode, Event, EventType, ExternalDriver, ExternalEvent, Options, Request, SessionState,
+    SocketId,
 };
 
 /// Where the whole group is; each phase waits for every session.
@@ -44,7 +44,7 @@ pub fn run(connect_string: &str, count: usize) -> Result<Vec<i64>, Box<dyn Error
     let mut replies = vec![0usize; count]; // successful replies per session
     let mut saw_neighbour = vec![false; count];
     let mut closed = vec![false; count];
-    let mut registered: Vec<Option<ConnId>> = vec![None; count];
+    let mut registered: Vec<Option<SocketId>> = vec![None; count];
     let mut session_ids = vec![0; count];
     let mut poll = Poll::new()?;
     let mut events = Events::with_capacity(64);
@@ -57,10 +57,11 @@ pub fn run(connect_string: &str, count: usize) -> Result<Vec<i64>, Box<dyn Error
     }
 
     while closed.iter().any(|c| !c) {
-        // The socket changes when a session (re)connects: register the new one.
+        // The socket changes when a session (re)connects, or its dial moves on to a
+        // host's next address: register the new one.
         for (i, d) in drivers.iter().enumerate() {
-            if d.conn_id() != registered[i] {
-                registered[i] = d.conn_id();
+            if d.socket_id() != registered[i] {
+                registered[i] = d.socket_id();
                 if let Some(fd) = d.as_raw_fd() {
                     poll.registry().register(
                         &mut SourceFd(&fd),

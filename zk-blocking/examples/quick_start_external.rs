@@ -11,9 +11,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     zk.submit(Request::get_children("/", false))?; // written once connected
     zk.process(false, false, Instant::now()); // dials
     while zk.state() != SessionState::Closed {
-        // Each (re)connect brings a new socket: register it (process is edge-safe).
-        if zk.conn_id() != registered {
-            registered = zk.conn_id();
+        // Each (re)connect, or a dial's next address, brings a new socket: register it.
+        if zk.socket_id() != registered {
+            registered = zk.socket_id();
             if let Some(fd) = zk.as_raw_fd() {
                 let both = Interest::READABLE | Interest::WRITABLE;
                 poll.registry()

@@ -9,7 +9,7 @@ use zk_session::{
 
 use crate::error::Result;
 use crate::event::ExternalEvent;
-use crate::link::Link;
+use crate::link::{Link, SocketId};
 use crate::options::Options;
 
 /// Which readiness the driver waits for on its current socket.
@@ -32,8 +32,11 @@ pub struct Interest {
 /// session's run loop, described once in
 /// [`zk_session`'s crate docs](zk_session#the-run-loop)):
 /// 1. register [`ExternalDriver::as_raw_fd`] for [`ExternalDriver::interest`]; the
-///    socket changes when the session reconnects, which [`ExternalDriver::conn_id`]
-///    tells (register the new fd; the old one is already closed);
+///    socket changes when the session reconnects, and also within one connection
+///    when a dial moves on to the next address of a host name, which
+///    [`ExternalDriver::socket_id`] tells (register the new fd whenever it changes;
+///    the old one is already closed; [`ExternalDriver::conn_id`] changes only per
+///    connection and misses the second case);
 /// 2. wait for readiness or [`ExternalDriver::deadline`], whichever is first;
 /// 3. call [`ExternalDriver::process`] with what the loop saw and the current time
 ///    (also when the deadline passed, with `false, false`), then drain
@@ -73,14 +76,26 @@ impl ExternalDriver {
     /// The current socket, borrowed: `try_clone_to_owned()` gives an owned duplicate
     /// for loops whose registrations must own their fd. A
     /// duplicate keeps the connection open until it is dropped too, so drop it as soon
-    /// as [`ExternalDriver::conn_id`] changes.
+    /// as [`ExternalDriver::socket_id`] changes.
     pub fn as_fd(&self) -> Option<BorrowedFd<'_>> {
         self.link.stream().map(|s| s.as_fd())
     }
 
-    /// The id of the current connection; it changes whenever the socket is replaced.
+    /// The id of the session's current connection (connecting or up; `None` between
+    /// connections): it changes at every reconnect. One connection may go through
+    /// several sockets while it dials a host name with several addresses: to know
+    /// when to register a new fd, compare [`ExternalDriver::socket_id`] instead.
     pub fn conn_id(&self) -> Option<ConnId> {
         self.link.conn_id()
+    }
+
+    /// The id of the current socket (`None` while there is none): it changes whenever
+    /// [`ExternalDriver::as_raw_fd`] is another socket, at a reconnect and when a dial
+    /// moves on to a host's next address. Register the new fd when it changes (the old
+    /// one is closed, and with it its registration). An fd number alone does not tell:
+    /// the new socket may reuse the old one's.
+    pub fn socket_id(&self) -> Option<SocketId> {
+        self.link.socket_id()
     }
 
     /// Which readiness of [`ExternalDriver::as_raw_fd`] the driver needs now.

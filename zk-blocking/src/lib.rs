@@ -150,9 +150,9 @@
 //!     zk.submit(Request::get_children("/", false))?; // written once connected
 //!     zk.process(false, false, Instant::now()); // dials
 //!     while zk.state() != SessionState::Closed {
-//!         // Each (re)connect brings a new socket: register it (process is edge-safe).
-//!         if zk.conn_id() != registered {
-//!             registered = zk.conn_id();
+//!         // Each (re)connect, or a dial's next address, brings a new socket: register it.
+//!         if zk.socket_id() != registered {
+//!             registered = zk.socket_id();
 //!             if let Some(fd) = zk.as_raw_fd() {
 //!                 let both = Interest::READABLE | Interest::WRITABLE;
 //!                 poll.registry()
@@ -185,6 +185,8 @@ mod external;
 mod link;
 mod multi;
 mod options;
+#[cfg(all(test, unix))]
+mod several_addresses;
 #[cfg(unix)]
 mod shared;
 mod tls;
@@ -197,6 +199,7 @@ pub use error::{Error, Result};
 pub use event::{Completion, Event, ExternalEvent};
 #[cfg(unix)]
 pub use external::{ExternalDriver, Interest};
+pub use link::SocketId;
 pub use multi::{OpResult, ReadBatch, ReadResult, Transaction};
 pub use options::Options;
 #[cfg(unix)]

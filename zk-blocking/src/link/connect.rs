@@ -10,6 +10,10 @@ use zk_session::HostAddr;
 
 /// Resolves `host` now (every dial looks the name up again, so DNS changes are seen).
 pub(super) fn resolve(host: &HostAddr) -> io::Result<Vec<SocketAddr>> {
+    #[cfg(test)]
+    if let Some(addrs) = fake_dns::lookup(&host.host) {
+        return Ok(addrs);
+    }
     let addrs: Vec<SocketAddr> = (host.host.as_str(), host.port).to_socket_addrs()?.collect();
     if addrs.is_empty() {
         return Err(io::Error::new(
@@ -55,6 +59,9 @@ pub(super) struct Dial {
     pub(super) stream: TcpStream,
     /// The addresses still to try, the next one last.
     rest: Vec<SocketAddr>,
+    /// How many sockets this dial opened (one per address tried): it changes when the
+    /// dial moves on to a new socket, which a loop waiting on the old one must learn.
+    pub(super) sockets: usize,
 }
 
 /// Where a [`Dial`] is.
@@ -71,17 +78,26 @@ impl Dial {
     pub(super) fn start(host: &HostAddr) -> io::Result<Dial> {
         let mut rest = resolve(host)?;
         rest.reverse();
-        Dial::next(host.clone(), rest, None)
+        Dial::next(host.clone(), rest, None, 0)
     }
 
     fn next(
         host: HostAddr,
         mut rest: Vec<SocketAddr>,
         mut last: Option<io::Error>,
+        sockets: usize,
     ) -> io::Result<Dial> {
         while let Some(addr) = rest.pop() {
             match start_connect(addr) {
-                Ok(stream) => return Ok(Dial { host, stream, rest }),
+                Ok(stream) => {
+                    let sockets = sockets + 1;
+                    return Ok(Dial {
+                        host,
+                        stream,
+                        rest,
+                        sockets,
+                    });
+                }
                 Err(e) => last = Some(e),
             }
         }
@@ -103,7 +119,7 @@ impl Dial {
                 Ok(Some(e)) | Err(e) => e,
             };
             let rest = std::mem::take(&mut self.rest);
-            match Dial::next(self.host.clone(), rest, Some(failure)) {
+            match Dial::next(self.host.clone(), rest, Some(failure), self.sockets) {
                 Ok(next) => *self = next,
                 Err(e) => return Connect::Failed(e),
             }
@@ -134,4 +150,30 @@ fn connect_in_progress(e: &io::Error) -> bool {
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     const EINPROGRESS: i32 = 36;
     e.raw_os_error() == Some(EINPROGRESS) || e.kind() == io::ErrorKind::WouldBlock
+}
+
+/// Host names that resolve to several addresses, for this crate's tests: the machines
+/// the tests run on resolve `localhost` to one address, and a dial that moves on to a
+/// host's next address is what they need to see.
+#[cfg(test)]
+pub(crate) mod fake_dns {
+    use std::net::SocketAddr;
+    use std::sync::Mutex;
+
+    static HOSTS: Mutex<Vec<(String, Vec<SocketAddr>)>> = Mutex::new(Vec::new());
+
+    /// From now on `name` resolves to `addrs`, in that order (ports included).
+    pub(crate) fn set(name: &str, addrs: Vec<SocketAddr>) {
+        let mut hosts = HOSTS.lock().unwrap_or_else(|e| e.into_inner());
+        hosts.retain(|(n, _)| n != name);
+        hosts.push((name.to_string(), addrs));
+    }
+
+    pub(super) fn lookup(name: &str) -> Option<Vec<SocketAddr>> {
+        let hosts = HOSTS.lock().unwrap_or_else(|e| e.into_inner());
+        hosts
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, a)| a.clone())
+    }
 }

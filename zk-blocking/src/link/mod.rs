@@ -18,6 +18,8 @@
 //!   async task over the socket's fd.
 
 mod connect;
+#[cfg(test)]
+pub(crate) use connect::fake_dns;
 pub(crate) mod low_water;
 mod probe;
 pub(crate) mod record_framing;
@@ -68,22 +70,40 @@ pub(crate) struct Link {
     problems: ConnectProblems,
     /// TLS on every connection, when set.
     tls: Option<LinkTls>,
+    /// How many sockets the link opened: the last one's [`SocketId`].
+    sockets: u64,
 }
 
-/// One connection of the session: the id the session gave it, its socket, and the
-/// socket's receive low-water mark and (blocking link) timeouts as set.
+/// Which socket a link has: every socket it opens gets a new one, including each
+/// further address a dial moves on to within one connection of the session (a host
+/// name with several addresses), where the session's [`ConnId`] stays the same. A
+/// loop that waits on the socket registers the new one whenever this changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SocketId(u64);
+
+impl std::fmt::Display for SocketId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "socket #{}", self.0)
+    }
+}
+
+/// One connection of the session: the id the session gave it, its socket and that
+/// socket's id, and the socket's receive low-water mark and (blocking link) timeouts
+/// as set.
 #[derive(Debug)]
 struct Connection {
     conn: ConnId,
+    socket_id: SocketId,
     socket: Socket,
     low_water: LowWater,
     timeouts: Timeouts,
 }
 
 impl Connection {
-    fn new(conn: ConnId, socket: Socket) -> Connection {
+    fn new(conn: ConnId, socket_id: SocketId, socket: Socket) -> Connection {
         Connection {
             conn,
+            socket_id,
             socket,
             low_water: LowWater::new(),
             timeouts: Timeouts::default(),
@@ -130,7 +150,20 @@ impl Link {
             probe: None,
             problems: ConnectProblems::default(),
             tls,
+            sockets: 0,
         }
+    }
+
+    /// The id of a socket just opened.
+    fn new_socket_id(&mut self) -> SocketId {
+        self.sockets += 1;
+        SocketId(self.sockets)
+    }
+
+    /// The id of the current socket (connecting or up): it changes whenever the link
+    /// opens another one, also within one connection (see [`SocketId`]).
+    pub(crate) fn socket_id(&self) -> Option<SocketId> {
+        self.connection.as_ref().map(|c| c.socket_id)
     }
 
     /// The id of the current connection (connecting or up).
@@ -238,7 +271,8 @@ impl Link {
         });
         match stream {
             Ok(stream) => {
-                self.connection = Some(Connection::new(conn, Socket::Up(stream)));
+                let id = self.new_socket_id();
+                self.connection = Some(Connection::new(conn, id, Socket::Up(stream)));
                 session.handle_connected(conn, Instant::now());
             }
             Err(e) => self.connect_failed(session, conn, host, &e, Instant::now()),
@@ -250,7 +284,8 @@ impl Link {
     fn start_dial(&mut self, session: &mut Session, conn: ConnId, host: &HostAddr, now: Instant) {
         match Dial::start(host) {
             Ok(dial) => {
-                self.connection = Some(Connection::new(conn, Socket::Connecting(dial)));
+                let id = self.new_socket_id();
+                self.connection = Some(Connection::new(conn, id, Socket::Connecting(dial)));
                 self.finish_connect(session, now);
             }
             Err(e) => self.connect_failed(session, conn, host, &e, now),
@@ -263,6 +298,7 @@ impl Link {
         loop {
             let Some(Connection {
                 conn,
+                mut socket_id,
                 socket,
                 low_water,
                 timeouts,
@@ -272,7 +308,7 @@ impl Link {
             };
             let was_up = matches!(socket, Socket::Up(_));
             let socket = match socket {
-                Socket::Connecting(mut dial) => match dial.poll() {
+                Socket::Connecting(mut dial) => match self.poll_dial(&mut dial, &mut socket_id) {
                     Connect::InProgress => Socket::Connecting(dial),
                     Connect::Failed(e) => {
                         return self.connect_failed(session, conn, &dial.host, &e, now);
@@ -285,7 +321,8 @@ impl Link {
                                 Ok(tls) => {
                                     // Straight on with the handshake's first flight.
                                     let socket = Socket::Handshaking(Box::new(tls));
-                                    self.connection = Some(Connection::new(conn, socket));
+                                    let connection = Connection::new(conn, socket_id, socket);
+                                    self.connection = Some(connection);
                                     continue;
                                 }
                                 Err(e) => {
@@ -308,6 +345,7 @@ impl Link {
             let up = matches!(socket, Socket::Up(_)) && !was_up;
             self.connection = Some(Connection {
                 conn,
+                socket_id,
                 socket,
                 low_water,
                 timeouts,
@@ -317,6 +355,17 @@ impl Link {
             }
             return;
         }
+    }
+
+    /// Checks a dial; if it moved on to the host's next address, its new socket gets
+    /// a new id.
+    fn poll_dial(&mut self, dial: &mut Dial, socket_id: &mut SocketId) -> Connect {
+        let sockets = dial.sockets;
+        let connect = dial.poll();
+        if dial.sockets != sockets {
+            *socket_id = self.new_socket_id();
+        }
+        connect
     }
 
     /// Tells the session a dial failed, keeping why for [`Link::connect_problem`].

@@ -6,7 +6,7 @@
 use std::thread::Thread;
 use std::time::Instant;
 
-use zk_session::ConnId;
+use crate::link::SocketId;
 
 use super::events::{EventChannel, Mailboxes};
 use super::reply_table::ReplyTable;
@@ -30,8 +30,8 @@ impl Replies {
 /// What the IO thread waits for while it does not hold the lock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(super) struct Waiting {
-    /// The connection whose socket it watches.
-    pub(super) conn: Option<ConnId>,
+    /// The socket it watches.
+    pub(super) socket: Option<SocketId>,
     /// When it wakes at the latest.
     pub(super) deadline: Option<Instant>,
 }
@@ -89,7 +89,7 @@ impl Core {
         }
     }
 
-    /// Whether the IO thread must look again now: the connection changed or a
+    /// Whether the IO thread must look again now: the socket changed or a
     /// deadline came closer than the one it sleeps until.
     pub(super) fn io_must_wake(&self) -> bool {
         let deadline_closer = match (self.driver.deadline(), self.waiting.deadline) {
@@ -97,6 +97,6 @@ impl Core {
             (Some(_), None) => true,
             (None, _) => false,
         };
-        self.driver.conn_id() != self.waiting.conn || deadline_closer
+        self.driver.socket_id() != self.waiting.socket || deadline_closer
     }
 }

@@ -9,9 +9,9 @@ use std::os::fd::RawFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::link::SocketId;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
-use zk_session::ConnId;
 
 use super::Shared;
 use super::core::{Replies, Waiting};
@@ -28,7 +28,7 @@ const POLL_FAILED_PAUSE: Duration = Duration::from_millis(10);
 pub(super) fn run(shared: Arc<Shared>, mut poll: Poll) {
     let mut ready = mio::Events::with_capacity(8);
     let (mut readable, mut writable) = (false, false);
-    let mut registered: Option<ConnId> = None;
+    let mut registered: Option<SocketId> = None;
     let mut last_state = None;
     let mut replies = Replies::default();
     loop {
@@ -37,10 +37,10 @@ pub(super) fn run(shared: Arc<Shared>, mut poll: Poll) {
             let now = Instant::now();
             core.driver.process(readable, writable, now);
             core.dispatch(&shared.channel, &shared.mailboxes, &mut replies);
-            let socket = core.driver.conn_id().zip(core.driver.as_raw_fd());
+            let socket = core.driver.socket_id().zip(core.driver.as_raw_fd());
             let deadline = core.driver.deadline();
             core.waiting = Waiting {
-                conn: socket.map(|(conn, _)| conn),
+                socket: socket.map(|(id, _)| id),
                 deadline,
             };
             let state = core.driver.state();
@@ -71,15 +71,15 @@ pub(super) fn run(shared: Arc<Shared>, mut poll: Poll) {
     }
 }
 
-/// Registers the socket of a new connection (edge-triggered, both directions: the
-/// driver reads and writes until the socket would block). A closed socket left the
-/// poller when it was closed.
-fn watch_socket(poll: &Poll, socket: Option<(ConnId, RawFd)>, registered: &mut Option<ConnId>) {
-    let Some((conn, fd)) = socket else {
+/// Registers a new socket (edge-triggered, both directions: the driver reads and
+/// writes until the socket would block): a new connection's, or the one a dial moved
+/// on to at a host's next address. A closed socket left the poller when it was closed.
+fn watch_socket(poll: &Poll, socket: Option<(SocketId, RawFd)>, registered: &mut Option<SocketId>) {
+    let Some((id, fd)) = socket else {
         *registered = None;
         return;
     };
-    if *registered == Some(conn) {
+    if *registered == Some(id) {
         return;
     }
     let both = Interest::READABLE | Interest::WRITABLE;
@@ -92,7 +92,7 @@ fn watch_socket(poll: &Poll, socket: Option<(ConnId, RawFd)>, registered: &mut O
     };
     // If the poller refused, the deadlines still run the session (the next connect
     // or read timeout replaces the socket).
-    *registered = done.ok().map(|()| conn);
+    *registered = done.ok().map(|()| id);
 }
 
 /// What the poller saw on the socket: (readable, writable). Errors and hang-ups count

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
-use zk_blocking::{ConnId, ExternalDriver, ExternalEvent};
+use zk_blocking::{ExternalDriver, ExternalEvent, SocketId};
 
 /// How long [`drive`] waits for what its caller wants.
 pub const PATIENCE: Duration = Duration::from_secs(30);
@@ -19,7 +19,7 @@ pub fn drive(
 ) -> Result<(), Box<dyn Error>> {
     let mut poll = Poll::new()?;
     let mut events = Events::with_capacity(8);
-    let mut registered: Option<ConnId> = None;
+    let mut registered: Option<SocketId> = None;
     let give_up = Instant::now() + PATIENCE;
     driver.process(false, false, Instant::now());
     loop {
@@ -31,10 +31,10 @@ pub fn drive(
                 return Ok(());
             }
         }
-        // A new connection means a new socket (the old one is closed, and with it its
-        // registration): register the new one.
-        if driver.conn_id() != registered {
-            registered = driver.conn_id();
+        // A new connection, or a dial moving on to a host's next address, means a new
+        // socket (the old one is closed, and with it its registration): register it.
+        if driver.socket_id() != registered {
+            registered = driver.socket_id();
             if let Some(fd) = driver.as_raw_fd() {
                 poll.registry().register(
                     &mut SourceFd(&fd),
