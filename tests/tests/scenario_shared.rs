@@ -145,6 +145,53 @@ fn a_call_that_timed_out_fails_with_timeout_and_its_late_reply_sets_no_watch() {
     );
 }
 
+#[test]
+fn a_call_on_a_session_no_server_ever_established_fails_with_no_hosts_after_the_connect_timeout() {
+    let _serial = alongside_others();
+    // Nothing listens there: every dial is refused, and the session, never
+    // established, cannot expire.
+    let nowhere = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap();
+    let connect_timeout = Duration::from_secs(1);
+    let zk = SharedClient::start(
+        &nowhere.to_string(),
+        options(LONG).connect_timeout(connect_timeout),
+    )
+    .unwrap();
+
+    let calls: Vec<_> = (0..3)
+        .map(|i| {
+            let zk = zk.clone();
+            spawn_named(format!("never-connected-{i}"), move || {
+                let started = Instant::now();
+                (zk.get_children("/"), started.elapsed())
+            })
+        })
+        .collect();
+    for (result, took) in join_within("calls on a session never established", PATIENCE, calls) {
+        match result {
+            Err(Error::NoHosts { hosts, detail, .. }) => {
+                assert_eq!(hosts, nowhere.to_string());
+                assert!(!detail.is_empty(), "the error says what went wrong");
+            }
+            other => panic!("expected NoHosts, got {other:?}"),
+        }
+        assert!(
+            took >= connect_timeout && took < connect_timeout + AT_ONCE,
+            "the call took {took:?}, the connect timeout is {connect_timeout:?}"
+        );
+    }
+    assert_eq!(zk.outstanding(), 0, "the calls gave up their requests");
+    let started = Instant::now();
+    drop(zk);
+    assert!(
+        started.elapsed() < AT_ONCE,
+        "dropping took {:?}",
+        started.elapsed()
+    );
+}
+
 // ----- events --------------------------------------------------------------------------
 
 /// The next event, within [`PATIENCE`].

@@ -86,7 +86,10 @@ impl Options {
     }
 
     /// How long [`crate::Client::connect`] tries before it gives up with
-    /// [`crate::Error::NoHosts`]. Default: the session timeout.
+    /// [`crate::Error::NoHosts`]; also how long a [`crate::SharedClient`] call waits
+    /// for a session that was never established (one made with
+    /// [`crate::SharedClient::start`] while no server answers) before it fails with
+    /// `NoHosts` and gives up its request. Default: the session timeout.
     pub fn connect_timeout(mut self, timeout: Duration) -> Options {
         self.connect_timeout = Some(timeout);
         self

@@ -53,7 +53,10 @@ const CLOSE_SLACK: Duration = Duration::from_millis(500);
 /// thread, until its reply, [`Options::call_timeout`] (then [`Error::Timeout`], and
 /// the request is given up), or the end of the session (while no server is reachable,
 /// a call waits for the reconnect, up to the session's expiry: see
-/// [`Options::call_timeout`]). A request is written from the calling thread at once
+/// [`Options::call_timeout`]). A session that was never established cannot expire: a
+/// call waits for it at most [`Options::connect_timeout`] (as
+/// [`SharedClient::connect`] does), then fails with [`Error::NoHosts`] and its request
+/// is given up. A request is written from the calling thread at once
 /// when the socket takes it, else by the IO thread as soon as the socket can; the IO
 /// thread also wakes at once when a call needs it sooner (a reconnect, a nearer
 /// deadline). It never runs user code.
@@ -84,7 +87,6 @@ struct Owner {
     io_thread: Mutex<Option<JoinHandle<()>>>,
     event_thread: Mutex<Option<JoinHandle<()>>>,
     close_timeout: Duration,
-    connect_string: String,
 }
 
 /// What the clones and the IO thread share.
@@ -99,19 +101,39 @@ pub(crate) struct Shared {
     mailboxes: Mailboxes,
     /// [`Options::call_timeout`]: kept here once, not in every [`PendingReply`].
     call_timeout: Option<Duration>,
+    /// How long a call waits for a session that was never established
+    /// ([`Options::connect_timeout`]).
+    connect_deadline: Duration,
+    /// The connect string, for errors.
+    connect_string: String,
 }
 
 impl Shared {
     /// Gives up on `id` after its caller's timeout: no reply will be handed out and
-    /// no watch stays registered by it.
+    /// no watch stays registered by it; the call fails with `why`.
     /// If the reply came meanwhile, it is returned instead.
-    pub(crate) fn give_up(&self, id: RequestId) -> Option<Completion> {
+    fn give_up(
+        &self,
+        id: RequestId,
+        why: impl FnOnce(&Core) -> Error,
+    ) -> Result<Completion> {
         let mut core = lock(&self.core);
-        let came = core.replies.forget(id);
-        if came.is_none() {
-            core.driver.abandon(id);
+        match core.replies.forget(id) {
+            Some(came) => Ok(came),
+            None => {
+                core.driver.abandon(id);
+                Err(why(&core))
+            }
         }
-        came
+    }
+
+    /// The error of a call that waited `waited` for a session never established.
+    fn no_hosts(&self, core: &Core, waited: Duration) -> Error {
+        Error::NoHosts {
+            hosts: self.connect_string.clone(),
+            waited,
+            detail: core.driver.connect_problem(),
+        }
     }
 
     /// Wakes the IO thread if what it waits for is out of date.
@@ -148,6 +170,7 @@ impl SharedClient {
         let call_timeout = options.call_timeout;
         let close_timeout = options.session.close_timeout;
         let budget = options.session.max_queued_events;
+        let connect_deadline = options.connect_deadline();
         let driver = ExternalDriver::new(connect_string, options)?;
         let poll = Poll::new().map_err(|e| Error::System(format!("create a poller ({e})")))?;
         let waker = Waker::new(poll.registry(), io_thread::WAKE)
@@ -164,6 +187,8 @@ impl SharedClient {
             channel: Arc::new(EventChannel::new(budget)),
             mailboxes: Mailboxes::new(budget),
             call_timeout,
+            connect_deadline,
+            connect_string: connect_string.to_string(),
         });
         let io_shared = shared.clone();
         let io_thread = std::thread::Builder::new()
@@ -176,7 +201,6 @@ impl SharedClient {
                 io_thread: Mutex::new(Some(io_thread)),
                 event_thread: Mutex::new(None),
                 close_timeout,
-                connect_string: connect_string.to_string(),
             }),
         })
     }
@@ -191,11 +215,10 @@ impl SharedClient {
         });
         match state {
             SessionState::Connected | SessionState::ConnectedReadOnly => Ok(()),
-            SessionState::Connecting => Err(Error::NoHosts {
-                hosts: self.owner.connect_string.clone(),
-                waited: started.elapsed(),
-                detail: lock(&self.shared().core).driver.connect_problem(),
-            }),
+            SessionState::Connecting => {
+                let shared = self.shared();
+                Err(shared.no_hosts(&lock(&shared.core), started.elapsed()))
+            }
             state => Err(Error::for_state(state)),
         }
     }
