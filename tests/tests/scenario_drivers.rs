@@ -3,13 +3,13 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use zk_blocking::Version;
 
 use common::{
     PATIENCE, assert_kept_then_overflow, barrier, connect, fast_server, options, queued_events,
 };
-use zk_blocking::{AddWatchMode, CreateMode, Error};
+use zk_blocking::{AddWatchMode, Client, CreateMode, Error};
 use zk_tests::shared_standalone;
 
 #[test]
@@ -40,6 +40,41 @@ fn a_watching_call_that_timed_out_leaves_no_watch() {
         1,
         "the server did send its notification"
     );
+}
+
+#[test]
+fn a_call_on_a_session_no_server_ever_established_fails_with_no_hosts_after_the_connect_timeout() {
+    // Nothing listens there: every dial is refused, and the session, never
+    // established, cannot expire.
+    let nowhere = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap();
+    let connect_timeout = Duration::from_secs(1);
+    let mut zk = Client::start(
+        &nowhere.to_string(),
+        options(PATIENCE).connect_timeout(connect_timeout),
+    )
+    .unwrap();
+
+    let started = Instant::now();
+    match zk.get_children("/") {
+        Err(Error::NoHosts { hosts, detail, .. }) => {
+            assert_eq!(hosts, nowhere.to_string());
+            assert!(!detail.is_empty(), "the error says what went wrong");
+        }
+        other => panic!("expected NoHosts, got {other:?}"),
+    }
+    let took = started.elapsed();
+    assert!(
+        took >= connect_timeout && took < connect_timeout * 3,
+        "the call took {took:?}, the connect timeout is {connect_timeout:?}"
+    );
+    assert_eq!(zk.outstanding(), 0, "the call gave up its request");
+
+    // A raw wait is bounded the same way; its request stays outstanding.
+    let id = zk.submit(zk_blocking::Request::exists("/", false)).unwrap();
+    assert!(matches!(zk.wait(id), Err(Error::NoHosts { .. })));
+    assert_eq!(zk.outstanding(), 1);
 }
 
 #[test]

@@ -38,7 +38,9 @@ const CLOSE_SLACK: Duration = Duration::from_millis(500);
 ///
 /// Time bounds: a call blocks until its reply, its `call_timeout`, or the end of the
 /// session (while no server is reachable, a call waits for the reconnect, up to the
-/// session's expiry: see [`Options::call_timeout`]); a dial inside a call blocks at
+/// session's expiry: see [`Options::call_timeout`]; a session never established, which
+/// cannot expire, is waited for at most [`Options::connect_timeout`], then the call
+/// fails with [`Error::NoHosts`]); a dial inside a call blocks at
 /// most the session's connect timeout (session timeout ÷ number of hosts), a write at
 /// most until the session's next deadline, and a read-only session's probe for a
 /// read-write server (`isro`) at most 1 s.
@@ -76,6 +78,9 @@ pub struct Client {
     close_timeout: Duration,
     /// For [`Error::NoHosts`].
     connect_string: String,
+    /// [`Options::connect_timeout`]: also how long a call waits for a session never
+    /// established.
+    connect_deadline: Duration,
     /// Set by [`Client::forget`]: drop leaves the session to expire.
     closed_by_forget: bool,
     /// When the socket was last read (or found empty): see [`IDLE_LOOK`].
@@ -133,6 +138,7 @@ impl Client {
             call_timeout: options.call_timeout,
             close_timeout: options.session.close_timeout,
             connect_string: connect_string.to_string(),
+            connect_deadline: options.connect_deadline(),
             closed_by_forget: false,
             last_looked: Instant::now(),
         })
@@ -297,7 +303,9 @@ impl Client {
     }
 
     /// Waits for the reply of `id` (up to `Options::call_timeout`, if set), pumping the
-    /// session meanwhile.
+    /// session meanwhile. While the session was never established it waits at most
+    /// [`Options::connect_timeout`] for it, then fails with [`Error::NoHosts`] (the
+    /// request stays outstanding).
     pub fn wait(&mut self, id: RequestId) -> Result<Response> {
         self.wait_until(id, self.call_timeout, None)
             .and_then(|c| c.result)

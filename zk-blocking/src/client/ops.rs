@@ -20,7 +20,7 @@ impl Client {
         match self.wait_until(id, self.call_timeout, Some(now)) {
             Ok(c) => c.result.map(|r| (r, c.watch)),
             Err(e) => {
-                if matches!(e, Error::Timeout(_)) {
+                if matches!(e, Error::Timeout(_) | Error::NoHosts { .. }) {
                     // The caller never gets this reply or its watch handle: the
                     // session must not register a watch nobody can remove.
                     self.outstanding.remove(&id);

@@ -24,8 +24,36 @@ impl Client {
             return Err(Error::UnknownRequest(id));
         }
         let mut started = None;
-        if !self.replies.iter().any(|r| r.id == id) {
-            started = Some(self.pump_until(limit, now, |c| c.replies.iter().any(|r| r.id == id)));
+        let has_reply = |c: &Client| c.replies.iter().any(|r| r.id == id);
+        if !has_reply(self) && self.session.negotiated_timeout().is_none() {
+            // A session never established cannot expire: wait for it at most the
+            // connect deadline (within the call's own limit).
+            let bound = limit.map_or(self.connect_deadline, |l| l.min(self.connect_deadline));
+            let first = self.pump_until(Some(bound), now, |c| {
+                has_reply(c) || c.session.negotiated_timeout().is_some()
+            });
+            started = Some(first);
+            let waited = first.elapsed();
+            if !has_reply(self) && self.session.negotiated_timeout().is_none() {
+                if limit.is_some_and(|l| l <= waited) {
+                    return Err(Error::Timeout(limit.unwrap_or(waited)));
+                }
+                if !self.session.state().is_terminal() {
+                    return Err(Error::NoHosts {
+                        hosts: self.connect_string.clone(),
+                        waited,
+                        detail: self.link.connect_problem(),
+                    });
+                }
+            }
+        }
+        if !has_reply(self) {
+            let left = match (limit, started) {
+                (Some(l), Some(first)) => Some(l.saturating_sub(first.elapsed())),
+                (limit, _) => limit,
+            };
+            let run = self.pump_until(left, now.filter(|_| started.is_none()), has_reply);
+            started.get_or_insert(run);
         }
         match self.replies.iter().position(|r| r.id == id) {
             Some(i) => {

@@ -112,11 +112,7 @@ impl Shared {
     /// Gives up on `id` after its caller's timeout: no reply will be handed out and
     /// no watch stays registered by it; the call fails with `why`.
     /// If the reply came meanwhile, it is returned instead.
-    fn give_up(
-        &self,
-        id: RequestId,
-        why: impl FnOnce(&Core) -> Error,
-    ) -> Result<Completion> {
+    fn give_up(&self, id: RequestId, why: impl FnOnce(&Core) -> Error) -> Result<Completion> {
         let mut core = lock(&self.core);
         match core.replies.forget(id) {
             Some(came) => Ok(came),
