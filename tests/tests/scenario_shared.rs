@@ -146,6 +146,50 @@ fn a_call_that_timed_out_fails_with_timeout_and_its_late_reply_sets_no_watch() {
 }
 
 #[test]
+fn a_timed_out_add_watch_puts_no_event_in_the_channel_however_often_its_node_changes() {
+    let _serial = alongside_others();
+    let mut server = fast_server(|o| o);
+    let (zk, events) = connect_shared(
+        &server.connect_string(),
+        options(LONG).call_timeout(Duration::from_millis(300)),
+    );
+    zk.create("/gave-up-persistent", "", CreateMode::Persistent)
+        .unwrap();
+    let (_, mine) = zk.exists_watch("/gave-up-persistent").unwrap();
+
+    server.pause().unwrap();
+    let timed_out = zk.add_watch("/gave-up-persistent", AddWatchMode::Persistent);
+    server.resume().unwrap();
+    assert!(
+        matches!(timed_out, Err(Error::Timeout(_))),
+        "got {timed_out:?}"
+    );
+    // The server answers the late addWatch, and holds that persistent watch.
+    barrier(&zk);
+
+    let mut other = observer(&server.connect_string());
+    for change in 0..3 {
+        other
+            .set_data("/gave-up-persistent", change.to_string(), Version::Any)
+            .unwrap();
+    }
+    barrier(&zk);
+    let fired: Vec<Vec<WatchHandle>> = queued(&events)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Watch(w) => Some(w.watches),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        fired,
+        [vec![mine]],
+        "only the watch this client holds fired, once; the abandoned one never shows"
+    );
+    other.close();
+}
+
+#[test]
 fn a_call_on_a_session_no_server_ever_established_fails_with_no_hosts_after_the_connect_timeout() {
     let _serial = alongside_others();
     // Nothing listens there: every dial is refused, and the session, never

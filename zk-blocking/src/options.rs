@@ -86,10 +86,11 @@ impl Options {
     }
 
     /// How long [`crate::Client::connect`] tries before it gives up with
-    /// [`crate::Error::NoHosts`]; also how long a [`crate::SharedClient`] call waits
-    /// for a session that was never established (one made with
-    /// [`crate::SharedClient::start`] while no server answers) before it fails with
-    /// `NoHosts` and gives up its request. Default: the session timeout.
+    /// [`crate::Error::NoHosts`]; also how long a call of [`crate::Client`] or
+    /// [`crate::SharedClient`] waits for a session that was never established (a
+    /// client made with `start` while no server answers: such a session cannot
+    /// expire) before it fails with `NoHosts` (an operation then gives up its
+    /// request). Default: the session timeout.
     pub fn connect_timeout(mut self, timeout: Duration) -> Options {
         self.connect_timeout = Some(timeout);
         self
@@ -146,11 +147,26 @@ impl Options {
         self
     }
 
-    /// The blocking client's per-call deadline: an operation whose reply has not come
-    /// by then returns [`crate::Error::Timeout`] and the client gives up on the
-    /// request: not sent if it was still queued; if sent, the server may still apply
-    /// it, but its reply is discarded and any watch it asked for is not registered.
-    /// [`crate::Client::wait`] is bounded by it too, but leaves the request outstanding.
+    /// The per-call deadline of [`crate::Client`] and [`crate::SharedClient`]: an
+    /// operation whose reply has not come by then returns [`crate::Error::Timeout`]
+    /// and the client gives up on the request: not sent if it was still queued; if
+    /// sent, the server may still apply it, but its reply is discarded and any watch
+    /// it asked for is not registered. [`crate::Client::wait`] is bounded by it too,
+    /// but leaves the request outstanding; [`crate::PendingReply::wait`] gives up.
+    ///
+    /// **A watching call that timed out** (`get_data_watch`, `exists_watch`,
+    /// `get_children_watch`, `add_watch`...) leaves you no handle, and you never see
+    /// an event of its watch: no event in [`crate::Client::next_event`] or
+    /// [`crate::SharedClient::events`] names it. The server, though, may have set the
+    /// watch when it answered late, and keeps it until it fires (a one-shot watch) or
+    /// until the session's next connection, which re-registers only the watches the
+    /// client holds (a persistent one, whose every notification crosses the wire until
+    /// then). The client drops those notifications ([`Session::stray_notifications`]
+    /// counts them); a watch of yours on the same path still gets its events. Read
+    /// the node again, with a watch, to learn its state: the abandoned call may have
+    /// been applied.
+    ///
+    /// [`Session::stray_notifications`]: zk_session::Session::stray_notifications
     /// Default `None` (off): a call then ends with its reply, or with ConnectionLoss,
     /// SessionExpired or Closed, which the session guarantees in bounded time.
     ///
