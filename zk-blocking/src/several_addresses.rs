@@ -121,3 +121,36 @@ fn an_external_loop_that_registers_each_new_socket_connects_when_the_first_addre
         zk.process(!events.is_empty(), !events.is_empty(), Instant::now());
     }
 }
+
+/// Connect timeout of each dial in the scenarios whose first address never answers:
+/// the session timeout, with one host.
+const DIAL: Duration = Duration::from_secs(2);
+
+fn blackholed_first(name: &str) -> (SlowRefusal, String) {
+    // Its connects hang for as long as it lives.
+    let first = SlowRefusal::new();
+    let hosts = host_then_server(name, first.addr());
+    (first, hosts)
+}
+
+fn dial_options() -> Options {
+    Options::new()
+        .session_timeout(DIAL)
+        .connect_timeout(DIAL * 4)
+}
+
+#[test]
+fn a_shared_client_whose_first_address_never_answers_connects_through_the_second() {
+    let (_first, hosts) = blackholed_first("blackholed-first-shared.test");
+    SharedClient::connect(&hosts, dial_options())
+        .expect("connected through the second address once a dial of the first timed out")
+        .close();
+}
+
+#[test]
+fn a_blocking_client_whose_first_address_never_answers_connects_through_the_second() {
+    let (_first, hosts) = blackholed_first("blackholed-first-blocking.test");
+    crate::Client::connect(&hosts, dial_options())
+        .expect("connected through the second address once a dial of the first timed out")
+        .close();
+}

@@ -24,12 +24,22 @@ pub(super) fn resolve(host: &HostAddr) -> io::Result<Vec<SocketAddr>> {
     Ok(addrs)
 }
 
-/// Resolves `host` and connects to its addresses in turn, all within `timeout`; the
-/// stream has TCP_NODELAY set.
-pub(super) fn dial(host: &HostAddr, timeout: Duration) -> io::Result<TcpStream> {
+/// `host`'s addresses, resolved now, in the order to try them: starting `skip` places
+/// further (after dials that failed, so that an address that never answers does not
+/// take every dial's whole time).
+fn addresses(host: &HostAddr, skip: usize) -> io::Result<Vec<SocketAddr>> {
+    let mut addrs = resolve(host)?;
+    let len = addrs.len();
+    addrs.rotate_left(skip % len);
+    Ok(addrs)
+}
+
+/// Resolves `host` and connects to its addresses in turn (from `skip` on, see
+/// [`addresses`]), all within `timeout`; the stream has TCP_NODELAY set.
+pub(super) fn dial(host: &HostAddr, timeout: Duration, skip: usize) -> io::Result<TcpStream> {
     let deadline = Instant::now() + timeout;
     let mut last = None;
-    for addr in resolve(host)? {
+    for addr in addresses(host, skip)? {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             break;
@@ -73,10 +83,10 @@ pub(super) enum Connect {
 }
 
 impl Dial {
-    /// Resolves `host` and starts connecting to the first of its addresses that takes a
-    /// connect.
-    pub(super) fn start(host: &HostAddr) -> io::Result<Dial> {
-        let mut rest = resolve(host)?;
+    /// Resolves `host` and starts connecting to the first of its addresses (from
+    /// `skip` on, see [`addresses`]) that takes a connect.
+    pub(super) fn start(host: &HostAddr, skip: usize) -> io::Result<Dial> {
+        let mut rest = addresses(host, skip)?;
         rest.reverse();
         Dial::next(host.clone(), rest, None, 0)
     }

@@ -28,6 +28,7 @@ mod timeouts;
 mod tls;
 mod transfer;
 
+use std::collections::HashMap;
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -72,6 +73,10 @@ pub(crate) struct Link {
     tls: Option<LinkTls>,
     /// How many sockets the link opened: the last one's [`SocketId`].
     sockets: u64,
+    /// Per host, how many of its addresses its next dial skips: one more after each
+    /// of its dials that failed, so that an address that never answers (a
+    /// blackholed IPv6 route, say) does not take the whole time of every dial.
+    skips: HashMap<HostAddr, usize>,
 }
 
 /// Which socket a link has: every socket it opens gets a new one, including each
@@ -121,6 +126,15 @@ enum Socket {
 }
 
 impl Socket {
+    /// The host being dialled, while the socket is not up yet.
+    fn dialling(self) -> Option<HostAddr> {
+        match self {
+            Socket::Connecting(dial) => Some(dial.host),
+            Socket::Handshaking(tls) => Some(tls.host.clone()),
+            Socket::Up(_) => None,
+        }
+    }
+
     fn stream(&self) -> &TcpStream {
         match self {
             Socket::Connecting(dial) => &dial.stream,
@@ -151,7 +165,24 @@ impl Link {
             problems: ConnectProblems::default(),
             tls,
             sockets: 0,
+            skips: HashMap::new(),
         }
+    }
+
+    /// How many of `host`'s addresses its next dial skips.
+    fn skip(&self, host: &HostAddr) -> usize {
+        self.skips.get(host).copied().unwrap_or(0)
+    }
+
+    /// A dial of `host` failed: its next one starts at the following address.
+    fn dial_failed(&mut self, host: &HostAddr) {
+        // The hosts are the connect string's (and reconfigurations'): few. Bounded
+        // anyway.
+        if self.skips.len() >= MAX_HOSTS_REMEMBERED && !self.skips.contains_key(host) {
+            self.skips.clear();
+        }
+        let skip = self.skips.entry(host.clone()).or_default();
+        *skip = skip.wrapping_add(1);
     }
 
     /// The id of a socket just opened.
@@ -240,7 +271,10 @@ impl Link {
             }
             Transport::Close { conn, reason } => {
                 if self.conn_id() == Some(conn) {
-                    self.connection = None;
+                    // A dial the session gave up on (its connect timeout).
+                    if let Some(host) = self.connection.take().and_then(|c| c.socket.dialling()) {
+                        self.dial_failed(&host);
+                    }
                 }
                 self.problems.record_close(&reason);
             }
@@ -261,7 +295,7 @@ impl Link {
         timeout: Duration,
     ) {
         let deadline = Instant::now() + timeout;
-        let stream = dial(host, timeout).and_then(|tcp| match &self.tls {
+        let stream = dial(host, timeout, self.skip(host)).and_then(|tcp| match &self.tls {
             None => Ok(Stream::Plain(tcp)),
             Some(tls) => {
                 let mut stream = TlsStream::start(tcp, &tls.config, host, tls.has_client_cert)?;
@@ -282,7 +316,7 @@ impl Link {
     /// Starts connecting, or tells the session the host cannot be reached. The
     /// session's connect timer bounds the dial; it sends Close when due.
     fn start_dial(&mut self, session: &mut Session, conn: ConnId, host: &HostAddr, now: Instant) {
-        match Dial::start(host) {
+        match Dial::start(host, self.skip(host)) {
             Ok(dial) => {
                 let id = self.new_socket_id();
                 self.connection = Some(Connection::new(conn, id, Socket::Connecting(dial)));
@@ -381,6 +415,7 @@ impl Link {
         tracing::warn!("could not connect to {host} ({conn}): {e}");
         self.problems
             .record(format!("{}:{}: {e}", host.host, host.port));
+        self.dial_failed(host);
         session.handle_disconnected(conn, DisconnectCause::ConnectFailed, now);
     }
 
@@ -573,6 +608,9 @@ impl Link {
         }
     }
 }
+
+/// Hosts whose dial failures [`Link`] remembers (see `skips`).
+const MAX_HOSTS_REMEMBERED: usize = 256;
 
 /// The longest a blocking read waits when nothing sets a deadline (the caller's loop
 /// then reads again).

@@ -20,7 +20,7 @@ const PROBE_TICK: Duration = Duration::from_millis(10);
 /// failure counts as "no".
 pub(super) fn probe_blocking(host: &HostAddr) -> bool {
     let deadline = Instant::now() + PROBE_TIMEOUT;
-    let Ok(mut stream) = dial(host, PROBE_TIMEOUT) else {
+    let Ok(mut stream) = dial(host, PROBE_TIMEOUT, 0) else {
         return false;
     };
     let mut isro = IsroExchange::default();
@@ -56,7 +56,7 @@ impl Probe {
     /// Starts connecting to `host`; `None` if it cannot even start (the host then
     /// counts as not read-write).
     pub(super) fn start(host: HostAddr, now: Instant) -> Option<Probe> {
-        let dial = Dial::start(&host).ok()?;
+        let dial = Dial::start(&host, 0).ok()?;
         Some(Probe {
             host,
             dial,
