@@ -45,6 +45,10 @@ pub struct Interest {
 /// `process` reads and writes until the socket would block, so edge-triggered loops
 /// (mio, tokio) work. [`ExternalDriver::submit`] writes at once when it can.
 ///
+/// Dropping the driver drops its socket without closing the session: the server
+/// keeps the session, its ephemeral nodes and watches until it expires. Call
+/// [`ExternalDriver::close`] and process until `Closed` to end it at once.
+///
 /// A read-only session looks for a read-write server when the session asks
 /// ([`zk_session::Transport::ProbeReadWrite`]) and moves there once one answers. The probe never
 /// blocks: it asks the host `isro` over a second non-blocking socket that `process`

@@ -72,7 +72,9 @@ const CLOSE_SLACK: Duration = Duration::from_millis(500);
 ///
 /// Life cycle: [`SharedClient::close`] from any thread closes the session (bounded by
 /// the close timeout); after `Closed`, `Expired` or `AuthFailed` every call fails at once
-/// with that error. Dropping the last clone closes the session and joins the threads.
+/// with that error. Dropping the last clone closes the session and joins the threads:
+/// like `close`, it blocks until the server confirms, at most the close timeout (plus
+/// half a second) when no server answers.
 ///
 /// Unix only (it waits on the socket with `mio`), like [`crate::ExternalDriver`].
 #[derive(Debug, Clone)]
