@@ -94,40 +94,97 @@ async fn connecting_where_no_server_answers_fails_with_no_hosts_after_the_connec
 }
 
 #[tokio::test]
-async fn calls_on_a_started_client_wait_past_the_session_timeout_for_a_first_server() {
-    // No session yet, so none to expire: a call waits for the first server to answer,
-    // and only its call timeout bounds it.
-    let session_timeout = Duration::from_secs(2);
+async fn a_call_on_a_session_no_server_ever_established_fails_with_no_hosts_after_the_connect_timeout()
+ {
+    // No session yet, so none to expire: a call waits for the first one at most the
+    // connect timeout, as connect does, and the client goes on dialling.
+    let connect_timeout = Duration::from_secs(1);
     let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
     proxy.set_on_accept(OnAccept::Reset);
     let zk = Client::start(
         &proxy.connect_string(),
-        options(session_timeout).call_timeout(None),
+        options(LONG)
+            .connect_timeout(connect_timeout)
+            .call_timeout(None),
     )
     .unwrap();
-    let bounded = Client::start(
-        &proxy.connect_string(),
-        options(session_timeout).call_timeout(Duration::from_secs(1)),
-    )
-    .unwrap();
-    let mut read = zk.exists("/");
-    assert_eq!(
-        within("a bounded call", bounded.exists("/")).await,
-        Err(Error::Timeout(Duration::from_secs(1)))
+    let started = Instant::now();
+    let failed = within("a call with no server", zk.exists("/")).await;
+    let took = started.elapsed();
+    assert!(
+        matches!(&failed, Err(Error::NoHosts { hosts, .. }) if *hosts == proxy.connect_string()),
+        "{failed:?}"
     );
-    tokio::time::sleep(session_timeout * 2).await;
-    assert!(ready_now(&mut read).is_none(), "the call still waits");
+    assert!(
+        took >= connect_timeout && took < connect_timeout + AT_ONCE,
+        "{took:?}"
+    );
     assert_eq!(zk.state(), SessionState::Connecting);
 
+    // A server answers: the next call is served by the client it kept dialling for.
     proxy.set_on_accept(OnAccept::Forward);
     assert!(
-        within("the call, once a server answers", read)
+        within("a call once a server answers", zk.exists("/"))
             .await
             .unwrap()
             .is_some()
     );
     zk.close().await;
-    bounded.close().await;
+}
+
+#[tokio::test]
+async fn a_call_made_before_the_first_session_that_comes_in_time_keeps_waiting_for_its_reply() {
+    // The first session comes within the first-session wait (2 s), the call's reply
+    // after it: once a session is up, the call waits for its reply under its own
+    // call timeout (5 s), not the first-session wait.
+    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
+    proxy.set_on_accept(OnAccept::Reset);
+    let zk = Client::start(
+        &proxy.connect_string(),
+        options(LONG)
+            .connect_timeout(Duration::from_secs(2))
+            .call_timeout(Duration::from_secs(5)),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let made_early = zk.exists("/");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Each answer takes 1.2 s: the handshake's comes at about 1.5 s, the call's at
+    // about 2.7 s.
+    proxy.set_fault(
+        Direction::ToClient,
+        Fault::Delay(Duration::from_millis(1200)),
+    );
+    proxy.set_on_accept(OnAccept::Forward);
+    let answered = within("the early call", made_early).await;
+    assert!(answered.unwrap().is_some());
+    assert!(
+        started.elapsed() > Duration::from_secs(2),
+        "the reply came after the first-session wait: {:?}",
+        started.elapsed()
+    );
+    zk.close().await;
+}
+
+#[tokio::test]
+async fn a_call_timeout_shorter_than_the_connect_timeout_ends_a_call_waiting_for_a_first_server() {
+    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
+    proxy.set_on_accept(OnAccept::Reset);
+    let call_timeout = Duration::from_millis(500);
+    let zk = Client::start(
+        &proxy.connect_string(),
+        options(LONG)
+            .connect_timeout(Duration::from_secs(5))
+            .call_timeout(call_timeout),
+    )
+    .unwrap();
+    let started = Instant::now();
+    assert_eq!(
+        within("a bounded call", zk.exists("/")).await,
+        Err(Error::Timeout(call_timeout))
+    );
+    assert!(started.elapsed() < Duration::from_secs(5) - AT_ONCE);
+    zk.close().await;
 }
 
 /// A waker that only counts who holds it: a wait that let go of it leaves the count.

@@ -58,7 +58,6 @@ pub struct Client {
 /// Held by every clone; its drop (the last clone's) closes the session.
 struct Owner {
     shared: Arc<Shared>,
-    connect_string: String,
     close_timeout: Duration,
 }
 
@@ -98,10 +97,11 @@ impl Client {
     /// server; requests made meanwhile go out once connected. Fails on unusable
     /// options, or outside a tokio runtime ([`Error::System`]).
     ///
-    /// Until a first session is established nothing can expire, so while no server
-    /// answers such calls wait as long as it takes (the driver keeps dialling):
-    /// bound them with [`Options::call_timeout`], or use [`Client::connect`], which
-    /// gives up after the connect timeout.
+    /// A session never established cannot expire: a call made before the first one
+    /// waits for it at most [`Options::connect_timeout`] (as [`Client::connect`]
+    /// does), then fails with [`Error::NoHosts`] and its request is given up; the
+    /// driver keeps dialling, and calls made later wait afresh. (Created outside a
+    /// runtime, such a call has no timer: only its call timeout, if any, bounds it.)
     pub fn start(connect_string: &str, options: Options) -> Result<Client> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             Error::System(
@@ -116,10 +116,11 @@ impl Client {
         // for, which keeps at most `max_queued_events` of them unread. Bounding the
         // session's queue too would drop events that came together, however
         // promptly their holders read: many one-shot watches fired at once, say.
-        let (max_queued, call_timeout, close_timeout) = (
+        let (max_queued, call_timeout, close_timeout, first_session_wait) = (
             max_queued_events(&options),
             call_timeout(&options),
             close_timeout(&options),
+            connect_deadline(&options),
         );
         // (0 is left for the session to refuse.)
         let options = match max_queued {
@@ -128,7 +129,12 @@ impl Client {
         };
         let session = start_session(&options, connect_string, Instant::now())?;
         let core = Core::new(session, max_queued);
-        let shared = Arc::new(Shared::new(core, call_timeout));
+        let shared = Arc::new(Shared::new(
+            core,
+            call_timeout,
+            first_session_wait,
+            connect_string.to_string(),
+        ));
         let driver = {
             let _entered = runtime.enter();
             Driver::new(shared.clone(), tls)
@@ -137,7 +143,6 @@ impl Client {
         Ok(Client {
             owner: Arc::new(Owner {
                 shared,
-                connect_string: connect_string.to_string(),
                 close_timeout,
             }),
         })
@@ -157,11 +162,7 @@ impl Client {
             Ok(state) if state != SessionState::Connecting => {
                 Err(zk_blocking::for_drivers::error_for_state(state))
             }
-            _ => Err(Error::NoHosts {
-                hosts: self.owner.connect_string.clone(),
-                waited: started.elapsed(),
-                detail: shared.lock().problems.describe(),
-            }),
+            _ => Err(shared.no_hosts(started.elapsed())),
         }
     }
 
@@ -242,6 +243,17 @@ impl Client {
         Ok(PendingReply::new(shared.clone(), id))
     }
 
+    /// Submits a typed call's request: its reply, and whether it was made before any
+    /// session was established (see [`Call`](crate::Call)'s timer).
+    pub(crate) fn submit_call(&self, request: Request) -> Result<(PendingReply, bool)> {
+        let shared = self.shared();
+        let (id, first_session) = shared.with(|core, wakeups| {
+            let id = core.submit(request, true, wakeups)?;
+            Ok::<_, Error>((id, core.first_session(id).is_some()))
+        })?;
+        Ok((PendingReply::new(shared.clone(), id), first_session))
+    }
+
     /// The events of a watch set by a request of [`Client::submit`] (its
     /// [`Completion`](crate::Completion)`::watch`), as a stream from its first event on
     /// (a one-shot watch's stream ends after its one event). Fails with
@@ -272,7 +284,7 @@ impl Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("connect_string", &self.owner.connect_string)
+            .field("connect_string", &self.shared().connect_string())
             .field("state", &self.state())
             .finish_non_exhaustive()
     }
