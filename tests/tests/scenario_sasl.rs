@@ -167,3 +167,90 @@ async fn the_tokio_client_refuses_a_wrong_password() {
     let refused = zk_tokio::Client::connect(&cs, as_user("bob", "wrong")).await;
     assert_matches!(refused, Err(zk_tokio::Error::AuthFailed));
 }
+
+/// A server that requires SASL of every client (`enforce.auth.enabled=true`,
+/// `enforce.auth.schemes=sasl`); the harness's watchdog stops it when the test
+/// process ends.
+fn sasl_required_server() -> &'static ZkServer {
+    static SERVER: OnceLock<ZkServer> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        ZkServer::start_standalone(&sasl_server_options().enforce_auth("sasl"))
+            .unwrap_or_else(|e| panic!("starting a SASL-enforcing ZooKeeper: {e}"))
+    })
+}
+
+#[test]
+fn a_client_without_sasl_is_told_to_configure_it_and_stops_redialling() {
+    let proxy = FaultProxy::start(sasl_required_server().address()).unwrap();
+    // The handshake itself is allowed; the first request is not.
+    let mut zk = Client::connect(&proxy.connect_string(), options(TIMEOUT)).unwrap();
+    let refused = zk.exists("/").unwrap_err();
+    assert_matches!(refused, Error::SaslRequired);
+    let msg = refused.to_string();
+    assert!(
+        msg.contains("requires SASL") && msg.contains("sasl_digest"),
+        "{msg}"
+    );
+    // The session is over: one AuthFailed that says why, then no redial.
+    let events = common::events_until(&mut zk, |e| {
+        matches!(
+            e,
+            Event::Session {
+                state: KeeperState::AuthFailed,
+                ..
+            }
+        )
+    });
+    assert_eq!(only_states(&events).last(), Some(&KeeperState::AuthFailed));
+    let reason = zk.state_reason().expect("a reason").to_string();
+    assert!(reason.contains("requires SASL"), "{reason}");
+    assert_eq!(zk.state(), SessionState::AuthFailed);
+    let dials = proxy.accepted();
+    assert_eq!(
+        zk.next_event(Duration::from_secs(2)),
+        Err(Error::AuthFailed)
+    );
+    assert_eq!(zk.exists("/").map(|_| ()), Err(Error::AuthFailed));
+    assert_eq!(
+        proxy.accepted(),
+        dials,
+        "no redial after the server required SASL"
+    );
+}
+
+#[test]
+fn a_client_with_sasl_works_on_a_server_that_requires_it() {
+    let cs = sasl_required_server().connect_string();
+    let mut zk = connect(&cs, as_user("bob", "bob-secret"));
+    assert!(is_sasl_user(&mut zk, "bob"), "{:?}", zk.who_am_i());
+    zk.close();
+}
+
+#[tokio::test]
+async fn the_tokio_client_without_sasl_is_told_to_configure_it() {
+    let proxy = FaultProxy::start(sasl_required_server().address()).unwrap();
+    let zk = zk_tokio::Client::connect(&proxy.connect_string(), options(TIMEOUT))
+        .await
+        .unwrap();
+    let mut states = zk.state_changes();
+    let refused = zk.exists("/").await.unwrap_err();
+    assert_matches!(refused, zk_tokio::Error::SaslRequired);
+    let ended = tokio::time::timeout(TIMEOUT, async {
+        while let Some(state) = states.next().await {
+            if state == KeeperState::AuthFailed {
+                return true;
+            }
+        }
+        false
+    });
+    assert_eq!(ended.await, Ok(true), "the session ends AuthFailed");
+    let reason = zk.state_reason().expect("a reason").to_string();
+    assert!(reason.contains("requires SASL"), "{reason}");
+    let dials = proxy.accepted();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        proxy.accepted(),
+        dials,
+        "no redial after the server required SASL"
+    );
+}
