@@ -435,3 +435,99 @@ fn killing_the_member_of_a_tls_ensemble_moves_the_session_with_its_watch() {
     assert_ne!(now_on, host.port, "on another member");
     zk.close();
 }
+
+fn with_stranger_cert() -> TlsConfig {
+    trusting_the_ca()
+        .client_cert_files(
+            TestPki::shared().stranger_cert(),
+            TestPki::shared().stranger_key(),
+        )
+        .unwrap()
+}
+
+/// The async client fails to connect; returns the error's message.
+async fn refused_async(connect_string: &str, options: Options) -> String {
+    let options = options.connect_timeout(Duration::from_secs(3));
+    let started = std::time::Instant::now();
+    let outcome = zk_tokio::Client::connect(connect_string, options).await;
+    assert!(started.elapsed() < Duration::from_secs(10), "connect hung");
+    match outcome {
+        Ok(_) => panic!("connected to {connect_string} where the connect must fail"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn a_certificate_not_valid_yet_is_refused_by_name() {
+    let cs = server(ServerCert::NotYetValid, ClientAuth::None).secure_connect_string();
+    let msg = refused(&cs, trusting_the_ca());
+    assert!(msg.contains("not valid yet"), "{msg}");
+}
+
+#[test]
+fn mutual_tls_refuses_a_certificate_from_another_ca_and_says_so() {
+    let cs = server(ServerCert::Valid, ClientAuth::Need).secure_connect_string();
+    let msg = refused(&cs, with_stranger_cert());
+    assert!(msg.contains("refused this client's certificate"), "{msg}");
+}
+
+#[test]
+fn a_plaintext_client_on_a_tls_port_is_told_to_use_tls() {
+    let cs = server(ServerCert::Valid, ClientAuth::None).secure_connect_string();
+    let options = Options::new()
+        .session_timeout(Duration::from_secs(4))
+        .connect_timeout(Duration::from_secs(3));
+    let msg = match Client::connect(&cs, options) {
+        Ok(_) => panic!("a plaintext handshake succeeded on a TLS port"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        msg.contains("secureClientPort") && msg.contains("Options::tls"),
+        "{msg}"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_async_client_says_mutual_tls_requires_a_client_certificate() {
+    let cs = server(ServerCert::Valid, ClientAuth::Need).secure_connect_string();
+    let msg = refused_async(&cs, options(trusting_the_ca())).await;
+    assert!(msg.contains("requires a client certificate"), "{msg}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_async_client_says_its_certificate_was_refused() {
+    let cs = server(ServerCert::Valid, ClientAuth::Need).secure_connect_string();
+    let msg = refused_async(&cs, options(with_stranger_cert())).await;
+    assert!(msg.contains("refused this client's certificate"), "{msg}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_async_client_says_a_plaintext_port_is_one() {
+    let cs = server(ServerCert::Valid, ClientAuth::None).connect_string();
+    let msg = refused_async(&cs, options(trusting_the_ca())).await;
+    assert!(msg.contains("plaintext port"), "{msg}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_async_plaintext_client_on_a_tls_port_is_told_to_use_tls() {
+    let cs = server(ServerCert::Valid, ClientAuth::None).secure_connect_string();
+    let options = Options::new()
+        .session_timeout(Duration::from_secs(4))
+        .connect_timeout(Duration::from_secs(3));
+    let msg = refused_async(&cs, options).await;
+    assert!(
+        msg.contains("secureClientPort") && msg.contains("Options::tls"),
+        "{msg}"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_async_client_names_an_unknown_ca_and_an_expired_certificate() {
+    let cs = server(ServerCert::Valid, ClientAuth::None).secure_connect_string();
+    let other = TlsConfig::from_ca_file(TestPki::shared().other_ca()).unwrap();
+    let msg = refused_async(&cs, options(other)).await;
+    assert!(msg.contains("not signed by a CA"), "{msg}");
+    let cs = server(ServerCert::Expired, ClientAuth::None).secure_connect_string();
+    let msg = refused_async(&cs, options(trusting_the_ca())).await;
+    assert!(msg.contains("has expired"), "{msg}");
+}

@@ -229,9 +229,9 @@ pub mod for_drivers {
     use crate::{Error, ExternalEvent, Options, Result, WatchHandle};
 
     pub use crate::connect_problems::ConnectProblems;
-    pub use crate::link::LinkTls;
     pub use crate::link::low_water::{LowWater, sure_over_tls, sure_to_arrive};
     pub use crate::link::record_framing::RecordFraming;
+    pub use crate::link::{LinkTls, explain_handshake_loss};
     pub use crate::multi::{read_results, transaction_results};
     pub use crate::typed_ops::{add_watch_request, auth_confirmed, create_request, wrong_reply};
 

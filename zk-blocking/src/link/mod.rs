@@ -45,6 +45,19 @@ pub(crate) use tls::explain as explain_tls_failure;
 use tls::{Handshake, TlsStream};
 use transfer::{Received, read_into_session, write_send_buf};
 
+/// What a connection lost before the server answered the handshake may mean: on a
+/// session without TLS, the likeliest mistake is a TLS port (a ZooKeeper
+/// `secureClientPort` closes the connection of a client that does not speak TLS,
+/// without a word). `why` is what the driver saw.
+pub fn explain_handshake_loss(why: String, session: &Session, tls: bool) -> String {
+    if tls || !session.awaiting_handshake() {
+        return why;
+    }
+    format!(
+        "{why} before answering the handshake: a ZooKeeper TLS port (secureClientPort) does that to a client without TLS; if this is one, connect with Options::tls"
+    )
+}
+
 /// The TLS settings of a session's connections, ready to use (drivers in other crates
 /// get them from `for_drivers::link_tls`).
 #[derive(Debug, Clone)]
@@ -515,6 +528,7 @@ impl Link {
 
     /// Drops the current connection and tells the session.
     fn lost(&mut self, session: &mut Session, cause: DisconnectCause, why: String, now: Instant) {
+        let why = explain_handshake_loss(why, session, self.tls.is_some());
         if let Some(connection) = self.connection.take() {
             // The session logs the loss and its host; this is the IO error behind it.
             #[cfg(feature = "tracing")]

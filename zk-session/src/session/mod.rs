@@ -265,6 +265,15 @@ impl Session {
         self.conn.as_ref().map(Connection::host)
     }
 
+    /// Whether the current connection has sent its ConnectRequest and has no answer
+    /// yet: a connection lost now was dropped by the server before it served the
+    /// session (drivers say so, and what may cause it).
+    pub fn awaiting_handshake(&self) -> bool {
+        self.conn
+            .as_ref()
+            .is_some_and(|c| c.stage() == Stage::Handshaking)
+    }
+
     /// Requests accepted but not yet answered (queued plus in flight).
     pub fn outstanding(&self) -> usize {
         self.requests.outstanding()

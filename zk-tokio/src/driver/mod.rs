@@ -22,7 +22,7 @@ use std::time::Instant;
 use bytes::BufMut;
 use tokio::io::{AsyncReadExt, AsyncWrite};
 use tokio::time::Sleep;
-use zk_blocking::for_drivers::{LinkTls, LowWater};
+use zk_blocking::for_drivers::{LinkTls, LowWater, explain_handshake_loss};
 use zk_session::{ConnId, DisconnectCause, HostAddr, Session, SessionState, Transport};
 
 use crate::core::{Core, Shared, Wakeups};
@@ -286,6 +286,7 @@ impl Driver {
 
     /// Drops the connection and tells the session why.
     fn lost(&mut self, core: &mut Core, cause: DisconnectCause, why: String, now: Instant) {
+        let why = explain_handshake_loss(why, &core.session, self.tls.is_some());
         if let Some((conn, ..)) = self.socket.take() {
             // The session logs the loss and its host; this is the IO error behind it.
             #[cfg(feature = "tracing")]
