@@ -531,3 +531,58 @@ async fn the_async_client_names_an_unknown_ca_and_an_expired_certificate() {
     let msg = refused_async(&cs, options(trusting_the_ca())).await;
     assert!(msg.contains("has expired"), "{msg}");
 }
+
+/// A TLS 1.3 only server that needs a client certificate: it refuses a missing or
+/// unknown one only after the client's Finished, when the client already counts the
+/// handshake done and has written its first request.
+fn tls13_mutual_server() -> &'static ZkServer {
+    static SERVER: OnceLock<ZkServer> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let options = ServerOptions::default()
+            .tls(TestPki::shared().server(ServerCert::Valid, ClientAuth::Need))
+            .cfg_line("ssl.protocol=TLSv1.3")
+            .cfg_line("ssl.enabledProtocols=TLSv1.3")
+            // ZooKeeper's default suites are TLS 1.2 ones only.
+            .cfg_line("ssl.ciphersuites=TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384");
+        ZkServer::start_standalone(&options)
+            .unwrap_or_else(|e| panic!("starting a TLS 1.3 ZooKeeper: {e}"))
+    })
+}
+
+#[test]
+fn a_tls13_server_refusing_a_missing_client_certificate_says_so() {
+    let cs = tls13_mutual_server().secure_connect_string();
+    let msg = refused(&cs, trusting_the_ca());
+    assert!(msg.contains("requires a client certificate"), "{msg}");
+}
+
+#[test]
+fn a_tls13_server_refusing_a_client_certificate_says_so() {
+    let cs = tls13_mutual_server().secure_connect_string();
+    let msg = refused(&cs, with_stranger_cert());
+    assert!(msg.contains("refused this client's certificate"), "{msg}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_async_client_says_a_tls13_server_requires_a_client_certificate() {
+    let cs = tls13_mutual_server().secure_connect_string();
+    let msg = refused_async(&cs, options(trusting_the_ca())).await;
+    assert!(msg.contains("requires a client certificate"), "{msg}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_async_client_says_a_tls13_server_refused_its_certificate() {
+    let cs = tls13_mutual_server().secure_connect_string();
+    let msg = refused_async(&cs, options(with_stranger_cert())).await;
+    assert!(msg.contains("refused this client's certificate"), "{msg}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_async_client_works_with_a_tls13_server_and_its_certificate() {
+    let cs = tls13_mutual_server().secure_connect_string();
+    let zk = zk_tokio::Client::connect(&cs, options(with_client_cert()))
+        .await
+        .unwrap();
+    zk.exists("/").await.unwrap();
+    zk.close().await;
+}

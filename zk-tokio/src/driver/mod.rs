@@ -22,7 +22,7 @@ use std::time::Instant;
 use bytes::BufMut;
 use tokio::io::{AsyncReadExt, AsyncWrite};
 use tokio::time::Sleep;
-use zk_blocking::for_drivers::{LinkTls, LowWater, explain_handshake_loss};
+use zk_blocking::for_drivers::{LinkTls, LowWater, explain_handshake_loss, explain_tls_failure};
 use zk_session::{ConnId, DisconnectCause, HostAddr, Session, SessionState, Transport};
 
 use crate::core::{Core, Shared, Wakeups};
@@ -213,7 +213,8 @@ impl Driver {
                 Poll::Pending => return,
                 Poll::Ready(Ok(())) => {}
                 Poll::Ready(Err(e)) => {
-                    return self.lost(core, DisconnectCause::Io, format!("read failed: {e}"), now);
+                    let why = io_failure("read", &e, self.tls.as_ref(), &core.session);
+                    return self.lost(core, DisconnectCause::Io, why, now);
                 }
             }
             let Some((buf, want)) = core.session.recv_buffer(conn) else {
@@ -237,7 +238,8 @@ impl Driver {
                 Poll::Ready(Ok(_)) => core.session.handle_appended(conn, now),
                 Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
                 Poll::Ready(Err(e)) => {
-                    return self.lost(core, DisconnectCause::Io, format!("read failed: {e}"), now);
+                    let why = io_failure("read", &e, self.tls.as_ref(), &core.session);
+                    return self.lost(core, DisconnectCause::Io, why, now);
                 }
             }
         }
@@ -261,7 +263,8 @@ impl Driver {
                 match Pin::new(stream).poll_flush(cx) {
                     Poll::Pending | Poll::Ready(Ok(())) => return false,
                     Poll::Ready(Err(e)) => {
-                        self.lost(core, DisconnectCause::Io, format!("write failed: {e}"), now);
+                        let why = io_failure("write", &e, self.tls.as_ref(), &core.session);
+                        self.lost(core, DisconnectCause::Io, why, now);
                         return true;
                     }
                 }
@@ -276,7 +279,8 @@ impl Driver {
                 Poll::Ready(Ok(n)) => session.advance_send(conn, n, now),
                 Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
                 Poll::Ready(Err(e)) => {
-                    self.lost(core, DisconnectCause::Io, format!("write failed: {e}"), now);
+                    let why = io_failure("write", &e, self.tls.as_ref(), &core.session);
+                    self.lost(core, DisconnectCause::Io, why, now);
                     return true;
                 }
             }
@@ -351,5 +355,24 @@ impl Future for Driver {
         };
         wakeups.wake_all();
         if over { Poll::Ready(()) } else { Poll::Pending }
+    }
+}
+
+/// Why a read or write of the connection failed. An error TLS raised is explained
+/// like a failed handshake: a TLS 1.3 server refuses a client certificate only
+/// after the client's Finished, so its alert meets the first read of the session.
+fn io_failure(what: &str, e: &io::Error, tls: Option<&LinkTls>, session: &Session) -> String {
+    let raised_by_tls = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<tokio_rustls::rustls::Error>());
+    match (tls, session.current_host(), raised_by_tls) {
+        (Some(tls), Some(host), Some(tls_error)) => {
+            let e = io::Error::new(e.kind(), tls_error.clone());
+            format!(
+                "{host}: {}",
+                explain_tls_failure(e, host, tls.has_client_cert)
+            )
+        }
+        _ => format!("{what} failed: {e}"),
     }
 }
