@@ -254,3 +254,30 @@ async fn the_tokio_client_without_sasl_is_told_to_configure_it() {
         "no redial after the server required SASL"
     );
 }
+
+#[test]
+fn an_unknown_user_fails_the_connect_auth_failed() {
+    let started = std::time::Instant::now();
+    let mut zk = Client::start(&server().connect_string(), as_user("mallory", "x")).unwrap();
+    assert_eq!(zk.wait_until_connected(TIMEOUT), Err(Error::AuthFailed));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "failed promptly"
+    );
+    let reason = zk.state_reason().expect("a reason").to_string();
+    assert!(reason.contains("SASL DIGEST-MD5"), "{reason}");
+}
+
+#[test]
+fn sasl_against_a_server_without_sasl_fails_promptly_and_says_why() {
+    let plain = common::fast_server(|o| o);
+    let started = std::time::Instant::now();
+    let mut zk = Client::start(&plain.connect_string(), as_user("bob", "bob-secret")).unwrap();
+    assert_eq!(zk.wait_until_connected(TIMEOUT), Err(Error::AuthFailed));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "failed promptly"
+    );
+    let reason = zk.state_reason().expect("a reason").to_string();
+    assert!(reason.contains("has no SASL configured"), "{reason}");
+}
