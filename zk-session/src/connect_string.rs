@@ -102,6 +102,9 @@ fn parse_host(entry: &str) -> Result<HostAddr, ConfigError> {
     if host.chars().any(|c| c.is_whitespace()) {
         return Err(bad("host name contains whitespace"));
     }
+    if host.chars().any(char::is_control) {
+        return Err(bad("host name contains a control character"));
+    }
     let port = match port {
         None => DEFAULT_PORT,
         Some(p) => match p.parse::<u16>() {
@@ -161,6 +164,8 @@ mod tests {
             ("[::1", "closing"),
             ("[::1]x", "`:port`"),
             ("[]:1", "empty"),
+            ("a\u{0}b:1", "control character"),
+            ("[::1\u{7f}]:1", "control character"),
             ("a/app/", "chroot"),
             ("a/app//x", "chroot"),
         ] {

@@ -343,8 +343,7 @@ impl Link {
     ) {
         #[cfg(feature = "tracing")]
         tracing::warn!("could not connect to {host} ({conn}): {e}");
-        self.problems
-            .record(format!("{}:{}: {e}", host.host, host.port));
+        self.problems.record(format!("{host}: {e}"));
         session.handle_disconnected(conn, DisconnectCause::ConnectFailed, now);
     }
 

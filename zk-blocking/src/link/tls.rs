@@ -54,7 +54,7 @@ impl TlsStream {
         host: &HostAddr,
         has_client_cert: bool,
     ) -> io::Result<TlsStream> {
-        let peer = format!("{}:{}", host.host, host.port);
+        let peer = host.to_string();
         let name = ServerName::try_from(host.host.clone()).map_err(|e| {
             io::Error::new(
                 io::ErrorKind::InvalidInput,

@@ -69,7 +69,7 @@ async fn dial_tcp(host: &HostAddr) -> io::Result<TcpStream> {
     Err(last.unwrap_or_else(|| {
         io::Error::new(
             io::ErrorKind::NotFound,
-            format!("{}:{} resolves to no address", host.host, host.port),
+            format!("{host} resolves to no address"),
         )
     }))
 }

@@ -146,8 +146,7 @@ impl Driver {
             Err(e) => {
                 #[cfg(feature = "tracing")]
                 tracing::warn!("could not connect to {host} ({conn}): {e}");
-                core.problems
-                    .record(format!("{}:{}: {e}", host.host, host.port));
+                core.problems.record(format!("{host}: {e}"));
                 core.session
                     .handle_disconnected(conn, DisconnectCause::ConnectFailed, now);
             }
