@@ -225,7 +225,7 @@ impl Link {
                 self.problems.record_close(&reason);
             }
             Transport::ProbeReadWrite { host } if self.blocking => {
-                let read_write = probe_blocking(&host);
+                let read_write = probe_blocking(&host, self.tls.as_ref());
                 session.handle_probe_result(&host, read_write, Instant::now());
             }
             Transport::ProbeReadWrite { host } => self.start_probe(session, host, now),
@@ -353,7 +353,7 @@ impl Link {
         if let Some(old) = self.probe.take() {
             session.handle_probe_result(&old.host, false, now);
         }
-        match Probe::start(host.clone(), now) {
+        match Probe::start(host.clone(), self.tls.clone(), now) {
             Some(probe) => self.probe = Some(probe),
             None => session.handle_probe_result(&host, false, now),
         }

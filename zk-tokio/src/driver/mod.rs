@@ -195,7 +195,7 @@ impl Driver {
                 if let Some((old, _)) = self.probe.take() {
                     core.session.handle_probe_result(&old, false, now);
                 }
-                self.probe = Some((host.clone(), Box::pin(dial::probe(host))));
+                self.probe = Some((host.clone(), Box::pin(dial::probe(host, self.tls.clone()))));
             }
         }
     }
