@@ -232,6 +232,28 @@ fn unusable_tls_files_fail_when_the_config_is_made() {
 }
 
 #[test]
+fn a_device_given_as_a_tls_file_is_refused_without_reading_it_all() {
+    let err = TlsConfig::from_ca_file("/dev/zero").unwrap_err();
+    assert!(matches!(err, Error::TlsSetup(_)), "{err:?}");
+    assert!(err.to_string().contains("not a PEM file"), "{err}");
+    let err = trusting_the_ca()
+        .client_cert_files(TestPki::shared().client_cert(), "/dev/zero")
+        .unwrap_err();
+    assert!(err.to_string().contains("not a PEM file"), "{err}");
+}
+
+#[test]
+fn an_encrypted_client_key_is_refused_with_what_to_do() {
+    let cert = std::fs::read(TestPki::shared().client_cert()).unwrap();
+    let encrypted = b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkqhkiG9w0BBQ0wSjAp\n-----END ENCRYPTED PRIVATE KEY-----\n";
+    let err = trusting_the_ca()
+        .client_cert_pem(&cert, encrypted)
+        .unwrap_err();
+    assert!(matches!(err, Error::TlsSetup(_)), "{err:?}");
+    assert!(err.to_string().contains("encrypted"), "{err}");
+}
+
+#[test]
 fn tls_settings_print_no_key_material() {
     let tls = with_client_cert();
     let key = std::fs::read_to_string(TestPki::shared().client_key()).unwrap();
