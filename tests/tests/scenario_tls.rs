@@ -608,3 +608,51 @@ async fn the_async_client_works_with_a_tls13_server_and_its_certificate() {
     zk.exists("/").await.unwrap();
     zk.close().await;
 }
+
+/// A TLS server that accepts connections and never answers (a blackhole in between):
+/// every client gives up within its connect deadline (the blocking client may finish
+/// the dial it is in) and names the silent host and the handshake.
+#[test]
+fn a_silent_tls_server_is_named_when_connect_gives_up() {
+    use zk_tests::proxy::{Fault, FaultProxy};
+    let proxy = FaultProxy::start(
+        server(ServerCert::Valid, ClientAuth::None)
+            .secure_address()
+            .unwrap(),
+    )
+    .unwrap();
+    proxy.set_faults(Fault::Blackhole);
+    let cs = proxy.connect_string();
+    let blocking = refused(&cs, trusting_the_ca());
+    assert!(
+        blocking.contains("did not answer the TLS handshake"),
+        "{blocking}"
+    );
+    let options = options(trusting_the_ca()).connect_timeout(Duration::from_secs(2));
+    let shared = SharedClient::connect(&cs, options.clone())
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        shared.contains(&format!("no answer from {cs} in time")),
+        "{shared}"
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let tokio = runtime
+        .block_on(zk_tokio::Client::connect(&cs, options))
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "gave up in time"
+    );
+    assert!(
+        tokio.contains(&format!("no answer from {cs} in time")),
+        "{tokio}"
+    );
+}

@@ -212,6 +212,7 @@ impl Link {
                 timeout,
             } => {
                 self.connection = None;
+                self.problems.dialling(&host);
                 if self.blocking {
                     self.dial_blocking(session, conn, &host, timeout);
                 } else {

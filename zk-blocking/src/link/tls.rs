@@ -80,10 +80,7 @@ impl TlsStream {
         while self.conn.is_handshaking() {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "the TLS handshake timed out".to_owned(),
-                ));
+                return Err(handshake_timed_out());
             }
             self.tcp.set_read_timeout(Some(left))?;
             self.tcp.set_write_timeout(Some(left))?;
@@ -91,6 +88,13 @@ impl TlsStream {
                 .conn
                 .complete_io(&mut Framed::new(&mut self.tcp, &mut self.framing))
             {
+                // The socket's timeout passed (Linux says WouldBlock).
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) {
+                    return Err(handshake_timed_out());
+                }
                 let e = self.alert_behind(e);
                 return Err(self.explain(e));
             }
@@ -286,6 +290,14 @@ impl Write for TlsStream {
     fn flush(&mut self) -> io::Result<()> {
         self.flush_records()
     }
+}
+
+/// A blocking handshake that ran out of time.
+fn handshake_timed_out() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        "the server did not answer the TLS handshake within the connect timeout: check that it is reachable and serves TLS on this port (secureClientPort)",
+    )
 }
 
 fn tls_error(e: rustls::Error) -> io::Error {

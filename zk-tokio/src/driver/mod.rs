@@ -178,6 +178,7 @@ impl Driver {
             // The session's connect timer bounds the dial (it sends Close when due).
             Transport::Connect { conn, host, .. } => {
                 self.socket = None;
+                core.problems.dialling(&host);
                 let dial = dial::dial(host.clone(), self.tls.clone());
                 self.dialing = Some((conn, host, Box::pin(dial)));
             }
