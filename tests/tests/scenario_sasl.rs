@@ -67,7 +67,14 @@ fn a_sasl_acl_admits_its_user_and_refuses_another() {
         .unwrap();
     assert_eq!(bob.get_data("/sasl-bob-only").unwrap().0, "his");
     let mut carol = connect(&cs, as_user("carol", "carol-secret"));
-    assert_matches!(carol.get_data("/sasl-bob-only"), Err(Error::NoAuth { .. }));
+    let refused = carol.get_data("/sasl-bob-only").unwrap_err();
+    assert_matches!(refused, Error::NoAuth { .. });
+    // The message says how a sasl identity is had.
+    let msg = refused.to_string();
+    assert!(
+        msg.contains("SASL at connect") && msg.contains("get_acl"),
+        "{msg}"
+    );
     carol.close();
     bob.close();
 }

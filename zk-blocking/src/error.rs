@@ -60,7 +60,7 @@ pub enum Error {
     },
     /// NOAUTH (-102).
     #[error(
-        "NoAuth{}: this session may not do that to the node; add_auth with an identity its ACL allows",
+        "NoAuth{}: this session may not do that to the node; authenticate as an identity its ACL allows (get_acl lists them, who_am_i this session's): add_auth for digest, or SASL at connect for sasl",
         About::new(.path, .chroot)
     )]
     NoAuth {
