@@ -101,6 +101,14 @@ impl TestPki {
         )?;
         pki.write("stranger-key.pem", &key)?;
         pki.write("stranger-cert.pem", &cert)?;
+        let (key, cert) = leaf(
+            &ca,
+            vec!["zk-tests expired client".into()],
+            ExtendedKeyUsagePurpose::ClientAuth,
+            Validity::Past,
+        )?;
+        pki.write("expired-client-key.pem", &key)?;
+        pki.write("expired-client-cert.pem", &cert)?;
         Ok(pki)
     }
 
@@ -128,6 +136,17 @@ impl TestPki {
     /// trusts.
     pub fn stranger_cert(&self) -> PathBuf {
         self.path("stranger-cert.pem")
+    }
+
+    /// A client certificate (PEM) signed by [`TestPki::ca`] whose validity ended in
+    /// 2001.
+    pub fn expired_client_cert(&self) -> PathBuf {
+        self.path("expired-client-cert.pem")
+    }
+
+    /// [`TestPki::expired_client_cert`]'s private key (PKCS#8 PEM).
+    pub fn expired_client_key(&self) -> PathBuf {
+        self.path("expired-client-key.pem")
     }
 
     /// [`TestPki::stranger_cert`]'s private key (PKCS#8 PEM).

@@ -663,3 +663,19 @@ fn a_silent_tls_server_is_named_when_connect_gives_up() {
         "{tokio}"
     );
 }
+
+#[test]
+fn mutual_tls_refusing_an_expired_client_certificate_says_it_must_be_valid() {
+    let cs = server(ServerCert::Valid, ClientAuth::Need).secure_connect_string();
+    let expired = trusting_the_ca()
+        .client_cert_files(
+            TestPki::shared().expired_client_cert(),
+            TestPki::shared().expired_client_key(),
+        )
+        .unwrap();
+    let msg = refused(&cs, expired);
+    assert!(
+        msg.contains("refused this client's certificate") && msg.contains("valid now"),
+        "{msg}"
+    );
+}

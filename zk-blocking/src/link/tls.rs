@@ -356,7 +356,7 @@ pub(crate) fn explain(e: io::Error, host: &HostAddr, has_client_cert: bool) -> i
             | AlertDescription::CertificateUnknown
             | AlertDescription::CertificateRequired),
         ) => format!(
-            "the server refused this client's certificate ({alert:?}): it must be signed by a CA in the server's trust store"
+            "the server refused this client's certificate ({alert:?}): it must be signed by a CA in the server's trust store, be valid now (not expired) and allow client authentication"
         ),
         rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
             format!("the server did not answer in TLS: {PLAINTEXT}")
