@@ -66,8 +66,9 @@
 //!
 //! SASL is DIGEST-MD5 ([`Options::sasl_digest`]) or a mechanism of your own
 //! ([`Options::sasl`]); GSSAPI (Kerberos) is not built in (zk-session's `SaslConfig`
-//! docs say what it would take). Name resolution uses the system resolver, which blocks; the
-//! external driver is fully non-blocking only with IP addresses in the connect string.
+//! docs say what it would take). Name resolution uses the system resolver, which
+//! blocks; the external driver is fully non-blocking only with IP addresses in the
+//! connect string.
 //! Only [`SharedClient`] has threads (and so callbacks, [`SharedClient::on_event`]); the
 //! others hand out events when pulled ([`Client::next_event`],
 //! [`ExternalDriver::poll_event`]). No retries: a call that
