@@ -226,6 +226,23 @@ fn a_client_without_sasl_is_told_to_configure_it_and_stops_redialling() {
 }
 
 #[test]
+fn digest_credentials_at_connect_do_not_satisfy_a_server_requiring_sasl() {
+    let cs = sasl_required_server().connect_string();
+    let refused = Client::connect(&cs, options(TIMEOUT).auth("digest", "bob:pw"))
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(refused, Error::SaslRequired);
+    let refused = Client::connect(&cs, options(TIMEOUT).sasl_digest("bob", "wrong"))
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(
+        refused,
+        Error::AuthFailed,
+        "a wrong SASL password stays AuthFailed"
+    );
+}
+
+#[test]
 fn a_client_with_sasl_works_on_a_server_that_requires_it() {
     let cs = sasl_required_server().connect_string();
     let mut zk = connect(&cs, as_user("bob", "bob-secret"));
