@@ -182,6 +182,11 @@ fn explanation(error: &Error) -> String {
              identity its ACL allows: addauth SCHEME AUTH in the shell, or --auth \
              SCHEME:CREDENTIALS (see getAcl PATH)"
             .into(),
+        Error::SaslRequired => "the server requires SASL authentication before any request \
+             (its enforce.auth.enabled) and closed the session: give --sasl-user USER with its \
+             password in --sasl-password-file or $ZKCLI_SASL_PASSWORD (or --auth, for a scheme \
+             its enforce.auth.schemes lists)"
+            .into(),
         Error::Timeout(waited) => format!(
             "no reply within {} ms: the request may yet be applied; check the server \
              (zkcli srvr), or allow more time with --timeout MS",
