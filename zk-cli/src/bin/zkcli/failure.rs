@@ -43,7 +43,7 @@ impl Failure {
 
     pub fn from_error(error: Error, path: Option<String>) -> Failure {
         match error {
-            Error::NoHosts { .. } => Failure::Unreachable(error.to_string()),
+            Error::NoHosts { .. } => Failure::Unreachable(with_flags(&error.to_string())),
             // Rejected before anything was sent: the arguments are at fault.
             Error::InvalidPath { .. } | Error::InvalidArgument(_) | Error::Config(_) => {
                 Failure::Usage(error.to_string())
@@ -215,6 +215,15 @@ fn explanation(error: &Error) -> String {
         }
         other => without_code(&without_lead(other), other),
     }
+}
+
+/// A dial problem's TLS advice with zkcli's flags for the library's settings.
+fn with_flags(text: &str) -> String {
+    text.replace("connect with Options::tls", "give --tls-ca PATH")
+        .replace(
+            "give one with TlsConfig::client_cert_files",
+            "give one with --tls-cert and --tls-key",
+        )
 }
 
 /// `text` without the ` (CONNECTIONLOSS)` that names `error`'s code, which the name
