@@ -679,3 +679,14 @@ fn mutual_tls_refusing_an_expired_client_certificate_says_it_must_be_valid() {
         "{msg}"
     );
 }
+
+#[test]
+fn the_shared_client_says_a_tls13_server_requires_a_client_certificate() {
+    let cs = tls13_mutual_server().secure_connect_string();
+    let options = options(trusting_the_ca()).connect_timeout(Duration::from_secs(3));
+    let msg = SharedClient::connect(&cs, options)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("requires a client certificate"), "{msg}");
+}
