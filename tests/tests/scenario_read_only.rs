@@ -39,6 +39,19 @@ fn a_minority_member_serves_reads_read_only_until_quorum_returns() {
         is_read_only(survivor).unwrap_or(false)
     });
 
+    // A client that does not accept read-only servers is refused, and told why.
+    let refused = Client::connect(
+        &connect_string,
+        options(Duration::from_secs(8)).connect_timeout(Duration::from_secs(2)),
+    )
+    .map(|_| ())
+    .unwrap_err()
+    .to_string();
+    assert!(
+        refused.contains(&format!("{}: ", survivor)) && refused.contains("Options::read_only"),
+        "{refused}"
+    );
+
     let mut zk = Client::connect(
         &connect_string,
         options(Duration::from_secs(8)).read_only(true),

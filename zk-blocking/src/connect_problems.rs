@@ -3,8 +3,9 @@
 use zk_session::{CloseReason, HostAddr};
 
 /// The problems seen while connecting: the last one, and the last host that answered
-/// in some other protocol. A dial failure of a later host must not hide that one: it
-/// is the likelier mistake in the connect string (a wrong port).
+/// in some other protocol or closed the connection before the handshake's answer. A
+/// dial failure of a later host must not hide that one: it is the likelier mistake
+/// (a wrong port, a TLS port without TLS, a read-only server).
 #[derive(Debug, Default)]
 pub struct ConnectProblems {
     last: Option<String>,
@@ -21,6 +22,13 @@ impl ConnectProblems {
 
     /// A dial or IO problem.
     pub fn record(&mut self, problem: String) {
+        self.last = Some(problem);
+    }
+
+    /// A server that closed the connection before answering the handshake, and what
+    /// that may mean.
+    pub fn record_refused_handshake(&mut self, problem: String) {
+        self.not_zookeeper = Some(problem.clone());
         self.last = Some(problem);
     }
 
@@ -66,6 +74,17 @@ mod tests {
             text: "HTTP/1.1 400 Bad Request".to_string(),
             cut: true,
         }
+    }
+
+    #[test]
+    fn a_later_dial_failure_does_not_hide_a_refused_handshake() {
+        let mut problems = ConnectProblems::default();
+        problems.record_refused_handshake("127.0.0.1:2281: closed before the handshake".into());
+        problems.record("127.0.0.1:1: connection refused".to_string());
+        assert_eq!(
+            problems.describe(),
+            "127.0.0.1:1: connection refused; before that, 127.0.0.1:2281: closed before the handshake"
+        );
     }
 
     #[test]

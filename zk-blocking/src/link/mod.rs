@@ -45,16 +45,21 @@ pub(crate) use tls::explain as explain_tls_failure;
 use tls::{Handshake, TlsStream};
 use transfer::{Received, read_into_session, write_send_buf};
 
-/// What a connection lost before the server answered the handshake may mean: on a
-/// session without TLS, the likeliest mistake is a TLS port (a ZooKeeper
-/// `secureClientPort` closes the connection of a client that does not speak TLS,
-/// without a word). `why` is what the driver saw.
+/// What a connection lost before the server answered the handshake may mean: a
+/// ZooKeeper server closes it without a word when the port is its TLS port
+/// (`secureClientPort`) and the session has no TLS, or when it is read-only and the
+/// session does not accept read-only servers. `why` is what the driver saw.
 pub fn explain_handshake_loss(why: String, session: &Session, tls: bool) -> String {
-    if tls || !session.awaiting_handshake() {
+    let (true, Some(host)) = (session.awaiting_handshake(), session.current_host()) else {
         return why;
-    }
+    };
+    let tls_port = if tls {
+        ""
+    } else {
+        "on its TLS port (secureClientPort) to a client without TLS (if this is one, connect with Options::tls), and "
+    };
     format!(
-        "{why} before answering the handshake: a ZooKeeper TLS port (secureClientPort) does that to a client without TLS; if this is one, connect with Options::tls"
+        "{host}: {why} before answering the handshake: a ZooKeeper server does that {tls_port}when read-only to a client that does not accept read-only servers (Options::read_only)"
     )
 }
 
@@ -528,12 +533,17 @@ impl Link {
 
     /// Drops the current connection and tells the session.
     fn lost(&mut self, session: &mut Session, cause: DisconnectCause, why: String, now: Instant) {
+        let refused = session.awaiting_handshake();
         let why = explain_handshake_loss(why, session, self.tls.is_some());
         if let Some(connection) = self.connection.take() {
             // The session logs the loss and its host; this is the IO error behind it.
             #[cfg(feature = "tracing")]
             tracing::debug!("{}: {why}", connection.conn);
-            self.problems.record(why);
+            if refused {
+                self.problems.record_refused_handshake(why);
+            } else {
+                self.problems.record(why);
+            }
             session.handle_disconnected(connection.conn, cause, now);
         }
     }

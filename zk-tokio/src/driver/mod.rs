@@ -290,12 +290,17 @@ impl Driver {
 
     /// Drops the connection and tells the session why.
     fn lost(&mut self, core: &mut Core, cause: DisconnectCause, why: String, now: Instant) {
+        let refused = core.session.awaiting_handshake();
         let why = explain_handshake_loss(why, &core.session, self.tls.is_some());
         if let Some((conn, ..)) = self.socket.take() {
             // The session logs the loss and its host; this is the IO error behind it.
             #[cfg(feature = "tracing")]
             tracing::debug!("{conn}: {why}");
-            core.problems.record(why);
+            if refused {
+                core.problems.record_refused_handshake(why);
+            } else {
+                core.problems.record(why);
+            }
             core.session.handle_disconnected(conn, cause, now);
         }
     }
