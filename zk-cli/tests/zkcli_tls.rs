@@ -75,6 +75,7 @@ fn a_run_without_tls_on_a_tls_port_is_told_to_give_tls_ca() {
     let run = zkcli_tls(&["--timeout", "3000"], &["ls", "/"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(run.stderr.contains("--tls-ca"), "{}", run.stderr);
+    assert!(run.stderr.contains("(-r)"), "{}", run.stderr);
     assert!(!run.stderr.contains("Options::"), "{}", run.stderr);
 }
 

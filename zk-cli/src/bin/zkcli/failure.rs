@@ -217,9 +217,10 @@ fn explanation(error: &Error) -> String {
     }
 }
 
-/// A dial problem's TLS advice with zkcli's flags for the library's settings.
+/// A dial problem's advice with zkcli's flags for the library's settings.
 fn with_flags(text: &str) -> String {
     text.replace("connect with Options::tls", "give --tls-ca PATH")
+        .replace("(Options::read_only)", "(-r)")
         .replace(
             "give one with TlsConfig::client_cert_files",
             "give one with --tls-cert and --tls-key",
