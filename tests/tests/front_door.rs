@@ -57,8 +57,8 @@ fn the_quick_starts_shown_are_the_examples_word_for_word() {
     let blocking = "zk-blocking/examples/quick_start.rs";
     let shared = "zk-blocking/examples/quick_start_shared.rs";
     let external = "zk-blocking/examples/quick_start_external.rs";
-    let tokio = "zk-tokio/examples/quick_start.rs";
-    let recipes = "zk-recipes/examples/quick_start.rs";
+    let tokio = "zk-tokio/examples/tokio_quick_start.rs";
+    let recipes = "zk-recipes/examples/recipes_quick_start.rs";
     for (document, example) in [
         ("README.md", blocking),
         ("README.md", tokio),
@@ -144,7 +144,7 @@ fn the_external_quick_start_lists_the_root_from_its_own_event_loop() {
 #[test]
 fn the_async_quick_start_sees_the_change_made_by_another_task() {
     let hosts = zk_tests::shared_standalone().connect_string();
-    let out = run_example("zk-tokio", "quick_start", &hosts);
+    let out = run_example("zk-tokio", "tokio_quick_start", &hosts);
     assert_eq!(out, "read hello\nNodeDataChanged on /quick-start-async\n");
     assert!(!exists(&hosts, "/quick-start-async"));
 }
@@ -152,7 +152,7 @@ fn the_async_quick_start_sees_the_change_made_by_another_task() {
 #[test]
 fn the_recipes_quick_start_takes_and_releases_its_lock_and_cleans_up() {
     let hosts = zk_tests::shared_standalone().connect_string();
-    let out = run_example("zk-recipes", "quick_start", &hosts);
+    let out = run_example("zk-recipes", "recipes_quick_start", &hosts);
     assert_eq!(out, "holding the lock\n");
     assert!(
         !exists(&hosts, "/quick-start"),

@@ -834,6 +834,44 @@ async fn a_watch_stream_nobody_reads_keeps_max_queued_events_then_one_overflow()
 }
 
 #[tokio::test]
+async fn more_one_shot_watches_than_max_queued_events_fired_at_once_each_get_their_event() {
+    // The bound is per watch: a program holding many watches, each with its one
+    // event to come, gets every one of them however many fire together.
+    const KEPT: usize = 4;
+    const WATCHES: usize = 50;
+    let zk = connect(
+        &shared_standalone().connect_string(),
+        options(LONG).max_queued_events(KEPT),
+    )
+    .await;
+    let other = client().await;
+    let root = "/tokio-burst-of-one-shot-watches";
+    create_nodes(&other, root, WATCHES).await;
+    let mut watches = Vec::new();
+    for i in 0..WATCHES {
+        let (_, _, watch) = zk.get_data_watch(&node(root, i)).await.unwrap();
+        watches.push(watch);
+    }
+    // One transaction: the server sends the notifications back to back.
+    let changes = (0..WATCHES).fold(Transaction::new(), |tx, i| {
+        tx.set_data(node(root, i), "changed", Version::Any)
+    });
+    other.multi(changes).await.unwrap();
+
+    for (i, watch) in watches.into_iter().enumerate() {
+        let path = node(root, i);
+        let event = within("a one-shot watch", watch).await;
+        assert_eq!(
+            event.as_ref().map(what),
+            Ok((EventType::NodeDataChanged, path.as_str())),
+            "the watch on {path}"
+        );
+    }
+    zk.close().await;
+    other.close().await;
+}
+
+#[tokio::test]
 async fn a_config_watch_resolves_with_its_removal_when_removed() {
     let zk = client().await;
     let (_, _, watch) = zk.get_config_watch().await.unwrap();

@@ -11,6 +11,7 @@ mod common;
 #[path = "common/tokio.rs"]
 mod on_tokio;
 
+use std::future::Future;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -90,6 +91,76 @@ async fn connecting_where_no_server_answers_fails_with_no_hosts_after_the_connec
     assert!(down.accepted() > 0, "the host was dialled");
     // The client is gone, and so is its driver task: the dials stop.
     no_task_left().await;
+}
+
+#[tokio::test]
+async fn calls_on_a_started_client_wait_past_the_session_timeout_for_a_first_server() {
+    // No session yet, so none to expire: a call waits for the first server to answer,
+    // and only its call timeout bounds it.
+    let session_timeout = Duration::from_secs(2);
+    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
+    proxy.set_on_accept(OnAccept::Reset);
+    let zk = Client::start(
+        &proxy.connect_string(),
+        options(session_timeout).call_timeout(None),
+    )
+    .unwrap();
+    let bounded = Client::start(
+        &proxy.connect_string(),
+        options(session_timeout).call_timeout(Duration::from_secs(1)),
+    )
+    .unwrap();
+    let mut read = zk.exists("/");
+    assert_eq!(
+        within("a bounded call", bounded.exists("/")).await,
+        Err(Error::Timeout(Duration::from_secs(1)))
+    );
+    tokio::time::sleep(session_timeout * 2).await;
+    assert!(ready_now(&mut read).is_none(), "the call still waits");
+    assert_eq!(zk.state(), SessionState::Connecting);
+
+    proxy.set_on_accept(OnAccept::Forward);
+    assert!(
+        within("the call, once a server answers", read)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    zk.close().await;
+    bounded.close().await;
+}
+
+/// A waker that only counts who holds it: a wait that let go of it leaves the count.
+struct Counted;
+
+impl std::task::Wake for Counted {
+    fn wake(self: std::sync::Arc<Self>) {}
+}
+
+#[tokio::test]
+async fn waits_for_a_connection_given_up_while_no_server_answers_keep_no_waker() {
+    // A readiness check that asks with a short bound, over and over, through an
+    // outage: each wait it gives up must let go of its task (a waker keeps a tokio
+    // task's memory alive), not pile up until the session next changes state.
+    let down = format!("127.0.0.1:{}", free_port().unwrap());
+    let zk = Client::start(&down, options(LONG)).unwrap();
+    let task = std::sync::Arc::new(Counted);
+    let waker = std::task::Waker::from(task.clone());
+    let mut cx = std::task::Context::from_waker(&waker);
+    for _ in 0..100 {
+        let mut wait = std::pin::pin!(zk.wait_until_connected(PATIENCE));
+        assert!(
+            wait.as_mut().poll(&mut cx).is_pending(),
+            "no server to connect to"
+        );
+    }
+    drop(waker);
+    assert_eq!(
+        std::sync::Arc::strong_count(&task),
+        1,
+        "the waits given up still hold the task's waker"
+    );
+    zk.close().await;
 }
 
 // ----- reconnects ---------------------------------------------------------------------

@@ -57,8 +57,8 @@
 //! # Quick start
 //!
 //! A lock on the shared client, against a local server (`127.0.0.1:2181`, or the
-//! connect string given as the first argument); the example `quick_start`, run against
-//! a real server by the tests.
+//! connect string given as the first argument); the example `recipes_quick_start`, run
+//! against a real server by the tests.
 //!
 //! ```no_run
 //! use zk_blocking::{Options, SharedClient};

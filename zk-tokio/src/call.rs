@@ -111,7 +111,8 @@ type Unpack<T> = Box<dyn FnOnce(Reply) -> Result<T> + Send>;
 /// reply has not come by then fails with [`Error::Timeout`] and gives its request up
 /// (not sent if still queued; if sent, the server may apply it, but its reply and any
 /// watch are discarded). `tokio::time::timeout` around a call instead just drops it:
-/// the request completes unseen.
+/// the request completes unseen (a create cut short may still create its node: see
+/// the [crate docs](crate#disconnects-expiry-and-calls-cut-short)).
 #[must_use = "the request is queued; await the future for its result"]
 pub struct Call<T> {
     state: State<T>,

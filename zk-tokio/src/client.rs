@@ -2,8 +2,10 @@
 //! typed operations are in `ops`.
 
 use std::fmt;
-use std::future::poll_fn;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use zk_blocking::for_drivers::{
@@ -95,6 +97,11 @@ impl Client {
     /// Spawns the driver task, which dials at once, and returns without waiting for a
     /// server; requests made meanwhile go out once connected. Fails on unusable
     /// options, or outside a tokio runtime ([`Error::System`]).
+    ///
+    /// Until a first session is established nothing can expire, so while no server
+    /// answers such calls wait as long as it takes (the driver keeps dialling):
+    /// bound them with [`Options::call_timeout`], or use [`Client::connect`], which
+    /// gives up after the connect timeout.
     pub fn start(connect_string: &str, options: Options) -> Result<Client> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             Error::System(
@@ -104,9 +111,24 @@ impl Client {
             )
         })?;
         let tls = link_tls(&options)?;
+        // Events leave the session's queue as soon as each read brings them (see
+        // the driver's `read`), into the queue of the watch or state stream they are
+        // for, which keeps at most `max_queued_events` of them unread. Bounding the
+        // session's queue too would drop events that came together, however
+        // promptly their holders read: many one-shot watches fired at once, say.
+        let (max_queued, call_timeout, close_timeout) = (
+            max_queued_events(&options),
+            call_timeout(&options),
+            close_timeout(&options),
+        );
+        // (0 is left for the session to refuse.)
+        let options = match max_queued {
+            0 => options,
+            _ => options.max_queued_events(usize::MAX),
+        };
         let session = start_session(&options, connect_string, Instant::now())?;
-        let core = Core::new(session, max_queued_events(&options));
-        let shared = Arc::new(Shared::new(core, call_timeout(&options)));
+        let core = Core::new(session, max_queued);
+        let shared = Arc::new(Shared::new(core, call_timeout));
         let driver = {
             let _entered = runtime.enter();
             Driver::new(shared.clone(), tls)
@@ -116,7 +138,7 @@ impl Client {
             owner: Arc::new(Owner {
                 shared,
                 connect_string: connect_string.to_string(),
-                close_timeout: close_timeout(&options),
+                close_timeout,
             }),
         })
     }
@@ -128,11 +150,7 @@ impl Client {
     pub async fn wait_until_connected(&self, timeout: Duration) -> Result<()> {
         let started = Instant::now();
         let shared = self.shared();
-        let connected = poll_fn(|cx| {
-            shared
-                .lock()
-                .poll_state(|s| s != SessionState::Connecting, cx)
-        });
+        let connected = StateReached::new(shared, |s| s != SessionState::Connecting);
         match tokio::time::timeout(timeout, connected).await {
             Ok(SessionState::Connected | SessionState::ConnectedReadOnly) => Ok(()),
             // Closing or over: that state's error (Closed while closing).
@@ -160,7 +178,7 @@ impl Client {
                 core.wake_driver(wakeups);
             }
         });
-        let over = poll_fn(|cx| shared.lock().poll_state(|s| s.is_terminal(), cx));
+        let over = StateReached::new(shared, SessionState::is_terminal);
         // The session bounds the close itself; the slack covers a stalled runtime.
         let _ = tokio::time::timeout(self.owner.close_timeout + CLOSE_SLACK, over).await;
     }
@@ -257,5 +275,43 @@ impl fmt::Debug for Client {
             .field("connect_string", &self.owner.connect_string)
             .field("state", &self.state())
             .finish_non_exhaustive()
+    }
+}
+
+/// A wait until the session's state satisfies `reached` (or the session is over): its
+/// output is that state. Dropped before then, it takes its waker back.
+struct StateReached<'a, F> {
+    shared: &'a Shared,
+    reached: F,
+    /// Its id while its waker is kept in the core.
+    wait: Option<u64>,
+}
+
+impl<'a, F: Fn(SessionState) -> bool + Unpin> StateReached<'a, F> {
+    fn new(shared: &'a Shared, reached: F) -> StateReached<'a, F> {
+        StateReached {
+            shared,
+            reached,
+            wait: None,
+        }
+    }
+}
+
+impl<F: Fn(SessionState) -> bool + Unpin> Future for StateReached<'_, F> {
+    type Output = SessionState;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SessionState> {
+        let this = self.get_mut();
+        this.shared
+            .lock()
+            .poll_state(&this.reached, &mut this.wait, cx)
+    }
+}
+
+impl<F> Drop for StateReached<'_, F> {
+    fn drop(&mut self) {
+        if let Some(id) = self.wait.take() {
+            self.shared.lock().forget_state_wait(id);
+        }
     }
 }

@@ -109,8 +109,12 @@ pub(crate) struct Core {
     /// Watches dropped while a removal on their path was under way, with their
     /// paths: taken up again when it is answered.
     deferred: Vec<(String, WatchHandle)>,
-    /// Tasks waiting for the session's state to change (connect, close).
-    state_waiters: Vec<Waker>,
+    /// Tasks waiting for the session's state to change (connect, close), each under
+    /// its wait's id, so that a wait given up takes its waker back (a waker keeps its
+    /// task's memory alive, and the state may not change for a long time).
+    state_waiters: Vec<(u64, Waker)>,
+    /// The id of the next wait for a state.
+    next_state_wait: u64,
     /// The driver task, while it waits.
     driver: Option<Waker>,
 }
@@ -129,6 +133,7 @@ impl Core {
             removing: HashMap::new(),
             deferred: Vec::new(),
             state_waiters: Vec::new(),
+            next_state_wait: 0,
             driver: None,
         }
     }
@@ -329,7 +334,7 @@ impl Core {
                 }
                 ExternalEvent::Event(Event::Session { state, reason }) => {
                     self.listeners.deliver(state, reason, wakeups);
-                    wakeups.more.append(&mut self.state_waiters);
+                    self.wake_state_waiters(wakeups);
                 }
                 ExternalEvent::Event(Event::Overflow { dropped, watches }) => {
                     self.watches.overflowed(dropped, &watches, wakeups);
@@ -341,7 +346,7 @@ impl Core {
             self.watches
                 .end(state, self.session.state_reason(), wakeups);
             self.listeners.end(wakeups);
-            wakeups.more.append(&mut self.state_waiters);
+            self.wake_state_waiters(wakeups);
         }
         queued
     }
@@ -385,20 +390,42 @@ impl Core {
     }
 
     /// `Ready` once `reached` holds for the session's state, else `cx` is woken at the
-    /// next state change.
+    /// next state change. `wait` is the wait's id while its waker is kept here: the
+    /// wait hands it to [`Core::forget_state_wait`] when it is dropped.
     pub(crate) fn poll_state(
         &mut self,
         reached: impl Fn(SessionState) -> bool,
+        wait: &mut Option<u64>,
         cx: &Context<'_>,
     ) -> Poll<SessionState> {
         let state = self.session.state();
         if reached(state) || state.is_terminal() {
+            if let Some(id) = wait.take() {
+                self.forget_state_wait(id);
+            }
             return Poll::Ready(state);
         }
-        if !self.state_waiters.iter().any(|w| w.will_wake(cx.waker())) {
-            self.state_waiters.push(cx.waker().clone());
+        let id = *wait.get_or_insert_with(|| {
+            self.next_state_wait += 1;
+            self.next_state_wait
+        });
+        match self.state_waiters.iter_mut().find(|(w, _)| *w == id) {
+            Some((_, waker)) if waker.will_wake(cx.waker()) => {}
+            Some((_, waker)) => *waker = cx.waker().clone(),
+            None => self.state_waiters.push((id, cx.waker().clone())),
         }
         Poll::Pending
+    }
+
+    /// The wait `id` for a state is given up: its waker goes.
+    pub(crate) fn forget_state_wait(&mut self, id: u64) {
+        self.state_waiters.retain(|(w, _)| *w != id);
+    }
+
+    fn wake_state_waiters(&mut self, wakeups: &mut Wakeups) {
+        for (_, waker) in self.state_waiters.drain(..) {
+            wakeups.push(Some(waker));
+        }
     }
 }
 

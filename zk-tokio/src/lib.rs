@@ -40,12 +40,76 @@
 //! `enable_all`); if the runtime shuts down first, the session is left to expire on
 //! the server.
 //!
+//! # Disconnects, expiry and calls cut short
+//! * **A disconnect** is not the client's end: the session redials on its own
+//!   ([`Client::state_changes`] shows `Disconnected`, then `SyncConnected`). Calls made
+//!   meanwhile wait and go out once it is back; calls already on the wire fail with
+//!   [`Error::ConnectionLoss`] and may or may not have been applied. One-shot watches
+//!   carry over (the server fires one at once if its node changed meanwhile).
+//!   Persistent watches ([`WatchStream`]) carry over too, **but the server does not
+//!   replay the changes they missed while disconnected**: re-read what such a watch
+//!   covers when the state stream shows `SyncConnected` again (zk-recipes'
+//!   `NodeWatch` does that for you).
+//! * **An expired session** is over for good: the server has deleted its ephemeral
+//!   nodes and forgotten its watches, every call fails with [`Error::SessionExpired`],
+//!   and every watch future and stream ends with it. Connect a new [`Client`] and set
+//!   up again (ephemeral nodes, watches, locks), as below.
+//! * **A call cut short** (its future dropped by `tokio::time::timeout`, `select!` or
+//!   a task abort) is not undone: the request was queued when the call was made and
+//!   still runs on the server, unseen. A create cut short may have created its node;
+//!   for a sequential one you cannot know the name: put something unique to this
+//!   client in the path (zk-recipes' locks use a random prefix) and list the parent's
+//!   children to find it, or let it go with the session if it is ephemeral.
+//! * **A watch does not keep the session alive**: dropping the last clone of the
+//!   client closes it, and its watches end with `Closed`.
+//! * **On a current-thread runtime** the driver task runs only while the runtime does
+//!   (inside `block_on`): a program that leaves it idle longer than the session
+//!   timeout loses its session.
+//!
+//! ```no_run
+//! use zk_tokio::{Client, CreateMode, Error, KeeperState, Options};
+//!
+//! /// Registers this worker and serves until the session ends.
+//! async fn serve(zk: &Client) -> Result<(), Error> {
+//!     let mut states = zk.state_changes();
+//!     // Goes with the session: the others see this worker only while it lives.
+//!     zk.create("/workers/worker-", "", CreateMode::EphemeralSequential).await?;
+//!     while let Some(state) = states.next().await {
+//!         match state {
+//!             // Unsure whether the session still holds: pause what needs it.
+//!             KeeperState::Disconnected => {}
+//!             // The same session again: resume (and re-read what persistent
+//!             // watches cover).
+//!             KeeperState::SyncConnected => {}
+//!             KeeperState::Expired => return Err(Error::SessionExpired),
+//!             _ => {}
+//!         }
+//!     }
+//!     Ok(())
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Error> {
+//!     loop {
+//!         let zk = Client::connect("127.0.0.1:2181", Options::new()).await?;
+//!         match serve(&zk).await {
+//!             // A new session, a new client: set up again.
+//!             Err(Error::SessionExpired) => continue,
+//!             done => {
+//!                 zk.close().await;
+//!                 return done;
+//!             }
+//!         }
+//!     }
+//! }
+//! ```
+//!
 //! # Quick start
 //!
 //! Against a local server (`127.0.0.1:2181`, or the connect string given as the first
 //! argument): create an ephemeral node, read it with a watch, change it from another
-//! task, await the watch. This is the example `quick_start`, run against a real server
-//! by the tests.
+//! task, await the watch. This is the example `tokio_quick_start`, run against a real
+//! server by the tests.
 //!
 //! ```no_run
 //! use zk_tokio::{Client, CreateMode, Options, Version};

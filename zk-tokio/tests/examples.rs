@@ -3,10 +3,10 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-#[path = "../examples/leader_election.rs"]
+#[path = "../examples/tokio_leader_election.rs"]
 mod leader_election;
 
-#[path = "../examples/config_watcher.rs"]
+#[path = "../examples/tokio_config_watcher.rs"]
 mod config_watcher;
 
 /// A server with a 500 ms tick, so that 2 s sessions are granted as asked.

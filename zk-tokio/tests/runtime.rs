@@ -57,3 +57,51 @@ fn a_call_in_flight_when_the_runtime_shuts_down_completes_with_closed() {
         other.block_on(async { tokio::time::timeout(Duration::from_secs(5), pending).await });
     assert_eq!(reply.expect("the call must not hang"), Err(Error::Closed));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_call_watch_and_stream_can_be_moved_into_a_spawned_task() {
+    // What a service does: each request handler is its own task, holding a clone.
+    let cs = shared_standalone().connect_string();
+    let zk = tokio::spawn(async move { Client::connect(&cs, Options::new()).await })
+        .await
+        .unwrap()
+        .unwrap();
+    let path = "/tokio-spawned-everything";
+    let (z, p) = (zk.clone(), path);
+    tokio::spawn(async move {
+        z.wait_until_connected(Duration::from_secs(5))
+            .await
+            .unwrap();
+        z.add_auth("digest", "spawned:secret").await.unwrap();
+        z.create(p, "", zk_tokio::CreateMode::Ephemeral)
+            .await
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    let z = zk.clone();
+    let (_, _, changed) = tokio::spawn(async move { z.get_data_watch(path).await })
+        .await
+        .unwrap()
+        .unwrap();
+    let z = zk.clone();
+    let mut stream =
+        tokio::spawn(async move { z.add_watch(path, zk_tokio::AddWatchMode::Persistent).await })
+            .await
+            .unwrap()
+            .unwrap();
+    let mut states = zk.state_changes();
+    let watching = tokio::spawn(async move { (changed.await, stream.next().await) });
+    let ending = tokio::spawn(async move { states.next().await });
+    let z = zk.clone();
+    tokio::spawn(async move { z.set_data(path, "x", zk_tokio::Version::Any).await })
+        .await
+        .unwrap()
+        .unwrap();
+    let (fired, streamed) = watching.await.unwrap();
+    assert_eq!(fired.unwrap().path, path);
+    assert!(matches!(streamed, Some(zk_tokio::Event::Watch(e)) if e.path == path));
+    let z = zk.clone();
+    tokio::spawn(async move { z.close().await }).await.unwrap();
+    assert_eq!(ending.await.unwrap(), Some(zk_tokio::KeeperState::Closed));
+}

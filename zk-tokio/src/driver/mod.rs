@@ -67,7 +67,7 @@ impl Driver {
             let now = Instant::now();
             let mut again = self.poll_dial(core, cx, now);
             again |= self.poll_probe(&mut core.session, cx, now);
-            self.read(core, cx, now);
+            again |= self.read(core, cx, wakeups, now);
             core.session.handle_timeout(now);
             while let Some(transport) = core.session.poll_transport(now) {
                 self.carry_out(core, transport, now);
@@ -206,43 +206,59 @@ impl Driver {
     /// (tokio's `read_buf` reads into it uninitialised: a sixth of a 1 MB get's client
     /// CPU was spent zeroing room for it). Room is reserved only once the socket is
     /// readable (see `Connection::poll_read_ready`).
-    fn read(&mut self, core: &mut Core, cx: &mut Context<'_>, now: Instant) {
+    ///
+    /// What each read brings is handed out at once ([`Core::dispatch`]): the holders'
+    /// queues bound the events kept (each watch's and state stream's own
+    /// `max_queued_events`), so the session's queue, which the client leaves
+    /// unbounded, holds one read's worth at most. Returns whether that queued a
+    /// request of the client's own (see `dispatch`).
+    fn read(
+        &mut self,
+        core: &mut Core,
+        cx: &mut Context<'_>,
+        wakeups: &mut Wakeups,
+        now: Instant,
+    ) -> bool {
+        let mut queued = false;
         while let Some((conn, stream, _)) = self.socket.as_mut() {
             let conn = *conn;
             match stream.poll_read_ready(cx) {
-                Poll::Pending => return,
+                Poll::Pending => break,
                 Poll::Ready(Ok(())) => {}
                 Poll::Ready(Err(e)) => {
                     let why = io_failure("read", &e, self.tls.as_ref(), &core.session);
-                    return self.lost(core, DisconnectCause::Io, why, now);
+                    self.lost(core, DisconnectCause::Io, why, now);
+                    break;
                 }
             }
             let Some((buf, want)) = core.session.recv_buffer(conn) else {
-                return;
+                break;
             };
             if want == 0 {
-                return;
+                break;
             }
             let mut room = buf.limit(want);
             let read = pin!(stream.read_buf(&mut room));
             match read.poll(cx) {
-                Poll::Pending => return,
+                Poll::Pending => break,
                 Poll::Ready(Ok(0)) => {
-                    return self.lost(
-                        core,
-                        DisconnectCause::Eof,
-                        "the server closed the connection".to_string(),
-                        now,
-                    );
+                    let why = "the server closed the connection".to_string();
+                    self.lost(core, DisconnectCause::Eof, why, now);
+                    break;
                 }
-                Poll::Ready(Ok(_)) => core.session.handle_appended(conn, now),
+                Poll::Ready(Ok(_)) => {
+                    core.session.handle_appended(conn, now);
+                    queued |= core.dispatch(wakeups);
+                }
                 Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
                 Poll::Ready(Err(e)) => {
                     let why = io_failure("read", &e, self.tls.as_ref(), &core.session);
-                    return self.lost(core, DisconnectCause::Io, why, now);
+                    self.lost(core, DisconnectCause::Io, why, now);
+                    break;
                 }
             }
         }
+        queued
     }
 
     /// Writes the send buffer until it is empty or the socket would block; true if the

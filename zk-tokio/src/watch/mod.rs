@@ -82,8 +82,12 @@ impl fmt::Debug for OneShotWatch {
 ///   session ends, which ends the stream.
 ///
 /// Disconnects are not in it (see [`crate::Client::state_changes`]): the session sets
-/// the watch again on the next connection. Dropping the stream removes the watch (see
-/// [`OneShotWatch`]). Besides [`Stream`], [`WatchStream::next`] needs no extra crate.
+/// the watch again on the next connection, but the server does not replay the changes
+/// made meanwhile, so re-read what the watch covers after each reconnect (see the
+/// [crate docs](crate#disconnects-expiry-and-calls-cut-short)). Dropping the stream
+/// removes the watch (see [`OneShotWatch`]); dropping the last clone of the client
+/// ends it with `Closed`. Besides [`Stream`], [`WatchStream::next`] needs no extra
+/// crate.
 pub struct WatchStream {
     watch: Held,
 }

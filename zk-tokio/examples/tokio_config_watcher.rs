@@ -5,8 +5,8 @@
 //! reconnects and sets the watch again by itself.
 //!
 //! ```sh
-//! cargo run -p zk-tokio --example config_watcher                              # starts a local server
-//! cargo run -p zk-tokio --example config_watcher -- 127.0.0.1:2181 /my/config  # your server and node
+//! cargo run -p zk-tokio --example tokio_config_watcher                              # starts a local server
+//! cargo run -p zk-tokio --example tokio_config_watcher -- 127.0.0.1:2181 /my/config  # your server and node
 //! ```
 //!
 //! The demo writes five versions from another task and prints each one the watcher

@@ -7,8 +7,8 @@
 //! longer holds.
 //!
 //! ```sh
-//! cargo run -p zk-tokio --example leader_election                    # starts a local server
-//! cargo run -p zk-tokio --example leader_election -- 127.0.0.1:2181  # your server
+//! cargo run -p zk-tokio --example tokio_leader_election                    # starts a local server
+//! cargo run -p zk-tokio --example tokio_leader_election -- 127.0.0.1:2181  # your server
 //! ```
 //!
 //! Three candidates (tasks on one current-thread runtime, one session each) on 2 s
