@@ -590,6 +590,9 @@ async fn the_async_client_says_a_tls13_server_requires_a_client_certificate() {
     let cs = tls13_mutual_server().secure_connect_string();
     let msg = refused_async(&cs, options(trusting_the_ca())).await;
     assert!(msg.contains("requires a client certificate"), "{msg}");
+    // Only that: no advice meant for a server that closes without a word.
+    assert!(!msg.contains("read_only"), "{msg}");
+    assert_eq!(msg.matches(&format!("{cs}: ")).count(), 1, "{msg}");
 }
 
 #[tokio::test(flavor = "current_thread")]

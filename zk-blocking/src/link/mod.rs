@@ -45,22 +45,29 @@ pub(crate) use tls::explain as explain_tls_failure;
 use tls::{Handshake, TlsStream};
 use transfer::{Received, read_into_session, write_send_buf};
 
-/// What a connection lost before the server answered the handshake may mean: a
+/// What a connection the server closed before answering the handshake may mean: a
 /// ZooKeeper server closes it without a word when the port is its TLS port
 /// (`secureClientPort`) and the session has no TLS, or when it is read-only and the
-/// session does not accept read-only servers. `why` is what the driver saw.
-pub fn explain_handshake_loss(why: String, session: &Session, tls: bool) -> String {
-    let (true, Some(host)) = (session.awaiting_handshake(), session.current_host()) else {
-        return why;
-    };
+/// session does not accept read-only servers. `why` is what the driver saw; `None`
+/// when the loss was something else (another cause, or after the handshake).
+pub fn explain_handshake_loss(
+    why: &str,
+    cause: DisconnectCause,
+    session: &Session,
+    tls: bool,
+) -> Option<String> {
+    if cause != DisconnectCause::Eof || !session.awaiting_handshake() {
+        return None;
+    }
+    let host = session.current_host()?;
     let tls_port = if tls {
         ""
     } else {
         "on its TLS port (secureClientPort) to a client without TLS (if this is one, connect with Options::tls), and "
     };
-    format!(
+    Some(format!(
         "{host}: {why} before answering the handshake: a ZooKeeper server does that {tls_port}when read-only to a client that does not accept read-only servers (Options::read_only)"
-    )
+    ))
 }
 
 /// The TLS settings of a session's connections, ready to use (drivers in other crates
@@ -533,16 +540,18 @@ impl Link {
 
     /// Drops the current connection and tells the session.
     fn lost(&mut self, session: &mut Session, cause: DisconnectCause, why: String, now: Instant) {
-        let refused = session.awaiting_handshake();
-        let why = explain_handshake_loss(why, session, self.tls.is_some());
+        let refused = explain_handshake_loss(&why, cause, session, self.tls.is_some());
         if let Some(connection) = self.connection.take() {
             // The session logs the loss and its host; this is the IO error behind it.
             #[cfg(feature = "tracing")]
-            tracing::debug!("{}: {why}", connection.conn);
-            if refused {
-                self.problems.record_refused_handshake(why);
-            } else {
-                self.problems.record(why);
+            tracing::debug!(
+                "{}: {}",
+                connection.conn,
+                refused.as_deref().unwrap_or(&why)
+            );
+            match refused {
+                Some(explained) => self.problems.record_refused_handshake(explained),
+                None => self.problems.record(why),
             }
             session.handle_disconnected(connection.conn, cause, now);
         }

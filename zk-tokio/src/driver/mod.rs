@@ -306,16 +306,14 @@ impl Driver {
 
     /// Drops the connection and tells the session why.
     fn lost(&mut self, core: &mut Core, cause: DisconnectCause, why: String, now: Instant) {
-        let refused = core.session.awaiting_handshake();
-        let why = explain_handshake_loss(why, &core.session, self.tls.is_some());
+        let refused = explain_handshake_loss(&why, cause, &core.session, self.tls.is_some());
         if let Some((conn, ..)) = self.socket.take() {
             // The session logs the loss and its host; this is the IO error behind it.
             #[cfg(feature = "tracing")]
-            tracing::debug!("{conn}: {why}");
-            if refused {
-                core.problems.record_refused_handshake(why);
-            } else {
-                core.problems.record(why);
+            tracing::debug!("{conn}: {}", refused.as_deref().unwrap_or(&why));
+            match refused {
+                Some(explained) => core.problems.record_refused_handshake(explained),
+                None => core.problems.record(why),
             }
             core.session.handle_disconnected(conn, cause, now);
         }
