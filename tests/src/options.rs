@@ -150,6 +150,16 @@ impl ServerOptions {
         self
     }
 
+    /// Requires every client to authenticate with one of `schemes` (comma-separated,
+    /// `sasl` for SASL) before any request: `zookeeper.enforce.auth.enabled=true` and
+    /// `zookeeper.enforce.auth.schemes`. The server answers a request of a client
+    /// without one with error −124 (SESSIONCLOSEDREQUIRESASLAUTH) and closes the
+    /// connection.
+    pub fn enforce_auth(self, schemes: &str) -> ServerOptions {
+        self.system_property("zookeeper.enforce.auth.enabled", "true")
+            .system_property("zookeeper.enforce.auth.schemes", schemes)
+    }
+
     /// The JAAS login configuration of the SASL users, if any.
     pub(crate) fn jaas_text(&self) -> Option<String> {
         if self.sasl_digest_users.is_empty() {

@@ -1,6 +1,6 @@
 //! Certificates for TLS tests, made fresh per test run: a CA, server certificates
-//! (valid, expired, for another name), a client certificate, and a second CA that
-//! signed none of them. All PEM files in one temp dir, removed on drop.
+//! (valid, expired, not yet valid, for another name), a client certificate, and a
+//! second CA that signed none of them but a client certificate of its own. All PEM files in one temp dir, removed on drop.
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +19,9 @@ pub enum ServerCert {
     Valid,
     /// Like `Valid`, but its validity ended in 2001.
     Expired,
+    /// Like `Valid`, but valid only from 2090 on (a server clock far ahead, or a
+    /// client clock far behind).
+    NotYetValid,
     /// Signed by the test CA, valid, but only for `zookeeper.invalid`.
     WrongName,
 }
@@ -68,16 +71,17 @@ impl TestPki {
         pki.write("ca.pem", &ca.pem())?;
         pki.write("other-ca.pem", &other_ca.pem())?;
         let names = ["127.0.0.1", "::1", "localhost"].map(String::from).to_vec();
-        for (file, names, expired) in [
-            ("server.pem", names.clone(), false),
-            ("server-expired.pem", names, true),
+        for (file, names, validity) in [
+            ("server.pem", names.clone(), Validity::Now),
+            ("server-expired.pem", names.clone(), Validity::Past),
+            ("server-not-yet-valid.pem", names, Validity::Future),
             (
                 "server-wrong-name.pem",
                 vec!["zookeeper.invalid".into()],
-                false,
+                Validity::Now,
             ),
         ] {
-            let (key, cert) = leaf(&ca, names, ExtendedKeyUsagePurpose::ServerAuth, expired)?;
+            let (key, cert) = leaf(&ca, names, ExtendedKeyUsagePurpose::ServerAuth, validity)?;
             // ZooKeeper's PEM key store: the private key, then the certificate chain.
             pki.write(file, &format!("{key}{cert}{}", ca.pem()))?;
         }
@@ -85,10 +89,26 @@ impl TestPki {
             &ca,
             vec!["zk-tests client".into()],
             ExtendedKeyUsagePurpose::ClientAuth,
-            false,
+            Validity::Now,
         )?;
         pki.write("client-key.pem", &key)?;
         pki.write("client-cert.pem", &cert)?;
+        let (key, cert) = leaf(
+            &other_ca,
+            vec!["zk-tests stranger".into()],
+            ExtendedKeyUsagePurpose::ClientAuth,
+            Validity::Now,
+        )?;
+        pki.write("stranger-key.pem", &key)?;
+        pki.write("stranger-cert.pem", &cert)?;
+        let (key, cert) = leaf(
+            &ca,
+            vec!["zk-tests expired client".into()],
+            ExtendedKeyUsagePurpose::ClientAuth,
+            Validity::Past,
+        )?;
+        pki.write("expired-client-key.pem", &key)?;
+        pki.write("expired-client-cert.pem", &cert)?;
         Ok(pki)
     }
 
@@ -112,11 +132,34 @@ impl TestPki {
         self.path("client-key.pem")
     }
 
+    /// A client certificate (PEM) signed by [`TestPki::other_ca`], which no server
+    /// trusts.
+    pub fn stranger_cert(&self) -> PathBuf {
+        self.path("stranger-cert.pem")
+    }
+
+    /// A client certificate (PEM) signed by [`TestPki::ca`] whose validity ended in
+    /// 2001.
+    pub fn expired_client_cert(&self) -> PathBuf {
+        self.path("expired-client-cert.pem")
+    }
+
+    /// [`TestPki::expired_client_cert`]'s private key (PKCS#8 PEM).
+    pub fn expired_client_key(&self) -> PathBuf {
+        self.path("expired-client-key.pem")
+    }
+
+    /// [`TestPki::stranger_cert`]'s private key (PKCS#8 PEM).
+    pub fn stranger_key(&self) -> PathBuf {
+        self.path("stranger-key.pem")
+    }
+
     /// A server presenting `cert` and trusting client certificates from [`TestPki::ca`].
     pub fn server(&self, cert: ServerCert, client_auth: ClientAuth) -> TlsServer {
         let key_store = match cert {
             ServerCert::Valid => "server.pem",
             ServerCert::Expired => "server-expired.pem",
+            ServerCert::NotYetValid => "server-not-yet-valid.pem",
             ServerCert::WrongName => "server-wrong-name.pem",
         };
         TlsServer {
@@ -151,12 +194,23 @@ fn authority(name: &str) -> Result<CertifiedIssuer<'static, KeyPair>, HarnessErr
     CertifiedIssuer::self_signed(params, key).map_err(|e| tls_error(name, e))
 }
 
+/// When a leaf certificate is valid.
+#[derive(Clone, Copy)]
+enum Validity {
+    /// From before now to after it (rcgen's default).
+    Now,
+    /// 2000 to 2001.
+    Past,
+    /// 2090 to 2091.
+    Future,
+}
+
 /// A key and a certificate for `names`, signed by `ca`: (key PEM, certificate PEM).
 fn leaf(
     ca: &CertifiedIssuer<'static, KeyPair>,
     names: Vec<String>,
     usage: ExtendedKeyUsagePurpose,
-    expired: bool,
+    validity: Validity,
 ) -> Result<(String, String), HarnessError> {
     let what = names.join(", ");
     let mut params = CertificateParams::new(names).map_err(|e| tls_error(&what, e))?;
@@ -165,9 +219,16 @@ fn leaf(
         .push(DnType::CommonName, what.as_str());
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![usage];
-    if expired {
-        params.not_before = date_time_ymd(2000, 1, 1);
-        params.not_after = date_time_ymd(2001, 1, 1);
+    match validity {
+        Validity::Now => {}
+        Validity::Past => {
+            params.not_before = date_time_ymd(2000, 1, 1);
+            params.not_after = date_time_ymd(2001, 1, 1);
+        }
+        Validity::Future => {
+            params.not_before = date_time_ymd(2090, 1, 1);
+            params.not_after = date_time_ymd(2091, 1, 1);
+        }
     }
     let key = KeyPair::generate().map_err(|e| tls_error(&what, e))?;
     let cert = params

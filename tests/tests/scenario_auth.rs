@@ -129,3 +129,28 @@ fn credentials_added_while_disconnected_are_sent_after_the_reconnect() {
     zk.close();
     owner.close();
 }
+
+/// A server that requires digest authentication (`enforce.auth.schemes=digest`):
+/// credentials given at connect go out before any request, on every connection, so
+/// the session works; a session without them is told what the server requires.
+#[test]
+fn a_server_requiring_digest_admits_credentials_given_at_connect() {
+    let server = zk_tests::ZkServer::start_standalone(
+        &zk_tests::ServerOptions::default().enforce_auth("digest"),
+    )
+    .unwrap_or_else(|e| panic!("starting a digest-enforcing ZooKeeper: {e}"));
+    let mut zk = connect(
+        &server.connect_string(),
+        options(TIMEOUT).auth("digest", "bob:pw"),
+    );
+    assert!(zk.exists("/").unwrap().is_some());
+    zk.close();
+
+    let mut zk = connect(&server.connect_string(), options(TIMEOUT));
+    let refused = zk.exists("/").unwrap_err();
+    assert_eq!(refused, Error::SaslRequired);
+    assert!(
+        refused.to_string().contains("enforce.auth.schemes"),
+        "{refused}"
+    );
+}

@@ -67,7 +67,14 @@ fn a_sasl_acl_admits_its_user_and_refuses_another() {
         .unwrap();
     assert_eq!(bob.get_data("/sasl-bob-only").unwrap().0, "his");
     let mut carol = connect(&cs, as_user("carol", "carol-secret"));
-    assert_matches!(carol.get_data("/sasl-bob-only"), Err(Error::NoAuth { .. }));
+    let refused = carol.get_data("/sasl-bob-only").unwrap_err();
+    assert_matches!(refused, Error::NoAuth { .. });
+    // The message says how a sasl identity is had.
+    let msg = refused.to_string();
+    assert!(
+        msg.contains("SASL at connect") && msg.contains("get_acl"),
+        "{msg}"
+    );
     carol.close();
     bob.close();
 }
@@ -166,4 +173,135 @@ async fn the_tokio_client_refuses_a_wrong_password() {
     let cs = server().connect_string();
     let refused = zk_tokio::Client::connect(&cs, as_user("bob", "wrong")).await;
     assert_matches!(refused, Err(zk_tokio::Error::AuthFailed));
+}
+
+/// A server that requires SASL of every client (`enforce.auth.enabled=true`,
+/// `enforce.auth.schemes=sasl`); the harness's watchdog stops it when the test
+/// process ends.
+fn sasl_required_server() -> &'static ZkServer {
+    static SERVER: OnceLock<ZkServer> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        ZkServer::start_standalone(&sasl_server_options().enforce_auth("sasl"))
+            .unwrap_or_else(|e| panic!("starting a SASL-enforcing ZooKeeper: {e}"))
+    })
+}
+
+#[test]
+fn a_client_without_sasl_is_told_to_configure_it_and_stops_redialling() {
+    let proxy = FaultProxy::start(sasl_required_server().address()).unwrap();
+    // The handshake itself is allowed; the first request is not.
+    let mut zk = Client::connect(&proxy.connect_string(), options(TIMEOUT)).unwrap();
+    let refused = zk.exists("/").unwrap_err();
+    assert_matches!(refused, Error::SaslRequired);
+    let msg = refused.to_string();
+    assert!(
+        msg.contains("requires SASL") && msg.contains("sasl_digest"),
+        "{msg}"
+    );
+    // The session is over: one AuthFailed that says why, then no redial.
+    let events = common::events_until(&mut zk, |e| {
+        matches!(
+            e,
+            Event::Session {
+                state: KeeperState::AuthFailed,
+                ..
+            }
+        )
+    });
+    assert_eq!(only_states(&events).last(), Some(&KeeperState::AuthFailed));
+    let reason = zk.state_reason().expect("a reason").to_string();
+    assert!(reason.contains("requires SASL"), "{reason}");
+    assert_eq!(zk.state(), SessionState::AuthFailed);
+    let dials = proxy.accepted();
+    assert_eq!(
+        zk.next_event(Duration::from_secs(2)),
+        Err(Error::AuthFailed)
+    );
+    assert_eq!(zk.exists("/").map(|_| ()), Err(Error::AuthFailed));
+    assert_eq!(
+        proxy.accepted(),
+        dials,
+        "no redial after the server required SASL"
+    );
+}
+
+#[test]
+fn digest_credentials_at_connect_do_not_satisfy_a_server_requiring_sasl() {
+    let cs = sasl_required_server().connect_string();
+    let refused = Client::connect(&cs, options(TIMEOUT).auth("digest", "bob:pw"))
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(refused, Error::SaslRequired);
+    let refused = Client::connect(&cs, options(TIMEOUT).sasl_digest("bob", "wrong"))
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(
+        refused,
+        Error::AuthFailed,
+        "a wrong SASL password stays AuthFailed"
+    );
+}
+
+#[test]
+fn a_client_with_sasl_works_on_a_server_that_requires_it() {
+    let cs = sasl_required_server().connect_string();
+    let mut zk = connect(&cs, as_user("bob", "bob-secret"));
+    assert!(is_sasl_user(&mut zk, "bob"), "{:?}", zk.who_am_i());
+    zk.close();
+}
+
+#[tokio::test]
+async fn the_tokio_client_without_sasl_is_told_to_configure_it() {
+    let proxy = FaultProxy::start(sasl_required_server().address()).unwrap();
+    let zk = zk_tokio::Client::connect(&proxy.connect_string(), options(TIMEOUT))
+        .await
+        .unwrap();
+    let mut states = zk.state_changes();
+    let refused = zk.exists("/").await.unwrap_err();
+    assert_matches!(refused, zk_tokio::Error::SaslRequired);
+    let ended = tokio::time::timeout(TIMEOUT, async {
+        while let Some(state) = states.next().await {
+            if state == KeeperState::AuthFailed {
+                return true;
+            }
+        }
+        false
+    });
+    assert_eq!(ended.await, Ok(true), "the session ends AuthFailed");
+    let reason = zk.state_reason().expect("a reason").to_string();
+    assert!(reason.contains("requires SASL"), "{reason}");
+    let dials = proxy.accepted();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        proxy.accepted(),
+        dials,
+        "no redial after the server required SASL"
+    );
+}
+
+#[test]
+fn an_unknown_user_fails_the_connect_auth_failed() {
+    let started = std::time::Instant::now();
+    let mut zk = Client::start(&server().connect_string(), as_user("mallory", "x")).unwrap();
+    assert_eq!(zk.wait_until_connected(TIMEOUT), Err(Error::AuthFailed));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "failed promptly"
+    );
+    let reason = zk.state_reason().expect("a reason").to_string();
+    assert!(reason.contains("SASL DIGEST-MD5"), "{reason}");
+}
+
+#[test]
+fn sasl_against_a_server_without_sasl_fails_promptly_and_says_why() {
+    let plain = common::fast_server(|o| o);
+    let started = std::time::Instant::now();
+    let mut zk = Client::start(&plain.connect_string(), as_user("bob", "bob-secret")).unwrap();
+    assert_eq!(zk.wait_until_connected(TIMEOUT), Err(Error::AuthFailed));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "failed promptly"
+    );
+    let reason = zk.state_reason().expect("a reason").to_string();
+    assert!(reason.contains("has no SASL configured"), "{reason}");
 }

@@ -232,6 +232,28 @@ fn unusable_tls_files_fail_when_the_config_is_made() {
 }
 
 #[test]
+fn a_device_given_as_a_tls_file_is_refused_without_reading_it_all() {
+    let err = TlsConfig::from_ca_file("/dev/zero").unwrap_err();
+    assert!(matches!(err, Error::TlsSetup(_)), "{err:?}");
+    assert!(err.to_string().contains("not a PEM file"), "{err}");
+    let err = trusting_the_ca()
+        .client_cert_files(TestPki::shared().client_cert(), "/dev/zero")
+        .unwrap_err();
+    assert!(err.to_string().contains("not a PEM file"), "{err}");
+}
+
+#[test]
+fn an_encrypted_client_key_is_refused_with_what_to_do() {
+    let cert = std::fs::read(TestPki::shared().client_cert()).unwrap();
+    let encrypted = b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkqhkiG9w0BBQ0wSjAp\n-----END ENCRYPTED PRIVATE KEY-----\n";
+    let err = trusting_the_ca()
+        .client_cert_pem(&cert, encrypted)
+        .unwrap_err();
+    assert!(matches!(err, Error::TlsSetup(_)), "{err:?}");
+    assert!(err.to_string().contains("encrypted"), "{err}");
+}
+
+#[test]
 fn tls_settings_print_no_key_material() {
     let tls = with_client_cert();
     let key = std::fs::read_to_string(TestPki::shared().client_key()).unwrap();
@@ -434,4 +456,242 @@ fn killing_the_member_of_a_tls_ensemble_moves_the_session_with_its_watch() {
     let now_on = zk.session().current_host().expect("connected").port;
     assert_ne!(now_on, host.port, "on another member");
     zk.close();
+}
+
+fn with_stranger_cert() -> TlsConfig {
+    trusting_the_ca()
+        .client_cert_files(
+            TestPki::shared().stranger_cert(),
+            TestPki::shared().stranger_key(),
+        )
+        .unwrap()
+}
+
+/// The async client fails to connect; returns the error's message.
+async fn refused_async(connect_string: &str, options: Options) -> String {
+    let options = options.connect_timeout(Duration::from_secs(3));
+    let started = std::time::Instant::now();
+    let outcome = zk_tokio::Client::connect(connect_string, options).await;
+    assert!(started.elapsed() < Duration::from_secs(10), "connect hung");
+    match outcome {
+        Ok(_) => panic!("connected to {connect_string} where the connect must fail"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn a_certificate_not_valid_yet_is_refused_by_name() {
+    let cs = server(ServerCert::NotYetValid, ClientAuth::None).secure_connect_string();
+    let msg = refused(&cs, trusting_the_ca());
+    assert!(msg.contains("not valid yet"), "{msg}");
+}
+
+#[test]
+fn mutual_tls_refuses_a_certificate_from_another_ca_and_says_so() {
+    let cs = server(ServerCert::Valid, ClientAuth::Need).secure_connect_string();
+    let msg = refused(&cs, with_stranger_cert());
+    assert!(msg.contains("refused this client's certificate"), "{msg}");
+}
+
+#[test]
+fn a_plaintext_client_on_a_tls_port_is_told_to_use_tls() {
+    let cs = server(ServerCert::Valid, ClientAuth::None).secure_connect_string();
+    let options = Options::new()
+        .session_timeout(Duration::from_secs(4))
+        .connect_timeout(Duration::from_secs(3));
+    let msg = match Client::connect(&cs, options) {
+        Ok(_) => panic!("a plaintext handshake succeeded on a TLS port"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        msg.contains("secureClientPort") && msg.contains("Options::tls"),
+        "{msg}"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_async_client_says_mutual_tls_requires_a_client_certificate() {
+    let cs = server(ServerCert::Valid, ClientAuth::Need).secure_connect_string();
+    let msg = refused_async(&cs, options(trusting_the_ca())).await;
+    assert!(msg.contains("requires a client certificate"), "{msg}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_async_client_says_its_certificate_was_refused() {
+    let cs = server(ServerCert::Valid, ClientAuth::Need).secure_connect_string();
+    let msg = refused_async(&cs, options(with_stranger_cert())).await;
+    assert!(msg.contains("refused this client's certificate"), "{msg}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_async_client_says_a_plaintext_port_is_one() {
+    let cs = server(ServerCert::Valid, ClientAuth::None).connect_string();
+    let msg = refused_async(&cs, options(trusting_the_ca())).await;
+    assert!(msg.contains("plaintext port"), "{msg}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_async_plaintext_client_on_a_tls_port_is_told_to_use_tls() {
+    let cs = server(ServerCert::Valid, ClientAuth::None).secure_connect_string();
+    let options = Options::new()
+        .session_timeout(Duration::from_secs(4))
+        .connect_timeout(Duration::from_secs(3));
+    let msg = refused_async(&cs, options).await;
+    assert!(
+        msg.contains("secureClientPort") && msg.contains("Options::tls"),
+        "{msg}"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_async_client_names_an_unknown_ca_and_an_expired_certificate() {
+    let cs = server(ServerCert::Valid, ClientAuth::None).secure_connect_string();
+    let other = TlsConfig::from_ca_file(TestPki::shared().other_ca()).unwrap();
+    let msg = refused_async(&cs, options(other)).await;
+    assert!(msg.contains("not signed by a CA"), "{msg}");
+    let cs = server(ServerCert::Expired, ClientAuth::None).secure_connect_string();
+    let msg = refused_async(&cs, options(trusting_the_ca())).await;
+    assert!(msg.contains("has expired"), "{msg}");
+}
+
+/// A TLS 1.3 only server that needs a client certificate: it refuses a missing or
+/// unknown one only after the client's Finished, when the client already counts the
+/// handshake done and has written its first request.
+fn tls13_mutual_server() -> &'static ZkServer {
+    static SERVER: OnceLock<ZkServer> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let options = ServerOptions::default()
+            .tls(TestPki::shared().server(ServerCert::Valid, ClientAuth::Need))
+            .cfg_line("ssl.protocol=TLSv1.3")
+            .cfg_line("ssl.enabledProtocols=TLSv1.3")
+            // ZooKeeper's default suites are TLS 1.2 ones only.
+            .cfg_line("ssl.ciphersuites=TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384");
+        ZkServer::start_standalone(&options)
+            .unwrap_or_else(|e| panic!("starting a TLS 1.3 ZooKeeper: {e}"))
+    })
+}
+
+#[test]
+fn a_tls13_server_refusing_a_missing_client_certificate_says_so() {
+    let cs = tls13_mutual_server().secure_connect_string();
+    let msg = refused(&cs, trusting_the_ca());
+    assert!(msg.contains("requires a client certificate"), "{msg}");
+    assert!(!msg.contains("read_only"), "{msg}");
+}
+
+#[test]
+fn a_tls13_server_refusing_a_client_certificate_says_so() {
+    let cs = tls13_mutual_server().secure_connect_string();
+    let msg = refused(&cs, with_stranger_cert());
+    assert!(msg.contains("refused this client's certificate"), "{msg}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_async_client_says_a_tls13_server_requires_a_client_certificate() {
+    let cs = tls13_mutual_server().secure_connect_string();
+    let msg = refused_async(&cs, options(trusting_the_ca())).await;
+    assert!(msg.contains("requires a client certificate"), "{msg}");
+    // Only that: no advice meant for a server that closes without a word.
+    assert!(!msg.contains("read_only"), "{msg}");
+    assert_eq!(msg.matches(&format!("{cs}: ")).count(), 1, "{msg}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_async_client_says_a_tls13_server_refused_its_certificate() {
+    let cs = tls13_mutual_server().secure_connect_string();
+    let msg = refused_async(&cs, options(with_stranger_cert())).await;
+    assert!(msg.contains("refused this client's certificate"), "{msg}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_async_client_works_with_a_tls13_server_and_its_certificate() {
+    let cs = tls13_mutual_server().secure_connect_string();
+    let zk = zk_tokio::Client::connect(&cs, options(with_client_cert()))
+        .await
+        .unwrap();
+    zk.exists("/").await.unwrap();
+    zk.close().await;
+}
+
+/// A TLS server that accepts connections and never answers (a blackhole in between):
+/// every client gives up within its connect deadline (the blocking client may finish
+/// the dial it is in) and names the silent host and the handshake.
+#[test]
+fn a_silent_tls_server_is_named_when_connect_gives_up() {
+    use zk_tests::proxy::{Fault, FaultProxy};
+    let proxy = FaultProxy::start(
+        server(ServerCert::Valid, ClientAuth::None)
+            .secure_address()
+            .unwrap(),
+    )
+    .unwrap();
+    proxy.set_faults(Fault::Blackhole);
+    let cs = proxy.connect_string();
+    // The connect timeout (3 s) runs out during the first dial, which its own
+    // timeout (the session timeout, 4 s) bounds: no second dial.
+    let started = std::time::Instant::now();
+    let blocking = refused(&cs, trusting_the_ca());
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "gave up in time"
+    );
+    assert!(
+        blocking.contains("did not answer the TLS handshake"),
+        "{blocking}"
+    );
+    let options = options(trusting_the_ca()).connect_timeout(Duration::from_secs(2));
+    let shared = SharedClient::connect(&cs, options.clone())
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        shared.contains(&format!("no answer from {cs} in time")),
+        "{shared}"
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let tokio = runtime
+        .block_on(zk_tokio::Client::connect(&cs, options))
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "gave up in time"
+    );
+    assert!(
+        tokio.contains(&format!("no answer from {cs} in time")),
+        "{tokio}"
+    );
+}
+
+#[test]
+fn mutual_tls_refusing_an_expired_client_certificate_says_it_must_be_valid() {
+    let cs = server(ServerCert::Valid, ClientAuth::Need).secure_connect_string();
+    let expired = trusting_the_ca()
+        .client_cert_files(
+            TestPki::shared().expired_client_cert(),
+            TestPki::shared().expired_client_key(),
+        )
+        .unwrap();
+    let msg = refused(&cs, expired);
+    assert!(
+        msg.contains("refused this client's certificate") && msg.contains("valid now"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn the_shared_client_says_a_tls13_server_requires_a_client_certificate() {
+    let cs = tls13_mutual_server().secure_connect_string();
+    let options = options(trusting_the_ca()).connect_timeout(Duration::from_secs(3));
+    let msg = SharedClient::connect(&cs, options)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("requires a client certificate"), "{msg}");
+    assert!(!msg.contains("read_only"), "{msg}");
 }

@@ -1,19 +1,34 @@
 //! What a connect that reached no server reports as the reason.
 
-use zk_session::CloseReason;
+use zk_session::{CloseReason, HostAddr};
 
 /// The problems seen while connecting: the last one, and the last host that answered
-/// in some other protocol. A dial failure of a later host must not hide that one: it
-/// is the likelier mistake in the connect string (a wrong port).
+/// in some other protocol or closed the connection before the handshake's answer. A
+/// dial failure of a later host must not hide that one: it is the likelier mistake
+/// (a wrong port, a TLS port without TLS, a read-only server).
 #[derive(Debug, Default)]
 pub struct ConnectProblems {
     last: Option<String>,
     not_zookeeper: Option<String>,
+    /// The host last dialled, for a connect that ran out of time with no problem seen.
+    dialled: Option<String>,
 }
 
 impl ConnectProblems {
+    /// A dial of `host` starts.
+    pub fn dialling(&mut self, host: &HostAddr) {
+        self.dialled = Some(host.to_string());
+    }
+
     /// A dial or IO problem.
     pub fn record(&mut self, problem: String) {
+        self.last = Some(problem);
+    }
+
+    /// A server that closed the connection before answering the handshake, and what
+    /// that may mean.
+    pub fn record_refused_handshake(&mut self, problem: String) {
+        self.not_zookeeper = Some(problem.clone());
         self.last = Some(problem);
     }
 
@@ -34,7 +49,14 @@ impl ConnectProblems {
                 format!("{last}; before that, {earlier}")
             }
             (Some(last), _) => last.clone(),
-            (None, _) => "no answer".to_string(),
+            (None, _) => match &self.dialled {
+                // A silent server: the TCP connection, a TLS handshake or the session
+                // handshake still under way when time ran out.
+                Some(host) => format!(
+                    "no answer from {host} in time: it accepted no connection, or did not answer the TLS or session handshake"
+                ),
+                None => "no answer".to_string(),
+            },
         }
     }
 }
@@ -42,7 +64,6 @@ impl ConnectProblems {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zk_session::HostAddr;
 
     fn http_answer() -> CloseReason {
         CloseReason::NotZooKeeper {
@@ -53,6 +74,34 @@ mod tests {
             text: "HTTP/1.1 400 Bad Request".to_string(),
             cut: true,
         }
+    }
+
+    #[test]
+    fn a_later_dial_failure_does_not_hide_a_refused_handshake() {
+        let mut problems = ConnectProblems::default();
+        problems.record_refused_handshake("127.0.0.1:2281: closed before the handshake".into());
+        problems.record("127.0.0.1:1: connection refused".to_string());
+        assert_eq!(
+            problems.describe(),
+            "127.0.0.1:1: connection refused; before that, 127.0.0.1:2281: closed before the handshake"
+        );
+    }
+
+    #[test]
+    fn a_silent_server_is_named() {
+        let mut problems = ConnectProblems::default();
+        assert_eq!(problems.describe(), "no answer");
+        problems.dialling(&HostAddr {
+            host: "::1".to_string(),
+            port: 2281,
+        });
+        assert!(
+            problems
+                .describe()
+                .starts_with("no answer from [::1]:2281 in time"),
+            "{}",
+            problems.describe()
+        );
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub enum Error {
     },
     /// NOAUTH (-102).
     #[error(
-        "NoAuth{}: this session may not do that to the node; add_auth with an identity its ACL allows",
+        "NoAuth{}: this session may not do that to the node; authenticate as an identity its ACL allows (get_acl lists them, who_am_i this session's): add_auth for digest, or SASL at connect for sasl",
         About::new(.path, .chroot)
     )]
     NoAuth {
@@ -157,9 +157,18 @@ pub enum Error {
     Closed,
     /// The server rejected the credentials; the session is dead.
     #[error(
-        "authentication failed (AUTHFAILED): the session is dead; fix the scheme or credentials and connect again"
+        "authentication failed (AUTHFAILED): the session is dead; fix the scheme or credentials (or configure them where the server requires them: the client's state_reason says which) and connect again"
     )]
     AuthFailed,
+    /// SESSIONCLOSEDREQUIRESASLAUTH (-124): the server requires clients to
+    /// authenticate before any request (`enforce.auth.enabled`, with the schemes of
+    /// `enforce.auth.schemes`, usually `sasl`) and this session did not; the server
+    /// closed it and the session is over (`AuthFailed`, with
+    /// [`StateReason::AuthRequired`](zk_session::StateReason::AuthRequired)).
+    #[error(
+        "the server requires SASL authentication before any request (SESSIONCLOSEDREQUIRESASLAUTH, its enforce.auth.enabled) and closed the session: configure SASL with Options::sasl_digest (or authenticate with a scheme the server's enforce.auth.schemes lists) and connect again"
+    )]
+    SaslRequired,
     /// The call's own timeout (`Options::call_timeout` or the `wait` timeout, which
     /// it carries) passed before the reply. An operation gave up on its request (its
     /// reply and any watch are discarded); after `wait` / `wait_timeout` it is still
@@ -284,6 +293,7 @@ impl Error {
             Error::ConnectionLoss => ErrorCode::ConnectionLoss,
             Error::SessionExpired => ErrorCode::SessionExpired,
             Error::AuthFailed => ErrorCode::AuthFailed,
+            Error::SaslRequired => ErrorCode::SessionClosedRequireSaslAuth,
             Error::RequestTimeout => ErrorCode::RequestTimeout,
             Error::NoWatcher { .. } => ErrorCode::NoWatcher,
             Error::InvalidPath { .. } | Error::InvalidArgument(_) | Error::TooLarge { .. } => {
@@ -335,7 +345,7 @@ impl Error {
     pub fn is_session_over(&self) -> bool {
         matches!(
             self,
-            Error::SessionExpired | Error::Closed | Error::AuthFailed
+            Error::SessionExpired | Error::Closed | Error::AuthFailed | Error::SaslRequired
         )
     }
 
@@ -361,6 +371,7 @@ impl Error {
             ErrorCode::ConnectionLoss => Error::ConnectionLoss,
             ErrorCode::SessionExpired => Error::SessionExpired,
             ErrorCode::AuthFailed => Error::AuthFailed,
+            ErrorCode::SessionClosedRequireSaslAuth => Error::SaslRequired,
             ErrorCode::RequestTimeout => Error::RequestTimeout,
             code => Error::Server { code, path, chroot },
         }

@@ -66,10 +66,9 @@
 //!
 //! SASL is DIGEST-MD5 ([`Options::sasl_digest`]) or a mechanism of your own
 //! ([`Options::sasl`]); GSSAPI (Kerberos) is not built in (zk-session's `SaslConfig`
-//! docs say what it would take). A read-only session's read-write probe is
-//! plaintext, so over TLS-only ports it stays on its read-only server until that one
-//! drops it). Name resolution uses the system resolver, which blocks; the
-//! external driver is fully non-blocking only with IP addresses in the connect string.
+//! docs say what it would take). Name resolution uses the system resolver, which
+//! blocks; the external driver is fully non-blocking only with IP addresses in the
+//! connect string.
 //! Only [`SharedClient`] has threads (and so callbacks, [`SharedClient::on_event`]); the
 //! others hand out events when pulled ([`Client::next_event`],
 //! [`ExternalDriver::poll_event`]). No retries: a call that
@@ -232,9 +231,9 @@ pub mod for_drivers {
     use crate::{Error, ExternalEvent, Options, Result, WatchHandle};
 
     pub use crate::connect_problems::ConnectProblems;
-    pub use crate::link::LinkTls;
     pub use crate::link::low_water::{LowWater, sure_over_tls, sure_to_arrive};
     pub use crate::link::record_framing::RecordFraming;
+    pub use crate::link::{LinkTls, explain_handshake_loss};
     pub use crate::multi::{read_results, transaction_results};
     pub use crate::typed_ops::{add_watch_request, auth_confirmed, create_request, wrong_reply};
 

@@ -49,7 +49,7 @@ impl TlsConfig {
     /// Trusts the CA certificates of a PEM file (one or more `CERTIFICATE` blocks).
     pub fn from_ca_file(path: impl AsRef<Path>) -> Result<TlsConfig> {
         let path = path.as_ref();
-        let text = std::fs::read(path)
+        let text = read_pem_file(path)
             .map_err(|e| tls_setup(format!("cannot read the CA file {}: {e}", path.display())))?;
         TlsConfig::from_ca_pem(&text).map_err(|e| tls_setup(format!("{}: {e}", path.display())))
     }
@@ -112,7 +112,7 @@ impl TlsConfig {
         key: impl AsRef<Path>,
     ) -> Result<TlsConfig> {
         let read = |path: &Path, what: &str| {
-            std::fs::read(path).map_err(|e| {
+            read_pem_file(path).map_err(|e| {
                 tls_setup(format!(
                     "cannot read the client {what} {}: {e}",
                     path.display()
@@ -132,6 +132,11 @@ impl TlsConfig {
         if chain.is_empty() {
             return Err(tls_setup(
                 "no CERTIFICATE block in the client certificate file".into(),
+            ));
+        }
+        if key.windows(b"ENCRYPTED".len()).any(|w| w == b"ENCRYPTED") {
+            return Err(tls_setup(
+                "the client key is encrypted: give it decrypted (for example `openssl pkey -in key.pem -out plain-key.pem`), and keep that file private".into(),
             ));
         }
         let key = PrivateKeyDer::from_pem_slice(key).map_err(|e| {
@@ -201,6 +206,26 @@ impl fmt::Debug for TlsConfig {
             .field("rustls_config_given", &self.given.is_some())
             .finish()
     }
+}
+
+/// The largest PEM file read: system CA bundles are a few hundred KiB.
+const MAX_PEM_FILE: u64 = 16 << 20;
+
+/// Reads a PEM file, refusing one larger than [`MAX_PEM_FILE`] (a path to a device
+/// such as `/dev/zero` would otherwise be read until memory runs out).
+fn read_pem_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut text = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_PEM_FILE + 1)
+        .read_to_end(&mut text)?;
+    if text.len() as u64 > MAX_PEM_FILE {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {} MiB: not a PEM file", MAX_PEM_FILE >> 20),
+        ));
+    }
+    Ok(text)
 }
 
 fn tls_setup(detail: String) -> Error {

@@ -510,6 +510,8 @@ pub fn add_watch_request(path: &str, mode: zk_proto::AddWatchMode) -> Result<Req
 pub fn auth_confirmed(round_trip: Result<()>, state: SessionState) -> Result<()> {
     match round_trip {
         Ok(()) => Ok(()),
+        // The server requires another scheme: that error says so.
+        Err(Error::SaslRequired) => Err(Error::SaslRequired),
         Err(_) if state == SessionState::AuthFailed => Err(Error::AuthFailed),
         Err(e) => Err(e),
     }

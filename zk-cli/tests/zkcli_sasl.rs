@@ -88,3 +88,23 @@ fn a_sasl_user_without_a_password_is_a_usage_error() {
     assert_eq!(run.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("ZKCLI_SASL_PASSWORD"), "{stderr}");
 }
+
+#[test]
+fn a_server_requiring_sasl_tells_a_run_without_it_which_flag_to_give() {
+    let server = ZkServer::start_standalone(
+        &ServerOptions::default()
+            .sasl_digest_user("bob", "bob-secret")
+            .enforce_auth("sasl"),
+    )
+    .unwrap_or_else(|e| panic!("starting a SASL-enforcing ZooKeeper: {e}"));
+    let run = zkcli_command()
+        .env_remove("ZKCLI_SASL_PASSWORD")
+        .args(["-server", &server.connect_string(), "--timeout", "5000"])
+        .args(["ls", "/"])
+        .output()
+        .expect("running zkcli");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success(), "{stderr}");
+    assert!(stderr.contains("--sasl-user"), "{stderr}");
+    assert!(!stderr.contains("Options::"), "{stderr}");
+}

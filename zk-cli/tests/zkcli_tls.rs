@@ -63,10 +63,20 @@ fn a_refused_handshake_exits_unreachable_and_says_why() {
     let run = zkcli_tls(&["--tls-ca", path(&ca), "--timeout", "3000"], &["ls", "/"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(
-        run.stderr.contains("requires a client certificate"),
+        run.stderr.contains("requires a client certificate")
+            && run.stderr.contains("--tls-cert and --tls-key"),
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn a_run_without_tls_on_a_tls_port_is_told_to_give_tls_ca() {
+    let run = zkcli_tls(&["--timeout", "3000"], &["ls", "/"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("--tls-ca"), "{}", run.stderr);
+    assert!(run.stderr.contains("(-r)"), "{}", run.stderr);
+    assert!(!run.stderr.contains("Options::"), "{}", run.stderr);
 }
 
 #[test]

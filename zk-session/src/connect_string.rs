@@ -102,6 +102,14 @@ fn parse_host(entry: &str) -> Result<HostAddr, ConfigError> {
     if host.chars().any(|c| c.is_whitespace()) {
         return Err(bad("host name contains whitespace"));
     }
+    if host.chars().any(char::is_control) {
+        return Err(bad("host name contains a control character"));
+    }
+    if host.contains(['[', ']']) {
+        return Err(bad(
+            "host name contains a bracket: only an IPv6 literal is written in brackets, e.g. `[::1]:2181`",
+        ));
+    }
     let port = match port {
         None => DEFAULT_PORT,
         Some(p) => match p.parse::<u16>() {
@@ -161,11 +169,41 @@ mod tests {
             ("[::1", "closing"),
             ("[::1]x", "`:port`"),
             ("[]:1", "empty"),
+            ("a\u{0}b:1", "control character"),
+            ("[[::1]:1", "bracket"),
+            ("a]:1", "bracket"),
+            ("[::1\u{7f}]:1", "control character"),
             ("a/app/", "chroot"),
             ("a/app//x", "chroot"),
         ] {
             let err = ConnectString::parse(input).unwrap_err().to_string();
             assert!(err.contains(needle), "{input:?}: {err}");
         }
+    }
+
+    #[test]
+    fn no_short_string_of_its_syntax_panics() {
+        // Every string of up to 5 characters over the syntax's own characters and a
+        // few others: parsing returns, and what parses prints back as it was read.
+        const ALPHABET: [char; 12] = ['[', ']', ':', '/', ',', 'a', '1', '0', ' ', '%', '.', 'é'];
+        let mut input = String::new();
+        fn each(input: &mut String, left: usize) {
+            if let Ok(c) = ConnectString::parse(input) {
+                for host in &c.hosts {
+                    let shown = host.to_string();
+                    let again = ConnectString::parse(&shown).unwrap();
+                    assert_eq!(again.hosts, vec![host.clone()], "{input:?} -> {shown:?}");
+                }
+            }
+            if left == 0 {
+                return;
+            }
+            for c in ALPHABET {
+                input.push(c);
+                each(input, left - 1);
+                input.pop();
+            }
+        }
+        each(&mut input, 5);
     }
 }

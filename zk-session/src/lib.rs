@@ -148,6 +148,7 @@
 //!   any live state ──close()──> Closing ──reply or close timeout──> Closed
 //!   any live state ──handshake timeOut ≤ 0, or 4/3 T unheard──> Expired
 //!   any live state ──auth reply −115──> AuthFailed
+//!   any live state ──any reply −124 (the server requires SASL)──> AuthFailed
 //!   Connecting ──SASL exchange fails──> AuthFailed
 //! ```
 //! With [`Config::sasl`] the session stays `Connecting` after the handshake until the
@@ -179,6 +180,12 @@
 //! token the mechanism refuses (malformed, or DIGEST-MD5's `rspauth` not proving that
 //! the server knows the password) makes the session `AuthFailed` with
 //! [`StateReason::SaslFailed`], which names the mechanism, the server and why.
+//! A server with `enforce.auth.enabled` answers the first request (a ping included)
+//! of a session that did not authenticate with a scheme of its
+//! `enforce.auth.schemes` with SESSIONCLOSEDREQUIRESASLAUTH −124 and closes the
+//! connection; every member would, so the session ends `AuthFailed` with
+//! [`StateReason::AuthRequired`] (which says to configure SASL) instead of
+//! redialling, and its requests fail with that code.
 //! Mechanisms get their nonces from the session's seeded generator
 //! ([`Config::seed`]); what GSSAPI would take is in [`SaslConfig`]'s docs.
 //!

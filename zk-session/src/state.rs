@@ -12,6 +12,7 @@
 ///   any live state ── close() ──> Closing ──reply / timeout──> Closed
 ///   any live state ── timeOut ≤ 0 / client-side expiry ──> Expired
 ///   any live state ── auth reply −115 ──> AuthFailed
+///   any live state ── any reply −124 (server requires SASL) ──> AuthFailed
 ///   Connecting ── SASL exchange fails ──> AuthFailed
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

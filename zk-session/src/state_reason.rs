@@ -44,6 +44,15 @@ pub enum StateReason {
         /// The server that rejected it.
         host: HostAddr,
     },
+    /// `host` requires clients to authenticate before any request
+    /// (`enforce.auth.enabled`, with the schemes of `enforce.auth.schemes`, usually
+    /// `sasl`), answered one of this session's requests with error −124
+    /// (SESSIONCLOSEDREQUIRESASLAUTH) and closed the connection: every server of the
+    /// ensemble would, so the session ends instead of redialling.
+    AuthRequired {
+        /// The server that required it.
+        host: HostAddr,
+    },
     /// SASL authentication with `host` failed: the server refused the credentials,
     /// or its tokens were malformed or failed to prove it knows them.
     SaslFailed {
@@ -104,6 +113,14 @@ impl fmt::Display for StateReason {
             StateReason::AuthRejected { host } => {
                 write!(f, "server {host} rejected the credentials")
             }
+            StateReason::AuthRequired { host } => write!(
+                f,
+                "server {host} requires SASL authentication before any request \
+                 (SESSIONCLOSEDREQUIRESASLAUTH, -124: its enforce.auth.enabled) and closed \
+                 the session: configure SASL in the client's options (sasl_digest), or \
+                 authenticate with a scheme the server's enforce.auth.schemes lists, and \
+                 connect again"
+            ),
             StateReason::SaslFailed {
                 host,
                 mechanism,

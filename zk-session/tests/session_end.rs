@@ -284,3 +284,59 @@ fn a_close_timeout_reports_closed_before_the_failed_replies() {
         )
     );
 }
+
+/// A server with `enforce.auth.enabled` answers any request of a session that has not
+/// authenticated the way it requires, a ping included, with −124 and closes the
+/// connection: the session ends `AuthFailed` with a reason that says to configure
+/// SASL, its requests fail with the server's code, and nothing is redialled.
+#[test]
+fn a_server_requiring_sasl_ends_the_session_on_a_ping_without_redialling() {
+    let mut h = connected("a:1,b:2");
+    h.advance(Duration::from_secs(9));
+    let ping = h.flush();
+    assert_eq!(common::pings(&ping), 1);
+    let queued = h.submit(Request::get_data("/x", false));
+    h.deliver(&FakeServer::reply(
+        -2,
+        0,
+        ErrorCode::SessionClosedRequireSaslAuth,
+        None,
+    ));
+    assert_eq!(h.session.state(), SessionState::AuthFailed);
+    assert_eq!(states(&h.events), vec![KeeperState::AuthFailed]);
+    let reason = h.session.state_reason().unwrap().to_string();
+    assert!(reason.contains("requires SASL"), "{reason}");
+    assert_eq!(
+        replies(&h.events),
+        vec![(
+            queued,
+            Err(RequestError::Server {
+                code: ErrorCode::SessionClosedRequireSaslAuth,
+                path: None,
+                chroot: None
+            })
+        )]
+    );
+    h.advance(Duration::from_secs(60));
+    assert_eq!(h.pending_connect(), None, "no redial");
+}
+
+/// closeSession is a request too: refused with −124, the close ends the session
+/// `Closed`, unconfirmed (the server keeps it until it expires).
+#[test]
+fn a_close_refused_for_want_of_sasl_is_closed_unconfirmed() {
+    let mut h = connected("a");
+    h.session.close(h.now);
+    let close = h.flush();
+    h.deliver(&FakeServer::reply(
+        close[0].xid(),
+        0,
+        ErrorCode::SessionClosedRequireSaslAuth,
+        None,
+    ));
+    assert_eq!(h.session.state(), SessionState::Closed);
+    assert_eq!(
+        h.session.state_reason(),
+        Some(&StateReason::ClosedByApplication { confirmed: false })
+    );
+}

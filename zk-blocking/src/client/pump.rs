@@ -79,10 +79,12 @@ impl Client {
         now: Option<Instant>,
         done: impl Fn(&Client) -> bool,
     ) -> Instant {
-        let started = self.service(now);
+        // The first clock read is the service's first (a blocking dial, TLS
+        // handshake included, may then take a while: the limit counts from before).
+        let started = now.unwrap_or_else(Instant::now);
+        let mut now = self.service(Some(started));
         // A limit too long for the clock means none.
         let deadline = limit.and_then(|t| started.checked_add(t));
-        let mut now = started;
         loop {
             if done(self) || deadline.is_some_and(|d| d <= now) {
                 return started;

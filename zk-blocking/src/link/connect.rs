@@ -18,7 +18,7 @@ pub(super) fn resolve(host: &HostAddr) -> io::Result<Vec<SocketAddr>> {
     if addrs.is_empty() {
         return Err(io::Error::new(
             io::ErrorKind::NotFound,
-            format!("{}:{} resolves to no address", host.host, host.port),
+            format!("{host} resolves to no address"),
         ));
     }
     Ok(addrs)
@@ -55,7 +55,7 @@ pub(super) fn dial(host: &HostAddr, timeout: Duration, skip: usize) -> io::Resul
     Err(last.unwrap_or_else(|| {
         io::Error::new(
             io::ErrorKind::TimedOut,
-            format!("connecting to {}:{} timed out", host.host, host.port),
+            format!("connecting to {host} timed out"),
         )
     }))
 }

@@ -48,6 +48,31 @@ pub(crate) use tls::explain as explain_tls_failure;
 use tls::{Handshake, TlsStream};
 use transfer::{Received, read_into_session, write_send_buf};
 
+/// What a connection the server closed before answering the handshake may mean: a
+/// ZooKeeper server closes it without a word when the port is its TLS port
+/// (`secureClientPort`) and the session has no TLS, or when it is read-only and the
+/// session does not accept read-only servers. `why` is what the driver saw; `None`
+/// when the loss was something else (another cause, or after the handshake).
+pub fn explain_handshake_loss(
+    why: &str,
+    cause: DisconnectCause,
+    session: &Session,
+    tls: bool,
+) -> Option<String> {
+    if cause != DisconnectCause::Eof || !session.awaiting_handshake() {
+        return None;
+    }
+    let host = session.current_host()?;
+    let tls_port = if tls {
+        ""
+    } else {
+        "on its TLS port (secureClientPort) to a client without TLS (if this is one, connect with Options::tls), and "
+    };
+    Some(format!(
+        "{host}: {why} before answering the handshake: a ZooKeeper server does that {tls_port}when read-only to a client that does not accept read-only servers (Options::read_only)"
+    ))
+}
+
 /// The TLS settings of a session's connections, ready to use (drivers in other crates
 /// get them from `for_drivers::link_tls`).
 #[derive(Debug, Clone)]
@@ -263,6 +288,7 @@ impl Link {
                 timeout,
             } => {
                 self.connection = None;
+                self.problems.dialling(&host);
                 if self.blocking {
                     self.dial_blocking(session, conn, &host, timeout);
                 } else {
@@ -279,7 +305,7 @@ impl Link {
                 self.problems.record_close(&reason);
             }
             Transport::ProbeReadWrite { host } if self.blocking => {
-                let read_write = probe_blocking(&host);
+                let read_write = probe_blocking(&host, self.tls.as_ref());
                 session.handle_probe_result(&host, read_write, Instant::now());
             }
             Transport::ProbeReadWrite { host } => self.start_probe(session, host, now),
@@ -413,8 +439,7 @@ impl Link {
     ) {
         #[cfg(feature = "tracing")]
         tracing::warn!("could not connect to {host} ({conn}): {e}");
-        self.problems
-            .record(format!("{}:{}: {e}", host.host, host.port));
+        self.problems.record(format!("{host}: {e}"));
         self.dial_failed(host);
         session.handle_disconnected(conn, DisconnectCause::ConnectFailed, now);
     }
@@ -425,7 +450,7 @@ impl Link {
         if let Some(old) = self.probe.take() {
             session.handle_probe_result(&old.host, false, now);
         }
-        match Probe::start(host.clone(), now) {
+        match Probe::start(host.clone(), self.tls.clone(), now) {
             Some(probe) => self.probe = Some(probe),
             None => session.handle_probe_result(&host, false, now),
         }
@@ -599,11 +624,19 @@ impl Link {
 
     /// Drops the current connection and tells the session.
     fn lost(&mut self, session: &mut Session, cause: DisconnectCause, why: String, now: Instant) {
+        let refused = explain_handshake_loss(&why, cause, session, self.tls.is_some());
         if let Some(connection) = self.connection.take() {
             // The session logs the loss and its host; this is the IO error behind it.
             #[cfg(feature = "tracing")]
-            tracing::debug!("{}: {why}", connection.conn);
-            self.problems.record(why);
+            tracing::debug!(
+                "{}: {}",
+                connection.conn,
+                refused.as_deref().unwrap_or(&why)
+            );
+            match refused {
+                Some(explained) => self.problems.record_refused_handshake(explained),
+                None => self.problems.record(why),
+            }
             session.handle_disconnected(connection.conn, cause, now);
         }
     }

@@ -54,7 +54,7 @@ impl TlsStream {
         host: &HostAddr,
         has_client_cert: bool,
     ) -> io::Result<TlsStream> {
-        let peer = format!("{}:{}", host.host, host.port);
+        let peer = host.to_string();
         let name = ServerName::try_from(host.host.clone()).map_err(|e| {
             io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -80,10 +80,7 @@ impl TlsStream {
         while self.conn.is_handshaking() {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "the TLS handshake timed out".to_owned(),
-                ));
+                return Err(handshake_timed_out());
             }
             self.tcp.set_read_timeout(Some(left))?;
             self.tcp.set_write_timeout(Some(left))?;
@@ -91,6 +88,13 @@ impl TlsStream {
                 .conn
                 .complete_io(&mut Framed::new(&mut self.tcp, &mut self.framing))
             {
+                // The socket's timeout passed (Linux says WouldBlock).
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) {
+                    return Err(handshake_timed_out());
+                }
                 let e = self.alert_behind(e);
                 return Err(self.explain(e));
             }
@@ -288,6 +292,14 @@ impl Write for TlsStream {
     }
 }
 
+/// A blocking handshake that ran out of time.
+fn handshake_timed_out() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        "the server did not answer the TLS handshake within the connect timeout: check that it is reachable and serves TLS on this port (secureClientPort)",
+    )
+}
+
 fn tls_error(e: rustls::Error) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e)
 }
@@ -344,7 +356,7 @@ pub(crate) fn explain(e: io::Error, host: &HostAddr, has_client_cert: bool) -> i
             | AlertDescription::CertificateUnknown
             | AlertDescription::CertificateRequired),
         ) => format!(
-            "the server refused this client's certificate ({alert:?}): it must be signed by a CA in the server's trust store"
+            "the server refused this client's certificate ({alert:?}): it must be signed by a CA in the server's trust store, be valid now (not expired) and allow client authentication"
         ),
         rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
             format!("the server did not answer in TLS: {PLAINTEXT}")

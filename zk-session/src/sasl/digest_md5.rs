@@ -157,6 +157,14 @@ impl SaslMechanism for Exchange {
 
     fn step(&mut self, server_token: &[u8]) -> Result<SaslStep, SaslError> {
         match std::mem::replace(&mut self.stage, Stage::Over) {
+            // A server without SASL (no JAAS `Server` section) answers the first
+            // token with an empty, or null, one: its SASL server is missing.
+            Stage::Challenge if server_token.is_empty() => Err(SaslError::new(
+                "the server answered with an empty challenge: it has no SASL configured \
+                 (it needs a JAAS `Server` section with DigestLoginModule users, and \
+                 authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider); \
+                 configure it there, or connect without SASL",
+            )),
             Stage::Challenge => {
                 let (response, rspauth) = self.respond(server_token)?;
                 self.stage = Stage::ServerProof(rspauth);
@@ -248,6 +256,13 @@ mod tests {
         respond(&mut exchange, RFC_CHALLENGE);
         let done = exchange.step(b"rspauth=ea40f60335c427b5527b84dbabcdfffd");
         assert_eq!(done, Ok(SaslStep::Done));
+    }
+
+    #[test]
+    fn an_empty_challenge_says_the_server_has_no_sasl() {
+        let mut exchange = rfc_exchange();
+        let err = exchange.step(b"").unwrap_err();
+        assert!(err.to_string().contains("has no SASL configured"), "{err}");
     }
 
     #[test]

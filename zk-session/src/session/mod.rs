@@ -265,6 +265,15 @@ impl Session {
         self.conn.as_ref().map(Connection::host)
     }
 
+    /// Whether the current connection has sent its ConnectRequest and has no answer
+    /// yet: a connection lost now was dropped by the server before it served the
+    /// session (drivers say so, and what may cause it).
+    pub fn awaiting_handshake(&self) -> bool {
+        self.conn
+            .as_ref()
+            .is_some_and(|c| c.stage() == Stage::Handshaking)
+    }
+
     /// Requests accepted but not yet answered (queued plus in flight).
     pub fn outstanding(&self) -> usize {
         self.requests.outstanding()
@@ -1083,6 +1092,29 @@ impl Session {
                 return;
             }
         };
+        if header.err == ErrorCode::SessionClosedRequireSaslAuth && header.xid != xid::NOTIFICATION
+        {
+            // The server requires authentication this session does not do (its
+            // enforce.auth.schemes), on any request, ping included, and closes the
+            // connection; every member would, so redialling cannot help. The session
+            // ends, its requests failing with the server's code.
+            let host = self.conn.as_ref().map(|c| c.host().clone());
+            let (to, reason) = if self.state == SessionState::Closing {
+                // closeSession is a request too: the server refused it, and the
+                // session lives on there until it expires.
+                (
+                    SessionState::Closed,
+                    Some(StateReason::ClosedByApplication { confirmed: false }),
+                )
+            } else {
+                (
+                    SessionState::AuthFailed,
+                    host.map(|host| StateReason::AuthRequired { host }),
+                )
+            };
+            self.terminate(to, reason);
+            return;
+        }
         match header.xid {
             xid::NOTIFICATION => self.on_notification(&header, &mut r, now),
             xid::PING => {}
@@ -1600,9 +1632,18 @@ impl Session {
         } else {
             log::warning!("session {id} is {to:?}: {why}");
         }
-        let (err, ks) = match to {
-            SessionState::Expired => (RequestError::SessionExpired, KeeperState::Expired),
-            SessionState::AuthFailed => (RequestError::AuthFailed, KeeperState::AuthFailed),
+        let (err, ks) = match (to, &reason) {
+            (SessionState::Expired, _) => (RequestError::SessionExpired, KeeperState::Expired),
+            // The requests fail with the server's code, which says what to configure.
+            (SessionState::AuthFailed, Some(StateReason::AuthRequired { .. })) => (
+                RequestError::Server {
+                    code: ErrorCode::SessionClosedRequireSaslAuth,
+                    path: None,
+                    chroot: None,
+                },
+                KeeperState::AuthFailed,
+            ),
+            (SessionState::AuthFailed, _) => (RequestError::AuthFailed, KeeperState::AuthFailed),
             _ => (RequestError::Closing, KeeperState::Closed),
         };
         if let Some(c) = self.conn.take() {

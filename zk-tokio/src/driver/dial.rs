@@ -69,20 +69,35 @@ async fn dial_tcp(host: &HostAddr) -> io::Result<TcpStream> {
     Err(last.unwrap_or_else(|| {
         io::Error::new(
             io::ErrorKind::NotFound,
-            format!("{}:{} resolves to no address", host.host, host.port),
+            format!("{host} resolves to no address"),
         )
     }))
 }
 
-/// Asks `host` whether it serves read-write (`isro` on a connection of its own; `rw`
-/// means yes). A failure, or no answer within [`PROBE_TIMEOUT`], counts as no.
-pub(super) async fn probe(host: HostAddr) -> bool {
+/// Asks `host` whether it serves read-write (`isro` on a connection of its own, over
+/// TLS with `tls`: a secure client port answers four-letter words only inside TLS;
+/// `rw` means yes). A failure, or no answer within [`PROBE_TIMEOUT`], counts as no.
+pub(super) async fn probe(host: HostAddr, tls: Option<LinkTls>) -> bool {
     let ask = async {
-        let mut stream = dial_tcp(&host).await?;
-        stream.write_all(b"isro").await?;
-        let mut answer = [0u8; 2];
-        stream.read_exact(&mut answer).await?;
-        Ok::<bool, io::Error>(&answer == b"rw")
+        let tcp = dial_tcp(&host).await?;
+        match tls {
+            None => ask_isro(tcp).await,
+            Some(tls) => {
+                let name = ServerName::try_from(host.host.clone())
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+                let stream = TlsConnector::from(tls.config).connect(name, tcp).await?;
+                ask_isro(stream).await
+            }
+        }
     };
     matches!(tokio::time::timeout(PROBE_TIMEOUT, ask).await, Ok(Ok(true)))
+}
+
+/// Writes `isro` and reads the two-byte answer.
+async fn ask_isro(mut stream: impl AsyncReadExt + AsyncWriteExt + Unpin) -> io::Result<bool> {
+    stream.write_all(b"isro").await?;
+    stream.flush().await?;
+    let mut answer = [0u8; 2];
+    stream.read_exact(&mut answer).await?;
+    Ok(&answer == b"rw")
 }

@@ -22,7 +22,7 @@ use std::time::Instant;
 use bytes::BufMut;
 use tokio::io::{AsyncReadExt, AsyncWrite};
 use tokio::time::Sleep;
-use zk_blocking::for_drivers::{LinkTls, LowWater};
+use zk_blocking::for_drivers::{LinkTls, LowWater, explain_handshake_loss, explain_tls_failure};
 use zk_session::{ConnId, DisconnectCause, HostAddr, Session, SessionState, Transport};
 
 use crate::core::{Core, Shared, Wakeups};
@@ -146,8 +146,7 @@ impl Driver {
             Err(e) => {
                 #[cfg(feature = "tracing")]
                 tracing::warn!("could not connect to {host} ({conn}): {e}");
-                core.problems
-                    .record(format!("{}:{}: {e}", host.host, host.port));
+                core.problems.record(format!("{host}: {e}"));
                 core.session
                     .handle_disconnected(conn, DisconnectCause::ConnectFailed, now);
             }
@@ -179,6 +178,7 @@ impl Driver {
             // The session's connect timer bounds the dial (it sends Close when due).
             Transport::Connect { conn, host, .. } => {
                 self.socket = None;
+                core.problems.dialling(&host);
                 let dial = dial::dial(host.clone(), self.tls.clone());
                 self.dialing = Some((conn, host, Box::pin(dial)));
             }
@@ -196,7 +196,7 @@ impl Driver {
                 if let Some((old, _)) = self.probe.take() {
                     core.session.handle_probe_result(&old, false, now);
                 }
-                self.probe = Some((host.clone(), Box::pin(dial::probe(host))));
+                self.probe = Some((host.clone(), Box::pin(dial::probe(host, self.tls.clone()))));
             }
         }
     }
@@ -226,7 +226,8 @@ impl Driver {
                 Poll::Pending => break,
                 Poll::Ready(Ok(())) => {}
                 Poll::Ready(Err(e)) => {
-                    self.lost(core, DisconnectCause::Io, format!("read failed: {e}"), now);
+                    let why = io_failure("read", &e, self.tls.as_ref(), &core.session);
+                    self.lost(core, DisconnectCause::Io, why, now);
                     break;
                 }
             }
@@ -251,7 +252,8 @@ impl Driver {
                 }
                 Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
                 Poll::Ready(Err(e)) => {
-                    self.lost(core, DisconnectCause::Io, format!("read failed: {e}"), now);
+                    let why = io_failure("read", &e, self.tls.as_ref(), &core.session);
+                    self.lost(core, DisconnectCause::Io, why, now);
                     break;
                 }
             }
@@ -277,7 +279,8 @@ impl Driver {
                 match Pin::new(stream).poll_flush(cx) {
                     Poll::Pending | Poll::Ready(Ok(())) => return false,
                     Poll::Ready(Err(e)) => {
-                        self.lost(core, DisconnectCause::Io, format!("write failed: {e}"), now);
+                        let why = io_failure("write", &e, self.tls.as_ref(), &core.session);
+                        self.lost(core, DisconnectCause::Io, why, now);
                         return true;
                     }
                 }
@@ -292,7 +295,8 @@ impl Driver {
                 Poll::Ready(Ok(n)) => session.advance_send(conn, n, now),
                 Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
                 Poll::Ready(Err(e)) => {
-                    self.lost(core, DisconnectCause::Io, format!("write failed: {e}"), now);
+                    let why = io_failure("write", &e, self.tls.as_ref(), &core.session);
+                    self.lost(core, DisconnectCause::Io, why, now);
                     return true;
                 }
             }
@@ -302,11 +306,15 @@ impl Driver {
 
     /// Drops the connection and tells the session why.
     fn lost(&mut self, core: &mut Core, cause: DisconnectCause, why: String, now: Instant) {
+        let refused = explain_handshake_loss(&why, cause, &core.session, self.tls.is_some());
         if let Some((conn, ..)) = self.socket.take() {
             // The session logs the loss and its host; this is the IO error behind it.
             #[cfg(feature = "tracing")]
-            tracing::debug!("{conn}: {why}");
-            core.problems.record(why);
+            tracing::debug!("{conn}: {}", refused.as_deref().unwrap_or(&why));
+            match refused {
+                Some(explained) => core.problems.record_refused_handshake(explained),
+                None => core.problems.record(why),
+            }
             core.session.handle_disconnected(conn, cause, now);
         }
     }
@@ -366,5 +374,24 @@ impl Future for Driver {
         };
         wakeups.wake_all();
         if over { Poll::Ready(()) } else { Poll::Pending }
+    }
+}
+
+/// Why a read or write of the connection failed. An error TLS raised is explained
+/// like a failed handshake: a TLS 1.3 server refuses a client certificate only
+/// after the client's Finished, so its alert meets the first read of the session.
+fn io_failure(what: &str, e: &io::Error, tls: Option<&LinkTls>, session: &Session) -> String {
+    let raised_by_tls = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<tokio_rustls::rustls::Error>());
+    match (tls, session.current_host(), raised_by_tls) {
+        (Some(tls), Some(host), Some(tls_error)) => {
+            let e = io::Error::new(e.kind(), tls_error.clone());
+            format!(
+                "{host}: {}",
+                explain_tls_failure(e, host, tls.has_client_cert)
+            )
+        }
+        _ => format!("{what} failed: {e}"),
     }
 }

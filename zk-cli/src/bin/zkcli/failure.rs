@@ -43,7 +43,7 @@ impl Failure {
 
     pub fn from_error(error: Error, path: Option<String>) -> Failure {
         match error {
-            Error::NoHosts { .. } => Failure::Unreachable(error.to_string()),
+            Error::NoHosts { .. } => Failure::Unreachable(with_flags(&error.to_string())),
             // Rejected before anything was sent: the arguments are at fault.
             Error::InvalidPath { .. } | Error::InvalidArgument(_) | Error::Config(_) => {
                 Failure::Usage(error.to_string())
@@ -182,6 +182,11 @@ fn explanation(error: &Error) -> String {
              identity its ACL allows: addauth SCHEME AUTH in the shell, or --auth \
              SCHEME:CREDENTIALS (see getAcl PATH)"
             .into(),
+        Error::SaslRequired => "the server requires SASL authentication before any request \
+             (its enforce.auth.enabled) and closed the session: give --sasl-user USER with its \
+             password in --sasl-password-file or $ZKCLI_SASL_PASSWORD (or --auth, for a scheme \
+             its enforce.auth.schemes lists)"
+            .into(),
         Error::Timeout(waited) => format!(
             "no reply within {} ms: the request may yet be applied; check the server \
              (zkcli srvr), or allow more time with --timeout MS",
@@ -210,6 +215,16 @@ fn explanation(error: &Error) -> String {
         }
         other => without_code(&without_lead(other), other),
     }
+}
+
+/// A dial problem's advice with zkcli's flags for the library's settings.
+fn with_flags(text: &str) -> String {
+    text.replace("connect with Options::tls", "give --tls-ca PATH")
+        .replace("(Options::read_only)", "(-r)")
+        .replace(
+            "give one with TlsConfig::client_cert_files",
+            "give one with --tls-cert and --tls-key",
+        )
 }
 
 /// `text` without the ` (CONNECTIONLOSS)` that names `error`'s code, which the name
