@@ -30,7 +30,8 @@ use common::{
 };
 use zk_blocking::{
     AddWatchMode, Client, Completion, CreateMode, Error, Event, EventType, Events, KeeperState,
-    Options, PendingReply, Request, Response, SessionState, SharedClient, Version, WatchHandle,
+    Options, PendingReply, Request, Response, SessionState, SharedClient, Transaction, Version,
+    WatchHandle,
 };
 use zk_tests::proxy::{Direction, Fault, FaultProxy, OnAccept};
 use zk_tests::{Ensemble, ServerOptions, ZkServer, shared_standalone};
@@ -1182,6 +1183,57 @@ fn a_busy_watch_nobody_waits_on_does_not_crowd_out_another_watchs_event() {
         "{got:?}"
     );
     zk.close();
+}
+
+#[test]
+fn more_one_shot_watches_than_max_queued_events_fired_at_once_each_get_their_event() {
+    let _serial = alongside_others();
+    // The bound is per watch (and for the channel): a program holding many watches,
+    // each with its one event to come, gets every one of them however many fire
+    // together, while the channel nobody reads still keeps its bound.
+    const KEPT: usize = 4;
+    const WATCHES: usize = 50;
+    let connect_string = shared_standalone().connect_string();
+    let (zk, events) = connect_shared(&connect_string, options(LONG).max_queued_events(KEPT));
+    let mut other = observer(&connect_string);
+    let root = "/shared-burst-of-one-shot-watches";
+    let node = |i: usize| format!("{root}/{i}");
+    other.create(root, "", CreateMode::Persistent).unwrap();
+    for i in 0..WATCHES {
+        other.create(&node(i), "", CreateMode::Persistent).unwrap();
+    }
+    let watches: Vec<WatchHandle> = (0..WATCHES)
+        .map(|i| zk.get_data_watch(&node(i)).unwrap().2)
+        .collect();
+    // One transaction: the server sends the notifications back to back.
+    let changes = (0..WATCHES).fold(Transaction::new(), |tx, i| {
+        tx.set_data(node(i), "changed", Version::Any)
+    });
+    other.multi(changes).unwrap();
+    barrier(&zk);
+
+    for (i, watch) in watches.into_iter().enumerate() {
+        let path = node(i);
+        let got = zk.wait_watch(watch, Duration::from_secs(5));
+        assert!(
+            matches!(&got, Ok(Some(Event::Watch(w)))
+                if w.event_type == EventType::NodeDataChanged && w.path == path && w.fired(watch)),
+            "the watch on {path}: {got:?}"
+        );
+    }
+    let unread = queued(&events);
+    assert_eq!(unread.len(), KEPT + 1, "{unread:?}");
+    match unread.last() {
+        Some(Event::Overflow { dropped, watches }) => {
+            assert_eq!(
+                (*dropped, watches.len()),
+                ((WATCHES - KEPT) as u64, WATCHES - KEPT)
+            );
+        }
+        other => panic!("the channel's last event is not an Overflow: {other:?}"),
+    }
+    zk.close();
+    other.close();
 }
 
 // ----- close -----------------------------------------------------------------------------

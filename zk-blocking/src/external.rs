@@ -119,18 +119,40 @@ impl ExternalDriver {
     /// and writes until the socket would block. `readable` / `writable` say what the
     /// loop saw; spurious calls are harmless.
     pub fn process(&mut self, readable: bool, writable: bool, now: Instant) {
+        self.process_handing_out(readable, writable, now, |_| {});
+    }
+
+    /// [`ExternalDriver::process`], calling `hand_out` with the session after each
+    /// step that may have queued events: after each read (one read may bring many
+    /// notifications), and after the timers and each transport action (a state change
+    /// or two each). A driver that takes the session's events there, into queues of
+    /// its own, keeps at most one read's worth in the session's queue.
+    pub(crate) fn process_handing_out(
+        &mut self,
+        readable: bool,
+        writable: bool,
+        now: Instant,
+        mut hand_out: impl FnMut(&mut Session),
+    ) {
         if readable || writable {
             self.link.finish_connect(&mut self.session, now);
         }
         if readable {
-            self.link.read_available(&mut self.session, now);
+            self.link
+                .read_available(&mut self.session, now, &mut hand_out);
         }
         self.link.advance_probe(&mut self.session, now);
         self.session.handle_timeout(now);
-        while self.link.act(&mut self.session, now) {}
-        if self.link.settle_low_water(&mut self.session, now) {
-            while self.link.act(&mut self.session, now) {}
+        hand_out(&mut self.session);
+        while self.link.act(&mut self.session, now) {
+            hand_out(&mut self.session);
         }
+        if self.link.settle_low_water(&mut self.session, now) {
+            while self.link.act(&mut self.session, now) {
+                hand_out(&mut self.session);
+            }
+        }
+        hand_out(&mut self.session);
     }
 
     /// Queues a request and writes it if the socket can take it. Replies come from
@@ -181,9 +203,10 @@ impl ExternalDriver {
         true
     }
 
-    /// The session's next event as it gives it (for drivers built on this one).
-    pub(crate) fn poll_session_event(&mut self) -> Option<zk_session::Event> {
-        self.session.poll_event()
+    /// The session, to take its events as it gives them (for drivers built on this
+    /// one).
+    pub(crate) fn session_mut(&mut self) -> &mut Session {
+        &mut self.session
     }
 
     /// Why no server answered, as far as the problems seen tell.

@@ -525,8 +525,15 @@ impl Link {
     }
 
     /// Reads until the socket is empty (it would block, or a read came back short),
-    /// for a non-blocking link.
-    pub(crate) fn read_available(&mut self, session: &mut Session, now: Instant) {
+    /// for a non-blocking link. `after_read` is called after each read that brought
+    /// bytes, to take what they made of the session's events before the next read
+    /// (see [`crate::ExternalDriver::process_handing_out`]).
+    pub(crate) fn read_available(
+        &mut self,
+        session: &mut Session,
+        now: Instant,
+        mut after_read: impl FnMut(&mut Session),
+    ) {
         while let Some(Connection {
             conn,
             socket: Socket::Up(stream),
@@ -534,7 +541,11 @@ impl Link {
         }) = self.connection.as_mut()
         {
             let short_means_empty = stream.short_read_means_empty();
-            match read_into_session(session, *conn, stream, false, || now) {
+            let received = read_into_session(session, *conn, stream, false, || now);
+            if let Received::Bytes { .. } = received {
+                after_read(session);
+            }
+            match received {
                 // A short read emptied the socket: one more read would only say so.
                 Received::Bytes { drained: true } if short_means_empty => return,
                 Received::Nothing => return,

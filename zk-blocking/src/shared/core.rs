@@ -6,6 +6,8 @@
 use std::thread::Thread;
 use std::time::Instant;
 
+use zk_session::Session;
+
 use crate::link::SocketId;
 
 use super::events::{EventChannel, Mailboxes};
@@ -49,39 +51,53 @@ pub(super) struct Core {
 }
 
 impl Core {
+    /// Moves the session on ([`ExternalDriver::process`]), handing out its events
+    /// after each read (and each other step that may queue some), as
+    /// [`Core::dispatch`] does: the channel and the mailboxes bound what they keep,
+    /// each on its own, so the session's queue, which the client leaves unbounded,
+    /// never holds more than one read's worth. Bounded too, it would drop events
+    /// that came together in one turn, however promptly their holders read them:
+    /// many one-shot watches fired at once, say, each with room in its mailbox.
+    pub(super) fn process(
+        &mut self,
+        readable: bool,
+        writable: bool,
+        now: Instant,
+        channel: &EventChannel,
+        mailboxes: &Mailboxes,
+        replies: &mut Replies,
+    ) {
+        let Core {
+            driver,
+            replies: table,
+            ..
+        } = self;
+        driver.process_handing_out(readable, writable, now, |session| {
+            hand_out(session, table, channel, mailboxes, replies);
+        });
+        self.dispatch(channel, mailboxes, replies);
+    }
+
     /// Hands every event the session has to whoever waits for it: watch and state
     /// events to the channel and the mailboxes of the watches they fired (the watch a
     /// reply made gets its mailbox first); the callers whose replies came are added to
     /// `replies`, to be woken once the lock is let go (a woken caller then finds it
     /// free). Events before a reply on the wire are in the channel before its caller
-    /// wakes.
+    /// wakes. Every path that moves the session on calls this before it lets go of
+    /// the lock.
     pub(super) fn dispatch(
         &mut self,
         channel: &EventChannel,
         mailboxes: &Mailboxes,
         replies: &mut Replies,
     ) {
-        // Watch and state events, handed over together: one lock and at most one
-        // wake-up per batch, not per event.
-        let mut events = Vec::new();
-        while let Some(event) = self.driver.poll_session_event() {
-            if let zk_session::Event::Reply {
-                id,
-                result,
-                registration,
-            } = event
-            {
-                let reply = Completion::new(id, result, registration.as_ref());
-                if let Some(watch) = reply.watch {
-                    mailboxes.registered(watch);
-                }
-                replies.0.extend(self.replies.fill(reply));
-                continue;
-            }
-            events.push(event);
-        }
-        mailboxes.deliver_all(&events);
-        channel.push_all(events);
+        hand_out(
+            self.driver.session_mut(),
+            &mut self.replies,
+            channel,
+            mailboxes,
+            replies,
+        );
         let state = self.driver.state();
         if state.is_terminal() {
             channel.end(state);
@@ -99,4 +115,35 @@ impl Core {
         };
         self.driver.socket_id() != self.waiting.socket || deadline_closer
     }
+}
+
+/// Takes the session's events (see [`Core::dispatch`]).
+fn hand_out(
+    session: &mut Session,
+    table: &mut ReplyTable,
+    channel: &EventChannel,
+    mailboxes: &Mailboxes,
+    replies: &mut Replies,
+) {
+    // Watch and state events, handed over together: one lock and at most one
+    // wake-up per batch, not per event.
+    let mut events = Vec::new();
+    while let Some(event) = session.poll_event() {
+        if let zk_session::Event::Reply {
+            id,
+            result,
+            registration,
+        } = event
+        {
+            let reply = Completion::new(id, result, registration.as_ref());
+            if let Some(watch) = reply.watch {
+                mailboxes.registered(watch);
+            }
+            replies.0.extend(table.fill(reply));
+            continue;
+        }
+        events.push(event);
+    }
+    mailboxes.deliver_all(&events);
+    channel.push_all(events);
 }

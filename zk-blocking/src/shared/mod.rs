@@ -68,7 +68,9 @@ const CLOSE_SLACK: Duration = Duration::from_millis(500);
 /// [`Options::max_queued_events`] (then one [`Event::Overflow`] for the rest); the
 /// per-watch copies by one event (and its removal) per live one-shot watch, plus the
 /// unread events of at most 4,096 ended ones, and by `max_queued_events` per persistent
-/// watch someone waits on.
+/// watch someone waits on. The bound is per holder: events that come together (many
+/// watches fired by one transaction) each reach their watch's copies whatever the
+/// channel kept, as the IO thread hands them out after every read.
 ///
 /// Life cycle: [`SharedClient::close`] from any thread closes the session (bounded by
 /// the close timeout); after `Closed`, `Expired` or `AuthFailed` every call fails at once
@@ -169,6 +171,14 @@ impl SharedClient {
         let close_timeout = options.session.close_timeout;
         let budget = options.session.max_queued_events;
         let connect_deadline = options.connect_deadline();
+        // The channel and each mailbox keep at most `budget` events unread; the
+        // session's queue is emptied into them after every read (`Core::process`),
+        // so it is left unbounded: bounded, it would drop events that came together,
+        // however promptly they were read (0 is left for the session to refuse).
+        let options = match budget {
+            0 => options,
+            _ => options.max_queued_events(usize::MAX),
+        };
         let driver = ExternalDriver::new(connect_string, options)?;
         let poll = Poll::new().map_err(|e| Error::System(format!("create a poller ({e})")))?;
         let waker = Waker::new(poll.registry(), io_thread::WAKE)
