@@ -15,7 +15,8 @@ use common::{
     watch_summary,
 };
 use zk_blocking::{
-    AddWatchMode, Client, CreateMode, EventType, KeeperState, WatchKind, WatcherType,
+    AddWatchMode, Client, CreateMode, Event, EventType, KeeperState, Transaction, WatchHandle,
+    WatchKind, WatcherType,
 };
 use zk_tests::proxy::{FaultProxy, OnAccept};
 use zk_tests::shared_standalone;
@@ -133,6 +134,95 @@ fn a_watch_waited_on_keeps_its_events_while_the_program_reads_next_event() {
         );
     }
     assert_matches!(zk.wait_watch(watch, Duration::from_millis(100)), Ok(None));
+    zk.close();
+    other.close();
+}
+
+/// The bound of the burst scenarios' program queue.
+const KEPT: usize = 4;
+/// One-shot watches fired together in the burst scenarios, well past [`KEPT`].
+const WATCHES: usize = 50;
+
+/// A client keeping at most [`KEPT`] events for `next_event`, with a one-shot data
+/// watch on each of [`WATCHES`] nodes under `root`, and another client that has just
+/// changed them all in one transaction (so the server sends the notifications back to
+/// back, none of them read yet): `(client, other, watches, node paths)`.
+fn burst_of_one_shot_watches(root: &str) -> (Client, Client, Vec<WatchHandle>, Vec<String>) {
+    let cs = shared_standalone().connect_string();
+    let mut zk = connect(&cs, options(TIMEOUT).max_queued_events(KEPT));
+    let mut other = connect(&cs, options(TIMEOUT));
+    let paths: Vec<String> = (0..WATCHES).map(|i| format!("{root}/{i}")).collect();
+    other.create(root, "", CreateMode::Persistent).unwrap();
+    for path in &paths {
+        other.create(path, "", CreateMode::Persistent).unwrap();
+    }
+    let watches = paths
+        .iter()
+        .map(|path| zk.get_data_watch(path).unwrap().2)
+        .collect();
+    let changes = paths.iter().fold(Transaction::new(), |tx, path| {
+        tx.set_data(path.as_str(), "changed", Version::Any)
+    });
+    other.multi(changes).unwrap();
+    (zk, other, watches, paths)
+}
+
+#[test]
+fn a_watch_waited_on_gets_its_event_among_more_than_max_queued_events_fired_at_once() {
+    let (mut zk, mut other, watches, paths) = burst_of_one_shot_watches("/burst-waited-on");
+    // The last of the burst: whatever the program's queue keeps, the one being
+    // waited on gets its own event.
+    let (last, path) = (watches[WATCHES - 1], paths[WATCHES - 1].as_str());
+    assert_matches!(
+        zk.wait_watch(last, TIMEOUT),
+        Ok(Some(Event::Watch(e)))
+            if watch_summary(&e) == (EventType::NodeDataChanged, path, vec![last])
+    );
+    // The program's queue keeps its bound: the first KEPT events, then one Overflow
+    // naming the watches of the rest.
+    barrier(&mut zk);
+    let events = queued_events(&mut zk);
+    assert_eq!(events.len(), KEPT + 1, "{events:?}");
+    assert_eq!(
+        watch_summaries(&events[..KEPT]),
+        (0..KEPT)
+            .map(|i| (
+                EventType::NodeDataChanged,
+                paths[i].as_str(),
+                vec![watches[i]]
+            ))
+            .collect::<Vec<_>>()
+    );
+    assert_matches!(
+        &events[KEPT],
+        Event::Overflow { dropped, watches: named }
+            if *dropped == (WATCHES - KEPT) as u64 && named.len() == WATCHES - KEPT
+    );
+    zk.close();
+    other.close();
+}
+
+#[test]
+fn waiting_on_a_watch_whose_event_the_full_queue_dropped_before_the_wait_reports_the_overflow() {
+    let (mut zk, mut other, watches, paths) = burst_of_one_shot_watches("/burst-not-waited-on");
+    // Read before anyone waits on the watches: the program's queue keeps KEPT of the
+    // events, and an Overflow for the rest (by design: it is bounded).
+    barrier(&mut zk);
+    assert_matches!(
+        zk.wait_watch(watches[0], TIMEOUT),
+        Ok(Some(Event::Watch(e)))
+            if watch_summary(&e) == (EventType::NodeDataChanged, paths[0].as_str(), vec![watches[0]])
+    );
+    // A watch whose event was dropped is told so at once, not left to time out.
+    let last = watches[WATCHES - 1];
+    assert_matches!(
+        zk.wait_watch(last, Duration::ZERO),
+        Ok(Some(Event::Overflow { watches: named, .. })) if named == [last]
+    );
+    assert_matches!(
+        zk.wait_watch(last, Duration::ZERO),
+        Err(zk_blocking::Error::NoWatcher { .. })
+    );
     zk.close();
     other.close();
 }

@@ -63,8 +63,9 @@ pub struct Client {
     replies: VecDeque<Completion>,
     /// Submitted requests whose replies no `wait` has taken yet.
     outstanding: RequestIdSet,
-    /// Unread watch and state events, as the session gave them; bounded like the
-    /// session's own queue, so a program that never reads events stays bounded too.
+    /// Unread watch and state events, as the session gave them; bounded by
+    /// `max_queued_events`, so a program that never reads events stays bounded too.
+    /// (The session's own queue, emptied here after every read, is left unbounded.)
     events: EventQueue,
     /// Watches a [`Client::wait_watch`] waits on: `false` until they end, `true` after
     /// (kept while the program's queue still holds events of theirs, which were
@@ -127,14 +128,25 @@ impl Client {
     /// [`Client::wait_until_connected`] runs the session. Requests submitted meanwhile
     /// are queued and sent once connected. Fails only on unusable options.
     pub fn start(connect_string: &str, options: Options) -> Result<Client> {
+        let max_queued = options.session.max_queued_events;
+        // The program's queue and the copies for `wait_watch` keep at most
+        // `max_queued` events each; the session's queue is emptied into them after
+        // every read (see `drain_events`), so it is left unbounded. Bounded too, it
+        // would drop events that came in one read before they were sorted out: the
+        // event of a watch being waited on among many fired together, say. (0 is
+        // left for the session to refuse.)
+        let options = match max_queued {
+            0 => options,
+            _ => options.max_queued_events(usize::MAX),
+        };
         Ok(Client {
             session: options.start_session(connect_string, Instant::now())?,
             link: Link::blocking(options.link_tls()?),
             replies: VecDeque::new(),
             outstanding: RequestIdSet::default(),
-            events: EventQueue::new(options.session.max_queued_events),
+            events: EventQueue::new(max_queued),
             claimed: RequestIdMap::default(),
-            claimed_events: EventQueue::new(options.session.max_queued_events),
+            claimed_events: EventQueue::new(max_queued),
             call_timeout: options.call_timeout,
             close_timeout: options.session.close_timeout,
             connect_string: connect_string.to_string(),
@@ -283,13 +295,15 @@ impl Client {
             if self.link.conn_id().is_none() {
                 break;
             }
-            match self.link.read_once(&mut self.session, Some(now), now) {
+            let read = self.link.read_once(&mut self.session, Some(now), now);
+            // What came is the program's (a notification fired a watch it may wait
+            // on), taken after each read: the session's queue holds one read's worth.
+            self.drain_events();
+            match read {
                 Some(read_at) => self.last_looked = read_at,
                 None => break,
             }
         }
-        // What came is the program's (a notification fired a watch it may wait on).
-        self.drain_events();
     }
 
     /// Writes what is queued and processes whatever input is already there, without
@@ -386,7 +400,12 @@ impl Client {
     /// rest), also those that come between two calls; the events it had before are
     /// handed out first. So a part of the program that waits on its own watch (a
     /// recipe) neither takes events from the rest nor loses its own to a
-    /// `next_event` loop.
+    /// `next_event` loop, nor to many other watches firing at once.
+    ///
+    /// Before its first `wait_watch`, a watch's events are only in the program's
+    /// queue: those that overflowed it (more than `max_queued_events` unread) are
+    /// gone, and the first `wait_watch` returns the `Overflow` naming the watch in
+    /// their place at once (a one-shot watch then has nothing more: re-read the node).
     pub fn wait_watch(&mut self, handle: WatchHandle, timeout: Duration) -> Result<Option<Event>> {
         let id = handle.id();
         let events = &self.events;
