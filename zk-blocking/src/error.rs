@@ -174,7 +174,7 @@ pub enum Error {
     /// reply and any watch are discarded); after `wait` / `wait_timeout` it is still
     /// outstanding. Either way the server may yet apply it.
     #[error(
-        "no reply within {}: the request may yet be applied; check the server, or allow more time (`wait` can wait again)",
+        "no reply within {}: the request may yet be applied; check the server, or allow more time (Options::call_timeout, or the wait's timeout)",
         Rounded(*.0)
     )]
     Timeout(Duration),
@@ -508,6 +508,13 @@ mod tests {
         let msg = Error::Unimplemented.to_string();
         assert!(
             msg.contains("too old") && msg.contains("zookeeper.extendedTypesEnabled=true"),
+            "{msg}"
+        );
+        // Said to every client's calls: an operation's request was given up, so only
+        // more time helps (no "wait again").
+        let msg = Error::Timeout(Duration::from_secs(5)).to_string();
+        assert!(
+            msg.contains("within 5 s") && msg.contains("Options::call_timeout"),
             "{msg}"
         );
     }
