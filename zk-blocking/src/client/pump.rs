@@ -25,35 +25,18 @@ impl Client {
         }
         let mut started = None;
         let has_reply = |c: &Client| c.replies.iter().any(|r| r.id == id);
-        if !has_reply(self) && self.session.negotiated_timeout().is_none() {
-            // A session never established cannot expire: wait for it at most the
-            // connect deadline (within the call's own limit).
-            let bound = limit.map_or(self.connect_deadline, |l| l.min(self.connect_deadline));
-            let first = self.pump_until(Some(bound), now, |c| {
-                has_reply(c) || c.session.negotiated_timeout().is_some()
-            });
-            started = Some(first);
-            let waited = first.elapsed();
-            if !has_reply(self) && self.session.negotiated_timeout().is_none() {
-                if limit.is_some_and(|l| l <= waited) {
-                    return Err(Error::Timeout(limit.unwrap_or(waited)));
-                }
-                if !self.session.state().is_terminal() {
-                    return Err(Error::NoHosts {
-                        hosts: self.connect_string.clone(),
-                        waited,
-                        detail: self.link.connect_problem(),
-                    });
-                }
-            }
-        }
         if !has_reply(self) {
-            let left = match (limit, started) {
-                (Some(l), Some(first)) => Some(l.saturating_sub(first.elapsed())),
-                (limit, _) => limit,
-            };
-            let run = self.pump_until(left, now.filter(|_| started.is_none()), has_reply);
-            started.get_or_insert(run);
+            if self.session.negotiated_timeout().is_none() {
+                started = Some(self.wait_for_first_session(id, limit, now)?);
+            }
+            if started.is_none() || !has_reply(self) {
+                let left = match (limit, started) {
+                    (Some(l), Some(first)) => Some(l.saturating_sub(first.elapsed())),
+                    (limit, _) => limit,
+                };
+                let run = self.pump_until(left, now.filter(|_| started.is_none()), has_reply);
+                started.get_or_insert(run);
+            }
         }
         match self.replies.iter().position(|r| r.id == id) {
             Some(i) => {
@@ -66,6 +49,38 @@ impl Client {
                 })))
             }
         }
+    }
+
+    /// Pumps a session never established (which cannot expire) until the reply of `id`
+    /// or a session comes, at most the connect deadline within the call's `limit`;
+    /// returns when it started, or the call's error: [`Error::Timeout`] when `limit`
+    /// came first, else [`Error::NoHosts`].
+    fn wait_for_first_session(
+        &mut self,
+        id: RequestId,
+        limit: Option<Duration>,
+        now: Option<Instant>,
+    ) -> Result<Instant> {
+        let has_reply = |c: &Client| c.replies.iter().any(|r| r.id == id);
+        let bound = limit.map_or(self.connect_deadline, |l| l.min(self.connect_deadline));
+        let started = self.pump_until(Some(bound), now, |c| {
+            has_reply(c) || c.session.negotiated_timeout().is_some()
+        });
+        let waited = started.elapsed();
+        if has_reply(self)
+            || self.session.negotiated_timeout().is_some()
+            || self.session.state().is_terminal()
+        {
+            return Ok(started);
+        }
+        if let Some(limit) = limit.filter(|&l| l <= waited) {
+            return Err(Error::Timeout(limit));
+        }
+        Err(Error::NoHosts {
+            hosts: self.connect_string.clone(),
+            waited,
+            detail: self.link.connect_problem(),
+        })
     }
 
     /// Runs the session until `done` holds or `limit` has passed (`None`: no limit);

@@ -125,6 +125,10 @@ fn hand_out(
     mailboxes: &Mailboxes,
     replies: &mut Replies,
 ) {
+    // Asked after every step of a turn: most find nothing.
+    if session.queued_events() == 0 {
+        return;
+    }
     // Watch and state events, handed over together: one lock and at most one
     // wake-up per batch, not per event.
     let mut events = Vec::new();
