@@ -638,6 +638,26 @@ async fn an_exists_watch_on_a_missing_node_fires_when_the_node_is_created() {
 }
 
 #[tokio::test]
+async fn children_with_their_parents_stat_and_a_child_watch_in_one_call() {
+    let (zk, other) = (client().await, client().await);
+    let path = "/tokio-children-stat-watch";
+    zk.create(path, "", CreateMode::Persistent).await.unwrap();
+    let (children, stat, watch) = zk.get_children_with_stat_watch(path).await.unwrap();
+    assert!(children.is_empty());
+    assert_eq!(stat.num_children, 0);
+    other
+        .create(&format!("{path}/kid"), "", CreateMode::Ephemeral)
+        .await
+        .unwrap();
+    assert_eq!(
+        what(&fired(watch).await),
+        (EventType::NodeChildrenChanged, path)
+    );
+    zk.close().await;
+    other.close().await;
+}
+
+#[tokio::test]
 async fn a_child_watch_fires_when_a_child_is_added() {
     let (zk, other) = (client().await, client().await);
     let path = "/tokio-child-watch";

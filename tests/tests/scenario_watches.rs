@@ -431,6 +431,28 @@ fn watches_removed_locally_while_disconnected_are_not_restored() {
 }
 
 #[test]
+fn children_with_their_parents_stat_and_a_child_watch_in_one_call() {
+    let (mut zk, mut other) = two_clients();
+    zk.create("/with-stat", "", CreateMode::Persistent).unwrap();
+    zk.create("/with-stat/a", "", CreateMode::Ephemeral)
+        .unwrap();
+    let (children, stat, watch) = zk.get_children_with_stat_watch("/with-stat").unwrap();
+    assert_eq!(children, ["a"]);
+    assert_eq!((stat.num_children, stat.cversion), (1, 1));
+    assert_eq!(watch.kind(), WatchKind::Child);
+    other
+        .create("/with-stat/b", "", CreateMode::Ephemeral)
+        .unwrap();
+    barrier(&mut zk);
+    assert_eq!(
+        watch_summaries(&queued_events(&mut zk)),
+        [(EventType::NodeChildrenChanged, "/with-stat", vec![watch])]
+    );
+    zk.close();
+    other.close();
+}
+
+#[test]
 fn one_delete_fires_every_one_shot_watch_on_the_node_in_one_event() {
     let (mut zk, mut other) = two_clients();
     zk.create("/doomed", "", CreateMode::Persistent).unwrap();

@@ -420,6 +420,25 @@ macro_rules! typed_operations {
             })
         }
 
+        /// Like [`Self::get_children_with_stat`], and leaves a child watch (Java's
+        /// `getChildren(path, watch, stat)`).
+        pub fn get_children_with_stat_watch(
+            &$($mutability)? self,
+            path: &str,
+        ) -> $crate::Result<(Vec<String>, $crate::Stat, $crate::WatchHandle)> {
+            let request = $crate::Request::GetChildren {
+                path: path.to_string(),
+                watch: true,
+                with_stat: true,
+            };
+            self.call_then(Ok(request), |reply| match reply? {
+                ($crate::Response::GetChildren { children, stat: Some(stat) }, Some(w)) => {
+                    Ok((children, stat, w))
+                }
+                other => $crate::for_drivers::wrong_reply("getChildren2 with a watch", other),
+            })
+        }
+
         /// Like [`Self::get_config`], and leaves a data watch on the config node.
         pub fn get_config_watch(
             &$($mutability)? self,

@@ -57,6 +57,30 @@ impl Client {
         )
     }
 
+    /// Like [`Client::get_children_with_stat`], and leaves a child watch (Java's
+    /// `getChildren(path, watch, stat)`).
+    pub fn get_children_with_stat_watch(
+        &self,
+        path: &str,
+    ) -> Call<(Vec<String>, Stat, OneShotWatch)> {
+        let shared = self.shared().clone();
+        let request = Request::GetChildren {
+            path: path.to_string(),
+            watch: true,
+            with_stat: true,
+        };
+        self.call_then(Ok(request), move |reply| match reply? {
+            (
+                Response::GetChildren {
+                    children,
+                    stat: Some(stat),
+                },
+                Some(w),
+            ) => Ok((children, stat, OneShotWatch::new(shared, w))),
+            other => wrong_reply("getChildren2 with a watch", other),
+        })
+    }
+
     /// Like [`Client::get_config`], and leaves a data watch on the config node.
     pub fn get_config_watch(&self) -> Call<(Bytes, Stat, OneShotWatch)> {
         let shared = self.shared().clone();
