@@ -80,17 +80,24 @@ impl Client {
     /// accepted), with the blocking client's errors: [`Error::NoHosts`] (no server
     /// answered within the connect timeout, naming the last problem),
     /// [`Error::SessionExpired`] (a resumed session is gone), [`Error::AuthFailed`],
-    /// [`Error::Config`]. Must be called inside a tokio runtime (current-thread or
-    /// multi-thread): it spawns the driver task there.
-    pub async fn connect(connect_string: &str, options: Options) -> Result<Client> {
-        let deadline = connect_deadline(&options);
-        let confirm_auth = has_auth(&options);
-        let client = Client::start(connect_string, options)?;
-        client.wait_until_connected(deadline).await?;
-        if confirm_auth {
-            client.confirm_auth().await?;
+    /// [`Error::Config`]. Must be awaited inside a tokio runtime (current-thread or
+    /// multi-thread): it spawns the driver task there. The future borrows nothing, so
+    /// it can be spawned: `tokio::spawn(Client::connect(&hosts, options))`.
+    pub fn connect(
+        connect_string: &str,
+        options: Options,
+    ) -> impl Future<Output = Result<Client>> + Send + 'static {
+        let connect_string = connect_string.to_string();
+        async move {
+            let deadline = connect_deadline(&options);
+            let confirm_auth = has_auth(&options);
+            let client = Client::start(&connect_string, options)?;
+            client.wait_until_connected(deadline).await?;
+            if confirm_auth {
+                client.confirm_auth().await?;
+            }
+            Ok(client)
         }
-        Ok(client)
     }
 
     /// Spawns the driver task, which dials at once, and returns without waiting for a
