@@ -645,7 +645,7 @@ fn a_silent_tls_server_is_named_when_connect_gives_up() {
         .unwrap_err()
         .to_string();
     assert!(
-        shared.contains(&format!("no answer from {cs} in time")),
+        shared.contains(&format!("{cs}: no answer within")),
         "{shared}"
     );
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -663,7 +663,7 @@ fn a_silent_tls_server_is_named_when_connect_gives_up() {
         "gave up in time"
     );
     assert!(
-        tokio.contains(&format!("no answer from {cs} in time")),
+        tokio.contains(&format!("{cs}: no answer within")),
         "{tokio}"
     );
 }

@@ -34,11 +34,24 @@ impl ConnectProblems {
 
     /// A connection the session closed, and why.
     pub fn record_close(&mut self, reason: &CloseReason) {
-        let problem = reason.to_string();
+        let problem = match (reason, &self.dialled) {
+            // The session gave up on the host being dialled: name it.
+            (CloseReason::ConnectTimeout, Some(host)) => {
+                format!("{host}: {}", Self::silent("the connect timeout"))
+            }
+            _ => reason.to_string(),
+        };
         if matches!(reason, CloseReason::NotZooKeeper { .. }) {
             self.not_zookeeper = Some(problem.clone());
         }
         self.last = Some(problem);
+    }
+
+    /// What a host that answered nothing within `limit` may be doing.
+    fn silent(limit: &str) -> String {
+        format!(
+            "no answer within {limit}: it accepted no connection, or did not answer the TLS or session handshake"
+        )
     }
 
     /// The reason to give: the last problem, and a host that did not speak ZooKeeper
@@ -52,9 +65,7 @@ impl ConnectProblems {
             (None, _) => match &self.dialled {
                 // A silent server: the TCP connection, a TLS handshake or the session
                 // handshake still under way when time ran out.
-                Some(host) => format!(
-                    "no answer from {host} in time: it accepted no connection, or did not answer the TLS or session handshake"
-                ),
+                Some(host) => format!("{host}: {}", Self::silent("the time given")),
                 None => "no answer".to_string(),
             },
         }
@@ -98,7 +109,24 @@ mod tests {
         assert!(
             problems
                 .describe()
-                .starts_with("no answer from [::1]:2281 in time"),
+                .starts_with("[::1]:2281: no answer within the time given"),
+            "{}",
+            problems.describe()
+        );
+    }
+
+    #[test]
+    fn a_dial_the_session_gave_up_on_names_its_host() {
+        let mut problems = ConnectProblems::default();
+        problems.dialling(&HostAddr {
+            host: "127.0.0.1".to_string(),
+            port: 2281,
+        });
+        problems.record_close(&CloseReason::ConnectTimeout);
+        assert!(
+            problems
+                .describe()
+                .starts_with("127.0.0.1:2281: no answer within the connect timeout"),
             "{}",
             problems.describe()
         );
