@@ -7,14 +7,16 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use zk_proto::redact::RedactedAuth;
-use zk_session::{Config, IntoData, SaslConfig, Session, SessionCredentials};
+use zk_session::{Config, ConfigError, IntoData, SaslConfig, Session, SessionCredentials};
 
 use crate::error::Result;
 use crate::link::LinkTls;
 use crate::tls::TlsConfig;
 
-/// Settings for every driver: [`crate::Client::connect`], [`crate::Client::start`] and
-/// [`crate::ExternalDriver::new`] each take them by value.
+/// Settings for every driver: [`crate::Client`], [`crate::SharedClient`] and
+/// [`crate::ExternalDriver`] take them by value when they are made (`connect`, `start`,
+/// `new`), and so does zk-tokio's `Client`. Unusable settings (a zero duration, a
+/// first backoff above its cap...) fail there with [`crate::Error::Config`].
 ///
 /// Start from [`Options::new`] (every default) and chain the setters; each setter
 /// says its default:
@@ -90,7 +92,12 @@ impl Options {
     /// [`crate::SharedClient`] waits for a session that was never established (a
     /// client made with `start` while no server answers: such a session cannot
     /// expire) before it fails with `NoHosts` (an operation then gives up its
-    /// request). Default: the session timeout.
+    /// request). zk-tokio's `Client::connect` and its calls use it the same way.
+    /// Default: the session timeout; zero is refused ([`crate::Error::Config`]).
+    ///
+    /// Not to be confused with the session's own per-dial bound (dial and handshake
+    /// of one host: the session timeout ÷ the number of hosts, as in Java), which
+    /// this does not change.
     pub fn connect_timeout(mut self, timeout: Duration) -> Options {
         self.connect_timeout = Some(timeout);
         self
@@ -166,9 +173,10 @@ impl Options {
     /// the node again, with a watch, to learn its state: the abandoned call may have
     /// been applied.
     ///
-    /// [`Session::stray_notifications`]: zk_session::Session::stray_notifications
     /// Default `None` (off): a call then ends with its reply, or with ConnectionLoss,
-    /// SessionExpired or Closed, which the session guarantees in bounded time.
+    /// SessionExpired or Closed, which the session guarantees in bounded time. Zero
+    /// is refused ([`crate::Error::Config`]): `None` turns it off. zk-tokio's `Client`
+    /// applies it to its typed calls too (not to `submit`).
     ///
     /// **While no server is reachable**, a call whose request was not yet written
     /// waits for the next connection (its request goes out then), up to the
@@ -176,6 +184,8 @@ impl Options {
     /// the session expires. Java's client fails it with ConnectionLoss once a
     /// reconnect attempt fails. Set a call timeout (a few seconds, say) for a program
     /// that would rather back off or try something else sooner.
+    ///
+    /// [`Session::stray_notifications`]: zk_session::Session::stray_notifications
     pub fn call_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Options {
         self.call_timeout = timeout.into();
         self
@@ -205,7 +215,9 @@ impl Options {
     }
 
     /// The reconnect delay: `first` after a full pass over the hosts fails, doubling
-    /// after each further failed pass up to `max` (plus jitter). Default 1 s and 30 s.
+    /// after each further failed pass up to `max`, plus a random jitter of up to the
+    /// same amount. Within a pass hosts are dialled without a wait. Default 1 s and
+    /// 30 s.
     pub fn reconnect_backoff(mut self, first: Duration, max: Duration) -> Options {
         self.session.reconnect_backoff = first;
         self.session.max_reconnect_backoff = max;
@@ -239,8 +251,6 @@ impl Options {
         !self.auth.is_empty()
     }
 
-    /// A new session on `connect_string` with these settings and credentials. Fails
-    /// on unusable settings.
     /// Speaks TLS on every connection, trusting and presenting what `tls` says; the
     /// servers must be given by the names (or addresses) their certificates carry,
     /// and the ports must be their `secureClientPort`s. A handshake that fails moves
@@ -270,7 +280,18 @@ impl Options {
             .transpose()
     }
 
+    /// A new session on `connect_string` with these settings and credentials. Fails
+    /// on unusable settings.
     pub(crate) fn start_session(&self, connect_string: &str, now: Instant) -> Result<Session> {
+        // The driver's own durations, refused at zero as the session's are.
+        for (field, value) in [
+            ("call_timeout", self.call_timeout),
+            ("connect_timeout", self.connect_timeout),
+        ] {
+            if value == Some(Duration::ZERO) {
+                return Err(ConfigError::ZeroDuration(field).into());
+            }
+        }
         let mut session = Session::new(self.session_config(connect_string), now)?;
         for (scheme, auth) in &self.auth {
             session.add_auth(scheme, auth.clone(), now)?;
@@ -363,6 +384,30 @@ mod tests {
             .call_timeout(None);
         assert_eq!(call.call_timeout, None);
         assert_eq!(Options::new().connect_deadline(), defaults.session_timeout);
+    }
+
+    #[test]
+    fn a_zero_call_or_connect_timeout_is_refused_like_the_other_zero_durations() {
+        // A zero call timeout failed every call at once with Timeout(0 ns); a zero
+        // connect timeout gave up on every connect before its first dial.
+        for (field, options) in [
+            ("call_timeout", Options::new().call_timeout(Duration::ZERO)),
+            (
+                "connect_timeout",
+                Options::new().connect_timeout(Duration::ZERO),
+            ),
+        ] {
+            let refused = crate::Client::start("127.0.0.1:2181", options).err();
+            assert_eq!(
+                refused,
+                Some(crate::Error::Config(zk_session::ConfigError::ZeroDuration(
+                    field
+                ))),
+                "{field}"
+            );
+        }
+        let off = Options::new().call_timeout(None);
+        assert!(crate::Client::start("127.0.0.1:2181", off).is_ok());
     }
 
     #[test]
