@@ -75,6 +75,14 @@
 //! fails with [`Error::ConnectionLoss`] may or may not have been applied, and
 //! deciding whether to retry is the program's business.
 //!
+//! # Features
+//!
+//! `tracing` (on by default): connects, handshakes, dropped connections and their
+//! reasons, backoff waits, expiry and close, logged through `tracing` (zk-session's
+//! feature of the same name, plus this crate's dial and IO errors). Without a
+//! subscriber installed it costs next to nothing; `default-features = false` leaves it
+//! out.
+//!
 //! # Quick start
 //!
 //! Against a local server (`127.0.0.1:2181`, or the connect string given as the first

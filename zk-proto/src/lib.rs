@@ -29,6 +29,11 @@
 //! requests, track watches, apply a chroot, or decide when to ping. That is the session's
 //! job (`zk-session`). Nothing here blocks.
 //!
+//! # Features
+//!
+//! `arbitrary` (off by default): `arbitrary::Arbitrary` for the records and enums, for
+//! fuzzing and property tests.
+//!
 //! # Memory
 //!
 //! Memory is bounded by a small constant times the frame: decoding one frame allocates

@@ -311,6 +311,13 @@
 //! re-registration batches and other details. Payloads and credentials are never
 //! logged. Without the feature the log calls compile to nothing.
 //!
+//! # Features
+//!
+//! * `tracing` (off by default): the logging above.
+//! * `testing` (off by default): the `testing` module, a scripted fake server and a
+//!   harness that drives a [`Session`] on a virtual clock, for tests of drivers and of
+//!   code above the session that should run faster than real time.
+//!
 //! # Inside the session
 //!
 //! `Session` is the protocol, written top to bottom in one `impl`; what it

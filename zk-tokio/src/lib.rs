@@ -40,6 +40,10 @@
 //! `enable_all`); if the runtime shuts down first, the session is left to expire on
 //! the server.
 //!
+//! # Features
+//! `tracing` (on by default): the session's decisions and this crate's IO errors,
+//! logged through `tracing`, as zk-blocking's feature of the same name does.
+//!
 //! # Disconnects, expiry and calls cut short
 //! * **A disconnect** is not the client's end: the session redials on its own
 //!   ([`Client::state_changes`] shows `Disconnected`, then `SyncConnected`). Calls made
