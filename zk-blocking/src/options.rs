@@ -198,7 +198,10 @@ impl Options {
         self
     }
 
-    /// How long `close` waits for the server's reply. Default 3 s.
+    /// How long `close` waits for the server's reply, on every driver; it also bounds
+    /// the close that dropping a [`crate::Client`] (or the last clone of a
+    /// [`crate::SharedClient`]) makes, plus half a second. Default 3 s; zero is refused
+    /// ([`crate::Error::Config`]).
     pub fn close_timeout(mut self, timeout: Duration) -> Options {
         self.session.close_timeout = timeout;
         self
@@ -206,8 +209,9 @@ impl Options {
 
     /// Most watch notifications and state changes kept for the application while it
     /// does not read them ([`crate::Client::next_event`],
-    /// [`crate::ExternalDriver::poll_event`]); beyond it they are dropped and counted
-    /// in one [`crate::Event::Overflow`]. Replies are never dropped. Default 100,000.
+    /// [`crate::SharedClient::events`], [`crate::ExternalDriver::poll_event`], and each
+    /// of zk-tokio's watch streams); beyond it they are dropped and counted in one
+    /// [`crate::Event::Overflow`]. Replies are never dropped. Default 100,000.
     /// See [`zk_session::Config::max_queued_events`].
     pub fn max_queued_events(mut self, events: usize) -> Options {
         self.session.max_queued_events = events;
