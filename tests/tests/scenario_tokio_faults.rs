@@ -234,12 +234,15 @@ async fn a_one_shot_watch_set_before_a_proxy_cut_fires_for_a_change_after_the_re
     zk.create(root, "v1", CreateMode::Persistent).await.unwrap();
     let (_, _, watch) = zk.get_data_watch(root).await.unwrap();
     let mut states = zk.state_changes();
+    let first_connection = zk.conn_id();
+    assert!(first_connection.is_some());
 
     proxy.close_all();
     assert_eq!(next_state(&mut states).await, KeeperState::Disconnected);
     assert_eq!(next_state(&mut states).await, KeeperState::SyncConnected);
     assert_connected(&zk, session);
     assert_eq!(proxy.accepted(), 2, "reconnected through the proxy");
+    assert!(zk.conn_id().is_some() && zk.conn_id() != first_connection);
 
     other.set_data(root, "v2", Version::Any).await.unwrap();
     assert_eq!(

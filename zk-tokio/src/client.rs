@@ -226,6 +226,12 @@ impl Client {
         self.shared().lock().session.last_zxid()
     }
 
+    /// The id of the session's current connection: it changes at every reconnect
+    /// (`None` while no connection is up or being made), as on the blocking clients.
+    pub fn conn_id(&self) -> Option<zk_session::ConnId> {
+        self.shared().lock().session.current_conn()
+    }
+
     /// Requests submitted and not answered yet (by every clone).
     pub fn outstanding(&self) -> usize {
         self.shared().lock().session.outstanding()
