@@ -157,3 +157,27 @@ fn a_request_timeout_brings_the_next_deadline_forward() {
     h.submit_and_flush(Request::get_data("/x", false));
     assert_eq!(h.session.poll_timeout(), Some(h.now + SEC));
 }
+
+#[test]
+fn a_time_earlier_than_one_passed_before_counts_as_the_later_one() {
+    // A driver that reads the clock at the top of its loop and passes that reading
+    // after a submit that read the clock itself hands the session times out of order.
+    let mut h = connected("a");
+    h.flush();
+    let latest = h.now + Duration::from_secs(5);
+    h.advance(Duration::from_secs(5));
+    h.now = latest - Duration::from_secs(10);
+    let (_, frame) = h.submit_and_flush(Request::get_data("/a", false));
+    h.deliver(&common::data_reply(frame.xid(), 1));
+    // The write counts as made at `latest`: the ping comes 9 s (T/3 − 1 s) after it,
+    // when poll_timeout says (debug builds check on every call that no deadline
+    // comes before it), and the connection is not read-timed-out meanwhile.
+    loop {
+        let at = h.run_next_timer().expect("a ping is due some time");
+        if pings(&h.flush()) > 0 {
+            assert_eq!(at, latest + Duration::from_secs(9));
+            break;
+        }
+    }
+    assert_eq!(closes(&h), []);
+}

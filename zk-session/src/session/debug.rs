@@ -32,6 +32,7 @@ impl fmt::Debug for Session {
             .field("negotiated", &self.negotiated)
             .field("last_zxid", &self.last_zxid)
             .field("last_heard", &self.last_heard)
+            .field("latest_now", &self.latest_now)
             .field("conn", &conn)
             .field("redial", &self.redial)
             .field("probe", &self.probe)

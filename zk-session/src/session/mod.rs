@@ -97,7 +97,10 @@ struct Settings {
 ///
 /// Methods come in four kinds:
 /// * `handle_*` feed inputs (a connection came up or went down, bytes arrived, time
-///   passed). Each takes the current time.
+///   passed). Each takes the current time. Times need not arrive in order: one
+///   earlier than a time passed before counts as that later time (the session's
+///   clock never runs backwards), so a `now` read before a `submit` and passed
+///   after it is harmless.
 /// * `poll_*` and [`Session::send_buf`] drain outputs: transport actions, events,
 ///   bytes to write, the next deadline. Call them after every input until they are empty.
 /// * [`Session::submit`], [`Session::add_auth`] and [`Session::close`] are requests from
@@ -127,6 +130,9 @@ pub struct Session {
     last_zxid: i64,
     /// When any server was last heard from.
     last_heard: Instant,
+    /// The latest time any call passed in: the session's clock never runs backwards
+    /// (see [`Session::clock`]).
+    latest_now: Instant,
     /// The current transport connection, if any.
     conn: Option<Connection>,
     /// The number of the next connection.
@@ -197,6 +203,7 @@ impl Session {
             timing: Timing::new(config.session_timeout),
             last_zxid: 0,
             last_heard: now,
+            latest_now: now,
             conn: None,
             next_conn: 1,
             redial: Redial::new(
@@ -343,6 +350,7 @@ impl Session {
     /// The next connection action, if any. Call after every input until `None`.
     #[must_use]
     pub fn poll_transport(&mut self, now: Instant) -> Option<Transport> {
+        let now = self.clock(now);
         if let Some(t) = self.transports.pop_front() {
             return Some(t);
         }
@@ -391,6 +399,7 @@ impl Session {
     /// a connection the session has since closed), so a late report never eats into
     /// the next connection's handshake.
     pub fn advance_send(&mut self, conn: ConnId, n: usize, now: Instant) {
+        let now = self.clock(now);
         if self.conn_mut(conn).is_some_and(|c| c.advance_send(n, now)) {
             self.fill_send(now);
         }
@@ -445,6 +454,7 @@ impl Session {
     // ----- inputs --------------------------------------------------------------------
     /// The TCP connection `conn` is up: the handshake is written to the send buffer.
     pub fn handle_connected(&mut self, conn: ConnId, now: Instant) {
+        let now = self.clock(now);
         let timeout = self.connect_timeout();
         let (session_id, passwd) = if self.known_to_quorum && self.session_id != 0 {
             (self.session_id, self.password.clone())
@@ -477,6 +487,7 @@ impl Session {
     /// counting towards the backoff until a handshake succeeds); `cause` goes into
     /// the reason of the `Disconnected` event ([`StateReason::Lost`]) and the log.
     pub fn handle_disconnected(&mut self, conn: ConnId, cause: DisconnectCause, now: Instant) {
+        let now = self.clock(now);
         if self.conn_mut(conn).is_some() {
             self.end_conn(Ending::Reported(cause), now, true);
         }
@@ -485,6 +496,7 @@ impl Session {
     /// Bytes read from `conn`, copied into the session's receive buffer. Input from a
     /// stale connection is ignored. [`Session::recv_buf`] avoids the copy.
     pub fn handle_bytes(&mut self, conn: ConnId, data: &[u8], now: Instant) {
+        let now = self.clock(now);
         if let Some(c) = self.conn_mut(conn) {
             c.received_copy(data);
             self.process_received(conn, now);
@@ -528,6 +540,7 @@ impl Session {
     /// `conn`: processes them like [`Session::handle_bytes`]. Ignored for a stale
     /// connection.
     pub fn handle_appended(&mut self, conn: ConnId, now: Instant) {
+        let now = self.clock(now);
         if self.conn_mut(conn).is_some() {
             self.process_received(conn, now);
         }
@@ -538,6 +551,7 @@ impl Session {
     /// stale connection, or when no space was handed out. `n == 0` does nothing (an
     /// end of stream is [`Session::handle_disconnected`]).
     pub fn handle_received(&mut self, conn: ConnId, n: usize, now: Instant) {
+        let now = self.clock(now);
         if self.conn_mut(conn).is_some_and(|c| c.received(n)) {
             self.process_received(conn, now);
         }
@@ -546,6 +560,7 @@ impl Session {
     /// The driver asked `host` (see [`Transport::ProbeReadWrite`]) and it answered.
     /// When it serves read-write and the session is read-only, the session moves there.
     pub fn handle_probe_result(&mut self, host: &HostAddr, read_write: bool, now: Instant) {
+        let now = self.clock(now);
         if !read_write || self.state != SessionState::ConnectedReadOnly {
             return;
         }
@@ -560,6 +575,7 @@ impl Session {
 
     /// Runs every deadline due at `now`. Early or repeated calls are harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
+        let now = self.clock(now);
         let due = |d: Option<Instant>| d.is_some_and(|d| d <= now);
         // Most calls come before anything can be due.
         if !due(self.poll_timeout()) {
@@ -606,6 +622,7 @@ impl Session {
     /// an error means nothing was queued. Otherwise exactly one
     /// [`Event::Reply`] with the returned id will follow.
     pub fn submit(&mut self, request: Request, now: Instant) -> Result<RequestId, SubmitError> {
+        let now = self.clock(now);
         if self.state.is_terminal() || self.state == SessionState::Closing {
             return Err(SubmitError::NotAccepting(self.state));
         }
@@ -686,6 +703,7 @@ impl Session {
     /// `max_frame_size` ([`SubmitError::TooLarge`]): the server would drop every
     /// connection that carried it.
     pub fn add_auth(&mut self, scheme: &str, auth: Bytes, now: Instant) -> Result<(), SubmitError> {
+        let now = self.clock(now);
         if self.state.is_terminal() || self.state == SessionState::Closing {
             return Err(SubmitError::NotAccepting(self.state));
         }
@@ -722,6 +740,7 @@ impl Session {
     /// and is `Closed` at once. A second call, or a call in a terminal state, does
     /// nothing.
     pub fn close(&mut self, now: Instant) {
+        let now = self.clock(now);
         if self.state.is_terminal() || self.state == SessionState::Closing {
             return;
         }
@@ -750,6 +769,18 @@ impl Session {
     }
 
     // ----- deadlines -----------------------------------------------------------------
+    /// `now`, or the latest time an earlier call passed in if that is later: a
+    /// driver's clock readings may arrive out of order (a `now` taken before a
+    /// submit that read the clock itself, a loop that reuses one reading), and a
+    /// time that ran backwards would move the read, ping and expiry deadlines
+    /// earlier than the one [`Session::poll_timeout`] promised.
+    fn clock(&mut self, now: Instant) -> Instant {
+        if now > self.latest_now {
+            self.latest_now = now;
+        }
+        self.latest_now
+    }
+
     /// The session timeout in force: the granted one, else the one asked for.
     /// Computes [`Session::next_deadline`] afresh: after a deadline was set that may
     /// come sooner than it, or once it has passed.
