@@ -13,9 +13,12 @@
 //! actions ([`Session::poll_transport`]), (2) bytes to write
 //! ([`Session::send_buf`] / [`Session::advance_send`]), (3) events
 //! ([`Session::poll_event`]), (4) wait for the socket or [`Session::poll_timeout`],
-//! whichever comes first, and feed what happened back in. Here it is over a blocking
-//! `std` socket, one request, start to finish (the drivers in `zk-blocking` and
-//! `zk-tokio` are this loop, made non-blocking and complete):
+//! whichever comes first, and feed what happened back in; then call
+//! [`Session::handle_timeout`] (every time round: early calls do nothing). Here it
+//! is over a `std` socket that waits in timeouts set from the session's deadlines,
+//! one request, start to finish (the drivers in `zk-blocking` and `zk-tokio` are
+//! this loop, made non-blocking and complete; `tests/tests/sans_io_std_driver.rs`
+//! in the repository runs it over a non-blocking socket against a real server):
 //!
 //! ```no_run
 //! use std::io::{ErrorKind, Read, Write};
@@ -50,19 +53,31 @@
 //!                     }
 //!                 },
 //!                 // Never reported back: the session already counts it as gone.
-//!                 Transport::Close { .. } => socket = None,
+//!                 Transport::Close { conn, .. } => {
+//!                     if socket.as_ref().is_some_and(|(c, _)| *c == conn) {
+//!                         socket = None;
+//!                     }
+//!                 }
 //!                 // Only asked while read-only; a real driver asks `host` "isro".
 //!                 Transport::ProbeReadWrite { host } => {
 //!                     session.handle_probe_result(&host, false, Instant::now())
 //!                 }
 //!             }
 //!         }
-//!         // 2. bytes to write, on the current connection
+//!         // 2. bytes to write, on the current connection, until the next deadline
 //!         if let Some((conn, stream)) = socket.as_mut() {
 //!             let conn = *conn;
 //!             while !session.send_buf().is_empty() {
+//!                 // A write must not outlast the next deadline (a server that stops
+//!                 // reading would block it for good): std refuses a zero timeout.
+//!                 let left = session.poll_timeout().map(|at| at.saturating_duration_since(Instant::now()));
+//!                 stream.set_write_timeout(left.map(|w| w.max(Duration::from_millis(1))))?;
 //!                 match stream.write(session.send_buf()) {
+//!                     // Short writes are normal: the rest stays at the front of send_buf.
 //!                     Ok(n) => session.advance_send(conn, n, Instant::now()),
+//!                     Err(e) if e.kind() == ErrorKind::Interrupted => {}
+//!                     // The deadline came first: on to handle_timeout, then write the rest.
+//!                     Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => break,
 //!                     Err(_) => {
 //!                         socket = None;
 //!                         session.handle_disconnected(conn, DisconnectCause::Io, Instant::now());
@@ -86,7 +101,8 @@
 //!         match socket.as_mut() {
 //!             Some((conn, stream)) => {
 //!                 let conn = *conn;
-//!                 // A zero read timeout means "forever" to std: wait 1 ms at least.
+//!                 // std refuses a zero timeout (and `None` waits for ever, which only
+//!                 // a terminal session asks for): wait 1 ms at least.
 //!                 stream.set_read_timeout(wait.map(|w| w.max(Duration::from_millis(1))))?;
 //!                 let space = session.recv_buf(conn).expect("the current connection");
 //!                 match stream.read(space) {
@@ -116,15 +132,41 @@
 //! uninitialised memory (tokio's `read_buf`) uses [`Session::recv_buffer`] and
 //! [`Session::handle_appended`] instead, and spares the room its zero-filling.
 //!
+//! What the transport actions ask of the driver:
+//! * `Connect { conn, host, timeout }`: open a socket to `host`, then report
+//!   `handle_connected(conn)` or `handle_disconnected(conn, ConnectFailed)`, once.
+//!   A non-blocking dial may take its time: the session times the dial and the
+//!   handshake itself (`timeout` is that budget) and, when it runs out, sends
+//!   `Close` for `conn` from `handle_timeout`; a driver that blocks in the dial
+//!   bounds it by `timeout`.
+//! * `Close { conn, .. }`: close the socket of `conn` (writing nothing more; the
+//!   unwritten rest of its bytes is void) and do not report it. It comes before the
+//!   `Connect` of the next connection.
+//! * `ProbeReadWrite { host }`: answer with [`Session::handle_probe_result`], some
+//!   time; a driver that does not probe answers `false` at once.
+//!
 //! Order rules:
 //! * `poll_transport` before `send_buf`: a `Close` ends the connection whose buffer
 //!   you would otherwise write, and a `Connect` starts the one the next bytes belong to.
 //!   `send_buf` always belongs to [`Session::current_conn`].
-//! * Input tagged with a stale [`ConnId`] is ignored, so a late read from a closed
-//!   socket is harmless (`recv_buf` answers `None` for it).
+//! * A write may take part of `send_buf`: report the count with `advance_send` and
+//!   write the rest (from `send_buf` again: it starts where the socket stopped) when
+//!   the socket takes more. A non-blocking driver waits for writability while
+//!   `send_buf` is not empty, and for readability always.
+//! * Input tagged with a stale [`ConnId`] (one whose `Close` came, or that the driver
+//!   reported lost) is ignored, so a late read from a closed socket, or a late
+//!   `advance_send`, is harmless (`recv_buf` answers `None` for it). The driver
+//!   closes such a socket; it is never used again.
 //! * `handle_received` follows the `recv_buf` it reports on, with no other input to
 //!   that connection in between.
 //! * `handle_timeout` may be called early or repeatedly; it only acts on what is due.
+//!   Call it when `poll_timeout` passes even if the socket stayed quiet: it sends the
+//!   pings that keep an idle session alive on the server (which expires a session it
+//!   has not heard from for `T`) and notices dead connections. A late call acts on
+//!   everything due by then (a connection silent for the read timeout is dropped,
+//!   and with [`Config::client_side_expiry`] a session unheard for `4/3 T` expires).
+//! * Times need not come in order: a `now` earlier than one passed before counts as
+//!   that later time.
 //! * `poll_timeout` changes after every input; re-read it each time round the loop.
 //!   It may come before anything is due (it is not recomputed when a deadline only
 //!   moves later, as the read timeout does with every reply); `handle_timeout` at
