@@ -190,3 +190,72 @@ fn the_external_drivers_disconnect_event_names_the_server_that_closed_the_connec
         ]
     );
 }
+
+/// Drives `driver` until its session is connected.
+fn until_connected(driver: &mut zk_blocking::ExternalDriver) {
+    use zk_blocking::{Event, ExternalEvent, KeeperState};
+    mio_drive::drive(driver, |_, e| {
+        Ok(matches!(
+            e,
+            ExternalEvent::Event(Event::Session {
+                state: KeeperState::SyncConnected,
+                ..
+            })
+        ))
+    })
+    .unwrap();
+}
+
+/// Waits (up to `mio_drive::PATIENCE`) until the driver's socket is readable.
+fn wait_readable(driver: &zk_blocking::ExternalDriver) {
+    use mio::unix::SourceFd;
+    use mio::{Events, Interest, Poll, Token};
+    let mut poll = Poll::new().unwrap();
+    let fd = driver.as_raw_fd().expect("a socket");
+    poll.registry()
+        .register(&mut SourceFd(&fd), Token(0), Interest::READABLE)
+        .unwrap();
+    let mut events = Events::with_capacity(1);
+    poll.poll(&mut events, Some(mio_drive::PATIENCE)).unwrap();
+    assert!(!events.is_empty(), "the socket turned readable");
+}
+
+#[test]
+fn an_external_loop_may_pass_a_time_earlier_than_one_it_passed_before() {
+    use std::time::{Duration, Instant};
+    use zk_blocking::{Event, ExternalDriver, ExternalEvent, KeeperState, Options, Request};
+
+    let options = Options::default().session_timeout(Duration::from_secs(6));
+    let mut driver =
+        ExternalDriver::new(&zk_tests::shared_standalone().connect_string(), options).unwrap();
+    until_connected(&mut driver);
+
+    // A loop that read its clock before a wait and before `submit` (which reads the
+    // clock itself), and passes that reading when the reply makes the socket readable:
+    // here, 5 s stale.
+    let stale = Instant::now() - Duration::from_secs(5);
+    let first = driver.submit(Request::exists("/", false)).unwrap();
+    wait_readable(&driver);
+    driver.process(true, false, stale);
+    // The loop asks when to call in next (debug builds check the session's promise).
+    assert!(driver.deadline().is_some());
+
+    // The connection served on: nothing was taken as 5 s of silence.
+    let mut states = Vec::new();
+    let mut replied = Vec::new();
+    let second = driver.submit(Request::exists("/", false)).unwrap();
+    mio_drive::drive(&mut driver, |_, e| {
+        match e {
+            ExternalEvent::Reply(reply) => {
+                reply.result.unwrap();
+                replied.push(reply.id);
+            }
+            ExternalEvent::Event(Event::Session { state, .. }) => states.push(state),
+            ExternalEvent::Event(_) => {}
+        }
+        Ok(replied.contains(&second))
+    })
+    .unwrap();
+    assert_eq!(replied, [first, second]);
+    assert_eq!(states, Vec::<KeeperState>::new());
+}
