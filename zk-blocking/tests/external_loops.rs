@@ -259,3 +259,130 @@ fn an_external_loop_may_pass_a_time_earlier_than_one_it_passed_before() {
     assert_eq!(replied, [first, second]);
     assert_eq!(states, Vec::<KeeperState>::new());
 }
+
+/// Drives `driver` until the reply to `id`, which it returns; the events before it
+/// go to `seen`.
+fn until_reply(
+    driver: &mut zk_blocking::ExternalDriver,
+    id: zk_blocking::RequestId,
+    seen: &mut Vec<zk_blocking::ExternalEvent>,
+) -> zk_blocking::Completion {
+    use zk_blocking::ExternalEvent;
+    let mut reply = None;
+    mio_drive::drive(driver, |_, e| match e {
+        ExternalEvent::Reply(r) if r.id == id => {
+            reply = Some(r);
+            Ok(true)
+        }
+        other => {
+            seen.push(other);
+            Ok(false)
+        }
+    })
+    .unwrap();
+    reply.unwrap()
+}
+
+#[test]
+fn an_external_loop_follows_its_session_to_another_member_with_its_watch_and_closes_it() {
+    use std::time::Duration;
+    use zk_blocking::{
+        CreateMode, Event, EventType, ExternalDriver, ExternalEvent, KeeperState, Options, Request,
+        SessionState, Version,
+    };
+    use zk_tests::{Ensemble, ServerOptions};
+
+    let mut ensemble = Ensemble::start(
+        3,
+        &ServerOptions::default().tick_time(Duration::from_millis(500)),
+    )
+    .unwrap();
+    let leader = ensemble.wait_for_leader(mio_drive::PATIENCE).unwrap();
+    let ports: Vec<u16> = (1..=3)
+        .map(|id| ensemble.member(id).address().port())
+        .collect();
+    let member_on = |driver: &ExternalDriver| {
+        let port = driver.session().current_host().unwrap().port;
+        (1..=3).find(|&id| ports[id as usize - 1] == port).unwrap()
+    };
+    // On a follower, so that killing its member needs no election.
+    let (mut driver, on) = (0..32)
+        .find_map(|seed| {
+            let options = Options::default()
+                .session_timeout(Duration::from_secs(8))
+                .seed(seed);
+            let mut driver = ExternalDriver::new(&ensemble.connect_string(), options).unwrap();
+            until_connected(&mut driver);
+            let on = member_on(&driver);
+            (on != leader).then_some((driver, on))
+        })
+        .expect("a seed that puts the session on a follower");
+    let session = driver.credentials().unwrap();
+    let mut seen = Vec::new();
+    let created = driver
+        .submit(Request::create("/failover", "v1", CreateMode::Ephemeral))
+        .unwrap();
+    until_reply(&mut driver, created, &mut seen).result.unwrap();
+    let get = driver.submit(Request::get_data("/failover", true)).unwrap();
+    let watch = until_reply(&mut driver, get, &mut seen).watch.unwrap();
+    let socket_before = driver.socket_id().unwrap();
+
+    ensemble.member_mut(on).kill().unwrap();
+    let mut states = Vec::new();
+    mio_drive::drive(&mut driver, |_, e| {
+        if let ExternalEvent::Event(Event::Session { state, .. }) = e {
+            states.push(state);
+        }
+        Ok(states.last() == Some(&KeeperState::SyncConnected))
+    })
+    .unwrap();
+    assert_eq!(
+        states,
+        [KeeperState::Disconnected, KeeperState::SyncConnected]
+    );
+    assert_eq!(driver.credentials().unwrap(), session, "the same session");
+    assert_ne!(member_on(&driver), on);
+    assert_ne!(driver.socket_id().unwrap(), socket_before, "a new socket");
+    assert!(driver.as_fd().is_some());
+
+    // The watch was re-registered on the new member: the change fires it, before the
+    // change's own reply.
+    let mut seen = Vec::new();
+    let set = driver
+        .submit(Request::set_data("/failover", "v2", Version::Any))
+        .unwrap();
+    until_reply(&mut driver, set, &mut seen).result.unwrap();
+    match seen.as_slice() {
+        [ExternalEvent::Event(Event::Watch(w))] => {
+            assert_eq!(
+                (w.event_type, w.path.as_str()),
+                (EventType::NodeDataChanged, "/failover")
+            );
+            assert!(w.fired(watch));
+        }
+        other => panic!("expected the watch to fire, saw {other:?}"),
+    }
+
+    // Closing from the loop: the loop keeps processing until Closed; then the driver
+    // has no socket and no deadline, and the ephemeral is gone at once.
+    driver.close();
+    mio_drive::drive(&mut driver, |_, e| {
+        Ok(matches!(
+            e,
+            ExternalEvent::Event(Event::Session {
+                state: KeeperState::Closed,
+                ..
+            })
+        ))
+    })
+    .unwrap();
+    assert_eq!(driver.state(), SessionState::Closed);
+    assert!(driver.as_fd().is_none() && driver.socket_id().is_none());
+    assert_eq!(driver.deadline(), None);
+    let check = Options::default().session_timeout(Duration::from_secs(8));
+    let mut checker = ExternalDriver::new(&ensemble.connect_string(), check).unwrap();
+    until_connected(&mut checker);
+    let exists = checker.submit(Request::exists("/failover", false)).unwrap();
+    let reply = until_reply(&mut checker, exists, &mut Vec::new());
+    assert_eq!(reply.result.unwrap(), zk_blocking::Response::Exists(None));
+}
