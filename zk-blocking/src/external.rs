@@ -43,7 +43,19 @@ pub struct Interest {
 ///    [`ExternalDriver::poll_event`].
 ///
 /// `process` reads and writes until the socket would block, so edge-triggered loops
-/// (mio, tokio) work. [`ExternalDriver::submit`] writes at once when it can.
+/// (mio, tokio) work. [`ExternalDriver::submit`] writes at once when it can; it may
+/// also find the connection lost, so read [`ExternalDriver::socket_id`],
+/// [`ExternalDriver::interest`] and [`ExternalDriver::deadline`] afresh before every
+/// wait. `now` is the loop's clock reading: a late one (the loop was busy past the
+/// deadline) is fine, as `process` reads what the socket holds before it runs the
+/// timers; one earlier than a time passed before counts as that later time.
+///
+/// The deadline is not optional: a loop that calls `process` only on readiness
+/// breaks as soon as the socket goes quiet. An idle session sends no pings, so the
+/// server expires it after the session timeout; a dead server or a blackholed
+/// connection is never noticed (no read timeout); a dial is never given up; after a
+/// failed dial, while the session waits to redial, there is no socket to wait on at
+/// all, so nothing wakes the loop again; request and close timeouts never fire.
 ///
 /// Dropping the driver drops its socket without closing the session: the server
 /// keeps the session, its ephemeral nodes and watches until it expires. Call
@@ -117,7 +129,9 @@ impl ExternalDriver {
     /// completes a connect, reads until the socket would block, carries on a
     /// read-write probe, runs due timers, carries out the session's transport actions
     /// and writes until the socket would block. `readable` / `writable` say what the
-    /// loop saw; spurious calls are harmless.
+    /// loop saw; spurious calls are harmless. When a deadline is due at `now`, the
+    /// socket is read (and a connect checked) whatever the flags say, before the
+    /// timers run.
     pub fn process(&mut self, readable: bool, writable: bool, now: Instant) {
         self.process_handing_out(readable, writable, now, |_| {});
     }
@@ -134,10 +148,15 @@ impl ExternalDriver {
         now: Instant,
         mut hand_out: impl FnMut(&mut Session),
     ) {
-        if readable || writable {
+        // A call with a deadline due looks at the socket first, whatever the loop saw:
+        // a loop that calls in late (busy elsewhere past the deadline) must not have
+        // its connection timed out, or its connect given up, with the server's answer
+        // unread. A read that finds nothing costs one would-block.
+        let due = self.session.poll_timeout().is_some_and(|d| d <= now);
+        if readable || writable || due {
             self.link.finish_connect(&mut self.session, now);
         }
-        if readable {
+        if readable || due {
             self.link
                 .read_available(&mut self.session, now, &mut hand_out);
         }

@@ -386,3 +386,39 @@ fn an_external_loop_follows_its_session_to_another_member_with_its_watch_and_clo
     let reply = until_reply(&mut checker, exists, &mut Vec::new());
     assert_eq!(reply.result.unwrap(), zk_blocking::Response::Exists(None));
 }
+
+#[test]
+fn a_late_call_at_the_deadline_reads_the_reply_waiting_before_timing_the_connection_out() {
+    use std::time::{Duration, Instant};
+    use zk_blocking::{Event, ExternalDriver, ExternalEvent, Options, Request};
+
+    let options = Options::default().session_timeout(Duration::from_secs(6));
+    let mut driver =
+        ExternalDriver::new(&zk_tests::shared_standalone().connect_string(), options).unwrap();
+    until_connected(&mut driver);
+    let id = driver.submit(Request::exists("/", false)).unwrap();
+    wait_readable(&driver);
+
+    // The loop is busy elsewhere for longer than the read timeout (4 s of 6), then
+    // sees its deadline long past and calls in without polling the socket first.
+    std::thread::sleep(Duration::from_millis(4_500));
+    assert!(driver.deadline().unwrap() < Instant::now());
+    driver.process(false, false, Instant::now());
+
+    let mut events = Vec::new();
+    while let Some(event) = driver.poll_event() {
+        events.push(event);
+    }
+    match events.as_slice() {
+        [ExternalEvent::Reply(reply)] => {
+            assert_eq!(reply.id, id);
+            reply.result.as_ref().unwrap();
+        }
+        other => panic!("the reply the server sent in time, not {other:?}"),
+    }
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, ExternalEvent::Event(Event::Session { .. })))
+    );
+}
