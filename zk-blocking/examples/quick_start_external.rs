@@ -2,7 +2,7 @@
 
 use mio::{Events, Interest, Poll, Token, unix::SourceFd};
 use std::time::Instant;
-use zk_blocking::{ExternalDriver, ExternalEvent, Options, Request, SessionState};
+use zk_blocking::{ExternalDriver, ExternalEvent, Options, Request};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let hosts = std::env::args().nth(1);
@@ -10,7 +10,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut poll, mut events, mut registered) = (Poll::new()?, Events::with_capacity(8), None);
     zk.submit(Request::get_children("/", false))?; // written once connected
     zk.process(false, false, Instant::now()); // dials
-    while zk.state() != SessionState::Closed {
+    while !zk.state().is_terminal() {
         // Each (re)connect, or a dial's next address, brings a new socket: register it.
         if zk.socket_id() != registered {
             registered = zk.socket_id();
@@ -28,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         while let Some(event) = zk.poll_event() {
             if let ExternalEvent::Reply(reply) = event {
                 println!("{:?}", reply.result?);
-                zk.close(); // the loop runs on until the session is closed
+                zk.close(); // the loop runs on until the session is over
             }
         }
     }

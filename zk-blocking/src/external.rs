@@ -121,6 +121,10 @@ impl ExternalDriver {
     }
 
     /// When to call [`ExternalDriver::process`] even if the socket stays quiet.
+    /// `None` only once the session is over (`Closed`, `Expired` or `AuthFailed`,
+    /// see [`SessionState::is_terminal`]), when there is no socket either: a loop
+    /// that waits on after that waits for ever, so end it on `is_terminal`, not on
+    /// `Closed` alone.
     pub fn deadline(&self) -> Option<Instant> {
         self.link.deadline(&self.session)
     }

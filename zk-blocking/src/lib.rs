@@ -148,7 +148,7 @@
 //! ```no_run
 //! use mio::{Events, Interest, Poll, Token, unix::SourceFd};
 //! use std::time::Instant;
-//! use zk_blocking::{ExternalDriver, ExternalEvent, Options, Request, SessionState};
+//! use zk_blocking::{ExternalDriver, ExternalEvent, Options, Request};
 //!
 //! fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     let hosts = std::env::args().nth(1);
@@ -156,7 +156,7 @@
 //!     let (mut poll, mut events, mut registered) = (Poll::new()?, Events::with_capacity(8), None);
 //!     zk.submit(Request::get_children("/", false))?; // written once connected
 //!     zk.process(false, false, Instant::now()); // dials
-//!     while zk.state() != SessionState::Closed {
+//!     while !zk.state().is_terminal() {
 //!         // Each (re)connect, or a dial's next address, brings a new socket: register it.
 //!         if zk.socket_id() != registered {
 //!             registered = zk.socket_id();
@@ -174,7 +174,7 @@
 //!         while let Some(event) = zk.poll_event() {
 //!             if let ExternalEvent::Reply(reply) = event {
 //!                 println!("{:?}", reply.result?);
-//!                 zk.close(); // the loop runs on until the session is closed
+//!                 zk.close(); // the loop runs on until the session is over
 //!             }
 //!         }
 //!     }

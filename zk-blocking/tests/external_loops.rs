@@ -422,3 +422,39 @@ fn a_late_call_at_the_deadline_reads_the_reply_waiting_before_timing_the_connect
             .any(|e| matches!(e, ExternalEvent::Event(Event::Session { .. })))
     );
 }
+
+#[test]
+fn an_external_loop_learns_its_session_expired_from_state_and_is_left_no_socket_or_deadline() {
+    use std::time::Duration;
+    use zk_blocking::{
+        Event, ExternalDriver, ExternalEvent, KeeperState, Options, SessionCredentials,
+        SessionState,
+    };
+
+    // Resuming a session the server does not know: its handshake answer says expired.
+    let gone = SessionCredentials {
+        session_id: 0x7777_0000_0000_0001,
+        password: vec![0; 16],
+    };
+    let options = Options::default()
+        .session_timeout(Duration::from_secs(6))
+        .resume(gone);
+    let mut driver =
+        ExternalDriver::new(&zk_tests::shared_standalone().connect_string(), options).unwrap();
+    mio_drive::drive(&mut driver, |_, e| {
+        Ok(matches!(
+            e,
+            ExternalEvent::Event(Event::Session {
+                state: KeeperState::Expired,
+                ..
+            })
+        ))
+    })
+    .unwrap();
+    // A loop that ran `while state != Closed` would now wait on nothing, for ever.
+    assert_eq!(driver.state(), SessionState::Expired);
+    assert!(driver.state().is_terminal());
+    assert_eq!(driver.deadline(), None);
+    assert!(driver.as_fd().is_none() && driver.socket_id().is_none());
+    assert_eq!(driver.interest(), zk_blocking::Interest::default());
+}
