@@ -817,15 +817,20 @@ async fn remove_watch_locally_ends_the_watch_here_while_the_server_still_holds_i
     other.close().await;
 }
 
+/// A client whose watch and state streams each keep at most `events` unread.
+async fn client_keeping(events: usize) -> Client {
+    connect(
+        &shared_standalone().connect_string(),
+        options(LONG).max_queued_events(events),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_watch_stream_nobody_reads_keeps_max_queued_events_then_one_overflow() {
     const KEPT: usize = 5;
     const CHANGES: usize = 20;
-    let zk = connect(
-        &shared_standalone().connect_string(),
-        options(LONG).max_queued_events(KEPT),
-    )
-    .await;
+    let zk = client_keeping(KEPT).await;
     let other = client().await;
     let path = "/tokio-overflow";
     zk.create(path, "", CreateMode::Persistent).await.unwrap();
@@ -859,11 +864,7 @@ async fn more_one_shot_watches_than_max_queued_events_fired_at_once_each_get_the
     // event to come, gets every one of them however many fire together.
     const KEPT: usize = 4;
     const WATCHES: usize = 50;
-    let zk = connect(
-        &shared_standalone().connect_string(),
-        options(LONG).max_queued_events(KEPT),
-    )
-    .await;
+    let zk = client_keeping(KEPT).await;
     let other = client().await;
     let root = "/tokio-burst-of-one-shot-watches";
     create_nodes(&other, root, WATCHES).await;
