@@ -42,7 +42,11 @@ impl LeaderElection {
         self.lock.cancel(driver)
     }
 
-    /// Whether this candidate leads (as far as its client knows).
+    /// Whether this candidate led when it last ran on a client. Leadership ends with
+    /// the session, which this value hears of only at its next call: watch the
+    /// client's state while leading, and call [`LeaderElection::run_for_leadership`]
+    /// again to ask the server (it fails with the session's error once the session is
+    /// over, and contends anew on a new session).
     pub fn is_leader(&self) -> bool {
         self.lock.is_held()
     }

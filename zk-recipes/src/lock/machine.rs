@@ -41,6 +41,9 @@ enum Phase {
     CreatingParents(usize),
     /// Looking for the node of a create whose reply was lost.
     Finding,
+    /// Asked to acquire while held: exists on the node, which is gone if the session
+    /// that held it ended meanwhile.
+    Verifying,
     /// Listing the contenders.
     Listing,
     /// exists(watch) on the predecessor is out.
@@ -135,15 +138,36 @@ impl LockMachine {
     /// `Failed`). With `wait` false (`try_acquire`) it gives up at once with
     /// `NotAcquired` if another contender is ahead. An invalid path (or the root)
     /// fails at once with [`Error::InvalidPath`] naming it, sending nothing.
+    ///
+    /// On a lock held already, it looks whether the node is still there (the session
+    /// that held it may have ended since, taking the lock along, and the machine hears
+    /// of a session's end only while it runs): `Acquired` again if it is; `Lost` if
+    /// this session ended; a node gone with an earlier session is contended for anew.
     pub fn acquire(&mut self, wait: bool) {
-        if matches!(self.phase, Phase::Idle | Phase::Done) {
-            if let Some(invalid) = self.invalid.clone() {
-                return self.finish(LockEvent::Failed(invalid));
+        match self.phase {
+            Phase::Idle | Phase::Done => {
+                if let Some(invalid) = self.invalid.clone() {
+                    return self.finish(LockEvent::Failed(invalid));
+                }
+                self.wait = wait;
+                self.cancelled = false;
+                self.create();
             }
-            self.wait = wait;
-            self.cancelled = false;
-            self.create();
+            Phase::Held => {
+                self.wait = wait;
+                self.cancelled = false;
+                self.verify();
+            }
+            _ => {}
         }
+    }
+
+    /// Whether an acquire is under way (the contender is in line, or getting there).
+    pub fn is_contending(&self) -> bool {
+        !matches!(
+            self.phase,
+            Phase::Idle | Phase::Done | Phase::Held | Phase::Deleting(_)
+        )
     }
 
     /// Stops acquiring: the node (once known) is deleted, then `Cancelled`. Does
@@ -154,6 +178,7 @@ impl LockMachine {
             Phase::Creating
             | Phase::CreatingParents(_)
             | Phase::Finding
+            | Phase::Verifying
             | Phase::Listing
             | Phase::Checking => self.cancelled = true,
             _ => {}
@@ -202,6 +227,36 @@ impl LockMachine {
             CreateMode::EphemeralSequential,
         );
         self.send(Phase::Creating, request);
+    }
+
+    fn verify(&mut self) {
+        match self.node_path() {
+            Some(path) => self.send(Phase::Verifying, Request::exists(path, false)),
+            None => self.create(),
+        }
+    }
+
+    fn on_verified(&mut self, reply: Reply) {
+        match reply {
+            Ok((Response::Exists(Some(_)), _)) if self.cancelled => {
+                self.delete_then(LockEvent::Cancelled)
+            }
+            Ok((Response::Exists(None), _)) if self.cancelled => self.finish(LockEvent::Cancelled),
+            Ok((Response::Exists(Some(_)), _)) => {
+                self.phase = Phase::Held;
+                self.outbox.forget_awaited();
+                self.outputs.push_back(LockEvent::Acquired);
+            }
+            // Gone with a session that ended since: not held; contend anew.
+            Ok((Response::Exists(None), _)) => {
+                self.node = None;
+                self.create();
+            }
+            Err(Error::ConnectionLoss) => self.verify(),
+            // This session ended (or the server refuses): the lock is not held.
+            Err(e) => self.finish(LockEvent::Lost(e)),
+            Ok((other, _)) => self.finish(LockEvent::Lost(unexpected("exists", &other))),
+        }
     }
 
     fn list(&mut self) {
@@ -383,6 +438,7 @@ impl Recipe for LockMachine {
             Phase::Creating => self.on_created(reply),
             Phase::CreatingParents(depth) => self.on_parent_created(depth, reply),
             Phase::Finding => self.on_found(reply),
+            Phase::Verifying => self.on_verified(reply),
             Phase::Listing => self.on_listed(reply),
             Phase::Checking => self.on_checked(reply),
             Phase::Deleting(then) => self.on_deleted(then, reply),
@@ -405,7 +461,7 @@ impl Recipe for LockMachine {
         match self.phase {
             Phase::Idle | Phase::Done => {}
             // The ephemeral node went with the session.
-            Phase::Held => self.finish(LockEvent::Lost(error)),
+            Phase::Held | Phase::Verifying => self.finish(LockEvent::Lost(error)),
             _ => self.finish(LockEvent::Failed(error)),
         }
     }

@@ -60,7 +60,9 @@ impl Lock {
         }
     }
 
-    /// Waits until the lock is held (`Ok(true)`, at once if it is already), or
+    /// Waits until the lock is held (`Ok(true)`; if it was held already, once the
+    /// server says its node is still there: a node gone with an ended session is not
+    /// taken for held), or
     /// `timeout` passes (`Ok(false)`, and the contender's node is deleted again). Fails when the session ends or the
     /// server refuses (for example NoAuth on the lock's path).
     pub fn acquire<D: Driver>(
@@ -68,9 +70,6 @@ impl Lock {
         driver: &mut D,
         timeout: Option<Duration>,
     ) -> Result<bool> {
-        if self.machine.is_held() {
-            return Ok(true);
-        }
         self.machine.acquire(true);
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         match driver.run(&mut self.machine, deadline)? {
@@ -89,9 +88,6 @@ impl Lock {
     /// `Ok(true)` once held; `Ok(false)` while others are ahead, and the contender
     /// keeps its place in line (call again to wait more, or [`Lock::cancel`]).
     pub fn acquire_for<D: Driver>(&mut self, driver: &mut D, timeout: Duration) -> Result<bool> {
-        if self.machine.is_held() {
-            return Ok(true);
-        }
         self.machine.acquire(true);
         let deadline = Instant::now().checked_add(timeout);
         match driver.run(&mut self.machine, deadline)? {
@@ -114,9 +110,12 @@ impl Lock {
     }
 
     /// Takes the lock if nobody holds or waits for it: `Ok(false)` at once otherwise.
+    /// A contender already in line (after [`Lock::acquire_for`]) looks without
+    /// waiting and keeps its place.
     pub fn try_acquire<D: Driver>(&mut self, driver: &mut D) -> Result<bool> {
+        let deadline = self.machine.is_contending().then(Instant::now);
         self.machine.acquire(false);
-        match driver.run(&mut self.machine, None)? {
+        match driver.run(&mut self.machine, deadline)? {
             Some(event) => outcome(event),
             None => Ok(false),
         }
@@ -137,9 +136,6 @@ impl Lock {
     /// Like [`Lock::acquire`] without a timeout, on zk-tokio's client.
     #[cfg(feature = "tokio")]
     pub async fn acquire_async(&mut self, client: &zk_tokio::Client) -> Result<bool> {
-        if self.machine.is_held() {
-            return Ok(true);
-        }
         self.machine.acquire(true);
         match crate::run::tokio::run_once(client, &mut self.machine, None).await? {
             Some(event) => outcome(event),
@@ -154,9 +150,6 @@ impl Lock {
         client: &zk_tokio::Client,
         timeout: Duration,
     ) -> Result<bool> {
-        if self.machine.is_held() {
-            return Ok(true);
-        }
         self.machine.acquire(true);
         let deadline = Instant::now().checked_add(timeout);
         match crate::run::tokio::run_once(client, &mut self.machine, deadline).await? {
@@ -214,8 +207,11 @@ impl Lock {
         }
     }
 
-    /// Whether the lock is held (as far as this client knows: a session that ended
-    /// took it along).
+    /// Whether the lock was held when this value last ran on a client. A session that
+    /// ends while the lock is held takes the lock along, and this value hears of it
+    /// only at its next call: the guards' `is_lost` (and `AsyncLockGuard::lost`)
+    /// watch the session, and [`Lock::acquire`] on a held lock asks the server again
+    /// (failing with the session's error, or contending anew on a new session).
     pub fn is_held(&self) -> bool {
         self.machine.is_held()
     }
