@@ -452,6 +452,41 @@ fn a_create_lost_whose_node_is_not_there_creates_again() {
 }
 
 #[test]
+fn a_create_lost_under_a_missing_parent_creates_the_parents_instead_of_failing() {
+    let mut lock = Script::exclusive();
+    lock.machine.acquire(true);
+    let (token, path) = lock.expect_node_create();
+    // The server answered NoNode (no lock node yet), and the answer was lost.
+    lock.answer(token, lost());
+    let token = lock.expect_children(LOCK);
+    lock.answer(token, Err(Error::from_code(ErrorCode::NoNode)));
+
+    let token = lock.expect_create_parent("/locks");
+    lock.answer(token, created("/locks"));
+    let token = lock.expect_create_parent(LOCK);
+    lock.answer(token, created(LOCK));
+    let (token, again) = lock.expect_node_create();
+    assert_eq!(again, path, "the same prefix");
+    let own = sequenced(&path, 0);
+    lock.answer(token, created(&at(&own)));
+    lock.list(&[&own]);
+    assert_eq!(lock.output(), Some(LockEvent::Acquired));
+}
+
+#[test]
+fn a_cancelled_create_lost_under_a_missing_parent_is_cancelled_without_parents() {
+    let mut lock = Script::exclusive();
+    lock.machine.acquire(true);
+    let (token, _) = lock.expect_node_create();
+    lock.machine.cancel();
+    lock.answer(token, lost());
+    let token = lock.expect_children(LOCK);
+    lock.answer(token, Err(Error::from_code(ErrorCode::NoNode)));
+    assert_eq!(lock.output(), Some(LockEvent::Cancelled));
+    lock.expect_no_request();
+}
+
+#[test]
 fn a_lost_search_for_the_created_node_is_retried() {
     let mut lock = Script::exclusive();
     lock.machine.acquire(true);

@@ -349,6 +349,10 @@ impl LockMachine {
             Err(Error::ConnectionLoss) => {
                 self.send(Phase::Finding, Request::get_children(&self.path, false))
             }
+            // No lock node: the lost create was refused for a missing parent, and
+            // created nothing.
+            Err(Error::NoNode { .. }) if self.cancelled => self.finish(LockEvent::Cancelled),
+            Err(Error::NoNode { .. }) => self.create_parent(1),
             Err(e) => self.fail(e),
             Ok((other, _)) => self.fail(unexpected("getChildren", &other)),
         }
