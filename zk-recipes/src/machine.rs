@@ -108,6 +108,26 @@ impl Outbox {
     pub(crate) fn awaiting(&self) -> bool {
         self.waiting > 0
     }
+
+    /// Forgets every request queued or out (their run was dropped; the replies of
+    /// those out never come back): the tokens go on from where they were.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn clear(&mut self) {
+        self.queued.clear();
+        self.waiting = 0;
+        self.awaited = None;
+    }
+}
+
+/// A machine whose operation can be given up half-way, when the future running it is
+/// dropped (the async adapter's [`crate::run::tokio`]): it goes back to where a new
+/// operation can start, and says which request undoes what the dropped one may have
+/// left that would block others (a contender's or a participant's node).
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+pub(crate) trait Abandon {
+    /// Gives up the operation under way, if any; the request to queue (and not wait
+    /// for) that cleans up after it.
+    fn abandon(&mut self) -> Option<Request>;
 }
 
 /// The error a recipe ends with when the session does (`None`: the state is not an

@@ -22,7 +22,7 @@ use zk_blocking::{
 };
 
 use crate::ensure::{EnsurePath, Ensured, check_recipe_path};
-use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
+use crate::machine::{Abandon, Outbox, Recipe, Reply, Submit, Token};
 
 /// The child that says every participant has entered.
 const READY: &str = "ready";
@@ -334,6 +334,20 @@ impl DoubleBarrierMachine {
 
 fn unexpected(op: &str, reply: &Response) -> Error {
     Error::InvalidArgument(format!("{op} answered with {reply:?}"))
+}
+
+impl Abandon for DoubleBarrierMachine {
+    /// An enter or leave given up half-way: this participant's node is deleted (kazoo's
+    /// best-effort clean-up), so that it is not counted, nor waited for, by the others.
+    fn abandon(&mut self) -> Option<Request> {
+        if matches!(self.phase, Phase::Idle) {
+            return None;
+        }
+        self.phase = Phase::Idle;
+        self.outbox.clear();
+        self.outputs.clear();
+        Some(Request::delete(self.child(&self.node), Version::Any))
+    }
 }
 
 impl Recipe for DoubleBarrierMachine {

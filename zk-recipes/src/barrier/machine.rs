@@ -8,7 +8,7 @@ use zk_blocking::{
 };
 
 use crate::ensure::{EnsurePath, Ensured, check_recipe_path};
-use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
+use crate::machine::{Abandon, Outbox, Recipe, Reply, Submit, Token};
 
 /// What a barrier machine tells its user: one event per operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,6 +153,16 @@ impl BarrierMachine {
                 "exists(watch) answered with {other:?} and no watch"
             )))),
         }
+    }
+}
+
+impl Abandon for BarrierMachine {
+    /// An operation given up half-way: the next one starts afresh.
+    fn abandon(&mut self) -> Option<Request> {
+        self.phase = Phase::Idle;
+        self.outbox.clear();
+        self.outputs.clear();
+        None
     }
 }
 

@@ -72,7 +72,7 @@ impl Barrier {
     pub async fn create_async(&mut self, client: &zk_tokio::Client) -> Result<()> {
         self.machine.cancel();
         self.machine.create();
-        barrier_outcome(crate::run::tokio::run_once(client, &mut self.machine, None).await?)
+        barrier_outcome(crate::run::tokio::run_abandoning(client, &mut self.machine, None).await?)
             .map(|_| ())
     }
 
@@ -81,7 +81,7 @@ impl Barrier {
     pub async fn remove_async(&mut self, client: &zk_tokio::Client) -> Result<bool> {
         self.machine.cancel();
         self.machine.remove();
-        barrier_outcome(crate::run::tokio::run_once(client, &mut self.machine, None).await?)
+        barrier_outcome(crate::run::tokio::run_abandoning(client, &mut self.machine, None).await?)
     }
 
     /// Like [`Barrier::wait`] without a timeout, on zk-tokio's client (wrap it in
@@ -90,7 +90,7 @@ impl Barrier {
     pub async fn wait_async(&mut self, client: &zk_tokio::Client) -> Result<bool> {
         self.machine.cancel();
         self.machine.wait();
-        barrier_outcome(crate::run::tokio::run_once(client, &mut self.machine, None).await?)
+        barrier_outcome(crate::run::tokio::run_abandoning(client, &mut self.machine, None).await?)
     }
 }
 
@@ -153,8 +153,9 @@ impl DoubleBarrier {
     #[cfg(feature = "tokio")]
     pub async fn enter_async(&mut self, client: &zk_tokio::Client) -> Result<()> {
         self.machine.enter();
-        let outcome =
-            double_outcome(crate::run::tokio::run_once(client, &mut self.machine, None).await?);
+        let outcome = double_outcome(
+            crate::run::tokio::run_abandoning(client, &mut self.machine, None).await?,
+        );
         self.participating = outcome.is_ok();
         outcome
     }
@@ -163,8 +164,11 @@ impl DoubleBarrier {
     #[cfg(feature = "tokio")]
     pub async fn leave_async(&mut self, client: &zk_tokio::Client) -> Result<()> {
         self.machine.leave();
-        let outcome =
-            double_outcome(crate::run::tokio::run_once(client, &mut self.machine, None).await?);
+        // Left (or given up on, its node deleted) however it ends.
+        self.participating = false;
+        let outcome = double_outcome(
+            crate::run::tokio::run_abandoning(client, &mut self.machine, None).await?,
+        );
         self.participating = false;
         outcome
     }

@@ -19,7 +19,7 @@ use zk_blocking::{
 
 use super::encoding::CounterEncoding;
 use crate::ensure::{EnsurePath, Ensured, check_recipe_path, parent};
-use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
+use crate::machine::{Abandon, Outbox, Recipe, Reply, Submit, Token};
 
 /// A write the machine made: where it is conditioned and what it writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,6 +229,17 @@ impl CounterMachine {
 
 fn unexpected(op: &str, reply: &Response) -> Error {
     Error::InvalidArgument(format!("{op} answered with {reply:?}"))
+}
+
+impl Abandon for CounterMachine {
+    /// An add given up half-way may have been applied once (never twice), as after a
+    /// ConnectionLoss; the next operation starts afresh.
+    fn abandon(&mut self) -> Option<Request> {
+        self.phase = Phase::Idle;
+        self.outbox.clear();
+        self.outputs.clear();
+        None
+    }
 }
 
 impl Recipe for CounterMachine {

@@ -19,7 +19,8 @@ use crate::run::Driver;
 /// unchanged, retrying when another client got there first; a missing node (or empty
 /// data) counts as 0 and an add creates it (and its parents). An add is applied once
 /// or, when a lost connection leaves that unknowable, fails with
-/// [`Error::ConnectionLoss`]; it is never applied twice (see [`CounterMachine`]).
+/// [`Error::ConnectionLoss`]; it is never applied twice (see [`CounterMachine`]). An
+/// `add_async` future dropped before it finishes may likewise have been applied once.
 ///
 /// ```no_run
 /// # fn f(zk: &zk_blocking::SharedClient) -> zk_blocking::Result<()> {
@@ -68,14 +69,14 @@ impl Counter {
     #[cfg(feature = "tokio")]
     pub async fn add_async(&mut self, client: &zk_tokio::Client, delta: i64) -> Result<i64> {
         self.machine.add(delta);
-        answer(crate::run::tokio::run_once(client, &mut self.machine, None).await?)
+        answer(crate::run::tokio::run_abandoning(client, &mut self.machine, None).await?)
     }
 
     /// Like [`Counter::get`], on zk-tokio's client.
     #[cfg(feature = "tokio")]
     pub async fn get_async(&mut self, client: &zk_tokio::Client) -> Result<i64> {
         self.machine.get();
-        answer(crate::run::tokio::run_once(client, &mut self.machine, None).await?)
+        answer(crate::run::tokio::run_abandoning(client, &mut self.machine, None).await?)
     }
 
     /// The counter's path.

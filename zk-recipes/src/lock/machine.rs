@@ -11,7 +11,7 @@ use zk_blocking::{
 
 use super::names::{Kind, new_prefix, predecessor, sequence};
 use crate::ensure::check_recipe_path;
-use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
+use crate::machine::{Abandon, Outbox, Recipe, Reply, Submit, Token};
 
 /// What a lock machine tells its user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -425,6 +425,24 @@ impl LockMachine {
 
 fn unexpected(op: &str, reply: &Response) -> Error {
     Error::InvalidArgument(format!("{op} answered with {reply:?}"))
+}
+
+impl Abandon for LockMachine {
+    /// An acquire (or a release) given up half-way: the contender's node, once known,
+    /// is deleted, so that it holds nobody up. (A node whose create is still out when
+    /// the acquire is given up stays until the session ends: its name is not known.)
+    fn abandon(&mut self) -> Option<Request> {
+        if matches!(self.phase, Phase::Idle | Phase::Done | Phase::Held) {
+            return None;
+        }
+        let node = self.node_path();
+        self.phase = Phase::Done;
+        self.node = None;
+        self.cancelled = false;
+        self.outbox.clear();
+        self.outputs.clear();
+        node.map(|path| Request::delete(path, Version::Any))
+    }
 }
 
 impl Recipe for LockMachine {

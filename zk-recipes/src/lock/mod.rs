@@ -134,10 +134,15 @@ impl Lock {
     }
 
     /// Like [`Lock::acquire`] without a timeout, on zk-tokio's client.
+    ///
+    /// Dropping the future before it finishes (`tokio::time::timeout`, `select!`, an
+    /// aborted task) gives the acquire up: the contender's node, once made, is deleted
+    /// (queued at once), so it holds nobody up, and the next call starts afresh. Only
+    /// a node whose create is still unanswered then stays, until the session ends.
     #[cfg(feature = "tokio")]
     pub async fn acquire_async(&mut self, client: &zk_tokio::Client) -> Result<bool> {
         self.machine.acquire(true);
-        match crate::run::tokio::run_once(client, &mut self.machine, None).await? {
+        match crate::run::tokio::run_abandoning(client, &mut self.machine, None).await? {
             Some(event) => outcome(event),
             None => Ok(false),
         }
@@ -152,7 +157,7 @@ impl Lock {
     ) -> Result<bool> {
         self.machine.acquire(true);
         let deadline = Instant::now().checked_add(timeout);
-        match crate::run::tokio::run_once(client, &mut self.machine, deadline).await? {
+        match crate::run::tokio::run_abandoning(client, &mut self.machine, deadline).await? {
             Some(event) => outcome(event),
             None => Ok(false),
         }
@@ -165,7 +170,7 @@ impl Lock {
             return self.release_async(client).await;
         }
         self.machine.cancel();
-        match crate::run::tokio::run_once(client, &mut self.machine, None).await? {
+        match crate::run::tokio::run_abandoning(client, &mut self.machine, None).await? {
             Some(LockEvent::Failed(e) | LockEvent::Lost(e)) => Err(e),
             _ => Ok(()),
         }
@@ -178,7 +183,7 @@ impl Lock {
             return Ok(());
         }
         self.machine.release();
-        match crate::run::tokio::run_once(client, &mut self.machine, None).await? {
+        match crate::run::tokio::run_abandoning(client, &mut self.machine, None).await? {
             Some(LockEvent::Failed(e) | LockEvent::Lost(e)) => Err(e),
             _ => Ok(()),
         }

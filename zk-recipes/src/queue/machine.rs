@@ -10,7 +10,7 @@ use bytes::Bytes;
 use zk_blocking::{CreateMode, Error, KeeperState, Request, Response, Version};
 
 use crate::ensure::{EnsurePath, Ensured, check_recipe_path};
-use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
+use crate::machine::{Abandon, Outbox, Recipe, Reply, Submit, Token};
 
 /// What a queue machine tells its user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +140,18 @@ impl QueueMachine {
             Phase::Taking { data, lost },
             Request::delete(path, Version::Any),
         );
+    }
+}
+
+impl Abandon for QueueMachine {
+    /// A put or get given up half-way: the next operation starts afresh. (A put's
+    /// create may still add its item; a get given up once its delete is out may have
+    /// taken an item nobody is handed.)
+    fn abandon(&mut self) -> Option<Request> {
+        self.phase = Phase::Idle;
+        self.outbox.clear();
+        self.outputs.clear();
+        None
     }
 }
 

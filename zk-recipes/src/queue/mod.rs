@@ -15,7 +15,10 @@ use crate::run::Driver;
 /// processing it must put it back. Two cases cannot be decided after a lost reply
 /// and are reported instead of guessed: a `put` failing with ConnectionLoss may have
 /// added the item; a `get` whose delete's reply was lost hands the item out (it was
-/// taken either by this consumer or, rarely, also by another one).
+/// taken either by this consumer or, rarely, also by another one). On zk-tokio's
+/// client, a `get_async` future dropped while its delete is out may take an item
+/// nobody is handed (as kazoo's `get` interrupted there does), and a dropped
+/// `put_async` may still add its item.
 #[derive(Debug)]
 pub struct Queue {
     machine: QueueMachine,
@@ -60,14 +63,14 @@ impl Queue {
         priority: u16,
     ) -> Result<()> {
         self.machine.put(data.into_data(), priority);
-        put_outcome(crate::run::tokio::run_once(client, &mut self.machine, None).await?)
+        put_outcome(crate::run::tokio::run_abandoning(client, &mut self.machine, None).await?)
     }
 
     /// Like [`Queue::get`], on zk-tokio's client.
     #[cfg(feature = "tokio")]
     pub async fn get_async(&mut self, client: &zk_tokio::Client) -> Result<Option<Bytes>> {
         self.machine.get();
-        get_outcome(crate::run::tokio::run_once(client, &mut self.machine, None).await?)
+        get_outcome(crate::run::tokio::run_abandoning(client, &mut self.machine, None).await?)
     }
 }
 

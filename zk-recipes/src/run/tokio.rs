@@ -9,7 +9,7 @@ use zk_blocking::{Error, Event, KeeperState, Result, WatchHandle};
 use zk_tokio::{Client, StateChanges, WatchStream};
 
 use super::as_fired;
-use crate::machine::Recipe;
+use crate::machine::{Abandon, Recipe};
 
 /// What the adapter keeps between runs of one recipe: the stream of the watch it waits
 /// on (dropping it removes the watch, so a persistent one must outlive a run) and the
@@ -29,6 +29,44 @@ pub(crate) async fn run_once<R: Recipe>(
     deadline: Option<Instant>,
 ) -> Result<Option<R::Output>> {
     run(client, recipe, deadline, &mut Held::default()).await
+}
+
+/// [`run_once`] for a recipe that can give its operation up: if the future is
+/// dropped before it finishes, the recipe abandons the operation (ready for the next
+/// one) and the request that cleans up after it is queued, without waiting for it.
+pub(crate) async fn run_abandoning<R: Recipe + Abandon>(
+    client: &Client,
+    recipe: &mut R,
+    deadline: Option<Instant>,
+) -> Result<Option<R::Output>> {
+    let mut guard = Abandoning {
+        recipe,
+        client,
+        finished: false,
+    };
+    let output = run_once(client, &mut *guard.recipe, deadline).await;
+    guard.finished = true;
+    output
+}
+
+/// Abandons its recipe's operation when dropped before the run finished.
+struct Abandoning<'a, R: Abandon> {
+    recipe: &'a mut R,
+    client: &'a Client,
+    finished: bool,
+}
+
+impl<R: Abandon> Drop for Abandoning<'_, R> {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        if let Some(cleanup) = self.recipe.abandon() {
+            // Queued now (the session's next requests are answered after it); an
+            // error (the session is over) leaves nothing to clean up.
+            drop(self.client.submit(cleanup));
+        }
+    }
 }
 
 /// Runs `recipe` on `client` until it has an output; `Ok(None)` when it waits for its
