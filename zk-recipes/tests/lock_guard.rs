@@ -133,3 +133,29 @@ fn a_blocking_guard_lends_its_client_for_the_hold_and_releases_on_drop() {
     );
     after.release(&mut other.clone()).unwrap();
 }
+
+#[tokio::test]
+async fn try_acquire_on_the_tokio_client_takes_a_free_lock_and_leaves_no_node_behind_a_holder() {
+    let cs = shared_standalone().connect_string();
+    let holder = zk_tokio::Client::connect(&cs, zk_tokio::Options::new())
+        .await
+        .unwrap();
+    let other = zk_tokio::Client::connect(&cs, zk_tokio::Options::new())
+        .await
+        .unwrap();
+    let path = "/guard-async-try";
+    let mut held = Lock::new(path, "holder");
+    assert!(held.try_acquire_async(&holder).await.unwrap(), "free");
+    let mut behind = Lock::new(path, "other");
+    assert!(!behind.try_acquire_async(&other).await.unwrap(), "held");
+    assert_eq!(behind.node_path(), None);
+    assert_eq!(other.get_children(path).await.unwrap().len(), 1);
+    held.release_async(&holder).await.unwrap();
+    assert!(
+        behind.try_acquire_async(&other).await.unwrap(),
+        "free again"
+    );
+    behind.release_async(&other).await.unwrap();
+    holder.close().await;
+    other.close().await;
+}

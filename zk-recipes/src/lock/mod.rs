@@ -163,6 +163,17 @@ impl Lock {
         }
     }
 
+    /// Like [`Lock::try_acquire`], on zk-tokio's client.
+    #[cfg(feature = "tokio")]
+    pub async fn try_acquire_async(&mut self, client: &zk_tokio::Client) -> Result<bool> {
+        let deadline = self.machine.is_contending().then(Instant::now);
+        self.machine.acquire(false);
+        match crate::run::tokio::run_abandoning(client, &mut self.machine, deadline).await? {
+            Some(event) => outcome(event),
+            None => Ok(false),
+        }
+    }
+
     /// Like [`Lock::cancel`], on zk-tokio's client.
     #[cfg(feature = "tokio")]
     pub async fn cancel_async(&mut self, client: &zk_tokio::Client) -> Result<()> {
