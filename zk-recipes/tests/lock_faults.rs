@@ -111,3 +111,73 @@ fn try_acquire_while_already_in_line_answers_at_once_and_keeps_the_place() {
     assert!(lock.try_acquire(&mut waiter.clone()).unwrap(), "held: yes");
     lock.release(&mut waiter.clone()).unwrap();
 }
+
+#[test]
+fn a_shared_guard_whose_session_expired_says_lost_and_drops_without_waiting() {
+    let path = fresh_path("guard-expired");
+    let cs = shared_standalone().connect_string();
+    let (holder, other) = (shared(&cs), shared(&cs));
+    let guard = Lock::new(&path, "holder")
+        .lock(&holder, None)
+        .unwrap()
+        .expect("free");
+    expire(&holder);
+    assert!(guard.is_lost());
+    let started = Instant::now();
+    drop(guard);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let mut next = Lock::new(&path, "other");
+    assert!(next.acquire(&mut other.clone(), Some(PATIENCE)).unwrap());
+    next.release(&mut other.clone()).unwrap();
+}
+
+#[test]
+fn a_blocking_guard_whose_session_expired_reports_it_through_its_client() {
+    let path = fresh_path("blocking-guard-expired");
+    let cs = shared_standalone().connect_string();
+    let mut holder = common::blocking(&cs);
+    let credentials = holder.credentials().unwrap();
+    let mut guard = Lock::new(&path, "holder")
+        .lock_blocking(&mut holder, None)
+        .unwrap()
+        .expect("free");
+    let mut thief = Client::connect(&cs, options().resume(credentials)).unwrap();
+    thief.close();
+    // The blocking client hears of it when it is used: the next call says so.
+    let deadline = Instant::now() + PATIENCE;
+    while guard.exists("/").is_ok() {
+        assert!(Instant::now() < deadline, "the expiry was heard");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(guard.exists("/"), Err(Error::SessionExpired));
+    assert!(guard.is_lost());
+    assert_eq!(guard.release(), Err(Error::SessionExpired));
+}
+
+#[tokio::test]
+async fn an_async_guard_resolves_lost_with_session_expired_when_its_session_expires() {
+    let path = fresh_path("async-guard-expired");
+    let cs = shared_standalone().connect_string();
+    let holder = zk_tokio::Client::connect(&cs, zk_tokio::Options::new())
+        .await
+        .unwrap();
+    let mut guard = Lock::new(&path, "holder")
+        .lock_async(&holder, None)
+        .await
+        .unwrap()
+        .expect("free");
+    let credentials = holder.credentials().unwrap();
+    tokio::task::spawn_blocking(move || {
+        let mut thief = Client::connect(&cs, options().resume(credentials)).unwrap();
+        thief.close();
+    })
+    .await
+    .unwrap();
+    let lost = tokio::time::timeout(PATIENCE, guard.lost()).await;
+    assert_eq!(lost.expect("told in time"), Error::SessionExpired);
+    assert!(guard.is_lost());
+}
