@@ -13,6 +13,16 @@ Commands (HOSTS is a 127.0.0.1 connect string):
       Prints kazoo's Lock(LOCK_PATH).contenders() as JSON.
   add HOSTS COUNTER_PATH N
       N times: kazoo's Counter(COUNTER_PATH) += 1. Prints "done N".
+  put HOSTS QUEUE_PATH PRIORITY VALUE...
+      kazoo's Queue(QUEUE_PATH).put(VALUE, PRIORITY) for each VALUE. Prints "put".
+  take HOSTS QUEUE_PATH
+      kazoo's Queue(QUEUE_PATH).get() until it is empty; prints the items as JSON.
+  lead HOSTS ELECTION_PATH IDENTIFIER
+      kazoo's Election(ELECTION_PATH, IDENTIFIER).run(...): prints "leading" once it
+      leads, then waits for "resign" on stdin and prints "resigned".
+  double HOSTS BARRIER_PATH N IDENTIFIER
+      kazoo's DoubleBarrier(BARRIER_PATH, N, IDENTIFIER): enter, print "entered",
+      wait for "leave" on stdin, leave, print "left".
 
 Every line is flushed at once; kazoo's own log goes to stderr.
 """
@@ -95,10 +105,73 @@ def add(hosts, counter_path, n):
     say("done %s" % n)
 
 
+def put(hosts, queue_path, priority, *values):
+    zk = connect(hosts)
+    queue = zk.Queue(queue_path)
+    for value in values:
+        queue.put(value.encode("utf-8"), priority=int(priority))
+    zk.stop()
+    zk.close()
+    say("put")
+
+
+def take(hosts, queue_path):
+    zk = connect(hosts)
+    queue = zk.Queue(queue_path)
+    items = []
+    while True:
+        item = queue.get()
+        if item is None:
+            break
+        items.append(item.decode("utf-8"))
+    zk.stop()
+    zk.close()
+    say(json.dumps(items))
+
+
+def lead(hosts, election_path, identifier):
+    zk = connect(hosts)
+
+    def leading():
+        say("leading")
+        for line in sys.stdin:
+            if line.strip() == "resign":
+                break
+
+    zk.Election(election_path, identifier).run(leading)
+    say("resigned")
+    zk.stop()
+    zk.close()
+
+
+def double(hosts, barrier_path, n, identifier):
+    zk = connect(hosts)
+    barrier = zk.DoubleBarrier(barrier_path, int(n), identifier)
+    barrier.enter()
+    say("entered")
+    for line in sys.stdin:
+        if line.strip() == "leave":
+            break
+    barrier.leave()
+    say("left")
+    zk.stop()
+    zk.close()
+
+
 def main():
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
     command, args = sys.argv[1], sys.argv[2:]
-    {"count": count, "hold": hold, "contenders": contenders, "add": add}[command](*args)
+    commands = {
+        "count": count,
+        "hold": hold,
+        "contenders": contenders,
+        "add": add,
+        "put": put,
+        "take": take,
+        "lead": lead,
+        "double": double,
+    }
+    commands[command](*args)
 
 
 if __name__ == "__main__":
