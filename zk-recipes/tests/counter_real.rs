@@ -86,3 +86,71 @@ fn the_tokio_client_adds_and_reads() {
         assert_eq!(counter.get_async(&client).await.unwrap(), 7);
     });
 }
+
+/// Three sessions add 1 again and again through a proxy that keeps cutting their
+/// connections: every add that succeeded is counted once, and an add that failed with
+/// ConnectionLoss (its outcome unknowable) at most once; nothing is counted twice.
+#[test]
+fn adds_through_cut_connections_are_counted_once_or_reported_as_unknown() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+    use zk_blocking::Error;
+    use zk_tests::proxy::FaultProxy;
+
+    let direct = shared();
+    let path = format!("/counter-real/cuts/count-{}", std::process::id());
+    let proxy = Arc::new(FaultProxy::start(shared_standalone().address()).expect("a proxy"));
+    let options = Options::new()
+        .session_timeout(Duration::from_secs(20))
+        .reconnect_backoff(Duration::from_millis(20), Duration::from_millis(200));
+    let stop = Arc::new(AtomicBool::new(false));
+    let cutter = {
+        let (proxy, stop) = (proxy.clone(), stop.clone());
+        thread::spawn(move || {
+            let mut cuts = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                thread::sleep(Duration::from_millis(150 + u64::from(cuts % 5) * 60));
+                proxy.reset_all();
+                cuts += 1;
+            }
+            cuts
+        })
+    };
+    let until = Instant::now() + Duration::from_secs(4);
+    let workers: Vec<_> = (0..3)
+        .map(|_| {
+            let zk = SharedClient::connect(&proxy.connect_string(), options.clone()).unwrap();
+            let path = path.clone();
+            thread::spawn(move || {
+                let (mut driver, mut counter) = (zk.clone(), Counter::new(&path));
+                let (mut done, mut unknown) = (0i64, 0i64);
+                while Instant::now() < until {
+                    match counter.add(&mut driver, 1) {
+                        Ok(_) => done += 1,
+                        Err(Error::ConnectionLoss) => unknown += 1,
+                        Err(e) => panic!("an add failed with {e}"),
+                    }
+                }
+                zk.close();
+                (done, unknown)
+            })
+        })
+        .collect();
+    let (mut done, mut unknown) = (0, 0);
+    for worker in workers {
+        let (d, u) = worker.join().expect("a worker");
+        done += d;
+        unknown += u;
+    }
+    stop.store(true, Ordering::Relaxed);
+    let cuts = cutter.join().unwrap();
+    let total = Counter::new(&path).get(&mut direct.clone()).unwrap();
+    eprintln!("{cuts} cuts: {done} adds done, {unknown} unknown, total {total}");
+    assert!(cuts >= 5, "the proxy cut the connections ({cuts} times)");
+    assert!(
+        (done..=done + unknown).contains(&total),
+        "{total} is not within {done}..={}",
+        done + unknown
+    );
+}
