@@ -18,7 +18,10 @@
 //!   identifier, ordered by sequence; each contender watches only the one just ahead
 //!   of it (no herd effect). A create whose reply is lost (ConnectionLoss) is found
 //!   again by its unique prefix instead of leaving an orphan node; a timed-out or
-//!   cancelled acquire deletes its node; missing parents are created.
+//!   cancelled acquire deletes its node (on zk-tokio's client also one whose future
+//!   is dropped); missing parents are created. An acquire on a lock held already asks
+//!   the server whether its node is still there: a lock lost with its session is
+//!   never reported held.
 //!   [`Lock::contenders`] lists the contenders' identifiers in order. [`Lock::lock`]
 //!   (shared client), [`Lock::lock_blocking`] and `Lock::lock_async` give a guard that
 //!   releases on drop and tells when the lock is lost with the session.
