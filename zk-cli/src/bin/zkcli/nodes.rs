@@ -6,9 +6,7 @@ use std::time::Duration;
 use zk_blocking::ErrorCode;
 
 use serde_json::json;
-use zk_blocking::{
-    Client, CreateMode, CreateOptions, Error, Request, Response, Stat, Version, WatchHandle,
-};
+use zk_blocking::{Client, CreateMode, CreateOptions, Error, Stat, Version, WatchHandle};
 
 use crate::acl_syntax::parse_acl_list;
 use crate::cli::{EventLimits, ExpectedVersion};
@@ -150,23 +148,9 @@ fn list(zk: &mut Client, path: &str, with_stat: bool, watch: bool) -> Result<Lis
             let (children, watch) = zk.get_children_watch(path)?;
             listing(children, None, Some(watch))
         }
-        // The client has no typed call for getChildren2 with a watch.
         (true, true) => {
-            let id = zk.submit(Request::GetChildren {
-                path: path.to_string(),
-                watch: true,
-                with_stat: true,
-            })?;
-            // The typed calls are bounded by --timeout, which the session timeout
-            // is negotiated from.
-            let bound = zk.negotiated_timeout().unwrap_or(Duration::from_secs(30));
-            let completion = zk.wait_completion(id, bound)?;
-            match (completion.result?, completion.watch) {
-                (Response::GetChildren { children, stat }, Some(watch)) => {
-                    listing(children, stat, Some(watch))
-                }
-                other => unreachable!("getChildren2 with a watch answered {other:?}"),
-            }
+            let (children, stat, watch) = zk.get_children_with_stat_watch(path)?;
+            listing(children, Some(stat), Some(watch))
         }
     })
 }
