@@ -201,6 +201,17 @@ impl Script<LockMachine> {
         watch
     }
 
+    /// Creates its node again under the `first` prefix (sequence `seq`), alone in line:
+    /// the lock is acquired.
+    fn creates_again_and_acquires(&mut self, first: &str, seq: u32) {
+        let (token, again) = self.expect_node_create();
+        assert_eq!(again, first, "the same prefix");
+        let own = sequenced(&again, seq);
+        self.answer(token, created(&at(&own)));
+        self.list(&[&own]);
+        assert_eq!(self.output(), Some(LockEvent::Acquired));
+    }
+
     /// Acquires with nobody ahead: the node's name.
     fn hold(&mut self) -> String {
         self.machine.acquire(true);
@@ -395,12 +406,7 @@ fn missing_parents_are_created_one_component_at_a_time_then_the_node() {
     let token = lock.expect_create_parent(LOCK);
     lock.answer(token, created(LOCK));
 
-    let (token, again) = lock.expect_node_create();
-    assert_eq!(again, path, "the same prefix");
-    let own = sequenced(&path, 0);
-    lock.answer(token, created(&at(&own)));
-    lock.list(&[&own]);
-    assert_eq!(lock.output(), Some(LockEvent::Acquired));
+    lock.creates_again_and_acquires(&path, 0);
 }
 
 #[test]
@@ -443,12 +449,7 @@ fn a_create_lost_whose_node_is_not_there_creates_again() {
     let token = lock.expect_children(LOCK);
     lock.answer(token, listed(&[&other(1)]));
 
-    let (token, again) = lock.expect_node_create();
-    assert_eq!(again, path);
-    let own = sequenced(&path, 2);
-    lock.answer(token, created(&at(&own)));
-    lock.list(&[&own]);
-    assert_eq!(lock.output(), Some(LockEvent::Acquired));
+    lock.creates_again_and_acquires(&path, 2);
 }
 
 #[test]
@@ -465,12 +466,7 @@ fn a_create_lost_under_a_missing_parent_creates_the_parents_instead_of_failing()
     lock.answer(token, created("/locks"));
     let token = lock.expect_create_parent(LOCK);
     lock.answer(token, created(LOCK));
-    let (token, again) = lock.expect_node_create();
-    assert_eq!(again, path, "the same prefix");
-    let own = sequenced(&path, 0);
-    lock.answer(token, created(&at(&own)));
-    lock.list(&[&own]);
-    assert_eq!(lock.output(), Some(LockEvent::Acquired));
+    lock.creates_again_and_acquires(&path, 0);
 }
 
 #[test]
