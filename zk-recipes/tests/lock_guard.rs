@@ -10,6 +10,15 @@ fn shared() -> SharedClient {
     SharedClient::connect(&shared_standalone().connect_string(), Options::new()).unwrap()
 }
 
+async fn async_client() -> zk_tokio::Client {
+    zk_tokio::Client::connect(
+        &shared_standalone().connect_string(),
+        zk_tokio::Options::new(),
+    )
+    .await
+    .unwrap()
+}
+
 #[test]
 fn dropping_a_guard_releases_the_lock_for_the_next_contender() {
     let (holder, other) = (shared(), shared());
@@ -44,13 +53,7 @@ fn a_guard_whose_session_ended_says_the_lock_is_lost() {
 
 #[tokio::test]
 async fn an_async_guard_releases_on_drop_and_resolves_lost_when_the_session_ends() {
-    let cs = shared_standalone().connect_string();
-    let holder = zk_tokio::Client::connect(&cs, zk_tokio::Options::new())
-        .await
-        .unwrap();
-    let other = zk_tokio::Client::connect(&cs, zk_tokio::Options::new())
-        .await
-        .unwrap();
+    let (holder, other) = (async_client().await, async_client().await);
     let path = "/guard-async";
     let guard = Lock::new(path, "holder")
         .lock_async(&holder, None)
@@ -76,13 +79,7 @@ async fn an_async_guard_releases_on_drop_and_resolves_lost_when_the_session_ends
 
 #[tokio::test]
 async fn an_async_acquire_that_times_out_behind_a_holder_leaves_no_node_and_no_place() {
-    let cs = shared_standalone().connect_string();
-    let holder = zk_tokio::Client::connect(&cs, zk_tokio::Options::new())
-        .await
-        .unwrap();
-    let other = zk_tokio::Client::connect(&cs, zk_tokio::Options::new())
-        .await
-        .unwrap();
+    let (holder, other) = (async_client().await, async_client().await);
     let path = "/guard-async-timeout";
     let mut held = Lock::new(path, "holder");
     assert!(held.acquire_async(&holder).await.unwrap());
@@ -136,13 +133,7 @@ fn a_blocking_guard_lends_its_client_for_the_hold_and_releases_on_drop() {
 
 #[tokio::test]
 async fn try_acquire_on_the_tokio_client_takes_a_free_lock_and_leaves_no_node_behind_a_holder() {
-    let cs = shared_standalone().connect_string();
-    let holder = zk_tokio::Client::connect(&cs, zk_tokio::Options::new())
-        .await
-        .unwrap();
-    let other = zk_tokio::Client::connect(&cs, zk_tokio::Options::new())
-        .await
-        .unwrap();
+    let (holder, other) = (async_client().await, async_client().await);
     let path = "/guard-async-try";
     let mut held = Lock::new(path, "holder");
     assert!(held.try_acquire_async(&holder).await.unwrap(), "free");
