@@ -265,6 +265,12 @@ pub mod for_drivers {
         options.start_session(connect_string, now)
     }
 
+    /// `options` for a driver that hands the session's events out after every read
+    /// (see `Options::events_handed_out_per_read`).
+    pub fn events_handed_out_per_read(options: Options) -> Options {
+        options.events_handed_out_per_read()
+    }
+
     /// The TLS settings of `options`, built for the session's connections.
     pub fn link_tls(options: &Options) -> Result<Option<LinkTls>> {
         options.link_tls()

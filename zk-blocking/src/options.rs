@@ -245,6 +245,19 @@ impl Options {
         self
     }
 
+    /// These options for a driver that empties the session's event queue after every
+    /// read into bounded queues of its own (`max_queued_events` each): the session's
+    /// queue is left unbounded and so holds one read's worth. Bounded too, it would
+    /// drop events that came together before they were sorted out, however promptly
+    /// their holders read (many one-shot watches fired at once). 0 is kept, for the
+    /// session to refuse.
+    pub(crate) fn events_handed_out_per_read(self) -> Options {
+        match self.session.max_queued_events {
+            0 => self,
+            _ => self.max_queued_events(usize::MAX),
+        }
+    }
+
     /// How long the initial connect may take.
     pub(crate) fn connect_deadline(&self) -> Duration {
         self.connect_timeout.unwrap_or(self.session.session_timeout)

@@ -9,8 +9,8 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use zk_blocking::for_drivers::{
-    call_timeout, close_timeout, connect_deadline, has_auth, link_tls, max_queued_events,
-    start_session,
+    call_timeout, close_timeout, connect_deadline, events_handed_out_per_read, has_auth, link_tls,
+    max_queued_events, start_session,
 };
 use zk_blocking::{Error, Options, Request, Result, WatchHandle};
 use zk_session::{SessionCredentials, SessionState, StateReason};
@@ -118,22 +118,16 @@ impl Client {
             )
         })?;
         let tls = link_tls(&options)?;
-        // Events leave the session's queue as soon as each read brings them (see
-        // the driver's `read`), into the queue of the watch or state stream they are
-        // for, which keeps at most `max_queued_events` of them unread. Bounding the
-        // session's queue too would drop events that came together, however
-        // promptly their holders read: many one-shot watches fired at once, say.
         let (max_queued, call_timeout, close_timeout, first_session_wait) = (
             max_queued_events(&options),
             call_timeout(&options),
             close_timeout(&options),
             connect_deadline(&options),
         );
-        // (0 is left for the session to refuse.)
-        let options = match max_queued {
-            0 => options,
-            _ => options.max_queued_events(usize::MAX),
-        };
+        // Events leave the session's queue as soon as each read brings them (see
+        // the driver's `read`), into the queue of the watch or state stream they are
+        // for, which keeps at most `max_queued_events` of them unread.
+        let options = events_handed_out_per_read(options);
         let session = start_session(&options, connect_string, Instant::now())?;
         let core = Core::new(session, max_queued);
         let shared = Arc::new(Shared::new(

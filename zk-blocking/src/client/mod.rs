@@ -131,14 +131,8 @@ impl Client {
         let max_queued = options.session.max_queued_events;
         // The program's queue and the copies for `wait_watch` keep at most
         // `max_queued` events each; the session's queue is emptied into them after
-        // every read (see `drain_events`), so it is left unbounded. Bounded too, it
-        // would drop events that came in one read before they were sorted out: the
-        // event of a watch being waited on among many fired together, say. (0 is
-        // left for the session to refuse.)
-        let options = match max_queued {
-            0 => options,
-            _ => options.max_queued_events(usize::MAX),
-        };
+        // every read (see `drain_events`).
+        let options = options.events_handed_out_per_read();
         Ok(Client {
             session: options.start_session(connect_string, Instant::now())?,
             link: Link::blocking(options.link_tls()?),

@@ -172,13 +172,8 @@ impl SharedClient {
         let budget = options.session.max_queued_events;
         let connect_deadline = options.connect_deadline();
         // The channel and each mailbox keep at most `budget` events unread; the
-        // session's queue is emptied into them after every read (`Core::process`),
-        // so it is left unbounded: bounded, it would drop events that came together,
-        // however promptly they were read (0 is left for the session to refuse).
-        let options = match budget {
-            0 => options,
-            _ => options.max_queued_events(usize::MAX),
-        };
+        // session's queue is emptied into them after every read (`Core::process`).
+        let options = options.events_handed_out_per_read();
         let driver = ExternalDriver::new(connect_string, options)?;
         let poll = Poll::new().map_err(|e| Error::System(format!("create a poller ({e})")))?;
         let waker = Waker::new(poll.registry(), io_thread::WAKE)
