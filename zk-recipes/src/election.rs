@@ -1,18 +1,77 @@
 //! Leader election (kazoo's `Election`): the candidates contend for a lock on the
 //! election path; the holder leads. Interoperable with kazoo's `Election` on the same
 //! path: kazoo's `contenders()` lists our candidates and ours lists kazoo's.
+//!
+//! A leader keeps watch on its own node (a [`HoldMachine`](crate::HoldMachine)): it learns that it may no
+//! longer lead when the connection is lost, and that it does not when its session
+//! ends or someone deletes its node.
 
 use std::time::Duration;
 
-use zk_blocking::{IntoData, Result};
+use zk_blocking::{Error, IntoData, Result};
 
+use crate::hold::{Hold, Holding};
 use crate::lock::Lock;
 use crate::run::Driver;
 
+/// A candidate's standing in its election.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Leadership {
+    /// Not elected: not running, waiting in line, or resigned.
+    NotLeading,
+    /// Leading: the server said the candidate's node is first, and the connection
+    /// stayed up since.
+    Leading,
+    /// Elected, but the connection is lost: the session may live on (a reconnect
+    /// makes it [`Leadership::Leading`] again) or expire meanwhile; until the client
+    /// reaches a server, another candidate may already lead. Stop leading (Curator's
+    /// LeaderLatch calls `notLeader` here).
+    Uncertain,
+    /// Leadership ended: the session ended (`SessionExpired`, `Closed`,
+    /// `AuthFailed`) or someone deleted the candidate's node (`NoNode` naming it).
+    /// Run for leadership again to stand anew.
+    Lost(Error),
+}
+
+impl From<Hold> for Leadership {
+    fn from(hold: Hold) -> Leadership {
+        match hold {
+            Hold::Held => Leadership::Leading,
+            Hold::Uncertain => Leadership::Uncertain,
+            Hold::Lost(why) => Leadership::Lost(why),
+        }
+    }
+}
+
 /// One candidate in an election.
+///
+/// Once elected, [`LeaderElection::wait_leadership_change`] (or
+/// `leadership_changed_async` on zk-tokio's client) returns when the leadership
+/// becomes uncertain, comes back, or ends; [`LeaderElection::check_leadership`]
+/// looks without waiting.
+///
+/// ```no_run
+/// # fn f(zk: &zk_blocking::SharedClient) -> zk_blocking::Result<()> {
+/// use std::time::Duration;
+/// use zk_recipes::{LeaderElection, Leadership};
+///
+/// let mut candidate = LeaderElection::new("/election/report", "worker-1");
+/// let mut driver = zk.clone();
+/// candidate.run_for_leadership(&mut driver, None)?;
+/// loop {
+///     match candidate.wait_leadership_change(&mut driver, Some(Duration::from_secs(1)))? {
+///         Leadership::Leading => { /* ... a step of the leader's work ... */ }
+///         Leadership::Uncertain => { /* pause: another may lead now */ }
+///         Leadership::Lost(_) | Leadership::NotLeading => break,
+///     }
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct LeaderElection {
     lock: Lock,
+    /// The watch on the candidate's node, while it was elected last.
+    holding: Option<Holding>,
 }
 
 impl LeaderElection {
@@ -20,35 +79,95 @@ impl LeaderElection {
     pub fn new(path: &str, identifier: impl IntoData) -> LeaderElection {
         LeaderElection {
             lock: Lock::new(path, identifier),
+            holding: None,
         }
     }
 
     /// Enters the election (once) and waits at most `timeout` (`None`: until then)
     /// to lead: `Ok(true)` once elected; `Ok(false)` not yet, and the candidate keeps
-    /// its place (call again, or [`LeaderElection::resign`] to withdraw).
+    /// its place (call again, or [`LeaderElection::resign`] to withdraw). Called
+    /// again by a leader, it asks the server whether the candidate's node is still
+    /// there (and contends anew if it is gone).
     pub fn run_for_leadership<D: Driver>(
         &mut self,
         driver: &mut D,
         timeout: Option<Duration>,
     ) -> Result<bool> {
-        match timeout {
+        let elected = match timeout {
             Some(timeout) => self.lock.acquire_for(driver, timeout),
             None => self.lock.acquire(driver, None),
+        };
+        self.elected(elected, driver.connection())
+    }
+
+    /// Keeps watch on the candidate's node once `elected`.
+    fn elected(
+        &mut self,
+        elected: Result<bool>,
+        connection: Option<zk_blocking::ConnId>,
+    ) -> Result<bool> {
+        match (&elected, self.lock.node_path()) {
+            (Ok(true), Some(node)) => {
+                if self.holding.as_ref().is_none_or(|h| h.now().is_lost()) {
+                    self.holding = Some(Holding::new(&node, connection));
+                }
+            }
+            _ => self.holding = None,
         }
+        elected
     }
 
     /// Steps down as leader, or withdraws as candidate: the next candidate leads.
     pub fn resign<D: Driver>(&mut self, driver: &mut D) -> Result<()> {
+        self.holding = None;
         self.lock.cancel(driver)
     }
 
-    /// Whether this candidate led when it last ran on a client. Leadership ends with
-    /// the session, which this value hears of only at its next call: watch the
-    /// client's state while leading, and call [`LeaderElection::run_for_leadership`]
-    /// again to ask the server (it fails with the session's error once the session is
-    /// over, and contends anew on a new session).
+    /// The standing as last heard (it changes only in the calls on a client:
+    /// [`LeaderElection::check_leadership`] and
+    /// [`LeaderElection::wait_leadership_change`] keep it current).
+    pub fn leadership(&self) -> Leadership {
+        match &self.holding {
+            Some(holding) => holding.now().clone().into(),
+            None => Leadership::NotLeading,
+        }
+    }
+
+    /// Whether the candidate leads, as last heard: [`LeaderElection::leadership`] is
+    /// [`Leadership::Leading`] (not while [`Leadership::Uncertain`]).
     pub fn is_leader(&self) -> bool {
-        self.lock.is_held()
+        self.leadership() == Leadership::Leading
+    }
+
+    /// The standing now: what came since the last call (a lost connection, the
+    /// session's end, the node's deletion) is taken in without waiting (but for the
+    /// server's answer when the client reconnected meanwhile, which asks whether the
+    /// node is still there).
+    pub fn check_leadership<D: Driver>(&mut self, driver: &mut D) -> Result<Leadership> {
+        match &mut self.holding {
+            Some(holding) => Ok(holding.check(driver)?.into()),
+            None => Ok(Leadership::NotLeading),
+        }
+    }
+
+    /// Waits at most `timeout` (`None`: as long as it takes) until the leadership
+    /// changes, and returns it then (unchanged when time ran out). Each change is
+    /// returned once, in order: [`Leadership::Uncertain`] when the connection is
+    /// lost, [`Leadership::Leading`] again after a reconnect once the server says the
+    /// node is still there, [`Leadership::Lost`] when the session ends or the node is
+    /// deleted. Not leading, or lost, it returns at once.
+    ///
+    /// While the server is asked after a reconnect, the wait is for its answer even
+    /// past `timeout` (it comes within the session timeout).
+    pub fn wait_leadership_change<D: Driver>(
+        &mut self,
+        driver: &mut D,
+        timeout: Option<Duration>,
+    ) -> Result<Leadership> {
+        match &mut self.holding {
+            Some(holding) => Ok(holding.wait_change(driver, timeout)?.into()),
+            None => Ok(Leadership::NotLeading),
+        }
     }
 
     /// The candidate's node, while it is in the election.
@@ -68,16 +187,46 @@ impl LeaderElection {
         client: &zk_tokio::Client,
         timeout: Option<Duration>,
     ) -> Result<bool> {
-        match timeout {
+        let elected = match timeout {
             Some(timeout) => self.lock.acquire_for_async(client, timeout).await,
             None => self.lock.acquire_async(client).await,
-        }
+        };
+        let connection = client.conn_id().filter(|_| client.state().is_connected());
+        self.elected(elected, connection)
     }
 
     /// Like [`LeaderElection::resign`], on zk-tokio's client.
     #[cfg(feature = "tokio")]
     pub async fn resign_async(&mut self, client: &zk_tokio::Client) -> Result<()> {
+        self.holding = None;
         self.lock.cancel_async(client).await
+    }
+
+    /// Like [`LeaderElection::check_leadership`], on zk-tokio's client.
+    #[cfg(feature = "tokio")]
+    pub async fn check_leadership_async(
+        &mut self,
+        client: &zk_tokio::Client,
+    ) -> Result<Leadership> {
+        match &mut self.holding {
+            Some(holding) => Ok(holding.check_async(client).await?.into()),
+            None => Ok(Leadership::NotLeading),
+        }
+    }
+
+    /// Resolves when the leadership changes (see
+    /// [`LeaderElection::wait_leadership_change`]), on zk-tokio's client. Dropping
+    /// the future (`tokio::time::timeout`, `select!`) loses no change: the next call
+    /// returns it.
+    #[cfg(feature = "tokio")]
+    pub async fn leadership_changed_async(
+        &mut self,
+        client: &zk_tokio::Client,
+    ) -> Result<Leadership> {
+        match &mut self.holding {
+            Some(holding) => Ok(holding.changed_async(client, None).await?.into()),
+            None => Ok(Leadership::NotLeading),
+        }
     }
 
     /// Like [`LeaderElection::contenders`], on zk-tokio's client.

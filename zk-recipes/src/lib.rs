@@ -87,6 +87,7 @@ pub mod barrier;
 pub mod counter;
 mod election;
 mod ensure;
+mod hold;
 pub mod lock;
 mod machine;
 mod node_watch;
@@ -99,7 +100,8 @@ pub use barrier::{
     Barrier, BarrierEvent, BarrierMachine, DoubleBarrier, DoubleBarrierEvent, DoubleBarrierMachine,
 };
 pub use counter::{Counter, CounterEncoding, CounterMachine};
-pub use election::LeaderElection;
+pub use election::{LeaderElection, Leadership};
+pub use hold::{Hold, HoldMachine};
 #[cfg(feature = "tokio")]
 pub use lock::AsyncLockGuard;
 #[cfg(unix)]

@@ -1,17 +1,21 @@
 //! Holding a lock as a value: released when dropped, and able to say when the session
-//! (and with it the lock) is lost. The shared and the async client are cloned into
-//! their guard; the blocking client is lent to its guard for the hold, and used
-//! through it (the guard dereferences to the client).
+//! (and with it the lock) is lost, when the connection is lost and the hold with it
+//! uncertain, and (keeping watch on the lock's node, [`crate::HoldMachine`]) when
+//! someone deletes the node. The shared and the async client are cloned into their
+//! guard; the blocking client is lent to its guard for the hold, and used through it
+//! (the guard dereferences to the client).
 
 use std::time::Duration;
 
 #[cfg(feature = "tokio")]
 use zk_blocking::Error;
-use zk_blocking::Result;
+use zk_blocking::{Result, SessionState};
 #[cfg(feature = "tokio")]
 use zk_blocking::for_drivers::error_for_state;
 
 use super::Lock;
+use crate::hold::{Hold, Holding};
+use crate::run::Driver;
 
 /// A lock held on the blocking [`Client`](zk_blocking::Client), which the guard holds
 /// for the hold: use the client through it (it dereferences to the client). Dropping
@@ -19,6 +23,7 @@ use super::Lock;
 #[derive(Debug)]
 pub struct BlockingLockGuard<'a> {
     lock: Option<Lock>,
+    holding: Holding,
     client: &'a mut zk_blocking::Client,
 }
 
@@ -30,11 +35,14 @@ impl Lock {
         client: &mut zk_blocking::Client,
         timeout: Option<Duration>,
     ) -> Result<Option<BlockingLockGuard<'_>>> {
-        if !self.acquire(&mut crate::run::Blocking::new(client), timeout)? {
+        let mut driver = crate::run::Blocking::new(client);
+        if !self.acquire(&mut driver, timeout)? {
             return Ok(None);
         }
+        let holding = self.holding(&driver);
         Ok(Some(BlockingLockGuard {
             lock: Some(self),
+            holding,
             client,
         }))
     }
@@ -42,8 +50,30 @@ impl Lock {
 
 impl BlockingLockGuard<'_> {
     /// Whether the lock is lost: the session ended, and with it the lock's node.
+    /// (A node deleted by someone else is told by [`BlockingLockGuard::hold`].)
     pub fn is_lost(&self) -> bool {
         self.client.state().is_terminal()
+    }
+
+    /// Whether the hold is uncertain: the connection is lost (or on a read-only
+    /// server), the session not known to be over; the lock may still be held (a
+    /// reconnect) or be lost (an expiry); `is_lost` stays false meanwhile.
+    pub fn is_uncertain(&self) -> bool {
+        uncertain(self.client.state())
+    }
+
+    /// The hold now, with what came since the last call taken in (without waiting,
+    /// but for the server's answer after a reconnect): [`Hold::Lost`] also when
+    /// someone deleted the lock's node.
+    pub fn hold(&mut self) -> Result<Hold> {
+        self.holding.check(&mut crate::run::Blocking::new(self.client))
+    }
+
+    /// Waits at most `timeout` (`None`: as long as it takes) until the hold changes,
+    /// and returns it then (see [`LeaderElection::wait_leadership_change`](crate::LeaderElection::wait_leadership_change)).
+    pub fn wait_hold_change(&mut self, timeout: Option<Duration>) -> Result<Hold> {
+        let mut driver = crate::run::Blocking::new(self.client);
+        self.holding.wait_change(&mut driver, timeout)
     }
 
     /// Releases the lock now, reporting an error.
@@ -84,6 +114,7 @@ impl Drop for BlockingLockGuard<'_> {
 #[derive(Debug)]
 pub struct LockGuard {
     lock: Option<Lock>,
+    holding: Holding,
     client: zk_blocking::SharedClient,
 }
 
@@ -100,8 +131,10 @@ impl Lock {
         if !self.acquire(&mut driver, timeout)? {
             return Ok(None);
         }
+        let holding = self.holding(&driver);
         Ok(Some(LockGuard {
             lock: Some(self),
+            holding,
             client: driver,
         }))
     }
@@ -110,9 +143,30 @@ impl Lock {
 #[cfg(unix)]
 impl LockGuard {
     /// Whether the lock is lost: the session ended (expired, closed, or its
-    /// credentials were refused), and with it the lock's ephemeral node.
+    /// credentials were refused), and with it the lock's ephemeral node. (A node
+    /// deleted by someone else is told by [`LockGuard::hold`].)
     pub fn is_lost(&self) -> bool {
         self.client.state().is_terminal()
+    }
+
+    /// Whether the hold is uncertain: the connection is lost (or on a read-only
+    /// server), the session not known to be over; the lock may still be held (a
+    /// reconnect) or be lost (an expiry); `is_lost` stays false meanwhile.
+    pub fn is_uncertain(&self) -> bool {
+        uncertain(self.client.state())
+    }
+
+    /// The hold now, with what came since the last call taken in (without waiting,
+    /// but for the server's answer after a reconnect): [`Hold::Lost`] also when
+    /// someone deleted the lock's node.
+    pub fn hold(&mut self) -> Result<Hold> {
+        self.holding.check(&mut self.client)
+    }
+
+    /// Waits at most `timeout` (`None`: as long as it takes) until the hold changes,
+    /// and returns it then (see [`LeaderElection::wait_leadership_change`](crate::LeaderElection::wait_leadership_change)).
+    pub fn wait_hold_change(&mut self, timeout: Option<Duration>) -> Result<Hold> {
+        self.holding.wait_change(&mut self.client, timeout)
     }
 
     /// Releases the lock now, reporting an error.
@@ -139,6 +193,7 @@ impl Drop for LockGuard {
 #[derive(Debug)]
 pub struct AsyncLockGuard {
     lock: Option<Lock>,
+    holding: Holding,
     client: zk_tokio::Client,
     states: zk_tokio::StateChanges,
 }
@@ -166,8 +221,11 @@ impl Lock {
         if !held {
             return Ok(None);
         }
+        let connection = client.conn_id().filter(|_| client.state().is_connected());
+        let holding = self.holding_on(connection);
         Ok(Some(AsyncLockGuard {
             lock: Some(self),
+            holding,
             client: client.clone(),
             states,
         }))
@@ -189,9 +247,29 @@ impl AsyncLockGuard {
         error_for_state(self.client.state())
     }
 
-    /// Whether the lock is lost (the session ended).
+    /// Whether the lock is lost (the session ended). (A node deleted by someone
+    /// else is told by [`AsyncLockGuard::hold`].)
     pub fn is_lost(&self) -> bool {
         self.client.state().is_terminal()
+    }
+
+    /// Whether the hold is uncertain: the connection is lost (or on a read-only
+    /// server), the session not known to be over; the lock may still be held (a
+    /// reconnect) or be lost (an expiry); `is_lost` stays false meanwhile.
+    pub fn is_uncertain(&self) -> bool {
+        uncertain(self.client.state())
+    }
+
+    /// Like [`LockGuard::hold`](crate::LockGuard::hold), on zk-tokio's client.
+    pub async fn hold(&mut self) -> Result<Hold> {
+        self.holding.check_async(&self.client).await
+    }
+
+    /// Resolves when the hold changes, with the hold then (see
+    /// [`LeaderElection::wait_leadership_change`](crate::LeaderElection::wait_leadership_change)).
+    /// Dropping the future loses no change: the next call returns it.
+    pub async fn hold_changed(&mut self) -> Result<Hold> {
+        self.holding.changed_async(&self.client, None).await
     }
 
     /// Releases the lock now, reporting an error.
@@ -211,4 +289,24 @@ impl Drop for AsyncLockGuard {
             drop(self.client.delete(&node, zk_blocking::Version::Any));
         }
     }
+}
+
+impl Lock {
+    /// The watch a guard keeps on the node of this lock, held now.
+    fn holding<D: Driver>(&self, driver: &D) -> Holding {
+        self.holding_on(driver.connection())
+    }
+
+    fn holding_on(&self, connection: Option<zk_blocking::ConnId>) -> Holding {
+        Holding::new(&self.node_path().unwrap_or_default(), connection)
+    }
+}
+
+/// Whether a session in `state` leaves a hold uncertain: it looks for a server, or
+/// is on a read-only one (which cannot vouch for the session).
+fn uncertain(state: SessionState) -> bool {
+    matches!(
+        state,
+        SessionState::Connecting | SessionState::ConnectedReadOnly
+    )
 }

@@ -49,29 +49,43 @@ pub(crate) fn as_fired(watches: Vec<WatchHandle>) -> WatchedEvent {
     }
 }
 
-/// What an adapter tells its recipe of the session's connections: a reconnect, when
-/// it sees a connection other than the last it saw connected (a persistent watch
-/// reads again then; for other recipes it is nothing). Its recipe hears of no other
-/// state change but the session's end; the state events stay the program's. A
-/// connection still dialling or in its handshake is not the reconnect yet
-/// ([`Driver::connection`] is `None` until it is up).
+/// What an adapter tells its recipe of the session's connections: a disconnect, when
+/// the connection it last saw up is no longer (a held lock's watch says the hold is
+/// uncertain then), and a reconnect, when it sees a connection other than the last it
+/// saw connected (a persistent watch reads again then; a held lock's watch asks
+/// whether its node is still there). Its recipe hears of no other state change but
+/// the session's end; the state events stay the program's. A connection still
+/// dialling or in its handshake is not the reconnect yet ([`Driver::connection`] is
+/// `None` until it is up).
+#[derive(Debug)]
 pub(crate) struct Reconnects {
     last: Option<zk_blocking::ConnId>,
+    /// Whether the last connection seen was up.
+    up: bool,
 }
 
 impl Reconnects {
     /// Starting from the driver's connection now.
     pub(crate) fn new(now: Option<zk_blocking::ConnId>) -> Reconnects {
-        Reconnects { last: now }
+        Reconnects {
+            last: now,
+            up: now.is_some(),
+        }
     }
 
-    /// Tells `recipe` if `now`, the driver's connection, is a new one.
+    /// Tells `recipe` if `now`, the driver's connection, is gone or a new one.
     pub(crate) fn tell<R: Recipe>(&mut self, now: Option<zk_blocking::ConnId>, recipe: &mut R) {
-        let Some(now) = now else { return };
+        let Some(now) = now else {
+            if std::mem::take(&mut self.up) {
+                recipe.handle_session(KeeperState::Disconnected);
+            }
+            return;
+        };
         if self.last != Some(now) {
             tell_reconnect(recipe);
         }
         self.last = Some(now);
+        self.up = true;
     }
 }
 

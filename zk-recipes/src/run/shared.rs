@@ -57,16 +57,19 @@ impl Driver for SharedClient {
                 continue;
             }
             let left = deadline.map(|at| at.saturating_duration_since(Instant::now()));
-            if left.is_some_and(|l| l.is_zero()) {
-                return Ok(None);
-            }
             let Some(watch) = recipe.watch() else {
                 // Nothing due and nothing watched: the recipe waits for its user.
                 return Ok(None);
             };
+            // Past the deadline the watch is still looked at once, without waiting,
+            // so that a caller who does not wait hears what came already.
             let waited = self.wait_watch(watch, left.unwrap_or(SLICE).min(SLICE));
+            let nothing_came = matches!(waited, Ok(None));
             if let Some(end) = feed(recipe, waited)? {
                 return recipe.poll_output().map(Some).ok_or(end);
+            }
+            if nothing_came && left.is_some_and(|l| l.is_zero()) {
+                return Ok(None);
             }
         }
     }

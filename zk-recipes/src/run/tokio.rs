@@ -39,12 +39,23 @@ pub(crate) async fn run_abandoning<R: Recipe + Abandon>(
     recipe: &mut R,
     deadline: Option<Instant>,
 ) -> Result<Option<R::Output>> {
+    run_abandoning_held(client, recipe, deadline, &mut Held::default()).await
+}
+
+/// [`run_abandoning`] for a recipe that keeps its watch and the session's state
+/// changes between runs in `held`.
+pub(crate) async fn run_abandoning_held<R: Recipe + Abandon>(
+    client: &Client,
+    recipe: &mut R,
+    deadline: Option<Instant>,
+    held: &mut Held,
+) -> Result<Option<R::Output>> {
     let mut guard = Abandoning {
         recipe,
         client,
         finished: false,
     };
-    let output = run_once(client, &mut *guard.recipe, deadline).await;
+    let output = run(client, &mut *guard.recipe, deadline, held).await;
     guard.finished = true;
     output
 }

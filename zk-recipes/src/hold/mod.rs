@@ -1,0 +1,140 @@
+//! Whether a lock (or a leadership) is still held, kept up to date while it is:
+//! [`Hold`], the machine that tells its changes ([`HoldMachine`]), and the runner the
+//! guards and the election share on every client.
+
+mod machine;
+
+use std::time::{Duration, Instant};
+
+use zk_blocking::{ConnId, Error, Result};
+
+pub use machine::HoldMachine;
+
+use crate::run::{Driver, Reconnects};
+
+/// Whether a lock, or a leadership, is still held.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hold {
+    /// Held: the server said its node is there, and the connection stayed up since.
+    Held,
+    /// The connection is lost: the session, and the node with it, may live on (a
+    /// reconnect within the session timeout makes it [`Hold::Held`] again) or expire
+    /// meanwhile ([`Hold::Lost`]); nobody can tell until the client reaches a server.
+    /// Stop what only a holder may do, as kazoo advises for SUSPENDED and Curator's
+    /// LeaderLatch does on a lost connection.
+    Uncertain,
+    /// Lost for good: the session ended (`SessionExpired`, `Closed`, `AuthFailed`) or
+    /// someone deleted the node (`NoNode` naming it). Acquire (or run for leadership)
+    /// again to hold it again.
+    Lost(Error),
+}
+
+impl Hold {
+    /// Whether it is [`Hold::Held`].
+    pub fn is_held(&self) -> bool {
+        *self == Hold::Held
+    }
+
+    /// Whether it is [`Hold::Lost`].
+    pub fn is_lost(&self) -> bool {
+        matches!(self, Hold::Lost(_))
+    }
+}
+
+/// A [`HoldMachine`] with what its runs on a client must remember in between: the
+/// connection last seen (a disconnect or reconnect between two calls is told at the
+/// next), the standing last handed to the caller and, on zk-tokio's client, the
+/// watch's stream and the state changes.
+#[derive(Debug)]
+pub(crate) struct Holding {
+    machine: HoldMachine,
+    reconnects: Reconnects,
+    now: Hold,
+    #[cfg(feature = "tokio")]
+    held: crate::run::tokio::Held,
+}
+
+impl Holding {
+    /// Keeps watch on `node`, held now, on a client whose connection is `connection`.
+    pub(crate) fn new(node: &str, connection: Option<ConnId>) -> Holding {
+        Holding {
+            machine: HoldMachine::new(node),
+            reconnects: Reconnects::new(connection),
+            now: Hold::Held,
+            #[cfg(feature = "tokio")]
+            held: Default::default(),
+        }
+    }
+
+    /// The standing last handed out.
+    pub(crate) fn now(&self) -> &Hold {
+        &self.now
+    }
+
+    /// Waits at most `timeout` (`None`: as long as it takes) for the next change, and
+    /// returns the standing then (unchanged if none came). Each change is handed out
+    /// once, in order; a hold lost stays lost, and is returned at once.
+    pub(crate) fn wait_change<D: Driver>(
+        &mut self,
+        driver: &mut D,
+        timeout: Option<Duration>,
+    ) -> Result<Hold> {
+        if !self.now.is_lost() {
+            self.reconnects.tell(driver.connection(), &mut self.machine);
+            let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+            if let Some(hold) = driver.run(&mut self.machine, deadline)? {
+                self.now = hold;
+            }
+        }
+        Ok(self.now.clone())
+    }
+
+    /// The standing now, after every change that came already (it does not wait,
+    /// but for the answer to a check of the node after a reconnect).
+    pub(crate) fn check<D: Driver>(&mut self, driver: &mut D) -> Result<Hold> {
+        loop {
+            let before = self.now.clone();
+            let now = self.wait_change(driver, Some(Duration::ZERO))?;
+            if now == before || now.is_lost() {
+                return Ok(now);
+            }
+        }
+    }
+
+    /// Like [`Holding::wait_change`] on zk-tokio's client: the next change, or the
+    /// standing at `deadline`. Dropping the future loses nothing (a check it left
+    /// unanswered is asked again).
+    #[cfg(feature = "tokio")]
+    pub(crate) async fn changed_async(
+        &mut self,
+        client: &zk_tokio::Client,
+        deadline: Option<Instant>,
+    ) -> Result<Hold> {
+        if !self.now.is_lost() {
+            let connection = client.conn_id().filter(|_| client.state().is_connected());
+            self.reconnects.tell(connection, &mut self.machine);
+            let run = crate::run::tokio::run_abandoning_held(
+                client,
+                &mut self.machine,
+                deadline,
+                &mut self.held,
+            );
+            if let Some(hold) = run.await? {
+                self.now = hold;
+            }
+        }
+        Ok(self.now.clone())
+    }
+
+    /// Like [`Holding::check`], on zk-tokio's client.
+    #[cfg(feature = "tokio")]
+    pub(crate) async fn check_async(&mut self, client: &zk_tokio::Client) -> Result<Hold> {
+        loop {
+            let before = self.now.clone();
+            let now = self.changed_async(client, Some(Instant::now())).await?;
+            if now == before || now.is_lost() {
+                return Ok(now);
+            }
+        }
+    }
+}
