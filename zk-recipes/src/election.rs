@@ -97,19 +97,20 @@ impl LeaderElection {
             Some(timeout) => self.lock.acquire_for(driver, timeout),
             None => self.lock.acquire(driver, None),
         };
-        self.elected(elected, driver.connection())
+        let elected = self.elected(elected)?;
+        // The watch on the node is set now, while the connection is surely up.
+        if let Some(holding) = &mut self.holding {
+            holding.check(driver)?;
+        }
+        Ok(elected)
     }
 
     /// Keeps watch on the candidate's node once `elected`.
-    fn elected(
-        &mut self,
-        elected: Result<bool>,
-        connection: Option<zk_blocking::ConnId>,
-    ) -> Result<bool> {
+    fn elected(&mut self, elected: Result<bool>) -> Result<bool> {
         match (&elected, self.lock.node_path()) {
             (Ok(true), Some(node)) => {
                 if self.holding.as_ref().is_none_or(|h| h.now().is_lost()) {
-                    self.holding = Some(Holding::new(&node, connection));
+                    self.holding = Some(Holding::new(&node));
                 }
             }
             _ => self.holding = None,
@@ -157,8 +158,10 @@ impl LeaderElection {
     /// node is still there, [`Leadership::Lost`] when the session ends or the node is
     /// deleted. Not leading, or lost, it returns at once.
     ///
-    /// While the server is asked after a reconnect, the wait is for its answer even
-    /// past `timeout` (it comes within the session timeout).
+    /// While a question to the server is out (after a reconnect, or asked again when
+    /// its answer was lost), the wait is for its answer even past `timeout`: it comes
+    /// once the client is connected, or when the session ends (within the session
+    /// timeout).
     pub fn wait_leadership_change<D: Driver>(
         &mut self,
         driver: &mut D,
@@ -191,8 +194,11 @@ impl LeaderElection {
             Some(timeout) => self.lock.acquire_for_async(client, timeout).await,
             None => self.lock.acquire_async(client).await,
         };
-        let connection = client.conn_id().filter(|_| client.state().is_connected());
-        self.elected(elected, connection)
+        let elected = self.elected(elected)?;
+        if let Some(holding) = &mut self.holding {
+            holding.check_async(client).await?;
+        }
+        Ok(elected)
     }
 
     /// Like [`LeaderElection::resign`], on zk-tokio's client.

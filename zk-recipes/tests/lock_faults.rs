@@ -9,31 +9,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{PATIENCE, children, fresh_path, options, shared};
-use zk_blocking::{Client, Error, SessionState, SharedClient};
+use common::{PATIENCE, children, expire, fresh_path, options, shared};
+use zk_blocking::{Client, Error};
 use zk_recipes::{LeaderElection, Lock};
 use zk_tests::shared_standalone;
-
-/// Ends `zk`'s session behind its back (a second client attaches to it and closes
-/// it), and waits until `zk` knows.
-fn expire(zk: &SharedClient) {
-    let credentials = zk.credentials().expect("a session");
-    let mut thief = Client::connect(
-        &shared_standalone().connect_string(),
-        options().resume(credentials),
-    )
-    .expect("attaching to the session");
-    thief.close();
-    let deadline = Instant::now() + PATIENCE;
-    while zk.state() != SessionState::Expired {
-        assert!(
-            Instant::now() < deadline,
-            "the session expired: {:?}",
-            zk.state()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 #[test]
 fn a_leader_whose_session_expired_is_refused_when_it_runs_again_not_told_it_leads() {

@@ -50,6 +50,21 @@ impl HoldMachine {
         &self.hold
     }
 
+    /// Whether the client is connected now, for a caller that runs the machine from
+    /// time to time and sees the client's state in between: a difference from what
+    /// the machine last heard counts as a disconnect or a reconnect. (A disconnect
+    /// and reconnect both missed in between need nothing: the session sets the watch
+    /// again, and it fires if the node went meanwhile.)
+    pub fn handle_connected(&mut self, connected: bool) {
+        if connected != self.connected {
+            self.handle_session(if connected {
+                KeeperState::SyncConnected
+            } else {
+                KeeperState::Disconnected
+            });
+        }
+    }
+
     /// Asks whether the node is there, setting its watch unless one is set.
     fn check(&mut self) {
         let request = Request::exists(&self.node, self.watch.is_none());

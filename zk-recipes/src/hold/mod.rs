@@ -6,11 +6,11 @@ mod machine;
 
 use std::time::{Duration, Instant};
 
-use zk_blocking::{ConnId, Error, Result};
+use zk_blocking::{Error, Result};
 
 pub use machine::HoldMachine;
 
-use crate::run::{Driver, Reconnects};
+use crate::run::Driver;
 
 /// Whether a lock, or a leadership, is still held.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,24 +42,22 @@ impl Hold {
 }
 
 /// A [`HoldMachine`] with what its runs on a client must remember in between: the
-/// connection last seen (a disconnect or reconnect between two calls is told at the
-/// next), the standing last handed to the caller and, on zk-tokio's client, the
-/// watch's stream and the state changes.
+/// standing last handed to the caller and, on zk-tokio's client, the watch's stream
+/// and the state changes. Each run first tells the machine whether the client is
+/// connected now (it may have changed between two calls).
 #[derive(Debug)]
 pub(crate) struct Holding {
     machine: HoldMachine,
-    reconnects: Reconnects,
     now: Hold,
     #[cfg(feature = "tokio")]
     held: crate::run::tokio::Held,
 }
 
 impl Holding {
-    /// Keeps watch on `node`, held now, on a client whose connection is `connection`.
-    pub(crate) fn new(node: &str, connection: Option<ConnId>) -> Holding {
+    /// Keeps watch on `node`, held now.
+    pub(crate) fn new(node: &str) -> Holding {
         Holding {
             machine: HoldMachine::new(node),
-            reconnects: Reconnects::new(connection),
             now: Hold::Held,
             #[cfg(feature = "tokio")]
             held: Default::default(),
@@ -80,7 +78,7 @@ impl Holding {
         timeout: Option<Duration>,
     ) -> Result<Hold> {
         if !self.now.is_lost() {
-            self.reconnects.tell(driver.connection(), &mut self.machine);
+            self.machine.handle_connected(driver.connection().is_some());
             let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
             if let Some(hold) = driver.run(&mut self.machine, deadline)? {
                 self.now = hold;
@@ -111,8 +109,7 @@ impl Holding {
         deadline: Option<Instant>,
     ) -> Result<Hold> {
         if !self.now.is_lost() {
-            let connection = client.conn_id().filter(|_| client.state().is_connected());
-            self.reconnects.tell(connection, &mut self.machine);
+            self.machine.handle_connected(client.state().is_connected());
             let run = crate::run::tokio::run_abandoning_held(
                 client,
                 &mut self.machine,

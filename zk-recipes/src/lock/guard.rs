@@ -9,13 +9,12 @@ use std::time::Duration;
 
 #[cfg(feature = "tokio")]
 use zk_blocking::Error;
-use zk_blocking::{Result, SessionState};
 #[cfg(feature = "tokio")]
 use zk_blocking::for_drivers::error_for_state;
+use zk_blocking::{Result, SessionState};
 
 use super::Lock;
 use crate::hold::{Hold, Holding};
-use crate::run::Driver;
 
 /// A lock held on the blocking [`Client`](zk_blocking::Client), which the guard holds
 /// for the hold: use the client through it (it dereferences to the client). Dropping
@@ -39,12 +38,15 @@ impl Lock {
         if !self.acquire(&mut driver, timeout)? {
             return Ok(None);
         }
-        let holding = self.holding(&driver);
-        Ok(Some(BlockingLockGuard {
+        let holding = self.holding();
+        let mut guard = BlockingLockGuard {
             lock: Some(self),
             holding,
             client,
-        }))
+        };
+        // The watch on the node is set now, while the connection is surely up.
+        guard.hold()?;
+        Ok(Some(guard))
     }
 }
 
@@ -66,7 +68,8 @@ impl BlockingLockGuard<'_> {
     /// but for the server's answer after a reconnect): [`Hold::Lost`] also when
     /// someone deleted the lock's node.
     pub fn hold(&mut self) -> Result<Hold> {
-        self.holding.check(&mut crate::run::Blocking::new(self.client))
+        self.holding
+            .check(&mut crate::run::Blocking::new(self.client))
     }
 
     /// Waits at most `timeout` (`None`: as long as it takes) until the hold changes,
@@ -131,12 +134,15 @@ impl Lock {
         if !self.acquire(&mut driver, timeout)? {
             return Ok(None);
         }
-        let holding = self.holding(&driver);
-        Ok(Some(LockGuard {
+        let holding = self.holding();
+        let mut guard = LockGuard {
             lock: Some(self),
             holding,
             client: driver,
-        }))
+        };
+        // The watch on the node is set now, while the connection is surely up.
+        guard.hold()?;
+        Ok(Some(guard))
     }
 }
 
@@ -221,14 +227,16 @@ impl Lock {
         if !held {
             return Ok(None);
         }
-        let connection = client.conn_id().filter(|_| client.state().is_connected());
-        let holding = self.holding_on(connection);
-        Ok(Some(AsyncLockGuard {
+        let holding = self.holding();
+        let mut guard = AsyncLockGuard {
             lock: Some(self),
             holding,
             client: client.clone(),
             states,
-        }))
+        };
+        // The watch on the node is set now, while the connection is surely up.
+        guard.hold().await?;
+        Ok(Some(guard))
     }
 }
 
@@ -293,12 +301,8 @@ impl Drop for AsyncLockGuard {
 
 impl Lock {
     /// The watch a guard keeps on the node of this lock, held now.
-    fn holding<D: Driver>(&self, driver: &D) -> Holding {
-        self.holding_on(driver.connection())
-    }
-
-    fn holding_on(&self, connection: Option<zk_blocking::ConnId>) -> Holding {
-        Holding::new(&self.node_path().unwrap_or_default(), connection)
+    fn holding(&self) -> Holding {
+        Holding::new(&self.node_path().unwrap_or_default())
     }
 }
 

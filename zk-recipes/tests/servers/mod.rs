@@ -1,5 +1,5 @@
-//! Helpers shared by the recipes' real-server suites (`lock_real.rs`, `lock_kazoo.rs`):
-//! fresh paths, a counter node incremented under a lock (read, sleep, write), the
+//! Helpers shared by the recipes' real-server suites (`lock_real.rs`, `lock_kazoo.rs`,
+//! `lock_faults.rs`, `leadership_real.rs`): fresh paths, sessions ended behind a client's back, a counter node incremented under a lock (read, sleep, write), the
 //! ledger of who held a lock when, and a kazoo helper process.
 //!
 //! Every wait is bounded by [`PATIENCE`]; everything connects to 127.0.0.1 only.
@@ -12,7 +12,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use zk_blocking::{Client, CreateMode, Error, Options, Result, SharedClient, Stat, Version};
+use zk_blocking::{
+    Client, CreateMode, Error, Options, Result, SessionState, SharedClient, Stat, Version,
+};
 use zk_recipes::Lock;
 use zk_recipes::run::{Blocking, Driver};
 
@@ -187,6 +189,32 @@ pub fn children(zk: &SharedClient, path: &str) -> Vec<String> {
         Ok(children) => children,
         Err(Error::NoNode { .. }) => Vec::new(),
         Err(e) => panic!("listing {path}: {e}"),
+    }
+}
+
+/// Ends the session of `credentials` behind its client's back: a second client
+/// attaches to it and closes it (what the server then tells the first client is that
+/// its session expired).
+pub fn end_session(credentials: zk_blocking::SessionCredentials) {
+    let mut thief = Client::connect(
+        &zk_tests::shared_standalone().connect_string(),
+        options().resume(credentials),
+    )
+    .expect("attaching to the session");
+    thief.close();
+}
+
+/// Ends `zk`'s session behind its back ([`end_session`]), and waits until `zk` knows.
+pub fn expire(zk: &SharedClient) {
+    end_session(zk.credentials().expect("a session"));
+    let deadline = Instant::now() + PATIENCE;
+    while zk.state() != SessionState::Expired {
+        assert!(
+            Instant::now() < deadline,
+            "the session expired: {:?}",
+            zk.state()
+        );
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
