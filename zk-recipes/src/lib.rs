@@ -24,17 +24,30 @@
 //!   never reported held.
 //!   [`Lock::contenders`] lists the contenders' identifiers in order. [`Lock::lock`]
 //!   (shared client), [`Lock::lock_blocking`] and `Lock::lock_async` give a guard that
-//!   releases on drop and tells when the lock is lost with the session.
+//!   releases on drop and tells when the lock is lost with the session (`is_lost`),
+//!   when it is uncertain while the connection is lost (`is_uncertain`), and, keeping
+//!   watch on its node, the whole [`Hold`] (`hold`, `wait_hold_change`, and
+//!   `hold_changed` on zk-tokio's client).
 //! * [`LeaderElection`]: kazoo's `Election` (a lock whose holder leads), with the
-//!   candidates listed in order.
+//!   candidates listed in order. A leader learns promptly that it may no longer lead
+//!   ([`Leadership`]): `Uncertain` when the connection is lost (the session may live
+//!   on; Curator's LeaderLatch stops leading here, and kazoo advises the same for
+//!   SUSPENDED), `Leading` again once a reconnect finds its node still there, `Lost`
+//!   when the session ends or someone deletes its node (an operator, a `deleteall`).
+//!   [`LeaderElection::wait_leadership_change`] waits for the next change (with a
+//!   timeout), `leadership_changed_async` is its future on zk-tokio's client, and
+//!   [`LeaderElection::check_leadership`] looks without waiting.
 //! * [`NodeWatch`]: kazoo's `DataWatch` / `ChildrenWatch`: the current value, then
 //!   every change, with a persistent watch that reads again after each reconnect
 //!   (one-shot watches, re-armed, on servers before 3.6).
 //! * [`Counter`]: kazoo's `Counter` (ASCII decimal), or Curator's `SharedCount`
 //!   encoding: add by versioned writes, retried on conflict, never applied twice.
 //! * [`Barrier`] and [`DoubleBarrier`]: kazoo's `Barrier` (wait until the node is
-//!   gone, watching it) and `DoubleBarrier` (enter and leave with N participants).
-//! * [`Queue`]: kazoo's `Queue` with priorities; each item taken by one consumer.
+//!   gone, watching it) and `DoubleBarrier` (enter and leave with N participants). On
+//!   zk-tokio's client the waits take no timeout: wrap them in `tokio::time::timeout`,
+//!   which gives them up cleanly (a later call starts afresh).
+//! * [`Queue`]: kazoo's `Queue` with priorities (`put` uses kazoo's default,
+//!   `put_with_priority` another, on every client); each item taken by one consumer.
 //! * [`tree::create_all`] (`mkdir -p`) and [`tree::delete_all`] (`rm -r`), tolerant of
 //!   others creating and deleting nodes at the same time.
 //! * [`retry::retry`]: retries an idempotent operation after ConnectionLoss or a

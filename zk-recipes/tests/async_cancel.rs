@@ -85,7 +85,7 @@ async fn a_queue_get_dropped_before_its_reply_does_not_break_the_next_get() {
     let zk = client().await;
     let path = fresh("queue");
     let mut queue = Queue::new(&path);
-    queue.put_async(&zk, "one", 100).await.unwrap();
+    queue.put_async(&zk, "one").await.unwrap();
     // The first poll sends the request; the elapsed timer drops the future then.
     let _ = tokio::time::timeout(Duration::ZERO, queue.get_async(&zk)).await;
     let mut taken = Vec::new();

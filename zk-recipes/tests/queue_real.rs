@@ -19,6 +19,34 @@ fn client() -> SharedClient {
     SharedClient::connect(&shared_standalone().connect_string(), Options::new()).unwrap()
 }
 
+#[tokio::test]
+async fn on_the_tokio_client_a_put_without_a_priority_takes_the_default_as_the_blocking_put_does() {
+    let zk = zk_tokio::Client::connect(
+        &shared_standalone().connect_string(),
+        zk_tokio::Options::new(),
+    )
+    .await
+    .unwrap();
+    let path = "/queue-async-priorities";
+    let mut queue = Queue::new(path);
+    let below_default = Queue::DEFAULT_PRIORITY + 1;
+    queue
+        .put_with_priority_async(&zk, "after", below_default)
+        .await
+        .unwrap();
+    queue.put_async(&zk, "default").await.unwrap();
+    queue
+        .put_with_priority_async(&zk, "before", Queue::DEFAULT_PRIORITY - 1)
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    while let Some(item) = queue.get_async(&zk).await.unwrap() {
+        out.push(String::from_utf8_lossy(&item).into_owned());
+    }
+    assert_eq!(out, ["before", "default", "after"]);
+    zk.close().await;
+}
+
 #[test]
 fn items_come_out_by_priority_then_in_the_order_they_went_in() {
     let mut zk = client();

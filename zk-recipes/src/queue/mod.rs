@@ -25,6 +25,10 @@ pub struct Queue {
 }
 
 impl Queue {
+    /// The priority of [`Queue::put`] (kazoo's default): between 0, taken first, and
+    /// 999, taken last.
+    pub const DEFAULT_PRIORITY: u16 = 100;
+
     /// The queue at `path` (created on the first `put`).
     pub fn new(path: &str) -> Queue {
         Queue {
@@ -32,9 +36,9 @@ impl Queue {
         }
     }
 
-    /// Adds `data` with kazoo's default priority (100).
+    /// Adds `data` with kazoo's default priority ([`Queue::DEFAULT_PRIORITY`]).
     pub fn put<D: Driver>(&mut self, driver: &mut D, data: impl IntoData) -> Result<()> {
-        self.put_with_priority(driver, data, 100)
+        self.put_with_priority(driver, data, Queue::DEFAULT_PRIORITY)
     }
 
     /// Adds `data` with `priority` (0 is taken first, 999 last).
@@ -54,9 +58,20 @@ impl Queue {
         get_outcome(driver.run(&mut self.machine, None)?)
     }
 
-    /// Like [`Queue::put_with_priority`], on zk-tokio's client.
+    /// Like [`Queue::put`], on zk-tokio's client.
     #[cfg(feature = "tokio")]
     pub async fn put_async(
+        &mut self,
+        client: &zk_tokio::Client,
+        data: impl IntoData,
+    ) -> Result<()> {
+        self.put_with_priority_async(client, data, Queue::DEFAULT_PRIORITY)
+            .await
+    }
+
+    /// Like [`Queue::put_with_priority`], on zk-tokio's client.
+    #[cfg(feature = "tokio")]
+    pub async fn put_with_priority_async(
         &mut self,
         client: &zk_tokio::Client,
         data: impl IntoData,
