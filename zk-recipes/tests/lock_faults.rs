@@ -9,8 +9,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{PATIENCE, children, expire, fresh_path, options, shared};
-use zk_blocking::{Client, Error};
+use common::{PATIENCE, children, end_session, expire, fresh_path, shared};
+use zk_blocking::Error;
 use zk_recipes::{LeaderElection, Lock};
 use zk_tests::shared_standalone;
 
@@ -124,8 +124,7 @@ fn a_blocking_guard_whose_session_expired_reports_it_through_its_client() {
         .lock_blocking(&mut holder, None)
         .unwrap()
         .expect("free");
-    let mut thief = Client::connect(&cs, options().resume(credentials)).unwrap();
-    thief.close();
+    end_session(credentials);
     // The blocking client hears of it when it is used: the next call says so.
     let deadline = Instant::now() + PATIENCE;
     while guard.exists("/").is_ok() {
@@ -150,12 +149,9 @@ async fn an_async_guard_resolves_lost_with_session_expired_when_its_session_expi
         .unwrap()
         .expect("free");
     let credentials = holder.credentials().unwrap();
-    tokio::task::spawn_blocking(move || {
-        let mut thief = Client::connect(&cs, options().resume(credentials)).unwrap();
-        thief.close();
-    })
-    .await
-    .unwrap();
+    tokio::task::spawn_blocking(move || end_session(credentials))
+        .await
+        .unwrap();
     let lost = tokio::time::timeout(PATIENCE, guard.lost()).await;
     assert_eq!(lost.expect("told in time"), Error::SessionExpired);
     assert!(guard.is_lost());

@@ -1,5 +1,6 @@
 //! Helpers shared by the recipes' real-server suites (`lock_real.rs`, `lock_kazoo.rs`,
-//! `lock_faults.rs`, `leadership_real.rs`): fresh paths, sessions ended behind a client's back, a counter node incremented under a lock (read, sleep, write), the
+//! `lock_faults.rs`, `leadership_real.rs`): fresh paths, sessions ended behind a
+//! client's back, a counter node incremented under a lock (read, sleep, write), the
 //! ledger of who held a lock when, and a kazoo helper process.
 //!
 //! Every wait is bounded by [`PATIENCE`]; everything connects to 127.0.0.1 only.
