@@ -1,13 +1,14 @@
 //! An N-member ZooKeeper ensemble on loopback.
 
 use std::fmt::Write as _;
+use std::net::SocketAddr;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::HarnessError;
 use crate::four_letter::ServerMode;
 use crate::options::ServerOptions;
-use crate::ports::{free_port, retry_on_port_clash};
+use crate::ports::{free_port, free_port_on, retry_on_port_clash};
 use crate::server::{MemberSpec, Role, ZkServer};
 use crate::tempdir::TempDir;
 
@@ -36,9 +37,9 @@ impl Ensemble {
             let ports = (0..size)
                 .map(|_| -> std::io::Result<MemberPorts> {
                     Ok(MemberPorts {
-                        client: free_port()?,
+                        client: free_port_on(options.client_address())?,
                         secure: match options.serves_tls() {
-                            true => Some(free_port()?),
+                            true => Some(free_port_on(options.client_address())?),
                             false => None,
                         },
                         quorum: free_port()?,
@@ -66,7 +67,10 @@ impl Ensemble {
                         + &server_lines
                         + &options.extra_cfg_text();
                     ZkServer::launch(MemberSpec {
-                        name: format!("server.{myid} (127.0.0.1:{})", member.client),
+                        name: format!(
+                            "server.{myid} ({})",
+                            SocketAddr::from((options.client_address(), member.client))
+                        ),
                         myid: Some(myid),
                         role: Role::QuorumMember,
                         dir,
@@ -100,7 +104,7 @@ impl Ensemble {
         &mut self.members[Ensemble::index(myid)]
     }
 
-    /// `127.0.0.1:p1,127.0.0.1:p2,...` over all members, whether running or not.
+    /// `127.0.0.1:p1,127.0.0.1:p2,...` (or `[::1]:p1,...`) over all members, whether running or not.
     pub fn connect_string(&self) -> String {
         let addresses: Vec<String> = self.members.iter().map(ZkServer::connect_string).collect();
         addresses.join(",")

@@ -40,7 +40,7 @@ pub use four_letter::{
 };
 pub use install::ZkInstall;
 pub use options::ServerOptions;
-pub use ports::free_port;
+pub use ports::{free_port, require_ipv6_loopback};
 pub use process::is_alive;
 pub use server::ZkServer;
 pub use shared::shared_standalone;

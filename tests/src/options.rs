@@ -1,6 +1,7 @@
 //! Per-test server settings.
 
 use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 use std::time::Duration;
 
@@ -32,6 +33,7 @@ pub struct ServerOptions {
     start_timeout: Duration,
     tls: Option<TlsServer>,
     sasl_digest_users: Vec<(String, String)>,
+    client_address: IpAddr,
 }
 
 impl Default for ServerOptions {
@@ -51,6 +53,7 @@ impl Default for ServerOptions {
             start_timeout: Duration::from_secs(60),
             tls: None,
             sasl_digest_users: Vec::new(),
+            client_address: IpAddr::V4(Ipv4Addr::LOCALHOST),
         }
     }
 }
@@ -160,6 +163,20 @@ impl ServerOptions {
             .system_property("zookeeper.enforce.auth.schemes", schemes)
     }
 
+    /// Clients connect on the IPv6 loopback, `[::1]`, instead of 127.0.0.1: the client
+    /// ports (`clientPortAddress=::1`, the secure one's too) listen there only, and
+    /// [`crate::ZkServer::connect_string`] is `[::1]:<port>`. The quorum ports of an
+    /// ensemble stay on 127.0.0.1. Starting fails where the machine has no `::1`.
+    pub fn ipv6_loopback(mut self) -> ServerOptions {
+        self.client_address = IpAddr::V6(Ipv6Addr::LOCALHOST);
+        self
+    }
+
+    /// The loopback address the client ports listen on.
+    pub(crate) fn client_address(&self) -> IpAddr {
+        self.client_address
+    }
+
     /// The JAAS login configuration of the SASL users, if any.
     pub(crate) fn jaas_text(&self) -> Option<String> {
         if self.sasl_digest_users.is_empty() {
@@ -206,7 +223,7 @@ impl ServerOptions {
         line(format!("tickTime={}", self.tick_time.as_millis()));
         line(format!("dataDir={}", data_dir.display()));
         line(format!("clientPort={client_port}"));
-        line("clientPortAddress=127.0.0.1".to_owned());
+        line(format!("clientPortAddress={}", self.client_address));
         line("maxClientCnxns=0".to_owned());
         // Durability of a throwaway data dir is not worth an fsync per write.
         line("forceSync=no".to_owned());
@@ -219,7 +236,9 @@ impl ServerOptions {
             line(format!("maxSessionTimeout={}", timeout.as_millis()));
         }
         if let (Some(tls), Some(port)) = (&self.tls, secure_port) {
-            tls.cfg_lines(port).into_iter().for_each(&mut line);
+            tls.cfg_lines(self.client_address, port)
+                .into_iter()
+                .for_each(&mut line);
         }
         if !self.sasl_digest_users.is_empty() {
             line(

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 use std::io;
-use std::net::TcpListener;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, TcpListener};
 use std::sync::{Mutex, PoisonError};
 
 /// Returns a port on 127.0.0.1 that was free a moment ago and that this process has
@@ -14,14 +14,31 @@ use std::sync::{Mutex, PoisonError};
 /// stops two tests in this process from getting the same one between the probe and the
 /// server's own bind.
 pub fn free_port() -> io::Result<u16> {
+    free_port_on(IpAddr::V4(Ipv4Addr::LOCALHOST))
+}
+
+/// [`free_port`] on `address`, a loopback address (`::1` for an IPv6 server).
+pub(crate) fn free_port_on(address: IpAddr) -> io::Result<u16> {
     static HANDED_OUT: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
     let mut handed_out = HANDED_OUT.lock().unwrap_or_else(PoisonError::into_inner);
     let handed_out = handed_out.get_or_insert_with(HashSet::new);
     loop {
-        let port = TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port();
+        let port = TcpListener::bind((address, 0))?.local_addr()?.port();
         if handed_out.insert(port) {
             return Ok(port);
         }
+    }
+}
+
+/// Panics, saying why and what to do, where this machine cannot listen on `[::1]`: a
+/// test of IPv6 must fail there, not pass without having run.
+pub fn require_ipv6_loopback() {
+    if let Err(err) = TcpListener::bind((Ipv6Addr::LOCALHOST, 0)) {
+        panic!(
+            "this machine has no usable IPv6 loopback (binding [::1]:0 failed: {err}); the \
+             [::1] tests need one: `ip -6 addr show lo` should list ::1 (enable it with \
+             `sysctl net.ipv6.conf.lo.disable_ipv6=0`)"
+        );
     }
 }
 

@@ -3,7 +3,7 @@
 use std::ffi::OsString;
 use std::fmt;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -12,7 +12,7 @@ use crate::HarnessError;
 use crate::four_letter::{ServerMode, four_letter, four_letter_with_timeout};
 use crate::install::ZkInstall;
 use crate::options::ServerOptions;
-use crate::ports::{free_port, retry_on_port_clash};
+use crate::ports::{free_port_on, retry_on_port_clash};
 use crate::process::{is_alive, send_signal, signal_until_stopped_is, wait_dead};
 use crate::tempdir::TempDir;
 use crate::watchdog::Watchdog;
@@ -51,7 +51,8 @@ pub(crate) struct MemberSpec<'a> {
     pub(crate) options: &'a ServerOptions,
 }
 
-/// One running (or stopped, killed, paused) ZooKeeper server process on 127.0.0.1, with
+/// One running (or stopped, killed, paused) ZooKeeper server process on 127.0.0.1 (or
+/// `::1`: [`ServerOptions::ipv6_loopback`]), with
 /// its own temp dir holding `zoo.cfg`, `data/` and `server.log`.
 ///
 /// Dropping it kills the process and removes the dir; if this process dies without
@@ -100,16 +101,20 @@ impl ZkServer {
     pub fn start_standalone(options: &ServerOptions) -> Result<ZkServer, HarnessError> {
         retry_on_port_clash(|| {
             let picking = |err| HarnessError::io("picking a port", err);
-            let client_port = free_port().map_err(picking)?;
+            let address = options.client_address();
+            let client_port = free_port_on(address).map_err(picking)?;
             let secure_port = match options.serves_tls() {
-                true => Some(free_port().map_err(picking)?),
+                true => Some(free_port_on(address).map_err(picking)?),
                 false => None,
             };
             let dir = TempDir::new("standalone")?;
             let cfg = options.cfg_text(&dir.path().join("data"), client_port, secure_port)
                 + &options.extra_cfg_text();
             let server = ZkServer::launch(MemberSpec {
-                name: format!("standalone server (127.0.0.1:{client_port})"),
+                name: format!(
+                    "standalone server ({})",
+                    SocketAddr::from((address, client_port))
+                ),
                 myid: None,
                 role: Role::Standalone,
                 dir,
@@ -177,10 +182,10 @@ impl ZkServer {
             name: spec.name,
             myid: spec.myid,
             role: spec.role,
-            address: SocketAddr::from((Ipv4Addr::LOCALHOST, spec.client_port)),
+            address: SocketAddr::from((spec.options.client_address(), spec.client_port)),
             secure_address: spec
                 .secure_port
-                .map(|port| SocketAddr::from((Ipv4Addr::LOCALHOST, port))),
+                .map(|port| SocketAddr::from((spec.options.client_address(), port))),
             start_timeout: spec.options.start_timeout_value(),
             pid: Some(pid),
             paused: false,
@@ -199,12 +204,12 @@ impl ZkServer {
         self.myid
     }
 
-    /// The client address, `127.0.0.1:<port>`.
+    /// The client address, `127.0.0.1:<port>` (or `[::1]:<port>`).
     pub fn address(&self) -> SocketAddr {
         self.address
     }
 
-    /// The connect string of this server alone, `127.0.0.1:<port>`.
+    /// The connect string of this server alone, `127.0.0.1:<port>` (or `[::1]:<port>`).
     pub fn connect_string(&self) -> String {
         self.address.to_string()
     }

@@ -2,6 +2,7 @@
 //! (valid, expired, not yet valid, for another name), a client certificate, and a
 //! second CA that signed none of them but a client certificate of its own. All PEM files in one temp dir, removed on drop.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use rcgen::{
@@ -240,14 +241,14 @@ fn leaf(
 impl TlsServer {
     /// The `zoo.cfg` lines of a secure client port (ZooKeeper reads unknown keys as
     /// `zookeeper.`-prefixed system properties).
-    pub(crate) fn cfg_lines(&self, secure_port: u16) -> Vec<String> {
+    pub(crate) fn cfg_lines(&self, address: IpAddr, secure_port: u16) -> Vec<String> {
         let auth = match self.client_auth {
             ClientAuth::None => "none",
             ClientAuth::Need => "need",
         };
         vec![
             format!("secureClientPort={secure_port}"),
-            "secureClientPortAddress=127.0.0.1".to_owned(),
+            format!("secureClientPortAddress={address}"),
             format!("ssl.keyStore.location={}", self.key_store.display()),
             "ssl.keyStore.type=PEM".to_owned(),
             format!("ssl.trustStore.location={}", self.trust_store.display()),

@@ -158,3 +158,41 @@ fn a_missing_installation_says_how_to_install_it() {
     );
     assert!(stderr.contains("ZOOKEEPER_HOME"), "{stderr}");
 }
+
+#[test]
+fn help_prints_the_usage_on_stdout_and_exits_0() {
+    let output = Command::new(LOCAL_ZK).arg("--help").output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(stdout.starts_with("usage: local-zk "), "{stdout}");
+    assert!(stdout.contains("--ipv6"), "{stdout}");
+    assert!(output.stderr.is_empty(), "{output:?}");
+}
+
+#[test]
+fn an_unknown_flag_is_a_usage_error_on_stderr_with_status_2() {
+    let output = Command::new(LOCAL_ZK).arg("--bogus").output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(
+        stderr.starts_with("local-zk: unknown argument --bogus\nusage: local-zk "),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "{output:?}");
+}
+
+#[test]
+fn with_ipv6_it_serves_on_the_ipv6_loopback() {
+    zk_tests::require_ipv6_loopback();
+    let (mut child, _stdout, _members, seen) = keep_running_with(&["--ipv6"]);
+    let hosts = seen
+        .lines()
+        .find_map(|line| line.strip_prefix("connect string: "))
+        .unwrap_or_else(|| panic!("no connect string in:\n{seen}"));
+    assert!(hosts.starts_with("[::1]:"), "{seen}");
+    let mut zk = zk_blocking::Client::connect(hosts, zk_blocking::Options::new()).unwrap();
+    assert!(zk.exists("/zookeeper").unwrap().is_some());
+    zk.close();
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+}

@@ -2,8 +2,9 @@
 //! that it is healthy, and stop it again.
 //!
 //! ```text
-//! local-zk [--ensemble N] [--tls] [--keep-running]
+//! local-zk [--ensemble N] [--tls] [--ipv6] [--keep-running]
 //! ```
+//! With `--ipv6` clients connect on `[::1]` instead of 127.0.0.1.
 //! With `--tls` every member also serves TLS on a secure client port, with
 //! certificates made for this run (a CA, the servers', a client's); it prints the
 //! secure connect string and the PEM files a client needs.
@@ -16,19 +17,34 @@ use std::process::ExitCode;
 
 use zk_tests::{ClientAuth, Ensemble, HarnessError, ServerCert, ServerOptions, TestPki, ZkServer};
 
-const USAGE: &str = "usage: local-zk [--ensemble N] [--tls] [--keep-running]";
+const USAGE: &str = "usage: local-zk [--ensemble N] [--tls] [--ipv6] [--keep-running]
+
+Starts a throwaway ZooKeeper (standalone, or an ensemble of N members), prints its
+connect string and each member's srvr output, then stops it.
+  --ensemble N    N members instead of a standalone server
+  --tls           a secure client port too, with a CA and client certificate made now
+  --ipv6          clients connect on [::1] instead of 127.0.0.1
+  --keep-running  serve until stdin ends (Ctrl-D) or Ctrl-C";
 
 /// What the command line asked for.
 struct Args {
     ensemble_size: Option<u32>,
     tls: bool,
+    ipv6: bool,
     keep_running: bool,
 }
 
-fn parse_args() -> Result<Args, String> {
+/// What to do: start servers, or only say how.
+enum Request {
+    Start(Args),
+    Help,
+}
+
+fn parse_args() -> Result<Request, String> {
     let mut args = Args {
         ensemble_size: None,
         tls: false,
+        ipv6: false,
         keep_running: false,
     };
     let mut words = std::env::args().skip(1);
@@ -46,11 +62,12 @@ fn parse_args() -> Result<Args, String> {
             }
             "--keep-running" => args.keep_running = true,
             "--tls" => args.tls = true,
-            "-h" | "--help" => return Err(USAGE.to_owned()),
+            "--ipv6" => args.ipv6 = true,
+            "-h" | "--help" => return Ok(Request::Help),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
     }
-    Ok(args)
+    Ok(Request::Start(args))
 }
 
 /// Keeps whichever kind was started alive until `main` returns.
@@ -61,13 +78,14 @@ enum Running {
 
 impl Running {
     fn start(args: &Args, pki: Option<&TestPki>) -> Result<Running, HarnessError> {
-        let options = match pki {
+        let mut options = ServerOptions::default();
+        if let Some(pki) = pki {
             // Clients may present a certificate; none is required.
-            Some(pki) => {
-                ServerOptions::default().tls(pki.server(ServerCert::Valid, ClientAuth::None))
-            }
-            None => ServerOptions::default(),
-        };
+            options = options.tls(pki.server(ServerCert::Valid, ClientAuth::None));
+        }
+        if args.ipv6 {
+            options = options.ipv6_loopback();
+        }
         match args.ensemble_size {
             None => ZkServer::start_standalone(&options)
                 .map(|server| Running::Standalone(Box::new(server))),
@@ -99,7 +117,11 @@ impl Running {
 
 fn main() -> ExitCode {
     let args = match parse_args() {
-        Ok(args) => args,
+        Ok(Request::Start(args)) => args,
+        Ok(Request::Help) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         Err(message) => {
             eprintln!("local-zk: {message}");
             return ExitCode::from(2);
