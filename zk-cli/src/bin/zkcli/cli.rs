@@ -3,11 +3,14 @@
 //! shell's lines (see `shell::line`).
 
 use std::ffi::OsString;
+use std::fs::File;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use zk_blocking::TlsConfig;
+
+use crate::failure::Failure;
 
 const DEFAULT_HOSTS: &str = "127.0.0.1:2181";
 /// zkCli.sh's default session timeout, in milliseconds.
@@ -29,7 +32,9 @@ pub const COMMAND_HELP_TEMPLATE: &str = "usage: {usage}\n\n{about}\n\n{all-args}
     after_help = "HOSTS: host:port[,host:port...][/chroot], default $ZK_HOSTS, then 127.0.0.1:2181.\n\
                   zkCli.sh's spellings -server, -timeout and -auth are accepted too.\n\
                   Credentials: --auth (repeatable), --auth-file, or $ZKCLI_AUTH; each SCHEME:CREDENTIALS.\n\
-                  Exit status: 0 ok, 1 ZooKeeper error (name and path on stderr), 2 usage, 3 no server reachable."
+                  Exit status: 0 ok; 1 ZooKeeper error (name and path on stderr; in the shell, also no session); \
+                  2 usage; 3 no server reachable; 4 local I/O (reading stdin or a file given by a flag, \
+                  writing stdout)."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -97,15 +102,32 @@ pub struct Global {
 }
 
 impl Global {
-    /// The TLS settings the flags ask for: none without --tls-ca or --tls-cert.
-    pub fn tls(&self) -> Result<Option<TlsConfig>, zk_blocking::Error> {
+    /// The TLS settings the flags ask for: none without --tls-ca or --tls-cert. A file
+    /// that cannot be read is a local I/O failure; one that holds no usable PEM, a
+    /// usage error.
+    pub fn tls(&self) -> Result<Option<TlsConfig>, Failure> {
+        let files = [
+            ("--tls-ca", &self.tls_ca),
+            ("--tls-cert", &self.tls_cert),
+            ("--tls-key", &self.tls_key),
+        ];
+        for (flag, path) in files {
+            if let Some(path) = path {
+                let what = format!("{flag} {}", path.display());
+                File::open(path).map_err(Failure::local(&what))?;
+            }
+        }
+        let unusable = |error: zk_blocking::Error| Failure::Usage(error.to_string());
         let trust = match (&self.tls_ca, &self.tls_cert) {
             (None, None) => return Ok(None),
-            (Some(ca), _) => TlsConfig::from_ca_file(ca)?,
-            (None, Some(_)) => TlsConfig::system_roots()?,
+            (Some(ca), _) => TlsConfig::from_ca_file(ca).map_err(unusable)?,
+            (None, Some(_)) => TlsConfig::system_roots().map_err(unusable)?,
         };
         match (&self.tls_cert, &self.tls_key) {
-            (Some(cert), Some(key)) => trust.client_cert_files(cert, key).map(Some),
+            (Some(cert), Some(key)) => trust
+                .client_cert_files(cert, key)
+                .map(Some)
+                .map_err(unusable),
             _ => Ok(Some(trust)),
         }
     }

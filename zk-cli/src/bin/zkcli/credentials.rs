@@ -72,16 +72,13 @@ pub fn sasl(
 }
 
 fn read_auth_file(path: &Path, source: &str) -> Result<String, Failure> {
-    let unreadable = |why: String| Failure::Usage(format!("{source}: {why}"));
     let mut text = String::new();
     File::open(path)
-        .map_err(|e| unreadable(e.to_string()))?
-        .take(MAX_AUTH_FILE + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| unreadable(e.to_string()))?;
+        .and_then(|file| file.take(MAX_AUTH_FILE + 1).read_to_string(&mut text))
+        .map_err(Failure::local(source))?;
     if text.len() as u64 > MAX_AUTH_FILE {
-        return Err(unreadable(format!(
-            "larger than {} KiB; expected a few SCHEME:CREDENTIALS lines",
+        return Err(Failure::Usage(format!(
+            "{source}: larger than {} KiB; expected a few SCHEME:CREDENTIALS lines",
             MAX_AUTH_FILE >> 10
         )));
     }

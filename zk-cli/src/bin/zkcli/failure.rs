@@ -18,6 +18,7 @@ use zk_blocking::Error;
 pub const EXIT_ZOOKEEPER: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_UNREACHABLE: u8 = 3;
+pub const EXIT_LOCAL_IO: u8 = 4;
 
 #[derive(Debug)]
 pub enum Failure {
@@ -32,13 +33,19 @@ pub enum Failure {
     /// A shell command without a session (after `close`, or once the session ended),
     /// whose hosts were `hosts`: exit 1, as for a closed session.
     NotConnected { hosts: String },
-    /// Reading stdin or writing stdout failed: exit 1.
+    /// Reading stdin or a file, or writing stdout, failed here, whatever the server
+    /// did: exit 4.
     Io(io::Error),
 }
 
 impl Failure {
     pub fn at(path: &str) -> impl FnOnce(Error) -> Failure + '_ {
         move |error| Failure::from_error(error, Some(path.to_string()))
+    }
+
+    /// A local read or write of `what` (stdin, a named file) that failed.
+    pub fn local(what: &str) -> impl FnOnce(io::Error) -> Failure + '_ {
+        move |error| Failure::Io(io::Error::new(error.kind(), format!("{what}: {error}")))
     }
 
     pub fn from_error(error: Error, path: Option<String>) -> Failure {
@@ -56,9 +63,8 @@ impl Failure {
         match self {
             Failure::Usage(_) | Failure::CommandLine(_) => EXIT_USAGE,
             Failure::Unreachable(_) => EXIT_UNREACHABLE,
-            Failure::ZooKeeper { .. } | Failure::NotConnected { .. } | Failure::Io(_) => {
-                EXIT_ZOOKEEPER
-            }
+            Failure::ZooKeeper { .. } | Failure::NotConnected { .. } => EXIT_ZOOKEEPER,
+            Failure::Io(_) => EXIT_LOCAL_IO,
         }
     }
 
@@ -135,7 +141,7 @@ impl Failure {
                     None => format!("zkcli: {name}: {detail}"),
                 }
             }
-            Failure::Io(e) => format!("zkcli: {e}"),
+            Failure::Io(e) => format!("zkcli: local I/O: {e}"),
         }
     }
 

@@ -62,7 +62,7 @@ fn run(args: Vec<std::ffi::OsString>) -> Result<u8, Failure> {
             global.auth_file.as_deref(),
             std::env::var(credentials::AUTH_VARIABLE).ok(),
         )?,
-        tls: global.tls().map_err(|e| Failure::from_error(e, None))?,
+        tls: global.tls()?,
         sasl: credentials::sasl(
             global.sasl_user.as_deref(),
             global.sasl_password_file.as_deref(),

@@ -37,7 +37,8 @@ fn data_argument(value: Option<&str>) -> Result<Vec<u8>, Failure> {
             let mut data = Vec::new();
             std::io::stdin()
                 .take(MAX_STDIN_DATA + 1)
-                .read_to_end(&mut data)?;
+                .read_to_end(&mut data)
+                .map_err(Failure::local("reading DATA from stdin"))?;
             if data.len() as u64 > MAX_STDIN_DATA {
                 return Err(Failure::Usage(format!(
                     "data on stdin exceeds {} MiB; no ZooKeeper server takes that much by default",
