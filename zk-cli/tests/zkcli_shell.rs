@@ -118,6 +118,32 @@ fn close_and_connect_switch_sessions() {
 }
 
 #[test]
+fn history_and_redo_number_lines_as_zkcli_sh_does() {
+    let run = shell_script(
+        &[],
+        "ls /zookeeper\n\
+         lss\n\
+         redo 0\n\
+         redo 9\n\
+         redo 3\n\
+         addauth digest history-user:secret\n\
+         history\n",
+    );
+    // Failed lines keep their numbers; a redo is recorded as the command it ran.
+    assert_eq!(
+        run.text(),
+        "config\nquota\nconfig\nquota\n\
+         0 - ls /zookeeper\n1 - lss\n2 - ls /zookeeper\n3 - redo 9\n4 - redo 3\n\
+         5 - addauth digest ***\n6 - history\n"
+    );
+    assert!(
+        run.stderr.contains("redo 9: there is no command 9")
+            && run.stderr.contains("redo 3: line 3 is a redo that failed"),
+        "{run:?}"
+    );
+}
+
+#[test]
 fn addauth_gives_the_live_session_access_to_a_node_guarded_by_digest() {
     let hosts = hosts();
     client().delete("/shell-bobs", Version::Any).ok();
@@ -321,6 +347,21 @@ fn on_a_terminal_addauth_lines_are_kept_out_of_the_history_file() {
         history.contains("whoami") && !history.contains("hush"),
         "{history}"
     );
+}
+
+#[test]
+fn on_a_terminal_history_numbers_this_sessions_lines_as_the_prompts_did() {
+    let home = tempfile::tempdir().unwrap();
+    // Earlier sessions' lines, for the Up arrow; not part of this session's numbering.
+    std::fs::write(home.path().join(".zkcli_history"), "#V2\nget /earlier\n").unwrap();
+    let mut terminal = Terminal::start(home.path(), &["-server", &hosts()]);
+    terminal.types(r"ls /zookeeper\n");
+    terminal.shows("(CONNECTED) 1]");
+    terminal.types(r"history\n");
+    terminal.shows("0 - ls /zookeeper");
+    terminal.shows("1 - history");
+    terminal.shows("(CONNECTED) 2]");
+    assert_eq!(terminal.close(), "exit 0");
 }
 
 #[test]

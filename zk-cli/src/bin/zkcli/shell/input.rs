@@ -24,8 +24,6 @@ pub enum Read {
 
 pub trait LineSource {
     fn read(&mut self, prompt: &str) -> io::Result<Read>;
-    /// The lines read so far, oldest first.
-    fn history(&self) -> Vec<String>;
     /// Where the event printer writes so as not to garble the line being edited.
     fn event_sink(&mut self) -> Box<dyn EventSink>;
 }
@@ -38,7 +36,7 @@ fn history_file() -> Option<PathBuf> {
 }
 
 /// `addauth` lines carry a secret, which must not be written to the history file.
-fn holds_credentials(line: &str) -> bool {
+pub fn holds_credentials(line: &str) -> bool {
     line.split_whitespace().next() == Some("addauth")
 }
 
@@ -89,10 +87,6 @@ impl LineSource for Terminal {
         }
     }
 
-    fn history(&self) -> Vec<String> {
-        self.editor.history().iter().cloned().collect()
-    }
-
     fn event_sink(&mut self) -> Box<dyn EventSink> {
         match self.editor.create_external_printer() {
             Ok(printer) => Box::new(PromptPrinter(printer)),
@@ -125,14 +119,12 @@ impl EventSink for StdoutSink {
 /// Commands from stdin, one per line; no prompt.
 pub struct Script {
     stdin: io::StdinLock<'static>,
-    lines: Vec<String>,
 }
 
 impl Script {
     pub fn new() -> Script {
         Script {
             stdin: io::stdin().lock(),
-            lines: Vec::new(),
         }
     }
 }
@@ -156,15 +148,7 @@ impl LineSource for Script {
         let line = String::from_utf8(bytes).map_err(|_| {
             io::Error::new(io::ErrorKind::InvalidData, "a script line is not UTF-8")
         })?;
-        let line = line.trim_end_matches(['\n', '\r']).to_string();
-        if !line.trim().is_empty() {
-            self.lines.push(line.clone());
-        }
-        Ok(Read::Line(line))
-    }
-
-    fn history(&self) -> Vec<String> {
-        self.lines.clone()
+        Ok(Read::Line(line.trim_end_matches(['\n', '\r']).to_string()))
     }
 
     fn event_sink(&mut self) -> Box<dyn EventSink> {

@@ -12,7 +12,7 @@ use crate::cli::{COMMAND_HELP_TEMPLATE, ZkCommand};
     override_usage = "COMMAND [ARGS...]",
     help_template = "{about}\n\nCommands:\n{subcommands}\n\nCOMMAND --help or help COMMAND for details.",
     about = "The zkcli shell: zkcli's commands, plus addauth, removewatches, printwatches, connect, \
-             close, history and quit."
+             close, history, redo and quit."
 )]
 pub struct ShellLine {
     #[command(subcommand)]
@@ -74,9 +74,13 @@ pub enum ShellCommand {
     /// Leaves the shell.
     #[command(override_usage = "quit", visible_alias = "exit")]
     Quit,
-    /// The lines entered so far, numbered.
+    /// The last ten lines and this one, numbered as their prompts were (as in
+    /// zkCli.sh); addauth's credentials are hidden.
     #[command(override_usage = "history")]
     History,
+    /// Runs the line numbered N (see history) again; it is recorded as that command.
+    #[command(override_usage = "redo N")]
+    Redo { number: usize },
     #[command(flatten)]
     Zk(ZkCommand),
 }

@@ -1,12 +1,14 @@
 //! The interactive shell, started when no command is given (as `zkCli.sh -server
 //! HOSTS` does): zkcli's commands with the same output, plus `addauth`,
-//! `removewatches`, `printwatches`, `connect`, `close`, `history`, `quit` and `help`.
+//! `removewatches`, `printwatches`, `connect`, `close`, `history`, `redo`, `quit` and
+//! `help`.
 //! Watch events are printed as they arrive, while a command runs or at the prompt. A
 //! failed command prints its error and the shell goes on; the exit status is that of
 //! the last failed command, 0 if none failed. With stdin not a terminal, the shell
 //! runs it as a script, one command per line.
 
 mod completion;
+mod history;
 mod input;
 mod line;
 mod session;
@@ -24,6 +26,7 @@ use crate::four_letter;
 use crate::output::{DataNewline, Output};
 use crate::watching::{self, Waiting};
 use completion::ShellHelper;
+use history::History;
 use input::{LineSource, Read, Script, Terminal};
 use line::{ShellCommand, ShellLine, Switch};
 use session::{EventPrinter, PrintSwitch, SessionSlot};
@@ -42,6 +45,7 @@ struct Shell {
     printing: PrintSwitch,
     out: Output,
     json: bool,
+    history: History,
 }
 
 /// Runs the shell to its end; its exit status, every failure being reported already.
@@ -59,6 +63,7 @@ pub fn run(global: &Global, settings: Settings) -> Result<u8, Failure> {
         printing: PrintSwitch::on(),
         out: Output::new(global.json, DataNewline::Always),
         json: global.json,
+        history: History::default(),
     };
     let mut exit_code = 0;
     if let Err(failure) = shell.connect(global.hosts()) {
@@ -71,9 +76,8 @@ pub fn run(global: &Global, settings: Settings) -> Result<u8, Failure> {
         global.json,
         shell.printing.clone(),
     );
-    let mut number = 0;
     loop {
-        let prompt = shell.prompt(number);
+        let prompt = shell.prompt();
         let line = match source.read(&prompt)? {
             Read::Line(line) => line,
             Read::Interrupted => continue,
@@ -82,8 +86,8 @@ pub fn run(global: &Global, settings: Settings) -> Result<u8, Failure> {
         if line.trim().is_empty() {
             continue;
         }
-        number += 1;
-        match shell.execute(&line, source.as_ref()) {
+        shell.history.record(&line);
+        match shell.execute(&line) {
             Ok(Flow::Continue) => {}
             Ok(Flow::Quit) => break,
             // Nobody reads the output any more (`zkcli < script | head`).
@@ -100,12 +104,16 @@ pub fn run(global: &Global, settings: Settings) -> Result<u8, Failure> {
 
 impl Shell {
     /// zkCli.sh's prompt: `[zk: HOSTS(STATE) N] `.
-    fn prompt(&self, number: usize) -> String {
+    fn prompt(&self) -> String {
         let state = match self.session.lock().as_ref() {
             Some(zk) => format!("{:?}", zk.state()).to_uppercase(),
             None => "CLOSED".into(),
         };
-        format!("[zk: {}({state}) {number}] ", self.hosts)
+        format!(
+            "[zk: {}({state}) {}] ",
+            self.hosts,
+            self.history.next_number()
+        )
     }
 
     /// Opens a session on `hosts`, then closes the current one: a failure leaves the
@@ -162,7 +170,7 @@ impl Shell {
         watching::remove_watches(zk, path, watcher_type, locally, &mut self.out)
     }
 
-    fn execute(&mut self, text: &str, source: &dyn LineSource) -> Result<Flow, Failure> {
+    fn execute(&mut self, text: &str) -> Result<Flow, Failure> {
         let words = words::split(text).map_err(|why| Failure::Usage(why.to_string()))?;
         let parsed = line::parser()
             .try_get_matches_from(words)
@@ -206,9 +214,13 @@ impl Shell {
             }
             ShellCommand::Close => self.session.replace(None),
             ShellCommand::History => {
-                for (index, line) in source.history().iter().enumerate() {
-                    self.out.line(&format!("{index} - {line}"))?;
+                for line in self.history.recent() {
+                    self.out.line(&line)?;
                 }
+            }
+            ShellCommand::Redo { number } => {
+                let line = self.history.redo(number).map_err(Failure::Usage)?;
+                return self.execute(&line);
             }
             ShellCommand::Zk(command) => self.run(&command)?,
         }
