@@ -920,6 +920,24 @@ fn json_failures_are_one_object_on_stderr() {
 }
 
 #[test]
+fn json_may_follow_the_command_as_it_may_precede_it() {
+    zkcli(&["create", "/json-after", "after"]);
+    let get = Json::parse(&zkcli(&["get", "/json-after", "--json"]).ok()).unwrap();
+    assert_eq!(get.get("data").str(), "after");
+    let between = Json::parse(&zkcli(&["ls", "--json", "/json-after"]).ok()).unwrap();
+    assert_eq!(between.get("path").str(), "/json-after");
+    let missing = zkcli(&["get", "/json-after-missing", "--json"]);
+    assert_eq!(missing.code, 1);
+    assert_eq!(
+        Json::parse(&missing.stderr).unwrap().get("error").str(),
+        "NoNode"
+    );
+    // After `--`, it is data.
+    zkcli(&["set", "/json-after", "--", "--json"]).ok();
+    assert_eq!(zkcli(&["get", "/json-after"]).ok(), "--json");
+}
+
+#[test]
 fn a_mistyped_command_gets_a_suggestion() {
     let run = zkcli(&["getAcll", "/"]);
     assert_usage_error(&run);

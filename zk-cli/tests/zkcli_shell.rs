@@ -214,6 +214,17 @@ fn with_json_results_and_failures_are_objects() {
 }
 
 #[test]
+fn json_on_a_shell_line_is_refused_with_where_it_goes() {
+    let run = shell_script(&[], "ls /zookeeper --json\nls /zookeeper\n");
+    assert_eq!(run.text(), "config\nquota\n");
+    assert!(
+        run.stderr
+            .contains("in the shell, --json is for the whole session: start it with zkcli --json"),
+        "{run:?}"
+    );
+}
+
+#[test]
 fn data_from_stdin_is_refused_because_stdin_holds_the_script() {
     let run = shell_script(&[], "create /shell-stdin -\nls /zookeeper\n");
     assert!(run.stderr.contains("stdin holds the commands"), "{run:?}");

@@ -91,7 +91,9 @@ pub struct Global {
     #[arg(long, value_name = "PATH", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
     /// One JSON object per result or event; on failure one JSON object on stderr.
-    #[arg(long)]
+    /// Before or after the command (`zkcli ls / --json`); in the shell, only when
+    /// starting it.
+    #[arg(long, global = true)]
     pub json: bool,
     /// Accept a read-only server.
     #[arg(short = 'r')]
@@ -164,7 +166,7 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
 /// The arguments as clap should see them, and what a failure to parse them needs.
 pub struct RawArgs {
     pub args: Vec<OsString>,
-    /// `--json` among the global options: a bad command line is reported as JSON too.
+    /// `--json` anywhere before a `--`: a bad command line is reported as JSON too.
     pub json: bool,
 }
 
@@ -179,8 +181,12 @@ pub fn with_double_dash_globals(args: Vec<OsString>) -> RawArgs {
         .filter(|arg| arg.get_action().takes_values())
         .filter_map(|arg| arg.get_long().map(|long| format!("--{long}")))
         .collect();
+    let json = args
+        .iter()
+        .skip(1)
+        .take_while(|arg| *arg != "--")
+        .any(|arg| arg == "--json");
     let mut rewritten = Vec::with_capacity(args.len());
-    let mut json = false;
     let mut rest = args.into_iter();
     rewritten.extend(rest.next());
     while let Some(arg) = rest.next() {
@@ -189,7 +195,6 @@ pub fn with_double_dash_globals(args: Vec<OsString>) -> RawArgs {
             rewritten.push(arg);
             break;
         }
-        json |= text == "--json";
         let arg = if SINGLE_DASH.contains(&text) {
             format!("-{text}").into()
         } else {
@@ -521,9 +526,18 @@ mod tests {
     }
 
     #[test]
-    fn json_is_noticed_among_the_global_options_only() {
+    fn json_is_noticed_before_or_after_the_command_but_not_after_a_double_dash() {
         assert!(with_double_dash_globals(os(&["zkcli", "--server", "h", "--json", "lss"])).json);
-        assert!(!with_double_dash_globals(os(&["zkcli", "set", "/a", "--json"])).json);
+        assert!(with_double_dash_globals(os(&["zkcli", "set", "/a", "--json"])).json);
+        assert!(!with_double_dash_globals(os(&["zkcli", "set", "/a", "--", "--json"])).json);
+    }
+
+    #[test]
+    fn json_after_the_command_is_the_global_flag() {
+        let cli = Cli::try_parse_from(["zkcli", "get", "/a", "--json"]).unwrap();
+        assert!(cli.global.json);
+        let cli = Cli::try_parse_from(["zkcli", "set", "/a", "--", "--json"]).unwrap();
+        assert!(!cli.global.json, "after --, --json is data");
     }
 
     #[test]

@@ -172,6 +172,17 @@ impl Shell {
 
     fn execute(&mut self, text: &str) -> Result<Flow, Failure> {
         let words = words::split(text).map_err(|why| Failure::Usage(why.to_string()))?;
+        if words
+            .iter()
+            .take_while(|word| *word != "--")
+            .any(|word| word == "--json")
+        {
+            return Err(Failure::Usage(
+                "in the shell, --json is for the whole session: start it with zkcli --json \
+                 -server HOSTS"
+                    .into(),
+            ));
+        }
         let parsed = line::parser()
             .try_get_matches_from(words)
             .and_then(|matches| ShellLine::from_arg_matches(&matches));
