@@ -92,6 +92,7 @@ fn the_help_lists_every_exit_status() {
         "2 usage",
         "3 no server reachable",
         "4 local I/O",
+        "130 a shell command stopped by Ctrl-C",
     ] {
         assert!(help.contains(status), "{status:?} missing from:\n{help}");
     }

@@ -10,6 +10,8 @@ mod shell;
 #[path = "zkcli_support.rs"]
 mod support;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
@@ -373,6 +375,43 @@ fn on_a_terminal_history_numbers_this_sessions_lines_as_the_prompts_did() {
     terminal.shows("1 - history");
     terminal.shows("(CONNECTED) 2]");
     assert_eq!(terminal.close(), "exit 0");
+}
+
+#[test]
+fn on_a_terminal_ctrl_c_stops_the_running_command_and_keeps_the_session() {
+    let mut zk = client();
+    ensure(&mut zk, "/pty-interrupted", "v1");
+    let home = tempfile::tempdir().unwrap();
+    let mut terminal = Terminal::start(home.path(), &["-server", &hosts()]);
+    terminal.types(r"create -e /pty-interrupted/mine x\n");
+    terminal.shows("(CONNECTED) 1]");
+    terminal.types(r"watch --for 600 /pty-interrupted\n");
+    // An event shows the command runs (and the terminal is its, not the editor's);
+    // changes go on until then, as the watch is set some time after the line is typed.
+    let seen = Arc::new(AtomicBool::new(false));
+    let changing = {
+        let seen = Arc::clone(&seen);
+        thread::spawn(move || {
+            while !seen.load(Ordering::Relaxed) {
+                zk.set_data("/pty-interrupted", "v2", Version::Any).unwrap();
+                thread::sleep(Duration::from_millis(200));
+            }
+        })
+    };
+    terminal.shows("type:NodeDataChanged path:/pty-interrupted");
+    seen.store(true, Ordering::Relaxed);
+    changing.join().unwrap();
+    terminal.types(r"\x03");
+    terminal.shows("zkcli: interrupted: stopped by Ctrl-C; the session goes on");
+    terminal.shows("(CONNECTED) 2]");
+    terminal.types(r"ls /pty-interrupted\n");
+    terminal.shows("mine");
+    terminal.shows("(CONNECTED) 3]");
+    assert_eq!(
+        terminal.close(),
+        "exit 130",
+        "the last failure was the Ctrl-C"
+    );
 }
 
 #[test]

@@ -34,7 +34,7 @@ pub const COMMAND_HELP_TEMPLATE: &str = "usage: {usage}\n\n{about}\n\n{all-args}
                   Credentials: --auth (repeatable), --auth-file, or $ZKCLI_AUTH; each SCHEME:CREDENTIALS.\n\
                   Exit status: 0 ok; 1 ZooKeeper error (name and path on stderr; in the shell, also no session); \
                   2 usage; 3 no server reachable; 4 local I/O (reading stdin or a file given by a flag, \
-                  writing stdout)."
+                  writing stdout); 130 a shell command stopped by Ctrl-C."
 )]
 pub struct Cli {
     #[command(flatten)]

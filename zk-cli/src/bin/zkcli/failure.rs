@@ -19,6 +19,8 @@ pub const EXIT_ZOOKEEPER: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_UNREACHABLE: u8 = 3;
 pub const EXIT_LOCAL_IO: u8 = 4;
+/// As a shell reports a command ended by SIGINT.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 #[derive(Debug)]
 pub enum Failure {
@@ -33,6 +35,8 @@ pub enum Failure {
     /// A shell command without a session (after `close`, or once the session ended),
     /// whose hosts were `hosts`: exit 1, as for a closed session.
     NotConnected { hosts: String },
+    /// Ctrl-C stopped a shell command: exit 130.
+    Interrupted,
     /// Reading stdin or a file, or writing stdout, failed here, whatever the server
     /// did: exit 4.
     Io(io::Error),
@@ -65,6 +69,7 @@ impl Failure {
             Failure::Unreachable(_) => EXIT_UNREACHABLE,
             Failure::ZooKeeper { .. } | Failure::NotConnected { .. } => EXIT_ZOOKEEPER,
             Failure::Io(_) => EXIT_LOCAL_IO,
+            Failure::Interrupted => EXIT_INTERRUPTED,
         }
     }
 
@@ -81,6 +86,7 @@ impl Failure {
             Failure::Unreachable(_) => "Unreachable".into(),
             Failure::NotConnected { .. } => "NotConnected".into(),
             Failure::Io(_) => "Io".into(),
+            Failure::Interrupted => "Interrupted".into(),
             Failure::ZooKeeper { error, .. } => match (error, error.code()) {
                 (Error::Timeout(_), _) => "Timeout".into(),
                 (Error::Closed, _) => "Closed".into(),
@@ -123,6 +129,7 @@ impl Failure {
                 format!("`connect` opens a session on {hosts} again, `connect HOSTS` one elsewhere")
             }
             Failure::Io(e) => e.to_string(),
+            Failure::Interrupted => "stopped by Ctrl-C; the session goes on".into(),
         }
     }
 
@@ -142,6 +149,7 @@ impl Failure {
                 }
             }
             Failure::Io(e) => format!("zkcli: local I/O: {e}"),
+            Failure::Interrupted => format!("zkcli: interrupted: {}", self.detail()),
         }
     }
 

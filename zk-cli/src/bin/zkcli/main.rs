@@ -8,6 +8,7 @@ mod connection;
 mod credentials;
 mod failure;
 mod four_letter;
+mod interrupt;
 mod json;
 mod logging;
 mod nodes;

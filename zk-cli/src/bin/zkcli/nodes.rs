@@ -11,6 +11,7 @@ use zk_blocking::{Client, CreateMode, CreateOptions, Error, Stat, Version, Watch
 use crate::acl_syntax::parse_acl_list;
 use crate::cli::{EventLimits, ExpectedVersion};
 use crate::failure::Failure;
+use crate::interrupt;
 use crate::json::{self, object, with_stat};
 use crate::output::Output;
 use crate::text_format;
@@ -66,6 +67,7 @@ fn subtree(zk: &mut Client, path: &str) -> Result<Vec<String>, Failure> {
     let mut found = vec![path.to_string()];
     let mut queue = VecDeque::from([path.to_string()]);
     while let Some(parent) = queue.pop_front() {
+        interrupt::check()?;
         let mut children = match zk.get_children(&parent) {
             Ok(children) => children,
             Err(Error::NoNode { .. }) if parent != path => continue,
@@ -321,6 +323,7 @@ pub fn delete(
 pub fn deleteall(zk: &mut Client, path: &str, out: &mut Output) -> Outcome {
     let nodes = subtree(zk, path)?;
     for node in nodes.iter().rev() {
+        interrupt::check()?;
         match zk.delete(node, Version::Any) {
             Ok(()) | Err(Error::NoNode { .. }) => {}
             Err(e) => return Err(Failure::at(node)(e)),
@@ -371,6 +374,7 @@ pub fn set_acl(zk: &mut Client, request: &SetAclRequest, out: &mut Output) -> Ou
         .set_acl(path, acl.clone(), version(request.expected))
         .map_err(Failure::at(path))?;
     for node in &descendants {
+        interrupt::check()?;
         match zk.set_acl(node, acl.clone(), Version::Any) {
             Ok(_) | Err(Error::NoNode { .. }) => {}
             Err(e) => return Err(Failure::at(node)(e)),

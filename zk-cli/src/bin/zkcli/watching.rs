@@ -11,6 +11,7 @@ use zk_blocking::{
 
 use crate::cli::{EventLimits, WatchMode};
 use crate::failure::Failure;
+use crate::interrupt;
 use crate::json::object;
 use crate::output::Output;
 use crate::text_format;
@@ -69,16 +70,21 @@ pub fn skip_connect_events(zk: &mut Client, waiting: Waiting) -> Result<(), Fail
     Ok(())
 }
 
+/// How long one wait for an event lasts: also how soon Ctrl-C stops a command.
+const EVENT_SLICE: Duration = Duration::from_millis(250);
+
 /// The next event, or `None` once the time limit passed. Waits in short slices so
-/// that the session keeps being pumped (the client has no background thread).
+/// that the session keeps being pumped (the client has no background thread) and
+/// Ctrl-C is noticed.
 fn next_event(zk: &mut Client, limits: &Limits) -> Result<Option<Event>, Failure> {
     loop {
+        interrupt::check()?;
         let slice = match limits.until {
             Some(until) => match until.checked_duration_since(Instant::now()) {
-                Some(left) if !left.is_zero() => left.min(Duration::from_secs(1)),
+                Some(left) if !left.is_zero() => left.min(EVENT_SLICE),
                 _ => return Ok(None),
             },
-            None => Duration::from_secs(1),
+            None => EVENT_SLICE,
         };
         match zk.next_event(slice) {
             Ok(Some(event)) => return Ok(Some(event)),

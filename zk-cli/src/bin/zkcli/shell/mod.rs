@@ -4,7 +4,8 @@
 //! `help`.
 //! Watch events are printed as they arrive, while a command runs or at the prompt. A
 //! failed command prints its error and the shell goes on; the exit status is that of
-//! the last failed command, 0 if none failed. With stdin not a terminal, the shell
+//! the last failed command, 0 if none failed. On a terminal, Ctrl-C stops the running
+//! command (see `interrupt`) and Ctrl-D at the prompt ends the shell. With stdin not a terminal, the shell
 //! runs it as a script, one command per line.
 
 mod completion;
@@ -23,6 +24,7 @@ use crate::commands;
 use crate::connection::Settings;
 use crate::failure::Failure;
 use crate::four_letter;
+use crate::interrupt;
 use crate::output::{DataNewline, Output};
 use crate::watching::{self, Waiting};
 use completion::ShellHelper;
@@ -52,6 +54,8 @@ struct Shell {
 pub fn run(global: &Global, settings: Settings) -> Result<u8, Failure> {
     let session = SessionSlot::default();
     let mut source: Box<dyn LineSource> = if io::stdin().is_terminal() {
+        // A script on stdin stops at Ctrl-C as a whole, as a shell script does.
+        interrupt::catch()?;
         Box::new(Terminal::new(ShellHelper::new(session.clone()))?)
     } else {
         Box::new(Script::new())
@@ -171,6 +175,7 @@ impl Shell {
     }
 
     fn execute(&mut self, text: &str) -> Result<Flow, Failure> {
+        interrupt::clear();
         let words = words::split(text).map_err(|why| Failure::Usage(why.to_string()))?;
         if words
             .iter()
