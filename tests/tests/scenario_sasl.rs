@@ -215,14 +215,68 @@ fn a_client_without_sasl_is_told_to_configure_it_and_stops_redialling() {
     let dials = proxy.accepted();
     assert_eq!(
         zk.next_event(Duration::from_secs(2)),
-        Err(Error::AuthFailed)
+        Err(Error::SaslRequired)
     );
-    assert_eq!(zk.exists("/").map(|_| ()), Err(Error::AuthFailed));
     assert_eq!(
         proxy.accepted(),
         dials,
         "no redial after the server required SASL"
     );
+}
+
+#[test]
+fn calls_after_the_server_required_sasl_are_told_to_configure_it_too() {
+    let mut zk =
+        Client::connect(&sasl_required_server().connect_string(), options(TIMEOUT)).unwrap();
+    assert_eq!(zk.exists("/").map(|_| ()), Err(Error::SaslRequired));
+    assert_eq!(zk.state(), SessionState::AuthFailed);
+    // Every later call gets the error that says what to configure, not a bare
+    // AuthFailed.
+    assert_eq!(zk.exists("/").map(|_| ()), Err(Error::SaslRequired));
+    assert_eq!(
+        zk.create("/sasl-after", "", CreateMode::Persistent),
+        Err(Error::SaslRequired)
+    );
+    assert_eq!(zk.add_auth("digest", "bob:pw"), Err(Error::SaslRequired));
+    assert_eq!(zk.wait_until_connected(TIMEOUT), Err(Error::SaslRequired));
+    let events = common::queued_events(&mut zk);
+    assert_eq!(only_states(&events).last(), Some(&KeeperState::AuthFailed));
+    assert_eq!(zk.next_event(Duration::ZERO), Err(Error::SaslRequired));
+    zk.close();
+    assert_eq!(
+        zk.state(),
+        SessionState::AuthFailed,
+        "close leaves the ending"
+    );
+    assert_eq!(zk.exists("/").map(|_| ()), Err(Error::SaslRequired));
+}
+
+#[test]
+fn a_shared_client_after_the_server_required_sasl_is_told_to_configure_it() {
+    let zk = zk_blocking::SharedClient::connect(
+        &sasl_required_server().connect_string(),
+        options(TIMEOUT),
+    )
+    .unwrap();
+    let events = zk.events();
+    assert_eq!(zk.exists("/").map(|_| ()), Err(Error::SaslRequired));
+    assert_eq!(zk.exists("/").map(|_| ()), Err(Error::SaslRequired));
+    assert_eq!(
+        zk.submit(zk_blocking::Request::exists("/", false))
+            .map(|_| ()),
+        Err(Error::SaslRequired)
+    );
+    assert_eq!(zk.add_auth("digest", "bob:pw"), Err(Error::SaslRequired));
+    assert_eq!(zk.wait_until_connected(TIMEOUT), Err(Error::SaslRequired));
+    let last = loop {
+        match events.recv_timeout(TIMEOUT) {
+            Ok(Some(_)) => continue,
+            other => break other,
+        }
+    };
+    assert_eq!(last, Err(Error::SaslRequired), "the events end with it");
+    zk.close();
+    assert_eq!(zk.exists("/").map(|_| ()), Err(Error::SaslRequired));
 }
 
 #[test]
@@ -268,6 +322,19 @@ async fn the_tokio_client_without_sasl_is_told_to_configure_it() {
         false
     });
     assert_eq!(ended.await, Ok(true), "the session ends AuthFailed");
+    // Later calls are told the same.
+    assert_eq!(
+        zk.exists("/").await.map(|_| ()),
+        Err(zk_tokio::Error::SaslRequired)
+    );
+    assert_eq!(
+        zk.add_auth("digest", "bob:pw").await,
+        Err(zk_tokio::Error::SaslRequired)
+    );
+    assert_eq!(
+        zk.wait_until_connected(TIMEOUT).await,
+        Err(zk_tokio::Error::SaslRequired)
+    );
     let reason = zk.state_reason().expect("a reason").to_string();
     assert!(reason.contains("requires SASL"), "{reason}");
     let dials = proxy.accepted();

@@ -787,7 +787,8 @@ async fn remove_watches_by_path_ends_a_watch_stream_with_its_removal() {
     assert_eq!(
         zk.remove_watches(path, WatcherType::Any).await,
         Err(Error::NoWatcher {
-            path: path.to_string()
+            path: Some(path.to_string()),
+            chroot: None
         })
     );
     zk.close().await;

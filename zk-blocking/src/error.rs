@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use zk_proto::ErrorCode;
-use zk_session::{About, ConfigError, RequestError, Rounded, SessionState, SubmitError};
+use zk_session::{
+    About, ConfigError, RequestError, Rounded, Session, SessionState, StateReason, SubmitError,
+};
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -91,9 +93,10 @@ pub enum Error {
         /// The session's chroot.
         chroot: Option<String>,
     },
-    /// INVALIDACL (-114).
+    /// INVALIDACL (-114): the server refused the ACL, or the client did before
+    /// sending anything because the list is empty (as Java's client does).
     #[error(
-        "InvalidAcl{}: the server refused the ACL; check schemes and ids, or authenticate for `auth` ACLs",
+        "InvalidAcl{}: the ACL list is empty, or the server refused it; pass at least one entry, such as Acl::open_unsafe() or Acl::creator_all(), with a scheme the server knows and a well-formed id (an `auth` or `creator_all` ACL needs credentials first: add_auth)",
         About::new(.path, .chroot)
     )]
     InvalidAcl {
@@ -227,17 +230,23 @@ pub enum Error {
         /// What is wrong.
         why: String,
     },
-    /// Arguments that cannot make a valid request (empty ACL, a TTL with a mode that has
-    /// none, a read in a write transaction...). Nothing was sent.
+    /// Arguments that cannot make a valid request (a TTL with a mode that has none, a
+    /// read in a write transaction...). Nothing was sent. (An empty ACL is
+    /// [`Error::InvalidAcl`], as from the server.)
     #[error("invalid request: {0}")]
     InvalidArgument(String),
-    /// Removing (or waiting for) a watch that this client does not hold.
-    #[error("{} (NOWATCHER): it already fired or was removed", no_such_watch(path))]
+    /// NOWATCHER (-121): removing (or waiting for) a watch that this client does not
+    /// hold, found by the client or by the server (Java's `NoWatcherException`).
+    #[error(
+        "NoWatcher{}: this client holds no such watch; it already fired or was removed",
+        About::new(.path, .chroot)
+    )]
     NoWatcher {
-        /// The path; for a watch handle whose watch is gone (and its path with it),
-        /// which watch it was, such as "the watch set by req#7"
-        /// ([`Error::no_watcher`]).
-        path: String,
+        /// The client path of the removal; `None` for a watch named by its handle
+        /// whose watch is gone, and its path with it ([`Error::no_watcher`]).
+        path: Option<String>,
+        /// The session's chroot.
+        chroot: Option<String>,
     },
     /// The options or connect string are unusable.
     #[error("bad configuration: {0}")]
@@ -258,22 +267,13 @@ pub enum Error {
     TlsSetup(String),
 }
 
-/// The start of [`Error::NoWatcher`]'s message: "no such watch on "/x"", or for a
-/// handle whose watch is gone, "no such watch: the watch set by req#7".
-fn no_such_watch(path: &str) -> String {
-    if path.starts_with('/') {
-        format!("no such watch on {path:?}")
-    } else {
-        format!("no such watch: {path}")
-    }
-}
-
 impl Error {
-    /// [`Error::NoWatcher`] for a watch handle whose watch is gone: its path went with
-    /// it, so the error names the request that set it.
-    pub fn no_watcher(handle: crate::WatchHandle) -> Error {
+    /// [`Error::NoWatcher`] for a watch named by its handle whose watch is gone: its
+    /// path went with it.
+    pub fn no_watcher() -> Error {
         Error::NoWatcher {
-            path: format!("the watch set by {}", handle.id()),
+            path: None,
+            chroot: None,
         }
     }
 
@@ -315,10 +315,10 @@ impl Error {
             | Error::NotEmpty { path, .. }
             | Error::NoChildrenForEphemerals { path, .. }
             | Error::InvalidAcl { path, .. }
+            | Error::NoWatcher { path, .. }
             | Error::Server { path, .. }
             | Error::TransactionFailed { path, .. } => path.as_deref(),
             Error::InvalidPath { path, .. } => Some(path),
-            Error::NoWatcher { path } => path.starts_with('/').then_some(path.as_str()),
             _ => None,
         }
     }
@@ -334,6 +334,7 @@ impl Error {
             | Error::NotEmpty { chroot, .. }
             | Error::NoChildrenForEphemerals { chroot, .. }
             | Error::InvalidAcl { chroot, .. }
+            | Error::NoWatcher { chroot, .. }
             | Error::Server { chroot, .. }
             | Error::TransactionFailed { chroot, .. } => chroot.as_deref(),
             _ => None,
@@ -366,6 +367,7 @@ impl Error {
             ErrorCode::NotEmpty => Error::NotEmpty { path, chroot },
             ErrorCode::NoChildrenForEphemerals => Error::NoChildrenForEphemerals { path, chroot },
             ErrorCode::InvalidAcl => Error::InvalidAcl { path, chroot },
+            ErrorCode::NoWatcher => Error::NoWatcher { path, chroot },
             ErrorCode::NotReadOnly => Error::NotReadOnly,
             ErrorCode::Unimplemented => Error::Unimplemented,
             ErrorCode::ConnectionLoss => Error::ConnectionLoss,
@@ -377,13 +379,24 @@ impl Error {
         }
     }
 
-    /// The error a session in a terminal (or closing) `state` gives every call.
-    pub(crate) fn for_state(state: SessionState) -> Error {
-        match state {
-            SessionState::Expired => Error::SessionExpired,
-            SessionState::AuthFailed => Error::AuthFailed,
+    /// The error a session in a terminal (or closing) `state` gives every call;
+    /// `reason` is why it ended. A session the server ended for want of SASL
+    /// ([`StateReason::AuthRequired`]) gives [`Error::SaslRequired`], as its requests
+    /// in flight got.
+    pub(crate) fn for_ending(state: SessionState, reason: Option<&StateReason>) -> Error {
+        match (state, reason) {
+            (SessionState::Expired, _) => Error::SessionExpired,
+            (SessionState::AuthFailed, Some(StateReason::AuthRequired { .. })) => {
+                Error::SaslRequired
+            }
+            (SessionState::AuthFailed, _) => Error::AuthFailed,
             _ => Error::Closed,
         }
+    }
+
+    /// The error a closing or ended `session` gives every call.
+    pub(crate) fn for_session(session: &Session) -> Error {
+        Error::for_ending(session.state(), session.state_reason())
     }
 }
 
@@ -408,13 +421,6 @@ fn no_node_advice(path: &Option<String>, chroot: &Option<String>) -> String {
 impl From<RequestError> for Error {
     fn from(e: RequestError) -> Error {
         match e {
-            // The server found no such watch: the same error as the session's own
-            // check before sending.
-            RequestError::Server {
-                code: ErrorCode::NoWatcher,
-                path: Some(path),
-                ..
-            } => Error::NoWatcher { path },
             RequestError::Server { code, path, chroot } => Error::about(code, path, chroot),
             RequestError::TransactionFailed {
                 index,
@@ -442,16 +448,20 @@ impl From<RequestError> for Error {
 impl From<SubmitError> for Error {
     fn from(e: SubmitError) -> Error {
         match e {
-            SubmitError::NotAccepting(state) => Error::for_state(state),
+            SubmitError::NotAccepting { state, reason } => {
+                Error::for_ending(state, reason.as_ref())
+            }
             SubmitError::InvalidPath { path, why } => Error::InvalidPath { path, why },
             SubmitError::TooLarge { size, max } => Error::TooLarge { size, max },
-            SubmitError::NoWatcher { path } => Error::NoWatcher { path },
-            // The session's message names zk_proto's path; users of this crate have
-            // the type at its root.
-            SubmitError::EmptyAcl => Error::InvalidArgument(
-                "the ACL list is empty: pass at least one entry, e.g. zk_blocking::Acl::open_unsafe()"
-                    .to_string(),
-            ),
+            // Found before sending: the same errors as the server's answers.
+            SubmitError::NoWatcher { path, chroot } => Error::NoWatcher {
+                path: Some(path),
+                chroot,
+            },
+            SubmitError::EmptyAcl { path, chroot } => Error::InvalidAcl {
+                path: Some(path),
+                chroot,
+            },
             other => Error::InvalidArgument(other.to_string()),
         }
     }
@@ -462,25 +472,64 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_missing_watch_is_named_by_its_path_or_by_the_request_that_set_it() {
-        let on_path = Error::NoWatcher { path: "/x".into() };
+    fn a_missing_watch_is_named_by_its_path_as_the_server_names_it() {
+        let found_here = Error::from(SubmitError::NoWatcher {
+            path: "/x".into(),
+            chroot: Some("/app".into()),
+        });
+        let found_there = about(ErrorCode::NoWatcher, "/x", Some("/app"));
+        assert_eq!(found_here, found_there);
         assert_eq!(
-            on_path.to_string(),
-            "no such watch on \"/x\" (NOWATCHER): it already fired or was removed"
+            found_here.to_string(),
+            "NoWatcher: /x (under chroot /app): this client holds no such watch; it already fired or was removed"
         );
-        assert_eq!(on_path.path(), Some("/x"));
+        assert_eq!(
+            (found_here.path(), found_here.chroot()),
+            (Some("/x"), Some("/app"))
+        );
 
-        let registration = zk_session::Registration {
-            id: zk_session::RequestId::from_u64(7),
-            kind: zk_session::WatchKind::Data,
-            path: "/gone".into(),
-        };
-        let gone = Error::no_watcher(crate::WatchHandle::from_registration(&registration));
+        let gone = Error::no_watcher();
         assert_eq!(
             gone.to_string(),
-            "no such watch: the watch set by req#7 (NOWATCHER): it already fired or was removed"
+            "NoWatcher: this client holds no such watch; it already fired or was removed"
         );
         assert_eq!(gone.path(), None, "no path to name");
+    }
+
+    #[test]
+    fn an_empty_acl_is_the_invalid_acl_the_server_would_answer() {
+        let found_here = Error::from(SubmitError::EmptyAcl {
+            path: "/n".into(),
+            chroot: None,
+        });
+        assert_eq!(found_here, about(ErrorCode::InvalidAcl, "/n", None));
+        assert_eq!(found_here.code(), Some(ErrorCode::InvalidAcl));
+        let msg = found_here.to_string();
+        assert!(
+            msg.starts_with("InvalidAcl: /n: the ACL list is empty")
+                && msg.contains("Acl::open_unsafe()"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn calls_after_the_server_required_sasl_are_told_to_configure_it() {
+        let required = StateReason::AuthRequired {
+            host: zk_session::HostAddr {
+                host: "127.0.0.1".into(),
+                port: 2181,
+            },
+        };
+        let refused = Error::from(SubmitError::NotAccepting {
+            state: SessionState::AuthFailed,
+            reason: Some(required),
+        });
+        assert_eq!(refused, Error::SaslRequired);
+        let rejected = Error::from(SubmitError::NotAccepting {
+            state: SessionState::AuthFailed,
+            reason: None,
+        });
+        assert_eq!(rejected, Error::AuthFailed);
     }
 
     #[test]
@@ -521,8 +570,15 @@ mod tests {
 
     #[test]
     fn messages_name_what_this_crate_exports() {
-        let msg = Error::from(SubmitError::EmptyAcl).to_string();
-        assert!(msg.contains("zk_blocking::Acl::open_unsafe()"), "{msg}");
+        let msg = Error::from(SubmitError::EmptyAcl {
+            path: "/n".into(),
+            chroot: None,
+        })
+        .to_string();
+        assert!(
+            msg.contains("Acl::open_unsafe()") && !msg.contains("zk_proto"),
+            "{msg}"
+        );
         let msg = Error::from(SubmitError::AmbiguousVersion).to_string();
         assert!(msg.contains("Version::Any"), "{msg}");
         let msg = Error::from_code(ErrorCode::BadVersion).to_string();

@@ -234,7 +234,7 @@ pub use {zk_proto, zk_session};
 pub mod for_drivers {
     use std::time::{Duration, Instant};
 
-    use zk_session::{Registration, Session, SessionState};
+    use zk_session::{Registration, Session, SessionState, StateReason};
 
     use crate::{Error, ExternalEvent, Options, Result, WatchHandle};
 
@@ -255,9 +255,10 @@ pub mod for_drivers {
         ExternalEvent::from_session(event)
     }
 
-    /// The error every call gets from a session in `state` (terminal or closing).
-    pub fn error_for_state(state: SessionState) -> Error {
-        Error::for_state(state)
+    /// The error every call gets from a session in `state` (terminal or closing),
+    /// which ended for `reason` (its `state_reason`).
+    pub fn error_for_state(state: SessionState, reason: Option<&StateReason>) -> Error {
+        Error::for_ending(state, reason)
     }
 
     /// A new session for `options` (see `Options::start_session`).

@@ -163,29 +163,24 @@ pub enum OpResult {
 
 /// Turns a successful multi reply into typed results. (A rolled-back transaction
 /// arrives from the session as [`Error::TransactionFailed`], naming the failing op.)
-pub fn transaction_results(results: Vec<MultiResult>) -> Result<Vec<OpResult>> {
+pub fn transaction_results(results: Vec<MultiResult>) -> Vec<OpResult> {
     results
         .into_iter()
-        .map(|r| {
-            Ok(match r {
-                MultiResult::Create(c) => OpResult::Created {
-                    path: c.path,
-                    stat: None,
-                },
-                MultiResult::Create2(c) => OpResult::Created {
-                    path: c.path,
-                    stat: Some(c.stat),
-                },
-                MultiResult::Delete => OpResult::Deleted,
-                MultiResult::SetData(s) => OpResult::DataSet(s.stat),
-                MultiResult::Check => OpResult::Checked,
-                MultiResult::Error(code) => return Err(Error::from_code(code)),
-                other => {
-                    return Err(Error::InvalidArgument(format!(
-                        "the server answered a transaction op with a read result {other:?}"
-                    )));
-                }
-            })
+        .map(|r| match r {
+            MultiResult::Create(c) => OpResult::Created {
+                path: c.path,
+                stat: None,
+            },
+            MultiResult::Create2(c) => OpResult::Created {
+                path: c.path,
+                stat: Some(c.stat),
+            },
+            MultiResult::Delete => OpResult::Deleted,
+            MultiResult::SetData(s) => OpResult::DataSet(s.stat),
+            MultiResult::Check => OpResult::Checked,
+            // The session checked each result against its op: a reply that does
+            // not fit drops the connection (ConnectionLoss) and never gets here.
+            other => crate::for_drivers::wrong_reply("a transaction op", other),
         })
         .collect()
 }
@@ -277,9 +272,8 @@ pub fn read_results(results: Vec<MultiResult>, paths: &[String]) -> Vec<Result<R
             }),
             MultiResult::GetChildren(c) => Ok(ReadResult::Children(c.children)),
             MultiResult::Error(code) => Err(Error::about(code, paths.get(i).cloned(), None)),
-            other => Err(Error::InvalidArgument(format!(
-                "the server answered a read with a write result {other:?}"
-            ))),
+            // Checked by the session, as in a transaction.
+            other => crate::for_drivers::wrong_reply("a read of a batch", other),
         })
         .collect()
 }

@@ -192,7 +192,7 @@ macro_rules! typed_operations {
             transaction: $crate::Transaction,
         ) -> $ret<Vec<$crate::OpResult>> {
             self.call_then(transaction.into_request(), |reply| match reply?.0 {
-                $crate::Response::Multi(results) => $crate::for_drivers::transaction_results(results),
+                $crate::Response::Multi(results) => Ok($crate::for_drivers::transaction_results(results)),
                 other => $crate::for_drivers::wrong_reply("multi", other),
             })
         }
@@ -380,7 +380,7 @@ macro_rules! typed_operations {
                     .filter(|r| r.kind == handle.kind())
                     .map(|r| r.path.to_string())
             })
-            .ok_or_else(|| $crate::Error::no_watcher(handle))
+            .ok_or_else($crate::Error::no_watcher)
         }
     };
 

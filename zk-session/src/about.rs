@@ -30,6 +30,15 @@ impl<'a> About<'a> {
             ..About::new(path, chroot)
         }
     }
+
+    /// [`About::on`] a path there always is: ` on /x (under chroot /app)`.
+    pub fn on_path(path: &'a str, chroot: &'a Option<String>) -> About<'a> {
+        About {
+            lead: " on ",
+            path: Some(path),
+            chroot: chroot.as_deref(),
+        }
+    }
 }
 
 impl fmt::Display for About<'_> {
@@ -59,5 +68,9 @@ mod tests {
         assert_eq!(About::new(&path, &None).to_string(), ": /x");
         assert_eq!(About::new(&None, &chroot).to_string(), "");
         assert_eq!(About::on(&path, &None).to_string(), " on /x");
+        assert_eq!(
+            About::on_path("/x", &chroot).to_string(),
+            " on /x (under chroot /app)"
+        );
     }
 }

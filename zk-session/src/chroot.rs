@@ -42,6 +42,11 @@ impl Chroot {
         self.0.as_deref()
     }
 
+    /// The chroot as errors name it (copied: errors own their fields).
+    pub(crate) fn for_error(&self) -> Option<String> {
+        self.0.clone()
+    }
+
     /// The server path for a (validated) client path: the chroot for `/`, otherwise
     /// chroot + path.
     pub(crate) fn prepend(&self, client_path: &str) -> String {

@@ -75,8 +75,19 @@ pub enum ConfigError {
 #[non_exhaustive]
 pub enum SubmitError {
     /// The session is closing or in a terminal state; it accepts no more requests.
-    #[error("session is {0:?}: no more requests are accepted")]
-    NotAccepting(crate::SessionState),
+    /// `reason` is why it ended (its [`crate::Session::state_reason`]): a session
+    /// that ended `AuthFailed` because the server requires SASL
+    /// ([`crate::StateReason::AuthRequired`]) says so to every later call too.
+    #[error(
+        "session is {state:?}{}: no more requests are accepted",
+        .reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
+    )]
+    NotAccepting {
+        /// The session's state.
+        state: crate::SessionState,
+        /// Why it ended, when it said.
+        reason: Option<crate::StateReason>,
+    },
     /// A path failed client-side validation (protocol.md §8.5).
     #[error("invalid path {path:?}: {why}")]
     InvalidPath {
@@ -105,9 +116,18 @@ pub enum SubmitError {
         "Version::Exact(-1) is not a version a node can have; pass Version::Any to skip the check"
     )]
     AmbiguousVersion,
-    /// An empty ACL list (the server would answer INVALIDACL).
-    #[error("ACL list is empty: pass at least one entry, e.g. zk_session::Acl::open_unsafe()")]
-    EmptyAcl,
+    /// An empty ACL list, in a create, a setACL or a sub-op of a multi (the server
+    /// would answer INVALIDACL; Java's client refuses it before sending too).
+    #[error(
+        "empty ACL list{}: pass at least one entry, e.g. zk_proto::Acl::open_unsafe()",
+        About::on_path(.path, .chroot)
+    )]
+    EmptyAcl {
+        /// The client path of the create or setACL.
+        path: String,
+        /// The session's chroot, if it has one.
+        chroot: Option<String>,
+    },
     /// A read sub-op in multi, or a write sub-op in multiRead.
     #[error(
         "sub-op {index} does not belong here: multi takes only writes and checks, multiRead only getData/getChildren"
@@ -117,10 +137,12 @@ pub enum SubmitError {
         index: usize,
     },
     /// Removing watches that are not registered on this client.
-    #[error("no watch of that type is registered on {path:?}")]
+    #[error("no watch of that type is registered{}", About::on_path(.path, .chroot))]
     NoWatcher {
         /// The client path.
         path: String,
+        /// The session's chroot, if it has one.
+        chroot: Option<String>,
     },
 }
 

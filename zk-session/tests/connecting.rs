@@ -81,7 +81,10 @@ fn handshake_timeout_zero_means_expired() {
     );
     assert!(matches!(
         h.session.submit(Request::get_data("/x", false), h.now),
-        Err(SubmitError::NotAccepting(SessionState::Expired))
+        Err(SubmitError::NotAccepting {
+            state: SessionState::Expired,
+            ..
+        })
     ));
     assert_eq!(closes(&h), vec![CloseReason::SessionEnded]);
     assert_eq!(h.session.poll_timeout(), None);

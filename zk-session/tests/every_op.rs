@@ -186,7 +186,10 @@ fn every_op_is_encoded_and_its_result_typed() {
             },
             h.now
         ),
-        Err(SubmitError::EmptyAcl)
+        Err(SubmitError::EmptyAcl {
+            path: "/s".into(),
+            chroot: Some("/ch".into())
+        })
     );
 }
 
@@ -223,4 +226,40 @@ fn multi_read_has_independent_results() {
         replies(&h.events),
         vec![(id, Ok(Response::MultiRead(results)))]
     );
+}
+
+/// A multi reply whose results are not of its ops' kinds (or not one per op) is the
+/// server's fault, not the caller's: the connection drops as for any reply that does
+/// not fit its request, and the request fails with ConnectionLoss (it may or may not
+/// have been applied); the session reconnects.
+#[test]
+fn a_multi_reply_whose_results_do_not_match_its_ops_drops_the_connection() {
+    let delete = zk_proto::MultiOp::Delete(zk_proto::DeleteRequest {
+        path: "/d".into(),
+        version: -1,
+    });
+    let read_result =
+        zk_proto::MultiResult::GetChildren(zk_proto::GetChildrenResponse { children: vec![] });
+    for results in [
+        vec![read_result],
+        vec![],
+        vec![zk_proto::MultiResult::Delete; 2],
+    ] {
+        let mut h = connected("a");
+        let (id, sent) = h.submit_and_flush(Request::Multi(vec![delete.clone()]));
+        h.deliver(&FakeServer::ok(
+            sent.xid(),
+            3,
+            &zk_proto::WireResponse::Multi(zk_proto::MultiResponse { results }),
+        ));
+        assert_eq!(
+            replies(&h.events),
+            vec![(id, Err(zk_session::RequestError::ConnectionLoss))]
+        );
+        assert!(
+            matches!(common::closes(&h)[..], [zk_session::CloseReason::Decode(_)]),
+            "{:?}",
+            common::closes(&h)
+        );
+    }
 }

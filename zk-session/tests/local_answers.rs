@@ -97,12 +97,18 @@ fn a_local_removal_of_a_watch_that_already_fired_is_refused_at_submit() {
             remove_watches("/w", WatcherType::Data, Some(w), true),
             h.now
         ),
-        Err(SubmitError::NoWatcher { path: "/w".into() })
+        Err(SubmitError::NoWatcher {
+            path: "/w".into(),
+            chroot: None
+        })
     );
     assert_eq!(
         h.session
             .submit(remove_watches("/w", WatcherType::Any, None, true), h.now),
-        Err(SubmitError::NoWatcher { path: "/w".into() })
+        Err(SubmitError::NoWatcher {
+            path: "/w".into(),
+            chroot: None
+        })
     );
     assert_eq!(h.session.outstanding(), 0, "nothing queued");
 }

@@ -108,3 +108,54 @@ fn borrowed_and_owned_data_reach_the_wire_alike() {
         assert_eq!(r.data, "config v2");
     }
 }
+
+/// Java's client refuses an empty ACL before sending (InvalidACLException on the
+/// path); so does the session, naming the client path and the chroot, for a create,
+/// a setACL and a create inside a multi, whose other ops are not sent either.
+#[test]
+fn an_empty_acl_is_refused_naming_the_node_it_was_for() {
+    let mut h = connected("a/app");
+    let empty_acl_on = |path: &str| {
+        Err(SubmitError::EmptyAcl {
+            path: path.into(),
+            chroot: Some("/app".into()),
+        })
+    };
+    let create = Request::Create {
+        path: "/c".into(),
+        data: bytes::Bytes::new(),
+        acl: Vec::new(),
+        mode: CreateMode::Persistent,
+        ttl: None,
+        with_stat: false,
+    };
+    assert_eq!(h.session.submit(create, h.now), empty_acl_on("/c"));
+    let set_acl = Request::SetAcl {
+        path: "/s".into(),
+        acl: Vec::new(),
+        version: Version::Any,
+    };
+    assert_eq!(h.session.submit(set_acl, h.now), empty_acl_on("/s"));
+    let create_op = |path: &str, acl| {
+        zk_proto::MultiOp::create(
+            path,
+            bytes::Bytes::new(),
+            acl,
+            CreateMode::Persistent,
+            None,
+            false,
+        )
+        .unwrap()
+    };
+    let multi = Request::Multi(vec![
+        create_op("/first", zk_proto::Acl::open_unsafe()),
+        create_op("/m", Vec::new()),
+    ]);
+    assert_eq!(h.session.submit(multi, h.now), empty_acl_on("/m"));
+    assert!(requests(&h.flush()).is_empty(), "nothing was sent");
+    let message = empty_acl_on("/m").unwrap_err().to_string();
+    assert_eq!(
+        message,
+        "empty ACL list on /m (under chroot /app): pass at least one entry, e.g. zk_proto::Acl::open_unsafe()"
+    );
+}

@@ -132,6 +132,35 @@ fn server_error_is_auth_failed_once_with_the_reason() {
     assert!(h.session.poll_transport(h.now).is_none(), "no redial");
 }
 
+/// A server that requires SASL answers wrong credentials with −124, as it answers a
+/// session that never tried: here the credentials were refused, so the reason says
+/// so (SASL failed), not that SASL must be configured.
+#[test]
+fn wrong_credentials_answered_with_minus_124_are_a_failed_exchange() {
+    let mut h = Harness::new(sasl_config(SaslConfig::custom(Scripted)));
+    let id = h.submit(Request::get_data("/x", false));
+    let first = handshake_then_first_token(&mut h);
+    h.deliver(&FakeServer::reply(
+        first,
+        0,
+        ErrorCode::SessionClosedRequireSaslAuth,
+        None,
+    ));
+    assert_eq!(h.session.state(), SessionState::AuthFailed);
+    assert!(
+        matches!(
+            h.session.state_reason(),
+            Some(StateReason::SaslFailed { .. })
+        ),
+        "{:?}",
+        h.session.state_reason()
+    );
+    assert_eq!(
+        replies(&h.events),
+        vec![(id, Err(RequestError::AuthFailed))]
+    );
+}
+
 #[test]
 fn token_the_mechanism_refuses_is_auth_failed() {
     let mut h = Harness::new(sasl_config(SaslConfig::custom(Scripted)));

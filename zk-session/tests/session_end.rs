@@ -59,7 +59,10 @@ fn close_with_requests_in_flight() {
     h.session.close(h.now); // harmless
     assert!(matches!(
         h.session.submit(Request::get_data("/d", false), h.now),
-        Err(SubmitError::NotAccepting(SessionState::Closing))
+        Err(SubmitError::NotAccepting {
+            state: SessionState::Closing,
+            ..
+        })
     ));
     let f = h.flush();
     assert_eq!(f.len(), 2);
@@ -176,10 +179,13 @@ fn add_auth_after_the_session_ended_is_refused() {
     let refused = h
         .session
         .add_auth("digest", Bytes::from_static(b"u:p"), h.now);
-    assert_eq!(
+    assert!(matches!(
         refused,
-        Err(SubmitError::NotAccepting(SessionState::Closing))
-    );
+        Err(SubmitError::NotAccepting {
+            state: SessionState::Closing,
+            ..
+        })
+    ));
     assert!(h.flush().is_empty(), "a refused auth must not be sent");
 }
 
@@ -319,6 +325,39 @@ fn a_server_requiring_sasl_ends_the_session_on_a_ping_without_redialling() {
     );
     h.advance(Duration::from_secs(60));
     assert_eq!(h.pending_connect(), None, "no redial");
+}
+
+/// After the server required SASL, requests and credentials are refused saying why
+/// the session ended, so that a client can tell its users what to configure.
+#[test]
+fn requests_after_the_server_required_sasl_are_refused_saying_so() {
+    let mut h = connected("a");
+    let (_, sent) = h.submit_and_flush(Request::get_data("/x", false));
+    h.deliver(&FakeServer::reply(
+        sent.xid(),
+        0,
+        ErrorCode::SessionClosedRequireSaslAuth,
+        None,
+    ));
+    let required = h.session.state_reason().cloned();
+    assert!(
+        matches!(required, Some(StateReason::AuthRequired { .. })),
+        "{required:?}"
+    );
+    let refused = SubmitError::NotAccepting {
+        state: SessionState::AuthFailed,
+        reason: required,
+    };
+    assert_eq!(
+        h.session.submit(Request::get_data("/x", false), h.now),
+        Err(refused.clone())
+    );
+    assert_eq!(
+        h.session
+            .add_auth("digest", Bytes::from_static(b"u:p"), h.now),
+        Err(refused.clone())
+    );
+    assert!(refused.to_string().contains("requires SASL"), "{refused}");
 }
 
 /// closeSession is a request too: refused with −124, the close ends the session

@@ -160,9 +160,9 @@ impl Client {
         match tokio::time::timeout(timeout, connected).await {
             Ok(SessionState::Connected | SessionState::ConnectedReadOnly) => Ok(()),
             // Closing or over: that state's error (Closed while closing).
-            Ok(state) if state != SessionState::Connecting => {
-                Err(zk_blocking::for_drivers::error_for_state(state))
-            }
+            Ok(state) if state != SessionState::Connecting => Err(
+                zk_blocking::for_drivers::error_for_state(state, self.state_reason().as_ref()),
+            ),
             _ => Err(shared.no_hosts(started.elapsed())),
         }
     }
@@ -270,7 +270,7 @@ impl Client {
         if self.shared().lock().watches.adopt(handle.id()) {
             Ok(WatchStream::new(self.shared().clone(), handle))
         } else {
-            Err(Error::no_watcher(handle))
+            Err(Error::no_watcher())
         }
     }
 

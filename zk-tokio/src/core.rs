@@ -183,7 +183,7 @@ impl Core {
     ) -> Result<RequestId> {
         let state = self.session.state();
         if state.is_terminal() || state == SessionState::Closing {
-            return Err(error_for_state(state));
+            return Err(error_for_state(state, self.session.state_reason()));
         }
         let id = self.session.submit(request, Instant::now())?;
         if self.session.negotiated_timeout().is_none() {

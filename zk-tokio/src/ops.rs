@@ -114,7 +114,7 @@ impl Client {
         self.shared().with(|core, wakeups| {
             let state = core.session.state();
             if state.is_terminal() || state == SessionState::Closing {
-                return Err(error_for_state(state));
+                return Err(error_for_state(state, core.session.state_reason()));
             }
             core.session.add_auth(scheme, auth, Instant::now())?;
             core.wake_driver(wakeups);

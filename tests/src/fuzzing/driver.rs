@@ -577,7 +577,7 @@ impl Driver {
                     self.watch_bytes += 2 * (64 + 20);
                 }
             }
-            Err(SubmitError::NotAccepting(st)) => {
+            Err(SubmitError::NotAccepting { state: st, .. }) => {
                 assert!(
                     st.is_terminal() || st == SessionState::Closing,
                     "NotAccepting({st:?})"
@@ -603,7 +603,7 @@ impl Driver {
                 );
                 self.auth_bytes += 4 + frame_len;
             }
-            Err(SubmitError::NotAccepting(_)) => assert!(!accepting, "auth refused while open"),
+            Err(SubmitError::NotAccepting { .. }) => assert!(!accepting, "auth refused while open"),
             Err(SubmitError::TooLarge { size, max }) => {
                 assert_eq!(size, frame_len, "auth frame length miscounted");
                 assert!(size > max, "auth refused under the limit");
@@ -658,7 +658,7 @@ impl Driver {
         assert!(
             matches!(
                 self.s.submit(Request::get_data("/a", false), self.now),
-                Err(SubmitError::NotAccepting(_))
+                Err(SubmitError::NotAccepting { .. })
             ),
             "an ended session accepts requests"
         );

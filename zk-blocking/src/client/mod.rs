@@ -165,7 +165,7 @@ impl Client {
                 waited: started.elapsed(),
                 detail: self.link.connect_problem(),
             }),
-            state => Err(Error::for_state(state)),
+            _ => Err(Error::for_session(&self.session)),
         }
     }
 
@@ -372,9 +372,7 @@ impl Client {
             Some(ExternalEvent::Reply(c)) => {
                 unreachable!("replies wait in the client's reply list, not among events: {c:?}")
             }
-            None if self.session.state().is_terminal() => {
-                Err(Error::for_state(self.session.state()))
-            }
+            None if self.session.state().is_terminal() => Err(Error::for_session(&self.session)),
             None => Ok(None),
         }
     }
@@ -439,9 +437,9 @@ impl Client {
         }
         self.claimed.insert(id, true);
         if over(self) {
-            Err(Error::for_state(self.session.state()))
+            Err(Error::for_session(&self.session))
         } else {
-            Err(Error::no_watcher(handle))
+            Err(Error::no_watcher())
         }
     }
 }

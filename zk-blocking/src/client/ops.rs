@@ -38,7 +38,7 @@ impl Client {
     fn send_auth(&mut self, scheme: &str, auth: Bytes) -> Result<()> {
         let state = self.session.state();
         if state.is_terminal() || state == SessionState::Closing {
-            return Err(Error::for_state(state));
+            return Err(Error::for_session(&self.session));
         }
         Ok(self.session.add_auth(scheme, auth, Instant::now())?)
     }

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use zk_session::Session;
 
+use crate::Error;
 use crate::link::SocketId;
 
 use super::events::{EventChannel, Mailboxes};
@@ -98,10 +99,10 @@ impl Core {
             mailboxes,
             replies,
         );
-        let state = self.driver.state();
-        if state.is_terminal() {
-            channel.end(state);
-            mailboxes.end(state);
+        if self.driver.state().is_terminal() {
+            let error = Error::for_session(self.driver.session());
+            channel.end(error.clone());
+            mailboxes.end(error);
         }
     }
 

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use zk_session::{EventQueue, RequestId, RequestIdMap, SessionState};
+use zk_session::{EventQueue, RequestId, RequestIdMap};
 
 use super::sync::lock;
 use crate::error::{Error, Result};
@@ -28,7 +28,7 @@ pub(super) struct EventChannel {
 struct ChannelState {
     queue: EventQueue,
     /// The terminal state, once the session is over.
-    ended: Option<SessionState>,
+    ended: Option<Error>,
     /// Receivers waiting on the condvar.
     sleepers: usize,
 }
@@ -80,9 +80,9 @@ impl EventChannel {
         }
     }
 
-    /// The session is over: receivers get what is queued, then its error.
-    pub(super) fn end(&self, state: SessionState) {
-        lock(&self.state).ended = Some(state);
+    /// The session is over: receivers get what is queued, then its `error`.
+    pub(super) fn end(&self, error: Error) {
+        lock(&self.state).ended = Some(error);
         self.ready.notify_all();
     }
 
@@ -92,7 +92,7 @@ impl EventChannel {
             Some(ExternalEvent::Reply(c)) => {
                 unreachable!("replies go to their callers, never to the channel: {c:?}")
             }
-            None => state.ended.map(|s| Err(Error::for_state(s))),
+            None => state.ended.clone().map(Err),
         }
     }
 
@@ -254,7 +254,7 @@ struct MailboxState {
     ended: VecDeque<RequestId>,
     /// Most events one mailbox holds.
     bound: usize,
-    session_ended: Option<SessionState>,
+    session_ended: Option<Error>,
     /// Callers of `wait_watch` waiting on the condvar.
     sleepers: usize,
 }
@@ -337,9 +337,9 @@ impl Mailboxes {
     }
 
     /// The session is over: every watch ended.
-    pub(super) fn end(&self, session: SessionState) {
+    pub(super) fn end(&self, error: Error) {
         let mut state = lock(&self.state);
-        state.session_ended = Some(session);
+        state.session_ended = Some(error);
         state.boxes.retain(|_, b| !b.is_empty());
         for mailbox in state.boxes.values_mut() {
             mailbox.live = false;
@@ -363,10 +363,7 @@ impl Mailboxes {
         loop {
             let s = &mut *state;
             let Some(mailbox) = s.boxes.get_mut(&handle.id()) else {
-                return Err(match s.session_ended {
-                    Some(end) => Error::for_state(end),
-                    None => Error::no_watcher(handle),
-                });
+                return Err(s.session_ended.clone().unwrap_or_else(Error::no_watcher));
             };
             let next = mailbox.take();
             let finished = !mailbox.live && mailbox.is_empty();

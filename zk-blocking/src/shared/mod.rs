@@ -222,7 +222,7 @@ impl SharedClient {
                 let shared = self.shared();
                 Err(shared.no_hosts(&lock(&shared.core), started.elapsed()))
             }
-            state => Err(Error::for_state(state)),
+            _ => Err(self.with_driver(|d| Error::for_session(d.session()))),
         }
     }
 
@@ -296,7 +296,7 @@ impl SharedClient {
         let mut core = lock(&shared.core);
         let state = core.driver.state();
         if state.is_terminal() || state == SessionState::Closing {
-            return Err(Error::for_state(state));
+            return Err(Error::for_session(core.driver.session()));
         }
         // Deep in a pipeline the IO thread writes at its next reply, many requests
         // per write; otherwise the request goes out now, from this thread.

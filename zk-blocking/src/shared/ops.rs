@@ -28,7 +28,7 @@ impl SharedClient {
         let mut core = lock(&shared.core);
         let state = core.driver.state();
         if state.is_terminal() || state == SessionState::Closing {
-            return Err(Error::for_state(state));
+            return Err(Error::for_session(core.driver.session()));
         }
         core.driver.add_auth(scheme, auth)?;
         shared.wake_io_if_needed(&core);

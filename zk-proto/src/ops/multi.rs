@@ -351,6 +351,36 @@ impl MultiResponse {
     pub fn is_failed_transaction(&self) -> bool {
         !self.results.is_empty() && self.results.iter().all(|r| r.error().is_some())
     }
+
+    /// Whether this answers the sub-ops of `request` that succeeded or were read: one
+    /// result per op, each of its op's kind (any create's either create result, which
+    /// servers before 3.9 give create2 too), and an error only for a read, which
+    /// fails on its own. A failed transaction ([`Self::is_failed_transaction`]) is
+    /// answered in errors instead.
+    pub fn answers(&self, request: &MultiRequest) -> bool {
+        self.results.len() == request.ops.len()
+            && request
+                .ops
+                .iter()
+                .zip(&self.results)
+                .all(|(op, result)| result_fits(op, result))
+    }
+}
+
+/// Whether `result` is of `op`'s kind (an error: only for a read).
+fn result_fits(op: &MultiOp, result: &MultiResult) -> bool {
+    use MultiResult as R;
+    match op {
+        MultiOp::Create(_)
+        | MultiOp::Create2(_)
+        | MultiOp::CreateContainer(_)
+        | MultiOp::CreateTtl(_) => matches!(result, R::Create(_) | R::Create2(_)),
+        MultiOp::Delete(_) => matches!(result, R::Delete),
+        MultiOp::SetData(_) => matches!(result, R::SetData(_)),
+        MultiOp::Check(_) => matches!(result, R::Check),
+        MultiOp::GetData(_) => matches!(result, R::GetData(_) | R::Error(_)),
+        MultiOp::GetChildren(_) => matches!(result, R::GetChildren(_) | R::Error(_)),
+    }
 }
 
 impl Entry for MultiResult {

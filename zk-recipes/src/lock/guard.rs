@@ -245,14 +245,19 @@ impl AsyncLockGuard {
     /// Resolves when the lock is lost: the session ended (the error says how).
     pub async fn lost(&mut self) -> Error {
         if self.client.state().is_terminal() {
-            return error_for_state(self.client.state());
+            return self.session_error();
         }
         while let Some(state) = self.states.next().await {
             if let Some(error) = crate::machine::session_end(state) {
                 return error;
             }
         }
-        error_for_state(self.client.state())
+        self.session_error()
+    }
+
+    /// The error of the session, closing or over.
+    fn session_error(&self) -> Error {
+        error_for_state(self.client.state(), self.client.state_reason().as_ref())
     }
 
     /// Whether the lock is lost (the session ended). (A node deleted by someone

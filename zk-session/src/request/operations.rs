@@ -65,7 +65,7 @@ operations! {
         let ttl = ttl.map(ttl_millis);
         mode.validate_ttl(ttl).map_err(SubmitError::InvalidCreate)?;
         check_path(&path, mode.is_sequential())?;
-        check_acl(&acl)?;
+        check_acl(&acl, &path, cx.chroot)?;
         let use_ = if mode.is_sequential() {
             PathUse::SequentialCreate
         } else {
@@ -205,7 +205,7 @@ operations! {
     }
     prepare(cx) {
         check_path(&path, false)?;
-        check_acl(&acl)?;
+        check_acl(&acl, &path, cx.chroot)?;
         let wire = W::SetAcl(Box::new(SetAclRequest {
             path: cx.chroot.prepend_owned(path),
             acl,

@@ -124,9 +124,13 @@ pub(crate) fn check_path(path: &str, sequential: bool) -> Result<(), SubmitError
     })
 }
 
-pub(crate) fn check_acl(acl: &[Acl]) -> Result<(), SubmitError> {
+/// Refuses an empty ACL for the node at client `path`.
+pub(crate) fn check_acl(acl: &[Acl], path: &str, chroot: &Chroot) -> Result<(), SubmitError> {
     if acl.is_empty() {
-        Err(SubmitError::EmptyAcl)
+        Err(SubmitError::EmptyAcl {
+            path: path.to_string(),
+            chroot: chroot.for_error(),
+        })
     } else {
         Ok(())
     }
@@ -183,24 +187,24 @@ pub(crate) fn prepare_multi(
         if op.is_read() != reads {
             return Err(SubmitError::MixedMulti { index });
         }
+        let use_ = multi_op_path_use(op);
+        check_path(multi_op_path(op), use_ == PathUse::SequentialCreate)?;
         match op {
             MultiOp::Create(r) | MultiOp::Create2(r) | MultiOp::CreateContainer(r) => {
-                check_acl(&r.acl)?;
+                check_acl(&r.acl, &r.path, chroot)?;
                 r.flags
                     .validate_ttl(None)
                     .map_err(SubmitError::InvalidCreate)?;
             }
             MultiOp::CreateTtl(r) => {
-                check_acl(&r.acl)?;
+                check_acl(&r.acl, &r.path, chroot)?;
                 r.flags
                     .validate_ttl(Some(r.ttl))
                     .map_err(SubmitError::InvalidCreate)?;
             }
             _ => {}
         }
-        let use_ = multi_op_path_use(op);
         let path = multi_op_path(op);
-        check_path(path, use_ == PathUse::SequentialCreate)?;
         *path = chroot.server_path(path, use_);
     }
     Ok(MultiRequest { ops })

@@ -623,9 +623,7 @@ impl Session {
     /// [`Event::Reply`] with the returned id will follow.
     pub fn submit(&mut self, request: Request, now: Instant) -> Result<RequestId, SubmitError> {
         let now = self.clock(now);
-        if self.state.is_terminal() || self.state == SessionState::Closing {
-            return Err(SubmitError::NotAccepting(self.state));
-        }
+        self.check_accepting()?;
         let cx = request::Context {
             chroot: &self.chroot,
             persistent_types: self.settings.persistent_types,
@@ -704,9 +702,7 @@ impl Session {
     /// connection that carried it.
     pub fn add_auth(&mut self, scheme: &str, auth: Bytes, now: Instant) -> Result<(), SubmitError> {
         let now = self.clock(now);
-        if self.state.is_terminal() || self.state == SessionState::Closing {
-            return Err(SubmitError::NotAccepting(self.state));
-        }
+        self.check_accepting()?;
         let req = WireRequest::Auth(Box::new(AuthPacket::new(scheme, auth.clone())));
         let size = req.frame_len();
         if size > self.settings.max_frame {
@@ -1129,6 +1125,12 @@ impl Session {
             // enforce.auth.schemes), on any request, ping included, and closes the
             // connection; every member would, so redialling cannot help. The session
             // ends, its requests failing with the server's code.
+            if self.sasl_exchange.is_some() && self.state != SessionState::Closing {
+                // The same −124 answers wrong SASL credentials: they were refused,
+                // not missing.
+                self.sasl_failed(format!("the server answered {}", header.err));
+                return;
+            }
             let host = self.conn.as_ref().map(|c| c.host().clone());
             let (to, reason) = if self.state == SessionState::Closing {
                 // closeSession is a request too: the server refused it, and the
@@ -1337,6 +1339,9 @@ impl Session {
             return;
         }
         let body = body.and_then(|body| {
+            if !answers_sub_ops(&u.prepared.wire, &body) {
+                return Err("multi reply whose results do not match its sub-ops".to_string());
+            }
             request::into_response(u.prepared.reply, body, &self.chroot)
                 .ok_or_else(|| "reply body does not fit the request".to_string())
         });
@@ -1418,7 +1423,7 @@ impl Session {
         RequestError::Server {
             code,
             path: (!client_path.is_empty()).then_some(client_path),
-            chroot: self.chroot.as_str().map(str::to_string),
+            chroot: self.chroot.for_error(),
         }
     }
 
@@ -1441,7 +1446,7 @@ impl Session {
             index,
             code,
             path,
-            chroot: self.chroot.as_str().map(str::to_string),
+            chroot: self.chroot.for_error(),
         }
     }
 
@@ -1511,6 +1516,18 @@ impl Session {
     }
 
     // ----- requests ------------------------------------------------------------------
+    /// Refuses requests and credentials once the session is closing or over, saying
+    /// why it ended.
+    fn check_accepting(&self) -> Result<(), SubmitError> {
+        if self.state.is_terminal() || self.state == SessionState::Closing {
+            return Err(SubmitError::NotAccepting {
+                state: self.state,
+                reason: self.state_reason.clone(),
+            });
+        }
+        Ok(())
+    }
+
     /// Checks a watch removal against the live registrations before it is queued.
     /// Removing one registration by its id targets the server path it is keyed
     /// under (getConfig's is `/zookeeper/config` whatever the chroot). A local
@@ -1530,6 +1547,7 @@ impl Session {
         if !self.watches.contains(&server, watcher_type, registration) {
             return Err(SubmitError::NoWatcher {
                 path: prepared.client_path(&self.chroot).to_string(),
+                chroot: self.chroot.for_error(),
             });
         }
         if local {
@@ -1696,6 +1714,17 @@ impl Session {
         self.sasl_exchange = None;
         self.close_deadline = None;
         self.probe.stop();
+    }
+}
+
+/// Whether `body` answers the sub-ops of a multi or multiRead `request` one by one
+/// (see [`zk_proto::MultiResponse::answers`]); any other reply is checked by its kind.
+fn answers_sub_ops(request: &WireRequest, body: &zk_proto::WireResponse) -> bool {
+    match (request, body) {
+        (WireRequest::Multi(m) | WireRequest::MultiRead(m), zk_proto::WireResponse::Multi(r)) => {
+            r.answers(m)
+        }
+        _ => true,
     }
 }
 
