@@ -501,7 +501,9 @@ fn removing_a_watch_that_already_fired_fails_with_no_watcher() {
     );
     assert_eq!(
         result.unwrap_err().to_string(),
-        format!("no such watch on {path:?} (NOWATCHER): it already fired or was removed")
+        format!(
+            "NoWatcher: {path}: this client holds no such watch; it already fired or was removed"
+        )
     );
 
     let events = events_after_round_trips(&mut zk, 1);

@@ -164,20 +164,19 @@ fn the_acl_constructors_and_borrowed_credentials_guard_nodes() {
 }
 
 #[test]
-fn an_empty_acl_is_refused_before_sending_with_a_message_naming_the_constructor() {
+fn an_empty_acl_is_refused_before_sending_as_invalid_acl_naming_the_constructor() {
     let mut zk = connect();
+    let path = unique("no-acl");
     let err = zk
         .create_with(
-            &unique("no-acl"),
+            &path,
             "",
             &CreateOptions::new(CreateMode::Ephemeral).acl(Vec::new()),
         )
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
-    assert!(
-        err.to_string().contains("zk_blocking::Acl::open_unsafe()"),
-        "{err}"
-    );
+    assert!(matches!(err, Error::InvalidAcl { .. }), "{err:?}");
+    assert_eq!(err.path(), Some(path.as_str()));
+    assert!(err.to_string().contains("Acl::open_unsafe()"), "{err}");
 }
 
 #[test]

@@ -376,6 +376,18 @@ fn a_recursive_set_acl_at_a_stale_version_changes_nothing() {
 }
 
 #[test]
+fn an_acl_the_server_refuses_is_explained_with_zkcli_syntax() {
+    // An `auth` ACL names the session's identities: without credentials it has none.
+    let run = zkcli(&["create", "/acl-refused", "d", "auth::cdrwa"]);
+    assert_zk_error(&run, "InvalidAcl", "/acl-refused");
+    assert!(
+        run.stderr.contains("scheme:id:perms") && run.stderr.contains("--auth"),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains("Acl::"), "no Rust API: {run:?}");
+}
+
+#[test]
 fn digest_auth_guards_a_node() {
     let auth = ["--auth", "digest:alice:secret"];
     let mut args = auth.to_vec();

@@ -227,7 +227,9 @@
 //! `enforce.auth.schemes` with SESSIONCLOSEDREQUIRESASLAUTH −124 and closes the
 //! connection; every member would, so the session ends `AuthFailed` with
 //! [`StateReason::AuthRequired`] (which says to configure SASL) instead of
-//! redialling, and its requests fail with that code.
+//! redialling, and its requests fail with that code; later ones are refused with
+//! [`SubmitError::NotAccepting`] carrying that reason. The same −124 answering the
+//! SASL exchange itself means wrong credentials: [`StateReason::SaslFailed`].
 //! Mechanisms get their nonces from the session's seeded generator
 //! ([`Config::seed`]); what GSSAPI would take is in [`SaslConfig`]'s docs.
 //!
@@ -262,7 +264,8 @@
 //!
 //! * [`ConfigError`]: the config cannot be used; the message says what to fix.
 //! * [`SubmitError`]: returned by `submit` at once (bad path, empty ACL, oversize frame,
-//!   mixed multi, no such watch, session not accepting); nothing was queued.
+//!   mixed multi, no such watch, session not accepting and why); nothing was queued.
+//!   Errors about a node name its client path and the chroot, as [`RequestError`]s do.
 //! * [`RequestError`] in [`Event::Reply`]: `Server(code)` is the server's answer;
 //!   `ConnectionLoss` means the request was written but its connection dropped (it may
 //!   have been applied; it is never retried); `RequestTimeout`, `SessionExpired`,

@@ -28,7 +28,8 @@
 //!   other callers untouched; the request still completes in the session, unseen.
 //! * [`Client::close`], bounded by the close timeout; dropping the last clone closes
 //!   the session in the background. After `Closed`, `Expired` or `AuthFailed` every
-//!   call fails at once with that state's error.
+//!   call fails at once with that state's error (`SaslRequired` when the server
+//!   ended the session for want of SASL).
 //!
 //! The types are the blocking crate's ([`Options`], [`Error`], [`WatchHandle`],
 //! [`Transaction`], ...), re-exported here, so code moves between the two clients.

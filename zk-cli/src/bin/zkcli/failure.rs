@@ -196,6 +196,11 @@ fn explanation(error: &Error) -> String {
              identity its ACL allows: addauth SCHEME AUTH in the shell, or --auth \
              SCHEME:CREDENTIALS (see getAcl PATH)"
             .into(),
+        Error::InvalidAcl { .. } => "the ACL is empty or the server refused it: give at least \
+             one scheme:id:perms entry with a scheme the server knows and a well-formed id, \
+             such as world:anyone:cdrwa; an auth ACL needs credentials first: addauth SCHEME \
+             AUTH in the shell, or --auth SCHEME:CREDENTIALS"
+            .into(),
         Error::SaslRequired => "the server requires SASL authentication before any request \
              (its enforce.auth.enabled) and closed the session: give --sasl-user USER with its \
              password in --sasl-password-file or $ZKCLI_SASL_PASSWORD (or --auth, for a scheme \
