@@ -63,6 +63,14 @@ pub struct Config {
     /// Fail a request with `RequestTimeout` if it is not answered within this time after
     /// `submit`; the connection is then dropped, as in Java. Default `None` (off).
     pub request_timeout: Option<Duration>,
+    /// Fail a request submitted before any session was established with
+    /// [`crate::RequestError::NoSessionEstablished`] if none is established within this
+    /// time after its `submit`; it is taken out of the queue, never written. A session
+    /// no server ever accepted cannot expire, so without it such a request waits as
+    /// long as no server answers. Requests whose session came in time lose this bound,
+    /// and those submitted once a session was established never get it. Default `None`
+    /// (off).
+    pub first_session_timeout: Option<Duration>,
     /// Report `Expired` after 4/3 of the negotiated timeout without hearing from any
     /// server (Java 3.9.3+ behaviour). Default true.
     pub client_side_expiry: bool,
@@ -124,6 +132,7 @@ impl Config {
             read_only: false,
             max_frame_size: DEFAULT_MAX_FRAME_SIZE,
             request_timeout: None,
+            first_session_timeout: None,
             client_side_expiry: true,
             close_timeout: Duration::from_secs(3),
             max_queued_events: 100_000,
@@ -160,14 +169,20 @@ impl Config {
         if self.max_queued_events == 0 {
             return Err(ConfigError::ZeroQueuedEvents);
         }
-        if self.request_timeout == Some(Duration::ZERO) {
-            return Err(ConfigError::ZeroDuration("request_timeout"));
+        for (field, value) in [
+            ("request_timeout", self.request_timeout),
+            ("first_session_timeout", self.first_session_timeout),
+        ] {
+            if value == Some(Duration::ZERO) {
+                return Err(ConfigError::ZeroDuration(field));
+            }
         }
         if self.close_timeout.is_zero() {
             return Err(ConfigError::ZeroDuration("close_timeout"));
         }
         let durations = [
             ("request_timeout", self.request_timeout),
+            ("first_session_timeout", self.first_session_timeout),
             ("close_timeout", Some(self.close_timeout)),
             ("reconnect_backoff", Some(self.reconnect_backoff)),
             ("max_reconnect_backoff", Some(self.max_reconnect_backoff)),
@@ -229,14 +244,23 @@ mod tests {
                 .contains("request_timeout")
         );
         let mut c = Config::new("h");
+        c.first_session_timeout = Some(Duration::ZERO);
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("first_session_timeout")
+        );
+        let mut c = Config::new("h");
         c.reconnect_backoff = Duration::from_secs(100);
         assert!(c.validate().unwrap_err().to_string().contains("backoff"));
     }
 
     #[test]
     fn durations_beyond_the_limit_are_named() {
-        let set: [fn(&mut Config, Duration); 4] = [
+        let set: [fn(&mut Config, Duration); 5] = [
             |c, d| c.request_timeout = Some(d),
+            |c, d| c.first_session_timeout = Some(d),
             |c, d| c.close_timeout = d,
             |c, d| c.reconnect_backoff = d,
             |c, d| {
@@ -245,6 +269,7 @@ mod tests {
         ];
         let names = [
             "request_timeout",
+            "first_session_timeout",
             "close_timeout",
             "reconnect_backoff",
             "max_reconnect_backoff",

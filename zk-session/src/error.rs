@@ -210,6 +210,18 @@ pub enum RequestError {
     /// dropped too (Java semantics).
     #[error("request timed out")]
     RequestTimeout,
+    /// Submitted before any session was established, the request waited
+    /// [`crate::Config::first_session_timeout`] for one and no server established
+    /// one: it was taken out of the queue, never written. The session keeps dialling
+    /// (a driver knows which hosts it dialled and the last problem seen: say so).
+    #[error(
+        "no server established a session within {}: the request was not sent",
+        Rounded(*.waited)
+    )]
+    NoSessionEstablished {
+        /// How long it waited since its `submit`.
+        waited: Duration,
+    },
 }
 
 /// Why the session asks the driver to close a connection (see

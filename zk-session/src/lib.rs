@@ -248,6 +248,10 @@
 //! * request timeout ([`Config::request_timeout`]), close timeout
 //!   ([`Config::close_timeout`]), and the read-write probe while read-only (100 ms
 //!   doubling to 60 s);
+//! * first session ([`Config::first_session_timeout`]): a request submitted while no
+//!   session was ever established (one that cannot expire) waits that long after its
+//!   `submit` for one, then fails unwritten; once a session is established no request
+//!   has this deadline (a submit then pays nothing for it);
 //! * reconnect: the hosts are tried in turn at once; after a full pass without
 //!   success the session backs off ([`Config::reconnect_backoff`] doubling to
 //!   [`Config::max_reconnect_backoff`], plus up to 100 % jitter). A connection that
@@ -268,7 +272,8 @@
 //!   Errors about a node name its client path and the chroot, as [`RequestError`]s do.
 //! * [`RequestError`] in [`Event::Reply`]: `Server(code)` is the server's answer;
 //!   `ConnectionLoss` means the request was written but its connection dropped (it may
-//!   have been applied; it is never retried); `RequestTimeout`, `SessionExpired`,
+//!   have been applied; it is never retried); `RequestTimeout`,
+//!   `NoSessionEstablished { waited }` (never written), `SessionExpired`,
 //!   `AuthFailed` and `Closing` follow from timers and terminal states.
 //!   `ReplyTooLarge { len, max }`: the reply's frame exceeds
 //!   [`Config::max_frame_size`]; the request was executed, its answer is lost, the
@@ -380,6 +385,8 @@
 //!   jitter, and which host to dial next and when.
 //! * `ReadWriteProbe` (`session/probe.rs`): while read-only, when to ask which host
 //!   whether it serves read-write.
+//! * `FirstSessionWait` (`session/first_session.rs`): until a session is first
+//!   established, the requests waiting for one and when each stops waiting.
 //! * `WatchTables` (`watch/table.rs`): the live registrations, keyed by server path,
 //!   and the routing of notifications.
 //! * [`EventQueue`] (`event_queue.rs`): replies and events for the application, with
@@ -396,7 +403,7 @@
 //! stale. The session keeps one instant, no later than any of them
 //! ([`Session::poll_timeout`]): computed afresh when it passes, brought forward where
 //! a deadline is set that may come sooner (a dial, a handshake, a submit with a
-//! request timeout, a close, a lost connection), and left alone when deadlines only
+//! request timeout or before the first session, a close, a lost connection), and left alone when deadlines only
 //! move later (every read and write), so the hot path computes none. Debug builds
 //! check on every `poll_timeout` that no deadline comes before it.
 //!

@@ -7,6 +7,7 @@
 mod connection;
 mod debug;
 mod fifo;
+mod first_session;
 mod not_zookeeper;
 mod probe;
 mod redial;
@@ -41,6 +42,7 @@ use crate::state_reason::StateReason;
 use crate::watch::{NodeEvent, Registration, WatchKind, WatchTables, WatcherType};
 
 use connection::{Connection, Stage};
+use first_session::FirstSessionWait;
 use probe::ReadWriteProbe;
 use redial::Redial;
 use requests::{Abandoned, InFlight, InFlightKind, LossOutcome, Requests, UserRequest};
@@ -143,6 +145,10 @@ pub struct Session {
     probe: ReadWriteProbe,
     /// Queued and in-flight requests.
     requests: Requests,
+    /// While no session was ever established: the requests waiting for one, at most
+    /// [`Config::first_session_timeout`] each. `None` once one was (or without that
+    /// setting): a submit then pays nothing for it.
+    first_session: Option<FirstSessionWait>,
     /// Credentials, replayed in this order after every handshake.
     auths: Vec<(String, Bytes)>,
     /// The live watch registrations.
@@ -213,6 +219,7 @@ impl Session {
             ),
             probe: ReadWriteProbe::default(),
             requests: Requests::default(),
+            first_session: config.first_session_timeout.map(FirstSessionWait::new),
             auths: Vec::new(),
             watches,
             transports: VecDeque::new(),
@@ -438,6 +445,7 @@ impl Session {
             self.ping_deadline(),
             self.expiry_deadline(),
             self.requests.first_deadline(),
+            self.first_session_deadline(),
             self.close_deadline,
             if conn.is_none() {
                 self.redial.deadline()
@@ -584,6 +592,7 @@ impl Session {
         // What was due when called; each is checked again when its turn comes, as an
         // earlier one may have changed it (a dropped connection has no read deadline).
         let requests_due = due(self.requests.first_deadline());
+        let first_session_due = due(self.first_session_deadline());
         let probe_due = due(self.probe.deadline());
         if due(self.conn.as_ref().and_then(Connection::connect_deadline)) {
             self.drop_conn(CloseReason::ConnectTimeout, now);
@@ -603,6 +612,9 @@ impl Session {
         }
         if requests_due && !self.state.is_terminal() {
             self.expire_requests(now);
+        }
+        if first_session_due && !self.state.is_terminal() {
+            self.end_first_session_waits(now);
         }
         if due(self.close_deadline) {
             self.terminate(
@@ -651,7 +663,11 @@ impl Session {
             .request_timeout
             .and_then(|t| now.checked_add(t));
         if let Some(d) = deadline {
-            self.next_deadline = Some(self.next_deadline.map_or(d, |next| next.min(d)));
+            self.bring_deadline_forward(d);
+        }
+        if let Some(wait) = self.first_session.as_mut() {
+            let d = wait.submitted(id, now);
+            self.bring_deadline_forward(d);
         }
         // A locally answered request (empty multi, local watch removal) queues too,
         // writes nothing and completes when it reaches the head: replies stay in
@@ -778,6 +794,16 @@ impl Session {
     }
 
     /// The session timeout in force: the granted one, else the one asked for.
+    /// A deadline `d` was set: the next one comes no later.
+    fn bring_deadline_forward(&mut self, d: Instant) {
+        self.next_deadline = Some(self.next_deadline.map_or(d, |next| next.min(d)));
+    }
+
+    /// When the oldest request waiting for a first session stops waiting.
+    fn first_session_deadline(&self) -> Option<Instant> {
+        self.first_session.as_ref()?.deadline()
+    }
+
     /// Computes [`Session::next_deadline`] afresh: after a deadline was set that may
     /// come sooner than it, or once it has passed.
     fn refresh_deadline(&mut self) {
@@ -1057,6 +1083,9 @@ impl Session {
         }
         let granted = Duration::from_millis(resp.timeout as u64);
         self.negotiated = Some(granted);
+        // The requests that waited for a session have one now: they wait for their
+        // replies like any other.
+        self.first_session = None;
         self.timing = Timing::new(granted);
         self.session_id = resp.session_id;
         self.password = resp.passwd.clone();
@@ -1579,6 +1608,22 @@ impl Session {
         self.answer_local_heads();
     }
 
+    /// Fails the requests that waited [`Config::first_session_timeout`] for a session
+    /// no server established. None of them was written: none had a connection to go on.
+    fn end_first_session_waits(&mut self, now: Instant) {
+        let Some(wait) = self.first_session.as_mut() else {
+            return;
+        };
+        let due = wait.take_due(now);
+        log::debug!("{} requests waited for a first session in vain", due.len());
+        for (id, waited) in due {
+            if self.requests.take_unsent(id) {
+                self.reply(id, Err(RequestError::NoSessionEstablished { waited }));
+            }
+        }
+        self.answer_local_heads();
+    }
+
     /// Completes the locally answered requests at the head of the FIFO (or of the
     /// queue, when nothing is in flight): everything submitted before them is
     /// answered.
@@ -1702,6 +1747,7 @@ impl Session {
             });
         }
         let ids = self.requests.take_all();
+        self.first_session = None;
         // The state first (Java's order): a program reacting to it learns why the
         // replies that follow failed.
         self.set_state(to);

@@ -360,6 +360,17 @@ impl Requests {
         Abandoned::NotOutstanding
     }
 
+    /// Takes `id` out of the queue if it is still there, never written. The queue is
+    /// in submit order: the search ends at the first later request.
+    pub(super) fn take_unsent(&mut self, id: RequestId) -> bool {
+        let queued = self
+            .queued
+            .iter()
+            .take_while(|u| u.id <= id)
+            .any(|u| u.id == id);
+        queued && self.queued.remove_first(|u| u.id == id).is_some()
+    }
+
     /// Takes out every request past its deadline at `now`.
     pub(super) fn expire(&mut self, now: Instant) -> Expired {
         let due = |u: &UserRequest| u.deadline.is_some_and(|d| d <= now);
