@@ -133,6 +133,35 @@ async fn a_call_on_a_session_no_server_ever_established_fails_with_no_hosts_afte
 }
 
 #[tokio::test]
+async fn a_raw_request_on_a_session_no_server_ever_established_completes_with_no_hosts_after_the_connect_timeout()
+ {
+    // The session bounds every request made before its first session, raw ones too
+    // (which have no call timeout): they waited as long as no server answered.
+    let connect_timeout = Duration::from_secs(1);
+    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
+    proxy.set_on_accept(OnAccept::Reset);
+    let zk = Client::start(
+        &proxy.connect_string(),
+        options(LONG).connect_timeout(connect_timeout),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let raw = zk.submit(Request::exists("/", false)).unwrap();
+    let completion = within("a raw request with no server", raw).await;
+    let took = started.elapsed();
+    assert!(
+        matches!(&completion.result, Err(Error::NoHosts { hosts, .. }) if *hosts == proxy.connect_string()),
+        "{completion:?}"
+    );
+    assert!(
+        took >= connect_timeout && took < connect_timeout + AT_ONCE,
+        "{took:?}"
+    );
+    assert_eq!(zk.outstanding(), 0, "the request was given up");
+    zk.close().await;
+}
+
+#[tokio::test]
 async fn a_call_made_before_the_first_session_that_comes_in_time_keeps_waiting_for_its_reply() {
     // The first session comes within the first-session wait (2 s), the call's reply
     // after it: once a session is up, the call waits for its reply under its own

@@ -1,13 +1,20 @@
 //! What a connect that reached no server reports as the reason.
 
-use zk_session::{CloseReason, HostAddr};
+use std::time::Duration;
 
-/// The problems seen while connecting: the last one, and the last host that answered
-/// in some other protocol or closed the connection before the handshake's answer. A
-/// dial failure of a later host must not hide that one: it is the likelier mistake
-/// (a wrong port, a TLS port without TLS, a read-only server).
-#[derive(Debug, Default)]
+use zk_session::{CloseReason, HostAddr, RequestError};
+
+use crate::error::Error;
+
+/// The problems seen while connecting to the hosts of a connect string: the last one,
+/// and the last host that answered in some other protocol or closed the connection
+/// before the handshake's answer. A dial failure of a later host must not hide that
+/// one: it is the likelier mistake (a wrong port, a TLS port without TLS, a read-only
+/// server).
+#[derive(Debug)]
 pub struct ConnectProblems {
+    /// The connect string, for [`Error::NoHosts`].
+    hosts: String,
     last: Option<String>,
     not_zookeeper: Option<String>,
     /// The host last dialled, for a connect that ran out of time with no problem seen.
@@ -15,6 +22,35 @@ pub struct ConnectProblems {
 }
 
 impl ConnectProblems {
+    /// None seen yet, connecting to the hosts of the connect string `hosts`.
+    pub fn new(hosts: &str) -> ConnectProblems {
+        ConnectProblems {
+            hosts: hosts.to_string(),
+            last: None,
+            not_zookeeper: None,
+            dialled: None,
+        }
+    }
+
+    /// No server established a session within `waited`: the error names the hosts
+    /// and the problems seen.
+    pub fn no_hosts(&self, waited: Duration) -> Error {
+        Error::NoHosts {
+            hosts: self.hosts.clone(),
+            waited,
+            detail: self.describe(),
+        }
+    }
+
+    /// The session's error for a request, as its caller gets it: one that waited in
+    /// vain for a first session is [`Error::NoHosts`], naming the problems seen.
+    pub fn request_error(&self, e: RequestError) -> Error {
+        match e {
+            RequestError::NoSessionEstablished { waited } => self.no_hosts(waited),
+            e => e.into(),
+        }
+    }
+
     /// A dial of `host` starts.
     pub fn dialling(&mut self, host: &HostAddr) {
         self.dialled = Some(host.to_string());
@@ -76,6 +112,10 @@ impl ConnectProblems {
 mod tests {
     use super::*;
 
+    fn problems() -> ConnectProblems {
+        ConnectProblems::new("127.0.0.1:1,127.0.0.1:2281")
+    }
+
     fn http_answer() -> CloseReason {
         CloseReason::NotZooKeeper {
             host: HostAddr {
@@ -89,7 +129,7 @@ mod tests {
 
     #[test]
     fn a_later_dial_failure_does_not_hide_a_refused_handshake() {
-        let mut problems = ConnectProblems::default();
+        let mut problems = problems();
         problems.record_refused_handshake("127.0.0.1:2281: closed before the handshake".into());
         problems.record("127.0.0.1:1: connection refused".to_string());
         assert_eq!(
@@ -100,7 +140,7 @@ mod tests {
 
     #[test]
     fn a_silent_server_is_named() {
-        let mut problems = ConnectProblems::default();
+        let mut problems = problems();
         assert_eq!(problems.describe(), "no answer");
         problems.dialling(&HostAddr {
             host: "::1".to_string(),
@@ -117,7 +157,7 @@ mod tests {
 
     #[test]
     fn a_dial_the_session_gave_up_on_names_its_host() {
-        let mut problems = ConnectProblems::default();
+        let mut problems = problems();
         problems.dialling(&HostAddr {
             host: "127.0.0.1".to_string(),
             port: 2281,
@@ -134,7 +174,7 @@ mod tests {
 
     #[test]
     fn a_later_dial_failure_does_not_hide_a_host_that_is_not_zookeeper() {
-        let mut problems = ConnectProblems::default();
+        let mut problems = problems();
         problems.record_close(&http_answer());
         problems.record("127.0.0.1:1: connection refused".to_string());
         let reason = problems.describe();
@@ -145,10 +185,30 @@ mod tests {
     }
 
     #[test]
+    fn a_request_that_waited_in_vain_for_a_first_session_fails_naming_the_hosts_and_the_problem() {
+        let mut problems = problems();
+        problems.record("127.0.0.1:1: connection refused".to_string());
+        let waited = Duration::from_secs(5);
+        let e = problems.request_error(RequestError::NoSessionEstablished { waited });
+        assert_eq!(
+            e,
+            Error::NoHosts {
+                hosts: "127.0.0.1:1,127.0.0.1:2281".to_string(),
+                waited,
+                detail: "127.0.0.1:1: connection refused".to_string(),
+            }
+        );
+        assert_eq!(
+            problems.request_error(RequestError::ConnectionLoss),
+            Error::ConnectionLoss
+        );
+    }
+
+    #[test]
     fn the_last_problem_is_named_once() {
-        let mut problems = ConnectProblems::default();
+        let mut problems = problems();
         problems.record_close(&http_answer());
         assert_eq!(problems.describe(), http_answer().to_string());
-        assert_eq!(ConnectProblems::default().describe(), "no answer");
+        assert_eq!(ConnectProblems::new("h").describe(), "no answer");
     }
 }

@@ -439,6 +439,13 @@ impl From<RequestError> for Error {
             RequestError::Closing => Error::Closed,
             RequestError::RequestTimeout => Error::RequestTimeout,
             RequestError::ReplyTooLarge { len, max } => Error::ReplyTooLarge { len, max },
+            // The drivers name the hosts and the problems seen
+            // (`ConnectProblems::request_error`); here only the session's words are known.
+            e @ RequestError::NoSessionEstablished { waited } => Error::NoHosts {
+                hosts: String::new(),
+                waited,
+                detail: e.to_string(),
+            },
             // RequestError is non_exhaustive: a future variant is a lost request.
             _ => Error::ConnectionLoss,
         }

@@ -3,7 +3,7 @@
 //! from the session's events by one translation.
 
 use zk_proto::KeeperState;
-use zk_session::{Registration, RequestError, RequestId, Response, StateReason};
+use zk_session::{Registration, RequestId, Response, StateReason};
 
 use crate::error::Result;
 use crate::watch::{WatchHandle, WatchedEvent};
@@ -20,15 +20,16 @@ pub struct Completion {
 }
 
 impl Completion {
-    /// The session's reply as a program sees it.
+    /// The session's reply as a program sees it, `result` already in this crate's
+    /// terms.
     pub(crate) fn new(
         id: RequestId,
-        result: std::result::Result<Response, RequestError>,
+        result: Result<Response>,
         registration: Option<&Registration>,
     ) -> Completion {
         Completion {
             id,
-            result: result.map_err(Into::into),
+            result,
             watch: registration.map(WatchHandle::from_registration),
         }
     }
@@ -90,7 +91,10 @@ impl ExternalEvent {
                 id,
                 result,
                 registration,
-            } => return ExternalEvent::Reply(Completion::new(id, result, registration.as_ref())),
+            } => {
+                let reply = Completion::new(id, result.map_err(Into::into), registration.as_ref());
+                return ExternalEvent::Reply(reply);
+            }
             zk_session::Event::Watch(w) => Event::Watch(WatchedEvent::from_session(w)),
             zk_session::Event::State { state, reason, .. } => Event::Session { state, reason },
             zk_session::Event::Overflow {

@@ -7,6 +7,7 @@ use zk_session::{
     ConnId, IntoData, Request, RequestId, Session, SessionCredentials, SessionState, StateReason,
 };
 
+use crate::connect_problems::ConnectProblems;
 use crate::error::Result;
 use crate::event::ExternalEvent;
 use crate::link::{Link, SocketId};
@@ -80,7 +81,7 @@ impl ExternalDriver {
     pub fn new(connect_string: &str, options: Options) -> Result<ExternalDriver> {
         Ok(ExternalDriver {
             session: options.start_session(connect_string, Instant::now())?,
-            link: Link::non_blocking(options.link_tls()?),
+            link: Link::non_blocking(connect_string, options.link_tls()?),
         })
     }
 
@@ -137,10 +138,11 @@ impl ExternalDriver {
     /// socket is read (and a connect checked) whatever the flags say, before the
     /// timers run.
     pub fn process(&mut self, readable: bool, writable: bool, now: Instant) {
-        self.process_handing_out(readable, writable, now, |_| {});
+        self.process_handing_out(readable, writable, now, |_, _| {});
     }
 
-    /// [`ExternalDriver::process`], calling `hand_out` with the session after each
+    /// [`ExternalDriver::process`], calling `hand_out` with the session (and the
+    /// problems seen connecting, for the errors of replies) after each
     /// step that may have queued events: after each read (one read may bring many
     /// notifications), and after the timers and each transport action (a state change
     /// or two each). A driver that takes the session's events there, into queues of
@@ -150,7 +152,7 @@ impl ExternalDriver {
         readable: bool,
         writable: bool,
         now: Instant,
-        mut hand_out: impl FnMut(&mut Session),
+        mut hand_out: impl FnMut(&mut Session, &ConnectProblems),
     ) {
         // A call with a deadline due looks at the socket first, whatever the loop saw:
         // a loop that calls in late (busy elsewhere past the deadline) must not have
@@ -166,16 +168,16 @@ impl ExternalDriver {
         }
         self.link.advance_probe(&mut self.session, now);
         self.session.handle_timeout(now);
-        hand_out(&mut self.session);
+        hand_out(&mut self.session, self.link.problems());
         while self.link.act(&mut self.session, now) {
-            hand_out(&mut self.session);
+            hand_out(&mut self.session, self.link.problems());
         }
         if self.link.settle_low_water(&mut self.session, now) {
             while self.link.act(&mut self.session, now) {
-                hand_out(&mut self.session);
+                hand_out(&mut self.session, self.link.problems());
             }
         }
-        hand_out(&mut self.session);
+        hand_out(&mut self.session, self.link.problems());
     }
 
     /// Queues a request and writes it if the socket can take it. Replies come from
@@ -226,15 +228,16 @@ impl ExternalDriver {
         true
     }
 
-    /// The session, to take its events as it gives them (for drivers built on this
-    /// one).
-    pub(crate) fn session_mut(&mut self) -> &mut Session {
-        &mut self.session
+    /// The session, to take its events as it gives them, with the problems seen
+    /// connecting, for the errors of its replies (for drivers built on this one).
+    pub(crate) fn session_and_problems(&mut self) -> (&mut Session, &ConnectProblems) {
+        (&mut self.session, self.link.problems())
     }
 
-    /// Why no server answered, as far as the problems seen tell.
-    pub(crate) fn connect_problem(&self) -> String {
-        self.link.connect_problem()
+    /// The problems seen while connecting, for the errors that say why no server
+    /// answered.
+    pub(crate) fn problems(&self) -> &ConnectProblems {
+        self.link.problems()
     }
 
     /// The next reply, watch event or state change, in wire order.

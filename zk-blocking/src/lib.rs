@@ -272,6 +272,12 @@ pub mod for_drivers {
         options.events_handed_out_per_read()
     }
 
+    /// `options` for a driver whose calls wait for a first session at most the connect
+    /// timeout (see `Options::first_session_bounded`).
+    pub fn first_session_bounded(options: Options) -> Options {
+        options.first_session_bounded()
+    }
+
     /// The TLS settings of `options`, built for the session's connections.
     pub fn link_tls(options: &Options) -> Result<Option<LinkTls>> {
         options.link_tls()

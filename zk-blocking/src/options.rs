@@ -7,7 +7,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use zk_proto::redact::RedactedAuth;
-use zk_session::{Config, ConfigError, IntoData, SaslConfig, Session, SessionCredentials};
+use zk_session::{
+    Config, ConfigError, IntoData, MAX_DURATION, SaslConfig, Session, SessionCredentials,
+};
 
 use crate::error::Result;
 use crate::link::LinkTls;
@@ -88,12 +90,14 @@ impl Options {
     }
 
     /// How long [`crate::Client::connect`] tries before it gives up with
-    /// [`crate::Error::NoHosts`]; also how long a call of [`crate::Client`] or
-    /// [`crate::SharedClient`] waits for a session that was never established (a
+    /// [`crate::Error::NoHosts`]; also how long a request of [`crate::Client`] or
+    /// [`crate::SharedClient`] submitted while no session was ever established (a
     /// client made with `start` while no server answers: such a session cannot
-    /// expire) before it fails with `NoHosts` (an operation then gives up its
-    /// request). zk-tokio's `Client::connect` and its calls use it the same way.
-    /// Default: the session timeout; zero is refused ([`crate::Error::Config`]).
+    /// expire) waits for one after its submit before it fails with `NoHosts` (the
+    /// session then gives it up, unsent). zk-tokio's `Client::connect` and its
+    /// requests use it the same way ([`zk_session::Config::first_session_timeout`]
+    /// is this bound). Not [`crate::ExternalDriver`]'s requests: its loop waits as it
+    /// likes. Default: the session timeout; zero is refused ([`crate::Error::Config`]).
     ///
     /// Not to be confused with the session's own per-dial bound (dial and handshake
     /// of one host: the session timeout ÷ the number of hosts, as in Java), which
@@ -256,6 +260,16 @@ impl Options {
             0 => self,
             _ => self.max_queued_events(usize::MAX),
         }
+    }
+
+    /// These options for a client whose calls wait for a session never established
+    /// at most the connect timeout (see [`Options::connect_timeout`]): the session
+    /// then fails such a request unsent, and the client reports
+    /// [`crate::Error::NoHosts`] with the problems it saw.
+    pub(crate) fn first_session_bounded(mut self) -> Options {
+        // Longer than the session accepts is as good as no bound at all.
+        self.session.first_session_timeout = Some(self.connect_deadline().min(MAX_DURATION));
+        self
     }
 
     /// How long the initial connect may take.

@@ -418,9 +418,10 @@ fn a_started_client_queues_requests_until_a_server_comes_up() {
         zk_tests::ZkServer::start_standalone(&zk_tests::ServerOptions::default()).unwrap();
     server.stop().unwrap();
     let port = server.address().port();
-    let options = Options::default()
-        .reconnect_backoff(Duration::from_millis(50), Duration::from_millis(200))
-        .connect_timeout(Duration::from_millis(300));
+    // A request made before the first session waits for one at most the connect
+    // timeout (by default the session timeout, 30 s) from its submit.
+    let options =
+        Options::default().reconnect_backoff(Duration::from_millis(50), Duration::from_millis(200));
     let mut zk = Client::start(&server.connect_string(), options).unwrap();
     assert_eq!(zk.state(), SessionState::Connecting);
     let id = zk.submit(Request::exists("/", false)).unwrap();

@@ -51,47 +51,6 @@ impl PendingReply {
     }
 }
 
-/// What a call's timer that went off means for a call made before any session was
-/// established.
-enum FirstSession {
-    /// The call was made on an established session: the timer was its call timeout.
-    NotAwaited,
-    /// A session was established since: the timer now runs to the call timeout, if
-    /// there is one (`deadline_left`), else the call waits for its reply alone.
-    Came { deadline_left: bool },
-    /// None was established in time: the call fails with this error.
-    NeverCame(Error),
-}
-
-impl PendingReply {
-    /// The call's timer went off: for a call made before any session was
-    /// established, whether one was since. If so, the timer is moved on to the call
-    /// timeout (it went off at the earlier of the two).
-    fn first_session_passed(&self, mut sleep: Pin<&mut Sleep>) -> FirstSession {
-        let Some(shared) = &self.shared else {
-            return FirstSession::NotAwaited;
-        };
-        let first_session = shared.lock().first_session(self.id);
-        let wait = shared.first_session_wait();
-        match (first_session, shared.call_timeout()) {
-            // The timer was the call timeout itself.
-            (None, _) => FirstSession::NotAwaited,
-            (Some(_), Some(timeout)) if timeout <= wait => FirstSession::NotAwaited,
-            (Some(true), _) => FirstSession::NeverCame(shared.no_hosts(wait)),
-            (Some(false), Some(timeout)) => {
-                let deadline = sleep.deadline() + (timeout - wait);
-                sleep.as_mut().reset(deadline);
-                FirstSession::Came {
-                    deadline_left: true,
-                }
-            }
-            (Some(false), None) => FirstSession::Came {
-                deadline_left: false,
-            },
-        }
-    }
-}
-
 impl PendingReply {
     /// The reply's parts once it is in (a typed call takes them without making a
     /// [`Completion`]).
@@ -178,24 +137,16 @@ impl<T> Call<T> {
         }
     }
 
-    /// A call waiting for `reply`, at most `timeout`, and at most `first_session` for
-    /// a session if it was made before any was established
-    /// ([`Shared::first_session_wait`]; the driver dials meanwhile).
     pub(crate) fn waiting(
         reply: PendingReply,
         unpack: Unpack<T>,
         timeout: Option<Duration>,
-        first_session: Option<Duration>,
     ) -> Call<T> {
-        let limit = match (timeout, first_session) {
-            (Some(t), Some(f)) => Some(t.min(f)),
-            (t, f) => t.or(f),
-        };
         Call {
             state: State::Waiting {
                 reply,
                 unpack,
-                deadline: limit.map(|t| Box::pin(tokio::time::sleep(t))),
+                deadline: timeout.map(|t| Box::pin(tokio::time::sleep(t))),
             },
         }
     }
@@ -225,23 +176,6 @@ impl<T> Future for Call<T> {
                 };
                 if sleep.as_mut().poll(cx).is_pending() {
                     return Poll::Pending;
-                }
-                match reply.first_session_passed(sleep.as_mut()) {
-                    FirstSession::NotAwaited => {}
-                    FirstSession::Came { deadline_left } => {
-                        if !deadline_left {
-                            *deadline = None;
-                            return Poll::Pending;
-                        }
-                        if sleep.as_mut().poll(cx).is_pending() {
-                            return Poll::Pending;
-                        }
-                    }
-                    FirstSession::NeverCame(error) => {
-                        reply.give_up();
-                        this.state = State::Over(None);
-                        return Poll::Ready(Err(error));
-                    }
                 }
                 let timeout = reply.give_up().unwrap_or_default();
                 this.state = State::Over(None);

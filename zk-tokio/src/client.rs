@@ -9,8 +9,8 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use zk_blocking::for_drivers::{
-    call_timeout, close_timeout, connect_deadline, events_handed_out_per_read, has_auth, link_tls,
-    max_queued_events, start_session,
+    call_timeout, close_timeout, connect_deadline, events_handed_out_per_read,
+    first_session_bounded, has_auth, link_tls, max_queued_events, start_session,
 };
 use zk_blocking::{Error, Options, Request, Result, WatchHandle};
 use zk_session::{SessionCredentials, SessionState, StateReason};
@@ -58,6 +58,7 @@ pub struct Client {
 /// Held by every clone; its drop (the last clone's) closes the session.
 struct Owner {
     shared: Arc<Shared>,
+    connect_string: String,
     close_timeout: Duration,
 }
 
@@ -104,11 +105,11 @@ impl Client {
     /// server; requests made meanwhile go out once connected. Fails on unusable
     /// options, or outside a tokio runtime ([`Error::System`]).
     ///
-    /// A session never established cannot expire: a call made before the first one
-    /// waits for it at most [`Options::connect_timeout`] (as [`Client::connect`]
-    /// does), then fails with [`Error::NoHosts`] and its request is given up; the
-    /// driver keeps dialling, and calls made later wait afresh. (Created outside a
-    /// runtime, such a call has no timer: only its call timeout, if any, bounds it.)
+    /// A session never established cannot expire: a call (or a raw request of
+    /// [`Client::submit`]) made before the first one waits for it at most
+    /// [`Options::connect_timeout`] (as [`Client::connect`] does), then fails with
+    /// [`Error::NoHosts`] and its request is given up; the driver keeps dialling, and
+    /// calls made later wait afresh.
     pub fn start(connect_string: &str, options: Options) -> Result<Client> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             Error::System(
@@ -118,24 +119,18 @@ impl Client {
             )
         })?;
         let tls = link_tls(&options)?;
-        let (max_queued, call_timeout, close_timeout, first_session_wait) = (
+        let (max_queued, call_timeout, close_timeout) = (
             max_queued_events(&options),
             call_timeout(&options),
             close_timeout(&options),
-            connect_deadline(&options),
         );
         // Events leave the session's queue as soon as each read brings them (see
         // the driver's `read`), into the queue of the watch or state stream they are
         // for, which keeps at most `max_queued_events` of them unread.
-        let options = events_handed_out_per_read(options);
+        let options = first_session_bounded(events_handed_out_per_read(options));
         let session = start_session(&options, connect_string, Instant::now())?;
-        let core = Core::new(session, max_queued);
-        let shared = Arc::new(Shared::new(
-            core,
-            call_timeout,
-            first_session_wait,
-            connect_string.to_string(),
-        ));
+        let core = Core::new(session, connect_string, max_queued);
+        let shared = Arc::new(Shared::new(core, call_timeout));
         let driver = {
             let _entered = runtime.enter();
             Driver::new(shared.clone(), tls)
@@ -144,6 +139,7 @@ impl Client {
         Ok(Client {
             owner: Arc::new(Owner {
                 shared,
+                connect_string: connect_string.to_string(),
                 close_timeout,
             }),
         })
@@ -163,7 +159,7 @@ impl Client {
             Ok(state) if state != SessionState::Connecting => Err(
                 zk_blocking::for_drivers::error_for_state(state, self.state_reason().as_ref()),
             ),
-            _ => Err(shared.no_hosts(started.elapsed())),
+            _ => Err(shared.lock().problems.no_hosts(started.elapsed())),
         }
     }
 
@@ -250,17 +246,6 @@ impl Client {
         Ok(PendingReply::new(shared.clone(), id))
     }
 
-    /// Submits a typed call's request: its reply, and whether it was made before any
-    /// session was established (see [`Call`](crate::Call)'s timer).
-    pub(crate) fn submit_call(&self, request: Request) -> Result<(PendingReply, bool)> {
-        let shared = self.shared();
-        let (id, first_session) = shared.with(|core, wakeups| {
-            let id = core.submit(request, true, wakeups)?;
-            Ok::<_, Error>((id, core.first_session(id).is_some()))
-        })?;
-        Ok((PendingReply::new(shared.clone(), id), first_session))
-    }
-
     /// The events of a watch set by a request of [`Client::submit`] (its
     /// [`Completion`](crate::Completion)`::watch`), as a stream from its first event on
     /// (a one-shot watch's stream ends after its one event). Fails with
@@ -291,7 +276,7 @@ impl Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("connect_string", &self.shared().connect_string())
+            .field("connect_string", &self.owner.connect_string)
             .field("state", &self.state())
             .finish_non_exhaustive()
     }

@@ -23,47 +23,18 @@ pub(crate) struct Shared {
     core: Mutex<Core>,
     /// The client's call timeout (kept here once, not in every call).
     call_timeout: Option<Duration>,
-    /// How long a call waits for a session never established (the connect timeout).
-    first_session_wait: Duration,
-    /// The connect string, for [`Error::NoHosts`].
-    connect_string: String,
 }
 
 impl Shared {
-    pub(crate) fn new(
-        core: Core,
-        call_timeout: Option<Duration>,
-        first_session_wait: Duration,
-        connect_string: String,
-    ) -> Shared {
+    pub(crate) fn new(core: Core, call_timeout: Option<Duration>) -> Shared {
         Shared {
             core: Mutex::new(core),
             call_timeout,
-            first_session_wait,
-            connect_string,
         }
     }
 
     pub(crate) fn call_timeout(&self) -> Option<Duration> {
         self.call_timeout
-    }
-
-    /// How long a call made before any session was established waits for one.
-    pub(crate) fn first_session_wait(&self) -> Duration {
-        self.first_session_wait
-    }
-
-    pub(crate) fn connect_string(&self) -> &str {
-        &self.connect_string
-    }
-
-    /// No server answered within `waited`: the error names the last problem seen.
-    pub(crate) fn no_hosts(&self, waited: Duration) -> Error {
-        Error::NoHosts {
-            hosts: self.connect_string.clone(),
-            waited,
-            detail: self.lock().problems.describe(),
-        }
     }
 
     /// The core. A panic while it was held (a bug) leaves it usable: every turn leaves
@@ -146,16 +117,14 @@ pub(crate) struct Core {
     next_state_wait: u64,
     /// The driver task, while it waits.
     driver: Option<Waker>,
-    /// The last request submitted before any session was established: the calls up
-    /// to it wait for one at most [`Shared::first_session_wait`].
-    before_first_session: Option<RequestId>,
 }
 
 impl Core {
-    pub(crate) fn new(session: Session, max_queued_events: usize) -> Core {
+    /// The core of `session`, dialling the hosts of `connect_string`.
+    pub(crate) fn new(session: Session, connect_string: &str, max_queued_events: usize) -> Core {
         Core {
             session,
-            problems: ConnectProblems::default(),
+            problems: ConnectProblems::new(connect_string),
             waiting: RequestIdMap::default(),
             raw: RequestIdSet::default(),
             done: RequestIdMap::default(),
@@ -167,7 +136,6 @@ impl Core {
             state_waiters: Vec::new(),
             next_state_wait: 0,
             driver: None,
-            before_first_session: None,
         }
     }
 
@@ -186,24 +154,12 @@ impl Core {
             return Err(error_for_state(state, self.session.state_reason()));
         }
         let id = self.session.submit(request, Instant::now())?;
-        if self.session.negotiated_timeout().is_none() {
-            self.before_first_session = Some(id);
-        }
         self.waiting.insert(id, None);
         if !typed {
             self.raw.insert(id);
         }
         wakeups.push(self.driver.take());
         Ok(id)
-    }
-
-    /// What a call's request `id` waits for beyond its reply: a first session, if it
-    /// was submitted before any was established (`Some(true)` while none has been,
-    /// `Some(false)` once one was); `None` for a request made on an established one.
-    pub(crate) fn first_session(&self, id: RequestId) -> Option<bool> {
-        self.before_first_session
-            .filter(|&last| id <= last)
-            .map(|_| self.session.negotiated_timeout().is_none())
     }
 
     /// The reply of `id` if it is in (it is then taken), else `cx` is woken when it is.
@@ -365,7 +321,8 @@ impl Core {
                     registration,
                 } => {
                     let watch = registration.as_ref().map(watch_handle);
-                    queued |= self.deliver_reply(id, result.map_err(Into::into), watch, wakeups);
+                    let result = result.map_err(|e| self.problems.request_error(e));
+                    queued |= self.deliver_reply(id, result, watch, wakeups);
                     continue;
                 }
                 other => event(other),

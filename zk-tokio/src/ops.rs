@@ -145,14 +145,8 @@ impl Client {
                     .to_string(),
             ));
         }
-        match request.and_then(|r| self.submit_call(r)) {
-            Ok((reply, first_session)) => {
-                // A timer needs a runtime; made outside one, the call has none for this.
-                let first_session = (first_session
-                    && tokio::runtime::Handle::try_current().is_ok())
-                .then(|| self.shared().first_session_wait());
-                Call::waiting(reply, Box::new(unpack), timeout, first_session)
-            }
+        match request.and_then(|r| self.submit_as(r, true)) {
+            Ok(reply) => Call::waiting(reply, Box::new(unpack), timeout),
             Err(e) => Call::refused(e),
         }
     }

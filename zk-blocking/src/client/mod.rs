@@ -77,11 +77,6 @@ pub struct Client {
     call_timeout: Option<Duration>,
     /// [`Options::close_timeout`], which also bounds `close` and drop.
     close_timeout: Duration,
-    /// For [`Error::NoHosts`].
-    connect_string: String,
-    /// [`Options::connect_timeout`]: also how long a call waits for a session never
-    /// established.
-    connect_deadline: Duration,
     /// Set by [`Client::forget`]: drop leaves the session to expire.
     closed_by_forget: bool,
     /// When the socket was last read (or found empty): see [`IDLE_LOOK`].
@@ -132,10 +127,10 @@ impl Client {
         // The program's queue and the copies for `wait_watch` keep at most
         // `max_queued` events each; the session's queue is emptied into them after
         // every read (see `drain_events`).
-        let options = options.events_handed_out_per_read();
+        let options = options.events_handed_out_per_read().first_session_bounded();
         Ok(Client {
             session: options.start_session(connect_string, Instant::now())?,
-            link: Link::blocking(options.link_tls()?),
+            link: Link::blocking(connect_string, options.link_tls()?),
             replies: VecDeque::new(),
             outstanding: RequestIdSet::default(),
             events: EventQueue::new(max_queued),
@@ -143,8 +138,6 @@ impl Client {
             claimed_events: EventQueue::new(max_queued),
             call_timeout: options.call_timeout,
             close_timeout: options.session.close_timeout,
-            connect_string: connect_string.to_string(),
-            connect_deadline: options.connect_deadline(),
             closed_by_forget: false,
             last_looked: Instant::now(),
         })
@@ -160,11 +153,7 @@ impl Client {
         });
         match self.session.state() {
             SessionState::Connected | SessionState::ConnectedReadOnly => Ok(()),
-            SessionState::Connecting => Err(Error::NoHosts {
-                hosts: self.connect_string.clone(),
-                waited: started.elapsed(),
-                detail: self.link.connect_problem(),
-            }),
+            SessionState::Connecting => Err(self.link.problems().no_hosts(started.elapsed())),
             _ => Err(Error::for_session(&self.session)),
         }
     }
@@ -311,9 +300,9 @@ impl Client {
     }
 
     /// Waits for the reply of `id` (up to `Options::call_timeout`, if set), pumping the
-    /// session meanwhile. While the session was never established it waits at most
-    /// [`Options::connect_timeout`] for it, then fails with [`Error::NoHosts`] (the
-    /// request stays outstanding).
+    /// session meanwhile. A request submitted while the session was never established
+    /// waits at most [`Options::connect_timeout`] for it, then fails with
+    /// [`Error::NoHosts`] (given up, never sent).
     pub fn wait(&mut self, id: RequestId) -> Result<Response> {
         self.wait_until(id, self.call_timeout, None)
             .and_then(|c| c.result)

@@ -24,19 +24,8 @@ impl Client {
             return Err(Error::UnknownRequest(id));
         }
         let mut started = None;
-        let has_reply = |c: &Client| c.replies.iter().any(|r| r.id == id);
-        if !has_reply(self) {
-            if self.session.negotiated_timeout().is_none() {
-                started = Some(self.wait_for_first_session(id, limit, now)?);
-            }
-            if started.is_none() || !has_reply(self) {
-                let left = match (limit, started) {
-                    (Some(l), Some(first)) => Some(l.saturating_sub(first.elapsed())),
-                    (limit, _) => limit,
-                };
-                let run = self.pump_until(left, now.filter(|_| started.is_none()), has_reply);
-                started.get_or_insert(run);
-            }
+        if !self.replies.iter().any(|r| r.id == id) {
+            started = Some(self.pump_until(limit, now, |c| c.replies.iter().any(|r| r.id == id)));
         }
         match self.replies.iter().position(|r| r.id == id) {
             Some(i) => {
@@ -49,38 +38,6 @@ impl Client {
                 })))
             }
         }
-    }
-
-    /// Pumps a session never established (which cannot expire) until the reply of `id`
-    /// or a session comes, at most the connect deadline within the call's `limit`;
-    /// returns when it started, or the call's error: [`Error::Timeout`] when `limit`
-    /// came first, else [`Error::NoHosts`].
-    fn wait_for_first_session(
-        &mut self,
-        id: RequestId,
-        limit: Option<Duration>,
-        now: Option<Instant>,
-    ) -> Result<Instant> {
-        let has_reply = |c: &Client| c.replies.iter().any(|r| r.id == id);
-        let bound = limit.map_or(self.connect_deadline, |l| l.min(self.connect_deadline));
-        let started = self.pump_until(Some(bound), now, |c| {
-            has_reply(c) || c.session.negotiated_timeout().is_some()
-        });
-        let waited = started.elapsed();
-        if has_reply(self)
-            || self.session.negotiated_timeout().is_some()
-            || self.session.state().is_terminal()
-        {
-            return Ok(started);
-        }
-        if let Some(limit) = limit.filter(|&l| l <= waited) {
-            return Err(Error::Timeout(limit));
-        }
-        Err(Error::NoHosts {
-            hosts: self.connect_string.clone(),
-            waited,
-            detail: self.link.connect_problem(),
-        })
     }
 
     /// Runs the session until `done` holds or `limit` has passed (`None`: no limit);
@@ -143,6 +100,7 @@ impl Client {
                     result,
                     registration,
                 } => {
+                    let result = result.map_err(|e| self.link.problems().request_error(e));
                     let reply = Completion::new(id, result, registration.as_ref());
                     self.replies.push_back(reply);
                 }

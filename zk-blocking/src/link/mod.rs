@@ -170,24 +170,25 @@ impl Socket {
 }
 
 impl Link {
-    /// A link whose dials, probes, reads and writes may block (see the module docs).
-    pub(crate) fn blocking(tls: Option<LinkTls>) -> Link {
-        Link::new(true, tls)
+    /// A link to the hosts of `connect_string` whose dials, probes, reads and writes
+    /// may block (see the module docs).
+    pub(crate) fn blocking(connect_string: &str, tls: Option<LinkTls>) -> Link {
+        Link::new(connect_string, true, tls)
     }
 
     /// A link that never blocks (see the module docs).
     // Only the external driver, a unix one, waits on readiness so far.
     #[cfg_attr(not(unix), allow(dead_code))]
-    pub(crate) fn non_blocking(tls: Option<LinkTls>) -> Link {
-        Link::new(false, tls)
+    pub(crate) fn non_blocking(connect_string: &str, tls: Option<LinkTls>) -> Link {
+        Link::new(connect_string, false, tls)
     }
 
-    fn new(blocking: bool, tls: Option<LinkTls>) -> Link {
+    fn new(connect_string: &str, blocking: bool, tls: Option<LinkTls>) -> Link {
         Link {
             blocking,
             connection: None,
             probe: None,
-            problems: ConnectProblems::default(),
+            problems: ConnectProblems::new(connect_string),
             tls,
             sockets: 0,
             skips: HashMap::new(),
@@ -256,9 +257,10 @@ impl Link {
         )
     }
 
-    /// Why no server answered, as far as the problems seen tell.
-    pub(crate) fn connect_problem(&self) -> String {
-        self.problems.describe()
+    /// The problems seen while connecting, for the errors that say why no server
+    /// answered.
+    pub(crate) fn problems(&self) -> &ConnectProblems {
+        &self.problems
     }
 
     /// Carries out the session's transport actions, then writes its send buffer;
@@ -532,7 +534,7 @@ impl Link {
         &mut self,
         session: &mut Session,
         now: Instant,
-        mut after_read: impl FnMut(&mut Session),
+        mut after_read: impl FnMut(&mut Session, &ConnectProblems),
     ) {
         while let Some(Connection {
             conn,
@@ -543,7 +545,7 @@ impl Link {
             let short_means_empty = stream.short_read_means_empty();
             let received = read_into_session(session, *conn, stream, false, || now);
             if let Received::Bytes { .. } = received {
-                after_read(session);
+                after_read(session, &self.problems);
             }
             match received {
                 // A short read emptied the socket: one more read would only say so.

@@ -9,6 +9,7 @@ use std::time::Instant;
 use zk_session::Session;
 
 use crate::Error;
+use crate::connect_problems::ConnectProblems;
 use crate::link::SocketId;
 
 use super::events::{EventChannel, Mailboxes};
@@ -73,8 +74,8 @@ impl Core {
             replies: table,
             ..
         } = self;
-        driver.process_handing_out(readable, writable, now, |session| {
-            hand_out(session, table, channel, mailboxes, replies);
+        driver.process_handing_out(readable, writable, now, |session, problems| {
+            hand_out(session, problems, table, channel, mailboxes, replies);
         });
         self.dispatch(channel, mailboxes, replies);
     }
@@ -92,8 +93,10 @@ impl Core {
         mailboxes: &Mailboxes,
         replies: &mut Replies,
     ) {
+        let (session, problems) = self.driver.session_and_problems();
         hand_out(
-            self.driver.session_mut(),
+            session,
+            problems,
             &mut self.replies,
             channel,
             mailboxes,
@@ -118,9 +121,11 @@ impl Core {
     }
 }
 
-/// Takes the session's events (see [`Core::dispatch`]).
+/// Takes the session's events (see [`Core::dispatch`]); a reply's error that says no
+/// server answered names the `problems` seen.
 fn hand_out(
     session: &mut Session,
+    problems: &ConnectProblems,
     table: &mut ReplyTable,
     channel: &EventChannel,
     mailboxes: &Mailboxes,
@@ -140,6 +145,7 @@ fn hand_out(
             registration,
         } = event
         {
+            let result = result.map_err(|e| problems.request_error(e));
             let reply = Completion::new(id, result, registration.as_ref());
             if let Some(watch) = reply.watch {
                 mailboxes.registered(watch);

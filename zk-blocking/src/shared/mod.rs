@@ -105,34 +105,20 @@ pub(crate) struct Shared {
     mailboxes: Mailboxes,
     /// [`Options::call_timeout`]: kept here once, not in every [`PendingReply`].
     call_timeout: Option<Duration>,
-    /// How long a call waits for a session that was never established
-    /// ([`Options::connect_timeout`]).
-    connect_deadline: Duration,
-    /// The connect string, for errors.
-    connect_string: String,
 }
 
 impl Shared {
     /// Gives up on `id` after its caller's timeout: no reply will be handed out and
     /// no watch stays registered by it; the call fails with `why`.
     /// If the reply came meanwhile, it is returned instead.
-    fn give_up(&self, id: RequestId, why: impl FnOnce(&Core) -> Error) -> Result<Completion> {
+    fn give_up(&self, id: RequestId, why: Error) -> Result<Completion> {
         let mut core = lock(&self.core);
         match core.replies.forget(id) {
             Some(came) => Ok(came),
             None => {
                 core.driver.abandon(id);
-                Err(why(&core))
+                Err(why)
             }
-        }
-    }
-
-    /// The error of a call that waited `waited` for a session never established.
-    fn no_hosts(&self, core: &Core, waited: Duration) -> Error {
-        Error::NoHosts {
-            hosts: self.connect_string.clone(),
-            waited,
-            detail: core.driver.connect_problem(),
         }
     }
 
@@ -170,10 +156,9 @@ impl SharedClient {
         let call_timeout = options.call_timeout;
         let close_timeout = options.session.close_timeout;
         let budget = options.session.max_queued_events;
-        let connect_deadline = options.connect_deadline();
         // The channel and each mailbox keep at most `budget` events unread; the
         // session's queue is emptied into them after every read (`Core::process`).
-        let options = options.events_handed_out_per_read();
+        let options = options.events_handed_out_per_read().first_session_bounded();
         let driver = ExternalDriver::new(connect_string, options)?;
         let poll = Poll::new().map_err(|e| Error::System(format!("create a poller ({e})")))?;
         let waker = Waker::new(poll.registry(), io_thread::WAKE)
@@ -190,8 +175,6 @@ impl SharedClient {
             channel: Arc::new(EventChannel::new(budget)),
             mailboxes: Mailboxes::new(budget),
             call_timeout,
-            connect_deadline,
-            connect_string: connect_string.to_string(),
         });
         let io_shared = shared.clone();
         let io_thread = std::thread::Builder::new()
@@ -219,8 +202,8 @@ impl SharedClient {
         match state {
             SessionState::Connected | SessionState::ConnectedReadOnly => Ok(()),
             SessionState::Connecting => {
-                let shared = self.shared();
-                Err(shared.no_hosts(&lock(&shared.core), started.elapsed()))
+                let core = lock(&self.shared().core);
+                Err(core.driver.problems().no_hosts(started.elapsed()))
             }
             _ => Err(self.with_driver(|d| Error::for_session(d.session()))),
         }

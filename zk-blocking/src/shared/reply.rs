@@ -13,7 +13,6 @@ use super::Shared;
 use super::sync::lock;
 use crate::error::{Error, Result};
 use crate::event::Completion;
-use crate::link::earliest;
 
 /// A submitted request whose reply has not been taken yet
 /// ([`crate::SharedClient::submit`]). Dropping it without waiting is fine: the reply is
@@ -57,16 +56,13 @@ impl PendingReply {
 
     /// Waits at most `timeout` from now. A reply already in is taken without reading
     /// the clock (a pipeline's usually is: two clock reads were a twentieth of its
-    /// caller's CPU). While the session was never established (it cannot expire
-    /// then), the wait lasts at most the connect deadline: then [`Error::NoHosts`].
+    /// caller's CPU).
     fn wait_for(mut self, timeout: Option<Duration>) -> Result<Completion> {
         // The wait's deadline (none: unbounded), from the first time the reply was
         // not in.
         let mut since: Option<Option<Instant>> = None;
-        // Since when this call has seen the session not yet established.
-        let mut unestablished_since: Option<Instant> = None;
         loop {
-            let unestablished = {
+            {
                 let mut core = lock(&self.shared.core);
                 if let Some(reply) = core.replies.take(self.id) {
                     self.settled = true;
@@ -84,41 +80,22 @@ impl PendingReply {
                 if core.driver.write_queued() {
                     self.shared.wake_io_if_needed(&core);
                 }
-                core.driver.session().negotiated_timeout().is_none()
-            };
+            }
             let deadline =
                 *since.get_or_insert_with(|| timeout.and_then(|t| Instant::now().checked_add(t)));
-            if !unestablished {
-                unestablished_since = None;
-            }
-            let first_session_by = unestablished
-                .then(|| *unestablished_since.get_or_insert_with(Instant::now))
-                .and_then(|since| since.checked_add(self.shared.connect_deadline));
             // An unpark meant for an earlier wait may end this one early: look again.
-            let Some(wake) = earliest(deadline, first_session_by) else {
-                std::thread::park();
-                continue;
-            };
-            let now = Instant::now();
-            let left = wake.saturating_duration_since(now);
-            if !left.is_zero() {
-                std::thread::park_timeout(left);
-                continue;
+            match deadline.zip(timeout) {
+                None => std::thread::park(),
+                Some((at, timeout)) => {
+                    let left = at.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        self.settled = true;
+                        // The reply may have come just now: it wins over the timeout.
+                        return self.shared.give_up(self.id, Error::Timeout(timeout));
+                    }
+                    std::thread::park_timeout(left);
+                }
             }
-            self.settled = true;
-            // The reply may have come just now: it wins over the deadline.
-            return match (deadline.zip(timeout), unestablished_since) {
-                (Some((at, timeout)), _) if at <= now => {
-                    self.shared.give_up(self.id, |_| Error::Timeout(timeout))
-                }
-                (_, Some(since)) => {
-                    let waited = now.saturating_duration_since(since);
-                    let shared = &self.shared;
-                    shared.give_up(self.id, |core| shared.no_hosts(core, waited))
-                }
-                // Unreachable: one of the two deadlines passed.
-                _ => self.shared.give_up(self.id, |_| Error::Closed),
-            };
         }
     }
 }
