@@ -93,21 +93,26 @@ async fn connecting_where_no_server_answers_fails_with_no_hosts_after_the_connec
     no_task_left().await;
 }
 
+/// A client started behind a proxy that resets every connection: no server answers
+/// until the proxy is told to forward.
+fn started_where_no_server_answers(options: zk_tokio::Options) -> (Client, FaultProxy) {
+    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
+    proxy.set_on_accept(OnAccept::Reset);
+    let zk = Client::start(&proxy.connect_string(), options).unwrap();
+    (zk, proxy)
+}
+
 #[tokio::test]
 async fn a_call_on_a_session_no_server_ever_established_fails_with_no_hosts_after_the_connect_timeout()
  {
     // No session yet, so none to expire: a call waits for the first one at most the
     // connect timeout, as connect does, and the client goes on dialling.
     let connect_timeout = Duration::from_secs(1);
-    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
-    proxy.set_on_accept(OnAccept::Reset);
-    let zk = Client::start(
-        &proxy.connect_string(),
+    let (zk, proxy) = started_where_no_server_answers(
         options(LONG)
             .connect_timeout(connect_timeout)
             .call_timeout(None),
-    )
-    .unwrap();
+    );
     let started = Instant::now();
     let failed = within("a call with no server", zk.exists("/")).await;
     let took = started.elapsed();
@@ -138,13 +143,8 @@ async fn a_raw_request_on_a_session_no_server_ever_established_completes_with_no
     // The session bounds every request made before its first session, raw ones too
     // (which have no call timeout): they waited as long as no server answered.
     let connect_timeout = Duration::from_secs(1);
-    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
-    proxy.set_on_accept(OnAccept::Reset);
-    let zk = Client::start(
-        &proxy.connect_string(),
-        options(LONG).connect_timeout(connect_timeout),
-    )
-    .unwrap();
+    let (zk, proxy) =
+        started_where_no_server_answers(options(LONG).connect_timeout(connect_timeout));
     let started = Instant::now();
     let raw = zk.submit(Request::exists("/", false)).unwrap();
     let completion = within("a raw request with no server", raw).await;
@@ -166,15 +166,11 @@ async fn a_call_made_before_the_first_session_that_comes_in_time_keeps_waiting_f
     // The first session comes within the first-session wait (2 s), the call's reply
     // after it: once a session is up, the call waits for its reply under its own
     // call timeout (5 s), not the first-session wait.
-    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
-    proxy.set_on_accept(OnAccept::Reset);
-    let zk = Client::start(
-        &proxy.connect_string(),
+    let (zk, proxy) = started_where_no_server_answers(
         options(LONG)
             .connect_timeout(Duration::from_secs(2))
             .call_timeout(Duration::from_secs(5)),
-    )
-    .unwrap();
+    );
     let started = Instant::now();
     let made_early = zk.exists("/");
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -197,16 +193,12 @@ async fn a_call_made_before_the_first_session_that_comes_in_time_keeps_waiting_f
 
 #[tokio::test]
 async fn a_call_timeout_shorter_than_the_connect_timeout_ends_a_call_waiting_for_a_first_server() {
-    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
-    proxy.set_on_accept(OnAccept::Reset);
     let call_timeout = Duration::from_millis(500);
-    let zk = Client::start(
-        &proxy.connect_string(),
+    let (zk, _proxy) = started_where_no_server_answers(
         options(LONG)
             .connect_timeout(Duration::from_secs(5))
             .call_timeout(call_timeout),
-    )
-    .unwrap();
+    );
     let started = Instant::now();
     assert_eq!(
         within("a bounded call", zk.exists("/")).await,

@@ -213,47 +213,32 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        let mut c = Config::new("h");
-        c.session_timeout = Duration::ZERO;
-        assert!(
-            c.validate()
-                .unwrap_err()
-                .to_string()
-                .contains("session_timeout")
-        );
-        let mut c = Config::new("h");
-        c.max_frame_size = 10;
-        assert!(
-            c.validate()
-                .unwrap_err()
-                .to_string()
-                .contains("max_frame_size")
-        );
-        let mut c = Config::new("h");
-        c.resume = Some(SessionCredentials {
-            session_id: 0,
-            password: vec![0; 16],
-        });
-        assert!(c.validate().unwrap_err().to_string().contains("resume"));
-        let mut c = Config::new("h");
-        c.request_timeout = Some(Duration::ZERO);
-        assert!(
-            c.validate()
-                .unwrap_err()
-                .to_string()
-                .contains("request_timeout")
-        );
-        let mut c = Config::new("h");
-        c.first_session_timeout = Some(Duration::ZERO);
-        assert!(
-            c.validate()
-                .unwrap_err()
-                .to_string()
-                .contains("first_session_timeout")
-        );
-        let mut c = Config::new("h");
-        c.reconnect_backoff = Duration::from_secs(100);
-        assert!(c.validate().unwrap_err().to_string().contains("backoff"));
+        type Spoil = fn(&mut Config);
+        let cases: [(&str, Spoil); 6] = [
+            ("session_timeout", |c| c.session_timeout = Duration::ZERO),
+            ("max_frame_size", |c| c.max_frame_size = 10),
+            ("resume", |c| {
+                c.resume = Some(SessionCredentials {
+                    session_id: 0,
+                    password: vec![0; 16],
+                })
+            }),
+            ("request_timeout", |c| {
+                c.request_timeout = Some(Duration::ZERO)
+            }),
+            ("first_session_timeout", |c| {
+                c.first_session_timeout = Some(Duration::ZERO)
+            }),
+            ("backoff", |c| {
+                c.reconnect_backoff = Duration::from_secs(100)
+            }),
+        ];
+        for (name, spoil) in cases {
+            let mut c = Config::new("h");
+            spoil(&mut c);
+            let msg = c.validate().unwrap_err().to_string();
+            assert!(msg.contains(name), "{name}: {msg}");
+        }
     }
 
     #[test]
