@@ -163,28 +163,29 @@ async fn a_raw_request_on_a_session_no_server_ever_established_completes_with_no
 
 #[tokio::test]
 async fn a_call_made_before_the_first_session_that_comes_in_time_keeps_waiting_for_its_reply() {
-    // The first session comes within the first-session wait (2 s), the call's reply
-    // after it: once a session is up, the call waits for its reply under its own
-    // call timeout (5 s), not the first-session wait.
-    let (zk, proxy) = started_where_no_server_answers(
-        options(LONG)
-            .connect_timeout(Duration::from_secs(2))
-            .call_timeout(Duration::from_secs(5)),
-    );
-    let started = Instant::now();
-    let made_early = zk.exists("/");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    // Each answer takes 1.2 s: the handshake's comes at about 1.5 s, the call's at
-    // about 2.7 s.
+    // Every answer takes 1.5 s: the handshake's comes at about 1.5 s, within the
+    // first-session wait (2.5 s), and the call's not before 3 s, after it: once a
+    // session is up, the call waits for its reply under its own call timeout (6 s),
+    // not the first-session wait. (The proxy forwards from the first dial: a dial
+    // after refused ones would start after a backoff that eats the margin.)
+    let first_session_wait = Duration::from_millis(2500);
+    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
     proxy.set_fault(
         Direction::ToClient,
-        Fault::Delay(Duration::from_millis(1200)),
+        Fault::Delay(Duration::from_millis(1500)),
     );
-    proxy.set_on_accept(OnAccept::Forward);
-    let answered = within("the early call", made_early).await;
+    let zk = Client::start(
+        &proxy.connect_string(),
+        options(LONG)
+            .connect_timeout(first_session_wait)
+            .call_timeout(Duration::from_secs(6)),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let answered = within("the early call", zk.exists("/")).await;
     assert!(answered.unwrap().is_some());
     assert!(
-        started.elapsed() > Duration::from_secs(2),
+        started.elapsed() > first_session_wait,
         "the reply came after the first-session wait: {:?}",
         started.elapsed()
     );
