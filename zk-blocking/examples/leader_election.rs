@@ -1,7 +1,11 @@
 //! Leader election with zk-recipes' `LeaderElection` on the blocking client: each
 //! candidate holds an ephemeral sequential node under the election path; the lowest
 //! is the leader, and every other candidate watches only its predecessor, so when the
-//! leader's session dies exactly one candidate wakes up and takes over.
+//! leader's session dies exactly one candidate wakes up and takes over. The leader
+//! learns of its standing from the recipe (`Leadership`): `Uncertain` when its
+//! connection is lost (it stops acting as leader), `Leading` again once a reconnect
+//! finds its node still there, `Lost` when its session ended or its node was deleted
+//! (it runs again).
 //!
 //! ```sh
 //! cargo run -p zk-blocking --example leader_election -- --demo             # ensemble demo
@@ -9,65 +13,59 @@
 //! ```
 //!
 //! `--demo` starts a local 3-member ZooKeeper ensemble (through the test harness), runs
-//! three candidates, kills the ensemble's own leader member (every candidate loses its
-//! connection and reconnects to a surviving member with its session, and so its place,
-//! intact), then kills the leading candidate (its session expires and the next one
-//! leads), and prints each transition as it happens.
+//! three candidates, kills the ensemble's own leader member (the leading candidate's
+//! connection drops: it stops leading until it reconnects to a surviving member and
+//! the server says its node is still there), then kills the leading candidate (its
+//! session expires and the next one leads), then deletes the new leader's node as an
+//! operator might (that leader loses its leadership, runs again, and the last
+//! candidate leads), and prints each transition as it happens.
 
 use std::collections::VecDeque;
 use std::error::Error as StdError;
+use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use zk_blocking::{Client, Error, Event, KeeperState, Options, StateReason};
-use zk_recipes::LeaderElection;
+use zk_blocking::{Client, Error, Options, Version};
 use zk_recipes::run::Blocking;
+use zk_recipes::{LeaderElection, Leadership};
 
 /// One candidate: a session and its candidacy (zk-recipes' `LeaderElection`).
 pub struct Candidate {
     client: Client,
     election: LeaderElection,
-    connection: ConnectionWatch,
 }
 
-/// A change of a candidate's connection worth telling.
+/// A change of a candidate's standing, as the demo tells it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Connection {
-    /// The connection dropped, for `reason` (the state event's); the session is
-    /// reconnecting.
-    Lost(Option<StateReason>),
-    /// Connected again within the session: the candidate's node, and its place in
-    /// line (or its leadership), survived.
-    Regained,
+pub enum Standing {
+    /// Elected.
+    Leading,
+    /// The connection is lost: the leader stopped leading until the server confirms.
+    Uncertain,
+    /// Reconnected within the session, and the server says its node is still first;
+    /// with the candidates in line then.
+    LeadingAgain(Vec<String>),
+    /// The leadership ended, for the reason given; the candidate runs again.
+    Lost(String),
 }
 
-/// Turns the session's state events into [`Connection`] changes.
-#[derive(Default)]
-struct ConnectionWatch {
-    lost: bool,
-}
-
-impl ConnectionWatch {
-    fn observe(&mut self, event: &Event, report: &dyn Fn(Connection)) {
-        match event {
-            Event::Session {
-                state: KeeperState::Disconnected,
-                reason,
-            } if !self.lost => {
-                self.lost = true;
-                report(Connection::Lost(reason.clone()));
+impl fmt::Display for Standing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Standing::Leading => write!(f, "leading"),
+            Standing::Uncertain => {
+                write!(f, "uncertain: stopped leading until the server confirms")
             }
-            Event::Session {
-                state: KeeperState::SyncConnected,
-                ..
-            } if self.lost => {
-                self.lost = false;
-                report(Connection::Regained);
-            }
-            _ => {}
+            Standing::LeadingAgain(in_line) => write!(
+                f,
+                "leading again: its session and node survived (in line: {})",
+                in_line.join(", ")
+            ),
+            Standing::Lost(why) => write!(f, "lost the leadership ({why}): running again"),
         }
     }
 }
@@ -85,50 +83,52 @@ impl Candidate {
         // Takes a place in line now (a zero wait), so candidates lead in the order
         // they volunteered.
         election.run_for_leadership(&mut Blocking::new(&mut client), Some(Duration::ZERO))?;
-        Ok(Candidate {
-            client,
-            election,
-            connection: ConnectionWatch::default(),
-        })
+        Ok(Candidate { client, election })
     }
 
-    /// Waits until this candidate leads, or `stop` is set (then returns false).
-    /// While it waits it watches its predecessor only, keeps its session alive and
-    /// reports its connection's ups and downs.
-    pub fn wait_for_leadership(
-        &mut self,
-        stop: &dyn Fn() -> bool,
-        report: &dyn Fn(Connection),
-    ) -> Result<bool, Error> {
+    /// Waits until this candidate leads, or `stop` is set (then returns false). While
+    /// it waits it watches its predecessor only and keeps its session alive; a
+    /// candidate whose leadership was lost stands again here.
+    pub fn wait_for_leadership(&mut self, stop: &dyn Fn() -> bool) -> Result<bool, Error> {
         let mut driver = Blocking::new(&mut self.client);
-        loop {
-            let slice = Some(Duration::from_millis(100));
-            let leads = self.election.run_for_leadership(&mut driver, slice)?;
-            // The recipe took only its own events: the session's are the program's.
-            while let Ok(Some(event)) = driver.client().next_event(Duration::ZERO) {
-                self.connection.observe(&event, report);
-            }
-            if leads {
-                return Ok(true);
-            }
+        // The short wait is only to notice `stop`: the candidacy stays.
+        while !self
+            .election
+            .run_for_leadership(&mut driver, Some(Duration::from_millis(100)))?
+        {
             if stop() {
                 return Ok(false);
             }
         }
+        Ok(true)
     }
 
-    /// Serves as leader until `stop` is set, reporting its connection's ups and downs.
+    /// Leads until `stop` is set (`None`) or the leadership is lost (its reason),
+    /// reporting each change of standing. The waits keep the session alive.
     pub fn lead(
         &mut self,
         stop: &dyn Fn() -> bool,
-        report: &dyn Fn(Connection),
-    ) -> Result<(), Error> {
+        report: &dyn Fn(Standing),
+    ) -> Result<Option<Error>, Error> {
+        let mut driver = Blocking::new(&mut self.client);
         while !stop() {
-            if let Some(event) = self.client.next_event(Duration::from_millis(100))? {
-                self.connection.observe(&event, report);
+            let was = self.election.leadership();
+            let slice = Some(Duration::from_millis(100));
+            match self.election.wait_leadership_change(&mut driver, slice)? {
+                Leadership::Leading if was == Leadership::Uncertain => {
+                    let in_line = self.election.contenders(&mut driver)?;
+                    report(Standing::LeadingAgain(in_line));
+                }
+                // Still leading: a step of the leader's work would go here.
+                Leadership::Leading => {}
+                Leadership::Uncertain if was == Leadership::Leading => report(Standing::Uncertain),
+                // Another candidate may lead meanwhile: no leader's work.
+                Leadership::Uncertain => {}
+                Leadership::Lost(why) => return Ok(Some(why)),
+                Leadership::NotLeading => return Ok(None),
             }
         }
-        Ok(())
+        Ok(None)
     }
 
     /// The candidate's session id.
@@ -143,23 +143,27 @@ impl Candidate {
     }
 }
 
+/// Why a leadership ended, in words.
+fn lost_because(why: &Error) -> String {
+    match why {
+        Error::NoNode { .. } => "its node was deleted".to_string(),
+        other => other.to_string(),
+    }
+}
+
 /// What a candidate thread tells the demo.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Report {
     /// The candidate has volunteered (its session id).
     Volunteered(String, i64),
-    /// The candidate is the leader now.
-    Leading(String),
-    /// The candidate's connection dropped or came back.
-    Connection(String, Connection),
+    /// The candidate's standing changed.
+    Standing(String, Standing),
     /// The candidate failed.
     Failed(String, String),
 }
 
 /// A running candidate thread and its controls.
 pub struct CandidateThread {
-    /// The candidate's name.
-    pub name: String,
     crash: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     thread: JoinHandle<()>,
@@ -178,7 +182,8 @@ impl CandidateThread {
     }
 }
 
-/// Starts a candidate in its own thread.
+/// Starts a candidate in its own thread: it leads whenever elected, and runs again
+/// whenever its leadership is lost.
 pub fn spawn_candidate(
     connect_string: &str,
     options: Options,
@@ -197,15 +202,18 @@ pub fn spawn_candidate(
     let thread = thread::spawn(move || {
         // Either flag ends the waiting; only the crash flag skips the close.
         let stop = || crash2.load(Ordering::SeqCst) || stop2.load(Ordering::SeqCst);
+        let report = |standing| {
+            let _ = reports.send(Report::Standing(n.clone(), standing));
+        };
         let run = || -> Result<(), Error> {
             let mut me = Candidate::volunteer(&cs, options, &dir, &n)?;
             let _ = reports.send(Report::Volunteered(n.clone(), me.session_id()));
-            let report = |change| {
-                let _ = reports.send(Report::Connection(n.clone(), change));
-            };
-            if me.wait_for_leadership(&stop, &report)? {
-                let _ = reports.send(Report::Leading(n.clone()));
-                me.lead(&stop, &report)?;
+            while me.wait_for_leadership(&stop)? {
+                report(Standing::Leading);
+                match me.lead(&stop, &report)? {
+                    Some(why) => report(Standing::Lost(lost_because(&why))),
+                    None => break,
+                }
             }
             if crash2.load(Ordering::SeqCst) {
                 me.crash();
@@ -217,17 +225,18 @@ pub fn spawn_candidate(
         }
     });
     CandidateThread {
-        name: name.to_string(),
         crash,
         stop,
         thread,
     }
 }
 
-/// The demo's end of the report channel; reports not yet wanted wait in a backlog.
+/// The demo's end of the report channel: reports not yet wanted wait in a backlog;
+/// the transitions told are printed and kept, in order.
 struct Reports {
     rx: Receiver<Report>,
     backlog: VecDeque<Report>,
+    told: Vec<String>,
 }
 
 impl Reports {
@@ -254,50 +263,53 @@ impl Reports {
             }
         }
     }
-}
 
-impl Reports {
-    /// Waits until each of `names` has lost its connection and regained it, printing
-    /// each change as it arrives.
-    fn wait_for_ride_through(
+    /// Waits for `name`'s next change of standing that `want` accepts, and tells it.
+    fn wait_for_standing(
         &mut self,
-        names: &[String],
-        leader: &str,
+        name: &str,
         timeout: Duration,
-    ) -> Result<(), Box<dyn StdError>> {
-        let mut regained = Vec::new();
-        let deadline = Instant::now() + timeout;
-        while regained.len() < names.len() {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let Report::Connection(name, change) =
-                self.wait_for(left, |r| matches!(r, Report::Connection(..)))?
-            else {
-                unreachable!()
-            };
-            match change {
-                Connection::Lost(reason) => {
-                    let why = reason.map(|r| format!(" ({r})")).unwrap_or_default();
-                    println!("  {name}: lost its ZooKeeper connection{why}; reconnecting")
-                }
-                Connection::Regained => {
-                    let kept = if name == leader {
-                        "leadership"
-                    } else {
-                        "place in line"
-                    };
-                    println!("  {name}: reconnected; its session, and so its {kept}, survived");
-                    regained.push(name);
-                }
-            }
-        }
-        Ok(())
+        want: impl Fn(&Standing) -> bool,
+    ) -> Result<Standing, Box<dyn StdError>> {
+        let Report::Standing(_, standing) = self.wait_for(
+            timeout,
+            |r| matches!(r, Report::Standing(n, s) if n == name && want(s)),
+        )?
+        else {
+            unreachable!("only a standing is wanted")
+        };
+        let line = format!("{name}: {standing}");
+        println!("  {line}");
+        self.told.push(line);
+        Ok(standing)
     }
 }
 
-/// Runs three candidates on `connect_string`, crashes the first leader and returns the
-/// leaders in order (the first, then its successor). With an `ensemble`, its own
-/// leader member is killed first, once the first candidate leads, and every candidate
-/// rides through before the next act.
+/// An operator's deletion of `name`'s node in the election under `dir` (the node
+/// holding `name`). Returns its path.
+fn delete_node_of(connect_string: &str, dir: &str, name: &str) -> Result<String, Error> {
+    let mut zk = Client::connect(connect_string, Options::default())?;
+    let mut deleted = Err(Error::NoNode {
+        path: Some(format!("{dir}/<{name}'s node>")),
+        chroot: None,
+    });
+    for child in zk.get_children(dir)? {
+        let node = format!("{dir}/{child}");
+        if zk.get_data(&node)?.0 == name.as_bytes() {
+            zk.delete(&node, Version::Any)?;
+            deleted = Ok(node);
+            break;
+        }
+    }
+    zk.close();
+    deleted
+}
+
+/// Runs three candidates on `connect_string`: candidate-1 leads; it crashes and
+/// candidate-2 leads; its node is deleted, it runs again and candidate-3 leads. With
+/// an `ensemble`, its own leader member is killed first, once candidate-1 leads, and
+/// candidate-1 stops leading until it is leading again. Returns the transitions told,
+/// in order (`"candidate-1: leading"`, ...).
 pub fn run(
     connect_string: &str,
     session_timeout: Duration,
@@ -308,6 +320,7 @@ pub fn run(
     let mut reports = Reports {
         rx,
         backlog: VecDeque::new(),
+        told: Vec::new(),
     };
     // Quick retries while an ensemble re-elects its own leader; the server, not the
     // client's own timer, decides when a cut-off candidate's session has expired.
@@ -332,52 +345,45 @@ pub fn run(
             println!("{n} volunteered (session {id:#x})");
         }
     }
-    let mut leaders = Vec::new();
-    let Report::Leading(first) =
-        reports.wait_for(Duration::from_secs(20), |r| matches!(r, Report::Leading(_)))?
-    else {
-        unreachable!()
-    };
-    println!("{first} is the leader");
-    leaders.push(first.clone());
+    let leading = |s: &Standing| *s == Standing::Leading;
+    reports.wait_for_standing("candidate-1", Duration::from_secs(20), leading)?;
     if let Some(ensemble) = ensemble {
         let zk_leader = ensemble.wait_for_leader(Duration::from_secs(30))?;
-        println!("killing ZooKeeper's own leader, server.{zk_leader}: the candidates ride through");
+        println!("killing ZooKeeper's own leader, server.{zk_leader}: the connections drop");
         ensemble.member_mut(zk_leader).kill()?;
-        let names: Vec<String> = candidates.iter().map(|c| c.name.clone()).collect();
-        reports.wait_for_ride_through(&names, &first, Duration::from_secs(60))?;
+        let uncertain = |s: &Standing| *s == Standing::Uncertain;
+        reports.wait_for_standing("candidate-1", Duration::from_secs(20), uncertain)?;
+        let again = |s: &Standing| matches!(s, Standing::LeadingAgain(_));
+        reports.wait_for_standing("candidate-1", Duration::from_secs(60), again)?;
         let new = ensemble.wait_for_leader(Duration::from_secs(30))?;
         println!("ensemble re-elected: server.{new} leads ZooKeeper now");
     }
 
-    let crashed = candidates
-        .iter()
-        .position(|c| c.name == first)
-        .expect("known");
     let started = Instant::now();
     println!(
-        "killing {first}: its process dies, its session expires after ~{} s",
+        "killing candidate-1: its process dies, its session expires after ~{} s",
         session_timeout.as_secs()
     );
-    candidates[crashed].crash();
-    let Report::Leading(next) =
-        reports.wait_for(session_timeout * 4, |r| matches!(r, Report::Leading(_)))?
-    else {
-        unreachable!()
-    };
+    candidates[0].crash();
+    reports.wait_for_standing("candidate-2", session_timeout * 4, leading)?;
     println!(
-        "{next} is the leader now ({:.1} s after the kill)",
+        "candidate-2 took over {:.1} s after the kill",
         started.elapsed().as_secs_f64()
     );
-    leaders.push(next);
+
+    let node = delete_node_of(connect_string, &dir, "candidate-2")?;
+    println!("an operator deletes candidate-2's node {node}");
+    let lost = |s: &Standing| matches!(s, Standing::Lost(_));
+    reports.wait_for_standing("candidate-2", Duration::from_secs(20), lost)?;
+    reports.wait_for_standing("candidate-3", Duration::from_secs(20), leading)?;
     for c in candidates {
         c.stop();
     }
-    Ok(leaders)
+    Ok(reports.told)
 }
 
 /// The `--demo`: a local 3-member ensemble, three candidates, a failed ZooKeeper
-/// member and a killed leader. Returns the leaders in order.
+/// member, a killed leader and a deleted node. Returns the transitions told.
 pub fn demo() -> Result<Vec<String>, Box<dyn StdError>> {
     let started = Instant::now();
     println!("starting a local 3-member ZooKeeper ensemble...");
@@ -390,13 +396,9 @@ pub fn demo() -> Result<Vec<String>, Box<dyn StdError>> {
         ensemble.connect_string()
     );
     let connect_string = ensemble.connect_string();
-    let leaders = run(&connect_string, Duration::from_secs(4), Some(&mut ensemble))?;
-    println!(
-        "leadership went {} in {:.1} s overall",
-        leaders.join(" -> "),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(leaders)
+    let told = run(&connect_string, Duration::from_secs(4), Some(&mut ensemble))?;
+    println!("done in {:.1} s overall", started.elapsed().as_secs_f64());
+    Ok(told)
 }
 
 #[allow(dead_code)] // The test suite includes this file and calls `run` / `demo`.
