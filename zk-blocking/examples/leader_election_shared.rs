@@ -12,11 +12,12 @@
 //! ```
 //!
 //! Three candidates on 2 s sessions; each leader takes over its predecessor's result,
-//! works 6 s (3 session timeouts) on it, writes it back with the same session, and
+//! works 6 s (3 session timeouts) on it, writes it back if it still leads, and
 //! resigns; the next one takes over. Followers
-//! wait in [`SharedClient::wait_watch`], which needs no pumping either. An event thread
-//! ([`SharedClient::on_event`]) flags a lost session, so a leader would stop its job
-//! when its leadership ends.
+//! wait in [`SharedClient::wait_watch`], which needs no pumping either. Between slices of
+//! work the leader asks its `LeaderElection` how it stands (`check_leadership`, no
+//! server call): it pauses while its connection is lost, as another candidate may lead
+//! meanwhile, and gives up the term when its leadership is lost, to run again.
 
 use std::collections::VecDeque;
 use std::error::Error as StdError;
@@ -26,8 +27,8 @@ use std::sync::mpsc::{self, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use zk_blocking::{CreateMode, Error, Event, KeeperState, Options, SharedClient, Version};
-use zk_recipes::LeaderElection;
+use zk_blocking::{CreateMode, Error, Options, SharedClient, Version};
+use zk_recipes::{LeaderElection, Leadership};
 
 /// One candidate: a session (its IO thread keeps it alive) and its candidacy
 /// (zk-recipes' `LeaderElection`).
@@ -36,8 +37,6 @@ pub struct Candidate {
     election: LeaderElection,
     dir: String,
     name: String,
-    /// Set by the event thread when the session is over: leadership is gone with it.
-    lost: Arc<AtomicBool>,
 }
 
 /// What one leadership term achieved.
@@ -49,7 +48,7 @@ pub struct Term {
     pub worked: Duration,
     /// The session timeout the server granted.
     pub session_timeout: Duration,
-    /// After the job: same session, its election node still there and still its own.
+    /// After the job: the election still says the candidate leads.
     pub still_leader: bool,
     /// The job's result, as written to `<dir>/result`.
     pub result: u64,
@@ -64,18 +63,6 @@ impl Candidate {
         name: &str,
     ) -> Result<Candidate, Error> {
         let client = SharedClient::connect(connect_string, options)?;
-        let lost = Arc::new(AtomicBool::new(false));
-        let flag = lost.clone();
-        // Runs on the client's event thread, never on its IO thread.
-        client.on_event(move |event| {
-            if let Event::Session {
-                state: KeeperState::Expired | KeeperState::AuthFailed,
-                ..
-            } = event
-            {
-                flag.store(true, Ordering::SeqCst);
-            }
-        })?;
         let mut election = LeaderElection::new(dir, name.to_string());
         // Takes a place in line now, so candidates lead in the order they volunteered.
         election.run_for_leadership(&mut client.clone(), Some(Duration::ZERO))?;
@@ -84,7 +71,6 @@ impl Candidate {
             election,
             dir: dir.to_string(),
             name: name.to_string(),
-            lost,
         })
     }
 
@@ -106,11 +92,11 @@ impl Candidate {
     }
 
     /// The leader's job: it reads where the previous leader left off (`<dir>/result`),
-    /// computes for `work` in slices with no ZooKeeper call at all (stopping early if
-    /// the session, and so the leadership, is lost), checks that it still leads and
-    /// writes its result back.
-    pub fn lead(&self, work: Duration) -> Result<Term, Error> {
-        let session = self.client.session_id();
+    /// computes for `work` in slices with no ZooKeeper call at all, and writes its
+    /// result back if it still leads. It pauses while its leadership is
+    /// uncertain, and fails with the reason if the leadership is lost (run again then).
+    pub fn lead(&mut self, work: Duration) -> Result<Term, Error> {
+        let mut driver = self.client.clone();
         // Take over where the previous leader stopped.
         let result_node = format!("{}/result", self.dir);
         let mut result = match self.client.get_data(&result_node) {
@@ -120,27 +106,24 @@ impl Candidate {
         };
         let started = Instant::now();
         while started.elapsed() < work {
-            if self.lost.load(Ordering::SeqCst) {
-                return Err(Error::SessionExpired);
+            match self.election.check_leadership(&mut driver)? {
+                Leadership::Leading => {
+                    result = crunch(result);
+                    thread::sleep(Duration::from_millis(20)); // leave the CPU to others
+                }
+                // Another candidate may lead meanwhile: no work until the server says.
+                Leadership::Uncertain => {
+                    self.election.wait_leadership_change(&mut driver, None)?;
+                }
+                Leadership::Lost(why) => return Err(why),
+                // Not elected (it resigned): no leader's work.
+                Leadership::NotLeading => break,
             }
-            result = crunch(result);
-            thread::sleep(Duration::from_millis(20)); // leave the CPU to others
         }
         let worked = started.elapsed();
-        let still_leader = self.client.session_id() == session
-            && self
-                .client
-                .exists(&self.election.node_path().unwrap_or_default())?
-                .is_some_and(|stat| stat.ephemeral_owner == session);
-        match self
-            .client
-            .create(&result_node, result.to_string(), CreateMode::Persistent)
-        {
-            Err(Error::NodeExists { .. }) => self
-                .client
-                .set_data(&result_node, result.to_string(), Version::Any)
-                .map(drop)?,
-            other => other.map(drop)?,
+        let still_leader = self.election.check_leadership(&mut driver)? == Leadership::Leading;
+        if still_leader {
+            self.write_result(&result_node, result)?;
         }
         Ok(Term {
             name: self.name.clone(),
@@ -149,6 +132,20 @@ impl Candidate {
             still_leader,
             result,
         })
+    }
+
+    /// Creates or overwrites `node` with `result`.
+    fn write_result(&self, node: &str, result: u64) -> Result<(), Error> {
+        match self
+            .client
+            .create(node, result.to_string(), CreateMode::Persistent)
+        {
+            Err(Error::NodeExists { .. }) => self
+                .client
+                .set_data(node, result.to_string(), Version::Any)
+                .map(drop),
+            other => other.map(drop),
+        }
     }
 
     /// The candidate's session id.
@@ -180,11 +177,15 @@ pub enum Report {
     Leading(String),
     /// The candidate finished its term and resigns (its node goes after this report).
     Resigned(Term),
+    /// The candidate's term ended early, for the reason given (its leadership was
+    /// lost); it runs again.
+    GaveUp(String, String),
     /// The candidate failed.
     Failed(String, String),
 }
 
-/// Starts a candidate in its own thread: volunteer, wait, lead for `work`, resign.
+/// Starts a candidate in its own thread: volunteer, wait, lead for `work`, resign (or,
+/// if the term ends early, run again).
 pub fn spawn_candidate(
     connect_string: &str,
     options: Options,
@@ -203,13 +204,20 @@ pub fn spawn_candidate(
         let run = || -> Result<(), Error> {
             let mut me = Candidate::volunteer(&cs, options, &dir, &name)?;
             let _ = reports.send(Report::Volunteered(name.clone(), me.session_id()));
-            if me.wait_for_leadership(&|| stop.load(Ordering::SeqCst))? {
+            while me.wait_for_leadership(&|| stop.load(Ordering::SeqCst))? {
                 let _ = reports.send(Report::Leading(name.clone()));
-                let term = me.lead(work)?;
-                // Reported before the node goes, so that the next leader's report
-                // comes after this one.
-                let _ = reports.send(Report::Resigned(term));
-                me.resign();
+                match me.lead(work) {
+                    Ok(term) => {
+                        // Reported before the node goes, so that the next leader's
+                        // report comes after this one.
+                        let _ = reports.send(Report::Resigned(term));
+                        me.resign();
+                        break;
+                    }
+                    Err(why) => {
+                        let _ = reports.send(Report::GaveUp(name.clone(), why.to_string()));
+                    }
+                }
             }
             Ok(())
         };
@@ -289,6 +297,10 @@ pub fn run(
                     );
                     leading = None;
                     terms.push(term);
+                }
+                Report::GaveUp(n, why) => {
+                    println!("{n} gave up its term ({why}): running again");
+                    leading = None;
                 }
                 Report::Failed(n, e) => return Err(format!("{n} failed: {e}").into()),
                 other => return Err(format!("unexpected {other:?}").into()),

@@ -43,6 +43,42 @@ fn leaders_work_several_session_timeouts_without_a_call_and_keep_leadership() {
 }
 
 #[test]
+fn a_leader_whose_node_is_deleted_gives_up_its_term_at_once_and_can_run_again() {
+    use zk_blocking::{Error, Options, SharedClient, Version};
+    let cs = short_tick_server().connect_string();
+    let dir = "/election-shared-node-deleted";
+    let options = Options::default().session_timeout(SESSION);
+    let mut leader =
+        leader_election_shared::Candidate::volunteer(&cs, options, dir, "candidate-1").unwrap();
+    assert!(leader.wait_for_leadership(&|| false).unwrap());
+    let operator = SharedClient::connect(&cs, Options::default()).unwrap();
+    let node = format!("{dir}/{}", operator.get_children(dir).unwrap()[0]);
+    let deleting = std::thread::spawn({
+        let operator = operator.clone();
+        move || {
+            std::thread::sleep(Duration::from_millis(500));
+            operator.delete(&node, Version::Any).unwrap();
+        }
+    });
+    let started = std::time::Instant::now();
+    let work = SESSION * 3;
+    let ended = leader.lead(work);
+    deleting.join().unwrap();
+    assert!(matches!(ended, Err(Error::NoNode { .. })), "{ended:?}");
+    assert!(
+        started.elapsed() < work,
+        "worked on for {:?}",
+        started.elapsed()
+    );
+    // Nothing was written for the lost term; running again, it leads again.
+    assert!(operator.exists(&format!("{dir}/result")).unwrap().is_none());
+    assert!(leader.wait_for_leadership(&|| false).unwrap());
+    leader.resign();
+    operator.delete(dir, Version::Any).unwrap();
+    operator.close();
+}
+
+#[test]
 fn the_lock_holder_works_three_session_timeouts_and_keeps_the_lock() {
     let outcome = lock_shared::run(
         &short_tick_server().connect_string(),
