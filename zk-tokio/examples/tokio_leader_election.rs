@@ -2,9 +2,10 @@
 //! candidate holds an ephemeral sequential node and watches only its predecessor (no
 //! herd effect). The leader then works for
 //! several session timeouts without a single ZooKeeper call while the client's driver
-//! task keeps the session, and so the leadership, alive; a state stream tells the
-//! leader at once if its session is lost, so it stops working for a leadership it no
-//! longer holds.
+//! task keeps the session, and so the leadership, alive. The election tells the leader
+//! at once how it stands (`leadership_changed_async`, raced against the job): the job
+//! pauses while the connection is lost, as another candidate may lead meanwhile, and
+//! ends when the leadership is lost (the candidate then runs again).
 //!
 //! ```sh
 //! cargo run -p zk-tokio --example tokio_leader_election                    # starts a local server
@@ -13,18 +14,17 @@
 //!
 //! Three candidates (tasks on one current-thread runtime, one session each) on 2 s
 //! sessions; each leader takes over its predecessor's result, works 6 s on it, writes
-//! it back and resigns (closing its session deletes its node, which wakes the next).
+//! it back if it still leads and resigns (closing its session deletes its node, which wakes the next).
 
 use std::error::Error as StdError;
 use std::time::{Duration, Instant};
 
-use zk_recipes::LeaderElection;
-use zk_tokio::{Client, CreateMode, Error, KeeperState, Options, StateChanges, Version};
+use zk_recipes::{LeaderElection, Leadership};
+use zk_tokio::{Client, CreateMode, Error, Options, Version};
 
 /// One candidate: a session and its candidacy (zk-recipes' `LeaderElection`).
 pub struct Candidate {
     client: Client,
-    states: StateChanges,
     election: LeaderElection,
     dir: String,
     name: String,
@@ -39,7 +39,7 @@ pub struct Term {
     pub worked: Duration,
     /// The session timeout the server granted.
     pub session_timeout: Duration,
-    /// After the job: same session, its election node still there and still its own.
+    /// After the job: the election still says the candidate leads.
     pub still_leader: bool,
     /// The job's result, as written to `<dir>/result`.
     pub result: u64,
@@ -54,7 +54,6 @@ impl Candidate {
         name: &str,
     ) -> Result<Candidate, Error> {
         let client = Client::connect(connect_string, options).await?;
-        let states = client.state_changes();
         let mut election = LeaderElection::new(dir, name);
         // Takes a place in line now, so candidates lead in the order they volunteered.
         election
@@ -62,7 +61,6 @@ impl Candidate {
             .await?;
         Ok(Candidate {
             client,
-            states,
             election,
             dir: dir.to_string(),
             name: name.to_string(),
@@ -80,46 +78,51 @@ impl Candidate {
     }
 
     /// The leader's job: it reads where the previous leader left off, computes for
-    /// `work` with no ZooKeeper call at all (stopping at once if the session, and so
-    /// the leadership, is lost), checks that it still leads and writes its result back.
+    /// `work` with no ZooKeeper call at all, and writes its result back if it still
+    /// leads. The job pauses while the leadership is uncertain; a lost leadership ends
+    /// it with the reason (run again then).
     pub async fn lead(&mut self, work: Duration) -> Result<Term, Error> {
-        let session = self.client.session_id();
         let result_node = format!("{}/result", self.dir);
-        let mut result = match self.client.get_data(&result_node).await {
+        let result = match self.client.get_data(&result_node).await {
             Ok((data, _)) => String::from_utf8_lossy(&data).parse().unwrap_or(0),
             Err(Error::NoNode { .. }) => 0,
             Err(e) => return Err(e),
         };
         let started = Instant::now();
-        let job = async {
+        let job = async move {
+            let mut result = result;
             while started.elapsed() < work {
                 result = crunch(result);
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
+            result
         };
-        tokio::select! {
-            () = job => {}
-            lost = session_lost(&mut self.states) => return Err(lost),
-        }
-        let worked = started.elapsed();
-        let still_leader = self.client.session_id() == session
-            && self
-                .client
-                .exists(&self.election.node_path().unwrap_or_default())
-                .await?
-                .is_some_and(|stat| stat.ephemeral_owner == session);
-        let value = result.to_string();
-        match self
-            .client
-            .create(&result_node, value.as_str(), CreateMode::Persistent)
-            .await
-        {
-            Err(Error::NodeExists { .. }) => {
-                self.client
-                    .set_data(&result_node, value, Version::Any)
-                    .await?;
+        tokio::pin!(job);
+        let result = loop {
+            tokio::select! {
+                result = &mut job => break result,
+                changed = self.election.leadership_changed_async(&self.client) => {
+                    match changed? {
+                        Leadership::Lost(why) => return Err(why),
+                        // Another candidate may lead meanwhile: the job is not
+                        // polled until the next change (leading again, or lost).
+                        Leadership::Uncertain => {
+                            if let Leadership::Lost(why) =
+                                self.election.leadership_changed_async(&self.client).await?
+                            {
+                                return Err(why);
+                            }
+                        }
+                        Leadership::Leading | Leadership::NotLeading => {}
+                    }
+                }
             }
-            other => drop(other?),
+        };
+        let worked = started.elapsed();
+        let still_leader =
+            self.election.check_leadership_async(&self.client).await? == Leadership::Leading;
+        if still_leader {
+            self.write_result(&result_node, result).await?;
         }
         Ok(Term {
             name: self.name.clone(),
@@ -130,24 +133,28 @@ impl Candidate {
         })
     }
 
+    /// Creates or overwrites `node` with `result`.
+    async fn write_result(&self, node: &str, result: u64) -> Result<(), Error> {
+        let value = result.to_string();
+        match self
+            .client
+            .create(node, value.as_str(), CreateMode::Persistent)
+            .await
+        {
+            Err(Error::NodeExists { .. }) => self
+                .client
+                .set_data(node, value, Version::Any)
+                .await
+                .map(drop),
+            other => other.map(drop),
+        }
+    }
+
     /// Steps down: closing the session deletes the election node at once, which wakes
     /// the next candidate.
     pub async fn resign(self) {
         self.client.close().await;
     }
-}
-
-/// Resolves when the session is over (the leadership with it).
-async fn session_lost(states: &mut StateChanges) -> Error {
-    while let Some(state) = states.next().await {
-        match state {
-            KeeperState::Expired => return Error::SessionExpired,
-            KeeperState::AuthFailed => return Error::AuthFailed,
-            KeeperState::Closed => return Error::Closed,
-            _ => {}
-        }
-    }
-    Error::Closed
 }
 
 /// A slice of "work": some arithmetic the compiler cannot skip.
@@ -159,7 +166,7 @@ fn crunch(mut x: u64) -> u64 {
 }
 
 /// Runs `candidates` candidates, one task and session each, on `connect_string` until
-/// each has led once; returns the terms in the order they were held.
+/// each has led a whole term; returns the terms in the order they were held.
 pub async fn run(
     connect_string: &str,
     candidates: usize,
@@ -168,7 +175,7 @@ pub async fn run(
 ) -> Result<Vec<Term>, Error> {
     let dir = format!("/election-{}", std::process::id());
     let options = Options::new().session_timeout(session_timeout);
-    let mut tasks = Vec::new();
+    let mut tasks: Vec<tokio::task::JoinHandle<Result<Term, Error>>> = Vec::new();
     for i in 1..=candidates {
         let mut candidate = Candidate::volunteer(
             connect_string,
@@ -178,10 +185,19 @@ pub async fn run(
         )
         .await?;
         tasks.push(tokio::spawn(async move {
-            candidate.wait_for_leadership().await?;
-            let term = candidate.lead(work).await;
-            candidate.resign().await;
-            term
+            loop {
+                // A candidate whose session ended fails here.
+                candidate.wait_for_leadership().await?;
+                match candidate.lead(work).await {
+                    Ok(term) => {
+                        candidate.resign().await;
+                        return Ok(term);
+                    }
+                    Err(why) => {
+                        println!("{} gave up its term ({why}): running again", candidate.name)
+                    }
+                }
+            }
         }));
     }
     let mut terms = Vec::new();

@@ -34,6 +34,44 @@ async fn leaders_take_turns_and_keep_leadership_through_work_longer_than_the_ses
     }
 }
 
+#[tokio::test(flavor = "current_thread")]
+async fn a_leader_whose_node_is_deleted_gives_up_its_term_at_once_and_can_run_again() {
+    use zk_tokio::{Client, Error, Options, Version};
+    let cs = short_tick_server().connect_string();
+    let dir = "/tokio-election-node-deleted";
+    let options = Options::new().session_timeout(SESSION);
+    let mut leader = leader_election::Candidate::volunteer(&cs, options, dir, "candidate-1")
+        .await
+        .unwrap();
+    leader.wait_for_leadership().await.unwrap();
+    let operator = Client::connect(&cs, Options::new()).await.unwrap();
+    let node = format!("{dir}/{}", operator.get_children(dir).await.unwrap()[0]);
+    let deleting = tokio::spawn({
+        let operator = operator.clone();
+        async move {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            operator.delete(&node, Version::Any).await.unwrap();
+        }
+    });
+    let started = std::time::Instant::now();
+    let work = SESSION * 3;
+    let ended = leader.lead(work).await;
+    deleting.await.unwrap();
+    assert!(matches!(ended, Err(Error::NoNode { .. })), "{ended:?}");
+    assert!(
+        started.elapsed() < work,
+        "worked on for {:?}",
+        started.elapsed()
+    );
+    // Nothing was written for the lost term; running again, it leads again.
+    let result = format!("{dir}/result");
+    assert!(operator.exists(&result).await.unwrap().is_none());
+    leader.wait_for_leadership().await.unwrap();
+    leader.resign().await;
+    operator.delete(dir, Version::Any).await.unwrap();
+    operator.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_config_watcher_sees_every_version_in_order_and_ends_on_the_last() {
     let cs = short_tick_server().connect_string();
