@@ -27,8 +27,9 @@ pub enum Leadership {
     /// reaches a server, another candidate may already lead. Stop leading (Curator's
     /// LeaderLatch calls `notLeader` here).
     Uncertain,
-    /// Leadership ended: the session ended (`SessionExpired`, `Closed`,
-    /// `AuthFailed`) or someone deleted the candidate's node (`NoNode` naming it).
+    /// Leadership ended: the session ended (the client's error for it:
+    /// `SessionExpired`, `Closed`, `AuthFailed`, or `SaslRequired` when a server
+    /// required SASL) or someone deleted the candidate's node (`NoNode` naming it).
     /// Run for leadership again to stand anew.
     Lost(Error),
 }

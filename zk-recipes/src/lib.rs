@@ -4,7 +4,9 @@
 //! feature (on by default), zk-tokio's async client.
 //!
 //! A machine emits the requests to submit and consumes their replies, the events of
-//! the watch it names and the session's state changes; it never blocks, reads a clock
+//! the watch it names and the session's state changes (its end as the client's error,
+//! [`Recipe::handle_session_end`]: a recipe fails as the client's calls do, with
+//! `SaslRequired` when a server ended the session for want of SASL); it never blocks, reads a clock
 //! or touches a socket, so its tests script every reply, failure and race. A running
 //! recipe takes nothing from the program: it gets its own replies and copies of its
 //! own watch's events, and every event still reaches the program where it reads them

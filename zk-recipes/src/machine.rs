@@ -2,7 +2,10 @@
 //! states in, outputs out. A machine never blocks, reads a clock or touches a client;
 //! an adapter (`crate::run`) carries its requests to a client and its replies back.
 
-use zk_blocking::{Error, KeeperState, Request, Response, WatchHandle, WatchedEvent};
+use zk_blocking::for_drivers::error_for_state;
+use zk_blocking::{
+    Error, KeeperState, Request, Response, SessionState, StateReason, WatchHandle, WatchedEvent,
+};
 
 /// Identifies one request a machine submitted, so that its reply finds its way back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,6 +47,16 @@ pub trait Recipe {
 
     /// A session state change.
     fn handle_session(&mut self, state: KeeperState);
+
+    /// The session ended, and every call on it now fails with `error`
+    /// (`SessionExpired`, `Closed`, `AuthFailed`, or `SaslRequired` when a server
+    /// ended it for want of SASL). The adapters tell the end this way, so that a
+    /// recipe ends with the client's own error; the default hands the end's state to
+    /// [`Recipe::handle_session`] (whose recipe then ends with that state's error:
+    /// `AuthFailed` for either of the last two).
+    fn handle_session_end(&mut self, error: Error) {
+        self.handle_session(ending_state(&error));
+    }
 
     /// The next output.
     #[must_use]
@@ -130,13 +143,30 @@ pub(crate) trait Abandon {
     fn abandon(&mut self) -> Option<Request>;
 }
 
-/// The error a recipe ends with when the session does (`None`: the state is not an
-/// end: a disconnect or a reconnect).
+/// The error a recipe ends with when the session does, told only its state (`None`:
+/// the state is not an end: a disconnect or a reconnect).
 pub(crate) fn session_end(state: KeeperState) -> Option<Error> {
-    match state {
-        KeeperState::Expired => Some(Error::SessionExpired),
-        KeeperState::Closed => Some(Error::Closed),
-        KeeperState::AuthFailed => Some(Error::AuthFailed),
-        _ => None,
+    ending(state, None)
+}
+
+/// The error every call gets once the session ended in `state` for `reason` (the
+/// client's: `SaslRequired` for an `AuthFailed` end a server required SASL for);
+/// `None` when `state` is no end.
+pub(crate) fn ending(state: KeeperState, reason: Option<&StateReason>) -> Option<Error> {
+    let ended = match state {
+        KeeperState::Expired => SessionState::Expired,
+        KeeperState::Closed => SessionState::Closed,
+        KeeperState::AuthFailed => SessionState::AuthFailed,
+        _ => return None,
+    };
+    Some(error_for_state(ended, reason))
+}
+
+/// The state event of a session whose calls fail with `error`.
+fn ending_state(error: &Error) -> KeeperState {
+    match error {
+        Error::SessionExpired => KeeperState::Expired,
+        Error::AuthFailed | Error::SaslRequired => KeeperState::AuthFailed,
+        _ => KeeperState::Closed,
     }
 }

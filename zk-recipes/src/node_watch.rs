@@ -309,7 +309,7 @@ impl Recipe for NodeWatchMachine {
 
     fn handle_session(&mut self, state: KeeperState) {
         if let Some(e) = crate::machine::session_end(state) {
-            return self.end(e);
+            return self.handle_session_end(e);
         }
         match state {
             KeeperState::Disconnected => self.disconnected = true,
@@ -323,6 +323,10 @@ impl Recipe for NodeWatchMachine {
             }
             _ => {}
         }
+    }
+
+    fn handle_session_end(&mut self, error: Error) {
+        self.end(error);
     }
 
     fn poll_output(&mut self) -> Option<Self::Output> {

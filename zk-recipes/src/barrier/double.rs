@@ -390,9 +390,12 @@ impl Recipe for DoubleBarrierMachine {
     }
 
     fn handle_session(&mut self, state: KeeperState) {
-        let Some(error) = crate::machine::session_end(state) else {
-            return;
-        };
+        if let Some(error) = crate::machine::session_end(state) {
+            self.handle_session_end(error);
+        }
+    }
+
+    fn handle_session_end(&mut self, error: Error) {
         // The ephemeral node went with the session.
         if !matches!(self.phase, Phase::Idle) {
             self.finish(DoubleBarrierEvent::Failed(error));

@@ -265,9 +265,12 @@ impl Recipe for CounterMachine {
     fn handle_watch(&mut self, _event: &WatchedEvent) {}
 
     fn handle_session(&mut self, state: KeeperState) {
-        let Some(error) = crate::machine::session_end(state) else {
-            return;
-        };
+        if let Some(error) = crate::machine::session_end(state) {
+            self.handle_session_end(error);
+        }
+    }
+
+    fn handle_session_end(&mut self, error: Error) {
         if !matches!(self.phase, Phase::Idle) {
             self.finish(Err(error));
         }

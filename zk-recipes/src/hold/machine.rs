@@ -150,7 +150,7 @@ impl Recipe for HoldMachine {
 
     fn handle_session(&mut self, state: KeeperState) {
         if let Some(end) = crate::machine::session_end(state) {
-            return self.lose(end);
+            return self.handle_session_end(end);
         }
         match state {
             KeeperState::SyncConnected => {
@@ -165,6 +165,10 @@ impl Recipe for HoldMachine {
             }
             _ => {}
         }
+    }
+
+    fn handle_session_end(&mut self, error: Error) {
+        self.lose(error);
     }
 
     fn poll_output(&mut self) -> Option<Hold> {

@@ -23,7 +23,8 @@ pub enum Hold {
     /// Stop what only a holder may do, as kazoo advises for SUSPENDED and Curator's
     /// LeaderLatch does on a lost connection.
     Uncertain,
-    /// Lost for good: the session ended (`SessionExpired`, `Closed`, `AuthFailed`) or
+    /// Lost for good: the session ended (the client's error for it: `SessionExpired`,
+    /// `Closed`, `AuthFailed`, or `SaslRequired` when a server required SASL) or
     /// someone deleted the node (`NoNode` naming it). Acquire (or run for leadership)
     /// again to hold it again.
     Lost(Error),

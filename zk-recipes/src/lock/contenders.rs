@@ -134,9 +134,12 @@ impl Recipe for ContendersMachine {
     }
 
     fn handle_session(&mut self, state: KeeperState) {
-        let Some(error) = crate::machine::session_end(state) else {
-            return;
-        };
+        if let Some(error) = crate::machine::session_end(state) {
+            self.handle_session_end(error);
+        }
+    }
+
+    fn handle_session_end(&mut self, error: Error) {
         if !self.done {
             self.finish(Err(error));
         }

@@ -249,7 +249,7 @@ impl AsyncLockGuard {
         }
         while let Some(state) = self.states.next().await {
             if let Some(error) = crate::machine::session_end(state) {
-                return error;
+                return crate::run::tokio::session_error(&self.client).unwrap_or(error);
             }
         }
         self.session_error()

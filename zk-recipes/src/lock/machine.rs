@@ -477,9 +477,12 @@ impl Recipe for LockMachine {
     }
 
     fn handle_session(&mut self, state: KeeperState) {
-        let Some(error) = crate::machine::session_end(state) else {
-            return;
-        };
+        if let Some(error) = crate::machine::session_end(state) {
+            self.handle_session_end(error);
+        }
+    }
+
+    fn handle_session_end(&mut self, error: Error) {
         match self.phase {
             Phase::Idle | Phase::Done => {}
             // The ephemeral node went with the session.

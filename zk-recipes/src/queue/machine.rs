@@ -261,9 +261,13 @@ impl Recipe for QueueMachine {
 
     fn handle_session(&mut self, state: KeeperState) {
         if let Some(e) = crate::machine::session_end(state) {
-            if !matches!(self.phase, Phase::Idle) {
-                self.finish(QueueEvent::Failed(e));
-            }
+            self.handle_session_end(e);
+        }
+    }
+
+    fn handle_session_end(&mut self, error: Error) {
+        if !matches!(self.phase, Phase::Idle) {
+            self.finish(QueueEvent::Failed(error));
         }
     }
 

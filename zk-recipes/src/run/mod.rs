@@ -98,14 +98,14 @@ pub(crate) fn tell_reconnect<R: Recipe>(recipe: &mut R) {
 
 /// Hands what a client's `wait_watch` gave to `recipe`: an event, an overflow (as
 /// good as a firing), or the end of the session. Returns the session's error once it
-/// is over: an adapter returns it unless the recipe has an output (a recipe that
-/// still names a watch would otherwise be waited on again, and the wait fails at
-/// once).
+/// is over (the client's own: `SaslRequired` when a server required SASL): an adapter
+/// returns it unless the recipe has an output (a recipe that still names a watch
+/// would otherwise be waited on again, and the wait fails at once).
 pub(crate) fn feed<R: Recipe>(
     recipe: &mut R,
     waited: Result<Option<Event>>,
 ) -> Result<Option<Error>> {
-    let state = match waited {
+    let end = match waited {
         Ok(Some(Event::Watch(e))) => {
             recipe.handle_watch(&e);
             return Ok(None);
@@ -115,9 +115,14 @@ pub(crate) fn feed<R: Recipe>(
             recipe.handle_watch(&as_fired(watches));
             return Ok(None);
         }
-        Ok(Some(Event::Session { state, .. })) => {
-            recipe.handle_session(state);
-            return Ok(None);
+        Ok(Some(Event::Session { state, reason })) => {
+            match crate::machine::ending(state, reason.as_ref()) {
+                Some(end) => end,
+                None => {
+                    recipe.handle_session(state);
+                    return Ok(None);
+                }
+            }
         }
         Ok(None) => return Ok(None),
         // The watch is gone (it fired and its event was taken, or it was removed):
@@ -128,11 +133,9 @@ pub(crate) fn feed<R: Recipe>(
             }
             return Ok(None);
         }
-        Err(Error::SessionExpired) => KeeperState::Expired,
-        Err(Error::AuthFailed) => KeeperState::AuthFailed,
-        Err(Error::Closed) => KeeperState::Closed,
+        Err(e) if e.is_session_over() => e,
         Err(e) => return Err(e),
     };
-    recipe.handle_session(state);
-    Ok(crate::machine::session_end(state))
+    recipe.handle_session_end(end.clone());
+    Ok(Some(end))
 }

@@ -5,7 +5,8 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use zk_blocking::{Error, Event, KeeperState, Result, WatchHandle};
+use zk_blocking::for_drivers::error_for_state;
+use zk_blocking::{Error, Event, Result, WatchHandle};
 use zk_tokio::{Client, StateChanges, WatchStream};
 
 use super::as_fired;
@@ -122,15 +123,14 @@ pub(crate) async fn run<R: Recipe>(
             match client.watch_stream(watch) {
                 Ok(stream) => held.watch = Some((watch, stream)),
                 Err(_) => {
-                    let Some(end) = end_state(client.state()) else {
+                    let Some(end) = session_error(client) else {
                         recipe.handle_watch(&as_fired(vec![watch]));
                         continue;
                     };
                     // The session is over: the recipe's output says so, or the error
                     // does (a recipe still naming a watch would be looked at again).
-                    recipe.handle_session(end);
-                    let error = crate::machine::session_end(end).unwrap_or(Error::Closed);
-                    return recipe.poll_output().map(Some).ok_or(error);
+                    recipe.handle_session_end(end.clone());
+                    return recipe.poll_output().map(Some).ok_or(end);
                 }
             }
         }
@@ -153,17 +153,26 @@ pub(crate) async fn run<R: Recipe>(
         match next {
             Ok(Some(Event::Watch(e))) => recipe.handle_watch(&e),
             Ok(Some(Event::Overflow { watches, .. })) => recipe.handle_watch(&as_fired(watches)),
-            Ok(Some(Event::Session { state, .. })) => recipe.handle_session(state),
+            Ok(Some(Event::Session { state, reason })) => {
+                match crate::machine::ending(state, reason.as_ref()) {
+                    Some(end) => recipe.handle_session_end(end),
+                    None => recipe.handle_session(state),
+                }
+            }
             // The watch's stream ended (its last event was taken): the recipe looks
             // again, or hears the session's end.
             Ok(None) => {
                 held.watch = None;
-                match end_state(client.state()) {
-                    Some(end) => recipe.handle_session(end),
+                match session_error(client) {
+                    Some(end) => recipe.handle_session_end(end),
                     None => recipe.handle_watch(&as_fired(vec![watch])),
                 }
             }
-            Err(Some(state)) => recipe.handle_session(state),
+            // A state change says no reason: the client's own error for the end does.
+            Err(Some(state)) => match crate::machine::session_end(state) {
+                Some(end) => recipe.handle_session_end(session_error(client).unwrap_or(end)),
+                None => recipe.handle_session(state),
+            },
             Err(None) => {
                 return Err(Error::Closed);
             }
@@ -171,12 +180,11 @@ pub(crate) async fn run<R: Recipe>(
     }
 }
 
-/// The state event of the session's end, once it is over.
-fn end_state(state: zk_blocking::SessionState) -> Option<KeeperState> {
-    match state {
-        zk_blocking::SessionState::Expired => Some(KeeperState::Expired),
-        zk_blocking::SessionState::AuthFailed => Some(KeeperState::AuthFailed),
-        zk_blocking::SessionState::Closed => Some(KeeperState::Closed),
-        _ => None,
-    }
+/// The error every call on `client` gets once its session is over (the client's own:
+/// `SaslRequired` when a server required SASL).
+pub(crate) fn session_error(client: &Client) -> Option<Error> {
+    let state = client.state();
+    state
+        .is_terminal()
+        .then(|| error_for_state(state, client.state_reason().as_ref()))
 }

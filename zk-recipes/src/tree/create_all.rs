@@ -55,9 +55,13 @@ impl Recipe for CreateAllMachine {
 
     fn handle_session(&mut self, state: KeeperState) {
         if let Some(e) = crate::machine::session_end(state) {
-            self.output.get_or_insert(Err(e));
-            self.outbox.forget_awaited();
+            self.handle_session_end(e);
         }
+    }
+
+    fn handle_session_end(&mut self, error: Error) {
+        self.output.get_or_insert(Err(error));
+        self.outbox.forget_awaited();
     }
 
     fn poll_output(&mut self) -> Option<Self::Output> {
