@@ -79,7 +79,8 @@ impl Holding {
         timeout: Option<Duration>,
     ) -> Result<Hold> {
         if !self.now.is_lost() {
-            self.machine.handle_connected(driver.connection().is_some());
+            self.machine
+                .handle_connected(driver.connection().is_some() && !driver.is_read_only());
             let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
             if let Some(hold) = driver.run(&mut self.machine, deadline)? {
                 self.now = hold;
@@ -110,7 +111,10 @@ impl Holding {
         deadline: Option<Instant>,
     ) -> Result<Hold> {
         if !self.now.is_lost() {
-            self.machine.handle_connected(client.state().is_connected());
+            let state = client.state();
+            self.machine.handle_connected(
+                state.is_connected() && state != zk_blocking::SessionState::ConnectedReadOnly,
+            );
             let run = crate::run::tokio::run_abandoning_held(
                 client,
                 &mut self.machine,

@@ -38,15 +38,19 @@ impl Driver for Blocking<'_> {
             .filter(|_| self.client.state().is_connected())
     }
 
+    fn is_read_only(&self) -> bool {
+        self.client.state() == zk_blocking::SessionState::ConnectedReadOnly
+    }
+
     fn run<R: Recipe>(
         &mut self,
         recipe: &mut R,
         deadline: Option<Instant>,
     ) -> Result<Option<R::Output>> {
         let mut pending = VecDeque::new();
-        let mut reconnects = Reconnects::new(self.connection());
+        let mut reconnects = Reconnects::new(self);
         loop {
-            reconnects.tell(self.connection(), recipe);
+            reconnects.tell(self, recipe);
             while let Some(submit) = recipe.poll_submit() {
                 match self.client.submit(submit.request) {
                     Ok(id) => pending.push_back((id, submit.token)),

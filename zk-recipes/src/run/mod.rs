@@ -29,6 +29,14 @@ pub trait Driver {
     /// looks for a server, a new connection's handshake included), for a caller that
     /// must notice reconnects between two runs.
     fn connection(&self) -> Option<zk_blocking::ConnId>;
+
+    /// Whether the session's current connection is to a read-only server (one cut
+    /// off from its quorum: it serves reads that may be stale, refuses writes, and
+    /// cannot vouch for the session). A held lock or a leadership is uncertain
+    /// there. The default, for a driver that does not say: never.
+    fn is_read_only(&self) -> bool {
+        false
+    }
 }
 
 pub use blocking::Blocking;
@@ -53,10 +61,12 @@ pub(crate) fn as_fired(watches: Vec<WatchHandle>) -> WatchedEvent {
 /// the connection it last saw up is no longer (a held lock's watch says the hold is
 /// uncertain then), and a reconnect, when it sees a connection other than the last it
 /// saw connected (a persistent watch reads again then; a held lock's watch asks
-/// whether its node is still there). Its recipe hears of no other state change but
-/// the session's end; the state events stay the program's. A connection still
-/// dialling or in its handshake is not the reconnect yet ([`Driver::connection`] is
-/// `None` until it is up).
+/// whether its node is still there), as `ConnectedReadOnly` when it is to a read-only
+/// server (a held lock stays uncertain there, as on zk-tokio's client, which hands
+/// its recipes the state itself). Its recipe hears of no other state change but the
+/// session's end; the state events stay the program's. A connection still dialling or
+/// in its handshake is not the reconnect yet ([`Driver::connection`] is `None` until
+/// it is up).
 #[derive(Debug)]
 pub(crate) struct Reconnects {
     last: Option<zk_blocking::ConnId>,
@@ -65,24 +75,30 @@ pub(crate) struct Reconnects {
 }
 
 impl Reconnects {
-    /// Starting from the driver's connection now.
-    pub(crate) fn new(now: Option<zk_blocking::ConnId>) -> Reconnects {
+    /// Starting from `driver`'s connection now.
+    pub(crate) fn new<D: Driver + ?Sized>(driver: &D) -> Reconnects {
+        let now = driver.connection();
         Reconnects {
             last: now,
             up: now.is_some(),
         }
     }
 
-    /// Tells `recipe` if `now`, the driver's connection, is gone or a new one.
-    pub(crate) fn tell<R: Recipe>(&mut self, now: Option<zk_blocking::ConnId>, recipe: &mut R) {
-        let Some(now) = now else {
+    /// Tells `recipe` if `driver`'s connection is gone or a new one.
+    pub(crate) fn tell<D: Driver + ?Sized, R: Recipe>(&mut self, driver: &D, recipe: &mut R) {
+        let Some(now) = driver.connection() else {
             if std::mem::take(&mut self.up) {
                 recipe.handle_session(KeeperState::Disconnected);
             }
             return;
         };
         if self.last != Some(now) {
-            tell_reconnect(recipe);
+            recipe.handle_session(KeeperState::Disconnected);
+            recipe.handle_session(if driver.is_read_only() {
+                KeeperState::ConnectedReadOnly
+            } else {
+                KeeperState::SyncConnected
+            });
         }
         self.last = Some(now);
         self.up = true;

@@ -17,15 +17,19 @@ impl Driver for SharedClient {
         self.conn_id().filter(|_| self.state().is_connected())
     }
 
+    fn is_read_only(&self) -> bool {
+        self.state() == zk_blocking::SessionState::ConnectedReadOnly
+    }
+
     fn run<R: Recipe>(
         &mut self,
         recipe: &mut R,
         deadline: Option<Instant>,
     ) -> Result<Option<R::Output>> {
         let mut pending = VecDeque::new();
-        let mut reconnects = Reconnects::new(self.connection());
+        let mut reconnects = Reconnects::new(self);
         loop {
-            reconnects.tell(self.connection(), recipe);
+            reconnects.tell(self, recipe);
             while let Some(submit) = recipe.poll_submit() {
                 match self.submit(submit.request) {
                     Ok(reply) => pending.push_back((reply, submit.token)),
