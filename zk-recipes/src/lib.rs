@@ -29,7 +29,9 @@
 //!   releases on drop and tells when the lock is lost with the session (`is_lost`),
 //!   when it is uncertain while the connection is lost (`is_uncertain`), and, keeping
 //!   watch on its node, the whole [`Hold`] (`hold`, `wait_hold_change`, and
-//!   `hold_changed` on zk-tokio's client).
+//!   `hold_changed` on zk-tokio's client); a plain [`Lock`] tells it through
+//!   [`Lock::hold`] and [`Lock::wait_hold_change`] (a node deleted by someone else is
+//!   no [`LockEvent`]). A hold is uncertain, not held, on a read-only server.
 //! * [`LeaderElection`]: kazoo's `Election` (a lock whose holder leads), with the
 //!   candidates listed in order. A leader learns promptly that it may no longer lead
 //!   ([`Leadership`]): `Uncertain` when the connection is lost (the session may live

@@ -266,6 +266,37 @@ fn a_lock_guard_cut_off_from_the_server_is_uncertain_not_lost_and_held_again_aft
 }
 
 #[test]
+fn a_plain_lock_whose_node_is_deleted_says_the_hold_is_lost_as_a_guard_does() {
+    let path = fresh_path("deleted-plain-lock");
+    let cs = shared_standalone().connect_string();
+    let (zk, operator) = (shared(&cs), shared(&cs));
+    let mut driver = zk.clone();
+    let mut lock = Lock::new(&path, "holder");
+    assert_eq!(lock.hold(&mut driver).unwrap(), None, "not held yet");
+    assert!(lock.acquire(&mut driver, None).unwrap());
+    assert_eq!(lock.hold(&mut driver).unwrap(), Some(Hold::Held));
+    let quiet = lock.wait_hold_change(&mut driver, Some(Duration::from_millis(200)));
+    assert_eq!(quiet.unwrap(), Some(Hold::Held), "nothing changed yet");
+
+    let node = lock.node_path().expect("held");
+    operator.delete(&node, Version::Any).unwrap();
+    assert_eq!(
+        lock.wait_hold_change(&mut driver, Some(PATIENCE)).unwrap(),
+        Some(Hold::Lost(deleted(&node)))
+    );
+    assert_eq!(
+        lock.hold(&mut driver).unwrap(),
+        Some(Hold::Lost(deleted(&node)))
+    );
+    // Acquiring again contends anew, and the hold is watched afresh.
+    assert!(lock.acquire(&mut driver, Some(PATIENCE)).unwrap());
+    assert_ne!(lock.node_path(), Some(node));
+    assert_eq!(lock.hold(&mut driver).unwrap(), Some(Hold::Held));
+    lock.release(&mut driver).unwrap();
+    assert_eq!(lock.hold(&mut driver).unwrap(), None, "released");
+}
+
+#[test]
 fn a_lock_guard_whose_node_is_deleted_says_the_hold_is_lost() {
     let path = fresh_path("deleted-guard");
     let cs = shared_standalone().connect_string();

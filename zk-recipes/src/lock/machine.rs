@@ -24,7 +24,10 @@ pub enum LockEvent {
     Released,
     /// The acquire was cancelled; its node (if it was made) is deleted.
     Cancelled,
-    /// The session ended while the lock was held: it is not held any more.
+    /// The session ended while the lock was held: it is not held any more. (A node
+    /// deleted by someone else while the lock is held is no event of this machine,
+    /// which sets no watch on its own node: [`Lock::hold`](crate::Lock::hold) and
+    /// the guards keep watch on it.)
     Lost(Error),
     /// Acquiring failed with an error that retrying does not mend; nothing is left
     /// behind (the node is deleted, or went with the session).

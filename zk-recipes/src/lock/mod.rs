@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use zk_blocking::{IntoData, Result};
 
+use crate::hold::{Hold, Holding};
+
 pub use contenders::ContendersMachine;
 #[cfg(feature = "tokio")]
 pub use guard::AsyncLockGuard;
@@ -21,6 +23,11 @@ use crate::run::Driver;
 
 /// A distributed lock on a path, interoperable with kazoo's `Lock` (and, made with
 /// [`Lock::read`] / [`Lock::write`], with its `ReadLock` / `WriteLock`).
+///
+/// [`Lock::is_held`] says what this value last heard; whether the lock is still held
+/// now (the connection up, the node not deleted by someone else, the session not
+/// ended) [`Lock::hold`] and [`Lock::wait_hold_change`] tell, keeping watch on the
+/// node as the guards do ([`Lock::lock`], [`Lock::lock_blocking`], `Lock::lock_async`).
 ///
 /// ```no_run
 /// # fn f(zk: &zk_blocking::SharedClient) -> zk_blocking::Result<()> {
@@ -35,29 +42,84 @@ use crate::run::Driver;
 #[derive(Debug)]
 pub struct Lock {
     machine: LockMachine,
+    /// The watch on the node held, once [`Lock::hold`] asked: the node's path, and its
+    /// standing.
+    holding: Option<(String, Holding)>,
 }
 
 impl Lock {
     /// An exclusive lock on `path`; `identifier` is its contender node's data (what
     /// kazoo's `contenders()` shows).
     pub fn new(path: &str, identifier: impl IntoData) -> Lock {
-        Lock {
-            machine: LockMachine::exclusive(path, identifier.into_data()),
-        }
+        Lock::of(LockMachine::exclusive(path, identifier.into_data()))
     }
 
     /// The read side of a read-write lock on `path`: held beside other readers.
     pub fn read(path: &str, identifier: impl IntoData) -> Lock {
-        Lock {
-            machine: LockMachine::read_write(path, identifier.into_data(), false),
-        }
+        Lock::of(LockMachine::read_write(path, identifier.into_data(), false))
     }
 
     /// The write side of a read-write lock on `path`: held alone.
     pub fn write(path: &str, identifier: impl IntoData) -> Lock {
+        Lock::of(LockMachine::read_write(path, identifier.into_data(), true))
+    }
+
+    fn of(machine: LockMachine) -> Lock {
         Lock {
-            machine: LockMachine::read_write(path, identifier.into_data(), true),
+            machine,
+            holding: None,
         }
+    }
+
+    /// Whether the lock is still held now (`None`: this value does not hold it):
+    /// [`Hold::Held`], [`Hold::Uncertain`] while the connection is lost (or on a
+    /// read-only server), [`Hold::Lost`] once the session ended or someone deleted the
+    /// lock's node (`NoNode` naming it), as a guard's `hold` says. It takes in what came
+    /// since the last call without waiting (but for the server's answer at the first
+    /// call, or after a reconnect, which ask whether the node is still there), and
+    /// keeps watch on the node from then on. A lock lost stays lost: release it (or
+    /// acquire again, which contends anew).
+    pub fn hold<D: Driver>(&mut self, driver: &mut D) -> Result<Option<Hold>> {
+        match self.watch_on_node() {
+            Some(holding) => holding.check(driver).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Waits at most `timeout` (`None`: as long as it takes) until the hold changes,
+    /// and returns it then (`None`: this value does not hold the lock); see
+    /// [`Lock::hold`] and [`LeaderElection::wait_leadership_change`](crate::LeaderElection::wait_leadership_change).
+    pub fn wait_hold_change<D: Driver>(
+        &mut self,
+        driver: &mut D,
+        timeout: Option<Duration>,
+    ) -> Result<Option<Hold>> {
+        match self.watch_on_node() {
+            Some(holding) => holding.wait_change(driver, timeout).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Like [`Lock::hold`], on zk-tokio's client.
+    #[cfg(feature = "tokio")]
+    pub async fn hold_async(&mut self, client: &zk_tokio::Client) -> Result<Option<Hold>> {
+        match self.watch_on_node() {
+            Some(holding) => holding.check_async(client).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The watch on the node held now, made at the first ask (none while not held).
+    fn watch_on_node(&mut self) -> Option<&mut Holding> {
+        let node = self.node_path().filter(|_| self.machine.is_held());
+        let Some(node) = node else {
+            self.holding = None;
+            return None;
+        };
+        if self.holding.as_ref().is_none_or(|(of, _)| *of != node) {
+            self.holding = Some((node.clone(), Holding::new(&node)));
+        }
+        self.holding.as_mut().map(|(_, holding)| holding)
     }
 
     /// Waits until the lock is held (`Ok(true)`; if it was held already, once the
@@ -224,10 +286,11 @@ impl Lock {
     }
 
     /// Whether the lock was held when this value last ran on a client. A session that
-    /// ends while the lock is held takes the lock along, and this value hears of it
-    /// only at its next call: the guards' `is_lost` (and `AsyncLockGuard::lost`)
-    /// watch the session, and [`Lock::acquire`] on a held lock asks the server again
-    /// (failing with the session's error, or contending anew on a new session).
+    /// ends while the lock is held takes the lock along, and someone may delete the
+    /// lock's node; this value hears of neither until asked: [`Lock::hold`] (and the
+    /// guards' `hold`) say so, and [`Lock::acquire`] on a held lock asks the server
+    /// again (failing with the session's error, or contending anew when the node is
+    /// gone).
     pub fn is_held(&self) -> bool {
         self.machine.is_held()
     }
