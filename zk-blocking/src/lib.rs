@@ -12,8 +12,9 @@
 //!   tokio's sockets; it shares this crate's types and typed operations.)
 //! * [`Client`]: a blocking client in the C client's single-threaded model. The
 //!   caller's thread runs the session: every call writes its request and then reads
-//!   and processes input until its reply arrives, waiting in a socket read bounded by
-//!   the earlier of the session's deadline and the call's own. There are no
+//!   and processes input until its reply arrives, waiting in a socket read (or, while
+//!   it dials, for the connecting socket) bounded by the earlier of the session's
+//!   deadline and the call's own. There are no
 //!   background threads, so **an idle client keeps its session alive only while some
 //!   call is pumping** (loop in [`Client::next_event`] when there is nothing else to
 //!   do). One method per ZooKeeper operation with typed results; watching variants

@@ -40,10 +40,15 @@ const CLOSE_SLACK: Duration = Duration::from_millis(500);
 /// session (while no server is reachable, a call waits for the reconnect, up to the
 /// session's expiry: see [`Options::call_timeout`]; a session never established, which
 /// cannot expire, is waited for at most [`Options::connect_timeout`], then the call
-/// fails with [`Error::NoHosts`]); a dial inside a call blocks at
-/// most the session's connect timeout (session timeout ÷ number of hosts), a write at
-/// most until the session's next deadline, and a read-only session's probe for a
-/// read-write server (`isro`) at most 1 s.
+/// fails with [`Error::NoHosts`]). Nothing inside a call holds it past its own time
+/// limit: a dial (TCP connect and TLS handshake) is waited for only until the call's
+/// deadline and goes on at the next call (the session gives up on it after its
+/// connect timeout, session timeout ÷ number of hosts, however many calls it spans),
+/// and a read-only session's probe for a read-write server (`isro`) goes on in the
+/// background of calls the same way. A write waits at most until the session's next
+/// deadline. (On targets other than unix, where nothing can wait on a connecting
+/// socket without `unsafe`, a dial blocks the call up to the session's connect
+/// timeout, and a probe up to 1 s.)
 ///
 /// Memory: replies wait for their `wait` (bounded by the requests submitted). Watch
 /// notifications and state changes wait for [`Client::next_event`], at most
@@ -293,7 +298,10 @@ impl Client {
     /// waiting for more.
     pub fn flush(&mut self) {
         let now = self.service(None);
-        if self.link.conn_id().is_some() {
+        if self.link.is_connecting() {
+            self.link.finish_connect(&mut self.session, now);
+            self.service(None);
+        } else if self.link.conn_id().is_some() {
             let read_at = self.link.read_once(&mut self.session, Some(now), now);
             self.service(read_at);
         }

@@ -51,8 +51,8 @@ impl Client {
         now: Option<Instant>,
         done: impl Fn(&Client) -> bool,
     ) -> Instant {
-        // The first clock read is the service's first (a blocking dial, TLS
-        // handshake included, may then take a while: the limit counts from before).
+        // The first clock read is the service's first (resolving a host name to dial
+        // may then take a while: the limit counts from before).
         let started = now.unwrap_or_else(Instant::now);
         let mut now = self.service(Some(started));
         // A limit too long for the clock means none.
@@ -63,7 +63,11 @@ impl Client {
             }
             let wake = earliest(self.link.deadline(&self.session), deadline);
             let mut read_at = None;
-            if self.link.conn_id().is_some() {
+            if self.link.is_connecting() {
+                // Waits for the dial at most until this call's deadline: a dial that
+                // takes longer goes on at the next call, bounded by the session.
+                read_at = Some(self.link.wait_for_dial(&mut self.session, wake, now));
+            } else if self.link.conn_id().is_some() {
                 read_at = self.link.read_once(&mut self.session, wake, now);
             } else if let Some(wake) = wake {
                 std::thread::sleep(wake.saturating_duration_since(now));
@@ -83,6 +87,8 @@ impl Client {
     pub(super) fn service(&mut self, mut now: Option<Instant>) -> Instant {
         loop {
             let now = now.take().unwrap_or_else(Instant::now);
+            // A read-write probe under way (read-only sessions only) goes on.
+            self.link.advance_probe(&mut self.session, now);
             self.session.handle_timeout(now);
             let acted = self.link.act(&mut self.session, now);
             self.drain_events();

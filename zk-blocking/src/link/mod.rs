@@ -5,10 +5,15 @@
 //! only how it waits and what it hands to its caller.
 //!
 //! How the link may wait is fixed when it is made:
-//! * [`Link::blocking`]: dials and probes finish inside [`Link::act`] (bounded by the
-//!   session's connect timeout and 1 s per probe), [`Link::read_once`] waits up to a
-//!   deadline, writes wait at most until the session's next deadline. For a driver
-//!   that runs the session in its caller's thread (the blocking client).
+//! * [`Link::blocking`]: [`Link::read_once`] waits up to a deadline, writes wait at
+//!   most until the session's next deadline. Dials and probes do not block (on unix):
+//!   they start in [`Link::act`], a dial goes on in [`Link::wait_for_dial`], which
+//!   waits for its socket at most until the caller's deadline, and a probe in
+//!   [`Link::advance_probe`]; the session's connect timer bounds a dial, however many
+//!   waits it spans. Once up, the socket is blocking again. (Elsewhere, with no way
+//!   to wait on a connecting socket, dials and probes finish inside [`Link::act`],
+//!   bounded by the session's connect timeout and 1 s per probe.) For a driver that
+//!   runs the session in its caller's thread (the blocking client).
 //! * [`Link::non_blocking`]: nothing blocks (except resolving a host name). Dials and
 //!   probes start in [`Link::act`] and go on in [`Link::finish_connect`] and
 //!   [`Link::advance_probe`]; [`Link::read_available`] and writes stop where the
@@ -22,6 +27,7 @@ mod connect;
 pub(crate) use connect::fake_dns;
 pub(crate) mod low_water;
 mod probe;
+mod readiness;
 pub(crate) mod record_framing;
 mod stream;
 mod timeouts;
@@ -86,7 +92,8 @@ pub struct LinkTls {
 /// The session's connection and what goes on around it (see the module docs).
 #[derive(Debug)]
 pub(crate) struct Link {
-    /// Whether dials, probes, reads and writes may block.
+    /// Whether reads and writes may block (and dials and probes, where nothing can
+    /// wait on a connecting socket: see [`Link::dials_blocking`]).
     blocking: bool,
     /// The session's current connection, connecting or up.
     connection: Option<Connection>,
@@ -291,7 +298,7 @@ impl Link {
             } => {
                 self.connection = None;
                 self.problems.dialling(&host);
-                if self.blocking {
+                if self.dials_blocking() {
                     self.dial_blocking(session, conn, &host, timeout);
                 } else {
                     self.start_dial(session, conn, &host, now);
@@ -306,12 +313,69 @@ impl Link {
                 }
                 self.problems.record_close(&reason);
             }
-            Transport::ProbeReadWrite { host } if self.blocking => {
+            Transport::ProbeReadWrite { host } if self.dials_blocking() => {
                 let read_write = probe_blocking(&host, self.tls.as_ref());
                 session.handle_probe_result(&host, read_write, Instant::now());
             }
             Transport::ProbeReadWrite { host } => self.start_probe(session, host, now),
         }
+    }
+
+    /// Whether dials and probes finish where they start, blocking: only on a blocking
+    /// link where nothing can wait on a connecting socket (not unix, see
+    /// `readiness`). Elsewhere a blocking link dials as a non-blocking one does and
+    /// waits in [`Link::wait_for_dial`], so that a dial never holds its caller past
+    /// the caller's own deadline.
+    fn dials_blocking(&self) -> bool {
+        self.blocking && !cfg!(unix)
+    }
+
+    /// Whether a dial (connect or TLS handshake) is under way.
+    pub(crate) fn is_connecting(&self) -> bool {
+        self.connection
+            .as_ref()
+            .is_some_and(|c| !matches!(c.socket, Socket::Up(_)))
+    }
+
+    /// For a blocking link: waits until the dial under way can move on (its socket is
+    /// ready as [`Link::readiness`] says) or `wake` passes (not at all once it has;
+    /// `now` is the caller's last clock reading), then carries it on. The dial goes on
+    /// across waits until it is up, fails, or the session's connect timer ends it.
+    /// Returns the clock reading taken after the wait.
+    pub(crate) fn wait_for_dial(
+        &mut self,
+        session: &mut Session,
+        wake: Option<Instant>,
+        now: Instant,
+    ) -> Instant {
+        if let Some(connection) = self.connection.as_ref() {
+            let timeout = wake.map_or(LONGEST_WAIT, |w| w.saturating_duration_since(now));
+            let wanted = self.readiness(session);
+            if let Err(e) = readiness::wait_ready(connection.socket.stream(), wanted, timeout) {
+                // Without a poller (out of file descriptors, say) the dial cannot be
+                // waited for: it fails, and the session tries again after its backoff.
+                let conn = connection.conn;
+                let now = Instant::now();
+                let e =
+                    std::io::Error::new(e.kind(), format!("cannot wait for the connection: {e}"));
+                if let Some(host) = self.connection.take().and_then(|c| c.socket.dialling()) {
+                    self.connect_failed(session, conn, &host, &e, now);
+                }
+                return now;
+            }
+        }
+        let now = Instant::now();
+        self.finish_connect(session, now);
+        now
+    }
+
+    /// A socket that finished its dial, as the link uses it: a blocking link's reads
+    /// and writes block (with timeouts) again.
+    fn up(&self, stream: Stream) -> std::io::Result<Socket> {
+        if self.blocking {
+            stream.tcp().set_nonblocking(false)?;
+        }
+        Ok(Socket::Up(stream))
     }
 
     /// Connects within `timeout` and tells the session how it went.
@@ -376,7 +440,12 @@ impl Link {
                         return self.connect_failed(session, conn, &dial.host, &e, now);
                     }
                     Connect::Done => match &self.tls {
-                        None => Socket::Up(Stream::Plain(dial.stream)),
+                        None => match self.up(Stream::Plain(dial.stream)) {
+                            Ok(up) => up,
+                            Err(e) => {
+                                return self.connect_failed(session, conn, &dial.host, &e, now);
+                            }
+                        },
                         Some(tls) => {
                             let has_cert = tls.has_client_cert;
                             match TlsStream::start(dial.stream, &tls.config, &dial.host, has_cert) {
@@ -396,7 +465,13 @@ impl Link {
                 },
                 Socket::Handshaking(mut tls) => match tls.handshake_step() {
                     Handshake::InProgress => Socket::Handshaking(tls),
-                    Handshake::Done => Socket::Up(Stream::Tls(tls)),
+                    Handshake::Done => {
+                        let host = tls.host.clone();
+                        match self.up(Stream::Tls(tls)) {
+                            Ok(up) => up,
+                            Err(e) => return self.connect_failed(session, conn, &host, &e, now),
+                        }
+                    }
                     Handshake::Failed(e) => {
                         let host = tls.host.clone();
                         return self.connect_failed(session, conn, &host, &e, now);
