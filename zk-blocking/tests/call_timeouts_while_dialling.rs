@@ -12,6 +12,9 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use socket2::{Domain, Socket, Type};
+
+#[path = "support/read_only.rs"]
+mod read_only;
 use zk_blocking::{Client, Error, Options, TlsConfig};
 use zk_test_support::assert_matches;
 use zk_tests::{ClientAuth, ServerCert, ServerOptions, TestPki, ZkServer};
@@ -223,26 +226,7 @@ fn a_tls_handshake_answered_after_calls_timed_out_completes_and_calls_succeed() 
 
 #[test]
 fn a_read_only_sessions_probe_of_a_host_that_drops_connects_does_not_hold_its_calls() {
-    let mut ensemble = zk_tests::Ensemble::start(
-        3,
-        &ServerOptions::default()
-            .tick_time(Duration::from_millis(500))
-            .read_only_mode(true)
-            // A 3.8 read-only member creates only local sessions.
-            .local_sessions(true, true),
-    )
-    .unwrap();
-    ensemble.member_mut(1).kill().unwrap();
-    ensemble.member_mut(2).kill().unwrap();
-    let survivor = ensemble.member(3).address();
-    let serving_read_only = Instant::now() + Duration::from_secs(40);
-    while !zk_tests::is_read_only(survivor).unwrap_or(false) {
-        assert!(
-            Instant::now() < serving_read_only,
-            "member 3 never served read-only"
-        );
-        thread::sleep(Duration::from_millis(50));
-    }
+    let (_ensemble, survivor) = read_only::read_only_member();
     // The session probes its other host for read-write at growing intervals (0.1 s,
     // 0.2 s, 0.4 s...): here one whose connects never complete.
     let stalled = LateServer::dropping_connects();

@@ -4,6 +4,8 @@
 mod mio_drive;
 #[path = "../examples/mio_sessions.rs"]
 mod mio_sessions;
+#[path = "support/read_only.rs"]
+mod read_only;
 
 #[test]
 fn several_sessions_share_one_mio_loop() {
@@ -71,28 +73,9 @@ fn a_read_only_external_driver_moves_to_a_read_write_server_once_one_answers() {
         SessionState,
     };
     use zk_tests::proxy::{FaultProxy, OnAccept};
-    use zk_tests::{Ensemble, ServerOptions, ZkServer, is_read_only};
+    use zk_tests::{ServerOptions, ZkServer, is_read_only};
 
-    // The read-only server: the one member left of a 2-member ensemble. (A 3.8 member
-    // serves read-only sessions only as local sessions.)
-    let mut ensemble = Ensemble::start(
-        2,
-        &ServerOptions::default()
-            .tick_time(Duration::from_millis(500))
-            .read_only_mode(true)
-            .local_sessions(true, true),
-    )
-    .unwrap();
-    ensemble.member_mut(1).kill().unwrap();
-    let read_only = ensemble.member(2).address();
-    let patience = std::time::Instant::now() + Duration::from_secs(40);
-    while !is_read_only(read_only).unwrap_or(false) {
-        assert!(
-            std::time::Instant::now() < patience,
-            "member 2 never served read-only"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (_ensemble, read_only) = read_only::read_only_member();
     // The read-write server, behind a proxy that turns every connection away for now.
     let read_write = ZkServer::start_standalone(&ServerOptions::default()).unwrap();
     let proxy = FaultProxy::start(read_write.address()).unwrap();
