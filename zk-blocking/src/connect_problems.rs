@@ -19,6 +19,19 @@ pub struct ConnectProblems {
     not_zookeeper: Option<String>,
     /// The host last dialled, for a connect that ran out of time with no problem seen.
     dialled: Option<String>,
+    /// How far that dial got: where a silent host went quiet.
+    stage: DialStage,
+}
+
+/// How far the dial of a host got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DialStage {
+    /// The TCP connection is not accepted yet.
+    Connecting,
+    /// Connected; the TLS handshake is under way.
+    TlsHandshake,
+    /// Connected (TLS done); the session handshake is under way.
+    SessionHandshake,
 }
 
 impl ConnectProblems {
@@ -29,6 +42,7 @@ impl ConnectProblems {
             last: None,
             not_zookeeper: None,
             dialled: None,
+            stage: DialStage::Connecting,
         }
     }
 
@@ -54,6 +68,22 @@ impl ConnectProblems {
     /// A dial of `host` starts.
     pub fn dialling(&mut self, host: &HostAddr) {
         self.dialled = Some(host.to_string());
+        self.stage = DialStage::Connecting;
+    }
+
+    /// The host being dialled accepted the TCP connection; with `tls`, a TLS
+    /// handshake follows, else the session handshake.
+    pub fn reached(&mut self, tls: bool) {
+        self.stage = match tls {
+            true => DialStage::TlsHandshake,
+            false => DialStage::SessionHandshake,
+        };
+    }
+
+    /// The connection to the host being dialled is up (its TLS handshake done, if
+    /// any): the session handshake follows.
+    pub fn secured(&mut self) {
+        self.stage = DialStage::SessionHandshake;
     }
 
     /// A dial or IO problem.
@@ -73,7 +103,7 @@ impl ConnectProblems {
         let problem = match (reason, &self.dialled) {
             // The session gave up on the host being dialled: name it.
             (CloseReason::ConnectTimeout, Some(host)) => {
-                format!("{host}: {}", Self::silent("the connect timeout"))
+                format!("{host}: {}", self.silent("the connect timeout"))
             }
             _ => reason.to_string(),
         };
@@ -83,11 +113,20 @@ impl ConnectProblems {
         self.last = Some(problem);
     }
 
-    /// What a host that answered nothing within `limit` may be doing.
-    fn silent(limit: &str) -> String {
-        format!(
-            "no answer within {limit}: it accepted no connection, or did not answer the TLS or session handshake"
-        )
+    /// Where the host dialled went quiet, answering nothing within `limit`.
+    fn silent(&self, limit: &str) -> String {
+        let quiet = match self.stage {
+            DialStage::Connecting => {
+                "it accepted no TCP connection (a host that is down or drops connects, a wrong address or port)"
+            }
+            DialStage::TlsHandshake => {
+                "it accepted the TCP connection but did not answer the TLS handshake: check that this port serves TLS (secureClientPort)"
+            }
+            DialStage::SessionHandshake => {
+                "it accepted the connection but did not answer the session handshake"
+            }
+        };
+        format!("no answer within {limit}: {quiet}")
     }
 
     /// The reason to give: the last problem, and a host that did not speak ZooKeeper
@@ -101,7 +140,7 @@ impl ConnectProblems {
             (None, _) => match &self.dialled {
                 // A silent server: the TCP connection, a TLS handshake or the session
                 // handshake still under way when time ran out.
-                Some(host) => format!("{host}: {}", Self::silent("the time given")),
+                Some(host) => format!("{host}: {}", self.silent("the time given")),
                 None => "no answer".to_string(),
             },
         }
@@ -169,6 +208,36 @@ mod tests {
                 .starts_with("127.0.0.1:2281: no answer within the connect timeout"),
             "{}",
             problems.describe()
+        );
+    }
+
+    #[test]
+    fn a_silent_host_is_said_to_have_gone_quiet_where_its_dial_stopped() {
+        let mut problems = problems();
+        let host = HostAddr {
+            host: "127.0.0.1".to_string(),
+            port: 2281,
+        };
+        problems.dialling(&host);
+        assert!(problems.describe().contains("accepted no TCP connection"));
+        problems.reached(true);
+        assert!(
+            problems
+                .describe()
+                .contains("did not answer the TLS handshake: check that this port serves TLS")
+        );
+        problems.secured();
+        assert!(
+            problems
+                .describe()
+                .contains("did not answer the session handshake")
+        );
+        problems.dialling(&host);
+        problems.reached(false);
+        problems.record_close(&CloseReason::ConnectTimeout);
+        assert_eq!(
+            problems.describe(),
+            "127.0.0.1:2281: no answer within the connect timeout: it accepted the connection but did not answer the session handshake"
         );
     }
 

@@ -371,6 +371,12 @@ impl Link {
 
     /// A socket that finished its dial, as the link uses it: a blocking link's reads
     /// and writes block (with timeouts) again.
+    /// [`Link::up`] for a plain TCP connection just accepted.
+    fn reached_up(&mut self, stream: Stream) -> std::io::Result<Socket> {
+        self.problems.reached(false);
+        self.up(stream)
+    }
+
     fn up(&self, stream: Stream) -> std::io::Result<Socket> {
         if self.blocking {
             stream.tcp().set_nonblocking(false)?;
@@ -387,11 +393,18 @@ impl Link {
         timeout: Duration,
     ) {
         let deadline = Instant::now() + timeout;
-        let stream = dial(host, timeout, self.skip(host)).and_then(|tcp| match &self.tls {
-            None => Ok(Stream::Plain(tcp)),
+        let skip = self.skip(host);
+        let problems = &mut self.problems;
+        let stream = dial(host, timeout, skip).and_then(|tcp| match &self.tls {
+            None => {
+                problems.reached(false);
+                Ok(Stream::Plain(tcp))
+            }
             Some(tls) => {
+                problems.reached(true);
                 let mut stream = TlsStream::start(tcp, &tls.config, host, tls.has_client_cert)?;
                 stream.handshake_blocking(deadline)?;
+                problems.secured();
                 Ok(Stream::Tls(Box::new(stream)))
             }
         });
@@ -440,7 +453,7 @@ impl Link {
                         return self.connect_failed(session, conn, &dial.host, &e, now);
                     }
                     Connect::Done => match &self.tls {
-                        None => match self.up(Stream::Plain(dial.stream)) {
+                        None => match self.reached_up(Stream::Plain(dial.stream)) {
                             Ok(up) => up,
                             Err(e) => {
                                 return self.connect_failed(session, conn, &dial.host, &e, now);
@@ -448,6 +461,7 @@ impl Link {
                         },
                         Some(tls) => {
                             let has_cert = tls.has_client_cert;
+                            self.problems.reached(true);
                             match TlsStream::start(dial.stream, &tls.config, &dial.host, has_cert) {
                                 Ok(tls) => {
                                     // Straight on with the handshake's first flight.
@@ -467,6 +481,7 @@ impl Link {
                     Handshake::InProgress => Socket::Handshaking(tls),
                     Handshake::Done => {
                         let host = tls.host.clone();
+                        self.problems.secured();
                         match self.up(Stream::Tls(tls)) {
                             Ok(up) => up,
                             Err(e) => return self.connect_failed(session, conn, &host, &e, now),

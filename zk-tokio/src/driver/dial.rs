@@ -3,6 +3,8 @@
 //! uses TLS) and the read-write probe.
 
 use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -21,9 +23,14 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Connects to `host` ([`dial_tcp`]) and, with `tls`, completes the TLS handshake,
 /// verifying the server against `host`'s name. A failed handshake says why in TLS
 /// terms. Not bounded here: the session's connect timer closes a dial that takes too
-/// long.
-pub(super) async fn dial(host: HostAddr, tls: Option<LinkTls>) -> io::Result<Connection> {
+/// long. `reached` is set once the host accepted the TCP connection.
+pub(super) async fn dial(
+    host: HostAddr,
+    tls: Option<LinkTls>,
+    reached: Arc<AtomicBool>,
+) -> io::Result<Connection> {
     let tcp = dial_tcp(&host).await?;
+    reached.store(true, Ordering::Relaxed);
     let Some(tls) = tls else {
         return Ok(Connection::Plain(tcp));
     };

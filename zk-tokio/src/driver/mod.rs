@@ -16,6 +16,7 @@ use std::future::Future;
 use std::io;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -35,8 +36,8 @@ pub(crate) struct Driver {
     shared: Arc<Shared>,
     /// The session's connection once it is up, with its receive low-water mark.
     socket: Option<(ConnId, Connection, LowWater)>,
-    /// A dial in progress, with the host it is for.
-    dialing: Option<(ConnId, HostAddr, Pending<io::Result<Connection>>)>,
+    /// A dial in progress.
+    dialing: Option<Dialing>,
     /// TLS on every connection, when the options ask for it.
     tls: Option<LinkTls>,
     /// A read-write probe in progress, with the host it asks.
@@ -45,6 +46,15 @@ pub(crate) struct Driver {
     timer: Pin<Box<Sleep>>,
     /// The deadline `timer` is set to.
     timer_at: Option<Instant>,
+}
+
+/// A dial in progress: the connection it is for, its host, whether the host accepted
+/// the TCP connection yet (the dial sets it; see [`dial::dial`]) and the dial itself.
+struct Dialing {
+    conn: ConnId,
+    host: HostAddr,
+    reached: Arc<AtomicBool>,
+    dial: Pending<io::Result<Connection>>,
 }
 
 impl Driver {
@@ -131,15 +141,27 @@ impl Driver {
 
     /// Carries on a dial; true when it ended (connected or failed).
     fn poll_dial(&mut self, core: &mut Core, cx: &mut Context<'_>, now: Instant) -> bool {
-        let Some((conn, host, dial)) = self.dialing.as_mut() else {
+        let Some(Dialing {
+            conn,
+            host,
+            reached,
+            dial,
+        }) = self.dialing.as_mut()
+        else {
             return false;
         };
         let Poll::Ready(result) = dial.as_mut().poll(cx) else {
+            // Where a silent host went quiet, should the connect give up.
+            if reached.swap(false, Ordering::Relaxed) {
+                core.problems.reached(self.tls.is_some());
+            }
             return false;
         };
         let conn = *conn;
         match result {
             Ok(stream) => {
+                // Connected (TLS done, if any): the session handshake is next.
+                core.problems.secured();
                 self.socket = Some((conn, stream, LowWater::new()));
                 core.session.handle_connected(conn, now);
             }
@@ -179,14 +201,20 @@ impl Driver {
             Transport::Connect { conn, host, .. } => {
                 self.socket = None;
                 core.problems.dialling(&host);
-                let dial = dial::dial(host.clone(), self.tls.clone());
-                self.dialing = Some((conn, host, Box::pin(dial)));
+                let reached = Arc::new(AtomicBool::new(false));
+                let dial = dial::dial(host.clone(), self.tls.clone(), reached.clone());
+                self.dialing = Some(Dialing {
+                    conn,
+                    host,
+                    reached,
+                    dial: Box::pin(dial),
+                });
             }
             Transport::Close { conn, reason } => {
                 if self.socket.as_ref().is_some_and(|(c, ..)| *c == conn) {
                     self.socket = None;
                 }
-                if self.dialing.as_ref().is_some_and(|(c, ..)| *c == conn) {
+                if self.dialing.as_ref().is_some_and(|d| d.conn == conn) {
                     self.dialing = None;
                 }
                 core.problems.record_close(&reason);
