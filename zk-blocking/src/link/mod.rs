@@ -550,14 +550,22 @@ impl Link {
 
     /// Carries a non-blocking probe on, and reports its answer once there is one (or
     /// its time is up). A session no longer read-only has no use for it.
+    #[inline]
     pub(crate) fn advance_probe(&mut self, session: &mut Session, now: Instant) {
+        // Asked at every turn of the blocking client: most have no probe.
+        if self.probe.is_some() {
+            self.advance_probe_under_way(session, now);
+        }
+    }
+
+    fn advance_probe_under_way(&mut self, session: &mut Session, now: Instant) {
+        let Some(probe) = self.probe.as_mut() else {
+            return;
+        };
         if session.state() != SessionState::ConnectedReadOnly {
             self.probe = None;
             return;
         }
-        let Some(probe) = self.probe.as_mut() else {
-            return;
-        };
         if let Some(read_write) = probe.advance(now) {
             let host = probe.host.clone();
             self.probe = None;
