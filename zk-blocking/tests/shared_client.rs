@@ -139,3 +139,42 @@ fn the_event_channel_ends_with_the_final_state_then_the_error() {
     assert_eq!(end, Error::Closed);
     assert_eq!(events.try_recv(), Err(Error::Closed), "and stays ended");
 }
+
+#[test]
+fn a_reply_slower_than_a_bounded_wait_is_kept_for_the_next_wait() {
+    use std::time::Instant;
+    use zk_tests::proxy::{Direction, Fault, FaultProxy};
+
+    let proxy = FaultProxy::start(zk_tests::shared_standalone().address()).expect("a proxy");
+    let zk = SharedClient::connect(
+        &proxy.connect_string(),
+        Options::default().session_timeout(Duration::from_secs(20)),
+    )
+    .expect("connecting through the proxy");
+    proxy.set_fault(Direction::ToClient, Fault::Delay(Duration::from_secs(2)));
+    let mut reply = zk.submit(Request::exists("/", false)).unwrap();
+
+    let started = Instant::now();
+    let early = reply.wait_timeout_keeping(Duration::from_millis(200));
+    assert_eq!(early.map(|c| c.is_some()), Ok(false), "not in yet");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "the wait kept to its timeout: {:?}",
+        started.elapsed()
+    );
+
+    let late = reply
+        .wait_timeout_keeping(Duration::from_secs(20))
+        .unwrap()
+        .expect("the request was kept, and its reply came");
+    assert_eq!(late.id, reply.id());
+    assert!(matches!(late.result, Ok(Response::Exists(Some(_)))));
+    assert_eq!(
+        reply
+            .wait_timeout_keeping(Duration::ZERO)
+            .map(|c| c.is_some()),
+        Err(Error::UnknownRequest(reply.id())),
+        "a reply is taken once"
+    );
+    zk.close();
+}

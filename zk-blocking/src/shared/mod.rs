@@ -273,7 +273,9 @@ impl SharedClient {
     /// Queues a request without waiting for its reply: it is written at once when the
     /// socket takes it. Validation happens here (an invalid path, an empty ACL or an
     /// oversized request fail at once, nothing sent); after the session ended, its
-    /// error.
+    /// error. The [`PendingReply`] waits for the reply: [`PendingReply::wait`] and
+    /// [`PendingReply::wait_timeout`] give the request up when time runs out,
+    /// [`PendingReply::wait_timeout_keeping`] keeps it for a later wait.
     pub fn submit(&self, request: Request) -> Result<PendingReply> {
         let shared = self.shared();
         let mut core = lock(&shared.core);

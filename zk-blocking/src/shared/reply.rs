@@ -54,10 +54,38 @@ impl PendingReply {
         self.wait_for(Some(timeout))
     }
 
-    /// Waits at most `timeout` from now. A reply already in is taken without reading
-    /// the clock (a pipeline's usually is: two clock reads were a twentieth of its
-    /// caller's CPU).
+    /// Waits at most `timeout` for the reply, and keeps the request when time runs
+    /// out: `Ok(None)`, and a later call (or [`PendingReply::wait`]) still gets the
+    /// reply. For a caller that waits in bounded slices and must not give up a
+    /// request whose answer it needs (a question to the server that may take longer
+    /// than one slice). Once the reply was taken, a further call fails with
+    /// [`Error::UnknownRequest`], as the blocking client's `wait_completion` does.
+    pub fn wait_timeout_keeping(&mut self, timeout: Duration) -> Result<Option<Completion>> {
+        if self.settled {
+            return Err(Error::UnknownRequest(self.id));
+        }
+        self.wait_until(Some(timeout))
+    }
+
+    /// Waits at most `timeout` from now; on timeout the request is given up.
     fn wait_for(mut self, timeout: Option<Duration>) -> Result<Completion> {
+        match self.wait_until(timeout)? {
+            Some(reply) => Ok(reply),
+            // Time ran out (only a bounded wait does). The reply may have come just
+            // now: it wins over the timeout.
+            None => {
+                self.settled = true;
+                let waited = timeout.unwrap_or(Duration::MAX);
+                self.shared.give_up(self.id, Error::Timeout(waited))
+            }
+        }
+    }
+
+    /// Waits at most `timeout` from now (`None`: until it comes) for the reply:
+    /// `Ok(None)` when time ran out, the request still outstanding. A reply already
+    /// in is taken without reading the clock (a pipeline's usually is: two clock
+    /// reads were a twentieth of its caller's CPU).
+    fn wait_until(&mut self, timeout: Option<Duration>) -> Result<Option<Completion>> {
         // The wait's deadline (none: unbounded), from the first time the reply was
         // not in.
         let mut since: Option<Option<Instant>> = None;
@@ -66,7 +94,7 @@ impl PendingReply {
                 let mut core = lock(&self.shared.core);
                 if let Some(reply) = core.replies.take(self.id) {
                     self.settled = true;
-                    return Ok(reply);
+                    return Ok(Some(reply));
                 }
                 if !core.replies.wait_on(self.id, std::thread::current()) {
                     // Unreachable: every request completes, and only this handle
@@ -84,14 +112,12 @@ impl PendingReply {
             let deadline =
                 *since.get_or_insert_with(|| timeout.and_then(|t| Instant::now().checked_add(t)));
             // An unpark meant for an earlier wait may end this one early: look again.
-            match deadline.zip(timeout) {
+            match deadline {
                 None => std::thread::park(),
-                Some((at, timeout)) => {
+                Some(at) => {
                     let left = at.saturating_duration_since(Instant::now());
                     if left.is_zero() {
-                        self.settled = true;
-                        // The reply may have come just now: it wins over the timeout.
-                        return self.shared.give_up(self.id, Error::Timeout(timeout));
+                        return Ok(None);
                     }
                     std::thread::park_timeout(left);
                 }
