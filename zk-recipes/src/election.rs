@@ -99,7 +99,8 @@ impl LeaderElection {
             None => self.lock.acquire(driver, None),
         };
         let elected = self.elected(elected)?;
-        // The watch on the node is set now, while the connection is surely up.
+        // The check that sets the watch on the node goes out now, while the connection is
+        // surely up (its answer is heard now, or by a later call).
         if let Some(holding) = &mut self.holding {
             holding.check(driver)?;
         }
@@ -142,9 +143,10 @@ impl LeaderElection {
     }
 
     /// The standing now: what came since the last call (a lost connection, the
-    /// session's end, the node's deletion) is taken in without waiting (but for the
-    /// server's answer when the client reconnected meanwhile, which asks whether the
-    /// node is still there).
+    /// session's end, the node's deletion) is taken in without waiting. After a
+    /// reconnect it stays [`Leadership::Uncertain`] until the server says whether
+    /// the node is still there: its answer, asked for now, is heard by a later call
+    /// (or a wait).
     pub fn check_leadership<D: Driver>(&mut self, driver: &mut D) -> Result<Leadership> {
         match &mut self.holding {
             Some(holding) => Ok(holding.check(driver)?.into()),
@@ -159,10 +161,9 @@ impl LeaderElection {
     /// node is still there, [`Leadership::Lost`] when the session ends or the node is
     /// deleted. Not leading, or lost, it returns at once.
     ///
-    /// While a question to the server is out (after a reconnect, or asked again when
-    /// its answer was lost), the wait is for its answer even past `timeout`: it comes
-    /// once the client is connected, or when the session ends (within the session
-    /// timeout).
+    /// It returns by `timeout` also while a question to the server is out (after a
+    /// reconnect, or asked again when its answer was lost) and the server is slower
+    /// than that: the question stays out, and a later call hears its answer.
     pub fn wait_leadership_change<D: Driver>(
         &mut self,
         driver: &mut D,
@@ -224,7 +225,8 @@ impl LeaderElection {
     /// Resolves when the leadership changes (see
     /// [`LeaderElection::wait_leadership_change`]), on zk-tokio's client. Dropping
     /// the future (`tokio::time::timeout`, `select!`) loses no change: the next call
-    /// returns it.
+    /// returns it; a question to the server still out stays out, and a later call
+    /// hears its answer.
     #[cfg(feature = "tokio")]
     pub async fn leadership_changed_async(
         &mut self,

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use zk_blocking::{Error, EventType, KeeperState, Request, Response, WatchHandle, WatchedEvent};
 
 use super::Hold;
-use crate::machine::{Abandon, Outbox, Recipe, Reply, Submit, Token};
+use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
 
 /// A held node's standing as a machine: it starts [`Hold::Held`] (the node was just
 /// found to be there) and outputs each change.
@@ -112,6 +112,9 @@ impl HoldMachine {
                     self.check();
                 }
             }
+            // The answer went elsewhere (a program took it from the blocking client
+            // with `wait_any` between two waits): ask again.
+            Err(Error::UnknownRequest(_)) => self.check(),
             // The session's end, or a refusal: the node's standing cannot be known.
             Err(e) => self.lose(e),
             Ok((other, _)) => self.lose(Error::InvalidArgument(format!(
@@ -181,17 +184,5 @@ impl Recipe for HoldMachine {
 
     fn awaiting_replies(&self) -> bool {
         self.outbox.awaiting()
-    }
-}
-
-impl Abandon for HoldMachine {
-    /// A check whose run was dropped is asked again at the next run (it leaves
-    /// nothing to clean up).
-    fn abandon(&mut self) -> Option<Request> {
-        if self.outbox.awaiting() && !matches!(self.hold, Hold::Lost(_)) {
-            self.outbox.clear();
-            self.check();
-        }
-        None
     }
 }

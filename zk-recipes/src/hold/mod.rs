@@ -10,7 +10,7 @@ use zk_blocking::{Error, Result};
 
 pub use machine::HoldMachine;
 
-use crate::run::Driver;
+use crate::run::{Driver, InFlight};
 
 /// Whether a lock, or a leadership, is still held.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +50,10 @@ impl Hold {
 pub(crate) struct Holding {
     machine: HoldMachine,
     now: Hold,
+    /// A check of the node still out when a wait's time ran out, for the next wait
+    /// to hear the answer of (asking anew at each wait would never hear one from a
+    /// server slower than the waits).
+    in_flight: InFlight,
     #[cfg(feature = "tokio")]
     held: crate::run::tokio::Held,
 }
@@ -60,8 +64,9 @@ impl Holding {
         Holding {
             machine: HoldMachine::new(node),
             now: Hold::Held,
+            in_flight: InFlight::default(),
             #[cfg(feature = "tokio")]
-            held: Default::default(),
+            held: crate::run::tokio::Held::keeping(),
         }
     }
 
@@ -72,7 +77,8 @@ impl Holding {
 
     /// Waits at most `timeout` (`None`: as long as it takes) for the next change, and
     /// returns the standing then (unchanged if none came). Each change is handed out
-    /// once, in order; a hold lost stays lost, and is returned at once.
+    /// once, in order; a hold lost stays lost, and is returned at once. A check of
+    /// the node unanswered by then stays out, for a later call to hear.
     pub(crate) fn wait_change<D: Driver>(
         &mut self,
         driver: &mut D,
@@ -82,15 +88,18 @@ impl Holding {
             self.machine
                 .handle_connected(driver.connection().is_some() && !driver.is_read_only());
             let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-            if let Some(hold) = driver.run(&mut self.machine, deadline)? {
+            if let Some(hold) =
+                driver.run_keeping(&mut self.machine, deadline, &mut self.in_flight)?
+            {
                 self.now = hold;
             }
         }
         Ok(self.now.clone())
     }
 
-    /// The standing now, after every change that came already (it does not wait,
-    /// but for the answer to a check of the node after a reconnect).
+    /// The standing now, after every change that came already (it does not wait: a
+    /// check of the node after a reconnect is heard by a later call if its answer is
+    /// not in yet).
     pub(crate) fn check<D: Driver>(&mut self, driver: &mut D) -> Result<Hold> {
         loop {
             let before = self.now.clone();
@@ -103,7 +112,7 @@ impl Holding {
 
     /// Like [`Holding::wait_change`] on zk-tokio's client: the next change, or the
     /// standing at `deadline`. Dropping the future loses nothing (a check it left
-    /// unanswered is asked again).
+    /// unanswered stays out, for the next call to hear).
     #[cfg(feature = "tokio")]
     pub(crate) async fn changed_async(
         &mut self,
@@ -115,12 +124,7 @@ impl Holding {
             self.machine.handle_connected(
                 state.is_connected() && state != zk_blocking::SessionState::ConnectedReadOnly,
             );
-            let run = crate::run::tokio::run_abandoning_held(
-                client,
-                &mut self.machine,
-                deadline,
-                &mut self.held,
-            );
+            let run = crate::run::tokio::run(client, &mut self.machine, deadline, &mut self.held);
             if let Some(hold) = run.await? {
                 self.now = hold;
             }

@@ -44,7 +44,8 @@ impl Lock {
             holding,
             client,
         };
-        // The watch on the node is set now, while the connection is surely up.
+        // The check that sets the watch on the node goes out now, while the connection is
+        // surely up (its answer is heard now, or by a later call).
         guard.hold()?;
         Ok(Some(guard))
     }
@@ -64,9 +65,10 @@ impl BlockingLockGuard<'_> {
         uncertain(self.client.state())
     }
 
-    /// The hold now, with what came since the last call taken in (without waiting,
-    /// but for the server's answer after a reconnect): [`Hold::Lost`] also when
-    /// someone deleted the lock's node.
+    /// The hold now, with what came since the last call taken in, without waiting
+    /// ([`Hold::Uncertain`] after a reconnect until a later call hears the server
+    /// say whether the node is still there): [`Hold::Lost`] also when someone
+    /// deleted the lock's node.
     pub fn hold(&mut self) -> Result<Hold> {
         self.holding
             .check(&mut crate::run::Blocking::new(self.client))
@@ -140,7 +142,8 @@ impl Lock {
             holding,
             client: driver,
         };
-        // The watch on the node is set now, while the connection is surely up.
+        // The check that sets the watch on the node goes out now, while the connection is
+        // surely up (its answer is heard now, or by a later call).
         guard.hold()?;
         Ok(Some(guard))
     }
@@ -162,9 +165,10 @@ impl LockGuard {
         uncertain(self.client.state())
     }
 
-    /// The hold now, with what came since the last call taken in (without waiting,
-    /// but for the server's answer after a reconnect): [`Hold::Lost`] also when
-    /// someone deleted the lock's node.
+    /// The hold now, with what came since the last call taken in, without waiting
+    /// ([`Hold::Uncertain`] after a reconnect until a later call hears the server
+    /// say whether the node is still there): [`Hold::Lost`] also when someone
+    /// deleted the lock's node.
     pub fn hold(&mut self) -> Result<Hold> {
         self.holding.check(&mut self.client)
     }
@@ -234,7 +238,8 @@ impl Lock {
             client: client.clone(),
             states,
         };
-        // The watch on the node is set now, while the connection is surely up.
+        // The check that sets the watch on the node goes out now, while the connection is
+        // surely up (its answer is heard now, or by a later call).
         guard.hold().await?;
         Ok(Some(guard))
     }
@@ -280,7 +285,8 @@ impl AsyncLockGuard {
 
     /// Resolves when the hold changes, with the hold then (see
     /// [`LeaderElection::wait_leadership_change`](crate::LeaderElection::wait_leadership_change)).
-    /// Dropping the future loses no change: the next call returns it.
+    /// Dropping the future loses no change: the next call returns it (and hears the
+    /// answer to a question to the server it left out).
     pub async fn hold_changed(&mut self) -> Result<Hold> {
         self.holding.changed_async(&self.client, None).await
     }

@@ -75,10 +75,11 @@ impl Lock {
     /// [`Hold::Held`], [`Hold::Uncertain`] while the connection is lost (or on a
     /// read-only server), [`Hold::Lost`] once the session ended or someone deleted the
     /// lock's node (`NoNode` naming it), as a guard's `hold` says. It takes in what came
-    /// since the last call without waiting (but for the server's answer at the first
-    /// call, or after a reconnect, which ask whether the node is still there), and
-    /// keeps watch on the node from then on. A lock lost stays lost: release it (or
-    /// acquire again, which contends anew).
+    /// since the last call without waiting; the first call, and the first after a
+    /// reconnect, ask the server whether the node is still there, and a later call
+    /// hears the answer (until then, after a reconnect, it is uncertain). It keeps
+    /// watch on the node from then on. A lock lost stays lost: release it (or acquire
+    /// again, which contends anew).
     pub fn hold<D: Driver>(&mut self, driver: &mut D) -> Result<Option<Hold>> {
         match self.watch_on_node() {
             Some(holding) => holding.check(driver).map(Some),

@@ -1,11 +1,10 @@
 //! The adapter for the blocking [`Client`]: it pumps the client in the calling thread.
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use zk_blocking::{Client, Error, Result};
 
-use super::{Driver, Reconnects, feed};
+use super::{Driver, InFlight, Reconnects, feed};
 use crate::machine::Recipe;
 
 /// The longest single wait, so that a deadline is checked this often.
@@ -47,7 +46,32 @@ impl Driver for Blocking<'_> {
         recipe: &mut R,
         deadline: Option<Instant>,
     ) -> Result<Option<R::Output>> {
-        let mut pending = VecDeque::new();
+        // Replies always come (the session answers every request in bounded time):
+        // they are waited for past the deadline, as nothing keeps them for later.
+        self.run_in(recipe, deadline, &mut InFlight::default(), false)
+    }
+
+    fn run_keeping<R: Recipe>(
+        &mut self,
+        recipe: &mut R,
+        deadline: Option<Instant>,
+        in_flight: &mut InFlight,
+    ) -> Result<Option<R::Output>> {
+        self.run_in(recipe, deadline, in_flight, true)
+    }
+}
+
+impl Blocking<'_> {
+    /// [`Driver::run`] with the requests out in `in_flight`; `keep`: the deadline
+    /// bounds the wait for their replies too (they stay in `in_flight`).
+    fn run_in<R: Recipe>(
+        &mut self,
+        recipe: &mut R,
+        deadline: Option<Instant>,
+        in_flight: &mut InFlight,
+        keep: bool,
+    ) -> Result<Option<R::Output>> {
+        let pending = &mut in_flight.ids;
         let mut reconnects = Reconnects::new(self);
         loop {
             reconnects.tell(self, recipe);
@@ -57,22 +81,26 @@ impl Driver for Blocking<'_> {
                     Err(e) => recipe.handle_reply(submit.token, Err(e)),
                 }
             }
-            // An output waits for the replies due: this run's requests are known
-            // only here, and a reply left behind would never reach the recipe.
-            if pending.is_empty() {
+            // An output waits for the replies due unless they are kept: a reply
+            // left behind would never reach the recipe.
+            if keep || pending.is_empty() {
                 if let Some(output) = recipe.poll_output() {
                     return Ok(Some(output));
                 }
             }
             let left = deadline.map(|at| at.saturating_duration_since(Instant::now()));
-            // Replies always come (the session answers every request in bounded
-            // time): they are waited for past the deadline too.
             if let Some(&(id, token)) = pending.front() {
-                let slice = left.filter(|l| !l.is_zero()).unwrap_or(SLICE).min(SLICE);
+                let slice = match left {
+                    Some(left) if keep || !left.is_zero() => left.min(SLICE),
+                    _ => SLICE,
+                };
                 match self.client.wait_completion(id, slice) {
                     Ok(c) => {
                         pending.pop_front();
                         recipe.handle_reply(token, c.result.map(|r| (r, c.watch)));
+                    }
+                    Err(Error::Timeout(_)) if keep && left.is_some_and(|l| l.is_zero()) => {
+                        return Ok(None);
                     }
                     Err(Error::Timeout(_)) => continue,
                     Err(e) => {

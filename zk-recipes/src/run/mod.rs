@@ -3,6 +3,7 @@
 //! [`SharedClient`]); `tokio` has the async one.
 
 mod blocking;
+mod in_flight;
 #[cfg(unix)]
 mod shared;
 #[cfg(feature = "tokio")]
@@ -25,6 +26,23 @@ pub trait Driver {
         deadline: Option<Instant>,
     ) -> Result<Option<R::Output>>;
 
+    /// Like [`Driver::run`], but `deadline` bounds the wait for replies too: a
+    /// request still unanswered then stays in `in_flight`, and the next run given the
+    /// same `in_flight` hands its reply to the recipe (the recipe's output may come
+    /// before it). For a recipe run as a series of bounded waits (a hold's), so that
+    /// none overruns its timeout and none gives up a question a later one can hear
+    /// the answer to. The default, for a driver that cannot keep requests:
+    /// [`Driver::run`], which waits for the replies due past the deadline.
+    fn run_keeping<R: Recipe>(
+        &mut self,
+        recipe: &mut R,
+        deadline: Option<Instant>,
+        in_flight: &mut InFlight,
+    ) -> Result<Option<R::Output>> {
+        let _ = in_flight;
+        self.run(recipe, deadline)
+    }
+
     /// The session's current connection while it is connected (`None` while it
     /// looks for a server, a new connection's handshake included), for a caller that
     /// must notice reconnects between two runs.
@@ -40,6 +58,7 @@ pub trait Driver {
 }
 
 pub use blocking::Blocking;
+pub use in_flight::InFlight;
 
 pub use zk_blocking::Client;
 #[cfg(unix)]

@@ -7,19 +7,37 @@ use std::time::Instant;
 
 use zk_blocking::for_drivers::error_for_state;
 use zk_blocking::{Error, Event, Result, WatchHandle};
-use zk_tokio::{Client, StateChanges, WatchStream};
+use zk_tokio::{Client, PendingReply, StateChanges, WatchStream};
 
 use super::as_fired;
-use crate::machine::{Abandon, Recipe};
+use crate::machine::{Abandon, Recipe, Token};
 
 /// What the adapter keeps between runs of one recipe: the stream of the watch it waits
-/// on (dropping it removes the watch, so a persistent one must outlive a run) and the
-/// session's state changes (so that the recipe hears reconnects). A recipe that needs
-/// neither across runs passes a fresh one.
+/// on (dropping it removes the watch, so a persistent one must outlive a run), the
+/// session's state changes (so that the recipe hears reconnects) and, for a recipe
+/// whose runs keep their requests ([`Held::keeping`]), the requests still out. A
+/// recipe that needs none of it across runs passes a fresh one.
 #[derive(Debug, Default)]
 pub(crate) struct Held {
     watch: Option<(WatchHandle, WatchStream)>,
     states: Option<StateChanges>,
+    /// The requests out, and whether they outlive a run: then the run's deadline
+    /// bounds the wait for their replies too, and a run whose future is dropped
+    /// leaves them here; the next run hands their replies to the recipe.
+    pending: VecDeque<(PendingReply, Token)>,
+    keep: bool,
+}
+
+impl Held {
+    /// For a recipe run as a series of bounded waits (a hold's): each run returns by
+    /// its deadline, or when its future is dropped, leaving the requests still out
+    /// for the next.
+    pub(crate) fn keeping() -> Held {
+        Held {
+            keep: true,
+            ..Held::default()
+        }
+    }
 }
 
 /// [`run`] for a recipe that keeps nothing between runs (a watch it still waits on
@@ -40,23 +58,12 @@ pub(crate) async fn run_abandoning<R: Recipe + Abandon>(
     recipe: &mut R,
     deadline: Option<Instant>,
 ) -> Result<Option<R::Output>> {
-    run_abandoning_held(client, recipe, deadline, &mut Held::default()).await
-}
-
-/// [`run_abandoning`] for a recipe that keeps its watch and the session's state
-/// changes between runs in `held`.
-pub(crate) async fn run_abandoning_held<R: Recipe + Abandon>(
-    client: &Client,
-    recipe: &mut R,
-    deadline: Option<Instant>,
-    held: &mut Held,
-) -> Result<Option<R::Output>> {
     let mut guard = Abandoning {
         recipe,
         client,
         finished: false,
     };
-    let output = run(client, &mut *guard.recipe, deadline, held).await;
+    let output = run_once(client, &mut *guard.recipe, deadline).await;
     guard.finished = true;
     output
 }
@@ -83,8 +90,9 @@ impl<R: Abandon> Drop for Abandoning<'_, R> {
 
 /// Runs `recipe` on `client` until it has an output; `Ok(None)` when it waits for its
 /// user (no reply due, no watch), or when `deadline` passes while it waits for its
-/// watch (replies due are awaited regardless: they come in bounded time). Dropping the
-/// future between awaits leaves requests to complete unseen: use the deadline, or the
+/// watch (replies due are awaited regardless, they come in bounded time, unless
+/// `held` keeps them: [`Held::keeping`]). Dropping the future between awaits leaves
+/// requests to complete unseen (but those `held` keeps): use the deadline, or the
 /// recipe's own cancel, for a clean stop.
 pub(crate) async fn run<R: Recipe>(
     client: &Client,
@@ -92,24 +100,34 @@ pub(crate) async fn run<R: Recipe>(
     deadline: Option<Instant>,
     held: &mut Held,
 ) -> Result<Option<R::Output>> {
-    let mut pending = VecDeque::new();
+    if !held.keep {
+        held.pending.clear();
+    }
     let states = held.states.get_or_insert_with(|| client.state_changes());
     loop {
         while let Some(submit) = recipe.poll_submit() {
             match client.submit(submit.request) {
-                Ok(reply) => pending.push_back((reply, submit.token)),
+                Ok(reply) => held.pending.push_back((reply, submit.token)),
                 Err(e) => recipe.handle_reply(submit.token, Err(e)),
             }
         }
-        // An output waits for the replies due: this run's requests are known only
-        // here, and a reply left behind would never reach the recipe.
-        if pending.is_empty() {
+        // An output waits for the replies due unless they are kept: a reply left
+        // behind would never reach the recipe.
+        if held.keep || held.pending.is_empty() {
             if let Some(output) = recipe.poll_output() {
                 return Ok(Some(output));
             }
         }
-        if let Some((reply, token)) = pending.pop_front() {
-            let c = reply.await;
+        if let Some((reply, token)) = held.pending.front_mut() {
+            let token = *token;
+            let c = match deadline.filter(|_| held.keep) {
+                Some(at) => match tokio::time::timeout_at(at.into(), reply).await {
+                    Ok(c) => c,
+                    Err(_) => return Ok(None),
+                },
+                None => reply.await,
+            };
+            held.pending.pop_front();
             recipe.handle_reply(token, c.result.map(|r| (r, c.watch)));
             continue;
         }

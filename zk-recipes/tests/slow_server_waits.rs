@@ -1,0 +1,215 @@
+//! A leader's (or a lock holder's) wait keeps to its timeout when the server is slow
+//! to answer: after a reconnect the hold is checked with the server, and a wait
+//! shorter than the answer returns by its timeout, still uncertain; the check stays
+//! out, so that a later wait hears the answer (asking anew at each wait would never
+//! hear one). The server's replies come through a proxy that delays them.
+
+#![cfg(unix)]
+
+#[path = "servers/mod.rs"]
+mod common;
+
+use std::fmt::Debug;
+use std::time::{Duration, Instant};
+
+use common::{PATIENCE, blocking, fresh_path, shared};
+use zk_blocking::Result;
+use zk_recipes::run::Blocking;
+use zk_recipes::{Hold, LeaderElection, Leadership, Lock};
+use zk_tests::proxy::{Direction, Fault, FaultProxy, OnAccept};
+use zk_tests::shared_standalone;
+
+/// How long the proxy holds each reply once the connection is back.
+const SLOW: Duration = Duration::from_secs(3);
+/// The caller's timeout: much shorter than a reply takes.
+const SHORT: Duration = Duration::from_millis(300);
+/// What a wait may take beyond its timeout (scheduling on a loaded machine).
+const SLACK: Duration = Duration::from_millis(700);
+
+/// A proxy to the shared server.
+fn proxy() -> FaultProxy {
+    FaultProxy::start(shared_standalone().address()).expect("a proxy")
+}
+
+/// Cuts every connection through `proxy` and refuses new ones.
+fn cut_off(proxy: &FaultProxy) {
+    proxy.set_on_accept(OnAccept::Reset);
+    proxy.reset_all();
+}
+
+/// Lets connections through `proxy` again, each reply [`SLOW`] late.
+fn reconnect_slowly(proxy: &FaultProxy) {
+    proxy.set_fault(Direction::ToClient, Fault::Delay(SLOW));
+    proxy.set_on_accept(OnAccept::Forward);
+}
+
+/// Calls `wait` with [`SHORT`] until it says something other than `still`, and
+/// returns that. Every call returns by its timeout, and the first says `still` (the
+/// server's answer takes [`SLOW`]).
+fn short_waits_until_changed<T: PartialEq + Debug>(
+    still: T,
+    mut wait: impl FnMut(Duration) -> Result<T>,
+) -> T {
+    let give_up = Instant::now() + PATIENCE;
+    let mut first = true;
+    loop {
+        let started = Instant::now();
+        let now = wait(SHORT).unwrap();
+        let took = started.elapsed();
+        assert!(took < SHORT + SLACK, "a {SHORT:?} wait took {took:?}");
+        if first {
+            assert_eq!(now, still, "the server has not answered yet");
+            first = false;
+        }
+        if now != still {
+            return now;
+        }
+        assert!(
+            Instant::now() < give_up,
+            "a later wait heard the answer within {PATIENCE:?}"
+        );
+    }
+}
+
+#[test]
+fn a_leader_waiting_on_a_slow_server_after_a_reconnect_keeps_to_its_timeout_then_leads_again() {
+    let path = fresh_path("slow-leader");
+    let proxy = proxy();
+    let zk = shared(&proxy.connect_string());
+    let mut driver = zk.clone();
+    let mut leader = LeaderElection::new(&path, "leader");
+    assert!(
+        leader
+            .run_for_leadership(&mut driver, Some(PATIENCE))
+            .unwrap()
+    );
+    cut_off(&proxy);
+    let told = leader.wait_leadership_change(&mut driver, Some(PATIENCE));
+    assert_eq!(told.unwrap(), Leadership::Uncertain);
+
+    reconnect_slowly(&proxy);
+    zk.wait_until_connected(PATIENCE).unwrap();
+    let started = Instant::now();
+    let looked = leader.check_leadership(&mut driver).unwrap();
+    assert_eq!(looked, Leadership::Uncertain, "not answered yet");
+    assert!(started.elapsed() < SLACK, "a look does not wait");
+    let told = short_waits_until_changed(Leadership::Uncertain, |timeout| {
+        leader.wait_leadership_change(&mut driver, Some(timeout))
+    });
+    assert_eq!(told, Leadership::Leading, "the session survived");
+    leader.resign(&mut driver).unwrap();
+}
+
+#[test]
+fn a_leader_on_the_blocking_client_waiting_on_a_slow_server_keeps_to_its_timeout_then_leads_again()
+{
+    let path = fresh_path("slow-blocking-leader");
+    let proxy = proxy();
+    let mut zk = blocking(&proxy.connect_string());
+    let mut driver = Blocking::new(&mut zk);
+    let mut leader = LeaderElection::new(&path, "leader");
+    assert!(
+        leader
+            .run_for_leadership(&mut driver, Some(PATIENCE))
+            .unwrap()
+    );
+    cut_off(&proxy);
+    let told = leader.wait_leadership_change(&mut driver, Some(PATIENCE));
+    assert_eq!(told.unwrap(), Leadership::Uncertain);
+
+    reconnect_slowly(&proxy);
+    driver.client().wait_until_connected(PATIENCE).unwrap();
+    let told = short_waits_until_changed(Leadership::Uncertain, |timeout| {
+        leader.wait_leadership_change(&mut driver, Some(timeout))
+    });
+    assert_eq!(told, Leadership::Leading, "the session survived");
+    leader.resign(&mut driver).unwrap();
+}
+
+#[test]
+fn a_lock_guard_waiting_on_a_slow_server_keeps_to_its_timeout_then_is_held_again() {
+    let path = fresh_path("slow-guard");
+    let proxy = proxy();
+    let zk = shared(&proxy.connect_string());
+    let mut guard = Lock::new(&path, "holder")
+        .lock(&zk, Some(PATIENCE))
+        .unwrap()
+        .expect("free");
+    cut_off(&proxy);
+    assert_eq!(
+        guard.wait_hold_change(Some(PATIENCE)).unwrap(),
+        Hold::Uncertain
+    );
+
+    reconnect_slowly(&proxy);
+    zk.wait_until_connected(PATIENCE).unwrap();
+    let told = short_waits_until_changed(Hold::Uncertain, |timeout| {
+        guard.wait_hold_change(Some(timeout))
+    });
+    assert_eq!(told, Hold::Held);
+    guard.release().unwrap();
+}
+
+#[test]
+fn a_blocking_lock_guard_waiting_on_a_slow_server_keeps_to_its_timeout_then_is_held_again() {
+    let path = fresh_path("slow-blocking-guard");
+    let proxy = proxy();
+    let mut zk = blocking(&proxy.connect_string());
+    let mut guard = Lock::new(&path, "holder")
+        .lock_blocking(&mut zk, Some(PATIENCE))
+        .unwrap()
+        .expect("free");
+    cut_off(&proxy);
+    assert_eq!(
+        guard.wait_hold_change(Some(PATIENCE)).unwrap(),
+        Hold::Uncertain
+    );
+
+    reconnect_slowly(&proxy);
+    guard.wait_until_connected(PATIENCE).unwrap();
+    let told = short_waits_until_changed(Hold::Uncertain, |timeout| {
+        guard.wait_hold_change(Some(timeout))
+    });
+    assert_eq!(told, Hold::Held);
+    guard.release().unwrap();
+}
+
+#[tokio::test]
+async fn an_async_leader_whose_waits_are_cut_short_on_a_slow_server_still_hears_it_leads_again() {
+    let path = fresh_path("slow-async-leader");
+    let proxy = proxy();
+    let zk = zk_tokio::Client::connect(&proxy.connect_string(), zk_tokio::Options::new())
+        .await
+        .unwrap();
+    let mut leader = LeaderElection::new(&path, "leader");
+    assert!(
+        leader
+            .run_for_leadership_async(&zk, Some(PATIENCE))
+            .await
+            .unwrap()
+    );
+    cut_off(&proxy);
+    let told = tokio::time::timeout(PATIENCE, leader.leadership_changed_async(&zk)).await;
+    assert_eq!(told.expect("in time").unwrap(), Leadership::Uncertain);
+
+    reconnect_slowly(&proxy);
+    zk.wait_until_connected(PATIENCE).await.unwrap();
+    // Each wait is given up (its future dropped) long before the server answers.
+    let give_up = Instant::now() + PATIENCE;
+    let mut cut_short = 0;
+    let told = loop {
+        match tokio::time::timeout(SHORT, leader.leadership_changed_async(&zk)).await {
+            Ok(told) => break told.unwrap(),
+            Err(_) => cut_short += 1,
+        }
+        assert_eq!(leader.leadership(), Leadership::Uncertain);
+        assert!(Instant::now() < give_up, "a later wait heard the answer");
+    };
+    assert_eq!(told, Leadership::Leading, "the session survived");
+    assert!(
+        cut_short > 0,
+        "the first waits were shorter than the answer"
+    );
+    leader.resign_async(&zk).await.unwrap();
+    zk.close().await;
+}
