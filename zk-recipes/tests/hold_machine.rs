@@ -153,3 +153,18 @@ fn a_refused_check_loses_the_hold_with_the_servers_error() {
     expect_then(&mut m, exists(NODE), Err(refused.clone()));
     assert_eq!(m.poll_output(), Some(Hold::Lost(refused)));
 }
+
+#[test]
+fn a_check_whose_reply_the_program_took_is_asked_again_not_lost() {
+    let mut m = HoldMachine::new(NODE);
+    // On the blocking client a check can be out between two waits, and the
+    // program's `wait_any` may take its reply meanwhile.
+    let taken = Error::UnknownRequest(zk_blocking::RequestId::from_u64(7));
+    expect_then(&mut m, exists(NODE), Err(taken));
+    assert_eq!(m.poll_output(), None, "still held, as far as anyone knows");
+    let mut watches = Watches::new();
+    let watch = watches.exist(NODE);
+    expect_then_watched(&mut m, exists(NODE), there(), Some(watch));
+    assert_eq!(m.poll_output(), None);
+    assert_eq!(m.watch(), Some(watch), "and watched");
+}
