@@ -124,7 +124,7 @@ impl Candidate {
                 Leadership::Uncertain if was == Leadership::Leading => report(Standing::Uncertain),
                 // Another candidate may lead meanwhile: no leader's work.
                 Leadership::Uncertain => {}
-                Leadership::Lost(why) => return Ok(Some(why)),
+                Leadership::Lost(why) => return Ok(Some(why.into())),
                 Leadership::NotLeading => return Ok(None),
             }
         }

@@ -115,7 +115,7 @@ impl Candidate {
                 Leadership::Uncertain => {
                     self.election.wait_leadership_change(&mut driver, None)?;
                 }
-                Leadership::Lost(why) => return Err(why),
+                Leadership::Lost(why) => return Err(why.into()),
                 // Not elected (it resigned): no leader's work.
                 Leadership::NotLeading => break,
             }

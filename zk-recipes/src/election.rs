@@ -8,9 +8,9 @@
 
 use std::time::Duration;
 
-use zk_blocking::{Error, IntoData, Result};
+use zk_blocking::{IntoData, Result};
 
-use crate::hold::{Hold, Holding};
+use crate::hold::{Hold, Holding, LostReason};
 use crate::lock::Lock;
 use crate::run::Driver;
 
@@ -27,11 +27,12 @@ pub enum Leadership {
     /// reaches a server, another candidate may already lead. Stop leading (Curator's
     /// LeaderLatch calls `notLeader` here).
     Uncertain,
-    /// Leadership ended: the session ended (the client's error for it:
-    /// `SessionExpired`, `Closed`, `AuthFailed`, or `SaslRequired` when a server
-    /// required SASL) or someone deleted the candidate's node (`NoNode` naming it).
-    /// Run for leadership again to stand anew.
-    Lost(Error),
+    /// Leadership ended: someone deleted the candidate's node
+    /// ([`LostReason::NodeDeleted`]), or the session ended ([`LostReason::Error`],
+    /// the client's error for it: `SessionExpired`, `Closed`, `AuthFailed`, or
+    /// `SaslRequired` when a server required SASL). Run for leadership again to
+    /// stand anew.
+    Lost(LostReason),
 }
 
 impl From<Hold> for Leadership {

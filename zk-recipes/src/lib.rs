@@ -37,7 +37,8 @@
 //!   ([`Leadership`]): `Uncertain` when the connection is lost (the session may live
 //!   on; Curator's LeaderLatch stops leading here, and kazoo advises the same for
 //!   SUSPENDED), `Leading` again once a reconnect finds its node still there, `Lost`
-//!   when the session ends or someone deletes its node (an operator, a `deleteall`).
+//!   when the session ends or someone deletes its node (an operator, a `deleteall`),
+//!   with a [`LostReason`] that says which.
 //!   [`LeaderElection::wait_leadership_change`] waits for the next change (with a
 //!   timeout), `leadership_changed_async` is its future on zk-tokio's client, and
 //!   [`LeaderElection::check_leadership`] looks without waiting.
@@ -118,7 +119,7 @@ pub use barrier::{
 };
 pub use counter::{Counter, CounterEncoding, CounterMachine};
 pub use election::{LeaderElection, Leadership};
-pub use hold::{Hold, HoldMachine};
+pub use hold::{Hold, HoldMachine, LostReason};
 #[cfg(feature = "tokio")]
 pub use lock::AsyncLockGuard;
 #[cfg(unix)]

@@ -5,7 +5,7 @@ mod common;
 
 use common::{Watches, exists, expect_then, expect_then_watched, fired, not_there, there};
 use zk_blocking::{Error, EventType, KeeperState, Request, WatchHandle};
-use zk_recipes::{Hold, HoldMachine, Recipe};
+use zk_recipes::{Hold, HoldMachine, LostReason, Recipe};
 
 const NODE: &str = "/election/_c_0123__lock__0000000003";
 
@@ -23,10 +23,9 @@ fn watching(watches: &mut Watches) -> (HoldMachine, WatchHandle) {
     (m, watch)
 }
 
-fn deleted() -> Error {
-    Error::NoNode {
-        path: Some(NODE.to_string()),
-        chroot: None,
+fn deleted() -> LostReason {
+    LostReason::NodeDeleted {
+        path: NODE.to_string(),
     }
 }
 
@@ -91,7 +90,10 @@ fn an_expired_session_loses_the_hold_even_while_uncertain() {
     m.handle_session(KeeperState::Disconnected);
     assert_eq!(m.poll_output(), Some(Hold::Uncertain));
     m.handle_session(KeeperState::Expired);
-    assert_eq!(m.poll_output(), Some(Hold::Lost(Error::SessionExpired)));
+    assert_eq!(
+        m.poll_output(),
+        Some(Hold::Lost(Error::SessionExpired.into()))
+    );
     m.handle_session(KeeperState::SyncConnected);
     assert_eq!(m.poll_output(), None, "lost stays lost");
     assert!(m.poll_submit().is_none());
@@ -151,7 +153,7 @@ fn a_refused_check_loses_the_hold_with_the_servers_error() {
         chroot: None,
     };
     expect_then(&mut m, exists(NODE), Err(refused.clone()));
-    assert_eq!(m.poll_output(), Some(Hold::Lost(refused)));
+    assert_eq!(m.poll_output(), Some(Hold::Lost(refused.into())));
 }
 
 #[test]

@@ -12,15 +12,14 @@ use std::time::{Duration, Instant};
 use common::{PATIENCE, blocking, end_session, expire, fresh_path, shared};
 use zk_blocking::{Error, SharedClient, Version};
 use zk_recipes::run::Blocking;
-use zk_recipes::{Hold, LeaderElection, Leadership, Lock, tree};
+use zk_recipes::{Hold, LeaderElection, Leadership, Lock, LostReason, tree};
 use zk_tests::proxy::{FaultProxy, OnAccept};
 use zk_tests::shared_standalone;
 
-/// The error a leader's [`Leadership::Lost`] carries when `node` was deleted.
-fn deleted(node: &str) -> Error {
-    Error::NoNode {
-        path: Some(node.to_string()),
-        chroot: None,
+/// The reason a leader's [`Leadership::Lost`] carries when `node` was deleted.
+fn deleted(node: &str) -> LostReason {
+    LostReason::NodeDeleted {
+        path: node.to_string(),
     }
 }
 
@@ -71,6 +70,35 @@ fn a_leader_whose_node_is_deleted_learns_it_lost_leadership() {
 }
 
 #[test]
+fn a_leader_whose_node_is_deleted_is_told_so_and_to_run_again_not_to_create_the_node() {
+    let path = fresh_path("deleted-leader-words");
+    let cs = shared_standalone().connect_string();
+    let (zk, operator) = (shared(&cs), shared(&cs));
+    let mut leader = elected(&zk, &path, "leader");
+    let node = leader.node_path().expect("in the election");
+    operator.delete(&node, Version::Any).unwrap();
+    let told = leader.wait_leadership_change(&mut zk.clone(), Some(PATIENCE));
+    let Leadership::Lost(why) = told.unwrap() else {
+        panic!("the leader lost its leadership");
+    };
+    let printed = format!("no longer leading: {why}");
+    println!("{printed}");
+    assert!(printed.contains(&node), "names the node: {printed}");
+    assert!(
+        printed.contains("deleted by another session"),
+        "says what happened: {printed}"
+    );
+    assert!(
+        printed.contains("run for leadership, again"),
+        "says the way back: {printed}"
+    );
+    assert!(
+        !printed.contains("create it"),
+        "no advice for a caller's missing node: {printed}"
+    );
+}
+
+#[test]
 fn a_leader_whose_election_is_deleted_with_delete_all_learns_it_without_waiting() {
     let path = fresh_path("deleteall-leader");
     let cs = shared_standalone().connect_string();
@@ -85,7 +113,7 @@ fn a_leader_whose_election_is_deleted_with_delete_all_learns_it_without_waiting(
     let deadline = Instant::now() + PATIENCE;
     loop {
         match leader.check_leadership(&mut driver).unwrap() {
-            Leadership::Lost(Error::NoNode { .. }) => break,
+            Leadership::Lost(LostReason::NodeDeleted { .. }) => break,
             Leadership::Leading => {}
             other => panic!("the leader is told its node is gone, not {other:?}"),
         }
@@ -111,7 +139,10 @@ fn a_leader_whose_session_expires_learns_it_lost_leadership() {
         // The server dropped the connection first; the reconnect hears the expiry.
         told = leader.wait_leadership_change(&mut driver, Some(PATIENCE));
     }
-    assert_eq!(told.unwrap(), Leadership::Lost(Error::SessionExpired));
+    assert_eq!(
+        told.unwrap(),
+        Leadership::Lost(Error::SessionExpired.into())
+    );
     assert!(!leader.is_leader());
 }
 
@@ -235,7 +266,7 @@ async fn an_async_leader_whose_session_expires_learns_it_lost_leadership() {
     }
     assert_eq!(
         told.expect("in time").unwrap(),
-        Leadership::Lost(Error::SessionExpired)
+        Leadership::Lost(Error::SessionExpired.into())
     );
 }
 
@@ -342,7 +373,7 @@ fn a_blocking_lock_guard_learns_its_session_expired_through_its_hold() {
         // The server dropped the connection first; the reconnect hears the expiry.
         told = guard.wait_hold_change(Some(PATIENCE));
     }
-    assert_eq!(told.unwrap(), Hold::Lost(Error::SessionExpired));
+    assert_eq!(told.unwrap(), Hold::Lost(Error::SessionExpired.into()));
     assert!(guard.is_lost());
 }
 

@@ -12,7 +12,7 @@ use std::io::Write;
 
 use common::{PATIENCE, blocking, fresh_path, shared};
 use zk_blocking::Error;
-use zk_recipes::{Hold, LeaderElection, Leadership, Lock};
+use zk_recipes::{Hold, LeaderElection, Leadership, Lock, LostReason};
 use zk_tests::{ServerOptions, ZkServer};
 
 /// A server that knows a SASL user but does not require SASL yet.
@@ -48,7 +48,7 @@ fn a_lock_guard_whose_server_now_requires_sasl_is_lost_with_sasl_required() {
             Hold::Held => panic!("held after the server required SASL"),
         }
     };
-    assert_eq!(lost, Error::SaslRequired);
+    assert_eq!(lost, LostReason::Error(Error::SaslRequired));
 }
 
 #[test]
@@ -73,7 +73,7 @@ fn a_leader_on_the_blocking_client_whose_server_now_requires_sasl_is_told_sasl_r
             other => panic!("{other:?} after the server required SASL"),
         }
     };
-    assert_eq!(lost, Error::SaslRequired);
+    assert_eq!(lost, LostReason::Error(Error::SaslRequired));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,5 +98,5 @@ async fn an_async_leader_whose_server_now_requires_sasl_is_told_sasl_required() 
             other => panic!("{other:?} after the server required SASL"),
         }
     };
-    assert_eq!(lost, Error::SaslRequired);
+    assert_eq!(lost, LostReason::Error(Error::SaslRequired));
 }

@@ -103,14 +103,14 @@ impl Candidate {
                 result = &mut job => break result,
                 changed = self.election.leadership_changed_async(&self.client) => {
                     match changed? {
-                        Leadership::Lost(why) => return Err(why),
+                        Leadership::Lost(why) => return Err(why.into()),
                         // Another candidate may lead meanwhile: the job is not
                         // polled until the next change (leading again, or lost).
                         Leadership::Uncertain => {
                             if let Leadership::Lost(why) =
                                 self.election.leadership_changed_async(&self.client).await?
                             {
-                                return Err(why);
+                                return Err(why.into());
                             }
                         }
                         Leadership::Leading | Leadership::NotLeading => {}

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use zk_blocking::{Error, EventType, KeeperState, Request, Response, WatchHandle, WatchedEvent};
 
-use super::Hold;
+use super::{Hold, LostReason};
 use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
 
 /// A held node's standing as a machine: it starts [`Hold::Held`] (the node was just
@@ -79,17 +79,16 @@ impl HoldMachine {
         self.outputs.push_back(hold);
     }
 
-    fn lose(&mut self, why: Error) {
+    fn lose(&mut self, why: impl Into<LostReason>) {
         self.outbox.forget_awaited();
         self.watch = None;
-        self.tell(Hold::Lost(why));
+        self.tell(Hold::Lost(why.into()));
     }
 
-    /// The error that says the node was deleted.
-    fn deleted(&self) -> Error {
-        Error::NoNode {
-            path: Some(self.node.clone()),
-            chroot: None,
+    /// The reason that says the node was deleted.
+    fn deleted(&self) -> LostReason {
+        LostReason::NodeDeleted {
+            path: self.node.clone(),
         }
     }
 

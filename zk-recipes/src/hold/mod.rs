@@ -2,12 +2,14 @@
 //! [`Hold`], the machine that tells its changes ([`HoldMachine`]), and the runner the
 //! guards and the election share on every client.
 
+mod lost;
 mod machine;
 
 use std::time::{Duration, Instant};
 
-use zk_blocking::{Error, Result};
+use zk_blocking::Result;
 
+pub use lost::LostReason;
 pub use machine::HoldMachine;
 
 use crate::run::{Driver, InFlight};
@@ -23,11 +25,11 @@ pub enum Hold {
     /// Stop what only a holder may do, as kazoo advises for SUSPENDED and Curator's
     /// LeaderLatch does on a lost connection.
     Uncertain,
-    /// Lost for good: the session ended (the client's error for it: `SessionExpired`,
-    /// `Closed`, `AuthFailed`, or `SaslRequired` when a server required SASL) or
-    /// someone deleted the node (`NoNode` naming it). Acquire (or run for leadership)
-    /// again to hold it again.
-    Lost(Error),
+    /// Lost for good: someone deleted the node ([`LostReason::NodeDeleted`]), or the
+    /// session ended ([`LostReason::Error`], the client's error for it:
+    /// `SessionExpired`, `Closed`, `AuthFailed`, or `SaslRequired` when a server
+    /// required SASL). Acquire (or run for leadership) again to hold it again.
+    Lost(LostReason),
 }
 
 impl Hold {

@@ -74,7 +74,7 @@ impl Lock {
     /// Whether the lock is still held now (`None`: this value does not hold it):
     /// [`Hold::Held`], [`Hold::Uncertain`] while the connection is lost (or on a
     /// read-only server), [`Hold::Lost`] once the session ended or someone deleted the
-    /// lock's node (`NoNode` naming it), as a guard's `hold` says. It takes in what came
+    /// lock's node ([`LostReason::NodeDeleted`](crate::LostReason::NodeDeleted)), as a guard's `hold` says. It takes in what came
     /// since the last call without waiting; the first call, and the first after a
     /// reconnect, ask the server whether the node is still there, and a later call
     /// hears the answer (until then, after a reconnect, it is uncertain). It keeps
