@@ -9,7 +9,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{PATIENCE, blocking, end_session, expire, fresh_path, shared};
+use common::{PATIENCE, blocking, cut_off, end_session, expire, fresh_path, shared};
 use zk_blocking::{Error, SharedClient, Version};
 use zk_recipes::run::Blocking;
 use zk_recipes::{Hold, LeaderElection, Leadership, Lock, LostReason, tree};
@@ -33,12 +33,6 @@ fn elected(zk: &SharedClient, path: &str, name: &str) -> LeaderElection {
     );
     assert_eq!(candidate.leadership(), Leadership::Leading);
     candidate
-}
-
-/// Cuts every connection through `proxy` and refuses new ones.
-fn cut_off(proxy: &FaultProxy) {
-    proxy.set_on_accept(OnAccept::Reset);
-    proxy.reset_all();
 }
 
 #[test]

@@ -12,9 +12,9 @@ mod common;
 use std::fmt::Debug;
 use std::time::{Duration, Instant};
 
-use common::{PATIENCE, blocking, fresh_path, shared};
+use common::{PATIENCE, blocking, cut_off, fresh_path, shared};
 use zk_blocking::Result;
-use zk_recipes::run::Blocking;
+use zk_recipes::run::{Blocking, Driver};
 use zk_recipes::{Hold, LeaderElection, Leadership, Lock};
 use zk_tests::proxy::{Direction, Fault, FaultProxy, OnAccept};
 use zk_tests::shared_standalone;
@@ -31,37 +31,40 @@ fn proxy() -> FaultProxy {
     FaultProxy::start(shared_standalone().address()).expect("a proxy")
 }
 
-/// Cuts every connection through `proxy` and refuses new ones.
-fn cut_off(proxy: &FaultProxy) {
-    proxy.set_on_accept(OnAccept::Reset);
-    proxy.reset_all();
-}
-
 /// Lets connections through `proxy` again, each reply [`SLOW`] late.
 fn reconnect_slowly(proxy: &FaultProxy) {
     proxy.set_fault(Direction::ToClient, Fault::Delay(SLOW));
     proxy.set_on_accept(OnAccept::Forward);
 }
 
-/// Calls `wait` with [`SHORT`] until it says something other than `still`, and
-/// returns that. Every call returns by its timeout, and the first says `still` (the
-/// server's answer takes [`SLOW`]).
-fn short_waits_until_changed<T: PartialEq + Debug>(
-    still: T,
-    mut wait: impl FnMut(Duration) -> Result<T>,
+/// Cuts `subject`'s connection (its `wait` says `uncertain` then), lets it reconnect
+/// slowly (`reconnected` returns once it has), then calls `wait` with [`SHORT`]
+/// until it says something other than `uncertain`, and returns that. Every call
+/// returns by its timeout, and the first says `uncertain` (the server's answer to
+/// the check after the reconnect takes [`SLOW`]).
+fn through_a_slow_reconnect<S, T: PartialEq + Debug>(
+    proxy: &FaultProxy,
+    subject: &mut S,
+    uncertain: T,
+    mut wait: impl FnMut(&mut S, Duration) -> Result<T>,
+    reconnected: impl FnOnce(&mut S),
 ) -> T {
+    cut_off(proxy);
+    assert_eq!(wait(subject, PATIENCE).unwrap(), uncertain);
+    reconnect_slowly(proxy);
+    reconnected(subject);
     let give_up = Instant::now() + PATIENCE;
     let mut first = true;
     loop {
         let started = Instant::now();
-        let now = wait(SHORT).unwrap();
+        let now = wait(subject, SHORT).unwrap();
         let took = started.elapsed();
         assert!(took < SHORT + SLACK, "a {SHORT:?} wait took {took:?}");
         if first {
-            assert_eq!(now, still, "the server has not answered yet");
+            assert_eq!(now, uncertain, "the server has not answered yet");
             first = false;
         }
-        if now != still {
+        if now != uncertain {
             return now;
         }
         assert!(
@@ -71,105 +74,92 @@ fn short_waits_until_changed<T: PartialEq + Debug>(
     }
 }
 
+/// A leader elected at a fresh path through `driver`.
+fn elected<D: Driver>(driver: &mut D, what: &str) -> LeaderElection {
+    let mut leader = LeaderElection::new(&fresh_path(what), "leader");
+    assert!(leader.run_for_leadership(driver, Some(PATIENCE)).unwrap());
+    leader
+}
+
 #[test]
 fn a_leader_waiting_on_a_slow_server_after_a_reconnect_keeps_to_its_timeout_then_leads_again() {
-    let path = fresh_path("slow-leader");
     let proxy = proxy();
     let zk = shared(&proxy.connect_string());
     let mut driver = zk.clone();
-    let mut leader = LeaderElection::new(&path, "leader");
-    assert!(
-        leader
-            .run_for_leadership(&mut driver, Some(PATIENCE))
-            .unwrap()
+    let leader = elected(&mut driver, "slow-leader");
+    let mut subject = (leader, driver);
+    let told = through_a_slow_reconnect(
+        &proxy,
+        &mut subject,
+        Leadership::Uncertain,
+        |(leader, driver), timeout| leader.wait_leadership_change(driver, Some(timeout)),
+        |(leader, driver)| {
+            zk.wait_until_connected(PATIENCE).unwrap();
+            let started = Instant::now();
+            let looked = leader.check_leadership(driver).unwrap();
+            assert_eq!(looked, Leadership::Uncertain, "not answered yet");
+            assert!(started.elapsed() < SLACK, "a look does not wait");
+        },
     );
-    cut_off(&proxy);
-    let told = leader.wait_leadership_change(&mut driver, Some(PATIENCE));
-    assert_eq!(told.unwrap(), Leadership::Uncertain);
-
-    reconnect_slowly(&proxy);
-    zk.wait_until_connected(PATIENCE).unwrap();
-    let started = Instant::now();
-    let looked = leader.check_leadership(&mut driver).unwrap();
-    assert_eq!(looked, Leadership::Uncertain, "not answered yet");
-    assert!(started.elapsed() < SLACK, "a look does not wait");
-    let told = short_waits_until_changed(Leadership::Uncertain, |timeout| {
-        leader.wait_leadership_change(&mut driver, Some(timeout))
-    });
     assert_eq!(told, Leadership::Leading, "the session survived");
+    let (mut leader, mut driver) = subject;
     leader.resign(&mut driver).unwrap();
 }
 
 #[test]
 fn a_leader_on_the_blocking_client_waiting_on_a_slow_server_keeps_to_its_timeout_then_leads_again()
 {
-    let path = fresh_path("slow-blocking-leader");
     let proxy = proxy();
     let mut zk = blocking(&proxy.connect_string());
     let mut driver = Blocking::new(&mut zk);
-    let mut leader = LeaderElection::new(&path, "leader");
-    assert!(
-        leader
-            .run_for_leadership(&mut driver, Some(PATIENCE))
-            .unwrap()
+    let leader = elected(&mut driver, "slow-blocking-leader");
+    let mut subject = (leader, driver);
+    let told = through_a_slow_reconnect(
+        &proxy,
+        &mut subject,
+        Leadership::Uncertain,
+        |(leader, driver), timeout| leader.wait_leadership_change(driver, Some(timeout)),
+        |(_, driver)| driver.client().wait_until_connected(PATIENCE).unwrap(),
     );
-    cut_off(&proxy);
-    let told = leader.wait_leadership_change(&mut driver, Some(PATIENCE));
-    assert_eq!(told.unwrap(), Leadership::Uncertain);
-
-    reconnect_slowly(&proxy);
-    driver.client().wait_until_connected(PATIENCE).unwrap();
-    let told = short_waits_until_changed(Leadership::Uncertain, |timeout| {
-        leader.wait_leadership_change(&mut driver, Some(timeout))
-    });
     assert_eq!(told, Leadership::Leading, "the session survived");
+    let (mut leader, mut driver) = subject;
     leader.resign(&mut driver).unwrap();
 }
 
 #[test]
 fn a_lock_guard_waiting_on_a_slow_server_keeps_to_its_timeout_then_is_held_again() {
-    let path = fresh_path("slow-guard");
     let proxy = proxy();
     let zk = shared(&proxy.connect_string());
-    let mut guard = Lock::new(&path, "holder")
+    let mut guard = Lock::new(&fresh_path("slow-guard"), "holder")
         .lock(&zk, Some(PATIENCE))
         .unwrap()
         .expect("free");
-    cut_off(&proxy);
-    assert_eq!(
-        guard.wait_hold_change(Some(PATIENCE)).unwrap(),
-        Hold::Uncertain
+    let told = through_a_slow_reconnect(
+        &proxy,
+        &mut guard,
+        Hold::Uncertain,
+        |guard, timeout| guard.wait_hold_change(Some(timeout)),
+        |_| zk.wait_until_connected(PATIENCE).unwrap(),
     );
-
-    reconnect_slowly(&proxy);
-    zk.wait_until_connected(PATIENCE).unwrap();
-    let told = short_waits_until_changed(Hold::Uncertain, |timeout| {
-        guard.wait_hold_change(Some(timeout))
-    });
     assert_eq!(told, Hold::Held);
     guard.release().unwrap();
 }
 
 #[test]
 fn a_blocking_lock_guard_waiting_on_a_slow_server_keeps_to_its_timeout_then_is_held_again() {
-    let path = fresh_path("slow-blocking-guard");
     let proxy = proxy();
     let mut zk = blocking(&proxy.connect_string());
-    let mut guard = Lock::new(&path, "holder")
+    let mut guard = Lock::new(&fresh_path("slow-blocking-guard"), "holder")
         .lock_blocking(&mut zk, Some(PATIENCE))
         .unwrap()
         .expect("free");
-    cut_off(&proxy);
-    assert_eq!(
-        guard.wait_hold_change(Some(PATIENCE)).unwrap(),
-        Hold::Uncertain
+    let told = through_a_slow_reconnect(
+        &proxy,
+        &mut guard,
+        Hold::Uncertain,
+        |guard, timeout| guard.wait_hold_change(Some(timeout)),
+        |guard| guard.wait_until_connected(PATIENCE).unwrap(),
     );
-
-    reconnect_slowly(&proxy);
-    guard.wait_until_connected(PATIENCE).unwrap();
-    let told = short_waits_until_changed(Hold::Uncertain, |timeout| {
-        guard.wait_hold_change(Some(timeout))
-    });
     assert_eq!(told, Hold::Held);
     guard.release().unwrap();
 }

@@ -235,6 +235,12 @@ pub fn blocking(connect_string: &str) -> Client {
     zk
 }
 
+/// Cuts every connection through `proxy` and refuses new ones.
+pub fn cut_off(proxy: &zk_tests::proxy::FaultProxy) {
+    proxy.set_on_accept(zk_tests::proxy::OnAccept::Reset);
+    proxy.reset_all();
+}
+
 // ----- kazoo ---------------------------------------------------------------------------
 
 /// The Python that has Debian's `python3-kazoo` (see `.ci/install`).
