@@ -7,6 +7,8 @@
 //! - [`four_letter()`] and its typed helpers talk to a server's client port.
 //! - [`proxy::FaultProxy`] sits between a client and a server and delays, drops, cuts,
 //!   slices or resets the traffic on command.
+//! - [`chaos`] draws seeded fault schedules and runs them against an ensemble behind
+//!   one proxy per member.
 //!
 //! Cleanup: dropping a server kills its process and removes its dir, also while a test
 //! panics. Each java runs under a small `sh` watchdog fed by a pipe from this process;
@@ -17,6 +19,7 @@
 //! ZooKeeper comes from `ZOOKEEPER_HOME/lib` or Debian's `zookeeper` package (see
 //! [`ZkInstall`]).
 
+pub mod chaos;
 mod ensemble;
 mod error;
 mod four_letter;
