@@ -753,8 +753,24 @@ fn churn_conflict(err: &Error) -> bool {
     )
 }
 
+/// What one operation of the workload came to, and which errors it may meet on its
+/// own (besides those of faults).
+type Outcome = (Result<(), Error>, fn(&Error) -> bool);
+
 fn none_of_its_own(_: &Error) -> bool {
     false
+}
+
+/// The node a change operation changes: a watched one, or the persistent watch's
+/// (counted: that watch may fire no more often than its node changed).
+fn changed_path(op: Op, rng: &mut ChaosRng, chaos: &Chaos) -> &'static str {
+    match op {
+        Op::ChangePersistent => {
+            chaos.persistent_changed();
+            PERSISTENT
+        }
+        _ => WATCHED[rng.below(4) as usize],
+    }
 }
 
 /// A pipelined batch: reads of the watched nodes and the counter.
@@ -859,7 +875,7 @@ impl SyncZk for SharedClient {
 fn sync_op<Z: SyncZk>(zk: &mut Z, chaos: &Chaos, rng: &mut ChaosRng, worker: u64, generation: u64) {
     let op = Op::pick(rng);
     let what = format!("{op:?} by worker {worker}");
-    let (result, own): (Result<(), Error>, fn(&Error) -> bool) = match op {
+    let (result, own): Outcome = match op {
         Op::Create => {
             let (path, mode) = (churn_path(rng, worker), churn_mode(rng));
             (
@@ -906,25 +922,11 @@ fn sync_op<Z: SyncZk>(zk: &mut Z, chaos: &Chaos, rng: &mut ChaosRng, worker: u64
                 .map(|(stat, handle)| chaos.watch_set(generation, handle, path, stat.version));
             (result, none_of_its_own)
         }
-        Op::ChangeWatched => {
-            let path = WATCHED[rng.below(4) as usize];
+        Op::ChangeWatched | Op::ChangePersistent => {
+            let path = changed_path(op, rng, chaos);
             let data = what.clone().into_bytes();
-            (
-                chaos
-                    .call(&what, || zk.set_data(path, data, Version::Any))
-                    .map(drop),
-                none_of_its_own,
-            )
-        }
-        Op::ChangePersistent => {
-            chaos.persistent_changed();
-            let data = what.clone().into_bytes();
-            (
-                chaos
-                    .call(&what, || zk.set_data(PERSISTENT, data, Version::Any))
-                    .map(drop),
-                none_of_its_own,
-            )
+            let set = chaos.call(&what, || zk.set_data(path, data, Version::Any));
+            (set.map(drop), none_of_its_own)
         }
         Op::Pipeline => {
             let results = chaos.call(&what, || zk.pipeline(chaos, pipeline_requests()));
@@ -1046,12 +1048,21 @@ fn handle_event(
     }
 }
 
-/// After an expiry: the client says so, and its calls fail with SessionExpired.
-fn check_reports_expiry(chaos: &Chaos, state: SessionState, call: Result<(), Error>) {
-    if state != SessionState::Expired || call != Err(Error::SessionExpired) {
+/// After an expiry: the client said so in its states (`track`) and says so now
+/// (`state`), and its calls fail with SessionExpired (`call`).
+fn check_reports_expiry(
+    chaos: &Chaos,
+    track: &SessionTrack,
+    state: SessionState,
+    call: Result<(), Error>,
+) {
+    if !track.expired() || state != SessionState::Expired || call != Err(Error::SessionExpired) {
         chaos.violated(
             Invariant::Session,
-            format!("after the expiry the client says {state:?} and a call gets {call:?}"),
+            format!(
+                "the session ended with states {:?}; the client says {state:?} and a call gets {call:?}",
+                track.history
+            ),
         );
     }
 }
@@ -1080,16 +1091,10 @@ impl BlockingLive {
         if self.zk.state() != SessionState::Expired {
             return;
         }
-        let call = self.zk.exists("/").map(drop);
-        check_reports_expiry(chaos, self.zk.state(), call);
         // The Expired event may still be queued behind what was read so far.
         blocking_events(chaos, self, Duration::ZERO);
-        if !self.track.expired() {
-            chaos.violated(
-                Invariant::Session,
-                format!("no Expired event: {:?}", self.track.history),
-            );
-        }
+        let call = self.zk.exists("/").map(drop);
+        check_reports_expiry(chaos, &self.track, self.zk.state(), call);
         *self = BlockingLive::connect(chaos, self.generation + 1);
     }
 }
@@ -1189,16 +1194,7 @@ fn shared_observer(chaos: &Chaos, generations: &SharedGeneration) {
             return;
         }
         let call = zk.exists("/").map(drop);
-        check_reports_expiry(chaos, zk.state(), call);
-        if !track.expired() {
-            chaos.violated(
-                Invariant::Session,
-                format!(
-                    "the session ended without Expired or Closed: {:?}",
-                    track.history
-                ),
-            );
-        }
+        check_reports_expiry(chaos, &track, zk.state(), call);
         if generations.closing.load(Ordering::Acquire) {
             return;
         }
@@ -1369,16 +1365,7 @@ mod on_tokio {
                 return;
             }
             let call = zk.exists("/").await.map(drop);
-            check_reports_expiry(&chaos, zk.state(), call);
-            if !track.expired() {
-                chaos.violated(
-                    Invariant::Session,
-                    format!(
-                        "the states ended without Expired or Closed: {:?}",
-                        track.history
-                    ),
-                );
-            }
+            check_reports_expiry(&chaos, &track, zk.state(), call);
             if generations.closing.load(Ordering::Acquire) {
                 return;
             }
@@ -1446,7 +1433,7 @@ mod on_tokio {
     async fn op(zk: &Client, chaos: &Arc<Chaos>, rng: &mut ChaosRng, worker: u64, generation: u64) {
         let op = Op::pick(rng);
         let what = format!("{op:?} by task {worker}");
-        let (result, own): (Result<(), Error>, fn(&Error) -> bool) = match op {
+        let (result, own): Outcome = match op {
             Op::Create => {
                 let (path, mode) = (churn_path(rng, worker), churn_mode(rng));
                 let created = chaos.call_async(&what, zk.create(&path, "", mode)).await;
@@ -1493,16 +1480,9 @@ mod on_tokio {
                 });
                 (set, none_of_its_own)
             }
-            Op::ChangeWatched => {
-                let path = WATCHED[rng.below(4) as usize];
-                let set = chaos
-                    .call_async(&what, zk.set_data(path, what.as_str(), Version::Any))
-                    .await;
-                (set.map(drop), none_of_its_own)
-            }
-            Op::ChangePersistent => {
-                chaos.persistent_changed();
-                let set = zk.set_data(PERSISTENT, what.as_str(), Version::Any);
+            Op::ChangeWatched | Op::ChangePersistent => {
+                let path = changed_path(op, rng, chaos);
+                let set = zk.set_data(path, what.as_str(), Version::Any);
                 (
                     chaos.call_async(&what, set).await.map(drop),
                     none_of_its_own,
