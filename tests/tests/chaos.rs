@@ -21,8 +21,9 @@
 //!    session id stays put until the expiry, the client then says Expired, and a new
 //!    client works.
 //!
-//! The seed is printed; `CHAOS_SEED=<seed>` replays its schedule. The scenarios run
-//! one at a time (each starts its own ensemble).
+//! The suite runs one fixed seed (`zk_tests::chaos::DEFAULT_SEED`); `CHAOS_SEED=<seed>`
+//! replays another's schedule and `CHAOS_SEED=random` draws one (printed). The
+//! scenarios run one at a time (each starts its own ensemble).
 
 mod common;
 
