@@ -69,6 +69,11 @@ impl From<Hold> for Leadership {
 /// }
 /// # Ok(()) }
 /// ```
+///
+/// On the blocking client, [`LeaderElection::resign`] before dropping a leader: a
+/// check of its node that a wait left out is given up then, whereas a dropped
+/// candidate leaves its reply to the program's `Client::wait_any` (and its node to
+/// the session's end).
 #[derive(Debug)]
 pub struct LeaderElection {
     lock: Lock,
@@ -99,7 +104,10 @@ impl LeaderElection {
             Some(timeout) => self.lock.acquire_for(driver, timeout),
             None => self.lock.acquire(driver, None),
         };
-        let elected = self.elected(elected)?;
+        if let Some(mut stale) = self.elected(&elected) {
+            stale.give_up(driver);
+        }
+        let elected = elected?;
         // The check that sets the watch on the node goes out now, while the connection is
         // surely up (its answer is heard now, or by a later call).
         if let Some(holding) = &mut self.holding {
@@ -108,22 +116,25 @@ impl LeaderElection {
         Ok(elected)
     }
 
-    /// Keeps watch on the candidate's node once `elected`.
-    fn elected(&mut self, elected: Result<bool>) -> Result<bool> {
-        match (&elected, self.lock.node_path()) {
+    /// Keeps watch on the candidate's node once `elected`; returns the watch kept
+    /// before, if this ends it (a check it left out is to be given up).
+    fn elected(&mut self, elected: &Result<bool>) -> Option<Holding> {
+        match (elected, self.lock.node_path()) {
             (Ok(true), Some(node)) => {
                 if self.holding.as_ref().is_none_or(|h| h.now().is_lost()) {
-                    self.holding = Some(Holding::new(&node));
+                    return self.holding.replace(Holding::new(&node));
                 }
+                None
             }
-            _ => self.holding = None,
+            _ => self.holding.take(),
         }
-        elected
     }
 
     /// Steps down as leader, or withdraws as candidate: the next candidate leads.
     pub fn resign<D: Driver>(&mut self, driver: &mut D) -> Result<()> {
-        self.holding = None;
+        if let Some(mut holding) = self.holding.take() {
+            holding.give_up(driver);
+        }
         self.lock.cancel(driver)
     }
 
@@ -197,7 +208,9 @@ impl LeaderElection {
             Some(timeout) => self.lock.acquire_for_async(client, timeout).await,
             None => self.lock.acquire_async(client).await,
         };
-        let elected = self.elected(elected)?;
+        // zk-tokio's client keeps no check out between calls: nothing to give up.
+        drop(self.elected(&elected));
+        let elected = elected?;
         if let Some(holding) = &mut self.holding {
             holding.check_async(client).await?;
         }

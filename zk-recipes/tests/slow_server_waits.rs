@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use common::{PATIENCE, blocking, cut_off, fresh_path, shared};
 use zk_blocking::Result;
 use zk_recipes::run::{Blocking, Driver};
-use zk_recipes::{Hold, LeaderElection, Leadership, Lock};
+use zk_recipes::{BlockingLockGuard, Hold, LeaderElection, Leadership, Lock};
 use zk_tests::proxy::{Direction, Fault, FaultProxy, OnAccept};
 use zk_tests::shared_standalone;
 
@@ -38,10 +38,29 @@ fn reconnect_slowly(proxy: &FaultProxy) {
 }
 
 /// Cuts `subject`'s connection (its `wait` says `uncertain` then), lets it reconnect
-/// slowly (`reconnected` returns once it has), then calls `wait` with [`SHORT`]
-/// until it says something other than `uncertain`, and returns that. Every call
-/// returns by its timeout, and the first says `uncertain` (the server's answer to
-/// the check after the reconnect takes [`SLOW`]).
+/// slowly (`reconnected` returns once it has), then calls `wait` with [`SHORT`] once:
+/// it returns by its timeout, still `uncertain`, and leaves the check of the node
+/// after the reconnect out (the server's answer takes [`SLOW`]).
+fn leave_a_check_out<S, T: PartialEq + Debug>(
+    proxy: &FaultProxy,
+    subject: &mut S,
+    uncertain: &T,
+    mut wait: impl FnMut(&mut S, Duration) -> Result<T>,
+    reconnected: impl FnOnce(&mut S),
+) {
+    cut_off(proxy);
+    assert_eq!(wait(subject, PATIENCE).unwrap(), *uncertain);
+    reconnect_slowly(proxy);
+    reconnected(subject);
+    let started = Instant::now();
+    let now = wait(subject, SHORT).unwrap();
+    let took = started.elapsed();
+    assert!(took < SHORT + SLACK, "a {SHORT:?} wait took {took:?}");
+    assert_eq!(now, *uncertain, "the server has not answered yet");
+}
+
+/// [`leave_a_check_out`], then calls `wait` with [`SHORT`] until it says something
+/// other than `uncertain`, and returns that. Every call returns by its timeout.
 fn through_a_slow_reconnect<S, T: PartialEq + Debug>(
     proxy: &FaultProxy,
     subject: &mut S,
@@ -49,21 +68,13 @@ fn through_a_slow_reconnect<S, T: PartialEq + Debug>(
     mut wait: impl FnMut(&mut S, Duration) -> Result<T>,
     reconnected: impl FnOnce(&mut S),
 ) -> T {
-    cut_off(proxy);
-    assert_eq!(wait(subject, PATIENCE).unwrap(), uncertain);
-    reconnect_slowly(proxy);
-    reconnected(subject);
+    leave_a_check_out(proxy, subject, &uncertain, &mut wait, reconnected);
     let give_up = Instant::now() + PATIENCE;
-    let mut first = true;
     loop {
         let started = Instant::now();
         let now = wait(subject, SHORT).unwrap();
         let took = started.elapsed();
         assert!(took < SHORT + SLACK, "a {SHORT:?} wait took {took:?}");
-        if first {
-            assert_eq!(now, uncertain, "the server has not answered yet");
-            first = false;
-        }
         if now != uncertain {
             return now;
         }
@@ -72,6 +83,22 @@ fn through_a_slow_reconnect<S, T: PartialEq + Debug>(
             "a later wait heard the answer within {PATIENCE:?}"
         );
     }
+}
+
+/// A lock at a fresh path held on the blocking client `zk`.
+fn blocking_guard<'a>(zk: &'a mut zk_blocking::Client, what: &str) -> BlockingLockGuard<'a> {
+    Lock::new(&fresh_path(what), "holder")
+        .lock_blocking(zk, Some(PATIENCE))
+        .unwrap()
+        .expect("free")
+}
+
+/// Nothing a recipe asked is left for the program's `wait_any` on `zk`, even once
+/// the server answered all (its answers come [`SLOW`] late).
+fn assert_no_reply_left_to_the_program(zk: &mut zk_blocking::Client) {
+    let stray = zk.wait_any(SLOW + SLACK).unwrap();
+    assert!(stray.is_none(), "the program got {stray:?}");
+    assert_eq!(zk.outstanding(), 0);
 }
 
 /// A leader elected at a fresh path through `driver`.
@@ -149,10 +176,7 @@ fn a_lock_guard_waiting_on_a_slow_server_keeps_to_its_timeout_then_is_held_again
 fn a_blocking_lock_guard_waiting_on_a_slow_server_keeps_to_its_timeout_then_is_held_again() {
     let proxy = proxy();
     let mut zk = blocking(&proxy.connect_string());
-    let mut guard = Lock::new(&fresh_path("slow-blocking-guard"), "holder")
-        .lock_blocking(&mut zk, Some(PATIENCE))
-        .unwrap()
-        .expect("free");
+    let mut guard = blocking_guard(&mut zk, "slow-blocking-guard");
     let told = through_a_slow_reconnect(
         &proxy,
         &mut guard,
@@ -162,6 +186,41 @@ fn a_blocking_lock_guard_waiting_on_a_slow_server_keeps_to_its_timeout_then_is_h
     );
     assert_eq!(told, Hold::Held);
     guard.release().unwrap();
+}
+
+#[test]
+fn a_blocking_lock_guard_dropped_while_its_check_is_out_leaves_no_reply_to_the_program() {
+    let proxy = proxy();
+    let mut zk = blocking(&proxy.connect_string());
+    let mut guard = blocking_guard(&mut zk, "dropped-blocking-guard");
+    leave_a_check_out(
+        &proxy,
+        &mut guard,
+        &Hold::Uncertain,
+        |guard, timeout| guard.wait_hold_change(Some(timeout)),
+        |guard| guard.wait_until_connected(PATIENCE).unwrap(),
+    );
+    drop(guard);
+    assert_no_reply_left_to_the_program(&mut zk);
+}
+
+#[test]
+fn a_blocking_leader_that_resigns_while_its_check_is_out_leaves_no_reply_to_the_program() {
+    let proxy = proxy();
+    let mut zk = blocking(&proxy.connect_string());
+    let mut driver = Blocking::new(&mut zk);
+    let leader = elected(&mut driver, "resigned-blocking-leader");
+    let mut subject = (leader, driver);
+    leave_a_check_out(
+        &proxy,
+        &mut subject,
+        &Leadership::Uncertain,
+        |(leader, driver), timeout| leader.wait_leadership_change(driver, Some(timeout)),
+        |(_, driver)| driver.client().wait_until_connected(PATIENCE).unwrap(),
+    );
+    let (mut leader, mut driver) = subject;
+    leader.resign(&mut driver).unwrap();
+    assert_no_reply_left_to_the_program(&mut zk);
 }
 
 #[tokio::test]

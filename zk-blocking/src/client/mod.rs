@@ -348,6 +348,23 @@ impl Client {
         }))
     }
 
+    /// Gives up on request `id`: no wait (nor [`Client::wait_any`]) hands out its
+    /// reply. Not sent if it was still queued; if sent, its reply is discarded when it
+    /// comes and registers no watch. A reply already in is dropped (a watch it set
+    /// stays until it fires, its event the program's as any other). For a request
+    /// whose answer nobody will wait for any more: a recipe's, say, once its guard is
+    /// gone. Returns whether `id` was outstanding.
+    pub fn abandon(&mut self, id: RequestId) -> bool {
+        if !self.outstanding.remove(&id) {
+            return false;
+        }
+        match self.replies.iter().position(|r| r.id == id) {
+            Some(i) => drop(self.replies.remove(i)),
+            None => drop(self.session.abandon(id)),
+        }
+        true
+    }
+
     /// Runs the session for `duration` (answering pings, writing what is queued,
     /// reconnecting), keeping every reply and event that arrives for later.
     pub fn pump(&mut self, duration: Duration) {

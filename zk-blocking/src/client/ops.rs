@@ -23,8 +23,7 @@ impl Client {
                 if matches!(e, Error::Timeout(_) | Error::NoHosts { .. }) {
                     // The caller never gets this reply or its watch handle: the
                     // session must not register a watch nobody can remove.
-                    self.outstanding.remove(&id);
-                    self.session.abandon(id);
+                    self.abandon(id);
                 }
                 Err(e)
             }

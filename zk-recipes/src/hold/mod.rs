@@ -90,13 +90,22 @@ impl Holding {
             self.machine
                 .handle_connected(driver.connection().is_some() && !driver.is_read_only());
             let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-            if let Some(hold) =
-                driver.run_keeping(&mut self.machine, deadline, &mut self.in_flight)?
-            {
+            let run = driver.run_keeping(&mut self.machine, deadline, &mut self.in_flight);
+            if let Some(hold) = run? {
                 self.now = hold;
+            }
+            if self.now.is_lost() {
+                // No later run hears the answer of a check still out.
+                driver.abandon(&mut self.in_flight);
             }
         }
         Ok(self.now.clone())
+    }
+
+    /// Stops keeping watch: a check still out is given up (on the blocking client its
+    /// reply would otherwise reach the program's `wait_any`).
+    pub(crate) fn give_up<D: Driver>(&mut self, driver: &mut D) {
+        driver.abandon(&mut self.in_flight);
     }
 
     /// The standing now, after every change that came already (it does not wait: a

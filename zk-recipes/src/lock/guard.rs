@@ -83,8 +83,16 @@ impl BlockingLockGuard<'_> {
 
     /// Releases the lock now, reporting an error.
     pub fn release(mut self) -> Result<()> {
+        self.give_up()
+    }
+
+    /// Stops keeping watch on the node (a check still out is given up, its reply
+    /// never the program's) and releases the lock, once.
+    fn give_up(&mut self) -> Result<()> {
+        let mut driver = crate::run::Blocking::new(self.client);
+        self.holding.give_up(&mut driver);
         match self.lock.take() {
-            Some(mut lock) => lock.release(&mut crate::run::Blocking::new(self.client)),
+            Some(mut lock) => lock.release(&mut driver),
             None => Ok(()),
         }
     }
@@ -106,9 +114,7 @@ impl std::ops::DerefMut for BlockingLockGuard<'_> {
 
 impl Drop for BlockingLockGuard<'_> {
     fn drop(&mut self) {
-        if let Some(mut lock) = self.lock.take() {
-            let _ = lock.release(&mut crate::run::Blocking::new(self.client));
-        }
+        let _ = self.give_up();
     }
 }
 

@@ -81,7 +81,7 @@ impl Lock {
     /// watch on the node from then on. A lock lost stays lost: release it (or acquire
     /// again, which contends anew).
     pub fn hold<D: Driver>(&mut self, driver: &mut D) -> Result<Option<Hold>> {
-        match self.watch_on_node() {
+        match self.watch_on_node(|mut stale| stale.give_up(driver)) {
             Some(holding) => holding.check(driver).map(Some),
             None => Ok(None),
         }
@@ -95,7 +95,7 @@ impl Lock {
         driver: &mut D,
         timeout: Option<Duration>,
     ) -> Result<Option<Hold>> {
-        match self.watch_on_node() {
+        match self.watch_on_node(|mut stale| stale.give_up(driver)) {
             Some(holding) => holding.wait_change(driver, timeout).map(Some),
             None => Ok(None),
         }
@@ -104,23 +104,35 @@ impl Lock {
     /// Like [`Lock::hold`], on zk-tokio's client.
     #[cfg(feature = "tokio")]
     pub async fn hold_async(&mut self, client: &zk_tokio::Client) -> Result<Option<Hold>> {
-        match self.watch_on_node() {
+        // zk-tokio's client keeps no check out between calls: nothing to give up.
+        match self.watch_on_node(drop) {
             Some(holding) => holding.check_async(client).await.map(Some),
             None => Ok(None),
         }
     }
 
-    /// The watch on the node held now, made at the first ask (none while not held).
-    fn watch_on_node(&mut self) -> Option<&mut Holding> {
+    /// The watch on the node held now, made at the first ask (none while not held);
+    /// one on a node no longer held goes to `retire` (which gives up a check it left
+    /// out).
+    fn watch_on_node(&mut self, retire: impl FnOnce(Holding)) -> Option<&mut Holding> {
         let node = self.node_path().filter(|_| self.machine.is_held());
-        let Some(node) = node else {
-            self.holding = None;
-            return None;
-        };
-        if self.holding.as_ref().is_none_or(|(of, _)| *of != node) {
-            self.holding = Some((node.clone(), Holding::new(&node)));
+        if self.holding.as_ref().is_some_and(|(of, _)| Some(of) != node.as_ref()) {
+            if let Some((_, stale)) = self.holding.take() {
+                retire(stale);
+            }
         }
-        self.holding.as_mut().map(|(_, holding)| holding)
+        let node = node?;
+        let (_, holding) = self
+            .holding
+            .get_or_insert_with(|| (node.clone(), Holding::new(&node)));
+        Some(holding)
+    }
+
+    /// Stops keeping watch on the node, giving up a check still out.
+    fn stop_watching<D: Driver>(&mut self, driver: &mut D) {
+        if let Some((_, mut holding)) = self.holding.take() {
+            holding.give_up(driver);
+        }
     }
 
     /// Waits until the lock is held (`Ok(true)`; if it was held already, once the
@@ -186,6 +198,7 @@ impl Lock {
 
     /// Releases a held lock (deletes its node). Does nothing if it is not held.
     pub fn release<D: Driver>(&mut self, driver: &mut D) -> Result<()> {
+        self.stop_watching(driver);
         if !self.machine.is_held() {
             return Ok(());
         }

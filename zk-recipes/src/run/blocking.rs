@@ -59,6 +59,14 @@ impl Driver for Blocking<'_> {
     ) -> Result<Option<R::Output>> {
         self.run_in(recipe, deadline, in_flight, true)
     }
+
+    fn abandon(&mut self, in_flight: &mut InFlight) {
+        // Their ids alone do not give them up: the client would keep their replies
+        // for a `wait_any` of the program's.
+        for (id, _) in in_flight.ids.drain(..) {
+            self.client.abandon(id);
+        }
+    }
 }
 
 impl Blocking<'_> {

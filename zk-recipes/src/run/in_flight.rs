@@ -10,10 +10,12 @@ use crate::machine::Token;
 
 /// The requests of one recipe still out between its runs ([`Driver::run_keeping`]):
 /// the next run hands their replies to the recipe first. Keep one per recipe, and
-/// run that recipe on one client. Dropping it gives the requests up (their replies
-/// are discarded when they come).
+/// run that recipe on one client. Give it up with [`Driver::abandon`] when the
+/// recipe will not run again: on the blocking client, dropping it would leave the
+/// replies to the program's `wait_any` (elsewhere dropping it gives them up).
 ///
 /// [`Driver::run_keeping`]: super::Driver::run_keeping
+/// [`Driver::abandon`]: super::Driver::abandon
 #[derive(Debug, Default)]
 pub struct InFlight {
     /// The blocking client's requests ([`super::Blocking`]).

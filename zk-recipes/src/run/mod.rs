@@ -43,6 +43,14 @@ pub trait Driver {
         self.run(recipe, deadline)
     }
 
+    /// Gives up the requests `in_flight` keeps for a recipe that will not run again
+    /// (a guard dropped, a hold lost): their replies are discarded when they come,
+    /// never handed to the program. The default drops them, for a driver whose
+    /// requests give themselves up when dropped.
+    fn abandon(&mut self, in_flight: &mut InFlight) {
+        *in_flight = InFlight::default();
+    }
+
     /// The session's current connection while it is connected (`None` while it
     /// looks for a server, a new connection's handshake included), for a caller that
     /// must notice reconnects between two runs.
