@@ -403,8 +403,9 @@
 //! stale. The session keeps one instant, no later than any of them
 //! ([`Session::poll_timeout`]): computed afresh when it passes, brought forward where
 //! a deadline is set that may come sooner (a dial, a handshake, a submit with a
-//! request timeout or before the first session, a close, a lost connection), and left alone when deadlines only
-//! move later (every read and write), so the hot path computes none. Debug builds
+//! request timeout or before the first session, a close, a lost connection), and
+//! left alone when deadlines only move later (every read and write), so the hot path
+//! computes none. Debug builds
 //! check on every `poll_timeout` that no deadline comes before it.
 //!
 //! Every operation is one entry of the table in `request/operations.rs`: the

@@ -369,14 +369,14 @@ impl Link {
         now
     }
 
-    /// A socket that finished its dial, as the link uses it: a blocking link's reads
-    /// and writes block (with timeouts) again.
     /// [`Link::up`] for a plain TCP connection just accepted.
     fn reached_up(&mut self, stream: Stream) -> std::io::Result<Socket> {
         self.problems.reached(false);
         self.up(stream)
     }
 
+    /// A socket that finished its dial, as the link uses it: a blocking link's reads
+    /// and writes block (with timeouts) again.
     fn up(&self, stream: Stream) -> std::io::Result<Socket> {
         if self.blocking {
             stream.tcp().set_nonblocking(false)?;

@@ -116,7 +116,11 @@ impl Lock {
     /// out).
     fn watch_on_node(&mut self, retire: impl FnOnce(Holding)) -> Option<&mut Holding> {
         let node = self.node_path().filter(|_| self.machine.is_held());
-        if self.holding.as_ref().is_some_and(|(of, _)| Some(of) != node.as_ref()) {
+        if self
+            .holding
+            .as_ref()
+            .is_some_and(|(of, _)| Some(of) != node.as_ref())
+        {
             if let Some((_, stale)) = self.holding.take() {
                 retire(stale);
             }

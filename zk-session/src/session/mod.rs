@@ -793,7 +793,6 @@ impl Session {
         self.latest_now
     }
 
-    /// The session timeout in force: the granted one, else the one asked for.
     /// A deadline `d` was set: the next one comes no later.
     fn bring_deadline_forward(&mut self, d: Instant) {
         self.next_deadline = Some(self.next_deadline.map_or(d, |next| next.min(d)));
