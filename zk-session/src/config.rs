@@ -65,11 +65,13 @@ pub struct Config {
     pub request_timeout: Option<Duration>,
     /// Fail a request submitted before any session was established with
     /// [`crate::RequestError::NoSessionEstablished`] if none is established within this
-    /// time after its `submit`; it is taken out of the queue, never written. A session
-    /// no server ever accepted cannot expire, so without it such a request waits as
-    /// long as no server answers. Requests whose session came in time lose this bound,
-    /// and those submitted once a session was established never get it. Default `None`
-    /// (off).
+    /// time after its `submit`; it is taken out of the queue, never written. A new
+    /// session no server ever accepted cannot expire, so without it such a request
+    /// waits as long as no server answers. A session resumed with
+    /// [`Config::resume`] counts as not established until a server accepts it in this
+    /// process, and its early requests get the bound too. Requests whose session came
+    /// in time lose it, and those submitted once a session was established never get
+    /// it. Default `None` (off).
     pub first_session_timeout: Option<Duration>,
     /// Report `Expired` after 4/3 of the negotiated timeout without hearing from any
     /// server (Java 3.9.3+ behaviour). Default true.
