@@ -257,16 +257,22 @@ impl Shell {
         let zk = current.as_mut().ok_or_else(|| self.not_connected())?;
         let outcome = commands::run_in_session(zk, command, Waiting::InBackground, &mut self.out);
         match outcome {
-            // The session is still looking for a server: say so, not that a reply
-            // is late.
+            // The session is still looking for a server: say so, not that a reply is
+            // late (the call's timeout or the session's wait for a first server ended
+            // it, whichever came first).
             Err(Failure::ZooKeeper {
                 error: Error::Timeout(_),
                 ..
-            }) if zk.state() == SessionState::Connecting => Err(Failure::Unreachable(format!(
-                "no server of {} answered within --timeout; zkcli keeps trying (an event says \
-                 when connected)",
-                self.hosts
-            ))),
+            })
+            | Err(Failure::Unreachable(_))
+                if zk.state() == SessionState::Connecting =>
+            {
+                Err(Failure::Unreachable(format!(
+                    "no server of {} answered within --timeout; zkcli keeps trying (an event \
+                     says when connected)",
+                    self.hosts
+                )))
+            }
             outcome => outcome,
         }
     }
