@@ -10,6 +10,8 @@
 use std::fmt;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use zk_session::testing::SplitMix64;
+
 use crate::proxy::{self, Direction, Fault, FaultProxy};
 use crate::{Ensemble, HarnessError, ServerOptions};
 
@@ -36,24 +38,23 @@ pub fn chaos_seed() -> u64 {
     }
 }
 
-/// SplitMix64: small, seedable and good enough to pick faults and operations.
+/// zk-session's SplitMix64 with what the schedules and workloads draw: small,
+/// seedable and good enough to pick faults and operations.
 #[derive(Debug, Clone)]
-pub struct ChaosRng(u64);
+pub struct ChaosRng(SplitMix64);
 
 impl ChaosRng {
     /// A generator for `seed`; `stream` separates generators drawn from one seed (one
     /// per worker, say) so that they do not repeat each other.
     pub fn new(seed: u64, stream: u64) -> ChaosRng {
-        ChaosRng(seed ^ stream.wrapping_mul(0xA076_1D64_78BD_642F))
+        ChaosRng(SplitMix64::new(
+            seed ^ stream.wrapping_mul(0xA076_1D64_78BD_642F),
+        ))
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// A number in `0..n` (`n` > 0).

@@ -366,7 +366,8 @@
 //! * `tracing` (off by default): the logging above.
 //! * `testing` (off by default): the `testing` module, a scripted fake server and a
 //!   harness that drives a [`Session`] on a virtual clock, for tests of drivers and of
-//!   code above the session that should run faster than real time.
+//!   code above the session that should run faster than real time, and the session's
+//!   seeded `SplitMix64`, for tests that draw reproducible choices from a seed.
 //!
 //! # Inside the session
 //!

@@ -1,22 +1,23 @@
-//! A tiny seeded PRNG (splitmix64) for host shuffling and backoff jitter.
+//! A tiny seeded PRNG (splitmix64) for host shuffling and backoff jitter (and, with
+//! the `testing` feature, for tests that draw reproducible choices from a seed).
 //!
 //! The session never draws unseeded randomness: the seed comes from the config, so
 //! a run is reproducible from its inputs.
 
 /// A splitmix64 generator. Not cryptographic; only used to spread load and timing.
 #[derive(Debug, Clone)]
-pub(crate) struct SplitMix64 {
+pub struct SplitMix64 {
     state: u64,
 }
 
 impl SplitMix64 {
     /// A generator whose sequence is fixed by `seed`.
-    pub(crate) fn new(seed: u64) -> Self {
+    pub fn new(seed: u64) -> Self {
         Self { state: seed }
     }
 
     /// The next 64 random bits.
-    pub(crate) fn next_u64(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -26,12 +27,12 @@ impl SplitMix64 {
 
     /// A value in `0..bound` (0 when `bound` is 0), by multiply-shift; the bias is
     /// negligible for the small bounds used here.
-    pub(crate) fn below(&mut self, bound: u64) -> u64 {
+    pub fn below(&mut self, bound: u64) -> u64 {
         ((u128::from(self.next_u64()) * u128::from(bound)) >> 64) as u64
     }
 
     /// Fisher-Yates shuffle.
-    pub(crate) fn shuffle<T>(&mut self, items: &mut [T]) {
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
             let j = self.below(i as u64 + 1) as usize;
             items.swap(i, j);

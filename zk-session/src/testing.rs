@@ -12,6 +12,8 @@ use zk_proto::{
 
 use crate::{Config, ConnId, DisconnectCause, Event, Session, Transport};
 
+pub use crate::rng::SplitMix64;
+
 /// A frame the client sent, decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientFrame {
