@@ -11,6 +11,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use zk_blocking::TlsConfig;
 
 use crate::failure::Failure;
+use crate::stats_track::{BYTE_HARD_LIMIT, BYTES, COUNT, COUNT_HARD_LIMIT};
 
 const DEFAULT_HOSTS: &str = "127.0.0.1:2181";
 /// zkCli.sh's default session timeout, in milliseconds.
@@ -192,7 +193,8 @@ pub fn with_double_dash_globals(args: Vec<OsString>) -> RawArgs {
     while let Some(arg) = rest.next() {
         let text = arg.to_str().unwrap_or_default();
         if !text.starts_with('-') || text == "--" {
-            rewritten.push(arg);
+            let command: Vec<OsString> = std::iter::once(arg).chain(rest.by_ref()).collect();
+            rewritten.extend(with_double_dash_reconfig_options(command));
             break;
         }
         let arg = if SINGLE_DASH.contains(&text) {
@@ -211,6 +213,32 @@ pub fn with_double_dash_globals(args: Vec<OsString>) -> RawArgs {
         args: rewritten,
         json,
     }
+}
+
+/// zkCli.sh's reconfig spells its long options with one dash (`-add`, `-members`).
+/// `words` is a command line from the command's name on: when that is `reconfig`,
+/// they are rewritten for clap up to a `--`; any other command's words are returned
+/// as they are.
+pub fn with_double_dash_reconfig_options<W>(words: Vec<W>) -> Vec<W>
+where
+    W: AsRef<std::ffi::OsStr> + From<String>,
+{
+    const SINGLE_DASH: [&str; 4] = ["-add", "-remove", "-members", "-file"];
+    if words.first().is_none_or(|name| name.as_ref() != "reconfig") {
+        return words;
+    }
+    let mut options = true;
+    words
+        .into_iter()
+        .map(|word| {
+            let text = word.as_ref().to_str().unwrap_or_default();
+            options &= text != "--";
+            match SINGLE_DASH.contains(&text) && options {
+                true => W::from(format!("-{text}")),
+                false => word,
+            }
+        })
+        .collect()
 }
 
 /// zkCli.sh's commands, plus `watch` and the four-letter words.
@@ -387,6 +415,70 @@ pub enum ZkCommand {
         #[arg(short = 's')]
         stat: bool,
     },
+    /// Sets one quota of PATH's subtree (PATH and its descendants).
+    ///
+    /// -n the number of nodes, -b the bytes of data: soft limits, which the server
+    /// only logs when exceeded; -N and -B: hard limits, which a server with
+    /// zookeeper.enforceQuota=true enforces. The quota is kept in
+    /// /zookeeper/quota/PATH/zookeeper_limits, the subtree's usage in zookeeper_stats
+    /// beside it. PATH must exist, and no quota may be set on an ancestor or
+    /// descendant of it already. A warning says when the subtree is over the limit
+    /// already.
+    #[command(
+        name = "setquota",
+        override_usage = "zkcli [GLOBAL OPTIONS] setquota -n|-b|-N|-B VALUE PATH"
+    )]
+    SetQuota {
+        #[command(flatten)]
+        limit: QuotaLimit,
+        path: String,
+    },
+    /// PATH's quota and its subtree's usage, as zkCli.sh prints them.
+    #[command(
+        name = "listquota",
+        override_usage = "zkcli [GLOBAL OPTIONS] listquota PATH"
+    )]
+    ListQuota { path: String },
+    /// Deletes PATH's quota, or with -n, -b, -N or -B only that limit.
+    #[command(
+        name = "delquota",
+        override_usage = "zkcli [GLOBAL OPTIONS] delquota [-n|-b|-N|-B] PATH"
+    )]
+    DelQuota {
+        #[command(flatten)]
+        which: QuotaField,
+        path: String,
+    },
+    /// Changes the ensemble's membership and prints the new configuration.
+    ///
+    /// -add and -remove change it (SERVERS as in the server's dynamic config:
+    /// server.ID=HOST:QUORUM_PORT:ELECTION_PORT[:participant|observer];[CLIENT_HOST:]CLIENT_PORT,
+    /// comma-separated; IDS comma-separated), -members or -file (a dynamic config file)
+    /// replace it. -v only from that configuration version (the hex number in its
+    /// version= line); -s adds the Stat. The server needs reconfigEnabled=true, and the
+    /// session a superuser's credentials (or the server skipACL).
+    #[command(
+        override_usage = "zkcli [GLOBAL OPTIONS] reconfig [-s] [-v CONFIG_VERSION] \
+                          [-add SERVERS] [-remove IDS] | -members SERVERS | -file PATH"
+    )]
+    Reconfig {
+        /// Add the Stat.
+        #[arg(short = 's')]
+        stat: bool,
+        /// Only from this configuration version (hex; -1: any).
+        #[arg(
+            short = 'v',
+            value_name = "CONFIG_VERSION",
+            allow_negative_numbers = true,
+            value_parser = parse_config_version
+        )]
+        from_config: Option<i64>,
+        #[command(flatten)]
+        change: MembershipChange,
+    },
+    /// zkcli's version (zkCli.sh's `version` prints its Java client's).
+    #[command(override_usage = "zkcli [GLOBAL OPTIONS] version")]
+    Version,
     /// Adds a persistent watch and prints its events.
     ///
     /// The mode defaults to persistent_recursive. One event per line until N events or SECONDS (in the shell, without either, events are printed
@@ -434,6 +526,115 @@ pub struct ExpectedVersion {
     /// Only if the node is at this version.
     #[arg(short = 'v', value_name = "VERSION", allow_negative_numbers = true)]
     pub version: Option<i32>,
+}
+
+/// setquota's limit: one of -n, -b, -N and -B, with its value.
+#[derive(Args, Clone)]
+#[group(required = true, multiple = false)]
+pub struct QuotaLimit {
+    /// Soft limit of the number of nodes (more than 0).
+    #[arg(short = 'n', value_name = "COUNT", allow_negative_numbers = true, value_parser = parse_count_limit)]
+    count: Option<i64>,
+    /// Soft limit of the bytes of data (0 or more).
+    #[arg(short = 'b', value_name = "BYTES", allow_negative_numbers = true, value_parser = parse_bytes_limit)]
+    bytes: Option<i64>,
+    /// Hard limit of the number of nodes (more than 0).
+    #[arg(short = 'N', value_name = "COUNT", allow_negative_numbers = true, value_parser = parse_count_limit)]
+    count_hard: Option<i64>,
+    /// Hard limit of the bytes of data (0 or more).
+    #[arg(short = 'B', value_name = "BYTES", allow_negative_numbers = true, value_parser = parse_bytes_limit)]
+    bytes_hard: Option<i64>,
+}
+
+impl QuotaLimit {
+    /// The quota node's field this limit sets, and its value.
+    pub fn field(&self) -> (&'static str, i64) {
+        let given = [
+            (COUNT, self.count),
+            (BYTES, self.bytes),
+            (COUNT_HARD_LIMIT, self.count_hard),
+            (BYTE_HARD_LIMIT, self.bytes_hard),
+        ];
+        given
+            .into_iter()
+            .find_map(|(name, value)| value.map(|value| (name, value)))
+            // clap requires one of them.
+            .unwrap_or((COUNT, -1))
+    }
+}
+
+/// zkCli.sh's wording, as its users know it.
+fn parse_count_limit(text: &str) -> Result<i64, String> {
+    match text.parse::<i32>() {
+        Ok(count) if count > 0 => Ok(count.into()),
+        Ok(_) => Err("the num quota must be greater than zero".into()),
+        Err(_) => Err("a number of nodes, 1 ..= 2147483647".into()),
+    }
+}
+
+fn parse_bytes_limit(text: &str) -> Result<i64, String> {
+    match text.parse::<i64>() {
+        Ok(bytes) if bytes >= 0 => Ok(bytes),
+        Ok(_) => Err("the bytes quota must be greater than or equal to zero".into()),
+        Err(_) => Err("a number of bytes, 0 ..= 9223372036854775807".into()),
+    }
+}
+
+/// delquota's one limit to delete: -n, -b, -N or -B; none deletes the whole quota.
+#[derive(Args, Clone)]
+#[group(multiple = false)]
+pub struct QuotaField {
+    /// Only the soft limit of the number of nodes.
+    #[arg(short = 'n')]
+    count: bool,
+    /// Only the soft limit of the bytes.
+    #[arg(short = 'b')]
+    bytes: bool,
+    /// Only the hard limit of the number of nodes.
+    #[arg(short = 'N')]
+    count_hard: bool,
+    /// Only the hard limit of the bytes.
+    #[arg(short = 'B')]
+    bytes_hard: bool,
+}
+
+impl QuotaField {
+    /// The quota node's field to clear; `None` for the whole quota.
+    pub fn field(&self) -> Option<&'static str> {
+        [
+            (COUNT, self.count),
+            (BYTES, self.bytes),
+            (COUNT_HARD_LIMIT, self.count_hard),
+            (BYTE_HARD_LIMIT, self.bytes_hard),
+        ]
+        .into_iter()
+        .find_map(|(name, given)| given.then_some(name))
+    }
+}
+
+/// reconfig's change: incremental (-add, -remove) or a whole new membership
+/// (-members, -file), never both.
+#[derive(Args, Clone)]
+#[group(required = true, multiple = true)]
+pub struct MembershipChange {
+    /// Servers to add, comma-separated.
+    #[arg(long = "add", value_name = "SERVERS", conflicts_with_all = ["members", "file"])]
+    pub add: Option<String>,
+    /// Server ids to remove, comma-separated.
+    #[arg(long = "remove", value_name = "IDS", conflicts_with_all = ["members", "file"])]
+    pub remove: Option<String>,
+    /// The whole new membership, comma-separated.
+    #[arg(long = "members", value_name = "SERVERS", conflicts_with = "file")]
+    pub members: Option<String>,
+    /// A dynamic config file (server.ID=... lines) holding the new membership.
+    #[arg(long = "file", value_name = "PATH")]
+    pub file: Option<PathBuf>,
+}
+
+/// The configuration version as /zookeeper/config writes it: hex, as zkCli.sh reads it.
+fn parse_config_version(text: &str) -> Result<i64, String> {
+    i64::from_str_radix(text, 16)
+        .map_err(|_| "a configuration version in hex, as in config's version= line".into())
 }
 
 /// How long an event-printing command keeps waiting; unlimited without either.

@@ -1,13 +1,36 @@
-//! Runs one parsed command on a session, in one-shot mode or in the shell alike (the
-//! four-letter words need none: see `four_letter`).
+//! Runs one parsed command, in one-shot mode or in the shell alike: on a session, or
+//! without one for the four-letter words and `version`.
+
+use std::time::Duration;
 
 use zk_blocking::Client;
 
 use crate::cli::ZkCommand;
 use crate::failure::Failure;
+use crate::four_letter;
 use crate::nodes::{self, CreateRequest, GetRequest, LsRequest, SetAclRequest};
 use crate::output::Output;
+use crate::quota;
+use crate::reconfig;
+use crate::version;
 use crate::watching::{self, AddWatchRequest, Waiting};
+
+/// A command that needs no session (a four-letter word, sent to the first of `hosts`
+/// within `timeout`, or `version`); `None` for the others.
+pub fn run_without_session(
+    command: &ZkCommand,
+    hosts: &str,
+    timeout: Duration,
+    out: &mut Output,
+) -> Option<Result<(), Failure>> {
+    if let Some(word) = command.four_letter_word() {
+        return Some(four_letter::run(word, hosts, timeout, out));
+    }
+    match command {
+        ZkCommand::Version => Some(version::version(out)),
+        _ => None,
+    }
+}
 
 /// A command that needs a session, on `zk`.
 pub fn run_in_session(
@@ -111,8 +134,18 @@ pub fn run_in_session(
             watching::add_watch(zk, &request, waiting, out)
         }
         ZkCommand::Watch { limits, path } => watching::watch(zk, path, limits, waiting, out),
-        ZkCommand::Srvr | ZkCommand::Ruok | ZkCommand::Mntr => Err(Failure::Usage(
-            "srvr, ruok and mntr are sent outside any session (four_letter::run)".into(),
-        )),
+        ZkCommand::SetQuota { limit, path } => quota::set_quota(zk, path, limit.field(), out),
+        ZkCommand::ListQuota { path } => quota::list_quota(zk, path, out),
+        ZkCommand::DelQuota { which, path } => quota::del_quota(zk, path, which.field(), out),
+        ZkCommand::Reconfig {
+            stat,
+            from_config,
+            change,
+        } => reconfig::reconfig(zk, change, *from_config, *stat, out),
+        ZkCommand::Srvr | ZkCommand::Ruok | ZkCommand::Mntr | ZkCommand::Version => {
+            Err(Failure::Usage(
+                "srvr, ruok, mntr and version need no session (run_without_session)".into(),
+            ))
+        }
     }
 }

@@ -32,6 +32,14 @@ pub enum Failure {
     ZooKeeper { error: Error, path: Option<String> },
     /// No server answered: exit 3.
     Unreachable(String),
+    /// zkcli refused the command for what it found on the server (a quota where one
+    /// may not be), before changing anything: exit 1, as for ZooKeeper's own refusals.
+    /// `name` leads the stderr line as an error code's name does.
+    Refused {
+        name: &'static str,
+        path: String,
+        why: String,
+    },
     /// A shell command without a session (after `close`, or once the session ended),
     /// whose hosts were `hosts`: exit 1, as for a closed session.
     NotConnected { hosts: String },
@@ -67,7 +75,9 @@ impl Failure {
         match self {
             Failure::Usage(_) | Failure::CommandLine(_) => EXIT_USAGE,
             Failure::Unreachable(_) => EXIT_UNREACHABLE,
-            Failure::ZooKeeper { .. } | Failure::NotConnected { .. } => EXIT_ZOOKEEPER,
+            Failure::ZooKeeper { .. } | Failure::Refused { .. } | Failure::NotConnected { .. } => {
+                EXIT_ZOOKEEPER
+            }
             Failure::Io(_) => EXIT_LOCAL_IO,
             Failure::Interrupted => EXIT_INTERRUPTED,
         }
@@ -87,6 +97,7 @@ impl Failure {
             Failure::NotConnected { .. } => "NotConnected".into(),
             Failure::Io(_) => "Io".into(),
             Failure::Interrupted => "Interrupted".into(),
+            Failure::Refused { name, .. } => (*name).into(),
             Failure::ZooKeeper { error, .. } => match (error, error.code()) {
                 (Error::Timeout(_), _) => "Timeout".into(),
                 (Error::Closed, _) => "Closed".into(),
@@ -98,10 +109,11 @@ impl Failure {
 
     /// The node the failure is about, as the user named it.
     fn path(&self) -> Option<&str> {
-        let Failure::ZooKeeper { error, path } = self else {
-            return None;
-        };
-        error.path().or(path.as_deref())
+        match self {
+            Failure::ZooKeeper { error, path } => error.path().or(path.as_deref()),
+            Failure::Refused { path, .. } => Some(path),
+            _ => None,
+        }
     }
 
     /// The path for the stderr line, with the session's chroot, if any, after it.
@@ -125,6 +137,7 @@ impl Failure {
                 why.clone()
             }
             Failure::ZooKeeper { error, .. } => explanation(error),
+            Failure::Refused { why, .. } => why.clone(),
             Failure::NotConnected { hosts } => {
                 format!("`connect` opens a session on {hosts} again, `connect HOSTS` one elsewhere")
             }
@@ -141,7 +154,7 @@ impl Failure {
             Failure::CommandLine(text) => format!("zkcli: {text}"),
             Failure::Unreachable(why) => format!("zkcli: unreachable: {why}"),
             Failure::NotConnected { .. } => format!("zkcli: not connected: {}", self.detail()),
-            Failure::ZooKeeper { .. } => {
+            Failure::ZooKeeper { .. } | Failure::Refused { .. } => {
                 let (name, detail) = (self.name(), self.detail());
                 match self.place() {
                     Some(place) => format!("zkcli: {name}: {place}: {detail}"),

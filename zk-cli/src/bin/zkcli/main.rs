@@ -13,8 +13,12 @@ mod json;
 mod logging;
 mod nodes;
 mod output;
+mod quota;
+mod reconfig;
 mod shell;
+mod stats_track;
 mod text_format;
+mod version;
 mod watching;
 
 use std::process::ExitCode;
@@ -74,9 +78,10 @@ fn run(args: Vec<std::ffi::OsString>) -> Result<u8, Failure> {
         return shell::run(global, settings);
     };
     let mut out = Output::new(global.json, DataNewline::OnTerminal);
-    if let Some(word) = command.four_letter_word() {
-        four_letter::run(word, &global.hosts(), global.timeout, &mut out)?;
-        return Ok(0);
+    if let Some(outcome) =
+        commands::run_without_session(command, &global.hosts(), global.timeout, &mut out)
+    {
+        return outcome.map(|()| 0);
     }
     let mut zk = settings.connect(&global.hosts())?;
     let outcome = commands::run_in_session(&mut zk, command, Waiting::InCommand, &mut out);

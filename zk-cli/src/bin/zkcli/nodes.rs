@@ -63,7 +63,7 @@ pub fn child_path(parent: &str, child: &str) -> String {
 
 /// `path` and its descendants, parents before children; nodes that vanish meanwhile
 /// are skipped.
-fn subtree(zk: &mut Client, path: &str) -> Result<Vec<String>, Failure> {
+pub fn subtree(zk: &mut Client, path: &str) -> Result<Vec<String>, Failure> {
     let mut found = vec![path.to_string()];
     let mut queue = VecDeque::from([path.to_string()]);
     while let Some(parent) = queue.pop_front() {

@@ -19,11 +19,10 @@ use std::io::{self, IsTerminal};
 
 use clap::FromArgMatches;
 
-use crate::cli::{Global, ZkCommand};
+use crate::cli::{self, Global, ZkCommand};
 use crate::commands;
 use crate::connection::Settings;
 use crate::failure::Failure;
-use crate::four_letter;
 use crate::interrupt;
 use crate::output::{DataNewline, Output};
 use crate::watching::{self, Waiting};
@@ -189,7 +188,7 @@ impl Shell {
             ));
         }
         let parsed = line::parser()
-            .try_get_matches_from(words)
+            .try_get_matches_from(cli::with_double_dash_reconfig_options(words))
             .and_then(|matches| ShellLine::from_arg_matches(&matches));
         let command = match parsed {
             Ok(parsed) => parsed.command,
@@ -244,8 +243,13 @@ impl Shell {
     }
 
     fn run(&mut self, command: &ZkCommand) -> Result<(), Failure> {
-        if let Some(word) = command.four_letter_word() {
-            return four_letter::run(word, &self.hosts, self.settings.timeout, &mut self.out);
+        if let Some(outcome) = commands::run_without_session(
+            command,
+            &self.hosts,
+            self.settings.timeout,
+            &mut self.out,
+        ) {
+            return outcome;
         }
         if reads_stdin(command) {
             return Err(Failure::Usage(
