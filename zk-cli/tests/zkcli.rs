@@ -804,6 +804,11 @@ fn help_on_every_command() {
         "getEphemerals",
         "getAllChildrenNumber",
         "config",
+        "setquota",
+        "listquota",
+        "delquota",
+        "reconfig",
+        "version",
         "addWatch",
         "watch",
         "srvr",
@@ -960,6 +965,20 @@ fn a_mistyped_command_gets_a_suggestion() {
 fn version_prints_the_crate_version() {
     let run = run_zkcli(&["--version"], None);
     assert_eq!(run.ok(), format!("zkcli {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn the_version_command_says_it_is_zkclis_version_without_a_server() {
+    let nowhere = format!("127.0.0.1:{}", free_port().expect("a free port"));
+    let run = run_zkcli(&["-server", &nowhere, "version"], None);
+    assert_eq!(
+        run.ok(),
+        format!("zkcli version: {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let json = Json::parse(&run_zkcli(&["--json", "-server", &nowhere, "version"], None).ok());
+    let json = json.expect("one JSON object");
+    assert_eq!(json.get("program").str(), "zkcli");
+    assert_eq!(json.get("version").str(), env!("CARGO_PKG_VERSION"));
 }
 
 #[test]

@@ -113,3 +113,45 @@ fn get_acl_s_prints_the_acl_then_the_stat_as_apache_cli_does() {
     assert!(java_order, "{java}");
     assert_eq!(ours, format!("{acl}{}", stat_block(&java)));
 }
+
+#[test]
+fn quotas_set_by_either_client_are_listed_alike_by_both() {
+    for (path, data) in [
+        ("/interop-quota", "x"),
+        ("/interop-quota/child", "abc"),
+        ("/interop-quota-java", ""),
+        ("/interop-quota-java/child", ""),
+    ] {
+        zkcli(&["create", path, data]).ok();
+    }
+    let warning = zkcli(&["setquota", "-n", "1", "/interop-quota"]).ok();
+    zkcli(&["setquota", "-B", "64", "/interop-quota"]).ok();
+
+    let java = apache_cli(
+        "setquota -b 100 /interop-quota-java\n\
+         setquota -N 1 /interop-quota-java\n\
+         listquota /interop-quota\n\
+         listquota /interop-quota-java\n",
+    );
+    let java_lines: Vec<&str> = java
+        .lines()
+        .filter(|line| line.starts_with("Output "))
+        .collect();
+    let ours = format!(
+        "{}{}",
+        zkcli(&["listquota", "/interop-quota"]).ok(),
+        zkcli(&["listquota", "/interop-quota-java"]).ok()
+    );
+    assert_eq!(ours.lines().collect::<Vec<_>>(), java_lines, "{java}");
+    assert_eq!(
+        ours.lines().next(),
+        Some(
+            "Output quota for /interop-quota count=1,bytes=-1=;byteHardLimit=64;countHardLimit=-1"
+        )
+    );
+    assert_eq!(
+        warning,
+        "[Warning]: the count quota you create is less than the existing count:2\n"
+    );
+    assert!(java.contains(&warning), "Java warns alike: {java}");
+}
