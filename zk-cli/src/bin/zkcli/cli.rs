@@ -451,9 +451,10 @@ pub enum ZkCommand {
     },
     /// Changes the ensemble's membership and prints the new configuration.
     ///
-    /// -add and -remove change it (SERVERS as in the server's dynamic config:
-    /// server.ID=HOST:QUORUM_PORT:ELECTION_PORT[:participant|observer];[CLIENT_HOST:]CLIENT_PORT,
-    /// comma-separated; IDS comma-separated), -members or -file (a dynamic config file)
+    /// -add and -remove change it (SERVERS as in the server's dynamic config,
+    /// comma-separated: server.ID=HOST:QUORUM_PORT:ELECTION_PORT:ROLE;CLIENT_HOST:CLIENT_PORT,
+    /// where :ROLE, participant or observer, and CLIENT_HOST: may be left out; IDS
+    /// comma-separated), -members or -file (a dynamic config file)
     /// replace it. -v only from that configuration version (the hex number in its
     /// version= line); -s adds the Stat. The server needs reconfigEnabled=true, and the
     /// session a superuser's credentials (or the server skipACL).
@@ -724,6 +725,41 @@ mod tests {
             raw.args,
             os(&["zkcli", "--tls-ca", "ca.pem", "--server", "h:1", "ls", "/"])
         );
+    }
+
+    #[test]
+    fn reconfigs_single_dash_options_are_rewritten_after_reconfig_only() {
+        let raw = with_double_dash_globals(os(&[
+            "zkcli",
+            "-server",
+            "h:1",
+            "reconfig",
+            "-s",
+            "-add",
+            "server.4=a:1:2;3",
+            "-remove",
+            "5",
+            "--",
+            "-file",
+        ]));
+        assert_eq!(
+            raw.args,
+            os(&[
+                "zkcli",
+                "--server",
+                "h:1",
+                "reconfig",
+                "-s",
+                "--add",
+                "server.4=a:1:2;3",
+                "--remove",
+                "5",
+                "--",
+                "-file"
+            ])
+        );
+        let words = vec!["set".to_string(), "/a".into(), "-add".into()];
+        assert_eq!(with_double_dash_reconfig_options(words.clone()), words);
     }
 
     #[test]

@@ -443,17 +443,30 @@ pub fn config(zk: &mut Client, show_stat: bool, out: &mut Output) -> Outcome {
     let (data, stat) = zk
         .get_config()
         .map_err(|e| Failure::from_error(e, Some("/zookeeper/config".into())))?;
-    let show_stat = show_stat.then_some(&stat);
+    print_config(out, &data, show_stat.then_some(&stat), None)
+}
+
+/// An ensemble configuration, in text after `lead`'s line when given (`reconfig`'s,
+/// as zkCli.sh prints it), else as the node's bytes; then the Stat, if shown.
+pub fn print_config(
+    out: &mut Output,
+    data: &[u8],
+    show_stat: Option<&Stat>,
+    lead: Option<&str>,
+) -> Outcome {
     if out.is_json() {
         out.object(with_stat(
-            json::with_data(serde_json::Map::new(), &data),
+            json::with_data(serde_json::Map::new(), data),
             show_stat,
         ))?;
-    } else {
-        out.data(&data)?;
-        if let Some(stat) = show_stat {
-            out.stat(stat)?;
-        }
+        return Ok(());
+    }
+    match lead {
+        Some(lead) => out.line(&format!("{lead}\n{}", String::from_utf8_lossy(data)))?,
+        None => out.data(data)?,
+    }
+    if let Some(stat) = show_stat {
+        out.stat(stat)?;
     }
     Ok(())
 }

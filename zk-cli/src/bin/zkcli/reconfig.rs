@@ -8,7 +8,7 @@ use zk_blocking::Client;
 
 use crate::cli::MembershipChange;
 use crate::failure::Failure;
-use crate::json::{self, with_stat};
+use crate::nodes::print_config;
 use crate::output::Output;
 
 /// A dynamic config file is a few lines per server; this bounds what zkcli reads.
@@ -37,22 +37,12 @@ pub fn reconfig(
             from_config.filter(|version| *version != -1),
         )
         .map_err(Failure::at(CONFIG_NODE))?;
-    let show_stat = show_stat.then_some(&stat);
-    if out.is_json() {
-        out.object(with_stat(
-            json::with_data(serde_json::Map::new(), &data),
-            show_stat,
-        ))?;
-    } else {
-        out.line(&format!(
-            "Committed new configuration:\n{}",
-            String::from_utf8_lossy(&data)
-        ))?;
-        if let Some(stat) = show_stat {
-            out.stat(stat)?;
-        }
-    }
-    Ok(())
+    print_config(
+        out,
+        &data,
+        show_stat.then_some(&stat),
+        Some("Committed new configuration:"),
+    )
 }
 
 /// The membership a dynamic config file lists, one `key=value` a line, as the
