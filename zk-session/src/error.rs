@@ -224,6 +224,40 @@ pub enum RequestError {
     },
 }
 
+/// A new host list refused by [`crate::Session::update_hosts`]. Nothing changed: the
+/// session keeps its hosts and its connection.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UpdateHostsError {
+    /// The host list does not parse (no host, or a malformed entry).
+    #[error("the new host list is unusable, the session keeps its hosts: {0}")]
+    Invalid(ConfigError),
+    /// The new connect string names another chroot than the session's. A session's
+    /// paths live under one chroot for good.
+    #[error(
+        "the new host list's chroot {given} differs from the session's {}: a session keeps its chroot; give the hosts without a chroot{}, or start a new session for {given}",
+        .session.as_deref().unwrap_or("(none)"),
+        .session.as_ref().map(|c| format!(" (or with {c})")).unwrap_or_default()
+    )]
+    ChrootDiffers {
+        /// The session's chroot, if it has one.
+        session: Option<String>,
+        /// The chroot the new connect string names.
+        given: String,
+    },
+    /// The session is closing or in a terminal state: it connects nowhere again.
+    #[error(
+        "session is {state:?}{}: its host list no longer matters",
+        .reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
+    )]
+    NotAccepting {
+        /// The session's state.
+        state: crate::SessionState,
+        /// Why it ended, when it said.
+        reason: Option<crate::StateReason>,
+    },
+}
+
 /// Why the session asks the driver to close a connection (see
 /// [`crate::Transport::Close`]). None of these ends the session by itself.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -261,6 +295,13 @@ pub enum CloseReason {
     /// A read-write server was found while connected read-only.
     #[error("moving to a read-write server")]
     MovingToReadWrite,
+    /// A new host list ([`crate::Session::update_hosts`]) moves the session to `to`:
+    /// to spread the clients over the new list, or because this server left it.
+    #[error("moving to {to}, of the new host list")]
+    MovingToNewHost {
+        /// The server the session moves to.
+        to: crate::HostAddr,
+    },
     /// The server's handshake answer cannot start a session: session id 0 with a
     /// positive timeout, or a password that is not 16 bytes. The next host is tried.
     #[error("invalid handshake answer: {0}")]

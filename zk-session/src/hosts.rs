@@ -1,5 +1,6 @@
-//! The host list: shuffled once, walked round-robin, with backoff after a full pass
-//! over every host without a successful handshake.
+//! The host list: shuffled once (and again when the application replaces it), walked
+//! round-robin, with backoff after a full pass over every host without a successful
+//! handshake.
 
 use std::time::Duration;
 
@@ -28,6 +29,33 @@ impl HostList {
             tried: 0,
             failed_passes: 0,
         }
+    }
+
+    /// Replaces the hosts with `hosts` (must not be empty), shuffled with `rng`, and
+    /// returns the previous ones. The pass starts afresh (the new hosts were not tried)
+    /// at the head of the new list; the backoff reached so far stays.
+    pub(crate) fn replace(
+        &mut self,
+        mut hosts: Vec<HostAddr>,
+        rng: &mut SplitMix64,
+    ) -> Vec<HostAddr> {
+        assert!(!hosts.is_empty(), "validated connect string has hosts");
+        rng.shuffle(&mut hosts);
+        self.next = 0;
+        self.tried = 0;
+        std::mem::replace(&mut self.hosts, hosts)
+    }
+
+    /// The round robin goes on with the host after `host`, if it is listed.
+    pub(crate) fn continue_after(&mut self, host: &HostAddr) {
+        if let Some(i) = self.hosts.iter().position(|h| h == host) {
+            self.next = (i + 1) % self.hosts.len();
+        }
+    }
+
+    /// The hosts in their shuffled order.
+    pub(crate) fn as_slice(&self) -> &[HostAddr] {
+        &self.hosts
     }
 
     /// Number of hosts.
@@ -109,6 +137,18 @@ mod tests {
             assert!(d[i] >= S * base && d[i] <= S * base * 2, "{i}: {:?}", d[i]);
             assert_eq!(d[i + 1], Duration::ZERO);
         }
+    }
+
+    #[test]
+    fn a_replaced_list_is_walked_from_after_the_host_it_continues_after() {
+        let mut rng = SplitMix64::new(5);
+        let mut l = HostList::new(hosts(2), &mut rng);
+        let old = l.replace(hosts(4), &mut rng);
+        assert_eq!(old.len(), 2);
+        let order = l.as_slice().to_vec();
+        l.continue_after(&order[1]);
+        let walked: Vec<_> = (0..4).map(|_| l.next(&mut rng, S, S).0).collect();
+        assert_eq!(walked, [&order[2..], &order[..2]].concat());
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! # The run loop
 //!
 //! After **every** input (bytes, a connection coming up or going down, a timeout, a
-//! submit or close), drain the outputs in this order, then wait: (1) connection
+//! submit, a new host list or a close), drain the outputs in this order, then wait: (1) connection
 //! actions ([`Session::poll_transport`]), (2) bytes to write
 //! ([`Session::send_buf`] / [`Session::advance_send`]), (3) events
 //! ([`Session::poll_event`]), (4) wait for the socket or [`Session::poll_timeout`],
@@ -238,6 +238,8 @@
 //! With `T` the negotiated timeout (the requested one before the first handshake):
 //! * connect: `T ÷ number of hosts` per dial + handshake, then the next host;
 //! * read: nothing received for `2/3 T` drops the connection;
+//! * drain: a connection left for a new host list ([`Session::update_hosts`]) closes
+//!   at most `2/3 T` after the move was decided, drained or not;
 //! * ping: the first idle send time at which Java's `ClientCnxn` rule pings, also
 //!   with requests outstanding: half the read timeout (`T/3`), less 1 s once idle
 //!   over 1 s, and never more than 10 s idle (`MAX_SEND_PING_INTERVAL`). That is
@@ -264,9 +266,26 @@
 //!   always gets the session back (Java sleeps up to 1 s before every reconnect and
 //!   has no such bound; C waits `T/60`).
 //!
+//! # A new host list
+//!
+//! [`Session::update_hosts`] replaces the hosts of a live session (Java's
+//! `updateServerList`: for a growing or shrinking ensemble, or after a dynamic
+//! reconfiguration). The session moves when the new list asks for it, by Java's
+//! rebalancing rule (always when its server left the list; with probability
+//! `1 − old size ÷ new size` when the list grew), drawing from [`Config::seed`].
+//! **Unlike Java**, which closes the connection at once and fails what is in flight
+//! with `ConnectionLoss`, a move first drains the connection (nothing more is
+//! written but pings; the replies owed arrive, for at most the read timeout), then
+//! closes it ([`CloseReason::MovingToNewHost`]) and dials the chosen host with the
+//! same session; requests submitted meanwhile go out there, after the auths and the
+//! watch re-registration. The events are those of any reconnect: `Disconnected`,
+//! then `SyncConnected`.
+//!
 //! # Errors
 //!
 //! * [`ConfigError`]: the config cannot be used; the message says what to fix.
+//! * [`UpdateHostsError`]: a new host list refused (unparsable, another chroot,
+//!   session over); nothing changed.
 //! * [`SubmitError`]: returned by `submit` at once (bad path, empty ACL, oversize frame,
 //!   mixed multi, no such watch, session not accepting and why); nothing was queued.
 //!   Errors about a node name its client path and the chroot, as [`RequestError`]s do.
@@ -386,6 +405,8 @@
 //!   jitter, and which host to dial next and when.
 //! * `ReadWriteProbe` (`session/probe.rs`): while read-only, when to ask which host
 //!   whether it serves read-write.
+//! * `PendingMove` (`session/moving.rs`): a move to another host that a new host
+//!   list decided, while the connection it leaves drains, and until when.
 //! * `FirstSessionWait` (`session/first_session.rs`): until a session is first
 //!   established, the requests waiting for one and when each stops waiting.
 //! * `WatchTables` (`watch/table.rs`): the live registrations, keyed by server path,
@@ -395,16 +416,18 @@
 //! * `SaslExchange` (in `session/mod.rs`): the mechanism of the exchange running on
 //!   the current connection; the mechanisms themselves live in `sasl/`
 //!   (`digest_md5.rs`, with its token parser in `challenge.rs`).
-//! * Pure functions: `set_watches::batches` (re-registration frames) and `timing`
-//!   (read, ping and expiry intervals from the session timeout, derived once per
-//!   timeout into a `Timing`).
+//! * Pure functions: `set_watches::batches` (re-registration frames),
+//!   `rebalance::move_target` (whether and where a new host list moves the session)
+//!   and `timing` (read, ping and expiry intervals from the session timeout, derived
+//!   once per timeout into a `Timing`).
 //!
 //! There is no timer table: each owner computes its deadline from its own state, and
 //! `handle_timeout` acts on the ones due, so a deadline can never be forgotten or left
 //! stale. The session keeps one instant, no later than any of them
 //! ([`Session::poll_timeout`]): computed afresh when it passes, brought forward where
 //! a deadline is set that may come sooner (a dial, a handshake, a submit with a
-//! request timeout or before the first session, a close, a lost connection), and
+//! request timeout or before the first session, a close, a lost connection, a move
+//! to another host), and
 //! left alone when deadlines only move later (every read and write), so the hot path
 //! computes none. Debug builds
 //! check on every `poll_timeout` that no deadline comes before it.
@@ -505,6 +528,7 @@ mod hosts;
 mod id;
 mod id_hash;
 mod log;
+mod rebalance;
 mod request;
 mod rng;
 mod rounded;
@@ -523,7 +547,9 @@ pub use chroot::Chroot;
 pub use config::{Config, DEFAULT_MAX_FRAME_SIZE, MAX_DURATION, SessionCredentials};
 pub use connect_string::{ConnectString, DEFAULT_PORT, HostAddr};
 pub use data::IntoData;
-pub use error::{CloseReason, ConfigError, DisconnectCause, RequestError, SubmitError};
+pub use error::{
+    CloseReason, ConfigError, DisconnectCause, RequestError, SubmitError, UpdateHostsError,
+};
 pub use event::{Event, Transport, WatchEvent};
 pub use event_queue::EventQueue;
 pub use id::{ConnId, RequestId};

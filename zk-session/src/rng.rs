@@ -1,5 +1,6 @@
-//! A tiny seeded PRNG (splitmix64) for host shuffling and backoff jitter (and, with
-//! the `testing` feature, for tests that draw reproducible choices from a seed).
+//! A tiny seeded PRNG (splitmix64) for host shuffling, rebalancing over a new host
+//! list and backoff jitter (and, with the `testing` feature, for tests that draw
+//! reproducible choices from a seed).
 //!
 //! The session never draws unseeded randomness: the seed comes from the config, so
 //! a run is reproducible from its inputs.
@@ -31,6 +32,11 @@ impl SplitMix64 {
         ((u128::from(self.next_u64()) * u128::from(bound)) >> 64) as u64
     }
 
+    /// A value in `[0, 1)`, from the top 53 bits (every value an `f64` step apart).
+    pub fn fraction(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
     /// Fisher-Yates shuffle.
     pub fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
@@ -53,7 +59,7 @@ mod tests {
     }
 
     #[test]
-    fn below_stays_in_range_and_shuffle_is_a_permutation() {
+    fn below_and_fraction_stay_in_range_and_shuffle_is_a_permutation() {
         let mut r = SplitMix64::new(42);
         for bound in [1u64, 2, 3, 7, 1000] {
             for _ in 0..1000 {
@@ -61,6 +67,9 @@ mod tests {
             }
         }
         assert_eq!(r.below(0), 0);
+        for _ in 0..1000 {
+            assert!((0.0..1.0).contains(&r.fraction()));
+        }
         let mut v: Vec<u32> = (0..50).collect();
         r.shuffle(&mut v);
         let mut sorted = v.clone();

@@ -94,6 +94,9 @@ impl fmt::Display for StateReason {
                 CloseReason::MovingToReadWrite => {
                     write!(f, "left read-only server {host} for a read-write one")
                 }
+                CloseReason::MovingToNewHost { to } => {
+                    write!(f, "left {host} for {to}, of the new host list")
+                }
                 CloseReason::SessionEnded => write!(f, "session ended (connection to {host})"),
                 other => write!(f, "dropped the connection to {host}: {other}"),
             },

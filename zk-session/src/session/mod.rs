@@ -1,13 +1,14 @@
 //! The session state machine. `Session` is the protocol, read top to bottom: public
 //! outputs, inputs and application requests first, then the steps they share. The
 //! state it keeps lives in owned values, one concern each (see the crate docs):
-//! [`Connection`], [`Requests`], [`Redial`], [`ReadWriteProbe`], the watch tables
-//! and the event queue.
+//! [`Connection`], [`Requests`], [`Redial`], [`ReadWriteProbe`], [`PendingMove`],
+//! the watch tables and the event queue.
 
 mod connection;
 mod debug;
 mod fifo;
 mod first_session;
+mod moving;
 mod not_zookeeper;
 mod probe;
 mod redial;
@@ -27,8 +28,10 @@ use zk_proto::{
 
 use crate::chroot::Chroot;
 use crate::config::{Config, SessionCredentials};
-use crate::connect_string::HostAddr;
-use crate::error::{CloseReason, ConfigError, DisconnectCause, RequestError, SubmitError};
+use crate::connect_string::{ConnectString, HostAddr};
+use crate::error::{
+    CloseReason, ConfigError, DisconnectCause, RequestError, SubmitError, UpdateHostsError,
+};
 use crate::event::{Event, Transport, WatchEvent};
 use crate::event_queue::EventQueue;
 use crate::hosts::HostList;
@@ -43,6 +46,7 @@ use crate::watch::{NodeEvent, Registration, WatchKind, WatchTables, WatcherType}
 
 use connection::{Connection, Stage};
 use first_session::FirstSessionWait;
+use moving::PendingMove;
 use probe::ReadWriteProbe;
 use redial::Redial;
 use requests::{Abandoned, InFlight, InFlightKind, LossOutcome, Requests, UserRequest};
@@ -105,8 +109,8 @@ struct Settings {
 ///   after it is harmless.
 /// * `poll_*` and [`Session::send_buf`] drain outputs: transport actions, events,
 ///   bytes to write, the next deadline. Call them after every input until they are empty.
-/// * [`Session::submit`], [`Session::add_auth`] and [`Session::close`] are requests from
-///   the application.
+/// * [`Session::submit`], [`Session::add_auth`], [`Session::update_hosts`] and
+///   [`Session::close`] are requests from the application.
 /// * Getters ([`Session::state`], [`Session::credentials`], ...) never change anything.
 ///
 /// `Debug` shows no secret: the session password and the credentials are redacted.
@@ -143,6 +147,9 @@ pub struct Session {
     redial: Redial,
     /// When to look for a read-write server while read-only.
     probe: ReadWriteProbe,
+    /// A move to another host that a new host list decided, while the current
+    /// connection drains.
+    moving: Option<PendingMove>,
     /// Queued and in-flight requests.
     requests: Requests,
     /// While no session was ever established: the requests waiting for one, at most
@@ -218,6 +225,7 @@ impl Session {
                 (config.reconnect_backoff, config.max_reconnect_backoff),
             ),
             probe: ReadWriteProbe::default(),
+            moving: None,
             requests: Requests::default(),
             first_session: config.first_session_timeout.map(FirstSessionWait::new),
             auths: Vec::new(),
@@ -453,6 +461,7 @@ impl Session {
                 None
             },
             self.probe.deadline(),
+            self.moving.as_ref().map(PendingMove::deadline),
         ]
         .into_iter()
         .flatten()
@@ -600,6 +609,15 @@ impl Session {
         if due(self.read_deadline()) {
             self.drop_conn(CloseReason::ReadTimeout, now);
         }
+        if let Some(to) = self
+            .moving
+            .as_ref()
+            .filter(|m| due(Some(m.deadline())))
+            .map(|m| m.to().clone())
+        {
+            // The drain took the read timeout: what is still in flight is lost.
+            self.drop_conn(CloseReason::MovingToNewHost { to }, now);
+        }
         if due(self.ping_deadline()) {
             self.send_ping(now);
         }
@@ -739,6 +757,98 @@ impl Session {
         Ok(())
     }
 
+    /// Replaces the host list with the hosts of `connect_string` (a connect string as
+    /// [`Config::connect_string`] takes it; a chroot in it must be the session's, and
+    /// may be left out), keeping the session, as Java's `updateServerList` does: for
+    /// a growing or shrinking ensemble, or after a dynamic reconfiguration. The
+    /// session moves to another host when the new list asks for it, so that clients
+    /// spread evenly over it: always when its server is not in the new list, with
+    /// probability `1 − old size ÷ new size` when the list grew and its server is
+    /// still in it, never otherwise (Java's rule; hosts compare by name and port as
+    /// written). The choice draws from the seeded generator ([`Config::seed`]).
+    ///
+    /// **Unlike Java**, which closes the connection at once (failing the requests in
+    /// flight with `ConnectionLoss`), a move drains the connection first: nothing
+    /// more is written to it but pings, the replies owed on it arrive, and then it
+    /// closes ([`CloseReason::MovingToNewHost`]) and the session dials the chosen host
+    /// at once with the same session id. Requests submitted meanwhile wait in the
+    /// queue and go out on the new connection, after the auths and the watch
+    /// re-registration, as on any reconnect. The drain lasts at most the read timeout
+    /// (`2/3 T`); requests still in flight then fail with `ConnectionLoss`. The
+    /// application sees `Disconnected` (reason [`StateReason::Dropped`] with that
+    /// close reason) then `SyncConnected`, as on any reconnect. A connection not yet
+    /// serving the session (dialling, handshaking, authenticating) is given up at
+    /// once; with none, the next dial goes to the chosen host when it is due. Hosts
+    /// tried after the chosen one follow the new list's shuffled order.
+    ///
+    /// Refused, with nothing changed: a string that does not parse or names no host
+    /// ([`UpdateHostsError::Invalid`]), another chroot
+    /// ([`UpdateHostsError::ChrootDiffers`]), and a session closing or over
+    /// ([`UpdateHostsError::NotAccepting`]).
+    pub fn update_hosts(
+        &mut self,
+        connect_string: &str,
+        now: Instant,
+    ) -> Result<(), UpdateHostsError> {
+        let now = self.clock(now);
+        if self.state.is_terminal() || self.state == SessionState::Closing {
+            return Err(UpdateHostsError::NotAccepting {
+                state: self.state,
+                reason: self.state_reason.clone(),
+            });
+        }
+        let cs = ConnectString::parse(connect_string).map_err(UpdateHostsError::Invalid)?;
+        if let Some(given) = cs.chroot.as_str().filter(|_| cs.chroot != self.chroot) {
+            return Err(UpdateHostsError::ChrootDiffers {
+                session: self.chroot.for_error(),
+                given: given.to_string(),
+            });
+        }
+        // Where the session is, or is heading: a move under way, the connection, or
+        // the dial scheduled next.
+        let current = match (&self.moving, &self.conn) {
+            (Some(m), _) => Some(m.to().clone()),
+            (None, Some(c)) => Some(c.host().clone()),
+            (None, None) => self.redial.next_host().cloned(),
+        };
+        let target = self.redial.replace_hosts(cs.hosts, current.as_ref());
+        log::info!(
+            "host list updated to {} hosts: {}",
+            self.redial.host_count(),
+            match &target {
+                Some(to) => format!("moving to {to}"),
+                None => "staying".to_string(),
+            }
+        );
+        let Some(to) = target else {
+            return Ok(());
+        };
+        if let Some(m) = self.moving.as_mut() {
+            m.retarget(to);
+            return Ok(());
+        }
+        let serving = self
+            .conn
+            .as_ref()
+            .is_some_and(|c| c.is_established() && self.sasl_exchange.is_none());
+        if serving {
+            let drain = PendingMove::new(to, self.timing.read, now);
+            self.bring_deadline_forward(drain.deadline());
+            self.moving = Some(drain);
+            self.move_if_drained(now);
+        } else if self.conn.is_some() {
+            self.redial.succeeded();
+            let reason = CloseReason::MovingToNewHost { to: to.clone() };
+            self.end_conn(Ending::Dropped(reason), now, false);
+            self.redial.dial_now(to, now);
+            self.refresh_deadline();
+        } else {
+            self.redial.retarget(to, now);
+            self.refresh_deadline();
+        }
+        Ok(())
+    }
+
     /// Closes the session: requests not yet written fail with `Closing`, closeSession
     /// is sent, and the session becomes `Closed` when its reply arrives or after the
     /// close timeout (requests still in flight then fail with `Closing`).
@@ -765,6 +875,8 @@ impl Session {
             return;
         }
         log::info!("closing session {}", HexSessionId(self.session_id));
+        // closeSession goes out on the connection there is: no move is worth its delay.
+        self.moving = None;
         for id in self.requests.take_queued() {
             self.reply(id, Err(RequestError::Closing));
         }
@@ -882,6 +994,8 @@ impl Session {
         let Some(c) = self.conn.take() else {
             return;
         };
+        // However the connection ends, a move under way goes on to its target.
+        let moving = self.moving.take();
         // A drop for a request timeout is paced by that timeout already, and waiting
         // longer would fail the requests queued behind it too.
         let timed_out = c.stage() == Stage::Established
@@ -951,8 +1065,28 @@ impl Session {
             self.state_event(KeeperState::Disconnected, Some(why));
         }
         if redial {
-            self.schedule_redial(now);
+            match moving {
+                Some(m) => self.redial.dial_now(m.into_target(), now),
+                None => self.schedule_redial(now),
+            }
         }
+        self.refresh_deadline();
+    }
+
+    /// Once a connection that a move drains owes no more replies, closes it and dials
+    /// the move's target. Leaving by choice is not a failed attempt: the next failure
+    /// starts a fresh pass.
+    fn move_if_drained(&mut self, now: Instant) {
+        if self.moving.is_none() || !self.requests.nothing_in_flight() {
+            return;
+        }
+        let Some(to) = self.moving.take().map(PendingMove::into_target) else {
+            return;
+        };
+        self.redial.succeeded();
+        let reason = CloseReason::MovingToNewHost { to: to.clone() };
+        self.end_conn(Ending::Dropped(reason), now, false);
+        self.redial.dial_now(to, now);
         self.refresh_deadline();
     }
 
@@ -1018,6 +1152,7 @@ impl Session {
             } else {
                 self.on_frame(frame, now);
                 self.answer_local_heads();
+                self.move_if_drained(now);
             }
             if self.state.is_terminal() {
                 break;
@@ -1483,7 +1618,8 @@ impl Session {
     /// mark and the session is not closing), then answers the local requests that
     /// reached the head.
     fn fill_send(&mut self, now: Instant) {
-        if self.state != SessionState::Closing && self.sasl_exchange.is_none() {
+        let draining = self.moving.is_some();
+        if self.state != SessionState::Closing && self.sasl_exchange.is_none() && !draining {
             if let Some(c) = self.conn.as_mut().filter(|c| c.is_established()) {
                 self.requests.write_queued(c, now);
             }
@@ -1605,6 +1741,7 @@ impl Session {
             self.drop_conn(CloseReason::RequestTimeout, now);
         }
         self.answer_local_heads();
+        self.move_if_drained(now);
     }
 
     /// Fails the requests that waited [`Config::first_session_timeout`] for a session
@@ -1759,6 +1896,7 @@ impl Session {
         self.sasl_exchange = None;
         self.close_deadline = None;
         self.probe.stop();
+        self.moving = None;
     }
 }
 

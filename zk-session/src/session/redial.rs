@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::connect_string::HostAddr;
 use crate::hosts::HostList;
+use crate::rebalance;
 use crate::rng::SplitMix64;
 
 use super::timing::later;
@@ -42,6 +43,11 @@ impl Redial {
         self.hosts.host_at(i)
     }
 
+    /// The host scheduled to be dialled next, if any.
+    pub(super) fn next_host(&self) -> Option<&HostAddr> {
+        self.next.as_ref().map(|(host, _)| host)
+    }
+
     /// The host to dial next and when, if one is scheduled.
     pub(super) fn next(&self) -> Option<&(HostAddr, Instant)> {
         self.next.as_ref()
@@ -65,9 +71,34 @@ impl Redial {
         self.next = Some((host, later(now, delay)));
     }
 
-    /// Dials `host` next, at once (a read-write server found while read-only).
+    /// Dials `host` next, at once (a read-write server found while read-only, or the
+    /// host a new host list moves the session to).
     pub(super) fn dial_now(&mut self, host: HostAddr, now: Instant) {
         self.next = Some((host, now));
+    }
+
+    /// The application gave a new host list (not empty): it replaces the old one, and
+    /// the session on `current` (if it is on any host) either stays (`None`) or
+    /// moves to the host returned (see [`rebalance`]). The round robin goes on after
+    /// the host the session ends up on.
+    pub(super) fn replace_hosts(
+        &mut self,
+        hosts: Vec<HostAddr>,
+        current: Option<&HostAddr>,
+    ) -> Option<HostAddr> {
+        let old = self.hosts.replace(hosts, &mut self.rng);
+        let current = current?;
+        let target = rebalance::move_target(&old, self.hosts.as_slice(), current, &mut self.rng);
+        self.hosts
+            .continue_after(target.as_ref().unwrap_or(current));
+        target
+    }
+
+    /// The scheduled dial goes to `host` instead, at the same time (or now, if none
+    /// was scheduled).
+    pub(super) fn retarget(&mut self, host: HostAddr, now: Instant) {
+        let at = self.deadline().unwrap_or(now);
+        self.next = Some((host, at));
     }
 
     /// No waiting past `deadline` (a close that needs a connection).

@@ -145,6 +145,11 @@ impl Requests {
         self.queued.len() + self.in_flight_users().count()
     }
 
+    /// Nothing written waits for its reply (and no local answer waits behind one).
+    pub(super) fn nothing_in_flight(&self) -> bool {
+        self.in_flight.len() == 0
+    }
+
     /// The earliest request deadline. Deadlines grow in submit order and in-flight
     /// requests are older than queued ones, so the first user request found has it.
     pub(super) fn first_deadline(&self) -> Option<Instant> {
