@@ -65,6 +65,11 @@ impl ConnectProblems {
         }
     }
 
+    /// The session was given a new host list: errors name it from now on.
+    pub fn hosts_changed(&mut self, hosts: &str) {
+        self.hosts = hosts.to_string();
+    }
+
     /// A dial of `host` starts.
     pub fn dialling(&mut self, host: &HostAddr) {
         self.dialled = Some(host.to_string());

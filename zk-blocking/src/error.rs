@@ -5,6 +5,7 @@ use std::time::Duration;
 use zk_proto::ErrorCode;
 use zk_session::{
     About, ConfigError, RequestError, Rounded, Session, SessionState, StateReason, SubmitError,
+    UpdateHostsError,
 };
 
 /// `Result` with this crate's [`Error`].
@@ -469,6 +470,18 @@ impl From<SubmitError> for Error {
                 path: Some(path),
                 chroot,
             },
+            other => Error::InvalidArgument(other.to_string()),
+        }
+    }
+}
+
+impl From<UpdateHostsError> for Error {
+    fn from(e: UpdateHostsError) -> Error {
+        match e {
+            UpdateHostsError::Invalid(e) => Error::Config(e),
+            UpdateHostsError::NotAccepting { state, reason } => {
+                Error::for_ending(state, reason.as_ref())
+            }
             other => Error::InvalidArgument(other.to_string()),
         }
     }

@@ -198,6 +198,31 @@ impl ExternalDriver {
         Ok(())
     }
 
+    /// Replaces the session's host list with the hosts of `hosts`
+    /// (`host:port,host:port`; a chroot may be left out, or must be the session's),
+    /// keeping the session: Java's `updateServerList`, for an ensemble that grew or
+    /// shrank or was reconfigured. The session moves to another server when the new
+    /// list asks for it: always when its server left the list, and when the list grew
+    /// with the probability that spreads clients evenly over it (the rule is
+    /// [`Session::update_hosts`]'s). A move keeps the session id, its ephemeral nodes
+    /// and its watches: calls in flight get their replies from the server being left
+    /// (for at most 2/3 of the session timeout; any still unanswered then fail with
+    /// [`Error::ConnectionLoss`](crate::Error::ConnectionLoss)); calls made meanwhile
+    /// wait and go to the new server; watches are set again there, as on any
+    /// reconnect. [`ExternalDriver::poll_event`] gives `Disconnected` then
+    /// `SyncConnected`. The socket changes with the move: read
+    /// [`ExternalDriver::socket_id`] afresh, as after every call.
+    ///
+    /// Fails, changing nothing, with [`Error::Config`](crate::Error::Config) for a
+    /// list that does not parse, [`Error::InvalidArgument`](crate::Error::InvalidArgument)
+    /// for another chroot, and the session's error once it is closing or over.
+    pub fn update_server_list(&mut self, hosts: &str) -> Result<()> {
+        let now = Instant::now();
+        crate::for_drivers::update_hosts(&mut self.session, self.link.problems_mut(), hosts, now)?;
+        self.process(false, false, now);
+        Ok(())
+    }
+
     /// Starts closing the session; keep processing until [`ExternalDriver::state`] is
     /// `Closed` (bounded by `close_timeout`).
     pub fn close(&mut self) {

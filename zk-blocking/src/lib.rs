@@ -251,6 +251,19 @@ pub mod for_drivers {
         WatchHandle::from_registration(registration)
     }
 
+    /// Gives `session` the host list `hosts` (see
+    /// [`Session::update_hosts`]), and `problems` with it, so that errors name it.
+    pub fn update_hosts(
+        session: &mut Session,
+        problems: &mut ConnectProblems,
+        hosts: &str,
+        now: Instant,
+    ) -> Result<()> {
+        session.update_hosts(hosts, now)?;
+        problems.hosts_changed(hosts);
+        Ok(())
+    }
+
     /// A session event as the drivers hand it out.
     pub fn event(event: zk_session::Event) -> ExternalEvent {
         ExternalEvent::from_session(event)

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use zk_blocking::for_drivers::{
     call_timeout, close_timeout, connect_deadline, events_handed_out_per_read,
-    first_session_bounded, has_auth, link_tls, max_queued_events, start_session,
+    first_session_bounded, has_auth, link_tls, max_queued_events, start_session, update_hosts,
 };
 use zk_blocking::{Error, Options, Request, Result, WatchHandle};
 use zk_session::{SessionCredentials, SessionState, StateReason};
@@ -179,6 +179,31 @@ impl Client {
         let over = StateReached::new(shared, SessionState::is_terminal);
         // The session bounds the close itself; the slack covers a stalled runtime.
         let _ = tokio::time::timeout(self.owner.close_timeout + CLOSE_SLACK, over).await;
+    }
+
+    /// Replaces the session's host list with the hosts of `hosts`
+    /// (`host:port,host:port`; a chroot may be left out, or must be the session's),
+    /// keeping the session, from any clone: Java's `updateServerList`, for an
+    /// ensemble that grew or shrank or was reconfigured. The client moves to another
+    /// server when the new list asks for it: always when its server left the list,
+    /// and when the list grew with the probability that spreads clients evenly over it
+    /// (the rule is [`zk_session::Session::update_hosts`]'s). A move keeps the session
+    /// id, its ephemeral nodes and its watches: calls in flight get their replies from
+    /// the server being left (for at most 2/3 of the session timeout; any still
+    /// unanswered then fail with [`Error::ConnectionLoss`]); calls made meanwhile wait
+    /// and go to the new server; watch futures and streams stay live, their watches
+    /// set again there as on any reconnect; state listeners see `Disconnected` then
+    /// `SyncConnected`. The driver task carries the move out; this returns at once.
+    ///
+    /// Fails, changing nothing, with [`Error::Config`] for a list that does not
+    /// parse, [`Error::InvalidArgument`] for another chroot, and the session's error
+    /// once it is closing or over.
+    pub fn update_server_list(&self, hosts: &str) -> Result<()> {
+        self.shared().with(|core, wakeups| {
+            update_hosts(&mut core.session, &mut core.problems, hosts, Instant::now())?;
+            core.wake_driver(wakeups);
+            Ok(())
+        })
     }
 
     // ----- getters ------------------------------------------------------------------

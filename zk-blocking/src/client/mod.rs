@@ -180,6 +180,33 @@ impl Client {
         self.link.release();
     }
 
+    /// Replaces the session's host list with the hosts of `hosts`
+    /// (`host:port,host:port`; a chroot may be left out, or must be the session's),
+    /// keeping the session: Java's `updateServerList`, for an ensemble that grew or
+    /// shrank or was reconfigured. The client moves to another server when the new
+    /// list asks for it: always when its server left the list, and when the list grew
+    /// with the probability that spreads clients evenly over it (the rule is
+    /// [`Session::update_hosts`]'s). A move keeps the session id, its ephemeral nodes
+    /// and its watches: requests in flight get their replies from the server being
+    /// left (for at most 2/3 of the session timeout; any still unanswered then fail
+    /// with [`Error::ConnectionLoss`]); calls made meanwhile wait and go to the new
+    /// server; watches are set again there, as on any reconnect, and
+    /// [`Client::next_event`] gives `Disconnected` then `SyncConnected`. Like all of
+    /// this client's IO, the move is carried out while a call (or `next_event`)
+    /// pumps.
+    ///
+    /// Fails, changing nothing, with [`Error::Config`] for a list that does not
+    /// parse, [`Error::InvalidArgument`] for another chroot, and the session's error
+    /// once it is closing or over.
+    pub fn update_server_list(&mut self, hosts: &str) -> Result<()> {
+        crate::for_drivers::update_hosts(
+            &mut self.session,
+            self.link.problems_mut(),
+            hosts,
+            Instant::now(),
+        )
+    }
+
     /// Drops the connection without closing the session, as a killed process would:
     /// the server keeps the session (and its ephemerals) until it expires. Take
     /// [`Client::credentials`] first to resume it with [`Options::resume`].

@@ -264,6 +264,11 @@ impl Link {
         )
     }
 
+    /// The problems seen while connecting, to record a new host list in.
+    pub(crate) fn problems_mut(&mut self) -> &mut ConnectProblems {
+        &mut self.problems
+    }
+
     /// The problems seen while connecting, for the errors that say why no server
     /// answered.
     pub(crate) fn problems(&self) -> &ConnectProblems {

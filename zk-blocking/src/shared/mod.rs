@@ -218,6 +218,26 @@ impl SharedClient {
         self.owner.close();
     }
 
+    /// Replaces the session's host list with the hosts of `hosts`
+    /// (`host:port,host:port`; a chroot may be left out, or must be the session's),
+    /// keeping the session, from any thread: Java's `updateServerList`, for an
+    /// ensemble that grew or shrank or was reconfigured. The client moves to another
+    /// server when the new list asks for it: always when its server left the list,
+    /// and when the list grew with the probability that spreads clients evenly over it
+    /// (the rule is [`zk_session::Session::update_hosts`]'s). A move keeps the session
+    /// id, its ephemeral nodes and its watches: calls in flight get their replies from
+    /// the server being left (for at most 2/3 of the session timeout; any still
+    /// unanswered then fail with [`Error::ConnectionLoss`]); calls made meanwhile wait
+    /// and go to the new server; watches are set again there, as on any reconnect,
+    /// and [`SharedClient::events`] gives `Disconnected` then `SyncConnected`.
+    ///
+    /// Fails, changing nothing, with [`Error::Config`] for a list that does not
+    /// parse, [`Error::InvalidArgument`] for another chroot, and the session's error
+    /// once it is closing or over.
+    pub fn update_server_list(&self, hosts: &str) -> Result<()> {
+        self.owner.update_server_list(hosts)
+    }
+
     // ----- getters ------------------------------------------------------------------
 
     /// The session's state.
@@ -382,6 +402,20 @@ impl SharedClient {
 }
 
 impl Owner {
+    fn update_server_list(&self, hosts: &str) -> Result<()> {
+        let shared = &self.shared;
+        let mut replies = Replies::default();
+        {
+            let mut core = lock(&shared.core);
+            core.driver.update_server_list(hosts)?;
+            core.dispatch(&shared.channel, &shared.mailboxes, &mut replies);
+        }
+        replies.deliver();
+        // The IO thread carries the move on (the drain, the dial).
+        let _ = shared.waker.wake();
+        Ok(())
+    }
+
     fn close(&self) {
         let shared = &self.shared;
         let mut replies = Replies::default();
