@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use zk_proto::{ErrorCode, KeeperState, WireRequest};
+use zk_proto::{ErrorCode, EventType, KeeperState, WireRequest};
 use zk_session::testing::{FakeServer, Harness};
 use zk_session::{
     CloseReason, Request, RequestError, SessionState, StateReason, Transport, UpdateHostsError,
@@ -15,7 +15,7 @@ use zk_session::{
 
 use common::{
     HarnessExt, SID, T, closes, config, connected, connected_with, connects, data_reply, replies,
-    requests, states, watch_data,
+    requests, states, watch_data, watch_events,
 };
 
 /// The read timeout of a session granted `T`: 2/3 of it.
@@ -256,4 +256,47 @@ fn hosts_after_the_chosen_one_follow_the_new_list() {
     let second = last_dialled(&h);
     assert_ne!(first, second);
     assert!(["b:2181", "c:2181"].contains(&second.as_str()));
+}
+
+#[test]
+fn a_notification_that_came_with_the_last_reply_owed_fires_before_the_move() {
+    let mut h = connected("a");
+    let watch = watch_data(&mut h, "/w");
+    let (_, sent) = h.submit_and_flush(Request::get_data("/x", false));
+    update(&mut h, "b");
+    let mut bytes = data_reply(sent.xid(), 10);
+    bytes.extend(FakeServer::notification(
+        EventType::NodeDataChanged,
+        "/w",
+        11,
+    ));
+    h.deliver(&bytes);
+    assert_eq!(moved_to(&h), ["b:2181"]);
+    let fired = watch_events(&h.events);
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert_eq!(fired[0].0, EventType::NodeDataChanged);
+    assert_eq!(fired[0].2[0].id, watch);
+}
+
+#[test]
+fn a_close_during_a_move_sends_what_the_move_held_back_and_answers_in_submit_order() {
+    let mut h = connected("a");
+    let (first, sent) = h.submit_and_flush(Request::get_data("/first", false));
+    update(&mut h, "b");
+    let held = h.submit(Request::get_data("/held", false));
+    h.session.close(h.now);
+    h.pump();
+    let frames = requests(&h.flush());
+    assert!(matches!(&frames[0].1, WireRequest::GetData(g) if g.path == "/held"));
+    assert_eq!(frames[1].1, WireRequest::CloseSession);
+    h.deliver(&data_reply(sent.xid(), 10));
+    h.deliver(&data_reply(frames[0].0, 11));
+    h.deliver(&FakeServer::reply(frames[1].0, 12, ErrorCode::Ok, None));
+    let answered: Vec<_> = replies(&h.events)
+        .into_iter()
+        .map(|(id, r)| (id, r.is_ok()))
+        .collect();
+    assert_eq!(answered, [(first, true), (held, true)]);
+    assert_eq!(h.session.state(), SessionState::Closed);
+    assert!(moved_to(&h).is_empty(), "no move after the close");
 }

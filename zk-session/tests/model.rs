@@ -56,8 +56,14 @@ enum Action {
     BadReply,
     AddAuth { ok: bool },
     ProbeResult { rw: bool },
+    // a new host list (HOST_LISTS[pick]): the session may move, draining first
+    UpdateHosts { pick: usize },
     Close,
 }
+
+/// New host lists for the session of `h1,h2` under the chroot: the same, grown,
+/// without its hosts, with the chroot written, and refused (another chroot).
+const HOST_LISTS: [&str; 5] = ["h2,h1", "h1,h2,h3,h4", "h3", "h4,h1/r", "h5/other"];
 
 fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
@@ -78,6 +84,7 @@ fn action() -> impl Strategy<Value = Action> {
         1 => Just(Action::BadReply),
         1 => proptest::bool::weighted(0.9).prop_map(|ok| Action::AddAuth { ok }),
         1 => any::<bool>().prop_map(|rw| Action::ProbeResult { rw }),
+        1 => (0..HOST_LISTS.len()).prop_map(|pick| Action::UpdateHosts { pick }),
         1 => Just(Action::Close),
     ]
 }
@@ -139,6 +146,8 @@ struct Model {
     last_lost: Option<Instant>,
     /// Dials in a row at the instant of `last_lost`.
     instant_redials: usize,
+    /// How many hosts the session's list has (a pass over them is dialled at once).
+    hosts: usize,
 }
 
 impl Model {
@@ -184,6 +193,7 @@ impl Model {
             paced: (0, 0),
             last_lost: None,
             instant_redials: 0,
+            hosts: 2,
         }
     }
 
@@ -500,6 +510,24 @@ impl Model {
                     self.sync_conn();
                 }
             }
+            Action::UpdateHosts { pick } => {
+                let accepted = self.h.session.update_hosts(HOST_LISTS[*pick], self.h.now);
+                assert_eq!(
+                    accepted.is_ok(),
+                    *pick != HOST_LISTS.len() - 1
+                        && !before.is_terminal()
+                        && before != SessionState::Closing,
+                    "{accepted:?}"
+                );
+                // Dialling the host a new list chose at once is the application's
+                // doing, one dial per list: it starts a new run of instant dials.
+                self.last_lost = None;
+                if accepted.is_ok() {
+                    self.hosts = HOST_LISTS[*pick].split(',').count();
+                }
+                self.h.pump();
+                self.sync_conn();
+            }
             Action::Close => {
                 self.h.session.close(self.h.now);
                 self.h.pump();
@@ -525,9 +553,9 @@ impl Model {
     }
 
     /// No reconnect without delay after a handshake, over and over: once a pass over
-    /// both hosts has each completed a handshake and dropped at once, the next dial
-    /// waits. (A connection lost and redialled at the same instant counts; two hosts
-    /// allow two such dials in a row, a read-write move one more.)
+    /// the hosts has each completed a handshake and dropped at once, the next dial
+    /// waits. (A connection lost and redialled at the same instant counts; `n` hosts
+    /// allow `n` such dials in a row, a read-write move or a new host list's one more.)
     fn check_reconnect_pacing(&mut self) {
         let (seen_events, seen_transports) = self.paced;
         for e in &self.h.events[seen_events.min(self.h.events.len())..] {
@@ -551,7 +579,7 @@ impl Model {
                     self.instant_redials = 0;
                 }
                 assert!(
-                    self.instant_redials <= 3,
+                    self.instant_redials <= self.hosts + 1,
                     "{} dials in a row at the instant an established connection dropped",
                     self.instant_redials
                 );

@@ -837,7 +837,6 @@ impl Session {
             self.moving = Some(drain);
             self.move_if_drained(now);
         } else if self.conn.is_some() {
-            self.redial.succeeded();
             let reason = CloseReason::MovingToNewHost { to: to.clone() };
             self.end_conn(Ending::Dropped(reason), now, false);
             self.redial.dial_now(to, now);
@@ -876,7 +875,11 @@ impl Session {
         }
         log::info!("closing session {}", HexSessionId(self.session_id));
         // closeSession goes out on the connection there is: no move is worth its delay.
-        self.moving = None;
+        // What the move held back goes out before it, as it would have without the
+        // move, so that replies keep their submit order.
+        if self.moving.take().is_some() {
+            self.fill_send(now);
+        }
         for id in self.requests.take_queued() {
             self.reply(id, Err(RequestError::Closing));
         }
@@ -1152,11 +1155,15 @@ impl Session {
             } else {
                 self.on_frame(frame, now);
                 self.answer_local_heads();
-                self.move_if_drained(now);
             }
             if self.state.is_terminal() {
                 break;
             }
+        }
+        // Only once every complete frame received is handled: a notification that
+        // came after the last reply owed still fires.
+        if self.conn_mut(conn).is_some() {
+            self.move_if_drained(now);
         }
     }
 
