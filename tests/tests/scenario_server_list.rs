@@ -152,7 +152,7 @@ fn the_shared_client_moves_off_a_member_left_out_of_the_list_with_its_session_ca
     assert_moved_off_a(session);
 
     change_from_elsewhere(root, &b_and_c);
-    match zk.wait_watch(watch.clone(), PATIENCE) {
+    match zk.wait_watch(watch, PATIENCE) {
         Ok(Some(Event::Watch(fired))) => assert_eq!(
             watch_summary(&fired),
             (EventType::NodeDataChanged, root, vec![watch])
