@@ -163,8 +163,9 @@ impl Client {
         }
     }
 
-    /// Closes the session: requests not yet written fail with [`Error::Closed`],
-    /// closeSession is sent, and the future resolves when the server confirms or the
+    /// Closes the session: the requests submitted before it are sent first (as Java
+    /// sends them; their replies keep their submit order), then closeSession, and the
+    /// future resolves when the server confirms or the
     /// close timeout passes (calls still waiting then fail with [`Error::Closed`]).
     /// The server deletes the session's ephemeral nodes at once. Does nothing if the
     /// session is already over.

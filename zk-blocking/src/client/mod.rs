@@ -163,8 +163,9 @@ impl Client {
         }
     }
 
-    /// Closes the session: unsent requests fail with [`Error::Closed`], closeSession
-    /// is sent, and the call returns when the server confirms or `close_timeout`
+    /// Closes the session: the requests submitted before it are sent first (as Java
+    /// sends them; their replies keep their submit order), then closeSession, and the
+    /// call returns when the server confirms or `close_timeout`
     /// passes. The server deletes the session's ephemeral nodes at once. Does nothing
     /// if the session is already over.
     pub fn close(&mut self) {

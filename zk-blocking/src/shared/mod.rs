@@ -209,8 +209,9 @@ impl SharedClient {
         }
     }
 
-    /// Closes the session, from any thread: requests not yet written fail with
-    /// [`Error::Closed`], closeSession is sent, and the call returns when the server
+    /// Closes the session, from any thread: the requests submitted before it are
+    /// sent first (as Java sends them; their replies keep their submit order), then
+    /// closeSession, and the call returns when the server
     /// confirms or the close timeout passes (calls still waiting then fail with
     /// [`Error::Closed`]). The server deletes the session's ephemeral nodes at once.
     /// Does nothing if the session is already over.

@@ -848,9 +848,11 @@ impl Session {
         Ok(())
     }
 
-    /// Closes the session: requests not yet written fail with `Closing`, closeSession
-    /// is sent, and the session becomes `Closed` when its reply arrives or after the
-    /// close timeout (requests still in flight then fail with `Closing`).
+    /// Closes the session: the requests submitted before it are sent (as Java sends
+    /// them), then closeSession, and the session becomes `Closed` when its reply
+    /// arrives or after the close timeout (requests still in flight then fail with
+    /// `Closing`). Replies keep their submit order. Requests queued while no
+    /// connection is established fail with `Closing` at once.
     ///
     /// While no connection is established, the session keeps dialling (without
     /// backoff beyond the close timeout) to deliver closeSession, so that the server
@@ -875,10 +877,16 @@ impl Session {
         }
         log::info!("closing session {}", HexSessionId(self.session_id));
         // closeSession goes out on the connection there is: no move is worth its delay.
-        // What the move held back goes out before it, as it would have without the
-        // move, so that replies keep their submit order.
-        if self.moving.take().is_some() {
-            self.fill_send(now);
+        self.moving = None;
+        // The requests submitted before the close go out before closeSession (the
+        // send buffer's mark held them back, or a move did), as Java sends them: the
+        // server carries them out and their replies come in submit order. Without a
+        // connection that can carry them, none is in flight: they fail now.
+        if established && self.sasl_exchange.is_none() {
+            if let Some(c) = self.conn.as_mut() {
+                self.requests.write_all_queued(c, now);
+            }
+            self.answer_local_heads();
         }
         for id in self.requests.take_queued() {
             self.reply(id, Err(RequestError::Closing));

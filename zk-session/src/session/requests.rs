@@ -249,7 +249,17 @@ impl Requests {
     /// Moves queued requests into `conn`'s output while it is below the high-water
     /// mark (local ones take their place in the FIFO without a frame).
     pub(super) fn write_queued(&mut self, conn: &mut Connection, now: Instant) {
-        while conn.buffered_output() < SEND_HIGH_WATER {
+        self.write_queued_below(conn, SEND_HIGH_WATER, now);
+    }
+
+    /// Moves every queued request into `conn`'s output, whatever it holds already:
+    /// before closeSession, which must come after them.
+    pub(super) fn write_all_queued(&mut self, conn: &mut Connection, now: Instant) {
+        self.write_queued_below(conn, usize::MAX, now);
+    }
+
+    fn write_queued_below(&mut self, conn: &mut Connection, high_water: usize, now: Instant) {
+        while conn.buffered_output() < high_water {
             let Some(u) = self.queued.pop_front() else {
                 break;
             };
