@@ -112,6 +112,7 @@ mod node_watch;
 pub mod queue;
 pub mod retry;
 pub mod run;
+pub mod semaphore;
 pub mod tree;
 
 pub use barrier::{
@@ -128,6 +129,13 @@ pub use lock::{BlockingLockGuard, ContendersMachine, Lock, LockEvent, LockMachin
 pub use machine::{Recipe, Reply, Submit, Token};
 pub use node_watch::{NodeValue, NodeWatch, NodeWatchMachine};
 pub use queue::{Queue, QueueEvent, QueueMachine};
+#[cfg(feature = "tokio")]
+pub use semaphore::AsyncSemaphoreGuard;
+#[cfg(unix)]
+pub use semaphore::SemaphoreGuard;
+pub use semaphore::{
+    BlockingSemaphoreGuard, Semaphore, SemaphoreError, SemaphoreEvent, SemaphoreMachine,
+};
 
 /// The README's examples, compiled (and run, where not `no_run`) as doc tests.
 #[cfg(doctest)]

@@ -1,11 +1,13 @@
 //! Listing a lock's contenders in lock order with their identifiers (kazoo's
 //! `Lock.contenders()` / `Election.contenders()`), as a machine: list the children,
-//! then read each contender node's data. A node deleted meanwhile is left out.
+//! then read each contender node's data. A node deleted meanwhile is left out. The
+//! same reading of every child serves a semaphore's lease holders.
 
 use zk_blocking::{Error, KeeperState, Request, Response};
 
 use super::machine::lock_path;
 use super::names::{Kind, contenders};
+use crate::ensure::check_recipe_path;
 use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
 
 /// Reads the contenders of the lock at `path`; outputs them once, in lock order, as
@@ -13,8 +15,8 @@ use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
 #[derive(Debug)]
 pub struct ContendersMachine {
     path: String,
-    /// The kinds of node listed.
-    kinds: Vec<Kind>,
+    /// The kinds of node listed; `None`: every child (a semaphore's lease holders).
+    kinds: Option<Vec<Kind>>,
     /// The list request, until it is answered.
     listing: Option<Token>,
     /// The reads out, in lock order, and what each read (`None`: not yet, or gone).
@@ -37,8 +39,19 @@ impl ContendersMachine {
     /// [`Error::InvalidPath`] naming it, sending nothing.
     pub fn of_kinds(path: &str, kinds: &[Kind]) -> ContendersMachine {
         let (path, invalid) = lock_path(path);
+        ContendersMachine::listing(path, Some(kinds.to_vec()), invalid)
+    }
+
+    /// Starts reading the data of every child of `path`, in name order (kazoo's
+    /// `Semaphore.lease_holders()`); `path` must be one the client sends as it is.
+    pub(crate) fn every_child(path: &str) -> ContendersMachine {
+        let invalid = check_recipe_path(path).err();
+        ContendersMachine::listing(path.to_string(), None, invalid)
+    }
+
+    fn listing(path: String, kinds: Option<Vec<Kind>>, invalid: Option<Error>) -> Self {
         let mut machine = ContendersMachine {
-            kinds: kinds.to_vec(),
+            kinds,
             path,
             listing: None,
             reads: Vec::new(),
@@ -61,7 +74,14 @@ impl ContendersMachine {
     fn on_listed(&mut self, reply: Reply) {
         match reply {
             Ok((Response::GetChildren { children, .. }, _)) => {
-                let ordered = contenders(&children, &self.kinds);
+                let ordered = match &self.kinds {
+                    Some(kinds) => contenders(&children, kinds),
+                    None => {
+                        let mut every = children;
+                        every.sort();
+                        every
+                    }
+                };
                 for child in ordered {
                     let path = format!("{}/{child}", self.path);
                     let token = self.outbox.send(Request::get_data(path, false));

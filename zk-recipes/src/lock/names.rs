@@ -29,6 +29,13 @@ impl Kind {
 /// A fresh contender prefix: 32 random hex digits and the kind's marker. The random
 /// part finds the node again after a create whose reply was lost.
 pub fn new_prefix(kind: Kind) -> String {
+    format!("{}{}", unique_id(), kind.marker())
+}
+
+/// 32 random hex digits (a uuid4's `hex`, as kazoo names its nodes): unique to the
+/// node that bears them, so that it can be found again after a create whose reply
+/// was lost.
+pub fn unique_id() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut halves = [0u64; 2];
     for half in &mut halves {
@@ -41,7 +48,7 @@ pub fn new_prefix(kind: Kind) -> String {
         );
         *half = h.finish();
     }
-    format!("{:016x}{:016x}{}", halves[0], halves[1], kind.marker())
+    format!("{:016x}{:016x}", halves[0], halves[1])
 }
 
 /// The sequence of a contender node whose kind is among `blocking`, as kazoo parses
