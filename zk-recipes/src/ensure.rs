@@ -131,6 +131,7 @@ mod tests {
     use crate::lock::{ContendersMachine, LockEvent, LockMachine};
     use crate::machine::Recipe;
     use crate::queue::{QueueEvent, QueueMachine};
+    use crate::semaphore::{SemaphoreError, SemaphoreEvent, SemaphoreMachine};
     use crate::tree::{CreateAllMachine, DeleteAllMachine};
 
     /// What a recipe's first operation did: the name of the operation, whether it sent
@@ -169,6 +170,8 @@ mod tests {
         double.enter();
         let mut lock = LockMachine::exclusive(path, Bytes::new());
         lock.acquire(true);
+        let mut semaphore = SemaphoreMachine::new(path, 2, Bytes::new());
+        semaphore.acquire();
         let queue_failure = |event| match event {
             QueueEvent::Failed(e) => Some(e),
             _ => None,
@@ -191,6 +194,10 @@ mod tests {
             }),
             attempt("Lock::acquire", lock, |event| match event {
                 LockEvent::Failed(e) => Some(e),
+                _ => None,
+            }),
+            attempt("Semaphore::acquire", semaphore, |event| match event {
+                SemaphoreEvent::Failed(SemaphoreError::Client(e)) => Some(e),
                 _ => None,
             }),
             attempt(

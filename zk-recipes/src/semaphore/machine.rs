@@ -273,7 +273,8 @@ impl SemaphoreMachine {
     /// Takes the guarding lock with a fresh lock machine (an earlier one may have been
     /// abandoned half-way).
     fn lock(&mut self) {
-        self.routes.retain(|(_, route)| matches!(route, Route::Own(_)));
+        self.routes
+            .retain(|(_, route)| matches!(route, Route::Own(_)));
         self.lock = guarding_lock(&self.path, &self.identifier);
         self.phase = Phase::Locking;
         self.outbox.forget_awaited();
@@ -330,9 +331,7 @@ impl SemaphoreMachine {
             return self.unlock_then(SemaphoreEvent::Cancelled);
         }
         match reply {
-            Ok((Response::GetChildren { children, .. }, _))
-                if children.len() < self.max_leases =>
-            {
+            Ok((Response::GetChildren { children, .. }, _)) if children.len() < self.max_leases => {
                 let request =
                     Request::create(&self.lease, self.identifier.clone(), CreateMode::Ephemeral);
                 self.send(Phase::Leasing, request);

@@ -79,7 +79,10 @@ impl Semaphore {
     }
 
     /// Releases a held lease (deletes its node). Does nothing if none is held.
-    pub fn release<D: Driver>(&mut self, driver: &mut D) -> std::result::Result<(), SemaphoreError> {
+    pub fn release<D: Driver>(
+        &mut self,
+        driver: &mut D,
+    ) -> std::result::Result<(), SemaphoreError> {
         if !self.machine.is_held() {
             return Ok(());
         }
