@@ -23,6 +23,11 @@ Commands (HOSTS is a 127.0.0.1 connect string):
   double HOSTS BARRIER_PATH N IDENTIFIER
       kazoo's DoubleBarrier(BARRIER_PATH, N, IDENTIFIER): enter, print "entered",
       wait for "leave" on stdin, leave, print "left".
+  lease HOSTS SEMAPHORE_PATH N IDENTIFIER
+      kazoo's Semaphore(SEMAPHORE_PATH, IDENTIFIER, max_leases=N): acquire, print
+      "leased" (or "mismatch" when the stored limit is another), then reads commands
+      from stdin: "holders" prints the sorted lease_holders() as JSON, "release"
+      releases, prints "released" and exits.
 
 Every line is flushed at once; kazoo's own log goes to stderr.
 """
@@ -158,6 +163,29 @@ def double(hosts, barrier_path, n, identifier):
     zk.close()
 
 
+def lease(hosts, semaphore_path, n, identifier):
+    zk = connect(hosts)
+    semaphore = zk.Semaphore(semaphore_path, identifier, max_leases=int(n))
+    try:
+        semaphore.acquire(timeout=20)
+    except ValueError:
+        say("mismatch")
+        zk.stop()
+        zk.close()
+        return
+    say("leased")
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "holders":
+            say(json.dumps(sorted(semaphore.lease_holders())))
+        elif command == "release":
+            semaphore.release()
+            say("released")
+            break
+    zk.stop()
+    zk.close()
+
+
 def main():
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
     command, args = sys.argv[1], sys.argv[2:]
@@ -170,6 +198,7 @@ def main():
         "take": take,
         "lead": lead,
         "double": double,
+        "lease": lease,
     }
     commands[command](*args)
 
