@@ -42,6 +42,18 @@
 //!   [`LeaderElection::wait_leadership_change`] waits for the next change (with a
 //!   timeout), `leadership_changed_async` is its future on zk-tokio's client, and
 //!   [`LeaderElection::check_leadership`] looks without waiting.
+//! * [`Semaphore`]: N leases, interoperable with kazoo's `Semaphore` on the same path
+//!   and limit (kazoo's holders and ours never hold more than N together): the limit
+//!   is the semaphore node's data (another limit fails with
+//!   [`SemaphoreError::MaxLeasesMismatch`], which says what to do); a guarding lock at
+//!   `<path>-__lock__` (the lock above, composed) lets one acquirer at a time count the
+//!   lease nodes and, below the limit, create its ephemeral `<path>/<32 hex>`; while
+//!   all are taken it waits holding that lock, watching the leases, and the others
+//!   wait in line for the lock. A lease create whose reply is lost is looked for before
+//!   anything else is done; a timed-out or cancelled acquire releases the lock and
+//!   leaves no lease node. [`Semaphore::lease_holders`] lists the holders'
+//!   identifiers; [`Semaphore::lease`] (shared client), [`Semaphore::lease_blocking`]
+//!   and `Semaphore::lease_async` give a guard that releases on drop.
 //! * [`NodeWatch`]: kazoo's `DataWatch` / `ChildrenWatch`: the current value, then
 //!   every change, with a persistent watch that reads again after each reconnect
 //!   (one-shot watches, re-armed, on servers before 3.6).
@@ -69,11 +81,9 @@
 //! [`tree::delete_all`] of `/` is refused, as its docs explain.
 //!
 //! # What it does not do (yet)
-//! No semaphore: a waiter for one of N leases must see any of the holders ahead of it
-//! leave (a children watch, with its herd), not just its predecessor, and kazoo's
-//! `Semaphore` is a lease scheme of its own (a lock guarding lease nodes): neither is
-//! a small extension of the lock machine. No `LockingQueue` (kazoo's take-then-consume
-//! queue).
+//! No `LockingQueue` (kazoo's take-then-consume queue). The semaphore's guards say
+//! when the session is lost (`is_lost`) but keep no watch on the lease node, unlike
+//! the lock's (`hold`).
 //!
 //! # Quick start
 //!
