@@ -63,11 +63,16 @@ fn look_for_lease(m: &SemaphoreMachine) -> Request {
     Request::exists(m.lease_path(), false)
 }
 
-/// The semaphore node is there with limit `stored`, and this holder has no lease yet.
-fn agreed_on(m: &mut SemaphoreMachine, stored: &str) {
+/// Acquiring starts: the semaphore node is there already and keeps limit `stored`.
+fn reads_the_limit(m: &mut SemaphoreMachine, stored: &str) {
     m.acquire();
     expect_then(m, create(SEM, b"", CreateMode::Persistent), node_exists());
     expect_then(m, Request::get_data(SEM, false), limit(stored, 1));
+}
+
+/// The semaphore node is there with limit `stored`, and this holder has no lease yet.
+fn agreed_on(m: &mut SemaphoreMachine, stored: &str) {
+    reads_the_limit(m, stored);
     let find = look_for_lease(m);
     expect_then(m, find, not_there());
 }
@@ -107,6 +112,22 @@ fn counts(m: &mut SemaphoreMachine, watches: &mut Watches, held: &[&str]) -> Wat
     watch
 }
 
+/// A two-lease semaphore whose limit is agreed on, holding its guarding lock: the
+/// lock node's path.
+fn holding_the_guarding_lock() -> (SemaphoreMachine, String) {
+    let mut m = two_leases();
+    agreed_on(&mut m, "2");
+    let guard = takes_the_guarding_lock(&mut m);
+    (m, guard)
+}
+
+/// The lease made, then the guarding lock released: acquired.
+fn leased_then_unlocked(m: &mut SemaphoreMachine, guard: &str) {
+    lease_is_made(m);
+    expect_then(m, delete(guard), deleted());
+    assert_eq!(done(m), SemaphoreEvent::Acquired);
+}
+
 fn done(m: &mut SemaphoreMachine) -> SemaphoreEvent {
     assert!(m.poll_submit().is_none(), "nothing more to send");
     assert!(m.watch().is_none(), "no watch waited for");
@@ -116,9 +137,7 @@ fn done(m: &mut SemaphoreMachine) -> SemaphoreEvent {
 #[test]
 fn a_lease_is_taken_when_fewer_than_the_limit_are_held_and_the_lock_released() {
     let mut watches = Watches::new();
-    let mut m = two_leases();
-    agreed_on(&mut m, "2");
-    let guard = takes_the_guarding_lock(&mut m);
+    let (mut m, guard) = holding_the_guarding_lock();
     counts(&mut m, &mut watches, &[A]);
     lease_is_made(&mut m);
     assert!(
@@ -140,30 +159,20 @@ fn a_lease_is_taken_when_fewer_than_the_limit_are_held_and_the_lock_released() {
 #[test]
 fn when_every_lease_is_taken_it_waits_holding_the_lock_until_the_children_change() {
     let mut watches = Watches::new();
-    let mut m = two_leases();
-    agreed_on(&mut m, "2");
-    let guard = takes_the_guarding_lock(&mut m);
+    let (mut m, guard) = holding_the_guarding_lock();
     let watch = counts(&mut m, &mut watches, &[A, B]);
     assert_eq!(m.watch(), Some(watch));
     assert!(m.poll_submit().is_none() && m.poll_output().is_none());
 
     m.handle_watch(&fired(watch, EventType::NodeChildrenChanged, SEM));
     counts(&mut m, &mut watches, &[B]);
-    lease_is_made(&mut m);
-    expect_then(&mut m, delete(&guard), deleted());
-    assert_eq!(done(&mut m), SemaphoreEvent::Acquired);
+    leased_then_unlocked(&mut m, &guard);
 }
 
 #[test]
 fn a_limit_other_than_the_stored_one_fails_with_a_typed_error_that_says_what_to_do() {
     let mut m = two_leases();
-    m.acquire();
-    expect_then(
-        &mut m,
-        create(SEM, b"", CreateMode::Persistent),
-        node_exists(),
-    );
-    expect_then(&mut m, Request::get_data(SEM, false), limit("3", 4));
+    reads_the_limit(&mut m, "3");
     let SemaphoreEvent::Failed(error) = done(&mut m) else {
         panic!("expected a failure");
     };
@@ -204,9 +213,7 @@ fn the_first_acquirer_writes_the_limit_into_a_node_that_keeps_none() {
 #[test]
 fn a_lease_create_whose_reply_is_lost_is_found_again_not_made_twice() {
     let mut watches = Watches::new();
-    let mut m = two_leases();
-    agreed_on(&mut m, "2");
-    let guard = takes_the_guarding_lock(&mut m);
+    let (mut m, guard) = holding_the_guarding_lock();
     counts(&mut m, &mut watches, &[A]);
     let lease = lease_create(&m);
     expect_then(&mut m, lease, Err(Error::ConnectionLoss));
@@ -219,9 +226,7 @@ fn a_lease_create_whose_reply_is_lost_is_found_again_not_made_twice() {
 #[test]
 fn a_lost_lease_create_that_made_nothing_counts_again_before_creating() {
     let mut watches = Watches::new();
-    let mut m = two_leases();
-    agreed_on(&mut m, "2");
-    takes_the_guarding_lock(&mut m);
+    let (mut m, _) = holding_the_guarding_lock();
     counts(&mut m, &mut watches, &[A]);
     let lease = lease_create(&m);
     expect_then(&mut m, lease, Err(Error::ConnectionLoss));
@@ -235,13 +240,7 @@ fn a_lost_lease_create_that_made_nothing_counts_again_before_creating() {
 #[test]
 fn a_lease_left_by_an_earlier_acquire_is_this_holders_without_taking_the_lock() {
     let mut m = two_leases();
-    m.acquire();
-    expect_then(
-        &mut m,
-        create(SEM, b"", CreateMode::Persistent),
-        node_exists(),
-    );
-    expect_then(&mut m, Request::get_data(SEM, false), limit("2", 1));
+    reads_the_limit(&mut m, "2");
     let find = look_for_lease(&m);
     expect_then(&mut m, find, there());
     assert_eq!(done(&mut m), SemaphoreEvent::Acquired);
@@ -250,9 +249,7 @@ fn a_lease_left_by_an_earlier_acquire_is_this_holders_without_taking_the_lock() 
 #[test]
 fn a_cancel_while_waiting_releases_the_guarding_lock_and_leaves_no_lease() {
     let mut watches = Watches::new();
-    let mut m = two_leases();
-    agreed_on(&mut m, "2");
-    let guard = takes_the_guarding_lock(&mut m);
+    let (mut m, guard) = holding_the_guarding_lock();
     let watch = counts(&mut m, &mut watches, &[A, B]);
     m.cancel();
     expect_then(&mut m, delete(&guard), deleted());
@@ -267,9 +264,7 @@ fn a_cancel_while_waiting_releases_the_guarding_lock_and_leaves_no_lease() {
 #[test]
 fn a_cancel_while_the_lease_create_is_out_deletes_the_lease_then_the_lock() {
     let mut watches = Watches::new();
-    let mut m = two_leases();
-    agreed_on(&mut m, "2");
-    let guard = takes_the_guarding_lock(&mut m);
+    let (mut m, guard) = holding_the_guarding_lock();
     counts(&mut m, &mut watches, &[]);
     let (token, request) = sent(&mut m);
     assert_eq!(request, lease_create(&m));
@@ -315,13 +310,9 @@ fn a_cancel_while_waiting_for_the_guarding_lock_gives_up_its_place() {
 #[test]
 fn the_session_ending_loses_a_held_lease_and_fails_a_waiting_acquire() {
     let mut watches = Watches::new();
-    let mut m = two_leases();
-    agreed_on(&mut m, "2");
-    let guard = takes_the_guarding_lock(&mut m);
+    let (mut m, guard) = holding_the_guarding_lock();
     counts(&mut m, &mut watches, &[]);
-    lease_is_made(&mut m);
-    expect_then(&mut m, delete(&guard), deleted());
-    assert_eq!(done(&mut m), SemaphoreEvent::Acquired);
+    leased_then_unlocked(&mut m, &guard);
     m.handle_session(KeeperState::Expired);
     assert_eq!(done(&mut m), SemaphoreEvent::Lost(Error::SessionExpired));
     assert!(!m.is_held());

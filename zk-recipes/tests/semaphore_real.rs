@@ -298,3 +298,37 @@ fn while_we_hold_both_leases_a_kazoo_holder_waits_until_we_release_one() {
     second.release(&mut zk).expect("releasing");
     leases_left(&zk, &path, 0);
 }
+
+#[test]
+fn an_async_acquire_dropped_while_waiting_frees_the_guarding_lock_for_the_next() {
+    let server = shared_standalone().connect_string();
+    let zk = shared(&server);
+    let path = fresh_path("sem-dropped");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let client = zk_tokio::Client::connect(&server, options())
+            .await
+            .expect("connecting zk-tokio");
+        let mut holder = Semaphore::new(&path, 1, "holder");
+        assert_eq!(
+            holder.acquire_async(&client, Some(PATIENCE)).await,
+            Ok(true)
+        );
+        let mut waiter = Semaphore::new(&path, 1, "waiter");
+        let given_up = tokio::time::timeout(STILL_WAITING, waiter.acquire_async(&client, None));
+        assert!(
+            given_up.await.is_err(),
+            "it waited while the lease was held"
+        );
+
+        // The next acquirer is not kept out by a guarding lock node left behind.
+        holder.release_async(&client).await.expect("releasing");
+        let mut next = Semaphore::new(&path, 1, "next");
+        assert_eq!(next.acquire_async(&client, Some(PATIENCE)).await, Ok(true));
+        next.release_async(&client).await.expect("releasing");
+    });
+    leases_left(&zk, &path, 0);
+}
