@@ -75,8 +75,9 @@
 //! empty, `.` or `..` names: Java's rules); otherwise it fails with
 //! [`zk_blocking::Error::InvalidPath`] naming the path as given, and nothing is sent:
 //! `rel/x` is not taken to mean `/rel/x`, nor `/q/` to mean `/q`. The recipes that
-//! keep their state at the path (locks, elections, counters, barriers, queues) refuse
-//! the root `/` the same way: it is everyone's, and can never be deleted.
+//! keep their state at the path (locks, elections, semaphores, counters, barriers,
+//! queues) refuse the root `/` the same way: it is everyone's, and can never be
+//! deleted.
 //! [`NodeWatch`] may watch `/`, [`tree::create_all`] of `/` succeeds (it exists), and
 //! [`tree::delete_all`] of `/` is refused, as its docs explain.
 //!
