@@ -6,16 +6,20 @@ use zk_session::{CloseReason, HostAddr, RequestError};
 
 use crate::error::Error;
 
-/// The problems seen while connecting to the hosts of a connect string: the last one,
-/// and the last host that answered in some other protocol or closed the connection
-/// before the handshake's answer. A dial failure of a later host must not hide that
-/// one: it is the likelier mistake (a wrong port, a TLS port without TLS, a read-only
-/// server).
+/// The problems seen while connecting to the hosts of a connect string: each host's
+/// last one (a connect to an ensemble says what each member did, not only the member
+/// tried last), and the last host that answered in some other protocol or closed the
+/// connection before the handshake's answer. A dial failure of a later host must not
+/// hide that one: it is the likelier mistake (a wrong port, a TLS port without TLS, a
+/// read-only server).
 #[derive(Debug)]
 pub struct ConnectProblems {
     /// The connect string, for [`Error::NoHosts`].
     hosts: String,
     last: Option<String>,
+    /// Each host's last problem, in the order the hosts first had one: one entry per
+    /// host of the list (a new list starts afresh).
+    by_host: Vec<(String, String)>,
     not_zookeeper: Option<String>,
     /// The host last dialled, for a connect that ran out of time with no problem seen.
     dialled: Option<String>,
@@ -40,6 +44,7 @@ impl ConnectProblems {
         ConnectProblems {
             hosts: hosts.to_string(),
             last: None,
+            by_host: Vec::new(),
             not_zookeeper: None,
             dialled: None,
             stage: DialStage::Connecting,
@@ -68,6 +73,7 @@ impl ConnectProblems {
     /// The session was given a new host list: errors name it from now on.
     pub fn hosts_changed(&mut self, hosts: &str) {
         self.hosts = hosts.to_string();
+        self.by_host.clear();
     }
 
     /// A dial of `host` starts.
@@ -93,14 +99,32 @@ impl ConnectProblems {
 
     /// A dial or IO problem.
     pub fn record(&mut self, problem: String) {
-        self.last = Some(problem);
+        self.last = Some(self.of_host_dialled(problem));
     }
 
     /// A server that closed the connection before answering the handshake, and what
     /// that may mean.
     pub fn record_refused_handshake(&mut self, problem: String) {
+        let problem = self.of_host_dialled(problem);
         self.not_zookeeper = Some(problem.clone());
         self.last = Some(problem);
+    }
+
+    /// `problem` as the host being dialled's last, named by it.
+    fn of_host_dialled(&mut self, problem: String) -> String {
+        let Some(host) = self.dialled.clone() else {
+            return problem;
+        };
+        let problem = if problem.contains(&host) {
+            problem
+        } else {
+            format!("{host}: {problem}")
+        };
+        match self.by_host.iter_mut().find(|(h, _)| *h == host) {
+            Some((_, last)) => last.clone_from(&problem),
+            None => self.by_host.push((host, problem.clone())),
+        }
+        problem
     }
 
     /// A connection the session closed, and why.
@@ -112,6 +136,7 @@ impl ConnectProblems {
             }
             _ => reason.to_string(),
         };
+        let problem = self.of_host_dialled(problem);
         if matches!(reason, CloseReason::NotZooKeeper { .. }) {
             self.not_zookeeper = Some(problem.clone());
         }
@@ -134,9 +159,22 @@ impl ConnectProblems {
         format!("no answer within {limit}: {quiet}")
     }
 
-    /// The reason to give: the last problem, and a host that did not speak ZooKeeper
-    /// if that was not the last.
+    /// The reason to give: each host's last problem when more than one host had one,
+    /// else the last problem; and a host that did not speak ZooKeeper if it is not
+    /// named already.
     pub fn describe(&self) -> String {
+        if self.by_host.len() > 1 {
+            let each: Vec<&str> = self.by_host.iter().map(|(_, p)| p.as_str()).collect();
+            let mut said = each.join("; ");
+            if let Some(earlier) = self
+                .not_zookeeper
+                .as_ref()
+                .filter(|p| !each.contains(&p.as_str()))
+            {
+                said = format!("{said}; before that, {earlier}");
+            }
+            return said;
+        }
         match (&self.last, &self.not_zookeeper) {
             (Some(last), Some(earlier)) if last != earlier => {
                 format!("{last}; before that, {earlier}")
@@ -284,5 +322,35 @@ mod tests {
         problems.record_close(&http_answer());
         assert_eq!(problems.describe(), http_answer().to_string());
         assert_eq!(ConnectProblems::new("h").describe(), "no answer");
+    }
+
+    #[test]
+    fn a_connect_to_an_ensemble_says_what_each_member_did() {
+        let mut problems = problems();
+        for (port, stage) in [(1, None), (2, Some(false)), (1, None)] {
+            let host = HostAddr {
+                host: "127.0.0.1".to_string(),
+                port,
+            };
+            problems.dialling(&host);
+            match stage {
+                None => problems.record(format!("{host}: connection refused")),
+                Some(tls) => {
+                    problems.reached(tls);
+                    problems.record_close(&CloseReason::ConnectTimeout);
+                }
+            }
+        }
+        assert_eq!(
+            problems.describe(),
+            "127.0.0.1:1: connection refused; 127.0.0.1:2: no answer within the connect timeout: it accepted the connection but did not answer the session handshake"
+        );
+        problems.hosts_changed("127.0.0.1:3");
+        problems.dialling(&HostAddr {
+            host: "127.0.0.1".to_string(),
+            port: 3,
+        });
+        problems.record("connection refused".to_string());
+        assert_eq!(problems.describe(), "127.0.0.1:3: connection refused");
     }
 }

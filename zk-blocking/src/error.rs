@@ -189,7 +189,7 @@ pub enum Error {
     RequestTimeout,
     /// No server of the connect string could be reached before the connect deadline.
     #[error(
-        "no ZooKeeper server of {hosts:?} established a session within {}: check that a server runs there and is reachable; the last problem: {detail}",
+        "no ZooKeeper server of {hosts:?} established a session within {}: check that a server runs there and is reachable; what was seen: {detail}",
         Rounded(*.waited)
     )]
     NoHosts {
@@ -197,7 +197,8 @@ pub enum Error {
         hosts: String,
         /// How long `connect` tried.
         waited: Duration,
-        /// The last dial or handshake problem seen.
+        /// The dial or handshake problems seen: each host's last, when more than one
+        /// host had one.
         detail: String,
     },
     /// The request would exceed the frame limit; it was not sent.

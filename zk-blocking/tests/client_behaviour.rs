@@ -218,6 +218,34 @@ fn connect_fails_clearly_when_no_server_answers() {
 }
 
 #[test]
+fn a_connect_to_an_ensemble_that_never_answers_says_what_each_member_did() {
+    let refusing = zk_tests::free_port().unwrap();
+    // Accepts connections and never answers the session handshake.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let err = Client::connect(
+        &format!("127.0.0.1:{refusing},127.0.0.1:{silent_port}"),
+        Options::default()
+            .session_timeout(Duration::from_secs(2))
+            .connect_timeout(Duration::from_secs(3)),
+    )
+    .unwrap_err();
+    let Error::NoHosts { detail, .. } = &err else {
+        panic!("{err}");
+    };
+    assert!(
+        detail.contains(&format!("127.0.0.1:{refusing}: ")),
+        "names the refusing member: {detail}"
+    );
+    assert!(
+        detail.contains(&format!(
+            "127.0.0.1:{silent_port}: no answer within the connect timeout: it accepted the connection but did not answer the session handshake"
+        )),
+        "names the silent member: {detail}"
+    );
+}
+
+#[test]
 fn connect_reports_bad_options_and_failed_auth() {
     let err = Client::connect("", Options::default()).unwrap_err();
     assert!(matches!(err, Error::Config(_)), "{err}");

@@ -79,7 +79,7 @@ impl Client {
     /// Connects to `connect_string` (`host:port,host:port[/chroot]`) and returns once
     /// the session is established (and credentials from [`Options::auth`] were
     /// accepted), with the blocking client's errors: [`Error::NoHosts`] (no server
-    /// answered within the connect timeout, naming the last problem),
+    /// answered within the connect timeout, naming the problems seen at each host),
     /// [`Error::SessionExpired`] (a resumed session is gone), [`Error::AuthFailed`],
     /// [`Error::Config`]. Must be awaited inside a tokio runtime (current-thread or
     /// multi-thread): it spawns the driver task there. The future borrows nothing, so
@@ -146,7 +146,7 @@ impl Client {
     }
 
     /// Waits until the session is connected (read-write or read-only), at most
-    /// `timeout`. Fails with [`Error::NoHosts`] (naming the last problem seen) when
+    /// `timeout`. Fails with [`Error::NoHosts`] (naming the problems seen at each host) when
     /// time runs out, or with the session's error when it is closing
     /// ([`Error::Closed`]) or ended.
     pub async fn wait_until_connected(&self, timeout: Duration) -> Result<()> {

@@ -150,7 +150,7 @@ impl Client {
 
     /// Runs the session until it is connected (read-write or read-only), at most
     /// `timeout`. Events on the way stay queued for [`Client::next_event`]. Fails with
-    /// [`Error::NoHosts`] (naming the last problem seen) when time runs out, or with
+    /// [`Error::NoHosts`] (naming the problems seen at each host) when time runs out, or with
     /// the session's error when it ended.
     pub fn wait_until_connected(&mut self, timeout: Duration) -> Result<()> {
         let started = self.pump_until(Some(timeout), None, |c| {

@@ -192,7 +192,7 @@ impl SharedClient {
     }
 
     /// Waits until the session is connected (read-write or read-only), at most
-    /// `timeout`. Fails with [`Error::NoHosts`] (naming the last problem seen) when
+    /// `timeout`. Fails with [`Error::NoHosts`] (naming the problems seen at each host) when
     /// time runs out, or with the session's error when it ended.
     pub fn wait_until_connected(&self, timeout: Duration) -> Result<()> {
         let started = Instant::now();
