@@ -196,6 +196,9 @@ pub(crate) struct Driver {
     auth_bytes: usize,
     /// Bound on SetWatches bytes: a share per request that may leave a watch.
     watch_bytes: usize,
+    /// What `close` added to the send buffer: the requests queued before it, which go
+    /// out ahead of closeSession whatever the high-water mark.
+    close_bytes: usize,
     /// Events of the current step.
     pub(crate) events: Vec<Event>,
     /// Close reasons of the current step.
@@ -232,6 +235,7 @@ impl Driver {
             wire: ClientWire::new(),
             probes: Vec::new(),
             auth_bytes: 0,
+            close_bytes: 0,
             watch_bytes: 0,
             events: Vec::new(),
             closes: Vec::new(),
@@ -418,7 +422,13 @@ impl Driver {
             open,
             "outstanding() vs requests submitted and not completed"
         );
-        let bound = SEND_HIGH_WATER + self.max_frame + 4 + 256 + self.auth_bytes + self.watch_bytes;
+        let bound = SEND_HIGH_WATER
+            + self.max_frame
+            + 4
+            + 256
+            + self.auth_bytes
+            + self.watch_bytes
+            + self.close_bytes;
         let len = self.s.send_buf().len();
         assert!(len <= bound, "send buffer {len} bytes, bound {bound}");
     }
@@ -614,7 +624,9 @@ impl Driver {
     }
 
     pub(crate) fn close(&mut self) {
+        let before = self.s.send_buf().len();
         self.s.close(self.now);
+        self.close_bytes += self.s.send_buf().len().saturating_sub(before);
         self.pump();
     }
 
