@@ -201,7 +201,7 @@ mod tls;
 mod typed_ops;
 mod watch;
 
-pub use client::Client;
+pub use client::{Abandoner, Client};
 pub use create::CreateOptions;
 pub use error::{Error, Result};
 pub use event::{Completion, Event, ExternalEvent};

@@ -2,8 +2,11 @@
 //! pipelining and events are here; the typed operations are in `ops`, the run loop in
 //! `pump`.
 
+mod given_up;
 mod ops;
 mod pump;
+
+pub use given_up::Abandoner;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -86,6 +89,8 @@ pub struct Client {
     closed_by_forget: bool,
     /// When the socket was last read (or found empty): see [`IDLE_LOOK`].
     last_looked: Instant,
+    /// Requests given up through an [`Abandoner`], abandoned at the next pump or wait.
+    given_up: Abandoner,
 }
 
 /// A connection not read for this long is looked at (one read that does not wait)
@@ -145,6 +150,7 @@ impl Client {
             close_timeout: options.session.close_timeout,
             closed_by_forget: false,
             last_looked: Instant::now(),
+            given_up: Abandoner::default(),
         })
     }
 
@@ -362,6 +368,7 @@ impl Client {
     /// order replies arrived. `Ok(None)`: nothing arrived in time, or nothing is
     /// outstanding.
     pub fn wait_any(&mut self, timeout: Duration) -> Result<Option<Completion>> {
+        self.abandon_given_up();
         if self.outstanding.is_empty() {
             return Ok(None);
         }
@@ -391,6 +398,20 @@ impl Client {
             None => drop(self.session.abandon(id)),
         }
         true
+    }
+
+    /// A handle that gives this client's requests up from anywhere, without the
+    /// client: see [`Abandoner`]. Every handle shares one list, which the client
+    /// empties at its next pump or wait.
+    pub fn abandoner(&self) -> Abandoner {
+        self.given_up.clone()
+    }
+
+    /// Abandons the requests given up through an [`Abandoner`] since the last look.
+    fn abandon_given_up(&mut self) {
+        for id in self.given_up.take() {
+            self.abandon(id);
+        }
     }
 
     /// Runs the session for `duration` (answering pings, writing what is queued,

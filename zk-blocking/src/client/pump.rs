@@ -20,6 +20,7 @@ impl Client {
         limit: Option<Duration>,
         now: Option<Instant>,
     ) -> Result<Completion> {
+        self.abandon_given_up();
         if !self.outstanding.contains(&id) {
             return Err(Error::UnknownRequest(id));
         }
@@ -85,6 +86,7 @@ impl Client {
     /// first turn. Returns the time it last read: the caller's "now" (a sync call reads
     /// the clock 3 times instead of ~9; each read is ~1 % of its CPU on a VM).
     pub(super) fn service(&mut self, mut now: Option<Instant>) -> Instant {
+        self.abandon_given_up();
         loop {
             let now = now.take().unwrap_or_else(Instant::now);
             // A read-write probe under way (read-only sessions only) goes on.

@@ -1,0 +1,49 @@
+//! Requests given up from elsewhere than the client's own thread (a recipe's object
+//! dropped without the client at hand): a list the client empties at its next pump
+//! or wait, looked at with one atomic load while it is empty.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use zk_session::RequestId;
+
+/// A handle to a blocking [`Client`](super::Client) that gives its requests up from
+/// anywhere, without the client ([`Client::abandoner`](super::Client::abandoner)):
+/// what a value that keeps requests of its own (a recipe's) holds, so that dropping
+/// it leaves no reply to the program's `wait_any`. Cheap to clone; it outlives the
+/// client harmlessly.
+#[derive(Debug, Clone, Default)]
+pub struct Abandoner {
+    list: Arc<GivenUp>,
+}
+
+#[derive(Debug, Default)]
+struct GivenUp {
+    /// Whether `ids` may hold something: the client's hot path loads only this.
+    any: AtomicBool,
+    ids: Mutex<Vec<RequestId>>,
+}
+
+impl Abandoner {
+    /// Gives up request `id` as [`Client::abandon`](super::Client::abandon) does, at
+    /// the client's next pump or wait (no wait nor `wait_any` hands out its reply
+    /// after this call, even one already in). An id the client does not know (its
+    /// reply taken already) is ignored then.
+    pub fn abandon(&self, id: RequestId) {
+        // A poisoned lock only means another holder panicked mid-push: the list is
+        // still a list.
+        let mut ids = self.list.ids.lock().unwrap_or_else(|e| e.into_inner());
+        ids.push(id);
+        self.list.any.store(true, Ordering::Release);
+    }
+
+    /// The requests given up since the last call (none, after one atomic load, when
+    /// nothing was).
+    pub(super) fn take(&self) -> Vec<RequestId> {
+        if !self.list.any.swap(false, Ordering::Acquire) {
+            return Vec::new();
+        }
+        let mut ids = self.list.ids.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut *ids)
+    }
+}
