@@ -112,20 +112,18 @@ impl Candidate {
     ) -> Result<Option<Error>, Error> {
         let mut driver = Blocking::new(&mut self.client);
         while !stop() {
-            let was = self.election.leadership();
             let slice = Some(Duration::from_millis(100));
             match self.election.wait_leadership_change(&mut driver, slice)? {
-                Leadership::Leading if was == Leadership::Uncertain => {
+                Some(Leadership::Leading) => {
                     let in_line = self.election.contenders(&mut driver)?;
                     report(Standing::LeadingAgain(in_line));
                 }
-                // Still leading: a step of the leader's work would go here.
-                Leadership::Leading => {}
-                Leadership::Uncertain if was == Leadership::Leading => report(Standing::Uncertain),
-                // Another candidate may lead meanwhile: no leader's work.
-                Leadership::Uncertain => {}
-                Leadership::Lost(why) => return Ok(Some(why.into())),
-                Leadership::NotLeading => return Ok(None),
+                Some(Leadership::Uncertain) => report(Standing::Uncertain),
+                Some(Leadership::Lost(why)) => return Ok(Some(why.into())),
+                Some(Leadership::NotLeading) => return Ok(None),
+                // No change: a step of the leader's work would go here while leading
+                // (none while uncertain: another candidate may lead meanwhile).
+                None => {}
             }
         }
         Ok(None)

@@ -62,18 +62,21 @@ impl From<Hold> for Leadership {
 /// candidate.run_for_leadership(&mut driver, None)?;
 /// loop {
 ///     match candidate.wait_leadership_change(&mut driver, Some(Duration::from_secs(1)))? {
-///         Leadership::Leading => { /* ... a step of the leader's work ... */ }
-///         Leadership::Uncertain => { /* pause: another may lead now */ }
-///         Leadership::Lost(_) | Leadership::NotLeading => break,
+///         Some(Leadership::Lost(_) | Leadership::NotLeading) => break,
+///         Some(changed) => println!("now {changed:?}"),
+///         None => {} // no change within the second
+///     }
+///     if candidate.is_leader() {
+///         // ... a step of the leader's work (paused while Uncertain) ...
 ///     }
 /// }
 /// # Ok(()) }
 /// ```
 ///
-/// On the blocking client, [`LeaderElection::resign`] before dropping a leader: a
-/// check of its node that a wait left out is given up then, whereas a dropped
-/// candidate leaves its reply to the program's `Client::wait_any` (and its node to
-/// the session's end).
+/// Dropping a candidate gives up the requests its calls left out (their replies are
+/// discarded, on every client: on the blocking client at its next pump or wait) and
+/// leaves its node to the session's end: [`LeaderElection::resign`] to hand the
+/// leadership on at once.
 #[derive(Debug)]
 pub struct LeaderElection {
     lock: Lock,
@@ -167,11 +170,11 @@ impl LeaderElection {
     }
 
     /// Waits at most `timeout` (`None`: as long as it takes) until the leadership
-    /// changes, and returns it then (unchanged when time ran out). Each change is
-    /// returned once, in order: [`Leadership::Uncertain`] when the connection is
-    /// lost, [`Leadership::Leading`] again after a reconnect once the server says the
-    /// node is still there, [`Leadership::Lost`] when the session ends or the node is
-    /// deleted. Not leading, or lost, it returns at once.
+    /// changes, and returns it then (`None`: time ran out with no change). Each
+    /// change is returned once, in order: [`Leadership::Uncertain`] when the
+    /// connection is lost, [`Leadership::Leading`] again after a reconnect once the
+    /// server says the node is still there, [`Leadership::Lost`] when the session ends
+    /// or the node is deleted. Not elected, or lost, it returns the standing at once.
     ///
     /// It returns by `timeout` also while a question to the server is out (after a
     /// reconnect, or asked again when its answer was lost) and the server is slower
@@ -180,10 +183,10 @@ impl LeaderElection {
         &mut self,
         driver: &mut D,
         timeout: Option<Duration>,
-    ) -> Result<Leadership> {
+    ) -> Result<Option<Leadership>> {
         match &mut self.holding {
-            Some(holding) => Ok(holding.wait_change(driver, timeout)?.into()),
-            None => Ok(Leadership::NotLeading),
+            Some(holding) => Ok(holding.wait_change(driver, timeout)?.map(Leadership::from)),
+            None => Ok(Some(Leadership::NotLeading)),
         }
     }
 
@@ -247,7 +250,7 @@ impl LeaderElection {
         client: &zk_tokio::Client,
     ) -> Result<Leadership> {
         match &mut self.holding {
-            Some(holding) => Ok(holding.changed_async(client, None).await?.into()),
+            Some(holding) => Ok(holding.next_change_async(client).await?.into()),
             None => Ok(Leadership::NotLeading),
         }
     }

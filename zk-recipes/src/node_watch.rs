@@ -361,6 +361,8 @@ pub struct NodeWatch {
     machine: Option<NodeWatchMachine>,
     /// The last connection a run saw connected.
     conn: Option<zk_blocking::ConnId>,
+    /// The machine's requests a call's deadline left unanswered, for the next call.
+    in_flight: crate::run::InFlight,
     /// zk-tokio's adapter's watch stream and state changes, kept between calls.
     #[cfg(feature = "tokio")]
     held: crate::run::tokio::Held,
@@ -374,6 +376,7 @@ impl NodeWatch {
             reading: Reading::Data,
             machine: None,
             conn: None,
+            in_flight: Default::default(),
             #[cfg(feature = "tokio")]
             held: Default::default(),
         }
@@ -386,6 +389,7 @@ impl NodeWatch {
             reading: Reading::Children,
             machine: None,
             conn: None,
+            in_flight: Default::default(),
             #[cfg(feature = "tokio")]
             held: Default::default(),
         }
@@ -402,15 +406,21 @@ impl NodeWatch {
             .flatten()
     }
 
-    /// The machine, made on first use with persistent watches or one-shot ones.
-    fn machine(&mut self, persistent: bool) -> &mut NodeWatchMachine {
+    /// The machine, made on first use (with persistent watches), and what keeps its
+    /// requests between calls: borrowed apart, so that both stay in `self` even if a
+    /// call is cut short.
+    fn parts(&mut self) -> (&mut NodeWatchMachine, &mut crate::run::InFlight) {
         let (path, reading) = (&self.path, self.reading);
-        self.machine
-            .get_or_insert_with(|| NodeWatchMachine::new(path, reading, persistent))
+        let machine = self
+            .machine
+            .get_or_insert_with(|| NodeWatchMachine::new(path, reading, true));
+        (machine, &mut self.in_flight)
     }
 
     /// The next value: the current one at first, then each change. Waits at most
-    /// `timeout` (`Ok(None)` then). Fails once the session ends.
+    /// `timeout` (`Ok(None)` then), also while the server is slower than that: a read
+    /// still unanswered stays out, and the next call hears its answer. Fails once the
+    /// session ends.
     pub fn next<D: Driver>(
         &mut self,
         driver: &mut D,
@@ -423,11 +433,11 @@ impl NodeWatch {
         // A reconnect between two calls, which the run itself cannot see.
         let conn = driver.connection();
         let reconnected = self.conn.is_some() && conn.is_some() && conn != self.conn;
-        let machine = self.machine(true);
+        let (machine, in_flight) = self.parts();
         if reconnected {
             crate::run::tell_reconnect(machine);
         }
-        let next = driver.run(machine, deadline)?.transpose();
+        let next = driver.run_keeping(machine, deadline, in_flight)?.transpose();
         // The last connection seen connected: one still looked for says nothing yet.
         if let Some(conn) = driver.connection() {
             self.conn = Some(conn);

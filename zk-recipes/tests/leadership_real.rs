@@ -43,12 +43,12 @@ fn a_leader_whose_node_is_deleted_learns_it_lost_leadership() {
     let mut leader = elected(&zk, &path, "leader");
     let mut driver = zk.clone();
     let quiet = leader.wait_leadership_change(&mut driver, Some(Duration::from_millis(200)));
-    assert_eq!(quiet.unwrap(), Leadership::Leading, "nothing changed yet");
+    assert_eq!(quiet.unwrap(), None, "nothing changed: its time ran out");
 
     let node = leader.node_path().expect("in the election");
     operator.delete(&node, Version::Any).unwrap();
     let told = leader.wait_leadership_change(&mut driver, Some(PATIENCE));
-    assert_eq!(told.unwrap(), Leadership::Lost(deleted(&node)));
+    assert_eq!(told.unwrap(), Some(Leadership::Lost(deleted(&node))));
     assert!(!leader.is_leader());
 
     // Running again stands anew, with a new node.
@@ -72,7 +72,7 @@ fn a_leader_whose_node_is_deleted_is_told_so_and_to_run_again_not_to_create_the_
     let node = leader.node_path().expect("in the election");
     operator.delete(&node, Version::Any).unwrap();
     let told = leader.wait_leadership_change(&mut zk.clone(), Some(PATIENCE));
-    let Leadership::Lost(why) = told.unwrap() else {
+    let Some(Leadership::Lost(why)) = told.unwrap() else {
         panic!("the leader lost its leadership");
     };
     let printed = format!("no longer leading: {why}");
@@ -129,13 +129,13 @@ fn a_leader_whose_session_expires_learns_it_lost_leadership() {
     );
     expire(&zk);
     let mut told = leader.wait_leadership_change(&mut driver, Some(PATIENCE));
-    if told == Ok(Leadership::Uncertain) {
+    if told == Ok(Some(Leadership::Uncertain)) {
         // The server dropped the connection first; the reconnect hears the expiry.
         told = leader.wait_leadership_change(&mut driver, Some(PATIENCE));
     }
     assert_eq!(
         told.unwrap(),
-        Leadership::Lost(Error::SessionExpired.into())
+        Some(Leadership::Lost(Error::SessionExpired.into()))
     );
     assert!(!leader.is_leader());
 }
@@ -154,12 +154,12 @@ fn a_leader_cut_off_from_the_server_is_uncertain_then_leads_again_after_reconnec
 
     cut_off(&proxy);
     let told = leader.wait_leadership_change(&mut driver, Some(PATIENCE));
-    assert_eq!(told.unwrap(), Leadership::Uncertain);
+    assert_eq!(told.unwrap(), Some(Leadership::Uncertain));
     assert!(!leader.is_leader(), "uncertain is not leading");
 
     proxy.set_on_accept(OnAccept::Forward);
     let told = leader.wait_leadership_change(&mut driver, Some(PATIENCE));
-    assert_eq!(told.unwrap(), Leadership::Leading, "the session survived");
+    assert_eq!(told.unwrap(), Some(Leadership::Leading), "the session survived");
     leader.resign(&mut driver).unwrap();
 }
 
@@ -179,15 +179,15 @@ fn a_leader_on_the_blocking_client_learns_its_node_was_deleted_and_its_connectio
 
     cut_off(&proxy);
     let told = leader.wait_leadership_change(&mut driver, Some(PATIENCE));
-    assert_eq!(told.unwrap(), Leadership::Uncertain);
+    assert_eq!(told.unwrap(), Some(Leadership::Uncertain));
     proxy.set_on_accept(OnAccept::Forward);
     let told = leader.wait_leadership_change(&mut driver, Some(PATIENCE));
-    assert_eq!(told.unwrap(), Leadership::Leading);
+    assert_eq!(told.unwrap(), Some(Leadership::Leading));
 
     let node = leader.node_path().expect("in the election");
     operator.delete(&node, Version::Any).unwrap();
     let told = leader.wait_leadership_change(&mut driver, Some(PATIENCE));
-    assert_eq!(told.unwrap(), Leadership::Lost(deleted(&node)));
+    assert_eq!(told.unwrap(), Some(Leadership::Lost(deleted(&node))));
 }
 
 #[tokio::test]
@@ -279,13 +279,16 @@ fn a_lock_guard_cut_off_from_the_server_is_uncertain_not_lost_and_held_again_aft
     cut_off(&proxy);
     assert_eq!(
         guard.wait_hold_change(Some(PATIENCE)).unwrap(),
-        Hold::Uncertain
+        Some(Hold::Uncertain)
     );
     assert!(guard.is_uncertain());
     assert!(!guard.is_lost(), "the session may live on");
 
     proxy.set_on_accept(OnAccept::Forward);
-    assert_eq!(guard.wait_hold_change(Some(PATIENCE)).unwrap(), Hold::Held);
+    assert_eq!(
+        guard.wait_hold_change(Some(PATIENCE)).unwrap(),
+        Some(Hold::Held)
+    );
     assert!(!guard.is_uncertain());
     guard.release().unwrap();
 }
@@ -301,7 +304,7 @@ fn a_plain_lock_whose_node_is_deleted_says_the_hold_is_lost_as_a_guard_does() {
     assert!(lock.acquire(&mut driver, None).unwrap());
     assert_eq!(lock.hold(&mut driver).unwrap(), Some(Hold::Held));
     let quiet = lock.wait_hold_change(&mut driver, Some(Duration::from_millis(200)));
-    assert_eq!(quiet.unwrap(), Some(Hold::Held), "nothing changed yet");
+    assert_eq!(quiet.unwrap(), None, "nothing changed: its time ran out");
 
     let node = lock.node_path().expect("held");
     operator.delete(&node, Version::Any).unwrap();
@@ -336,7 +339,7 @@ fn a_lock_guard_whose_node_is_deleted_says_the_hold_is_lost() {
     operator.delete(&node, Version::Any).unwrap();
     assert_eq!(
         guard.wait_hold_change(Some(PATIENCE)).unwrap(),
-        Hold::Lost(deleted(&node))
+        Some(Hold::Lost(deleted(&node)))
     );
     assert!(!guard.is_lost(), "is_lost still means: the session ended");
     // Another contender takes the lock meanwhile; dropping the guard harms nobody.
@@ -363,11 +366,11 @@ fn a_blocking_lock_guard_learns_its_session_expired_through_its_hold() {
     assert_eq!(guard.hold().unwrap(), Hold::Held);
     end_session(credentials);
     let mut told = guard.wait_hold_change(Some(PATIENCE));
-    if told == Ok(Hold::Uncertain) {
+    if told == Ok(Some(Hold::Uncertain)) {
         // The server dropped the connection first; the reconnect hears the expiry.
         told = guard.wait_hold_change(Some(PATIENCE));
     }
-    assert_eq!(told.unwrap(), Hold::Lost(Error::SessionExpired.into()));
+    assert_eq!(told.unwrap(), Some(Hold::Lost(Error::SessionExpired.into())));
     assert!(guard.is_lost());
 }
 

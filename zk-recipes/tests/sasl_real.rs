@@ -43,9 +43,9 @@ fn a_lock_guard_whose_server_now_requires_sasl_is_lost_with_sasl_required() {
     require_sasl(&mut server);
     let lost = loop {
         match guard.wait_hold_change(Some(PATIENCE)).unwrap() {
-            Hold::Lost(why) => break why,
-            Hold::Uncertain => continue,
-            Hold::Held => panic!("held after the server required SASL"),
+            Some(Hold::Lost(why)) => break why,
+            Some(Hold::Uncertain) | None => continue,
+            Some(Hold::Held) => panic!("held after the server required SASL"),
         }
     };
     assert_eq!(lost, LostReason::Error(Error::SaslRequired));
@@ -68,9 +68,9 @@ fn a_leader_on_the_blocking_client_whose_server_now_requires_sasl_is_told_sasl_r
             .wait_leadership_change(&mut driver, Some(PATIENCE))
             .unwrap()
         {
-            Leadership::Lost(why) => break why,
-            Leadership::Uncertain => continue,
-            other => panic!("{other:?} after the server required SASL"),
+            Some(Leadership::Lost(why)) => break why,
+            Some(Leadership::Uncertain) | None => continue,
+            Some(other) => panic!("{other:?} after the server required SASL"),
         }
     };
     assert_eq!(lost, LostReason::Error(Error::SaslRequired));

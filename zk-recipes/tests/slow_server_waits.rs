@@ -39,33 +39,34 @@ fn reconnect_slowly(proxy: &FaultProxy) {
 
 /// Cuts `subject`'s connection (its `wait` says `uncertain` then), lets it reconnect
 /// slowly (`reconnected` returns once it has), then calls `wait` with [`SHORT`] once:
-/// it returns by its timeout, still `uncertain`, and leaves the check of the node
-/// after the reconnect out (the server's answer takes [`SLOW`]).
+/// it returns by its timeout with no change (`None`: still `uncertain`), and leaves
+/// the check of the node after the reconnect out (the server's answer takes
+/// [`SLOW`]).
 fn leave_a_check_out<S, T: PartialEq + Debug>(
     proxy: &FaultProxy,
     subject: &mut S,
     uncertain: &T,
-    mut wait: impl FnMut(&mut S, Duration) -> Result<T>,
+    mut wait: impl FnMut(&mut S, Duration) -> Result<Option<T>>,
     reconnected: impl FnOnce(&mut S),
 ) {
     cut_off(proxy);
-    assert_eq!(wait(subject, PATIENCE).unwrap(), *uncertain);
+    assert_eq!(wait(subject, PATIENCE).unwrap().as_ref(), Some(uncertain));
     reconnect_slowly(proxy);
     reconnected(subject);
     let started = Instant::now();
     let now = wait(subject, SHORT).unwrap();
     let took = started.elapsed();
     assert!(took < SHORT + SLACK, "a {SHORT:?} wait took {took:?}");
-    assert_eq!(now, *uncertain, "the server has not answered yet");
+    assert_eq!(now, None, "the server has not answered yet");
 }
 
-/// [`leave_a_check_out`], then calls `wait` with [`SHORT`] until it says something
-/// other than `uncertain`, and returns that. Every call returns by its timeout.
+/// [`leave_a_check_out`], then calls `wait` with [`SHORT`] until it tells a change,
+/// and returns that. Every call returns by its timeout.
 fn through_a_slow_reconnect<S, T: PartialEq + Debug>(
     proxy: &FaultProxy,
     subject: &mut S,
     uncertain: T,
-    mut wait: impl FnMut(&mut S, Duration) -> Result<T>,
+    mut wait: impl FnMut(&mut S, Duration) -> Result<Option<T>>,
     reconnected: impl FnOnce(&mut S),
 ) -> T {
     leave_a_check_out(proxy, subject, &uncertain, &mut wait, reconnected);
@@ -75,8 +76,8 @@ fn through_a_slow_reconnect<S, T: PartialEq + Debug>(
         let now = wait(subject, SHORT).unwrap();
         let took = started.elapsed();
         assert!(took < SHORT + SLACK, "a {SHORT:?} wait took {took:?}");
-        if now != uncertain {
-            return now;
+        if let Some(changed) = now {
+            return changed;
         }
         assert!(
             Instant::now() < give_up,

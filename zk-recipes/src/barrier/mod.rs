@@ -11,7 +11,7 @@ use zk_blocking::{Error, IntoData, Result};
 pub use double::{DoubleBarrierEvent, DoubleBarrierMachine};
 pub use machine::{BarrierEvent, BarrierMachine};
 
-use crate::run::Driver;
+use crate::run::{Driver, InFlight};
 
 /// A barrier, interoperable with kazoo's `Barrier` on the same path: up while its node
 /// exists; waiters pass once it is removed.
@@ -28,6 +28,8 @@ use crate::run::Driver;
 #[derive(Debug)]
 pub struct Barrier {
     machine: BarrierMachine,
+    /// The machine's requests a wait's deadline left unanswered, for the next call.
+    in_flight: InFlight,
 }
 
 impl Barrier {
@@ -35,6 +37,7 @@ impl Barrier {
     pub fn new(path: &str) -> Barrier {
         Barrier {
             machine: BarrierMachine::new(path),
+            in_flight: InFlight::default(),
         }
     }
 
@@ -42,7 +45,7 @@ impl Barrier {
     pub fn create<D: Driver>(&mut self, driver: &mut D) -> Result<()> {
         self.machine.cancel();
         self.machine.create();
-        barrier_outcome(driver.run(&mut self.machine, None)?).map(|_| ())
+        barrier_outcome(self.run(driver, None)?).map(|_| ())
     }
 
     /// Takes the barrier down; `Ok(true)` if this call deleted its node, `Ok(false)`
@@ -50,21 +53,30 @@ impl Barrier {
     pub fn remove<D: Driver>(&mut self, driver: &mut D) -> Result<bool> {
         self.machine.cancel();
         self.machine.remove();
-        barrier_outcome(driver.run(&mut self.machine, None)?)
+        barrier_outcome(self.run(driver, None)?)
     }
 
     /// Waits until the barrier is down (`Ok(true)`), or `timeout` passes (`Ok(false)`).
+    /// It returns by `timeout` also while the server is slower than that: the wait
+    /// stays under way, and the next call goes on with it (hearing the answer it left
+    /// out, and the node's watch), asking nothing twice.
     pub fn wait<D: Driver>(&mut self, driver: &mut D, timeout: Option<Duration>) -> Result<bool> {
-        self.machine.cancel();
         self.machine.wait();
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        match driver.run(&mut self.machine, deadline)? {
+        match self.run(driver, deadline)? {
             Some(event) => barrier_outcome(Some(event)),
-            None => {
-                self.machine.cancel();
-                Ok(false)
-            }
+            None => Ok(false),
         }
+    }
+
+    /// Runs the machine on `driver` until its event or `deadline`, handing it first
+    /// the replies earlier calls left out; what is unanswered then stays out.
+    fn run<D: Driver>(
+        &mut self,
+        driver: &mut D,
+        deadline: Option<Instant>,
+    ) -> Result<Option<BarrierEvent>> {
+        driver.run_keeping(&mut self.machine, deadline, &mut self.in_flight)
     }
 
     /// Like [`Barrier::create`], on zk-tokio's client.

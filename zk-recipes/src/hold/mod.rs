@@ -78,32 +78,34 @@ impl Holding {
     }
 
     /// Waits at most `timeout` (`None`: as long as it takes) for the next change, and
-    /// returns the standing then (unchanged if none came). Each change is handed out
+    /// returns it (`None`: time ran out with no change). Each change is handed out
     /// once, in order; a hold lost stays lost, and is returned at once. A check of
     /// the node unanswered by then stays out, for a later call to hear.
     pub(crate) fn wait_change<D: Driver>(
         &mut self,
         driver: &mut D,
         timeout: Option<Duration>,
-    ) -> Result<Hold> {
-        if !self.now.is_lost() {
-            self.machine
-                .handle_connected(driver.connection().is_some() && !driver.is_read_only());
-            let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-            let run = driver.run_keeping(&mut self.machine, deadline, &mut self.in_flight);
-            if let Some(hold) = run? {
-                self.now = hold;
-            }
-            if self.now.is_lost() {
-                // No later run hears the answer of a check still out.
-                driver.abandon(&mut self.in_flight);
-            }
+    ) -> Result<Option<Hold>> {
+        if self.now.is_lost() {
+            return Ok(Some(self.now.clone()));
         }
-        Ok(self.now.clone())
+        self.machine
+            .handle_connected(driver.connection().is_some() && !driver.is_read_only());
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let Some(hold) = driver.run_keeping(&mut self.machine, deadline, &mut self.in_flight)?
+        else {
+            return Ok(None);
+        };
+        if hold.is_lost() {
+            // No later run hears the answer of a check still out.
+            driver.abandon(&mut self.in_flight);
+        }
+        self.now = hold.clone();
+        Ok(Some(hold))
     }
 
-    /// Stops keeping watch: a check still out is given up (on the blocking client its
-    /// reply would otherwise reach the program's `wait_any`).
+    /// Stops keeping watch: a check still out is given up now (dropping the value
+    /// gives it up too, on the blocking client at its next pump or wait).
     pub(crate) fn give_up<D: Driver>(&mut self, driver: &mut D) {
         driver.abandon(&mut self.in_flight);
     }
@@ -112,46 +114,54 @@ impl Holding {
     /// check of the node after a reconnect is heard by a later call if its answer is
     /// not in yet).
     pub(crate) fn check<D: Driver>(&mut self, driver: &mut D) -> Result<Hold> {
-        loop {
-            let before = self.now.clone();
-            let now = self.wait_change(driver, Some(Duration::ZERO))?;
-            if now == before || now.is_lost() {
-                return Ok(now);
-            }
-        }
-    }
-
-    /// Like [`Holding::wait_change`] on zk-tokio's client: the next change, or the
-    /// standing at `deadline`. Dropping the future loses nothing (a check it left
-    /// unanswered stays out, for the next call to hear).
-    #[cfg(feature = "tokio")]
-    pub(crate) async fn changed_async(
-        &mut self,
-        client: &zk_tokio::Client,
-        deadline: Option<Instant>,
-    ) -> Result<Hold> {
-        if !self.now.is_lost() {
-            let state = client.state();
-            self.machine.handle_connected(
-                state.is_connected() && state != zk_blocking::SessionState::ConnectedReadOnly,
-            );
-            let run = crate::run::tokio::run(client, &mut self.machine, deadline, &mut self.held);
-            if let Some(hold) = run.await? {
-                self.now = hold;
+        while let Some(hold) = self.wait_change(driver, Some(Duration::ZERO))? {
+            if hold.is_lost() {
+                break;
             }
         }
         Ok(self.now.clone())
     }
 
+    /// Like [`Holding::wait_change`] on zk-tokio's client, until `deadline`.
+    /// Dropping the future loses nothing (a check it left unanswered stays out, for
+    /// the next call to hear).
+    #[cfg(feature = "tokio")]
+    pub(crate) async fn changed_async(
+        &mut self,
+        client: &zk_tokio::Client,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Hold>> {
+        if self.now.is_lost() {
+            return Ok(Some(self.now.clone()));
+        }
+        let state = client.state();
+        self.machine.handle_connected(
+            state.is_connected() && state != zk_blocking::SessionState::ConnectedReadOnly,
+        );
+        let run = crate::run::tokio::run(client, &mut self.machine, deadline, &mut self.held);
+        let changed = run.await?;
+        if let Some(hold) = &changed {
+            self.now = hold.clone();
+        }
+        Ok(changed)
+    }
+
+    /// The next change on zk-tokio's client, however long it takes (the standing now
+    /// if nothing can change it: no watch and no question out).
+    #[cfg(feature = "tokio")]
+    pub(crate) async fn next_change_async(&mut self, client: &zk_tokio::Client) -> Result<Hold> {
+        let changed = self.changed_async(client, None).await?;
+        Ok(changed.unwrap_or_else(|| self.now.clone()))
+    }
+
     /// Like [`Holding::check`], on zk-tokio's client.
     #[cfg(feature = "tokio")]
     pub(crate) async fn check_async(&mut self, client: &zk_tokio::Client) -> Result<Hold> {
-        loop {
-            let before = self.now.clone();
-            let now = self.changed_async(client, Some(Instant::now())).await?;
-            if now == before || now.is_lost() {
-                return Ok(now);
+        while let Some(hold) = self.changed_async(client, Some(Instant::now())).await? {
+            if hold.is_lost() {
+                break;
             }
         }
+        Ok(self.now.clone())
     }
 }

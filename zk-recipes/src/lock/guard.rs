@@ -75,8 +75,9 @@ impl BlockingLockGuard<'_> {
     }
 
     /// Waits at most `timeout` (`None`: as long as it takes) until the hold changes,
-    /// and returns it then (see [`LeaderElection::wait_leadership_change`](crate::LeaderElection::wait_leadership_change)).
-    pub fn wait_hold_change(&mut self, timeout: Option<Duration>) -> Result<Hold> {
+    /// and returns it then (`None`: time ran out with no change; see
+    /// [`LeaderElection::wait_leadership_change`](crate::LeaderElection::wait_leadership_change)).
+    pub fn wait_hold_change(&mut self, timeout: Option<Duration>) -> Result<Option<Hold>> {
         let mut driver = crate::run::Blocking::new(self.client);
         self.holding.wait_change(&mut driver, timeout)
     }
@@ -180,8 +181,9 @@ impl LockGuard {
     }
 
     /// Waits at most `timeout` (`None`: as long as it takes) until the hold changes,
-    /// and returns it then (see [`LeaderElection::wait_leadership_change`](crate::LeaderElection::wait_leadership_change)).
-    pub fn wait_hold_change(&mut self, timeout: Option<Duration>) -> Result<Hold> {
+    /// and returns it then (`None`: time ran out with no change; see
+    /// [`LeaderElection::wait_leadership_change`](crate::LeaderElection::wait_leadership_change)).
+    pub fn wait_hold_change(&mut self, timeout: Option<Duration>) -> Result<Option<Hold>> {
         self.holding.wait_change(&mut self.client, timeout)
     }
 
@@ -294,7 +296,7 @@ impl AsyncLockGuard {
     /// Dropping the future loses no change: the next call returns it (and hears the
     /// answer to a question to the server it left out).
     pub async fn hold_changed(&mut self) -> Result<Hold> {
-        self.holding.changed_async(&self.client, None).await
+        self.holding.next_change_async(&self.client).await
     }
 
     /// Releases the lock now, reporting an error.

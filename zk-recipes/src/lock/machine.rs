@@ -173,6 +173,13 @@ impl LockMachine {
         )
     }
 
+    /// Whether the contender is leaving the line (a cancel, a release, or a failure,
+    /// whose node is being deleted or waits for its create's answer to be): the next
+    /// event ends it.
+    pub fn is_leaving(&self) -> bool {
+        matches!(self.phase, Phase::Deleting(_)) || (self.cancelled && self.is_contending())
+    }
+
     /// Stops acquiring: the node (once known) is deleted, then `Cancelled`. Does
     /// nothing unless an acquire is under way.
     pub fn cancel(&mut self) {

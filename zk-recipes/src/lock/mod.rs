@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use zk_blocking::{IntoData, Result};
 
 use crate::hold::{Hold, Holding};
+use crate::run::InFlight;
 
 pub use contenders::ContendersMachine;
 #[cfg(feature = "tokio")]
@@ -29,6 +30,13 @@ use crate::run::Driver;
 /// ended) [`Lock::hold`] and [`Lock::wait_hold_change`] tell, keeping watch on the
 /// node as the guards do ([`Lock::lock`], [`Lock::lock_blocking`], `Lock::lock_async`).
 ///
+/// Every call with a timeout returns by it, also while the server is slower than the
+/// timeout: a request still unanswered then stays out, and the next call on the same
+/// value hears its answer first (nothing is asked twice, nor lost). Dropping the value
+/// gives such requests up (their replies are discarded, on every client); a contender
+/// node whose create was still unanswered then stays until the session ends, holding
+/// up the others: [`Lock::cancel`] before dropping a value whose acquire timed out.
+///
 /// ```no_run
 /// # fn f(zk: &zk_blocking::SharedClient) -> zk_blocking::Result<()> {
 /// let mut lock = zk_recipes::Lock::new("/locks/report", "worker-1");
@@ -45,6 +53,11 @@ pub struct Lock {
     /// The watch on the node held, once [`Lock::hold`] asked: the node's path, and its
     /// standing.
     holding: Option<(String, Holding)>,
+    /// The machine's requests a call's deadline left unanswered, for the next call.
+    in_flight: InFlight,
+    /// The same on zk-tokio's client.
+    #[cfg(feature = "tokio")]
+    held: crate::run::tokio::Held,
 }
 
 impl Lock {
@@ -68,6 +81,9 @@ impl Lock {
         Lock {
             machine,
             holding: None,
+            in_flight: InFlight::default(),
+            #[cfg(feature = "tokio")]
+            held: crate::run::tokio::Held::keeping(),
         }
     }
 
@@ -88,16 +104,22 @@ impl Lock {
     }
 
     /// Waits at most `timeout` (`None`: as long as it takes) until the hold changes,
-    /// and returns it then (`None`: this value does not hold the lock); see
-    /// [`Lock::hold`] and [`LeaderElection::wait_leadership_change`](crate::LeaderElection::wait_leadership_change).
+    /// and returns it then (`None`: time ran out with no change); see [`Lock::hold`]
+    /// and [`LeaderElection::wait_leadership_change`](crate::LeaderElection::wait_leadership_change).
+    /// A lock this value does not hold has no hold to change: it fails at once with
+    /// [`Error::InvalidArgument`](zk_blocking::Error::InvalidArgument) (acquire it
+    /// first).
     pub fn wait_hold_change<D: Driver>(
         &mut self,
         driver: &mut D,
         timeout: Option<Duration>,
     ) -> Result<Option<Hold>> {
         match self.watch_on_node(|mut stale| stale.give_up(driver)) {
-            Some(holding) => holding.wait_change(driver, timeout).map(Some),
-            None => Ok(None),
+            Some(holding) => holding.wait_change(driver, timeout),
+            None => Err(zk_blocking::Error::InvalidArgument(format!(
+                "wait_hold_change on the lock {}, which this value does not hold: acquire it first",
+                self.machine.path()
+            ))),
         }
     }
 
@@ -141,60 +163,74 @@ impl Lock {
 
     /// Waits until the lock is held (`Ok(true)`; if it was held already, once the
     /// server says its node is still there: a node gone with an ended session is not
-    /// taken for held), or
-    /// `timeout` passes (`Ok(false)`, and the contender's node is deleted again). Fails when the session ends or the
-    /// server refuses (for example NoAuth on the lock's path).
+    /// taken for held), or `timeout` passes (`Ok(false)`). Fails when the session
+    /// ends or the server refuses (for example NoAuth on the lock's path).
+    ///
+    /// When time runs out it gives its place in line up, as Curator's
+    /// `InterProcessMutex.acquire(time)` does: the contender's node is deleted. It
+    /// returns by `timeout` also while the server is slower than that: the delete (or,
+    /// while its create is unanswered, the create, whose node is deleted once its
+    /// answer comes) then stays out, and the next call on this value finishes giving
+    /// the place up before anything else (within that call's own timeout), so the lock
+    /// is never held unknown to this value.
     pub fn acquire<D: Driver>(
         &mut self,
         driver: &mut D,
         timeout: Option<Duration>,
     ) -> Result<bool> {
-        self.machine.acquire(true);
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        match driver.run(&mut self.machine, deadline)? {
-            Some(event) => outcome(event),
-            None => {
-                self.machine.cancel();
-                match driver.run(&mut self.machine, None)? {
-                    Some(event) => outcome(event),
-                    None => Ok(false),
-                }
-            }
+        if !self.settle(driver, deadline)? {
+            return Ok(false);
         }
+        self.machine.acquire(true);
+        if let Some(event) = self.run(driver, deadline)? {
+            return outcome(event);
+        }
+        self.machine.cancel();
+        // What came already is heard now; the rest by the next call.
+        self.settle(driver, Some(Instant::now()))?;
+        Ok(false)
     }
 
     /// Starts contending (unless already under way) and waits at most `timeout`:
     /// `Ok(true)` once held; `Ok(false)` while others are ahead, and the contender
-    /// keeps its place in line (call again to wait more, or [`Lock::cancel`]).
+    /// keeps its place in line (call again to wait more, or [`Lock::cancel`]). It
+    /// returns by `timeout` also while the server is slower than that: a request still
+    /// unanswered stays out, and the next call hears its answer.
     pub fn acquire_for<D: Driver>(&mut self, driver: &mut D, timeout: Duration) -> Result<bool> {
-        self.machine.acquire(true);
         let deadline = Instant::now().checked_add(timeout);
-        match driver.run(&mut self.machine, deadline)? {
+        if !self.settle(driver, deadline)? {
+            return Ok(false);
+        }
+        self.machine.acquire(true);
+        match self.run(driver, deadline)? {
             Some(event) => outcome(event),
             None => Ok(false),
         }
     }
 
-    /// Gives up a place in line (deletes the contender's node); releases the lock if
-    /// it is held.
+    /// Gives up a place in line (deletes the contender's node, waiting for the answer
+    /// to its create if it is still out); releases the lock if it is held.
     pub fn cancel<D: Driver>(&mut self, driver: &mut D) -> Result<()> {
         if self.machine.is_held() {
             return self.release(driver);
         }
         self.machine.cancel();
-        match driver.run(&mut self.machine, None)? {
-            Some(LockEvent::Failed(e) | LockEvent::Lost(e)) => Err(e),
-            _ => Ok(()),
-        }
+        self.settle(driver, None).map(drop)
     }
 
     /// Takes the lock if nobody holds or waits for it: `Ok(false)` at once otherwise.
-    /// A contender already in line (after [`Lock::acquire_for`]) looks without
-    /// waiting and keeps its place.
+    /// A contender already in line (after [`Lock::acquire_for`]), or still giving its
+    /// place up (after [`Lock::acquire`] timed out), looks without waiting and keeps
+    /// its place (or goes on giving it up).
     pub fn try_acquire<D: Driver>(&mut self, driver: &mut D) -> Result<bool> {
-        let deadline = self.machine.is_contending().then(Instant::now);
+        let busy = self.machine.is_contending() || self.machine.is_leaving();
+        let deadline = busy.then(Instant::now);
+        if !self.settle(driver, deadline)? {
+            return Ok(false);
+        }
         self.machine.acquire(false);
-        match driver.run(&mut self.machine, deadline)? {
+        match self.run(driver, deadline)? {
             Some(event) => outcome(event),
             None => Ok(false),
         }
@@ -207,10 +243,29 @@ impl Lock {
             return Ok(());
         }
         self.machine.release();
-        match driver.run(&mut self.machine, None)? {
-            Some(LockEvent::Failed(e) | LockEvent::Lost(e)) => Err(e),
-            _ => Ok(()),
+        self.settle(driver, None).map(drop)
+    }
+
+    /// Runs the machine on `driver` until its next event or `deadline`, handing it
+    /// first the replies earlier calls left out; what is unanswered then stays out.
+    fn run<D: Driver>(
+        &mut self,
+        driver: &mut D,
+        deadline: Option<Instant>,
+    ) -> Result<Option<LockEvent>> {
+        driver.run_keeping(&mut self.machine, deadline, &mut self.in_flight)
+    }
+
+    /// Finishes leaving the line (a cancel, a release, or a failure an earlier call
+    /// left under way) by `deadline`: whether it has. Fails with the error it ended
+    /// with (its node stays until the session ends).
+    fn settle<D: Driver>(&mut self, driver: &mut D, deadline: Option<Instant>) -> Result<bool> {
+        while self.machine.is_leaving() {
+            if !left(self.run(driver, deadline)?)? {
+                return Ok(false);
+            }
         }
+        Ok(true)
     }
 
     /// Like [`Lock::acquire`] without a timeout, on zk-tokio's client.
@@ -221,8 +276,9 @@ impl Lock {
     /// a node whose create is still unanswered then stays, until the session ends.
     #[cfg(feature = "tokio")]
     pub async fn acquire_async(&mut self, client: &zk_tokio::Client) -> Result<bool> {
+        self.settle_async(client, None).await?;
         self.machine.acquire(true);
-        match crate::run::tokio::run_abandoning(client, &mut self.machine, None).await? {
+        match self.run_async(client, None).await? {
             Some(event) => outcome(event),
             None => Ok(false),
         }
@@ -235,9 +291,12 @@ impl Lock {
         client: &zk_tokio::Client,
         timeout: Duration,
     ) -> Result<bool> {
-        self.machine.acquire(true);
         let deadline = Instant::now().checked_add(timeout);
-        match crate::run::tokio::run_abandoning(client, &mut self.machine, deadline).await? {
+        if !self.settle_async(client, deadline).await? {
+            return Ok(false);
+        }
+        self.machine.acquire(true);
+        match self.run_async(client, deadline).await? {
             Some(event) => outcome(event),
             None => Ok(false),
         }
@@ -246,9 +305,13 @@ impl Lock {
     /// Like [`Lock::try_acquire`], on zk-tokio's client.
     #[cfg(feature = "tokio")]
     pub async fn try_acquire_async(&mut self, client: &zk_tokio::Client) -> Result<bool> {
-        let deadline = self.machine.is_contending().then(Instant::now);
+        let busy = self.machine.is_contending() || self.machine.is_leaving();
+        let deadline = busy.then(Instant::now);
+        if !self.settle_async(client, deadline).await? {
+            return Ok(false);
+        }
         self.machine.acquire(false);
-        match crate::run::tokio::run_abandoning(client, &mut self.machine, deadline).await? {
+        match self.run_async(client, deadline).await? {
             Some(event) => outcome(event),
             None => Ok(false),
         }
@@ -261,10 +324,7 @@ impl Lock {
             return self.release_async(client).await;
         }
         self.machine.cancel();
-        match crate::run::tokio::run_abandoning(client, &mut self.machine, None).await? {
-            Some(LockEvent::Failed(e) | LockEvent::Lost(e)) => Err(e),
-            _ => Ok(()),
-        }
+        self.settle_async(client, None).await.map(drop)
     }
 
     /// Like [`Lock::release`], on zk-tokio's client.
@@ -274,10 +334,34 @@ impl Lock {
             return Ok(());
         }
         self.machine.release();
-        match crate::run::tokio::run_abandoning(client, &mut self.machine, None).await? {
-            Some(LockEvent::Failed(e) | LockEvent::Lost(e)) => Err(e),
-            _ => Ok(()),
+        self.settle_async(client, None).await.map(drop)
+    }
+
+    /// Like [`Lock::run`], on zk-tokio's client: dropping the future gives the
+    /// operation under way up (see [`Lock::acquire_async`]).
+    #[cfg(feature = "tokio")]
+    async fn run_async(
+        &mut self,
+        client: &zk_tokio::Client,
+        deadline: Option<Instant>,
+    ) -> Result<Option<LockEvent>> {
+        crate::run::tokio::run_abandoning_in(client, &mut self.machine, deadline, &mut self.held)
+            .await
+    }
+
+    /// Like [`Lock::settle`], on zk-tokio's client.
+    #[cfg(feature = "tokio")]
+    async fn settle_async(
+        &mut self,
+        client: &zk_tokio::Client,
+        deadline: Option<Instant>,
+    ) -> Result<bool> {
+        while self.machine.is_leaving() {
+            if !left(self.run_async(client, deadline).await?)? {
+                return Ok(false);
+            }
         }
+        Ok(true)
     }
 
     /// The identifiers of the contenders (holder first, then the waiting ones in
@@ -316,6 +400,16 @@ impl Lock {
     /// The contender node's path, while it exists.
     pub fn node_path(&self) -> Option<String> {
         self.machine.node_path()
+    }
+}
+
+/// Whether leaving the line ended with `event` (`Ok(false)`: time ran out first), or
+/// the error it ended with.
+fn left(event: Option<LockEvent>) -> Result<bool> {
+    match event {
+        None => Ok(false),
+        Some(LockEvent::Failed(e) | LockEvent::Lost(e)) => Err(e),
+        Some(_) => Ok(true),
     }
 }
 

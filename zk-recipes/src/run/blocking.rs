@@ -79,6 +79,9 @@ impl Blocking<'_> {
         in_flight: &mut InFlight,
         keep: bool,
     ) -> Result<Option<R::Output>> {
+        if keep && in_flight.abandoner.is_none() {
+            in_flight.abandoner = Some(self.client.abandoner());
+        }
         let pending = &mut in_flight.ids;
         let mut reconnects = Reconnects::new(self);
         loop {

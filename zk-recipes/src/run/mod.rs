@@ -45,8 +45,9 @@ pub trait Driver {
 
     /// Gives up the requests `in_flight` keeps for a recipe that will not run again
     /// (a guard dropped, a hold lost): their replies are discarded when they come,
-    /// never handed to the program. The default drops them, for a driver whose
-    /// requests give themselves up when dropped.
+    /// never handed to the program. Dropping `in_flight` does the same (the blocking
+    /// client's at its next pump or wait); this gives them up now and keeps
+    /// `in_flight` for a new start.
     fn abandon(&mut self, in_flight: &mut InFlight) {
         *in_flight = InFlight::default();
     }

@@ -58,12 +58,24 @@ pub(crate) async fn run_abandoning<R: Recipe + Abandon>(
     recipe: &mut R,
     deadline: Option<Instant>,
 ) -> Result<Option<R::Output>> {
+    run_abandoning_in(client, recipe, deadline, &mut Held::default()).await
+}
+
+/// [`run_abandoning`] with what `held` keeps between runs (for a recipe whose runs
+/// keep their requests, [`Held::keeping`]: a run ended by its deadline leaves them
+/// there for the next).
+pub(crate) async fn run_abandoning_in<R: Recipe + Abandon>(
+    client: &Client,
+    recipe: &mut R,
+    deadline: Option<Instant>,
+    held: &mut Held,
+) -> Result<Option<R::Output>> {
     let mut guard = Abandoning {
         recipe,
         client,
         finished: false,
     };
-    let output = run_once(client, &mut *guard.recipe, deadline).await;
+    let output = run(client, &mut *guard.recipe, deadline, held).await;
     guard.finished = true;
     output
 }
