@@ -437,7 +437,9 @@ impl NodeWatch {
         if reconnected {
             crate::run::tell_reconnect(machine);
         }
-        let next = driver.run_keeping(machine, deadline, in_flight)?.transpose();
+        let next = driver
+            .run_keeping(machine, deadline, in_flight)?
+            .transpose();
         // The last connection seen connected: one still looked for says nothing yet.
         if let Some(conn) = driver.connection() {
             self.conn = Some(conn);

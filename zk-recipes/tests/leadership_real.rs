@@ -159,7 +159,11 @@ fn a_leader_cut_off_from_the_server_is_uncertain_then_leads_again_after_reconnec
 
     proxy.set_on_accept(OnAccept::Forward);
     let told = leader.wait_leadership_change(&mut driver, Some(PATIENCE));
-    assert_eq!(told.unwrap(), Some(Leadership::Leading), "the session survived");
+    assert_eq!(
+        told.unwrap(),
+        Some(Leadership::Leading),
+        "the session survived"
+    );
     leader.resign(&mut driver).unwrap();
 }
 
@@ -370,7 +374,10 @@ fn a_blocking_lock_guard_learns_its_session_expired_through_its_hold() {
         // The server dropped the connection first; the reconnect hears the expiry.
         told = guard.wait_hold_change(Some(PATIENCE));
     }
-    assert_eq!(told.unwrap(), Some(Hold::Lost(Error::SessionExpired.into())));
+    assert_eq!(
+        told.unwrap(),
+        Some(Hold::Lost(Error::SessionExpired.into()))
+    );
     assert!(guard.is_lost());
 }
 

@@ -28,7 +28,8 @@ pub struct BlockingLockGuard<'a> {
 
 impl Lock {
     /// Takes the lock on the blocking client, waiting at most `timeout` (`None`: as
-    /// long as it takes): `Ok(None)` when time ran out (nothing is left behind).
+    /// long as it takes): `Ok(None)` when time ran out (nothing is left behind: on a server slower than
+    /// `timeout` it takes longer, to delete the contender's node before it returns).
     pub fn lock_blocking(
         mut self,
         client: &mut zk_blocking::Client,
@@ -36,6 +37,9 @@ impl Lock {
     ) -> Result<Option<BlockingLockGuard<'_>>> {
         let mut driver = crate::run::Blocking::new(client);
         if !self.acquire(&mut driver, timeout)? {
+            // The node of a create a slow server has not answered yet is deleted
+            // before the lock goes.
+            self.cancel(&mut driver)?;
             return Ok(None);
         }
         let holding = self.holding();
@@ -133,7 +137,8 @@ pub struct LockGuard {
 #[cfg(unix)]
 impl Lock {
     /// Takes the lock, waiting at most `timeout` (`None`: as long as it takes):
-    /// `Ok(None)` when time ran out (nothing is left behind).
+    /// `Ok(None)` when time ran out (nothing is left behind: on a server slower than
+    /// `timeout` it takes longer, to delete the contender's node before it returns).
     pub fn lock(
         mut self,
         client: &zk_blocking::SharedClient,
@@ -141,6 +146,9 @@ impl Lock {
     ) -> Result<Option<LockGuard>> {
         let mut driver = client.clone();
         if !self.acquire(&mut driver, timeout)? {
+            // The node of a create a slow server has not answered yet is deleted
+            // before the lock goes.
+            self.cancel(&mut driver)?;
             return Ok(None);
         }
         let holding = self.holding();
@@ -219,7 +227,8 @@ pub struct AsyncLockGuard {
 #[cfg(feature = "tokio")]
 impl Lock {
     /// Takes the lock on zk-tokio's client, waiting at most `timeout` (`None`: as
-    /// long as it takes): `Ok(None)` when time ran out (nothing is left behind).
+    /// long as it takes): `Ok(None)` when time ran out (nothing is left behind: on a server slower than
+    /// `timeout` it takes longer, to delete the contender's node before it returns).
     pub async fn lock_async(
         mut self,
         client: &zk_tokio::Client,

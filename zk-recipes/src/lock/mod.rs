@@ -22,6 +22,11 @@ pub use machine::{LockEvent, LockMachine};
 
 use crate::run::Driver;
 
+/// How long an acquire whose time ran out waits beyond it to give its place up (a
+/// create to hear the answer of, and its node to delete), before it leaves that to
+/// the next call.
+const GIVING_UP: Duration = Duration::from_millis(200);
+
 /// A distributed lock on a path, interoperable with kazoo's `Lock` (and, made with
 /// [`Lock::read`] / [`Lock::write`], with its `ReadLock` / `WriteLock`).
 ///
@@ -167,8 +172,9 @@ impl Lock {
     /// ends or the server refuses (for example NoAuth on the lock's path).
     ///
     /// When time runs out it gives its place in line up, as Curator's
-    /// `InterProcessMutex.acquire(time)` does: the contender's node is deleted. It
-    /// returns by `timeout` also while the server is slower than that: the delete (or,
+    /// `InterProcessMutex.acquire(time)` does: the contender's node is deleted, within
+    /// at most 200 ms more. It returns then also while the server is slower than
+    /// that: the delete (or,
     /// while its create is unanswered, the create, whose node is deleted once its
     /// answer comes) then stays out, and the next call on this value finishes giving
     /// the place up before anything else (within that call's own timeout), so the lock
@@ -187,8 +193,9 @@ impl Lock {
             return outcome(event);
         }
         self.machine.cancel();
-        // What came already is heard now; the rest by the next call.
-        self.settle(driver, Some(Instant::now()))?;
+        // A server that answers in time deletes the node now; a slower one by the next
+        // call.
+        self.settle(driver, Instant::now().checked_add(GIVING_UP))?;
         Ok(false)
     }
 

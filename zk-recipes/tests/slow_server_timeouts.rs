@@ -1,0 +1,399 @@
+//! A recipe's call with a timeout returns by it also while the server is slower than
+//! that (each reply comes [`SLOW`] late through a proxy): the request it left
+//! unanswered stays with the recipe's value, and the next call on that value hears the
+//! answer, asking nothing twice (one contender node, not two). On the blocking client,
+//! dropping a value that keeps such a request leaves no reply to the program's
+//! `wait_any`.
+
+#![cfg(unix)]
+
+#[path = "servers/mod.rs"]
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{PATIENCE, blocking, create_all, cut_off, fresh_path, shared};
+use zk_blocking::{SharedClient, Version};
+use zk_recipes::run::{Blocking, Driver};
+use zk_recipes::{Barrier, LeaderElection, Lock, NodeValue, NodeWatch};
+use zk_tests::proxy::{Direction, Fault, FaultProxy, OnAccept};
+use zk_tests::shared_standalone;
+
+/// How late the proxy hands each reply over while the server is slow.
+const SLOW: Duration = Duration::from_secs(3);
+/// The caller's timeout: much shorter than a reply takes.
+const SHORT: Duration = Duration::from_millis(300);
+/// What a call may take beyond its timeout (scheduling on a loaded machine).
+const SLACK: Duration = Duration::from_millis(700);
+
+/// A proxy to the shared server.
+fn proxy() -> FaultProxy {
+    FaultProxy::start(shared_standalone().address()).expect("a proxy")
+}
+
+/// The server answers [`SLOW`] late through `proxy`.
+fn slow_down(proxy: &FaultProxy) {
+    proxy.set_fault(Direction::ToClient, Fault::Delay(SLOW));
+}
+
+/// The server answers at once through `proxy` again.
+fn speed_up(proxy: &FaultProxy) {
+    proxy.set_fault(Direction::ToClient, Fault::Pass);
+}
+
+/// A client straight to the server, to look at what the recipes left there.
+fn operator() -> SharedClient {
+    shared(&shared_standalone().connect_string())
+}
+
+/// Runs `call`, which was given `timeout`, and asserts it returned by then.
+fn by_its_timeout<T>(timeout: Duration, call: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let returned = call();
+    let took = started.elapsed();
+    assert!(
+        took < timeout + SLACK,
+        "a call given {timeout:?} took {took:?}"
+    );
+    returned
+}
+
+/// The contender nodes on the lock (or election) at `path`.
+fn contenders(path: &str) -> usize {
+    common::children(&operator(), path).len()
+}
+
+/// Nothing a recipe asked is left for the program's `wait_any` on `zk`, even once
+/// the server answered all (its answers come [`SLOW`] late).
+fn assert_no_reply_left_to_the_program(zk: &mut zk_blocking::Client) {
+    let stray = zk.wait_any(SLOW + SLACK).unwrap();
+    assert!(stray.is_none(), "the program got {stray:?}");
+    assert_eq!(zk.outstanding(), 0);
+}
+
+// ----- one scenario per method, on any blocking driver -----------------------------
+
+/// `Lock::acquire` with a timeout gives its place up when time runs out, and returns
+/// by then; the next call hears the create answered late and deletes its node before
+/// it contends anew.
+fn a_timed_out_acquire_on_a_slow_server<D: Driver>(proxy: &FaultProxy, driver: &mut D) {
+    let path = fresh_path("slow-acquire");
+    let mut lock = Lock::new(&path, "me");
+    slow_down(proxy);
+    let got = by_its_timeout(SHORT, || lock.acquire(driver, Some(SHORT)));
+    assert!(!got.unwrap(), "the server has not answered yet");
+    speed_up(proxy);
+    assert!(lock.acquire(driver, Some(PATIENCE)).unwrap());
+    assert_eq!(
+        contenders(&path),
+        1,
+        "the node of the timed-out acquire is gone"
+    );
+    lock.release(driver).unwrap();
+    assert_eq!(contenders(&path), 0);
+}
+
+/// `Lock::acquire_for` keeps its place when time runs out, and returns by then; the
+/// next call hears the create answered late: one node, not two.
+fn a_timed_out_acquire_for_on_a_slow_server<D: Driver>(proxy: &FaultProxy, driver: &mut D) {
+    let path = fresh_path("slow-acquire-for");
+    let mut lock = Lock::new(&path, "me");
+    slow_down(proxy);
+    let got = by_its_timeout(SHORT, || lock.acquire_for(driver, SHORT));
+    assert!(!got.unwrap(), "the server has not answered yet");
+    let looked = by_its_timeout(Duration::ZERO, || lock.try_acquire(driver));
+    assert!(!looked.unwrap(), "a look does not wait for the server");
+    speed_up(proxy);
+    assert!(lock.acquire_for(driver, PATIENCE).unwrap());
+    assert_eq!(contenders(&path), 1, "the create was not asked twice");
+    lock.release(driver).unwrap();
+}
+
+/// `LeaderElection::run_for_leadership` with a timeout returns by then; the next call
+/// hears the create answered late: one candidate node, not two.
+fn a_timed_out_run_for_leadership_on_a_slow_server<D: Driver>(proxy: &FaultProxy, driver: &mut D) {
+    let path = fresh_path("slow-candidate");
+    let mut candidate = LeaderElection::new(&path, "me");
+    slow_down(proxy);
+    let elected = by_its_timeout(SHORT, || candidate.run_for_leadership(driver, Some(SHORT)));
+    assert!(!elected.unwrap(), "the server has not answered yet");
+    speed_up(proxy);
+    assert!(
+        candidate
+            .run_for_leadership(driver, Some(PATIENCE))
+            .unwrap()
+    );
+    assert!(candidate.is_leader());
+    assert_eq!(contenders(&path), 1, "the create was not asked twice");
+    candidate.resign(driver).unwrap();
+}
+
+/// `Barrier::wait` with a timeout returns by then; the next wait goes on with it and
+/// hears the barrier come down.
+fn a_timed_out_barrier_wait_on_a_slow_server<D: Driver>(proxy: &FaultProxy, driver: &mut D) {
+    let path = fresh_path("slow-barrier");
+    let mut gate = Barrier::new(&path);
+    gate.create(driver).unwrap();
+    slow_down(proxy);
+    let passed = by_its_timeout(SHORT, || gate.wait(driver, Some(SHORT)));
+    assert!(!passed.unwrap(), "the barrier is up");
+    operator().delete(&path, Version::Any).unwrap();
+    speed_up(proxy);
+    assert!(gate.wait(driver, Some(PATIENCE)).unwrap(), "it came down");
+}
+
+/// `NodeWatch::next` with a timeout returns by then; the next call hears the value.
+fn a_timed_out_node_watch_on_a_slow_server<D: Driver>(proxy: &FaultProxy, driver: &mut D) {
+    let path = fresh_path("slow-node-watch");
+    create_all(&operator(), &path, b"v1");
+    let mut watch = NodeWatch::data(&path);
+    slow_down(proxy);
+    let first = by_its_timeout(SHORT, || watch.next(driver, Some(SHORT)));
+    assert_eq!(first.unwrap(), None, "the server has not answered yet");
+    speed_up(proxy);
+    match watch.next(driver, Some(PATIENCE)).unwrap() {
+        Some(NodeValue::Data(data, _)) => assert_eq!(&data[..], b"v1"),
+        other => panic!("expected the node's data, got {other:?}"),
+    }
+}
+
+/// Runs `scenario` on a blocking client through a fresh proxy, then checks that it
+/// left no reply to the program.
+fn on_the_blocking_client(scenario: impl FnOnce(&FaultProxy, &mut Blocking<'_>)) {
+    let proxy = proxy();
+    let mut zk = blocking(&proxy.connect_string());
+    scenario(&proxy, &mut Blocking::new(&mut zk));
+    assert_no_reply_left_to_the_program(&mut zk);
+}
+
+/// Runs `scenario` on a shared client through a fresh proxy.
+fn on_the_shared_client(scenario: fn(&FaultProxy, &mut SharedClient)) {
+    let proxy = proxy();
+    let mut zk = shared(&proxy.connect_string());
+    scenario(&proxy, &mut zk);
+    zk.close();
+}
+
+#[test]
+fn a_lock_acquire_on_the_blocking_client_keeps_to_its_timeout_on_a_slow_server() {
+    on_the_blocking_client(|proxy, driver| a_timed_out_acquire_on_a_slow_server(proxy, driver));
+}
+
+#[test]
+fn a_lock_acquire_on_the_shared_client_keeps_to_its_timeout_on_a_slow_server() {
+    on_the_shared_client(a_timed_out_acquire_on_a_slow_server);
+}
+
+#[test]
+fn a_lock_acquire_for_and_try_acquire_on_the_blocking_client_keep_to_their_time() {
+    on_the_blocking_client(|proxy, driver| a_timed_out_acquire_for_on_a_slow_server(proxy, driver));
+}
+
+#[test]
+fn a_lock_acquire_for_and_try_acquire_on_the_shared_client_keep_to_their_time() {
+    on_the_shared_client(a_timed_out_acquire_for_on_a_slow_server);
+}
+
+#[test]
+fn running_for_leadership_on_the_blocking_client_keeps_to_its_timeout_on_a_slow_server() {
+    on_the_blocking_client(|proxy, driver| {
+        a_timed_out_run_for_leadership_on_a_slow_server(proxy, driver)
+    });
+}
+
+#[test]
+fn running_for_leadership_on_the_shared_client_keeps_to_its_timeout_on_a_slow_server() {
+    on_the_shared_client(a_timed_out_run_for_leadership_on_a_slow_server);
+}
+
+#[test]
+fn a_barrier_wait_on_the_blocking_client_keeps_to_its_timeout_on_a_slow_server() {
+    on_the_blocking_client(|proxy, driver| {
+        a_timed_out_barrier_wait_on_a_slow_server(proxy, driver)
+    });
+}
+
+#[test]
+fn a_barrier_wait_on_the_shared_client_keeps_to_its_timeout_on_a_slow_server() {
+    on_the_shared_client(a_timed_out_barrier_wait_on_a_slow_server);
+}
+
+#[test]
+fn a_node_watch_on_the_blocking_client_keeps_to_its_timeout_on_a_slow_server() {
+    on_the_blocking_client(|proxy, driver| a_timed_out_node_watch_on_a_slow_server(proxy, driver));
+}
+
+#[test]
+fn a_node_watch_on_the_shared_client_keeps_to_its_timeout_on_a_slow_server() {
+    on_the_shared_client(a_timed_out_node_watch_on_a_slow_server);
+}
+
+// ----- zk-tokio's client ---------------------------------------------------------------
+
+async fn tokio_client(proxy: &FaultProxy) -> zk_tokio::Client {
+    zk_tokio::Client::connect(&proxy.connect_string(), zk_tokio::Options::new())
+        .await
+        .unwrap()
+}
+
+/// Runs `call`, given `timeout`, and asserts it returned by then.
+async fn by_its_timeout_async<T>(
+    timeout: Duration,
+    call: impl std::future::Future<Output = T>,
+) -> T {
+    let started = Instant::now();
+    let returned = call.await;
+    let took = started.elapsed();
+    assert!(
+        took < timeout + SLACK,
+        "a call given {timeout:?} took {took:?}"
+    );
+    returned
+}
+
+#[tokio::test]
+async fn an_async_lock_acquire_for_and_try_acquire_keep_to_their_time_on_a_slow_server() {
+    let proxy = proxy();
+    let zk = tokio_client(&proxy).await;
+    let path = fresh_path("slow-async-acquire-for");
+    let mut lock = Lock::new(&path, "me");
+    slow_down(&proxy);
+    let got = by_its_timeout_async(SHORT, lock.acquire_for_async(&zk, SHORT)).await;
+    assert!(!got.unwrap(), "the server has not answered yet");
+    let looked = by_its_timeout_async(Duration::ZERO, lock.try_acquire_async(&zk)).await;
+    assert!(!looked.unwrap(), "a look does not wait for the server");
+    speed_up(&proxy);
+    assert!(lock.acquire_for_async(&zk, PATIENCE).await.unwrap());
+    assert_eq!(contenders(&path), 1, "the create was not asked twice");
+    lock.release_async(&zk).await.unwrap();
+    zk.close().await;
+}
+
+#[tokio::test]
+async fn async_running_for_leadership_keeps_to_its_timeout_on_a_slow_server() {
+    let proxy = proxy();
+    let zk = tokio_client(&proxy).await;
+    let path = fresh_path("slow-async-candidate");
+    let mut candidate = LeaderElection::new(&path, "me");
+    slow_down(&proxy);
+    let elected =
+        by_its_timeout_async(SHORT, candidate.run_for_leadership_async(&zk, Some(SHORT))).await;
+    assert!(!elected.unwrap(), "the server has not answered yet");
+    speed_up(&proxy);
+    let elected = candidate
+        .run_for_leadership_async(&zk, Some(PATIENCE))
+        .await;
+    assert!(elected.unwrap());
+    assert_eq!(contenders(&path), 1, "the create was not asked twice");
+    candidate.resign_async(&zk).await.unwrap();
+    zk.close().await;
+}
+
+// ----- dropped with a request out, on the blocking client ------------------------------
+
+/// Leaves a request of a recipe's value out on a blocking client whose server is
+/// slow (`leave_out`), drops the value, and checks that its reply never reaches the
+/// program.
+fn dropped_with_a_request_out<V>(leave_out: impl FnOnce(&mut Blocking<'_>) -> V) {
+    let proxy = proxy();
+    let mut zk = blocking(&proxy.connect_string());
+    slow_down(&proxy);
+    let value = leave_out(&mut Blocking::new(&mut zk));
+    drop(value);
+    assert_no_reply_left_to_the_program(&mut zk);
+}
+
+#[test]
+fn a_lock_dropped_after_its_acquire_timed_out_leaves_no_reply_to_the_program() {
+    dropped_with_a_request_out(|driver| {
+        let mut lock = Lock::new(&fresh_path("dropped-acquire"), "me");
+        assert!(!lock.acquire(driver, Some(SHORT)).unwrap());
+        lock
+    });
+}
+
+#[test]
+fn a_lock_dropped_while_in_line_leaves_no_reply_to_the_program() {
+    dropped_with_a_request_out(|driver| {
+        let mut lock = Lock::new(&fresh_path("dropped-acquire-for"), "me");
+        assert!(!lock.acquire_for(driver, SHORT).unwrap());
+        lock
+    });
+}
+
+#[test]
+fn a_candidate_dropped_while_running_leaves_no_reply_to_the_program() {
+    dropped_with_a_request_out(|driver| {
+        let mut candidate = LeaderElection::new(&fresh_path("dropped-candidate"), "me");
+        assert!(!candidate.run_for_leadership(driver, Some(SHORT)).unwrap());
+        candidate
+    });
+}
+
+#[test]
+fn a_barrier_dropped_while_waiting_leaves_no_reply_to_the_program() {
+    let path = fresh_path("dropped-barrier");
+    create_all(&operator(), &path, b"");
+    dropped_with_a_request_out(|driver| {
+        let mut gate = Barrier::new(&path);
+        assert!(!gate.wait(driver, Some(SHORT)).unwrap());
+        gate
+    });
+}
+
+#[test]
+fn a_node_watch_dropped_while_reading_leaves_no_reply_to_the_program() {
+    dropped_with_a_request_out(|driver| {
+        let mut watch = NodeWatch::data(&fresh_path("dropped-node-watch"));
+        assert_eq!(watch.next(driver, Some(SHORT)).unwrap(), None);
+        watch
+    });
+}
+
+/// Cuts `zk`'s connection through `proxy` (`wait`, a hold's wait given a timeout,
+/// says it is uncertain), then lets it reconnect with the server slow: `wait` given
+/// [`SHORT`] returns by then with no change, its check of the node left out.
+fn leave_a_check_out<T: std::fmt::Debug>(
+    proxy: &FaultProxy,
+    zk: &mut zk_blocking::Client,
+    mut wait: impl FnMut(&mut Blocking<'_>, Duration) -> zk_blocking::Result<Option<T>>,
+) {
+    cut_off(proxy);
+    let told = wait(&mut Blocking::new(zk), PATIENCE).unwrap();
+    assert!(told.is_some(), "the connection is lost: uncertain");
+    slow_down(proxy);
+    proxy.set_on_accept(OnAccept::Forward);
+    zk.wait_until_connected(PATIENCE).unwrap();
+    let told = by_its_timeout(SHORT, || wait(&mut Blocking::new(zk), SHORT));
+    assert!(told.unwrap().is_none(), "the server has not answered yet");
+}
+
+#[test]
+fn a_plain_lock_dropped_while_its_hold_check_is_out_leaves_no_reply_to_the_program() {
+    let proxy = proxy();
+    let mut zk = blocking(&proxy.connect_string());
+    let mut lock = Lock::new(&fresh_path("dropped-plain-lock"), "me");
+    assert!(
+        lock.acquire(&mut Blocking::new(&mut zk), Some(PATIENCE))
+            .unwrap()
+    );
+    leave_a_check_out(&proxy, &mut zk, |driver, timeout| {
+        lock.wait_hold_change(driver, Some(timeout))
+    });
+    drop(lock);
+    assert_no_reply_left_to_the_program(&mut zk);
+}
+
+#[test]
+fn a_leader_dropped_without_resigning_while_its_check_is_out_leaves_no_reply_to_the_program() {
+    let proxy = proxy();
+    let mut zk = blocking(&proxy.connect_string());
+    let mut leader = LeaderElection::new(&fresh_path("dropped-leader"), "me");
+    let elected = leader.run_for_leadership(&mut Blocking::new(&mut zk), Some(PATIENCE));
+    assert!(elected.unwrap());
+    leave_a_check_out(&proxy, &mut zk, |driver, timeout| {
+        leader.wait_leadership_change(driver, Some(timeout))
+    });
+    drop(leader);
+    assert_no_reply_left_to_the_program(&mut zk);
+}
