@@ -40,7 +40,8 @@
 //!   when the session ends or someone deletes its node (an operator, a `deleteall`),
 //!   with a [`LostReason`] that says which.
 //!   [`LeaderElection::wait_leadership_change`] waits for the next change (with a
-//!   timeout), `leadership_changed_async` is its future on zk-tokio's client, and
+//!   timeout: `None` when it ran out with no change), `leadership_changed_async` is
+//!   its future on zk-tokio's client, and
 //!   [`LeaderElection::check_leadership`] looks without waiting.
 //! * [`Semaphore`]: N leases, interoperable with kazoo's `Semaphore` on the same path
 //!   and limit (kazoo's holders and ours never hold more than N together): the limit
