@@ -9,32 +9,21 @@
 
 #[path = "servers/mod.rs"]
 mod common;
+#[path = "slow/mod.rs"]
+mod slow;
 
 use std::time::{Duration, Instant};
 
-use common::{PATIENCE, blocking, create_all, cut_off, fresh_path, shared};
+use common::{PATIENCE, blocking, create_all, fresh_path, shared};
+use slow::{
+    SHORT, SLACK, assert_no_reply_left_to_the_program, by_its_timeout, leave_a_check_out, proxy,
+    slow_down,
+};
 use zk_blocking::{SharedClient, Version};
 use zk_recipes::run::{Blocking, Driver};
-use zk_recipes::{Barrier, LeaderElection, Lock, NodeValue, NodeWatch};
-use zk_tests::proxy::{Direction, Fault, FaultProxy, OnAccept};
+use zk_recipes::{Barrier, Hold, LeaderElection, Leadership, Lock, NodeValue, NodeWatch};
+use zk_tests::proxy::{Direction, Fault, FaultProxy};
 use zk_tests::shared_standalone;
-
-/// How late the proxy hands each reply over while the server is slow.
-const SLOW: Duration = Duration::from_secs(3);
-/// The caller's timeout: much shorter than a reply takes.
-const SHORT: Duration = Duration::from_millis(300);
-/// What a call may take beyond its timeout (scheduling on a loaded machine).
-const SLACK: Duration = Duration::from_millis(700);
-
-/// A proxy to the shared server.
-fn proxy() -> FaultProxy {
-    FaultProxy::start(shared_standalone().address()).expect("a proxy")
-}
-
-/// The server answers [`SLOW`] late through `proxy`.
-fn slow_down(proxy: &FaultProxy) {
-    proxy.set_fault(Direction::ToClient, Fault::Delay(SLOW));
-}
 
 /// The server answers at once through `proxy` again.
 fn speed_up(proxy: &FaultProxy) {
@@ -46,29 +35,9 @@ fn operator() -> SharedClient {
     shared(&shared_standalone().connect_string())
 }
 
-/// Runs `call`, which was given `timeout`, and asserts it returned by then.
-fn by_its_timeout<T>(timeout: Duration, call: impl FnOnce() -> T) -> T {
-    let started = Instant::now();
-    let returned = call();
-    let took = started.elapsed();
-    assert!(
-        took < timeout + SLACK,
-        "a call given {timeout:?} took {took:?}"
-    );
-    returned
-}
-
 /// The contender nodes on the lock (or election) at `path`.
 fn contenders(path: &str) -> usize {
     common::children(&operator(), path).len()
-}
-
-/// Nothing a recipe asked is left for the program's `wait_any` on `zk`, even once
-/// the server answered all (its answers come [`SLOW`] late).
-fn assert_no_reply_left_to_the_program(zk: &mut zk_blocking::Client) {
-    let stray = zk.wait_any(SLOW + SLACK).unwrap();
-    assert!(stray.is_none(), "the program got {stray:?}");
-    assert_eq!(zk.outstanding(), 0);
 }
 
 // ----- one scenario per method, on any blocking driver -----------------------------
@@ -350,24 +319,6 @@ fn a_node_watch_dropped_while_reading_leaves_no_reply_to_the_program() {
     });
 }
 
-/// Cuts `zk`'s connection through `proxy` (`wait`, a hold's wait given a timeout,
-/// says it is uncertain), then lets it reconnect with the server slow: `wait` given
-/// [`SHORT`] returns by then with no change, its check of the node left out.
-fn leave_a_check_out<T: std::fmt::Debug>(
-    proxy: &FaultProxy,
-    zk: &mut zk_blocking::Client,
-    mut wait: impl FnMut(&mut Blocking<'_>, Duration) -> zk_blocking::Result<Option<T>>,
-) {
-    cut_off(proxy);
-    let told = wait(&mut Blocking::new(zk), PATIENCE).unwrap();
-    assert!(told.is_some(), "the connection is lost: uncertain");
-    slow_down(proxy);
-    proxy.set_on_accept(OnAccept::Forward);
-    zk.wait_until_connected(PATIENCE).unwrap();
-    let told = by_its_timeout(SHORT, || wait(&mut Blocking::new(zk), SHORT));
-    assert!(told.unwrap().is_none(), "the server has not answered yet");
-}
-
 #[test]
 fn a_plain_lock_dropped_while_its_hold_check_is_out_leaves_no_reply_to_the_program() {
     let proxy = proxy();
@@ -377,9 +328,15 @@ fn a_plain_lock_dropped_while_its_hold_check_is_out_leaves_no_reply_to_the_progr
         lock.acquire(&mut Blocking::new(&mut zk), Some(PATIENCE))
             .unwrap()
     );
-    leave_a_check_out(&proxy, &mut zk, |driver, timeout| {
-        lock.wait_hold_change(driver, Some(timeout))
-    });
+    let mut subject = (lock, zk);
+    leave_a_check_out(
+        &proxy,
+        &mut subject,
+        &Hold::Uncertain,
+        |(lock, zk), timeout| lock.wait_hold_change(&mut Blocking::new(zk), Some(timeout)),
+        |(_, zk)| zk.wait_until_connected(PATIENCE).unwrap(),
+    );
+    let (lock, mut zk) = subject;
     drop(lock);
     assert_no_reply_left_to_the_program(&mut zk);
 }
@@ -391,9 +348,17 @@ fn a_leader_dropped_without_resigning_while_its_check_is_out_leaves_no_reply_to_
     let mut leader = LeaderElection::new(&fresh_path("dropped-leader"), "me");
     let elected = leader.run_for_leadership(&mut Blocking::new(&mut zk), Some(PATIENCE));
     assert!(elected.unwrap());
-    leave_a_check_out(&proxy, &mut zk, |driver, timeout| {
-        leader.wait_leadership_change(driver, Some(timeout))
-    });
+    let mut subject = (leader, zk);
+    leave_a_check_out(
+        &proxy,
+        &mut subject,
+        &Leadership::Uncertain,
+        |(leader, zk), timeout| {
+            leader.wait_leadership_change(&mut Blocking::new(zk), Some(timeout))
+        },
+        |(_, zk)| zk.wait_until_connected(PATIENCE).unwrap(),
+    );
+    let (leader, mut zk) = subject;
     drop(leader);
     assert_no_reply_left_to_the_program(&mut zk);
 }

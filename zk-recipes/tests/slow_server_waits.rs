@@ -8,57 +8,20 @@
 
 #[path = "servers/mod.rs"]
 mod common;
+#[path = "slow/mod.rs"]
+mod slow;
 
 use std::fmt::Debug;
 use std::time::{Duration, Instant};
 
 use common::{PATIENCE, blocking, cut_off, fresh_path, shared};
+use slow::{
+    SHORT, SLACK, assert_no_reply_left_to_the_program, leave_a_check_out, proxy, reconnect_slowly,
+};
 use zk_blocking::Result;
 use zk_recipes::run::{Blocking, Driver};
 use zk_recipes::{BlockingLockGuard, Hold, LeaderElection, Leadership, Lock};
-use zk_tests::proxy::{Direction, Fault, FaultProxy, OnAccept};
-use zk_tests::shared_standalone;
-
-/// How long the proxy holds each reply once the connection is back.
-const SLOW: Duration = Duration::from_secs(3);
-/// The caller's timeout: much shorter than a reply takes.
-const SHORT: Duration = Duration::from_millis(300);
-/// What a wait may take beyond its timeout (scheduling on a loaded machine).
-const SLACK: Duration = Duration::from_millis(700);
-
-/// A proxy to the shared server.
-fn proxy() -> FaultProxy {
-    FaultProxy::start(shared_standalone().address()).expect("a proxy")
-}
-
-/// Lets connections through `proxy` again, each reply [`SLOW`] late.
-fn reconnect_slowly(proxy: &FaultProxy) {
-    proxy.set_fault(Direction::ToClient, Fault::Delay(SLOW));
-    proxy.set_on_accept(OnAccept::Forward);
-}
-
-/// Cuts `subject`'s connection (its `wait` says `uncertain` then), lets it reconnect
-/// slowly (`reconnected` returns once it has), then calls `wait` with [`SHORT`] once:
-/// it returns by its timeout with no change (`None`: still `uncertain`), and leaves
-/// the check of the node after the reconnect out (the server's answer takes
-/// [`SLOW`]).
-fn leave_a_check_out<S, T: PartialEq + Debug>(
-    proxy: &FaultProxy,
-    subject: &mut S,
-    uncertain: &T,
-    mut wait: impl FnMut(&mut S, Duration) -> Result<Option<T>>,
-    reconnected: impl FnOnce(&mut S),
-) {
-    cut_off(proxy);
-    assert_eq!(wait(subject, PATIENCE).unwrap().as_ref(), Some(uncertain));
-    reconnect_slowly(proxy);
-    reconnected(subject);
-    let started = Instant::now();
-    let now = wait(subject, SHORT).unwrap();
-    let took = started.elapsed();
-    assert!(took < SHORT + SLACK, "a {SHORT:?} wait took {took:?}");
-    assert_eq!(now, None, "the server has not answered yet");
-}
+use zk_tests::proxy::FaultProxy;
 
 /// [`leave_a_check_out`], then calls `wait` with [`SHORT`] until it tells a change,
 /// and returns that. Every call returns by its timeout.
@@ -92,14 +55,6 @@ fn blocking_guard<'a>(zk: &'a mut zk_blocking::Client, what: &str) -> BlockingLo
         .lock_blocking(zk, Some(PATIENCE))
         .unwrap()
         .expect("free")
-}
-
-/// Nothing a recipe asked is left for the program's `wait_any` on `zk`, even once
-/// the server answered all (its answers come [`SLOW`] late).
-fn assert_no_reply_left_to_the_program(zk: &mut zk_blocking::Client) {
-    let stray = zk.wait_any(SLOW + SLACK).unwrap();
-    assert!(stray.is_none(), "the program got {stray:?}");
-    assert_eq!(zk.outstanding(), 0);
 }
 
 /// A leader elected at a fresh path through `driver`.
