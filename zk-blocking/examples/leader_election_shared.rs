@@ -64,8 +64,11 @@ impl Candidate {
     ) -> Result<Candidate, Error> {
         let client = SharedClient::connect(connect_string, options)?;
         let mut election = LeaderElection::new(dir, name.to_string());
-        // Takes a place in line now, so candidates lead in the order they volunteered.
-        election.run_for_leadership(&mut client.clone(), Some(Duration::ZERO))?;
+        // Takes a place in line now (waits until its node is made, not until it
+        // leads), so candidates lead in the order they volunteered.
+        while election.node_path().is_none() {
+            election.run_for_leadership(&mut client.clone(), Some(Duration::from_millis(100)))?;
+        }
         Ok(Candidate {
             client,
             election,
