@@ -80,12 +80,9 @@ impl Candidate {
     ) -> Result<Candidate, Error> {
         let mut client = Client::connect(connect_string, options)?;
         let mut election = LeaderElection::new(dir, name.to_string());
-        // Takes a place in line now (waits until its node is made, not until it
-        // leads), so candidates lead in the order they volunteered.
-        let mut driver = Blocking::new(&mut client);
-        while election.node_path().is_none() {
-            election.run_for_leadership(&mut driver, Some(Duration::from_millis(100)))?;
-        }
+        // Takes a place in line now (not waiting to lead), so candidates lead in
+        // the order they volunteered.
+        election.join(&mut Blocking::new(&mut client))?;
         Ok(Candidate { client, election })
     }
 

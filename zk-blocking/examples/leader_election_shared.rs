@@ -64,11 +64,9 @@ impl Candidate {
     ) -> Result<Candidate, Error> {
         let client = SharedClient::connect(connect_string, options)?;
         let mut election = LeaderElection::new(dir, name.to_string());
-        // Takes a place in line now (waits until its node is made, not until it
-        // leads), so candidates lead in the order they volunteered.
-        while election.node_path().is_none() {
-            election.run_for_leadership(&mut client.clone(), Some(Duration::from_millis(100)))?;
-        }
+        // Takes a place in line now (not waiting to lead), so candidates lead in
+        // the order they volunteered.
+        election.join(&mut client.clone())?;
         Ok(Candidate {
             client,
             election,

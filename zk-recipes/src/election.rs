@@ -14,6 +14,10 @@ use crate::hold::{Hold, Holding, LostReason};
 use crate::lock::Lock;
 use crate::run::Driver;
 
+/// How long each of [`LeaderElection::join`]'s runs waits: the wait is for the
+/// candidate's node, whose create goes out in the first.
+const JOIN_SLICE: Duration = Duration::from_millis(100);
+
 /// A candidate's standing in its election.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Leadership {
@@ -119,6 +123,21 @@ impl LeaderElection {
         Ok(elected)
     }
 
+    /// Takes a place in line and returns once the candidate has one (its node made),
+    /// without waiting for its turn: `Ok(true)` if it leads already. Candidates lead
+    /// in the order they joined (as after Curator's `LeaderLatch::start`); then
+    /// [`LeaderElection::run_for_leadership`] waits for the turn. A candidate in line
+    /// already returns at once. Bounded as a call is: a lost connection is waited
+    /// out, the session's end fails it.
+    pub fn join<D: Driver>(&mut self, driver: &mut D) -> Result<bool> {
+        loop {
+            let leads = self.run_for_leadership(driver, Some(JOIN_SLICE))?;
+            if leads || self.lock.node_path().is_some() {
+                return Ok(leads);
+            }
+        }
+    }
+
     /// Keeps watch on the candidate's node once `elected`; returns the watch kept
     /// before, if this ends it (a check it left out is to be given up).
     fn elected(&mut self, elected: &Result<bool>) -> Option<Holding> {
@@ -218,6 +237,19 @@ impl LeaderElection {
             holding.check_async(client).await?;
         }
         Ok(elected)
+    }
+
+    /// Like [`LeaderElection::join`], on zk-tokio's client.
+    #[cfg(feature = "tokio")]
+    pub async fn join_async(&mut self, client: &zk_tokio::Client) -> Result<bool> {
+        loop {
+            let leads = self
+                .run_for_leadership_async(client, Some(JOIN_SLICE))
+                .await?;
+            if leads || self.lock.node_path().is_some() {
+                return Ok(leads);
+            }
+        }
     }
 
     /// Like [`LeaderElection::resign`], on zk-tokio's client.

@@ -39,6 +39,8 @@
 //!   SUSPENDED), `Leading` again once a reconnect finds its node still there, `Lost`
 //!   when the session ends or someone deletes its node (an operator, a `deleteall`),
 //!   with a [`LostReason`] that says which.
+//!   [`LeaderElection::join`] takes a place in line without waiting for the turn
+//!   (candidates lead in the order they joined).
 //!   [`LeaderElection::wait_leadership_change`] waits for the next change (with a
 //!   timeout: `None` when it ran out with no change), `leadership_changed_async` is
 //!   its future on zk-tokio's client, and

@@ -55,13 +55,9 @@ impl Candidate {
     ) -> Result<Candidate, Error> {
         let client = Client::connect(connect_string, options).await?;
         let mut election = LeaderElection::new(dir, name);
-        // Takes a place in line now (waits until its node is made, not until it
-        // leads), so candidates lead in the order they volunteered.
-        while election.node_path().is_none() {
-            election
-                .run_for_leadership_async(&client, Some(Duration::from_millis(100)))
-                .await?;
-        }
+        // Takes a place in line now (not waiting to lead), so candidates lead in
+        // the order they volunteered.
+        election.join_async(&client).await?;
         Ok(Candidate {
             client,
             election,
