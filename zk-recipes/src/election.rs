@@ -148,6 +148,9 @@ impl LeaderElection {
                 }
                 None
             }
+            // A leader's check that ran out of time: its answer is still out, and the
+            // node is the one watched; it leads as far as anyone knows.
+            (Ok(false), Some(_)) if self.holding.is_some() && self.lock.is_verifying() => None,
             _ => self.holding.take(),
         }
     }

@@ -97,6 +97,32 @@ fn a_timed_out_run_for_leadership_on_a_slow_server<D: Driver>(proxy: &FaultProxy
     candidate.resign(driver).unwrap();
 }
 
+/// A leader calling `run_for_leadership` again with a short timeout asks the server
+/// whether its node is still there: on a slow server the call returns by its
+/// timeout, and the leader still leads as far as anyone knows (it is not told it does
+/// not lead while the answer is out); the next call hears the answer.
+fn a_leaders_timed_out_recheck_on_a_slow_server_keeps_its_leadership<D: Driver>(
+    proxy: &FaultProxy,
+    driver: &mut D,
+) {
+    let path = fresh_path("slow-recheck");
+    let mut leader = LeaderElection::new(&path, "me");
+    assert!(leader.run_for_leadership(driver, Some(PATIENCE)).unwrap());
+    slow_down(proxy);
+    let still = by_its_timeout(SHORT, || leader.run_for_leadership(driver, Some(SHORT)));
+    assert!(!still.unwrap(), "the server has not answered yet");
+    assert_ne!(
+        leader.leadership(),
+        Leadership::NotLeading,
+        "a leader whose check is out has not stopped leading"
+    );
+    speed_up(proxy);
+    assert!(leader.run_for_leadership(driver, Some(PATIENCE)).unwrap());
+    assert_eq!(leader.leadership(), Leadership::Leading);
+    assert_eq!(contenders(&path), 1, "still its one node");
+    leader.resign(driver).unwrap();
+}
+
 /// `Barrier::wait` with a timeout returns by then; the next wait goes on with it and
 /// hears the barrier come down.
 fn a_timed_out_barrier_wait_on_a_slow_server<D: Driver>(proxy: &FaultProxy, driver: &mut D) {
@@ -173,6 +199,18 @@ fn running_for_leadership_on_the_blocking_client_keeps_to_its_timeout_on_a_slow_
 #[test]
 fn running_for_leadership_on_the_shared_client_keeps_to_its_timeout_on_a_slow_server() {
     on_the_shared_client(a_timed_out_run_for_leadership_on_a_slow_server);
+}
+
+#[test]
+fn a_leaders_recheck_on_the_blocking_client_keeps_its_leadership_on_a_slow_server() {
+    on_the_blocking_client(|proxy, driver| {
+        a_leaders_timed_out_recheck_on_a_slow_server_keeps_its_leadership(proxy, driver)
+    });
+}
+
+#[test]
+fn a_leaders_recheck_on_the_shared_client_keeps_its_leadership_on_a_slow_server() {
+    on_the_shared_client(a_leaders_timed_out_recheck_on_a_slow_server_keeps_its_leadership);
 }
 
 #[test]

@@ -173,6 +173,12 @@ impl LockMachine {
         )
     }
 
+    /// Whether a holder's acquire is asking the server whether its node is still
+    /// there (the answer says whether it still holds the lock).
+    pub fn is_verifying(&self) -> bool {
+        self.phase == Phase::Verifying
+    }
+
     /// Whether the contender is leaving the line (a cancel, a release, or a failure,
     /// whose node is being deleted or waits for its create's answer to be): the next
     /// event ends it.

@@ -404,6 +404,12 @@ impl Lock {
         self.machine.is_held()
     }
 
+    /// Whether a holder's acquire is still asking the server whether its node is
+    /// there (it timed out before the answer): held as far as anyone knows.
+    pub(crate) fn is_verifying(&self) -> bool {
+        self.machine.is_verifying()
+    }
+
     /// The contender node's path, while it exists.
     pub fn node_path(&self) -> Option<String> {
         self.machine.node_path()
