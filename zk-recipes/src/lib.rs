@@ -128,6 +128,7 @@ pub mod retry;
 pub mod run;
 pub mod semaphore;
 pub mod tree;
+mod tree_cache;
 
 pub use barrier::{
     Barrier, BarrierEvent, BarrierMachine, DoubleBarrier, DoubleBarrierEvent, DoubleBarrierMachine,
@@ -147,6 +148,7 @@ pub use queue::{Queue, QueueEvent, QueueMachine};
 pub use semaphore::AsyncSemaphoreGuard;
 #[cfg(unix)]
 pub use semaphore::SemaphoreGuard;
+pub use tree_cache::{CachedNode, TreeCache, TreeCacheMachine, TreeEvent};
 pub use semaphore::{
     BlockingSemaphoreGuard, Semaphore, SemaphoreError, SemaphoreEvent, SemaphoreMachine,
 };
