@@ -148,10 +148,10 @@ pub use queue::{Queue, QueueEvent, QueueMachine};
 pub use semaphore::AsyncSemaphoreGuard;
 #[cfg(unix)]
 pub use semaphore::SemaphoreGuard;
-pub use tree_cache::{CachedNode, TreeCache, TreeCacheMachine, TreeEvent};
 pub use semaphore::{
     BlockingSemaphoreGuard, Semaphore, SemaphoreError, SemaphoreEvent, SemaphoreMachine,
 };
+pub use tree_cache::{CachedNode, TreeCache, TreeCacheMachine, TreeEvent};
 
 /// The README's examples, compiled (and run, where not `no_run`) as doc tests.
 #[cfg(doctest)]

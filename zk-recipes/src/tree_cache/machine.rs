@@ -227,7 +227,11 @@ impl TreeCacheMachine {
         }
         let mut at = read.path.as_str();
         loop {
-            if self.deleted_at.get(at).is_some_and(|&n| n > read.sent_after) {
+            if self
+                .deleted_at
+                .get(at)
+                .is_some_and(|&n| n > read.sent_after)
+            {
                 return true;
             }
             if at == self.root || at == "/" {

@@ -59,6 +59,11 @@ impl Watches {
         self.handle(path, WatchKind::Persistent)
     }
 
+    /// A fresh persistent recursive watch on `path`.
+    pub fn persistent_recursive(&mut self, path: &str) -> WatchHandle {
+        self.handle(path, WatchKind::PersistentRecursive)
+    }
+
     fn handle(&mut self, path: &str, kind: WatchKind) -> WatchHandle {
         let id = self
             .session
