@@ -60,6 +60,14 @@
 //! * [`NodeWatch`]: kazoo's `DataWatch` / `ChildrenWatch`: the current value, then
 //!   every change, with a persistent watch that reads again after each reconnect
 //!   (one-shot watches, re-armed, on servers before 3.6).
+//! * [`TreeCache`]: Curator's `CuratorCache` / kazoo's `TreeCache`: an in-memory copy
+//!   of the subtree at a path (the whole subtree: it must fit in memory), kept current
+//!   on one persistent recursive watch (servers 3.6+) instead of a watch per node.
+//!   [`TreeCache::next_event`] tells each node of the first load, then
+//!   [`TreeEvent::Initialized`], then each creation, data change and deletion;
+//!   [`TreeCache::get`], [`TreeCache::children`] and [`TreeCache::iter`] read the
+//!   cache. A reconnect reads the subtree again and tells what changed meanwhile; reads
+//!   overtaken by events never leave older data (nor bring a deleted node back).
 //! * [`Counter`]: kazoo's `Counter` (ASCII decimal), or Curator's `SharedCount`
 //!   encoding: add by versioned writes, retried on conflict, never applied twice.
 //! * [`Barrier`] and [`DoubleBarrier`]: kazoo's `Barrier` (wait until the node is
@@ -81,7 +89,7 @@
 //! keep their state at the path (locks, elections, semaphores, counters, barriers,
 //! queues) refuse the root `/` the same way: it is everyone's, and can never be
 //! deleted.
-//! [`NodeWatch`] may watch `/`, [`tree::create_all`] of `/` succeeds (it exists), and
+//! [`NodeWatch`] and [`TreeCache`] may watch `/`, [`tree::create_all`] of `/` succeeds (it exists), and
 //! [`tree::delete_all`] of `/` is refused, as its docs explain.
 //!
 //! # What it does not do (yet)

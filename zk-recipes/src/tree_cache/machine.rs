@@ -326,7 +326,7 @@ impl TreeCacheMachine {
                 self.read(path, Reading::Data, false)
             }
             // A later incarnation cached already (its creation is after the deletion).
-            EventType::NodeDeleted if !zxid.zip(cached).is_some_and(|(z, s)| s.czxid > z) => {
+            EventType::NodeDeleted if zxid.zip(cached).is_none_or(|(z, s)| s.czxid <= z) => {
                 self.deletions += 1;
                 if !self.out.is_empty() {
                     self.deleted_at.insert(path.to_string(), self.deletions);
