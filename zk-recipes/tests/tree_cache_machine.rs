@@ -163,6 +163,21 @@ fn event(watch: WatchHandle, event_type: EventType, path: &str) -> WatchedEvent 
     fired(watch, event_type, path)
 }
 
+/// The server creates `path`, the watch tells it, and the machine's reads are
+/// answered.
+fn created(m: &mut TreeCacheMachine, tree: &mut Tree, watch: WatchHandle, path: &str, data: &str) {
+    tree.create(path, data);
+    m.handle_watch(&event(watch, EventType::NodeCreated, path));
+    serve(m, tree);
+}
+
+/// Like [`created`], for a change of `path`'s data.
+fn changed(m: &mut TreeCacheMachine, tree: &mut Tree, watch: WatchHandle, path: &str, data: &str) {
+    tree.set(path, data);
+    m.handle_watch(&event(watch, EventType::NodeDataChanged, path));
+    serve(m, tree);
+}
+
 /// A tree of `/t` (data "root"), `/t/a`, `/t/b` and `/t/b/x`.
 fn sample() -> Tree {
     let mut tree = Tree::new();
@@ -225,13 +240,9 @@ fn a_node_deleted_during_the_first_load_is_simply_absent() {
 fn a_created_node_is_read_and_told_added_and_so_is_a_child_created_under_it() {
     let mut tree = sample();
     let (mut m, watch) = loaded(&tree);
-    tree.create("/t/c", "c1");
-    m.handle_watch(&event(watch, EventType::NodeCreated, "/t/c"));
-    serve(&mut m, &tree);
+    created(&mut m, &mut tree, watch, "/t/c", "c1");
     // A recursive watch tells no child-list change: the child's own creation it does.
-    tree.create("/t/c/d", "d1");
-    m.handle_watch(&event(watch, EventType::NodeCreated, "/t/c/d"));
-    serve(&mut m, &tree);
+    created(&mut m, &mut tree, watch, "/t/c/d", "d1");
     assert_eq!(told(&mut m), ["added /t/c=c1", "added /t/c/d=d1"]);
     agrees(&m, &tree);
 }
@@ -333,9 +344,7 @@ fn an_older_read_answered_after_a_newer_one_leaves_the_newer_data() {
 fn an_event_whose_zxid_the_cache_has_seen_reads_nothing() {
     let mut tree = sample();
     let (mut m, watch) = loaded(&tree);
-    tree.set("/t/a", "a2");
-    m.handle_watch(&event(watch, EventType::NodeDataChanged, "/t/a"));
-    serve(&mut m, &tree);
+    changed(&mut m, &mut tree, watch, "/t/a", "a2");
     assert_eq!(told(&mut m), ["updated /t/a=a2"]);
     // A 3.9 server's event names the change's zxid: the cache holds it already.
     let mut late = event(watch, EventType::NodeDataChanged, "/t/a");
@@ -409,12 +418,8 @@ fn a_missing_root_is_an_empty_cache_until_it_is_created() {
     let mut tree = Tree::new();
     let (mut m, watch) = loaded(&tree);
     assert!(m.is_empty());
-    tree.create(ROOT, "born");
-    m.handle_watch(&event(watch, EventType::NodeCreated, ROOT));
-    serve(&mut m, &tree);
-    tree.create("/t/kid", "k");
-    m.handle_watch(&event(watch, EventType::NodeCreated, "/t/kid"));
-    serve(&mut m, &tree);
+    created(&mut m, &mut tree, watch, ROOT, "born");
+    created(&mut m, &mut tree, watch, "/t/kid", "k");
     assert_eq!(told(&mut m), ["added /t=born", "added /t/kid=k"]);
     agrees(&m, &tree);
 }
