@@ -469,3 +469,31 @@ fn someone_removing_the_watch_gets_it_set_again_and_the_subtree_read() {
     assert_eq!(told(&mut m), ["added /t/c=c1"]);
     assert_eq!(m.watch(), Some(again));
 }
+
+#[test]
+fn a_node_this_session_may_not_read_is_left_out_and_the_rest_stays_cached() {
+    let mut tree = sample();
+    let watch = Watches::new().persistent_recursive(ROOT);
+    let mut m = TreeCacheMachine::new(ROOT);
+    expect_then_watched(&mut m, add_watch(), Ok(Response::AddWatch), Some(watch));
+    // /t/b's ACL lets this session read neither its data nor its children.
+    let secret = |request: &Request| match request {
+        Request::GetData { path, .. } | Request::GetChildren { path, .. } => path == "/t/b",
+        _ => false,
+    };
+    while let Some(submit) = m.poll_submit() {
+        let reply = match secret(&submit.request) {
+            true => Err(Error::from_code(ErrorCode::NoAuth)),
+            false => tree.answer(&submit.request),
+        };
+        m.handle_reply(submit.token, reply.map(|r| (r, None)));
+    }
+    assert_eq!(
+        told(&mut m),
+        ["added /t=root", "added /t/a=a1", "initialized"],
+        "the cache goes on without the node it may not read"
+    );
+    assert!(m.get("/t/b").is_none());
+    changed(&mut m, &mut tree, watch, "/t/a", "a2");
+    assert_eq!(told(&mut m), ["updated /t/a=a2"], "and stays current");
+}

@@ -281,6 +281,9 @@ impl TreeCacheMachine {
             }
             // Gone: so is everything under it.
             (_, Err(Error::NoNode { .. })) => self.tell_removed(&read.path),
+            // A node this session may not read is left out (as Curator's and kazoo's
+            // caches leave it): the rest of the tree stays current.
+            (_, Err(Error::NoAuth { .. })) => {}
             (_, Err(e)) => self.end(e),
             (_, Ok((other, _))) => self.end(Error::InvalidArgument(format!(
                 "a tree cache's read of {} answered with {other:?}",

@@ -26,7 +26,8 @@ use crate::run::Driver;
 /// be missing: the cache is empty until it is created. After a reconnect (which the
 /// watch does not replay) it reads the subtree again and tells what changed meanwhile:
 /// nodes added, updated, removed. Once the session ends every call fails with its
-/// error; so does a node the session may not read (`NoAuth`).
+/// error. A node the session may not read (`NoAuth`) is left out of the cache, as
+/// Curator's and kazoo's caches leave it, and so is what lies under it.
 ///
 /// The cache holds the whole subtree in memory (every node's data and Stat): point it
 /// at a subtree that fits. It changes only while [`TreeCache::next_event`] runs (the
