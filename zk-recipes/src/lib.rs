@@ -76,6 +76,13 @@
 //!   which gives them up cleanly (a later call starts afresh).
 //! * [`Queue`]: kazoo's `Queue` with priorities (`put` uses kazoo's default,
 //!   `put_with_priority` another, on every client); each item taken by one consumer.
+//! * [`Party`] and [`ShallowParty`]: kazoo's, interoperable on the same path: a
+//!   group whose members are ephemeral nodes (`<32 hex>__party__` holding the
+//!   identifier; `<32 hex>-<identifier>` for the shallow one), so a session's end makes
+//!   its members leave; `join` on a new session joins again. A join is idempotent and a
+//!   lost create is found made, never made twice. `members` lists the identifiers, and
+//!   `wait_members_change` (which kazoo lacks) waits for them to change, with a
+//!   timeout (`None` when it ran out), reading them again after a reconnect.
 //! * [`tree::create_all`] (`mkdir -p`) and [`tree::delete_all`] (`rm -r`), tolerant of
 //!   others creating and deleting nodes at the same time.
 //! * [`retry::retry`]: retries an idempotent operation after ConnectionLoss or a
@@ -131,6 +138,7 @@ mod hold;
 pub mod lock;
 mod machine;
 mod node_watch;
+pub mod party;
 pub mod queue;
 pub mod retry;
 pub mod run;
@@ -151,6 +159,7 @@ pub use lock::LockGuard;
 pub use lock::{BlockingLockGuard, ContendersMachine, Lock, LockEvent, LockMachine};
 pub use machine::{Recipe, Reply, Submit, Token};
 pub use node_watch::{NodeValue, NodeWatch, NodeWatchMachine};
+pub use party::{Party, PartyEvent, PartyMachine, ShallowParty};
 pub use queue::{Queue, QueueEvent, QueueMachine};
 #[cfg(feature = "tokio")]
 pub use semaphore::AsyncSemaphoreGuard;

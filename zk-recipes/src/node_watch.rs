@@ -378,7 +378,7 @@ impl NodeWatch {
             conn: None,
             in_flight: Default::default(),
             #[cfg(feature = "tokio")]
-            held: Default::default(),
+            held: crate::run::tokio::Held::keeping(),
         }
     }
 
@@ -391,7 +391,7 @@ impl NodeWatch {
             conn: None,
             in_flight: Default::default(),
             #[cfg(feature = "tokio")]
-            held: Default::default(),
+            held: crate::run::tokio::Held::keeping(),
         }
     }
 

@@ -1,7 +1,8 @@
 //! Listing a lock's contenders in lock order with their identifiers (kazoo's
 //! `Lock.contenders()` / `Election.contenders()`), as a machine: list the children,
 //! then read each contender node's data. A node deleted meanwhile is left out. The
-//! same reading of every child serves a semaphore's lease holders.
+//! same reading of every child serves a semaphore's lease holders, and of the children
+//! with a marker a party's members.
 
 use zk_blocking::{Error, KeeperState, Request, Response};
 
@@ -10,13 +11,23 @@ use super::names::{Kind, contenders};
 use crate::ensure::check_recipe_path;
 use crate::machine::{Outbox, Recipe, Reply, Submit, Token};
 
+/// Which children are read.
+#[derive(Debug)]
+enum Listed {
+    /// The contender nodes of these kinds, in lock order.
+    Kinds(Vec<Kind>),
+    /// Every child, in name order (a semaphore's lease holders).
+    Every,
+    /// The children whose names hold this marker, in name order (a party's members).
+    Containing(&'static str),
+}
+
 /// Reads the contenders of the lock at `path`; outputs them once, in lock order, as
 /// their identifiers (node data, lossily UTF-8).
 #[derive(Debug)]
 pub struct ContendersMachine {
     path: String,
-    /// The kinds of node listed; `None`: every child (a semaphore's lease holders).
-    kinds: Option<Vec<Kind>>,
+    listed: Listed,
     /// The list request, until it is answered.
     listing: Option<Token>,
     /// The reads out, in lock order, and what each read (`None`: not yet, or gone).
@@ -39,19 +50,27 @@ impl ContendersMachine {
     /// [`Error::InvalidPath`] naming it, sending nothing.
     pub fn of_kinds(path: &str, kinds: &[Kind]) -> ContendersMachine {
         let (path, invalid) = lock_path(path);
-        ContendersMachine::listing(path, Some(kinds.to_vec()), invalid)
+        ContendersMachine::listing(path, Listed::Kinds(kinds.to_vec()), invalid)
     }
 
     /// Starts reading the data of every child of `path`, in name order (kazoo's
     /// `Semaphore.lease_holders()`); `path` must be one the client sends as it is.
     pub(crate) fn every_child(path: &str) -> ContendersMachine {
         let invalid = check_recipe_path(path).err();
-        ContendersMachine::listing(path.to_string(), None, invalid)
+        ContendersMachine::listing(path.to_string(), Listed::Every, invalid)
     }
 
-    fn listing(path: String, kinds: Option<Vec<Kind>>, invalid: Option<Error>) -> Self {
+    /// Starts reading the data of the children of `path` whose names hold `marker`, in
+    /// name order (kazoo's `Party` members); `path` must be one the client sends as it
+    /// is.
+    pub(crate) fn children_containing(path: &str, marker: &'static str) -> ContendersMachine {
+        let invalid = check_recipe_path(path).err();
+        ContendersMachine::listing(path.to_string(), Listed::Containing(marker), invalid)
+    }
+
+    fn listing(path: String, listed: Listed, invalid: Option<Error>) -> Self {
         let mut machine = ContendersMachine {
-            kinds,
+            listed,
             path,
             listing: None,
             reads: Vec::new(),
@@ -74,12 +93,11 @@ impl ContendersMachine {
     fn on_listed(&mut self, reply: Reply) {
         match reply {
             Ok((Response::GetChildren { children, .. }, _)) => {
-                let ordered = match &self.kinds {
-                    Some(kinds) => contenders(&children, kinds),
-                    None => {
-                        let mut every = children;
-                        every.sort();
-                        every
+                let ordered = match &self.listed {
+                    Listed::Kinds(kinds) => contenders(&children, kinds),
+                    Listed::Every => sorted(children),
+                    Listed::Containing(marker) => {
+                        sorted(children.into_iter().filter(|c| c.contains(marker)).collect())
                     }
                 };
                 for child in ordered {
@@ -131,6 +149,11 @@ impl ContendersMachine {
         self.done = true;
         self.output = Some(result);
     }
+}
+
+fn sorted(mut names: Vec<String>) -> Vec<String> {
+    names.sort();
+    names
 }
 
 impl Recipe for ContendersMachine {
