@@ -28,6 +28,10 @@ Commands (HOSTS is a 127.0.0.1 connect string):
       "leased" (or "mismatch" when the stored limit is another), then reads commands
       from stdin: "holders" prints the sorted lease_holders() as JSON, "release"
       releases, prints "released" and exits.
+  party HOSTS PARTY_PATH KIND IDENTIFIER
+      KIND is party or shallow (Party, ShallowParty): join, print "joined", then
+      read commands from stdin: "members" prints the sorted members as JSON,
+      "leave" leaves, prints "left" and exits.
 
 Every line is flushed at once; kazoo's own log goes to stderr.
 """
@@ -186,6 +190,24 @@ def lease(hosts, semaphore_path, n, identifier):
     zk.close()
 
 
+def party(hosts, party_path, kind, identifier):
+    zk = connect(hosts)
+    make = {"party": zk.Party, "shallow": zk.ShallowParty}[kind]
+    member = make(party_path, identifier)
+    member.join()
+    say("joined")
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "members":
+            say(json.dumps(sorted(member)))
+        elif command == "leave":
+            member.leave()
+            say("left")
+            break
+    zk.stop()
+    zk.close()
+
+
 def main():
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
     command, args = sys.argv[1], sys.argv[2:]
@@ -199,6 +221,7 @@ def main():
         "lead": lead,
         "double": double,
         "lease": lease,
+        "party": party,
     }
     commands[command](*args)
 
