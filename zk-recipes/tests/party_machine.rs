@@ -63,7 +63,10 @@ fn children(names: &[&str]) -> Result<Response, Error> {
 #[test]
 fn a_party_member_is_an_ephemeral_node_named_like_kazoos_holding_its_identifier() {
     let mut m = PartyMachine::party("/p", "worker-1");
-    let name = m.node_path().strip_prefix("/p/").expect("a child of the party");
+    let name = m
+        .node_path()
+        .strip_prefix("/p/")
+        .expect("a child of the party");
     assert_eq!(name.len(), 32 + "__party__".len());
     assert!(name.ends_with("__party__"));
     m.join();
@@ -76,7 +79,10 @@ fn a_party_member_is_an_ephemeral_node_named_like_kazoos_holding_its_identifier(
 #[test]
 fn a_shallow_member_names_its_identifier_after_a_unique_prefix() {
     let m = PartyMachine::shallow("/p", "worker-1");
-    let name = m.node_path().strip_prefix("/p/").expect("a child of the party");
+    let name = m
+        .node_path()
+        .strip_prefix("/p/")
+        .expect("a child of the party");
     assert_eq!(&name[32..], "-worker-1");
     assert!(name[..32].bytes().all(|b| b.is_ascii_hexdigit()));
 }
@@ -86,7 +92,11 @@ fn a_join_whose_reply_is_lost_creates_the_same_node_again_and_takes_node_exists_
     let mut m = PartyMachine::party("/p", "w");
     m.join();
     let node = m.node_path().to_string();
-    expect_then(&mut m, create_member(&node, "w"), Err(Error::ConnectionLoss));
+    expect_then(
+        &mut m,
+        create_member(&node, "w"),
+        Err(Error::ConnectionLoss),
+    );
     expect_then(&mut m, create_member(&node, "w"), Err(exists()));
     assert_eq!(done(&mut m), PartyEvent::Joined);
 }
@@ -121,7 +131,6 @@ fn a_leave_whose_reply_is_lost_deletes_again_and_takes_no_node_as_left() {
     let mut m = PartyMachine::party("/p", "w");
     m.leave();
     let delete = Request::delete(m.node_path(), Version::Any);
-    let node = m.node_path().to_string();
     expect_then(&mut m, delete.clone(), Err(Error::ConnectionLoss));
     expect_then(&mut m, delete, Err(no_node()));
     assert_eq!(done(&mut m), PartyEvent::Left);
@@ -141,11 +150,7 @@ fn a_party_lists_only_its_marked_children_sorted_and_none_when_the_node_is_missi
         PartyEvent::Listed(vec!["a__party__".into(), "b__party__".into()])
     );
     m.list();
-    expect_then(
-        &mut m,
-        Request::get_children("/p", false),
-        Err(no_node()),
-    );
+    expect_then(&mut m, Request::get_children("/p", false), Err(no_node()));
     assert_eq!(done(&mut m), PartyEvent::Listed(Vec::new()));
 }
 
@@ -173,7 +178,10 @@ fn a_join_under_way_when_the_session_expires_fails_with_session_expired() {
     m.join();
     let (token, _) = sent(&mut m);
     m.handle_session(KeeperState::Expired);
-    assert_eq!(m.poll_output(), Some(PartyEvent::Failed(Error::SessionExpired)));
+    assert_eq!(
+        m.poll_output(),
+        Some(PartyEvent::Failed(Error::SessionExpired))
+    );
     // The create's late reply changes nothing.
     m.handle_reply(token, Err(Error::SessionExpired));
     assert_eq!(m.poll_output(), None);

@@ -41,7 +41,11 @@ fn three_members_join_and_are_listed_then_one_leaves_and_ones_session_closes() {
     }
     let (watcher, driver) = &mut members[0];
     assert_eq!(watcher.members(driver).unwrap(), names(&["a", "b", "c"]));
-    assert_eq!(watcher.len(driver).unwrap(), 3, "no second node for a second join");
+    assert_eq!(
+        watcher.len(driver).unwrap(),
+        3,
+        "no second node for a second join"
+    );
 
     let (b, driver) = &mut members[1];
     b.leave(driver).unwrap();
@@ -91,7 +95,9 @@ fn an_expired_members_node_is_gone_and_a_join_on_a_new_session_joins_again() {
     assert!(member.join(&mut zk.clone()).is_err(), "its session is over");
 
     let again = shared(&hosts());
-    member.join(&mut again.clone()).expect("joining on a new session");
+    member
+        .join(&mut again.clone())
+        .expect("joining on a new session");
     assert_eq!(
         looking.members(&mut observer.clone()).unwrap(),
         names(&["worker"])
@@ -108,7 +114,10 @@ fn a_wait_sees_another_clients_join_and_returns_none_on_a_quiet_timeout() {
     assert_eq!(me.members(&mut driver).unwrap(), names(&["me"]));
 
     let started = Instant::now();
-    assert_eq!(me.wait_members_change(&mut driver, Some(QUIET)).unwrap(), None);
+    assert_eq!(
+        me.wait_members_change(&mut driver, Some(QUIET)).unwrap(),
+        None
+    );
     assert!(started.elapsed() < PATIENCE, "bounded by its timeout");
 
     let other = shared(&hosts());
@@ -123,7 +132,10 @@ fn a_wait_sees_another_clients_join_and_returns_none_on_a_quiet_timeout() {
         me.wait_members_change(&mut driver, Some(PATIENCE)).unwrap(),
         Some(names(&["me"]))
     );
-    assert_eq!(me.wait_members_change(&mut driver, Some(QUIET)).unwrap(), None);
+    assert_eq!(
+        me.wait_members_change(&mut driver, Some(QUIET)).unwrap(),
+        None
+    );
 }
 
 #[test]
@@ -135,7 +147,9 @@ fn on_the_tokio_client_members_join_leave_and_a_wait_sees_a_join_or_times_out() 
     runtime.block_on(async {
         let path = fresh_path("party-tokio");
         let options = common::options();
-        let client = zk_tokio::Client::connect(&hosts(), options.clone()).await.unwrap();
+        let client = zk_tokio::Client::connect(&hosts(), options.clone())
+            .await
+            .unwrap();
         let other = zk_tokio::Client::connect(&hosts(), options).await.unwrap();
         let mut me = ShallowParty::new(&path, "me");
         me.join_async(&client).await.unwrap();
@@ -187,7 +201,10 @@ fn kazoos_party_lists_our_members_and_ours_lists_kazoos() {
     kazoo.expect_line("joined");
     kazoo.send("members");
     kazoo.expect_line(r#"["kazoo", "ours"]"#);
-    assert_eq!(ours.members(&mut driver).unwrap(), names(&["kazoo", "ours"]));
+    assert_eq!(
+        ours.members(&mut driver).unwrap(),
+        names(&["kazoo", "ours"])
+    );
     kazoo.send("leave");
     kazoo.expect_line("left");
     kazoo.assert_exits_ok();

@@ -96,9 +96,12 @@ impl ContendersMachine {
                 let ordered = match &self.listed {
                     Listed::Kinds(kinds) => contenders(&children, kinds),
                     Listed::Every => sorted(children),
-                    Listed::Containing(marker) => {
-                        sorted(children.into_iter().filter(|c| c.contains(marker)).collect())
-                    }
+                    Listed::Containing(marker) => sorted(
+                        children
+                            .into_iter()
+                            .filter(|c| c.contains(marker))
+                            .collect(),
+                    ),
                 };
                 for child in ordered {
                     let path = format!("{}/{child}", self.path);

@@ -52,7 +52,8 @@ impl Layout {
 /// A shallow member's identifier, from its node name (what follows the first `-`,
 /// as kazoo reads it; the whole name when there is none).
 pub(crate) fn shallow_identifier(name: &str) -> &str {
-    name.split_once('-').map_or(name, |(_, identifier)| identifier)
+    name.split_once('-')
+        .map_or(name, |(_, identifier)| identifier)
 }
 
 #[cfg(test)]

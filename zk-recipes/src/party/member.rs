@@ -165,7 +165,8 @@ impl Member {
         loop {
             if self.stale {
                 let mut reading = MembersMachine::new(self.path(), self.layout);
-                let members = answer(crate::run::tokio::run_once(client, &mut reading, None).await?);
+                let members =
+                    answer(crate::run::tokio::run_once(client, &mut reading, None).await?);
                 if let Some(changed) = self.compare(members)? {
                     return Ok(Some(changed));
                 }
