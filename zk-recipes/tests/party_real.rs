@@ -190,46 +190,45 @@ fn on_the_tokio_client_members_join_leave_and_a_wait_sees_a_join_or_times_out() 
     });
 }
 
-#[test]
-fn kazoos_party_lists_our_members_and_ours_lists_kazoos() {
-    let path = fresh_path("party-kazoo");
-    let zk = shared(&hosts());
-    let mut driver = zk.clone();
-    let mut ours = Party::new(&path, "ours");
-    ours.join(&mut driver).unwrap();
-    let mut kazoo = Kazoo::start(&["party", &hosts(), &path, "party", "kazoo"]);
+/// Kazoo's member `theirs` of a party of `kind` (`party` or `shallow`) and ours,
+/// `mine` (joined by `join`, the members read by `members`), list each other on `path`.
+fn kazoo_and_ours_list_each_other(
+    kind: &str,
+    path: &str,
+    (mine, theirs): (&str, &str),
+    mut members: impl FnMut() -> Vec<String>,
+) {
+    let mut kazoo = Kazoo::start(&["party", &hosts(), path, kind, theirs]);
     kazoo.expect_line("joined");
     kazoo.send("members");
-    kazoo.expect_line(r#"["kazoo", "ours"]"#);
-    assert_eq!(
-        ours.members(&mut driver).unwrap(),
-        names(&["kazoo", "ours"])
-    );
+    kazoo.expect_line(&format!("[\"{theirs}\", \"{mine}\"]"));
+    assert_eq!(members(), names(&[theirs, mine]));
     kazoo.send("leave");
     kazoo.expect_line("left");
     kazoo.assert_exits_ok();
-    assert_eq!(ours.members(&mut driver).unwrap(), names(&["ours"]));
+    assert_eq!(members(), names(&[mine]));
+}
+
+#[test]
+fn kazoos_party_lists_our_members_and_ours_lists_kazoos() {
+    let path = fresh_path("party-kazoo");
+    let mut driver = shared(&hosts());
+    let mut ours = Party::new(&path, "ours");
+    ours.join(&mut driver).unwrap();
+    kazoo_and_ours_list_each_other("party", &path, ("ours", "kazoo"), || {
+        ours.members(&mut driver).unwrap()
+    });
 }
 
 #[test]
 fn kazoos_shallow_party_lists_our_members_and_ours_lists_kazoos() {
     let path = fresh_path("shallow-party-kazoo");
-    let zk = shared(&hosts());
-    let mut driver = zk.clone();
+    let mut driver = shared(&hosts());
     let mut ours = ShallowParty::new(&path, "ours-1");
     ours.join(&mut driver).unwrap();
-    let mut kazoo = Kazoo::start(&["party", &hosts(), &path, "shallow", "kazoo-1"]);
-    kazoo.expect_line("joined");
-    kazoo.send("members");
-    kazoo.expect_line(r#"["kazoo-1", "ours-1"]"#);
-    assert_eq!(
-        ours.members(&mut driver).unwrap(),
-        names(&["kazoo-1", "ours-1"])
-    );
-    kazoo.send("leave");
-    kazoo.expect_line("left");
-    kazoo.assert_exits_ok();
-    assert_eq!(ours.members(&mut driver).unwrap(), names(&["ours-1"]));
+    kazoo_and_ours_list_each_other("shallow", &path, ("ours-1", "kazoo-1"), || {
+        ours.members(&mut driver).unwrap()
+    });
 }
 
 #[test]

@@ -99,36 +99,30 @@ impl PartyMachine {
     /// member's identifier with a `/`, fails with [`Error::InvalidPath`] or
     /// [`Error::InvalidArgument`], sending nothing.
     pub fn join(&mut self) {
-        if !matches!(self.phase, Phase::Idle) {
-            return;
-        }
-        match self.check() {
-            Ok(()) => self.create(),
-            Err(invalid) => self.finish(PartyEvent::Failed(invalid)),
-        }
+        self.start(Self::check, Self::create);
     }
 
     /// Starts leaving: deletes the member's node (leaving while not a member is no
     /// error). Ignored while another operation is under way.
     pub fn leave(&mut self) {
-        if !matches!(self.phase, Phase::Idle) {
-            return;
-        }
-        match self.check() {
-            Ok(()) => self.delete(),
-            Err(invalid) => self.finish(PartyEvent::Failed(invalid)),
-        }
+        self.start(Self::check, Self::delete);
     }
 
     /// Starts listing the member nodes of the party (kazoo's members: for a `Party`
     /// the children named `...__party__`, for a `ShallowParty` every child). Ignored
     /// while another operation is under way.
     pub fn list(&mut self) {
+        self.start(|m| check_recipe_path(&m.path), Self::request_children);
+    }
+
+    /// Starts an operation, when none is under way: its first request, unless `check`
+    /// finds that none can be made.
+    fn start(&mut self, check: fn(&Self) -> Result<(), Error>, first: fn(&mut Self)) {
         if !matches!(self.phase, Phase::Idle) {
             return;
         }
-        match check_recipe_path(&self.path) {
-            Ok(()) => self.send(Phase::Listing, Request::get_children(&self.path, false)),
+        match check(self) {
+            Ok(()) => first(self),
             Err(invalid) => self.finish(PartyEvent::Failed(invalid)),
         }
     }
@@ -153,6 +147,10 @@ impl PartyMachine {
     fn create(&mut self) {
         let request = Request::create(&self.node, self.identifier.clone(), CreateMode::Ephemeral);
         self.send(Phase::Joining, request);
+    }
+
+    fn request_children(&mut self) {
+        self.send(Phase::Listing, Request::get_children(&self.path, false));
     }
 
     fn delete(&mut self) {
@@ -203,9 +201,7 @@ impl PartyMachine {
                 self.finish(PartyEvent::Listed(members));
             }
             Err(Error::NoNode { .. }) => self.finish(PartyEvent::Listed(Vec::new())),
-            Err(Error::ConnectionLoss) => {
-                self.send(Phase::Listing, Request::get_children(&self.path, false))
-            }
+            Err(Error::ConnectionLoss) => self.request_children(),
             Err(e) => self.finish(PartyEvent::Failed(e)),
             Ok((other, _)) => self.finish(PartyEvent::Failed(Error::InvalidArgument(format!(
                 "getChildren answered with {other:?}"
