@@ -134,13 +134,13 @@ impl Outbox {
 
 /// A machine whose operation can be given up half-way, when the future running it is
 /// dropped (the async adapter's [`crate::run::tokio`]): it goes back to where a new
-/// operation can start, and says which request undoes what the dropped one may have
-/// left that would block others (a contender's or a participant's node).
+/// operation can start, and says which requests undo what the dropped one may have
+/// left that would block others (a contender's, a participant's or a lease's node).
 #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
 pub(crate) trait Abandon {
-    /// Gives up the operation under way, if any; the request to queue (and not wait
-    /// for) that cleans up after it.
-    fn abandon(&mut self) -> Option<Request>;
+    /// Gives up the operation under way, if any; the requests to queue (and not wait
+    /// for) that clean up after it, in order.
+    fn abandon(&mut self) -> Vec<Request>;
 }
 
 /// The error a recipe ends with when the session does, told only its state (`None`:

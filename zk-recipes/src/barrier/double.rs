@@ -339,14 +339,14 @@ fn unexpected(op: &str, reply: &Response) -> Error {
 impl Abandon for DoubleBarrierMachine {
     /// An enter or leave given up half-way: this participant's node is deleted (kazoo's
     /// best-effort clean-up), so that it is not counted, nor waited for, by the others.
-    fn abandon(&mut self) -> Option<Request> {
+    fn abandon(&mut self) -> Vec<Request> {
         if matches!(self.phase, Phase::Idle) {
-            return None;
+            return Vec::new();
         }
         self.phase = Phase::Idle;
         self.outbox.clear();
         self.outputs.clear();
-        Some(Request::delete(self.child(&self.node), Version::Any))
+        vec![Request::delete(self.child(&self.node), Version::Any)]
     }
 }
 

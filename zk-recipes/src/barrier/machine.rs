@@ -158,11 +158,11 @@ impl BarrierMachine {
 
 impl Abandon for BarrierMachine {
     /// An operation given up half-way: the next one starts afresh.
-    fn abandon(&mut self) -> Option<Request> {
+    fn abandon(&mut self) -> Vec<Request> {
         self.phase = Phase::Idle;
         self.outbox.clear();
         self.outputs.clear();
-        None
+        Vec::new()
     }
 }
 

@@ -234,11 +234,11 @@ fn unexpected(op: &str, reply: &Response) -> Error {
 impl Abandon for CounterMachine {
     /// An add given up half-way may have been applied once (never twice), as after a
     /// ConnectionLoss; the next operation starts afresh.
-    fn abandon(&mut self) -> Option<Request> {
+    fn abandon(&mut self) -> Vec<Request> {
         self.phase = Phase::Idle;
         self.outbox.clear();
         self.outputs.clear();
-        None
+        Vec::new()
     }
 }
 

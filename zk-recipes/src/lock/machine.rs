@@ -447,9 +447,9 @@ impl Abandon for LockMachine {
     /// An acquire (or a release) given up half-way: the contender's node, once known,
     /// is deleted, so that it holds nobody up. (A node whose create is still out when
     /// the acquire is given up stays until the session ends: its name is not known.)
-    fn abandon(&mut self) -> Option<Request> {
+    fn abandon(&mut self) -> Vec<Request> {
         if matches!(self.phase, Phase::Idle | Phase::Done | Phase::Held) {
-            return None;
+            return Vec::new();
         }
         let node = self.node_path();
         self.phase = Phase::Done;
@@ -458,6 +458,8 @@ impl Abandon for LockMachine {
         self.outbox.clear();
         self.outputs.clear();
         node.map(|path| Request::delete(path, Version::Any))
+            .into_iter()
+            .collect()
     }
 }
 

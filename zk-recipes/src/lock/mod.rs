@@ -25,7 +25,7 @@ use crate::run::Driver;
 /// How long an acquire whose time ran out waits beyond it to give its place up (a
 /// create to hear the answer of, and its node to delete), before it leaves that to
 /// the next call.
-const GIVING_UP: Duration = Duration::from_millis(200);
+pub(crate) const GIVING_UP: Duration = Duration::from_millis(200);
 
 /// A distributed lock on a path, interoperable with kazoo's `Lock` (and, made with
 /// [`Lock::read`] / [`Lock::write`], with its `ReadLock` / `WriteLock`).

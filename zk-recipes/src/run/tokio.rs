@@ -52,7 +52,7 @@ pub(crate) async fn run_once<R: Recipe>(
 
 /// [`run_once`] for a recipe that can give its operation up: if the future is
 /// dropped before it finishes, the recipe abandons the operation (ready for the next
-/// one) and the request that cleans up after it is queued, without waiting for it.
+/// one) and the requests that clean up after it are queued, without waiting for them.
 pub(crate) async fn run_abandoning<R: Recipe + Abandon>(
     client: &Client,
     recipe: &mut R,
@@ -92,9 +92,11 @@ impl<R: Abandon> Drop for Abandoning<'_, R> {
         if self.finished {
             return;
         }
-        if let Some(cleanup) = self.recipe.abandon() {
-            // Queued now (the session's next requests are answered after it); an
-            // error (the session is over) leaves nothing to clean up.
+        for cleanup in self.recipe.abandon() {
+            // Queued now, in order (the server carries a session's requests out in
+            // the order sent: a delete queued after a create still out deletes what
+            // the create makes); an error (the session is over) leaves nothing to
+            // clean up.
             drop(self.client.submit(cleanup));
         }
     }

@@ -1,7 +1,8 @@
 //! A lease held as a value: released when dropped, and able to say when the session
 //! (and with it the lease) is lost. The shared and the async client are cloned into
 //! their guard; the blocking client is lent to its guard for the lease, and used
-//! through it (the guard dereferences to the client).
+//! through it (the guard dereferences to the client). A constructor whose time ran
+//! out gives the [`Semaphore`] back, for the next call to finish giving up.
 
 use std::time::Duration;
 
@@ -18,16 +19,18 @@ pub struct BlockingSemaphoreGuard<'a> {
 
 impl Semaphore {
     /// Takes a lease on the blocking client, waiting at most `timeout` (`None`: as
-    /// long as it takes): `Ok(None)` when time ran out (nothing is left behind).
+    /// long as it takes): `Ok(Err(self))` when time ran out, returning by then as
+    /// [`Semaphore::acquire`] does (on a server slower than `timeout` it may still be
+    /// giving up: acquire again, or [`Semaphore::cancel`] it before dropping it).
     pub fn lease_blocking(
         mut self,
         client: &mut zk_blocking::Client,
         timeout: Option<Duration>,
-    ) -> Result<Option<BlockingSemaphoreGuard<'_>>, SemaphoreError> {
+    ) -> Result<Result<BlockingSemaphoreGuard<'_>, Semaphore>, SemaphoreError> {
         if !self.acquire(&mut crate::run::Blocking::new(client), timeout)? {
-            return Ok(None);
+            return Ok(Err(self));
         }
-        Ok(Some(BlockingSemaphoreGuard {
+        Ok(Ok(BlockingSemaphoreGuard {
             semaphore: Some(self),
             client,
         }))
@@ -86,17 +89,19 @@ pub struct SemaphoreGuard {
 #[cfg(unix)]
 impl Semaphore {
     /// Takes a lease, waiting at most `timeout` (`None`: as long as it takes):
-    /// `Ok(None)` when time ran out (nothing is left behind).
+    /// `Ok(Err(self))` when time ran out, returning by then as
+    /// [`Semaphore::acquire`] does (on a server slower than `timeout` it may still be
+    /// giving up: acquire again, or [`Semaphore::cancel`] it before dropping it).
     pub fn lease(
         mut self,
         client: &zk_blocking::SharedClient,
         timeout: Option<Duration>,
-    ) -> Result<Option<SemaphoreGuard>, SemaphoreError> {
+    ) -> Result<Result<SemaphoreGuard, Semaphore>, SemaphoreError> {
         let mut client = client.clone();
         if !self.acquire(&mut client, timeout)? {
-            return Ok(None);
+            return Ok(Err(self));
         }
-        Ok(Some(SemaphoreGuard {
+        Ok(Ok(SemaphoreGuard {
             semaphore: Some(self),
             client,
         }))
@@ -140,16 +145,19 @@ pub struct AsyncSemaphoreGuard {
 #[cfg(feature = "tokio")]
 impl Semaphore {
     /// Takes a lease on zk-tokio's client, waiting at most `timeout` (`None`: as long
-    /// as it takes): `Ok(None)` when time ran out (nothing is left behind).
+    /// as it takes): `Ok(Err(self))` when time ran out, returning by then as
+    /// [`Semaphore::acquire_async`] does (on a server slower than `timeout` it may
+    /// still be giving up: acquire again, or [`Semaphore::cancel_async`] it before
+    /// dropping it).
     pub async fn lease_async(
         mut self,
         client: &zk_tokio::Client,
         timeout: Option<Duration>,
-    ) -> Result<Option<AsyncSemaphoreGuard>, SemaphoreError> {
+    ) -> Result<Result<AsyncSemaphoreGuard, Semaphore>, SemaphoreError> {
         if !self.acquire_async(client, timeout).await? {
-            return Ok(None);
+            return Ok(Err(self));
         }
-        Ok(Some(AsyncSemaphoreGuard {
+        Ok(Ok(AsyncSemaphoreGuard {
             semaphore: Some(self),
             client: client.clone(),
         }))

@@ -24,6 +24,9 @@ use crate::machine::{Abandon, Outbox, Recipe, Reply, Submit, Token};
 pub enum SemaphoreEvent {
     /// A lease is held (its node made, the guarding lock released).
     Acquired,
+    /// `try_acquire` found every lease taken (or the guarding lock held or waited
+    /// for): the guarding lock is released and no lease node is left.
+    NotAcquired,
     /// The lease was released (its node deleted).
     Released,
     /// The acquire was cancelled: the guarding lock is released and no lease node is
@@ -84,6 +87,8 @@ pub struct SemaphoreMachine {
     lease: String,
     lock: LockMachine,
     phase: Phase,
+    /// `try_acquire`: give up at once instead of waiting for a lease.
+    wait: bool,
     /// Cancel once the request in flight answers.
     cancelled: bool,
     outbox: Outbox,
@@ -115,6 +120,7 @@ impl SemaphoreMachine {
             identifier,
             max_leases,
             phase: Phase::Idle,
+            wait: true,
             cancelled: false,
             outbox: Outbox::default(),
             routes: Vec::new(),
@@ -127,12 +133,25 @@ impl SemaphoreMachine {
     /// Starts acquiring: [`SemaphoreEvent::Acquired`] once a lease is held (at once,
     /// after a look, when this holder's lease node is there already), or `Failed`.
     pub fn acquire(&mut self) {
+        self.start(true);
+    }
+
+    /// Starts taking a lease only if one is free now (kazoo's
+    /// `acquire(blocking=False)`): [`SemaphoreEvent::Acquired`], or `NotAcquired`
+    /// when every lease is taken or someone holds or waits for the guarding lock
+    /// (nothing is left behind then), or `Failed`.
+    pub fn try_acquire(&mut self) {
+        self.start(false);
+    }
+
+    fn start(&mut self, wait: bool) {
         if !matches!(self.phase, Phase::Idle | Phase::Held) {
             return;
         }
         if let Some(invalid) = self.invalid.clone() {
             return self.finish(SemaphoreEvent::Failed(invalid.into()));
         }
+        self.wait = wait;
         self.cancelled = false;
         self.ensure(EnsurePath::new(&self.path), None);
     }
@@ -161,6 +180,12 @@ impl SemaphoreMachine {
     /// Whether a lease is held (as last heard).
     pub fn is_held(&self) -> bool {
         matches!(self.phase, Phase::Held)
+    }
+
+    /// Whether an acquire, a cancel or a release is under way: the next event ends
+    /// it.
+    pub fn is_under_way(&self) -> bool {
+        !matches!(self.phase, Phase::Idle | Phase::Held)
     }
 
     /// The semaphore's path.
@@ -278,7 +303,7 @@ impl SemaphoreMachine {
         self.lock = guarding_lock(&self.path, &self.identifier);
         self.phase = Phase::Locking;
         self.outbox.forget_awaited();
-        self.lock.acquire(true);
+        self.lock.acquire(self.wait);
         self.take_lock_events();
     }
 
@@ -292,6 +317,9 @@ impl SemaphoreMachine {
                 (Phase::Locking, LockEvent::Acquired) => self.count(),
                 (Phase::Locking, LockEvent::Failed(e) | LockEvent::Lost(e)) => {
                     self.finish(SemaphoreEvent::Failed(e.into()))
+                }
+                (Phase::Locking, LockEvent::NotAcquired) => {
+                    self.finish(SemaphoreEvent::NotAcquired)
                 }
                 (Phase::Locking, _) => self.finish(SemaphoreEvent::Cancelled),
                 (Phase::Unlocking(then), LockEvent::Released) => self.after_unlock(then),
@@ -323,7 +351,9 @@ impl SemaphoreMachine {
     }
 
     fn count(&mut self) {
-        self.send(Phase::Counting, Request::get_children(&self.path, true));
+        // A look that does not wait sets no watch.
+        let watch = self.wait;
+        self.send(Phase::Counting, Request::get_children(&self.path, watch));
     }
 
     fn on_counted(&mut self, reply: Reply) {
@@ -335,6 +365,9 @@ impl SemaphoreMachine {
                 let request =
                     Request::create(&self.lease, self.identifier.clone(), CreateMode::Ephemeral);
                 self.send(Phase::Leasing, request);
+            }
+            Ok((Response::GetChildren { .. }, _)) if !self.wait => {
+                self.unlock_then(SemaphoreEvent::NotAcquired)
             }
             Ok((Response::GetChildren { .. }, Some(watch))) => {
                 self.phase = Phase::Waiting(watch);
@@ -422,22 +455,18 @@ fn unexpected(op: &str, reply: &Response) -> Error {
 
 impl Abandon for SemaphoreMachine {
     /// An acquire given up half-way: the guarding lock's node, once known, is deleted,
-    /// so that it holds nobody up. A lease node whose create was out stays (until the
-    /// session ends), and the next acquire finds it again as this holder's.
-    fn abandon(&mut self) -> Option<Request> {
-        let cleanup = match &self.phase {
-            Phase::Idle | Phase::Held | Phase::Releasing => return None,
-            // The lock's delete is out already; the lease made must go.
-            Phase::Unlocking(SemaphoreEvent::Acquired) => {
-                Some(Request::delete(&self.lease, Version::Any))
-            }
-            Phase::Unlocking(_) => None,
-            _ if self.lock.is_held() => self
-                .lock
-                .node_path()
-                .map(|node| Request::delete(node, Version::Any)),
+    /// so that it holds nobody up, and so is the lease node the acquire may have made
+    /// (queued after a create still out, the delete comes after it). A lock node whose
+    /// create is still out stays until the session ends: its name is not known.
+    fn abandon(&mut self) -> Vec<Request> {
+        if matches!(self.phase, Phase::Idle | Phase::Held | Phase::Releasing) {
+            return Vec::new();
+        }
+        let mut cleanup = match self.lock.node_path() {
+            Some(node) if self.lock.is_held() => vec![Request::delete(node, Version::Any)],
             _ => self.lock.abandon(),
         };
+        cleanup.push(Request::delete(&self.lease, Version::Any));
         self.phase = Phase::Idle;
         self.cancelled = false;
         self.outbox.clear();
