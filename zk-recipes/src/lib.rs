@@ -54,9 +54,13 @@
 //!   all are taken it waits holding that lock, watching the leases, and the others
 //!   wait in line for the lock. A lease create whose reply is lost is looked for before
 //!   anything else is done; a timed-out or cancelled acquire releases the lock and
-//!   leaves no lease node. [`Semaphore::lease_holders`] lists the holders'
-//!   identifiers; [`Semaphore::lease`] (shared client), [`Semaphore::lease_blocking`]
-//!   and `Semaphore::lease_async` give a guard that releases on drop.
+//!   leaves no lease node (on a server slower than the timeout it returns in time,
+//!   and the next call on the value finishes that). [`Semaphore::try_acquire`]
+//!   takes a lease only if one is free now (kazoo's `acquire(blocking=False)`).
+//!   [`Semaphore::lease_holders`] lists the holders' identifiers;
+//!   [`Semaphore::lease`] (shared client), [`Semaphore::lease_blocking`] and
+//!   `Semaphore::lease_async` give a guard that releases on drop (or the `Semaphore`
+//!   back when time ran out).
 //! * [`NodeWatch`]: kazoo's `DataWatch` / `ChildrenWatch`: the current value, then
 //!   every change, with a persistent watch that reads again after each reconnect
 //!   (one-shot watches, re-armed, on servers before 3.6).

@@ -341,3 +341,60 @@ fn an_invalid_path_or_no_lease_at_all_fails_at_once_sending_nothing() {
         );
     }
 }
+
+/// A two-lease semaphore asked to take a lease only if one is free now, holding its
+/// guarding lock: the lock node's path.
+fn trying_with_the_guarding_lock() -> (SemaphoreMachine, String) {
+    let mut m = trying();
+    let guard = takes_the_guarding_lock(&mut m);
+    (m, guard)
+}
+
+/// A two-lease semaphore asked to take a lease only if one is free now, its limit
+/// agreed on, this holder with no lease yet.
+fn trying() -> SemaphoreMachine {
+    let mut m = two_leases();
+    m.try_acquire();
+    expect_then(
+        &mut m,
+        create(SEM, b"", CreateMode::Persistent),
+        node_exists(),
+    );
+    expect_then(&mut m, Request::get_data(SEM, false), limit("2", 1));
+    let find = look_for_lease(&m);
+    expect_then(&mut m, find, not_there());
+    m
+}
+
+#[test]
+fn a_try_acquire_takes_a_free_lease() {
+    let (mut m, guard) = trying_with_the_guarding_lock();
+    expect_then(&mut m, Request::get_children(SEM, false), listing(&[A]));
+    leased_then_unlocked(&mut m, &guard);
+    assert!(m.is_held());
+}
+
+#[test]
+fn a_try_acquire_on_a_full_semaphore_gives_up_at_once_leaving_no_watch_and_no_lock() {
+    let (mut m, guard) = trying_with_the_guarding_lock();
+    expect_then(&mut m, Request::get_children(SEM, false), listing(&[A, B]));
+    expect_then(&mut m, delete(&guard), deleted());
+    assert_eq!(done(&mut m), SemaphoreEvent::NotAcquired);
+    assert!(!m.is_under_way() && !m.is_held());
+}
+
+#[test]
+fn a_try_acquire_behind_another_on_the_guarding_lock_gives_up_at_once() {
+    let mut m = trying();
+    let (token, request) = sent(&mut m);
+    let Request::Create { path, .. } = request else {
+        panic!("expected the guarding lock's create, got {request:?}");
+    };
+    let node = format!("{path}0000000002");
+    m.handle_reply(token, created(&node).map(|r| (r, None)));
+    let own = node.rsplit('/').next().unwrap_or_default().to_string();
+    let ahead = format!("{:032x}__lock__0000000001", 7);
+    expect_then(&mut m, children(GUARD), listing(&[&ahead, &own]));
+    expect_then(&mut m, delete(&node), deleted());
+    assert_eq!(done(&mut m), SemaphoreEvent::NotAcquired);
+}

@@ -1,7 +1,7 @@
 //! The semaphore on a real server: two leases and three holders on each client
 //! (shared, blocking, tokio), the third waiting until one is released; a holder's
 //! session closing frees its lease; a timed acquire giving up in time and leaving
-//! nothing; and kazoo's `Semaphore` on the same path (kazoo's side is
+//! nothing; a try taking a free lease and leaving nothing on a full semaphore; and kazoo's `Semaphore` on the same path (kazoo's side is
 //! `tests/kazoo/helper.py`): never more than two leases held between them.
 
 #![cfg(unix)]
@@ -329,6 +329,61 @@ fn an_async_acquire_dropped_while_waiting_frees_the_guarding_lock_for_the_next()
         let mut next = Semaphore::new(&path, 1, "next");
         assert_eq!(next.acquire_async(&client, Some(PATIENCE)).await, Ok(true));
         next.release_async(&client).await.expect("releasing");
+    });
+    leases_left(&zk, &path, 0);
+}
+
+#[test]
+fn a_try_takes_a_free_lease_and_on_a_full_semaphore_says_no_at_once_leaving_nothing() {
+    let server = shared_standalone().connect_string();
+    let zk = shared(&server);
+    let path = fresh_path("sem-try");
+    let mut first = Semaphore::new(&path, 1, "first");
+    assert_eq!(first.try_acquire(&mut zk.clone()), Ok(true));
+    let mut client = blocking(&server);
+    let mut second = Semaphore::new(&path, 1, "second");
+    assert_eq!(
+        second.try_acquire(&mut Blocking::new(&mut client)),
+        Ok(false)
+    );
+    assert!(!second.is_held());
+    assert_eq!(holders(&zk, &first), ["first"]);
+    leases_left(&zk, &path, 1);
+
+    first.release(&mut zk.clone()).expect("releasing");
+    assert_eq!(
+        second.try_acquire(&mut Blocking::new(&mut client)),
+        Ok(true)
+    );
+    assert_eq!(holders(&zk, &second), ["second"]);
+    second
+        .release(&mut Blocking::new(&mut client))
+        .expect("releasing");
+    leases_left(&zk, &path, 0);
+}
+
+#[test]
+fn an_async_try_takes_a_free_lease_and_on_a_full_semaphore_says_no_at_once() {
+    let server = shared_standalone().connect_string();
+    let zk = shared(&server);
+    let path = fresh_path("sem-try-async");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let client = zk_tokio::Client::connect(&server, options())
+            .await
+            .expect("connecting zk-tokio");
+        let mut first = Semaphore::new(&path, 1, "first");
+        assert_eq!(first.try_acquire_async(&client).await, Ok(true));
+        let mut second = Semaphore::new(&path, 1, "second");
+        assert_eq!(second.try_acquire_async(&client).await, Ok(false));
+        leases_left(&zk, &path, 1);
+        first.release_async(&client).await.expect("releasing");
+        assert_eq!(second.try_acquire_async(&client).await, Ok(true));
+        assert_eq!(holders(&zk, &second), ["second"]);
+        second.release_async(&client).await.expect("releasing");
     });
     leases_left(&zk, &path, 0);
 }
