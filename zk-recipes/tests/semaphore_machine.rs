@@ -100,6 +100,21 @@ fn takes_the_guarding_lock(m: &mut SemaphoreMachine) -> String {
     node
 }
 
+/// The guarding lock's node made, with another contender's ahead of it: its path,
+/// and the name of the one ahead.
+fn behind_another_on_the_guarding_lock(m: &mut SemaphoreMachine) -> (String, String) {
+    let (token, request) = sent(m);
+    let Request::Create { path, .. } = request else {
+        panic!("expected the guarding lock's create, got {request:?}");
+    };
+    let node = format!("{path}0000000002");
+    m.handle_reply(token, created(&node).map(|r| (r, None)));
+    let own = node.rsplit('/').next().unwrap_or_default().to_string();
+    let ahead = format!("{:032x}__lock__0000000001", 7);
+    expect_then(m, children(GUARD), listing(&[&ahead, &own]));
+    (node, ahead)
+}
+
 /// The leases counted with a watch, answered with `held`: the watch.
 fn counts(m: &mut SemaphoreMachine, watches: &mut Watches, held: &[&str]) -> WatchHandle {
     let watch = watches.exist(SEM);
@@ -281,15 +296,7 @@ fn a_cancel_while_waiting_for_the_guarding_lock_gives_up_its_place() {
     let mut watches = Watches::new();
     let mut m = two_leases();
     agreed_on(&mut m, "2");
-    let (token, request) = sent(&mut m);
-    let Request::Create { path, .. } = request else {
-        panic!("expected the guarding lock's create, got {request:?}");
-    };
-    let node = format!("{path}0000000002");
-    m.handle_reply(token, created(&node).map(|r| (r, None)));
-    let own = node.rsplit('/').next().unwrap_or_default().to_string();
-    let ahead = format!("{:032x}__lock__0000000001", 7);
-    expect_then(&mut m, children(GUARD), listing(&[&ahead, &own]));
+    let (node, ahead) = behind_another_on_the_guarding_lock(&mut m);
     let watch = watches.exist(&format!("{GUARD}/{ahead}"));
     expect_then_watched(
         &mut m,
@@ -386,15 +393,7 @@ fn a_try_acquire_on_a_full_semaphore_gives_up_at_once_leaving_no_watch_and_no_lo
 #[test]
 fn a_try_acquire_behind_another_on_the_guarding_lock_gives_up_at_once() {
     let mut m = trying();
-    let (token, request) = sent(&mut m);
-    let Request::Create { path, .. } = request else {
-        panic!("expected the guarding lock's create, got {request:?}");
-    };
-    let node = format!("{path}0000000002");
-    m.handle_reply(token, created(&node).map(|r| (r, None)));
-    let own = node.rsplit('/').next().unwrap_or_default().to_string();
-    let ahead = format!("{:032x}__lock__0000000001", 7);
-    expect_then(&mut m, children(GUARD), listing(&[&ahead, &own]));
+    let (node, _) = behind_another_on_the_guarding_lock(&mut m);
     expect_then(&mut m, delete(&node), deleted());
     assert_eq!(done(&mut m), SemaphoreEvent::NotAcquired);
 }

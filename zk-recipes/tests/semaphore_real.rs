@@ -362,28 +362,23 @@ fn a_try_takes_a_free_lease_and_on_a_full_semaphore_says_no_at_once_leaving_noth
     leases_left(&zk, &path, 0);
 }
 
-#[test]
-fn an_async_try_takes_a_free_lease_and_on_a_full_semaphore_says_no_at_once() {
+#[tokio::test]
+async fn an_async_try_takes_a_free_lease_and_on_a_full_semaphore_says_no_at_once() {
     let server = shared_standalone().connect_string();
-    let zk = shared(&server);
+    let (zk, client) = (
+        shared(&server),
+        zk_tokio::Client::connect(&server, options()),
+    );
+    let client = client.await.expect("connecting zk-tokio");
     let path = fresh_path("sem-try-async");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(async {
-        let client = zk_tokio::Client::connect(&server, options())
-            .await
-            .expect("connecting zk-tokio");
-        let mut first = Semaphore::new(&path, 1, "first");
-        assert_eq!(first.try_acquire_async(&client).await, Ok(true));
-        let mut second = Semaphore::new(&path, 1, "second");
-        assert_eq!(second.try_acquire_async(&client).await, Ok(false));
-        leases_left(&zk, &path, 1);
-        first.release_async(&client).await.expect("releasing");
-        assert_eq!(second.try_acquire_async(&client).await, Ok(true));
-        assert_eq!(holders(&zk, &second), ["second"]);
-        second.release_async(&client).await.expect("releasing");
-    });
+    let mut first = Semaphore::new(&path, 1, "first");
+    assert_eq!(first.try_acquire_async(&client).await, Ok(true));
+    let mut second = Semaphore::new(&path, 1, "second");
+    assert_eq!(second.try_acquire_async(&client).await, Ok(false));
+    leases_left(&zk, &path, 1);
+    first.release_async(&client).await.expect("releasing");
+    assert_eq!(second.try_acquire_async(&client).await, Ok(true));
+    assert_eq!(holders(&zk, &second), ["second"]);
+    second.release_async(&client).await.expect("releasing");
     leases_left(&zk, &path, 0);
 }

@@ -17,28 +17,20 @@ use std::time::{Duration, Instant};
 
 use common::{PATIENCE, blocking, children, fresh_path, shared};
 use slow::{
-    SHORT, SLACK, SLOW, assert_no_reply_left_to_the_program, by_its_timeout, proxy, slow_down,
+    SHORT, SLACK, SLOW, assert_no_reply_left_to_the_program, by_its_timeout, by_its_timeout_async,
+    operator, proxy, slow_down, speed_up, tokio_client,
 };
 use zk_blocking::SharedClient;
 use zk_recipes::Semaphore;
 use zk_recipes::run::{Blocking, Driver};
-use zk_tests::proxy::{Direction, Fault, FaultProxy};
-use zk_tests::shared_standalone;
+use zk_tests::proxy::FaultProxy;
 
-/// A timeout that runs out while the lease's create is out, when the server turned
+/// The timeout that runs out while the lease's create is out, when the server turned
 /// slow while the acquire waited for a lease: the lease frees up at once, but the
 /// acquire hears it `SLOW` late, its count of the leases `SLOW` later, and its
 /// create's answer `SLOW` after that.
-const UNTIL_THE_CREATE_IS_OUT: Duration = Duration::from_millis(SLOW.as_millis() as u64 * 5 / 2);
-
-/// The server answers at once through `proxy` again.
-fn speed_up(proxy: &FaultProxy) {
-    proxy.set_fault(Direction::ToClient, Fault::Pass);
-}
-
-/// A client straight to the server, to look at what the semaphore left there.
-fn operator() -> SharedClient {
-    shared(&shared_standalone().connect_string())
+fn until_the_create_is_out() -> Duration {
+    SLOW * 5 / 2
 }
 
 /// The guarding lock's path of the semaphore at `path` (kazoo's).
@@ -107,7 +99,7 @@ fn a_lease_made_after_the_timeout<D: Driver>(proxy: &Arc<FaultProxy>, driver: &m
     let path = fresh_path("slow-semaphore-late-lease");
     let freeing = hold_until_waited_for_then_free(proxy, &path);
     let mut semaphore = Semaphore::new(&path, 1, "me");
-    let timeout = UNTIL_THE_CREATE_IS_OUT;
+    let timeout = until_the_create_is_out();
     let got = by_its_timeout(timeout, || semaphore.acquire(driver, Some(timeout)));
     assert_eq!(got, Ok(false), "the create has not been answered yet");
     freeing.join().unwrap();
@@ -191,27 +183,6 @@ fn a_shared_lease_guard_keeps_to_its_timeout_and_gives_the_semaphore_back() {
 
 // ----- zk-tokio's client ---------------------------------------------------------------
 
-async fn tokio_client(proxy: &FaultProxy) -> zk_tokio::Client {
-    zk_tokio::Client::connect(&proxy.connect_string(), zk_tokio::Options::new())
-        .await
-        .unwrap()
-}
-
-/// Runs `call`, given `timeout`, and asserts it returned by then.
-async fn by_its_timeout_async<T>(
-    timeout: Duration,
-    call: impl std::future::Future<Output = T>,
-) -> T {
-    let started = Instant::now();
-    let returned = call.await;
-    let took = started.elapsed();
-    assert!(
-        took < timeout + SLACK,
-        "a call given {timeout:?} took {took:?}"
-    );
-    returned
-}
-
 #[tokio::test]
 async fn an_async_lease_guard_and_try_acquire_keep_to_their_time_on_a_slow_server() {
     let proxy = proxy();
@@ -243,7 +214,7 @@ async fn a_lease_made_after_an_async_acquire_timed_out_is_deleted_by_the_next_ca
     let path = fresh_path("slow-semaphore-async-late-lease");
     let freeing = hold_until_waited_for_then_free(&proxy, &path);
     let mut semaphore = Semaphore::new(&path, 1, "me");
-    let timeout = UNTIL_THE_CREATE_IS_OUT;
+    let timeout = until_the_create_is_out();
     let got = by_its_timeout_async(timeout, semaphore.acquire_async(&zk, Some(timeout))).await;
     assert_eq!(got, Ok(false), "the create has not been answered yet");
     freeing.join().unwrap();

@@ -12,28 +12,17 @@ mod common;
 #[path = "slow/mod.rs"]
 mod slow;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{PATIENCE, blocking, create_all, fresh_path, shared};
 use slow::{
-    SHORT, SLACK, assert_no_reply_left_to_the_program, by_its_timeout, leave_a_check_out, proxy,
-    slow_down,
+    SHORT, assert_no_reply_left_to_the_program, by_its_timeout, by_its_timeout_async,
+    leave_a_check_out, operator, proxy, slow_down, speed_up, tokio_client,
 };
 use zk_blocking::{SharedClient, Version};
 use zk_recipes::run::{Blocking, Driver};
 use zk_recipes::{Barrier, Hold, LeaderElection, Leadership, Lock, NodeValue, NodeWatch};
-use zk_tests::proxy::{Direction, Fault, FaultProxy};
-use zk_tests::shared_standalone;
-
-/// The server answers at once through `proxy` again.
-fn speed_up(proxy: &FaultProxy) {
-    proxy.set_fault(Direction::ToClient, Fault::Pass);
-}
-
-/// A client straight to the server, to look at what the recipes left there.
-fn operator() -> SharedClient {
-    shared(&shared_standalone().connect_string())
-}
+use zk_tests::proxy::FaultProxy;
 
 /// The contender nodes on the lock (or election) at `path`.
 fn contenders(path: &str) -> usize {
@@ -236,27 +225,6 @@ fn a_node_watch_on_the_shared_client_keeps_to_its_timeout_on_a_slow_server() {
 }
 
 // ----- zk-tokio's client ---------------------------------------------------------------
-
-async fn tokio_client(proxy: &FaultProxy) -> zk_tokio::Client {
-    zk_tokio::Client::connect(&proxy.connect_string(), zk_tokio::Options::new())
-        .await
-        .unwrap()
-}
-
-/// Runs `call`, given `timeout`, and asserts it returned by then.
-async fn by_its_timeout_async<T>(
-    timeout: Duration,
-    call: impl std::future::Future<Output = T>,
-) -> T {
-    let started = Instant::now();
-    let returned = call.await;
-    let took = started.elapsed();
-    assert!(
-        took < timeout + SLACK,
-        "a call given {timeout:?} took {took:?}"
-    );
-    returned
-}
 
 #[tokio::test]
 async fn an_async_lock_acquire_for_and_try_acquire_keep_to_their_time_on_a_slow_server() {

@@ -1,7 +1,9 @@
-//! What the slow-server suites (`slow_server_waits.rs`, `slow_server_timeouts.rs`)
-//! share: a proxy that hands the server's replies over [`SLOW`] late, the timeouts
-//! they give calls, a hold's check left out by a slow reconnect, and the check that
-//! a recipe left nothing to the program.
+//! What the slow-server suites (`slow_server_waits.rs`, `slow_server_timeouts.rs`,
+//! `semaphore_slow_server.rs`) share: a proxy that hands the server's replies over
+//! [`SLOW`] late, the timeouts they give calls (and the checks that a call kept to
+//! its own), clients through the proxy and straight to the server, a hold's check
+//! left out by a slow reconnect, and the check that a recipe left nothing to the
+//! program.
 //!
 //! A suite includes `servers/mod.rs` as `common` beside it.
 
@@ -49,6 +51,40 @@ pub fn assert_no_reply_left_to_the_program(zk: &mut zk_blocking::Client) {
     let stray = zk.wait_any(SLOW + SLACK).unwrap();
     assert!(stray.is_none(), "the program got {stray:?}");
     assert_eq!(zk.outstanding(), 0);
+}
+
+/// The server answers at once through `proxy` again.
+pub fn speed_up(proxy: &FaultProxy) {
+    proxy.set_fault(Direction::ToClient, Fault::Pass);
+}
+
+/// A client straight to the server, to look at what the recipes left there.
+pub fn operator() -> zk_blocking::SharedClient {
+    super::common::shared(&shared_standalone().connect_string())
+}
+
+/// A zk-tokio client through `proxy`.
+#[cfg(feature = "tokio")]
+pub async fn tokio_client(proxy: &FaultProxy) -> zk_tokio::Client {
+    zk_tokio::Client::connect(&proxy.connect_string(), zk_tokio::Options::new())
+        .await
+        .unwrap()
+}
+
+/// Runs `call`, given `timeout`, and asserts it returned by then.
+#[cfg(feature = "tokio")]
+pub async fn by_its_timeout_async<T>(
+    timeout: Duration,
+    call: impl std::future::Future<Output = T>,
+) -> T {
+    let started = Instant::now();
+    let returned = call.await;
+    let took = started.elapsed();
+    assert!(
+        took < timeout + SLACK,
+        "a call given {timeout:?} took {took:?}"
+    );
+    returned
 }
 
 /// Lets connections through `proxy` again, each reply [`SLOW`] late.
