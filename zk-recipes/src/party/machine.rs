@@ -213,11 +213,11 @@ impl PartyMachine {
 impl Abandon for PartyMachine {
     /// A join given up half-way may have made the member's node (a later `leave`
     /// deletes it, and the session's end does); the next operation starts afresh.
-    fn abandon(&mut self) -> Option<Request> {
+    fn abandon(&mut self) -> Vec<Request> {
         self.phase = Phase::Idle;
         self.outbox.clear();
         self.outputs.clear();
-        None
+        Vec::new()
     }
 }
 
