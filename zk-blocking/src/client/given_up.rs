@@ -37,8 +37,14 @@ impl Abandoner {
         self.list.any.store(true, Ordering::Release);
     }
 
-    /// The requests given up since the last call (none, after one atomic load, when
-    /// nothing was).
+    /// Whether nothing was given up since the last [`Abandoner::take`]: one atomic
+    /// load, the client's hot path.
+    #[inline]
+    pub(super) fn is_empty(&self) -> bool {
+        !self.list.any.load(Ordering::Acquire)
+    }
+
+    /// The requests given up since the last call.
     pub(super) fn take(&self) -> Vec<RequestId> {
         if !self.list.any.swap(false, Ordering::Acquire) {
             return Vec::new();

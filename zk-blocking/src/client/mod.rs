@@ -408,7 +408,11 @@ impl Client {
     }
 
     /// Abandons the requests given up through an [`Abandoner`] since the last look.
+    #[inline]
     fn abandon_given_up(&mut self) {
+        if self.given_up.is_empty() {
+            return;
+        }
         for id in self.given_up.take() {
             self.abandon(id);
         }
