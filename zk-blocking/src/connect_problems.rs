@@ -129,6 +129,14 @@ impl ConnectProblems {
 
     /// A connection the session closed, and why.
     pub fn record_close(&mut self, reason: &CloseReason) {
+        // A move by choice (to a new host list's server, or to a read-write one) is
+        // no problem of the host left: an error naming it would mislead.
+        if matches!(
+            reason,
+            CloseReason::MovingToNewHost { .. } | CloseReason::MovingToReadWrite
+        ) {
+            return;
+        }
         let problem = match (reason, &self.dialled) {
             // The session gave up on the host being dialled: name it.
             (CloseReason::ConnectTimeout, Some(host)) => {
@@ -352,5 +360,25 @@ mod tests {
         });
         problems.record("connection refused".to_string());
         assert_eq!(problems.describe(), "127.0.0.1:3: connection refused");
+    }
+
+    #[test]
+    fn leaving_a_server_for_a_new_host_list_is_not_named_as_a_connect_problem() {
+        let host = |port| HostAddr {
+            host: "127.0.0.1".to_string(),
+            port,
+        };
+        let mut problems = problems();
+        problems.dialling(&host(1));
+        problems.hosts_changed("127.0.0.1:3,127.0.0.1:4");
+        problems.record_close(&CloseReason::MovingToNewHost { to: host(3) });
+        for port in [3, 4] {
+            problems.dialling(&host(port));
+            problems.record(format!("{}: connection refused", host(port)));
+        }
+        assert_eq!(
+            problems.describe(),
+            "127.0.0.1:3: connection refused; 127.0.0.1:4: connection refused"
+        );
     }
 }
