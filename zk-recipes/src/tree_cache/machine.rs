@@ -241,6 +241,28 @@ impl TreeCacheMachine {
         }
     }
 
+    /// Drops the deletions recorded before every read still out was sent: none of
+    /// those reads can be overtaken by them. Under steady churn some read is always
+    /// out, and the record would otherwise grow for as long as the cache runs. (Looked
+    /// at once the record outgrows the reads out, so a reply costs no scan as a rule.)
+    fn forget_deletions_no_read_predates(&mut self) {
+        if self.deleted_at.len() <= self.out.len() {
+            return;
+        }
+        let oldest_read = self
+            .out
+            .values()
+            .filter_map(|out| match out {
+                Out::Read(read) => Some(read.sent_after),
+                Out::AddWatch => None,
+            })
+            .min();
+        match oldest_read {
+            Some(sent_after) => self.deleted_at.retain(|_, &mut n| n > sent_after),
+            None => self.deleted_at.clear(),
+        }
+    }
+
     fn on_added(&mut self, reply: Reply) {
         match reply {
             Ok((Response::AddWatch, Some(watch))) => {
@@ -375,10 +397,7 @@ impl Recipe for TreeCacheMachine {
                 }
             }
         }
-        // No read is out that a deletion could have overtaken.
-        if self.out.is_empty() {
-            self.deleted_at.clear();
-        }
+        self.forget_deletions_no_read_predates();
     }
 
     fn handle_watch(&mut self, event: &WatchedEvent) {
@@ -425,5 +444,65 @@ impl Recipe for TreeCacheMachine {
 
     fn awaiting_replies(&self) -> bool {
         self.outbox.awaiting()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use zk_blocking::ErrorCode;
+    use zk_blocking::zk_session::{Config, Registration, Session, WatchKind};
+
+    use super::*;
+
+    fn recursive_watch(path: &str) -> WatchHandle {
+        let mut session = Session::new(Config::new("127.0.0.1:1"), Instant::now()).unwrap();
+        let id = session
+            .submit(Request::exists(path, true), Instant::now())
+            .unwrap();
+        WatchHandle::from_registration(&Registration {
+            id,
+            kind: WatchKind::PersistentRecursive,
+            path: path.into(),
+        })
+    }
+
+    fn fired(watch: WatchHandle, event_type: EventType, path: &str) -> WatchedEvent {
+        WatchedEvent {
+            event_type,
+            path: path.to_string(),
+            zxid: -1,
+            watches: vec![watch],
+        }
+    }
+
+    #[test]
+    fn a_subtree_that_never_stops_churning_keeps_no_growing_record_of_its_deletions() {
+        let mut m = TreeCacheMachine::new("/q");
+        let add = m.poll_submit().expect("the addWatch");
+        let watch = recursive_watch("/q");
+        m.handle_reply(add.token, Ok((Response::AddWatch, Some(watch))));
+        // The root is missing: the first load finds nothing.
+        while let Some(read) = m.poll_submit() {
+            m.handle_reply(read.token, Err(Error::from_code(ErrorCode::NoNode)));
+        }
+        // A queue under the cached root: each item created and deleted again, its reads
+        // answered one item behind, so that some read is always out.
+        let mut behind = Vec::new();
+        for i in 0..1_000 {
+            let item = format!("/q/item-{i:010}");
+            m.handle_watch(&fired(watch, EventType::NodeCreated, &item));
+            let sent: Vec<_> = std::iter::from_fn(|| m.poll_submit()).collect();
+            for read in std::mem::replace(&mut behind, sent) {
+                m.handle_reply(read.token, Err(Error::from_code(ErrorCode::NoNode)));
+            }
+            m.handle_watch(&fired(watch, EventType::NodeDeleted, &item));
+        }
+        assert!(
+            m.deleted_at.len() <= 4,
+            "{} deletions still recorded",
+            m.deleted_at.len()
+        );
     }
 }
