@@ -72,7 +72,7 @@ impl Party {
     }
 
     /// The members' identifiers, sorted; a member that leaves while they are read is
-    /// left out. None when the party's node is missing.
+    /// left out. An empty list when the party's node is missing.
     pub fn members<D: Driver>(&mut self, driver: &mut D) -> Result<Vec<String>> {
         self.member.members(driver)
     }
