@@ -76,6 +76,19 @@ impl ConnectProblems {
         self.by_host.clear();
     }
 
+    /// The session is up: the problems of an earlier outage are history, and a later
+    /// one starts afresh (a host not retried in it is not blamed for what it did
+    /// before). Cheap when there is nothing to forget: a driver calls it each turn
+    /// the session is connected.
+    #[inline]
+    pub fn session_up(&mut self) {
+        if self.last.is_some() || self.not_zookeeper.is_some() || !self.by_host.is_empty() {
+            self.last = None;
+            self.not_zookeeper = None;
+            self.by_host.clear();
+        }
+    }
+
     /// A dial of `host` starts.
     pub fn dialling(&mut self, host: &HostAddr) {
         self.dialled = Some(host.to_string());
@@ -380,5 +393,21 @@ mod tests {
             problems.describe(),
             "127.0.0.1:3: connection refused; 127.0.0.1:4: connection refused"
         );
+    }
+
+    #[test]
+    fn an_outage_after_a_session_was_up_names_only_its_own_problems() {
+        let mut problems = problems();
+        let host = |port| HostAddr {
+            host: "127.0.0.1".to_string(),
+            port,
+        };
+        problems.dialling(&host(1));
+        problems.record("connection refused".to_string());
+        problems.dialling(&host(2));
+        problems.session_up();
+        problems.dialling(&host(2));
+        problems.record("connection refused".to_string());
+        assert_eq!(problems.describe(), "127.0.0.1:2: connection refused");
     }
 }

@@ -284,6 +284,9 @@ impl Link {
             acted = true;
             self.carry_out(session, transport, now);
         }
+        if session.state().is_connected() {
+            self.problems.session_up();
+        }
         acted | self.write(session, now)
     }
 

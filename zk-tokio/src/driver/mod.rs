@@ -83,6 +83,9 @@ impl Driver {
                 self.carry_out(core, transport, now);
                 again = true;
             }
+            if core.session.state().is_connected() {
+                core.problems.session_up();
+            }
             again |= self.write(core, cx, now);
             // A request the dispatch queued (a watch removal) is written next time round.
             again |= core.dispatch(wakeups);
