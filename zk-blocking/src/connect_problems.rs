@@ -25,6 +25,8 @@ pub struct ConnectProblems {
     dialled: Option<String>,
     /// How far that dial got: where a silent host went quiet.
     stage: DialStage,
+    /// Whether a problem of that dial was recorded (else it is silent so far).
+    dial_told: bool,
 }
 
 /// How far the dial of a host got.
@@ -48,6 +50,7 @@ impl ConnectProblems {
             not_zookeeper: None,
             dialled: None,
             stage: DialStage::Connecting,
+            dial_told: false,
         }
     }
 
@@ -92,6 +95,7 @@ impl ConnectProblems {
     /// A dial of `host` starts.
     pub fn dialling(&mut self, host: &HostAddr) {
         self.dialled = Some(host.to_string());
+        self.dial_told = false;
         self.stage = DialStage::Connecting;
     }
 
@@ -128,6 +132,7 @@ impl ConnectProblems {
         let Some(host) = self.dialled.clone() else {
             return problem;
         };
+        self.dial_told = true;
         let problem = if problem.contains(&host) {
             problem
         } else {
@@ -184,14 +189,19 @@ impl ConnectProblems {
     /// else the last problem; and a host that did not speak ZooKeeper if it is not
     /// named already.
     pub fn describe(&self) -> String {
-        if self.by_host.len() > 1 {
-            let each: Vec<&str> = self.by_host.iter().map(|(_, p)| p.as_str()).collect();
+        let mut each: Vec<String> = self.by_host.iter().map(|(_, p)| p.clone()).collect();
+        // The host being dialled when time ran out, silent so far in this dial: that is
+        // its latest news.
+        if let Some(host) = self.dialled.as_ref().filter(|_| !self.dial_told) {
+            let silent = format!("{host}: {}", self.silent("the time given"));
+            match self.by_host.iter().position(|(h, _)| h == host) {
+                Some(i) => each[i] = silent,
+                None => each.push(silent),
+            }
+        }
+        if each.len() > 1 {
             let mut said = each.join("; ");
-            if let Some(earlier) = self
-                .not_zookeeper
-                .as_ref()
-                .filter(|p| !each.contains(&p.as_str()))
-            {
+            if let Some(earlier) = self.not_zookeeper.as_ref().filter(|p| !each.contains(p)) {
                 said = format!("{said}; before that, {earlier}");
             }
             return said;
@@ -409,5 +419,22 @@ mod tests {
         problems.dialling(&host(2));
         problems.record("connection refused".to_string());
         assert_eq!(problems.describe(), "127.0.0.1:2: connection refused");
+    }
+
+    #[test]
+    fn a_member_silent_when_time_ran_out_is_named_beside_the_others() {
+        let mut problems = problems();
+        let host = |port| HostAddr {
+            host: "127.0.0.1".to_string(),
+            port,
+        };
+        problems.dialling(&host(1));
+        problems.record("connection refused".to_string());
+        problems.dialling(&host(2));
+        problems.reached(false);
+        assert_eq!(
+            problems.describe(),
+            "127.0.0.1:1: connection refused; 127.0.0.1:2: no answer within the time given: it accepted the connection but did not answer the session handshake"
+        );
     }
 }
