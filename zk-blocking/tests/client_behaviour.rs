@@ -237,10 +237,13 @@ fn a_connect_to_an_ensemble_that_never_answers_says_what_each_member_did() {
         detail.contains(&format!("127.0.0.1:{refusing}: ")),
         "names the refusing member: {detail}"
     );
+    // Its last dial was given up at the connect timeout, or still under way when the
+    // connect's time ran out: silent either way.
+    let silent = format!("127.0.0.1:{silent_port}: no answer within ");
     assert!(
-        detail.contains(&format!(
-            "127.0.0.1:{silent_port}: no answer within the connect timeout: it accepted the connection but did not answer the session handshake"
-        )),
+        detail.contains(&silent)
+            && detail
+                .contains("it accepted the connection but did not answer the session handshake"),
         "names the silent member: {detail}"
     );
 }
