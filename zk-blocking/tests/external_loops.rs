@@ -441,3 +441,55 @@ fn an_external_loop_learns_its_session_expired_from_state_and_is_left_no_socket_
     assert!(driver.as_fd().is_none() && driver.socket_id().is_none());
     assert_eq!(driver.interest(), zk_blocking::Interest::default());
 }
+
+#[test]
+fn an_external_driver_given_a_new_host_list_moves_there_with_its_session_and_its_call() {
+    use std::time::Duration;
+    use zk_blocking::{Event, ExternalDriver, ExternalEvent, KeeperState, Options, Request};
+    use zk_tests::proxy::FaultProxy;
+
+    // Two addresses of one server: the session can live on either.
+    let server = zk_tests::shared_standalone();
+    let (old, new) = (
+        FaultProxy::start(server.address()).unwrap(),
+        FaultProxy::start(server.address()).unwrap(),
+    );
+    let options = Options::default().session_timeout(Duration::from_secs(10));
+    let mut driver = ExternalDriver::new(&old.connect_string(), options).unwrap();
+    mio_drive::drive(&mut driver, |_, e| {
+        Ok(matches!(
+            e,
+            ExternalEvent::Event(Event::Session {
+                state: KeeperState::SyncConnected,
+                ..
+            })
+        ))
+    })
+    .unwrap();
+    let session = driver.credentials().unwrap();
+
+    // A call out on the old server when the list changes is answered there.
+    let in_flight = driver.submit(Request::exists("/", false)).unwrap();
+    driver.update_server_list(&new.connect_string()).unwrap();
+    let mut answered = false;
+    let mut states = Vec::new();
+    mio_drive::drive(&mut driver, |_, e| {
+        match e {
+            ExternalEvent::Reply(reply) if reply.id == in_flight => {
+                reply.result.unwrap();
+                answered = true;
+            }
+            ExternalEvent::Event(Event::Session { state, .. }) => states.push(state),
+            _ => {}
+        }
+        Ok(answered && states.last() == Some(&KeeperState::SyncConnected))
+    })
+    .unwrap();
+    assert_eq!(
+        states,
+        [KeeperState::Disconnected, KeeperState::SyncConnected]
+    );
+    assert_eq!(driver.credentials().unwrap(), session, "the same session");
+    assert_eq!(new.accepted(), 1, "it dialled the new list's host");
+    assert_eq!(old.connections().len(), 0, "and left the old one");
+}
