@@ -287,3 +287,57 @@ fn a_tree_cache_on_the_blocking_client_tells_what_changed_while_it_was_disconnec
     let mut driver = Blocking::new(&mut watcher);
     changes_while_disconnected_are_told(&mut driver, &proxy, &writer, &root);
 }
+
+#[cfg(feature = "tokio")]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tree_cache_on_the_async_client_tells_what_changed_while_it_was_disconnected() {
+    let server = shared_standalone();
+    let proxy = FaultProxy::start(server.address()).unwrap();
+    let zk = zk_tokio::Client::connect(&proxy.connect_string(), zk_tokio::Options::new())
+        .await
+        .unwrap();
+    let writer = SharedClient::connect(&server.connect_string(), options()).unwrap();
+    let root = fresh_path("tree-cache-cut-tokio");
+    create_all(&writer, &format!("{root}/a"), b"a1");
+    create_all(&writer, &format!("{root}/b/x"), b"x1");
+    let mut cache = TreeCache::new(&root);
+    let next = async |cache: &mut TreeCache| {
+        let told = tokio::time::timeout(PATIENCE, cache.next_event_async(&zk)).await;
+        describe(
+            told.expect("an event within the patience")
+                .unwrap()
+                .unwrap(),
+        )
+    };
+    while next(&mut cache).await != "initialized" {}
+
+    proxy.set_on_accept(OnAccept::Close);
+    proxy.close_all();
+    writer
+        .create(&format!("{root}/new"), "n1", CreateMode::Persistent)
+        .unwrap();
+    writer
+        .set_data(&format!("{root}/a"), "a2", Version::Any)
+        .unwrap();
+    tree::delete_all(&mut writer.clone(), &format!("{root}/b")).unwrap();
+    proxy.set_on_accept(OnAccept::Forward);
+
+    let mut told = Vec::new();
+    for _ in 0..4 {
+        told.push(next(&mut cache).await);
+    }
+    told.sort();
+    assert_eq!(
+        told,
+        [
+            format!("added {root}/new=n1"),
+            format!("removed {root}/b"),
+            format!("removed {root}/b/x"),
+            format!("updated {root}/a=a2"),
+        ]
+    );
+    agrees(&cache, &writer);
+    drop(cache);
+    tree::delete_all(&mut writer.clone(), &root).unwrap();
+    zk.close().await;
+}
