@@ -228,19 +228,15 @@ async fn a_tree_cache_on_the_async_client_tells_its_own_changes() {
     zk.close().await;
 }
 
-/// Another client changes the subtree while the cache's connection is down (the
-/// proxy refusing it): the reload after the reconnect tells each change.
-fn changes_while_disconnected_are_told(
-    driver: &mut impl Driver,
-    proxy: &FaultProxy,
-    writer: &SharedClient,
-    root: &str,
-) {
+/// The subtree a disconnect scenario starts from: `root/a` and `root/b/x`.
+fn make_tree_to_cut_off(writer: &SharedClient, root: &str) {
     create_all(writer, &format!("{root}/a"), b"a1");
     create_all(writer, &format!("{root}/b/x"), b"x1");
-    let mut cache = TreeCache::new(root);
-    until_initialized(&mut cache, driver);
+}
 
+/// With the proxy refusing the cache's connection, another client adds `root/new`,
+/// changes `root/a` and deletes `root/b`; then the proxy forwards again.
+fn change_while_cut_off(proxy: &FaultProxy, writer: &SharedClient, root: &str) {
     proxy.set_on_accept(OnAccept::Close);
     proxy.close_all();
     writer
@@ -251,18 +247,34 @@ fn changes_while_disconnected_are_told(
         .unwrap();
     tree::delete_all(&mut writer.clone(), &format!("{root}/b")).unwrap();
     proxy.set_on_accept(OnAccept::Forward);
+}
 
+/// What the reload after the reconnect tells of [`change_while_cut_off`]'s changes,
+/// sorted.
+fn told_after_the_cut(root: &str) -> [String; 4] {
+    [
+        format!("added {root}/new=n1"),
+        format!("removed {root}/b"),
+        format!("removed {root}/b/x"),
+        format!("updated {root}/a=a2"),
+    ]
+}
+
+/// Another client changes the subtree while the cache's connection is down (the
+/// proxy refusing it): the reload after the reconnect tells each change.
+fn changes_while_disconnected_are_told(
+    driver: &mut impl Driver,
+    proxy: &FaultProxy,
+    writer: &SharedClient,
+    root: &str,
+) {
+    make_tree_to_cut_off(writer, root);
+    let mut cache = TreeCache::new(root);
+    until_initialized(&mut cache, driver);
+    change_while_cut_off(proxy, writer, root);
     let mut told = next_events(&mut cache, driver, 4);
     told.sort();
-    assert_eq!(
-        told,
-        [
-            format!("added {root}/new=n1"),
-            format!("removed {root}/b"),
-            format!("removed {root}/b/x"),
-            format!("updated {root}/a=a2"),
-        ]
-    );
+    assert_eq!(told, told_after_the_cut(root));
     agrees(&cache, writer);
     tree::delete_all(&mut writer.clone(), root).unwrap();
 }
@@ -298,8 +310,7 @@ async fn a_tree_cache_on_the_async_client_tells_what_changed_while_it_was_discon
         .unwrap();
     let writer = SharedClient::connect(&server.connect_string(), options()).unwrap();
     let root = fresh_path("tree-cache-cut-tokio");
-    create_all(&writer, &format!("{root}/a"), b"a1");
-    create_all(&writer, &format!("{root}/b/x"), b"x1");
+    make_tree_to_cut_off(&writer, &root);
     let mut cache = TreeCache::new(&root);
     let next = async |cache: &mut TreeCache| {
         let told = tokio::time::timeout(PATIENCE, cache.next_event_async(&zk)).await;
@@ -310,32 +321,13 @@ async fn a_tree_cache_on_the_async_client_tells_what_changed_while_it_was_discon
         )
     };
     while next(&mut cache).await != "initialized" {}
-
-    proxy.set_on_accept(OnAccept::Close);
-    proxy.close_all();
-    writer
-        .create(&format!("{root}/new"), "n1", CreateMode::Persistent)
-        .unwrap();
-    writer
-        .set_data(&format!("{root}/a"), "a2", Version::Any)
-        .unwrap();
-    tree::delete_all(&mut writer.clone(), &format!("{root}/b")).unwrap();
-    proxy.set_on_accept(OnAccept::Forward);
-
+    change_while_cut_off(&proxy, &writer, &root);
     let mut told = Vec::new();
     for _ in 0..4 {
         told.push(next(&mut cache).await);
     }
     told.sort();
-    assert_eq!(
-        told,
-        [
-            format!("added {root}/new=n1"),
-            format!("removed {root}/b"),
-            format!("removed {root}/b/x"),
-            format!("updated {root}/a=a2"),
-        ]
-    );
+    assert_eq!(told, told_after_the_cut(&root));
     agrees(&cache, &writer);
     drop(cache);
     tree::delete_all(&mut writer.clone(), &root).unwrap();
