@@ -15,6 +15,7 @@ mod redial;
 mod requests;
 mod set_watches;
 mod timing;
+mod undo;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -51,6 +52,7 @@ use probe::ReadWriteProbe;
 use redial::Redial;
 use requests::{Abandoned, InFlight, InFlightKind, LossOutcome, Requests, UserRequest};
 use timing::{Timing, later};
+use undo::{Step, Undos};
 
 /// Password sent with a new session.
 const ZERO_PASSWORD: [u8; 16] = [0; 16];
@@ -156,6 +158,8 @@ pub struct Session {
     /// [`Config::first_session_timeout`] each. `None` once one was (or without that
     /// setting): a submit then pays nothing for it.
     first_session: Option<FirstSessionWait>,
+    /// Given-up creates whose node is to be deleted, and the steps that do it.
+    undos: Undos,
     /// Credentials, replayed in this order after every handshake.
     auths: Vec<(String, Bytes)>,
     /// The live watch registrations.
@@ -228,6 +232,7 @@ impl Session {
             moving: None,
             requests: Requests::default(),
             first_session: config.first_session_timeout.map(FirstSessionWait::new),
+            undos: Undos::default(),
             auths: Vec::new(),
             watches,
             transports: VecDeque::new(),
@@ -643,6 +648,7 @@ impl Session {
         if probe_due && !self.state.is_terminal() {
             self.probe_read_write(now);
         }
+        self.submit_undos(now);
         // A due redial is the driver's next poll_transport.
         self.refresh_deadline();
     }
@@ -725,6 +731,60 @@ impl Session {
             }
             _ => false,
         }
+    }
+
+    /// Gives up on the request `id` as [`Session::abandon`] does and, when it is a
+    /// create, deletes the node it made: what a value that queued a create for its
+    /// own use (a lock's contender node, a party's member node) does when it is
+    /// dropped before the answer, so that the node holds nobody up until the session
+    /// ends. Returns whether `id` was outstanding (or its reply still queued).
+    ///
+    /// - Not yet written: never sent, as with `abandon`.
+    /// - In flight, or its reply already queued: when the reply names the node made,
+    ///   the session deletes it (a request of its own, answered to nobody).
+    /// - In flight when the connection dropped, or past its request timeout (it may
+    ///   or may not have been applied): an ephemeral node is looked for and deleted
+    ///   if this session owns it; for a sequential create, every child of its parent
+    ///   named like it and owned by this session (so give a sequential create a name
+    ///   no other create of the session uses, as the recipes' random prefixes do). A
+    ///   persistent node is left: nothing tells this session's from another's.
+    ///
+    /// The session's own requests are asked again when their connection drops (a few
+    /// times at most) and end with the session: its ephemeral nodes go with it.
+    pub fn abandon_and_delete(&mut self, id: RequestId, now: Instant) -> bool {
+        let now = self.clock(now);
+        let step = self
+            .requests
+            .in_flight_request(id)
+            .and_then(|p| Step::for_create(p, &self.chroot));
+        let outstanding = match self.requests.abandon(id) {
+            Abandoned::Unsent => true,
+            Abandoned::InFlight => {
+                if let Some(step) = step {
+                    self.undos.wait_for(id, step, 0);
+                }
+                true
+            }
+            Abandoned::NotOutstanding => match self.events.take_reply(id) {
+                Some(Event::Reply {
+                    result,
+                    registration,
+                    ..
+                }) => {
+                    if let Some(r) = registration {
+                        self.watches.unregister(&r);
+                        self.events.forget_registration(r.id);
+                    }
+                    if let Ok(Response::Create { path, .. }) = result {
+                        self.undos.delete_created(path);
+                    }
+                    true
+                }
+                _ => false,
+            },
+        };
+        self.submit_undos(now);
+        outstanding
     }
 
     /// Adds credentials: sent now if connected, and again (all of them, in the order
@@ -1048,8 +1108,10 @@ impl Session {
             match outcome {
                 LossOutcome::AnswerLocal(u) => self.answer_local(u),
                 LossOutcome::Lost(id) => self.reply(id, Err(RequestError::ConnectionLoss)),
+                LossOutcome::Dropped(id) => self.undos.forget(id),
             }
         }
+        self.submit_undos(now);
         self.probe.stop();
         // A connection still authenticating never reported `Connected`.
         let authenticating = self.sasl_exchange.take().is_some();
@@ -1172,6 +1234,22 @@ impl Session {
         // came after the last reply owed still fires.
         if self.conn_mut(conn).is_some() {
             self.move_if_drained(now);
+        }
+        self.submit_undos(now);
+    }
+
+    /// Submits the steps that undo given-up creates, as the session's own requests
+    /// (see [`Session::abandon_and_delete`]). Refused ones (the session is closing)
+    /// are dropped: the session's end takes its ephemeral nodes.
+    fn submit_undos(&mut self, now: Instant) {
+        if !self.undos.has_ready() {
+            return;
+        }
+        for f in self.undos.take_ready() {
+            if let Ok(id) = self.submit(f.request, now) {
+                self.requests.own(id);
+                self.undos.wait_for(id, f.step, f.tries);
+            }
         }
     }
 
@@ -1804,6 +1882,9 @@ impl Session {
         registration: Option<Registration>,
     ) {
         if self.requests.take_abandoned(id) {
+            if !self.undos.is_idle() {
+                self.undos.settle(id, &result, self.session_id);
+            }
             return;
         }
         self.events.push_reply(id, result, registration);
@@ -1899,6 +1980,7 @@ impl Session {
         }
         let ids = self.requests.take_all();
         self.first_session = None;
+        self.undos.clear();
         // The state first (Java's order): a program reacting to it learns why the
         // replies that follow failed.
         self.set_state(to);

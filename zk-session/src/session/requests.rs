@@ -69,6 +69,8 @@ pub(super) enum LossOutcome {
     AnswerLocal(UserRequest),
     /// It reached the server and its reply is lost: `ConnectionLoss`.
     Lost(RequestId),
+    /// An abandoned request that never reached the server: it is gone, unsent.
+    Dropped(RequestId),
 }
 
 /// The requests a lost connection leaves behind.
@@ -375,6 +377,19 @@ impl Requests {
         Abandoned::NotOutstanding
     }
 
+    /// The request `id`, if it is in flight (written, or local and waiting).
+    pub(super) fn in_flight_request(&self, id: RequestId) -> Option<&Prepared> {
+        self.in_flight_users()
+            .find(|u| u.id == id)
+            .map(|u| &u.prepared)
+    }
+
+    /// `id`, queued or in flight, is the session's own: its reply is discarded as an
+    /// abandoned one's is, and it stays queued to be written.
+    pub(super) fn own(&mut self, id: RequestId) {
+        self.abandoned.insert(id);
+    }
+
     /// Takes `id` out of the queue if it is still there, never written. The queue is
     /// in submit order: the search ends at the first later request.
     pub(super) fn take_unsent(&mut self, id: RequestId) -> bool {
@@ -438,6 +453,7 @@ impl Requests {
                 outcomes.push(LossOutcome::Lost(u.id));
             } else if self.abandoned.remove(&u.id) {
                 // Never reached the server and nobody waits for it: never send it.
+                outcomes.push(LossOutcome::Dropped(u.id));
             } else {
                 requeue.push(u);
             }

@@ -1,0 +1,457 @@
+//! Undoing what a given-up create may have made ([`super::Session::abandon_and_delete`]):
+//! a recipe dropped while its create is out must not leave the node behind, holding
+//! others up (a lock's contender node) until the session ends. The requests that undo
+//! it are the session's own: abandoned from their submit, their results come back here
+//! and decide the next step.
+//!
+//! A create answered with its node: that node is deleted. A create whose answer was
+//! lost (the connection dropped, or its time ran out) may or may not have been
+//! applied: an ephemeral node says whose it is, so the node (or, for a sequential
+//! create, every child of the parent named like it) is looked at and deleted when
+//! this session owns it. A lost persistent create is left alone: nothing tells this
+//! session's node from another's.
+
+use std::mem;
+
+use zk_proto::WireRequest;
+
+use crate::chroot::Chroot;
+use crate::error::RequestError;
+use crate::id::RequestId;
+use crate::request::{Prepared, Request, Response};
+use crate::version::Version;
+
+/// How many times a step whose answer was lost is asked again (a create never is).
+const ATTEMPTS: u8 = 3;
+
+/// Digits the server appends to a sequential node's name (`%010d`).
+const SEQUENCE_LEN: usize = 10;
+
+/// What a given-up request's result decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Step {
+    /// A create of `path` (the client path asked for: a sequential node's prefix).
+    Create {
+        path: String,
+        sequential: bool,
+        ephemeral: bool,
+    },
+    /// The listing of a sequential create's parent: its children named `prefix` and a
+    /// sequence number may be the node.
+    List { parent: String, prefix: String },
+    /// The stat of a node that may be this session's: deleted if it is.
+    Stat { path: String },
+    /// The delete itself.
+    Delete { path: String, version: Version },
+}
+
+impl Step {
+    /// The step a given-up `request` decides, if it is a create.
+    pub(super) fn for_create(request: &Prepared, chroot: &Chroot) -> Option<Step> {
+        let mode = match &request.wire {
+            WireRequest::Create(c) | WireRequest::Create2(c) | WireRequest::CreateContainer(c) => {
+                c.flags
+            }
+            WireRequest::CreateTtl(c) => c.flags,
+            _ => return None,
+        };
+        Some(Step::Create {
+            path: request.client_path(chroot).to_string(),
+            sequential: mode.is_sequential(),
+            ephemeral: mode.is_ephemeral(),
+        })
+    }
+
+    /// The request that carries this step out (a create is never asked again).
+    fn request(&self) -> Option<Request> {
+        match self {
+            Step::Create { .. } => None,
+            Step::List { parent, .. } => Some(Request::GetChildren {
+                path: parent.clone(),
+                watch: false,
+                with_stat: false,
+            }),
+            Step::Stat { path } => Some(Request::Exists {
+                path: path.clone(),
+                watch: false,
+            }),
+            Step::Delete { path, version } => Some(Request::Delete {
+                path: path.clone(),
+                version: *version,
+            }),
+        }
+    }
+}
+
+/// A step to submit: its request, and how many times it was asked before.
+#[derive(Debug)]
+pub(super) struct FollowUp {
+    pub(super) request: Request,
+    pub(super) step: Step,
+    pub(super) tries: u8,
+}
+
+/// The given-up requests whose results decide a step, and the steps ready to submit.
+#[derive(Debug, Default)]
+pub(super) struct Undos {
+    /// Abandoned requests, with what their result decides and the tries so far.
+    waiting: Vec<(RequestId, Step, u8)>,
+    /// Requests to submit at the session's next chance.
+    ready: Vec<FollowUp>,
+}
+
+impl Undos {
+    /// Nothing waits and nothing is ready: the common case, one check.
+    pub(super) fn is_idle(&self) -> bool {
+        self.waiting.is_empty() && self.ready.is_empty()
+    }
+
+    /// Whether steps wait to be submitted.
+    pub(super) fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    /// `id` (abandoned) decides `step` when its result comes; `tries`: how many times
+    /// the step was asked before.
+    pub(super) fn wait_for(&mut self, id: RequestId, step: Step, tries: u8) {
+        self.waiting.push((id, step, tries));
+    }
+
+    /// A given-up create's reply, taken back before anyone read it, named `path`.
+    pub(super) fn delete_created(&mut self, path: String) {
+        self.queue(Step::Delete {
+            path,
+            version: Version::Any,
+        });
+    }
+
+    /// The result of `id`, an abandoned request, came: queues what it decides.
+    /// `session_id` tells this session's ephemeral nodes.
+    pub(super) fn settle(
+        &mut self,
+        id: RequestId,
+        result: &Result<Response, RequestError>,
+        session_id: i64,
+    ) {
+        let Some(i) = self.waiting.iter().position(|(w, ..)| *w == id) else {
+            return;
+        };
+        let (_, step, tries) = self.waiting.swap_remove(i);
+        self.follow(step, tries, result, session_id);
+    }
+
+    /// `id` went without a result (never written, dropped with its connection).
+    pub(super) fn forget(&mut self, id: RequestId) {
+        self.waiting.retain(|(w, ..)| *w != id);
+    }
+
+    /// The steps to submit now.
+    pub(super) fn take_ready(&mut self) -> Vec<FollowUp> {
+        mem::take(&mut self.ready)
+    }
+
+    /// The session ended: its ephemeral nodes went with it, and nothing can be asked.
+    pub(super) fn clear(&mut self) {
+        self.waiting.clear();
+        self.ready.clear();
+    }
+
+    fn follow(
+        &mut self,
+        step: Step,
+        tries: u8,
+        result: &Result<Response, RequestError>,
+        session_id: i64,
+    ) {
+        let lost = matches!(
+            result,
+            Err(RequestError::ConnectionLoss | RequestError::RequestTimeout)
+        );
+        match (step, result) {
+            (Step::Create { .. }, Ok(Response::Create { path, .. })) => {
+                self.queue(Step::Delete {
+                    path: path.clone(),
+                    version: Version::Any,
+                });
+            }
+            (
+                Step::Create {
+                    path,
+                    sequential,
+                    ephemeral: true,
+                },
+                _,
+            ) if lost => {
+                if sequential {
+                    let (parent, prefix) = split_parent(&path);
+                    self.queue(Step::List { parent, prefix });
+                } else {
+                    self.queue(Step::Stat { path });
+                }
+            }
+            (Step::List { parent, prefix }, Ok(Response::GetChildren { children, .. })) => {
+                for child in children.iter().filter(|c| is_sequence_of(c, &prefix)) {
+                    self.queue(Step::Stat {
+                        path: join(&parent, child),
+                    });
+                }
+            }
+            (Step::Stat { path }, Ok(Response::Exists(Some(stat)))) => {
+                if stat.ephemeral_owner == session_id {
+                    self.queue(Step::Delete {
+                        path,
+                        version: Version::Exact(stat.version),
+                    });
+                }
+            }
+            (step, _) if lost && tries + 1 < ATTEMPTS => {
+                if let Some(request) = step.request() {
+                    self.ready.push(FollowUp {
+                        request,
+                        step,
+                        tries: tries + 1,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn queue(&mut self, step: Step) {
+        if let Some(request) = step.request() {
+            self.ready.push(FollowUp {
+                request,
+                step,
+                tries: 0,
+            });
+        }
+    }
+}
+
+/// A sequential create's client path split into its parent and the name's prefix.
+fn split_parent(path: &str) -> (String, String) {
+    match path.rfind('/') {
+        Some(0) => ("/".to_string(), path[1..].to_string()),
+        Some(i) => (path[..i].to_string(), path[i + 1..].to_string()),
+        None => ("/".to_string(), path.to_string()),
+    }
+}
+
+fn join(parent: &str, child: &str) -> String {
+    if parent == "/" {
+        format!("/{child}")
+    } else {
+        format!("{parent}/{child}")
+    }
+}
+
+/// Whether `name` is `prefix` followed by a sequence number (negative once the
+/// parent's counter wrapped).
+fn is_sequence_of(name: &str, prefix: &str) -> bool {
+    name.strip_prefix(prefix).is_some_and(|rest| {
+        rest.len() == SEQUENCE_LEN
+            && rest
+                .bytes()
+                .enumerate()
+                .all(|(i, b)| b.is_ascii_digit() || (i == 0 && b == b'-'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zk_proto::Stat;
+
+    const SESSION: i64 = 0x1234;
+
+    fn id(n: u64) -> RequestId {
+        RequestId::from_u64(n)
+    }
+
+    fn ephemeral_create(path: &str, sequential: bool) -> Step {
+        Step::Create {
+            path: path.to_string(),
+            sequential,
+            ephemeral: true,
+        }
+    }
+
+    fn settled(step: Step, result: Result<Response, RequestError>) -> Vec<Step> {
+        let mut undos = Undos::default();
+        undos.wait_for(id(1), step, 0);
+        undos.settle(id(1), &result, SESSION);
+        undos.take_ready().into_iter().map(|f| f.step).collect()
+    }
+
+    fn stat_owned_by(owner: i64, version: i32) -> Stat {
+        Stat {
+            ephemeral_owner: owner,
+            version,
+            ..Stat::default()
+        }
+    }
+
+    #[test]
+    fn a_create_answered_with_its_node_is_followed_by_its_delete() {
+        let created = Ok(Response::Create {
+            path: "/locks/_c_ab-lock-0000000007".to_string(),
+            stat: None,
+        });
+        assert_eq!(
+            settled(ephemeral_create("/locks/_c_ab-lock-", true), created),
+            [Step::Delete {
+                path: "/locks/_c_ab-lock-0000000007".to_string(),
+                version: Version::Any,
+            }]
+        );
+    }
+
+    #[test]
+    fn a_create_the_server_refused_needs_nothing_undone() {
+        let refused = Err(RequestError::Server {
+            code: zk_proto::ErrorCode::NodeExists,
+            path: Some("/a".to_string()),
+            chroot: None,
+        });
+        assert!(settled(ephemeral_create("/a", false), refused).is_empty());
+    }
+
+    #[test]
+    fn a_lost_sequential_ephemeral_create_lists_its_parent() {
+        assert_eq!(
+            settled(
+                ephemeral_create("/locks/_c_ab-lock-", true),
+                Err(RequestError::ConnectionLoss)
+            ),
+            [Step::List {
+                parent: "/locks".to_string(),
+                prefix: "_c_ab-lock-".to_string(),
+            }]
+        );
+    }
+
+    #[test]
+    fn a_lost_plain_ephemeral_create_stats_its_node() {
+        assert_eq!(
+            settled(
+                ephemeral_create("/a", false),
+                Err(RequestError::RequestTimeout)
+            ),
+            [Step::Stat {
+                path: "/a".to_string()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_lost_persistent_create_is_left_alone() {
+        let persistent = Step::Create {
+            path: "/queue/item-".to_string(),
+            sequential: true,
+            ephemeral: false,
+        };
+        assert!(settled(persistent, Err(RequestError::ConnectionLoss)).is_empty());
+    }
+
+    #[test]
+    fn the_listing_stats_only_the_children_named_like_the_create() {
+        let listing = Ok(Response::GetChildren {
+            children: vec![
+                "_c_ab-lock-0000000007".to_string(),
+                "_c_cd-lock-0000000008".to_string(),
+                "_c_ab-lock-".to_string(),
+                "_c_ab-lock-00000000091".to_string(),
+                "_c_ab-lock--000000009".to_string(),
+            ],
+            stat: None,
+        });
+        let step = Step::List {
+            parent: "/locks".to_string(),
+            prefix: "_c_ab-lock-".to_string(),
+        };
+        assert_eq!(
+            settled(step, listing),
+            [
+                Step::Stat {
+                    path: "/locks/_c_ab-lock-0000000007".to_string()
+                },
+                Step::Stat {
+                    path: "/locks/_c_ab-lock--000000009".to_string()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_node_this_session_owns_is_deleted_at_the_version_seen() {
+        let step = Step::Stat {
+            path: "/a".to_string(),
+        };
+        assert_eq!(
+            settled(step, Ok(Response::Exists(Some(stat_owned_by(SESSION, 4))))),
+            [Step::Delete {
+                path: "/a".to_string(),
+                version: Version::Exact(4),
+            }]
+        );
+    }
+
+    #[test]
+    fn a_node_another_session_owns_is_left_alone() {
+        let step = Step::Stat {
+            path: "/a".to_string(),
+        };
+        assert!(
+            settled(
+                step.clone(),
+                Ok(Response::Exists(Some(stat_owned_by(99, 0))))
+            )
+            .is_empty()
+        );
+        assert!(settled(step, Ok(Response::Exists(None))).is_empty());
+    }
+
+    #[test]
+    fn a_lost_delete_is_asked_again_a_bounded_number_of_times() {
+        let mut undos = Undos::default();
+        let delete = Step::Delete {
+            path: "/a".to_string(),
+            version: Version::Any,
+        };
+        undos.wait_for(id(1), delete, 0);
+        let mut asked = 0;
+        let mut next = 2;
+        undos.settle(id(1), &Err(RequestError::ConnectionLoss), SESSION);
+        while let Some(f) = undos.take_ready().pop() {
+            asked += 1;
+            assert_eq!(
+                f.request,
+                Request::Delete {
+                    path: "/a".to_string(),
+                    version: Version::Any
+                }
+            );
+            undos.wait_for(id(next), f.step, f.tries);
+            undos.settle(id(next), &Err(RequestError::ConnectionLoss), SESSION);
+            next += 1;
+        }
+        assert_eq!(asked, usize::from(ATTEMPTS) - 1);
+        assert!(undos.is_idle());
+    }
+
+    #[test]
+    fn a_request_gone_without_a_result_is_forgotten() {
+        let mut undos = Undos::default();
+        undos.wait_for(id(1), ephemeral_create("/a", false), 0);
+        undos.forget(id(1));
+        assert!(undos.is_idle());
+    }
+
+    #[test]
+    fn parents_split_at_the_last_slash() {
+        assert_eq!(split_parent("/x-"), ("/".to_string(), "x-".to_string()));
+        assert_eq!(split_parent("/a/b/"), ("/a/b".to_string(), String::new()));
+        assert_eq!(join("/", "x"), "/x");
+        assert_eq!(join("/a", "x"), "/a/x");
+    }
+}
