@@ -196,13 +196,13 @@ impl Undos {
                     });
                 }
             }
-            (Step::Stat { path }, Ok(Response::Exists(Some(stat)))) => {
-                if stat.ephemeral_owner == session_id {
-                    self.queue(Step::Delete {
-                        path,
-                        version: Version::Exact(stat.version),
-                    });
-                }
+            (Step::Stat { path }, Ok(Response::Exists(Some(stat))))
+                if stat.ephemeral_owner == session_id =>
+            {
+                self.queue(Step::Delete {
+                    path,
+                    version: Version::Exact(stat.version),
+                });
             }
             (step, _) if lost && tries + 1 < ATTEMPTS => {
                 if let Some(request) = step.request() {
