@@ -11,7 +11,7 @@ use zk_proto::{
     WireResponse,
 };
 use zk_session::testing::{FakeServer, Harness};
-use zk_session::{Request, RequestId};
+use zk_session::{Request, RequestId, Response};
 
 use common::{HarnessExt, SID, T, config, connected, data_reply, replies, requests, stat};
 
@@ -279,4 +279,20 @@ fn a_lost_create_whose_connection_timed_out_is_looked_for_like_a_lost_one() {
         matches!(&f[..], [(_, WireRequest::GetChildren(g))] if g.path == "/locks"),
         "{f:?}"
     );
+}
+
+#[test]
+fn a_driver_holding_a_given_up_create_s_reply_has_the_session_delete_its_node() {
+    let mut h = connected("a");
+    let (_, frame) = h.submit_and_flush(contender_create());
+    h.deliver(&created(frame.xid(), "/locks/_c_0f3a-lock-0000000002"));
+    let reply = replies(&h.events)
+        .pop()
+        .expect("the create's reply")
+        .1
+        .unwrap();
+    assert!(h.session.delete_created(&reply, h.now));
+    let f = written(&mut h);
+    assert!(is_delete_of(&f[0].1, "/locks/_c_0f3a-lock-0000000002", -1));
+    assert!(!h.session.delete_created(&Response::Delete, h.now));
 }

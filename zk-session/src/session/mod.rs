@@ -787,6 +787,21 @@ impl Session {
         outstanding
     }
 
+    /// Deletes the node a create's reply names, with a request of the session's own
+    /// (answered to nobody, asked again if its connection drops): for a driver that
+    /// had taken the reply of a create its caller then gave up, as
+    /// [`Session::abandon_and_delete`] does with a reply still queued. Returns whether
+    /// `created` is a create's reply (anything else is ignored).
+    pub fn delete_created(&mut self, created: &Response, now: Instant) -> bool {
+        let now = self.clock(now);
+        let Response::Create { path, .. } = created else {
+            return false;
+        };
+        self.undos.delete_created(path.clone());
+        self.submit_undos(now);
+        true
+    }
+
     /// Adds credentials: sent now if connected, and again (all of them, in the order
     /// added) on every reconnect. A rejection makes the session `AuthFailed`.
     ///
