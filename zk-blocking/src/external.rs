@@ -4,7 +4,8 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::time::Instant;
 
 use zk_session::{
-    ConnId, IntoData, Request, RequestId, Session, SessionCredentials, SessionState, StateReason,
+    ConnId, IntoData, Request, RequestId, Response, Session, SessionCredentials, SessionState,
+    StateReason,
 };
 
 use crate::connect_problems::ConnectProblems;
@@ -235,6 +236,26 @@ impl ExternalDriver {
     /// (see [`Session::abandon`]). Returns whether it was outstanding.
     pub fn abandon(&mut self, id: RequestId) -> bool {
         self.session.abandon(id)
+    }
+
+    /// Gives up on request `id` as [`ExternalDriver::abandon`] does and, when it is a
+    /// create, has the session delete the node it made (see
+    /// [`Client::abandon_and_delete`](crate::Client::abandon_and_delete)). Returns
+    /// whether `id` was outstanding.
+    pub fn abandon_and_delete(&mut self, id: RequestId) -> bool {
+        let now = Instant::now();
+        let outstanding = self.session.abandon_and_delete(id, now);
+        self.link.write(&mut self.session, now);
+        outstanding
+    }
+
+    /// Has the session delete the node `created` (a create's reply, taken already)
+    /// names, for a caller that gave that create up.
+    pub(crate) fn delete_created(&mut self, created: &Response) {
+        let now = Instant::now();
+        if self.session.delete_created(created, now) {
+            self.link.write(&mut self.session, now);
+        }
     }
 
     /// Queues a request without writing it: the next [`ExternalDriver::process`]

@@ -41,6 +41,17 @@ impl PendingReply {
         self.id
     }
 
+    /// Gives the request up without waiting for it and, when it is a create, has the
+    /// session delete the node it made (or may have made): see
+    /// [`zk_blocking::Client::abandon_and_delete`]. For a value that made a node for
+    /// its own use (a lock's contender node) and is dropped before the answer.
+    pub fn abandon_and_delete(mut self) {
+        if let Some(shared) = self.shared.take() {
+            let id = self.id;
+            shared.with(|core, wakeups| core.give_up_and_delete(id, wakeups));
+        }
+    }
+
     /// Gives up on the request: not sent if it is still queued; if sent, its reply
     /// and any watch it sets are discarded. Returns the client's call timeout.
     fn give_up(&mut self) -> Option<Duration> {

@@ -198,6 +198,25 @@ impl Core {
         self.session.abandon(id);
     }
 
+    /// The caller of `id` gives it up and the node it creates (see
+    /// [`zk_blocking::Client::abandon_and_delete`]): a reply already in that names a
+    /// node has the session delete it; otherwise the session does when the reply
+    /// comes (or looks for it when the reply is lost).
+    pub(crate) fn give_up_and_delete(&mut self, id: RequestId, wakeups: &mut Wakeups) {
+        let came = self.done.get(&id).map(|(result, _)| match result {
+            Ok(created @ Response::Create { .. }) => Some(created.clone()),
+            _ => None,
+        });
+        self.forget_reply(id, wakeups);
+        let now = Instant::now();
+        match came {
+            Some(Some(created)) => drop(self.session.delete_created(&created, now)),
+            Some(None) => {}
+            None => drop(self.session.abandon_and_delete(id, now)),
+        }
+        wakeups.push(self.driver.take());
+    }
+
     // ----- watches ------------------------------------------------------------------
 
     /// Nobody holds `handle` any more: its queue goes, and its registration with it.

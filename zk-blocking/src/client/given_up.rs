@@ -21,7 +21,8 @@ pub struct Abandoner {
 struct GivenUp {
     /// Whether `ids` may hold something: the client's hot path loads only this.
     any: AtomicBool,
-    ids: Mutex<Vec<RequestId>>,
+    /// Each with whether the node it creates is to be deleted.
+    ids: Mutex<Vec<(RequestId, bool)>>,
 }
 
 impl Abandoner {
@@ -30,10 +31,21 @@ impl Abandoner {
     /// after this call, even one already in). An id the client does not know (its
     /// reply taken already) is ignored then.
     pub fn abandon(&self, id: RequestId) {
+        self.give_up(id, false);
+    }
+
+    /// Gives up request `id` as
+    /// [`Client::abandon_and_delete`](super::Client::abandon_and_delete) does (a
+    /// create's node is deleted), at the client's next pump or wait.
+    pub fn abandon_and_delete(&self, id: RequestId) {
+        self.give_up(id, true);
+    }
+
+    fn give_up(&self, id: RequestId, delete: bool) {
         // A poisoned lock only means another holder panicked mid-push: the list is
         // still a list.
         let mut ids = self.list.ids.lock().unwrap_or_else(|e| e.into_inner());
-        ids.push(id);
+        ids.push((id, delete));
         self.list.any.store(true, Ordering::Release);
     }
 
@@ -44,8 +56,9 @@ impl Abandoner {
         !self.list.any.load(Ordering::Acquire)
     }
 
-    /// The requests given up since the last call.
-    pub(super) fn take(&self) -> Vec<RequestId> {
+    /// The requests given up since the last call, each with whether the node it
+    /// creates is to be deleted.
+    pub(super) fn take(&self) -> Vec<(RequestId, bool)> {
         if !self.list.any.swap(false, Ordering::Acquire) {
             return Vec::new();
         }

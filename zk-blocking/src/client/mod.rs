@@ -400,6 +400,32 @@ impl Client {
         true
     }
 
+    /// Gives up on request `id` as [`Client::abandon`] does and, when it is a create,
+    /// has the session delete the node it made (or may have made): for a node made
+    /// for a value dropped before the answer (a lock's contender node), so that it
+    /// holds nobody up until the session ends. A create answered with its node has
+    /// that node deleted; one whose answer was lost with its connection is looked
+    /// for, and deleted if it is an ephemeral node of this session (see
+    /// [`zk_session::Session::abandon_and_delete`]: give a sequential create a name
+    /// no other create of the session uses). The deletes are the session's own
+    /// requests, answered to nobody, sent as the client runs (pump or wait). Returns
+    /// whether `id` was outstanding.
+    pub fn abandon_and_delete(&mut self, id: RequestId) -> bool {
+        if !self.outstanding.remove(&id) {
+            return false;
+        }
+        let now = Instant::now();
+        match self.replies.iter().position(|r| r.id == id) {
+            Some(i) => {
+                if let Some(Ok(created)) = self.replies.remove(i).map(|c| c.result) {
+                    self.session.delete_created(&created, now);
+                }
+            }
+            None => drop(self.session.abandon_and_delete(id, now)),
+        }
+        true
+    }
+
     /// A handle that gives this client's requests up from anywhere, without the
     /// client: see [`Abandoner`]. Every handle shares one list, which the client
     /// empties at its next pump or wait.
@@ -413,8 +439,12 @@ impl Client {
         if self.given_up.is_empty() {
             return;
         }
-        for id in self.given_up.take() {
-            self.abandon(id);
+        for (id, delete) in self.given_up.take() {
+            if delete {
+                self.abandon_and_delete(id);
+            } else {
+                self.abandon(id);
+            }
         }
     }
 

@@ -122,6 +122,21 @@ impl Shared {
         }
     }
 
+    /// Gives up on `id` and the node it creates (see
+    /// [`crate::Client::abandon_and_delete`]), from a caller that no longer waits.
+    fn give_up_and_delete(&self, id: RequestId) {
+        let mut core = lock(&self.core);
+        match core.replies.forget(id) {
+            Some(Completion {
+                result: Ok(created),
+                ..
+            }) => core.driver.delete_created(&created),
+            Some(_) => {}
+            None => drop(core.driver.abandon_and_delete(id)),
+        }
+        self.wake_io_if_needed(&core);
+    }
+
     /// Wakes the IO thread if what it waits for is out of date.
     fn wake_io_if_needed(&self, core: &Core) {
         if core.io_must_wake() {

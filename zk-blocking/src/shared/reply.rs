@@ -67,6 +67,17 @@ impl PendingReply {
         self.wait_until(Some(timeout))
     }
 
+    /// Gives the request up without waiting for it and, when it is a create, has the
+    /// session delete the node it made (or may have made): see
+    /// [`crate::Client::abandon_and_delete`]. For a value that made a node for its own
+    /// use (a lock's contender node) and is dropped before the answer.
+    pub fn abandon_and_delete(mut self) {
+        if !self.settled {
+            self.settled = true;
+            self.shared.give_up_and_delete(self.id);
+        }
+    }
+
     /// Waits at most `timeout` from now; on timeout the request is given up.
     fn wait_for(mut self, timeout: Option<Duration>) -> Result<Completion> {
         match self.wait_until(timeout)? {

@@ -446,7 +446,8 @@ fn unexpected(op: &str, reply: &Response) -> Error {
 impl Abandon for LockMachine {
     /// An acquire (or a release) given up half-way: the contender's node, once known,
     /// is deleted, so that it holds nobody up. (A node whose create is still out when
-    /// the acquire is given up stays until the session ends: its name is not known.)
+    /// the acquire is given up is the adapter's to give up: the session deletes it
+    /// once the answer names it.)
     fn abandon(&mut self) -> Vec<Request> {
         if matches!(self.phase, Phase::Idle | Phase::Done | Phase::Held) {
             return Vec::new();

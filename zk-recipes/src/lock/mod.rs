@@ -39,8 +39,9 @@ pub(crate) const GIVING_UP: Duration = Duration::from_millis(200);
 /// timeout: a request still unanswered then stays out, and the next call on the same
 /// value hears its answer first (nothing is asked twice, nor lost). Dropping the value
 /// gives such requests up (their replies are discarded, on every client); a contender
-/// node whose create was still unanswered then stays until the session ends, holding
-/// up the others: [`Lock::cancel`] before dropping a value whose acquire timed out.
+/// node whose create was still unanswered is deleted by the session once the late
+/// answer names it (or, if the answer is lost with its connection, once the session
+/// finds it), so it holds nobody up.
 ///
 /// ```no_run
 /// # fn f(zk: &zk_blocking::SharedClient) -> zk_blocking::Result<()> {
@@ -279,8 +280,9 @@ impl Lock {
     ///
     /// Dropping the future before it finishes (`tokio::time::timeout`, `select!`, an
     /// aborted task) gives the acquire up: the contender's node, once made, is deleted
-    /// (queued at once), so it holds nobody up, and the next call starts afresh. Only
-    /// a node whose create is still unanswered then stays, until the session ends.
+    /// (queued at once), so it holds nobody up, and the next call starts afresh. A
+    /// node whose create is still unanswered is deleted by the session once the
+    /// answer names it.
     #[cfg(feature = "tokio")]
     pub async fn acquire_async(&mut self, client: &zk_tokio::Client) -> Result<bool> {
         self.settle_async(client, None).await?;

@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use zk_blocking::{Client, Error, Result};
 
+use super::in_flight::deletes_if_given_up;
 use super::{Driver, InFlight, Reconnects, feed};
 use crate::machine::Recipe;
 
@@ -63,8 +64,12 @@ impl Driver for Blocking<'_> {
     fn abandon(&mut self, in_flight: &mut InFlight) {
         // Their ids alone do not give them up: the client would keep their replies
         // for a `wait_any` of the program's.
-        for (id, _) in in_flight.ids.drain(..) {
-            self.client.abandon(id);
+        for (id, _, delete) in in_flight.ids.drain(..) {
+            if delete {
+                self.client.abandon_and_delete(id);
+            } else {
+                self.client.abandon(id);
+            }
         }
     }
 }
@@ -87,8 +92,9 @@ impl Blocking<'_> {
         loop {
             reconnects.tell(self, recipe);
             while let Some(submit) = recipe.poll_submit() {
+                let delete = deletes_if_given_up(&submit.request);
                 match self.client.submit(submit.request) {
-                    Ok(id) => pending.push_back((id, submit.token)),
+                    Ok(id) => pending.push_back((id, submit.token, delete)),
                     Err(e) => recipe.handle_reply(submit.token, Err(e)),
                 }
             }
@@ -100,7 +106,7 @@ impl Blocking<'_> {
                 }
             }
             let left = deadline.map(|at| at.saturating_duration_since(Instant::now()));
-            if let Some(&(id, token)) = pending.front() {
+            if let Some(&(id, token, _)) = pending.front() {
                 let slice = match left {
                     Some(left) if keep || !left.is_zero() => left.min(SLICE),
                     _ => SLICE,

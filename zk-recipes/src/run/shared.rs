@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use zk_blocking::{Result, SharedClient};
 
+use super::in_flight::deletes_if_given_up;
 use super::{Driver, InFlight, Reconnects, feed};
 use crate::machine::Recipe;
 
@@ -54,8 +55,9 @@ fn run_in<R: Recipe>(
     loop {
         reconnects.tell(client, recipe);
         while let Some(submit) = recipe.poll_submit() {
+            let delete = deletes_if_given_up(&submit.request);
             match client.submit(submit.request) {
-                Ok(reply) => pending.push_back((reply, submit.token)),
+                Ok(reply) => pending.push_back((reply, submit.token, delete)),
                 Err(e) => recipe.handle_reply(submit.token, Err(e)),
             }
         }
@@ -67,7 +69,7 @@ fn run_in<R: Recipe>(
             }
         }
         let left = deadline.map(|at| at.saturating_duration_since(Instant::now()));
-        if let Some((reply, token)) = pending.front_mut() {
+        if let Some((reply, token, _)) = pending.front_mut() {
             let wait = left.filter(|_| keep).unwrap_or(Duration::MAX);
             let Some(c) = reply.wait_timeout_keeping(wait)? else {
                 return Ok(None);

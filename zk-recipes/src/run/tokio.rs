@@ -10,6 +10,7 @@ use zk_blocking::{Error, Event, Result, WatchHandle};
 use zk_tokio::{Client, PendingReply, StateChanges, WatchStream};
 
 use super::as_fired;
+use super::in_flight::deletes_if_given_up;
 use crate::machine::{Abandon, Recipe, Token};
 
 /// What the adapter keeps between runs of one recipe: the stream of the watch it waits
@@ -24,8 +25,28 @@ pub(crate) struct Held {
     /// The requests out, and whether they outlive a run: then the run's deadline
     /// bounds the wait for their replies too, and a run whose future is dropped
     /// leaves them here; the next run hands their replies to the recipe.
-    pending: VecDeque<(PendingReply, Token)>,
+    /// Each with whether its node goes if it is given up
+    /// ([`super::in_flight::deletes_if_given_up`]).
+    pending: VecDeque<(PendingReply, Token, bool)>,
     keep: bool,
+}
+
+impl Held {
+    /// Gives up the requests still out: their replies are dropped when they come,
+    /// and the node an ephemeral create among them made is deleted.
+    fn give_up_pending(&mut self) {
+        for (reply, _, delete) in self.pending.drain(..) {
+            if delete {
+                reply.abandon_and_delete();
+            }
+        }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.give_up_pending();
+    }
 }
 
 impl Held {
@@ -33,10 +54,9 @@ impl Held {
     /// its deadline, or when its future is dropped, leaving the requests still out
     /// for the next.
     pub(crate) fn keeping() -> Held {
-        Held {
-            keep: true,
-            ..Held::default()
-        }
+        let mut held = Held::default();
+        held.keep = true;
+        held
     }
 }
 
@@ -115,13 +135,14 @@ pub(crate) async fn run<R: Recipe>(
     held: &mut Held,
 ) -> Result<Option<R::Output>> {
     if !held.keep {
-        held.pending.clear();
+        held.give_up_pending();
     }
     let states = held.states.get_or_insert_with(|| client.state_changes());
     loop {
         while let Some(submit) = recipe.poll_submit() {
+            let delete = deletes_if_given_up(&submit.request);
             match client.submit(submit.request) {
-                Ok(reply) => held.pending.push_back((reply, submit.token)),
+                Ok(reply) => held.pending.push_back((reply, submit.token, delete)),
                 Err(e) => recipe.handle_reply(submit.token, Err(e)),
             }
         }
@@ -132,7 +153,7 @@ pub(crate) async fn run<R: Recipe>(
                 return Ok(Some(output));
             }
         }
-        if let Some((reply, token)) = held.pending.front_mut() {
+        if let Some((reply, token, _)) = held.pending.front_mut() {
             let token = *token;
             let c = match deadline.filter(|_| held.keep) {
                 Some(at) => match tokio::time::timeout_at(at.into(), reply).await {

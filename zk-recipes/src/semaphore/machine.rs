@@ -457,7 +457,8 @@ impl Abandon for SemaphoreMachine {
     /// An acquire given up half-way: the guarding lock's node, once known, is deleted,
     /// so that it holds nobody up, and so is the lease node the acquire may have made
     /// (queued after a create still out, the delete comes after it). A lock node whose
-    /// create is still out stays until the session ends: its name is not known.
+    /// create is still out is the adapter's to give up: the session deletes it once
+    /// the answer names it.
     fn abandon(&mut self) -> Vec<Request> {
         if matches!(self.phase, Phase::Idle | Phase::Held | Phase::Releasing) {
             return Vec::new();

@@ -35,9 +35,8 @@ use crate::run::{Driver, InFlight};
 /// the giving up before anything else (a lease or lock node a late answer made is
 /// deleted; nothing is asked twice, nor lost). Dropping the value gives such requests
 /// up (their replies are discarded, on every client); a node whose create was still
-/// unanswered then stays until the session ends (a lease nobody knows is held, or a
-/// guarding lock holding the others up): [`Semaphore::cancel`] before dropping a
-/// value whose acquire timed out.
+/// unanswered (a lease, or the guarding lock's node) is deleted by the session once
+/// the late answer names it, so no lease is held by nobody and nobody is held up.
 ///
 /// ```no_run
 /// # fn f(zk: &zk_blocking::SharedClient) -> Result<(), zk_recipes::SemaphoreError> {
@@ -187,8 +186,8 @@ impl Semaphore {
     /// aborted task) gives the acquire up: the deletes of the guarding lock's node,
     /// once made, and of the lease node the acquire may have made are queued at
     /// once (a delete queued after a create still out deletes what it makes), and the
-    /// next call starts afresh. Only a guarding lock node whose create is still
-    /// unanswered then stays, until the session ends.
+    /// next call starts afresh. A guarding lock node whose create is still
+    /// unanswered is deleted by the session once the answer names it.
     #[cfg(feature = "tokio")]
     pub async fn acquire_async(
         &mut self,
