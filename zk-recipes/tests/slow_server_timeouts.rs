@@ -112,6 +112,44 @@ fn a_leaders_timed_out_recheck_on_a_slow_server_keeps_its_leadership<D: Driver>(
     leader.resign(driver).unwrap();
 }
 
+/// A holder's `Lock::acquire` whose check the server answers later than its timeout
+/// returns by then and keeps the lock: the same node, never let go.
+fn a_holders_timed_out_acquire_on_a_slow_server_keeps_the_lock<D: Driver>(
+    proxy: &FaultProxy,
+    driver: &mut D,
+) {
+    let path = fresh_path("slow-holder");
+    let mut lock = Lock::new(&path, "me");
+    assert!(lock.acquire(driver, Some(PATIENCE)).unwrap());
+    let node = lock.node_path();
+    slow_down(proxy);
+    let checked = by_its_timeout(SHORT, || lock.acquire(driver, Some(SHORT)));
+    assert!(!checked.unwrap(), "the server has not answered yet");
+    assert!(lock.is_held(), "held as far as anyone knows");
+    speed_up(proxy);
+    assert!(lock.acquire(driver, Some(PATIENCE)).unwrap());
+    assert_eq!(lock.node_path(), node, "the lock was never let go");
+    assert_eq!(contenders(&path), 1);
+    lock.release(driver).unwrap();
+    assert_eq!(contenders(&path), 0);
+}
+
+/// A holder whose check is still out lets the lock go when it releases it.
+fn a_holder_releasing_while_its_check_is_out_lets_the_lock_go<D: Driver>(
+    proxy: &FaultProxy,
+    driver: &mut D,
+) {
+    let path = fresh_path("slow-holder-release");
+    let mut lock = Lock::new(&path, "me");
+    assert!(lock.acquire(driver, Some(PATIENCE)).unwrap());
+    slow_down(proxy);
+    assert!(!lock.acquire(driver, Some(SHORT)).unwrap());
+    speed_up(proxy);
+    lock.release(driver).unwrap();
+    assert!(!lock.is_held());
+    assert_eq!(contenders(&path), 0, "the node went with the release");
+}
+
 /// `Barrier::wait` with a timeout returns by then; the next wait goes on with it and
 /// hears the barrier come down.
 fn a_timed_out_barrier_wait_on_a_slow_server<D: Driver>(proxy: &FaultProxy, driver: &mut D) {
@@ -166,6 +204,30 @@ fn a_lock_acquire_on_the_blocking_client_keeps_to_its_timeout_on_a_slow_server()
 #[test]
 fn a_lock_acquire_on_the_shared_client_keeps_to_its_timeout_on_a_slow_server() {
     on_the_shared_client(a_timed_out_acquire_on_a_slow_server);
+}
+
+#[test]
+fn a_holders_acquire_on_the_blocking_client_keeps_the_lock_on_a_slow_server() {
+    on_the_blocking_client(|proxy, driver| {
+        a_holders_timed_out_acquire_on_a_slow_server_keeps_the_lock(proxy, driver)
+    });
+}
+
+#[test]
+fn a_holders_acquire_on_the_shared_client_keeps_the_lock_on_a_slow_server() {
+    on_the_shared_client(a_holders_timed_out_acquire_on_a_slow_server_keeps_the_lock);
+}
+
+#[test]
+fn a_holder_releasing_on_the_blocking_client_while_its_check_is_out_lets_the_lock_go() {
+    on_the_blocking_client(|proxy, driver| {
+        a_holder_releasing_while_its_check_is_out_lets_the_lock_go(proxy, driver)
+    });
+}
+
+#[test]
+fn a_holder_releasing_on_the_shared_client_while_its_check_is_out_lets_the_lock_go() {
+    on_the_shared_client(a_holder_releasing_while_its_check_is_out_lets_the_lock_go);
 }
 
 #[test]

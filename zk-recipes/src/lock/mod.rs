@@ -179,7 +179,10 @@ impl Lock {
     /// while its create is unanswered, the create, whose node is deleted once its
     /// answer comes) then stays out, and the next call on this value finishes giving
     /// the place up before anything else (within that call's own timeout), so the lock
-    /// is never held unknown to this value.
+    /// is never held unknown to this value. A holder's call whose check the server
+    /// does not answer in time returns `Ok(false)` and keeps the lock ([`Lock::is_held`]
+    /// says so; the next call, or [`Lock::hold`], hears the answer): a slow server is
+    /// no reason to let a held lock go.
     pub fn acquire<D: Driver>(
         &mut self,
         driver: &mut D,
@@ -192,6 +195,11 @@ impl Lock {
         self.machine.acquire(true);
         if let Some(event) = self.run(driver, deadline)? {
             return outcome(event);
+        }
+        if self.machine.is_verifying() {
+            // A holder's check the server has not answered: the lock stays held as far
+            // as anyone knows, and a slow answer is no reason to let it go.
+            return Ok(false);
         }
         self.machine.cancel();
         // A server that answers in time deletes the node now; a slower one by the next
@@ -247,11 +255,23 @@ impl Lock {
     /// Releases a held lock (deletes its node). Does nothing if it is not held.
     pub fn release<D: Driver>(&mut self, driver: &mut D) -> Result<()> {
         self.stop_watching(driver);
-        if !self.machine.is_held() {
+        if !self.let_go() {
             return Ok(());
         }
-        self.machine.release();
         self.settle(driver, None).map(drop)
+    }
+
+    /// Starts letting a held lock go: whether it was held. A holder whose check is
+    /// still out leaves the line, its node deleted once the check is answered.
+    fn let_go(&mut self) -> bool {
+        if self.machine.is_verifying() {
+            self.machine.cancel();
+        } else if self.machine.is_held() {
+            self.machine.release();
+        } else {
+            return false;
+        }
+        true
     }
 
     /// Runs the machine on `driver` until its next event or `deadline`, handing it
@@ -339,10 +359,9 @@ impl Lock {
     /// Like [`Lock::release`], on zk-tokio's client.
     #[cfg(feature = "tokio")]
     pub async fn release_async(&mut self, client: &zk_tokio::Client) -> Result<()> {
-        if !self.machine.is_held() {
+        if !self.let_go() {
             return Ok(());
         }
-        self.machine.release();
         self.settle_async(client, None).await.map(drop)
     }
 
@@ -401,9 +420,11 @@ impl Lock {
     /// lock's node; this value hears of neither until asked: [`Lock::hold`] (and the
     /// guards' `hold`) say so, and [`Lock::acquire`] on a held lock asks the server
     /// again (failing with the session's error, or contending anew when the node is
-    /// gone).
+    /// gone). While such a check is out (a holder's acquire that returned by its
+    /// timeout before the server answered), the lock is held as far as anyone knows:
+    /// `true`.
     pub fn is_held(&self) -> bool {
-        self.machine.is_held()
+        self.machine.is_held() || self.machine.is_verifying()
     }
 
     /// Whether a holder's acquire is still asking the server whether its node is
