@@ -47,8 +47,8 @@ pub struct Cli {
 /// Everything before the command.
 #[derive(Args, Clone)]
 pub struct Global {
-    /// Connect string: host:port[,host:port...][/chroot] [default: $ZK_HOSTS, then
-    /// 127.0.0.1:2181].
+    /// Connect string: host:port[,host:port...], then an optional /chroot [default:
+    /// $ZK_HOSTS, then 127.0.0.1:2181].
     #[arg(long, value_name = "HOSTS")]
     server: Option<String>,
     /// Session timeout in ms, also the bound on connecting and on each call.

@@ -21,8 +21,8 @@ pub struct ShellLine {
 
 #[derive(Subcommand)]
 pub enum ShellCommand {
-    /// Opens a session on HOSTS (host:port[,host:port...][/chroot]), by default the
-    /// current ones, then closes this one.
+    /// Opens a session on HOSTS (host:port[,host:port...], then an optional /chroot),
+    /// by default the current ones, then closes this one.
     ///
     /// If no server of HOSTS can be reached, this session stays as it was; without
     /// one, zkcli keeps trying HOSTS in the background, as zkCli.sh does.
