@@ -321,6 +321,11 @@
 //!   fail because of it (Java's order).
 //! * [`Session::abandon`]: a driver whose caller gave up on a request (its own
 //!   timeout) abandons it; no reply comes for it and it leaves no watch behind.
+//!   [`Session::abandon_and_delete`] also deletes the node a given-up create made
+//!   (with requests of the session's own, answered to nobody; a create whose
+//!   answer was lost is looked for, and its node deleted if it is an ephemeral node
+//!   of this session): what a dropped lock contender needs. **Unlike Java**, whose
+//!   client leaves such a node until the session ends.
 //! * **Unlike Java**, `close()` while disconnected does not end at once: the session
 //!   redials, within [`Config::close_timeout`], to deliver closeSession, so the
 //!   server drops the session's ephemerals (and the locks they stand for) at once.
@@ -401,6 +406,9 @@
 //! * `Requests` (`session/requests.rs`): the queue of requests not yet written, the
 //!   in-flight FIFO replies must answer in order, request ids and xids, and the
 //!   requests the driver abandoned.
+//! * `Undos` (`session/undo.rs`): the steps that delete what given-up creates made
+//!   (the create's answer, a listing, a stat, a delete), each decided by the
+//!   result of the one before.
 //! * `Redial` (`session/redial.rs`): the shuffled host list, the backoff and its
 //!   jitter, and which host to dial next and when.
 //! * `ReadWriteProbe` (`session/probe.rs`): while read-only, when to ask which host
