@@ -749,8 +749,9 @@ impl Session {
     ///   no other create of the session uses, as the recipes' random prefixes do). A
     ///   persistent node is left: nothing tells this session's from another's.
     ///
-    /// The session's own requests are asked again when their connection drops (a few
-    /// times at most) and end with the session: its ephemeral nodes go with it.
+    /// The session's own requests are asked again when their connection drops (or
+    /// their request timeout passes), and end with the session: its ephemeral nodes
+    /// go with it.
     pub fn abandon_and_delete(&mut self, id: RequestId, now: Instant) -> bool {
         let now = self.clock(now);
         let step = self
@@ -761,7 +762,7 @@ impl Session {
             Abandoned::Unsent => true,
             Abandoned::InFlight => {
                 if let Some(step) = step {
-                    self.undos.wait_for(id, step, 0);
+                    self.undos.wait_for(id, step);
                 }
                 true
             }
@@ -1123,7 +1124,7 @@ impl Session {
             match outcome {
                 LossOutcome::AnswerLocal(u) => self.answer_local(u),
                 LossOutcome::Lost(id) => self.reply(id, Err(RequestError::ConnectionLoss)),
-                LossOutcome::Dropped(id) => self.undos.forget(id),
+                LossOutcome::Dropped(id) => self.undos.unsent(id),
             }
         }
         self.submit_undos(now);
@@ -1263,7 +1264,7 @@ impl Session {
         for f in self.undos.take_ready() {
             if let Ok(id) = self.submit(f.request, now) {
                 self.requests.own(id);
-                self.undos.wait_for(id, f.step, f.tries);
+                self.undos.wait_for(id, f.step);
             }
         }
     }

@@ -21,9 +21,6 @@ use crate::id::RequestId;
 use crate::request::{Prepared, Request, Response};
 use crate::version::Version;
 
-/// How many times a step whose answer was lost is asked again (a create never is).
-const ATTEMPTS: u8 = 3;
-
 /// Digits the server appends to a sequential node's name (`%010d`).
 const SEQUENCE_LEN: usize = 10;
 
@@ -83,19 +80,18 @@ impl Step {
     }
 }
 
-/// A step to submit: its request, and how many times it was asked before.
+/// A step to submit, and its request.
 #[derive(Debug)]
 pub(super) struct FollowUp {
     pub(super) request: Request,
     pub(super) step: Step,
-    pub(super) tries: u8,
 }
 
 /// The given-up requests whose results decide a step, and the steps ready to submit.
 #[derive(Debug, Default)]
 pub(super) struct Undos {
-    /// Abandoned requests, with what their result decides and the tries so far.
-    waiting: Vec<(RequestId, Step, u8)>,
+    /// Abandoned requests, with what their result decides.
+    waiting: Vec<(RequestId, Step)>,
     /// Requests to submit at the session's next chance.
     ready: Vec<FollowUp>,
 }
@@ -111,10 +107,9 @@ impl Undos {
         !self.ready.is_empty()
     }
 
-    /// `id` (abandoned) decides `step` when its result comes; `tries`: how many times
-    /// the step was asked before.
-    pub(super) fn wait_for(&mut self, id: RequestId, step: Step, tries: u8) {
-        self.waiting.push((id, step, tries));
+    /// `id` (abandoned) decides `step` when its result comes.
+    pub(super) fn wait_for(&mut self, id: RequestId, step: Step) {
+        self.waiting.push((id, step));
     }
 
     /// A given-up create's reply, taken back before anyone read it, named `path`.
@@ -133,16 +128,21 @@ impl Undos {
         result: &Result<Response, RequestError>,
         session_id: i64,
     ) {
-        let Some(i) = self.waiting.iter().position(|(w, ..)| *w == id) else {
+        let Some(i) = self.waiting.iter().position(|(w, _)| *w == id) else {
             return;
         };
-        let (_, step, tries) = self.waiting.swap_remove(i);
-        self.follow(step, tries, result, session_id);
+        let (_, step) = self.waiting.swap_remove(i);
+        self.follow(step, result, session_id);
     }
 
-    /// `id` went without a result (never written, dropped with its connection).
-    pub(super) fn forget(&mut self, id: RequestId) {
-        self.waiting.retain(|(w, ..)| *w != id);
+    /// `id` never reached the server (dropped with its connection, unsent): a
+    /// create made nothing; a step of the session's own is asked again.
+    pub(super) fn unsent(&mut self, id: RequestId) {
+        let Some(i) = self.waiting.iter().position(|(w, _)| *w == id) else {
+            return;
+        };
+        let (_, step) = self.waiting.swap_remove(i);
+        self.queue(step);
     }
 
     /// The steps to submit now.
@@ -156,13 +156,10 @@ impl Undos {
         self.ready.clear();
     }
 
-    fn follow(
-        &mut self,
-        step: Step,
-        tries: u8,
-        result: &Result<Response, RequestError>,
-        session_id: i64,
-    ) {
+    /// A step whose answer was lost is asked again, as often as that happens: each
+    /// time takes a lost connection or a request timeout, and the session's end stops
+    /// it. (A create is never asked again: its node is looked for instead.)
+    fn follow(&mut self, step: Step, result: &Result<Response, RequestError>, session_id: i64) {
         let lost = matches!(
             result,
             Err(RequestError::ConnectionLoss | RequestError::RequestTimeout)
@@ -204,26 +201,14 @@ impl Undos {
                     version: Version::Exact(stat.version),
                 });
             }
-            (step, _) if lost && tries + 1 < ATTEMPTS => {
-                if let Some(request) = step.request() {
-                    self.ready.push(FollowUp {
-                        request,
-                        step,
-                        tries: tries + 1,
-                    });
-                }
-            }
+            (step, _) if lost => self.queue(step),
             _ => {}
         }
     }
 
     fn queue(&mut self, step: Step) {
         if let Some(request) = step.request() {
-            self.ready.push(FollowUp {
-                request,
-                step,
-                tries: 0,
-            });
+            self.ready.push(FollowUp { request, step });
         }
     }
 }
@@ -278,7 +263,7 @@ mod tests {
 
     fn settled(step: Step, result: Result<Response, RequestError>) -> Vec<Step> {
         let mut undos = Undos::default();
-        undos.wait_for(id(1), step, 0);
+        undos.wait_for(id(1), step);
         undos.settle(id(1), &result, SESSION);
         undos.take_ready().into_iter().map(|f| f.step).collect()
     }
@@ -412,39 +397,41 @@ mod tests {
     }
 
     #[test]
-    fn a_lost_delete_is_asked_again_a_bounded_number_of_times() {
+    fn a_lost_delete_is_asked_again() {
+        let delete = Step::Delete {
+            path: "/a".to_string(),
+            version: Version::Any,
+        };
+        assert_eq!(
+            settled(delete.clone(), Err(RequestError::ConnectionLoss)),
+            [delete.clone()]
+        );
+        assert_eq!(
+            settled(delete.clone(), Err(RequestError::RequestTimeout)),
+            [delete]
+        );
+    }
+
+    #[test]
+    fn a_create_that_never_reached_the_server_is_forgotten() {
+        let mut undos = Undos::default();
+        undos.wait_for(id(1), ephemeral_create("/a", false));
+        undos.unsent(id(1));
+        assert!(undos.is_idle());
+    }
+
+    #[test]
+    fn a_step_that_never_reached_the_server_is_asked_again() {
         let mut undos = Undos::default();
         let delete = Step::Delete {
             path: "/a".to_string(),
             version: Version::Any,
         };
-        undos.wait_for(id(1), delete, 0);
-        let mut asked = 0;
-        let mut next = 2;
-        undos.settle(id(1), &Err(RequestError::ConnectionLoss), SESSION);
-        while let Some(f) = undos.take_ready().pop() {
-            asked += 1;
-            assert_eq!(
-                f.request,
-                Request::Delete {
-                    path: "/a".to_string(),
-                    version: Version::Any
-                }
-            );
-            undos.wait_for(id(next), f.step, f.tries);
-            undos.settle(id(next), &Err(RequestError::ConnectionLoss), SESSION);
-            next += 1;
-        }
-        assert_eq!(asked, usize::from(ATTEMPTS) - 1);
-        assert!(undos.is_idle());
-    }
-
-    #[test]
-    fn a_request_gone_without_a_result_is_forgotten() {
-        let mut undos = Undos::default();
-        undos.wait_for(id(1), ephemeral_create("/a", false), 0);
-        undos.forget(id(1));
-        assert!(undos.is_idle());
+        undos.wait_for(id(1), delete.clone());
+        undos.unsent(id(1));
+        let ready = undos.take_ready();
+        assert_eq!(ready.len(), 1);
+        assert_eq!(ready[0].step, delete);
     }
 
     #[test]
