@@ -143,7 +143,8 @@ impl Model {
                         if let WireRequest::Create(c) = &request {
                             self.lost.insert(prefix_of(&c.path));
                         }
-                        self.apply(&request);
+                        // The answer is lost with the connection.
+                        let _ = self.apply(&request);
                     }
                     self.h.server_close();
                 }
