@@ -402,14 +402,9 @@ mod tests {
             path: "/a".to_string(),
             version: Version::Any,
         };
-        assert_eq!(
-            settled(delete.clone(), Err(RequestError::ConnectionLoss)),
-            [delete.clone()]
-        );
-        assert_eq!(
-            settled(delete.clone(), Err(RequestError::RequestTimeout)),
-            [delete]
-        );
+        for lost in [RequestError::ConnectionLoss, RequestError::RequestTimeout] {
+            assert_eq!(settled(delete.clone(), Err(lost)), vec![delete.clone()]);
+        }
     }
 
     #[test]
