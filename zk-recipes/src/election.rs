@@ -138,6 +138,12 @@ impl LeaderElection {
         }
     }
 
+    /// Whether the candidate waits in line for its turn: not leading (nor checking a
+    /// leadership), its place taken or being taken.
+    fn waits_in_line(&self) -> bool {
+        self.holding.as_ref().is_none_or(|h| h.now().is_lost()) && self.lock.is_in_line()
+    }
+
     /// Keeps watch on the candidate's node once `elected`; returns the watch kept
     /// before, if this ends it (a check it left out is to be given up).
     fn elected(&mut self, elected: &Result<bool>) -> Option<Holding> {
@@ -196,7 +202,11 @@ impl LeaderElection {
     /// change is returned once, in order: [`Leadership::Uncertain`] when the
     /// connection is lost, [`Leadership::Leading`] again after a reconnect once the
     /// server says the node is still there, [`Leadership::Lost`] when the session ends
-    /// or the node is deleted. Not elected, or lost, it returns the standing at once.
+    /// or the node is deleted. A candidate in line (after [`LeaderElection::join`],
+    /// or a [`LeaderElection::run_for_leadership`] that timed out) waits for its turn,
+    /// keeping its place when time runs out: [`Leadership::Leading`] once it leads (it
+    /// fails as `run_for_leadership` does). Not in the election, or lost, it returns
+    /// the standing at once.
     ///
     /// It returns by `timeout` also while a question to the server is out (after a
     /// reconnect, or asked again when its answer was lost) and the server is slower
@@ -206,6 +216,11 @@ impl LeaderElection {
         driver: &mut D,
         timeout: Option<Duration>,
     ) -> Result<Option<Leadership>> {
+        if self.waits_in_line() {
+            // Its turn is the change it waits for.
+            let elected = self.run_for_leadership(driver, timeout)?;
+            return Ok(elected.then_some(Leadership::Leading));
+        }
         match &mut self.holding {
             Some(holding) => Ok(holding.wait_change(driver, timeout)?.map(Leadership::from)),
             None => Ok(Some(Leadership::NotLeading)),
@@ -284,6 +299,17 @@ impl LeaderElection {
         &mut self,
         client: &zk_tokio::Client,
     ) -> Result<Leadership> {
+        if self.waits_in_line() {
+            let elected = self.lock.wait_turn_async(client).await;
+            drop(self.elected(&elected));
+            if !elected? {
+                return Ok(Leadership::NotLeading);
+            }
+            if let Some(holding) = &mut self.holding {
+                holding.check_async(client).await?;
+            }
+            return Ok(Leadership::Leading);
+        }
         match &mut self.holding {
             Some(holding) => Ok(holding.next_change_async(client).await?.into()),
             None => Ok(Leadership::NotLeading),

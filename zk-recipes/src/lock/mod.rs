@@ -433,6 +433,24 @@ impl Lock {
         self.machine.is_verifying()
     }
 
+    /// Whether a contender waits for its turn (in line, or getting there), not a
+    /// holder checking its hold nor a contender leaving.
+    pub(crate) fn is_in_line(&self) -> bool {
+        self.machine.is_contending() && !self.machine.is_verifying() && !self.machine.is_leaving()
+    }
+
+    /// Waits for the turn of a contender in line, as long as it takes. Dropping the
+    /// future keeps the place (unlike [`Lock::acquire_async`]): a reply still out is
+    /// heard by the next call.
+    #[cfg(feature = "tokio")]
+    pub(crate) async fn wait_turn_async(&mut self, client: &zk_tokio::Client) -> Result<bool> {
+        self.machine.acquire(true);
+        match crate::run::tokio::run(client, &mut self.machine, None, &mut self.held).await? {
+            Some(event) => outcome(event),
+            None => Ok(false),
+        }
+    }
+
     /// The contender node's path, while it exists.
     pub fn node_path(&self) -> Option<String> {
         self.machine.node_path()
