@@ -756,6 +756,31 @@ fn a_closed_session_while_holding_loses_the_lock() {
 }
 
 #[test]
+fn releasing_a_lock_whose_session_ended_unheard_lets_it_go_without_an_error() {
+    let mut lock = Script::exclusive();
+    let own = lock.hold();
+    lock.machine.release();
+    let token = lock.expect_delete(&at(&own));
+    lock.answer(token, Err(Error::SessionExpired));
+    assert_eq!(lock.output(), Some(LockEvent::Released));
+    lock.expect_no_request();
+}
+
+#[test]
+fn a_release_the_server_refuses_still_fails() {
+    let mut lock = Script::exclusive();
+    let own = lock.hold();
+    lock.machine.release();
+    let token = lock.expect_delete(&at(&own));
+    let refused = Error::NoAuth {
+        path: Some(at(&own)),
+        chroot: None,
+    };
+    lock.answer(token, Err(refused.clone()));
+    assert_eq!(lock.output(), Some(LockEvent::Failed(refused)));
+}
+
+#[test]
 fn a_disconnect_while_holding_keeps_the_lock() {
     let mut lock = Script::exclusive();
     lock.hold();

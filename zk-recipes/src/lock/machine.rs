@@ -428,6 +428,9 @@ impl LockMachine {
         match reply {
             Ok(_) | Err(Error::NoNode { .. }) => self.finish(then),
             Err(Error::ConnectionLoss) => self.delete_then(then),
+            // The session is over, and its node with it (at the latest when the server
+            // expires it): nothing is left to let go.
+            Err(e) if e.is_session_over() => self.finish(then),
             // The node stays until the session ends; tell what happened anyway.
             Err(e) => match then {
                 LockEvent::Released | LockEvent::Cancelled | LockEvent::NotAcquired => {

@@ -252,7 +252,10 @@ impl Lock {
         }
     }
 
-    /// Releases a held lock (deletes its node). Does nothing if it is not held.
+    /// Releases a held lock (deletes its node). Does nothing if it is not held. A lock
+    /// whose session ended went with it: releasing it then succeeds (as Curator's
+    /// release ignores a node already gone), so cleanup code need not tell the cases
+    /// apart.
     pub fn release<D: Driver>(&mut self, driver: &mut D) -> Result<()> {
         self.stop_watching(driver);
         if !self.let_go() {
