@@ -66,8 +66,9 @@
 //!   (one-shot watches, re-armed, on servers before 3.6).
 //! * [`TreeCache`]: Curator's `CuratorCache` / kazoo's `TreeCache`: an in-memory copy
 //!   of the subtree at a path (the whole subtree: it must fit in memory), kept current
-//!   on one persistent recursive watch (servers 3.6+) instead of a watch per node.
-//!   [`TreeCache::next_event`] tells each node of the first load, then
+//!   on one persistent recursive watch (servers 3.6+) instead of a watch per node,
+//!   while [`TreeCache::next_event`] is called (the events of the watch wait for it
+//!   meanwhile; call it in a loop, or a task of its own). It tells each node of the first load, then
 //!   [`TreeEvent::Initialized`], then each creation, data change and deletion;
 //!   [`TreeCache::get`], [`TreeCache::children`] and [`TreeCache::iter`] read the
 //!   cache. A reconnect reads the subtree again and tells what changed meanwhile; reads

@@ -1,6 +1,6 @@
-//! An in-memory, always-current copy of a subtree (Curator's `CuratorCache` /
-//! `TreeCache`, kazoo's `TreeCache`), kept on one persistent recursive watch
-//! (ZooKeeper 3.6+) instead of a watch per node.
+//! An in-memory copy of a subtree (Curator's `CuratorCache` / `TreeCache`, kazoo's
+//! `TreeCache`), kept current on one persistent recursive watch (ZooKeeper 3.6+)
+//! instead of a watch per node, while its events are read.
 
 mod machine;
 mod nodes;
