@@ -97,7 +97,7 @@ const JSON_STAT_NAMES: [&str; 11] = [
 
 #[test]
 fn create_get_set_and_stat() {
-    assert_eq!(zkcli(&["create", "/cgs", "v1"]).ok(), "/cgs\n");
+    assert_eq!(zkcli(&["create", "/cgs", "v1"]).ok(), "Created /cgs\n");
     assert_eq!(zkcli(&["get", "/cgs"]).ok(), "v1");
     assert_eq!(zkcli(&["set", "/cgs", "value-2"]).ok(), "");
     assert_eq!(zkcli(&["get", "/cgs"]).ok(), "value-2");
@@ -191,18 +191,21 @@ fn create_modes() {
     zkcli(&["create", "/modes"]).ok();
     let sequential = zkcli(&["create", "-s", "/modes/seq-", "d"]).ok();
     assert!(
-        sequential.starts_with("/modes/seq-")
-            && sequential.trim_end().len() == "/modes/seq-".len() + 10,
-        "{sequential}"
+        sequential.starts_with("Created /modes/seq-")
+            && sequential.trim_end().len() == "Created /modes/seq-".len() + 10,
+        "zkCli.sh's line, with the sequence number: {sequential}"
     );
     // An ephemeral lives as long as zkcli's session, so it is gone once zkcli exits.
-    assert_eq!(zkcli(&["create", "-e", "/modes/eph"]).ok(), "/modes/eph\n");
+    assert_eq!(
+        zkcli(&["create", "-e", "/modes/eph"]).ok(),
+        "Created /modes/eph\n"
+    );
     assert_zk_error(&zkcli(&["stat", "/modes/eph"]), "NoNode", "/modes/eph");
     let both = zkcli(&["create", "-e", "-s", "/modes/es-"]).ok();
-    assert!(both.starts_with("/modes/es-"));
+    assert!(both.starts_with("Created /modes/es-"));
     assert_eq!(
         zkcli(&["create", "-c", "/modes/container"]).ok(),
-        "/modes/container\n"
+        "Created /modes/container\n"
     );
 
     assert_usage_error(&zkcli(&["create", "-c", "-s", "/modes/x"]));
@@ -241,7 +244,10 @@ fn jute_maxbuffer_lets_nodes_over_1_mib_be_written_and_read() {
         "{too_large:?}"
     );
 
-    assert_eq!(raised(&["create", "/big", "-"], Some(&big)).ok(), "/big\n");
+    assert_eq!(
+        raised(&["create", "/big", "-"], Some(&big)).ok(),
+        "Created /big\n"
+    );
     let unreadable = at_default(&["get", "/big"], None);
     assert_eq!(unreadable.code, 1, "{unreadable:?}");
     assert!(
@@ -277,9 +283,13 @@ fn container_and_ttl_nodes_are_reaped() {
         all.extend_from_slice(args);
         run_zkcli(&all, None)
     };
-    assert_eq!(run(&["create", "-t", "200", "/ttl", "d"]).ok(), "/ttl\n");
-    let sequential = run(&["create", "-s", "-t", "200", "/ttl-"]).ok();
-    assert!(sequential.starts_with("/ttl-00"), "{sequential}");
+    assert_eq!(
+        run(&["create", "-t", "200", "/ttl", "d"]).ok(),
+        "Created /ttl\n"
+    );
+    let created = run(&["create", "-s", "-t", "200", "/ttl-"]).ok();
+    let sequential = created.trim_start_matches("Created ").to_string();
+    assert!(sequential.starts_with("/ttl-00"), "{created}");
     run(&["create", "-c", "/box"]).ok();
     run(&["create", "/box/kid"]).ok();
     run(&["delete", "/box/kid"]).ok();
@@ -392,7 +402,7 @@ fn digest_auth_guards_a_node() {
     let auth = ["--auth", "digest:alice:secret"];
     let mut args = auth.to_vec();
     args.extend(["create", "/authed", "private", "auth::cdrwa"]);
-    assert_eq!(zkcli(&args).ok(), "/authed\n");
+    assert_eq!(zkcli(&args).ok(), "Created /authed\n");
     assert_zk_error(&zkcli(&["get", "/authed"]), "NoAuth", "/authed");
     assert_zk_error(
         &zkcli(&["--auth", "digest:alice:wrong", "get", "/authed"]),
@@ -445,7 +455,7 @@ fn chroot_in_hosts_applies() {
     zkcli(&["create", "/jail"]).ok();
     let jailed = format!("{}/jail", hosts());
     let run = run_zkcli(&["-server", &jailed, "create", "/inside", "x"], None);
-    assert_eq!(run.ok(), "/inside\n");
+    assert_eq!(run.ok(), "Created /inside\n", "the path under the chroot");
     assert_eq!(zkcli(&["get", "/jail/inside"]).ok(), "x");
     assert_eq!(
         run_zkcli(&["-server", &jailed, "ls", "/"], None).ok(),

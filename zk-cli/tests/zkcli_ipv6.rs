@@ -42,5 +42,5 @@ fn the_shell_connects_to_an_ipv6_literal() {
     let script =
         format!("close\nconnect {hosts}\ncreate -e /zkcli-ipv6-shell x\nget /zkcli-ipv6-shell\n");
     let run = run_zkcli(&["-server", &hosts], Some(script.as_bytes()));
-    assert_eq!(run.ok(), "/zkcli-ipv6-shell\nx\n");
+    assert_eq!(run.ok(), "Created /zkcli-ipv6-shell\nx\n");
 }

@@ -60,7 +60,7 @@ fn a_script_on_stdin_prints_what_one_shot_commands_print() {
          get /shell-script\n\
          getAllChildrenNumber /shell-script\n",
     );
-    assert_eq!(run.ok(), "/shell-script\nhello\ntwo words\n0\n");
+    assert_eq!(run.ok(), "Created /shell-script\nhello\ntwo words\n0\n");
     assert_eq!(run.stderr, "");
 }
 
@@ -75,7 +75,7 @@ fn a_failed_command_prints_its_error_and_the_script_goes_on() {
          create /shell-after y\n\
          get /shell-after\n",
     );
-    assert_eq!(run.text(), "/shell-after\ny\n");
+    assert_eq!(run.text(), "Created /shell-after\ny\n");
     assert!(
         run.stderr.contains("NoNode: /shell-missing"),
         "{}",
@@ -312,7 +312,7 @@ fn an_idle_shell_keeps_its_session_and_ephemeral_nodes() {
     zk.delete("/shell-ephemeral", Version::Any).ok();
     let mut shell = ShellProcess::start(&hosts(), &["-timeout", "2000"]);
     shell.send("create -e /shell-ephemeral");
-    assert_eq!(shell.next_line(), "/shell-ephemeral");
+    assert_eq!(shell.next_line(), "Created /shell-ephemeral");
     // Twice the session timeout with no command: the session must still be there.
     thread::sleep(Duration::from_secs(4));
     assert!(zk.exists("/shell-ephemeral").unwrap().is_some());
@@ -442,7 +442,8 @@ fn a_failed_connect_keeps_the_working_session() {
     // The session, its ephemeral node and its hosts (ruok's) are those of before.
     let text = run.text();
     assert!(
-        text.starts_with("/shell-kept\nconfig\nquota\ncZxid = ") && text.ends_with("imok\n"),
+        text.starts_with("Created /shell-kept\nconfig\nquota\ncZxid = ")
+            && text.ends_with("imok\n"),
         "{text}"
     );
     assert_eq!(run.code, 3, "the last failure was the unreachable connect");
@@ -454,7 +455,7 @@ fn connect_without_hosts_opens_a_new_session_on_the_same_ones() {
         &[],
         "create -e /shell-reconnected\nclose\nconnect\nstat /shell-reconnected\nls /zookeeper\n",
     );
-    assert_eq!(run.text(), "/shell-reconnected\nconfig\nquota\n");
+    assert_eq!(run.text(), "Created /shell-reconnected\nconfig\nquota\n");
     assert!(
         run.stderr.starts_with("zkcli: NoNode: /shell-reconnected"),
         "the ephemeral node went with the closed session: {run:?}"

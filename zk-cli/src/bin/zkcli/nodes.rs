@@ -299,7 +299,8 @@ pub fn create(zk: &mut Client, request: &CreateRequest, out: &mut Output) -> Out
     if out.is_json() {
         out.object(object(json!({ "path": created })))?;
     } else {
-        out.line(&created)?;
+        // zkCli.sh's line, which scripts look for.
+        out.line(&format!("Created {created}"))?;
     }
     Ok(())
 }
