@@ -1,20 +1,22 @@
-//! Whether a lock (or a leadership) is still held, kept up to date while it is:
-//! [`Hold`], the machine that tells its changes ([`HoldMachine`]), and the runner the
-//! guards and the election share on every client.
+//! Whether a lock, a semaphore's lease (or a leadership) is still held, kept up to
+//! date while it is: [`Hold`], the machine that tells its changes ([`HoldMachine`]),
+//! the runner the guards and the election share on every client, and what the lock's
+//! and the semaphore's guards share besides ([`uncertain`], and `session_lost` on
+//! zk-tokio's client).
 
 mod lost;
 mod machine;
 
 use std::time::{Duration, Instant};
 
-use zk_blocking::Result;
+use zk_blocking::{Result, SessionState};
 
 pub use lost::LostReason;
 pub use machine::HoldMachine;
 
 use crate::run::{Driver, InFlight};
 
-/// Whether a lock, or a leadership, is still held.
+/// Whether a lock, a semaphore's lease, or a leadership is still held.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Hold {
     /// Held: the server said its node is there, and the connection stayed up since.
@@ -110,6 +112,13 @@ impl Holding {
         driver.abandon(&mut self.in_flight);
     }
 
+    /// Like [`Holding::give_up`], on zk-tokio's client: the check still out is given
+    /// up and the watch's stream dropped (which removes the watch).
+    #[cfg(feature = "tokio")]
+    pub(crate) fn give_up_async(&mut self) {
+        self.held = crate::run::tokio::Held::keeping();
+    }
+
     /// The standing now, after every change that came already (it does not wait: a
     /// check of the node after a reconnect is heard by a later call if its answer is
     /// not in yet).
@@ -164,4 +173,35 @@ impl Holding {
         }
         Ok(self.now.clone())
     }
+}
+
+/// Whether a session in `state` leaves a hold uncertain: it looks for a server, or
+/// is on a read-only one (which cannot vouch for the session). A guard's
+/// `is_uncertain`.
+pub(crate) fn uncertain(state: SessionState) -> bool {
+    matches!(
+        state,
+        SessionState::Connecting | SessionState::ConnectedReadOnly
+    )
+}
+
+/// Resolves when the session of `client` ends, with its error (the client's own:
+/// `SaslRequired` when a server required SASL), at once if it is over: an async
+/// guard's `lost`. `states` are the client's state changes since before the node was
+/// held, so that an end meanwhile is not missed.
+#[cfg(feature = "tokio")]
+pub(crate) async fn session_lost(
+    client: &zk_tokio::Client,
+    states: &mut zk_tokio::StateChanges,
+) -> zk_blocking::Error {
+    if let Some(error) = crate::run::tokio::session_error(client) {
+        return error;
+    }
+    while let Some(state) = states.next().await {
+        if let Some(error) = crate::machine::session_end(state) {
+            return crate::run::tokio::session_error(client).unwrap_or(error);
+        }
+    }
+    // The stream ended with the client: its state says how.
+    zk_blocking::for_drivers::error_for_state(client.state(), client.state_reason().as_ref())
 }

@@ -9,12 +9,10 @@ use std::time::Duration;
 
 #[cfg(feature = "tokio")]
 use zk_blocking::Error;
-#[cfg(feature = "tokio")]
-use zk_blocking::for_drivers::error_for_state;
-use zk_blocking::{Result, SessionState};
+use zk_blocking::Result;
 
 use super::Lock;
-use crate::hold::{Hold, Holding};
+use crate::hold::{Hold, Holding, uncertain};
 
 /// A lock held on the blocking [`Client`](zk_blocking::Client), which the guard holds
 /// for the hold: use the client through it (it dereferences to the client). Dropping
@@ -197,6 +195,13 @@ impl LockGuard {
 
     /// Releases the lock now, reporting an error.
     pub fn release(mut self) -> Result<()> {
+        self.give_up()
+    }
+
+    /// Stops keeping watch on the node (a check still out is given up, its reply
+    /// never the program's) and releases the lock, once.
+    fn give_up(&mut self) -> Result<()> {
+        self.holding.give_up(&mut self.client);
         match self.lock.take() {
             Some(mut lock) => lock.release(&mut self.client),
             None => Ok(()),
@@ -207,9 +212,7 @@ impl LockGuard {
 #[cfg(unix)]
 impl Drop for LockGuard {
     fn drop(&mut self) {
-        if let Some(mut lock) = self.lock.take() {
-            let _ = lock.release(&mut self.client);
-        }
+        let _ = self.give_up();
     }
 }
 
@@ -266,20 +269,7 @@ impl Lock {
 impl AsyncLockGuard {
     /// Resolves when the lock is lost: the session ended (the error says how).
     pub async fn lost(&mut self) -> Error {
-        if self.client.state().is_terminal() {
-            return self.session_error();
-        }
-        while let Some(state) = self.states.next().await {
-            if let Some(error) = crate::machine::session_end(state) {
-                return crate::run::tokio::session_error(&self.client).unwrap_or(error);
-            }
-        }
-        self.session_error()
-    }
-
-    /// The error of the session, closing or over.
-    fn session_error(&self) -> Error {
-        error_for_state(self.client.state(), self.client.state_reason().as_ref())
+        crate::hold::session_lost(&self.client, &mut self.states).await
     }
 
     /// Whether the lock is lost (the session ended). (A node deleted by someone
@@ -310,6 +300,8 @@ impl AsyncLockGuard {
 
     /// Releases the lock now, reporting an error.
     pub async fn release(mut self) -> Result<()> {
+        // The watch and a check still out go first.
+        self.holding.give_up_async();
         match self.lock.take() {
             Some(mut lock) => lock.release_async(&self.client).await,
             None => Ok(()),
@@ -320,6 +312,7 @@ impl AsyncLockGuard {
 #[cfg(feature = "tokio")]
 impl Drop for AsyncLockGuard {
     fn drop(&mut self) {
+        self.holding.give_up_async();
         if let Some(node) = self.lock.take().and_then(|lock| lock.node_path()) {
             // Queued now; it completes without anyone awaiting it.
             drop(self.client.delete(&node, zk_blocking::Version::Any));
@@ -332,13 +325,4 @@ impl Lock {
     fn holding(&self) -> Holding {
         Holding::new(&self.node_path().unwrap_or_default())
     }
-}
-
-/// Whether a session in `state` leaves a hold uncertain: it looks for a server, or
-/// is on a read-only one (which cannot vouch for the session).
-fn uncertain(state: SessionState) -> bool {
-    matches!(
-        state,
-        SessionState::Connecting | SessionState::ConnectedReadOnly
-    )
 }
