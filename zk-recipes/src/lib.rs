@@ -60,7 +60,10 @@
 //!   [`Semaphore::lease_holders`] lists the holders' identifiers;
 //!   [`Semaphore::lease`] (shared client), [`Semaphore::lease_blocking`] and
 //!   `Semaphore::lease_async` give a guard that releases on drop (or the `Semaphore`
-//!   back when time ran out).
+//!   back when time ran out) and, keeping watch on its lease node as the lock's
+//!   guards do on theirs, tells the same [`Hold`]: `is_lost`, `is_uncertain`,
+//!   `hold`, `wait_hold_change` (`hold_changed` and `lost` on zk-tokio's client); a
+//!   lease node an operator deleted is `Lost` with [`LostReason::NodeDeleted`].
 //! * [`NodeWatch`]: kazoo's `DataWatch` / `ChildrenWatch`: the current value, then
 //!   every change, with a persistent watch that reads again after each reconnect
 //!   (one-shot watches, re-armed, on servers before 3.6).
@@ -105,9 +108,8 @@
 //! [`tree::delete_all`] of `/` is refused, as its docs explain.
 //!
 //! # What it does not do (yet)
-//! No `LockingQueue` (kazoo's take-then-consume queue). The semaphore's guards say
-//! when the session is lost (`is_lost`) but keep no watch on the lease node, unlike
-//! the lock's (`hold`).
+//! No `LockingQueue` (kazoo's take-then-consume queue). A plain [`Semaphore`] (no
+//! guard) tells no [`Hold`], unlike a plain [`Lock`]: its guards do.
 //!
 //! # Quick start
 //!

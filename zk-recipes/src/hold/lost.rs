@@ -1,5 +1,6 @@
-//! Why a lock's hold, or a leadership, was lost: in words that fit a holder, not a
-//! caller's failed request (a node deleted under its holder is no "create it first").
+//! Why a lock's (or a lease's) hold, or a leadership, was lost: in words that fit a
+//! holder, not a caller's failed request (a node deleted under its holder is no
+//! "create it first").
 
 use std::fmt;
 
@@ -11,8 +12,8 @@ use zk_blocking::Error;
 #[non_exhaustive]
 pub enum LostReason {
     /// Someone deleted the held node: another session, an operator (`delete`), or a
-    /// `deleteall` of the lock's or election's path. Acquire the lock, or run for
-    /// leadership, again to hold it anew.
+    /// `deleteall` of the lock's, semaphore's or election's path. Acquire the lock
+    /// or the lease, or run for leadership, again to hold it anew.
     NodeDeleted {
         /// The node (the client path).
         path: String,
@@ -28,7 +29,7 @@ impl fmt::Display for LostReason {
         match self {
             LostReason::NodeDeleted { path } => write!(
                 f,
-                "the held node {path} was deleted by another session (an operator's delete, or a deleteall): the lock, or the leadership, is gone; acquire the lock, or run for leadership, again to hold it anew"
+                "the held node {path} was deleted by another session (an operator's delete, or a deleteall): the lock, the lease or the leadership is gone; acquire the lock or the lease, or run for leadership, again to hold it anew"
             ),
             LostReason::Error(e) => e.fmt(f),
         }

@@ -1,12 +1,19 @@
 //! A lease held as a value: released when dropped, and able to say when the session
-//! (and with it the lease) is lost. The shared and the async client are cloned into
-//! their guard; the blocking client is lent to its guard for the lease, and used
-//! through it (the guard dereferences to the client). A constructor whose time ran
-//! out gives the [`Semaphore`] back, for the next call to finish giving up.
+//! (and with it the lease) is lost, when the connection is lost and the hold with it
+//! uncertain, and (keeping watch on the lease node, [`crate::HoldMachine`]) when
+//! someone deletes the node. The shared and the async client are cloned into their
+//! guard; the blocking client is lent to its guard for the lease, and used through it
+//! (the guard dereferences to the client). A constructor whose time ran out gives the
+//! [`Semaphore`] back, for the next call to finish giving up.
 
 use std::time::Duration;
 
+#[cfg(feature = "tokio")]
+use zk_blocking::Error;
+use zk_blocking::Result;
+
 use super::{Semaphore, SemaphoreError};
+use crate::hold::{Hold, Holding, uncertain};
 
 /// A lease held on the blocking [`Client`](zk_blocking::Client), which the guard
 /// holds for the lease: use the client through it (it dereferences to the client).
@@ -14,6 +21,7 @@ use super::{Semaphore, SemaphoreError};
 #[derive(Debug)]
 pub struct BlockingSemaphoreGuard<'a> {
     semaphore: Option<Semaphore>,
+    holding: Holding,
     client: &'a mut zk_blocking::Client,
 }
 
@@ -30,17 +38,53 @@ impl Semaphore {
         if !self.acquire(&mut crate::run::Blocking::new(client), timeout)? {
             return Ok(Err(self));
         }
-        Ok(Ok(BlockingSemaphoreGuard {
+        let holding = self.holding();
+        let mut guard = BlockingSemaphoreGuard {
             semaphore: Some(self),
+            holding,
             client,
-        }))
+        };
+        // The check that sets the watch on the lease node goes out now, while the
+        // connection is surely up (its answer is heard now, or by a later call).
+        guard.hold()?;
+        Ok(Ok(guard))
     }
 }
 
 impl BlockingSemaphoreGuard<'_> {
-    /// Whether the lease is lost: the session ended, and with it the lease node.
+    /// Whether the lease is lost: the session ended, and with it the lease node. (A
+    /// lease node deleted by someone else is told by
+    /// [`BlockingSemaphoreGuard::hold`].)
     pub fn is_lost(&self) -> bool {
         self.client.state().is_terminal()
+    }
+
+    /// Whether the hold is uncertain: the connection is lost (or on a read-only
+    /// server), the session not known to be over; the lease may still be held (a
+    /// reconnect) or be lost (an expiry); `is_lost` stays false meanwhile.
+    pub fn is_uncertain(&self) -> bool {
+        uncertain(self.client.state())
+    }
+
+    /// The hold now, with what came since the last call taken in, without waiting
+    /// ([`Hold::Uncertain`] after a reconnect until a later call hears the server
+    /// say whether the lease node is still there): [`Hold::Lost`] with
+    /// [`LostReason::NodeDeleted`](crate::LostReason::NodeDeleted) also when someone
+    /// (an operator) deleted the lease node, with the session's error when the
+    /// session ended. A lease lost stays lost: lease again to hold one anew (the
+    /// guard's release then deletes nothing: the lease node of another holder is
+    /// never this guard's).
+    pub fn hold(&mut self) -> Result<Hold> {
+        self.holding
+            .check(&mut crate::run::Blocking::new(self.client))
+    }
+
+    /// Waits at most `timeout` (`None`: as long as it takes) until the hold changes,
+    /// and returns it then (`None`: time ran out with no change; see
+    /// [`LeaderElection::wait_leadership_change`](crate::LeaderElection::wait_leadership_change)).
+    pub fn wait_hold_change(&mut self, timeout: Option<Duration>) -> Result<Option<Hold>> {
+        let mut driver = crate::run::Blocking::new(self.client);
+        self.holding.wait_change(&mut driver, timeout)
     }
 
     /// Releases the lease now, reporting an error.
@@ -48,9 +92,13 @@ impl BlockingSemaphoreGuard<'_> {
         self.give_up()
     }
 
+    /// Stops keeping watch on the lease node (a check still out is given up, its
+    /// reply never the program's) and releases the lease, once.
     fn give_up(&mut self) -> Result<(), SemaphoreError> {
+        let mut driver = crate::run::Blocking::new(self.client);
+        self.holding.give_up(&mut driver);
         match self.semaphore.take() {
-            Some(mut semaphore) => semaphore.release(&mut crate::run::Blocking::new(self.client)),
+            Some(mut semaphore) => semaphore.release(&mut driver),
             None => Ok(()),
         }
     }
@@ -83,6 +131,7 @@ impl Drop for BlockingSemaphoreGuard<'_> {
 #[derive(Debug)]
 pub struct SemaphoreGuard {
     semaphore: Option<Semaphore>,
+    holding: Holding,
     client: zk_blocking::SharedClient,
 }
 
@@ -101,22 +150,63 @@ impl Semaphore {
         if !self.acquire(&mut client, timeout)? {
             return Ok(Err(self));
         }
-        Ok(Ok(SemaphoreGuard {
+        let holding = self.holding();
+        let mut guard = SemaphoreGuard {
             semaphore: Some(self),
+            holding,
             client,
-        }))
+        };
+        // The check that sets the watch on the lease node goes out now, while the
+        // connection is surely up (its answer is heard now, or by a later call).
+        guard.hold()?;
+        Ok(Ok(guard))
     }
 }
 
 #[cfg(unix)]
 impl SemaphoreGuard {
-    /// Whether the lease is lost: the session ended, and with it the lease node.
+    /// Whether the lease is lost: the session ended (expired, closed, or its
+    /// credentials were refused), and with it the lease node. (A lease node deleted
+    /// by someone else is told by [`SemaphoreGuard::hold`].)
     pub fn is_lost(&self) -> bool {
         self.client.state().is_terminal()
     }
 
+    /// Whether the hold is uncertain: the connection is lost (or on a read-only
+    /// server), the session not known to be over; the lease may still be held (a
+    /// reconnect) or be lost (an expiry); `is_lost` stays false meanwhile.
+    pub fn is_uncertain(&self) -> bool {
+        uncertain(self.client.state())
+    }
+
+    /// The hold now, with what came since the last call taken in, without waiting
+    /// ([`Hold::Uncertain`] after a reconnect until a later call hears the server
+    /// say whether the lease node is still there): [`Hold::Lost`] with
+    /// [`LostReason::NodeDeleted`](crate::LostReason::NodeDeleted) also when someone
+    /// (an operator) deleted the lease node, with the session's error when the
+    /// session ended. A lease lost stays lost: lease again to hold one anew (the
+    /// guard's release then deletes nothing: the lease node of another holder is
+    /// never this guard's).
+    pub fn hold(&mut self) -> Result<Hold> {
+        self.holding.check(&mut self.client)
+    }
+
+    /// Waits at most `timeout` (`None`: as long as it takes) until the hold changes,
+    /// and returns it then (`None`: time ran out with no change; see
+    /// [`LeaderElection::wait_leadership_change`](crate::LeaderElection::wait_leadership_change)).
+    pub fn wait_hold_change(&mut self, timeout: Option<Duration>) -> Result<Option<Hold>> {
+        self.holding.wait_change(&mut self.client, timeout)
+    }
+
     /// Releases the lease now, reporting an error.
     pub fn release(mut self) -> Result<(), SemaphoreError> {
+        self.give_up()
+    }
+
+    /// Stops keeping watch on the lease node (a check still out is given up) and
+    /// releases the lease, once.
+    fn give_up(&mut self) -> Result<(), SemaphoreError> {
+        self.holding.give_up(&mut self.client);
         match self.semaphore.take() {
             Some(mut semaphore) => semaphore.release(&mut self.client),
             None => Ok(()),
@@ -127,9 +217,7 @@ impl SemaphoreGuard {
 #[cfg(unix)]
 impl Drop for SemaphoreGuard {
     fn drop(&mut self) {
-        if let Some(mut semaphore) = self.semaphore.take() {
-            let _ = semaphore.release(&mut self.client);
-        }
+        let _ = self.give_up();
     }
 }
 
@@ -139,7 +227,9 @@ impl Drop for SemaphoreGuard {
 #[derive(Debug)]
 pub struct AsyncSemaphoreGuard {
     semaphore: Option<Semaphore>,
+    holding: Holding,
     client: zk_tokio::Client,
+    states: zk_tokio::StateChanges,
 }
 
 #[cfg(feature = "tokio")]
@@ -154,25 +244,64 @@ impl Semaphore {
         client: &zk_tokio::Client,
         timeout: Option<Duration>,
     ) -> Result<Result<AsyncSemaphoreGuard, Semaphore>, SemaphoreError> {
+        let states = client.state_changes();
         if !self.acquire_async(client, timeout).await? {
             return Ok(Err(self));
         }
-        Ok(Ok(AsyncSemaphoreGuard {
+        let holding = self.holding();
+        let mut guard = AsyncSemaphoreGuard {
             semaphore: Some(self),
+            holding,
             client: client.clone(),
-        }))
+            states,
+        };
+        // The check that sets the watch on the lease node goes out now, while the
+        // connection is surely up (its answer is heard now, or by a later call).
+        guard.hold().await?;
+        Ok(Ok(guard))
     }
 }
 
 #[cfg(feature = "tokio")]
 impl AsyncSemaphoreGuard {
-    /// Whether the lease is lost: the session ended, and with it the lease node.
+    /// Resolves when the lease is lost: the session ended (the error says how). (A
+    /// lease node deleted by someone else is told by
+    /// [`AsyncSemaphoreGuard::hold_changed`].)
+    pub async fn lost(&mut self) -> Error {
+        crate::hold::session_lost(&self.client, &mut self.states).await
+    }
+
+    /// Whether the lease is lost: the session ended, and with it the lease node. (A
+    /// lease node deleted by someone else is told by [`AsyncSemaphoreGuard::hold`].)
     pub fn is_lost(&self) -> bool {
         self.client.state().is_terminal()
     }
 
+    /// Whether the hold is uncertain: the connection is lost (or on a read-only
+    /// server), the session not known to be over; the lease may still be held (a
+    /// reconnect) or be lost (an expiry); `is_lost` stays false meanwhile.
+    pub fn is_uncertain(&self) -> bool {
+        uncertain(self.client.state())
+    }
+
+    /// Like [`SemaphoreGuard::hold`](crate::SemaphoreGuard::hold), on zk-tokio's
+    /// client.
+    pub async fn hold(&mut self) -> Result<Hold> {
+        self.holding.check_async(&self.client).await
+    }
+
+    /// Resolves when the hold changes, with the hold then (see
+    /// [`LeaderElection::wait_leadership_change`](crate::LeaderElection::wait_leadership_change)).
+    /// Dropping the future loses no change: the next call returns it (and hears the
+    /// answer to a question to the server it left out).
+    pub async fn hold_changed(&mut self) -> Result<Hold> {
+        self.holding.next_change_async(&self.client).await
+    }
+
     /// Releases the lease now, reporting an error.
     pub async fn release(mut self) -> Result<(), SemaphoreError> {
+        // The watch and a check still out go first.
+        self.holding.give_up_async();
         match self.semaphore.take() {
             Some(mut semaphore) => semaphore.release_async(&self.client).await,
             None => Ok(()),
@@ -183,6 +312,7 @@ impl AsyncSemaphoreGuard {
 #[cfg(feature = "tokio")]
 impl Drop for AsyncSemaphoreGuard {
     fn drop(&mut self) {
+        self.holding.give_up_async();
         if let Some(semaphore) = self.semaphore.take() {
             // Queued now; it completes without anyone awaiting it.
             drop(
@@ -190,5 +320,12 @@ impl Drop for AsyncSemaphoreGuard {
                     .delete(semaphore.lease_path(), zk_blocking::Version::Any),
             );
         }
+    }
+}
+
+impl Semaphore {
+    /// The watch a guard keeps on this holder's lease node, held now.
+    fn holding(&self) -> Holding {
+        Holding::new(self.lease_path())
     }
 }
