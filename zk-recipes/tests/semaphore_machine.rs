@@ -172,6 +172,18 @@ fn a_lease_is_taken_when_fewer_than_the_limit_are_held_and_the_lock_released() {
 }
 
 #[test]
+fn releasing_a_lease_whose_session_ended_unheard_lets_it_go_without_an_error() {
+    let (mut m, guard) = holding_the_guarding_lock();
+    counts(&mut m, &mut Watches::new(), &[A]);
+    leased_then_unlocked(&mut m, &guard);
+    m.release();
+    let lease = m.lease_path().to_string();
+    expect_then(&mut m, delete(&lease), Err(Error::SessionExpired));
+    assert_eq!(done(&mut m), SemaphoreEvent::Released);
+    assert!(!m.is_held());
+}
+
+#[test]
 fn when_every_lease_is_taken_it_waits_holding_the_lock_until_the_children_change() {
     let mut watches = Watches::new();
     let (mut m, guard) = holding_the_guarding_lock();

@@ -435,6 +435,8 @@ impl SemaphoreMachine {
         match reply {
             Ok(_) | Err(Error::NoNode { .. }) => self.finish(SemaphoreEvent::Released),
             Err(Error::ConnectionLoss) => self.delete_lease(Phase::Releasing),
+            // The session is over, and its lease with it: nothing is left to let go.
+            Err(e) if e.is_session_over() => self.finish(SemaphoreEvent::Released),
             Err(e) => self.finish(SemaphoreEvent::Failed(e.into())),
         }
     }
