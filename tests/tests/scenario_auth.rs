@@ -154,3 +154,31 @@ fn a_server_requiring_digest_admits_credentials_given_at_connect() {
         "{refused}"
     );
 }
+
+#[test]
+fn an_acl_naming_a_digest_id_admits_the_sessions_with_that_credential_only() {
+    let server = shared_standalone().connect_string();
+    // Anyone may write the ACL: it names the id, never the password.
+    let mut admin = connect(&server, options(TIMEOUT));
+    let bob_only = vec![zk_proto::Acl::new(
+        zk_proto::Perms::ALL,
+        zk_proto::Id::digest("bob", "secret"),
+    )];
+    let path = format!("/digest-id-{}", std::process::id());
+    admin
+        .create_with(
+            &path,
+            "bob's",
+            &CreateOptions::new(CreateMode::Persistent).acl(bob_only),
+        )
+        .unwrap();
+    assert_matches!(admin.get_data(&path), Err(Error::NoAuth { .. }));
+
+    let mut bob = connect(&server, options(TIMEOUT));
+    bob.add_auth("digest", "bob:secret").unwrap();
+    assert_eq!(bob.get_data(&path).unwrap().0, "bob's");
+    let mut impostor = connect(&server, options(TIMEOUT));
+    impostor.add_auth("digest", "bob:guess").unwrap();
+    assert_matches!(impostor.get_data(&path), Err(Error::NoAuth { .. }));
+    bob.delete(&path, Version::Any).unwrap();
+}

@@ -156,6 +156,21 @@ impl Id {
     pub fn auth_ids() -> Id {
         Id::new("auth", "")
     }
+
+    /// The `digest` id a session that added the credential `user:password` (with
+    /// `add_auth("digest", "user:password")`) holds: `digest:user:` and the base64 of
+    /// the credential's SHA-1, as Java's `DigestAuthenticationProvider.generateDigest`
+    /// and kazoo's `make_digest_acl_credential` make it. The password itself is never
+    /// stored in the ACL.
+    ///
+    /// ```
+    /// use zk_proto::{Acl, Id, Perms};
+    /// let bob_only = vec![Acl::new(Perms::ALL, Id::digest("bob", "secret"))];
+    /// assert_eq!(bob_only[0].id.id, "bob:fyVmFCwVbTJYrznoSu1koqYEYF0=");
+    /// ```
+    pub fn digest(user: &str, password: &str) -> Id {
+        Id::new("digest", crate::digest::digest_id(user, password))
+    }
 }
 
 record! {

@@ -108,6 +108,7 @@ mod arb;
 mod acl;
 mod connect;
 mod create_mode;
+mod digest;
 mod error_code;
 mod frame;
 mod header;
