@@ -196,3 +196,19 @@ fn with_ipv6_it_serves_on_the_ipv6_loopback() {
     drop(child.stdin.take());
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn with_ttl_it_serves_ttl_nodes() {
+    let (mut child, _stdout, _members, seen) = keep_running_with(&["--ttl"]);
+    let hosts = seen
+        .lines()
+        .find_map(|line| line.strip_prefix("connect string: "))
+        .unwrap_or_else(|| panic!("no connect string in:\n{seen}"));
+    let mut zk = zk_blocking::Client::connect(hosts, zk_blocking::Options::new()).unwrap();
+    let ttl = zk_blocking::CreateOptions::new(zk_blocking::CreateMode::PersistentWithTtl)
+        .ttl(Duration::from_secs(60));
+    assert_eq!(zk.create_with("/ttl", "", &ttl).unwrap(), "/ttl");
+    zk.close();
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+}

@@ -2,9 +2,10 @@
 //! that it is healthy, and stop it again.
 //!
 //! ```text
-//! local-zk [--ensemble N] [--tls] [--ipv6] [--keep-running]
+//! local-zk [--ensemble N] [--tls] [--ipv6] [--ttl] [--keep-running]
 //! ```
-//! With `--ipv6` clients connect on `[::1]` instead of 127.0.0.1.
+//! With `--ipv6` clients connect on `[::1]` instead of 127.0.0.1. With `--ttl` the
+//! servers take TTL nodes (`zookeeper.extendedTypesEnabled`, off by default).
 //! With `--tls` every member also serves TLS on a secure client port, with
 //! certificates made for this run (a CA, the servers', a client's); it prints the
 //! secure connect string and the PEM files a client needs.
@@ -17,13 +18,14 @@ use std::process::ExitCode;
 
 use zk_tests::{ClientAuth, Ensemble, HarnessError, ServerCert, ServerOptions, TestPki, ZkServer};
 
-const USAGE: &str = "usage: local-zk [--ensemble N] [--tls] [--ipv6] [--keep-running]
+const USAGE: &str = "usage: local-zk [--ensemble N] [--tls] [--ipv6] [--ttl] [--keep-running]
 
 Starts a throwaway ZooKeeper (standalone, or an ensemble of N members), prints its
 connect string and each member's srvr output, then stops it.
   --ensemble N    N members instead of a standalone server
   --tls           a secure client port too, with a CA and client certificate made now
   --ipv6          clients connect on [::1] instead of 127.0.0.1
+  --ttl           TTL nodes allowed (zookeeper.extendedTypesEnabled, off by default)
   --keep-running  serve until stdin ends (Ctrl-D) or Ctrl-C";
 
 /// What the command line asked for.
@@ -31,6 +33,7 @@ struct Args {
     ensemble_size: Option<u32>,
     tls: bool,
     ipv6: bool,
+    ttl: bool,
     keep_running: bool,
 }
 
@@ -45,6 +48,7 @@ fn parse_args() -> Result<Request, String> {
         ensemble_size: None,
         tls: false,
         ipv6: false,
+        ttl: false,
         keep_running: false,
     };
     let mut words = std::env::args().skip(1);
@@ -63,6 +67,7 @@ fn parse_args() -> Result<Request, String> {
             "--keep-running" => args.keep_running = true,
             "--tls" => args.tls = true,
             "--ipv6" => args.ipv6 = true,
+            "--ttl" => args.ttl = true,
             "-h" | "--help" => return Ok(Request::Help),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
@@ -86,6 +91,7 @@ impl Running {
         if args.ipv6 {
             options = options.ipv6_loopback();
         }
+        options = options.extended_types(args.ttl);
         match args.ensemble_size {
             None => ZkServer::start_standalone(&options)
                 .map(|server| Running::Standalone(Box::new(server))),
