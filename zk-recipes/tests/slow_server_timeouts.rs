@@ -16,12 +16,12 @@ use std::time::Duration;
 
 use common::{PATIENCE, blocking, create_all, fresh_path, shared};
 use slow::{
-    SHORT, assert_no_reply_left_to_the_program, by_its_timeout, by_its_timeout_async,
+    SHORT, SLOW, assert_no_reply_left_to_the_program, by_its_timeout, by_its_timeout_async,
     leave_a_check_out, operator, proxy, slow_down, speed_up, tokio_client,
 };
 use zk_blocking::{SharedClient, Version};
 use zk_recipes::run::{Blocking, Driver};
-use zk_recipes::{Barrier, Hold, LeaderElection, Leadership, Lock, NodeValue, NodeWatch};
+use zk_recipes::{Barrier, Hold, LeaderElection, Leadership, Lock, NodeValue, NodeWatch, Party};
 use zk_tests::proxy::FaultProxy;
 
 /// The contender nodes on the lock (or election) at `path`.
@@ -150,6 +150,35 @@ fn a_holder_releasing_while_its_check_is_out_lets_the_lock_go<D: Driver>(
     assert_eq!(contenders(&path), 0, "the node went with the release");
 }
 
+/// `Party::wait_members_change` returns by its timeout also when the change came and
+/// the members' reading is still unanswered; the next wait hears the reading.
+fn a_party_wait_whose_reading_is_slow_keeps_to_its_timeout<D: Driver>(
+    proxy: &FaultProxy,
+    driver: &mut D,
+) {
+    let path = fresh_path("slow-party");
+    let mut me = Party::new(&path, "me");
+    me.join(driver).unwrap();
+    assert_eq!(me.members(driver).unwrap(), ["me"]);
+    // The first wait sets the children watch.
+    assert_eq!(me.wait_members_change(driver, Some(SHORT)).unwrap(), None);
+    slow_down(proxy);
+    // Another member, on a session of its own straight to the server.
+    let mut elsewhere = operator();
+    let mut other = Party::new(&path, "other");
+    other.join(&mut elsewhere).unwrap();
+    // The change is told SLOW late, the watch's own look at the children takes SLOW
+    // more, and the members' reading SLOW more again: the wait ends before that.
+    let wait = 2 * SLOW + SHORT;
+    let changed = by_its_timeout(wait, || me.wait_members_change(driver, Some(wait)));
+    assert_eq!(changed.unwrap(), None, "the members are not read yet");
+    speed_up(proxy);
+    let changed = me.wait_members_change(driver, Some(PATIENCE)).unwrap();
+    assert_eq!(changed, Some(vec!["me".to_string(), "other".to_string()]));
+    other.leave(&mut elsewhere).unwrap();
+    me.leave(driver).unwrap();
+}
+
 /// `Barrier::wait` with a timeout returns by then; the next wait goes on with it and
 /// hears the barrier come down.
 fn a_timed_out_barrier_wait_on_a_slow_server<D: Driver>(proxy: &FaultProxy, driver: &mut D) {
@@ -204,6 +233,18 @@ fn a_lock_acquire_on_the_blocking_client_keeps_to_its_timeout_on_a_slow_server()
 #[test]
 fn a_lock_acquire_on_the_shared_client_keeps_to_its_timeout_on_a_slow_server() {
     on_the_shared_client(a_timed_out_acquire_on_a_slow_server);
+}
+
+#[test]
+fn a_party_wait_on_the_blocking_client_keeps_to_its_timeout_on_a_slow_server() {
+    on_the_blocking_client(|proxy, driver| {
+        a_party_wait_whose_reading_is_slow_keeps_to_its_timeout(proxy, driver)
+    });
+}
+
+#[test]
+fn a_party_wait_on_the_shared_client_keeps_to_its_timeout_on_a_slow_server() {
+    on_the_shared_client(a_party_wait_whose_reading_is_slow_keeps_to_its_timeout);
 }
 
 #[test]

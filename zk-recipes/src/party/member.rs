@@ -10,7 +10,7 @@ use super::layout::Layout;
 use super::machine::{PartyEvent, PartyMachine};
 use super::members::MembersMachine;
 use crate::NodeWatch;
-use crate::run::Driver;
+use crate::run::{Driver, InFlight};
 
 #[derive(Debug)]
 pub(crate) struct Member {
@@ -24,6 +24,9 @@ pub(crate) struct Member {
     /// The watch told a change whose members are not read yet (a wait cut short, by
     /// an error or a dropped future, reads them first next time).
     stale: bool,
+    /// A wait's reading of the members that its timeout cut short, and its request
+    /// still out: the next wait goes on with it (asking nothing twice).
+    reading: Option<(MembersMachine, InFlight)>,
 }
 
 impl Member {
@@ -38,6 +41,7 @@ impl Member {
             watch: None,
             seen: None,
             stale: false,
+            reading: None,
         }
     }
 
@@ -79,8 +83,16 @@ impl Member {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         loop {
             if self.stale {
-                let mut reading = MembersMachine::new(self.path(), self.layout);
-                let members = answer(driver.run(&mut reading, None)?);
+                let (path, layout) = (self.path().to_string(), self.layout);
+                let (reading, in_flight) = self.reading.get_or_insert_with(|| {
+                    (MembersMachine::new(&path, layout), InFlight::default())
+                });
+                // A slow server's answer may take longer than the wait: it is heard by
+                // the next wait.
+                let Some(members) = driver.run_keeping(reading, deadline, in_flight)? else {
+                    return Ok(None);
+                };
+                self.reading = None;
                 if let Some(changed) = self.compare(members)? {
                     return Ok(Some(changed));
                 }
