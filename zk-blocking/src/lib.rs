@@ -27,7 +27,8 @@
 //!   blocks only on its own reply ([`SharedClient::submit`] / [`PendingReply::wait`] to
 //!   pipeline). Events come from a channel ([`SharedClient::events`]), per watch
 //!   ([`SharedClient::wait_watch`]) or as callbacks on one event thread
-//!   ([`SharedClient::on_event`]).
+//!   ([`SharedClient::on_event`]); each subscriber of
+//!   [`SharedClient::state_changes`] gets every state change.
 //! * [`ExternalDriver`]: a non-blocking handle for an event loop you own (poll, epoll,
 //!   mio): it says which fd, which readiness and which deadline it
 //!   needs ([`ExternalDriver::interest`]) and does the work in
@@ -211,7 +212,7 @@ pub use link::SocketId;
 pub use multi::{OpResult, ReadBatch, ReadResult, Transaction};
 pub use options::Options;
 #[cfg(unix)]
-pub use shared::{Events, PendingReply, SharedClient};
+pub use shared::{Events, PendingReply, SharedClient, StateChanges};
 pub use tls::TlsConfig;
 pub use watch::{WatchHandle, WatchedEvent};
 

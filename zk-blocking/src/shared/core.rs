@@ -3,6 +3,7 @@
 //! waiting for. Any thread holding the lock may move the session on; the IO thread
 //! does whenever its socket, a deadline or a wake-up says so.
 
+use std::sync::Arc;
 use std::thread::Thread;
 use std::time::Instant;
 
@@ -14,6 +15,7 @@ use crate::link::SocketId;
 
 use super::events::{EventChannel, Mailboxes};
 use super::reply_table::ReplyTable;
+use super::state_changes::StateListeners;
 use crate::event::Completion;
 use crate::external::ExternalDriver;
 
@@ -28,6 +30,33 @@ impl Replies {
         for thread in self.0.drain(..) {
             thread.unpark();
         }
+    }
+}
+
+/// Where the session's watch and state events go: the one event channel, the
+/// mailboxes of the watches they fired, and every state-change subscriber.
+#[derive(Debug)]
+pub(super) struct Outlets {
+    pub(super) channel: Arc<EventChannel>,
+    pub(super) mailboxes: Mailboxes,
+    pub(super) states: Arc<StateListeners>,
+}
+
+impl Outlets {
+    /// Outlets each keeping at most `budget` events unread (per watch, per subscriber).
+    pub(super) fn new(budget: usize) -> Outlets {
+        Outlets {
+            channel: Arc::new(EventChannel::new(budget)),
+            mailboxes: Mailboxes::new(budget),
+            states: Arc::new(StateListeners::new(budget)),
+        }
+    }
+
+    /// The session is over with `error`: every outlet ends after what it holds.
+    fn end(&self, error: Error) {
+        self.channel.end(error.clone());
+        self.mailboxes.end(error.clone());
+        self.states.end(error);
     }
 }
 
@@ -55,18 +84,17 @@ pub(super) struct Core {
 impl Core {
     /// Moves the session on ([`ExternalDriver::process`]), handing out its events
     /// after each read (and each other step that may queue some), as
-    /// [`Core::dispatch`] does: the channel and the mailboxes bound what they keep,
-    /// each on its own, so the session's queue, which the client leaves unbounded,
-    /// never holds more than one read's worth. Bounded too, it would drop events
-    /// that came together in one turn, however promptly their holders read them:
-    /// many one-shot watches fired at once, say, each with room in its mailbox.
+    /// [`Core::dispatch`] does: the outlets bound what they keep, each on its own,
+    /// so the session's queue, which the client leaves unbounded, never holds more
+    /// than one read's worth. Bounded too, it would drop events that came together
+    /// in one turn, however promptly their holders read them: many one-shot watches
+    /// fired at once, say, each with room in its mailbox.
     pub(super) fn process(
         &mut self,
         readable: bool,
         writable: bool,
         now: Instant,
-        channel: &EventChannel,
-        mailboxes: &Mailboxes,
+        outlets: &Outlets,
         replies: &mut Replies,
     ) {
         let Core {
@@ -75,37 +103,24 @@ impl Core {
             ..
         } = self;
         driver.process_handing_out(readable, writable, now, |session, problems| {
-            hand_out(session, problems, table, channel, mailboxes, replies);
+            hand_out(session, problems, table, outlets, replies);
         });
-        self.dispatch(channel, mailboxes, replies);
+        self.dispatch(outlets, replies);
     }
 
     /// Hands every event the session has to whoever waits for it: watch and state
     /// events to the channel and the mailboxes of the watches they fired (the watch a
-    /// reply made gets its mailbox first); the callers whose replies came are added to
-    /// `replies`, to be woken once the lock is let go (a woken caller then finds it
-    /// free). Events before a reply on the wire are in the channel before its caller
+    /// reply made gets its mailbox first), state events to every subscriber of
+    /// [`super::SharedClient::state_changes`] too; the callers whose replies came are
+    /// added to `replies`, to be woken once the lock is let go (a woken caller then
+    /// finds it free). Events before a reply on the wire are in the channel before its caller
     /// wakes. Every path that moves the session on calls this before it lets go of
     /// the lock.
-    pub(super) fn dispatch(
-        &mut self,
-        channel: &EventChannel,
-        mailboxes: &Mailboxes,
-        replies: &mut Replies,
-    ) {
+    pub(super) fn dispatch(&mut self, outlets: &Outlets, replies: &mut Replies) {
         let (session, problems) = self.driver.session_and_problems();
-        hand_out(
-            session,
-            problems,
-            &mut self.replies,
-            channel,
-            mailboxes,
-            replies,
-        );
+        hand_out(session, problems, &mut self.replies, outlets, replies);
         if self.driver.state().is_terminal() {
-            let error = Error::for_session(self.driver.session());
-            channel.end(error.clone());
-            mailboxes.end(error);
+            outlets.end(Error::for_session(self.driver.session()));
         }
     }
 
@@ -127,8 +142,7 @@ fn hand_out(
     session: &mut Session,
     problems: &ConnectProblems,
     table: &mut ReplyTable,
-    channel: &EventChannel,
-    mailboxes: &Mailboxes,
+    outlets: &Outlets,
     replies: &mut Replies,
 ) {
     // Asked after every step of a turn: most find nothing.
@@ -148,13 +162,15 @@ fn hand_out(
             let result = result.map_err(|e| problems.request_error(e));
             let reply = Completion::new(id, result, registration.as_ref());
             if let Some(watch) = reply.watch {
-                mailboxes.registered(watch);
+                outlets.mailboxes.registered(watch);
             }
             replies.0.extend(table.fill(reply));
             continue;
         }
         events.push(event);
     }
-    mailboxes.deliver_all(&events);
-    channel.push_all(events);
+    outlets.mailboxes.deliver_all(&events);
+    // With no subscriber, one atomic load.
+    outlets.states.deliver_all(&events);
+    outlets.channel.push_all(events);
 }

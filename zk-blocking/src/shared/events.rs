@@ -36,7 +36,7 @@ struct ChannelState {
 /// State behind a mutex whose condvar is notified only while someone waits on it: a
 /// notification is a system call even when nobody waits, and a watch storm would
 /// pay two per event.
-trait Sleepers {
+pub(super) trait Sleepers {
     /// How many threads wait on the condvar (counted by [`wait`]).
     fn sleepers(&mut self) -> &mut usize;
 }
@@ -112,7 +112,7 @@ impl EventChannel {
 
 /// Waits on `cv` until notified or `deadline` (`None`: no deadline); `None` once the
 /// deadline has passed.
-fn wait<'a, T: Sleepers>(
+pub(super) fn wait<'a, T: Sleepers>(
     cv: &Condvar,
     mut guard: MutexGuard<'a, T>,
     deadline: Option<Instant>,
@@ -142,9 +142,11 @@ fn wait<'a, T: Sleepers>(
 
 /// A receiver of a [`crate::SharedClient`]'s events: watch notifications (and removals)
 /// and session state changes, in wire order. Every receiver and every clone of the
-/// client share one channel; each event is taken by one receiver. Unread events are
-/// bounded by [`crate::Options::max_queued_events`]: past it, one [`Event::Overflow`]
-/// stands for the rest (watch removals and the final state change still queue).
+/// client share one channel; each event is taken by one receiver (components that each
+/// need every state change subscribe with [`crate::SharedClient::state_changes`]
+/// instead). Unread events are bounded by [`crate::Options::max_queued_events`]: past
+/// it, one [`Event::Overflow`] stands for the rest (watch removals and the final state
+/// change still queue).
 #[derive(Debug, Clone)]
 pub struct Events {
     channel: Arc<EventChannel>,

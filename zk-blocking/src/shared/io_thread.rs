@@ -35,14 +35,7 @@ pub(super) fn run(shared: Arc<Shared>, mut poll: Poll) {
         let (socket, deadline, done, state) = {
             let mut core = lock(&shared.core);
             let now = Instant::now();
-            core.process(
-                readable,
-                writable,
-                now,
-                &shared.channel,
-                &shared.mailboxes,
-                &mut replies,
-            );
+            core.process(readable, writable, now, &shared.outlets, &mut replies);
             let socket = core.driver.socket_id().zip(core.driver.as_raw_fd());
             let deadline = core.driver.deadline();
             core.waiting = Waiting {

@@ -6,7 +6,8 @@
 //! one lock), [`io_thread`] (waits on the socket, the session's deadlines and wake-ups,
 //! and moves the session on), [`reply_table`] (which replies callers expect, and
 //! those in), [`reply`] (one caller's wait), [`events`] (the event channel and
-//! per-watch mailboxes), `ops` (the typed operations).
+//! per-watch mailboxes), [`state_changes`] (a copy of every state change for each
+//! subscriber), `ops` (the typed operations).
 
 mod core;
 mod events;
@@ -14,6 +15,7 @@ mod io_thread;
 mod ops;
 mod reply;
 mod reply_table;
+mod state_changes;
 mod sync;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -30,11 +32,11 @@ use crate::external::ExternalDriver;
 use crate::options::Options;
 use crate::watch::WatchHandle;
 
-use self::core::{Core, Replies, Waiting};
+use self::core::{Core, Outlets, Replies, Waiting};
 pub use events::Events;
-use events::{EventChannel, Mailboxes};
 pub use reply::PendingReply;
 use reply_table::ReplyTable;
+pub use state_changes::StateChanges;
 use sync::lock;
 
 /// Requests outstanding from which a new one waits for the IO thread's next write
@@ -64,13 +66,15 @@ const CLOSE_SLACK: Duration = Duration::from_millis(500);
 /// Events: watch notifications and session state changes go, in wire order, to one
 /// channel ([`SharedClient::events`], or callbacks on one event thread with
 /// [`SharedClient::on_event`]); [`SharedClient::wait_watch`] waits for the events of
-/// one watch. Memory of events nobody takes is bounded: the channel by
+/// one watch; [`SharedClient::state_changes`] gives each subscriber its own copy of
+/// every state change. Memory of events nobody takes is bounded: the channel by
 /// [`Options::max_queued_events`] (then one [`Event::Overflow`] for the rest); the
 /// per-watch copies by one event (and its removal) per live one-shot watch, plus the
 /// unread events of at most 4,096 ended ones, and by `max_queued_events` per persistent
-/// watch someone waits on. The bound is per holder: events that come together (many
-/// watches fired by one transaction) each reach their watch's copies whatever the
-/// channel kept, as the IO thread hands them out after every read.
+/// watch someone waits on and per state-change subscriber. The bound is per holder:
+/// events that come together (many watches fired by one transaction) each reach their
+/// watch's copies whatever the channel kept, as the IO thread hands them out after
+/// every read.
 ///
 /// Life cycle: [`SharedClient::close`] from any thread closes the session (bounded by
 /// the close timeout); after `Closed`, `Expired` or `AuthFailed` every call fails at once
@@ -101,8 +105,8 @@ pub(crate) struct Shared {
     state_changed: Condvar,
     /// Interrupts the IO thread's wait.
     waker: Waker,
-    channel: Arc<EventChannel>,
-    mailboxes: Mailboxes,
+    /// Where the events go: the channel, the watches' mailboxes, the subscribers.
+    outlets: Outlets,
     /// [`Options::call_timeout`]: kept here once, not in every [`PendingReply`].
     call_timeout: Option<Duration>,
 }
@@ -171,8 +175,9 @@ impl SharedClient {
         let call_timeout = options.call_timeout;
         let close_timeout = options.session.close_timeout;
         let budget = options.session.max_queued_events;
-        // The channel and each mailbox keep at most `budget` events unread; the
-        // session's queue is emptied into them after every read (`Core::process`).
+        // The channel, each mailbox and each state subscriber keep at most `budget`
+        // events unread; the session's queue is emptied into them after every read
+        // (`Core::process`).
         let options = options.events_handed_out_per_read().first_session_bounded();
         let driver = ExternalDriver::new(connect_string, options)?;
         let poll = Poll::new().map_err(|e| Error::System(format!("create a poller ({e})")))?;
@@ -187,8 +192,7 @@ impl SharedClient {
             }),
             state_changed: Condvar::new(),
             waker,
-            channel: Arc::new(EventChannel::new(budget)),
-            mailboxes: Mailboxes::new(budget),
+            outlets: Outlets::new(budget),
             call_timeout,
         });
         let io_shared = shared.clone();
@@ -330,7 +334,7 @@ impl SharedClient {
         core.replies.expect(id);
         // A request answered locally (an empty multi) is answered by now.
         let mut replies = Replies::default();
-        core.dispatch(&shared.channel, &shared.mailboxes, &mut replies);
+        core.dispatch(&shared.outlets, &mut replies);
         shared.wake_io_if_needed(&core);
         drop(core);
         replies.deliver();
@@ -341,7 +345,14 @@ impl SharedClient {
 
     /// A receiver of this client's events (see [`Events`]).
     pub fn events(&self) -> Events {
-        Events::new(self.shared().channel.clone())
+        Events::new(self.shared().outlets.channel.clone())
+    }
+
+    /// A new subscriber to the session's state changes: it gets every change from now
+    /// on, each with its reason, whoever else reads [`SharedClient::events`] or
+    /// subscribes (see [`StateChanges`]).
+    pub fn state_changes(&self) -> StateChanges {
+        StateChanges::new(self.shared().outlets.states.clone())
     }
 
     /// Waits at most `timeout` for the next event of one watch (a copy: the event
@@ -364,6 +375,7 @@ impl SharedClient {
                 .is_some_and(|r| r.kind == handle.kind())
         });
         self.shared()
+            .outlets
             .mailboxes
             .wait(handle, live, Instant::now().checked_add(timeout))
     }
@@ -424,7 +436,7 @@ impl Owner {
         {
             let mut core = lock(&shared.core);
             core.driver.update_server_list(hosts)?;
-            core.dispatch(&shared.channel, &shared.mailboxes, &mut replies);
+            core.dispatch(&shared.outlets, &mut replies);
         }
         replies.deliver();
         // The IO thread carries the move on (the drain, the dial).
@@ -441,7 +453,7 @@ impl Owner {
                 return;
             }
             core.driver.close();
-            core.dispatch(&shared.channel, &shared.mailboxes, &mut replies);
+            core.dispatch(&shared.outlets, &mut replies);
         }
         replies.deliver();
         // The IO thread carries the close on (a reconnect to deliver it, the timeout).
@@ -512,5 +524,7 @@ mod tests {
         fn movable<T: Send>() {}
         movable::<super::PendingReply>();
         movable::<super::Events>();
+        fn shared<T: Send + Sync>() {}
+        shared::<super::StateChanges>();
     }
 }
