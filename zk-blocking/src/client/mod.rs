@@ -436,9 +436,15 @@ impl Client {
     /// Abandons the requests given up through an [`Abandoner`] since the last look.
     #[inline]
     fn abandon_given_up(&mut self) {
-        if self.given_up.is_empty() {
-            return;
+        // Every call and wait looks: the common case is one atomic load.
+        if !self.given_up.is_empty() {
+            self.abandon_given_up_now();
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn abandon_given_up_now(&mut self) {
         for (id, delete) in self.given_up.take() {
             if delete {
                 self.abandon_and_delete(id);

@@ -1257,10 +1257,17 @@ impl Session {
     /// Submits the steps that undo given-up creates, as the session's own requests
     /// (see [`Session::abandon_and_delete`]). Refused ones (the session is closing)
     /// are dropped: the session's end takes its ephemeral nodes.
+    #[inline]
     fn submit_undos(&mut self, now: Instant) {
-        if !self.undos.has_ready() {
-            return;
+        // Every input ends here: the common case is one length check.
+        if self.undos.has_ready() {
+            self.submit_ready_undos(now);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn submit_ready_undos(&mut self, now: Instant) {
         for f in self.undos.take_ready() {
             if let Ok(id) = self.submit(f.request, now) {
                 self.requests.own(id);

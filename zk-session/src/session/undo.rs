@@ -103,6 +103,7 @@ impl Undos {
     }
 
     /// Whether steps wait to be submitted.
+    #[inline]
     pub(super) fn has_ready(&self) -> bool {
         !self.ready.is_empty()
     }
