@@ -77,6 +77,49 @@
 //! fails with [`Error::ConnectionLoss`] may or may not have been applied, and
 //! deciding whether to retry is the program's business.
 //!
+//! # When the session expires
+//!
+//! A lost connection is the client's to mend: it reconnects with the same session
+//! (its ephemeral nodes and watches live on), and calls cut off meanwhile fail with
+//! [`Error::ConnectionLoss`]. An expired session is over for good: every call fails
+//! with [`Error::SessionExpired`], and its ephemeral nodes and watches go with it.
+//! Connect a new client and set up again (ephemeral nodes, watches, locks), as Java's
+//! and kazoo's programs do:
+//!
+//! ```no_run
+//! use zk_blocking::{CreateMode, Error, Options, SharedClient};
+//!
+//! /// Registers this worker and serves until the session ends.
+//! fn serve(zk: &SharedClient) -> Result<(), Error> {
+//!     zk.create("/workers/worker-1", "", CreateMode::Ephemeral)?;
+//!     loop {
+//!         // ... the work; every call fails with SessionExpired once it is over ...
+//!         zk.exists("/workers/worker-1")?;
+//!         std::thread::sleep(std::time::Duration::from_secs(1));
+//!     }
+//! }
+//!
+//! fn main() -> Result<(), Error> {
+//!     loop {
+//!         let zk = SharedClient::connect("127.0.0.1:2181", Options::new())?;
+//!         match serve(&zk) {
+//!             // A new session, a new client: set up again.
+//!             Err(Error::SessionExpired) => continue,
+//!             done => {
+//!                 zk.close();
+//!                 return done;
+//!             }
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! When the client ended the session itself (no server heard from for 4/3 of the
+//! session timeout: [`StateReason::ExpiredUnheard`]), an ensemble back from a long
+//! leader election may keep the old session, and its ephemeral nodes, up to a session
+//! timeout longer: a create of the same ephemeral node may meet [`Error::NodeExists`]
+//! until then (its Stat's `ephemeral_owner` names the old session).
+//!
 //! # Features
 //!
 //! `tracing` (on by default): connects, handshakes, dropped connections and their

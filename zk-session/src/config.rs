@@ -74,7 +74,16 @@ pub struct Config {
     /// it. Default `None` (off).
     pub first_session_timeout: Option<Duration>,
     /// Report `Expired` after 4/3 of the negotiated timeout without hearing from any
-    /// server (Java 3.9.3+ behaviour). Default true.
+    /// server (Java 3.9.3+ behaviour), so that a program cut off from every server
+    /// learns that its session is over instead of waiting for a server forever.
+    /// **Better than Java**: a handshake under way at that moment (a server accepted
+    /// the connection and owes its answer) is waited for, at most the connect
+    /// timeout: the server's answer says whether the session lives (an ensemble that
+    /// spent long electing a leader gives every session a fresh timeout, and answers
+    /// once it serves). It is the client's judgement, not the server's: an ensemble
+    /// that comes back after a long election may keep the session, and its ephemeral
+    /// nodes, up to the session timeout longer (see
+    /// [`crate::StateReason::ExpiredUnheard`]). Default true.
     pub client_side_expiry: bool,
     /// How long `close` waits for the closeSession reply. Default 3 s.
     pub close_timeout: Duration,

@@ -34,7 +34,13 @@ pub enum StateReason {
         host: HostAddr,
     },
     /// No server was heard from for `silent_for` (4/3 of the session timeout, see
-    /// [`crate::Config::client_side_expiry`]), so the servers have expired the session.
+    /// [`crate::Config::client_side_expiry`]): the client ended the session, as the
+    /// servers will have expired it. That is the client's judgement: an ensemble that
+    /// was electing a leader meanwhile (no server serving) may keep the session up to
+    /// the session timeout after it serves again, and its ephemeral nodes with it. A
+    /// program that creates them again on a new session should expect `NodeExists`
+    /// for an ephemeral node of the old session until then (its `ephemeral_owner`
+    /// says whose it is).
     ExpiredUnheard {
         /// How long nothing was heard.
         silent_for: Duration,

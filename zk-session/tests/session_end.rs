@@ -152,6 +152,62 @@ fn client_side_expiry_after_four_thirds_without_a_server() {
     assert_eq!(h.session.poll_transport(h.now), None);
 }
 
+/// Refuses every dial until one is asked for at or after `at`; returns with that one
+/// pending.
+fn refuse_dials_until(h: &mut Harness, at: std::time::Instant) {
+    loop {
+        if h.pending_connect().is_some() {
+            if h.now >= at {
+                return;
+            }
+            h.refuse();
+        } else {
+            h.run_next_timer().unwrap();
+        }
+    }
+}
+
+#[test]
+fn client_side_expiry_waits_for_the_answer_of_a_handshake_under_way() {
+    let mut h = connected("a,b");
+    let heard = h.now;
+    h.server_close();
+    // A server accepts a connection just before the expiry: its ensemble elects a
+    // leader and it answers only once that is done.
+    refuse_dials_until(&mut h, heard + Duration::from_secs(30));
+    h.accept();
+    h.flush();
+    // Past the expiry (40 s after the last answer), within the connect timeout (T / 2
+    // hosts = 15 s after the accept, which came at 30 s or later).
+    let past_the_expiry = heard + Duration::from_secs(41) - h.now;
+    h.advance(past_the_expiry);
+    assert_eq!(
+        h.session.state(),
+        SessionState::Connecting,
+        "not expired meanwhile"
+    );
+    h.deliver(&FakeServer::connect_response(T, SID, [7; 16], Some(false)));
+    assert_eq!(h.session.state(), SessionState::Connected);
+    assert_eq!(h.session.credentials().map(|c| c.session_id), Some(SID));
+}
+
+#[test]
+fn client_side_expiry_comes_when_a_handshake_under_way_times_out() {
+    let mut h = connected("a,b");
+    let heard = h.now;
+    h.server_close();
+    refuse_dials_until(&mut h, heard + Duration::from_secs(30));
+    let accepted = h.now;
+    h.accept();
+    h.flush();
+    // Nothing answers: the connect timeout (T / 2 hosts) ends the attempt, and with it
+    // the session, whose expiry was due.
+    while h.session.state() != SessionState::Expired {
+        h.run_next_timer().unwrap();
+    }
+    assert_eq!(h.now, accepted + Duration::from_secs(15));
+}
+
 #[test]
 fn client_side_expiry_can_be_turned_off() {
     let mut c = config("a");

@@ -55,10 +55,14 @@
 //!   replay the changes they missed while disconnected**: re-read what such a watch
 //!   covers when the state stream shows `SyncConnected` again (zk-recipes'
 //!   `NodeWatch` does that for you).
-//! * **An expired session** is over for good: the server has deleted its ephemeral
-//!   nodes and forgotten its watches, every call fails with [`Error::SessionExpired`],
-//!   and every watch future and stream ends with it. Connect a new [`Client`] and set
-//!   up again (ephemeral nodes, watches, locks), as below.
+//! * **An expired session** is over for good: its ephemeral nodes and watches go
+//!   with it, every call fails with [`Error::SessionExpired`], and every watch future
+//!   and stream ends with it. Connect a new [`Client`] and set up again (ephemeral
+//!   nodes, watches, locks), as below. When the client ended the session itself (no
+//!   server heard from for 4/3 of the session timeout: `StateReason::ExpiredUnheard`),
+//!   an ensemble back from a long leader election may keep it, and its ephemeral
+//!   nodes, up to a session timeout longer: a create of the same ephemeral node on the
+//!   new session may meet `NodeExists` until then.
 //! * **A call cut short** (its future dropped by `tokio::time::timeout`, `select!` or
 //!   a task abort) is not undone: the request was queued when the call was made and
 //!   still runs on the server, unseen. A create cut short may have created its node;

@@ -1024,8 +1024,13 @@ impl Session {
             && self.server_may_hold_session()
             && !self.state.is_terminal()
             // Closing ends by the reply or the close timeout, always as Closed.
-            && self.state != SessionState::Closing)
-            .then(|| later(self.last_heard, self.timing.expiry))
+            && self.state != SessionState::Closing
+            // A server that accepted a connection is about to say whether the session
+            // lives (one that served none while its ensemble elected a leader answers
+            // once it serves, and the new leader gave every session a fresh timeout):
+            // its answer, or the connect timeout, comes first.
+            && !self.awaiting_handshake())
+        .then(|| later(self.last_heard, self.timing.expiry))
     }
 
     // ----- connections ---------------------------------------------------------------
