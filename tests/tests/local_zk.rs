@@ -212,3 +212,57 @@ fn with_ttl_it_serves_ttl_nodes() {
     drop(child.stdin.take());
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn with_read_only_a_member_cut_off_from_its_quorum_serves_read_only_clients() {
+    let mut child = Command::new(LOCAL_ZK)
+        .args(["--ensemble", "2", "--read-only", "--keep-running"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("running;") {
+        assert!(
+            stdout.read_line(&mut seen).unwrap() > 0,
+            "local-zk ended early:\n{seen}"
+        );
+    }
+    let members = members_in(&seen);
+    assert_eq!(members.len(), 2, "{seen}");
+    // One of two members stopped: the other has no quorum, and serves read-only.
+    let (stopped, _) = members[1];
+    kill_member(stopped);
+    let hosts = seen
+        .lines()
+        .find_map(|line| line.strip_prefix("connect string: "))
+        .unwrap_or_else(|| panic!("no connect string in:\n{seen}"));
+    // Once the survivor has noticed that its quorum is gone, it serves read-only.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !hosts
+        .split(',')
+        .any(|host| zk_tests::is_read_only(host.parse().unwrap()).unwrap_or(false))
+    {
+        assert!(Instant::now() < deadline, "no member turned read-only");
+        thread::sleep(Duration::from_millis(50));
+    }
+    let options = zk_blocking::Options::new()
+        .read_only(true)
+        .connect_timeout(Duration::from_secs(30));
+    let mut zk = zk_blocking::Client::connect(hosts, options).unwrap();
+    assert_eq!(zk.state(), zk_blocking::SessionState::ConnectedReadOnly);
+    assert!(zk.exists("/zookeeper").unwrap().is_some());
+    zk.close();
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+}
+
+/// Stops a member at once, as a crash would (its pid from the output).
+fn kill_member(pid: u32) {
+    let status = Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}

@@ -51,7 +51,11 @@ impl TlsConfig {
         let path = path.as_ref();
         let text = read_pem_file(path)
             .map_err(|e| tls_setup(format!("cannot read the CA file {}: {e}", path.display())))?;
-        TlsConfig::from_ca_pem(&text).map_err(|e| tls_setup(format!("{}: {e}", path.display())))
+        TlsConfig::from_ca_pem(&text).map_err(|e| match e {
+            // The file's name before what is wrong with it, under one prefix.
+            Error::TlsSetup(detail) => tls_setup(format!("{}: {detail}", path.display())),
+            other => other,
+        })
     }
 
     /// Trusts the CA certificates in `pem` (one or more `CERTIFICATE` blocks).
@@ -230,4 +234,28 @@ fn read_pem_file(path: &Path) -> std::io::Result<Vec<u8>> {
 
 fn tls_setup(detail: String) -> Error {
     Error::TlsSetup(detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ca_file_without_a_certificate_is_named_once_with_what_is_wrong() {
+        let path = std::env::temp_dir().join(format!("zk-ca-{}.pem", std::process::id()));
+        std::fs::write(
+            &path,
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        let message = TlsConfig::from_ca_file(&path).unwrap_err().to_string();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(
+            message,
+            format!(
+                "unusable TLS settings: {}: no CERTIFICATE block in the CA bundle: give the PEM file of the CA that signed the servers' certificates",
+                path.display()
+            )
+        );
+    }
 }

@@ -306,6 +306,22 @@ pub enum CloseReason {
     /// positive timeout, or a password that is not 16 bytes. The next host is tried.
     #[error("invalid handshake answer: {0}")]
     InvalidHandshake(&'static str),
+    /// The server answered the handshake with an error reply instead of a session:
+    /// `NotReadOnly` from a read-only 3.8 member asked for a new session without
+    /// `localSessionsEnabled` (it starts none until its ensemble has a quorum again).
+    /// The next host is tried.
+    #[error(
+        "the server refused the handshake with {code}{}",
+        if *.code == zk_proto::ErrorCode::NotReadOnly {
+            ": it is read-only (its ensemble has no quorum) and starts no new session unless it runs with localSessionsEnabled=true; wait for the quorum, or connect to a member that has it"
+        } else {
+            ""
+        }
+    )]
+    HandshakeRefused {
+        /// The error the server answered with.
+        code: zk_proto::ErrorCode,
+    },
     /// The session reached a terminal state.
     #[error("session ended")]
     SessionEnded,

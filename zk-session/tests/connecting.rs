@@ -209,3 +209,28 @@ fn a_handshake_answered_with_http_says_the_server_is_not_zookeeper() {
     h.establish(T, SID);
     assert_eq!(h.session.state(), SessionState::Connected);
 }
+
+#[test]
+fn a_handshake_refused_with_an_error_reply_says_why_and_tries_the_next_host() {
+    let mut h = Harness::new(config("a,b"));
+    // A 3.8 read-only member asked for a new session without local sessions answers
+    // with a bare reply header: NOTREADONLY.
+    h.establish_with(FakeServer::reply(
+        0,
+        0,
+        zk_proto::ErrorCode::NotReadOnly,
+        None,
+    ));
+    let refused = CloseReason::HandshakeRefused {
+        code: zk_proto::ErrorCode::NotReadOnly,
+    };
+    assert_eq!(closes(&h), vec![refused.clone()]);
+    assert!(
+        refused.to_string().contains("localSessionsEnabled"),
+        "{refused}"
+    );
+    assert_eq!(h.session.state(), SessionState::Connecting);
+    // The next host starts the session.
+    h.establish(T, SID);
+    assert_eq!(h.session.state(), SessionState::Connected);
+}

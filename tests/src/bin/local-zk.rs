@@ -2,10 +2,13 @@
 //! that it is healthy, and stop it again.
 //!
 //! ```text
-//! local-zk [--ensemble N] [--tls] [--ipv6] [--ttl] [--keep-running]
+//! local-zk [--ensemble N] [--tls] [--ipv6] [--ttl] [--read-only] [--keep-running]
 //! ```
 //! With `--ipv6` clients connect on `[::1]` instead of 127.0.0.1. With `--ttl` the
-//! servers take TTL nodes (`zookeeper.extendedTypesEnabled`, off by default).
+//! servers take TTL nodes (`zookeeper.extendedTypesEnabled`, off by default). With
+//! `--read-only` a member cut off from its quorum serves read-only clients
+//! (`readonlymode.enabled`, with local sessions so that it starts new ones): stop all but one member of an ensemble to see a client
+//! that allows it (`Options::read_only`) become `ConnectedReadOnly`.
 //! With `--tls` every member also serves TLS on a secure client port, with
 //! certificates made for this run (a CA, the servers', a client's); it prints the
 //! secure connect string and the PEM files a client needs.
@@ -18,7 +21,8 @@ use std::process::ExitCode;
 
 use zk_tests::{ClientAuth, Ensemble, HarnessError, ServerCert, ServerOptions, TestPki, ZkServer};
 
-const USAGE: &str = "usage: local-zk [--ensemble N] [--tls] [--ipv6] [--ttl] [--keep-running]
+const USAGE: &str =
+    "usage: local-zk [--ensemble N] [--tls] [--ipv6] [--ttl] [--read-only] [--keep-running]
 
 Starts a throwaway ZooKeeper (standalone, or an ensemble of N members), prints its
 connect string and each member's srvr output, then stops it.
@@ -26,6 +30,7 @@ connect string and each member's srvr output, then stops it.
   --tls           a secure client port too, with a CA and client certificate made now
   --ipv6          clients connect on [::1] instead of 127.0.0.1
   --ttl           TTL nodes allowed (zookeeper.extendedTypesEnabled, off by default)
+  --read-only     a member cut off from its quorum serves read-only clients
   --keep-running  serve until stdin ends (Ctrl-D) or Ctrl-C";
 
 /// What the command line asked for.
@@ -34,6 +39,7 @@ struct Args {
     tls: bool,
     ipv6: bool,
     ttl: bool,
+    read_only: bool,
     keep_running: bool,
 }
 
@@ -49,6 +55,7 @@ fn parse_args() -> Result<Request, String> {
         tls: false,
         ipv6: false,
         ttl: false,
+        read_only: false,
         keep_running: false,
     };
     let mut words = std::env::args().skip(1);
@@ -68,6 +75,7 @@ fn parse_args() -> Result<Request, String> {
             "--tls" => args.tls = true,
             "--ipv6" => args.ipv6 = true,
             "--ttl" => args.ttl = true,
+            "--read-only" => args.read_only = true,
             "-h" | "--help" => return Ok(Request::Help),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
@@ -91,7 +99,13 @@ impl Running {
         if args.ipv6 {
             options = options.ipv6_loopback();
         }
-        options = options.extended_types(args.ttl);
+        options = options
+            .extended_types(args.ttl)
+            .read_only_mode(args.read_only);
+        if args.read_only {
+            // A 3.8 read-only member starts new sessions only as local ones.
+            options = options.local_sessions(true, true);
+        }
         match args.ensemble_size {
             None => ZkServer::start_standalone(&options)
                 .map(|server| Running::Standalone(Box::new(server))),

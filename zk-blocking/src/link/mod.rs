@@ -55,7 +55,8 @@ use tls::{Handshake, TlsStream};
 use transfer::{Received, read_into_session, write_send_buf};
 
 /// What a connection the server closed before answering the handshake may mean: a
-/// ZooKeeper server closes it without a word when the port is its TLS port
+/// ZooKeeper server closes it without a word while it serves no sessions (its
+/// ensemble has no quorum, or is electing a leader), when the port is its TLS port
 /// (`secureClientPort`) and the session has no TLS, or when it is read-only and the
 /// session does not accept read-only servers. `why` is what the driver saw; `None`
 /// when the loss was something else (another cause, or after the handshake).
@@ -75,7 +76,7 @@ pub fn explain_handshake_loss(
         "on its TLS port (secureClientPort) to a client without TLS (if this is one, connect with Options::tls), and "
     };
     Some(format!(
-        "{host}: {why} before answering the handshake: a ZooKeeper server does that {tls_port}when read-only to a client that does not accept read-only servers (Options::read_only)"
+        "{host}: {why} before answering the handshake: a ZooKeeper server does that while it serves no sessions (its ensemble has no quorum, or is electing a leader: it answers once it serves again), {tls_port}when read-only to a client that does not accept read-only servers (Options::read_only)"
     ))
 }
 
@@ -538,7 +539,10 @@ impl Link {
         now: Instant,
     ) {
         #[cfg(feature = "tracing")]
-        tracing::warn!("could not connect to {host} ({conn}): {e}");
+        tracing::warn!(
+            "could not connect to {host} ({conn} of session 0x{:x}): {e}",
+            session.session_id()
+        );
         self.problems.record(format!("{host}: {e}"));
         self.dial_failed(host);
         session.handle_disconnected(conn, DisconnectCause::ConnectFailed, now);

@@ -264,6 +264,12 @@ impl Session {
         })
     }
 
+    /// The session id (0 until a server issued one, unless given to resume): what
+    /// ZooKeeper's logs and `cons` output name the session by.
+    pub fn session_id(&self) -> i64 {
+        self.session_id
+    }
+
     /// Why the session last became `Disconnected`, `Expired`, `AuthFailed` or
     /// `Closed` (the reason its latest such [`Event::State`] carried); `None` before
     /// any of them.
@@ -383,7 +389,8 @@ impl Session {
         self.next_conn += 1;
         let timeout = self.connect_timeout();
         log::info!(
-            "connecting to {host} ({id}, {} ms to connect and handshake)",
+            "connecting to {host} ({id} of session {}, {} ms to connect and handshake)",
+            HexSessionId(self.session_id),
             timeout.as_millis()
         );
         self.conn = Some(Connection::dial(
@@ -1111,9 +1118,17 @@ impl Session {
             }
         ) {
             // The driver logs the dial's own error, which says more.
-            log::debug!("{}: {why}", c.id());
+            log::debug!(
+                "{} of session {}: {why}",
+                c.id(),
+                HexSessionId(self.session_id)
+            );
         } else {
-            log::warning!("{} ended: {why}", c.id());
+            log::warning!(
+                "{} of session {} ended: {why}",
+                c.id(),
+                HexSessionId(self.session_id)
+            );
         }
         if c.served_stably(now) || timed_out {
             // It carried the session: the next failure starts a fresh pass. A
@@ -1309,6 +1324,17 @@ impl Session {
     }
 
     fn on_handshake(&mut self, frame: Bytes, now: Instant) {
+        if frame.len() == ReplyHeader::LEN {
+            // Too short for a ConnectResponse, the size of a reply header: a refusal
+            // (a 3.8 read-only member sends NotReadOnly to a new session).
+            if let Ok(header) = ReplyHeader::decode(&mut Reader::new(frame.clone())) {
+                if !header.err.is_ok() {
+                    let code = header.err;
+                    self.drop_conn(CloseReason::HandshakeRefused { code }, now);
+                    return;
+                }
+            }
+        }
         let resp = match ConnectResponse::decode_bytes(frame) {
             Ok(r) => r,
             Err(e) => {
@@ -1981,7 +2007,10 @@ impl Session {
         }
         let id = HexSessionId(self.session_id);
         let why = log::Reason(reason.as_ref());
-        if to == SessionState::Closed {
+        if to == SessionState::Closed && !self.server_may_hold_session() {
+            // No server ever held it (a connect that gave up): nothing was closed.
+            log::debug!("stopped before any server established a session");
+        } else if to == SessionState::Closed {
             log::info!("session {id} closed: {why}");
         } else {
             log::warning!("session {id} is {to:?}: {why}");

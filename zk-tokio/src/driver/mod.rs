@@ -170,7 +170,10 @@ impl Driver {
             }
             Err(e) => {
                 #[cfg(feature = "tracing")]
-                tracing::warn!("could not connect to {host} ({conn}): {e}");
+                tracing::warn!(
+                    "could not connect to {host} ({conn} of session 0x{:x}): {e}",
+                    core.session.session_id()
+                );
                 core.problems.record(format!("{host}: {e}"));
                 core.session
                     .handle_disconnected(conn, DisconnectCause::ConnectFailed, now);
