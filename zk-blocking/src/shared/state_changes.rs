@@ -225,6 +225,17 @@ impl StateChanges {
     }
 }
 
+/// `for (state, reason) in zk.state_changes()`: each change as
+/// [`StateChanges::recv`] takes it; the iteration ends once the session is over and
+/// its last change (the final state) was taken.
+impl Iterator for StateChanges {
+    type Item = (KeeperState, Option<StateReason>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.recv().ok()
+    }
+}
+
 impl Drop for StateChanges {
     fn drop(&mut self) {
         self.listeners.remove(self.id);
@@ -270,6 +281,27 @@ mod tests {
         assert_eq!(listeners.subscribers.load(Ordering::Relaxed), 0);
         listeners.deliver_all(&[state_event(KeeperState::Disconnected)]);
         assert_eq!(registered(&listeners), 0, "nothing is queued for nobody");
+    }
+
+    #[test]
+    fn iterating_takes_every_change_and_ends_with_the_session() {
+        let listeners = Arc::new(StateListeners::new(16));
+        let changes = StateChanges::new(listeners.clone());
+        listeners.deliver_all(&[
+            state_event(KeeperState::Disconnected),
+            state_event(KeeperState::SyncConnected),
+            state_event(KeeperState::Closed),
+        ]);
+        listeners.end(Error::Closed);
+        let states: Vec<KeeperState> = changes.map(|(state, _)| state).collect();
+        assert_eq!(
+            states,
+            [
+                KeeperState::Disconnected,
+                KeeperState::SyncConnected,
+                KeeperState::Closed
+            ]
+        );
     }
 
     #[test]
