@@ -12,6 +12,7 @@ use rcgen::{
 
 use crate::HarnessError;
 use crate::tempdir::TempDir;
+use crate::watchdog::Watchdog;
 
 /// Which certificate a TLS server presents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +51,9 @@ pub struct TlsServer {
 #[derive(Debug)]
 pub struct TestPki {
     dir: TempDir,
+    /// Removes the dir when this process ends without dropping it: the shared PKI is
+    /// a static (never dropped), and a signal skips destructors.
+    _cleanup: Watchdog,
 }
 
 impl TestPki {
@@ -66,7 +70,11 @@ impl TestPki {
     /// Generates every key and certificate (ECDSA P-256) and writes the PEM files.
     pub fn generate() -> Result<TestPki, HarnessError> {
         let dir = TempDir::new("pki")?;
-        let pki = TestPki { dir };
+        let cleanup = Watchdog::spawn(dir.path(), Path::new("/dev/null"), &[])?;
+        let pki = TestPki {
+            dir,
+            _cleanup: cleanup,
+        };
         let ca = authority("zk-tests CA")?;
         let other_ca = authority("zk-tests other CA")?;
         pki.write("ca.pem", &ca.pem())?;

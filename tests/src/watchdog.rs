@@ -1,4 +1,5 @@
-//! The `sh` process that launches a member's java and cleans up after it.
+//! The `sh` process that launches a member's java and cleans up after it (or, never
+//! asked to launch anything, only removes a directory: the test PKI's).
 //!
 //! Destructors do not run when a test process exits through `std::process::exit`, an
 //! abort or a signal, and statics are never dropped at all. The watchdog covers those

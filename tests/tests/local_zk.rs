@@ -145,6 +145,24 @@ fn a_fatal_signal_still_stops_the_servers() {
 }
 
 #[test]
+fn a_fatal_signal_still_removes_the_certificates_made_for_tls() {
+    let (mut child, _stdout, members, seen) = keep_running_with(&["--tls"]);
+    let ca = seen
+        .lines()
+        .find_map(|line| line.strip_prefix("CA:"))
+        .unwrap_or_else(|| panic!("no CA line in:\n{seen}"));
+    let pki = PathBuf::from(ca.trim()).parent().unwrap().to_path_buf();
+    assert!(pki.exists());
+    Command::new("kill")
+        .args(["-s", "TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(child.wait().unwrap().signal(), Some(15));
+    assert_gone(&[(members[0].0, pki)]);
+    assert_gone(&members);
+}
+
+#[test]
 fn a_missing_installation_says_how_to_install_it() {
     let output = Command::new(LOCAL_ZK)
         .env("ZOOKEEPER_HOME", "/nonexistent/zookeeper")
