@@ -249,13 +249,16 @@ impl ExternalDriver {
         outstanding
     }
 
-    /// Has the session delete the node `created` (a create's reply, taken already)
-    /// names, for a caller that gave that create up.
-    pub(crate) fn delete_created(&mut self, created: &Response) {
+    /// Has the session delete the node a sequential create's reply names (taken from
+    /// [`ExternalDriver::poll_event`] already), for a caller that then gave that
+    /// create up (see [`Session::delete_created`]). Returns whether it does.
+    pub fn delete_created(&mut self, created: &Response) -> bool {
         let now = Instant::now();
-        if self.session.delete_created(created, now) {
+        let deleting = self.session.delete_created(created, now);
+        if deleting {
             self.link.write(&mut self.session, now);
         }
+        deleting
     }
 
     /// Queues a request without writing it: the next [`ExternalDriver::process`]

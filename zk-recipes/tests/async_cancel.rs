@@ -135,3 +135,86 @@ async fn a_double_barrier_enter_dropped_while_waiting_leaves_no_participant_behi
     );
     zk.close().await;
 }
+
+/// The children of `path`, as a client of its own sees them.
+async fn children_of(path: &str) -> Vec<String> {
+    let zk = client().await;
+    let children = zk.get_children(path).await.unwrap_or_default();
+    zk.close().await;
+    children
+}
+
+/// Waits until nothing is left under `path`; returns what is left if time runs out.
+async fn emptied(path: &str) -> Vec<String> {
+    let until = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let left = children_of(path).await;
+        if left.is_empty() || tokio::time::Instant::now() > until {
+            return left;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn acquires_dropped_at_every_moment_of_their_create_leave_no_node_in_line() {
+    let (mine, other) = (client().await, client().await);
+    let path = fresh("lock-sweep");
+    let mut lock = Lock::new(&path, "me");
+    // Cut short at every moment from before the create is sent to after its answer.
+    for micros in (0..3_000).step_by(60) {
+        let dropped =
+            tokio::time::timeout(Duration::from_micros(micros), lock.acquire_async(&mine)).await;
+        if let Ok(acquired) = dropped {
+            assert!(acquired.unwrap());
+            lock.release_async(&mine).await.unwrap();
+        }
+    }
+    let free = tokio::time::timeout(PATIENCE, lock.acquire_async(&mine)).await;
+    assert!(free.expect("the lock is free").unwrap());
+    lock.release_async(&mine).await.unwrap();
+    let left = emptied(&path).await;
+    assert!(left.is_empty(), "contender nodes left in line: {left:?}");
+    let mut next = Lock::new(&path, "other");
+    let taken = tokio::time::timeout(PATIENCE, next.acquire_async(&other)).await;
+    assert!(taken.unwrap().unwrap(), "another client takes the lock");
+    next.release_async(&other).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_tree_cache_whose_reads_are_cut_short_still_sees_every_change() {
+    let (reader, writer) = (client().await, client().await);
+    let root = fresh("tree-cut-short");
+    zk_recipes::tree::create_all_async(&writer, &root)
+        .await
+        .unwrap();
+    let mut cache = zk_recipes::TreeCache::new(&root);
+    while !matches!(
+        cache.next_event_async(&reader).await.unwrap(),
+        Some(zk_recipes::TreeEvent::Initialized)
+    ) {}
+    for i in 0..100 {
+        writer
+            .create(
+                &format!("{root}/n{i}"),
+                "",
+                zk_tokio::CreateMode::Persistent,
+            )
+            .await
+            .unwrap();
+    }
+    // Every call cut short after 200 µs for a while, then calls that finish.
+    let cutting = tokio::time::Instant::now() + Duration::from_secs(1);
+    while tokio::time::Instant::now() < cutting {
+        tokio::select! {
+            event = cache.next_event_async(&reader) => drop(event.unwrap()),
+            () = tokio::time::sleep(Duration::from_micros(200)) => {}
+        }
+    }
+    let until = tokio::time::Instant::now() + PATIENCE;
+    while cache.len() < 101 && tokio::time::Instant::now() < until {
+        let _ =
+            tokio::time::timeout(Duration::from_millis(200), cache.next_event_async(&reader)).await;
+    }
+    assert_eq!(cache.len(), 101, "the root and its 100 children");
+}

@@ -201,11 +201,12 @@ impl Script<LockMachine> {
         watch
     }
 
-    /// Creates its node again under the `first` prefix (sequence `seq`), alone in line:
-    /// the lock is acquired.
+    /// Creates its node again (sequence `seq`), alone in line: the lock is acquired.
+    /// The name is new, not `first`'s: every create asks for a name of its own, so a
+    /// node the session deletes for a given-up create is never a later one's.
     fn creates_again_and_acquires(&mut self, first: &str, seq: u32) {
         let (token, again) = self.expect_node_create();
-        assert_eq!(again, first, "the same prefix");
+        assert_ne!(again, first, "a new prefix");
         let own = sequenced(&again, seq);
         self.answer(token, created(&at(&own)));
         self.list(&[&own]);

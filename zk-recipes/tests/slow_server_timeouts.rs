@@ -126,6 +126,7 @@ fn a_holders_timed_out_acquire_on_a_slow_server_keeps_the_lock<D: Driver>(
     let checked = by_its_timeout(SHORT, || lock.acquire(driver, Some(SHORT)));
     assert!(!checked.unwrap(), "the server has not answered yet");
     assert!(lock.is_held(), "held as far as anyone knows");
+    assert!(lock.hold(driver).unwrap().is_some(), "and its hold is told");
     speed_up(proxy);
     assert!(lock.acquire(driver, Some(PATIENCE)).unwrap());
     assert_eq!(lock.node_path(), node, "the lock was never let go");

@@ -3,9 +3,10 @@
 //! sequential or not, each under a name of its own), random give-ups, replies and
 //! lost connections, against a scripted server that keeps a tree. Once everything
 //! settles: every request not given up got exactly one reply and those given up none;
-//! no node of a given-up create is left (but a persistent one whose answer was lost,
-//! which nothing can tell from another's); every node of a create not given up is
-//! still there; and nothing is left outstanding.
+//! no node of a given-up sequential create is left (but a persistent one whose answer
+//! was lost, which nothing can tell from another's; a fixed name is its caller's);
+//! every node of a create not given up is still there; and nothing is left
+//! outstanding.
 
 mod common;
 
@@ -66,8 +67,8 @@ struct Model {
     next_sequence: i32,
     /// Read by the server, not yet answered.
     fifo: Vec<(i32, WireRequest)>,
-    /// User creates: id → (the name's prefix, ephemeral).
-    creates: HashMap<RequestId, (String, bool)>,
+    /// User creates: id → (the name's prefix, ephemeral, sequential).
+    creates: HashMap<RequestId, (String, bool, bool)>,
     given_up: HashSet<RequestId>,
     /// The prefixes of creates the server applied whose answer was lost with a
     /// connection.
@@ -113,7 +114,7 @@ impl Model {
                         self.h.now,
                     )
                     .expect("accepted");
-                self.creates.insert(id, (prefix, *ephemeral));
+                self.creates.insert(id, (prefix, *ephemeral, *sequential));
                 self.h.pump();
             }
             Action::GiveUp { pick } => {
@@ -240,6 +241,9 @@ impl Model {
                     children,
                 })))
             }
+            WireRequest::Sync(s) => Ok(Some(WireResponse::Sync(zk_proto::SyncResponse {
+                path: s.path.clone(),
+            }))),
             WireRequest::SetWatches(_) | WireRequest::SetWatches2(_) => Ok(None),
             other => panic!("the session sent {other:?}"),
         }
@@ -274,7 +278,7 @@ impl Model {
             replies.keys().all(|id| self.creates.contains_key(id)),
             "a reply for a request of the session's own: {replies:?}"
         );
-        for (id, (prefix, ephemeral)) in &self.creates {
+        for (id, (prefix, ephemeral, sequential)) in &self.creates {
             let made: Vec<&String> = self
                 .tree
                 .keys()
@@ -283,7 +287,9 @@ impl Model {
             if !self.given_up.contains(id) {
                 continue;
             }
-            let may_stay = !ephemeral && self.lost.contains(prefix);
+            // A fixed name is its caller's to delete; a lost persistent create's
+            // node cannot be told from another's.
+            let may_stay = !sequential || (!ephemeral && self.lost.contains(prefix));
             assert!(
                 made.is_empty() || may_stay,
                 "{id} given up left {made:?} (ephemeral: {ephemeral})"
@@ -293,7 +299,7 @@ impl Model {
             .creates
             .iter()
             .filter(|(id, _)| !self.given_up.contains(id))
-            .map(|(_, (prefix, _))| self.tree.keys().filter(|p| prefix_of(p) == *prefix).count())
+            .map(|(_, (prefix, ..))| self.tree.keys().filter(|p| prefix_of(p) == *prefix).count())
             .sum();
         let applied_kept = self
             .h

@@ -41,8 +41,8 @@ impl PendingReply {
         self.id
     }
 
-    /// Gives the request up without waiting for it and, when it is a create, has the
-    /// session delete the node it made (or may have made): see
+    /// Gives the request up without waiting for it and, when it is a sequential
+    /// create, has the session delete the node it made (or may have made): see
     /// [`zk_blocking::Client::abandon_and_delete`]. For a value that made a node for
     /// its own use (a lock's contender node) and is dropped before the answer.
     pub fn abandon_and_delete(mut self) {

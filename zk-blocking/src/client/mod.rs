@@ -400,16 +400,16 @@ impl Client {
         true
     }
 
-    /// Gives up on request `id` as [`Client::abandon`] does and, when it is a create,
-    /// has the session delete the node it made (or may have made): for a node made
-    /// for a value dropped before the answer (a lock's contender node), so that it
-    /// holds nobody up until the session ends. A create answered with its node has
-    /// that node deleted; one whose answer was lost with its connection is looked
-    /// for, and deleted if it is an ephemeral node of this session (see
-    /// [`zk_session::Session::abandon_and_delete`]: give a sequential create a name
-    /// no other create of the session uses). The deletes are the session's own
-    /// requests, answered to nobody, sent as the client runs (pump or wait). Returns
-    /// whether `id` was outstanding.
+    /// Gives up on request `id` as [`Client::abandon`] does and, when it is a
+    /// sequential create, has the session delete the node it made (or may have made):
+    /// for a node made for a value dropped before the answer (a lock's contender
+    /// node), so that it holds nobody up until the session ends. A create answered
+    /// with its node has that node deleted; one whose answer was lost with its
+    /// connection is looked for, and deleted if it is an ephemeral node of this
+    /// session (see [`zk_session::Session::abandon_and_delete`]: give it a name no
+    /// other create of the session uses; a create of a fixed name is only given up).
+    /// The deletes are the session's own requests, answered to nobody, sent as the
+    /// client runs (pump or wait). Returns whether `id` was outstanding.
     pub fn abandon_and_delete(&mut self, id: RequestId) -> bool {
         if !self.outstanding.remove(&id) {
             return false;

@@ -134,7 +134,7 @@ impl Shared {
             Some(Completion {
                 result: Ok(created),
                 ..
-            }) => core.driver.delete_created(&created),
+            }) => drop(core.driver.delete_created(&created)),
             Some(_) => {}
             None => drop(core.driver.abandon_and_delete(id)),
         }
@@ -352,7 +352,12 @@ impl SharedClient {
     /// on, each with its reason, whoever else reads [`SharedClient::events`] or
     /// subscribes (see [`StateChanges`]).
     pub fn state_changes(&self) -> StateChanges {
-        StateChanges::new(self.shared().outlets.states.clone())
+        let shared = self.shared();
+        // Made under the core's lock, which the IO thread holds while it hands events
+        // out: a change comes either before the subscriber (and `state` tells it) or to
+        // it, never in between.
+        let _core = lock(&shared.core);
+        StateChanges::new(shared.outlets.states.clone())
     }
 
     /// Waits at most `timeout` for the next event of one watch (a copy: the event

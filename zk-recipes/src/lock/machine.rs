@@ -64,6 +64,11 @@ enum Phase {
 pub struct LockMachine {
     path: String,
     identifier: Bytes,
+    /// The kind of this contender's node.
+    kind: Kind,
+    /// The name of the node the last create asked for, before the sequence number:
+    /// new for every create, so that the session, deleting a given-up create's node
+    /// by its name, never takes a later one's along.
     prefix: String,
     /// The kinds of node that block this contender.
     blocking: Vec<Kind>,
@@ -126,6 +131,7 @@ impl LockMachine {
             invalid,
             path,
             identifier,
+            kind,
             prefix: new_prefix(kind),
             blocking,
             wait: true,
@@ -236,6 +242,7 @@ impl LockMachine {
     }
 
     fn create(&mut self) {
+        self.prefix = new_prefix(self.kind);
         let path = format!("{}/{}", self.path, self.prefix);
         let request = Request::create(
             path,

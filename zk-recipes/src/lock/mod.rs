@@ -143,7 +143,8 @@ impl Lock {
     /// one on a node no longer held goes to `retire` (which gives up a check it left
     /// out).
     fn watch_on_node(&mut self, retire: impl FnOnce(Holding)) -> Option<&mut Holding> {
-        let node = self.node_path().filter(|_| self.machine.is_held());
+        // Held, or a holder's check still out: held as far as anyone knows.
+        let node = self.node_path().filter(|_| self.is_held());
         if self
             .holding
             .as_ref()
@@ -180,9 +181,9 @@ impl Lock {
     /// answer comes) then stays out, and the next call on this value finishes giving
     /// the place up before anything else (within that call's own timeout), so the lock
     /// is never held unknown to this value. A holder's call whose check the server
-    /// does not answer in time returns `Ok(false)` and keeps the lock ([`Lock::is_held`]
-    /// says so; the next call, or [`Lock::hold`], hears the answer): a slow server is
-    /// no reason to let a held lock go.
+    /// does not answer in time returns `Ok(false)` and keeps the lock: the next
+    /// acquire hears the answer, and meanwhile [`Lock::is_held`] and [`Lock::hold`]
+    /// tell the lock as held (a slow server is no reason to let a held lock go).
     pub fn acquire<D: Driver>(
         &mut self,
         driver: &mut D,

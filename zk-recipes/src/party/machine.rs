@@ -53,6 +53,9 @@ pub struct PartyMachine {
     /// The member's node, `<path>/<name>`.
     node: String,
     identifier: Bytes,
+    /// The last join or leave told: joined (a join given up half-way then leaves the
+    /// membership as it was).
+    joined: bool,
     phase: Phase,
     outbox: Outbox,
     outputs: VecDeque<PartyEvent>,
@@ -77,6 +80,7 @@ impl PartyMachine {
             node: format!("{path}/{}", layout.new_node_name(identifier)),
             layout,
             identifier: Bytes::copy_from_slice(identifier.as_bytes()),
+            joined: false,
             phase: Phase::Idle,
             outbox: Outbox::default(),
             outputs: VecDeque::new(),
@@ -139,6 +143,11 @@ impl PartyMachine {
     }
 
     fn finish(&mut self, event: PartyEvent) {
+        match event {
+            PartyEvent::Joined => self.joined = true,
+            PartyEvent::Left => self.joined = false,
+            _ => {}
+        }
         self.phase = Phase::Idle;
         self.outbox.forget_awaited();
         self.outputs.push_back(event);
@@ -211,13 +220,20 @@ impl PartyMachine {
 }
 
 impl Abandon for PartyMachine {
-    /// A join given up half-way may have made the member's node (a later `leave`
-    /// deletes it, and the session's end does); the next operation starts afresh.
+    /// A join given up half-way by a member not yet joined deletes the member's node
+    /// its create may make (the delete goes out behind the create, so it deletes what
+    /// that makes, and before any later join's create); a member that had joined stays
+    /// one. The next operation starts afresh.
     fn abandon(&mut self) -> Vec<Request> {
+        let joining = matches!(self.phase, Phase::Joining | Phase::CreatingParents(_));
         self.phase = Phase::Idle;
         self.outbox.clear();
         self.outputs.clear();
-        Vec::new()
+        if joining && !self.joined {
+            vec![Request::delete(&self.node, Version::Any)]
+        } else {
+            Vec::new()
+        }
     }
 }
 
@@ -259,5 +275,48 @@ impl Recipe for PartyMachine {
 
     fn awaiting_replies(&self) -> bool {
         self.outbox.awaiting()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn joined(m: &mut PartyMachine) {
+        m.join();
+        let create = m.poll_submit().expect("the member's create");
+        let node = m.node_path().to_string();
+        m.handle_reply(
+            create.token,
+            Ok((
+                Response::Create {
+                    path: node,
+                    stat: None,
+                },
+                None,
+            )),
+        );
+        assert_eq!(m.poll_output(), Some(PartyEvent::Joined));
+    }
+
+    #[test]
+    fn a_join_given_up_half_way_deletes_the_node_its_create_may_make() {
+        let mut m = PartyMachine::party("/party", "me");
+        m.join();
+        assert!(m.poll_submit().is_some(), "the create is out");
+        assert_eq!(
+            m.abandon(),
+            [Request::delete(m.node_path(), Version::Any)],
+            "queued behind the create, before any later join's"
+        );
+    }
+
+    #[test]
+    fn a_join_given_up_by_a_member_leaves_it_a_member() {
+        let mut m = PartyMachine::party("/party", "me");
+        joined(&mut m);
+        m.join();
+        assert!(m.poll_submit().is_some());
+        assert!(m.abandon().is_empty());
     }
 }

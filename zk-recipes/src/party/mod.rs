@@ -110,7 +110,8 @@ impl Party {
 #[cfg(feature = "tokio")]
 impl Party {
     /// Like [`Party::join`], on zk-tokio's client. A future dropped before it
-    /// finishes may have joined (`leave_async` undoes it).
+    /// finishes leaves a member that had not joined out (the node its create may make
+    /// is deleted right behind it) and one that had joined in.
     pub async fn join_async(&mut self, client: &zk_tokio::Client) -> Result<()> {
         self.member.join_async(client).await
     }

@@ -53,9 +53,11 @@ impl Drop for InFlight {
 }
 
 /// Whether giving `request` up unanswered also deletes the node it may make: an
-/// ephemeral create's (a contender's, a lease's, a member's), which would hold the
-/// others up until the session ends. A persistent node is another's to use (a
-/// parent made on the way, a queue's item) and stays.
+/// ephemeral sequential create's (a lock's or an election's contender), which would
+/// hold the others up until the session ends, and whose name is nobody else's. A
+/// fixed name (a lease, a member) may be created again before the answer, by the
+/// recipe's next call: its machine queues that delete itself, in order. A persistent
+/// node is another's to use (a parent made on the way, a queue's item) and stays.
 pub(super) fn deletes_if_given_up(request: &Request) -> bool {
-    matches!(request, Request::Create { mode, .. } if mode.is_ephemeral())
+    matches!(request, Request::Create { mode, .. } if mode.is_ephemeral() && mode.is_sequential())
 }

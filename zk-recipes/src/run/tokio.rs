@@ -83,7 +83,8 @@ pub(crate) async fn run_abandoning<R: Recipe + Abandon>(
 
 /// [`run_abandoning`] with what `held` keeps between runs (for a recipe whose runs
 /// keep their requests, [`Held::keeping`]: a run ended by its deadline leaves them
-/// there for the next).
+/// there for the next; a run whose future is dropped gives them up with the
+/// operation, as no later run could make sense of their replies).
 pub(crate) async fn run_abandoning_in<R: Recipe + Abandon>(
     client: &Client,
     recipe: &mut R,
@@ -93,9 +94,10 @@ pub(crate) async fn run_abandoning_in<R: Recipe + Abandon>(
     let mut guard = Abandoning {
         recipe,
         client,
+        held,
         finished: false,
     };
-    let output = run(client, &mut *guard.recipe, deadline, held).await;
+    let output = run(client, &mut *guard.recipe, deadline, &mut *guard.held).await;
     guard.finished = true;
     output
 }
@@ -104,6 +106,7 @@ pub(crate) async fn run_abandoning_in<R: Recipe + Abandon>(
 struct Abandoning<'a, R: Abandon> {
     recipe: &'a mut R,
     client: &'a Client,
+    held: &'a mut Held,
     finished: bool,
 }
 
@@ -119,6 +122,10 @@ impl<R: Abandon> Drop for Abandoning<'_, R> {
             // clean up.
             drop(self.client.submit(cleanup));
         }
+        // The operation's requests still out: the machine starts afresh and would
+        // ignore their replies, so a contender node whose create is unanswered would
+        // be nobody's. Given up, with such a node (the session deletes it).
+        self.held.give_up_pending();
     }
 }
 

@@ -54,7 +54,9 @@ impl TreeCache {
             machine: TreeCacheMachine::new(path),
             conn: None,
             #[cfg(feature = "tokio")]
-            held: Default::default(),
+            // A read still out when a call's future is dropped stays for the next
+            // call, which hears its answer first: no change is lost.
+            held: crate::run::tokio::Held::keeping(),
         }
     }
 

@@ -307,7 +307,8 @@ impl Session {
             .is_some_and(|c| c.stage() == Stage::Handshaking)
     }
 
-    /// Requests accepted but not yet answered (queued plus in flight).
+    /// Requests accepted but not yet answered (queued plus in flight), the session's
+    /// own among them (see [`Session::abandon_and_delete`]).
     pub fn outstanding(&self) -> usize {
         self.requests.outstanding()
     }
@@ -727,38 +728,53 @@ impl Session {
         if self.requests.abandon(id) != Abandoned::NotOutstanding {
             return true;
         }
-        match self.events.take_reply(id) {
-            Some(Event::Reply { registration, .. }) => {
-                if let Some(r) = registration {
-                    self.watches.unregister(&r);
-                    // Nobody holds a handle to it: queued events stop naming it.
-                    self.events.forget_registration(r.id);
-                }
-                true
-            }
-            _ => false,
+        self.take_back_reply(id).is_some()
+    }
+
+    /// Takes `id`'s queued reply back, with the registration it made: its result.
+    fn take_back_reply(&mut self, id: RequestId) -> Option<Result<Response, RequestError>> {
+        let Some(Event::Reply {
+            result,
+            registration,
+            ..
+        }) = self.events.take_reply(id)
+        else {
+            return None;
+        };
+        if let Some(r) = registration {
+            self.watches.unregister(&r);
+            // Nobody holds a handle to it: queued events stop naming it.
+            self.events.forget_registration(r.id);
         }
+        Some(result)
     }
 
     /// Gives up on the request `id` as [`Session::abandon`] does and, when it is a
-    /// create, deletes the node it made: what a value that queued a create for its
-    /// own use (a lock's contender node, a party's member node) does when it is
-    /// dropped before the answer, so that the node holds nobody up until the session
-    /// ends. Returns whether `id` was outstanding (or its reply still queued).
+    /// sequential create, deletes the node it made: what a value that queued such a
+    /// create for its own use (a lock's contender node) does when it is dropped before
+    /// the answer, so that the node holds nobody up until the session ends. Returns
+    /// whether `id` was outstanding (or its reply still queued).
     ///
     /// - Not yet written: never sent, as with `abandon`.
     /// - In flight, or its reply already queued: when the reply names the node made,
     ///   the session deletes it (a request of its own, answered to nobody).
     /// - In flight when the connection dropped, or past its request timeout (it may
-    ///   or may not have been applied): an ephemeral node is looked for and deleted
-    ///   if this session owns it; for a sequential create, every child of its parent
-    ///   named like it and owned by this session (so give a sequential create a name
-    ///   no other create of the session uses, as the recipes' random prefixes do). A
-    ///   persistent node is left: nothing tells this session's from another's.
+    ///   or may not have been applied), an ephemeral one: after a sync, every child
+    ///   of its parent named like it and owned by this session is deleted (so give
+    ///   it a name no other create of the session uses, as the recipes' random
+    ///   prefixes do). A persistent node is left: nothing tells this session's from
+    ///   another's.
+    ///
+    /// Any other request, a create of a fixed name included, is only given up: its
+    /// name may be created again before the answer comes (by a retry, or another
+    /// session), and a delete then would take that node; only its caller can order a
+    /// delete after its create (queue one right behind it: requests are carried out
+    /// in order).
     ///
     /// The session's own requests are asked again when their connection drops (or
-    /// their request timeout passes), and end with the session: its ephemeral nodes
-    /// go with it.
+    /// their request timeout passes; a delete a read-only server refused, on the next
+    /// read-write connection), and end with the session: its ephemeral nodes go with
+    /// it. They count in [`Session::outstanding`] until answered.
     pub fn abandon_and_delete(&mut self, id: RequestId, now: Instant) -> bool {
         let now = self.clock(now);
         let step = self
@@ -773,41 +789,35 @@ impl Session {
                 }
                 true
             }
-            Abandoned::NotOutstanding => match self.events.take_reply(id) {
-                Some(Event::Reply {
-                    result,
-                    registration,
-                    ..
-                }) => {
-                    if let Some(r) = registration {
-                        self.watches.unregister(&r);
-                        self.events.forget_registration(r.id);
-                    }
+            Abandoned::NotOutstanding => match self.take_back_reply(id) {
+                Some(result) => {
                     if let Ok(Response::Create { path, .. }) = result {
                         self.undos.delete_created(path);
                     }
                     true
                 }
-                _ => false,
+                None => false,
             },
         };
         self.submit_undos(now);
         outstanding
     }
 
-    /// Deletes the node a create's reply names, with a request of the session's own
-    /// (answered to nobody, asked again if its connection drops): for a driver that
-    /// had taken the reply of a create its caller then gave up, as
+    /// Deletes the node a sequential create's reply names, with a request of the
+    /// session's own (answered to nobody, asked again if its connection drops): for a
+    /// driver that had taken the reply of a create its caller then gave up, as
     /// [`Session::abandon_and_delete`] does with a reply still queued. Returns whether
-    /// `created` is a create's reply (anything else is ignored).
+    /// it does: only for a create's reply whose node's name ends with a sequence
+    /// number (a fixed name may have been created again meanwhile, see
+    /// `abandon_and_delete`).
     pub fn delete_created(&mut self, created: &Response, now: Instant) -> bool {
         let now = self.clock(now);
         let Response::Create { path, .. } = created else {
             return false;
         };
-        self.undos.delete_created(path.clone());
+        let deleted = self.undos.delete_created(path.clone());
         self.submit_undos(now);
-        true
+        deleted
     }
 
     /// Adds credentials: sent now if connected, and again (all of them, in the order
@@ -1417,7 +1427,11 @@ impl Session {
         // Auths in the order added, then the watch re-registration, then the queue.
         self.replay_auths(now);
         self.send_set_watches(now);
+        if !read_only {
+            self.undos.unpark();
+        }
         self.fill_send(now);
+        self.submit_undos(now);
     }
 
     fn on_frame(&mut self, frame: Bytes, now: Instant) {

@@ -1,19 +1,24 @@
-//! Undoing what a given-up create may have made ([`super::Session::abandon_and_delete`]):
-//! a recipe dropped while its create is out must not leave the node behind, holding
-//! others up (a lock's contender node) until the session ends. The requests that undo
-//! it are the session's own: abandoned from their submit, their results come back here
-//! and decide the next step.
+//! Undoing what a given-up sequential create may have made
+//! ([`super::Session::abandon_and_delete`]): a recipe dropped while its create is out
+//! must not leave the node behind, holding others up (a lock's contender node) until
+//! the session ends. The requests that undo it are the session's own: abandoned from
+//! their submit, their results come back here and decide the next step.
+//!
+//! Only sequential creates: the server picks their names, so the node one made is
+//! nobody else's, whatever is created after it. (A fixed name may be created again
+//! meanwhile, by a retry or by another session, and a delete would take that node:
+//! only the caller can order a delete after its create.)
 //!
 //! A create answered with its node: that node is deleted. A create whose answer was
 //! lost (the connection dropped, or its time ran out) may or may not have been
-//! applied: an ephemeral node says whose it is, so the node (or, for a sequential
-//! create, every child of the parent named like it) is looked at and deleted when
-//! this session owns it. A lost persistent create is left alone: nothing tells this
-//! session's node from another's.
+//! applied: an ephemeral node says whose it is, so the parent's children named like
+//! it are looked at (after a sync: the server may lag behind the one that applied
+//! it) and deleted when this session owns them. A lost persistent create is left
+//! alone: nothing tells this session's node from another's.
 
 use std::mem;
 
-use zk_proto::WireRequest;
+use zk_proto::{ErrorCode, WireRequest};
 
 use crate::chroot::Chroot;
 use crate::error::RequestError;
@@ -21,18 +26,18 @@ use crate::id::RequestId;
 use crate::request::{Prepared, Request, Response};
 use crate::version::Version;
 
-/// Digits the server appends to a sequential node's name (`%010d`).
+/// Digits the server appends to a sequential node's name (`%010d`; a counter that
+/// wrapped is negative, and `i32::MIN` takes one character more).
 const SEQUENCE_LEN: usize = 10;
 
 /// What a given-up request's result decides.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Step {
-    /// A create of `path` (the client path asked for: a sequential node's prefix).
-    Create {
-        path: String,
-        sequential: bool,
-        ephemeral: bool,
-    },
+    /// A sequential create of `path` (the client path asked for: the name's prefix).
+    Create { path: String, ephemeral: bool },
+    /// A sync before a look at `path` (the server catches up with the one that may
+    /// have applied a lost create); its result decides nothing.
+    Sync { path: String },
     /// The listing of a sequential create's parent: its children named `prefix` and a
     /// sequence number may be the node.
     List { parent: String, prefix: String },
@@ -43,7 +48,7 @@ pub(super) enum Step {
 }
 
 impl Step {
-    /// The step a given-up `request` decides, if it is a create.
+    /// The step a given-up `request` decides, if it is a sequential create.
     pub(super) fn for_create(request: &Prepared, chroot: &Chroot) -> Option<Step> {
         let mode = match &request.wire {
             WireRequest::Create(c) | WireRequest::Create2(c) | WireRequest::CreateContainer(c) => {
@@ -52,9 +57,8 @@ impl Step {
             WireRequest::CreateTtl(c) => c.flags,
             _ => return None,
         };
-        Some(Step::Create {
+        mode.is_sequential().then(|| Step::Create {
             path: request.client_path(chroot).to_string(),
-            sequential: mode.is_sequential(),
             ephemeral: mode.is_ephemeral(),
         })
     }
@@ -63,6 +67,7 @@ impl Step {
     fn request(&self) -> Option<Request> {
         match self {
             Step::Create { .. } => None,
+            Step::Sync { path } => Some(Request::Sync { path: path.clone() }),
             Step::List { parent, .. } => Some(Request::GetChildren {
                 path: parent.clone(),
                 watch: false,
@@ -94,12 +99,23 @@ pub(super) struct Undos {
     waiting: Vec<(RequestId, Step)>,
     /// Requests to submit at the session's next chance.
     ready: Vec<FollowUp>,
+    /// Deletes a read-only server refused: asked again on the next read-write
+    /// connection (asking the same server again would only be refused again).
+    parked: Vec<Step>,
 }
 
 impl Undos {
     /// Nothing waits and nothing is ready: the common case, one check.
     pub(super) fn is_idle(&self) -> bool {
-        self.waiting.is_empty() && self.ready.is_empty()
+        self.waiting.is_empty() && self.ready.is_empty() && self.parked.is_empty()
+    }
+
+    /// The session is connected to a read-write server: the deletes a read-only one
+    /// refused are ready again.
+    pub(super) fn unpark(&mut self) {
+        for step in std::mem::take(&mut self.parked) {
+            self.queue(step);
+        }
     }
 
     /// Whether steps wait to be submitted.
@@ -113,12 +129,18 @@ impl Undos {
         self.waiting.push((id, step));
     }
 
-    /// A given-up create's reply, taken back before anyone read it, named `path`.
-    pub(super) fn delete_created(&mut self, path: String) {
+    /// A given-up create's reply, taken back before anyone read it, named `path`:
+    /// deleted when the name ends with a sequence number (a sequential create's, which
+    /// nobody else's create can have made). Whether it was.
+    pub(super) fn delete_created(&mut self, path: String) -> bool {
+        if !ends_with_sequence(&path) {
+            return false;
+        }
         self.queue(Step::Delete {
             path,
             version: Version::Any,
         });
+        true
     }
 
     /// The result of `id`, an abandoned request, came: queues what it decides.
@@ -155,15 +177,22 @@ impl Undos {
     pub(super) fn clear(&mut self) {
         self.waiting.clear();
         self.ready.clear();
+        self.parked.clear();
     }
 
     /// A step whose answer was lost is asked again, as often as that happens: each
     /// time takes a lost connection or a request timeout, and the session's end stops
     /// it. (A create is never asked again: its node is looked for instead.)
     fn follow(&mut self, step: Step, result: &Result<Response, RequestError>, session_id: i64) {
+        // SessionMoved: the session went on on another server meanwhile.
         let lost = matches!(
             result,
-            Err(RequestError::ConnectionLoss | RequestError::RequestTimeout)
+            Err(RequestError::ConnectionLoss
+                | RequestError::RequestTimeout
+                | RequestError::Server {
+                    code: ErrorCode::SessionMoved,
+                    ..
+                })
         );
         match (step, result) {
             (Step::Create { .. }, Ok(Response::Create { path, .. })) => {
@@ -175,18 +204,15 @@ impl Undos {
             (
                 Step::Create {
                     path,
-                    sequential,
                     ephemeral: true,
                 },
                 _,
             ) if lost => {
-                if sequential {
-                    let (parent, prefix) = split_parent(&path);
-                    self.queue(Step::List { parent, prefix });
-                } else {
-                    self.queue(Step::Stat { path });
-                }
+                let (parent, prefix) = split_parent(&path);
+                self.queue_synced(Step::List { parent, prefix });
             }
+            // Answered otherwise, or lost and persistent: nothing to undo.
+            (Step::Create { .. }, _) => {}
             (Step::List { parent, prefix }, Ok(Response::GetChildren { children, .. })) => {
                 for child in children.iter().filter(|c| is_sequence_of(c, &prefix)) {
                     self.queue(Step::Stat {
@@ -202,6 +228,16 @@ impl Undos {
                     version: Version::Exact(stat.version),
                 });
             }
+            (
+                step @ Step::Delete { .. },
+                Err(RequestError::Server {
+                    code: ErrorCode::NotReadOnly,
+                    ..
+                }),
+            ) => self.parked.push(step),
+            // The look it comes before is asked again with a sync of its own.
+            (Step::Sync { .. }, _) => {}
+            (step @ (Step::List { .. } | Step::Stat { .. }), _) if lost => self.queue_synced(step),
             (step, _) if lost => self.queue(step),
             _ => {}
         }
@@ -211,6 +247,19 @@ impl Undos {
         if let Some(request) = step.request() {
             self.ready.push(FollowUp { request, step });
         }
+    }
+
+    /// Queues a look (a listing or a stat) behind a sync of its path: on a connection
+    /// other than the lost one, the server may lag behind the one that applied the
+    /// create, and requests are carried out in order.
+    fn queue_synced(&mut self, look: Step) {
+        let path = match &look {
+            Step::List { parent, .. } => parent.clone(),
+            Step::Stat { path } => path.clone(),
+            _ => return self.queue(look),
+        };
+        self.queue(Step::Sync { path });
+        self.queue(look);
     }
 }
 
@@ -231,15 +280,28 @@ fn join(parent: &str, child: &str) -> String {
     }
 }
 
+/// Whether the node `path` names ends with a sequence number.
+fn ends_with_sequence(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    [SEQUENCE_LEN, SEQUENCE_LEN + 1].into_iter().any(|len| {
+        name.len() >= len
+            && name.is_char_boundary(name.len() - len)
+            && is_sequence_of(name, &name[..name.len() - len])
+    })
+}
+
 /// Whether `name` is `prefix` followed by a sequence number (negative once the
 /// parent's counter wrapped).
 fn is_sequence_of(name: &str, prefix: &str) -> bool {
     name.strip_prefix(prefix).is_some_and(|rest| {
-        rest.len() == SEQUENCE_LEN
-            && rest
-                .bytes()
-                .enumerate()
-                .all(|(i, b)| b.is_ascii_digit() || (i == 0 && b == b'-'))
+        let digits = rest.strip_prefix('-').unwrap_or(rest);
+        let len = if digits.len() < rest.len() {
+            // `-` and nine digits, or `-2147483648`.
+            SEQUENCE_LEN - 1..=SEQUENCE_LEN
+        } else {
+            SEQUENCE_LEN..=SEQUENCE_LEN
+        };
+        len.contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
     })
 }
 
@@ -254,11 +316,22 @@ mod tests {
         RequestId::from_u64(n)
     }
 
-    fn ephemeral_create(path: &str, sequential: bool) -> Step {
+    fn ephemeral_create(path: &str) -> Step {
         Step::Create {
             path: path.to_string(),
-            sequential,
             ephemeral: true,
+        }
+    }
+
+    fn sync(path: &str) -> Step {
+        Step::Sync {
+            path: path.to_string(),
+        }
+    }
+
+    fn stat(path: &str) -> Step {
+        Step::Stat {
+            path: path.to_string(),
         }
     }
 
@@ -284,7 +357,7 @@ mod tests {
             stat: None,
         });
         assert_eq!(
-            settled(ephemeral_create("/locks/_c_ab-lock-", true), created),
+            settled(ephemeral_create("/locks/_c_ab-lock-"), created),
             [Step::Delete {
                 path: "/locks/_c_ab-lock-0000000007".to_string(),
                 version: Version::Any,
@@ -299,41 +372,66 @@ mod tests {
             path: Some("/a".to_string()),
             chroot: None,
         });
-        assert!(settled(ephemeral_create("/a", false), refused).is_empty());
+        assert!(settled(ephemeral_create("/a-"), refused).is_empty());
     }
 
     #[test]
-    fn a_lost_sequential_ephemeral_create_lists_its_parent() {
+    fn a_lost_sequential_ephemeral_create_lists_its_parent_after_a_sync() {
+        for lost in [RequestError::ConnectionLoss, RequestError::RequestTimeout] {
+            assert_eq!(
+                settled(ephemeral_create("/locks/_c_ab-lock-"), Err(lost)),
+                [
+                    sync("/locks"),
+                    Step::List {
+                        parent: "/locks".to_string(),
+                        prefix: "_c_ab-lock-".to_string(),
+                    }
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn a_lost_look_is_asked_again_after_a_sync() {
         assert_eq!(
             settled(
-                ephemeral_create("/locks/_c_ab-lock-", true),
+                stat("/locks/n-0000000001"),
                 Err(RequestError::ConnectionLoss)
             ),
-            [Step::List {
-                parent: "/locks".to_string(),
-                prefix: "_c_ab-lock-".to_string(),
-            }]
+            [sync("/locks/n-0000000001"), stat("/locks/n-0000000001")]
         );
     }
 
     #[test]
-    fn a_lost_plain_ephemeral_create_stats_its_node() {
-        assert_eq!(
-            settled(
-                ephemeral_create("/a", false),
-                Err(RequestError::RequestTimeout)
-            ),
-            [Step::Stat {
-                path: "/a".to_string()
-            }]
-        );
+    fn a_delete_a_read_only_server_refused_waits_for_a_read_write_one() {
+        let mut undos = Undos::default();
+        let delete = Step::Delete {
+            path: "/a-0000000001".to_string(),
+            version: Version::Any,
+        };
+        undos.wait_for(id(1), delete.clone());
+        let refused = Err(RequestError::Server {
+            code: ErrorCode::NotReadOnly,
+            path: None,
+            chroot: None,
+        });
+        undos.settle(id(1), &refused, SESSION);
+        assert!(undos.take_ready().is_empty() && !undos.is_idle());
+        undos.unpark();
+        let ready = undos.take_ready();
+        assert_eq!(ready.len(), 1);
+        assert_eq!(ready[0].step, delete);
+    }
+
+    #[test]
+    fn a_lost_sync_is_not_asked_again_on_its_own() {
+        assert!(settled(sync("/locks"), Err(RequestError::ConnectionLoss)).is_empty());
     }
 
     #[test]
     fn a_lost_persistent_create_is_left_alone() {
         let persistent = Step::Create {
             path: "/queue/item-".to_string(),
-            sequential: true,
             ephemeral: false,
         };
         assert!(settled(persistent, Err(RequestError::ConnectionLoss)).is_empty());
@@ -348,6 +446,8 @@ mod tests {
                 "_c_ab-lock-".to_string(),
                 "_c_ab-lock-00000000091".to_string(),
                 "_c_ab-lock--000000009".to_string(),
+                "_c_ab-lock--2147483648".to_string(),
+                "_c_ab-lock--21474836480".to_string(),
             ],
             stat: None,
         });
@@ -358,12 +458,9 @@ mod tests {
         assert_eq!(
             settled(step, listing),
             [
-                Step::Stat {
-                    path: "/locks/_c_ab-lock-0000000007".to_string()
-                },
-                Step::Stat {
-                    path: "/locks/_c_ab-lock--000000009".to_string()
-                },
+                stat("/locks/_c_ab-lock-0000000007"),
+                stat("/locks/_c_ab-lock--000000009"),
+                stat("/locks/_c_ab-lock--2147483648"),
             ]
         );
     }
@@ -411,7 +508,7 @@ mod tests {
     #[test]
     fn a_create_that_never_reached_the_server_is_forgotten() {
         let mut undos = Undos::default();
-        undos.wait_for(id(1), ephemeral_create("/a", false));
+        undos.wait_for(id(1), ephemeral_create("/a-"));
         undos.unsent(id(1));
         assert!(undos.is_idle());
     }
@@ -428,6 +525,17 @@ mod tests {
         let ready = undos.take_ready();
         assert_eq!(ready.len(), 1);
         assert_eq!(ready[0].step, delete);
+    }
+
+    #[test]
+    fn a_reply_taken_back_is_deleted_only_when_it_names_a_sequential_node() {
+        let mut undos = Undos::default();
+        assert!(undos.delete_created("/locks/x-0000000012".to_string()));
+        assert!(undos.delete_created("/locks/x--000000001".to_string()));
+        assert!(undos.delete_created("/locks/x--2147483648".to_string()));
+        assert!(!undos.delete_created("/leader".to_string()));
+        assert!(!undos.delete_created("/a/b-123".to_string()));
+        assert_eq!(undos.take_ready().len(), 3);
     }
 
     #[test]
