@@ -135,10 +135,18 @@ enum State<T> {
     Waiting {
         reply: PendingReply,
         unpack: Unpack<T>,
-        deadline: Option<Pin<Box<Sleep>>>,
+        deadline: Option<Box<Deadline>>,
     },
     /// Refused with this error (not reported yet), or finished.
     Over(Option<Box<Error>>),
+}
+
+/// When a call with a timeout gives up: the instant, counted from the call, and its
+/// timer once the call is first polled (inside a runtime: the call may be made
+/// outside one, as `runtime.block_on(zk.get_data(path))` makes it).
+enum Deadline {
+    Due(tokio::time::Instant),
+    Armed(Pin<Box<Sleep>>),
 }
 
 impl<T> Call<T> {
@@ -157,7 +165,7 @@ impl<T> Call<T> {
             state: State::Waiting {
                 reply,
                 unpack,
-                deadline: timeout.map(|t| Box::pin(tokio::time::sleep(t))),
+                deadline: timeout.map(|t| Box::new(Deadline::Due(tokio::time::Instant::now() + t))),
             },
         }
     }
@@ -182,8 +190,22 @@ impl<T> Future for Call<T> {
         let (result, watch) = match reply.poll_parts(cx) {
             Poll::Ready(parts) => parts,
             Poll::Pending => {
-                let Some(sleep) = deadline else {
+                let Some(deadline) = deadline else {
                     return Poll::Pending;
+                };
+                if let Deadline::Due(at) = **deadline {
+                    if tokio::runtime::Handle::try_current().is_err() {
+                        reply.give_up();
+                        this.state = State::Over(None);
+                        return Poll::Ready(Err(Error::System(
+                            "call_timeout needs a tokio runtime to time the call: await it inside one"
+                                .to_string(),
+                        )));
+                    }
+                    **deadline = Deadline::Armed(Box::pin(tokio::time::sleep_until(at)));
+                }
+                let Deadline::Armed(sleep) = &mut **deadline else {
+                    unreachable!("armed just above");
                 };
                 if sleep.as_mut().poll(cx).is_pending() {
                     return Poll::Pending;

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use zk_blocking::for_drivers::{add_watch_request, auth_confirmed, error_for_state, wrong_reply};
-use zk_blocking::{AddWatchMode, Error, IntoData, Request, Response, Result, Stat};
+use zk_blocking::{AddWatchMode, IntoData, Request, Response, Result, Stat};
 use zk_session::{Session, SessionState};
 
 use crate::call::{Call, Reply};
@@ -139,12 +139,6 @@ impl Client {
         unpack: impl FnOnce(Reply) -> Result<T> + Send + 'static,
     ) -> Call<T> {
         let timeout = self.call_timeout();
-        if timeout.is_some() && tokio::runtime::Handle::try_current().is_err() {
-            return Call::refused(Error::System(
-                "call_timeout needs a tokio runtime to time the call: await it inside one"
-                    .to_string(),
-            ));
-        }
         match request.and_then(|r| self.submit_as(r, true)) {
             Ok(reply) => Call::waiting(reply, Box::new(unpack), timeout),
             Err(e) => Call::refused(e),

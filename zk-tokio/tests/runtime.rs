@@ -106,3 +106,50 @@ async fn every_call_watch_and_stream_can_be_moved_into_a_spawned_task() {
     tokio::spawn(async move { z.close().await }).await.unwrap();
     assert_eq!(ending.await.unwrap(), Some(zk_tokio::KeeperState::Closed));
 }
+
+#[test]
+fn a_call_with_a_timeout_made_outside_the_runtime_is_timed_once_awaited_in_it() {
+    let cs = shared_standalone().connect_string();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let options = Options::new().call_timeout(Duration::from_secs(10));
+    let client = runtime.block_on(Client::connect(&cs, options)).unwrap();
+    // `runtime.block_on(client.exists("/"))`: the call is made here, outside it.
+    let call = client.exists("/");
+    assert!(runtime.block_on(call).unwrap().is_some());
+    runtime.block_on(client.close());
+}
+
+#[test]
+fn a_call_with_a_timeout_polled_outside_any_runtime_says_what_to_do() {
+    let cs = shared_standalone().connect_string();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let options = Options::new().call_timeout(Duration::from_secs(10));
+    let client = runtime.block_on(Client::connect(&cs, options)).unwrap();
+    // Another executor, no tokio context: the first poll finds no timer to arm.
+    let polled = poll_once(client.get_data("/never-answered-in-time"));
+    match polled {
+        Some(Err(Error::System(why))) => assert!(why.contains("tokio runtime"), "{why}"),
+        // The reply may already be in: then there was nothing to time.
+        Some(Err(Error::NoNode { .. })) => {}
+        other => panic!("expected the runtime error, got {other:?}"),
+    }
+    runtime.block_on(client.close());
+}
+
+/// Polls `future` once on this thread, with a waker that does nothing.
+fn poll_once<F: std::future::Future>(future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(output) => Some(output),
+        std::task::Poll::Pending => None,
+    }
+}
