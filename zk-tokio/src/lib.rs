@@ -26,8 +26,13 @@
 //!   removes its registration (see [`Client`], "Watches").
 //! * Cancellation safety: dropping any future at any point leaves the session and the
 //!   other callers untouched; the request still completes in the session, unseen.
+//!   (zk-recipes' `_async` calls say what a dropped future leaves: a lock's acquire
+//!   leaves no node in line.) A [`Client::connect`] future dropped while the server
+//!   is answering its handshake may leave a session on the server until it expires.
 //! * [`Client::close`], bounded by the close timeout; dropping the last clone closes
-//!   the session in the background. After `Closed`, `Expired` or `AuthFailed` every
+//!   the session in the background, so `close().await` before `main` returns (a
+//!   runtime that shuts down first leaves the session to expire on the server, its
+//!   ephemeral nodes with it). After `Closed`, `Expired` or `AuthFailed` every
 //!   call fails at once with that state's error (`SaslRequired` when the server
 //!   ended the session for want of SASL).
 //!
