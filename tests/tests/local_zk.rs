@@ -85,9 +85,17 @@ fn keep_running() -> (Child, BufReader<ChildStdout>, Vec<(u32, PathBuf)>, String
     keep_running_with(&[])
 }
 
-/// [`keep_running`] with more arguments.
+/// [`keep_running`] with more arguments (a standalone server).
 fn keep_running_with(
     args: &[&str],
+) -> (Child, BufReader<ChildStdout>, Vec<(u32, PathBuf)>, String) {
+    keep_running_members(args, 1)
+}
+
+/// [`keep_running_with`] for `count` members.
+fn keep_running_members(
+    args: &[&str],
+    count: usize,
 ) -> (Child, BufReader<ChildStdout>, Vec<(u32, PathBuf)>, String) {
     let mut child = Command::new(LOCAL_ZK)
         .args(args)
@@ -105,7 +113,7 @@ fn keep_running_with(
         );
     }
     let members = members_in(&seen);
-    assert_eq!(members.len(), 1, "{seen}");
+    assert_eq!(members.len(), count, "{seen}");
     (child, stdout, members, seen)
 }
 
@@ -233,22 +241,8 @@ fn with_ttl_it_serves_ttl_nodes() {
 
 #[test]
 fn with_read_only_a_member_cut_off_from_its_quorum_serves_read_only_clients() {
-    let mut child = Command::new(LOCAL_ZK)
-        .args(["--ensemble", "2", "--read-only", "--keep-running"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut seen = String::new();
-    while !seen.contains("running;") {
-        assert!(
-            stdout.read_line(&mut seen).unwrap() > 0,
-            "local-zk ended early:\n{seen}"
-        );
-    }
-    let members = members_in(&seen);
-    assert_eq!(members.len(), 2, "{seen}");
+    let (mut child, _stdout, members, seen) =
+        keep_running_members(&["--ensemble", "2", "--read-only"], 2);
     // One of two members stopped: the other has no quorum, and serves read-only.
     let (stopped, _) = members[1];
     kill_member(stopped);

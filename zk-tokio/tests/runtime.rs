@@ -107,8 +107,8 @@ async fn every_call_watch_and_stream_can_be_moved_into_a_spawned_task() {
     assert_eq!(ending.await.unwrap(), Some(zk_tokio::KeeperState::Closed));
 }
 
-#[test]
-fn a_call_with_a_timeout_made_outside_the_runtime_is_timed_once_awaited_in_it() {
+/// A runtime of one worker, and a client with a call timeout connected on it.
+fn client_with_a_call_timeout() -> (tokio::runtime::Runtime, Client) {
     let cs = shared_standalone().connect_string();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -117,6 +117,12 @@ fn a_call_with_a_timeout_made_outside_the_runtime_is_timed_once_awaited_in_it() 
         .unwrap();
     let options = Options::new().call_timeout(Duration::from_secs(10));
     let client = runtime.block_on(Client::connect(&cs, options)).unwrap();
+    (runtime, client)
+}
+
+#[test]
+fn a_call_with_a_timeout_made_outside_the_runtime_is_timed_once_awaited_in_it() {
+    let (runtime, client) = client_with_a_call_timeout();
     // `runtime.block_on(client.exists("/"))`: the call is made here, outside it.
     let call = client.exists("/");
     assert!(runtime.block_on(call).unwrap().is_some());
@@ -125,14 +131,7 @@ fn a_call_with_a_timeout_made_outside_the_runtime_is_timed_once_awaited_in_it() 
 
 #[test]
 fn a_call_with_a_timeout_polled_outside_any_runtime_says_what_to_do() {
-    let cs = shared_standalone().connect_string();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let options = Options::new().call_timeout(Duration::from_secs(10));
-    let client = runtime.block_on(Client::connect(&cs, options)).unwrap();
+    let (runtime, client) = client_with_a_call_timeout();
     // Another executor, no tokio context: the first poll finds no timer to arm.
     let polled = poll_once(client.get_data("/never-answered-in-time"));
     match polled {
