@@ -82,9 +82,17 @@ fn a_candidate_joining_on_a_shared_client_takes_its_place_behind_the_leader() {
     );
 }
 
-#[tokio::test]
-async fn async_candidates_lead_in_the_order_they_joined() {
-    let path = fresh_path("join-async");
+/// Two async clients: the first's candidate joined and leads, the second's joined
+/// behind it.
+async fn leader_and_second_async(
+    what: &str,
+) -> (
+    zk_tokio::Client,
+    LeaderElection,
+    zk_tokio::Client,
+    LeaderElection,
+) {
+    let path = fresh_path(what);
     let cs = shared_standalone().connect_string();
     let first_zk = zk_tokio::Client::connect(&cs, zk_tokio::Options::new())
         .await
@@ -96,6 +104,12 @@ async fn async_candidates_lead_in_the_order_they_joined() {
     let mut second = LeaderElection::new(&path, "second");
     assert!(first.join_async(&first_zk).await.unwrap());
     assert!(!second.join_async(&second_zk).await.unwrap());
+    (first_zk, first, second_zk, second)
+}
+
+#[tokio::test]
+async fn async_candidates_lead_in_the_order_they_joined() {
+    let (first_zk, mut first, second_zk, mut second) = leader_and_second_async("join-async").await;
     assert!(second.node_path().is_some());
     first.resign_async(&first_zk).await.unwrap();
     assert!(
@@ -144,18 +158,8 @@ fn a_candidate_not_in_the_election_is_told_at_once_that_it_does_not_lead() {
 
 #[tokio::test]
 async fn an_async_candidate_in_line_is_told_when_its_turn_comes_and_keeps_its_place_meanwhile() {
-    let path = fresh_path("join-wait-turn-async");
-    let cs = shared_standalone().connect_string();
-    let first_zk = zk_tokio::Client::connect(&cs, zk_tokio::Options::new())
-        .await
-        .unwrap();
-    let second_zk = zk_tokio::Client::connect(&cs, zk_tokio::Options::new())
-        .await
-        .unwrap();
-    let mut first = LeaderElection::new(&path, "first");
-    let mut second = LeaderElection::new(&path, "second");
-    assert!(first.join_async(&first_zk).await.unwrap());
-    assert!(!second.join_async(&second_zk).await.unwrap());
+    let (first_zk, mut first, second_zk, mut second) =
+        leader_and_second_async("join-wait-turn-async").await;
     let place = second.node_path();
     let waited = tokio::time::timeout(SHORT, second.leadership_changed_async(&second_zk)).await;
     assert!(waited.is_err(), "the leader leads on: {waited:?}");
