@@ -59,6 +59,24 @@ fn node_deleted_event(zk: &SharedClient, node: &str) {
     panic!("no watch on {node} fired for its deletion");
 }
 
+/// A zk-tokio client of `connect_string`, and the guard of the one lease of a fresh
+/// semaphore (`what`) it took: the client, the semaphore's path, the guard.
+async fn leased_async(
+    connect_string: &str,
+    what: &str,
+) -> (zk_tokio::Client, String, zk_recipes::AsyncSemaphoreGuard) {
+    let zk = zk_tokio::Client::connect(connect_string, options())
+        .await
+        .expect("connecting zk-tokio");
+    let path = fresh_path(what);
+    let guard = Semaphore::new(&path, 1, "holder")
+        .lease_async(&zk, Some(PATIENCE))
+        .await
+        .expect("leasing")
+        .expect("a free lease");
+    (zk, path, guard)
+}
+
 #[test]
 fn a_shared_lease_deleted_by_an_operator_is_lost_and_its_release_deletes_nothing_else() {
     let server = shared_standalone().connect_string();
@@ -127,15 +145,7 @@ fn a_blocking_lease_deleted_by_an_operator_is_lost_and_its_release_deletes_nothi
 async fn an_async_lease_deleted_by_an_operator_is_lost_and_its_release_deletes_nothing_else() {
     let server = shared_standalone().connect_string();
     let operator = shared(&server);
-    let zk = zk_tokio::Client::connect(&server, options())
-        .await
-        .expect("connecting zk-tokio");
-    let path = fresh_path("sem-hold-async");
-    let mut guard = Semaphore::new(&path, 1, "holder")
-        .lease_async(&zk, Some(PATIENCE))
-        .await
-        .expect("leasing")
-        .expect("a free lease");
+    let (zk, path, mut guard) = leased_async(&server, "sem-hold-async").await;
     assert_eq!(guard.hold().await.unwrap(), Hold::Held);
     // A wait given up (dropped) loses nothing.
     let quiet = tokio::time::timeout(Duration::from_millis(200), guard.hold_changed()).await;
@@ -224,15 +234,7 @@ fn a_blocking_lease_cut_off_from_the_server_is_uncertain_then_held_after_the_rec
 #[tokio::test]
 async fn an_async_lease_cut_off_from_the_server_is_uncertain_then_held_after_the_reconnect() {
     let proxy = FaultProxy::start(shared_standalone().address()).expect("a proxy");
-    let zk = zk_tokio::Client::connect(&proxy.connect_string(), options())
-        .await
-        .expect("connecting zk-tokio");
-    let path = fresh_path("sem-cut-async");
-    let mut guard = Semaphore::new(&path, 1, "holder")
-        .lease_async(&zk, Some(PATIENCE))
-        .await
-        .expect("leasing")
-        .expect("a free lease");
+    let (zk, path, mut guard) = leased_async(&proxy.connect_string(), "sem-cut-async").await;
     assert_eq!(guard.hold().await.unwrap(), Hold::Held);
 
     cut_off(&proxy);
@@ -251,15 +253,8 @@ async fn an_async_lease_cut_off_from_the_server_is_uncertain_then_held_after_the
 
 #[tokio::test]
 async fn an_async_lease_whose_session_expires_is_lost_with_the_sessions_error() {
-    let zk = zk_tokio::Client::connect(&shared_standalone().connect_string(), options())
-        .await
-        .expect("connecting zk-tokio");
-    let path = fresh_path("sem-expired-async");
-    let mut guard = Semaphore::new(&path, 1, "holder")
-        .lease_async(&zk, Some(PATIENCE))
-        .await
-        .expect("leasing")
-        .expect("a free lease");
+    let (zk, _path, mut guard) =
+        leased_async(&shared_standalone().connect_string(), "sem-expired-async").await;
     let credentials = zk.credentials().expect("a session");
     tokio::task::spawn_blocking(move || end_session(credentials))
         .await
