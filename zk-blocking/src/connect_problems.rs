@@ -229,6 +229,14 @@ mod tests {
         ConnectProblems::new("127.0.0.1:1,127.0.0.1:2281")
     }
 
+    /// The loopback host at `port`.
+    fn host(port: u16) -> HostAddr {
+        HostAddr {
+            host: "127.0.0.1".to_string(),
+            port,
+        }
+    }
+
     fn http_answer() -> CloseReason {
         CloseReason::NotZooKeeper {
             host: HostAddr {
@@ -387,10 +395,6 @@ mod tests {
 
     #[test]
     fn leaving_a_server_for_a_new_host_list_is_not_named_as_a_connect_problem() {
-        let host = |port| HostAddr {
-            host: "127.0.0.1".to_string(),
-            port,
-        };
         let mut problems = problems();
         problems.dialling(&host(1));
         problems.hosts_changed("127.0.0.1:3,127.0.0.1:4");
@@ -408,10 +412,6 @@ mod tests {
     #[test]
     fn an_outage_after_a_session_was_up_names_only_its_own_problems() {
         let mut problems = problems();
-        let host = |port| HostAddr {
-            host: "127.0.0.1".to_string(),
-            port,
-        };
         problems.dialling(&host(1));
         problems.record("connection refused".to_string());
         problems.dialling(&host(2));
@@ -424,10 +424,6 @@ mod tests {
     #[test]
     fn a_member_silent_when_time_ran_out_is_named_beside_the_others() {
         let mut problems = problems();
-        let host = |port| HostAddr {
-            host: "127.0.0.1".to_string(),
-            port,
-        };
         problems.dialling(&host(1));
         problems.record("connection refused".to_string());
         problems.dialling(&host(2));
