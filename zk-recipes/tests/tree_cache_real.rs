@@ -38,6 +38,18 @@ fn next_events(cache: &mut TreeCache, driver: &mut impl Driver, n: usize) -> Vec
         .collect()
 }
 
+/// The next event on zk-tokio's client (within the patience), as the assertions
+/// read it.
+#[cfg(feature = "tokio")]
+async fn next_event_async(cache: &mut TreeCache, zk: &zk_tokio::Client) -> String {
+    let told = tokio::time::timeout(PATIENCE, cache.next_event_async(zk)).await;
+    describe(
+        told.expect("an event within the patience")
+            .unwrap()
+            .unwrap(),
+    )
+}
+
 /// Events until `Initialized` (included), as a set: the load's order is the reads'.
 fn until_initialized(cache: &mut TreeCache, driver: &mut impl Driver) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
@@ -199,14 +211,7 @@ async fn a_tree_cache_on_the_async_client_tells_its_own_changes() {
     let root = fresh_path("tree-cache-tokio");
     create_all(&reader, &format!("{root}/a"), b"a1");
     let mut cache = TreeCache::new(&root);
-    let next = async |cache: &mut TreeCache| {
-        let told = tokio::time::timeout(PATIENCE, cache.next_event_async(&zk)).await;
-        describe(
-            told.expect("an event within the patience")
-                .unwrap()
-                .unwrap(),
-        )
-    };
+    let next = async |cache: &mut TreeCache| next_event_async(cache, &zk).await;
     let mut loaded = BTreeSet::new();
     while !loaded.contains("initialized") {
         loaded.insert(next(&mut cache).await);
@@ -312,14 +317,7 @@ async fn a_tree_cache_on_the_async_client_tells_what_changed_while_it_was_discon
     let root = fresh_path("tree-cache-cut-tokio");
     make_tree_to_cut_off(&writer, &root);
     let mut cache = TreeCache::new(&root);
-    let next = async |cache: &mut TreeCache| {
-        let told = tokio::time::timeout(PATIENCE, cache.next_event_async(&zk)).await;
-        describe(
-            told.expect("an event within the patience")
-                .unwrap()
-                .unwrap(),
-        )
-    };
+    let next = async |cache: &mut TreeCache| next_event_async(cache, &zk).await;
     while next(&mut cache).await != "initialized" {}
     change_while_cut_off(&proxy, &writer, &root);
     let mut told = Vec::new();
