@@ -72,8 +72,8 @@ impl BlockingSemaphoreGuard<'_> {
     /// [`LostReason::NodeDeleted`](crate::LostReason::NodeDeleted) also when someone
     /// (an operator) deleted the lease node, with the session's error when the
     /// session ended. A lease lost stays lost: lease again to hold one anew (the
-    /// guard's release then deletes nothing: the lease node of another holder is
-    /// never this guard's).
+    /// guard's release then deletes no other holder's lease: its delete of its own
+    /// node, gone already, finds nothing).
     pub fn hold(&mut self) -> Result<Hold> {
         self.holding
             .check(&mut crate::run::Blocking::new(self.client))
@@ -185,8 +185,8 @@ impl SemaphoreGuard {
     /// [`LostReason::NodeDeleted`](crate::LostReason::NodeDeleted) also when someone
     /// (an operator) deleted the lease node, with the session's error when the
     /// session ended. A lease lost stays lost: lease again to hold one anew (the
-    /// guard's release then deletes nothing: the lease node of another holder is
-    /// never this guard's).
+    /// guard's release then deletes no other holder's lease: its delete of its own
+    /// node, gone already, finds nothing).
     pub fn hold(&mut self) -> Result<Hold> {
         self.holding.check(&mut self.client)
     }
