@@ -10,6 +10,10 @@ pub const DEFAULT_MAX_FRAME_LEN: usize = 1_048_575;
 /// Length of the frame length prefix.
 pub const LENGTH_PREFIX_LEN: usize = 4;
 
+/// How many reads of the size asked for fit in the room `read_space` makes when it
+/// must move or grow the buffer.
+const ROOM_PER_MOVE: usize = 4;
+
 /// A frame length the peer must not send. After this error the connection is unusable:
 /// drop it (the decoder keeps returning the same error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -116,6 +120,13 @@ impl FrameDecoder {
     pub fn read_space(&mut self, want: usize) -> &mut [u8] {
         let start = self.buffered_len();
         if self.spare < want {
+            if self.buf.capacity() < start + want {
+                // Making room moves what the buffer holds (its spare room too) to the
+                // front of its memory, or to new memory: room for several reads at
+                // once makes that happen once every few reads' worth of frames, not
+                // every few small frames.
+                self.buf.reserve(ROOM_PER_MOVE * want - self.spare);
+            }
             self.buf.resize(start + want, 0);
             self.spare = want;
         }
