@@ -219,6 +219,24 @@ fn a_no_node_names_the_client_path_and_the_chroot() {
 }
 
 #[test]
+fn a_failed_read_of_a_batch_names_the_client_path_and_the_chroot() {
+    let (mut root, mut zk) = clients("chroot-read-errors", None);
+    let reads = zk.multi_read(ReadBatch::new().get_data("/absent")).unwrap();
+    let err = reads[0].as_ref().unwrap_err();
+    assert_eq!(
+        (err.path(), err.chroot()),
+        (Some("/absent"), Some("/chroot-read-errors"))
+    );
+    assert!(
+        err.to_string()
+            .starts_with("NoNode: /absent (under chroot /chroot-read-errors): "),
+        "{err}"
+    );
+    zk.close();
+    root.close();
+}
+
+#[test]
 fn a_chroot_missing_on_the_server_is_named_by_the_first_no_node() {
     let server = shared_standalone();
     let mut zk = connect(

@@ -23,7 +23,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// the message reads `NoNode: /x (under chroot /app): ...`. Match on the kind with
 /// `Error::NoNode { .. }`; [`Error::path`] and [`Error::chroot`] read them from any
 /// variant. Both are `None` when the error came without a request that names a node
-/// (whoAmI, reconfig, a read of a [`ReadBatch`](crate::ReadBatch), [`Error::from_code`]).
+/// (whoAmI, reconfig, [`Error::from_code`]); a failed read of a
+/// [`ReadBatch`](crate::ReadBatch) names its own path.
 /// They are copied out of the request only when it fails.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -260,8 +260,12 @@ pub enum ReadResult {
 }
 
 /// Turns a multiRead reply into typed per-read results; a failed read's error names
-/// its path, from `paths` ([`ReadBatch::paths`]).
-pub fn read_results(results: Vec<MultiResult>, paths: &[String]) -> Vec<Result<ReadResult>> {
+/// its path, from `paths` ([`ReadBatch::paths`]), and the session's `chroot`.
+pub fn read_results(
+    results: Vec<MultiResult>,
+    paths: &[String],
+    chroot: Option<&str>,
+) -> Vec<Result<ReadResult>> {
     results
         .into_iter()
         .enumerate()
@@ -271,7 +275,11 @@ pub fn read_results(results: Vec<MultiResult>, paths: &[String]) -> Vec<Result<R
                 stat: d.stat,
             }),
             MultiResult::GetChildren(c) => Ok(ReadResult::Children(c.children)),
-            MultiResult::Error(code) => Err(Error::about(code, paths.get(i).cloned(), None)),
+            MultiResult::Error(code) => Err(Error::about(
+                code,
+                paths.get(i).cloned(),
+                chroot.map(str::to_string),
+            )),
             // Checked by the session, as in a transaction.
             other => crate::for_drivers::wrong_reply("a read of a batch", other),
         })
@@ -293,10 +301,11 @@ mod tests {
                 MultiResult::Error(zk_proto::ErrorCode::NoNode),
             ],
             &paths,
+            Some("/app"),
         );
         assert!(results[0].is_ok());
         let err = results[1].as_ref().unwrap_err();
-        assert_eq!(err.path(), Some("/gone"));
+        assert_eq!((err.path(), err.chroot()), (Some("/gone"), Some("/app")));
     }
 
     #[test]

@@ -203,8 +203,11 @@ macro_rules! typed_operations {
             batch: $crate::ReadBatch,
         ) -> $ret<Vec<$crate::Result<$crate::ReadResult>>> {
             let paths = batch.paths();
+            let chroot = self.with_session(|session| session.chroot().as_str().map(str::to_string));
             self.call_then(Ok(batch.into_request()), move |reply| match reply?.0 {
-                $crate::Response::MultiRead(results) => Ok($crate::for_drivers::read_results(results, &paths)),
+                $crate::Response::MultiRead(results) => {
+                    Ok($crate::for_drivers::read_results(results, &paths, chroot.as_deref()))
+                }
                 other => $crate::for_drivers::wrong_reply("multiRead", other),
             })
         }
