@@ -252,7 +252,9 @@ macro_rules! typed_operations {
         }
 
         /// This session's ephemeral nodes whose server path starts with `prefix` (`/` for
-        /// all). Neither the prefix nor the result is chrooted (as in Java).
+        /// all). Neither the prefix nor the result is chrooted (as in Java). A prefix that
+        /// is no valid path (`app`, `/app/`) fails with
+        /// [`Error::InvalidPath`](crate::Error::InvalidPath), as Java refuses it.
         pub fn get_ephemerals(&$($mutability)? self, prefix: &str) -> $ret<Vec<String>> {
             let request = $crate::Request::GetEphemerals {
                 prefix: prefix.to_string(),

@@ -119,6 +119,29 @@ fn invalid_paths_and_oversize_requests_are_refused_locally() {
 }
 
 #[test]
+fn an_ephemerals_prefix_that_is_no_path_is_refused_locally_and_an_empty_one_lists_all() {
+    let mut h = connected("a");
+    for bad in ["x", "/q/", "//", "/q\0"] {
+        let request = Request::GetEphemerals { prefix: bad.into() };
+        assert!(
+            matches!(
+                h.session.submit(request, h.now),
+                Err(SubmitError::InvalidPath { .. })
+            ),
+            "{bad:?}"
+        );
+    }
+    assert!(h.flush().is_empty(), "nothing sent");
+    for all in ["", "/"] {
+        let (_, sent) = h.submit_and_flush(Request::GetEphemerals { prefix: all.into() });
+        let zk_proto::WireRequest::GetEphemerals(r) = sent.request() else {
+            panic!("getEphemerals expected")
+        };
+        assert_eq!(r.prefix_path, all);
+    }
+}
+
+#[test]
 fn multi_has_typed_results_and_never_a_standalone_check() {
     let mut h = connected("a/app");
     let ops = vec![

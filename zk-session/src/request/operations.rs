@@ -363,12 +363,17 @@ operations! {
     reply(chroot) { R::WhoAmI(r) => Response::WhoAmI(r.client_info) };
 
     /// This session's ephemeral nodes whose **server** path starts with `prefix` (the
-    /// prefix is not chrooted and results are server paths, as in Java).
+    /// prefix is not chrooted and results are server paths, as in Java). A prefix
+    /// other than the empty one must be a valid path, as Java checks it: `app` or
+    /// `/app/` would match nothing and only hide the mistake.
     GetEphemerals {
         /// Server path prefix; `/` or empty for all.
         prefix: String,
     }
     prepare(cx) {
+        if !prefix.is_empty() {
+            check_path(&prefix, false)?;
+        }
         cx.send(W::GetEphemerals(GetEphemeralsRequest { prefix_path: prefix }), "", None)
     }
     =>
