@@ -120,7 +120,11 @@ pub enum Error {
     )]
     Unimplemented,
     /// Any other server code.
-    #[error("the request{} failed: the server answered {code}", About::on(.path, .chroot))]
+    #[error(
+        "the request{} failed: the server answered {code}{}",
+        About::on(.path, .chroot),
+        server_advice(*.code)
+    )]
     Server {
         /// The code.
         code: ErrorCode,
@@ -131,8 +135,9 @@ pub enum Error {
     },
     /// A multi transaction was rolled back because sub-op `index` failed.
     #[error(
-        "the transaction was rolled back, nothing was applied: sub-op {index}{} failed with {code}",
-        About::on(.path, .chroot)
+        "the transaction was rolled back, nothing was applied: sub-op {index}{} failed with {code}{}",
+        About::on(.path, .chroot),
+        server_advice(*.code)
     )]
     TransactionFailed {
         /// Index of the failing sub-op.
@@ -405,6 +410,33 @@ impl Error {
 
 /// What to do about a NoNode on `path`: under a chroot, `/` is the chroot node itself,
 /// so the chroot is missing; right under it, the chroot may be.
+/// What to do about a server code that arrives as [`Error::Server`] (or fails a
+/// transaction's sub-op), after `; `; empty where the code's name says it all.
+fn server_advice(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::BadArguments => {
+            "; the server refuses to delete `/` or a node under `/zookeeper`, and requests it finds malformed: check the path and the arguments"
+        }
+        ErrorCode::QuotaExceeded => {
+            "; a hard quota on this node or an ancestor (setquota) limits its node count or bytes: delete data, or raise the quota"
+        }
+        ErrorCode::ThrottledOp => "; the request was not applied: retry after a pause",
+        ErrorCode::SessionMoved => {
+            "; the session is served through another connection now and this request was not applied: retry it"
+        }
+        ErrorCode::ReconfigDisabled => {
+            "; start the servers with reconfigEnabled=true to change the ensemble's membership"
+        }
+        ErrorCode::Unimplemented => {
+            "; the server is too old for the operation or has it switched off (TTL nodes need zookeeper.extendedTypesEnabled=true)"
+        }
+        ErrorCode::NoAuth => {
+            "; the node's ACL does not grant this session the permission: add_auth with a credential it names"
+        }
+        _ => "",
+    }
+}
+
 fn no_node_advice(path: &Option<String>, chroot: &Option<String>) -> String {
     const CREATE: &str = "the node does not exist; create it, or its parent, first";
     let (Some(path), Some(chroot)) = (path.as_deref(), chroot.as_deref()) else {
@@ -649,6 +681,24 @@ mod tests {
         );
         let msg = about(ErrorCode::NoNode, "/x/y", Some("/app")).to_string();
         assert!(!msg.contains("if the chroot"), "{msg}");
+    }
+
+    #[test]
+    fn a_server_code_without_a_variant_says_what_to_do() {
+        let msg = about(ErrorCode::BadArguments, "/", None).to_string();
+        assert!(msg.contains("refuses to delete `/`"), "{msg}");
+        let msg = about(ErrorCode::QuotaExceeded, "/q/n", None).to_string();
+        assert!(msg.contains("raise the quota"), "{msg}");
+        let msg = about(ErrorCode::ThrottledOp, "/t", None).to_string();
+        assert!(msg.contains("retry after a pause"), "{msg}");
+        let msg = Error::from(RequestError::TransactionFailed {
+            index: 0,
+            code: ErrorCode::Unimplemented,
+            path: Some("/ttl".to_string()),
+            chroot: None,
+        })
+        .to_string();
+        assert!(msg.contains("extendedTypesEnabled=true"), "{msg}");
     }
 
     #[test]
