@@ -199,6 +199,10 @@ impl Script {
     fn advance_s(&mut self, s: u8) -> &mut Self {
         self.op(13, &[s])
     }
+    /// Gives up the `index`th request submitted, with the node it made (`delete`).
+    fn abandon(&mut self, index: u8, delete: bool) -> &mut Self {
+        self.op(13, &[super::driver::GIVE_UP | u8::from(delete), index])
+    }
     /// Submit: request kind, then its field bytes.
     fn submit(&mut self, kind: u8, fields: &[u8]) -> &mut Self {
         self.op(5, &[kind]).op_bytes(fields)
@@ -359,6 +363,34 @@ pub fn session_server_seeds() -> Seeds {
     s.submit(4, &[A, 1, b'v', 0]).write_all().disconnect();
     s.next_timer().establish().serve();
     seeds.push(("reconnect".into(), s.done()));
+    // Giving creates up: one answered after it was given up (the session deletes the
+    // node it names), one lost with its connection (the session looks for it after
+    // the reconnect), one never written.
+    const EPHEMERAL_SEQUENTIAL: &[u8] = &[A, 0, 0, 3, 0, 0];
+    let mut s = Script::new(2, 3, 0);
+    s.establish()
+        .submit(0, EPHEMERAL_SEQUENTIAL)
+        .write_all()
+        .abandon(0, true)
+        .serve()
+        .serve();
+    seeds.push(("abandon_answered".into(), s.close().serve().done()));
+    let mut s = Script::new(2, 3, 0);
+    s.establish()
+        .submit(0, EPHEMERAL_SEQUENTIAL)
+        .write_all()
+        .abandon(0, true)
+        .disconnect();
+    s.next_timer().establish().serve().serve().serve();
+    seeds.push(("abandon_lost".into(), s.close().serve().done()));
+    let mut s = Script::new(2, 3, 0);
+    s.establish()
+        .submit(3, &[A, 1])
+        .submit(0, EPHEMERAL_SEQUENTIAL)
+        .abandon(1, true)
+        .abandon(0, false)
+        .serve();
+    seeds.push(("abandon_unwritten".into(), s.close().serve().done()));
     // Resumed session refused: expired.
     seeds.push((
         "expired".into(),

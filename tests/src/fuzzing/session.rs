@@ -12,15 +12,19 @@ const OPS: u8 = CLIENT_OPS + 2;
 /// Input: 3 config bytes (see `driver::config`), then steps until the input ends, each
 /// an opcode byte (modulo 16) and its operands: 0..14 the client steps of
 /// `driver::client_step` (connect results, time, submits of every op kind, writes,
-/// disconnects, close, auth, probe results), 14 server bytes (a length byte, then
+/// disconnects, close, auth, probe results, giving a request up with or without the
+/// node it made), 14 server bytes (a length byte, then
 /// that many bytes) on the live connection, 15 the same on an old connection (an
 /// index byte first). Then the session is closed and time runs until it ends.
 ///
 /// Invariants, after every step (see `Driver`):
 /// * no panic, no debug assertion (the session checks its own state transitions);
 /// * every reply names a request that was submitted, and completes it at most once;
-///   `outstanding()` equals the requests not yet completed; when the session reaches a
-///   terminal state every request has completed, and nothing happens after that;
+///   none comes for a request given up; `outstanding()` equals the requests not yet
+///   completed (once one was given up, at least those: written ones count until
+///   their answer, and so do the session's own deletes); when the session reaches a
+///   terminal state every request has completed, `outstanding()` is 0, and nothing
+///   happens after that;
 /// * state changes (events and `state()`) follow `SessionState::can_transition_to`;
 /// * at most one connection at a time, ids never reused, `Close` only for the open one,
 ///   no bytes to send without a connection;
