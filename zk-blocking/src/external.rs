@@ -232,6 +232,14 @@ impl ExternalDriver {
         self.process(false, false, now);
     }
 
+    /// Starts closing a session whose connect gave up, without waiting for the answer
+    /// to a handshake under way (see [`Session::close_after_failed_connect`]).
+    pub(crate) fn close_after_failed_connect(&mut self) {
+        let now = Instant::now();
+        self.session.close_after_failed_connect(now);
+        self.process(false, false, now);
+    }
+
     /// Gives up on the request `id`: no reply will come for it and it leaves no watch
     /// (see [`Session::abandon`]). Returns whether it was outstanding.
     pub fn abandon(&mut self, id: RequestId) -> bool {

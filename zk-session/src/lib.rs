@@ -331,6 +331,13 @@
 //!   server drops the session's ephemerals (and the locks they stand for) at once.
 //!   If no server answers in time the session is `Closed` anyway and the server
 //!   expires it after `T`.
+//! * `close()` while the first handshake is under way (its ConnectRequest went out,
+//!   no answer yet) waits for the answer, at most the close timeout and the
+//!   handshake's connect timeout, and closes the session the server made, which
+//!   would otherwise stay there until it expired (a program that gives up on a
+//!   connect at once, a future of an async driver dropped). A driver whose connect
+//!   ran out of time closes with [`Session::close_after_failed_connect`], which does
+//!   not wait: a silent server would add the close timeout to its error.
 //!
 //! # Watches
 //!

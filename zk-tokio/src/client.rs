@@ -55,7 +55,11 @@ pub struct Client {
     owner: Arc<Owner>,
 }
 
-/// Held by every clone; its drop (the last clone's) closes the session.
+/// Held by every clone; its drop (the last clone's) closes the session, in the
+/// background: the driver task carries the close out. A [`Client::connect`] future
+/// dropped while the server answers its handshake ends here too, and the close waits
+/// for that answer (the server may have made the session), then closes the session
+/// the server made.
 struct Owner {
     shared: Arc<Shared>,
     connect_string: String,
@@ -93,7 +97,13 @@ impl Client {
             let deadline = connect_deadline(&options);
             let confirm_auth = has_auth(&options);
             let client = Client::start(&connect_string, options)?;
-            client.wait_until_connected(deadline).await?;
+            if let Err(e) = client.wait_until_connected(deadline).await {
+                // A handshake still under way has had the connect's time: its answer
+                // is not waited for (a future dropped before this point is, by the
+                // close the last clone's drop makes: see `Owner`).
+                client.close_after_failed_connect();
+                return Err(e);
+            }
             if confirm_auth {
                 client.confirm_auth().await?;
             }
@@ -163,12 +173,25 @@ impl Client {
         }
     }
 
+    /// Ends a session whose connect gave up, without waiting for the answer to a
+    /// handshake under way (see [`zk_session::Session::close_after_failed_connect`]).
+    fn close_after_failed_connect(&self) {
+        self.shared().with(|core, wakeups| {
+            if !core.session.state().is_terminal() {
+                core.session.close_after_failed_connect(Instant::now());
+                core.wake_driver(wakeups);
+            }
+        });
+    }
+
     /// Closes the session: the requests submitted before it are sent first (as Java
     /// sends them; their replies keep their submit order), then closeSession, and the
     /// future resolves when the server confirms or the
     /// close timeout passes (calls still waiting then fail with [`Error::Closed`]).
-    /// The server deletes the session's ephemeral nodes at once. Does nothing if the
-    /// session is already over.
+    /// The server deletes the session's ephemeral nodes at once. While the first
+    /// handshake is under way, the close waits for its answer (within the same bound)
+    /// and closes the session the server made. Does nothing if the session is already
+    /// over.
     pub async fn close(&self) {
         let shared = self.shared();
         shared.with(|core, wakeups| {

@@ -28,7 +28,10 @@
 //!   other callers untouched; the request still completes in the session, unseen.
 //!   (zk-recipes' `_async` calls say what a dropped future leaves: a lock's acquire
 //!   leaves no node in line.) A [`Client::connect`] future dropped while the server
-//!   is answering its handshake may leave a session on the server until it expires.
+//!   is answering its handshake leaves no session there: the driver task waits for
+//!   the answer (at most the close timeout) and closes the session the server made.
+//!   A connect that fails (its connect timeout passed) does not wait for an answer
+//!   still owed: it returns, and the driver task ends, at once.
 //! * [`Client::close`], bounded by the close timeout; dropping the last clone closes
 //!   the session in the background, so `close().await` before `main` returns (a
 //!   runtime that shuts down first leaves the session to expire on the server, its

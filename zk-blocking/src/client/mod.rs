@@ -121,7 +121,12 @@ impl Client {
         let connect_deadline = options.connect_deadline();
         let confirm_auth = options.has_auth();
         let mut client = Client::start(connect_string, options)?;
-        client.wait_until_connected(connect_deadline)?;
+        if let Err(e) = client.wait_until_connected(connect_deadline) {
+            // A handshake still under way has had the connect's time: the close the
+            // drop makes must not wait for its answer too.
+            client.session.close_after_failed_connect(Instant::now());
+            return Err(e);
+        }
         if confirm_auth {
             client.confirm_auth()?;
         }
@@ -172,8 +177,10 @@ impl Client {
     /// Closes the session: the requests submitted before it are sent first (as Java
     /// sends them; their replies keep their submit order), then closeSession, and the
     /// call returns when the server confirms or `close_timeout`
-    /// passes. The server deletes the session's ephemeral nodes at once. Does nothing
-    /// if the session is already over.
+    /// passes. The server deletes the session's ephemeral nodes at once. While the
+    /// first handshake is under way, the close waits for its answer (within the same
+    /// bound) and closes the session the server made. Does nothing if the session is
+    /// already over.
     pub fn close(&mut self) {
         if self.session.state().is_terminal() {
             self.link.release();

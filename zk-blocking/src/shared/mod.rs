@@ -161,7 +161,12 @@ impl SharedClient {
         let connect_deadline = options.connect_deadline();
         let confirm_auth = options.has_auth();
         let client = SharedClient::start(connect_string, options)?;
-        client.wait_until_connected(connect_deadline)?;
+        if let Err(e) = client.wait_until_connected(connect_deadline) {
+            // A handshake still under way has had the connect's time: the close the
+            // drop makes must not wait for its answer too.
+            client.owner.close_after_failed_connect();
+            return Err(e);
+        }
         if confirm_auth {
             client.confirm_auth()?;
         }
@@ -233,7 +238,9 @@ impl SharedClient {
     /// closeSession, and the call returns when the server
     /// confirms or the close timeout passes (calls still waiting then fail with
     /// [`Error::Closed`]). The server deletes the session's ephemeral nodes at once.
-    /// Does nothing if the session is already over.
+    /// While the first handshake is under way, the close waits for its answer (within
+    /// the same bound) and closes the session the server made. Does nothing if the
+    /// session is already over.
     pub fn close(&self) {
         self.owner.close();
     }
@@ -447,6 +454,22 @@ impl Owner {
         // The IO thread carries the move on (the drain, the dial).
         let _ = shared.waker.wake();
         Ok(())
+    }
+
+    /// Ends a session whose connect gave up, without waiting for the answer to a
+    /// handshake under way (see [`Session::close_after_failed_connect`]).
+    ///
+    /// [`Session::close_after_failed_connect`]: zk_session::Session::close_after_failed_connect
+    fn close_after_failed_connect(&self) {
+        let shared = &self.shared;
+        let mut replies = Replies::default();
+        {
+            let mut core = lock(&shared.core);
+            core.driver.close_after_failed_connect();
+            core.dispatch(&shared.outlets, &mut replies);
+        }
+        replies.deliver();
+        let _ = shared.waker.wake();
     }
 
     fn close(&self) {

@@ -128,6 +128,12 @@ impl Connection {
         self.written.max(self.answered)
     }
 
+    /// Whether the whole handshake went out and its answer has not come: the server
+    /// may be creating a session for it.
+    pub(super) fn handshake_sent(&self) -> bool {
+        self.stage == Stage::Handshaking && self.out.is_empty()
+    }
+
     /// Whether it carried the session long enough that losing it is a fresh start.
     pub(super) fn served_stably(&self, now: Instant) -> bool {
         self.established_at

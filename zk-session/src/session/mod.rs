@@ -951,17 +951,44 @@ impl Session {
     /// backoff beyond the close timeout) to deliver closeSession, so that the server
     /// removes its ephemerals (and the locks they stand for) at once. If no server
     /// answers within the close timeout the session is `Closed` anyway, and the
-    /// server expires it after its timeout: its ephemerals linger until then. A
-    /// session that never completed a handshake has nothing to close on a server
-    /// and is `Closed` at once. A second call, or a call in a terminal state, does
-    /// nothing.
+    /// server expires it after its timeout: its ephemerals linger until then.
+    ///
+    /// A session that never completed a handshake has nothing to close on a server
+    /// and is `Closed` at once, unless its first handshake is under way (the whole
+    /// ConnectRequest went out, no answer yet): the server may be creating the
+    /// session, so the close waits for the answer and sends closeSession on that
+    /// connection, else the new session would stay on the server until it expired.
+    /// That wait is bounded by the close timeout and by the handshake's own connect
+    /// timeout; a handshake that fails or is refused ends the session `Closed`. A
+    /// driver whose connect gave up on a server that did not answer in time uses
+    /// [`Session::close_after_failed_connect`] instead, which does not wait.
+    ///
+    /// A second call, or a call in a terminal state, does nothing.
     pub fn close(&mut self, now: Instant) {
+        self.close_waiting(now, true);
+    }
+
+    /// Closes the session as [`Session::close`] does, but without waiting for the
+    /// answer to the first handshake under way: for a driver whose connect ran out of
+    /// time (a silent or slow server), where that wait would only add to the error's
+    /// delay. A session no server has confirmed yet is `Closed` at once (should the
+    /// server answer the handshake after all, the session it made expires there);
+    /// one a server may hold (given to resume) is closed as `close` closes it.
+    pub fn close_after_failed_connect(&mut self, now: Instant) {
+        self.close_waiting(now, false);
+    }
+
+    /// [`Session::close`]; `for_handshake`: wait for the answer to a first handshake
+    /// under way.
+    fn close_waiting(&mut self, now: Instant, for_handshake: bool) {
         let now = self.clock(now);
         if self.state.is_terminal() || self.state == SessionState::Closing {
             return;
         }
         let established = self.conn.as_ref().is_some_and(Connection::is_established);
-        if !established && !self.server_may_hold_session() {
+        let answer_owed =
+            for_handshake && self.conn.as_ref().is_some_and(Connection::handshake_sent);
+        if !established && !self.server_may_hold_session() && !answer_owed {
             self.terminate(
                 SessionState::Closed,
                 Some(StateReason::ClosedByApplication { confirmed: false }),
