@@ -15,7 +15,7 @@ use std::future::Future;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{PATIENCE, fast_server, member_holding};
+use common::{PATIENCE, fast_server, member_holding, sessions_held};
 use on_tokio::{
     AT_ONCE, assert_connected, barrier, connect, eventually, fired, joined, next_event, next_state,
     next_watch, no_task_left, options, queued_state, ready_now, settled, what, within, within_for,
@@ -240,6 +240,159 @@ async fn waits_for_a_connection_given_up_while_no_server_answers_keep_no_waker()
         "the waits given up still hold the task's waker"
     );
     zk.close().await;
+}
+
+// ----- a connect cut short, or given up ---------------------------------------------
+
+/// How long the proxy holds back every answer of the server in the scenarios where a
+/// connect is cut short while the server answers its handshake.
+const ANSWER_DELAY: Duration = Duration::from_millis(1500);
+
+/// A standalone server of the scenario's own (its `dump` lists only the scenario's
+/// sessions) behind a proxy that holds its answers back for [`ANSWER_DELAY`].
+fn slowly_answering_server() -> (ZkServer, FaultProxy) {
+    let server = ZkServer::start_standalone(&ServerOptions::default())
+        .unwrap_or_else(|err| panic!("starting a standalone server: {err}"));
+    let proxy = FaultProxy::start(server.address()).unwrap();
+    proxy.set_fault(Direction::ToClient, Fault::Delay(ANSWER_DELAY));
+    (server, proxy)
+}
+
+/// Waits until `server` holds one session: the client's ConnectRequest went through
+/// and the server made the session; its answer is on its way, held back.
+async fn session_made(server: &ZkServer) {
+    eventually("the server making the session", PATIENCE, || {
+        sessions_held(server).len() == 1
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_connect_dropped_while_the_server_answers_its_handshake_leaves_no_session_there() {
+    let (server, proxy) = slowly_answering_server();
+    let connecting = tokio::spawn(Client::connect(&proxy.connect_string(), options(LONG)));
+    session_made(&server).await;
+
+    // The connect future goes before the answer comes: the client never learns the
+    // session's id from the caller's side, but the driver task waits for the answer
+    // and closes the session the server made (it stayed until it expired, LONG).
+    connecting.abort();
+    assert!(connecting.await.unwrap_err().is_cancelled());
+    let dropped = Instant::now();
+    let bound = ANSWER_DELAY + AT_ONCE;
+    eventually("the server closing the session", bound, || {
+        sessions_held(&server).is_empty()
+    })
+    .await;
+    assert!(
+        frames(&proxy, Direction::ToServer) >= 2,
+        "closeSession sent"
+    );
+    no_task_left().await;
+    assert!(
+        dropped.elapsed() < ANSWER_DELAY * 2 + AT_ONCE,
+        "the driver task ended when the server confirmed: {:?}",
+        dropped.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn close_while_the_server_answers_the_first_handshake_closes_the_session_it_made() {
+    let (server, proxy) = slowly_answering_server();
+    let zk = Client::start(
+        &proxy.connect_string(),
+        options(LONG).close_timeout(Duration::from_secs(10)),
+    )
+    .unwrap();
+    session_made(&server).await;
+
+    let started = Instant::now();
+    within("the close", zk.close()).await;
+    // The answer to the handshake, then closeSession's, each held back.
+    assert!(
+        started.elapsed() < ANSWER_DELAY * 2 + AT_ONCE,
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(zk.state(), SessionState::Closed);
+    assert_eq!(
+        zk.state_reason(),
+        Some(StateReason::ClosedByApplication { confirmed: true })
+    );
+    assert_eq!(sessions_held(&server), Vec::<String>::new());
+    drop(proxy);
+}
+
+/// A port that takes connections and reads what comes, never answering; it notes
+/// when the client hangs up its first connection.
+struct SilentServer {
+    address: std::net::SocketAddr,
+    hung_up: std::sync::Arc<std::sync::Mutex<Option<Instant>>>,
+}
+
+impl SilentServer {
+    fn start() -> SilentServer {
+        use std::io::Read;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let hung_up = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let noted = hung_up.clone();
+        std::thread::spawn(move || {
+            let Ok((mut conn, _)) = listener.accept() else {
+                return;
+            };
+            conn.set_read_timeout(Some(PATIENCE)).unwrap();
+            let mut buf = [0u8; 1024];
+            loop {
+                match conn.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+            *noted.lock().unwrap() = Some(Instant::now());
+        });
+        SilentServer { address, hung_up }
+    }
+
+    fn hung_up(&self) -> Option<Instant> {
+        *self.hung_up.lock().unwrap()
+    }
+}
+
+#[tokio::test]
+async fn a_connect_to_a_server_that_never_answers_the_handshake_fails_and_hangs_up_after_the_connect_timeout()
+ {
+    let silent = SilentServer::start();
+    let connect_timeout = Duration::from_secs(1);
+    // One host: the session gives its dial and handshake the whole session timeout,
+    // so the handshake is still under way when the connect gives up; the close that
+    // follows must not wait for its answer (the driver task would keep the connection
+    // until the close timeout).
+    let started = Instant::now();
+    let failed = Client::connect(
+        &silent.address.to_string(),
+        options(LONG)
+            .connect_timeout(connect_timeout)
+            .close_timeout(Duration::from_secs(10)),
+    )
+    .await;
+    let took = started.elapsed();
+    assert!(
+        matches!(&failed, Err(Error::NoHosts { .. })),
+        "{:?}",
+        failed.map(drop)
+    );
+    assert!(
+        took >= connect_timeout && took < connect_timeout + AT_ONCE,
+        "{took:?}"
+    );
+    eventually("the client hanging up", PATIENCE, || {
+        silent.hung_up().is_some()
+    })
+    .await;
+    let hung_up = silent.hung_up().unwrap().duration_since(started);
+    assert!(hung_up < connect_timeout + AT_ONCE, "{hung_up:?}");
+    no_task_left().await;
 }
 
 // ----- reconnects ---------------------------------------------------------------------

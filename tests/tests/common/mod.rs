@@ -221,6 +221,24 @@ pub fn member_holding(ensemble: &Ensemble, session_id: i64) -> Option<u32> {
         .and_then(ZkServer::myid)
 }
 
+/// The sessions a standalone `server` holds, as `dump` lists them (`0x...`): those of
+/// its session tracker, live connections or not, until each is closed or expires.
+pub fn sessions_held(server: &ZkServer) -> Vec<String> {
+    let dump = server.four_letter("dump").expect("dump");
+    let tracker = dump
+        .split_once("SessionTracker dump:")
+        .map_or("", |(_, rest)| rest);
+    let tracker = tracker
+        .split_once("ephemeral nodes dump:")
+        .map_or(tracker, |(sessions, _)| sessions);
+    tracker
+        .lines()
+        .map(str::trim)
+        .filter(|line| line.starts_with("0x"))
+        .map(str::to_string)
+        .collect()
+}
+
 /// The paths `wchc` lists under this session on `server`.
 pub fn watched_paths(server: &ZkServer, session_id: i64) -> Vec<String> {
     let wchc = server.four_letter("wchc").expect("wchc");
