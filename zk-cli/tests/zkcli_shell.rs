@@ -252,6 +252,25 @@ fn watch_events_are_printed_as_they_arrive_between_commands() {
     assert_eq!(shell.quit(), 0);
 }
 
+/// A script's own change fires its watch during the command: the event comes right
+/// after that command's output (not some commands later), and the end of the script
+/// does not drop it.
+#[test]
+fn in_a_script_an_event_the_command_brought_follows_it_and_is_not_lost_at_the_end() {
+    let mut zk = client();
+    ensure(&mut zk, "/shell-own-change", "v1");
+    let event = "WatchedEvent state:SyncConnected type:NodeDataChanged path:/shell-own-change";
+    let run = shell_script(
+        &[],
+        "get -w /shell-own-change\n\
+         set /shell-own-change v2\n\
+         get -w /shell-own-change\n\
+         set /shell-own-change v3\n",
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.text(), format!("v1\n{event}\nv2\n{event}\n"), "{run:?}");
+}
+
 #[test]
 fn removewatches_ends_a_persistent_watch_without_closing_the_session() {
     let mut zk = client();

@@ -73,7 +73,7 @@ pub fn run(global: &Global, settings: Settings) -> Result<u8, Failure> {
         failure.report(shell.json);
         exit_code = failure.exit_code();
     }
-    let _printer = EventPrinter::start(
+    let printer = EventPrinter::start(
         session,
         source.event_sink(),
         global.json,
@@ -100,7 +100,12 @@ pub fn run(global: &Global, settings: Settings) -> Result<u8, Failure> {
                 exit_code = failure.exit_code();
             }
         }
+        // The events the command brought (its own change firing a watch), after its
+        // output.
+        printer.drain();
     }
+    // And those of the last one, before its session closes.
+    printer.drain();
     shell.session.replace(None);
     Ok(exit_code)
 }

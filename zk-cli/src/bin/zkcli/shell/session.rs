@@ -67,52 +67,91 @@ impl PrintSwitch {
 pub struct EventPrinter {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    slot: SessionSlot,
+    sink: SharedSink,
+    json: bool,
+    printing: PrintSwitch,
 }
+
+/// The sink, shared by the printer's thread and [`EventPrinter::drain`].
+type SharedSink = Arc<Mutex<Box<dyn EventSink>>>;
 
 impl EventPrinter {
     pub fn start(
         slot: SessionSlot,
-        mut sink: Box<dyn EventSink>,
+        sink: Box<dyn EventSink>,
         json: bool,
         printing: PrintSwitch,
     ) -> EventPrinter {
         let stop = Arc::new(AtomicBool::new(false));
-        let stopping = stop.clone();
-        let thread = thread::spawn(move || {
-            while !stopping.load(Ordering::Relaxed) {
-                match pump_once(&slot, json) {
-                    Pumped::Nothing => {}
-                    Pumped::Line(line) if printing.is_on() => sink.print(line),
-                    Pumped::Line(_) => {}
-                    // On stderr like every failure; `connect` starts a new session.
-                    Pumped::Ended(failure) => failure.report(json),
+        let sink: SharedSink = Arc::new(Mutex::new(sink));
+        let thread = {
+            let (stopping, slot, sink, printing) =
+                (stop.clone(), slot.clone(), sink.clone(), printing.clone());
+            thread::spawn(move || {
+                while !stopping.load(Ordering::Relaxed) {
+                    deliver(pump_once(&slot, json, PUMP_SLICE), &sink, &printing, json);
+                    thread::sleep(PUMP_PAUSE);
                 }
-                thread::sleep(PUMP_PAUSE);
-            }
-        });
+            })
+        };
         EventPrinter {
             stop,
             thread: Some(thread),
+            slot,
+            sink,
+            json,
+            printing,
         }
+    }
+
+    /// Prints the events the session holds already: those a command brought (its
+    /// own change firing a watch) come right after its output, before the next
+    /// command runs or the shell ends, rather than whenever the thread gets the
+    /// client (a script runs its next command at once, and its end closes the
+    /// session).
+    pub fn drain(&self) {
+        loop {
+            match pump_once(&self.slot, self.json, Duration::ZERO) {
+                Pumped::Nothing => return,
+                pumped => deliver(pumped, &self.sink, &self.printing, self.json),
+            }
+        }
+    }
+}
+
+/// Prints what a pump brought, if printing is on; a session's end always.
+fn deliver(pumped: Pumped, sink: &SharedSink, printing: &PrintSwitch, json: bool) {
+    match pumped {
+        Pumped::Nothing | Pumped::Skipped => {}
+        Pumped::Line(line) if printing.is_on() => sink
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .print(line),
+        Pumped::Line(_) => {}
+        // On stderr like every failure; `connect` starts a new session.
+        Pumped::Ended(failure) => failure.report(json),
     }
 }
 
 /// What one slice of pumping brought.
 enum Pumped {
     Nothing,
+    /// An event not worth a line.
+    Skipped,
     Line(String),
     /// The session is over; it has been taken out of the slot.
     Ended(Failure),
 }
 
 /// One slice of waiting for an event of the current session.
-fn pump_once(slot: &SessionSlot, json: bool) -> Pumped {
+fn pump_once(slot: &SessionSlot, json: bool, slice: Duration) -> Pumped {
     let mut current = slot.lock();
     let Some(zk) = current.as_mut() else {
         return Pumped::Nothing;
     };
-    match zk.next_event(PUMP_SLICE) {
-        Ok(Some(event)) => event_line(&event, json).map_or(Pumped::Nothing, Pumped::Line),
+    match zk.next_event(slice) {
+        Ok(Some(event)) => event_line(&event, json).map_or(Pumped::Skipped, Pumped::Line),
         Ok(None) => Pumped::Nothing,
         Err(error) => {
             *current = None;
