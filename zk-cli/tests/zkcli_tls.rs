@@ -80,6 +80,34 @@ fn a_run_without_tls_on_a_tls_port_is_told_to_give_tls_ca() {
 }
 
 #[test]
+fn a_ca_that_did_not_sign_the_server_certificate_is_told_to_fix_tls_ca() {
+    let (ca, cert, key) = (
+        TestPki::shared().other_ca(),
+        TestPki::shared().client_cert(),
+        TestPki::shared().client_key(),
+    );
+    let tls = [
+        "--tls-ca",
+        path(&ca),
+        "--tls-cert",
+        path(&cert),
+        "--tls-key",
+        path(&key),
+        "--timeout",
+        "3000",
+    ];
+    let run = zkcli_tls(&tls, &["ls", "/"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not signed by a CA this client trusts")
+            && run.stderr.contains("--tls-ca"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("TlsConfig"), "{}", run.stderr);
+}
+
+#[test]
 fn a_client_certificate_without_its_key_is_a_usage_error() {
     let cert = TestPki::shared().client_cert();
     let run = zkcli_tls(&["--tls-cert", path(&cert)], &["ls", "/"]);

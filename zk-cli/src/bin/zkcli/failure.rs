@@ -214,6 +214,11 @@ fn explanation(error: &Error) -> String {
              such as world:anyone:cdrwa; an auth ACL needs credentials first: addauth SCHEME \
              AUTH in the shell, or --auth SCHEME:CREDENTIALS"
             .into(),
+        Error::AuthFailed => "the server rejected the credentials and ended the session: \
+             check each SCHEME:CREDENTIALS of --auth, --auth-file, $ZKCLI_AUTH or addauth \
+             (a scheme the server knows, such as digest:user:password) and --sasl-user's \
+             password, then run the command again (in the shell: connect)"
+            .into(),
         Error::SaslRequired => "the server requires SASL authentication before any request \
              (its enforce.auth.enabled) and closed the session: give --sasl-user USER with its \
              password in --sasl-password-file or $ZKCLI_SASL_PASSWORD (or --auth, for a scheme \
@@ -252,6 +257,10 @@ fn explanation(error: &Error) -> String {
 /// A dial problem's advice with zkcli's flags for the library's settings.
 fn with_flags(text: &str) -> String {
     text.replace("connect with Options::tls", "give --tls-ca PATH")
+        .replace(
+            "give TlsConfig the CA that signed",
+            "give --tls-ca a PEM file with the CA that signed",
+        )
         .replace("(Options::read_only)", "(-r)")
         .replace(
             "give one with TlsConfig::client_cert_files",
@@ -340,6 +349,7 @@ mod tests {
                 Failure::from_error(Error::TooLarge { size: 9, max: 5 }, None),
                 "--jute-maxbuffer",
             ),
+            (Failure::from_error(Error::AuthFailed, None), "--auth"),
         ];
         for (failure, advice) in cases {
             let message = failure.message();
@@ -350,6 +360,8 @@ mod tests {
                 "Options",
                 "`wait`",
                 "new client",
+                "state_reason",
+                "TlsConfig",
             ] {
                 assert!(!message.contains(rust_api), "{message}");
             }
