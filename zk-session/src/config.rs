@@ -111,7 +111,12 @@ pub struct Config {
     ///   removeWatches with Any, which removes **every** watch of this session on that
     ///   path from the server; on success the session removes every local
     ///   registration on the path too (each gets its watch-removed event), so none is
-    ///   left that the server no longer backs.
+    ///   left that the server no longer backs;
+    /// * a local removal removes here only what it names, so it tells the server
+    ///   (with Any) only when no registration is left on the node, and removes Data
+    ///   or Children there only when no persistent one is left (these servers keep
+    ///   one watch per session and node, ZOOKEEPER-4466); else the server keeps
+    ///   notifying, and those notifications fire only what is still registered.
     ///
     /// Set it for 3.9+ servers to remove only the persistent kind asked for.
     pub persistent_watcher_types: bool,

@@ -1,6 +1,6 @@
 //! Requests the session answers itself (an empty multi/multiRead, a local watch
 //! removal) keep their place in submit order; a local watch removal takes effect at
-//! submit, connected or not.
+//! submit, connected or not (what the server is told of it: local_removal.rs).
 
 mod common;
 
@@ -59,10 +59,13 @@ fn local_watch_removal_takes_effect_at_submit_and_replies_in_order() {
     let ev = h.take_events();
     assert_eq!(watch_events(&ev), data_watch_removed("/w", w));
     assert!(replies(&ev).is_empty(), "the reply waits for a's");
-    // only its reply keeps submit order
+    // only its reply keeps submit order (the server is told too: see local_removal.rs)
     let f = requests(&h.flush());
-    assert_eq!(f.len(), 1);
+    assert_eq!(f.len(), 2);
+    assert!(matches!(f[1].1, zk_proto::WireRequest::RemoveWatches(_)));
     h.deliver(&data_reply(f[0].0, 5));
+    assert_eq!(reply_ids(&h.events), vec![a]);
+    h.deliver(&FakeServer::reply(f[1].0, 6, ErrorCode::Ok, None));
     let ev = h.take_events();
     assert_eq!(reply_ids(&ev), vec![a, rm]);
     assert_eq!(replies(&ev)[1].1, Ok(Response::RemoveWatches));
@@ -77,9 +80,10 @@ fn a_notification_after_a_local_removal_fires_nothing() {
     let rm = h.submit(remove_watches("/w", WatcherType::Data, Some(w), true));
     let f = requests(&h.flush());
     h.take_events();
-    // the server still holds the watch and fires it before a's reply
+    // the server still holds the watch and fires it before it reads the removal
     h.notify(EventType::NodeDeleted, "/w", 6);
     h.deliver(&data_reply(f[0].0, 5));
+    h.deliver(&FakeServer::reply(f[1].0, 6, ErrorCode::NoWatcher, None));
     assert!(watch_events(&h.events).is_empty(), "{:?}", h.events);
     assert_eq!(h.session.stray_notifications(), 1);
     assert_eq!(reply_ids(&h.events), vec![a, rm]);

@@ -430,13 +430,26 @@ operations! {
     /// when it is this session's only registration on the node, so it stops
     /// notifying, else checkWatches (17). Without, every registration of the type is
     /// removed with removeWatches. Either way, if the registrations fired meanwhile
-    /// the reply is `Server(NoWatcher)`. With `local`, the server is not contacted
-    /// at all: the registrations must exist at submit and are removed then (they fire
-    /// no more and are not re-registered); only the reply keeps submit order.
+    /// the reply is `Server(NoWatcher)`. With `local` (Java's `local = true`), the
+    /// registrations must exist at submit and are removed then (they fire no more and
+    /// are not re-registered), and the reply is Ok, in submit order, whatever the
+    /// server answers or if the connection is lost (a request timeout or the end of
+    /// the session still fail it). While connected the server is told
+    /// too, as the non-local form would tell it (removeWatches for the type; for one
+    /// registration only when it was the session's only one on the node), so that it
+    /// stops notifying; not when that would strip a watch a registration still here
+    /// needs: while a watching request on the node is pending, and on the pre-3.9
+    /// wire (no [`crate::Config::persistent_watcher_types`]) for a persistent type
+    /// (sent as Any) while other registrations remain on the node, or for another
+    /// type while a persistent one remains (such servers keep one watch per session
+    /// and node). While disconnected nothing is kept for later (the reconnect's
+    /// SetWatches leaves the removed watch out), nor is a removal its lost
+    /// connection never carried sent on the next.
     /// Removed registrations get a watch-removed event.
     /// Persistent types go to the server as Any unless
-    /// [`crate::Config::persistent_watcher_types`] is set; removing every persistent
-    /// registration that way also removes the path's other registrations (see there).
+    /// [`crate::Config::persistent_watcher_types`] is set; a non-local removal of
+    /// every persistent registration that way also removes the path's other
+    /// registrations (see there).
     RemoveWatches {
         /// Client path.
         path: String,
@@ -444,7 +457,8 @@ operations! {
         watcher_type: WatcherType,
         /// Only this registration.
         registration: Option<RequestId>,
-        /// Remove locally without asking the server.
+        /// Remove here at submit and answer Ok whatever the server says (it is told
+        /// while connected, when that strips nothing still needed here).
         local: bool,
     }
     prepare(cx) {
@@ -452,9 +466,11 @@ operations! {
         let server = cx.chroot.prepend(&path);
         let removal = Removal { watcher_type, registration, removes: watcher_type };
         if local {
+            // Removed here at submit; the session decides whether the server is told
+            // too (this wire then goes out; else it is never written).
             let wire = W::RemoveWatches(RemoveWatchesRequest {
                 path: server,
-                watcher_type: zk_proto::WireWatcherType::from_i32(watcher_type.code()),
+                watcher_type: cx.wire_watcher_type(watcher_type),
             });
             cx.answer_locally(wire, path).map(|o| o.removing(removal))
         } else {

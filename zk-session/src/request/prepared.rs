@@ -18,8 +18,12 @@ pub(crate) struct Prepared {
     pub(crate) reply: ReplyKind,
     /// The table a successful reply registers in (exists chooses Data/Exist itself).
     pub(crate) watch: Option<WatchKind>,
-    /// Answered by the session (empty multi, local watch removal); never written.
+    /// Answered by the session (empty multi, a local watch removal the server is
+    /// not told of); never written.
     pub(crate) local: bool,
+    /// A local watch removal the server is told of too (see
+    /// [`Prepared::tell_server`]): written, and answered Ok whatever comes back.
+    pub(crate) tells_server: bool,
     /// What few requests need, boxed: every request the session holds carries the
     /// field, so a small request stays small.
     rare: Option<Box<Rare>>,
@@ -50,7 +54,28 @@ impl Prepared {
             reply,
             watch: outgoing.watch,
             local: outgoing.local,
+            tells_server: false,
             rare,
+        }
+    }
+
+    /// Makes a local watch removal (which took effect here at submit) go to the
+    /// server too, so that it stops notifying: it is written in its turn, and its
+    /// answer is Ok whatever the server says (NoWatcher, a refusal) and if the
+    /// connection is lost before the reply, as Java's local removal is.
+    pub(crate) fn tell_server(&mut self) {
+        debug_assert!(self.local && self.removal().is_some());
+        self.local = false;
+        self.tells_server = true;
+    }
+
+    /// A local watch removal meant for the server goes back to being answered here
+    /// only: its connection was lost, and the next one is not told (its SetWatches
+    /// leaves the removed watch out).
+    pub(crate) fn untell_server(&mut self) {
+        if self.tells_server {
+            self.local = true;
+            self.tells_server = false;
         }
     }
 

@@ -58,6 +58,10 @@ impl<T> Fifo<T> {
         self.blocks.iter().flatten()
     }
 
+    pub(super) fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.blocks.iter_mut().flatten()
+    }
+
     pub(super) fn push_back(&mut self, item: T) {
         match self.blocks.back_mut() {
             Some(block) if block.len() < Self::BLOCK => block.push_back(item),

@@ -701,9 +701,9 @@ impl Session {
             let d = wait.submitted(id, now);
             self.bring_deadline_forward(d);
         }
-        // A locally answered request (empty multi, local watch removal) queues too,
-        // writes nothing and completes when it reaches the head: replies stay in
-        // submit order.
+        // A locally answered request (empty multi, a local watch removal the server
+        // is not told of) queues too, writes nothing and completes when it reaches
+        // the head: replies stay in submit order.
         self.requests.enqueue(UserRequest {
             id,
             prepared,
@@ -1353,7 +1353,11 @@ impl Session {
                 if xid == head_xid {
                     let f = self.requests.pop_head().expect("the head exists");
                     c.answered_up_to(f.end);
-                    self.reply(id, Err(RequestError::ReplyTooLarge { len, max }));
+                    match f.kind {
+                        // A local watch removal told to the server: Ok whatever.
+                        InFlightKind::User(u) if u.prepared.tells_server => self.answer_local(u),
+                        _ => self.reply(id, Err(RequestError::ReplyTooLarge { len, max })),
+                    }
                 }
             }
         }
@@ -1665,6 +1669,11 @@ impl Session {
             self.last_zxid = header.zxid;
         }
         let u = match f.kind {
+            // A local watch removal told to the server: Ok whatever it answers.
+            InFlightKind::User(u) if u.prepared.tells_server => {
+                self.answer_local(u);
+                return;
+            }
             InFlightKind::User(u) => u,
             InFlightKind::SetWatches => return,
             InFlightKind::Sasl => {
@@ -1884,7 +1893,9 @@ impl Session {
     /// Removing one registration by its id targets the server path it is keyed
     /// under (getConfig's is `/zookeeper/config` whatever the chroot). A local
     /// removal takes effect now: the registration fires no more and is not
-    /// re-registered on a reconnect; only its reply waits for its turn.
+    /// re-registered on a reconnect; only its reply waits for its turn. While
+    /// connected, the server is told too when that strips no watch this session
+    /// still needs (see [`Session::local_removal_tells_server`]).
     fn check_removal(
         &mut self,
         prepared: &mut Prepared,
@@ -1906,6 +1917,13 @@ impl Session {
             let removed = self.watches.remove(&server, watcher_type, registration);
             let path = prepared.client_path(&self.chroot).to_string();
             self.removed_events(&path, removed);
+            let tell = self.local_removal_tells_server(&server, watcher_type, registration);
+            prepared.aim_removal(server, false, &self.chroot);
+            let size = zk_proto::RequestHeader::LEN + zk_proto::Encode::encoded_len(&prepared.wire);
+            if tell && size <= self.settings.max_frame {
+                prepared.tell_server();
+            }
+            return Ok(());
         }
         // Removing the only watch this session holds on the node: ask the server to
         // drop it too (Java only checks, and the server keeps notifying). With other
@@ -1917,6 +1935,52 @@ impl Session {
                 .watching_request_pending(&server, &self.chroot);
         prepared.aim_removal(server, only_one, &self.chroot);
         Ok(())
+    }
+
+    /// Whether a local removal of `watcher_type` (only `registration`, if given) on
+    /// the server path `server`, just removed here, is also sent to the server
+    /// (removeWatches), so that it stops notifying for the rest of the session, as
+    /// Java's local removal does. Only on a connection that serves the session: while
+    /// disconnected nothing is kept for later (the reconnect's SetWatches leaves the
+    /// watch out, so no server holds it). And only when what the server would drop
+    /// is no watch a registration still here needs:
+    ///
+    /// - a watch request for the node still pending would have its watch stripped
+    ///   after it is set (the non-local removal by id holds back for the same
+    ///   reason): nothing is sent;
+    /// - one registration: sent when it was this session's only one on the node (as
+    ///   the non-local removal by id decides);
+    /// - a persistent type on the pre-3.9 wire goes as Any, which drops every watch
+    ///   of the session on the node: sent only when nothing is left here on it (the
+    ///   non-local form removes the rest here as well; a local one leaves them be);
+    /// - Data or Children on the pre-3.9 wire: such a server keeps one watch per
+    ///   session and node, a persistent one included (ZOOKEEPER-4466), so a removal
+    ///   of either table would cut a persistent watch still held here: sent only
+    ///   when no persistent registration is left on the node;
+    /// - otherwise (Any, which left nothing here, or any type with
+    ///   [`Config::persistent_watcher_types`]): sent.
+    fn local_removal_tells_server(
+        &mut self,
+        server: &str,
+        watcher_type: WatcherType,
+        registration: Option<RequestId>,
+    ) -> bool {
+        let serving =
+            self.state.is_connected() && self.conn.as_ref().is_some_and(|c| c.is_established());
+        if !serving || self.requests.watching_request_pending(server, &self.chroot) {
+            return false;
+        }
+        let nothing_left = self.watches.count_at(server) == 0;
+        if registration.is_some() {
+            return nothing_left;
+        }
+        if self.settings.persistent_types {
+            return true;
+        }
+        if watcher_type.is_persistent() {
+            return nothing_left;
+        }
+        !self.watches.at(server).any(|r| !r.kind.is_one_shot())
     }
 
     fn expire_requests(&mut self, now: Instant) {

@@ -29,7 +29,8 @@ pub(super) struct UserRequest {
 }
 
 impl UserRequest {
-    /// Answered by the session itself (empty multi, local watch removal) when it
+    /// Answered by the session itself (empty multi, a local watch removal the
+    /// server is not told of) when it
     /// reaches the head: written as nothing, it only keeps its place in the order.
     pub(super) fn is_local(&self) -> bool {
         self.prepared.local
@@ -430,8 +431,13 @@ impl Requests {
     /// The connection is gone and the server read `reached` bytes of it: written
     /// requests are lost, the rest go back to the front of the queue (an abandoned
     /// one that never reached the server is dropped), local ones are answered when
-    /// nothing before them waits.
+    /// nothing before them waits. A local watch removal meant for the server becomes
+    /// local only, reached or not, queued or written: its answer is Ok either way,
+    /// and no later connection is told (see [`Prepared::untell_server`]).
     pub(super) fn connection_lost(&mut self, reached: u64) -> Loss {
+        for u in self.queued.iter_mut() {
+            u.prepared.untell_server();
+        }
         let close_written = self
             .in_flight
             .iter()
@@ -440,9 +446,10 @@ impl Requests {
         let mut requeue = Vec::new();
         self.locals_in_flight = 0;
         for f in self.in_flight.take_all() {
-            let InFlightKind::User(u) = f.kind else {
+            let InFlightKind::User(mut u) = f.kind else {
                 continue;
             };
+            u.prepared.untell_server();
             if u.is_local() {
                 if requeue.is_empty() {
                     outcomes.push(LossOutcome::AnswerLocal(u));
