@@ -285,8 +285,15 @@ macro_rules! typed_operations {
             self.remove(path, handle.kind().watcher_type(), Some(handle.id()), false)
         }
 
-        /// Removes one watch from this client only, without asking the server (the server
-        /// may still send its event, which then fires nothing here and is dropped).
+        /// Removes one watch here at once, whether or not a server can be reached
+        /// (Java's `local = true`): it fires no more and is not set again on a
+        /// reconnect, its `*WatchRemoved` event follows, and the answer is `Ok` whatever
+        /// the server says. While connected the server is told too (removeWatches) when
+        /// this was the client's only watch on the path, so that it stops notifying;
+        /// with others left there (or a watching read of the path unanswered) the
+        /// server keeps its watch for them, and a notification this watch would have had
+        /// fires nothing here. While disconnected nothing is sent later: the reconnect
+        /// leaves the watch out.
         pub fn remove_watch_locally(&$($mutability)? self, handle: $crate::WatchHandle) -> $ret<()> {
             let path = self.registered_path(handle);
             self.remove(path, handle.kind().watcher_type(), Some(handle.id()), true)
@@ -305,7 +312,20 @@ macro_rules! typed_operations {
             self.remove(Ok(path.to_string()), watcher_type, None, false)
         }
 
-        /// Removes every watch of `watcher_type` on `path` from this client only.
+        /// Removes every watch of `watcher_type` on `path` here at once, whether or
+        /// not a server can be reached (Java's `local = true`): they fire no more and
+        /// are not set again on a reconnect, their `*WatchRemoved` events follow, and
+        /// the answer is `Ok` whatever the server says. Fails with
+        /// [`Error::NoWatcher`](crate::Error::NoWatcher) if this client holds none.
+        /// While connected the server is told too (removeWatches), so that it stops
+        /// notifying, unless that would take a watch this client still holds from
+        /// it: while a watching read of `path` is unanswered, and on servers before 3.9
+        /// (without [`Options::persistent_watcher_types`](crate::Options::persistent_watcher_types))
+        /// for `Persistent`/`PersistentRecursive` (which go as `Any`) while other
+        /// watches are left on `path`, or for the other types while a persistent watch
+        /// is. Then the server keeps notifying, and what only the removed watches
+        /// would have had fires nothing here. While disconnected nothing is sent later:
+        /// the reconnect leaves the removed watches out.
         pub fn remove_watches_locally(
             &$($mutability)? self,
             path: &str,
@@ -456,6 +476,12 @@ macro_rules! typed_operations {
 
         /// Adds a persistent watch on `path` (servers 3.6+): it stays after firing.
         /// `PersistentRecursive` also covers every descendant.
+        ///
+        /// On servers before 3.9 a one-shot watch (`*_watch` reads) and a persistent
+        /// watch of the same session on the same path interfere: the server keeps one
+        /// watch mode per session and path, so the later replaces the earlier
+        /// (ZOOKEEPER-4466; the Java client suffers it too). Keep them on different
+        /// paths or in different sessions.
         pub fn add_watch(
             &$($mutability)? self,
             path: &str,

@@ -98,6 +98,11 @@ impl Client {
     /// Adds a persistent watch on `path` (servers 3.6+): it stays after firing;
     /// `PersistentRecursive` also covers every descendant. Its events come from the
     /// returned stream.
+    ///
+    /// On servers before 3.9 a one-shot watch and a persistent watch of the same
+    /// session on the same path interfere: the server keeps one watch mode per
+    /// session and path, so the later replaces the earlier (ZOOKEEPER-4466; the Java
+    /// client suffers it too). Keep them on different paths or in different sessions.
     pub fn add_watch(&self, path: &str, mode: AddWatchMode) -> Call<WatchStream> {
         let shared: Arc<Shared> = self.shared().clone();
         self.call_then(add_watch_request(path, mode), move |reply| match reply? {

@@ -88,6 +88,11 @@ impl fmt::Debug for OneShotWatch {
 /// removes the watch (see [`OneShotWatch`]); dropping the last clone of the client
 /// ends it with `Closed`. Besides [`Stream`], [`WatchStream::next`] needs no extra
 /// crate.
+///
+/// On servers before 3.9, a [`OneShotWatch`] and a `WatchStream` of the same client
+/// on the same path interfere (ZOOKEEPER-4466: the server keeps one watch mode per
+/// session and path, so the later replaces the earlier), as in Java: keep them on
+/// different paths or clients.
 pub struct WatchStream {
     watch: Held,
 }

@@ -228,8 +228,9 @@ pub fn add_watch(
     Ok(())
 }
 
-/// `removewatches`: this session's watches of `watcher_type` on `path`, on the
-/// server too unless `locally`. Their *WatchRemoved events follow as events.
+/// `removewatches`: this session's watches of `watcher_type` on `path`, here and on
+/// the server (`locally`: here at once, whatever the server answers). Their
+/// *WatchRemoved events follow as events.
 pub fn remove_watches(
     zk: &mut Client,
     path: &str,

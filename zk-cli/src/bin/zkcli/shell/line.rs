@@ -39,9 +39,10 @@ pub enum ShellCommand {
     /// Removes this session's watches on PATH: -a every kind (the default, persistent
     /// ones from addWatch included), -c child watches, -d data and exists watches.
     ///
-    /// -l removes them here only, without asking the server (for when it cannot be
-    /// reached). Each removed watch prints its *WatchRemoved event; NoWatcher if the
-    /// session holds none of that kind on PATH.
+    /// -l removes them here at once and succeeds whatever the server answers (for
+    /// when it cannot be reached); while connected the server is still told. Each
+    /// removed watch prints its *WatchRemoved event; NoWatcher if the session holds
+    /// none of that kind on PATH.
     #[command(
         name = "removewatches",
         override_usage = "removewatches PATH [-c|-d|-a] [-l]"
@@ -57,7 +58,7 @@ pub enum ShellCommand {
         /// Every kind (the default).
         #[arg(short = 'a', group = "kind")]
         any: bool,
-        /// Here only, without asking the server.
+        /// Here at once, whatever the server answers.
         #[arg(short = 'l')]
         locally: bool,
     },
