@@ -795,7 +795,7 @@ async fn remove_watches_by_path_ends_a_watch_stream_with_its_removal() {
 }
 
 #[tokio::test]
-async fn remove_watch_locally_ends_the_watch_here_while_the_server_still_holds_it() {
+async fn remove_watch_locally_ends_the_watch_here_and_on_the_server() {
     let (zk, other) = (client().await, client().await);
     let path = "/tokio-remove-locally";
     zk.create(path, "", CreateMode::Persistent).await.unwrap();
@@ -806,11 +806,11 @@ async fn remove_watch_locally_ends_the_watch_here_while_the_server_still_holds_i
         (EventType::DataWatchRemoved, path)
     );
     assert!(zk.check_watches(path, WatcherType::Any).is_empty());
+    // Connected, the server was told too (as Java does), so it stops notifying.
     assert_eq!(
         zk.check_watches_on_server(path, WatcherType::Data).await,
-        Ok(true)
+        Ok(false)
     );
-    // The server's notification fires nothing here; the session carries on.
     other.set_data(path, "x", Version::Any).await.unwrap();
     barrier(&zk).await;
     assert_eq!(zk.state(), SessionState::Connected);

@@ -1,5 +1,5 @@
 //! Scenarios: watch ordering, one-shot and persistent watches, and removing watches
-//! (also locally while disconnected).
+//! (also locally, connected or not).
 //!
 //! "Nothing else fired" is checked after a [`common::barrier`]: the server sends a
 //! session its notifications before the reply to any later request.
@@ -425,6 +425,72 @@ fn watches_removed_locally_while_disconnected_are_not_restored() {
         watch_summaries(&queued_events(&mut zk)),
         [(EventType::NodeChildrenChanged, "/local-removal", vec![kept])],
         "only the child watch was re-registered"
+    );
+    zk.close();
+    other.close();
+}
+
+#[test]
+fn a_watch_removed_locally_while_connected_is_removed_from_the_server_too() {
+    // As Java's local removal: gone here at once, and the server is told, so that it
+    // stops notifying (it used to keep the watch for the rest of the session).
+    let (mut zk, mut other) = two_clients();
+    let path = "/removed-locally-here-and-there";
+    zk.create(path, "", CreateMode::Persistent).unwrap();
+    let watch = zk
+        .add_watch(path, AddWatchMode::PersistentRecursive)
+        .unwrap();
+    zk.remove_watches_locally(path, WatcherType::PersistentRecursive)
+        .unwrap();
+    assert_eq!(
+        watch_summaries(&queued_events(&mut zk)),
+        [(EventType::PersistentWatchRemoved, path, vec![watch])]
+    );
+    assert_eq!(
+        zk.check_watches_on_server(path, WatcherType::PersistentRecursive),
+        Ok(false)
+    );
+    for _ in 0..5 {
+        other.set_data(path, "x", Version::Any).unwrap();
+    }
+    other
+        .create(&format!("{path}/kid"), "", CreateMode::Persistent)
+        .unwrap();
+    barrier(&mut zk);
+    assert_eq!(queued_events(&mut zk), []);
+    assert_eq!(
+        zk.session().stray_notifications(),
+        0,
+        "the server sent no notification"
+    );
+    zk.close();
+    other.close();
+}
+
+#[test]
+fn a_one_shot_watch_removed_locally_beside_a_persistent_one_spares_the_persistent_watch() {
+    let (mut zk, mut other) = two_clients();
+    let path = "/removed-locally-beside-persistent";
+    zk.create(path, "", CreateMode::Persistent).unwrap();
+    // One-shot first (see a_persistent_and_a_one_shot_watch_on_one_node_fire_together_once):
+    // a 3.8 server then holds one persistent watch for both, which removing its data
+    // watch would cut, so the local removal does not tell it.
+    let (_, _, once) = zk.get_data_watch(path).unwrap();
+    let persistent = zk.add_watch(path, AddWatchMode::Persistent).unwrap();
+    zk.remove_watches_locally(path, WatcherType::Data).unwrap();
+    assert_eq!(
+        watch_summaries(&queued_events(&mut zk)),
+        [(EventType::DataWatchRemoved, path, vec![once])]
+    );
+    other.set_data(path, "1", Version::Any).unwrap();
+    other.set_data(path, "2", Version::Any).unwrap();
+    barrier(&mut zk);
+    assert_eq!(
+        watch_summaries(&queued_events(&mut zk)),
+        [
+            (EventType::NodeDataChanged, path, vec![persistent]),
+            (EventType::NodeDataChanged, path, vec![persistent]),
+        ]
     );
     zk.close();
     other.close();
