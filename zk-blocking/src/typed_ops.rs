@@ -276,9 +276,12 @@ macro_rules! typed_operations {
             })
         }
 
-        /// Removes one watch: the server is asked (checkWatches) whether it holds a watch
-        /// of that kind on the path, then the registration is dropped here. A
-        /// `*WatchRemoved` event for it follows. Persistent kinds are checked as Any unless
+        /// Removes one watch. When it is this session's only registration on the node,
+        /// the server is told to drop its watch (removeWatches), so it stops notifying;
+        /// else it is asked (checkWatches) whether it holds one of that kind, and the
+        /// registration is dropped here. A `*WatchRemoved` event for it follows; a watch
+        /// that fired meanwhile fails with [`Error::NoWatcher`](crate::Error::NoWatcher).
+        /// Persistent kinds go to the server as Any unless
         /// [`Options::persistent_watcher_types`](crate::Options::persistent_watcher_types) is set (servers before 3.9).
         pub fn remove_watch(&$($mutability)? self, handle: $crate::WatchHandle) -> $ret<()> {
             let path = self.registered_path(handle);
@@ -304,6 +307,10 @@ macro_rules! typed_operations {
         /// `Persistent` and `PersistentRecursive` go to the server as `Any` unless
         /// [`Options::persistent_watcher_types`](crate::Options::persistent_watcher_types) is set, which on servers before 3.9 (the
         /// only form they accept) removes every watch of the session on `path`, here too.
+        /// Servers 3.6–3.8 also drop a persistent watch of the session on `path` when its
+        /// `Data` or `Children` watches are removed (ZOOKEEPER-4471, fixed in 3.9), while
+        /// this client still holds the persistent registration: there, keep persistent
+        /// and one-shot watches on different paths, or set the persistent one again.
         pub fn remove_watches(
             &$($mutability)? self,
             path: &str,
