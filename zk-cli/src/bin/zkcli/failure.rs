@@ -32,9 +32,10 @@ pub enum Failure {
     ZooKeeper { error: Error, path: Option<String> },
     /// No server answered: exit 3.
     Unreachable(String),
-    /// zkcli refused the command for what it found on the server (a quota where one
-    /// may not be), before changing anything: exit 1, as for ZooKeeper's own refusals.
-    /// `name` leads the stderr line as an error code's name does.
+    /// zkcli refused the command, or a part of it, for what it found on the server (a
+    /// quota where one may not be, before changing anything; a node `ls -R` may not
+    /// list below): exit 1, as for ZooKeeper's own refusals. `name` leads the stderr
+    /// line as an error code's name does.
     Refused {
         name: &'static str,
         path: String,
@@ -48,6 +49,9 @@ pub enum Failure {
     /// Reading stdin or a file, or writing stdout, failed here, whatever the server
     /// did: exit 4.
     Io(io::Error),
+    /// Several failures of one command that went on past them (`ls -R`'s unreadable
+    /// nodes), reported one line (or JSON object) each; the highest exit status.
+    Several(Vec<Failure>),
 }
 
 impl Failure {
@@ -80,6 +84,11 @@ impl Failure {
             }
             Failure::Io(_) => EXIT_LOCAL_IO,
             Failure::Interrupted => EXIT_INTERRUPTED,
+            Failure::Several(failures) => failures
+                .iter()
+                .map(Failure::exit_code)
+                .max()
+                .unwrap_or(EXIT_ZOOKEEPER),
         }
     }
 
@@ -98,6 +107,10 @@ impl Failure {
             Failure::Io(_) => "Io".into(),
             Failure::Interrupted => "Interrupted".into(),
             Failure::Refused { name, .. } => (*name).into(),
+            Failure::Several(failures) => match failures.first() {
+                Some(first) => first.name(),
+                None => "Several".into(),
+            },
             Failure::ZooKeeper { error, .. } => match (error, error.code()) {
                 (Error::Timeout(_), _) => "Timeout".into(),
                 (Error::Closed, _) => "Closed".into(),
@@ -143,6 +156,7 @@ impl Failure {
             }
             Failure::Io(e) => e.to_string(),
             Failure::Interrupted => "stopped by Ctrl-C; the session goes on".into(),
+            Failure::Several(failures) => each_line(failures, Failure::detail),
         }
     }
 
@@ -163,11 +177,16 @@ impl Failure {
             }
             Failure::Io(e) => format!("zkcli: local I/O: {e}"),
             Failure::Interrupted => format!("zkcli: interrupted: {}", self.detail()),
+            Failure::Several(failures) => each_line(failures, Failure::message),
         }
     }
 
-    /// `--json`'s error object: `{"error": name, "path": path or null, "message": ...}`.
+    /// `--json`'s error object: `{"error": name, "path": path or null, "message": ...}`;
+    /// one a line for `Several`.
     pub fn json(&self) -> String {
+        if let Failure::Several(failures) = self {
+            return each_line(failures, Failure::json);
+        }
         json!({
             "error": self.name(),
             "path": self.path(),
@@ -194,6 +213,11 @@ impl From<io::Error> for Failure {
     fn from(e: io::Error) -> Failure {
         Failure::Io(e)
     }
+}
+
+/// `show` of each failure, a line each.
+fn each_line(failures: &[Failure], show: fn(&Failure) -> String) -> String {
+    failures.iter().map(show).collect::<Vec<_>>().join("\n")
 }
 
 /// The client's message for `error` as a zkcli user can act on it: without its lead
@@ -384,6 +408,30 @@ mod tests {
             assert!(message.starts_with(&format!("zkcli: {}: ", failure.name())));
             assert!(!message.contains(code), "{message}");
         }
+    }
+
+    #[test]
+    fn several_failures_are_one_line_or_object_each() {
+        let refused = |path: &str| Failure::Refused {
+            name: "NoAuth",
+            path: path.into(),
+            why: "may not".into(),
+        };
+        let several = Failure::Several(vec![refused("/a"), refused("/b")]);
+        assert_eq!(several.exit_code(), EXIT_ZOOKEEPER);
+        assert_eq!(
+            several.message(),
+            "zkcli: NoAuth: /a: may not\nzkcli: NoAuth: /b: may not"
+        );
+        let objects: Vec<serde_json::Value> = several
+            .json()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(
+            (objects[0]["path"].as_str(), objects[1]["path"].as_str()),
+            (Some("/a"), Some("/b"))
+        );
     }
 
     #[test]

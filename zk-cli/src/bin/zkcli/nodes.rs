@@ -64,23 +64,73 @@ pub fn child_path(parent: &str, child: &str) -> String {
 /// `path` and its descendants, parents before children; nodes that vanish meanwhile
 /// are skipped.
 pub fn subtree(zk: &mut Client, path: &str) -> Result<Vec<String>, Failure> {
-    let mut found = vec![path.to_string()];
+    walk(zk, path, Unreadable::Fail).map(|walked| walked.nodes)
+}
+
+/// What a walk does with a node below its start whose children this session may not
+/// list (NoAuth).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Unreadable {
+    /// The walk fails: a change of the whole subtree needs all of it.
+    Fail,
+    /// The node is listed, its subtree left out, and the node noted.
+    Skip,
+}
+
+/// A subtree as far as this session could list it.
+struct Walked {
+    /// Parents before children, each node's children sorted (breadth first).
+    nodes: Vec<String>,
+    /// Nodes whose children could not be listed (NoAuth), in the same order.
+    unreadable: Vec<String>,
+}
+
+fn walk(zk: &mut Client, path: &str, unreadable: Unreadable) -> Result<Walked, Failure> {
+    let mut walked = Walked {
+        nodes: vec![path.to_string()],
+        unreadable: Vec::new(),
+    };
     let mut queue = VecDeque::from([path.to_string()]);
     while let Some(parent) = queue.pop_front() {
         interrupt::check()?;
         let mut children = match zk.get_children(&parent) {
             Ok(children) => children,
             Err(Error::NoNode { .. }) if parent != path => continue,
+            Err(Error::NoAuth { .. }) if parent != path && unreadable == Unreadable::Skip => {
+                walked.unreadable.push(parent);
+                continue;
+            }
             Err(e) => return Err(Failure::at(&parent)(e)),
         };
         children.sort();
         for child in children {
             let full = child_path(&parent, &child);
-            found.push(full.clone());
+            walked.nodes.push(full.clone());
             queue.push_back(full);
         }
     }
-    Ok(found)
+    Ok(walked)
+}
+
+/// `ls -R`'s report of the nodes it could not list below, one stderr line each.
+fn unlisted(paths: Vec<String>) -> Failure {
+    Failure::Several(
+        paths
+            .into_iter()
+            .map(|path| {
+                let why = "this session may not read the node, so nothing under it is \
+                           listed; authenticate as an identity its ACL lets read (--auth \
+                           SCHEME:CREDENTIALS, or addauth SCHEME AUTH in the shell) and list \
+                           it again"
+                    .into();
+                Failure::Refused {
+                    name: "NoAuth",
+                    path,
+                    why,
+                }
+            })
+            .collect(),
+    )
 }
 
 /// What `ls` was asked for besides the children.
@@ -95,14 +145,20 @@ pub struct LsRequest<'a> {
 pub fn ls(zk: &mut Client, request: &LsRequest, waiting: Waiting, out: &mut Output) -> Outcome {
     let path = request.path;
     if request.recursive {
-        for node in subtree(zk, path)? {
+        // Every node this session may read; those it may not list below are
+        // reported after them (zkCli.sh stops at the first).
+        let walked = walk(zk, path, Unreadable::Skip)?;
+        for node in walked.nodes {
             if out.is_json() {
                 out.object(object(json!({ "path": node })))?;
             } else {
                 out.line(&node)?;
             }
         }
-        return Ok(());
+        if walked.unreadable.is_empty() {
+            return Ok(());
+        }
+        return Err(unlisted(walked.unreadable));
     }
     if request.watch {
         watching::skip_connect_events(zk, waiting)?;
