@@ -384,16 +384,17 @@ fn delete_and_deleteall() {
 
 #[test]
 fn acls_in_zkcli_syntax() {
+    let user = Id::digest("user", "pw").id;
     zkcli(&[
         "create",
         "/acl",
         "d",
-        "world:anyone:cdrwa,digest:user:aGFzaA==:r",
+        &format!("world:anyone:cdrwa,digest:{user}:r"),
     ])
     .ok();
     assert_eq!(
         zkcli(&["getAcl", "/acl"]).ok(),
-        "'world,'anyone\n: cdrwa\n'digest,'user:aGFzaA==\n: r\n"
+        format!("'world,'anyone\n: cdrwa\n'digest,'{user}\n: r\n")
     );
     let text = zkcli(&["setAcl", "-s", "/acl", "world:anyone:crwa"]).ok();
     assert_eq!(field(&stat_fields(&text), "aclVersion"), "1");
@@ -442,6 +443,53 @@ fn a_recursive_set_acl_at_a_stale_version_changes_nothing() {
     zkcli(&["setAcl", "-R", "-v", "0", "/acl-stale", "world:anyone:r"]).ok();
     for path in ["/acl-stale", "/acl-stale/child"] {
         assert_eq!(zkcli(&["getAcl", path]).ok(), "'world,'anyone\n: r\n");
+    }
+}
+
+#[test]
+fn a_digest_acl_with_a_plaintext_password_is_refused_unless_hash_password_hashes_it() {
+    zkcli(&["create", "/digest-plain"]).ok();
+    let plaintext = "digest:alice:s3cret:cdrwa";
+    let run = zkcli(&["setAcl", "/digest-plain", plaintext]);
+    assert_usage_error(&run);
+    for advice in ["USER:HASH", "Id::digest", "--hash-password", "auth::PERMS"] {
+        assert!(run.stderr.contains(advice), "{advice}: {run:?}");
+    }
+    assert!(
+        !run.stderr.contains("s3cret"),
+        "no password echoed: {run:?}"
+    );
+    // Nothing changed: the node is still open to all.
+    assert_eq!(
+        zkcli(&["getAcl", "/digest-plain"]).ok(),
+        "'world,'anyone\n: cdrwa\n"
+    );
+    let run = zkcli(&["create", "/digest-plain-new", "d", plaintext]);
+    assert_usage_error(&run);
+    assert!(run.stderr.contains("--hash-password"), "{run:?}");
+    assert_zk_error(
+        &zkcli(&["stat", "/digest-plain-new"]),
+        "NoNode",
+        "/digest-plain-new",
+    );
+
+    // --hash-password makes the id the server wants: alice, and only alice, gets in.
+    zkcli(&["setAcl", "--hash-password", "/digest-plain", plaintext]).ok();
+    zkcli(&[
+        "create",
+        "--hash-password",
+        "/digest-plain-new",
+        "d",
+        plaintext,
+    ])
+    .ok();
+    let alice = ["--auth", "digest:alice:s3cret"];
+    for path in ["/digest-plain", "/digest-plain-new"] {
+        assert_zk_error(&zkcli(&["getAcl", path]), "NoAuth", path);
+        let mut args = alice.to_vec();
+        args.extend(["getAcl", path]);
+        let hashed = Id::digest("alice", "s3cret").id;
+        assert_eq!(zkcli(&args).ok(), format!("'digest,'{hashed}\n: cdrwa\n"));
     }
 }
 

@@ -8,6 +8,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use support::{Run, zkcli_command};
+use zk_blocking::Id;
 use zk_tests::{ZkInstall, shared_standalone};
 
 /// A zone other than the machine's usual UTC, so that a match shows both clients
@@ -66,8 +67,9 @@ fn stat_block(text: &str) -> String {
 #[test]
 fn zkcli_and_apache_cli_read_each_others_writes() {
     zkcli(&["create", "/interop"]).ok();
-    let acl = "world:anyone:cdrwa,digest:carol:c2VjcmV0:r";
-    zkcli(&["create", "/interop/from-zkcli", "draft", acl]).ok();
+    let carol = Id::digest("carol", "secret").id;
+    let acl = format!("world:anyone:cdrwa,digest:{carol}:r");
+    zkcli(&["create", "/interop/from-zkcli", "draft", &acl]).ok();
     zkcli(&["set", "/interop/from-zkcli", "written-by-zkcli-ü"]).ok();
     let our_stat = zkcli(&["stat", "/interop/from-zkcli"]).ok();
 
@@ -83,7 +85,7 @@ fn zkcli_and_apache_cli_read_each_others_writes() {
     assert!(java.lines().any(|l| l == "written-by-zkcli-ü"), "{java}");
     assert_eq!(stat_block(&java), our_stat, "Stat printed alike");
     assert!(
-        java.contains("'world,'anyone\n: cdrwa\n'digest,'carol:c2VjcmV0\n: r\n"),
+        java.contains(&format!("'world,'anyone\n: cdrwa\n'digest,'{carol}\n: r\n")),
         "{java}"
     );
     assert!(java.contains("[from-java, from-zkcli]"), "{java}");

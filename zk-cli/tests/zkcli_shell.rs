@@ -129,6 +129,7 @@ fn history_and_redo_number_lines_as_zkcli_sh_does() {
          redo 9\n\
          redo 3\n\
          addauth digest history-user:secret\n\
+         setAcl --hash-password /shell-no-such-node digest:u:secret:r\n\
          history\n",
     );
     // Failed lines keep their numbers; a redo is recorded as the command it ran.
@@ -136,7 +137,7 @@ fn history_and_redo_number_lines_as_zkcli_sh_does() {
         run.text(),
         "config\nquota\nconfig\nquota\n\
          0 - ls /zookeeper\n1 - lss\n2 - ls /zookeeper\n3 - redo 9\n4 - redo 3\n\
-         5 - addauth digest ***\n6 - history\n"
+         5 - addauth digest ***\n6 - setAcl --hash-password ***\n7 - history\n"
     );
     assert!(
         run.stderr.contains("redo 9: there is no command 9")
@@ -365,14 +366,17 @@ fn on_a_terminal_tab_completes_command_names_and_znode_paths() {
 }
 
 #[test]
-fn on_a_terminal_addauth_lines_are_kept_out_of_the_history_file() {
+fn on_a_terminal_lines_with_passwords_are_kept_out_of_the_history_file() {
     let home = tempfile::tempdir().unwrap();
     let mut terminal = Terminal::start(home.path(), &["-server", &hosts()]);
     terminal.types(r"addauth digest carol:hush\n");
     terminal.shows("(CONNECTED) 1]");
+    terminal.types(r"create --hash-password /pty-carols d digest:carol:hush:cdrwa\n");
+    terminal.shows("Created /pty-carols");
+    terminal.shows("(CONNECTED) 2]");
     terminal.types(r"whoami\n");
     terminal.shows("digest: carol");
-    terminal.shows("(CONNECTED) 2]");
+    terminal.shows("(CONNECTED) 3]");
     assert_eq!(terminal.close(), "exit 0");
     let history = std::fs::read_to_string(home.path().join(".zkcli_history")).unwrap();
     assert!(

@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use zk_blocking::TlsConfig;
 
+use crate::acl_syntax::DigestIds;
 use crate::failure::Failure;
 use crate::stats_track::{BYTE_HARD_LIMIT, BYTES, COUNT, COUNT_HARD_LIMIT};
 
@@ -319,10 +320,10 @@ pub enum ZkCommand {
     ///
     /// -s sequential, -e ephemeral (gone when
     /// the session ends), -c container, -t TTL in ms (server needs
-    /// extendedTypesEnabled). DATA `-` reads stdin; ACL as in setAcl, default
-    /// world:anyone:cdrwa.
+    /// extendedTypesEnabled). DATA `-` reads stdin; ACL as in setAcl (--hash-password
+    /// too), default world:anyone:cdrwa.
     #[command(
-        override_usage = "zkcli [GLOBAL OPTIONS] create [-s] [-e] [-c] [-t TTL] PATH [DATA] [ACL]"
+        override_usage = "zkcli [GLOBAL OPTIONS] create [-s] [-e] [-c] [-t TTL] [--hash-password] PATH [DATA] [ACL]"
     )]
     Create {
         /// Sequential.
@@ -337,6 +338,8 @@ pub enum ZkCommand {
         /// Time to live in milliseconds.
         #[arg(short = 't', value_name = "TTL")]
         ttl: Option<u64>,
+        #[command(flatten)]
+        digest: DigestPasswords,
         path: String,
         data: Option<String>,
         acl: Option<String>,
@@ -369,12 +372,14 @@ pub enum ZkCommand {
     },
     /// Sets PATH's ACL.
     ///
-    /// ACL: scheme:id:perms, comma-separated, e.g. world:anyone:cdrwa,digest:user:hash:r.
-    /// -v only at that ACL version; -R also every descendant; -s
-    /// prints the Stat.
+    /// ACL: scheme:id:perms, comma-separated, e.g. world:anyone:cdrwa,digest:user:HASH:r,
+    /// where a digest id is USER:base64(sha1(USER:PASSWORD)) (28 characters ending in =),
+    /// never the password: --hash-password takes digest:USER:PASSWORD:PERMS and hashes
+    /// it; or authenticate as the user and give auth::PERMS. -v only at that ACL
+    /// version; -R also every descendant; -s prints the Stat.
     #[command(
         name = "setAcl",
-        override_usage = "zkcli [GLOBAL OPTIONS] setAcl [-s] [-v VERSION] [-R] PATH ACL"
+        override_usage = "zkcli [GLOBAL OPTIONS] setAcl [-s] [-v VERSION] [-R] [--hash-password] PATH ACL"
     )]
     SetAcl {
         /// Print the Stat.
@@ -383,6 +388,8 @@ pub enum ZkCommand {
         /// Every descendant too.
         #[arg(short = 'R')]
         recursive: bool,
+        #[command(flatten)]
+        digest: DigestPasswords,
         #[command(flatten)]
         version: ExpectedVersion,
         path: String,
@@ -527,6 +534,27 @@ pub struct ExpectedVersion {
     /// Only if the node is at this version.
     #[arg(short = 'v', value_name = "VERSION", allow_negative_numbers = true)]
     pub version: Option<i32>,
+}
+
+/// `--hash-password`: how the ACL's digest entries give their ids.
+#[derive(Args, Clone)]
+pub struct DigestPasswords {
+    /// The ACL's digest entries are digest:USER:PASSWORD:PERMS, and zkcli hashes each
+    /// password into the id the server wants (USER:base64(sha1(USER:PASSWORD)), as
+    /// kazoo's make_digest_acl does); the password shows in the process list (in the
+    /// shell, such a line is kept out of the history).
+    #[arg(long = "hash-password")]
+    pub hash_password: bool,
+}
+
+impl DigestPasswords {
+    pub fn ids(&self) -> DigestIds {
+        if self.hash_password {
+            DigestIds::Plaintext
+        } else {
+            DigestIds::Hashed
+        }
+    }
 }
 
 /// setquota's limit: one of -n, -b, -N and -B, with its value.

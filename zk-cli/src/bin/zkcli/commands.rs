@@ -86,6 +86,7 @@ pub fn run_in_session(
             ephemeral,
             container,
             ttl,
+            digest,
             path,
             data,
             acl,
@@ -94,6 +95,7 @@ pub fn run_in_session(
                 path,
                 data: data.as_deref(),
                 acl: acl.as_deref(),
+                digest_ids: digest.ids(),
                 sequential: *sequential,
                 ephemeral: *ephemeral,
                 container: *container,
@@ -107,6 +109,7 @@ pub fn run_in_session(
         ZkCommand::SetAcl {
             stat,
             recursive,
+            digest,
             version,
             path,
             acl,
@@ -114,6 +117,7 @@ pub fn run_in_session(
             let request = SetAclRequest {
                 path,
                 acl,
+                digest_ids: digest.ids(),
                 expected: version,
                 recursive: *recursive,
                 show_stat: *stat,

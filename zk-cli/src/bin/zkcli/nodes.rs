@@ -8,7 +8,7 @@ use zk_blocking::ErrorCode;
 use serde_json::json;
 use zk_blocking::{Client, CreateMode, CreateOptions, Error, Stat, Version, WatchHandle};
 
-use crate::acl_syntax::parse_acl_list;
+use crate::acl_syntax::{DigestIds, parse_acl_list};
 use crate::cli::{EventLimits, ExpectedVersion};
 use crate::failure::Failure;
 use crate::interrupt;
@@ -313,6 +313,7 @@ pub struct CreateRequest<'a> {
     pub path: &'a str,
     pub data: Option<&'a str>,
     pub acl: Option<&'a str>,
+    pub digest_ids: DigestIds,
     pub sequential: bool,
     pub ephemeral: bool,
     pub container: bool,
@@ -346,7 +347,7 @@ pub fn create(zk: &mut Client, request: &CreateRequest, out: &mut Output) -> Out
         options = options.ttl(Duration::from_millis(ttl));
     }
     if let Some(acl) = request.acl {
-        options = options.acl(parse_acl_list(acl).map_err(Failure::Usage)?);
+        options = options.acl(parse_acl_list(acl, request.digest_ids).map_err(Failure::Usage)?);
     }
     let data = data_argument(request.data)?;
     let created = zk
@@ -412,6 +413,7 @@ pub fn get_acl(zk: &mut Client, path: &str, show_stat: bool, out: &mut Output) -
 pub struct SetAclRequest<'a> {
     pub path: &'a str,
     pub acl: &'a str,
+    pub digest_ids: DigestIds,
     pub expected: &'a ExpectedVersion,
     pub recursive: bool,
     pub show_stat: bool,
@@ -419,7 +421,7 @@ pub struct SetAclRequest<'a> {
 
 pub fn set_acl(zk: &mut Client, request: &SetAclRequest, out: &mut Output) -> Outcome {
     let path = request.path;
-    let acl = parse_acl_list(request.acl).map_err(Failure::Usage)?;
+    let acl = parse_acl_list(request.acl, request.digest_ids).map_err(Failure::Usage)?;
     // Listed before any change: the new ACL may deny this session reading children.
     let descendants = if request.recursive {
         subtree(zk, path)?.split_off(1)

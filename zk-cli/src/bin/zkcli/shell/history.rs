@@ -2,7 +2,7 @@
 //! the number its prompt showed, failed ones too; `history` lists the last ten and the
 //! current one; `redo N` runs line N again and is recorded as that command.
 
-use super::input::holds_credentials;
+use super::input::{HASH_PASSWORD, hashes_passwords, holds_credentials};
 
 /// How many lines before the current one `history` lists, as in zkCli.sh.
 const SHOWN_BEFORE: usize = 10;
@@ -55,13 +55,18 @@ fn is_redo(line: &str) -> bool {
     line.split_whitespace().next() == Some("redo")
 }
 
-/// `line`, but `addauth SCHEME ***` for one that carries credentials: `history` is
-/// read over shoulders and pasted into tickets.
+/// `line`, but `addauth SCHEME ***` or `setAcl --hash-password ***` for one that
+/// carries credentials: `history` is read over shoulders and pasted into tickets.
 fn shown(line: &str) -> String {
     if !holds_credentials(line) {
         return line.to_string();
     }
-    let scheme = line.split_whitespace().nth(1).unwrap_or_default();
+    let mut words = line.split_whitespace();
+    let command = words.next().unwrap_or_default();
+    if hashes_passwords(line) {
+        return format!("{command} {HASH_PASSWORD} ***");
+    }
+    let scheme = words.next().unwrap_or_default();
     format!("addauth {scheme} ***")
 }
 

@@ -35,10 +35,20 @@ fn history_file() -> Option<PathBuf> {
         .map(|home| PathBuf::from(home).join(".zkcli_history"))
 }
 
-/// `addauth` lines carry a secret, which must not be written to the history file.
+/// `addauth` lines, and ACLs with passwords to hash, carry a secret, which must not be
+/// written to the history file.
 pub fn holds_credentials(line: &str) -> bool {
-    line.split_whitespace().next() == Some("addauth")
+    line.split_whitespace().next() == Some("addauth") || hashes_passwords(line)
 }
+
+/// A command given digest passwords to hash (`setAcl --hash-password ...`).
+pub fn hashes_passwords(line: &str) -> bool {
+    line.split_whitespace()
+        .take_while(|word| *word != "--")
+        .any(|word| word == HASH_PASSWORD)
+}
+
+pub const HASH_PASSWORD: &str = "--hash-password";
 
 pub struct Terminal {
     editor: Editor<ShellHelper, DefaultHistory>,
