@@ -383,6 +383,42 @@ fn delete_and_deleteall() {
 }
 
 #[test]
+fn deleteall_b_deletes_in_batches_as_zkcli_sh_3_8_takes_it() {
+    for path in [
+        "/delb",
+        "/delb/a",
+        "/delb/a/x",
+        "/delb/a/y",
+        "/delb/b",
+        "/delb/c",
+    ] {
+        zkcli(&["create", path]).ok();
+    }
+    assert_eq!(zkcli(&["deleteall", "/delb", "-b", "4"]).ok(), "");
+    assert_zk_error(&zkcli(&["stat", "/delb"]), "NoNode", "/delb");
+    zkcli(&["create", "/delb"]).ok();
+    zkcli(&["create", "/delb/only"]).ok();
+    let json = Json::parse(&zkcli(&["--json", "deleteall", "-b", "1000", "/delb"]).ok()).unwrap();
+    assert_eq!(json.get("nodes").num(), 2.0);
+    assert_zk_error(
+        &zkcli(&["deleteall", "/delb", "-b", "2"]),
+        "NoNode",
+        "/delb",
+    );
+    for size in ["0", "-1", "many"] {
+        assert_usage_error(&zkcli(&["deleteall", "/delb", "-b", size]));
+    }
+}
+
+#[test]
+fn config_c_and_w_are_taken_on_a_standalone_server() {
+    // A standalone server's configuration is empty: zkCli.sh prints a lone space.
+    assert_eq!(zkcli(&["config", "-c"]).ok(), " \n");
+    let run = run_until_exit(&["config", "-w", "--for", "0.2"], Duration::from_secs(20));
+    assert_eq!(run.code, 0, "{run:?}");
+}
+
+#[test]
 fn acls_in_zkcli_syntax() {
     let user = Id::digest("user", "pw").id;
     zkcli(&[

@@ -5,6 +5,8 @@
 #[path = "zkcli_support.rs"]
 mod support;
 
+use std::io::{BufRead, BufReader, Read};
+use std::process::Stdio;
 use std::time::Duration;
 use support::{Json, Run, run_zkcli};
 
@@ -144,6 +146,60 @@ fn reconfig_in_json_and_in_the_shell() {
         2,
         "committed, then read back: {out}"
     );
+}
+
+#[test]
+fn config_c_prints_the_client_addresses_and_config_w_the_next_reconfig() {
+    let ensemble = reconfigurable_ensemble();
+    let hosts = leader(&ensemble).connect_string();
+    let config = zkcli(&hosts, &["config"]).ok();
+    // The harness's server lines have no client address: zkCli.sh prints `0 ,,`.
+    assert_eq!(
+        zkcli(&hosts, &["config", "-c"]).ok(),
+        format!("{} \n", config_version(&config))
+    );
+
+    // config -w prints the configuration, then waits for its next change.
+    let mut watching = support::zkcli_command()
+        .args(["-server", &hosts, "config", "-w", "--count", "1"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starting zkcli config -w");
+    let mut stdout = BufReader::new(watching.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    stdout
+        .read_line(&mut first)
+        .expect("the config's first line");
+    assert!(first.starts_with("server."), "{first}");
+
+    // The same membership, each member with its client address.
+    let members: Vec<String> = (1..=3)
+        .map(|id| joining_spec(&ensemble, &config, id))
+        .collect();
+    let committed = zkcli(&hosts, &["reconfig", "-members", &members.join(",")]).ok();
+    let mut rest = String::new();
+    stdout
+        .read_to_string(&mut rest)
+        .expect("the rest of config -w");
+    assert!(watching.wait().expect("config -w exits").success());
+    assert!(
+        rest.ends_with(
+            "\nWatchedEvent state:SyncConnected type:NodeDataChanged path:/zookeeper/config\n"
+        ),
+        "{rest}"
+    );
+
+    let addresses: Vec<String> = (1..=3)
+        .map(|id| ensemble.member(id).address().to_string())
+        .collect();
+    let version = config_version(&committed["Committed new configuration:\n".len()..]);
+    assert_eq!(
+        zkcli(&hosts, &["config", "-c"]).ok(),
+        format!("{version} {}\n", addresses.join(","))
+    );
+    let json = Json::parse(&zkcli(&hosts, &["--json", "config", "-c"]).ok()).unwrap();
+    assert_eq!(json.get("version").str(), version);
+    assert_eq!(json.get("connect_string").str(), addresses.join(","));
 }
 
 #[test]

@@ -354,11 +354,20 @@ pub enum ZkCommand {
         path: String,
     },
     /// Deletes PATH and everything under it (not atomically).
+    ///
+    /// -b N deletes N nodes a request (a multi), as zkCli.sh 3.8 does (its default is
+    /// 1000); without it, one a request. A batch that fails as a whole (a node gone or
+    /// given a child meanwhile) is deleted again one by one.
     #[command(
         name = "deleteall",
-        override_usage = "zkcli [GLOBAL OPTIONS] deleteall PATH"
+        override_usage = "zkcli [GLOBAL OPTIONS] deleteall PATH [-b N]"
     )]
-    DeleteAll { path: String },
+    DeleteAll {
+        path: String,
+        /// Nodes deleted a request.
+        #[arg(short = 'b', value_name = "N", value_parser = parse_batch_size)]
+        batch: Option<usize>,
+    },
     /// PATH's ACL; -s adds the Stat.
     #[command(
         name = "getAcl",
@@ -416,11 +425,26 @@ pub enum ZkCommand {
     )]
     GetAllChildrenNumber { path: String },
     /// The ensemble configuration (/zookeeper/config); -s adds the Stat.
-    #[command(override_usage = "zkcli [GLOBAL OPTIONS] config [-s]")]
+    ///
+    /// -c prints it as zkCli.sh does, as a connect string: the version, a space, then
+    /// the servers' client addresses, host:port comma-separated, in the config's order
+    /// (a server line without a client address is left out). -w then waits for the
+    /// configuration's next change and prints the event, as get -w does.
+    #[command(
+        override_usage = "zkcli [GLOBAL OPTIONS] config [-c] [-s] [-w [--count 1] [--for SECONDS]]"
+    )]
     Config {
         /// Add the Stat.
         #[arg(short = 's')]
         stat: bool,
+        /// Only the version and the client addresses.
+        #[arg(short = 'c')]
+        connect_string: bool,
+        /// Watch the configuration and print its next change.
+        #[arg(short = 'w')]
+        watch: bool,
+        #[command(flatten)]
+        limits: EventLimits,
     },
     /// Sets one quota of PATH's subtree (PATH and its descendants).
     ///
@@ -658,6 +682,13 @@ pub struct MembershipChange {
     /// A dynamic config file (server.ID=... lines) holding the new membership.
     #[arg(long = "file", value_name = "PATH")]
     pub file: Option<PathBuf>,
+}
+
+fn parse_batch_size(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(size) if size > 0 => Ok(size),
+        _ => Err("-b argument must be a number of nodes, 1 or more".into()),
+    }
 }
 
 /// The configuration version as /zookeeper/config writes it: hex, as zkCli.sh reads it.

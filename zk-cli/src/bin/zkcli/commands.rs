@@ -8,7 +8,7 @@ use zk_blocking::Client;
 use crate::cli::ZkCommand;
 use crate::failure::Failure;
 use crate::four_letter;
-use crate::nodes::{self, CreateRequest, GetRequest, LsRequest, SetAclRequest};
+use crate::nodes::{self, ConfigRequest, CreateRequest, GetRequest, LsRequest, SetAclRequest};
 use crate::output::Output;
 use crate::quota;
 use crate::reconfig;
@@ -104,7 +104,7 @@ pub fn run_in_session(
             nodes::create(zk, &request, out)
         }
         ZkCommand::Delete { version, path } => nodes::delete(zk, path, version, out),
-        ZkCommand::DeleteAll { path } => nodes::deleteall(zk, path, out),
+        ZkCommand::DeleteAll { path, batch } => nodes::deleteall(zk, path, *batch, out),
         ZkCommand::GetAcl { stat, path } => nodes::get_acl(zk, path, *stat, out),
         ZkCommand::SetAcl {
             stat,
@@ -128,7 +128,20 @@ pub fn run_in_session(
         ZkCommand::WhoAmI => nodes::whoami(zk, out),
         ZkCommand::GetEphemerals { path } => nodes::get_ephemerals(zk, path.as_deref(), out),
         ZkCommand::GetAllChildrenNumber { path } => nodes::get_all_children_number(zk, path, out),
-        ZkCommand::Config { stat } => nodes::config(zk, *stat, out),
+        ZkCommand::Config {
+            stat,
+            connect_string,
+            watch,
+            limits,
+        } => {
+            let request = ConfigRequest {
+                show_stat: *stat,
+                connect_string: *connect_string,
+                watch: *watch,
+                limits,
+            };
+            nodes::config(zk, &request, waiting, out)
+        }
         ZkCommand::AddWatch { mode, limits, path } => {
             let request = AddWatchRequest {
                 path,

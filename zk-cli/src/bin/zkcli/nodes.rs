@@ -6,7 +6,9 @@ use std::time::Duration;
 use zk_blocking::ErrorCode;
 
 use serde_json::json;
-use zk_blocking::{Client, CreateMode, CreateOptions, Error, Stat, Version, WatchHandle};
+use zk_blocking::{
+    Client, CreateMode, CreateOptions, Error, Stat, Transaction, Version, WatchHandle,
+};
 
 use crate::acl_syntax::{DigestIds, parse_acl_list};
 use crate::cli::{EventLimits, ExpectedVersion};
@@ -376,15 +378,31 @@ pub fn delete(
     Ok(())
 }
 
-/// Deletes the subtree leaves first. Not atomic, as in zkCli.sh: a node created
-/// meanwhile makes its parent's delete fail with NotEmpty.
-pub fn deleteall(zk: &mut Client, path: &str, out: &mut Output) -> Outcome {
+/// Deletes the subtree leaves first, `batch` nodes a request (a multi; one if not
+/// given). Not atomic, as in zkCli.sh: a node created meanwhile makes its parent's
+/// delete fail with NotEmpty.
+pub fn deleteall(zk: &mut Client, path: &str, batch: Option<usize>, out: &mut Output) -> Outcome {
     let nodes = subtree(zk, path)?;
-    for node in nodes.iter().rev() {
+    let leaves_first: Vec<&String> = nodes.iter().rev().collect();
+    for chunk in leaves_first.chunks(batch.unwrap_or(1)) {
         interrupt::check()?;
-        match zk.delete(node, Version::Any) {
-            Ok(()) | Err(Error::NoNode { .. }) => {}
-            Err(e) => return Err(Failure::at(node)(e)),
+        if chunk.len() > 1 {
+            let deletes = chunk.iter().fold(Transaction::new(), |deletes, node| {
+                deletes.delete(node.as_str(), Version::Any)
+            });
+            match zk.multi(deletes) {
+                Ok(_) => continue,
+                // A node gone or given a child meanwhile: one by one, which skips the
+                // one and names the other.
+                Err(Error::TransactionFailed { .. }) => {}
+                Err(e) => return Err(Failure::at(path)(e)),
+            }
+        }
+        for node in chunk {
+            match zk.delete(node.as_str(), Version::Any) {
+                Ok(()) | Err(Error::NoNode { .. }) => {}
+                Err(e) => return Err(Failure::at(node)(e)),
+            }
         }
     }
     if out.is_json() {
@@ -498,11 +516,76 @@ pub fn get_all_children_number(zk: &mut Client, path: &str, out: &mut Output) ->
     Ok(())
 }
 
-pub fn config(zk: &mut Client, show_stat: bool, out: &mut Output) -> Outcome {
-    let (data, stat) = zk
-        .get_config()
-        .map_err(|e| Failure::from_error(e, Some("/zookeeper/config".into())))?;
-    print_config(out, &data, show_stat.then_some(&stat), None)
+/// What `config` was asked for.
+pub struct ConfigRequest<'a> {
+    pub show_stat: bool,
+    /// `-c`: the version and the client addresses only.
+    pub connect_string: bool,
+    pub watch: bool,
+    pub limits: &'a EventLimits,
+}
+
+pub fn config(
+    zk: &mut Client,
+    request: &ConfigRequest,
+    waiting: Waiting,
+    out: &mut Output,
+) -> Outcome {
+    let at = |e| Failure::from_error(e, Some(CONFIG_NODE.into()));
+    let (data, stat, watch) = if request.watch {
+        watching::skip_connect_events(zk, waiting)?;
+        let (data, stat, watch) = zk.get_config_watch().map_err(at)?;
+        (data, stat, Some(watch))
+    } else {
+        let (data, stat) = zk.get_config().map_err(at)?;
+        (data, stat, None)
+    };
+    let show_stat = request.show_stat.then_some(&stat);
+    if !request.connect_string {
+        print_config(out, &data, show_stat, None)?;
+    } else {
+        let (version, hosts) = client_connect_string(&String::from_utf8_lossy(&data));
+        if out.is_json() {
+            let result = object(json!({ "version": version, "connect_string": hosts }));
+            out.object(with_stat(result, show_stat))?;
+        } else {
+            out.line(&format!("{version} {hosts}"))?;
+            if let Some(stat) = show_stat {
+                out.stat(stat)?;
+            }
+        }
+    }
+    await_event(zk, watch, request.limits, waiting, out)
+}
+
+const CONFIG_NODE: &str = "/zookeeper/config";
+
+/// `config -c`'s version and connect string, as zkCli.sh derives them from the
+/// configuration (ZooKeeper's `ConfigUtils.getClientConfigStr`): the client address
+/// after each server line's `;`, a bare port on 0.0.0.0. Unlike it, a server line
+/// without a client address is left out (it leaves an empty entry, `,,`), an IPv6
+/// host keeps its brackets, and the servers come in the config's order.
+fn client_connect_string(config: &str) -> (String, String) {
+    let mut version = String::new();
+    let mut hosts = Vec::new();
+    for line in config.lines() {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let (key, value) = (key.trim(), value.trim());
+        if key == "version" {
+            version = value.to_string();
+        } else if key.starts_with("server.") {
+            match value.split_once(';').map(|(_, client)| client.trim()) {
+                None | Some("") => {}
+                Some(port) if port.bytes().all(|byte| byte.is_ascii_digit()) => {
+                    hosts.push(format!("0.0.0.0:{port}"))
+                }
+                Some(address) => hosts.push(address.to_string()),
+            }
+        }
+    }
+    (version, hosts.join(","))
 }
 
 /// An ensemble configuration, in text after `lead`'s line when given (`reconfig`'s,
@@ -528,4 +611,26 @@ pub fn print_config(
         out.stat(stat)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_c_gives_the_version_and_the_client_addresses_in_order() {
+        let config = "server.1=10.0.0.1:2888:3888:participant;10.0.0.1:2181\n\
+                      server.2=10.0.0.2:2888:3888:observer;2182\n\
+                      server.3=10.0.0.3:2888:3888:participant\n\
+                      server.4=[::1]:2888:3888;[::1]:2184\n\
+                      version=100000000";
+        assert_eq!(
+            client_connect_string(config),
+            (
+                "100000000".to_string(),
+                "10.0.0.1:2181,0.0.0.0:2182,[::1]:2184".to_string()
+            )
+        );
+        assert_eq!(client_connect_string(""), (String::new(), String::new()));
+    }
 }
