@@ -1116,6 +1116,49 @@ fn a_mistyped_command_gets_a_suggestion() {
 }
 
 #[test]
+fn a_shell_command_given_one_shot_says_it_is_the_shells_and_what_to_do() {
+    // Refused before any connection: no server is needed.
+    let hosts = "127.0.0.1:1";
+    let one_shot = |words: &[&str]| {
+        let mut args = vec!["-server", hosts];
+        args.extend_from_slice(words);
+        run_zkcli(&args, None)
+    };
+    let run = one_shot(&["addauth", "digest", "u:s3cret"]);
+    assert_usage_error(&run);
+    assert!(
+        run.stderr.contains("--auth-file PATH") && run.stderr.contains("--auth SCHEME:CREDENTIALS"),
+        "{run:?}"
+    );
+    assert!(
+        !run.stderr.contains("s3cret") && !run.stderr.contains("similar"),
+        "{run:?}"
+    );
+    for words in [
+        &["quit"][..],
+        &["exit"][..],
+        &["close"][..],
+        &["history"][..],
+        &["redo", "1"][..],
+        &["printwatches", "on"][..],
+        &["connect", "127.0.0.1:2"][..],
+        &["removewatches", "/a"][..],
+    ] {
+        let run = one_shot(words);
+        assert_usage_error(&run);
+        let expected = format!(
+            "zkcli: {} is a command of zkcli's shell, not a one-shot one: start the shell with \
+             `zkcli -server {hosts}` (no command) and type it there",
+            words[0]
+        );
+        assert!(run.stderr.starts_with(&expected), "{words:?}: {run:?}");
+    }
+    // Any other unknown command is clap's, with its suggestions.
+    let run = one_shot(&["getAcll", "/"]);
+    assert!(run.stderr.contains("'getAcl'"), "{run:?}");
+}
+
+#[test]
 fn version_prints_the_crate_version() {
     let run = run_zkcli(&["--version"], None);
     assert_eq!(run.ok(), format!("zkcli {}\n", env!("CARGO_PKG_VERSION")));

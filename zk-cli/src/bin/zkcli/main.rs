@@ -46,7 +46,7 @@ fn main() -> ExitCode {
 fn run(args: Vec<std::ffi::OsString>) -> Result<u8, Failure> {
     let matches = Cli::command()
         .mut_subcommands(|command| command.help_template(COMMAND_HELP_TEMPLATE))
-        .try_get_matches_from(args);
+        .try_get_matches_from(&args);
     let cli = match matches.and_then(|matches| Cli::from_arg_matches(&matches)) {
         Ok(cli) => cli,
         // --help and --version: clap prints them on stdout.
@@ -54,7 +54,7 @@ fn run(args: Vec<std::ffi::OsString>) -> Result<u8, Failure> {
             error.print()?;
             return Ok(0);
         }
-        Err(error) => return Err(error.into()),
+        Err(error) => return Err(shell::not_one_shot(&error, &args).unwrap_or(error.into())),
     };
     logging::install(cli.global.verbose);
     let global = &cli.global;

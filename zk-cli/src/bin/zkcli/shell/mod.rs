@@ -17,7 +17,8 @@ mod words;
 
 use std::io::{self, IsTerminal};
 
-use clap::FromArgMatches;
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{self, Global, ZkCommand};
 use crate::commands;
@@ -285,6 +286,61 @@ impl Shell {
             outcome => outcome,
         }
     }
+}
+
+/// A shell command given to one-shot zkcli (`zkcli -server h addauth ...`), which clap
+/// found no command of: that it is the shell's, and what to do instead. `None` for
+/// any other failure to parse `args`.
+pub fn not_one_shot(error: &clap::Error, args: &[std::ffi::OsString]) -> Option<Failure> {
+    if error.kind() != ErrorKind::InvalidSubcommand {
+        return None;
+    }
+    let Some(ContextValue::String(given)) = error.get(ContextKind::InvalidSubcommand) else {
+        return None;
+    };
+    let shells = line::parser();
+    let command = shells
+        .get_subcommands()
+        .find(|command| {
+            command.get_name() == given || command.get_all_aliases().any(|a| a == given)
+        })?
+        .get_name();
+    if cli::Cli::command().find_subcommand(command).is_some() {
+        return None;
+    }
+    // The hosts as given, for a command line to copy.
+    let hosts = args
+        .iter()
+        .skip_while(|arg| *arg != "--server")
+        .nth(1)
+        .and_then(|hosts| hosts.to_str())
+        .unwrap_or("HOSTS");
+    let shell =
+        format!("start the shell with `zkcli -server {hosts}` (no command) and type it there");
+    let instead = match command {
+        "addauth" => {
+            return Some(Failure::Usage(format!(
+                "addauth is a command of zkcli's shell; one-shot, give the credentials \
+                 before the command: --auth-file PATH (one SCHEME:CREDENTIALS a line), \
+                 $ZKCLI_AUTH, or --auth SCHEME:CREDENTIALS (seen in the process list), \
+                 e.g. zkcli -server {hosts} --auth-file creds get /a; or {shell}"
+            )));
+        }
+        "connect" => "one-shot, -server HOSTS says where to connect",
+        "close" | "quit" => "one-shot zkcli closes its session and exits when its command is done",
+        "printwatches" => "one-shot, get -w, ls -w, stat -w, addWatch and watch print their events",
+        "removewatches" => "a one-shot session has no watches before its command",
+        "history" | "redo" => "one-shot commands are numbered in the shell only",
+        _ => "",
+    };
+    let instead = if instead.is_empty() {
+        String::new()
+    } else {
+        format!(" ({instead})")
+    };
+    Some(Failure::Usage(format!(
+        "{given} is a command of zkcli's shell, not a one-shot one: {shell}{instead}"
+    )))
 }
 
 /// DATA `-`, which one-shot zkcli reads from stdin.
