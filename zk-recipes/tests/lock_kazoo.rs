@@ -1,7 +1,8 @@
 //! Interop with kazoo (Python, `/usr/bin/python3` with Debian's `python3-kazoo`; see
 //! `.ci/install`): our [`Lock`] and kazoo's `Lock` on one path exclude each other,
-//! each lists the other's contenders, a kazoo `WriteLock` keeps our read lock out, and
-//! the `lock_counter` example counts exactly beside kazoo. kazoo's side is
+//! each lists the other's contenders, a kazoo `WriteLock` keeps our read lock out, our
+//! read lock lists readers and writers as kazoo's `ReadLock` does, and the
+//! `lock_counter` example counts exactly beside kazoo. kazoo's side is
 //! `tests/kazoo/helper.py`.
 
 #![cfg(unix)]
@@ -144,6 +145,44 @@ fn a_kazoo_write_lock_keeps_our_read_lock_out_until_released() {
     writer.assert_exits_ok();
     assert!(reader.acquire(&mut zk, Some(PATIENCE)).expect("reading"));
     reader.release(&mut zk).expect("releasing");
+}
+
+#[test]
+fn our_read_lock_lists_readers_and_writers_as_kazoos_read_lock_does() {
+    let server = shared_standalone().connect_string();
+    let mut zk = shared(&server);
+    let path = fresh_path("kazoo-rw-contenders");
+    let mut kazoo_reader = Kazoo::start(&["hold", &server, &path, "kazoo-reader", "read"]);
+    kazoo_reader.expect_line("held");
+    let mut reader = Lock::read(&path, "our-reader");
+    assert!(
+        reader
+            .acquire(&mut zk, Some(PATIENCE))
+            .expect("reading beside kazoo's reader")
+    );
+    let mut kazoo_writer = Kazoo::start(&["hold", &server, &path, "kazoo-writer", "write"]);
+
+    // kazoo's ReadLock and WriteLock list every contender, readers and writers, in lock
+    // order (the holders first); its plain Lock lists the writers only.
+    let everyone = ["kazoo-reader", "our-reader", "kazoo-writer"];
+    our_contenders_become(&zk, &reader, &everyone);
+    our_contenders_become(&zk, &Lock::write(&path, "our-writer"), &everyone);
+    our_contenders_become(&zk, &Lock::new(&path, "ours"), &["kazoo-writer"]);
+    kazoo_reader.send("contenders");
+    assert_eq!(kazoo_reader.line(), json(&everyone), "kazoo's ReadLock");
+    let mut listing = Kazoo::start(&["contenders", &server, &path]);
+    assert_eq!(listing.line(), json(&["kazoo-writer"]), "kazoo's Lock");
+    listing.assert_exits_ok();
+
+    kazoo_reader.send("release");
+    kazoo_reader.expect_line("released");
+    kazoo_reader.assert_exits_ok();
+    reader.release(&mut zk).expect("releasing");
+    kazoo_writer.expect_line("held");
+    kazoo_writer.send("release");
+    kazoo_writer.expect_line("released");
+    kazoo_writer.assert_exits_ok();
+    assert_eq!(children(&zk, &path), Vec::<String>::new());
 }
 
 #[test]

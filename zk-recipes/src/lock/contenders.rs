@@ -45,8 +45,9 @@ impl ContendersMachine {
     }
 
     /// Starts reading the contenders of the lock at `path` whose nodes are of `kinds`
-    /// (as kazoo's `contenders()` lists those of its lock's excluding kinds: only
-    /// `__lock__` nodes for a `Lock`). An invalid path (or the root) fails at once with
+    /// (as kazoo's `contenders()` lists those of its lock's excluding kinds and its
+    /// own: only `__lock__` nodes for a `Lock`, both kinds for a `ReadLock` or a
+    /// `WriteLock`). An invalid path (or the root) fails at once with
     /// [`Error::InvalidPath`] naming it, sending nothing.
     pub fn of_kinds(path: &str, kinds: &[Kind]) -> ContendersMachine {
         let (path, invalid) = lock_path(path);

@@ -224,6 +224,18 @@ impl LockMachine {
         &self.blocking
     }
 
+    /// The kinds of contender node kazoo's `contenders()` lists for this side of the
+    /// lock: those that block it and its own (kazoo's `_exclude_names | {_NODE_NAME}`),
+    /// so a read lock lists readers and writers, as a write lock does, and an exclusive
+    /// lock only `__lock__` nodes.
+    pub fn contender_kinds(&self) -> Vec<Kind> {
+        let mut kinds = self.blocking.clone();
+        if !kinds.contains(&self.kind) {
+            kinds.push(self.kind);
+        }
+        kinds
+    }
+
     /// Whether the lock is held now.
     pub fn is_held(&self) -> bool {
         self.phase == Phase::Held

@@ -396,12 +396,13 @@ impl Lock {
         Ok(true)
     }
 
-    /// The identifiers of the contenders (holder first, then the waiting ones in
-    /// order), kazoo's `contenders()`: those whose kind of node blocks this lock
-    /// (writers for a read lock; every contender for a write lock).
+    /// The identifiers of the contenders (holders first, then the waiting ones in
+    /// order), kazoo's `contenders()`: those whose kind of node blocks this lock, and
+    /// those of its own kind (readers and writers for either side of a read-write
+    /// lock; only exclusive ones, which are also the write lock's, for [`Lock::new`]).
     pub fn contenders<D: Driver>(&self, driver: &mut D) -> Result<Vec<String>> {
         let mut reading =
-            ContendersMachine::of_kinds(self.machine.path(), self.machine.blocking_kinds());
+            ContendersMachine::of_kinds(self.machine.path(), &self.machine.contender_kinds());
         match driver.run(&mut reading, None)? {
             Some(found) => found,
             None => Ok(Vec::new()),
@@ -412,7 +413,7 @@ impl Lock {
     #[cfg(feature = "tokio")]
     pub async fn contenders_async(&self, client: &zk_tokio::Client) -> Result<Vec<String>> {
         let mut reading =
-            ContendersMachine::of_kinds(self.machine.path(), self.machine.blocking_kinds());
+            ContendersMachine::of_kinds(self.machine.path(), &self.machine.contender_kinds());
         match crate::run::tokio::run_once(client, &mut reading, None).await? {
             Some(found) => found,
             None => Ok(Vec::new()),
