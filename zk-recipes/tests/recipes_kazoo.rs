@@ -1,7 +1,7 @@
 //! Interop with kazoo's other recipes on the same paths (kazoo's side is
 //! `tests/kazoo/helper.py`): the queue's items and priorities both ways, the election
-//! (kazoo leads, ours waits, then leads once kazoo resigns), and a double barrier with
-//! a kazoo participant.
+//! (kazoo leads, ours waits, then leads once kazoo resigns), a barrier set and removed
+//! by either side, and a double barrier with a kazoo participant.
 
 #![cfg(unix)]
 
@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::{Kazoo, PATIENCE, fresh_path, shared};
 use zk_blocking::Bytes;
-use zk_recipes::{DoubleBarrier, LeaderElection, Queue};
+use zk_recipes::{Barrier, DoubleBarrier, LeaderElection, Queue};
 use zk_tests::shared_standalone;
 
 #[test]
@@ -84,4 +84,33 @@ fn a_kazoo_participant_and_ours_enter_and_leave_a_double_barrier_together() {
     kazoo.expect_line("left");
     kazoo.assert_exits_ok();
     assert!(!ours.is_participating());
+}
+
+#[test]
+fn kazoos_barrier_holds_ours_and_ours_holds_kazoos_until_removed() {
+    let hosts = shared_standalone().connect_string();
+    let mut zk = shared(&hosts);
+    let path = fresh_path("kazoo-barrier");
+    let mut kazoo = Kazoo::start(&["barrier", &hosts, &path]);
+    let mut ours = Barrier::new(&path);
+    let short = Some(Duration::from_millis(300));
+
+    kazoo.send("create");
+    kazoo.expect_line("created");
+    assert!(
+        !ours.wait(&mut zk, short).unwrap(),
+        "kazoo's barrier holds ours"
+    );
+    kazoo.send("remove");
+    kazoo.expect_line("removed True");
+    assert!(ours.wait(&mut zk, Some(PATIENCE)).unwrap());
+
+    ours.create(&mut zk).unwrap();
+    kazoo.send("wait");
+    kazoo.expect_line("waiting");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(ours.remove(&mut zk).unwrap());
+    kazoo.expect_line("cleared True");
+    kazoo.send("quit");
+    kazoo.assert_exits_ok();
 }

@@ -28,6 +28,10 @@ Commands (HOSTS is a 127.0.0.1 connect string):
       "leased" (or "mismatch" when the stored limit is another), then reads commands
       from stdin: "holders" prints the sorted lease_holders() as JSON, "release"
       releases, prints "released" and exits.
+  barrier HOSTS BARRIER_PATH
+      kazoo's Barrier(BARRIER_PATH): reads commands from stdin: "create" and
+      "remove" print "created" and "removed True|False"; "wait" prints "waiting",
+      waits (at most 20 s) and prints "cleared True|False"; "quit" exits.
   party HOSTS PARTY_PATH KIND IDENTIFIER
       KIND is party or shallow (Party, ShallowParty): join, print "joined", then
       read commands from stdin: "members" prints the sorted members as JSON,
@@ -190,6 +194,25 @@ def lease(hosts, semaphore_path, n, identifier):
     zk.close()
 
 
+def barrier(hosts, barrier_path):
+    zk = connect(hosts)
+    kazoo_barrier = zk.Barrier(barrier_path)
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "create":
+            kazoo_barrier.create()
+            say("created")
+        elif command == "remove":
+            say("removed %s" % kazoo_barrier.remove())
+        elif command == "wait":
+            say("waiting")
+            say("cleared %s" % kazoo_barrier.wait(20))
+        elif command == "quit":
+            break
+    zk.stop()
+    zk.close()
+
+
 def party(hosts, party_path, kind, identifier):
     zk = connect(hosts)
     make = {"party": zk.Party, "shallow": zk.ShallowParty}[kind]
@@ -222,6 +245,7 @@ def main():
         "double": double,
         "lease": lease,
         "party": party,
+        "barrier": barrier,
     }
     commands[command](*args)
 
