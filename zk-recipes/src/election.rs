@@ -49,7 +49,9 @@ impl From<Hold> for Leadership {
     }
 }
 
-/// One candidate in an election.
+/// One candidate in an election: kazoo's `Election` (a [`Lock`](crate::Lock) whose
+/// holder leads), not Curator's `LeaderLatch` or `LeaderSelector` (see the crate's
+/// "Compatibility").
 ///
 /// Once elected, [`LeaderElection::wait_leadership_change`] (or
 /// `leadership_changed_async` on zk-tokio's client) returns when the leadership

@@ -107,6 +107,30 @@
 //! [`NodeWatch`] and [`TreeCache`] may watch `/`, [`tree::create_all`] of `/` succeeds (it exists), and
 //! [`tree::delete_all`] of `/` is refused, as its docs explain.
 //!
+//! # Compatibility
+//! Each recipe keeps its nodes as kazoo's does (tested beside kazoo 2.8 on the same
+//! paths): its `Lock`, `ReadLock`, `WriteLock`, `Election`, `Semaphore`, `Barrier`,
+//! `DoubleBarrier`, `Counter` (integer values: a float counter's data is refused, and
+//! empty data is 0 here, not a kazoo `default` of another value), `Queue`, `Party`,
+//! `ShallowParty` and `TreeCache` take turns, count and list with ours. Not kazoo's
+//! `LockingQueue`: its items are under `<path>/entries`, which a [`Queue`] on `<path>`
+//! neither takes nor fills.
+//!
+//! With Curator: [`Counter::curator`] is its `SharedCount`, [`Barrier`] its
+//! `DistributedBarrier` (the node's being there is the barrier), and [`TreeCache`] reads
+//! any tree. Its lock recipes are not compatible (with ours, nor with kazoo's):
+//! `InterProcessMutex`, `InterProcessReadWriteLock`, `LeaderLatch` and `LeaderSelector`
+//! name their nodes `_c_<uuid>-lock-<sequence>` (`latch-`, `__READ__`, `__WRIT__` for
+//! `lock-`), which a [`Lock`] or [`LeaderElection`] does not count as contenders, and
+//! order the children by the text after that marker (the whole name where it is
+//! missing), which puts a [`Lock`]'s `<32 hex>__lock__<sequence>` after their own: on
+//! one path each side would take the lock while the other holds it. Nor is
+//! `InterProcessSemaphoreV2` (leases under `<path>/leases`, its lock under
+//! `<path>/locks`: two children a [`Semaphore`] counts as leases), nor are its queues
+//! (their own item format); its `DistributedDoubleBarrier` is untested beside ours.
+//! A service moving from Curator to this crate needs new paths for these while both
+//! run.
+//!
 //! # What it does not do (yet)
 //! No `LockingQueue` (kazoo's take-then-consume queue). A plain [`Semaphore`] (no
 //! guard) tells no [`Hold`], unlike a plain [`Lock`]: its guards do.

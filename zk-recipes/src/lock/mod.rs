@@ -28,7 +28,8 @@ use crate::run::Driver;
 pub(crate) const GIVING_UP: Duration = Duration::from_millis(200);
 
 /// A distributed lock on a path, interoperable with kazoo's `Lock` (and, made with
-/// [`Lock::read`] / [`Lock::write`], with its `ReadLock` / `WriteLock`).
+/// [`Lock::read`] / [`Lock::write`], with its `ReadLock` / `WriteLock`); not with
+/// Curator's `InterProcessMutex` (see the crate's "Compatibility").
 ///
 /// [`Lock::is_held`] says what this value last heard; whether the lock is still held
 /// now (the connection up, the node not deleted by someone else, the session not

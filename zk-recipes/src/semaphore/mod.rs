@@ -22,7 +22,9 @@ use crate::run::{Driver, InFlight};
 
 /// A semaphore of `max_leases` leases on a path, interoperable with kazoo's
 /// `Semaphore` on the same path and with the same limit: kazoo's holders and ours
-/// together never hold more than `max_leases` leases.
+/// together never hold more than `max_leases` leases. Not Curator's
+/// `InterProcessSemaphoreV2`, which keeps its nodes otherwise (see the crate's
+/// "Compatibility").
 ///
 /// The limit is kept as the semaphore node's data (written by the first acquirer);
 /// an acquire with another limit fails with [`SemaphoreError::MaxLeasesMismatch`].
