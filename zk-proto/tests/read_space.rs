@@ -91,3 +91,28 @@ fn a_large_frame_is_read_in_place_once_its_length_is_known() {
     read_in(&mut d, &wire[1000..], 1460, wire.len() - 1000);
     assert_eq!(d.decode().unwrap().unwrap().as_ref(), body.as_slice());
 }
+
+#[test]
+fn a_stream_of_small_frames_makes_room_only_every_few_reads() {
+    // Each read brings forty small replies (2.5 KiB). Making room moves what the
+    // buffer holds (or allocates): with room for one read only, that came every ~7
+    // reads of 16 KiB; room for several makes it rarer.
+    let want = 16 * 1024;
+    let replies: Vec<u8> = (0..40).flat_map(|_| frame(&[1; 60])).collect();
+    let mut d = FrameDecoder::new();
+    let mut room_made = 0;
+    for _ in 0..500 {
+        if d.room() < want {
+            room_made += 1;
+        }
+        let room = d.read_space(want);
+        room[..replies.len()].copy_from_slice(&replies);
+        d.commit(replies.len());
+        while d.decode().unwrap().is_some() {}
+    }
+    assert_eq!(d.buffered_len(), 0);
+    assert!(
+        room_made * 12 <= 500,
+        "room made on {room_made} of 500 reads"
+    );
+}
