@@ -408,10 +408,10 @@ impl Error {
     }
 }
 
-/// What to do about a NoNode on `path`: under a chroot, `/` is the chroot node itself,
-/// so the chroot is missing; right under it, the chroot may be.
 /// What to do about a server code that arrives as [`Error::Server`] (or fails a
 /// transaction's sub-op), after `; `; empty where the code's name says it all.
+/// NoAuth and Unimplemented have variants of their own: their advice here is only
+/// for a transaction's sub-op.
 fn server_advice(code: ErrorCode) -> &'static str {
     match code {
         ErrorCode::BadArguments => {
@@ -437,6 +437,8 @@ fn server_advice(code: ErrorCode) -> &'static str {
     }
 }
 
+/// What to do about a NoNode on `path`: under a chroot, `/` is the chroot node itself,
+/// so the chroot is missing; right under it, the chroot may be.
 fn no_node_advice(path: &Option<String>, chroot: &Option<String>) -> String {
     const CREATE: &str = "the node does not exist; create it, or its parent, first";
     let (Some(path), Some(chroot)) = (path.as_deref(), chroot.as_deref()) else {
