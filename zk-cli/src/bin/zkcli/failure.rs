@@ -270,12 +270,23 @@ fn explanation(error: &Error) -> String {
              executed but its reply could not be read; raise the limit with --jute-maxbuffer \
              BYTES, or ask for less (smaller data, fewer children)"
         ),
-        Error::Server { code, .. } => format!("the server refused the request with {code}"),
+        Error::Server { code, .. } => format!(
+            "the server refused the request with {code}{}",
+            library_advice(error, &code.to_string())
+        ),
         Error::NoWatcher { .. } => {
             "this session has no such watch on the node: it already fired or was removed".into()
         }
         other => without_code(&without_lead(other), other),
     }
+}
+
+/// What the client's message for `error` says after the server's `code` (`; what to
+/// do`, for the codes without a variant of their own), empty if nothing.
+fn library_advice(error: &Error, code: &str) -> String {
+    let text = error.to_string();
+    text.rsplit_once(code)
+        .map_or(String::new(), |(_, advice)| advice.to_string())
 }
 
 /// A dial problem's advice with zkcli's flags for the library's settings.
@@ -390,6 +401,20 @@ mod tests {
                 assert!(!message.contains(rust_api), "{message}");
             }
         }
+    }
+
+    #[test]
+    fn a_server_code_without_a_variant_keeps_the_clients_advice() {
+        assert_eq!(
+            about(ErrorCode::QuotaExceeded, "/q", None).message(),
+            "zkcli: QuotaExceeded: /q: the server refused the request with QUOTAEXCEEDED \
+             (-125): quota exceeded; a hard quota on this node or an ancestor (setquota) \
+             limits its node count or bytes: delete data, or raise the quota"
+        );
+        let message = about(ErrorCode::BadArguments, "/zookeeper/quota", None).message();
+        assert!(message.contains("refuses to delete `/`"), "{message}");
+        let message = about(ErrorCode::Unknown(-999), "/a", None).message();
+        assert!(!message.contains(";"), "{message}");
     }
 
     #[test]
