@@ -488,7 +488,12 @@ fn a_digest_acl_with_a_plaintext_password_is_refused_unless_hash_password_hashes
     let plaintext = "digest:alice:s3cret:cdrwa";
     let run = zkcli(&["setAcl", "/digest-plain", plaintext]);
     assert_usage_error(&run);
-    for advice in ["USER:HASH", "Id::digest", "--hash-password", "auth::PERMS"] {
+    for advice in [
+        "USER:HASH",
+        "base64(sha1(USER:PASSWORD))",
+        "--hash-password",
+        "auth::PERMS",
+    ] {
         assert!(run.stderr.contains(advice), "{advice}: {run:?}");
     }
     assert!(

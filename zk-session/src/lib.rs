@@ -367,9 +367,11 @@
 //! Removing watches ([`Request::RemoveWatches`]): a **local** removal takes effect at
 //! submit (the registration fires no more and is not re-registered on a reconnect;
 //! only its reply waits for the replies submitted before it), so it works while no
-//! server can be reached, and answers Ok whatever the server says. As in Java, the
-//! server is still told while the session is connected (removeWatches), so that it
-//! stops notifying, unless that would strip a watch a registration still here needs;
+//! server can be reached, and answers Ok whatever the server says. As Java's
+//! removal of all watches does, the server is still told while the session is
+//! connected (removeWatches), so that it stops notifying (for one registration, when
+//! it was the session's only one on the node, where Java only checks), unless that
+//! would strip a watch a registration still here needs;
 //! while disconnected nothing is kept for later: the reconnect's SetWatches leaves
 //! the watch out. Removing one registration by its id targets the server
 //! path it is keyed under (getConfig's watch too, whatever the chroot); **unlike

@@ -286,3 +286,29 @@ fn with_persistent_watcher_types_each_type_is_sent_as_it_is() {
     assert!(h.session.registration(p).is_none());
     assert!(h.session.registration(d).is_some());
 }
+
+#[test]
+fn a_local_removal_given_up_before_it_went_out_still_tells_the_server() {
+    let mut h = connected("a");
+    watch_data(&mut h, "/w");
+    h.take_events();
+    // a large write ahead keeps the removal queued, not yet written
+    let big = Request::set_data("/big", vec![0u8; 100 * 1024], zk_session::Version::Any);
+    h.submit(big);
+    let rm = remove_locally(&mut h, "/w", WatcherType::Data, None);
+    assert!(h.session.abandon(rm), "it was outstanding");
+    let mut sent = Vec::new();
+    loop {
+        let f = requests(&h.flush());
+        if f.is_empty() {
+            break;
+        }
+        sent.extend(f);
+    }
+    assert_eq!(
+        sent.last().map(|(_, r)| r.clone()),
+        Some(remove_request("/w", WireWatcherType::Data)),
+        "the server is told all the same, so that it stops notifying"
+    );
+    assert_eq!(sent.len(), 2);
+}

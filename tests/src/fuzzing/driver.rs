@@ -984,9 +984,11 @@ pub(crate) fn client_step(d: &mut Driver, op: u8, input: &mut Input) -> Option<V
             d.probe_result(i, rw);
         }
         12 => d.handle_timeout_now(),
-        // Giving up shares the last opcode, so that committed corpora keep their
-        // meaning: a byte below 240 advances that many seconds; from 240, the next byte
-        // picks the request, given up with its node when the first is odd.
+        // Giving up shares the last opcode, so that committed corpora mostly keep
+        // their meaning (only advances of 240 s and more, which none of the seeds
+        // makes, now give up): a byte below 240 advances that many seconds; from 240,
+        // the next byte picks the request, given up with its node when the first is
+        // odd.
         _ => match input.u8()? {
             secs @ ..GIVE_UP => d.advance(Duration::from_secs(u64::from(secs))),
             how => d.abandon(input.u8()?, how & 1 == 1),

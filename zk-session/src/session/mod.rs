@@ -715,7 +715,9 @@ impl Session {
 
     /// Gives up on the request `id` (for example: its caller's own timeout passed).
     /// No [`Event::Reply`] will come for it, and no watch stays registered by it: a
-    /// request not yet written is never sent; one in flight has its reply discarded
+    /// request not yet written is never sent (but a local watch removal the server
+    /// is to be told of, which took effect here at submit: it still goes out, so
+    /// that the server stops notifying); one in flight has its reply discarded
     /// and registers nothing; a reply already queued for [`Session::poll_event`] is
     /// taken back, with the registration it made. If the server already holds the
     /// watch, its notification fires no registration and is dropped.

@@ -368,6 +368,17 @@ impl Requests {
     // ----- giving up -----------------------------------------------------------------
     /// The driver gives up on `id`.
     pub(super) fn abandon(&mut self, id: RequestId) -> Abandoned {
+        // A local watch removal meant for the server took effect here at submit: it is
+        // still written, so that the server stops notifying, its answer to nobody.
+        let tells_server = self
+            .queued
+            .iter()
+            .take_while(|u| u.id <= id)
+            .any(|u| u.id == id && u.prepared.tells_server);
+        if tells_server {
+            self.abandoned.insert(id);
+            return Abandoned::Unsent;
+        }
         if self.queued.remove_first(|u| u.id == id).is_some() {
             return Abandoned::Unsent;
         }

@@ -75,7 +75,7 @@ fn digest_id(id: &str, written: DigestIds) -> Result<Id, String> {
         DigestIds::Hashed => Err(format!(
             "the digest id of user {user:?} is not USER:HASH, HASH being \
              base64(sha1(USER:PASSWORD)): 28 characters ending in = with the \
-             servers' default SHA-1, as zk_proto::Id::digest(user, password) makes it; a plaintext password there would \
+             servers' default SHA-1, as --hash-password makes it; a plaintext password there would \
              shut everyone out of the node. Give --hash-password to have zkcli hash \
              digest:USER:PASSWORD:PERMS entries, or authenticate as the user (--auth \
              digest:USER:PASSWORD, or addauth digest USER:PASSWORD in the shell) and give \
