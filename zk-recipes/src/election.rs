@@ -50,8 +50,8 @@ impl From<Hold> for Leadership {
 }
 
 /// One candidate in an election: kazoo's `Election` (a [`Lock`](crate::Lock) whose
-/// holder leads), not Curator's `LeaderLatch` or `LeaderSelector` (see the crate's
-/// "Compatibility").
+/// holder leads), or, made with [`LeaderElection::curator`], Curator's `LeaderLatch`
+/// (see the crate's "Compatibility").
 ///
 /// Once elected, [`LeaderElection::wait_leadership_change`] (or
 /// `leadership_changed_async` on zk-tokio's client) returns when the leadership
@@ -95,6 +95,22 @@ impl LeaderElection {
     pub fn new(path: &str, identifier: impl IntoData) -> LeaderElection {
         LeaderElection {
             lock: Lock::new(path, identifier),
+            holding: None,
+        }
+    }
+
+    /// A candidate in the election at `path` that Curator's `LeaderLatch` candidates on
+    /// the same path take part in: its node is named as a latch names its own
+    /// (`_c_<uuid>-latch-<sequence>`), and the candidate whose `latch-` sequence is
+    /// lowest leads, as a latch orders them. `identifier` is the node's data, the
+    /// latch's id (what `LeaderLatch.getParticipants()` and
+    /// [`LeaderElection::contenders`] list). Not with kazoo's `Election`, nor with
+    /// [`LeaderElection::new`] on the same path. (Curator's `LeaderSelector` is an
+    /// `InterProcessMutex` whose holder leads: a [`Lock::curator`](crate::Lock::curator)
+    /// takes turns with it.)
+    pub fn curator(path: &str, identifier: impl IntoData) -> LeaderElection {
+        LeaderElection {
+            lock: Lock::curator_latch(path, identifier),
             holding: None,
         }
     }

@@ -9,6 +9,7 @@ use zk_blocking::{
     CreateMode, Error, EventType, KeeperState, Request, RequestId, Response, Stat, Version,
     WatchHandle, WatchKind, WatchedEvent,
 };
+use zk_recipes::lock::names::Kind;
 use zk_recipes::{ContendersMachine, LockEvent, LockMachine, Recipe, Reply, Token};
 use zk_session::Registration;
 use zk_test_support::assert_matches;
@@ -946,4 +947,182 @@ fn contenders_are_read_once_even_when_late_replies_follow_the_answer() {
     reading.answer(second, Err(Error::SessionExpired));
     assert_eq!(reading.output(), None);
     assert!(!reading.machine.awaiting_replies());
+}
+
+// ----- Curator's names (Lock::curator, LeaderElection::curator) -------------------------
+
+impl Script<LockMachine> {
+    fn curator() -> Script<LockMachine> {
+        Script::new(LockMachine::curator(
+            LOCK,
+            Bytes::from_static(ME.as_bytes()),
+        ))
+    }
+
+    fn curator_latch() -> Script<LockMachine> {
+        Script::new(LockMachine::curator_latch(
+            LOCK,
+            Bytes::from_static(ME.as_bytes()),
+        ))
+    }
+
+    /// The contender's create as Curator's protected create names it: an ephemeral
+    /// sequential `<lock>/_c_<uuid>-<lock name>` with the identifier as data. Its token
+    /// and path.
+    fn expect_curator_create(&mut self, lock_name: &str) -> (Token, String) {
+        let (token, path, data) = self.expect_create(CreateMode::EphemeralSequential);
+        let name = path
+            .strip_prefix(&format!("{LOCK}/"))
+            .expect("the node under the lock");
+        let uuid = name
+            .strip_prefix("_c_")
+            .and_then(|rest| rest.strip_suffix(&format!("-{lock_name}")))
+            .unwrap_or_else(|| panic!("{name} is _c_<uuid>-{lock_name}"));
+        assert_eq!(uuid.len(), 36, "{uuid} in a uuid's text form");
+        assert_eq!(
+            uuid.split('-').map(str::len).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12],
+            "{uuid}"
+        );
+        assert!(uuid.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit()));
+        assert_eq!(data, ME.as_bytes());
+        (token, path)
+    }
+}
+
+/// A Curator `InterProcessMutex`'s node with sequence `seq` (its uuid sorts after
+/// every other's, so that name order is not sequence order).
+fn curators(seq: u32) -> String {
+    format!("_c_ffffffff-ffff-4fff-bfff-{seq:012x}-lock-{seq:010}")
+}
+
+/// A Curator `LeaderLatch`'s node with sequence `seq`.
+fn latch(seq: u32) -> String {
+    format!("_c_00000000-0000-4000-8000-{seq:012x}-latch-{seq:010}")
+}
+
+#[test]
+fn a_curator_lock_names_its_node_as_curator_does_and_acquires_alone() {
+    let mut lock = Script::curator();
+    lock.machine.acquire(true);
+    let (token, path) = lock.expect_curator_create("lock-");
+    let own = sequenced(&path, 0);
+    lock.answer(token, created(&at(&own)));
+    lock.list(&[&own]);
+    assert_eq!(lock.output(), Some(LockEvent::Acquired));
+
+    // Every create asks for a protected name of its own.
+    lock.machine.release();
+    lock.delete(&own);
+    assert_eq!(lock.output(), Some(LockEvent::Released));
+    lock.machine.acquire(true);
+    let (_, again) = lock.expect_curator_create("lock-");
+    assert_ne!(again, path);
+}
+
+#[test]
+fn a_curator_lock_waits_behind_a_curator_node_with_a_lower_sequence() {
+    let mut lock = Script::curator();
+    lock.machine.acquire(true);
+    let (token, path) = lock.expect_curator_create("lock-");
+    let own = sequenced(&path, 5);
+    lock.answer(token, created(&at(&own)));
+    // Name order puts ours before every `_c_ffff...` node; the sequence does not.
+    lock.list(&[&curators(7), &own, &curators(3), &curators(1)]);
+
+    let watch = lock.watch_ahead(&curators(3));
+    assert_eq!(lock.output(), None);
+    lock.fire(watch, &at(&curators(3)));
+    lock.list(&[&curators(7), &own, &curators(1)]);
+    let watch = lock.watch_ahead(&curators(1));
+    lock.fire(watch, &at(&curators(1)));
+    lock.list(&[&curators(7), &own]);
+    assert_eq!(lock.output(), Some(LockEvent::Acquired));
+}
+
+#[test]
+fn a_curator_lock_counts_only_lock_nodes_of_curators_form() {
+    let mut lock = Script::curator();
+    lock.machine.acquire(true);
+    let (token, path) = lock.expect_curator_create("lock-");
+    let own = sequenced(&path, 4);
+    lock.answer(token, created(&at(&own)));
+    // kazoo's lock nodes, a latch's, and other children do not block it.
+    lock.list(&[&other(1), &latch(2), "leases", &own, &other_reader(3)]);
+    assert_eq!(lock.output(), Some(LockEvent::Acquired));
+
+    // A try_acquire behind Curator's holder gives up.
+    let mut second = Script::curator();
+    second.machine.acquire(false);
+    let (token, path) = second.expect_curator_create("lock-");
+    let behind = sequenced(&path, 6);
+    second.answer(token, created(&at(&behind)));
+    second.list(&[&own, &curators(2), &behind]);
+    second.delete(&behind);
+    assert_eq!(second.output(), Some(LockEvent::NotAcquired));
+}
+
+#[test]
+fn a_kazoo_named_lock_does_not_count_curators_nodes() {
+    // Why Lock::curator exists: the default lock takes the lock past Curator's holder.
+    let mut lock = Script::exclusive();
+    lock.machine.acquire(true);
+    let own = lock.create_node(2);
+    lock.list(&[&curators(1), &own]);
+    assert_eq!(lock.output(), Some(LockEvent::Acquired));
+}
+
+#[test]
+fn a_lost_curator_create_finds_its_node_by_the_protected_prefix() {
+    let mut lock = Script::curator();
+    lock.machine.acquire(true);
+    let (token, path) = lock.expect_curator_create("lock-");
+    lock.answer(token, lost());
+
+    let own = sequenced(&path, 2);
+    let token = lock.expect_children(LOCK);
+    lock.answer(token, listed(&[&curators(1), &own, &curators(3)]));
+
+    // No second create: straight on to the list, behind Curator's sequence 1.
+    lock.list(&[&curators(1), &own, &curators(3)]);
+    lock.watch_ahead(&curators(1));
+    assert_eq!(lock.machine.node_path(), Some(at(&own)));
+    lock.machine.cancel();
+    let token = lock.expect_delete(&at(&own));
+    lock.answer(token, Ok((Response::Delete, None)));
+    assert_eq!(lock.output(), Some(LockEvent::Cancelled));
+}
+
+#[test]
+fn a_curator_latch_candidate_leads_by_the_lowest_latch_sequence() {
+    let mut candidate = Script::curator_latch();
+    candidate.machine.acquire(true);
+    let (token, path) = candidate.expect_curator_create("latch-");
+    let own = sequenced(&path, 3);
+    candidate.answer(token, created(&at(&own)));
+    candidate.list(&[&curators(1), &own, &latch(2), &latch(4)]);
+
+    let watch = candidate.watch_ahead(&latch(2));
+    candidate.fire(watch, &at(&latch(2)));
+    candidate.list(&[&curators(1), &own, &latch(4)]);
+    assert_eq!(candidate.output(), Some(LockEvent::Acquired));
+}
+
+#[test]
+fn a_curator_lock_lists_curators_contenders_in_sequence_order() {
+    let mut reading = Script::new(ContendersMachine::of_kinds(LOCK, &[Kind::CuratorLock]));
+    let token = reading.expect_children(LOCK);
+    reading.answer(
+        token,
+        listed(&[&curators(3), &other(1), "lock-0000000002", &latch(0)]),
+    );
+    let first = reading.expect_get_data(&at("lock-0000000002"));
+    let second = reading.expect_get_data(&at(&curators(3)));
+    reading.expect_no_request();
+    reading.answer(second, data("10.0.0.7"));
+    reading.answer(first, data("bare"));
+    assert_eq!(
+        reading.output(),
+        Some(Ok(vec!["bare".into(), "10.0.0.7".into()]))
+    );
 }

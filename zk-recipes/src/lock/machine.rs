@@ -59,7 +59,8 @@ enum Phase {
     Done,
 }
 
-/// A lock (kazoo's `Lock`, or a `ReadLock` / `WriteLock` by its kinds) as a machine.
+/// A lock (kazoo's `Lock`, or a `ReadLock` / `WriteLock` by its kinds; or Curator's
+/// `InterProcessMutex` or `LeaderLatch`) as a machine.
 #[derive(Debug)]
 pub struct LockMachine {
     path: String,
@@ -123,6 +124,27 @@ impl LockMachine {
         } else {
             LockMachine::new(path, identifier, Kind::Shared, vec![Kind::Exclusive])
         }
+    }
+
+    /// An exclusive lock on `path` named and ordered as Curator's `InterProcessMutex`
+    /// is (its nodes `_c_<uuid>-lock-<sequence>`, the lowest sequence first): the two
+    /// exclude each other on one path. `identifier` is its node's data (where a
+    /// `LeaderSelector` keeps its id; an `InterProcessMutex` writes its host's
+    /// address by default).
+    pub fn curator(path: &str, identifier: Bytes) -> LockMachine {
+        LockMachine::new(path, identifier, Kind::CuratorLock, vec![Kind::CuratorLock])
+    }
+
+    /// A candidate in the election at `path` named and ordered as Curator's
+    /// `LeaderLatch` is (its nodes `_c_<uuid>-latch-<sequence>`, the lowest sequence
+    /// leads): held is leading. `identifier` is its node's data (the latch's id).
+    pub fn curator_latch(path: &str, identifier: Bytes) -> LockMachine {
+        LockMachine::new(
+            path,
+            identifier,
+            Kind::CuratorLatch,
+            vec![Kind::CuratorLatch],
+        )
     }
 
     fn new(path: &str, identifier: Bytes, kind: Kind, blocking: Vec<Kind>) -> LockMachine {
@@ -406,8 +428,7 @@ impl LockMachine {
         let Some(own) = self.node.clone() else {
             return self.create();
         };
-        let kinds = [Kind::Exclusive, Kind::Shared];
-        let own_sequence = sequence(&own, &kinds).unwrap_or_default().to_string();
+        let own_sequence = sequence(&own, &[self.kind]).unwrap_or_default().to_string();
         match predecessor(&children, &own, &own_sequence, &self.blocking) {
             // Our node is gone (deleted by someone else): contend again.
             Err(()) => {

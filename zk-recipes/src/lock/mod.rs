@@ -28,8 +28,9 @@ use crate::run::Driver;
 pub(crate) const GIVING_UP: Duration = Duration::from_millis(200);
 
 /// A distributed lock on a path, interoperable with kazoo's `Lock` (and, made with
-/// [`Lock::read`] / [`Lock::write`], with its `ReadLock` / `WriteLock`); not with
-/// Curator's `InterProcessMutex` (see the crate's "Compatibility").
+/// [`Lock::read`] / [`Lock::write`], with its `ReadLock` / `WriteLock`), or, made with
+/// [`Lock::curator`], with Curator's `InterProcessMutex` (see the crate's
+/// "Compatibility"); one path is kazoo's or Curator's, not both.
 ///
 /// [`Lock::is_held`] says what this value last heard; whether the lock is still held
 /// now (the connection up, the node not deleted by someone else, the session not
@@ -82,6 +83,37 @@ impl Lock {
     /// The write side of a read-write lock on `path`: held alone.
     pub fn write(path: &str, identifier: impl IntoData) -> Lock {
         Lock::of(LockMachine::read_write(path, identifier.into_data(), true))
+    }
+
+    /// An exclusive lock on `path` that takes turns with Curator's `InterProcessMutex`
+    /// (and its `LeaderSelector`) on the same path, first come first served: its node is
+    /// named as Curator names its own (`_c_<uuid>-lock-<sequence>`), and the contenders
+    /// are the children with `lock-` in their names, ordered by what follows its last
+    /// occurrence, as Curator orders them. Not with kazoo's locks, nor with
+    /// [`Lock::new`] on the same path. `identifier` is the node's data, which
+    /// [`Lock::contenders`] lists (a `LeaderSelector` keeps its id there; an
+    /// `InterProcessMutex` its host's address, unless its client was built with other
+    /// `defaultData`).
+    ///
+    /// ```no_run
+    /// # fn f(zk: &zk_blocking::SharedClient) -> zk_blocking::Result<()> {
+    /// // The Java side: new InterProcessMutex(client, "/locks/report")
+    /// let mut lock = zk_recipes::Lock::curator("/locks/report", "10.0.0.7");
+    /// let mut driver = zk.clone();
+    /// if lock.acquire(&mut driver, None)? {
+    ///     // ... the critical section, while no InterProcessMutex holds ...
+    ///     lock.release(&mut driver)?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn curator(path: &str, identifier: impl IntoData) -> Lock {
+        Lock::of(LockMachine::curator(path, identifier.into_data()))
+    }
+
+    /// A candidate in Curator's `LeaderLatch` election at `path`, as a lock whose
+    /// holder leads (see [`LeaderElection::curator`](crate::LeaderElection::curator)).
+    pub(crate) fn curator_latch(path: &str, identifier: impl IntoData) -> Lock {
+        Lock::of(LockMachine::curator_latch(path, identifier.into_data()))
     }
 
     fn of(machine: LockMachine) -> Lock {
@@ -400,7 +432,8 @@ impl Lock {
     /// The identifiers of the contenders (holders first, then the waiting ones in
     /// order), kazoo's `contenders()`: those whose kind of node blocks this lock, and
     /// those of its own kind (readers and writers for either side of a read-write
-    /// lock; only exclusive ones, which are also the write lock's, for [`Lock::new`]).
+    /// lock; only exclusive ones, which are also the write lock's, for [`Lock::new`];
+    /// Curator's `lock-` nodes for [`Lock::curator`]).
     pub fn contenders<D: Driver>(&self, driver: &mut D) -> Result<Vec<String>> {
         let mut reading =
             ContendersMachine::of_kinds(self.machine.path(), &self.machine.contender_kinds());
