@@ -1,7 +1,7 @@
 //! Helpers shared by the recipes' real-server suites (`lock_real.rs`, `lock_kazoo.rs`,
 //! `lock_faults.rs`, `leadership_real.rs`): fresh paths, sessions ended behind a
 //! client's back, a counter node incremented under a lock (read, sleep, write), the
-//! ledger of who held a lock when, and a kazoo helper process.
+//! ledger of who held a lock when, and kazoo's and Curator's helper processes.
 //!
 //! Every wait is bounded by [`PATIENCE`]; everything connects to 127.0.0.1 only.
 
@@ -9,6 +9,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -241,7 +242,7 @@ pub fn cut_off(proxy: &zk_tests::proxy::FaultProxy) {
     proxy.reset_all();
 }
 
-// ----- kazoo ---------------------------------------------------------------------------
+// ----- kazoo and Curator ---------------------------------------------------------------
 
 /// The Python that has Debian's `python3-kazoo` (see `.ci/install`).
 pub const PYTHON: &str = "/usr/bin/python3";
@@ -251,26 +252,37 @@ pub fn helper_script() -> String {
     format!("{}/tests/kazoo/helper.py", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A running kazoo helper: its stdout lines come through a channel so that every read
-/// is bounded; killed (and reaped) when dropped.
-pub struct Kazoo {
+/// kazoo's helper process (`tests/kazoo/helper.py`).
+pub type Kazoo = Helper;
+
+/// A running helper process (kazoo's or Curator's): its stdout lines come through a
+/// channel so that every read is bounded; killed (and reaped) when dropped.
+pub struct Helper {
+    /// Whose helper it is, for messages.
+    whose: &'static str,
     child: Child,
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
 }
 
-impl Kazoo {
-    /// Starts `helper.py` with `args`.
-    pub fn start(args: &[&str]) -> Kazoo {
-        let mut child = Command::new(PYTHON)
-            .arg(helper_script())
-            .args(args)
+impl Helper {
+    /// Starts kazoo's `helper.py` with `args`.
+    pub fn start(args: &[&str]) -> Helper {
+        let mut command = Command::new(PYTHON);
+        command.arg(helper_script()).args(args);
+        Helper::spawn("kazoo", command, || {
+            format!("starting {PYTHON} (kazoo: run .ci/install, or apt-get install python3-kazoo)")
+        })
+    }
+
+    /// Starts `command` with piped stdin and stdout; `hint` says what to install when it
+    /// does not start.
+    pub fn spawn(whose: &'static str, mut command: Command, hint: impl Fn() -> String) -> Helper {
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| {
-                panic!("starting {PYTHON} (kazoo: run .ci/install, or apt-get install python3-kazoo): {e}")
-            });
+            .unwrap_or_else(|e| panic!("{}: {e}", hint()));
         let stdout = child.stdout.take().expect("piped stdout");
         let stdin = child.stdin.take();
         let (tx, lines) = channel();
@@ -284,7 +296,8 @@ impl Kazoo {
                 }
             }
         });
-        Kazoo {
+        Helper {
+            whose,
             child,
             stdin,
             lines,
@@ -295,9 +308,25 @@ impl Kazoo {
     pub fn line_within(&mut self, patience: Duration) -> String {
         match self.lines.recv_timeout(patience) {
             Ok(line) => line,
-            Err(RecvTimeoutError::Timeout) => panic!("kazoo helper: no line within {patience:?}"),
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("{} helper: no line within {patience:?}", self.whose)
+            }
             Err(RecvTimeoutError::Disconnected) => {
-                panic!("kazoo helper exited: {:?}", self.child.wait())
+                panic!("{} helper exited: {:?}", self.whose, self.child.wait())
+            }
+        }
+    }
+
+    /// Asserts the helper prints nothing for `quiet` (it is still waiting).
+    pub fn says_nothing_for(&mut self, quiet: Duration) {
+        match self.lines.recv_timeout(quiet) {
+            Ok(line) => panic!(
+                "{} helper printed {line:?}, expected nothing yet",
+                self.whose
+            ),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => {
+                panic!("{} helper exited: {:?}", self.whose, self.child.wait())
             }
         }
     }
@@ -310,14 +339,23 @@ impl Kazoo {
     /// Waits for the line `expected`, failing on any other.
     pub fn expect_line(&mut self, expected: &str) {
         let line = self.line();
-        assert_eq!(line, expected, "the kazoo helper's next line");
+        assert_eq!(line, expected, "the {} helper's next line", self.whose);
     }
 
     /// Sends one command line to the helper.
     pub fn send(&mut self, line: &str) {
+        let whose = self.whose;
         let stdin = self.stdin.as_mut().expect("stdin open");
-        writeln!(stdin, "{line}").expect("writing to the kazoo helper");
-        stdin.flush().expect("flushing to the kazoo helper");
+        writeln!(stdin, "{line}").unwrap_or_else(|e| panic!("writing to the {whose} helper: {e}"));
+        stdin
+            .flush()
+            .unwrap_or_else(|e| panic!("flushing to the {whose} helper: {e}"));
+    }
+
+    /// Sends `command` and waits for the line `expected`.
+    pub fn ask(&mut self, command: &str, expected: &str) {
+        self.send(command);
+        self.expect_line(expected);
     }
 
     /// Waits (bounded) for the helper to exit; asserts it succeeded.
@@ -325,19 +363,125 @@ impl Kazoo {
         self.stdin = None;
         let deadline = Instant::now() + PATIENCE;
         loop {
-            if let Some(status) = self.child.try_wait().expect("kazoo helper status") {
-                assert!(status.success(), "kazoo helper exited with {status}");
+            let status = self.child.try_wait();
+            let status = status.unwrap_or_else(|e| panic!("{} helper status: {e}", self.whose));
+            if let Some(status) = status {
+                assert!(
+                    status.success(),
+                    "{} helper exited with {status}",
+                    self.whose
+                );
                 return;
             }
-            assert!(Instant::now() < deadline, "kazoo helper still running");
+            assert!(
+                Instant::now() < deadline,
+                "{} helper still running",
+                self.whose
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
 }
 
-impl Drop for Kazoo {
+impl Drop for Helper {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Where Debian keeps the Java libraries.
+pub const JAVA_LIBS: &str = "/usr/share/java";
+
+/// The jars Curator 5.4's helper needs, in [`JAVA_LIBS`], with the Debian package of
+/// each (Debian's Curator jars name the others in their manifests; no netty nor
+/// jackson is loaded by a client that uses neither).
+pub const CURATOR_JARS: &[(&str, &str)] = &[
+    ("curator-recipes.jar", "libcurator-recipes-java"),
+    ("curator-framework.jar", "libcurator-framework-java"),
+    ("curator-client.jar", "libcurator-client-java"),
+    ("zookeeper.jar", "libzookeeper-java"),
+    ("zookeeper-jute.jar", "libzookeeper-java"),
+    ("guava.jar", "libguava-java"),
+    ("slf4j-api.jar", "libslf4j-java"),
+    ("slf4j-nop.jar", "libslf4j-java"),
+];
+
+/// Curator's helper (`tests/curator/Helper.java`), compiled once per test process.
+pub struct Curator;
+
+impl Curator {
+    /// Starts the helper with `args` (`HOSTS mutex|latch PATH ID`) and waits until it is
+    /// connected ("ready"). A missing jar or JDK fails the test, saying what to install.
+    pub fn start(args: &[&str]) -> Helper {
+        let classpath = Curator::classpath();
+        let mut command = Command::new("java");
+        command
+            .arg("-Xmx64m")
+            .arg("-XX:+UseSerialGC")
+            .arg("-XX:TieredStopAtLevel=1")
+            .arg("-cp")
+            .arg(classpath)
+            .arg("Helper")
+            .args(args);
+        let mut helper = Helper::spawn("Curator", command, || {
+            "starting java for Curator's helper (run .ci/install)".to_string()
+        });
+        helper.expect_line("ready");
+        helper
+    }
+
+    /// The helper's classes and the jars, compiled at the first call.
+    fn classpath() -> String {
+        static CLASSES: OnceLock<String> = OnceLock::new();
+        let classes = CLASSES.get_or_init(Curator::compile);
+        let mut parts = vec![classes.clone()];
+        parts.extend(Curator::jars());
+        parts.join(":")
+    }
+
+    /// The jars' paths; fails naming the packages of those missing.
+    fn jars() -> Vec<String> {
+        let mut missing: Vec<&str> = Vec::new();
+        let mut found = Vec::new();
+        for (jar, package) in CURATOR_JARS {
+            let path = format!("{JAVA_LIBS}/{jar}");
+            if std::path::Path::new(&path).is_file() {
+                found.push(path);
+            } else if !missing.contains(package) {
+                missing.push(package);
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "Curator's interop tests need Curator 5.4's jars in {JAVA_LIBS}: run .ci/install, or \
+             apt-get install -y {} (missing: {})",
+            missing.join(" "),
+            CURATOR_JARS
+                .iter()
+                .filter(|(jar, _)| !std::path::Path::new(&format!("{JAVA_LIBS}/{jar}")).is_file())
+                .map(|(jar, _)| *jar)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        found
+    }
+
+    /// Compiles `tests/curator/Helper.java` into a directory of the target's: its path.
+    fn compile() -> String {
+        let jars = Curator::jars().join(":");
+        let out = format!("{}/curator-helper", env!("CARGO_TARGET_TMPDIR"));
+        let source = format!("{}/tests/curator/Helper.java", env!("CARGO_MANIFEST_DIR"));
+        let status = Command::new("javac")
+            .args(["-d", &out, "-cp", &jars, &source])
+            .status()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "running javac for Curator's helper (a JDK: apt-get install -y \
+                     default-jdk-headless, or run .ci/install): {e}"
+                )
+            });
+        assert!(status.success(), "javac {source}: {status}");
+        out
     }
 }
