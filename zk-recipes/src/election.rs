@@ -1,6 +1,8 @@
 //! Leader election (kazoo's `Election`): the candidates contend for a lock on the
 //! election path; the holder leads. Interoperable with kazoo's `Election` on the same
 //! path: kazoo's `contenders()` lists our candidates and ours lists kazoo's.
+//! ([`LeaderElection::curator`] stands in the election of Curator's `LeaderLatch`
+//! instead.)
 //!
 //! A leader keeps watch on its own node (a [`HoldMachine`](crate::HoldMachine)): it learns that it may no
 //! longer lead when the connection is lost, and that it does not when its session

@@ -118,18 +118,38 @@
 //!
 //! With Curator: [`Counter::curator`] is its `SharedCount`, [`Barrier`] its
 //! `DistributedBarrier` (the node's being there is the barrier), and [`TreeCache`] reads
-//! any tree. Its lock recipes are not compatible (with ours, nor with kazoo's):
-//! `InterProcessMutex`, `InterProcessReadWriteLock`, `LeaderLatch` and `LeaderSelector`
-//! name their nodes `_c_<uuid>-lock-<sequence>` (`latch-`, `__READ__`, `__WRIT__` for
-//! `lock-`), which a [`Lock`] or [`LeaderElection`] does not count as contenders, and
-//! order the children by the text after that marker (the whole name where it is
-//! missing), which puts a [`Lock`]'s `<32 hex>__lock__<sequence>` after their own: on
-//! one path each side would take the lock while the other holds it. Nor is
-//! `InterProcessSemaphoreV2` (leases under `<path>/leases`, its lock under
-//! `<path>/locks`: two children a [`Semaphore`] counts as leases), nor are its queues
-//! (their own item format); its `DistributedDoubleBarrier` is untested beside ours.
-//! A service moving from Curator to this crate needs new paths for these while both
-//! run.
+//! any tree. Its lock recipes name and order their nodes otherwise than kazoo's: a
+//! [`Lock`] or [`LeaderElection`] made with `new` does not count their nodes as
+//! contenders, and they put its nodes after their own, so on one path each side would
+//! take the lock while the other holds it. Made for Curator, ours take part:
+//!
+//! - [`Lock::curator`] takes turns with `InterProcessMutex` (tested beside Curator 5.4
+//!   on the same paths: either side waits while the other holds, and both take turns
+//!   in the order they queued), and so with `LeaderSelector`, an `InterProcessMutex`
+//!   whose holder leads (not tested beside it).
+//! - [`LeaderElection::curator`] stands in the election of `LeaderLatch`: the candidate
+//!   with the lowest sequence leads, on either side (tested beside Curator 5.4 too).
+//!
+//! Their nodes are named as Curator's protected creates name its own,
+//! `_c_<uuid>-lock-<sequence>` (`-latch-` for the election; the uuid is random, in its
+//! 36-character form), and a create whose answer was lost finds its node again by that
+//! protected prefix, as Curator does. The contenders are the children with `lock-`
+//! (`latch-`) in their names, ordered by the text after its last occurrence, as
+//! Curator's `StandardLockInternalsDriver.fixForSorting` orders them (equal texts,
+//! which sequential creates never make, by name). Curator counts every child of the
+//! path as a contender, ordering one without the marker by its whole name; ours leave
+//! such children out, which cannot let both sides hold at once (they order the nodes
+//! with the marker alike) but lets ours go ahead where Curator would still wait for
+//! a foreign child that sorts first: keep other nodes off a lock's path. A node's data
+//! is the identifier given, which [`Lock::contenders`] lists and `LeaderLatch` reads as
+//! its participants' ids; an `InterProcessMutex` writes its client's `defaultData`
+//! there, its host's IP address unless set otherwise. Such a lock or election does not
+//! take turns with kazoo's on the same path, nor with ours made with `new`. Curator's
+//! `InterProcessReadWriteLock` (`__READ__`, `__WRIT__`), `InterProcessSemaphoreV2`
+//! (leases under `<path>/leases`, its lock under `<path>/locks`: two children a
+//! [`Semaphore`] counts as leases) and its queues (their own item format) are not
+//! compatible; its `DistributedDoubleBarrier` is untested beside ours. A service moving
+//! from Curator to this crate needs new paths for these while both run.
 //!
 //! # What it does not do (yet)
 //! No `LockingQueue` (kazoo's take-then-consume queue). A plain [`Semaphore`] (no
