@@ -2,7 +2,7 @@
 //! `.ci/install`): our [`Lock::curator`] and Curator's `InterProcessMutex` on one path
 //! exclude each other and take turns first come first served, and our
 //! [`LeaderElection::curator`] and Curator's `LeaderLatch` elect one leader, the
-//! lowest sequence. Curator's side is `tests/curator/Helper.java`, compiled with javac
+//! lowest sequence; contending for one counter, both count exactly. Curator's side is `tests/curator/Helper.java`, compiled with javac
 //! at the first test; a missing jar or JDK fails the test saying what to install.
 //!
 //! The helper's client writes its id as every node's data (`defaultData`), so that
@@ -16,7 +16,10 @@ mod common;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{Curator, PATIENCE, blocking, children, fresh_path, shared};
+use common::{
+    Curator, Held, PATIENCE, assert_disjoint, blocking, children, contend_on, counter_value,
+    create_all, fresh_path, shared,
+};
 use zk_blocking::SharedClient;
 use zk_recipes::{LeaderElection, Lock};
 use zk_tests::shared_standalone;
@@ -224,4 +227,47 @@ fn curators_leader_latch_and_our_election_elect_the_lowest_sequence() {
         curator.assert_exits_ok();
     }
     assert_eq!(children(&zk, &path), Vec::<String>::new());
+}
+
+#[test]
+fn our_locks_and_curators_mutex_count_exactly_on_one_counter() {
+    const CURATOR_INCREMENTS: u64 = 40;
+    let hosts = shared_standalone().connect_string();
+    let zk = shared(&hosts);
+    let base = fresh_path("curator-count");
+    let (lock, counter) = (format!("{base}/lock"), format!("{base}/counter"));
+    create_all(&zk, &counter, b"0");
+
+    let mut curator = Curator::start(&[&hosts, "mutex", &lock, "curator"]);
+    curator.send(&format!("count {counter} {CURATOR_INCREMENTS}"));
+    let until = Instant::now() + Duration::from_secs(3);
+    let ours: Vec<_> = (0..3)
+        .map(|i| {
+            let (mut driver, lock, counter) = (zk.clone(), lock.clone(), counter.clone());
+            thread::spawn(move || {
+                let name = format!("ours-{i}");
+                contend_on(
+                    &mut driver,
+                    Lock::curator(&lock, &*name),
+                    &counter,
+                    &name,
+                    until,
+                )
+            })
+        })
+        .collect();
+    let held: Vec<Held> = ours
+        .into_iter()
+        .flat_map(|w| w.join().expect("our contender"))
+        .collect();
+    curator.expect_line(&format!("done {CURATOR_INCREMENTS}"));
+    curator.ask("quit", "bye");
+    curator.assert_exits_ok();
+    let our_holds = assert_disjoint(held);
+    assert_eq!(
+        counter_value(&zk, &counter),
+        our_holds + CURATOR_INCREMENTS,
+        "every increment of both sides counted"
+    );
+    assert_eq!(children(&zk, &lock), Vec::<String>::new());
 }

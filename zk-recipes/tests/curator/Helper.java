@@ -9,6 +9,10 @@
 //     try MS     acquire(MS, ms): "held" or "busy"
 //     release    release(): "released"
 //     nodes      getParticipantNodes(), the node names in lock order: "a,b,..."
+//     count COUNTER N
+//                N times: acquire, read COUNTER (ASCII decimal), sleep 5 ms, write
+//                value + 1 (at the version read), release: "done N" ("lost update: ..."
+//                and exit 1 if someone else wrote it meanwhile)
 //   KIND latch: a LeaderLatch on PATH with the id ID.
 //     start      start(), and wait until its node is made: "started"
 //     await MS   await(MS, ms): "leading" or "waiting"
@@ -31,6 +35,8 @@ import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.Participant;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.retry.RetryNTimes;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
 
 public class Helper {
     static void say(String line) {
@@ -84,6 +90,28 @@ public class Helper {
                     mutex.release();
                     say("released");
                     break;
+                case "count": {
+                    String counter = words[1];
+                    int n = Integer.parseInt(words[2]);
+                    for (int i = 0; i < n; i++) {
+                        mutex.acquire();
+                        try {
+                            Stat stat = new Stat();
+                            byte[] data = client.getData().storingStatIn(stat).forPath(counter);
+                            long value = Long.parseLong(new String(data, StandardCharsets.US_ASCII).trim());
+                            Thread.sleep(5);
+                            client.setData().withVersion(stat.getVersion())
+                                .forPath(counter, Long.toString(value + 1).getBytes(StandardCharsets.US_ASCII));
+                        } catch (KeeperException.BadVersionException e) {
+                            say("lost update: the counter changed while Curator held the lock");
+                            System.exit(1);
+                        } finally {
+                            mutex.release();
+                        }
+                    }
+                    say("done " + n);
+                    break;
+                }
                 case "nodes": {
                     List<String> names = new ArrayList<>();
                     for (String node : mutex.getParticipantNodes()) {

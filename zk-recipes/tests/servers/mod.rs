@@ -153,7 +153,23 @@ pub fn contend<D: Driver + Counting>(
     identifier: &str,
     until: Instant,
 ) -> Vec<Held> {
-    let mut lock = Lock::new(lock_path, identifier);
+    contend_on(
+        driver,
+        Lock::new(lock_path, identifier),
+        counter,
+        identifier,
+        until,
+    )
+}
+
+/// [`contend`] with `lock` (made by any of its constructors).
+pub fn contend_on<D: Driver + Counting>(
+    driver: &mut D,
+    mut lock: Lock,
+    counter: &str,
+    identifier: &str,
+    until: Instant,
+) -> Vec<Held> {
     let mut held = Vec::new();
     while Instant::now() < until {
         let acquired = lock
