@@ -411,6 +411,47 @@ fn deleteall_b_deletes_in_batches_as_zkcli_sh_3_8_takes_it() {
 }
 
 #[test]
+fn deleteall_b_deletes_a_failed_batch_one_by_one_up_to_the_refused_node() {
+    for path in ["/delp", "/delp/p", "/delp/p/c", "/delp/q", "/delp/q/x"] {
+        zkcli(&["create", path]).ok();
+    }
+    // No one may delete /delp/p's children: the batch's multi fails on /delp/p/c.
+    zkcli(&["setAcl", "/delp/p", "world:anyone:crwa"]).ok();
+    // Leaves first: /delp/q/x, /delp/p/c, /delp/q, /delp/p, /delp, all in one batch.
+    // One by one, /delp/q/x goes and /delp/p/c is refused, as without -b.
+    let run = zkcli(&["deleteall", "/delp", "-b", "10"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.text(), "");
+    assert!(
+        run.stderr.starts_with("zkcli: NoAuth: /delp/p/c: ") && run.stderr.lines().count() == 1,
+        "{run:?}"
+    );
+    assert_zk_error(&zkcli(&["stat", "/delp/q/x"]), "NoNode", "/delp/q/x");
+    assert_eq!(
+        zkcli(&["ls", "-R", "/delp"]).ok(),
+        "/delp\n/delp/p\n/delp/q\n/delp/p/c\n"
+    );
+    zkcli(&["setAcl", "/delp/p", "world:anyone:cdrwa"]).ok();
+    assert_eq!(zkcli(&["deleteall", "/delp", "-b", "10"]).ok(), "");
+}
+
+#[test]
+fn deleteall_b_splits_a_batch_too_large_for_the_frame_limit() {
+    zkcli(&["create", "/deltl"]).ok();
+    let children: Vec<String> = (0..20).map(|i| format!("/deltl/n{i:02}")).collect();
+    for child in &children {
+        zkcli(&["create", child]).ok();
+    }
+    // 21 deletes make a request of some 550 bytes, more than 256; the listing's
+    // reply and a delete each fit.
+    let small = ["--jute-maxbuffer", "256"];
+    let run = zkcli(&[&small[..], &["deleteall", "/deltl", "-b", "1000"]].concat());
+    assert_eq!(run.ok(), "");
+    assert_eq!(run.stderr, "");
+    assert_zk_error(&zkcli(&["stat", "/deltl"]), "NoNode", "/deltl");
+}
+
+#[test]
 fn config_c_and_w_are_taken_on_a_standalone_server() {
     // A standalone server's configuration is empty: zkCli.sh prints a lone space.
     assert_eq!(zkcli(&["config", "-c"]).ok(), " \n");

@@ -356,8 +356,9 @@ pub enum ZkCommand {
     /// Deletes PATH and everything under it (not atomically).
     ///
     /// -b N deletes N nodes a request (a multi), as zkCli.sh 3.8 does (its default is
-    /// 1000); without it, one a request. A batch that fails as a whole (a node gone or
-    /// given a child meanwhile) is deleted again one by one.
+    /// 1000); without it, one a request. A batch that fails as a whole (a node refused,
+    /// gone or given a child meanwhile) is deleted again one by one, up to the first
+    /// node refused; one too large for --jute-maxbuffer is split.
     #[command(
         name = "deleteall",
         override_usage = "zkcli [GLOBAL OPTIONS] deleteall PATH [-b N]"

@@ -383,30 +383,48 @@ pub fn delete(
 /// delete fail with NotEmpty.
 pub fn deleteall(zk: &mut Client, path: &str, batch: Option<usize>, out: &mut Output) -> Outcome {
     let nodes = subtree(zk, path)?;
-    let leaves_first: Vec<&String> = nodes.iter().rev().collect();
+    let leaves_first: Vec<&str> = nodes.iter().rev().map(String::as_str).collect();
     for chunk in leaves_first.chunks(batch.unwrap_or(1)) {
         interrupt::check()?;
-        if chunk.len() > 1 {
-            let deletes = chunk.iter().fold(Transaction::new(), |deletes, node| {
-                deletes.delete(node.as_str(), Version::Any)
-            });
-            match zk.multi(deletes) {
-                Ok(_) => continue,
-                // A node gone or given a child meanwhile: one by one, which skips the
-                // one and names the other.
-                Err(Error::TransactionFailed { .. }) => {}
-                Err(e) => return Err(Failure::at(path)(e)),
-            }
-        }
-        for node in chunk {
-            match zk.delete(node.as_str(), Version::Any) {
-                Ok(()) | Err(Error::NoNode { .. }) => {}
-                Err(e) => return Err(Failure::at(node)(e)),
-            }
-        }
+        delete_batch(zk, path, chunk)?;
     }
     if out.is_json() {
         out.object(object(json!({ "deleted": path, "nodes": nodes.len() })))?;
+    }
+    Ok(())
+}
+
+/// Deletes `nodes`, in order, in one multi when there are several. A batch whose
+/// request exceeds the frame limit (--jute-maxbuffer; long paths) is split in
+/// halves, each tried the same way. A failed batch (a node refused, gone or given a
+/// child meanwhile) is deleted again one by one, which skips a node already gone and
+/// stops at the first one refused, naming it. So is a batch whose connection was
+/// lost (a server with a smaller jute.maxbuffer drops the connection): a node it did
+/// delete is gone, and skipped. Any other error (the session over, a timeout) fails
+/// the command at `root`.
+fn delete_batch(zk: &mut Client, root: &str, nodes: &[&str]) -> Outcome {
+    if nodes.len() > 1 {
+        let deletes = nodes.iter().fold(Transaction::new(), |deletes, node| {
+            deletes.delete(*node, Version::Any)
+        });
+        match zk.multi(deletes) {
+            Ok(_) => return Ok(()),
+            Err(Error::TooLarge { .. }) => {
+                let (first, second) = nodes.split_at(nodes.len() / 2);
+                delete_batch(zk, root, first)?;
+                interrupt::check()?;
+                return delete_batch(zk, root, second);
+            }
+            // One by one below.
+            Err(Error::TransactionFailed { .. } | Error::ConnectionLoss) => {}
+            Err(e) => return Err(Failure::at(root)(e)),
+        }
+    }
+    for node in nodes {
+        match zk.delete(node, Version::Any) {
+            Ok(()) | Err(Error::NoNode { .. }) => {}
+            Err(e) => return Err(Failure::at(node)(e)),
+        }
     }
     Ok(())
 }
