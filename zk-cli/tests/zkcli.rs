@@ -7,7 +7,7 @@ mod pty;
 #[path = "zkcli_support.rs"]
 mod support;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
@@ -455,8 +455,54 @@ fn deleteall_b_splits_a_batch_too_large_for_the_frame_limit() {
 fn config_c_and_w_are_taken_on_a_standalone_server() {
     // A standalone server's configuration is empty: zkCli.sh prints a lone space.
     assert_eq!(zkcli(&["config", "-c"]).ok(), " \n");
+    // config -w prints the configuration (nothing: its data is empty, and piped
+    // data gets no newline), then waits; --for ends the wait without an event.
     let run = run_until_exit(&["config", "-w", "--for", "0.2"], Duration::from_secs(20));
-    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        (run.code, run.text(), run.stderr.as_str()),
+        (0, String::new(), "")
+    );
+    let run = run_until_exit(
+        &["--json", "config", "-w", "--for", "0.2"],
+        Duration::from_secs(20),
+    );
+    assert_eq!(run.ok(), "{\"data\":\"\"}\n");
+
+    // The event: a standalone server's configuration changes only when its node is
+    // written, which only a superuser may (here, the server skips ACLs).
+    let server = ZkServer::start_standalone(
+        &ServerOptions::default().system_property("zookeeper.skipACL", "yes"),
+    )
+    .expect("starting a server that skips ACLs");
+    let hosts = server.connect_string();
+    let mut watching = zkcli_command()
+        .args(["-server", &hosts, "config", "-s", "-w", "--count", "1"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starting zkcli config -w");
+    let mut stdout = BufReader::new(watching.stdout.take().expect("stdout"));
+    // The Stat follows the reply that set the watch.
+    let mut printed = String::new();
+    while !printed.ends_with("numChildren = 0\n") {
+        let read = stdout.read_line(&mut printed).expect("config -s's Stat");
+        assert_ne!(read, 0, "config -w ended early: {printed}");
+    }
+    assert!(printed.starts_with("cZxid = "), "{printed}");
+    let config = "server.1=127.0.0.1:2888:3888:participant;127.0.0.1:2181\nversion=100000001";
+    let run = run_zkcli(
+        &["-server", &hosts, "set", "/zookeeper/config", config],
+        None,
+    );
+    assert_eq!(run.ok(), "");
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).expect("config -w's event");
+    assert!(watching.wait().expect("config -w exits").success());
+    assert_eq!(
+        rest,
+        "WatchedEvent state:SyncConnected type:NodeDataChanged path:/zookeeper/config\n"
+    );
+    let run = run_zkcli(&["-server", &hosts, "config", "-c"], None);
+    assert_eq!(run.ok(), "100000001 127.0.0.1:2181\n");
 }
 
 #[test]
