@@ -1251,6 +1251,55 @@ fn a_shell_command_given_one_shot_says_it_is_the_shells_and_what_to_do() {
 }
 
 #[test]
+fn a_shell_command_given_one_shot_names_the_hosts_however_they_were_given() {
+    let hosts = "127.0.0.1:1,127.0.0.1:2/app";
+    let expected = format!(
+        "zkcli: quit is a command of zkcli's shell, not a one-shot one: start the shell with \
+         `zkcli -server {hosts}` (no command) and type it there"
+    );
+    let given = |env: Option<&str>, words: &[&str]| {
+        let mut command = zkcli_command();
+        if let Some(env) = env {
+            command.env("ZK_HOSTS", env);
+        }
+        Run::from(command.args(words).output().expect("zkcli"))
+    };
+    for (env, words) in [
+        (None, &["-server", hosts, "quit"][..]),
+        (None, &["--server", hosts, "quit"][..]),
+        (None, &[&format!("--server={hosts}"), "quit"][..]),
+        (
+            None,
+            &["--timeout", "5000", "--server", hosts, "-r", "quit"][..],
+        ),
+        (Some(hosts), &["quit"][..]),
+        // --server wins over $ZK_HOSTS, as for any command.
+        (Some("127.0.0.1:9"), &["--server", hosts, "quit"][..]),
+    ] {
+        let run = given(env, words);
+        assert_usage_error(&run);
+        assert!(
+            run.stderr.starts_with(&expected),
+            "{env:?} {words:?}: {run:?}"
+        );
+    }
+    // Neither: the hosts one-shot zkcli would have used.
+    let run = given(None, &["quit"]);
+    assert!(
+        run.stderr
+            .contains("`zkcli -server 127.0.0.1:2181` (no command)"),
+        "{run:?}"
+    );
+    let run = given(Some(hosts), &["addauth", "digest", "u:p"]);
+    assert!(
+        run.stderr.contains(&format!(
+            "e.g. zkcli -server {hosts} --auth-file creds get /a"
+        )),
+        "{run:?}"
+    );
+}
+
+#[test]
 fn version_prints_the_crate_version() {
     let run = run_zkcli(&["--version"], None);
     assert_eq!(run.ok(), format!("zkcli {}\n", env!("CARGO_PKG_VERSION")));

@@ -177,12 +177,7 @@ pub struct RawArgs {
 /// a command's own arguments reach clap untouched.
 pub fn with_double_dash_globals(args: Vec<OsString>) -> RawArgs {
     const SINGLE_DASH: [&str; 5] = ["-server", "-timeout", "-auth", "-auth-file", "-help"];
-    // From the declaration, so that a new global option cannot be left out.
-    let takes_values: Vec<String> = Cli::command()
-        .get_arguments()
-        .filter(|arg| arg.get_action().takes_values())
-        .filter_map(|arg| arg.get_long().map(|long| format!("--{long}")))
-        .collect();
+    let takes_values = global_options_with_values();
     let json = args
         .iter()
         .skip(1)
@@ -214,6 +209,37 @@ pub fn with_double_dash_globals(args: Vec<OsString>) -> RawArgs {
         args: rewritten,
         json,
     }
+}
+
+/// The global options that take a value (`--server`, ...), as `--NAME`: from the
+/// declaration, so that a new one cannot be left out.
+fn global_options_with_values() -> Vec<String> {
+    Cli::command()
+        .get_arguments()
+        .filter(|arg| arg.get_action().takes_values())
+        .filter_map(|arg| arg.get_long().map(|long| format!("--{long}")))
+        .collect()
+}
+
+/// The global options of `args` (as `with_double_dash_globals` rewrote them), parsed
+/// without what follows them: for a command line whose command clap refused. `None`
+/// if they do not parse either.
+pub fn globals_before_command(args: &[OsString]) -> Option<Global> {
+    let takes_values = global_options_with_values();
+    let mut end = args.len().min(1);
+    while let Some(arg) = args.get(end) {
+        let text = arg.to_str().unwrap_or_default();
+        if !text.starts_with('-') || text == "--" {
+            break;
+        }
+        end += if takes_values.iter().any(|name| text == name) {
+            2
+        } else {
+            1
+        };
+    }
+    let globals = &args[..end.min(args.len())];
+    Cli::try_parse_from(globals).ok().map(|cli| cli.global)
 }
 
 /// zkCli.sh's reconfig spells its long options with one dash (`-add`, `-members`).
@@ -785,6 +811,31 @@ mod tests {
             raw.args,
             os(&["zkcli", "--tls-ca", "ca.pem", "--server", "h:1", "ls", "/"])
         );
+    }
+
+    #[test]
+    fn the_globals_before_a_refused_command_are_read_however_spelled() {
+        let server = |args: &[&str]| {
+            let raw = with_double_dash_globals(os(args));
+            globals_before_command(&raw.args).and_then(|global| global.server)
+        };
+        for args in [
+            &["zkcli", "-server", "h:1", "quit"][..],
+            &["zkcli", "--server=h:1", "quit", "--server", "x"][..],
+            &[
+                "zkcli",
+                "--auth-file",
+                "quit",
+                "--server",
+                "h:1",
+                "-r",
+                "quit",
+            ][..],
+        ] {
+            assert_eq!(server(args).as_deref(), Some("h:1"), "{args:?}");
+        }
+        assert_eq!(server(&["zkcli", "quit"]), None);
+        assert_eq!(server(&["zkcli", "--server"]), None);
     }
 
     #[test]

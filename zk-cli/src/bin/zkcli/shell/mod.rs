@@ -308,13 +308,9 @@ pub fn not_one_shot(error: &clap::Error, args: &[std::ffi::OsString]) -> Option<
     if cli::Cli::command().find_subcommand(command).is_some() {
         return None;
     }
-    // The hosts as given, for a command line to copy.
-    let hosts = args
-        .iter()
-        .skip_while(|arg| *arg != "--server")
-        .nth(1)
-        .and_then(|hosts| hosts.to_str())
-        .unwrap_or("HOSTS");
+    // The hosts one-shot zkcli would have used (--server however spelled, else
+    // $ZK_HOSTS, else the default), for a command line to copy.
+    let hosts = cli::globals_before_command(args).map_or("HOSTS".into(), |global| global.hosts());
     let shell =
         format!("start the shell with `zkcli -server {hosts}` (no command) and type it there");
     let instead = match command {
