@@ -247,6 +247,35 @@ fn ls_r_lists_every_readable_node_and_reports_each_unreadable_one() {
 }
 
 #[test]
+fn ls_r_names_an_unreadable_node_under_a_chroot_as_other_errors_do() {
+    for path in ["/lsrc", "/lsrc/a", "/lsrc/locked", "/lsrc/locked/hidden"] {
+        zkcli(&["create", path]).ok();
+    }
+    zkcli(&["setAcl", "/lsrc/locked", &digest_acl("owner", "pw")]).ok();
+    let jailed = format!("{}/lsrc", hosts());
+    let run = run_zkcli(&["-server", &jailed, "ls", "-R", "/"], None);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.text(), "/\n/a\n/locked\n");
+    assert!(
+        run.stderr
+            .starts_with("zkcli: NoAuth: /locked (under chroot /lsrc): this session may not read"),
+        "{run:?}"
+    );
+    // As ls names the node it may not list.
+    let run = run_zkcli(&["-server", &jailed, "ls", "/locked"], None);
+    assert!(
+        run.stderr
+            .starts_with("zkcli: NoAuth: /locked (under chroot /lsrc): "),
+        "{run:?}"
+    );
+    // JSON's path is the path alone, as for other errors.
+    let run = run_zkcli(&["-server", &jailed, "--json", "ls", "-R", "/"], None);
+    let errors = json_lines(&run.stderr);
+    assert_eq!(errors.len(), 1, "{run:?}");
+    assert_eq!(errors[0].get("path").str(), "/locked");
+}
+
+#[test]
 fn create_modes() {
     zkcli(&["create", "/modes"]).ok();
     let sequential = zkcli(&["create", "-s", "/modes/seq-", "d"]).ok();

@@ -39,6 +39,9 @@ pub enum Failure {
     Refused {
         name: &'static str,
         path: String,
+        /// The session's chroot, which the stderr line names after `path`, as for
+        /// ZooKeeper's errors.
+        chroot: Option<String>,
         why: String,
     },
     /// A shell command without a session (after `close`, or once the session ended),
@@ -134,6 +137,7 @@ impl Failure {
         let path = self.path()?;
         let chroot = match self {
             Failure::ZooKeeper { error, .. } => error.chroot(),
+            Failure::Refused { chroot, .. } => chroot.as_deref(),
             _ => None,
         };
         Some(match chroot {
@@ -437,16 +441,17 @@ mod tests {
 
     #[test]
     fn several_failures_are_one_line_or_object_each() {
-        let refused = |path: &str| Failure::Refused {
+        let refused = |path: &str, chroot: Option<&str>| Failure::Refused {
             name: "NoAuth",
             path: path.into(),
+            chroot: chroot.map(str::to_string),
             why: "may not".into(),
         };
-        let several = Failure::Several(vec![refused("/a"), refused("/b")]);
+        let several = Failure::Several(vec![refused("/a", None), refused("/b", Some("/c"))]);
         assert_eq!(several.exit_code(), EXIT_ZOOKEEPER);
         assert_eq!(
             several.message(),
-            "zkcli: NoAuth: /a: may not\nzkcli: NoAuth: /b: may not"
+            "zkcli: NoAuth: /a: may not\nzkcli: NoAuth: /b (under chroot /c): may not"
         );
         let objects: Vec<serde_json::Value> = several
             .json()

@@ -83,8 +83,9 @@ enum Unreadable {
 struct Walked {
     /// Parents before children, each node's children sorted (breadth first).
     nodes: Vec<String>,
-    /// Nodes whose children could not be listed (NoAuth), in the same order.
-    unreadable: Vec<String>,
+    /// Nodes whose children could not be listed, in the same order, each with its
+    /// error (NoAuth).
+    unreadable: Vec<(String, Error)>,
 }
 
 fn walk(zk: &mut Client, path: &str, unreadable: Unreadable) -> Result<Walked, Failure> {
@@ -98,8 +99,8 @@ fn walk(zk: &mut Client, path: &str, unreadable: Unreadable) -> Result<Walked, F
         let mut children = match zk.get_children(&parent) {
             Ok(children) => children,
             Err(Error::NoNode { .. }) if parent != path => continue,
-            Err(Error::NoAuth { .. }) if parent != path && unreadable == Unreadable::Skip => {
-                walked.unreadable.push(parent);
+            Err(e @ Error::NoAuth { .. }) if parent != path && unreadable == Unreadable::Skip => {
+                walked.unreadable.push((parent, e));
                 continue;
             }
             Err(e) => return Err(Failure::at(&parent)(e)),
@@ -114,12 +115,13 @@ fn walk(zk: &mut Client, path: &str, unreadable: Unreadable) -> Result<Walked, F
     Ok(walked)
 }
 
-/// `ls -R`'s report of the nodes it could not list below, one stderr line each.
-fn unlisted(paths: Vec<String>) -> Failure {
+/// `ls -R`'s report of the nodes it could not list below, one stderr line each,
+/// which names the session's chroot as other errors do.
+fn unlisted(nodes: Vec<(String, Error)>) -> Failure {
     Failure::Several(
-        paths
+        nodes
             .into_iter()
-            .map(|path| {
+            .map(|(path, error)| {
                 let why = "this session may not read the node, so nothing under it is \
                            listed; authenticate as an identity its ACL lets read (--auth \
                            SCHEME:CREDENTIALS, or addauth SCHEME AUTH in the shell) and list \
@@ -128,6 +130,7 @@ fn unlisted(paths: Vec<String>) -> Failure {
                 Failure::Refused {
                     name: "NoAuth",
                     path,
+                    chroot: error.chroot().map(str::to_string),
                     why,
                 }
             })

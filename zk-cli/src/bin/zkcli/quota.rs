@@ -34,6 +34,7 @@ fn no_quota(path: &str) -> Failure {
     Failure::Refused {
         name: "NoQuota",
         path: path.to_string(),
+        chroot: None,
         why: format!("quota for {path} does not exist; setquota -n|-b|-N|-B VALUE {path} sets one"),
     }
 }
@@ -44,6 +45,7 @@ fn read_track(zk: &mut Client, node: &str) -> Result<StatsTrack, Failure> {
     StatsTrack::parse(&data).map_err(|why| Failure::Refused {
         name: "BadQuota",
         path: node.to_string(),
+        chroot: None,
         why: format!("{why}; delquota PATH removes it, setquota sets it anew"),
     })
 }
@@ -154,6 +156,7 @@ fn quota_exists(path: &str, why: String) -> Failure {
     Failure::Refused {
         name: "QuotaExists",
         path: path.to_string(),
+        chroot: None,
         why: format!("{why}; a subtree has at most one quota: delquota that one first"),
     }
 }
