@@ -324,8 +324,9 @@
 //!   [`Session::abandon_and_delete`] also deletes the node a given-up create made
 //!   (with requests of the session's own, answered to nobody; a create whose
 //!   answer was lost is looked for, and its node deleted if it is an ephemeral node
-//!   of this session): what a dropped lock contender needs. **Unlike Java**, whose
-//!   client leaves such a node until the session ends.
+//!   of this session, even once a driver took that lost answer, for the session's
+//!   64 most recent such creates): what a dropped lock contender needs. **Unlike
+//!   Java**, whose client leaves such a node until the session ends.
 //! * **Unlike Java**, `close()` while disconnected does not end at once: the session
 //!   redials, within [`Config::close_timeout`], to deliver closeSession, so the
 //!   server drops the session's ephemerals (and the locks they stand for) at once.

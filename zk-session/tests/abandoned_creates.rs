@@ -304,3 +304,135 @@ fn a_driver_holding_a_given_up_create_s_reply_has_the_session_delete_its_node() 
     assert!(is_delete_of(&f[0].1, "/locks/_c_0f3a-lock-0000000002", -1));
     assert!(!h.session.delete_created(&Response::Delete, h.now));
 }
+
+/// The reply of `id` the program polled (the harness polls every event).
+fn polled_reply(h: &Harness, id: RequestId) -> Result<Response, zk_session::RequestError> {
+    replies(&h.events)
+        .into_iter()
+        .find(|(r, _)| *r == id)
+        .expect("the reply was polled")
+        .1
+}
+
+/// After the reconnect: a sync of `/locks`, its listing naming `child`, the stat of
+/// `child` (owned by this session) and its delete.
+fn looked_for_and_deleted(h: &mut Harness, child: &str) {
+    let f = written(h);
+    assert_eq!(f.len(), 2, "{f:?}");
+    assert!(matches!(&f[0].1, WireRequest::Sync(s) if s.path == "/locks"));
+    assert!(matches!(&f[1].1, WireRequest::GetChildren(g) if g.path == "/locks" && !g.watch));
+    h.deliver(&synced(f[0].0, "/locks"));
+    let name = child.rsplit('/').next().unwrap();
+    h.deliver(&children(f[1].0, &["_c_77aa-lock-0000000006", name]));
+    let f = written(h);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(matches!(&f[0].1, WireRequest::Exists(e) if e.path == child));
+    h.deliver(&exists_owned_by(f[0].0, SID, 0));
+    let f = written(h);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(is_delete_of(&f[0].1, child, 0));
+    h.deliver(&FakeServer::reply(f[0].0, 13, ErrorCode::Ok, None));
+    assert_eq!(h.session.outstanding(), 0);
+}
+
+#[test]
+fn a_create_lost_with_its_connection_given_up_after_its_reply_was_polled_is_looked_for() {
+    // A driver that drains every reply into its own queue (the blocking client)
+    // holds the ConnectionLoss when its caller (a dropped lock) gives the create up.
+    let mut h = connected("a");
+    let (id, _) = h.submit_and_flush(contender_create());
+    h.server_close();
+    assert!(matches!(
+        polled_reply(&h, id),
+        Err(zk_session::RequestError::ConnectionLoss)
+    ));
+    assert!(h.session.abandon_and_delete(id, h.now), "it is looked for");
+    h.establish(T, SID);
+    looked_for_and_deleted(&mut h, "/locks/_c_0f3a-lock-0000000007");
+    assert!(
+        !h.session.abandon_and_delete(id, h.now),
+        "looked for once: forgotten"
+    );
+    assert!(written(&mut h).is_empty());
+}
+
+#[test]
+fn a_create_whose_request_timed_out_given_up_after_its_reply_was_polled_is_looked_for() {
+    let mut c = config("a");
+    c.request_timeout = Some(std::time::Duration::from_secs(5));
+    let mut h = Harness::new(c);
+    h.establish(T, SID);
+    let (id, _) = h.submit_and_flush(contender_create());
+    h.advance(std::time::Duration::from_secs(6));
+    assert!(matches!(
+        polled_reply(&h, id),
+        Err(zk_session::RequestError::RequestTimeout)
+    ));
+    h.establish(T, SID);
+    assert!(written(&mut h).is_empty(), "nothing until it is given up");
+    assert!(h.session.abandon_and_delete(id, h.now));
+    looked_for_and_deleted(&mut h, "/locks/_c_0f3a-lock-0000000007");
+}
+
+#[test]
+fn only_the_most_recent_64_lost_creates_are_remembered() {
+    let mut h = connected("a");
+    let ids: Vec<RequestId> = (0..65)
+        .map(|_| h.submit_and_flush(contender_create()).0)
+        .collect();
+    h.server_close();
+    assert_eq!(replies(&h.events).len(), 65);
+    assert!(
+        !h.session.abandon_and_delete(ids[0], h.now),
+        "the oldest is forgotten"
+    );
+    h.establish(T, SID);
+    assert!(written(&mut h).is_empty(), "nothing is looked for");
+    assert!(h.session.abandon_and_delete(ids[1], h.now));
+    looked_for_and_deleted(&mut h, "/locks/_c_0f3a-lock-0000000008");
+}
+
+#[test]
+fn a_lost_persistent_create_given_up_after_its_reply_was_polled_is_left_alone() {
+    let mut h = connected("a");
+    let (id, _) = h.submit_and_flush(Request::create(
+        "/queue/item-",
+        Bytes::new(),
+        CreateMode::PersistentSequential,
+    ));
+    h.server_close();
+    assert!(polled_reply(&h, id).is_err());
+    assert!(!h.session.abandon_and_delete(id, h.now));
+    h.establish(T, SID);
+    assert!(written(&mut h).is_empty());
+}
+
+#[test]
+fn lost_creates_are_forgotten_when_the_session_ends() {
+    let mut h = connected("a");
+    let (id, _) = h.submit_and_flush(contender_create());
+    h.server_close();
+    // The server expired the session meanwhile: its ephemeral nodes went with it.
+    h.establish_with(FakeServer::connect_response(0, 0, [0; 16], Some(false)));
+    assert_eq!(h.session.state(), zk_session::SessionState::Expired);
+    assert!(!h.session.abandon_and_delete(id, h.now));
+}
+
+#[test]
+fn a_lost_create_s_reply_taken_back_unread_is_looked_for() {
+    let mut h = connected("a");
+    let id = h.submit(contender_create());
+    common::flush_silently(&mut h);
+    let conn = h.conn.take().expect("connected");
+    h.session
+        .handle_disconnected(conn, zk_session::DisconnectCause::Eof, h.now);
+    common::pump_transports(&mut h);
+    // The ConnectionLoss waits in the session's queue: taken back, unread.
+    assert!(h.session.abandon_and_delete(id, h.now));
+    assert!(common::drain(&mut h).iter().all(|e| !matches!(
+        e,
+        zk_session::Event::Reply { id: r, .. } if *r == id
+    )));
+    h.establish(T, SID);
+    looked_for_and_deleted(&mut h, "/locks/_c_0f3a-lock-0000000007");
+}

@@ -1,8 +1,10 @@
 //! A model-based test of giving creates up with their nodes
 //! (`Session::abandon_and_delete`): random creates (ephemeral or persistent,
-//! sequential or not, each under a name of its own), random give-ups, replies and
-//! lost connections, against a scripted server that keeps a tree. Once everything
-//! settles: every request not given up got exactly one reply and those given up none;
+//! sequential or not, each under a name of its own), random give-ups (of creates in
+//! flight, and of creates whose ConnectionLoss the program took already, as a driver
+//! holding replies for its callers does), replies and lost connections, against a
+//! scripted server that keeps a tree. Once everything settles: every request not
+//! given up got exactly one reply, those given up in flight none;
 //! no node of a given-up sequential create is left (but a persistent one whose answer
 //! was lost, which nothing can tell from another's; a fixed name is its caller's);
 //! every node of a create not given up is still there; and nothing is left
@@ -12,13 +14,13 @@ mod common;
 
 use bytes::Bytes;
 use proptest::prelude::*;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use zk_proto::{
     CreateMode, CreateResponse, ErrorCode, ExistsResponse, GetChildrenResponse, Stat, WireRequest,
     WireResponse,
 };
 use zk_session::testing::{ClientFrame, FakeServer, Harness};
-use zk_session::{Event, Request, RequestId};
+use zk_session::{Event, Request, RequestError, RequestId};
 
 use common::{SID, T, config, stat};
 
@@ -70,6 +72,15 @@ struct Model {
     /// User creates: id → (the name's prefix, ephemeral, sequential).
     creates: HashMap<RequestId, (String, bool, bool)>,
     given_up: HashSet<RequestId>,
+    /// Those of `given_up` given up after their ConnectionLoss was polled.
+    given_up_late: HashSet<RequestId>,
+    /// What the session remembers: the ephemeral sequential creates whose
+    /// ConnectionLoss was polled and that are not given up, the last 64.
+    remembered: VecDeque<RequestId>,
+    /// Those of `given_up_late` the session no longer remembered: their node may stay.
+    forgotten: HashSet<RequestId>,
+    /// Events of `h.events` looked at for ConnectionLoss replies.
+    seen: usize,
     /// The prefixes of creates the server applied whose answer was lost with a
     /// connection.
     lost: HashSet<String>,
@@ -87,6 +98,10 @@ impl Model {
             fifo: Vec::new(),
             creates: HashMap::new(),
             given_up: HashSet::new(),
+            given_up_late: HashSet::new(),
+            remembered: VecDeque::new(),
+            forgotten: HashSet::new(),
+            seen: 0,
             lost: HashSet::new(),
             next_name: 0,
         }
@@ -119,14 +134,29 @@ impl Model {
             }
             Action::GiveUp { pick } => {
                 let replied = self.replied();
+                let lost = self.lost_replies();
                 let open: Vec<RequestId> = self
                     .creates
                     .keys()
-                    .filter(|id| !self.given_up.contains(id) && !replied.contains(id))
+                    .filter(|id| {
+                        !self.given_up.contains(id) && (!replied.contains(id) || lost.contains(id))
+                    })
                     .copied()
                     .collect();
                 if let Some(&id) = open.iter().min_by_key(|id| id.as_u64() as usize ^ pick) {
-                    assert!(self.h.session.abandon_and_delete(id, self.h.now));
+                    self.note_lost();
+                    let looked_for = self.h.session.abandon_and_delete(id, self.h.now);
+                    if lost.contains(&id) {
+                        let remembered = self.remembered.iter().position(|r| *r == id);
+                        assert_eq!(looked_for, remembered.is_some(), "{id}");
+                        match remembered {
+                            Some(i) => drop(self.remembered.remove(i)),
+                            None => drop(self.forgotten.insert(id)),
+                        }
+                        self.given_up_late.insert(id);
+                    } else {
+                        assert!(looked_for, "{id} was outstanding");
+                    }
                     self.given_up.insert(id);
                     self.h.pump();
                 }
@@ -164,6 +194,45 @@ impl Model {
             .iter()
             .filter_map(|e| match e {
                 Event::Reply { id, .. } => Some(*id),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Follows the session's table of lost creates through the replies polled since
+    /// the last look.
+    fn note_lost(&mut self) {
+        let lost = self.h.events[self.seen..].iter().filter_map(|e| match e {
+            Event::Reply {
+                id,
+                result: Err(RequestError::ConnectionLoss),
+                ..
+            } => Some(*id),
+            _ => None,
+        });
+        for id in lost {
+            if matches!(self.creates.get(&id), Some((_, true, true))) {
+                if self.remembered.len() == 64 {
+                    let oldest = self.remembered.pop_front();
+                    self.forgotten.extend(oldest);
+                }
+                self.remembered.push_back(id);
+            }
+        }
+        self.seen = self.h.events.len();
+    }
+
+    /// The creates whose reply the program polled is ConnectionLoss.
+    fn lost_replies(&self) -> HashSet<RequestId> {
+        self.h
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Reply {
+                    id,
+                    result: Err(RequestError::ConnectionLoss),
+                    ..
+                } => Some(*id),
                 _ => None,
             })
             .collect()
@@ -271,7 +340,8 @@ impl Model {
             }
         }
         for id in self.creates.keys() {
-            let expected = usize::from(!self.given_up.contains(id));
+            let expected =
+                usize::from(!self.given_up.contains(id) || self.given_up_late.contains(id));
             assert_eq!(replies.get(id).copied().unwrap_or(0), expected, "{id}");
         }
         assert!(
@@ -289,7 +359,11 @@ impl Model {
             }
             // A fixed name is its caller's to delete; a lost persistent create's
             // node cannot be told from another's.
-            let may_stay = !sequential || (!ephemeral && self.lost.contains(prefix));
+            // A create given up after its ConnectionLoss was polled, when the session no
+            // longer remembered it, leaves its node until the session ends.
+            let may_stay = !sequential
+                || (!ephemeral && self.lost.contains(prefix))
+                || self.forgotten.contains(id);
             assert!(
                 made.is_empty() || may_stay,
                 "{id} given up left {made:?} (ephemeral: {ephemeral})"

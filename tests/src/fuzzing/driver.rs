@@ -13,8 +13,9 @@ use zk_proto::{
     xid,
 };
 use zk_session::{
-    CloseReason, Config, ConnId, DisconnectCause, Event, HostAddr, Request, RequestId, Session,
-    SessionCredentials, SessionState, SubmitError, Transport, Version, WatcherType,
+    CloseReason, Config, ConnId, DisconnectCause, Event, HostAddr, Request, RequestError,
+    RequestId, Session, SessionCredentials, SessionState, SubmitError, Transport, Version,
+    WatcherType,
 };
 
 use super::input::Input;
@@ -184,6 +185,9 @@ pub(crate) struct Driver {
     /// then hold more than the open ones (written ones until their answer, and the
     /// session's own deletes).
     given_up: BTreeSet<RequestId>,
+    /// Requests whose reply was lost (ConnectionLoss, RequestTimeout): a sequential
+    /// create among them, given up with its node once its reply came, is looked for.
+    lost: BTreeSet<RequestId>,
     /// Ids returned by `submit`, for watch-removal requests.
     pub(crate) ids: Vec<RequestId>,
     /// The connection the session asked for and has not closed (nor been told closed).
@@ -232,6 +236,7 @@ impl Driver {
             submitted: BTreeSet::new(),
             completed: BTreeSet::new(),
             given_up: BTreeSet::new(),
+            lost: BTreeSet::new(),
             ids: Vec::new(),
             live: None,
             connected: false,
@@ -359,9 +364,15 @@ impl Driver {
             "only failed replies follow the terminal state: {e:?}"
         );
         match e {
-            Event::Reply { id, .. } => {
+            Event::Reply { id, result, .. } => {
                 assert!(self.submitted.contains(id), "reply to unknown {id}");
                 assert!(self.completed.insert(*id), "{id} completed twice: {e:?}");
+                if matches!(
+                    result,
+                    Err(RequestError::ConnectionLoss | RequestError::RequestTimeout)
+                ) {
+                    self.lost.insert(*id);
+                }
             }
             Event::State { state, .. } => {
                 let to = match state {
@@ -671,8 +682,10 @@ impl Driver {
             self.s.abandon(id)
         };
         // Given up before, a written request still counts as outstanding until its
-        // answer: either return is right then.
-        if !self.given_up.contains(&id) {
+        // answer: either return is right then. A lost ephemeral sequential create
+        // given up with its node after its reply came is looked for: true then.
+        let looked_for = delete && was_open && self.lost.contains(&id);
+        if !self.given_up.contains(&id) && !looked_for {
             assert_eq!(
                 was_open,
                 !self.completed.contains(&id),

@@ -383,6 +383,19 @@ pub fn session_server_seeds() -> Seeds {
         .disconnect();
     s.next_timer().establish().serve().serve().serve();
     seeds.push(("abandon_lost".into(), s.close().serve().done()));
+    // Given up with its node after its ConnectionLoss came: still looked for.
+    let mut s = Script::new(2, 3, 0);
+    s.establish()
+        .submit(0, EPHEMERAL_SEQUENTIAL)
+        .write_all()
+        .disconnect();
+    s.next_timer()
+        .establish()
+        .abandon(0, true)
+        .serve()
+        .serve()
+        .serve();
+    seeds.push(("abandon_lost_taken".into(), s.close().serve().done()));
     let mut s = Script::new(2, 3, 0);
     s.establish()
         .submit(3, &[A, 1])

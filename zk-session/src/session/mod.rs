@@ -755,7 +755,8 @@ impl Session {
     /// sequential create, deletes the node it made: what a value that queued such a
     /// create for its own use (a lock's contender node) does when it is dropped before
     /// the answer, so that the node holds nobody up until the session ends. Returns
-    /// whether `id` was outstanding (or its reply still queued).
+    /// whether `id` was outstanding, its reply still queued, or a lost create whose
+    /// node is now looked for (see below); `false` for anything else, nothing done.
     ///
     /// - Not yet written: never sent, as with `abandon`.
     /// - In flight, or its reply already queued: when the reply names the node made,
@@ -766,6 +767,12 @@ impl Session {
     ///   it a name no other create of the session uses, as the recipes' random
     ///   prefixes do). A persistent node is left: nothing tells this session's from
     ///   another's.
+    /// - Its lost answer (ConnectionLoss, RequestTimeout) already polled, taken by a
+    ///   driver that holds it for a caller who then gave the create up: an ephemeral
+    ///   one is looked for as above, if it is among the last 64 ephemeral sequential
+    ///   creates whose answer was lost (the session remembers those; an older one's
+    ///   node stays until the session ends). A driver holding an `Ok` reply calls
+    ///   [`Session::delete_created`] instead.
     ///
     /// Any other request, a create of a fixed name included, is only given up: its
     /// name may be created again before the answer comes (by a retry, or another
@@ -792,13 +799,17 @@ impl Session {
                 true
             }
             Abandoned::NotOutstanding => match self.take_back_reply(id) {
-                Some(result) => {
-                    if let Ok(Response::Create { path, .. }) = result {
-                        self.undos.delete_created(path);
-                    }
+                Some(Ok(Response::Create { path, .. })) => {
+                    self.undos.delete_created(path);
                     true
                 }
-                None => false,
+                Some(Err(RequestError::ConnectionLoss | RequestError::RequestTimeout)) => {
+                    self.undos.look_for_lost(id);
+                    true
+                }
+                Some(_) => true,
+                // A driver took the reply: a lost create is looked for all the same.
+                None => self.undos.look_for_lost(id),
             },
         };
         self.submit_undos(now);
@@ -1178,11 +1189,18 @@ impl Session {
         }
         // A request the server answered was read by it, whatever the driver reported:
         // never send it again.
-        let loss = self.requests.connection_lost(c.reached_server());
+        let loss = self
+            .requests
+            .connection_lost(c.reached_server(), &self.chroot);
         for outcome in loss.outcomes {
             match outcome {
                 LossOutcome::AnswerLocal(u) => self.answer_local(u),
-                LossOutcome::Lost(id) => self.reply(id, Err(RequestError::ConnectionLoss)),
+                LossOutcome::Lost(id, create) => {
+                    if let Some(step) = create {
+                        self.undos.remember_lost(id, step);
+                    }
+                    self.reply(id, Err(RequestError::ConnectionLoss));
+                }
                 LossOutcome::Dropped(id) => self.undos.unsent(id),
             }
         }
@@ -1986,8 +2004,11 @@ impl Session {
     }
 
     fn expire_requests(&mut self, now: Instant) {
-        let expired = self.requests.expire(now);
+        let expired = self.requests.expire(now, &self.chroot);
         log::debug!("{} requests timed out", expired.ids.len());
+        for (id, step) in expired.lost_creates {
+            self.undos.remember_lost(id, step);
+        }
         for id in expired.ids {
             self.reply(id, Err(RequestError::RequestTimeout));
         }

@@ -15,6 +15,7 @@ use crate::xid::XidGen;
 
 use super::connection::Connection;
 use super::fifo::Fifo;
+use super::undo::Step;
 
 /// Output buffered beyond this is left in the request queue until the driver writes.
 const SEND_HIGH_WATER: usize = 64 * 1024;
@@ -68,8 +69,9 @@ pub(super) struct InFlight {
 pub(super) enum LossOutcome {
     /// A local request whose predecessors are all answered now: answer it.
     AnswerLocal(UserRequest),
-    /// It reached the server and its reply is lost: `ConnectionLoss`.
-    Lost(RequestId),
+    /// It reached the server and its reply is lost: `ConnectionLoss`. With the step
+    /// of an ephemeral sequential create not abandoned (see [`lost_create`]).
+    Lost(RequestId, Option<Step>),
     /// An abandoned request that never reached the server: it is gone, unsent.
     Dropped(RequestId),
 }
@@ -90,6 +92,9 @@ pub(super) struct Expired {
     pub(super) ids: Vec<RequestId>,
     /// One of them was written: its connection must go (Java semantics).
     pub(super) written: bool,
+    /// The written ones that are ephemeral sequential creates not abandoned, with
+    /// their steps (see [`lost_create`]).
+    pub(super) lost_creates: Vec<(RequestId, Step)>,
 }
 
 /// What `abandon` found.
@@ -414,7 +419,7 @@ impl Requests {
     }
 
     /// Takes out every request past its deadline at `now`.
-    pub(super) fn expire(&mut self, now: Instant) -> Expired {
+    pub(super) fn expire(&mut self, now: Instant, chroot: &Chroot) -> Expired {
         let due = |u: &UserRequest| u.deadline.is_some_and(|d| d <= now);
         let mut expired = Expired::default();
         self.queued.retain(|u| {
@@ -425,9 +430,13 @@ impl Requests {
             keep
         });
         let mut locals_expired = 0;
+        let abandoned = &self.abandoned;
         self.in_flight.retain(|f| match &f.kind {
             InFlightKind::User(u) if due(u) => {
                 expired.written |= !u.is_local();
+                if let Some(step) = lost_create(u, abandoned, chroot) {
+                    expired.lost_creates.push((u.id, step));
+                }
                 locals_expired += usize::from(u.is_local());
                 expired.ids.push(u.id);
                 false
@@ -445,7 +454,9 @@ impl Requests {
     /// nothing before them waits. A local watch removal meant for the server becomes
     /// local only, reached or not, queued or written: its answer is Ok either way,
     /// and no later connection is told (see [`Prepared::untell_server`]).
-    pub(super) fn connection_lost(&mut self, reached: u64) -> Loss {
+    /// A lost ephemeral sequential create not abandoned comes with its step (see
+    /// [`lost_create`]).
+    pub(super) fn connection_lost(&mut self, reached: u64, chroot: &Chroot) -> Loss {
         for u in self.queued.iter_mut() {
             u.prepared.untell_server();
         }
@@ -468,7 +479,8 @@ impl Requests {
                     requeue.push(u);
                 }
             } else if f.end <= reached {
-                outcomes.push(LossOutcome::Lost(u.id));
+                let create = lost_create(&u, &self.abandoned, chroot);
+                outcomes.push(LossOutcome::Lost(u.id, create));
             } else if self.abandoned.remove(&u.id) {
                 // Never reached the server and nobody waits for it: never send it.
                 outcomes.push(LossOutcome::Dropped(u.id));
@@ -510,6 +522,17 @@ impl Requests {
         self.xids = XidGen::starting_at(xid);
     }
 }
+/// The step of `u`, written and its answer lost, when it is an ephemeral sequential
+/// create whose reply goes to the program (not abandoned): its node is looked for if
+/// the program gives it up after that reply (see [`super::undo::Undos::remember_lost`]).
+/// An abandoned one's step waits for its result already.
+fn lost_create(u: &UserRequest, abandoned: &RequestIdSet, chroot: &Chroot) -> Option<Step> {
+    if !abandoned.is_empty() && abandoned.contains(&u.id) {
+        return None;
+    }
+    Step::for_lost_create(&u.prepared, chroot)
+}
+
 /// A local request: it holds its place in the FIFO, and owes no reply.
 fn is_local(f: &InFlight) -> bool {
     matches!(&f.kind, InFlightKind::User(u) if u.is_local())

@@ -15,10 +15,17 @@
 //! it are looked at (after a sync: the server may lag behind the one that applied
 //! it) and deleted when this session owns them. A lost persistent create is left
 //! alone: nothing tells this session's node from another's.
+//!
+//! A driver may have taken a lost create's answer (ConnectionLoss, RequestTimeout)
+//! before its caller gave the create up: the session no longer holds the request.
+//! The most recent such ephemeral sequential creates not given up are remembered
+//! ([`LOST_CREATES_KEPT`] of them, until the session ends), so that giving one up
+//! then still looks for its node.
 
+use std::collections::VecDeque;
 use std::mem;
 
-use zk_proto::{ErrorCode, WireRequest};
+use zk_proto::{CreateMode, ErrorCode, WireRequest};
 
 use crate::chroot::Chroot;
 use crate::error::RequestError;
@@ -29,6 +36,11 @@ use crate::version::Version;
 /// Digits the server appends to a sequential node's name (`%010d`; a counter that
 /// wrapped is negative, and `i32::MIN` takes one character more).
 const SEQUENCE_LEN: usize = 10;
+
+/// Lost ephemeral sequential creates remembered in case their caller gives them up
+/// after their answer was taken (the most recent; an older one is forgotten, its node
+/// then left until the session ends, as before any was remembered).
+pub(super) const LOST_CREATES_KEPT: usize = 64;
 
 /// What a given-up request's result decides.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,16 +62,20 @@ pub(super) enum Step {
 impl Step {
     /// The step a given-up `request` decides, if it is a sequential create.
     pub(super) fn for_create(request: &Prepared, chroot: &Chroot) -> Option<Step> {
-        let mode = match &request.wire {
-            WireRequest::Create(c) | WireRequest::Create2(c) | WireRequest::CreateContainer(c) => {
-                c.flags
-            }
-            WireRequest::CreateTtl(c) => c.flags,
-            _ => return None,
-        };
+        let mode = create_mode(request)?;
         mode.is_sequential().then(|| Step::Create {
             path: request.client_path(chroot).to_string(),
             ephemeral: mode.is_ephemeral(),
+        })
+    }
+
+    /// The step of `request`, if it is an ephemeral sequential create: one whose
+    /// node can be looked for when its answer was lost.
+    pub(super) fn for_lost_create(request: &Prepared, chroot: &Chroot) -> Option<Step> {
+        let mode = create_mode(request)?;
+        (mode.is_sequential() && mode.is_ephemeral()).then(|| Step::Create {
+            path: request.client_path(chroot).to_string(),
+            ephemeral: true,
         })
     }
 
@@ -85,6 +101,17 @@ impl Step {
     }
 }
 
+/// The mode of a create.
+fn create_mode(request: &Prepared) -> Option<CreateMode> {
+    match &request.wire {
+        WireRequest::Create(c) | WireRequest::Create2(c) | WireRequest::CreateContainer(c) => {
+            Some(c.flags)
+        }
+        WireRequest::CreateTtl(c) => Some(c.flags),
+        _ => None,
+    }
+}
+
 /// A step to submit, and its request.
 #[derive(Debug)]
 pub(super) struct FollowUp {
@@ -102,10 +129,15 @@ pub(super) struct Undos {
     /// Deletes a read-only server refused: asked again on the next read-write
     /// connection (asking the same server again would only be refused again).
     parked: Vec<Step>,
+    /// Ephemeral sequential creates not given up whose answer was lost (its reply the
+    /// program's), oldest first, at most [`LOST_CREATES_KEPT`]: looked for if given
+    /// up after all (see [`Undos::look_for_lost`]).
+    lost: VecDeque<(RequestId, Step)>,
 }
 
 impl Undos {
-    /// Nothing waits and nothing is ready: the common case, one check.
+    /// Nothing waits and nothing is ready: the common case, one check. (Lost creates
+    /// remembered wait for nothing: only a give-up looks at them.)
     pub(super) fn is_idle(&self) -> bool {
         self.waiting.is_empty() && self.ready.is_empty() && self.parked.is_empty()
     }
@@ -140,6 +172,27 @@ impl Undos {
             path,
             version: Version::Any,
         });
+        true
+    }
+
+    /// `id`, an ephemeral sequential create not given up (`step`), failed with a lost
+    /// answer (ConnectionLoss, RequestTimeout): remembered, the most recent
+    /// [`LOST_CREATES_KEPT`] only, in case it is given up once its reply was taken.
+    pub(super) fn remember_lost(&mut self, id: RequestId, step: Step) {
+        if self.lost.len() == LOST_CREATES_KEPT {
+            self.lost.pop_front();
+        }
+        self.lost.push_back((id, step));
+    }
+
+    /// `id` is given up after its lost answer came: if it is a lost create remembered,
+    /// its node is looked for (and forgotten here). Whether it is.
+    pub(super) fn look_for_lost(&mut self, id: RequestId) -> bool {
+        let Some(i) = self.lost.iter().position(|(l, _)| *l == id) else {
+            return false;
+        };
+        let (_, step) = self.lost.remove(i).expect("the position was found");
+        self.look_for(step);
         true
     }
 
@@ -178,6 +231,7 @@ impl Undos {
         self.waiting.clear();
         self.ready.clear();
         self.parked.clear();
+        self.lost.clear();
     }
 
     /// A step whose answer was lost is asked again, as often as that happens: each
@@ -202,15 +256,11 @@ impl Undos {
                 });
             }
             (
-                Step::Create {
-                    path,
-                    ephemeral: true,
+                step @ Step::Create {
+                    ephemeral: true, ..
                 },
                 _,
-            ) if lost => {
-                let (parent, prefix) = split_parent(&path);
-                self.queue_synced(Step::List { parent, prefix });
-            }
+            ) if lost => self.look_for(step),
             // Answered otherwise, or lost and persistent: nothing to undo.
             (Step::Create { .. }, _) => {}
             (Step::List { parent, prefix }, Ok(Response::GetChildren { children, .. })) => {
@@ -240,6 +290,19 @@ impl Undos {
             (step @ (Step::List { .. } | Step::Stat { .. }), _) if lost => self.queue_synced(step),
             (step, _) if lost => self.queue(step),
             _ => {}
+        }
+    }
+
+    /// A lost ephemeral create's node is looked for: its parent's children named like
+    /// it, listed after a sync.
+    fn look_for(&mut self, create: Step) {
+        if let Step::Create {
+            path,
+            ephemeral: true,
+        } = create
+        {
+            let (parent, prefix) = split_parent(&path);
+            self.queue_synced(Step::List { parent, prefix });
         }
     }
 
