@@ -2,7 +2,8 @@
 //! real server, on every client. The node a given-up create made is deleted by the
 //! session whether its reply was already in, still on its way, or lost with the
 //! connection (an ephemeral node this session owns is found and deleted after the
-//! reconnect); nothing of it reaches the program.
+//! reconnect, also when the client already holds that lost reply); nothing of it
+//! reaches the program.
 
 mod common;
 
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use common::{PATIENCE, barrier, connect, eventually, options};
-use zk_blocking::{Client, CreateMode, Request, SharedClient};
+use zk_blocking::{Client, CreateMode, Request, SessionState, SharedClient};
 use zk_tests::proxy::{Direction, Fault, FaultProxy};
 use zk_tests::shared_standalone;
 
@@ -132,6 +133,46 @@ fn an_ephemeral_create_lost_with_its_connection_is_found_and_deleted_after_the_r
     assert_eq!(zk.session_id(), session, "the same session all along");
 }
 
+#[test]
+fn an_ephemeral_create_given_up_after_the_client_pulled_its_connection_loss_is_found_and_deleted() {
+    // A lock whose timed-out acquire left its create out, dropped after the
+    // connection dropped: the ConnectionLoss is in the client's queue, untaken.
+    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
+    let mut observer = connect(&server(), options(TIMEOUT));
+    let parent = fresh_parent(&mut observer, "lost-pulled");
+    let mut zk = connect(&proxy.connect_string(), options(TIMEOUT));
+    let session = zk.session_id();
+    proxy.set_fault(Direction::ToClient, Fault::Blackhole);
+    let id = zk.submit(contender_create(&parent)).unwrap();
+    eventually("the create to be applied", PATIENCE, || {
+        zk.pump(Duration::from_millis(50));
+        children(&mut observer, &parent).len() == 1
+    });
+    proxy.set_fault(Direction::ToClient, Fault::Pass);
+    proxy.close_all();
+    eventually(
+        "the client to hold the lost reply, reconnected",
+        PATIENCE,
+        || {
+            zk.pump(Duration::from_millis(50));
+            zk.state() == SessionState::Connected && zk.session().outstanding() == 0
+        },
+    );
+    assert_eq!(zk.outstanding(), 1, "the reply is the client's, untaken");
+    assert_eq!(
+        children(&mut observer, &parent).len(),
+        1,
+        "nothing looked for it yet"
+    );
+    assert!(zk.abandon_and_delete(id));
+    eventually("the node to be deleted", PATIENCE, || {
+        zk.pump(Duration::from_millis(100));
+        children(&mut observer, &parent).is_empty()
+    });
+    assert!(zk.wait_any(Duration::ZERO).unwrap().is_none());
+    assert_eq!(zk.session_id(), session, "the same session all along");
+}
+
 #[cfg(unix)]
 #[test]
 fn the_shared_client_s_pending_reply_gives_its_create_up_with_the_node() {
@@ -166,5 +207,72 @@ async fn the_async_client_s_pending_reply_gives_its_create_up_with_the_node() {
     .await
     .unwrap();
     assert!(left.is_empty());
+    zk.close().await;
+}
+
+/// A contender's create through `proxy` applied, its answer lost with the
+/// connection: `submit` makes it, `settled` says when the client holds the
+/// ConnectionLoss and is connected again.
+fn lose_the_answer(
+    proxy: &FaultProxy,
+    observer: &mut Client,
+    parent: &str,
+    submit: impl FnOnce(),
+    mut settled: impl FnMut() -> bool,
+) {
+    proxy.set_fault(Direction::ToClient, Fault::Blackhole);
+    submit();
+    eventually("the create to be applied", PATIENCE, || {
+        children(observer, parent).len() == 1
+    });
+    proxy.set_fault(Direction::ToClient, Fault::Pass);
+    proxy.close_all();
+    eventually(
+        "the client to hold the lost reply, reconnected",
+        PATIENCE,
+        &mut settled,
+    );
+    assert_eq!(children(observer, parent).len(), 1, "nothing looked for it");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_shared_client_s_lost_reply_in_gives_its_create_up_with_the_node() {
+    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
+    let mut observer = connect(&server(), options(TIMEOUT));
+    let parent = fresh_parent(&mut observer, "shared-lost");
+    let zk = SharedClient::connect(&proxy.connect_string(), options(TIMEOUT)).unwrap();
+    let mut given_up = None;
+    lose_the_answer(
+        &proxy,
+        &mut observer,
+        &parent,
+        || given_up = Some(zk.submit(contender_create(&parent)).unwrap()),
+        || zk.state() == SessionState::Connected && zk.outstanding() == 0,
+    );
+    given_up.unwrap().abandon_and_delete();
+    assert_emptied(&mut observer, &parent);
+    zk.close();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_async_client_s_lost_reply_in_gives_its_create_up_with_the_node() {
+    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
+    let mut observer = connect(&server(), options(TIMEOUT));
+    let parent = fresh_parent(&mut observer, "tokio-lost");
+    let zk = zk_tokio::Client::connect(&proxy.connect_string(), zk_tokio::Options::new())
+        .await
+        .unwrap();
+    let mut given_up = None;
+    // The client's task runs on the runtime's workers while this thread blocks.
+    lose_the_answer(
+        &proxy,
+        &mut observer,
+        &parent,
+        || given_up = Some(zk.submit(contender_create(&parent)).unwrap()),
+        || zk.state() == SessionState::Connected && zk.outstanding() == 0,
+    );
+    given_up.unwrap().abandon_and_delete();
+    assert_emptied(&mut observer, &parent);
     zk.close().await;
 }

@@ -17,6 +17,16 @@ use crate::watch::queues::{StateListeners, WatchQueues};
 /// A reply as its caller takes it: the result and the watch it set.
 pub(crate) type ReplyParts = (Result<Response>, Option<WatchHandle>);
 
+/// What a given-up create's reply already in says (see `Core::give_up_and_delete`).
+enum Came {
+    /// Its node: deleted.
+    Created(Response),
+    /// A lost answer: the node is looked for.
+    Lost,
+    /// Anything else: nothing to undo.
+    Other,
+}
+
 /// What the clones, their futures and the driver task share.
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -200,19 +210,23 @@ impl Core {
 
     /// The caller of `id` gives it up and the node it creates (see
     /// [`zk_blocking::Client::abandon_and_delete`]): a reply already in that names a
-    /// node has the session delete it; otherwise the session does when the reply
-    /// comes (or looks for it when the reply is lost).
+    /// node has the session delete it, one that says the answer was lost
+    /// (ConnectionLoss, RequestTimeout) has it look for the node (the session
+    /// remembers such creates); otherwise the session does when the reply comes (or
+    /// looks for it when the reply is lost).
     pub(crate) fn give_up_and_delete(&mut self, id: RequestId, wakeups: &mut Wakeups) {
         let came = self.done.get(&id).map(|(result, _)| match result {
-            Ok(created @ Response::Create { .. }) => Some(created.clone()),
-            _ => None,
+            Ok(created @ Response::Create { .. }) => Came::Created(created.clone()),
+            Err(Error::ConnectionLoss | Error::RequestTimeout) => Came::Lost,
+            _ => Came::Other,
         });
         self.forget_reply(id, wakeups);
         let now = Instant::now();
         match came {
-            Some(Some(created)) => drop(self.session.delete_created(&created, now)),
-            Some(None) => {}
-            None => drop(self.session.abandon_and_delete(id, now)),
+            Some(Came::Created(created)) => drop(self.session.delete_created(&created, now)),
+            Some(Came::Other) => {}
+            // A lost answer in: the session remembers the create and looks for its node.
+            Some(Came::Lost) | None => drop(self.session.abandon_and_delete(id, now)),
         }
         wakeups.push(self.driver.take());
     }

@@ -412,8 +412,10 @@ impl Client {
     /// for a node made for a value dropped before the answer (a lock's contender
     /// node), so that it holds nobody up until the session ends. A create answered
     /// with its node has that node deleted; one whose answer was lost with its
-    /// connection is looked for, and deleted if it is an ephemeral node of this
-    /// session (see [`zk_session::Session::abandon_and_delete`]: give it a name no
+    /// connection (or its request timeout passed) is looked for, and deleted if it is
+    /// an ephemeral node of this session, also when that lost answer is already in,
+    /// not yet taken (for the session's 64 most recent such creates; see
+    /// [`zk_session::Session::abandon_and_delete`]: give it a name no
     /// other create of the session uses; a create of a fixed name is only given up).
     /// The deletes are the session's own requests, answered to nobody, sent as the
     /// client runs (pump or wait). Returns whether `id` was outstanding.
@@ -423,11 +425,14 @@ impl Client {
         }
         let now = Instant::now();
         match self.replies.iter().position(|r| r.id == id) {
-            Some(i) => {
-                if let Some(Ok(created)) = self.replies.remove(i).map(|c| c.result) {
-                    self.session.delete_created(&created, now);
+            Some(i) => match self.replies.remove(i).map(|c| c.result) {
+                Some(Ok(created)) => drop(self.session.delete_created(&created, now)),
+                // A lost answer: the session remembers the create and looks for its node.
+                Some(Err(Error::ConnectionLoss | Error::RequestTimeout)) => {
+                    self.session.abandon_and_delete(id, now);
                 }
-            }
+                _ => {}
+            },
             None => drop(self.session.abandon_and_delete(id, now)),
         }
         true

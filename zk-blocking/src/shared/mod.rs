@@ -135,6 +135,11 @@ impl Shared {
                 result: Ok(created),
                 ..
             }) => drop(core.driver.delete_created(&created)),
+            // A lost answer: the session remembers the create and looks for its node.
+            Some(Completion {
+                result: Err(Error::ConnectionLoss | Error::RequestTimeout),
+                ..
+            }) => drop(core.driver.abandon_and_delete(id)),
             Some(_) => {}
             None => drop(core.driver.abandon_and_delete(id)),
         }
