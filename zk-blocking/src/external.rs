@@ -249,7 +249,11 @@ impl ExternalDriver {
     /// Gives up on request `id` as [`ExternalDriver::abandon`] does and, when it is a
     /// create, has the session delete the node it made (see
     /// [`Client::abandon_and_delete`](crate::Client::abandon_and_delete)). Returns
-    /// whether `id` was outstanding.
+    /// whether `id` was outstanding, or was an ephemeral sequential create whose lost
+    /// answer (ConnectionLoss, RequestTimeout) was already polled and whose node the
+    /// session now looks for (see [`Session::abandon_and_delete`]). Call it too for
+    /// such a reply held for a caller that then gave the create up (as
+    /// [`ExternalDriver::delete_created`] for a create's `Ok` reply).
     pub fn abandon_and_delete(&mut self, id: RequestId) -> bool {
         let now = Instant::now();
         let outstanding = self.session.abandon_and_delete(id, now);
