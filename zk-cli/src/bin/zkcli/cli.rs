@@ -342,8 +342,9 @@ pub enum ZkCommand {
         path: String,
         data: String,
     },
-    /// Creates PATH and prints the created path.
+    /// Creates PATH and prints `Created PATH`, as zkCli.sh does.
     ///
+    /// The path printed has its sequence number with -s; --json prints {"path": ...}.
     /// -s sequential, -e ephemeral (gone when
     /// the session ends), -c container, -t TTL in ms (server needs
     /// extendedTypesEnabled). DATA `-` reads stdin; ACL as in setAcl (--hash-password
