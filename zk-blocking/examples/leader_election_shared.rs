@@ -11,8 +11,9 @@
 //! cargo run -p zk-blocking --example leader_election_shared -- 127.0.0.1:2181  # your server
 //! ```
 //!
-//! Three candidates on 2 s sessions; each leader takes over its predecessor's result,
-//! works 6 s (3 session timeouts) on it, writes it back if it still leads, and
+//! Three candidates asking for 2 s sessions (a server grants at least twice its tick,
+//! 4 s by default); each leader takes over its predecessor's result, works 6 s (longer
+//! than its session timeout) on it, writes it back if it still leads, and
 //! resigns; the next one takes over. Followers
 //! wait in [`SharedClient::wait_watch`], which needs no pumping either. Between slices of
 //! work the leader asks its `LeaderElection` how it stands (`check_leadership`, no

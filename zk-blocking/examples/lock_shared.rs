@@ -10,7 +10,8 @@
 //! a clone of the client); the demo gives each worker its own client, as
 //! separate processes would have. Under the lock the workers increment a counter node
 //! with an unchecked read-modify-write, correct only because the lock excludes the
-//! others; the first holder works three session timeouts long.
+//! others; the first holder works 6 s, three times the 2 s session it asks for and
+//! longer than the 4 s a server grants at least (twice its tick, by default).
 //!
 //! ```sh
 //! cargo run -p zk-blocking --example lock_shared                    # starts a local server
