@@ -142,28 +142,13 @@ fn an_ephemeral_create_given_up_after_the_client_pulled_its_connection_loss_is_f
     let parent = fresh_parent(&mut observer, "lost-pulled");
     let mut zk = connect(&proxy.connect_string(), options(TIMEOUT));
     let session = zk.session_id();
-    proxy.set_fault(Direction::ToClient, Fault::Blackhole);
+    hold_answers(&proxy);
     let id = zk.submit(contender_create(&parent)).unwrap();
-    eventually("the create to be applied", PATIENCE, || {
+    lose_the_answer(&proxy, &mut observer, &parent, || {
         zk.pump(Duration::from_millis(50));
-        children(&mut observer, &parent).len() == 1
+        zk.state() == SessionState::Connected && zk.session().outstanding() == 0
     });
-    proxy.set_fault(Direction::ToClient, Fault::Pass);
-    proxy.close_all();
-    eventually(
-        "the client to hold the lost reply, reconnected",
-        PATIENCE,
-        || {
-            zk.pump(Duration::from_millis(50));
-            zk.state() == SessionState::Connected && zk.session().outstanding() == 0
-        },
-    );
     assert_eq!(zk.outstanding(), 1, "the reply is the client's, untaken");
-    assert_eq!(
-        children(&mut observer, &parent).len(),
-        1,
-        "nothing looked for it yet"
-    );
     assert!(zk.abandon_and_delete(id));
     eventually("the node to be deleted", PATIENCE, || {
         zk.pump(Duration::from_millis(100));
@@ -210,19 +195,18 @@ async fn the_async_client_s_pending_reply_gives_its_create_up_with_the_node() {
     zk.close().await;
 }
 
-/// A contender's create through `proxy` applied, its answer lost with the
-/// connection: `submit` makes it, `settled` says when the client holds the
-/// ConnectionLoss and is connected again.
+/// Loses the answer of the contender's create the client just submitted through
+/// `proxy` (with answers to the client held back: [`hold_answers`]): once the server
+/// applied it, the connection is cut. `settled` (asked while waiting; it may drive
+/// the client) says when the client holds the ConnectionLoss and is connected again.
 fn lose_the_answer(
     proxy: &FaultProxy,
     observer: &mut Client,
     parent: &str,
-    submit: impl FnOnce(),
     mut settled: impl FnMut() -> bool,
 ) {
-    proxy.set_fault(Direction::ToClient, Fault::Blackhole);
-    submit();
     eventually("the create to be applied", PATIENCE, || {
+        settled();
         children(observer, parent).len() == 1
     });
     proxy.set_fault(Direction::ToClient, Fault::Pass);
@@ -235,6 +219,11 @@ fn lose_the_answer(
     assert_eq!(children(observer, parent).len(), 1, "nothing looked for it");
 }
 
+/// Answers to the client through `proxy` go nowhere from now on.
+fn hold_answers(proxy: &FaultProxy) {
+    proxy.set_fault(Direction::ToClient, Fault::Blackhole);
+}
+
 #[cfg(unix)]
 #[test]
 fn the_shared_client_s_lost_reply_in_gives_its_create_up_with_the_node() {
@@ -242,15 +231,12 @@ fn the_shared_client_s_lost_reply_in_gives_its_create_up_with_the_node() {
     let mut observer = connect(&server(), options(TIMEOUT));
     let parent = fresh_parent(&mut observer, "shared-lost");
     let zk = SharedClient::connect(&proxy.connect_string(), options(TIMEOUT)).unwrap();
-    let mut given_up = None;
-    lose_the_answer(
-        &proxy,
-        &mut observer,
-        &parent,
-        || given_up = Some(zk.submit(contender_create(&parent)).unwrap()),
-        || zk.state() == SessionState::Connected && zk.outstanding() == 0,
-    );
-    given_up.unwrap().abandon_and_delete();
+    hold_answers(&proxy);
+    let given_up = zk.submit(contender_create(&parent)).unwrap();
+    lose_the_answer(&proxy, &mut observer, &parent, || {
+        zk.state() == SessionState::Connected && zk.outstanding() == 0
+    });
+    given_up.abandon_and_delete();
     assert_emptied(&mut observer, &parent);
     zk.close();
 }
@@ -263,16 +249,13 @@ async fn the_async_client_s_lost_reply_in_gives_its_create_up_with_the_node() {
     let zk = zk_tokio::Client::connect(&proxy.connect_string(), zk_tokio::Options::new())
         .await
         .unwrap();
-    let mut given_up = None;
+    hold_answers(&proxy);
+    let given_up = zk.submit(contender_create(&parent)).unwrap();
     // The client's task runs on the runtime's workers while this thread blocks.
-    lose_the_answer(
-        &proxy,
-        &mut observer,
-        &parent,
-        || given_up = Some(zk.submit(contender_create(&parent)).unwrap()),
-        || zk.state() == SessionState::Connected && zk.outstanding() == 0,
-    );
-    given_up.unwrap().abandon_and_delete();
+    lose_the_answer(&proxy, &mut observer, &parent, || {
+        zk.state() == SessionState::Connected && zk.outstanding() == 0
+    });
+    given_up.abandon_and_delete();
     assert_emptied(&mut observer, &parent);
     zk.close().await;
 }
