@@ -123,7 +123,7 @@ pub enum Error {
     #[error(
         "the request{} failed: the server answered {code}{}",
         About::on(.path, .chroot),
-        server_advice(*.code)
+        then_advice(*.code)
     )]
     Server {
         /// The code.
@@ -137,7 +137,7 @@ pub enum Error {
     #[error(
         "the transaction was rolled back, nothing was applied: sub-op {index}{} failed with {code}{}",
         About::on(.path, .chroot),
-        server_advice(*.code)
+        then_advice(*.code)
     )]
     TransactionFailed {
         /// Index of the failing sub-op.
@@ -285,6 +285,19 @@ impl Error {
         }
     }
 
+    /// What to do about the server's code of an [`Error::Server`] or a
+    /// [`Error::TransactionFailed`], as the message says it (for the codes without a
+    /// variant of their own, such as QUOTAEXCEEDED); `None` for other errors and for
+    /// codes whose name says it all.
+    pub fn advice(&self) -> Option<&'static str> {
+        match self {
+            Error::Server { code, .. } | Error::TransactionFailed { code, .. } => {
+                server_advice(*code)
+            }
+            _ => None,
+        }
+    }
+
     /// The ZooKeeper code of this error, for variants that have one.
     pub fn code(&self) -> Option<ErrorCode> {
         Some(match self {
@@ -409,32 +422,37 @@ impl Error {
 }
 
 /// What to do about a server code that arrives as [`Error::Server`] (or fails a
-/// transaction's sub-op), after `; `; empty where the code's name says it all.
-/// NoAuth and Unimplemented have variants of their own: their advice here is only
-/// for a transaction's sub-op.
-fn server_advice(code: ErrorCode) -> &'static str {
-    match code {
+/// transaction's sub-op); `None` where the code's name says it all. NoAuth and
+/// Unimplemented have variants of their own: their advice here is only for a
+/// transaction's sub-op.
+fn server_advice(code: ErrorCode) -> Option<&'static str> {
+    Some(match code {
         ErrorCode::BadArguments => {
-            "; the server refuses to delete `/` or a node under `/zookeeper`, and requests it finds malformed: check the path and the arguments"
+            "the server refuses to delete `/` or a node under `/zookeeper`, and requests it finds malformed: check the path and the arguments"
         }
         ErrorCode::QuotaExceeded => {
-            "; a hard quota on this node or an ancestor (setquota) limits its node count or bytes: delete data, or raise the quota"
+            "a hard quota on this node or an ancestor (setquota) limits its node count or bytes: delete data, or raise the quota"
         }
-        ErrorCode::ThrottledOp => "; the request was not applied: retry after a pause",
+        ErrorCode::ThrottledOp => "the request was not applied: retry after a pause",
         ErrorCode::SessionMoved => {
-            "; the session is served through another connection now and this request was not applied: retry it"
+            "the session is served through another connection now and this request was not applied: retry it"
         }
         ErrorCode::ReconfigDisabled => {
-            "; start the servers with reconfigEnabled=true to change the ensemble's membership"
+            "start the servers with reconfigEnabled=true to change the ensemble's membership"
         }
         ErrorCode::Unimplemented => {
-            "; the server is too old for the operation or has it switched off (TTL nodes need zookeeper.extendedTypesEnabled=true)"
+            "the server is too old for the operation or has it switched off (TTL nodes need zookeeper.extendedTypesEnabled=true)"
         }
         ErrorCode::NoAuth => {
-            "; the node's ACL does not grant this session the permission: add_auth with a credential it names"
+            "the node's ACL does not grant this session the permission: add_auth with a credential it names"
         }
-        _ => "",
-    }
+        _ => return None,
+    })
+}
+
+/// [`server_advice`] as a message ends with it: after `; `, or nothing.
+fn then_advice(code: ErrorCode) -> String {
+    server_advice(code).map_or_else(String::new, |advice| format!("; {advice}"))
 }
 
 /// What to do about a NoNode on `path`: under a chroot, `/` is the chroot node itself,
@@ -691,8 +709,11 @@ mod tests {
         assert!(msg.contains("refuses to delete `/`"), "{msg}");
         let msg = about(ErrorCode::QuotaExceeded, "/q/n", None).to_string();
         assert!(msg.contains("raise the quota"), "{msg}");
-        let msg = about(ErrorCode::ThrottledOp, "/t", None).to_string();
+        let throttled = about(ErrorCode::ThrottledOp, "/t", None);
+        let msg = throttled.to_string();
         assert!(msg.contains("retry after a pause"), "{msg}");
+        assert!(msg.ends_with(throttled.advice().unwrap()), "{msg}");
+        assert_eq!(about(ErrorCode::NotEmpty, "/t", None).advice(), None);
         let msg = Error::from(RequestError::TransactionFailed {
             index: 0,
             code: ErrorCode::Unimplemented,

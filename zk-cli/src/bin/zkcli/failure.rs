@@ -274,23 +274,15 @@ fn explanation(error: &Error) -> String {
              executed but its reply could not be read; raise the limit with --jute-maxbuffer \
              BYTES, or ask for less (smaller data, fewer children)"
         ),
-        Error::Server { code, .. } => format!(
-            "the server refused the request with {code}{}",
-            library_advice(error, &code.to_string())
-        ),
+        Error::Server { code, .. } => match error.advice() {
+            Some(advice) => format!("the server refused the request with {code}; {advice}"),
+            None => format!("the server refused the request with {code}"),
+        },
         Error::NoWatcher { .. } => {
             "this session has no such watch on the node: it already fired or was removed".into()
         }
         other => without_code(&without_lead(other), other),
     }
-}
-
-/// What the client's message for `error` says after the server's `code` (`; what to
-/// do`, for the codes without a variant of their own), empty if nothing.
-fn library_advice(error: &Error, code: &str) -> String {
-    let text = error.to_string();
-    text.rsplit_once(code)
-        .map_or(String::new(), |(_, advice)| advice.to_string())
 }
 
 /// A dial problem's advice with zkcli's flags for the library's settings.
