@@ -26,29 +26,33 @@ fn path(p: &Path) -> &str {
     p.to_str().expect("temp paths are UTF-8")
 }
 
-fn zkcli_tls(tls_args: &[&str], command: &[&str]) -> Run {
+/// The flags of mutual TLS with the shared PKI's client certificate, trusting `ca`.
+fn mutual_tls(ca: &Path) -> Vec<String> {
+    let pki = TestPki::shared();
+    let (cert, key) = (pki.client_cert(), pki.client_key());
+    [
+        "--tls-ca",
+        path(ca),
+        "--tls-cert",
+        path(&cert),
+        "--tls-key",
+        path(&key),
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn zkcli_tls(tls_args: &[impl AsRef<str>], command: &[&str]) -> Run {
     let hosts = mutual_tls_server().secure_connect_string();
     let mut args = vec!["-server", hosts.as_str()];
-    args.extend_from_slice(tls_args);
+    args.extend(tls_args.iter().map(AsRef::as_ref));
     args.extend_from_slice(command);
     run_zkcli(&args, None)
 }
 
 #[test]
 fn mutual_tls_flags_reach_a_secure_port() {
-    let (ca, cert, key) = (
-        TestPki::shared().ca(),
-        TestPki::shared().client_cert(),
-        TestPki::shared().client_key(),
-    );
-    let tls = [
-        "--tls-ca",
-        path(&ca),
-        "--tls-cert",
-        path(&cert),
-        "--tls-key",
-        path(&key),
-    ];
+    let tls = mutual_tls(&TestPki::shared().ca());
     let created = zkcli_tls(&tls, &["create", "/zkcli-tls", "over tls"]);
     assert_eq!(created.code, 0, "{}", created.stderr);
     let read = zkcli_tls(&tls, &["get", "/zkcli-tls"]);
@@ -81,21 +85,8 @@ fn a_run_without_tls_on_a_tls_port_is_told_to_give_tls_ca() {
 
 #[test]
 fn a_ca_that_did_not_sign_the_server_certificate_is_told_to_fix_tls_ca() {
-    let (ca, cert, key) = (
-        TestPki::shared().other_ca(),
-        TestPki::shared().client_cert(),
-        TestPki::shared().client_key(),
-    );
-    let tls = [
-        "--tls-ca",
-        path(&ca),
-        "--tls-cert",
-        path(&cert),
-        "--tls-key",
-        path(&key),
-        "--timeout",
-        "3000",
-    ];
+    let mut tls = mutual_tls(&TestPki::shared().other_ca());
+    tls.extend(["--timeout".into(), "3000".into()]);
     let run = zkcli_tls(&tls, &["ls", "/"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(
