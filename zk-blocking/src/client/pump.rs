@@ -28,10 +28,18 @@ impl Client {
         if !self.replies.iter().any(|r| r.id == id) {
             started = Some(self.pump_until(limit, now, |c| c.replies.iter().any(|r| r.id == id)));
         }
-        match self.replies.iter().position(|r| r.id == id) {
-            Some(i) => {
+        // A lone call's reply is the only one in: the front.
+        let reply = match self.replies.front() {
+            Some(r) if r.id == id => self.replies.pop_front(),
+            _ => match self.replies.iter().position(|r| r.id == id) {
+                Some(i) => self.replies.remove(i),
+                None => None,
+            },
+        };
+        match reply {
+            Some(reply) => {
                 self.outstanding.remove(&id);
-                Ok(self.replies.remove(i).expect("position is in range"))
+                Ok(reply)
             }
             None => {
                 Err(Error::Timeout(limit.unwrap_or_else(|| {

@@ -50,7 +50,13 @@ impl<T> Fifo<T> {
         self.len
     }
 
+    #[inline]
     pub(super) fn front(&self) -> Option<&T> {
+        // Most looks find the queue empty (every request written at once): no
+        // block to look into then.
+        if self.len == 0 {
+            return None;
+        }
         self.blocks.front().and_then(VecDeque::front)
     }
 
@@ -84,7 +90,11 @@ impl<T> Fifo<T> {
         self.len += 1;
     }
 
+    #[inline]
     pub(super) fn pop_front(&mut self) -> Option<T> {
+        if self.len == 0 {
+            return None;
+        }
         let block = self.blocks.front_mut()?;
         let item = block.pop_front()?;
         if block.is_empty() && self.blocks.len() > 1 {
