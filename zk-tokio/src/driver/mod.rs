@@ -17,7 +17,7 @@ use std::io;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use bytes::BufMut;
@@ -46,6 +46,8 @@ pub(crate) struct Driver {
     timer: Pin<Box<Sleep>>,
     /// The deadline `timer` is set to.
     timer_at: Option<Instant>,
+    /// The waker `timer` holds for that deadline (it was polled with it).
+    timer_waker: Option<Waker>,
 }
 
 /// A dial in progress: the connection it is for, its host, whether the host accepted
@@ -68,6 +70,7 @@ impl Driver {
             probe: None,
             timer: Box::pin(tokio::time::sleep(std::time::Duration::ZERO)),
             timer_at: None,
+            timer_waker: None,
         }
     }
 
@@ -98,7 +101,7 @@ impl Driver {
             if again || self.timer_due(&core.session, cx) {
                 continue;
             }
-            if self.settle_low_water(core, Instant::now()) {
+            if self.settle_low_water(core) {
                 return false;
             }
         }
@@ -106,7 +109,10 @@ impl Driver {
 
     /// Arms the timer for the session's next deadline; true if it has passed already.
     /// The timer moves only when that deadline does, which is seldom: the session
-    /// keeps it while its deadlines move later (the ping's, with every write).
+    /// keeps it while its deadlines move later (the ping's, with every write). Armed
+    /// for the same deadline, not elapsed, and holding this task's waker, it is not
+    /// polled again: that would only register the same waker (a tenth of a sync
+    /// get's driver turn).
     fn timer_due(&mut self, session: &Session, cx: &mut Context<'_>) -> bool {
         let Some(at) = session.poll_timeout() else {
             return false;
@@ -116,18 +122,34 @@ impl Driver {
                 .as_mut()
                 .reset(tokio::time::Instant::from_std(at));
             self.timer_at = Some(at);
+            self.timer_waker = None;
+        } else if self
+            .timer_waker
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()))
+            && !self.timer.is_elapsed()
+        {
+            return false;
         }
         if self.timer.as_mut().poll(cx).is_pending() {
+            if !self
+                .timer_waker
+                .as_ref()
+                .is_some_and(|w| w.will_wake(cx.waker()))
+            {
+                self.timer_waker = Some(cx.waker().clone());
+            }
             return false;
         }
         self.timer_at = None;
+        self.timer_waker = None;
         true
     }
 
     /// Before the task waits: sets the socket's receive low-water mark to what the
     /// server is sure to send (see zk-blocking's `LowWater`). False if that failed and the
     /// connection was dropped, leaving the session more to do.
-    fn settle_low_water(&mut self, core: &mut Core, now: Instant) -> bool {
+    fn settle_low_water(&mut self, core: &mut Core) -> bool {
         let Some((_, stream, low_water)) = self.socket.as_mut() else {
             return true;
         };
@@ -136,7 +158,7 @@ impl Driver {
             Ok(()) => true,
             Err(e) => {
                 let why = format!("setting the receive low-water mark failed: {e}");
-                self.lost(core, DisconnectCause::Io, why, now);
+                self.lost(core, DisconnectCause::Io, why, Instant::now());
                 false
             }
         }
