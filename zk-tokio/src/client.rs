@@ -139,7 +139,8 @@ impl Client {
         // for, which keeps at most `max_queued_events` of them unread.
         let options = first_session_bounded(events_handed_out_per_read(options));
         let session = start_session(&options, connect_string, Instant::now())?;
-        let core = Core::new(session, connect_string, max_queued);
+        let mut core = Core::new(session, connect_string, max_queued);
+        core.runtime = Some(runtime.id());
         let shared = Arc::new(Shared::new(core, call_timeout));
         let driver = {
             let _entered = runtime.enter();

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use zk_blocking::for_drivers::{ConnectProblems, error_for_state, event, watch_handle};
 use zk_blocking::{Error, Event, ExternalEvent, Request, Response, Result, WatchHandle};
-use zk_session::{RequestId, RequestIdMap, RequestIdSet, Session, SessionState, WatcherType};
+use zk_session::{
+    ConnId, RequestId, RequestIdMap, RequestIdSet, Session, SessionState, WatcherType,
+};
 
 use crate::watch::queues::{StateListeners, WatchQueues};
 
@@ -127,6 +129,17 @@ pub(crate) struct Core {
     next_state_wait: u64,
     /// The driver task, while it waits.
     driver: Option<Waker>,
+    /// A second handle on the current connection's socket (plain TCP), kept by the
+    /// driver task while the socket is up: a request submitted to an idle session is
+    /// written with it at once, instead of waking the driver task to write it (a
+    /// task switch each way per call; see [`Core::submit`]).
+    pub(crate) direct: Option<(ConnId, std::net::TcpStream)>,
+    /// The deadline the driver task's timer is armed for, as it left it.
+    pub(crate) timer_armed: Option<Instant>,
+    /// The runtime the driver task runs on: only a caller inside it writes a request
+    /// itself (a call made elsewhere, say after the runtime stopped running, is left
+    /// to the driver task, as before: never driven, it was never sent).
+    pub(crate) runtime: Option<tokio::runtime::Id>,
 }
 
 impl Core {
@@ -146,6 +159,9 @@ impl Core {
             state_waiters: Vec::new(),
             next_state_wait: 0,
             driver: None,
+            direct: None,
+            timer_armed: None,
+            runtime: None,
         }
     }
 
@@ -163,13 +179,52 @@ impl Core {
         if state.is_terminal() || state == SessionState::Closing {
             return Err(error_for_state(state, self.session.state_reason()));
         }
-        let id = self.session.submit(request, Instant::now())?;
+        let now = Instant::now();
+        let id = self.session.submit(request, now)?;
         self.waiting.insert(id, None);
         if !typed {
             self.raw.insert(id);
         }
-        wakeups.push(self.driver.take());
+        if !self.wrote_alone(now) {
+            wakeups.push(self.driver.take());
+        }
         Ok(id)
+    }
+
+    /// Writes a request just submitted to an idle session straight to the socket;
+    /// true if that left the driver task nothing to do before the reply comes: the
+    /// request is the only one outstanding and went out whole, the session has no
+    /// event to hand out, and its next deadline is the one the driver's timer is
+    /// armed for. The receive low-water mark the driver left stays low enough: it
+    /// counted the replies owed then, and this adds one. Otherwise (a busy session,
+    /// whose requests the driver writes in batches; TLS; a socket that would block;
+    /// an error, which the driver meets on its own write) the driver task writes.
+    fn wrote_alone(&mut self, now: Instant) -> bool {
+        use std::io::Write as _;
+
+        let session = &mut self.session;
+        let Some((conn, tcp)) = self.direct.as_ref() else {
+            return false;
+        };
+        if session.current_conn() != Some(*conn)
+            || !session.state().is_connected()
+            || !session.just_one_outstanding()
+            || session.queued_events() != 0
+        {
+            return false;
+        }
+        let here = tokio::runtime::Handle::try_current().map(|h| h.id()).ok();
+        if here.is_none() || here != self.runtime {
+            return false;
+        }
+        let mut tcp: &std::net::TcpStream = tcp;
+        match tcp.write(session.send_buf()) {
+            Ok(n) if n > 0 => session.advance_send(*conn, n, now),
+            _ => return false,
+        }
+        session.send_buf().is_empty()
+            && session.queued_events() == 0
+            && session.poll_timeout() == self.timer_armed
     }
 
     /// The reply of `id` if it is in (it is then taken), else `cx` is woken when it is.

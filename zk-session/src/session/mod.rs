@@ -313,6 +313,14 @@ impl Session {
         self.requests.outstanding()
     }
 
+    /// Whether the session holds exactly one request, queued or in flight, and no
+    /// other frame waits for a reply (a ping): `outstanding() == 1` without a ping in
+    /// flight, in constant time (`outstanding` walks the requests in flight). A
+    /// driver asks it to tell a lone call from a busy pipeline.
+    pub fn just_one_outstanding(&self) -> bool {
+        self.requests.just_one()
+    }
+
     /// How many replies the server owes on the current connection for requests
     /// whose bytes were all written (pings aside), counting at most `cap`. Every
     /// reply is at least [`MIN_REPLY_BYTES`](crate::MIN_REPLY_BYTES) on the wire, so

@@ -153,6 +153,12 @@ impl Requests {
         self.queued.len() + self.in_flight_users().count()
     }
 
+    /// Exactly one request is queued or in flight, and nothing else (a ping) waits
+    /// for a reply.
+    pub(super) fn just_one(&self) -> bool {
+        self.queued.len() + self.in_flight.len() == 1
+    }
+
     /// Nothing written waits for its reply (and no local answer waits behind one).
     pub(super) fn nothing_in_flight(&self) -> bool {
         self.in_flight.len() == 0

@@ -29,6 +29,21 @@ impl Connection {
         }
     }
 
+    /// A second handle on a plain socket, for a caller that writes a lone request
+    /// itself (see `Core::submit`); none over TLS (its records are the driver's), or
+    /// if the handle cannot be made.
+    pub(super) fn direct_writer(&self) -> Option<std::net::TcpStream> {
+        match self {
+            #[cfg(unix)]
+            Connection::Plain(tcp) => {
+                use std::os::fd::AsFd;
+                let fd = tcp.as_fd().try_clone_to_owned().ok()?;
+                Some(std::net::TcpStream::from(fd))
+            }
+            _ => None,
+        }
+    }
+
     /// The bytes the server is sure to send next, for the receive low-water mark:
     /// over TLS, the rest of a record partly read, else what the session's owed
     /// replies bring once every request reached the socket. Asked after a read that

@@ -146,6 +146,22 @@ impl Driver {
         true
     }
 
+    /// After each turn: what a caller needs to write a lone request itself (see
+    /// `Core::submit`), the socket's second handle, only while the socket is up (the
+    /// connection closes when both are gone, so it goes in the same turn), and the
+    /// deadline the timer is armed for.
+    fn hand_over(&self, core: &mut Core) {
+        let up = self.socket.as_ref().map(|(conn, ..)| *conn);
+        if core
+            .direct
+            .as_ref()
+            .is_some_and(|(conn, _)| Some(*conn) != up)
+        {
+            core.direct = None;
+        }
+        core.timer_armed = self.timer_at;
+    }
+
     /// Before the task waits: sets the socket's receive low-water mark to what the
     /// server is sure to send (see zk-blocking's `LowWater`). False if that failed and the
     /// connection was dropped, leaving the session more to do.
@@ -187,6 +203,7 @@ impl Driver {
             Ok(stream) => {
                 // Connected (TLS done, if any): the session handshake is next.
                 core.problems.secured();
+                core.direct = stream.direct_writer().map(|tcp| (conn, tcp));
                 self.socket = Some((conn, stream, LowWater::new()));
                 core.session.handle_connected(conn, now);
             }
@@ -384,6 +401,7 @@ impl Drop for Driver {
     fn drop(&mut self) {
         let shared = self.shared.clone();
         shared.with(|core, wakeups| {
+            core.direct = None;
             if core.session.state().is_terminal() {
                 return;
             }
@@ -423,6 +441,7 @@ impl Future for Driver {
         let over = {
             let mut core = shared.lock();
             let over = this.turn(&mut core, cx, &mut wakeups);
+            this.hand_over(&mut core);
             if !over {
                 core.park_driver(cx.waker());
             }
