@@ -17,7 +17,10 @@ WORKLOADS = ["sync_get", "pipelined_get", "pipelined_create_delete", "large_get"
 # The warm-up pass of every zkbench: max(N/10, floor) operations.
 WARMUP_FLOOR = {"sync_get": 1000, "pipelined_get": 10000, "pipelined_create_delete": 2000,
                 "large_get": 20, "watch_storm": 500}
-FLOORS = ("floor", "floor-lowat")
+FLOORS = ("floor", "floor-lowat", "floor-thread", "floor-tokio")
+# Each of our drivers and the floor of its model: the same model with no library
+# (rust-floor: one blocking socket; bench/floors: an IO thread, a tokio task).
+MODEL_FLOORS = {"ours-blocking": "floor", "ours-shared": "floor-thread", "ours-tokio": "floor-tokio"}
 
 
 def median(xs):
@@ -82,6 +85,7 @@ def main():
                   f"{fmt(g('instructions'), 0)} |")
         w("")
         targets(w, names["peers"], med)
+        model_floors(w, names["peers"], med)
     if memory:
         memory_table(w, memory)
     if names["tls"]:
@@ -157,10 +161,40 @@ def targets(w, clients, med):
     w("")
     floors = [f for f in FLOORS if f in clients]
     if floors:
-        w("Floors (no library; hand-encoded frames on one blocking socket): " + "; ".join(
+        w("Floors (no library; hand-encoded frames): " + "; ".join(
             f"{f}: sync_get {fmt(med('peers', f, 'sync_get', 'cpu_us'), 2)} µs/op, "
             f"pipelined_get {fmt(med('peers', f, 'pipelined_get', 'cpu_us'), 2)} µs/op"
             for f in floors) + ".\n")
+
+
+def model_floors(w, clients, med):
+    """Each of our drivers beside the floor of its model (the part of its cost the model
+    itself takes: the threads, wake-ups and runtime with no session behind them)."""
+    pairs = [(o, f) for o, f in MODEL_FLOORS.items() if o in clients and f in clients]
+    if not pairs:
+        return
+    w("## Each of our drivers beside the floor of its model\n")
+    w("blocking: `floor` (one blocking socket); shared: `floor-thread` (an IO thread on mio "
+      "hands replies to parked callers); tokio: `floor-tokio` (a driver task on the "
+      "current-thread runtime wakes the callers' futures). Over = ours − floor. sync_get is "
+      "where the floor is a floor; in pipelined_get and large_get the floors wake for what "
+      "each read brings (no receive low-water mark, which our drivers set), so ours may "
+      "cost less.\n")
+    w("| workload | driver | floor | µs/op ours | floor | over | ctx switches/op ours | floor "
+      "| instructions/op ours | floor | over |")
+    w("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for wl in ("sync_get", "pipelined_get", "large_get"):
+        for ours, floor in pairs:
+            g = lambda c, k: med("peers", c, wl, k)
+            if g(floor, "cpu_us") is None:
+                continue  # the floor does not run this workload (rust-floor: no large_get)
+            cpu, fcpu = g(ours, "cpu_us"), g(floor, "cpu_us")
+            ins, fins = g(ours, "instructions"), g(floor, "instructions")
+            over = lambda a, b: a - b if a is not None and b is not None else None
+            w(f"| {wl} | {ours[5:]} | {floor} | {fmt(cpu, 2)} | {fmt(fcpu, 2)} | {fmt(over(cpu, fcpu), 2)} | "
+              f"{fmt(g(ours, 'context_switches'), 3)} | {fmt(g(floor, 'context_switches'), 3)} | "
+              f"{fmt(ins, 0)} | {fmt(fins, 0)} | {fmt(over(ins, fins), 0)} |")
+    w("")
 
 
 if __name__ == "__main__":
