@@ -202,3 +202,126 @@ fn the_async_client_keeps_replies_flowing_at_the_throttle_edge() {
 fn the_async_client_keeps_replies_flowing_at_the_throttle_edge_over_tls() {
     through_the_async_client(over_tls(), "/batching-async-tls");
 }
+
+/// A value of 700 KB: its replies are large frames, read under a low-water mark
+/// sized from the rest of the frame.
+const LARGE: usize = 700 * 1024;
+/// Large gets among the small requests of [`mixed`].
+const LARGE_GETS: usize = 20;
+/// Small gets after each large one.
+const SMALL_PER_LARGE: usize = 50;
+/// Requests in flight at once in the mixed scenarios.
+const MIXED_IN_FLIGHT: usize = 100;
+
+/// Large gets, each followed by small ones, all of them pipelined.
+fn mixed(root: &str) -> impl Iterator<Item = (Request, usize)> + '_ {
+    (0..LARGE_GETS).flat_map(move |_| {
+        let large = Request::get_data(format!("{root}/large"), false);
+        let small = (0..SMALL_PER_LARGE).map(move |_| (Request::get_data(root, false), 0));
+        std::iter::once((large, LARGE)).chain(small)
+    })
+}
+
+/// The length of the data a get answered with.
+fn data_len(completion: zk_blocking::Completion) -> usize {
+    match completion.result.expect("the get succeeds") {
+        zk_blocking::Response::GetData { data, .. } => data.len(),
+        other => panic!("a get answered with {other:?}"),
+    }
+}
+
+fn assert_mixed_flowing(gaps: &Gaps) {
+    assert_eq!(
+        gaps.replies,
+        LARGE_GETS * (1 + SMALL_PER_LARGE),
+        "every get answered"
+    );
+    assert!(
+        gaps.longest < LONGEST_GAP,
+        "replies stalled for {:?} with large ones in flight",
+        gaps.longest
+    );
+}
+
+#[test]
+fn the_shared_client_reads_large_replies_among_small_ones_without_stalling() {
+    let (connect_string, options) = plain();
+    let root = "/batching-large-shared";
+    let zk = SharedClient::connect(&connect_string, options).unwrap();
+    zk.create(root, "", CreateMode::Persistent).unwrap();
+    zk.create(
+        &format!("{root}/large"),
+        vec![3u8; LARGE],
+        CreateMode::Persistent,
+    )
+    .unwrap();
+    let mut gaps = Gaps::start();
+    let mut pending: VecDeque<(PendingReply, usize)> = VecDeque::new();
+    let mut reap = |pending: &mut VecDeque<(PendingReply, usize)>| {
+        let (reply, len) = pending.pop_front().expect("a request in flight");
+        assert_eq!(data_len(reply.wait().unwrap()), len);
+        gaps.reply();
+    };
+    for (request, len) in mixed(root) {
+        while pending.len() >= MIXED_IN_FLIGHT {
+            reap(&mut pending);
+        }
+        pending.push_back((zk.submit(request).unwrap(), len));
+    }
+    while !pending.is_empty() {
+        reap(&mut pending);
+    }
+    // One at a time too: the mark is set while the one reply due is partly read.
+    for _ in 0..5 {
+        let (data, _) = zk.get_data(&format!("{root}/large")).unwrap();
+        assert_eq!(data.len(), LARGE);
+        gaps.reply();
+    }
+    gaps.replies -= 5;
+    assert_mixed_flowing(&gaps);
+    zk.delete(&format!("{root}/large"), Version::Any).unwrap();
+    zk.delete(root, Version::Any).unwrap();
+}
+
+#[test]
+fn the_async_client_reads_large_replies_among_small_ones_without_stalling() {
+    let (connect_string, options) = plain();
+    let root = "/batching-large-async";
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let zk = zk_tokio::Client::connect(&connect_string, options)
+            .await
+            .unwrap();
+        zk.create(root, "", CreateMode::Persistent).await.unwrap();
+        let large = format!("{root}/large");
+        zk.create(&large, vec![3u8; LARGE], CreateMode::Persistent)
+            .await
+            .unwrap();
+        let mut gaps = Gaps::start();
+        let mut pending = VecDeque::new();
+        for (request, len) in mixed(root) {
+            while pending.len() >= MIXED_IN_FLIGHT {
+                let (reply, len): (zk_tokio::PendingReply, usize) = pending.pop_front().unwrap();
+                assert_eq!(data_len(reply.await), len);
+                gaps.reply();
+            }
+            pending.push_back((zk.submit(request).unwrap(), len));
+        }
+        for (reply, len) in pending {
+            assert_eq!(data_len(reply.await), len);
+            gaps.reply();
+        }
+        for _ in 0..5 {
+            let (data, _) = zk.get_data(&large).await.unwrap();
+            assert_eq!(data.len(), LARGE);
+            gaps.reply();
+        }
+        gaps.replies -= 5;
+        assert_mixed_flowing(&gaps);
+        zk.delete(&large, Version::Any).await.unwrap();
+        zk.delete(root, Version::Any).await.unwrap();
+    });
+}

@@ -11,6 +11,16 @@
 //! session's next deadline stays the wait's limit. With one reply due or none, the
 //! mark is 1, the kernel's default: a single call's latency is untouched.
 //!
+//! Inside a large frame (more than [`MOST`] bytes of it still to come, over plain
+//! TCP), the rest of that frame is sure to arrive too, and no reply can be handed out
+//! before all of it is in: the mark is then that rest (at most [`FRAME_MOST`]), set
+//! exactly, so that a 1 MB reply wakes its reader about once instead of once per
+//! segment (a dozen times or more), and the readiness-driven drivers read it in one
+//! go instead of a wait, a read and a read that finds nothing per 64 KiB. The kernel
+//! grows the socket's receive buffer to hold the mark (unless the buffer's size was
+//! set by hand: then it caps the mark at half of it), and wakes the reader anyway if
+//! its receive window closes, so the mark never stalls the transfer.
+//!
 //! Elsewhere than Linux it does nothing.
 
 use std::io;
@@ -23,9 +33,14 @@ use zk_session::{MIN_REPLY_BYTES, Session};
 
 use super::record_framing::RecordFraming;
 
-/// The highest mark set: a fraction of a socket buffer (about 800 of the smallest
-/// replies), so that a batch is never long in coming.
+/// The highest mark set for a batch of replies: a fraction of a socket buffer (about
+/// 800 of the smallest replies), so that a batch is never long in coming.
 const MOST: usize = 16 * 1024;
+
+/// The highest mark set inside a large frame (see the module docs): a frame of up to
+/// the default maximum (`jute.maxbuffer`, 1 MB) wakes its reader once; a longer one
+/// once per MiB.
+const FRAME_MOST: usize = 1024 * 1024;
 
 /// The mark on one socket, as last set.
 #[derive(Debug)]
@@ -46,12 +61,15 @@ impl LowWater {
     }
 
     /// Sets the mark of `socket` to at most `sure` bytes (see [`sure_to_arrive`]):
-    /// rounded down to a power of two so that it seldom changes, and only when it
-    /// changes. Fails only if the kernel refuses the option; the connection is then
-    /// better dropped than left waiting on a mark that may be too high.
+    /// up to [`MOST`] bytes (a batch of replies), rounded down to a power of two so
+    /// that it seldom changes; above (inside a large frame), exactly, at most
+    /// [`FRAME_MOST`]. Set only when it changes. Fails only if the kernel refuses the
+    /// option; the connection is then better dropped than left waiting on a mark that
+    /// may be too high.
     pub fn settle(&mut self, socket: &impl AsOsSocket, sure: usize) -> io::Result<()> {
-        let mark = match sure.min(MOST) {
+        let mark = match sure {
             0 => 1,
+            bytes if bytes > MOST => bytes.min(FRAME_MOST),
             bytes => 1 << bytes.ilog2(),
         };
         if mark != self.set {
@@ -67,11 +85,24 @@ impl LowWater {
     }
 }
 
-/// The bytes `session`'s server is sure to send on the current connection: the
-/// replies it owes, less one that may be partly read already, at their smallest. Zero
-/// unless `all_written` (nothing of the session's waits in the driver or its TLS
-/// layer), since only requests that reached the socket are sure to be answered.
+/// The bytes `session`'s server is sure to send on the current connection, over plain
+/// TCP (the session's receive buffer holds every byte read from the socket): the
+/// replies it owes, less one that may be partly read already, at their smallest
+/// (zero unless `all_written`: nothing of the session's waits in the driver, since
+/// only requests that reached the socket are sure to be answered); and, while more
+/// than [`MOST`] bytes of the frame being read are still to come, that rest too
+/// (whatever was written: the server is sending it).
 pub fn sure_to_arrive(session: &Session, all_written: bool) -> usize {
+    let replies = replies_sure(session, all_written);
+    match session.frame_bytes_due() {
+        // The partly read reply the count above left out.
+        frame if frame > MOST => replies.saturating_add(frame),
+        _ => replies,
+    }
+}
+
+/// The owed replies' part of [`sure_to_arrive`], at most [`MOST`].
+pub(crate) fn replies_sure(session: &Session, all_written: bool) -> usize {
     if !all_written {
         return 0;
     }
@@ -79,16 +110,18 @@ pub fn sure_to_arrive(session: &Session, all_written: bool) -> usize {
         .replies_owed(MOST / MIN_REPLY_BYTES + 2)
         .saturating_sub(1)
         .saturating_mul(MIN_REPLY_BYTES)
+        .min(MOST)
 }
 
 /// [`sure_to_arrive`] over TLS: while a record is partly read, the rest of it (the
 /// replies inside it are already out of the socket); between records, the owed
 /// replies, whose records carry at least their bytes. `all_written`: no record of
-/// the session's waits to be written either.
+/// the session's waits to be written either. Not the rest of a large frame: the TLS
+/// layer may hold some of it decrypted already, out of the socket.
 pub fn sure_over_tls(session: &Session, framing: &RecordFraming, all_written: bool) -> usize {
     match framing.to_finish_record() {
-        0 => sure_to_arrive(session, all_written),
-        rest => rest,
+        0 => replies_sure(session, all_written),
+        rest => rest.min(MOST),
     }
 }
 
@@ -191,9 +224,52 @@ mod tests {
         let mut low_water = LowWater::new();
         low_water.settle(&client, 100).unwrap();
         assert_eq!(low_water.mark(), 64);
-        low_water.settle(&client, 1 << 20).unwrap();
+        low_water.settle(&client, MOST).unwrap();
         assert_eq!(low_water.mark(), MOST);
         low_water.settle(&client, 0).unwrap();
         assert_eq!(low_water.mark(), 1);
+    }
+
+    #[test]
+    fn above_16_kib_the_mark_is_the_rest_of_a_frame_exactly_up_to_1_mib() {
+        let (client, _server) = connected_pair();
+        let mut low_water = LowWater::new();
+        low_water.settle(&client, MOST + 1).unwrap();
+        assert_eq!(low_water.mark(), MOST + 1);
+        low_water.settle(&client, 983_708).unwrap();
+        assert_eq!(low_water.mark(), 983_708);
+        low_water.settle(&client, 10 << 20).unwrap();
+        assert_eq!(low_water.mark(), FRAME_MOST);
+    }
+
+    #[test]
+    fn a_socket_under_a_frame_sized_mark_turns_readable_once_the_frame_is_in() {
+        use mio::unix::SourceFd;
+        use mio::{Events, Interest, Poll, Token};
+        use std::os::fd::AsRawFd;
+
+        const FRAME: usize = 200 * 1024;
+        let (mut client, mut server) = connected_pair();
+        LowWater::new().settle(&client, FRAME).unwrap();
+        let mut poll = Poll::new().unwrap();
+        let fd = client.as_raw_fd();
+        poll.registry()
+            .register(&mut SourceFd(&fd), Token(0), Interest::READABLE)
+            .unwrap();
+        let mut events = Events::with_capacity(1);
+
+        server.write_all(&[7; FRAME / 2]).unwrap();
+        poll.poll(&mut events, Some(Duration::from_millis(200)))
+            .unwrap();
+        assert!(events.is_empty(), "half the frame wakes no one");
+
+        server.write_all(&[7; FRAME / 2]).unwrap();
+        poll.poll(&mut events, Some(Duration::from_secs(5)))
+            .unwrap();
+        assert!(!events.is_empty(), "the whole frame does");
+        client.set_nonblocking(true).unwrap();
+        let mut buf = vec![0; FRAME + 1];
+        let n = client.read(&mut buf).unwrap();
+        assert_eq!(n, FRAME, "and one read takes it");
     }
 }

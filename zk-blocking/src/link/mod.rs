@@ -597,8 +597,11 @@ impl Link {
     ) -> Option<Instant> {
         // Half: a blocking read copies what is there at once, then sleeps until as
         // many bytes as the mark arrive *after* that copy (the kernel's wake-up test
-        // counts only uncopied bytes), so it may need up to twice the mark.
-        if self.settle_mark(session, 2, now) {
+        // counts only uncopied bytes), so it may need up to twice the mark. Not the
+        // rest of a large frame: that mark would change with every read of it (a
+        // `setsockopt` each), and a blocking read of at most 64 KiB of a reply
+        // streaming in finds that much there anyway.
+        if self.settle_mark(session, true, now) {
             return None;
         }
         let Some(Connection {
@@ -673,12 +676,14 @@ impl Link {
     /// through reads, so the mark stays safe until the next one. Returns whether the
     /// connection was lost (the kernel refused the mark).
     pub(crate) fn settle_low_water(&mut self, session: &mut Session, now: Instant) -> bool {
-        self.settle_mark(session, 1, now)
+        self.settle_mark(session, false, now)
     }
 
-    /// Sets the receive low-water mark to the `share`-th part of what the server is
-    /// sure to send; true if the kernel refused it and the connection was dropped.
-    fn settle_mark(&mut self, session: &mut Session, share: usize, now: Instant) -> bool {
+    /// Sets the receive low-water mark to what the server is sure to send: for a
+    /// `blocking_read`, half of what its owed replies bring (see `read_once`), else
+    /// that and the rest of a large frame being read; true if the kernel refused it
+    /// and the connection was dropped.
+    fn settle_mark(&mut self, session: &mut Session, blocking_read: bool, now: Instant) -> bool {
         let Some(Connection {
             socket: Socket::Up(stream),
             low_water,
@@ -687,7 +692,12 @@ impl Link {
         else {
             return false;
         };
-        match low_water.settle(stream.tcp(), stream.sure_to_arrive(session) / share) {
+        let sure = if blocking_read {
+            stream.replies_sure_to_arrive(session) / 2
+        } else {
+            stream.sure_to_arrive(session)
+        };
+        match low_water.settle(stream.tcp(), sure) {
             Ok(()) => false,
             Err(e) => {
                 let why = format!("setting the receive low-water mark failed: {e}");

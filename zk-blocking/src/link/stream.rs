@@ -54,10 +54,22 @@ impl Stream {
 
     /// The bytes the server is sure to send next, for the receive low-water mark:
     /// over TLS, the rest of a record partly read, else what the session's owed
-    /// replies bring once every request reached the socket.
+    /// replies bring once every request reached the socket (over plain TCP, with the
+    /// rest of a large frame being read).
     pub(crate) fn sure_to_arrive(&self, session: &Session) -> usize {
         match self {
             Stream::Plain(_) => low_water::sure_to_arrive(session, true),
+            Stream::Tls(tls) => {
+                low_water::sure_over_tls(session, tls.framing(), !tls.wants_write())
+            }
+        }
+    }
+
+    /// [`Stream::sure_to_arrive`] without the rest of a large frame being read: what
+    /// the owed replies bring.
+    pub(crate) fn replies_sure_to_arrive(&self, session: &Session) -> usize {
+        match self {
+            Stream::Plain(_) => low_water::replies_sure(session, true),
             Stream::Tls(tls) => {
                 low_water::sure_over_tls(session, tls.framing(), !tls.wants_write())
             }

@@ -225,6 +225,14 @@ impl Connection {
         }
     }
 
+    /// The bytes still to come of the frame being assembled, once its length is in.
+    pub(super) fn frame_bytes_due(&self) -> usize {
+        if self.decoder.buffered_len() < zk_proto::LENGTH_PREFIX_LEN {
+            return 0;
+        }
+        self.decoder.bytes_needed()
+    }
+
     /// `n` bytes were read into the space `recv_buf` handed out. Returns whether any
     /// arrived (false also when no space was handed out).
     pub(super) fn received(&mut self, n: usize) -> bool {

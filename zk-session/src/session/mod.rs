@@ -334,6 +334,20 @@ impl Session {
             .map_or(0, |c| self.requests.replies_owed(c.written(), cap))
     }
 
+    /// The bytes still to come of the frame being assembled on the current
+    /// connection once it carries the session: 0 while no frame's length prefix is in
+    /// (or the frame is complete). The server has started sending that frame, so all
+    /// of it is sure to arrive: a driver may wait for that many bytes before reading
+    /// (a socket's receive low-water mark) without waiting for bytes that will not
+    /// come. Bytes a driver holds back (a TLS layer's decrypted plaintext) are not
+    /// known here.
+    pub fn frame_bytes_due(&self) -> usize {
+        self.conn
+            .as_ref()
+            .filter(|c| c.is_established())
+            .map_or(0, Connection::frame_bytes_due)
+    }
+
     /// Events queued for [`Session::poll_event`] (replies included).
     pub fn queued_events(&self) -> usize {
         self.events.len()
