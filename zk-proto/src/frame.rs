@@ -202,11 +202,28 @@ impl FrameDecoder {
         let total = LENGTH_PREFIX_LEN + len;
         if self.buffered_len() < total {
             // The length is valid: reserve what this frame still needs, and no more.
-            self.buf.reserve(total.saturating_sub(self.buf.len()));
+            self.make_room_for_frame(total);
             return Ok(None);
         }
         self.buf.advance(LENGTH_PREFIX_LEN);
         Ok(Some(self.buf.split_to(len).freeze()))
+    }
+
+    /// Room for a whole frame of `total` bytes (prefix included) from the start of the
+    /// buffered data. Memory the buffer can take back (its last frame was dropped) is
+    /// used again; otherwise the frame gets memory of its own, into which only the
+    /// buffered bytes are copied: growing the buffer in place would reallocate, and
+    /// the allocator copies the old allocation whole (bytes already handed out, and
+    /// room for reads still empty, too).
+    fn make_room_for_frame(&mut self, total: usize) {
+        let more = total.saturating_sub(self.buf.len());
+        if self.buf.capacity() - self.buf.len() >= more || self.buf.try_reclaim(more) {
+            return;
+        }
+        let mut own = BytesMut::with_capacity(total);
+        // With the spare room: it stays initialised room for the next read.
+        own.extend_from_slice(&self.buf);
+        self.buf = own;
     }
 }
 

@@ -116,3 +116,27 @@ fn a_stream_of_small_frames_makes_room_only_every_few_reads() {
         "room made on {room_made} of 500 reads"
     );
 }
+
+#[test]
+fn a_large_frame_after_one_still_held_gets_room_of_its_own_with_the_bytes_read() {
+    let first = vec![1u8; 100_000];
+    let second = vec![2u8; 300_000];
+    let mut d = FrameDecoder::new();
+    read_in(&mut d, &frame(&first), 16_384, 16_384);
+    let held = d.decode().unwrap().unwrap();
+    let wire = frame(&second);
+    // A read of the next frame's start, into room made while `held` shares the
+    // buffer's memory, then more room handed out and not filled yet.
+    read_in(&mut d, &wire[..5000], 5000, 16_384);
+    assert_eq!(d.decode().unwrap(), None);
+    assert!(d.room() >= wire.len() - 5000, "room for the whole frame");
+    assert_eq!(d.buffered_len(), 5000);
+    read_in(&mut d, &wire[5000..], 65_536, 65_536);
+    assert_eq!(d.decode().unwrap().unwrap().as_ref(), second.as_slice());
+    assert_eq!(
+        held.as_ref(),
+        first.as_slice(),
+        "the held frame is untouched"
+    );
+    assert_eq!(d.decode().unwrap(), None);
+}
