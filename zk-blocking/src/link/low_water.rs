@@ -90,7 +90,7 @@ impl LowWater {
 /// replies it owes, less one that may be partly read already, at their smallest
 /// (zero unless `all_written`: nothing of the session's waits in the driver, since
 /// only requests that reached the socket are sure to be answered); and, while more
-/// than [`MOST`] bytes of the frame being read are still to come, that rest too
+/// than 16 KiB of the frame being read are still to come, that rest too
 /// (whatever was written: the server is sending it).
 pub fn sure_to_arrive(session: &Session, all_written: bool) -> usize {
     let replies = replies_sure(session, all_written);
