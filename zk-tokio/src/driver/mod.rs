@@ -98,7 +98,7 @@ impl Driver {
                 self.probe = None;
                 return true;
             }
-            if again || self.timer_due(&core.session, cx) {
+            if again || self.timer_due(core.session.poll_timeout(), cx) {
                 continue;
             }
             if self.settle_low_water(core) {
@@ -113,8 +113,8 @@ impl Driver {
     /// for the same deadline, not elapsed, and holding this task's waker, it is not
     /// polled again: that would only register the same waker (a tenth of a sync
     /// get's driver turn).
-    fn timer_due(&mut self, session: &Session, cx: &mut Context<'_>) -> bool {
-        let Some(at) = session.poll_timeout() else {
+    fn timer_due(&mut self, next: Option<Instant>, cx: &mut Context<'_>) -> bool {
+        let Some(at) = next else {
             return false;
         };
         if self.timer_at != Some(at) {
@@ -468,5 +468,54 @@ fn io_failure(what: &str, e: &io::Error, tls: Option<&LinkTls>, session: &Sessio
             )
         }
         _ => format!("{what} failed: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::Core;
+    use std::time::Duration;
+    use zk_blocking::Options;
+    use zk_blocking::for_drivers::start_session;
+
+    /// A driver that is never polled: its timer alone is exercised.
+    fn idle_driver() -> Driver {
+        let hosts = "127.0.0.1:2181";
+        let session = start_session(&Options::default(), hosts, Instant::now()).unwrap();
+        let core = Core::new(session, hosts, 16);
+        Driver::new(Arc::new(Shared::new(core, None)), None)
+    }
+
+    /// Spends the task's cooperative budget: tokio's resources answer Pending (and
+    /// have the task polled again) until the next poll.
+    fn spend_budget(cx: &mut Context<'_>) {
+        while pin!(tokio::task::consume_budget()).poll(cx).is_ready() {}
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_timer_wakes_the_driver_at_a_deadline_armed_in_a_turn_out_of_budget() {
+        let mut driver = idle_driver();
+        let at = Instant::now() + Duration::from_millis(50);
+        let mut polls = 0;
+        let due = std::future::poll_fn(|cx| {
+            polls += 1;
+            if polls == 1 {
+                // A turn that read much: the budget is gone when the timer is armed.
+                spend_budget(cx);
+            }
+            match driver.timer_due(Some(at), cx) {
+                true => Poll::Ready(polls),
+                false => Poll::Pending,
+            }
+        });
+        let polls = tokio::time::timeout(Duration::from_secs(2), due).await;
+        let woken = Instant::now();
+        assert!(woken >= at);
+        assert!(
+            woken < at + Duration::from_secs(1),
+            "the timer did not wake the task ({polls:?} polls, {:?} late)",
+            woken - at
+        );
     }
 }
