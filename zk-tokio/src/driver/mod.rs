@@ -131,8 +131,13 @@ impl Driver {
         {
             return false;
         }
+        // Out of tokio's cooperative budget (a turn that read much), the timer answers
+        // Pending without taking the waker: it is polled again next turn.
+        let registers = tokio::task::coop::has_budget_remaining();
         if self.timer.as_mut().poll(cx).is_pending() {
-            if !self
+            if !registers {
+                self.timer_waker = None;
+            } else if !self
                 .timer_waker
                 .as_ref()
                 .is_some_and(|w| w.will_wake(cx.waker()))
