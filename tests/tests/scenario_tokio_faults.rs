@@ -3,8 +3,9 @@
 //! carry over), replies held back (call timeouts, watch removals raced by calls or
 //! cut off), the ensemble member a session is on killed, a minority member serving
 //! read-only until quorum returns, sessions expired by a blackhole (every waiter hears
-//! it), an idle session kept alive by the driver task alone, and close against a slow
-//! or silent server. Each scenario that needs a proxy or an ensemble starts its own.
+//! it), an idle session kept alive by the driver task alone, a lone call's own write
+//! meeting cuts, a close and a request timeout, and close against a slow or silent
+//! server. Each scenario that needs a proxy or an ensemble starts its own.
 
 mod common;
 #[macro_use]
@@ -1021,6 +1022,244 @@ async fn an_idle_client_keeps_its_session_for_five_session_timeouts_with_pings_a
         .unwrap()
         .expect("the ephemeral is kept");
     assert_eq!(stat.ephemeral_owner, session);
+    zk.close().await;
+}
+
+// ----- a lone call's own write ---------------------------------------------------------
+// A call made on an idle session, from inside the client's runtime, writes its request
+// to the socket itself (through a second handle on it) instead of waking the driver task.
+
+/// How many of this process's file descriptors are TCP sockets connected to `port` on
+/// this host (the client's side of its connections, whatever their state), from /proc.
+#[cfg(target_os = "linux")]
+fn sockets_to(port: u16) -> usize {
+    let port = format!(":{port:04X}");
+    let mut inodes = std::collections::HashSet::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let text = std::fs::read_to_string(table).unwrap_or_default();
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if fields.len() > 9 && fields[2].ends_with(&port) && fields[9] != "0" {
+                inodes.insert(format!("socket:[{}]", fields[9]));
+            }
+        }
+    }
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .filter(|link| inodes.contains(link.to_string_lossy().as_ref()))
+        .count()
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_socket_outlives_its_connection_across_twenty_reconnects_after_lone_calls() {
+    let (zk, proxy) = through_proxy(shared_standalone(), LONG).await;
+    let port = proxy.address().port();
+    let live = sockets_to(port);
+    assert!(
+        (1..=2).contains(&live),
+        "{live} descriptors for one connection"
+    );
+    let mut states = zk.state_changes();
+    for i in 0..20 {
+        assert!(zk.exists("/").await.unwrap().is_some());
+        if i % 2 == 0 {
+            proxy.close_all();
+        } else {
+            proxy.reset_all();
+        }
+        assert_eq!(next_state(&mut states).await, KeeperState::Disconnected);
+        assert_eq!(next_state(&mut states).await, KeeperState::SyncConnected);
+    }
+    barrier(&zk).await;
+    assert_eq!(proxy.accepted(), 21);
+    eventually("the cut connections' sockets closed", PATIENCE, || {
+        sockets_to(port) == live
+    })
+    .await;
+
+    // The server goes for good (every dial refused): nothing may hold the connection
+    // it closed half-open meanwhile.
+    assert!(zk.exists("/").await.unwrap().is_some());
+    tokio::task::spawn_blocking(move || drop(proxy))
+        .await
+        .unwrap();
+    assert_eq!(next_state(&mut states).await, KeeperState::Disconnected);
+    eventually("the closed connection's socket closed", PATIENCE, || {
+        sockets_to(port) == 0
+    })
+    .await;
+}
+
+on_both_runtimes!(
+    a_lone_call_whose_request_meets_a_closing_connection_fails_with_connection_loss_once
+);
+
+async fn a_lone_call_whose_request_meets_a_closing_connection_fails_with_connection_loss_once(
+    root: &str,
+) {
+    let server = shared_standalone();
+    let (zk, proxy) = through_proxy(server, LONG).await;
+    let other = observer(server).await;
+    let session = zk.session_id();
+    zk.create(root, "", CreateMode::Persistent).await.unwrap();
+    let mut states = zk.state_changes();
+    // The next byte the client sends closes the connection instead of reaching the
+    // server: the request is written whole into a connection going down.
+    proxy.set_fault(Direction::ToServer, Fault::CutAfter(0));
+    let lost = within(
+        "a call cut off",
+        zk.create(&format!("{root}/lost"), "", CreateMode::Persistent),
+    )
+    .await;
+    assert_eq!(lost, Err(Error::ConnectionLoss));
+    proxy.set_fault(Direction::ToServer, Fault::Pass);
+    assert_eq!(next_state(&mut states).await, KeeperState::Disconnected);
+    assert_eq!(next_state(&mut states).await, KeeperState::SyncConnected);
+    assert_connected(&zk, session);
+    // Never sent again: the server never saw it.
+    let kept = format!("{root}/kept");
+    assert_eq!(
+        zk.create(&kept, "", CreateMode::Persistent).await,
+        Ok(kept.clone())
+    );
+    assert_eq!(other.get_children(root).await.unwrap(), ["kept"]);
+    assert_eq!(zk.outstanding(), 0);
+    zk.close().await;
+    other.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lone_calls_racing_connection_cuts_each_complete_once_and_none_is_applied_twice() {
+    let server = shared_standalone();
+    let (zk, proxy) = through_proxy(server, LONG).await;
+    let other = observer(server).await;
+    let root = "/tokio-lone-calls-cut";
+    zk.create(root, "", CreateMode::Persistent).await.unwrap();
+    let prefix = format!("{root}/n-");
+    let caller = {
+        let (zk, prefix) = (zk.clone(), prefix.clone());
+        tokio::spawn(async move {
+            let mut results = Vec::new();
+            let until = Instant::now() + Duration::from_secs(2);
+            while Instant::now() < until {
+                let i = results.len();
+                let created = zk.create(&prefix, i.to_string(), CreateMode::PersistentSequential);
+                results.push(created.await);
+            }
+            results
+        })
+    };
+    let mut cuts = 0;
+    loop {
+        tokio::time::sleep(Duration::from_millis(40 + cuts % 3 * 7)).await;
+        if caller.is_finished() {
+            break;
+        }
+        if cuts % 2 == 0 {
+            proxy.close_all();
+        } else {
+            proxy.reset_all();
+        }
+        cuts += 1;
+    }
+    let results = joined("the caller", caller).await;
+    assert!(
+        proxy.accepted() > 5,
+        "cut {cuts} times, {} connections",
+        proxy.accepted()
+    );
+
+    let mut applied = std::collections::HashMap::new();
+    for child in other.get_children(root).await.unwrap() {
+        let (data, _) = other.get_data(&format!("{root}/{child}")).await.unwrap();
+        let i: usize = std::str::from_utf8(&data).unwrap().parse().unwrap();
+        let twice = applied.insert(i, format!("{root}/{child}"));
+        assert_eq!(twice, None, "call {i} applied twice");
+    }
+    let lost = results.iter().filter(|r| r.is_err()).count();
+    for (i, result) in results.iter().enumerate() {
+        match result {
+            Ok(path) => assert_eq!(applied.get(&i), Some(path), "call {i}"),
+            Err(Error::ConnectionLoss) => {}
+            Err(other) => panic!("call {i}: {other:?}"),
+        }
+    }
+    assert!(applied.len() <= results.len() && applied.len() >= results.len() - lost);
+    assert_eq!(zk.outstanding(), 0);
+    zk.close().await;
+    other.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_racing_lone_calls_leaves_applied_exactly_the_calls_that_succeeded() {
+    let server = shared_standalone();
+    let zk = connect(&server.connect_string(), options(LONG)).await;
+    let other = observer(server).await;
+    let root = "/tokio-close-racing-lone-calls";
+    other
+        .create(root, "", CreateMode::Persistent)
+        .await
+        .unwrap();
+    let callers: Vec<_> = (0..2)
+        .map(|task| {
+            let zk = zk.clone();
+            tokio::spawn(async move {
+                let mut results = Vec::new();
+                loop {
+                    let path = format!("{root}/t{task}-{:05}", results.len());
+                    let created = zk.create(&path, "", CreateMode::Persistent).await;
+                    let closed = created.is_err();
+                    results.push((path, created));
+                    if closed {
+                        return results;
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    zk.close().await;
+    for caller in callers {
+        let results = joined("a caller", caller).await;
+        assert!(results.len() > 1, "the caller made calls before the close");
+        for (path, created) in results {
+            let exists = other.exists(&path).await.unwrap().is_some();
+            match created {
+                Ok(created) => assert!(created == path && exists, "{path}"),
+                Err(Error::Closed) => assert!(!exists, "{path} was applied, yet failed Closed"),
+                Err(e) => panic!("{path}: {e:?}"),
+            }
+        }
+    }
+    other.close().await;
+}
+
+on_both_runtimes!(a_lone_call_whose_reply_never_comes_fails_with_request_timeout_in_time);
+
+async fn a_lone_call_whose_reply_never_comes_fails_with_request_timeout_in_time(root: &str) {
+    let proxy = FaultProxy::start(shared_standalone().address()).unwrap();
+    let timeout = Duration::from_millis(500);
+    let zk = connect(
+        &proxy.connect_string(),
+        options(LONG).request_timeout(timeout),
+    )
+    .await;
+    barrier(&zk).await;
+    // The deadline of the lone request is earlier than any the driver's timer is armed
+    // for (the next ping's, a third of the session timeout away).
+    proxy.set_fault(Direction::ToClient, Fault::Blackhole);
+    let started = Instant::now();
+    let timed_out = within("a request timeout", zk.exists(root)).await;
+    let took = started.elapsed();
+    assert_eq!(timed_out, Err(Error::RequestTimeout));
+    assert!(took >= timeout && took < timeout + AT_ONCE, "took {took:?}");
+    proxy.set_fault(Direction::ToClient, Fault::Pass);
+    assert_eq!(
+        within("a call after the reset", zk.exists(root)).await,
+        Ok(None)
+    );
     zk.close().await;
 }
 
