@@ -13,7 +13,9 @@ use crate::Error;
 use crate::connect_problems::ConnectProblems;
 use crate::link::SocketId;
 
+use super::BATCH_DEPTH;
 use super::events::{EventChannel, Mailboxes};
+use super::reader::Reader;
 use super::reply_table::ReplyTable;
 use super::state_changes::StateListeners;
 use crate::event::Completion;
@@ -79,6 +81,12 @@ pub(super) struct Core {
     pub(super) waiting: Waiting,
     /// The last clone is gone: the IO thread ends once the session is over.
     pub(super) stopping: bool,
+    /// The caller reading the socket instead of the IO thread, if any (see
+    /// [`super::reader`]).
+    pub(super) reader: Option<Reader>,
+    /// The socket registered in the IO thread's poller, and whether for writing too
+    /// (see [`super::io_thread::watch_socket`]).
+    pub(super) io_registered: Option<(SocketId, bool)>,
 }
 
 impl Core {
@@ -132,7 +140,16 @@ impl Core {
             (Some(_), None) => true,
             (None, _) => false,
         };
-        self.driver.socket_id() != self.waiting.socket || deadline_closer
+        // A socket given back by a reader is watched for reading only, until
+        // something waits to be written: the IO thread's next turn watches it for
+        // writing too. Deep in a pipeline that turn is due with the next reply (and
+        // requests wait for it on purpose); otherwise the turn must come now, or a
+        // request the socket could not take at once would wait for a deadline.
+        let unwatched_write = self.reader.is_none()
+            && self.replies.expected() < BATCH_DEPTH
+            && self.io_registered.is_some_and(|(_, writable)| !writable)
+            && self.driver.interest().writable;
+        self.driver.socket_id() != self.waiting.socket || deadline_closer || unwatched_write
     }
 }
 

@@ -5,17 +5,16 @@
 //! code.
 
 use std::io::ErrorKind;
-use std::os::fd::RawFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::link::SocketId;
 use mio::unix::SourceFd;
-use mio::{Events, Interest, Poll, Token};
+use mio::{Events, Interest, Poll, Registry, Token};
 
-use super::Shared;
-use super::core::{Replies, Waiting};
+use super::core::{Core, Replies, Waiting};
 use super::sync::lock;
+use super::{BATCH_DEPTH, Shared};
 
 /// The session's socket.
 pub(super) const SOCKET: Token = Token(0);
@@ -28,23 +27,25 @@ const POLL_FAILED_PAUSE: Duration = Duration::from_millis(10);
 pub(super) fn run(shared: Arc<Shared>, mut poll: Poll) {
     let mut ready = mio::Events::with_capacity(8);
     let (mut readable, mut writable) = (false, false);
-    let mut registered: Option<SocketId> = None;
     let mut last_state = None;
     let mut replies = Replies::default();
     loop {
-        let (socket, deadline, done, state) = {
+        let (deadline, done, state) = {
             let mut core = lock(&shared.core);
             let now = Instant::now();
             core.process(readable, writable, now, &shared.outlets, &mut replies);
-            let socket = core.driver.socket_id().zip(core.driver.as_raw_fd());
             let deadline = core.driver.deadline();
             core.waiting = Waiting {
-                socket: socket.map(|(id, _)| id),
+                socket: core.driver.socket_id(),
                 deadline,
             };
+            watch_socket(&shared.registry, &mut core, None);
+            // A caller reading the socket meanwhile looks again if this turn changed
+            // what it waits for.
+            shared.wake_reader_if_needed(&core);
             let state = core.driver.state();
             let done = core.stopping && state.is_terminal();
-            (socket, deadline, done, state)
+            (deadline, done, state)
         };
         replies.deliver();
         if last_state != Some(state) {
@@ -55,7 +56,6 @@ pub(super) fn run(shared: Arc<Shared>, mut poll: Poll) {
         if done {
             return;
         }
-        watch_socket(&poll, socket, &mut registered);
         let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         (readable, writable) = (false, false);
         if let Err(e) = poll.poll(&mut ready, timeout) {
@@ -70,28 +70,50 @@ pub(super) fn run(shared: Arc<Shared>, mut poll: Poll) {
     }
 }
 
-/// Registers a new socket (edge-triggered, both directions: the driver reads and
-/// writes until the socket would block): a new connection's, or the one a dial moved
-/// on to at a host's next address. A closed socket left the poller when it was closed.
-fn watch_socket(poll: &Poll, socket: Option<(SocketId, RawFd)>, registered: &mut Option<SocketId>) {
-    let Some((id, fd)) = socket else {
-        *registered = None;
-        return;
-    };
-    if *registered == Some(id) {
+/// Registers the session's socket in the IO thread's poller (edge-triggered: the
+/// driver reads and writes until the socket would block) unless a caller reads it
+/// ([`super::reader`]): a new connection's, the one a dial moved on to at a host's
+/// next address, or one a reader gave back. A closed socket left the poller when it
+/// was closed. A new socket is watched in both directions (a connect completes when
+/// it is writable); one given back is watched for reading only while nothing waits to
+/// be written, as registering it writable would report it so at once and wake the IO
+/// thread for nothing; it is watched for writing too once something waits, or once
+/// the calls in flight are a pipeline's.
+/// `given_back` is the socket a reader gave back, if any.
+pub(super) fn watch_socket(registry: &Registry, core: &mut Core, given_back: Option<SocketId>) {
+    if core.reader.is_some() {
         return;
     }
-    let both = Interest::READABLE | Interest::WRITABLE;
-    let registry = poll.registry();
-    let done = match registry.register(&mut SourceFd(&fd), SOCKET, both) {
+    let Some((id, fd)) = core.driver.socket_id().zip(core.driver.as_raw_fd()) else {
+        core.io_registered = None;
+        return;
+    };
+    let writable = match core.io_registered {
+        Some((registered, writable)) if registered == id => {
+            // Deep in a pipeline, writes wait for the socket as before a reader came.
+            let wanted = core.driver.interest().writable || core.replies.expected() >= BATCH_DEPTH;
+            if writable || !wanted {
+                return;
+            }
+            true
+        }
+        _ if given_back == Some(id) => core.driver.interest().writable,
+        _ => true,
+    };
+    let interest = if writable {
+        Interest::READABLE | Interest::WRITABLE
+    } else {
+        Interest::READABLE
+    };
+    let done = match registry.register(&mut SourceFd(&fd), SOCKET, interest) {
         Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-            registry.reregister(&mut SourceFd(&fd), SOCKET, both)
+            registry.reregister(&mut SourceFd(&fd), SOCKET, interest)
         }
         other => other,
     };
     // If the poller refused, the deadlines still run the session (the next connect
     // or read timeout replaces the socket).
-    *registered = done.ok().map(|()| id);
+    core.io_registered = done.ok().map(|()| (id, writable));
 }
 
 /// What the poller saw on the socket: (readable, writable). Errors and hang-ups count

@@ -13,6 +13,7 @@ mod core;
 mod events;
 mod io_thread;
 mod ops;
+mod reader;
 mod reply;
 mod reply_table;
 mod state_changes;
@@ -23,7 +24,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use mio::{Poll, Waker};
+use mio::{Poll, Registry, Waker};
 use zk_session::{Request, RequestId, SessionCredentials, SessionState, StateReason};
 
 use crate::error::{Error, Result};
@@ -34,6 +35,7 @@ use crate::watch::WatchHandle;
 
 use self::core::{Core, Outlets, Replies, Waiting};
 pub use events::Events;
+use reader::ReaderPoll;
 pub use reply::PendingReply;
 use reply_table::ReplyTable;
 pub use state_changes::StateChanges;
@@ -41,7 +43,7 @@ use sync::lock;
 
 /// Requests outstanding from which a new one waits for the IO thread's next write
 /// (due within one reply's time) instead of costing a write of its own.
-const BATCH_DEPTH: usize = 32;
+pub(super) const BATCH_DEPTH: usize = 32;
 /// Extra time `close` gives the session beyond its own close timeout.
 const CLOSE_SLACK: Duration = Duration::from_millis(500);
 
@@ -105,6 +107,13 @@ pub(crate) struct Shared {
     state_changed: Condvar,
     /// Interrupts the IO thread's wait.
     waker: Waker,
+    /// The IO thread's poller, where a caller that reads the socket itself takes it
+    /// out and gives it back (see [`reader`]).
+    registry: Registry,
+    /// The poller a caller reading the socket waits on.
+    reader_poll: Mutex<ReaderPoll>,
+    /// Interrupts the wait of a caller reading the socket.
+    reader_waker: Waker,
     /// Where the events go: the channel, the watches' mailboxes, the subscribers.
     outlets: Outlets,
     /// [`Options::call_timeout`]: kept here once, not in every [`PendingReply`].
@@ -146,11 +155,21 @@ impl Shared {
         self.wake_io_if_needed(&core);
     }
 
-    /// Wakes the IO thread if what it waits for is out of date.
+    /// Wakes the IO thread, and the caller reading the socket if one does, if what
+    /// they wait for is out of date.
     fn wake_io_if_needed(&self, core: &Core) {
         if core.io_must_wake() {
             // A failed wake leaves the IO thread to its own deadline.
             let _ = self.waker.wake();
+        }
+        self.wake_reader_if_needed(core);
+    }
+
+    /// Wakes the caller reading the socket, if one does and must look again.
+    fn wake_reader_if_needed(&self, core: &Core) {
+        if reader::reader_must_wake(core) {
+            // A failed wake leaves the reader to its deadline.
+            let _ = self.reader_waker.wake();
         }
     }
 }
@@ -193,15 +212,26 @@ impl SharedClient {
         let poll = Poll::new().map_err(|e| Error::System(format!("create a poller ({e})")))?;
         let waker = Waker::new(poll.registry(), io_thread::WAKE)
             .map_err(|e| Error::System(format!("create a waker ({e})")))?;
+        let registry = poll
+            .registry()
+            .try_clone()
+            .map_err(|e| Error::System(format!("share the poller ({e})")))?;
+        let (reader_poll, reader_waker) =
+            ReaderPoll::new().map_err(|e| Error::System(format!("create a poller ({e})")))?;
         let shared = Arc::new(Shared {
             core: Mutex::new(Core {
                 driver,
                 replies: ReplyTable::default(),
                 waiting: Waiting::default(),
                 stopping: false,
+                reader: None,
+                io_registered: None,
             }),
             state_changed: Condvar::new(),
             waker,
+            registry,
+            reader_poll: Mutex::new(reader_poll),
+            reader_waker,
             outlets: Outlets::new(budget),
             call_timeout,
         });
@@ -454,6 +484,7 @@ impl Owner {
             let mut core = lock(&shared.core);
             core.driver.update_server_list(hosts)?;
             core.dispatch(&shared.outlets, &mut replies);
+            shared.wake_reader_if_needed(&core);
         }
         replies.deliver();
         // The IO thread carries the move on (the drain, the dial).
@@ -472,6 +503,7 @@ impl Owner {
             let mut core = lock(&shared.core);
             core.driver.close_after_failed_connect();
             core.dispatch(&shared.outlets, &mut replies);
+            shared.wake_reader_if_needed(&core);
         }
         replies.deliver();
         let _ = shared.waker.wake();
@@ -487,6 +519,7 @@ impl Owner {
             }
             core.driver.close();
             core.dispatch(&shared.outlets, &mut replies);
+            shared.wake_reader_if_needed(&core);
         }
         replies.deliver();
         // The IO thread carries the close on (a reconnect to deliver it, the timeout).

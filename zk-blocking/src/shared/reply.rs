@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use zk_session::RequestId;
 
 use super::Shared;
+use super::reader::{self, Read};
 use super::sync::lock;
 use crate::error::{Error, Result};
 use crate::event::Completion;
@@ -100,12 +101,33 @@ impl PendingReply {
         // The wait's deadline (none: unbounded), from the first time the reply was
         // not in.
         let mut since: Option<Option<Instant>> = None;
+        // Whether this thread may read the socket itself (see `reader`).
+        let mut read_self = true;
         loop {
             {
                 let mut core = lock(&self.shared.core);
                 if let Some(reply) = core.replies.take(self.id) {
                     self.settled = true;
                     return Ok(Some(reply));
+                }
+                // No one reads the socket: this thread does, until its reply is in.
+                if read_self && reader::may_read(&core) {
+                    let deadline = *since
+                        .get_or_insert_with(|| timeout.and_then(|t| Instant::now().checked_add(t)));
+                    match reader::read_for(&self.shared, core, self.id, deadline) {
+                        Read::Reply(reply) => {
+                            self.settled = true;
+                            return Ok(Some(reply));
+                        }
+                        Read::Ended if deadline.is_some_and(|at| at <= Instant::now()) => {
+                            return Ok(None);
+                        }
+                        // The socket went back to the IO thread: wait for it (or read
+                        // again when it can be).
+                        Read::Ended => {}
+                        Read::Refused => read_self = false,
+                    }
+                    continue;
                 }
                 if !core.replies.wait_on(self.id, std::thread::current()) {
                     // Unreachable: every request completes, and only this handle

@@ -50,6 +50,11 @@ impl ReplyTable {
         Some(Completion { id, result, watch })
     }
 
+    /// Whether the reply of `id` came and was not taken yet.
+    pub(super) fn is_in(&self, id: RequestId) -> bool {
+        self.done.contains_key(&id)
+    }
+
     /// `thread` blocks until the reply of `id` comes: it is unparked then. False if
     /// no reply is expected for `id` (the thread must not wait for one).
     pub(super) fn wait_on(&mut self, id: RequestId, thread: Thread) -> bool {
