@@ -1001,6 +1001,128 @@ fn watches_and_ephemerals_follow_the_session_when_its_ensemble_member_dies() {
     other.close();
 }
 
+// ----- callers reading the socket themselves -------------------------------------------
+
+/// While few calls are in flight, a waiting caller reads the socket itself instead of
+/// the IO thread (one wake-up per call instead of two): it must hand out the other
+/// callers' replies and the watch events it reads just as the IO thread does.
+#[test]
+fn threads_calling_while_watch_events_arrive_each_get_their_own_reply_and_the_events_in_order() {
+    const WORKERS: usize = 4;
+    const CREATES: usize = 100;
+    let _serial = alongside_others();
+    let connect_string = shared_standalone().connect_string();
+    let (zk, events) = connect_shared(&connect_string, options(LONG).call_timeout(PATIENCE));
+    let mut other = observer(&connect_string);
+    zk.create("/shared-readers", "", CreateMode::Persistent)
+        .unwrap();
+    zk.create("/shared-readers/events", "", CreateMode::Persistent)
+        .unwrap();
+    for worker in 0..WORKERS {
+        let path = format!("/shared-readers/w{worker}");
+        zk.create(&path, format!("w{worker}"), CreateMode::Persistent)
+            .unwrap();
+    }
+    let watch = zk
+        .add_watch("/shared-readers/events", AddWatchMode::PersistentRecursive)
+        .unwrap();
+
+    let done = Arc::new(AtomicBool::new(false));
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|worker| {
+            let (zk, done) = (zk.clone(), done.clone());
+            spawn_named(format!("caller-{worker}"), move || {
+                let (path, mine) = (format!("/shared-readers/w{worker}"), format!("w{worker}"));
+                let mut calls = 0;
+                while !done.load(Ordering::Relaxed) || calls < 200 {
+                    let (data, _) = zk.get_data(&path).unwrap();
+                    assert_eq!(
+                        data, mine,
+                        "call {calls} of worker {worker}: another's reply"
+                    );
+                    calls += 1;
+                }
+                calls
+            })
+        })
+        .collect();
+    for n in 0..CREATES {
+        other
+            .create(
+                &format!("/shared-readers/events/c{n:03}"),
+                "",
+                CreateMode::Persistent,
+            )
+            .unwrap();
+    }
+    done.store(true, Ordering::Relaxed);
+    let calls = join_within("the callers", PATIENCE, workers);
+    assert!(
+        calls.iter().all(|&c| c >= 200),
+        "calls per worker: {calls:?}"
+    );
+
+    barrier(&zk);
+    let expected: Vec<String> = (0..CREATES)
+        .map(|n| format!("/shared-readers/events/c{n:03}"))
+        .collect();
+    let seen = queued(&events);
+    let summaries = watch_summaries(&seen);
+    let paths: Vec<&str> = summaries.iter().map(|(_, path, _)| *path).collect();
+    assert_eq!(
+        paths, expected,
+        "every creation once, in the server's order"
+    );
+    assert!(
+        summaries
+            .iter()
+            .all(|(kind, _, fired)| *kind == EventType::NodeCreated && *fired == [watch]),
+        "{summaries:?}"
+    );
+    zk.close();
+    other.close();
+}
+
+/// A caller whose call times out while it reads the socket gives the socket back: with
+/// no call in flight, the IO thread reads the next watch event, and the next call gets
+/// its reply.
+#[test]
+fn a_call_that_times_out_while_reading_leaves_events_and_later_calls_flowing() {
+    let _serial = alongside_others();
+    let mut server = fast_server(|o| o);
+    let (zk, events) = connect_shared(
+        &server.connect_string(),
+        options(LONG).call_timeout(Duration::from_millis(300)),
+    );
+    zk.create("/reader-gave-up", "", CreateMode::Persistent)
+        .unwrap();
+    let (_, _, watch) = zk.get_data_watch("/reader-gave-up").unwrap();
+
+    server.pause().unwrap();
+    let timed_out = zk.exists("/reader-gave-up");
+    server.resume().unwrap();
+    assert!(
+        matches!(timed_out, Err(Error::Timeout(_))),
+        "a lone call on a paused server fails with Timeout, got {timed_out:?}"
+    );
+
+    // Nobody calls now: only the IO thread can read the notification, and it does at
+    // once (not at its next ping, seconds away).
+    observer(&server.connect_string())
+        .set_data("/reader-gave-up", "changed", Version::Any)
+        .unwrap();
+    let fired = events
+        .recv_timeout(AT_ONCE)
+        .unwrap()
+        .expect("the event at once");
+    assert_eq!(
+        watch_summaries(&[fired]),
+        [(EventType::NodeDataChanged, "/reader-gave-up", vec![watch])]
+    );
+    assert_eq!(zk.get_data("/reader-gave-up").unwrap().0, "changed");
+    zk.close();
+}
+
 // ----- nobody reading events ----------------------------------------------------------
 
 #[test]
