@@ -2,7 +2,8 @@
 //! session on (reads, writes, timers, reconnects), hands out what came, notes what to
 //! wait for, lets go of the lock, and waits for the socket, the session's next
 //! deadline or a wake-up from a thread that submitted something. It never runs user
-//! code.
+//! code. While a waiting caller reads the socket instead ([`super::reader`]), the
+//! socket is out of its poller, and it wakes for deadlines and wake-ups only.
 
 use std::io::ErrorKind;
 use std::sync::Arc;

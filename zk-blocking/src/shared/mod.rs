@@ -4,8 +4,9 @@
 //!
 //! Pieces: [`core`] (the session with its socket and the callers' replies, behind
 //! one lock), [`io_thread`] (waits on the socket, the session's deadlines and wake-ups,
-//! and moves the session on), [`reply_table`] (which replies callers expect, and
-//! those in), [`reply`] (one caller's wait), [`events`] (the event channel and
+//! and moves the session on), [`reader`] (a waiting caller that reads the socket
+//! itself while few calls are in flight), [`reply_table`] (which replies callers
+//! expect, and those in), [`reply`] (one caller's wait), [`events`] (the event channel and
 //! per-watch mailboxes), [`state_changes`] (a copy of every state change for each
 //! subscriber), `ops` (the typed operations).
 
@@ -63,7 +64,10 @@ const CLOSE_SLACK: Duration = Duration::from_millis(500);
 /// is given up. A request is written from the calling thread at once
 /// when the socket takes it, else by the IO thread as soon as the socket can; the IO
 /// thread also wakes at once when a call needs it sooner (a reconnect, a nearer
-/// deadline). It never runs user code.
+/// deadline). It never runs user code. While fewer than 32 calls are in flight, a
+/// waiting caller reads its reply from the socket itself (handing out what else came,
+/// replies and events alike, as the IO thread would): a synchronous call then costs
+/// one wake-up, as with [`crate::Client`], instead of the IO thread's and its own.
 ///
 /// Events: watch notifications and session state changes go, in wire order, to one
 /// channel ([`SharedClient::events`], or callbacks on one event thread with
