@@ -244,6 +244,49 @@ fn assert_mixed_flowing(gaps: &Gaps) {
 }
 
 #[test]
+fn the_blocking_client_reads_large_replies_among_small_ones_without_stalling() {
+    let (connect_string, options) = plain();
+    let root = "/batching-large-blocking";
+    let mut zk = Client::connect(&connect_string, options).unwrap();
+    zk.create(root, "", CreateMode::Persistent).unwrap();
+    let large = format!("{root}/large");
+    zk.create(&large, vec![3u8; LARGE], CreateMode::Persistent)
+        .unwrap();
+    let mut gaps = Gaps::start();
+    // Replies come in submit order: the lengths expected, oldest first.
+    let mut expected: VecDeque<usize> = VecDeque::new();
+    let mut reap = |zk: &mut Client, expected: &mut VecDeque<usize>| {
+        let completion = zk
+            .wait_any(SESSION_TIMEOUT)
+            .unwrap()
+            .expect("a reply within the session timeout");
+        assert_eq!(Some(data_len(completion)), expected.pop_front());
+        gaps.reply();
+    };
+    for (request, len) in mixed(root) {
+        while expected.len() >= MIXED_IN_FLIGHT {
+            reap(&mut zk, &mut expected);
+        }
+        zk.submit(request).unwrap();
+        expected.push_back(len);
+    }
+    while !expected.is_empty() {
+        reap(&mut zk, &mut expected);
+    }
+    // One at a time too: a blocking read of the rest of a lone large reply, under a
+    // mark of half that rest.
+    for _ in 0..5 {
+        let (data, _) = zk.get_data(&large).unwrap();
+        assert_eq!(data.len(), LARGE);
+        gaps.reply();
+    }
+    gaps.replies -= 5;
+    assert_mixed_flowing(&gaps);
+    zk.delete(&large, Version::Any).unwrap();
+    zk.delete(root, Version::Any).unwrap();
+}
+
+#[test]
 fn the_shared_client_reads_large_replies_among_small_ones_without_stalling() {
     let (connect_string, options) = plain();
     let root = "/batching-large-shared";

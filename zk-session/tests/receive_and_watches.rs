@@ -150,6 +150,20 @@ fn split_reads_of_a_frame_and_a_repeated_recv_buf() {
 }
 
 #[test]
+fn the_rest_of_a_large_reply_is_handed_out_whole_for_one_read() {
+    let mut h = connected("a");
+    let (id, sent) = h.submit_and_flush(Request::get_data("/big", false));
+    let wire = reply_with_data(sent.xid(), Bytes::from(vec![9u8; 1_000_000]));
+    // A socket holding the whole reply (as a driver's receive low-water mark has it
+    // wait for): the first read takes 16 KiB with the length, the second the rest.
+    let reads = h.deliver_direct(&wire, usize::MAX);
+    assert_eq!(reads.len(), 2, "{reads:?}");
+    let (got, result, _) = reply(&h.take_events());
+    assert_eq!(got, id);
+    assert!(matches!(result, Ok(Response::GetData { data, .. }) if data.len() == 1_000_000));
+}
+
+#[test]
 fn replies_appended_to_the_receive_buffer_are_processed_as_read() {
     let mut h = connected("a");
     let conn = h.conn.unwrap();
@@ -162,7 +176,10 @@ fn replies_appended_to_the_receive_buffer_are_processed_as_read() {
     ));
     // Odd read sizes: a frame's prefix and body split anywhere.
     let wants = h.deliver_appended(&wire, 7_777);
-    assert!(wants.iter().all(|&w| w > 0 && w <= 64 * 1024), "{wants:?}");
+    assert!(
+        wants.iter().all(|&w| w > 0 && w <= 1024 * 1024),
+        "{wants:?}"
+    );
     let events = h.take_events();
     let replies: Vec<(RequestId, usize)> = events
         .iter()

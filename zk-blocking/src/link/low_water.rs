@@ -14,9 +14,11 @@
 //! Inside a large frame (more than [`MOST`] bytes of it still to come, over plain
 //! TCP), the rest of that frame is sure to arrive too, and no reply can be handed out
 //! before all of it is in: the mark is then that rest (at most [`FRAME_MOST`]), set
-//! exactly, so that a 1 MB reply wakes its reader about once instead of once per
-//! segment (a dozen times or more), and the readiness-driven drivers read it in one
-//! go instead of a wait, a read and a read that finds nothing per 64 KiB. The kernel
+//! exactly (half of it for a blocking read, which copies what is there before it
+//! sleeps), so that a 1 MB reply wakes its
+//! reader once or twice instead of once per segment (a dozen times or more), and the
+//! session's receive space (the whole rest of the frame, up to 1 MiB) takes it in one
+//! read or two, instead of a wait and a read per 64 KiB. The kernel
 //! grows the socket's receive buffer to hold the mark (unless the buffer's size was
 //! set by hand: then it caps the mark at half of it), and wakes the reader anyway if
 //! its receive window closes, so the mark never stalls the transfer.

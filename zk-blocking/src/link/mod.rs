@@ -597,10 +597,9 @@ impl Link {
     ) -> Option<Instant> {
         // Half: a blocking read copies what is there at once, then sleeps until as
         // many bytes as the mark arrive *after* that copy (the kernel's wake-up test
-        // counts only uncopied bytes), so it may need up to twice the mark. Not the
-        // rest of a large frame: that mark would change with every read of it (a
-        // `setsockopt` each), and a blocking read of at most 64 KiB of a reply
-        // streaming in finds that much there anyway.
+        // counts only uncopied bytes), so it may need up to twice the mark. Inside a
+        // large frame that is half its rest: the read (of up to the whole rest) wakes
+        // once or twice per frame instead of once per segment.
         if self.settle_mark(session, true, now) {
             return None;
         }
@@ -679,10 +678,10 @@ impl Link {
         self.settle_mark(session, false, now)
     }
 
-    /// Sets the receive low-water mark to what the server is sure to send: for a
-    /// `blocking_read`, half of what its owed replies bring (see `read_once`), else
-    /// that and the rest of a large frame being read; true if the kernel refused it
-    /// and the connection was dropped.
+    /// Sets the receive low-water mark to what the server is sure to send (the owed
+    /// replies, and the rest of a large frame being read), for a `blocking_read` half
+    /// of it (see `read_once`); true if the kernel refused it and the connection was
+    /// dropped.
     fn settle_mark(&mut self, session: &mut Session, blocking_read: bool, now: Instant) -> bool {
         let Some(Connection {
             socket: Socket::Up(stream),
@@ -692,11 +691,7 @@ impl Link {
         else {
             return false;
         };
-        let sure = if blocking_read {
-            stream.replies_sure_to_arrive(session) / 2
-        } else {
-            stream.sure_to_arrive(session)
-        };
+        let sure = stream.sure_to_arrive(session) / if blocking_read { 2 } else { 1 };
         match low_water.settle(stream.tcp(), sure) {
             Ok(()) => false,
             Err(e) => {

@@ -65,17 +65,6 @@ impl Stream {
         }
     }
 
-    /// [`Stream::sure_to_arrive`] without the rest of a large frame being read: what
-    /// the owed replies bring.
-    pub(crate) fn replies_sure_to_arrive(&self, session: &Session) -> usize {
-        match self {
-            Stream::Plain(_) => low_water::replies_sure(session, true),
-            Stream::Tls(tls) => {
-                low_water::sure_over_tls(session, tls.framing(), !tls.wants_write())
-            }
-        }
-    }
-
     /// Whether a read that filled less than the buffer shows the socket empty. Not
     /// over TLS: a read returns what one record held, and more may wait in the socket.
     pub(crate) fn short_read_means_empty(&self) -> bool {

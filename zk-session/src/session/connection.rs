@@ -17,10 +17,12 @@ use super::timing::later;
 /// Receive-buffer space [`Connection::recv_buf`] hands out while the next frame's
 /// length is unknown or its rest is small: enough for many small replies per read.
 const RECV_CHUNK: usize = 16 * 1024;
-/// Most space handed out at once inside a large frame. Larger reads save syscalls
-/// against a Netty server, but cost latency against the default (NIO) one, which
-/// sends a large reply more slowly when the client drains it in fewer, larger reads.
-const RECV_MAX: usize = 64 * 1024;
+/// Most space handed out at once inside a large frame: the whole rest of a reply up
+/// to the default maximum frame (`jute.maxbuffer`, 1 MB). The drivers' receive
+/// low-water mark holds the reader back until that rest is in (the kernel grows the
+/// socket's receive buffer to hold it, so the server sends it at full speed), and
+/// one read then takes it, instead of a wake-up and a read per 64 KiB.
+const RECV_MAX: usize = 1024 * 1024;
 /// How long a connection must carry the session before its loss counts as a fresh
 /// start (an immediate redial) rather than a failed attempt (backoff).
 const STABLE: Duration = Duration::from_secs(1);

@@ -563,7 +563,7 @@ impl Session {
     /// split from, and each reply's payload (znode data...) is a slice of it, so
     /// nothing copies it again. The space is sized from the frame being assembled:
     /// 16 KiB while the next length is unknown or the frame's rest is small (many small
-    /// replies per read), else the frame's rest, at most 64 KiB at a time, so a read
+    /// replies per read), else the frame's rest, at most 1 MiB at a time, so a read
     /// never runs past the end of a large frame. Once a frame's length prefix is in
     /// (and passed the maximum frame size), room for the whole frame is
     /// reserved at once; only the bytes of it that came with the prefix (at most 16
