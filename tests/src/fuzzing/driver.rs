@@ -24,7 +24,7 @@ use super::input::Input;
 const SEND_HIGH_WATER: usize = 64 * 1024;
 /// The most `recv_buf` may hand out at once (zk-session's `RECV_MAX`): reads are bounded
 /// whatever length a frame claims.
-const RECV_MAX: usize = 64 * 1024;
+const RECV_MAX: usize = 1024 * 1024;
 
 /// Paths requests use: valid, chroot-looking, special and invalid ones.
 pub(crate) const PATHS: &[&str] = &[
