@@ -158,3 +158,25 @@ impl Frames {
         Some(self.buf.split_to(len).freeze())
     }
 }
+
+/// The JSON line of a pass of `n` one-at-a-time reads of `size`-byte values (large_get
+/// also reports the value size and MB/s, as the harness's peers do).
+pub fn emit_reads(
+    cfg: &Cfg,
+    workload: &str,
+    n: usize,
+    size: usize,
+    r: &Measured,
+    lat: &mut [u64],
+    errors: usize,
+) {
+    let mut extra = Vec::new();
+    if workload == "large_get" {
+        extra.push(("value_bytes", size.to_string()));
+        extra.push((
+            "mb_per_s",
+            format!("{:.1}", (n * size) as f64 / 1e6 / r.seconds),
+        ));
+    }
+    emit(cfg, workload, n, r, Some(lat), errors, &extra);
+}

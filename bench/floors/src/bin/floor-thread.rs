@@ -210,18 +210,9 @@ fn one_at_a_time(
         }
     }
     let r = meter.stop();
-    if !print {
-        return;
+    if print {
+        wire::emit_reads(cfg, workload, n, size, &r, &mut lat, errors);
     }
-    let mut extra = Vec::new();
-    if workload == "large_get" {
-        extra.push(("value_bytes", size.to_string()));
-        extra.push((
-            "mb_per_s",
-            format!("{:.1}", (n * size) as f64 / 1e6 / r.seconds),
-        ));
-    }
-    emit(cfg, workload, n, &r, Some(&mut lat), errors, &extra);
 }
 
 /// At most `outstanding` unanswered; when full, wait for the oldest (replies come in order).

@@ -175,18 +175,9 @@ async fn one_at_a_time(
         }
     }
     let r = meter.stop();
-    if !print {
-        return;
+    if print {
+        wire::emit_reads(cfg, workload, n, size, &r, &mut lat, errors);
     }
-    let mut extra = Vec::new();
-    if workload == "large_get" {
-        extra.push(("value_bytes", size.to_string()));
-        extra.push((
-            "mb_per_s",
-            format!("{:.1}", (n * size) as f64 / 1e6 / r.seconds),
-        ));
-    }
-    emit(cfg, workload, n, &r, Some(&mut lat), errors, &extra);
 }
 
 /// A FIFO window of at most `outstanding` calls; when full, the oldest is awaited (as
