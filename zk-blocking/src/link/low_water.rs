@@ -104,7 +104,7 @@ pub fn sure_to_arrive(session: &Session, all_written: bool) -> usize {
 }
 
 /// The owed replies' part of [`sure_to_arrive`], at most [`MOST`].
-pub(crate) fn replies_sure(session: &Session, all_written: bool) -> usize {
+fn replies_sure(session: &Session, all_written: bool) -> usize {
     if !all_written {
         return 0;
     }

@@ -600,7 +600,7 @@ impl Link {
         // counts only uncopied bytes), so it may need up to twice the mark. Inside a
         // large frame that is half its rest: the read (of up to the whole rest) wakes
         // once or twice per frame instead of once per segment.
-        if self.settle_mark(session, true, now) {
+        if self.settle_mark(session, 2, now) {
             return None;
         }
         let Some(Connection {
@@ -675,14 +675,13 @@ impl Link {
     /// through reads, so the mark stays safe until the next one. Returns whether the
     /// connection was lost (the kernel refused the mark).
     pub(crate) fn settle_low_water(&mut self, session: &mut Session, now: Instant) -> bool {
-        self.settle_mark(session, false, now)
+        self.settle_mark(session, 1, now)
     }
 
-    /// Sets the receive low-water mark to what the server is sure to send (the owed
-    /// replies, and the rest of a large frame being read), for a `blocking_read` half
-    /// of it (see `read_once`); true if the kernel refused it and the connection was
-    /// dropped.
-    fn settle_mark(&mut self, session: &mut Session, blocking_read: bool, now: Instant) -> bool {
+    /// Sets the receive low-water mark to the `share`-th part of what the server is
+    /// sure to send (the owed replies, and the rest of a large frame being read); true
+    /// if the kernel refused it and the connection was dropped.
+    fn settle_mark(&mut self, session: &mut Session, share: usize, now: Instant) -> bool {
         let Some(Connection {
             socket: Socket::Up(stream),
             low_water,
@@ -691,8 +690,7 @@ impl Link {
         else {
             return false;
         };
-        let sure = stream.sure_to_arrive(session) / if blocking_read { 2 } else { 1 };
-        match low_water.settle(stream.tcp(), sure) {
+        match low_water.settle(stream.tcp(), stream.sure_to_arrive(session) / share) {
             Ok(()) => false,
             Err(e) => {
                 let why = format!("setting the receive low-water mark failed: {e}");

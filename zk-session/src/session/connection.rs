@@ -212,9 +212,8 @@ impl Connection {
 
     /// How much the next read should take: see `Session::recv_buf`.
     fn recv_want(&self) -> usize {
-        let rest = self.decoder.bytes_needed();
-        let in_frame = self.decoder.buffered_len() >= zk_proto::LENGTH_PREFIX_LEN && rest > 0;
-        if !in_frame {
+        let rest = self.frame_bytes_due();
+        if rest == 0 {
             RECV_CHUNK
         } else if rest >= RECV_CHUNK {
             // Room for the whole frame is reserved already; what a read leaves of
